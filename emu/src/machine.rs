@@ -1,0 +1,801 @@
+//! The machine: one Unicorn engine with guest memory, a virtual CPU and a port bus, driver
+//! code running deprivileged at CPL3, and the run loop that calls into the guest.
+//!
+//! Why CPL3 (measured; see docs/architecture.md): at CPL0 Unicorn executes `rdmsr`, `wrmsr`,
+//! `cli`, `hlt` and `mov crN` silently and offers no MSR hook at all. At CPL3 each of them
+//! raises #GP, which reaches the interrupt hook with RIP on the instruction; the machine
+//! decodes it, applies it to the virtual CPU, traces it and moves RIP past it. `in`/`out`
+//! never fault (Unicorn stubs out the permission check), so they go through the IN/OUT
+//! instruction hooks and the I/O permission check in `ports::iopm`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use hashbrown::HashMap;
+use unicorn_engine::unicorn_const::{uc_error, Arch as UcArch, ControlType, HookType, Mode};
+use unicorn_engine::{RegisterX86 as UcReg, Unicorn, X86Insn};
+
+use crate::abi::{CallConv, SlotLocation};
+use crate::arch::{flags, Arch, Reg};
+use crate::cpu::descriptors::{self, Selectors, IOPM_SIZE, TSS_SIZE};
+use crate::cpu::{CpuIdentity, MsrFile, TableRegister, VirtualCpu};
+use crate::decode::Decoder;
+use crate::error::MachineError;
+use crate::fault::{FaultKind, GuestFault, RegValue};
+use crate::limits::{LimitHit, Limits, Usage, Watchdog};
+use crate::memory::{GuestMemory, MemError, Prot, RegionKind, PAGE_SIZE};
+use crate::ports::{iopm, Outcome, PortBus, Width};
+use crate::privileged;
+use crate::trace::{Event, PortEvent, Trace};
+use crate::uc::{check, check_version, ExceptionReset, Uc};
+
+/// What the layer above the machine (the kernel) adds to it: its own state, trace events and
+/// reasons to stop a run.
+pub trait Extension: 'static {
+    type Event: Clone + std::fmt::Debug + 'static;
+    type Stop: Clone + std::fmt::Debug + 'static;
+}
+
+/// An extension-less machine, for tests and tools that only need the CPU.
+impl Extension for () {
+    type Event = Never;
+    type Stop = Never;
+}
+
+/// A type with no values: the events and stops of a machine without an extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Never {}
+
+/// Why a call into the guest did not return normally.
+#[derive(Clone, Debug)]
+pub enum Stop<S> {
+    /// The guest raised an exception.
+    Fault(GuestFault),
+    /// A budget ran out.
+    Limit(LimitHit),
+    /// The guest halted with interrupts disabled: nothing would ever wake it.
+    Halted { pc: u64 },
+    /// The layer above ended the run (a bugcheck, say).
+    Host(S),
+    /// The machine itself failed.
+    Machine(MachineError),
+}
+
+impl<S: std::fmt::Debug> std::fmt::Display for Stop<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Fault(fault) => write!(f, "guest fault: {fault}"),
+            Stop::Limit(l) => write!(f, "limit: {l}"),
+            Stop::Halted { pc } => write!(f, "the guest halted with interrupts disabled at {pc:#x}"),
+            Stop::Host(s) => write!(f, "{s:?}"),
+            Stop::Machine(e) => write!(f, "machine error: {e}"),
+        }
+    }
+}
+
+impl<S> From<MachineError> for Stop<S> {
+    fn from(e: MachineError) -> Self {
+        Stop::Machine(e)
+    }
+}
+
+/// The privilege the guest is currently running at, as the guest sees it.
+/// (Underneath, everything runs at CPL3; see the module doc.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Privilege {
+    /// Kernel-mode driver code (virtual CPL0).
+    Kernel,
+    /// User-mode code (CPL3): port access is checked against the I/O permission map.
+    User,
+}
+
+impl Privilege {
+    pub fn cpl(self) -> u8 {
+        match self {
+            Privilege::Kernel => 0,
+            Privilege::User => 3,
+        }
+    }
+}
+
+/// How to build a machine.
+#[derive(Clone, Debug)]
+pub struct MachineConfig {
+    pub arch: Arch,
+    pub limits: Limits,
+    pub cpu: CpuIdentity,
+    /// Size of the kernel stack driver code runs on.
+    pub stack_size: u64,
+}
+
+impl MachineConfig {
+    pub fn new(arch: Arch) -> MachineConfig {
+        MachineConfig { arch, limits: Limits::default(), cpu: CpuIdentity::default(), stack_size: 0x10000 }
+    }
+}
+
+/// Handles a call into one slot of a host-call region.
+pub type HostCallFn<X> = fn(&mut Machine<X>, u32) -> Result<(), Stop<<X as Extension>::Stop>>;
+
+/// Size of one host-call slot.
+pub const HOST_CALL_SLOT: u64 = 16;
+
+struct HostCalls<X: Extension> {
+    base: u64,
+    count: u64,
+    handler: HostCallFn<X>,
+}
+
+/// Everything the engine's hooks reach: the machine state.
+pub struct Guest<X: Extension> {
+    pub(crate) uc: Uc,
+    pub arch: Arch,
+    pub mem: GuestMemory,
+    pub cpu: VirtualCpu,
+    pub ports: PortBus,
+    pub trace: Trace<X::Event>,
+    pub privilege: Privilege,
+    /// The layer above's own state.
+    pub ext: X,
+    pub(crate) limits: Limits,
+    pub(crate) usage: Usage,
+    pub(crate) stop: Option<Stop<X::Stop>>,
+    /// A stop was requested from inside guest execution; the rest of the current translated
+    /// block still runs, and must not perform further port accesses.
+    pub(crate) stopping: bool,
+    pub(crate) depth: u32,
+    pub(crate) decoder: Decoder,
+    pub(crate) exceptions: ExceptionReset,
+    pub(crate) selectors: Selectors,
+    pub(crate) sentinel: u64,
+    pub(crate) stack_top: u64,
+    pub(crate) tss: u64,
+    pub(crate) timed_out: Arc<AtomicBool>,
+    pub(crate) block_sizes: HashMap<u64, u64>,
+    host_calls: Vec<HostCalls<X>>,
+}
+
+/// An emulated x86 or x64 machine, ready to run driver code.
+#[repr(transparent)]
+pub struct Machine<X: Extension = ()> {
+    uc: std::mem::ManuallyDrop<Unicorn<'static, Guest<X>>>,
+}
+
+impl<X: Extension> Drop for Machine<X> {
+    fn drop(&mut self) {
+        let handle = self.uc.get_handle();
+        // SAFETY: the Unicorn wrapper was built from a raw handle (it does not close it);
+        // drop it and its hooks first, then close the engine. Nothing uses either afterwards.
+        unsafe {
+            std::mem::ManuallyDrop::drop(&mut self.uc);
+            unicorn_engine::uc_close(handle);
+        }
+    }
+}
+
+impl<X: Extension> Machine<X> {
+    /// Builds a machine: guest RAM and page tables, GDT/IDT/TSS, KPCR and KUSER_SHARED_DATA
+    /// regions, a kernel stack, every mediation hook, and the CPU already at CPL3.
+    pub fn new(config: MachineConfig, ext: X) -> Result<Machine<X>, MachineError> {
+        check_version()?;
+        let arch = config.arch;
+        let mode = match arch {
+            Arch::X86 => Mode::MODE_32,
+            Arch::X64 => Mode::MODE_64,
+        };
+        let mut handle = std::ptr::null_mut();
+        check(unsafe { unicorn_engine::uc_open(UcArch::X86, mode, &mut handle) }, "open an engine")?;
+        let uc = Uc(handle);
+        // Westmere: SSE4.2, POPCNT, AES-NI; what `CpuIdentity::default` reports.
+        let model = ControlType(ControlType::CPU_MODEL.0 | ControlType::IO_WRITE.0);
+        let e = unsafe { unicorn_engine::uc_ctl(handle, model, unicorn_engine::X86CpuModel::WESTMERE as i32) };
+        if e != uc_error::OK {
+            unsafe { unicorn_engine::uc_close(handle) };
+            return Err(MachineError::Unicorn { what: "select the CPU model", error: e });
+        }
+        let built = Self::build_guest(uc, &config, ext);
+        let guest = match built {
+            Ok(g) => g,
+            Err(e) => {
+                unsafe { unicorn_engine::uc_close(handle) };
+                return Err(e);
+            }
+        };
+        // SAFETY: `handle` is a live engine; the wrapper does not close it (see Drop).
+        let unicorn = unsafe { Unicorn::from_handle_with_data(handle, guest) }.map_err(|error| {
+            unsafe { unicorn_engine::uc_close(handle) };
+            MachineError::Unicorn { what: "wrap the engine", error }
+        })?;
+        let mut m = Machine { uc: std::mem::ManuallyDrop::new(unicorn) };
+        m.install_hooks()?;
+        m.enter_user_mode()?;
+        Ok(m)
+    }
+
+    fn build_guest(uc: Uc, config: &MachineConfig, ext: X) -> Result<Guest<X>, MachineError> {
+        let arch = config.arch;
+        let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes)?;
+        let layout = mem.layout().clone();
+        let sel = Selectors::for_arch(arch);
+
+        // The return-to-host page: returning to `sentinel` ends a call into the guest; the
+        // trampoline's iret drops the CPU to CPL3 once at start-up. The sentinel sits mid-page:
+        // a stop address at the very start of a page makes Unicorn 2.1.5 fault on the
+        // previous page when it is reached at CPL3.
+        let host = mem.alloc(RegionKind::System, "return-to-host", PAGE_SIZE, Prot::RX)?;
+        let sentinel = host + 0x800;
+        let trampoline = host + 0x10;
+        let iret: &[u8] = match arch {
+            Arch::X86 => &[0xCF],
+            Arch::X64 => &[0x48, 0xCF],
+        };
+        mem.write_unchecked(sentinel, &[0xF4])?;
+        mem.write_unchecked(trampoline, iret)?;
+
+        // Interrupt handlers the IDT points at (never executed: Unicorn hands exceptions
+        // to the host), also the system-call entry the SYSCALL MSRs name.
+        let handlers = mem.alloc(RegionKind::System, "interrupt handlers", 256 * 16, Prot::RX)?;
+        mem.write_unchecked(handlers, &[0xF4; 256 * 16])?;
+
+        let stack = mem.alloc(RegionKind::Stack, "kernel stack", config.stack_size, Prot::RW)?;
+        let stack_top = stack + config.stack_size.div_ceil(PAGE_SIZE) * PAGE_SIZE - 0x100;
+
+        let tss_bytes = descriptors::tss(arch, stack_top, sel.kernel_ss);
+        let tss = mem.alloc(RegionKind::System, "tss", tss_bytes.len() as u64, Prot::RW)?;
+        mem.write(tss, &tss_bytes)?;
+        let tss_limit = (TSS_SIZE + IOPM_SIZE - 1) as u32;
+
+        mem.map_fixed(RegionKind::Kpcr, "kpcr", layout.kpcr, layout.kpcr_size, Prot::RW)?;
+        mem.map_fixed(RegionKind::SharedData, "kuser_shared_data", layout.shared_user_data, PAGE_SIZE, Prot::RW)?;
+
+        let gdt_bytes = descriptors::gdt(arch, tss, tss_limit, layout.kpcr);
+        let gdt = mem.alloc(RegionKind::System, "gdt", gdt_bytes.len() as u64, Prot::RW)?;
+        mem.write(gdt, &gdt_bytes)?;
+        let idt_bytes = descriptors::idt(arch, handlers, sel.kernel_cs);
+        let idt = mem.alloc(RegionKind::System, "idt", idt_bytes.len() as u64, Prot::RW)?;
+        mem.write(idt, &idt_bytes)?;
+
+        // Paging, protected/long mode, SSE enabled.
+        let cr3 = mem.page_table_root();
+        let cr4: u64 = match arch {
+            Arch::X86 => 0x600,       // OSFXSR | OSXMMEXCPT
+            Arch::X64 => 0x620,       // + PAE
+        };
+        let cr0: u64 = 0x8001_0033; // PG | WP | NE | ET | MP | PE
+        uc.set_reg(UcReg::CR3, cr3);
+        uc.set_reg(UcReg::CR4, cr4);
+        if arch == Arch::X64 {
+            uc.set_msr(crate::cpu::msr::IA32_EFER, 0xD01)?;
+        }
+        uc.set_reg(UcReg::CR0, cr0);
+        uc.set_mmr(UcReg::GDTR, 0, gdt, gdt_bytes.len() as u32 - 1, 0)?;
+        uc.set_mmr(UcReg::IDTR, 0, idt, idt_bytes.len() as u32 - 1, 0)?;
+        uc.set_mmr(UcReg::TR, sel.tss, tss, tss_limit, 0x8B00)?;
+        if arch == Arch::X86 {
+            // Real descriptor loads while still at CPL0; the DPL-3 ones survive the iret.
+            uc.load_segment(UcReg::SS, sel.kernel_ss)?;
+            uc.load_segment(UcReg::DS, sel.ds)?;
+            uc.load_segment(UcReg::ES, sel.ds)?;
+            uc.load_segment(UcReg::FS, sel.fs)?;
+        }
+
+        let mut cpu = VirtualCpu::new(MsrFile::defaults(arch, handlers));
+        cpu.identity = config.cpu.clone();
+        cpu.cr0 = cr0;
+        cpu.cr3 = cr3;
+        cpu.cr4 = cr4;
+        cpu.gdtr = TableRegister { base: gdt, limit: gdt_bytes.len() as u16 - 1 };
+        cpu.idtr = TableRegister { base: idt, limit: idt_bytes.len() as u16 - 1 };
+        cpu.tr = sel.tss;
+
+        Ok(Guest {
+            uc,
+            arch,
+            mem,
+            cpu,
+            ports: PortBus::new(),
+            trace: Trace::default(),
+            privilege: Privilege::Kernel,
+            ext,
+            limits: config.limits.clone(),
+            usage: Usage::default(),
+            stop: None,
+            stopping: false,
+            depth: 0,
+            decoder: Decoder::new(arch),
+            exceptions: ExceptionReset::new(uc)?,
+            selectors: sel,
+            sentinel,
+            stack_top,
+            tss,
+            timed_out: Arc::new(AtomicBool::new(false)),
+            block_sizes: HashMap::new(),
+            host_calls: Vec::new(),
+        })
+    }
+
+    /// Drops the CPU from the CPL0 it starts at to CPL3 with one `iret`.
+    fn enter_user_mode(&mut self) -> Result<(), MachineError> {
+        let g = self.guest();
+        let (arch, sel, sentinel, top, uc) = (g.arch, g.selectors, g.sentinel, g.stack_top, g.uc);
+        let trampoline = (sentinel & !0xFFF) + 0x10;
+        let ps = arch.ptr_size();
+        let eflags = flags::IF | flags::RESERVED1;
+        let frame = [sentinel, sel.cs as u64, eflags, top, sel.ss as u64];
+        let frame_at = top - 0x80;
+        for (i, v) in frame.iter().enumerate() {
+            self.guest_mut().mem.write_ptr(frame_at + i as u64 * ps, *v)?;
+        }
+        uc.set_reg(Reg::Sp.uc(arch).unwrap(), frame_at);
+        self.uc
+            .emu_start(trampoline, sentinel, 0, 0)
+            .map_err(|error| MachineError::Unicorn { what: "enter user mode", error })?;
+        let (ip, cs) = (self.reg(Reg::Ip), uc.reg(UcReg::CS));
+        if let Some(stop) = self.guest_mut().stop.take() {
+            return Err(MachineError::Other(format!("entering CPL3 failed: {stop}")));
+        }
+        if ip != sentinel || cs != sel.cs as u64 {
+            return Err(MachineError::Other(format!("entering CPL3 ended at {ip:#x} with cs={cs:#x}")));
+        }
+        if arch == Arch::X64 {
+            let kpcr = self.guest().mem.layout().kpcr;
+            uc.set_reg(UcReg::GS_BASE, kpcr);
+        }
+        Ok(())
+    }
+
+    fn install_hooks(&mut self) -> Result<(), MachineError> {
+        let hook_err = |error| MachineError::Unicorn { what: "install a hook", error };
+        self.uc
+            .add_intr_hook(|uc, intno| privileged::on_interrupt(Machine::from_uc(uc), intno))
+            .map_err(hook_err)?;
+        self.uc
+            .add_insn_invalid_hook(|uc| {
+                let m = Machine::from_uc(uc);
+                let pc = m.reg(Reg::Ip);
+                let fault = m.fault(FaultKind::InvalidOpcode, pc, String::new());
+                m.request_stop(Stop::Fault(fault));
+                false
+            })
+            .map_err(hook_err)?;
+        self.uc
+            .add_insn_in_hook(|uc, port, size| Machine::from_uc(uc).port_access(port, size, None))
+            .map_err(hook_err)?;
+        self.uc
+            .add_insn_out_hook(|uc, port, size, value| {
+                Machine::from_uc(uc).port_access(port, size, Some(value));
+            })
+            .map_err(hook_err)?;
+        let data = self.guest_mut() as *mut Guest<X> as *mut std::ffi::c_void;
+        let h = self.uc.get_handle();
+        for (insn, cb) in [
+            (X86Insn::CPUID, privileged::on_cpuid::<X> as *mut std::ffi::c_void),
+            (X86Insn::RDTSC, privileged::on_rdtsc::<X> as *mut std::ffi::c_void),
+            (X86Insn::RDTSCP, privileged::on_rdtscp::<X> as *mut std::ffi::c_void),
+        ] {
+            let mut hh = 0usize;
+            // SAFETY: the callbacks take (engine, user data) and return int, as Unicorn's
+            // CPUID/RDTSC hooks must (the crate's void-returning proxy would leave the
+            // "skip" result undefined). `data` points into the engine's own user data,
+            // which lives exactly as long as the hooks.
+            let e = unsafe {
+                unicorn_engine::uc_hook_add(h, &mut hh, HookType::INSN.0 as i32, cb, data, 1, 0, insn as i32)
+            };
+            check(e, "install a CPUID/RDTSC hook")?;
+        }
+        if self.guest().limits.max_instructions.is_some() {
+            self.uc
+                .add_block_hook(1, 0, |uc, addr, size| Machine::from_uc(uc).count_block(addr, size))
+                .map_err(hook_err)?;
+        }
+        Ok(())
+    }
+
+    /// The machine behind a hook's engine reference.
+    pub(crate) fn from_uc<'a>(uc: &'a mut Unicorn<'_, Guest<X>>) -> &'a mut Machine<X> {
+        // SAFETY: Machine is a transparent wrapper (through ManuallyDrop, also transparent)
+        // around the engine wrapper; lifetimes do not exist at run time. The reference is
+        // never used to drop the machine.
+        unsafe { &mut *(uc as *mut Unicorn<'_, Guest<X>> as *mut Machine<X>) }
+    }
+
+    pub fn guest(&self) -> &Guest<X> {
+        self.uc.get_data()
+    }
+
+    pub fn guest_mut(&mut self) -> &mut Guest<X> {
+        self.uc.get_data_mut()
+    }
+
+    pub fn arch(&self) -> Arch {
+        self.guest().arch
+    }
+
+    pub fn mem(&self) -> &GuestMemory {
+        &self.guest().mem
+    }
+
+    pub fn mem_mut(&mut self) -> &mut GuestMemory {
+        &mut self.guest_mut().mem
+    }
+
+    pub fn ext(&self) -> &X {
+        &self.guest().ext
+    }
+
+    pub fn ext_mut(&mut self) -> &mut X {
+        &mut self.guest_mut().ext
+    }
+
+    pub fn reg(&self, reg: Reg) -> u64 {
+        let g = self.guest();
+        reg.uc(g.arch).map(|r| g.uc.reg(r)).unwrap_or(0)
+    }
+
+    pub fn set_reg(&mut self, reg: Reg, value: u64) {
+        let g = self.guest();
+        if let Some(r) = reg.uc(g.arch) {
+            g.uc.set_reg(r, g.arch.mask(value));
+        }
+    }
+
+    /// Where a call into the guest returns to; reaching it ends the call.
+    pub fn return_address(&self) -> u64 {
+        self.guest().sentinel
+    }
+
+    /// Top of the kernel stack top-level calls start on.
+    pub fn stack_top(&self) -> u64 {
+        self.guest().stack_top
+    }
+
+    /// Address of the task state segment (its I/O map starts 0x68 bytes in).
+    pub fn tss(&self) -> u64 {
+        self.guest().tss
+    }
+
+    /// Reads argument slot `index` of a function that was just entered with `conv`.
+    pub fn arg(&self, conv: CallConv, index: usize) -> Result<u64, MemError> {
+        match conv.slot(index) {
+            SlotLocation::Register(r) => Ok(self.reg(r)),
+            SlotLocation::Stack(off) => {
+                let sp = self.reg(Reg::Sp);
+                self.mem().read_ptr(sp.wrapping_add(off))
+            }
+        }
+    }
+
+    /// Sets a function's return value (EAX on x86, RAX on x64).
+    pub fn set_return(&mut self, value: u64) {
+        self.set_reg(Reg::Ax, value);
+    }
+
+    /// Sets a 64-bit return value: RAX on x64, EDX:EAX on x86.
+    pub fn set_return_u64(&mut self, value: u64) {
+        match self.arch() {
+            Arch::X64 => self.set_reg(Reg::Ax, value),
+            Arch::X86 => {
+                self.set_reg(Reg::Ax, value & 0xFFFF_FFFF);
+                self.set_reg(Reg::Dx, value >> 32);
+            }
+        }
+    }
+
+    /// Maps a region of host-call slots: each slot holds `bodies[i]` (its `ret`/`ret N`),
+    /// and executing it calls `handler(machine, i)` first. Returns the first slot's address.
+    pub fn add_host_calls(&mut self, name: &str, bodies: &[Vec<u8>], handler: HostCallFn<X>) -> Result<u64, MachineError> {
+        let count = bodies.len() as u64;
+        if count == 0 {
+            return Err(MachineError::Other("a host-call region needs at least one slot".into()));
+        }
+        let size = count * HOST_CALL_SLOT;
+        let base = self.mem_mut().alloc(RegionKind::Stubs, name, size, Prot::RX)?;
+        let mut code = vec![0xCCu8; size as usize];
+        for (i, body) in bodies.iter().enumerate() {
+            if body.len() >= HOST_CALL_SLOT as usize {
+                return Err(MachineError::Other(format!("host-call slot body {i} is too long")));
+            }
+            code[i * HOST_CALL_SLOT as usize..][..body.len()].copy_from_slice(body);
+        }
+        self.mem_mut().write_unchecked(base, &code)?;
+        self.uc
+            .add_code_hook(base, base + size - 1, move |uc, addr, _| {
+                let m = Machine::from_uc(uc);
+                m.host_call(base, addr);
+            })
+            .map_err(|error| MachineError::Unicorn { what: "hook host calls", error })?;
+        self.guest_mut().host_calls.push(HostCalls { base, count, handler });
+        Ok(base)
+    }
+
+    fn host_call(&mut self, base: u64, addr: u64) {
+        let rel = addr - base;
+        let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count));
+        let Some((handler, count)) = entry else { return };
+        if rel % HOST_CALL_SLOT != 0 || rel / HOST_CALL_SLOT >= count {
+            let fault = self.fault(FaultKind::GeneralProtection, addr, "execution inside a host-call slot".into());
+            self.request_stop(Stop::Fault(fault));
+            return;
+        }
+        self.guest_mut().trace.counters.host_calls += 1;
+        if let Err(stop) = handler(self, (rel / HOST_CALL_SLOT) as u32) {
+            self.request_stop(stop);
+        }
+    }
+
+    /// Scans code for `popf` and makes each one update the virtual interrupt flag.
+    ///
+    /// At CPL3 `popf` silently ignores IF, so a driver's `pushf; cli; ...; popf` would leave
+    /// interrupts "disabled". Every `popf` found by a linear sweep gets a code hook of its
+    /// own (they are rare; a hook on a few cold bytes costs nothing measurable). Returns how
+    /// many were found. Code the sweep cannot see (generated at run time) is not covered.
+    pub fn watch_popf(&mut self, base: u64, size: u64) -> Result<usize, MachineError> {
+        let code = self.mem().read_partial(base, size as usize);
+        let sites: Vec<u64> = {
+            let d = &self.guest().decoder;
+            d.sweep(&code, base)
+                .into_iter()
+                .filter(|(_, id, _)| {
+                    [capstone::arch::x86::X86Insn::X86_INS_POPF, capstone::arch::x86::X86Insn::X86_INS_POPFD, capstone::arch::x86::X86Insn::X86_INS_POPFQ]
+                        .iter()
+                        .any(|i| *i as u32 == *id)
+                })
+                .map(|(a, _, _)| a)
+                .collect()
+        };
+        for &site in &sites {
+            self.uc
+                .add_code_hook(site, site, |uc, addr, _| privileged::on_popf(Machine::from_uc(uc), addr))
+                .map_err(|error| MachineError::Unicorn { what: "hook popf", error })?;
+        }
+        Ok(sites.len())
+    }
+
+    /// Calls guest code at `target` with argument slots `args` under `conv`, and runs it
+    /// until it returns. Callable from a host call (the guest is then re-entered, nested).
+    /// Returns EAX/RAX.
+    pub fn call(&mut self, target: u64, args: &[u64], conv: CallConv) -> Result<u64, Stop<X::Stop>> {
+        let arch = self.arch();
+        let g = self.guest();
+        if g.depth >= g.limits.max_call_depth {
+            return Err(Stop::Limit(LimitHit::CallDepth { limit: g.limits.max_call_depth }));
+        }
+        if let Some(limit) = g.limits.time {
+            if g.usage.time >= limit {
+                return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
+            }
+        }
+        let nested = g.depth > 0;
+        let saved_sp = self.reg(Reg::Sp);
+        let top = if nested { saved_sp } else { g.stack_top };
+        let sentinel = g.sentinel;
+        let ps = arch.ptr_size();
+
+        // Build the frame: stack arguments, shadow space (x64), return address.
+        let stack_slots: Vec<(u64, u64)> = args
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| match conv.slot(i) {
+                SlotLocation::Stack(off) => Some((off, *v)),
+                SlotLocation::Register(r) => {
+                    self.set_reg(r, *v);
+                    None
+                }
+            })
+            .collect();
+        let frame = stack_slots.iter().map(|(off, _)| off + ps).max().unwrap_or(ps).max(if arch == Arch::X64 { 0x28 } else { 4 });
+        // x64: RSP + 8 is 16-byte aligned at function entry.
+        let sp = match arch {
+            Arch::X64 => ((top - frame - 0x20) & !0xF) - 8,
+            Arch::X86 => (top - frame - 0x10) & !0x3,
+        };
+        let write = |m: &mut Self, addr: u64, v: u64| m.mem_mut().write_ptr(addr, v).map_err(|e| Stop::Machine(e.into()));
+        write(self, sp, sentinel)?;
+        for (off, v) in stack_slots {
+            write(self, sp + off, v)?;
+        }
+        self.set_reg(Reg::Sp, sp);
+
+        let g = self.guest_mut();
+        g.depth += 1;
+        g.stopping = false;
+        let timing = (!nested).then(|| g.limits.time.map(|limit| (limit, Instant::now()))).flatten();
+        let armed = timing.map(|(limit, start)| {
+            let remaining = limit.saturating_sub(g.usage.time);
+            Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
+        });
+        let result = self.uc.emu_start(target, sentinel, 0, 0);
+        if let Some(a) = armed {
+            Watchdog::global().disarm(a);
+        }
+        let g = self.guest_mut();
+        if let Some((_, start)) = timing {
+            g.usage.time += start.elapsed();
+        }
+        g.depth -= 1;
+        let pc = self.reg(Reg::Ip);
+        let outcome = self.outcome(result, pc, sentinel);
+        if nested {
+            self.set_reg(Reg::Sp, saved_sp);
+        }
+        self.guest_mut().stopping = false;
+        if let Err(stop) = &outcome {
+            self.record_stop(stop);
+        }
+        outcome
+    }
+
+    fn outcome(&mut self, result: Result<(), uc_error>, pc: u64, sentinel: u64) -> Result<u64, Stop<X::Stop>> {
+        let g = self.guest_mut();
+        if let Some(stop) = g.stop.take() {
+            return Err(stop);
+        }
+        if g.timed_out.swap(false, Ordering::SeqCst) {
+            let limit = g.limits.time.unwrap_or_default();
+            g.usage.time = g.usage.time.max(limit);
+            return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
+        }
+        if let Err(error) = result {
+            return Err(Stop::Machine(MachineError::Unicorn { what: "run guest code", error }));
+        }
+        if pc != sentinel {
+            return Err(Stop::Machine(MachineError::UnexpectedStop { pc }));
+        }
+        Ok(self.reg(Reg::Ax))
+    }
+
+    /// Records why a run stopped in the trace (once, at the innermost level that saw it).
+    fn record_stop(&mut self, stop: &Stop<X::Stop>) {
+        let event = match stop {
+            Stop::Fault(f) => Event::Fault(f.clone()),
+            Stop::Limit(l) => Event::Limit(l.clone()),
+            _ => return,
+        };
+        let already = matches!(
+            (self.guest().trace.events().last(), &event),
+            (Some(Event::Fault(a)), Event::Fault(b)) if a == b
+        ) || matches!(
+            (self.guest().trace.events().last(), &event),
+            (Some(Event::Limit(a)), Event::Limit(b)) if a == b
+        );
+        if !already {
+            self.guest_mut().trace.push(event);
+        }
+    }
+
+    /// Ends the current run with `stop` (the first reason given wins).
+    pub fn request_stop(&mut self, stop: Stop<X::Stop>) {
+        let g = self.guest_mut();
+        if g.stop.is_none() {
+            g.stop = Some(stop);
+        }
+        g.stopping = true;
+        g.uc.stop();
+    }
+
+    /// Builds a fault report for an exception at `pc`.
+    pub fn fault(&self, kind: FaultKind, pc: u64, reason: String) -> GuestFault {
+        let g = self.guest();
+        let bytes = g.mem.read_partial(pc, 16);
+        let instruction = g.decoder.text(&bytes, pc);
+        let dump: &[Reg] = match g.arch {
+            Arch::X86 => &Reg::DUMP_X86,
+            Arch::X64 => &Reg::DUMP_X64,
+        };
+        let registers = dump.iter().map(|r| RegValue { name: r.name(g.arch), value: self.reg(*r) }).collect();
+        let sp = self.reg(Reg::Sp);
+        let stack = (0..8).map_while(|i| g.mem.read_ptr(sp.wrapping_add(i * g.arch.ptr_size())).ok()).collect();
+        let location = g.mem.region_at(pc).map(|r| format!("{}+{:#x}", r.name, pc - r.base));
+        GuestFault { kind, pc, instruction, reason, registers, stack, cpl: g.privilege.cpl(), location }
+    }
+
+    /// One IN or OUT (or one element of INS/OUTS), from the engine's instruction hooks.
+    fn port_access(&mut self, port: u32, size: usize, out: Option<u32>) -> u32 {
+        let g = self.guest_mut();
+        if g.stopping {
+            return u32::MAX;
+        }
+        let Some(width) = Width::from_bytes(size) else { return u32::MAX };
+        let port = port as u16;
+        g.trace.counters.port_accesses += 1;
+        let cpl = g.privilege.cpl();
+        let permitted = cpl == 0 || g.io_permitted(port, width);
+        let (value, outcome) = if permitted {
+            g.ports.access(port, width, out.is_some(), out.unwrap_or(0))
+        } else {
+            (width.all_ones(), Outcome::Denied)
+        };
+        let value = out.unwrap_or(value);
+        if g.trace.record_ports {
+            let pc = g.uc.reg(Reg::Ip.uc(g.arch).unwrap());
+            g.trace.push(Event::Port(PortEvent { pc, port, width, write: out.is_some(), value, cpl, outcome }));
+        }
+        if outcome == Outcome::Denied {
+            let pc = self.reg(Reg::Ip);
+            let reason = if permitted {
+                format!("port {port:#06x} ({}-byte {}) denied by policy", width.bytes(), if out.is_some() { "out" } else { "in" })
+            } else {
+                format!("port {port:#06x} not permitted by the I/O permission map at CPL3")
+            };
+            let fault = self.fault(FaultKind::GeneralProtection, pc, reason);
+            self.request_stop(Stop::Fault(fault));
+        }
+        value
+    }
+
+    fn count_block(&mut self, addr: u64, size: u32) {
+        let g = self.guest_mut();
+        let n = match g.block_sizes.get(&addr) {
+            Some(n) => *n,
+            None => {
+                let code = g.mem.read_partial(addr, size as usize);
+                let n = g.decoder.count(&code, addr);
+                g.block_sizes.insert(addr, n);
+                n
+            }
+        };
+        g.usage.instructions += n;
+        if let Some(limit) = g.limits.max_instructions {
+            if g.usage.instructions > limit {
+                self.request_stop(Stop::Limit(LimitHit::Instructions { limit }));
+            }
+        }
+    }
+
+    /// Instructions counted so far (only when an instruction budget is set).
+    pub fn instructions(&self) -> u64 {
+        self.guest().usage.instructions
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.guest().limits
+    }
+
+    /// Switches the privilege guest code runs at (user mode checks the I/O permission map).
+    pub fn set_privilege(&mut self, p: Privilege) {
+        self.guest_mut().privilege = p;
+    }
+
+    /// Sets IOPL, the I/O privilege level user-mode code is checked against.
+    pub fn set_iopl(&mut self, iopl: u8) {
+        let f = self.reg(Reg::Flags);
+        self.set_reg(Reg::Flags, (f & !flags::IOPL_MASK) | (((iopl & 3) as u64) << flags::IOPL_SHIFT));
+    }
+
+    /// The I/O permission map in the TSS (8 KiB + the trailing byte), as the CPU reads it.
+    pub fn io_permission_map(&self) -> Vec<u8> {
+        self.mem().read_partial(self.tss() + TSS_SIZE, IOPM_SIZE as usize)
+    }
+
+    /// Replaces the I/O permission map in the TSS; missing bytes deny.
+    pub fn set_io_permission_map(&mut self, map: &[u8]) -> Result<(), MemError> {
+        let mut full = iopm::deny_all().to_vec();
+        let n = map.len().min(iopm::IOPM_BYTES);
+        full[..n].copy_from_slice(&map[..n]);
+        let tss = self.tss();
+        self.mem_mut().write(tss + TSS_SIZE, &full)
+    }
+}
+
+impl<X: Extension> Guest<X> {
+    /// The CPU's check for a CPL3 access: IOPL from EFLAGS, the bitmap from the TSS.
+    fn io_permitted(&self, port: u16, width: Width) -> bool {
+        let eflags = self.uc.reg(Reg::Flags.uc(self.arch).unwrap());
+        let iopl = ((eflags & flags::IOPL_MASK) >> flags::IOPL_SHIFT) as u8;
+        // Only the (at most two) bytes of the map covering the access matter; bytes past
+        // the TSS limit are left out, so the pure check denies them.
+        let first = port as u64 / 8;
+        let last = (port as u64 + width.bytes() as u64 - 1) / 8;
+        let mut window = [0u8; 2];
+        let mut n = 0;
+        for idx in first..=last {
+            if idx >= IOPM_SIZE {
+                break;
+            }
+            window[n] = self.mem.read_u8(self.tss + TSS_SIZE + idx).unwrap_or(0xFF);
+            n += 1;
+        }
+        iopm::io_allowed(3, iopl, &window[..n], port % 8, width.bytes())
+    }
+}

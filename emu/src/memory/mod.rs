@@ -1,0 +1,371 @@
+//! Guest memory: RAM, page tables and named regions, with checked access by virtual address.
+//!
+//! Every access the host makes on the guest's behalf goes through [`GuestMemory::read`] /
+//! [`GuestMemory::write`], which walk the guest's own page tables: a bad guest pointer is a
+//! [`MemError`], never a host fault.
+
+mod layout;
+mod paging;
+pub(crate) mod ram;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use thiserror::Error;
+
+pub use layout::{Layout, RegionKind};
+pub(crate) use paging::{PageTables, Paging};
+use paging::page_round_up;
+pub use ram::RAM_BASE;
+use ram::Ram;
+
+use crate::arch::Arch;
+use crate::uc::Uc;
+
+pub const PAGE_SIZE: u64 = 0x1000;
+
+/// Page protection. Every mapped page is readable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Prot {
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Prot {
+    pub const R: Prot = Prot { write: false, exec: false };
+    pub const RW: Prot = Prot { write: true, exec: false };
+    pub const RX: Prot = Prot { write: false, exec: true };
+    pub const RWX: Prot = Prot { write: true, exec: true };
+}
+
+impl std::fmt::Display for Prot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "r{}{}", if self.write { "w" } else { "-" }, if self.exec { "x" } else { "-" })
+    }
+}
+
+/// A named, page-aligned span of guest virtual memory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub kind: RegionKind,
+    pub name: String,
+    pub base: u64,
+    pub size: u64,
+    pub prot: Prot,
+}
+
+impl Region {
+    pub fn contains(&self, va: u64) -> bool {
+        va >= self.base && va - self.base < self.size
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum MemError {
+    #[error("address {addr:#x} is not mapped")]
+    Unmapped { addr: u64 },
+    #[error("address {addr:#x} is read-only")]
+    ReadOnly { addr: u64 },
+    #[error("guest memory limit of {limit} bytes reached")]
+    LimitExceeded { limit: u64 },
+    #[error("no room left for a {size:#x}-byte {kind:?} region")]
+    ArenaFull { kind: RegionKind, size: u64 },
+    #[error("a region already covers {addr:#x}")]
+    Overlap { addr: u64 },
+    #[error("no region starts at {addr:#x}")]
+    NotARegion { addr: u64 },
+    #[error("a {size:#x}-byte region is not a valid size")]
+    BadSize { size: u64 },
+    #[error("host mapping failed: {0}")]
+    Host(String),
+}
+
+/// The guest's RAM, its kernel address space and the regions in it.
+pub struct GuestMemory {
+    uc: Uc,
+    arch: Arch,
+    pub(crate) ram: Ram,
+    pub(crate) tables: PageTables,
+    layout: Layout,
+    cursors: Vec<(RegionKind, u64)>,
+    regions: BTreeMap<u64, Region>,
+}
+
+impl GuestMemory {
+    pub(crate) fn new(uc: Uc, arch: Arch, limit_bytes: u64) -> Result<GuestMemory, MemError> {
+        let mut ram = Ram::new(uc, limit_bytes);
+        let mode = match arch {
+            Arch::X86 => Paging::TwoLevel,
+            Arch::X64 => Paging::FourLevel,
+        };
+        let tables = PageTables::new(mode, &mut ram)?;
+        let layout = Layout::for_arch(arch);
+        let cursors = layout.arenas.iter().map(|(k, a)| (*k, a.base)).collect();
+        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new() })
+    }
+
+    pub fn arch(&self) -> Arch {
+        self.arch
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The physical address of the top-level page table (what CR3 holds).
+    pub fn page_table_root(&self) -> u64 {
+        self.tables.root
+    }
+
+    /// Allocates a fresh, zeroed region of `kind` somewhere in that kind's arena.
+    pub fn alloc(&mut self, kind: RegionKind, name: impl Into<String>, size: u64, prot: Prot) -> Result<u64, MemError> {
+        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
+        let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
+        let cursor = self.cursors.iter_mut().find(|(k, _)| *k == kind).expect("every arena has a cursor");
+        let base = cursor.1;
+        // One unmapped guard page after every region catches linear overruns.
+        let end = base
+            .checked_add(size)
+            .and_then(|e| e.checked_add(PAGE_SIZE))
+            .filter(|e| *e <= arena.limit)
+            .ok_or(MemError::ArenaFull { kind, size })?;
+        cursor.1 = end;
+        self.map_fixed(kind, name, base, size, prot)?;
+        Ok(base)
+    }
+
+    /// Maps a fresh, zeroed region at a fixed address.
+    pub fn map_fixed(&mut self, kind: RegionKind, name: impl Into<String>, base: u64, size: u64, prot: Prot) -> Result<(), MemError> {
+        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
+        if base % PAGE_SIZE != 0 {
+            return Err(MemError::BadSize { size: base });
+        }
+        if self.overlaps(base, size) {
+            return Err(MemError::Overlap { addr: base });
+        }
+        let mut mapped = Vec::new();
+        for off in (0..size).step_by(PAGE_SIZE as usize) {
+            let frame = match self.ram.alloc_frame() {
+                Ok(f) => f,
+                Err(e) => {
+                    self.release(&mapped);
+                    return Err(e);
+                }
+            };
+            self.tables.map(&mut self.ram, base + off, frame, prot)?;
+            mapped.push(base + off);
+        }
+        self.regions.insert(base, Region { kind, name: name.into(), base, size, prot });
+        Ok(())
+    }
+
+    fn release(&mut self, pages: &[u64]) {
+        for &va in pages {
+            if let Some(frame) = self.tables.unmap(&mut self.ram, va) {
+                self.ram.free_frame(frame);
+            }
+        }
+        self.uc.flush_tlb();
+    }
+
+    fn overlaps(&self, base: u64, size: u64) -> bool {
+        let end = base.saturating_add(size);
+        if let Some((_, r)) = self.regions.range(..end).next_back() {
+            if r.base + r.size > base {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Unmaps the region starting at `base` and returns its frames to the pool.
+    pub fn free(&mut self, base: u64) -> Result<Region, MemError> {
+        let region = self.regions.remove(&base).ok_or(MemError::NotARegion { addr: base })?;
+        let pages: Vec<u64> = (0..region.size).step_by(PAGE_SIZE as usize).map(|o| base + o).collect();
+        self.release(&pages);
+        self.uc.invalidate_code(base, base + region.size);
+        Ok(region)
+    }
+
+    /// Changes the protection of whole pages inside an existing region.
+    pub fn protect(&mut self, va: u64, size: u64, prot: Prot) -> Result<(), MemError> {
+        let start = va & !(PAGE_SIZE - 1);
+        let end = page_round_up(va.saturating_add(size)).ok_or(MemError::BadSize { size })?;
+        for page in (start..end).step_by(PAGE_SIZE as usize) {
+            if !self.tables.protect(&mut self.ram, page, prot) {
+                return Err(MemError::Unmapped { addr: page });
+            }
+        }
+        self.uc.flush_tlb();
+        Ok(())
+    }
+
+    /// The region containing `va`, if any.
+    pub fn region_at(&self, va: u64) -> Option<&Region> {
+        self.regions.range(..=va).next_back().map(|(_, r)| r).filter(|r| r.contains(va))
+    }
+
+    pub fn regions(&self) -> impl Iterator<Item = &Region> {
+        self.regions.values()
+    }
+
+    /// Bytes of guest RAM in use, and the cap.
+    pub fn usage(&self) -> MemoryUsage {
+        MemoryUsage {
+            used: self.ram.used_bytes(),
+            peak: self.ram.peak_bytes(),
+            limit: self.ram.limit_bytes(),
+        }
+    }
+
+    /// Guest-physical address behind `va`.
+    pub fn translate(&self, va: u64) -> Option<u64> {
+        let va = self.arch.mask(va);
+        self.tables.lookup(&self.ram, va).map(|l| l.frame | (va % PAGE_SIZE))
+    }
+
+    /// Protection of the page containing `va`.
+    pub fn prot_at(&self, va: u64) -> Option<Prot> {
+        self.tables.lookup(&self.ram, self.arch.mask(va)).map(|l| l.prot)
+    }
+
+    /// Copies guest memory at `va` into `buf`.
+    pub fn read(&self, va: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let addr = self.arch.mask(va.wrapping_add(done as u64));
+            let leaf = self.tables.lookup(&self.ram, addr).ok_or(MemError::Unmapped { addr })?;
+            let off = (addr % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
+            if !self.ram.contains(leaf.frame) {
+                return Err(MemError::Unmapped { addr });
+            }
+            buf[done..done + n].copy_from_slice(&self.ram.page(leaf.frame)[off..off + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Writes `data` at `va`, honouring read-only pages as the CPU does with CR0.WP set.
+    pub fn write(&mut self, va: u64, data: &[u8]) -> Result<(), MemError> {
+        self.write_inner(va, data, true)
+    }
+
+    /// Writes `data` at `va` even into read-only pages (the loader placing an image).
+    pub fn write_unchecked(&mut self, va: u64, data: &[u8]) -> Result<(), MemError> {
+        self.write_inner(va, data, false)
+    }
+
+    fn write_inner(&mut self, va: u64, data: &[u8], honour_ro: bool) -> Result<(), MemError> {
+        // Check the whole span first so a failed write changes nothing.
+        let mut done = 0usize;
+        let mut code = false;
+        while done < data.len() {
+            let addr = self.arch.mask(va.wrapping_add(done as u64));
+            let leaf = self.tables.lookup(&self.ram, addr).ok_or(MemError::Unmapped { addr })?;
+            if honour_ro && !leaf.prot.write {
+                return Err(MemError::ReadOnly { addr });
+            }
+            if !self.ram.contains(leaf.frame) {
+                return Err(MemError::Unmapped { addr });
+            }
+            code |= leaf.prot.exec;
+            done += PAGE_SIZE as usize - (addr % PAGE_SIZE) as usize;
+        }
+        let mut done = 0usize;
+        while done < data.len() {
+            let addr = self.arch.mask(va.wrapping_add(done as u64));
+            let leaf = self.tables.lookup(&self.ram, addr).expect("checked above");
+            let off = (addr % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            self.ram.page_mut(leaf.frame)[off..off + n].copy_from_slice(&data[done..done + n]);
+            done += n;
+        }
+        if code && !data.is_empty() {
+            // Translated code for these bytes is stale now.
+            self.uc.invalidate_code(va, va.wrapping_add(data.len() as u64));
+        }
+        Ok(())
+    }
+
+    pub fn read_u8(&self, va: u64) -> Result<u8, MemError> {
+        let mut b = [0u8; 1];
+        self.read(va, &mut b)?;
+        Ok(b[0])
+    }
+
+    pub fn read_u16(&self, va: u64) -> Result<u16, MemError> {
+        let mut b = [0u8; 2];
+        self.read(va, &mut b)?;
+        Ok(u16::from_le_bytes(b))
+    }
+
+    pub fn read_u32(&self, va: u64) -> Result<u32, MemError> {
+        let mut b = [0u8; 4];
+        self.read(va, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    pub fn read_u64(&self, va: u64) -> Result<u64, MemError> {
+        let mut b = [0u8; 8];
+        self.read(va, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// Reads a pointer-sized value (4 bytes on x86, 8 on x64).
+    pub fn read_ptr(&self, va: u64) -> Result<u64, MemError> {
+        match self.arch {
+            Arch::X86 => self.read_u32(va).map(u64::from),
+            Arch::X64 => self.read_u64(va),
+        }
+    }
+
+    pub fn write_u8(&mut self, va: u64, v: u8) -> Result<(), MemError> {
+        self.write(va, &[v])
+    }
+
+    pub fn write_u16(&mut self, va: u64, v: u16) -> Result<(), MemError> {
+        self.write(va, &v.to_le_bytes())
+    }
+
+    pub fn write_u32(&mut self, va: u64, v: u32) -> Result<(), MemError> {
+        self.write(va, &v.to_le_bytes())
+    }
+
+    pub fn write_u64(&mut self, va: u64, v: u64) -> Result<(), MemError> {
+        self.write(va, &v.to_le_bytes())
+    }
+
+    /// Writes a pointer-sized value (4 bytes on x86, 8 on x64).
+    pub fn write_ptr(&mut self, va: u64, v: u64) -> Result<(), MemError> {
+        match self.arch {
+            Arch::X86 => self.write_u32(va, v as u32),
+            Arch::X64 => self.write_u64(va, v),
+        }
+    }
+
+    /// Reads up to `max` bytes at `va`, stopping early at an unmapped page.
+    pub fn read_partial(&self, va: u64, max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut addr = va;
+        while out.len() < max {
+            let n = (PAGE_SIZE - addr % PAGE_SIZE).min((max - out.len()) as u64) as usize;
+            let start = out.len();
+            out.resize(start + n, 0);
+            if self.read(addr, &mut out[start..]).is_err() {
+                out.truncate(start);
+                break;
+            }
+            addr = addr.wrapping_add(n as u64);
+        }
+        out
+    }
+}
+
+/// How much guest RAM a machine uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MemoryUsage {
+    pub used: u64,
+    pub peak: u64,
+    pub limit: u64,
+}

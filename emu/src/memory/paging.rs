@@ -1,0 +1,162 @@
+//! Guest page tables: classic two-level 32-bit paging (x86) and four-level long-mode paging
+//! (x64), kept in guest RAM exactly as the CPU walks them.
+//!
+//! Driver code runs at CPL3 (see docs/architecture.md), so every page it may touch is a user
+//! page (U/S = 1). Intermediate entries grant everything; leaf entries carry the protection.
+
+use super::ram::Ram;
+use super::{MemError, Prot, PAGE_SIZE};
+
+const P: u64 = 1;
+const W: u64 = 1 << 1;
+const U: u64 = 1 << 2;
+const A: u64 = 1 << 5;
+const D: u64 = 1 << 6;
+const NX: u64 = 1 << 63;
+const ADDR_MASK_64: u64 = 0x000F_FFFF_FFFF_F000;
+const ADDR_MASK_32: u64 = 0xFFFF_F000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Paging {
+    /// 32-bit, 4-byte entries, 1024 per table, no NX.
+    TwoLevel,
+    /// 64-bit, 8-byte entries, 512 per table, NX in bit 63.
+    FourLevel,
+}
+
+/// A page-table hierarchy rooted at `root` (the value CR3 holds).
+pub(crate) struct PageTables {
+    pub(crate) mode: Paging,
+    pub(crate) root: u64,
+}
+
+/// A present leaf mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Leaf {
+    pub(crate) frame: u64,
+    pub(crate) prot: Prot,
+}
+
+impl PageTables {
+    pub(crate) fn new(mode: Paging, ram: &mut Ram) -> Result<PageTables, MemError> {
+        Ok(PageTables { mode, root: ram.alloc_frame()? })
+    }
+
+    /// Indices of `va` at each level, root first.
+    fn indices(&self, va: u64) -> ([u64; 4], usize) {
+        match self.mode {
+            Paging::TwoLevel => ([(va >> 22) & 0x3FF, (va >> 12) & 0x3FF, 0, 0], 2),
+            Paging::FourLevel => (
+                [(va >> 39) & 0x1FF, (va >> 30) & 0x1FF, (va >> 21) & 0x1FF, (va >> 12) & 0x1FF],
+                4,
+            ),
+        }
+    }
+
+    fn entry_size(&self) -> u64 {
+        match self.mode {
+            Paging::TwoLevel => 4,
+            Paging::FourLevel => 8,
+        }
+    }
+
+    fn read_entry(&self, ram: &Ram, pa: u64) -> u64 {
+        match self.mode {
+            Paging::TwoLevel => ram.read_u32(pa) as u64,
+            Paging::FourLevel => ram.read_u64(pa),
+        }
+    }
+
+    fn write_entry(&self, ram: &mut Ram, pa: u64, v: u64) {
+        match self.mode {
+            Paging::TwoLevel => ram.write_u32(pa, v as u32),
+            Paging::FourLevel => ram.write_u64(pa, v),
+        }
+    }
+
+    fn addr(&self, entry: u64) -> u64 {
+        match self.mode {
+            Paging::TwoLevel => entry & ADDR_MASK_32,
+            Paging::FourLevel => entry & ADDR_MASK_64,
+        }
+    }
+
+    /// Physical address of the leaf entry for `va`, creating intermediate tables if asked.
+    fn leaf_slot(&self, ram: &mut Ram, va: u64, create: bool) -> Result<Option<u64>, MemError> {
+        let (idx, levels) = self.indices(va);
+        let mut table = self.root;
+        for &i in &idx[..levels - 1] {
+            let slot = table + i * self.entry_size();
+            let e = self.read_entry(ram, slot);
+            table = if e & P != 0 {
+                self.addr(e)
+            } else if create {
+                let t = ram.alloc_frame()?;
+                self.write_entry(ram, slot, t | P | W | U | A);
+                t
+            } else {
+                return Ok(None);
+            };
+        }
+        Ok(Some(table + idx[levels - 1] * self.entry_size()))
+    }
+
+    pub(crate) fn map(&self, ram: &mut Ram, va: u64, frame: u64, prot: Prot) -> Result<(), MemError> {
+        let slot = self.leaf_slot(ram, va, true)?.expect("created");
+        let mut e = frame | P | U | A | D;
+        if prot.write {
+            e |= W;
+        }
+        if !prot.exec && self.mode == Paging::FourLevel {
+            e |= NX;
+        }
+        self.write_entry(ram, slot, e);
+        Ok(())
+    }
+
+    /// Removes the mapping of `va`, returning the frame it pointed to.
+    pub(crate) fn unmap(&self, ram: &mut Ram, va: u64) -> Option<u64> {
+        let slot = self.leaf_slot(ram, va, false).ok()??;
+        let e = self.read_entry(ram, slot);
+        if e & P == 0 {
+            return None;
+        }
+        self.write_entry(ram, slot, 0);
+        Some(self.addr(e))
+    }
+
+    pub(crate) fn lookup(&self, ram: &Ram, va: u64) -> Option<Leaf> {
+        let (idx, levels) = self.indices(va);
+        let mut table = self.root;
+        for (n, &i) in idx[..levels].iter().enumerate() {
+            let e = self.read_entry(ram, table + i * self.entry_size());
+            if e & P == 0 {
+                return None;
+            }
+            if n == levels - 1 {
+                let prot = Prot {
+                    write: e & W != 0,
+                    exec: self.mode == Paging::TwoLevel || e & NX == 0,
+                };
+                return Some(Leaf { frame: self.addr(e), prot });
+            }
+            table = self.addr(e);
+        }
+        None
+    }
+
+    /// Changes the protection of an existing mapping; false if `va` is not mapped.
+    pub(crate) fn protect(&self, ram: &mut Ram, va: u64, prot: Prot) -> bool {
+        match self.lookup(ram, va) {
+            Some(leaf) => {
+                self.map(ram, va, leaf.frame, prot).is_ok()
+            }
+            None => false,
+        }
+    }
+}
+
+/// Rounds `v` up to a whole number of pages.
+pub(crate) fn page_round_up(v: u64) -> Option<u64> {
+    v.checked_add(PAGE_SIZE - 1).map(|x| x & !(PAGE_SIZE - 1))
+}

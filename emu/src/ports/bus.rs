@@ -1,0 +1,298 @@
+//! The port bus: an ordered map from port ranges to what answers them.
+//!
+//! Shape after crosvm's `devices/src/bus.rs`: ranges are inserted with a policy and rejected
+//! with a typed error when they overlap. Lookup is a flat 64 Ki-entry table, so an access
+//! costs one load and no allocation.
+//!
+//! Rules for accesses the owner cannot take as they come (consistent, and traced):
+//! - An access whose ports all belong to one range, in a width the owner implements, goes
+//!   straight to it.
+//! - An access that straddles ranges, or whose width the device does not implement, is split
+//!   into two halves of the next narrower width, low port first, each routed on its own;
+//!   the read value is assembled little-endian. Byte accesses are never split.
+//! - If a device implements no narrower width either, reads return all-ones and writes are
+//!   dropped; this is logged once per range and width.
+//! - If any port of an access lies in a `deny` range, nothing is performed and the whole
+//!   access is denied (the machine raises #GP in the guest).
+//! - Unclaimed ports read all-ones and drop writes; each is logged once.
+//! Port numbers wrap at 0xFFFF (the ISA bus drops address bit 16).
+
+use serde::Serialize;
+use thiserror::Error;
+
+use super::device::{PortDevice, Width};
+use super::host::HostPortBackend;
+
+/// What a range does with accesses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// A device model answers.
+    Emulate,
+    /// Recorded only: reads return all-ones, writes are dropped.
+    Log,
+    /// The access faults in the guest (#GP).
+    Deny,
+    /// Sent to a host backend.
+    Forward,
+}
+
+/// What happened to one access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Emulated,
+    Logged,
+    Denied,
+    Forwarded,
+    Unclaimed,
+    /// A forward backend reported an error; reads returned all-ones.
+    BackendError,
+    /// The width is not implemented by the device and could not be split.
+    WidthUnsupported,
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum PortBusError {
+    #[error("ports {first:#x}-{last:#x} ({name}) overlap {existing_first:#x}-{existing_last:#x} ({existing})")]
+    Overlap {
+        first: u16,
+        last: u16,
+        name: String,
+        existing_first: u16,
+        existing_last: u16,
+        existing: String,
+    },
+    #[error("port range {first:#x}-{last:#x} is empty or reversed")]
+    BadRange { first: u16, last: u16 },
+    #[error("no port range with id {0}")]
+    NoSuchRange(usize),
+}
+
+/// Identifies a range on the bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RangeId(usize);
+
+enum Target {
+    Device(Box<dyn PortDevice>),
+    Log,
+    Deny,
+    Forward(Box<dyn HostPortBackend>),
+}
+
+struct Entry {
+    first: u16,
+    last: u16,
+    name: String,
+    target: Target,
+    /// Widths already reported as unsupported (bit per width).
+    warned_widths: u8,
+}
+
+/// A description of one range, for reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RangeInfo {
+    pub first: u16,
+    pub last: u16,
+    pub name: String,
+    pub policy: Policy,
+}
+
+pub struct PortBus {
+    /// Port -> 1 + index into `entries`; 0 when unclaimed.
+    map: Box<[u16]>,
+    entries: Vec<Option<Entry>>,
+    unclaimed_seen: Box<[u64]>,
+}
+
+impl Default for PortBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PortBus {
+    pub fn new() -> PortBus {
+        PortBus {
+            map: vec![0u16; 0x10000].into_boxed_slice(),
+            entries: Vec::new(),
+            unclaimed_seen: vec![0u64; 0x10000 / 64].into_boxed_slice(),
+        }
+    }
+
+    /// Attaches a device model to ports `first..=last`.
+    pub fn add_device(&mut self, first: u16, last: u16, device: Box<dyn PortDevice>) -> Result<RangeId, PortBusError> {
+        let name = device.name().to_string();
+        self.insert(first, last, name, Target::Device(device))
+    }
+
+    /// Sets a `log` or `deny` policy on ports `first..=last`.
+    pub fn add_policy(&mut self, first: u16, last: u16, name: impl Into<String>, policy: Policy) -> Result<RangeId, PortBusError> {
+        let target = match policy {
+            Policy::Log => Target::Log,
+            Policy::Deny => Target::Deny,
+            Policy::Emulate | Policy::Forward => {
+                return Err(PortBusError::BadRange { first, last });
+            }
+        };
+        self.insert(first, last, name.into(), target)
+    }
+
+    /// Forwards ports `first..=last` to a host backend.
+    pub fn add_forward(&mut self, first: u16, last: u16, backend: Box<dyn HostPortBackend>) -> Result<RangeId, PortBusError> {
+        let name = format!("forward:{}", backend.name());
+        self.insert(first, last, name, Target::Forward(backend))
+    }
+
+    fn insert(&mut self, first: u16, last: u16, name: String, target: Target) -> Result<RangeId, PortBusError> {
+        if last < first {
+            return Err(PortBusError::BadRange { first, last });
+        }
+        if let Some(port) = (first..=last).find(|&p| self.map[p as usize] != 0) {
+            let existing = self.entries[self.map[port as usize] as usize - 1].as_ref().expect("mapped entries exist");
+            return Err(PortBusError::Overlap {
+                first,
+                last,
+                name,
+                existing_first: existing.first,
+                existing_last: existing.last,
+                existing: existing.name.clone(),
+            });
+        }
+        let index = match self.entries.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.entries.push(None);
+                self.entries.len() - 1
+            }
+        };
+        self.entries[index] = Some(Entry { first, last, name, target, warned_widths: 0 });
+        for p in first..=last {
+            self.map[p as usize] = (index + 1) as u16;
+        }
+        Ok(RangeId(index))
+    }
+
+    /// Detaches a range; its ports become unclaimed.
+    pub fn remove(&mut self, id: RangeId) -> Result<(), PortBusError> {
+        let entry = self.entries.get_mut(id.0).and_then(Option::take).ok_or(PortBusError::NoSuchRange(id.0))?;
+        for p in entry.first..=entry.last {
+            self.map[p as usize] = 0;
+        }
+        Ok(())
+    }
+
+    /// The ranges on the bus, ordered by first port.
+    pub fn ranges(&self) -> Vec<RangeInfo> {
+        let mut v: Vec<RangeInfo> = self
+            .entries
+            .iter()
+            .flatten()
+            .map(|e| RangeInfo {
+                first: e.first,
+                last: e.last,
+                name: e.name.clone(),
+                policy: match e.target {
+                    Target::Device(_) => Policy::Emulate,
+                    Target::Log => Policy::Log,
+                    Target::Deny => Policy::Deny,
+                    Target::Forward(_) => Policy::Forward,
+                },
+            })
+            .collect();
+        v.sort_by_key(|r| r.first);
+        v
+    }
+
+    /// The name of the range claiming `port`, if any.
+    pub fn owner(&self, port: u16) -> Option<&str> {
+        match self.map[port as usize] {
+            0 => None,
+            i => self.entries[i as usize - 1].as_ref().map(|e| e.name.as_str()),
+        }
+    }
+
+    /// Performs one access. Returns the value read (all-ones where nobody answers) and what
+    /// happened. A denied access performs nothing.
+    pub fn access(&mut self, port: u16, width: Width, write: bool, value: u32) -> (u32, Outcome) {
+        let idx = self.map[port as usize];
+        let last = port.wrapping_add(width.bytes() - 1);
+        if idx != 0 && (width == Width::Byte || (last > port && self.map[last as usize] == idx)) {
+            return self.dispatch(idx as usize - 1, port, width, write, value);
+        }
+        if self.any_denied(port, width) {
+            return (width.all_ones(), Outcome::Denied);
+        }
+        match (idx, width.narrower()) {
+            (0, None) => self.unclaimed(port, width),
+            (_, Some(half)) => self.split(port, half, write, value),
+            (_, None) => unreachable!("byte accesses always take the direct path when claimed"),
+        }
+    }
+
+    fn any_denied(&self, port: u16, width: Width) -> bool {
+        (0..width.bytes()).any(|i| {
+            let idx = self.map[port.wrapping_add(i) as usize];
+            idx != 0 && matches!(self.entries[idx as usize - 1].as_ref().map(|e| &e.target), Some(Target::Deny))
+        })
+    }
+
+    fn split(&mut self, port: u16, half: Width, write: bool, value: u32) -> (u32, Outcome) {
+        let shift = half.bytes() as u32 * 8;
+        let (lo, outcome) = self.access(port, half, write, value & half.all_ones());
+        let (hi, _) = self.access(port.wrapping_add(half.bytes()), half, write, (value >> shift) & half.all_ones());
+        (lo | (hi << shift), outcome)
+    }
+
+    fn unclaimed(&mut self, port: u16, width: Width) -> (u32, Outcome) {
+        let (word, bit) = (port as usize / 64, port % 64);
+        if self.unclaimed_seen[word] & (1 << bit) == 0 {
+            self.unclaimed_seen[word] |= 1 << bit;
+            tracing::info!(port = format_args!("{port:#06x}"), "access to an unclaimed port (reads all-ones)");
+        }
+        (width.all_ones(), Outcome::Unclaimed)
+    }
+
+    fn dispatch(&mut self, index: usize, port: u16, width: Width, write: bool, value: u32) -> (u32, Outcome) {
+        let entry = self.entries[index].as_mut().expect("mapped entries exist");
+        if let Target::Device(dev) = &entry.target {
+            if !dev.widths().contains(width) {
+                if let Some(half) = width.narrower() {
+                    return self.split(port, half, write, value);
+                }
+                if entry.warned_widths & width as u8 == 0 {
+                    entry.warned_widths |= width as u8;
+                    tracing::warn!(device = %entry.name, width = width.bytes(), "device does not implement this access width; reads return all-ones");
+                }
+                return (width.all_ones(), Outcome::WidthUnsupported);
+            }
+        }
+        let offset = port.wrapping_sub(entry.first);
+        match &mut entry.target {
+            Target::Device(dev) => {
+                if write {
+                    dev.write(offset, width, value & width.all_ones());
+                    (0, Outcome::Emulated)
+                } else {
+                    (dev.read(offset, width) & width.all_ones(), Outcome::Emulated)
+                }
+            }
+            Target::Log => (width.all_ones(), Outcome::Logged),
+            Target::Deny => (width.all_ones(), Outcome::Denied),
+            Target::Forward(backend) => {
+                let r = if write {
+                    backend.write(port, width, value & width.all_ones()).map(|_| 0)
+                } else {
+                    backend.read(port, width).map(|v| v & width.all_ones())
+                };
+                match r {
+                    Ok(v) => (v, Outcome::Forwarded),
+                    Err(e) => {
+                        tracing::warn!(port = format_args!("{port:#06x}"), error = %e, "host backend error");
+                        (width.all_ones(), Outcome::BackendError)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Port I/O: the bus, its devices and policies, the I/O permission check, host backends.
+
+mod bus;
+mod device;
+mod host;
+pub mod iopm;
+
+pub use bus::{Outcome, Policy, PortBus, PortBusError, RangeId, RangeInfo};
+pub use device::{PortDevice, Width, Widths};
+pub use host::{BackendError, HostPortBackend, Recorded, RecordingBackend};

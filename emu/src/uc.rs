@@ -1,0 +1,224 @@
+//! A raw, copyable handle to the Unicorn engine, and the workarounds Unicorn 2.1.5 needs.
+//!
+//! Machine state lives inside the engine's user data, so code that holds a borrow of that
+//! state cannot also borrow the `Unicorn` wrapper. `Uc` calls the C API directly with the
+//! engine pointer instead; it is valid for as long as the engine (and so the state) lives.
+//!
+//! Two engine defects are absorbed here (see docs/architecture.md, "Unicorn 2.1.5 quirks"):
+//! - `uc_reg_write(PC)` sets `skip_sync_pc_on_exit`, which only a code-hook exit clears; after
+//!   an interrupt hook moves RIP with it, every later IN/OUT hook of that run sees a stale PC.
+//!   Interrupt hooks therefore move RIP with `uc_reg_write2`, which does not set the flag.
+//! - Unicorn never delivers exceptions, so the CPU's "exception in flight" (`old_exception`)
+//!   is never cleared: a second #GP becomes #DF and a third a triple fault. After each handled
+//!   fault we clear it through a CPU context save/patch/restore; the field's offset inside the
+//!   context is found once per process by provoking a #DE and diffing two contexts.
+
+use std::ffi::c_void;
+use std::sync::OnceLock;
+
+use unicorn_engine::unicorn_const::{uc_error, Arch as UcArch, ControlType, Mode, Prot};
+use unicorn_engine::{uc_context, uc_engine, RegisterX86 as UcReg, Unicorn};
+
+use crate::error::MachineError;
+
+/// Unicorn's engine pointer, usable from inside hooks while the machine state is borrowed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Uc(pub(crate) *mut uc_engine);
+
+impl Uc {
+    pub(crate) fn reg(self, reg: UcReg) -> u64 {
+        let mut v: u64 = 0;
+        // SAFETY: the engine outlives every holder of `Uc`; `v` is large enough for any
+        // general-purpose or control register.
+        unsafe { unicorn_engine::uc_reg_read(self.0, reg as i32, &mut v as *mut u64 as *mut c_void) };
+        v
+    }
+
+    pub(crate) fn set_reg(self, reg: UcReg, value: u64) {
+        let mut size = 8usize;
+        // SAFETY: as above. `uc_reg_write2` does not set `skip_sync_pc_on_exit` (see module doc).
+        unsafe {
+            unicorn_engine::uc_reg_write2(
+                self.0,
+                reg as i32,
+                &value as *const u64 as *const c_void,
+                &mut size,
+            )
+        };
+    }
+
+    /// Writes a model-specific register of the emulated CPU itself (used during set-up).
+    pub(crate) fn set_msr(self, msr: u32, value: u64) -> Result<(), MachineError> {
+        let m = unicorn_engine::uc_x86_msr { rid: msr, value };
+        let e = unsafe {
+            unicorn_engine::uc_reg_write(self.0, UcReg::MSR as i32, &m as *const _ as *const c_void)
+        };
+        check(e, "write MSR")
+    }
+
+    pub(crate) fn set_mmr(self, reg: UcReg, selector: u16, base: u64, limit: u32, flags: u32) -> Result<(), MachineError> {
+        let m = unicorn_engine::uc_x86_mmr { selector, base, limit, flags };
+        let e = unsafe { unicorn_engine::uc_reg_write(self.0, reg as i32, &m as *const _ as *const c_void) };
+        check(e, "write descriptor-table register")
+    }
+
+    /// Loads a segment register through a real descriptor load (32-bit mode only).
+    pub(crate) fn load_segment(self, reg: UcReg, selector: u16) -> Result<(), MachineError> {
+        let v = selector as u64;
+        let e = unsafe { unicorn_engine::uc_reg_write(self.0, reg as i32, &v as *const u64 as *const c_void) };
+        check(e, "load segment register")
+    }
+
+    pub(crate) fn stop(self) {
+        // SAFETY: valid engine; uc_emu_stop only sets flags.
+        unsafe { unicorn_engine::uc_emu_stop(self.0) };
+    }
+
+    pub(crate) fn map_ptr(self, addr: u64, size: u64, ptr: *mut u8) -> Result<(), MachineError> {
+        // SAFETY: the caller keeps `ptr..ptr+size` alive and unmoved for the engine's lifetime.
+        let e = unsafe { unicorn_engine::uc_mem_map_ptr(self.0, addr, size, Prot::ALL.0, ptr as *mut c_void) };
+        check(e, "map guest RAM")
+    }
+
+    /// Drops translated code for guest virtual addresses `[begin, end)` after the host wrote code.
+    pub(crate) fn invalidate_code(self, begin: u64, end: u64) {
+        let ctl = ControlType(ControlType::TB_REMOVE_CACHE.0 | ControlType::IO_WRITE.0);
+        unsafe { unicorn_engine::uc_ctl(self.0, ctl, begin, end) };
+    }
+
+    /// Forgets cached address translations after page tables lost a mapping or a permission.
+    pub(crate) fn flush_tlb(self) {
+        let ctl = ControlType(ControlType::TLB_FLUSH.0 | ControlType::IO_WRITE.0);
+        unsafe { unicorn_engine::uc_ctl(self.0, ctl) };
+    }
+}
+
+pub(crate) fn check(e: uc_error, what: &'static str) -> Result<(), MachineError> {
+    if e == uc_error::OK {
+        Ok(())
+    } else {
+        Err(MachineError::Unicorn { what, error: e })
+    }
+}
+
+/// Refuses a Unicorn library older than 2.1 (a system `libunicorn` found through pkg-config
+/// would be linked instead of the bundled one, with headers and library disagreeing).
+pub(crate) fn check_version() -> Result<(), MachineError> {
+    let (mut major, mut minor) = (0u32, 0u32);
+    unsafe { unicorn_engine::uc_version(&mut major, &mut minor) };
+    if (major, minor) < (2, 1) {
+        return Err(MachineError::UnicornTooOld { major, minor });
+    }
+    Ok(())
+}
+
+/// Clears the CPU's "exception in flight" so the next fault is not escalated to #DF.
+pub(crate) struct ExceptionReset {
+    ctx: *mut uc_context,
+    total: usize,
+    offset: usize,
+}
+
+impl ExceptionReset {
+    pub(crate) fn new(uc: Uc) -> Result<Self, MachineError> {
+        let offset = old_exception_offset()?;
+        let mut ctx = std::ptr::null_mut();
+        check(unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) }, "allocate CPU context")?;
+        let total = unsafe { unicorn_engine::uc_context_size(uc.0) };
+        Ok(ExceptionReset { ctx, total, offset })
+    }
+
+    pub(crate) fn reset(&self, uc: Uc) {
+        // SAFETY: `ctx` was allocated for this engine with `total` bytes; `offset + 4` lies
+        // inside the CPU part of it (checked when the offset was calibrated).
+        unsafe {
+            unicorn_engine::uc_context_save(uc.0, self.ctx);
+            let env = env_bytes(self.ctx, self.total);
+            env[self.offset..self.offset + 4].copy_from_slice(&(-1i32).to_le_bytes());
+            unicorn_engine::uc_context_restore(uc.0, self.ctx);
+        }
+    }
+}
+
+impl Drop for ExceptionReset {
+    fn drop(&mut self) {
+        unsafe { unicorn_engine::uc_context_free(self.ctx) };
+    }
+}
+
+/// The CPU-state part of a saved context: the trailing `context_size` bytes.
+unsafe fn env_bytes<'a>(ctx: *mut uc_context, total: usize) -> &'a mut [u8] {
+    let cpu_size = *(ctx as *const usize);
+    std::slice::from_raw_parts_mut((ctx as *mut u8).add(total - cpu_size), cpu_size)
+}
+
+static OLD_EXCEPTION_OFFSET: OnceLock<Result<usize, String>> = OnceLock::new();
+
+fn old_exception_offset() -> Result<usize, MachineError> {
+    OLD_EXCEPTION_OFFSET
+        .get_or_init(calibrate)
+        .clone()
+        .map_err(MachineError::Calibration)
+}
+
+/// Finds `old_exception` in the saved CPU state: -1 before any fault, the vector after one.
+/// Two provoked faults (#DE = 0, then #GP = 13) must single out exactly one 32-bit field.
+fn calibrate() -> Result<usize, String> {
+    struct Probe {
+        ctx: *mut uc_context,
+        snapshots: Vec<Vec<u8>>,
+        total: usize,
+    }
+    let mut uc = Unicorn::new_with_data(
+        UcArch::X86,
+        Mode::MODE_64,
+        Probe { ctx: std::ptr::null_mut(), snapshots: vec![], total: 0 },
+    )
+    .map_err(|e| format!("cannot create a probe engine: {e:?}"))?;
+    let h = uc.get_handle();
+    let mut ctx = std::ptr::null_mut();
+    unsafe { unicorn_engine::uc_context_alloc(h, &mut ctx) };
+    if ctx.is_null() {
+        return Err("cannot allocate a CPU context".into());
+    }
+    let total = unsafe { unicorn_engine::uc_context_size(h) };
+    uc.get_data_mut().ctx = ctx;
+    uc.get_data_mut().total = total;
+    uc.mem_map(0x1000, 0x1000, Prot::ALL).map_err(|e| format!("probe map: {e:?}"))?;
+    // xor ecx,ecx; div ecx (#DE) ; then at +4: mov ds, cx with cx = 0x4242 (#GP: bad selector)
+    let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
+    uc.mem_write(0x1000, &code).map_err(|e| format!("probe write: {e:?}"))?;
+    unsafe { unicorn_engine::uc_context_save(h, ctx) };
+    let before = unsafe { env_bytes(ctx, total) }.to_vec();
+    uc.add_intr_hook(|uc, _intno| {
+        let p = uc.get_data();
+        let (ctx, total) = (p.ctx, p.total);
+        unsafe { unicorn_engine::uc_context_save(uc.get_handle(), ctx) };
+        let snap = unsafe { env_bytes(ctx, total) }.to_vec();
+        uc.get_data_mut().snapshots.push(snap);
+        uc.emu_stop().ok();
+    })
+    .map_err(|e| format!("probe hook: {e:?}"))?;
+    let _ = uc.emu_start(0x1000, 0x1000 + code.len() as u64, 0, 0);
+    // Restore the clean state (old_exception = -1), then provoke the #GP.
+    unsafe {
+        let env = env_bytes(ctx, total);
+        env.copy_from_slice(&before);
+        unicorn_engine::uc_context_restore(h, ctx);
+    }
+    let _ = uc.emu_start(0x1004, 0x1000 + code.len() as u64, 0, 0);
+    let snaps = &uc.get_data().snapshots;
+    if snaps.len() != 2 {
+        return Err(format!("expected two probe faults, saw {}", snaps.len()));
+    }
+    let field = |buf: &[u8], off: usize| i32::from_le_bytes(buf[off..off + 4].try_into().unwrap());
+    let candidates: Vec<usize> = (0..before.len().saturating_sub(4))
+        .step_by(4)
+        .filter(|&off| field(&before, off) == -1 && field(&snaps[0], off) == 0 && field(&snaps[1], off) == 13)
+        .collect();
+    unsafe { unicorn_engine::uc_context_free(ctx) };
+    match candidates.as_slice() {
+        [one] => Ok(*one),
+        other => Err(format!("the exception-in-flight field is ambiguous ({} candidates)", other.len())),
+    }
+}
