@@ -28,7 +28,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_instructions: None, time: None, memory_bytes: 512 << 20, max_call_depth: 32 }
+        Limits {
+            max_instructions: None,
+            time: None,
+            memory_bytes: 512 << 20,
+            max_call_depth: 32,
+        }
     }
 }
 
@@ -91,7 +96,10 @@ impl Watchdog {
     pub(crate) fn global() -> &'static Watchdog {
         static W: OnceLock<&'static Watchdog> = OnceLock::new();
         W.get_or_init(|| {
-            let w: &'static Watchdog = Box::leak(Box::new(Watchdog { armed: Mutex::default(), wake: Condvar::new() }));
+            let w: &'static Watchdog = Box::leak(Box::new(Watchdog {
+                armed: Mutex::default(),
+                wake: Condvar::new(),
+            }));
             std::thread::Builder::new()
                 .name("portcullis-watchdog".into())
                 .spawn(move || w.run())
@@ -100,11 +108,21 @@ impl Watchdog {
         })
     }
 
-    pub(crate) fn arm(&self, engine: *mut unicorn_engine::uc_engine, deadline: Instant, fired: Arc<AtomicBool>) -> ArmedDeadline {
+    pub(crate) fn arm(
+        &self,
+        engine: *mut unicorn_engine::uc_engine,
+        deadline: Instant,
+        fired: Arc<AtomicBool>,
+    ) -> ArmedDeadline {
         let mut a = self.armed.lock().unwrap_or_else(|p| p.into_inner());
         let id = a.next_id;
         a.next_id += 1;
-        a.slots.push(Slot { id, engine: engine as usize, deadline, fired });
+        a.slots.push(Slot {
+            id,
+            engine: engine as usize,
+            deadline,
+            fired,
+        });
         self.wake.notify_one();
         ArmedDeadline { id }
     }
@@ -131,7 +149,12 @@ impl Watchdog {
                 next = Some(next.map_or(s.deadline, |n: Instant| n.min(s.deadline)));
             }
             a = match next {
-                Some(t) => self.wake.wait_timeout(a, t.saturating_duration_since(now)).unwrap_or_else(|p| p.into_inner()).0,
+                Some(t) => {
+                    self.wake
+                        .wait_timeout(a, t.saturating_duration_since(now))
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
                 None => self.wake.wait(a).unwrap_or_else(|p| p.into_inner()),
             };
         }

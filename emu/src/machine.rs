@@ -51,7 +51,7 @@ pub enum Never {}
 #[derive(Clone, Debug)]
 pub enum Stop<S> {
     /// The guest raised an exception.
-    Fault(GuestFault),
+    Fault(Box<GuestFault>),
     /// A budget ran out.
     Limit(LimitHit),
     /// The guest halted with interrupts disabled: nothing would ever wake it.
@@ -111,7 +111,12 @@ pub struct MachineConfig {
 
 impl MachineConfig {
     pub fn new(arch: Arch) -> MachineConfig {
-        MachineConfig { arch, limits: Limits::default(), cpu: CpuIdentity::default(), stack_size: 0x10000 }
+        MachineConfig {
+            arch,
+            limits: Limits::default(),
+            cpu: CpuIdentity::default(),
+            stack_size: 0x10000,
+        }
     }
 }
 
@@ -185,14 +190,20 @@ impl<X: Extension> Machine<X> {
             Arch::X64 => Mode::MODE_64,
         };
         let mut handle = std::ptr::null_mut();
-        check(unsafe { unicorn_engine::uc_open(UcArch::X86, mode, &mut handle) }, "open an engine")?;
+        check(
+            unsafe { unicorn_engine::uc_open(UcArch::X86, mode, &mut handle) },
+            "open an engine",
+        )?;
         let uc = Uc(handle);
         // Westmere: SSE4.2, POPCNT, AES-NI; what `CpuIdentity::default` reports.
         let model = ControlType(ControlType::CPU_MODEL.0 | ControlType::IO_WRITE.0);
         let e = unsafe { unicorn_engine::uc_ctl(handle, model, unicorn_engine::X86CpuModel::WESTMERE as i32) };
         if e != uc_error::OK {
             unsafe { unicorn_engine::uc_close(handle) };
-            return Err(MachineError::Unicorn { what: "select the CPU model", error: e });
+            return Err(MachineError::Unicorn {
+                what: "select the CPU model",
+                error: e,
+            });
         }
         let built = Self::build_guest(uc, &config, ext);
         let guest = match built {
@@ -205,11 +216,18 @@ impl<X: Extension> Machine<X> {
         // SAFETY: `handle` is a live engine; the wrapper does not close it (see Drop).
         let unicorn = unsafe { Unicorn::from_handle_with_data(handle, guest) }.map_err(|error| {
             unsafe { unicorn_engine::uc_close(handle) };
-            MachineError::Unicorn { what: "wrap the engine", error }
+            MachineError::Unicorn {
+                what: "wrap the engine",
+                error,
+            }
         })?;
-        let mut m = Machine { uc: std::mem::ManuallyDrop::new(unicorn) };
+        let mut m = Machine {
+            uc: std::mem::ManuallyDrop::new(unicorn),
+        };
         m.install_hooks()?;
         m.enter_user_mode()?;
+        // Set-up's own instructions do not count against the guest's budget.
+        m.guest_mut().usage = Usage::default();
         Ok(m)
     }
 
@@ -247,7 +265,13 @@ impl<X: Extension> Machine<X> {
         let tss_limit = (TSS_SIZE + IOPM_SIZE - 1) as u32;
 
         mem.map_fixed(RegionKind::Kpcr, "kpcr", layout.kpcr, layout.kpcr_size, Prot::RW)?;
-        mem.map_fixed(RegionKind::SharedData, "kuser_shared_data", layout.shared_user_data, PAGE_SIZE, Prot::RW)?;
+        mem.map_fixed(
+            RegionKind::SharedData,
+            "kuser_shared_data",
+            layout.shared_user_data,
+            PAGE_SIZE,
+            Prot::RW,
+        )?;
 
         let gdt_bytes = descriptors::gdt(arch, tss, tss_limit, layout.kpcr);
         let gdt = mem.alloc(RegionKind::System, "gdt", gdt_bytes.len() as u64, Prot::RW)?;
@@ -259,8 +283,8 @@ impl<X: Extension> Machine<X> {
         // Paging, protected/long mode, SSE enabled.
         let cr3 = mem.page_table_root();
         let cr4: u64 = match arch {
-            Arch::X86 => 0x600,       // OSFXSR | OSXMMEXCPT
-            Arch::X64 => 0x620,       // + PAE
+            Arch::X86 => 0x600, // OSFXSR | OSXMMEXCPT
+            Arch::X64 => 0x620, // + PAE
         };
         let cr0: u64 = 0x8001_0033; // PG | WP | NE | ET | MP | PE
         uc.set_reg(UcReg::CR3, cr3);
@@ -285,8 +309,14 @@ impl<X: Extension> Machine<X> {
         cpu.cr0 = cr0;
         cpu.cr3 = cr3;
         cpu.cr4 = cr4;
-        cpu.gdtr = TableRegister { base: gdt, limit: gdt_bytes.len() as u16 - 1 };
-        cpu.idtr = TableRegister { base: idt, limit: idt_bytes.len() as u16 - 1 };
+        cpu.gdtr = TableRegister {
+            base: gdt,
+            limit: gdt_bytes.len() as u16 - 1,
+        };
+        cpu.idtr = TableRegister {
+            base: idt,
+            limit: idt_bytes.len() as u16 - 1,
+        };
         cpu.tr = sel.tss;
 
         Ok(Guest {
@@ -330,13 +360,18 @@ impl<X: Extension> Machine<X> {
         uc.set_reg(Reg::Sp.uc(arch).unwrap(), frame_at);
         self.uc
             .emu_start(trampoline, sentinel, 0, 0)
-            .map_err(|error| MachineError::Unicorn { what: "enter user mode", error })?;
+            .map_err(|error| MachineError::Unicorn {
+                what: "enter user mode",
+                error,
+            })?;
         let (ip, cs) = (self.reg(Reg::Ip), uc.reg(UcReg::CS));
         if let Some(stop) = self.guest_mut().stop.take() {
             return Err(MachineError::Other(format!("entering CPL3 failed: {stop}")));
         }
         if ip != sentinel || cs != sel.cs as u64 {
-            return Err(MachineError::Other(format!("entering CPL3 ended at {ip:#x} with cs={cs:#x}")));
+            return Err(MachineError::Other(format!(
+                "entering CPL3 ended at {ip:#x} with cs={cs:#x}"
+            )));
         }
         if arch == Arch::X64 {
             let kpcr = self.guest().mem.layout().kpcr;
@@ -346,18 +381,15 @@ impl<X: Extension> Machine<X> {
     }
 
     fn install_hooks(&mut self) -> Result<(), MachineError> {
-        let hook_err = |error| MachineError::Unicorn { what: "install a hook", error };
+        let hook_err = |error| MachineError::Unicorn {
+            what: "install a hook",
+            error,
+        };
         self.uc
             .add_intr_hook(|uc, intno| privileged::on_interrupt(Machine::from_uc(uc), intno))
             .map_err(hook_err)?;
         self.uc
-            .add_insn_invalid_hook(|uc| {
-                let m = Machine::from_uc(uc);
-                let pc = m.reg(Reg::Ip);
-                let fault = m.fault(FaultKind::InvalidOpcode, pc, String::new());
-                m.request_stop(Stop::Fault(fault));
-                false
-            })
+            .add_insn_invalid_hook(|uc| privileged::on_invalid(Machine::from_uc(uc)))
             .map_err(hook_err)?;
         self.uc
             .add_insn_in_hook(|uc, port, size| Machine::from_uc(uc).port_access(port, size, None))
@@ -372,7 +404,6 @@ impl<X: Extension> Machine<X> {
         for (insn, cb) in [
             (X86Insn::CPUID, privileged::on_cpuid::<X> as *mut std::ffi::c_void),
             (X86Insn::RDTSC, privileged::on_rdtsc::<X> as *mut std::ffi::c_void),
-            (X86Insn::RDTSCP, privileged::on_rdtscp::<X> as *mut std::ffi::c_void),
         ] {
             let mut hh = 0usize;
             // SAFETY: the callbacks take (engine, user data) and return int, as Unicorn's
@@ -484,7 +515,12 @@ impl<X: Extension> Machine<X> {
 
     /// Maps a region of host-call slots: each slot holds `bodies[i]` (its `ret`/`ret N`),
     /// and executing it calls `handler(machine, i)` first. Returns the first slot's address.
-    pub fn add_host_calls(&mut self, name: &str, bodies: &[Vec<u8>], handler: HostCallFn<X>) -> Result<u64, MachineError> {
+    pub fn add_host_calls(
+        &mut self,
+        name: &str,
+        bodies: &[Vec<u8>],
+        handler: HostCallFn<X>,
+    ) -> Result<u64, MachineError> {
         let count = bodies.len() as u64;
         if count == 0 {
             return Err(MachineError::Other("a host-call region needs at least one slot".into()));
@@ -504,18 +540,30 @@ impl<X: Extension> Machine<X> {
                 let m = Machine::from_uc(uc);
                 m.host_call(base, addr);
             })
-            .map_err(|error| MachineError::Unicorn { what: "hook host calls", error })?;
+            .map_err(|error| MachineError::Unicorn {
+                what: "hook host calls",
+                error,
+            })?;
         self.guest_mut().host_calls.push(HostCalls { base, count, handler });
         Ok(base)
     }
 
     fn host_call(&mut self, base: u64, addr: u64) {
         let rel = addr - base;
-        let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count));
+        let entry = self
+            .guest()
+            .host_calls
+            .iter()
+            .find(|h| h.base == base)
+            .map(|h| (h.handler, h.count));
         let Some((handler, count)) = entry else { return };
-        if rel % HOST_CALL_SLOT != 0 || rel / HOST_CALL_SLOT >= count {
-            let fault = self.fault(FaultKind::GeneralProtection, addr, "execution inside a host-call slot".into());
-            self.request_stop(Stop::Fault(fault));
+        if !rel.is_multiple_of(HOST_CALL_SLOT) || rel / HOST_CALL_SLOT >= count {
+            let fault = self.fault(
+                FaultKind::GeneralProtection,
+                addr,
+                "execution inside a host-call slot".into(),
+            );
+            self.request_stop(Stop::Fault(Box::new(fault)));
             return;
         }
         self.guest_mut().trace.counters.host_calls += 1;
@@ -537,17 +585,26 @@ impl<X: Extension> Machine<X> {
             d.sweep(&code, base)
                 .into_iter()
                 .filter(|(_, id, _)| {
-                    [capstone::arch::x86::X86Insn::X86_INS_POPF, capstone::arch::x86::X86Insn::X86_INS_POPFD, capstone::arch::x86::X86Insn::X86_INS_POPFQ]
-                        .iter()
-                        .any(|i| *i as u32 == *id)
+                    [
+                        capstone::arch::x86::X86Insn::X86_INS_POPF,
+                        capstone::arch::x86::X86Insn::X86_INS_POPFD,
+                        capstone::arch::x86::X86Insn::X86_INS_POPFQ,
+                    ]
+                    .iter()
+                    .any(|i| *i as u32 == *id)
                 })
                 .map(|(a, _, _)| a)
                 .collect()
         };
         for &site in &sites {
             self.uc
-                .add_code_hook(site, site, |uc, addr, _| privileged::on_popf(Machine::from_uc(uc), addr))
-                .map_err(|error| MachineError::Unicorn { what: "hook popf", error })?;
+                .add_code_hook(site, site, |uc, addr, _| {
+                    privileged::on_popf(Machine::from_uc(uc), addr)
+                })
+                .map_err(|error| MachineError::Unicorn {
+                    what: "hook popf",
+                    error,
+                })?;
         }
         Ok(sites.len())
     }
@@ -559,11 +616,20 @@ impl<X: Extension> Machine<X> {
         let arch = self.arch();
         let g = self.guest();
         if g.depth >= g.limits.max_call_depth {
-            return Err(Stop::Limit(LimitHit::CallDepth { limit: g.limits.max_call_depth }));
+            return Err(Stop::Limit(LimitHit::CallDepth {
+                limit: g.limits.max_call_depth,
+            }));
+        }
+        if let Some(limit) = g.limits.max_instructions {
+            if g.usage.instructions > limit {
+                return Err(Stop::Limit(LimitHit::Instructions { limit }));
+            }
         }
         if let Some(limit) = g.limits.time {
             if g.usage.time >= limit {
-                return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
+                return Err(Stop::Limit(LimitHit::Time {
+                    limit_ms: limit.as_millis() as u64,
+                }));
             }
         }
         let nested = g.depth > 0;
@@ -584,13 +650,19 @@ impl<X: Extension> Machine<X> {
                 }
             })
             .collect();
-        let frame = stack_slots.iter().map(|(off, _)| off + ps).max().unwrap_or(ps).max(if arch == Arch::X64 { 0x28 } else { 4 });
+        let frame = stack_slots
+            .iter()
+            .map(|(off, _)| off + ps)
+            .max()
+            .unwrap_or(ps)
+            .max(if arch == Arch::X64 { 0x28 } else { 4 });
         // x64: RSP + 8 is 16-byte aligned at function entry.
         let sp = match arch {
             Arch::X64 => ((top - frame - 0x20) & !0xF) - 8,
             Arch::X86 => (top - frame - 0x10) & !0x3,
         };
-        let write = |m: &mut Self, addr: u64, v: u64| m.mem_mut().write_ptr(addr, v).map_err(|e| Stop::Machine(e.into()));
+        let write =
+            |m: &mut Self, addr: u64, v: u64| m.mem_mut().write_ptr(addr, v).map_err(|e| Stop::Machine(e.into()));
         write(self, sp, sentinel)?;
         for (off, v) in stack_slots {
             write(self, sp + off, v)?;
@@ -600,7 +672,9 @@ impl<X: Extension> Machine<X> {
         let g = self.guest_mut();
         g.depth += 1;
         g.stopping = false;
-        let timing = (!nested).then(|| g.limits.time.map(|limit| (limit, Instant::now()))).flatten();
+        let timing = (!nested)
+            .then(|| g.limits.time.map(|limit| (limit, Instant::now())))
+            .flatten();
         let armed = timing.map(|(limit, start)| {
             let remaining = limit.saturating_sub(g.usage.time);
             Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
@@ -634,10 +708,15 @@ impl<X: Extension> Machine<X> {
         if g.timed_out.swap(false, Ordering::SeqCst) {
             let limit = g.limits.time.unwrap_or_default();
             g.usage.time = g.usage.time.max(limit);
-            return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
+            return Err(Stop::Limit(LimitHit::Time {
+                limit_ms: limit.as_millis() as u64,
+            }));
         }
         if let Err(error) = result {
-            return Err(Stop::Machine(MachineError::Unicorn { what: "run guest code", error }));
+            return Err(Stop::Machine(MachineError::Unicorn {
+                what: "run guest code",
+                error,
+            }));
         }
         if pc != sentinel {
             return Err(Stop::Machine(MachineError::UnexpectedStop { pc }));
@@ -648,7 +727,7 @@ impl<X: Extension> Machine<X> {
     /// Records why a run stopped in the trace (once, at the innermost level that saw it).
     fn record_stop(&mut self, stop: &Stop<X::Stop>) {
         let event = match stop {
-            Stop::Fault(f) => Event::Fault(f.clone()),
+            Stop::Fault(f) => Event::Fault((**f).clone()),
             Stop::Limit(l) => Event::Limit(l.clone()),
             _ => return,
         };
@@ -683,11 +762,28 @@ impl<X: Extension> Machine<X> {
             Arch::X86 => &Reg::DUMP_X86,
             Arch::X64 => &Reg::DUMP_X64,
         };
-        let registers = dump.iter().map(|r| RegValue { name: r.name(g.arch), value: self.reg(*r) }).collect();
+        let registers = dump
+            .iter()
+            .map(|r| RegValue {
+                name: r.name(g.arch),
+                value: self.reg(*r),
+            })
+            .collect();
         let sp = self.reg(Reg::Sp);
-        let stack = (0..8).map_while(|i| g.mem.read_ptr(sp.wrapping_add(i * g.arch.ptr_size())).ok()).collect();
+        let stack = (0..8)
+            .map_while(|i| g.mem.read_ptr(sp.wrapping_add(i * g.arch.ptr_size())).ok())
+            .collect();
         let location = g.mem.region_at(pc).map(|r| format!("{}+{:#x}", r.name, pc - r.base));
-        GuestFault { kind, pc, instruction, reason, registers, stack, cpl: g.privilege.cpl(), location }
+        GuestFault {
+            kind,
+            pc,
+            instruction,
+            reason,
+            registers,
+            stack,
+            cpl: g.privilege.cpl(),
+            location,
+        }
     }
 
     /// One IN or OUT (or one element of INS/OUTS), from the engine's instruction hooks.
@@ -696,7 +792,9 @@ impl<X: Extension> Machine<X> {
         if g.stopping {
             return u32::MAX;
         }
-        let Some(width) = Width::from_bytes(size) else { return u32::MAX };
+        let Some(width) = Width::from_bytes(size) else {
+            return u32::MAX;
+        };
         let port = port as u16;
         g.trace.counters.port_accesses += 1;
         let cpl = g.privilege.cpl();
@@ -709,17 +807,29 @@ impl<X: Extension> Machine<X> {
         let value = out.unwrap_or(value);
         if g.trace.record_ports {
             let pc = g.uc.reg(Reg::Ip.uc(g.arch).unwrap());
-            g.trace.push(Event::Port(PortEvent { pc, port, width, write: out.is_some(), value, cpl, outcome }));
+            g.trace.push(Event::Port(PortEvent {
+                pc,
+                port,
+                width,
+                write: out.is_some(),
+                value,
+                cpl,
+                outcome,
+            }));
         }
         if outcome == Outcome::Denied {
             let pc = self.reg(Reg::Ip);
             let reason = if permitted {
-                format!("port {port:#06x} ({}-byte {}) denied by policy", width.bytes(), if out.is_some() { "out" } else { "in" })
+                format!(
+                    "port {port:#06x} ({}-byte {}) denied by policy",
+                    width.bytes(),
+                    if out.is_some() { "out" } else { "in" }
+                )
             } else {
                 format!("port {port:#06x} not permitted by the I/O permission map at CPL3")
             };
             let fault = self.fault(FaultKind::GeneralProtection, pc, reason);
-            self.request_stop(Stop::Fault(fault));
+            self.request_stop(Stop::Fault(Box::new(fault)));
         }
         value
     }
@@ -760,7 +870,10 @@ impl<X: Extension> Machine<X> {
     /// Sets IOPL, the I/O privilege level user-mode code is checked against.
     pub fn set_iopl(&mut self, iopl: u8) {
         let f = self.reg(Reg::Flags);
-        self.set_reg(Reg::Flags, (f & !flags::IOPL_MASK) | (((iopl & 3) as u64) << flags::IOPL_SHIFT));
+        self.set_reg(
+            Reg::Flags,
+            (f & !flags::IOPL_MASK) | (((iopl & 3) as u64) << flags::IOPL_SHIFT),
+        );
     }
 
     /// The I/O permission map in the TSS (8 KiB + the trailing byte), as the CPU reads it.

@@ -32,12 +32,18 @@ pub(crate) fn on_interrupt<X: Extension>(m: &mut Machine<X>, intno: u32) {
             3 | 4 => {
                 let at = software_interrupt_pc(m, pc);
                 let fault = m.fault(FaultKind::from_vector(intno, 0), at, String::new());
-                m.request_stop(Stop::Fault(fault));
+                m.request_stop(Stop::Fault(Box::new(fault)));
             }
             v if v >= 0x20 => {
                 let at = software_interrupt_pc(m, pc);
                 let fault = m.fault(FaultKind::SoftwareInterrupt { vector: v as u8 }, at, String::new());
-                m.request_stop(Stop::Fault(fault));
+                m.request_stop(Stop::Fault(Box::new(fault)));
+            }
+            // `int N` for a low vector (kernel code's `int 8` vectors through the double-fault
+            // handler): Unicorn moved RIP past the two-byte instruction.
+            v if m.mem().read_u16(pc.wrapping_sub(2)).ok() == Some(0xCD | (v as u16) << 8) => {
+                let fault = m.fault(FaultKind::from_vector(v, 0), pc.wrapping_sub(2), String::new());
+                m.request_stop(Stop::Fault(Box::new(fault)));
             }
             v => {
                 let cr2 = m.guest().uc.reg(UcReg::CR2);
@@ -45,12 +51,59 @@ pub(crate) fn on_interrupt<X: Extension>(m: &mut Machine<X>, intno: u32) {
                     m.guest_mut().cpu.cr2 = cr2;
                 }
                 let fault = m.fault(FaultKind::from_vector(v, cr2), pc, String::new());
-                m.request_stop(Stop::Fault(fault));
+                m.request_stop(Stop::Fault(Box::new(fault)));
             }
         }
     }
     let g = m.guest();
     g.exceptions.reset(g.uc);
+}
+
+/// The engine's invalid-instruction hook. QEMU raises #UD (not #GP) for `rdpmc`, which it
+/// does not implement, and for `rdtscp` on this CPU model; both are mediated here like the
+/// #GP ones. Anything else is a guest #UD. Returns whether execution may continue.
+pub(crate) fn on_invalid<X: Extension>(m: &mut Machine<X>) -> bool {
+    let pc = m.reg(Reg::Ip);
+    if m.guest().stopping {
+        return false;
+    }
+    let bytes = m.mem().read_partial(pc, 15);
+    let insn = m.guest().decoder.decode(&bytes, pc);
+    let action = match &insn {
+        Some(d) if d.is(I::X86_INS_RDPMC) => {
+            let counter = m.reg(Reg::Cx) as u32;
+            // No performance counters are modelled: they read as zero.
+            m.set_reg(Reg::Ax, 0);
+            m.set_reg(Reg::Dx, 0);
+            Privileged::Rdpmc { counter, value: 0 }
+        }
+        Some(d) if d.is(I::X86_INS_RDTSCP) => {
+            let g = m.guest_mut();
+            let value = g.cpu.clock.read_tsc();
+            let aux = g.cpu.msrs.read(IA32_TSC_AUX).unwrap_or(0) as u32;
+            m.set_reg(Reg::Ax, value & 0xFFFF_FFFF);
+            m.set_reg(Reg::Dx, value >> 32);
+            m.set_reg(Reg::Cx, aux as u64);
+            Privileged::Rdtscp { value, aux }
+        }
+        _ => {
+            let fault = m.fault(FaultKind::InvalidOpcode, pc, String::new());
+            m.request_stop(Stop::Fault(Box::new(fault)));
+            return false;
+        }
+    };
+    let insn = insn.expect("matched above");
+    let g = m.guest_mut();
+    g.trace.counters.privileged += 1;
+    if g.trace.record_privileged {
+        g.trace.push(Event::Privileged(PrivilegedEvent {
+            pc,
+            text: insn.text.clone(),
+            action,
+        }));
+    }
+    m.set_reg(Reg::Ip, pc + insn.len);
+    true
 }
 
 /// Where a software interrupt instruction that Unicorn stepped over began.
@@ -70,7 +123,7 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
     let bytes = m.mem().read_partial(pc, 15);
     let Some(insn) = m.guest().decoder.decode(&bytes, pc) else {
         let fault = m.fault(FaultKind::GeneralProtection, pc, String::new());
-        m.request_stop(Stop::Fault(fault));
+        m.request_stop(Stop::Fault(Box::new(fault)));
         return;
     };
     match emulate(m, &insn, pc) {
@@ -78,28 +131,40 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
             let g = m.guest_mut();
             g.trace.counters.privileged += 1;
             if g.trace.record_privileged {
-                g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
+                g.trace.push(Event::Privileged(PrivilegedEvent {
+                    pc,
+                    text: insn.text.clone(),
+                    action,
+                }));
             }
             let next = pc.wrapping_add(insn.len);
             m.set_reg(Reg::Ip, next);
         }
         Ok(None) => {
             let fault = m.fault(FaultKind::GeneralProtection, pc, String::new());
-            m.request_stop(Stop::Fault(fault));
+            m.request_stop(Stop::Fault(Box::new(fault)));
         }
         Err(Raise::Fault(action, reason)) => {
             let g = m.guest_mut();
             g.trace.counters.privileged += 1;
             if let (true, Some(action)) = (g.trace.record_privileged, action) {
-                g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
+                g.trace.push(Event::Privileged(PrivilegedEvent {
+                    pc,
+                    text: insn.text.clone(),
+                    action,
+                }));
             }
             let fault = m.fault(FaultKind::GeneralProtection, pc, reason);
-            m.request_stop(Stop::Fault(fault));
+            m.request_stop(Stop::Fault(Box::new(fault)));
         }
         Err(Raise::Halt(action)) => {
             let g = m.guest_mut();
             if g.trace.record_privileged {
-                g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
+                g.trace.push(Event::Privileged(PrivilegedEvent {
+                    pc,
+                    text: insn.text.clone(),
+                    action,
+                }));
             }
             m.request_stop(Stop::Halted { pc });
         }
@@ -135,14 +200,22 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
         let msr = m.reg(Reg::Cx) as u32;
         let value = (m.reg(Reg::Dx) & 0xFFFF_FFFF) << 32 | (m.reg(Reg::Ax) & 0xFFFF_FFFF);
         match write_msr(m, msr, value) {
-            Ok(()) => Privileged::Wrmsr { msr, value, accepted: true },
+            Ok(()) => Privileged::Wrmsr {
+                msr,
+                value,
+                accepted: true,
+            },
             Err(f) => {
                 let why = match f {
                     MsrFault::Unknown => "unimplemented",
                     MsrFault::ReadOnly => "read-only",
                 };
                 return Err(Raise::Fault(
-                    Some(Privileged::Wrmsr { msr, value, accepted: false }),
+                    Some(Privileged::Wrmsr {
+                        msr,
+                        value,
+                        accepted: false,
+                    }),
                     format!("wrmsr to {why} MSR {msr:#x}"),
                 ));
             }
@@ -185,10 +258,15 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
             _ => return Ok(None),
         }
     } else if insn.is(I::X86_INS_LGDT) || insn.is(I::X86_INS_LIDT) {
-        let Some(Operand::Mem(mem)) = insn.operands.first() else { return Ok(None) };
+        let Some(Operand::Mem(mem)) = insn.operands.first() else {
+            return Ok(None);
+        };
         let ea = effective_address(m, mem, pc + insn.len);
         let limit = m.mem().read_u16(ea).map_err(|e| Raise::Fault(None, e.to_string()))?;
-        let base = m.mem().read_ptr(ea + 2).map_err(|e| Raise::Fault(None, e.to_string()))?;
+        let base = m
+            .mem()
+            .read_ptr(ea + 2)
+            .map_err(|e| Raise::Fault(None, e.to_string()))?;
         let t = TableRegister { base, limit };
         if insn.is(I::X86_INS_LGDT) {
             m.guest_mut().cpu.gdtr = t;
@@ -214,7 +292,9 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
             Privileged::Ltr { selector }
         }
     } else if insn.is(I::X86_INS_INVLPG) {
-        let Some(Operand::Mem(mem)) = insn.operands.first() else { return Ok(None) };
+        let Some(Operand::Mem(mem)) = insn.operands.first() else {
+            return Ok(None);
+        };
         let address = effective_address(m, mem, pc + insn.len);
         m.guest_mut().cpu.cache_flushes += 1;
         Privileged::Invlpg { address }
@@ -247,20 +327,6 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
         let cpu = &mut m.guest_mut().cpu;
         cpu.cr0 = (cpu.cr0 & !0xE) | (value as u64 & 0xF) | (cpu.cr0 & 1);
         Privileged::Lmsw { value }
-    } else if insn.is(I::X86_INS_RDPMC) {
-        let counter = m.reg(Reg::Cx) as u32;
-        // No performance counters are modelled: they read as zero.
-        m.set_reg(Reg::Ax, 0);
-        m.set_reg(Reg::Dx, 0);
-        Privileged::Rdpmc { counter, value: 0 }
-    } else if insn.is(I::X86_INS_XSETBV) {
-        let xcr = m.reg(Reg::Cx) as u32;
-        let value = (m.reg(Reg::Dx) & 0xFFFF_FFFF) << 32 | (m.reg(Reg::Ax) & 0xFFFF_FFFF);
-        if xcr != 0 || value & 1 == 0 {
-            return Err(Raise::Fault(Some(Privileged::Xsetbv { xcr, value }), format!("xsetbv of XCR{xcr} = {value:#x}")));
-        }
-        m.guest_mut().cpu.xcr0 = value;
-        Privileged::Xsetbv { xcr, value }
     } else {
         return Ok(None);
     };
@@ -337,9 +403,11 @@ fn set_interrupt_flag<X: Extension>(m: &mut Machine<X>, enabled: bool) {
 /// A `popf` is about to run: take IF from the value it pops (see `Machine::watch_popf`).
 pub(crate) fn on_popf<X: Extension>(m: &mut Machine<X>, pc: u64) {
     let bytes = m.mem().read_partial(pc, 4);
-    let is_popf = m.guest().decoder.decode(&bytes, pc).is_some_and(|d| {
-        d.is(I::X86_INS_POPF) || d.is(I::X86_INS_POPFD) || d.is(I::X86_INS_POPFQ)
-    });
+    let is_popf = m
+        .guest()
+        .decoder
+        .decode(&bytes, pc)
+        .is_some_and(|d| d.is(I::X86_INS_POPF) || d.is(I::X86_INS_POPFD) || d.is(I::X86_INS_POPFQ));
     if !is_popf || m.guest().stopping {
         return;
     }
@@ -352,7 +420,13 @@ pub(crate) fn on_popf<X: Extension>(m: &mut Machine<X>, pc: u64) {
     g.trace.counters.privileged += 1;
     if g.trace.record_privileged && changed {
         let text = g.decoder.text(&bytes, pc).unwrap_or_else(|| "popf".into());
-        g.trace.push(Event::Privileged(PrivilegedEvent { pc, text, action: Privileged::Popf { interrupts_enabled: enabled } }));
+        g.trace.push(Event::Privileged(PrivilegedEvent {
+            pc,
+            text,
+            action: Privileged::Popf {
+                interrupts_enabled: enabled,
+            },
+        }));
     }
 }
 
@@ -363,17 +437,48 @@ fn numbered(name: &str, prefix: &str) -> Option<u8> {
 fn gpr(name: &str) -> Option<UcReg> {
     use UcReg::*;
     Some(match name {
-        "rax" => RAX, "rbx" => RBX, "rcx" => RCX, "rdx" => RDX,
-        "rsi" => RSI, "rdi" => RDI, "rbp" => RBP, "rsp" => RSP,
-        "r8" => R8, "r9" => R9, "r10" => R10, "r11" => R11,
-        "r12" => R12, "r13" => R13, "r14" => R14, "r15" => R15,
-        "eax" => EAX, "ebx" => EBX, "ecx" => ECX, "edx" => EDX,
-        "esi" => ESI, "edi" => EDI, "ebp" => EBP, "esp" => ESP,
-        "r8d" => R8D, "r9d" => R9D, "r10d" => R10D, "r11d" => R11D,
-        "r12d" => R12D, "r13d" => R13D, "r14d" => R14D, "r15d" => R15D,
-        "ax" => AX, "bx" => BX, "cx" => CX, "dx" => DX,
-        "si" => SI, "di" => DI, "bp" => BP, "sp" => SP,
-        "rip" => RIP, "eip" => EIP,
+        "rax" => RAX,
+        "rbx" => RBX,
+        "rcx" => RCX,
+        "rdx" => RDX,
+        "rsi" => RSI,
+        "rdi" => RDI,
+        "rbp" => RBP,
+        "rsp" => RSP,
+        "r8" => R8,
+        "r9" => R9,
+        "r10" => R10,
+        "r11" => R11,
+        "r12" => R12,
+        "r13" => R13,
+        "r14" => R14,
+        "r15" => R15,
+        "eax" => EAX,
+        "ebx" => EBX,
+        "ecx" => ECX,
+        "edx" => EDX,
+        "esi" => ESI,
+        "edi" => EDI,
+        "ebp" => EBP,
+        "esp" => ESP,
+        "r8d" => R8D,
+        "r9d" => R9D,
+        "r10d" => R10D,
+        "r11d" => R11D,
+        "r12d" => R12D,
+        "r13d" => R13D,
+        "r14d" => R14D,
+        "r15d" => R15D,
+        "ax" => AX,
+        "bx" => BX,
+        "cx" => CX,
+        "dx" => DX,
+        "si" => SI,
+        "di" => DI,
+        "bp" => BP,
+        "sp" => SP,
+        "rip" => RIP,
+        "eip" => EIP,
         _ => return None,
     })
 }
@@ -444,7 +549,11 @@ pub(crate) extern "C" fn on_cpuid<X: Extension>(_uc: *mut unicorn_engine::uc_eng
     g.trace.counters.privileged += 1;
     if g.trace.record_privileged {
         let pc = pc_of(g);
-        g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: "cpuid".into(), action: Privileged::Cpuid { leaf, subleaf, result } }));
+        g.trace.push(Event::Privileged(PrivilegedEvent {
+            pc,
+            text: "cpuid".into(),
+            action: Privileged::Cpuid { leaf, subleaf, result },
+        }));
     }
     1
 }
@@ -459,24 +568,11 @@ pub(crate) extern "C" fn on_rdtsc<X: Extension>(_uc: *mut unicorn_engine::uc_eng
     g.trace.counters.privileged += 1;
     if g.trace.record_privileged {
         let pc = pc_of(g);
-        g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: "rdtsc".into(), action: Privileged::Rdtsc { value } }));
-    }
-    1
-}
-
-/// RDTSCP hook: the virtual clock and IA32_TSC_AUX.
-pub(crate) extern "C" fn on_rdtscp<X: Extension>(_uc: *mut unicorn_engine::uc_engine, data: *mut c_void) -> i32 {
-    // SAFETY: installed by `Machine::install_hooks` with the guest pointer.
-    let g = unsafe { guest::<X>(data) };
-    let value = g.cpu.clock.read_tsc();
-    let aux = g.cpu.msrs.read(IA32_TSC_AUX).unwrap_or(0) as u32;
-    set32(g, Reg::Ax, value as u32);
-    set32(g, Reg::Dx, (value >> 32) as u32);
-    set32(g, Reg::Cx, aux);
-    g.trace.counters.privileged += 1;
-    if g.trace.record_privileged {
-        let pc = pc_of(g);
-        g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: "rdtscp".into(), action: Privileged::Rdtscp { value, aux } }));
+        g.trace.push(Event::Privileged(PrivilegedEvent {
+            pc,
+            text: "rdtsc".into(),
+            action: Privileged::Rdtsc { value },
+        }));
     }
     1
 }

@@ -29,33 +29,83 @@ pub struct PortEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Privileged {
-    Rdmsr { msr: u32, value: Option<u64> },
-    Wrmsr { msr: u32, value: u64, accepted: bool },
-    ReadCr { cr: u8, value: u64 },
-    WriteCr { cr: u8, value: u64 },
-    ReadDr { dr: u8, value: u64 },
-    WriteDr { dr: u8, value: u64 },
+    Rdmsr {
+        msr: u32,
+        value: Option<u64>,
+    },
+    Wrmsr {
+        msr: u32,
+        value: u64,
+        accepted: bool,
+    },
+    ReadCr {
+        cr: u8,
+        value: u64,
+    },
+    WriteCr {
+        cr: u8,
+        value: u64,
+    },
+    ReadDr {
+        dr: u8,
+        value: u64,
+    },
+    WriteDr {
+        dr: u8,
+        value: u64,
+    },
     Cli,
     Sti,
     /// A `popf` that set the virtual interrupt flag to `interrupts_enabled`.
-    Popf { interrupts_enabled: bool },
+    Popf {
+        interrupts_enabled: bool,
+    },
     /// `hlt`; with interrupts enabled the guest resumes after one clock tick.
-    Hlt { resumed: bool },
-    Lgdt { base: u64, limit: u16 },
-    Lidt { base: u64, limit: u16 },
-    Lldt { selector: u16 },
-    Ltr { selector: u16 },
-    Invlpg { address: u64 },
+    Hlt {
+        resumed: bool,
+    },
+    Lgdt {
+        base: u64,
+        limit: u16,
+    },
+    Lidt {
+        base: u64,
+        limit: u16,
+    },
+    Lldt {
+        selector: u16,
+    },
+    Ltr {
+        selector: u16,
+    },
+    Invlpg {
+        address: u64,
+    },
     Wbinvd,
     Invd,
-    Swapgs { gs_base: u64 },
+    Swapgs {
+        gs_base: u64,
+    },
     Clts,
-    Lmsw { value: u16 },
-    Rdpmc { counter: u32, value: u64 },
-    Xsetbv { xcr: u32, value: u64 },
-    Cpuid { leaf: u32, subleaf: u32, result: [u32; 4] },
-    Rdtsc { value: u64 },
-    Rdtscp { value: u64, aux: u32 },
+    Lmsw {
+        value: u16,
+    },
+    Rdpmc {
+        counter: u32,
+        value: u64,
+    },
+    Cpuid {
+        leaf: u32,
+        subleaf: u32,
+        result: [u32; 4],
+    },
+    Rdtsc {
+        value: u64,
+    },
+    Rdtscp {
+        value: u64,
+        aux: u32,
+    },
 }
 
 /// A privileged instruction the machine mediated.
@@ -100,7 +150,13 @@ pub struct Trace<E> {
 
 impl<E> Default for Trace<E> {
     fn default() -> Self {
-        Trace { events: Vec::with_capacity(1024), record_ports: true, record_privileged: true, counters: Counters::default(), sink: None }
+        Trace {
+            events: Vec::with_capacity(1024),
+            record_ports: true,
+            record_privileged: true,
+            counters: Counters::default(),
+            sink: None,
+        }
     }
 }
 

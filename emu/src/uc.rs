@@ -37,27 +37,30 @@ impl Uc {
     pub(crate) fn set_reg(self, reg: UcReg, value: u64) {
         let mut size = 8usize;
         // SAFETY: as above. `uc_reg_write2` does not set `skip_sync_pc_on_exit` (see module doc).
-        unsafe {
-            unicorn_engine::uc_reg_write2(
-                self.0,
-                reg as i32,
-                &value as *const u64 as *const c_void,
-                &mut size,
-            )
-        };
+        unsafe { unicorn_engine::uc_reg_write2(self.0, reg as i32, &value as *const u64 as *const c_void, &mut size) };
     }
 
     /// Writes a model-specific register of the emulated CPU itself (used during set-up).
     pub(crate) fn set_msr(self, msr: u32, value: u64) -> Result<(), MachineError> {
         let m = unicorn_engine::uc_x86_msr { rid: msr, value };
-        let e = unsafe {
-            unicorn_engine::uc_reg_write(self.0, UcReg::MSR as i32, &m as *const _ as *const c_void)
-        };
+        let e = unsafe { unicorn_engine::uc_reg_write(self.0, UcReg::MSR as i32, &m as *const _ as *const c_void) };
         check(e, "write MSR")
     }
 
-    pub(crate) fn set_mmr(self, reg: UcReg, selector: u16, base: u64, limit: u32, flags: u32) -> Result<(), MachineError> {
-        let m = unicorn_engine::uc_x86_mmr { selector, base, limit, flags };
+    pub(crate) fn set_mmr(
+        self,
+        reg: UcReg,
+        selector: u16,
+        base: u64,
+        limit: u32,
+        flags: u32,
+    ) -> Result<(), MachineError> {
+        let m = unicorn_engine::uc_x86_mmr {
+            selector,
+            base,
+            limit,
+            flags,
+        };
         let e = unsafe { unicorn_engine::uc_reg_write(self.0, reg as i32, &m as *const _ as *const c_void) };
         check(e, "write descriptor-table register")
     }
@@ -123,7 +126,10 @@ impl ExceptionReset {
     pub(crate) fn new(uc: Uc) -> Result<Self, MachineError> {
         let offset = old_exception_offset()?;
         let mut ctx = std::ptr::null_mut();
-        check(unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) }, "allocate CPU context")?;
+        check(
+            unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) },
+            "allocate CPU context",
+        )?;
         let total = unsafe { unicorn_engine::uc_context_size(uc.0) };
         Ok(ExceptionReset { ctx, total, offset })
     }
@@ -172,7 +178,11 @@ fn calibrate() -> Result<usize, String> {
     let mut uc = Unicorn::new_with_data(
         UcArch::X86,
         Mode::MODE_64,
-        Probe { ctx: std::ptr::null_mut(), snapshots: vec![], total: 0 },
+        Probe {
+            ctx: std::ptr::null_mut(),
+            snapshots: vec![],
+            total: 0,
+        },
     )
     .map_err(|e| format!("cannot create a probe engine: {e:?}"))?;
     let h = uc.get_handle();
@@ -184,7 +194,8 @@ fn calibrate() -> Result<usize, String> {
     let total = unsafe { unicorn_engine::uc_context_size(h) };
     uc.get_data_mut().ctx = ctx;
     uc.get_data_mut().total = total;
-    uc.mem_map(0x1000, 0x1000, Prot::ALL).map_err(|e| format!("probe map: {e:?}"))?;
+    uc.mem_map(0x1000, 0x1000, Prot::ALL)
+        .map_err(|e| format!("probe map: {e:?}"))?;
     // xor ecx,ecx; div ecx (#DE) ; then at +4: mov ds, cx with cx = 0x4242 (#GP: bad selector)
     let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
     uc.mem_write(0x1000, &code).map_err(|e| format!("probe write: {e:?}"))?;
@@ -219,6 +230,9 @@ fn calibrate() -> Result<usize, String> {
     unsafe { unicorn_engine::uc_context_free(ctx) };
     match candidates.as_slice() {
         [one] => Ok(*one),
-        other => Err(format!("the exception-in-flight field is ambiguous ({} candidates)", other.len())),
+        other => Err(format!(
+            "the exception-in-flight field is ambiguous ({} candidates)",
+            other.len()
+        )),
     }
 }

@@ -24,10 +24,26 @@ impl Selectors {
         match arch {
             // KGDT_R0_CODE 0x08, KGDT_R0_DATA 0x10, KGDT_R3_CODE 0x18, KGDT_R3_DATA 0x20,
             // KGDT_TSS 0x28, KGDT_R0_PCR 0x30.
-            Arch::X86 => Selectors { kernel_cs: 0x08, kernel_ss: 0x10, cs: 0x1B, ss: 0x23, ds: 0x23, fs: 0x33, tss: 0x28 },
+            Arch::X86 => Selectors {
+                kernel_cs: 0x08,
+                kernel_ss: 0x10,
+                cs: 0x1B,
+                ss: 0x23,
+                ds: 0x23,
+                fs: 0x33,
+                tss: 0x28,
+            },
             // KGDT64_R0_CODE 0x10, KGDT64_R0_DATA 0x18, KGDT64_R3_DATA 0x28, KGDT64_R3_CODE 0x30,
             // KGDT64_SYS_TSS 0x40.
-            Arch::X64 => Selectors { kernel_cs: 0x10, kernel_ss: 0x18, cs: 0x33, ss: 0x2B, ds: 0x2B, fs: 0x53, tss: 0x40 },
+            Arch::X64 => Selectors {
+                kernel_cs: 0x10,
+                kernel_ss: 0x18,
+                cs: 0x33,
+                ss: 0x2B,
+                ds: 0x2B,
+                fs: 0x53,
+                tss: 0x40,
+            },
         }
     }
 }
@@ -38,7 +54,11 @@ pub const TSS_SIZE: u64 = 0x68;
 pub const IOPM_SIZE: u64 = 0x2001;
 
 fn segment(base: u32, limit: u32, access: u8, flags: u8) -> u64 {
-    let (limit, gran) = if limit > 0xFFFFF { (limit >> 12, 0x8) } else { (limit, 0) };
+    let (limit, gran) = if limit > 0xFFFFF {
+        (limit >> 12, 0x8)
+    } else {
+        (limit, 0)
+    };
     (limit as u64 & 0xFFFF)
         | ((base as u64 & 0xFF_FFFF) << 16)
         | ((access as u64) << 40)
@@ -53,13 +73,13 @@ pub fn gdt(arch: Arch, tss: u64, tss_limit: u32, kpcr: u64) -> Vec<u8> {
     let mut d: Vec<u64> = match arch {
         Arch::X86 => vec![
             0,
-            segment(0, 0xFFFF_FFFF, 0x9B, 0x4), // 0x08 ring-0 code
-            segment(0, 0xFFFF_FFFF, 0x93, 0x4), // 0x10 ring-0 data
-            segment(0, 0xFFFF_FFFF, 0xFB, 0x4), // 0x18 ring-3 code
-            segment(0, 0xFFFF_FFFF, 0xF3, 0x4), // 0x20 ring-3 data
+            segment(0, 0xFFFF_FFFF, 0x9B, 0x4),        // 0x08 ring-0 code
+            segment(0, 0xFFFF_FFFF, 0x93, 0x4),        // 0x10 ring-0 data
+            segment(0, 0xFFFF_FFFF, 0xFB, 0x4),        // 0x18 ring-3 code
+            segment(0, 0xFFFF_FFFF, 0xF3, 0x4),        // 0x20 ring-3 data
             segment(tss as u32, tss_limit, 0x89, 0x0), // 0x28 TSS (available)
-            segment(kpcr as u32, 0x3FFF, 0xF3, 0x4), // 0x30 KPCR, DPL 3 (see module doc)
-            segment(0, 0xFFF, 0xF3, 0x4),       // 0x38 TEB
+            segment(kpcr as u32, 0x3FFF, 0xF3, 0x4),   // 0x30 KPCR, DPL 3 (see module doc)
+            segment(0, 0xFFF, 0xF3, 0x4),              // 0x38 TEB
         ],
         Arch::X64 => {
             let tss_lo = segment(tss as u32, tss_limit, 0x89, 0x0);
@@ -67,15 +87,15 @@ pub fn gdt(arch: Arch, tss: u64, tss_limit: u32, kpcr: u64) -> Vec<u8> {
             vec![
                 0,
                 0,
-                0x0020_9B00_0000_0000,               // 0x10 ring-0 code, long mode
-                segment(0, 0xFFFF_FFFF, 0x93, 0x4),  // 0x18 ring-0 data
-                segment(0, 0xFFFF_FFFF, 0xFB, 0x4),  // 0x20 ring-3 compatibility code
-                segment(0, 0xFFFF_FFFF, 0xF3, 0x4),  // 0x28 ring-3 data
-                0x0020_FB00_0000_0000,               // 0x30 ring-3 code, long mode
+                0x0020_9B00_0000_0000,              // 0x10 ring-0 code, long mode
+                segment(0, 0xFFFF_FFFF, 0x93, 0x4), // 0x18 ring-0 data
+                segment(0, 0xFFFF_FFFF, 0xFB, 0x4), // 0x20 ring-3 compatibility code
+                segment(0, 0xFFFF_FFFF, 0xF3, 0x4), // 0x28 ring-3 data
+                0x0020_FB00_0000_0000,              // 0x30 ring-3 code, long mode
                 0,
-                tss_lo,                              // 0x40 TSS, 16 bytes
+                tss_lo, // 0x40 TSS, 16 bytes
                 tss_hi,
-                segment(0, 0xFFF, 0xF3, 0x4),        // 0x50 ring-3 compatibility TEB
+                segment(0, 0xFFF, 0xF3, 0x4), // 0x50 ring-3 compatibility TEB
             ]
         }
     };
@@ -92,10 +112,8 @@ pub fn idt(arch: Arch, handlers: u64, kernel_cs: u16) -> Vec<u8> {
         // Vectors 3 and 4 (int3, into) and 0x2C/0x2D (assert, debug service) are reachable from ring 3.
         let dpl: u64 = if matches!(v, 3 | 4 | 0x2C | 0x2D) { 3 } else { 0 };
         let type_attr = 0x8E | (dpl << 5);
-        let low = (target & 0xFFFF)
-            | ((kernel_cs as u64) << 16)
-            | (type_attr << 40)
-            | (((target >> 16) & 0xFFFF) << 48);
+        let low =
+            (target & 0xFFFF) | ((kernel_cs as u64) << 16) | (type_attr << 40) | (((target >> 16) & 0xFFFF) << 48);
         out.extend_from_slice(&low.to_le_bytes());
         if arch == Arch::X64 {
             out.extend_from_slice(&(target >> 32).to_le_bytes());

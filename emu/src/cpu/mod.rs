@@ -31,7 +31,6 @@ pub struct VirtualCpu {
     /// Task priority register; on x64 the IRQL lives here.
     pub cr8: u64,
     pub dr: [u64; 8],
-    pub xcr0: u64,
     /// The virtual interrupt flag that `cli`/`sti`/`popf` act on.
     pub interrupts_enabled: bool,
     pub gdtr: TableRegister,
@@ -55,7 +54,6 @@ impl VirtualCpu {
             cr8: 0,
             // DR6 and DR7 reset values.
             dr: [0, 0, 0, 0, 0, 0, 0xFFFF_0FF0, 0x400],
-            xcr0: 1,
             interrupts_enabled: true,
             gdtr: TableRegister::default(),
             idtr: TableRegister::default(),

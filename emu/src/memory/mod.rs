@@ -14,10 +14,10 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use layout::{Layout, RegionKind};
-pub(crate) use paging::{PageTables, Paging};
 use paging::page_round_up;
-pub use ram::RAM_BASE;
+pub(crate) use paging::{PageTables, Paging};
 use ram::Ram;
+pub use ram::RAM_BASE;
 
 use crate::arch::Arch;
 use crate::uc::Uc;
@@ -32,15 +32,32 @@ pub struct Prot {
 }
 
 impl Prot {
-    pub const R: Prot = Prot { write: false, exec: false };
-    pub const RW: Prot = Prot { write: true, exec: false };
-    pub const RX: Prot = Prot { write: false, exec: true };
-    pub const RWX: Prot = Prot { write: true, exec: true };
+    pub const R: Prot = Prot {
+        write: false,
+        exec: false,
+    };
+    pub const RW: Prot = Prot {
+        write: true,
+        exec: false,
+    };
+    pub const RX: Prot = Prot {
+        write: false,
+        exec: true,
+    };
+    pub const RWX: Prot = Prot {
+        write: true,
+        exec: true,
+    };
 }
 
 impl std::fmt::Display for Prot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "r{}{}", if self.write { "w" } else { "-" }, if self.exec { "x" } else { "-" })
+        write!(
+            f,
+            "r{}{}",
+            if self.write { "w" } else { "-" },
+            if self.exec { "x" } else { "-" }
+        )
     }
 }
 
@@ -101,7 +118,15 @@ impl GuestMemory {
         let tables = PageTables::new(mode, &mut ram)?;
         let layout = Layout::for_arch(arch);
         let cursors = layout.arenas.iter().map(|(k, a)| (*k, a.base)).collect();
-        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new() })
+        Ok(GuestMemory {
+            uc,
+            arch,
+            ram,
+            tables,
+            layout,
+            cursors,
+            regions: BTreeMap::new(),
+        })
     }
 
     pub fn arch(&self) -> Arch {
@@ -119,9 +144,15 @@ impl GuestMemory {
 
     /// Allocates a fresh, zeroed region of `kind` somewhere in that kind's arena.
     pub fn alloc(&mut self, kind: RegionKind, name: impl Into<String>, size: u64, prot: Prot) -> Result<u64, MemError> {
-        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
+        let size = page_round_up(size)
+            .filter(|s| *s > 0)
+            .ok_or(MemError::BadSize { size })?;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let cursor = self.cursors.iter_mut().find(|(k, _)| *k == kind).expect("every arena has a cursor");
+        let cursor = self
+            .cursors
+            .iter_mut()
+            .find(|(k, _)| *k == kind)
+            .expect("every arena has a cursor");
         let base = cursor.1;
         // One unmapped guard page after every region catches linear overruns.
         let end = base
@@ -135,9 +166,18 @@ impl GuestMemory {
     }
 
     /// Maps a fresh, zeroed region at a fixed address.
-    pub fn map_fixed(&mut self, kind: RegionKind, name: impl Into<String>, base: u64, size: u64, prot: Prot) -> Result<(), MemError> {
-        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
-        if base % PAGE_SIZE != 0 {
+    pub fn map_fixed(
+        &mut self,
+        kind: RegionKind,
+        name: impl Into<String>,
+        base: u64,
+        size: u64,
+        prot: Prot,
+    ) -> Result<(), MemError> {
+        let size = page_round_up(size)
+            .filter(|s| *s > 0)
+            .ok_or(MemError::BadSize { size })?;
+        if !base.is_multiple_of(PAGE_SIZE) {
             return Err(MemError::BadSize { size: base });
         }
         if self.overlaps(base, size) {
@@ -155,7 +195,16 @@ impl GuestMemory {
             self.tables.map(&mut self.ram, base + off, frame, prot)?;
             mapped.push(base + off);
         }
-        self.regions.insert(base, Region { kind, name: name.into(), base, size, prot });
+        self.regions.insert(
+            base,
+            Region {
+                kind,
+                name: name.into(),
+                base,
+                size,
+                prot,
+            },
+        );
         Ok(())
     }
 
@@ -202,7 +251,11 @@ impl GuestMemory {
 
     /// The region containing `va`, if any.
     pub fn region_at(&self, va: u64) -> Option<&Region> {
-        self.regions.range(..=va).next_back().map(|(_, r)| r).filter(|r| r.contains(va))
+        self.regions
+            .range(..=va)
+            .next_back()
+            .map(|(_, r)| r)
+            .filter(|r| r.contains(va))
     }
 
     pub fn regions(&self) -> impl Iterator<Item = &Region> {

@@ -39,7 +39,10 @@ pub(crate) struct Leaf {
 
 impl PageTables {
     pub(crate) fn new(mode: Paging, ram: &mut Ram) -> Result<PageTables, MemError> {
-        Ok(PageTables { mode, root: ram.alloc_frame()? })
+        Ok(PageTables {
+            mode,
+            root: ram.alloc_frame()?,
+        })
     }
 
     /// Indices of `va` at each level, root first.
@@ -47,7 +50,12 @@ impl PageTables {
         match self.mode {
             Paging::TwoLevel => ([(va >> 22) & 0x3FF, (va >> 12) & 0x3FF, 0, 0], 2),
             Paging::FourLevel => (
-                [(va >> 39) & 0x1FF, (va >> 30) & 0x1FF, (va >> 21) & 0x1FF, (va >> 12) & 0x1FF],
+                [
+                    (va >> 39) & 0x1FF,
+                    (va >> 30) & 0x1FF,
+                    (va >> 21) & 0x1FF,
+                    (va >> 12) & 0x1FF,
+                ],
                 4,
             ),
         }
@@ -138,7 +146,10 @@ impl PageTables {
                     write: e & W != 0,
                     exec: self.mode == Paging::TwoLevel || e & NX == 0,
                 };
-                return Some(Leaf { frame: self.addr(e), prot });
+                return Some(Leaf {
+                    frame: self.addr(e),
+                    prot,
+                });
             }
             table = self.addr(e);
         }
@@ -148,9 +159,7 @@ impl PageTables {
     /// Changes the protection of an existing mapping; false if `va` is not mapped.
     pub(crate) fn protect(&self, ram: &mut Ram, va: u64, prot: Prot) -> bool {
         match self.lookup(ram, va) {
-            Some(leaf) => {
-                self.map(ram, va, leaf.frame, prot).is_ok()
-            }
+            Some(leaf) => self.map(ram, va, leaf.frame, prot).is_ok(),
             None => false,
         }
     }

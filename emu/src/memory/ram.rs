@@ -45,7 +45,9 @@ impl Ram {
     /// A zeroed physical frame.
     pub(crate) fn alloc_frame(&mut self) -> Result<u64, MemError> {
         if self.used >= self.limit_frames {
-            return Err(MemError::LimitExceeded { limit: self.limit_frames * PAGE_SIZE });
+            return Err(MemError::LimitExceeded {
+                limit: self.limit_frames * PAGE_SIZE,
+            });
         }
         let pa = match self.free.pop() {
             Some(pa) => {

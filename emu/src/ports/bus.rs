@@ -15,6 +15,7 @@
 //! - If any port of an access lies in a `deny` range, nothing is performed and the whole
 //!   access is denied (the machine raises #GP in the guest).
 //! - Unclaimed ports read all-ones and drop writes; each is logged once.
+//!
 //! Port numbers wrap at 0xFFFF (the ISA bus drops address bit 16).
 
 use serde::Serialize;
@@ -127,7 +128,13 @@ impl PortBus {
     }
 
     /// Sets a `log` or `deny` policy on ports `first..=last`.
-    pub fn add_policy(&mut self, first: u16, last: u16, name: impl Into<String>, policy: Policy) -> Result<RangeId, PortBusError> {
+    pub fn add_policy(
+        &mut self,
+        first: u16,
+        last: u16,
+        name: impl Into<String>,
+        policy: Policy,
+    ) -> Result<RangeId, PortBusError> {
         let target = match policy {
             Policy::Log => Target::Log,
             Policy::Deny => Target::Deny,
@@ -139,7 +146,12 @@ impl PortBus {
     }
 
     /// Forwards ports `first..=last` to a host backend.
-    pub fn add_forward(&mut self, first: u16, last: u16, backend: Box<dyn HostPortBackend>) -> Result<RangeId, PortBusError> {
+    pub fn add_forward(
+        &mut self,
+        first: u16,
+        last: u16,
+        backend: Box<dyn HostPortBackend>,
+    ) -> Result<RangeId, PortBusError> {
         let name = format!("forward:{}", backend.name());
         self.insert(first, last, name, Target::Forward(backend))
     }
@@ -149,7 +161,9 @@ impl PortBus {
             return Err(PortBusError::BadRange { first, last });
         }
         if let Some(port) = (first..=last).find(|&p| self.map[p as usize] != 0) {
-            let existing = self.entries[self.map[port as usize] as usize - 1].as_ref().expect("mapped entries exist");
+            let existing = self.entries[self.map[port as usize] as usize - 1]
+                .as_ref()
+                .expect("mapped entries exist");
             return Err(PortBusError::Overlap {
                 first,
                 last,
@@ -166,7 +180,13 @@ impl PortBus {
                 self.entries.len() - 1
             }
         };
-        self.entries[index] = Some(Entry { first, last, name, target, warned_widths: 0 });
+        self.entries[index] = Some(Entry {
+            first,
+            last,
+            name,
+            target,
+            warned_widths: 0,
+        });
         for p in first..=last {
             self.map[p as usize] = (index + 1) as u16;
         }
@@ -175,7 +195,11 @@ impl PortBus {
 
     /// Detaches a range; its ports become unclaimed.
     pub fn remove(&mut self, id: RangeId) -> Result<(), PortBusError> {
-        let entry = self.entries.get_mut(id.0).and_then(Option::take).ok_or(PortBusError::NoSuchRange(id.0))?;
+        let entry = self
+            .entries
+            .get_mut(id.0)
+            .and_then(Option::take)
+            .ok_or(PortBusError::NoSuchRange(id.0))?;
         for p in entry.first..=entry.last {
             self.map[p as usize] = 0;
         }
@@ -233,14 +257,23 @@ impl PortBus {
     fn any_denied(&self, port: u16, width: Width) -> bool {
         (0..width.bytes()).any(|i| {
             let idx = self.map[port.wrapping_add(i) as usize];
-            idx != 0 && matches!(self.entries[idx as usize - 1].as_ref().map(|e| &e.target), Some(Target::Deny))
+            idx != 0
+                && matches!(
+                    self.entries[idx as usize - 1].as_ref().map(|e| &e.target),
+                    Some(Target::Deny)
+                )
         })
     }
 
     fn split(&mut self, port: u16, half: Width, write: bool, value: u32) -> (u32, Outcome) {
         let shift = half.bytes() as u32 * 8;
         let (lo, outcome) = self.access(port, half, write, value & half.all_ones());
-        let (hi, _) = self.access(port.wrapping_add(half.bytes()), half, write, (value >> shift) & half.all_ones());
+        let (hi, _) = self.access(
+            port.wrapping_add(half.bytes()),
+            half,
+            write,
+            (value >> shift) & half.all_ones(),
+        );
         (lo | (hi << shift), outcome)
     }
 
@@ -248,7 +281,10 @@ impl PortBus {
         let (word, bit) = (port as usize / 64, port % 64);
         if self.unclaimed_seen[word] & (1 << bit) == 0 {
             self.unclaimed_seen[word] |= 1 << bit;
-            tracing::info!(port = format_args!("{port:#06x}"), "access to an unclaimed port (reads all-ones)");
+            tracing::info!(
+                port = format_args!("{port:#06x}"),
+                "access to an unclaimed port (reads all-ones)"
+            );
         }
         (width.all_ones(), Outcome::Unclaimed)
     }

@@ -30,7 +30,10 @@ pub fn assemble(arch: Arch, base: u64, f: impl FnOnce(&mut CodeAssembler)) -> Ve
 /// Places code assembled by `f` in a fresh executable region and returns its address.
 pub fn load(m: &mut Machine, f: impl FnOnce(&mut CodeAssembler)) -> u64 {
     let arch = m.arch();
-    let base = m.mem_mut().alloc(RegionKind::Image, "test code", 0x4000, Prot::RX).unwrap();
+    let base = m
+        .mem_mut()
+        .alloc(RegionKind::Image, "test code", 0x4000, Prot::RX)
+        .unwrap();
     let code = assemble(arch, base, f);
     m.mem_mut().write_unchecked(base, &code).unwrap();
     base
@@ -56,8 +59,7 @@ pub fn both() -> [Arch; 2] {
 /// The fault a run ended with; panics if it ended otherwise.
 pub fn expect_fault(r: Result<u64, Stop<Never>>) -> GuestFault {
     match r {
-        Err(Stop::Fault(f)) => f,
+        Err(Stop::Fault(f)) => *f,
         other => panic!("expected a guest fault, got {other:?}"),
     }
 }
-
