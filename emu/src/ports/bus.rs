@@ -21,7 +21,7 @@
 use serde::Serialize;
 use thiserror::Error;
 
-use super::device::{PortDevice, Width};
+use super::device::{PortDevice, Width, Widths};
 use super::host::HostPortBackend;
 
 /// What a range does with accesses.
@@ -86,6 +86,8 @@ struct Entry {
     last: u16,
     name: String,
     target: Target,
+    /// The device's widths, asked once at insertion (all widths for policies).
+    widths: Widths,
     /// Widths already reported as unsupported (bit per width).
     warned_widths: u8,
 }
@@ -180,11 +182,16 @@ impl PortBus {
                 self.entries.len() - 1
             }
         };
+        let widths = match &target {
+            Target::Device(d) => d.widths(),
+            _ => Widths::ALL,
+        };
         self.entries[index] = Some(Entry {
             first,
             last,
             name,
             target,
+            widths,
             warned_widths: 0,
         });
         for p in first..=last {
@@ -238,6 +245,7 @@ impl PortBus {
 
     /// Performs one access. Returns the value read (all-ones where nobody answers) and what
     /// happened. A denied access performs nothing.
+    #[inline]
     pub fn access(&mut self, port: u16, width: Width, write: bool, value: u32) -> (u32, Outcome) {
         let idx = self.map[port as usize];
         let last = port.wrapping_add(width.bytes() - 1);
@@ -289,19 +297,18 @@ impl PortBus {
         (width.all_ones(), Outcome::Unclaimed)
     }
 
+    #[inline]
     fn dispatch(&mut self, index: usize, port: u16, width: Width, write: bool, value: u32) -> (u32, Outcome) {
         let entry = self.entries[index].as_mut().expect("mapped entries exist");
-        if let Target::Device(dev) = &entry.target {
-            if !dev.widths().contains(width) {
-                if let Some(half) = width.narrower() {
-                    return self.split(port, half, write, value);
-                }
-                if entry.warned_widths & width as u8 == 0 {
-                    entry.warned_widths |= width as u8;
-                    tracing::warn!(device = %entry.name, width = width.bytes(), "device does not implement this access width; reads return all-ones");
-                }
-                return (width.all_ones(), Outcome::WidthUnsupported);
+        if !entry.widths.contains(width) {
+            if let Some(half) = width.narrower() {
+                return self.split(port, half, write, value);
             }
+            if entry.warned_widths & width as u8 == 0 {
+                entry.warned_widths |= width as u8;
+                tracing::warn!(device = %entry.name, width = width.bytes(), "device does not implement this access width; reads return all-ones");
+            }
+            return (width.all_ones(), Outcome::WidthUnsupported);
         }
         let offset = port.wrapping_sub(entry.first);
         match &mut entry.target {

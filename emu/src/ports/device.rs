@@ -14,10 +14,12 @@ pub enum Width {
 }
 
 impl Width {
+    #[inline]
     pub fn bytes(self) -> u16 {
         self as u16
     }
 
+    #[inline]
     pub fn from_bytes(n: usize) -> Option<Width> {
         match n {
             1 => Some(Width::Byte),
@@ -28,6 +30,7 @@ impl Width {
     }
 
     /// All-ones for this width: what a read with nobody answering returns.
+    #[inline]
     pub fn all_ones(self) -> u32 {
         match self {
             Width::Byte => 0xFF,
@@ -57,6 +60,7 @@ impl Widths {
     pub const ALL: Widths = Widths(7);
     pub const BYTE_WORD: Widths = Widths(3);
 
+    #[inline]
     pub fn contains(self, w: Width) -> bool {
         self.0 & (w as u8) != 0
     }

@@ -1,0 +1,229 @@
+//! `make bench`: one figure a line, `name: value unit`. Figures, not pass/fail: machines are noisy.
+//!
+//! Each figure runs long enough (>= 0.3 s) to swamp start-up costs, and the best of three
+//! rounds is reported.
+
+use std::time::{Duration, Instant};
+
+use iced_x86::code_asm::*;
+use portcullis_emu::ports::{PortDevice, Width};
+use portcullis_emu::*;
+use unicorn_engine::unicorn_const::{Arch as UcArch, Mode, Prot as UcProt};
+
+fn main() {
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let want = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+    if want("machine_setup_us") {
+        figure("machine_setup_us", machine_setup_us(), "us");
+    }
+    if want("port_ops") {
+        let (untraced, traced, raw) = port_ops_per_s(PortShape::Polling);
+        figure("port_ops_per_s", untraced, "ops/s");
+        figure("port_ops_traced_per_s", traced, "ops/s");
+        figure("port_ops_raw_unicorn_per_s", raw, "ops/s");
+        let (untraced, traced, raw) = port_ops_per_s(PortShape::DenseBlock);
+        figure("port_ops_dense_block_per_s", untraced, "ops/s");
+        figure("port_ops_dense_block_traced_per_s", traced, "ops/s");
+        figure("port_ops_dense_block_raw_unicorn_per_s", raw, "ops/s");
+    }
+    if want("guest_insns") {
+        let (ours, raw) = guest_insns_per_s();
+        figure("guest_insns_per_s", ours, "insns/s");
+        figure("guest_insns_raw_unicorn_per_s", raw, "insns/s");
+        figure("guest_insns_vs_raw_unicorn", ours / raw * 100.0, "%");
+    }
+}
+
+fn figure(name: &str, value: f64, unit: &str) {
+    if value >= 1000.0 {
+        println!("{name}: {value:.0} {unit}");
+    } else {
+        println!("{name}: {value:.2} {unit}");
+    }
+}
+
+/// Best of three rounds of `f`, which returns (work units, elapsed).
+fn best(mut f: impl FnMut() -> (f64, Duration)) -> f64 {
+    (0..3)
+        .map(|_| f())
+        .map(|(n, t)| n / t.as_secs_f64())
+        .fold(0.0, f64::max)
+}
+
+fn machine_setup_us() -> f64 {
+    let n = 300;
+    let per_s = best(|| {
+        let t = Instant::now();
+        for i in 0..n {
+            let arch = if i % 2 == 0 { Arch::X64 } else { Arch::X86 };
+            let m: Machine = Machine::new(MachineConfig::new(arch), ()).unwrap();
+            std::hint::black_box(&m);
+        }
+        (n as f64, t.elapsed())
+    });
+    1e6 / per_s
+}
+
+struct Nop;
+impl PortDevice for Nop {
+    fn name(&self) -> &str {
+        "nop"
+    }
+    fn read(&mut self, _: u16, _: Width) -> u32 {
+        0
+    }
+    fn write(&mut self, _: u16, _: Width, _: u32) {}
+}
+
+fn load(m: &mut Machine, f: impl FnOnce(&mut CodeAssembler)) -> u64 {
+    let base = m
+        .mem_mut()
+        .alloc(RegionKind::Image, "bench", 0x10000, Prot::RX)
+        .unwrap();
+    let mut a = CodeAssembler::new(64).unwrap();
+    f(&mut a);
+    let code = a.assemble(base).unwrap();
+    m.mem_mut().write_unchecked(base, &code).unwrap();
+    base
+}
+
+#[derive(Clone, Copy)]
+enum PortShape {
+    /// `out dx, al; in al, dx; dec; jnz`: one block per pair of accesses, like a driver's
+    /// polling loop or the per-element re-entry of `rep ins/outs`.
+    Polling,
+    /// 16 accesses of mixed widths in one block. Unicorn 2.1.5 recovers the exact PC of every
+    /// access by walking the block's instruction table from its start, so each access costs
+    /// more the later it sits in a long block.
+    DenseBlock,
+}
+
+fn port_loop(a: &mut CodeAssembler, shape: PortShape, iterations: u32) -> f64 {
+    a.mov(r8d, iterations).unwrap();
+    a.mov(edx, 0x80).unwrap();
+    let mut top = a.create_label();
+    a.set_label(&mut top).unwrap();
+    let pairs = match shape {
+        PortShape::Polling => 1,
+        PortShape::DenseBlock => 8,
+    };
+    for i in 0..pairs {
+        match i % 3 {
+            0 => {
+                a.out(dx, al).unwrap();
+                a.in_(al, dx).unwrap();
+            }
+            1 => {
+                a.out(dx, ax).unwrap();
+                a.in_(ax, dx).unwrap();
+            }
+            _ => {
+                a.out(dx, eax).unwrap();
+                a.in_(eax, dx).unwrap();
+            }
+        }
+    }
+    a.dec(r8d).unwrap();
+    a.jnz(top).unwrap();
+    a.ret().unwrap();
+    iterations as f64 * 2.0 * pairs as f64
+}
+
+/// (untraced, traced, bare Unicorn hooks) port accesses per second for one loop shape.
+fn port_ops_per_s(shape: PortShape) -> (f64, f64, f64) {
+    let iterations = match shape {
+        PortShape::Polling => 4_000_000u32,
+        PortShape::DenseBlock => 400_000,
+    };
+    let rate = |traced: bool| {
+        let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+        m.guest_mut().ports.add_device(0x80, 0x83, Box::new(Nop)).unwrap();
+        m.guest_mut().trace.record_ports = traced;
+        if traced {
+            // Events stream out in batches, as the CLI's --trace does; memory stays bounded.
+            m.guest_mut().trace.set_sink(4096, |batch| {
+                std::hint::black_box(batch);
+            });
+        }
+        let mut ops = 0.0;
+        let f = load(&mut m, |a| ops = port_loop(a, shape, iterations));
+        best(|| {
+            let t = Instant::now();
+            m.call(f, &[], CallConv::Win64).unwrap();
+            (ops, t.elapsed())
+        })
+    };
+    let untraced = rate(false);
+    let traced = rate(true);
+
+    // The same loop with hooks that do nothing, on a bare engine.
+    let mut uc = unicorn_engine::Unicorn::new_with_data(UcArch::X86, Mode::MODE_64, 0u64).unwrap();
+    let base = 0x10_0000u64;
+    uc.mem_map(base, 0x10000, UcProt::ALL).unwrap();
+    uc.mem_map(0x20_0000, 0x10000, UcProt::ALL).unwrap();
+    let mut a = CodeAssembler::new(64).unwrap();
+    let ops = port_loop(&mut a, shape, iterations);
+    let code = a.assemble(base).unwrap();
+    uc.mem_write(base, &code).unwrap();
+    uc.add_insn_in_hook(|uc, _, _| {
+        *uc.get_data_mut() += 1;
+        0
+    })
+    .unwrap();
+    uc.add_insn_out_hook(|uc, _, _, _| *uc.get_data_mut() += 1).unwrap();
+    let ret = base + code.len() as u64 - 1;
+    let raw = best(|| {
+        let t = Instant::now();
+        uc.reg_write(unicorn_engine::RegisterX86::RSP, 0x20_8000).unwrap();
+        uc.emu_start(base, ret, 0, 0).unwrap();
+        (ops, t.elapsed())
+    });
+    (untraced, traced, raw)
+}
+
+/// Straight-line ALU code: 20 instructions per iteration including the loop branch.
+fn alu_loop(a: &mut CodeAssembler, iterations: u32) {
+    a.mov(r8d, iterations).unwrap();
+    let mut top = a.create_label();
+    a.set_label(&mut top).unwrap();
+    for _ in 0..6 {
+        a.add(eax, ebx).unwrap();
+        a.xor(edx, eax).unwrap();
+        a.lea(ebx, dword_ptr(rbx + rdx * 2 + 3)).unwrap();
+    }
+    a.dec(r8d).unwrap();
+    a.jnz(top).unwrap();
+    a.ret().unwrap();
+}
+
+fn guest_insns_per_s() -> (f64, f64) {
+    let iterations = 20_000_000u32;
+    let insns = iterations as f64 * 20.0;
+    let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+    let f = load(&mut m, |a| alu_loop(a, iterations));
+
+    // The same code on a bare engine: no hooks, no paging, CPL0.
+    let mut uc = unicorn_engine::Unicorn::new(UcArch::X86, Mode::MODE_64).unwrap();
+    let base = 0x10_0000u64;
+    uc.mem_map(base, 0x10000, UcProt::ALL).unwrap();
+    uc.mem_map(0x20_0000, 0x10000, UcProt::ALL).unwrap();
+    let mut a = CodeAssembler::new(64).unwrap();
+    alu_loop(&mut a, iterations);
+    let code = a.assemble(base).unwrap();
+    uc.mem_write(base, &code).unwrap();
+    let ret = base + code.len() as u64 - 1;
+
+    let mut ours = 0.0f64;
+    let mut raw = 0.0f64;
+    // Interleave the two so drift in machine speed hits both alike.
+    for _ in 0..3 {
+        let t = Instant::now();
+        m.call(f, &[], CallConv::Win64).unwrap();
+        ours = ours.max(insns / t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        uc.reg_write(unicorn_engine::RegisterX86::RSP, 0x20_8000).unwrap();
+        uc.emu_start(base, ret, 0, 0).unwrap();
+        raw = raw.max(insns / t.elapsed().as_secs_f64());
+    }
+    (ours, raw)
+}
