@@ -54,6 +54,7 @@ typedef struct _HP_REQUEST {
     USHORT Width;
     ULONG ValueOrCount; /* HP_WRITE: value; *_BUFFER: element count */
 } HP_REQUEST;
+C_ASSERT(sizeof(HP_REQUEST) == 8);
 
 static PDEVICE_OBJECT g_Device;
 

@@ -12,10 +12,11 @@
 /* Pool tags are written the Windows way, e.g. 'kaeL' (bytes "Leak" in memory). */
 #pragma GCC diagnostic ignored "-Wmultichar"
 
-/* Device type of every corpus device, and the IOCTL codes built on it. */
+/* Device type of every corpus device, and the IOCTL codes built on it.
+ * The cast keeps 0x8000 << 16 unsigned (an int would overflow). */
 #define CORPUS_DEVICE_TYPE 0x8000
 #define CORPUS_IOCTL(function, method) \
-    CTL_CODE(CORPUS_DEVICE_TYPE, (function), (method), FILE_ANY_ACCESS)
+    CTL_CODE((ULONG)CORPUS_DEVICE_TYPE, (function), (method), FILE_ANY_ACCESS)
 
 /* build.sh links with --entry DriverEntry (x64) / _DriverEntry@8 (x86). */
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);

@@ -1,0 +1,63 @@
+/*
+ * nullderef - a driver bug on request: reads through a NULL pointer in its
+ * IOCTL handler (on Windows: bugcheck 0xD1 / 0x50).
+ *
+ * Device \Device\NullDeref, symbolic link \DosDevices\NullDeref.
+ * DriverEntry prints "nullderef: loaded, crash code 80002000".
+ *
+ * IOCTLs (CTL_CODE(0x8000, function, method, FILE_ANY_ACCESS)):
+ *
+ *   0x800 CRASH      METHOD_BUFFERED     code 0x80002000
+ *     in:  ignored
+ *     out: ULONG read from virtual address 0 (a 4-byte load from address 0;
+ *          it faults)                                     (>= 4 bytes)
+ *     Would complete with STATUS_SUCCESS, Information 4 if the read returned.
+ *     Output < 4 bytes: STATUS_BUFFER_TOO_SMALL, Information 0, no read.
+ *
+ *   any other code: STATUS_INVALID_DEVICE_REQUEST, Information 0.
+ */
+#include "corpus.h"
+
+#define IOCTL_CRASH CORPUS_IOCTL(0x800, METHOD_BUFFERED)
+
+static PDEVICE_OBJECT g_Device;
+
+/* A volatile pointer the compiler cannot see through: a NULL it knew about
+ * would let it replace the load by a trap instruction (undefined behaviour). */
+static ULONG *volatile g_NullPointer = NULL;
+
+static NTSTATUS NTAPI NullDerefIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);
+
+    (void)DeviceObject;
+    if (CORPUS_CODE(sp) != IOCTL_CRASH)
+        return CorpusComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+    if (CORPUS_OUT_LEN(sp) < sizeof(ULONG))
+        return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+    *(PULONG)Irp->AssociatedIrp.SystemBuffer = *(volatile ULONG *)g_NullPointer;
+    return CorpusComplete(Irp, STATUS_SUCCESS, sizeof(ULONG));
+}
+
+static VOID NTAPI NullDerefUnload(PDRIVER_OBJECT DriverObject)
+{
+    (void)DriverObject;
+    CorpusDeleteLink(L"\\DosDevices\\NullDeref");
+    IoDeleteDevice(g_Device);
+}
+
+NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    NTSTATUS status;
+
+    (void)RegistryPath;
+    status = CorpusCreateDevice(DriverObject, L"\\Device\\NullDeref", L"\\DosDevices\\NullDeref",
+                                &g_Device);
+    if (!NT_SUCCESS(status))
+        return status;
+    CorpusSetDispatch(DriverObject, NullDerefIoctl);
+    DriverObject->DriverUnload = NullDerefUnload;
+
+    DbgPrint("nullderef: loaded, crash code %x\n", IOCTL_CRASH);
+    return STATUS_SUCCESS;
+}
