@@ -67,18 +67,8 @@ pub enum Reg {
 
 impl Reg {
     /// Registers every report dumps, in the conventional order.
-    pub const DUMP_X86: [Reg; 10] = [
-        Reg::Ax,
-        Reg::Bx,
-        Reg::Cx,
-        Reg::Dx,
-        Reg::Si,
-        Reg::Di,
-        Reg::Bp,
-        Reg::Sp,
-        Reg::Ip,
-        Reg::Flags,
-    ];
+    pub const DUMP_X86: [Reg; 10] =
+        [Reg::Ax, Reg::Bx, Reg::Cx, Reg::Dx, Reg::Si, Reg::Di, Reg::Bp, Reg::Sp, Reg::Ip, Reg::Flags];
     pub const DUMP_X64: [Reg; 18] = [
         Reg::Ax,
         Reg::Bx,

@@ -86,12 +86,7 @@ impl Decoder {
                 }
             }
         }
-        Some(Decoded {
-            id: insn.id().0,
-            len: insn.len() as u64,
-            text,
-            operands,
-        })
+        Some(Decoded { id: insn.id().0, len: insn.len() as u64, text, operands })
     }
 
     /// Just the text of the first instruction, for reports.
@@ -131,11 +126,7 @@ impl Decoder {
 
     /// Number of instructions in `code` (a translated block).
     pub(crate) fn count(&self, code: &[u8], base: u64) -> u64 {
-        self.cs
-            .disasm_all(code, base)
-            .map(|i| i.len() as u64)
-            .unwrap_or(1)
-            .max(1)
+        self.cs.disasm_all(code, base).map(|i| i.len() as u64).unwrap_or(1).max(1)
     }
 
     fn name(&self, r: RegId) -> Option<String> {

@@ -28,12 +28,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_instructions: None,
-            time: None,
-            memory_bytes: 512 << 20,
-            max_call_depth: 32,
-        }
+        Limits { max_instructions: None, time: None, memory_bytes: 512 << 20, max_call_depth: 32 }
     }
 }
 
@@ -96,10 +91,7 @@ impl Watchdog {
     pub(crate) fn global() -> &'static Watchdog {
         static W: OnceLock<&'static Watchdog> = OnceLock::new();
         W.get_or_init(|| {
-            let w: &'static Watchdog = Box::leak(Box::new(Watchdog {
-                armed: Mutex::default(),
-                wake: Condvar::new(),
-            }));
+            let w: &'static Watchdog = Box::leak(Box::new(Watchdog { armed: Mutex::default(), wake: Condvar::new() }));
             std::thread::Builder::new()
                 .name("portcullis-watchdog".into())
                 .spawn(move || w.run())
@@ -117,12 +109,7 @@ impl Watchdog {
         let mut a = self.armed.lock().unwrap_or_else(|p| p.into_inner());
         let id = a.next_id;
         a.next_id += 1;
-        a.slots.push(Slot {
-            id,
-            engine: engine as usize,
-            deadline,
-            fired,
-        });
+        a.slots.push(Slot { id, engine: engine as usize, deadline, fired });
         self.wake.notify_one();
         ArmedDeadline { id }
     }
@@ -150,10 +137,7 @@ impl Watchdog {
             }
             a = match next {
                 Some(t) => {
-                    self.wake
-                        .wait_timeout(a, t.saturating_duration_since(now))
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0
+                    self.wake.wait_timeout(a, t.saturating_duration_since(now)).unwrap_or_else(|p| p.into_inner()).0
                 }
                 None => self.wake.wait(a).unwrap_or_else(|p| p.into_inner()),
             };

@@ -111,12 +111,7 @@ pub struct MachineConfig {
 
 impl MachineConfig {
     pub fn new(arch: Arch) -> MachineConfig {
-        MachineConfig {
-            arch,
-            limits: Limits::default(),
-            cpu: CpuIdentity::default(),
-            stack_size: 0x10000,
-        }
+        MachineConfig { arch, limits: Limits::default(), cpu: CpuIdentity::default(), stack_size: 0x10000 }
     }
 }
 
@@ -190,20 +185,14 @@ impl<X: Extension> Machine<X> {
             Arch::X64 => Mode::MODE_64,
         };
         let mut handle = std::ptr::null_mut();
-        check(
-            unsafe { unicorn_engine::uc_open(UcArch::X86, mode, &mut handle) },
-            "open an engine",
-        )?;
+        check(unsafe { unicorn_engine::uc_open(UcArch::X86, mode, &mut handle) }, "open an engine")?;
         let uc = Uc(handle);
         // Westmere: SSE4.2, POPCNT, AES-NI; what `CpuIdentity::default` reports.
         let model = ControlType(ControlType::CPU_MODEL.0 | ControlType::IO_WRITE.0);
         let e = unsafe { unicorn_engine::uc_ctl(handle, model, unicorn_engine::X86CpuModel::WESTMERE as i32) };
         if e != uc_error::OK {
             unsafe { unicorn_engine::uc_close(handle) };
-            return Err(MachineError::Unicorn {
-                what: "select the CPU model",
-                error: e,
-            });
+            return Err(MachineError::Unicorn { what: "select the CPU model", error: e });
         }
         let built = Self::build_guest(uc, &config, ext);
         let guest = match built {
@@ -216,14 +205,9 @@ impl<X: Extension> Machine<X> {
         // SAFETY: `handle` is a live engine; the wrapper does not close it (see Drop).
         let unicorn = unsafe { Unicorn::from_handle_with_data(handle, guest) }.map_err(|error| {
             unsafe { unicorn_engine::uc_close(handle) };
-            MachineError::Unicorn {
-                what: "wrap the engine",
-                error,
-            }
+            MachineError::Unicorn { what: "wrap the engine", error }
         })?;
-        let mut m = Machine {
-            uc: std::mem::ManuallyDrop::new(unicorn),
-        };
+        let mut m = Machine { uc: std::mem::ManuallyDrop::new(unicorn) };
         m.install_hooks()?;
         m.enter_user_mode()?;
         // Set-up's own instructions do not count against the guest's budget.
@@ -265,13 +249,7 @@ impl<X: Extension> Machine<X> {
         let tss_limit = (TSS_SIZE + IOPM_SIZE - 1) as u32;
 
         mem.map_fixed(RegionKind::Kpcr, "kpcr", layout.kpcr, layout.kpcr_size, Prot::RW)?;
-        mem.map_fixed(
-            RegionKind::SharedData,
-            "kuser_shared_data",
-            layout.shared_user_data,
-            PAGE_SIZE,
-            Prot::RW,
-        )?;
+        mem.map_fixed(RegionKind::SharedData, "kuser_shared_data", layout.shared_user_data, PAGE_SIZE, Prot::RW)?;
 
         let gdt_bytes = descriptors::gdt(arch, tss, tss_limit, layout.kpcr);
         let gdt = mem.alloc(RegionKind::System, "gdt", gdt_bytes.len() as u64, Prot::RW)?;
@@ -309,14 +287,8 @@ impl<X: Extension> Machine<X> {
         cpu.cr0 = cr0;
         cpu.cr3 = cr3;
         cpu.cr4 = cr4;
-        cpu.gdtr = TableRegister {
-            base: gdt,
-            limit: gdt_bytes.len() as u16 - 1,
-        };
-        cpu.idtr = TableRegister {
-            base: idt,
-            limit: idt_bytes.len() as u16 - 1,
-        };
+        cpu.gdtr = TableRegister { base: gdt, limit: gdt_bytes.len() as u16 - 1 };
+        cpu.idtr = TableRegister { base: idt, limit: idt_bytes.len() as u16 - 1 };
         cpu.tr = sel.tss;
 
         Ok(Guest {
@@ -360,18 +332,13 @@ impl<X: Extension> Machine<X> {
         uc.set_reg(Reg::Sp.uc(arch).unwrap(), frame_at);
         self.uc
             .emu_start(trampoline, sentinel, 0, 0)
-            .map_err(|error| MachineError::Unicorn {
-                what: "enter user mode",
-                error,
-            })?;
+            .map_err(|error| MachineError::Unicorn { what: "enter user mode", error })?;
         let (ip, cs) = (self.reg(Reg::Ip), uc.reg(UcReg::CS));
         if let Some(stop) = self.guest_mut().stop.take() {
             return Err(MachineError::Other(format!("entering CPL3 failed: {stop}")));
         }
         if ip != sentinel || cs != sel.cs as u64 {
-            return Err(MachineError::Other(format!(
-                "entering CPL3 ended at {ip:#x} with cs={cs:#x}"
-            )));
+            return Err(MachineError::Other(format!("entering CPL3 ended at {ip:#x} with cs={cs:#x}")));
         }
         if arch == Arch::X64 {
             let kpcr = self.guest().mem.layout().kpcr;
@@ -381,16 +348,9 @@ impl<X: Extension> Machine<X> {
     }
 
     fn install_hooks(&mut self) -> Result<(), MachineError> {
-        let hook_err = |error| MachineError::Unicorn {
-            what: "install a hook",
-            error,
-        };
-        self.uc
-            .add_intr_hook(|uc, intno| privileged::on_interrupt(Machine::from_uc(uc), intno))
-            .map_err(hook_err)?;
-        self.uc
-            .add_insn_invalid_hook(|uc| privileged::on_invalid(Machine::from_uc(uc)))
-            .map_err(hook_err)?;
+        let hook_err = |error| MachineError::Unicorn { what: "install a hook", error };
+        self.uc.add_intr_hook(|uc, intno| privileged::on_interrupt(Machine::from_uc(uc), intno)).map_err(hook_err)?;
+        self.uc.add_insn_invalid_hook(|uc| privileged::on_invalid(Machine::from_uc(uc))).map_err(hook_err)?;
         self.uc
             .add_insn_in_hook(|uc, port, size| Machine::from_uc(uc).port_access(port, size, None))
             .map_err(hook_err)?;
@@ -540,29 +500,17 @@ impl<X: Extension> Machine<X> {
                 let m = Machine::from_uc(uc);
                 m.host_call(base, addr);
             })
-            .map_err(|error| MachineError::Unicorn {
-                what: "hook host calls",
-                error,
-            })?;
+            .map_err(|error| MachineError::Unicorn { what: "hook host calls", error })?;
         self.guest_mut().host_calls.push(HostCalls { base, count, handler });
         Ok(base)
     }
 
     fn host_call(&mut self, base: u64, addr: u64) {
         let rel = addr - base;
-        let entry = self
-            .guest()
-            .host_calls
-            .iter()
-            .find(|h| h.base == base)
-            .map(|h| (h.handler, h.count));
+        let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count));
         let Some((handler, count)) = entry else { return };
         if !rel.is_multiple_of(HOST_CALL_SLOT) || rel / HOST_CALL_SLOT >= count {
-            let fault = self.fault(
-                FaultKind::GeneralProtection,
-                addr,
-                "execution inside a host-call slot".into(),
-            );
+            let fault = self.fault(FaultKind::GeneralProtection, addr, "execution inside a host-call slot".into());
             self.request_stop(Stop::Fault(Box::new(fault)));
             return;
         }
@@ -598,13 +546,8 @@ impl<X: Extension> Machine<X> {
         };
         for &site in &sites {
             self.uc
-                .add_code_hook(site, site, |uc, addr, _| {
-                    privileged::on_popf(Machine::from_uc(uc), addr)
-                })
-                .map_err(|error| MachineError::Unicorn {
-                    what: "hook popf",
-                    error,
-                })?;
+                .add_code_hook(site, site, |uc, addr, _| privileged::on_popf(Machine::from_uc(uc), addr))
+                .map_err(|error| MachineError::Unicorn { what: "hook popf", error })?;
         }
         Ok(sites.len())
     }
@@ -616,9 +559,7 @@ impl<X: Extension> Machine<X> {
         let arch = self.arch();
         let g = self.guest();
         if g.depth >= g.limits.max_call_depth {
-            return Err(Stop::Limit(LimitHit::CallDepth {
-                limit: g.limits.max_call_depth,
-            }));
+            return Err(Stop::Limit(LimitHit::CallDepth { limit: g.limits.max_call_depth }));
         }
         if let Some(limit) = g.limits.max_instructions {
             if g.usage.instructions > limit {
@@ -627,9 +568,7 @@ impl<X: Extension> Machine<X> {
         }
         if let Some(limit) = g.limits.time {
             if g.usage.time >= limit {
-                return Err(Stop::Limit(LimitHit::Time {
-                    limit_ms: limit.as_millis() as u64,
-                }));
+                return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
             }
         }
         let nested = g.depth > 0;
@@ -650,12 +589,11 @@ impl<X: Extension> Machine<X> {
                 }
             })
             .collect();
-        let frame = stack_slots
-            .iter()
-            .map(|(off, _)| off + ps)
-            .max()
-            .unwrap_or(ps)
-            .max(if arch == Arch::X64 { 0x28 } else { 4 });
+        let frame = stack_slots.iter().map(|(off, _)| off + ps).max().unwrap_or(ps).max(if arch == Arch::X64 {
+            0x28
+        } else {
+            4
+        });
         // x64: RSP + 8 is 16-byte aligned at function entry.
         let sp = match arch {
             Arch::X64 => ((top - frame - 0x20) & !0xF) - 8,
@@ -672,9 +610,7 @@ impl<X: Extension> Machine<X> {
         let g = self.guest_mut();
         g.depth += 1;
         g.stopping = false;
-        let timing = (!nested)
-            .then(|| g.limits.time.map(|limit| (limit, Instant::now())))
-            .flatten();
+        let timing = (!nested).then(|| g.limits.time.map(|limit| (limit, Instant::now()))).flatten();
         let armed = timing.map(|(limit, start)| {
             let remaining = limit.saturating_sub(g.usage.time);
             Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
@@ -708,15 +644,10 @@ impl<X: Extension> Machine<X> {
         if g.timed_out.swap(false, Ordering::SeqCst) {
             let limit = g.limits.time.unwrap_or_default();
             g.usage.time = g.usage.time.max(limit);
-            return Err(Stop::Limit(LimitHit::Time {
-                limit_ms: limit.as_millis() as u64,
-            }));
+            return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
         }
         if let Err(error) = result {
-            return Err(Stop::Machine(MachineError::Unicorn {
-                what: "run guest code",
-                error,
-            }));
+            return Err(Stop::Machine(MachineError::Unicorn { what: "run guest code", error }));
         }
         if pc != sentinel {
             return Err(Stop::Machine(MachineError::UnexpectedStop { pc }));
@@ -762,40 +693,39 @@ impl<X: Extension> Machine<X> {
             Arch::X86 => &Reg::DUMP_X86,
             Arch::X64 => &Reg::DUMP_X64,
         };
-        let registers = dump
-            .iter()
-            .map(|r| RegValue {
-                name: r.name(g.arch),
-                value: self.reg(*r),
-            })
-            .collect();
+        let registers = dump.iter().map(|r| RegValue { name: r.name(g.arch), value: self.reg(*r) }).collect();
         let sp = self.reg(Reg::Sp);
-        let stack = (0..8)
-            .map_while(|i| g.mem.read_ptr(sp.wrapping_add(i * g.arch.ptr_size())).ok())
-            .collect();
+        let stack = (0..8).map_while(|i| g.mem.read_ptr(sp.wrapping_add(i * g.arch.ptr_size())).ok()).collect();
         let location = g.mem.region_at(pc).map(|r| format!("{}+{:#x}", r.name, pc - r.base));
-        GuestFault {
-            kind,
-            pc,
-            instruction,
-            reason,
-            registers,
-            stack,
-            cpl: g.privilege.cpl(),
-            location,
+        GuestFault { kind, pc, instruction, reason, registers, stack, cpl: g.privilege.cpl(), location }
+    }
+
+    /// A port access the host makes on behalf of guest code at `pc` (the HAL's READ_PORT_* /
+    /// WRITE_PORT_* routines): the same policies, permission check and trace as an IN/OUT
+    /// instruction there. A denied access is a #GP at `pc`.
+    pub fn port_io(&mut self, port: u16, width: Width, out: Option<u32>, pc: u64) -> Result<u32, Stop<X::Stop>> {
+        let (value, outcome) = self.mediate_port(port, width, out, pc);
+        if outcome == Outcome::Denied {
+            let stop = self.guest_mut().stop.take();
+            self.guest_mut().stopping = false;
+            return Err(stop.unwrap_or_else(|| Stop::Machine(MachineError::Other(format!("port {port:#x} denied")))));
         }
+        Ok(value)
     }
 
     /// One IN or OUT (or one element of INS/OUTS), from the engine's instruction hooks.
     fn port_access(&mut self, port: u32, size: usize, out: Option<u32>) -> u32 {
-        let g = self.guest_mut();
-        if g.stopping {
+        if self.guest().stopping {
             return u32::MAX;
         }
-        let Some(width) = Width::from_bytes(size) else {
-            return u32::MAX;
-        };
-        let port = port as u16;
+        let Some(width) = Width::from_bytes(size) else { return u32::MAX };
+        // The exact PC is only read when something will use it: the trace, or a fault.
+        let pc = if self.guest().trace.record_ports { self.reg(Reg::Ip) } else { 0 };
+        self.mediate_port(port as u16, width, out, pc).0
+    }
+
+    fn mediate_port(&mut self, port: u16, width: Width, out: Option<u32>, pc: u64) -> (u32, Outcome) {
+        let g = self.guest_mut();
         g.trace.counters.port_accesses += 1;
         let cpl = g.privilege.cpl();
         let permitted = cpl == 0 || g.io_permitted(port, width);
@@ -806,19 +736,10 @@ impl<X: Extension> Machine<X> {
         };
         let value = out.unwrap_or(value);
         if g.trace.record_ports {
-            let pc = g.uc.reg(Reg::Ip.uc(g.arch).unwrap());
-            g.trace.push(Event::Port(PortEvent {
-                pc,
-                port,
-                width,
-                write: out.is_some(),
-                value,
-                cpl,
-                outcome,
-            }));
+            g.trace.push(Event::Port(PortEvent { pc, port, width, write: out.is_some(), value, cpl, outcome }));
         }
         if outcome == Outcome::Denied {
-            let pc = self.reg(Reg::Ip);
+            let pc = if pc == 0 { self.reg(Reg::Ip) } else { pc };
             let reason = if permitted {
                 format!(
                     "port {port:#06x} ({}-byte {}) denied by policy",
@@ -831,7 +752,7 @@ impl<X: Extension> Machine<X> {
             let fault = self.fault(FaultKind::GeneralProtection, pc, reason);
             self.request_stop(Stop::Fault(Box::new(fault)));
         }
-        value
+        (value, outcome)
     }
 
     fn count_block(&mut self, addr: u64, size: u32) {
@@ -870,10 +791,7 @@ impl<X: Extension> Machine<X> {
     /// Sets IOPL, the I/O privilege level user-mode code is checked against.
     pub fn set_iopl(&mut self, iopl: u8) {
         let f = self.reg(Reg::Flags);
-        self.set_reg(
-            Reg::Flags,
-            (f & !flags::IOPL_MASK) | (((iopl & 3) as u64) << flags::IOPL_SHIFT),
-        );
+        self.set_reg(Reg::Flags, (f & !flags::IOPL_MASK) | (((iopl & 3) as u64) << flags::IOPL_SHIFT));
     }
 
     /// The I/O permission map in the TSS (8 KiB + the trailing byte), as the CPU reads it.

@@ -96,11 +96,7 @@ pub(crate) fn on_invalid<X: Extension>(m: &mut Machine<X>) -> bool {
     let g = m.guest_mut();
     g.trace.counters.privileged += 1;
     if g.trace.record_privileged {
-        g.trace.push(Event::Privileged(PrivilegedEvent {
-            pc,
-            text: insn.text.clone(),
-            action,
-        }));
+        g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
     }
     m.set_reg(Reg::Ip, pc + insn.len);
     true
@@ -131,11 +127,7 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
             let g = m.guest_mut();
             g.trace.counters.privileged += 1;
             if g.trace.record_privileged {
-                g.trace.push(Event::Privileged(PrivilegedEvent {
-                    pc,
-                    text: insn.text.clone(),
-                    action,
-                }));
+                g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
             }
             let next = pc.wrapping_add(insn.len);
             m.set_reg(Reg::Ip, next);
@@ -148,11 +140,7 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
             let g = m.guest_mut();
             g.trace.counters.privileged += 1;
             if let (true, Some(action)) = (g.trace.record_privileged, action) {
-                g.trace.push(Event::Privileged(PrivilegedEvent {
-                    pc,
-                    text: insn.text.clone(),
-                    action,
-                }));
+                g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
             }
             let fault = m.fault(FaultKind::GeneralProtection, pc, reason);
             m.request_stop(Stop::Fault(Box::new(fault)));
@@ -160,11 +148,7 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
         Err(Raise::Halt(action)) => {
             let g = m.guest_mut();
             if g.trace.record_privileged {
-                g.trace.push(Event::Privileged(PrivilegedEvent {
-                    pc,
-                    text: insn.text.clone(),
-                    action,
-                }));
+                g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
             }
             m.request_stop(Stop::Halted { pc });
         }
@@ -200,22 +184,14 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
         let msr = m.reg(Reg::Cx) as u32;
         let value = (m.reg(Reg::Dx) & 0xFFFF_FFFF) << 32 | (m.reg(Reg::Ax) & 0xFFFF_FFFF);
         match write_msr(m, msr, value) {
-            Ok(()) => Privileged::Wrmsr {
-                msr,
-                value,
-                accepted: true,
-            },
+            Ok(()) => Privileged::Wrmsr { msr, value, accepted: true },
             Err(f) => {
                 let why = match f {
                     MsrFault::Unknown => "unimplemented",
                     MsrFault::ReadOnly => "read-only",
                 };
                 return Err(Raise::Fault(
-                    Some(Privileged::Wrmsr {
-                        msr,
-                        value,
-                        accepted: false,
-                    }),
+                    Some(Privileged::Wrmsr { msr, value, accepted: false }),
                     format!("wrmsr to {why} MSR {msr:#x}"),
                 ));
             }
@@ -263,10 +239,7 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
         };
         let ea = effective_address(m, mem, pc + insn.len);
         let limit = m.mem().read_u16(ea).map_err(|e| Raise::Fault(None, e.to_string()))?;
-        let base = m
-            .mem()
-            .read_ptr(ea + 2)
-            .map_err(|e| Raise::Fault(None, e.to_string()))?;
+        let base = m.mem().read_ptr(ea + 2).map_err(|e| Raise::Fault(None, e.to_string()))?;
         let t = TableRegister { base, limit };
         if insn.is(I::X86_INS_LGDT) {
             m.guest_mut().cpu.gdtr = t;
@@ -423,9 +396,7 @@ pub(crate) fn on_popf<X: Extension>(m: &mut Machine<X>, pc: u64) {
         g.trace.push(Event::Privileged(PrivilegedEvent {
             pc,
             text,
-            action: Privileged::Popf {
-                interrupts_enabled: enabled,
-            },
+            action: Privileged::Popf { interrupts_enabled: enabled },
         }));
     }
 }

@@ -55,12 +55,7 @@ impl Uc {
         limit: u32,
         flags: u32,
     ) -> Result<(), MachineError> {
-        let m = unicorn_engine::uc_x86_mmr {
-            selector,
-            base,
-            limit,
-            flags,
-        };
+        let m = unicorn_engine::uc_x86_mmr { selector, base, limit, flags };
         let e = unsafe { unicorn_engine::uc_reg_write(self.0, reg as i32, &m as *const _ as *const c_void) };
         check(e, "write descriptor-table register")
     }
@@ -126,10 +121,7 @@ impl ExceptionReset {
     pub(crate) fn new(uc: Uc) -> Result<Self, MachineError> {
         let offset = old_exception_offset()?;
         let mut ctx = std::ptr::null_mut();
-        check(
-            unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) },
-            "allocate CPU context",
-        )?;
+        check(unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) }, "allocate CPU context")?;
         let total = unsafe { unicorn_engine::uc_context_size(uc.0) };
         Ok(ExceptionReset { ctx, total, offset })
     }
@@ -161,10 +153,7 @@ unsafe fn env_bytes<'a>(ctx: *mut uc_context, total: usize) -> &'a mut [u8] {
 static OLD_EXCEPTION_OFFSET: OnceLock<Result<usize, String>> = OnceLock::new();
 
 fn old_exception_offset() -> Result<usize, MachineError> {
-    OLD_EXCEPTION_OFFSET
-        .get_or_init(calibrate)
-        .clone()
-        .map_err(MachineError::Calibration)
+    OLD_EXCEPTION_OFFSET.get_or_init(calibrate).clone().map_err(MachineError::Calibration)
 }
 
 /// Finds `old_exception` in the saved CPU state: -1 before any fault, the vector after one.
@@ -178,11 +167,7 @@ fn calibrate() -> Result<usize, String> {
     let mut uc = Unicorn::new_with_data(
         UcArch::X86,
         Mode::MODE_64,
-        Probe {
-            ctx: std::ptr::null_mut(),
-            snapshots: vec![],
-            total: 0,
-        },
+        Probe { ctx: std::ptr::null_mut(), snapshots: vec![], total: 0 },
     )
     .map_err(|e| format!("cannot create a probe engine: {e:?}"))?;
     let h = uc.get_handle();
@@ -194,8 +179,7 @@ fn calibrate() -> Result<usize, String> {
     let total = unsafe { unicorn_engine::uc_context_size(h) };
     uc.get_data_mut().ctx = ctx;
     uc.get_data_mut().total = total;
-    uc.mem_map(0x1000, 0x1000, Prot::ALL)
-        .map_err(|e| format!("probe map: {e:?}"))?;
+    uc.mem_map(0x1000, 0x1000, Prot::ALL).map_err(|e| format!("probe map: {e:?}"))?;
     // xor ecx,ecx; div ecx (#DE) ; then at +4: mov ds, cx with cx = 0x4242 (#GP: bad selector)
     let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
     uc.mem_write(0x1000, &code).map_err(|e| format!("probe write: {e:?}"))?;
@@ -230,9 +214,6 @@ fn calibrate() -> Result<usize, String> {
     unsafe { unicorn_engine::uc_context_free(ctx) };
     match candidates.as_slice() {
         [one] => Ok(*one),
-        other => Err(format!(
-            "the exception-in-flight field is ambiguous ({} candidates)",
-            other.len()
-        )),
+        other => Err(format!("the exception-in-flight field is ambiguous ({} candidates)", other.len())),
     }
 }

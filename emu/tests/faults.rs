@@ -15,11 +15,7 @@ fn divide_error() {
         assert_eq!(f.kind, FaultKind::DivideError);
         assert_eq!((f.pc, f.instruction.as_deref()), (at + 2, Some("div ecx")));
         assert_eq!(f.registers.iter().find(|r| r.name.ends_with("cx")).unwrap().value, 0);
-        assert_eq!(
-            f.stack[0],
-            m.return_address(),
-            "the stack dump starts at the return address"
-        );
+        assert_eq!(f.stack[0], m.return_address(), "the stack dump starts at the return address");
     }
 }
 
@@ -100,10 +96,7 @@ fn software_interrupts_and_the_double_fault_vector() {
             a.ret().unwrap();
         });
         let f = expect_fault(m.call(at, &[], native(arch)));
-        assert_eq!(
-            (f.kind.clone(), f.pc),
-            (FaultKind::SoftwareInterrupt { vector: 0x2C }, at + 1)
-        );
+        assert_eq!((f.kind.clone(), f.pc), (FaultKind::SoftwareInterrupt { vector: 0x2C }, at + 1));
         // Kernel-mode `int 8` vectors through the double-fault handler.
         let at = load(&mut m, |a| {
             a.int(8).unwrap();

@@ -22,10 +22,7 @@ fn the_instruction_budget_stops_an_endless_loop() {
         }
         // Stopped within one block of the budget.
         assert!((10_000..10_010).contains(&m.instructions()), "{}", m.instructions());
-        assert!(matches!(
-            m.guest().trace.events().last(),
-            Some(Event::Limit(LimitHit::Instructions { .. }))
-        ));
+        assert!(matches!(m.guest().trace.events().last(), Some(Event::Limit(LimitHit::Instructions { .. }))));
         // The budget is spent: the next call stops at once.
         assert!(matches!(
             run(&mut m, |a| {
@@ -110,10 +107,7 @@ fn the_memory_cap_refuses_more_guest_memory() {
     let mut cfg = MachineConfig::new(Arch::X64);
     cfg.limits.memory_bytes = 4 << 20;
     let mut m = machine_with(cfg);
-    let err = m
-        .mem_mut()
-        .alloc(RegionKind::Pool, "big", 8 << 20, Prot::RW)
-        .unwrap_err();
+    let err = m.mem_mut().alloc(RegionKind::Pool, "big", 8 << 20, Prot::RW).unwrap_err();
     assert_eq!(err, MemError::LimitExceeded { limit: 4 << 20 });
     // A failed allocation maps nothing and leaves room for smaller ones.
     let before = m.mem().usage().used;

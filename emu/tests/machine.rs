@@ -95,9 +95,7 @@ fn host_calls_can_call_back_into_the_guest() {
     for arch in both() {
         let mut m = machine(arch);
         let conv = native(arch);
-        let stub = m
-            .add_host_calls("test stubs", &[conv.return_code(2)], twice_then_callback)
-            .unwrap();
+        let stub = m.add_host_calls("test stubs", &[conv.return_code(2)], twice_then_callback).unwrap();
         // callback(x) = x + 100
         let cb = load(&mut m, |a| match arch {
             Arch::X64 => {
@@ -154,9 +152,7 @@ fn recurse(m: &mut Machine, _slot: u32) -> Result<(), Stop<Never>> {
 #[test]
 fn nesting_is_bounded() {
     let mut m = machine(Arch::X64);
-    let stub = m
-        .add_host_calls("recursion", &[CallConv::Win64.return_code(1)], recurse)
-        .unwrap();
+    let stub = m.add_host_calls("recursion", &[CallConv::Win64.return_code(1)], recurse).unwrap();
     let f = load(&mut m, |a| {
         a.sub(rsp, 0x28).unwrap();
         a.mov(rax, stub).unwrap();
@@ -202,10 +198,7 @@ fn kpcr_is_reachable_through_gs_and_fs() {
 fn sgdt_sidt_and_str_find_the_real_tables() {
     for arch in both() {
         let mut m = machine(arch);
-        let scratch = m
-            .mem_mut()
-            .alloc(RegionKind::Pool, "scratch", 0x1000, Prot::RW)
-            .unwrap();
+        let scratch = m.mem_mut().alloc(RegionKind::Pool, "scratch", 0x1000, Prot::RW).unwrap();
         let r = run(&mut m, |a| match arch {
             Arch::X64 => {
                 a.mov(rcx, scratch).unwrap();
@@ -262,29 +255,17 @@ fn kuser_shared_data_sits_at_the_fixed_address() {
 fn named_regions_are_listed() {
     let m = machine(Arch::X64);
     let kinds: Vec<RegionKind> = m.mem().regions().map(|r| r.kind).collect();
-    for k in [
-        RegionKind::System,
-        RegionKind::Stack,
-        RegionKind::Kpcr,
-        RegionKind::SharedData,
-    ] {
+    for k in [RegionKind::System, RegionKind::Stack, RegionKind::Kpcr, RegionKind::SharedData] {
         assert!(kinds.contains(&k), "{k:?} missing");
     }
-    assert!(m
-        .mem()
-        .region_at(m.stack_top())
-        .is_some_and(|r| r.kind == RegionKind::Stack));
+    assert!(m.mem().region_at(m.stack_top()).is_some_and(|r| r.kind == RegionKind::Stack));
 }
 
 #[test]
 fn bad_accesses_are_page_faults_with_the_address() {
     for arch in both() {
         let mut m = machine(arch);
-        let bad: u64 = if arch == Arch::X64 {
-            0xFFFF_F8DD_0000_0010
-        } else {
-            0xC000_0010
-        };
+        let bad: u64 = if arch == Arch::X64 { 0xFFFF_F8DD_0000_0010 } else { 0xC000_0010 };
         let f = expect_fault(run(&mut m, |a| match arch {
             Arch::X64 => {
                 a.mov(rcx, bad).unwrap();
@@ -298,11 +279,7 @@ fn bad_accesses_are_page_faults_with_the_address() {
             }
         }));
         assert_eq!(f.kind, FaultKind::PageFault { address: bad }, "{arch:?}");
-        assert!(
-            f.instruction.as_deref().unwrap().starts_with("mov eax"),
-            "{:?}",
-            f.instruction
-        );
+        assert!(f.instruction.as_deref().unwrap().starts_with("mov eax"), "{:?}", f.instruction);
         assert!(f.location.as_deref().unwrap().starts_with("test code+"));
         assert_eq!(m.guest().cpu.cr2, bad);
         // The machine keeps working after a fault.
@@ -321,10 +298,7 @@ fn bad_accesses_are_page_faults_with_the_address() {
 fn page_protections_hold() {
     for arch in both() {
         let mut m = machine(arch);
-        let ro = m
-            .mem_mut()
-            .alloc(RegionKind::Pool, "read-only", 0x1000, Prot::R)
-            .unwrap();
+        let ro = m.mem_mut().alloc(RegionKind::Pool, "read-only", 0x1000, Prot::R).unwrap();
         let f = expect_fault(run(&mut m, |a| match arch {
             Arch::X64 => {
                 a.mov(rcx, ro).unwrap();
@@ -354,10 +328,7 @@ fn page_protections_hold() {
 fn sse_instructions_run() {
     for arch in both() {
         let mut m = machine(arch);
-        let buf = m
-            .mem_mut()
-            .alloc(RegionKind::Pool, "vectors", 0x1000, Prot::RW)
-            .unwrap();
+        let buf = m.mem_mut().alloc(RegionKind::Pool, "vectors", 0x1000, Prot::RW).unwrap();
         let words: Vec<u8> = (1u32..=8).flat_map(|v| v.to_le_bytes()).collect();
         m.mem_mut().write(buf, &words).unwrap();
         let r = run(&mut m, |a| {
@@ -383,10 +354,7 @@ fn sse_instructions_run() {
 #[test]
 fn memory_reads_and_writes_span_pages() {
     let mut m = machine(Arch::X86);
-    let b = m
-        .mem_mut()
-        .alloc(RegionKind::Pool, "two pages", 0x2000, Prot::RW)
-        .unwrap();
+    let b = m.mem_mut().alloc(RegionKind::Pool, "two pages", 0x2000, Prot::RW).unwrap();
     let data: Vec<u8> = (0..64).collect();
     m.mem_mut().write(b + 0xFE0, &data).unwrap();
     let mut back = vec![0u8; 64];

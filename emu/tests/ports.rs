@@ -25,9 +25,7 @@ impl PortDevice for Regs {
     fn read(&mut self, offset: u16, width: Width) -> u32 {
         self.log.borrow_mut().push((offset, width, false, 0));
         let r = self.regs.borrow();
-        (0..width.bytes())
-            .map(|i| (r[((offset + i) % 8) as usize] as u32) << (8 * i))
-            .fold(0, |a, b| a | b)
+        (0..width.bytes()).map(|i| (r[((offset + i) % 8) as usize] as u32) << (8 * i)).fold(0, |a, b| a | b)
     }
     fn write(&mut self, offset: u16, width: Width, value: u32) {
         self.log.borrow_mut().push((offset, width, true, value));
@@ -41,10 +39,7 @@ impl PortDevice for Regs {
 fn with_device(arch: Arch, base: u16) -> (Machine, Regs) {
     let mut m = machine(arch);
     let dev = Regs::default();
-    m.guest_mut()
-        .ports
-        .add_device(base, base + 7, Box::new(dev.clone()))
-        .unwrap();
+    m.guest_mut().ports.add_device(base, base + 7, Box::new(dev.clone())).unwrap();
     (m, dev)
 }
 
@@ -93,11 +88,7 @@ fn every_width_and_form_reaches_the_device_with_exact_pcs() {
         assert_eq!(events.len(), 7);
         for e in &events {
             let op = code[(e.pc - at) as usize];
-            let expect: &[u8] = if e.write {
-                &[0xE6, 0xE7, 0xEE, 0xEF, 0x66]
-            } else {
-                &[0xE4, 0xE5, 0xEC, 0xED, 0x66]
-            };
+            let expect: &[u8] = if e.write { &[0xE6, 0xE7, 0xEE, 0xEF, 0x66] } else { &[0xE4, 0xE5, 0xEC, 0xED, 0x66] };
             assert!(expect.contains(&op), "{arch:?}: event at {:#x} points at {op:#x}", e.pc);
             assert_eq!(e.outcome, Outcome::Emulated);
             assert_eq!(e.cpl, 0);
@@ -181,10 +172,7 @@ fn rep_string_forms_move_every_element() {
 #[test]
 fn log_policy_reads_all_ones_and_records() {
     let mut m = machine(Arch::X64);
-    m.guest_mut()
-        .ports
-        .add_policy(0x3F8, 0x3FF, "com1", Policy::Log)
-        .unwrap();
+    m.guest_mut().ports.add_policy(0x3F8, 0x3FF, "com1", Policy::Log).unwrap();
     let r = run(&mut m, |a| {
         a.mov(edx, 0x3F8).unwrap();
         a.mov(al, 0x41).unwrap();
@@ -209,10 +197,7 @@ fn unclaimed_ports_read_all_ones() {
         assert_eq!(r.unwrap() & 0xFFFF_FFFF, 0xFFFF_FFFF);
         let e: Vec<PortEvent> = m.guest().trace.ports().copied().collect();
         assert_eq!(e.len(), 1);
-        assert_eq!(
-            (e[0].port, e[0].width, e[0].outcome),
-            (0x2E8, Width::Dword, Outcome::Unclaimed)
-        );
+        assert_eq!((e[0].port, e[0].width, e[0].outcome), (0x2E8, Width::Dword, Outcome::Unclaimed));
     }
 }
 
@@ -220,10 +205,7 @@ fn unclaimed_ports_read_all_ones() {
 fn denied_ports_fault_at_the_instruction_and_stop_further_access() {
     for arch in both() {
         let (mut m, dev) = with_device(arch, 0x60);
-        m.guest_mut()
-            .ports
-            .add_policy(0xCF8, 0xCFF, "pci config", Policy::Deny)
-            .unwrap();
+        m.guest_mut().ports.add_policy(0xCF8, 0xCFF, "pci config", Policy::Deny).unwrap();
         let at = load(&mut m, |a| {
             a.mov(edx, 0xCF8).unwrap();
             a.mov(eax, 0x8000_0000u32).unwrap();
@@ -235,11 +217,7 @@ fn denied_ports_fault_at_the_instruction_and_stop_further_access() {
         let f = expect_fault(m.call(at, &[], native(arch)));
         assert_eq!(f.kind, FaultKind::GeneralProtection);
         assert_eq!(f.pc, at + 10, "{arch:?}");
-        assert!(
-            f.reason.contains("0x0cf8") && f.reason.contains("policy"),
-            "{}",
-            f.reason
-        );
+        assert!(f.reason.contains("0x0cf8") && f.reason.contains("policy"), "{}", f.reason);
         assert!(dev.log.borrow().is_empty());
         let e: Vec<Outcome> = m.guest().trace.ports().map(|e| e.outcome).collect();
         assert_eq!(e, vec![Outcome::Denied]);
@@ -263,10 +241,7 @@ fn forwarded_ports_reach_the_backend_with_absolute_addresses() {
     }
     let rec = Rc::new(RefCell::new(RecordingBackend::with_replies([0x5A])));
     let mut m = machine(Arch::X86);
-    m.guest_mut()
-        .ports
-        .add_forward(0x378, 0x37A, Box::new(Shared(rec.clone())))
-        .unwrap();
+    m.guest_mut().ports.add_forward(0x378, 0x37A, Box::new(Shared(rec.clone()))).unwrap();
     let r = run(&mut m, |a| {
         a.mov(edx, 0x378).unwrap();
         a.mov(al, 0xAA).unwrap();
@@ -280,18 +255,8 @@ fn forwarded_ports_reach_the_backend_with_absolute_addresses() {
     assert_eq!(
         log,
         vec![
-            Recorded {
-                port: 0x378,
-                width: Width::Byte,
-                write: true,
-                value: 0xAA
-            },
-            Recorded {
-                port: 0x379,
-                width: Width::Byte,
-                write: false,
-                value: 0x5A
-            },
+            Recorded { port: 0x378, width: Width::Byte, write: true, value: 0xAA },
+            Recorded { port: 0x379, width: Width::Byte, write: false, value: 0x5A },
         ]
     );
     assert!(m.guest().trace.ports().all(|e| e.outcome == Outcome::Forwarded));
@@ -313,56 +278,32 @@ fn overlapping_ranges_are_rejected() {
             existing: "regs".into()
         }
     );
-    assert!(matches!(
-        bus.add_policy(0x50, 0x4F, "reversed", Policy::Log),
-        Err(PortBusError::BadRange { .. })
-    ));
+    assert!(matches!(bus.add_policy(0x50, 0x4F, "reversed", Policy::Log), Err(PortBusError::BadRange { .. })));
     // Adjacent is fine; removal frees the ports.
     let id = bus.add_policy(0x44, 0x47, "next", Policy::Log).unwrap();
     bus.remove(id).unwrap();
     bus.add_policy(0x44, 0x50, "again", Policy::Log).unwrap();
-    assert_eq!(
-        bus.ranges().iter().map(|r| r.first).collect::<Vec<_>>(),
-        vec![0x40, 0x44]
-    );
+    assert_eq!(bus.ranges().iter().map(|r| r.first).collect::<Vec<_>>(), vec![0x40, 0x44]);
 }
 
 #[test]
 fn unsupported_widths_are_split_or_answered_with_all_ones() {
     let mut bus = PortBus::new();
-    let bytes_only = Regs {
-        widths: Some(Widths::BYTE),
-        ..Default::default()
-    };
-    bytes_only
-        .regs
-        .borrow_mut()
-        .copy_from_slice(&[0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0]);
+    let bytes_only = Regs { widths: Some(Widths::BYTE), ..Default::default() };
+    bytes_only.regs.borrow_mut().copy_from_slice(&[0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0]);
     bus.add_device(0x100, 0x107, Box::new(bytes_only.clone())).unwrap();
     // A dword read of a byte-only device becomes four byte reads, low port first.
-    assert_eq!(
-        bus.access(0x100, Width::Dword, false, 0),
-        (0x4433_2211, Outcome::Emulated)
-    );
+    assert_eq!(bus.access(0x100, Width::Dword, false, 0), (0x4433_2211, Outcome::Emulated));
     let log: Vec<(u16, Width)> = bytes_only.log.borrow().iter().map(|l| (l.0, l.1)).collect();
-    assert_eq!(
-        log,
-        vec![(0, Width::Byte), (1, Width::Byte), (2, Width::Byte), (3, Width::Byte)]
-    );
+    assert_eq!(log, vec![(0, Width::Byte), (1, Width::Byte), (2, Width::Byte), (3, Width::Byte)]);
     // A word write straddling the device's last port and an unclaimed one is split too.
     bytes_only.log.borrow_mut().clear();
     assert_eq!(bus.access(0x107, Width::Word, true, 0xBBAA).1, Outcome::Emulated);
     assert_eq!(bytes_only.log.borrow().as_slice(), &[(7, Width::Byte, true, 0xAA)]);
     // A dword-only device cannot take a byte: all-ones, reported.
-    let dword_only = Regs {
-        widths: Some(Widths::DWORD),
-        ..Default::default()
-    };
+    let dword_only = Regs { widths: Some(Widths::DWORD), ..Default::default() };
     bus.add_device(0x200, 0x203, Box::new(dword_only.clone())).unwrap();
-    assert_eq!(
-        bus.access(0x200, Width::Byte, false, 0),
-        (0xFF, Outcome::WidthUnsupported)
-    );
+    assert_eq!(bus.access(0x200, Width::Byte, false, 0), (0xFF, Outcome::WidthUnsupported));
     assert!(dword_only.log.borrow().is_empty());
     // Any denied port in a wide access denies all of it and performs nothing.
     bus.add_policy(0x108, 0x108, "deny", Policy::Deny).unwrap();
@@ -415,10 +356,7 @@ fn user_mode_is_checked_against_the_io_permission_map() {
 #[test]
 fn the_top_port_is_denied_past_the_map() {
     let mut m = machine(Arch::X64);
-    m.guest_mut()
-        .ports
-        .add_policy(0xFFFC, 0xFFFF, "top", Policy::Log)
-        .unwrap();
+    m.guest_mut().ports.add_policy(0xFFFC, 0xFFFF, "top", Policy::Log).unwrap();
     let mut map = vec![0u8; 0x2000]; // everything allowed
     map[0x1FFF] = 0;
     m.set_io_permission_map(&map).unwrap();
@@ -435,10 +373,7 @@ fn the_top_port_is_denied_past_the_map() {
         a.in_(ax, dx).unwrap();
         a.ret().unwrap();
     });
-    assert_eq!(
-        expect_fault(m.call(word, &[], CallConv::Win64)).kind,
-        FaultKind::GeneralProtection
-    );
+    assert_eq!(expect_fault(m.call(word, &[], CallConv::Win64)).kind, FaultKind::GeneralProtection);
 }
 
 #[test]

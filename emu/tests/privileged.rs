@@ -19,13 +19,7 @@ fn rdmsr_reads_the_virtual_msr_file() {
         assert_eq!(r.unwrap(), 0xFEE0_0900);
         let ev = m.guest().trace.privileged().next().cloned().unwrap();
         assert_eq!(ev.text, "rdmsr");
-        assert_eq!(
-            ev.action,
-            Privileged::Rdmsr {
-                msr: 0x1B,
-                value: Some(0xFEE0_0900)
-            }
-        );
+        assert_eq!(ev.action, Privileged::Rdmsr { msr: 0x1B, value: Some(0xFEE0_0900) });
     }
 }
 
@@ -46,14 +40,7 @@ fn wrmsr_then_rdmsr_round_trips_and_edx_eax_split() {
     });
     assert_eq!(r.unwrap(), 0x0007_0406_0606_0606);
     assert_eq!(m.guest().cpu.msrs.read(msr::IA32_PAT), Ok(0x0007_0406_0606_0606));
-    assert_eq!(
-        privileged_ops(&m)[0],
-        Privileged::Wrmsr {
-            msr: 0x277,
-            value: 0x0007_0406_0606_0606,
-            accepted: true
-        }
-    );
+    assert_eq!(privileged_ops(&m)[0], Privileged::Wrmsr { msr: 0x277, value: 0x0007_0406_0606_0606, accepted: true });
 }
 
 #[test]
@@ -70,13 +57,7 @@ fn unknown_msrs_raise_gp_in_the_guest() {
         assert_eq!(f.pc, at + 5);
         assert_eq!(f.instruction.as_deref(), Some("rdmsr"));
         assert!(f.reason.contains("0xdead0001"), "{}", f.reason);
-        assert_eq!(
-            privileged_ops(&m),
-            vec![Privileged::Rdmsr {
-                msr: 0xDEAD_0001,
-                value: None
-            }]
-        );
+        assert_eq!(privileged_ops(&m), vec![Privileged::Rdmsr { msr: 0xDEAD_0001, value: None }]);
         // A write to a read-only MSR faults too.
         let f = expect_fault(run(&mut m, |a| {
             a.mov(ecx, msr::IA32_MTRRCAP).unwrap();
@@ -177,15 +158,7 @@ fn popf_restores_the_interrupt_flag_it_saved() {
         assert_eq!(m.watch_popf(at, 16).unwrap(), 1);
         m.call(at, &[], native(arch)).unwrap();
         assert!(m.guest().cpu.interrupts_enabled, "{arch:?}");
-        assert_eq!(
-            privileged_ops(&m),
-            vec![
-                Privileged::Cli,
-                Privileged::Popf {
-                    interrupts_enabled: true
-                }
-            ]
-        );
+        assert_eq!(privileged_ops(&m), vec![Privileged::Cli, Privileged::Popf { interrupts_enabled: true }]);
         assert_eq!(m.reg(Reg::Flags) & 0x200, 0x200);
     }
 }
@@ -213,13 +186,7 @@ fn control_registers_are_virtual() {
     // The page tables the machine runs on did not change.
     assert_eq!(m.mem().page_table_root(), real_cr3);
     let ops = privileged_ops(&m);
-    assert_eq!(
-        ops[1],
-        Privileged::WriteCr {
-            cr: 3,
-            value: 0x1234_5000
-        }
-    );
+    assert_eq!(ops[1], Privileged::WriteCr { cr: 3, value: 0x1234_5000 });
     assert_eq!(ops[5], Privileged::ReadCr { cr: 4, value: 0x620 });
     let text: Vec<String> = m.guest().trace.privileged().map(|p| p.text.clone()).collect();
     assert_eq!(text[0], "mov rax, cr0");
@@ -271,10 +238,7 @@ fn hlt_waits_a_tick_with_interrupts_on_and_stops_the_run_with_them_off() {
 fn descriptor_table_loads_are_virtual() {
     for arch in both() {
         let mut m = machine(arch);
-        let buf = m
-            .mem_mut()
-            .alloc(RegionKind::Pool, "pseudo descriptor", 0x1000, Prot::RW)
-            .unwrap();
+        let buf = m.mem_mut().alloc(RegionKind::Pool, "pseudo descriptor", 0x1000, Prot::RW).unwrap();
         m.mem_mut().write_u16(buf, 0x7FF).unwrap();
         m.mem_mut().write_ptr(buf + 2, 0x1000).unwrap();
         let real_gdt = m.guest().cpu.gdtr;
@@ -307,13 +271,7 @@ fn descriptor_table_loads_are_virtual() {
         // sgdt still shows the table the machine really runs on.
         assert_eq!(m.mem().read_ptr(buf + 0x102).unwrap(), real_gdt.base);
         let ops = privileged_ops(&m);
-        assert_eq!(
-            ops[0],
-            Privileged::Lgdt {
-                base: 0x1000,
-                limit: 0x7FF
-            }
-        );
+        assert_eq!(ops[0], Privileged::Lgdt { base: 0x1000, limit: 0x7FF });
         assert_eq!(ops[2], Privileged::Ltr { selector: 0x28 });
     }
 }
@@ -333,9 +291,7 @@ fn cache_and_tlb_maintenance_is_recorded() {
     assert_eq!(
         privileged_ops(&m),
         vec![
-            Privileged::Invlpg {
-                address: 0xFFFF_F800_0000_1008
-            },
+            Privileged::Invlpg { address: 0xFFFF_F800_0000_1008 },
             Privileged::Wbinvd,
             Privileged::Invd,
             Privileged::Clts
@@ -382,13 +338,7 @@ fn lmsw_and_rdpmc() {
     });
     assert_eq!(r.unwrap(), 4, "counters read zero");
     assert_eq!(m.guest().cpu.cr0 & 0xF, 0x9, "TS set, PE kept");
-    assert_eq!(
-        privileged_ops(&m),
-        vec![
-            Privileged::Lmsw { value: 8 },
-            Privileged::Rdpmc { counter: 0, value: 0 }
-        ]
-    );
+    assert_eq!(privileged_ops(&m), vec![Privileged::Lmsw { value: 8 }, Privileged::Rdpmc { counter: 0, value: 0 }]);
 }
 
 #[test]

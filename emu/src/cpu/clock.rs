@@ -17,10 +17,7 @@ pub struct VirtualClock {
 impl VirtualClock {
     /// A clock whose machine has been up `uptime_s` seconds.
     pub fn new(tsc_hz: u64, uptime_s: u64) -> VirtualClock {
-        VirtualClock {
-            tsc_hz,
-            cycles: tsc_hz.saturating_mul(uptime_s),
-        }
+        VirtualClock { tsc_hz, cycles: tsc_hz.saturating_mul(uptime_s) }
     }
 
     /// The time-stamp counter as `rdtsc` sees it; each read moves time forward a quantum.

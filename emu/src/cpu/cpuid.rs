@@ -83,11 +83,7 @@ impl CpuIdentity {
         match eax {
             0 => [0xB, vend(0), vend(2), vend(1)],
             1 => {
-                let (fam, ext_fam) = if self.family >= 0xF {
-                    (0xF, self.family - 0xF)
-                } else {
-                    (self.family, 0)
-                };
+                let (fam, ext_fam) = if self.family >= 0xF { (0xF, self.family - 0xF) } else { (self.family, 0) };
                 let signature = (ext_fam << 20)
                     | (((self.model >> 4) & 0xF) << 16)
                     | (fam << 8)
@@ -158,10 +154,7 @@ mod tests {
 
     #[test]
     fn brand_string_spans_three_leaves() {
-        let id = CpuIdentity {
-            brand: "Portcullis Virtual CPU".into(),
-            ..Default::default()
-        };
+        let id = CpuIdentity { brand: "Portcullis Virtual CPU".into(), ..Default::default() };
         let mut s = Vec::new();
         for leaf in 0x8000_0002..=0x8000_0004u32 {
             for r in id.leaf(leaf, 0) {

@@ -24,26 +24,14 @@ impl Selectors {
         match arch {
             // KGDT_R0_CODE 0x08, KGDT_R0_DATA 0x10, KGDT_R3_CODE 0x18, KGDT_R3_DATA 0x20,
             // KGDT_TSS 0x28, KGDT_R0_PCR 0x30.
-            Arch::X86 => Selectors {
-                kernel_cs: 0x08,
-                kernel_ss: 0x10,
-                cs: 0x1B,
-                ss: 0x23,
-                ds: 0x23,
-                fs: 0x33,
-                tss: 0x28,
-            },
+            Arch::X86 => {
+                Selectors { kernel_cs: 0x08, kernel_ss: 0x10, cs: 0x1B, ss: 0x23, ds: 0x23, fs: 0x33, tss: 0x28 }
+            }
             // KGDT64_R0_CODE 0x10, KGDT64_R0_DATA 0x18, KGDT64_R3_DATA 0x28, KGDT64_R3_CODE 0x30,
             // KGDT64_SYS_TSS 0x40.
-            Arch::X64 => Selectors {
-                kernel_cs: 0x10,
-                kernel_ss: 0x18,
-                cs: 0x33,
-                ss: 0x2B,
-                ds: 0x2B,
-                fs: 0x53,
-                tss: 0x40,
-            },
+            Arch::X64 => {
+                Selectors { kernel_cs: 0x10, kernel_ss: 0x18, cs: 0x33, ss: 0x2B, ds: 0x2B, fs: 0x53, tss: 0x40 }
+            }
         }
     }
 }
@@ -54,11 +42,7 @@ pub const TSS_SIZE: u64 = 0x68;
 pub const IOPM_SIZE: u64 = 0x2001;
 
 fn segment(base: u32, limit: u32, access: u8, flags: u8) -> u64 {
-    let (limit, gran) = if limit > 0xFFFFF {
-        (limit >> 12, 0x8)
-    } else {
-        (limit, 0)
-    };
+    let (limit, gran) = if limit > 0xFFFFF { (limit >> 12, 0x8) } else { (limit, 0) };
     (limit as u64 & 0xFFFF)
         | ((base as u64 & 0xFF_FFFF) << 16)
         | ((access as u64) << 40)

@@ -77,11 +77,7 @@ impl MsrFile {
         ro(&mut f, IA32_MTRRCAP, 0x0D0A); // 10 variable ranges, fixed, WC, SMRR
         rw(&mut f, IA32_SYSENTER_CS, if arch == Arch::X86 { 0x8 } else { 0 });
         rw(&mut f, IA32_SYSENTER_ESP, 0);
-        rw(
-            &mut f,
-            IA32_SYSENTER_EIP,
-            if arch == Arch::X86 { syscall_target } else { 0 },
-        );
+        rw(&mut f, IA32_SYSENTER_EIP, if arch == Arch::X86 { syscall_target } else { 0 });
         ro(&mut f, IA32_MCG_CAP, 0x0C09);
         rw(&mut f, IA32_MCG_STATUS, 0);
         ro(&mut f, IA32_PERF_STATUS, 0x0000_1900_0000_1919);
@@ -96,9 +92,7 @@ impl MsrFile {
         rw(&mut f, IA32_DEBUGCTL, 0);
         rw(&mut f, IA32_PAT, 0x0007_0406_0007_0406);
         rw(&mut f, IA32_MTRR_DEF_TYPE, 0xC06); // enabled, fixed enabled, write-back default
-        for fixed in [
-            0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E, 0x26F,
-        ] {
+        for fixed in [0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E, 0x26F] {
             rw(&mut f, fixed, 0x0606_0606_0606_0606);
         }
         for var in 0x200..0x214 {
@@ -190,11 +184,7 @@ mod tests {
     fn unknown_msrs_fault() {
         let f = MsrFile::defaults(Arch::X64, 0);
         assert_eq!(f.read(0xDEAD), Err(MsrFault::Unknown));
-        assert_eq!(
-            f.read(0x480),
-            Err(MsrFault::Unknown),
-            "no VMX capability MSRs without VMX"
-        );
+        assert_eq!(f.read(0x480), Err(MsrFault::Unknown), "no VMX capability MSRs without VMX");
     }
 
     #[test]

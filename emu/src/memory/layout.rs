@@ -28,6 +28,8 @@ pub enum RegionKind {
     SharedData,
     /// The processor control region (KPCR/KPRCB), reached through GS (x64) or FS (x86).
     Kpcr,
+    /// Memory of the (simulated) user-mode caller: the buffers its requests carry.
+    User,
 }
 
 /// A bump-allocated span of virtual addresses for one region kind.
@@ -43,7 +45,7 @@ pub struct Layout {
     pub shared_user_data: u64,
     pub kpcr: u64,
     pub kpcr_size: u64,
-    pub(crate) arenas: [(RegionKind, Arena); 6],
+    pub(crate) arenas: [(RegionKind, Arena); 7],
 }
 
 impl Layout {
@@ -60,6 +62,7 @@ impl Layout {
                     (RegionKind::Stack, arena(0xFFFF_F802_0000_0000, 0xFFFF_F802_1000_0000)),
                     (RegionKind::IoSpace, arena(0xFFFF_F880_0000_0000, 0xFFFF_F881_0000_0000)),
                     (RegionKind::Pool, arena(0xFFFF_FA80_0000_0000, 0xFFFF_FA81_0000_0000)),
+                    (RegionKind::User, arena(0x0000_0000_1000_0000, 0x0000_0000_7FFE_0000)),
                 ],
             },
             Arch::X86 => Layout {
@@ -73,6 +76,7 @@ impl Layout {
                     (RegionKind::Pool, arena(0x8800_0000, 0xA000_0000)),
                     (RegionKind::Stack, arena(0xA000_0000, 0xA800_0000)),
                     (RegionKind::IoSpace, arena(0xD000_0000, 0xF000_0000)),
+                    (RegionKind::User, arena(0x1000_0000, 0x7FFE_0000)),
                 ],
             },
         }

@@ -32,32 +32,15 @@ pub struct Prot {
 }
 
 impl Prot {
-    pub const R: Prot = Prot {
-        write: false,
-        exec: false,
-    };
-    pub const RW: Prot = Prot {
-        write: true,
-        exec: false,
-    };
-    pub const RX: Prot = Prot {
-        write: false,
-        exec: true,
-    };
-    pub const RWX: Prot = Prot {
-        write: true,
-        exec: true,
-    };
+    pub const R: Prot = Prot { write: false, exec: false };
+    pub const RW: Prot = Prot { write: true, exec: false };
+    pub const RX: Prot = Prot { write: false, exec: true };
+    pub const RWX: Prot = Prot { write: true, exec: true };
 }
 
 impl std::fmt::Display for Prot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "r{}{}",
-            if self.write { "w" } else { "-" },
-            if self.exec { "x" } else { "-" }
-        )
+        write!(f, "r{}{}", if self.write { "w" } else { "-" }, if self.exec { "x" } else { "-" })
     }
 }
 
@@ -69,6 +52,8 @@ pub struct Region {
     pub base: u64,
     pub size: u64,
     pub prot: Prot,
+    /// A second view of frames owned by another region: freeing it leaves them alone.
+    pub alias: bool,
 }
 
 impl Region {
@@ -118,15 +103,7 @@ impl GuestMemory {
         let tables = PageTables::new(mode, &mut ram)?;
         let layout = Layout::for_arch(arch);
         let cursors = layout.arenas.iter().map(|(k, a)| (*k, a.base)).collect();
-        Ok(GuestMemory {
-            uc,
-            arch,
-            ram,
-            tables,
-            layout,
-            cursors,
-            regions: BTreeMap::new(),
-        })
+        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new() })
     }
 
     pub fn arch(&self) -> Arch {
@@ -144,15 +121,9 @@ impl GuestMemory {
 
     /// Allocates a fresh, zeroed region of `kind` somewhere in that kind's arena.
     pub fn alloc(&mut self, kind: RegionKind, name: impl Into<String>, size: u64, prot: Prot) -> Result<u64, MemError> {
-        let size = page_round_up(size)
-            .filter(|s| *s > 0)
-            .ok_or(MemError::BadSize { size })?;
+        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let cursor = self
-            .cursors
-            .iter_mut()
-            .find(|(k, _)| *k == kind)
-            .expect("every arena has a cursor");
+        let cursor = self.cursors.iter_mut().find(|(k, _)| *k == kind).expect("every arena has a cursor");
         let base = cursor.1;
         // One unmapped guard page after every region catches linear overruns.
         let end = base
@@ -174,9 +145,7 @@ impl GuestMemory {
         size: u64,
         prot: Prot,
     ) -> Result<(), MemError> {
-        let size = page_round_up(size)
-            .filter(|s| *s > 0)
-            .ok_or(MemError::BadSize { size })?;
+        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
         if !base.is_multiple_of(PAGE_SIZE) {
             return Err(MemError::BadSize { size: base });
         }
@@ -195,17 +164,39 @@ impl GuestMemory {
             self.tables.map(&mut self.ram, base + off, frame, prot)?;
             mapped.push(base + off);
         }
-        self.regions.insert(
-            base,
-            Region {
-                kind,
-                name: name.into(),
-                base,
-                size,
-                prot,
-            },
-        );
+        self.regions.insert(base, Region { kind, name: name.into(), base, size, prot, alias: false });
         Ok(())
+    }
+
+    /// Maps existing physical frames (each page-aligned) at a fresh address of `kind`: a
+    /// second view of memory another region owns, as MmMapLockedPages makes one.
+    pub fn map_frames(
+        &mut self,
+        kind: RegionKind,
+        name: impl Into<String>,
+        frames: &[u64],
+        prot: Prot,
+    ) -> Result<u64, MemError> {
+        if frames.is_empty() {
+            return Err(MemError::BadSize { size: 0 });
+        }
+        if let Some(&bad) = frames.iter().find(|f| !f.is_multiple_of(PAGE_SIZE) || !self.ram.contains(**f)) {
+            return Err(MemError::Unmapped { addr: bad });
+        }
+        let size = frames.len() as u64 * PAGE_SIZE;
+        let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
+        let cursor = self.cursors.iter_mut().find(|(k, _)| *k == kind).expect("every arena has a cursor");
+        let base = cursor.1;
+        let end = base
+            .checked_add(size + PAGE_SIZE)
+            .filter(|e| *e <= arena.limit)
+            .ok_or(MemError::ArenaFull { kind, size })?;
+        cursor.1 = end;
+        for (i, f) in frames.iter().enumerate() {
+            self.tables.map(&mut self.ram, base + i as u64 * PAGE_SIZE, *f, prot)?;
+        }
+        self.regions.insert(base, Region { kind, name: name.into(), base, size, prot, alias: true });
+        Ok(base)
     }
 
     fn release(&mut self, pages: &[u64]) {
@@ -231,7 +222,14 @@ impl GuestMemory {
     pub fn free(&mut self, base: u64) -> Result<Region, MemError> {
         let region = self.regions.remove(&base).ok_or(MemError::NotARegion { addr: base })?;
         let pages: Vec<u64> = (0..region.size).step_by(PAGE_SIZE as usize).map(|o| base + o).collect();
-        self.release(&pages);
+        if region.alias {
+            for &va in &pages {
+                self.tables.unmap(&mut self.ram, va);
+            }
+            self.uc.flush_tlb();
+        } else {
+            self.release(&pages);
+        }
         self.uc.invalidate_code(base, base + region.size);
         Ok(region)
     }
@@ -251,11 +249,7 @@ impl GuestMemory {
 
     /// The region containing `va`, if any.
     pub fn region_at(&self, va: u64) -> Option<&Region> {
-        self.regions
-            .range(..=va)
-            .next_back()
-            .map(|(_, r)| r)
-            .filter(|r| r.contains(va))
+        self.regions.range(..=va).next_back().map(|(_, r)| r).filter(|r| r.contains(va))
     }
 
     pub fn regions(&self) -> impl Iterator<Item = &Region> {
@@ -264,11 +258,7 @@ impl GuestMemory {
 
     /// Bytes of guest RAM in use, and the cap.
     pub fn usage(&self) -> MemoryUsage {
-        MemoryUsage {
-            used: self.ram.used_bytes(),
-            peak: self.ram.peak_bytes(),
-            limit: self.ram.limit_bytes(),
-        }
+        MemoryUsage { used: self.ram.used_bytes(), peak: self.ram.peak_bytes(), limit: self.ram.limit_bytes() }
     }
 
     /// Guest-physical address behind `va`.

@@ -39,25 +39,14 @@ pub(crate) struct Leaf {
 
 impl PageTables {
     pub(crate) fn new(mode: Paging, ram: &mut Ram) -> Result<PageTables, MemError> {
-        Ok(PageTables {
-            mode,
-            root: ram.alloc_frame()?,
-        })
+        Ok(PageTables { mode, root: ram.alloc_frame()? })
     }
 
     /// Indices of `va` at each level, root first.
     fn indices(&self, va: u64) -> ([u64; 4], usize) {
         match self.mode {
             Paging::TwoLevel => ([(va >> 22) & 0x3FF, (va >> 12) & 0x3FF, 0, 0], 2),
-            Paging::FourLevel => (
-                [
-                    (va >> 39) & 0x1FF,
-                    (va >> 30) & 0x1FF,
-                    (va >> 21) & 0x1FF,
-                    (va >> 12) & 0x1FF,
-                ],
-                4,
-            ),
+            Paging::FourLevel => ([(va >> 39) & 0x1FF, (va >> 30) & 0x1FF, (va >> 21) & 0x1FF, (va >> 12) & 0x1FF], 4),
         }
     }
 
@@ -142,14 +131,8 @@ impl PageTables {
                 return None;
             }
             if n == levels - 1 {
-                let prot = Prot {
-                    write: e & W != 0,
-                    exec: self.mode == Paging::TwoLevel || e & NX == 0,
-                };
-                return Some(Leaf {
-                    frame: self.addr(e),
-                    prot,
-                });
+                let prot = Prot { write: e & W != 0, exec: self.mode == Paging::TwoLevel || e & NX == 0 };
+                return Some(Leaf { frame: self.addr(e), prot });
             }
             table = self.addr(e);
         }

@@ -45,9 +45,7 @@ impl Ram {
     /// A zeroed physical frame.
     pub(crate) fn alloc_frame(&mut self) -> Result<u64, MemError> {
         if self.used >= self.limit_frames {
-            return Err(MemError::LimitExceeded {
-                limit: self.limit_frames * PAGE_SIZE,
-            });
+            return Err(MemError::LimitExceeded { limit: self.limit_frames * PAGE_SIZE });
         }
         let pa = match self.free.pop() {
             Some(pa) => {
@@ -76,9 +74,7 @@ impl Ram {
     fn grow(&mut self) -> Result<(), MemError> {
         let mut map = MmapMut::map_anon(CHUNK as usize).map_err(|e| MemError::Host(e.to_string()))?;
         let base = RAM_BASE + self.chunks.len() as u64 * CHUNK;
-        self.uc
-            .map_ptr(base, CHUNK, map.as_mut_ptr())
-            .map_err(|e| MemError::Host(e.to_string()))?;
+        self.uc.map_ptr(base, CHUNK, map.as_mut_ptr()).map_err(|e| MemError::Host(e.to_string()))?;
         self.chunks.push(map);
         Ok(())
     }

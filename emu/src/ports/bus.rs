@@ -56,14 +56,7 @@ pub enum Outcome {
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum PortBusError {
     #[error("ports {first:#x}-{last:#x} ({name}) overlap {existing_first:#x}-{existing_last:#x} ({existing})")]
-    Overlap {
-        first: u16,
-        last: u16,
-        name: String,
-        existing_first: u16,
-        existing_last: u16,
-        existing: String,
-    },
+    Overlap { first: u16, last: u16, name: String, existing_first: u16, existing_last: u16, existing: String },
     #[error("port range {first:#x}-{last:#x} is empty or reversed")]
     BadRange { first: u16, last: u16 },
     #[error("no port range with id {0}")]
@@ -163,9 +156,7 @@ impl PortBus {
             return Err(PortBusError::BadRange { first, last });
         }
         if let Some(port) = (first..=last).find(|&p| self.map[p as usize] != 0) {
-            let existing = self.entries[self.map[port as usize] as usize - 1]
-                .as_ref()
-                .expect("mapped entries exist");
+            let existing = self.entries[self.map[port as usize] as usize - 1].as_ref().expect("mapped entries exist");
             return Err(PortBusError::Overlap {
                 first,
                 last,
@@ -186,14 +177,7 @@ impl PortBus {
             Target::Device(d) => d.widths(),
             _ => Widths::ALL,
         };
-        self.entries[index] = Some(Entry {
-            first,
-            last,
-            name,
-            target,
-            widths,
-            warned_widths: 0,
-        });
+        self.entries[index] = Some(Entry { first, last, name, target, widths, warned_widths: 0 });
         for p in first..=last {
             self.map[p as usize] = (index + 1) as u16;
         }
@@ -202,11 +186,7 @@ impl PortBus {
 
     /// Detaches a range; its ports become unclaimed.
     pub fn remove(&mut self, id: RangeId) -> Result<(), PortBusError> {
-        let entry = self
-            .entries
-            .get_mut(id.0)
-            .and_then(Option::take)
-            .ok_or(PortBusError::NoSuchRange(id.0))?;
+        let entry = self.entries.get_mut(id.0).and_then(Option::take).ok_or(PortBusError::NoSuchRange(id.0))?;
         for p in entry.first..=entry.last {
             self.map[p as usize] = 0;
         }
@@ -265,23 +245,14 @@ impl PortBus {
     fn any_denied(&self, port: u16, width: Width) -> bool {
         (0..width.bytes()).any(|i| {
             let idx = self.map[port.wrapping_add(i) as usize];
-            idx != 0
-                && matches!(
-                    self.entries[idx as usize - 1].as_ref().map(|e| &e.target),
-                    Some(Target::Deny)
-                )
+            idx != 0 && matches!(self.entries[idx as usize - 1].as_ref().map(|e| &e.target), Some(Target::Deny))
         })
     }
 
     fn split(&mut self, port: u16, half: Width, write: bool, value: u32) -> (u32, Outcome) {
         let shift = half.bytes() as u32 * 8;
         let (lo, outcome) = self.access(port, half, write, value & half.all_ones());
-        let (hi, _) = self.access(
-            port.wrapping_add(half.bytes()),
-            half,
-            write,
-            (value >> shift) & half.all_ones(),
-        );
+        let (hi, _) = self.access(port.wrapping_add(half.bytes()), half, write, (value >> shift) & half.all_ones());
         (lo | (hi << shift), outcome)
     }
 
@@ -289,10 +260,7 @@ impl PortBus {
         let (word, bit) = (port as usize / 64, port % 64);
         if self.unclaimed_seen[word] & (1 << bit) == 0 {
             self.unclaimed_seen[word] |= 1 << bit;
-            tracing::info!(
-                port = format_args!("{port:#06x}"),
-                "access to an unclaimed port (reads all-ones)"
-            );
+            tracing::info!(port = format_args!("{port:#06x}"), "access to an unclaimed port (reads all-ones)");
         }
         (width.all_ones(), Outcome::Unclaimed)
     }

@@ -47,10 +47,7 @@ impl RecordingBackend {
     }
 
     pub fn with_replies(replies: impl IntoIterator<Item = u32>) -> Self {
-        RecordingBackend {
-            log: Vec::new(),
-            replies: replies.into_iter().collect(),
-        }
+        RecordingBackend { log: Vec::new(), replies: replies.into_iter().collect() }
     }
 }
 
@@ -61,22 +58,12 @@ impl HostPortBackend for RecordingBackend {
 
     fn read(&mut self, port: u16, width: Width) -> Result<u32, BackendError> {
         let value = self.replies.pop_front().unwrap_or(u32::MAX) & width.all_ones();
-        self.log.push(Recorded {
-            port,
-            width,
-            write: false,
-            value,
-        });
+        self.log.push(Recorded { port, width, write: false, value });
         Ok(value)
     }
 
     fn write(&mut self, port: u16, width: Width, value: u32) -> Result<(), BackendError> {
-        self.log.push(Recorded {
-            port,
-            width,
-            write: true,
-            value: value & width.all_ones(),
-        });
+        self.log.push(Recorded { port, width, write: true, value: value & width.all_ones() });
         Ok(())
     }
 }

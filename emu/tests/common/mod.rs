@@ -30,10 +30,7 @@ pub fn assemble(arch: Arch, base: u64, f: impl FnOnce(&mut CodeAssembler)) -> Ve
 /// Places code assembled by `f` in a fresh executable region and returns its address.
 pub fn load(m: &mut Machine, f: impl FnOnce(&mut CodeAssembler)) -> u64 {
     let arch = m.arch();
-    let base = m
-        .mem_mut()
-        .alloc(RegionKind::Image, "test code", 0x4000, Prot::RX)
-        .unwrap();
+    let base = m.mem_mut().alloc(RegionKind::Image, "test code", 0x4000, Prot::RX).unwrap();
     let code = assemble(arch, base, f);
     m.mem_mut().write_unchecked(base, &code).unwrap();
     base
