@@ -774,6 +774,17 @@ impl<X: Extension> Machine<X> {
         }
     }
 
+    /// For long loops in host code on the guest's behalf: fails once the time budget is
+    /// spent (the watchdog flags it even while no guest code runs).
+    pub fn check_budget(&self) -> Result<(), Stop<X::Stop>> {
+        let g = self.guest();
+        if g.timed_out.load(Ordering::Relaxed) {
+            let limit = g.limits.time.unwrap_or_default();
+            return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
+        }
+        Ok(())
+    }
+
     /// Instructions counted so far (only when an instruction budget is set).
     pub fn instructions(&self) -> u64 {
         self.guest().usage.instructions

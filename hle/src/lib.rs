@@ -1,1 +1,35 @@
-//! The kernel.
+//! portcullis-hle: the Windows kernel a driver links against, emulated at a high level.
+//!
+//! A driver image is loaded ([`loader`]), its imports bound to ntoskrnl.exe and hal.dll
+//! exports written as typed Rust functions ([`exports`]), and its entry point and dispatch
+//! routines run on the emulated machine (`portcullis-emu`) with kernel objects in guest
+//! memory laid out exactly as on Windows ([`layout`]). Requests from a simulated user
+//! program travel as IRPs ([`io`]).
+//!
+//! ```
+//! use portcullis_emu::{Arch, MachineConfig};
+//! use portcullis_hle::kernel::{Kernel, KernelOptions};
+//!
+//! let k = Kernel::boot(MachineConfig::new(Arch::X64), KernelOptions::default()).unwrap();
+//! let ntoskrnl = portcullis_hle::exports::Dll::Ntoskrnl;
+//! assert!(k.ext().resolve(ntoskrnl, "IoCreateDevice").is_some());
+//! assert!(k.ext().resolve(ntoskrnl, "PortcullisNoSuchRoutine").is_none());
+//! ```
+
+pub mod driver;
+pub mod ex;
+pub mod exports;
+pub mod hal;
+pub mod io;
+pub mod ke;
+pub mod kernel;
+pub mod layout;
+pub mod loader;
+pub mod mm;
+pub mod ob;
+pub mod ps;
+pub mod rtl;
+pub mod status_names;
+pub mod types;
+
+pub use kernel::{Kernel, KernelOptions, Kx};

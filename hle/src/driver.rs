@@ -1,0 +1,139 @@
+//! The life of a driver after loading: DriverEntry, DriverUnload, and what it left behind.
+
+use portcullis_emu::{CallConv, Stop};
+use serde::Serialize;
+
+use crate::ex::pool::Block;
+use crate::io;
+use crate::kernel::{KError, KResult, KernelStop, Kx};
+use crate::layout::{FieldAccess, DRIVER_OBJECT};
+use crate::ob::{NameTarget, ObjectKind, Owner};
+use crate::types::NtStatus;
+
+/// Something that stops a driver's routine from returning normally.
+pub type RunStop = Stop<KernelStop>;
+
+fn stop(k: &mut Kx, e: KError, what: &str) -> RunStop {
+    crate::kernel::into_stop(k, e, what, 0)
+}
+
+/// Runs with the System thread current, at PASSIVE_LEVEL, clocks in step.
+fn system_context(k: &mut Kx) -> KResult<()> {
+    let t = k.ext().system.system_thread;
+    crate::ps::set_current_thread(k, t, false)?;
+    crate::ke::irql::set(k, crate::ke::irql::PASSIVE_LEVEL)?;
+    crate::ps::sync_time(k)
+}
+
+/// Calls `DriverEntry(DriverObject, RegistryPath)`. On success the I/O manager clears
+/// DO_DEVICE_INITIALIZING on the devices the driver created.
+pub fn call_entry(k: &mut Kx, driver: usize) -> Result<NtStatus, RunStop> {
+    let d = k.ext().drivers[driver].clone();
+    system_context(k).map_err(|e| stop(k, e, "DriverEntry set-up"))?;
+    let conv = CallConv::Stdcall.for_arch(k.arch());
+    k.ext_mut().drivers[driver].entry_called = true;
+    let r = k.call(d.image.entry, &[d.driver_object, d.registry_path], conv);
+    io::release_deferred(k).map_err(|e| stop(k, e, "DriverEntry"))?;
+    let status = NtStatus(r? as u32);
+    if status.is_success() {
+        io::driver::finish_initialization(k, d.driver_object).map_err(|e| stop(k, e, "DriverEntry"))?;
+    }
+    Ok(status)
+}
+
+/// What unloading found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Unload {
+    /// Whether the driver has an unload routine (without one, Windows keeps it loaded).
+    pub routine_called: bool,
+    pub leaks: Leaks,
+}
+
+/// An object a driver created and left behind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeakedObject {
+    pub address: u64,
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeakedLink {
+    pub name: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeakedReference {
+    pub address: u64,
+    pub kind: ObjectKind,
+    pub name: Option<String>,
+    pub references: i64,
+}
+
+/// What a driver left behind at unload.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Leaks {
+    pub pool: Vec<Block>,
+    pub devices: Vec<LeakedObject>,
+    pub symbolic_links: Vec<LeakedLink>,
+    /// Objects whose references (ObReferenceObject*) were not all dropped.
+    pub references: Vec<LeakedReference>,
+    /// Requests still outstanding in the driver (pending IRPs never completed).
+    pub pending_requests: Vec<String>,
+}
+
+impl Leaks {
+    pub fn is_empty(&self) -> bool {
+        self.pool.is_empty()
+            && self.devices.is_empty()
+            && self.symbolic_links.is_empty()
+            && self.references.is_empty()
+            && self.pending_requests.is_empty()
+    }
+}
+
+/// Calls DriverUnload (if the driver set one) and reports what the driver still owns.
+pub fn unload(k: &mut Kx, driver: usize) -> Result<Unload, RunStop> {
+    let d = k.ext().drivers[driver].clone();
+    system_context(k).map_err(|e| stop(k, e, "unload set-up"))?;
+    let routine = k.mem().get(d.driver_object, DRIVER_OBJECT::DriverUnload).map_err(|e| stop(k, e.into(), "unload"))?;
+    let conv = CallConv::Stdcall.for_arch(k.arch());
+    if routine != 0 {
+        let r = k.call(routine, &[d.driver_object], conv);
+        io::release_deferred(k).map_err(|e| stop(k, e, "DriverUnload"))?;
+        r?;
+        k.ext_mut().drivers[driver].unloaded = true;
+    }
+    Ok(Unload { routine_called: routine != 0, leaks: leaks(k, driver) })
+}
+
+/// What `driver` owns right now.
+pub fn leaks(k: &Kx, driver: usize) -> Leaks {
+    let owner = Owner::Driver(driver);
+    let ext = k.ext();
+    let pool = ext.pool.owned_by(owner).cloned().collect();
+    let devices = ext
+        .objects
+        .objects()
+        .filter(|o| o.owner == owner && o.kind == ObjectKind::Device)
+        .map(|o| LeakedObject { address: o.address, name: o.name.clone() })
+        .collect();
+    let symbolic_links = ext
+        .objects
+        .names()
+        .filter(|n| n.owner == owner)
+        .filter_map(|n| match &n.target {
+            NameTarget::Link(t) => Some(LeakedLink { name: n.path.clone(), target: t.clone() }),
+            NameTarget::Object(_) => None,
+        })
+        .collect();
+    let references = ext
+        .objects
+        .objects()
+        .filter(|o| o.references > 0)
+        .map(|o| LeakedReference { address: o.address, kind: o.kind, name: o.name.clone(), references: o.references })
+        .collect();
+    let pending_requests =
+        io::request::outstanding(k).into_iter().map(|(id, major)| format!("request {} ({major})", id.0)).collect();
+    Leaks { pool, devices, symbolic_links, references, pending_requests }
+}

@@ -1,0 +1,3 @@
+//! Executive routines.
+
+pub mod pool;

@@ -1,0 +1,265 @@
+//! Executive pool: ExAllocatePool*, ExFreePool*.
+//!
+//! Small blocks come from 64 KiB pool pages and carry a POOL_HEADER in front (as on
+//! Windows, with the tag where drivers and debuggers look for it); blocks of a page or more
+//! get their own page-aligned region with a guard page after it. Every block remembers its
+//! owner (a driver, or the kernel itself for IRPs and buffers) and the address that asked
+//! for it, so unload can report what a driver leaked. Freed small blocks are reused
+//! first-fit by exact size class, deterministically.
+#![allow(non_snake_case)]
+
+use std::collections::BTreeMap;
+
+use portcullis_emu::{Arch, LimitHit, MemError, Prot, RegionKind, Stop, PAGE_SIZE};
+use serde::Serialize;
+
+use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
+use crate::ob::Owner;
+use crate::types::{PoolTag, Ptr, SizeT};
+
+/// POOL_TYPE values drivers pass.
+pub const NON_PAGED_POOL: u32 = 0;
+pub const PAGED_POOL: u32 = 1;
+pub const NON_PAGED_POOL_NX: u32 = 512;
+/// ExAllocatePool2 flags.
+pub const POOL_FLAG_UNINITIALIZED: u64 = 0x2;
+pub const POOL_FLAG_RAISE_ON_FAILURE: u64 = 0x20;
+pub const POOL_FLAG_NON_PAGED: u64 = 0x40;
+pub const POOL_FLAG_NON_PAGED_EXECUTE: u64 = 0x80;
+pub const POOL_FLAG_PAGED: u64 = 0x100;
+/// The tag used when none is given (ExAllocatePool): "None".
+pub const TAG_NONE: u32 = u32::from_le_bytes(*b"None");
+const PROTECTED_POOL: u32 = 0x8000_0000;
+const CHUNK: u64 = 0x10000;
+
+/// A live allocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Block {
+    pub address: u64,
+    pub size: u64,
+    pub tag: u32,
+    pub pool_type: u32,
+    pub owner: Owner,
+    /// Where the allocation was asked for.
+    pub caller: u64,
+    #[serde(skip)]
+    class: u64,
+    #[serde(skip)]
+    large: bool,
+}
+
+#[derive(Default, Debug)]
+pub struct Pool {
+    blocks: BTreeMap<u64, Block>,
+    /// Freed small blocks by (executable, size class).
+    free: BTreeMap<(bool, u64), Vec<u64>>,
+    /// The current pool pages to carve from, executable and not.
+    cursor: [Option<(u64, u64)>; 2],
+    pub allocations: u64,
+    pub frees: u64,
+}
+
+impl Pool {
+    /// Live blocks owned by `owner`.
+    pub fn owned_by(&self, owner: Owner) -> impl Iterator<Item = &Block> {
+        self.blocks.values().filter(move |b| b.owner == owner)
+    }
+
+    pub fn block(&self, address: u64) -> Option<&Block> {
+        self.blocks.get(&address)
+    }
+
+    pub fn live(&self) -> usize {
+        self.blocks.len()
+    }
+}
+
+fn header_size(arch: Arch) -> u64 {
+    match arch {
+        Arch::X86 => 8,
+        Arch::X64 => 16,
+    }
+}
+
+/// Executable pool: NonPagedPool (and its variants below 512) is executable on Windows 7.
+fn executable(pool_type: u32) -> bool {
+    pool_type & NON_PAGED_POOL_NX == 0 && pool_type & 1 == 0
+}
+
+/// Allocates `size` bytes for `owner`. `Ok(None)` when the request cannot be satisfied
+/// (larger than the whole guest memory); running out of the memory budget ends the run.
+pub fn allocate(k: &mut Kx, pool_type: u32, size: u64, tag: u32, owner: Owner, at: u64) -> KResult<Option<u64>> {
+    let arch = k.arch();
+    let limit = k.mem().usage().limit;
+    if size >= limit {
+        return Ok(None);
+    }
+    let exec = executable(pool_type);
+    let prot = if exec { Prot::RWX } else { Prot::RW };
+    let hdr = header_size(arch);
+    let class = (size.max(1) + hdr).div_ceil(hdr) * hdr;
+    let g = k.guest_mut();
+    let (address, large) = if class > PAGE_SIZE - hdr {
+        let name = format!("pool {}", crate::exports::args::tag_text(tag));
+        let a = g.mem.alloc(RegionKind::Pool, name, size.max(1), prot).map_err(limit_stop)?;
+        (a, true)
+    } else {
+        let reused = g.ext.pool.free.get_mut(&(exec, class)).and_then(Vec::pop);
+        let start = match reused {
+            Some(start) => start,
+            None => {
+                let slot = &mut g.ext.pool.cursor[exec as usize];
+                match slot {
+                    Some((cur, end)) if *end - *cur >= class => {
+                        let s = *cur;
+                        *cur += class;
+                        s
+                    }
+                    _ => {
+                        let base = g.mem.alloc(RegionKind::Pool, "nonpaged pool", CHUNK, prot).map_err(limit_stop)?;
+                        *slot = Some((base + class, base + CHUNK));
+                        base
+                    }
+                }
+            }
+        };
+        write_header(&mut g.mem, arch, start, class, pool_type, tag)?;
+        (start + hdr, false)
+    };
+    let pool = &mut k.ext_mut().pool;
+    pool.allocations += 1;
+    pool.blocks.insert(address, Block { address, size, tag, pool_type, owner, caller: at, class, large });
+    Ok(Some(address))
+}
+
+fn limit_stop(e: MemError) -> KError {
+    match e {
+        MemError::LimitExceeded { limit } => KError::Stop(Stop::Limit(LimitHit::Memory { limit })),
+        other => KError::Mem(other),
+    }
+}
+
+fn write_header(
+    mem: &mut portcullis_emu::GuestMemory,
+    arch: Arch,
+    at: u64,
+    class: u64,
+    pool_type: u32,
+    tag: u32,
+) -> Result<(), MemError> {
+    let units = class / header_size(arch);
+    let first = match arch {
+        // PreviousSize:9 PoolIndex:7 BlockSize:9 PoolType:7
+        Arch::X86 => ((units & 0x1FF) << 16) | (((pool_type as u64 + 1) & 0x7F) << 25),
+        // PreviousSize:8 PoolIndex:8 BlockSize:8 PoolType:8
+        Arch::X64 => ((units & 0xFF) << 16) | (((pool_type as u64 + 1) & 0xFF) << 24),
+    };
+    mem.write_u32(at, first as u32)?;
+    mem.write_u32(at + 4, tag)?;
+    Ok(())
+}
+
+/// Frees a block; `tag` is checked when given. Bad frees bugcheck as on Windows.
+pub fn free(k: &mut Kx, address: u64, tag: Option<u32>, at: u64) -> KResult<()> {
+    let Some(block) = k.ext().pool.blocks.get(&address).cloned() else {
+        let b = Bugcheck {
+            code: 0xC2,
+            name: "BAD_POOL_CALLER",
+            params: [0x07, 0, address, 0],
+            caller: at,
+            reason: format!("free of {address:#x}, which is not an allocated pool block (double free or bad pointer)"),
+        };
+        return Err(KError::Stop(bugcheck_stop(k, b)));
+    };
+    if let Some(tag) = tag {
+        if tag & !PROTECTED_POOL != block.tag & !PROTECTED_POOL {
+            let b = Bugcheck {
+                code: 0xC2,
+                name: "BAD_POOL_CALLER",
+                params: [0x0A, address, block.tag as u64, tag as u64],
+                caller: at,
+                reason: format!(
+                    "freed with tag '{}' but allocated with '{}'",
+                    crate::exports::args::tag_text(tag),
+                    crate::exports::args::tag_text(block.tag)
+                ),
+            };
+            return Err(KError::Stop(bugcheck_stop(k, b)));
+        }
+    }
+    let hdr = header_size(k.arch());
+    let exec = executable(block.pool_type);
+    let g = k.guest_mut();
+    if block.large {
+        g.mem.free(address)?;
+    } else {
+        g.ext.pool.free.entry((exec, block.class)).or_default().push(address - hdr);
+    }
+    g.ext.pool.blocks.remove(&address);
+    g.ext.pool.frees += 1;
+    Ok(())
+}
+
+fn owner_of(k: &Kx, at: u64) -> Owner {
+    k.ext().driver_at(at).map(Owner::Driver).unwrap_or(Owner::Kernel)
+}
+
+fn zero(k: &mut Kx, at: u64, size: u64) -> KResult<()> {
+    crate::rtl::memory::memset(k, Ptr(at), 0, SizeT(size))?;
+    Ok(())
+}
+
+/// PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+pub fn ExAllocatePoolWithTag(k: &mut Kx, pool_type: u32, size: SizeT, tag: PoolTag) -> KResult<Ptr> {
+    let at = caller(k);
+    let owner = owner_of(k, at);
+    Ok(Ptr(allocate(k, pool_type, size.0, tag.0, owner, at)?.unwrap_or(0)))
+}
+
+/// PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes): tagged "None".
+pub fn ExAllocatePool(k: &mut Kx, pool_type: u32, size: SizeT) -> KResult<Ptr> {
+    let at = caller(k);
+    let owner = owner_of(k, at);
+    Ok(Ptr(allocate(k, pool_type, size.0, TAG_NONE, owner, at)?.unwrap_or(0)))
+}
+
+/// PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag): zeroed unless
+/// POOL_FLAG_UNINITIALIZED; exactly one pool kind flag is required, else NULL.
+pub fn ExAllocatePool2(k: &mut Kx, flags: u64, size: SizeT, tag: PoolTag) -> KResult<Ptr> {
+    let kinds = [
+        (POOL_FLAG_NON_PAGED, NON_PAGED_POOL_NX),
+        (POOL_FLAG_NON_PAGED_EXECUTE, NON_PAGED_POOL),
+        (POOL_FLAG_PAGED, PAGED_POOL),
+    ];
+    let chosen: Vec<u32> = kinds.iter().filter(|(f, _)| flags & f != 0).map(|(_, t)| *t).collect();
+    let [pool_type] = chosen[..] else { return Ok(Ptr::NULL) };
+    let at = caller(k);
+    let owner = owner_of(k, at);
+    let Some(p) = allocate(k, pool_type, size.0, tag.0, owner, at)? else { return Ok(Ptr::NULL) };
+    if flags & POOL_FLAG_UNINITIALIZED == 0 {
+        zero(k, p, size.0)?;
+    }
+    Ok(Ptr(p))
+}
+
+/// VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
+pub fn ExFreePoolWithTag(k: &mut Kx, p: Ptr, tag: PoolTag) -> KResult<()> {
+    let at = caller(k);
+    free(k, p.0, Some(tag.0), at)
+}
+
+/// VOID ExFreePool(PVOID P)
+pub fn ExFreePool(k: &mut Kx, p: Ptr) -> KResult<()> {
+    let at = caller(k);
+    free(k, p.0, None, at)
+}
+
+/// A zeroed kernel-owned block (IRPs, objects, buffers): it must succeed, or the run ends on
+/// the memory budget.
+pub fn kernel_alloc(k: &mut Kx, size: u64, tag: &[u8; 4]) -> KResult<u64> {
+    let limit = k.mem().usage().limit;
+    let p = allocate(k, NON_PAGED_POOL_NX, size, u32::from_le_bytes(*tag), Owner::Kernel, 0)?
+        .ok_or(KError::Stop(Stop::Limit(LimitHit::Memory { limit })))?;
+    zero(k, p, size)?;
+    Ok(p)
+}

@@ -1,0 +1,3 @@
+//! The hardware abstraction layer.
+
+pub mod ports;

@@ -1,0 +1,58 @@
+//! FILE_OBJECT: what an open of a device creates, and the host's record of it.
+
+use crate::ex::pool;
+use crate::io::io_type;
+use crate::kernel::{KResult, Kx};
+use crate::layout::{FieldAccess, DISPATCHER_HEADER, FILE_OBJECT, KEVENT, UNICODE_STRING};
+use crate::ob::{ObjectKind, Owner};
+
+/// FILE_OBJECT.Flags: FO_SYNCHRONOUS_IO, as a handle opened without FILE_FLAG_OVERLAPPED has.
+const FO_SYNCHRONOUS_IO: u64 = 0x2;
+
+/// An open handle of the simulated user program.
+#[derive(Clone, Debug)]
+pub struct OpenFile {
+    pub file_object: u64,
+    pub device: u64,
+    /// The path it was opened with.
+    pub path: String,
+    /// The device was deleted while this file was open.
+    pub device_deleted: bool,
+}
+
+/// Creates a FILE_OBJECT on `device` for `name` (the part of the path after the device).
+pub fn create(k: &mut Kx, device: u64, name: &str) -> KResult<u64> {
+    let arch = k.arch();
+    let size = FILE_OBJECT::STRUCT.size(arch);
+    let units: Vec<u16> = name.encode_utf16().collect();
+    let name_bytes = (units.len() as u64 + 1) * 2;
+    let file = pool::kernel_alloc(k, size + name_bytes, b"File")?;
+    let buffer = file + size;
+    let mem = k.mem_mut();
+    mem.set(file, FILE_OBJECT::Type, io_type::FILE)?;
+    mem.set(file, FILE_OBJECT::Size, size)?;
+    mem.set(file, FILE_OBJECT::DeviceObject, device)?;
+    mem.set(file, FILE_OBJECT::Flags, FO_SYNCHRONOUS_IO)?;
+    mem.set(file, FILE_OBJECT::ReadAccess, 1)?;
+    mem.set(file, FILE_OBJECT::WriteAccess, 1)?;
+    let fname = FILE_OBJECT::FileName.at(arch, file);
+    let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+    mem.write(buffer, &bytes)?;
+    mem.set(fname, UNICODE_STRING::Length, bytes.len() as u64)?;
+    mem.set(fname, UNICODE_STRING::MaximumLength, name_bytes)?;
+    mem.set(fname, UNICODE_STRING::Buffer, if units.is_empty() { 0 } else { buffer })?;
+    // The file's event: a notification event, not signalled.
+    let event = FILE_OBJECT::Event.at(arch, file);
+    let header = KEVENT::Header.at(arch, event);
+    mem.set(header, DISPATCHER_HEADER::Type, 0)?;
+    let wait = DISPATCHER_HEADER::WaitListHead.at(arch, header);
+    mem.write_ptr(wait, wait)?;
+    mem.write_ptr(wait + arch.ptr_size(), wait)?;
+    k.ext_mut().objects.register(file, ObjectKind::File, None, Owner::Kernel);
+    Ok(file)
+}
+
+pub fn destroy(k: &mut Kx, file: u64) -> KResult<()> {
+    k.ext_mut().objects.unregister(file);
+    pool::free(k, file, None, 0)
+}

@@ -1,0 +1,147 @@
+//! The I/O manager: driver and device objects, symbolic links, IRPs, file objects, and the
+//! requests a (simulated) user program sends through them.
+
+pub mod device;
+pub mod driver;
+pub mod file;
+pub mod irp;
+pub mod request;
+pub mod symlink;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use portcullis_emu::{CallConv, Stop};
+
+use crate::kernel::{KResult, KernelStop, Kx};
+use crate::types::{status, Ptr};
+
+pub use request::{Completion, FileHandle, IoResult, RequestId};
+
+/// IRP major function codes.
+pub mod major {
+    pub const CREATE: u8 = 0x00;
+    pub const CLOSE: u8 = 0x02;
+    pub const READ: u8 = 0x03;
+    pub const WRITE: u8 = 0x04;
+    pub const DEVICE_CONTROL: u8 = 0x0E;
+    pub const INTERNAL_DEVICE_CONTROL: u8 = 0x0F;
+    pub const CLEANUP: u8 = 0x12;
+    /// Entries in DRIVER_OBJECT.MajorFunction.
+    pub const COUNT: u64 = 0x1C;
+
+    pub fn name(m: u8) -> &'static str {
+        match m {
+            CREATE => "IRP_MJ_CREATE",
+            0x01 => "IRP_MJ_CREATE_NAMED_PIPE",
+            CLOSE => "IRP_MJ_CLOSE",
+            READ => "IRP_MJ_READ",
+            WRITE => "IRP_MJ_WRITE",
+            0x05 => "IRP_MJ_QUERY_INFORMATION",
+            0x06 => "IRP_MJ_SET_INFORMATION",
+            0x09 => "IRP_MJ_FLUSH_BUFFERS",
+            DEVICE_CONTROL => "IRP_MJ_DEVICE_CONTROL",
+            INTERNAL_DEVICE_CONTROL => "IRP_MJ_INTERNAL_DEVICE_CONTROL",
+            0x10 => "IRP_MJ_SHUTDOWN",
+            CLEANUP => "IRP_MJ_CLEANUP",
+            0x16 => "IRP_MJ_POWER",
+            0x17 => "IRP_MJ_SYSTEM_CONTROL",
+            0x1B => "IRP_MJ_PNP",
+            _ => "IRP_MJ_OTHER",
+        }
+    }
+}
+
+/// DEVICE_OBJECT.Flags.
+pub mod device_flags {
+    pub const BUFFERED_IO: u64 = 0x4;
+    pub const EXCLUSIVE: u64 = 0x8;
+    pub const DIRECT_IO: u64 = 0x10;
+    pub const DEVICE_HAS_NAME: u64 = 0x40;
+    pub const DEVICE_INITIALIZING: u64 = 0x80;
+}
+
+/// Transfer methods of an I/O control code (its low two bits).
+pub mod method {
+    pub const BUFFERED: u32 = 0;
+    pub const IN_DIRECT: u32 = 1;
+    pub const OUT_DIRECT: u32 = 2;
+    pub const NEITHER: u32 = 3;
+
+    pub fn name(m: u32) -> &'static str {
+        match m & 3 {
+            BUFFERED => "METHOD_BUFFERED",
+            IN_DIRECT => "METHOD_IN_DIRECT",
+            OUT_DIRECT => "METHOD_OUT_DIRECT",
+            _ => "METHOD_NEITHER",
+        }
+    }
+}
+
+/// Object type codes in the Type field of I/O objects.
+pub mod io_type {
+    pub const DEVICE: u64 = 3;
+    pub const DRIVER: u64 = 4;
+    pub const FILE: u64 = 5;
+    pub const IRP: u64 = 6;
+    pub const DEVICE_OBJECT_EXTENSION: u64 = 13;
+}
+
+#[derive(Default, Debug)]
+pub struct IoManager {
+    /// IRPs issued by the host that have not completed.
+    pub(crate) requests: BTreeMap<u64, request::Request>,
+    /// IRPs that completed while their dispatch was still running, or later.
+    pub(crate) completed_irps: BTreeSet<u64>,
+    /// Results of finished requests, by id.
+    pub(crate) completions: BTreeMap<RequestId, Completion>,
+    pub(crate) next_request: u64,
+    pub(crate) files: BTreeMap<u64, file::OpenFile>,
+    pub(crate) next_handle: u64,
+    /// Pool blocks to release once the current host-level operation ends (a driver may
+    /// still read an IRP right after completing it, as many do).
+    pub(crate) deferred_frees: Vec<u64>,
+    /// User-memory buffers free for reuse: (base, size).
+    pub(crate) user_buffers: Vec<(u64, u64)>,
+    /// The routine unset MajorFunction entries point at.
+    pub(crate) invalid_request: u64,
+}
+
+pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
+    let arch = k.arch();
+    let body = CallConv::Stdcall.for_arch(arch).return_code(2);
+    let base = k.add_host_calls("I/O manager routines", &[body], internal)?;
+    k.ext_mut().io.invalid_request = base;
+    Ok(())
+}
+
+/// Kernel-internal routines drivers reach through pointers (not imports).
+fn internal(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
+    match slot {
+        0 => {
+            // IopInvalidDeviceRequest(DeviceObject, Irp): what an unset MajorFunction does.
+            let conv = CallConv::Stdcall.for_arch(k.arch());
+            let irp = k.arg(conv, 1).map_err(|e| Stop::Machine(e.into()))?;
+            let caller = crate::kernel::caller(k);
+            let r = irp::set_status(k, irp, status::INVALID_DEVICE_REQUEST, 0)
+                .and_then(|_| irp::complete(k, Ptr(irp), caller));
+            match r {
+                Ok(()) => {
+                    k.set_return(status::INVALID_DEVICE_REQUEST.0 as u64);
+                    Ok(())
+                }
+                Err(e) => Err(crate::kernel::into_stop(k, e, "IopInvalidDeviceRequest", caller)),
+            }
+        }
+        _ => Err(Stop::Machine(portcullis_emu::MachineError::NoHostCall(slot))),
+    }
+}
+
+/// Releases what was deferred during the operation that just ended.
+pub(crate) fn release_deferred(k: &mut Kx) -> KResult<()> {
+    let blocks = std::mem::take(&mut k.ext_mut().io.deferred_frees);
+    for b in blocks {
+        k.ext_mut().io.completed_irps.remove(&b);
+        crate::ex::pool::free(k, b, None, 0)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,476 @@
+//! Requests from the (simulated) user program: open, device control, read, write, close.
+//!
+//! Each does what NtCreateFile / NtDeviceIoControlFile / NtReadFile / NtWriteFile / NtClose
+//! do in the I/O manager: the caller's buffers live in user memory; an IRP is built with the
+//! transfer method's buffers (a SystemBuffer copy, an MDL over the caller's buffer, or the
+//! raw user pointers), sent to the device, and when it completes the output is copied back
+//! and everything the I/O manager allocated is released.
+
+use portcullis_emu::{Prot, RegionKind, PAGE_SIZE};
+use serde::Serialize;
+
+use crate::ex::pool;
+use crate::io::{device_flags, file, irp, major, method};
+use crate::kernel::{bugcheck_stop, Bugcheck, KError, KResult, Kx};
+use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IRP};
+use crate::mm::mdl;
+use crate::types::{status, NtStatus, Ptr};
+
+/// Identifies one request until its result is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct RequestId(pub u64);
+
+/// An open handle of the simulated user program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FileHandle(pub u64);
+
+/// How a request ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Completion {
+    pub id: RequestId,
+    pub status: NtStatus,
+    pub information: u64,
+    /// The caller's output buffer after completion, up to `information` bytes.
+    pub output: Vec<u8>,
+}
+
+/// What the caller sees when the request returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IoResult {
+    pub id: RequestId,
+    /// The status the dispatch routine returned.
+    pub returned: NtStatus,
+    /// The final result, when the IRP has completed (absent while it is pending).
+    pub completion: Option<Completion>,
+}
+
+impl IoResult {
+    /// The status the caller ends up with: the completion's, or STATUS_PENDING.
+    pub fn status(&self) -> NtStatus {
+        self.completion.as_ref().map(|c| c.status).unwrap_or(status::PENDING)
+    }
+
+    pub fn output(&self) -> &[u8] {
+        self.completion.as_ref().map(|c| c.output.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn information(&self) -> u64 {
+        self.completion.as_ref().map(|c| c.information).unwrap_or(0)
+    }
+}
+
+/// The I/O manager's bookkeeping for one outstanding IRP.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    pub(crate) id: RequestId,
+    pub(crate) major: u8,
+    pub(crate) system_buffer: Option<u64>,
+    /// Copy the SystemBuffer to the caller's output buffer on success.
+    pub(crate) copy_back: bool,
+    pub(crate) user_in: Option<(u64, u64)>,
+    pub(crate) user_out: Option<(u64, u64)>,
+    pub(crate) mdl: Option<u64>,
+    pub(crate) extra: Vec<u64>,
+}
+
+/// The caller's output buffer: its size, and what it holds before the call.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutBuffer {
+    pub len: u64,
+    pub initial: Option<Vec<u8>>,
+}
+
+impl OutBuffer {
+    pub fn zeroed(len: u64) -> OutBuffer {
+        OutBuffer { len, initial: None }
+    }
+
+    pub fn with(bytes: Vec<u8>) -> OutBuffer {
+        OutBuffer { len: bytes.len() as u64, initial: Some(bytes) }
+    }
+}
+
+/// Largest buffer a single request may carry (the caller's side is the host's to choose,
+/// but it still lands in guest memory).
+pub const MAX_BUFFER: u64 = 64 << 20;
+
+fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
+    let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    let reuse = k.ext().io.user_buffers.iter().position(|(_, s)| *s == size);
+    let base = match reuse {
+        Some(i) => k.ext_mut().io.user_buffers.swap_remove(i).0,
+        None => k.mem_mut().alloc(RegionKind::User, "user buffer", size, Prot::RW)?,
+    };
+    let mut bytes = data.to_vec();
+    bytes.resize(len as usize, 0);
+    k.mem_mut().write(base, &bytes)?;
+    Ok(base)
+}
+
+fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
+    let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    k.ext_mut().io.user_buffers.push((base, size));
+}
+
+fn new_id(k: &mut Kx) -> RequestId {
+    let io = &mut k.ext_mut().io;
+    io.next_request += 1;
+    RequestId(io.next_request)
+}
+
+/// Builds an IRP for `device` with its next stack location set up for `major` on `file`.
+fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
+    let stack_size = k.mem().get(device, DEVICE_OBJECT::StackSize)?.max(1) as u8;
+    let irp = irp::allocate(k, stack_size)?;
+    let loc = irp::next_location(k, irp)?;
+    let mem = k.mem_mut();
+    mem.set(loc, IO_STACK_LOCATION::MajorFunction, major as u64)?;
+    mem.set(loc, IO_STACK_LOCATION::FileObject, file)?;
+    mem.set(irp, IRP::Flags, flags)?;
+    mem.set(irp, IRP::RequestorMode, 1)?; // UserMode
+    mem.set(irp, IRP::OriginalFileObject, file)?;
+    Ok((irp, loc))
+}
+
+const IRP_SYNCHRONOUS_API: u64 = 0x4;
+const IRP_BUFFERED_IO: u64 = 0x10;
+const IRP_DEALLOCATE_BUFFER: u64 = 0x20;
+const IRP_INPUT_OPERATION: u64 = 0x40;
+const IRP_CREATE_OPERATION: u64 = 0x80;
+const IRP_READ_OPERATION: u64 = 0x100;
+const IRP_WRITE_OPERATION: u64 = 0x200;
+const IRP_CLOSE_OPERATION: u64 = 0x400;
+
+/// Sends a prepared IRP and collects what the caller sees.
+fn issue(k: &mut Kx, device: u64, irp: u64, req: Request) -> KResult<IoResult> {
+    let id = req.id;
+    k.ext_mut().io.requests.insert(irp, req);
+    let thread = k.ext().system.user_thread;
+    crate::ps::set_current_thread(k, thread, true)?;
+    crate::ps::sync_time(k)?;
+    let returned = irp::call_driver(k, device, irp);
+    let system = k.ext().system.system_thread;
+    crate::ps::set_current_thread(k, system, false)?;
+    let returned = returned?;
+    check_irql_at_return(k)?;
+    let completion = k.ext_mut().io.completions.remove(&id);
+    crate::io::release_deferred(k)?;
+    Ok(IoResult { id, returned, completion })
+}
+
+/// A request returns to user mode at PASSIVE_LEVEL; a driver that left the IRQL raised
+/// bugchecks as on Windows.
+fn check_irql_at_return(k: &mut Kx) -> KResult<()> {
+    let irql = crate::ke::irql::current(k)?;
+    if irql != 0 {
+        let b = Bugcheck {
+            code: 0x4A,
+            name: "IRQL_GT_ZERO_AT_SYSTEM_SERVICE",
+            params: [0, irql as u64, 0, 0],
+            caller: 0,
+            reason: format!("the dispatch routine returned at IRQL {irql}"),
+        };
+        return Err(KError::Stop(bugcheck_stop(k, b)));
+    }
+    Ok(())
+}
+
+/// The I/O manager's completion work for a request it issued (called at the end of
+/// IofCompleteRequest).
+pub(crate) fn finish(k: &mut Kx, irp_addr: u64) -> KResult<()> {
+    let Some(req) = k.ext_mut().io.requests.remove(&irp_addr) else { return Ok(()) };
+    k.ext_mut().io.completed_irps.insert(irp_addr);
+    let (st, info) = irp::status_of(k, irp_addr)?;
+    let ok = st.0 >> 30 != 3; // success, informational or warning
+    let mut output = Vec::new();
+    if let Some((out, out_len)) = req.user_out {
+        let n = info.min(out_len);
+        if ok {
+            if let (true, Some(sb)) = (req.copy_back, req.system_buffer) {
+                crate::rtl::memory::move_bytes(k, out, sb, n)?;
+            }
+            output = vec![0u8; n as usize];
+            k.mem().read(out, &mut output)?;
+        }
+    }
+    if let Some(m) = req.mdl {
+        mdl::release(k, m)?;
+    }
+    let io = &mut k.ext_mut().io;
+    io.deferred_frees.extend(req.system_buffer);
+    io.deferred_frees.extend(req.extra.iter().copied());
+    io.deferred_frees.push(irp_addr);
+    if let Some((b, l)) = req.user_in {
+        release_user_buffer(k, b, l);
+    }
+    if let Some((b, l)) = req.user_out {
+        release_user_buffer(k, b, l);
+    }
+    k.ext_mut().io.completions.insert(req.id, Completion { id: req.id, status: st, information: info, output });
+    Ok(())
+}
+
+/// Turns `\\.\NAME` (or `NAME`) into `\??\NAME`; NT paths pass through.
+pub fn nt_path(path: &str) -> String {
+    let p = path.replace('/', "\\");
+    if let Some(rest) = p.strip_prefix("\\\\.\\").or_else(|| p.strip_prefix("\\\\?\\")) {
+        format!("\\??\\{rest}")
+    } else if p.starts_with('\\') {
+        p
+    } else {
+        format!("\\??\\{p}")
+    }
+}
+
+/// Opens a device by path (`\\.\NAME`, `\??\NAME`, `\Device\NAME`): IRP_MJ_CREATE.
+/// Returns the handle, or the status the open failed with (with the create's result when
+/// the driver saw it).
+pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+    let nt = nt_path(path);
+    let Some((object, rest)) = k.ext().objects.resolve(&nt) else {
+        return Ok((Err(status::OBJECT_NAME_NOT_FOUND), None));
+    };
+    if k.ext().objects.get(object).map(|o| o.kind) != Some(crate::ob::ObjectKind::Device) {
+        return Ok((Err(NtStatus(0xC000_0024)), None)); // STATUS_OBJECT_TYPE_MISMATCH
+    }
+    let flags = k.mem().get(object, DEVICE_OBJECT::Flags)?;
+    if flags & device_flags::DEVICE_INITIALIZING != 0 {
+        return Ok((Err(status::NO_SUCH_DEVICE), None));
+    }
+    if flags & device_flags::EXCLUSIVE != 0 && k.ext().io.files.values().any(|f| f.device == object) {
+        return Ok((Err(status::ACCESS_DENIED), None));
+    }
+    let file = file::create(k, object, &rest)?;
+    // IO_SECURITY_CONTEXT: SecurityQos, AccessState, DesiredAccess, FullCreateOptions.
+    let ps = k.arch().ptr_size();
+    let sc = pool::kernel_alloc(k, 2 * ps + 8, b"IoSc")?;
+    k.mem_mut().write_u32(sc + 2 * ps, 0x001F_01FF)?; // FILE_ALL_ACCESS
+    k.mem_mut().write_u32(sc + 2 * ps + 4, 0x20)?; // FILE_SYNCHRONOUS_IO_NONALERT
+    let (irp_addr, loc) = new_irp(k, object, file, major::CREATE, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API)?;
+    let mem = k.mem_mut();
+    mem.set(loc, IO_STACK_LOCATION::CreateSecurityContext, sc)?;
+    mem.set(loc, IO_STACK_LOCATION::CreateOptions, (1 << 24) | 0x20)?; // FILE_OPEN
+    mem.set(loc, IO_STACK_LOCATION::CreateShareAccess, 3)?;
+    mem.set(loc, IO_STACK_LOCATION::CreateFileAttributes, 0x80)?;
+    let id = new_id(k);
+    let req = Request {
+        id,
+        major: major::CREATE,
+        system_buffer: None,
+        copy_back: false,
+        user_in: None,
+        user_out: None,
+        mdl: None,
+        extra: vec![sc],
+    };
+    let r = issue(k, object, irp_addr, req)?;
+    let st = r.status();
+    if st.is_success() && st != status::PENDING {
+        let io = &mut k.ext_mut().io;
+        io.next_handle += 4;
+        let h = io.next_handle;
+        io.files.insert(
+            h,
+            file::OpenFile { file_object: file, device: object, path: path.to_string(), device_deleted: false },
+        );
+        let rc = k.mem().get(object, DEVICE_OBJECT::ReferenceCount)?;
+        k.mem_mut().set(object, DEVICE_OBJECT::ReferenceCount, rc + 1)?;
+        Ok((Ok(FileHandle(h)), Some(r)))
+    } else {
+        if st != status::PENDING {
+            file::destroy(k, file)?;
+        }
+        Ok((Err(st), Some(r)))
+    }
+}
+
+fn open_file(k: &Kx, h: FileHandle) -> Option<file::OpenFile> {
+    k.ext().io.files.get(&h.0).cloned()
+}
+
+fn bad_handle(k: &mut Kx) -> IoResult {
+    let id = new_id(k);
+    IoResult {
+        id,
+        returned: status::INVALID_HANDLE,
+        completion: Some(Completion { id, status: status::INVALID_HANDLE, information: 0, output: vec![] }),
+    }
+}
+
+/// DeviceIoControl: `code`'s transfer method decides how the buffers reach the driver.
+pub fn device_control(
+    k: &mut Kx,
+    h: FileHandle,
+    code: u32,
+    input: &[u8],
+    out: &OutBuffer,
+    internal: bool,
+) -> KResult<IoResult> {
+    let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    let in_len = input.len() as u64;
+    let out_len = out.len;
+    let user_in = if in_len > 0 { Some((user_buffer(k, input, in_len)?, in_len)) } else { None };
+    let user_out = if out_len > 0 {
+        Some((user_buffer(k, out.initial.as_deref().unwrap_or(&[]), out_len)?, out_len))
+    } else {
+        None
+    };
+    let mut req = Request {
+        id: new_id(k),
+        major: if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL },
+        system_buffer: None,
+        copy_back: false,
+        user_in,
+        user_out,
+        mdl: None,
+        extra: vec![],
+    };
+    let m = code & 3;
+    let mut flags = IRP_SYNCHRONOUS_API;
+    let sb_len = match m {
+        method::BUFFERED => in_len.max(out_len),
+        method::IN_DIRECT | method::OUT_DIRECT => in_len,
+        _ => 0,
+    };
+    if sb_len > 0 {
+        let sb = pool::kernel_alloc(k, sb_len, b"IoSB")?;
+        if let Some((u, l)) = user_in {
+            crate::rtl::memory::move_bytes(k, sb, u, l)?;
+        }
+        req.system_buffer = Some(sb);
+        flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
+        if m == method::BUFFERED && out_len > 0 {
+            flags |= IRP_INPUT_OPERATION;
+            req.copy_back = true;
+        }
+    }
+    if matches!(m, method::IN_DIRECT | method::OUT_DIRECT) {
+        if let Some((u, l)) = user_out {
+            req.mdl = Some(mdl::build(k, u, l)?);
+        }
+    }
+    let (irp_addr, loc) = new_irp(k, f.device, f.file_object, req.major, flags)?;
+    let mem = k.mem_mut();
+    mem.set(irp_addr, IRP::SystemBuffer, req.system_buffer.unwrap_or(0))?;
+    mem.set(irp_addr, IRP::MdlAddress, req.mdl.unwrap_or(0))?;
+    mem.set(irp_addr, IRP::UserBuffer, user_out.map(|(u, _)| u).unwrap_or(0))?;
+    mem.set(loc, IO_STACK_LOCATION::OutputBufferLength, out_len)?;
+    mem.set(loc, IO_STACK_LOCATION::InputBufferLength, in_len)?;
+    mem.set(loc, IO_STACK_LOCATION::IoControlCode, code as u64)?;
+    mem.set(loc, IO_STACK_LOCATION::Type3InputBuffer, user_in.map(|(u, _)| u).unwrap_or(0))?;
+    issue(k, f.device, irp_addr, req)
+}
+
+/// ReadFile / WriteFile: buffered, direct or neither by the device's flags.
+fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u64) -> KResult<IoResult> {
+    let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    let dflags = k.mem().get(f.device, DEVICE_OBJECT::Flags)?;
+    let user = if len > 0 { Some((user_buffer(k, write.unwrap_or(&[]), len)?, len)) } else { None };
+    let mut req = Request {
+        id: new_id(k),
+        major: if write.is_some() { major::WRITE } else { major::READ },
+        system_buffer: None,
+        copy_back: false,
+        user_in: None,
+        user_out: None,
+        mdl: None,
+        extra: vec![],
+    };
+    if write.is_some() {
+        req.user_in = user;
+    } else {
+        req.user_out = user;
+    }
+    let mut flags = IRP_SYNCHRONOUS_API | if write.is_some() { IRP_WRITE_OPERATION } else { IRP_READ_OPERATION };
+    if let Some((u, l)) = user {
+        if dflags & device_flags::BUFFERED_IO != 0 {
+            let sb = pool::kernel_alloc(k, l, b"IoSB")?;
+            if write.is_some() {
+                crate::rtl::memory::move_bytes(k, sb, u, l)?;
+            } else {
+                req.copy_back = true;
+                flags |= IRP_INPUT_OPERATION;
+            }
+            req.system_buffer = Some(sb);
+            flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
+        } else if dflags & device_flags::DIRECT_IO != 0 {
+            req.mdl = Some(mdl::build(k, u, l)?);
+        }
+    }
+    let (irp_addr, loc) = new_irp(k, f.device, f.file_object, req.major, flags)?;
+    let mem = k.mem_mut();
+    mem.set(irp_addr, IRP::SystemBuffer, req.system_buffer.unwrap_or(0))?;
+    mem.set(irp_addr, IRP::MdlAddress, req.mdl.unwrap_or(0))?;
+    mem.set(irp_addr, IRP::UserBuffer, user.map(|(u, _)| u).unwrap_or(0))?;
+    mem.set(loc, IO_STACK_LOCATION::ReadLength, len)?;
+    mem.set(loc, IO_STACK_LOCATION::ReadByteOffset, offset)?;
+    issue(k, f.device, irp_addr, req)
+}
+
+pub fn read(k: &mut Kx, h: FileHandle, len: u64, offset: u64) -> KResult<IoResult> {
+    transfer(k, h, None, len, offset)
+}
+
+pub fn write(k: &mut Kx, h: FileHandle, data: &[u8], offset: u64) -> KResult<IoResult> {
+    transfer(k, h, Some(data), data.len() as u64, offset)
+}
+
+/// CloseHandle: IRP_MJ_CLEANUP, then IRP_MJ_CLOSE; the file object goes away.
+pub fn close(k: &mut Kx, h: FileHandle) -> KResult<(IoResult, IoResult)> {
+    let Some(f) = open_file(k, h) else {
+        let a = bad_handle(k);
+        let b = bad_handle(k);
+        return Ok((a, b));
+    };
+    let mut results = Vec::new();
+    for (major, flags) in
+        [(major::CLEANUP, IRP_SYNCHRONOUS_API), (major::CLOSE, IRP_SYNCHRONOUS_API | IRP_CLOSE_OPERATION)]
+    {
+        let (irp_addr, _) = new_irp(k, f.device, f.file_object, major, flags)?;
+        let req = Request {
+            id: new_id(k),
+            major,
+            system_buffer: None,
+            copy_back: false,
+            user_in: None,
+            user_out: None,
+            mdl: None,
+            extra: vec![],
+        };
+        results.push(issue(k, f.device, irp_addr, req)?);
+    }
+    k.ext_mut().io.files.remove(&h.0);
+    file::destroy(k, f.file_object)?;
+    if f.device_deleted {
+        if !k.ext().io.files.values().any(|o| o.device == f.device) {
+            k.ext_mut().objects.unregister(f.device);
+            pool::free(k, f.device, None, 0)?;
+        }
+    } else {
+        let rc = k.mem().get(f.device, DEVICE_OBJECT::ReferenceCount)?;
+        k.mem_mut().set(f.device, DEVICE_OBJECT::ReferenceCount, rc.saturating_sub(1))?;
+    }
+    let close = results.pop().expect("two results");
+    let cleanup = results.pop().expect("two results");
+    Ok((cleanup, close))
+}
+
+/// The result of a request that was pending when it returned, once it has completed.
+pub fn take_completion(k: &mut Kx, id: RequestId) -> Option<Completion> {
+    k.ext_mut().io.completions.remove(&id)
+}
+
+/// Requests still outstanding (issued, not completed).
+pub fn outstanding(k: &Kx) -> Vec<(RequestId, &'static str)> {
+    k.ext().io.requests.values().map(|r| (r.id, major::name(r.major))).collect()
+}
+
+/// The open handles.
+pub fn handles(k: &Kx) -> Vec<(FileHandle, String)> {
+    k.ext().io.files.iter().map(|(h, f)| (FileHandle(*h), f.path.clone())).collect()
+}
+
+/// Whether `p` points into the memory of a request's caller (for reports).
+pub fn is_user_buffer(k: &Kx, p: Ptr) -> bool {
+    k.mem().region_at(p.0).is_some_and(|r| r.kind == RegionKind::User)
+}

@@ -1,0 +1,334 @@
+//! The structure declarations. Offsets are (x86, x64); `-` marks a field absent on that
+//! architecture. Values were read from the mingw-w64 DDK headers (both triples) and are
+//! re-checked on every corpus build through `corpus/layout/layout_check.c`.
+#![allow(non_snake_case, non_upper_case_globals)]
+
+use super::{Field, Kind, Struct};
+
+macro_rules! off {
+    (-) => {
+        None
+    };
+    ($v:expr) => {
+        Some($v)
+    };
+}
+
+macro_rules! structure {
+    ($(#[$doc:meta])* $module:ident = $cname:literal, size ($s86:expr, $s64:expr), checked: $checked:expr, {
+        $( $const:ident = $path:literal : $kind:ident @ ($o86:tt, $o64:tt) ),* $(,)?
+    }) => {
+        $(#[$doc])*
+        pub mod $module {
+            use super::*;
+            $(
+                pub const $const: Field = Field { name: $path, x86: off!($o86), x64: off!($o64), kind: Kind::$kind };
+            )*
+            pub const STRUCT: Struct = Struct {
+                name: $cname,
+                size: [$s86, $s64],
+                fields: &[$($const),*],
+                checked: $checked,
+            };
+        }
+    };
+}
+
+structure!(UNICODE_STRING = "UNICODE_STRING", size (0x8, 0x10), checked: true, {
+    Length = "Length": U16 @ (0x0, 0x0),
+    MaximumLength = "MaximumLength": U16 @ (0x2, 0x2),
+    Buffer = "Buffer": Ptr @ (0x4, 0x8),
+});
+
+structure!(ANSI_STRING = "ANSI_STRING", size (0x8, 0x10), checked: true, {
+    Length = "Length": U16 @ (0x0, 0x0),
+    MaximumLength = "MaximumLength": U16 @ (0x2, 0x2),
+    Buffer = "Buffer": Ptr @ (0x4, 0x8),
+});
+
+structure!(LIST_ENTRY = "LIST_ENTRY", size (0x8, 0x10), checked: true, {
+    Flink = "Flink": Ptr @ (0x0, 0x0),
+    Blink = "Blink": Ptr @ (0x4, 0x8),
+});
+
+structure!(IO_STATUS_BLOCK = "IO_STATUS_BLOCK", size (0x8, 0x10), checked: true, {
+    Status = "Status": U32 @ (0x0, 0x0),
+    Information = "Information": Ptr @ (0x4, 0x8),
+});
+
+structure!(DISPATCHER_HEADER = "DISPATCHER_HEADER", size (0x10, 0x18), checked: true, {
+    Type = "Type": U8 @ (0x0, 0x0),
+    SignalState = "SignalState": U32 @ (0x4, 0x4),
+    WaitListHead = "WaitListHead": Inline @ (0x8, 0x8),
+});
+
+structure!(KEVENT = "KEVENT", size (0x10, 0x18), checked: true, {
+    Header = "Header": Inline @ (0x0, 0x0),
+});
+
+structure!(DRIVER_OBJECT = "DRIVER_OBJECT", size (0xa8, 0x150), checked: true, {
+    Type = "Type": U16 @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x2, 0x2),
+    DeviceObject = "DeviceObject": Ptr @ (0x4, 0x8),
+    Flags = "Flags": U32 @ (0x8, 0x10),
+    DriverStart = "DriverStart": Ptr @ (0xc, 0x18),
+    DriverSize = "DriverSize": U32 @ (0x10, 0x20),
+    DriverSection = "DriverSection": Ptr @ (0x14, 0x28),
+    DriverExtension = "DriverExtension": Ptr @ (0x18, 0x30),
+    DriverName = "DriverName": Inline @ (0x1c, 0x38),
+    HardwareDatabase = "HardwareDatabase": Ptr @ (0x24, 0x48),
+    FastIoDispatch = "FastIoDispatch": Ptr @ (0x28, 0x50),
+    DriverInit = "DriverInit": Ptr @ (0x2c, 0x58),
+    DriverStartIo = "DriverStartIo": Ptr @ (0x30, 0x60),
+    DriverUnload = "DriverUnload": Ptr @ (0x34, 0x68),
+    MajorFunction = "MajorFunction": Inline @ (0x38, 0x70),
+});
+
+structure!(DRIVER_EXTENSION = "DRIVER_EXTENSION", size (0x14, 0x28), checked: true, {
+    DriverObject = "DriverObject": Ptr @ (0x0, 0x0),
+    AddDevice = "AddDevice": Ptr @ (0x4, 0x8),
+    Count = "Count": U32 @ (0x8, 0x10),
+    ServiceKeyName = "ServiceKeyName": Inline @ (0xc, 0x18),
+});
+
+structure!(DEVICE_OBJECT = "DEVICE_OBJECT", size (0xb8, 0x148), checked: true, {
+    Type = "Type": U16 @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x2, 0x2),
+    ReferenceCount = "ReferenceCount": U32 @ (0x4, 0x4),
+    DriverObject = "DriverObject": Ptr @ (0x8, 0x8),
+    NextDevice = "NextDevice": Ptr @ (0xc, 0x10),
+    AttachedDevice = "AttachedDevice": Ptr @ (0x10, 0x18),
+    CurrentIrp = "CurrentIrp": Ptr @ (0x14, 0x20),
+    Timer = "Timer": Ptr @ (0x18, 0x28),
+    Flags = "Flags": U32 @ (0x1c, 0x30),
+    Characteristics = "Characteristics": U32 @ (0x20, 0x34),
+    Vpb = "Vpb": Ptr @ (0x24, 0x38),
+    DeviceExtension = "DeviceExtension": Ptr @ (0x28, 0x40),
+    DeviceType = "DeviceType": U32 @ (0x2c, 0x48),
+    StackSize = "StackSize": U8 @ (0x30, 0x4c),
+    AlignmentRequirement = "AlignmentRequirement": U32 @ (0x5c, 0x98),
+    DeviceQueue = "DeviceQueue": Inline @ (0x60, 0xa0),
+    Dpc = "Dpc": Inline @ (0x74, 0xc8),
+    ActiveThreadCount = "ActiveThreadCount": U32 @ (0x94, 0x108),
+    SecurityDescriptor = "SecurityDescriptor": Ptr @ (0x98, 0x110),
+    DeviceLock = "DeviceLock": Inline @ (0x9c, 0x118),
+    SectorSize = "SectorSize": U16 @ (0xac, 0x130),
+    Spare1 = "Spare1": U16 @ (0xae, 0x132),
+    DeviceObjectExtension = "DeviceObjectExtension": Ptr @ (0xb0, 0x138),
+    Reserved = "Reserved": Ptr @ (0xb4, 0x140),
+});
+
+structure!(FILE_OBJECT = "FILE_OBJECT", size (0x80, 0xd8), checked: true, {
+    Type = "Type": U16 @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x2, 0x2),
+    DeviceObject = "DeviceObject": Ptr @ (0x4, 0x8),
+    Vpb = "Vpb": Ptr @ (0x8, 0x10),
+    FsContext = "FsContext": Ptr @ (0xc, 0x18),
+    FsContext2 = "FsContext2": Ptr @ (0x10, 0x20),
+    FinalStatus = "FinalStatus": U32 @ (0x1c, 0x38),
+    RelatedFileObject = "RelatedFileObject": Ptr @ (0x20, 0x40),
+    ReadAccess = "ReadAccess": U8 @ (0x26, 0x4a),
+    WriteAccess = "WriteAccess": U8 @ (0x27, 0x4b),
+    Flags = "Flags": U32 @ (0x2c, 0x50),
+    FileName = "FileName": Inline @ (0x30, 0x58),
+    CurrentByteOffset = "CurrentByteOffset": U64 @ (0x38, 0x68),
+    Event = "Event": Inline @ (0x5c, 0x98),
+});
+
+structure!(IRP = "IRP", size (0x70, 0xd0), checked: true, {
+    Type = "Type": U16 @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x2, 0x2),
+    MdlAddress = "MdlAddress": Ptr @ (0x4, 0x8),
+    Flags = "Flags": U32 @ (0x8, 0x10),
+    SystemBuffer = "AssociatedIrp.SystemBuffer": Ptr @ (0xc, 0x18),
+    ThreadListEntry = "ThreadListEntry": Inline @ (0x10, 0x20),
+    IoStatus = "IoStatus": Inline @ (0x18, 0x30),
+    RequestorMode = "RequestorMode": U8 @ (0x20, 0x40),
+    PendingReturned = "PendingReturned": U8 @ (0x21, 0x41),
+    StackCount = "StackCount": U8 @ (0x22, 0x42),
+    CurrentLocation = "CurrentLocation": U8 @ (0x23, 0x43),
+    Cancel = "Cancel": U8 @ (0x24, 0x44),
+    CancelIrql = "CancelIrql": U8 @ (0x25, 0x45),
+    UserIosb = "UserIosb": Ptr @ (0x28, 0x48),
+    UserEvent = "UserEvent": Ptr @ (0x2c, 0x50),
+    CancelRoutine = "CancelRoutine": Ptr @ (0x38, 0x68),
+    UserBuffer = "UserBuffer": Ptr @ (0x3c, 0x70),
+    Thread = "Tail.Overlay.Thread": Ptr @ (0x50, 0x98),
+    ListEntry = "Tail.Overlay.ListEntry": Inline @ (0x58, 0xa8),
+    CurrentStackLocation = "Tail.Overlay.CurrentStackLocation": Ptr @ (0x60, 0xb8),
+    OriginalFileObject = "Tail.Overlay.OriginalFileObject": Ptr @ (0x64, 0xc0),
+});
+
+structure!(IO_STACK_LOCATION = "IO_STACK_LOCATION", size (0x24, 0x48), checked: true, {
+    MajorFunction = "MajorFunction": U8 @ (0x0, 0x0),
+    MinorFunction = "MinorFunction": U8 @ (0x1, 0x1),
+    Flags = "Flags": U8 @ (0x2, 0x2),
+    Control = "Control": U8 @ (0x3, 0x3),
+    CreateSecurityContext = "Parameters.Create.SecurityContext": Ptr @ (0x4, 0x8),
+    CreateOptions = "Parameters.Create.Options": U32 @ (0x8, 0x10),
+    CreateFileAttributes = "Parameters.Create.FileAttributes": U16 @ (0xc, 0x18),
+    CreateShareAccess = "Parameters.Create.ShareAccess": U16 @ (0xe, 0x1a),
+    ReadLength = "Parameters.Read.Length": U32 @ (0x4, 0x8),
+    ReadKey = "Parameters.Read.Key": U32 @ (0x8, 0x10),
+    ReadByteOffset = "Parameters.Read.ByteOffset": U64 @ (0xc, 0x18),
+    WriteLength = "Parameters.Write.Length": U32 @ (0x4, 0x8),
+    WriteByteOffset = "Parameters.Write.ByteOffset": U64 @ (0xc, 0x18),
+    OutputBufferLength = "Parameters.DeviceIoControl.OutputBufferLength": U32 @ (0x4, 0x8),
+    InputBufferLength = "Parameters.DeviceIoControl.InputBufferLength": U32 @ (0x8, 0x10),
+    IoControlCode = "Parameters.DeviceIoControl.IoControlCode": U32 @ (0xc, 0x18),
+    Type3InputBuffer = "Parameters.DeviceIoControl.Type3InputBuffer": Ptr @ (0x10, 0x20),
+    DeviceObject = "DeviceObject": Ptr @ (0x14, 0x28),
+    FileObject = "FileObject": Ptr @ (0x18, 0x30),
+    CompletionRoutine = "CompletionRoutine": Ptr @ (0x1c, 0x38),
+    Context = "Context": Ptr @ (0x20, 0x40),
+});
+
+structure!(MDL = "MDL", size (0x1c, 0x30), checked: true, {
+    Next = "Next": Ptr @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x4, 0x8),
+    MdlFlags = "MdlFlags": U16 @ (0x6, 0xa),
+    Process = "Process": Ptr @ (0x8, 0x10),
+    MappedSystemVa = "MappedSystemVa": Ptr @ (0xc, 0x18),
+    StartVa = "StartVa": Ptr @ (0x10, 0x20),
+    ByteCount = "ByteCount": U32 @ (0x14, 0x28),
+    ByteOffset = "ByteOffset": U32 @ (0x18, 0x2c),
+});
+
+structure!(KSYSTEM_TIME = "KSYSTEM_TIME", size (0xc, 0xc), checked: true, {
+    LowPart = "LowPart": U32 @ (0x0, 0x0),
+    High1Time = "High1Time": U32 @ (0x4, 0x4),
+    High2Time = "High2Time": U32 @ (0x8, 0x8),
+});
+
+structure!(KUSER_SHARED_DATA = "KUSER_SHARED_DATA", size (0x5f0, 0x5f0), checked: true, {
+    TickCountLowDeprecated = "TickCountLowDeprecated": U32 @ (0x0, 0x0),
+    TickCountMultiplier = "TickCountMultiplier": U32 @ (0x4, 0x4),
+    InterruptTime = "InterruptTime": Inline @ (0x8, 0x8),
+    SystemTime = "SystemTime": Inline @ (0x14, 0x14),
+    TimeZoneBias = "TimeZoneBias": Inline @ (0x20, 0x20),
+    ImageNumberLow = "ImageNumberLow": U16 @ (0x2c, 0x2c),
+    ImageNumberHigh = "ImageNumberHigh": U16 @ (0x2e, 0x2e),
+    NtSystemRoot = "NtSystemRoot": Inline @ (0x30, 0x30),
+    NtProductType = "NtProductType": U32 @ (0x264, 0x264),
+    ProductTypeIsValid = "ProductTypeIsValid": U8 @ (0x268, 0x268),
+    NtMajorVersion = "NtMajorVersion": U32 @ (0x26c, 0x26c),
+    NtMinorVersion = "NtMinorVersion": U32 @ (0x270, 0x270),
+    ProcessorFeatures = "ProcessorFeatures": Inline @ (0x274, 0x274),
+    KdDebuggerEnabled = "KdDebuggerEnabled": U8 @ (0x2d4, 0x2d4),
+    NXSupportPolicy = "NXSupportPolicy": U8 @ (0x2d5, 0x2d5),
+    NumberOfPhysicalPages = "NumberOfPhysicalPages": U32 @ (0x2e8, 0x2e8),
+    SafeBootMode = "SafeBootMode": U8 @ (0x2ec, 0x2ec),
+    TickCount = "TickCount": Inline @ (0x320, 0x320),
+    Cookie = "Cookie": U32 @ (0x330, 0x330),
+});
+
+structure!(OBJECT_ATTRIBUTES = "OBJECT_ATTRIBUTES", size (0x18, 0x30), checked: true, {
+    Length = "Length": U32 @ (0x0, 0x0),
+    RootDirectory = "RootDirectory": Ptr @ (0x4, 0x8),
+    ObjectName = "ObjectName": Ptr @ (0x8, 0x10),
+    Attributes = "Attributes": U32 @ (0xc, 0x18),
+    SecurityDescriptor = "SecurityDescriptor": Ptr @ (0x10, 0x20),
+    SecurityQualityOfService = "SecurityQualityOfService": Ptr @ (0x14, 0x28),
+});
+
+structure!(
+    /// The processor control region. Field names differ between the two architectures'
+    /// headers; each is present on the one that has it.
+    KPCR = "KPCR", size (0x3c8, 0x180), checked: true, {
+    SelfPcr = "SelfPcr": Ptr @ (0x1c, -),
+    Prcb = "Prcb": Ptr @ (0x20, -),
+    IrqlX86 = "Irql": U8 @ (0x24, -),
+    Idt = "IDT": Ptr @ (0x38, -),
+    Gdt = "GDT": Ptr @ (0x3c, -),
+    Tss = "TSS": Ptr @ (0x40, -),
+    MajorVersionX86 = "MajorVersion": U16 @ (0x44, -),
+    MinorVersionX86 = "MinorVersion": U16 @ (0x46, -),
+    SetMember = "SetMember": Ptr @ (0x48, -),
+    Number = "Number": U8 @ (0x51, -),
+    GdtBase = "GdtBase": Ptr @ (-, 0x0),
+    TssBase = "TssBase": Ptr @ (-, 0x8),
+    UserRsp = "UserRsp": U64 @ (-, 0x10),
+    Self_ = "Self": Ptr @ (-, 0x18),
+    CurrentPrcb = "CurrentPrcb": Ptr @ (-, 0x20),
+    IdtBase = "IdtBase": Ptr @ (-, 0x38),
+    IrqlX64 = "Irql": U8 @ (-, 0x50),
+    MajorVersionX64 = "MajorVersion": U16 @ (-, 0x60),
+    MinorVersionX64 = "MinorVersion": U16 @ (-, 0x62),
+});
+
+structure!(
+    /// The processor block, at KPCR + 0x120 (x86) / + 0x180 (x64). Not in the DDK headers:
+    /// the offsets are the ones drivers hard-code (`fs:[0x124]`, `gs:[0x188]`).
+    KPRCB = "KPRCB", size (0x3808, 0x4d00), checked: false, {
+    MinorVersion = "MinorVersion": U16 @ (0x0, 0x0),
+    MajorVersion = "MajorVersion": U16 @ (0x2, 0x2),
+    CurrentThread = "CurrentThread": Ptr @ (0x4, 0x8),
+    NextThread = "NextThread": Ptr @ (0x8, 0x10),
+    IdleThread = "IdleThread": Ptr @ (0xc, 0x18),
+    NumberX64 = "Number": U32 @ (-, 0x4),
+    NumberX86 = "Number": U8 @ (0x10, -),
+});
+
+structure!(
+    /// Windows 7 SP1 offsets; opaque in the DDK headers.
+    EPROCESS = "EPROCESS", size (0x2c0, 0x4d0), checked: false, {
+    HeaderType = "Pcb.Header.Type": U8 @ (0x0, 0x0),
+    DirectoryTableBase = "Pcb.DirectoryTableBase": Ptr @ (0x18, 0x28),
+    UniqueProcessId = "UniqueProcessId": Ptr @ (0xb4, 0x180),
+    ActiveProcessLinks = "ActiveProcessLinks": Inline @ (0xb8, 0x188),
+    InheritedFromUniqueProcessId = "InheritedFromUniqueProcessId": Ptr @ (0x140, 0x290),
+    ImageFileName = "ImageFileName": Inline @ (0x16c, 0x2e0),
+});
+
+structure!(
+    /// Windows 7 SP1 offsets; opaque in the DDK headers.
+    ETHREAD = "ETHREAD", size (0x2b8, 0x498), checked: false, {
+    HeaderType = "Tcb.Header.Type": U8 @ (0x0, 0x0),
+    InitialStack = "Tcb.InitialStack": Ptr @ (0x28, 0x28),
+    StackLimit = "Tcb.StackLimit": Ptr @ (0x2c, 0x30),
+    ApcStateProcess = "Tcb.ApcState.Process": Ptr @ (0x50, 0x70),
+    PreviousMode = "Tcb.PreviousMode": U8 @ (0x13a, 0x1f6),
+    Process = "Tcb.Process": Ptr @ (0x150, 0x210),
+    UniqueProcess = "Cid.UniqueProcess": Ptr @ (0x22c, 0x3b0),
+    UniqueThread = "Cid.UniqueThread": Ptr @ (0x230, 0x3b8),
+});
+
+structure!(
+    /// The loader's module entry; not in the DDK headers (stable since Windows 2000).
+    LDR_DATA_TABLE_ENTRY = "LDR_DATA_TABLE_ENTRY", size (0x78, 0xe0), checked: false, {
+    InLoadOrderLinks = "InLoadOrderLinks": Inline @ (0x0, 0x0),
+    InMemoryOrderLinks = "InMemoryOrderLinks": Inline @ (0x8, 0x10),
+    InInitializationOrderLinks = "InInitializationOrderLinks": Inline @ (0x10, 0x20),
+    DllBase = "DllBase": Ptr @ (0x18, 0x30),
+    EntryPoint = "EntryPoint": Ptr @ (0x1c, 0x38),
+    SizeOfImage = "SizeOfImage": U32 @ (0x20, 0x40),
+    FullDllName = "FullDllName": Inline @ (0x24, 0x48),
+    BaseDllName = "BaseDllName": Inline @ (0x2c, 0x58),
+    Flags = "Flags": U32 @ (0x34, 0x68),
+    LoadCount = "LoadCount": U16 @ (0x38, 0x6c),
+});
+
+/// Every declared structure.
+pub const ALL_STRUCTS: &[Struct] = &[
+    UNICODE_STRING::STRUCT,
+    ANSI_STRING::STRUCT,
+    LIST_ENTRY::STRUCT,
+    IO_STATUS_BLOCK::STRUCT,
+    DISPATCHER_HEADER::STRUCT,
+    KEVENT::STRUCT,
+    DRIVER_OBJECT::STRUCT,
+    DRIVER_EXTENSION::STRUCT,
+    DEVICE_OBJECT::STRUCT,
+    FILE_OBJECT::STRUCT,
+    IRP::STRUCT,
+    IO_STACK_LOCATION::STRUCT,
+    MDL::STRUCT,
+    KSYSTEM_TIME::STRUCT,
+    KUSER_SHARED_DATA::STRUCT,
+    OBJECT_ATTRIBUTES::STRUCT,
+    KPCR::STRUCT,
+    KPRCB::STRUCT,
+    EPROCESS::STRUCT,
+    ETHREAD::STRUCT,
+    LDR_DATA_TABLE_ENTRY::STRUCT,
+];

@@ -1,0 +1,370 @@
+//! The PE loader: maps a driver image, relocates it, binds its imports, sets its security
+//! cookie, and creates its loader entry and driver object.
+//!
+//! Images always load at a base other than their preferred one, so relocation runs every
+//! time. Everything in the file is untrusted: headers, section bounds, relocation blocks,
+//! import tables and the load-config directory are checked, and any inconsistency is a
+//! `LoadError`, never a panic (goblin's parser additionally runs under `catch_unwind`).
+
+mod image;
+
+pub use image::{describe, ImageInfo, ImportInfo, SectionInfo};
+
+use portcullis_emu::{Arch, MachineError, MemError, Prot, Region, RegionKind, PAGE_SIZE};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::exports::Dll;
+use crate::kernel::{KError, Kx, MissingImports};
+use crate::layout::{FieldAccess, LDR_DATA_TABLE_ENTRY, LIST_ENTRY};
+
+#[derive(Debug, Error, Clone)]
+pub enum LoadError {
+    #[error("not a loadable driver image: {0}")]
+    Malformed(String),
+    #[error("the image is for {image}, the machine is {machine}")]
+    WrongArch { image: &'static str, machine: &'static str },
+    #[error("unsupported image: {0}")]
+    Unsupported(String),
+    #[error("{} import{} not implemented: {}", .0.len(), if .0.len() == 1 { " is" } else { "s are" }, .0.join(", "))]
+    MissingImports(Vec<String>),
+    #[error("guest memory: {0}")]
+    Memory(#[from] MemError),
+    #[error("machine: {0}")]
+    Machine(#[from] MachineError),
+    #[error("kernel: {0}")]
+    Kernel(String),
+}
+
+impl From<KError> for LoadError {
+    fn from(e: KError) -> Self {
+        match e {
+            KError::Mem(m) => LoadError::Memory(m),
+            KError::Stop(s) => LoadError::Kernel(s.to_string()),
+        }
+    }
+}
+
+/// A driver the kernel has loaded.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoadedDriver {
+    /// The service name (the file name without `.sys`).
+    pub name: String,
+    pub image: ImageInfo,
+    pub driver_object: u64,
+    pub registry_path: u64,
+    pub ldr_entry: u64,
+    /// `popf` instructions found and virtualised.
+    pub popf_sites: usize,
+    pub entry_called: bool,
+    pub unloaded: bool,
+}
+
+/// Default /GS cookies: a cookie still holding one makes `__security_init_cookie` bugcheck.
+const DEFAULT_COOKIE_X86: u64 = 0xBB40_E64E;
+const DEFAULT_COOKIE_X64: u64 = 0x0000_2B99_2DDF_A232;
+/// The cookie Portcullis sets: fixed, so runs repeat; top 16 bits clear on x64 as Windows keeps them.
+const COOKIE_X86: u64 = 0x5EC0_0C1E;
+const COOKIE_X64: u64 = 0x0000_7A3C_5EC0_0C1E;
+
+const SCN_MEM_EXECUTE: u32 = 0x2000_0000;
+const SCN_MEM_WRITE: u32 = 0x8000_0000;
+const FILE_RELOCS_STRIPPED: u16 = 0x0001;
+/// Largest image accepted.
+const MAX_IMAGE: u64 = 256 << 20;
+
+/// Loads `bytes` as driver `name` into the kernel. Returns the driver's index.
+pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
+    let parsed = image::parse(bytes)?;
+    let arch = k.arch();
+    if parsed.arch != arch {
+        return Err(LoadError::WrongArch { image: parsed.arch.name(), machine: arch.name() });
+    }
+    if parsed.size_of_image as u64 > MAX_IMAGE || parsed.size_of_image == 0 {
+        return Err(LoadError::Malformed(format!("SizeOfImage {:#x} is out of range", parsed.size_of_image)));
+    }
+    if parsed.characteristics & FILE_RELOCS_STRIPPED != 0 {
+        return Err(LoadError::Unsupported("relocations are stripped; a driver must be relocatable".into()));
+    }
+    let size = parsed.size_of_image as u64;
+
+    // Imports first: refusing a load should not leave anything mapped.
+    let missing_policy = k.ext().options.missing_imports;
+    let mut missing = Vec::new();
+    for imp in &parsed.imports {
+        let resolved = Dll::from_import(&imp.dll).and_then(|d| resolve_import(k, d, &imp.name));
+        if resolved.is_none() {
+            missing.push(format!("{}!{}", imp.dll, imp.name));
+        }
+    }
+    if !missing.is_empty() && missing_policy == MissingImports::Error {
+        return Err(LoadError::MissingImports(missing));
+    }
+
+    // Map: a region of the whole image, never at the preferred base.
+    let mut base = k.mem_mut().alloc(RegionKind::Image, name, size, Prot::RWX)?;
+    if base == parsed.image_base {
+        k.mem_mut().free(base)?;
+        base = k.mem_mut().alloc(RegionKind::Image, name, size, Prot::RWX)?;
+    }
+    let result = map_and_bind(k, name, bytes, &parsed, base, &missing);
+    let (imports, popf_sites) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = k.mem_mut().free(base);
+            return Err(e);
+        }
+    };
+    let entry = base + parsed.entry as u64;
+    let ldr = ldr_entry(k, name, base, size, entry)?;
+    let objects = crate::io::driver::create(k, name, base, size, ldr, entry)?;
+    let sections = parsed.sections.iter().map(|s| SectionInfo { address: base + s.rva as u64, ..s.clone() }).collect();
+    let image = ImageInfo {
+        base,
+        size,
+        entry,
+        preferred_base: parsed.image_base,
+        arch,
+        sections,
+        imports,
+        exports: parsed.exports.clone(),
+        timestamp: parsed.timestamp,
+    };
+    let drivers = &mut k.ext_mut().drivers;
+    drivers.push(LoadedDriver {
+        name: name.to_string(),
+        image,
+        driver_object: objects.driver_object,
+        registry_path: objects.registry_path,
+        ldr_entry: ldr,
+        popf_sites,
+        entry_called: false,
+        unloaded: false,
+    });
+    Ok(drivers.len() - 1)
+}
+
+/// The export an import binds to: by name, or by ordinal ("ORDINAL n", counted 1-based over
+/// the DLL's exports on this architecture in name order; no Windows build numbers them the
+/// same way, so ordinal imports of ntoskrnl are rare and best avoided).
+fn resolve_import(k: &Kx, dll: Dll, name: &str) -> Option<u64> {
+    if let Some(n) = name.strip_prefix("ORDINAL ") {
+        let ordinal: usize = n.parse().ok()?;
+        let mut names: Vec<&'static str> = crate::exports::all()
+            .iter()
+            .filter(|e| e.dll() == dll && e.exists_on(k.arch()))
+            .map(|e| e.name())
+            .collect();
+        names.sort_unstable();
+        let name = names.get(ordinal.checked_sub(1)?)?;
+        return k.ext().resolve(dll, name);
+    }
+    k.ext().resolve(dll, name)
+}
+
+fn map_and_bind(
+    k: &mut Kx,
+    name: &str,
+    bytes: &[u8],
+    img: &image::Parsed,
+    base: u64,
+    missing: &[String],
+) -> Result<(Vec<ImportInfo>, usize), LoadError> {
+    let arch = k.arch();
+    let size = img.size_of_image as u64;
+    let mem = k.mem_mut();
+    let headers = (img.size_of_headers as usize).min(bytes.len()).min(size as usize);
+    mem.write_unchecked(base, &bytes[..headers])?;
+    for s in &img.sections {
+        let data = &bytes[s.raw_offset as usize..(s.raw_offset + s.raw_size) as usize];
+        let n = data.len().min(s.virtual_size.max(s.raw_size) as usize);
+        mem.write_unchecked(base + s.rva as u64, &data[..n])?;
+    }
+
+    // Relocations.
+    let delta = base.wrapping_sub(img.image_base);
+    if let Some((rva, len)) = img.relocations {
+        relocate(k, base, size, rva as u64, len as u64, delta)?;
+    }
+
+    // Imports.
+    let ps = arch.ptr_size();
+    let mut imports = Vec::new();
+    let stubs = if missing.is_empty() { None } else { Some(missing_stubs(k, &img.imports, missing)?) };
+    for imp in &img.imports {
+        if imp.iat_rva as u64 + ps > size {
+            return Err(LoadError::Malformed(format!(
+                "import {}!{} has its slot outside the image",
+                imp.dll, imp.name
+            )));
+        }
+        let dll = Dll::from_import(&imp.dll);
+        let target = dll.and_then(|d| resolve_import(k, d, &imp.name));
+        let address = match (target, &stubs) {
+            (Some(t), _) => t,
+            (None, Some(stub_map)) => {
+                *stub_map.get(&format!("{}!{}", imp.dll, imp.name)).expect("a stub for each missing import")
+            }
+            (None, None) => unreachable!("missing imports were refused above"),
+        };
+        k.mem_mut().write_unchecked(base + imp.iat_rva as u64, &address.to_le_bytes()[..ps as usize])?;
+        imports.push(ImportInfo {
+            dll: imp.dll.clone(),
+            name: imp.name.clone(),
+            implemented: target.is_some(),
+            address,
+        });
+    }
+
+    // Security cookie: the load-config directory names it (an absolute, relocated VA).
+    if let Some((rva, len)) = img.load_config {
+        let field = if arch == Arch::X64 { 0x58 } else { 0x3C };
+        if field + ps <= len as u64 {
+            let at = k.mem().read_ptr(base + rva as u64 + field)?;
+            if at != 0 {
+                if at < base || at + ps > base + size {
+                    return Err(LoadError::Malformed("the security cookie lies outside the image".into()));
+                }
+                let (default, ours) = match arch {
+                    Arch::X86 => (DEFAULT_COOKIE_X86, COOKIE_X86),
+                    Arch::X64 => (DEFAULT_COOKIE_X64, COOKIE_X64),
+                };
+                let current = k.mem().read_ptr(at)?;
+                if current == default || current == 0 {
+                    k.mem_mut().write_unchecked(at, &ours.to_le_bytes()[..ps as usize])?;
+                }
+            }
+        }
+    }
+
+    // Page protections: the union of every section touching a page (sections may share
+    // pages when SectionAlignment is below the page size).
+    let pages = size.div_ceil(PAGE_SIZE);
+    let mut prot = vec![Prot::R; pages as usize];
+    for s in &img.sections {
+        let start = s.rva as u64 / PAGE_SIZE;
+        let end = (s.rva as u64 + s.virtual_size.max(s.raw_size) as u64).div_ceil(PAGE_SIZE).min(pages);
+        for p in prot.iter_mut().take(end as usize).skip(start as usize) {
+            p.write |= s.characteristics & SCN_MEM_WRITE != 0;
+            p.exec |= s.characteristics & SCN_MEM_EXECUTE != 0;
+        }
+    }
+    for (i, p) in prot.iter().enumerate() {
+        k.mem_mut().protect(base + i as u64 * PAGE_SIZE, PAGE_SIZE, *p)?;
+    }
+
+    // popf virtualisation over executable sections.
+    let mut popf = 0;
+    for s in img.sections.iter().filter(|s| s.characteristics & SCN_MEM_EXECUTE != 0) {
+        popf += k.watch_popf(base + s.rva as u64, s.virtual_size.max(s.raw_size) as u64)?;
+    }
+    let _ = name;
+    Ok((imports, popf))
+}
+
+fn relocate(k: &mut Kx, base: u64, size: u64, rva: u64, len: u64, delta: u64) -> Result<(), LoadError> {
+    if rva + len > size {
+        return Err(LoadError::Malformed("the relocation directory lies outside the image".into()));
+    }
+    let mut dir = vec![0u8; len as usize];
+    k.mem().read(base + rva, &mut dir)?;
+    let mut off = 0usize;
+    while off + 8 <= dir.len() {
+        let page = u32::from_le_bytes(dir[off..off + 4].try_into().unwrap()) as u64;
+        let block = u32::from_le_bytes(dir[off + 4..off + 8].try_into().unwrap()) as usize;
+        if block == 0 {
+            break;
+        }
+        if block < 8 || off + block > dir.len() {
+            return Err(LoadError::Malformed(format!(
+                "relocation block at {:#x} has a bad size {block:#x}",
+                rva + off as u64
+            )));
+        }
+        for e in dir[off + 8..off + block].chunks_exact(2) {
+            let e = u16::from_le_bytes([e[0], e[1]]);
+            let (kind, at) = (e >> 12, page + (e & 0xFFF) as u64);
+            let width = match kind {
+                0 => continue,
+                3 => 4,
+                10 => 8,
+                other => return Err(LoadError::Unsupported(format!("relocation type {other}"))),
+            };
+            if at + width > size {
+                return Err(LoadError::Malformed(format!("relocation target {at:#x} lies outside the image")));
+            }
+            let va = base + at;
+            if width == 4 {
+                let v = k.mem().read_u32(va)?.wrapping_add(delta as u32);
+                k.mem_mut().write_unchecked(va, &v.to_le_bytes())?;
+            } else {
+                let v = k.mem().read_u64(va)?.wrapping_add(delta);
+                k.mem_mut().write_unchecked(va, &v.to_le_bytes())?;
+            }
+        }
+        off += block;
+    }
+    Ok(())
+}
+
+/// A host-call region of stubs for missing imports: each records the call and returns
+/// STATUS_NOT_IMPLEMENTED. On x86 the stub cannot know how many bytes a stdcall routine
+/// pops; it reads the caller's `sub esp, N` after the call (how gcc rebalances after a
+/// stdcall call), and otherwise pops nothing.
+fn missing_stubs(
+    k: &mut Kx,
+    imports: &[image::ParsedImport],
+    missing: &[String],
+) -> Result<std::collections::HashMap<String, u64>, LoadError> {
+    let mut unique: Vec<String> = missing.to_vec();
+    unique.dedup();
+    let first = k.ext().missing_stubs.len();
+    let bodies: Vec<Vec<u8>> = unique.iter().map(|_| vec![0xC3]).collect();
+    let base = k.add_host_calls("missing-import stubs", &bodies, crate::kernel::missing_stub)?;
+    let mut map = std::collections::HashMap::new();
+    for (i, m) in unique.iter().enumerate() {
+        let (dll, name) = m.split_once('!').unwrap_or(("?", m));
+        k.ext_mut().missing_stubs.push((
+            base + i as u64 * portcullis_emu::HOST_CALL_SLOT,
+            dll.to_string(),
+            name.to_string(),
+        ));
+        map.insert(m.clone(), base + i as u64 * portcullis_emu::HOST_CALL_SLOT);
+    }
+    let _ = (imports, first);
+    Ok(map)
+}
+
+fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result<u64, LoadError> {
+    let arch = k.arch();
+    let e = crate::ex::pool::kernel_alloc(k, LDR_DATA_TABLE_ENTRY::STRUCT.size(arch), b"Ldr ")?;
+    let mem = k.mem_mut();
+    for links in [
+        LDR_DATA_TABLE_ENTRY::InLoadOrderLinks,
+        LDR_DATA_TABLE_ENTRY::InMemoryOrderLinks,
+        LDR_DATA_TABLE_ENTRY::InInitializationOrderLinks,
+    ] {
+        let l = links.at(arch, e);
+        mem.set(l, LIST_ENTRY::Flink, l)?;
+        mem.set(l, LIST_ENTRY::Blink, l)?;
+    }
+    mem.set(e, LDR_DATA_TABLE_ENTRY::DllBase, base)?;
+    mem.set(e, LDR_DATA_TABLE_ENTRY::EntryPoint, entry)?;
+    mem.set(e, LDR_DATA_TABLE_ENTRY::SizeOfImage, size)?;
+    mem.set(e, LDR_DATA_TABLE_ENTRY::Flags, 0x0900_4000)?; // LDRP_ENTRY_PROCESSED | LDRP_IMAGE_DLL-ish, as loaded drivers show
+    mem.set(e, LDR_DATA_TABLE_ENTRY::LoadCount, 1)?;
+    let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
+    crate::io::driver::new_unicode(
+        k,
+        LDR_DATA_TABLE_ENTRY::FullDllName.at(arch, e),
+        &format!("\\SystemRoot\\system32\\drivers\\{file}"),
+    )?;
+    crate::io::driver::new_unicode(k, LDR_DATA_TABLE_ENTRY::BaseDllName.at(arch, e), &file)?;
+    Ok(e)
+}
+
+/// The image region of a driver, for reports.
+pub fn image_region(k: &Kx, driver: usize) -> Option<Region> {
+    let base = k.ext().drivers.get(driver)?.image.base;
+    k.mem().region_at(base).cloned()
+}

@@ -1,0 +1,3 @@
+//! Memory manager routines.
+
+pub mod mdl;

@@ -1,0 +1,255 @@
+//! Processes and threads, the processor control region, KUSER_SHARED_DATA, the kernel's
+//! exported variables, and time.
+//!
+//! The kernel presents Windows 7 SP1 (6.1.7601). There is one processor and two processes:
+//! the System process (PID 4), whose thread runs DriverEntry and unload, and the user-mode
+//! caller (PID 0x1F4, "portcullis.exe") on whose behalf requests arrive. Time comes from the
+//! machine's virtual clock, so every run sees the same tick counts and system time.
+
+pub mod process;
+
+use portcullis_emu::{Arch, Prot, RegionKind, PAGE_SIZE};
+
+use crate::exports::Dll;
+use crate::kernel::{KResult, Kx};
+use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPCR, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
+
+/// NtBuildNumber: 7601 with the free-build flag.
+pub const BUILD_NUMBER: u32 = 0xF000_1DB1;
+/// 2024-01-01 00:00:00 UTC in 100 ns units since 1601: the virtual boot time.
+pub const BOOT_SYSTEM_TIME: u64 = 133_485_408_000_000_000;
+/// 100 ns units per clock tick (15.625 ms).
+pub const TICK_100NS: u64 = 156_250;
+pub const SYSTEM_PID: u64 = 4;
+pub const USER_PID: u64 = 0x1F4;
+
+/// Addresses of the kernel's permanent objects.
+#[derive(Default, Debug)]
+pub struct System {
+    pub kpcr: u64,
+    pub kprcb: u64,
+    pub shared_data: u64,
+    pub system_process: u64,
+    pub system_thread: u64,
+    pub user_process: u64,
+    pub user_thread: u64,
+    /// (dll, name, address) of each exported variable.
+    pub(crate) data: Vec<(Dll, &'static str, u64)>,
+    pub(crate) tick_count: u64,
+}
+
+impl System {
+    pub(crate) fn data_export(&self, dll: Dll, name: &str) -> Option<u64> {
+        self.data.iter().find(|(d, n, _)| *d == dll && *n == name).map(|(_, _, a)| *a)
+    }
+}
+
+/// Writes a counted UNICODE_STRING header at `at` for `text` stored at `buffer`.
+pub(crate) fn write_unicode(k: &mut Kx, at: u64, buffer: u64, text: &str) -> KResult<()> {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).chain([0, 0]).collect();
+    let mem = k.mem_mut();
+    mem.write(buffer, &bytes)?;
+    mem.set(at, UNICODE_STRING::Length, (units.len() * 2) as u64)?;
+    mem.set(at, UNICODE_STRING::MaximumLength, bytes.len() as u64)?;
+    mem.set(at, UNICODE_STRING::Buffer, buffer)?;
+    Ok(())
+}
+
+pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
+    let arch = k.arch();
+    let layout = k.mem().layout().clone();
+    let objects = k.mem_mut().alloc(RegionKind::System, "kernel objects", 0x4000, Prot::RW)?;
+
+    // Processes and threads.
+    let eproc = EPROCESS::STRUCT.size(arch);
+    let ethr = ETHREAD::STRUCT.size(arch);
+    let system_process = objects;
+    let system_thread = objects + 0x800;
+    let user_process = objects + 0x1000;
+    let user_thread = objects + 0x1800;
+    debug_assert!(eproc <= 0x800 && ethr <= 0x800);
+    process::init_process(k, system_process, SYSTEM_PID, b"System")?;
+    process::init_process(k, user_process, USER_PID, b"portcullis.exe")?;
+    process::init_thread(k, system_thread, system_process, SYSTEM_PID, 8)?;
+    process::init_thread(k, user_thread, user_process, USER_PID, 0x1F8)?;
+    process::link_processes(k, &[system_process, user_process])?;
+
+    // The processor control region and block.
+    let kpcr = layout.kpcr;
+    let mem = k.mem_mut();
+    let (gdt, idt, tss) = {
+        let find = |name: &str| mem.regions().find(|r| r.name == name).map(|r| r.base).unwrap_or(0);
+        (find("gdt"), find("idt"), find("tss"))
+    };
+    let kprcb = match arch {
+        Arch::X86 => {
+            let prcb = kpcr + 0x120;
+            mem.write_ptr(kpcr + 0x18, kpcr)?; // NtTib.Self
+            mem.set(kpcr, KPCR::SelfPcr, kpcr)?;
+            mem.set(kpcr, KPCR::Prcb, prcb)?;
+            mem.set(kpcr, KPCR::IrqlX86, 0)?;
+            mem.set(kpcr, KPCR::Idt, idt)?;
+            mem.set(kpcr, KPCR::Gdt, gdt)?;
+            mem.set(kpcr, KPCR::Tss, tss)?;
+            mem.set(kpcr, KPCR::MajorVersionX86, 1)?;
+            mem.set(kpcr, KPCR::MinorVersionX86, 1)?;
+            mem.set(kpcr, KPCR::SetMember, 1)?;
+            mem.set(kpcr, KPCR::Number, 0)?;
+            mem.set(prcb, KPRCB::NumberX86, 0)?;
+            prcb
+        }
+        Arch::X64 => {
+            let prcb = kpcr + 0x180;
+            mem.set(kpcr, KPCR::GdtBase, gdt)?;
+            mem.set(kpcr, KPCR::TssBase, tss)?;
+            mem.set(kpcr, KPCR::Self_, kpcr)?;
+            mem.set(kpcr, KPCR::CurrentPrcb, prcb)?;
+            mem.set(kpcr, KPCR::IdtBase, idt)?;
+            mem.set(kpcr, KPCR::MajorVersionX64, 1)?;
+            mem.set(kpcr, KPCR::MinorVersionX64, 1)?;
+            mem.set(prcb, KPRCB::NumberX64, 0)?;
+            prcb
+        }
+    };
+    mem.set(kprcb, KPRCB::MajorVersion, 1)?;
+    mem.set(kprcb, KPRCB::MinorVersion, 1)?;
+    mem.set(kprcb, KPRCB::CurrentThread, system_thread)?;
+
+    // Exported variables.
+    let data = k.mem_mut().alloc(RegionKind::System, "kernel variables", PAGE_SIZE, Prot::RW)?;
+    let ptr = arch.ptr_size();
+    let (highest_user, range_start, probe) = match arch {
+        Arch::X86 => (0x7FFE_FFFFu64, 0x8000_0000u64, 0x7FFF_0000u64),
+        Arch::X64 => (0x7FF_FFFE_FFFF, 0xFFFF_0800_0000_0000, 0x7FF_FFFF_0000),
+    };
+    let mut vars: Vec<(Dll, &'static str, u64)> = Vec::new();
+    let mut at = data;
+    let mut place = |name: &'static str, size: u64| {
+        let a = at;
+        at += size.div_ceil(8) * 8;
+        vars.push((Dll::Ntoskrnl, name, a));
+        a
+    };
+    let tick_count = place("KeTickCount", KSYSTEM_TIME::STRUCT.size(arch));
+    let nprocs = place("KeNumberProcessors", 1);
+    let build = place("NtBuildNumber", 4);
+    let safeboot = place("InitSafeBootMode", 4);
+    let kd_enabled = place("KdDebuggerEnabled", 1);
+    let kd_not_present = place("KdDebuggerNotPresent", 1);
+    let initial = place("PsInitialSystemProcess", ptr);
+    let highest = place("MmHighestUserAddress", ptr);
+    let start = place("MmSystemRangeStart", ptr);
+    let probe_at = place("MmUserProbeAddress", ptr);
+    let type_vars: Vec<(&'static str, u64)> =
+        ["IoFileObjectType", "PsProcessType", "PsThreadType", "IoDeviceObjectType", "IoDriverObjectType"]
+            .into_iter()
+            .map(|n| (n, place(n, ptr)))
+            .collect();
+    let type_objects = at;
+    let mem = k.mem_mut();
+    mem.write_u8(nprocs, 1)?;
+    mem.write_u32(build, BUILD_NUMBER)?;
+    mem.write_u32(safeboot, 0)?;
+    mem.write_u8(kd_enabled, 0)?;
+    mem.write_u8(kd_not_present, 1)?;
+    mem.write_ptr(initial, system_process)?;
+    mem.write_ptr(highest, highest_user)?;
+    mem.write_ptr(start, range_start)?;
+    mem.write_ptr(probe_at, probe)?;
+    // OBJECT_TYPE objects: opaque, with their name where Windows 7 keeps it.
+    for (i, (name, var)) in type_vars.iter().enumerate() {
+        let obj = type_objects + i as u64 * 0x80;
+        k.mem_mut().write_ptr(*var, obj)?;
+        let label = name
+            .trim_start_matches("Io")
+            .trim_start_matches("Ps")
+            .trim_end_matches("ObjectType")
+            .trim_end_matches("Type");
+        let name_at = obj + if arch == Arch::X64 { 0x10 } else { 0x8 };
+        write_unicode(k, name_at, obj + 0x40, label)?;
+    }
+
+    // KUSER_SHARED_DATA: version, root, product type; times are kept in step by sync_time.
+    let sud = layout.shared_user_data;
+    let mem = k.mem_mut();
+    mem.set(sud, KUSER_SHARED_DATA::TickCountMultiplier, 0x0FA0_0000)?;
+    mem.set(sud, KUSER_SHARED_DATA::NtProductType, 1)?; // NtProductWinNt
+    mem.set(sud, KUSER_SHARED_DATA::ProductTypeIsValid, 1)?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMajorVersion, 6)?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMinorVersion, 1)?;
+    mem.set(sud, KUSER_SHARED_DATA::ImageNumberLow, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
+    mem.set(sud, KUSER_SHARED_DATA::ImageNumberHigh, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
+    mem.set(sud, KUSER_SHARED_DATA::NumberOfPhysicalPages, 0x20000)?;
+    mem.set(sud, KUSER_SHARED_DATA::KdDebuggerEnabled, 0)?;
+    mem.set(sud, KUSER_SHARED_DATA::NXSupportPolicy, if arch == Arch::X64 { 2 } else { 0 })?;
+    let root: Vec<u8> = "C:\\Windows".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    mem.write(KUSER_SHARED_DATA::NtSystemRoot.at(arch, sud), &root)?;
+    // Processor features that hold on this CPU: PF_XMMI_INSTRUCTIONS_AVAILABLE (6),
+    // PF_RDTSC_INSTRUCTION_AVAILABLE (8), PF_PAE_ENABLED (9), PF_XMMI64 (10), PF_NX (12),
+    // PF_SSE3 (13), PF_COMPARE_EXCHANGE128 (14).
+    let features = KUSER_SHARED_DATA::ProcessorFeatures.at(arch, sud);
+    for f in [6u64, 8, 10, 13] {
+        mem.write_u8(features + f, 1)?;
+    }
+    if arch == Arch::X64 {
+        for f in [9u64, 12, 14] {
+            mem.write_u8(features + f, 1)?;
+        }
+    }
+
+    let sys = &mut k.ext_mut().system;
+    sys.kpcr = kpcr;
+    sys.kprcb = kprcb;
+    sys.shared_data = sud;
+    sys.system_process = system_process;
+    sys.system_thread = system_thread;
+    sys.user_process = user_process;
+    sys.user_thread = user_thread;
+    sys.data = vars;
+    sys.tick_count = tick_count;
+    sync_time(k)?;
+    Ok(())
+}
+
+fn write_system_time(k: &mut Kx, at: u64, value: u64) -> KResult<()> {
+    let mem = k.mem_mut();
+    // Writers store High2 first, then Low, then High1, so readers can detect a torn read.
+    mem.set(at, KSYSTEM_TIME::High2Time, value >> 32)?;
+    mem.set(at, KSYSTEM_TIME::LowPart, value & 0xFFFF_FFFF)?;
+    mem.set(at, KSYSTEM_TIME::High1Time, value >> 32)?;
+    Ok(())
+}
+
+/// Brings KUSER_SHARED_DATA's clocks and KeTickCount up to the virtual clock.
+pub fn sync_time(k: &mut Kx) -> KResult<()> {
+    let interrupt = k.guest().cpu.clock.now_ns() / 100;
+    let ticks = interrupt / TICK_100NS;
+    let (sud, tick_count) = (k.ext().system.shared_data, k.ext().system.tick_count);
+    let arch = k.arch();
+    write_system_time(k, KUSER_SHARED_DATA::InterruptTime.at(arch, sud), interrupt)?;
+    write_system_time(k, KUSER_SHARED_DATA::SystemTime.at(arch, sud), BOOT_SYSTEM_TIME + interrupt)?;
+    write_system_time(k, KUSER_SHARED_DATA::TickCount.at(arch, sud), ticks)?;
+    k.mem_mut().set(sud, KUSER_SHARED_DATA::TickCountLowDeprecated, ticks & 0xFFFF_FFFF)?;
+    write_system_time(k, tick_count, ticks)?;
+    Ok(())
+}
+
+/// Makes `thread` (and its process) current, with the given previous mode.
+pub fn set_current_thread(k: &mut Kx, thread: u64, user_mode: bool) -> KResult<()> {
+    let prcb = k.ext().system.kprcb;
+    k.mem_mut().set(prcb, KPRCB::CurrentThread, thread)?;
+    k.mem_mut().set(thread, ETHREAD::PreviousMode, user_mode as u64)?;
+    Ok(())
+}
+
+/// The current thread, as KPRCB.CurrentThread names it.
+pub fn current_thread(k: &Kx) -> KResult<u64> {
+    Ok(k.mem().get(k.ext().system.kprcb, KPRCB::CurrentThread)?)
+}
+
+/// The current process, as the current thread's APC state names it.
+pub fn current_process(k: &Kx) -> KResult<u64> {
+    let t = current_thread(k)?;
+    Ok(k.mem().get(t, ETHREAD::ApcStateProcess)?)
+}
