@@ -115,6 +115,17 @@ imports() {
         inlist                   { print "    " $NF }'
 }
 
+# The emulator's structure layouts (hle/src/layout), checked against the DDK headers:
+# layout/layout_check.c is all static_asserts, so compiling it is the check.
+for arch in "${archs[@]}"; do
+    triple=$(triple_of "$arch")
+    if ! "$triple-gcc" -fsyntax-only -Iinclude -I"/usr/$triple/include/ddk" layout/layout_check.c; then
+        echo "corpus/build.sh: structure layouts disagree with the $triple DDK headers" >&2
+        exit 1
+    fi
+done
+echo "structure layouts match the DDK headers (x86 and x64)"
+
 built=()
 for name in "${drivers[@]}"; do
     mkdir -p "$work/out/$name"

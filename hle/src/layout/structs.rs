@@ -232,9 +232,10 @@ structure!(OBJECT_ATTRIBUTES = "OBJECT_ATTRIBUTES", size (0x18, 0x30), checked: 
 });
 
 structure!(
-    /// The processor control region. Field names differ between the two architectures'
-    /// headers; each is present on the one that has it.
-    KPCR = "KPCR", size (0x3c8, 0x180), checked: true, {
+    /// The processor control region (its public part; the KPRCB follows at 0x120 / 0x180).
+    /// Field names differ between the two architectures' headers; each is present on the one
+    /// that has it.
+    KPCR = "KPCR", size (0xd4, 0x178), checked: true, {
     SelfPcr = "SelfPcr": Ptr @ (0x1c, -),
     Prcb = "Prcb": Ptr @ (0x20, -),
     IrqlX86 = "Irql": U8 @ (0x24, -),

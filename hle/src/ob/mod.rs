@@ -66,9 +66,10 @@ pub struct ObjectManager {
     objects: BTreeMap<u64, ObjectInfo>,
 }
 
-/// The canonical form of a path: `\??` for the DOS device directory, upper case.
+/// The canonical form of a path: `\??` for the DOS device directory, upper case (ASCII
+/// case folding, so a suffix keeps its byte length).
 pub fn canonical(path: &str) -> String {
-    let upper = path.to_uppercase();
+    let upper = path.to_ascii_uppercase();
     for prefix in ["\\DOSDEVICES\\", "\\GLOBAL??\\"] {
         if let Some(rest) = upper.strip_prefix(prefix) {
             return format!("\\??\\{rest}");
@@ -117,7 +118,9 @@ impl ObjectManager {
             let mut split = key.len();
             let found = loop {
                 if let Some(e) = self.names.get(&key[..split]) {
-                    break Some((e, current[split..].to_string()));
+                    // Canonicalisation only rewrites the prefix: the rest has the same length.
+                    let rest_len = key.len() - split;
+                    break Some((e, current[current.len() - rest_len..].to_string()));
                 }
                 match key[..split].rfind('\\') {
                     Some(0) | None => break None,

@@ -1,0 +1,252 @@
+/* Generated from hle/src/layout/structs.rs by `cargo run -p portcullis-hle --example gen_layout_check`.
+ * Compiled for i686 and x86_64 by corpus/build.sh: a wrong offset in the emulator's
+ * structure layouts fails the corpus build. Do not edit by hand. */
+#include <ntddk.h>
+#include <stddef.h>
+
+#ifdef _WIN64
+#define PICK(x86, x64) (x64)
+#else
+#define PICK(x86, x64) (x86)
+#endif
+
+_Static_assert(sizeof(UNICODE_STRING) == PICK(0x8, 0x10), "sizeof(UNICODE_STRING)");
+_Static_assert(offsetof(UNICODE_STRING, Length) == PICK(0x0, 0x0), "UNICODE_STRING.Length");
+_Static_assert(offsetof(UNICODE_STRING, MaximumLength) == PICK(0x2, 0x2), "UNICODE_STRING.MaximumLength");
+_Static_assert(offsetof(UNICODE_STRING, Buffer) == PICK(0x4, 0x8), "UNICODE_STRING.Buffer");
+
+_Static_assert(sizeof(ANSI_STRING) == PICK(0x8, 0x10), "sizeof(ANSI_STRING)");
+_Static_assert(offsetof(ANSI_STRING, Length) == PICK(0x0, 0x0), "ANSI_STRING.Length");
+_Static_assert(offsetof(ANSI_STRING, MaximumLength) == PICK(0x2, 0x2), "ANSI_STRING.MaximumLength");
+_Static_assert(offsetof(ANSI_STRING, Buffer) == PICK(0x4, 0x8), "ANSI_STRING.Buffer");
+
+_Static_assert(sizeof(LIST_ENTRY) == PICK(0x8, 0x10), "sizeof(LIST_ENTRY)");
+_Static_assert(offsetof(LIST_ENTRY, Flink) == PICK(0x0, 0x0), "LIST_ENTRY.Flink");
+_Static_assert(offsetof(LIST_ENTRY, Blink) == PICK(0x4, 0x8), "LIST_ENTRY.Blink");
+
+_Static_assert(sizeof(IO_STATUS_BLOCK) == PICK(0x8, 0x10), "sizeof(IO_STATUS_BLOCK)");
+_Static_assert(offsetof(IO_STATUS_BLOCK, Status) == PICK(0x0, 0x0), "IO_STATUS_BLOCK.Status");
+_Static_assert(offsetof(IO_STATUS_BLOCK, Information) == PICK(0x4, 0x8), "IO_STATUS_BLOCK.Information");
+
+_Static_assert(sizeof(DISPATCHER_HEADER) == PICK(0x10, 0x18), "sizeof(DISPATCHER_HEADER)");
+_Static_assert(offsetof(DISPATCHER_HEADER, Type) == PICK(0x0, 0x0), "DISPATCHER_HEADER.Type");
+_Static_assert(offsetof(DISPATCHER_HEADER, SignalState) == PICK(0x4, 0x4), "DISPATCHER_HEADER.SignalState");
+_Static_assert(offsetof(DISPATCHER_HEADER, WaitListHead) == PICK(0x8, 0x8), "DISPATCHER_HEADER.WaitListHead");
+
+_Static_assert(sizeof(KEVENT) == PICK(0x10, 0x18), "sizeof(KEVENT)");
+_Static_assert(offsetof(KEVENT, Header) == PICK(0x0, 0x0), "KEVENT.Header");
+
+_Static_assert(sizeof(DRIVER_OBJECT) == PICK(0xa8, 0x150), "sizeof(DRIVER_OBJECT)");
+_Static_assert(offsetof(DRIVER_OBJECT, Type) == PICK(0x0, 0x0), "DRIVER_OBJECT.Type");
+_Static_assert(offsetof(DRIVER_OBJECT, Size) == PICK(0x2, 0x2), "DRIVER_OBJECT.Size");
+_Static_assert(offsetof(DRIVER_OBJECT, DeviceObject) == PICK(0x4, 0x8), "DRIVER_OBJECT.DeviceObject");
+_Static_assert(offsetof(DRIVER_OBJECT, Flags) == PICK(0x8, 0x10), "DRIVER_OBJECT.Flags");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverStart) == PICK(0xc, 0x18), "DRIVER_OBJECT.DriverStart");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverSize) == PICK(0x10, 0x20), "DRIVER_OBJECT.DriverSize");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverSection) == PICK(0x14, 0x28), "DRIVER_OBJECT.DriverSection");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverExtension) == PICK(0x18, 0x30), "DRIVER_OBJECT.DriverExtension");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverName) == PICK(0x1c, 0x38), "DRIVER_OBJECT.DriverName");
+_Static_assert(offsetof(DRIVER_OBJECT, HardwareDatabase) == PICK(0x24, 0x48), "DRIVER_OBJECT.HardwareDatabase");
+_Static_assert(offsetof(DRIVER_OBJECT, FastIoDispatch) == PICK(0x28, 0x50), "DRIVER_OBJECT.FastIoDispatch");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverInit) == PICK(0x2c, 0x58), "DRIVER_OBJECT.DriverInit");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverStartIo) == PICK(0x30, 0x60), "DRIVER_OBJECT.DriverStartIo");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverUnload) == PICK(0x34, 0x68), "DRIVER_OBJECT.DriverUnload");
+_Static_assert(offsetof(DRIVER_OBJECT, MajorFunction) == PICK(0x38, 0x70), "DRIVER_OBJECT.MajorFunction");
+
+_Static_assert(sizeof(DRIVER_EXTENSION) == PICK(0x14, 0x28), "sizeof(DRIVER_EXTENSION)");
+_Static_assert(offsetof(DRIVER_EXTENSION, DriverObject) == PICK(0x0, 0x0), "DRIVER_EXTENSION.DriverObject");
+_Static_assert(offsetof(DRIVER_EXTENSION, AddDevice) == PICK(0x4, 0x8), "DRIVER_EXTENSION.AddDevice");
+_Static_assert(offsetof(DRIVER_EXTENSION, Count) == PICK(0x8, 0x10), "DRIVER_EXTENSION.Count");
+_Static_assert(offsetof(DRIVER_EXTENSION, ServiceKeyName) == PICK(0xc, 0x18), "DRIVER_EXTENSION.ServiceKeyName");
+
+_Static_assert(sizeof(DEVICE_OBJECT) == PICK(0xb8, 0x148), "sizeof(DEVICE_OBJECT)");
+_Static_assert(offsetof(DEVICE_OBJECT, Type) == PICK(0x0, 0x0), "DEVICE_OBJECT.Type");
+_Static_assert(offsetof(DEVICE_OBJECT, Size) == PICK(0x2, 0x2), "DEVICE_OBJECT.Size");
+_Static_assert(offsetof(DEVICE_OBJECT, ReferenceCount) == PICK(0x4, 0x4), "DEVICE_OBJECT.ReferenceCount");
+_Static_assert(offsetof(DEVICE_OBJECT, DriverObject) == PICK(0x8, 0x8), "DEVICE_OBJECT.DriverObject");
+_Static_assert(offsetof(DEVICE_OBJECT, NextDevice) == PICK(0xc, 0x10), "DEVICE_OBJECT.NextDevice");
+_Static_assert(offsetof(DEVICE_OBJECT, AttachedDevice) == PICK(0x10, 0x18), "DEVICE_OBJECT.AttachedDevice");
+_Static_assert(offsetof(DEVICE_OBJECT, CurrentIrp) == PICK(0x14, 0x20), "DEVICE_OBJECT.CurrentIrp");
+_Static_assert(offsetof(DEVICE_OBJECT, Timer) == PICK(0x18, 0x28), "DEVICE_OBJECT.Timer");
+_Static_assert(offsetof(DEVICE_OBJECT, Flags) == PICK(0x1c, 0x30), "DEVICE_OBJECT.Flags");
+_Static_assert(offsetof(DEVICE_OBJECT, Characteristics) == PICK(0x20, 0x34), "DEVICE_OBJECT.Characteristics");
+_Static_assert(offsetof(DEVICE_OBJECT, Vpb) == PICK(0x24, 0x38), "DEVICE_OBJECT.Vpb");
+_Static_assert(offsetof(DEVICE_OBJECT, DeviceExtension) == PICK(0x28, 0x40), "DEVICE_OBJECT.DeviceExtension");
+_Static_assert(offsetof(DEVICE_OBJECT, DeviceType) == PICK(0x2c, 0x48), "DEVICE_OBJECT.DeviceType");
+_Static_assert(offsetof(DEVICE_OBJECT, StackSize) == PICK(0x30, 0x4c), "DEVICE_OBJECT.StackSize");
+_Static_assert(offsetof(DEVICE_OBJECT, AlignmentRequirement) == PICK(0x5c, 0x98), "DEVICE_OBJECT.AlignmentRequirement");
+_Static_assert(offsetof(DEVICE_OBJECT, DeviceQueue) == PICK(0x60, 0xa0), "DEVICE_OBJECT.DeviceQueue");
+_Static_assert(offsetof(DEVICE_OBJECT, Dpc) == PICK(0x74, 0xc8), "DEVICE_OBJECT.Dpc");
+_Static_assert(offsetof(DEVICE_OBJECT, ActiveThreadCount) == PICK(0x94, 0x108), "DEVICE_OBJECT.ActiveThreadCount");
+_Static_assert(offsetof(DEVICE_OBJECT, SecurityDescriptor) == PICK(0x98, 0x110), "DEVICE_OBJECT.SecurityDescriptor");
+_Static_assert(offsetof(DEVICE_OBJECT, DeviceLock) == PICK(0x9c, 0x118), "DEVICE_OBJECT.DeviceLock");
+_Static_assert(offsetof(DEVICE_OBJECT, SectorSize) == PICK(0xac, 0x130), "DEVICE_OBJECT.SectorSize");
+_Static_assert(offsetof(DEVICE_OBJECT, Spare1) == PICK(0xae, 0x132), "DEVICE_OBJECT.Spare1");
+_Static_assert(offsetof(DEVICE_OBJECT, DeviceObjectExtension) == PICK(0xb0, 0x138), "DEVICE_OBJECT.DeviceObjectExtension");
+_Static_assert(offsetof(DEVICE_OBJECT, Reserved) == PICK(0xb4, 0x140), "DEVICE_OBJECT.Reserved");
+
+_Static_assert(sizeof(FILE_OBJECT) == PICK(0x80, 0xd8), "sizeof(FILE_OBJECT)");
+_Static_assert(offsetof(FILE_OBJECT, Type) == PICK(0x0, 0x0), "FILE_OBJECT.Type");
+_Static_assert(offsetof(FILE_OBJECT, Size) == PICK(0x2, 0x2), "FILE_OBJECT.Size");
+_Static_assert(offsetof(FILE_OBJECT, DeviceObject) == PICK(0x4, 0x8), "FILE_OBJECT.DeviceObject");
+_Static_assert(offsetof(FILE_OBJECT, Vpb) == PICK(0x8, 0x10), "FILE_OBJECT.Vpb");
+_Static_assert(offsetof(FILE_OBJECT, FsContext) == PICK(0xc, 0x18), "FILE_OBJECT.FsContext");
+_Static_assert(offsetof(FILE_OBJECT, FsContext2) == PICK(0x10, 0x20), "FILE_OBJECT.FsContext2");
+_Static_assert(offsetof(FILE_OBJECT, FinalStatus) == PICK(0x1c, 0x38), "FILE_OBJECT.FinalStatus");
+_Static_assert(offsetof(FILE_OBJECT, RelatedFileObject) == PICK(0x20, 0x40), "FILE_OBJECT.RelatedFileObject");
+_Static_assert(offsetof(FILE_OBJECT, ReadAccess) == PICK(0x26, 0x4a), "FILE_OBJECT.ReadAccess");
+_Static_assert(offsetof(FILE_OBJECT, WriteAccess) == PICK(0x27, 0x4b), "FILE_OBJECT.WriteAccess");
+_Static_assert(offsetof(FILE_OBJECT, Flags) == PICK(0x2c, 0x50), "FILE_OBJECT.Flags");
+_Static_assert(offsetof(FILE_OBJECT, FileName) == PICK(0x30, 0x58), "FILE_OBJECT.FileName");
+_Static_assert(offsetof(FILE_OBJECT, CurrentByteOffset) == PICK(0x38, 0x68), "FILE_OBJECT.CurrentByteOffset");
+_Static_assert(offsetof(FILE_OBJECT, Event) == PICK(0x5c, 0x98), "FILE_OBJECT.Event");
+
+_Static_assert(sizeof(IRP) == PICK(0x70, 0xd0), "sizeof(IRP)");
+_Static_assert(offsetof(IRP, Type) == PICK(0x0, 0x0), "IRP.Type");
+_Static_assert(offsetof(IRP, Size) == PICK(0x2, 0x2), "IRP.Size");
+_Static_assert(offsetof(IRP, MdlAddress) == PICK(0x4, 0x8), "IRP.MdlAddress");
+_Static_assert(offsetof(IRP, Flags) == PICK(0x8, 0x10), "IRP.Flags");
+_Static_assert(offsetof(IRP, AssociatedIrp.SystemBuffer) == PICK(0xc, 0x18), "IRP.AssociatedIrp.SystemBuffer");
+_Static_assert(offsetof(IRP, ThreadListEntry) == PICK(0x10, 0x20), "IRP.ThreadListEntry");
+_Static_assert(offsetof(IRP, IoStatus) == PICK(0x18, 0x30), "IRP.IoStatus");
+_Static_assert(offsetof(IRP, RequestorMode) == PICK(0x20, 0x40), "IRP.RequestorMode");
+_Static_assert(offsetof(IRP, PendingReturned) == PICK(0x21, 0x41), "IRP.PendingReturned");
+_Static_assert(offsetof(IRP, StackCount) == PICK(0x22, 0x42), "IRP.StackCount");
+_Static_assert(offsetof(IRP, CurrentLocation) == PICK(0x23, 0x43), "IRP.CurrentLocation");
+_Static_assert(offsetof(IRP, Cancel) == PICK(0x24, 0x44), "IRP.Cancel");
+_Static_assert(offsetof(IRP, CancelIrql) == PICK(0x25, 0x45), "IRP.CancelIrql");
+_Static_assert(offsetof(IRP, UserIosb) == PICK(0x28, 0x48), "IRP.UserIosb");
+_Static_assert(offsetof(IRP, UserEvent) == PICK(0x2c, 0x50), "IRP.UserEvent");
+_Static_assert(offsetof(IRP, CancelRoutine) == PICK(0x38, 0x68), "IRP.CancelRoutine");
+_Static_assert(offsetof(IRP, UserBuffer) == PICK(0x3c, 0x70), "IRP.UserBuffer");
+_Static_assert(offsetof(IRP, Tail.Overlay.Thread) == PICK(0x50, 0x98), "IRP.Tail.Overlay.Thread");
+_Static_assert(offsetof(IRP, Tail.Overlay.ListEntry) == PICK(0x58, 0xa8), "IRP.Tail.Overlay.ListEntry");
+_Static_assert(offsetof(IRP, Tail.Overlay.CurrentStackLocation) == PICK(0x60, 0xb8), "IRP.Tail.Overlay.CurrentStackLocation");
+_Static_assert(offsetof(IRP, Tail.Overlay.OriginalFileObject) == PICK(0x64, 0xc0), "IRP.Tail.Overlay.OriginalFileObject");
+
+_Static_assert(sizeof(IO_STACK_LOCATION) == PICK(0x24, 0x48), "sizeof(IO_STACK_LOCATION)");
+_Static_assert(offsetof(IO_STACK_LOCATION, MajorFunction) == PICK(0x0, 0x0), "IO_STACK_LOCATION.MajorFunction");
+_Static_assert(offsetof(IO_STACK_LOCATION, MinorFunction) == PICK(0x1, 0x1), "IO_STACK_LOCATION.MinorFunction");
+_Static_assert(offsetof(IO_STACK_LOCATION, Flags) == PICK(0x2, 0x2), "IO_STACK_LOCATION.Flags");
+_Static_assert(offsetof(IO_STACK_LOCATION, Control) == PICK(0x3, 0x3), "IO_STACK_LOCATION.Control");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.SecurityContext) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Create.SecurityContext");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.Options) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Create.Options");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.FileAttributes) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Create.FileAttributes");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.ShareAccess) == PICK(0xe, 0x1a), "IO_STACK_LOCATION.Parameters.Create.ShareAccess");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Read.Length) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Read.Length");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Read.Key) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Read.Key");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Read.ByteOffset) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Read.ByteOffset");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Write.Length) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Write.Length");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Write.ByteOffset) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Write.ByteOffset");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.OutputBufferLength) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.DeviceIoControl.OutputBufferLength");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.InputBufferLength) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.DeviceIoControl.InputBufferLength");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.IoControlCode) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.DeviceIoControl.IoControlCode");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.Type3InputBuffer) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.DeviceIoControl.Type3InputBuffer");
+_Static_assert(offsetof(IO_STACK_LOCATION, DeviceObject) == PICK(0x14, 0x28), "IO_STACK_LOCATION.DeviceObject");
+_Static_assert(offsetof(IO_STACK_LOCATION, FileObject) == PICK(0x18, 0x30), "IO_STACK_LOCATION.FileObject");
+_Static_assert(offsetof(IO_STACK_LOCATION, CompletionRoutine) == PICK(0x1c, 0x38), "IO_STACK_LOCATION.CompletionRoutine");
+_Static_assert(offsetof(IO_STACK_LOCATION, Context) == PICK(0x20, 0x40), "IO_STACK_LOCATION.Context");
+
+_Static_assert(sizeof(MDL) == PICK(0x1c, 0x30), "sizeof(MDL)");
+_Static_assert(offsetof(MDL, Next) == PICK(0x0, 0x0), "MDL.Next");
+_Static_assert(offsetof(MDL, Size) == PICK(0x4, 0x8), "MDL.Size");
+_Static_assert(offsetof(MDL, MdlFlags) == PICK(0x6, 0xa), "MDL.MdlFlags");
+_Static_assert(offsetof(MDL, Process) == PICK(0x8, 0x10), "MDL.Process");
+_Static_assert(offsetof(MDL, MappedSystemVa) == PICK(0xc, 0x18), "MDL.MappedSystemVa");
+_Static_assert(offsetof(MDL, StartVa) == PICK(0x10, 0x20), "MDL.StartVa");
+_Static_assert(offsetof(MDL, ByteCount) == PICK(0x14, 0x28), "MDL.ByteCount");
+_Static_assert(offsetof(MDL, ByteOffset) == PICK(0x18, 0x2c), "MDL.ByteOffset");
+
+_Static_assert(sizeof(KSYSTEM_TIME) == PICK(0xc, 0xc), "sizeof(KSYSTEM_TIME)");
+_Static_assert(offsetof(KSYSTEM_TIME, LowPart) == PICK(0x0, 0x0), "KSYSTEM_TIME.LowPart");
+_Static_assert(offsetof(KSYSTEM_TIME, High1Time) == PICK(0x4, 0x4), "KSYSTEM_TIME.High1Time");
+_Static_assert(offsetof(KSYSTEM_TIME, High2Time) == PICK(0x8, 0x8), "KSYSTEM_TIME.High2Time");
+
+_Static_assert(sizeof(KUSER_SHARED_DATA) == PICK(0x5f0, 0x5f0), "sizeof(KUSER_SHARED_DATA)");
+_Static_assert(offsetof(KUSER_SHARED_DATA, TickCountLowDeprecated) == PICK(0x0, 0x0), "KUSER_SHARED_DATA.TickCountLowDeprecated");
+_Static_assert(offsetof(KUSER_SHARED_DATA, TickCountMultiplier) == PICK(0x4, 0x4), "KUSER_SHARED_DATA.TickCountMultiplier");
+_Static_assert(offsetof(KUSER_SHARED_DATA, InterruptTime) == PICK(0x8, 0x8), "KUSER_SHARED_DATA.InterruptTime");
+_Static_assert(offsetof(KUSER_SHARED_DATA, SystemTime) == PICK(0x14, 0x14), "KUSER_SHARED_DATA.SystemTime");
+_Static_assert(offsetof(KUSER_SHARED_DATA, TimeZoneBias) == PICK(0x20, 0x20), "KUSER_SHARED_DATA.TimeZoneBias");
+_Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberLow) == PICK(0x2c, 0x2c), "KUSER_SHARED_DATA.ImageNumberLow");
+_Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberHigh) == PICK(0x2e, 0x2e), "KUSER_SHARED_DATA.ImageNumberHigh");
+_Static_assert(offsetof(KUSER_SHARED_DATA, NtSystemRoot) == PICK(0x30, 0x30), "KUSER_SHARED_DATA.NtSystemRoot");
+_Static_assert(offsetof(KUSER_SHARED_DATA, NtProductType) == PICK(0x264, 0x264), "KUSER_SHARED_DATA.NtProductType");
+_Static_assert(offsetof(KUSER_SHARED_DATA, ProductTypeIsValid) == PICK(0x268, 0x268), "KUSER_SHARED_DATA.ProductTypeIsValid");
+_Static_assert(offsetof(KUSER_SHARED_DATA, NtMajorVersion) == PICK(0x26c, 0x26c), "KUSER_SHARED_DATA.NtMajorVersion");
+_Static_assert(offsetof(KUSER_SHARED_DATA, NtMinorVersion) == PICK(0x270, 0x270), "KUSER_SHARED_DATA.NtMinorVersion");
+_Static_assert(offsetof(KUSER_SHARED_DATA, ProcessorFeatures) == PICK(0x274, 0x274), "KUSER_SHARED_DATA.ProcessorFeatures");
+_Static_assert(offsetof(KUSER_SHARED_DATA, KdDebuggerEnabled) == PICK(0x2d4, 0x2d4), "KUSER_SHARED_DATA.KdDebuggerEnabled");
+_Static_assert(offsetof(KUSER_SHARED_DATA, NXSupportPolicy) == PICK(0x2d5, 0x2d5), "KUSER_SHARED_DATA.NXSupportPolicy");
+_Static_assert(offsetof(KUSER_SHARED_DATA, NumberOfPhysicalPages) == PICK(0x2e8, 0x2e8), "KUSER_SHARED_DATA.NumberOfPhysicalPages");
+_Static_assert(offsetof(KUSER_SHARED_DATA, SafeBootMode) == PICK(0x2ec, 0x2ec), "KUSER_SHARED_DATA.SafeBootMode");
+_Static_assert(offsetof(KUSER_SHARED_DATA, TickCount) == PICK(0x320, 0x320), "KUSER_SHARED_DATA.TickCount");
+_Static_assert(offsetof(KUSER_SHARED_DATA, Cookie) == PICK(0x330, 0x330), "KUSER_SHARED_DATA.Cookie");
+
+_Static_assert(sizeof(OBJECT_ATTRIBUTES) == PICK(0x18, 0x30), "sizeof(OBJECT_ATTRIBUTES)");
+_Static_assert(offsetof(OBJECT_ATTRIBUTES, Length) == PICK(0x0, 0x0), "OBJECT_ATTRIBUTES.Length");
+_Static_assert(offsetof(OBJECT_ATTRIBUTES, RootDirectory) == PICK(0x4, 0x8), "OBJECT_ATTRIBUTES.RootDirectory");
+_Static_assert(offsetof(OBJECT_ATTRIBUTES, ObjectName) == PICK(0x8, 0x10), "OBJECT_ATTRIBUTES.ObjectName");
+_Static_assert(offsetof(OBJECT_ATTRIBUTES, Attributes) == PICK(0xc, 0x18), "OBJECT_ATTRIBUTES.Attributes");
+_Static_assert(offsetof(OBJECT_ATTRIBUTES, SecurityDescriptor) == PICK(0x10, 0x20), "OBJECT_ATTRIBUTES.SecurityDescriptor");
+_Static_assert(offsetof(OBJECT_ATTRIBUTES, SecurityQualityOfService) == PICK(0x14, 0x28), "OBJECT_ATTRIBUTES.SecurityQualityOfService");
+
+_Static_assert(sizeof(KPCR) == PICK(0xd4, 0x178), "sizeof(KPCR)");
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, SelfPcr) == 0x1c, "KPCR.SelfPcr");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, Prcb) == 0x20, "KPCR.Prcb");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, Irql) == 0x24, "KPCR.Irql");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, IDT) == 0x38, "KPCR.IDT");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, GDT) == 0x3c, "KPCR.GDT");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, TSS) == 0x40, "KPCR.TSS");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, MajorVersion) == 0x44, "KPCR.MajorVersion");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, MinorVersion) == 0x46, "KPCR.MinorVersion");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, SetMember) == 0x48, "KPCR.SetMember");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(KPCR, Number) == 0x51, "KPCR.Number");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, GdtBase) == 0x0, "KPCR.GdtBase");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, TssBase) == 0x8, "KPCR.TssBase");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, UserRsp) == 0x10, "KPCR.UserRsp");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, Self) == 0x18, "KPCR.Self");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, CurrentPrcb) == 0x20, "KPCR.CurrentPrcb");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, IdtBase) == 0x38, "KPCR.IdtBase");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, Irql) == 0x50, "KPCR.Irql");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, MajorVersion) == 0x60, "KPCR.MajorVersion");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(KPCR, MinorVersion) == 0x62, "KPCR.MinorVersion");
+#endif
+
