@@ -38,5 +38,5 @@ pub use error::MachineError;
 pub use fault::{FaultKind, GuestFault};
 pub use limits::{LimitHit, Limits};
 pub use machine::{Extension, Guest, HostCallFn, Machine, MachineConfig, Never, Privilege, Stop, HOST_CALL_SLOT};
-pub use memory::{GuestMemory, MemError, Prot, Region, RegionKind, PAGE_SIZE};
+pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, PAGE_SIZE};
 pub use trace::{Event, PortEvent, Privileged, PrivilegedEvent, Trace};

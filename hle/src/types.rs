@@ -118,6 +118,14 @@ impl Ptr {
 pub struct NtStatus(pub u32);
 
 impl NtStatus {
+    pub const SUCCESS: NtStatus = status::SUCCESS;
+    pub const PENDING: NtStatus = status::PENDING;
+    pub const UNSUCCESSFUL: NtStatus = status::UNSUCCESSFUL;
+    pub const NOT_IMPLEMENTED: NtStatus = status::NOT_IMPLEMENTED;
+    pub const INVALID_PARAMETER: NtStatus = status::INVALID_PARAMETER;
+    pub const INVALID_DEVICE_REQUEST: NtStatus = status::INVALID_DEVICE_REQUEST;
+    pub const BUFFER_TOO_SMALL: NtStatus = status::BUFFER_TOO_SMALL;
+
     pub fn is_success(self) -> bool {
         (self.0 as i32) >= 0
     }

@@ -1,0 +1,415 @@
+//! The recorder: every event of a run, in order, as JSON Lines (streamed while the run
+//! goes) and as the aggregates the report shows.
+//!
+//! Events reach it in batches from the machine's trace sink, so a run that dies still
+//! leaves everything up to its last batch in the trace file. Lists kept for the report are
+//! capped (the trace file has everything); counts are exact.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use portcullis_emu::{Event, GuestFault, LimitHit, PortEvent, PrivilegedEvent};
+use portcullis_hle::exports::ArgValue;
+use portcullis_hle::kernel::{ApiCall, Bugcheck, DebugOutput, KernelEvent};
+use serde::Serialize;
+
+/// Most distinct rows of each list the report keeps.
+pub const REPORT_CAP: usize = 10_000;
+
+pub(crate) fn hex(v: u64) -> String {
+    format!("{v:#x}")
+}
+
+/// One line of the trace file.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TraceRecord {
+    Port {
+        seq: u64,
+        pc: String,
+        port: u16,
+        width: u16,
+        dir: &'static str,
+        value: u32,
+        cpl: u8,
+        outcome: portcullis_emu::ports::Outcome,
+    },
+    Privileged {
+        seq: u64,
+        pc: String,
+        text: String,
+        #[serde(flatten)]
+        action: portcullis_emu::Privileged,
+    },
+    Call {
+        seq: u64,
+        dll: &'static str,
+        name: &'static str,
+        args: BTreeMap<&'static str, ArgValue>,
+        ret: Option<String>,
+        caller: String,
+    },
+    Debug {
+        seq: u64,
+        text: String,
+        component: Option<u32>,
+        level: Option<u32>,
+        caller: String,
+    },
+    Fault {
+        seq: u64,
+        #[serde(flatten)]
+        fault: FaultRecord,
+    },
+    Limit {
+        seq: u64,
+        #[serde(flatten)]
+        limit: LimitHit,
+    },
+    Bugcheck {
+        seq: u64,
+        #[serde(flatten)]
+        bugcheck: BugcheckRecord,
+    },
+    MissingCall {
+        seq: u64,
+        dll: String,
+        name: String,
+        caller: String,
+    },
+    EntryPoint {
+        seq: u64,
+        #[serde(flatten)]
+        entry: EntryPointRecord,
+    },
+    /// A scenario expectation that did not hold.
+    Expectation {
+        seq: u64,
+        step: usize,
+        message: String,
+    },
+}
+
+/// A fault, with addresses in hex.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FaultRecord {
+    #[serde(flatten)]
+    pub kind: portcullis_emu::FaultKind,
+    pub mnemonic: String,
+    pub pc: String,
+    pub location: Option<String>,
+    pub instruction: Option<String>,
+    pub reason: String,
+    pub cpl: u8,
+    pub registers: BTreeMap<&'static str, String>,
+    pub stack: Vec<String>,
+}
+
+impl From<&GuestFault> for FaultRecord {
+    fn from(f: &GuestFault) -> Self {
+        FaultRecord {
+            kind: f.kind.clone(),
+            mnemonic: f.kind.mnemonic(),
+            pc: hex(f.pc),
+            location: f.location.clone(),
+            instruction: f.instruction.clone(),
+            reason: f.reason.clone(),
+            cpl: f.cpl,
+            registers: f.registers.iter().map(|r| (r.name, hex(r.value))).collect(),
+            stack: f.stack.iter().map(|v| hex(*v)).collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct BugcheckRecord {
+    pub code: String,
+    pub name: &'static str,
+    pub params: [String; 4],
+    pub caller: String,
+    pub reason: String,
+}
+
+impl From<&Bugcheck> for BugcheckRecord {
+    fn from(b: &Bugcheck) -> Self {
+        BugcheckRecord {
+            code: format!("{:#010x}", b.code),
+            name: b.name,
+            params: b.params.map(hex),
+            caller: hex(b.caller),
+            reason: b.reason.clone(),
+        }
+    }
+}
+
+/// One entry point the sandbox ran (DriverEntry, an IRP, DriverUnload) and how it ended.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Default)]
+pub struct EntryPointRecord {
+    /// "DriverEntry", "IRP_MJ_CREATE", "IRP_MJ_DEVICE_CONTROL", ..., "DriverUnload".
+    pub kind: String,
+    /// What the request was about: the path opened, the control code, the handle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The final NTSTATUS, "0x%08X"; absent when the routine did not return or is pending.
+    pub status: Option<String>,
+    pub status_name: Option<String>,
+    /// What the dispatch routine returned, when it differs from the final status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returned: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub information: Option<u64>,
+    /// How it ended: "returned", "pending", "fault", "bugcheck", "limit", "halted", "error".
+    pub outcome: String,
+    /// Failed expectations of the scenario step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<String>,
+}
+
+/// A distinct port access and how often it happened.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PortRow {
+    pub port: u16,
+    pub width: u16,
+    pub dir: &'static str,
+    pub value: u32,
+    /// The first instruction that made it.
+    pub pc: String,
+    pub count: u64,
+    pub outcome: portcullis_emu::ports::Outcome,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CallRecord {
+    pub dll: &'static str,
+    pub name: &'static str,
+    pub args: BTreeMap<&'static str, ArgValue>,
+    pub ret: Option<String>,
+    pub caller: String,
+}
+
+impl From<&ApiCall> for CallRecord {
+    fn from(c: &ApiCall) -> Self {
+        CallRecord {
+            dll: c.dll,
+            name: c.name,
+            args: c.args.iter().cloned().collect(),
+            ret: c.ret.map(hex),
+            caller: hex(c.caller),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PrivilegedRecord {
+    pub pc: String,
+    pub text: String,
+    #[serde(flatten)]
+    pub action: portcullis_emu::Privileged,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DebugRecord {
+    pub text: String,
+    pub component: Option<u32>,
+    pub level: Option<u32>,
+    pub caller: String,
+}
+
+impl From<&DebugOutput> for DebugRecord {
+    fn from(d: &DebugOutput) -> Self {
+        DebugRecord { text: d.text.clone(), component: d.component, level: d.level, caller: hex(d.caller) }
+    }
+}
+
+/// Everything recorded so far.
+#[derive(Default)]
+pub struct Recorder {
+    seq: u64,
+    writer: Option<Box<dyn Write>>,
+    write_error: Option<String>,
+    pub(crate) ports: BTreeMap<(u16, u16, bool, u32), (u64, u64, portcullis_emu::ports::Outcome)>,
+    pub(crate) port_total: u64,
+    pub(crate) privileged: Vec<PrivilegedRecord>,
+    pub(crate) privileged_total: u64,
+    pub(crate) calls: Vec<CallRecord>,
+    pub(crate) call_counts: BTreeMap<String, u64>,
+    pub(crate) debug: Vec<DebugRecord>,
+    pub(crate) faults: Vec<FaultRecord>,
+    pub(crate) limits: Vec<LimitHit>,
+    pub(crate) bugchecks: Vec<BugcheckRecord>,
+    pub(crate) missing_calls: Vec<(String, String, u64)>,
+    pub(crate) entry_points: Vec<EntryPointRecord>,
+    pub(crate) failed_expectations: Vec<(usize, String)>,
+    pub(crate) truncated: bool,
+}
+
+impl Recorder {
+    /// Streams every record to `w` as one JSON document per line.
+    pub fn set_writer(&mut self, w: Box<dyn Write>) {
+        self.writer = Some(w);
+    }
+
+    /// The first error writing the trace, if any (the run goes on without the file).
+    pub fn write_error(&self) -> Option<&str> {
+        self.write_error.as_deref()
+    }
+
+    fn emit(&mut self, rec: &TraceRecord) {
+        if let Some(w) = &mut self.writer {
+            let r = serde_json::to_writer(&mut *w, rec)
+                .map_err(|e| e.to_string())
+                .and_then(|_| w.write_all(b"\n").map_err(|e| e.to_string()));
+            if let Err(e) = r {
+                self.write_error.get_or_insert(e);
+                self.writer = None;
+            }
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Records a batch of machine events, then flushes the trace file.
+    pub fn record(&mut self, events: &[Event<KernelEvent>]) {
+        for e in events {
+            self.record_one(e);
+        }
+        if let Some(w) = &mut self.writer {
+            if let Err(e) = w.flush() {
+                self.write_error.get_or_insert(e.to_string());
+            }
+        }
+    }
+
+    fn record_one(&mut self, e: &Event<KernelEvent>) {
+        let seq = self.next();
+        let rec = match e {
+            Event::Port(p) => self.port(seq, p),
+            Event::Privileged(p) => self.privileged(seq, p),
+            Event::Fault(f) => {
+                let fault = FaultRecord::from(f);
+                self.faults.push(fault.clone());
+                TraceRecord::Fault { seq, fault }
+            }
+            Event::Limit(l) => {
+                self.limits.push(l.clone());
+                TraceRecord::Limit { seq, limit: l.clone() }
+            }
+            Event::Ext(KernelEvent::Call(c)) => {
+                *self.call_counts.entry(c.name.to_string()).or_default() += 1;
+                let rec = CallRecord::from(c);
+                if self.calls.len() < REPORT_CAP * 5 {
+                    self.calls.push(rec.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Call {
+                    seq,
+                    dll: rec.dll,
+                    name: rec.name,
+                    args: rec.args,
+                    ret: rec.ret,
+                    caller: rec.caller,
+                }
+            }
+            Event::Ext(KernelEvent::Debug(d)) => {
+                let rec = DebugRecord::from(d);
+                if self.debug.len() < REPORT_CAP {
+                    self.debug.push(rec.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Debug {
+                    seq,
+                    text: rec.text,
+                    component: rec.component,
+                    level: rec.level,
+                    caller: rec.caller,
+                }
+            }
+            Event::Ext(KernelEvent::Bugcheck(b)) => {
+                let bugcheck = BugcheckRecord::from(b);
+                self.bugchecks.push(bugcheck.clone());
+                TraceRecord::Bugcheck { seq, bugcheck }
+            }
+            Event::Ext(KernelEvent::MissingCall { dll, name, caller }) => {
+                self.missing_calls.push((dll.clone(), name.clone(), *caller));
+                TraceRecord::MissingCall { seq, dll: dll.clone(), name: name.clone(), caller: hex(*caller) }
+            }
+        };
+        self.emit(&rec);
+    }
+
+    fn port(&mut self, seq: u64, p: &PortEvent) -> TraceRecord {
+        self.port_total += 1;
+        let key = (p.port, p.width.bytes(), p.write, p.value);
+        if let Some(row) = self.ports.get_mut(&key) {
+            row.1 += 1;
+        } else if self.ports.len() < REPORT_CAP {
+            self.ports.insert(key, (p.pc, 1, p.outcome));
+        } else {
+            self.truncated = true;
+        }
+        TraceRecord::Port {
+            seq,
+            pc: hex(p.pc),
+            port: p.port,
+            width: p.width.bytes(),
+            dir: if p.write { "out" } else { "in" },
+            value: p.value,
+            cpl: p.cpl,
+            outcome: p.outcome,
+        }
+    }
+
+    fn privileged(&mut self, seq: u64, p: &PrivilegedEvent) -> TraceRecord {
+        self.privileged_total += 1;
+        let rec = PrivilegedRecord { pc: hex(p.pc), text: p.text.clone(), action: p.action.clone() };
+        if self.privileged.len() < REPORT_CAP {
+            self.privileged.push(rec.clone());
+        } else {
+            self.truncated = true;
+        }
+        TraceRecord::Privileged { seq, pc: rec.pc, text: rec.text, action: rec.action }
+    }
+
+    /// Records an entry point's outcome, in order with the machine's events.
+    pub fn entry_point(&mut self, entry: EntryPointRecord) {
+        let seq = self.next();
+        self.entry_points.push(entry.clone());
+        self.emit(&TraceRecord::EntryPoint { seq, entry });
+        if let Some(w) = &mut self.writer {
+            let _ = w.flush();
+        }
+    }
+
+    /// Records a failed expectation of scenario step `step` (attached to the last entry point).
+    pub fn expectation_failed(&mut self, step: usize, message: String) {
+        let seq = self.next();
+        if let Some(last) = self.entry_points.last_mut() {
+            last.unmet.push(message.clone());
+        }
+        self.failed_expectations.push((step, message.clone()));
+        self.emit(&TraceRecord::Expectation { seq, step, message });
+        if let Some(w) = &mut self.writer {
+            let _ = w.flush();
+        }
+    }
+
+    pub fn port_rows(&self) -> Vec<PortRow> {
+        self.ports
+            .iter()
+            .map(|(&(port, width, write, value), &(pc, count, outcome))| PortRow {
+                port,
+                width,
+                dir: if write { "out" } else { "in" },
+                value,
+                pc: hex(pc),
+                count,
+                outcome,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,351 @@
+//! The report of a run: a versioned JSON document (schema in docs/report.md) and the
+//! readable summary the CLI prints.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use portcullis_emu::{LimitHit, MemoryUsage};
+use portcullis_hle::driver::Leaks;
+use serde::Serialize;
+
+use crate::record::{
+    hex, BugcheckRecord, CallRecord, DebugRecord, EntryPointRecord, FaultRecord, PortRow, PrivilegedRecord,
+};
+use crate::sandbox::Sandbox;
+
+/// Version of the report format; bumped on any incompatible change.
+pub const SCHEMA: &str = "portcullis-report/1";
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DriverInfo {
+    pub path: String,
+    pub sha256: String,
+    pub arch: &'static str,
+    /// Where the image was loaded (never its preferred base).
+    pub image_base: String,
+    pub preferred_base: String,
+    pub size: u64,
+    pub entry: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Imports {
+    /// `dll!name` of every import bound to an implemented export.
+    pub implemented: Vec<String>,
+    /// `dll!name` of every import the kernel does not implement (bound to stubs).
+    pub missing: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LimitsInfo {
+    pub max_instructions: Option<u64>,
+    pub timeout_ms: Option<u64>,
+    pub memory_bytes: u64,
+    /// Budgets that ended the run.
+    pub hit: Vec<LimitHit>,
+    pub memory: MemoryUsage,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Counts {
+    pub port_io: u64,
+    pub privileged: u64,
+    pub api_calls: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FailedExpectation {
+    pub step: usize,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RegionInfo {
+    pub kind: portcullis_emu::RegionKind,
+    pub name: String,
+    pub base: String,
+    pub size: u64,
+    pub prot: String,
+}
+
+/// Everything a run found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub driver: DriverInfo,
+    pub imports: Imports,
+    pub entry_points: Vec<EntryPointRecord>,
+    /// Distinct port accesses (port, width, direction, value) with counts.
+    pub port_io: Vec<PortRow>,
+    pub privileged: Vec<PrivilegedRecord>,
+    pub api_calls: Vec<CallRecord>,
+    pub api_call_counts: BTreeMap<String, u64>,
+    pub debug_output: Vec<DebugRecord>,
+    pub faults: Vec<FaultRecord>,
+    pub bugchecks: Vec<BugcheckRecord>,
+    pub limits: LimitsInfo,
+    /// What the driver left behind at unload (absent if it was not unloaded).
+    pub leaks: Option<Leaks>,
+    /// Scenario expectations that did not hold: (step number, message).
+    pub failed_expectations: Vec<FailedExpectation>,
+    pub counts: Counts,
+    pub regions: Vec<RegionInfo>,
+    /// Lists were cut at their cap (the trace file has everything).
+    pub truncated: bool,
+    /// "ok", "fault", "bugcheck", "limit", "halted", "error", "failed_expectation".
+    pub outcome: String,
+}
+
+/// "STATUS_SUCCESS (0x00000000)" or just the hex value.
+pub fn status_text(status: u32) -> String {
+    match portcullis_hle::status_names::name(status) {
+        Some(n) => format!("{n} ({status:#010x})"),
+        None => format!("{status:#010x}"),
+    }
+}
+
+impl Report {
+    pub(crate) fn build(sb: &Sandbox) -> Report {
+        let (k, driver, limits, recorder, unload) = sb.parts();
+        let rec = recorder.borrow();
+        let d = &k.ext().drivers()[driver];
+        let (implemented, missing): (Vec<_>, Vec<_>) = d.image.imports.iter().partition(|i| i.implemented);
+        let name =
+            |v: Vec<&portcullis_hle::loader::ImportInfo>| v.iter().map(|i| format!("{}!{}", i.dll, i.name)).collect();
+        let outcome = match sb.stopped() {
+            None if !rec.failed_expectations.is_empty() => "failed_expectation",
+            None => "ok",
+            Some(e) => match e {
+                crate::sandbox::RunError::Fault(_) => "fault",
+                crate::sandbox::RunError::Bugcheck(_) => "bugcheck",
+                crate::sandbox::RunError::Limit(_) => "limit",
+                crate::sandbox::RunError::Halted { .. } => "halted",
+                _ => "error",
+            },
+        };
+        Report {
+            schema: SCHEMA,
+            driver: DriverInfo {
+                path: sb.path().display().to_string(),
+                sha256: sb.sha256().to_string(),
+                arch: k.arch().name(),
+                image_base: hex(d.image.base),
+                preferred_base: hex(d.image.preferred_base),
+                size: d.image.size,
+                entry: hex(d.image.entry),
+            },
+            imports: Imports { implemented: name(implemented), missing: name(missing) },
+            entry_points: rec.entry_points.clone(),
+            port_io: rec.port_rows(),
+            privileged: rec.privileged.clone(),
+            api_calls: rec.calls.clone(),
+            api_call_counts: rec.call_counts.clone(),
+            debug_output: rec.debug.clone(),
+            faults: rec.faults.clone(),
+            bugchecks: rec.bugchecks.clone(),
+            limits: LimitsInfo {
+                max_instructions: limits.max_instructions,
+                timeout_ms: limits.time.map(|t| t.as_millis() as u64),
+                memory_bytes: limits.memory_bytes,
+                hit: rec.limits.clone(),
+                memory: k.mem().usage(),
+            },
+            leaks: unload.map(|u| u.leaks.clone()),
+            failed_expectations: rec
+                .failed_expectations
+                .iter()
+                .map(|(step, message)| FailedExpectation { step: *step, message: message.clone() })
+                .collect(),
+            counts: Counts {
+                port_io: rec.port_total,
+                privileged: rec.privileged_total,
+                api_calls: rec.call_counts.values().sum(),
+            },
+            regions: k
+                .mem()
+                .regions()
+                .map(|r| RegionInfo {
+                    kind: r.kind,
+                    name: r.name.clone(),
+                    base: hex(r.base),
+                    size: r.size,
+                    prot: r.prot.to_string(),
+                })
+                .collect(),
+            truncated: rec.truncated,
+            outcome: outcome.into(),
+        }
+    }
+
+    /// The readable summary. `verbose` lists every API call with its arguments.
+    pub fn render_text(&self, verbose: bool) -> String {
+        let mut s = String::new();
+        let d = &self.driver;
+        let _ = writeln!(s, "driver   {} ({}, sha256 {})", d.path, d.arch, &d.sha256[..16.min(d.sha256.len())]);
+        let _ = writeln!(
+            s,
+            "image    {} (preferred {}), {:#x} bytes, entry {}",
+            d.image_base, d.preferred_base, d.size, d.entry
+        );
+        let _ = writeln!(
+            s,
+            "imports  {} implemented, {} missing",
+            self.imports.implemented.len(),
+            self.imports.missing.len()
+        );
+        for m in &self.imports.missing {
+            let _ = writeln!(s, "         missing: {m}");
+        }
+
+        let _ = writeln!(s, "\nentry points");
+        for e in &self.entry_points {
+            let status = match (&e.status, &e.status_name) {
+                (Some(st), Some(n)) => format!("{n} ({st})"),
+                (Some(st), None) => st.clone(),
+                _ => "-".into(),
+            };
+            let target = e.target.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+            let info = e.information.map(|i| format!(", {i} bytes")).unwrap_or_default();
+            let outcome = if e.outcome == "returned" { String::new() } else { format!(" [{}]", e.outcome) };
+            let _ = writeln!(s, "  {:<32} {status}{info}{outcome}", format!("{}{target}", e.kind));
+            for u in &e.unmet {
+                let _ = writeln!(s, "    expectation failed: {u}");
+            }
+        }
+
+        if !self.port_io.is_empty() {
+            let _ = writeln!(s, "\nport I/O ({} accesses)", self.counts.port_io);
+            let _ = writeln!(
+                s,
+                "  {:<8} {:<5} {:<4} {:<12} {:>7}  {:<18} {}",
+                "port", "width", "dir", "value", "count", "first pc", "outcome"
+            );
+            for p in &self.port_io {
+                let v = format!("{:#0w$x}", p.value, w = 2 + 2 * p.width as usize);
+                let outcome = serde_json::to_value(p.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "  {:<8} {:<5} {:<4} {:<12} {:>7}  {:<18} {}",
+                    format!("{:#06x}", p.port),
+                    p.width,
+                    p.dir,
+                    v,
+                    p.count,
+                    p.pc,
+                    outcome
+                );
+            }
+        }
+
+        if !self.privileged.is_empty() {
+            let _ = writeln!(s, "\nprivileged instructions ({})", self.counts.privileged);
+            let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+            for p in &self.privileged {
+                *counts.entry(p.text.as_str()).or_default() += 1;
+            }
+            for (t, n) in counts {
+                let _ = writeln!(s, "  {n:>6}  {t}");
+            }
+        }
+
+        let _ = writeln!(s, "\nAPI calls ({})", self.counts.api_calls);
+        if verbose {
+            for c in &self.api_calls {
+                let args: Vec<String> = c
+                    .args
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", serde_json::to_string(v).unwrap_or_default()))
+                    .collect();
+                let ret = c.ret.as_deref().map(|r| format!(" -> {r}")).unwrap_or_default();
+                let _ = writeln!(s, "  {} {}({}){ret}", c.caller, c.name, args.join(", "));
+            }
+        } else {
+            for (name, n) in &self.api_call_counts {
+                let _ = writeln!(s, "  {n:>6}  {name}");
+            }
+        }
+
+        if !self.debug_output.is_empty() {
+            let _ = writeln!(s, "\ndebug output");
+            for d in &self.debug_output {
+                let _ = writeln!(s, "  {}", d.text.trim_end_matches('\n'));
+            }
+        }
+
+        for f in &self.faults {
+            let _ = writeln!(s, "\nfault: {} at {}", f.mnemonic, f.pc);
+            if let Some(l) = &f.location {
+                let _ = writeln!(s, "  in {l}");
+            }
+            if let Some(i) = &f.instruction {
+                let _ = writeln!(s, "  {} {i}", f.pc);
+            }
+            if !f.reason.is_empty() {
+                let _ = writeln!(s, "  {}", f.reason);
+            }
+            let regs: Vec<String> = f.registers.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = writeln!(s, "  {}", regs.join(" "));
+            let _ = writeln!(s, "  stack: {}", f.stack.join(" "));
+        }
+        for b in &self.bugchecks {
+            let _ = writeln!(
+                s,
+                "\nbugcheck {} {} ({}, {}, {}, {}) from {}",
+                b.code, b.name, b.params[0], b.params[1], b.params[2], b.params[3], b.caller
+            );
+            if !b.reason.is_empty() {
+                let _ = writeln!(s, "  {}", b.reason);
+            }
+        }
+        for l in &self.limits.hit {
+            let _ = writeln!(s, "\nlimit: {l}");
+        }
+        if let Some(l) = &self.leaks {
+            if l.is_empty() {
+                let _ = writeln!(s, "\nleaks: none");
+            } else {
+                let _ = writeln!(s, "\nleaks");
+                for b in &l.pool {
+                    let _ = writeln!(
+                        s,
+                        "  pool   {:#x}  {} bytes, tag '{}', allocated from {:#x}",
+                        b.address,
+                        b.size,
+                        portcullis_hle::exports::args::tag_text(b.tag),
+                        b.caller
+                    );
+                }
+                for d in &l.devices {
+                    let _ = writeln!(s, "  device {:#x}  {}", d.address, d.name.as_deref().unwrap_or("(unnamed)"));
+                }
+                for link in &l.symbolic_links {
+                    let _ = writeln!(s, "  link   {} -> {}", link.name, link.target);
+                }
+                for r in &l.references {
+                    let _ = writeln!(s, "  ref    {:#x}  {:?} {} reference(s)", r.address, r.kind, r.references);
+                }
+                for p in &l.pending_requests {
+                    let _ = writeln!(s, "  irp    {p}");
+                }
+            }
+        }
+        if !self.failed_expectations.is_empty() {
+            let _ = writeln!(s, "\nfailed expectations");
+            for f in &self.failed_expectations {
+                let _ = writeln!(s, "  step {}: {}", f.step, f.message);
+            }
+        }
+        if self.truncated {
+            let _ = writeln!(
+                s,
+                "\n(some lists were cut at {} rows; the trace file has everything)",
+                crate::record::REPORT_CAP
+            );
+        }
+        let _ = writeln!(s, "\noutcome: {}", self.outcome);
+        s
+    }
+}

@@ -1,0 +1,587 @@
+//! The sandbox: one driver in one emulated machine, driven step by step.
+//!
+//! ```
+//! use portcullis::{Sandbox, Status};
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/methods/methods.x64.sys");
+//! let mut sb = Sandbox::builder().max_instructions(10_000_000).load_driver(path).unwrap();
+//! assert_eq!(sb.driver_entry().unwrap(), Status::SUCCESS);
+//! let h = sb.open(r"\\.\Methods").unwrap();
+//! // IOCTL 0x900, METHOD_BUFFERED: the driver reverses its input.
+//! let r = sb.ioctl(h, 0x8000_2400, b"gate", 16).unwrap();
+//! assert_eq!(r.output(), b"etag");
+//! sb.close(h).unwrap();
+//! let leaks = sb.unload().unwrap();
+//! assert!(leaks.is_empty());
+//! let report = sb.report();
+//! assert_eq!(report.entry_points.len(), 6); // entry, create, ioctl, cleanup, close, unload
+//! ```
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+
+use portcullis_emu::cpu::CpuIdentity;
+use portcullis_emu::ports::{HostPortBackend, Policy, PortBusError, PortDevice};
+use portcullis_emu::{Arch, GuestFault, LimitHit, Limits, MachineConfig, MachineError, Stop};
+use portcullis_hle::driver::{Leaks, Unload};
+use portcullis_hle::io::request::{self, FileHandle, IoResult, OutBuffer};
+use portcullis_hle::io::{major, method};
+use portcullis_hle::kernel::{Bugcheck, KError, Kernel, KernelOptions, KernelStop, Kx, MissingImports};
+use portcullis_hle::loader::{self, LoadError};
+use portcullis_hle::types::NtStatus;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::record::{EntryPointRecord, Recorder};
+use crate::report::Report;
+
+/// NTSTATUS, as the sandbox API returns it.
+pub type Status = NtStatus;
+
+/// Events go to the recorder in batches of this many while the guest runs.
+const TRACE_BATCH: usize = 256;
+
+/// Why a driver could not be loaded into a sandbox.
+#[derive(Debug, Error)]
+pub enum SandboxError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot build the machine: {0}")]
+    Machine(#[from] MachineError),
+    #[error("port configuration: {0}")]
+    Ports(#[from] PortBusError),
+}
+
+/// Why a step did not complete.
+#[derive(Debug, Error, Clone)]
+pub enum RunError {
+    #[error("guest fault: {0}")]
+    Fault(Box<GuestFault>),
+    #[error("{0}")]
+    Bugcheck(Bugcheck),
+    #[error("limit reached: {0}")]
+    Limit(LimitHit),
+    #[error("the guest halted with interrupts disabled at {pc:#x}")]
+    Halted { pc: u64 },
+    #[error("machine error: {0}")]
+    Machine(String),
+    #[error("the system stopped earlier ({0}); nothing more can run")]
+    Stopped(String),
+    #[error("no open handle {0}")]
+    BadHandle(u64),
+    #[error("the open failed with {}", crate::report::status_text(.0.0))]
+    OpenFailed(Status),
+    #[error("DriverEntry has not run (or failed); the driver has no dispatch routines")]
+    NotStarted,
+}
+
+impl RunError {
+    fn outcome(&self) -> &'static str {
+        match self {
+            RunError::Fault(_) => "fault",
+            RunError::Bugcheck(_) => "bugcheck",
+            RunError::Limit(_) => "limit",
+            RunError::Halted { .. } => "halted",
+            _ => "error",
+        }
+    }
+
+    /// Whether the machine can go on after this (a failed open can; a crash cannot).
+    fn fatal(&self) -> bool {
+        matches!(
+            self,
+            RunError::Fault(_)
+                | RunError::Bugcheck(_)
+                | RunError::Limit(_)
+                | RunError::Halted { .. }
+                | RunError::Machine(_)
+        )
+    }
+}
+
+impl From<Stop<KernelStop>> for RunError {
+    fn from(s: Stop<KernelStop>) -> Self {
+        match s {
+            Stop::Fault(f) => RunError::Fault(f),
+            Stop::Limit(l) => RunError::Limit(l),
+            Stop::Halted { pc } => RunError::Halted { pc },
+            Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
+            Stop::Machine(e) => RunError::Machine(e.to_string()),
+        }
+    }
+}
+
+impl From<KError> for RunError {
+    fn from(e: KError) -> Self {
+        match e {
+            KError::Stop(s) => s.into(),
+            KError::Mem(m) => RunError::Machine(m.to_string()),
+        }
+    }
+}
+
+type DeviceSpec = (u16, u16, Box<dyn PortDevice>);
+type ForwardSpec = (u16, u16, Box<dyn HostPortBackend>);
+
+/// Configures a sandbox; the architecture comes from the driver image.
+pub struct SandboxBuilder {
+    limits: Limits,
+    cpu: Option<CpuIdentity>,
+    options: KernelOptions,
+    devices: Vec<DeviceSpec>,
+    policies: Vec<(u16, u16, String, Policy)>,
+    forwards: Vec<ForwardSpec>,
+    trace: Option<Box<dyn std::io::Write>>,
+    record_ports: bool,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        SandboxBuilder {
+            limits: Limits::default(),
+            cpu: None,
+            options: KernelOptions::default(),
+            devices: Vec::new(),
+            policies: Vec::new(),
+            forwards: Vec::new(),
+            trace: None,
+            record_ports: true,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn max_instructions(mut self, n: u64) -> Self {
+        self.limits.max_instructions = Some(n);
+        self
+    }
+
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.limits.time = Some(d);
+        self
+    }
+
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.limits.memory_bytes = bytes;
+        self
+    }
+
+    pub fn cpu(mut self, identity: CpuIdentity) -> Self {
+        self.cpu = Some(identity);
+        self
+    }
+
+    pub fn missing_imports(mut self, policy: MissingImports) -> Self {
+        self.options.missing_imports = policy;
+        self
+    }
+
+    /// Attaches a device model to ports `first..=last`.
+    pub fn device(mut self, first: u16, last: u16, device: Box<dyn PortDevice>) -> Self {
+        self.devices.push((first, last, device));
+        self
+    }
+
+    /// Sets a `log` or `deny` policy on ports `first..=last`.
+    pub fn policy(mut self, first: u16, last: u16, name: impl Into<String>, policy: Policy) -> Self {
+        self.policies.push((first, last, name.into(), policy));
+        self
+    }
+
+    /// Forwards ports `first..=last` to a host backend.
+    pub fn forward(mut self, first: u16, last: u16, backend: Box<dyn HostPortBackend>) -> Self {
+        self.forwards.push((first, last, backend));
+        self
+    }
+
+    /// Streams every event as JSON Lines to `w` while the run goes.
+    pub fn trace(mut self, w: Box<dyn std::io::Write>) -> Self {
+        self.trace = Some(w);
+        self
+    }
+
+    /// Records the export calls with their arguments (on by default).
+    pub fn record_calls(mut self, on: bool) -> Self {
+        self.options.record_calls = on;
+        self
+    }
+
+    /// Records every port access (on by default); off, only counts are kept.
+    pub fn record_ports(mut self, on: bool) -> Self {
+        self.record_ports = on;
+        self
+    }
+
+    pub fn load_driver(self, path: impl AsRef<Path>) -> Result<Sandbox, SandboxError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
+        self.load_driver_bytes(path, &bytes)
+    }
+
+    /// Loads a driver from memory; `path` names it (its file stem becomes the service name).
+    pub fn load_driver_bytes(self, path: impl AsRef<Path>, bytes: &[u8]) -> Result<Sandbox, SandboxError> {
+        let path = path.as_ref();
+        let (info, _) = loader::describe(bytes)?;
+        let mut config = MachineConfig::new(info.arch);
+        config.limits = self.limits.clone();
+        if let Some(cpu) = self.cpu {
+            config.cpu = cpu;
+        }
+        let mut k = Kernel::boot(config, self.options.clone())?;
+        for (first, last, dev) in self.devices {
+            k.guest_mut().ports.add_device(first, last, dev)?;
+        }
+        for (first, last, name, policy) in self.policies {
+            k.guest_mut().ports.add_policy(first, last, name, policy)?;
+        }
+        for (first, last, backend) in self.forwards {
+            k.guest_mut().ports.add_forward(first, last, backend)?;
+        }
+        k.guest_mut().trace.record_ports = self.record_ports;
+        let recorder = Rc::new(RefCell::new(Recorder::default()));
+        if let Some(w) = self.trace {
+            recorder.borrow_mut().set_writer(w);
+        }
+        let sink = recorder.clone();
+        k.guest_mut().trace.set_sink(TRACE_BATCH, move |batch| sink.borrow_mut().record(batch));
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("driver").to_string();
+        let sha256 = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let driver = match loader::load(&mut k, &name, bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                k.guest_mut().trace.flush();
+                return Err(e.into());
+            }
+        };
+        Ok(Sandbox {
+            k,
+            driver,
+            path: path.to_path_buf(),
+            sha256,
+            limits: self.limits,
+            recorder,
+            stopped: None,
+            started: false,
+            unload: None,
+        })
+    }
+}
+
+/// A handle the sandbox opened on the driver's device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Handle(pub FileHandle);
+
+/// One loaded driver in its own emulated machine.
+pub struct Sandbox {
+    k: Kx,
+    driver: usize,
+    path: PathBuf,
+    sha256: String,
+    limits: Limits,
+    recorder: Rc<RefCell<Recorder>>,
+    stopped: Option<RunError>,
+    started: bool,
+    unload: Option<Unload>,
+}
+
+impl Sandbox {
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    pub fn arch(&self) -> Arch {
+        self.k.arch()
+    }
+
+    /// The kernel and machine underneath, for inspection and fine control.
+    pub fn kernel(&self) -> &Kx {
+        &self.k
+    }
+
+    pub fn kernel_mut(&mut self) -> &mut Kx {
+        &mut self.k
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The first error that stopped the machine, if one did.
+    pub fn stopped(&self) -> Option<&RunError> {
+        self.stopped.as_ref()
+    }
+
+    fn alive(&self) -> Result<(), RunError> {
+        match &self.stopped {
+            Some(e) => Err(RunError::Stopped(e.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    /// Hands buffered machine events to the recorder (keeps the stream in order).
+    fn flush(&mut self) {
+        self.k.guest_mut().trace.flush();
+    }
+
+    fn record(&mut self, mut entry: EntryPointRecord, result: &Result<(), RunError>) {
+        self.flush();
+        if let Err(e) = result {
+            entry.outcome = e.outcome().into();
+            if e.fatal() && self.stopped.is_none() {
+                self.stopped = Some(e.clone());
+            }
+        }
+        self.recorder.borrow_mut().entry_point(entry);
+    }
+
+    /// Runs DriverEntry; returns its status.
+    pub fn driver_entry(&mut self) -> Result<Status, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::driver::call_entry(&mut self.k, self.driver).map_err(RunError::from);
+        let mut e = EntryPointRecord { kind: "DriverEntry".into(), outcome: "returned".into(), ..Default::default() };
+        if let Ok(st) = &r {
+            set_status(&mut e, *st);
+            self.started = st.is_success();
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// Opens `path` (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) as a user program would.
+    pub fn open(&mut self, path: &str) -> Result<Handle, RunError> {
+        self.alive()?;
+        let r = request::open(&mut self.k, path).map_err(RunError::from);
+        let mut e = EntryPointRecord {
+            kind: major::name(major::CREATE).into(),
+            target: Some(path.into()),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        let out = match r {
+            Ok((Ok(h), res)) => {
+                if let Some(res) = res {
+                    io_status(&mut e, &res);
+                }
+                Ok(Handle(h))
+            }
+            Ok((Err(st), res)) => {
+                match res {
+                    Some(res) => io_status(&mut e, &res),
+                    None => {
+                        // The I/O manager refused before the driver saw anything.
+                        set_status(&mut e, st);
+                        e.outcome = "refused".into();
+                    }
+                }
+                Err(RunError::OpenFailed(st))
+            }
+            Err(err) => Err(err),
+        };
+        let res = out.as_ref().map(|_| ()).map_err(Clone::clone);
+        self.record(e, &res);
+        out
+    }
+
+    /// DeviceIoControl with a zeroed output buffer of `output_len` bytes.
+    pub fn ioctl(&mut self, h: Handle, code: u32, input: &[u8], output_len: usize) -> Result<IoResult, RunError> {
+        self.ioctl_with(h, code, input, OutBuffer::zeroed(output_len as u64), false)
+    }
+
+    /// DeviceIoControl (or an internal device control) with an output buffer of given content.
+    pub fn ioctl_with(
+        &mut self,
+        h: Handle,
+        code: u32,
+        input: &[u8],
+        output: OutBuffer,
+        internal: bool,
+    ) -> Result<IoResult, RunError> {
+        self.alive()?;
+        check_size(input.len() as u64)?;
+        check_size(output.len)?;
+        let r = request::device_control(&mut self.k, h.0, code, input, &output, internal).map_err(RunError::from);
+        let kind = if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL };
+        self.record_io(kind, Some(format!("{code:#010x} ({})", method::name(code))), r)
+    }
+
+    /// ReadFile of `len` bytes at `offset`.
+    pub fn read(&mut self, h: Handle, len: usize, offset: u64) -> Result<IoResult, RunError> {
+        self.alive()?;
+        check_size(len as u64)?;
+        let r = request::read(&mut self.k, h.0, len as u64, offset).map_err(RunError::from);
+        self.record_io(major::READ, Some(format!("{len} bytes at {offset}")), r)
+    }
+
+    /// WriteFile of `data` at `offset`.
+    pub fn write(&mut self, h: Handle, data: &[u8], offset: u64) -> Result<IoResult, RunError> {
+        self.alive()?;
+        check_size(data.len() as u64)?;
+        let r = request::write(&mut self.k, h.0, data, offset).map_err(RunError::from);
+        self.record_io(major::WRITE, Some(format!("{} bytes at {offset}", data.len())), r)
+    }
+
+    fn record_io(
+        &mut self,
+        kind: u8,
+        target: Option<String>,
+        r: Result<IoResult, RunError>,
+    ) -> Result<IoResult, RunError> {
+        let mut e = EntryPointRecord {
+            kind: major::name(kind).into(),
+            target,
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(res) = &r {
+            io_status(&mut e, res);
+        }
+        let res = r.as_ref().map(|_| ()).map_err(Clone::clone);
+        self.record(e, &res);
+        r
+    }
+
+    /// CloseHandle: IRP_MJ_CLEANUP then IRP_MJ_CLOSE.
+    pub fn close(&mut self, h: Handle) -> Result<(IoResult, IoResult), RunError> {
+        self.alive()?;
+        if !request::handles(&self.k).iter().any(|(fh, _)| *fh == h.0) {
+            return Err(RunError::BadHandle(h.0 .0));
+        }
+        let r = request::close(&mut self.k, h.0).map_err(RunError::from);
+        match r {
+            Ok((cleanup, close)) => {
+                for (kind, res) in [(major::CLEANUP, &cleanup), (major::CLOSE, &close)] {
+                    let mut e = EntryPointRecord {
+                        kind: major::name(kind).into(),
+                        outcome: "returned".into(),
+                        ..Default::default()
+                    };
+                    io_status(&mut e, res);
+                    self.record(e, &Ok(()));
+                }
+                Ok((cleanup, close))
+            }
+            Err(err) => {
+                let e = EntryPointRecord { kind: major::name(major::CLEANUP).into(), ..Default::default() };
+                self.record(e, &Err(err.clone()));
+                Err(err)
+            }
+        }
+    }
+
+    /// The result of a request that was pending, once something completed it.
+    pub fn completion(&mut self, id: request::RequestId) -> Option<request::Completion> {
+        request::take_completion(&mut self.k, id)
+    }
+
+    /// Closes any handles still open, calls DriverUnload and reports what the driver left.
+    pub fn unload(&mut self) -> Result<Leaks, RunError> {
+        self.alive()?;
+        for (h, _) in request::handles(&self.k) {
+            self.close(Handle(h))?;
+        }
+        let r = portcullis_hle::driver::unload(&mut self.k, self.driver).map_err(RunError::from);
+        let mut e = EntryPointRecord { kind: "DriverUnload".into(), outcome: "returned".into(), ..Default::default() };
+        if let Ok(u) = &r {
+            if !u.routine_called {
+                e.outcome = "no_unload_routine".into();
+            }
+        }
+        let res = r.as_ref().map(|_| ()).map_err(Clone::clone);
+        self.record(e, &res);
+        let u = r?;
+        let leaks = u.leaks.clone();
+        self.unload = Some(u);
+        Ok(leaks)
+    }
+
+    /// Records that expectation `message` of scenario step `step` did not hold.
+    pub fn expectation_failed(&mut self, step: usize, message: impl Into<String>) {
+        self.flush();
+        self.recorder.borrow_mut().expectation_failed(step, message.into());
+    }
+
+    /// The distinct port accesses so far (port, width, direction, value, count).
+    pub fn port_rows(&mut self) -> Vec<crate::record::PortRow> {
+        self.flush();
+        self.recorder.borrow().port_rows()
+    }
+
+    /// The symbolic links the driver created and still has: (link, target).
+    pub fn symbolic_links(&self) -> Vec<(String, String)> {
+        let owner = portcullis_hle::ob::Owner::Driver(self.driver);
+        self.k
+            .ext()
+            .objects
+            .names()
+            .filter(|n| n.owner == owner)
+            .filter_map(|n| match &n.target {
+                portcullis_hle::ob::NameTarget::Link(t) => Some((n.path.clone(), t.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The handles still open, with the paths they were opened with.
+    pub fn handles(&self) -> Vec<(Handle, String)> {
+        request::handles(&self.k).into_iter().map(|(h, p)| (Handle(h), p)).collect()
+    }
+
+    /// Whether DriverEntry succeeded.
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    /// The report of everything so far.
+    pub fn report(&mut self) -> Report {
+        self.flush();
+        Report::build(self)
+    }
+
+    pub(crate) fn parts(&self) -> (&Kx, usize, &Limits, &RefCell<Recorder>, Option<&Unload>) {
+        (&self.k, self.driver, &self.limits, &self.recorder, self.unload.as_ref())
+    }
+}
+
+fn check_size(n: u64) -> Result<(), RunError> {
+    if n > request::MAX_BUFFER {
+        return Err(RunError::Machine(format!(
+            "a {n}-byte buffer is larger than the {}-byte maximum",
+            request::MAX_BUFFER
+        )));
+    }
+    Ok(())
+}
+
+fn set_status(e: &mut EntryPointRecord, st: Status) {
+    e.status = Some(format!("{:#010X}", st.0).replacen("0X", "0x", 1));
+    e.status_name = portcullis_hle::status_names::name(st.0).map(str::to_string);
+}
+
+fn io_status(e: &mut EntryPointRecord, r: &IoResult) {
+    match &r.completion {
+        Some(c) => {
+            set_status(e, c.status);
+            e.information = Some(c.information);
+            if r.returned != c.status {
+                e.returned = Some(format!("{:#010x}", r.returned.0));
+            }
+        }
+        None => {
+            e.outcome = "pending".into();
+            e.returned = Some(format!("{:#010x}", r.returned.0));
+        }
+    }
+}
