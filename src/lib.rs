@@ -5,9 +5,12 @@
 //! port access is mediated and recorded. This crate is the tool around them: the [`Sandbox`]
 //! API, scenario files, reports and traces, and corpus regression runs.
 
+pub mod corpus;
+pub mod devices;
 pub mod record;
 pub mod report;
 pub mod sandbox;
+pub mod scenario;
 
 pub use portcullis_emu as emu;
 pub use portcullis_hle as hle;

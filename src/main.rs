@@ -1,1 +1,46 @@
-fn main() {}
+//! The `portcullis` command line.
+//!
+//! Exit codes: 0 every entry point and scenario step behaved as expected; 1 a driver fault,
+//! bugcheck or failed expectation; 2 a usage or load error; 3 a limit ended the run.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "portcullis", version, about = "Run a Windows kernel driver without Windows and without trusting it")]
+struct Args {
+    /// More detail (-v lists every API call with its arguments; -vv also debug logs).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load a driver, run DriverEntry and a scenario, print what it did.
+    Run(cli::run::RunArgs),
+    /// Describe a driver image without running it.
+    Info(cli::info::InfoArgs),
+}
+
+fn main() {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    cli::init_logging(args.verbose, args.quiet);
+    let code = match args.command {
+        Command::Run(a) => cli::run::main(a, args.verbose, args.quiet),
+        Command::Info(a) => cli::info::main(a),
+    };
+    std::process::exit(code);
+}

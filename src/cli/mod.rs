@@ -1,0 +1,32 @@
+//! The subcommands of the `portcullis` binary.
+
+pub mod info;
+pub mod run;
+
+/// Exit codes.
+pub const EXIT_OK: i32 = 0;
+/// A driver fault, bugcheck or failed expectation.
+pub const EXIT_FAILED: i32 = 1;
+/// A usage or load error.
+pub const EXIT_USAGE: i32 = 2;
+/// A limit ended the run.
+pub const EXIT_LIMIT: i32 = 3;
+
+/// Debug logs through `tracing`: RUST_LOG wins; otherwise -v gives info, -vv debug, -q errors.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) | (false, 1) => "warn",
+        (false, 2) => "info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// Prints an error the way every subcommand does.
+pub fn error(msg: impl std::fmt::Display) {
+    eprintln!("portcullis: {msg}");
+}

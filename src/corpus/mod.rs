@@ -1,0 +1,1 @@
+//! Corpus regression runs: every driver with its scenarios, compared with golden traces.

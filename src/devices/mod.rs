@@ -1,0 +1,1 @@
+//! Port device models a scenario can attach to the bus.

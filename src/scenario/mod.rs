@@ -1,0 +1,1 @@
+//! Scenario files (TOML): devices, port policies, limits and the steps to run.
