@@ -335,7 +335,7 @@ impl Report {
         if !self.failed_expectations.is_empty() {
             let _ = writeln!(s, "\nfailed expectations");
             for f in &self.failed_expectations {
-                let _ = writeln!(s, "  step {}: {}", f.step, f.message);
+                let _ = writeln!(s, "  {}", f.message);
             }
         }
         if self.truncated {

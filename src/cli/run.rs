@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 use portcullis::hle::kernel::MissingImports;
-use portcullis::{Report, RunError, Sandbox};
+use portcullis::scenario::Scenario;
+use portcullis::{Report, Sandbox};
 
 use super::{error, EXIT_FAILED, EXIT_LIMIT, EXIT_OK, EXIT_USAGE};
 
@@ -13,6 +14,10 @@ use super::{error, EXIT_FAILED, EXIT_LIMIT, EXIT_OK, EXIT_USAGE};
 pub struct RunArgs {
     /// The driver image (.sys).
     pub driver: PathBuf,
+    /// A scenario file (TOML; see docs/scenario.md). Without one: open and close every
+    /// symbolic link the driver creates, then unload.
+    #[arg(long, value_name = "FILE.toml")]
+    pub scenario: Option<PathBuf>,
     /// Output format of the report.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -43,6 +48,16 @@ pub enum Missing {
 }
 
 pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
+    let scenario = match &args.scenario {
+        Some(path) => match Scenario::from_file(path) {
+            Ok(s) => s,
+            Err(e) => {
+                error(e);
+                return EXIT_USAGE;
+            }
+        },
+        None => Scenario::default_scenario(),
+    };
     let mut builder = Sandbox::builder().missing_imports(match args.missing_imports {
         Missing::Error => MissingImports::Error,
         Missing::Stub => MissingImports::Stub,
@@ -62,6 +77,13 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             }
         }
     }
+    builder = match scenario.configure(builder) {
+        Ok(b) => b,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
     let mut sb = match builder.load_driver(&args.driver) {
         Ok(sb) => sb,
         Err(e) => {
@@ -69,52 +91,25 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             return EXIT_USAGE;
         }
     };
-    default_scenario(&mut sb);
+    let outcome = scenario.run(&mut sb);
     let report = sb.report();
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("the report serialises")),
         Format::Text if !quiet => print!("{}", report.render_text(verbose > 0)),
         Format::Text => {}
     }
+    // An ending the scenario states (expect_outcome = "fault", say) is behaving as expected.
+    if scenario.states_outcome() && outcome.outcome_as_expected && outcome.failed_expectations == 0 {
+        return EXIT_OK;
+    }
     exit_code(&report)
 }
 
-/// Without a scenario: DriverEntry, then open and close every symbolic link the driver
-/// created, then unload.
-fn default_scenario(sb: &mut Sandbox) {
-    match sb.driver_entry() {
-        Ok(st) if st.is_success() => {}
-        _ => return,
-    }
-    for (link, _) in sb.symbolic_links() {
-        let name = link.rsplit('\\').next().unwrap_or(&link).to_string();
-        match sb.open(&format!("\\\\.\\{name}")) {
-            Ok(h) => {
-                if sb.close(h).is_err() {
-                    return;
-                }
-            }
-            Err(RunError::OpenFailed(_)) => {}
-            Err(_) => return,
-        }
-    }
-    let _ = sb.unload();
-}
-
-/// 0: all as expected; 1: fault, bugcheck or failed expectation; 3: a limit ended the run.
+/// 0: all as expected (DriverEntry's status included: the scenario checks it);
+/// 1: fault, bugcheck or failed expectation; 3: a limit ended the run.
 pub fn exit_code(report: &Report) -> i32 {
     match report.outcome.as_str() {
-        "ok" => {
-            let entry_failed = report.entry_points.iter().any(|e| {
-                e.kind == "DriverEntry"
-                    && e.status.as_deref().is_some_and(|s| s.starts_with("0xC") || s.starts_with("0x8"))
-            });
-            if entry_failed {
-                EXIT_FAILED
-            } else {
-                EXIT_OK
-            }
-        }
+        "ok" => EXIT_OK,
         "limit" => EXIT_LIMIT,
         _ => EXIT_FAILED,
     }

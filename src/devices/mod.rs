@@ -1,1 +1,13 @@
 //! Port device models a scenario can attach to the bus.
+//!
+//! Generic models, for scripting what hardware answers: a block of byte registers, a
+//! scripted sequence of reads, a constant. Models of real chips (PIT, UART, keyboard
+//! controller, CMOS) are separate components.
+
+mod constant;
+mod registers;
+mod sequence;
+
+pub use constant::Constant;
+pub use registers::Registers;
+pub use sequence::Sequence;

@@ -1,1 +1,327 @@
-//! Scenario files (TOML): devices, port policies, limits and the steps to run.
+//! Scenario files (TOML): the devices and port policies a run starts with, its limits, and
+//! the steps a simulated user program takes (open, ioctl, read, write, close, unload) with
+//! what each must produce. The format is documented in docs/scenario.md.
+//!
+//! A scenario that does not parse, or names something that does not exist (an unknown
+//! handle, two actions in one step), is an error naming the file, line and column and what
+//! was expected.
+
+mod format;
+mod run;
+
+use std::path::Path;
+
+use portcullis_emu::ports::Policy;
+use thiserror::Error;
+
+use crate::devices::{Constant, Registers, Sequence};
+use crate::sandbox::SandboxBuilder;
+pub use run::ScenarioOutcome;
+
+/// A scenario error: where it is and what was expected.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+fn locate(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, column)
+}
+
+/// How a run is expected to end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedOutcome {
+    Ok,
+    Fault,
+    Bugcheck,
+    Limit,
+    Halted,
+}
+
+impl ExpectedOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExpectedOutcome::Ok => "ok",
+            ExpectedOutcome::Fault => "fault",
+            ExpectedOutcome::Bugcheck => "bugcheck",
+            ExpectedOutcome::Limit => "limit",
+            ExpectedOutcome::Halted => "halted",
+        }
+    }
+}
+
+/// What a step does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    Open {
+        path: String,
+    },
+    Ioctl {
+        code: u32,
+        input: Vec<u8>,
+        output: portcullis_hle::io::request::OutBuffer,
+        internal: bool,
+    },
+    Read {
+        len: u64,
+        offset: u64,
+    },
+    Write {
+        data: Vec<u8>,
+        offset: u64,
+    },
+    Close,
+    /// Check a request that was left pending.
+    Pending {
+        request: String,
+    },
+    ExpectPort {
+        port: PortCheck,
+        happened: bool,
+    },
+    Unload,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PortCheck {
+    pub(crate) port: u16,
+    pub(crate) write: Option<bool>,
+    pub(crate) width: Option<u16>,
+    pub(crate) value: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Expect {
+    pub(crate) status: Option<u32>,
+    pub(crate) output: Option<Vec<u8>>,
+    pub(crate) information: Option<u64>,
+    pub(crate) pending: Option<bool>,
+    pub(crate) leaks: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Step {
+    /// 1-based position in the file.
+    pub(crate) number: usize,
+    pub(crate) line: usize,
+    pub(crate) action: Action,
+    /// The handle a request uses, or the name an open/ioctl gives its result.
+    pub(crate) handle: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) expect: Expect,
+}
+
+#[derive(Clone, Debug)]
+enum DeviceSpec {
+    Registers { first: u16, last: u16, initial: Vec<u8>, name: String },
+    Sequence { first: u16, last: u16, values: Vec<u32>, then: u32, name: String },
+    Constant { first: u16, last: u16, value: u32, name: String },
+}
+
+/// A parsed, checked scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    expect_outcome: ExpectedOutcome,
+    outcome_explicit: bool,
+    expect_entry: u32,
+    unload_at_end: bool,
+    missing_imports: Option<portcullis_hle::kernel::MissingImports>,
+    max_instructions: Option<u64>,
+    timeout: Option<std::time::Duration>,
+    memory: Option<u64>,
+    devices: Vec<DeviceSpec>,
+    policies: Vec<(u16, u16, String, Policy)>,
+    pub(crate) steps: Vec<Step>,
+    default: bool,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        Scenario::parse(&text, &file)
+    }
+
+    /// Parses scenario text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let err = |offset: usize, message: String| {
+            let (line, column) = locate(text, offset);
+            ScenarioError { file: file.to_string(), line, column, message }
+        };
+        let raw: format::File = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            err(offset, e.message().trim().to_string())
+        })?;
+        let expect_outcome = match raw.expect_outcome.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
+            None | Some(("ok", _)) => ExpectedOutcome::Ok,
+            Some(("fault", _)) => ExpectedOutcome::Fault,
+            Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
+            Some(("limit", _)) => ExpectedOutcome::Limit,
+            Some(("halted", _)) => ExpectedOutcome::Halted,
+            Some((other, at)) => {
+                return Err(err(
+                    at,
+                    format!("expect_outcome `{other}`: expected one of ok, fault, bugcheck, limit, halted"),
+                ))
+            }
+        };
+        let limits = raw.limits.as_ref();
+        let mut devices = Vec::new();
+        for d in &raw.devices {
+            devices.push(match d.get_ref() {
+                format::Device::Registers { ports, initial, name } => DeviceSpec::Registers {
+                    first: ports.first,
+                    last: ports.last,
+                    initial: initial.0.clone(),
+                    name: name.clone().unwrap_or_else(|| "registers".into()),
+                },
+                format::Device::Sequence { ports, values, then, name } => DeviceSpec::Sequence {
+                    first: ports.first,
+                    last: ports.last,
+                    values: values.clone(),
+                    then: then.unwrap_or(u32::MAX),
+                    name: name.clone().unwrap_or_else(|| "sequence".into()),
+                },
+                format::Device::Constant { ports, value, name } => DeviceSpec::Constant {
+                    first: ports.first,
+                    last: ports.last,
+                    value: *value,
+                    name: name.clone().unwrap_or_else(|| "constant".into()),
+                },
+            });
+        }
+        let policies = raw
+            .ports
+            .iter()
+            .map(|p| {
+                let p = p.get_ref();
+                let policy = match p.policy {
+                    format::PolicyKind::Log => Policy::Log,
+                    format::PolicyKind::Deny => Policy::Deny,
+                };
+                let name = p.name.clone().unwrap_or_else(|| format!("{:?}", p.policy).to_lowercase());
+                (p.range.first, p.range.last, name, policy)
+            })
+            .collect();
+        let steps = run::check_steps(&raw.steps, &err)?;
+        Ok(Scenario {
+            name: raw.name.unwrap_or_else(|| {
+                Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string()
+            }),
+            description: raw.description,
+            expect_outcome,
+            outcome_explicit: raw.expect_outcome.is_some(),
+            expect_entry: raw.expect_entry.map(|s| s.0).unwrap_or(0),
+            unload_at_end: raw.unload_at_end.unwrap_or(true),
+            missing_imports: raw.missing_imports.map(|m| match m {
+                format::MissingImportsKind::Error => portcullis_hle::kernel::MissingImports::Error,
+                format::MissingImportsKind::Stub => portcullis_hle::kernel::MissingImports::Stub,
+            }),
+            max_instructions: limits.and_then(|l| l.max_instructions),
+            timeout: limits.and_then(|l| l.timeout).map(|d| d.0),
+            memory: limits.and_then(|l| l.memory).map(|m| m.0),
+            devices,
+            policies,
+            steps,
+            default: false,
+        })
+    }
+
+    /// What runs without a scenario file: DriverEntry, then open and close every symbolic
+    /// link the driver created, then unload.
+    pub fn default_scenario() -> Scenario {
+        Scenario {
+            name: "default".into(),
+            description: Some("open and close every symbolic link the driver created, then unload".into()),
+            expect_outcome: ExpectedOutcome::Ok,
+            outcome_explicit: false,
+            expect_entry: 0,
+            unload_at_end: true,
+            missing_imports: None,
+            max_instructions: None,
+            timeout: None,
+            memory: None,
+            devices: Vec::new(),
+            policies: Vec::new(),
+            steps: Vec::new(),
+            default: true,
+        }
+    }
+
+    /// How the run is expected to end ("ok" unless the file says otherwise).
+    pub fn expect_outcome(&self) -> ExpectedOutcome {
+        self.expect_outcome
+    }
+
+    /// Whether the file states an expected outcome.
+    pub fn states_outcome(&self) -> bool {
+        self.outcome_explicit
+    }
+
+    /// Adds the scenario's devices, port policies and limits to a sandbox configuration.
+    /// Limits the caller already set win over the file's only where the file sets none.
+    pub fn configure(&self, mut b: SandboxBuilder) -> Result<SandboxBuilder, ScenarioError> {
+        if let Some(m) = self.missing_imports {
+            b = b.missing_imports(m);
+        }
+        if let Some(n) = self.max_instructions {
+            b = b.max_instructions(n);
+        }
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(m) = self.memory {
+            b = b.memory_limit(m);
+        }
+        for d in &self.devices {
+            b = match d.clone() {
+                DeviceSpec::Registers { first, last, initial, name } => {
+                    let len = (last - first) as usize + 1;
+                    b.device(first, last, Box::new(Registers::new(name, len, &initial)))
+                }
+                DeviceSpec::Sequence { first, last, values, then, name } => {
+                    b.device(first, last, Box::new(Sequence::new(name, values, then)))
+                }
+                DeviceSpec::Constant { first, last, value, name } => {
+                    b.device(first, last, Box::new(Constant::new(name, value)))
+                }
+            };
+        }
+        for (first, last, name, policy) in &self.policies {
+            b = b.policy(*first, *last, name.clone(), *policy);
+        }
+        Ok(b)
+    }
+
+    /// Runs DriverEntry and the steps, recording failed expectations in the sandbox.
+    pub fn run(&self, sb: &mut crate::Sandbox) -> ScenarioOutcome {
+        run::run(self, sb)
+    }
+
+    pub(crate) fn is_default(&self) -> bool {
+        self.default
+    }
+
+    pub(crate) fn expect_entry(&self) -> u32 {
+        self.expect_entry
+    }
+
+    pub(crate) fn unload_at_end(&self) -> bool {
+        self.unload_at_end
+    }
+}

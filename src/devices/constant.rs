@@ -1,0 +1,27 @@
+//! Every read returns the same value; writes are ignored.
+
+use portcullis_emu::ports::{PortDevice, Width};
+
+#[derive(Clone, Debug)]
+pub struct Constant {
+    name: String,
+    value: u32,
+}
+
+impl Constant {
+    pub fn new(name: impl Into<String>, value: u32) -> Constant {
+        Constant { name: name.into(), value }
+    }
+}
+
+impl PortDevice for Constant {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read(&mut self, _offset: u16, width: Width) -> u32 {
+        self.value & width.all_ones()
+    }
+
+    fn write(&mut self, _offset: u16, _width: Width, _value: u32) {}
+}

@@ -1,0 +1,59 @@
+//! A block of byte registers: writes store, reads return what was stored (or the initial
+//! state). Wider accesses cover consecutive registers, little-endian, wrapping at the end.
+
+use portcullis_emu::ports::{PortDevice, Width};
+
+#[derive(Clone, Debug)]
+pub struct Registers {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl Registers {
+    /// `len` registers, the first ones set from `initial`, the rest zero.
+    pub fn new(name: impl Into<String>, len: usize, initial: &[u8]) -> Registers {
+        let mut bytes = vec![0u8; len.max(1)];
+        let n = initial.len().min(bytes.len());
+        bytes[..n].copy_from_slice(&initial[..n]);
+        Registers { name: name.into(), bytes }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl PortDevice for Registers {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read(&mut self, offset: u16, width: Width) -> u32 {
+        let n = self.bytes.len();
+        (0..width.bytes() as usize)
+            .map(|i| (self.bytes[(offset as usize + i) % n] as u32) << (8 * i))
+            .fold(0, |a, b| a | b)
+    }
+
+    fn write(&mut self, offset: u16, width: Width, value: u32) {
+        let n = self.bytes.len();
+        for i in 0..width.bytes() as usize {
+            self.bytes[(offset as usize + i) % n] = (value >> (8 * i)) as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_and_reads_little_endian() {
+        let mut r = Registers::new("r", 4, &[1, 2]);
+        assert_eq!(r.read(0, Width::Word), 0x0201);
+        r.write(2, Width::Word, 0xBBAA);
+        assert_eq!(r.read(0, Width::Dword), 0xBBAA_0201);
+        // Wraps at the end of the block.
+        assert_eq!(r.read(3, Width::Word), 0x01BB);
+    }
+}

@@ -1,0 +1,467 @@
+//! Checking a scenario's steps, and running them against a sandbox.
+
+use std::collections::HashMap;
+
+use portcullis_hle::io::request::{OutBuffer, RequestId};
+use portcullis_hle::types::NtStatus;
+use toml::Spanned;
+
+use super::format;
+use super::{Action, Expect, ExpectedOutcome, PortCheck, Scenario, ScenarioError, Step};
+use crate::report::status_text;
+use crate::sandbox::{Handle, RunError, Sandbox};
+
+/// How a scenario run went.
+#[derive(Debug, Clone)]
+pub struct ScenarioOutcome {
+    pub steps_run: usize,
+    pub failed_expectations: usize,
+    /// The error that stopped the machine, if one did.
+    pub stopped: Option<RunError>,
+    /// Whether the run ended the way the scenario said it would.
+    pub outcome_as_expected: bool,
+}
+
+const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload";
+
+pub(crate) fn check_steps(
+    raw: &[Spanned<format::Step>],
+    err: &dyn Fn(usize, String) -> ScenarioError,
+) -> Result<Vec<Step>, ScenarioError> {
+    let mut steps = Vec::new();
+    let mut handles: Vec<String> = Vec::new();
+    let mut requests: Vec<String> = Vec::new();
+    let mut auto = 0;
+    for (i, s) in raw.iter().enumerate() {
+        let number = i + 1;
+        let at = s.span().start;
+        let line = err(at, String::new()).line;
+        let r = s.get_ref();
+        let fail = |m: String| Err(err(at, format!("step {number}: {m}")));
+        let present: Vec<&str> = [
+            ("open", r.open.is_some()),
+            ("ioctl", r.ioctl.is_some()),
+            ("read", r.read.is_some()),
+            ("write", r.write.is_some()),
+            ("close", r.close.is_some()),
+            ("pending", r.pending.is_some()),
+            ("expect_port", r.expect_port.is_some()),
+            ("expect_no_port", r.expect_no_port.is_some()),
+            ("unload", r.unload == Some(true)),
+        ]
+        .into_iter()
+        .filter_map(|(n, p)| p.then_some(n))
+        .collect();
+        let [action] = present[..] else {
+            return fail(if present.is_empty() {
+                format!("expected one action ({ACTIONS})")
+            } else {
+                format!("expected one action, found {}", present.join(" and "))
+            });
+        };
+        // Which qualifiers each action takes.
+        let allowed: &[&str] = match action {
+            "open" => &["as", "expect_status"],
+            "ioctl" => &[
+                "as",
+                "handle",
+                "input",
+                "output",
+                "internal",
+                "expect_status",
+                "expect_output",
+                "expect_information",
+                "expect_pending",
+            ],
+            "read" => &["handle", "offset", "expect_status", "expect_output", "expect_information"],
+            "write" => &["handle", "offset", "expect_status", "expect_information"],
+            "pending" => &["expect_status", "expect_output", "expect_information"],
+            "unload" => &["expect_leaks"],
+            _ => &[],
+        };
+        let given = [
+            ("as", r.name.is_some()),
+            ("handle", r.handle.is_some()),
+            ("input", r.input.is_some()),
+            ("output", r.output.is_some()),
+            ("offset", r.offset.is_some()),
+            ("internal", r.internal.is_some()),
+            ("expect_status", r.expect_status.is_some()),
+            ("expect_output", r.expect_output.is_some()),
+            ("expect_information", r.expect_information.is_some()),
+            ("expect_pending", r.expect_pending.is_some()),
+            ("expect_leaks", r.expect_leaks.is_some()),
+        ];
+        if let Some((bad, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
+            return fail(format!(
+                "`{bad}` does not apply to `{action}` (it takes: {})",
+                if allowed.is_empty() { "nothing else".into() } else { allowed.join(", ") }
+            ));
+        }
+        let use_handle = |h: &Option<String>, handles: &Vec<String>| -> Result<Option<String>, ScenarioError> {
+            match h {
+                Some(h) if handles.contains(h) => Ok(Some(h.clone())),
+                Some(h) => {
+                    Err(err(at, format!("step {number}: no open handle named `{h}` (open one with `as = \"{h}\"`)")))
+                }
+                None => match handles.last() {
+                    Some(h) => Ok(Some(h.clone())),
+                    None => Err(err(at, format!("step {number}: `{action}` needs an open handle; no step opened one"))),
+                },
+            }
+        };
+        let mut handle = None;
+        let mut name = None;
+        let action = match action {
+            "open" => {
+                let n = r.name.clone().unwrap_or_else(|| {
+                    auto += 1;
+                    format!("h{auto}")
+                });
+                handles.retain(|h| *h != n);
+                handles.push(n.clone());
+                name = Some(n);
+                Action::Open { path: r.open.clone().expect("present") }
+            }
+            "ioctl" => {
+                handle = use_handle(&r.handle, &handles)?;
+                if let Some(n) = &r.name {
+                    requests.push(n.clone());
+                    name = Some(n.clone());
+                }
+                let output = match &r.output {
+                    None => OutBuffer::zeroed(0),
+                    Some(format::Output::Len(n)) => OutBuffer::zeroed(*n),
+                    Some(format::Output::Initial(b)) => OutBuffer::with(b.clone()),
+                };
+                Action::Ioctl {
+                    code: r.ioctl.expect("present").0,
+                    input: r.input.clone().map(|b| b.0).unwrap_or_default(),
+                    output,
+                    internal: r.internal.unwrap_or(false),
+                }
+            }
+            "read" => {
+                handle = use_handle(&r.handle, &handles)?;
+                Action::Read { len: r.read.expect("present"), offset: r.offset.unwrap_or(0) }
+            }
+            "write" => {
+                handle = use_handle(&r.handle, &handles)?;
+                Action::Write { data: r.write.clone().expect("present").0, offset: r.offset.unwrap_or(0) }
+            }
+            "close" => {
+                let h = r.close.clone().expect("present");
+                handle = use_handle(&Some(h.clone()), &handles)?;
+                handles.retain(|x| *x != h);
+                Action::Close
+            }
+            "pending" => {
+                let req = r.pending.clone().expect("present");
+                if !requests.contains(&req) {
+                    return fail(format!("no earlier ioctl is named `{req}` (name one with `as = \"{req}\"`)"));
+                }
+                Action::Pending { request: req }
+            }
+            "expect_port" | "expect_no_port" => {
+                let (p, happened) = match (&r.expect_port, &r.expect_no_port) {
+                    (Some(p), _) => (p, true),
+                    (_, Some(p)) => (p, false),
+                    _ => unreachable!("one of them is present"),
+                };
+                if let Some(w) = p.width {
+                    if ![1, 2, 4].contains(&w) {
+                        return fail(format!("width {w}: expected 1, 2 or 4"));
+                    }
+                }
+                Action::ExpectPort {
+                    port: PortCheck {
+                        port: p.port,
+                        write: p.dir.map(|d| d == format::Direction::Out),
+                        width: p.width,
+                        value: p.value,
+                    },
+                    happened,
+                }
+            }
+            _ => Action::Unload,
+        };
+        let expect = Expect {
+            status: r.expect_status.map(|s| s.0),
+            output: r.expect_output.clone().map(|b| b.0),
+            information: r.expect_information,
+            pending: r.expect_pending,
+            leaks: r.expect_leaks,
+        };
+        steps.push(Step { number, line, action, handle, name, expect });
+    }
+    Ok(steps)
+}
+
+fn hex_bytes(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Compares a finished request with a step's expectations; returns the failures.
+fn check_result(e: &Expect, status: NtStatus, information: u64, output: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(want) = e.status {
+        if want != status.0 {
+            out.push(format!("expected status {}, got {}", status_text(want), status_text(status.0)));
+        }
+    }
+    if let Some(want) = e.information {
+        if want != information {
+            out.push(format!("expected Information {want}, got {information}"));
+        }
+    }
+    if let Some(want) = &e.output {
+        if want.as_slice() != output {
+            out.push(format!("expected output [{}], got [{}]", hex_bytes(want), hex_bytes(output)));
+        }
+    }
+    out
+}
+
+fn fatal(e: &RunError) -> bool {
+    !matches!(e, RunError::OpenFailed(_) | RunError::BadHandle(_))
+}
+
+pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
+    let mut failed = 0usize;
+    let mut steps_run = 0usize;
+    let mut fail = |sb: &mut Sandbox, step: usize, line: usize, msg: String| {
+        failed += 1;
+        let at = if line > 0 { format!(" (line {line})") } else { String::new() };
+        sb.expectation_failed(step, format!("step {step}{at}: {msg}"));
+    };
+    let finish = |sb: &Sandbox, steps_run: usize, failed: usize| {
+        let stopped = sb.stopped().cloned();
+        let actual = match &stopped {
+            None => ExpectedOutcome::Ok,
+            Some(RunError::Fault(_)) => ExpectedOutcome::Fault,
+            Some(RunError::Bugcheck(_)) => ExpectedOutcome::Bugcheck,
+            Some(RunError::Limit(_)) => ExpectedOutcome::Limit,
+            Some(RunError::Halted { .. }) => ExpectedOutcome::Halted,
+            Some(_) => ExpectedOutcome::Ok,
+        };
+        let machine_error = matches!(stopped, Some(RunError::Machine(_)));
+        ScenarioOutcome {
+            steps_run,
+            failed_expectations: failed,
+            outcome_as_expected: actual == s.expect_outcome() && !machine_error,
+            stopped,
+        }
+    };
+
+    match sb.driver_entry() {
+        Ok(st) => {
+            if st.0 != s.expect_entry() {
+                fail(
+                    sb,
+                    0,
+                    0,
+                    format!("DriverEntry returned {}, expected {}", status_text(st.0), status_text(s.expect_entry())),
+                );
+            }
+            if !st.is_success() {
+                // Windows does not call DriverUnload when DriverEntry fails.
+                return finish(sb, steps_run, failed);
+            }
+        }
+        Err(_) => return finish(sb, steps_run, failed),
+    }
+
+    if s.is_default() {
+        for (link, _) in sb.symbolic_links() {
+            let name = link.rsplit('\\').next().unwrap_or(&link).to_string();
+            match sb.open(&format!("\\\\.\\{name}")) {
+                Ok(h) => {
+                    if sb.close(h).is_err() {
+                        return finish(sb, steps_run, failed);
+                    }
+                }
+                Err(e) if fatal(&e) => return finish(sb, steps_run, failed),
+                Err(_) => {}
+            }
+        }
+        let _ = sb.unload();
+        return finish(sb, steps_run, failed);
+    }
+
+    let mut handles: HashMap<String, Handle> = HashMap::new();
+    let mut requests: HashMap<String, RequestId> = HashMap::new();
+    let mut unloaded = false;
+    for step in &s.steps {
+        if sb.stopped().is_some() {
+            break;
+        }
+        steps_run += 1;
+        let (n, line) = (step.number, step.line);
+        let handle = step.handle.as_ref().and_then(|h| handles.get(h).copied());
+        let result: Result<(), RunError> = match &step.action {
+            Action::Open { path } => match sb.open(path) {
+                Ok(h) => {
+                    handles.insert(step.name.clone().expect("opens are named"), h);
+                    if let Some(want) = step.expect.status.filter(|w| *w != 0) {
+                        fail(
+                            sb,
+                            n,
+                            line,
+                            format!("expected the open to fail with {}, it succeeded", status_text(want)),
+                        );
+                    }
+                    Ok(())
+                }
+                Err(RunError::OpenFailed(st)) => {
+                    if step.expect.status != Some(st.0) {
+                        let want = step.expect.status.unwrap_or(0);
+                        fail(
+                            sb,
+                            n,
+                            line,
+                            format!("open of {path}: expected {}, got {}", status_text(want), status_text(st.0)),
+                        );
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Action::Ioctl { code, input, output, internal } => match handle {
+                None => {
+                    fail(sb, n, line, "its handle is not open (the open failed)".into());
+                    Ok(())
+                }
+                Some(h) => sb.ioctl_with(h, *code, input, output.clone(), *internal).map(|r| match &r.completion {
+                    None => {
+                        if let Some(name) = &step.name {
+                            requests.insert(name.clone(), r.id);
+                        }
+                        if step.expect.pending == Some(false) {
+                            fail(sb, n, line, "the request was left pending".into());
+                        }
+                        if let Some(want) = step.expect.status.filter(|w| *w != 0x103) {
+                            fail(sb, n, line, format!("expected status {}, the request is pending", status_text(want)));
+                        }
+                    }
+                    Some(c) => {
+                        if step.expect.pending == Some(true) {
+                            fail(
+                                sb,
+                                n,
+                                line,
+                                format!(
+                                    "expected the request to stay pending; it completed with {}",
+                                    status_text(c.status.0)
+                                ),
+                            );
+                        }
+                        for m in check_result(&step.expect, c.status, c.information, &c.output) {
+                            fail(sb, n, line, m);
+                        }
+                    }
+                }),
+            },
+            Action::Read { .. } | Action::Write { .. } if handle.is_none() => {
+                fail(sb, n, line, "its handle is not open (the open failed)".into());
+                Ok(())
+            }
+            Action::Read { len, offset } => sb.read(handle.expect("checked"), *len as usize, *offset).map(|r| {
+                let (st, info, out) =
+                    r.completion.map(|c| (c.status, c.information, c.output)).unwrap_or((NtStatus::PENDING, 0, vec![]));
+                for m in check_result(&step.expect, st, info, &out) {
+                    fail(sb, n, line, m);
+                }
+            }),
+            Action::Write { data, offset } => sb.write(handle.expect("checked"), data, *offset).map(|r| {
+                let (st, info) = r.completion.map(|c| (c.status, c.information)).unwrap_or((NtStatus::PENDING, 0));
+                for m in check_result(&step.expect, st, info, &[]) {
+                    fail(sb, n, line, m);
+                }
+            }),
+            Action::Close => match handle {
+                Some(h) => {
+                    handles.retain(|_, v| *v != h);
+                    sb.close(h).map(|_| ())
+                }
+                None => Ok(()),
+            },
+            Action::Pending { request } => {
+                match requests.get(request).copied().and_then(|id| sb.completion(id)) {
+                    Some(c) => {
+                        for m in check_result(&step.expect, c.status, c.information, &c.output) {
+                            fail(sb, n, line, m);
+                        }
+                    }
+                    None => fail(sb, n, line, format!("request `{request}` has not completed")),
+                }
+                Ok(())
+            }
+            Action::ExpectPort { port, happened } => {
+                let rows = sb.port_rows();
+                let seen = rows.iter().any(|r| {
+                    r.port == port.port
+                        && port.write.is_none_or(|w| (r.dir == "out") == w)
+                        && port.width.is_none_or(|w| r.width == w)
+                        && port.value.is_none_or(|v| r.value == v)
+                });
+                if seen != *happened {
+                    let what = describe_port(port);
+                    fail(
+                        sb,
+                        n,
+                        line,
+                        if *happened {
+                            format!("expected {what}; it did not happen")
+                        } else {
+                            format!("expected no {what}; it happened")
+                        },
+                    );
+                }
+                Ok(())
+            }
+            Action::Unload => {
+                unloaded = true;
+                sb.unload().map(|leaks| match step.expect.leaks {
+                    Some(false) if !leaks.is_empty() => fail(
+                        sb,
+                        n,
+                        line,
+                        format!(
+                            "expected no leaks; {} pool block(s), {} device(s), {} link(s) remain",
+                            leaks.pool.len(),
+                            leaks.devices.len(),
+                            leaks.symbolic_links.len()
+                        ),
+                    ),
+                    Some(true) if leaks.is_empty() => fail(sb, n, line, "expected leaks; none remain".into()),
+                    _ => {}
+                })
+            }
+        };
+        if let Err(e) = result {
+            if fatal(&e) {
+                break;
+            }
+        }
+    }
+    if !unloaded && s.unload_at_end() && sb.stopped().is_none() {
+        let _ = sb.unload();
+    }
+    finish(sb, steps_run, failed)
+}
+
+fn describe_port(p: &PortCheck) -> String {
+    let dir = match p.write {
+        Some(true) => "an out to",
+        Some(false) => "an in from",
+        None => "an access to",
+    };
+    let mut s = format!("{dir} port {:#x}", p.port);
+    if let Some(w) = p.width {
+        s.push_str(&format!(" ({w} bytes)"));
+    }
+    if let Some(v) = p.value {
+        s.push_str(&format!(" with value {v:#x}"));
+    }
+    s
+}
