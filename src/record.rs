@@ -101,8 +101,24 @@ pub struct FaultRecord {
     pub instruction: Option<String>,
     pub reason: String,
     pub cpl: u8,
-    pub registers: BTreeMap<&'static str, String>,
+    /// Register values in the conventional order (eax, ebx, ... eip, eflags).
+    pub registers: Ordered,
     pub stack: Vec<String>,
+}
+
+/// Name/value pairs serialised as a JSON object, in their given order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Ordered(pub Vec<(&'static str, String)>);
+
+impl Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 impl From<&GuestFault> for FaultRecord {
@@ -115,7 +131,7 @@ impl From<&GuestFault> for FaultRecord {
             instruction: f.instruction.clone(),
             reason: f.reason.clone(),
             cpl: f.cpl,
-            registers: f.registers.iter().map(|r| (r.name, hex(r.value))).collect(),
+            registers: Ordered(f.registers.iter().map(|r| (r.name, hex(r.value))).collect()),
             stack: f.stack.iter().map(|v| hex(*v)).collect(),
         }
     }

@@ -286,7 +286,7 @@ impl Report {
             if !f.reason.is_empty() {
                 let _ = writeln!(s, "  {}", f.reason);
             }
-            let regs: Vec<String> = f.registers.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let regs: Vec<String> = f.registers.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(s, "  {}", regs.join(" "));
             let _ = writeln!(s, "  stack: {}", f.stack.join(" "));
         }

@@ -39,20 +39,18 @@ pub(crate) struct Limits {
     pub(crate) memory: Option<Size>,
 }
 
+/// A device model on a port range. `kind` decides which other keys apply:
+/// registers (`initial`), sequence (`values`, `then`), constant (`value`).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
-pub(crate) enum Device {
-    /// A block of byte registers with an initial state.
-    Registers {
-        ports: PortRange,
-        #[serde(default)]
-        initial: Bytes,
-        name: Option<String>,
-    },
-    /// Reads return `values` in order, then `then`.
-    Sequence { ports: PortRange, values: Vec<u32>, then: Option<u32>, name: Option<String> },
-    /// Reads return `value`.
-    Constant { ports: PortRange, value: u32, name: Option<String> },
+#[serde(deny_unknown_fields)]
+pub(crate) struct Device {
+    pub(crate) kind: Spanned<String>,
+    pub(crate) ports: PortRange,
+    pub(crate) name: Option<String>,
+    pub(crate) initial: Option<Spanned<Bytes>>,
+    pub(crate) values: Option<Spanned<Vec<u32>>>,
+    pub(crate) then: Option<Spanned<u32>>,
+    pub(crate) value: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize)]

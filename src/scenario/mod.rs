@@ -183,25 +183,50 @@ impl Scenario {
         let limits = raw.limits.as_ref();
         let mut devices = Vec::new();
         for d in &raw.devices {
-            devices.push(match d.get_ref() {
-                format::Device::Registers { ports, initial, name } => DeviceSpec::Registers {
-                    first: ports.first,
-                    last: ports.last,
-                    initial: initial.0.clone(),
-                    name: name.clone().unwrap_or_else(|| "registers".into()),
+            let d = d.get_ref();
+            let (first, last) = (d.ports.first, d.ports.last);
+            let kind = d.kind.get_ref().as_str();
+            let stray: &[(&str, Option<usize>)] = &[
+                ("initial", d.initial.as_ref().map(|v| v.span().start)),
+                ("values", d.values.as_ref().map(|v| v.span().start)),
+                ("then", d.then.as_ref().map(|v| v.span().start)),
+                ("value", d.value.as_ref().map(|v| v.span().start)),
+            ];
+            let takes: &[&str] = match kind {
+                "registers" => &["initial"],
+                "sequence" => &["values", "then"],
+                "constant" => &["value"],
+                other => {
+                    return Err(err(
+                        d.kind.span().start,
+                        format!("device kind `{other}`: expected one of registers, sequence, constant"),
+                    ))
+                }
+            };
+            if let Some((key, Some(at))) = stray.iter().find(|(k, at)| at.is_some() && !takes.contains(k)) {
+                return Err(err(
+                    *at,
+                    format!("`{key}` does not apply to a `{kind}` device (it takes: {})", takes.join(", ")),
+                ));
+            }
+            let name = d.name.clone().unwrap_or_else(|| kind.to_string());
+            devices.push(match kind {
+                "registers" => DeviceSpec::Registers {
+                    first,
+                    last,
+                    initial: d.initial.as_ref().map(|b| b.get_ref().0.clone()).unwrap_or_default(),
+                    name,
                 },
-                format::Device::Sequence { ports, values, then, name } => DeviceSpec::Sequence {
-                    first: ports.first,
-                    last: ports.last,
-                    values: values.clone(),
-                    then: then.unwrap_or(u32::MAX),
-                    name: name.clone().unwrap_or_else(|| "sequence".into()),
+                "sequence" => DeviceSpec::Sequence {
+                    first,
+                    last,
+                    values: d.values.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default(),
+                    then: d.then.as_ref().map(|t| *t.get_ref()).unwrap_or(u32::MAX),
+                    name,
                 },
-                format::Device::Constant { ports, value, name } => DeviceSpec::Constant {
-                    first: ports.first,
-                    last: ports.last,
-                    value: *value,
-                    name: name.clone().unwrap_or_else(|| "constant".into()),
+                _ => match &d.value {
+                    Some(v) => DeviceSpec::Constant { first, last, value: *v.get_ref(), name },
+                    None => return Err(err(d.kind.span().start, "a `constant` device needs `value`".into())),
                 },
             });
         }
@@ -323,5 +348,96 @@ impl Scenario {
 
     pub(crate) fn unload_at_end(&self) -> bool {
         self.unload_at_end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse(text, "test.toml")
+    }
+
+    #[test]
+    fn errors_name_the_line_and_what_was_expected() {
+        let e = parse("name = \"x\"\n\n[[steps]]\nopen = 'a'\n\n[[steps]]\nioctl = \"not a code\"\n").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("test.toml", 7), "{e}");
+        assert!(e.message.contains("control code"), "{e}");
+        let e = parse("[[devices]]\nkind = \"registers\"\nports = \"0x307-0x300\"\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("ends before it starts"), "{e}");
+        let e = parse("[[steps]]\nopn = 'x'\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("unknown field"), "{e}");
+        assert!(e.to_string().starts_with("test.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn each_step_has_exactly_one_action_and_known_handles() {
+        let e = parse("[[steps]]\nopen = 'a'\nclose = 'h1'\n").unwrap_err();
+        assert!(e.message.contains("found open and close"), "{e}");
+        assert_eq!(e.line, 1);
+        let e = parse("[[steps]]\nexpect_status = 0\n").unwrap_err();
+        assert!(e.message.contains("expected one action"), "{e}");
+        let e = parse("[[steps]]\nioctl = 1\n").unwrap_err();
+        assert!(e.message.contains("needs an open handle"), "{e}");
+        let e = parse("[[steps]]\nopen = 'a'\n[[steps]]\nclose = 'dev'\n").unwrap_err();
+        assert!(e.message.contains("no open handle named `dev`"), "{e}");
+        assert_eq!(e.line, 3);
+        let e = parse("[[steps]]\nopen = 'a'\ninput = '00'\n").unwrap_err();
+        assert!(e.message.contains("`input` does not apply to `open`"), "{e}");
+        let e = parse("[[steps]]\nopen = 'a'\n[[steps]]\npending = 'nope'\n").unwrap_err();
+        assert!(e.message.contains("no earlier ioctl is named `nope`"), "{e}");
+        let e = parse("expect_outcome = \"maybe\"\n").unwrap_err();
+        assert!(e.message.contains("ok, fault, bugcheck, limit, halted"), "{e}");
+    }
+
+    #[test]
+    fn values_parse_in_every_documented_form() {
+        let s = parse(
+            r#"
+            [limits]
+            max_instructions = 1_000
+            timeout = "250ms"
+            memory = "64MiB"
+            [[devices]]
+            kind = "sequence"
+            ports = [0x378, 0x37a]
+            values = [1, 2]
+            [[ports]]
+            range = 0xcf8
+            policy = "deny"
+            [[steps]]
+            open = '\\.\X'
+            as = "x"
+            [[steps]]
+            ioctl = { device_type = 0x22, function = 0x801, method = "out_direct", access = "read" }
+            input = [1, 2, 0xff]
+            output = "aa bb"
+            expect_status = "0xC0000010"
+            expect_output = { u16 = [0x1234], u8 = [5] }
+            [[steps]]
+            ioctl = "0x220004"
+            handle = "x"
+            expect_status = "STATUS_INVALID_PARAMETER"
+            "#,
+        )
+        .unwrap();
+        assert_eq!((s.max_instructions, s.memory), (Some(1000), Some(64 << 20)));
+        assert_eq!(s.timeout, Some(std::time::Duration::from_millis(250)));
+        match &s.steps[1].action {
+            Action::Ioctl { code, input, output, .. } => {
+                // CTL_CODE(0x22, 0x801, METHOD_OUT_DIRECT, FILE_READ_ACCESS)
+                assert_eq!(*code, (0x22 << 16) | (1 << 14) | (0x801 << 2) | 2);
+                assert_eq!(input, &vec![1, 2, 0xff]);
+                assert_eq!(output.initial.as_deref(), Some(&[0xaa, 0xbb][..]));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.steps[1].expect.status, Some(0xC000_0010));
+        assert_eq!(s.steps[1].expect.output, Some(vec![0x34, 0x12, 5]));
+        assert_eq!(s.steps[2].expect.status, Some(0xC000_000D));
+        assert_eq!(s.policies[0].0, 0xcf8);
     }
 }

@@ -1,0 +1,256 @@
+//! The `portcullis` binary: subcommands, options, exit codes, report schema, traces.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_portcullis"))
+}
+
+fn corpus(name: &str, arch: &str) -> String {
+    format!("{}/corpus/{name}/{name}.{arch}.sys", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scenario(rel: &str) -> String {
+    format!("{}/corpus/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("portcullis-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+#[test]
+fn run_prints_a_readable_summary_and_exits_zero() {
+    for arch in ["x86", "x64"] {
+        let o = run(&["run", &corpus("halports", arch)]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        for needle in [
+            "DriverEntry",
+            "STATUS_SUCCESS (0x00000000)",
+            "IRP_MJ_CREATE \\\\.\\HalPorts",
+            "port I/O",
+            "0x0080",
+            "halports: loaded, 4 functions",
+            "leaks: none",
+            "outcome: ok",
+        ] {
+            assert!(out.contains(needle), "{arch}: missing {needle:?} in\n{out}");
+        }
+    }
+}
+
+#[test]
+fn json_reports_follow_the_documented_schema() {
+    let o = run(&["run", &corpus("rawio", "x64"), "--scenario", &scenario("rawio/rawio.toml"), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["schema"], "portcullis-report/1");
+    let d = &r["driver"];
+    assert!(d["path"].as_str().unwrap().ends_with("rawio.x64.sys"));
+    assert_eq!(d["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(d["arch"], "x64");
+    for k in ["image_base", "entry", "preferred_base"] {
+        assert!(d[k].as_str().unwrap().starts_with("0x"), "{k}");
+    }
+    assert_ne!(d["image_base"], d["preferred_base"], "never at the preferred base");
+    assert!(r["imports"]["implemented"].as_array().unwrap().iter().any(|i| i == "ntoskrnl.exe!IoCreateDevice"));
+    assert!(r["imports"]["missing"].as_array().unwrap().is_empty());
+    let entries = r["entry_points"].as_array().unwrap();
+    assert_eq!(entries[0]["kind"], "DriverEntry");
+    assert_eq!(entries[0]["status"], "0x00000000");
+    assert_eq!(entries[0]["status_name"], "STATUS_SUCCESS");
+    assert_eq!(entries.last().unwrap()["kind"], "DriverUnload");
+    let io = r["port_io"].as_array().unwrap();
+    let fixed = io.iter().find(|p| p["port"] == 0x80 && p["value"] == 0x11).expect("out 0x80, 0x11");
+    assert_eq!((fixed["width"].as_u64(), fixed["dir"].as_str()), (Some(1), Some("out")));
+    assert!(fixed["pc"].as_str().unwrap().starts_with("0x"));
+    assert!(r["privileged"].as_array().unwrap().iter().any(|p| p["op"] == "rdmsr" && p["msr"] == 0x1b));
+    let calls = r["api_calls"].as_array().unwrap();
+    let create = calls.iter().find(|c| c["name"] == "IoCreateDevice").unwrap();
+    assert_eq!(create["args"]["DeviceName"], "\\Device\\RawIo");
+    assert_eq!(create["ret"], "0x0");
+    assert!(r["faults"].as_array().unwrap().is_empty());
+    assert!(r["limits"]["hit"].as_array().unwrap().is_empty());
+    assert!(r["leaks"]["pool"].as_array().unwrap().is_empty());
+    assert_eq!(r["outcome"], "ok");
+}
+
+#[test]
+fn verbose_lists_calls_and_quiet_prints_nothing() {
+    let o = run(&["run", "-v", &corpus("beeper", "x86")]);
+    let out = stdout(&o);
+    assert!(out.contains("IoCreateDevice(") && out.contains("DeviceName=\"\\\\Device\\\\Beeper\""), "{out}");
+    assert!(out.contains("WRITE_PORT_UCHAR(Port=\"0x43\", Value=182)"), "{out}");
+    let o = run(&["run", "-q", &corpus("beeper", "x86")]);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), ""));
+}
+
+#[test]
+fn a_driver_fault_exits_one_with_the_fault_disassembled() {
+    let dir = temp("fault");
+    let s = dir.join("crash.toml");
+    std::fs::write(&s, "[[steps]]\nopen = '\\\\.\\NullDeref'\n[[steps]]\nioctl = 0x80002000\noutput = 4\n").unwrap();
+    let o = run(&["run", &corpus("nullderef", "x64"), "--scenario", s.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("fault: #PF"), "{out}");
+    assert!(out.contains("in nullderef.x64+0x"), "{out}");
+    assert!(out.contains("rax=") && out.find("rax=") < out.find("r8="), "registers in conventional order");
+    assert!(out.contains("outcome: fault"));
+    // The corpus scenario states the fault, so there it is expected behaviour.
+    let o = run(&["run", &corpus("nullderef", "x64"), "--scenario", &scenario("nullderef/crash.toml")]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_bugcheck_exits_one() {
+    let dir = temp("bugcheck");
+    let s = dir.join("b.toml");
+    std::fs::write(&s, "[[steps]]\nopen = '\\\\.\\KApi'\n[[steps]]\nioctl = 0x80002818\n").unwrap();
+    let o = run(&["run", &corpus("kapi", "x86"), "--scenario", s.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json(&o);
+    assert_eq!(r["bugchecks"][0]["code"], "0xdeaddead");
+    assert_eq!(r["outcome"], "bugcheck");
+}
+
+#[test]
+fn a_failed_expectation_exits_one_and_names_the_step() {
+    let dir = temp("expect");
+    let s = dir.join("e.toml");
+    std::fs::write(&s, "[[steps]]\nopen = '\\\\.\\Methods'\n\n[[steps]]\nioctl = 0x80002400\ninput = '0102'\noutput = 4\nexpect_output = '0102'\n").unwrap();
+    let o = run(&["run", &corpus("methods", "x64"), "--scenario", s.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("step 2 (line 4): expected output [01 02], got [02 01]"), "{out}");
+    assert!(out.contains("outcome: failed_expectation"));
+}
+
+#[test]
+fn limits_exit_three_and_the_trace_survives() {
+    let dir = temp("limit");
+    let trace = dir.join("spin.jsonl");
+    let o = run(&["run", &corpus("spin", "x64"), "--max-insns", "100000", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(stdout(&o).contains("limit: instruction budget of 100000 exhausted"));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert!(lines.iter().any(|l| l["type"] == "debug" && l["text"] == "spin: entering a loop that never ends\n"));
+    assert!(lines.iter().any(|l| l["type"] == "limit" && l["kind"] == "instructions"));
+    let seqs: Vec<u64> = lines.iter().filter_map(|l| l["seq"].as_u64()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "events are in order");
+
+    let o = run(&["run", &corpus("spin", "x86"), "--timeout", "200ms", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(json(&o)["limits"]["hit"][0]["kind"], "time");
+}
+
+#[test]
+fn load_and_usage_errors_exit_two() {
+    let o = run(&["run", &corpus("missing", "x64")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ntoskrnl.exe!PortcullisNoSuchRoutine"), "{}", stderr(&o));
+    let o = run(&["run", "/nonexistent/driver.sys"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read"));
+    let dir = temp("usage");
+    let junk = dir.join("junk.sys");
+    std::fs::write(&junk, b"MZ this is not a driver").unwrap();
+    let o = run(&["run", junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a loadable driver image"), "{}", stderr(&o));
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[[steps]]\nopen = '\\\\.\\X'\n[[steps]]\nclose = 'nope'\n").unwrap();
+    let o = run(&["run", &corpus("halports", "x64"), "--scenario", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("bad.toml:3:1: step 2: no open handle named `nope`"), "{err}");
+    assert_eq!(run(&["run"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&["run", &corpus("halports", "x64"), "--timeout", "soon"]).status.code(), Some(2));
+}
+
+#[test]
+fn missing_imports_can_be_stubbed() {
+    let o = run(&["run", &corpus("missing", "x86"), "--missing-imports", "stub", "--format", "json"]);
+    let r = json(&o);
+    assert_eq!(r["imports"]["missing"][0], "ntoskrnl.exe!PortcullisNoSuchRoutine");
+    assert_eq!(r["entry_points"][0]["status_name"], "STATUS_NOT_IMPLEMENTED");
+    // The default scenario expects DriverEntry to succeed.
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(&["run", &corpus("missing", "x86"), "--scenario", &scenario("missing/missing.toml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn rust_log_enables_debug_logs() {
+    let o = bin().args(["run", "-q", &corpus("beeper", "x64")]).env("RUST_LOG", "info").output().unwrap();
+    assert!(stderr(&o).contains("unclaimed port"), "{}", stderr(&o));
+    let o = bin().args(["run", "-q", &corpus("beeper", "x64")]).env_remove("RUST_LOG").output().unwrap();
+    assert!(!stderr(&o).contains("unclaimed port"));
+}
+
+#[test]
+fn runs_are_byte_for_byte_repeatable() {
+    let dir = temp("determinism");
+    let mut outs = Vec::new();
+    for i in 0..2 {
+        let trace = dir.join(format!("t{i}.jsonl"));
+        let o = run(&[
+            "run",
+            &corpus("methods", "x86"),
+            "--scenario",
+            &scenario("methods/methods.toml"),
+            "--format",
+            "json",
+            "--trace",
+            trace.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0));
+        outs.push((o.stdout, std::fs::read(&trace).unwrap()));
+    }
+    assert_eq!(outs[0], outs[1]);
+}
+
+#[test]
+fn info_describes_the_image_statically() {
+    let o = run(&["info", &corpus("rawio", "x86")]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("(x86)") && out.contains(".text") && out.contains("ntoskrnl.exe!IoCreateDevice"), "{out}");
+    let o = run(&["info", &corpus("missing", "x64"), "--format", "json"]);
+    let r = json(&o);
+    assert_eq!(r["arch"], "x64");
+    let imports = r["imports"].as_array().unwrap();
+    let missing = imports.iter().find(|i| i["name"] == "PortcullisNoSuchRoutine").unwrap();
+    assert_eq!(missing["implemented"], false);
+    assert!(imports.iter().any(|i| i["name"] == "DbgPrint" && i["implemented"] == true));
+    let o = run(&["info", &corpus("rawio", "x64"), "--format", "json"]);
+    let census = &json(&o)["privileged_census"];
+    for m in ["in", "out", "rdmsr", "cli", "sti", "cpuid"] {
+        assert!(census[m]["count"].as_u64().unwrap_or(0) > 0, "{m} in {census}");
+    }
+    assert_eq!(run(&["info", "/nonexistent.sys"]).status.code(), Some(2));
+    assert!(Path::new(&corpus("rawio", "x64")).exists());
+}
