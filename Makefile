@@ -1,5 +1,38 @@
-.PHONY: corpus
+# Portcullis. `make demo` and `make test` are all a fresh Debian/Ubuntu machine with Rust
+# needs: they install what is missing first (through apt-get when run as root).
 
-# Builds the test drivers in corpus/ (x86 and x64) with mingw-w64.
+CARGO ?= cargo
+
+.PHONY: demo test bench corpus prerequisites prerequisites-mingw build lint clean
+
+prerequisites:
+	@scripts/prerequisites.sh
+
+prerequisites-mingw:
+	@scripts/prerequisites.sh --mingw
+
+build: prerequisites
+	$(CARGO) build --release
+
+# The demo: the beeper driver programs the PC speaker through the PIT; the port trace shows it.
+demo: build
+	@echo
+	@echo "== portcullis run corpus/beeper/beeper.x64.sys --scenario corpus/beeper/beeper.toml"
+	@target/release/portcullis run corpus/beeper/beeper.x64.sys --scenario corpus/beeper/beeper.toml
+
+test: prerequisites
+	$(CARGO) test --workspace
+
+bench: prerequisites
+	$(CARGO) bench --bench figures
+
+# Rebuilds the corpus drivers (needs mingw-w64: `make prerequisites-mingw`).
 corpus:
 	corpus/build.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean

@@ -243,7 +243,8 @@ pub struct Recorder {
     seq: u64,
     writer: Option<Box<dyn Write>>,
     write_error: Option<String>,
-    pub(crate) ports: BTreeMap<(u16, u16, bool, u32), (u64, u64, portcullis_emu::ports::Outcome)>,
+    /// (port, width, write, value) -> (first seq, first pc, count, outcome).
+    pub(crate) ports: BTreeMap<(u16, u16, bool, u32), (u64, u64, u64, portcullis_emu::ports::Outcome)>,
     pub(crate) port_total: u64,
     pub(crate) privileged: Vec<PrivilegedRecord>,
     pub(crate) privileged_total: u64,
@@ -362,9 +363,9 @@ impl Recorder {
         self.port_total += 1;
         let key = (p.port, p.width.bytes(), p.write, p.value);
         if let Some(row) = self.ports.get_mut(&key) {
-            row.1 += 1;
+            row.2 += 1;
         } else if self.ports.len() < REPORT_CAP {
-            self.ports.insert(key, (p.pc, 1, p.outcome));
+            self.ports.insert(key, (seq, p.pc, 1, p.outcome));
         } else {
             self.truncated = true;
         }
@@ -414,18 +415,17 @@ impl Recorder {
         }
     }
 
+    /// The distinct accesses, in the order each first happened.
     pub fn port_rows(&self) -> Vec<PortRow> {
-        self.ports
+        let mut rows: Vec<(u64, PortRow)> = self
+            .ports
             .iter()
-            .map(|(&(port, width, write, value), &(pc, count, outcome))| PortRow {
-                port,
-                width,
-                dir: if write { "out" } else { "in" },
-                value,
-                pc: hex(pc),
-                count,
-                outcome,
+            .map(|(&(port, width, write, value), &(first, pc, count, outcome))| {
+                let row = PortRow { port, width, dir: if write { "out" } else { "in" }, value, pc: hex(pc), count, outcome };
+                (first, row)
             })
-            .collect()
+            .collect();
+        rows.sort_by_key(|(first, _)| *first);
+        rows.into_iter().map(|(_, r)| r).collect()
     }
 }

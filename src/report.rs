@@ -202,6 +202,7 @@ impl Report {
             let status = match (&e.status, &e.status_name) {
                 (Some(st), Some(n)) => format!("{n} ({st})"),
                 (Some(st), None) => st.clone(),
+                _ if e.outcome == "returned" => "returned".into(),
                 _ => "-".into(),
             };
             let target = e.target.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
