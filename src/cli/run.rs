@@ -62,6 +62,14 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         Missing::Error => MissingImports::Error,
         Missing::Stub => MissingImports::Stub,
     });
+    // The scenario's devices, policies and limits; command-line limits override its limits.
+    builder = match scenario.configure(builder) {
+        Ok(b) => b,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
     if let Some(n) = args.max_insns {
         builder = builder.max_instructions(n);
     }
@@ -77,13 +85,6 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             }
         }
     }
-    builder = match scenario.configure(builder) {
-        Ok(b) => b,
-        Err(e) => {
-            error(e);
-            return EXIT_USAGE;
-        }
-    };
     let mut sb = match builder.load_driver(&args.driver) {
         Ok(sb) => sb,
         Err(e) => {

@@ -11,9 +11,9 @@ use crate::{ex, io, ke, mm, ob, ps, rtl};
 pub fn table() -> Vec<ExportDef> {
     crate::exports! { Dll::Ntoskrnl;
         // Run-time library.
-        stdcall fn RtlInitUnicodeString(DestinationString: PUnicodeString, SourceString: PCWSTR) -> () = rtl::unicode::RtlInitUnicodeString;
-        stdcall fn RtlInitAnsiString(DestinationString: PAnsiString, SourceString: PCSTR) -> () = rtl::unicode::RtlInitAnsiString;
-        stdcall fn RtlCopyUnicodeString(DestinationString: PUnicodeString, SourceString: PUnicodeString) -> () = rtl::unicode::RtlCopyUnicodeString;
+        stdcall fn RtlInitUnicodeString(DestinationString: Ptr, SourceString: PCWSTR) -> () = rtl::unicode::RtlInitUnicodeString;
+        stdcall fn RtlInitAnsiString(DestinationString: Ptr, SourceString: PCSTR) -> () = rtl::unicode::RtlInitAnsiString;
+        stdcall fn RtlCopyUnicodeString(DestinationString: Ptr, SourceString: PUnicodeString) -> () = rtl::unicode::RtlCopyUnicodeString;
         stdcall fn RtlCompareMemory(Source1: Ptr, Source2: Ptr, Length: SizeT) -> SizeT = rtl::memory::RtlCompareMemory;
         cdecl fn memcpy(Destination: Ptr, Source: Ptr, Count: SizeT) -> Ptr = rtl::memory::memcpy;
         cdecl fn memmove(Destination: Ptr, Source: Ptr, Count: SizeT) -> Ptr = rtl::memory::memmove;

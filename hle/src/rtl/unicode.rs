@@ -3,7 +3,7 @@
 
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, ANSI_STRING, UNICODE_STRING};
-use crate::types::{PAnsiString, PUnicodeString, PCSTR, PCWSTR};
+use crate::types::{PUnicodeString, Ptr, PCSTR, PCWSTR};
 
 const MAXUSHORT: u64 = 0xFFFF;
 
@@ -19,9 +19,10 @@ fn units(k: &Kx, at: u64, unit: u64, limit: u64) -> KResult<u64> {
     }
 }
 
-/// VOID RtlInitUnicodeString(PUNICODE_STRING Dest, PCWSTR Source): points Dest at Source
+/// VOID RtlInitUnicodeString(PUNICODE_STRING Dest, PCWSTR Source) (Dest is output only, so it
+/// is traced as a pointer): points Dest at Source
 /// (no copy). A NULL source gives an empty string; lengths are capped at MAXUSHORT - 2.
-pub fn RtlInitUnicodeString(k: &mut Kx, dest: PUnicodeString, source: PCWSTR) -> KResult<()> {
+pub fn RtlInitUnicodeString(k: &mut Kx, dest: Ptr, source: PCWSTR) -> KResult<()> {
     let (len, max) = if source.0 == 0 {
         (0, 0)
     } else {
@@ -36,7 +37,7 @@ pub fn RtlInitUnicodeString(k: &mut Kx, dest: PUnicodeString, source: PCWSTR) ->
 }
 
 /// VOID RtlInitAnsiString(PANSI_STRING Dest, PCSZ Source): as RtlInitUnicodeString, for bytes.
-pub fn RtlInitAnsiString(k: &mut Kx, dest: PAnsiString, source: PCSTR) -> KResult<()> {
+pub fn RtlInitAnsiString(k: &mut Kx, dest: Ptr, source: PCSTR) -> KResult<()> {
     let (len, max) = if source.0 == 0 {
         (0, 0)
     } else {
@@ -53,7 +54,7 @@ pub fn RtlInitAnsiString(k: &mut Kx, dest: PAnsiString, source: PCSTR) -> KResul
 /// VOID RtlCopyUnicodeString(PUNICODE_STRING Dest, PCUNICODE_STRING Source): copies as much of
 /// Source as fits in Dest's MaximumLength, NUL-terminating when there is room. A NULL Source
 /// empties Dest.
-pub fn RtlCopyUnicodeString(k: &mut Kx, dest: PUnicodeString, source: PUnicodeString) -> KResult<()> {
+pub fn RtlCopyUnicodeString(k: &mut Kx, dest: Ptr, source: PUnicodeString) -> KResult<()> {
     if source.0 == 0 {
         k.mem_mut().set(dest.0, UNICODE_STRING::Length, 0)?;
         return Ok(());
