@@ -6,8 +6,10 @@
 use std::time::{Duration, Instant};
 
 use iced_x86::code_asm::*;
+use portcullis::Sandbox;
 use portcullis_emu::ports::{PortDevice, Width};
 use portcullis_emu::*;
+use portcullis_hle::kernel::{Kernel, KernelOptions};
 use unicorn_engine::unicorn_const::{Arch as UcArch, Mode, Prot as UcProt};
 
 fn main() {
@@ -25,6 +27,19 @@ fn main() {
         figure("port_ops_dense_block_per_s", untraced, "ops/s");
         figure("port_ops_dense_block_traced_per_s", traced, "ops/s");
         figure("port_ops_dense_block_raw_unicorn_per_s", raw, "ops/s");
+    }
+    if want("hle_calls") {
+        figure("hle_calls_per_s", hle_calls_per_s(false), "calls/s");
+        figure("hle_calls_traced_per_s", hle_calls_per_s(true), "calls/s");
+    }
+    if want("ioctl") {
+        figure("ioctl_round_trips_per_s", ioctl_round_trips_per_s(), "ioctls/s");
+    }
+    if want("load") {
+        figure("load_and_driver_entry_us", load_and_driver_entry_us(), "us");
+    }
+    if want("cli_run") {
+        figure("cli_run_ms", cli_run_ms(), "ms");
     }
     if want("guest_insns") {
         let (ours, raw) = guest_insns_per_s();
@@ -44,10 +59,7 @@ fn figure(name: &str, value: f64, unit: &str) {
 
 /// Best of three rounds of `f`, which returns (work units, elapsed).
 fn best(mut f: impl FnMut() -> (f64, Duration)) -> f64 {
-    (0..3)
-        .map(|_| f())
-        .map(|(n, t)| n / t.as_secs_f64())
-        .fold(0.0, f64::max)
+    (0..3).map(|_| f()).map(|(n, t)| n / t.as_secs_f64()).fold(0.0, f64::max)
 }
 
 fn machine_setup_us() -> f64 {
@@ -76,10 +88,7 @@ impl PortDevice for Nop {
 }
 
 fn load(m: &mut Machine, f: impl FnOnce(&mut CodeAssembler)) -> u64 {
-    let base = m
-        .mem_mut()
-        .alloc(RegionKind::Image, "bench", 0x10000, Prot::RX)
-        .unwrap();
+    let base = m.mem_mut().alloc(RegionKind::Image, "bench", 0x10000, Prot::RX).unwrap();
     let mut a = CodeAssembler::new(64).unwrap();
     f(&mut a);
     let code = a.assemble(base).unwrap();
@@ -226,4 +235,93 @@ fn guest_insns_per_s() -> (f64, f64) {
         raw = raw.max(insns / t.elapsed().as_secs_f64());
     }
     (ours, raw)
+}
+
+fn corpus_file(name: &str, arch: &str) -> String {
+    format!("{}/corpus/{name}/{name}.{arch}.sys", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Guest code calling KeGetCurrentIrql (an export whose body is one CR8 read) in a loop:
+/// the cost of the call path itself (slot, hook, dispatch, marshalling, return).
+fn hle_calls_per_s(traced: bool) -> f64 {
+    let options = KernelOptions { record_calls: traced, ..Default::default() };
+    let mut k = Kernel::boot(MachineConfig::new(Arch::X64), options).unwrap();
+    if traced {
+        k.guest_mut().trace.set_sink(4096, |b| {
+            std::hint::black_box(b);
+        });
+    }
+    let stub = k.ext().resolve(portcullis_hle::exports::Dll::Ntoskrnl, "KeGetCurrentIrql").unwrap();
+    let iterations = 2_000_000u32;
+    let base = k.mem_mut().alloc(RegionKind::Image, "bench", 0x1000, Prot::RX).unwrap();
+    let mut a = CodeAssembler::new(64).unwrap();
+    a.sub(rsp, 0x28).unwrap();
+    a.mov(ebx, iterations).unwrap();
+    a.mov(rsi, stub).unwrap();
+    let mut top = a.create_label();
+    a.set_label(&mut top).unwrap();
+    a.call(rsi).unwrap();
+    a.dec(ebx).unwrap();
+    a.jnz(top).unwrap();
+    a.add(rsp, 0x28).unwrap();
+    a.ret().unwrap();
+    let code = a.assemble(base).unwrap();
+    k.mem_mut().write_unchecked(base, &code).unwrap();
+    best(|| {
+        let t = Instant::now();
+        k.call(base, &[], CallConv::Win64).unwrap();
+        (iterations as f64, t.elapsed())
+    })
+}
+
+/// A trivial METHOD_BUFFERED IOCTL (methods' REVERSE of 4 bytes), whole round trip: user
+/// buffers, IRP, dispatch, IofCompleteRequest, copy-back, recording.
+fn ioctl_round_trips_per_s() -> f64 {
+    let mut sb = Sandbox::builder().load_driver(corpus_file("methods", "x64")).unwrap();
+    sb.driver_entry().unwrap();
+    let h = sb.open(r"\\.\Methods").unwrap();
+    let n = 20_000;
+    best(|| {
+        let t = Instant::now();
+        for _ in 0..n {
+            let r = sb.ioctl(h, 0x8000_2400, b"abcd", 4).unwrap();
+            std::hint::black_box(r);
+        }
+        (n as f64, t.elapsed())
+    })
+}
+
+/// Fresh machine, kernel, load (relocation, imports), DriverEntry of a small driver.
+fn load_and_driver_entry_us() -> f64 {
+    let bytes = std::fs::read(corpus_file("halports", "x64")).unwrap();
+    let n = 200;
+    let per_s = best(|| {
+        let t = Instant::now();
+        for _ in 0..n {
+            let mut sb = Sandbox::builder().load_driver_bytes("halports.x64.sys", &bytes).unwrap();
+            sb.driver_entry().unwrap();
+        }
+        (n as f64, t.elapsed())
+    });
+    1e6 / per_s
+}
+
+/// `portcullis run` of a small driver with its default scenario, as a whole process.
+fn cli_run_ms() -> f64 {
+    let exe = format!("{}/target/release/portcullis", env!("CARGO_MANIFEST_DIR"));
+    if !std::path::Path::new(&exe).exists() {
+        let ok = std::process::Command::new(env!("CARGO")).args(["build", "--release", "--bin", "portcullis"]).status();
+        assert!(ok.is_ok_and(|s| s.success()), "building the CLI failed");
+    }
+    let driver = corpus_file("halports", "x64");
+    let n = 50;
+    let per_s = best(|| {
+        let t = Instant::now();
+        for _ in 0..n {
+            let out = std::process::Command::new(&exe).args(["run", "-q", &driver]).output().unwrap();
+            assert!(out.status.success());
+        }
+        (n as f64, t.elapsed())
+    });
+    1e3 / per_s
 }

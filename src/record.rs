@@ -421,7 +421,8 @@ impl Recorder {
             .ports
             .iter()
             .map(|(&(port, width, write, value), &(first, pc, count, outcome))| {
-                let row = PortRow { port, width, dir: if write { "out" } else { "in" }, value, pc: hex(pc), count, outcome };
+                let row =
+                    PortRow { port, width, dir: if write { "out" } else { "in" }, value, pc: hex(pc), count, outcome };
                 (first, row)
             })
             .collect();
