@@ -148,7 +148,10 @@ pub struct Guest<X: Extension> {
     pub(crate) decoder: Decoder,
     pub(crate) exceptions: ExceptionReset,
     pub(crate) selectors: Selectors,
+    /// Return address of top-level calls: a code hook there stops the engine.
     pub(crate) sentinel: u64,
+    /// Return address of nested calls (made from inside a hook): Unicorn's stop address.
+    pub(crate) nested_sentinel: u64,
     pub(crate) stack_top: u64,
     pub(crate) tss: u64,
     pub(crate) timed_out: Arc<AtomicBool>,
@@ -221,18 +224,28 @@ impl<X: Extension> Machine<X> {
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
 
-        // The return-to-host page: returning to `sentinel` ends a call into the guest; the
-        // trampoline's iret drops the CPU to CPL3 once at start-up. The sentinel sits mid-page:
-        // a stop address at the very start of a page makes Unicorn 2.1.5 fault on the
-        // previous page when it is reached at CPL3.
-        let host = mem.alloc(RegionKind::System, "return-to-host", PAGE_SIZE, Prot::RX)?;
+        // The return-to-host pages: returning to a sentinel ends a call into the guest; the
+        // trampoline's iret drops the CPU to CPL3 once at start-up.
+        //
+        // Top-level calls return to `sentinel`, where a code hook stops the engine. Unicorn's
+        // own stop address ("until") would do too, but Unicorn discards and retranslates the
+        // block at the stop address after every run, a quarter of an IOCTL's cost. Nested
+        // calls, made from inside a hook, cannot stop that way (the stop request would also
+        // end the run they are nested in), so they return to `nested_sentinel`, the stop
+        // address, on a page of its own so its discarded block is the only one there.
+        // Both sit mid-page: a stop address at the very start of a page makes Unicorn 2.1.5
+        // fault on the previous page when it is reached at CPL3. Both hold `hlt`, which
+        // faults at CPL3 should either ever execute.
+        let host = mem.alloc(RegionKind::System, "return-to-host", 2 * PAGE_SIZE, Prot::RX)?;
         let sentinel = host + 0x800;
+        let nested_sentinel = host + PAGE_SIZE + 0x800;
         let trampoline = host + 0x10;
         let iret: &[u8] = match arch {
             Arch::X86 => &[0xCF],
             Arch::X64 => &[0x48, 0xCF],
         };
         mem.write_unchecked(sentinel, &[0xF4])?;
+        mem.write_unchecked(nested_sentinel, &[0xF4])?;
         mem.write_unchecked(trampoline, iret)?;
 
         // Interrupt handlers the IDT points at (never executed: Unicorn hands exceptions
@@ -309,6 +322,7 @@ impl<X: Extension> Machine<X> {
             exceptions: ExceptionReset::new(uc)?,
             selectors: sel,
             sentinel,
+            nested_sentinel,
             stack_top,
             tss,
             timed_out: Arc::new(AtomicBool::new(false)),
@@ -321,6 +335,7 @@ impl<X: Extension> Machine<X> {
     fn enter_user_mode(&mut self) -> Result<(), MachineError> {
         let g = self.guest();
         let (arch, sel, sentinel, top, uc) = (g.arch, g.selectors, g.sentinel, g.stack_top, g.uc);
+        let until = g.nested_sentinel;
         let trampoline = (sentinel & !0xFFF) + 0x10;
         let ps = arch.ptr_size();
         let eflags = flags::IF | flags::RESERVED1;
@@ -331,7 +346,7 @@ impl<X: Extension> Machine<X> {
         }
         uc.set_reg(Reg::Sp.uc(arch).unwrap(), frame_at);
         self.uc
-            .emu_start(trampoline, sentinel, 0, 0)
+            .emu_start(trampoline, until, 0, 0)
             .map_err(|error| MachineError::Unicorn { what: "enter user mode", error })?;
         let (ip, cs) = (self.reg(Reg::Ip), uc.reg(UcReg::CS));
         if let Some(stop) = self.guest_mut().stop.take() {
@@ -349,6 +364,8 @@ impl<X: Extension> Machine<X> {
 
     fn install_hooks(&mut self) -> Result<(), MachineError> {
         let hook_err = |error| MachineError::Unicorn { what: "install a hook", error };
+        let sentinel = self.guest().sentinel;
+        self.uc.add_code_hook(sentinel, sentinel, |uc, _, _| Machine::from_uc(uc).returned()).map_err(hook_err)?;
         self.uc.add_intr_hook(|uc, intno| privileged::on_interrupt(Machine::from_uc(uc), intno)).map_err(hook_err)?;
         self.uc.add_insn_invalid_hook(|uc| privileged::on_invalid(Machine::from_uc(uc))).map_err(hook_err)?;
         self.uc
@@ -431,9 +448,22 @@ impl<X: Extension> Machine<X> {
         }
     }
 
-    /// Where a call into the guest returns to; reaching it ends the call.
+    /// Where a top-level call into the guest returns to; reaching it ends the call.
     pub fn return_address(&self) -> u64 {
         self.guest().sentinel
+    }
+
+    /// The top-level return address was reached.
+    fn returned(&mut self) {
+        let g = self.guest_mut();
+        if g.depth <= 1 {
+            g.uc.stop();
+        } else {
+            // Only a corrupted stack or a hostile jump gets here from a nested call.
+            let pc = g.sentinel;
+            let fault = self.fault(FaultKind::GeneralProtection, pc, "return to the host from the wrong call".into());
+            self.request_stop(Stop::Fault(Box::new(fault)));
+        }
     }
 
     /// Top of the kernel stack top-level calls start on.
@@ -574,7 +604,7 @@ impl<X: Extension> Machine<X> {
         let nested = g.depth > 0;
         let saved_sp = self.reg(Reg::Sp);
         let top = if nested { saved_sp } else { g.stack_top };
-        let sentinel = g.sentinel;
+        let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
         let ps = arch.ptr_size();
 
         // Build the frame: stack arguments, shadow space (x64), return address.
@@ -615,7 +645,7 @@ impl<X: Extension> Machine<X> {
             let remaining = limit.saturating_sub(g.usage.time);
             Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
         });
-        let result = self.uc.emu_start(target, sentinel, 0, 0);
+        let result = self.uc.emu_start(target, until, 0, 0);
         if let Some(a) = armed {
             Watchdog::global().disarm(a);
         }
@@ -648,6 +678,11 @@ impl<X: Extension> Machine<X> {
         }
         if let Err(error) = result {
             return Err(Stop::Machine(MachineError::Unicorn { what: "run guest code", error }));
+        }
+        if pc != sentinel && pc == g.nested_sentinel {
+            // A top-level call stopped at the nested calls' return address.
+            let fault = self.fault(FaultKind::GeneralProtection, pc, "return to the host from the wrong call".into());
+            return Err(Stop::Fault(Box::new(fault)));
         }
         if pc != sentinel {
             return Err(Stop::Machine(MachineError::UnexpectedStop { pc }));
@@ -757,6 +792,9 @@ impl<X: Extension> Machine<X> {
 
     fn count_block(&mut self, addr: u64, size: u32) {
         let g = self.guest_mut();
+        if addr == g.sentinel {
+            return; // the return to the host, not guest code
+        }
         let n = match g.block_sizes.get(&addr) {
             Some(n) => *n,
             None => {

@@ -221,6 +221,11 @@ impl GuestMemory {
     /// Unmaps the region starting at `base` and returns its frames to the pool.
     pub fn free(&mut self, base: u64) -> Result<Region, MemError> {
         let region = self.regions.remove(&base).ok_or(MemError::NotARegion { addr: base })?;
+        if region.prot.exec {
+            // While still mapped: Unicorn finds translated code through the virtual address,
+            // and a lookup of an unmapped one leaves a page fault pending in the CPU.
+            self.uc.invalidate_code(base, base + region.size);
+        }
         let pages: Vec<u64> = (0..region.size).step_by(PAGE_SIZE as usize).map(|o| base + o).collect();
         if region.alias {
             for &va in &pages {
@@ -230,7 +235,6 @@ impl GuestMemory {
         } else {
             self.release(&pages);
         }
-        self.uc.invalidate_code(base, base + region.size);
         Ok(region)
     }
 
