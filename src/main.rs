@@ -26,6 +26,9 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Describe a driver image without running it.
     Info(cli::info::InfoArgs),
+    /// Run the driver corpus and compare with golden traces.
+    #[command(subcommand)]
+    Corpus(portcullis::corpus::CorpusCommand),
 }
 
 fn main() {
@@ -41,6 +44,7 @@ fn main() {
     let code = match args.command {
         Command::Run(a) => cli::run::main(a, args.verbose, args.quiet),
         Command::Info(a) => cli::info::main(a),
+        Command::Corpus(c) => portcullis::corpus::main(c, args.verbose, args.quiet),
     };
     std::process::exit(code);
 }

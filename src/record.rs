@@ -237,14 +237,18 @@ impl From<&DebugOutput> for DebugRecord {
     }
 }
 
+/// One aggregated port access: (port, width, write, value).
+pub(crate) type PortKey = (u16, u16, bool, u32);
+/// Its first sequence number, first pc, count and outcome.
+pub(crate) type PortSeen = (u64, u64, u64, portcullis_emu::ports::Outcome);
+
 /// Everything recorded so far.
 #[derive(Default)]
 pub struct Recorder {
     seq: u64,
     writer: Option<Box<dyn Write>>,
     write_error: Option<String>,
-    /// (port, width, write, value) -> (first seq, first pc, count, outcome).
-    pub(crate) ports: BTreeMap<(u16, u16, bool, u32), (u64, u64, u64, portcullis_emu::ports::Outcome)>,
+    pub(crate) ports: BTreeMap<PortKey, PortSeen>,
     pub(crate) port_total: u64,
     pub(crate) privileged: Vec<PrivilegedRecord>,
     pub(crate) privileged_total: u64,

@@ -218,8 +218,8 @@ impl Report {
             let _ = writeln!(s, "\nport I/O ({} accesses)", self.counts.port_io);
             let _ = writeln!(
                 s,
-                "  {:<8} {:<5} {:<4} {:<12} {:>7}  {:<18} {}",
-                "port", "width", "dir", "value", "count", "first pc", "outcome"
+                "  {:<8} {:<5} {:<4} {:<12} {:>7}  {:<18} outcome",
+                "port", "width", "dir", "value", "count", "first pc"
             );
             for p in &self.port_io {
                 let v = format!("{:#0w$x}", p.value, w = 2 + 2 * p.width as usize);

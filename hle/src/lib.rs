@@ -16,6 +16,9 @@
 //! assert!(k.ext().resolve(ntoskrnl, "PortcullisNoSuchRoutine").is_none());
 //! ```
 
+// Exports take exactly the parameters Windows declares for them, however many that is.
+#![allow(clippy::too_many_arguments)]
+
 pub mod driver;
 pub mod ex;
 pub mod exports;

@@ -210,7 +210,7 @@ impl<'de> Deserialize<'de> for PortRange {
 fn hex_bytes<E: de::Error>(v: &str) -> Result<Vec<u8>, E> {
     let digits: String = v.chars().filter(|c| !c.is_whitespace() && *c != '_' && *c != ':').collect();
     let digits = digits.strip_prefix("0x").unwrap_or(&digits);
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(E::custom(format!("`{v}` has an odd number of hex digits")));
     }
     (0..digits.len())

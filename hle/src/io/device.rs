@@ -139,7 +139,9 @@ pub fn IoDeleteDevice(k: &mut Kx, device: Ptr) -> KResult<()> {
     let open = k.ext().io.files.values().any(|f| f.device == device.0);
     if open {
         k.ext_mut().io.files.values_mut().filter(|f| f.device == device.0).for_each(|f| f.device_deleted = true);
-        k.ext_mut().objects.get_mut(device.0).map(|o| o.name = None);
+        if let Some(o) = k.ext_mut().objects.get_mut(device.0) {
+            o.name = None;
+        }
     } else {
         k.ext_mut().objects.unregister(device.0);
         pool::free(k, device.0, None, 0)?;

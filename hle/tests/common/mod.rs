@@ -89,11 +89,14 @@ pub fn u32s(b: &[u8]) -> Vec<u32> {
     b.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect()
 }
 
+/// One access a test device saw: offset, width, whether it was a write, value written.
+pub type Access = (u16, Width, bool, u32);
+
 /// A device of 8 byte registers shared with the test, recording accesses.
 #[derive(Clone, Default)]
 pub struct Regs {
     pub regs: Rc<RefCell<[u8; 8]>>,
-    pub log: Rc<RefCell<Vec<(u16, Width, bool, u32)>>>,
+    pub log: Rc<RefCell<Vec<Access>>>,
 }
 
 impl PortDevice for Regs {
