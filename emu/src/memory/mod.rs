@@ -2,11 +2,12 @@
 //!
 //! Every access the host makes on the guest's behalf goes through [`GuestMemory::read`] /
 //! [`GuestMemory::write`], which walk the guest's own page tables: a bad guest pointer is a
-//! [`MemError`], never a host fault.
+//! [`MemError`], never a host fault (recent walks are cached, `tlb.rs`).
 
 mod layout;
 mod paging;
 pub(crate) mod ram;
+mod tlb;
 
 use std::collections::BTreeMap;
 
@@ -14,10 +15,11 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use layout::{Layout, RegionKind};
-use paging::page_round_up;
+use paging::{page_round_up, Leaf};
 pub(crate) use paging::{PageTables, Paging};
 use ram::Ram;
 pub use ram::RAM_BASE;
+use tlb::Tlb;
 
 use crate::arch::Arch;
 use crate::uc::Uc;
@@ -91,6 +93,7 @@ pub struct GuestMemory {
     layout: Layout,
     cursors: Vec<(RegionKind, u64)>,
     regions: BTreeMap<u64, Region>,
+    tlb: Tlb,
 }
 
 impl GuestMemory {
@@ -103,7 +106,7 @@ impl GuestMemory {
         let tables = PageTables::new(mode, &mut ram)?;
         let layout = Layout::for_arch(arch);
         let cursors = layout.arenas.iter().map(|(k, a)| (*k, a.base)).collect();
-        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new() })
+        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new(), tlb: Tlb::default() })
     }
 
     pub fn arch(&self) -> Arch {
@@ -200,6 +203,7 @@ impl GuestMemory {
     }
 
     fn release(&mut self, pages: &[u64]) {
+        self.tlb.clear();
         for &va in pages {
             if let Some(frame) = self.tables.unmap(&mut self.ram, va) {
                 self.ram.free_frame(frame);
@@ -228,6 +232,7 @@ impl GuestMemory {
         }
         let pages: Vec<u64> = (0..region.size).step_by(PAGE_SIZE as usize).map(|o| base + o).collect();
         if region.alias {
+            self.tlb.clear();
             for &va in &pages {
                 self.tables.unmap(&mut self.ram, va);
             }
@@ -242,6 +247,7 @@ impl GuestMemory {
     pub fn protect(&mut self, va: u64, size: u64, prot: Prot) -> Result<(), MemError> {
         let start = va & !(PAGE_SIZE - 1);
         let end = page_round_up(va.saturating_add(size)).ok_or(MemError::BadSize { size })?;
+        self.tlb.clear();
         for page in (start..end).step_by(PAGE_SIZE as usize) {
             if !self.tables.protect(&mut self.ram, page, prot) {
                 return Err(MemError::Unmapped { addr: page });
@@ -265,15 +271,25 @@ impl GuestMemory {
         MemoryUsage { used: self.ram.used_bytes(), peak: self.ram.peak_bytes(), limit: self.ram.limit_bytes() }
     }
 
+    /// The leaf mapping of `va` (a page-aligned or not, already masked address).
+    fn leaf(&self, va: u64) -> Option<Leaf> {
+        if let Some(leaf) = self.tlb.get(va) {
+            return Some(leaf);
+        }
+        let leaf = self.tables.lookup(&self.ram, va)?;
+        self.tlb.insert(va, leaf);
+        Some(leaf)
+    }
+
     /// Guest-physical address behind `va`.
     pub fn translate(&self, va: u64) -> Option<u64> {
         let va = self.arch.mask(va);
-        self.tables.lookup(&self.ram, va).map(|l| l.frame | (va % PAGE_SIZE))
+        self.leaf(va).map(|l| l.frame | (va % PAGE_SIZE))
     }
 
     /// Protection of the page containing `va`.
     pub fn prot_at(&self, va: u64) -> Option<Prot> {
-        self.tables.lookup(&self.ram, self.arch.mask(va)).map(|l| l.prot)
+        self.leaf(self.arch.mask(va)).map(|l| l.prot)
     }
 
     /// Copies guest memory at `va` into `buf`.
@@ -281,7 +297,7 @@ impl GuestMemory {
         let mut done = 0usize;
         while done < buf.len() {
             let addr = self.arch.mask(va.wrapping_add(done as u64));
-            let leaf = self.tables.lookup(&self.ram, addr).ok_or(MemError::Unmapped { addr })?;
+            let leaf = self.leaf(addr).ok_or(MemError::Unmapped { addr })?;
             let off = (addr % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
             if !self.ram.contains(leaf.frame) {
@@ -309,7 +325,7 @@ impl GuestMemory {
         let mut code = false;
         while done < data.len() {
             let addr = self.arch.mask(va.wrapping_add(done as u64));
-            let leaf = self.tables.lookup(&self.ram, addr).ok_or(MemError::Unmapped { addr })?;
+            let leaf = self.leaf(addr).ok_or(MemError::Unmapped { addr })?;
             if honour_ro && !leaf.prot.write {
                 return Err(MemError::ReadOnly { addr });
             }
@@ -322,7 +338,7 @@ impl GuestMemory {
         let mut done = 0usize;
         while done < data.len() {
             let addr = self.arch.mask(va.wrapping_add(done as u64));
-            let leaf = self.tables.lookup(&self.ram, addr).expect("checked above");
+            let leaf = self.leaf(addr).expect("checked above");
             let off = (addr % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - off).min(data.len() - done);
             self.ram.page_mut(leaf.frame)[off..off + n].copy_from_slice(&data[done..done + n]);
