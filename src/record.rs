@@ -260,6 +260,7 @@ pub struct Recorder {
     pub(crate) bugchecks: Vec<BugcheckRecord>,
     pub(crate) missing_calls: Vec<(String, String, u64)>,
     pub(crate) entry_points: Vec<EntryPointRecord>,
+    pub(crate) entry_points_total: u64,
     pub(crate) failed_expectations: Vec<(usize, String)>,
     pub(crate) truncated: bool,
 }
@@ -399,7 +400,12 @@ impl Recorder {
     /// Records an entry point's outcome, in order with the machine's events.
     pub fn entry_point(&mut self, entry: EntryPointRecord) {
         let seq = self.next();
-        self.entry_points.push(entry.clone());
+        self.entry_points_total += 1;
+        if self.entry_points.len() < REPORT_CAP {
+            self.entry_points.push(entry.clone());
+        } else {
+            self.truncated = true;
+        }
         self.emit(&TraceRecord::EntryPoint { seq, entry });
         if let Some(w) = &mut self.writer {
             let _ = w.flush();
@@ -409,8 +415,11 @@ impl Recorder {
     /// Records a failed expectation of scenario step `step` (attached to the last entry point).
     pub fn expectation_failed(&mut self, step: usize, message: String) {
         let seq = self.next();
-        if let Some(last) = self.entry_points.last_mut() {
-            last.unmet.push(message.clone());
+        // (Unless the report's list is full and the entry point is only in the trace.)
+        if self.entry_points.len() as u64 == self.entry_points_total {
+            if let Some(last) = self.entry_points.last_mut() {
+                last.unmet.push(message.clone());
+            }
         }
         self.failed_expectations.push((step, message.clone()));
         self.emit(&TraceRecord::Expectation { seq, step, message });

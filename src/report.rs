@@ -48,6 +48,7 @@ pub struct LimitsInfo {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Counts {
+    pub entry_points: u64,
     pub port_io: u64,
     pub privileged: u64,
     pub api_calls: u64,
@@ -157,6 +158,7 @@ impl Report {
                 .map(|(step, message)| FailedExpectation { step: *step, message: message.clone() })
                 .collect(),
             counts: Counts {
+                entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
                 privileged: rec.privileged_total,
                 api_calls: rec.call_counts.values().sum(),
