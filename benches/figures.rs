@@ -41,6 +41,9 @@ fn main() {
     if want("cli_run") {
         figure("cli_run_ms", cli_run_ms(), "ms");
     }
+    if want("corpus") {
+        figure("corpus_drivers_per_s", corpus_drivers_per_s(), "jobs/s");
+    }
     if want("guest_insns") {
         let (ours, raw) = guest_insns_per_s();
         figure("guest_insns_per_s", ours, "insns/s");
@@ -306,13 +309,35 @@ fn load_and_driver_entry_us() -> f64 {
     1e6 / per_s
 }
 
+/// The release CLI, built (or found up to date) first.
+fn cli() -> String {
+    let ok = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--release", "--bin", "portcullis"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status();
+    assert!(ok.is_ok_and(|s| s.success()), "building the CLI failed");
+    format!("{}/target/release/portcullis", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `portcullis corpus run` over the bundled corpus (every driver, scenario and architecture,
+/// compared with its golden trace), as a whole process with its default worker count.
+fn corpus_drivers_per_s() -> f64 {
+    let exe = cli();
+    let dir = format!("{}/corpus", env!("CARGO_MANIFEST_DIR"));
+    best(|| {
+        let t = Instant::now();
+        let out = std::process::Command::new(&exe).args(["corpus", "run", &dir]).output().unwrap();
+        let elapsed = t.elapsed();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        let summary = String::from_utf8_lossy(&out.stdout);
+        let jobs: f64 = summary.lines().last().and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
+        (jobs, elapsed)
+    })
+}
+
 /// `portcullis run` of a small driver with its default scenario, as a whole process.
 fn cli_run_ms() -> f64 {
-    let exe = format!("{}/target/release/portcullis", env!("CARGO_MANIFEST_DIR"));
-    if !std::path::Path::new(&exe).exists() {
-        let ok = std::process::Command::new(env!("CARGO")).args(["build", "--release", "--bin", "portcullis"]).status();
-        assert!(ok.is_ok_and(|s| s.success()), "building the CLI failed");
-    }
+    let exe = cli();
     let driver = corpus_file("halports", "x64");
     let n = 50;
     let per_s = best(|| {

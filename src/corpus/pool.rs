@@ -1,6 +1,6 @@
 //! The worker pool: jobs run in `portcullis corpus worker` processes, never in the runner.
 //!
-//! Each of N feeder threads owns one worker process and takes the next job from a shared
+//! Each of N feeder threads (a rayon pool sized to the workers) owns one worker process and takes the next job from a shared
 //! counter, sends it as a JSON line and waits for the answer line with the job's timeout. A
 //! worker that dies (crash, signal, stdout closed) fails its job with "worker died: ..." and
 //! is replaced for the next job; one that overruns the timeout is killed and fails its job
@@ -34,11 +34,26 @@ pub struct PoolOptions {
 pub fn run(requests: &[Request], opts: &PoolOptions, mut on_result: impl FnMut(usize, JobResult)) {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, JobResult)>();
-    std::thread::scope(|scope| {
-        for _ in 0..opts.workers.clamp(1, requests.len().max(1)) {
+    let feeders = opts.workers.clamp(1, requests.len().max(1));
+    // One pool thread per worker process: each only waits on its worker's pipes.
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(feeders)
+        .thread_name(|i| format!("corpus-feeder-{i}"))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            for (i, req) in requests.iter().enumerate() {
+                on_result(i, JobResult::failed(&req.job, format!("cannot start the worker pool: {e}"), None));
+            }
+            return;
+        }
+    };
+    pool.in_place_scope(|scope| {
+        for _ in 0..feeders {
             let tx = tx.clone();
             let next = &next;
-            scope.spawn(move || {
+            scope.spawn(move |_| {
                 let mut worker: Option<Worker> = None;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -54,6 +69,7 @@ pub fn run(requests: &[Request], opts: &PoolOptions, mut on_result: impl FnMut(u
             });
         }
         drop(tx);
+        // Results arrive here, on the calling thread, as jobs finish.
         for (i, r) in rx {
             on_result(i, r);
         }
