@@ -140,6 +140,8 @@ impl From<&GuestFault> for FaultRecord {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct BugcheckRecord {
     pub code: String,
+    /// The code's symbolic name; absent for codes Windows does not define (a driver's own).
+    #[serde(skip_serializing_if = "str::is_empty")]
     pub name: &'static str,
     pub params: [String; 4],
     pub caller: String,

@@ -296,8 +296,15 @@ impl Report {
         for b in &self.bugchecks {
             let _ = writeln!(
                 s,
-                "\nbugcheck {} {} ({}, {}, {}, {}) from {}",
-                b.code, b.name, b.params[0], b.params[1], b.params[2], b.params[3], b.caller
+                "\nbugcheck {}{}{} ({}, {}, {}, {}) from {}",
+                b.code,
+                if b.name.is_empty() { "" } else { " " },
+                b.name,
+                b.params[0],
+                b.params[1],
+                b.params[2],
+                b.params[3],
+                b.caller
             );
             if !b.reason.is_empty() {
                 let _ = writeln!(s, "  {}", b.reason);
