@@ -367,3 +367,93 @@ fn memory_reads_and_writes_span_pages() {
     m.mem_mut().free(b).unwrap();
     assert!(m.mem().read_u8(b).is_err());
 }
+
+/// A host call that maps a data region and unmaps it again while the guest is running.
+fn map_and_unmap(m: &mut Machine, _slot: u32) -> Result<(), Stop<Never>> {
+    let base = m.mem_mut().alloc(RegionKind::Pool, "scratch", 0x3000, Prot::RW).unwrap();
+    m.mem_mut().write_u32(base + 0x1000, 0x1234).unwrap();
+    m.mem_mut().free(base).unwrap();
+    m.set_return(base);
+    Ok(())
+}
+
+#[test]
+fn unmapping_while_the_guest_runs_leaves_no_fault_behind() {
+    // Asking Unicorn to discard code at an unmapped address left a page fault pending in the
+    // CPU, delivered at the next stop (docs/architecture.md, quirk 9).
+    for arch in both() {
+        let mut m = machine(arch);
+        let conv = native(arch);
+        let stub = m.add_host_calls("mapper", &[conv.return_code(0)], map_and_unmap).unwrap();
+        let f = load(&mut m, |a| match arch {
+            Arch::X64 => {
+                a.sub(rsp, 0x28).unwrap();
+                a.mov(rax, stub).unwrap();
+                a.call(rax).unwrap();
+                a.add(rsp, 0x28).unwrap();
+                a.ret().unwrap();
+            }
+            Arch::X86 => {
+                a.mov(eax, stub as u32).unwrap();
+                a.call(eax).unwrap();
+                a.ret().unwrap();
+            }
+        });
+        for _ in 0..3 {
+            let base = m.call(f, &[], conv).unwrap();
+            assert!(m.mem().translate(base).is_none(), "{arch:?}");
+        }
+    }
+}
+
+/// A host call whose guest callback "returns" straight to the top-level return address.
+fn call_a_hijacker(m: &mut Machine, _slot: u32) -> Result<(), Stop<Never>> {
+    let conv = native(m.arch());
+    let cb = m.arg(conv, 0).unwrap();
+    let r = m.call(cb, &[m.return_address()], conv)?;
+    m.set_return(r);
+    Ok(())
+}
+
+#[test]
+fn returning_to_the_host_from_the_wrong_call_is_a_fault() {
+    for arch in both() {
+        let mut m = machine(arch);
+        let conv = native(arch);
+        let stub = m.add_host_calls("hijack", &[conv.return_code(1)], call_a_hijacker).unwrap();
+        // The callback jumps to its argument: the top-level return address, from a nested call.
+        let cb = load(&mut m, |a| match arch {
+            Arch::X64 => a.jmp(rcx).unwrap(),
+            Arch::X86 => {
+                a.mov(eax, dword_ptr(esp + 4)).unwrap();
+                a.jmp(eax).unwrap();
+            }
+        });
+        let f = load(&mut m, |a| match arch {
+            Arch::X64 => {
+                a.sub(rsp, 0x28).unwrap();
+                a.mov(rcx, cb).unwrap();
+                a.mov(rax, stub).unwrap();
+                a.call(rax).unwrap();
+                a.add(rsp, 0x28).unwrap();
+                a.ret().unwrap();
+            }
+            Arch::X86 => {
+                a.push(cb as u32).unwrap();
+                a.mov(eax, stub as u32).unwrap();
+                a.call(eax).unwrap();
+                a.ret().unwrap();
+            }
+        });
+        let fault = expect_fault(m.call(f, &[], conv));
+        assert_eq!(fault.kind, FaultKind::GeneralProtection, "{arch:?}");
+        assert_eq!(fault.pc, m.return_address(), "{arch:?}");
+        assert!(fault.reason.contains("wrong call"), "{arch:?}: {}", fault.reason);
+        // The machine is usable afterwards.
+        let g = load(&mut m, |a| {
+            a.mov(eax, 7).unwrap();
+            a.ret().unwrap();
+        });
+        assert_eq!(m.call(g, &[], conv).unwrap(), 7, "{arch:?}");
+    }
+}
