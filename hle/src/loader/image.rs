@@ -4,6 +4,7 @@
 use portcullis_emu::Arch;
 use serde::Serialize;
 
+use super::headers;
 use super::LoadError;
 
 /// A section as the image describes it.
@@ -26,6 +27,16 @@ impl SectionInfo {
 
     pub fn writable(&self) -> bool {
         self.characteristics & 0x8000_0000 != 0
+    }
+
+    /// The bytes the section spans in the image: VirtualSize, or SizeOfRawData when that is
+    /// 0 (as Windows reads it; raw data beyond VirtualSize is file padding).
+    pub fn extent(&self) -> u32 {
+        if self.virtual_size != 0 {
+            self.virtual_size
+        } else {
+            self.raw_size
+        }
     }
 }
 
@@ -102,82 +113,92 @@ pub fn describe(bytes: &[u8]) -> Result<(ImageInfo, Vec<(String, String)>), Load
 }
 
 pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
+    // The headers, section table and directories first, by hand: clear errors for the
+    // common damage, and goblin only ever sees a file whose structure is sound.
+    let h = headers::check(bytes)?;
     // goblin returns errors for what it recognises as malformed; catch_unwind is a second
     // line, so a parser bug on hostile input is still a load error.
     let pe = std::panic::catch_unwind(|| goblin::pe::PE::parse(bytes))
         .map_err(|_| LoadError::Malformed("the PE parser failed on this file".into()))?
-        .map_err(|e| LoadError::Malformed(e.to_string()))?;
-    let arch = match pe.header.coff_header.machine {
-        0x14C => Arch::X86,
-        0x8664 => Arch::X64,
-        m => return Err(LoadError::Unsupported(format!("machine type {m:#x} (only i386 and AMD64 drivers run)"))),
-    };
-    if pe.is_64 != (arch == Arch::X64) {
-        return Err(LoadError::Malformed("the optional header does not match the machine type".into()));
+        .map_err(|e| LoadError::Malformed(goblin_message(e)))?;
+    if pe.is_64 != (h.arch == Arch::X64) || pe.entry != h.entry || pe.sections.len() != h.sections.len() {
+        return Err(LoadError::Malformed("the PE parser read these headers differently".into()));
     }
-    let opt = pe.header.optional_header.ok_or_else(|| LoadError::Malformed("no optional header".into()))?;
-    let w = &opt.windows_fields;
-    let size_of_image = w.size_of_image;
-    let sections: Vec<SectionInfo> = pe
+    let size_of_image = h.size_of_image;
+    let sections: Vec<SectionInfo> = h
         .sections
         .iter()
         .map(|s| SectionInfo {
-            name: s.name().unwrap_or("?").to_string(),
-            rva: s.virtual_address,
+            name: s.name.clone(),
+            rva: s.rva,
             address: 0,
             virtual_size: s.virtual_size,
-            raw_offset: s.pointer_to_raw_data,
-            raw_size: s.size_of_raw_data,
+            raw_offset: s.raw_offset,
+            raw_size: s.raw_size,
             characteristics: s.characteristics,
         })
         .collect();
-    for s in &sections {
-        if s.raw_size > 0 && (s.raw_offset as u64 + s.raw_size as u64) > bytes.len() as u64 {
-            return Err(LoadError::Malformed(format!("section {} lies outside the file", s.name)));
+
+    // Imports. The header walk has kept every import RVA inside the image; goblin reports
+    // what it cannot find in the file, but it skips a thunk whose hint/name entry it cannot
+    // map and then binds the rest one slot early: a lookup table that does not match its
+    // IAT is refused here.
+    for (i, d) in pe.import_data.iter().flat_map(|d| d.import_data.iter()).enumerate() {
+        if d.name.is_empty() {
+            return Err(LoadError::Malformed(format!(
+                "import descriptor {i} names its DLL with an empty string (at RVA {:#x})",
+                d.import_directory_entry.name_rva
+            )));
         }
-        let end = s.rva as u64 + s.virtual_size.max(s.raw_size) as u64;
-        if end > size_of_image as u64 {
-            return Err(LoadError::Malformed(format!("section {} lies outside the image", s.name)));
-        }
-    }
-    let entry = pe.entry as u32;
-    if entry == 0 || entry as u64 >= size_of_image as u64 {
-        return Err(LoadError::Malformed(format!("entry point {entry:#x} lies outside the image")));
-    }
-    let dirs = &opt.data_directories;
-    let dir = |d: Option<&goblin::pe::data_directories::DataDirectory>| {
-        d.filter(|d| d.virtual_address != 0 && d.size != 0).map(|d| (d.virtual_address, d.size))
-    };
-    let relocations = dir(dirs.get_base_relocation_table());
-    let load_config = dir(dirs.get_load_config_table());
-    for (what, d) in [("relocation", relocations), ("load configuration", load_config)] {
-        if let Some((rva, len)) = d {
-            if rva as u64 + len as u64 > size_of_image as u64 {
-                return Err(LoadError::Malformed(format!("the {what} directory lies outside the image")));
-            }
+        let named = d.import_lookup_table.as_ref().map_or(0, |t| t.len());
+        let slots = d.import_address_table.len();
+        if named != slots {
+            return Err(LoadError::Malformed(format!(
+                "import descriptor {i} ({}): its lookup table names {named} import{} but its IAT has {slots} slot{} (a hint/name entry the file does not hold, or tables of different lengths)",
+                d.name,
+                if named == 1 { "" } else { "s" },
+                if slots == 1 { "" } else { "s" },
+            )));
         }
     }
-    let ps = if arch == Arch::X64 { 8 } else { 4 };
+    let ps = if h.arch == Arch::X64 { 8 } else { 4 };
     let mut imports = Vec::new();
     for i in &pe.imports {
+        if i.name.is_empty() {
+            return Err(LoadError::Malformed(format!("an import from {} has an empty name", i.dll)));
+        }
         if i.offset as u64 + ps > size_of_image as u64 {
-            return Err(LoadError::Malformed(format!("import {}!{} has its slot outside the image", i.dll, i.name)));
+            return Err(LoadError::Malformed(format!(
+                "import {}!{} has its IAT slot {:#x} outside the image",
+                i.dll, i.name, i.offset
+            )));
         }
         imports.push(ParsedImport { dll: i.dll.to_string(), name: i.name.to_string(), iat_rva: i.offset as u32 });
     }
     let exports = pe.exports.iter().filter_map(|e| e.name.map(str::to_string)).collect();
     Ok(Parsed {
-        arch,
-        image_base: pe.image_base,
+        arch: h.arch,
+        image_base: h.image_base,
         size_of_image,
-        size_of_headers: w.size_of_headers,
-        entry,
-        characteristics: pe.header.coff_header.characteristics,
+        size_of_headers: h.size_of_headers,
+        entry: h.entry,
+        characteristics: h.characteristics,
         timestamp: pe.header.coff_header.time_date_stamp,
         sections,
         imports,
         exports,
-        relocations,
-        load_config,
+        relocations: h.directory(headers::DIR_BASERELOC),
+        load_config: h.directory(headers::DIR_LOAD_CONFIG),
     })
+}
+
+/// goblin's error, without the dump of every section header some of its messages carry.
+fn goblin_message(e: goblin::error::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg.split(" in sections: ").next().unwrap_or_default();
+    if msg.chars().count() > 240 {
+        format!("{}...", msg.chars().take(240).collect::<String>())
+    } else {
+        msg.to_string()
+    }
 }

@@ -5,7 +5,11 @@
 //! time. Everything in the file is untrusted: headers, section bounds, relocation blocks,
 //! import tables and the load-config directory are checked, and any inconsistency is a
 //! `LoadError`, never a panic (goblin's parser additionally runs under `catch_unwind`).
+//! `headers` walks the headers, section table and import table by hand before goblin sees
+//! the file, refusing what Windows refuses with a message that says what and where;
+//! `hle/tests/loader_damage.rs` holds the damage shapes and a fuzz to that.
 
+mod headers;
 mod image;
 
 pub use image::{describe, ImageInfo, ImportInfo, SectionInfo};
@@ -70,8 +74,6 @@ const COOKIE_X64: u64 = 0x0000_7A3C_5EC0_0C1E;
 const SCN_MEM_EXECUTE: u32 = 0x2000_0000;
 const SCN_MEM_WRITE: u32 = 0x8000_0000;
 const FILE_RELOCS_STRIPPED: u16 = 0x0001;
-/// Largest image accepted.
-const MAX_IMAGE: u64 = 256 << 20;
 
 /// Loads `bytes` as driver `name` into the kernel. Returns the driver's index.
 pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
@@ -79,9 +81,6 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
     let arch = k.arch();
     if parsed.arch != arch {
         return Err(LoadError::WrongArch { image: parsed.arch.name(), machine: arch.name() });
-    }
-    if parsed.size_of_image as u64 > MAX_IMAGE || parsed.size_of_image == 0 {
-        return Err(LoadError::Malformed(format!("SizeOfImage {:#x} is out of range", parsed.size_of_image)));
     }
     if parsed.characteristics & FILE_RELOCS_STRIPPED != 0 {
         return Err(LoadError::Unsupported("relocations are stripped; a driver must be relocatable".into()));
@@ -116,8 +115,15 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         }
     };
     let entry = base + parsed.entry as u64;
-    let ldr = ldr_entry(k, name, base, size, entry)?;
-    let objects = crate::io::driver::create(k, name, base, size, ldr, entry)?;
+    let objects = ldr_entry(k, name, base, size, entry)
+        .and_then(|ldr| Ok((ldr, crate::io::driver::create(k, name, base, size, ldr, entry)?)));
+    let (ldr, objects) = match objects {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = k.mem_mut().free(base);
+            return Err(e);
+        }
+    };
     let sections = parsed.sections.iter().map(|s| SectionInfo { address: base + s.rva as u64, ..s.clone() }).collect();
     let image = ImageInfo {
         base,
@@ -175,10 +181,14 @@ fn map_and_bind(
     let mem = k.mem_mut();
     let headers = (img.size_of_headers as usize).min(bytes.len()).min(size as usize);
     mem.write_unchecked(base, &bytes[..headers])?;
+    // Each section's raw data, as far as its extent reaches rounded up to a page (Windows
+    // maps the file page by page); the header checks keep both inside the file and image.
     for s in &img.sections {
-        let data = &bytes[s.raw_offset as usize..(s.raw_offset + s.raw_size) as usize];
-        let n = data.len().min(s.virtual_size.max(s.raw_size) as usize);
-        mem.write_unchecked(base + s.rva as u64, &data[..n])?;
+        let reach = (s.extent() as u64).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let n = (s.raw_size as u64).min(reach).min(size - s.rva as u64) as usize;
+        if n > 0 {
+            mem.write_unchecked(base + s.rva as u64, &bytes[s.raw_offset as usize..][..n])?;
+        }
     }
 
     // Relocations.
@@ -222,8 +232,10 @@ fn map_and_bind(
         if field + ps <= len as u64 {
             let at = k.mem().read_ptr(base + rva as u64 + field)?;
             if at != 0 {
-                if at < base || at + ps > base + size {
-                    return Err(LoadError::Malformed("the security cookie lies outside the image".into()));
+                if at < base || at.checked_add(ps).is_none_or(|end| end > base + size) {
+                    return Err(LoadError::Malformed(format!(
+                        "the security cookie at {at:#x} lies outside the image ({base:#x}+{size:#x})"
+                    )));
                 }
                 let (default, ours) = match arch {
                     Arch::X86 => (DEFAULT_COOKIE_X86, COOKIE_X86),
@@ -243,7 +255,7 @@ fn map_and_bind(
     let mut prot = vec![Prot::R; pages as usize];
     for s in &img.sections {
         let start = s.rva as u64 / PAGE_SIZE;
-        let end = (s.rva as u64 + s.virtual_size.max(s.raw_size) as u64).div_ceil(PAGE_SIZE).min(pages);
+        let end = (s.rva as u64 + s.extent() as u64).div_ceil(PAGE_SIZE).min(pages);
         for p in prot.iter_mut().take(end as usize).skip(start as usize) {
             p.write |= s.characteristics & SCN_MEM_WRITE != 0;
             p.exec |= s.characteristics & SCN_MEM_EXECUTE != 0;
@@ -256,7 +268,7 @@ fn map_and_bind(
     // popf virtualisation over executable sections.
     let mut popf = 0;
     for s in img.sections.iter().filter(|s| s.characteristics & SCN_MEM_EXECUTE != 0) {
-        popf += k.watch_popf(base + s.rva as u64, s.virtual_size.max(s.raw_size) as u64)?;
+        popf += k.watch_popf(base + s.rva as u64, s.extent() as u64)?;
     }
     let _ = name;
     Ok((imports, popf))
@@ -264,34 +276,60 @@ fn map_and_bind(
 
 fn relocate(k: &mut Kx, base: u64, size: u64, rva: u64, len: u64, delta: u64) -> Result<(), LoadError> {
     if rva + len > size {
-        return Err(LoadError::Malformed("the relocation directory lies outside the image".into()));
+        return Err(LoadError::Malformed(format!(
+            "the relocation directory {rva:#x}+{len:#x} lies outside the {size:#x}-byte image"
+        )));
     }
     let mut dir = vec![0u8; len as usize];
     k.mem().read(base + rva, &mut dir)?;
     let mut off = 0usize;
-    while off + 8 <= dir.len() {
-        let page = u32::from_le_bytes(dir[off..off + 4].try_into().unwrap()) as u64;
-        let block = u32::from_le_bytes(dir[off + 4..off + 8].try_into().unwrap()) as usize;
-        if block == 0 {
-            break;
-        }
-        if block < 8 || off + block > dir.len() {
+    while off < dir.len() {
+        let rest = &dir[off..];
+        let at_block = rva + off as u64;
+        // Zeros to the end of the directory are padding after the last block; anything
+        // else must be a whole block.
+        let header = (rest.len() >= 8).then(|| {
+            let word = |i: usize| u32::from_le_bytes(rest[i..i + 4].try_into().expect("4 bytes"));
+            (word(0) as u64, word(4) as usize)
+        });
+        let (page, block) = match header {
+            Some((_, 0)) | None if rest.iter().all(|b| *b == 0) => break,
+            None => {
+                return Err(LoadError::Malformed(format!(
+                    "the relocation directory ends with {} stray bytes at {at_block:#x}",
+                    rest.len()
+                )))
+            }
+            Some(h) => h,
+        };
+        if block < 8 || block > rest.len() {
             return Err(LoadError::Malformed(format!(
-                "relocation block at {:#x} has a bad size {block:#x}",
-                rva + off as u64
+                "relocation block at {at_block:#x} (page {page:#x}) has SizeOfBlock {block:#x}, {}",
+                if block < 8 {
+                    "smaller than its 8-byte header".to_string()
+                } else {
+                    format!("more than the {:#x} bytes left in the directory", rest.len())
+                }
             )));
         }
-        for e in dir[off + 8..off + block].chunks_exact(2) {
+        for (i, e) in rest[8..block].chunks_exact(2).enumerate() {
             let e = u16::from_le_bytes([e[0], e[1]]);
             let (kind, at) = (e >> 12, page + (e & 0xFFF) as u64);
             let width = match kind {
                 0 => continue,
                 3 => 4,
                 10 => 8,
-                other => return Err(LoadError::Unsupported(format!("relocation type {other}"))),
+                other => {
+                    return Err(LoadError::Unsupported(format!(
+                        "relocation type {other} ({}) at {at:#x}, entry {i} of the block at {at_block:#x}: only ABSOLUTE, HIGHLOW and DIR64 are applied",
+                        reloc_type_name(other)
+                    )))
+                }
             };
             if at + width > size {
-                return Err(LoadError::Malformed(format!("relocation target {at:#x} lies outside the image")));
+                return Err(LoadError::Malformed(format!(
+                    "relocation target {at:#x} (entry {i} of the block at {at_block:#x}) lies outside the {size:#x}-byte image"
+                )));
             }
             let va = base + at;
             if width == 4 {
@@ -305,6 +343,20 @@ fn relocate(k: &mut Kx, base: u64, size: u64, rva: u64, len: u64, delta: u64) ->
         off += block;
     }
     Ok(())
+}
+
+fn reloc_type_name(kind: u16) -> &'static str {
+    match kind {
+        1 => "HIGH",
+        2 => "LOW",
+        4 => "HIGHADJ",
+        5 => "MIPS_JMPADDR / ARM_MOV32",
+        6 => "reserved",
+        7 => "THUMB_MOV32",
+        8 => "RISCV_LOW12S",
+        9 => "MIPS_JMPADDR16 / IA64_IMM64",
+        _ => "undefined",
+    }
 }
 
 /// A host-call region of stubs for missing imports: each records the call and returns
