@@ -37,8 +37,8 @@ pub fn table() -> Vec<ExportDef> {
         stdcall fn ExFreePool(P: Ptr) -> () = ex::pool::ExFreePool;
 
         // Object manager.
-        fastcall fn ObfReferenceObject(Object: Ptr) -> u64 = ob::ObfReferenceObject;
-        fastcall fn ObfDereferenceObject(Object: Ptr) -> u64 = ob::ObfDereferenceObject;
+        fastcall fn ObfReferenceObject(Object: Ptr) -> SizeT = ob::ObfReferenceObject;
+        fastcall fn ObfDereferenceObject(Object: Ptr) -> SizeT = ob::ObfDereferenceObject;
 
         // Memory manager.
         stdcall fn MmMapLockedPagesSpecifyCache(MemoryDescriptorList: Ptr, AccessMode: u8, CacheType: u32, RequestedAddress: Ptr, BugCheckOnFailure: u32, Priority: u32) -> Ptr = mm::mdl::MmMapLockedPagesSpecifyCache;

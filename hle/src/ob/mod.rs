@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
-use crate::types::{status, NtStatus, Ptr};
+use crate::types::{status, NtStatus, Ptr, SizeT};
 
 /// Who created something, for leak reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -157,23 +157,37 @@ impl ObjectManager {
     }
 }
 
-/// LONG_PTR ObfReferenceObject(PVOID Object) (fastcall on x86): takes a reference.
-pub fn ObfReferenceObject(k: &mut Kx, object: Ptr) -> KResult<u64> {
+/// The OBJECT_TYPE of `kind`, as the exported `*Io...ObjectType` / `*Ps...Type` name it.
+fn object_type(k: &Kx, kind: ObjectKind) -> u64 {
+    let var = match kind {
+        ObjectKind::Driver => "IoDriverObjectType",
+        ObjectKind::Device => "IoDeviceObjectType",
+        ObjectKind::File => "IoFileObjectType",
+        ObjectKind::Process => "PsProcessType",
+        ObjectKind::Thread => "PsThreadType",
+    };
+    k.ext().resolve(crate::exports::Dll::Ntoskrnl, var).and_then(|at| k.mem().read_ptr(at).ok()).unwrap_or(0)
+}
+
+/// LONG_PTR ObfReferenceObject(PVOID Object) (fastcall on x86): takes a reference. Returns
+/// the references drivers hold now (the kernel's own are not counted).
+pub fn ObfReferenceObject(k: &mut Kx, object: Ptr) -> KResult<SizeT> {
     match k.ext_mut().objects.get_mut(object.0) {
         Some(o) => {
             o.references += 1;
-            Ok(o.references as u64)
+            Ok(SizeT(o.references as u64))
         }
         None => Err(bad_reference(k, object.0, "ObfReferenceObject")),
     }
 }
 
 /// LONG_PTR ObfDereferenceObject(PVOID Object) (fastcall on x86): drops a reference.
-pub fn ObfDereferenceObject(k: &mut Kx, object: Ptr) -> KResult<u64> {
-    let refs = match k.ext_mut().objects.get_mut(object.0) {
+/// Dropping one the drivers never took bugchecks REFERENCE_BY_POINTER (object type, object).
+pub fn ObfDereferenceObject(k: &mut Kx, object: Ptr) -> KResult<SizeT> {
+    let (refs, kind) = match k.ext_mut().objects.get_mut(object.0) {
         Some(o) => {
             o.references -= 1;
-            o.references
+            (o.references, o.kind)
         }
         None => return Err(bad_reference(k, object.0, "ObfDereferenceObject")),
     };
@@ -181,13 +195,13 @@ pub fn ObfDereferenceObject(k: &mut Kx, object: Ptr) -> KResult<u64> {
         let b = Bugcheck {
             code: 0x18,
             name: "REFERENCE_BY_POINTER",
-            params: [0, object.0, 0, refs as u64],
+            params: [object_type(k, kind), object.0, 0, 0],
             caller: caller(k),
             reason: format!("the driver dropped more references to {:#x} than it took", object.0),
         };
         return Err(KError::Stop(bugcheck_stop(k, b)));
     }
-    Ok(refs as u64)
+    Ok(SizeT(refs as u64))
 }
 
 fn bad_reference(k: &mut Kx, object: u64, what: &str) -> KError {
