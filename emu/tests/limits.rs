@@ -107,11 +107,14 @@ fn the_memory_cap_refuses_more_guest_memory() {
     let mut cfg = MachineConfig::new(Arch::X64);
     cfg.limits.memory_bytes = 4 << 20;
     let mut m = machine_with(cfg);
+    let probe = m.mem_mut().alloc(RegionKind::Pool, "probe", 0x1000, Prot::RW).unwrap();
     let err = m.mem_mut().alloc(RegionKind::Pool, "big", 8 << 20, Prot::RW).unwrap_err();
     assert_eq!(err, MemError::LimitExceeded { limit: 4 << 20 });
-    // A failed allocation maps nothing and leaves room for smaller ones.
+    // A failed allocation maps nothing, uses up none of the arena, and leaves room for
+    // smaller ones, which land right after the probe and its guard page.
     let before = m.mem().usage().used;
-    m.mem_mut().alloc(RegionKind::Pool, "small", 0x10000, Prot::RW).unwrap();
+    let small = m.mem_mut().alloc(RegionKind::Pool, "small", 0x10000, Prot::RW).unwrap();
+    assert_eq!(small, probe + 0x2000);
     // Sixteen pages, plus at most a page-table page for the new range.
     let grown = m.mem().usage().used - before;
     assert!((0x10000..=0x11000).contains(&grown), "{grown:#x}");

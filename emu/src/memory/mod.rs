@@ -126,16 +126,18 @@ impl GuestMemory {
     pub fn alloc(&mut self, kind: RegionKind, name: impl Into<String>, size: u64, prot: Prot) -> Result<u64, MemError> {
         let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let cursor = self.cursors.iter_mut().find(|(k, _)| *k == kind).expect("every arena has a cursor");
-        let base = cursor.1;
+        let base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
         // One unmapped guard page after every region catches linear overruns.
         let end = base
             .checked_add(size)
             .and_then(|e| e.checked_add(PAGE_SIZE))
             .filter(|e| *e <= arena.limit)
             .ok_or(MemError::ArenaFull { kind, size })?;
-        cursor.1 = end;
         self.map_fixed(kind, name, base, size, prot)?;
+        // Advanced only now: a refused allocation (the memory cap) must not use up the arena.
+        if let Some(cursor) = self.cursors.iter_mut().find(|(k, _)| *k == kind) {
+            cursor.1 = end;
+        }
         Ok(base)
     }
 
@@ -164,7 +166,11 @@ impl GuestMemory {
                     return Err(e);
                 }
             };
-            self.tables.map(&mut self.ram, base + off, frame, prot)?;
+            if let Err(e) = self.tables.map(&mut self.ram, base + off, frame, prot) {
+                self.ram.free_frame(frame);
+                self.release(&mapped);
+                return Err(e);
+            }
             mapped.push(base + off);
         }
         self.regions.insert(base, Region { kind, name: name.into(), base, size, prot, alias: false });
@@ -188,8 +194,7 @@ impl GuestMemory {
         }
         let size = frames.len() as u64 * PAGE_SIZE;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let cursor = self.cursors.iter_mut().find(|(k, _)| *k == kind).expect("every arena has a cursor");
-        let base = cursor.1;
+        let base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
         let end = base
             .checked_add(size + PAGE_SIZE)
             .filter(|e| *e <= arena.limit)

@@ -368,8 +368,8 @@ fn missing_stubs(
     imports: &[image::ParsedImport],
     missing: &[String],
 ) -> Result<std::collections::HashMap<String, u64>, LoadError> {
-    let mut unique: Vec<String> = missing.to_vec();
-    unique.dedup();
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<String> = missing.iter().filter(|m| seen.insert(m.as_str())).cloned().collect();
     let first = k.ext().missing_stubs.len();
     let bodies: Vec<Vec<u8>> = unique.iter().map(|_| vec![0xC3]).collect();
     let base = k.add_host_calls("missing-import stubs", &bodies, crate::kernel::missing_stub)?;
