@@ -134,11 +134,16 @@ impl GuestMemory {
             .filter(|e| *e <= arena.limit)
             .ok_or(MemError::ArenaFull { kind, size })?;
         self.map_fixed(kind, name, base, size, prot)?;
-        // Advanced only now: a refused allocation (the memory cap) must not use up the arena.
+        self.advance(kind, end);
+        Ok(base)
+    }
+
+    /// Moves `kind`'s allocation cursor to `end`, once a region is in place: a refused
+    /// allocation (the memory cap) must not use up the arena.
+    fn advance(&mut self, kind: RegionKind, end: u64) {
         if let Some(cursor) = self.cursors.iter_mut().find(|(k, _)| *k == kind) {
             cursor.1 = end;
         }
-        Ok(base)
     }
 
     /// Maps a fresh, zeroed region at a fixed address.
@@ -199,11 +204,18 @@ impl GuestMemory {
             .checked_add(size + PAGE_SIZE)
             .filter(|e| *e <= arena.limit)
             .ok_or(MemError::ArenaFull { kind, size })?;
-        cursor.1 = end;
         for (i, f) in frames.iter().enumerate() {
-            self.tables.map(&mut self.ram, base + i as u64 * PAGE_SIZE, *f, prot)?;
+            let va = base + i as u64 * PAGE_SIZE;
+            if let Err(e) = self.tables.map(&mut self.ram, va, *f, prot) {
+                // The frames belong to another region: unmap the views, free nothing.
+                for done in (base..va).step_by(PAGE_SIZE as usize) {
+                    self.tables.unmap(&mut self.ram, done);
+                }
+                return Err(e);
+            }
         }
         self.regions.insert(base, Region { kind, name: name.into(), base, size, prot, alias: true });
+        self.advance(kind, end);
         Ok(base)
     }
 
