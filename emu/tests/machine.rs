@@ -457,3 +457,32 @@ fn returning_to_the_host_from_the_wrong_call_is_a_fault() {
         assert_eq!(m.call(g, &[], conv).unwrap(), 7, "{arch:?}");
     }
 }
+
+#[test]
+fn code_larger_than_the_translation_buffer_still_runs() {
+    // 120k distinct instructions translate to several MiB of host code, far more than the
+    // 1 MiB buffer: Unicorn drops its translations when the buffer fills, mid-run.
+    for arch in both() {
+        let mut cfg = MachineConfig::new(arch);
+        cfg.code_buffer_bytes = 1 << 20;
+        let mut m = machine_with(cfg);
+        let n = 120_000u32;
+        let base = m.mem_mut().alloc(RegionKind::Image, "long code", n as u64 * 6 + 16, Prot::RX).unwrap();
+        let code = assemble(arch, base, |a| {
+            a.xor(eax, eax).unwrap();
+            for i in 0..n {
+                // Alternate forms so no two neighbouring instructions fold together.
+                if i % 2 == 0 {
+                    a.add(eax, 3).unwrap();
+                } else {
+                    a.sub(eax, 1).unwrap();
+                }
+            }
+            a.ret().unwrap();
+        });
+        m.mem_mut().write_unchecked(base, &code).unwrap();
+        for _ in 0..2 {
+            assert_eq!(m.call(base, &[], native(arch)).unwrap(), n as u64, "{arch:?}");
+        }
+    }
+}
