@@ -193,29 +193,17 @@ impl Fx {
     }
 
     fn debug_events(&self) -> Vec<DebugOutput> {
-        self.k
-            .guest()
-            .trace
-            .events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Ext(KernelEvent::Debug(d)) => Some(d.clone()),
-                _ => None,
-            })
-            .collect()
+        kernel_events(&self.k, |e| match e {
+            KernelEvent::Debug(d) => Some(d.clone()),
+            _ => None,
+        })
     }
 
     fn traced_bugchecks(&self) -> Vec<Bugcheck> {
-        self.k
-            .guest()
-            .trace
-            .events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Ext(KernelEvent::Bugcheck(b)) => Some(b.clone()),
-                _ => None,
-            })
-            .collect()
+        kernel_events(&self.k, |e| match e {
+            KernelEvent::Bugcheck(b) => Some(b.clone()),
+            _ => None,
+        })
     }
 }
 

@@ -154,11 +154,14 @@ macro_rules! exports {
     (@only) => { None };
     (@only x86) => { Some(portcullis_emu::Arch::X86) };
     (@only x64) => { Some(portcullis_emu::Arch::X64) };
-    (@line $dll:expr, $only:tt, $conv:ident, $name:ident, [$($p:ident : $t:ty),*], $ret:ty, $f:path, false) => {{
+    // Variadic exports (DbgPrint) also get the argument cursor, to read their varargs.
+    (@invoke $f:path, $k:ident, $a:ident, [$($p:ident),*], false) => { $f($k $(, $p)*) };
+    (@invoke $f:path, $k:ident, $a:ident, [$($p:ident),*], true) => { $f($k $(, $p)*, $a) };
+    (@line $dll:expr, $only:tt, $conv:ident, $name:ident, [$($p:ident : $t:ty),*], $ret:ty, $f:path, $va:tt) => {{
         #[allow(non_snake_case, unused_variables, unused_mut)]
         fn wrapper(k: &mut $crate::kernel::Kx, a: &mut $crate::exports::CallArgs) -> $crate::kernel::KResult<u64> {
             $( let $p: $t = a.next::<$t>(k)?; )*
-            let r: $ret = $f(k $(, $p)*)?;
+            let r: $ret = $crate::exports!(@invoke $f, k, a, [$($p),*], $va)?;
             Ok(<$ret as $crate::types::Ret>::into_raw(r))
         }
         $crate::exports::ExportDef::Function($crate::exports::FunctionDef {
@@ -170,30 +173,7 @@ macro_rules! exports {
                 kind: <$t as $crate::types::Arg>::KIND,
                 wide: <$t as $crate::types::Arg>::WIDE,
             }),*],
-            varargs: false,
-            ret: if <$ret as $crate::types::Ret>::VOID { None } else { Some(<$ret as $crate::types::Ret>::KIND) },
-            ret_wide: <$ret as $crate::types::Ret>::WIDE,
-            only: $only,
-            wrapper,
-        })
-    }};
-    (@line $dll:expr, $only:tt, $conv:ident, $name:ident, [$($p:ident : $t:ty),*], $ret:ty, $f:path, true) => {{
-        #[allow(non_snake_case, unused_variables, unused_mut)]
-        fn wrapper(k: &mut $crate::kernel::Kx, a: &mut $crate::exports::CallArgs) -> $crate::kernel::KResult<u64> {
-            $( let $p: $t = a.next::<$t>(k)?; )*
-            let r: $ret = $f(k $(, $p)*, a)?;
-            Ok(<$ret as $crate::types::Ret>::into_raw(r))
-        }
-        $crate::exports::ExportDef::Function($crate::exports::FunctionDef {
-            dll: $dll,
-            name: stringify!($name),
-            conv: $crate::exports!(@conv $conv),
-            params: &[$($crate::exports::Param {
-                name: stringify!($p),
-                kind: <$t as $crate::types::Arg>::KIND,
-                wide: <$t as $crate::types::Arg>::WIDE,
-            }),*],
-            varargs: true,
+            varargs: $va,
             ret: if <$ret as $crate::types::Ret>::VOID { None } else { Some(<$ret as $crate::types::Ret>::KIND) },
             ret_wide: <$ret as $crate::types::Ret>::WIDE,
             only: $only,

@@ -349,16 +349,29 @@ pub fn device_control(
             req.mdl = Some(mdl::build(k, u, l)?);
         }
     }
-    let (irp_addr, loc) = new_irp(k, f.device, f.file_object, req.major, flags)?;
+    let (irp_addr, loc) = buffered_irp(k, &f, &req, flags, user_out)?;
     let mem = k.mem_mut();
-    mem.set(irp_addr, IRP::SystemBuffer, req.system_buffer.unwrap_or(0))?;
-    mem.set(irp_addr, IRP::MdlAddress, req.mdl.unwrap_or(0))?;
-    mem.set(irp_addr, IRP::UserBuffer, user_out.map(|(u, _)| u).unwrap_or(0))?;
     mem.set(loc, IO_STACK_LOCATION::OutputBufferLength, out_len)?;
     mem.set(loc, IO_STACK_LOCATION::InputBufferLength, in_len)?;
     mem.set(loc, IO_STACK_LOCATION::IoControlCode, code as u64)?;
     mem.set(loc, IO_STACK_LOCATION::Type3InputBuffer, user_in.map(|(u, _)| u).unwrap_or(0))?;
     issue(k, f.device, irp_addr, req)
+}
+
+/// A new IRP for `req` with its three buffer fields filled in; returns (IRP, stack location).
+fn buffered_irp(
+    k: &mut Kx,
+    f: &file::OpenFile,
+    req: &Request,
+    flags: u64,
+    user: Option<(u64, u64)>,
+) -> KResult<(u64, u64)> {
+    let (irp, loc) = new_irp(k, f.device, f.file_object, req.major, flags)?;
+    let mem = k.mem_mut();
+    mem.set(irp, IRP::SystemBuffer, req.system_buffer.unwrap_or(0))?;
+    mem.set(irp, IRP::MdlAddress, req.mdl.unwrap_or(0))?;
+    mem.set(irp, IRP::UserBuffer, user.map(|(u, _)| u).unwrap_or(0))?;
+    Ok((irp, loc))
 }
 
 /// ReadFile / WriteFile: buffered, direct or neither by the device's flags.
@@ -397,11 +410,8 @@ fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u
             req.mdl = Some(mdl::build(k, u, l)?);
         }
     }
-    let (irp_addr, loc) = new_irp(k, f.device, f.file_object, req.major, flags)?;
+    let (irp_addr, loc) = buffered_irp(k, &f, &req, flags, user)?;
     let mem = k.mem_mut();
-    mem.set(irp_addr, IRP::SystemBuffer, req.system_buffer.unwrap_or(0))?;
-    mem.set(irp_addr, IRP::MdlAddress, req.mdl.unwrap_or(0))?;
-    mem.set(irp_addr, IRP::UserBuffer, user.map(|(u, _)| u).unwrap_or(0))?;
     mem.set(loc, IO_STACK_LOCATION::ReadLength, len)?;
     mem.set(loc, IO_STACK_LOCATION::ReadByteOffset, offset)?;
     issue(k, f.device, irp_addr, req)

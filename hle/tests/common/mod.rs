@@ -48,28 +48,31 @@ pub fn ioctl(k: &mut Kx, h: request::FileHandle, code: u32, input: &[u8], out_le
     request::device_control(k, h, code, input, &OutBuffer::zeroed(out_len), false).expect("ioctl runs")
 }
 
-pub fn calls(k: &Kx) -> Vec<ApiCall> {
+/// The kernel events `pick` selects from the trace, in order.
+pub fn kernel_events<T>(k: &Kx, pick: impl Fn(&KernelEvent) -> Option<T>) -> Vec<T> {
     k.guest()
         .trace
         .events()
         .iter()
         .filter_map(|e| match e {
-            Event::Ext(KernelEvent::Call(c)) => Some(c.clone()),
+            Event::Ext(ke) => pick(ke),
             _ => None,
         })
         .collect()
 }
 
+pub fn calls(k: &Kx) -> Vec<ApiCall> {
+    kernel_events(k, |e| match e {
+        KernelEvent::Call(c) => Some(c.clone()),
+        _ => None,
+    })
+}
+
 pub fn debug_lines(k: &Kx) -> Vec<String> {
-    k.guest()
-        .trace
-        .events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Ext(KernelEvent::Debug(d)) => Some(d.text.clone()),
-            _ => None,
-        })
-        .collect()
+    kernel_events(k, |e| match e {
+        KernelEvent::Debug(d) => Some(d.text.clone()),
+        _ => None,
+    })
 }
 
 pub fn ports(k: &Kx) -> Vec<PortEvent> {
