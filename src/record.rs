@@ -5,6 +5,7 @@
 //! leaves everything up to its last batch in the trace file. Lists kept for the report are
 //! capped (the trace file has everything); counts are exact.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -43,11 +44,8 @@ pub enum TraceRecord {
     },
     Call {
         seq: u64,
-        dll: &'static str,
-        name: &'static str,
-        args: BTreeMap<&'static str, ArgValue>,
-        ret: Option<String>,
-        caller: String,
+        #[serde(flatten)]
+        call: CallRecord,
     },
     Debug {
         seq: u64,
@@ -70,12 +68,6 @@ pub enum TraceRecord {
         seq: u64,
         #[serde(flatten)]
         bugcheck: BugcheckRecord,
-    },
-    MissingCall {
-        seq: u64,
-        dll: String,
-        name: String,
-        caller: String,
     },
     EntryPoint {
         seq: u64,
@@ -104,6 +96,10 @@ pub struct FaultRecord {
     /// Register values in the conventional order (eax, ebx, ... eip, eflags).
     pub registers: Ordered,
     pub stack: Vec<String>,
+    /// The last call a stub for a missing import answered in the same entry point before the
+    /// fault ("ntoskrnl.exe!ZwClose returned 0xc0000002 to 0x..."): the likeliest cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_stub: Option<String>,
 }
 
 /// Name/value pairs serialised as a JSON object, in their given order.
@@ -133,6 +129,7 @@ impl From<&GuestFault> for FaultRecord {
             cpl: f.cpl,
             registers: Ordered(f.registers.iter().map(|r| (r.name, hex(r.value))).collect()),
             stack: f.stack.iter().map(|v| hex(*v)).collect(),
+            after_stub: None,
         }
     }
 }
@@ -196,25 +193,45 @@ pub struct PortRow {
     pub outcome: portcullis_emu::ports::Outcome,
 }
 
+/// One call into the kernel.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct CallRecord {
-    pub dll: &'static str,
-    pub name: &'static str,
+    pub dll: Cow<'static, str>,
+    pub name: Cow<'static, str>,
     pub args: BTreeMap<&'static str, ArgValue>,
     pub ret: Option<String>,
     pub caller: String,
+    /// A stub answered it: the kernel does not implement the import (`--missing-imports stub`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub missing: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl From<&ApiCall> for CallRecord {
     fn from(c: &ApiCall) -> Self {
         CallRecord {
-            dll: c.dll,
-            name: c.name,
+            dll: c.dll.clone(),
+            name: c.name.clone(),
             args: c.args.iter().cloned().collect(),
             ret: c.ret.map(hex),
             caller: hex(c.caller),
+            missing: c.missing,
         }
     }
+}
+
+/// The calls stubs answered, one row per routine.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StubRow {
+    /// `dll!name`.
+    pub import: String,
+    pub count: u64,
+    /// The first call: its return address, and what the stub answered.
+    pub first_caller: String,
+    pub ret: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -260,7 +277,10 @@ pub struct Recorder {
     pub(crate) faults: Vec<FaultRecord>,
     pub(crate) limits: Vec<LimitHit>,
     pub(crate) bugchecks: Vec<BugcheckRecord>,
-    pub(crate) missing_calls: Vec<(String, String, u64)>,
+    /// Calls stubs answered, by `dll!name` in order of first call.
+    pub(crate) stubbed: Vec<StubRow>,
+    /// The last stubbed call of the current entry point (for the fault that may follow).
+    last_stub: Option<String>,
     pub(crate) entry_points: Vec<EntryPointRecord>,
     pub(crate) entry_points_total: u64,
     pub(crate) failed_expectations: Vec<(usize, String)>,
@@ -313,7 +333,8 @@ impl Recorder {
             Event::Port(p) => self.port(seq, p),
             Event::Privileged(p) => self.privileged(seq, p),
             Event::Fault(f) => {
-                let fault = FaultRecord::from(f);
+                let mut fault = FaultRecord::from(f);
+                fault.after_stub = self.last_stub.clone();
                 self.faults.push(fault.clone());
                 TraceRecord::Fault { seq, fault }
             }
@@ -323,20 +344,16 @@ impl Recorder {
             }
             Event::Ext(KernelEvent::Call(c)) => {
                 *self.call_counts.entry(c.name.to_string()).or_default() += 1;
-                let rec = CallRecord::from(c);
+                let call = CallRecord::from(c);
+                if c.missing {
+                    self.stubbed_call(&call);
+                }
                 if self.calls.len() < REPORT_CAP * 5 {
-                    self.calls.push(rec.clone());
+                    self.calls.push(call.clone());
                 } else {
                     self.truncated = true;
                 }
-                TraceRecord::Call {
-                    seq,
-                    dll: rec.dll,
-                    name: rec.name,
-                    args: rec.args,
-                    ret: rec.ret,
-                    caller: rec.caller,
-                }
+                TraceRecord::Call { seq, call }
             }
             Event::Ext(KernelEvent::Debug(d)) => {
                 let rec = DebugRecord::from(d);
@@ -358,12 +375,24 @@ impl Recorder {
                 self.bugchecks.push(bugcheck.clone());
                 TraceRecord::Bugcheck { seq, bugcheck }
             }
-            Event::Ext(KernelEvent::MissingCall { dll, name, caller }) => {
-                self.missing_calls.push((dll.clone(), name.clone(), *caller));
-                TraceRecord::MissingCall { seq, dll: dll.clone(), name: name.clone(), caller: hex(*caller) }
-            }
         };
         self.emit(&rec);
+    }
+
+    fn stubbed_call(&mut self, call: &CallRecord) {
+        let import = format!("{}!{}", call.dll, call.name);
+        let answer = call.ret.as_deref().map(|r| format!(" returned {r}")).unwrap_or_default();
+        self.last_stub = Some(format!("{import}{answer} to {}", call.caller));
+        match self.stubbed.iter().position(|r| r.import == import) {
+            Some(i) => self.stubbed[i].count += 1,
+            None if self.stubbed.len() < REPORT_CAP => self.stubbed.push(StubRow {
+                import,
+                count: 1,
+                first_caller: call.caller.clone(),
+                ret: call.ret.clone(),
+            }),
+            None => self.truncated = true,
+        }
     }
 
     fn port(&mut self, seq: u64, p: &PortEvent) -> TraceRecord {
@@ -402,6 +431,7 @@ impl Recorder {
     /// Records an entry point's outcome, in order with the machine's events.
     pub fn entry_point(&mut self, entry: EntryPointRecord) {
         let seq = self.next();
+        self.last_stub = None;
         self.entry_points_total += 1;
         if self.entry_points.len() < REPORT_CAP {
             self.entry_points.push(entry.clone());

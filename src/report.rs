@@ -9,7 +9,7 @@ use portcullis_hle::driver::Leaks;
 use serde::Serialize;
 
 use crate::record::{
-    hex, BugcheckRecord, CallRecord, DebugRecord, EntryPointRecord, FaultRecord, PortRow, PrivilegedRecord,
+    hex, BugcheckRecord, CallRecord, DebugRecord, EntryPointRecord, FaultRecord, PortRow, PrivilegedRecord, StubRow,
 };
 use crate::sandbox::Sandbox;
 
@@ -81,6 +81,8 @@ pub struct Report {
     pub privileged: Vec<PrivilegedRecord>,
     pub api_calls: Vec<CallRecord>,
     pub api_call_counts: BTreeMap<String, u64>,
+    /// Calls stubs for missing imports answered (`--missing-imports stub`), one row per import.
+    pub stubbed_calls: Vec<StubRow>,
     pub debug_output: Vec<DebugRecord>,
     pub faults: Vec<FaultRecord>,
     pub bugchecks: Vec<BugcheckRecord>,
@@ -141,6 +143,7 @@ impl Report {
             privileged: rec.privileged.clone(),
             api_calls: rec.calls.clone(),
             api_call_counts: rec.call_counts.clone(),
+            stubbed_calls: rec.stubbed.clone(),
             debug_output: rec.debug.clone(),
             faults: rec.faults.clone(),
             bugchecks: rec.bugchecks.clone(),
@@ -263,11 +266,21 @@ impl Report {
                     .map(|(k, v)| format!("{k}={}", serde_json::to_string(v).unwrap_or_default()))
                     .collect();
                 let ret = c.ret.as_deref().map(|r| format!(" -> {r}")).unwrap_or_default();
-                let _ = writeln!(s, "  {} {}({}){ret}", c.caller, c.name, args.join(", "));
+                let stub = if c.missing { " [stub]" } else { "" };
+                let _ = writeln!(s, "  {} {}({}){ret}{stub}", c.caller, c.name, args.join(", "));
             }
         } else {
             for (name, n) in &self.api_call_counts {
                 let _ = writeln!(s, "  {n:>6}  {name}");
+            }
+        }
+
+        if !self.stubbed_calls.is_empty() {
+            let _ = writeln!(s, "\nstubbed calls (imports the kernel does not implement, answered by stubs)");
+            let _ = writeln!(s, "  {:>6}  {:<48} {:<12} first caller", "count", "import", "answered");
+            for r in &self.stubbed_calls {
+                let answered = r.ret.as_deref().unwrap_or("-");
+                let _ = writeln!(s, "  {:>6}  {:<48} {answered:<12} {}", r.count, r.import, r.first_caller);
             }
         }
 
@@ -288,6 +301,9 @@ impl Report {
             }
             if !f.reason.is_empty() {
                 let _ = writeln!(s, "  {}", f.reason);
+            }
+            if let Some(stub) = &f.after_stub {
+                let _ = writeln!(s, "  after the stubbed call {stub}");
             }
             let regs: Vec<String> = f.registers.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(s, "  {}", regs.join(" "));

@@ -135,6 +135,9 @@ pub const HOST_CALL_SLOT: u64 = 16;
 struct HostCalls<X: Extension> {
     base: u64,
     count: u64,
+    /// The number of this region's first slot: slots are numbered across all regions, in
+    /// the order the regions were added.
+    first: u32,
     handler: HostCallFn<X>,
 }
 
@@ -521,7 +524,9 @@ impl<X: Extension> Machine<X> {
     }
 
     /// Maps a region of host-call slots: each slot holds `bodies[i]` (its `ret`/`ret N`),
-    /// and executing it calls `handler(machine, i)` first. Returns the first slot's address.
+    /// and executing it calls `handler(machine, n)` first, where `n` numbers the slot across
+    /// every region of the machine, in the order they were added (the first region's slots
+    /// are 0, 1, ...; see [`Machine::host_call_slots`]). Returns the first slot's address.
     pub fn add_host_calls(
         &mut self,
         name: &str,
@@ -548,21 +553,27 @@ impl<X: Extension> Machine<X> {
                 m.host_call(base, addr);
             })
             .map_err(|error| MachineError::Unicorn { what: "hook host calls", error })?;
-        self.guest_mut().host_calls.push(HostCalls { base, count, handler });
+        let first = self.host_call_slots();
+        self.guest_mut().host_calls.push(HostCalls { base, count, first, handler });
         Ok(base)
+    }
+
+    /// How many host-call slots the machine has: the number the next region's first slot gets.
+    pub fn host_call_slots(&self) -> u32 {
+        self.guest().host_calls.iter().map(|h| h.count as u32).sum()
     }
 
     fn host_call(&mut self, base: u64, addr: u64) {
         let rel = addr - base;
-        let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count));
-        let Some((handler, count)) = entry else { return };
+        let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count, h.first));
+        let Some((handler, count, first)) = entry else { return };
         if !rel.is_multiple_of(HOST_CALL_SLOT) || rel / HOST_CALL_SLOT >= count {
             let fault = self.fault(FaultKind::GeneralProtection, addr, "execution inside a host-call slot".into());
             self.request_stop(Stop::Fault(Box::new(fault)));
             return;
         }
         self.guest_mut().trace.counters.host_calls += 1;
-        if let Err(stop) = handler(self, (rel / HOST_CALL_SLOT) as u32) {
+        if let Err(stop) = handler(self, first + (rel / HOST_CALL_SLOT) as u32) {
             self.request_stop(stop);
         }
     }

@@ -1,11 +1,15 @@
 //! The kernel: the state the emulated ntoskrnl/hal keep, plugged into the machine as its
-//! extension, and the dispatcher that turns a call into an export slot into a Rust call.
+//! extension; its errors, trace events and reasons to stop. (Calls into it go through
+//! [`crate::dispatch`].)
+
+use std::borrow::Cow;
 
 use portcullis_emu::{Arch, Event, Extension, Machine, MachineConfig, MachineError, MemError, Reg, Stop};
 use serde::Serialize;
 
+use crate::dispatch::CallRegistry;
 use crate::ex::pool::Pool;
-use crate::exports::{self, ArgValue, CallArgs, ExportDef, FunctionDef};
+use crate::exports::{self, ArgValue, Dll};
 use crate::io::IoManager;
 use crate::ob::ObjectManager;
 use crate::ps::System;
@@ -79,11 +83,12 @@ pub enum KernelStop {
     Bugcheck(Bugcheck),
 }
 
-/// One call of an export, as the trace records it.
+/// One call into the kernel (an export, an internal routine, or a missing import's stub), as
+/// the trace records it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApiCall {
-    pub dll: &'static str,
-    pub name: &'static str,
+    pub dll: Cow<'static, str>,
+    pub name: Cow<'static, str>,
     pub args: Vec<(&'static str, ArgValue)>,
     /// The raw return value; absent for VOID routines and calls that did not return.
     pub ret: Option<u64>,
@@ -91,6 +96,8 @@ pub struct ApiCall {
     pub ret_kind: Option<ArgKind>,
     /// The return address: where in the driver the call came from.
     pub caller: u64,
+    /// A stub standing in for an import the kernel does not implement answered the call.
+    pub missing: bool,
 }
 
 /// Output of DbgPrint and friends.
@@ -108,12 +115,6 @@ pub enum KernelEvent {
     Call(ApiCall),
     Debug(DebugOutput),
     Bugcheck(Bugcheck),
-    /// A call to an import the kernel does not implement, bound to a recording stub.
-    MissingCall {
-        dll: String,
-        name: String,
-        caller: u64,
-    },
 }
 
 /// What to do with imports the kernel does not implement.
@@ -123,7 +124,8 @@ pub enum MissingImports {
     /// Refuse to load, listing every missing `dll!name`.
     #[default]
     Error,
-    /// Bind each to a stub that records the call and returns STATUS_NOT_IMPLEMENTED.
+    /// Bind each to a stub that records the call and fails it as harmlessly as the routine's
+    /// signature allows (see [`crate::dispatch`]).
     Stub,
 }
 
@@ -145,17 +147,13 @@ impl Default for KernelOptions {
 pub struct Kernel {
     pub arch: Arch,
     pub options: KernelOptions,
-    /// The exports of this architecture, in slot order.
-    pub(crate) functions: Vec<FunctionDef>,
-    /// Address of slot 0 of the export stubs.
-    pub(crate) stubs: u64,
+    /// Every routine a driver can call into, by host-call slot.
+    pub calls: CallRegistry,
     pub(crate) system: System,
     pub pool: Pool,
     pub objects: ObjectManager,
     pub io: IoManager,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
-    /// Stubs for missing imports: (stub address, dll, name).
-    pub(crate) missing_stubs: Vec<(u64, String, String)>,
 }
 
 impl Extension for Kernel {
@@ -167,40 +165,40 @@ impl Kernel {
     /// Boots a kernel on a fresh machine of `config.arch`.
     pub fn boot(config: MachineConfig, options: KernelOptions) -> Result<Kx, MachineError> {
         let arch = config.arch;
-        let functions: Vec<FunctionDef> = exports::all()
-            .into_iter()
-            .filter_map(|e| match e {
-                ExportDef::Function(f) if f.exists_on(arch) => Some(f),
-                _ => None,
-            })
-            .collect();
+        let routines = exports::for_arch(arch);
         let kernel = Kernel {
             arch,
             options,
-            functions,
-            stubs: 0,
+            calls: CallRegistry::new(routines),
             system: System::default(),
             pool: Pool::default(),
             objects: ObjectManager::default(),
             io: IoManager::default(),
             drivers: Vec::new(),
-            missing_stubs: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;
-        let bodies: Vec<Vec<u8>> = k.ext().functions.iter().map(|f| f.return_code(arch)).collect();
-        let stubs = k.add_host_calls("ntoskrnl/hal exports", &bodies, dispatch)?;
-        k.ext_mut().stubs = stubs;
+        if k.host_call_slots() != 0 {
+            return Err(MachineError::Other("the kernel's routines must be the machine's first host calls".into()));
+        }
+        let base = k.add_host_calls("kernel routines", &routines.bodies, crate::dispatch::dispatch)?;
+        k.ext_mut().calls.base = base;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         Ok(k)
     }
 
-    /// The address a driver's import of `dll!name` binds to, if the kernel implements it.
-    pub fn resolve(&self, dll: crate::exports::Dll, name: &str) -> Option<u64> {
-        if let Some(i) = self.functions.iter().position(|f| f.dll == dll && f.name == name) {
-            return Some(self.stubs + i as u64 * portcullis_emu::HOST_CALL_SLOT);
+    /// The address a driver's import of `dll!name` binds to, if the kernel implements it: a
+    /// routine's host-call slot or a variable. A routine that moved between hal.dll and
+    /// ntoskrnl.exe resolves from either (see [`Dll::kernel_sibling`]).
+    pub fn resolve(&self, dll: Dll, name: &str) -> Option<u64> {
+        self.resolve_in(dll, name).or_else(|| self.resolve_in(dll.kernel_sibling()?, name))
+    }
+
+    fn resolve_in(&self, dll: Dll, name: &str) -> Option<u64> {
+        match self.calls.functions.slot(dll, name) {
+            Some(slot) => Some(self.calls.address(slot)),
+            None => self.system.data_export(dll, name),
         }
-        self.system.data_export(dll, name)
     }
 
     /// The loaded drivers.
@@ -218,61 +216,6 @@ impl Kernel {
 pub fn caller(k: &Kx) -> u64 {
     let sp = k.reg(Reg::Sp);
     k.mem().read_ptr(sp).unwrap_or(0)
-}
-
-/// Host-call handler for every export slot.
-fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
-    let Some(f) = k.ext().functions.get(slot as usize).copied() else {
-        return Err(Stop::Machine(MachineError::NoHostCall(slot)));
-    };
-    let arch = k.arch();
-    let conv = f.conv_on(arch);
-    let caller = caller(k);
-    let args = if k.ext().options.record_calls { Some(read_for_trace(k, &f)) } else { None };
-    let mut call = CallArgs::new(conv, arch);
-    let result = (f.wrapper)(k, &mut call);
-    match result {
-        Ok(raw) => {
-            if f.ret_wide {
-                k.set_return_u64(raw);
-            } else {
-                k.set_return(raw);
-            }
-            if let Some(args) = args {
-                record_call(k, &f, args, f.ret.map(|_| raw), caller);
-            }
-            Ok(())
-        }
-        Err(e) => {
-            if let Some(args) = args {
-                record_call(k, &f, args, None, caller);
-            }
-            Err(into_stop(k, e, f.name, caller))
-        }
-    }
-}
-
-fn read_for_trace(k: &Kx, f: &FunctionDef) -> Vec<(&'static str, ArgValue)> {
-    let arch = k.arch();
-    let mut call = CallArgs::new(f.conv_on(arch), arch);
-    let mut out = Vec::with_capacity(f.params.len());
-    for p in f.params {
-        let raw = if p.wide && arch == Arch::X86 {
-            let lo = call.slot(k).unwrap_or(0);
-            let hi = call.slot(k).unwrap_or(0);
-            lo | hi << 32
-        } else {
-            call.slot(k).unwrap_or(0)
-        };
-        out.push((p.name, crate::exports::args::decode(k.mem(), p.kind, raw)));
-    }
-    out
-}
-
-fn record_call(k: &mut Kx, f: &FunctionDef, args: Vec<(&'static str, ArgValue)>, ret: Option<u64>, caller: u64) {
-    let ret_kind = ret.and(f.ret);
-    let call = ApiCall { dll: f.dll.name(), name: f.name, args, ret, ret_kind, caller };
-    k.guest_mut().trace.push(Event::Ext(KernelEvent::Call(call)));
 }
 
 /// Turns an export's failure into the reason the run stops.
@@ -300,33 +243,6 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
             bugcheck_stop(k, b)
         }
     }
-}
-
-/// Host-call handler of a missing-import stub: records the call, returns
-/// STATUS_NOT_IMPLEMENTED. On x86 it pops the bytes the caller's `sub esp, N` (how gcc
-/// rebalances after a stdcall call) says the routine should have popped.
-pub(crate) fn missing_stub(k: &mut Kx, _slot: u32) -> Result<(), Stop<KernelStop>> {
-    let pc = k.reg(Reg::Ip);
-    let at = caller(k);
-    let Some((_, dll, name)) = k.ext().missing_stubs.iter().find(|(a, _, _)| *a == pc).cloned() else {
-        return Err(Stop::Machine(MachineError::NoHostCall(_slot)));
-    };
-    k.guest_mut().trace.push(Event::Ext(KernelEvent::MissingCall { dll, name, caller: at }));
-    if k.arch() == Arch::X86 {
-        let after = k.mem().read_partial(at, 6);
-        let pops = match after.as_slice() {
-            [0x83, 0xEC, n, ..] => *n as u64,
-            [0x81, 0xEC, a, b, c, d, ..] => u32::from_le_bytes([*a, *b, *c, *d]) as u64,
-            _ => 0,
-        };
-        if pops > 0 && pops < 0x1000 {
-            let sp = k.reg(Reg::Sp);
-            k.mem_mut().write_ptr(sp + pops, at).map_err(|e| Stop::Machine(e.into()))?;
-            k.set_reg(Reg::Sp, sp + pops);
-        }
-    }
-    k.set_return(crate::types::status::NOT_IMPLEMENTED.0 as u64);
-    Ok(())
 }
 
 /// Records a bugcheck and returns the stop that ends the run with it.

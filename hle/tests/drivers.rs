@@ -230,7 +230,7 @@ fn a_missing_import_is_refused_by_name_or_stubbed_on_request() {
         assert!(imports.iter().any(|i| i.name == "PortcullisNoSuchRoutine" && !i.implemented));
         assert_eq!(driver::call_entry(&mut k, d).unwrap(), status::NOT_IMPLEMENTED);
         let stubbed = k.guest().trace.events().iter().any(
-            |e| matches!(e, Event::Ext(KernelEvent::MissingCall { name, .. }) if name == "PortcullisNoSuchRoutine"),
+            |e| matches!(e, Event::Ext(KernelEvent::Call(c)) if c.missing && c.name == "PortcullisNoSuchRoutine"),
         );
         assert!(stubbed);
     }

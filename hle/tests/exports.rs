@@ -392,7 +392,7 @@ fn rtl_init_unicode_string_counts_bytes_and_caps_long_strings() {
         fx.call(NT, "RtlInitUnicodeString", &[dest, src]).unwrap();
         assert_eq!(fx.counted(dest), (20, 22, src), "{arch:?}: bytes, without and with the terminator");
         let c = fx.last_call();
-        assert_eq!((c.name, c.ret, c.caller), ("RtlInitUnicodeString", None, fx.site));
+        assert_eq!((&*c.name, c.ret, c.caller), ("RtlInitUnicodeString", None, fx.site));
         assert_eq!(arg(&c, "SourceString"), &text("Portcullis"));
         assert_eq!(arg(&c, "DestinationString"), &ArgValue::Hex(format!("{dest:#x}")));
 
@@ -908,7 +908,7 @@ fn kebugcheckex_ends_the_run_with_its_code_and_four_parameters() {
         assert_eq!(b.caller, fx.site);
         assert_eq!(fx.traced_bugchecks(), vec![b]);
         let c = fx.last_call();
-        assert_eq!((c.name, c.ret), ("KeBugCheckEx", None));
+        assert_eq!((&*c.name, c.ret), ("KeBugCheckEx", None));
         assert_eq!(arg(&c, "BugCheckCode"), &ArgValue::Int(0xE2));
         assert_eq!(arg(&c, "BugCheckParameter4"), &ArgValue::Int(p4));
     }
@@ -999,7 +999,7 @@ fn hal_port_routines_reach_the_bus_with_exact_widths_and_counts() {
             "{arch:?}"
         );
         let c = fx.last_call();
-        assert_eq!((c.name, c.args.len()), ("WRITE_PORT_BUFFER_UCHAR", 3));
+        assert_eq!((&*c.name, c.args.len()), ("WRITE_PORT_BUFFER_UCHAR", 3));
         assert_eq!(arg(&c, "Count"), &ArgValue::Int(1));
 
         // A port nothing answers reads all-ones at every width.

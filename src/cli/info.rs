@@ -88,11 +88,8 @@ pub fn main(args: InfoArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let all = exports::all();
-    let implemented = |dll: &str, name: &str| {
-        Dll::from_import(dll)
-            .is_some_and(|d| all.iter().any(|e| e.dll() == d && e.name() == name && e.exists_on(image.arch)))
-    };
+    let kernel = exports::for_arch(image.arch);
+    let implemented = |dll: &str, name: &str| Dll::from_import(dll).is_some_and(|d| kernel.implements(d, name));
     let info = Info {
         schema: "portcullis-info/1",
         path: args.driver.display().to_string(),

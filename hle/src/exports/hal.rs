@@ -5,24 +5,25 @@ use crate::hal::ports;
 use crate::ke;
 use crate::types::*;
 
-pub fn table() -> Vec<ExportDef> {
-    crate::exports! { Dll::Hal;
-        stdcall fn READ_PORT_UCHAR(Port: Ptr) -> u8 = ports::READ_PORT_UCHAR;
-        stdcall fn READ_PORT_USHORT(Port: Ptr) -> u16 = ports::READ_PORT_USHORT;
-        stdcall fn READ_PORT_ULONG(Port: Ptr) -> u32 = ports::READ_PORT_ULONG;
-        stdcall fn WRITE_PORT_UCHAR(Port: Ptr, Value: u8) -> () = ports::WRITE_PORT_UCHAR;
-        stdcall fn WRITE_PORT_USHORT(Port: Ptr, Value: u16) -> () = ports::WRITE_PORT_USHORT;
-        stdcall fn WRITE_PORT_ULONG(Port: Ptr, Value: u32) -> () = ports::WRITE_PORT_ULONG;
-        stdcall fn READ_PORT_BUFFER_UCHAR(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::READ_PORT_BUFFER_UCHAR;
-        stdcall fn READ_PORT_BUFFER_USHORT(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::READ_PORT_BUFFER_USHORT;
-        stdcall fn READ_PORT_BUFFER_ULONG(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::READ_PORT_BUFFER_ULONG;
-        stdcall fn WRITE_PORT_BUFFER_UCHAR(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_UCHAR;
-        stdcall fn WRITE_PORT_BUFFER_USHORT(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_USHORT;
-        stdcall fn WRITE_PORT_BUFFER_ULONG(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_ULONG;
-        stdcall fn KeStallExecutionProcessor(MicroSeconds: u32) -> () = ke::stall::KeStallExecutionProcessor;
-        only x86 stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;
-        only x86 fastcall fn KfRaiseIrql(NewIrql: u8) -> u8 = ke::irql::KfRaiseIrql;
-        only x86 fastcall fn KfLowerIrql(NewIrql: u8) -> () = ke::irql::KfLowerIrql;
-        only x86 stdcall fn KeRaiseIrqlToDpcLevel() -> u8 = ke::irql::KeRaiseIrqlToDpcLevel;
-    }
-}
+pub static TABLE: &[ExportDef] = crate::exports! {
+    dll: Dll::Hal,
+    data: [],
+    functions:
+    stdcall fn READ_PORT_UCHAR(Port: Ptr) -> u8 = ports::READ_PORT_UCHAR;
+    stdcall fn READ_PORT_USHORT(Port: Ptr) -> u16 = ports::READ_PORT_USHORT;
+    stdcall fn READ_PORT_ULONG(Port: Ptr) -> u32 = ports::READ_PORT_ULONG;
+    stdcall fn WRITE_PORT_UCHAR(Port: Ptr, Value: u8) -> () = ports::WRITE_PORT_UCHAR;
+    stdcall fn WRITE_PORT_USHORT(Port: Ptr, Value: u16) -> () = ports::WRITE_PORT_USHORT;
+    stdcall fn WRITE_PORT_ULONG(Port: Ptr, Value: u32) -> () = ports::WRITE_PORT_ULONG;
+    stdcall fn READ_PORT_BUFFER_UCHAR(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::READ_PORT_BUFFER_UCHAR;
+    stdcall fn READ_PORT_BUFFER_USHORT(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::READ_PORT_BUFFER_USHORT;
+    stdcall fn READ_PORT_BUFFER_ULONG(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::READ_PORT_BUFFER_ULONG;
+    stdcall fn WRITE_PORT_BUFFER_UCHAR(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_UCHAR;
+    stdcall fn WRITE_PORT_BUFFER_USHORT(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_USHORT;
+    stdcall fn WRITE_PORT_BUFFER_ULONG(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_ULONG;
+    stdcall fn KeStallExecutionProcessor(MicroSeconds: u32) -> () = ke::stall::KeStallExecutionProcessor;
+    #[x86] stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;
+    #[x86] fastcall fn KfRaiseIrql(NewIrql: u8) -> u8 = ke::irql::KfRaiseIrql;
+    #[x86] fastcall fn KfLowerIrql(NewIrql: u8) -> () = ke::irql::KfLowerIrql;
+    #[x86] stdcall fn KeRaiseIrqlToDpcLevel() -> u8 = ke::irql::KeRaiseIrqlToDpcLevel;
+};

@@ -2,54 +2,36 @@
 //!
 //! Every export is a plain Rust function with the Windows name and typed arguments, in the
 //! module of its subsystem. One declarative table per DLL (`ntoskrnl.rs`, `hal.rs`, in the
-//! spirit of Wine's `.spec` files) lists each export with its calling convention and its
-//! parameters; the [`exports!`] macro turns each line into a wrapper that reads the arguments
-//! with the right convention, calls the function, sets the return register, and records the
-//! call (name, decoded arguments, return value, caller) in the trace. Stack cleanup comes from
-//! the same line: the host-call slot an import is bound to holds `ret` or `ret N`, with N from
-//! the parameter list, never from the image.
+//! spirit of Wine's `.spec` files; see [`table`] for the form of a line) lists each export with
+//! its calling convention and its parameters; the [`exports!`](crate::exports!) macro turns each
+//! line into a wrapper that reads the arguments with the right convention, calls the function
+//! and produces the return register's value. The dispatcher ([`crate::dispatch`]) records each
+//! call in the trace. Stack cleanup comes from the same line: the host-call slot an import is
+//! bound to holds `ret` or `ret N`, with N from the parameter list, never from the image.
+//!
+//! Imports the kernel does not implement are named by the [`signatures`] list of every export of
+//! the real libraries, which gives their stubs an honest shape.
 
 pub mod args;
+mod dll;
 pub mod hal;
+pub mod internal;
 pub mod ntoskrnl;
+pub mod signatures;
+pub mod table;
+
+use std::sync::OnceLock;
 
 pub use args::{decode_args, ArgValue, CallArgs};
+pub use dll::Dll;
 
 use portcullis_emu::{Arch, CallConv};
 
 use crate::kernel::{KResult, Kx};
 use crate::types::ArgKind;
 
-/// The DLLs a driver imports its kernel from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum Dll {
-    #[serde(rename = "ntoskrnl.exe")]
-    Ntoskrnl,
-    #[serde(rename = "hal.dll")]
-    Hal,
-}
-
-impl Dll {
-    pub fn name(self) -> &'static str {
-        match self {
-            Dll::Ntoskrnl => "ntoskrnl.exe",
-            Dll::Hal => "hal.dll",
-        }
-    }
-
-    /// The DLL an import names, case-insensitively (the multiprocessor and PAE kernel
-    /// names resolve to ntoskrnl).
-    pub fn from_import(name: &str) -> Option<Dll> {
-        match name.to_ascii_lowercase().as_str() {
-            "ntoskrnl.exe" | "ntkrnlpa.exe" | "ntkrnlmp.exe" | "ntkrpamp.exe" => Some(Dll::Ntoskrnl),
-            "hal.dll" | "halmacpi.dll" | "halacpi.dll" => Some(Dll::Hal),
-            _ => None,
-        }
-    }
-}
-
 /// A parameter as a table line declares it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Param {
     pub name: &'static str,
     pub kind: ArgKind,
@@ -135,75 +117,95 @@ impl ExportDef {
     }
 }
 
-/// Every export of both DLLs (for every architecture).
-pub fn all() -> Vec<ExportDef> {
-    let mut v = ntoskrnl::table();
-    v.extend(hal::table());
-    v
+impl Dll {
+    /// The exports of this library the kernel implements.
+    pub fn table(self) -> &'static [ExportDef] {
+        match self {
+            Dll::Ntoskrnl => ntoskrnl::TABLE,
+            Dll::Hal => hal::TABLE,
+            _ => &[],
+        }
+    }
 }
 
-/// Builds one DLL's table. Each line is
-/// `[only x86|x64] <convention> fn Name(Param: Type, ...) -> Ret = path::to::function;`
-/// with `...` after the fixed parameters for variadic routines (the function then receives
-/// the `CallArgs` to read them), or `data Name;` for a variable.
-#[macro_export]
-macro_rules! exports {
-    (@conv stdcall) => { portcullis_emu::CallConv::Stdcall };
-    (@conv cdecl) => { portcullis_emu::CallConv::Cdecl };
-    (@conv fastcall) => { portcullis_emu::CallConv::Fastcall };
-    (@only) => { None };
-    (@only x86) => { Some(portcullis_emu::Arch::X86) };
-    (@only x64) => { Some(portcullis_emu::Arch::X64) };
-    // Variadic exports (DbgPrint) also get the argument cursor, to read their varargs.
-    (@invoke $f:path, $k:ident, $a:ident, [$($p:ident),*], false) => { $f($k $(, $p)*) };
-    (@invoke $f:path, $k:ident, $a:ident, [$($p:ident),*], true) => { $f($k $(, $p)*, $a) };
-    (@line $dll:expr, $only:tt, $conv:ident, $name:ident, [$($p:ident : $t:ty),*], $ret:ty, $f:path, $va:tt) => {{
-        #[allow(non_snake_case, unused_variables, unused_mut)]
-        fn wrapper(k: &mut $crate::kernel::Kx, a: &mut $crate::exports::CallArgs) -> $crate::kernel::KResult<u64> {
-            $( let $p: $t = a.next::<$t>(k)?; )*
-            let r: $ret = $crate::exports!(@invoke $f, k, a, [$($p),*], $va)?;
-            Ok(<$ret as $crate::types::Ret>::into_raw(r))
-        }
-        $crate::exports::ExportDef::Function($crate::exports::FunctionDef {
-            dll: $dll,
-            name: stringify!($name),
-            conv: $crate::exports!(@conv $conv),
-            params: &[$($crate::exports::Param {
-                name: stringify!($p),
-                kind: <$t as $crate::types::Arg>::KIND,
-                wide: <$t as $crate::types::Arg>::WIDE,
-            }),*],
-            varargs: $va,
-            ret: if <$ret as $crate::types::Ret>::VOID { None } else { Some(<$ret as $crate::types::Ret>::KIND) },
-            ret_wide: <$ret as $crate::types::Ret>::WIDE,
-            only: $only,
-            wrapper,
-        })
-    }};
-    ($dll:expr; $($body:tt)*) => {{
-        let mut table: Vec<$crate::exports::ExportDef> = Vec::new();
-        $crate::exports!(@lines table, $dll, $($body)*);
-        table
-    }};
-    (@lines $t:ident, $dll:expr,) => {};
-    (@lines $t:ident, $dll:expr, data $name:ident ; $($rest:tt)*) => {
-        $t.push($crate::exports::ExportDef::Data($crate::exports::DataDef { dll: $dll, name: stringify!($name), only: None }));
-        $crate::exports!(@lines $t, $dll, $($rest)*);
+/// Every line of every table (for every architecture).
+pub fn all() -> impl Iterator<Item = &'static ExportDef> {
+    Dll::ALL.iter().flat_map(|d| d.table().iter())
+}
+
+/// The routines the kernel offers on one architecture, indexed: built once per process.
+pub struct ArchExports {
+    /// Every function, in host-call slot order: the exports of every table, then the
+    /// kernel-internal routines drivers reach through pointers ([`internal`]).
+    pub functions: Vec<&'static FunctionDef>,
+    /// How many of `functions` are exports (the rest are internal routines).
+    pub exported: usize,
+    /// The host-call slot bodies (`ret`/`ret N`) of `functions`.
+    pub bodies: Vec<Vec<u8>>,
+    /// (dll, name, slot) of every export, sorted.
+    by_name: Vec<(Dll, &'static str, u32)>,
+    /// (dll, name) of every data export, sorted.
+    data: Vec<(Dll, &'static str)>,
+}
+
+impl ArchExports {
+    /// The slot of the export `dll!name`, if a table lists it.
+    pub fn slot(&self, dll: Dll, name: &str) -> Option<u32> {
+        self.by_name.binary_search_by(|(d, n, _)| (*d, *n).cmp(&(dll, name))).ok().map(|i| self.by_name[i].2)
+    }
+
+    /// Whether an import of `dll!name` binds to a routine or variable of the kernel: the rule
+    /// the loader applies, including routines that moved between hal.dll and ntoskrnl.exe
+    /// ([`Dll::kernel_sibling`]).
+    pub fn implements(&self, dll: Dll, name: &str) -> bool {
+        let has = |d: Dll| self.slot(d, name).is_some() || self.data.binary_search(&(d, name)).is_ok();
+        has(dll) || dll.kernel_sibling().is_some_and(has)
+    }
+
+    /// The slot of the internal routine `name`.
+    pub fn internal_slot(&self, name: &str) -> Option<u32> {
+        self.functions[self.exported..].iter().position(|f| f.name == name).map(|i| (self.exported + i) as u32)
+    }
+
+    /// The exports of `dll`, sorted by name (for ordinal imports).
+    pub fn names_of(&self, dll: Dll) -> impl Iterator<Item = &'static str> + '_ {
+        self.by_name.iter().filter(move |(d, _, _)| *d == dll).map(|(_, n, _)| *n)
+    }
+}
+
+/// The exports and internal routines of `arch`.
+pub fn for_arch(arch: Arch) -> &'static ArchExports {
+    static X86: OnceLock<ArchExports> = OnceLock::new();
+    static X64: OnceLock<ArchExports> = OnceLock::new();
+    let cell = match arch {
+        Arch::X86 => &X86,
+        Arch::X64 => &X64,
     };
-    (@lines $t:ident, $dll:expr, only $arch:ident data $name:ident ; $($rest:tt)*) => {
-        $t.push($crate::exports::ExportDef::Data($crate::exports::DataDef { dll: $dll, name: stringify!($name), only: $crate::exports!(@only $arch) }));
-        $crate::exports!(@lines $t, $dll, $($rest)*);
-    };
-    (@lines $t:ident, $dll:expr, only $arch:ident $conv:ident fn $name:ident ( $($p:ident : $ty:ty),* $(,)? ) -> $ret:ty = $f:path ; $($rest:tt)*) => {
-        $t.push($crate::exports!(@line $dll, ($crate::exports!(@only $arch)), $conv, $name, [$($p : $ty),*], $ret, $f, false));
-        $crate::exports!(@lines $t, $dll, $($rest)*);
-    };
-    (@lines $t:ident, $dll:expr, $conv:ident fn $name:ident ( $($p:ident : $ty:ty),* $(,)? ) -> $ret:ty = $f:path ; $($rest:tt)*) => {
-        $t.push($crate::exports!(@line $dll, None, $conv, $name, [$($p : $ty),*], $ret, $f, false));
-        $crate::exports!(@lines $t, $dll, $($rest)*);
-    };
-    (@lines $t:ident, $dll:expr, $conv:ident fn $name:ident ( $($p:ident : $ty:ty),* , ... ) -> $ret:ty = $f:path ; $($rest:tt)*) => {
-        $t.push($crate::exports!(@line $dll, None, $conv, $name, [$($p : $ty),*], $ret, $f, true));
-        $crate::exports!(@lines $t, $dll, $($rest)*);
-    };
+    cell.get_or_init(|| {
+        let mut functions: Vec<&'static FunctionDef> = all()
+            .filter_map(|e| match e {
+                ExportDef::Function(f) if f.exists_on(arch) => Some(f),
+                _ => None,
+            })
+            .collect();
+        let exported = functions.len();
+        let mut by_name: Vec<(Dll, &'static str, u32)> =
+            functions.iter().enumerate().map(|(i, f)| (f.dll, f.name, i as u32)).collect();
+        by_name.sort_unstable();
+        // A line listed twice keeps its first slot (a test holds the tables free of doubles).
+        by_name.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1);
+        functions.extend(internal::TABLE.iter().filter_map(|e| match e {
+            ExportDef::Function(f) if f.exists_on(arch) => Some(f),
+            _ => None,
+        }));
+        let bodies = functions.iter().map(|f| f.return_code(arch)).collect();
+        let mut data: Vec<(Dll, &'static str)> = all()
+            .filter_map(|e| match e {
+                ExportDef::Data(d) if e.exists_on(arch) => Some((d.dll, d.name)),
+                _ => None,
+            })
+            .collect();
+        data.sort_unstable();
+        ArchExports { functions, exported, bodies, by_name, data }
+    })
 }

@@ -1,70 +1,68 @@
-//! ntoskrnl.exe: every export the kernel implements, one line each.
-//!
-//! `stdcall`/`cdecl`/`fastcall` is the x86 convention (on x64 every line is the Microsoft
-//! x64 ABI); parameters carry their Windows names and types; `only x86|x64` marks exports that
-//! exist on one architecture. An import not listed here is missing (see the loader).
+//! ntoskrnl.exe: every export the kernel implements, one line each (the form of a line is in
+//! `table.rs`). An import not listed here (nor, for a routine that moved between the two
+//! halves of the kernel, in hal.rs) is missing: see the loader and `signatures.rs`.
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
 use crate::{ex, io, ke, mm, ob, ps, rtl};
 
-pub fn table() -> Vec<ExportDef> {
-    crate::exports! { Dll::Ntoskrnl;
-        // Run-time library.
-        stdcall fn RtlInitUnicodeString(DestinationString: Ptr, SourceString: PCWSTR) -> () = rtl::unicode::RtlInitUnicodeString;
-        stdcall fn RtlInitAnsiString(DestinationString: Ptr, SourceString: PCSTR) -> () = rtl::unicode::RtlInitAnsiString;
-        stdcall fn RtlCopyUnicodeString(DestinationString: Ptr, SourceString: PUnicodeString) -> () = rtl::unicode::RtlCopyUnicodeString;
-        stdcall fn RtlCompareMemory(Source1: Ptr, Source2: Ptr, Length: SizeT) -> SizeT = rtl::memory::RtlCompareMemory;
-        cdecl fn memcpy(Destination: Ptr, Source: Ptr, Count: SizeT) -> Ptr = rtl::memory::memcpy;
-        cdecl fn memmove(Destination: Ptr, Source: Ptr, Count: SizeT) -> Ptr = rtl::memory::memmove;
-        cdecl fn memset(Destination: Ptr, Value: i32, Count: SizeT) -> Ptr = rtl::memory::memset;
+pub static TABLE: &[ExportDef] = crate::exports! {
+    dll: Dll::Ntoskrnl,
+    data: [
+        KeTickCount,
+        KeNumberProcessors,
+        NtBuildNumber,
+        InitSafeBootMode,
+        KdDebuggerEnabled,
+        KdDebuggerNotPresent,
+        PsInitialSystemProcess,
+        IoFileObjectType,
+        IoDeviceObjectType,
+        IoDriverObjectType,
+        PsProcessType,
+        PsThreadType,
+        MmHighestUserAddress,
+        MmSystemRangeStart,
+        MmUserProbeAddress,
+    ],
+    functions:
+    // Run-time library.
+    stdcall fn RtlInitUnicodeString(DestinationString: Ptr, SourceString: PCWSTR) -> () = rtl::unicode::RtlInitUnicodeString;
+    stdcall fn RtlInitAnsiString(DestinationString: Ptr, SourceString: PCSTR) -> () = rtl::unicode::RtlInitAnsiString;
+    stdcall fn RtlCopyUnicodeString(DestinationString: Ptr, SourceString: PUnicodeString) -> () = rtl::unicode::RtlCopyUnicodeString;
+    stdcall fn RtlCompareMemory(Source1: Ptr, Source2: Ptr, Length: SizeT) -> SizeT = rtl::memory::RtlCompareMemory;
+    cdecl fn memcpy(Destination: Ptr, Source: Ptr, Count: SizeT) -> Ptr = rtl::memory::memcpy;
+    cdecl fn memmove(Destination: Ptr, Source: Ptr, Count: SizeT) -> Ptr = rtl::memory::memmove;
+    cdecl fn memset(Destination: Ptr, Value: i32, Count: SizeT) -> Ptr = rtl::memory::memset;
 
-        // I/O manager.
-        stdcall fn IoCreateDevice(DriverObject: Ptr, DeviceExtensionSize: u32, DeviceName: PUnicodeString, DeviceType: u32, DeviceCharacteristics: u32, Exclusive: Boolean, DeviceObject: Ptr) -> NtStatus = io::device::IoCreateDevice;
-        stdcall fn IoDeleteDevice(DeviceObject: Ptr) -> () = io::device::IoDeleteDevice;
-        stdcall fn IoCreateSymbolicLink(SymbolicLinkName: PUnicodeString, DeviceName: PUnicodeString) -> NtStatus = io::symlink::IoCreateSymbolicLink;
-        stdcall fn IoDeleteSymbolicLink(SymbolicLinkName: PUnicodeString) -> NtStatus = io::symlink::IoDeleteSymbolicLink;
-        fastcall fn IofCallDriver(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::irp::IofCallDriver;
-        fastcall fn IofCompleteRequest(Irp: Ptr, PriorityBoost: u8) -> () = io::irp::IofCompleteRequest;
-        stdcall fn IoGetCurrentProcess() -> Ptr = ps::process::IoGetCurrentProcess;
-        only x64 stdcall fn IoIs32bitProcess(Irp: Ptr) -> Boolean = ps::process::IoIs32bitProcess;
+    // I/O manager.
+    stdcall fn IoCreateDevice(DriverObject: Ptr, DeviceExtensionSize: u32, DeviceName: PUnicodeString, DeviceType: u32, DeviceCharacteristics: u32, Exclusive: Boolean, DeviceObject: Ptr) -> NtStatus = io::device::IoCreateDevice;
+    stdcall fn IoDeleteDevice(DeviceObject: Ptr) -> () = io::device::IoDeleteDevice;
+    stdcall fn IoCreateSymbolicLink(SymbolicLinkName: PUnicodeString, DeviceName: PUnicodeString) -> NtStatus = io::symlink::IoCreateSymbolicLink;
+    stdcall fn IoDeleteSymbolicLink(SymbolicLinkName: PUnicodeString) -> NtStatus = io::symlink::IoDeleteSymbolicLink;
+    fastcall fn IofCallDriver(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::irp::IofCallDriver;
+    fastcall fn IofCompleteRequest(Irp: Ptr, PriorityBoost: u8) -> () = io::irp::IofCompleteRequest;
+    stdcall fn IoGetCurrentProcess() -> Ptr = ps::process::IoGetCurrentProcess;
+    #[x64] stdcall fn IoIs32bitProcess(Irp: Ptr) -> Boolean = ps::process::IoIs32bitProcess;
 
-        // Executive pool.
-        stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;
-        stdcall fn ExAllocatePool(PoolType: u32, NumberOfBytes: SizeT) -> Ptr = ex::pool::ExAllocatePool;
-        stdcall fn ExAllocatePool2(Flags: u64, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePool2;
-        stdcall fn ExFreePoolWithTag(P: Ptr, Tag: PoolTag) -> () = ex::pool::ExFreePoolWithTag;
-        stdcall fn ExFreePool(P: Ptr) -> () = ex::pool::ExFreePool;
+    // Executive pool.
+    stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;
+    stdcall fn ExAllocatePool(PoolType: u32, NumberOfBytes: SizeT) -> Ptr = ex::pool::ExAllocatePool;
+    stdcall fn ExAllocatePool2(Flags: u64, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePool2;
+    stdcall fn ExFreePoolWithTag(P: Ptr, Tag: PoolTag) -> () = ex::pool::ExFreePoolWithTag;
+    stdcall fn ExFreePool(P: Ptr) -> () = ex::pool::ExFreePool;
 
-        // Object manager.
-        fastcall fn ObfReferenceObject(Object: Ptr) -> SizeT = ob::ObfReferenceObject;
-        fastcall fn ObfDereferenceObject(Object: Ptr) -> SizeT = ob::ObfDereferenceObject;
+    // Object manager.
+    fastcall fn ObfReferenceObject(Object: Ptr) -> SizeT = ob::ObfReferenceObject;
+    fastcall fn ObfDereferenceObject(Object: Ptr) -> SizeT = ob::ObfDereferenceObject;
 
-        // Memory manager.
-        stdcall fn MmMapLockedPagesSpecifyCache(MemoryDescriptorList: Ptr, AccessMode: u8, CacheType: u32, RequestedAddress: Ptr, BugCheckOnFailure: u32, Priority: u32) -> Ptr = mm::mdl::MmMapLockedPagesSpecifyCache;
-        stdcall fn MmUnmapLockedPages(BaseAddress: Ptr, MemoryDescriptorList: Ptr) -> () = mm::mdl::MmUnmapLockedPages;
+    // Memory manager.
+    stdcall fn MmMapLockedPagesSpecifyCache(MemoryDescriptorList: Ptr, AccessMode: u8, CacheType: u32, RequestedAddress: Ptr, BugCheckOnFailure: u32, Priority: u32) -> Ptr = mm::mdl::MmMapLockedPagesSpecifyCache;
+    stdcall fn MmUnmapLockedPages(BaseAddress: Ptr, MemoryDescriptorList: Ptr) -> () = mm::mdl::MmUnmapLockedPages;
 
-        // Kernel.
-        stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;
-        only x64 stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;
-        cdecl fn DbgPrint(Format: PCSTR, ...) -> NtStatus = ke::debug::DbgPrint;
-        cdecl fn DbgPrintEx(ComponentId: u32, Level: u32, Format: PCSTR, ...) -> NtStatus = ke::debug::DbgPrintEx;
-
-        // Variables.
-        data KeTickCount;
-        data KeNumberProcessors;
-        data NtBuildNumber;
-        data InitSafeBootMode;
-        data KdDebuggerEnabled;
-        data KdDebuggerNotPresent;
-        data PsInitialSystemProcess;
-        data IoFileObjectType;
-        data IoDeviceObjectType;
-        data IoDriverObjectType;
-        data PsProcessType;
-        data PsThreadType;
-        data MmHighestUserAddress;
-        data MmSystemRangeStart;
-        data MmUserProbeAddress;
-    }
-}
+    // Kernel.
+    stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;
+    #[x64] stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;
+    #[varargs] cdecl fn DbgPrint(Format: PCSTR) -> NtStatus = ke::debug::DbgPrint;
+    #[varargs] cdecl fn DbgPrintEx(ComponentId: u32, Level: u32, Format: PCSTR) -> NtStatus = ke::debug::DbgPrintEx;
+};

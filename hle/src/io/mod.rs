@@ -1,5 +1,6 @@
 //! The I/O manager: driver and device objects, symbolic links, IRPs, file objects, and the
 //! requests a (simulated) user program sends through them.
+#![allow(non_snake_case)]
 
 pub mod device;
 pub mod driver;
@@ -10,10 +11,8 @@ pub mod symlink;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use portcullis_emu::{CallConv, Stop};
-
-use crate::kernel::{KResult, KernelStop, Kx};
-use crate::types::{status, Ptr};
+use crate::kernel::{KResult, Kx};
+use crate::types::{status, NtStatus, Ptr};
 
 pub use request::{Completion, FileHandle, IoResult, RequestId};
 
@@ -107,33 +106,20 @@ pub struct IoManager {
 }
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
-    let arch = k.arch();
-    let body = CallConv::Stdcall.for_arch(arch).return_code(2);
-    let base = k.add_host_calls("I/O manager routines", &[body], internal)?;
-    k.ext_mut().io.invalid_request = base;
+    let calls = &k.ext().calls;
+    let slot = calls.functions.internal_slot("IopInvalidDeviceRequest").expect("an internal routine of every kernel");
+    let address = calls.address(slot);
+    k.ext_mut().io.invalid_request = address;
     Ok(())
 }
 
-/// Kernel-internal routines drivers reach through pointers (not imports).
-fn internal(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
-    match slot {
-        0 => {
-            // IopInvalidDeviceRequest(DeviceObject, Irp): what an unset MajorFunction does.
-            let conv = CallConv::Stdcall.for_arch(k.arch());
-            let irp = k.arg(conv, 1).map_err(|e| Stop::Machine(e.into()))?;
-            let caller = crate::kernel::caller(k);
-            let r = irp::set_status(k, irp, status::INVALID_DEVICE_REQUEST, 0)
-                .and_then(|_| irp::complete(k, Ptr(irp), caller));
-            match r {
-                Ok(()) => {
-                    k.set_return(status::INVALID_DEVICE_REQUEST.0 as u64);
-                    Ok(())
-                }
-                Err(e) => Err(crate::kernel::into_stop(k, e, "IopInvalidDeviceRequest", caller)),
-            }
-        }
-        _ => Err(Stop::Machine(portcullis_emu::MachineError::NoHostCall(slot))),
-    }
+/// NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp): what an unset
+/// MajorFunction entry does — completes the IRP with STATUS_INVALID_DEVICE_REQUEST.
+pub fn IopInvalidDeviceRequest(k: &mut Kx, _device: Ptr, irp: Ptr) -> KResult<NtStatus> {
+    let at = crate::kernel::caller(k);
+    irp::set_status(k, irp.0, status::INVALID_DEVICE_REQUEST, 0)?;
+    irp::complete(k, irp, at)?;
+    Ok(status::INVALID_DEVICE_REQUEST)
 }
 
 /// Releases what was deferred during the operation that just ended.

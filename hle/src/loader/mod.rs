@@ -156,11 +156,8 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
 fn resolve_import(k: &Kx, dll: Dll, name: &str) -> Option<u64> {
     if let Some(n) = name.strip_prefix("ORDINAL ") {
         let ordinal: usize = n.parse().ok()?;
-        let mut names: Vec<&'static str> = crate::exports::all()
-            .iter()
-            .filter(|e| e.dll() == dll && e.exists_on(k.arch()))
-            .map(|e| e.name())
-            .collect();
+        let mut names: Vec<&'static str> =
+            dll.table().iter().filter(|e| e.exists_on(k.arch())).map(|e| e.name()).collect();
         names.sort_unstable();
         let name = names.get(ordinal.checked_sub(1)?)?;
         return k.ext().resolve(dll, name);
@@ -359,31 +356,91 @@ fn reloc_type_name(kind: u16) -> &'static str {
     }
 }
 
-/// A host-call region of stubs for missing imports: each records the call and returns
-/// STATUS_NOT_IMPLEMENTED. On x86 the stub cannot know how many bytes a stdcall routine
-/// pops; it reads the caller's `sub esp, N` after the call (how gcc rebalances after a
-/// stdcall call), and otherwise pops nothing.
+/// Binds each missing import (once per distinct `dll!name`) to what stands in for it: a
+/// host-call slot of the one dispatcher for a routine (popping what the signature list says the
+/// routine pops on x86, `ret` when the routine is unknown), or a zeroed variable for a data
+/// import, so that a driver reading it through its import sees NULL/0 rather than code bytes.
 fn missing_stubs(
     k: &mut Kx,
     imports: &[image::ParsedImport],
     missing: &[String],
 ) -> Result<std::collections::HashMap<String, u64>, LoadError> {
+    use crate::dispatch::MissingStub;
+    use crate::exports::signatures::{self, Shape};
+    use std::borrow::Cow;
+
+    let arch = k.arch();
     let mut seen = std::collections::HashSet::new();
-    let unique: Vec<String> = missing.iter().filter(|m| seen.insert(m.as_str())).cloned().collect();
-    let first = k.ext().missing_stubs.len();
-    let bodies: Vec<Vec<u8>> = unique.iter().map(|_| vec![0xC3]).collect();
-    let base = k.add_host_calls("missing-import stubs", &bodies, crate::kernel::missing_stub)?;
-    let mut map = std::collections::HashMap::new();
-    for (i, m) in unique.iter().enumerate() {
-        let (dll, name) = m.split_once('!').unwrap_or(("?", m));
-        k.ext_mut().missing_stubs.push((
-            base + i as u64 * portcullis_emu::HOST_CALL_SLOT,
-            dll.to_string(),
-            name.to_string(),
-        ));
-        map.insert(m.clone(), base + i as u64 * portcullis_emu::HOST_CALL_SLOT);
+    // (the import as the image names it, its stub)
+    let mut stubs: Vec<(String, MissingStub)> = Vec::new();
+    for imp in imports {
+        let full = format!("{}!{}", imp.dll, imp.name);
+        if !missing.contains(&full) || !seen.insert(full.clone()) {
+            continue;
+        }
+        let known = Dll::from_import(&imp.dll);
+        let signature = known.and_then(|d| {
+            signatures::lookup(d.name(), &imp.name)
+                .or_else(|| d.kernel_sibling().and_then(|s| signatures::lookup(s.name(), &imp.name)))
+        });
+        let shape = signature.map(|s| s.shape(arch)).unwrap_or(Shape::Absent);
+        let (dll, name): (Cow<'static, str>, Cow<'static, str>) = match (known, signature) {
+            (Some(d), Some(s)) => (Cow::Borrowed(d.name()), Cow::Borrowed(s.name)),
+            (Some(d), None) => (Cow::Borrowed(d.name()), Cow::Owned(imp.name.clone())),
+            (None, _) => (Cow::Owned(imp.dll.clone()), Cow::Owned(imp.name.clone())),
+        };
+        let stub = MissingStub {
+            dll,
+            name,
+            signature: signature.filter(|_| shape != Shape::Absent),
+            address: 0,
+            data: shape == Shape::Data,
+        };
+        stubs.push((full, stub));
     }
-    let _ = (imports, first);
+
+    // Routines: one host-call region; slots continue the machine's numbering.
+    let bodies: Vec<Vec<u8>> = stubs
+        .iter()
+        .filter(|(_, s)| !s.data)
+        .map(|(_, s)| match s.signature.map(|sig| sig.shape(arch)) {
+            Some(Shape::Function { pops, .. }) if pops > 0 => vec![0xC2, pops as u8, (pops >> 8) as u8],
+            _ => vec![0xC3],
+        })
+        .collect();
+    let first = k.host_call_slots() as usize;
+    let registered = k.ext().calls.functions.functions.len() + k.ext().calls.missing.len();
+    if first != registered {
+        return Err(LoadError::Kernel(format!(
+            "host-call slots out of step: the machine has {first}, the kernel knows {registered}"
+        )));
+    }
+    let code = if bodies.is_empty() {
+        0
+    } else {
+        k.add_host_calls("missing-import stubs", &bodies, crate::dispatch::dispatch)?
+    };
+    // Variables: a zeroed block, one 16-byte cell each.
+    let cells = stubs.iter().filter(|(_, s)| s.data).count() as u64;
+    let data = if cells == 0 {
+        0
+    } else {
+        k.mem_mut().alloc(RegionKind::System, "missing-import variables", cells * 16, Prot::RW)?
+    };
+    let (mut next_code, mut next_data) = (code, data);
+    let mut map = std::collections::HashMap::new();
+    for (full, mut stub) in stubs {
+        let at = if stub.data { &mut next_data } else { &mut next_code };
+        stub.address = *at;
+        *at += if stub.data { 16 } else { portcullis_emu::HOST_CALL_SLOT };
+        map.insert(full, stub.address);
+        let calls = &mut k.ext_mut().calls;
+        if stub.data {
+            calls.missing_data.push(stub);
+        } else {
+            calls.missing.push(stub);
+        }
+    }
     Ok(map)
 }
 

@@ -1,0 +1,210 @@
+//! The one path from guest to host: every call a driver makes into the kernel — an export of a
+//! table, a kernel-internal routine reached through a pointer, or a stub standing in for a
+//! missing import — lands in one host-call slot of the [`CallRegistry`], goes through
+//! [`dispatch`], and is recorded as one [`ApiCall`] trace event of one shape.
+//!
+//! Slots are numbered as the machine numbers them, across regions: first the exports and
+//! internal routines of the architecture (one region mapped at boot, [`exports::for_arch`]),
+//! then the stubs of each driver's missing imports (a region per load).
+
+use std::borrow::Cow;
+
+use portcullis_emu::{Arch, Event, MachineError, Reg, Stop};
+
+use crate::exports::signatures::{RetKind, Shape, Signature};
+use crate::exports::{self, ArchExports, ArgValue, CallArgs, FunctionDef};
+use crate::kernel::{caller, into_stop, ApiCall, KernelEvent, KernelStop, Kx};
+use crate::types::status;
+
+/// Every host-callable routine of one kernel.
+pub struct CallRegistry {
+    /// The exports and internal routines of the architecture: slots `0..functions.len()`.
+    pub(crate) functions: &'static ArchExports,
+    /// The address of slot 0.
+    pub(crate) base: u64,
+    /// Stubs for missing routines: slot `functions.len() + i` is `missing[i]`.
+    pub(crate) missing: Vec<MissingStub>,
+    /// Zeroed variables standing in for missing data imports.
+    pub(crate) missing_data: Vec<MissingStub>,
+}
+
+/// What stands in for an import the kernel does not implement (`--missing-imports stub`).
+#[derive(Clone, Debug)]
+pub struct MissingStub {
+    /// The library, as the kernel names it (or as the image does when the kernel does not
+    /// know it).
+    pub dll: Cow<'static, str>,
+    pub name: Cow<'static, str>,
+    /// The routine as the real library exports it, when the signature list knows it on this
+    /// architecture: the stub then pops what the routine pops and fails the way its return
+    /// type allows.
+    pub signature: Option<&'static Signature>,
+    /// Where the import is bound: a host-call slot, or for a variable a zeroed one.
+    pub address: u64,
+    /// A variable, not a routine.
+    pub data: bool,
+}
+
+impl MissingStub {
+    /// `dll!name`.
+    pub fn full_name(&self) -> String {
+        format!("{}!{}", self.dll, self.name)
+    }
+}
+
+/// How a stub for a routine of known signature answers: nothing that reads as success or as
+/// a usable value.
+pub fn stub_return(ret: RetKind) -> (u64, bool) {
+    match ret {
+        RetKind::Status | RetKind::Unknown => (status::NOT_IMPLEMENTED.0 as u64, false),
+        RetKind::Void | RetKind::Bool | RetKind::Ptr | RetKind::Int => (0, false),
+        RetKind::Wide => (0, true),
+    }
+}
+
+impl CallRegistry {
+    pub(crate) fn new(functions: &'static ArchExports) -> CallRegistry {
+        CallRegistry { functions, base: 0, missing: Vec::new(), missing_data: Vec::new() }
+    }
+
+    /// The address of slot `slot` of the first region.
+    pub fn address(&self, slot: u32) -> u64 {
+        self.base + slot as u64 * portcullis_emu::HOST_CALL_SLOT
+    }
+
+    /// The stubs made for missing imports so far: routines, then variables.
+    pub fn missing(&self) -> impl Iterator<Item = &MissingStub> {
+        self.missing.iter().chain(&self.missing_data)
+    }
+}
+
+/// The host-call handler of every slot.
+pub(crate) fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
+    let functions = k.ext().calls.functions;
+    match functions.functions.get(slot as usize) {
+        Some(f) => call_function(k, f),
+        None => {
+            let i = slot as usize - functions.functions.len();
+            match k.ext().calls.missing.get(i) {
+                Some(stub) => {
+                    let stub = stub.clone();
+                    call_stub(k, &stub);
+                    Ok(())
+                }
+                None => Err(Stop::Machine(MachineError::NoHostCall(slot))),
+            }
+        }
+    }
+}
+
+fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelStop>> {
+    let arch = k.arch();
+    let at = caller(k);
+    let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.conv_on(arch), f.params)) } else { None };
+    let mut call = CallArgs::new(f.conv_on(arch), arch);
+    match (f.wrapper)(k, &mut call) {
+        Ok(raw) => {
+            if f.ret_wide {
+                k.set_return_u64(raw);
+            } else {
+                k.set_return(raw);
+            }
+            if let Some(args) = args {
+                record(k, f.dll.name().into(), f.name.into(), args, f.ret.map(|kind| (raw, kind)), at, false);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if let Some(args) = args {
+                record(k, f.dll.name().into(), f.name.into(), args, None, at, false);
+            }
+            Err(into_stop(k, e, f.name, at))
+        }
+    }
+}
+
+/// A missing import's stub: records the call and fails it harmlessly. With a signature it pops
+/// exactly the routine's arguments (its slot holds `ret N`) and returns what its type makes a
+/// failure; without one (a name the list does not know) it returns STATUS_NOT_IMPLEMENTED, and
+/// on x86 pops what the caller's `sub esp, N` after the call says (how gcc rebalances after a
+/// stdcall call), or nothing.
+fn call_stub(k: &mut Kx, stub: &MissingStub) {
+    let arch = k.arch();
+    let at = caller(k);
+    let shape = stub.signature.map(|s| (s, s.shape(arch)));
+    let (args, ret, ret_kind) = match shape {
+        Some((sig, Shape::Function { conv, .. })) => {
+            let args = match sig.params {
+                Some(params) if k.ext().options.record_calls => read_for_trace(k, conv, params),
+                _ => Vec::new(),
+            };
+            let (value, wide) = stub_return(sig.ret);
+            if wide {
+                k.set_return_u64(value);
+            } else {
+                k.set_return(value);
+            }
+            let kind = match sig.ret {
+                RetKind::Unknown => Some(crate::types::ArgKind::Status),
+                _ => sig.ret_arg_kind(),
+            };
+            (args, value, kind)
+        }
+        _ => {
+            if arch == Arch::X86 {
+                gcc_rebalance(k, at);
+            }
+            k.set_return(status::NOT_IMPLEMENTED.0 as u64);
+            (Vec::new(), status::NOT_IMPLEMENTED.0 as u64, Some(crate::types::ArgKind::Status))
+        }
+    };
+    record(k, stub.dll.clone(), stub.name.clone(), args, ret_kind.map(|kind| (ret, kind)), at, true);
+}
+
+/// Pops what the caller's `sub esp, N` right after the call says a stdcall routine should
+/// have popped (the only hint an unknown routine leaves).
+fn gcc_rebalance(k: &mut Kx, at: u64) {
+    let after = k.mem().read_partial(at, 6);
+    let pops = match after.as_slice() {
+        [0x83, 0xEC, n, ..] => *n as u64,
+        [0x81, 0xEC, a, b, c, d, ..] => u32::from_le_bytes([*a, *b, *c, *d]) as u64,
+        _ => 0,
+    };
+    if pops > 0 && pops < 0x1000 {
+        let sp = k.reg(Reg::Sp);
+        if k.mem_mut().write_ptr(sp + pops, at).is_ok() {
+            k.set_reg(Reg::Sp, sp + pops);
+        }
+    }
+}
+
+/// The arguments as the trace shows them, read before the call can change them.
+fn read_for_trace(k: &Kx, conv: portcullis_emu::CallConv, params: &[exports::Param]) -> Vec<(&'static str, ArgValue)> {
+    let arch = k.arch();
+    let mut call = CallArgs::new(conv.for_arch(arch), arch);
+    let mut out = Vec::with_capacity(params.len());
+    for p in params {
+        let raw = if p.wide && arch == Arch::X86 {
+            let lo = call.slot(k).unwrap_or(0);
+            let hi = call.slot(k).unwrap_or(0);
+            lo | hi << 32
+        } else {
+            call.slot(k).unwrap_or(0)
+        };
+        out.push((p.name, exports::args::decode(k.mem(), p.kind, raw)));
+    }
+    out
+}
+
+fn record(
+    k: &mut Kx,
+    dll: Cow<'static, str>,
+    name: Cow<'static, str>,
+    args: Vec<(&'static str, ArgValue)>,
+    ret: Option<(u64, crate::types::ArgKind)>,
+    caller: u64,
+    missing: bool,
+) {
+    let call = ApiCall { dll, name, args, ret: ret.map(|r| r.0), ret_kind: ret.map(|r| r.1), caller, missing };
+    k.guest_mut().trace.push(Event::Ext(KernelEvent::Call(call)));
+}
