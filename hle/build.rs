@@ -15,11 +15,8 @@ fn main() {
 }
 
 fn signatures(tsv: &str) -> String {
-    let mut rows: Vec<Vec<&str>> = tsv
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split('\t').collect())
-        .collect();
+    let mut rows: Vec<Vec<&str>> =
+        tsv.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(|l| l.split('\t').collect()).collect();
     rows.sort_by(|a, b| (a[0], a[1]).cmp(&(b[0], b[1])));
     let mut s = String::from("pub static SIGNATURES: &[Signature] = &[\n");
     for f in rows {
@@ -106,7 +103,7 @@ fn arg_kind(k: &str) -> &'static str {
 }
 
 /// A table of `n` generated exports, each adding its line number to its argument, for the test
-/// that proves the table machinery scales (hle/tests/table_scale.rs).
+/// that proves the table machinery scales (hle/tests/tables.rs).
 fn scale_table(n: usize) -> String {
     let mut s = String::new();
     for i in 0..n {

@@ -26,6 +26,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Describe a driver image without running it.
     Info(cli::info::InfoArgs),
+    /// List the kernel exports Portcullis implements.
+    Exports(cli::exports::ExportsArgs),
     /// Run the driver corpus and compare with golden traces.
     #[command(subcommand)]
     Corpus(portcullis::corpus::CorpusCommand),
@@ -44,6 +46,7 @@ fn main() {
     let code = match args.command {
         Command::Run(a) => cli::run::main(a, args.verbose, args.quiet),
         Command::Info(a) => cli::info::main(a),
+        Command::Exports(a) => cli::exports::main(a),
         Command::Corpus(c) => portcullis::corpus::main(c, args.verbose, args.quiet),
     };
     std::process::exit(code);

@@ -254,3 +254,94 @@ fn info_describes_the_image_statically() {
     assert_eq!(run(&["info", "/nonexistent.sys"]).status.code(), Some(2));
     assert!(Path::new(&corpus("rawio", "x64")).exists());
 }
+
+#[test]
+fn exports_lists_the_tables_as_json_and_text() {
+    use portcullis::hle::exports::{self, ExportDef};
+    let o = run(&["exports", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = json(&o);
+    let rows = rows.as_array().expect("a list");
+    // One row per export and architecture, exactly as the tables say.
+    let mut expected = 0;
+    for e in exports::all() {
+        for arch in [portcullis::emu::Arch::X86, portcullis::emu::Arch::X64] {
+            if !e.exists_on(arch) {
+                continue;
+            }
+            expected += 1;
+            let row = rows
+                .iter()
+                .find(|r| r["dll"] == e.dll().name() && r["name"] == e.name() && r["arch"] == arch.name())
+                .unwrap_or_else(|| panic!("no row for {}!{} on {arch:?}", e.dll(), e.name()));
+            for key in ["dll", "name", "arch", "conv", "params", "ret"] {
+                assert!(row.get(key).is_some(), "{key} missing in {row}");
+            }
+            if let ExportDef::Function(f) = e {
+                assert_eq!(row["conv"], f.conv_on(arch).name());
+                assert_eq!(row["params"].as_array().unwrap().len(), f.params.len());
+                let names: Vec<&str> =
+                    row["params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+                assert_eq!(names, f.params.iter().map(|p| p.name).collect::<Vec<_>>());
+            } else {
+                assert_eq!(row["kind"], "data");
+            }
+        }
+    }
+    assert_eq!(rows.len(), expected);
+    let io = rows.iter().find(|r| r["name"] == "IoCreateDevice" && r["arch"] == "x86").unwrap();
+    assert_eq!(
+        (io["conv"].as_str(), io["pops"].as_u64(), io["ret"].as_str()),
+        (Some("stdcall"), Some(28), Some("status"))
+    );
+
+    // Filters.
+    let o = run(&["exports", "--dll", "HAL.DLL", "--arch", "x64", "--format", "json"]);
+    let hal = json(&o);
+    assert!(hal.as_array().unwrap().iter().all(|r| r["dll"] == "hal.dll" && r["arch"] == "x64"));
+    assert!(hal.as_array().unwrap().iter().any(|r| r["name"] == "READ_PORT_UCHAR"));
+    let o = run(&["exports", "--dll", "nosuch.sys"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown library nosuch.sys"), "{}", stderr(&o));
+    let text = stdout(&run(&["exports"]));
+    assert!(text.contains("ntoskrnl.exe!IoCreateDevice"), "{text}");
+    assert!(text.lines().last().unwrap().contains("exports ("), "{text}");
+}
+
+#[test]
+fn stubbed_calls_are_listed_and_the_fault_after_one_names_it() {
+    for arch in ["x86", "x64"] {
+        let o = run(&[
+            "run",
+            &corpus("stubbed", arch),
+            "--scenario",
+            &scenario("stubbed/stubbed.toml"),
+            "--format",
+            "json",
+        ]);
+        // The scenario expects the fault.
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let r = json(&o);
+        let stubbed: Vec<&Value> = r["api_calls"].as_array().unwrap().iter().filter(|c| c["missing"] == true).collect();
+        assert_eq!(stubbed.len(), 9, "{arch}: eight routines in DriverEntry, one in the IOCTL");
+        assert!(r["api_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["missing"] != true)
+            .all(|c| c.get("missing").is_none()));
+        let rows = r["stubbed_calls"].as_array().unwrap();
+        let verify = rows.iter().find(|row| row["import"] == "ntoskrnl.exe!IoGetDeviceToVerify").unwrap();
+        assert_eq!((verify["count"].as_u64(), verify["ret"].as_str()), (Some(2), Some("0x0")));
+        let fault = &r["faults"][0];
+        assert!(
+            fault["after_stub"].as_str().unwrap().starts_with("ntoskrnl.exe!IoGetDeviceToVerify returned 0x0"),
+            "{fault}"
+        );
+        assert_eq!(r["imports"]["missing"].as_array().unwrap().len(), 9);
+
+        let text = stdout(&run(&["run", &corpus("stubbed", arch), "--scenario", &scenario("stubbed/stubbed.toml")]));
+        assert!(text.contains("stubbed calls"), "{text}");
+        assert!(text.contains("after the stubbed call ntoskrnl.exe!IoGetDeviceToVerify returned 0x0"), "{text}");
+    }
+}

@@ -21,6 +21,8 @@
  *   FsRtlNotifyVolumeEvent(NULL, FSRTL_VOLUME_LOCK)          -> STATUS_NOT_IMPLEMENTED
  *   FsRtlNumberOfRunsInLargeMcb(&mcb)                        -> 0
  *   IoGetDeviceToVerify(NULL)                                -> NULL
+ * and reads the variable IoReadOperationCount (a data import the kernel
+ * lacks, bound to a zeroed stand-in) -> 0,
  * then "stubbed: N mismatches" and returns STATUS_SUCCESS when every value
  * and every stack pointer is as expected, STATUS_UNSUCCESSFUL otherwise.
  *
@@ -50,6 +52,7 @@ NTKERNELAPI BOOLEAN NTAPI FsRtlIsTotalDeviceFailure(NTSTATUS Status);
 NTKERNELAPI NTSTATUS NTAPI FsRtlNotifyVolumeEvent(PFILE_OBJECT FileObject, ULONG EventCode);
 NTKERNELAPI ULONG NTAPI FsRtlNumberOfRunsInLargeMcb(PVOID Mcb);
 NTKERNELAPI PDEVICE_OBJECT NTAPI IoGetDeviceToVerify(PETHREAD Thread);
+NTKERNELAPI ULONG IoReadOperationCount;
 
 static PDEVICE_OBJECT g_Device;
 static ULONG g_Mismatches;
@@ -144,6 +147,7 @@ static VOID CallStubs(VOID)
     Check("FsRtlNumberOfRunsInLargeMcb", FsRtlNumberOfRunsInLargeMcb(mcb), 0, skew);
     Check("IoGetDeviceToVerify", (ULONG_PTR)IoGetDeviceToVerify(NULL), 0, skew);
 #endif
+    Check("IoReadOperationCount", *(volatile ULONG *)&IoReadOperationCount, 0, 0);
 }
 
 static NTSTATUS NTAPI StubbedIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)

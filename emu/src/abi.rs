@@ -31,6 +31,16 @@ pub enum SlotLocation {
 }
 
 impl CallConv {
+    /// The name as the export tables and reports write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallConv::Stdcall => "stdcall",
+            CallConv::Cdecl => "cdecl",
+            CallConv::Fastcall => "fastcall",
+            CallConv::Win64 => "win64",
+        }
+    }
+
     /// The convention a plain `__stdcall`/default routine has on `arch`
     /// (on x64 every convention collapses to the Microsoft ABI).
     pub fn for_arch(self, arch: Arch) -> CallConv {

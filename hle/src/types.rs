@@ -28,8 +28,10 @@ pub enum ArgKind {
     /// PANSI_STRING / PSTRING.
     AnsiString,
     /// PCWSTR: a NUL-terminated wide string.
+    #[serde(rename = "wstr")]
     WStr,
     /// PCSTR: a NUL-terminated ANSI string.
+    #[serde(rename = "cstr")]
     CStr,
     /// A control code (IOCTL), shown in hex.
     Code,

@@ -229,10 +229,50 @@ fn a_missing_import_is_refused_by_name_or_stubbed_on_request() {
         let imports = &k.ext().drivers()[d].image.imports;
         assert!(imports.iter().any(|i| i.name == "PortcullisNoSuchRoutine" && !i.implemented));
         assert_eq!(driver::call_entry(&mut k, d).unwrap(), status::NOT_IMPLEMENTED);
-        let stubbed = k.guest().trace.events().iter().any(
-            |e| matches!(e, Event::Ext(KernelEvent::Call(c)) if c.missing && c.name == "PortcullisNoSuchRoutine"),
-        );
+        let stubbed =
+            k.guest().trace.events().iter().any(
+                |e| matches!(e, Event::Ext(KernelEvent::Call(c)) if c.missing && c.name == "PortcullisNoSuchRoutine"),
+            );
         assert!(stubbed);
+    }
+}
+
+#[test]
+fn missing_imports_are_stubbed_by_their_signatures() {
+    use portcullis_hle::types::ArgKind;
+    for arch in both() {
+        let options = KernelOptions { missing_imports: MissingImports::Stub, ..Default::default() };
+        let mut k = Kernel::boot(MachineConfig::new(arch), options).unwrap();
+        let d = loader::load(&mut k, "stubbed", &corpus_bytes("stubbed", arch)).unwrap();
+        // DriverEntry checks each answer and that each stub popped exactly its arguments
+        // (called without any rebalancing by the caller on x86): it succeeds only if all held.
+        assert_eq!(driver::call_entry(&mut k, d).unwrap(), status::SUCCESS, "{arch:?}: {:?}", debug_lines(&k));
+        assert_eq!(debug_lines(&k).last().unwrap(), "stubbed: 0 mismatches\n");
+        let stubbed: Vec<(String, Option<u64>, Option<ArgKind>)> =
+            calls(&k).into_iter().filter(|c| c.missing).map(|c| (c.name.to_string(), c.ret, c.ret_kind)).collect();
+        let nt = status::NOT_IMPLEMENTED.0 as u64;
+        assert_eq!(
+            stubbed,
+            vec![
+                ("CcGetFileObjectFromSectionPtrs".into(), Some(0), Some(ArgKind::Ptr)),
+                ("CcGetFlushedValidData".into(), Some(0), Some(ArgKind::U64)),
+                ("CcSetDirtyPageThreshold".into(), None, None),
+                ("FsRtlBalanceReads".into(), Some(nt), Some(ArgKind::Status)),
+                ("FsRtlIsTotalDeviceFailure".into(), Some(0), Some(ArgKind::Bool)),
+                ("FsRtlNotifyVolumeEvent".into(), Some(nt), Some(ArgKind::Status)),
+                ("FsRtlNumberOfRunsInLargeMcb".into(), Some(0), Some(ArgKind::U32)),
+                ("IoGetDeviceToVerify".into(), Some(0), Some(ArgKind::Ptr)),
+            ],
+            "{arch:?}"
+        );
+        // Their arguments are decoded from the signature list.
+        let c = calls(&k).into_iter().find(|c| c.name == "CcGetFlushedValidData").unwrap();
+        assert_eq!(c.args.iter().find(|a| a.0 == "BcbListHeld").map(|a| &a.1), Some(&ArgValue::Bool(true)));
+        let c = calls(&k).into_iter().find(|c| c.name == "CcSetDirtyPageThreshold").unwrap();
+        assert_eq!(c.args, vec![("FileObject", ArgValue::Hex("0x0".into())), ("DirtyPageThreshold", ArgValue::Int(5))]);
+        // The variable is a zeroed stand-in, not a code slot.
+        let data: Vec<_> = k.ext().calls.missing().filter(|m| m.data).map(|m| m.full_name()).collect();
+        assert_eq!(data, vec!["ntoskrnl.exe!IoReadOperationCount"]);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The subcommands of the `portcullis` binary.
 
+pub mod exports;
 pub mod info;
 pub mod run;
 

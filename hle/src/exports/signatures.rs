@@ -64,7 +64,10 @@ pub struct Signature {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     /// A routine with this convention, popping this many bytes (0 on x64 and for cdecl).
-    Function { conv: CallConv, pops: u32 },
+    Function {
+        conv: CallConv,
+        pops: u32,
+    },
     Data,
     Absent,
 }

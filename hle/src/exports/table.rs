@@ -20,7 +20,7 @@
 //! cursor (positioned after the fixed parameters) to read the rest.
 //!
 //! The macro is a single, non-recursive repetition over the lines, so a table's size costs
-//! compile time linearly and never meets the recursion limit (`hle/tests/table_scale.rs`
+//! compile time linearly and never meets the recursion limit (`hle/tests/tables.rs`
 //! compiles and calls through a generated 1,500-line table). Each line becomes a wrapper
 //! function — read the arguments with the line's convention, call the export, turn the result
 //! into the return register's value — and a [`FunctionDef`](super::FunctionDef) with everything

@@ -7,6 +7,7 @@ use std::rc::Rc;
 pub use portcullis_emu::ports::{Outcome, PortDevice, Width};
 pub use portcullis_emu::{Arch, Event, FaultKind, LimitHit, MachineConfig, PortEvent, Stop};
 pub use portcullis_hle::driver;
+pub use portcullis_hle::exports::ArgValue;
 pub use portcullis_hle::io::request::{self, OutBuffer};
 pub use portcullis_hle::kernel::{ApiCall, Kernel, KernelEvent, KernelOptions, KernelStop, Kx, MissingImports};
 pub use portcullis_hle::loader;

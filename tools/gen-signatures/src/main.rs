@@ -120,9 +120,9 @@ fn main() {
     for line in overrides.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let f: Vec<&str> = line.split('\t').collect();
         assert_eq!(f.len(), 6, "overrides.tsv: six columns in {line:?}");
-        let row = out.entry((f[0].to_string(), f[1].to_string())).or_insert_with(|| {
-            ["-".into(), "-".into(), "?".into(), "?".into()]
-        });
+        let row = out
+            .entry((f[0].to_string(), f[1].to_string()))
+            .or_insert_with(|| ["-".into(), "-".into(), "?".into(), "?".into()]);
         for (i, v) in f[2..].iter().enumerate() {
             if *v != "*" {
                 row[i] = v.to_string();
@@ -437,8 +437,6 @@ impl Headers {
             let head = &body[..first_comma];
             let Some(name_at) = head.iter().rposition(|t| is_ident(t)) else { return };
             let base: Vec<String> = head[..name_at].iter().filter(|t| *t != "*").cloned().collect();
-            let base_ptrs = 0;
-            let _ = base_ptrs;
             let kind = if base.iter().any(|t| t == "enum") { Typedef::Enum } else { Typedef::Alias(base) };
             // Re-split: the declarators start at the first name's pointer stars.
             let start = head[..name_at].iter().rposition(|t| t != "*").map(|p| p + 1).unwrap_or(0);
@@ -505,9 +503,7 @@ impl Headers {
                             }
                             j -= 1;
                         }
-                        if j > 0 {
-                            j -= 1; // the macro name
-                        }
+                        j = j.saturating_sub(1); // the macro name
                     }
                     "=" | "return" | "." | "->" | "," | "(" | "&" | "!" | "+" | "-" | "?" | ":" | "<" | ">" | "|"
                     | "if" | "while" | "typedef" | "case" | "else" => {
@@ -529,7 +525,13 @@ impl Headers {
             if ret.is_empty() || !ret.iter().all(|t| is_ident(t) || t == "*") {
                 continue;
             }
-            let score = if api && !inline { 3 } else if !inline { 2 } else { 1 };
+            let score = if api && !inline {
+                3
+            } else if !inline {
+                2
+            } else {
+                1
+            };
             let params: Vec<Vec<String>> = split_commas(&toks[i + 1..close]);
             let entry = self.protos.entry(name.clone());
             match entry {
@@ -628,7 +630,7 @@ impl Headers {
                 let name = c
                     .iter()
                     .filter(|t| is_ident(t))
-                    .find(|t| self.typedefs.get(t.as_str()).is_none() && known(t).is_none())
+                    .find(|t| !self.typedefs.contains_key(t.as_str()) && known(t).is_none())
                     .cloned()
                     .unwrap_or_else(|| format!("Arg{}", i + 1));
                 (name, vec!["void".into(), "*".into()])
@@ -644,7 +646,8 @@ impl Headers {
                 }
             };
             // An output-only pointer holds nothing worth decoding before the call.
-            let out_only = p.iter().any(|t| t == "OUT" || t.starts_with("_Out")) && !p.iter().any(|t| t == "IN" || t.starts_with("_In"));
+            let out_only = p.iter().any(|t| t == "OUT" || t.starts_with("_Out"))
+                && !p.iter().any(|t| t == "IN" || t.starts_with("_In"));
             let kind = match self.classify(&ty) {
                 Kind::UnicodeString | Kind::AnsiString | Kind::WStr | Kind::CStr if out_only => Kind::Ptr,
                 k => k,
@@ -765,13 +768,11 @@ fn known(name: &str) -> Option<Kind> {
         "BOOLEAN" => Kind::Bool,
         "HANDLE" => Kind::Handle,
         "PUNICODE_STRING" | "PCUNICODE_STRING" => Kind::UnicodeString,
-        "PSTRING" | "PANSI_STRING" | "PCANSI_STRING" | "PCSTRING" | "POEM_STRING" | "PCOEM_STRING" => {
-            Kind::AnsiString
-        }
+        "PSTRING" | "PANSI_STRING" | "PCANSI_STRING" | "PCSTRING" | "POEM_STRING" | "PCOEM_STRING" => Kind::AnsiString,
         "PCWSTR" | "LPCWSTR" | "PCWCH" | "LPCWCH" | "PCUWSTR" => Kind::WStr,
         "PCSTR" | "LPCSTR" | "PCSZ" | "PCCH" | "LPCCH" => Kind::CStr,
-        "LARGE_INTEGER" | "ULARGE_INTEGER" | "PHYSICAL_ADDRESS" | "LONGLONG" | "ULONGLONG" | "LONG64"
-        | "ULONG64" | "DWORD64" | "INT64" | "UINT64" | "DWORDLONG" | "USN" | "__int64" => Kind::Wide,
+        "LARGE_INTEGER" | "ULARGE_INTEGER" | "PHYSICAL_ADDRESS" | "LONGLONG" | "ULONGLONG" | "LONG64" | "ULONG64"
+        | "DWORD64" | "INT64" | "UINT64" | "DWORDLONG" | "USN" | "__int64" => Kind::Wide,
         "SIZE_T" | "size_t" | "SSIZE_T" | "ULONG_PTR" | "LONG_PTR" | "UINT_PTR" | "INT_PTR" | "DWORD_PTR"
         | "uintptr_t" | "intptr_t" | "ptrdiff_t" | "KAFFINITY" | "PFN_NUMBER" | "KSPIN_LOCK" => Kind::Size,
         "UCHAR" | "CHAR" | "BYTE" | "CCHAR" | "KIRQL" | "KPROCESSOR_MODE" => Kind::U8,
