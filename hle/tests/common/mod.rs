@@ -1,6 +1,8 @@
 //! Helpers for kernel tests: boot a kernel, load corpus drivers, inspect the trace.
 #![allow(dead_code)]
 
+pub mod fx;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
