@@ -356,6 +356,14 @@ impl Report {
                 for p in &l.pending_requests {
                     let _ = writeln!(s, "  irp    {p}");
                 }
+                for h in &l.handles {
+                    let kind = h.kind.map(|k| format!("{k:?}").to_lowercase()).unwrap_or_else(|| "object".into());
+                    let _ = writeln!(
+                        s,
+                        "  handle {:#x}  to {kind} {:#x}, in the table of process {:#x}",
+                        h.handle, h.object, h.process
+                    );
+                }
             }
         }
         if !self.failed_expectations.is_empty() {

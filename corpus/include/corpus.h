@@ -21,6 +21,16 @@
 /* build.sh links with --entry DriverEntry (x64) / _DriverEntry@8 (x86). */
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 
+/*
+ * The exported object types (IoFileObjectType, PsProcessType, ...) are ntoskrnl variables
+ * holding a POBJECT_TYPE. Code built with the WDK declares them `extern POBJECT_TYPE
+ * *PsProcessType` without dllimport and writes *PsProcessType: one load through the import
+ * (the import-table slot holds the variable's address). mingw-w64's headers declare them
+ * dllimport, which adds a load, so there the declared name already reads the type:
+ * CORPUS_OBJECT_TYPE(PsProcessType) is what WDK code spells *PsProcessType.
+ */
+#define CORPUS_OBJECT_TYPE(var) ((POBJECT_TYPE)(var))
+
 /* Shorthands for the current stack location's IOCTL parameters. */
 #define CORPUS_IN_LEN(sp)  ((sp)->Parameters.DeviceIoControl.InputBufferLength)
 #define CORPUS_OUT_LEN(sp) ((sp)->Parameters.DeviceIoControl.OutputBufferLength)

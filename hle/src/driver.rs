@@ -70,6 +70,17 @@ pub struct LeakedReference {
     pub references: i64,
 }
 
+/// A handle a driver opened and did not close.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeakedHandle {
+    /// The handle value as the driver saw it.
+    pub handle: u64,
+    /// The process whose table holds it (the System process for kernel handles).
+    pub process: u64,
+    pub object: u64,
+    pub kind: Option<ObjectKind>,
+}
+
 /// What a driver left behind at unload.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Leaks {
@@ -80,6 +91,8 @@ pub struct Leaks {
     pub references: Vec<LeakedReference>,
     /// Requests still outstanding in the driver (pending IRPs never completed).
     pub pending_requests: Vec<String>,
+    /// Handles the driver opened and never closed.
+    pub handles: Vec<LeakedHandle>,
 }
 
 impl Leaks {
@@ -89,6 +102,7 @@ impl Leaks {
             && self.symbolic_links.is_empty()
             && self.references.is_empty()
             && self.pending_requests.is_empty()
+            && self.handles.is_empty()
     }
 }
 
@@ -135,5 +149,17 @@ pub fn leaks(k: &Kx, driver: usize) -> Leaks {
         .collect();
     let pending_requests =
         io::request::outstanding(k).into_iter().map(|(id, major)| format!("request {} ({major})", id.0)).collect();
-    Leaks { pool, devices, symbolic_links, references, pending_requests }
+    let handles = ext
+        .handles
+        .all(k.arch())
+        .into_iter()
+        .filter(|(_, _, e)| e.owner == owner)
+        .map(|(process, value, e)| LeakedHandle {
+            handle: value,
+            process,
+            object: e.object,
+            kind: ext.objects.get(e.object).map(|o| o.kind),
+        })
+        .collect();
+    Leaks { pool, devices, symbolic_links, references, pending_requests, handles }
 }

@@ -149,9 +149,11 @@ pub struct Kernel {
     pub options: KernelOptions,
     /// Every routine a driver can call into, by host-call slot.
     pub calls: CallRegistry,
-    pub(crate) system: System,
+    pub system: System,
     pub pool: Pool,
     pub objects: ObjectManager,
+    /// Every process's handle table.
+    pub handles: crate::ob::handles::Handles,
     pub io: IoManager,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
 }
@@ -173,6 +175,7 @@ impl Kernel {
             system: System::default(),
             pool: Pool::default(),
             objects: ObjectManager::default(),
+            handles: Default::default(),
             io: IoManager::default(),
             drivers: Vec::new(),
         };

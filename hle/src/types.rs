@@ -96,8 +96,8 @@ newtype!(
     PCSTR(u64) = CStr
 );
 newtype!(
-    /// HANDLE.
-    Handle(u64) = Handle
+    /// HANDLE (spelled as Windows does, so that a parameter may be named `Handle`).
+    HANDLE(u64) = Handle
 );
 newtype!(
     /// SIZE_T / ULONG_PTR.
@@ -229,5 +229,6 @@ pub mod status {
     pub const NOT_FOUND: NtStatus = NtStatus(0xC000_0225);
     pub const DEVICE_BUSY: NtStatus = NtStatus(0x8000_0011);
     pub const INVALID_HANDLE: NtStatus = NtStatus(0xC000_0008);
+    pub const OBJECT_TYPE_MISMATCH: NtStatus = NtStatus(0xC000_0024);
     pub const DRIVER_ENTRYPOINT_NOT_FOUND: NtStatus = NtStatus(0xC000_0263);
 }

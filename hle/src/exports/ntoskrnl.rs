@@ -55,6 +55,17 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     // Objects and handles (ob/).
     fastcall fn ObfReferenceObject(Object: Ptr) -> SizeT = ob::ObfReferenceObject;
     fastcall fn ObfDereferenceObject(Object: Ptr) -> SizeT = ob::ObfDereferenceObject;
+    stdcall fn ObDereferenceObject(Object: Ptr) -> () = ob::ObDereferenceObject;
+    #[x64] stdcall fn ObfReferenceObjectWithTag(Object: Ptr, Tag: PoolTag) -> SizeT = ob::ObfReferenceObjectWithTag;
+    #[x64] stdcall fn ObfDereferenceObjectWithTag(Object: Ptr, Tag: PoolTag) -> SizeT = ob::ObfDereferenceObjectWithTag;
+    stdcall fn ZwClose(Handle: HANDLE) -> NtStatus = ob::handles::ZwClose;
+    stdcall fn NtClose(Handle: HANDLE) -> NtStatus = ob::handles::NtClose;
+    stdcall fn ObCloseHandle(Handle: HANDLE, PreviousMode: u8) -> NtStatus = ob::handles::ObCloseHandle;
+    stdcall fn ObReferenceObjectByHandle(Handle: HANDLE, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8, Object: Ptr, HandleInformation: Ptr) -> NtStatus = ob::handles::ObReferenceObjectByHandle;
+    stdcall fn ObReferenceObjectByHandleWithTag(Handle: HANDLE, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8, Tag: PoolTag, Object: Ptr, HandleInformation: Ptr) -> NtStatus = ob::handles::ObReferenceObjectByHandleWithTag;
+    stdcall fn ObReferenceObjectByPointer(Object: Ptr, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8) -> NtStatus = ob::handles::ObReferenceObjectByPointer;
+    stdcall fn ObReferenceObjectByPointerWithTag(Object: Ptr, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8, Tag: PoolTag) -> NtStatus = ob::handles::ObReferenceObjectByPointerWithTag;
+    stdcall fn ObOpenObjectByPointer(Object: Ptr, HandleAttributes: u32, PassedAccessState: Ptr, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8, Handle: Ptr) -> NtStatus = ob::handles::ObOpenObjectByPointer;
 
     // Registry (cm/).
 

@@ -17,7 +17,9 @@
 //! `stdcall`/`cdecl`/`fastcall` is the x86 convention (x64 always uses the Microsoft x64 ABI);
 //! parameters carry their Windows names and types; `#[x86]`/`#[x64]` marks an export of one
 //! architecture; `#[varargs]` a variadic one, whose function also receives the argument
-//! cursor (positioned after the fixed parameters) to read the rest.
+//! cursor (positioned after the fixed parameters) to read the rest. A parameter cannot be
+//! named like a tuple-struct type in scope (Rust refuses the binding), which is why the types
+//! keep Windows' spellings where Windows names parameters after them (`Handle: HANDLE`).
 //!
 //! The macro is a single, non-recursive repetition over the lines, so a table's size costs
 //! compile time linearly and never meets the recursion limit (`hle/tests/tables.rs`

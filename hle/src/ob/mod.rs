@@ -6,12 +6,14 @@
 //! `\GLOBAL??` for system-wide names).
 #![allow(non_snake_case)]
 
+pub mod handles;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
-use crate::types::{status, NtStatus, Ptr, SizeT};
+use crate::types::{status, NtStatus, PoolTag, Ptr, SizeT};
 
 /// Who created something, for leak reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -32,6 +34,11 @@ pub enum ObjectKind {
     Thread,
 }
 
+impl ObjectKind {
+    pub const ALL: &'static [ObjectKind] =
+        &[ObjectKind::Driver, ObjectKind::Device, ObjectKind::File, ObjectKind::Process, ObjectKind::Thread];
+}
+
 /// A kernel object the host tracks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectInfo {
@@ -41,6 +48,8 @@ pub struct ObjectInfo {
     pub owner: Owner,
     /// References drivers took with ObReferenceObject* and did not drop yet.
     pub references: i64,
+    /// Open handles to it.
+    pub handles: i64,
 }
 
 /// What a name stands for.
@@ -137,7 +146,7 @@ impl ObjectManager {
     }
 
     pub fn register(&mut self, address: u64, kind: ObjectKind, name: Option<String>, owner: Owner) {
-        self.objects.insert(address, ObjectInfo { address, kind, name, owner, references: 0 });
+        self.objects.insert(address, ObjectInfo { address, kind, name, owner, references: 0, handles: 0 });
     }
 
     pub fn unregister(&mut self, address: u64) -> Option<ObjectInfo> {
@@ -158,7 +167,7 @@ impl ObjectManager {
 }
 
 /// The OBJECT_TYPE of `kind`, as the exported `*Io...ObjectType` / `*Ps...Type` name it.
-fn object_type(k: &Kx, kind: ObjectKind) -> u64 {
+pub(crate) fn object_type(k: &Kx, kind: ObjectKind) -> u64 {
     let var = match kind {
         ObjectKind::Driver => "IoDriverObjectType",
         ObjectKind::Device => "IoDeviceObjectType",
@@ -202,6 +211,22 @@ pub fn ObfDereferenceObject(k: &mut Kx, object: Ptr) -> KResult<SizeT> {
         return Err(KError::Stop(bugcheck_stop(k, b)));
     }
     Ok(SizeT(refs as u64))
+}
+
+/// VOID ObDereferenceObject(PVOID Object): the exported function form of the macro.
+pub fn ObDereferenceObject(k: &mut Kx, object: Ptr) -> KResult<()> {
+    ObfDereferenceObject(k, object).map(|_| ())
+}
+
+/// LONG_PTR ObfReferenceObjectWithTag(PVOID Object, ULONG Tag) (x64): ObfReferenceObject with a
+/// tag for reference tracing.
+pub fn ObfReferenceObjectWithTag(k: &mut Kx, object: Ptr, _tag: PoolTag) -> KResult<SizeT> {
+    ObfReferenceObject(k, object)
+}
+
+/// LONG_PTR ObfDereferenceObjectWithTag(PVOID Object, ULONG Tag) (x64).
+pub fn ObfDereferenceObjectWithTag(k: &mut Kx, object: Ptr, _tag: PoolTag) -> KResult<SizeT> {
+    ObfDereferenceObject(k, object)
 }
 
 fn bad_reference(k: &mut Kx, object: u64, what: &str) -> KError {

@@ -13,6 +13,7 @@ use portcullis_emu::{Arch, Prot, RegionKind, PAGE_SIZE};
 use crate::exports::Dll;
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPCR, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
+use crate::ob::{ObjectKind, Owner};
 
 /// NtBuildNumber: 7601 with the free-build flag.
 pub const BUILD_NUMBER: u32 = 0xF000_1DB1;
@@ -74,6 +75,11 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     process::init_thread(k, system_thread, system_process, SYSTEM_PID, 8)?;
     process::init_thread(k, user_thread, user_process, USER_PID, 0x1F8)?;
     process::link_processes(k, &[system_process, user_process])?;
+    let ob = &mut k.ext_mut().objects;
+    ob.register(system_process, ObjectKind::Process, Some("System".into()), Owner::Kernel);
+    ob.register(user_process, ObjectKind::Process, Some("portcullis.exe".into()), Owner::Kernel);
+    ob.register(system_thread, ObjectKind::Thread, None, Owner::Kernel);
+    ob.register(user_thread, ObjectKind::Thread, None, Owner::Kernel);
 
     // The processor control region and block.
     let kpcr = layout.kpcr;
