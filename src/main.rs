@@ -26,6 +26,9 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Describe a driver image without running it.
     Info(cli::info::InfoArgs),
+    /// Run every driver under the given paths (the default scenario, each in a worker
+    /// process) and tabulate what became of each, and which missing imports block them.
+    Survey(portcullis::survey::SurveyArgs),
     /// Run the driver corpus and compare with golden traces.
     #[command(subcommand)]
     Corpus(portcullis::corpus::CorpusCommand),
@@ -44,6 +47,7 @@ fn main() {
     let code = match args.command {
         Command::Run(a) => cli::run::main(a, args.verbose, args.quiet),
         Command::Info(a) => cli::info::main(a),
+        Command::Survey(a) => portcullis::survey::main(a, args.verbose, args.quiet),
         Command::Corpus(c) => portcullis::corpus::main(c, args.verbose, args.quiet),
     };
     std::process::exit(code);
