@@ -44,6 +44,11 @@ fn main() {
     if want("corpus") {
         figure("corpus_drivers_per_s", corpus_drivers_per_s(), "jobs/s");
     }
+    if want("survey") {
+        figure("survey_drivers_per_s", survey_drivers_per_s(Population::Corpus), "drivers/s");
+        figure("survey_refused_drivers_per_s", survey_drivers_per_s(Population::Refused), "drivers/s");
+        figure("survey_running_drivers_per_s", survey_drivers_per_s(Population::Running), "drivers/s");
+    }
     if want("guest_insns") {
         let (ours, raw) = guest_insns_per_s();
         figure("guest_insns_per_s", ours, "insns/s");
@@ -409,6 +414,59 @@ fn corpus_drivers_per_s() -> f64 {
         let jobs: f64 = summary.lines().last().and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
         (jobs, elapsed)
     })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Population {
+    /// The bundled corpus as it is (18 drivers: 14 run, 2 refused at load, 2 spin until
+    /// the default instruction budget ends them).
+    Corpus,
+    /// 600 copies of corpus/missing (both architectures): every one refused at load.
+    Refused,
+    /// 280 copies of the corpus drivers whose DriverEntry returns (both architectures).
+    Running,
+}
+
+/// `portcullis survey` over a population of drivers, as a whole process with its default
+/// worker count and limits.
+fn survey_drivers_per_s(population: Population) -> f64 {
+    let exe = cli();
+    let corpus = format!("{}/corpus", env!("CARGO_MANIFEST_DIR"));
+    let tmp = std::env::temp_dir().join(format!("portcullis-bench-survey-{}", std::process::id()));
+    let copies: &[(&str, usize)] = match population {
+        Population::Corpus => &[],
+        Population::Refused => &[("missing", 300)],
+        Population::Running => &[
+            ("beeper", 20),
+            ("halports", 20),
+            ("kapi", 20),
+            ("leaky", 20),
+            ("methods", 20),
+            ("nullderef", 20),
+            ("rawio", 20),
+        ],
+    };
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    for (name, n) in copies {
+        for i in 0..*n {
+            for arch in ["x86", "x64"] {
+                std::fs::copy(corpus_file(name, arch), tmp.join(format!("{name}{i}.{arch}.sys"))).unwrap();
+            }
+        }
+    }
+    let dir = if population == Population::Corpus { corpus } else { tmp.display().to_string() };
+    let rate = best(|| {
+        let t = Instant::now();
+        let out = std::process::Command::new(&exe).args(["survey", &dir]).output().unwrap();
+        let elapsed = t.elapsed();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let summary = String::from_utf8_lossy(&out.stdout);
+        let drivers: f64 = summary.lines().last().and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
+        (drivers, elapsed)
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    rate
 }
 
 /// `portcullis run` of a small driver with its default scenario, as a whole process.
