@@ -278,6 +278,8 @@ fn a_run_with_no_limits_given_ends_at_the_default_budget() {
             (None, Some("time"))
         );
     }
+    let help = stdout(&run(&["run", "--help"]));
+    assert!(help.contains("else 10000000]") && help.contains("else 60s]"), "the help states the defaults:\n{help}");
     let o = run(&["run", "-q", &corpus("beeper", "x64"), "--max-insns", "0", "--timeout", "none"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // The scenario's own limits hold, and the command line overrides them.

@@ -26,7 +26,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Stop after N guest instructions (counted per basic block); 0 or none: no limit.
-    /// Overrides the scenario's limit [default: the scenario's, else 100000000].
+    /// Overrides the scenario's limit [default: the scenario's, else 10000000].
     #[arg(long, value_name = "N")]
     pub max_insns: Option<Budget<u64>>,
     /// Stop after this much wall time (e.g. 500ms, 10s); 0 or none: no limit. Overrides the

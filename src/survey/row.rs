@@ -112,10 +112,14 @@ impl SurveyRow {
             "load_error" => report.load_error.as_ref().map(load_error_text),
             "fault" => report.faults.first().map(|f| {
                 let at = f.location.as_deref().unwrap_or(&f.pc);
-                match f.reason.as_str() {
-                    "" => format!("{} at {at}", f.mnemonic),
-                    reason => format!("{} at {at}: {reason}", f.mnemonic),
+                let mut text = format!("{} at {at}", f.mnemonic);
+                if let portcullis_emu::FaultKind::PageFault { address } = f.kind {
+                    text += &format!(" (address {address:#x})");
                 }
+                if !f.reason.is_empty() {
+                    text += &format!(": {}", f.reason);
+                }
+                text
             }),
             "bugcheck" => {
                 report.bugchecks.first().map(|b| format!("bugcheck {} {}", b.code, b.name).trim().to_string())
