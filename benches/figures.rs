@@ -44,11 +44,27 @@ fn main() {
     if want("corpus") {
         figure("corpus_drivers_per_s", corpus_drivers_per_s(), "jobs/s");
     }
+    if want("survey") {
+        figure("survey_drivers_per_s", survey_drivers_per_s(Population::Corpus), "drivers/s");
+        figure("survey_refused_drivers_per_s", survey_drivers_per_s(Population::Refused), "drivers/s");
+        figure("survey_running_drivers_per_s", survey_drivers_per_s(Population::Running), "drivers/s");
+    }
     if want("guest_insns") {
         let (ours, raw) = guest_insns_per_s();
         figure("guest_insns_per_s", ours, "insns/s");
         figure("guest_insns_raw_unicorn_per_s", raw, "insns/s");
         figure("guest_insns_vs_raw_unicorn", ours / raw * 100.0, "%");
+    }
+    if want("budget") {
+        for (shape, name) in [
+            (LoopShape::Alu, "alu"),
+            (LoopShape::Spin(Arch::X64), "spin_x64"),
+            (LoopShape::Spin(Arch::X86), "spin_x86"),
+        ] {
+            let (free, budgeted) = budget_cost(shape);
+            figure(&format!("guest_insns_{name}_per_s"), free, "insns/s");
+            figure(&format!("guest_insns_{name}_budgeted_per_s"), budgeted, "insns/s");
+        }
     }
 }
 
@@ -92,7 +108,7 @@ impl PortDevice for Nop {
 
 fn load(m: &mut Machine, f: impl FnOnce(&mut CodeAssembler)) -> u64 {
     let base = m.mem_mut().alloc(RegionKind::Image, "bench", 0x10000, Prot::RX).unwrap();
-    let mut a = CodeAssembler::new(64).unwrap();
+    let mut a = CodeAssembler::new(if m.arch() == Arch::X64 { 64 } else { 32 }).unwrap();
     f(&mut a);
     let code = a.assemble(base).unwrap();
     m.mem_mut().write_unchecked(base, &code).unwrap();
@@ -240,6 +256,71 @@ fn guest_insns_per_s() -> (f64, f64) {
     (ours, raw)
 }
 
+#[derive(Clone, Copy)]
+enum LoopShape {
+    /// 20 instructions per block (`alu_loop`, x64).
+    Alu,
+    /// 5 instructions per block: a counter in memory incremented in a loop, as corpus/spin
+    /// does (the worst case for a per-block count).
+    Spin(Arch),
+}
+
+/// Guest instructions per second without and with an instruction budget (the block hook
+/// that counts them exists only when one is set): what the default budget costs.
+fn budget_cost(shape: LoopShape) -> (f64, f64) {
+    let arch = match shape {
+        LoopShape::Alu => Arch::X64,
+        LoopShape::Spin(arch) => arch,
+    };
+    let rate = |budget: Option<u64>| {
+        let mut config = MachineConfig::new(arch);
+        config.limits.max_instructions = budget;
+        let mut m: Machine = Machine::new(config, ()).unwrap();
+        let counter = m.mem_mut().alloc(RegionKind::Pool, "counter", 0x1000, Prot::RW).unwrap();
+        let (insns, f) = match shape {
+            LoopShape::Alu => {
+                let iterations = 10_000_000;
+                (iterations as f64 * 20.0, load(&mut m, |a| alu_loop(a, iterations)))
+            }
+            LoopShape::Spin(arch) => {
+                let iterations = if arch == Arch::X64 { 40_000_000 } else { 10_000_000 };
+                (iterations as f64 * 5.0, load(&mut m, |a| spin_loop(a, arch, counter, iterations)))
+            }
+        };
+        let conv = if arch == Arch::X64 { CallConv::Win64 } else { CallConv::Cdecl };
+        best(|| {
+            let t = Instant::now();
+            m.call(f, &[], conv).unwrap();
+            (insns, t.elapsed())
+        })
+    };
+    (rate(None), rate(Some(u64::MAX / 2)))
+}
+
+/// `mov esi, n; mov ecx, counter; top: mov eax, [ecx]; add eax, 1; mov [ecx], eax; dec esi;
+/// jnz top; ret` (rcx on x64).
+fn spin_loop(a: &mut CodeAssembler, arch: Arch, counter: u64, iterations: u32) {
+    a.mov(esi, iterations).unwrap();
+    let at = match arch {
+        Arch::X64 => {
+            a.mov(rcx, counter).unwrap();
+            dword_ptr(rcx)
+        }
+        Arch::X86 => {
+            a.mov(ecx, counter as u32).unwrap();
+            dword_ptr(ecx)
+        }
+    };
+    let mut top = a.create_label();
+    a.set_label(&mut top).unwrap();
+    a.mov(eax, at).unwrap();
+    a.add(eax, 1).unwrap();
+    a.mov(at, eax).unwrap();
+    a.dec(esi).unwrap();
+    a.jnz(top).unwrap();
+    a.ret().unwrap();
+}
+
 fn corpus_file(name: &str, arch: &str) -> String {
     format!("{}/corpus/{name}/{name}.{arch}.sys", env!("CARGO_MANIFEST_DIR"))
 }
@@ -333,6 +414,59 @@ fn corpus_drivers_per_s() -> f64 {
         let jobs: f64 = summary.lines().last().and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
         (jobs, elapsed)
     })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Population {
+    /// The bundled corpus as it is (18 drivers: 14 run, 2 refused at load, 2 spin until
+    /// the default instruction budget ends them).
+    Corpus,
+    /// 600 copies of corpus/missing (both architectures): every one refused at load.
+    Refused,
+    /// 280 copies of the corpus drivers whose DriverEntry returns (both architectures).
+    Running,
+}
+
+/// `portcullis survey` over a population of drivers, as a whole process with its default
+/// worker count and limits.
+fn survey_drivers_per_s(population: Population) -> f64 {
+    let exe = cli();
+    let corpus = format!("{}/corpus", env!("CARGO_MANIFEST_DIR"));
+    let tmp = std::env::temp_dir().join(format!("portcullis-bench-survey-{}", std::process::id()));
+    let copies: &[(&str, usize)] = match population {
+        Population::Corpus => &[],
+        Population::Refused => &[("missing", 300)],
+        Population::Running => &[
+            ("beeper", 20),
+            ("halports", 20),
+            ("kapi", 20),
+            ("leaky", 20),
+            ("methods", 20),
+            ("nullderef", 20),
+            ("rawio", 20),
+        ],
+    };
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    for (name, n) in copies {
+        for i in 0..*n {
+            for arch in ["x86", "x64"] {
+                std::fs::copy(corpus_file(name, arch), tmp.join(format!("{name}{i}.{arch}.sys"))).unwrap();
+            }
+        }
+    }
+    let dir = if population == Population::Corpus { corpus } else { tmp.display().to_string() };
+    let rate = best(|| {
+        let t = Instant::now();
+        let out = std::process::Command::new(&exe).args(["survey", &dir]).output().unwrap();
+        let elapsed = t.elapsed();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let summary = String::from_utf8_lossy(&out.stdout);
+        let drivers: f64 = summary.lines().last().and_then(|l| l.split(' ').next()).unwrap().parse().unwrap();
+        (drivers, elapsed)
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    rate
 }
 
 /// `portcullis run` of a small driver with its default scenario, as a whole process.

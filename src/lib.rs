@@ -7,10 +7,13 @@
 
 pub mod corpus;
 pub mod devices;
+pub mod limits;
+pub mod load_error;
 pub mod record;
 pub mod report;
 pub mod sandbox;
 pub mod scenario;
+pub mod survey;
 
 pub use portcullis_emu as emu;
 pub use portcullis_hle as hle;

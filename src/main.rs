@@ -28,6 +28,9 @@ enum Command {
     Info(cli::info::InfoArgs),
     /// List the kernel exports Portcullis implements.
     Exports(cli::exports::ExportsArgs),
+    /// Run every driver under the given paths (the default scenario, each in a worker
+    /// process) and tabulate what became of each, and which missing imports block them.
+    Survey(portcullis::survey::SurveyArgs),
     /// Run the driver corpus and compare with golden traces.
     #[command(subcommand)]
     Corpus(portcullis::corpus::CorpusCommand),
@@ -47,6 +50,7 @@ fn main() {
         Command::Run(a) => cli::run::main(a, args.verbose, args.quiet),
         Command::Info(a) => cli::info::main(a),
         Command::Exports(a) => cli::exports::main(a),
+        Command::Survey(a) => portcullis::survey::main(a, args.verbose, args.quiet),
         Command::Corpus(c) => portcullis::corpus::main(c, args.verbose, args.quiet),
     };
     std::process::exit(code);

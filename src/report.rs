@@ -16,16 +16,19 @@ use crate::sandbox::Sandbox;
 /// Version of the report format; bumped on any incompatible change.
 pub const SCHEMA: &str = "portcullis-report/1";
 
+/// The driver image. A driver refused at load has only what could be read of it: no
+/// `image_base` or `entry` (it was never mapped), and no more than its path if the file
+/// could not be read or parsed.
 #[derive(Clone, Debug, Serialize)]
 pub struct DriverInfo {
     pub path: String,
-    pub sha256: String,
-    pub arch: &'static str,
+    pub sha256: Option<String>,
+    pub arch: Option<&'static str>,
     /// Where the image was loaded (never its preferred base).
-    pub image_base: String,
-    pub preferred_base: String,
-    pub size: u64,
-    pub entry: String,
+    pub image_base: Option<String>,
+    pub preferred_base: Option<String>,
+    pub size: Option<u64>,
+    pub entry: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -95,7 +98,9 @@ pub struct Report {
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
     pub truncated: bool,
-    /// "ok", "fault", "bugcheck", "limit", "halted", "error", "failed_expectation".
+    /// Why the driver was refused at load (then there are no entry points); null when it loaded.
+    pub load_error: Option<crate::load_error::LoadErrorInfo>,
+    /// "ok", "fault", "bugcheck", "limit", "halted", "error", "failed_expectation", "load_error".
     pub outcome: String,
 }
 
@@ -130,12 +135,12 @@ impl Report {
             schema: SCHEMA,
             driver: DriverInfo {
                 path: sb.path().display().to_string(),
-                sha256: sb.sha256().to_string(),
-                arch: k.arch().name(),
-                image_base: hex(d.image.base),
-                preferred_base: hex(d.image.preferred_base),
-                size: d.image.size,
-                entry: hex(d.image.entry),
+                sha256: Some(sb.sha256().to_string()),
+                arch: Some(k.arch().name()),
+                image_base: Some(hex(d.image.base)),
+                preferred_base: Some(hex(d.image.preferred_base)),
+                size: Some(d.image.size),
+                entry: Some(hex(d.image.entry)),
             },
             imports: Imports { implemented: name(implemented), missing: name(missing) },
             entry_points: rec.entry_points.clone(),
@@ -178,6 +183,7 @@ impl Report {
                 })
                 .collect(),
             truncated: rec.truncated,
+            load_error: None,
             outcome: outcome.into(),
         }
     }
@@ -186,11 +192,16 @@ impl Report {
     pub fn render_text(&self, verbose: bool) -> String {
         let mut s = String::new();
         let d = &self.driver;
-        let _ = writeln!(s, "driver   {} ({}, sha256 {})", d.path, d.arch, &d.sha256[..16.min(d.sha256.len())]);
+        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        let sha = d.sha256.as_deref().unwrap_or("-");
+        let _ = writeln!(s, "driver   {} ({}, sha256 {})", d.path, d.arch.unwrap_or("-"), &sha[..16.min(sha.len())]);
         let _ = writeln!(
             s,
             "image    {} (preferred {}), {:#x} bytes, entry {}",
-            d.image_base, d.preferred_base, d.size, d.entry
+            text(&d.image_base),
+            text(&d.preferred_base),
+            d.size.unwrap_or(0),
+            text(&d.entry)
         );
         let _ = writeln!(
             s,

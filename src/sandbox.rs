@@ -56,6 +56,35 @@ pub enum SandboxError {
     Ports(#[from] PortBusError),
 }
 
+impl SandboxError {
+    /// The kind of refusal, as reports name it: "unreadable", "malformed", "unsupported",
+    /// "wrong_arch", "missing_imports", "memory", "machine", "kernel" or "configuration".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SandboxError::Read { .. } => "unreadable",
+            SandboxError::Load(e) => match e {
+                LoadError::Malformed(_) => "malformed",
+                LoadError::WrongArch { .. } => "wrong_arch",
+                LoadError::Unsupported(_) => "unsupported",
+                LoadError::MissingImports(_) => "missing_imports",
+                LoadError::Memory(_) => "memory",
+                LoadError::Machine(_) => "machine",
+                LoadError::Kernel(_) => "kernel",
+            },
+            SandboxError::Machine(_) => "machine",
+            SandboxError::Ports(_) => "configuration",
+        }
+    }
+
+    /// The imports that refused the load, as `dll!name`.
+    pub fn missing_imports(&self) -> &[String] {
+        match self {
+            SandboxError::Load(LoadError::MissingImports(m)) => m,
+            _ => &[],
+        }
+    }
+}
+
 /// Why a step did not complete.
 #[derive(Debug, Error, Clone)]
 pub enum RunError {
@@ -155,19 +184,31 @@ impl Default for SandboxBuilder {
 }
 
 impl SandboxBuilder {
+    /// All budgets at once; an instruction budget of 0 or a zero timeout is no limit.
     pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        self.limits = Limits {
+            max_instructions: limits.max_instructions.filter(|n| *n > 0),
+            time: limits.time.filter(|t| !t.is_zero()),
+            ..limits
+        };
         self
     }
 
+    /// Ends the run after `n` guest instructions (counted per basic block); 0: no limit.
     pub fn max_instructions(mut self, n: u64) -> Self {
-        self.limits.max_instructions = Some(n);
+        self.limits.max_instructions = (n > 0).then_some(n);
         self
     }
 
+    /// Ends the run after `d` of wall time (not repeatable: see docs); zero: no limit.
     pub fn timeout(mut self, d: Duration) -> Self {
-        self.limits.time = Some(d);
+        self.limits.time = (!d.is_zero()).then_some(d);
         self
+    }
+
+    /// The budgets configured so far.
+    pub fn configured_limits(&self) -> &Limits {
+        &self.limits
     }
 
     pub fn memory_limit(mut self, bytes: u64) -> Self {

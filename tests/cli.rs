@@ -345,3 +345,76 @@ fn stubbed_calls_are_listed_and_the_fault_after_one_names_it() {
         assert!(text.contains("after the stubbed call ntoskrnl.exe!IoGetDeviceToVerify returned 0x0"), "{text}");
     }
 }
+
+#[test]
+fn a_run_with_no_limits_given_ends_at_the_default_budget() {
+    // corpus/spin loops forever in DriverEntry.
+    let o = run(&["run", &corpus("spin", "x64")]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stdout(&o).contains("limit: instruction budget of 10000000 exhausted"), "{}", stdout(&o));
+    let o = run(&["run", &corpus("spin", "x64"), "--format", "json"]);
+    let r = json(&o);
+    assert_eq!(
+        (r["limits"]["max_instructions"].as_u64(), r["limits"]["timeout_ms"].as_u64()),
+        (Some(10_000_000), Some(60_000))
+    );
+    assert_eq!(r["limits"]["hit"][0]["kind"], "instructions");
+    // 0 and none disable a limit; the other one still ends the run.
+    for off in ["0", "none"] {
+        let o = run(&["run", &corpus("spin", "x86"), "--max-insns", off, "--timeout", "200ms", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(3));
+        let r = json(&o);
+        assert_eq!(
+            (r["limits"]["max_instructions"].as_u64(), r["limits"]["hit"][0]["kind"].as_str()),
+            (None, Some("time"))
+        );
+    }
+    let help = stdout(&run(&["run", "--help"]));
+    assert!(help.contains("else 10000000]") && help.contains("else 60s]"), "the help states the defaults:\n{help}");
+    let o = run(&["run", "-q", &corpus("beeper", "x64"), "--max-insns", "0", "--timeout", "none"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The scenario's own limits hold, and the command line overrides them.
+    let o = run(&["run", &corpus("spin", "x86"), "--scenario", &scenario("spin/spin.toml")]);
+    assert_eq!(o.status.code(), Some(0), "the scenario expects the limit");
+    assert!(stdout(&o).contains("limit: instruction budget of 1000000 exhausted"), "{}", stdout(&o));
+    let o = run(&["run", &corpus("spin", "x86"), "--scenario", &scenario("spin/spin.toml"), "--max-insns", "5_000"]);
+    assert!(stdout(&o).contains("limit: instruction budget of 5000 exhausted"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_driver_refused_at_load_still_gives_a_json_report() {
+    for arch in ["x86", "x64"] {
+        let o = run(&["run", &corpus("missing", arch), "--format", "json"]);
+        assert_eq!(o.status.code(), Some(2));
+        let r = json(&o);
+        assert_eq!((r["schema"].as_str(), r["outcome"].as_str()), (Some("portcullis-report/1"), Some("load_error")));
+        let e = &r["load_error"];
+        assert_eq!(e["kind"], "missing_imports");
+        assert_eq!(e["missing"], serde_json::json!(["ntoskrnl.exe!PortcullisNoSuchRoutine"]));
+        assert!(e["message"].as_str().unwrap().contains("ntoskrnl.exe!PortcullisNoSuchRoutine"));
+        assert_eq!(r["imports"]["missing"], e["missing"]);
+        assert!(r["imports"]["implemented"].as_array().unwrap().iter().any(|i| i == "ntoskrnl.exe!DbgPrint"));
+        assert_eq!(r["driver"]["arch"], arch);
+        assert_eq!(r["driver"]["sha256"].as_str().unwrap().len(), 64);
+        assert!(r["driver"]["image_base"].is_null(), "never mapped");
+        assert!(r["entry_points"].as_array().unwrap().is_empty());
+        assert_eq!(r["limits"]["max_instructions"], 10_000_000);
+        // Text keeps the readable error.
+        let o = run(&["run", &corpus("missing", arch)]);
+        assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(2), ""));
+        assert!(stderr(&o).contains("1 import is not implemented: ntoskrnl.exe!PortcullisNoSuchRoutine"));
+    }
+    let dir = temp("load-error");
+    let junk = dir.join("junk.sys");
+    std::fs::write(&junk, b"MZ this is not a driver").unwrap();
+    let o = run(&["run", junk.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let r = json(&o);
+    assert_eq!(r["load_error"]["kind"], "malformed");
+    assert!(r["load_error"]["missing"].as_array().unwrap().is_empty());
+    assert!(r["driver"]["arch"].is_null() && r["driver"]["sha256"].is_string());
+    let o = run(&["run", "/nonexistent/driver.sys", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let r = json(&o);
+    assert_eq!((r["load_error"]["kind"].as_str(), r["driver"]["sha256"].is_null()), (Some("unreadable"), true));
+}

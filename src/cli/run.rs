@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 use portcullis::hle::kernel::MissingImports;
+use portcullis::limits::{Budget, DEFAULT_MAX_INSNS, DEFAULT_TIMEOUT};
 use portcullis::scenario::Scenario;
 use portcullis::{Report, Sandbox};
 
@@ -24,12 +25,14 @@ pub struct RunArgs {
     /// Stream every event as JSON Lines to FILE while the run goes.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// Stop after N guest instructions (counted per basic block).
+    /// Stop after N guest instructions (counted per basic block); 0 or none: no limit.
+    /// Overrides the scenario's limit [default: the scenario's, else 10000000].
     #[arg(long, value_name = "N")]
-    pub max_insns: Option<u64>,
-    /// Stop after this much wall time (e.g. 500ms, 10s).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    pub timeout: Option<Duration>,
+    pub max_insns: Option<Budget<u64>>,
+    /// Stop after this much wall time (e.g. 500ms, 10s); 0 or none: no limit. Overrides the
+    /// scenario's limit [default: the scenario's, else 60s].
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<Budget<Duration>>,
     /// What to do with imports the kernel does not implement.
     #[arg(long, value_enum, default_value = "error")]
     pub missing_imports: Missing,
@@ -58,11 +61,15 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         },
         None => Scenario::default_scenario(),
     };
-    let mut builder = Sandbox::builder().missing_imports(match args.missing_imports {
-        Missing::Error => MissingImports::Error,
-        Missing::Stub => MissingImports::Stub,
-    });
-    // The scenario's devices, policies and limits; command-line limits override its limits.
+    let mut builder = Sandbox::builder()
+        .missing_imports(match args.missing_imports {
+            Missing::Error => MissingImports::Error,
+            Missing::Stub => MissingImports::Stub,
+        })
+        .max_instructions(DEFAULT_MAX_INSNS)
+        .timeout(DEFAULT_TIMEOUT);
+    // The scenario's devices, policies and limits (over the defaults); command-line limits
+    // override its limits.
     builder = match scenario.configure(builder) {
         Ok(b) => b,
         Err(e) => {
@@ -71,10 +78,10 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
     };
     if let Some(n) = args.max_insns {
-        builder = builder.max_instructions(n);
+        builder = builder.max_instructions(n.or_zero());
     }
     if let Some(t) = args.timeout {
-        builder = builder.timeout(t);
+        builder = builder.timeout(t.or_zero());
     }
     if let Some(path) = &args.trace {
         match std::fs::File::create(path) {
@@ -85,9 +92,15 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             }
         }
     }
+    let limits = builder.configured_limits().clone();
     let mut sb = match builder.load_driver(&args.driver) {
         Ok(sb) => sb,
         Err(e) => {
+            // JSON readers get a report of the same schema, with `load_error`.
+            if args.format == Format::Json {
+                let report = Report::load_failed(&args.driver, &limits, &e);
+                println!("{}", serde_json::to_string_pretty(&report).expect("the report serialises"));
+            }
             error(format!("{}: {e}", args.driver.display()));
             return EXIT_USAGE;
         }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use super::shard::Shard;
+use crate::limits::{Budget, CORPUS_TIMEOUT, DEFAULT_MAX_INSNS};
 
 #[derive(Debug, Subcommand)]
 pub enum CorpusCommand {
@@ -35,9 +36,15 @@ pub struct RunArgs {
     /// Kill a job's worker and fail the job after this much wall time (e.g. 500ms, 90s, 5m).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
     pub job_timeout: Duration,
-    /// Guest instruction budget of each job (limits set by a scenario take precedence).
-    #[arg(long, value_name = "N", default_value_t = 100_000_000)]
-    pub max_insns: u64,
+    /// Guest instruction budget of each job (limits set by a scenario take precedence);
+    /// 0 or none: no limit.
+    #[arg(long, value_name = "N", default_value_t = Budget(Some(DEFAULT_MAX_INSNS)))]
+    pub max_insns: Budget<u64>,
+    /// Wall-time budget of each job inside the emulator (limits set by a scenario take
+    /// precedence); 0 or none: no limit. A job it ends keeps its trace and report, unlike one
+    /// killed at --job-timeout.
+    #[arg(long, value_name = "DURATION", default_value_t = Budget(Some(CORPUS_TIMEOUT)))]
+    pub timeout: Budget<Duration>,
     /// Run only shard I of N (zero-based; a job goes to shard fmix64(fnv1a64(name)) % N). Without
     /// it, a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, JOB_COMPLETIONS) or a Slurm array
     /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) in the environment selects the shard.

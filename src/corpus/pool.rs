@@ -1,11 +1,13 @@
-//! The worker pool: jobs run in `portcullis corpus worker` processes, never in the runner.
+//! The worker pool: tasks (corpus jobs, survey drivers) run in `portcullis corpus worker`
+//! processes, never in the runner.
 //!
-//! Each of N feeder threads (a rayon pool sized to the workers) owns one worker process and takes the next job from a shared
-//! counter, sends it as a JSON line and waits for the answer line with the job's timeout. A
-//! worker that dies (crash, signal, stdout closed) fails its job with "worker died: ..." and
-//! is replaced for the next job; one that overruns the timeout is killed and fails its job
-//! with "timed out ...". Results go back with their job's index, so the caller can report
-//! them in job order whatever order they finish in.
+//! Each of N feeder threads (a rayon pool sized to the workers) owns one worker process and
+//! takes the next task from a shared counter, sends it as a JSON line ([`Request`]) and waits
+//! for the answer line ([`Answer`]) with the task's timeout. A worker that dies (crash,
+//! signal, stdout closed) fails its task with "worker died: ..." and is replaced for the next
+//! task; one that overruns the timeout is killed and fails its task with "timed out ...".
+//! Results go back with their task's index, so the caller can report them in task order
+//! whatever order they finish in.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -16,25 +18,64 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::results::JobResult;
-use super::worker::Request;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::worker::{Answer, Request};
 
 /// How much of a worker's stderr is kept per job (its end).
 const STDERR_TAIL: usize = 4096;
+
+/// Work the pool hands to worker processes.
+pub trait Task: Sync {
+    /// What the caller gets back for the task.
+    type Output: Send;
+    /// Names the task in its answer and in the worker's test hooks.
+    fn name(&self) -> &str;
+    /// The line sent to the worker.
+    fn request(&self) -> Request;
+    /// This task's output, if `answer` is an answer to it.
+    fn output(&self, answer: Answer) -> Option<Self::Output>;
+    /// The output of a task that got no answer.
+    fn failed(&self, failure: Failure) -> Self::Output;
+}
+
+/// Why a task got no answer from its worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No worker could be started.
+    Spawn,
+    /// The worker died (crash, signal, closed output).
+    Died,
+    /// The worker overran the timeout and was killed.
+    Killed,
+    /// The worker answered something else.
+    Protocol,
+}
+
+/// A task's failure: its kind, one line saying why, and the end of the worker's stderr.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub reason: String,
+    pub stderr: Option<String>,
+}
 
 pub struct PoolOptions {
     /// The `portcullis` executable.
     pub exe: PathBuf,
     pub workers: usize,
-    pub job_timeout: Duration,
+    /// A worker still busy with a task after this is killed; `None`: never.
+    pub task_timeout: Option<Duration>,
+    /// The option that sets the timeout, for messages ("--job-timeout").
+    pub timeout_option: &'static str,
 }
 
-/// Runs every request; `on_result(index, result)` is called on the calling thread as each
-/// job finishes (in completion order).
-pub fn run(requests: &[Request], opts: &PoolOptions, mut on_result: impl FnMut(usize, JobResult)) {
+/// Runs every task; `on_result(index, output)` is called on the calling thread as each
+/// task finishes (in completion order).
+pub fn run<T: Task>(tasks: &[T], opts: &PoolOptions, mut on_result: impl FnMut(usize, T::Output)) {
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, JobResult)>();
-    let feeders = opts.workers.clamp(1, requests.len().max(1));
+    let (tx, rx) = mpsc::channel::<(usize, T::Output)>();
+    let feeders = opts.workers.clamp(1, tasks.len().max(1));
     // One pool thread per worker process: each only waits on its worker's pipes.
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(feeders)
@@ -43,8 +84,9 @@ pub fn run(requests: &[Request], opts: &PoolOptions, mut on_result: impl FnMut(u
     {
         Ok(p) => p,
         Err(e) => {
-            for (i, req) in requests.iter().enumerate() {
-                on_result(i, JobResult::failed(&req.job, format!("cannot start the worker pool: {e}"), None));
+            for (i, task) in tasks.iter().enumerate() {
+                let reason = format!("cannot start the worker pool: {e}");
+                on_result(i, task.failed(Failure { kind: FailureKind::Spawn, reason, stderr: None }));
             }
             return;
         }
@@ -57,8 +99,8 @@ pub fn run(requests: &[Request], opts: &PoolOptions, mut on_result: impl FnMut(u
                 let mut worker: Option<Worker> = None;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(req) = requests.get(i) else { break };
-                    let result = run_one(&mut worker, req, opts);
+                    let Some(task) = tasks.get(i) else { break };
+                    let result = run_one(&mut worker, task, opts);
                     if tx.send((i, result)).is_err() {
                         break;
                     }
@@ -76,42 +118,59 @@ pub fn run(requests: &[Request], opts: &PoolOptions, mut on_result: impl FnMut(u
     });
 }
 
-/// Runs one job on `slot`'s worker, starting one if needed and dropping it if it ended.
-fn run_one(slot: &mut Option<Worker>, req: &Request, opts: &PoolOptions) -> JobResult {
-    let job = &req.job;
+/// Runs one task on `slot`'s worker, starting one if needed and dropping it if it ended.
+fn run_one<T: Task>(slot: &mut Option<Worker>, task: &T, opts: &PoolOptions) -> T::Output {
     if slot.is_none() {
         match Worker::spawn(&opts.exe) {
             Ok(w) => *slot = Some(w),
-            Err(e) => return JobResult::failed(job, format!("cannot start a worker: {e}"), None),
+            Err(e) => {
+                let reason = format!("cannot start a worker: {e}");
+                return task.failed(Failure { kind: FailureKind::Spawn, reason, stderr: None });
+            }
         }
     }
     let w = slot.as_mut().expect("a worker was just started");
-    match w.run(req, opts.job_timeout) {
-        Ok(r) => r,
-        Err(end) => {
-            let w = slot.take().expect("the worker is there");
-            let (reason, stderr) = match end {
-                Ended::Timeout => {
-                    let stderr = w.kill();
-                    let t = humantime::format_duration(opts.job_timeout);
-                    (format!("timed out after {t} (--job-timeout); worker killed"), stderr)
-                }
-                Ended::Died => {
-                    let (status, stderr) = w.reap();
-                    let how = match status {
-                        Ok(s) => describe(s),
-                        Err(e) => format!("cannot wait for it: {e}"),
-                    };
-                    (format!("worker died: {how}"), stderr)
-                }
-                Ended::Protocol(msg) => {
-                    let stderr = w.kill();
-                    (format!("worker protocol error: {msg}"), stderr)
-                }
-            };
-            JobResult::failed(job, reason, stderr)
+    let end = match w.run(task, opts.task_timeout) {
+        Ok(answer) => match task.output(answer) {
+            Some(out) => return out,
+            None => Ended::Protocol(format!("answered something other than {}", task.name())),
+        },
+        Err(end) => end,
+    };
+    let w = slot.take().expect("the worker is there");
+    let (kind, reason, stderr) = match end {
+        Ended::Timeout => {
+            let stderr = w.kill();
+            let t = humantime::format_duration(opts.task_timeout.unwrap_or_default());
+            (FailureKind::Killed, format!("timed out after {t} ({}); worker killed", opts.timeout_option), stderr)
         }
+        Ended::Died => {
+            let (status, stderr) = w.reap();
+            let how = match status {
+                Ok(s) => describe(s),
+                Err(e) => format!("cannot wait for it: {e}"),
+            };
+            (FailureKind::Died, format!("worker died: {how}"), stderr)
+        }
+        Ended::Protocol(msg) => {
+            let stderr = w.kill();
+            (FailureKind::Protocol, format!("worker protocol error: {msg}"), stderr)
+        }
+    };
+    task.failed(Failure { kind, reason, stderr })
+}
+
+/// A progress bar on stderr when it is a terminal (and not `quiet`); hidden otherwise.
+pub fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
     }
+    let pb = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}") {
+        pb.set_style(style);
+    }
+    pb
 }
 
 /// "signal 9 (SIGKILL)" or "exit status 101".
@@ -206,10 +265,10 @@ impl Worker {
         })
     }
 
-    /// Sends the job and waits for its result.
-    fn run(&mut self, req: &Request, timeout: Duration) -> Result<JobResult, Ended> {
+    /// Sends the task and waits for its answer (`timeout`: how long at most).
+    fn run<T: Task>(&mut self, task: &T, timeout: Option<Duration>) -> Result<Answer, Ended> {
         self.stderr.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        let line = serde_json::to_string(req).map_err(|e| Ended::Protocol(e.to_string()))?;
+        let line = serde_json::to_string(&task.request()).map_err(|e| Ended::Protocol(e.to_string()))?;
         let sent = match &mut self.stdin {
             Some(stdin) => {
                 stdin.write_all(line.as_bytes()).and_then(|_| stdin.write_all(b"\n")).and_then(|_| stdin.flush())
@@ -219,13 +278,16 @@ impl Worker {
         if sent.is_err() {
             return Err(Ended::Died);
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => match serde_json::from_str::<JobResult>(&line) {
-                    Ok(r) if r.name == req.job.name => return Ok(r),
-                    Ok(r) => return Err(Ended::Protocol(format!("answered for {} instead", r.name))),
+            let line = match deadline {
+                Some(d) => self.lines.recv_timeout(d.saturating_duration_since(Instant::now())),
+                None => self.lines.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match line {
+                Ok(line) => match serde_json::from_str::<Answer>(&line) {
+                    Ok(a) if a.name() == task.name() => return Ok(a),
+                    Ok(a) => return Err(Ended::Protocol(format!("answered for {} instead", a.name()))),
                     Err(_) => {
                         // Not an answer: something wrote to the worker's stdout. Keep it as
                         // a diagnostic and go on waiting.

@@ -1,19 +1,17 @@
 //! `portcullis corpus run` and `portcullis corpus merge`: discovery, sharding, the pool, the
 //! output in job order, stale golden files, the results and JUnit files.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::cli::{MergeArgs, RunArgs};
 use super::golden;
 use super::jobs::{self, Job};
 use super::junit;
-use super::pool::{self, PoolOptions};
+use super::pool::{self, progress_bar, PoolOptions};
 use super::results::{self, JobResult, Summary};
 use super::shard::Shard;
-use super::worker::Request;
+use super::worker::CorpusRequest;
 use super::{error, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 
 /// Where an output file is written before it is renamed into place: the file itself only
@@ -47,17 +45,6 @@ fn write_outputs(results: &[JobResult], results_file: Option<&Path>, junit_file:
         write_atomically(p, |tmp| std::fs::write(tmp, junit::render(results)))?;
     }
     Ok(())
-}
-
-fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}") {
-        pb.set_style(style);
-    }
-    pb
 }
 
 /// `portcullis corpus run`.
@@ -105,9 +92,16 @@ pub fn run(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
     }
 
-    let requests: Vec<Request> =
-        selected.iter().map(|j| Request { job: (*j).clone(), bless: args.bless, max_insns: args.max_insns }).collect();
-    let opts = PoolOptions { exe, workers, job_timeout: args.job_timeout };
+    let requests: Vec<CorpusRequest> = selected
+        .iter()
+        .map(|j| CorpusRequest {
+            job: (*j).clone(),
+            bless: args.bless,
+            max_insns: args.max_insns,
+            timeout: args.timeout,
+        })
+        .collect();
+    let opts = PoolOptions { exe, workers, task_timeout: Some(args.job_timeout), timeout_option: "--job-timeout" };
     let pb = progress_bar(requests.len(), quiet);
     let mut slots: Vec<Option<JobResult>> = vec![None; requests.len()];
     let mut printed = 0;

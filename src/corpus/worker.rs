@@ -1,42 +1,110 @@
-//! The worker: `portcullis corpus worker`, the process that actually runs jobs.
+//! The worker: `portcullis corpus worker`, the process that actually runs tasks.
 //!
-//! It reads one [`Request`] per line on stdin and answers each with one [`JobResult`] line
-//! on stdout (diagnostics go to stderr), until stdin ends. A driver that crashes the
-//! emulator, loops past every limit or exhausts memory takes only its worker down; the
-//! runner reports the job and starts another worker.
+//! It reads one [`Request`] per line on stdin (a corpus job or a survey driver) and answers
+//! each with one [`Answer`] line on stdout (diagnostics go to stderr), until stdin ends. A
+//! driver that crashes the emulator, loops past every limit or exhausts memory takes only its
+//! worker down; the runner reports the task and starts another worker.
 
 use std::cell::RefCell;
 use std::io::{BufRead, Write};
 use std::rc::Rc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::golden::{self, Verdict};
 use super::jobs::Job;
+use super::pool::{Failure, Task};
 use super::results::JobResult;
+use crate::limits::Budget;
 use crate::scenario::Scenario;
+use crate::survey::{SurveyRequest, SurveyRow};
 use crate::Sandbox;
 
-/// Test hook: a worker that receives the job named by this variable aborts at once
+/// Test hook: a worker that receives the task named by this variable aborts at once
 /// (documented in docs/corpus.md).
 pub const ABORT_ENV: &str = "PORTCULLIS_TEST_WORKER_ABORT";
+
+/// Test hook: a worker that receives the task named by this variable stops answering (it
+/// sleeps until killed), as a worker stuck outside guest code would.
+pub const HANG_ENV: &str = "PORTCULLIS_TEST_WORKER_HANG";
 
 /// A job's trace larger than this fails the job instead of filling the worker's memory.
 pub const MAX_TRACE_BYTES: usize = 64 << 20;
 
-/// What the runner sends a worker: one job and how to run it.
+/// What the runner sends a worker: one task.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Request {
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum Request {
+    Corpus(CorpusRequest),
+    Survey(SurveyRequest),
+}
+
+/// What a worker answers: the result of the task it was sent.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum Answer {
+    Corpus(JobResult),
+    Survey(SurveyRow),
+}
+
+impl Request {
+    pub fn name(&self) -> &str {
+        match self {
+            Request::Corpus(r) => &r.job.name,
+            Request::Survey(r) => &r.file,
+        }
+    }
+}
+
+impl Answer {
+    pub fn name(&self) -> &str {
+        match self {
+            Answer::Corpus(r) => &r.name,
+            Answer::Survey(r) => &r.file,
+        }
+    }
+}
+
+/// One corpus job and how to run it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CorpusRequest {
     pub job: Job,
     /// Write the golden file instead of comparing with it.
     pub bless: bool,
-    /// The guest instruction budget, unless the scenario sets its own limits.
-    pub max_insns: u64,
+    /// The guest instruction budget, unless the scenario sets its own.
+    pub max_insns: Budget<u64>,
+    /// The wall-time budget, unless the scenario sets its own.
+    pub timeout: Budget<Duration>,
+}
+
+impl Task for CorpusRequest {
+    type Output = JobResult;
+
+    fn name(&self) -> &str {
+        &self.job.name
+    }
+
+    fn request(&self) -> Request {
+        Request::Corpus(self.clone())
+    }
+
+    fn output(&self, answer: Answer) -> Option<JobResult> {
+        match answer {
+            Answer::Corpus(r) => Some(r),
+            Answer::Survey(_) => None,
+        }
+    }
+
+    fn failed(&self, failure: Failure) -> JobResult {
+        JobResult::failed(&self.job, failure.reason, failure.stderr)
+    }
 }
 
 /// The worker's main loop; returns the process exit code.
 pub fn main() -> i32 {
     let abort_on = std::env::var(ABORT_ENV).ok();
+    let hang_on = std::env::var(HANG_ENV).ok();
     let mut out = std::io::stdout().lock();
     for line in std::io::stdin().lock().lines() {
         let line = match line {
@@ -56,12 +124,21 @@ pub fn main() -> i32 {
                 return 2;
             }
         };
-        if abort_on.as_deref() == Some(req.job.name.as_str()) {
-            eprintln!("portcullis corpus worker: {ABORT_ENV} names {}: aborting", req.job.name);
+        if abort_on.as_deref() == Some(req.name()) {
+            eprintln!("portcullis corpus worker: {ABORT_ENV} names {}: aborting", req.name());
             std::process::abort();
         }
-        let result = execute(&req);
-        let written = serde_json::to_writer(&mut out, &result)
+        if hang_on.as_deref() == Some(req.name()) {
+            eprintln!("portcullis corpus worker: {HANG_ENV} names {}: hanging", req.name());
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        let answer = match &req {
+            Request::Corpus(r) => Answer::Corpus(execute(r)),
+            Request::Survey(r) => Answer::Survey(crate::survey::examine(r)),
+        };
+        let written = serde_json::to_writer(&mut out, &answer)
             .map_err(std::io::Error::from)
             .and_then(|_| out.write_all(b"\n"))
             .and_then(|_| out.flush());
@@ -124,13 +201,15 @@ enum JobError {
 
 /// Runs one job as `portcullis run <sys> [--scenario FILE] --trace T` does, streaming the
 /// trace to `trace`: the one place that knows how scenarios are run.
-fn run_job(job: &Job, max_insns: u64, trace: Box<dyn Write>) -> Result<Ran, JobError> {
+fn run_job(req: &CorpusRequest, trace: Box<dyn Write>) -> Result<Ran, JobError> {
+    let job = &req.job;
     let scenario = match &job.scenario_file {
         Some(p) => Scenario::from_file(p).map_err(|e| JobError::Scenario(e.to_string()))?,
         None => Scenario::default_scenario(),
     };
-    // The file's own limits win over the runner's default budget.
-    let builder = Sandbox::builder().max_instructions(max_insns).trace(trace);
+    // The file's own limits win over the runner's budgets.
+    let builder =
+        Sandbox::builder().max_instructions(req.max_insns.or_zero()).timeout(req.timeout.or_zero()).trace(trace);
     let builder = scenario.configure(builder).map_err(|e| JobError::Scenario(e.to_string()))?;
     let mut sb = builder.load_driver(&job.sys).map_err(|e| JobError::Load(e.to_string()))?;
     let outcome = scenario.run(&mut sb);
@@ -144,10 +223,10 @@ fn run_job(job: &Job, max_insns: u64, trace: Box<dyn Write>) -> Result<Ran, JobE
 }
 
 /// Runs the job, then compares its trace with the golden file (or blesses it).
-pub fn execute(req: &Request) -> JobResult {
+pub fn execute(req: &CorpusRequest) -> JobResult {
     let job = &req.job;
     let buf = TraceBuf::default();
-    let ran = run_job(job, req.max_insns, Box::new(buf.clone()));
+    let ran = run_job(req, Box::new(buf.clone()));
     let trace = buf.take();
     let ran = match ran {
         Ok(r) => r,
