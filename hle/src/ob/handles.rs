@@ -125,7 +125,7 @@ fn classify(arch: Arch, raw: u64) -> Option<Resolved> {
     let low = if kernel { raw & !bit } else { raw };
     // Handle values are multiples of 4 below 2^31 (the low two bits are tag bits Windows
     // ignores); anything else names no entry.
-    if low >= 0x8000_0000 || low < 4 {
+    if !(4..0x8000_0000).contains(&low) {
         return None;
     }
     Some(Resolved::Entry { kernel, value: (low as u32) & !3 })
