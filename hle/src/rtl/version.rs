@@ -97,11 +97,23 @@ impl WindowsVersion {
     /// pack major and minor), NTDDI_WIN10 plus the release's sub-version for Windows 10/11.
     pub fn ntddi(&self) -> u32 {
         if self.major >= 10 {
-            // NTDDI_WIN10_* sub-versions by the first build of each release.
-            const RELEASES: [u32; 15] = [
-                10586, 14393, 15063, 16299, 17134, 17763, 18362, 19041, 19042, 20348, 22000, 22621, 22631, 25941, 26100,
+            // NTDDI_WIN10_* sub-versions of the released builds, by the first build of each
+            // (TH2 1 ... VB 8, FE 0xA, CO 0xB, NI 0xC, GE 0x10; the rest were never released).
+            const RELEASES: [(u32, u32); 12] = [
+                (10586, 1),
+                (14393, 2),
+                (15063, 3),
+                (16299, 4),
+                (17134, 5),
+                (17763, 6),
+                (18362, 7),
+                (19041, 8),
+                (20348, 0xA),
+                (22000, 0xB),
+                (22621, 0xC),
+                (26100, 0x10),
             ];
-            let sub = RELEASES.iter().take_while(|&&b| self.build >= b).count() as u32;
+            let sub = RELEASES.iter().take_while(|(b, _)| self.build >= *b).last().map_or(0, |(_, s)| *s);
             0x0A00_0000 | sub
         } else {
             self.major << 24
