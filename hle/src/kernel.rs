@@ -164,6 +164,8 @@ pub struct Kernel {
     pub objects: ObjectManager,
     pub io: IoManager,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
+    /// The run-time library's state (random generators, heaps).
+    pub rtl: crate::rtl::RtlState,
 }
 
 impl Extension for Kernel {
@@ -185,6 +187,7 @@ impl Kernel {
             objects: ObjectManager::default(),
             io: IoManager::default(),
             drivers: Vec::new(),
+            rtl: Default::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {
