@@ -109,6 +109,20 @@ newtype!(
     PoolTag(u32) = Tag
 );
 
+/// A UNICODE_STRING or ANSI_STRING passed by value (FsRtlDissectName's Path): two slots on
+/// x86 (Length and MaximumLength, then Buffer), and on x64, where the ABI passes a 16-byte
+/// structure by reference, a pointer to the caller's copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct StringByValue(pub u64);
+
+impl Arg for StringByValue {
+    const KIND: ArgKind = ArgKind::Ptr;
+    const WIDE: bool = true;
+    fn from_raw(raw: u64, _: Arch) -> Self {
+        StringByValue(raw)
+    }
+}
+
 impl Ptr {
     pub const NULL: Ptr = Ptr(0);
     pub fn is_null(self) -> bool {
