@@ -49,7 +49,9 @@ fn bitmaps_set_clear_count_and_test() {
         assert_eq!(call(&mut fx, "RtlNumberOfSetBits", &[h]), 70, "bits past the size never count");
         call(&mut fx, "RtlClearAllBits", &[h]);
         assert_eq!(fx.read(buf, 12), [0; 12]);
-        for (set, least, most) in [(0u64, -1i32, -1i32), (1, 0, 0), (0x8000_0000_0000_0000, 63, 63), (0x0000_0010_0001_0000, 16, 36)] {
+        for (set, least, most) in
+            [(0u64, -1i32, -1i32), (1, 0, 0), (0x8000_0000_0000_0000, 63, 63), (0x0000_0010_0001_0000, 16, 36)]
+        {
             let lo = call_i32(&mut fx, "RtlFindLeastSignificantBit", &wide(arch, set));
             let hi = call_i32(&mut fx, "RtlFindMostSignificantBit", &wide(arch, set));
             assert_eq!((lo as i8 as i32, hi as i8 as i32), (least, most), "{set:#x}");
@@ -96,7 +98,10 @@ fn bitmap_searches_follow_the_hint_and_wrap() {
         let runs = fx.alloc(64);
         let run = |fx: &Fx, i: u64| {
             let at = runs + i * 8;
-            (fx.k.mem().get(at, RTL_BITMAP_RUN::StartingIndex).unwrap(), fx.k.mem().get(at, RTL_BITMAP_RUN::NumberOfBits).unwrap())
+            (
+                fx.k.mem().get(at, RTL_BITMAP_RUN::StartingIndex).unwrap(),
+                fx.k.mem().get(at, RTL_BITMAP_RUN::NumberOfBits).unwrap(),
+            )
         };
         assert_eq!(call(&mut fx, "RtlFindClearRuns", &[h, runs, 2, 0]), 2);
         assert_eq!((run(&fx, 0), run(&fx, 1)), ((0, 3), (5, 10)), "the first runs, in order");
@@ -135,8 +140,9 @@ fn table_routines(fx: &mut Fx) -> (u64, u64, u64, u64) {
             // mov eax,[esp+8]; mov eax,[eax]; mov ecx,[esp+12]; cmp eax,[ecx]; jb L; ja G; mov eax,2; ret 12
             // L: xor eax,eax; ret 12   G: mov eax,1; ret 12
             let cmp = vec![
-                0x8B, 0x44, 0x24, 0x08, 0x8B, 0x00, 0x8B, 0x4C, 0x24, 0x0C, 0x3B, 0x01, 0x72, 0x0A, 0x77, 0x0D, 0xB8, 0x02, 0x00,
-                0x00, 0x00, 0xC2, 0x0C, 0x00, 0x31, 0xC0, 0xC2, 0x0C, 0x00, 0xB8, 0x01, 0x00, 0x00, 0x00, 0xC2, 0x0C, 0x00,
+                0x8B, 0x44, 0x24, 0x08, 0x8B, 0x00, 0x8B, 0x4C, 0x24, 0x0C, 0x3B, 0x01, 0x72, 0x0A, 0x77, 0x0D, 0xB8,
+                0x02, 0x00, 0x00, 0x00, 0xC2, 0x0C, 0x00, 0x31, 0xC0, 0xC2, 0x0C, 0x00, 0xB8, 0x01, 0x00, 0x00, 0x00,
+                0xC2, 0x0C, 0x00,
             ];
             let mut alloc = vec![0xA1]; // mov eax,[cursor]
             alloc.extend((cursor as u32).to_le_bytes());
@@ -152,8 +158,8 @@ fn table_routines(fx: &mut Fx) -> (u64, u64, u64, u64) {
         Arch::X64 => {
             // mov eax,[rdx]; cmp eax,[r8]; jb L; ja G; mov eax,2; ret; L: xor eax,eax; ret; G: mov eax,1; ret
             let cmp = vec![
-                0x8B, 0x02, 0x41, 0x3B, 0x00, 0x72, 0x08, 0x77, 0x09, 0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3, 0x31, 0xC0, 0xC3, 0xB8,
-                0x01, 0x00, 0x00, 0x00, 0xC3,
+                0x8B, 0x02, 0x41, 0x3B, 0x00, 0x72, 0x08, 0x77, 0x09, 0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3, 0x31, 0xC0,
+                0xC3, 0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3,
             ];
             let mut alloc = vec![0x48, 0xB8]; // mov rax, cursor
             alloc.extend(cursor.to_le_bytes());
