@@ -503,3 +503,74 @@ fn a_failed_assertion_prints_and_breaks() {
         assert_eq!(text, "\n*** Assertion failed: dispatch: Irp != NULL\n***   Source File: driver.c, line 42\n\n");
     }
 }
+
+#[test]
+fn ipv4_addresses_to_and_from_text() {
+    // (text, strict, address bytes or None, where a plain parse stops)
+    let cases: &[(&str, bool, Option<[u8; 4]>, usize)] = &[
+        ("192.168.1.20", true, Some([192, 168, 1, 20]), 12),
+        ("192.168.1.20", false, Some([192, 168, 1, 20]), 12),
+        ("10.1", false, Some([10, 0, 0, 1]), 4),
+        ("10.1", true, None, 4),
+        ("0x7f.1", false, Some([127, 0, 0, 1]), 6),
+        ("0x7f.1", true, None, 2),
+        ("010.0.0.1", false, Some([8, 0, 0, 1]), 9),
+        ("4294967295", false, Some([255, 255, 255, 255]), 10),
+        ("1.2.3.256", true, None, 9),
+        ("1.2.3.4.5", false, None, 7),
+        ("1.2.3.4 tail", true, Some([1, 2, 3, 4]), 7),
+        ("1.2.3.4:80", true, Some([1, 2, 3, 4]), 7),
+        ("1.2.3.4:0", true, None, 9),
+        ("", true, None, 0),
+        (".1.2.3", false, None, 1),
+    ];
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let (term, addr, port) = (fx.alloc(8), fx.alloc(4), fx.alloc(2));
+        for &(text, strict, bytes, stop) in cases {
+            let (a, w) = (fx.cstr(text), fx.wstr(text));
+            let want = if bytes.is_some() { st::SUCCESS } else { st::INVALID_PARAMETER };
+            fx.k.mem_mut().write(addr, &[0xEE; 4]).unwrap();
+            assert_eq!(st(&mut fx, "RtlIpv4StringToAddressA", &[a, strict as u64, term, addr]), want, "{arch:?} {text:?} {strict}");
+            assert_eq!(fx.read_ptr(term), a + stop as u64, "terminator of {text:?}");
+            if let Some(b) = bytes {
+                assert_eq!(fx.read(addr, 4), b);
+            }
+            assert_eq!(st(&mut fx, "RtlIpv4StringToAddressW", &[w, strict as u64, term, addr]), want);
+            assert_eq!(fx.read_ptr(term), w + stop as u64 * 2);
+        }
+        // The Ex forms: the whole string, a port in network order.
+        let s = fx.cstr("10.0.0.1:8080");
+        assert_eq!(st(&mut fx, "RtlIpv4StringToAddressExA", &[s, 1, addr, port]), st::SUCCESS);
+        assert_eq!((fx.read(addr, 4), fx.read(port, 2)), (vec![10, 0, 0, 1], 8080u16.to_be_bytes().to_vec()));
+        let s = fx.wstr("10.0.0.1");
+        assert_eq!(st(&mut fx, "RtlIpv4StringToAddressExW", &[s, 1, addr, port]), st::SUCCESS);
+        assert_eq!(fx.read(port, 2), [0, 0]);
+        let s = fx.wstr("10.0.0.1 x");
+        assert_eq!(st(&mut fx, "RtlIpv4StringToAddressExW", &[s, 1, addr, port]), st::INVALID_PARAMETER);
+        assert_eq!(st(&mut fx, "RtlIpv4StringToAddressExW", &[s, 1, 0, port]), st::INVALID_PARAMETER);
+        // And back.
+        let ip = fx.put(&[172, 16, 254, 3]);
+        let out = fx.alloc(64);
+        assert_eq!(call(&mut fx, "RtlIpv4AddressToStringA", &[ip, out]), out + 12);
+        assert_eq!(cstr_at(&fx, out), b"172.16.254.3");
+        assert_eq!(call(&mut fx, "RtlIpv4AddressToStringW", &[ip, out]), out + 24);
+        assert_eq!(wstr_at(&fx, out), "172.16.254.3");
+        let len = fx.alloc(4);
+        fx.k.mem_mut().write_u32(len, 64).unwrap();
+        assert_eq!(st(&mut fx, "RtlIpv4AddressToStringExA", &[ip, u64::from(443u16.to_be()), out, len]), st::SUCCESS);
+        assert_eq!((cstr_at(&fx, out), fx.k.mem().read_u32(len).unwrap()), (b"172.16.254.3:443".to_vec(), 17));
+        fx.k.mem_mut().write_u32(len, 10).unwrap();
+        assert_eq!(st(&mut fx, "RtlIpv4AddressToStringExW", &[ip, 0, out, len]), st::INVALID_PARAMETER);
+        assert_eq!(fx.k.mem().read_u32(len).unwrap(), 13, "the room needed");
+    }
+}
+
+#[test]
+fn a_pure_virtual_call_is_an_unhandled_exception() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let b = bugcheck(fx.call(NT, "_purecall", &[]));
+        assert_eq!((b.code, b.params[0]), (0x1E, 0xC000_0002), "{arch:?}");
+    }
+}

@@ -351,6 +351,17 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FsRtlDissectDbcs(Path: StringByValue, FirstName: Ptr, RemainingName: Ptr) -> () = rtl::names::FsRtlDissectDbcs;
     stdcall fn FsRtlAreNamesEqual(ConstantNameA: PUnicodeString, ConstantNameB: PUnicodeString, IgnoreCase: Boolean, UpcaseTable: Ptr) -> Boolean = rtl::names::FsRtlAreNamesEqual;
     stdcall fn RtlIsNameLegalDOS8Dot3(Name: PUnicodeString, OemName: Ptr, NameContainsSpaces: Ptr) -> Boolean = rtl::names::RtlIsNameLegalDOS8Dot3;
+    // IPv4 addresses as text (rtl/netaddr.rs).
+    stdcall fn RtlIpv4StringToAddressA(S: PCSTR, Strict: Boolean, Terminator: Ptr, Addr: Ptr) -> NtStatus = rtl::netaddr::RtlIpv4StringToAddressA;
+    stdcall fn RtlIpv4StringToAddressW(S: PCWSTR, Strict: Boolean, Terminator: Ptr, Addr: Ptr) -> NtStatus = rtl::netaddr::RtlIpv4StringToAddressW;
+    stdcall fn RtlIpv4StringToAddressExA(AddressString: PCSTR, Strict: Boolean, Address: Ptr, Port: Ptr) -> NtStatus = rtl::netaddr::RtlIpv4StringToAddressExA;
+    stdcall fn RtlIpv4StringToAddressExW(AddressString: PCWSTR, Strict: Boolean, Address: Ptr, Port: Ptr) -> NtStatus = rtl::netaddr::RtlIpv4StringToAddressExW;
+    stdcall fn RtlIpv4AddressToStringA(Addr: Ptr, S: Ptr) -> Ptr = rtl::netaddr::RtlIpv4AddressToStringA;
+    stdcall fn RtlIpv4AddressToStringW(Addr: Ptr, S: Ptr) -> Ptr = rtl::netaddr::RtlIpv4AddressToStringW;
+    stdcall fn RtlIpv4AddressToStringExA(Address: Ptr, Port: u16, AddressString: Ptr, AddressStringLength: Ptr) -> NtStatus = rtl::netaddr::RtlIpv4AddressToStringExA;
+    stdcall fn RtlIpv4AddressToStringExW(Address: Ptr, Port: u16, AddressString: Ptr, AddressStringLength: Ptr) -> NtStatus = rtl::netaddr::RtlIpv4AddressToStringExW;
+    // The C runtime's pure-virtual call trap (rtl/crt/purecall.rs).
+    cdecl fn _purecall() -> i32 = rtl::crt::purecall::_purecall;
     // The emulated Windows version (rtl/version.rs).
     stdcall fn RtlGetVersion(lpVersionInformation: Ptr) -> NtStatus = rtl::version::RtlGetVersion;
     stdcall fn PsGetVersion(MajorVersion: Ptr, MinorVersion: Ptr, BuildNumber: Ptr, CSDVersion: Ptr) -> Boolean = rtl::version::PsGetVersion;

@@ -14,6 +14,7 @@ pub mod image;
 pub mod largeint;
 pub mod memory;
 pub mod names;
+pub mod netaddr;
 pub mod nls;
 pub mod printf;
 pub mod random;

@@ -13,6 +13,7 @@ pub mod convert;
 pub mod ctype;
 pub mod format;
 pub mod math;
+pub mod purecall;
 pub mod random;
 pub mod sort;
 pub mod string;
