@@ -531,7 +531,11 @@ fn ipv4_addresses_to_and_from_text() {
             let (a, w) = (fx.cstr(text), fx.wstr(text));
             let want = if bytes.is_some() { st::SUCCESS } else { st::INVALID_PARAMETER };
             fx.k.mem_mut().write(addr, &[0xEE; 4]).unwrap();
-            assert_eq!(st(&mut fx, "RtlIpv4StringToAddressA", &[a, strict as u64, term, addr]), want, "{arch:?} {text:?} {strict}");
+            assert_eq!(
+                st(&mut fx, "RtlIpv4StringToAddressA", &[a, strict as u64, term, addr]),
+                want,
+                "{arch:?} {text:?} {strict}"
+            );
             assert_eq!(fx.read_ptr(term), a + stop as u64, "terminator of {text:?}");
             if let Some(b) = bytes {
                 assert_eq!(fx.read(addr, 4), b);

@@ -482,4 +482,27 @@ mod tests {
         assert_eq!(s.steps[2].expect.status, Some(0xC000_000D));
         assert_eq!(s.policies[0].0, 0xcf8);
     }
+
+    #[test]
+    fn windows_version_and_utc_offset() {
+        use portcullis_hle::rtl::version::WindowsVersion;
+        let s = parse("windows = \"11\"\nutc_offset = \"+05:30\"\n").unwrap();
+        assert_eq!(s.windows, Some(WindowsVersion::WINDOWS_11));
+        assert_eq!(s.utc_offset_minutes, Some(330));
+        let s = parse("windows = \"10.0.19041\"\nutc_offset = \"-08:00\"\n").unwrap();
+        assert_eq!(s.windows.map(|v| (v.major, v.minor, v.build)), Some((10, 0, 19041)));
+        assert_eq!(s.utc_offset_minutes, Some(-480));
+        let s = parse("name = \"x\"\n").unwrap();
+        assert_eq!((s.windows, s.utc_offset_minutes), (None, None));
+        let e = parse("name = \"x\"\nwindows = \"xp\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("expected 7, 10, 11"), "{e}");
+        for bad in ["05:00", "+5:00", "+15:00", "-12:30", "+01:60", "+01-00"] {
+            let e = parse(&format!("utc_offset = \"{bad}\"\n")).unwrap_err();
+            assert!(e.message.contains("expected +HH:MM or -HH:MM"), "{bad}: {e}");
+        }
+        assert_eq!(parse_utc_offset("+14:00"), Some(840));
+        assert_eq!(parse_utc_offset("-12:00"), Some(-720));
+        assert_eq!(parse_utc_offset("+00:00"), Some(0));
+    }
 }

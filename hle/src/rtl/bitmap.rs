@@ -55,7 +55,7 @@ impl<'a> Bits<'a> {
     fn next(&mut self, mut from: u32, end: u32, value: bool) -> KResult<Option<u32>> {
         let skip = if value { 0x00 } else { 0xFF };
         while from < end {
-            if from % 8 == 0 && end - from >= 8 && self.byte(u64::from(from / 8))? == skip {
+            if from.is_multiple_of(8) && end - from >= 8 && self.byte(u64::from(from / 8))? == skip {
                 from += 8;
                 continue;
             }

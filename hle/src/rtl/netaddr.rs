@@ -97,7 +97,15 @@ fn wide(k: &Kx, s: PCWSTR) -> KResult<Vec<u16>> {
 }
 
 /// The plain forms: the address in *Addr, where parsing stopped in *Terminator.
-fn to_address(k: &mut Kx, text: &[u16], strict: Boolean, start: u64, unit: u64, terminator: Ptr, addr: Ptr) -> KResult<NtStatus> {
+fn to_address(
+    k: &mut Kx,
+    text: &[u16],
+    strict: Boolean,
+    start: u64,
+    unit: u64,
+    terminator: Ptr,
+    addr: Ptr,
+) -> KResult<NtStatus> {
     let (parsed, stop) = parse(text, strict.0, false);
     if !terminator.is_null() {
         k.mem_mut().write_ptr(terminator.0, start + stop as u64 * unit)?;
@@ -122,7 +130,13 @@ pub fn RtlIpv4StringToAddressA(k: &mut Kx, s: PCSTR, strict: Boolean, terminator
 
 /// NTSTATUS RtlIpv4StringToAddressW(PCWSTR S, BOOLEAN Strict, PCWSTR *Terminator, struct
 /// in_addr *Addr)
-pub fn RtlIpv4StringToAddressW(k: &mut Kx, s: PCWSTR, strict: Boolean, terminator: Ptr, addr: Ptr) -> KResult<NtStatus> {
+pub fn RtlIpv4StringToAddressW(
+    k: &mut Kx,
+    s: PCWSTR,
+    strict: Boolean,
+    terminator: Ptr,
+    addr: Ptr,
+) -> KResult<NtStatus> {
     let text = wide(k, s)?;
     to_address(k, &text, strict, s.0, 2, terminator, addr)
 }

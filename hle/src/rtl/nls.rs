@@ -351,7 +351,7 @@ pub fn RtlUnicodeToUTF8N(k: &mut Kx, out: Ptr, max: u32, actual: Ptr, src: PCWST
     if let Some(st) = utf_arguments(out, actual, src.0) {
         return Ok(st);
     }
-    if n % 2 != 0 {
+    if !n.is_multiple_of(2) {
         return Ok(status::INVALID_PARAMETER_5);
     }
     let units = units_of(&read_counted(k.mem(), src.0, n as usize)?);
