@@ -226,6 +226,18 @@ impl SandboxBuilder {
         self
     }
 
+    /// The Windows version the kernel presents (Windows 7 SP1 by default).
+    pub fn windows(mut self, version: portcullis_hle::rtl::version::WindowsVersion) -> Self {
+        self.options.version = version;
+        self
+    }
+
+    /// The local time zone's offset from UTC, in minutes (0 by default; +60 for UTC+01:00).
+    pub fn utc_offset_minutes(mut self, minutes: i32) -> Self {
+        self.options.time_zone_bias = -minutes;
+        self
+    }
+
     /// Attaches a device model to ports `first..=last`.
     pub fn device(mut self, first: u16, last: u16, device: Box<dyn PortDevice>) -> Self {
         self.devices.push((first, last, device));

@@ -171,6 +171,8 @@ _Static_assert(offsetof(KUSER_SHARED_DATA, TimeZoneBias) == PICK(0x20, 0x20), "K
 _Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberLow) == PICK(0x2c, 0x2c), "KUSER_SHARED_DATA.ImageNumberLow");
 _Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberHigh) == PICK(0x2e, 0x2e), "KUSER_SHARED_DATA.ImageNumberHigh");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtSystemRoot) == PICK(0x30, 0x30), "KUSER_SHARED_DATA.NtSystemRoot");
+_Static_assert(offsetof(KUSER_SHARED_DATA, TimeZoneId) == PICK(0x240, 0x240), "KUSER_SHARED_DATA.TimeZoneId");
+_Static_assert(offsetof(KUSER_SHARED_DATA, Reserved2[6]) == PICK(0x260, 0x260), "KUSER_SHARED_DATA.Reserved2[6]");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtProductType) == PICK(0x264, 0x264), "KUSER_SHARED_DATA.NtProductType");
 _Static_assert(offsetof(KUSER_SHARED_DATA, ProductTypeIsValid) == PICK(0x268, 0x268), "KUSER_SHARED_DATA.ProductTypeIsValid");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtMajorVersion) == PICK(0x26c, 0x26c), "KUSER_SHARED_DATA.NtMajorVersion");
@@ -249,4 +251,70 @@ _Static_assert(offsetof(KPCR, MajorVersion) == 0x60, "KPCR.MajorVersion");
 #ifdef _WIN64
 _Static_assert(offsetof(KPCR, MinorVersion) == 0x62, "KPCR.MinorVersion");
 #endif
+
+_Static_assert(sizeof(RTL_OSVERSIONINFOEXW) == PICK(0x11c, 0x11c), "sizeof(RTL_OSVERSIONINFOEXW)");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwOSVersionInfoSize) == PICK(0x0, 0x0), "RTL_OSVERSIONINFOEXW.dwOSVersionInfoSize");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwMajorVersion) == PICK(0x4, 0x4), "RTL_OSVERSIONINFOEXW.dwMajorVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwMinorVersion) == PICK(0x8, 0x8), "RTL_OSVERSIONINFOEXW.dwMinorVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwBuildNumber) == PICK(0xc, 0xc), "RTL_OSVERSIONINFOEXW.dwBuildNumber");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwPlatformId) == PICK(0x10, 0x10), "RTL_OSVERSIONINFOEXW.dwPlatformId");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, szCSDVersion) == PICK(0x14, 0x14), "RTL_OSVERSIONINFOEXW.szCSDVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wServicePackMajor) == PICK(0x114, 0x114), "RTL_OSVERSIONINFOEXW.wServicePackMajor");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wServicePackMinor) == PICK(0x116, 0x116), "RTL_OSVERSIONINFOEXW.wServicePackMinor");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wSuiteMask) == PICK(0x118, 0x118), "RTL_OSVERSIONINFOEXW.wSuiteMask");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wProductType) == PICK(0x11a, 0x11a), "RTL_OSVERSIONINFOEXW.wProductType");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wReserved) == PICK(0x11b, 0x11b), "RTL_OSVERSIONINFOEXW.wReserved");
+
+_Static_assert(sizeof(TIME_FIELDS) == PICK(0x10, 0x10), "sizeof(TIME_FIELDS)");
+_Static_assert(offsetof(TIME_FIELDS, Year) == PICK(0x0, 0x0), "TIME_FIELDS.Year");
+_Static_assert(offsetof(TIME_FIELDS, Month) == PICK(0x2, 0x2), "TIME_FIELDS.Month");
+_Static_assert(offsetof(TIME_FIELDS, Day) == PICK(0x4, 0x4), "TIME_FIELDS.Day");
+_Static_assert(offsetof(TIME_FIELDS, Hour) == PICK(0x6, 0x6), "TIME_FIELDS.Hour");
+_Static_assert(offsetof(TIME_FIELDS, Minute) == PICK(0x8, 0x8), "TIME_FIELDS.Minute");
+_Static_assert(offsetof(TIME_FIELDS, Second) == PICK(0xa, 0xa), "TIME_FIELDS.Second");
+_Static_assert(offsetof(TIME_FIELDS, Milliseconds) == PICK(0xc, 0xc), "TIME_FIELDS.Milliseconds");
+_Static_assert(offsetof(TIME_FIELDS, Weekday) == PICK(0xe, 0xe), "TIME_FIELDS.Weekday");
+
+_Static_assert(sizeof(RTL_BITMAP) == PICK(0x8, 0x10), "sizeof(RTL_BITMAP)");
+_Static_assert(offsetof(RTL_BITMAP, SizeOfBitMap) == PICK(0x0, 0x0), "RTL_BITMAP.SizeOfBitMap");
+_Static_assert(offsetof(RTL_BITMAP, Buffer) == PICK(0x4, 0x8), "RTL_BITMAP.Buffer");
+
+_Static_assert(sizeof(RTL_BITMAP_RUN) == PICK(0x8, 0x8), "sizeof(RTL_BITMAP_RUN)");
+_Static_assert(offsetof(RTL_BITMAP_RUN, StartingIndex) == PICK(0x0, 0x0), "RTL_BITMAP_RUN.StartingIndex");
+_Static_assert(offsetof(RTL_BITMAP_RUN, NumberOfBits) == PICK(0x4, 0x4), "RTL_BITMAP_RUN.NumberOfBits");
+
+_Static_assert(sizeof(RTL_SPLAY_LINKS) == PICK(0xc, 0x18), "sizeof(RTL_SPLAY_LINKS)");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, Parent) == PICK(0x0, 0x0), "RTL_SPLAY_LINKS.Parent");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, LeftChild) == PICK(0x4, 0x8), "RTL_SPLAY_LINKS.LeftChild");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, RightChild) == PICK(0x8, 0x10), "RTL_SPLAY_LINKS.RightChild");
+
+_Static_assert(sizeof(RTL_GENERIC_TABLE) == PICK(0x28, 0x48), "sizeof(RTL_GENERIC_TABLE)");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, TableRoot) == PICK(0x0, 0x0), "RTL_GENERIC_TABLE.TableRoot");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, InsertOrderList) == PICK(0x4, 0x8), "RTL_GENERIC_TABLE.InsertOrderList");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, OrderedPointer) == PICK(0xc, 0x18), "RTL_GENERIC_TABLE.OrderedPointer");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, WhichOrderedElement) == PICK(0x10, 0x20), "RTL_GENERIC_TABLE.WhichOrderedElement");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, NumberGenericTableElements) == PICK(0x14, 0x24), "RTL_GENERIC_TABLE.NumberGenericTableElements");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, CompareRoutine) == PICK(0x18, 0x28), "RTL_GENERIC_TABLE.CompareRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, AllocateRoutine) == PICK(0x1c, 0x30), "RTL_GENERIC_TABLE.AllocateRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, FreeRoutine) == PICK(0x20, 0x38), "RTL_GENERIC_TABLE.FreeRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, TableContext) == PICK(0x24, 0x40), "RTL_GENERIC_TABLE.TableContext");
+
+_Static_assert(sizeof(RTL_BALANCED_LINKS) == PICK(0x10, 0x20), "sizeof(RTL_BALANCED_LINKS)");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, Parent) == PICK(0x0, 0x0), "RTL_BALANCED_LINKS.Parent");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, LeftChild) == PICK(0x4, 0x8), "RTL_BALANCED_LINKS.LeftChild");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, RightChild) == PICK(0x8, 0x10), "RTL_BALANCED_LINKS.RightChild");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, Balance) == PICK(0xc, 0x18), "RTL_BALANCED_LINKS.Balance");
+
+_Static_assert(sizeof(RTL_AVL_TABLE) == PICK(0x38, 0x68), "sizeof(RTL_AVL_TABLE)");
+_Static_assert(offsetof(RTL_AVL_TABLE, BalancedRoot) == PICK(0x0, 0x0), "RTL_AVL_TABLE.BalancedRoot");
+_Static_assert(offsetof(RTL_AVL_TABLE, OrderedPointer) == PICK(0x10, 0x20), "RTL_AVL_TABLE.OrderedPointer");
+_Static_assert(offsetof(RTL_AVL_TABLE, WhichOrderedElement) == PICK(0x14, 0x28), "RTL_AVL_TABLE.WhichOrderedElement");
+_Static_assert(offsetof(RTL_AVL_TABLE, NumberGenericTableElements) == PICK(0x18, 0x2c), "RTL_AVL_TABLE.NumberGenericTableElements");
+_Static_assert(offsetof(RTL_AVL_TABLE, DepthOfTree) == PICK(0x1c, 0x30), "RTL_AVL_TABLE.DepthOfTree");
+_Static_assert(offsetof(RTL_AVL_TABLE, RestartKey) == PICK(0x20, 0x38), "RTL_AVL_TABLE.RestartKey");
+_Static_assert(offsetof(RTL_AVL_TABLE, DeleteCount) == PICK(0x24, 0x40), "RTL_AVL_TABLE.DeleteCount");
+_Static_assert(offsetof(RTL_AVL_TABLE, CompareRoutine) == PICK(0x28, 0x48), "RTL_AVL_TABLE.CompareRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, AllocateRoutine) == PICK(0x2c, 0x50), "RTL_AVL_TABLE.AllocateRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, FreeRoutine) == PICK(0x30, 0x58), "RTL_AVL_TABLE.FreeRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, TableContext) == PICK(0x34, 0x60), "RTL_AVL_TABLE.TableContext");
 

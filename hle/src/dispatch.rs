@@ -100,8 +100,8 @@ pub(crate) fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
 fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelStop>> {
     let arch = k.arch();
     let at = caller(k);
-    let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.conv_on(arch), f.params)) } else { None };
-    let mut call = CallArgs::new(f.conv_on(arch), arch);
+    let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.args(arch), f.params)) } else { None };
+    let mut call = f.args(arch);
     match (f.wrapper)(k, &mut call) {
         Ok(raw) => {
             if f.ret_wide {
@@ -135,7 +135,9 @@ fn call_stub(k: &mut Kx, stub: &MissingStub) {
     let (args, ret, ret_kind) = match shape {
         Some((sig, Shape::Function { conv, .. })) => {
             let args = match sig.params {
-                Some(params) if k.ext().options.record_calls => read_for_trace(k, conv, params),
+                Some(params) if k.ext().options.record_calls => {
+                    read_for_trace(k, CallArgs::new(conv.for_arch(arch), arch), params)
+                }
                 _ => Vec::new(),
             };
             let (value, wide) = stub_return(sig.ret);
@@ -179,9 +181,8 @@ fn gcc_rebalance(k: &mut Kx, at: u64) {
 }
 
 /// The arguments as the trace shows them, read before the call can change them.
-fn read_for_trace(k: &Kx, conv: portcullis_emu::CallConv, params: &[exports::Param]) -> Vec<(&'static str, ArgValue)> {
+fn read_for_trace(k: &Kx, mut call: CallArgs, params: &[exports::Param]) -> Vec<(&'static str, ArgValue)> {
     let arch = k.arch();
-    let mut call = CallArgs::new(conv.for_arch(arch), arch);
     let mut out = Vec::with_capacity(params.len());
     for p in params {
         let raw = if p.wide && arch == Arch::X86 {

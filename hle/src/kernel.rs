@@ -135,11 +135,21 @@ pub struct KernelOptions {
     /// Record every export call with decoded arguments (on by default).
     pub record_calls: bool,
     pub missing_imports: MissingImports,
+    /// The Windows the kernel presents (Windows 7 SP1 by default).
+    pub version: crate::rtl::version::WindowsVersion,
+    /// The local time zone's bias in minutes, as Windows keeps it: UTC = local time + bias
+    /// (0 by default: local time is UTC; UTC+01:00 is -60). No daylight saving.
+    pub time_zone_bias: i32,
 }
 
 impl Default for KernelOptions {
     fn default() -> Self {
-        KernelOptions { record_calls: true, missing_imports: MissingImports::Error }
+        KernelOptions {
+            record_calls: true,
+            missing_imports: MissingImports::Error,
+            version: Default::default(),
+            time_zone_bias: 0,
+        }
     }
 }
 
@@ -156,6 +166,8 @@ pub struct Kernel {
     pub handles: crate::ob::handles::Handles,
     pub io: IoManager,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
+    /// The run-time library's state (random generators, heaps).
+    pub rtl: crate::rtl::RtlState,
 }
 
 impl Extension for Kernel {
@@ -178,6 +190,7 @@ impl Kernel {
             handles: Default::default(),
             io: IoManager::default(),
             drivers: Vec::new(),
+            rtl: Default::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {

@@ -209,6 +209,9 @@ structure!(KUSER_SHARED_DATA = "KUSER_SHARED_DATA", size (0x5f0, 0x5f0), checked
     ImageNumberLow = "ImageNumberLow": U16 @ (0x2c, 0x2c),
     ImageNumberHigh = "ImageNumberHigh": U16 @ (0x2e, 0x2e),
     NtSystemRoot = "NtSystemRoot": Inline @ (0x30, 0x30),
+    TimeZoneId = "TimeZoneId": U32 @ (0x240, 0x240),
+    // Windows 10 named this reserved word NtBuildNumber (the build, without flags).
+    NtBuildNumber = "Reserved2[6]": U32 @ (0x260, 0x260),
     NtProductType = "NtProductType": U32 @ (0x264, 0x264),
     ProductTypeIsValid = "ProductTypeIsValid": U8 @ (0x268, 0x268),
     NtMajorVersion = "NtMajorVersion": U32 @ (0x26c, 0x26c),
@@ -309,6 +312,82 @@ structure!(
     LoadCount = "LoadCount": U16 @ (0x38, 0x6c),
 });
 
+// Run-time library structures (rtl/).
+
+structure!(RTL_OSVERSIONINFOEXW = "RTL_OSVERSIONINFOEXW", size (0x11c, 0x11c), checked: true, {
+    dwOSVersionInfoSize = "dwOSVersionInfoSize": U32 @ (0x0, 0x0),
+    dwMajorVersion = "dwMajorVersion": U32 @ (0x4, 0x4),
+    dwMinorVersion = "dwMinorVersion": U32 @ (0x8, 0x8),
+    dwBuildNumber = "dwBuildNumber": U32 @ (0xc, 0xc),
+    dwPlatformId = "dwPlatformId": U32 @ (0x10, 0x10),
+    szCSDVersion = "szCSDVersion": Inline @ (0x14, 0x14),
+    wServicePackMajor = "wServicePackMajor": U16 @ (0x114, 0x114),
+    wServicePackMinor = "wServicePackMinor": U16 @ (0x116, 0x116),
+    wSuiteMask = "wSuiteMask": U16 @ (0x118, 0x118),
+    wProductType = "wProductType": U8 @ (0x11a, 0x11a),
+    wReserved = "wReserved": U8 @ (0x11b, 0x11b),
+});
+
+structure!(TIME_FIELDS = "TIME_FIELDS", size (0x10, 0x10), checked: true, {
+    Year = "Year": U16 @ (0x0, 0x0),
+    Month = "Month": U16 @ (0x2, 0x2),
+    Day = "Day": U16 @ (0x4, 0x4),
+    Hour = "Hour": U16 @ (0x6, 0x6),
+    Minute = "Minute": U16 @ (0x8, 0x8),
+    Second = "Second": U16 @ (0xa, 0xa),
+    Milliseconds = "Milliseconds": U16 @ (0xc, 0xc),
+    Weekday = "Weekday": U16 @ (0xe, 0xe),
+});
+
+structure!(RTL_BITMAP = "RTL_BITMAP", size (0x8, 0x10), checked: true, {
+    SizeOfBitMap = "SizeOfBitMap": U32 @ (0x0, 0x0),
+    Buffer = "Buffer": Ptr @ (0x4, 0x8),
+});
+
+structure!(RTL_BITMAP_RUN = "RTL_BITMAP_RUN", size (0x8, 0x8), checked: true, {
+    StartingIndex = "StartingIndex": U32 @ (0x0, 0x0),
+    NumberOfBits = "NumberOfBits": U32 @ (0x4, 0x4),
+});
+
+structure!(RTL_SPLAY_LINKS = "RTL_SPLAY_LINKS", size (0xc, 0x18), checked: true, {
+    Parent = "Parent": Ptr @ (0x0, 0x0),
+    LeftChild = "LeftChild": Ptr @ (0x4, 0x8),
+    RightChild = "RightChild": Ptr @ (0x8, 0x10),
+});
+
+structure!(RTL_GENERIC_TABLE = "RTL_GENERIC_TABLE", size (0x28, 0x48), checked: true, {
+    TableRoot = "TableRoot": Ptr @ (0x0, 0x0),
+    InsertOrderList = "InsertOrderList": Inline @ (0x4, 0x8),
+    OrderedPointer = "OrderedPointer": Ptr @ (0xc, 0x18),
+    WhichOrderedElement = "WhichOrderedElement": U32 @ (0x10, 0x20),
+    NumberGenericTableElements = "NumberGenericTableElements": U32 @ (0x14, 0x24),
+    CompareRoutine = "CompareRoutine": Ptr @ (0x18, 0x28),
+    AllocateRoutine = "AllocateRoutine": Ptr @ (0x1c, 0x30),
+    FreeRoutine = "FreeRoutine": Ptr @ (0x20, 0x38),
+    TableContext = "TableContext": Ptr @ (0x24, 0x40),
+});
+
+structure!(RTL_BALANCED_LINKS = "RTL_BALANCED_LINKS", size (0x10, 0x20), checked: true, {
+    Parent = "Parent": Ptr @ (0x0, 0x0),
+    LeftChild = "LeftChild": Ptr @ (0x4, 0x8),
+    RightChild = "RightChild": Ptr @ (0x8, 0x10),
+    Balance = "Balance": U8 @ (0xc, 0x18),
+});
+
+structure!(RTL_AVL_TABLE = "RTL_AVL_TABLE", size (0x38, 0x68), checked: true, {
+    BalancedRoot = "BalancedRoot": Inline @ (0x0, 0x0),
+    OrderedPointer = "OrderedPointer": Ptr @ (0x10, 0x20),
+    WhichOrderedElement = "WhichOrderedElement": U32 @ (0x14, 0x28),
+    NumberGenericTableElements = "NumberGenericTableElements": U32 @ (0x18, 0x2c),
+    DepthOfTree = "DepthOfTree": U32 @ (0x1c, 0x30),
+    RestartKey = "RestartKey": Ptr @ (0x20, 0x38),
+    DeleteCount = "DeleteCount": U32 @ (0x24, 0x40),
+    CompareRoutine = "CompareRoutine": Ptr @ (0x28, 0x48),
+    AllocateRoutine = "AllocateRoutine": Ptr @ (0x2c, 0x50),
+    FreeRoutine = "FreeRoutine": Ptr @ (0x30, 0x58),
+    TableContext = "TableContext": Ptr @ (0x34, 0x60),
+});
+
 /// Every declared structure.
 pub const ALL_STRUCTS: &[Struct] = &[
     UNICODE_STRING::STRUCT,
@@ -332,4 +411,12 @@ pub const ALL_STRUCTS: &[Struct] = &[
     EPROCESS::STRUCT,
     ETHREAD::STRUCT,
     LDR_DATA_TABLE_ENTRY::STRUCT,
+    RTL_OSVERSIONINFOEXW::STRUCT,
+    TIME_FIELDS::STRUCT,
+    RTL_BITMAP::STRUCT,
+    RTL_BITMAP_RUN::STRUCT,
+    RTL_SPLAY_LINKS::STRUCT,
+    RTL_GENERIC_TABLE::STRUCT,
+    RTL_BALANCED_LINKS::STRUCT,
+    RTL_AVL_TABLE::STRUCT,
 ];

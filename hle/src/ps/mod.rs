@@ -1,7 +1,8 @@
 //! Processes and threads, the processor control region, KUSER_SHARED_DATA, the kernel's
 //! exported variables, and time.
 //!
-//! The kernel presents Windows 7 SP1 (6.1.7601). There is one processor and two processes:
+//! The kernel presents the Windows version of its options ([`crate::rtl::version`]; Windows 7
+//! SP1 by default) in `NtBuildNumber` and KUSER_SHARED_DATA. There is one processor and two processes:
 //! the System process (PID 4), whose thread runs DriverEntry and unload, and the user-mode
 //! caller (PID 0x1F4, "portcullis.exe") on whose behalf requests arrive. Time comes from the
 //! machine's virtual clock, so every run sees the same tick counts and system time.
@@ -15,8 +16,6 @@ use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPCR, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
 use crate::ob::{ObjectKind, Owner};
 
-/// NtBuildNumber: 7601 with the free-build flag.
-pub const BUILD_NUMBER: u32 = 0xF000_1DB1;
 /// 2024-01-01 00:00:00 UTC in 100 ns units since 1601: the virtual boot time.
 pub const BOOT_SYSTEM_TIME: u64 = 133_485_408_000_000_000;
 /// 100 ns units per clock tick (15.625 ms).
@@ -37,6 +36,8 @@ pub struct System {
     /// (dll, name, address) of each exported variable.
     pub(crate) data: Vec<(Dll, &'static str, u64)>,
     pub(crate) tick_count: u64,
+    /// The UNICODE_STRING of the service-pack name (CmCSDVersionString) PsGetVersion hands out.
+    pub(crate) csd_version: u64,
 }
 
 impl System {
@@ -59,6 +60,8 @@ pub(crate) fn write_unicode(k: &mut Kx, at: u64, buffer: u64, text: &str) -> KRe
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let arch = k.arch();
+    let version = k.ext().options.version;
+    let bias_minutes = k.ext().options.time_zone_bias;
     let layout = k.mem().layout().clone();
     let objects = k.mem_mut().alloc(RegionKind::System, "kernel objects", 0x4000, Prot::RW)?;
 
@@ -153,9 +156,12 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
             .map(|n| (n, place(n, ptr)))
             .collect();
     let type_objects = at;
+    // The service-pack name PsGetVersion hands out (CmCSDVersionString), after the type objects.
+    let csd_version = type_objects + type_vars.len() as u64 * 0x80;
+    let csd_buffer = csd_version + 0x10;
     let mem = k.mem_mut();
     mem.write_u8(nprocs, 1)?;
-    mem.write_u32(build, BUILD_NUMBER)?;
+    mem.write_u32(build, version.nt_build_number())?;
     mem.write_u32(safeboot, 0)?;
     mem.write_u8(kd_enabled, 0)?;
     mem.write_u8(kd_not_present, 1)?;
@@ -163,6 +169,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.write_ptr(highest, highest_user)?;
     mem.write_ptr(start, range_start)?;
     mem.write_ptr(probe_at, probe)?;
+    write_unicode(k, csd_version, csd_buffer, &version.csd_version())?;
     // OBJECT_TYPE objects: opaque, with their name where Windows 7 keeps it.
     for (i, (name, var)) in type_vars.iter().enumerate() {
         let obj = type_objects + i as u64 * 0x80;
@@ -182,8 +189,15 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.set(sud, KUSER_SHARED_DATA::TickCountMultiplier, 0x0FA0_0000)?;
     mem.set(sud, KUSER_SHARED_DATA::NtProductType, 1)?; // NtProductWinNt
     mem.set(sud, KUSER_SHARED_DATA::ProductTypeIsValid, 1)?;
-    mem.set(sud, KUSER_SHARED_DATA::NtMajorVersion, 6)?;
-    mem.set(sud, KUSER_SHARED_DATA::NtMinorVersion, 1)?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMajorVersion, version.major.into())?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMinorVersion, version.minor.into())?;
+    if version.major >= 10 {
+        mem.set(sud, KUSER_SHARED_DATA::NtBuildNumber, version.build.into())?;
+    }
+    // The zone's bias (UTC = local + bias) in 100 ns units; no daylight saving.
+    let bias = i64::from(bias_minutes) * 60 * 10_000_000;
+    write_system_time_raw(mem, KUSER_SHARED_DATA::TimeZoneBias.at(arch, sud), bias as u64)?;
+    mem.set(sud, KUSER_SHARED_DATA::TimeZoneId, 0)?; // TIME_ZONE_ID_UNKNOWN
     mem.set(sud, KUSER_SHARED_DATA::ImageNumberLow, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
     mem.set(sud, KUSER_SHARED_DATA::ImageNumberHigh, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
     mem.set(sud, KUSER_SHARED_DATA::NumberOfPhysicalPages, 0x20000)?;
@@ -214,12 +228,16 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     sys.user_thread = user_thread;
     sys.data = vars;
     sys.tick_count = tick_count;
+    sys.csd_version = csd_version;
     sync_time(k)?;
     Ok(())
 }
 
 fn write_system_time(k: &mut Kx, at: u64, value: u64) -> KResult<()> {
-    let mem = k.mem_mut();
+    write_system_time_raw(k.mem_mut(), at, value)
+}
+
+fn write_system_time_raw(mem: &mut portcullis_emu::GuestMemory, at: u64, value: u64) -> KResult<()> {
     // Writers store High2 first, then Low, then High1, so readers can detect a torn read.
     mem.set(at, KSYSTEM_TIME::High2Time, value >> 32)?;
     mem.set(at, KSYSTEM_TIME::LowPart, value & 0xFFFF_FFFF)?;
