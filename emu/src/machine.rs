@@ -504,6 +504,13 @@ impl<X: Extension> Machine<X> {
         self.guest().sentinel
     }
 
+    /// Whether `addr` is where a call into the guest returns to the host (the top-level or
+    /// the nested return address): a stack walk that reaches it has left guest code.
+    pub fn is_return_to_host(&self, addr: u64) -> bool {
+        let g = self.guest();
+        addr == g.sentinel || addr == g.nested_sentinel
+    }
+
     /// The top-level return address was reached.
     fn returned(&mut self) {
         let g = self.guest_mut();
@@ -810,6 +817,13 @@ impl<X: Extension> Machine<X> {
         }
         g.stopping = true;
         g.uc.stop();
+    }
+
+    /// The disassembly of the instruction at `va`, when its bytes can be read.
+    pub fn disassemble(&self, va: u64) -> Option<String> {
+        let g = self.guest();
+        let bytes = g.mem.read_partial(va, 16);
+        g.decoder.text(&bytes, va)
     }
 
     /// Builds a fault report for an exception at `pc`.

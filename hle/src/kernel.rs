@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use portcullis_emu::{Arch, Event, Extension, Machine, MachineConfig, MachineError, MemError, Reg, Stop};
+use portcullis_emu::{
+    Arch, Event, Extension, GuestException, Machine, MachineConfig, MachineError, MemError, Reg, Resolution, Stop,
+};
 use serde::Serialize;
 
 use crate::dispatch::CallRegistry;
@@ -115,6 +117,8 @@ pub enum KernelEvent {
     Call(ApiCall),
     Debug(DebugOutput),
     Bugcheck(Bugcheck),
+    /// An exception was dispatched (or ended the run without being dispatched).
+    Exception(Box<crate::seh::events::ExceptionEvent>),
 }
 
 /// What to do with imports the kernel does not implement.
@@ -154,11 +158,18 @@ pub struct Kernel {
     pub objects: ObjectManager,
     pub io: IoManager,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
+    pub(crate) seh: crate::seh::State,
 }
 
 impl Extension for Kernel {
     type Event = KernelEvent;
     type Stop = KernelStop;
+
+    /// Faults and traps in guest code become exceptions dispatched as Windows does
+    /// (`crate::seh`).
+    fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelStop> {
+        crate::seh::trap::on_exception(k, e)
+    }
 }
 
 impl Kernel {
@@ -175,6 +186,7 @@ impl Kernel {
             objects: ObjectManager::default(),
             io: IoManager::default(),
             drivers: Vec::new(),
+            seh: crate::seh::State::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {
@@ -184,6 +196,7 @@ impl Kernel {
         k.ext_mut().calls.base = base;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
+        crate::seh::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         Ok(k)
     }
 
