@@ -119,8 +119,18 @@ msvc_libs() {
                     if (arch == "x64") { print "    " $2; next }
                     split(col, c, ":")
                     if (c[1] == "stdcall") print "    " $2 "@" c[2]
-                    else if (c[1] == "fastcall") print "    @" $2 "@" c[2]
+                    else if (c[1] == "fastcall") print "    @" $2 "@" (c[2] + regs($6))
                     else print "    " $2
+                }
+                # A fastcall decoration counts the bytes passed in ECX/EDX too: the first
+                # two arguments of at most four bytes (the list gives what is popped).
+                function regs(params,    n, i, p, small) {
+                    if (params == "void") return 0
+                    if (params == "?") return 8
+                    n = split(params, p, ",")
+                    small = 0
+                    for (i = 1; i <= n; i++) if (p[i] != "..." && p[i] !~ /:wide$/) small++
+                    return (small < 2 ? small : 2) * 4
                 }' "$signatures"
         } >"$work/$base.$arch.def"
         (cd "$work" && llvm-dlltool -m "$machine" -k -d "$base.$arch.def" -l "$base.$arch.lib")
@@ -143,10 +153,16 @@ build_clang() {
     local triple obj defines=()
     triple=$(triple_of "$arch")
     obj=$work/$name.$arch.obj
-    [[ $arch == x86 ]] && defines=(-D_X86_=1)
+    # x86: frame pointers kept, as the WDK builds x86 drivers (/Oy-), so EBP chains walk.
+    [[ $arch == x86 ]] && defines=(-D_X86_=1 -fno-omit-frame-pointer)
     # -fgnuc-version: the mingw-w64 headers take their gcc paths (the MSVC ones do not
-    # compile under clang); -ffile-prefix-map keeps the build directory out of the image.
-    clang --target="$(clang_target_of "$arch")" -fgnuc-version=4.2.1 -O2 -ffreestanding \
+    # compile under clang); -fasynchronous-unwind-tables: unwind information for every
+    # function with a frame, as Microsoft's compiler gives it (clang leaves it out of C
+    # functions it thinks cannot throw); -ffile-prefix-map keeps the build directory out of
+    # the image.
+    # clang's __try only expects exceptions from calls (its -fasync-exceptions is not
+    # complete in clang 14), so the drivers fault inside the functions they call.
+    clang --target="$(clang_target_of "$arch")" -fgnuc-version=4.2.1 -fasynchronous-unwind-tables -O2 -ffreestanding \
         -fno-stack-protector -mno-stack-arg-probe -Wall -Werror -Wno-pragma-pack \
         -Wno-incompatible-library-redeclaration -Wno-unknown-pragmas -Wno-multichar \
         -ffile-prefix-map="$corpus_dir"=corpus ${defines[@]+"${defines[@]}"} \

@@ -64,9 +64,12 @@ pub(crate) enum Hook {
 pub(crate) fn raise<X: Extension>(m: &mut Machine<X>, e: GuestException, hook: Hook) -> bool {
     // The extension may run guest code (filters, handlers) before it decides: clear the
     // engine's exception in flight first, so a fault in there is not escalated to #DF.
-    let g = m.guest();
+    let g = m.guest_mut();
     g.exceptions.reset(g.uc);
-    match X::on_exception(m, &e) {
+    let outer = std::mem::replace(&mut g.hook_pc, e.pc);
+    let decision = X::on_exception(m, &e);
+    m.guest_mut().hook_pc = outer;
+    match decision {
         Resolution::Fault => {
             let fault = m.fault(e.kind, e.pc, e.reason);
             m.request_stop(Stop::Fault(Box::new(fault)));

@@ -201,6 +201,9 @@ pub struct Guest<X: Extension> {
     host_calls: Vec<HostCalls<X>>,
     /// The calls into the guest in progress, innermost last.
     calls: Vec<GuestCall>,
+    /// Where the guest is stopped while a hook runs: the host-call slot or the faulting
+    /// instruction. (The register reads back wherever a nested call ended.)
+    pub(crate) hook_pc: u64,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -379,6 +382,7 @@ impl<X: Extension> Machine<X> {
             block_sizes: HashMap::new(),
             host_calls: Vec::new(),
             calls: Vec::new(),
+            hook_pc: 0,
         })
     }
 
@@ -610,10 +614,13 @@ impl<X: Extension> Machine<X> {
             self.request_stop(Stop::Fault(Box::new(fault)));
             return;
         }
-        self.guest_mut().trace.counters.host_calls += 1;
+        let g = self.guest_mut();
+        g.trace.counters.host_calls += 1;
+        let outer = std::mem::replace(&mut g.hook_pc, addr);
         if let Err(stop) = handler(self, first + (rel / HOST_CALL_SLOT) as u32) {
             self.resume_or_stop(stop, Hook::Code);
         }
+        self.guest_mut().hook_pc = outer;
     }
 
     /// Scans code for `popf` and makes each one update the virtual interrupt flag.
@@ -671,6 +678,7 @@ impl<X: Extension> Machine<X> {
         let saved_sp = self.reg(Reg::Sp);
         let top = if nested { saved_sp } else { g.stack_top };
         let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
+        let caller_pc = if nested { g.hook_pc } else { 0 };
         let ps = arch.ptr_size();
 
         // Build the frame: stack arguments, shadow space (x64), return address.
@@ -703,7 +711,6 @@ impl<X: Extension> Machine<X> {
         }
         self.set_reg(Reg::Sp, sp);
 
-        let caller_pc = if nested { self.reg(Reg::Ip) } else { 0 };
         let g = self.guest_mut();
         g.depth += 1;
         g.stopping = false;

@@ -326,6 +326,23 @@ impl GuestMemory {
         Ok(())
     }
 
+    /// Copies guest RAM at physical address `pa` into `buf`; addresses that are not RAM
+    /// (the first MiB, beyond the chunks handed out) are `Unmapped`.
+    pub fn read_physical(&self, pa: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let addr = pa.wrapping_add(done as u64);
+            if !self.ram.contains(addr) {
+                return Err(MemError::Unmapped { addr });
+            }
+            let off = (addr % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&self.ram.page(addr)[off..off + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
     /// Writes `data` at `va`, honouring read-only pages as the CPU does with CR0.WP set.
     pub fn write(&mut self, va: u64, data: &[u8]) -> Result<(), MemError> {
         self.write_inner(va, data, true)

@@ -92,6 +92,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ExRaiseDatatypeMisalignment() -> () = seh::raise::ExRaiseDatatypeMisalignment;
     stdcall fn ProbeForRead(Address: Ptr, Length: SizeT, Alignment: u32) -> () = seh::probe::ProbeForRead;
     stdcall fn ProbeForWrite(Address: Ptr, Length: SizeT, Alignment: u32) -> () = seh::probe::ProbeForWrite;
+    stdcall fn MmCopyMemory(TargetAddress: Ptr, SourceAddress: u64, NumberOfBytes: SizeT, Flags: u32, NumberOfBytesTransferred: Ptr) -> NtStatus = mm::copy::MmCopyMemory;
     #[x86] cdecl fn _except_handler2(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::_except_handler2;
     #[x86] cdecl fn _except_handler3(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::_except_handler3;
     #[x86] cdecl fn _local_unwind2(Registration: Ptr, StopLevel: u32) -> () = seh::except_handler::_local_unwind2;

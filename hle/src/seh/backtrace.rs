@@ -29,9 +29,31 @@ pub(crate) fn walk(k: &mut Kx, ctx: &CpuContext, max: usize) -> Vec<u64> {
 
 fn walk_x64(k: &mut Kx, ctx: &CpuContext, max: usize) -> Vec<u64> {
     let (low, high) = k.stack_limits();
-    let mut out = vec![ctx.ip];
+    let mut out = Vec::new();
     let mut c = ctx.clone();
-    while out.len() < max {
+    // Each pass either records a frame or crosses into the host; both are bounded.
+    for _ in 0..max * 2 {
+        if out.len() >= max {
+            break;
+        }
+        match arrival(k, c.ip, c.sp()) {
+            Arrival::Guest => {}
+            Arrival::End => break,
+            Arrival::Host { pc, sp, invocation } => {
+                match invocation.map(|i| i.kind) {
+                    Some(InvocationKind::Dispatch { context, .. }) => c = *context,
+                    _ => {
+                        c.ip = pc;
+                        c.set_sp(sp);
+                    }
+                }
+                continue;
+            }
+        }
+        if c.sp() < low || c.sp() >= high || !is_code(k, c.ip) {
+            break;
+        }
+        out.push(c.ip);
         let mut caller = c.clone();
         match pdata::lookup(k, c.ip) {
             Some((base, function)) => {
@@ -52,25 +74,10 @@ fn walk_x64(k: &mut Kx, ctx: &CpuContext, max: usize) -> Vec<u64> {
                 caller.set_sp(c.sp().wrapping_add(8));
             }
         }
-        if caller.sp() <= c.sp() && caller.ip == c.ip {
-            break; // no progress
+        if caller.sp() <= c.sp() {
+            break; // a stack walk only goes up
         }
         c = caller;
-        match arrival(k, c.ip, c.sp()) {
-            Arrival::Guest => {}
-            Arrival::End => break,
-            Arrival::Host { pc, sp, invocation } => match invocation.map(|i| i.kind) {
-                Some(InvocationKind::Dispatch { context, .. }) => c = *context,
-                _ => {
-                    c.ip = pc;
-                    c.set_sp(sp);
-                }
-            },
-        }
-        if c.sp() < low || c.sp() >= high || !is_code(k, c.ip) {
-            break;
-        }
-        out.push(c.ip);
     }
     out
 }

@@ -3,7 +3,7 @@
 #![allow(non_snake_case)]
 
 use portcullis_emu::context::gpr;
-use portcullis_emu::{Arch, CpuContext, GuestMemory, MemError, Reg, Stop};
+use portcullis_emu::{Arch, CpuContext, GuestMemory, MemError, Stop};
 
 use crate::kernel::{KError, KResult, Kx};
 use crate::layout::CONTEXT;
@@ -219,9 +219,4 @@ pub fn RtlRestoreContext(k: &mut Kx, record: Ptr, exception: Ptr) -> KResult<()>
         }
     }
     Err(KError::Stop(Stop::Unwind(Box::new(c))))
-}
-
-/// The stack pointer register's value in `c` (for readers that think in roles).
-pub fn sp_of(c: &CpuContext) -> u64 {
-    c.get(Reg::Sp)
 }

@@ -134,6 +134,30 @@ fn search_x64(k: &mut Kx, at: &Records, flags: u32, original: &CpuContext) -> KR
     let mut nested = 0u64;
     let mut walk = original.clone();
     for _ in 0..MAX_FRAMES {
+        match frames::arrival(k, walk.ip, walk.sp()) {
+            Arrival::Guest => {}
+            Arrival::End => break,
+            Arrival::Host { pc, sp, invocation } => {
+                match invocation.map(|i| i.kind) {
+                // The exception was raised by a handler of an exception being dispatched:
+                // Windows' dispatcher frame says so (EXCEPTION_NESTED_CALL up to the frame
+                // that handler was called for) and the search goes on from where that
+                // exception happened.
+                Some(InvocationKind::Dispatch { establisher, context }) => {
+                    flags |= flag::NESTED_CALL;
+                    nested = nested.max(establisher);
+                    walk = *context;
+                }
+                // A termination handler run by an unwind, or a routine the host was running:
+                // the search goes on in the code that called the host.
+                    _ => {
+                        walk.ip = pc;
+                        walk.set_sp(sp);
+                    }
+                }
+                continue;
+            }
+        }
         let pc = walk.ip;
         let mut caller = walk.clone();
         match pdata::lookup(k, pc) {
@@ -194,27 +218,6 @@ fn search_x64(k: &mut Kx, at: &Records, flags: u32, original: &CpuContext) -> KR
             }
         }
         walk = caller;
-        match frames::arrival(k, walk.ip, walk.sp()) {
-            Arrival::Guest => {}
-            Arrival::End => break,
-            Arrival::Host { pc, sp, invocation } => match invocation.map(|i| i.kind) {
-                // The exception was raised by a handler of an exception being dispatched:
-                // Windows' dispatcher frame says so (EXCEPTION_NESTED_CALL up to the frame
-                // that handler was called for) and the search goes on from where that
-                // exception happened.
-                Some(InvocationKind::Dispatch { establisher, context }) => {
-                    flags |= flag::NESTED_CALL;
-                    nested = nested.max(establisher);
-                    walk = *context;
-                }
-                // A termination handler run by an unwind, or a routine the host was running:
-                // the search goes on in the code that called the host.
-                _ => {
-                    walk.ip = pc;
-                    walk.set_sp(sp);
-                }
-            },
-        }
         if walk.sp() >= high || walk.sp() < low {
             break;
         }

@@ -29,9 +29,22 @@ pub(crate) fn with_scratch<T>(k: &mut Kx, bytes: u64, f: impl FnOnce(&mut Kx, u6
         return Err(bugcheck::stack_overflow(k, sp));
     }
     k.set_reg(Reg::Sp, base);
+    k.ext_mut().seh.scratch.push((base, sp));
     let r = f(k, base);
+    k.ext_mut().seh.scratch.pop();
     k.set_reg(Reg::Sp, sp);
     r
+}
+
+/// The stack pointer guest code had before the kernel carved scratch space below it: what
+/// a call made from inside that space saw as its caller's.
+fn before_scratch(k: &Kx, mut sp: u64) -> u64 {
+    for (lowered, original) in k.ext().seh.scratch.iter().rev() {
+        if *lowered == sp {
+            sp = *original;
+        }
+    }
+    sp
 }
 
 /// A call into a handler in progress: what a stack walk that meets it must know.
@@ -126,7 +139,7 @@ pub(crate) fn arrival(k: &Kx, ip: u64, sp: u64) -> Arrival {
     }
     let call = calls[level];
     let invocation = k.ext().seh.invocations.iter().rev().find(|i| i.level == level).cloned();
-    Arrival::Host { pc: call.caller_pc, sp: call.caller_sp, invocation }
+    Arrival::Host { pc: call.caller_pc, sp: before_scratch(k, call.caller_sp), invocation }
 }
 
 /// A name for a code address: `driver+0x1234` in a loaded image, `dll!Routine` for a

@@ -53,6 +53,8 @@ pub struct State {
     pub(crate) tables: Vec<pdata::FunctionTable>,
     /// Handlers the kernel is calling right now, innermost last.
     pub(crate) invocations: Vec<frames::Invocation>,
+    /// Scratch space carved below the guest's stack pointer: (lowered, original).
+    pub(crate) scratch: Vec<(u64, u64)>,
 }
 
 /// Sets up what handlers find at boot: on x86 an empty `fs:[0]` chain and the kernel stack's

@@ -90,8 +90,7 @@ fn unwind_inner(
     let (low, high) = k.stack_limits();
     frames::with_scratch(k, Records::size(Arch::X64), |k, base| {
         let rec_at = if record == 0 { base } else { record };
-        let ctx_at = base + 0xa0;
-        let dc = base + 0xa0 + 0x4d0;
+        let at = Scratch { record: rec_at, context: base + 0xa0, dispatcher: base + 0xa0 + 0x4d0 };
         if record == 0 {
             ExceptionRecord::new(code::UNWIND, 0, start.ip, &[]).write(k.mem_mut(), rec_at)?;
         }
@@ -102,89 +101,57 @@ fn unwind_inner(
         let mut current = start;
         let mut reached = false;
         for _ in 0..MAX_FRAMES {
-            let (frame, mut previous, establisher) = step(k, &current, unw::UHANDLER)?;
+            // Where the walk is: guest code, the end of the stack, or a return into the host.
+            match frames::arrival(k, current.ip, current.sp()) {
+                Arrival::Guest => {}
+                Arrival::End => break,
+                Arrival::Host { pc, sp, invocation } => {
+                    match invocation.map(|i| i.kind) {
+                        // Out of a handler deciding on an exception: on through Windows'
+                        // dispatcher frames to where that exception happened.
+                        Some(InvocationKind::Dispatch { context, .. }) => current = *context,
+                        // Into a termination handler another unwind is running: this unwind
+                        // collides with it, takes over that unwind's frame and calls its
+                        // handler again (its ScopeIndex says which blocks already ran).
+                        Some(InvocationKind::Unwind { dispatcher_context }) => {
+                            let (frame, ctx) = collided(k, dispatcher_context)?;
+                            let (_, after, _) = step(k, &ctx, 0)?;
+                            flags |= flag::COLLIDED_UNWIND;
+                            call_handler(k, &frame, &ctx, &mut flags, &at, target, target_ip, value)?;
+                            if frame.establisher == target {
+                                current = ctx;
+                                reached = true;
+                                break;
+                            }
+                            current = after;
+                        }
+                        None => {
+                            current.ip = pc;
+                            current.set_sp(sp);
+                        }
+                    }
+                    continue;
+                }
+            }
+            let (frame, previous, establisher) = step(k, &current, unw::UHANDLER)?;
             if establisher < low || establisher > high || (target != 0 && establisher > target) || establisher & 7 != 0 {
                 return Err(raise::raise_about(k, code::BAD_STACK, rec_at));
             }
-            if let Some(mut frame) = frame {
-                let mut repeat = true;
-                while repeat {
-                    repeat = false;
-                    if frame.establisher == target {
-                        flags |= flag::TARGET_UNWIND;
-                    }
-                    ExceptionRecord::write_flags(k.mem_mut(), rec_at, flags)?;
-                    current.gpr[gpr::AX] = value;
-                    context::write_full(k.mem_mut(), ctx_at, &current)?;
-                    write_dispatcher(k, dc, &frame, target_ip, ctx_at)?;
-                    let kind = InvocationKind::Unwind { dispatcher_context: dc };
-                    let args = [rec_at, frame.establisher, ctx_at, dc];
-                    let raw = frames::invoke(k, kind, frame.handler, &args, None)?;
-                    flags &= !(flag::COLLIDED_UNWIND | flag::TARGET_UNWIND);
-                    match Disposition::from_raw(raw) {
-                        Disposition::ContinueSearch => {}
-                        _ => return Err(raise::raise_about(k, code::INVALID_DISPOSITION, rec_at)),
-                    }
-                    let _ = &mut frame;
-                }
+            if let Some(frame) = frame {
+                call_handler(k, &frame, &current, &mut flags, &at, target, target_ip, value)?;
             }
             if establisher == target {
                 reached = true;
                 break;
             }
-            current = previous.clone();
-            // Where the walk arrived: guest code, the end of the stack, or the host.
-            match frames::arrival(k, current.ip, current.sp()) {
-                Arrival::Guest => {}
-                Arrival::End => break,
-                Arrival::Host { pc, sp, invocation } => match invocation.map(|i| i.kind) {
-                    // Out of a handler deciding on an exception: on through Windows'
-                    // dispatcher frames to where that exception happened.
-                    Some(InvocationKind::Dispatch { context, .. }) => current = *context,
-                    // Into a termination handler another unwind is running: this unwind
-                    // collides with it and goes on from that unwind's frame, calling its
-                    // handler again (ScopeIndex says which handlers already ran).
-                    Some(InvocationKind::Unwind { dispatcher_context, .. }) => {
-                        let (frame, ctx) = collided(k, dispatcher_context)?;
-                        let (_, after, _) = step(k, &ctx, 0)?;
-                        flags |= flag::COLLIDED_UNWIND;
-                        if frame.establisher == target {
-                            flags |= flag::TARGET_UNWIND;
-                        }
-                        ExceptionRecord::write_flags(k.mem_mut(), rec_at, flags)?;
-                        let mut old = ctx.clone();
-                        old.gpr[gpr::AX] = value;
-                        context::write_full(k.mem_mut(), ctx_at, &old)?;
-                        write_dispatcher(k, dc, &frame, target_ip, ctx_at)?;
-                        let kind = InvocationKind::Unwind { dispatcher_context: dc };
-                        let args = [rec_at, frame.establisher, ctx_at, dc];
-                        let raw = frames::invoke(k, kind, frame.handler, &args, None)?;
-                        flags &= !(flag::COLLIDED_UNWIND | flag::TARGET_UNWIND);
-                        if Disposition::from_raw(raw) != Disposition::ContinueSearch {
-                            return Err(raise::raise_about(k, code::INVALID_DISPOSITION, rec_at));
-                        }
-                        if frame.establisher == target {
-                            current = ctx;
-                            reached = true;
-                            break;
-                        }
-                        previous = after;
-                        current = previous.clone();
-                    }
-                    None => {
-                        current.ip = pc;
-                        current.set_sp(sp);
-                    }
-                },
-            }
-            let _ = &previous;
+            current = previous;
         }
-        let r = ExceptionRecord::read(k.mem(), rec_at)?;
+        let r = ExceptionRecord::read(k.mem(), at.record)?;
         if reached {
             current.gpr[gpr::AX] = value;
             if r.code == code::UNWIND_CONSOLIDATE && !r.params.is_empty() {
                 // The consolidation callback returns where execution resumes.
-                current.ip = frames::call_guest(k, r.params[0], &[rec_at], None)?;
+                current.ip = frames::call_guest(k, r.params[0], &[at.record], None)?;
             } else {
                 current.ip = target_ip;
             }
@@ -195,6 +162,43 @@ fn unwind_inner(
         crate::seh::events::unwind_failed(k, &r, &current);
         Err(crate::seh::bugcheck::unhandled(k, &r, &current))
     })
+}
+
+/// Where an unwind keeps the records it hands handlers.
+struct Scratch {
+    record: u64,
+    context: u64,
+    dispatcher: u64,
+}
+
+/// Calls the termination handler of `frame` (control in it at context `ctx`).
+#[allow(clippy::too_many_arguments)]
+fn call_handler(
+    k: &mut Kx,
+    frame: &Frame,
+    ctx: &CpuContext,
+    flags: &mut u32,
+    at: &Scratch,
+    target: u64,
+    target_ip: u64,
+    value: u64,
+) -> KResult<()> {
+    if frame.establisher == target {
+        *flags |= flag::TARGET_UNWIND;
+    }
+    ExceptionRecord::write_flags(k.mem_mut(), at.record, *flags)?;
+    let mut handed = ctx.clone();
+    handed.gpr[gpr::AX] = value;
+    context::write_full(k.mem_mut(), at.context, &handed)?;
+    write_dispatcher(k, at.dispatcher, frame, target_ip, at.context)?;
+    let kind = InvocationKind::Unwind { dispatcher_context: at.dispatcher };
+    let args = [at.record, frame.establisher, at.context, at.dispatcher];
+    let raw = frames::invoke(k, kind, frame.handler, &args, None)?;
+    *flags &= !(flag::COLLIDED_UNWIND | flag::TARGET_UNWIND);
+    if Disposition::from_raw(raw) != Disposition::ContinueSearch {
+        return Err(raise::raise_about(k, code::INVALID_DISPOSITION, at.record));
+    }
+    Ok(())
 }
 
 fn write_dispatcher(k: &mut Kx, dc: u64, f: &Frame, target_ip: u64, ctx_at: u64) -> KResult<()> {
