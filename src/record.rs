@@ -193,6 +193,10 @@ pub struct ExceptionReport {
     /// The call stack, innermost first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub frames: Vec<FrameRecord>,
+    /// For one that ended the run: the last call a stub for a missing import answered in the
+    /// same entry point (as for faults).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_stub: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -227,6 +231,7 @@ impl From<&ExceptionEvent> for ExceptionReport {
             frames: detail
                 .map(|d| d.frames.iter().map(|f| FrameRecord { pc: hex(f.pc), location: f.location.clone() }).collect())
                 .unwrap_or_default(),
+            after_stub: None,
         }
     }
 }
@@ -455,9 +460,10 @@ impl Recorder {
                 TraceRecord::Bugcheck { seq, bugcheck }
             }
             Event::Ext(KernelEvent::Exception(e)) => {
-                let exception = ExceptionReport::from(&**e);
+                let mut exception = ExceptionReport::from(&**e);
                 self.exceptions_total += 1;
                 if matches!(e.outcome, ExceptionOutcome::Unhandled | ExceptionOutcome::Fatal) {
+                    exception.after_stub = self.last_stub.clone();
                     self.last_fatal = Some(Box::new(exception.clone()));
                 }
                 if self.exceptions.len() < REPORT_CAP {

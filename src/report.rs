@@ -349,6 +349,9 @@ impl Report {
                 if let Some(i) = &e.instruction {
                     let _ = writeln!(s, "  {} {i}", e.address);
                 }
+                if let Some(stub) = &e.after_stub {
+                    let _ = writeln!(s, "  after the stubbed call {stub}");
+                }
                 if let Some(r) = &e.registers {
                     let regs: Vec<String> = r.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     let _ = writeln!(s, "  {}", regs.join(" "));
