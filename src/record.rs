@@ -188,6 +188,9 @@ pub struct ExceptionReport {
     pub resumed_in: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instruction: Option<String>,
+    /// What the machine said about the fault (an MSR it does not have).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registers: Option<Ordered>,
     /// The call stack, innermost first.
@@ -227,6 +230,7 @@ impl From<&ExceptionEvent> for ExceptionReport {
             resumed_at,
             resumed_in,
             instruction: detail.and_then(|d| d.instruction.clone()),
+            reason: detail.and_then(|d| d.reason.clone()),
             registers: detail.map(|d| Ordered(d.registers.iter().map(|r| (r.name, hex(r.value))).collect())),
             frames: detail
                 .map(|d| d.frames.iter().map(|f| FrameRecord { pc: hex(f.pc), location: f.location.clone() }).collect())

@@ -349,6 +349,9 @@ impl Report {
                 if let Some(i) = &e.instruction {
                     let _ = writeln!(s, "  {} {i}", e.address);
                 }
+                if let Some(r) = &e.reason {
+                    let _ = writeln!(s, "  {r}");
+                }
                 if let Some(stub) = &e.after_stub {
                     let _ = writeln!(s, "  after the stubbed call {stub}");
                 }

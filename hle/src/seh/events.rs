@@ -45,6 +45,8 @@ pub enum ExceptionOutcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Detail {
     pub instruction: Option<String>,
+    /// What the machine said about the fault, when it said something.
+    pub reason: Option<String>,
     pub registers: Vec<RegValue>,
     /// The call stack, innermost first: the exception's address, then each return address.
     pub frames: Vec<Frame>,
@@ -66,7 +68,11 @@ fn detail(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -> Detail {
         .into_iter()
         .map(|pc| Frame { pc, location: describe(k, pc) })
         .collect();
-    Detail { instruction: k.disassemble(record.address), registers, frames }
+    let reason = match &k.ext().seh.machine_note {
+        Some((pc, _)) if *pc == record.address => k.ext_mut().seh.machine_note.take().map(|(_, r)| r),
+        _ => None,
+    };
+    Detail { instruction: k.disassemble(record.address), reason, registers, frames }
 }
 
 fn push(k: &mut Kx, record: &ExceptionRecord, outcome: ExceptionOutcome, detail: Option<Box<Detail>>) {

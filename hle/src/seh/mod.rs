@@ -55,6 +55,10 @@ pub struct State {
     pub(crate) invocations: Vec<frames::Invocation>,
     /// Scratch space carved below the guest's stack pointer: (lowered, original).
     pub(crate) scratch: Vec<(u64, u64)>,
+    /// What the machine said about the fault being dispatched (an MSR it does not have):
+    /// its address and the words, for the event of an exception at that address that ends
+    /// the run.
+    pub(crate) machine_note: Option<(u64, String)>,
 }
 
 /// Sets up what handlers find at boot: on x86 an empty `fs:[0]` chain and the kernel stack's

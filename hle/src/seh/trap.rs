@@ -46,13 +46,23 @@ enum Trap {
 pub(crate) fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelStop> {
     let mut ctx = k.capture_context();
     ctx.ip = e.pc;
-    let r = match classify(k, e, &ctx) {
+    let outer_note = k.ext_mut().seh.machine_note.take();
+    if !e.reason.is_empty() {
+        k.ext_mut().seh.machine_note = Some((e.pc, e.reason.clone()));
+    }
+    let r = resolve(k, e, &ctx);
+    k.ext_mut().seh.machine_note = outer_note;
+    r
+}
+
+fn resolve(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Resolution<KernelStop> {
+    let r = match classify(k, e, ctx) {
         Trap::NotOurs => return Resolution::Fault,
-        Trap::Dispatch(record) => match dispatch::dispatch(k, &record, &ctx) {
+        Trap::Dispatch(record) => match dispatch::dispatch(k, &record, ctx) {
             Ok(dispatch::Outcome::Continue(c)) => return Resolution::Resume(c),
-            r => dispatch::conclude(k, &record, &ctx, r),
+            r => dispatch::conclude(k, &record, ctx, r),
         },
-        Trap::Fatal { code, params, record, reason } => bugcheck::fatal(k, code, params, &record, &ctx, reason),
+        Trap::Fatal { code, params, record, reason } => bugcheck::fatal(k, code, params, &record, ctx, reason),
     };
     match r {
         KError::Stop(s) => Resolution::Stop(s),
