@@ -238,10 +238,11 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
         KError::Mem(m) => {
             let (addr, write) = match m {
                 MemError::Unmapped { addr } => (addr, 0),
+                MemError::UnmappedWrite { addr } => (addr, 1),
                 MemError::ReadOnly { addr } => (addr, 1),
                 other => return Stop::Machine(MachineError::Memory(other)),
             };
-            let (code, name) = if write == 1 {
+            let (code, name) = if matches!(m, MemError::ReadOnly { .. }) {
                 (0xBE, "ATTEMPTED_WRITE_TO_READONLY_MEMORY")
             } else {
                 (0x50, "PAGE_FAULT_IN_NONPAGED_AREA")

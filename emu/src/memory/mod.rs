@@ -68,6 +68,10 @@ impl Region {
 pub enum MemError {
     #[error("address {addr:#x} is not mapped")]
     Unmapped { addr: u64 },
+    /// A write to an address that is not mapped (kept apart from reads: Windows reports
+    /// which one faulted).
+    #[error("address {addr:#x} is not mapped (written)")]
+    UnmappedWrite { addr: u64 },
     #[error("address {addr:#x} is read-only")]
     ReadOnly { addr: u64 },
     #[error("guest memory limit of {limit} bytes reached")]
@@ -359,12 +363,12 @@ impl GuestMemory {
         let mut code = false;
         while done < data.len() {
             let addr = self.arch.mask(va.wrapping_add(done as u64));
-            let leaf = self.leaf(addr).ok_or(MemError::Unmapped { addr })?;
+            let leaf = self.leaf(addr).ok_or(MemError::UnmappedWrite { addr })?;
             if honour_ro && !leaf.prot.write {
                 return Err(MemError::ReadOnly { addr });
             }
             if !self.ram.contains(leaf.frame) {
-                return Err(MemError::Unmapped { addr });
+                return Err(MemError::UnmappedWrite { addr });
             }
             code |= leaf.prot.exec;
             done += PAGE_SIZE as usize - (addr % PAGE_SIZE) as usize;

@@ -189,7 +189,7 @@ pub(crate) fn routine_failed(k: &mut Kx, e: KError, what: &str, caller: u64) -> 
     let arch = k.arch();
     let (addr, write) = match &e {
         KError::Mem(MemError::Unmapped { addr }) => (*addr, false),
-        KError::Mem(MemError::ReadOnly { addr }) => (*addr, true),
+        KError::Mem(MemError::UnmappedWrite { addr } | MemError::ReadOnly { addr }) => (*addr, true),
         _ => return into_stop(k, e, what, caller),
     };
     let level = irql::current(k).unwrap_or(0);
