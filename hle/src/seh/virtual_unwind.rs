@@ -82,7 +82,7 @@ pub fn virtual_unwind<M: UnwindMemory + ?Sized>(
             run_epilogue(mem, ctx, epilogue, &mut pointers)?;
             return Ok(Unwound { establisher, ..unwound(ctx) });
         }
-    } else if let Some(offset) = coded_epilogue(&info, pc - base, function) {
+    } else if let Some(offset) = coded_epilogue(&info, pc.wrapping_sub(base), function) {
         unwind_epilogue(mem, image, function, offset, ctx, &mut pointers)?;
         return Ok(Unwound { establisher, ..unwound(ctx) });
     }
@@ -235,10 +235,13 @@ fn pop_return<M: UnwindMemory + ?Sized>(mem: &M, ctx: &mut CpuContext) -> Result
     Ok(())
 }
 
-/// Up to 32 bytes of code at `pc`; what cannot be read reads as zeros (no epilogue starts
-/// with them).
-fn code_at<M: UnwindMemory + ?Sized>(mem: &M, pc: u64) -> [u8; 32] {
-    let mut b = [0u8; 32];
+/// Bytes of code an epilogue is recognised from: at most 28 bytes of stack adjustment and
+/// pops, a prefix, and a 5-byte jump, with room to spare.
+const CODE_WINDOW: usize = 40;
+
+/// The code at `pc`; what cannot be read reads as zeros (no epilogue starts with them).
+fn code_at<M: UnwindMemory + ?Sized>(mem: &M, pc: u64) -> [u8; CODE_WINDOW] {
+    let mut b = [0u8; CODE_WINDOW];
     if mem.read(pc, &mut b).is_err() {
         for (i, byte) in b.iter_mut().enumerate() {
             let mut one = [0u8; 1];
@@ -253,7 +256,7 @@ fn code_at<M: UnwindMemory + ?Sized>(mem: &M, pc: u64) -> [u8; 32] {
 
 /// An epilogue recognised from the code (version 1 information): the bytes from `pc`.
 struct CodeEpilogue {
-    code: [u8; 32],
+    code: [u8; CODE_WINDOW],
     frame_register: u8,
 }
 
@@ -566,3 +569,7 @@ pub fn RtlVirtualUnwind(
     }
     Ok(Ptr(r.handler.unwrap_or(0)))
 }
+
+#[cfg(test)]
+#[path = "virtual_unwind_tests.rs"]
+mod tests;
