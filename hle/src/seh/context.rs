@@ -3,7 +3,7 @@
 #![allow(non_snake_case)]
 
 use portcullis_emu::context::gpr;
-use portcullis_emu::{Arch, CpuContext, GuestMemory, MemError, Stop};
+use portcullis_emu::{Arch, CpuContext, GuestMemory, MemError, Reg, Stop};
 
 use crate::kernel::{KError, KResult, Kx};
 use crate::layout::CONTEXT;
@@ -194,11 +194,28 @@ pub fn caller_context(k: &Kx, popped: u64) -> KResult<CpuContext> {
 }
 
 /// VOID RtlCaptureContext(PCONTEXT ContextRecord)
+///
+/// x64: the caller's registers as they are after the return. x86: the registers as they
+/// are, with the control registers of the caller's own frame as if it had returned (what
+/// EBP points at: the saved EBP, the return address above it) — Windows' x86 routine reads
+/// them through EBP, so a caller without an EBP frame gets its caller's values.
 pub fn RtlCaptureContext(k: &mut Kx, record: Ptr) -> KResult<()> {
-    let arch = k.arch();
-    let popped = if arch == Arch::X86 { 4 } else { 0 };
-    let c = caller_context(k, popped)?;
+    let c = match k.arch() {
+        Arch::X64 => caller_context(k, 0)?,
+        Arch::X86 => {
+            let mut c = k.capture_context();
+            let ebp = c.get(Reg::Bp);
+            c.ip = k.mem().read_u32(ebp.wrapping_add(4))? as u64;
+            c.set(Reg::Bp, k.mem().read_u32(ebp)? as u64);
+            c.set_sp(ebp.wrapping_add(8) & 0xFFFF_FFFF);
+            c
+        }
+    };
     write_full(k.mem_mut(), record.0, &c)?;
+    if k.arch() == Arch::X86 {
+        // CONTEXT_FULL | CONTEXT_SEGMENTS: the x86 routine leaves the extended registers out.
+        k.mem_mut().write_u32(record.0, 0x1_0007)?;
+    }
     Ok(())
 }
 

@@ -84,7 +84,12 @@ pub(crate) fn dispatch(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -
 fn raise_about(k: &mut Kx, at: &Records, status: u32, ctx: &CpuContext) -> KResult<Outcome> {
     let mut r = ExceptionRecord::new(status, flag::NONCONTINUABLE, ctx.ip, &[]);
     r.chained = at.record;
-    dispatch(k, &r, ctx)
+    // Windows raises it with RtlRaiseException: unhandled, it is this exception the
+    // bugcheck names, not the one being dispatched.
+    match dispatch(k, &r, ctx) {
+        Ok(Outcome::Unhandled) => Err(conclude(k, &r, ctx, Ok(Outcome::Unhandled))),
+        other => other,
+    }
 }
 
 /// The record flags a handler may have changed (it may only add NONCONTINUABLE).
