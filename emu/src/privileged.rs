@@ -52,7 +52,10 @@ pub(crate) fn on_interrupt<X: Extension>(m: &mut Machine<X>, intno: u32) {
             }
         };
         if let Some(e) = exception {
+            // Clears the engine's exception in flight itself, before the layer above runs
+            // guest code; nothing raises one again after that (see quirk 2).
             exception::raise(m, e, Hook::Interrupt);
+            return;
         }
     }
     let g = m.guest();

@@ -79,7 +79,10 @@ pub fn __C_specific_handler(k: &mut Kx, record: Ptr, frame: Ptr, context_record:
             }
             // Accepted: unwind to this frame, resuming in the `__except` block with the
             // exception code in EAX.
-            let start = context::caller_context(k, 0)?;
+            let start = match frames::direct_dispatch_context(k) {
+                Some(c) => c,
+                None => context::caller_context(k, 0)?,
+            };
             return Err(unwind::unwind(k, start, frame.0, base + scope.target as u64, record.0, r.code as u64));
         }
         return Ok(Disposition::ContinueSearch.raw());

@@ -199,7 +199,7 @@ fn search_x64(k: &mut Kx, at: &Records, flags: u32, original: &CpuContext) -> KR
                     ExceptionRecord::write_flags(mem, at.record, flags)?;
                     let kind = InvocationKind::Dispatch { establisher: u.establisher, context: Box::new(original.clone()) };
                     let args = [at.record, u.establisher, at.context, dc];
-                    let raw = frames::invoke(k, kind, handler, &args, None)?;
+                    let raw = frames::invoke(k, kind, handler, &args)?;
                     flags = merge_flags(k, at, flags)?;
                     if nested == u.establisher {
                         flags &= !flag::NESTED_CALL;
@@ -251,7 +251,7 @@ fn search_x86(k: &mut Kx, at: &Records, flags: u32, original: &CpuContext) -> KR
         let kind = InvocationKind::Dispatch { establisher: reg, context: Box::new(original.clone()) };
         let args = [at.record, reg, at.context, at.dispatcher];
         let raw = x86_frames::guarded(k, at.guard, reg, x86_frames::Guard::Exception, |k| {
-            frames::invoke(k, kind, handler, &args, None)
+            frames::invoke(k, kind, handler, &args)
         })?;
         flags = merge_flags(k, at, flags)?;
         if nested == reg {

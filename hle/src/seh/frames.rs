@@ -10,8 +10,10 @@
 
 use portcullis_emu::{Arch, CallConv, CpuContext, Reg};
 
+use crate::exports::Dll;
 use crate::kernel::{KResult, Kx};
-use crate::seh::bugcheck;
+use crate::seh::{bugcheck, c_specific_handler, except_handler, x86_frames};
+use crate::types::Ptr;
 
 /// Bytes kept free below scratch space before a stack is called exhausted: room for the
 /// handler frames the kernel is about to run there.
@@ -50,9 +52,13 @@ fn before_scratch(k: &Kx, mut sp: u64) -> u64 {
 /// A call into a handler in progress: what a stack walk that meets it must know.
 #[derive(Clone, Debug)]
 pub(crate) struct Invocation {
-    /// Index of the guest call the handler runs in (`Kx::guest_calls`).
+    /// Index of the guest call the handler runs in (`Kx::guest_calls`), or for a kernel
+    /// handler run directly, of the first call it makes into the guest (a filter, a
+    /// `__finally` block).
     pub level: usize,
     pub kind: InvocationKind,
+    /// A kernel language handler run directly, not through a call into the guest.
+    pub direct: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -95,19 +101,69 @@ pub(crate) fn call_guest_with(
     Ok(r)
 }
 
-/// Calls a handler, registered as in progress for stack walks while it runs.
-pub(crate) fn invoke(
-    k: &mut Kx,
-    kind: InvocationKind,
-    target: u64,
-    args: &[u64],
-    regs: Option<&[(Reg, u64)]>,
-) -> KResult<u64> {
+/// A language handler: (ExceptionRecord, EstablisherFrame, ContextRecord, DispatcherContext).
+type LanguageHandler = fn(&mut Kx, Ptr, Ptr, Ptr, Ptr) -> KResult<u32>;
+
+/// The kernel's own language handler whose host-call slot is `target`, if it is one: a frame
+/// naming it has it run directly, as Windows' dispatcher calls it, with no call into the
+/// guest in between (a call into the guest from inside a call into the guest is what an
+/// exception costs most).
+fn kernel_handler(k: &Kx, target: u64) -> Option<LanguageHandler> {
+    let target = through_import_thunk(k, target);
+    let (_, name) = k.ext().calls.routine_at(target)?;
+    let handler: LanguageHandler = match (k.arch(), name) {
+        (Arch::X64, "__C_specific_handler") => c_specific_handler::__C_specific_handler,
+        (Arch::X86, "_except_handler3") => except_handler::_except_handler3,
+        (Arch::X86, "_except_handler2") => except_handler::_except_handler2,
+        (Arch::X86, "RtlpNestedExceptionHandler") => x86_frames::RtlpNestedExceptionHandler,
+        (Arch::X86, "RtlpCollidedUnwindHandler") => x86_frames::RtlpCollidedUnwindHandler,
+        (Arch::X86, "RtlpLocalUnwindHandler") => except_handler::RtlpLocalUnwindHandler,
+        _ => return None,
+    };
+    let slot = k.ext().resolve(Dll::Ntoskrnl, name).unwrap_or_else(|| x86_frames::routine(k, name));
+    (slot == target).then_some(handler)
+}
+
+/// Where `target` leads when it is an image's import thunk (`jmp [IAT slot]`, how compiled
+/// code names an imported handler), or `target` itself.
+fn through_import_thunk(k: &Kx, target: u64) -> u64 {
+    let mut code = [0u8; 6];
+    if k.mem().read(target, &mut code).is_err() || code[..2] != [0xFF, 0x25] {
+        return target;
+    }
+    let operand = u32::from_le_bytes([code[2], code[3], code[4], code[5]]);
+    let slot = match k.arch() {
+        Arch::X64 => target.wrapping_add(6).wrapping_add(operand as i32 as i64 as u64),
+        Arch::X86 => operand as u64,
+    };
+    k.mem().read_ptr(slot).unwrap_or(target)
+}
+
+/// Calls a language handler (four arguments), registered as in progress for stack walks
+/// while it runs.
+pub(crate) fn invoke(k: &mut Kx, kind: InvocationKind, target: u64, args: &[u64; 4]) -> KResult<u64> {
     let level = k.guest_calls().len();
-    k.ext_mut().seh.invocations.push(Invocation { level, kind });
-    let r = call_guest(k, target, args, regs);
+    let direct = kernel_handler(k, target);
+    k.ext_mut().seh.invocations.push(Invocation { level, kind, direct: direct.is_some() });
+    let r = match direct {
+        Some(handler) => handler(k, Ptr(args[0]), Ptr(args[1]), Ptr(args[2]), Ptr(args[3])).map(u64::from),
+        None => call_guest(k, target, args, None),
+    };
     k.ext_mut().seh.invocations.pop();
     r
+}
+
+/// For a kernel language handler run directly to decide on an exception: the context the
+/// exception happened in, where an unwind it starts walks from (a handler called from the
+/// guest finds it by walking out of its own frames).
+pub(crate) fn direct_dispatch_context(k: &Kx) -> Option<CpuContext> {
+    let i = k.ext().seh.invocations.last()?;
+    match &i.kind {
+        InvocationKind::Dispatch { context, .. } if i.direct && i.level == k.guest_calls().len() => {
+            Some((**context).clone())
+        }
+        _ => None,
+    }
 }
 
 /// Where a stack walk that just popped a return address has arrived.

@@ -193,7 +193,7 @@ fn call_handler(
     write_dispatcher(k, at.dispatcher, frame, target_ip, at.context)?;
     let kind = InvocationKind::Unwind { dispatcher_context: at.dispatcher };
     let args = [at.record, frame.establisher, at.context, at.dispatcher];
-    let raw = frames::invoke(k, kind, frame.handler, &args, None)?;
+    let raw = frames::invoke(k, kind, frame.handler, &args)?;
     *flags &= !(flag::COLLIDED_UNWIND | flag::TARGET_UNWIND);
     if Disposition::from_raw(raw) != Disposition::ContinueSearch {
         return Err(raise::raise_about(k, code::INVALID_DISPOSITION, at.record));

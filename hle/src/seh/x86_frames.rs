@@ -149,7 +149,7 @@ pub(crate) fn unwind(k: &mut Kx, target: u64, record: u64, return_value: u64) ->
             k.mem_mut().set(dispatcher, DISPATCHER_CONTEXT::RegistrationPointer, 0)?;
             let kind = InvocationKind::Unwind { dispatcher_context: dispatcher };
             let args = [rec_at, reg, ctx_at, dispatcher];
-            let raw = guarded(k, guard, reg, Guard::Unwind, |k| frames::invoke(k, kind, handler, &args, None))?;
+            let raw = guarded(k, guard, reg, Guard::Unwind, |k| frames::invoke(k, kind, handler, &args))?;
             match Disposition::from_raw(raw) {
                 Disposition::ContinueSearch => {}
                 Disposition::CollidedUnwind => {
