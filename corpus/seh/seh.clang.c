@@ -60,6 +60,8 @@
  *                    out[0] status, out[1] bytes transferred.
  *   0x812 PROBEREAD  in: ULONG address, ULONG length, ULONG alignment. ProbeForRead of it:
  *                    out[0] caught, out[1] code, out[2] ExceptionInformation[0], out[3] [1].
+ *   0x813 PROBEWRITE in: ULONG64 address (low, high), ULONG length, ULONG alignment.
+ *                    ProbeForWrite of it, guarded: out as for PROBEREAD.
  *
  *   any other code: STATUS_INVALID_DEVICE_REQUEST.
  */
@@ -84,6 +86,7 @@
 #define IOCTL_BACKTRACE CORPUS_IOCTL(0x810, METHOD_BUFFERED)
 #define IOCTL_MMCOPY CORPUS_IOCTL(0x811, METHOD_BUFFERED)
 #define IOCTL_PROBEREAD CORPUS_IOCTL(0x812, METHOD_BUFFERED)
+#define IOCTL_PROBEWRITE CORPUS_IOCTL(0x813, METHOD_BUFFERED)
 
 #define OUT_WORDS 16
 
@@ -707,6 +710,22 @@ static __declspec(noinline) ULONG ProbeRead(const ULONG *in, PULONG out)
     return 4 * sizeof(ULONG);
 }
 
+static __declspec(noinline) ULONG ProbeWrite(ULONG64 address, ULONG length, ULONG alignment, PULONG out)
+{
+    out[2] = out[3] = 0;
+    __try {
+        ProbeForWrite((PVOID)(ULONG_PTR)address, length, alignment);
+        out[0] = 0;
+        out[1] = 0;
+    } __except (out[2] = (ULONG)SEH_POINTERS->ExceptionRecord->ExceptionInformation[0],
+                out[3] = (ULONG)SEH_POINTERS->ExceptionRecord->ExceptionInformation[1],
+                EXCEPTION_EXECUTE_HANDLER) {
+        out[0] = 1;
+        out[1] = GetExceptionCode();
+    }
+    return 4 * sizeof(ULONG);
+}
+
 static NTSTATUS NTAPI SehProbe(PIRP Irp, PIO_STACK_LOCATION sp)
 {
     PUCHAR buffer = Irp->UserBuffer;
@@ -805,6 +824,11 @@ static NTSTATUS NTAPI SehIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         info = ProbeRead(in, buf);
         break;
     }
+    case IOCTL_PROBEWRITE:
+        if (CORPUS_IN_LEN(sp) < 4 * sizeof(ULONG))
+            return CorpusComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+        info = ProbeWrite(buf[0] | (ULONG64)buf[1] << 32, buf[2], buf[3], buf);
+        break;
     default:
         return CorpusComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
     }
