@@ -1,7 +1,6 @@
 //! Exception routines through their real stubs, on both architectures: probes, raises, the
 //! context capture, stack walks, MmCopyMemory, and on x86 the dispatcher calling a handler
-//! registered by hand in the `fs:[0]` chain. (Compiled `__try` blocks are exercised end to end
-//! by the seh corpus driver, in tests/seh_driver.rs at the top level.)
+//! registered by hand in the `fs:[0]` chain. (Compiled `__try` blocks: seh_driver.rs.)
 mod common;
 use common::fx::*;
 use common::*;
