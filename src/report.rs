@@ -345,7 +345,13 @@ impl Report {
             }
             if let Some(e) = &b.exception {
                 let name = e.code_name.unwrap_or(&e.code);
-                let _ = writeln!(s, "  exception {name} at {} ({}), parameters [{}]", e.address, e.location, e.params.join(", "));
+                let _ = writeln!(
+                    s,
+                    "  exception {name} at {} ({}), parameters [{}]",
+                    e.address,
+                    e.location,
+                    e.params.join(", ")
+                );
                 if let Some(i) = &e.instruction {
                     let _ = writeln!(s, "  {} {i}", e.address);
                 }

@@ -115,7 +115,10 @@ fn an_unhandled_driver_fault_exits_one_with_the_bugcheck_and_the_instruction_dis
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     // A read of address 0 nobody handles: KMODE_EXCEPTION_NOT_HANDLED for an access violation.
-    assert!(out.contains("bugcheck 0x0000001e KMODE_EXCEPTION_NOT_HANDLED (0xffffffffc0000005, 0xfffff8010000"), "{out}");
+    assert!(
+        out.contains("bugcheck 0x0000001e KMODE_EXCEPTION_NOT_HANDLED (0xffffffffc0000005, 0xfffff8010000"),
+        "{out}"
+    );
     assert!(out.contains("exception STATUS_ACCESS_VIOLATION at 0xfffff8010000"), "{out}");
     assert!(out.contains("(nullderef.x64+0x"), "{out}");
     assert!(out.contains(" mov edx, dword ptr [rdx]"), "{out}");

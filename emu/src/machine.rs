@@ -18,9 +18,9 @@ use unicorn_engine::{RegisterX86 as UcReg, Unicorn, X86Insn};
 
 use crate::abi::{CallConv, SlotLocation};
 use crate::arch::{flags, Arch, Reg};
+use crate::context::CpuContext;
 use crate::cpu::descriptors::{self, Selectors, IOPM_SIZE, TSS_SIZE};
 use crate::cpu::{CpuIdentity, MsrFile, TableRegister, VirtualCpu};
-use crate::context::CpuContext;
 use crate::decode::Decoder;
 use crate::error::MachineError;
 use crate::exception::{GuestException, Hook, Resolution};

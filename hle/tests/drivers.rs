@@ -1,5 +1,6 @@
 //! The corpus drivers, end to end on both architectures: load, DriverEntry, requests with
 //! every transfer method, the port accesses they make, faults and limits, unload and leaks.
+#[allow(unused_imports)] // not every test file uses every helper
 mod common;
 use common::*;
 
@@ -109,7 +110,8 @@ fn rawio_instructions_are_mediated_with_exact_pcs() {
 
         // An MSR the CPU does not have: #GP in the driver, which Windows raises as a privileged
         // instruction; the driver has no handler, so the run ends in KMODE_EXCEPTION_NOT_HANDLED.
-        let r = request::device_control(&mut k, h, ctl(0x806, 0), &0xDEADu32.to_le_bytes(), &OutBuffer::zeroed(8), false);
+        let r =
+            request::device_control(&mut k, h, ctl(0x806, 0), &0xDEADu32.to_le_bytes(), &OutBuffer::zeroed(8), false);
         let b = bugcheck_of(r);
         assert_eq!(b.code, 0x1E);
         assert_eq!(b.params[0], status_param(arch, 0xC000_0096));

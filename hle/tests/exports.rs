@@ -903,7 +903,6 @@ fn bad_pointers_raise_access_violations_or_end_the_run_as_page_faults_in_the_ker
         let b = bugcheck(fx.call(NT, "RtlCopyUnicodeString", &[dest, src]));
         assert_eq!((b.code, b.params[2], b.params[3]), (0x1E, 1, 0));
 
-
         // IoCreateDevice with nowhere to put the device: the run ends, and no half-made
         // device is left behind (no name, no memory).
         let (mut fx, drv) = Fx::with_driver(arch);

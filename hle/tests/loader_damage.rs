@@ -1101,7 +1101,9 @@ fn a_damaged_exception_directory_does_not_refuse_the_image() {
     each(|arch, name, pe| {
         let size = pe.size_of_image();
         let text = pe.section(".text");
-        for (rva, len) in [(0xFFFF_FF00, 0x1000), (size - 4, 0x100), (0x10, 7), (text.rva, u32::MAX), (text.rva, text.vsize)] {
+        for (rva, len) in
+            [(0xFFFF_FF00, 0x1000), (size - 4, 0x100), (0x10, 7), (text.rva, u32::MAX), (text.rva, text.vsize)]
+        {
             let mut bad = pe.clone();
             bad.set_dir(3, rva, len);
             let mut k = boot(arch);

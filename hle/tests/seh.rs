@@ -1,6 +1,7 @@
 //! Exception routines through their real stubs, on both architectures: probes, raises, the
 //! context capture, stack walks, MmCopyMemory, and on x86 the dispatcher calling a handler
 //! registered by hand in the `fs:[0]` chain. (Compiled `__try` blocks: seh_driver.rs.)
+#[allow(unused_imports)] // not every test file uses every helper
 mod common;
 use common::fx::*;
 use common::*;

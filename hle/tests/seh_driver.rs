@@ -2,6 +2,7 @@
 //! corpus driver (clang, MSVC targets: `__C_specific_handler` on x64, `_except_handler3` on
 //! x86) faults, raises and probes, and its handlers take what Windows would give them; what
 //! nobody handles ends in the bugcheck Windows raises, with its parameters.
+#[allow(unused_imports)] // not every test file uses every helper
 mod common;
 use common::*;
 

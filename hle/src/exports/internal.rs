@@ -3,8 +3,8 @@
 //! same host-call slots, dispatcher and trace as exports, but no import binds to them.
 
 use crate::exports::{Dll, ExportDef};
-use crate::{io, seh};
 use crate::types::*;
+use crate::{io, seh};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,

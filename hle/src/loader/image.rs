@@ -128,13 +128,15 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
     let without_exceptions: Vec<u8>;
     let pe = match goblin_parse(bytes) {
         Ok(pe) => pe,
-        Err(e) => match h.directory(headers::DIR_EXCEPTION).and_then(|_| h.without_directory(bytes, headers::DIR_EXCEPTION)) {
-            Some(copy) => {
-                without_exceptions = copy;
-                goblin_parse(&without_exceptions)?
+        Err(e) => {
+            match h.directory(headers::DIR_EXCEPTION).and_then(|_| h.without_directory(bytes, headers::DIR_EXCEPTION)) {
+                Some(copy) => {
+                    without_exceptions = copy;
+                    goblin_parse(&without_exceptions)?
+                }
+                None => return Err(e),
             }
-            None => return Err(e),
-        },
+        }
     };
     if pe.is_64 != (h.arch == Arch::X64) || pe.entry != h.entry || pe.sections.len() != h.sections.len() {
         return Err(LoadError::Malformed("the PE parser read these headers differently".into()));

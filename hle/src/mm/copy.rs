@@ -17,7 +17,14 @@ const STATUS_PARTIAL_COPY: NtStatus = NtStatus(0x8000_000D);
 /// RAM; device memory is refused) and stops at the first page it cannot read, which a direct
 /// access would have faulted on: STATUS_PARTIAL_COPY then, with the bytes that were copied.
 /// Exactly one of the two flags must be given.
-pub fn MmCopyMemory(k: &mut Kx, target: Ptr, source: u64, length: SizeT, flags: u32, transferred: Ptr) -> KResult<NtStatus> {
+pub fn MmCopyMemory(
+    k: &mut Kx,
+    target: Ptr,
+    source: u64,
+    length: SizeT,
+    flags: u32,
+    transferred: Ptr,
+) -> KResult<NtStatus> {
     let physical = match flags {
         MM_COPY_MEMORY_PHYSICAL => true,
         MM_COPY_MEMORY_VIRTUAL => false,

@@ -4,8 +4,8 @@
 
 use portcullis_emu::{Arch, CpuContext};
 
-use crate::kernel::{bugcheck_stop, Bugcheck, KError, Kx};
 use crate::ke::bugcheck::name;
+use crate::kernel::{bugcheck_stop, Bugcheck, KError, Kx};
 use crate::seh::events;
 use crate::seh::record::ExceptionRecord;
 use crate::status_names;
@@ -44,7 +44,13 @@ pub(crate) fn unhandled(k: &mut Kx, record: &ExceptionRecord, _ctx: &CpuContext)
     let p = |i: usize| record.params.get(i).copied().unwrap_or(0);
     let params = [status_param(arch, record.code), record.address, p(0), p(1)];
     let what = status_names::describe(record.code);
-    stop(k, KMODE_EXCEPTION_NOT_HANDLED, params, record.address, format!("{what} at {:#x} was not handled", record.address))
+    stop(
+        k,
+        KMODE_EXCEPTION_NOT_HANDLED,
+        params,
+        record.address,
+        format!("{what} at {:#x} was not handled", record.address),
+    )
 }
 
 /// What a page fault on `address` was doing, as PAGE_FAULT_IN_NONPAGED_AREA's and
@@ -61,7 +67,14 @@ pub fn access_code(write: bool, execute: bool, for_bugcheck: bool) -> u64 {
 
 /// A trap Windows turns into a bugcheck without dispatching it; `record` describes it as the
 /// trap frame would, for the report.
-pub(crate) fn fatal(k: &mut Kx, code: u32, params: [u64; 4], record: &ExceptionRecord, ctx: &CpuContext, reason: String) -> KError {
+pub(crate) fn fatal(
+    k: &mut Kx,
+    code: u32,
+    params: [u64; 4],
+    record: &ExceptionRecord,
+    ctx: &CpuContext,
+    reason: String,
+) -> KError {
     events::fatal(k, record, ctx);
     stop(k, code, params, record.address, reason)
 }

@@ -97,9 +97,8 @@ pub fn __C_specific_handler(k: &mut Kx, record: Ptr, frame: Ptr, context_record:
         if r.flags & flag::TARGET_UNWIND != 0 {
             // The unwind ends inside this function: a scope that also holds the target (a
             // jump out of an inner `__try` into an outer one) stays.
-            let also_target = scopes
-                .iter()
-                .any(|t| t.covers(target) && t.target == scope.target && t.handler == scope.handler);
+            let also_target =
+                scopes.iter().any(|t| t.covers(target) && t.target == scope.target && t.handler == scope.handler);
             if also_target {
                 break;
             }

@@ -144,17 +144,17 @@ fn search_x64(k: &mut Kx, at: &Records, flags: u32, original: &CpuContext) -> KR
             Arrival::End => break,
             Arrival::Host { pc, sp, invocation } => {
                 match invocation.map(|i| i.kind) {
-                // The exception was raised by a handler of an exception being dispatched:
-                // Windows' dispatcher frame says so (EXCEPTION_NESTED_CALL up to the frame
-                // that handler was called for) and the search goes on from where that
-                // exception happened.
-                Some(InvocationKind::Dispatch { establisher, context }) => {
-                    flags |= flag::NESTED_CALL;
-                    nested = nested.max(establisher);
-                    walk = *context;
-                }
-                // A termination handler run by an unwind, or a routine the host was running:
-                // the search goes on in the code that called the host.
+                    // The exception was raised by a handler of an exception being dispatched:
+                    // Windows' dispatcher frame says so (EXCEPTION_NESTED_CALL up to the frame
+                    // that handler was called for) and the search goes on from where that
+                    // exception happened.
+                    Some(InvocationKind::Dispatch { establisher, context }) => {
+                        flags |= flag::NESTED_CALL;
+                        nested = nested.max(establisher);
+                        walk = *context;
+                    }
+                    // A termination handler run by an unwind, or a routine the host was running:
+                    // the search goes on in the code that called the host.
                     _ => {
                         walk.ip = pc;
                         walk.set_sp(sp);
@@ -197,7 +197,8 @@ fn search_x64(k: &mut Kx, at: &Records, flags: u32, original: &CpuContext) -> KR
                     mem.set(dc, DISPATCHER_CONTEXT::HistoryTable, 0)?;
                     mem.set(dc, DISPATCHER_CONTEXT::ScopeIndex, 0)?;
                     ExceptionRecord::write_flags(mem, at.record, flags)?;
-                    let kind = InvocationKind::Dispatch { establisher: u.establisher, context: Box::new(original.clone()) };
+                    let kind =
+                        InvocationKind::Dispatch { establisher: u.establisher, context: Box::new(original.clone()) };
                     let args = [at.record, u.establisher, at.context, dc];
                     let raw = frames::invoke(k, kind, handler, &args)?;
                     flags = merge_flags(k, at, flags)?;

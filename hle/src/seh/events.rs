@@ -6,10 +6,10 @@ use portcullis_emu::{Arch, CpuContext, Event, Reg, Stop};
 use serde::Serialize;
 
 use crate::kernel::{KError, KResult, KernelEvent, Kx};
+use crate::seh::backtrace;
 use crate::seh::dispatch::Outcome;
 use crate::seh::frames::describe;
 use crate::seh::record::ExceptionRecord;
-use crate::seh::backtrace;
 
 /// Most frames an unhandled exception's call stack shows.
 const MAX_FRAMES: usize = 64;
@@ -64,10 +64,8 @@ fn detail(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -> Detail {
         Arch::X64 => &Reg::DUMP_X64,
     };
     let registers = dump.iter().map(|r| RegValue { name: r.name(k.arch()), value: ctx.get(*r) }).collect();
-    let frames = backtrace::walk(k, ctx, MAX_FRAMES)
-        .into_iter()
-        .map(|pc| Frame { pc, location: describe(k, pc) })
-        .collect();
+    let frames =
+        backtrace::walk(k, ctx, MAX_FRAMES).into_iter().map(|pc| Frame { pc, location: describe(k, pc) }).collect();
     let reason = match &k.ext().seh.machine_note {
         Some((pc, _)) if *pc == record.address => k.ext_mut().seh.machine_note.take().map(|(_, r)| r),
         _ => None,

@@ -5,8 +5,8 @@
 
 use portcullis_emu::{Arch, CpuContext, FaultKind, GuestException, MemError, Reg, Resolution, Stop};
 
-use crate::kernel::{into_stop, KError, KernelStop, Kx};
 use crate::ke::irql;
+use crate::kernel::{into_stop, KError, KernelStop, Kx};
 use crate::seh::bugcheck::{self, access_code};
 use crate::seh::codes::{code, fast_fail_name};
 use crate::seh::record::ExceptionRecord;
@@ -29,7 +29,7 @@ pub fn is_user(arch: Arch, va: u64) -> bool {
 }
 
 fn canonical(arch: Arch, va: u64) -> bool {
-    arch == Arch::X86 || va < 0x0000_8000_0000_0000 || va >= 0xFFFF_8000_0000_0000
+    arch == Arch::X86 || !(0x0000_8000_0000_0000..0xFFFF_8000_0000_0000).contains(&va)
 }
 
 /// What becomes of a machine exception.
@@ -99,9 +99,7 @@ fn classify(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Trap {
         FaultKind::Overflow => Trap::Dispatch(record(code::INTEGER_OVERFLOW, pc, &[])),
         FaultKind::InvalidOpcode => Trap::Dispatch(record(code::ILLEGAL_INSTRUCTION, pc, &[])),
         FaultKind::AlignmentCheck => Trap::Dispatch(record(code::DATATYPE_MISALIGNMENT, pc, &[])),
-        FaultKind::GeneralProtection if e.privileged => {
-            Trap::Dispatch(record(code::PRIVILEGED_INSTRUCTION, pc, &[]))
-        }
+        FaultKind::GeneralProtection if e.privileged => Trap::Dispatch(record(code::PRIVILEGED_INSTRUCTION, pc, &[])),
         // A protection fault (a non-canonical address, a bad selector): an access violation
         // whose address is unknown.
         FaultKind::GeneralProtection => Trap::Dispatch(record(code::ACCESS_VIOLATION, pc, &[0, arch.mask(u64::MAX)])),

@@ -79,14 +79,7 @@ pub(crate) fn unwind(k: &mut Kx, start: CpuContext, target: u64, target_ip: u64,
 
 enum Never {}
 
-fn unwind_inner(
-    k: &mut Kx,
-    start: CpuContext,
-    target: u64,
-    target_ip: u64,
-    record: u64,
-    value: u64,
-) -> KResult<Never> {
+fn unwind_inner(k: &mut Kx, start: CpuContext, target: u64, target_ip: u64, record: u64, value: u64) -> KResult<Never> {
     let (low, high) = k.stack_limits();
     frames::with_scratch(k, Records::size(Arch::X64), |k, base| {
         let rec_at = if record == 0 { base } else { record };
@@ -134,7 +127,8 @@ fn unwind_inner(
                 }
             }
             let (frame, previous, establisher) = step(k, &current, unw::UHANDLER)?;
-            if establisher < low || establisher > high || (target != 0 && establisher > target) || establisher & 7 != 0 {
+            if establisher < low || establisher > high || (target != 0 && establisher > target) || establisher & 7 != 0
+            {
                 return Err(raise::raise_about(k, code::BAD_STACK, rec_at));
             }
             if let Some(frame) = frame {
@@ -243,7 +237,15 @@ fn collided(k: &mut Kx, dc: u64) -> KResult<(Frame, CpuContext)> {
 /// PVOID ReturnValue, PCONTEXT ContextRecord, PUNWIND_HISTORY_TABLE HistoryTable) (x64)
 ///
 /// The context record is the caller's scratch space; the history table an optional cache.
-pub fn RtlUnwindEx(k: &mut Kx, target: Ptr, target_ip: Ptr, record: Ptr, value: Ptr, _ctx: Ptr, _history: Ptr) -> KResult<()> {
+pub fn RtlUnwindEx(
+    k: &mut Kx,
+    target: Ptr,
+    target_ip: Ptr,
+    record: Ptr,
+    value: Ptr,
+    _ctx: Ptr,
+    _history: Ptr,
+) -> KResult<()> {
     let start = context::caller_context(k, 0)?;
     Err(unwind(k, start, target.0, target_ip.0, record.0, value.0))
 }

@@ -72,7 +72,12 @@ impl Mem {
 
     /// Places an UNWIND_INFO and returns its image offset.
     fn info(&self, info: &Info) -> u32 {
-        let mut b = vec![info.version | info.flags << 3, info.prolog, info.codes.len() as u8, info.frame_register | info.frame_offset << 4];
+        let mut b = vec![
+            info.version | info.flags << 3,
+            info.prolog,
+            info.codes.len() as u8,
+            info.frame_register | info.frame_offset << 4,
+        ];
         for c in &info.codes {
             b.extend(c.to_le_bytes());
         }
@@ -139,7 +144,11 @@ fn pushed_non_volatiles_and_a_small_allocation() {
     let mem = Mem::new();
     let rva = mem.info(&Info::v1(
         7,
-        vec![code(7, op::ALLOC_SMALL, (0x28 - 8) / 8), code(3, op::PUSH_NONVOL, R12 as u8), code(1, op::PUSH_NONVOL, RBX as u8)],
+        vec![
+            code(7, op::ALLOC_SMALL, (0x28 - 8) / 8),
+            code(3, op::PUSH_NONVOL, R12 as u8),
+            code(1, op::PUSH_NONVOL, RBX as u8),
+        ],
     ));
     let f = function(TEXT, TEXT + 0x40, rva);
     let entry = BASE + TEXT as u64;
@@ -154,7 +163,10 @@ fn pushed_non_volatiles_and_a_small_allocation() {
     let r = virtual_unwind(&mem, 0, &image, entry + 0x20, &f, &mut ctx, Some(&mut pointers)).unwrap();
     assert_eq!(r.establisher, s);
     assert_eq!((ctx.ip, ctx.sp(), ctx.gpr[RBX], ctx.gpr[R12]), (RET, s + 0x40, 0xBBBB, 0xAAAA));
-    assert_eq!((pointers.integer[RBX], pointers.integer[R12], pointers.integer[RSI]), (Some(s + 0x30), Some(s + 0x28), None));
+    assert_eq!(
+        (pointers.integer[RBX], pointers.integer[R12], pointers.integer[RSI]),
+        (Some(s + 0x30), Some(s + 0x28), None)
+    );
     assert_eq!(ctx.gpr[RSI], 0x1111_0006, "registers the prologue did not save are left alone");
 
     // After `push rbx; push r12`, before the allocation.

@@ -84,7 +84,13 @@ pub(crate) fn guarded<T>(
 
 /// EXCEPTION_DISPOSITION RtlpNestedExceptionHandler(...) (internal): the guard of a handler
 /// called by a dispatch. A dispatch that meets it learns which record the outer one was at.
-pub fn RtlpNestedExceptionHandler(k: &mut Kx, record: Ptr, establisher: Ptr, _ctx: Ptr, dispatcher: Ptr) -> KResult<u32> {
+pub fn RtlpNestedExceptionHandler(
+    k: &mut Kx,
+    record: Ptr,
+    establisher: Ptr,
+    _ctx: Ptr,
+    dispatcher: Ptr,
+) -> KResult<u32> {
     let flags = ExceptionRecord::read(k.mem(), record.0)?.flags;
     if flags & flag::UNWIND != 0 {
         return Ok(Disposition::ContinueSearch.raw());
@@ -97,7 +103,13 @@ pub fn RtlpNestedExceptionHandler(k: &mut Kx, record: Ptr, establisher: Ptr, _ct
 /// EXCEPTION_DISPOSITION RtlpCollidedUnwindHandler(...) (internal): the guard of a handler
 /// called by an unwind. Another unwind that meets it goes on from the record the first one
 /// was at.
-pub fn RtlpCollidedUnwindHandler(k: &mut Kx, record: Ptr, establisher: Ptr, _ctx: Ptr, dispatcher: Ptr) -> KResult<u32> {
+pub fn RtlpCollidedUnwindHandler(
+    k: &mut Kx,
+    record: Ptr,
+    establisher: Ptr,
+    _ctx: Ptr,
+    dispatcher: Ptr,
+) -> KResult<u32> {
     let flags = ExceptionRecord::read(k.mem(), record.0)?.flags;
     if flags & flag::UNWIND == 0 {
         return Ok(Disposition::ContinueSearch.raw());

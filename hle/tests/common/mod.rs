@@ -81,7 +81,9 @@ pub fn status_param(arch: Arch, code: u32) -> u64 {
 }
 
 /// The bugcheck a request ended in.
-pub fn bugcheck_of<T: std::fmt::Debug>(r: Result<T, portcullis_hle::kernel::KError>) -> portcullis_hle::kernel::Bugcheck {
+pub fn bugcheck_of<T: std::fmt::Debug>(
+    r: Result<T, portcullis_hle::kernel::KError>,
+) -> portcullis_hle::kernel::Bugcheck {
     match r {
         Err(portcullis_hle::kernel::KError::Stop(Stop::Host(KernelStop::Bugcheck(b)))) => b,
         other => panic!("expected a bugcheck, got {other:?}"),
