@@ -140,6 +140,8 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Halted { pc } => RunError::Halted { pc },
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
+            // Only reaches here when no call into the guest owns the target (a corrupt one).
+            unwind @ Stop::Unwind(_) => RunError::Machine(unwind.to_string()),
         }
     }
 }

@@ -318,3 +318,116 @@ _Static_assert(offsetof(RTL_AVL_TABLE, AllocateRoutine) == PICK(0x2c, 0x50), "RT
 _Static_assert(offsetof(RTL_AVL_TABLE, FreeRoutine) == PICK(0x30, 0x58), "RTL_AVL_TABLE.FreeRoutine");
 _Static_assert(offsetof(RTL_AVL_TABLE, TableContext) == PICK(0x34, 0x60), "RTL_AVL_TABLE.TableContext");
 
+_Static_assert(sizeof(EXCEPTION_RECORD) == PICK(0x50, 0x98), "sizeof(EXCEPTION_RECORD)");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionCode) == PICK(0x0, 0x0), "EXCEPTION_RECORD.ExceptionCode");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionFlags) == PICK(0x4, 0x4), "EXCEPTION_RECORD.ExceptionFlags");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionRecord) == PICK(0x8, 0x8), "EXCEPTION_RECORD.ExceptionRecord");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionAddress) == PICK(0xc, 0x10), "EXCEPTION_RECORD.ExceptionAddress");
+_Static_assert(offsetof(EXCEPTION_RECORD, NumberParameters) == PICK(0x10, 0x18), "EXCEPTION_RECORD.NumberParameters");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionInformation) == PICK(0x14, 0x20), "EXCEPTION_RECORD.ExceptionInformation");
+
+_Static_assert(sizeof(CONTEXT) == PICK(0x2cc, 0x4d0), "sizeof(CONTEXT)");
+_Static_assert(offsetof(CONTEXT, ContextFlags) == PICK(0x0, 0x30), "CONTEXT.ContextFlags");
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, MxCsr) == 0x34, "CONTEXT.MxCsr");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegCs) == 0xbc, "CONTEXT.SegCs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegCs) == 0x38, "CONTEXT.SegCs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegDs) == 0x98, "CONTEXT.SegDs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegDs) == 0x3a, "CONTEXT.SegDs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegEs) == 0x94, "CONTEXT.SegEs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegEs) == 0x3c, "CONTEXT.SegEs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegFs) == 0x90, "CONTEXT.SegFs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegFs) == 0x3e, "CONTEXT.SegFs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegGs) == 0x8c, "CONTEXT.SegGs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegGs) == 0x40, "CONTEXT.SegGs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegSs) == 0xc8, "CONTEXT.SegSs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegSs) == 0x42, "CONTEXT.SegSs");
+#endif
+_Static_assert(offsetof(CONTEXT, EFlags) == PICK(0xc0, 0x44), "CONTEXT.EFlags");
+_Static_assert(offsetof(CONTEXT, Dr0) == PICK(0x4, 0x48), "CONTEXT.Dr0");
+_Static_assert(offsetof(CONTEXT, Dr7) == PICK(0x18, 0x70), "CONTEXT.Dr7");
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, FloatSave) == 0x1c, "CONTEXT.FloatSave");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Edi) == 0x9c, "CONTEXT.Edi");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Esi) == 0xa0, "CONTEXT.Esi");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ebx) == 0xa4, "CONTEXT.Ebx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Edx) == 0xa8, "CONTEXT.Edx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ecx) == 0xac, "CONTEXT.Ecx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Eax) == 0xb0, "CONTEXT.Eax");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ebp) == 0xb4, "CONTEXT.Ebp");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Eip) == 0xb8, "CONTEXT.Eip");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Esp) == 0xc4, "CONTEXT.Esp");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, ExtendedRegisters) == 0xcc, "CONTEXT.ExtendedRegisters");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rax) == 0x78, "CONTEXT.Rax");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rsp) == 0x98, "CONTEXT.Rsp");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, R15) == 0xf0, "CONTEXT.R15");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rip) == 0xf8, "CONTEXT.Rip");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, FltSave) == 0x100, "CONTEXT.FltSave");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Xmm0) == 0x1a0, "CONTEXT.Xmm0");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Xmm15) == 0x290, "CONTEXT.Xmm15");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, VectorRegister) == 0x300, "CONTEXT.VectorRegister");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, LastExceptionFromRip) == 0x4c8, "CONTEXT.LastExceptionFromRip");
+#endif
+

@@ -89,6 +89,36 @@ impl Decoder {
         Some(Decoded { id: insn.id().0, len: insn.len() as u64, text, operands })
     }
 
+    /// The length of the first instruction of `bytes` and whether it writes memory: an
+    /// explicit memory operand it writes (read-modify-write included), or the stack (push,
+    /// call, enter). `None` when the bytes do not decode.
+    pub(crate) fn length_and_writes(&self, bytes: &[u8], pc: u64) -> Option<(u64, bool)> {
+        let insns = self.cs.disasm_count(bytes, pc, 1).ok()?;
+        let insn = insns.iter().next()?;
+        let len = insn.len() as u64;
+        let id = insn.id().0;
+        let pushes = [
+            X86Insn::X86_INS_PUSH,
+            X86Insn::X86_INS_CALL,
+            X86Insn::X86_INS_ENTER,
+            X86Insn::X86_INS_PUSHAL,
+            X86Insn::X86_INS_PUSHF,
+            X86Insn::X86_INS_PUSHFD,
+            X86Insn::X86_INS_PUSHFQ,
+        ];
+        if pushes.iter().any(|i| *i as u32 == id) {
+            return Some((len, true));
+        }
+        let Ok(detail) = self.cs.insn_detail(insn) else { return Some((len, false)) };
+        let written = detail.arch_detail().operands().into_iter().any(|op| match op {
+            ArchOperand::X86Operand(op) => {
+                matches!(op.op_type, X86OperandType::Mem(_)) && op.access.is_some_and(|a| a.is_writable())
+            }
+            _ => false,
+        });
+        Some((len, written))
+    }
+
     /// Just the text of the first instruction, for reports.
     pub(crate) fn text(&self, bytes: &[u8], pc: u64) -> Option<String> {
         let insns = self.cs.disasm_count(bytes, pc, 1).ok()?;

@@ -18,10 +18,12 @@ use unicorn_engine::{RegisterX86 as UcReg, Unicorn, X86Insn};
 
 use crate::abi::{CallConv, SlotLocation};
 use crate::arch::{flags, Arch, Reg};
+use crate::context::CpuContext;
 use crate::cpu::descriptors::{self, Selectors, IOPM_SIZE, TSS_SIZE};
 use crate::cpu::{CpuIdentity, MsrFile, TableRegister, VirtualCpu};
 use crate::decode::Decoder;
 use crate::error::MachineError;
+use crate::exception::{GuestException, Hook, Resolution};
 use crate::fault::{FaultKind, GuestFault, RegValue};
 use crate::limits::{LimitHit, Limits, Usage, Watchdog};
 use crate::memory::{GuestMemory, MemError, Prot, RegionKind, PAGE_SIZE};
@@ -31,10 +33,17 @@ use crate::trace::{Event, PortEvent, Trace};
 use crate::uc::{check, check_version, ExceptionReset, Uc};
 
 /// What the layer above the machine (the kernel) adds to it: its own state, trace events and
-/// reasons to stop a run.
-pub trait Extension: 'static {
+/// reasons to stop a run, and what becomes of the exceptions guest code raises.
+pub trait Extension: Sized + 'static {
     type Event: Clone + std::fmt::Debug + 'static;
     type Stop: Clone + std::fmt::Debug + 'static;
+
+    /// Offered every exception guest code raises before it ends the run (see
+    /// [`crate::exception`]). The default leaves it to end the run as a fault.
+    fn on_exception(m: &mut Machine<Self>, e: &GuestException) -> Resolution<Self::Stop> {
+        let _ = (m, e);
+        Resolution::Fault
+    }
 }
 
 /// An extension-less machine, for tests and tools that only need the CPU.
@@ -60,6 +69,10 @@ pub enum Stop<S> {
     Host(S),
     /// The machine itself failed.
     Machine(MachineError),
+    /// Not an end: the guest's stack is being unwound to this context (an exception handler,
+    /// a `longjmp`). Every call into the guest nested below the target is abandoned; the call
+    /// whose frames hold the target's stack pointer resumes the guest there.
+    Unwind(Box<CpuContext>),
 }
 
 impl<S: std::fmt::Debug> std::fmt::Display for Stop<S> {
@@ -70,6 +83,9 @@ impl<S: std::fmt::Debug> std::fmt::Display for Stop<S> {
             Stop::Halted { pc } => write!(f, "the guest halted with interrupts disabled at {pc:#x}"),
             Stop::Host(s) => write!(f, "{s:?}"),
             Stop::Machine(e) => write!(f, "machine error: {e}"),
+            Stop::Unwind(c) => {
+                write!(f, "unwind to {:#x} (stack {:#x}) that no call into the guest owns", c.ip, c.sp())
+            }
         }
     }
 }
@@ -132,6 +148,18 @@ pub type HostCallFn<X> = fn(&mut Machine<X>, u32) -> Result<(), Stop<<X as Exten
 /// Size of one host-call slot.
 pub const HOST_CALL_SLOT: u64 = 16;
 
+/// One call into the guest in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestCall {
+    /// The stack pointer the call started with (pointing at its return address): the call's
+    /// frames lie at and below it.
+    pub entry_sp: u64,
+    /// For a call made from inside a hook (nested): where the interrupted guest code was, and
+    /// its stack pointer. For a top-level call, both 0.
+    pub caller_pc: u64,
+    pub caller_sp: u64,
+}
+
 struct HostCalls<X: Extension> {
     base: u64,
     count: u64,
@@ -171,6 +199,11 @@ pub struct Guest<X: Extension> {
     pub(crate) timed_out: Arc<AtomicBool>,
     pub(crate) block_sizes: HashMap<u64, u64>,
     host_calls: Vec<HostCalls<X>>,
+    /// The calls into the guest in progress, innermost last.
+    calls: Vec<GuestCall>,
+    /// Where the guest is stopped while a hook runs: the host-call slot or the faulting
+    /// instruction. (The register reads back wherever a nested call ended.)
+    pub(crate) hook_pc: u64,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -348,6 +381,8 @@ impl<X: Extension> Machine<X> {
             timed_out: Arc::new(AtomicBool::new(false)),
             block_sizes: HashMap::new(),
             host_calls: Vec::new(),
+            calls: Vec::new(),
+            hook_pc: 0,
         })
     }
 
@@ -473,6 +508,13 @@ impl<X: Extension> Machine<X> {
         self.guest().sentinel
     }
 
+    /// Whether `addr` is where a call into the guest returns to the host (the top-level or
+    /// the nested return address): a stack walk that reaches it has left guest code.
+    pub fn is_return_to_host(&self, addr: u64) -> bool {
+        let g = self.guest();
+        addr == g.sentinel || addr == g.nested_sentinel
+    }
+
     /// The top-level return address was reached.
     fn returned(&mut self) {
         let g = self.guest_mut();
@@ -572,10 +614,13 @@ impl<X: Extension> Machine<X> {
             self.request_stop(Stop::Fault(Box::new(fault)));
             return;
         }
-        self.guest_mut().trace.counters.host_calls += 1;
+        let g = self.guest_mut();
+        g.trace.counters.host_calls += 1;
+        let outer = std::mem::replace(&mut g.hook_pc, addr);
         if let Err(stop) = handler(self, first + (rel / HOST_CALL_SLOT) as u32) {
-            self.request_stop(stop);
+            self.resume_or_stop(stop, Hook::Code);
         }
+        self.guest_mut().hook_pc = outer;
     }
 
     /// Scans code for `popf` and makes each one update the virtual interrupt flag.
@@ -633,6 +678,7 @@ impl<X: Extension> Machine<X> {
         let saved_sp = self.reg(Reg::Sp);
         let top = if nested { saved_sp } else { g.stack_top };
         let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
+        let caller_pc = if nested { g.hook_pc } else { 0 };
         let ps = arch.ptr_size();
 
         // Build the frame: stack arguments, shadow space (x64), return address.
@@ -668,12 +714,28 @@ impl<X: Extension> Machine<X> {
         let g = self.guest_mut();
         g.depth += 1;
         g.stopping = false;
+        g.calls.push(GuestCall { entry_sp: sp, caller_pc, caller_sp: if nested { saved_sp } else { 0 } });
         let timing = (!nested).then(|| g.limits.time.map(|limit| (limit, Instant::now()))).flatten();
         let armed = timing.map(|(limit, start)| {
             let remaining = limit.saturating_sub(g.usage.time);
             Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
         });
-        let result = self.uc.emu_start(target, until, 0, 0);
+        let mut start = target;
+        let outcome = loop {
+            let result = self.uc.emu_start(start, until, 0, 0);
+            let pc = self.reg(Reg::Ip);
+            let outcome = self.outcome(result, pc, sentinel);
+            self.guest_mut().stopping = false;
+            match outcome {
+                // An unwind to a frame of this call (from a call nested deeper, or one that
+                // had to stop the engine to get here): resume there.
+                Err(Stop::Unwind(ctx)) if ctx.sp() <= sp => {
+                    self.apply_context(&ctx, false);
+                    start = self.reg(Reg::Ip);
+                }
+                outcome => break outcome,
+            }
+        };
         if let Some(a) = armed {
             Watchdog::global().disarm(a);
         }
@@ -682,16 +744,33 @@ impl<X: Extension> Machine<X> {
             g.usage.time += start.elapsed();
         }
         g.depth -= 1;
-        let pc = self.reg(Reg::Ip);
-        let outcome = self.outcome(result, pc, sentinel);
+        g.calls.pop();
         if nested {
             self.set_reg(Reg::Sp, saved_sp);
         }
-        self.guest_mut().stopping = false;
         if let Err(stop) = &outcome {
             self.record_stop(stop);
         }
         outcome
+    }
+
+    /// The calls into the guest in progress, innermost last.
+    pub fn guest_calls(&self) -> &[GuestCall] {
+        &self.guest().calls
+    }
+
+    /// Whether `sp` lies in the frames of the innermost call into the guest.
+    pub(crate) fn owns_stack(&self, sp: u64) -> bool {
+        self.guest().calls.last().is_some_and(|c| sp <= c.entry_sp)
+    }
+
+    /// The kernel stack every call runs on: `(lowest, highest)` address, the highest one
+    /// past the end.
+    pub fn stack_limits(&self) -> (u64, u64) {
+        let g = self.guest();
+        let top = g.stack_top.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let region = g.mem.region_at(g.stack_top);
+        (region.map_or(top, |r| r.base), region.map_or(top, |r| r.base + r.size))
     }
 
     fn outcome(&mut self, result: Result<(), uc_error>, pc: u64, sentinel: u64) -> Result<u64, Stop<X::Stop>> {
@@ -745,6 +824,13 @@ impl<X: Extension> Machine<X> {
         }
         g.stopping = true;
         g.uc.stop();
+    }
+
+    /// The disassembly of the instruction at `va`, when its bytes can be read.
+    pub fn disassemble(&self, va: u64) -> Option<String> {
+        let g = self.guest();
+        let bytes = g.mem.read_partial(va, 16);
+        g.decoder.text(&bytes, va)
     }
 
     /// Builds a fault report for an exception at `pc`.

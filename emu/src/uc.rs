@@ -40,6 +40,29 @@ impl Uc {
         unsafe { unicorn_engine::uc_reg_write2(self.0, reg as i32, &value as *const u64 as *const c_void, &mut size) };
     }
 
+    /// Reads a 128-bit register (an XMM register) by its raw Unicorn id.
+    pub(crate) fn reg128(self, id: i32) -> u128 {
+        let mut v = [0u8; 16];
+        // SAFETY: the engine outlives every holder of `Uc`; 16 bytes hold an XMM register.
+        unsafe { unicorn_engine::uc_reg_read(self.0, id, v.as_mut_ptr() as *mut c_void) };
+        u128::from_le_bytes(v)
+    }
+
+    pub(crate) fn set_reg128(self, id: i32, value: u128) {
+        let v = value.to_le_bytes();
+        let mut size = 16usize;
+        // SAFETY: as above.
+        unsafe { unicorn_engine::uc_reg_write2(self.0, id, v.as_ptr() as *const c_void, &mut size) };
+    }
+
+    /// Moves the instruction pointer from inside a code hook. Unlike [`Uc::set_reg`], this
+    /// sets `skip_sync_pc_on_exit`, so the exit the write requests keeps the new value instead
+    /// of restoring the PC of the hooked instruction; leaving the code hook clears the flag.
+    pub(crate) fn set_pc_from_code_hook(self, reg: UcReg, value: u64) {
+        // SAFETY: as above.
+        unsafe { unicorn_engine::uc_reg_write(self.0, reg as i32, &value as *const u64 as *const c_void) };
+    }
+
     /// Writes a model-specific register of the emulated CPU itself (used during set-up).
     pub(crate) fn set_msr(self, msr: u32, value: u64) -> Result<(), MachineError> {
         let m = unicorn_engine::uc_x86_msr { rid: msr, value };

@@ -13,7 +13,7 @@ use portcullis_emu::{Arch, Event, MachineError, Reg, Stop};
 
 use crate::exports::signatures::{RetKind, Shape, Signature};
 use crate::exports::{self, ArchExports, ArgValue, CallArgs, FunctionDef};
-use crate::kernel::{caller, into_stop, ApiCall, KernelEvent, KernelStop, Kx};
+use crate::kernel::{caller, ApiCall, KernelEvent, KernelStop, Kx};
 use crate::types::status;
 
 /// Every host-callable routine of one kernel.
@@ -72,6 +72,17 @@ impl CallRegistry {
         self.base + slot as u64 * portcullis_emu::HOST_CALL_SLOT
     }
 
+    /// The routine whose host-call slot holds `addr`, as (library, name).
+    pub fn routine_at(&self, addr: u64) -> Option<(&str, &str)> {
+        let slot = portcullis_emu::HOST_CALL_SLOT;
+        let first = addr.checked_sub(self.base).and_then(|rel| self.functions.functions.get((rel / slot) as usize));
+        if let Some(f) = first {
+            return Some((f.dll.name(), f.name));
+        }
+        let stub = self.missing.iter().find(|s| addr >= s.address && addr - s.address < slot)?;
+        Some((&stub.dll, &stub.name))
+    }
+
     /// The stubs made for missing imports so far: routines, then variables.
     pub fn missing(&self) -> impl Iterator<Item = &MissingStub> {
         self.missing.iter().chain(&self.missing_data)
@@ -118,7 +129,7 @@ fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelS
             if let Some(args) = args {
                 record(k, f.dll.name().into(), f.name.into(), args, None, at, false);
             }
-            Err(into_stop(k, e, f.name, at))
+            Err(crate::seh::trap::routine_failed(k, e, f.name, at))
         }
     }
 }

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use portcullis_emu::{Arch, Event, Extension, Machine, MachineConfig, MachineError, MemError, Reg, Stop};
+use portcullis_emu::{
+    Arch, Event, Extension, GuestException, Machine, MachineConfig, MachineError, MemError, Reg, Resolution, Stop,
+};
 use serde::Serialize;
 
 use crate::dispatch::CallRegistry;
@@ -115,6 +117,8 @@ pub enum KernelEvent {
     Call(ApiCall),
     Debug(DebugOutput),
     Bugcheck(Bugcheck),
+    /// An exception was dispatched (or ended the run without being dispatched).
+    Exception(Box<crate::seh::events::ExceptionEvent>),
 }
 
 /// What to do with imports the kernel does not implement.
@@ -168,11 +172,18 @@ pub struct Kernel {
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
     /// The run-time library's state (random generators, heaps).
     pub rtl: crate::rtl::RtlState,
+    pub(crate) seh: crate::seh::State,
 }
 
 impl Extension for Kernel {
     type Event = KernelEvent;
     type Stop = KernelStop;
+
+    /// Faults and traps in guest code become exceptions dispatched as Windows does
+    /// (`crate::seh`).
+    fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelStop> {
+        crate::seh::trap::on_exception(k, e)
+    }
 }
 
 impl Kernel {
@@ -191,6 +202,7 @@ impl Kernel {
             io: IoManager::default(),
             drivers: Vec::new(),
             rtl: Default::default(),
+            seh: crate::seh::State::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {
@@ -200,6 +212,7 @@ impl Kernel {
         k.ext_mut().calls.base = base;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
+        crate::seh::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         Ok(k)
     }
 
@@ -241,10 +254,11 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
         KError::Mem(m) => {
             let (addr, write) = match m {
                 MemError::Unmapped { addr } => (addr, 0),
+                MemError::UnmappedWrite { addr } => (addr, 1),
                 MemError::ReadOnly { addr } => (addr, 1),
                 other => return Stop::Machine(MachineError::Memory(other)),
             };
-            let (code, name) = if write == 1 {
+            let (code, name) = if matches!(m, MemError::ReadOnly { .. }) {
                 (0xBE, "ATTEMPTED_WRITE_TO_READONLY_MEMORY")
             } else {
                 (0x50, "PAGE_FAULT_IN_NONPAGED_AREA")

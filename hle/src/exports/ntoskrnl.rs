@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{ex, io, ke, mm, ob, ps, rtl};
+use crate::{ex, io, ke, mm, ob, ps, rtl, seh};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -421,6 +421,29 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     // Processes and threads (ps/).
 
     // Exceptions and unwinding (seh/).
+    #[x64] stdcall fn __C_specific_handler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::c_specific_handler::__C_specific_handler;
+    #[x64] stdcall fn _local_unwind(TargetFrame: Ptr, TargetIp: Ptr) -> () = seh::unwind::_local_unwind;
+    #[x64] stdcall fn RtlUnwindEx(TargetFrame: Ptr, TargetIp: Ptr, ExceptionRecord: Ptr, ReturnValue: Ptr, ContextRecord: Ptr, HistoryTable: Ptr) -> () = seh::unwind::RtlUnwindEx;
+    #[x64] stdcall fn RtlUnwind(TargetFrame: Ptr, TargetIp: Ptr, ExceptionRecord: Ptr, ReturnValue: Ptr) -> () = seh::unwind::RtlUnwind64;
+    #[x86] stdcall fn RtlUnwind(TargetFrame: Ptr, TargetIp: Ptr, ExceptionRecord: Ptr, ReturnValue: Ptr) -> SizeT = seh::x86_frames::RtlUnwind;
+    #[x64] stdcall fn RtlVirtualUnwind(HandlerType: u32, ImageBase: u64, ControlPc: u64, FunctionEntry: Ptr, ContextRecord: Ptr, HandlerData: Ptr, EstablisherFrame: Ptr, ContextPointers: Ptr) -> Ptr = seh::virtual_unwind::RtlVirtualUnwind;
+    #[x64] stdcall fn RtlLookupFunctionEntry(ControlPc: u64, ImageBase: Ptr, HistoryTable: Ptr) -> Ptr = seh::pdata::RtlLookupFunctionEntry;
+    stdcall fn RtlCaptureContext(ContextRecord: Ptr) -> () = seh::context::RtlCaptureContext;
+    #[x64] stdcall fn RtlRestoreContext(ContextRecord: Ptr, ExceptionRecord: Ptr) -> () = seh::context::RtlRestoreContext;
+    stdcall fn RtlCaptureStackBackTrace(FramesToSkip: u32, FramesToCapture: u32, BackTrace: Ptr, BackTraceHash: Ptr) -> u16 = seh::backtrace::RtlCaptureStackBackTrace;
+    stdcall fn RtlWalkFrameChain(Callers: Ptr, Count: u32, Flags: u32) -> u32 = seh::backtrace::RtlWalkFrameChain;
+    stdcall fn RtlRaiseException(ExceptionRecord: Ptr) -> () = seh::raise::RtlRaiseException;
+    stdcall fn ExRaiseStatus(Status: NtStatus) -> () = seh::raise::ExRaiseStatus;
+    stdcall fn ExRaiseAccessViolation() -> () = seh::raise::ExRaiseAccessViolation;
+    stdcall fn ExRaiseDatatypeMisalignment() -> () = seh::raise::ExRaiseDatatypeMisalignment;
+    stdcall fn ProbeForRead(Address: Ptr, Length: SizeT, Alignment: u32) -> () = seh::probe::ProbeForRead;
+    stdcall fn ProbeForWrite(Address: Ptr, Length: SizeT, Alignment: u32) -> () = seh::probe::ProbeForWrite;
+    stdcall fn MmCopyMemory(TargetAddress: Ptr, SourceAddress: u64, NumberOfBytes: SizeT, Flags: u32, NumberOfBytesTransferred: Ptr) -> NtStatus = mm::copy::MmCopyMemory;
+    #[x86] cdecl fn _except_handler2(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::_except_handler2;
+    #[x86] cdecl fn _except_handler3(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::_except_handler3;
+    #[x86] cdecl fn _local_unwind2(Registration: Ptr, StopLevel: u32) -> () = seh::except_handler::_local_unwind2;
+    #[x86] cdecl fn _global_unwind2(Registration: Ptr) -> () = seh::except_handler::_global_unwind2;
+    #[x86] cdecl fn _abnormal_termination() -> u32 = seh::except_handler::_abnormal_termination;
 
     // Security, power, tracing (se/, po/, etw/).
 };

@@ -15,16 +15,16 @@
 //! instruction raises on Windows, at the helper.
 #![allow(non_snake_case)]
 
-use portcullis_emu::{FaultKind, Reg, Stop, PAGE_SIZE};
+use portcullis_emu::{Reg, PAGE_SIZE};
 
 use crate::kernel::{KError, KResult, Kx};
 use crate::types::SizeT;
 
-/// The #DE a division by zero raises inside the helper.
-fn divide_error(k: &mut Kx, helper: &str) -> KError {
-    let pc = k.reg(Reg::Ip);
-    let fault = k.fault(FaultKind::DivideError, pc, format!("{helper}: division by zero"));
-    KError::Stop(Stop::Fault(Box::new(fault)))
+/// The #DE a division by zero raises inside the helper: STATUS_INTEGER_DIVIDE_BY_ZERO,
+/// dispatched to the driver's handlers like the `div` instruction's trap (unhandled, it is
+/// the bugcheck every unhandled kernel-mode exception is).
+fn divide_error(k: &mut Kx, _helper: &str) -> KError {
+    crate::seh::raise::raise_in_routine(k, crate::seh::codes::code::INTEGER_DIVIDE_BY_ZERO, 0, &[])
 }
 
 /// __int64 _allmul(__int64 a, __int64 b): the low 64 bits of the product.
