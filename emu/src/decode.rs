@@ -25,6 +25,26 @@ pub(crate) struct MemOperand {
     pub(crate) disp: i64,
 }
 
+/// A memory operand with how the instruction uses it, for attributing memory accesses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MemUse {
+    pub(crate) operand: MemOperand,
+    /// Bytes accessed.
+    pub(crate) size: u8,
+    pub(crate) read: bool,
+    pub(crate) write: bool,
+}
+
+/// An instruction reduced to its memory operands.
+#[derive(Clone, Debug)]
+pub(crate) struct MemInsn {
+    pub(crate) pc: u64,
+    pub(crate) len: u64,
+    pub(crate) uses: Vec<MemUse>,
+    /// A REP-prefixed string instruction: it may make the same access many times.
+    pub(crate) repeats: bool,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Decoded {
     pub(crate) id: u32,
@@ -117,6 +137,52 @@ impl Decoder {
             _ => false,
         });
         Some((len, written))
+    }
+
+    /// The straight-line instructions of `code` (at `pc`) up to the first that transfers
+    /// control, at most `max`, with their memory operands.
+    pub(crate) fn memory_uses(&self, code: &[u8], pc: u64, max: usize) -> Vec<MemInsn> {
+        use capstone::InsnGroupType as G;
+        let Ok(insns) = self.cs.disasm_count(code, pc, max) else { return Vec::new() };
+        let mut out = Vec::new();
+        for insn in insns.iter() {
+            let Ok(detail) = self.cs.insn_detail(insn) else { break };
+            let ends_block = detail.groups().iter().any(|g| {
+                [G::CS_GRP_JUMP, G::CS_GRP_CALL, G::CS_GRP_RET, G::CS_GRP_INT, G::CS_GRP_IRET]
+                    .iter()
+                    .any(|k| g.0 as u32 == *k as u32)
+            });
+            let arch = detail.arch_detail();
+            let x86 = arch.x86();
+            let repeats = x86.is_some_and(|x| x.prefix()[0] == 0xF3 || x.prefix()[0] == 0xF2);
+            let uses = arch
+                .operands()
+                .into_iter()
+                .filter_map(|op| match op {
+                    ArchOperand::X86Operand(op) => match op.op_type {
+                        X86OperandType::Mem(m) => Some(MemUse {
+                            operand: MemOperand {
+                                segment: self.name(m.segment()),
+                                base: self.name(m.base()),
+                                index: self.name(m.index()),
+                                scale: m.scale(),
+                                disp: m.disp(),
+                            },
+                            size: op.size,
+                            read: op.access.is_none_or(|a| a.is_readable()),
+                            write: op.access.is_none_or(|a| a.is_writable()),
+                        }),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            out.push(MemInsn { pc: insn.address(), len: insn.len() as u64, uses, repeats });
+            if ends_block {
+                break;
+            }
+        }
+        out
     }
 
     /// Just the text of the first instruction, for reports.

@@ -26,9 +26,13 @@ mod decode;
 pub mod error;
 pub mod exception;
 pub mod fault;
+pub mod firmware;
 pub mod limits;
 mod machine;
 pub mod memory;
+pub mod pci;
+pub mod physical;
+pub mod platform;
 pub mod ports;
 mod privileged;
 pub mod trace;
@@ -45,4 +49,4 @@ pub use machine::{
     Extension, Guest, GuestCall, HostCallFn, Machine, MachineConfig, Never, Privilege, Stop, HOST_CALL_SLOT,
 };
 pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, PAGE_SIZE};
-pub use trace::{Event, PortEvent, Privileged, PrivilegedEvent, Trace};
+pub use trace::{Event, MmioEvent, PortEvent, Privileged, PrivilegedEvent, Trace};

@@ -204,6 +204,8 @@ pub struct Guest<X: Extension> {
     /// Where the guest is stopped while a hook runs: the host-call slot or the faulting
     /// instruction. (The register reads back wherever a nested call ended.)
     pub(crate) hook_pc: u64,
+    /// Which instruction made each MMIO access (`physical/pc.rs`).
+    pub(crate) attribution: crate::physical::pc::Attribution,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -273,7 +275,7 @@ impl<X: Extension> Machine<X> {
 
     fn build_guest(uc: Uc, config: &MachineConfig, ext: X) -> Result<Guest<X>, MachineError> {
         let arch = config.arch;
-        let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes)?;
+        let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes, &config.cpu)?;
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
 
@@ -383,6 +385,7 @@ impl<X: Extension> Machine<X> {
             host_calls: Vec::new(),
             calls: Vec::new(),
             hook_pc: 0,
+            attribution: crate::physical::pc::Attribution::new(config.limits.max_instructions.is_some()),
         })
     }
 
@@ -431,7 +434,9 @@ impl<X: Extension> Machine<X> {
                 Machine::from_uc(uc).port_access(port, size, Some(value));
             })
             .map_err(hook_err)?;
-        let data = self.guest_mut() as *mut Guest<X> as *mut std::ffi::c_void;
+        let guest = self.guest_mut() as *mut Guest<X>;
+        self.guest_mut().mem.phys.engine.set_glue::<X>(guest);
+        let data = guest as *mut std::ffi::c_void;
         let h = self.uc.get_handle();
         for (insn, cb) in [
             (X86Insn::CPUID, privileged::on_cpuid::<X> as *mut std::ffi::c_void),
@@ -621,6 +626,33 @@ impl<X: Extension> Machine<X> {
             self.resume_or_stop(stop, Hook::Code);
         }
         self.guest_mut().hook_pc = outer;
+        let g = self.guest();
+        if g.mem.phys.engine.devices_mapped && g.trace.record_mmio && !g.attribution.synced {
+            self.sync_block_pcs();
+        }
+    }
+
+    /// Makes Unicorn store each block's start in RIP before the block runs, so MMIO accesses
+    /// are attributed to the instructions that made them (`physical/pc.rs`): a block hook, and
+    /// executable code translated without it dropped. Done once, when a kernel routine first
+    /// maps device memory while the trace records MMIO (an instruction budget's block hook
+    /// does it already).
+    fn sync_block_pcs(&mut self) {
+        let added = self.uc.add_block_hook(1, 0, |uc, _, _| Machine::from_uc(uc).guest_mut().attribution.block_started());
+        if added.is_err() {
+            return;
+        }
+        let g = self.guest_mut();
+        g.attribution.synced = true;
+        let code: Vec<(u64, u64)> = g
+            .mem
+            .regions()
+            .filter(|r| r.prot.exec && !matches!(r.kind, RegionKind::Stubs | RegionKind::System))
+            .map(|r| (r.base, r.base + r.size))
+            .collect();
+        for (begin, end) in code {
+            g.uc.invalidate_code(begin, end);
+        }
     }
 
     /// Scans code for `popf` and makes each one update the virtual interrupt flag.
@@ -906,6 +938,7 @@ impl<X: Extension> Machine<X> {
 
     fn count_block(&mut self, addr: u64, size: u32) {
         let g = self.guest_mut();
+        g.attribution.block_started();
         if addr == g.sentinel {
             return; // the return to the host, not guest code
         }

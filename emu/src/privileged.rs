@@ -413,7 +413,7 @@ fn numbered(name: &str, prefix: &str) -> Option<u8> {
     name.strip_prefix(prefix)?.parse().ok()
 }
 
-fn gpr(name: &str) -> Option<UcReg> {
+pub(crate) fn gpr(name: &str) -> Option<UcReg> {
     use UcReg::*;
     Some(match name {
         "rax" => RAX,

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::fault::GuestFault;
 use crate::limits::LimitHit;
+use crate::physical::Answered;
 use crate::ports::{Outcome, Width};
 
 /// One port access as the guest performed it.
@@ -23,6 +24,23 @@ pub struct PortEvent {
     /// The privilege the access was made at (0: kernel-mode driver code, 3: user mode).
     pub cpl: u8,
     pub outcome: Outcome,
+}
+
+/// One access to device memory (MMIO) as the guest performed it: a driver's own `mov` to a
+/// mapped register, or a kernel routine's (READ_REGISTER_*) on its behalf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MmioEvent {
+    pub pc: u64,
+    /// The physical address.
+    pub address: u64,
+    pub width: Width,
+    pub write: bool,
+    /// The value written, or the value the read returned.
+    pub value: u32,
+    pub cpl: u8,
+    pub outcome: Outcome,
+    /// What answered it.
+    pub answered: Answered,
 }
 
 /// What a trapped privileged instruction did.
@@ -121,6 +139,7 @@ pub struct PrivilegedEvent {
 #[derive(Clone, Debug)]
 pub enum Event<E> {
     Port(PortEvent),
+    Mmio(MmioEvent),
     Privileged(PrivilegedEvent),
     Fault(GuestFault),
     Limit(LimitHit),
@@ -131,6 +150,7 @@ pub enum Event<E> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
     pub port_accesses: u64,
+    pub mmio_accesses: u64,
     pub privileged: u64,
     pub host_calls: u64,
 }
@@ -142,6 +162,8 @@ pub struct Trace<E> {
     events: Vec<Event<E>>,
     /// Record every port access (on by default). Off, only counters are kept.
     pub record_ports: bool,
+    /// Record every MMIO access (on by default). Off, only counters are kept.
+    pub record_mmio: bool,
     /// Record privileged instructions (on by default).
     pub record_privileged: bool,
     pub counters: Counters,
@@ -153,6 +175,7 @@ impl<E> Default for Trace<E> {
         Trace {
             events: Vec::with_capacity(1024),
             record_ports: true,
+            record_mmio: true,
             record_privileged: true,
             counters: Counters::default(),
             sink: None,
@@ -213,6 +236,14 @@ impl<E> Trace<E> {
     pub fn ports(&self) -> impl Iterator<Item = &PortEvent> {
         self.events.iter().filter_map(|e| match e {
             Event::Port(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// The MMIO events in the buffer.
+    pub fn mmio(&self) -> impl Iterator<Item = &MmioEvent> {
+        self.events.iter().filter_map(|e| match e {
+            Event::Mmio(m) => Some(m),
             _ => None,
         })
     }

@@ -22,6 +22,8 @@ pub use ram::RAM_BASE;
 use tlb::Tlb;
 
 use crate::arch::Arch;
+use crate::cpu::CpuIdentity;
+use crate::physical::PhysicalSpace;
 use crate::uc::Uc;
 
 pub const PAGE_SIZE: u64 = 0x1000;
@@ -86,6 +88,10 @@ pub enum MemError {
     BadSize { size: u64 },
     #[error("host mapping failed: {0}")]
     Host(String),
+    /// Device registers (or nothing) answer at this address: the host does not touch them on
+    /// the guest's behalf except through the mediated MMIO path.
+    #[error("address {addr:#x} is device memory")]
+    Device { addr: u64 },
 }
 
 /// The guest's RAM, its kernel address space and the regions in it.
@@ -98,11 +104,21 @@ pub struct GuestMemory {
     cursors: Vec<(RegionKind, u64)>,
     regions: BTreeMap<u64, Region>,
     tlb: Tlb,
+    /// Everything in the physical address space that is not main RAM.
+    pub(crate) phys: PhysicalSpace,
+    /// Bumped whenever the host writes into executable memory.
+    code_generation: u64,
 }
 
 impl GuestMemory {
-    pub(crate) fn new(uc: Uc, arch: Arch, limit_bytes: u64) -> Result<GuestMemory, MemError> {
+    pub(crate) fn new(uc: Uc, arch: Arch, limit_bytes: u64, cpu: &CpuIdentity) -> Result<GuestMemory, MemError> {
         let mut ram = Ram::new(uc, limit_bytes);
+        // x86 guests page with 32-bit entries; x64 ones reach what cpuid leaf 0x80000008 says.
+        let address_bits = match arch {
+            Arch::X86 => 32,
+            Arch::X64 => cpu.leaf(0x8000_0008, 0)[0] & 0xFF,
+        };
+        let phys = PhysicalSpace::new(cpu, ram.end(), address_bits.clamp(32, 52));
         let mode = match arch {
             Arch::X86 => Paging::TwoLevel,
             Arch::X64 => Paging::FourLevel,
@@ -110,7 +126,7 @@ impl GuestMemory {
         let tables = PageTables::new(mode, &mut ram)?;
         let layout = Layout::for_arch(arch);
         let cursors = layout.arenas.iter().map(|(k, a)| (*k, a.base)).collect();
-        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new(), tlb: Tlb::default() })
+        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new(), tlb: Tlb::default(), phys, code_generation: 0 })
     }
 
     pub fn arch(&self) -> Arch {
@@ -187,7 +203,10 @@ impl GuestMemory {
     }
 
     /// Maps existing physical frames (each page-aligned) at a fresh address of `kind`: a
-    /// second view of memory another region owns, as MmMapLockedPages makes one.
+    /// second view of memory another region owns (as MmMapLockedPages makes one), or of the
+    /// physical address space beyond RAM (as MmMapIoSpace does): ROM, device registers, or
+    /// nothing at all. Frames of a denied range are left not-present, so touching them
+    /// faults. Frames past the processor's physical address width are refused.
     pub fn map_frames(
         &mut self,
         kind: RegionKind,
@@ -198,7 +217,7 @@ impl GuestMemory {
         if frames.is_empty() {
             return Err(MemError::BadSize { size: 0 });
         }
-        if let Some(&bad) = frames.iter().find(|f| !f.is_multiple_of(PAGE_SIZE) || !self.ram.contains(**f)) {
+        if let Some(&bad) = frames.iter().find(|f| !f.is_multiple_of(PAGE_SIZE) || !self.phys.exists(**f)) {
             return Err(MemError::Unmapped { addr: bad });
         }
         let size = frames.len() as u64 * PAGE_SIZE;
@@ -208,19 +227,90 @@ impl GuestMemory {
             .checked_add(size + PAGE_SIZE)
             .filter(|e| *e <= arena.limit)
             .ok_or(MemError::ArenaFull { kind, size })?;
+        for &f in frames {
+            if !self.ram.ensure_backed(f)? {
+                let ram_end = self.ram.end();
+                let limit = self.phys.limit();
+                let low = self.phys.low_ram().as_mut_ptr();
+                self.phys.engine.map(self.uc, low, ram_end, limit)?;
+                if !self.phys.is_ram(f) && !self.phys.is_denied(f) {
+                    self.phys.engine.devices_mapped = true;
+                }
+            }
+        }
         for (i, f) in frames.iter().enumerate() {
             let va = base + i as u64 * PAGE_SIZE;
+            if self.phys.is_denied(*f) {
+                self.phys.note_denied_view(va, *f);
+                continue;
+            }
             if let Err(e) = self.tables.map(&mut self.ram, va, *f, prot) {
                 // The frames belong to another region: unmap the views, free nothing.
                 for done in (base..va).step_by(PAGE_SIZE as usize) {
                     self.tables.unmap(&mut self.ram, done);
                 }
+                self.phys.forget_views(base, size);
                 return Err(e);
             }
         }
         self.regions.insert(base, Region { kind, name: name.into(), base, size, prot, alias: true });
         self.advance(kind, end);
         Ok(base)
+    }
+
+    /// Allocates `size` bytes of physically contiguous, zeroed RAM within `[lowest, highest]`
+    /// (no part crossing a multiple of `boundary`, 0 for none) and maps it at a fresh address
+    /// of `kind`. Returns the virtual and physical addresses.
+    pub fn alloc_contiguous(
+        &mut self,
+        kind: RegionKind,
+        name: impl Into<String>,
+        size: u64,
+        range: (u64, u64),
+        boundary: u64,
+        prot: Prot,
+    ) -> Result<(u64, u64), MemError> {
+        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
+        let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
+        let base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        let end = base
+            .checked_add(size + PAGE_SIZE)
+            .filter(|e| *e <= arena.limit)
+            .ok_or(MemError::ArenaFull { kind, size })?;
+        let pa = self.ram.alloc_contiguous(size / PAGE_SIZE, range, boundary)?;
+        for off in (0..size).step_by(PAGE_SIZE as usize) {
+            if let Err(e) = self.tables.map(&mut self.ram, base + off, pa + off, prot) {
+                for done in (0..off).step_by(PAGE_SIZE as usize) {
+                    self.tables.unmap(&mut self.ram, base + done);
+                }
+                for f in (pa..pa + size).step_by(PAGE_SIZE as usize) {
+                    self.ram.free_frame(f);
+                }
+                return Err(e);
+            }
+        }
+        self.regions.insert(base, Region { kind, name: name.into(), base, size, prot, alias: false });
+        self.advance(kind, end);
+        Ok((base, pa))
+    }
+
+    /// The physical address space beyond main RAM: its map, devices and firmware.
+    pub fn physical(&self) -> &PhysicalSpace {
+        &self.phys
+    }
+
+    pub fn physical_mut(&mut self) -> &mut PhysicalSpace {
+        &mut self.phys
+    }
+
+    /// How many times the host has written into executable memory.
+    pub(crate) fn code_generation(&self) -> u64 {
+        self.code_generation
+    }
+
+    /// Whether `pa` is main RAM (handed out or not).
+    pub fn is_main_ram(&self, pa: u64) -> bool {
+        self.ram.in_extent(pa)
     }
 
     fn release(&mut self, pages: &[u64]) {
@@ -253,6 +343,7 @@ impl GuestMemory {
         }
         let pages: Vec<u64> = (0..region.size).step_by(PAGE_SIZE as usize).map(|o| base + o).collect();
         if region.alias {
+            self.phys.forget_views(base, region.size);
             self.tlb.clear();
             for &va in &pages {
                 self.tables.unmap(&mut self.ram, va);
@@ -321,27 +412,32 @@ impl GuestMemory {
             let leaf = self.leaf(addr).ok_or(MemError::Unmapped { addr })?;
             let off = (addr % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
-            if !self.ram.contains(leaf.frame) {
-                return Err(MemError::Unmapped { addr });
+            if self.ram.contains(leaf.frame) {
+                buf[done..done + n].copy_from_slice(&self.ram.page(leaf.frame)[off..off + n]);
+            } else if self.phys.read_memory(leaf.frame + off as u64, &mut buf[done..done + n]).is_none() {
+                return Err(MemError::Device { addr });
             }
-            buf[done..done + n].copy_from_slice(&self.ram.page(leaf.frame)[off..off + n]);
             done += n;
         }
         Ok(())
     }
 
-    /// Copies guest RAM at physical address `pa` into `buf`; addresses that are not RAM
-    /// (the first MiB, beyond the chunks handed out) are `Unmapped`.
+    /// Copies physical memory at `pa` into `buf`: RAM (RAM never handed out reads zero) and
+    /// ROM. Device registers and unclaimed addresses are `Device`.
     pub fn read_physical(&self, pa: u64, buf: &mut [u8]) -> Result<(), MemError> {
         let mut done = 0usize;
         while done < buf.len() {
             let addr = pa.wrapping_add(done as u64);
-            if !self.ram.contains(addr) {
-                return Err(MemError::Unmapped { addr });
-            }
             let off = (addr % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
-            buf[done..done + n].copy_from_slice(&self.ram.page(addr)[off..off + n]);
+            let chunk = &mut buf[done..done + n];
+            if self.ram.contains(addr) {
+                chunk.copy_from_slice(&self.ram.page(addr)[off..off + n]);
+            } else if self.ram.in_extent(addr) {
+                chunk.fill(0);
+            } else if self.phys.read_memory(addr, chunk).is_none() {
+                return Err(MemError::Device { addr });
+            }
             done += n;
         }
         Ok(())
@@ -367,8 +463,8 @@ impl GuestMemory {
             if honour_ro && !leaf.prot.write {
                 return Err(MemError::ReadOnly { addr });
             }
-            if !self.ram.contains(leaf.frame) {
-                return Err(MemError::UnmappedWrite { addr });
+            if !self.ram.contains(leaf.frame) && self.phys.read_memory(leaf.frame, &mut [0]).is_none() {
+                return Err(MemError::Device { addr });
             }
             code |= leaf.prot.exec;
             done += PAGE_SIZE as usize - (addr % PAGE_SIZE) as usize;
@@ -379,10 +475,16 @@ impl GuestMemory {
             let leaf = self.leaf(addr).expect("checked above");
             let off = (addr % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - off).min(data.len() - done);
-            self.ram.page_mut(leaf.frame)[off..off + n].copy_from_slice(&data[done..done + n]);
+            if self.ram.contains(leaf.frame) {
+                self.ram.page_mut(leaf.frame)[off..off + n].copy_from_slice(&data[done..done + n]);
+            } else {
+                // Conventional memory and memory ranges change; ROM drops the write.
+                let _ = self.phys.write_memory(leaf.frame + off as u64, &data[done..done + n]);
+            }
             done += n;
         }
         if code && !data.is_empty() {
+            self.code_generation += 1;
             // Translated code for these bytes is stale now.
             self.uc.invalidate_code(va, va.wrapping_add(data.len() as u64));
         }

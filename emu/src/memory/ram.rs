@@ -9,11 +9,17 @@ use memmap2::MmapMut;
 use super::{MemError, PAGE_SIZE};
 use crate::uc::Uc;
 
-/// Where guest RAM starts in the physical address space; the first MiB is left for the
-/// legacy areas (real-mode IVT, BIOS data, VGA, option ROMs) a later physical map will model.
+/// Where the RAM the kernel hands out starts in the physical address space; the first MiB
+/// holds the legacy areas (conventional memory, the VGA window, ROMs: see `crate::physical`).
 pub const RAM_BASE: u64 = 0x0010_0000;
 /// RAM is mapped into the engine in chunks of this size.
-const CHUNK: u64 = 4 << 20;
+pub(crate) const CHUNK: u64 = 4 << 20;
+
+/// Where main RAM ends for a memory cap of `limit_bytes`: whole chunks, below the PCI hole.
+pub(crate) fn ram_end(limit_bytes: u64) -> u64 {
+    let most = (crate::physical::PCI_HOLE - RAM_BASE) / CHUNK;
+    RAM_BASE + limit_bytes.div_ceil(CHUNK).clamp(1, most) * CHUNK
+}
 
 pub(crate) struct Ram {
     uc: Uc,
@@ -27,18 +33,22 @@ pub(crate) struct Ram {
     /// Highest number of frames ever in use (for reports).
     peak: u64,
     limit_frames: u64,
+    /// Where main RAM ends (whole chunks).
+    end: u64,
 }
 
 impl Ram {
     pub(crate) fn new(uc: Uc, limit_bytes: u64) -> Ram {
+        let end = ram_end(limit_bytes);
         Ram {
+            end,
             uc,
             chunks: Vec::new(),
             next: RAM_BASE,
             free: Vec::new(),
             used: 0,
             peak: 0,
-            limit_frames: limit_bytes / PAGE_SIZE,
+            limit_frames: limit_bytes.min(end - RAM_BASE) / PAGE_SIZE,
         }
     }
 
@@ -53,6 +63,9 @@ impl Ram {
                 pa
             }
             None => {
+                if self.next >= self.end {
+                    return Err(MemError::LimitExceeded { limit: self.limit_frames * PAGE_SIZE });
+                }
                 if self.next >= RAM_BASE + self.chunks.len() as u64 * CHUNK {
                     self.grow()?;
                 }
@@ -69,6 +82,58 @@ impl Ram {
     pub(crate) fn free_frame(&mut self, pa: u64) {
         self.used = self.used.saturating_sub(1);
         self.free.push(pa);
+    }
+
+    /// Backs every chunk up to the one holding `pa` (RAM the kernel never handed out reads
+    /// zero, as fresh memory does). False if `pa` is beyond RAM.
+    pub(crate) fn ensure_backed(&mut self, pa: u64) -> Result<bool, MemError> {
+        if pa < RAM_BASE || pa >= self.end {
+            return Ok(false);
+        }
+        while !self.contains(pa) {
+            self.grow()?;
+        }
+        Ok(true)
+    }
+
+    /// `count` physically contiguous zeroed frames from never-used memory, the first aligned
+    /// to `align` bytes and none crossing a multiple of `boundary` (0: no boundary), all
+    /// within `[lowest, highest]`. Frames before the run that alignment skips are given to
+    /// the free list.
+    pub(crate) fn alloc_contiguous(
+        &mut self,
+        count: u64,
+        (lowest, highest): (u64, u64),
+        boundary: u64,
+    ) -> Result<u64, MemError> {
+        if self.used + count > self.limit_frames {
+            return Err(MemError::LimitExceeded { limit: self.limit_frames * PAGE_SIZE });
+        }
+        let bytes = count * PAGE_SIZE;
+        let mut start = self.next.max(lowest.div_ceil(PAGE_SIZE) * PAGE_SIZE);
+        if boundary != 0 {
+            if bytes > boundary {
+                return Err(MemError::BadSize { size: bytes });
+            }
+            if start / boundary != (start + bytes - 1) / boundary {
+                start = (start / boundary + 1) * boundary;
+            }
+        }
+        let end = start.checked_add(bytes).ok_or(MemError::BadSize { size: bytes })?;
+        if end > self.end || end - 1 > highest {
+            return Err(MemError::LimitExceeded { limit: self.limit_frames * PAGE_SIZE });
+        }
+        self.ensure_backed(end - 1)?;
+        for skipped in (self.next..start).step_by(PAGE_SIZE as usize) {
+            self.free.push(skipped);
+        }
+        for f in (start..end).step_by(PAGE_SIZE as usize) {
+            self.page_mut(f).fill(0);
+        }
+        self.next = end;
+        self.used += count;
+        self.peak = self.peak.max(self.used);
+        Ok(start)
     }
 
     fn grow(&mut self) -> Result<(), MemError> {
@@ -118,6 +183,16 @@ impl Ram {
     pub(crate) fn write_u32(&mut self, pa: u64, v: u32) {
         let off = (pa % PAGE_SIZE) as usize;
         self.page_mut(pa)[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// Where main RAM ends.
+    pub(crate) fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Whether `pa` is main RAM (backed yet or not).
+    pub(crate) fn in_extent(&self, pa: u64) -> bool {
+        (RAM_BASE..self.end).contains(&pa)
     }
 
     pub(crate) fn used_bytes(&self) -> u64 {

@@ -51,6 +51,8 @@ pub enum Outcome {
     BackendError,
     /// The width is not implemented by the device and could not be split.
     WidthUnsupported,
+    /// A write to read-only memory (ROM): dropped.
+    ReadOnly,
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]

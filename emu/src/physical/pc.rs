@@ -1,0 +1,110 @@
+//! Which instruction made an MMIO access.
+//!
+//! Unicorn calls an MMIO region's callbacks from inside translated code without bringing the
+//! program counter up to date: RIP holds whatever the last synchronisation point left there,
+//! and chained blocks skip even the block-exit update. A block hook (the instruction budget's,
+//! or one the machine adds once device memory is mapped while the trace records MMIO) makes
+//! Unicorn store the block's start in RIP before the block runs, and guest registers are
+//! written back before every memory access. So: decode the block from RIP, compute each
+//! memory operand's address with the current registers, and the first instruction whose
+//! operand covers the accessed physical address, in the access's direction, made it. An
+//! instruction that already made that access in this run of the block is passed over (a
+//! second read of the same register is the next instruction's), unless it repeats (`rep`).
+//! Without a block hook RIP is the best there is: events then carry the last synchronised pc.
+
+use std::rc::Rc;
+
+use hashbrown::HashMap;
+
+use crate::arch::Arch;
+use crate::decode::{Decoder, MemInsn, MemOperand};
+use crate::memory::GuestMemory;
+use crate::uc::Uc;
+
+/// Instructions decoded past a block's start when looking for the access.
+const WINDOW: usize = 48;
+
+#[derive(Default)]
+pub(crate) struct Attribution {
+    blocks: HashMap<u64, Rc<[MemInsn]>>,
+    /// The last access attributed in the current run of the block: (pc, physical address,
+    /// write).
+    last: Option<(u64, u64, bool)>,
+    /// RIP holds the block's start when a block runs (a block hook exists).
+    pub(crate) synced: bool,
+    /// Guest memory's code generation the decoded blocks belong to.
+    generation: u64,
+}
+
+impl Attribution {
+    pub(crate) fn new(synced: bool) -> Attribution {
+        Attribution { synced, ..Default::default() }
+    }
+
+    /// A block starts running: accesses from here on belong to this run of it.
+    pub(crate) fn block_started(&mut self) {
+        self.last = None;
+    }
+
+    /// The pc of the instruction that accessed `pa` (reading or writing).
+    pub(crate) fn attribute(&mut self, uc: Uc, arch: Arch, mem: &GuestMemory, decoder: &Decoder, pa: u64, write: bool) -> u64 {
+        let ip = crate::arch::Reg::Ip.uc(arch).expect("every architecture has an ip");
+        let start = arch.mask(uc.reg(ip));
+        if !self.synced {
+            return start;
+        }
+        if mem.code_generation() != self.generation {
+            // Code was written since the blocks were decoded.
+            self.blocks.clear();
+            self.generation = mem.code_generation();
+        }
+        let insns = match self.blocks.get(&start) {
+            Some(i) => i.clone(),
+            None => {
+                let code = mem.read_partial(start, WINDOW * 15);
+                let decoded: Rc<[MemInsn]> = decoder.memory_uses(&code, start, WINDOW).into();
+                self.blocks.insert(start, decoded.clone());
+                decoded
+            }
+        };
+        for insn in insns.iter() {
+            if self.last == Some((insn.pc, pa, write)) && !insn.repeats {
+                continue;
+            }
+            let hit = insn.uses.iter().any(|u| {
+                (if write { u.write } else { u.read })
+                    && effective(uc, arch, &u.operand, insn.pc + insn.len)
+                        .and_then(|ea| mem.translate(ea))
+                        .is_some_and(|at| pa >= at && pa - at < u.size.max(1) as u64)
+            });
+            if hit {
+                self.last = Some((insn.pc, pa, write));
+                return insn.pc;
+            }
+        }
+        start
+    }
+}
+
+/// The address a memory operand names with the current registers.
+fn effective(uc: Uc, arch: Arch, m: &MemOperand, next_pc: u64) -> Option<u64> {
+    let reg = |name: &str| -> Option<u64> {
+        if name == "rip" || name == "eip" {
+            return Some(next_pc);
+        }
+        crate::privileged::gpr(name).map(|r| uc.reg(r))
+    };
+    let mut ea = m.disp as u64;
+    if let Some(b) = &m.base {
+        ea = ea.wrapping_add(reg(b)?);
+    }
+    if let Some(i) = &m.index {
+        ea = ea.wrapping_add(reg(i)?.wrapping_mul(m.scale as u64));
+    }
+    match m.segment.as_deref() {
+        Some("fs") => ea = ea.wrapping_add(uc.reg(unicorn_engine::RegisterX86::FS_BASE)),
+        Some("gs") => ea = ea.wrapping_add(uc.reg(unicorn_engine::RegisterX86::GS_BASE)),
+        _ => {}
+    }
+    Some(arch.mask(ea))
+}
