@@ -9,6 +9,7 @@ pub mod corpus;
 pub mod devices;
 pub mod limits;
 pub mod load_error;
+pub mod physical;
 pub mod record;
 pub mod report;
 pub mod sandbox;

@@ -36,6 +36,11 @@ pub enum TraceRecord {
         cpl: u8,
         outcome: portcullis_emu::ports::Outcome,
     },
+    Mmio {
+        seq: u64,
+        #[serde(flatten)]
+        access: crate::physical::MmioRecord,
+    },
     Privileged {
         seq: u64,
         pc: String,
@@ -352,6 +357,7 @@ pub struct Recorder {
     write_error: Option<String>,
     pub(crate) ports: BTreeMap<PortKey, PortSeen>,
     pub(crate) port_total: u64,
+    pub(crate) mmio: crate::physical::MmioTable,
     pub(crate) privileged: Vec<PrivilegedRecord>,
     pub(crate) privileged_total: u64,
     pub(crate) calls: Vec<CallRecord>,
@@ -418,6 +424,7 @@ impl Recorder {
         let seq = self.next();
         let rec = match e {
             Event::Port(p) => self.port(seq, p),
+            Event::Mmio(m) => TraceRecord::Mmio { seq, access: self.mmio.record(seq, m) },
             Event::Privileged(p) => self.privileged(seq, p),
             Event::Fault(f) => {
                 let mut fault = FaultRecord::from(f);

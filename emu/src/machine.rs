@@ -276,6 +276,9 @@ impl<X: Extension> Machine<X> {
     fn build_guest(uc: Uc, config: &MachineConfig, ext: X) -> Result<Guest<X>, MachineError> {
         let arch = config.arch;
         let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes, &config.cpu)?;
+        let mut ports = PortBus::new();
+        let extended = mem.physical().ram_end() - crate::memory::RAM_BASE;
+        crate::platform::install_ports(&mut ports, mem.physical().pci.clone(), extended);
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
 
@@ -364,7 +367,7 @@ impl<X: Extension> Machine<X> {
             arch,
             mem,
             cpu,
-            ports: PortBus::new(),
+            ports,
             trace: Trace::default(),
             privilege: Privilege::Kernel,
             ext,
@@ -637,7 +640,7 @@ impl<X: Extension> Machine<X> {
     /// executable code translated without it dropped. Done once, when a kernel routine first
     /// maps device memory while the trace records MMIO (an instruction budget's block hook
     /// does it already).
-    fn sync_block_pcs(&mut self) {
+    pub(crate) fn sync_block_pcs(&mut self) {
         let added = self.uc.add_block_hook(1, 0, |uc, _, _| Machine::from_uc(uc).guest_mut().attribution.block_started());
         if added.is_err() {
             return;

@@ -45,10 +45,12 @@ pub(crate) fn on_interrupt<X: Extension>(m: &mut Machine<X>, intno: u32) {
             }
             v => {
                 let cr2 = m.guest().uc.reg(UcReg::CR2);
+                let mut e = m.exception_at(FaultKind::from_vector(v, cr2), pc);
                 if v == 14 {
                     m.guest_mut().cpu.cr2 = cr2;
+                    crate::physical::engine::note_denied_fault(m, &mut e);
                 }
-                Some(m.exception_at(FaultKind::from_vector(v, cr2), pc))
+                Some(e)
             }
         };
         if let Some(e) = exception {

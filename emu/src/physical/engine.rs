@@ -16,8 +16,10 @@ use std::ffi::{c_uint, c_void};
 
 use unicorn_engine::uc_engine;
 
+use crate::exception::GuestException;
+use crate::fault::FaultKind;
 use crate::firmware;
-use crate::machine::{Extension, Guest};
+use crate::machine::{Extension, Guest, Machine};
 use crate::memory::MemError;
 use crate::ports::Width;
 use crate::trace::{Event, MmioEvent};
@@ -118,4 +120,72 @@ fn access<X: Extension>(g: &mut Guest<X>, pa: u64, size: c_uint, value: Option<u
         }
     }
     a.value
+}
+
+/// A page fault on a kernel page left not-present because its frame is denied: the access is
+/// traced as a denied MMIO access and the exception says why.
+pub(crate) fn note_denied_fault<X: Extension>(m: &mut Machine<X>, e: &mut GuestException) {
+    let FaultKind::PageFault { address } = e.kind else { return };
+    let Some(pa) = m.mem().phys.denied_view(address) else { return };
+    let name = m.mem().phys.range_name_at(pa).unwrap_or("device memory").to_string();
+    e.reason = format!("physical address {pa:#x} ({name}) is denied by policy");
+    let write = e.access.is_some_and(|a| a.write);
+    let g = m.guest_mut();
+    g.trace.counters.mmio_accesses += 1;
+    if g.trace.record_mmio {
+        // The operand's width, when the instruction decodes.
+        let code = g.mem.read_partial(e.pc, 15);
+        let size = g.decoder.memory_uses(&code, e.pc, 1).first().and_then(|i| i.uses.first()).map_or(4, |u| u.size);
+        let width = Width::from_bytes(size.min(4) as usize).unwrap_or(Width::Dword);
+        let answered = g.mem.phys.answered_at(pa);
+        g.trace.push(Event::Mmio(MmioEvent {
+            pc: e.pc,
+            address: pa,
+            width,
+            write,
+            value: if write { 0 } else { width.all_ones() },
+            cpl: g.privilege.cpl(),
+            outcome: crate::ports::Outcome::Denied,
+            answered,
+        }));
+    }
+}
+
+impl<X: Extension> Machine<X> {
+    /// An MMIO access the host makes on behalf of guest code at `pc` (the HAL's
+    /// READ_REGISTER_* / WRITE_REGISTER_* routines) to physical address `pa`, which must not
+    /// be RAM: the same devices, policies and trace as a `mov` there. `None` for a denied
+    /// address (the caller raises the fault an access there takes).
+    pub fn mmio_io(&mut self, pa: u64, width: Width, write: Option<u32>, pc: u64) -> Option<u32> {
+        let g = self.guest_mut();
+        if g.mem.phys.is_denied(pa) {
+            return None;
+        }
+        let a = g.mem.phys.access(pa, width, write, &mut g.cpu.clock);
+        if !a.memory {
+            g.trace.counters.mmio_accesses += 1;
+            if g.trace.record_mmio {
+                g.trace.push(Event::Mmio(MmioEvent {
+                    pc,
+                    address: pa,
+                    width,
+                    write: write.is_some(),
+                    value: write.unwrap_or(a.value),
+                    cpl: g.privilege.cpl(),
+                    outcome: a.outcome,
+                    answered: a.answered,
+                }));
+            }
+        }
+        Some(a.value)
+    }
+
+    /// Makes every MMIO access from here on carry the pc of the instruction that made it
+    /// (see `pc.rs`); the machine does this by itself once device memory is mapped while the
+    /// trace records MMIO.
+    pub fn attribute_mmio_pcs(&mut self) {
+        if !self.guest().attribution.synced {
+            self.sync_block_pcs();
+        }
+    }
 }

@@ -109,6 +109,8 @@ struct Range {
     last: u64,
     name: String,
     target: Target,
+    /// Part of the default machine: a range added over it replaces it.
+    chipset: bool,
 }
 
 impl Range {
@@ -203,6 +205,9 @@ impl PhysicalSpace {
         for (base, size, name, target) in fixed {
             p.insert(base, base + size - 1, name.to_string(), target).expect("the default map does not overlap");
         }
+        for r in &mut p.ranges {
+            r.chipset = true;
+        }
         p
     }
 
@@ -238,6 +243,8 @@ impl PhysicalSpace {
         if first % crate::memory::PAGE_SIZE != 0 || (last + 1) % crate::memory::PAGE_SIZE != 0 {
             return Err(PhysicalError::Unaligned { first, last });
         }
+        // The default machine's ranges give way to the ones added over them.
+        self.ranges.retain(|r| !(r.chipset && r.first <= last && first <= r.last));
         let in_ram = |a: u64| a < firmware::LOW_RAM_SIZE || (crate::memory::RAM_BASE..self.ram_end).contains(&a);
         let clash = self
             .ranges
@@ -254,7 +261,7 @@ impl PhysicalSpace {
         if let Some(existing) = clash {
             return Err(PhysicalError::Overlap { first, last, name, existing });
         }
-        self.ranges.push(Range { first, last, name, target });
+        self.ranges.push(Range { first, last, name, target, chipset: false });
         self.ranges.sort_by_key(|r| r.first);
         self.last_hit.set(0);
         let index = self.ranges.iter().position(|r| r.first == first).expect("just inserted");
@@ -292,16 +299,25 @@ impl PhysicalSpace {
         self.insert(base, last, name.into(), Target::Memory { bytes, writable }).map(|_| ())
     }
 
-    /// Removes every range of the default machine that overlaps `[first, last]` (a scenario's
-    /// own device or policy replaces it).
-    pub fn clear(&mut self, first: u64, last: u64) {
-        self.ranges.retain(|r| !(r.first <= last && first <= r.last));
-        self.last_hit.set(0);
-    }
-
     /// The name of range `index` (for [`Answered::Range`]).
     pub fn range_name(&self, index: u16) -> Option<&str> {
         self.ranges.get(index as usize).map(|r| r.name.as_str())
+    }
+
+    /// The name of the range holding `pa`, if one does.
+    pub fn range_name_at(&self, pa: u64) -> Option<&str> {
+        self.find(pa).map(|i| self.ranges[i].name.as_str())
+    }
+
+    /// What answers at `pa`, without accessing it.
+    pub fn answered_at(&self, pa: u64) -> Answered {
+        if let Some(i) = self.find(pa) {
+            return Answered::Range { index: i as u16 };
+        }
+        match self.pci.borrow().decode_memory(pa) {
+            Some((bdf, bar, _)) => Answered::Pci { bdf, bar: bar as u8 },
+            None => Answered::Nobody,
+        }
     }
 
     /// A readable name for what answered an access.
@@ -579,8 +595,11 @@ mod tests {
         assert_eq!(a.outcome, Outcome::ReadOnly);
         assert_eq!(&read(&p, 0xF_0000, 4), b"_SM_", "ROM writes are dropped");
         assert!(p.add_device(0x1000, 0x1000, Box::new(Registers::new("x", 0x1000, &[]))).is_err(), "RAM");
-        assert!(p.add_device(0xFEE0_0000, 0x1000, Box::new(Registers::new("x", 0x1000, &[]))).is_err());
         assert!(p.add_device(0xFEB0_0000, 0x1000, Box::new(Registers::new("x", 0x1000, &[]))).is_ok());
+        assert!(p.add_device(0xFEB0_0000, 0x1000, Box::new(Registers::new("y", 0x1000, &[]))).is_err());
+        // The default machine's ranges give way to a scenario's.
+        assert!(p.add_device(0xFEE0_0000, 0x1000, Box::new(Registers::new("my-apic", 0x1000, &[]))).is_ok());
+        assert_eq!(p.access(0xFEE0_0030, Width::Dword, None, &mut clock).value, 0);
     }
 
     fn find(hay: &[u8], needle: &[u8], step: usize) -> Option<usize> {

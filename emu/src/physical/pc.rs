@@ -27,9 +27,9 @@ const WINDOW: usize = 48;
 #[derive(Default)]
 pub(crate) struct Attribution {
     blocks: HashMap<u64, Rc<[MemInsn]>>,
-    /// The last access attributed in the current run of the block: (pc, physical address,
-    /// write).
-    last: Option<(u64, u64, bool)>,
+    /// The instruction (by index in its block) the last access of the current run of the
+    /// block was attributed to, and how many accesses it made so far.
+    last: Option<(usize, usize)>,
     /// RIP holds the block's start when a block runs (a block hook exists).
     pub(crate) synced: bool,
     /// Guest memory's code generation the decoded blocks belong to.
@@ -67,18 +67,39 @@ impl Attribution {
                 decoded
             }
         };
-        for insn in insns.iter() {
-            if self.last == Some((insn.pc, pa, write)) && !insn.repeats {
-                continue;
+        // Accesses follow program order: resume at the instruction that made the last one.
+        let (from, made) = self.last.unwrap_or((0, 0));
+        for (i, insn) in insns.iter().enumerate().skip(from) {
+            let addresses: Vec<Option<u64>> =
+                insn.uses.iter().map(|u| effective(uc, arch, &u.operand, insn.pc + insn.len)).collect();
+            if i == from && made > 0 && !insn.repeats {
+                // How many accesses the instruction makes: each operand read and written,
+                // in 4-byte parts past 4 bytes, twice when it straddles its alignment.
+                let most: usize = insn
+                    .uses
+                    .iter()
+                    .zip(&addresses)
+                    .map(|(u, ea)| {
+                        let size = u.size.max(1) as u64;
+                        let parts = size.div_ceil(4) as usize + ea.is_some_and(|a| a % size.min(4) != 0) as usize;
+                        (u.read as usize + u.write as usize) * parts
+                    })
+                    .sum();
+                if made >= most {
+                    continue;
+                }
             }
-            let hit = insn.uses.iter().any(|u| {
+            let hit = insn.uses.iter().zip(&addresses).any(|(u, ea)| {
                 (if write { u.write } else { u.read })
-                    && effective(uc, arch, &u.operand, insn.pc + insn.len)
-                        .and_then(|ea| mem.translate(ea))
-                        .is_some_and(|at| pa >= at && pa - at < u.size.max(1) as u64)
+                    && ea.and_then(|ea| mem.translate(ea)).is_some_and(|at| {
+                        let size = u.size.max(1) as u64;
+                        // The access overlaps the operand (QEMU splits wide or unaligned ones
+                        // into aligned parts).
+                        pa < at + size && at < pa + 4
+                    })
             });
             if hit {
-                self.last = Some((insn.pc, pa, write));
+                self.last = Some((i, if i == from { made + 1 } else { 1 }));
                 return insn.pc;
             }
         }

@@ -15,6 +15,15 @@ pub const HPET_BASE: u64 = 0xFED0_0000;
 /// The I/O APIC's APIC ID (the processors take 0..n).
 pub const IO_APIC_ID: u8 = 8;
 
+/// Attaches the default machine's port devices: the PCI configuration ports, the CMOS/RTC,
+/// and the SMBus host controller's registers. A scenario's own ranges replace them.
+pub fn install_ports(ports: &mut crate::ports::PortBus, pci: crate::pci::SharedPci, ram_bytes: u64) {
+    use crate::pci::chipset::SMBUS_IO;
+    let _ = ports.add_chipset_device(0xCF8, 0xCFF, Box::new(crate::pci::ports::ConfigPorts::new(pci)));
+    let _ = ports.add_chipset_device(0x70, 0x71, Box::new(cmos::Cmos::new(ram_bytes)));
+    let _ = ports.add_chipset_device(SMBUS_IO, SMBUS_IO + 0x1F, Box::new(smbus::SmbusHost::default()));
+}
+
 /// Reads `width` bytes at byte `offset` of a little-endian dword register.
 pub(crate) fn dword_lane(value: u32, offset: u64, width: crate::ports::Width) -> u32 {
     let shifted = value >> (8 * (offset % 4));

@@ -85,6 +85,8 @@ struct Entry {
     widths: Widths,
     /// Widths already reported as unsupported (bit per width).
     warned_widths: u8,
+    /// Part of the default machine: a range added over it replaces it.
+    chipset: bool,
 }
 
 /// A description of one range, for reports.
@@ -124,6 +126,21 @@ impl PortBus {
         self.insert(first, last, name, Target::Device(device))
     }
 
+    /// Attaches one of the default machine's devices: any range added later over its ports
+    /// replaces it (a scenario's own model, or a policy, wins).
+    pub fn add_chipset_device(
+        &mut self,
+        first: u16,
+        last: u16,
+        device: Box<dyn PortDevice>,
+    ) -> Result<RangeId, PortBusError> {
+        let id = self.add_device(first, last, device)?;
+        if let Some(e) = self.entries[id.0].as_mut() {
+            e.chipset = true;
+        }
+        Ok(id)
+    }
+
     /// Sets a `log` or `deny` policy on ports `first..=last`.
     pub fn add_policy(
         &mut self,
@@ -157,6 +174,15 @@ impl PortBus {
         if last < first {
             return Err(PortBusError::BadRange { first, last });
         }
+        // The default machine's devices give way.
+        let replaced: Vec<usize> = (first..=last)
+            .map(|p| self.map[p as usize])
+            .filter(|&i| i != 0 && self.entries[i as usize - 1].as_ref().is_some_and(|e| e.chipset))
+            .map(|i| i as usize - 1)
+            .collect();
+        for i in replaced {
+            let _ = self.remove(RangeId(i));
+        }
         if let Some(port) = (first..=last).find(|&p| self.map[p as usize] != 0) {
             let existing = self.entries[self.map[port as usize] as usize - 1].as_ref().expect("mapped entries exist");
             return Err(PortBusError::Overlap {
@@ -179,7 +205,7 @@ impl PortBus {
             Target::Device(d) => d.widths(),
             _ => Widths::ALL,
         };
-        self.entries[index] = Some(Entry { first, last, name, target, widths, warned_widths: 0 });
+        self.entries[index] = Some(Entry { first, last, name, target, widths, warned_widths: 0, chipset: false });
         for p in first..=last {
             self.map[p as usize] = (index + 1) as u16;
         }
