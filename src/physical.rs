@@ -152,7 +152,7 @@ impl From<&MapEntry> for MapRow {
 pub struct PciWriteRow {
     pub function: String,
     pub offset: String,
-    pub width: u8,
+    pub width: u16,
     pub value: u32,
     pub count: u64,
     /// How it was made: ports, ecam, hal.

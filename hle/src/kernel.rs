@@ -169,6 +169,10 @@ pub struct Kernel {
     /// Every process's handle table.
     pub handles: crate::ob::handles::Handles,
     pub io: IoManager,
+    /// The memory manager's state: views of physical memory, contiguous memory, sections.
+    pub mm: crate::mm::MmState,
+    /// The HAL's state: claimed resources.
+    pub hal: crate::hal::HalState,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
     /// The run-time library's state (random generators, heaps).
     pub rtl: crate::rtl::RtlState,
@@ -200,6 +204,8 @@ impl Kernel {
             objects: ObjectManager::default(),
             handles: Default::default(),
             io: IoManager::default(),
+            mm: Default::default(),
+            hal: Default::default(),
             drivers: Vec::new(),
             rtl: Default::default(),
             seh: crate::seh::State::default(),

@@ -258,6 +258,34 @@ impl GuestMemory {
         Ok(base)
     }
 
+    /// Maps existing frames at `base` (which must be page-aligned, inside `kind`'s arena and
+    /// free): a view placed where its caller asked.
+    pub fn map_frames_at(
+        &mut self,
+        kind: RegionKind,
+        name: impl Into<String>,
+        base: u64,
+        frames: &[u64],
+        prot: Prot,
+    ) -> Result<u64, MemError> {
+        let size = frames.len() as u64 * PAGE_SIZE;
+        let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
+        let fits = base.is_multiple_of(PAGE_SIZE)
+            && base >= arena.base
+            && base.checked_add(size).is_some_and(|e| e <= arena.limit);
+        if frames.is_empty() || !fits || self.overlaps(base, size) {
+            return Err(MemError::Overlap { addr: base });
+        }
+        // Place it through the cursor; later allocations go on past whichever ends higher
+        // (the arena is allocated upwards only).
+        let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        self.advance(kind, base);
+        let placed = self.map_frames(kind, name, frames, prot);
+        let end = if placed.is_ok() { (base + size + PAGE_SIZE).min(arena.limit) } else { cursor };
+        self.advance(kind, cursor.max(end));
+        placed
+    }
+
     /// Allocates `size` bytes of physically contiguous, zeroed RAM within `[lowest, highest]`
     /// (no part crossing a multiple of `boundary`, 0 for none) and maps it at a fresh address
     /// of `kind`. Returns the virtual and physical addresses.
@@ -292,6 +320,25 @@ impl GuestMemory {
         self.regions.insert(base, Region { kind, name: name.into(), base, size, prot, alias: false });
         self.advance(kind, end);
         Ok((base, pa))
+    }
+
+    /// `count` zeroed, physically contiguous RAM frames within `[lowest, highest]`, mapped
+    /// nowhere (an MDL's pages: MmAllocatePagesForMdl). Returns the first.
+    pub fn alloc_frames(&mut self, count: u64, range: (u64, u64)) -> Result<u64, MemError> {
+        if count == 0 {
+            return Err(MemError::BadSize { size: 0 });
+        }
+        self.ram.alloc_contiguous(count, range, 0)
+    }
+
+    /// Gives frames from [`GuestMemory::alloc_frames`] back. Frames that are not RAM are
+    /// ignored.
+    pub fn free_frames(&mut self, frames: &[u64]) {
+        for &f in frames {
+            if self.ram.contains(f) && f.is_multiple_of(PAGE_SIZE) {
+                self.ram.free_frame(f);
+            }
+        }
     }
 
     /// The physical address space beyond main RAM: its map, devices and firmware.

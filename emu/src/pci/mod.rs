@@ -86,7 +86,8 @@ pub struct Function {
 pub struct AccessKey {
     pub bdf: Bdf,
     pub offset: u16,
-    pub width: u8,
+    /// Bytes: 1, 2 or 4 for a register access; the length of a block the HAL read or wrote.
+    pub width: u16,
     pub write: bool,
     pub value: u32,
 }
@@ -199,7 +200,7 @@ impl PciBus {
             None => width.all_ones(),
         };
         let absent = self.function(bdf).is_none();
-        self.note(AccessKey { bdf, offset, width: width.bytes() as u8, write: false, value }, via, absent);
+        self.note(AccessKey { bdf, offset, width: width.bytes(), write: false, value }, via, absent);
         value
     }
 
@@ -211,7 +212,34 @@ impl PciBus {
             f.config.write(offset as usize, width, value);
         }
         self.write_count += 1;
-        self.note(AccessKey { bdf, offset, width: width.bytes() as u8, write: true, value }, via, !visible);
+        self.note(AccessKey { bdf, offset, width: width.bytes(), write: true, value }, via, !visible);
+    }
+
+    /// Reads `buf.len()` bytes from `offset` as one access (the HAL's bus routines): bytes
+    /// past 4 KiB, or of an absent function, read as ones.
+    pub fn read_block(&mut self, bdf: Bdf, offset: u16, buf: &mut [u8], via: Mechanism) {
+        let present = self.function(bdf).is_some();
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = match self.function(bdf) {
+                Some(f) => f.config.read(offset as usize + i, Width::Byte) as u8,
+                None => 0xFF,
+            };
+        }
+        let value = buf.iter().take(4).enumerate().fold(0u32, |v, (i, b)| v | (*b as u32) << (8 * i));
+        self.note(AccessKey { bdf, offset, width: buf.len() as u16, write: false, value }, via, !present);
+    }
+
+    /// Writes `data` at `offset` as one access (the HAL's bus routines), through the masks.
+    pub fn write_block(&mut self, bdf: Bdf, offset: u16, data: &[u8], via: Mechanism) {
+        let visible = self.visible(bdf);
+        if let Some(f) = self.functions.get_mut(&bdf).filter(|_| visible) {
+            for (i, b) in data.iter().enumerate() {
+                f.config.write(offset as usize + i, Width::Byte, *b as u32);
+            }
+        }
+        self.write_count += 1;
+        let value = data.iter().take(4).enumerate().fold(0u32, |v, (i, b)| v | (*b as u32) << (8 * i));
+        self.note(AccessKey { bdf, offset, width: data.len() as u16, write: true, value }, via, !visible);
     }
 
     fn note(&mut self, key: AccessKey, via: Mechanism, absent: bool) {

@@ -155,13 +155,16 @@ impl<X: Extension> Machine<X> {
     /// An MMIO access the host makes on behalf of guest code at `pc` (the HAL's
     /// READ_REGISTER_* / WRITE_REGISTER_* routines) to physical address `pa`, which must not
     /// be RAM: the same devices, policies and trace as a `mov` there. `None` for a denied
-    /// address (the caller raises the fault an access there takes).
+    /// address (traced; the caller raises the fault an access there takes).
     pub fn mmio_io(&mut self, pa: u64, width: Width, write: Option<u32>, pc: u64) -> Option<u32> {
         let g = self.guest_mut();
-        if g.mem.phys.is_denied(pa) {
-            return None;
-        }
-        let a = g.mem.phys.access(pa, width, write, &mut g.cpu.clock);
+        let a = if g.mem.phys.is_denied(pa) {
+            let answered = g.mem.phys.answered_at(pa);
+            let value = if write.is_some() { 0 } else { width.all_ones() };
+            crate::physical::Access { value, outcome: crate::ports::Outcome::Denied, answered, memory: false }
+        } else {
+            g.mem.phys.access(pa, width, write, &mut g.cpu.clock)
+        };
         if !a.memory {
             g.trace.counters.mmio_accesses += 1;
             if g.trace.record_mmio {
@@ -177,7 +180,7 @@ impl<X: Extension> Machine<X> {
                 }));
             }
         }
-        Some(a.value)
+        (a.outcome != crate::ports::Outcome::Denied).then_some(a.value)
     }
 
     /// Makes every MMIO access from here on carry the pc of the instruction that made it

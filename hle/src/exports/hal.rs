@@ -1,7 +1,7 @@
 //! hal.dll: every export the kernel implements, one line each (see ntoskrnl.rs for the form).
 
 use crate::exports::{Dll, ExportDef};
-use crate::hal::ports;
+use crate::hal::{beep, bus, ports, resources, translate};
 use crate::ke;
 use crate::types::*;
 
@@ -26,4 +26,13 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[x86] fastcall fn KfRaiseIrql(NewIrql: u8) -> u8 = ke::irql::KfRaiseIrql;
     #[x86] fastcall fn KfLowerIrql(NewIrql: u8) -> () = ke::irql::KfLowerIrql;
     #[x86] stdcall fn KeRaiseIrqlToDpcLevel() -> u8 = ke::irql::KeRaiseIrqlToDpcLevel;
+    // Bus data, translation, resources, the speaker (hal/bus.rs, translate.rs, resources.rs, beep.rs).
+    stdcall fn HalGetBusData(BusDataType: u32, BusNumber: u32, SlotNumber: u32, Buffer: Ptr, Length: u32) -> u32 = bus::HalGetBusData;
+    stdcall fn HalGetBusDataByOffset(BusDataType: u32, BusNumber: u32, SlotNumber: u32, Buffer: Ptr, Offset: u32, Length: u32) -> u32 = bus::HalGetBusDataByOffset;
+    stdcall fn HalSetBusData(BusDataType: u32, BusNumber: u32, SlotNumber: u32, Buffer: Ptr, Length: u32) -> u32 = bus::HalSetBusData;
+    stdcall fn HalSetBusDataByOffset(BusDataType: u32, BusNumber: u32, SlotNumber: u32, Buffer: Ptr, Offset: u32, Length: u32) -> u32 = bus::HalSetBusDataByOffset;
+    stdcall fn HalTranslateBusAddress(InterfaceType: u32, BusNumber: u32, BusAddress: u64, AddressSpace: Ptr, TranslatedAddress: Ptr) -> Boolean = translate::HalTranslateBusAddress;
+    stdcall fn HalGetInterruptVector(InterfaceType: u32, BusNumber: u32, BusInterruptLevel: u32, BusInterruptVector: u32, Irql: Ptr, Affinity: Ptr) -> u32 = translate::HalGetInterruptVector;
+    stdcall fn HalAssignSlotResources(RegistryPath: PUnicodeString, DriverClassName: PUnicodeString, DriverObject: Ptr, DeviceObject: Ptr, BusType: u32, BusNumber: u32, SlotNumber: u32, AllocatedResources: Ptr) -> NtStatus = resources::HalAssignSlotResources;
+    stdcall fn HalMakeBeep(Frequency: u32) -> Boolean = beep::HalMakeBeep;
 };

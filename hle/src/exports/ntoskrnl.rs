@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{ex, io, ke, mm, ob, ps, rtl, seh};
+use crate::{ex, hal, io, ke, mm, ob, ps, rtl, seh};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -407,8 +407,69 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     // Files and system information (zw/, io/).
 
     // Memory manager (mm/).
+    // Views of physical memory (mm/iospace.rs, mm/section.rs).
+    stdcall fn MmMapIoSpace(PhysicalAddress: u64, NumberOfBytes: SizeT, CacheType: u32) -> Ptr = mm::iospace::MmMapIoSpace;
+    stdcall fn MmMapIoSpaceEx(PhysicalAddress: u64, NumberOfBytes: SizeT, Protect: u32) -> Ptr = mm::iospace::MmMapIoSpaceEx;
+    stdcall fn MmUnmapIoSpace(BaseAddress: Ptr, NumberOfBytes: SizeT) -> () = mm::iospace::MmUnmapIoSpace;
+    stdcall fn ZwOpenSection(SectionHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = mm::section::ZwOpenSection;
+    stdcall fn ZwCreateSection(SectionHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, MaximumSize: Ptr, SectionPageProtection: u32, AllocationAttributes: u32, FileHandle: HANDLE) -> NtStatus = mm::section::ZwCreateSection;
+    stdcall fn ZwMapViewOfSection(SectionHandle: HANDLE, ProcessHandle: HANDLE, BaseAddress: Ptr, ZeroBits: SizeT, CommitSize: SizeT, SectionOffset: Ptr, ViewSize: Ptr, InheritDisposition: u32, AllocationType: u32, Win32Protect: u32) -> NtStatus = mm::section::ZwMapViewOfSection;
+    stdcall fn ZwUnmapViewOfSection(ProcessHandle: HANDLE, BaseAddress: Ptr) -> NtStatus = mm::section::ZwUnmapViewOfSection;
+    stdcall fn MmMapViewInSystemSpace(Section: Ptr, MappedBase: Ptr, ViewSize: Ptr) -> NtStatus = mm::section::MmMapViewInSystemSpace;
+    stdcall fn MmUnmapViewInSystemSpace(MappedBase: Ptr) -> NtStatus = mm::section::MmUnmapViewInSystemSpace;
+    // Addresses (mm/physical.rs).
+    stdcall fn MmGetPhysicalAddress(BaseAddress: Ptr) -> u64 = mm::physical::MmGetPhysicalAddress;
+    stdcall fn MmGetVirtualForPhysical(PhysicalAddress: u64) -> Ptr = mm::physical::MmGetVirtualForPhysical;
+    stdcall fn MmGetPhysicalMemoryRanges() -> Ptr = mm::physical::MmGetPhysicalMemoryRanges;
+    stdcall fn MmIsAddressValid(VirtualAddress: Ptr) -> Boolean = mm::physical::MmIsAddressValid;
+    stdcall fn MmIsNonPagedSystemAddressValid(VirtualAddress: Ptr) -> Boolean = mm::physical::MmIsNonPagedSystemAddressValid;
+    // Contiguous and non-cached memory (mm/contiguous.rs).
+    stdcall fn MmAllocateContiguousMemory(NumberOfBytes: SizeT, HighestAcceptableAddress: u64) -> Ptr = mm::contiguous::MmAllocateContiguousMemory;
+    stdcall fn MmAllocateContiguousMemorySpecifyCache(NumberOfBytes: SizeT, LowestAcceptableAddress: u64, HighestAcceptableAddress: u64, BoundaryAddressMultiple: u64, CacheType: u32) -> Ptr = mm::contiguous::MmAllocateContiguousMemorySpecifyCache;
+    stdcall fn MmAllocateContiguousMemorySpecifyCacheNode(NumberOfBytes: SizeT, LowestAcceptableAddress: u64, HighestAcceptableAddress: u64, BoundaryAddressMultiple: u64, CacheType: u32, PreferredNode: u32) -> Ptr = mm::contiguous::MmAllocateContiguousMemorySpecifyCacheNode;
+    stdcall fn MmAllocateContiguousNodeMemory(NumberOfBytes: SizeT, LowestAcceptableAddress: u64, HighestAcceptableAddress: u64, BoundaryAddressMultiple: u64, Protect: u32, PreferredNode: u32) -> Ptr = mm::contiguous::MmAllocateContiguousNodeMemory;
+    stdcall fn MmFreeContiguousMemory(BaseAddress: Ptr) -> () = mm::contiguous::MmFreeContiguousMemory;
+    stdcall fn MmFreeContiguousMemorySpecifyCache(BaseAddress: Ptr, NumberOfBytes: SizeT, CacheType: u32) -> () = mm::contiguous::MmFreeContiguousMemorySpecifyCache;
+    stdcall fn MmAllocateNonCachedMemory(NumberOfBytes: SizeT) -> Ptr = mm::contiguous::MmAllocateNonCachedMemory;
+    stdcall fn MmFreeNonCachedMemory(BaseAddress: Ptr, NumberOfBytes: SizeT) -> () = mm::contiguous::MmFreeNonCachedMemory;
+    // Memory descriptor lists (mm/mdl.rs).
+    stdcall fn IoAllocateMdl(VirtualAddress: Ptr, Length: u32, SecondaryBuffer: Boolean, ChargeQuota: Boolean, Irp: Ptr) -> Ptr = mm::mdl::IoAllocateMdl;
+    stdcall fn IoFreeMdl(Mdl: Ptr) -> () = mm::mdl::IoFreeMdl;
+    stdcall fn IoBuildPartialMdl(SourceMdl: Ptr, TargetMdl: Ptr, VirtualAddress: Ptr, Length: u32) -> () = mm::mdl::IoBuildPartialMdl;
+    stdcall fn MmSizeOfMdl(Base: Ptr, Length: SizeT) -> SizeT = mm::mdl::MmSizeOfMdl;
+    stdcall fn MmCreateMdl(MemoryDescriptorList: Ptr, Base: Ptr, Length: SizeT) -> Ptr = mm::mdl::MmCreateMdl;
+    stdcall fn MmBuildMdlForNonPagedPool(MemoryDescriptorList: Ptr) -> () = mm::mdl::MmBuildMdlForNonPagedPool;
+    stdcall fn MmProbeAndLockPages(MemoryDescriptorList: Ptr, AccessMode: u8, Operation: u32) -> () = mm::mdl::MmProbeAndLockPages;
+    stdcall fn MmUnlockPages(MemoryDescriptorList: Ptr) -> () = mm::mdl::MmUnlockPages;
+    stdcall fn MmAllocatePagesForMdl(LowAddress: u64, HighAddress: u64, SkipBytes: u64, TotalBytes: SizeT) -> Ptr = mm::mdl::MmAllocatePagesForMdl;
+    stdcall fn MmAllocatePagesForMdlEx(LowAddress: u64, HighAddress: u64, SkipBytes: u64, TotalBytes: SizeT, CacheType: u32, Flags: u32) -> Ptr = mm::mdl::MmAllocatePagesForMdlEx;
+    stdcall fn MmFreePagesFromMdl(MemoryDescriptorList: Ptr) -> () = mm::mdl::MmFreePagesFromMdl;
+    stdcall fn MmMapLockedPages(MemoryDescriptorList: Ptr, AccessMode: u8) -> Ptr = mm::mdl::MmMapLockedPages;
     stdcall fn MmMapLockedPagesSpecifyCache(MemoryDescriptorList: Ptr, AccessMode: u8, CacheType: u32, RequestedAddress: Ptr, BugCheckOnFailure: u32, Priority: u32) -> Ptr = mm::mdl::MmMapLockedPagesSpecifyCache;
     stdcall fn MmUnmapLockedPages(BaseAddress: Ptr, MemoryDescriptorList: Ptr) -> () = mm::mdl::MmUnmapLockedPages;
+    stdcall fn MmProtectMdlSystemAddress(MemoryDescriptorList: Ptr, NewProtect: u32) -> NtStatus = mm::mdl::MmProtectMdlSystemAddress;
+    // The system and the driver (mm/system.rs).
+    stdcall fn MmQuerySystemSize() -> u32 = mm::system::MmQuerySystemSize;
+    stdcall fn MmIsThisAnNtAsSystem() -> Boolean = mm::system::MmIsThisAnNtAsSystem;
+    stdcall fn MmSecureVirtualMemory(Address: Ptr, Size: SizeT, ProbeMode: u32) -> Ptr = mm::system::MmSecureVirtualMemory;
+    stdcall fn MmUnsecureVirtualMemory(SecureHandle: HANDLE) -> () = mm::system::MmUnsecureVirtualMemory;
+    stdcall fn MmPageEntireDriver(AddressWithinSection: Ptr) -> Ptr = mm::system::MmPageEntireDriver;
+    stdcall fn MmResetDriverPaging(AddressWithinSection: Ptr) -> () = mm::system::MmResetDriverPaging;
+    stdcall fn MmIsDriverVerifying(DriverObject: Ptr) -> u32 = mm::system::MmIsDriverVerifying;
+    // Hardware resources and registers (hal/).
+    stdcall fn IoReportResourceUsage(DriverClassName: PUnicodeString, DriverObject: Ptr, DriverList: Ptr, DriverListSize: u32, DeviceObject: Ptr, DeviceList: Ptr, DeviceListSize: u32, OverrideConflict: Boolean, ConflictDetected: Ptr) -> NtStatus = hal::resources::IoReportResourceUsage;
+    #[x86] stdcall fn READ_REGISTER_UCHAR(Register: Ptr) -> u8 = hal::registers::READ_REGISTER_UCHAR;
+    #[x86] stdcall fn READ_REGISTER_USHORT(Register: Ptr) -> u16 = hal::registers::READ_REGISTER_USHORT;
+    #[x86] stdcall fn READ_REGISTER_ULONG(Register: Ptr) -> u32 = hal::registers::READ_REGISTER_ULONG;
+    #[x86] stdcall fn WRITE_REGISTER_UCHAR(Register: Ptr, Value: u8) -> () = hal::registers::WRITE_REGISTER_UCHAR;
+    #[x86] stdcall fn WRITE_REGISTER_USHORT(Register: Ptr, Value: u16) -> () = hal::registers::WRITE_REGISTER_USHORT;
+    #[x86] stdcall fn WRITE_REGISTER_ULONG(Register: Ptr, Value: u32) -> () = hal::registers::WRITE_REGISTER_ULONG;
+    #[x86] stdcall fn READ_REGISTER_BUFFER_UCHAR(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::READ_REGISTER_BUFFER_UCHAR;
+    #[x86] stdcall fn READ_REGISTER_BUFFER_USHORT(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::READ_REGISTER_BUFFER_USHORT;
+    #[x86] stdcall fn READ_REGISTER_BUFFER_ULONG(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::READ_REGISTER_BUFFER_ULONG;
+    #[x86] stdcall fn WRITE_REGISTER_BUFFER_UCHAR(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_UCHAR;
+    #[x86] stdcall fn WRITE_REGISTER_BUFFER_USHORT(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_USHORT;
+    #[x86] stdcall fn WRITE_REGISTER_BUFFER_ULONG(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_ULONG;
 
     // Kernel: bugchecks, IRQL, debug output (ke/).
     stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;

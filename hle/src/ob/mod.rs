@@ -32,11 +32,19 @@ pub enum ObjectKind {
     File,
     Process,
     Thread,
+    /// A section (crate::mm::section).
+    Section,
 }
 
 impl ObjectKind {
-    pub const ALL: &'static [ObjectKind] =
-        &[ObjectKind::Driver, ObjectKind::Device, ObjectKind::File, ObjectKind::Process, ObjectKind::Thread];
+    pub const ALL: &'static [ObjectKind] = &[
+        ObjectKind::Driver,
+        ObjectKind::Device,
+        ObjectKind::File,
+        ObjectKind::Process,
+        ObjectKind::Thread,
+        ObjectKind::Section,
+    ];
 }
 
 /// A kernel object the host tracks.
@@ -174,6 +182,7 @@ pub(crate) fn object_type(k: &Kx, kind: ObjectKind) -> u64 {
         ObjectKind::File => "IoFileObjectType",
         ObjectKind::Process => "PsProcessType",
         ObjectKind::Thread => "PsThreadType",
+        ObjectKind::Section => "MmSectionObjectType",
     };
     k.ext().resolve(crate::exports::Dll::Ntoskrnl, var).and_then(|at| k.mem().read_ptr(at).ok()).unwrap_or(0)
 }

@@ -1,0 +1,348 @@
+//! Section objects: `\Device\PhysicalMemory` (every physical address, as hardware-access
+//! tools map it) and pagefile-backed sections (ZwCreateSection), views of them in a process
+//! (ZwMapViewOfSection, ZwUnmapViewOfSection) or in system space (MmMapViewInSystemSpace,
+//! MmUnmapViewInSystemSpace).
+//!
+//! There is one address space: a view "in a process" (the caller's, or the System process's)
+//! is placed in user space, where Windows puts such views, and is visible to the driver in
+//! any context. File-backed sections need a file system, which the kernel does not model.
+#![allow(non_snake_case)]
+
+use portcullis_emu::{Prot, RegionKind, PAGE_SIZE};
+
+use super::{forget, record, MappingKind};
+use crate::ex::pool;
+use crate::kernel::{KResult, Kx};
+use crate::layout::{FieldAccess, OBJECT_ATTRIBUTES};
+use crate::ob::handles::{self, Mode};
+use crate::ob::{canonical, NameTarget, ObjectKind, Owner};
+use crate::types::{status, NtStatus, Ptr, SizeT, HANDLE};
+
+/// The name of the physical memory section.
+pub const PHYSICAL_MEMORY: &str = "\\Device\\PhysicalMemory";
+
+const STATUS_INVALID_VIEW_SIZE: NtStatus = NtStatus(0xC000_001F);
+const STATUS_NOT_MAPPED_VIEW: NtStatus = NtStatus(0xC000_0019);
+const STATUS_CONFLICTING_ADDRESSES: NtStatus = NtStatus(0xC000_0018);
+const STATUS_INVALID_PAGE_PROTECTION: NtStatus = NtStatus(0xC000_0045);
+const STATUS_SECTION_PROTECTION: NtStatus = NtStatus(0xC000_004E);
+const STATUS_MAPPED_ALIGNMENT: NtStatus = NtStatus(0xC000_0220);
+const STATUS_NOT_SUPPORTED: NtStatus = NtStatus(0xC000_00BB);
+const STATUS_SECTION_TOO_BIG: NtStatus = NtStatus(0xC000_0040);
+
+/// Views start on multiples of the allocation granularity.
+const GRANULARITY: u64 = 0x1_0000;
+/// Largest view or pagefile-backed section.
+const MOST_BYTES: u64 = 1 << 30;
+
+/// SEC_* allocation attributes.
+const SEC_RESERVE: u32 = 0x0400_0000;
+const SEC_COMMIT: u32 = 0x0800_0000;
+
+/// What a section holds.
+#[derive(Clone, Debug)]
+pub(crate) enum Backing {
+    /// The whole physical address space.
+    Physical,
+    /// Pages of its own (frames of a kernel region).
+    Pages(Vec<u64>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Section {
+    pub(crate) backing: Backing,
+    /// Bytes (for the physical memory section: up to the end of RAM).
+    pub(crate) size: u64,
+    /// Whether views may be written.
+    pub(crate) writable: bool,
+}
+
+/// A section object: an opaque block of kernel pool, registered with the object manager.
+fn create(k: &mut Kx, name: Option<&str>, section: Section) -> KResult<Result<u64, NtStatus>> {
+    let object = pool::kernel_alloc(k, 0x40, b"Sect")?;
+    if let Some(n) = name {
+        if let Err(st) = k.ext_mut().objects.insert_name(n, NameTarget::Object(object), Owner::Kernel) {
+            return Ok(Err(st));
+        }
+    }
+    k.ext_mut().objects.register(object, ObjectKind::Section, name.map(str::to_string), Owner::Kernel);
+    k.ext_mut().mm.sections.insert(object, section);
+    Ok(Ok(object))
+}
+
+/// The object name in OBJECT_ATTRIBUTES (None when it has none), and the attributes.
+fn object_name(k: &Kx, attributes: Ptr) -> KResult<(Option<String>, u32)> {
+    if attributes.is_null() {
+        return Ok((None, 0));
+    }
+    let name = k.mem().get(attributes.0, OBJECT_ATTRIBUTES::ObjectName)?;
+    let attrs = k.mem().get(attributes.0, OBJECT_ATTRIBUTES::Attributes)? as u32;
+    let text = if name == 0 { None } else { Some(crate::rtl::unicode::read_unicode_string(k, name)?) };
+    Ok((text, attrs))
+}
+
+/// NTSTATUS ZwOpenSection(PHANDLE SectionHandle, ACCESS_MASK DesiredAccess,
+/// POBJECT_ATTRIBUTES ObjectAttributes)
+///
+/// Opens `\Device\PhysicalMemory` or a named section ZwCreateSection made.
+pub fn ZwOpenSection(k: &mut Kx, handle: Ptr, access: u32, attributes: Ptr) -> KResult<NtStatus> {
+    let (name, attrs) = object_name(k, attributes)?;
+    let Some(name) = name.filter(|n| !n.is_empty()) else { return Ok(status::OBJECT_NAME_INVALID) };
+    let object = match k.ext().objects.resolve(&name) {
+        Some((o, rest)) if rest.is_empty() => o,
+        Some(_) => return Ok(status::OBJECT_NAME_NOT_FOUND),
+        None if canonical(&name) == canonical(PHYSICAL_MEMORY) => {
+            let ram_end = k.mem().physical().ram_end();
+            let s = Section { backing: Backing::Physical, size: ram_end, writable: true };
+            match create(k, Some(PHYSICAL_MEMORY), s)? {
+                Ok(o) => o,
+                Err(st) => return Ok(st),
+            }
+        }
+        None => return Ok(status::OBJECT_NAME_NOT_FOUND),
+    };
+    if !k.ext().mm.sections.contains_key(&object) {
+        return Ok(status::OBJECT_TYPE_MISMATCH);
+    }
+    let value = handles::open(k, object, access, attrs)?;
+    k.mem_mut().write_ptr(handle.0, value)?;
+    Ok(status::SUCCESS)
+}
+
+/// Whether `protect` (PAGE_*) is a protection a section or view may have, and whether it
+/// lets the view be written.
+fn protection(protect: u32) -> Option<bool> {
+    let modifiers = 0x100 | 0x200 | 0x400; // guard, no-cache, write-combine
+    match protect & !modifiers {
+        0x02 | 0x10 | 0x20 => Some(false),
+        0x04 | 0x08 | 0x40 | 0x80 => Some(true),
+        _ => None,
+    }
+}
+
+/// NTSTATUS ZwCreateSection(PHANDLE SectionHandle, ACCESS_MASK DesiredAccess,
+/// POBJECT_ATTRIBUTES ObjectAttributes, PLARGE_INTEGER MaximumSize, ULONG SectionPageProtection,
+/// ULONG AllocationAttributes, HANDLE FileHandle)
+///
+/// A pagefile-backed section of `MaximumSize` zeroed bytes (SEC_COMMIT or SEC_RESERVE), named
+/// if the attributes name it. File-backed sections are not supported (no file system is
+/// modelled): STATUS_NOT_SUPPORTED.
+#[allow(clippy::too_many_arguments)]
+pub fn ZwCreateSection(
+    k: &mut Kx,
+    handle: Ptr,
+    access: u32,
+    attributes: Ptr,
+    maximum_size: Ptr,
+    protect: u32,
+    allocation: u32,
+    file: HANDLE,
+) -> KResult<NtStatus> {
+    if file.0 != 0 {
+        if handles::lookup(k, file.0, Mode::Kernel)?.is_none() {
+            return Ok(status::INVALID_HANDLE);
+        }
+        return Ok(STATUS_NOT_SUPPORTED);
+    }
+    let size = if maximum_size.is_null() { 0 } else { k.mem().read_u64(maximum_size.0)? };
+    if size == 0 {
+        return Ok(status::INVALID_PARAMETER_4);
+    }
+    if size > MOST_BYTES {
+        return Ok(STATUS_SECTION_TOO_BIG);
+    }
+    let Some(writable) = protection(protect) else { return Ok(STATUS_INVALID_PAGE_PROTECTION) };
+    if allocation & (SEC_COMMIT | SEC_RESERVE) == 0 || allocation & !(SEC_COMMIT | SEC_RESERVE | 0x1000_0000) != 0 {
+        return Ok(NtStatus(0xC000_00F4)); // STATUS_INVALID_PARAMETER_6
+    }
+    let (name, attrs) = object_name(k, attributes)?;
+    let base = k.mem_mut().alloc(RegionKind::System, "section pages", size, Prot::RW)?;
+    let frames: Vec<u64> = (0..size.div_ceil(PAGE_SIZE))
+        .map(|i| k.mem().translate(base + i * PAGE_SIZE).expect("just mapped"))
+        .collect();
+    let s = Section { backing: Backing::Pages(frames), size, writable };
+    let object = match create(k, name.as_deref().filter(|n| !n.is_empty()), s)? {
+        Ok(o) => o,
+        Err(st) => {
+            k.mem_mut().free(base)?;
+            return Ok(st);
+        }
+    };
+    let value = handles::open(k, object, access, attrs)?;
+    k.mem_mut().write_ptr(handle.0, value)?;
+    Ok(status::SUCCESS)
+}
+
+/// The section a handle names, for a kernel-mode caller.
+fn section_of(k: &Kx, handle: u64) -> KResult<Result<(u64, Section), NtStatus>> {
+    let Some((object, _, _)) = handles::lookup(k, handle, Mode::Kernel)? else {
+        return Ok(Err(status::INVALID_HANDLE));
+    };
+    Ok(match k.ext().mm.sections.get(&object) {
+        Some(s) => Ok((object, s.clone())),
+        None => Err(status::OBJECT_TYPE_MISMATCH),
+    })
+}
+
+/// Whether a process handle names a process.
+fn check_process(k: &Kx, handle: u64) -> KResult<Option<NtStatus>> {
+    Ok(match handles::lookup(k, handle, Mode::Kernel)? {
+        None => Some(status::INVALID_HANDLE),
+        Some((o, _, _)) => {
+            let is_process = o == crate::ps::current_process(k)?
+                || k.ext().objects.get(o).is_some_and(|i| i.kind == ObjectKind::Process);
+            (!is_process).then_some(status::OBJECT_TYPE_MISMATCH)
+        }
+    })
+}
+
+/// The frames of `pages` pages of a section from page-aligned `offset`.
+fn frames(section: &Section, offset: u64, pages: u64) -> Vec<u64> {
+    match &section.backing {
+        Backing::Physical => (0..pages).map(|i| offset + i * PAGE_SIZE).collect(),
+        Backing::Pages(f) => f.iter().skip((offset / PAGE_SIZE) as usize).take(pages as usize).copied().collect(),
+    }
+}
+
+/// The extent views of a section may cover: a pagefile-backed one's size; the physical
+/// memory section reaches every address the processor does.
+fn extent(k: &Kx, section: &Section) -> u64 {
+    match section.backing {
+        Backing::Physical => k.mem().physical().limit(),
+        Backing::Pages(_) => section.size,
+    }
+}
+
+/// The cache type a view's protection asks for.
+fn cache_of(protect: u32) -> u32 {
+    match protect & (0x200 | 0x400) {
+        0x200 => 0,
+        0x400 => 2,
+        _ => 1,
+    }
+}
+
+/// NTSTATUS ZwMapViewOfSection(HANDLE SectionHandle, HANDLE ProcessHandle, PVOID *BaseAddress,
+/// ULONG_PTR ZeroBits, SIZE_T CommitSize, PLARGE_INTEGER SectionOffset, PSIZE_T ViewSize,
+/// SECTION_INHERIT InheritDisposition, ULONG AllocationType, ULONG Win32Protect)
+///
+/// Maps a view into the process's (user) address space, at `*BaseAddress` when it is not
+/// NULL (a multiple of 64 KiB). The offset is rounded down to 64 KiB and the size grows by
+/// what the rounding added (both written back); a size of 0 maps to the section's end (for
+/// `\Device\PhysicalMemory`, the end of RAM).
+#[allow(clippy::too_many_arguments)]
+pub fn ZwMapViewOfSection(
+    k: &mut Kx,
+    section: HANDLE,
+    process: HANDLE,
+    base_address: Ptr,
+    _zero_bits: SizeT,
+    _commit: SizeT,
+    section_offset: Ptr,
+    view_size: Ptr,
+    _inherit: u32,
+    _allocation_type: u32,
+    protect: u32,
+) -> KResult<NtStatus> {
+    let (object, s) = match section_of(k, section.0)? {
+        Ok(x) => x,
+        Err(st) => return Ok(st),
+    };
+    if let Some(st) = check_process(k, process.0)? {
+        return Ok(st);
+    }
+    let Some(write) = protection(protect) else { return Ok(STATUS_INVALID_PAGE_PROTECTION) };
+    if write && !s.writable {
+        return Ok(STATUS_SECTION_PROTECTION);
+    }
+    let requested = k.mem().read_ptr(base_address.0)?;
+    if requested % GRANULARITY != 0 {
+        return Ok(STATUS_MAPPED_ALIGNMENT);
+    }
+    let offset = if section_offset.is_null() { 0 } else { k.mem().read_u64(section_offset.0)? };
+    let rounded = offset & !(GRANULARITY - 1);
+    let asked = k.mem().read_ptr(view_size.0)?;
+    let end = extent(k, &s);
+    let size = if asked == 0 {
+        let to = if matches!(s.backing, Backing::Physical) { k.mem().physical().ram_end() } else { end };
+        to.saturating_sub(rounded)
+    } else {
+        (asked + (offset - rounded)).div_ceil(PAGE_SIZE) * PAGE_SIZE
+    };
+    if size == 0 || rounded >= end || size > end - rounded || size > MOST_BYTES {
+        return Ok(STATUS_INVALID_VIEW_SIZE);
+    }
+    let frames = frames(&s, rounded, size / PAGE_SIZE);
+    let prot = if write { Prot::RW } else { Prot::R };
+    let name = "section view";
+    let mapped = if requested == 0 {
+        k.mem_mut().map_frames(RegionKind::User, name, &frames, prot)
+    } else {
+        k.mem_mut().map_frames_at(RegionKind::User, name, requested, &frames, prot)
+    };
+    let va = match mapped {
+        Ok(va) => va,
+        Err(_) if requested != 0 => return Ok(STATUS_CONFLICTING_ADDRESSES),
+        Err(_) => return Ok(status::NO_MEMORY),
+    };
+    k.mem_mut().write_ptr(base_address.0, va)?;
+    k.mem_mut().write_ptr(view_size.0, size)?;
+    if !section_offset.is_null() {
+        k.mem_mut().write_u64(section_offset.0, rounded)?;
+    }
+    record(k, MappingKind::SectionView, va, frames[0], size, cache_of(protect));
+    k.ext_mut().mm.views.insert(va, (object, size));
+    Ok(status::SUCCESS)
+}
+
+/// The view containing `va`: (base, size).
+fn view_at(k: &Kx, va: u64) -> Option<(u64, u64)> {
+    k.ext().mm.views.range(..=va).next_back().filter(|(b, (_, size))| va - **b < *size).map(|(b, (_, s))| (*b, *s))
+}
+
+fn unmap_view(k: &mut Kx, va: u64) -> KResult<NtStatus> {
+    let Some((base, _)) = view_at(k, va) else { return Ok(STATUS_NOT_MAPPED_VIEW) };
+    k.ext_mut().mm.views.remove(&base);
+    k.mem_mut().free(base)?;
+    forget(k, base);
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS ZwUnmapViewOfSection(HANDLE ProcessHandle, PVOID BaseAddress)
+///
+/// Unmaps the view holding `BaseAddress` (any address in it);
+/// STATUS_NOT_MAPPED_VIEW when none does.
+pub fn ZwUnmapViewOfSection(k: &mut Kx, process: HANDLE, base: Ptr) -> KResult<NtStatus> {
+    if let Some(st) = check_process(k, process.0)? {
+        return Ok(st);
+    }
+    unmap_view(k, base.0)
+}
+
+/// NTSTATUS MmMapViewInSystemSpace(PVOID Section, PVOID *MappedBase, PSIZE_T ViewSize)
+///
+/// Maps the first `*ViewSize` bytes of a section (all of it for 0) into system space.
+pub fn MmMapViewInSystemSpace(k: &mut Kx, section: Ptr, mapped_base: Ptr, view_size: Ptr) -> KResult<NtStatus> {
+    let Some(s) = k.ext().mm.sections.get(&section.0).cloned() else { return Ok(status::OBJECT_TYPE_MISMATCH) };
+    let asked = k.mem().read_ptr(view_size.0)?;
+    let end = extent(k, &s);
+    let size = if asked == 0 { s.size } else { asked.div_ceil(PAGE_SIZE) * PAGE_SIZE };
+    if size == 0 || size > end || size > MOST_BYTES {
+        return Ok(STATUS_INVALID_VIEW_SIZE);
+    }
+    let frames = frames(&s, 0, size / PAGE_SIZE);
+    let prot = if s.writable { Prot::RW } else { Prot::R };
+    let Ok(va) = k.mem_mut().map_frames(RegionKind::IoSpace, "system view", &frames, prot) else {
+        return Ok(status::NO_MEMORY);
+    };
+    k.mem_mut().write_ptr(mapped_base.0, va)?;
+    k.mem_mut().write_ptr(view_size.0, size)?;
+    record(k, MappingKind::SectionView, va, frames[0], size, 1);
+    k.ext_mut().mm.views.insert(va, (section.0, size));
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS MmUnmapViewInSystemSpace(PVOID MappedBase)
+pub fn MmUnmapViewInSystemSpace(k: &mut Kx, base: Ptr) -> KResult<NtStatus> {
+    unmap_view(k, base.0)
+}
