@@ -93,6 +93,12 @@ pub struct Leaks {
     pub pending_requests: Vec<String>,
     /// Handles the driver opened and never closed.
     pub handles: Vec<LeakedHandle>,
+    /// Views of physical memory the driver made and did not unmap.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mappings: Vec<crate::mm::Mapping>,
+    /// Contiguous, non-cached and MDL memory the driver allocated and did not free.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub memory: Vec<crate::mm::Allocation>,
 }
 
 impl Leaks {
@@ -103,6 +109,8 @@ impl Leaks {
             && self.references.is_empty()
             && self.pending_requests.is_empty()
             && self.handles.is_empty()
+            && self.mappings.is_empty()
+            && self.memory.is_empty()
     }
 }
 
@@ -161,5 +169,7 @@ pub fn leaks(k: &Kx, driver: usize) -> Leaks {
             kind: ext.objects.get(e.object).map(|o| o.kind),
         })
         .collect();
-    Leaks { pool, devices, symbolic_links, references, pending_requests, handles }
+    let mappings = ext.mm.live().filter(|m| m.owner == owner).cloned().collect();
+    let memory = crate::mm::owned_memory(k, owner);
+    Leaks { pool, devices, symbolic_links, references, pending_requests, handles, mappings, memory }
 }

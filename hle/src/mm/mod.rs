@@ -167,3 +167,23 @@ pub(crate) fn bugcheck(k: &mut Kx, code: u32, name: &'static str, params: [u64; 
 pub(crate) fn span_pages(va: u64, size: u64) -> u64 {
     ((va % portcullis_emu::PAGE_SIZE) + size).div_ceil(portcullis_emu::PAGE_SIZE)
 }
+
+/// The contiguous, non-cached and MDL memory `owner` holds.
+pub fn owned_memory(k: &Kx, owner: Owner) -> Vec<Allocation> {
+    let mm = &k.ext().mm;
+    let mut v: Vec<Allocation> = mm.contiguous.values().filter(|a| a.owner == owner).cloned().collect();
+    for (&mdl, (frames, o, at)) in &mm.page_mdls {
+        if *o == owner {
+            v.push(Allocation {
+                address: mdl,
+                physical_address: frames.first().copied().unwrap_or(0),
+                size: frames.len() as u64 * portcullis_emu::PAGE_SIZE,
+                cache: "cached",
+                owner,
+                caller: *at,
+                noncached: false,
+            });
+        }
+    }
+    v
+}
