@@ -181,3 +181,117 @@ pub fn pci_writes(space: &PhysicalSpace) -> Vec<PciWriteRow> {
         })
         .collect()
 }
+
+/// Something a run adds to the physical machine before the driver loads.
+pub enum PhysicalSpec {
+    /// A device model on `[base, base + size)`.
+    Device { base: u64, size: u64, device: Box<dyn portcullis_emu::physical::mmio::MmioDevice> },
+    /// A `log` or `deny` policy on `[base, base + size)`.
+    Policy { base: u64, size: u64, name: String, policy: portcullis_emu::physical::mmio::MmioPolicy },
+    /// RAM (writable) or ROM of its own, with initial content.
+    Memory { base: u64, size: u64, name: String, initial: Vec<u8>, writable: bool },
+    /// A PCI function (replacing one the default machine has there), with models behind its
+    /// memory BARs and its I/O BARs.
+    Pci(Box<PciSpec>),
+}
+
+pub struct PciSpec {
+    pub bdf: Bdf,
+    pub name: String,
+    pub config: portcullis_emu::pci::ConfigSpace,
+    pub mmio: Vec<(usize, Box<dyn portcullis_emu::physical::mmio::MmioDevice>)>,
+    pub ports: Vec<(u16, u16, Box<dyn portcullis_emu::ports::PortDevice>)>,
+}
+
+/// Adds `specs` to the machine; the first that does not fit says why.
+pub fn apply(k: &mut portcullis_hle::kernel::Kx, specs: Vec<PhysicalSpec>) -> Result<(), String> {
+    for s in specs {
+        let space = k.mem_mut().physical_mut();
+        match s {
+            PhysicalSpec::Device { base, size, device } => space.add_device(base, size, device).map_err(|e| e.to_string())?,
+            PhysicalSpec::Policy { base, size, name, policy } => {
+                space.add_policy(base, size, name, policy).map_err(|e| e.to_string())?
+            }
+            PhysicalSpec::Memory { base, size, name, initial, writable } => {
+                space.add_memory(base, size, name, &initial, writable).map_err(|e| e.to_string())?
+            }
+            PhysicalSpec::Pci(p) => {
+                let pci = space.pci.clone();
+                let mut bus = pci.borrow_mut();
+                bus.insert(p.bdf, p.name, p.config).map_err(|e| e.to_string())?;
+                for (bar, dev) in p.mmio {
+                    bus.back_bar(p.bdf, bar, dev).map_err(|e| e.to_string())?;
+                }
+                drop(bus);
+                for (first, last, dev) in p.ports {
+                    k.guest_mut().ports.add_device(first, last, dev).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The readable summary's physical-machine sections: MMIO accesses, the views the driver
+/// made, PCI configuration writes, and the map when the driver looked at physical memory.
+pub fn render(r: &crate::report::Report, s: &mut String) {
+    use std::fmt::Write as _;
+    if !r.mmio.is_empty() {
+        let _ = writeln!(s, "\nMMIO ({} accesses)", r.counts.mmio);
+        let _ = writeln!(
+            s,
+            "  {:<18} {:<5} {:<5} {:<12} {:>7}  {:<18} {:<12} device",
+            "address", "width", "dir", "value", "count", "first pc", "outcome"
+        );
+        for m in &r.mmio {
+            let v = format!("{:#0w$x}", m.value, w = 2 + 2 * m.width as usize);
+            let outcome =
+                serde_json::to_value(m.outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {:<18} {:<5} {:<5} {:<12} {:>7}  {:<18} {:<12} {}",
+                m.address, m.width, m.dir, v, m.count, m.pc, outcome, m.device
+            );
+        }
+    }
+    if !r.physical_mappings.is_empty() {
+        let _ = writeln!(s, "\nphysical memory mapped ({} views)", r.physical_mappings.len());
+        for m in &r.physical_mappings {
+            let kind = serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let state = if m.mapped { "still mapped" } else { "unmapped" };
+            let _ = writeln!(
+                s,
+                "  {:#018x} -> physical {:#x}, {:#x} bytes, {kind}, {}, from {:#x}, {state}",
+                m.virtual_address, m.physical_address, m.size, m.cache, m.caller
+            );
+        }
+    }
+    if !r.pci_config_writes.is_empty() {
+        let _ = writeln!(s, "\nPCI configuration writes");
+        for w in &r.pci_config_writes {
+            let via: Vec<String> = w
+                .via
+                .iter()
+                .map(|m| serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
+                .collect();
+            let absent = if w.absent { " (no function there)" } else { "" };
+            let _ = writeln!(
+                s,
+                "  {} +{:<6} {} byte(s) {:#x} x{} via {}{absent}",
+                w.function,
+                w.offset,
+                w.width,
+                w.value,
+                w.count,
+                via.join(", ")
+            );
+        }
+    }
+    if !r.mmio.is_empty() || !r.physical_mappings.is_empty() {
+        let _ = writeln!(s, "\nphysical map");
+        for e in &r.physical_map {
+            let kind = serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let _ = writeln!(s, "  {:<18} {:>12x}  {kind:<5} {}", e.base, e.size, e.name);
+        }
+    }
+}

@@ -54,6 +54,7 @@ pub struct LimitsInfo {
 pub struct Counts {
     pub entry_points: u64,
     pub port_io: u64,
+    pub mmio: u64,
     pub privileged: u64,
     pub api_calls: u64,
     pub exceptions: u64,
@@ -83,6 +84,14 @@ pub struct Report {
     pub entry_points: Vec<EntryPointRecord>,
     /// Distinct port accesses (port, width, direction, value) with counts.
     pub port_io: Vec<PortRow>,
+    /// Distinct MMIO accesses (physical address, width, direction, value) with counts.
+    pub mmio: Vec<crate::physical::MmioRow>,
+    /// Views of physical memory the driver made, in order, and whether each is still mapped.
+    pub physical_mappings: Vec<portcullis_hle::mm::Mapping>,
+    /// PCI configuration writes (through the ports, ECAM or the HAL), with counts.
+    pub pci_config_writes: Vec<crate::physical::PciWriteRow>,
+    /// The machine's physical address space: RAM, ROM, devices, PCI BARs.
+    pub physical_map: Vec<crate::physical::MapRow>,
     pub privileged: Vec<PrivilegedRecord>,
     pub api_calls: Vec<CallRecord>,
     pub api_call_counts: BTreeMap<String, u64>,
@@ -149,6 +158,10 @@ impl Report {
             imports: Imports { implemented: name(implemented), missing: name(missing) },
             entry_points: rec.entry_points.clone(),
             port_io: rec.port_rows(),
+            mmio: rec.mmio.rows(),
+            physical_mappings: k.ext().mm.mappings.clone(),
+            pci_config_writes: crate::physical::pci_writes(k.mem().physical()),
+            physical_map: k.mem().physical().map().iter().map(crate::physical::MapRow::from).collect(),
             privileged: rec.privileged.clone(),
             api_calls: rec.calls.clone(),
             api_call_counts: rec.call_counts.clone(),
@@ -173,6 +186,7 @@ impl Report {
             counts: Counts {
                 entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
+                mmio: rec.mmio.total,
                 privileged: rec.privileged_total,
                 api_calls: rec.call_counts.values().sum(),
                 exceptions: rec.exceptions_total,
@@ -188,7 +202,7 @@ impl Report {
                     prot: r.prot.to_string(),
                 })
                 .collect(),
-            truncated: rec.truncated,
+            truncated: rec.truncated || rec.mmio.truncated,
             load_error: None,
             outcome: outcome.into(),
         }
@@ -262,6 +276,8 @@ impl Report {
                 );
             }
         }
+
+        crate::physical::render(self, &mut s);
 
         if !self.privileged.is_empty() {
             let _ = writeln!(s, "\nprivileged instructions ({})", self.counts.privileged);
@@ -413,6 +429,20 @@ impl Report {
                 }
                 for p in &l.pending_requests {
                     let _ = writeln!(s, "  irp    {p}");
+                }
+                for m in &l.mappings {
+                    let _ = writeln!(
+                        s,
+                        "  view   {:#x}  {:#x} bytes of physical {:#x} ({:?}), mapped from {:#x}",
+                        m.virtual_address, m.size, m.physical_address, m.kind, m.caller
+                    );
+                }
+                for a in &l.memory {
+                    let _ = writeln!(
+                        s,
+                        "  memory {:#x}  {:#x} bytes at physical {:#x}, allocated from {:#x}",
+                        a.address, a.size, a.physical_address, a.caller
+                    );
                 }
                 for h in &l.handles {
                     let kind = h.kind.map(|k| format!("{k:?}").to_lowercase()).unwrap_or_else(|| "object".into());

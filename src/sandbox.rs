@@ -54,6 +54,8 @@ pub enum SandboxError {
     Machine(#[from] MachineError),
     #[error("port configuration: {0}")]
     Ports(#[from] PortBusError),
+    #[error("physical machine configuration: {0}")]
+    Physical(String),
 }
 
 impl SandboxError {
@@ -72,7 +74,7 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) => "configuration",
+            SandboxError::Ports(_) | SandboxError::Physical(_) => "configuration",
         }
     }
 
@@ -168,6 +170,7 @@ pub struct SandboxBuilder {
     forwards: Vec<ForwardSpec>,
     trace: Option<Box<dyn std::io::Write>>,
     record_ports: bool,
+    physical: Vec<crate::physical::PhysicalSpec>,
 }
 
 impl Default for SandboxBuilder {
@@ -181,6 +184,7 @@ impl Default for SandboxBuilder {
             forwards: Vec::new(),
             trace: None,
             record_ports: true,
+            physical: Vec::new(),
         }
     }
 }
@@ -258,6 +262,41 @@ impl SandboxBuilder {
         self
     }
 
+    /// Attaches an MMIO device model to physical `[base, base + size)` (page-aligned).
+    pub fn mmio_device(
+        mut self,
+        base: u64,
+        size: u64,
+        device: Box<dyn portcullis_emu::physical::mmio::MmioDevice>,
+    ) -> Self {
+        self.physical.push(crate::physical::PhysicalSpec::Device { base, size, device });
+        self
+    }
+
+    /// Sets a `log` or `deny` policy on physical `[base, base + size)`.
+    pub fn mmio_policy(
+        mut self,
+        base: u64,
+        size: u64,
+        name: impl Into<String>,
+        policy: portcullis_emu::physical::mmio::MmioPolicy,
+    ) -> Self {
+        self.physical.push(crate::physical::PhysicalSpec::Policy { base, size, name: name.into(), policy });
+        self
+    }
+
+    /// Adds RAM (`writable`) or ROM of its own at physical `[base, base + size)`.
+    pub fn memory(mut self, base: u64, size: u64, name: impl Into<String>, initial: Vec<u8>, writable: bool) -> Self {
+        self.physical.push(crate::physical::PhysicalSpec::Memory { base, size, name: name.into(), initial, writable });
+        self
+    }
+
+    /// Adds (or replaces) a PCI function.
+    pub fn pci_function(mut self, spec: crate::physical::PciSpec) -> Self {
+        self.physical.push(crate::physical::PhysicalSpec::Pci(Box::new(spec)));
+        self
+    }
+
     /// Streams every event as JSON Lines to `w` while the run goes.
     pub fn trace(mut self, w: Box<dyn std::io::Write>) -> Self {
         self.trace = Some(w);
@@ -270,7 +309,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// Records every port access (on by default); off, only counts are kept.
+    /// Records every port, MMIO and PCI configuration access (on by default); off, only counts
+    /// are kept.
     pub fn record_ports(mut self, on: bool) -> Self {
         self.record_ports = on;
         self
@@ -301,8 +341,12 @@ impl SandboxBuilder {
         for (first, last, backend) in self.forwards {
             k.guest_mut().ports.add_forward(first, last, backend)?;
         }
+        crate::physical::apply(&mut k, self.physical).map_err(SandboxError::Physical)?;
         k.guest_mut().trace.record_ports = self.record_ports;
+        k.guest_mut().trace.record_mmio = self.record_ports;
+        k.mem().physical().pci.borrow_mut().record = self.record_ports;
         let recorder = Rc::new(RefCell::new(Recorder::default()));
+        recorder.borrow_mut().mmio.names = crate::physical::DeviceNames::of(k.mem().physical());
         if let Some(w) = self.trace {
             recorder.borrow_mut().set_writer(w);
         }
@@ -572,6 +616,21 @@ impl Sandbox {
     pub fn port_rows(&mut self) -> Vec<crate::record::PortRow> {
         self.flush();
         self.recorder.borrow().port_rows()
+    }
+
+    /// The distinct MMIO accesses so far.
+    pub fn mmio_rows(&mut self) -> Vec<crate::physical::MmioRow> {
+        self.flush();
+        self.recorder.borrow().mmio.rows()
+    }
+
+    /// Whether an MMIO access matching the given parts happened: physical address, and
+    /// optionally direction (write?), width, value.
+    pub fn mmio_seen(&mut self, address: u64, write: Option<bool>, width: Option<u16>, value: Option<u32>) -> bool {
+        self.flush();
+        self.recorder.borrow().mmio.keys().any(|&(a, w, wr, v)| {
+            a == address && write.is_none_or(|x| x == wr) && width.is_none_or(|x| x == w) && value.is_none_or(|x| x == v)
+        })
     }
 
     /// The symbolic links the driver created and still has: (link, target).

@@ -25,3 +25,15 @@ impl PortDevice for Constant {
 
     fn write(&mut self, _offset: u16, _width: Width, _value: u32) {}
 }
+
+impl portcullis_emu::physical::mmio::MmioDevice for Constant {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read(&mut self, _offset: u64, width: Width, _: &mut portcullis_emu::physical::mmio::DeviceContext) -> u32 {
+        self.value & width.all_ones()
+    }
+
+    fn write(&mut self, _offset: u64, _width: Width, _value: u32, _: &mut portcullis_emu::physical::mmio::DeviceContext) {}
+}

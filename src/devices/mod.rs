@@ -1,4 +1,4 @@
-//! Port device models a scenario can attach to the bus.
+//! Device models a scenario can attach to the port bus or to physical memory (MMIO).
 //!
 //! Generic models, for scripting what hardware answers: a block of byte registers, a
 //! scripted sequence of reads, a constant. Models of real chips (PIT, UART, keyboard

@@ -43,6 +43,24 @@ impl PortDevice for Registers {
     }
 }
 
+/// The same block as device memory: offsets wrap at the end of the block.
+impl portcullis_emu::physical::mmio::MmioDevice for Registers {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read(&mut self, offset: u64, width: Width, _: &mut portcullis_emu::physical::mmio::DeviceContext) -> u32 {
+        PortDevice::read(self, (offset % self.bytes.len() as u64) as u16, width)
+    }
+
+    fn write(&mut self, offset: u64, width: Width, value: u32, _: &mut portcullis_emu::physical::mmio::DeviceContext) {
+        let n = self.bytes.len() as u64;
+        for i in 0..width.bytes() as u64 {
+            self.bytes[((offset + i) % n) as usize] = (value >> (8 * i)) as u8;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

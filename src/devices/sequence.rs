@@ -40,6 +40,20 @@ impl PortDevice for Sequence {
     }
 }
 
+impl portcullis_emu::physical::mmio::MmioDevice for Sequence {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read(&mut self, offset: u64, width: Width, _: &mut portcullis_emu::physical::mmio::DeviceContext) -> u32 {
+        PortDevice::read(self, offset as u16, width)
+    }
+
+    fn write(&mut self, offset: u64, width: Width, value: u32, _: &mut portcullis_emu::physical::mmio::DeviceContext) {
+        PortDevice::write(self, offset as u16, width, value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,11 @@ pub(crate) struct File {
     pub(crate) ports: Vec<Spanned<PortPolicy>>,
     #[serde(default)]
     pub(crate) steps: Vec<Spanned<Step>>,
+    /// The physical machine (scenario/physical.rs).
+    #[serde(default)]
+    pub(crate) memory: Vec<Spanned<super::physical::MemoryRaw>>,
+    #[serde(default)]
+    pub(crate) pci: Vec<Spanned<super::physical::PciRaw>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +97,10 @@ pub(crate) struct Step {
     pub(crate) pending: Option<String>,
     pub(crate) expect_port: Option<PortExpectation>,
     pub(crate) expect_no_port: Option<PortExpectation>,
+    pub(crate) expect_mmio: Option<super::physical::MmioExpectation>,
+    pub(crate) expect_no_mmio: Option<super::physical::MmioExpectation>,
+    pub(crate) expect_pci: Option<super::physical::PciExpectation>,
+    pub(crate) expect_no_pci: Option<super::physical::PciExpectation>,
     pub(crate) unload: Option<bool>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.

@@ -7,6 +7,7 @@
 //! was expected.
 
 mod format;
+mod physical;
 mod run;
 
 use std::path::Path;
@@ -86,6 +87,14 @@ pub(crate) enum Action {
         port: PortCheck,
         happened: bool,
     },
+    ExpectMmio {
+        check: physical::MmioExpectation,
+        happened: bool,
+    },
+    ExpectPci {
+        check: physical::PciExpectation,
+        happened: bool,
+    },
     Unload,
 }
 
@@ -142,6 +151,7 @@ pub struct Scenario {
     memory: Option<u64>,
     devices: Vec<DeviceSpec>,
     policies: Vec<(u16, u16, String, Policy)>,
+    physical: physical::Physical,
     pub(crate) steps: Vec<Step>,
     default: bool,
 }
@@ -246,6 +256,7 @@ impl Scenario {
             })
             .collect();
         let steps = run::check_steps(&raw.steps, &err)?;
+        let physical = physical::check(&raw.memory, &raw.pci, &err)?;
         let windows = match &raw.windows {
             Some(w) => Some(
                 portcullis_hle::rtl::version::WindowsVersion::parse(w.get_ref()).map_err(|m| err(w.span().start, m))?,
@@ -281,6 +292,7 @@ impl Scenario {
             memory: limits.and_then(|l| l.memory).map(|m| m.0),
             devices,
             policies,
+            physical,
             steps,
             default: false,
         })
@@ -304,6 +316,7 @@ impl Scenario {
             memory: None,
             devices: Vec::new(),
             policies: Vec::new(),
+            physical: Default::default(),
             steps: Vec::new(),
             default: true,
         }
@@ -357,7 +370,7 @@ impl Scenario {
         for (first, last, name, policy) in &self.policies {
             b = b.policy(*first, *last, name.clone(), *policy);
         }
-        Ok(b)
+        Ok(self.physical.configure(b))
     }
 
     /// Runs DriverEntry and the steps, recording failed expectations in the sandbox.

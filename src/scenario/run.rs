@@ -22,7 +22,8 @@ pub struct ScenarioOutcome {
     pub outcome_as_expected: bool,
 }
 
-const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload";
+const ACTIONS: &str =
+    "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, expect_no_mmio, expect_pci, expect_no_pci, unload";
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
@@ -47,6 +48,10 @@ pub(crate) fn check_steps(
             ("pending", r.pending.is_some()),
             ("expect_port", r.expect_port.is_some()),
             ("expect_no_port", r.expect_no_port.is_some()),
+            ("expect_mmio", r.expect_mmio.is_some()),
+            ("expect_no_mmio", r.expect_no_mmio.is_some()),
+            ("expect_pci", r.expect_pci.is_some()),
+            ("expect_no_pci", r.expect_no_pci.is_some()),
             ("unload", r.unload == Some(true)),
         ]
         .into_iter()
@@ -182,6 +187,28 @@ pub(crate) fn check_steps(
                     },
                     happened,
                 }
+            }
+            "expect_mmio" | "expect_no_mmio" => {
+                let (check, happened) = match (&r.expect_mmio, &r.expect_no_mmio) {
+                    (Some(c), _) => (c.clone(), true),
+                    (_, Some(c)) => (c.clone(), false),
+                    _ => unreachable!("one of them is present"),
+                };
+                if let Some(w) = check.width.filter(|w| ![1, 2, 4].contains(w)) {
+                    return fail(format!("width {w}: expected 1, 2 or 4"));
+                }
+                Action::ExpectMmio { check, happened }
+            }
+            "expect_pci" | "expect_no_pci" => {
+                let (check, happened) = match (&r.expect_pci, &r.expect_no_pci) {
+                    (Some(c), _) => (c.clone(), true),
+                    (_, Some(c)) => (c.clone(), false),
+                    _ => unreachable!("one of them is present"),
+                };
+                if super::physical::parse_slot(&check.slot).is_none() {
+                    return fail(format!("slot `{}`: expected bus:device.function like \"00:1f.3\"", check.slot));
+                }
+                Action::ExpectPci { check, happened }
             }
             _ => Action::Unload,
         };
@@ -416,6 +443,25 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                             format!("expected no {what}; it happened")
                         },
                     );
+                }
+                Ok(())
+            }
+            Action::ExpectMmio { check, happened } => {
+                let write = check.dir.map(|d| d == super::physical::MmioDirection::Write);
+                let seen = sb.mmio_seen(check.address, write, check.width, check.value);
+                if seen != *happened {
+                    let what = super::physical::describe_mmio(check);
+                    let m = if *happened { format!("expected {what}; it did not happen") } else { format!("expected no {what}; it happened") };
+                    fail(sb, n, line, m);
+                }
+                Ok(())
+            }
+            Action::ExpectPci { check, happened } => {
+                let seen = super::physical::pci_seen(sb, check);
+                if seen != *happened {
+                    let what = super::physical::describe_pci(check);
+                    let m = if *happened { format!("expected {what}; it did not happen") } else { format!("expected no {what}; it happened") };
+                    fail(sb, n, line, m);
                 }
                 Ok(())
             }
