@@ -137,13 +137,25 @@ pub(crate) fn note_denied_fault<X: Extension>(m: &mut Machine<X>, e: &mut GuestE
         let code = g.mem.read_partial(e.pc, 15);
         let size = g.decoder.memory_uses(&code, e.pc, 1).first().and_then(|i| i.uses.first()).map_or(4, |u| u.size);
         let width = Width::from_bytes(size.min(4) as usize).unwrap_or(Width::Dword);
+        // What a write would have stored: its immediate or register source.
+        let stored = write
+            .then(|| g.decoder.decode(&code, e.pc))
+            .flatten()
+            .and_then(|d| {
+                d.operands.iter().find_map(|o| match o {
+                    crate::decode::Operand::Imm(i) => Some(*i as u64),
+                    crate::decode::Operand::Reg(r) => crate::privileged::gpr(r).map(|r| g.uc.reg(r)),
+                    crate::decode::Operand::Mem(_) => None,
+                })
+            })
+            .map_or(0, |v| v as u32 & width.all_ones());
         let answered = g.mem.phys.answered_at(pa);
         g.trace.push(Event::Mmio(MmioEvent {
             pc: e.pc,
             address: pa,
             width,
             write,
-            value: if write { 0 } else { width.all_ones() },
+            value: if write { stored } else { width.all_ones() },
             cpl: g.privilege.cpl(),
             outcome: crate::ports::Outcome::Denied,
             answered,
