@@ -28,6 +28,14 @@ fn main() {
         figure("port_ops_dense_block_traced_per_s", traced, "ops/s");
         figure("port_ops_dense_block_raw_unicorn_per_s", raw, "ops/s");
     }
+    if want("mmio_ops") {
+        let (untraced, traced) = mmio_ops_per_s();
+        figure("mmio_ops_per_s", untraced, "ops/s");
+        figure("mmio_ops_traced_per_s", traced, "ops/s");
+    }
+    if want("pci_config") {
+        figure("pci_config_reads_per_s", pci_config_reads_per_s(), "reads/s");
+    }
     if want("hle_calls") {
         figure("hle_calls_per_s", hle_calls_per_s(false), "calls/s");
         figure("hle_calls_traced_per_s", hle_calls_per_s(true), "calls/s");
@@ -213,6 +221,79 @@ fn port_ops_per_s(shape: PortShape) -> (f64, f64, f64) {
         (ops, t.elapsed())
     });
     (untraced, traced, raw)
+}
+
+struct NopRegister;
+impl portcullis_emu::physical::mmio::MmioDevice for NopRegister {
+    fn name(&self) -> &str {
+        "nop"
+    }
+    fn read(&mut self, _: u64, _: Width, _: &mut portcullis_emu::physical::mmio::DeviceContext) -> u32 {
+        1
+    }
+    fn write(&mut self, _: u64, _: Width, _: u32, _: &mut portcullis_emu::physical::mmio::DeviceContext) {}
+}
+
+/// (untraced, traced) MMIO accesses per second: a driver polling a device register through a
+/// kernel mapping of it (`mov eax, [rbx]; dec; jnz`, one access per iteration), the traced
+/// run with exact pcs (a block hook, as an instruction budget gives).
+fn mmio_ops_per_s() -> (f64, f64) {
+    let iterations = 4_000_000u32;
+    let rate = |traced: bool| {
+        let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+        m.mem_mut().physical_mut().add_device(0xFEB0_0000, 0x1000, Box::new(NopRegister)).unwrap();
+        let va = m.mem_mut().map_frames(RegionKind::IoSpace, "register", &[0xFEB0_0000], Prot::RW).unwrap();
+        m.guest_mut().trace.record_mmio = traced;
+        if traced {
+            m.attribute_mmio_pcs();
+            m.guest_mut().trace.set_sink(4096, |batch| {
+                std::hint::black_box(batch);
+            });
+        }
+        let f = load(&mut m, |a| {
+            a.mov(r8d, iterations).unwrap();
+            a.mov(rbx, va).unwrap();
+            let mut top = a.create_label();
+            a.set_label(&mut top).unwrap();
+            a.mov(eax, dword_ptr(rbx + 4)).unwrap();
+            a.dec(r8d).unwrap();
+            a.jnz(top).unwrap();
+            a.ret().unwrap();
+        });
+        best(|| {
+            let t = Instant::now();
+            m.call(f, &[], CallConv::Win64).unwrap();
+            (iterations as f64, t.elapsed())
+        })
+    };
+    (rate(false), rate(true))
+}
+
+/// PCI configuration reads per second through ports 0xCF8/0xCFC (an `out` of the address and
+/// an `in` of the data per read), untraced.
+fn pci_config_reads_per_s() -> f64 {
+    let iterations = 2_000_000u32;
+    let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+    m.guest_mut().trace.record_ports = false;
+    m.mem().physical().pci.borrow_mut().record = false;
+    let f = load(&mut m, |a| {
+        a.mov(r8d, iterations).unwrap();
+        let mut top = a.create_label();
+        a.set_label(&mut top).unwrap();
+        a.mov(edx, 0xCF8).unwrap();
+        a.mov(eax, 0x8000_FB08u32).unwrap();
+        a.out(dx, eax).unwrap();
+        a.mov(edx, 0xCFC).unwrap();
+        a.in_(eax, dx).unwrap();
+        a.dec(r8d).unwrap();
+        a.jnz(top).unwrap();
+        a.ret().unwrap();
+    });
+    best(|| {
+        let t = Instant::now();
+        m.call(f, &[], CallConv::Win64).unwrap();
+        (iterations as f64, t.elapsed())
+    })
 }
 
 /// Straight-line ALU code: 20 instructions per iteration including the loop branch.

@@ -2,7 +2,9 @@
 //! and the PCI Express extended space), which bits software may change, and the base address
 //! registers with the sizing protocol.
 //!
-//! Writes go through a mask: read-only bits keep their value, writable bits take the written
+//! The extended space (0x100-0xFFF) holds what the device (or a scenario) put there and
+//! ignores writes; it takes memory only once something is put there. Writes go through a
+//! mask: read-only bits keep their value, writable bits take the written
 //! one, and write-one-to-clear bits (the error bits of the status register) clear where a 1
 //! is written. A BAR's writable bits are its address bits above its size, so writing all-ones
 //! and reading back gives `~(size - 1)` with the type bits: the size probe every enumerator
@@ -99,11 +101,15 @@ pub struct Capability {
     pub writable: Vec<(usize, u8)>,
 }
 
+/// Bytes of the PCI-compatible space, which software may write.
+const COMPATIBLE: usize = 256;
+
 /// The configuration space of one function.
 pub struct ConfigSpace {
-    bytes: Box<[u8; CONFIG_SIZE]>,
-    writable: Box<[u8; CONFIG_SIZE]>,
-    clear_on_write: Box<[u8; CONFIG_SIZE]>,
+    /// 256 bytes, or all 4 KiB once something is put in the extended space.
+    bytes: Vec<u8>,
+    writable: Box<[u8; COMPATIBLE]>,
+    clear_on_write: Box<[u8; COMPATIBLE]>,
     bars: [Option<Bar>; 6],
     /// Offset of the first BAR register and how many a header has (6 for type 0, 2 for
     /// bridges).
@@ -153,9 +159,9 @@ impl ConfigSpace {
 
     fn blank(bar_count: usize, rom_offset: usize) -> ConfigSpace {
         let mut c = ConfigSpace {
-            bytes: Box::new([0; CONFIG_SIZE]),
-            writable: Box::new([0; CONFIG_SIZE]),
-            clear_on_write: Box::new([0; CONFIG_SIZE]),
+            bytes: vec![0; COMPATIBLE],
+            writable: Box::new([0; COMPATIBLE]),
+            clear_on_write: Box::new([0; COMPATIBLE]),
             bars: [None; 6],
             bar_count,
             rom: None,
@@ -254,10 +260,15 @@ impl ConfigSpace {
     /// Sets bytes directly (the firmware's choices, a scenario's `config`), with a mask of
     /// which of them software may change afterwards.
     pub fn preset(&mut self, offset: usize, bytes: &[u8], writable: bool) {
+        if offset + bytes.len() > COMPATIBLE && offset < CONFIG_SIZE {
+            self.bytes.resize(CONFIG_SIZE, 0);
+        }
         for (i, b) in bytes.iter().enumerate() {
             if let Some(slot) = self.bytes.get_mut(offset + i) {
                 *slot = *b;
-                self.writable[offset + i] = if writable { 0xFF } else { 0 };
+            }
+            if let Some(mask) = self.writable.get_mut(offset + i) {
+                *mask = if writable { 0xFF } else { 0 };
             }
         }
     }
@@ -275,7 +286,12 @@ impl ConfigSpace {
     pub fn read(&self, offset: usize, width: Width) -> u32 {
         let mut v = 0u32;
         for i in 0..width.bytes() as usize {
-            let b = self.bytes.get(offset + i).copied().unwrap_or(0xFF);
+            let at = offset + i;
+            let b = match self.bytes.get(at) {
+                Some(b) => *b,
+                None if at < CONFIG_SIZE => 0,
+                None => 0xFF,
+            };
             v |= (b as u32) << (8 * i);
         }
         v
@@ -285,7 +301,7 @@ impl ConfigSpace {
     pub fn write(&mut self, offset: usize, width: Width, value: u32) {
         for i in 0..width.bytes() as usize {
             let at = offset + i;
-            if at >= CONFIG_SIZE {
+            if at >= COMPATIBLE {
                 break;
             }
             let b = (value >> (8 * i)) as u8;
@@ -294,7 +310,7 @@ impl ConfigSpace {
         }
     }
 
-    /// All 4 KiB.
+    /// The bytes held: the compatible space, and the extended space when it has content.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes[..]
     }
