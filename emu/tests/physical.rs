@@ -287,5 +287,6 @@ fn host_side_register_access_is_mediated_and_traced() {
     assert_eq!(m.mmio_io(DEVICE + 4, Width::Dword, None, 0x1238), Some(0xBEEF));
     assert_eq!(m.mmio_io(DEVICE + 0x1000, Width::Dword, None, 0x123C), None);
     let ev = mmio_events(&m);
-    assert_eq!(ev.iter().map(|e| e.pc).collect::<Vec<_>>(), vec![0x1234, 0x1238]);
+    assert_eq!(ev.iter().map(|e| e.pc).collect::<Vec<_>>(), vec![0x1234, 0x1238, 0x123C]);
+    assert_eq!(ev[2].outcome, Outcome::Denied, "the refused access is traced too");
 }
