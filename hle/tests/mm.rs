@@ -327,3 +327,23 @@ fn address_queries() {
         fx.call(NT, "MmUnsecureVirtualMemory", &[h]).unwrap();
     }
 }
+
+#[test]
+fn kernel_copies_reach_device_registers_through_the_mediated_path() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let hpet = map_io(&mut fx, 0xFED0_0000, 0x400, 0);
+        let dst = fx.alloc(8);
+        fx.call(NT, "memcpy", &[dst, hpet, 8]).unwrap();
+        let site = fx.site;
+        assert_eq!(fx.read(dst, 8), [0x8086_A301u32.to_le_bytes(), 69_841_279u32.to_le_bytes()].concat());
+        let ev: Vec<_> = fx.k.guest().trace.mmio().copied().collect();
+        assert_eq!(ev.iter().map(|e| (e.address, e.width.bytes(), e.pc)).collect::<Vec<_>>(), vec![
+            (0xFED0_0000, 4, site),
+            (0xFED0_0004, 4, site)
+        ]);
+        // memset into the configuration register: the counter starts.
+        fx.call(NT, "memset", &[hpet + 0x10, 1, 1]).unwrap();
+        assert_eq!(fx.k.guest().trace.mmio().last().map(|e| (e.address, e.write, e.value)), Some((0xFED0_0010, true, 1)));
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod contiguous;
 pub mod copy;
+pub mod device;
 pub mod iospace;
 pub mod mdl;
 pub mod physical;

@@ -20,8 +20,10 @@ pub fn move_bytes(k: &mut Kx, dst: u64, src: u64, n: u64) -> KResult<()> {
         let len = CHUNK.min(n - done);
         let off = if backwards { n - done - len } else { done };
         let b = &mut buf[..len as usize];
-        k.mem().read(src.wrapping_add(off), b)?;
-        k.mem_mut().write(dst.wrapping_add(off), b)?;
+        // Views of device registers (a driver copying from MmMapIoSpace) go through the
+        // mediated MMIO path.
+        crate::mm::device::read(k, src.wrapping_add(off), b)?;
+        crate::mm::device::write(k, dst.wrapping_add(off), b)?;
         done += len;
     }
     Ok(())
@@ -45,7 +47,7 @@ pub fn memset(k: &mut Kx, dst: Ptr, c: i32, n: SizeT) -> KResult<Ptr> {
     let mut done = 0u64;
     while done < n.0 {
         let len = CHUNK.min(n.0 - done);
-        k.mem_mut().write(dst.0.wrapping_add(done), &fill[..len as usize])?;
+        crate::mm::device::write(k, dst.0.wrapping_add(done), &fill[..len as usize])?;
         done += len;
     }
     Ok(dst)
