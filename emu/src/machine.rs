@@ -18,6 +18,7 @@ use unicorn_engine::{RegisterX86 as UcReg, Unicorn, X86Insn};
 
 use crate::abi::{CallConv, SlotLocation};
 use crate::arch::{flags, Arch, Reg};
+use crate::contexts::Exit;
 use crate::cpu::descriptors::{self, Selectors, IOPM_SIZE, TSS_SIZE};
 use crate::cpu::{CpuIdentity, MsrFile, TableRegister, VirtualCpu};
 use crate::decode::Decoder;
@@ -112,6 +113,10 @@ pub struct MachineConfig {
     /// pages) costs a 2 MiB page clear per machine, a quarter of set-up; a driver's hot code
     /// translates to far less than the 1 MiB default here.
     pub code_buffer_bytes: u32,
+    /// Processors: each gets a control region of its own (reached through GS on x64, FS on
+    /// x86; see [`Machine::select_cpu`]). They share the one engine: the layer above
+    /// interleaves what runs on each. 1 to [`MAX_CPUS`](crate::MAX_CPUS).
+    pub cpus: u32,
 }
 
 impl MachineConfig {
@@ -122,6 +127,7 @@ impl MachineConfig {
             cpu: CpuIdentity::default(),
             stack_size: 0x10000,
             code_buffer_bytes: 1 << 20,
+            cpus: 1,
         }
     }
 }
@@ -171,6 +177,14 @@ pub struct Guest<X: Extension> {
     pub(crate) timed_out: Arc<AtomicBool>,
     pub(crate) block_sizes: HashMap<u64, u64>,
     host_calls: Vec<HostCalls<X>>,
+    /// Processors (control regions).
+    pub(crate) cpus: u32,
+    /// The slot of the host call being handled, for [`Machine::suspend`].
+    pub(crate) host_call_pc: u64,
+    /// A host call suspended the run at this slot (see `contexts.rs`).
+    pub(crate) suspended: Option<u64>,
+    /// Resuming at this slot completes a suspended host call: its handler is skipped once.
+    pub(crate) resume_at: Option<u64>,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -281,10 +295,23 @@ impl<X: Extension> Machine<X> {
         mem.write(tss, &tss_bytes)?;
         let tss_limit = (TSS_SIZE + IOPM_SIZE - 1) as u32;
 
-        mem.map_fixed(RegionKind::Kpcr, "kpcr", layout.kpcr, layout.kpcr_size, Prot::RW)?;
+        if !(1..=crate::MAX_CPUS).contains(&config.cpus) {
+            return Err(MachineError::Other(format!(
+                "{} processors: a machine has 1 to {}",
+                config.cpus,
+                crate::MAX_CPUS
+            )));
+        }
+        let mut per_cpu = Vec::new();
+        for cpu in 0..config.cpus {
+            let (base, size) = layout.cpu_block(cpu);
+            let name = if cpu == 0 { "kpcr".to_string() } else { format!("kpcr {cpu}") };
+            mem.map_fixed(RegionKind::Kpcr, name, base, size, Prot::RW)?;
+            per_cpu.push(base);
+        }
         mem.map_fixed(RegionKind::SharedData, "kuser_shared_data", layout.shared_user_data, PAGE_SIZE, Prot::RW)?;
 
-        let gdt_bytes = descriptors::gdt(arch, tss, tss_limit, layout.kpcr);
+        let gdt_bytes = descriptors::gdt(arch, tss, tss_limit, &per_cpu);
         let gdt = mem.alloc(RegionKind::System, "gdt", gdt_bytes.len() as u64, Prot::RW)?;
         mem.write(gdt, &gdt_bytes)?;
         let idt_bytes = descriptors::idt(arch, handlers, sel.kernel_cs);
@@ -348,6 +375,10 @@ impl<X: Extension> Machine<X> {
             timed_out: Arc::new(AtomicBool::new(false)),
             block_sizes: HashMap::new(),
             host_calls: Vec::new(),
+            cpus: config.cpus,
+            host_call_pc: 0,
+            suspended: None,
+            resume_at: None,
         })
     }
 
@@ -564,6 +595,11 @@ impl<X: Extension> Machine<X> {
     }
 
     fn host_call(&mut self, base: u64, addr: u64) {
+        if self.guest().resume_at == Some(addr) {
+            // A suspended call resumes: the handler ran already; its `ret` completes it.
+            self.guest_mut().resume_at = None;
+            return;
+        }
         let rel = addr - base;
         let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count, h.first));
         let Some((handler, count, first)) = entry else { return };
@@ -572,7 +608,9 @@ impl<X: Extension> Machine<X> {
             self.request_stop(Stop::Fault(Box::new(fault)));
             return;
         }
-        self.guest_mut().trace.counters.host_calls += 1;
+        let g = self.guest_mut();
+        g.trace.counters.host_calls += 1;
+        g.host_call_pc = addr;
         if let Err(stop) = handler(self, first + (rel / HOST_CALL_SLOT) as u32) {
             self.request_stop(stop);
         }
@@ -614,7 +652,27 @@ impl<X: Extension> Machine<X> {
     /// until it returns. Callable from a host call (the guest is then re-entered, nested).
     /// Returns EAX/RAX.
     pub fn call(&mut self, target: u64, args: &[u64], conv: CallConv) -> Result<u64, Stop<X::Stop>> {
-        let arch = self.arch();
+        self.check_run_limits()?;
+        let g = self.guest();
+        let nested = g.depth > 0;
+        let saved_sp = self.reg(Reg::Sp);
+        let top = if nested { saved_sp } else { g.stack_top };
+        let sentinel = if nested { g.nested_sentinel } else { g.sentinel };
+        self.prepare_call(args, conv, top, sentinel).map_err(|e| Stop::Machine(e.into()))?;
+        let outcome = self.run(target);
+        if nested {
+            self.set_reg(Reg::Sp, saved_sp);
+        }
+        match outcome? {
+            Exit::Returned(v) => Ok(v),
+            Exit::Suspended { pc } => Err(Stop::Machine(MachineError::Other(format!(
+                "the host call at {pc:#x} suspended a call that cannot be resumed"
+            )))),
+        }
+    }
+
+    /// Fails if a new run may not start: the call depth, instruction or time budget is spent.
+    pub(crate) fn check_run_limits(&self) -> Result<(), Stop<X::Stop>> {
         let g = self.guest();
         if g.depth >= g.limits.max_call_depth {
             return Err(Stop::Limit(LimitHit::CallDepth { limit: g.limits.max_call_depth }));
@@ -629,13 +687,16 @@ impl<X: Extension> Machine<X> {
                 return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
             }
         }
-        let nested = g.depth > 0;
-        let saved_sp = self.reg(Reg::Sp);
-        let top = if nested { saved_sp } else { g.stack_top };
-        let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
-        let ps = arch.ptr_size();
+        Ok(())
+    }
 
-        // Build the frame: stack arguments, shadow space (x64), return address.
+    /// Sets up a call with argument slots `args` under `conv` on the stack whose top is
+    /// `top`, returning to `return_address`: register arguments, stack arguments, shadow
+    /// space (x64), the return address, and the stack pointer. Running from the routine's
+    /// address then makes the call.
+    pub fn prepare_call(&mut self, args: &[u64], conv: CallConv, top: u64, return_address: u64) -> Result<(), MemError> {
+        let arch = self.arch();
+        let ps = arch.ptr_size();
         let stack_slots: Vec<(u64, u64)> = args
             .iter()
             .enumerate()
@@ -657,15 +718,20 @@ impl<X: Extension> Machine<X> {
             Arch::X64 => ((top - frame - 0x20) & !0xF) - 8,
             Arch::X86 => (top - frame - 0x10) & !0x3,
         };
-        let write =
-            |m: &mut Self, addr: u64, v: u64| m.mem_mut().write_ptr(addr, v).map_err(|e| Stop::Machine(e.into()));
-        write(self, sp, sentinel)?;
+        self.mem_mut().write_ptr(sp, return_address)?;
         for (off, v) in stack_slots {
-            write(self, sp + off, v)?;
+            self.mem_mut().write_ptr(sp + off, v)?;
         }
         self.set_reg(Reg::Sp, sp);
+        Ok(())
+    }
 
+    /// Runs the guest from `pc` with the registers as they are, one level deeper, until it
+    /// returns to the host (the level's sentinel), a host call suspends it, or it stops.
+    pub(crate) fn run(&mut self, pc: u64) -> Result<Exit, Stop<X::Stop>> {
         let g = self.guest_mut();
+        let nested = g.depth > 0;
+        let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
         g.depth += 1;
         g.stopping = false;
         let timing = (!nested).then(|| g.limits.time.map(|limit| (limit, Instant::now()))).flatten();
@@ -673,7 +739,7 @@ impl<X: Extension> Machine<X> {
             let remaining = limit.saturating_sub(g.usage.time);
             Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
         });
-        let result = self.uc.emu_start(target, until, 0, 0);
+        let result = self.uc.emu_start(pc, until, 0, 0);
         if let Some(a) = armed {
             Watchdog::global().disarm(a);
         }
@@ -682,19 +748,19 @@ impl<X: Extension> Machine<X> {
             g.usage.time += start.elapsed();
         }
         g.depth -= 1;
+        g.resume_at = None;
         let pc = self.reg(Reg::Ip);
         let outcome = self.outcome(result, pc, sentinel);
-        if nested {
-            self.set_reg(Reg::Sp, saved_sp);
-        }
-        self.guest_mut().stopping = false;
+        let g = self.guest_mut();
+        g.stopping = false;
+        g.suspended = None;
         if let Err(stop) = &outcome {
             self.record_stop(stop);
         }
         outcome
     }
 
-    fn outcome(&mut self, result: Result<(), uc_error>, pc: u64, sentinel: u64) -> Result<u64, Stop<X::Stop>> {
+    fn outcome(&mut self, result: Result<(), uc_error>, pc: u64, sentinel: u64) -> Result<Exit, Stop<X::Stop>> {
         let g = self.guest_mut();
         if let Some(stop) = g.stop.take() {
             return Err(stop);
@@ -707,6 +773,9 @@ impl<X: Extension> Machine<X> {
         if let Err(error) = result {
             return Err(Stop::Machine(MachineError::Unicorn { what: "run guest code", error }));
         }
+        if let Some(at) = g.suspended.take() {
+            return Ok(Exit::Suspended { pc: at });
+        }
         if pc != sentinel && pc == g.nested_sentinel {
             // A top-level call stopped at the nested calls' return address.
             let fault = self.fault(FaultKind::GeneralProtection, pc, "return to the host from the wrong call".into());
@@ -715,7 +784,7 @@ impl<X: Extension> Machine<X> {
         if pc != sentinel {
             return Err(Stop::Machine(MachineError::UnexpectedStop { pc }));
         }
-        Ok(self.reg(Reg::Ax))
+        Ok(Exit::Returned(self.reg(Reg::Ax)))
     }
 
     /// Records why a run stopped in the trace (once, at the innermost level that saw it).

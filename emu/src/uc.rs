@@ -40,6 +40,15 @@ impl Uc {
         unsafe { unicorn_engine::uc_reg_write2(self.0, reg as i32, &value as *const u64 as *const c_void, &mut size) };
     }
 
+    /// Moves the program counter from inside a code hook. `uc_reg_write` (unlike
+    /// `uc_reg_write2`) sets `skip_sync_pc_on_exit`, which the exit check after a code hook
+    /// needs: without it the engine leaves the block by restoring the PC of the hooked
+    /// instruction, and the write is lost. The flag is consumed by that same exit.
+    pub(crate) fn set_pc_in_code_hook(self, reg: UcReg, value: u64) {
+        // SAFETY: the engine outlives every holder of `Uc`.
+        unsafe { unicorn_engine::uc_reg_write(self.0, reg as i32, &value as *const u64 as *const c_void) };
+    }
+
     /// Writes a model-specific register of the emulated CPU itself (used during set-up).
     pub(crate) fn set_msr(self, msr: u32, value: u64) -> Result<(), MachineError> {
         let m = unicorn_engine::uc_x86_msr { rid: msr, value };

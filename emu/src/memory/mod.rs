@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use thiserror::Error;
 
-pub use layout::{Layout, RegionKind};
+pub use layout::{Layout, RegionKind, MAX_CPUS};
 use paging::{page_round_up, Leaf};
 pub(crate) use paging::{PageTables, Paging};
 use ram::Ram;

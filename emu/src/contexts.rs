@@ -1,0 +1,166 @@
+//! Execution contexts: what a layer above needs to run several flows of guest code (threads,
+//! deferred routines) on the one engine and switch between them at points it chooses.
+//!
+//! - A [`CpuContext`] holds the whole register state of one flow (Unicorn's CPU context:
+//!   general, segment (with their hidden bases), control, FPU/SSE registers). Saving or
+//!   restoring one is a copy of the engine's CPU state, well under a microsecond.
+//! - A host call can [`suspend`](Machine::suspend) the run it was made from: the run ends
+//!   with [`Exit::Suspended`] naming the call's slot, leaving the call unfinished.
+//!   [`run_at`](Machine::run_at) with `resume_host_call` later finishes it: the slot's handler
+//!   is skipped once and its `ret` returns to the caller with whatever the layer above put in
+//!   the return register.
+//! - From inside a host call, the layer above can also switch flows without ending the run:
+//!   restore another flow's context and [`jump`](Machine::jump) to where it stopped.
+//! - [`select_cpu`](Machine::select_cpu) points the per-CPU segment (GS on x64, FS on x86) at
+//!   another processor's control region.
+//!
+//! Runs nest like calls: a run started from a host call is one level deeper
+//! ([`depth`](Machine::depth)), and ends before the host call that started it returns.
+
+use unicorn_engine::{uc_context, RegisterX86 as UcReg};
+
+use crate::arch::{Arch, Reg};
+use crate::cpu::descriptors::per_cpu_fs;
+use crate::error::MachineError;
+use crate::machine::{Extension, Machine, Stop};
+use crate::uc::check;
+
+/// How a resumable run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The code returned to the host; EAX/RAX.
+    Returned(u64),
+    /// A host call suspended the run; `pc` is the call's slot (resume there).
+    Suspended { pc: u64 },
+}
+
+/// The saved register state of one flow of guest code.
+pub struct CpuContext {
+    ctx: *mut uc_context,
+}
+
+impl Drop for CpuContext {
+    fn drop(&mut self) {
+        // SAFETY: allocated by uc_context_alloc and freed exactly once, here.
+        unsafe { unicorn_engine::uc_context_free(self.ctx) };
+    }
+}
+
+impl std::fmt::Debug for CpuContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CpuContext")
+    }
+}
+
+impl<X: Extension> Machine<X> {
+    /// A context holding the CPU state as it is now.
+    pub fn new_context(&self) -> Result<CpuContext, MachineError> {
+        let mut ctx = std::ptr::null_mut();
+        let uc = self.guest().uc;
+        check(unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) }, "allocate a CPU context")?;
+        let c = CpuContext { ctx };
+        self.save_context(&c);
+        Ok(c)
+    }
+
+    /// Copies the CPU state into `into`.
+    pub fn save_context(&self, into: &CpuContext) {
+        // SAFETY: the context was allocated for this engine (the only one contexts come from).
+        unsafe { unicorn_engine::uc_context_save(self.guest().uc.0, into.ctx) };
+    }
+
+    /// Replaces the CPU state with `from`. Inside a host call, follow it with
+    /// [`jump`](Machine::jump) so the engine leaves the current translated block.
+    pub fn restore_context(&mut self, from: &CpuContext) {
+        // SAFETY: as in `save_context`.
+        unsafe { unicorn_engine::uc_context_restore(self.guest().uc.0, from.ctx) };
+    }
+
+    /// How many runs are in progress (0: the host is not inside guest code).
+    pub fn depth(&self) -> u32 {
+        self.guest().depth
+    }
+
+    /// From inside a host call: ends the innermost run, which returns
+    /// `Exit::Suspended { pc }` with the call's slot. The call stays unfinished until a run
+    /// resumes it (see [`run_at`](Machine::run_at)); the handler's return value is not used.
+    pub fn suspend(&mut self) {
+        let g = self.guest_mut();
+        g.suspended = Some(g.host_call_pc);
+        if g.depth <= 1 {
+            g.uc.stop();
+        } else {
+            // A stop request would also end the runs this one is nested in; the stop address
+            // of nested runs ends only this one.
+            let until = g.nested_sentinel;
+            self.set_pc_in_host_call(until);
+        }
+    }
+
+    /// From inside a host call: goes on at `pc` in the same run (after a context switch with
+    /// [`restore_context`](Machine::restore_context)). With `resume_host_call`, `pc` is the
+    /// slot of a suspended host call, which completes.
+    pub fn jump(&mut self, pc: u64, resume_host_call: bool) {
+        if resume_host_call {
+            self.guest_mut().resume_at = Some(pc);
+        }
+        self.set_pc_in_host_call(pc);
+    }
+
+    fn set_pc_in_host_call(&mut self, pc: u64) {
+        let g = self.guest();
+        let reg = Reg::Ip.uc(g.arch).expect("the program counter has an engine register");
+        g.uc.set_pc_in_code_hook(reg, g.arch.mask(pc));
+    }
+
+    /// Runs from `pc` with the registers as they are (a restored context, or a call set up
+    /// with [`prepare_call`](Machine::prepare_call)), one level deeper, until a host call
+    /// suspends the run or the code returns to this level's sentinel. With
+    /// `resume_host_call`, `pc` is the slot of a suspended host call, which completes first.
+    pub fn run_at(&mut self, pc: u64, resume_host_call: bool) -> Result<Exit, Stop<X::Stop>> {
+        self.check_run_limits()?;
+        if resume_host_call {
+            self.guest_mut().resume_at = Some(pc);
+        }
+        self.run(pc)
+    }
+
+    /// Where code returns to end the innermost run in progress (called from a host call), or
+    /// the next top-level run (called from the host): the top-level sentinel, or the nested
+    /// runs' stop address.
+    pub fn level_return_address(&self) -> u64 {
+        let g = self.guest();
+        if g.depth <= 1 {
+            g.sentinel
+        } else {
+            g.nested_sentinel
+        }
+    }
+
+    /// Processors (control regions) the machine has.
+    pub fn cpus(&self) -> u32 {
+        self.guest().cpus
+    }
+
+    /// Address and size of processor `cpu`'s control region.
+    pub fn cpu_block(&self, cpu: u32) -> (u64, u64) {
+        self.mem().layout().cpu_block(cpu)
+    }
+
+    /// Points the per-CPU segment at processor `cpu`'s control region (GS_BASE on x64, the
+    /// processor's FS descriptor on x86). Saved and restored with the CPU context.
+    pub fn select_cpu(&mut self, cpu: u32) -> Result<(), MachineError> {
+        if cpu >= self.cpus() {
+            return Err(MachineError::Other(format!("no processor {cpu}")));
+        }
+        let (base, _) = self.cpu_block(cpu);
+        let uc = self.guest().uc;
+        match self.arch() {
+            Arch::X64 => {
+                uc.set_reg(UcReg::GS_BASE, base);
+                Ok(())
+            }
+            Arch::X86 => uc.load_segment(UcReg::FS, per_cpu_fs(cpu)),
+        }
+    }
+}
