@@ -76,6 +76,11 @@ impl<X: Extension> Machine<X> {
         unsafe { unicorn_engine::uc_context_restore(self.guest().uc.0, from.ctx) };
     }
 
+    /// The slot of the host call being handled (or last handled).
+    pub fn host_call_pc(&self) -> u64 {
+        self.guest().host_call_pc
+    }
+
     /// How many runs are in progress (0: the host is not inside guest code).
     pub fn depth(&self) -> u32 {
         self.guest().depth

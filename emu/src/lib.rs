@@ -20,12 +20,12 @@
 
 pub mod abi;
 pub mod arch;
+mod contexts;
 pub mod cpu;
 mod decode;
 pub mod error;
 pub mod fault;
 pub mod limits;
-mod contexts;
 mod machine;
 pub mod memory;
 pub mod ports;

@@ -694,7 +694,13 @@ impl<X: Extension> Machine<X> {
     /// `top`, returning to `return_address`: register arguments, stack arguments, shadow
     /// space (x64), the return address, and the stack pointer. Running from the routine's
     /// address then makes the call.
-    pub fn prepare_call(&mut self, args: &[u64], conv: CallConv, top: u64, return_address: u64) -> Result<(), MemError> {
+    pub fn prepare_call(
+        &mut self,
+        args: &[u64],
+        conv: CallConv,
+        top: u64,
+        return_address: u64,
+    ) -> Result<(), MemError> {
         let arch = self.arch();
         let ps = arch.ptr_size();
         let stack_slots: Vec<(u64, u64)> = args

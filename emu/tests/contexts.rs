@@ -97,8 +97,7 @@ fn suspended_host_calls_resume_where_they_stopped_with_the_value_given() {
     for arch in both() {
         let mut m = machine(arch);
         let conv = native(arch);
-        let stubs =
-            m.add_host_calls("flow calls", &[conv.return_code(1), conv.return_code(1)], yield_or_exit).unwrap();
+        let stubs = m.add_host_calls("flow calls", &[conv.return_code(1), conv.return_code(1)], yield_or_exit).unwrap();
         let (yield_at, exit_at) = (stubs, stubs + HOST_CALL_SLOT);
         let out = m.mem_mut().alloc(RegionKind::System, "results", 0x1000, Prot::RW).unwrap();
         let code = flow(&mut m, yield_at, out);
@@ -259,9 +258,8 @@ fn a_flow_suspended_inside_a_nested_run_resumes_at_the_top_level() {
     for arch in both() {
         let mut m = machine(arch);
         let conv = native(arch);
-        let stubs = m
-            .add_host_calls("nest", &[conv.return_code(0), conv.return_code(1), conv.return_code(1)], nest)
-            .unwrap();
+        let stubs =
+            m.add_host_calls("nest", &[conv.return_code(0), conv.return_code(1), conv.return_code(1)], nest).unwrap();
         let (nest_at, yield_at, exit_at) = (stubs, stubs + HOST_CALL_SLOT, stubs + 2 * HOST_CALL_SLOT);
         let out = m.mem_mut().alloc(RegionKind::System, "results", 0x1000, Prot::RW).unwrap();
         let c_code = flow(&mut m, yield_at, out);

@@ -81,6 +81,11 @@ impl std::fmt::Display for Bugcheck {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KernelStop {
     Bugcheck(Bugcheck),
+    /// Every flow that must go on waits, and nothing due on the virtual clock can wake any.
+    Deadlock(crate::ke::wait_graph::Deadlock),
+    /// Internal: a thread that terminated itself below host frames of its own unwinds them
+    /// (the scheduler catches it; it never ends a run).
+    ThreadExit,
 }
 
 /// One call into the kernel (an export, an internal routine, or a missing import's stub), as
@@ -115,6 +120,9 @@ pub enum KernelEvent {
     Call(ApiCall),
     Debug(DebugOutput),
     Bugcheck(Bugcheck),
+    /// Threads, DPCs, timers, work items and virtual time (see `ke::scheduler`).
+    Sched(crate::ke::scheduler::SchedEvent),
+    Deadlock(crate::ke::wait_graph::Deadlock),
 }
 
 /// What to do with imports the kernel does not implement.
@@ -132,14 +140,17 @@ pub enum MissingImports {
 /// How the kernel behaves.
 #[derive(Clone, Debug)]
 pub struct KernelOptions {
-    /// Record every export call with decoded arguments (on by default).
+    /// Record every export call with decoded arguments, and the scheduler's events (on by
+    /// default).
     pub record_calls: bool,
     pub missing_imports: MissingImports,
+    /// Virtual processors (1 to 32; 2 by default).
+    pub processors: u32,
 }
 
 impl Default for KernelOptions {
     fn default() -> Self {
-        KernelOptions { record_calls: true, missing_imports: MissingImports::Error }
+        KernelOptions { record_calls: true, missing_imports: MissingImports::Error, processors: 2 }
     }
 }
 
@@ -155,6 +166,10 @@ pub struct Kernel {
     /// Every process's handle table.
     pub handles: crate::ob::handles::Handles,
     pub io: IoManager,
+    /// Threads, DPCs, timers, waits (ke/scheduler.rs).
+    pub sched: crate::ke::scheduler::Scheduler,
+    /// Executive state: resources, push locks, work queues, callbacks, lookaside lists.
+    pub ex: crate::ex::ExState,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
 }
 
@@ -165,8 +180,9 @@ impl Extension for Kernel {
 
 impl Kernel {
     /// Boots a kernel on a fresh machine of `config.arch`.
-    pub fn boot(config: MachineConfig, options: KernelOptions) -> Result<Kx, MachineError> {
+    pub fn boot(mut config: MachineConfig, options: KernelOptions) -> Result<Kx, MachineError> {
         let arch = config.arch;
+        config.cpus = options.processors;
         let routines = exports::for_arch(arch);
         let kernel = Kernel {
             arch,
@@ -177,6 +193,8 @@ impl Kernel {
             objects: ObjectManager::default(),
             handles: Default::default(),
             io: IoManager::default(),
+            sched: Default::default(),
+            ex: Default::default(),
             drivers: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;
@@ -185,6 +203,8 @@ impl Kernel {
         }
         let base = k.add_host_calls("kernel routines", &routines.bodies, crate::dispatch::dispatch)?;
         k.ext_mut().calls.base = base;
+        let boot_error = |e: KError| MachineError::Other(format!("kernel boot: {e:?}"));
+        crate::ke::scheduler::boot(&mut k).map_err(boot_error)?;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         Ok(k)
@@ -246,6 +266,12 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
             bugcheck_stop(k, b)
         }
     }
+}
+
+/// Records a deadlock and returns the stop that ends the run with it.
+pub fn deadlock_stop(k: &mut Kx, d: crate::ke::wait_graph::Deadlock) -> Stop<KernelStop> {
+    k.guest_mut().trace.push(Event::Ext(KernelEvent::Deadlock(d.clone())));
+    Stop::Host(KernelStop::Deadlock(d))
 }
 
 /// Records a bugcheck and returns the stop that ends the run with it.

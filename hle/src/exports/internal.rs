@@ -3,12 +3,21 @@
 //! same host-call slots, dispatcher and trace as exports, but no import binds to them.
 
 use crate::exports::{Dll, ExportDef};
-use crate::io;
+use crate::kernel::Kx;
 use crate::types::*;
+use crate::{ex, io};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
     data: [],
     functions:
     stdcall fn IopInvalidDeviceRequest(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::IopInvalidDeviceRequest;
+    stdcall fn ExpDefaultAllocateEx(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag, Lookaside: Ptr) -> Ptr = ex::lookaside::ExpDefaultAllocateEx;
+    stdcall fn ExpDefaultFreeEx(Buffer: Ptr, Lookaside: Ptr) -> () = ex::lookaside::ExpDefaultFreeEx;
 };
+
+/// The address of the internal routine `name`.
+pub fn address(k: &Kx, name: &str) -> Option<u64> {
+    let calls = &k.ext().calls;
+    calls.functions.internal_slot(name).map(|slot| calls.address(slot))
+}

@@ -32,11 +32,28 @@ pub enum ObjectKind {
     File,
     Process,
     Thread,
+    /// Events, semaphores, mutants and timers made with handles (ke/).
+    Event,
+    Semaphore,
+    Mutant,
+    Timer,
+    /// Callback objects (ex/callback.rs).
+    Callback,
 }
 
 impl ObjectKind {
-    pub const ALL: &'static [ObjectKind] =
-        &[ObjectKind::Driver, ObjectKind::Device, ObjectKind::File, ObjectKind::Process, ObjectKind::Thread];
+    pub const ALL: &'static [ObjectKind] = &[
+        ObjectKind::Driver,
+        ObjectKind::Device,
+        ObjectKind::File,
+        ObjectKind::Process,
+        ObjectKind::Thread,
+        ObjectKind::Event,
+        ObjectKind::Semaphore,
+        ObjectKind::Mutant,
+        ObjectKind::Timer,
+        ObjectKind::Callback,
+    ];
 }
 
 /// A kernel object the host tracks.
@@ -166,16 +183,10 @@ impl ObjectManager {
     }
 }
 
-/// The OBJECT_TYPE of `kind`, as the exported `*Io...ObjectType` / `*Ps...Type` name it.
+/// The OBJECT_TYPE of `kind`, as the exported `*Io...ObjectType` / `*Ps...Type` /
+/// `*Ex...ObjectType` name it (some kinds' types are not exported).
 pub(crate) fn object_type(k: &Kx, kind: ObjectKind) -> u64 {
-    let var = match kind {
-        ObjectKind::Driver => "IoDriverObjectType",
-        ObjectKind::Device => "IoDeviceObjectType",
-        ObjectKind::File => "IoFileObjectType",
-        ObjectKind::Process => "PsProcessType",
-        ObjectKind::Thread => "PsThreadType",
-    };
-    k.ext().resolve(crate::exports::Dll::Ntoskrnl, var).and_then(|at| k.mem().read_ptr(at).ok()).unwrap_or(0)
+    k.ext().system.types.iter().find(|(t, _)| *t == kind).map(|(_, o)| *o).unwrap_or(0)
 }
 
 /// LONG_PTR ObfReferenceObject(PVOID Object) (fastcall on x86): takes a reference. Returns
