@@ -54,6 +54,8 @@ pub enum SandboxError {
     Machine(#[from] MachineError),
     #[error("port configuration: {0}")]
     Ports(#[from] PortBusError),
+    #[error("{0}")]
+    Process(String),
 }
 
 impl SandboxError {
@@ -72,7 +74,7 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) => "configuration",
+            SandboxError::Ports(_) | SandboxError::Process(_) => "configuration",
         }
     }
 
@@ -106,6 +108,10 @@ pub enum RunError {
     OpenFailed(Status),
     #[error("DriverEntry has not run (or failed); the driver has no dispatch routines")]
     NotStarted,
+    #[error("deadlock: {}", .0.reason)]
+    Deadlock(portcullis_hle::ke::wait_graph::Deadlock),
+    #[error("{0}")]
+    Process(String),
 }
 
 impl RunError {
@@ -115,6 +121,7 @@ impl RunError {
             RunError::Bugcheck(_) => "bugcheck",
             RunError::Limit(_) => "limit",
             RunError::Halted { .. } => "halted",
+            RunError::Deadlock(_) => "deadlock",
             _ => "error",
         }
     }
@@ -128,6 +135,7 @@ impl RunError {
                 | RunError::Limit(_)
                 | RunError::Halted { .. }
                 | RunError::Machine(_)
+                | RunError::Deadlock(_)
         )
     }
 }
@@ -139,6 +147,8 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Limit(l) => RunError::Limit(l),
             Stop::Halted { pc } => RunError::Halted { pc },
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
+            Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
+            Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
         }
     }
@@ -166,6 +176,8 @@ pub struct SandboxBuilder {
     forwards: Vec<ForwardSpec>,
     trace: Option<Box<dyn std::io::Write>>,
     record_ports: bool,
+    /// Processes that exist from the start: (name, PID, parent PID).
+    processes: Vec<(String, u64, u64)>,
 }
 
 impl Default for SandboxBuilder {
@@ -179,6 +191,7 @@ impl Default for SandboxBuilder {
             forwards: Vec::new(),
             trace: None,
             record_ports: true,
+            processes: Vec::new(),
         }
     }
 }
@@ -256,6 +269,18 @@ impl SandboxBuilder {
         self
     }
 
+    /// Virtual processors (1 to 32; 2 by default).
+    pub fn processors(mut self, n: u32) -> Self {
+        self.options.processors = n;
+        self
+    }
+
+    /// A process that exists from the start (no notify routine sees it begin).
+    pub fn process(mut self, name: impl Into<String>, pid: u64, parent: u64) -> Self {
+        self.processes.push((name.into(), pid, parent));
+        self
+    }
+
     /// Records every port access (on by default); off, only counts are kept.
     pub fn record_ports(mut self, on: bool) -> Self {
         self.record_ports = on;
@@ -288,6 +313,11 @@ impl SandboxBuilder {
             k.guest_mut().ports.add_forward(first, last, backend)?;
         }
         k.guest_mut().trace.record_ports = self.record_ports;
+        for (name, pid, parent) in &self.processes {
+            portcullis_hle::ps::processes::create(&mut k, name, *pid, *parent)
+                .map_err(|e| MachineError::Other(format!("process {name}: {e:?}")))?
+                .map_err(|e| SandboxError::Process(format!("process {name}: {e}")))?;
+        }
         let recorder = Rc::new(RefCell::new(Recorder::default()));
         if let Some(w) = self.trace {
             recorder.borrow_mut().set_writer(w);
@@ -520,6 +550,66 @@ impl Sandbox {
                 Err(err)
             }
         }
+    }
+
+    /// Lets `d` of virtual time pass: timers fire, waits time out, threads and DPCs run.
+    pub fn advance(&mut self, d: Duration) -> Result<(), RunError> {
+        self.alive()?;
+        let ns = d.as_nanos().min(u64::MAX as u128) as u64;
+        let r = portcullis_hle::ke::scheduler::advance(&mut self.k, ns).map_err(RunError::from);
+        self.record_step("Advance", Some(humantime::format_duration(d).to_string()), r)
+    }
+
+    /// Runs until no thread is runnable and nothing but periodic timers is pending, letting
+    /// at most `cap` of virtual time pass.
+    pub fn wait_idle(&mut self, cap: Duration) -> Result<(), RunError> {
+        self.alive()?;
+        let ns = cap.as_nanos().min(u64::MAX as u128) as u64;
+        let r = portcullis_hle::ke::scheduler::wait_idle(&mut self.k, ns).map_err(RunError::from);
+        self.record_step("WaitIdle", Some(format!("at most {}", humantime::format_duration(cap))), r)
+    }
+
+    /// Starts a process: the image, process and thread notify routines run.
+    pub fn process_start(
+        &mut self,
+        name: &str,
+        pid: u64,
+        parent: u64,
+    ) -> Result<portcullis_hle::ps::processes::Started, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::ps::processes::start(&mut self.k, name, pid, parent)
+            .map_err(RunError::from)
+            .and_then(|r| r.map_err(RunError::Process));
+        let target = format!("{name} (pid {pid:#x}, parent {parent:#x})");
+        let mut e = EntryPointRecord {
+            kind: "ProcessStart".into(),
+            target: Some(target),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(started) = &r {
+            if let Some(st) = started.denied {
+                set_status(&mut e, st);
+                e.outcome = "denied".into();
+            }
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// Ends a process: the thread and process notify routines run.
+    pub fn process_exit(&mut self, pid: u64, exit_status: Status) -> Result<(), RunError> {
+        self.alive()?;
+        let r = portcullis_hle::ps::processes::exit(&mut self.k, pid, exit_status.0)
+            .map_err(RunError::from)
+            .and_then(|r| r.map_err(RunError::Process));
+        self.record_step("ProcessExit", Some(format!("pid {pid:#x}")), r)
+    }
+
+    fn record_step(&mut self, kind: &str, target: Option<String>, r: Result<(), RunError>) -> Result<(), RunError> {
+        let e = EntryPointRecord { kind: kind.into(), target, outcome: "returned".into(), ..Default::default() };
+        self.record(e, &r.clone());
+        r
     }
 
     /// The result of a request that was pending, once something completed it.

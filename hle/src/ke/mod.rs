@@ -15,6 +15,7 @@ pub mod mutex;
 pub mod processor;
 pub mod scheduler;
 pub mod semaphore;
+pub mod snapshot;
 pub mod spinlock;
 pub mod stall;
 pub mod thread;
