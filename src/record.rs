@@ -144,7 +144,11 @@ pub struct WaitRecord {
 pub struct WaitTargetRecord {
     pub object: String,
     pub kind: String,
+    /// The flow that holds it (a mutex's owner, a lock's holder).
     pub held_by: Option<String>,
+    /// The flow it is (a thread object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
 }
 
 impl From<&WaitEdge> for WaitRecord {
@@ -156,7 +160,12 @@ impl From<&WaitEdge> for WaitRecord {
             on: e
                 .on
                 .iter()
-                .map(|t| WaitTargetRecord { object: hex(t.object), kind: t.kind.clone(), held_by: t.held_by.clone() })
+                .map(|t| WaitTargetRecord {
+                    object: hex(t.object),
+                    kind: t.kind.clone(),
+                    held_by: t.held_by.clone(),
+                    flow: t.flow.clone(),
+                })
                 .collect(),
         }
     }

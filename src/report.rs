@@ -532,9 +532,10 @@ impl Report {
 fn render_wait(s: &mut String, w: &WaitRecord) {
     let on: Vec<String> =
         w.on.iter()
-            .map(|t| match &t.held_by {
-                Some(h) => format!("{} {} (held by {h})", t.kind, t.object),
-                None => format!("{} {}", t.kind, t.object),
+            .map(|t| match (&t.held_by, &t.flow) {
+                (Some(h), _) => format!("{} {} (held by {h})", t.kind, t.object),
+                (None, Some(f)) => format!("{} {} ({f})", t.kind, t.object),
+                (None, None) => format!("{} {}", t.kind, t.object),
             })
             .collect();
     let on = if on.is_empty() { String::new() } else { format!(": {}", on.join(", ")) };

@@ -1014,7 +1014,9 @@ pub fn call(k: &mut Kx, target: u64, args: &[u64], conv: CallConv) -> Result<u64
     let r = r.and_then(|_| settle(k));
     let c = &mut k.ext_mut().sched.contexts[cid];
     let result = c.result.take();
-    c.state = State::Idle;
+    if r.is_ok() {
+        c.state = State::Idle;
+    }
     match r {
         Ok(()) => Ok(result.unwrap_or(0)),
         Err(e) => Err(crate::kernel::into_stop(k, e, "a scheduled call", 0)),

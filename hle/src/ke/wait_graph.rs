@@ -37,6 +37,8 @@ pub struct WaitTarget {
     pub kind: String,
     /// The flow that holds it, when one does (a mutex's owner, a lock's holder).
     pub held_by: Option<String>,
+    /// The flow it is, for a thread object.
+    pub flow: Option<String>,
 }
 
 /// The wait graph: every waiting flow with what it waits on.
@@ -55,11 +57,11 @@ fn edge(k: &Kx, cid: Cid) -> Option<WaitEdge> {
         Block::Delay => ("delay".into(), vec![]),
         Block::Lock { lock, what } => (
             (*what).to_string(),
-            vec![WaitTarget { object: *lock, kind: (*what).to_string(), held_by: lock_holder(k, *lock) }],
+            vec![WaitTarget { object: *lock, kind: (*what).to_string(), held_by: lock_holder(k, *lock), flow: None }],
         ),
         Block::Barrier { barrier } => (
             "DPC barrier".into(),
-            vec![WaitTarget { object: *barrier, kind: "generic-call barrier".into(), held_by: None }],
+            vec![WaitTarget { object: *barrier, kind: "generic-call barrier".into(), held_by: None, flow: None }],
         ),
         Block::Dpcs => ("DPCs".into(), vec![]),
         Block::WorkQueue { queue } => (format!("work (queue {queue})"), vec![]),
@@ -69,16 +71,15 @@ fn edge(k: &Kx, cid: Cid) -> Option<WaitEdge> {
 
 fn object_target(k: &Kx, object: u64) -> WaitTarget {
     let t = header_type(k, object).unwrap_or(0xFF);
+    let owner =
+        |o: u64| k.ext().sched.by_thread(o).map(|c| flow_name(k, c)).unwrap_or_else(|| format!("thread object {o:#x}"));
     let held_by = if t == otype::MUTANT {
-        k.mem().get(object, KMUTANT::OwnerThread).ok().filter(|o| *o != 0).map(|o| {
-            k.ext().sched.by_thread(o).map(|c| flow_name(k, c)).unwrap_or_else(|| format!("thread object {o:#x}"))
-        })
-    } else if t == otype::THREAD {
-        k.ext().sched.by_thread(object).map(|c| flow_name(k, c))
+        k.mem().get(object, KMUTANT::OwnerThread).ok().filter(|o| *o != 0).map(owner)
     } else {
         None
     };
-    WaitTarget { object, kind: otype::name(t).to_string(), held_by }
+    let flow = if t == otype::THREAD { k.ext().sched.by_thread(object).map(|c| flow_name(k, c)) } else { None };
+    WaitTarget { object, kind: otype::name(t).to_string(), held_by, flow }
 }
 
 /// Who holds a lock the executive or the kernel tracks.
@@ -115,7 +116,7 @@ pub fn spin(k: &mut Kx, lock: u64, holder: Option<Cid>) -> Stop<KernelStop> {
             flow,
             waits_for: "spin lock".into(),
             reason: 0,
-            on: vec![WaitTarget { object: lock, kind: "spin lock".into(), held_by }],
+            on: vec![WaitTarget { object: lock, kind: "spin lock".into(), held_by, flow: None }],
         },
     );
     deadlock_stop(k, Deadlock { reason, waits })
