@@ -71,10 +71,16 @@ pub fn init_header(k: &mut Kx, object: u64, otype: u8, size: u64, state: i32) ->
     Ok(())
 }
 
+/// The header's type and signal state, in one read.
+fn header(k: &Kx, object: u64) -> KResult<(u8, i32)> {
+    let h = k.mem().read_u64(object)?;
+    Ok((h as u8, (h >> 32) as u32 as i32))
+}
+
 /// Whether `object` would satisfy a wait by `thread` now (a mutex its owner holds does).
 pub fn signaled_for(k: &Kx, object: u64, thread: u64) -> KResult<bool> {
-    let state = signal_state(k, object)?;
-    Ok(match header_type(k, object)? {
+    let (t, state) = header(k, object)?;
+    Ok(match t {
         otype::MUTANT => state > 0 || (thread != 0 && k.mem().get(object, KMUTANT::OwnerThread)? == thread),
         _ => state > 0,
     })
@@ -84,8 +90,8 @@ pub fn signaled_for(k: &Kx, object: u64, thread: u64) -> KResult<bool> {
 /// resets, a semaphore counts down, a mutex becomes (more) owned. True when the wait gets
 /// an abandoned mutex.
 fn satisfy(k: &mut Kx, object: u64, thread: u64, cid: Cid) -> KResult<bool> {
-    let state = signal_state(k, object)?;
-    match header_type(k, object)? {
+    let (t, state) = header(k, object)?;
+    match t {
         otype::EVENT_SYNCHRONIZATION | otype::TIMER_SYNCHRONIZATION | otype::GATE => set_signal_state(k, object, 0)?,
         otype::SEMAPHORE => set_signal_state(k, object, state - 1)?,
         otype::MUTANT => {
@@ -149,23 +155,25 @@ pub fn try_satisfy(k: &mut Kx, cid: Cid, objects: &[u64], all: bool) -> KResult<
 /// `object` became signaled: wakes its waiters in the order they began to wait, as long as
 /// it stays signaled for them.
 pub fn signaled(k: &mut Kx, object: u64) -> KResult<()> {
-    let Some(waiters) = k.ext().sched.waits.get(&object).cloned() else { return Ok(()) };
-    for cid in waiters {
+    let mut i = 0;
+    loop {
+        let Some(cid) = k.ext().sched.waits.get(&object).and_then(|l| l.get(i)).copied() else { return Ok(()) };
         if signal_state(k, object)? <= 0 {
-            break;
+            return Ok(());
         }
         let (objects, all) = match &k.ext().sched.ctx(cid).state {
             State::Waiting(w) => match &w.block {
                 Block::Objects { objects, all } => (objects.clone(), *all),
-                _ => continue,
+                _ => (vec![], false),
             },
-            _ => continue,
+            _ => (vec![], false),
         };
-        if let Some(st) = try_satisfy(k, cid, &objects, all)? {
-            k.ext_mut().sched.wake(cid, st);
+        match try_satisfy(k, cid, &objects, all)? {
+            // Woken: it left the list, the next one moved up.
+            Some(st) => k.ext_mut().sched.wake(cid, st),
+            None => i += 1,
         }
     }
-    Ok(())
 }
 
 /// Sets a notification-style object's state and wakes its waiters (threads and processes

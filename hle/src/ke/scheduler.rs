@@ -423,12 +423,10 @@ impl Scheduler {
     pub(crate) fn wake(&mut self, cid: Cid, status: u64) {
         if let State::Waiting(w) = &self.contexts[cid].state {
             if let Block::Objects { objects, .. } = &w.block {
-                for o in objects.clone() {
-                    if let Some(list) = self.waits.get_mut(&o) {
+                for o in objects {
+                    // Emptied lists stay: the object is likely waited on again.
+                    if let Some(list) = self.waits.get_mut(o) {
                         list.retain(|c| *c != cid);
-                        if list.is_empty() {
-                            self.waits.remove(&o);
-                        }
                     }
                 }
             }
@@ -944,7 +942,7 @@ fn next_due(k: &Kx, goal: Goal) -> Option<u64> {
     let timers = s.timers.iter().filter(|(addr, t)| {
         // A periodic timer nothing waits on and with no DPC never makes anything runnable;
         // a quiet wait ignores periodic timers altogether.
-        let useful = t.dpc != 0 || s.waits.contains_key(addr);
+        let useful = t.dpc != 0 || s.waits.get(addr).is_some_and(|l| !l.is_empty());
         useful && !(quiet && t.period_ms != 0)
     });
     let waits = s.contexts.iter().filter_map(|c| match &c.state {
