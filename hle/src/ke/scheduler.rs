@@ -419,6 +419,25 @@ impl Scheduler {
         }
     }
 
+    /// Changes a thread's priority (and base priority), moving it to its new ready queue when
+    /// it is queued.
+    pub(crate) fn set_priority(&mut self, cid: Cid, priority: u8, base: Option<u8>) {
+        let mut queued = false;
+        for q in &mut self.ready {
+            let before = q.len();
+            q.retain(|c| *c != cid);
+            queued |= q.len() != before;
+        }
+        let Some(t) = self.contexts[cid].thread_mut() else { return };
+        t.priority = priority;
+        if let Some(b) = base {
+            t.base_priority = b;
+        }
+        if queued {
+            self.ready[(priority as usize).min(PRIORITIES - 1)].push_back(cid);
+        }
+    }
+
     /// Wakes a waiting context with `status`, ending its wait on every object.
     pub(crate) fn wake(&mut self, cid: Cid, status: u64) {
         if let State::Waiting(w) = &self.contexts[cid].state {
@@ -904,7 +923,9 @@ fn loop_until(k: &mut Kx, goal: Goal, mut first: Option<Cid>) -> KResult<()> {
             None => {
                 if let Goal::Idle { until, .. } = goal {
                     if until > now {
+                        // Timers that make nothing runnable still expire on the way.
                         advance_clock(k, until, now)?;
+                        continue;
                     }
                     return Ok(());
                 }

@@ -47,9 +47,9 @@ fn context_of(k: &mut Kx, thread: u64, what: &str) -> KResult<Cid> {
 /// KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority): returns the old one.
 pub fn KeSetPriorityThread(k: &mut Kx, thread: Ptr, priority: i32) -> KResult<i32> {
     let cid = context_of(k, thread.0, "KeSetPriorityThread")?;
-    let t = k.ext_mut().sched.contexts[cid].thread_mut().expect("a thread's context");
-    let old = t.priority;
-    t.priority = (priority as u32 % super::scheduler::PRIORITIES as u32) as u8;
+    let old = k.ext().sched.ctx(cid).thread().map(|t| t.priority).unwrap_or(0);
+    let new = (priority as u32 % super::scheduler::PRIORITIES as u32) as u8;
+    k.ext_mut().sched.set_priority(cid, new, None);
     Ok(old as i32)
 }
 
@@ -63,16 +63,15 @@ pub fn KeQueryPriorityThread(k: &mut Kx, thread: Ptr) -> KResult<i32> {
 /// the process's (8) plus Increment, within 1..=15; returns the old increment.
 pub fn KeSetBasePriorityThread(k: &mut Kx, thread: Ptr, increment: i32) -> KResult<i32> {
     let cid = context_of(k, thread.0, "KeSetBasePriorityThread")?;
-    let t = k.ext_mut().sched.contexts[cid].thread_mut().expect("a thread's context");
-    let old = t.base_priority as i32 - 8;
+    let old = k.ext().sched.ctx(cid).thread().map(|t| t.base_priority as i32 - 8).unwrap_or(0);
     let base = (8 + increment).clamp(1, 15) as u8;
-    t.base_priority = base;
-    t.priority = base;
+    k.ext_mut().sched.set_priority(cid, base, Some(base));
     Ok(old)
 }
 
 /// Restricts the current thread to `mask`, moving it when its processor is not in it.
-/// Returns the previous affinity. An empty mask is INVALID_AFFINITY_SET.
+/// Returns the previous system affinity, 0 when it ran with its user affinity. An empty mask
+/// is INVALID_AFFINITY_SET.
 fn set_affinity(k: &mut Kx, mask: u64, what: &str) -> KResult<u64> {
     let allowed = mask & active_mask(k);
     if allowed == 0 {
@@ -85,9 +84,10 @@ fn set_affinity(k: &mut Kx, mask: u64, what: &str) -> KResult<u64> {
         };
         return Err(KError::Stop(bugcheck_stop(k, b)));
     }
-    let Some(t) = k.ext_mut().sched.current_mut().thread_mut() else { return Ok(mask) };
-    let old = t.affinity;
-    t.affinity = allowed;
+    let Some(t) = k.ext_mut().sched.current_mut().thread_mut() else { return Ok(0) };
+    let old = if t.affinity == t.user_affinity { 0 } else { t.affinity };
+    // Reverting keeps the user affinity as it was, so that the next Ex set sees none.
+    t.affinity = if mask == t.user_affinity { mask } else { allowed };
     let here = k.ext().sched.current().processor;
     if allowed & (1 << here) == 0 {
         move_to(k, allowed.trailing_zeros())?;
