@@ -451,6 +451,9 @@ fn event_objects_with_handles() {
         let out = fx.alloc(8);
         assert_eq!(ok32(&mut fx, "ObReferenceObjectByHandle", &[handle, 0, ty, 0, out, 0]), 0);
         let object = fx.read_ptr(out);
+        let sem = fx.read_ptr(fx.k.ext().resolve(Dll::Ntoskrnl, "ExSemaphoreObjectType").unwrap());
+        assert!(sem != 0 && sem != ty, "another type");
+        assert_eq!(ok32(&mut fx, "ObReferenceObjectByHandle", &[handle, 0, sem, 0, out, 0]), 0xC000_0024);
         ok(&mut fx, "KeSetEvent", &[object, 0, 0]);
         // ZwWaitForMultipleObjects on handles (WaitAny = 1).
         let list = fx.alloc(16);

@@ -109,17 +109,31 @@ fn resolve(k: &mut Kx, item: &mut Item) -> KResult<()> {
     scheduler::check_loaded(k, item.routine, "a work routine")
 }
 
-fn start(k: &mut Kx, cid: Cid, mut item: Item) -> KResult<()> {
-    resolve(k, &mut item)?;
+fn start(k: &mut Kx, cid: Cid, item: Item) -> KResult<()> {
     let f = frame(k, cid, &item)?;
-    let name = scheduler::flow_name(k, cid);
-    trace(k, SchedEvent::WorkItem { thread: name, routine: item.routine });
     let c = &mut k.ext_mut().sched.contexts[cid];
     c.run = Run::Start(f);
     if let Some(t) = c.thread_mut() {
         t.work = Some(item);
     }
     k.ext_mut().sched.make_ready(cid);
+    Ok(())
+}
+
+/// The worker begins running its item: the routine and parameter are read now (the item
+/// leaves the queue when the worker takes it, as on Windows).
+pub(crate) fn starting(k: &mut Kx, cid: Cid, f: &mut Frame) -> KResult<()> {
+    let Some(mut item) = k.ext_mut().sched.contexts[cid].thread_mut().and_then(|t| t.work.take()) else {
+        return Ok(());
+    };
+    resolve(k, &mut item)?;
+    f.pc = item.routine;
+    f.args = item.args.clone();
+    let name = scheduler::flow_name(k, cid);
+    trace(k, SchedEvent::WorkItem { thread: name, routine: item.routine });
+    if let Some(t) = k.ext_mut().sched.contexts[cid].thread_mut() {
+        t.work = Some(item);
+    }
     Ok(())
 }
 
@@ -157,11 +171,8 @@ pub(crate) fn finished(k: &mut Kx, cid: Cid) -> KResult<Option<Frame>> {
     }
     let next = k.ext_mut().ex.work.pending[queue as usize].pop_front();
     match next {
-        Some(mut item) => {
-            resolve(k, &mut item)?;
+        Some(item) => {
             let f = frame(k, cid, &item)?;
-            let name = scheduler::flow_name(k, cid);
-            trace(k, SchedEvent::WorkItem { thread: name, routine: item.routine });
             if let Some(t) = k.ext_mut().sched.contexts[cid].thread_mut() {
                 t.work = Some(item);
             }

@@ -680,7 +680,9 @@ pub(crate) fn gone(k: &mut Kx) -> Result<(), Stop<KernelStop>> {
 /// Runs queued DPCs and due timers in place when the IRQL allows.
 pub(crate) fn deliver(k: &mut Kx) -> Result<(), Stop<KernelStop>> {
     let irql = crate::ke::irql::current(k).map_err(|e| crate::kernel::into_stop(k, e, "DPC delivery", 0))?;
-    if irql >= crate::ke::irql::DISPATCH_LEVEL {
+    // A DPC routine that dropped below DISPATCH_LEVEL is caught when it returns; DPCs do not
+    // run inside it.
+    if irql >= crate::ke::irql::DISPATCH_LEVEL || matches!(k.ext().sched.current().kind, Kind::Dpc { .. }) {
         return Ok(());
     }
     expire(k).map_err(|e| crate::kernel::into_stop(k, e, "timer expiry", 0))?;
@@ -743,7 +745,10 @@ fn make_live(k: &mut Kx, cid: Cid, level: u32) -> KResult<(u64, bool)> {
     let run = std::mem::replace(&mut k.ext_mut().sched.contexts[cid].run, Run::Live { level });
     let processor = k.ext().sched.contexts[cid].processor;
     let (pc, resume) = match run {
-        Run::Start(frame) => {
+        Run::Start(mut frame) => {
+            if frame.return_to == Return::Work {
+                crate::ex::work_item::starting(k, cid, &mut frame)?;
+            }
             let t = k.ext_mut().sched.templates[processor as usize].take().expect("a processor template");
             k.restore_context(&t);
             k.ext_mut().sched.templates[processor as usize] = Some(t);

@@ -187,6 +187,18 @@ impl Asm {
         self
     }
 
+    /// If parameter `i` is not NULL: dword [param + offset] = value.
+    pub fn if_param_set_field(&mut self, i: usize, offset: u8, value: u32) -> &mut Asm {
+        let d = self.param_disp(i);
+        match self.arch {
+            Arch::X86 => self.code.extend([0x8B, 0x45, d, 0x85, 0xC0]), // mov eax, [ebp+d]; test eax, eax
+            Arch::X64 => self.code.extend([0x48, 0x8B, 0x45, d, 0x48, 0x85, 0xC0]), // mov rax, [rbp+d]; test rax, rax
+        }
+        self.code.extend([0x74, 0x07, 0xC7, 0x40, offset]); // jz +7; mov dword [eax/rax+offset], imm32
+        self.code.extend(value.to_le_bytes());
+        self
+    }
+
     /// The offset of the next instruction, for a loop.
     pub fn here(&self) -> usize {
         self.code.len()
