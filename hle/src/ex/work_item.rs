@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use portcullis_emu::CallConv;
 
-use crate::ke::scheduler::{self, reason, trace, Block, Cid, Frame, Return, Run, SchedEvent, State, Wait};
+use crate::ke::scheduler::{self, reason, Block, Cid, Frame, Return, Run, State, Wait};
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
 use crate::layout::{FieldAccess, LIST_ENTRY, WORK_QUEUE_ITEM};
 use crate::types::Ptr;
@@ -121,20 +121,19 @@ fn start(k: &mut Kx, cid: Cid, item: Item) -> KResult<()> {
 }
 
 /// The worker begins running its item: the routine and parameter are read now (the item
-/// leaves the queue when the worker takes it, as on Windows).
-pub(crate) fn starting(k: &mut Kx, cid: Cid, f: &mut Frame) -> KResult<()> {
+/// leaves the queue when the worker takes it, as on Windows). Returns the routine.
+pub(crate) fn starting(k: &mut Kx, cid: Cid, f: &mut Frame) -> KResult<Option<u64>> {
     let Some(mut item) = k.ext_mut().sched.contexts[cid].thread_mut().and_then(|t| t.work.take()) else {
-        return Ok(());
+        return Ok(None);
     };
     resolve(k, &mut item)?;
     f.pc = item.routine;
     f.args = item.args.clone();
-    let name = scheduler::flow_name(k, cid);
-    trace(k, SchedEvent::WorkItem { thread: name, routine: item.routine });
+    let routine = item.routine;
     if let Some(t) = k.ext_mut().sched.contexts[cid].thread_mut() {
         t.work = Some(item);
     }
-    Ok(())
+    Ok(Some(routine))
 }
 
 /// A work routine returned: the checks Windows makes, then the next item of the queue, or

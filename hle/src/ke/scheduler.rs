@@ -744,10 +744,11 @@ fn make_live(k: &mut Kx, cid: Cid, level: u32) -> KResult<(u64, bool)> {
     }
     let run = std::mem::replace(&mut k.ext_mut().sched.contexts[cid].run, Run::Live { level });
     let processor = k.ext().sched.contexts[cid].processor;
+    let mut work = None;
     let (pc, resume) = match run {
         Run::Start(mut frame) => {
             if frame.return_to == Return::Work {
-                crate::ex::work_item::starting(k, cid, &mut frame)?;
+                work = crate::ex::work_item::starting(k, cid, &mut frame)?;
             }
             let t = k.ext_mut().sched.templates[processor as usize].take().expect("a processor template");
             k.restore_context(&t);
@@ -789,6 +790,10 @@ fn make_live(k: &mut Kx, cid: Cid, level: u32) -> KResult<(u64, bool)> {
     become_current(k, cid)?;
     if from != cid {
         trace_switch(k, from, cid);
+    }
+    if let Some(routine) = work {
+        let thread = flow_name(k, cid);
+        trace(k, SchedEvent::WorkItem { thread, routine });
     }
     Ok((pc, resume))
 }
