@@ -23,6 +23,10 @@
  *     out (4 bytes): what KeCancelTimer of the periodic timer returned (1: it was armed);
  *     the periodic timer is then armed again (10 ms from now).
  *
+ *   0x803 LATER      METHOD_BUFFERED     code 0x8000200C
+ *     arms a one-shot timer for 40 ms with a DPC that sets g_Later to 1, and returns at once.
+ *     TICKS with a 16-byte buffer adds g_Later as a fourth value.
+ *
  *   any other code: STATUS_INVALID_DEVICE_REQUEST.
  *
  * DriverUnload cancels the timer, removes a queued DPC, and deletes the link and device.
@@ -32,12 +36,25 @@
 #define IOCTL_TICKS CORPUS_IOCTL(0x800, METHOD_BUFFERED)
 #define IOCTL_CLOCKS CORPUS_IOCTL(0x801, METHOD_BUFFERED)
 #define IOCTL_ONESHOT CORPUS_IOCTL(0x802, METHOD_BUFFERED)
+#define IOCTL_LATER CORPUS_IOCTL(0x803, METHOD_BUFFERED)
 
 static PDEVICE_OBJECT g_Device;
 static KTIMER g_Timer;
 static KDPC g_Dpc;
 static volatile LONG g_Ticks;
 static volatile ULONG g_DpcIrql;
+static KTIMER g_LaterTimer;
+static KDPC g_LaterDpc;
+static volatile ULONG g_Later;
+
+static VOID NTAPI LaterDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+    (void)Dpc;
+    (void)Context;
+    (void)Arg1;
+    (void)Arg2;
+    g_Later = 1;
+}
 
 static VOID NTAPI TickDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
 {
@@ -73,7 +90,10 @@ static NTSTATUS NTAPI TickerIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         out[0] = (ULONG)g_Ticks;
         out[1] = g_DpcIrql;
         out[2] = KeReadStateTimer(&g_Timer);
-        return CorpusComplete(Irp, STATUS_SUCCESS, 12);
+        if (CORPUS_OUT_LEN(sp) < 16)
+            return CorpusComplete(Irp, STATUS_SUCCESS, 12);
+        out[3] = g_Later;
+        return CorpusComplete(Irp, STATUS_SUCCESS, 16);
     case IOCTL_CLOCKS:
         if (CORPUS_OUT_LEN(sp) < 32)
             return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
@@ -97,6 +117,10 @@ static NTSTATUS NTAPI TickerIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         out[0] = KeCancelTimer(&g_Timer);
         Arm();
         return CorpusComplete(Irp, status, 4);
+    case IOCTL_LATER:
+        t.QuadPart = -10 * 1000 * 40; /* 40 ms */
+        KeSetTimer(&g_LaterTimer, t, &g_LaterDpc);
+        return CorpusComplete(Irp, STATUS_SUCCESS, 0);
     default:
         return CorpusComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
     }
@@ -106,7 +130,9 @@ static VOID NTAPI TickerUnload(PDRIVER_OBJECT DriverObject)
 {
     (void)DriverObject;
     KeCancelTimer(&g_Timer);
+    KeCancelTimer(&g_LaterTimer);
     KeRemoveQueueDpc(&g_Dpc);
+    KeRemoveQueueDpc(&g_LaterDpc);
     CorpusDeleteLink(L"\\DosDevices\\Ticker");
     IoDeleteDevice(g_Device);
 }
@@ -121,6 +147,8 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
         return status;
     KeInitializeTimerEx(&g_Timer, SynchronizationTimer);
     KeInitializeDpc(&g_Dpc, TickDpc, NULL);
+    KeInitializeTimer(&g_LaterTimer);
+    KeInitializeDpc(&g_LaterDpc, LaterDpc, NULL);
     Arm();
     CorpusSetDispatch(DriverObject, TickerIoctl);
     DriverObject->DriverUnload = TickerUnload;

@@ -931,8 +931,9 @@ fn loop_until(k: &mut Kx, goal: Goal, mut first: Option<Cid>) -> KResult<()> {
                 continue;
             }
             None => {
-                if let Goal::Idle { until, .. } = goal {
-                    if until > now {
+                if let Goal::Idle { until, quiet } = goal {
+                    // Idle: nothing left that makes anything runnable within the cap.
+                    if until > now && !quiet {
                         // Timers that make nothing runnable still expire on the way.
                         advance_clock(k, until, now)?;
                         continue;
@@ -967,24 +968,33 @@ fn end_flow(k: &mut Kx, cid: Cid, value: u64) -> KResult<()> {
 }
 
 /// When the next timer or timeout is due, if one that matters to `goal` is.
+///
+/// A timer nothing waits on and with no DPC makes nothing runnable (passing time expires it
+/// anyway). Waiting for idle counts one-shot timers and timeouts as pending work and
+/// periodic timers as none: time passes only towards pending work, and periodic timers with
+/// something to run fire on the way.
 fn next_due(k: &Kx, goal: Goal) -> Option<u64> {
     let s = &k.ext().sched;
-    let quiet = matches!(goal, Goal::Idle { quiet: true, .. });
-    let timers = s.timers.iter().filter(|(addr, t)| {
-        // A periodic timer nothing waits on and with no DPC never makes anything runnable;
-        // a quiet wait ignores periodic timers altogether.
-        let useful = t.dpc != 0 || s.waits.get(addr).is_some_and(|l| !l.is_empty());
-        useful && !(quiet && t.period_ms != 0)
-    });
+    let useful = |addr: &u64, t: &TimerEntry| t.dpc != 0 || s.waits.get(addr).is_some_and(|l| !l.is_empty());
     let waits = s.contexts.iter().filter_map(|c| match &c.state {
         State::Waiting(w) => w.deadline,
         _ => None,
     });
-    let t = timers.map(|(_, t)| t.due).chain(waits).min()?;
-    match goal {
-        Goal::Idle { until, .. } if t > until => None,
-        _ => Some(t),
-    }
+    let (until, quiet) = match goal {
+        Goal::Idle { until, quiet } => (until, quiet),
+        _ => (u64::MAX, false),
+    };
+    let t = if quiet {
+        let pending = s.timers.values().filter(|t| t.period_ms == 0).map(|t| t.due).chain(waits).min()?;
+        if pending > until {
+            return None;
+        }
+        let periodic = s.timers.iter().filter(|(a, t)| t.period_ms != 0 && useful(a, t)).map(|(_, t)| t.due).min();
+        periodic.map_or(pending, |p| p.min(pending))
+    } else {
+        s.timers.iter().filter(|(a, t)| useful(a, t)).map(|(_, t)| t.due).chain(waits).min()?
+    };
+    (t <= until).then_some(t)
 }
 
 /// Moves the virtual clock to `t` (never back), keeps the kernel's clocks in step and
@@ -1070,9 +1080,7 @@ pub fn advance(k: &mut Kx, ns: u64) -> KResult<()> {
 pub fn wait_idle(k: &mut Kx, cap_ns: u64) -> KResult<()> {
     let start = k.guest().cpu.clock.now_ns();
     let until = start.saturating_add(cap_ns);
-    run_until(k, Goal::Idle { until, quiet: true }, None)?;
-    // The quiet goal stops early; do not leave the clock at the cap for nothing.
-    Ok(())
+    run_until(k, Goal::Idle { until, quiet: true }, None)
 }
 
 /// Handles a flow returning into one of the scheduler's slots.
