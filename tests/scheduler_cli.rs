@@ -40,7 +40,14 @@ fn temp(name: &str, contents: &str) -> PathBuf {
 fn a_deadlock_is_its_own_outcome_with_the_wait_graph() {
     for arch in ["x86", "x64"] {
         // The corpus scenario expects it: exit 0.
-        let o = run(&["run", &corpus("deadlock", arch), "--scenario", &scenario("deadlock/deadlock.toml"), "--format", "json"]);
+        let o = run(&[
+            "run",
+            &corpus("deadlock", arch),
+            "--scenario",
+            &scenario("deadlock/deadlock.toml"),
+            "--format",
+            "json",
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         let r = json(&o);
         assert_eq!(r["outcome"], "deadlock");
@@ -84,7 +91,8 @@ fn time_passes_only_when_a_step_lets_it() {
         let o = run(&["run", &corpus("ticker", arch), "--scenario", s.to_str().unwrap(), "--format", "json"]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         let r = json(&o);
-        let kinds: Vec<&str> = r["entry_points"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> =
+            r["entry_points"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert!(kinds.contains(&"Advance"), "{kinds:?}");
         let sched = &r["scheduler"];
         assert_eq!(sched["processors"], 2);
@@ -105,7 +113,14 @@ fn time_passes_only_when_a_step_lets_it() {
 #[test]
 fn processes_from_the_scenario_and_their_notify_routines() {
     for arch in ["x86", "x64"] {
-        let o = run(&["run", &corpus("procwatch", arch), "--scenario", &scenario("procwatch/procwatch.toml"), "--format", "json"]);
+        let o = run(&[
+            "run",
+            &corpus("procwatch", arch),
+            "--scenario",
+            &scenario("procwatch/procwatch.toml"),
+            "--format",
+            "json",
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         let r = json(&o);
         let procs = r["scheduler"]["processes"].as_array().unwrap();
@@ -114,7 +129,8 @@ fn processes_from_the_scenario_and_their_notify_routines() {
         let notepad = procs.iter().find(|p| p["name"] == "notepad.exe").unwrap();
         assert_eq!((notepad["pid"].as_str(), notepad["parent"].as_str()), (Some("0x700"), Some("0x600")));
         assert!(notepad["exited"].is_string(), "process_exit ended it: {notepad}");
-        let kinds: Vec<&str> = r["entry_points"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> =
+            r["entry_points"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert!(kinds.contains(&"ProcessStart") && kinds.contains(&"ProcessExit"), "{kinds:?}");
     }
 }
@@ -141,14 +157,19 @@ fn scenario_mistakes_in_the_new_keys_are_usage_errors() {
 
 #[test]
 fn threaded_runs_are_byte_identical() {
-    for (drv, sc) in [("pingpong", "pingpong/pingpong.toml"), ("percpu", "percpu/percpu.toml"), ("resource", "resource/resource.toml")] {
+    for (drv, sc) in [
+        ("pingpong", "pingpong/pingpong.toml"),
+        ("percpu", "percpu/percpu.toml"),
+        ("resource", "resource/resource.toml"),
+    ] {
         for arch in ["x86", "x64"] {
             let dir = std::env::temp_dir().join(format!("portcullis-sched-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             let traces: Vec<Vec<u8>> = (0..2)
                 .map(|i| {
                     let t = dir.join(format!("{drv}-{arch}-{i}.jsonl"));
-                    let o = run(&["run", &corpus(drv, arch), "--scenario", &scenario(sc), "--trace", t.to_str().unwrap()]);
+                    let o =
+                        run(&["run", &corpus(drv, arch), "--scenario", &scenario(sc), "--trace", t.to_str().unwrap()]);
                     assert_eq!(o.status.code(), Some(0), "{drv} {arch}: {}", text(&o));
                     std::fs::read(&t).unwrap()
                 })

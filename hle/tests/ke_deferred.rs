@@ -93,7 +93,8 @@ fn importance_orders_the_queue_and_the_target_processor_runs_it() {
         let queued: Vec<(u32, u64)> = snap.dpcs.iter().map(|d| (d.processor, d.dpc)).collect();
         assert_eq!(queued, vec![(0, dpcs[1]), (0, dpcs[0]), (1, dpcs[2])], "{arch:?}");
         ok(&mut fx, if arch == Arch::X86 { "KfLowerIrql" } else { "KeLowerIrql" }, &[old]);
-        let got: Vec<(u32, u32)> = (0..3).map(|i| (fx.read_ptr(slots + 16 * i) as u32, fx.read_ptr(slots + 16 * i + 8) as u32)).collect();
+        let got: Vec<(u32, u32)> =
+            (0..3).map(|i| (fx.read_ptr(slots + 16 * i) as u32, fx.read_ptr(slots + 16 * i + 8) as u32)).collect();
         // (order it ran in, counting from 0; processor)
         assert_eq!(got, vec![(1, 0), (0, 0), (2, 1)]);
 
@@ -297,7 +298,9 @@ fn callback_objects_call_their_registrations_in_order() {
             let r = routine(&mut fx, 3, |a, res| {
                 let (add, c) = res("ExInterlockedAddUlong");
                 a.call(add, c, &[K(order), K(1), K(lock)]).store(seen + 32 * i);
-                a.store_param(0, seen + 32 * i + 8).store_param(1, seen + 32 * i + 16).store_param(2, seen + 32 * i + 24);
+                a.store_param(0, seen + 32 * i + 8)
+                    .store_param(1, seen + 32 * i + 16)
+                    .store_param(2, seen + 32 * i + 24);
             });
             let reg = ok(&mut fx, "ExRegisterCallback", &[object, r, 0x100 + i]);
             assert_ne!(reg, 0);

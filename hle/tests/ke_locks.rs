@@ -311,9 +311,8 @@ fn guarded_mutexes_enter_a_guarded_region() {
 fn critical_and_guarded_regions_disable_apcs() {
     for arch in both() {
         let mut fx = Fx::new(arch);
-        let flags = |fx: &mut Fx| {
-            (ok32(fx, "KeAreApcsDisabled", &[]) & 0xFF, ok32(fx, "KeAreAllApcsDisabled", &[]) & 0xFF)
-        };
+        let flags =
+            |fx: &mut Fx| (ok32(fx, "KeAreApcsDisabled", &[]) & 0xFF, ok32(fx, "KeAreAllApcsDisabled", &[]) & 0xFF);
         assert_eq!(flags(&mut fx), (0, 0), "{arch:?}");
         ok(&mut fx, "KeEnterCriticalRegion", &[]);
         ok(&mut fx, "KeEnterCriticalRegion", &[]);

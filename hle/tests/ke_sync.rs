@@ -421,7 +421,11 @@ fn timers_expire_on_the_virtual_clock_and_queue_their_dpc() {
         ok(&mut fx, "KeSetCoalescableTimer", &[&[c][..], &large(arch, rel_ms(1)), &[4, 50, dpc]].concat());
         scheduler::advance(&mut fx.k, 8_000_000).unwrap();
         assert_eq!(fx.read_ptr(counter) as u32, 5, "at 1 and 5 ms");
-        assert_eq!(ok32(&mut fx, "KeSetTimer", &[&[c][..], &large(arch, rel_ms(1)), &[0]].concat()) & 0xFF, 1, "re-armed");
+        assert_eq!(
+            ok32(&mut fx, "KeSetTimer", &[&[c][..], &large(arch, rel_ms(1)), &[0]].concat()) & 0xFF,
+            1,
+            "re-armed"
+        );
         assert_eq!(ok32(&mut fx, "KeCancelTimer", &[c]) & 0xFF, 1);
     }
 }

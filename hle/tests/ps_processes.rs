@@ -199,7 +199,11 @@ fn extended_process_routines_need_an_integrity_checked_image_and_can_refuse() {
     for arch in both() {
         let (mut fx, _) = Fx::with_driver(arch);
         let ex = routine(&mut fx, 3, |_, _| {});
-        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[ex, 0]), 0xC000_0022, "{arch:?}: ACCESS_DENIED");
+        assert_eq!(
+            ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[ex, 0]),
+            0xC000_0022,
+            "{arch:?}: ACCESS_DENIED"
+        );
         assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[0, ex, 0]), 0xC000_0022);
         assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[1, ex, 0]), 0xC000_000D, "type 1");
 

@@ -26,7 +26,11 @@ fn a_system_thread_answers_each_request() {
         let (mut k, d) = started("threadwait", arch);
         let h = open(&mut k, "\\\\.\\ThreadWait");
         // POLL: nothing signaled yet, a zero-timeout wait.
-        assert_eq!(ioctl(&mut k, h, ctl(0x801, 0), &[], 0).status(), portcullis_hle::types::NtStatus(0x102), "{arch:?}");
+        assert_eq!(
+            ioctl(&mut k, h, ctl(0x801, 0), &[], 0).status(),
+            portcullis_hle::types::NtStatus(0x102),
+            "{arch:?}"
+        );
         clear_trace(&mut k);
         let r = ioctl(&mut k, h, ctl(0x800, 0), &[], 4);
         assert_eq!((r.status(), u32s(r.output())), (status::SUCCESS, vec![1]));

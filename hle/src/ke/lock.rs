@@ -1,7 +1,6 @@
 //! Locks handed from their releaser to the first waiter (fast and guarded mutexes): who
 //! holds each, who waits, in order. Callers keep the lock's own fields in guest memory.
 
-use std::collections::VecDeque;
 
 use crate::kernel::KResult;
 use crate::kernel::Kx;
@@ -39,7 +38,7 @@ pub(crate) fn acquire(
         return Ok(Acquired::Now);
     }
     // Held (by another flow, or by this one: that never ends, and the deadlock says so).
-    k.ext_mut().sched.lock_waiters.entry(lock).or_insert_with(VecDeque::new).push_back((me, saved));
+    k.ext_mut().sched.lock_waiters.entry(lock).or_default().push_back((me, saved));
     let seq = k.ext_mut().sched.next_seq();
     let wait = Wait {
         block: Block::Lock { lock, what },
