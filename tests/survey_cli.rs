@@ -66,7 +66,25 @@ fn the_bundled_corpus_gives_one_row_per_driver_a_ranking_and_a_summary() {
     let out = stdout(&o);
     let f = |name: &str, arch: &str| format!("{dir}/{name}/{name}.{arch}.sys");
     for arch in ["x86", "x64"] {
-        for name in ["beeper", "halports", "handles", "kapi", "leaky", "methods", "nullderef", "rawio"] {
+        for name in [
+            "beeper",
+            "halports",
+            "handles",
+            "kapi",
+            "leaky",
+            "methods",
+            "nullderef",
+            "rawio",
+            "threadwait",
+            "ticker",
+            "percpu",
+            "workitem",
+            "resource",
+            "deadlock",
+            "irqlbug",
+            "procwatch",
+            "pingpong",
+        ] {
             let r = row(&out, &f(name, arch));
             assert_eq!((r[1], r[3], r[4]), (arch, "STATUS_SUCCESS", "ok"), "{name}/{arch}: {r:?}");
             let (n, total) = r[2].split_once('/').unwrap();
@@ -85,20 +103,20 @@ fn the_bundled_corpus_gives_one_row_per_driver_a_ranking_and_a_summary() {
     }
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("file ") && lines[0].ends_with("first fault or limit"), "{}", lines[0]);
-    assert_eq!(lines.iter().filter(|l| l.starts_with(&dir)).count(), 22);
+    assert_eq!(lines.iter().filter(|l| l.starts_with(&dir)).count(), 40);
     let ranking = lines.iter().position(|l| l.starts_with("missing imports, by drivers they block")).expect("ranking");
     assert_eq!(
         lines[ranking + 2].split_whitespace().collect::<Vec<_>>(),
         ["2", "2", "ntoskrnl.exe!PortcullisNoSuchRoutine"]
     );
-    assert_eq!(lines.last(), Some(&"22 drivers: 18 loaded, 16 DriverEntry ok, 2 failed"));
+    assert_eq!(lines.last(), Some(&"40 drivers: 36 loaded, 34 DriverEntry ok, 2 failed"));
 
     // JSON: the same as one document.
     let o = survey(&[&dir, "--format", "json", "--jobs", "1"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let s: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["schema"], "portcullis-survey/1");
-    assert_eq!(s["summary"], serde_json::json!({"drivers": 22, "loaded": 18, "driver_entry_ok": 16, "failed": 2}));
+    assert_eq!(s["summary"], serde_json::json!({"drivers": 40, "loaded": 36, "driver_entry_ok": 34, "failed": 2}));
     assert_eq!(s["settings"]["max_instructions"], 10_000_000);
     let rows = s["drivers"].as_array().unwrap();
     let beeper = rows.iter().find(|r| r["file"] == f("beeper", "x64")).unwrap();

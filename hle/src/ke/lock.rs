@@ -1,7 +1,6 @@
 //! Locks handed from their releaser to the first waiter (fast and guarded mutexes): who
 //! holds each, who waits, in order. Callers keep the lock's own fields in guest memory.
 
-
 use crate::kernel::KResult;
 use crate::kernel::Kx;
 
