@@ -58,11 +58,9 @@ fn spin_locks_raise_to_dispatch_level_and_back() {
     for arch in both() {
         let mut fx = Fx::new(arch);
         let lock = fx.alloc(8);
-        if arch == Arch::X86 {
-            fx.k.mem_mut().write_u32(lock, 0x5555).unwrap();
-            ok(&mut fx, "KeInitializeSpinLock", &[lock]);
-            assert_eq!(fx.read_ptr(lock), 0);
-        }
+        fx.k.mem_mut().write_u32(lock, 0x5555).unwrap();
+        ok(&mut fx, "KeInitializeSpinLock", &[lock]);
+        assert_eq!(fx.read_ptr(lock), 0);
         assert_eq!(ok32(&mut fx, "KeTestSpinLock", &[lock]) & 0xFF, 1, "{arch:?}: free");
         let old = acquire(&mut fx, lock);
         assert_eq!((old & 0xFF, irql(&mut fx)), (0, 2));

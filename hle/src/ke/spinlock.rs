@@ -46,7 +46,8 @@ pub(crate) fn give(k: &mut Kx, lock: u64, what: &str) -> KResult<()> {
     Ok(())
 }
 
-/// VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock) (exported on x86; inline on x64)
+/// VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock) (inline in the x64 headers, but exported on
+/// both: drivers built without the inline import it)
 pub fn KeInitializeSpinLock(k: &mut Kx, lock: Ptr) -> KResult<()> {
     k.mem_mut().write_ptr(lock.0, 0)?;
     k.ext_mut().sched.lock_owners.remove(&lock.0);
