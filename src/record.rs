@@ -107,6 +107,7 @@ pub enum SchedRecord {
     Timer { timer: String, dpc: String },
     WorkItem { thread: String, routine: String },
     Time { ms: u64, now_ms: u64 },
+    Preempt { flow: String },
 }
 
 impl From<&SchedEvent> for SchedRecord {
@@ -125,6 +126,7 @@ impl From<&SchedEvent> for SchedRecord {
             SchedEvent::Timer { timer, dpc } => SchedRecord::Timer { timer: hex(timer), dpc: hex(dpc) },
             SchedEvent::WorkItem { thread, routine } => SchedRecord::WorkItem { thread, routine: hex(routine) },
             SchedEvent::Time { ms, now_ms } => SchedRecord::Time { ms, now_ms },
+            SchedEvent::Preempt { flow } => SchedRecord::Preempt { flow },
         }
     }
 }

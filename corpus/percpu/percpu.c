@@ -1,6 +1,7 @@
 /*
- * percpu - a DPC on every processor: KeGenericCallDpc with its barrier, and DPCs targeted
- * at each processor with KeSetTargetProcessorDpc, waited for with KeFlushQueuedDpcs.
+ * percpu - a DPC on every processor: KeGenericCallDpc with its barrier, DPCs targeted at
+ * each processor with KeSetTargetProcessorDpc, waited for with KeFlushQueuedDpcs, and a
+ * hand-rolled rendezvous of all processors spinning on shared memory.
  *
  * Device \Device\PerCpu, symbolic link \DosDevices\PerCpu.
  *
@@ -20,6 +21,14 @@
  *     then KeFlushQueuedDpcs. out (8 bytes): the mask of processors the DPCs ran on, and
  *     KeQueryActiveProcessors' mask (equal).
  *
+ *   0x802 RENDEZVOUS METHOD_BUFFERED     code 0x80002008
+ *     the hand-rolled processor rendezvous some drivers use instead of KeGenericCallDpc: at
+ *     DISPATCH_LEVEL, a DPC targeted at every other processor; each DPC counts itself in and
+ *     spins until the caller lets them go, which it does once all are in, then spins until
+ *     all are out. Only processors that run side by side get through it.
+ *     out (8 bytes): the mask of processors that got through (the caller's included), and
+ *     KeQueryActiveProcessors' mask (equal).
+ *
  *   any other code: STATUS_INVALID_DEVICE_REQUEST.
  */
 #include "corpus.h"
@@ -31,6 +40,8 @@ NTKERNELAPI LOGICAL NTAPI KeSignalCallDpcSynchronize(PVOID SystemArgument2);
 
 #define IOCTL_GENERIC CORPUS_IOCTL(0x800, METHOD_BUFFERED)
 #define IOCTL_TARGETED CORPUS_IOCTL(0x801, METHOD_BUFFERED)
+#define IOCTL_RENDEZVOUS CORPUS_IOCTL(0x802, METHOD_BUFFERED)
+#define SPIN() __asm__ __volatile__("pause" ::: "memory")
 
 static PDEVICE_OBJECT g_Device;
 
@@ -71,6 +82,47 @@ static VOID NTAPI Targeted(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
     InterlockedOr(&g_Mask, 1 << (KeGetCurrentProcessorNumberEx(NULL) & 31));
 }
 
+static volatile LONG g_In, g_Go;
+
+static VOID NTAPI Rendezvous(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+    (void)Dpc;
+    (void)Context;
+    (void)Arg1;
+    (void)Arg2;
+    InterlockedIncrement(&g_In);
+    while (g_Go == 0)
+        SPIN();
+    InterlockedOr(&g_Mask, 1 << (KeGetCurrentProcessorNumberEx(NULL) & 31));
+    InterlockedDecrement(&g_In);
+}
+
+static VOID RendezvousAll(ULONG n)
+{
+    KIRQL old;
+    ULONG i, self;
+
+    g_In = 0;
+    g_Go = 0;
+    g_Mask = 0;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    self = KeGetCurrentProcessorNumberEx(NULL);
+    for (i = 0; i < n && i < 32; i++) {
+        if (i == self)
+            continue;
+        KeInitializeDpc(&g_Dpcs[i], Rendezvous, NULL);
+        KeSetTargetProcessorDpc(&g_Dpcs[i], (CCHAR)i);
+        KeInsertQueueDpc(&g_Dpcs[i], NULL, NULL);
+    }
+    while ((ULONG)g_In != n - 1)
+        SPIN();
+    InterlockedOr(&g_Mask, 1 << (self & 31));
+    InterlockedExchange(&g_Go, 1);
+    while (g_In != 0)
+        SPIN();
+    KeLowerIrql(old);
+}
+
 static NTSTATUS NTAPI PerCpuIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);
@@ -102,6 +154,13 @@ static NTSTATUS NTAPI PerCpuIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             KeInsertQueueDpc(&g_Dpcs[i], NULL, NULL);
         }
         KeFlushQueuedDpcs();
+        out[0] = (ULONG)g_Mask;
+        out[1] = (ULONG)KeQueryActiveProcessors();
+        return CorpusComplete(Irp, STATUS_SUCCESS, 8);
+    case IOCTL_RENDEZVOUS:
+        if (CORPUS_OUT_LEN(sp) < 8)
+            return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+        RendezvousAll(KeQueryActiveProcessorCount(NULL));
         out[0] = (ULONG)g_Mask;
         out[1] = (ULONG)KeQueryActiveProcessors();
         return CorpusComplete(Irp, STATUS_SUCCESS, 8);

@@ -32,6 +32,9 @@ pub enum Exit {
     Returned(u64),
     /// A host call suspended the run; `pc` is the call's slot (resume there).
     Suspended { pc: u64 },
+    /// The run's quantum of instructions (see [`Machine::set_quantum`]) ran out at `pc`:
+    /// save the context and resume there to go on.
+    Preempted { pc: u64 },
 }
 
 /// The saved register state of one flow of guest code.
@@ -128,6 +131,15 @@ impl<X: Extension> Machine<X> {
             self.guest_mut().resume_at = Some(pc);
         }
         self.run(pc)
+    }
+
+    /// The next run started (by [`run_at`](Machine::run_at)) stops after `instructions`
+    /// instructions with [`Exit::Preempted`], unless it ends first; `None`: no quantum.
+    /// Counting is exact, deterministic, and slow (Unicorn's per-instruction count hook):
+    /// for runs that must share the machine with other flows, not for ordinary ones. A run
+    /// nested in a counted one stops the counting for the rest of the outer run.
+    pub fn set_quantum(&mut self, instructions: Option<u64>) {
+        self.guest_mut().quantum = instructions.filter(|n| *n > 0);
     }
 
     /// Where code returns to end the innermost run in progress (called from a host call), or

@@ -185,6 +185,8 @@ pub struct Guest<X: Extension> {
     pub(crate) suspended: Option<u64>,
     /// Resuming at this slot completes a suspended host call: its handler is skipped once.
     pub(crate) resume_at: Option<u64>,
+    /// The next run's quantum of instructions (see `contexts.rs`).
+    pub(crate) quantum: Option<u64>,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -379,6 +381,7 @@ impl<X: Extension> Machine<X> {
             host_call_pc: 0,
             suspended: None,
             resume_at: None,
+            quantum: None,
         })
     }
 
@@ -668,6 +671,9 @@ impl<X: Extension> Machine<X> {
             Exit::Suspended { pc } => Err(Stop::Machine(MachineError::Other(format!(
                 "the host call at {pc:#x} suspended a call that cannot be resumed"
             )))),
+            Exit::Preempted { pc } => Err(Stop::Machine(MachineError::Other(format!(
+                "a call that cannot be resumed was preempted at {pc:#x}"
+            )))),
         }
     }
 
@@ -745,7 +751,8 @@ impl<X: Extension> Machine<X> {
             let remaining = limit.saturating_sub(g.usage.time);
             Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
         });
-        let result = self.uc.emu_start(pc, until, 0, 0);
+        let count = g.quantum.take().unwrap_or(0);
+        let result = self.uc.emu_start(pc, until, 0, count as usize);
         if let Some(a) = armed {
             Watchdog::global().disarm(a);
         }
@@ -756,7 +763,7 @@ impl<X: Extension> Machine<X> {
         g.depth -= 1;
         g.resume_at = None;
         let pc = self.reg(Reg::Ip);
-        let outcome = self.outcome(result, pc, sentinel);
+        let outcome = self.outcome(result, pc, sentinel, count > 0);
         let g = self.guest_mut();
         g.stopping = false;
         g.suspended = None;
@@ -766,7 +773,13 @@ impl<X: Extension> Machine<X> {
         outcome
     }
 
-    fn outcome(&mut self, result: Result<(), uc_error>, pc: u64, sentinel: u64) -> Result<Exit, Stop<X::Stop>> {
+    fn outcome(
+        &mut self,
+        result: Result<(), uc_error>,
+        pc: u64,
+        sentinel: u64,
+        counted: bool,
+    ) -> Result<Exit, Stop<X::Stop>> {
         let g = self.guest_mut();
         if let Some(stop) = g.stop.take() {
             return Err(stop);
@@ -781,6 +794,10 @@ impl<X: Extension> Machine<X> {
         }
         if let Some(at) = g.suspended.take() {
             return Ok(Exit::Suspended { pc: at });
+        }
+        if counted && pc != sentinel && pc != g.nested_sentinel {
+            // The quantum ran out: Unicorn stopped before the instruction at `pc`.
+            return Ok(Exit::Preempted { pc });
         }
         if pc != sentinel && pc == g.nested_sentinel {
             // A top-level call stopped at the nested calls' return address.

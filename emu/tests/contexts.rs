@@ -347,3 +347,89 @@ fn each_processor_has_its_own_control_region_and_contexts_keep_theirs() {
     config.cpus = 0;
     assert!(Machine::new(config, ()).is_err());
 }
+
+/// spin(counter, n): adds 1 to [counter] n times, then returns. A loop with no host call.
+fn spin(m: &mut Machine, counter: u64, n: u32) -> u64 {
+    let arch = m.arch();
+    load(m, |a| match arch {
+        Arch::X64 => {
+            a.mov(rdx, counter).unwrap();
+            a.mov(ecx, n).unwrap();
+            let mut top = a.create_label();
+            a.set_label(&mut top).unwrap();
+            a.inc(dword_ptr(rdx)).unwrap();
+            a.dec(ecx).unwrap();
+            a.jnz(top).unwrap();
+            a.mov(eax, dword_ptr(rdx)).unwrap();
+            a.ret().unwrap();
+        }
+        Arch::X86 => {
+            a.mov(edx, counter as u32).unwrap();
+            a.mov(ecx, n).unwrap();
+            let mut top = a.create_label();
+            a.set_label(&mut top).unwrap();
+            a.inc(dword_ptr(edx)).unwrap();
+            a.dec(ecx).unwrap();
+            a.jnz(top).unwrap();
+            a.mov(eax, dword_ptr(edx)).unwrap();
+            a.ret().unwrap();
+        }
+    })
+}
+
+#[test]
+fn a_quantum_preempts_a_run_exactly_and_the_flows_share_the_machine() {
+    for arch in both() {
+        let mut m = machine(arch);
+        let conv = native(arch);
+        let stubs = m.add_host_calls("flow calls", &[conv.return_code(0)], |m: &mut Machine, _| {
+            log(m.reg(Reg::Ax));
+            m.suspend();
+            Ok(())
+        });
+        let exit_at = stubs.unwrap();
+        let counters = m.mem_mut().alloc(RegionKind::System, "counters", 0x1000, Prot::RW).unwrap();
+        let codes = [spin(&mut m, counters, 5000), spin(&mut m, counters + 8, 7000)];
+        take_log();
+        // Both start, each preempted after 1000 instructions, then they alternate.
+        let mut flows = Vec::new();
+        for code in codes {
+            let top = stack(&mut m);
+            m.prepare_call(&[], conv, top, exit_at).unwrap();
+            m.set_quantum(Some(1000));
+            match m.run_at(code, false).unwrap() {
+                Exit::Preempted { pc } => flows.push((m.new_context().unwrap(), Some(pc))),
+                other => panic!("{arch:?}: {other:?}"),
+            }
+        }
+        let mut slices = 2;
+        while flows.iter().any(|f| f.1.is_some()) {
+            for f in flows.iter_mut() {
+                let Some(pc) = f.1 else { continue };
+                m.restore_context(&f.0);
+                m.set_quantum(Some(1000));
+                slices += 1;
+                match m.run_at(pc, false).unwrap() {
+                    Exit::Preempted { pc } => {
+                        m.save_context(&f.0);
+                        f.1 = Some(pc);
+                    }
+                    Exit::Suspended { .. } => f.1 = None,
+                    other => panic!("{arch:?}: {other:?}"),
+                }
+            }
+        }
+        // Every increment happened exactly once, whatever instruction each slice ended on.
+        assert_eq!(m.mem().read_u32(counters).unwrap(), 5000, "{arch:?}");
+        assert_eq!(m.mem().read_u32(counters + 8).unwrap(), 7000);
+        assert_eq!(take_log(), vec![5000, 7000], "each returned its own count");
+        // 3 instructions a round: 15,000 and 21,000 instructions in slices of 1,000.
+        assert!((36..=40).contains(&slices), "{slices} slices");
+        // Without a quantum a run goes to its end.
+        m.mem_mut().write_u32(counters, 0).unwrap();
+        let top = stack(&mut m);
+        m.prepare_call(&[], conv, top, exit_at).unwrap();
+        assert!(matches!(m.run_at(codes[0], false).unwrap(), Exit::Suspended { .. }));
+        assert_eq!(m.mem().read_u32(counters).unwrap(), 5000);
+    }
+}

@@ -103,6 +103,7 @@ pub(crate) fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
 fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelStop>> {
     let arch = k.arch();
     let at = caller(k);
+    let slot = k.host_call_pc();
     let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.conv_on(arch), f.params)) } else { None };
     let mut call = CallArgs::new(f.conv_on(arch), arch);
     match (f.wrapper)(k, &mut call) {
@@ -113,7 +114,10 @@ fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelS
             }
             Some(After::Deliver) => {
                 finish_call(k, f, raw, args, at);
-                crate::ke::scheduler::deliver(k)
+                if crate::ke::scheduler::deliver(k)? {
+                    crate::ke::scheduler::share(k, slot, raw, f.ret_wide)?;
+                }
+                Ok(())
             }
             Some(After::Park) => {
                 // The call completes when its context resumes: traced then, with its value.

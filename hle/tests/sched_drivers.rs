@@ -143,3 +143,37 @@ fn the_same_inputs_give_the_same_interleaving_and_trace() {
         assert_eq!(a, b, "{arch:?}");
     }
 }
+
+#[test]
+fn processors_that_all_have_work_take_turns() {
+    for processors in [2u32, 4] {
+        for arch in both() {
+            let mut k = Kernel::boot(MachineConfig::new(arch), KernelOptions { processors, ..Default::default() })
+                .expect("boot");
+            let d = loader::load(&mut k, "percpu", &corpus_bytes("percpu", arch)).unwrap();
+            assert_eq!(driver::call_entry(&mut k, d).unwrap(), status::SUCCESS);
+            let h = open(&mut k, "\\\\.\\PerCpu");
+            clear_trace(&mut k);
+            // Each DPC spins until the caller, spinning too, lets them all go.
+            let r = ioctl(&mut k, h, ctl(0x802, 0), &[], 8);
+            let all = (1u32 << processors) - 1;
+            assert_eq!((r.status(), u32s(r.output())), (status::SUCCESS, vec![all, all]), "{arch:?} {processors}");
+            let preempted: Vec<String> = sched(&k)
+                .iter()
+                .filter_map(|e| match e {
+                    SchedEvent::Preempt { flow } => Some(flow.clone()),
+                    _ => None,
+                })
+                .collect();
+            // Every other processor's DPC spun until the caller let it go; so did the caller.
+            assert!(preempted.len() >= processors as usize, "{preempted:?}");
+            for p in 1..processors {
+                assert!(preempted.contains(&format!("dpc {p}")), "{preempted:?}");
+            }
+            // Nothing is left preempted or queued.
+            let snap = snapshot::take(&k);
+            assert!(snap.dpcs.is_empty());
+            assert!(snap.threads.iter().all(|t| t.state != "ready"), "{:?}", snap.threads);
+        }
+    }
+}

@@ -19,8 +19,14 @@
 //! - scenario steps that let time pass (`advance`, `wait_idle`) and, after each call the host
 //!   makes, a settle: everything runnable runs until it waits.
 //!
-//! There is no preemption: a context that never reaches one of those points runs until a
-//! limit ends the run, as a spinning thread would hang a processor.
+//! Within a processor there is no preemption: a context that never reaches one of those
+//! points runs until a limit ends the run, as a spinning thread would hang a processor.
+//! Across processors there is, when it matters: flows on two processors that both have work
+//! (a DPC spinning on another processor until its caller, spinning too, lets it go: the
+//! hand-rolled rendezvous some drivers use) take turns in quanta of [`QUANTUM`]
+//! instructions. The machine counts them exactly (`Machine::set_quantum`), only in runs the
+//! host starts and only while two processors have work, so ordinary runs pay nothing; a
+//! caller at DISPATCH_LEVEL that queued another processor's DPC gives way to it for that.
 //!
 //! How a switch happens depends on the host stack, which runs (emu_start calls) nest on:
 //!
@@ -179,6 +185,9 @@ pub(crate) enum Run {
     Live { level: u32 },
     /// Its registers are saved while a host call of its own runs other contexts.
     Embedded,
+    /// Stopped at `pc` when its quantum ran out, sharing the machine with a flow on another
+    /// processor; its registers are in `cpu`.
+    Preempted { pc: u64 },
 }
 
 /// A call a context starts with.
@@ -236,7 +245,7 @@ impl Context {
     }
 
     fn runnable(&self) -> bool {
-        self.state == State::Ready && matches!(self.run, Run::Start(_) | Run::Parked { .. })
+        self.state == State::Ready && matches!(self.run, Run::Start(_) | Run::Parked { .. } | Run::Preempted { .. })
     }
 }
 
@@ -270,6 +279,8 @@ enum Goal {
     Woken(Cid),
     /// No DPC is queued or running.
     NoDpcs,
+    /// No DPC of a processor other than this one is queued and ready to run.
+    OtherDpcs(u32),
     /// Nothing can run; time may pass up to `until` (ns), and with `quiet` only while
     /// something other than a periodic timer is pending.
     Idle { until: u64, quiet: bool },
@@ -318,6 +329,11 @@ pub struct Scheduler {
     pub(crate) after: Option<After>,
     /// The parking context yields: it is ready at once.
     yielding: bool,
+    /// Preempted contexts, in the order they were preempted: they run after everything else
+    /// runnable, taking turns.
+    preempted: VecDeque<Cid>,
+    /// The next switch ends the run instead of jumping to the next context.
+    no_jump: bool,
     /// Generic-call barriers (KeSignalCallDpcSynchronize) by address.
     pub(crate) barriers: BTreeMap<u64, crate::ke::dpc::Barrier>,
     /// Processors' register templates: a fresh flow starts from one.
@@ -342,6 +358,10 @@ pub struct Scheduler {
     /// Thread IDs and process IDs in use (one client-ID space, as on Windows).
     pub(crate) ids: std::collections::BTreeSet<u64>,
 }
+
+/// Instructions a flow runs before another processor's flow gets a turn, when two share the
+/// machine (a DPC on another processor spinning until its caller lets it go, say).
+pub const QUANTUM: u64 = 20_000;
 
 /// Size of a thread's or DPC context's stack.
 pub const STACK_SIZE: u64 = 0x10000;
@@ -410,6 +430,10 @@ impl Scheduler {
         if matches!(c.run, Run::Embedded | Run::Live { .. }) {
             return;
         }
+        if matches!(c.run, Run::Preempted { .. }) {
+            self.preempted.push_back(cid);
+            return;
+        }
         if let Some(t) = c.thread() {
             let p = t.priority as usize;
             if self.ready.len() < PRIORITIES {
@@ -460,6 +484,12 @@ impl Scheduler {
             Goal::Finished(c) => self.contexts[c].result.is_some(),
             Goal::Woken(c) => self.contexts[c].state == State::Ready,
             Goal::NoDpcs => self.dpcs_done(),
+            // A preempted DPC goes on beside the caller, which need not wait for it.
+            Goal::OtherDpcs(mine) => !self.processors.iter().enumerate().any(|(i, p)| {
+                let c = &self.contexts[p.dpc_context];
+                let fresh = c.runnable() && !matches!(c.run, Run::Preempted { .. });
+                i as u32 != mine && (fresh || (c.state == State::Idle && !p.dpcs.is_empty()))
+            }),
             Goal::Idle { .. } => false,
         }
     }
@@ -468,26 +498,52 @@ impl Scheduler {
         self.processors.iter().all(|p| p.dpcs.is_empty() && self.contexts[p.dpc_context].state == State::Idle)
     }
 
-    /// The next context to run under `goal`: a processor's DPCs first, then the
-    /// highest-priority ready thread.
     fn pick(&mut self, goal: Goal) -> Option<Cid> {
-        for p in &self.processors {
+        self.pick_from(goal, true)
+    }
+
+    /// The next context to run under `goal`: a processor's DPCs first, then the
+    /// highest-priority ready thread, then (`preempted`) the preempted contexts in turn.
+    fn pick_from(&mut self, goal: Goal, preempted: bool) -> Option<Cid> {
+        let fresh = |c: &Context| !matches!(c.run, Run::Preempted { .. });
+        for (i, p) in self.processors.iter().enumerate() {
+            if goal == Goal::OtherDpcs(i as u32) {
+                continue;
+            }
             let c = &self.contexts[p.dpc_context];
-            if c.runnable() || (c.state == State::Idle && !p.dpcs.is_empty()) {
+            if (c.runnable() && fresh(c)) || (c.state == State::Idle && !p.dpcs.is_empty()) {
                 return Some(p.dpc_context);
             }
         }
-        if goal == Goal::NoDpcs {
-            return None;
-        }
-        for q in self.ready.iter_mut().rev() {
-            while let Some(cid) = q.pop_front() {
-                if self.contexts[cid].runnable() {
-                    return Some(cid);
+        if !matches!(goal, Goal::NoDpcs | Goal::OtherDpcs(_)) {
+            for q in self.ready.iter_mut().rev() {
+                while let Some(cid) = q.pop_front() {
+                    let c = &self.contexts[cid];
+                    if c.runnable() && fresh(c) {
+                        return Some(cid);
+                    }
                 }
             }
         }
-        None
+        if !preempted || matches!(goal, Goal::OtherDpcs(_)) {
+            return None;
+        }
+        let dpcs_only = goal == Goal::NoDpcs;
+        let at = self.preempted.iter().position(|c| {
+            let c = &self.contexts[*c];
+            c.runnable() && !fresh(c) && (!dpcs_only || matches!(c.kind, Kind::Dpc { .. }))
+        })?;
+        self.preempted.remove(at)
+    }
+
+    /// Whether a flow on a processor other than `cid`'s has work and waits for its turn:
+    /// the two share the machine.
+    fn sharing(&self, cid: Cid) -> bool {
+        let mine = self.contexts[cid].processor;
+        self.contexts.iter().enumerate().any(|(i, c)| i != cid && c.processor != mine && c.runnable())
+            || self.processors.iter().enumerate().any(|(i, p)| {
+                i as u32 != mine && !p.dpcs.is_empty() && self.contexts[p.dpc_context].state == State::Idle
+            })
     }
 }
 
@@ -661,6 +717,11 @@ pub(crate) fn take_after(k: &mut Kx) -> Option<After> {
 /// After an export asked to park: suspends its call (traced when it resumes) and switches.
 pub(crate) fn park(k: &mut Kx, call: Option<ApiCall>, wide: bool) -> Result<(), Stop<KernelStop>> {
     let pc = k.host_call_pc();
+    park_at(k, pc, call, wide)
+}
+
+/// Parks the current context in the host call at slot `pc`.
+fn park_at(k: &mut Kx, pc: u64, call: Option<ApiCall>, wide: bool) -> Result<(), Stop<KernelStop>> {
     let cid = k.ext().sched.current;
     k.ext_mut().sched.contexts[cid].pending_call = call.map(|c| (c, wide));
     stop_being_live(k, cid, Run::Parked { pc })?;
@@ -678,24 +739,54 @@ pub(crate) fn gone(k: &mut Kx) -> Result<(), Stop<KernelStop>> {
 }
 
 /// Runs queued DPCs and due timers in place when the IRQL allows.
-pub(crate) fn deliver(k: &mut Kx) -> Result<(), Stop<KernelStop>> {
+pub(crate) fn deliver(k: &mut Kx) -> Result<bool, Stop<KernelStop>> {
     let irql = crate::ke::irql::current(k).map_err(|e| crate::kernel::into_stop(k, e, "DPC delivery", 0))?;
-    // A DPC routine that dropped below DISPATCH_LEVEL is caught when it returns; DPCs do not
-    // run inside it.
+    // At DISPATCH_LEVEL (or in a DPC routine, which is there or is caught when it returns)
+    // this processor's DPCs wait; another processor's run, as they would beside it.
     if irql >= crate::ke::irql::DISPATCH_LEVEL || matches!(k.ext().sched.current().kind, Kind::Dpc { .. }) {
-        return Ok(());
+        let mine = k.ext().sched.current().processor;
+        if k.ext().sched.met(Goal::OtherDpcs(mine)) {
+            return Ok(false);
+        }
+        // A caller that can give way does: both then run from the loop that started it, in
+        // turns when both have work (see `share`). Otherwise they run here, to their end.
+        if can_park(k) {
+            return Ok(true);
+        }
+        run_until(k, Goal::OtherDpcs(mine), None).map_err(|e| crate::kernel::into_stop(k, e, "DPC delivery", 0))?;
+        return Ok(false);
     }
     expire(k).map_err(|e| crate::kernel::into_stop(k, e, "timer expiry", 0))?;
-    if k.ext().sched.dpcs_done() {
-        return Ok(());
+    if !k.ext().sched.dpcs_done() {
+        run_until(k, Goal::NoDpcs, None).map_err(|e| crate::kernel::into_stop(k, e, "DPC delivery", 0))?;
     }
-    run_until(k, Goal::NoDpcs, None).map_err(|e| crate::kernel::into_stop(k, e, "DPC delivery", 0))
+    Ok(false)
+}
+
+/// Another processor's DPCs are queued while the caller, at DISPATCH_LEVEL on its own, goes
+/// on: it gives way, parking as if it had yielded with its call (at `slot`) completed with
+/// `value`. The loop that started it runs the DPCs, and when a DPC and the caller both have
+/// work (a DPC spinning until the caller lets it go, say) they take turns in quanta.
+pub(crate) fn share(k: &mut Kx, slot: u64, value: u64, wide: bool) -> Result<(), Stop<KernelStop>> {
+    let cid = k.ext().sched.current;
+    if wide {
+        // A 64-bit result cannot be given back on resumption: the DPCs run here instead.
+        let mine = k.ext().sched.ctx(cid).processor;
+        return run_until(k, Goal::OtherDpcs(mine), None)
+            .map_err(|e| crate::kernel::into_stop(k, e, "DPC delivery", 0));
+    }
+    let s = &mut k.ext_mut().sched;
+    s.contexts[cid].resume = Resume::Value(value);
+    s.yielding = true;
+    // Not a jump to a DPC in this run: the loop gives each its quantum.
+    s.no_jump = true;
+    park_at(k, slot, None, false)
 }
 
 /// Saves what a context leaving the engine needs when it comes back.
 fn stop_being_live(k: &mut Kx, cid: Cid, next: Run) -> Result<(), Stop<KernelStop>> {
     let irql = crate::ke::irql::current(k).map_err(|e| crate::kernel::into_stop(k, e, "a context switch", 0))?;
-    let keep = matches!(next, Run::Parked { .. });
+    let keep = matches!(next, Run::Parked { .. } | Run::Preempted { .. });
     let cpu = if keep { Some(take_cpu(k, cid)?) } else { None };
     if let Some(cpu) = cpu {
         k.save_context(&cpu);
@@ -719,8 +810,10 @@ fn take_cpu(k: &mut Kx, cid: Cid) -> Result<CpuContext, Stop<KernelStop>> {
 fn switch_away(k: &mut Kx) -> Result<(), Stop<KernelStop>> {
     expire(k).map_err(|e| crate::kernel::into_stop(k, e, "timer expiry", 0))?;
     let goal = k.ext().sched.loops.last().copied();
+    // A preempted context resumes from the loop, which gives it a quantum: not by a jump.
+    let no_jump = std::mem::take(&mut k.ext_mut().sched.no_jump);
     let next = match goal {
-        Some(g) if !k.ext().sched.met(g) => k.ext_mut().sched.pick(g),
+        Some(g) if !no_jump && !k.ext().sched.met(g) => k.ext_mut().sched.pick_from(g, false),
         _ => None,
     };
     match next {
@@ -778,6 +871,12 @@ fn make_live(k: &mut Kx, cid: Cid, level: u32) -> KResult<(u64, bool)> {
                 k.guest_mut().trace.push(Event::Ext(KernelEvent::Call(call)));
             }
             (pc, true)
+        }
+        Run::Preempted { pc } => {
+            let cpu = k.ext_mut().sched.contexts[cid].cpu.take().expect("a preempted context has registers");
+            k.restore_context(&cpu);
+            k.ext_mut().sched.contexts[cid].cpu = Some(cpu);
+            (pc, false)
         }
         other => {
             k.ext_mut().sched.contexts[cid].run = other;
@@ -847,6 +946,8 @@ pub enum SchedEvent {
     WorkItem { thread: String, routine: u64 },
     /// Virtual time moved on by `ms` milliseconds while nothing could run.
     Time { ms: u64, now_ms: u64 },
+    /// A flow's quantum ran out while a flow on another processor had work: the other runs.
+    Preempt { flow: String },
 }
 
 pub(crate) fn trace(k: &mut Kx, e: SchedEvent) {
@@ -907,8 +1008,20 @@ fn loop_until(k: &mut Kx, goal: Goal, mut first: Option<Cid>) -> KResult<()> {
         }
         if let Some(cid) = first.take().or_else(|| k.ext_mut().sched.pick(goal)) {
             let (pc, resume) = make_live(k, cid, k.depth() + 1)?;
+            // Flows on two processors that both have work share the machine in quanta (only
+            // runs the host starts: a quantum cannot end a run nested in another).
+            if k.depth() == 0 && k.ext().sched.sharing(cid) {
+                k.set_quantum(Some(QUANTUM));
+            }
             match k.run_at(pc, resume) {
                 Ok(Exit::Suspended { .. }) => {}
+                Ok(Exit::Preempted { pc }) => {
+                    let live = k.ext().sched.current;
+                    let flow = flow_name(k, live);
+                    trace(k, SchedEvent::Preempt { flow });
+                    stop_being_live(k, live, Run::Preempted { pc }).map_err(KError::Stop)?;
+                    k.ext_mut().sched.make_ready(live);
+                }
                 Ok(Exit::Returned(v)) => {
                     // Guest code returned past its frame to the level's sentinel: the flow
                     // has nothing left to run.
