@@ -93,7 +93,11 @@ fn importance_orders_the_queue_and_the_target_processor_runs_it() {
         let snap = portcullis_hle::ke::snapshot::take(&fx.k);
         let queued: Vec<(u32, u64)> = snap.dpcs.iter().map(|d| (d.processor, d.dpc)).collect();
         assert_eq!(queued, vec![(0, dpcs[1]), (0, dpcs[0])], "{arch:?}");
-        assert_eq!((fx.read_ptr(slots + 32) as u32, fx.read_ptr(slots + 40) as u32), (0, 1), "ran first, on processor 1");
+        assert_eq!(
+            (fx.read_ptr(slots + 32) as u32, fx.read_ptr(slots + 40) as u32),
+            (0, 1),
+            "ran first, on processor 1"
+        );
         ok(&mut fx, if arch == Arch::X86 { "KfLowerIrql" } else { "KeLowerIrql" }, &[old]);
         let got: Vec<(u32, u32)> =
             (0..3).map(|i| (fx.read_ptr(slots + 16 * i) as u32, fx.read_ptr(slots + 16 * i + 8) as u32)).collect();
