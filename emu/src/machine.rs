@@ -575,22 +575,7 @@ impl<X: Extension> Machine<X> {
     /// many were found. Code the sweep cannot see (generated at run time) is not covered.
     pub fn watch_popf(&mut self, base: u64, size: u64) -> Result<usize, MachineError> {
         let code = self.mem().read_partial(base, size as usize);
-        let sites: Vec<u64> = {
-            let d = &self.guest().decoder;
-            d.sweep(&code, base)
-                .into_iter()
-                .filter(|(_, id, _)| {
-                    [
-                        capstone::arch::x86::X86Insn::X86_INS_POPF,
-                        capstone::arch::x86::X86Insn::X86_INS_POPFD,
-                        capstone::arch::x86::X86Insn::X86_INS_POPFQ,
-                    ]
-                    .iter()
-                    .any(|i| *i as u32 == *id)
-                })
-                .map(|(a, _, _)| a)
-                .collect()
-        };
+        let sites = self.guest().decoder.popf_sites(&code, base);
         for &site in &sites {
             self.uc
                 .add_code_hook(site, site, |uc, addr, _| privileged::on_popf(Machine::from_uc(uc), addr))
