@@ -237,6 +237,8 @@ impl<X: Extension> Machine<X> {
 
     fn build_guest(uc: Uc, config: &MachineConfig, ext: X) -> Result<Guest<X>, MachineError> {
         let arch = config.arch;
+        // First, while the engine is fresh: the first machine of a process calibrates on it.
+        let exceptions = ExceptionReset::new(uc)?;
         let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes)?;
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
@@ -336,7 +338,7 @@ impl<X: Extension> Machine<X> {
             stopping: false,
             depth: 0,
             decoder: Decoder::new(arch),
-            exceptions: ExceptionReset::new(uc)?,
+            exceptions,
             selectors: sel,
             sentinel,
             nested_sentinel,

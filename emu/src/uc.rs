@@ -11,13 +11,14 @@
 //! - Unicorn never delivers exceptions, so the CPU's "exception in flight" (`old_exception`)
 //!   is never cleared: a second #GP becomes #DF and a third a triple fault. After each handled
 //!   fault we clear it through a CPU context save/patch/restore; the field's offset inside the
-//!   context is found once per process by provoking a #DE and diffing two contexts.
+//!   context is found once per process by provoking a #DE and a #GP on the first machine's
+//!   own engine, before its set-up, and diffing contexts.
 
 use std::ffi::c_void;
 use std::sync::OnceLock;
 
-use unicorn_engine::unicorn_const::{uc_error, Arch as UcArch, ControlType, Mode, Prot};
-use unicorn_engine::{uc_context, uc_engine, RegisterX86 as UcReg, Unicorn};
+use unicorn_engine::unicorn_const::{uc_error, ControlType, HookType, Prot};
+use unicorn_engine::{uc_context, uc_engine, RegisterX86 as UcReg};
 
 use crate::error::MachineError;
 
@@ -118,8 +119,10 @@ pub(crate) struct ExceptionReset {
 }
 
 impl ExceptionReset {
+    /// The first call of a process calibrates on `uc`, which must be a fresh engine whose
+    /// CPU model is already chosen and on which nothing has been mapped or run yet.
     pub(crate) fn new(uc: Uc) -> Result<Self, MachineError> {
-        let offset = old_exception_offset()?;
+        let offset = old_exception_offset(uc)?;
         let mut ctx = std::ptr::null_mut();
         check(unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) }, "allocate CPU context")?;
         let total = unsafe { unicorn_engine::uc_context_size(uc.0) };
@@ -152,68 +155,102 @@ unsafe fn env_bytes<'a>(ctx: *mut uc_context, total: usize) -> &'a mut [u8] {
 
 static OLD_EXCEPTION_OFFSET: OnceLock<Result<usize, String>> = OnceLock::new();
 
-fn old_exception_offset() -> Result<usize, MachineError> {
-    OLD_EXCEPTION_OFFSET.get_or_init(calibrate).clone().map_err(MachineError::Calibration)
+/// The offset of `old_exception` in a saved context, calibrated once per process on the
+/// first engine that asks (which must be fresh: see `calibrate`).
+fn old_exception_offset(uc: Uc) -> Result<usize, MachineError> {
+    OLD_EXCEPTION_OFFSET.get_or_init(|| calibrate(uc)).clone().map_err(MachineError::Calibration)
 }
+
+/// Where the calibration probe's code sits: guest-physical memory below the RAM machines map
+/// (which starts at 1 MiB), on an engine whose paging is still off.
+const PROBE_PAGE: u64 = 0x1000;
 
 /// Finds `old_exception` in the saved CPU state: -1 before any fault, the vector after one.
 /// Two provoked faults (#DE = 0, then #GP = 13) must single out exactly one 32-bit field.
-fn calibrate() -> Result<usize, String> {
+///
+/// It runs on the engine of the machine being built, before set-up (a separate probe engine
+/// cost a whole engine initialisation, ~1 ms, per process), and leaves it as it found it: the
+/// saved initial CPU state restored, the probe's hook removed, its translations flushed and
+/// its page unmapped.
+fn calibrate(uc: Uc) -> Result<usize, String> {
     struct Probe {
         ctx: *mut uc_context,
-        snapshots: Vec<Vec<u8>>,
         total: usize,
+        snapshots: Vec<Vec<u8>>,
     }
-    let mut uc = Unicorn::new_with_data(
-        UcArch::X86,
-        Mode::MODE_64,
-        Probe { ctx: std::ptr::null_mut(), snapshots: vec![], total: 0 },
-    )
-    .map_err(|e| format!("cannot create a probe engine: {e:?}"))?;
-    let h = uc.get_handle();
+    unsafe extern "C" fn on_fault(uc: *mut uc_engine, _intno: u32, probe: *mut c_void) {
+        // SAFETY: `probe` is the `Probe` below, alive for as long as the hook exists.
+        let p = unsafe { &mut *(probe as *mut Probe) };
+        unsafe { unicorn_engine::uc_context_save(uc, p.ctx) };
+        p.snapshots.push(unsafe { env_bytes(p.ctx, p.total) }.to_vec());
+        unsafe { unicorn_engine::uc_emu_stop(uc) };
+    }
+    let h = uc.0;
     let mut ctx = std::ptr::null_mut();
     unsafe { unicorn_engine::uc_context_alloc(h, &mut ctx) };
     if ctx.is_null() {
         return Err("cannot allocate a CPU context".into());
     }
     let total = unsafe { unicorn_engine::uc_context_size(h) };
-    uc.get_data_mut().ctx = ctx;
-    uc.get_data_mut().total = total;
-    uc.mem_map(0x1000, 0x1000, Prot::ALL).map_err(|e| format!("probe map: {e:?}"))?;
-    // xor ecx,ecx; div ecx (#DE) ; then at +4: mov ds, cx with cx = 0x4242 (#GP: bad selector)
-    let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
-    uc.mem_write(0x1000, &code).map_err(|e| format!("probe write: {e:?}"))?;
     unsafe { unicorn_engine::uc_context_save(h, ctx) };
-    let before = unsafe { env_bytes(ctx, total) }.to_vec();
-    uc.add_intr_hook(|uc, _intno| {
-        let p = uc.get_data();
-        let (ctx, total) = (p.ctx, p.total);
-        unsafe { unicorn_engine::uc_context_save(uc.get_handle(), ctx) };
-        let snap = unsafe { env_bytes(ctx, total) }.to_vec();
-        uc.get_data_mut().snapshots.push(snap);
-        uc.emu_stop().ok();
-    })
-    .map_err(|e| format!("probe hook: {e:?}"))?;
-    let _ = uc.emu_start(0x1000, 0x1000 + code.len() as u64, 0, 0);
-    // Restore the clean state (old_exception = -1), then provoke the #GP.
+    let clean = unsafe { env_bytes(ctx, total) }.to_vec();
+    let mut probe = Probe { ctx, total, snapshots: Vec::new() };
+    let probed = (|| -> Result<(), String> {
+        let e = unsafe { unicorn_engine::uc_mem_map(h, PROBE_PAGE, 0x1000, Prot::ALL.0) };
+        check(e, "map the probe page").map_err(|e| e.to_string())?;
+        // xor ecx,ecx; div ecx (#DE) ; then at +4: mov cx, 0x4242; mov ds, cx (#GP: bad selector)
+        let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
+        let e =
+            unsafe { unicorn_engine::uc_mem_write(h, PROBE_PAGE, code.as_ptr() as *const c_void, code.len() as u64) };
+        check(e, "write the probe").map_err(|e| e.to_string())?;
+        let mut hook = 0usize;
+        let e = unsafe {
+            unicorn_engine::uc_hook_add(
+                h,
+                &mut hook,
+                HookType::INTR.0 as i32,
+                on_fault as *mut c_void,
+                &mut probe as *mut Probe as *mut c_void,
+                1,
+                0,
+            )
+        };
+        check(e, "hook the probe's faults").map_err(|e| e.to_string())?;
+        let end = PROBE_PAGE + code.len() as u64;
+        unsafe { unicorn_engine::uc_emu_start(h, PROBE_PAGE, end, 0, 0) };
+        // Back to the clean state (old_exception = -1), then provoke the #GP.
+        unsafe { restore(h, ctx, total, &clean) };
+        unsafe { unicorn_engine::uc_emu_start(h, PROBE_PAGE + 4, end, 0, 0) };
+        unsafe { unicorn_engine::uc_hook_del(h, hook) };
+        Ok(())
+    })();
+    // Leave the engine as it was: initial CPU state, no translations, no probe page.
     unsafe {
-        let env = env_bytes(ctx, total);
-        env.copy_from_slice(&before);
-        unicorn_engine::uc_context_restore(h, ctx);
+        restore(h, ctx, total, &clean);
+        unicorn_engine::uc_ctl(h, ControlType(ControlType::TB_FLUSH.0 | ControlType::IO_WRITE.0));
+        unicorn_engine::uc_mem_unmap(h, PROBE_PAGE, 0x1000);
+        unicorn_engine::uc_context_free(ctx);
     }
-    let _ = uc.emu_start(0x1004, 0x1000 + code.len() as u64, 0, 0);
-    let snaps = &uc.get_data().snapshots;
+    probed?;
+    let snaps = &probe.snapshots;
     if snaps.len() != 2 {
         return Err(format!("expected two probe faults, saw {}", snaps.len()));
     }
     let field = |buf: &[u8], off: usize| i32::from_le_bytes(buf[off..off + 4].try_into().unwrap());
-    let candidates: Vec<usize> = (0..before.len().saturating_sub(4))
+    let candidates: Vec<usize> = (0..clean.len().saturating_sub(4))
         .step_by(4)
-        .filter(|&off| field(&before, off) == -1 && field(&snaps[0], off) == 0 && field(&snaps[1], off) == 13)
+        .filter(|&off| field(&clean, off) == -1 && field(&snaps[0], off) == 0 && field(&snaps[1], off) == 13)
         .collect();
-    unsafe { unicorn_engine::uc_context_free(ctx) };
     match candidates.as_slice() {
         [one] => Ok(*one),
         other => Err(format!("the exception-in-flight field is ambiguous ({} candidates)", other.len())),
+    }
+}
+
+/// Restores the CPU state `env` through the context `ctx` of `total` bytes.
+unsafe fn restore(h: *mut uc_engine, ctx: *mut uc_context, total: usize, env: &[u8]) {
+    unsafe {
+        env_bytes(ctx, total).copy_from_slice(env);
+        unicorn_engine::uc_context_restore(h, ctx);
     }
 }
