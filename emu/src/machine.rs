@@ -237,9 +237,9 @@ impl<X: Extension> Machine<X> {
 
     fn build_guest(uc: Uc, config: &MachineConfig, ext: X) -> Result<Guest<X>, MachineError> {
         let arch = config.arch;
-        // First, while the engine is fresh: the first machine of a process calibrates on it.
-        let exceptions = ExceptionReset::new(uc)?;
         let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes)?;
+        // Before anything else runs: the first machine of a process calibrates on its engine.
+        let exceptions = ExceptionReset::new(uc, arch, &mut mem)?;
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
 

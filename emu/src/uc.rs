@@ -20,7 +20,9 @@ use std::sync::OnceLock;
 use unicorn_engine::unicorn_const::{uc_error, ControlType, HookType, Prot};
 use unicorn_engine::{uc_context, uc_engine, RegisterX86 as UcReg};
 
+use crate::arch::Arch;
 use crate::error::MachineError;
+use crate::memory::GuestMemory;
 
 /// Unicorn's engine pointer, usable from inside hooks while the machine state is borrowed.
 #[derive(Clone, Copy, Debug)]
@@ -120,9 +122,9 @@ pub(crate) struct ExceptionReset {
 
 impl ExceptionReset {
     /// The first call of a process calibrates on `uc`, which must be a fresh engine whose
-    /// CPU model is already chosen and on which nothing has been mapped or run yet.
-    pub(crate) fn new(uc: Uc) -> Result<Self, MachineError> {
-        let offset = old_exception_offset(uc)?;
+    /// CPU model is chosen, with only `mem`'s RAM mapped and nothing run yet.
+    pub(crate) fn new(uc: Uc, arch: Arch, mem: &mut GuestMemory) -> Result<Self, MachineError> {
+        let offset = old_exception_offset(uc, arch, mem)?;
         let mut ctx = std::ptr::null_mut();
         check(unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) }, "allocate CPU context")?;
         let total = unsafe { unicorn_engine::uc_context_size(uc.0) };
@@ -156,35 +158,51 @@ unsafe fn env_bytes<'a>(ctx: *mut uc_context, total: usize) -> &'a mut [u8] {
 static OLD_EXCEPTION_OFFSET: OnceLock<Result<usize, String>> = OnceLock::new();
 
 /// The offset of `old_exception` in a saved context, calibrated once per process on the
-/// first engine that asks (which must be fresh: see `calibrate`).
-fn old_exception_offset(uc: Uc) -> Result<usize, MachineError> {
-    OLD_EXCEPTION_OFFSET.get_or_init(|| calibrate(uc)).clone().map_err(MachineError::Calibration)
+/// engine of the first machine built (see `calibrate`).
+fn old_exception_offset(uc: Uc, arch: Arch, mem: &mut GuestMemory) -> Result<usize, MachineError> {
+    OLD_EXCEPTION_OFFSET
+        .get_or_init(|| match mem.spare_frame() {
+            Some((pa, page)) => calibrate(uc, arch, pa, page),
+            None => Err("no spare frame of guest RAM for the probe".into()),
+        })
+        .clone()
+        .map_err(MachineError::Calibration)
 }
 
-/// Where the calibration probe's code sits: guest-physical memory below the RAM machines map
-/// (which starts at 1 MiB), on an engine whose paging is still off.
-const PROBE_PAGE: u64 = 0x1000;
-
 /// Finds `old_exception` in the saved CPU state: -1 before any fault, the vector after one.
-/// Two provoked faults (#DE = 0, then #GP = 13) must single out exactly one 32-bit field.
+/// A #DE (vector 0) followed by a #GP, which the #DE still in flight escalates to a double
+/// fault (vector 8), must single out exactly one 32-bit field going -1, 0, 8.
 ///
-/// It runs on the engine of the machine being built, before set-up (a separate probe engine
-/// cost a whole engine initialisation, ~1 ms, per process), and leaves it as it found it: the
-/// saved initial CPU state restored, the probe's hook removed, its translations flushed and
-/// its page unmapped.
-fn calibrate(uc: Uc) -> Result<usize, String> {
+/// It runs on the engine of the machine being built, before set-up: paging is still off, so
+/// the probe's code sits at its physical address in `page`, a never-used frame of the
+/// machine's RAM. (A probe engine of its own cost a whole engine initialisation per process.)
+/// It leaves the engine as it found it: the initial CPU state restored, the probe's hook
+/// removed, the frame zero again and its translations dropped.
+fn calibrate(uc: Uc, arch: Arch, pa: u64, page: &mut [u8]) -> Result<usize, String> {
     struct Probe {
+        uc: Uc,
+        pc: UcReg,
+        resume_at: u64,
         ctx: *mut uc_context,
         total: usize,
+        vectors: Vec<u32>,
         snapshots: Vec<Vec<u8>>,
     }
-    unsafe extern "C" fn on_fault(uc: *mut uc_engine, _intno: u32, probe: *mut c_void) {
+    unsafe extern "C" fn on_fault(_: *mut uc_engine, vector: u32, probe: *mut c_void) {
         // SAFETY: `probe` is the `Probe` below, alive for as long as the hook exists.
         let p = unsafe { &mut *(probe as *mut Probe) };
-        unsafe { unicorn_engine::uc_context_save(uc, p.ctx) };
+        unsafe { unicorn_engine::uc_context_save(p.uc.0, p.ctx) };
         p.snapshots.push(unsafe { env_bytes(p.ctx, p.total) }.to_vec());
-        unsafe { unicorn_engine::uc_emu_stop(uc) };
+        p.vectors.push(vector);
+        if p.vectors.len() == 1 {
+            // Past the `div` (without `uc_reg_write`'s stale-PC flag), on to the #GP.
+            p.uc.set_reg(p.pc, p.resume_at);
+        } else {
+            p.uc.stop();
+        }
     }
+    // xor ecx,ecx; div ecx (#DE) ; mov cx, 0x4242; mov ds, cx (#GP: a selector past the GDT)
+    let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
     let h = uc.0;
     let mut ctx = std::ptr::null_mut();
     unsafe { unicorn_engine::uc_context_alloc(h, &mut ctx) };
@@ -194,52 +212,42 @@ fn calibrate(uc: Uc) -> Result<usize, String> {
     let total = unsafe { unicorn_engine::uc_context_size(h) };
     unsafe { unicorn_engine::uc_context_save(h, ctx) };
     let clean = unsafe { env_bytes(ctx, total) }.to_vec();
-    let mut probe = Probe { ctx, total, snapshots: Vec::new() };
-    let probed = (|| -> Result<(), String> {
-        let e = unsafe { unicorn_engine::uc_mem_map(h, PROBE_PAGE, 0x1000, Prot::ALL.0) };
-        check(e, "map the probe page").map_err(|e| e.to_string())?;
-        // xor ecx,ecx; div ecx (#DE) ; then at +4: mov cx, 0x4242; mov ds, cx (#GP: bad selector)
-        let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
-        let e =
-            unsafe { unicorn_engine::uc_mem_write(h, PROBE_PAGE, code.as_ptr() as *const c_void, code.len() as u64) };
-        check(e, "write the probe").map_err(|e| e.to_string())?;
-        let mut hook = 0usize;
-        let e = unsafe {
-            unicorn_engine::uc_hook_add(
-                h,
-                &mut hook,
-                HookType::INTR.0 as i32,
-                on_fault as *mut c_void,
-                &mut probe as *mut Probe as *mut c_void,
-                1,
-                0,
-            )
-        };
-        check(e, "hook the probe's faults").map_err(|e| e.to_string())?;
-        let end = PROBE_PAGE + code.len() as u64;
-        unsafe { unicorn_engine::uc_emu_start(h, PROBE_PAGE, end, 0, 0) };
-        // Back to the clean state (old_exception = -1), then provoke the #GP.
-        unsafe { restore(h, ctx, total, &clean) };
-        unsafe { unicorn_engine::uc_emu_start(h, PROBE_PAGE + 4, end, 0, 0) };
+    let pc = match arch {
+        Arch::X86 => UcReg::EIP,
+        Arch::X64 => UcReg::RIP,
+    };
+    let mut probe = Probe { uc, pc, resume_at: pa + 4, ctx, total, vectors: Vec::new(), snapshots: Vec::new() };
+    page[..code.len()].copy_from_slice(&code);
+    let mut hook = 0usize;
+    let e = unsafe {
+        unicorn_engine::uc_hook_add(
+            h,
+            &mut hook,
+            HookType::INTR.0 as i32,
+            on_fault as *mut c_void,
+            &mut probe as *mut Probe as *mut c_void,
+            1,
+            0,
+        )
+    };
+    if e == uc_error::OK {
+        unsafe { unicorn_engine::uc_emu_start(h, pa, pa + code.len() as u64, 0, 0) };
         unsafe { unicorn_engine::uc_hook_del(h, hook) };
-        Ok(())
-    })();
-    // Leave the engine as it was: initial CPU state, no translations, no probe page.
-    unsafe {
-        restore(h, ctx, total, &clean);
-        unicorn_engine::uc_ctl(h, ControlType(ControlType::TB_FLUSH.0 | ControlType::IO_WRITE.0));
-        unicorn_engine::uc_mem_unmap(h, PROBE_PAGE, 0x1000);
-        unicorn_engine::uc_context_free(ctx);
     }
-    probed?;
+    // Leave the engine as it was: initial CPU state, a zero frame, no translations of it.
+    unsafe { restore(h, ctx, total, &clean) };
+    page[..code.len()].fill(0);
+    uc.invalidate_code(pa, pa + page.len() as u64);
+    unsafe { unicorn_engine::uc_context_free(ctx) };
+    check(e, "hook the probe's faults").map_err(|e| e.to_string())?;
     let snaps = &probe.snapshots;
-    if snaps.len() != 2 {
-        return Err(format!("expected two probe faults, saw {}", snaps.len()));
+    if probe.vectors != [0, 8] {
+        return Err(format!("expected a #DE then a double fault, saw vectors {:?}", probe.vectors));
     }
     let field = |buf: &[u8], off: usize| i32::from_le_bytes(buf[off..off + 4].try_into().unwrap());
     let candidates: Vec<usize> = (0..clean.len().saturating_sub(4))
         .step_by(4)
-        .filter(|&off| field(&clean, off) == -1 && field(&snaps[0], off) == 0 && field(&snaps[1], off) == 13)
+        .filter(|&off| field(&clean, off) == -1 && field(&snaps[0], off) == 0 && field(&snaps[1], off) == 8)
         .collect();
     match candidates.as_slice() {
         [one] => Ok(*one),
