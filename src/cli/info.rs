@@ -142,12 +142,13 @@ fn census(bytes: &[u8], image: &portcullis::hle::loader::ImageInfo) -> BTreeMap<
         let start = s.raw_offset as usize;
         let end = (start + s.raw_size.min(s.virtual_size.max(s.raw_size)) as usize).min(bytes.len());
         let code = &bytes[start.min(end)..end];
+        let section_base = image.base + s.rva as u64;
+        // A linear sweep, one instruction at a time into one reused buffer; an undecodable
+        // byte is skipped alone.
         let mut off = 0usize;
         while off < code.len() {
-            let base = image.base + s.rva as u64 + off as u64;
-            let Ok(insns) = cs.disasm_all(&code[off..], base) else { break };
-            let mut last = off + 1;
-            for i in insns.iter() {
+            let Ok(mut insns) = cs.disasm_iter(&code[off..], section_base + off as u64) else { break };
+            while let Some(i) = insns.next() {
                 let m = i.mnemonic().unwrap_or("");
                 if PRIVILEGED.contains(&m) {
                     let e = out.entry(m.to_string()).or_default();
@@ -156,9 +157,9 @@ fn census(bytes: &[u8], image: &portcullis::hle::loader::ImageInfo) -> BTreeMap<
                         e.first.push(format!("{:#x}", i.address()));
                     }
                 }
-                last = (i.address() - image.base - s.rva as u64) as usize + i.len();
+                off += i.len();
             }
-            off = last.max(off + 1);
+            off += 1;
         }
     }
     out
