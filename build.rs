@@ -12,5 +12,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
+        // Asks scripts/linker.sh (x86_64 Linux, see .cargo/config.toml) to link the executable
+        // statically; any other linker just defines an unused absolute symbol.
+        println!("cargo:rustc-link-arg-bins=-Wl,--defsym=PORTCULLIS_STATIC_EXECUTABLE=0");
     }
 }
