@@ -212,7 +212,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                if x % 3 == 0 {
+                if x.is_multiple_of(3) {
                     OFTEN[(x >> 8) as usize % OFTEN.len()]
                 } else {
                     (x >> 16) as u8
