@@ -145,9 +145,11 @@ fn census(bytes: &[u8], image: &portcullis::hle::loader::ImageInfo) -> BTreeMap<
         let code = &bytes[start.min(end)..end];
         let section_base = image.base + s.rva as u64;
         // A linear sweep, one instruction at a time into one reused buffer; an undecodable
-        // byte is skipped alone.
+        // byte is skipped alone. It ends where the section's trailing zeros (file alignment)
+        // start: they only decode as `add [rax], al`.
+        let end = code.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1);
         let mut off = 0usize;
-        while off < code.len() {
+        'sweep: while off < end {
             let Ok(mut insns) = cs.disasm_iter(&code[off..], section_base + off as u64) else { break };
             while let Some(i) = insns.next() {
                 let m = i.mnemonic().unwrap_or("");
@@ -159,6 +161,9 @@ fn census(bytes: &[u8], image: &portcullis::hle::loader::ImageInfo) -> BTreeMap<
                     }
                 }
                 off += i.len();
+                if off >= end {
+                    break 'sweep;
+                }
             }
             off += 1;
         }
