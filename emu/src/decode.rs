@@ -41,11 +41,13 @@ impl Decoded {
     }
 }
 
+/// Both capstone handles are opened on first use: many runs never trap.
 pub(crate) struct Decoder {
     arch: Arch,
-    cs: Capstone,
-    /// The same decoder without operand details, for sweeps: ids and lengths do not depend
-    /// on details, and a detailed decode costs an allocation and a fill per instruction.
+    /// With operand details, for the instructions the machine emulates.
+    detailed: OnceCell<Capstone>,
+    /// Without, for sweeps: ids and lengths do not depend on details, and a detailed decode
+    /// costs an allocation and a fill per instruction.
     plain: OnceCell<Capstone>,
 }
 
@@ -54,7 +56,11 @@ const POPF_OPCODE: u8 = 0x9D;
 
 impl Decoder {
     pub(crate) fn new(arch: Arch) -> Decoder {
-        Decoder { arch, cs: capstone(arch, true), plain: OnceCell::new() }
+        Decoder { arch, detailed: OnceCell::new(), plain: OnceCell::new() }
+    }
+
+    fn cs(&self) -> &Capstone {
+        self.detailed.get_or_init(|| capstone(self.arch, true))
     }
 
     fn plain(&self) -> &Capstone {
@@ -63,14 +69,14 @@ impl Decoder {
 
     /// Decodes the first instruction of `bytes`, located at `pc`.
     pub(crate) fn decode(&self, bytes: &[u8], pc: u64) -> Option<Decoded> {
-        let insns = self.cs.disasm_count(bytes, pc, 1).ok()?;
+        let insns = self.cs().disasm_count(bytes, pc, 1).ok()?;
         let insn = insns.iter().next()?;
         let text = match insn.op_str() {
             Some(ops) if !ops.is_empty() => format!("{} {}", insn.mnemonic().unwrap_or("?"), ops),
             _ => insn.mnemonic().unwrap_or("?").to_string(),
         };
         let mut operands = Vec::new();
-        if let Ok(detail) = self.cs.insn_detail(insn) {
+        if let Ok(detail) = self.cs().insn_detail(insn) {
             for op in detail.arch_detail().operands() {
                 if let ArchOperand::X86Operand(op) = op {
                     operands.push(match op.op_type {
@@ -93,7 +99,7 @@ impl Decoder {
 
     /// Just the text of the first instruction, for reports.
     pub(crate) fn text(&self, bytes: &[u8], pc: u64) -> Option<String> {
-        let insns = self.cs.disasm_count(bytes, pc, 1).ok()?;
+        let insns = self.cs().disasm_count(bytes, pc, 1).ok()?;
         let insn = insns.iter().next()?;
         Some(match insn.op_str() {
             Some(ops) if !ops.is_empty() => format!("{} {}", insn.mnemonic().unwrap_or("?"), ops),
@@ -123,14 +129,14 @@ impl Decoder {
 
     /// Number of instructions in `code` (a translated block).
     pub(crate) fn count(&self, code: &[u8], base: u64) -> u64 {
-        self.cs.disasm_all(code, base).map(|i| i.len() as u64).unwrap_or(1).max(1)
+        self.cs().disasm_all(code, base).map(|i| i.len() as u64).unwrap_or(1).max(1)
     }
 
     fn name(&self, r: RegId) -> Option<String> {
         if r.0 == 0 {
             None
         } else {
-            self.cs.reg_name(r)
+            self.cs().reg_name(r)
         }
     }
 }

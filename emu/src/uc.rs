@@ -11,8 +11,8 @@
 //! - Unicorn never delivers exceptions, so the CPU's "exception in flight" (`old_exception`)
 //!   is never cleared: a second #GP becomes #DF and a third a triple fault. After each handled
 //!   fault we clear it through a CPU context save/patch/restore; the field's offset inside the
-//!   context is found once per process by provoking a #DE and a #GP on the first machine's
-//!   own engine, before its set-up, and diffing contexts.
+//!   context is found once per process by provoking a #DE and then a #GP (escalated to #DF)
+//!   on the first machine's own engine, before its set-up, and diffing contexts.
 
 use std::ffi::c_void;
 use std::sync::OnceLock;
