@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use portcullis::emu::Arch;
 use portcullis::hle::exports::{self, Dll};
 use serde::Serialize;
 
+use super::census::{self, Census};
 use super::{error, EXIT_OK, EXIT_USAGE};
 
 #[derive(Args)]
@@ -59,21 +59,6 @@ struct Info {
     privileged_census: BTreeMap<String, Census>,
 }
 
-#[derive(Serialize, Default)]
-struct Census {
-    count: u64,
-    first: Vec<String>,
-}
-
-/// Mnemonics that touch hardware or privileged state, sorted (looked up by binary search for
-/// every instruction of the census).
-const PRIVILEGED: &[&str] = &[
-    "cli", "clts", "cpuid", "hlt", "in", "insb", "insd", "insw", "int", "invd", "invlpg", "iretd", "iretq", "lgdt",
-    "lidt", "lldt", "lmsw", "ltr", "out", "outsb", "outsd", "outsw", "popf", "popfd", "popfq", "rdmsr", "rdpmc",
-    "rdtsc", "rdtscp", "sgdt", "sidt", "sti", "str", "swapgs", "sysexit", "sysret", "vmcall", "vmxon", "wbinvd",
-    "wrmsr", "xsetbv",
-];
-
 pub fn main(args: InfoArgs) -> i32 {
     let bytes = match std::fs::read(&args.driver) {
         Ok(b) => b,
@@ -121,54 +106,13 @@ pub fn main(args: InfoArgs) -> i32 {
             .map(|(d, n)| Import { dll: d.clone(), name: n.clone(), implemented: implemented(d, n) })
             .collect(),
         exports: image.exports.clone(),
-        privileged_census: census(&bytes, &image),
+        privileged_census: census::census(&bytes, &image),
     };
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&info).expect("serialisable")),
         Format::Text => print!("{}", text(&info)),
     }
     EXIT_OK
-}
-
-fn census(bytes: &[u8], image: &portcullis::hle::loader::ImageInfo) -> BTreeMap<String, Census> {
-    use capstone::arch::x86::ArchMode;
-    use capstone::arch::{BuildsCapstone, BuildsCapstoneSyntax};
-    let mode = if image.arch == Arch::X64 { ArchMode::Mode64 } else { ArchMode::Mode32 };
-    let Ok(cs) = capstone::Capstone::new().x86().mode(mode).syntax(capstone::arch::x86::ArchSyntax::Intel).build()
-    else {
-        return BTreeMap::new();
-    };
-    let mut out: BTreeMap<String, Census> = BTreeMap::new();
-    for s in image.sections.iter().filter(|s| s.executable()) {
-        let start = s.raw_offset as usize;
-        let end = (start + s.raw_size.min(s.virtual_size.max(s.raw_size)) as usize).min(bytes.len());
-        let code = &bytes[start.min(end)..end];
-        let section_base = image.base + s.rva as u64;
-        // A linear sweep, one instruction at a time into one reused buffer; an undecodable
-        // byte is skipped alone. It ends where the section's trailing zeros (file alignment)
-        // start: they only decode as `add [rax], al`.
-        let end = code.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1);
-        let mut off = 0usize;
-        'sweep: while off < end {
-            let Ok(mut insns) = cs.disasm_iter(&code[off..], section_base + off as u64) else { break };
-            while let Some(i) = insns.next() {
-                let m = i.mnemonic().unwrap_or("");
-                if PRIVILEGED.binary_search(&m).is_ok() {
-                    let e = out.entry(m.to_string()).or_default();
-                    e.count += 1;
-                    if e.first.len() < 8 {
-                        e.first.push(format!("{:#x}", i.address()));
-                    }
-                }
-                off += i.len();
-                if off >= end {
-                    break 'sweep;
-                }
-            }
-            off += 1;
-        }
-    }
-    out
 }
 
 fn text(info: &Info) -> String {
@@ -200,12 +144,4 @@ fn text(info: &Info) -> String {
         let _ = writeln!(s, "  {:<8} {:>5}  {}", m, c.count, c.first.join(" "));
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn privileged_mnemonics_are_sorted_for_binary_search() {
-        assert!(super::PRIVILEGED.windows(2).all(|w| w[0] < w[1]));
-    }
 }

@@ -1,5 +1,6 @@
 //! The subcommands of the `portcullis` binary.
 
+mod census;
 pub mod info;
 pub mod run;
 
