@@ -8,6 +8,7 @@ use std::cell::OnceCell;
 use capstone::{Capstone, RegId};
 
 use crate::arch::Arch;
+use crate::plain::Plain;
 
 /// An operand of a decoded instruction.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,15 +112,16 @@ impl Decoder {
     /// `code` at `base`, undecodable bytes skipped one at a time.
     ///
     /// Every `popf` encoding holds the opcode byte 0x9D, so the sweep stops after the last
-    /// such byte (and code without one is not decoded at all): the sites found are exactly
-    /// those of a sweep of the whole code, at a fraction of its cost.
+    /// such byte (and code without one is not decoded at all), and it steps over plain
+    /// instructions without capstone: the sites found are exactly those of a capstone sweep
+    /// of the whole code, at a fraction of its cost.
     pub(crate) fn popf_sites(&self, code: &[u8], base: u64) -> Vec<u64> {
         let Some(last) = code.iter().rposition(|&b| b == POPF_OPCODE) else {
             return Vec::new();
         };
         let popf = [X86Insn::X86_INS_POPF, X86Insn::X86_INS_POPFD, X86Insn::X86_INS_POPFQ].map(|i| i as u32);
         let mut sites = Vec::new();
-        sweep(self.plain(), code, base, last, |addr, id| {
+        sweep(self.plain(), &Plain::new(self.arch), code, base, last, |addr, id| {
             if popf.contains(&id) {
                 sites.push(addr);
             }
@@ -156,23 +158,22 @@ fn capstone(arch: Arch, detail: bool) -> Capstone {
 }
 
 /// A linear sweep of `code` at `base`: `f(address, id)` for each instruction starting at or
-/// before offset `last`; an undecodable byte is skipped alone. Each instruction is decoded
-/// one at a time into one reused buffer (`cs_disasm` would grow an array of them).
-fn sweep(cs: &Capstone, code: &[u8], base: u64, last: usize, mut f: impl FnMut(u64, u32)) {
+/// before offset `last`, but the plain ones (never a `popf`), which it steps over without
+/// capstone; an undecodable byte is skipped alone.
+fn sweep(cs: &Capstone, plain: &Plain, code: &[u8], base: u64, last: usize, mut f: impl FnMut(u64, u32)) {
     let mut off = 0usize;
     while off <= last && off < code.len() {
-        let Ok(mut insns) = cs.disasm_iter(&code[off..], base + off as u64) else { return };
-        loop {
-            let Some(insn) = insns.next() else {
-                // Undecodable at `off` (or the end of the code): skip one byte.
-                off += 1;
-                break;
-            };
-            f(insn.address(), insn.id().0);
-            off += insn.len();
-            if off > last {
-                return;
+        if let Some(len) = plain.length(&code[off..]) {
+            off += len;
+            continue;
+        }
+        let decoded = cs.disasm_count(&code[off..], base + off as u64, 1);
+        match decoded.as_ref().ok().and_then(|insns| insns.iter().next()) {
+            Some(insn) => {
+                f(insn.address(), insn.id().0);
+                off += insn.len();
             }
+            None => off += 1,
         }
     }
 }
