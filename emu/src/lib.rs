@@ -29,6 +29,7 @@ pub mod fault;
 pub mod limits;
 mod machine;
 pub mod memory;
+pub mod plain;
 pub mod ports;
 mod privileged;
 pub mod trace;

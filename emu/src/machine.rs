@@ -274,6 +274,8 @@ impl<X: Extension> Machine<X> {
     fn build_guest(uc: Uc, config: &MachineConfig, ext: X) -> Result<Guest<X>, MachineError> {
         let arch = config.arch;
         let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes)?;
+        // Before anything else runs: the first machine of a process calibrates on its engine.
+        let exceptions = ExceptionReset::new(uc, arch, &mut mem)?;
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
 
@@ -372,7 +374,7 @@ impl<X: Extension> Machine<X> {
             stopping: false,
             depth: 0,
             decoder: Decoder::new(arch),
-            exceptions: ExceptionReset::new(uc)?,
+            exceptions,
             selectors: sel,
             sentinel,
             nested_sentinel,
@@ -631,22 +633,7 @@ impl<X: Extension> Machine<X> {
     /// many were found. Code the sweep cannot see (generated at run time) is not covered.
     pub fn watch_popf(&mut self, base: u64, size: u64) -> Result<usize, MachineError> {
         let code = self.mem().read_partial(base, size as usize);
-        let sites: Vec<u64> = {
-            let d = &self.guest().decoder;
-            d.sweep(&code, base)
-                .into_iter()
-                .filter(|(_, id, _)| {
-                    [
-                        capstone::arch::x86::X86Insn::X86_INS_POPF,
-                        capstone::arch::x86::X86Insn::X86_INS_POPFD,
-                        capstone::arch::x86::X86Insn::X86_INS_POPFQ,
-                    ]
-                    .iter()
-                    .any(|i| *i as u32 == *id)
-                })
-                .map(|(a, _, _)| a)
-                .collect()
-        };
+        let sites = self.guest().decoder.popf_sites(&code, base);
         for &site in &sites {
             self.uc
                 .add_code_hook(site, site, |uc, addr, _| privileged::on_popf(Machine::from_uc(uc), addr))

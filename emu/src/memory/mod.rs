@@ -121,6 +121,12 @@ impl GuestMemory {
         &self.layout
     }
 
+    /// A never-used frame of guest RAM (physical address and host view) for a host probe
+    /// that must leave it zero; see `Ram::spare_frame`.
+    pub(crate) fn spare_frame(&mut self) -> Option<(u64, &mut [u8])> {
+        self.ram.spare_frame()
+    }
+
     /// The physical address of the top-level page table (what CR3 holds).
     pub fn page_table_root(&self) -> u64 {
         self.tables.root
