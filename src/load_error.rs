@@ -68,6 +68,7 @@ impl Report {
             stubbed_calls: Vec::new(),
             debug_output: Vec::new(),
             faults: Vec::new(),
+            exceptions: Vec::new(),
             bugchecks: Vec::new(),
             limits: LimitsInfo {
                 max_instructions: limits.max_instructions,
@@ -79,7 +80,7 @@ impl Report {
             leaks: None,
             scheduler: None,
             failed_expectations: Vec::new(),
-            counts: Counts { entry_points: 0, port_io: 0, privileged: 0, api_calls: 0 },
+            counts: Counts { entry_points: 0, port_io: 0, privileged: 0, api_calls: 0, exceptions: 0 },
             regions: Vec::new(),
             truncated: false,
             load_error: Some(info),

@@ -9,8 +9,8 @@ use portcullis_hle::driver::Leaks;
 use serde::Serialize;
 
 use crate::record::{
-    hex, BugcheckRecord, CallRecord, DeadlockRecord, DebugRecord, EntryPointRecord, FaultRecord, PortRow,
-    PrivilegedRecord, StubRow, WaitRecord,
+    hex, BugcheckRecord, CallRecord, DeadlockRecord, DebugRecord, EntryPointRecord, ExceptionReport, FaultRecord,
+    PortRow, PrivilegedRecord, StubRow, WaitRecord,
 };
 use crate::sandbox::Sandbox;
 
@@ -56,6 +56,7 @@ pub struct Counts {
     pub port_io: u64,
     pub privileged: u64,
     pub api_calls: u64,
+    pub exceptions: u64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -213,6 +214,8 @@ pub struct Report {
     pub stubbed_calls: Vec<StubRow>,
     pub debug_output: Vec<DebugRecord>,
     pub faults: Vec<FaultRecord>,
+    /// Exceptions dispatched (or ending the run undispatched), in order, and how each ended.
+    pub exceptions: Vec<ExceptionReport>,
     pub bugchecks: Vec<BugcheckRecord>,
     pub limits: LimitsInfo,
     /// What the driver left behind at unload (absent if it was not unloaded).
@@ -281,6 +284,7 @@ impl Report {
             stubbed_calls: rec.stubbed.clone(),
             debug_output: rec.debug.clone(),
             faults: rec.faults.clone(),
+            exceptions: rec.exceptions.clone(),
             bugchecks: rec.bugchecks.clone(),
             limits: LimitsInfo {
                 max_instructions: limits.max_instructions,
@@ -301,6 +305,7 @@ impl Report {
                 port_io: rec.port_total,
                 privileged: rec.privileged_total,
                 api_calls: rec.call_counts.values().sum(),
+                exceptions: rec.exceptions_total,
             },
             regions: k
                 .mem()
@@ -451,6 +456,18 @@ impl Report {
             let _ = writeln!(s, "  {}", regs.join(" "));
             let _ = writeln!(s, "  stack: {}", f.stack.join(" "));
         }
+        if !self.exceptions.is_empty() {
+            let _ = writeln!(s, "\nexceptions ({})", self.counts.exceptions);
+            for e in &self.exceptions {
+                let name = e.code_name.unwrap_or(&e.code);
+                let end = match (&e.resumed_at, &e.resumed_in) {
+                    (Some(at), Some(l)) => format!("{}, resumed at {at} ({l})", e.outcome),
+                    (Some(at), None) => format!("{}, resumed at {at}", e.outcome),
+                    _ => e.outcome.to_string(),
+                };
+                let _ = writeln!(s, "  {name} at {} ({}): {end}", e.address, e.location);
+            }
+        }
         for b in &self.bugchecks {
             let _ = writeln!(
                 s,
@@ -466,6 +483,35 @@ impl Report {
             );
             if !b.reason.is_empty() {
                 let _ = writeln!(s, "  {}", b.reason);
+            }
+            if let Some(e) = &b.exception {
+                let name = e.code_name.unwrap_or(&e.code);
+                let _ = writeln!(
+                    s,
+                    "  exception {name} at {} ({}), parameters [{}]",
+                    e.address,
+                    e.location,
+                    e.params.join(", ")
+                );
+                if let Some(i) = &e.instruction {
+                    let _ = writeln!(s, "  {} {i}", e.address);
+                }
+                if let Some(r) = &e.reason {
+                    let _ = writeln!(s, "  {r}");
+                }
+                if let Some(stub) = &e.after_stub {
+                    let _ = writeln!(s, "  after the stubbed call {stub}");
+                }
+                if let Some(r) = &e.registers {
+                    let regs: Vec<String> = r.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let _ = writeln!(s, "  {}", regs.join(" "));
+                }
+                if !e.frames.is_empty() {
+                    let _ = writeln!(s, "  call stack:");
+                    for f in &e.frames {
+                        let _ = writeln!(s, "    {:<18} {}", f.pc, f.location);
+                    }
+                }
             }
         }
         for l in &self.limits.hit {

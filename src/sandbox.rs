@@ -150,6 +150,8 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
             Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
+            // Only reaches here when no call into the guest owns the target (a corrupt one).
+            unwind @ Stop::Unwind(_) => RunError::Machine(unwind.to_string()),
         }
     }
 }
@@ -236,6 +238,18 @@ impl SandboxBuilder {
 
     pub fn missing_imports(mut self, policy: MissingImports) -> Self {
         self.options.missing_imports = policy;
+        self
+    }
+
+    /// The Windows version the kernel presents (Windows 7 SP1 by default).
+    pub fn windows(mut self, version: portcullis_hle::rtl::version::WindowsVersion) -> Self {
+        self.options.version = version;
+        self
+    }
+
+    /// The local time zone's offset from UTC, in minutes (0 by default; +60 for UTC+01:00).
+    pub fn utc_offset_minutes(mut self, minutes: i32) -> Self {
+        self.options.time_zone_bias = -minutes;
         self
     }
 

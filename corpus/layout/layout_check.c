@@ -292,6 +292,8 @@ _Static_assert(offsetof(KUSER_SHARED_DATA, TimeZoneBias) == PICK(0x20, 0x20), "K
 _Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberLow) == PICK(0x2c, 0x2c), "KUSER_SHARED_DATA.ImageNumberLow");
 _Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberHigh) == PICK(0x2e, 0x2e), "KUSER_SHARED_DATA.ImageNumberHigh");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtSystemRoot) == PICK(0x30, 0x30), "KUSER_SHARED_DATA.NtSystemRoot");
+_Static_assert(offsetof(KUSER_SHARED_DATA, TimeZoneId) == PICK(0x240, 0x240), "KUSER_SHARED_DATA.TimeZoneId");
+_Static_assert(offsetof(KUSER_SHARED_DATA, Reserved2[6]) == PICK(0x260, 0x260), "KUSER_SHARED_DATA.Reserved2[6]");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtProductType) == PICK(0x264, 0x264), "KUSER_SHARED_DATA.NtProductType");
 _Static_assert(offsetof(KUSER_SHARED_DATA, ProductTypeIsValid) == PICK(0x268, 0x268), "KUSER_SHARED_DATA.ProductTypeIsValid");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtMajorVersion) == PICK(0x26c, 0x26c), "KUSER_SHARED_DATA.NtMajorVersion");
@@ -371,5 +373,184 @@ _Static_assert(offsetof(KPCR, MajorVersion) == 0x60, "KPCR.MajorVersion");
 #endif
 #ifdef _WIN64
 _Static_assert(offsetof(KPCR, MinorVersion) == 0x62, "KPCR.MinorVersion");
+#endif
+
+_Static_assert(sizeof(RTL_OSVERSIONINFOEXW) == PICK(0x11c, 0x11c), "sizeof(RTL_OSVERSIONINFOEXW)");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwOSVersionInfoSize) == PICK(0x0, 0x0), "RTL_OSVERSIONINFOEXW.dwOSVersionInfoSize");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwMajorVersion) == PICK(0x4, 0x4), "RTL_OSVERSIONINFOEXW.dwMajorVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwMinorVersion) == PICK(0x8, 0x8), "RTL_OSVERSIONINFOEXW.dwMinorVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwBuildNumber) == PICK(0xc, 0xc), "RTL_OSVERSIONINFOEXW.dwBuildNumber");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwPlatformId) == PICK(0x10, 0x10), "RTL_OSVERSIONINFOEXW.dwPlatformId");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, szCSDVersion) == PICK(0x14, 0x14), "RTL_OSVERSIONINFOEXW.szCSDVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wServicePackMajor) == PICK(0x114, 0x114), "RTL_OSVERSIONINFOEXW.wServicePackMajor");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wServicePackMinor) == PICK(0x116, 0x116), "RTL_OSVERSIONINFOEXW.wServicePackMinor");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wSuiteMask) == PICK(0x118, 0x118), "RTL_OSVERSIONINFOEXW.wSuiteMask");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wProductType) == PICK(0x11a, 0x11a), "RTL_OSVERSIONINFOEXW.wProductType");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wReserved) == PICK(0x11b, 0x11b), "RTL_OSVERSIONINFOEXW.wReserved");
+
+_Static_assert(sizeof(TIME_FIELDS) == PICK(0x10, 0x10), "sizeof(TIME_FIELDS)");
+_Static_assert(offsetof(TIME_FIELDS, Year) == PICK(0x0, 0x0), "TIME_FIELDS.Year");
+_Static_assert(offsetof(TIME_FIELDS, Month) == PICK(0x2, 0x2), "TIME_FIELDS.Month");
+_Static_assert(offsetof(TIME_FIELDS, Day) == PICK(0x4, 0x4), "TIME_FIELDS.Day");
+_Static_assert(offsetof(TIME_FIELDS, Hour) == PICK(0x6, 0x6), "TIME_FIELDS.Hour");
+_Static_assert(offsetof(TIME_FIELDS, Minute) == PICK(0x8, 0x8), "TIME_FIELDS.Minute");
+_Static_assert(offsetof(TIME_FIELDS, Second) == PICK(0xa, 0xa), "TIME_FIELDS.Second");
+_Static_assert(offsetof(TIME_FIELDS, Milliseconds) == PICK(0xc, 0xc), "TIME_FIELDS.Milliseconds");
+_Static_assert(offsetof(TIME_FIELDS, Weekday) == PICK(0xe, 0xe), "TIME_FIELDS.Weekday");
+
+_Static_assert(sizeof(RTL_BITMAP) == PICK(0x8, 0x10), "sizeof(RTL_BITMAP)");
+_Static_assert(offsetof(RTL_BITMAP, SizeOfBitMap) == PICK(0x0, 0x0), "RTL_BITMAP.SizeOfBitMap");
+_Static_assert(offsetof(RTL_BITMAP, Buffer) == PICK(0x4, 0x8), "RTL_BITMAP.Buffer");
+
+_Static_assert(sizeof(RTL_BITMAP_RUN) == PICK(0x8, 0x8), "sizeof(RTL_BITMAP_RUN)");
+_Static_assert(offsetof(RTL_BITMAP_RUN, StartingIndex) == PICK(0x0, 0x0), "RTL_BITMAP_RUN.StartingIndex");
+_Static_assert(offsetof(RTL_BITMAP_RUN, NumberOfBits) == PICK(0x4, 0x4), "RTL_BITMAP_RUN.NumberOfBits");
+
+_Static_assert(sizeof(RTL_SPLAY_LINKS) == PICK(0xc, 0x18), "sizeof(RTL_SPLAY_LINKS)");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, Parent) == PICK(0x0, 0x0), "RTL_SPLAY_LINKS.Parent");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, LeftChild) == PICK(0x4, 0x8), "RTL_SPLAY_LINKS.LeftChild");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, RightChild) == PICK(0x8, 0x10), "RTL_SPLAY_LINKS.RightChild");
+
+_Static_assert(sizeof(RTL_GENERIC_TABLE) == PICK(0x28, 0x48), "sizeof(RTL_GENERIC_TABLE)");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, TableRoot) == PICK(0x0, 0x0), "RTL_GENERIC_TABLE.TableRoot");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, InsertOrderList) == PICK(0x4, 0x8), "RTL_GENERIC_TABLE.InsertOrderList");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, OrderedPointer) == PICK(0xc, 0x18), "RTL_GENERIC_TABLE.OrderedPointer");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, WhichOrderedElement) == PICK(0x10, 0x20), "RTL_GENERIC_TABLE.WhichOrderedElement");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, NumberGenericTableElements) == PICK(0x14, 0x24), "RTL_GENERIC_TABLE.NumberGenericTableElements");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, CompareRoutine) == PICK(0x18, 0x28), "RTL_GENERIC_TABLE.CompareRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, AllocateRoutine) == PICK(0x1c, 0x30), "RTL_GENERIC_TABLE.AllocateRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, FreeRoutine) == PICK(0x20, 0x38), "RTL_GENERIC_TABLE.FreeRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, TableContext) == PICK(0x24, 0x40), "RTL_GENERIC_TABLE.TableContext");
+
+_Static_assert(sizeof(RTL_BALANCED_LINKS) == PICK(0x10, 0x20), "sizeof(RTL_BALANCED_LINKS)");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, Parent) == PICK(0x0, 0x0), "RTL_BALANCED_LINKS.Parent");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, LeftChild) == PICK(0x4, 0x8), "RTL_BALANCED_LINKS.LeftChild");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, RightChild) == PICK(0x8, 0x10), "RTL_BALANCED_LINKS.RightChild");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, Balance) == PICK(0xc, 0x18), "RTL_BALANCED_LINKS.Balance");
+
+_Static_assert(sizeof(RTL_AVL_TABLE) == PICK(0x38, 0x68), "sizeof(RTL_AVL_TABLE)");
+_Static_assert(offsetof(RTL_AVL_TABLE, BalancedRoot) == PICK(0x0, 0x0), "RTL_AVL_TABLE.BalancedRoot");
+_Static_assert(offsetof(RTL_AVL_TABLE, OrderedPointer) == PICK(0x10, 0x20), "RTL_AVL_TABLE.OrderedPointer");
+_Static_assert(offsetof(RTL_AVL_TABLE, WhichOrderedElement) == PICK(0x14, 0x28), "RTL_AVL_TABLE.WhichOrderedElement");
+_Static_assert(offsetof(RTL_AVL_TABLE, NumberGenericTableElements) == PICK(0x18, 0x2c), "RTL_AVL_TABLE.NumberGenericTableElements");
+_Static_assert(offsetof(RTL_AVL_TABLE, DepthOfTree) == PICK(0x1c, 0x30), "RTL_AVL_TABLE.DepthOfTree");
+_Static_assert(offsetof(RTL_AVL_TABLE, RestartKey) == PICK(0x20, 0x38), "RTL_AVL_TABLE.RestartKey");
+_Static_assert(offsetof(RTL_AVL_TABLE, DeleteCount) == PICK(0x24, 0x40), "RTL_AVL_TABLE.DeleteCount");
+_Static_assert(offsetof(RTL_AVL_TABLE, CompareRoutine) == PICK(0x28, 0x48), "RTL_AVL_TABLE.CompareRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, AllocateRoutine) == PICK(0x2c, 0x50), "RTL_AVL_TABLE.AllocateRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, FreeRoutine) == PICK(0x30, 0x58), "RTL_AVL_TABLE.FreeRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, TableContext) == PICK(0x34, 0x60), "RTL_AVL_TABLE.TableContext");
+
+_Static_assert(sizeof(EXCEPTION_RECORD) == PICK(0x50, 0x98), "sizeof(EXCEPTION_RECORD)");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionCode) == PICK(0x0, 0x0), "EXCEPTION_RECORD.ExceptionCode");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionFlags) == PICK(0x4, 0x4), "EXCEPTION_RECORD.ExceptionFlags");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionRecord) == PICK(0x8, 0x8), "EXCEPTION_RECORD.ExceptionRecord");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionAddress) == PICK(0xc, 0x10), "EXCEPTION_RECORD.ExceptionAddress");
+_Static_assert(offsetof(EXCEPTION_RECORD, NumberParameters) == PICK(0x10, 0x18), "EXCEPTION_RECORD.NumberParameters");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionInformation) == PICK(0x14, 0x20), "EXCEPTION_RECORD.ExceptionInformation");
+
+_Static_assert(sizeof(CONTEXT) == PICK(0x2cc, 0x4d0), "sizeof(CONTEXT)");
+_Static_assert(offsetof(CONTEXT, ContextFlags) == PICK(0x0, 0x30), "CONTEXT.ContextFlags");
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, MxCsr) == 0x34, "CONTEXT.MxCsr");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegCs) == 0xbc, "CONTEXT.SegCs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegCs) == 0x38, "CONTEXT.SegCs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegDs) == 0x98, "CONTEXT.SegDs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegDs) == 0x3a, "CONTEXT.SegDs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegEs) == 0x94, "CONTEXT.SegEs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegEs) == 0x3c, "CONTEXT.SegEs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegFs) == 0x90, "CONTEXT.SegFs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegFs) == 0x3e, "CONTEXT.SegFs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegGs) == 0x8c, "CONTEXT.SegGs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegGs) == 0x40, "CONTEXT.SegGs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegSs) == 0xc8, "CONTEXT.SegSs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegSs) == 0x42, "CONTEXT.SegSs");
+#endif
+_Static_assert(offsetof(CONTEXT, EFlags) == PICK(0xc0, 0x44), "CONTEXT.EFlags");
+_Static_assert(offsetof(CONTEXT, Dr0) == PICK(0x4, 0x48), "CONTEXT.Dr0");
+_Static_assert(offsetof(CONTEXT, Dr7) == PICK(0x18, 0x70), "CONTEXT.Dr7");
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, FloatSave) == 0x1c, "CONTEXT.FloatSave");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Edi) == 0x9c, "CONTEXT.Edi");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Esi) == 0xa0, "CONTEXT.Esi");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ebx) == 0xa4, "CONTEXT.Ebx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Edx) == 0xa8, "CONTEXT.Edx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ecx) == 0xac, "CONTEXT.Ecx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Eax) == 0xb0, "CONTEXT.Eax");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ebp) == 0xb4, "CONTEXT.Ebp");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Eip) == 0xb8, "CONTEXT.Eip");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Esp) == 0xc4, "CONTEXT.Esp");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, ExtendedRegisters) == 0xcc, "CONTEXT.ExtendedRegisters");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rax) == 0x78, "CONTEXT.Rax");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rsp) == 0x98, "CONTEXT.Rsp");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, R15) == 0xf0, "CONTEXT.R15");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rip) == 0xf8, "CONTEXT.Rip");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, FltSave) == 0x100, "CONTEXT.FltSave");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Xmm0) == 0x1a0, "CONTEXT.Xmm0");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Xmm15) == 0x290, "CONTEXT.Xmm15");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, VectorRegister) == 0x300, "CONTEXT.VectorRegister");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, LastExceptionFromRip) == 0x4c8, "CONTEXT.LastExceptionFromRip");
 #endif
 

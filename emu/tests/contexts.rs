@@ -11,7 +11,7 @@ thread_local! {
     /// What the host calls saw, in order.
     static LOG: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     /// Saved flows for the switching test: (context, where it stopped).
-    static FLOWS: RefCell<Vec<(CpuContext, u64)>> = const { RefCell::new(Vec::new()) };
+    static FLOWS: RefCell<Vec<(SavedContext, u64)>> = const { RefCell::new(Vec::new()) };
     static TURN: RefCell<usize> = const { RefCell::new(0) };
 }
 
@@ -223,7 +223,7 @@ fn a_host_call_switches_flows_without_ending_the_run() {
 }
 
 thread_local! {
-    static INNER: RefCell<Option<(CpuContext, u64)>> = const { RefCell::new(None) };
+    static INNER: RefCell<Option<(SavedContext, u64)>> = const { RefCell::new(None) };
 }
 
 /// Host call: runs flow C nested on its own stack until it suspends, then returns 77 to the
@@ -431,5 +431,236 @@ fn a_quantum_preempts_a_run_exactly_and_the_flows_share_the_machine() {
         m.prepare_call(&[], conv, top, exit_at).unwrap();
         assert!(matches!(m.run_at(codes[0], false).unwrap(), Exit::Suspended { .. }));
         assert_eq!(m.mem().read_u32(counters).unwrap(), 5000);
+    }
+}
+
+thread_local! {
+    /// The unwind test's state: the flows' saved targets (A's, B's), which one `unwind`
+    /// goes to, B's entry and stack, and what `note` saw (entry stack pointer and stack of
+    /// the innermost call).
+    static UNWIND: RefCell<UnwindTest> = RefCell::new(UnwindTest::default());
+}
+
+#[derive(Default)]
+struct UnwindTest {
+    targets: [Option<CpuContext>; 2],
+    to: usize,
+    helper: u64,
+    b_entry: u64,
+    b_top: u64,
+    notes: Vec<(u64, (u64, u64))>,
+}
+
+/// The caller's context as it will be once the host call returns.
+fn after_return(m: &Machine) -> CpuContext {
+    let mut ctx = m.capture_context();
+    let top = ctx.sp();
+    ctx.ip = m.mem().read_ptr(top).unwrap();
+    ctx.set_sp(top + m.arch().ptr_size());
+    ctx
+}
+
+/// Host calls: 0 `switch` (flow A's: saves A's target and starts flow B on its own stack
+/// in the same run), 1 `save` (B's target; returns 0), 2 `nest` (calls the helper, which
+/// unwinds, nested), 3 `unwind` (to the chosen target with eax = 0x55), 4 `note`, 5 `yield`
+/// (suspends the run).
+fn unwind_flows(m: &mut Machine, slot: u32) -> Result<(), Stop<Never>> {
+    let arch = m.arch();
+    match slot {
+        0 => {
+            let a = after_return(m);
+            let (entry, top) = UNWIND.with(|u| {
+                let mut u = u.borrow_mut();
+                u.targets[0] = Some(a);
+                (u.b_entry, u.b_top)
+            });
+            let ret = m.level_return_address();
+            m.prepare_call(&[], native(arch), top, ret).unwrap();
+            m.jump(entry, false);
+        }
+        1 => {
+            let b = after_return(m);
+            UNWIND.with(|u| u.borrow_mut().targets[1] = Some(b));
+            m.set_return(0);
+        }
+        2 => {
+            let helper = UNWIND.with(|u| u.borrow().helper);
+            m.call(helper, &[], native(arch))?;
+            m.set_return(1);
+        }
+        3 => {
+            let mut ctx = UNWIND.with(|u| {
+                let u = u.borrow();
+                u.targets[u.to].clone().expect("a saved target")
+            });
+            ctx.set(Reg::Ax, 0x55);
+            return Err(Stop::Unwind(Box::new(ctx)));
+        }
+        4 => {
+            let entry = m.guest_calls().last().expect("a call in progress").entry_sp;
+            let limits = m.stack_limits();
+            UNWIND.with(|u| u.borrow_mut().notes.push((entry, limits)));
+        }
+        _ => m.suspend(),
+    }
+    Ok(())
+}
+
+/// Calls the host-call slot `at` through EDX/RDX (EAX/RAX is left as the slot returns it).
+fn call_slot(a: &mut CodeAssembler, arch: Arch, at: u64) {
+    match arch {
+        Arch::X64 => {
+            a.mov(rdx, at).unwrap();
+            a.call(rdx).unwrap();
+        }
+        Arch::X86 => {
+            a.mov(edx, at as u32).unwrap();
+            a.call(edx).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_unwind_finds_the_frames_of_the_flow_that_is_live_on_its_own_stack() {
+    for arch in both() {
+        for to in [1, 0] {
+            let mut m = machine(arch);
+            let slot = |i: u64| i * HOST_CALL_SLOT;
+            let stubs = m.add_host_calls("unwind flows", &vec![vec![0xC3]; 6], unwind_flows).unwrap();
+            let (switch, save, nest, unwind, note) =
+                (stubs, stubs + slot(1), stubs + slot(2), stubs + slot(3), stubs + slot(4));
+            // Flow B's stack lies above the stack flow A runs on (the kernel stack, or a
+            // lower one): a target in B's frames is above every frame of A's.
+            let low = stack(&mut m);
+            let high = stack(&mut m);
+            let (a_top, b_top) = (low.min(high), low.max(high));
+            let helper = load(&mut m, |a| {
+                call_slot(a, arch, unwind);
+                a.ud2().unwrap();
+            });
+            // B: note(); if save() == 0 { nest(); ud2 } return eax (0x55 after the unwind).
+            let b_entry = load(&mut m, |a| {
+                let mut again = a.create_label();
+                if arch == Arch::X64 {
+                    a.sub(rsp, 0x28).unwrap();
+                }
+                call_slot(a, arch, note);
+                call_slot(a, arch, save);
+                a.test(eax, eax).unwrap();
+                a.jnz(again).unwrap();
+                call_slot(a, arch, nest);
+                a.ud2().unwrap();
+                a.set_label(&mut again).unwrap();
+                call_slot(a, arch, note);
+                if arch == Arch::X64 {
+                    a.add(rsp, 0x28).unwrap();
+                }
+                a.ret().unwrap();
+            });
+            // A: switch() (never comes back here).
+            let a_entry = load(&mut m, |a| {
+                if arch == Arch::X64 {
+                    a.sub(rsp, 0x28).unwrap();
+                }
+                call_slot(a, arch, switch);
+                a.ud2().unwrap();
+            });
+            UNWIND.with(|u| *u.borrow_mut() = UnwindTest { to, helper, b_entry, b_top, ..Default::default() });
+            let exit = m.add_host_calls("exit", &[vec![0xC3]], |m: &mut Machine, _| {
+                m.suspend();
+                Ok(())
+            });
+            let exit = exit.unwrap();
+            m.prepare_call(&[], native(arch), a_top, exit).unwrap();
+            let r = m.run_at(a_entry, false);
+            let notes = UNWIND.with(|u| std::mem::take(&mut u.borrow_mut().notes));
+            let b_stack = m.mem().region_at(b_top).map(|r| (r.base, r.base + r.size)).unwrap();
+            if to == 1 {
+                // B's own frame: the run goes on in B, which returns 0x55 to the run's end.
+                assert!(matches!(r, Ok(Exit::Returned(0x55))), "{arch:?}: {r:?}");
+                assert_eq!(notes.len(), 2, "{arch:?}");
+                assert_eq!(notes[0], notes[1], "{arch:?}: B's record throughout");
+                assert_eq!(notes[0].1, b_stack, "{arch:?}: the live flow's stack");
+                assert!(notes[0].0 < b_top && notes[0].0 > b_stack.0, "{arch:?}");
+            } else {
+                // A's frame while B is live: not B's to resume (A is not running), so no
+                // call owns it.
+                assert!(matches!(r, Err(Stop::Unwind(_))), "{arch:?}: {r:?}");
+            }
+            assert!(m.guest_calls().is_empty(), "{arch:?}");
+        }
+    }
+}
+
+#[test]
+fn a_suspended_flow_keeps_its_frames_record_until_it_resumes() {
+    for arch in both() {
+        let mut m = machine(arch);
+        let slot = |i: u64| i * HOST_CALL_SLOT;
+        let stubs = m.add_host_calls("unwind flows", &vec![vec![0xC3]; 6], unwind_flows).unwrap();
+        let (save, nest, unwind, note, yield_at) =
+            (stubs + slot(1), stubs + slot(2), stubs + slot(3), stubs + slot(4), stubs + slot(5));
+        let exit = m
+            .add_host_calls("exit", &[vec![0xC3]], |m: &mut Machine, _| {
+                m.suspend();
+                Ok(())
+            })
+            .unwrap();
+        let helper = load(&mut m, |a| {
+            call_slot(a, arch, unwind);
+            a.ud2().unwrap();
+        });
+        // C: note(); yield(); note(); if save() == 0 { nest(); ud2 } note(); return eax.
+        let c_entry = load(&mut m, |a| {
+            let mut again = a.create_label();
+            if arch == Arch::X64 {
+                a.sub(rsp, 0x28).unwrap();
+            }
+            call_slot(a, arch, note);
+            call_slot(a, arch, yield_at);
+            call_slot(a, arch, note);
+            call_slot(a, arch, save);
+            a.test(eax, eax).unwrap();
+            a.jnz(again).unwrap();
+            call_slot(a, arch, nest);
+            a.ud2().unwrap();
+            a.set_label(&mut again).unwrap();
+            call_slot(a, arch, note);
+            if arch == Arch::X64 {
+                a.add(rsp, 0x28).unwrap();
+            }
+            a.ret().unwrap();
+        });
+        UNWIND.with(|u| *u.borrow_mut() = UnwindTest { to: 1, helper, ..Default::default() });
+        let top = stack(&mut m);
+        m.prepare_call(&[], native(arch), top, exit).unwrap();
+        let entry_sp = m.reg(Reg::Sp);
+        let pc = match m.run_at(c_entry, false).unwrap() {
+            Exit::Suspended { pc } => pc,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(pc, yield_at);
+        let c = m.new_context().unwrap();
+        assert_eq!(c.call().map(|c| (c.entry_sp, c.returns_to)), Some((entry_sp, exit)), "{arch:?}");
+        // Other code runs meanwhile, on the kernel stack.
+        assert_eq!(
+            run(&mut m, |a| {
+                a.mov(eax, 3).unwrap();
+                a.ret().unwrap();
+            })
+            .unwrap(),
+            3
+        );
+        m.restore_context(&c);
+        m.set_return(0);
+        match m.run_at(pc, true).unwrap() {
+            Exit::Suspended { pc } => assert_eq!(pc, exit, "{arch:?}: C returned"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(m.reg(Reg::Ax) & 0xFFFF_FFFF, 0x55, "{arch:?}");
+        let notes = UNWIND.with(|u| std::mem::take(&mut u.borrow_mut().notes));
+        assert_eq!(notes.len(), 3, "{arch:?}");
+        assert!(notes.iter().all(|n| n.0 == entry_sp), "{arch:?}: {notes:x?}");
+        assert!(m.guest_calls().is_empty(), "{arch:?}");
     }
 }

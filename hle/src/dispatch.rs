@@ -14,7 +14,7 @@ use portcullis_emu::{Arch, Event, MachineError, Reg, Stop};
 use crate::exports::signatures::{RetKind, Shape, Signature};
 use crate::exports::{self, ArchExports, ArgValue, CallArgs, FunctionDef};
 use crate::ke::scheduler::After;
-use crate::kernel::{caller, into_stop, ApiCall, KernelEvent, KernelStop, Kx};
+use crate::kernel::{caller, ApiCall, KernelEvent, KernelStop, Kx};
 use crate::types::status;
 
 /// Every host-callable routine of one kernel.
@@ -75,6 +75,17 @@ impl CallRegistry {
         self.base + slot as u64 * portcullis_emu::HOST_CALL_SLOT
     }
 
+    /// The routine whose host-call slot holds `addr`, as (library, name).
+    pub fn routine_at(&self, addr: u64) -> Option<(&str, &str)> {
+        let slot = portcullis_emu::HOST_CALL_SLOT;
+        let first = addr.checked_sub(self.base).and_then(|rel| self.functions.functions.get((rel / slot) as usize));
+        if let Some(f) = first {
+            return Some((f.dll.name(), f.name));
+        }
+        let stub = self.missing.iter().find(|s| addr >= s.address && addr - s.address < slot)?;
+        Some((&stub.dll, &stub.name))
+    }
+
     /// The stubs made for missing imports so far: routines, then variables.
     pub fn missing(&self) -> impl Iterator<Item = &MissingStub> {
         self.missing.iter().chain(&self.missing_data)
@@ -104,8 +115,8 @@ fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelS
     let arch = k.arch();
     let at = caller(k);
     let slot = k.host_call_pc();
-    let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.conv_on(arch), f.params)) } else { None };
-    let mut call = CallArgs::new(f.conv_on(arch), arch);
+    let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.args(arch), f.params)) } else { None };
+    let mut call = f.args(arch);
     match (f.wrapper)(k, &mut call) {
         Ok(raw) => match crate::ke::scheduler::take_after(k) {
             None => {
@@ -145,7 +156,7 @@ fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelS
             if let Some(args) = args {
                 record(k, f.dll.name().into(), f.name.into(), args, None, at, false);
             }
-            Err(into_stop(k, e, f.name, at))
+            Err(crate::seh::trap::routine_failed(k, e, f.name, at))
         }
     }
 }
@@ -174,7 +185,9 @@ fn call_stub(k: &mut Kx, stub: &MissingStub) {
     let (args, ret, ret_kind) = match shape {
         Some((sig, Shape::Function { conv, .. })) => {
             let args = match sig.params {
-                Some(params) if k.ext().options.record_calls => read_for_trace(k, conv, params),
+                Some(params) if k.ext().options.record_calls => {
+                    read_for_trace(k, CallArgs::new(conv.for_arch(arch), arch), params)
+                }
                 _ => Vec::new(),
             };
             let (value, wide) = stub_return(sig.ret);
@@ -218,9 +231,8 @@ fn gcc_rebalance(k: &mut Kx, at: u64) {
 }
 
 /// The arguments as the trace shows them, read before the call can change them.
-fn read_for_trace(k: &Kx, conv: portcullis_emu::CallConv, params: &[exports::Param]) -> Vec<(&'static str, ArgValue)> {
+fn read_for_trace(k: &Kx, mut call: CallArgs, params: &[exports::Param]) -> Vec<(&'static str, ArgValue)> {
     let arch = k.arch();
-    let mut call = CallArgs::new(conv.for_arch(arch), arch);
     let mut out = Vec::with_capacity(params.len());
     for p in params {
         let raw = if p.wide && arch == Arch::X86 {

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use portcullis_emu::{Arch, Event, Extension, Machine, MachineConfig, MachineError, MemError, Reg, Stop};
+use portcullis_emu::{
+    Arch, Event, Extension, GuestException, Machine, MachineConfig, MachineError, MemError, Reg, Resolution, Stop,
+};
 use serde::Serialize;
 
 use crate::dispatch::CallRegistry;
@@ -123,6 +125,8 @@ pub enum KernelEvent {
     /// Threads, DPCs, timers, work items and virtual time (see `ke::scheduler`).
     Sched(crate::ke::scheduler::SchedEvent),
     Deadlock(crate::ke::wait_graph::Deadlock),
+    /// An exception was dispatched (or ended the run without being dispatched).
+    Exception(Box<crate::seh::events::ExceptionEvent>),
 }
 
 /// What to do with imports the kernel does not implement.
@@ -146,11 +150,22 @@ pub struct KernelOptions {
     pub missing_imports: MissingImports,
     /// Virtual processors (1 to 32; 2 by default).
     pub processors: u32,
+    /// The Windows the kernel presents (Windows 7 SP1 by default).
+    pub version: crate::rtl::version::WindowsVersion,
+    /// The local time zone's bias in minutes, as Windows keeps it: UTC = local time + bias
+    /// (0 by default: local time is UTC; UTC+01:00 is -60). No daylight saving.
+    pub time_zone_bias: i32,
 }
 
 impl Default for KernelOptions {
     fn default() -> Self {
-        KernelOptions { record_calls: true, missing_imports: MissingImports::Error, processors: 2 }
+        KernelOptions {
+            record_calls: true,
+            missing_imports: MissingImports::Error,
+            processors: 2,
+            version: Default::default(),
+            time_zone_bias: 0,
+        }
     }
 }
 
@@ -171,11 +186,20 @@ pub struct Kernel {
     /// Executive state: resources, push locks, work queues, callbacks, lookaside lists.
     pub ex: crate::ex::ExState,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
+    /// The run-time library's state (random generators, heaps).
+    pub rtl: crate::rtl::RtlState,
+    pub(crate) seh: crate::seh::State,
 }
 
 impl Extension for Kernel {
     type Event = KernelEvent;
     type Stop = KernelStop;
+
+    /// Faults and traps in guest code become exceptions dispatched as Windows does
+    /// (`crate::seh`).
+    fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelStop> {
+        crate::seh::trap::on_exception(k, e)
+    }
 }
 
 impl Kernel {
@@ -196,6 +220,8 @@ impl Kernel {
             sched: Default::default(),
             ex: Default::default(),
             drivers: Vec::new(),
+            rtl: Default::default(),
+            seh: crate::seh::State::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {
@@ -207,6 +233,7 @@ impl Kernel {
         crate::ke::scheduler::boot(&mut k).map_err(boot_error)?;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
+        crate::seh::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         Ok(k)
     }
 
@@ -248,10 +275,11 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
         KError::Mem(m) => {
             let (addr, write) = match m {
                 MemError::Unmapped { addr } => (addr, 0),
+                MemError::UnmappedWrite { addr } => (addr, 1),
                 MemError::ReadOnly { addr } => (addr, 1),
                 other => return Stop::Machine(MachineError::Memory(other)),
             };
-            let (code, name) = if write == 1 {
+            let (code, name) = if matches!(m, MemError::ReadOnly { .. }) {
                 (0xBE, "ATTEMPTED_WRITE_TO_READONLY_MEMORY")
             } else {
                 (0x50, "PAGE_FAULT_IN_NONPAGED_AREA")

@@ -33,6 +33,7 @@ pub mod mm;
 pub mod ob;
 pub mod ps;
 pub mod rtl;
+pub mod seh;
 pub mod status_names;
 pub mod types;
 

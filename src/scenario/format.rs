@@ -21,6 +21,10 @@ pub(crate) struct File {
     pub(crate) unload_at_end: Option<bool>,
     /// "error" (default: refuse to load) or "stub" for imports the kernel lacks.
     pub(crate) missing_imports: Option<MissingImportsKind>,
+    /// The Windows the kernel presents: "7" (default, SP1), "10", "11", or "10.0.BUILD".
+    pub(crate) windows: Option<Spanned<String>>,
+    /// The local time zone as an offset from UTC: "+01:00", "-05:30" (default "+00:00").
+    pub(crate) utc_offset: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) limits: Option<Limits>,
     #[serde(default)]

@@ -155,6 +155,8 @@ pub struct Scenario {
     expect_entry: u32,
     unload_at_end: bool,
     missing_imports: Option<portcullis_hle::kernel::MissingImports>,
+    windows: Option<portcullis_hle::rtl::version::WindowsVersion>,
+    utc_offset_minutes: Option<i32>,
     max_instructions: Option<u64>,
     timeout: Option<std::time::Duration>,
     memory: Option<u64>,
@@ -289,6 +291,21 @@ impl Scenario {
             }
             processes.push((spec.name.clone(), spec.pid, spec.parent));
         }
+        let windows = match &raw.windows {
+            Some(w) => Some(
+                portcullis_hle::rtl::version::WindowsVersion::parse(w.get_ref()).map_err(|m| err(w.span().start, m))?,
+            ),
+            None => None,
+        };
+        let utc_offset_minutes = match &raw.utc_offset {
+            Some(o) => Some(parse_utc_offset(o.get_ref()).ok_or_else(|| {
+                err(
+                    o.span().start,
+                    format!("utc_offset `{}`: expected +HH:MM or -HH:MM (-12:00 to +14:00)", o.get_ref()),
+                )
+            })?),
+            None => None,
+        };
         Ok(Scenario {
             name: raw.name.unwrap_or_else(|| {
                 Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string()
@@ -302,6 +319,8 @@ impl Scenario {
                 format::MissingImportsKind::Error => portcullis_hle::kernel::MissingImports::Error,
                 format::MissingImportsKind::Stub => portcullis_hle::kernel::MissingImports::Stub,
             }),
+            windows,
+            utc_offset_minutes,
             max_instructions: limits.and_then(|l| l.max_instructions),
             timeout: limits.and_then(|l| l.timeout).map(|d| d.0),
             memory: limits.and_then(|l| l.memory).map(|m| m.0),
@@ -325,6 +344,8 @@ impl Scenario {
             expect_entry: 0,
             unload_at_end: true,
             missing_imports: None,
+            windows: None,
+            utc_offset_minutes: None,
             max_instructions: None,
             timeout: None,
             memory: None,
@@ -352,6 +373,12 @@ impl Scenario {
     pub fn configure(&self, mut b: SandboxBuilder) -> Result<SandboxBuilder, ScenarioError> {
         if let Some(m) = self.missing_imports {
             b = b.missing_imports(m);
+        }
+        if let Some(v) = self.windows {
+            b = b.windows(v);
+        }
+        if let Some(m) = self.utc_offset_minutes {
+            b = b.utc_offset_minutes(m);
         }
         if let Some(n) = self.max_instructions {
             b = b.max_instructions(n);
@@ -404,6 +431,21 @@ impl Scenario {
     pub(crate) fn unload_at_end(&self) -> bool {
         self.unload_at_end
     }
+}
+
+/// `+HH:MM` / `-HH:MM` as minutes east of UTC, within the offsets time zones use.
+fn parse_utc_offset(text: &str) -> Option<i32> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let minutes = sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok().filter(|m| *m < 60)?);
+    (-12 * 60..=14 * 60).contains(&minutes).then_some(minutes)
 }
 
 #[cfg(test)]
@@ -494,5 +536,28 @@ mod tests {
         assert_eq!(s.steps[1].expect.output, Some(vec![0x34, 0x12, 5]));
         assert_eq!(s.steps[2].expect.status, Some(0xC000_000D));
         assert_eq!(s.policies[0].0, 0xcf8);
+    }
+
+    #[test]
+    fn windows_version_and_utc_offset() {
+        use portcullis_hle::rtl::version::WindowsVersion;
+        let s = parse("windows = \"11\"\nutc_offset = \"+05:30\"\n").unwrap();
+        assert_eq!(s.windows, Some(WindowsVersion::WINDOWS_11));
+        assert_eq!(s.utc_offset_minutes, Some(330));
+        let s = parse("windows = \"10.0.19041\"\nutc_offset = \"-08:00\"\n").unwrap();
+        assert_eq!(s.windows.map(|v| (v.major, v.minor, v.build)), Some((10, 0, 19041)));
+        assert_eq!(s.utc_offset_minutes, Some(-480));
+        let s = parse("name = \"x\"\n").unwrap();
+        assert_eq!((s.windows, s.utc_offset_minutes), (None, None));
+        let e = parse("name = \"x\"\nwindows = \"xp\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("expected 7, 10, 11"), "{e}");
+        for bad in ["05:00", "+5:00", "+15:00", "-12:30", "+01:60", "+01-00"] {
+            let e = parse(&format!("utc_offset = \"{bad}\"\n")).unwrap_err();
+            assert!(e.message.contains("expected +HH:MM or -HH:MM"), "{bad}: {e}");
+        }
+        assert_eq!(parse_utc_offset("+14:00"), Some(840));
+        assert_eq!(parse_utc_offset("-12:00"), Some(-720));
+        assert_eq!(parse_utc_offset("+00:00"), Some(0));
     }
 }

@@ -271,6 +271,14 @@ pub(crate) fn zero(k: &mut Kx, at: u64, size: u64) -> KResult<()> {
     Ok(())
 }
 
+/// Allocates for the driver calling the current export (what the run-time library's
+/// allocating routines do on its behalf); `None` when the request cannot be satisfied.
+pub fn allocate_for_caller(k: &mut Kx, pool_type: u32, size: u64, tag: u32) -> KResult<Option<u64>> {
+    let at = caller(k);
+    let owner = owner_of(k, at);
+    allocate(k, pool_type, size, tag, owner, at)
+}
+
 /// PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
 pub fn ExAllocatePoolWithTag(k: &mut Kx, pool_type: u32, size: SizeT, tag: PoolTag) -> KResult<Ptr> {
     let at = caller(k);

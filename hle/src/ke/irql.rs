@@ -7,6 +7,7 @@
 
 use portcullis_emu::Arch;
 
+use crate::ke::processor::current_kpcr;
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
 use crate::layout::{FieldAccess, KPCR};
 use crate::types::Ptr;
@@ -24,19 +25,10 @@ pub fn synch_level(arch: Arch) -> u8 {
     }
 }
 
-/// The control region of the processor the current context runs on.
-fn kpcr(k: &Kx) -> u64 {
-    let s = &k.ext().sched;
-    match s.processors.get(s.contexts.get(s.current).map(|c| c.processor).unwrap_or(0) as usize) {
-        Some(p) => p.kpcr,
-        None => k.ext().system.kpcr,
-    }
-}
-
 pub fn current(k: &Kx) -> KResult<u8> {
     Ok(match k.arch() {
         Arch::X64 => k.guest().cpu.cr8 as u8,
-        Arch::X86 => k.mem().get(kpcr(k), KPCR::IrqlX86)? as u8,
+        Arch::X86 => k.mem().get(current_kpcr(k), KPCR::IrqlX86)? as u8,
     })
 }
 
@@ -44,7 +36,7 @@ pub fn set(k: &mut Kx, irql: u8) -> KResult<()> {
     match k.arch() {
         Arch::X64 => k.guest_mut().cpu.cr8 = irql as u64 & 0xF,
         Arch::X86 => {
-            let at = kpcr(k);
+            let at = current_kpcr(k);
             k.mem_mut().set(at, KPCR::IrqlX86, irql as u64)?;
         }
     }

@@ -77,6 +77,20 @@ pub fn current(k: &Kx) -> u32 {
     k.ext().sched.current().processor
 }
 
+/// The control region of processor `cpu` (the first one's before the processors are set up).
+pub fn kpcr_of(k: &Kx, cpu: u32) -> u64 {
+    match k.ext().sched.processors.get(cpu as usize) {
+        Some(p) => p.kpcr,
+        None => k.ext().system.kpcr,
+    }
+}
+
+/// The control region of the processor the current context runs on (what FS/GS point at).
+pub fn current_kpcr(k: &Kx) -> u64 {
+    let s = &k.ext().sched;
+    kpcr_of(k, s.contexts.get(s.current).map(|c| c.processor).unwrap_or(0))
+}
+
 /// The active processors' affinity mask.
 pub fn active_mask(k: &Kx) -> u64 {
     match k.cpus() {

@@ -56,7 +56,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use portcullis_emu::{CallConv, CpuContext, Event, Exit, Stop};
+use portcullis_emu::{CallConv, Event, Exit, SavedContext, Stop};
 use serde::Serialize;
 
 use crate::kernel::{ApiCall, KError, KResult, KernelEvent, KernelStop, Kx};
@@ -217,7 +217,7 @@ pub struct Context {
     /// IRQL while not live.
     pub irql: u8,
     pub processor: u32,
-    cpu: Option<CpuContext>,
+    cpu: Option<SavedContext>,
     pub(crate) resume: Resume,
     /// The status its waker gave.
     pub(crate) wake_status: u64,
@@ -225,6 +225,9 @@ pub struct Context {
     pending_call: Option<(ApiCall, bool)>,
     /// Its guest stack (base, size), when it has one of its own.
     pub stack: Option<(u64, u64)>,
+    /// x86: its chain of exception registrations (NT_TIB.ExceptionList) while another flow
+    /// has its processor's KPCR.
+    pub(crate) exception_list: u64,
     /// A host call's result (host threads).
     pub(crate) result: Option<u64>,
 }
@@ -337,7 +340,7 @@ pub struct Scheduler {
     /// Generic-call barriers (KeSignalCallDpcSynchronize) by address.
     pub(crate) barriers: BTreeMap<u64, crate::ke::dpc::Barrier>,
     /// Processors' register templates: a fresh flow starts from one.
-    templates: Vec<Option<CpuContext>>,
+    templates: Vec<Option<SavedContext>>,
     /// Address of the first return slot.
     return_base: u64,
     /// The machine's number of the first return slot.
@@ -417,6 +420,7 @@ impl Scheduler {
             wake_status: 0,
             pending_call: None,
             stack: None,
+            exception_list: crate::seh::codes::EXCEPTION_CHAIN_END,
             result: None,
         });
         cid
@@ -798,7 +802,7 @@ fn stop_being_live(k: &mut Kx, cid: Cid, next: Run) -> Result<(), Stop<KernelSto
     Ok(())
 }
 
-fn take_cpu(k: &mut Kx, cid: Cid) -> Result<CpuContext, Stop<KernelStop>> {
+fn take_cpu(k: &mut Kx, cid: Cid) -> Result<SavedContext, Stop<KernelStop>> {
     match k.ext_mut().sched.contexts[cid].cpu.take() {
         Some(c) => Ok(c),
         None => k.new_context().map_err(Stop::Machine),
@@ -897,8 +901,10 @@ fn make_live(k: &mut Kx, cid: Cid, level: u32) -> KResult<(u64, bool)> {
     Ok((pc, resume))
 }
 
-/// Makes `cid` the current context: its processor's current thread, its IRQL.
+/// Makes `cid` the current context: its processor's current thread, its IRQL, its part of
+/// the NT_TIB.
 fn become_current(k: &mut Kx, cid: Cid) -> KResult<()> {
+    switch_tib(k, cid)?;
     let s = &mut k.ext_mut().sched;
     s.current = cid;
     let c = &mut s.contexts[cid];
@@ -910,6 +916,34 @@ fn become_current(k: &mut Kx, cid: Cid) -> KResult<()> {
         k.mem_mut().set(kprcb, KPRCB::CurrentThread, t)?;
     }
     crate::ke::irql::set(k, irql)
+}
+
+/// x86: the flow leaving keeps the registration chain its processor's NT_TIB holds, and the
+/// flow coming puts its own there, with its stack's bounds (as Windows' SwapContext does).
+pub(crate) fn switch_tib(k: &mut Kx, to: Cid) -> KResult<()> {
+    let from = k.ext().sched.current;
+    if k.arch() != portcullis_emu::Arch::X86 || from == to {
+        return Ok(());
+    }
+    if let Some(c) = k.ext().sched.contexts.get(from) {
+        let chain = crate::seh::x86_frames::chain_of(k, c.processor)?;
+        k.ext_mut().sched.contexts[from].exception_list = chain;
+    }
+    let (cpu, chain) = {
+        let c = &k.ext().sched.contexts[to];
+        (c.processor, c.exception_list)
+    };
+    let stack = flow_stack(k, to);
+    crate::seh::x86_frames::load_tib(k, cpu, chain, stack)
+}
+
+/// The stack a flow runs on: its own, or the kernel stack (the host's threads).
+/// `(lowest, highest)` address, the highest one past the end.
+pub(crate) fn flow_stack(k: &Kx, cid: Cid) -> (u64, u64) {
+    match k.ext().sched.contexts[cid].stack {
+        Some((base, size)) => (base, base + size),
+        None => k.kernel_stack(),
+    }
 }
 
 fn trace_switch(k: &mut Kx, from: Cid, to: Cid) {

@@ -96,12 +96,15 @@ fn set_affinity(k: &mut Kx, mask: u64, what: &str) -> KResult<u64> {
 }
 
 /// Moves the current thread to `processor`: its per-CPU segment, the processor's current
-/// thread, its IRQL there.
+/// thread, its IRQL and (x86) its part of the NT_TIB there.
 fn move_to(k: &mut Kx, processor: u32) -> KResult<()> {
     let irql = super::irql::current(k)?;
     let thread = current_thread(k)?;
     let cid = k.ext().sched.current;
+    let chain = crate::seh::x86_frames::chain_of(k, k.ext().sched.contexts[cid].processor)?;
     k.ext_mut().sched.contexts[cid].processor = processor;
+    let stack = super::scheduler::flow_stack(k, cid);
+    crate::seh::x86_frames::load_tib(k, processor, chain, stack)?;
     k.select_cpu(processor)?;
     let kprcb = k.ext().sched.processors[processor as usize].kprcb;
     k.mem_mut().set(kprcb, KPRCB::CurrentThread, thread)?;

@@ -135,6 +135,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         imports,
         exports: parsed.exports.clone(),
         timestamp: parsed.timestamp,
+        exception_directory: parsed.exception,
     };
     let drivers = &mut k.ext_mut().drivers;
     drivers.push(LoadedDriver {

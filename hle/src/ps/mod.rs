@@ -1,11 +1,12 @@
 //! Processes and threads, KUSER_SHARED_DATA, the kernel's exported variables, and time.
 //!
-//! The kernel presents Windows 7 SP1 (6.1.7601) on a configurable number of processors (2 by
-//! default). It starts with two processes: the System process (PID 4), whose thread runs
-//! DriverEntry and unload, and the user-mode caller (PID 0x1F4, "portcullis.exe") on whose
-//! behalf requests arrive; a scenario adds more (`processes`), starts and ends them, which
-//! the process and thread notify routines see. Time comes from the machine's virtual clock,
-//! so every run sees the same tick counts and system time.
+//! The kernel presents the Windows version of its options ([`crate::rtl::version`]; Windows 7
+//! SP1 by default) in `NtBuildNumber` and KUSER_SHARED_DATA, on a configurable number of
+//! processors (2 by default). It starts with two processes: the System process (PID 4), whose
+//! thread runs DriverEntry and unload, and the user-mode caller (PID 0x1F4, "portcullis.exe")
+//! on whose behalf requests arrive; a scenario adds more (`processes`), starts and ends them,
+//! which the process and thread notify routines see. Time comes from the machine's virtual
+//! clock, so every run sees the same tick counts and system time.
 
 pub mod lookup;
 pub mod notify;
@@ -20,8 +21,6 @@ use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
 use crate::ob::{ObjectKind, Owner};
 
-/// NtBuildNumber: 7601 with the free-build flag.
-pub const BUILD_NUMBER: u32 = 0xF000_1DB1;
 /// 2024-01-01 00:00:00 UTC in 100 ns units since 1601: the virtual boot time.
 pub const BOOT_SYSTEM_TIME: u64 = 133_485_408_000_000_000;
 /// 100 ns units per clock tick (15.625 ms).
@@ -48,6 +47,8 @@ pub struct System {
     pub processes: Vec<processes::ProcessEntry>,
     /// The registered notify routines.
     pub notify: notify::Notify,
+    /// The UNICODE_STRING of the service-pack name (CmCSDVersionString) PsGetVersion hands out.
+    pub(crate) csd_version: u64,
 }
 
 impl System {
@@ -70,6 +71,8 @@ pub(crate) fn write_unicode(k: &mut Kx, at: u64, buffer: u64, text: &str) -> KRe
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let arch = k.arch();
+    let version = k.ext().options.version;
+    let bias_minutes = k.ext().options.time_zone_bias;
     let layout = k.mem().layout().clone();
     let objects = k.mem_mut().alloc(RegionKind::System, "kernel objects", 0x4000, Prot::RW)?;
 
@@ -128,7 +131,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let type_objects = at;
     let mem = k.mem_mut();
     mem.write_u8(nprocs, cpus as u8)?;
-    mem.write_u32(build, BUILD_NUMBER)?;
+    mem.write_u32(build, version.nt_build_number())?;
     mem.write_u32(safeboot, 0)?;
     mem.write_u8(kd_enabled, 0)?;
     mem.write_u8(kd_not_present, 1)?;
@@ -169,6 +172,9 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
             var_at += ptr;
         }
     }
+    // The service-pack name PsGetVersion hands out (CmCSDVersionString), after those.
+    let csd_version = var_at.next_multiple_of(0x10);
+    write_unicode(k, csd_version, csd_version + 0x10, &version.csd_version())?;
 
     // KUSER_SHARED_DATA: version, root, product type; times are kept in step by sync_time.
     let sud = layout.shared_user_data;
@@ -176,8 +182,15 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.set(sud, KUSER_SHARED_DATA::TickCountMultiplier, 0x0FA0_0000)?;
     mem.set(sud, KUSER_SHARED_DATA::NtProductType, 1)?; // NtProductWinNt
     mem.set(sud, KUSER_SHARED_DATA::ProductTypeIsValid, 1)?;
-    mem.set(sud, KUSER_SHARED_DATA::NtMajorVersion, 6)?;
-    mem.set(sud, KUSER_SHARED_DATA::NtMinorVersion, 1)?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMajorVersion, version.major.into())?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMinorVersion, version.minor.into())?;
+    if version.major >= 10 {
+        mem.set(sud, KUSER_SHARED_DATA::NtBuildNumber, version.build.into())?;
+    }
+    // The zone's bias (UTC = local + bias) in 100 ns units; no daylight saving.
+    let bias = i64::from(bias_minutes) * 60 * 10_000_000;
+    write_system_time_raw(mem, KUSER_SHARED_DATA::TimeZoneBias.at(arch, sud), bias as u64)?;
+    mem.set(sud, KUSER_SHARED_DATA::TimeZoneId, 0)?; // TIME_ZONE_ID_UNKNOWN
     mem.set(sud, KUSER_SHARED_DATA::ImageNumberLow, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
     mem.set(sud, KUSER_SHARED_DATA::ImageNumberHigh, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
     mem.set(sud, KUSER_SHARED_DATA::NumberOfPhysicalPages, 0x20000)?;
@@ -212,6 +225,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     sys.data = vars;
     sys.tick_count = tick_count;
     sys.types = types;
+    sys.csd_version = csd_version;
 
     // Processors: control regions, idle threads, DPC contexts; the host's threads and the
     // two first processes.
@@ -247,7 +261,10 @@ fn write_type_name(k: &mut Kx, obj: u64, var: &str) -> KResult<()> {
 }
 
 fn write_system_time(k: &mut Kx, at: u64, value: u64) -> KResult<()> {
-    let mem = k.mem_mut();
+    write_system_time_raw(k.mem_mut(), at, value)
+}
+
+fn write_system_time_raw(mem: &mut portcullis_emu::GuestMemory, at: u64, value: u64) -> KResult<()> {
     // Writers store High2 first, then Low, then High1, so readers can detect a torn read.
     mem.set(at, KSYSTEM_TIME::High2Time, value >> 32)?;
     mem.set(at, KSYSTEM_TIME::LowPart, value & 0xFFFF_FFFF)?;
@@ -272,10 +289,11 @@ pub fn sync_time(k: &mut Kx) -> KResult<()> {
 /// Makes `thread` (one the host calls the driver on) current, with the given previous mode:
 /// the next call the host makes runs on it.
 pub fn set_current_thread(k: &mut Kx, thread: u64, user_mode: bool) -> KResult<()> {
-    let s = &mut k.ext_mut().sched;
-    if let Some(cid) = s.by_thread(thread) {
-        s.current = cid;
+    if let Some(cid) = k.ext().sched.by_thread(thread) {
+        crate::ke::scheduler::switch_tib(k, cid)?;
+        k.ext_mut().sched.current = cid;
     }
+    let s = &k.ext().sched;
     let processor = s.current().processor as usize;
     let prcb = s.processors.get(processor).map(|p| p.kprcb).unwrap_or(k.ext().system.kprcb);
     k.mem_mut().set(prcb, KPRCB::CurrentThread, thread)?;
