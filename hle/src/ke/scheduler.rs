@@ -52,6 +52,10 @@
 //!
 //! The machine knows nothing of this: it offers CPU contexts, suspending a run from a host
 //! call, jumping inside a run, and selecting a processor's control region (`emu/src/contexts.rs`).
+//! A saved context carries its flow's call record, so that exception handling finds the
+//! frames of whichever flow is live, on that flow's own stack, and ends its stack walks at
+//! the flow's first frame. On x86 a switch also swaps the flows' parts of the KPCR's NT_TIB
+//! (the `fs:[0]` registration chain and the stack's bounds), as Windows' SwapContext does.
 #![allow(non_snake_case)]
 
 use std::collections::{BTreeMap, VecDeque};
