@@ -82,6 +82,7 @@ impl Report {
                 memory: MemoryUsage { used: 0, peak: 0, limit: limits.memory_bytes },
             },
             leaks: None,
+            scheduler: None,
             failed_expectations: Vec::new(),
             counts: Counts { entry_points: 0, port_io: 0, mmio: 0, privileged: 0, api_calls: 0, exceptions: 0 },
             regions: Vec::new(),

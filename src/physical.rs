@@ -208,7 +208,9 @@ pub fn apply(k: &mut portcullis_hle::kernel::Kx, specs: Vec<PhysicalSpec>) -> Re
     for s in specs {
         let space = k.mem_mut().physical_mut();
         match s {
-            PhysicalSpec::Device { base, size, device } => space.add_device(base, size, device).map_err(|e| e.to_string())?,
+            PhysicalSpec::Device { base, size, device } => {
+                space.add_device(base, size, device).map_err(|e| e.to_string())?
+            }
             PhysicalSpec::Policy { base, size, name, policy } => {
                 space.add_policy(base, size, name, policy).map_err(|e| e.to_string())?
             }
@@ -257,7 +259,8 @@ pub fn render(r: &crate::report::Report, s: &mut String) {
     if !r.physical_mappings.is_empty() {
         let _ = writeln!(s, "\nphysical memory mapped ({} views)", r.physical_mappings.len());
         for m in &r.physical_mappings {
-            let kind = serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind =
+                serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             let state = if m.mapped { "still mapped" } else { "unmapped" };
             let _ = writeln!(
                 s,
@@ -290,7 +293,8 @@ pub fn render(r: &crate::report::Report, s: &mut String) {
     if !r.mmio.is_empty() || !r.physical_mappings.is_empty() {
         let _ = writeln!(s, "\nphysical map");
         for e in &r.physical_map {
-            let kind = serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind =
+                serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             let _ = writeln!(s, "  {:<18} {:>12x}  {kind:<5} {}", e.base, e.size, e.name);
         }
     }

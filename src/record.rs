@@ -11,6 +11,8 @@ use std::io::Write;
 
 use portcullis_emu::{Event, GuestFault, LimitHit, PortEvent, PrivilegedEvent};
 use portcullis_hle::exports::ArgValue;
+use portcullis_hle::ke::scheduler::SchedEvent;
+use portcullis_hle::ke::wait_graph::{Deadlock, WaitEdge};
 use portcullis_hle::kernel::{ApiCall, Bugcheck, DebugOutput, KernelEvent};
 use portcullis_hle::seh::events::{ExceptionEvent, ExceptionOutcome};
 use serde::Serialize;
@@ -91,6 +93,108 @@ pub enum TraceRecord {
         step: usize,
         message: String,
     },
+    /// Threads, DPCs, timers, work items, virtual time.
+    Sched {
+        seq: u64,
+        #[serde(flatten)]
+        event: SchedRecord,
+    },
+    /// Every flow that must go on waits: the run ends.
+    Deadlock {
+        seq: u64,
+        #[serde(flatten)]
+        deadlock: DeadlockRecord,
+    },
+}
+
+/// A scheduler event, with addresses in hex.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SchedRecord {
+    Switch { from: String, to: String },
+    ThreadStart { thread: String, start: String, context: String },
+    ThreadExit { thread: String, status: String },
+    Dpc { processor: u32, dpc: String, routine: String },
+    Timer { timer: String, dpc: String },
+    WorkItem { thread: String, routine: String },
+    Time { ms: u64, now_ms: u64 },
+    Preempt { flow: String },
+}
+
+impl From<&SchedEvent> for SchedRecord {
+    fn from(e: &SchedEvent) -> Self {
+        match e.clone() {
+            SchedEvent::Switch { from, to } => SchedRecord::Switch { from, to },
+            SchedEvent::ThreadStart { thread, start, context } => {
+                SchedRecord::ThreadStart { thread, start: hex(start), context: hex(context) }
+            }
+            SchedEvent::ThreadExit { thread, status } => {
+                SchedRecord::ThreadExit { thread, status: format!("{status:#010x}") }
+            }
+            SchedEvent::Dpc { processor, dpc, routine } => {
+                SchedRecord::Dpc { processor, dpc: hex(dpc), routine: hex(routine) }
+            }
+            SchedEvent::Timer { timer, dpc } => SchedRecord::Timer { timer: hex(timer), dpc: hex(dpc) },
+            SchedEvent::WorkItem { thread, routine } => SchedRecord::WorkItem { thread, routine: hex(routine) },
+            SchedEvent::Time { ms, now_ms } => SchedRecord::Time { ms, now_ms },
+            SchedEvent::Preempt { flow } => SchedRecord::Preempt { flow },
+        }
+    }
+}
+
+/// What a waiting flow waits on, with addresses in hex.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WaitRecord {
+    /// "thread 0x404", "dpc 1".
+    pub flow: String,
+    pub waits_for: String,
+    /// KWAIT_REASON.
+    pub reason: u32,
+    pub on: Vec<WaitTargetRecord>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WaitTargetRecord {
+    pub object: String,
+    pub kind: String,
+    /// The flow that holds it (a mutex's owner, a lock's holder).
+    pub held_by: Option<String>,
+    /// The flow it is (a thread object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+}
+
+impl From<&WaitEdge> for WaitRecord {
+    fn from(e: &WaitEdge) -> Self {
+        WaitRecord {
+            flow: e.flow.clone(),
+            waits_for: e.waits_for.clone(),
+            reason: e.reason,
+            on: e
+                .on
+                .iter()
+                .map(|t| WaitTargetRecord {
+                    object: hex(t.object),
+                    kind: t.kind.clone(),
+                    held_by: t.held_by.clone(),
+                    flow: t.flow.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A deadlock: why, and the wait graph.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DeadlockRecord {
+    pub reason: String,
+    pub waits: Vec<WaitRecord>,
+}
+
+impl From<&Deadlock> for DeadlockRecord {
+    fn from(d: &Deadlock) -> Self {
+        DeadlockRecord { reason: d.reason.clone(), waits: d.waits.iter().map(WaitRecord::from).collect() }
+    }
 }
 
 /// A fault, with addresses in hex.
@@ -378,6 +482,8 @@ pub struct Recorder {
     pub(crate) entry_points_total: u64,
     pub(crate) failed_expectations: Vec<(usize, String)>,
     pub(crate) truncated: bool,
+    /// The deadlock that ended the run, if one did.
+    pub(crate) deadlock: Option<DeadlockRecord>,
 }
 
 impl Recorder {
@@ -469,6 +575,12 @@ impl Recorder {
                 bugcheck.exception = self.last_fatal.take();
                 self.bugchecks.push(bugcheck.clone());
                 TraceRecord::Bugcheck { seq, bugcheck }
+            }
+            Event::Ext(KernelEvent::Sched(e)) => TraceRecord::Sched { seq, event: SchedRecord::from(e) },
+            Event::Ext(KernelEvent::Deadlock(d)) => {
+                let deadlock = DeadlockRecord::from(d);
+                self.deadlock = Some(deadlock.clone());
+                TraceRecord::Deadlock { seq, deadlock }
             }
             Event::Ext(KernelEvent::Exception(e)) => {
                 let mut exception = ExceptionReport::from(&**e);

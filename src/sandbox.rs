@@ -56,6 +56,8 @@ pub enum SandboxError {
     Ports(#[from] PortBusError),
     #[error("physical machine configuration: {0}")]
     Physical(String),
+    #[error("{0}")]
+    Process(String),
 }
 
 impl SandboxError {
@@ -74,7 +76,7 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) | SandboxError::Physical(_) => "configuration",
+            SandboxError::Ports(_) | SandboxError::Physical(_) | SandboxError::Process(_) => "configuration",
         }
     }
 
@@ -108,6 +110,10 @@ pub enum RunError {
     OpenFailed(Status),
     #[error("DriverEntry has not run (or failed); the driver has no dispatch routines")]
     NotStarted,
+    #[error("deadlock: {}", .0.reason)]
+    Deadlock(portcullis_hle::ke::wait_graph::Deadlock),
+    #[error("{0}")]
+    Process(String),
 }
 
 impl RunError {
@@ -117,6 +123,7 @@ impl RunError {
             RunError::Bugcheck(_) => "bugcheck",
             RunError::Limit(_) => "limit",
             RunError::Halted { .. } => "halted",
+            RunError::Deadlock(_) => "deadlock",
             _ => "error",
         }
     }
@@ -130,6 +137,7 @@ impl RunError {
                 | RunError::Limit(_)
                 | RunError::Halted { .. }
                 | RunError::Machine(_)
+                | RunError::Deadlock(_)
         )
     }
 }
@@ -141,6 +149,8 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Limit(l) => RunError::Limit(l),
             Stop::Halted { pc } => RunError::Halted { pc },
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
+            Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
+            Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
             // Only reaches here when no call into the guest owns the target (a corrupt one).
             unwind @ Stop::Unwind(_) => RunError::Machine(unwind.to_string()),
@@ -171,6 +181,8 @@ pub struct SandboxBuilder {
     trace: Option<Box<dyn std::io::Write>>,
     record_ports: bool,
     physical: Vec<crate::physical::PhysicalSpec>,
+    /// Processes that exist from the start: (name, PID, parent PID).
+    processes: Vec<(String, u64, u64)>,
 }
 
 impl Default for SandboxBuilder {
@@ -185,6 +197,7 @@ impl Default for SandboxBuilder {
             trace: None,
             record_ports: true,
             physical: Vec::new(),
+            processes: Vec::new(),
         }
     }
 }
@@ -309,6 +322,18 @@ impl SandboxBuilder {
         self
     }
 
+    /// Virtual processors (1 to 32; 2 by default).
+    pub fn processors(mut self, n: u32) -> Self {
+        self.options.processors = n;
+        self
+    }
+
+    /// A process that exists from the start (no notify routine sees it begin).
+    pub fn process(mut self, name: impl Into<String>, pid: u64, parent: u64) -> Self {
+        self.processes.push((name.into(), pid, parent));
+        self
+    }
+
     /// Records every port, MMIO and PCI configuration access (on by default); off, only counts
     /// are kept.
     pub fn record_ports(mut self, on: bool) -> Self {
@@ -345,6 +370,11 @@ impl SandboxBuilder {
         k.guest_mut().trace.record_ports = self.record_ports;
         k.guest_mut().trace.record_mmio = self.record_ports;
         k.mem().physical().pci.borrow_mut().record = self.record_ports;
+        for (name, pid, parent) in &self.processes {
+            portcullis_hle::ps::processes::create(&mut k, name, *pid, *parent)
+                .map_err(|e| MachineError::Other(format!("process {name}: {e:?}")))?
+                .map_err(|e| SandboxError::Process(format!("process {name}: {e}")))?;
+        }
         let recorder = Rc::new(RefCell::new(Recorder::default()));
         recorder.borrow_mut().mmio.names = crate::physical::DeviceNames::of(k.mem().physical());
         if let Some(w) = self.trace {
@@ -580,6 +610,66 @@ impl Sandbox {
         }
     }
 
+    /// Lets `d` of virtual time pass: timers fire, waits time out, threads and DPCs run.
+    pub fn advance(&mut self, d: Duration) -> Result<(), RunError> {
+        self.alive()?;
+        let ns = d.as_nanos().min(u64::MAX as u128) as u64;
+        let r = portcullis_hle::ke::scheduler::advance(&mut self.k, ns).map_err(RunError::from);
+        self.record_step("Advance", Some(humantime::format_duration(d).to_string()), r)
+    }
+
+    /// Runs until no thread is runnable and nothing but periodic timers is pending, letting
+    /// at most `cap` of virtual time pass.
+    pub fn wait_idle(&mut self, cap: Duration) -> Result<(), RunError> {
+        self.alive()?;
+        let ns = cap.as_nanos().min(u64::MAX as u128) as u64;
+        let r = portcullis_hle::ke::scheduler::wait_idle(&mut self.k, ns).map_err(RunError::from);
+        self.record_step("WaitIdle", Some(format!("at most {}", humantime::format_duration(cap))), r)
+    }
+
+    /// Starts a process: the image, process and thread notify routines run.
+    pub fn process_start(
+        &mut self,
+        name: &str,
+        pid: u64,
+        parent: u64,
+    ) -> Result<portcullis_hle::ps::processes::Started, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::ps::processes::start(&mut self.k, name, pid, parent)
+            .map_err(RunError::from)
+            .and_then(|r| r.map_err(RunError::Process));
+        let target = format!("{name} (pid {pid:#x}, parent {parent:#x})");
+        let mut e = EntryPointRecord {
+            kind: "ProcessStart".into(),
+            target: Some(target),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(started) = &r {
+            if let Some(st) = started.denied {
+                set_status(&mut e, st);
+                e.outcome = "denied".into();
+            }
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// Ends a process: the thread and process notify routines run.
+    pub fn process_exit(&mut self, pid: u64, exit_status: Status) -> Result<(), RunError> {
+        self.alive()?;
+        let r = portcullis_hle::ps::processes::exit(&mut self.k, pid, exit_status.0)
+            .map_err(RunError::from)
+            .and_then(|r| r.map_err(RunError::Process));
+        self.record_step("ProcessExit", Some(format!("pid {pid:#x}")), r)
+    }
+
+    fn record_step(&mut self, kind: &str, target: Option<String>, r: Result<(), RunError>) -> Result<(), RunError> {
+        let e = EntryPointRecord { kind: kind.into(), target, outcome: "returned".into(), ..Default::default() };
+        self.record(e, &r.clone());
+        r
+    }
+
     /// The result of a request that was pending, once something completed it.
     pub fn completion(&mut self, id: request::RequestId) -> Option<request::Completion> {
         request::take_completion(&mut self.k, id)
@@ -629,7 +719,10 @@ impl Sandbox {
     pub fn mmio_seen(&mut self, address: u64, write: Option<bool>, width: Option<u16>, value: Option<u32>) -> bool {
         self.flush();
         self.recorder.borrow().mmio.keys().any(|&(a, w, wr, v)| {
-            a == address && write.is_none_or(|x| x == wr) && width.is_none_or(|x| x == w) && value.is_none_or(|x| x == v)
+            a == address
+                && write.is_none_or(|x| x == wr)
+                && width.is_none_or(|x| x == w)
+                && value.is_none_or(|x| x == v)
         })
     }
 

@@ -81,7 +81,25 @@ fn the_bundled_corpus_gives_one_row_per_driver_a_ranking_and_a_summary() {
     let out = stdout(&o);
     let f = |name: &str, arch: &str| format!("{dir}/{name}/{name}.{arch}.sys");
     for arch in ["x86", "x64"] {
-        for name in ["beeper", "halports", "handles", "kapi", "leaky", "methods", "nullderef", "rawio"] {
+        for name in [
+            "beeper",
+            "halports",
+            "handles",
+            "kapi",
+            "leaky",
+            "methods",
+            "nullderef",
+            "rawio",
+            "threadwait",
+            "ticker",
+            "percpu",
+            "workitem",
+            "resource",
+            "deadlock",
+            "irqlbug",
+            "procwatch",
+            "pingpong",
+        ] {
             let r = row(&out, &f(name, arch));
             assert_eq!((r[1], r[3], r[4]), (arch, "STATUS_SUCCESS", "ok"), "{name}/{arch}: {r:?}");
             let (n, total) = r[2].split_once('/').unwrap();

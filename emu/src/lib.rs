@@ -21,6 +21,7 @@
 pub mod abi;
 pub mod arch;
 pub mod context;
+mod contexts;
 pub mod cpu;
 mod decode;
 pub mod error;
@@ -32,6 +33,7 @@ mod machine;
 pub mod memory;
 pub mod pci;
 pub mod physical;
+pub mod plain;
 pub mod platform;
 pub mod ports;
 mod privileged;
@@ -41,6 +43,7 @@ mod uc;
 pub use abi::CallConv;
 pub use arch::{Arch, Reg};
 pub use context::CpuContext;
+pub use contexts::{Exit, SavedContext};
 pub use error::MachineError;
 pub use exception::{GuestException, PageAccess, Resolution};
 pub use fault::{FaultKind, GuestFault};
@@ -48,5 +51,5 @@ pub use limits::{LimitHit, Limits};
 pub use machine::{
     Extension, Guest, GuestCall, HostCallFn, Machine, MachineConfig, Never, Privilege, Stop, HOST_CALL_SLOT,
 };
-pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, PAGE_SIZE};
+pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, MAX_CPUS, PAGE_SIZE};
 pub use trace::{Event, MmioEvent, PortEvent, Privileged, PrivilegedEvent, Trace};

@@ -491,7 +491,7 @@ fn effective_address<X: Extension>(m: &Machine<X>, mem: &MemOperand, next_pc: u6
     let seg = match mem.segment.as_deref() {
         Some("gs") if m.arch() == Arch::X64 => m.guest().uc.reg(UcReg::GS_BASE),
         Some("fs") if m.arch() == Arch::X64 => m.guest().uc.reg(UcReg::FS_BASE),
-        Some("fs") => m.mem().layout().kpcr,
+        Some("fs") => m.guest().uc.reg(UcReg::FS_BASE),
         _ => 0,
     };
     let ea = seg

@@ -290,3 +290,39 @@ fn host_side_register_access_is_mediated_and_traced() {
     assert_eq!(ev.iter().map(|e| e.pc).collect::<Vec<_>>(), vec![0x1234, 0x1238, 0x123C]);
     assert_eq!(ev[2].outcome, Outcome::Denied, "the refused access is traced too");
 }
+
+#[test]
+fn a_run_in_quanta_keeps_exact_pcs() {
+    // The scheduler's quanta count instructions with Unicorn's per-instruction hook, which
+    // keeps the pc at each instruction rather than at its block's start.
+    for arch in both() {
+        let mut m = budgeted(arch);
+        m.mem_mut().physical_mut().add_device(DEVICE, 0x1000, Box::new(Probe::default())).unwrap();
+        let va = map(&mut m, DEVICE);
+        let b = base(arch);
+        let at = load(&mut m, |a| {
+            point(a, arch, va);
+            a.mov(ecx, 3).unwrap();
+            let mut top = a.create_label();
+            a.set_label(&mut top).unwrap();
+            a.mov(dword_ptr(b + 4), ecx).unwrap();
+            a.mov(eax, dword_ptr(b + 4)).unwrap();
+            a.mov(edx, dword_ptr(b + 4)).unwrap();
+            a.dec(ecx).unwrap();
+            a.jnz(top).unwrap();
+            a.ret().unwrap();
+        });
+        let conv = native(arch);
+        let top = m.stack_top();
+        let sentinel = m.level_return_address();
+        m.prepare_call(&[], conv, top, sentinel).unwrap();
+        m.set_quantum(Some(1000));
+        assert!(matches!(m.run_at(at, false).unwrap(), Exit::Returned(_)), "{arch:?}");
+        let pcs = memory_instructions(&m, at, 64);
+        let ev = mmio_events(&m);
+        assert_eq!(ev.len(), 9, "{arch:?}");
+        for three in ev.chunks(3) {
+            assert_eq!((three[0].pc, three[1].pc, three[2].pc), (pcs[0], pcs[1], pcs[2]), "{arch:?}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ use portcullis_emu::{Arch, Event, MachineError, Reg, Stop};
 
 use crate::exports::signatures::{RetKind, Shape, Signature};
 use crate::exports::{self, ArchExports, ArgValue, CallArgs, FunctionDef};
+use crate::ke::scheduler::After;
 use crate::kernel::{caller, ApiCall, KernelEvent, KernelStop, Kx};
 use crate::types::status;
 
@@ -22,7 +23,9 @@ pub struct CallRegistry {
     pub(crate) functions: &'static ArchExports,
     /// The address of slot 0.
     pub(crate) base: u64,
-    /// Stubs for missing routines: slot `functions.len() + i` is `missing[i]`.
+    /// Slots after the routines that other handlers own (the scheduler's return slots).
+    pub(crate) reserved: u32,
+    /// Stubs for missing routines: slot `functions.len() + reserved + i` is `missing[i]`.
     pub(crate) missing: Vec<MissingStub>,
     /// Zeroed variables standing in for missing data imports.
     pub(crate) missing_data: Vec<MissingStub>,
@@ -64,7 +67,7 @@ pub fn stub_return(ret: RetKind) -> (u64, bool) {
 
 impl CallRegistry {
     pub(crate) fn new(functions: &'static ArchExports) -> CallRegistry {
-        CallRegistry { functions, base: 0, missing: Vec::new(), missing_data: Vec::new() }
+        CallRegistry { functions, base: 0, reserved: 0, missing: Vec::new(), missing_data: Vec::new() }
     }
 
     /// The address of slot `slot` of the first region.
@@ -95,7 +98,7 @@ pub(crate) fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
     match functions.functions.get(slot as usize) {
         Some(f) => call_function(k, f),
         None => {
-            let i = slot as usize - functions.functions.len();
+            let i = slot as usize - functions.functions.len() - k.ext().calls.reserved as usize;
             match k.ext().calls.missing.get(i) {
                 Some(stub) => {
                     let stub = stub.clone();
@@ -111,26 +114,62 @@ pub(crate) fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
 fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelStop>> {
     let arch = k.arch();
     let at = caller(k);
+    let slot = k.host_call_pc();
     let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.args(arch), f.params)) } else { None };
     let mut call = f.args(arch);
     match (f.wrapper)(k, &mut call) {
-        Ok(raw) => {
-            if f.ret_wide {
-                k.set_return_u64(raw);
-            } else {
-                k.set_return(raw);
+        Ok(raw) => match crate::ke::scheduler::take_after(k) {
+            None => {
+                finish_call(k, f, raw, args, at);
+                Ok(())
             }
-            if let Some(args) = args {
-                record(k, f.dll.name().into(), f.name.into(), args, f.ret.map(|kind| (raw, kind)), at, false);
+            Some(After::Deliver) => {
+                finish_call(k, f, raw, args, at);
+                if crate::ke::scheduler::deliver(k)? {
+                    crate::ke::scheduler::share(k, slot, raw, f.ret_wide)?;
+                }
+                Ok(())
             }
-            Ok(())
-        }
+            Some(After::Park) => {
+                // The call completes when its context resumes: traced then, with its value.
+                let call = args.map(|a| ApiCall {
+                    dll: f.dll.name().into(),
+                    name: f.name.into(),
+                    args: a,
+                    ret: None,
+                    ret_kind: f.ret,
+                    caller: at,
+                    missing: false,
+                });
+                crate::ke::scheduler::park(k, call, f.ret_wide)
+            }
+            Some(After::Gone) => {
+                // It never returns.
+                if let Some(args) = args {
+                    record(k, f.dll.name().into(), f.name.into(), args, None, at, false);
+                }
+                crate::ke::scheduler::gone(k)
+            }
+        },
         Err(e) => {
+            crate::ke::scheduler::take_after(k);
             if let Some(args) = args {
                 record(k, f.dll.name().into(), f.name.into(), args, None, at, false);
             }
             Err(crate::seh::trap::routine_failed(k, e, f.name, at))
         }
+    }
+}
+
+/// Sets the return register and records the call.
+fn finish_call(k: &mut Kx, f: &'static FunctionDef, raw: u64, args: Option<Vec<(&'static str, ArgValue)>>, at: u64) {
+    if f.ret_wide {
+        k.set_return_u64(raw);
+    } else {
+        k.set_return(raw);
+    }
+    if let Some(args) = args {
+        record(k, f.dll.name().into(), f.name.into(), args, f.ret.map(|kind| (raw, kind)), at, false);
     }
 }
 

@@ -83,6 +83,11 @@ impl std::fmt::Display for Bugcheck {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KernelStop {
     Bugcheck(Bugcheck),
+    /// Every flow that must go on waits, and nothing due on the virtual clock can wake any.
+    Deadlock(crate::ke::wait_graph::Deadlock),
+    /// Internal: a thread that terminated itself below host frames of its own unwinds them
+    /// (the scheduler catches it; it never ends a run).
+    ThreadExit,
 }
 
 /// One call into the kernel (an export, an internal routine, or a missing import's stub), as
@@ -117,6 +122,9 @@ pub enum KernelEvent {
     Call(ApiCall),
     Debug(DebugOutput),
     Bugcheck(Bugcheck),
+    /// Threads, DPCs, timers, work items and virtual time (see `ke::scheduler`).
+    Sched(crate::ke::scheduler::SchedEvent),
+    Deadlock(crate::ke::wait_graph::Deadlock),
     /// An exception was dispatched (or ended the run without being dispatched).
     Exception(Box<crate::seh::events::ExceptionEvent>),
 }
@@ -136,9 +144,12 @@ pub enum MissingImports {
 /// How the kernel behaves.
 #[derive(Clone, Debug)]
 pub struct KernelOptions {
-    /// Record every export call with decoded arguments (on by default).
+    /// Record every export call with decoded arguments, and the scheduler's events (on by
+    /// default).
     pub record_calls: bool,
     pub missing_imports: MissingImports,
+    /// Virtual processors (1 to 32; 2 by default).
+    pub processors: u32,
     /// The Windows the kernel presents (Windows 7 SP1 by default).
     pub version: crate::rtl::version::WindowsVersion,
     /// The local time zone's bias in minutes, as Windows keeps it: UTC = local time + bias
@@ -151,6 +162,7 @@ impl Default for KernelOptions {
         KernelOptions {
             record_calls: true,
             missing_imports: MissingImports::Error,
+            processors: 2,
             version: Default::default(),
             time_zone_bias: 0,
         }
@@ -173,6 +185,10 @@ pub struct Kernel {
     pub mm: crate::mm::MmState,
     /// The HAL's state: claimed resources.
     pub hal: crate::hal::HalState,
+    /// Threads, DPCs, timers, waits (ke/scheduler.rs).
+    pub sched: crate::ke::scheduler::Scheduler,
+    /// Executive state: resources, push locks, work queues, callbacks, lookaside lists.
+    pub ex: crate::ex::ExState,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
     /// The run-time library's state (random generators, heaps).
     pub rtl: crate::rtl::RtlState,
@@ -192,8 +208,9 @@ impl Extension for Kernel {
 
 impl Kernel {
     /// Boots a kernel on a fresh machine of `config.arch`.
-    pub fn boot(config: MachineConfig, options: KernelOptions) -> Result<Kx, MachineError> {
+    pub fn boot(mut config: MachineConfig, options: KernelOptions) -> Result<Kx, MachineError> {
         let arch = config.arch;
+        config.cpus = options.processors;
         let routines = exports::for_arch(arch);
         let kernel = Kernel {
             arch,
@@ -206,6 +223,8 @@ impl Kernel {
             io: IoManager::default(),
             mm: Default::default(),
             hal: Default::default(),
+            sched: Default::default(),
+            ex: Default::default(),
             drivers: Vec::new(),
             rtl: Default::default(),
             seh: crate::seh::State::default(),
@@ -216,6 +235,8 @@ impl Kernel {
         }
         let base = k.add_host_calls("kernel routines", &routines.bodies, crate::dispatch::dispatch)?;
         k.ext_mut().calls.base = base;
+        let boot_error = |e: KError| MachineError::Other(format!("kernel boot: {e:?}"));
+        crate::ke::scheduler::boot(&mut k).map_err(boot_error)?;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::seh::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
@@ -279,6 +300,12 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
             bugcheck_stop(k, b)
         }
     }
+}
+
+/// Records a deadlock and returns the stop that ends the run with it.
+pub fn deadlock_stop(k: &mut Kx, d: crate::ke::wait_graph::Deadlock) -> Stop<KernelStop> {
+    k.guest_mut().trace.push(Event::Ext(KernelEvent::Deadlock(d.clone())));
+    Stop::Host(KernelStop::Deadlock(d))
 }
 
 /// Records a bugcheck and returns the stop that ends the run with it.

@@ -616,8 +616,11 @@ fn x86_irql_is_raised_and_lowered_through_the_hal() {
 #[test]
 fn x64_irql_is_cr8() {
     let mut fx = Fx::new(Arch::X64);
-    for name in ["KfRaiseIrql", "KfLowerIrql", "KeRaiseIrqlToDpcLevel"] {
-        assert!(fx.k.ext().resolve(HAL, name).is_none(), "{name} is inline on x64");
+    // KfLowerIrql does not exist on x64; KfRaiseIrql, KeLowerIrql and KeRaiseIrqlToDpcLevel
+    // are ntoskrnl exports there (drivers normally inline them).
+    assert!(fx.k.ext().resolve(HAL, "KfLowerIrql").is_none(), "KfLowerIrql is x86-only");
+    for name in ["KfRaiseIrql", "KeLowerIrql", "KeRaiseIrqlToDpcLevel"] {
+        assert!(fx.k.ext().resolve(NT, name).is_some(), "{name} is an x64 ntoskrnl export");
     }
     assert_eq!(fx.call(NT, "KeGetCurrentIrql", &[]).unwrap(), 0);
     // Driver code raises IRQL with `mov cr8, rcx` (KeRaiseIrql is inline on x64).

@@ -119,7 +119,8 @@ fn bus_addresses_translate_to_themselves_and_interrupts_to_apic_vectors() {
         let irql = fx.alloc(1);
         let affinity = fx.alloc(8);
         let vector = |fx: &mut Fx, interface: u64, bus: u64, level: u64| {
-            let v = fx.call(HAL, "HalGetInterruptVector", &[interface, bus, level, level, irql, affinity]).unwrap() as u32;
+            let v =
+                fx.call(HAL, "HalGetInterruptVector", &[interface, bus, level, level, irql, affinity]).unwrap() as u32;
             (v, fx.k.mem().read_u8(irql).unwrap())
         };
         assert_eq!(vector(&mut fx, 1, 0, 1), (0x51, 5));
@@ -127,7 +128,8 @@ fn bus_addresses_translate_to_themselves_and_interrupts_to_apic_vectors() {
         assert_eq!(vector(&mut fx, 5, 0, 0x13), (0x63, 6));
         assert_eq!(vector(&mut fx, 5, 4, 0x13).0, 0);
         assert_eq!(vector(&mut fx, 1, 0, 16).0, 0);
-        assert_eq!(fx.k.mem().read_ptr(affinity).unwrap(), 1);
+        // Any of the (two, by default) processors.
+        assert_eq!(fx.k.mem().read_ptr(affinity).unwrap(), 0b11);
     }
 }
 

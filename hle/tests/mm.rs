@@ -287,7 +287,13 @@ fn pagefile_backed_sections_share_their_pages_between_views() {
         assert_eq!(fx.call(NT, "ZwCreateSection", &[h, 0xF001F, 0, max, 4, 0, 0]).unwrap(), 0xC000_00F4);
         assert_eq!(fx.call(NT, "ZwCreateSection", &[h, 0xF001F, 0, max, 0x99, 0x0800_0000, 0]).unwrap(), 0xC000_0045);
         // A view of it in system space.
-        let obj = fx.k.ext().objects.objects().find(|o| o.name.as_deref() == Some("\\BaseNamedObjects\\Shared")).unwrap().address;
+        let obj =
+            fx.k.ext()
+                .objects
+                .objects()
+                .find(|o| o.name.as_deref() == Some("\\BaseNamedObjects\\Shared"))
+                .unwrap()
+                .address;
         let base = fx.alloc(8);
         let vs = fx.put(&[0u8; 8]);
         assert_eq!(fx.call(NT, "MmMapViewInSystemSpace", &[obj, base, vs]).unwrap(), 0);
@@ -338,12 +344,15 @@ fn kernel_copies_reach_device_registers_through_the_mediated_path() {
         let site = fx.site;
         assert_eq!(fx.read(dst, 8), [0x8086_A301u32.to_le_bytes(), 69_841_279u32.to_le_bytes()].concat());
         let ev: Vec<_> = fx.k.guest().trace.mmio().copied().collect();
-        assert_eq!(ev.iter().map(|e| (e.address, e.width.bytes(), e.pc)).collect::<Vec<_>>(), vec![
-            (0xFED0_0000, 4, site),
-            (0xFED0_0004, 4, site)
-        ]);
+        assert_eq!(
+            ev.iter().map(|e| (e.address, e.width.bytes(), e.pc)).collect::<Vec<_>>(),
+            vec![(0xFED0_0000, 4, site), (0xFED0_0004, 4, site)]
+        );
         // memset into the configuration register: the counter starts.
         fx.call(NT, "memset", &[hpet + 0x10, 1, 1]).unwrap();
-        assert_eq!(fx.k.guest().trace.mmio().last().map(|e| (e.address, e.write, e.value)), Some((0xFED0_0010, true, 1)));
+        assert_eq!(
+            fx.k.guest().trace.mmio().last().map(|e| (e.address, e.write, e.value)),
+            Some((0xFED0_0010, true, 1))
+        );
     }
 }

@@ -35,5 +35,12 @@ impl portcullis_emu::physical::mmio::MmioDevice for Constant {
         self.value & width.all_ones()
     }
 
-    fn write(&mut self, _offset: u64, _width: Width, _value: u32, _: &mut portcullis_emu::physical::mmio::DeviceContext) {}
+    fn write(
+        &mut self,
+        _offset: u64,
+        _width: Width,
+        _value: u32,
+        _: &mut portcullis_emu::physical::mmio::DeviceContext,
+    ) {
+    }
 }

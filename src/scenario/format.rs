@@ -33,11 +33,54 @@ pub(crate) struct File {
     pub(crate) ports: Vec<Spanned<PortPolicy>>,
     #[serde(default)]
     pub(crate) steps: Vec<Spanned<Step>>,
+    /// Virtual processors (default 2).
+    pub(crate) processors: Option<Spanned<u32>>,
+    /// Processes that exist from the start.
+    #[serde(default)]
+    pub(crate) processes: Vec<Spanned<ProcessSpec>>,
     /// The physical machine (scenario/physical.rs).
     #[serde(default)]
     pub(crate) memory: Vec<Spanned<super::physical::MemoryRaw>>,
     #[serde(default)]
     pub(crate) pci: Vec<Spanned<super::physical::PciRaw>>,
+}
+
+/// A process: `{ name = "notepad.exe", pid = 0x600, parent = 0x1F4 }`.
+#[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProcessSpec {
+    pub(crate) name: String,
+    pub(crate) pid: u64,
+    #[serde(default)]
+    pub(crate) parent: u64,
+}
+
+/// `wait_idle = true`, or the most virtual time it may let pass: `wait_idle = "10s"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitIdle {
+    Yes(bool),
+    Cap(std::time::Duration),
+}
+
+impl<'de> Deserialize<'de> for WaitIdle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WaitIdle;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("true, or a duration like \"10s\" (the most virtual time to let pass)")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<WaitIdle, E> {
+                Ok(WaitIdle::Yes(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WaitIdle, E> {
+                humantime::parse_duration(v)
+                    .map(WaitIdle::Cap)
+                    .map_err(|e| E::custom(format!("`{v}` is not a duration like \"10s\": {e}")))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +145,12 @@ pub(crate) struct Step {
     pub(crate) expect_pci: Option<super::physical::PciExpectation>,
     pub(crate) expect_no_pci: Option<super::physical::PciExpectation>,
     pub(crate) unload: Option<bool>,
+    /// Let virtual time pass.
+    pub(crate) advance: Option<Duration>,
+    pub(crate) wait_idle: Option<WaitIdle>,
+    pub(crate) process_start: Option<ProcessSpec>,
+    /// The PID of the process to end.
+    pub(crate) process_exit: Option<u64>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]
@@ -121,6 +170,10 @@ pub(crate) struct Step {
     pub(crate) expect_pending: Option<bool>,
     /// For unload: whether leaks are expected (false: none may remain).
     pub(crate) expect_leaks: Option<bool>,
+    /// For process_exit: the exit status (default STATUS_SUCCESS).
+    pub(crate) exit_status: Option<StatusValue>,
+    /// For process_start: whether a notify routine must refuse it.
+    pub(crate) expect_denied: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]

@@ -42,6 +42,7 @@ pub enum ExpectedOutcome {
     Ok,
     Fault,
     Bugcheck,
+    Deadlock,
     Limit,
     Halted,
 }
@@ -52,6 +53,7 @@ impl ExpectedOutcome {
             ExpectedOutcome::Ok => "ok",
             ExpectedOutcome::Fault => "fault",
             ExpectedOutcome::Bugcheck => "bugcheck",
+            ExpectedOutcome::Deadlock => "deadlock",
             ExpectedOutcome::Limit => "limit",
             ExpectedOutcome::Halted => "halted",
         }
@@ -96,6 +98,23 @@ pub(crate) enum Action {
         happened: bool,
     },
     Unload,
+    /// Let virtual time pass.
+    Advance {
+        time: std::time::Duration,
+    },
+    /// Run until nothing is runnable, letting at most `cap` of virtual time pass.
+    WaitIdle {
+        cap: std::time::Duration,
+    },
+    ProcessStart {
+        name: String,
+        pid: u64,
+        parent: u64,
+    },
+    ProcessExit {
+        pid: u64,
+        status: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +132,7 @@ pub(crate) struct Expect {
     pub(crate) information: Option<u64>,
     pub(crate) pending: Option<bool>,
     pub(crate) leaks: Option<bool>,
+    pub(crate) denied: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +172,10 @@ pub struct Scenario {
     devices: Vec<DeviceSpec>,
     policies: Vec<(u16, u16, String, Policy)>,
     physical: physical::Physical,
+    /// Virtual processors, when the file sets them.
+    processors: Option<u32>,
+    /// Processes that exist from the start: (name, PID, parent).
+    processes: Vec<(String, u64, u64)>,
     pub(crate) steps: Vec<Step>,
     default: bool,
 }
@@ -183,12 +207,13 @@ impl Scenario {
             None | Some(("ok", _)) => ExpectedOutcome::Ok,
             Some(("fault", _)) => ExpectedOutcome::Fault,
             Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
+            Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
             Some(("limit", _)) => ExpectedOutcome::Limit,
             Some(("halted", _)) => ExpectedOutcome::Halted,
             Some((other, at)) => {
                 return Err(err(
                     at,
-                    format!("expect_outcome `{other}`: expected one of ok, fault, bugcheck, limit, halted"),
+                    format!("expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted"),
                 ))
             }
         };
@@ -257,6 +282,26 @@ impl Scenario {
             .collect();
         let steps = run::check_steps(&raw.steps, &err)?;
         let physical = physical::check(&raw.memory, &raw.pci, &err)?;
+        let processors = match &raw.processors {
+            Some(p) if !(1..=portcullis_emu::MAX_CPUS).contains(p.get_ref()) => {
+                return Err(err(
+                    p.span().start,
+                    format!("processors = {}: expected 1 to {}", p.get_ref(), portcullis_emu::MAX_CPUS),
+                ))
+            }
+            p => p.as_ref().map(|p| *p.get_ref()),
+        };
+        let mut processes = Vec::new();
+        for p in &raw.processes {
+            let spec = p.get_ref();
+            if spec.pid == 0 || spec.pid > u32::MAX as u64 || processes.iter().any(|(_, pid, _)| *pid == spec.pid) {
+                return Err(err(
+                    p.span().start,
+                    format!("process `{}`: PID {:#x} is zero, too large or repeated", spec.name, spec.pid),
+                ));
+            }
+            processes.push((spec.name.clone(), spec.pid, spec.parent));
+        }
         let windows = match &raw.windows {
             Some(w) => Some(
                 portcullis_hle::rtl::version::WindowsVersion::parse(w.get_ref()).map_err(|m| err(w.span().start, m))?,
@@ -293,6 +338,8 @@ impl Scenario {
             devices,
             policies,
             physical,
+            processors,
+            processes,
             steps,
             default: false,
         })
@@ -317,6 +364,8 @@ impl Scenario {
             devices: Vec::new(),
             policies: Vec::new(),
             physical: Default::default(),
+            processors: None,
+            processes: Vec::new(),
             steps: Vec::new(),
             default: true,
         }
@@ -369,6 +418,12 @@ impl Scenario {
         }
         for (first, last, name, policy) in &self.policies {
             b = b.policy(*first, *last, name.clone(), *policy);
+        }
+        if let Some(n) = self.processors {
+            b = b.processors(n);
+        }
+        for (name, pid, parent) in &self.processes {
+            b = b.process(name.clone(), *pid, *parent);
         }
         Ok(self.physical.configure(b))
     }
@@ -445,7 +500,7 @@ mod tests {
         let e = parse("[[steps]]\nopen = 'a'\n[[steps]]\npending = 'nope'\n").unwrap_err();
         assert!(e.message.contains("no earlier ioctl is named `nope`"), "{e}");
         let e = parse("expect_outcome = \"maybe\"\n").unwrap_err();
-        assert!(e.message.contains("ok, fault, bugcheck, limit, halted"), "{e}");
+        assert!(e.message.contains("ok, fault, bugcheck, deadlock, limit, halted"), "{e}");
     }
 
     #[test]

@@ -167,9 +167,25 @@ impl Model {
 
 #[derive(Clone, Debug)]
 enum Item {
-    Memory { base: u64, size: u64, name: String, content: Vec<u8>, writable: bool },
-    Device { base: u64, size: u64, name: String, model: Model },
-    Policy { base: u64, size: u64, name: String, policy: MmioPolicy },
+    Memory {
+        base: u64,
+        size: u64,
+        name: String,
+        content: Vec<u8>,
+        writable: bool,
+    },
+    Device {
+        base: u64,
+        size: u64,
+        name: String,
+        model: Model,
+    },
+    Policy {
+        base: u64,
+        size: u64,
+        name: String,
+        policy: MmioPolicy,
+    },
     Pci {
         bdf: Bdf,
         name: String,
@@ -228,11 +244,7 @@ fn model(m: &ModelRaw, at: usize, err: Err) -> Result<Option<Model>, ScenarioErr
 pub(crate) fn parse_slot(s: &str) -> Option<Bdf> {
     let (bus, rest) = s.split_once(':')?;
     let (dev, func) = rest.split_once('.')?;
-    let bdf = Bdf::new(
-        u8::from_str_radix(bus, 16).ok()?,
-        u8::from_str_radix(dev, 16).ok()?,
-        func.parse::<u8>().ok()?,
-    );
+    let bdf = Bdf::new(u8::from_str_radix(bus, 16).ok()?, u8::from_str_radix(dev, 16).ok()?, func.parse::<u8>().ok()?);
     bdf.valid().then_some(bdf)
 }
 
@@ -240,14 +252,21 @@ fn page_aligned(base: u64, size: u64) -> bool {
     base.is_multiple_of(0x1000) && size.is_multiple_of(0x1000) && size > 0
 }
 
-pub(crate) fn check(memory: &[Spanned<MemoryRaw>], pci: &[Spanned<PciRaw>], err: Err) -> Result<Physical, ScenarioError> {
+pub(crate) fn check(
+    memory: &[Spanned<MemoryRaw>],
+    pci: &[Spanned<PciRaw>],
+    err: Err,
+) -> Result<Physical, ScenarioError> {
     let mut items = Vec::new();
     for m in memory {
         let at = m.span().start;
         let m = m.get_ref();
         let size = m.size.0;
         if !page_aligned(m.base, size) {
-            return Err(err(at, format!("memory at {:#x}, {size:#x} bytes: base and size must be whole pages", m.base)));
+            return Err(err(
+                at,
+                format!("memory at {:#x}, {size:#x} bytes: base and size must be whole pages", m.base),
+            ));
         }
         let kind = m.kind.get_ref().as_str();
         let name = m.name.clone().unwrap_or_else(|| kind.to_string());
@@ -267,7 +286,13 @@ pub(crate) fn check(memory: &[Spanned<MemoryRaw>], pci: &[Spanned<PciRaw>], err:
                 if size > 64 << 20 {
                     return Err(err(at, format!("`{kind}` memory of {size:#x} bytes: at most 64 MiB")));
                 }
-                Item::Memory { base: m.base, size, name, content: m.content.clone().map(|b| b.0).unwrap_or_default(), writable: kind == "ram" }
+                Item::Memory {
+                    base: m.base,
+                    size,
+                    name,
+                    content: m.content.clone().map(|b| b.0).unwrap_or_default(),
+                    writable: kind == "ram",
+                }
             }
             "mmio" => match (device, &m.policy) {
                 (Some(model), None) => Item::Device { base: m.base, size, name, model },
@@ -289,8 +314,12 @@ pub(crate) fn check(memory: &[Spanned<MemoryRaw>], pci: &[Spanned<PciRaw>], err:
     }
     for p in pci {
         let p = p.get_ref();
-        let bdf = parse_slot(p.slot.get_ref())
-            .ok_or_else(|| err(p.slot.span().start, format!("slot `{}`: expected bus:device.function like \"00:1f.3\"", p.slot.get_ref())))?;
+        let bdf = parse_slot(p.slot.get_ref()).ok_or_else(|| {
+            err(
+                p.slot.span().start,
+                format!("slot `{}`: expected bus:device.function like \"00:1f.3\"", p.slot.get_ref()),
+            )
+        })?;
         let class = match p.class.get_ref() {
             ClassRaw::Code(c) if *c <= 0xFF_FFFF => ((c >> 16) as u8, (c >> 8) as u8, *c as u8),
             ClassRaw::Parts([a, b, c]) => (*a, *b, *c),
@@ -312,13 +341,18 @@ pub(crate) fn check(memory: &[Spanned<MemoryRaw>], pci: &[Spanned<PciRaw>], err:
                 "mmio" => BarKind::Memory32 { prefetchable: b.prefetchable },
                 "mmio64" => BarKind::Memory64 { prefetchable: b.prefetchable },
                 "io" => BarKind::Io,
-                other => return Err(err(b.kind.span().start, format!("BAR kind `{other}`: expected mmio, mmio64 or io"))),
+                other => {
+                    return Err(err(b.kind.span().start, format!("BAR kind `{other}`: expected mmio, mmio64 or io")))
+                }
             };
             let bar = Bar { kind, size: b.size.0, address: b.address };
             // Check it against a blank header: index, size, alignment.
             let mut probe = ConfigSpace::endpoint(&id, false);
             if !probe.set_bar(b.index, bar) || b.address % b.size.0.max(1) != 0 {
-                return Err(err(bat, format!("BAR {}: a power-of-two size, an address aligned to it, and a free index", b.index)));
+                return Err(err(
+                    bat,
+                    format!("BAR {}: a power-of-two size, an address aligned to it, and a free index", b.index),
+                ));
             }
             let raw = ModelRaw {
                 device: b.device.clone(),
@@ -332,7 +366,8 @@ pub(crate) fn check(memory: &[Spanned<MemoryRaw>], pci: &[Spanned<PciRaw>], err:
             let label = b.name.clone().unwrap_or_else(|| format!("{owner} BAR{}", b.index));
             bars.push((b.index, bar, label, m));
         }
-        let caps = p.capabilities.iter().map(|c| Capability { id: c.id, body: c.bytes.0.clone(), writable: vec![] }).collect();
+        let caps =
+            p.capabilities.iter().map(|c| Capability { id: c.id, body: c.bytes.0.clone(), writable: vec![] }).collect();
         let config = p.config.iter().map(|c| (c.offset, c.bytes.0.clone(), c.writable)).collect();
         let name = p.name.clone().unwrap_or_else(|| format!("{:04x}:{:04x}", p.vendor_id, p.device_id));
         items.push(Item::Pci { bdf, name, id, multifunction: p.multifunction, bars, caps, config });
@@ -357,7 +392,11 @@ impl Physical {
                         if let Some(m) = model {
                             if bar.kind == BarKind::Io {
                                 let first = bar.address as u16;
-                                ports.push((first, first.saturating_add(bar.size as u16 - 1), m.build_port(&label, bar.size)));
+                                ports.push((
+                                    first,
+                                    first.saturating_add(bar.size as u16 - 1),
+                                    m.build_port(&label, bar.size),
+                                ));
                             } else {
                                 mmio.push((index, m.build(&label, bar.size)));
                             }
@@ -490,7 +529,8 @@ mod tests {
         assert!(e.message.contains("whole pages"), "{e}");
         let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\n").unwrap_err();
         assert!(e.message.contains("exactly one of `device` or `policy`"), "{e}");
-        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"constant\"\n").unwrap_err();
+        let e =
+            parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"constant\"\n").unwrap_err();
         assert!(e.message.contains("needs `value`"), "{e}");
         let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"registers\"\nvalue = 1\n")
             .unwrap_err();

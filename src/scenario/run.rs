@@ -23,7 +23,10 @@ pub struct ScenarioOutcome {
 }
 
 const ACTIONS: &str =
-    "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, expect_no_mmio, expect_pci, expect_no_pci, unload";
+    "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, expect_no_mmio, expect_pci, expect_no_pci, unload, advance, wait_idle, process_start, process_exit";
+
+/// What `wait_idle = true` lets pass at most.
+pub const WAIT_IDLE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
@@ -53,6 +56,10 @@ pub(crate) fn check_steps(
             ("expect_pci", r.expect_pci.is_some()),
             ("expect_no_pci", r.expect_no_pci.is_some()),
             ("unload", r.unload == Some(true)),
+            ("advance", r.advance.is_some()),
+            ("wait_idle", matches!(r.wait_idle, Some(format::WaitIdle::Yes(true)) | Some(format::WaitIdle::Cap(_)))),
+            ("process_start", r.process_start.is_some()),
+            ("process_exit", r.process_exit.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -82,6 +89,8 @@ pub(crate) fn check_steps(
             "write" => &["handle", "offset", "expect_status", "expect_information"],
             "pending" => &["expect_status", "expect_output", "expect_information"],
             "unload" => &["expect_leaks"],
+            "process_start" => &["expect_denied"],
+            "process_exit" => &["exit_status"],
             _ => &[],
         };
         let given = [
@@ -96,6 +105,8 @@ pub(crate) fn check_steps(
             ("expect_information", r.expect_information.is_some()),
             ("expect_pending", r.expect_pending.is_some()),
             ("expect_leaks", r.expect_leaks.is_some()),
+            ("exit_status", r.exit_status.is_some()),
+            ("expect_denied", r.expect_denied.is_some()),
         ];
         if let Some((bad, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
             return fail(format!(
@@ -210,6 +221,27 @@ pub(crate) fn check_steps(
                 }
                 Action::ExpectPci { check, happened }
             }
+            "advance" => Action::Advance { time: r.advance.expect("present").0 },
+            "wait_idle" => Action::WaitIdle {
+                cap: match r.wait_idle {
+                    Some(format::WaitIdle::Cap(d)) => d,
+                    _ => WAIT_IDLE_CAP,
+                },
+            },
+            "process_start" => {
+                let p = r.process_start.clone().expect("present");
+                if p.pid == 0 || p.pid > u32::MAX as u64 {
+                    return fail(format!(
+                        "process_start of `{}`: PID {:#x} is not one a process can have",
+                        p.name, p.pid
+                    ));
+                }
+                Action::ProcessStart { name: p.name, pid: p.pid, parent: p.parent }
+            }
+            "process_exit" => Action::ProcessExit {
+                pid: r.process_exit.expect("present"),
+                status: r.exit_status.map(|s| s.0).unwrap_or(0),
+            },
             _ => Action::Unload,
         };
         let expect = Expect {
@@ -218,6 +250,7 @@ pub(crate) fn check_steps(
             information: r.expect_information,
             pending: r.expect_pending,
             leaks: r.expect_leaks,
+            denied: r.expect_denied,
         };
         steps.push(Step { number, line, action, handle, name, expect });
     }
@@ -250,7 +283,7 @@ fn check_result(e: &Expect, status: NtStatus, information: u64, output: &[u8]) -
 }
 
 fn fatal(e: &RunError) -> bool {
-    !matches!(e, RunError::OpenFailed(_) | RunError::BadHandle(_))
+    !matches!(e, RunError::OpenFailed(_) | RunError::BadHandle(_) | RunError::Process(_))
 }
 
 pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
@@ -267,6 +300,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             None => ExpectedOutcome::Ok,
             Some(RunError::Fault(_)) => ExpectedOutcome::Fault,
             Some(RunError::Bugcheck(_)) => ExpectedOutcome::Bugcheck,
+            Some(RunError::Deadlock(_)) => ExpectedOutcome::Deadlock,
             Some(RunError::Limit(_)) => ExpectedOutcome::Limit,
             Some(RunError::Halted { .. }) => ExpectedOutcome::Halted,
             Some(_) => ExpectedOutcome::Ok,
@@ -451,7 +485,11 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 let seen = sb.mmio_seen(check.address, write, check.width, check.value);
                 if seen != *happened {
                     let what = super::physical::describe_mmio(check);
-                    let m = if *happened { format!("expected {what}; it did not happen") } else { format!("expected no {what}; it happened") };
+                    let m = if *happened {
+                        format!("expected {what}; it did not happen")
+                    } else {
+                        format!("expected no {what}; it happened")
+                    };
                     fail(sb, n, line, m);
                 }
                 Ok(())
@@ -460,11 +498,50 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 let seen = super::physical::pci_seen(sb, check);
                 if seen != *happened {
                     let what = super::physical::describe_pci(check);
-                    let m = if *happened { format!("expected {what}; it did not happen") } else { format!("expected no {what}; it happened") };
+                    let m = if *happened {
+                        format!("expected {what}; it did not happen")
+                    } else {
+                        format!("expected no {what}; it happened")
+                    };
                     fail(sb, n, line, m);
                 }
                 Ok(())
             }
+            Action::Advance { time } => sb.advance(*time),
+            Action::WaitIdle { cap } => sb.wait_idle(*cap),
+            Action::ProcessStart { name, pid, parent } => match sb.process_start(name, *pid, *parent) {
+                Ok(started) => {
+                    let denied = started.denied.is_some();
+                    if let Some(want) = step.expect.denied.filter(|w| *w != denied) {
+                        fail(
+                            sb,
+                            n,
+                            line,
+                            if want {
+                                format!("expected a notify routine to refuse {name}; it started")
+                            } else {
+                                format!(
+                                    "{name} was refused with {}",
+                                    status_text(started.denied.map(|s| s.0).unwrap_or(0))
+                                )
+                            },
+                        );
+                    }
+                    Ok(())
+                }
+                Err(RunError::Process(m)) => {
+                    fail(sb, n, line, m);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Action::ProcessExit { pid, status } => match sb.process_exit(*pid, NtStatus(*status)) {
+                Err(RunError::Process(m)) => {
+                    fail(sb, n, line, m);
+                    Ok(())
+                }
+                r => r,
+            },
             Action::Unload => {
                 unloaded = true;
                 sb.unload().map(|leaks| match step.expect.leaks {

@@ -63,6 +63,7 @@ fn fadt(m: &MachineDescription, facs: u64, dsdt: u64) -> Vec<u8> {
     at(98, &1001u16.to_le_bytes()); // C3 latency > 1000: no C3
     at(104, &[1, 3, 0x0D, 0x00, 0x32]); // duty cycle, RTC alarm, century in CMOS 0x32
     at(109, &3u16.to_le_bytes()); // legacy devices, 8042
+
     // WBINVD, C1 on all processors, sleep button as a control method, RTC wakes from S4,
     // 32-bit PM timer, reset register supported.
     at(112, &0x0000_05A5u32.to_le_bytes());

@@ -44,6 +44,7 @@ pub fn low_memory(_: &MachineDescription) -> Vec<u8> {
     m[bda + 0x84] = 24; // rows - 1
     m[bda + 0x85] = 16; // character height
     m[bda + 0x96] = 0x10; // 101-key keyboard
+
     // The extended BIOS data area starts with its size in KiB.
     m[(EBDA_SEGMENT as usize) << 4] = 1;
     m

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use thiserror::Error;
 
-pub use layout::{Layout, RegionKind};
+pub use layout::{Layout, RegionKind, MAX_CPUS};
 use paging::{page_round_up, Leaf};
 pub(crate) use paging::{PageTables, Paging};
 use ram::Ram;
@@ -111,14 +111,22 @@ pub struct GuestMemory {
 }
 
 impl GuestMemory {
-    pub(crate) fn new(uc: Uc, arch: Arch, limit_bytes: u64, cpu: &CpuIdentity) -> Result<GuestMemory, MemError> {
+    /// Memory for a machine of `processors` processors that identify as `cpu` (the firmware
+    /// tables describe them).
+    pub(crate) fn new(
+        uc: Uc,
+        arch: Arch,
+        limit_bytes: u64,
+        cpu: &CpuIdentity,
+        processors: u32,
+    ) -> Result<GuestMemory, MemError> {
         let mut ram = Ram::new(uc, limit_bytes);
         // x86 guests page with 32-bit entries; x64 ones reach what cpuid leaf 0x80000008 says.
         let address_bits = match arch {
             Arch::X86 => 32,
             Arch::X64 => cpu.leaf(0x8000_0008, 0)[0] & 0xFF,
         };
-        let phys = PhysicalSpace::new(cpu, ram.end(), address_bits.clamp(32, 52));
+        let phys = PhysicalSpace::new(cpu, processors, ram.end(), address_bits.clamp(32, 52));
         let mode = match arch {
             Arch::X86 => Paging::TwoLevel,
             Arch::X64 => Paging::FourLevel,
@@ -126,7 +134,18 @@ impl GuestMemory {
         let tables = PageTables::new(mode, &mut ram)?;
         let layout = Layout::for_arch(arch);
         let cursors = layout.arenas.iter().map(|(k, a)| (*k, a.base)).collect();
-        Ok(GuestMemory { uc, arch, ram, tables, layout, cursors, regions: BTreeMap::new(), tlb: Tlb::default(), phys, code_generation: 0 })
+        Ok(GuestMemory {
+            uc,
+            arch,
+            ram,
+            tables,
+            layout,
+            cursors,
+            regions: BTreeMap::new(),
+            tlb: Tlb::default(),
+            phys,
+            code_generation: 0,
+        })
     }
 
     pub fn arch(&self) -> Arch {
@@ -135,6 +154,12 @@ impl GuestMemory {
 
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// A never-used frame of guest RAM (physical address and host view) for a host probe
+    /// that must leave it zero; see `Ram::spare_frame`.
+    pub(crate) fn spare_frame(&mut self) -> Option<(u64, &mut [u8])> {
+        self.ram.spare_frame()
     }
 
     /// The physical address of the top-level page table (what CR3 holds).

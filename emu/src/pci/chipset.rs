@@ -122,12 +122,21 @@ pub fn install(bus: &mut PciBus) {
     lpc.set_writable(0xDC, &[0x01]);
     lpc.preset(0xF0, &((RCBA as u32) | 1).to_le_bytes(), true);
     lpc.preset(reg::COMMAND, &[0x07, 0x00], true);
-    lpc.set_capabilities(0xE0, &[Capability { id: 0x09, body: vec![0x0C, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00], writable: vec![] }]);
+    lpc.set_capabilities(
+        0xE0,
+        &[Capability {
+            id: 0x09,
+            body: vec![0x0C, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+            writable: vec![],
+        }],
+    );
     let _ = bus.insert(LPC, "ICH10R LPC interface", lpc);
 
     // SATA in AHCI mode: legacy-compatible I/O BARs and the AHCI register BAR.
     let mut sata = ConfigSpace::endpoint(&intel(0x3A22, 0x00, (0x01, 0x06, 0x01)), false);
-    for (i, (size, address)) in [(8, 0xF090), (4, 0xF080), (8, 0xF070), (4, 0xF060), (32, 0xF020)].into_iter().enumerate() {
+    for (i, (size, address)) in
+        [(8, 0xF090), (4, 0xF080), (8, 0xF070), (4, 0xF060), (32, 0xF020)].into_iter().enumerate()
+    {
         sata.set_bar(i, Bar { kind: BarKind::Io, size, address });
     }
     sata.set_bar(5, Bar { kind: BarKind::Memory32 { prefetchable: false }, size: 2048, address: 0xDFFF_E000 });
@@ -136,7 +145,11 @@ pub fn install(bus: &mut PciBus) {
     sata.preset(reg::INTERRUPT_LINE, &[0x13], true);
     sata.set_capabilities(
         0x70,
-        &[power_management(), msi(false), Capability { id: 0x12, body: vec![0x10, 0x00, 0x48, 0x00, 0x00, 0x00], writable: vec![] }],
+        &[
+            power_management(),
+            msi(false),
+            Capability { id: 0x12, body: vec![0x10, 0x00, 0x48, 0x00, 0x00, 0x00], writable: vec![] },
+        ],
     );
     let _ = bus.insert(SATA, "ICH10 SATA AHCI controller", sata);
     // HBA registers: capabilities (64-bit, NCQ, 32 command slots, 3 Gb/s, 6 ports), AHCI

@@ -71,7 +71,11 @@ mod tests {
                 let address =
                     0x8000_0000 | (bdf.bus as u32) << 16 | (bdf.device as u32) << 11 | (bdf.function as u32) << 8;
                 ports.write(0, Width::Dword, address | reg as u32);
-                assert_eq!(ecam.read(base + reg, Width::Dword, &mut ctx), ports.read(4, Width::Dword), "{bdf} {reg:#x}");
+                assert_eq!(
+                    ecam.read(base + reg, Width::Dword, &mut ctx),
+                    ports.read(4, Width::Dword),
+                    "{bdf} {reg:#x}"
+                );
             }
         }
         // A write through ECAM is what the ports read back.

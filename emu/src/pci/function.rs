@@ -398,8 +398,12 @@ mod tests {
     #[test]
     fn bars_answer_the_size_probe_and_keep_their_type_bits() {
         let mut c = ConfigSpace::endpoint(&id(), false);
-        assert!(c.set_bar(0, Bar { kind: BarKind::Memory32 { prefetchable: false }, size: 0x100, address: 0xDFFF_F000 }));
-        assert!(c.set_bar(2, Bar { kind: BarKind::Memory64 { prefetchable: true }, size: 1 << 28, address: 0xC000_0000 }));
+        assert!(
+            c.set_bar(0, Bar { kind: BarKind::Memory32 { prefetchable: false }, size: 0x100, address: 0xDFFF_F000 })
+        );
+        assert!(
+            c.set_bar(2, Bar { kind: BarKind::Memory64 { prefetchable: true }, size: 1 << 28, address: 0xC000_0000 })
+        );
         assert!(c.set_bar(4, Bar { kind: BarKind::Io, size: 32, address: 0x400 }));
         assert_eq!(c.read(0x10, Width::Dword), 0xDFFF_F000);
         assert_eq!(c.read(0x18, Width::Dword), 0xC000_000C);

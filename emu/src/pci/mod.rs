@@ -172,7 +172,8 @@ impl PciBus {
             || self.functions.iter().any(|(b, f)| {
                 b.bus != bus
                     && f.config.header_type() & 0x7F == 1
-                    && (f.config.bytes()[function::reg::SECONDARY_BUS]..=f.config.bytes()[function::reg::SUBORDINATE_BUS])
+                    && (f.config.bytes()[function::reg::SECONDARY_BUS]
+                        ..=f.config.bytes()[function::reg::SUBORDINATE_BUS])
                         .contains(&bus)
                     && self.visible_tree(*b)
             })
@@ -186,10 +187,7 @@ impl PciBus {
 
     fn visible_tree(&self, bdf: Bdf) -> bool {
         let multifunction_ok = bdf.function == 0
-            || self
-                .functions
-                .get(&Bdf { function: 0, ..bdf })
-                .is_some_and(|f0| f0.config.header_type() & 0x80 != 0);
+            || self.functions.get(&Bdf { function: 0, ..bdf }).is_some_and(|f0| f0.config.header_type() & 0x80 != 0);
         multifunction_ok && (bdf.bus == 0 || self.bus_exists(bdf.bus))
     }
 

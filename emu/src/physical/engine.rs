@@ -39,6 +39,8 @@ struct RegionContext {
 pub(crate) struct Engine {
     /// The callbacks for this machine's extension type, and its state.
     glue: Option<(ReadFn, WriteFn, *mut c_void)>,
+    /// Boxed: Unicorn holds pointers to them, which must not move when the vector grows.
+    #[allow(clippy::vec_box)]
     contexts: Vec<Box<RegionContext>>,
     mapped: bool,
     /// A kernel mapping of device memory exists (so MMIO may be traced from now on).

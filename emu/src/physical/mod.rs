@@ -91,14 +91,18 @@ pub enum PhysicalError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Rom {
     Bios,
-    OptionRom,
+    /// The display's option ROM (video BIOS).
+    Video,
     Flash,
 }
 
 enum Target {
     Rom(Rom),
     /// Memory with content of its own: RAM a scenario declares, or a ROM it supplies.
-    Memory { bytes: Vec<u8>, writable: bool },
+    Memory {
+        bytes: Vec<u8>,
+        writable: bool,
+    },
     Device(Box<dyn MmioDevice>),
     Log,
     Deny,
@@ -156,15 +160,15 @@ pub struct PhysicalSpace {
 }
 
 impl PhysicalSpace {
-    /// The default machine for `cpu`, with main RAM ending at `ram_end` and physical
-    /// addresses of `address_bits` bits.
-    pub(crate) fn new(cpu: &CpuIdentity, ram_end: u64, address_bits: u32) -> PhysicalSpace {
+    /// The default machine for `processors` processors that identify as `cpu`, with main RAM
+    /// ending at `ram_end` and physical addresses of `address_bits` bits.
+    pub(crate) fn new(cpu: &CpuIdentity, processors: u32, ram_end: u64, address_bits: u32) -> PhysicalSpace {
         let mut bus = PciBus::new();
         pci::chipset::install(&mut bus);
         let pci: SharedPci = Rc::new(RefCell::new(bus));
         let description = MachineDescription {
             cpu: cpu.clone(),
-            processors: cpu.logical_processors.max(1),
+            processors: processors.max(1),
             tsc_hz: VirtualClock::default().tsc_hz,
             ram: vec![(0, firmware::LOW_RAM_SIZE), (crate::memory::RAM_BASE, ram_end - crate::memory::RAM_BASE)],
             ecam: (pci::ecam::ECAM_BASE, 0, (pci::ecam::ECAM_SIZE >> 20).saturating_sub(1) as u8),
@@ -188,9 +192,14 @@ impl PhysicalSpace {
             unclaimed_seen: RefCell::new(Default::default()),
         };
         let fixed: Vec<(u64, u64, &str, Target)> = vec![
-            (firmware::OPTION_ROM_BASE, firmware::OPTION_ROM_SIZE, "display option ROM", Target::Rom(Rom::OptionRom)),
+            (firmware::OPTION_ROM_BASE, firmware::OPTION_ROM_SIZE, "display option ROM", Target::Rom(Rom::Video)),
             (firmware::BIOS_BASE, firmware::BIOS_SIZE, "system BIOS", Target::Rom(Rom::Bios)),
-            (pci::ecam::ECAM_BASE, pci::ecam::ECAM_SIZE, "PCI Express ECAM", Target::Device(Box::new(pci::ecam::Ecam::new(pci)))),
+            (
+                pci::ecam::ECAM_BASE,
+                pci::ecam::ECAM_SIZE,
+                "PCI Express ECAM",
+                Target::Device(Box::new(pci::ecam::Ecam::new(pci))),
+            ),
             (platform::IO_APIC_BASE, 0x1000, "I/O APIC", Target::Device(Box::<platform::ioapic::IoApic>::default())),
             (platform::HPET_BASE, 0x1000, "HPET", Target::Device(Box::<platform::hpet::Hpet>::default())),
             (
@@ -199,7 +208,12 @@ impl PhysicalSpace {
                 "chipset configuration registers (RCBA)",
                 Target::Device(Box::new(Registers::new("rcba", pci::chipset::RCBA_SIZE, &[]))),
             ),
-            (platform::LOCAL_APIC_BASE, 0x1000, "local APIC", Target::Device(Box::<platform::lapic::LocalApic>::default())),
+            (
+                platform::LOCAL_APIC_BASE,
+                0x1000,
+                "local APIC",
+                Target::Device(Box::<platform::lapic::LocalApic>::default()),
+            ),
             (firmware::FLASH_BASE, firmware::FLASH_SIZE, "BIOS flash", Target::Rom(Rom::Flash)),
         ];
         for (base, size, name, target) in fixed {
@@ -240,18 +254,14 @@ impl PhysicalSpace {
         if last < first || last >= self.limit {
             return Err(PhysicalError::BadRange { first, last });
         }
-        if first % crate::memory::PAGE_SIZE != 0 || (last + 1) % crate::memory::PAGE_SIZE != 0 {
+        if !first.is_multiple_of(crate::memory::PAGE_SIZE) || !(last + 1).is_multiple_of(crate::memory::PAGE_SIZE) {
             return Err(PhysicalError::Unaligned { first, last });
         }
         // The default machine's ranges give way to the ones added over them.
         self.ranges.retain(|r| !(r.chipset && r.first <= last && first <= r.last));
         let in_ram = |a: u64| a < firmware::LOW_RAM_SIZE || (crate::memory::RAM_BASE..self.ram_end).contains(&a);
-        let clash = self
-            .ranges
-            .iter()
-            .find(|r| r.first <= last && first <= r.last)
-            .map(|r| r.name.clone())
-            .or_else(|| {
+        let clash =
+            self.ranges.iter().find(|r| r.first <= last && first <= r.last).map(|r| r.name.clone()).or_else(|| {
                 (in_ram(first)
                     || in_ram(last)
                     || (first < firmware::LOW_RAM_SIZE && last >= firmware::LOW_RAM_SIZE)
@@ -271,13 +281,25 @@ impl PhysicalSpace {
     /// Attaches a device model to `[base, base + size)` (page-aligned).
     pub fn add_device(&mut self, base: u64, size: u64, device: Box<dyn MmioDevice>) -> Result<(), PhysicalError> {
         let name = device.name().to_string();
-        let last = base.checked_add(size).and_then(|e| e.checked_sub(1)).ok_or(PhysicalError::BadRange { first: base, last: base })?;
+        let last = base
+            .checked_add(size)
+            .and_then(|e| e.checked_sub(1))
+            .ok_or(PhysicalError::BadRange { first: base, last: base })?;
         self.insert(base, last, name, Target::Device(device)).map(|_| ())
     }
 
     /// Sets a `log` or `deny` policy on `[base, base + size)`.
-    pub fn add_policy(&mut self, base: u64, size: u64, name: impl Into<String>, policy: MmioPolicy) -> Result<(), PhysicalError> {
-        let last = base.checked_add(size).and_then(|e| e.checked_sub(1)).ok_or(PhysicalError::BadRange { first: base, last: base })?;
+    pub fn add_policy(
+        &mut self,
+        base: u64,
+        size: u64,
+        name: impl Into<String>,
+        policy: MmioPolicy,
+    ) -> Result<(), PhysicalError> {
+        let last = base
+            .checked_add(size)
+            .and_then(|e| e.checked_sub(1))
+            .ok_or(PhysicalError::BadRange { first: base, last: base })?;
         let target = match policy {
             MmioPolicy::Log => Target::Log,
             MmioPolicy::Deny => Target::Deny,
@@ -288,8 +310,18 @@ impl PhysicalSpace {
 
     /// Adds memory of its own at `[base, base + size)`: RAM (writable) or ROM, starting with
     /// `initial` (the rest zero).
-    pub fn add_memory(&mut self, base: u64, size: u64, name: impl Into<String>, initial: &[u8], writable: bool) -> Result<(), PhysicalError> {
-        let last = base.checked_add(size).and_then(|e| e.checked_sub(1)).ok_or(PhysicalError::BadRange { first: base, last: base })?;
+    pub fn add_memory(
+        &mut self,
+        base: u64,
+        size: u64,
+        name: impl Into<String>,
+        initial: &[u8],
+        writable: bool,
+    ) -> Result<(), PhysicalError> {
+        let last = base
+            .checked_add(size)
+            .and_then(|e| e.checked_sub(1))
+            .ok_or(PhysicalError::BadRange { first: base, last: base })?;
         if size > 64 << 20 {
             return Err(PhysicalError::BadRange { first: base, last });
         }
@@ -404,7 +436,7 @@ impl PhysicalSpace {
         let images = self.images();
         match rom {
             Rom::Bios => images.bios[offset as usize],
-            Rom::OptionRom => images.option_rom[offset as usize],
+            Rom::Video => images.option_rom[offset as usize],
             Rom::Flash => {
                 let bios_at = firmware::FLASH_SIZE - firmware::BIOS_SIZE;
                 if offset >= bios_at {
@@ -492,7 +524,11 @@ impl PhysicalSpace {
                         None => {
                             let mut v = 0u32;
                             for k in 0..width.bytes() as u64 {
-                                let b = if pa + k <= self.ranges[i].last { self.rom_byte(rom, pa + k - first) } else { 0xFF };
+                                let b = if pa + k <= self.ranges[i].last {
+                                    self.rom_byte(rom, pa + k - first)
+                                } else {
+                                    0xFF
+                                };
                                 v |= (b as u32) << (8 * k);
                             }
                             Access { value: v, outcome: Outcome::Emulated, answered, memory: true }
@@ -511,7 +547,12 @@ impl PhysicalSpace {
                         None => {
                             let mut b = [0xFFu8; 4];
                             b[..n].copy_from_slice(&bytes[off..off + n]);
-                            Access { value: u32::from_le_bytes(b) & ones, outcome: Outcome::Emulated, answered, memory: true }
+                            Access {
+                                value: u32::from_le_bytes(b) & ones,
+                                outcome: Outcome::Emulated,
+                                answered,
+                                memory: true,
+                            }
                         }
                     };
                 }
@@ -539,7 +580,12 @@ impl PhysicalSpace {
         if self.unclaimed_seen.borrow_mut().insert(page) {
             tracing::info!(address = format_args!("{pa:#x}"), "access to unclaimed physical memory (reads all-ones)");
         }
-        Access { value: if write.is_some() { 0 } else { ones }, outcome: Outcome::Unclaimed, answered: Answered::Nobody, memory: false }
+        Access {
+            value: if write.is_some() { 0 } else { ones },
+            outcome: Outcome::Unclaimed,
+            answered: Answered::Nobody,
+            memory: false,
+        }
     }
 
     /// Records that kernel page `va` maps denied frame `pa` (left not-present).
@@ -566,7 +612,7 @@ mod tests {
     use crate::firmware::checksum_ok;
 
     fn space() -> PhysicalSpace {
-        PhysicalSpace::new(&CpuIdentity::default(), 0x2010_0000, 36)
+        PhysicalSpace::new(&CpuIdentity::default(), 1, 0x2010_0000, 36)
     }
 
     fn read(p: &PhysicalSpace, pa: u64, n: usize) -> Vec<u8> {
@@ -583,7 +629,9 @@ mod tests {
             assert!(w[0].base + w[0].size <= w[1].base, "{:?} overlaps {:?}", w[0], w[1]);
         }
         let names: Vec<&str> = map.iter().map(|e| e.name.as_str()).collect();
-        for n in ["conventional memory", "system BIOS", "PCI Express ECAM", "local APIC", "I/O APIC", "HPET", "BIOS flash"] {
+        for n in
+            ["conventional memory", "system BIOS", "PCI Express ECAM", "local APIC", "I/O APIC", "HPET", "BIOS flash"]
+        {
             assert!(names.contains(&n), "{n} missing from {names:?}");
         }
         assert!(map.iter().any(|e| e.name.contains("BAR5") && e.base == 0xDFFF_E000));
@@ -679,7 +727,9 @@ mod tests {
             sigs.push(String::from_utf8_lossy(&t[..4]).to_string());
             match &t[..4] {
                 b"MCFG" => assert_eq!(u64::from_le_bytes(t[44..52].try_into().unwrap()), pci::ecam::ECAM_BASE),
-                b"APIC" => assert_eq!(u32::from_le_bytes(t[36..40].try_into().unwrap()) as u64, platform::LOCAL_APIC_BASE),
+                b"APIC" => {
+                    assert_eq!(u32::from_le_bytes(t[36..40].try_into().unwrap()) as u64, platform::LOCAL_APIC_BASE)
+                }
                 b"HPET" => assert_eq!(u64::from_le_bytes(t[44..52].try_into().unwrap()), platform::HPET_BASE),
                 b"FACP" => {
                     assert_eq!(t.len(), 244);

@@ -11,6 +11,9 @@
 //! instruction that already made that access in this run of the block is passed over (a
 //! second read of the same register is the next instruction's), unless it repeats (`rep`).
 //! Without a block hook RIP is the best there is: events then carry the last synchronised pc.
+//! A run in quanta (the scheduler's) has Unicorn's per-instruction count hook, which keeps
+//! RIP at each instruction: the decode then starts at the instruction itself, and what the
+//! previous one made does not carry over (`last` belongs to the decode it was found in).
 
 use std::rc::Rc;
 
@@ -27,9 +30,10 @@ const WINDOW: usize = 48;
 #[derive(Default)]
 pub(crate) struct Attribution {
     blocks: HashMap<u64, Rc<[MemInsn]>>,
-    /// The instruction (by index in its block) the last access of the current run of the
-    /// block was attributed to, and how many accesses it made so far.
-    last: Option<(usize, usize)>,
+    /// Where the decode started (RIP), the instruction (by index in that decode) the last
+    /// access of the current run of the block was attributed to, and how many accesses it
+    /// made so far.
+    last: Option<(u64, usize, usize)>,
     /// RIP holds the block's start when a block runs (a block hook exists).
     pub(crate) synced: bool,
     /// Guest memory's code generation the decoded blocks belong to.
@@ -47,7 +51,15 @@ impl Attribution {
     }
 
     /// The pc of the instruction that accessed `pa` (reading or writing).
-    pub(crate) fn attribute(&mut self, uc: Uc, arch: Arch, mem: &GuestMemory, decoder: &Decoder, pa: u64, write: bool) -> u64 {
+    pub(crate) fn attribute(
+        &mut self,
+        uc: Uc,
+        arch: Arch,
+        mem: &GuestMemory,
+        decoder: &Decoder,
+        pa: u64,
+        write: bool,
+    ) -> u64 {
         let ip = crate::arch::Reg::Ip.uc(arch).expect("every architecture has an ip");
         let start = arch.mask(uc.reg(ip));
         if !self.synced {
@@ -68,7 +80,10 @@ impl Attribution {
             }
         };
         // Accesses follow program order: resume at the instruction that made the last one.
-        let (from, made) = self.last.unwrap_or((0, 0));
+        let (from, made) = match self.last {
+            Some((at, from, made)) if at == start => (from, made),
+            _ => (0, 0),
+        };
         for (i, insn) in insns.iter().enumerate().skip(from) {
             let addresses: Vec<Option<u64>> =
                 insn.uses.iter().map(|u| effective(uc, arch, &u.operand, insn.pc + insn.len)).collect();
@@ -99,7 +114,7 @@ impl Attribution {
                     })
             });
             if hit {
-                self.last = Some((i, if i == from { made + 1 } else { 1 }));
+                self.last = Some((start, i, if i == from { made + 1 } else { 1 }));
                 return insn.pc;
             }
         }

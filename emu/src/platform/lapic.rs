@@ -46,9 +46,7 @@ impl Default for LocalApic {
         regs[DFR] = 0xFFFF_FFFF;
         regs[SVR] = 0x1FF;
         regs[LVT_CMCI] = MASKED;
-        for r in LVT_TIMER..=LVT_ERROR {
-            regs[r] = MASKED;
-        }
+        regs[LVT_TIMER..=LVT_ERROR].fill(MASKED);
         regs[0x35] = 0x700; // LINT0: ExtINT
         regs[0x36] = 0x400; // LINT1: NMI
         LocalApic { regs, timer_start_ns: 0 }

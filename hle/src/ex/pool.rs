@@ -266,7 +266,7 @@ fn owner_of(k: &Kx, at: u64) -> Owner {
     k.ext().driver_at(at).map(Owner::Driver).unwrap_or(Owner::Kernel)
 }
 
-fn zero(k: &mut Kx, at: u64, size: u64) -> KResult<()> {
+pub(crate) fn zero(k: &mut Kx, at: u64, size: u64) -> KResult<()> {
     crate::rtl::memory::memset(k, Ptr(at), 0, SizeT(size))?;
     Ok(())
 }

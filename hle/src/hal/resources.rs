@@ -12,7 +12,7 @@ use portcullis_emu::Arch;
 use super::translate::PCI_BUS;
 use crate::ex::pool;
 use crate::kernel::{KResult, Kx};
-use crate::types::{status, Boolean, NtStatus, Ptr, PUnicodeString};
+use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};
 
 /// CM_RESOURCE_TYPE values.
 const PORT: u8 = 1;

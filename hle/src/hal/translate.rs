@@ -90,6 +90,8 @@ pub fn HalGetInterruptVector(
     let Some(gsi) = gsi(interface, level).filter(|_| bus_exists(k, interface, bus)) else { return Ok(0) };
     let vector = FIRST_VECTOR + gsi;
     k.mem_mut().write_u8(irql.0, (vector >> 4) as u8)?;
-    k.mem_mut().write_ptr(affinity.0, 1)?;
+    // Any active processor: the I/O APIC delivers to all of them.
+    let all = crate::ke::processor::active_mask(k);
+    k.mem_mut().write_ptr(affinity.0, all)?;
     Ok(vector)
 }

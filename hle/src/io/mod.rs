@@ -8,6 +8,7 @@ pub mod file;
 pub mod irp;
 pub mod request;
 pub mod symlink;
+pub mod work_item;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -103,6 +104,8 @@ pub struct IoManager {
     pub(crate) user_buffers: Vec<(u64, u64)>,
     /// The routine unset MajorFunction entries point at.
     pub(crate) invalid_request: u64,
+    /// I/O work items (io/work_item.rs).
+    pub(crate) work_items: BTreeMap<u64, work_item::WorkItem>,
 }
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {

@@ -66,6 +66,154 @@ structure!(KEVENT = "KEVENT", size (0x10, 0x18), checked: true, {
     Header = "Header": Inline @ (0x0, 0x0),
 });
 
+structure!(KDPC = "KDPC", size (0x20, 0x40), checked: true, {
+    Type = "Type": U8 @ (0x0, 0x0),
+    Importance = "Importance": U8 @ (0x1, 0x1),
+    Number = "Number": U16 @ (0x2, 0x2),
+    DpcListEntry = "DpcListEntry": Inline @ (0x4, 0x8),
+    DeferredRoutine = "DeferredRoutine": Ptr @ (0xc, 0x18),
+    DeferredContext = "DeferredContext": Ptr @ (0x10, 0x20),
+    SystemArgument1 = "SystemArgument1": Ptr @ (0x14, 0x28),
+    SystemArgument2 = "SystemArgument2": Ptr @ (0x18, 0x30),
+    DpcData = "DpcData": Ptr @ (0x1c, 0x38),
+});
+
+structure!(KTIMER = "KTIMER", size (0x28, 0x40), checked: true, {
+    Header = "Header": Inline @ (0x0, 0x0),
+    DueTime = "DueTime": U64 @ (0x10, 0x18),
+    TimerListEntry = "TimerListEntry": Inline @ (0x18, 0x20),
+    Dpc = "Dpc": Ptr @ (0x20, 0x30),
+    Processor = "Processor": U32 @ (-, 0x38),
+    Period = "Period": U32 @ (0x24, 0x3c),
+});
+
+structure!(KMUTANT = "KMUTANT", size (0x20, 0x38), checked: true, {
+    Header = "Header": Inline @ (0x0, 0x0),
+    MutantListEntry = "MutantListEntry": Inline @ (0x10, 0x18),
+    OwnerThread = "OwnerThread": Ptr @ (0x18, 0x28),
+    Abandoned = "Abandoned": U8 @ (0x1c, 0x30),
+    ApcDisable = "ApcDisable": U8 @ (0x1d, 0x31),
+});
+
+structure!(KSEMAPHORE = "KSEMAPHORE", size (0x14, 0x20), checked: true, {
+    Header = "Header": Inline @ (0x0, 0x0),
+    Limit = "Limit": U32 @ (0x10, 0x18),
+});
+
+structure!(FAST_MUTEX = "FAST_MUTEX", size (0x20, 0x38), checked: true, {
+    Count = "Count": U32 @ (0x0, 0x0),
+    Owner = "Owner": Ptr @ (0x4, 0x8),
+    Contention = "Contention": U32 @ (0x8, 0x10),
+    Event = "Event": Inline @ (0xc, 0x18),
+    OldIrql = "OldIrql": U32 @ (0x1c, 0x30),
+});
+
+structure!(KGUARDED_MUTEX = "KGUARDED_MUTEX", size (0x20, 0x38), checked: true, {
+    Count = "Count": U32 @ (0x0, 0x0),
+    Owner = "Owner": Ptr @ (0x4, 0x8),
+    Contention = "Contention": U32 @ (0x8, 0x10),
+    Gate = "Gate": Inline @ (0xc, 0x18),
+    KernelApcDisable = "KernelApcDisable": U16 @ (0x1c, 0x30),
+});
+
+structure!(ERESOURCE = "ERESOURCE", size (0x38, 0x68), checked: true, {
+    SystemResourcesList = "SystemResourcesList": Inline @ (0x0, 0x0),
+    OwnerTable = "OwnerTable": Ptr @ (0x8, 0x10),
+    ActiveCount = "ActiveCount": U16 @ (0xc, 0x18),
+    Flag = "Flag": U16 @ (0xe, 0x1a),
+    SharedWaiters = "SharedWaiters": Ptr @ (0x10, 0x20),
+    ExclusiveWaiters = "ExclusiveWaiters": Ptr @ (0x14, 0x28),
+    OwnerEntry = "OwnerEntry": Inline @ (0x18, 0x30),
+    ActiveEntries = "ActiveEntries": U32 @ (0x20, 0x40),
+    ContentionCount = "ContentionCount": U32 @ (0x24, 0x44),
+    NumberOfSharedWaiters = "NumberOfSharedWaiters": U32 @ (0x28, 0x48),
+    NumberOfExclusiveWaiters = "NumberOfExclusiveWaiters": U32 @ (0x2c, 0x4c),
+    SpinLock = "SpinLock": Ptr @ (0x34, 0x60),
+});
+
+structure!(OWNER_ENTRY = "OWNER_ENTRY", size (0x8, 0x10), checked: true, {
+    OwnerThread = "OwnerThread": Ptr @ (0x0, 0x0),
+    TableSize = "TableSize": U32 @ (0x4, 0x8),
+});
+
+structure!(
+    /// Opaque in the DDK headers that define it (ntifs.h); the layout is the documented one.
+    KAPC_STATE = "KAPC_STATE", size (0x18, 0x30), checked: false, {
+    ApcListHead = "ApcListHead": Inline @ (0x0, 0x0),
+    Process = "Process": Ptr @ (0x10, 0x20),
+    KernelApcInProgress = "KernelApcInProgress": U8 @ (0x14, 0x28),
+    KernelApcPending = "KernelApcPending": U8 @ (0x15, 0x29),
+    UserApcPending = "UserApcPending": U8 @ (0x16, 0x2a),
+});
+
+structure!(WORK_QUEUE_ITEM = "WORK_QUEUE_ITEM", size (0x10, 0x20), checked: true, {
+    List = "List": Inline @ (0x0, 0x0),
+    WorkerRoutine = "WorkerRoutine": Ptr @ (0x8, 0x10),
+    Parameter = "Parameter": Ptr @ (0xc, 0x18),
+});
+
+structure!(
+    /// The lookaside list proper; Windows' copy is cache-aligned (0x80 bytes on both
+    /// architectures), mingw-w64's x86 one is not: the fields agree.
+    GENERAL_LOOKASIDE = "GENERAL_LOOKASIDE", size (0x48, 0x80), checked: true, {
+    ListHead = "ListHead": Inline @ (0x0, 0x0),
+    Depth = "Depth": U16 @ (0x8, 0x10),
+    MaximumDepth = "MaximumDepth": U16 @ (0xa, 0x12),
+    TotalAllocates = "TotalAllocates": U32 @ (0xc, 0x14),
+    AllocateMisses = "AllocateMisses": U32 @ (0x10, 0x18),
+    TotalFrees = "TotalFrees": U32 @ (0x14, 0x1c),
+    FreeMisses = "FreeMisses": U32 @ (0x18, 0x20),
+    Type = "Type": U32 @ (0x1c, 0x24),
+    Tag = "Tag": U32 @ (0x20, 0x28),
+    Size = "Size": U32 @ (0x24, 0x2c),
+    Allocate = "Allocate": Ptr @ (0x28, 0x30),
+    Free = "Free": Ptr @ (0x2c, 0x38),
+    ListEntry = "ListEntry": Inline @ (0x30, 0x40),
+    LastTotalAllocates = "LastTotalAllocates": U32 @ (0x38, 0x50),
+    LastAllocateMisses = "LastAllocateMisses": U32 @ (0x3c, 0x54),
+});
+
+structure!(KLOCK_QUEUE_HANDLE = "KLOCK_QUEUE_HANDLE", size (0xc, 0x18), checked: true, {
+    LockQueueNext = "LockQueue.Next": Ptr @ (0x0, 0x0),
+    LockQueueLock = "LockQueue.Lock": Ptr @ (0x4, 0x8),
+    OldIrql = "OldIrql": U8 @ (0x8, 0x10),
+});
+
+structure!(PROCESSOR_NUMBER = "PROCESSOR_NUMBER", size (0x4, 0x4), checked: true, {
+    Group = "Group": U16 @ (0x0, 0x0),
+    Number = "Number": U8 @ (0x2, 0x2),
+    Reserved = "Reserved": U8 @ (0x3, 0x3),
+});
+
+structure!(GROUP_AFFINITY = "GROUP_AFFINITY", size (0xc, 0x10), checked: true, {
+    Mask = "Mask": Ptr @ (0x0, 0x0),
+    Group = "Group": U16 @ (0x4, 0x8),
+});
+
+structure!(PS_CREATE_NOTIFY_INFO = "PS_CREATE_NOTIFY_INFO", size (0x24, 0x48), checked: true, {
+    Size = "Size": Ptr @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x8),
+    ParentProcessId = "ParentProcessId": Ptr @ (0x8, 0x10),
+    CreatingThreadId = "CreatingThreadId": Inline @ (0xc, 0x18),
+    FileObject = "FileObject": Ptr @ (0x14, 0x28),
+    ImageFileName = "ImageFileName": Ptr @ (0x18, 0x30),
+    CommandLine = "CommandLine": Ptr @ (0x1c, 0x38),
+    CreationStatus = "CreationStatus": U32 @ (0x20, 0x40),
+});
+
+structure!(CLIENT_ID = "CLIENT_ID", size (0x8, 0x10), checked: true, {
+    UniqueProcess = "UniqueProcess": Ptr @ (0x0, 0x0),
+    UniqueThread = "UniqueThread": Ptr @ (0x4, 0x8),
+});
+
+structure!(IMAGE_INFO = "IMAGE_INFO", size (0x14, 0x28), checked: true, {
+    Properties = "Properties": U32 @ (0x0, 0x0),
+    ImageBase = "ImageBase": Ptr @ (0x4, 0x8),
+    ImageSelector = "ImageSelector": U32 @ (0x8, 0x10),
+    ImageSize = "ImageSize": Ptr @ (0xc, 0x18),
+    ImageSectionNumber = "ImageSectionNumber": U32 @ (0x10, 0x20),
+});
+
 structure!(DRIVER_OBJECT = "DRIVER_OBJECT", size (0xa8, 0x150), checked: true, {
     Type = "Type": U16 @ (0x0, 0x0),
     Size = "Size": U16 @ (0x2, 0x2),
@@ -223,6 +371,8 @@ structure!(KUSER_SHARED_DATA = "KUSER_SHARED_DATA", size (0x5f0, 0x5f0), checked
     SafeBootMode = "SafeBootMode": U8 @ (0x2ec, 0x2ec),
     TickCount = "TickCount": Inline @ (0x320, 0x320),
     Cookie = "Cookie": U32 @ (0x330, 0x330),
+    ActiveProcessorCount = "ActiveProcessorCount": U8 @ (0x3c0, 0x3c0),
+    ActiveGroupCount = "ActiveGroupCount": U16 @ (0x3c4, 0x3c4),
 });
 
 structure!(OBJECT_ATTRIBUTES = "OBJECT_ATTRIBUTES", size (0x18, 0x30), checked: true, {
@@ -476,6 +626,23 @@ pub const ALL_STRUCTS: &[Struct] = &[
     IO_STATUS_BLOCK::STRUCT,
     DISPATCHER_HEADER::STRUCT,
     KEVENT::STRUCT,
+    KDPC::STRUCT,
+    KTIMER::STRUCT,
+    KMUTANT::STRUCT,
+    KSEMAPHORE::STRUCT,
+    FAST_MUTEX::STRUCT,
+    KGUARDED_MUTEX::STRUCT,
+    ERESOURCE::STRUCT,
+    OWNER_ENTRY::STRUCT,
+    KAPC_STATE::STRUCT,
+    WORK_QUEUE_ITEM::STRUCT,
+    GENERAL_LOOKASIDE::STRUCT,
+    KLOCK_QUEUE_HANDLE::STRUCT,
+    PROCESSOR_NUMBER::STRUCT,
+    GROUP_AFFINITY::STRUCT,
+    PS_CREATE_NOTIFY_INFO::STRUCT,
+    IMAGE_INFO::STRUCT,
+    CLIENT_ID::STRUCT,
     DRIVER_OBJECT::STRUCT,
     DRIVER_EXTENSION::STRUCT,
     DEVICE_OBJECT::STRUCT,

@@ -410,7 +410,8 @@ fn missing_stubs(
         })
         .collect();
     let first = k.host_call_slots() as usize;
-    let registered = k.ext().calls.functions.functions.len() + k.ext().calls.missing.len();
+    let calls = &k.ext().calls;
+    let registered = calls.functions.functions.len() + calls.reserved as usize + calls.missing.len();
     if first != registered {
         return Err(LoadError::Kernel(format!(
             "host-call slots out of step: the machine has {first}, the kernel knows {registered}"

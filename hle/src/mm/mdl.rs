@@ -293,7 +293,10 @@ pub fn MmProbeAndLockPages(k: &mut Kx, mdl: Ptr, access_mode: u8, operation: u32
     let write = matches!(operation, IO_WRITE_ACCESS | IO_MODIFY_ACCESS);
     let arch = k.arch();
     let end = (start + offset).wrapping_add(count);
-    if access_mode != 0 && (!crate::seh::trap::is_user(arch, start) || !crate::seh::trap::is_user(arch, end.saturating_sub(1)) || end < start)
+    if access_mode != 0
+        && (!crate::seh::trap::is_user(arch, start)
+            || !crate::seh::trap::is_user(arch, end.saturating_sub(1))
+            || end < start)
     {
         return Err(crate::seh::raise::raise_status(k, code::ACCESS_VIOLATION));
     }

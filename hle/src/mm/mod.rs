@@ -159,7 +159,13 @@ pub(crate) fn forget(k: &mut Kx, va: u64) {
 }
 
 /// Ends the run with bugcheck `code` (`name`), raised by the routine the driver called.
-pub(crate) fn bugcheck(k: &mut Kx, code: u32, name: &'static str, params: [u64; 4], reason: String) -> crate::kernel::KError {
+pub(crate) fn bugcheck(
+    k: &mut Kx,
+    code: u32,
+    name: &'static str,
+    params: [u64; 4],
+    reason: String,
+) -> crate::kernel::KError {
     let b = crate::kernel::Bugcheck { code, name, params, caller: caller(k), reason };
     crate::kernel::KError::Stop(crate::kernel::bugcheck_stop(k, b))
 }

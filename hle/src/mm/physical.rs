@@ -25,7 +25,8 @@ pub fn MmGetPhysicalAddress(k: &mut Kx, va: Ptr) -> KResult<u64> {
 pub fn MmGetVirtualForPhysical(k: &mut Kx, pa: u64) -> KResult<Ptr> {
     let frame = pa & !(PAGE_SIZE - 1);
     let mem = k.mem();
-    let regions: Vec<(u64, u64)> = mem.regions().filter(|r| r.kind != RegionKind::User).map(|r| (r.base, r.size)).collect();
+    let regions: Vec<(u64, u64)> =
+        mem.regions().filter(|r| r.kind != RegionKind::User).map(|r| (r.base, r.size)).collect();
     for (base, size) in regions {
         k.check_budget().map_err(crate::kernel::KError::Stop)?;
         for page in (base..base + size).step_by(PAGE_SIZE as usize) {

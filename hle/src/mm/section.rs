@@ -157,9 +157,8 @@ pub fn ZwCreateSection(
     }
     let (name, attrs) = object_name(k, attributes)?;
     let base = k.mem_mut().alloc(RegionKind::System, "section pages", size, Prot::RW)?;
-    let frames: Vec<u64> = (0..size.div_ceil(PAGE_SIZE))
-        .map(|i| k.mem().translate(base + i * PAGE_SIZE).expect("just mapped"))
-        .collect();
+    let frames: Vec<u64> =
+        (0..size.div_ceil(PAGE_SIZE)).map(|i| k.mem().translate(base + i * PAGE_SIZE).expect("just mapped")).collect();
     let s = Section { backing: Backing::Pages(frames), size, writable };
     let object = match create(k, name.as_deref().filter(|n| !n.is_empty()), s)? {
         Ok(o) => o,

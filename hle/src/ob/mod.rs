@@ -34,6 +34,13 @@ pub enum ObjectKind {
     Thread,
     /// A section (crate::mm::section).
     Section,
+    /// Events, semaphores, mutants and timers made with handles (ke/).
+    Event,
+    Semaphore,
+    Mutant,
+    Timer,
+    /// Callback objects (ex/callback.rs).
+    Callback,
 }
 
 impl ObjectKind {
@@ -44,6 +51,11 @@ impl ObjectKind {
         ObjectKind::Process,
         ObjectKind::Thread,
         ObjectKind::Section,
+        ObjectKind::Event,
+        ObjectKind::Semaphore,
+        ObjectKind::Mutant,
+        ObjectKind::Timer,
+        ObjectKind::Callback,
     ];
 }
 
@@ -174,17 +186,10 @@ impl ObjectManager {
     }
 }
 
-/// The OBJECT_TYPE of `kind`, as the exported `*Io...ObjectType` / `*Ps...Type` name it.
+/// The OBJECT_TYPE of `kind`, as the exported `*Io...ObjectType` / `*Ps...Type` /
+/// `*Ex...ObjectType` name it (some kinds' types are not exported).
 pub(crate) fn object_type(k: &Kx, kind: ObjectKind) -> u64 {
-    let var = match kind {
-        ObjectKind::Driver => "IoDriverObjectType",
-        ObjectKind::Device => "IoDeviceObjectType",
-        ObjectKind::File => "IoFileObjectType",
-        ObjectKind::Process => "PsProcessType",
-        ObjectKind::Thread => "PsThreadType",
-        ObjectKind::Section => "MmSectionObjectType",
-    };
-    k.ext().resolve(crate::exports::Dll::Ntoskrnl, var).and_then(|at| k.mem().read_ptr(at).ok()).unwrap_or(0)
+    k.ext().system.types.iter().find(|(t, _)| *t == kind).map(|(_, o)| *o).unwrap_or(0)
 }
 
 /// LONG_PTR ObfReferenceObject(PVOID Object) (fastcall on x86): takes a reference. Returns

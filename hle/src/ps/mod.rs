@@ -1,19 +1,24 @@
-//! Processes and threads, the processor control region, KUSER_SHARED_DATA, the kernel's
-//! exported variables, and time.
+//! Processes and threads, KUSER_SHARED_DATA, the kernel's exported variables, and time.
 //!
 //! The kernel presents the Windows version of its options ([`crate::rtl::version`]; Windows 7
-//! SP1 by default) in `NtBuildNumber` and KUSER_SHARED_DATA. There is one processor and two processes:
-//! the System process (PID 4), whose thread runs DriverEntry and unload, and the user-mode
-//! caller (PID 0x1F4, "portcullis.exe") on whose behalf requests arrive. Time comes from the
-//! machine's virtual clock, so every run sees the same tick counts and system time.
+//! SP1 by default) in `NtBuildNumber` and KUSER_SHARED_DATA, on a configurable number of
+//! processors (2 by default). It starts with two processes: the System process (PID 4), whose
+//! thread runs DriverEntry and unload, and the user-mode caller (PID 0x1F4, "portcullis.exe")
+//! on whose behalf requests arrive; a scenario adds more (`processes`), starts and ends them,
+//! which the process and thread notify routines see. Time comes from the machine's virtual
+//! clock, so every run sees the same tick counts and system time.
 
+pub mod lookup;
+pub mod notify;
 pub mod process;
+pub mod processes;
+pub mod thread;
 
 use portcullis_emu::{Arch, Prot, RegionKind, PAGE_SIZE};
 
 use crate::exports::Dll;
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPCR, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
+use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
 use crate::ob::{ObjectKind, Owner};
 
 /// 2024-01-01 00:00:00 UTC in 100 ns units since 1601: the virtual boot time.
@@ -36,6 +41,12 @@ pub struct System {
     /// (dll, name, address) of each exported variable.
     pub(crate) data: Vec<(Dll, &'static str, u64)>,
     pub(crate) tick_count: u64,
+    /// The OBJECT_TYPE of each kind of object (exported through a variable or not).
+    pub(crate) types: Vec<(ObjectKind, u64)>,
+    /// Every process, in creation order (see `processes.rs`).
+    pub processes: Vec<processes::ProcessEntry>,
+    /// The registered notify routines.
+    pub notify: notify::Notify,
     /// The UNICODE_STRING of the service-pack name (CmCSDVersionString) PsGetVersion hands out.
     pub(crate) csd_version: u64,
 }
@@ -83,47 +94,8 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     ob.register(user_process, ObjectKind::Process, Some("portcullis.exe".into()), Owner::Kernel);
     ob.register(system_thread, ObjectKind::Thread, None, Owner::Kernel);
     ob.register(user_thread, ObjectKind::Thread, None, Owner::Kernel);
-
-    // The processor control region and block.
     let kpcr = layout.kpcr;
-    let mem = k.mem_mut();
-    let (gdt, idt, tss) = {
-        let find = |name: &str| mem.regions().find(|r| r.name == name).map(|r| r.base).unwrap_or(0);
-        (find("gdt"), find("idt"), find("tss"))
-    };
-    let kprcb = match arch {
-        Arch::X86 => {
-            let prcb = kpcr + 0x120;
-            mem.write_ptr(kpcr + 0x18, kpcr)?; // NtTib.Self
-            mem.set(kpcr, KPCR::SelfPcr, kpcr)?;
-            mem.set(kpcr, KPCR::Prcb, prcb)?;
-            mem.set(kpcr, KPCR::IrqlX86, 0)?;
-            mem.set(kpcr, KPCR::Idt, idt)?;
-            mem.set(kpcr, KPCR::Gdt, gdt)?;
-            mem.set(kpcr, KPCR::Tss, tss)?;
-            mem.set(kpcr, KPCR::MajorVersionX86, 1)?;
-            mem.set(kpcr, KPCR::MinorVersionX86, 1)?;
-            mem.set(kpcr, KPCR::SetMember, 1)?;
-            mem.set(kpcr, KPCR::Number, 0)?;
-            mem.set(prcb, KPRCB::NumberX86, 0)?;
-            prcb
-        }
-        Arch::X64 => {
-            let prcb = kpcr + 0x180;
-            mem.set(kpcr, KPCR::GdtBase, gdt)?;
-            mem.set(kpcr, KPCR::TssBase, tss)?;
-            mem.set(kpcr, KPCR::Self_, kpcr)?;
-            mem.set(kpcr, KPCR::CurrentPrcb, prcb)?;
-            mem.set(kpcr, KPCR::IdtBase, idt)?;
-            mem.set(kpcr, KPCR::MajorVersionX64, 1)?;
-            mem.set(kpcr, KPCR::MinorVersionX64, 1)?;
-            mem.set(prcb, KPRCB::NumberX64, 0)?;
-            prcb
-        }
-    };
-    mem.set(kprcb, KPRCB::MajorVersion, 1)?;
-    mem.set(kprcb, KPRCB::MinorVersion, 1)?;
-    mem.set(kprcb, KPRCB::CurrentThread, system_thread)?;
+    let kprcb = crate::ke::processor::kprcb_of(arch, kpcr);
 
     // Exported variables.
     let data = k.mem_mut().alloc(RegionKind::System, "kernel variables", PAGE_SIZE, Prot::RW)?;
@@ -141,6 +113,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         a
     };
     let tick_count = place("KeTickCount", KSYSTEM_TIME::STRUCT.size(arch));
+    let cpus = k.cpus();
     let nprocs = place("KeNumberProcessors", 1);
     let build = place("NtBuildNumber", 4);
     let safeboot = place("InitSafeBootMode", 4);
@@ -156,11 +129,8 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
             .map(|n| (n, place(n, ptr)))
             .collect();
     let type_objects = at;
-    // The service-pack name PsGetVersion hands out (CmCSDVersionString), after the type objects.
-    let csd_version = type_objects + type_vars.len() as u64 * 0x80;
-    let csd_buffer = csd_version + 0x10;
     let mem = k.mem_mut();
-    mem.write_u8(nprocs, 1)?;
+    mem.write_u8(nprocs, cpus as u8)?;
     mem.write_u32(build, version.nt_build_number())?;
     mem.write_u32(safeboot, 0)?;
     mem.write_u8(kd_enabled, 0)?;
@@ -169,19 +139,42 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.write_ptr(highest, highest_user)?;
     mem.write_ptr(start, range_start)?;
     mem.write_ptr(probe_at, probe)?;
-    write_unicode(k, csd_version, csd_buffer, &version.csd_version())?;
-    // OBJECT_TYPE objects: opaque, with their name where Windows 7 keeps it.
-    for (i, (name, var)) in type_vars.iter().enumerate() {
+    // OBJECT_TYPE objects: opaque, with their name where Windows 7 keeps it. The kinds the
+    // scheduler added come after the first five (whose addresses traces show), with the
+    // variables of the exported ones after those.
+    let kinds = [ObjectKind::File, ObjectKind::Process, ObjectKind::Thread, ObjectKind::Device, ObjectKind::Driver];
+    let mut types = Vec::new();
+    for (i, ((name, var), kind)) in type_vars.iter().zip(kinds).enumerate() {
         let obj = type_objects + i as u64 * 0x80;
         k.mem_mut().write_ptr(*var, obj)?;
-        let label = name
-            .trim_start_matches("Io")
-            .trim_start_matches("Ps")
-            .trim_end_matches("ObjectType")
-            .trim_end_matches("Type");
-        let name_at = obj + if arch == Arch::X64 { 0x10 } else { 0x8 };
-        write_unicode(k, name_at, obj + 0x40, label)?;
+        write_type_name(k, obj, name)?;
+        types.push((kind, obj));
     }
+    let more = [
+        (ObjectKind::Event, "ExEventObjectType", true),
+        (ObjectKind::Semaphore, "ExSemaphoreObjectType", true),
+        (ObjectKind::Mutant, "ExMutantObjectType", false),
+        (ObjectKind::Timer, "ExTimerObjectType", false),
+        (ObjectKind::Callback, "ExCallbackObjectType", false),
+    ];
+    let first_more = type_objects + type_vars.len() as u64 * 0x80;
+    for (i, (kind, name, _)) in more.iter().enumerate() {
+        let obj = first_more + i as u64 * 0x80;
+        write_type_name(k, obj, name)?;
+        types.push((*kind, obj));
+    }
+    // The exported ones' variables, after the type objects.
+    let mut var_at = first_more + more.len() as u64 * 0x80;
+    for (i, (_, name, exported)) in more.iter().enumerate() {
+        if *exported {
+            k.mem_mut().write_ptr(var_at, first_more + i as u64 * 0x80)?;
+            vars.push((Dll::Ntoskrnl, name, var_at));
+            var_at += ptr;
+        }
+    }
+    // The service-pack name PsGetVersion hands out (CmCSDVersionString), after those.
+    let csd_version = var_at.next_multiple_of(0x10);
+    write_unicode(k, csd_version, csd_version + 0x10, &version.csd_version())?;
 
     // KUSER_SHARED_DATA: version, root, product type; times are kept in step by sync_time.
     let sud = layout.shared_user_data;
@@ -218,6 +211,9 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         }
     }
 
+    mem.set(sud, KUSER_SHARED_DATA::ActiveProcessorCount, cpus as u64)?;
+    mem.set(sud, KUSER_SHARED_DATA::ActiveGroupCount, 1)?;
+
     let sys = &mut k.ext_mut().system;
     sys.kpcr = kpcr;
     sys.kprcb = kprcb;
@@ -228,9 +224,40 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     sys.user_thread = user_thread;
     sys.data = vars;
     sys.tick_count = tick_count;
+    sys.types = types;
     sys.csd_version = csd_version;
+
+    // Processors: control regions, idle threads, DPC contexts; the host's threads and the
+    // two first processes.
+    let (gdt, idt, tss) = {
+        let mem = k.mem();
+        let find = |name: &str| mem.regions().find(|r| r.name == name).map(|r| r.base).unwrap_or(0);
+        (find("gdt"), find("idt"), find("tss"))
+    };
+    let idle_block = k.mem_mut().alloc(RegionKind::System, "idle threads", cpus as u64 * 0x800, Prot::RW)?;
+    let idle: Vec<u64> = (0..cpus as u64).map(|i| idle_block + i * 0x800).collect();
+    for t in &idle {
+        process::init_thread(k, *t, system_process, 0, 0)?;
+    }
+    crate::ke::processor::boot(k, gdt, idt, tss, system_thread, &idle)?;
+    thread::add_host_thread(k, system_thread, system_process, true)?;
+    thread::add_host_thread(k, user_thread, user_process, false)?;
+    processes::boot(k, system_process, system_thread, user_process, user_thread)?;
+    set_current_thread(k, system_thread, false)?;
     sync_time(k)?;
     Ok(())
+}
+
+/// An OBJECT_TYPE's name where Windows 7 keeps it ("File" for IoFileObjectType).
+fn write_type_name(k: &mut Kx, obj: u64, var: &str) -> KResult<()> {
+    let label = var
+        .trim_start_matches("Io")
+        .trim_start_matches("Ps")
+        .trim_start_matches("Ex")
+        .trim_end_matches("ObjectType")
+        .trim_end_matches("Type");
+    let name_at = obj + if k.arch() == Arch::X64 { 0x10 } else { 0x8 };
+    write_unicode(k, name_at, obj + 0x40, label)
 }
 
 fn write_system_time(k: &mut Kx, at: u64, value: u64) -> KResult<()> {
@@ -259,17 +286,24 @@ pub fn sync_time(k: &mut Kx) -> KResult<()> {
     Ok(())
 }
 
-/// Makes `thread` (and its process) current, with the given previous mode.
+/// Makes `thread` (one the host calls the driver on) current, with the given previous mode:
+/// the next call the host makes runs on it.
 pub fn set_current_thread(k: &mut Kx, thread: u64, user_mode: bool) -> KResult<()> {
-    let prcb = k.ext().system.kprcb;
+    if let Some(cid) = k.ext().sched.by_thread(thread) {
+        crate::ke::scheduler::switch_tib(k, cid)?;
+        k.ext_mut().sched.current = cid;
+    }
+    let s = &k.ext().sched;
+    let processor = s.current().processor as usize;
+    let prcb = s.processors.get(processor).map(|p| p.kprcb).unwrap_or(k.ext().system.kprcb);
     k.mem_mut().set(prcb, KPRCB::CurrentThread, thread)?;
     k.mem_mut().set(thread, ETHREAD::PreviousMode, user_mode as u64)?;
     Ok(())
 }
 
-/// The current thread, as KPRCB.CurrentThread names it.
+/// The current thread, as the current processor's KPRCB.CurrentThread names it.
 pub fn current_thread(k: &Kx) -> KResult<u64> {
-    Ok(k.mem().get(k.ext().system.kprcb, KPRCB::CurrentThread)?)
+    crate::ke::thread::current_thread(k)
 }
 
 /// The current process, as the current thread's APC state names it.

@@ -92,14 +92,14 @@ fn walk_x86(k: &mut Kx, ctx: &CpuContext, max: usize) -> Vec<u64> {
         }
         let (Ok(next), Ok(ret)) = (k.mem().read_u32(ebp), k.mem().read_u32(ebp + 4)) else { break };
         let (next, ret) = (next as u64, ret as u64);
-        let pc = if k.is_return_to_host(ret) {
-            // The first frame of a call the host made: on in the code it interrupted.
-            match k.guest_calls().iter().position(|c| c.entry_sp == ebp + 4) {
-                Some(level) if level > 0 => k.guest_calls()[level].caller_pc,
-                _ => break,
-            }
-        } else {
-            ret
+        let calls = k.guest_calls();
+        let pc = match calls.iter().rposition(|c| c.entry_sp == ebp + 4 && c.returns_to == ret) {
+            // The first frame of a call the host made from a hook: on in the code it
+            // interrupted. The first frame of a flow: the stack ends.
+            Some(level) if level > 0 && !calls[level].is_root() => calls[level].caller_pc,
+            Some(_) => break,
+            None if k.is_return_to_host(ret) => break,
+            None => ret,
         };
         if !is_code(k, pc) {
             break;

@@ -6,8 +6,8 @@ use portcullis_emu::{Arch, CpuContext};
 
 use crate::ke::bugcheck::name;
 use crate::kernel::{bugcheck_stop, Bugcheck, KError, Kx};
-use crate::seh::events;
 use crate::seh::record::ExceptionRecord;
+use crate::seh::{context, events};
 use crate::status_names;
 
 pub const KMODE_EXCEPTION_NOT_HANDLED: u32 = 0x1E;
@@ -35,22 +35,56 @@ fn stop(k: &mut Kx, code: u32, params: [u64; 4], caller: u64, reason: String) ->
 /// The bugcheck an exception no handler took ends in: KMODE_EXCEPTION_NOT_HANDLED with the
 /// code, the address and the first two parameters.
 ///
-/// In a system thread Windows raises SYSTEM_THREAD_EXCEPTION_NOT_HANDLED (0x7E: code,
-/// address, exception record, context record) instead. Drivers here run on one kernel
-/// stack with no thread model yet; once threads exist, this is where the current thread
-/// picks the code.
-pub(crate) fn unhandled(k: &mut Kx, record: &ExceptionRecord, _ctx: &CpuContext) -> KError {
+/// In a system thread (PsCreateSystemThread's, a worker thread) the exception reaches the
+/// handler Windows wraps every system thread's start routine in (PspSystemThreadStartup's),
+/// which raises SYSTEM_THREAD_EXCEPTION_NOT_HANDLED instead: the code, the address, and the
+/// exception and context records (copies on the thread's stack, as the dispatcher's are).
+/// The threads the host calls the driver on, and DPCs, have no such handler.
+pub(crate) fn unhandled(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -> KError {
     let arch = k.arch();
+    let what = status_names::describe(record.code);
+    let reason = format!("{what} at {:#x} was not handled", record.address);
+    if in_system_thread(k) {
+        let (exr, cxr) = records_for_bugcheck(k, record, ctx);
+        let params = [status_param(arch, record.code), record.address, exr, cxr];
+        return stop(
+            k,
+            SYSTEM_THREAD_EXCEPTION_NOT_HANDLED,
+            params,
+            record.address,
+            format!("{reason} in a system thread"),
+        );
+    }
     let p = |i: usize| record.params.get(i).copied().unwrap_or(0);
     let params = [status_param(arch, record.code), record.address, p(0), p(1)];
-    let what = status_names::describe(record.code);
-    stop(
-        k,
-        KMODE_EXCEPTION_NOT_HANDLED,
-        params,
-        record.address,
-        format!("{what} at {:#x} was not handled", record.address),
-    )
+    stop(k, KMODE_EXCEPTION_NOT_HANDLED, params, record.address, reason)
+}
+
+/// Whether the flow running is a system thread: created by PsCreateSystemThread (or a worker
+/// thread), not one the host calls the driver on, not a DPC.
+fn in_system_thread(k: &Kx) -> bool {
+    k.ext().sched.current().thread().is_some_and(|t| t.system && !t.host)
+}
+
+/// Writes the exception record and its context below the stack pointer for the bugcheck's
+/// parameters (the run ends: nothing reuses the space); their addresses, or 0 where the
+/// stack has no room for them.
+fn records_for_bugcheck(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -> (u64, u64) {
+    let arch = k.arch();
+    let record_size = ExceptionRecord::size(arch).next_multiple_of(16);
+    let bytes = record_size + context::size(arch).next_multiple_of(16);
+    let sp = k.reg(portcullis_emu::Reg::Sp);
+    let (low, _) = k.stack_limits();
+    let base = sp.wrapping_sub(bytes + 0x40) & !0xF;
+    if base < low || base > sp {
+        return (0, 0);
+    }
+    let written =
+        record.write(k.mem_mut(), base).and_then(|_| context::write_full(k.mem_mut(), base + record_size, ctx));
+    match written {
+        Ok(()) => (base, base + record_size),
+        Err(_) => (0, 0),
+    }
 }
 
 /// What a page fault on `address` was doing, as PAGE_FAULT_IN_NONPAGED_AREA's and

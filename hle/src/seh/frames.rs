@@ -2,11 +2,14 @@
 //! the records handlers read, calls into handlers (and which of them are in progress), the
 //! places where guest frames meet the host, and names for code addresses.
 //!
-//! Every call the kernel makes into the guest runs on the one kernel stack, below the frames
-//! of the code that was interrupted. A walk up the stack that reaches a return to the host
-//! continues in the frames of the call the host was serving, at the host-call slot (a leaf
-//! routine of the kernel) — or, where the host was running a handler for an exception being
-//! dispatched or unwound, as Windows' own dispatcher frames would make it continue.
+//! Every call the kernel makes into the guest runs on the stack of the flow it serves (the
+//! kernel stack for the host's threads, a thread's or processor's own stack otherwise),
+//! below the frames of the code that was interrupted. A walk up the stack that reaches a
+//! return to the host continues in the frames of the call the host was serving, at the
+//! host-call slot (a leaf routine of the kernel) — or, where the host was running a handler
+//! for an exception being dispatched or unwound, as Windows' own dispatcher frames would make
+//! it continue. It ends at the root of the flow's frames: where the host started its call,
+//! or where a thread's start routine or a DPC routine returns to the scheduler.
 
 use portcullis_emu::{Arch, CallConv, CpuContext, Reg};
 
@@ -171,7 +174,9 @@ pub(crate) fn direct_dispatch_context(k: &Kx) -> Option<CpuContext> {
 pub(crate) enum Arrival {
     /// Guest code: walk on.
     Guest,
-    /// The return of the outermost call into the guest: the stack ends here.
+    /// The return of the outermost call into the guest, or of the first call of a flow (a
+    /// thread's start routine, a DPC routine, a call the host made on a thread): the stack
+    /// ends here.
     End,
     /// The return of a call the host made while serving guest code: the walk goes on in
     /// the interrupted code, at `pc` with stack pointer `sp` (a host-call slot, or a faulting
@@ -182,18 +187,15 @@ pub(crate) enum Arrival {
 /// Classifies the context a walk reached after unwinding a frame (`ip` the return address
 /// it popped, `sp` past it).
 pub(crate) fn arrival(k: &Kx, ip: u64, sp: u64) -> Arrival {
-    if !k.is_return_to_host(ip) {
-        return Arrival::Guest;
-    }
     let ps = k.arch().ptr_size();
     let calls = k.guest_calls();
-    let Some(level) = calls.iter().rposition(|c| c.entry_sp.wrapping_add(ps) == sp) else {
-        return Arrival::End;
+    let Some(level) = calls.iter().rposition(|c| c.entry_sp.wrapping_add(ps) == sp && c.returns_to == ip) else {
+        return if k.is_return_to_host(ip) { Arrival::End } else { Arrival::Guest };
     };
-    if level == 0 {
+    let call = calls[level];
+    if level == 0 || call.is_root() {
         return Arrival::End;
     }
-    let call = calls[level];
     let invocation = k.ext().seh.invocations.iter().rev().find(|i| i.level == level).cloned();
     Arrival::Host { pc: call.caller_pc, sp: before_scratch(k, call.caller_sp), invocation }
 }

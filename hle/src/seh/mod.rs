@@ -40,8 +40,6 @@ pub mod unwind_info;
 pub mod virtual_unwind;
 pub mod x86_frames;
 
-use portcullis_emu::Arch;
-
 use crate::kernel::{KResult, Kx};
 use crate::seh::codes::EXCEPTION_CHAIN_END;
 
@@ -62,15 +60,12 @@ pub struct State {
 }
 
 /// Sets up what handlers find at boot: on x86 an empty `fs:[0]` chain and the kernel stack's
-/// bounds in the KPCR's NT_TIB.
+/// bounds in each processor's NT_TIB (the scheduler puts each flow's own there when it runs:
+/// see `ke::scheduler`).
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
-    if k.arch() == Arch::X86 {
-        let kpcr = k.ext().system.kpcr;
-        let (low, high) = k.stack_limits();
-        let mem = k.mem_mut();
-        mem.write_u32(kpcr, EXCEPTION_CHAIN_END as u32)?; // NtTib.ExceptionList
-        mem.write_u32(kpcr + 4, high as u32)?; // NtTib.StackBase
-        mem.write_u32(kpcr + 8, low as u32)?; // NtTib.StackLimit
+    let stack = k.kernel_stack();
+    for cpu in 0..k.cpus() {
+        x86_frames::load_tib(k, cpu, EXCEPTION_CHAIN_END, stack)?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 use portcullis_emu::Reg;
 
+use crate::ke::processor::{current_kpcr, kpcr_of};
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, DISPATCHER_CONTEXT, EXCEPTION_REGISTRATION_RECORD};
 use crate::seh::codes::{code, flag, Disposition, EXCEPTION_CHAIN_END};
@@ -19,15 +20,40 @@ use crate::seh::record::ExceptionRecord;
 use crate::seh::{context, raise};
 use crate::types::{Ptr, SizeT};
 
-/// The first registration record (fs:[0]).
+/// The first registration record (fs:[0]: the current processor's KPCR, where the thread
+/// running there keeps its chain).
 pub(crate) fn head(k: &Kx) -> KResult<u64> {
-    Ok(k.mem().read_u32(k.ext().system.kpcr)? as u64)
+    Ok(k.mem().read_u32(current_kpcr(k))? as u64)
 }
 
 pub(crate) fn set_head(k: &mut Kx, reg: u64) -> KResult<()> {
-    let kpcr = k.ext().system.kpcr;
+    let kpcr = current_kpcr(k);
     k.mem_mut().write_u32(kpcr, reg as u32)?;
     Ok(())
+}
+
+/// Puts a flow's part of the NT_TIB in processor `cpu`'s KPCR (x86), as Windows' context
+/// switch does for the thread it switches to: its registration chain, and its stack's bounds
+/// (`(lowest, highest)` address, the highest one past the end).
+pub(crate) fn load_tib(k: &mut Kx, cpu: u32, exception_list: u64, stack: (u64, u64)) -> KResult<()> {
+    if k.arch() != portcullis_emu::Arch::X86 {
+        return Ok(());
+    }
+    let kpcr = kpcr_of(k, cpu);
+    let mem = k.mem_mut();
+    mem.write_u32(kpcr, exception_list as u32)?; // NtTib.ExceptionList
+    mem.write_u32(kpcr + 4, stack.1 as u32)?; // NtTib.StackBase
+    mem.write_u32(kpcr + 8, stack.0 as u32)?; // NtTib.StackLimit
+    Ok(())
+}
+
+/// The registration chain processor `cpu`'s NT_TIB holds now (x86), as the context switch
+/// saves it for the thread switched away from.
+pub(crate) fn chain_of(k: &Kx, cpu: u32) -> KResult<u64> {
+    if k.arch() != portcullis_emu::Arch::X86 {
+        return Ok(EXCEPTION_CHAIN_END);
+    }
+    Ok(k.mem().read_u32(kpcr_of(k, cpu))? as u64)
 }
 
 /// Which kernel handler guards a handler call.

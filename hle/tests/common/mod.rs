@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fx;
+pub mod guest;
 
 use std::cell::RefCell;
 use std::rc::Rc;
