@@ -173,6 +173,9 @@ pub struct EntryPointRecord {
     pub returned: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub information: Option<u64>,
+    /// The access a process or thread handle was granted (after the object callbacks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_access: Option<String>,
     /// How it ended: "returned", "pending", "fault", "bugcheck", "limit", "halted", "error".
     pub outcome: String,
     /// Failed expectations of the scenario step.

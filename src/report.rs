@@ -222,7 +222,10 @@ impl Report {
                 _ => "-".into(),
             };
             let target = e.target.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
-            let info = e.information.map(|i| format!(", {i} bytes")).unwrap_or_default();
+            let mut info = e.information.map(|i| format!(", {i} bytes")).unwrap_or_default();
+            if let Some(g) = &e.granted_access {
+                info.push_str(&format!(", granted {g}"));
+            }
             let outcome = if e.outcome == "returned" { String::new() } else { format!(" [{}]", e.outcome) };
             let _ = writeln!(s, "  {:<32} {status}{info}{outcome}", format!("{}{target}", e.kind));
             for u in &e.unmet {

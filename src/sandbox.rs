@@ -522,6 +522,47 @@ impl Sandbox {
         }
     }
 
+    /// OpenProcess(access, FALSE, pid) then CloseHandle, as the user program: the object
+    /// callbacks drivers registered see the open. Returns the status and the access granted.
+    pub fn open_process(&mut self, pid: u64, access: u32) -> Result<portcullis_hle::ob::user::Opened, RunError> {
+        self.open_task("OpenProcess", pid, access, false)
+    }
+
+    /// OpenThread(access, FALSE, tid) then CloseHandle, as the user program.
+    pub fn open_thread(&mut self, tid: u64, access: u32) -> Result<portcullis_hle::ob::user::Opened, RunError> {
+        self.open_task("OpenThread", tid, access, true)
+    }
+
+    fn open_task(
+        &mut self,
+        kind: &str,
+        id: u64,
+        access: u32,
+        thread: bool,
+    ) -> Result<portcullis_hle::ob::user::Opened, RunError> {
+        self.alive()?;
+        let r = if thread {
+            portcullis_hle::ob::user::open_thread(&mut self.k, id, access)
+        } else {
+            portcullis_hle::ob::user::open_process(&mut self.k, id, access)
+        }
+        .map_err(RunError::from);
+        let mut e = EntryPointRecord {
+            kind: kind.into(),
+            target: Some(format!("{} {id:#x}, access {access:#x}", if thread { "tid" } else { "pid" })),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(o) = &r {
+            set_status(&mut e, o.status);
+            if o.status.is_success() {
+                e.granted_access = Some(format!("{:#x}", o.granted));
+            }
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
     /// The result of a request that was pending, once something completed it.
     pub fn completion(&mut self, id: request::RequestId) -> Option<request::Completion> {
         request::take_completion(&mut self.k, id)

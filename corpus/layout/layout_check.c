@@ -250,3 +250,39 @@ _Static_assert(offsetof(KPCR, MajorVersion) == 0x60, "KPCR.MajorVersion");
 _Static_assert(offsetof(KPCR, MinorVersion) == 0x62, "KPCR.MinorVersion");
 #endif
 
+_Static_assert(sizeof(OB_CALLBACK_REGISTRATION) == PICK(0x14, 0x28), "sizeof(OB_CALLBACK_REGISTRATION)");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, Version) == PICK(0x0, 0x0), "OB_CALLBACK_REGISTRATION.Version");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, OperationRegistrationCount) == PICK(0x2, 0x2), "OB_CALLBACK_REGISTRATION.OperationRegistrationCount");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, Altitude) == PICK(0x4, 0x8), "OB_CALLBACK_REGISTRATION.Altitude");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, RegistrationContext) == PICK(0xc, 0x18), "OB_CALLBACK_REGISTRATION.RegistrationContext");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, OperationRegistration) == PICK(0x10, 0x20), "OB_CALLBACK_REGISTRATION.OperationRegistration");
+
+_Static_assert(sizeof(OB_OPERATION_REGISTRATION) == PICK(0x10, 0x20), "sizeof(OB_OPERATION_REGISTRATION)");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, ObjectType) == PICK(0x0, 0x0), "OB_OPERATION_REGISTRATION.ObjectType");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, Operations) == PICK(0x4, 0x8), "OB_OPERATION_REGISTRATION.Operations");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, PreOperation) == PICK(0x8, 0x10), "OB_OPERATION_REGISTRATION.PreOperation");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, PostOperation) == PICK(0xc, 0x18), "OB_OPERATION_REGISTRATION.PostOperation");
+
+_Static_assert(sizeof(OB_PRE_OPERATION_INFORMATION) == PICK(0x18, 0x28), "sizeof(OB_PRE_OPERATION_INFORMATION)");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Operation) == PICK(0x0, 0x0), "OB_PRE_OPERATION_INFORMATION.Operation");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Flags) == PICK(0x4, 0x4), "OB_PRE_OPERATION_INFORMATION.Flags");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Object) == PICK(0x8, 0x8), "OB_PRE_OPERATION_INFORMATION.Object");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, ObjectType) == PICK(0xc, 0x10), "OB_PRE_OPERATION_INFORMATION.ObjectType");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, CallContext) == PICK(0x10, 0x18), "OB_PRE_OPERATION_INFORMATION.CallContext");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Parameters) == PICK(0x14, 0x20), "OB_PRE_OPERATION_INFORMATION.Parameters");
+
+_Static_assert(sizeof(OB_PRE_DUPLICATE_HANDLE_INFORMATION) == PICK(0x10, 0x18), "sizeof(OB_PRE_DUPLICATE_HANDLE_INFORMATION)");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, DesiredAccess) == PICK(0x0, 0x0), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.DesiredAccess");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, OriginalDesiredAccess) == PICK(0x4, 0x4), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.OriginalDesiredAccess");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, SourceProcess) == PICK(0x8, 0x8), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.SourceProcess");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, TargetProcess) == PICK(0xc, 0x10), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.TargetProcess");
+
+_Static_assert(sizeof(OB_POST_OPERATION_INFORMATION) == PICK(0x1c, 0x30), "sizeof(OB_POST_OPERATION_INFORMATION)");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Operation) == PICK(0x0, 0x0), "OB_POST_OPERATION_INFORMATION.Operation");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Flags) == PICK(0x4, 0x4), "OB_POST_OPERATION_INFORMATION.Flags");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Object) == PICK(0x8, 0x8), "OB_POST_OPERATION_INFORMATION.Object");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, ObjectType) == PICK(0xc, 0x10), "OB_POST_OPERATION_INFORMATION.ObjectType");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, CallContext) == PICK(0x10, 0x18), "OB_POST_OPERATION_INFORMATION.CallContext");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, ReturnStatus) == PICK(0x14, 0x20), "OB_POST_OPERATION_INFORMATION.ReturnStatus");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Parameters) == PICK(0x18, 0x28), "OB_POST_OPERATION_INFORMATION.Parameters");
+

@@ -81,6 +81,15 @@ pub struct LeakedHandle {
     pub kind: Option<ObjectKind>,
 }
 
+/// A callback or notification a driver registered and did not take back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeakedRegistration {
+    /// The routine that registered it ("ObRegisterCallbacks", ...).
+    pub kind: &'static str,
+    /// What identifies it (an altitude, a cookie, a device).
+    pub detail: String,
+}
+
 /// What a driver left behind at unload.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Leaks {
@@ -93,6 +102,8 @@ pub struct Leaks {
     pub pending_requests: Vec<String>,
     /// Handles the driver opened and never closed.
     pub handles: Vec<LeakedHandle>,
+    /// Callbacks and notifications still registered (they would call into unloaded code).
+    pub registrations: Vec<LeakedRegistration>,
 }
 
 impl Leaks {
@@ -103,6 +114,7 @@ impl Leaks {
             && self.references.is_empty()
             && self.pending_requests.is_empty()
             && self.handles.is_empty()
+            && self.registrations.is_empty()
     }
 }
 
@@ -161,5 +173,16 @@ pub fn leaks(k: &Kx, driver: usize) -> Leaks {
             kind: ext.objects.get(e.object).map(|o| o.kind),
         })
         .collect();
-    Leaks { pool, devices, symbolic_links, references, pending_requests, handles }
+    let registrations = registrations(k, owner);
+    Leaks { pool, devices, symbolic_links, references, pending_requests, handles, registrations }
+}
+
+/// The callbacks and notifications `owner` still has registered.
+fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
+    let mut v: Vec<LeakedRegistration> = crate::ob::callbacks::owned_by(k, owner)
+        .into_iter()
+        .map(|(_, altitude)| LeakedRegistration { kind: "ObRegisterCallbacks", detail: format!("altitude {altitude}") })
+        .collect();
+    v.sort_by(|a, b| (a.kind, &a.detail).cmp(&(b.kind, &b.detail)));
+    v
 }

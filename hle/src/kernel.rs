@@ -186,6 +186,7 @@ impl Kernel {
         let base = k.add_host_calls("kernel routines", &routines.bodies, crate::dispatch::dispatch)?;
         k.ext_mut().calls.base = base;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
+        crate::ob::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         Ok(k)
     }

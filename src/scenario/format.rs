@@ -89,6 +89,9 @@ pub(crate) struct Step {
     pub(crate) expect_port: Option<PortExpectation>,
     pub(crate) expect_no_port: Option<PortExpectation>,
     pub(crate) unload: Option<bool>,
+    /// OpenProcess / OpenThread by id, as the user program (object callbacks see it).
+    pub(crate) open_process: Option<u64>,
+    pub(crate) open_thread: Option<u64>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]
@@ -108,6 +111,10 @@ pub(crate) struct Step {
     pub(crate) expect_pending: Option<bool>,
     /// For unload: whether leaks are expected (false: none may remain).
     pub(crate) expect_leaks: Option<bool>,
+    /// For open_process / open_thread: the access asked for, and the access that must be
+    /// granted.
+    pub(crate) access: Option<u32>,
+    pub(crate) expect_access: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]

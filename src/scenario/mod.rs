@@ -87,6 +87,12 @@ pub(crate) enum Action {
         happened: bool,
     },
     Unload,
+    /// OpenProcess / OpenThread then CloseHandle.
+    OpenTask {
+        id: u64,
+        thread: bool,
+        access: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +110,7 @@ pub(crate) struct Expect {
     pub(crate) information: Option<u64>,
     pub(crate) pending: Option<bool>,
     pub(crate) leaks: Option<bool>,
+    pub(crate) access: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

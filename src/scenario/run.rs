@@ -22,7 +22,8 @@ pub struct ScenarioOutcome {
     pub outcome_as_expected: bool,
 }
 
-const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload";
+const ACTIONS: &str =
+    "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload, open_process, open_thread";
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
@@ -48,6 +49,8 @@ pub(crate) fn check_steps(
             ("expect_port", r.expect_port.is_some()),
             ("expect_no_port", r.expect_no_port.is_some()),
             ("unload", r.unload == Some(true)),
+            ("open_process", r.open_process.is_some()),
+            ("open_thread", r.open_thread.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -77,6 +80,7 @@ pub(crate) fn check_steps(
             "write" => &["handle", "offset", "expect_status", "expect_information"],
             "pending" => &["expect_status", "expect_output", "expect_information"],
             "unload" => &["expect_leaks"],
+            "open_process" | "open_thread" => &["access", "expect_status", "expect_access"],
             _ => &[],
         };
         let given = [
@@ -91,6 +95,8 @@ pub(crate) fn check_steps(
             ("expect_information", r.expect_information.is_some()),
             ("expect_pending", r.expect_pending.is_some()),
             ("expect_leaks", r.expect_leaks.is_some()),
+            ("access", r.access.is_some()),
+            ("expect_access", r.expect_access.is_some()),
         ];
         if let Some((bad, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
             return fail(format!(
@@ -183,6 +189,12 @@ pub(crate) fn check_steps(
                     happened,
                 }
             }
+            "open_process" | "open_thread" => Action::OpenTask {
+                id: r.open_process.or(r.open_thread).expect("present"),
+                thread: action == "open_thread",
+                // PROCESS_ALL_ACCESS / THREAD_ALL_ACCESS unless told.
+                access: r.access.unwrap_or(0x001F_FFFF),
+            },
             _ => Action::Unload,
         };
         let expect = Expect {
@@ -191,6 +203,7 @@ pub(crate) fn check_steps(
             information: r.expect_information,
             pending: r.expect_pending,
             leaks: r.expect_leaks,
+            access: r.expect_access,
         };
         steps.push(Step { number, line, action, handle, name, expect });
     }
@@ -418,6 +431,20 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                     );
                 }
                 Ok(())
+            }
+            Action::OpenTask { id, thread, access } => {
+                let r = if *thread { sb.open_thread(*id, *access) } else { sb.open_process(*id, *access) };
+                r.map(|o| {
+                    if step.expect.status.is_none() && !o.status.is_success() {
+                        fail(sb, n, line, format!("the open failed with {}", status_text(o.status.0)));
+                    }
+                    for m in check_result(&step.expect, o.status, 0, &[]) {
+                        fail(sb, n, line, m);
+                    }
+                    if let Some(want) = step.expect.access.filter(|w| *w != o.granted) {
+                        fail(sb, n, line, format!("expected access {want:#x} granted, got {:#x}", o.granted));
+                    }
+                })
             }
             Action::Unload => {
                 unloaded = true;

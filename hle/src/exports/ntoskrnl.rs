@@ -21,6 +21,21 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         IoDriverObjectType,
         PsProcessType,
         PsThreadType,
+        SeTokenObjectType,
+        PsJobType,
+        ExEventObjectType,
+        ExSemaphoreObjectType,
+        ExWindowStationObjectType,
+        ExDesktopObjectType,
+        IoAdapterObjectType,
+        TmTransactionManagerObjectType,
+        TmTransactionObjectType,
+        TmResourceManagerObjectType,
+        TmEnlistmentObjectType,
+        MmSectionObjectType,
+        CmKeyObjectType,
+        LpcPortObjectType,
+        IoDeviceHandlerObjectType,
         MmHighestUserAddress,
         MmSystemRangeStart,
         MmUserProbeAddress,
@@ -66,6 +81,28 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ObReferenceObjectByPointer(Object: Ptr, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8) -> NtStatus = ob::handles::ObReferenceObjectByPointer;
     stdcall fn ObReferenceObjectByPointerWithTag(Object: Ptr, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8, Tag: PoolTag) -> NtStatus = ob::handles::ObReferenceObjectByPointerWithTag;
     stdcall fn ObOpenObjectByPointer(Object: Ptr, HandleAttributes: u32, PassedAccessState: Ptr, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8, Handle: Ptr) -> NtStatus = ob::handles::ObOpenObjectByPointer;
+    stdcall fn ObReferenceObjectByName(ObjectName: PUnicodeString, Attributes: u32, AccessState: Ptr, DesiredAccess: u32, ObjectType: Ptr, AccessMode: u8, ParseContext: Ptr, Object: Ptr) -> NtStatus = ob::name::ObReferenceObjectByName;
+    stdcall fn ObOpenObjectByName(ObjectAttributes: Ptr, ObjectType: Ptr, AccessMode: u8, AccessState: Ptr, DesiredAccess: u32, ParseContext: Ptr, Handle: Ptr) -> NtStatus = ob::name::ObOpenObjectByName;
+    stdcall fn ObQueryNameString(Object: Ptr, ObjectNameInfo: Ptr, Length: u32, ReturnLength: Ptr) -> NtStatus = ob::name::ObQueryNameString;
+    stdcall fn ObGetObjectType(Object: Ptr) -> Ptr = ob::types::ObGetObjectType;
+    stdcall fn ObMakeTemporaryObject(Object: Ptr) -> () = ob::query::ObMakeTemporaryObject;
+    stdcall fn ObDereferenceObjectDeferDelete(Object: Ptr) -> () = ob::query::ObDereferenceObjectDeferDelete;
+    stdcall fn ObDereferenceObjectDeferDeleteWithTag(Object: Ptr, Tag: PoolTag) -> () = ob::query::ObDereferenceObjectDeferDeleteWithTag;
+    stdcall fn ObIsKernelHandle(Handle: HANDLE) -> Boolean = ob::query::ObIsKernelHandle;
+    stdcall fn ObSetHandleAttributes(Handle: HANDLE, HandleFlags: Ptr, PreviousMode: u8) -> NtStatus = ob::query::ObSetHandleAttributes;
+    stdcall fn ObRegisterCallbacks(CallbackRegistration: Ptr, RegistrationHandle: Ptr) -> NtStatus = ob::callbacks::ObRegisterCallbacks;
+    stdcall fn ObUnRegisterCallbacks(RegistrationHandle: Ptr) -> () = ob::callbacks::ObUnRegisterCallbacks;
+    stdcall fn ObGetFilterVersion() -> u16 = ob::callbacks::ObGetFilterVersion;
+    stdcall fn ZwQueryObject(Handle: HANDLE, ObjectInformationClass: u32, ObjectInformation: Ptr, ObjectInformationLength: u32, ReturnLength: Ptr) -> NtStatus = ob::query::ZwQueryObject;
+    stdcall fn ZwSetInformationObject(Handle: HANDLE, ObjectInformationClass: u32, ObjectInformation: Ptr, ObjectInformationLength: u32) -> NtStatus = ob::query::ZwSetInformationObject;
+    stdcall fn ZwDuplicateObject(SourceProcessHandle: HANDLE, SourceHandle: HANDLE, TargetProcessHandle: HANDLE, TargetHandle: Ptr, DesiredAccess: u32, HandleAttributes: u32, Options: u32) -> NtStatus = ob::query::ZwDuplicateObject;
+    stdcall fn ZwMakeTemporaryObject(Handle: HANDLE) -> NtStatus = ob::query::ZwMakeTemporaryObject;
+    stdcall fn ZwCreateDirectoryObject(DirectoryHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = ob::directory::ZwCreateDirectoryObject;
+    stdcall fn ZwOpenDirectoryObject(DirectoryHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = ob::directory::ZwOpenDirectoryObject;
+    stdcall fn ZwQueryDirectoryObject(DirectoryHandle: HANDLE, Buffer: Ptr, Length: u32, ReturnSingleEntry: Boolean, RestartScan: Boolean, Context: Ptr, ReturnLength: Ptr) -> NtStatus = ob::directory::ZwQueryDirectoryObject;
+    stdcall fn ZwCreateSymbolicLinkObject(LinkHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, LinkTarget: PUnicodeString) -> NtStatus = ob::symlink::ZwCreateSymbolicLinkObject;
+    stdcall fn ZwOpenSymbolicLinkObject(LinkHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = ob::symlink::ZwOpenSymbolicLinkObject;
+    stdcall fn ZwQuerySymbolicLinkObject(LinkHandle: HANDLE, LinkTarget: Ptr, ReturnedLength: Ptr) -> NtStatus = ob::symlink::ZwQuerySymbolicLinkObject;
 
     // Registry (cm/).
 

@@ -309,6 +309,49 @@ structure!(
     LoadCount = "LoadCount": U16 @ (0x38, 0x6c),
 });
 
+structure!(OB_CALLBACK_REGISTRATION = "OB_CALLBACK_REGISTRATION", size (0x14, 0x28), checked: true, {
+    Version = "Version": U16 @ (0x0, 0x0),
+    OperationRegistrationCount = "OperationRegistrationCount": U16 @ (0x2, 0x2),
+    Altitude = "Altitude": Inline @ (0x4, 0x8),
+    RegistrationContext = "RegistrationContext": Ptr @ (0xc, 0x18),
+    OperationRegistration = "OperationRegistration": Ptr @ (0x10, 0x20),
+});
+
+structure!(OB_OPERATION_REGISTRATION = "OB_OPERATION_REGISTRATION", size (0x10, 0x20), checked: true, {
+    ObjectType = "ObjectType": Ptr @ (0x0, 0x0),
+    Operations = "Operations": U32 @ (0x4, 0x8),
+    PreOperation = "PreOperation": Ptr @ (0x8, 0x10),
+    PostOperation = "PostOperation": Ptr @ (0xc, 0x18),
+});
+
+structure!(OB_PRE_OPERATION_INFORMATION = "OB_PRE_OPERATION_INFORMATION", size (0x18, 0x28), checked: true, {
+    Operation = "Operation": U32 @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x4),
+    Object = "Object": Ptr @ (0x8, 0x8),
+    ObjectType = "ObjectType": Ptr @ (0xc, 0x10),
+    CallContext = "CallContext": Ptr @ (0x10, 0x18),
+    Parameters = "Parameters": Ptr @ (0x14, 0x20),
+});
+
+structure!(
+    /// The union of OB_PRE_CREATE_HANDLE_INFORMATION and OB_PRE_DUPLICATE_HANDLE_INFORMATION.
+    OB_PRE_DUPLICATE_HANDLE_INFORMATION = "OB_PRE_DUPLICATE_HANDLE_INFORMATION", size (0x10, 0x18), checked: true, {
+    DesiredAccess = "DesiredAccess": U32 @ (0x0, 0x0),
+    OriginalDesiredAccess = "OriginalDesiredAccess": U32 @ (0x4, 0x4),
+    SourceProcess = "SourceProcess": Ptr @ (0x8, 0x8),
+    TargetProcess = "TargetProcess": Ptr @ (0xc, 0x10),
+});
+
+structure!(OB_POST_OPERATION_INFORMATION = "OB_POST_OPERATION_INFORMATION", size (0x1c, 0x30), checked: true, {
+    Operation = "Operation": U32 @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x4),
+    Object = "Object": Ptr @ (0x8, 0x8),
+    ObjectType = "ObjectType": Ptr @ (0xc, 0x10),
+    CallContext = "CallContext": Ptr @ (0x10, 0x18),
+    ReturnStatus = "ReturnStatus": U32 @ (0x14, 0x20),
+    Parameters = "Parameters": Ptr @ (0x18, 0x28),
+});
+
 /// Every declared structure.
 pub const ALL_STRUCTS: &[Struct] = &[
     UNICODE_STRING::STRUCT,
@@ -332,4 +375,9 @@ pub const ALL_STRUCTS: &[Struct] = &[
     EPROCESS::STRUCT,
     ETHREAD::STRUCT,
     LDR_DATA_TABLE_ENTRY::STRUCT,
+    OB_CALLBACK_REGISTRATION::STRUCT,
+    OB_OPERATION_REGISTRATION::STRUCT,
+    OB_PRE_OPERATION_INFORMATION::STRUCT,
+    OB_PRE_DUPLICATE_HANDLE_INFORMATION::STRUCT,
+    OB_POST_OPERATION_INFORMATION::STRUCT,
 ];

@@ -135,6 +135,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         imports,
         exports: parsed.exports.clone(),
         timestamp: parsed.timestamp,
+        dll_characteristics: parsed.dll_characteristics,
     };
     let drivers = &mut k.ext_mut().drivers;
     drivers.push(LoadedDriver {

@@ -6,6 +6,7 @@
 //! caller (PID 0x1F4, "portcullis.exe") on whose behalf requests arrive. Time comes from the
 //! machine's virtual clock, so every run sees the same tick counts and system time.
 
+pub mod list;
 pub mod process;
 
 use portcullis_emu::{Arch, Prot, RegionKind, PAGE_SIZE};
@@ -147,12 +148,6 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let highest = place("MmHighestUserAddress", ptr);
     let start = place("MmSystemRangeStart", ptr);
     let probe_at = place("MmUserProbeAddress", ptr);
-    let type_vars: Vec<(&'static str, u64)> =
-        ["IoFileObjectType", "PsProcessType", "PsThreadType", "IoDeviceObjectType", "IoDriverObjectType"]
-            .into_iter()
-            .map(|n| (n, place(n, ptr)))
-            .collect();
-    let type_objects = at;
     let mem = k.mem_mut();
     mem.write_u8(nprocs, 1)?;
     mem.write_u32(build, BUILD_NUMBER)?;
@@ -163,19 +158,6 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.write_ptr(highest, highest_user)?;
     mem.write_ptr(start, range_start)?;
     mem.write_ptr(probe_at, probe)?;
-    // OBJECT_TYPE objects: opaque, with their name where Windows 7 keeps it.
-    for (i, (name, var)) in type_vars.iter().enumerate() {
-        let obj = type_objects + i as u64 * 0x80;
-        k.mem_mut().write_ptr(*var, obj)?;
-        let label = name
-            .trim_start_matches("Io")
-            .trim_start_matches("Ps")
-            .trim_end_matches("ObjectType")
-            .trim_end_matches("Type");
-        let name_at = obj + if arch == Arch::X64 { 0x10 } else { 0x8 };
-        write_unicode(k, name_at, obj + 0x40, label)?;
-    }
-
     // KUSER_SHARED_DATA: version, root, product type; times are kept in step by sync_time.
     let sud = layout.shared_user_data;
     let mem = k.mem_mut();
@@ -239,6 +221,11 @@ pub fn sync_time(k: &mut Kx) -> KResult<()> {
     k.mem_mut().set(sud, KUSER_SHARED_DATA::TickCountLowDeprecated, ticks & 0xFFFF_FFFF)?;
     write_system_time(k, tick_count, ticks)?;
     Ok(())
+}
+
+/// The system time now (100 ns units since 1601), from the virtual clock.
+pub fn system_time(k: &Kx) -> u64 {
+    BOOT_SYSTEM_TIME + k.guest().cpu.clock.now_ns() / 100
 }
 
 /// Makes `thread` (and its process) current, with the given previous mode.
