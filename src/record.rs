@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use portcullis_emu::{Event, GuestFault, LimitHit, PortEvent, PrivilegedEvent};
+use portcullis_hle::events::{RegistryChange, SystemEvent};
 use portcullis_hle::exports::ArgValue;
 use portcullis_hle::kernel::{ApiCall, Bugcheck, DebugOutput, KernelEvent};
 use serde::Serialize;
@@ -73,6 +74,12 @@ pub enum TraceRecord {
         seq: u64,
         #[serde(flatten)]
         entry: EntryPointRecord,
+    },
+    /// A write to the registry.
+    Registry {
+        seq: u64,
+        #[serde(flatten)]
+        change: RegistryChange,
     },
     /// A scenario expectation that did not hold.
     Expectation {
@@ -287,6 +294,8 @@ pub struct Recorder {
     pub(crate) entry_points: Vec<EntryPointRecord>,
     pub(crate) entry_points_total: u64,
     pub(crate) failed_expectations: Vec<(usize, String)>,
+    /// Registry writes, in order.
+    pub(crate) registry_changes: Vec<RegistryChange>,
     pub(crate) truncated: bool,
 }
 
@@ -378,8 +387,22 @@ impl Recorder {
                 self.bugchecks.push(bugcheck.clone());
                 TraceRecord::Bugcheck { seq, bugcheck }
             }
+            Event::Ext(KernelEvent::System(s)) => self.system(seq, s),
         };
         self.emit(&rec);
+    }
+
+    fn system(&mut self, seq: u64, e: &SystemEvent) -> TraceRecord {
+        match e {
+            SystemEvent::Registry(change) => {
+                if self.registry_changes.len() < REPORT_CAP {
+                    self.registry_changes.push(change.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Registry { seq, change: change.clone() }
+            }
+        }
     }
 
     fn stubbed_call(&mut self, call: &CallRecord) {

@@ -94,6 +94,9 @@ pub struct Report {
     pub leaks: Option<Leaks>,
     /// Scenario expectations that did not hold: (step number, message).
     pub failed_expectations: Vec<FailedExpectation>,
+    /// The registry writes of the run, in order (the driver's, and scenario steps' with
+    /// caller 0).
+    pub registry_changes: Vec<portcullis_hle::events::RegistryChange>,
     pub counts: Counts,
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
@@ -165,6 +168,7 @@ impl Report {
                 .iter()
                 .map(|(step, message)| FailedExpectation { step: *step, message: message.clone() })
                 .collect(),
+            registry_changes: rec.registry_changes.clone(),
             counts: Counts {
                 entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
@@ -302,6 +306,18 @@ impl Report {
             let _ = writeln!(s, "\ndebug output");
             for d in &self.debug_output {
                 let _ = writeln!(s, "  {}", d.text.trim_end_matches('\n'));
+            }
+        }
+
+        if !self.registry_changes.is_empty() {
+            let _ = writeln!(s, "\nregistry changes");
+            for c in &self.registry_changes {
+                let value = c.value.as_deref().map(|v| format!(" value \"{v}\"")).unwrap_or_default();
+                let data = match (&c.value_type, &c.data) {
+                    (Some(t), Some(d)) => format!(" = {t} {d}"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(s, "  {:<12} {}{value}{data}", c.operation, c.key);
             }
         }
 

@@ -54,6 +54,8 @@ pub enum SandboxError {
     Machine(#[from] MachineError),
     #[error("port configuration: {0}")]
     Ports(#[from] PortBusError),
+    #[error("registry key `{0}` is not under \\Registry")]
+    Registry(String),
 }
 
 impl SandboxError {
@@ -72,7 +74,7 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) => "configuration",
+            SandboxError::Ports(_) | SandboxError::Registry(_) => "configuration",
         }
     }
 
@@ -154,6 +156,8 @@ impl From<KError> for RunError {
 }
 
 type DeviceSpec = (u16, u16, Box<dyn PortDevice>);
+/// A registry key to seed, and a value in it: (path, (name, type, data)).
+type RegistrySeed = (String, Option<(String, u32, Vec<u8>)>);
 type ForwardSpec = (u16, u16, Box<dyn HostPortBackend>);
 
 /// Configures a sandbox; the architecture comes from the driver image.
@@ -166,6 +170,8 @@ pub struct SandboxBuilder {
     forwards: Vec<ForwardSpec>,
     trace: Option<Box<dyn std::io::Write>>,
     record_ports: bool,
+    /// Registry keys and values to seed: (key path, value).
+    registry: Vec<RegistrySeed>,
 }
 
 impl Default for SandboxBuilder {
@@ -179,6 +185,7 @@ impl Default for SandboxBuilder {
             forwards: Vec::new(),
             trace: None,
             record_ports: true,
+            registry: Vec::new(),
         }
     }
 }
@@ -262,6 +269,20 @@ impl SandboxBuilder {
         self
     }
 
+    /// Makes sure a registry key exists before DriverEntry (with the keys on its way).
+    /// `{service}` in the path stands for the driver's service name.
+    pub fn registry_key(mut self, path: &str) -> Self {
+        self.registry.push((path.to_string(), None));
+        self
+    }
+
+    /// Sets a registry value before DriverEntry (creating its key). `{service}` in the path
+    /// stands for the driver's service name.
+    pub fn registry_value(mut self, path: &str, name: &str, ty: u32, data: Vec<u8>) -> Self {
+        self.registry.push((path.to_string(), Some((name.to_string(), ty, data))));
+        self
+    }
+
     pub fn load_driver(self, path: impl AsRef<Path>) -> Result<Sandbox, SandboxError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
@@ -303,6 +324,16 @@ impl SandboxBuilder {
                 return Err(e.into());
             }
         };
+        for (key, value) in self.registry {
+            let key = key.replace("{service}", &name);
+            if !portcullis_hle::cm::seed_value(
+                &mut k,
+                &key,
+                value.as_ref().map(|(n, t, d)| (n.as_str(), *t, d.clone())),
+            ) {
+                return Err(SandboxError::Registry(key));
+            }
+        }
         Ok(Sandbox {
             k,
             driver,
@@ -561,6 +592,63 @@ impl Sandbox {
         }
         self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
         r
+    }
+
+    /// The driver's service name (its file name without `.sys`), which `{service}` stands for
+    /// in scenario registry paths.
+    pub fn service_name(&self) -> &str {
+        &self.k.ext().drivers()[self.driver].name
+    }
+
+    fn registry_op(
+        &mut self,
+        kind: &str,
+        target: String,
+        op: impl FnOnce(&mut Kx) -> Result<Status, KError>,
+    ) -> Result<Status, RunError> {
+        self.alive()?;
+        let r = op(&mut self.k).map_err(RunError::from);
+        let mut e = EntryPointRecord {
+            kind: kind.into(),
+            target: Some(target),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(st) = &r {
+            set_status(&mut e, *st);
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// RegSetValueEx as the user program (the key must exist; `{service}` is the service name).
+    pub fn registry_set_value(&mut self, key: &str, name: &str, ty: u32, data: &[u8]) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        let (n, d) = (name.to_string(), data.to_vec());
+        self.registry_op("RegSetValue", format!("{key} value \"{name}\""), |k| {
+            portcullis_hle::cm::user::set(k, &key, &n, ty, d)
+        })
+    }
+
+    /// RegDeleteValue as the user program.
+    pub fn registry_delete_value(&mut self, key: &str, name: &str) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        let n = name.to_string();
+        self.registry_op("RegDeleteValue", format!("{key} value \"{name}\""), |k| {
+            portcullis_hle::cm::user::delete(k, &key, &n)
+        })
+    }
+
+    /// RegCreateKeyEx as the user program (its parent must exist).
+    pub fn registry_create_key(&mut self, key: &str) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        self.registry_op("RegCreateKey", key.clone(), |k| portcullis_hle::cm::user::create_key(k, &key))
+    }
+
+    /// RegDeleteKey as the user program.
+    pub fn registry_delete_key(&mut self, key: &str) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        self.registry_op("RegDeleteKey", key.clone(), |k| portcullis_hle::cm::user::delete_key(k, &key))
     }
 
     /// The result of a request that was pending, once something completed it.

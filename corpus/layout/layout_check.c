@@ -286,3 +286,60 @@ _Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, CallContext) == PICK(0x10
 _Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, ReturnStatus) == PICK(0x14, 0x20), "OB_POST_OPERATION_INFORMATION.ReturnStatus");
 _Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Parameters) == PICK(0x18, 0x28), "OB_POST_OPERATION_INFORMATION.Parameters");
 
+_Static_assert(sizeof(RTL_QUERY_REGISTRY_TABLE) == PICK(0x1c, 0x38), "sizeof(RTL_QUERY_REGISTRY_TABLE)");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, QueryRoutine) == PICK(0x0, 0x0), "RTL_QUERY_REGISTRY_TABLE.QueryRoutine");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, Flags) == PICK(0x4, 0x8), "RTL_QUERY_REGISTRY_TABLE.Flags");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, Name) == PICK(0x8, 0x10), "RTL_QUERY_REGISTRY_TABLE.Name");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, EntryContext) == PICK(0xc, 0x18), "RTL_QUERY_REGISTRY_TABLE.EntryContext");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, DefaultType) == PICK(0x10, 0x20), "RTL_QUERY_REGISTRY_TABLE.DefaultType");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, DefaultData) == PICK(0x14, 0x28), "RTL_QUERY_REGISTRY_TABLE.DefaultData");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, DefaultLength) == PICK(0x18, 0x30), "RTL_QUERY_REGISTRY_TABLE.DefaultLength");
+
+_Static_assert(sizeof(REG_CREATE_KEY_INFORMATION) == PICK(0x3c, 0x70), "sizeof(REG_CREATE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, CompleteName) == PICK(0x0, 0x0), "REG_CREATE_KEY_INFORMATION.CompleteName");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, RootObject) == PICK(0x4, 0x8), "REG_CREATE_KEY_INFORMATION.RootObject");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, ObjectType) == PICK(0x8, 0x10), "REG_CREATE_KEY_INFORMATION.ObjectType");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, CreateOptions) == PICK(0xc, 0x18), "REG_CREATE_KEY_INFORMATION.CreateOptions");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, Class) == PICK(0x10, 0x20), "REG_CREATE_KEY_INFORMATION.Class");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, DesiredAccess) == PICK(0x1c, 0x38), "REG_CREATE_KEY_INFORMATION.DesiredAccess");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, GrantedAccess) == PICK(0x20, 0x3c), "REG_CREATE_KEY_INFORMATION.GrantedAccess");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, Disposition) == PICK(0x24, 0x40), "REG_CREATE_KEY_INFORMATION.Disposition");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, ResultObject) == PICK(0x28, 0x48), "REG_CREATE_KEY_INFORMATION.ResultObject");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, CallContext) == PICK(0x2c, 0x50), "REG_CREATE_KEY_INFORMATION.CallContext");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, RootObjectContext) == PICK(0x30, 0x58), "REG_CREATE_KEY_INFORMATION.RootObjectContext");
+
+_Static_assert(sizeof(REG_POST_OPERATION_INFORMATION) == PICK(0x1c, 0x38), "sizeof(REG_POST_OPERATION_INFORMATION)");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, Object) == PICK(0x0, 0x0), "REG_POST_OPERATION_INFORMATION.Object");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, Status) == PICK(0x4, 0x8), "REG_POST_OPERATION_INFORMATION.Status");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, PreInformation) == PICK(0x8, 0x10), "REG_POST_OPERATION_INFORMATION.PreInformation");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, ReturnStatus) == PICK(0xc, 0x18), "REG_POST_OPERATION_INFORMATION.ReturnStatus");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, CallContext) == PICK(0x10, 0x20), "REG_POST_OPERATION_INFORMATION.CallContext");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, ObjectContext) == PICK(0x14, 0x28), "REG_POST_OPERATION_INFORMATION.ObjectContext");
+
+_Static_assert(sizeof(REG_SET_VALUE_KEY_INFORMATION) == PICK(0x24, 0x40), "sizeof(REG_SET_VALUE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_SET_VALUE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, ValueName) == PICK(0x4, 0x8), "REG_SET_VALUE_KEY_INFORMATION.ValueName");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, TitleIndex) == PICK(0x8, 0x10), "REG_SET_VALUE_KEY_INFORMATION.TitleIndex");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, Type) == PICK(0xc, 0x14), "REG_SET_VALUE_KEY_INFORMATION.Type");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, Data) == PICK(0x10, 0x18), "REG_SET_VALUE_KEY_INFORMATION.Data");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, DataSize) == PICK(0x14, 0x20), "REG_SET_VALUE_KEY_INFORMATION.DataSize");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, CallContext) == PICK(0x18, 0x28), "REG_SET_VALUE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(REG_DELETE_KEY_INFORMATION) == PICK(0x10, 0x20), "sizeof(REG_DELETE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_DELETE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_DELETE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_DELETE_KEY_INFORMATION, CallContext) == PICK(0x4, 0x8), "REG_DELETE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(REG_DELETE_VALUE_KEY_INFORMATION) == PICK(0x14, 0x28), "sizeof(REG_DELETE_VALUE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_DELETE_VALUE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_DELETE_VALUE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_DELETE_VALUE_KEY_INFORMATION, ValueName) == PICK(0x4, 0x8), "REG_DELETE_VALUE_KEY_INFORMATION.ValueName");
+_Static_assert(offsetof(REG_DELETE_VALUE_KEY_INFORMATION, CallContext) == PICK(0x8, 0x10), "REG_DELETE_VALUE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(REG_QUERY_VALUE_KEY_INFORMATION) == PICK(0x24, 0x48), "sizeof(REG_QUERY_VALUE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_QUERY_VALUE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, ValueName) == PICK(0x4, 0x8), "REG_QUERY_VALUE_KEY_INFORMATION.ValueName");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformationClass) == PICK(0x8, 0x10), "REG_QUERY_VALUE_KEY_INFORMATION.KeyValueInformationClass");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformation) == PICK(0xc, 0x18), "REG_QUERY_VALUE_KEY_INFORMATION.KeyValueInformation");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, Length) == PICK(0x10, 0x20), "REG_QUERY_VALUE_KEY_INFORMATION.Length");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, ResultLength) == PICK(0x14, 0x28), "REG_QUERY_VALUE_KEY_INFORMATION.ResultLength");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, CallContext) == PICK(0x18, 0x30), "REG_QUERY_VALUE_KEY_INFORMATION.CallContext");
+

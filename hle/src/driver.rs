@@ -183,6 +183,11 @@ fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
         .into_iter()
         .map(|(_, altitude)| LeakedRegistration { kind: "ObRegisterCallbacks", detail: format!("altitude {altitude}") })
         .collect();
+    v.extend(
+        crate::cm::callbacks::owned_by(k, owner)
+            .into_iter()
+            .map(|cookie| LeakedRegistration { kind: "CmRegisterCallback", detail: format!("cookie {cookie:#x}") }),
+    );
     v.sort_by(|a, b| (a.kind, &a.detail).cmp(&(b.kind, &b.detail)));
     v
 }

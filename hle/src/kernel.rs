@@ -115,6 +115,8 @@ pub enum KernelEvent {
     Call(ApiCall),
     Debug(DebugOutput),
     Bugcheck(Bugcheck),
+    /// A change to the system: registry writes, files, error log, tracing ([`crate::events`]).
+    System(crate::events::SystemEvent),
 }
 
 /// What to do with imports the kernel does not implement.
@@ -155,6 +157,8 @@ pub struct Kernel {
     /// Every process's handle table.
     pub handles: crate::ob::handles::Handles,
     pub io: IoManager,
+    /// The registry.
+    pub registry: crate::cm::Registry,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
 }
 
@@ -177,6 +181,7 @@ impl Kernel {
             objects: ObjectManager::default(),
             handles: Default::default(),
             io: IoManager::default(),
+            registry: Default::default(),
             drivers: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;
@@ -187,6 +192,7 @@ impl Kernel {
         k.ext_mut().calls.base = base;
         crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::ob::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
+        crate::cm::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
         Ok(k)
     }

@@ -19,8 +19,10 @@
 // Exports take exactly the parameters Windows declares for them, however many that is.
 #![allow(clippy::too_many_arguments)]
 
+pub mod cm;
 pub mod dispatch;
 pub mod driver;
+pub mod events;
 pub mod ex;
 pub mod exports;
 pub mod hal;

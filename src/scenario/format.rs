@@ -29,6 +29,9 @@ pub(crate) struct File {
     pub(crate) ports: Vec<Spanned<PortPolicy>>,
     #[serde(default)]
     pub(crate) steps: Vec<Spanned<Step>>,
+    /// Keys and values the registry starts with.
+    #[serde(default)]
+    pub(crate) registry: super::registry::Seeds,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +95,11 @@ pub(crate) struct Step {
     /// OpenProcess / OpenThread by id, as the user program (object callbacks see it).
     pub(crate) open_process: Option<u64>,
     pub(crate) open_thread: Option<u64>,
+    /// Registry operations of the user program.
+    pub(crate) set_value: Option<super::registry::SetValue>,
+    pub(crate) delete_value: Option<super::registry::DeleteValue>,
+    pub(crate) create_key: Option<String>,
+    pub(crate) delete_key: Option<String>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]

@@ -7,6 +7,7 @@
 //! was expected.
 
 mod format;
+mod registry;
 mod run;
 
 use std::path::Path;
@@ -87,6 +88,8 @@ pub(crate) enum Action {
         happened: bool,
     },
     Unload,
+    /// A registry operation of the user program.
+    Registry(registry::RegistryStep),
     /// OpenProcess / OpenThread then CloseHandle.
     OpenTask {
         id: u64,
@@ -148,6 +151,7 @@ pub struct Scenario {
     devices: Vec<DeviceSpec>,
     policies: Vec<(u16, u16, String, Policy)>,
     pub(crate) steps: Vec<Step>,
+    registry: registry::Seeds,
     default: bool,
 }
 
@@ -270,6 +274,7 @@ impl Scenario {
             devices,
             policies,
             steps,
+            registry: raw.registry,
             default: false,
         })
     }
@@ -291,6 +296,7 @@ impl Scenario {
             devices: Vec::new(),
             policies: Vec::new(),
             steps: Vec::new(),
+            registry: Default::default(),
             default: true,
         }
     }
@@ -336,6 +342,12 @@ impl Scenario {
         }
         for (first, last, name, policy) in &self.policies {
             b = b.policy(*first, *last, name.clone(), *policy);
+        }
+        for (key, values) in &self.registry {
+            b = b.registry_key(key);
+            for (name, v) in values {
+                b = b.registry_value(key, name, v.ty, v.data.clone());
+            }
         }
         Ok(b)
     }

@@ -7,6 +7,7 @@ use portcullis_hle::types::NtStatus;
 use toml::Spanned;
 
 use super::format;
+use super::registry::RegistryStep;
 use super::{Action, Expect, ExpectedOutcome, PortCheck, Scenario, ScenarioError, Step};
 use crate::report::status_text;
 use crate::sandbox::{Handle, RunError, Sandbox};
@@ -22,8 +23,8 @@ pub struct ScenarioOutcome {
     pub outcome_as_expected: bool,
 }
 
-const ACTIONS: &str =
-    "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload, open_process, open_thread";
+const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload, open_process, \
+                       open_thread, set_value, delete_value, create_key, delete_key";
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
@@ -51,6 +52,10 @@ pub(crate) fn check_steps(
             ("unload", r.unload == Some(true)),
             ("open_process", r.open_process.is_some()),
             ("open_thread", r.open_thread.is_some()),
+            ("set_value", r.set_value.is_some()),
+            ("delete_value", r.delete_value.is_some()),
+            ("create_key", r.create_key.is_some()),
+            ("delete_key", r.delete_key.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -81,6 +86,7 @@ pub(crate) fn check_steps(
             "pending" => &["expect_status", "expect_output", "expect_information"],
             "unload" => &["expect_leaks"],
             "open_process" | "open_thread" => &["access", "expect_status", "expect_access"],
+            "set_value" | "delete_value" | "create_key" | "delete_key" => &["expect_status"],
             _ => &[],
         };
         let given = [
@@ -195,6 +201,16 @@ pub(crate) fn check_steps(
                 // PROCESS_ALL_ACCESS / THREAD_ALL_ACCESS unless told.
                 access: r.access.unwrap_or(0x001F_FFFF),
             },
+            "set_value" => {
+                let v = r.set_value.clone().expect("present");
+                Action::Registry(RegistryStep::SetValue { key: v.key, name: v.name, value: v.value })
+            }
+            "delete_value" => {
+                let v = r.delete_value.clone().expect("present");
+                Action::Registry(RegistryStep::DeleteValue { key: v.key, name: v.name })
+            }
+            "create_key" => Action::Registry(RegistryStep::CreateKey(r.create_key.clone().expect("present"))),
+            "delete_key" => Action::Registry(RegistryStep::DeleteKey(r.delete_key.clone().expect("present"))),
             _ => Action::Unload,
         };
         let expect = Expect {
@@ -432,6 +448,14 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 }
                 Ok(())
             }
+            Action::Registry(op) => op.run(sb).map(|st| {
+                if step.expect.status.is_none() && !st.is_success() {
+                    fail(sb, n, line, format!("the registry operation failed with {}", status_text(st.0)));
+                }
+                for m in check_result(&step.expect, st, 0, &[]) {
+                    fail(sb, n, line, m);
+                }
+            }),
             Action::OpenTask { id, thread, access } => {
                 let r = if *thread { sb.open_thread(*id, *access) } else { sb.open_process(*id, *access) };
                 r.map(|o| {

@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{ex, io, ke, mm, ob, ps, rtl};
+use crate::{cm, ex, io, ke, mm, ob, ps, rtl};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -105,6 +105,26 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwQuerySymbolicLinkObject(LinkHandle: HANDLE, LinkTarget: Ptr, ReturnedLength: Ptr) -> NtStatus = ob::symlink::ZwQuerySymbolicLinkObject;
 
     // Registry (cm/).
+    stdcall fn ZwCreateKey(KeyHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, TitleIndex: u32, Class: PUnicodeString, CreateOptions: u32, Disposition: Ptr) -> NtStatus = cm::key::ZwCreateKey;
+    stdcall fn ZwOpenKey(KeyHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = cm::key::ZwOpenKey;
+    stdcall fn ZwOpenKeyEx(KeyHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, OpenOptions: u32) -> NtStatus = cm::key::ZwOpenKeyEx;
+    stdcall fn ZwDeleteKey(KeyHandle: HANDLE) -> NtStatus = cm::key::ZwDeleteKey;
+    stdcall fn ZwFlushKey(KeyHandle: HANDLE) -> NtStatus = cm::key::ZwFlushKey;
+    stdcall fn ZwQueryKey(KeyHandle: HANDLE, KeyInformationClass: u32, KeyInformation: Ptr, Length: u32, ResultLength: Ptr) -> NtStatus = cm::key::ZwQueryKey;
+    stdcall fn ZwEnumerateKey(KeyHandle: HANDLE, Index: u32, KeyInformationClass: u32, KeyInformation: Ptr, Length: u32, ResultLength: Ptr) -> NtStatus = cm::key::ZwEnumerateKey;
+    stdcall fn ZwSetValueKey(KeyHandle: HANDLE, ValueName: PUnicodeString, TitleIndex: u32, Type: u32, Data: Ptr, DataSize: u32) -> NtStatus = cm::value::ZwSetValueKey;
+    stdcall fn ZwDeleteValueKey(KeyHandle: HANDLE, ValueName: PUnicodeString) -> NtStatus = cm::value::ZwDeleteValueKey;
+    stdcall fn ZwQueryValueKey(KeyHandle: HANDLE, ValueName: PUnicodeString, KeyValueInformationClass: u32, KeyValueInformation: Ptr, Length: u32, ResultLength: Ptr) -> NtStatus = cm::value::ZwQueryValueKey;
+    stdcall fn ZwEnumerateValueKey(KeyHandle: HANDLE, Index: u32, KeyValueInformationClass: u32, KeyValueInformation: Ptr, Length: u32, ResultLength: Ptr) -> NtStatus = cm::value::ZwEnumerateValueKey;
+    stdcall fn RtlQueryRegistryValues(RelativeTo: u32, Path: PCWSTR, QueryTable: Ptr, Context: Ptr, Environment: Ptr) -> NtStatus = cm::rtl::RtlQueryRegistryValues;
+    stdcall fn RtlQueryRegistryValuesEx(RelativeTo: u32, Path: PCWSTR, QueryTable: Ptr, Context: Ptr, Environment: Ptr) -> NtStatus = cm::rtl::RtlQueryRegistryValuesEx;
+    stdcall fn RtlWriteRegistryValue(RelativeTo: u32, Path: PCWSTR, ValueName: PCWSTR, ValueType: u32, ValueData: Ptr, ValueLength: u32) -> NtStatus = cm::rtl::RtlWriteRegistryValue;
+    stdcall fn RtlDeleteRegistryValue(RelativeTo: u32, Path: PCWSTR, ValueName: PCWSTR) -> NtStatus = cm::rtl::RtlDeleteRegistryValue;
+    stdcall fn RtlCheckRegistryKey(RelativeTo: u32, Path: PCWSTR) -> NtStatus = cm::rtl::RtlCheckRegistryKey;
+    stdcall fn RtlCreateRegistryKey(RelativeTo: u32, Path: PCWSTR) -> NtStatus = cm::rtl::RtlCreateRegistryKey;
+    stdcall fn CmRegisterCallback(Function: Ptr, Context: Ptr, Cookie: Ptr) -> NtStatus = cm::callbacks::CmRegisterCallback;
+    stdcall fn CmRegisterCallbackEx(Function: Ptr, Altitude: PUnicodeString, Driver: Ptr, Context: Ptr, Cookie: Ptr, Reserved: Ptr) -> NtStatus = cm::callbacks::CmRegisterCallbackEx;
+    stdcall fn CmUnRegisterCallback(Cookie: u64) -> NtStatus = cm::callbacks::CmUnRegisterCallback;
 
     // Files and system information (zw/, io/).
 

@@ -352,6 +352,72 @@ structure!(OB_POST_OPERATION_INFORMATION = "OB_POST_OPERATION_INFORMATION", size
     Parameters = "Parameters": Ptr @ (0x18, 0x28),
 });
 
+structure!(RTL_QUERY_REGISTRY_TABLE = "RTL_QUERY_REGISTRY_TABLE", size (0x1c, 0x38), checked: true, {
+    QueryRoutine = "QueryRoutine": Ptr @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x8),
+    Name = "Name": Ptr @ (0x8, 0x10),
+    EntryContext = "EntryContext": Ptr @ (0xc, 0x18),
+    DefaultType = "DefaultType": U32 @ (0x10, 0x20),
+    DefaultData = "DefaultData": Ptr @ (0x14, 0x28),
+    DefaultLength = "DefaultLength": U32 @ (0x18, 0x30),
+});
+
+structure!(
+    /// What a registry callback gets for RegNtPreCreateKeyEx / RegNtPreOpenKeyEx.
+    REG_CREATE_KEY_INFORMATION = "REG_CREATE_KEY_INFORMATION", size (0x3c, 0x70), checked: true, {
+    CompleteName = "CompleteName": Ptr @ (0x0, 0x0),
+    RootObject = "RootObject": Ptr @ (0x4, 0x8),
+    ObjectType = "ObjectType": Ptr @ (0x8, 0x10),
+    CreateOptions = "CreateOptions": U32 @ (0xc, 0x18),
+    Class = "Class": Ptr @ (0x10, 0x20),
+    DesiredAccess = "DesiredAccess": U32 @ (0x1c, 0x38),
+    GrantedAccess = "GrantedAccess": U32 @ (0x20, 0x3c),
+    Disposition = "Disposition": Ptr @ (0x24, 0x40),
+    ResultObject = "ResultObject": Ptr @ (0x28, 0x48),
+    CallContext = "CallContext": Ptr @ (0x2c, 0x50),
+    RootObjectContext = "RootObjectContext": Ptr @ (0x30, 0x58),
+});
+
+structure!(REG_POST_OPERATION_INFORMATION = "REG_POST_OPERATION_INFORMATION", size (0x1c, 0x38), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    Status = "Status": U32 @ (0x4, 0x8),
+    PreInformation = "PreInformation": Ptr @ (0x8, 0x10),
+    ReturnStatus = "ReturnStatus": U32 @ (0xc, 0x18),
+    CallContext = "CallContext": Ptr @ (0x10, 0x20),
+    ObjectContext = "ObjectContext": Ptr @ (0x14, 0x28),
+});
+
+structure!(REG_SET_VALUE_KEY_INFORMATION = "REG_SET_VALUE_KEY_INFORMATION", size (0x24, 0x40), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    ValueName = "ValueName": Ptr @ (0x4, 0x8),
+    TitleIndex = "TitleIndex": U32 @ (0x8, 0x10),
+    Type = "Type": U32 @ (0xc, 0x14),
+    Data = "Data": Ptr @ (0x10, 0x18),
+    DataSize = "DataSize": U32 @ (0x14, 0x20),
+    CallContext = "CallContext": Ptr @ (0x18, 0x28),
+});
+
+structure!(REG_DELETE_KEY_INFORMATION = "REG_DELETE_KEY_INFORMATION", size (0x10, 0x20), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    CallContext = "CallContext": Ptr @ (0x4, 0x8),
+});
+
+structure!(REG_DELETE_VALUE_KEY_INFORMATION = "REG_DELETE_VALUE_KEY_INFORMATION", size (0x14, 0x28), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    ValueName = "ValueName": Ptr @ (0x4, 0x8),
+    CallContext = "CallContext": Ptr @ (0x8, 0x10),
+});
+
+structure!(REG_QUERY_VALUE_KEY_INFORMATION = "REG_QUERY_VALUE_KEY_INFORMATION", size (0x24, 0x48), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    ValueName = "ValueName": Ptr @ (0x4, 0x8),
+    KeyValueInformationClass = "KeyValueInformationClass": U32 @ (0x8, 0x10),
+    KeyValueInformation = "KeyValueInformation": Ptr @ (0xc, 0x18),
+    Length = "Length": U32 @ (0x10, 0x20),
+    ResultLength = "ResultLength": Ptr @ (0x14, 0x28),
+    CallContext = "CallContext": Ptr @ (0x18, 0x30),
+});
+
 /// Every declared structure.
 pub const ALL_STRUCTS: &[Struct] = &[
     UNICODE_STRING::STRUCT,
@@ -380,4 +446,11 @@ pub const ALL_STRUCTS: &[Struct] = &[
     OB_PRE_OPERATION_INFORMATION::STRUCT,
     OB_PRE_DUPLICATE_HANDLE_INFORMATION::STRUCT,
     OB_POST_OPERATION_INFORMATION::STRUCT,
+    RTL_QUERY_REGISTRY_TABLE::STRUCT,
+    REG_CREATE_KEY_INFORMATION::STRUCT,
+    REG_POST_OPERATION_INFORMATION::STRUCT,
+    REG_SET_VALUE_KEY_INFORMATION::STRUCT,
+    REG_DELETE_KEY_INFORMATION::STRUCT,
+    REG_DELETE_VALUE_KEY_INFORMATION::STRUCT,
+    REG_QUERY_VALUE_KEY_INFORMATION::STRUCT,
 ];

@@ -115,6 +115,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         }
     };
     let entry = base + parsed.entry as u64;
+    crate::cm::service_key(k, name);
     let objects = ldr_entry(k, name, base, size, entry)
         .and_then(|ldr| Ok((ldr, crate::io::driver::create(k, name, base, size, ldr, entry)?)));
     let (ldr, objects) = match objects {

@@ -407,6 +407,7 @@ pub(crate) fn release_if_unused(k: &mut Kx, object: u64) -> KResult<()> {
             body::free(k, object);
         }
         ObjectKind::Directory => body::free(k, object),
+        ObjectKind::Key => crate::cm::key_object_deleted(k, object),
         _ => {}
     }
     Ok(())

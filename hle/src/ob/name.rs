@@ -193,6 +193,7 @@ pub fn object_name(k: &Kx, object: u64) -> KResult<Option<String>> {
             let file = read_unicode_string(k, FILE_OBJECT::FileName.at(k.arch(), object))?;
             Ok(Some(format!("{device_name}{file}")).filter(|n| !n.is_empty()))
         }
+        ObjectKind::Key => Ok(crate::cm::key_path(k, object)),
         _ => Ok(info.name.clone().filter(|n| n.starts_with('\\'))),
     }
 }
