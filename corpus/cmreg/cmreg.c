@@ -3,7 +3,8 @@
  * and RtlQueryRegistryValues.
  *
  * The scenario seeds its Parameters key with Level (REG_DWORD), Greeting
- * (REG_SZ) and Names (REG_MULTI_SZ, three strings).
+ * (REG_SZ) and Names (REG_MULTI_SZ, three strings); without them (the default
+ * scenario) the driver runs on its defaults, as drivers do.
  *
  * DriverEntry, each check printed when it fails:
  *   1. ZwOpenKey(RegistryPath): the service key; ZwQueryKey(KeyFullInformation)
@@ -11,10 +12,11 @@
  *      is REG_DWORD 3; ImagePath into a 16-byte buffer is
  *      STATUS_BUFFER_OVERFLOW with the length needed;
  *   2. RtlQueryRegistryValues(ABSOLUTE, RegistryPath) with a SUBKEY entry for
- *      Parameters, DIRECT entries for Level and Greeting (into a UNICODE_STRING
- *      without a buffer: the routine allocates it), a callback entry for Names
- *      (called once per string), a DIRECT entry for a missing Absent with a
- *      default of 42, and a NOVALUE entry;
+ *      Parameters, DIRECT entries for Level (default 1) and Greeting (default
+ *      "none"; into a UNICODE_STRING without a buffer: the routine allocates
+ *      it), a callback entry for Names (called once per string), a DIRECT entry
+ *      for a missing Absent with a default of 42, and a NOVALUE entry; a
+ *      REQUIRED entry for a missing value fails with STATUS_OBJECT_NAME_NOT_FOUND;
  *   3. ZwCreateKey(Parameters, relative to the service key) opens it
  *      (REG_OPENED_EXISTING_KEY); ZwSetValueKey writes Started (REG_SZ "yes")
  *      and Count (REG_DWORD); ZwEnumerateValueKey walks every value;
@@ -42,6 +44,7 @@
 static PDEVICE_OBJECT g_Device;
 static ULONG g_Failed;
 static ULONG g_Level, g_Names, g_Absent, g_NoValue;
+static BOOLEAN g_Seeded;
 static UNICODE_STRING g_Greeting;
 static HANDLE g_Parameters;
 static UCHAR g_Buffer[256];
@@ -103,17 +106,22 @@ static VOID ServiceKey(PUNICODE_STRING RegistryPath, PHANDLE Service)
 static VOID QueryTable(PUNICODE_STRING RegistryPath)
 {
     RTL_QUERY_REGISTRY_TABLE table[7];
-    ULONG fortyTwo = 42;
+    ULONG fortyTwo = 42, one = 1;
 
     RtlZeroMemory(table, sizeof(table));
     table[0].Flags = RTL_QUERY_REGISTRY_SUBKEY;
     table[0].Name = L"Parameters";
-    table[1].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_REQUIRED;
+    table[1].Flags = RTL_QUERY_REGISTRY_DIRECT;
     table[1].Name = L"Level";
     table[1].EntryContext = &g_Level;
+    table[1].DefaultType = REG_DWORD;
+    table[1].DefaultData = &one;
+    table[1].DefaultLength = sizeof(ULONG);
     table[2].Flags = RTL_QUERY_REGISTRY_DIRECT;
     table[2].Name = L"Greeting";
     table[2].EntryContext = &g_Greeting;
+    table[2].DefaultType = REG_SZ;
+    table[2].DefaultData = L"none";
     table[3].QueryRoutine = CountName;
     table[3].Name = L"Names";
     table[3].EntryContext = &g_Names;
@@ -129,10 +137,13 @@ static VOID QueryTable(PUNICODE_STRING RegistryPath)
     Expect(RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, RegistryPath->Buffer, table, NULL, NULL) ==
                STATUS_SUCCESS,
            "RtlQueryRegistryValues");
-    Expect(g_Greeting.Buffer != NULL && g_Greeting.Length == 10 && g_Greeting.Buffer[0] == L'h',
-           "Greeting allocated");
-    Expect(g_Names == 3 && g_Absent == 42 && g_NoValue == 1, "callbacks and default");
+    g_Seeded = g_Names != 0;
+    Expect(g_Greeting.Buffer != NULL && g_Greeting.Length == (g_Seeded ? 10 : 8), "Greeting allocated");
+    Expect(g_Names == (g_Seeded ? 3 : 0) && g_Absent == 42 && g_NoValue == 1, "callbacks and defaults");
+    RtlZeroMemory(&table[1], sizeof(table) - sizeof(table[0]));
+    table[1].Flags = RTL_QUERY_REGISTRY_DIRECT | RTL_QUERY_REGISTRY_REQUIRED;
     table[1].Name = L"NoSuchValue";
+    table[1].EntryContext = &g_Absent;
     Expect(RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, RegistryPath->Buffer, table, NULL, NULL) ==
                STATUS_OBJECT_NAME_NOT_FOUND,
            "required value missing");
@@ -159,9 +170,10 @@ static VOID Parameters(HANDLE Service)
                                         &length) == STATUS_SUCCESS;
          index++)
         values++;
-    Expect(values == 5, "enumerate values");
+    Expect(values == (g_Seeded ? 5 : 2), "enumerate values");
     RtlInitUnicodeString(&name, L"Greeting");
-    Expect(ZwDeleteValueKey(g_Parameters, &name) == STATUS_SUCCESS, "delete Greeting");
+    Expect(ZwDeleteValueKey(g_Parameters, &name) == (g_Seeded ? STATUS_SUCCESS : STATUS_OBJECT_NAME_NOT_FOUND),
+           "delete Greeting");
     Expect(ZwDeleteValueKey(g_Parameters, &name) == STATUS_OBJECT_NAME_NOT_FOUND, "delete Greeting again");
 
     RtlInitUnicodeString(&name, L"Session");
