@@ -81,6 +81,12 @@ pub enum TraceRecord {
         #[serde(flatten)]
         change: RegistryChange,
     },
+    /// A process the driver terminated.
+    ProcessTerminated {
+        seq: u64,
+        #[serde(flatten)]
+        termination: portcullis_hle::zw::process::ProcessTermination,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -296,6 +302,8 @@ pub struct Recorder {
     pub(crate) failed_expectations: Vec<(usize, String)>,
     /// Registry writes, in order.
     pub(crate) registry_changes: Vec<RegistryChange>,
+    /// Processes terminated (ZwTerminateProcess).
+    pub(crate) terminated: Vec<portcullis_hle::zw::process::ProcessTermination>,
     pub(crate) truncated: bool,
 }
 
@@ -401,6 +409,10 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::Registry { seq, change: change.clone() }
+            }
+            SystemEvent::ProcessTerminated(t) => {
+                self.terminated.push(t.clone());
+                TraceRecord::ProcessTerminated { seq, termination: t.clone() }
             }
         }
     }

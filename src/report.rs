@@ -97,6 +97,8 @@ pub struct Report {
     /// The registry writes of the run, in order (the driver's, and scenario steps' with
     /// caller 0).
     pub registry_changes: Vec<portcullis_hle::events::RegistryChange>,
+    /// Processes the driver terminated (ZwTerminateProcess).
+    pub terminated_processes: Vec<portcullis_hle::zw::process::ProcessTermination>,
     pub counts: Counts,
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
@@ -169,6 +171,7 @@ impl Report {
                 .map(|(step, message)| FailedExpectation { step: *step, message: message.clone() })
                 .collect(),
             registry_changes: rec.registry_changes.clone(),
+            terminated_processes: rec.terminated.clone(),
             counts: Counts {
                 entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
@@ -319,6 +322,14 @@ impl Report {
                 };
                 let _ = writeln!(s, "  {:<12} {}{value}{data}", c.operation, c.key);
             }
+        }
+
+        for t in &self.terminated_processes {
+            let _ = writeln!(
+                s,
+                "\nprocess terminated: {} (pid {:#x}) with {} from {:#x}",
+                t.image, t.pid, t.exit_status, t.caller
+            );
         }
 
         for f in &self.faults {

@@ -4,8 +4,9 @@
 //! [`dispatch`], and is recorded as one [`ApiCall`] trace event of one shape.
 //!
 //! Slots are numbered as the machine numbers them, across regions: first the exports and
-//! internal routines of the architecture (one region mapped at boot, [`exports::for_arch`]),
-//! then the stubs of each driver's missing imports (a region per load).
+//! internal routines of the architecture ([`exports::for_arch`]), in the `.text` of the
+//! kernel's own images ([`crate::loader::system`]), then the stubs of each driver's missing
+//! imports (a region per load).
 
 use std::borrow::Cow;
 
@@ -20,8 +21,9 @@ use crate::types::status;
 pub struct CallRegistry {
     /// The exports and internal routines of the architecture: slots `0..functions.len()`.
     pub(crate) functions: &'static ArchExports,
-    /// The address of slot 0.
-    pub(crate) base: u64,
+    /// Where those slots are: (first slot, count, address of the first), one run per
+    /// library's `.text` ([`crate::loader::system`]).
+    pub(crate) regions: Vec<(u32, u32, u64)>,
     /// Stubs for missing routines: slot `functions.len() + i` is `missing[i]`.
     pub(crate) missing: Vec<MissingStub>,
     /// Zeroed variables standing in for missing data imports.
@@ -64,12 +66,16 @@ pub fn stub_return(ret: RetKind) -> (u64, bool) {
 
 impl CallRegistry {
     pub(crate) fn new(functions: &'static ArchExports) -> CallRegistry {
-        CallRegistry { functions, base: 0, missing: Vec::new(), missing_data: Vec::new() }
+        CallRegistry { functions, regions: Vec::new(), missing: Vec::new(), missing_data: Vec::new() }
     }
 
-    /// The address of slot `slot` of the first region.
+    /// The address of the kernel routine in slot `slot`.
     pub fn address(&self, slot: u32) -> u64 {
-        self.base + slot as u64 * portcullis_emu::HOST_CALL_SLOT
+        self.regions
+            .iter()
+            .find(|(first, count, _)| slot >= *first && slot < first + count)
+            .map(|(first, _, base)| base + (slot - first) as u64 * portcullis_emu::HOST_CALL_SLOT)
+            .unwrap_or(0)
     }
 
     /// The stubs made for missing imports so far: routines, then variables.

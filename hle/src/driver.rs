@@ -129,6 +129,8 @@ pub fn unload(k: &mut Kx, driver: usize) -> Result<Unload, RunStop> {
         io::release_deferred(k).map_err(|e| stop(k, e, "DriverUnload"))?;
         r?;
         k.ext_mut().drivers[driver].unloaded = true;
+        // The image is unloaded: it leaves the loaded-module list.
+        crate::loader::system::unlink_module(k, d.ldr_entry).map_err(|e| stop(k, e, "unload"))?;
     }
     Ok(Unload { routine_called: routine != 0, leaks: leaks(k, driver) })
 }

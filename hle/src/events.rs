@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 
 use crate::kernel::{KernelEvent, Kx};
 
-fn hex<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn hex<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{v:#x}"))
 }
 
@@ -16,6 +16,8 @@ fn hex<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SystemEvent {
     Registry(RegistryChange),
+    /// ZwTerminateProcess ended a process.
+    ProcessTerminated(crate::zw::process::ProcessTermination),
 }
 
 /// A write to the registry.

@@ -159,6 +159,12 @@ pub struct Kernel {
     pub io: IoManager,
     /// The registry.
     pub registry: crate::cm::Registry,
+    /// The kernel's own images (ntoskrnl.exe, hal.dll) and the loaded-module list.
+    pub images: crate::loader::system::SystemImages,
+    /// Process exit statuses and thread settings beyond the ETHREADs.
+    pub tasks: crate::zw::process::Tasks,
+    /// Processes' user-mode virtual memory.
+    pub vm: crate::zw::memory::VirtualMemory,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
 }
 
@@ -182,18 +188,22 @@ impl Kernel {
             handles: Default::default(),
             io: IoManager::default(),
             registry: Default::default(),
+            images: Default::default(),
+            tasks: Default::default(),
+            vm: Default::default(),
             drivers: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {
             return Err(MachineError::Other("the kernel's routines must be the machine's first host calls".into()));
         }
-        let base = k.add_host_calls("kernel routines", &routines.bodies, crate::dispatch::dispatch)?;
-        k.ext_mut().calls.base = base;
-        crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
-        crate::ob::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
-        crate::cm::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
-        crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
+        let fail = |e: KError| MachineError::Other(format!("kernel boot: {e:?}"));
+        crate::loader::system::map(&mut k).map_err(fail)?;
+        crate::ps::boot(&mut k).map_err(fail)?;
+        crate::ob::boot(&mut k).map_err(fail)?;
+        crate::cm::boot(&mut k).map_err(fail)?;
+        crate::io::boot(&mut k).map_err(fail)?;
+        crate::loader::system::finish(&mut k).map_err(fail)?;
         Ok(k)
     }
 
@@ -204,7 +214,8 @@ impl Kernel {
         self.resolve_in(dll, name).or_else(|| self.resolve_in(dll.kernel_sibling()?, name))
     }
 
-    fn resolve_in(&self, dll: Dll, name: &str) -> Option<u64> {
+    /// The address of `dll!name` in that library's own table (no sibling).
+    pub(crate) fn resolve_in(&self, dll: Dll, name: &str) -> Option<u64> {
         match self.calls.functions.slot(dll, name) {
             Some(slot) => Some(self.calls.address(slot)),
             None => self.system.data_export(dll, name),

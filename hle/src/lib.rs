@@ -37,5 +37,6 @@ pub mod ps;
 pub mod rtl;
 pub mod status_names;
 pub mod types;
+pub mod zw;
 
 pub use kernel::{Kernel, KernelOptions, Kx};

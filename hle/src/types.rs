@@ -231,6 +231,7 @@ pub mod status {
     pub const INVALID_HANDLE: NtStatus = NtStatus(0xC000_0008);
     pub const OBJECT_TYPE_MISMATCH: NtStatus = NtStatus(0xC000_0024);
     pub const DRIVER_ENTRYPOINT_NOT_FOUND: NtStatus = NtStatus(0xC000_0263);
+    pub const NO_MEMORY: NtStatus = NtStatus(0xC000_0017);
     pub const OBJECT_NAME_EXISTS: NtStatus = NtStatus(0x4000_0000);
     pub const NO_MORE_ENTRIES: NtStatus = NtStatus(0x8000_001A);
     pub const NO_MORE_FILES: NtStatus = NtStatus(0x8000_0006);

@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{cm, ex, io, ke, mm, ob, ps, rtl};
+use crate::{cm, ex, io, ke, mm, ob, ps, rtl, zw};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -16,6 +16,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         KdDebuggerEnabled,
         KdDebuggerNotPresent,
         PsInitialSystemProcess,
+        PsLoadedModuleList,
         IoFileObjectType,
         IoDeviceObjectType,
         IoDriverObjectType,
@@ -127,6 +128,19 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn CmUnRegisterCallback(Cookie: u64) -> NtStatus = cm::callbacks::CmUnRegisterCallback;
 
     // Files and system information (zw/, io/).
+    stdcall fn ZwQuerySystemInformation(SystemInformationClass: u32, SystemInformation: Ptr, SystemInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::sysinfo::ZwQuerySystemInformation;
+    stdcall fn NtQuerySystemInformation(SystemInformationClass: u32, SystemInformation: Ptr, SystemInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::sysinfo::NtQuerySystemInformation;
+    stdcall fn ZwOpenProcess(ProcessHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ClientId: Ptr) -> NtStatus = zw::process::ZwOpenProcess;
+    stdcall fn NtOpenProcess(ProcessHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ClientId: Ptr) -> NtStatus = zw::process::NtOpenProcess;
+    stdcall fn ZwOpenThread(ThreadHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ClientId: Ptr) -> NtStatus = zw::process::ZwOpenThread;
+    stdcall fn ZwQueryInformationProcess(ProcessHandle: HANDLE, ProcessInformationClass: u32, ProcessInformation: Ptr, ProcessInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::process::ZwQueryInformationProcess;
+    stdcall fn ZwQueryInformationThread(ThreadHandle: HANDLE, ThreadInformationClass: u32, ThreadInformation: Ptr, ThreadInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::process::ZwQueryInformationThread;
+    stdcall fn ZwSetInformationThread(ThreadHandle: HANDLE, ThreadInformationClass: u32, ThreadInformation: Ptr, ThreadInformationLength: u32) -> NtStatus = zw::process::ZwSetInformationThread;
+    stdcall fn ZwTerminateProcess(ProcessHandle: HANDLE, ExitStatus: NtStatus) -> NtStatus = zw::process::ZwTerminateProcess;
+    stdcall fn ZwAllocateVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, ZeroBits: SizeT, RegionSize: Ptr, AllocationType: u32, Protect: u32) -> NtStatus = zw::memory::ZwAllocateVirtualMemory;
+    stdcall fn ZwFreeVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, RegionSize: Ptr, FreeType: u32) -> NtStatus = zw::memory::ZwFreeVirtualMemory;
+    stdcall fn ZwProtectVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, RegionSize: Ptr, NewProtect: u32, OldProtect: Ptr) -> NtStatus = zw::memory::ZwProtectVirtualMemory;
+    stdcall fn ZwQueryVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, MemoryInformationClass: u32, MemoryInformation: Ptr, MemoryInformationLength: SizeT, ReturnLength: Ptr) -> NtStatus = zw::memory::ZwQueryVirtualMemory;
 
     // Memory manager (mm/).
     stdcall fn MmMapLockedPagesSpecifyCache(MemoryDescriptorList: Ptr, AccessMode: u8, CacheType: u32, RequestedAddress: Ptr, BugCheckOnFailure: u32, Priority: u32) -> Ptr = mm::mdl::MmMapLockedPagesSpecifyCache;

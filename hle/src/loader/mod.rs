@@ -11,6 +11,7 @@
 
 mod headers;
 mod image;
+pub mod system;
 
 pub use image::{describe, ImageInfo, ImportInfo, SectionInfo};
 
@@ -138,6 +139,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         timestamp: parsed.timestamp,
         dll_characteristics: parsed.dll_characteristics,
     };
+    system::link_module(k, ldr)?;
     let drivers = &mut k.ext_mut().drivers;
     drivers.push(LoadedDriver {
         name: name.to_string(),

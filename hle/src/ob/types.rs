@@ -88,8 +88,7 @@ fn pick(arch: Arch, o: (u64, u64)) -> u64 {
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let arch = k.arch();
     let ps = arch.ptr_size();
-    let vars = super::body::alloc(k, TYPES.len() as u64 * ps)?;
-    for (i, def) in TYPES.iter().enumerate() {
+    for def in TYPES.iter() {
         let name_bytes = (def.name.len() as u64 + 1) * 2;
         let obj = super::body::alloc(k, pick(arch, SIZE) + name_bytes)?;
         let mem = k.mem_mut();
@@ -107,9 +106,8 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         ob.register(obj, ObjectKind::Type, Some(path), Owner::Kernel);
         ob.type_objects.push((obj, def.kind));
         if let Some(var) = def.var {
-            let at = vars + i as u64 * ps;
+            let at = crate::loader::system::variable(k, Dll::Ntoskrnl, var, ps)?;
             k.mem_mut().write_ptr(at, obj)?;
-            k.ext_mut().system.data.push((Dll::Ntoskrnl, var, at));
         }
     }
     Ok(())

@@ -9,7 +9,7 @@
 pub mod list;
 pub mod process;
 
-use portcullis_emu::{Arch, Prot, RegionKind, PAGE_SIZE};
+use portcullis_emu::{Arch, Prot, RegionKind};
 
 use crate::exports::Dll;
 use crate::kernel::{KResult, Kx};
@@ -123,31 +123,23 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.set(kprcb, KPRCB::MinorVersion, 1)?;
     mem.set(kprcb, KPRCB::CurrentThread, system_thread)?;
 
-    // Exported variables.
-    let data = k.mem_mut().alloc(RegionKind::System, "kernel variables", PAGE_SIZE, Prot::RW)?;
+    // Exported variables, in ntoskrnl's .data.
     let ptr = arch.ptr_size();
     let (highest_user, range_start, probe) = match arch {
         Arch::X86 => (0x7FFE_FFFFu64, 0x8000_0000u64, 0x7FFF_0000u64),
         Arch::X64 => (0x7FF_FFFE_FFFF, 0xFFFF_0800_0000_0000, 0x7FF_FFFF_0000),
     };
-    let mut vars: Vec<(Dll, &'static str, u64)> = Vec::new();
-    let mut at = data;
-    let mut place = |name: &'static str, size: u64| {
-        let a = at;
-        at += size.div_ceil(8) * 8;
-        vars.push((Dll::Ntoskrnl, name, a));
-        a
-    };
-    let tick_count = place("KeTickCount", KSYSTEM_TIME::STRUCT.size(arch));
-    let nprocs = place("KeNumberProcessors", 1);
-    let build = place("NtBuildNumber", 4);
-    let safeboot = place("InitSafeBootMode", 4);
-    let kd_enabled = place("KdDebuggerEnabled", 1);
-    let kd_not_present = place("KdDebuggerNotPresent", 1);
-    let initial = place("PsInitialSystemProcess", ptr);
-    let highest = place("MmHighestUserAddress", ptr);
-    let start = place("MmSystemRangeStart", ptr);
-    let probe_at = place("MmUserProbeAddress", ptr);
+    let mut place = |name: &'static str, size: u64| crate::loader::system::variable(k, Dll::Ntoskrnl, name, size);
+    let tick_count = place("KeTickCount", KSYSTEM_TIME::STRUCT.size(arch))?;
+    let nprocs = place("KeNumberProcessors", 1)?;
+    let build = place("NtBuildNumber", 4)?;
+    let safeboot = place("InitSafeBootMode", 4)?;
+    let kd_enabled = place("KdDebuggerEnabled", 1)?;
+    let kd_not_present = place("KdDebuggerNotPresent", 1)?;
+    let initial = place("PsInitialSystemProcess", ptr)?;
+    let highest = place("MmHighestUserAddress", ptr)?;
+    let start = place("MmSystemRangeStart", ptr)?;
+    let probe_at = place("MmUserProbeAddress", ptr)?;
     let mem = k.mem_mut();
     mem.write_u8(nprocs, 1)?;
     mem.write_u32(build, BUILD_NUMBER)?;
@@ -194,7 +186,6 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     sys.system_thread = system_thread;
     sys.user_process = user_process;
     sys.user_thread = user_thread;
-    sys.data = vars;
     sys.tick_count = tick_count;
     sync_time(k)?;
     Ok(())
