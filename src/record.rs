@@ -81,6 +81,12 @@ pub enum TraceRecord {
         #[serde(flatten)]
         change: RegistryChange,
     },
+    /// A file written, created, truncated, renamed or deleted.
+    File {
+        seq: u64,
+        #[serde(flatten)]
+        change: portcullis_hle::fs::FileChange,
+    },
     /// A process the driver terminated.
     ProcessTerminated {
         seq: u64,
@@ -302,6 +308,8 @@ pub struct Recorder {
     pub(crate) failed_expectations: Vec<(usize, String)>,
     /// Registry writes, in order.
     pub(crate) registry_changes: Vec<RegistryChange>,
+    /// Changes to files, in order.
+    pub(crate) file_changes: Vec<portcullis_hle::fs::FileChange>,
     /// Processes terminated (ZwTerminateProcess).
     pub(crate) terminated: Vec<portcullis_hle::zw::process::ProcessTermination>,
     pub(crate) truncated: bool,
@@ -409,6 +417,14 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::Registry { seq, change: change.clone() }
+            }
+            SystemEvent::File(change) => {
+                if self.file_changes.len() < REPORT_CAP {
+                    self.file_changes.push(change.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::File { seq, change: change.clone() }
             }
             SystemEvent::ProcessTerminated(t) => {
                 self.terminated.push(t.clone());

@@ -97,6 +97,8 @@ pub struct Report {
     /// The registry writes of the run, in order (the driver's, and scenario steps' with
     /// caller 0).
     pub registry_changes: Vec<portcullis_hle::events::RegistryChange>,
+    /// Files written, created, truncated, renamed or deleted, in order.
+    pub file_changes: Vec<portcullis_hle::fs::FileChange>,
     /// Processes the driver terminated (ZwTerminateProcess).
     pub terminated_processes: Vec<portcullis_hle::zw::process::ProcessTermination>,
     pub counts: Counts,
@@ -172,6 +174,7 @@ impl Report {
                 .collect(),
             registry_changes: rec.registry_changes.clone(),
             terminated_processes: rec.terminated.clone(),
+            file_changes: rec.file_changes.clone(),
             counts: Counts {
                 entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
@@ -321,6 +324,18 @@ impl Report {
                     _ => String::new(),
                 };
                 let _ = writeln!(s, "  {:<12} {}{value}{data}", c.operation, c.key);
+            }
+        }
+
+        if !self.file_changes.is_empty() {
+            let _ = writeln!(s, "\nfile changes");
+            for c in &self.file_changes {
+                let what = match (&c.from, c.offset, c.length) {
+                    (Some(from), _, _) => format!(" (from {from})"),
+                    (None, Some(o), Some(n)) => format!(", {n} bytes at {o}"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(s, "  {:<14} {}{what}, size {}", c.operation, c.path, c.size);
             }
         }
 

@@ -56,6 +56,8 @@ pub enum SandboxError {
     Ports(#[from] PortBusError),
     #[error("registry key `{0}` is not under \\Registry")]
     Registry(String),
+    #[error("file `{0}` is not a file path on C:")]
+    File(String),
 }
 
 impl SandboxError {
@@ -74,7 +76,7 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) | SandboxError::Registry(_) => "configuration",
+            SandboxError::Ports(_) | SandboxError::Registry(_) | SandboxError::File(_) => "configuration",
         }
     }
 
@@ -172,6 +174,8 @@ pub struct SandboxBuilder {
     record_ports: bool,
     /// Registry keys and values to seed: (key path, value).
     registry: Vec<RegistrySeed>,
+    /// Files to put on the volume: (path, contents).
+    files: Vec<(String, Vec<u8>)>,
 }
 
 impl Default for SandboxBuilder {
@@ -186,6 +190,7 @@ impl Default for SandboxBuilder {
             trace: None,
             record_ports: true,
             registry: Vec::new(),
+            files: Vec::new(),
         }
     }
 }
@@ -283,6 +288,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Puts a file on the volume before DriverEntry (`C:\\...`, `\\SystemRoot\\...` or a
+    /// path on the volume), creating its directories.
+    pub fn file(mut self, path: &str, data: Vec<u8>) -> Self {
+        self.files.push((path.to_string(), data));
+        self
+    }
+
     pub fn load_driver(self, path: impl AsRef<Path>) -> Result<Sandbox, SandboxError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
@@ -324,6 +336,11 @@ impl SandboxBuilder {
                 return Err(e.into());
             }
         };
+        for (path, data) in self.files {
+            if !portcullis_hle::fs::seed_file(&mut k, &path, data) {
+                return Err(SandboxError::File(path));
+            }
+        }
         for (key, value) in self.registry {
             let key = key.replace("{service}", &name);
             if !portcullis_hle::cm::seed_value(
@@ -712,6 +729,36 @@ impl Sandbox {
     /// Whether DriverEntry succeeded.
     pub fn started(&self) -> bool {
         self.started
+    }
+
+    /// The files the driver changed, with their contents now (None for those it deleted):
+    /// (path on the volume, data).
+    pub fn changed_files(&self) -> Vec<(String, Option<Vec<u8>>)> {
+        portcullis_hle::fs::changed_files(&self.k)
+    }
+
+    /// Writes the files the driver changed under `dir`, at their paths on the volume (which
+    /// are checked again: only plain names become host paths). Returns the paths written.
+    pub fn dump_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for (path, data) in self.changed_files() {
+            let Some(data) = data else { continue };
+            let parts: Vec<&str> = path.split('\\').filter(|p| !p.is_empty()).collect();
+            let safe = parts.iter().all(|p| {
+                *p != "." && *p != ".." && !p.contains(['/', '\0', ':']) && !p.starts_with(' ') && p.len() <= 255
+            });
+            if !safe || parts.is_empty() {
+                continue;
+            }
+            let mut target = dir.to_path_buf();
+            target.extend(parts);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&target, data)?;
+            written.push(target);
+        }
+        Ok(written)
     }
 
     /// The report of everything so far.

@@ -94,8 +94,13 @@ _Static_assert(offsetof(FILE_OBJECT, FsContext) == PICK(0xc, 0x18), "FILE_OBJECT
 _Static_assert(offsetof(FILE_OBJECT, FsContext2) == PICK(0x10, 0x20), "FILE_OBJECT.FsContext2");
 _Static_assert(offsetof(FILE_OBJECT, FinalStatus) == PICK(0x1c, 0x38), "FILE_OBJECT.FinalStatus");
 _Static_assert(offsetof(FILE_OBJECT, RelatedFileObject) == PICK(0x20, 0x40), "FILE_OBJECT.RelatedFileObject");
+_Static_assert(offsetof(FILE_OBJECT, DeletePending) == PICK(0x25, 0x49), "FILE_OBJECT.DeletePending");
 _Static_assert(offsetof(FILE_OBJECT, ReadAccess) == PICK(0x26, 0x4a), "FILE_OBJECT.ReadAccess");
 _Static_assert(offsetof(FILE_OBJECT, WriteAccess) == PICK(0x27, 0x4b), "FILE_OBJECT.WriteAccess");
+_Static_assert(offsetof(FILE_OBJECT, DeleteAccess) == PICK(0x28, 0x4c), "FILE_OBJECT.DeleteAccess");
+_Static_assert(offsetof(FILE_OBJECT, SharedRead) == PICK(0x29, 0x4d), "FILE_OBJECT.SharedRead");
+_Static_assert(offsetof(FILE_OBJECT, SharedWrite) == PICK(0x2a, 0x4e), "FILE_OBJECT.SharedWrite");
+_Static_assert(offsetof(FILE_OBJECT, SharedDelete) == PICK(0x2b, 0x4f), "FILE_OBJECT.SharedDelete");
 _Static_assert(offsetof(FILE_OBJECT, Flags) == PICK(0x2c, 0x50), "FILE_OBJECT.Flags");
 _Static_assert(offsetof(FILE_OBJECT, FileName) == PICK(0x30, 0x58), "FILE_OBJECT.FileName");
 _Static_assert(offsetof(FILE_OBJECT, CurrentByteOffset) == PICK(0x38, 0x68), "FILE_OBJECT.CurrentByteOffset");

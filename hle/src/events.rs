@@ -16,6 +16,8 @@ pub(crate) fn hex<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SystemEvent {
     Registry(RegistryChange),
+    /// A file written, created, renamed or deleted.
+    File(crate::fs::FileChange),
     /// ZwTerminateProcess ended a process.
     ProcessTerminated(crate::zw::process::ProcessTermination),
 }

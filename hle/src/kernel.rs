@@ -165,6 +165,8 @@ pub struct Kernel {
     pub tasks: crate::zw::process::Tasks,
     /// Processes' user-mode virtual memory.
     pub vm: crate::zw::memory::VirtualMemory,
+    /// The in-memory file system's volume.
+    pub volume: crate::fs::Volume,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
 }
 
@@ -191,6 +193,7 @@ impl Kernel {
             images: Default::default(),
             tasks: Default::default(),
             vm: Default::default(),
+            volume: Default::default(),
             drivers: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;
@@ -203,6 +206,7 @@ impl Kernel {
         crate::ob::boot(&mut k).map_err(fail)?;
         crate::cm::boot(&mut k).map_err(fail)?;
         crate::io::boot(&mut k).map_err(fail)?;
+        crate::fs::boot(&mut k).map_err(fail)?;
         crate::loader::system::finish(&mut k).map_err(fail)?;
         Ok(k)
     }

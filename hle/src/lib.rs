@@ -25,6 +25,7 @@ pub mod driver;
 pub mod events;
 pub mod ex;
 pub mod exports;
+pub mod fs;
 pub mod hal;
 pub mod io;
 pub mod ke;

@@ -232,6 +232,13 @@ pub mod status {
     pub const OBJECT_TYPE_MISMATCH: NtStatus = NtStatus(0xC000_0024);
     pub const DRIVER_ENTRYPOINT_NOT_FOUND: NtStatus = NtStatus(0xC000_0263);
     pub const NO_MEMORY: NtStatus = NtStatus(0xC000_0017);
+    pub const NO_SUCH_FILE: NtStatus = NtStatus(0xC000_000F);
+    pub const END_OF_FILE: NtStatus = NtStatus(0xC000_0011);
+    pub const SHARING_VIOLATION: NtStatus = NtStatus(0xC000_0043);
+    pub const DISK_FULL: NtStatus = NtStatus(0xC000_007F);
+    pub const FILE_IS_A_DIRECTORY: NtStatus = NtStatus(0xC000_00BA);
+    pub const DIRECTORY_NOT_EMPTY: NtStatus = NtStatus(0xC000_0101);
+    pub const NOT_A_DIRECTORY: NtStatus = NtStatus(0xC000_0103);
     pub const OBJECT_NAME_EXISTS: NtStatus = NtStatus(0x4000_0000);
     pub const NO_MORE_ENTRIES: NtStatus = NtStatus(0x8000_001A);
     pub const NO_MORE_FILES: NtStatus = NtStatus(0x8000_0006);

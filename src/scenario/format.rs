@@ -32,6 +32,9 @@ pub(crate) struct File {
     /// Keys and values the registry starts with.
     #[serde(default)]
     pub(crate) registry: super::registry::Seeds,
+    /// Files the C: volume starts with.
+    #[serde(default)]
+    pub(crate) files: super::files::Files,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,7 @@
 //! handle, two actions in one step), is an error naming the file, line and column and what
 //! was expected.
 
+mod files;
 mod format;
 mod registry;
 mod run;
@@ -152,6 +153,8 @@ pub struct Scenario {
     policies: Vec<(u16, u16, String, Policy)>,
     pub(crate) steps: Vec<Step>,
     registry: registry::Seeds,
+    /// Files for the volume: (path, contents), read when the scenario was parsed.
+    files: Vec<(String, Vec<u8>)>,
     default: bool,
 }
 
@@ -255,6 +258,15 @@ impl Scenario {
             })
             .collect();
         let steps = run::check_steps(&raw.steps, &err)?;
+        let base = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut files = Vec::new();
+        for (path, spec) in &raw.files {
+            let data = spec.contents(&base).map_err(|m| err(0, format!("[files] `{path}`: {m}")))?;
+            if portcullis_hle::fs::volume_path(path).is_none() {
+                return Err(err(0, format!("[files] `{path}`: not a path on C: (C:\\..., \\SystemRoot\\...)")));
+            }
+            files.push((path.clone(), data));
+        }
         Ok(Scenario {
             name: raw.name.unwrap_or_else(|| {
                 Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string()
@@ -275,6 +287,7 @@ impl Scenario {
             policies,
             steps,
             registry: raw.registry,
+            files,
             default: false,
         })
     }
@@ -297,6 +310,7 @@ impl Scenario {
             policies: Vec::new(),
             steps: Vec::new(),
             registry: Default::default(),
+            files: Vec::new(),
             default: true,
         }
     }
@@ -342,6 +356,9 @@ impl Scenario {
         }
         for (first, last, name, policy) in &self.policies {
             b = b.policy(*first, *last, name.clone(), *policy);
+        }
+        for (path, data) in &self.files {
+            b = b.file(path, data.clone());
         }
         for (key, values) in &self.registry {
             b = b.registry_key(key);

@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{cm, ex, io, ke, mm, ob, ps, rtl, zw};
+use crate::{cm, ex, fs, io, ke, mm, ob, ps, rtl, zw};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -128,6 +128,19 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn CmUnRegisterCallback(Cookie: u64) -> NtStatus = cm::callbacks::CmUnRegisterCallback;
 
     // Files and system information (zw/, io/).
+    stdcall fn ZwCreateFile(FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, CreateDisposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32) -> NtStatus = fs::open::ZwCreateFile;
+    stdcall fn NtCreateFile(FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, CreateDisposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32) -> NtStatus = fs::open::NtCreateFile;
+    stdcall fn ZwOpenFile(FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, ShareAccess: u32, OpenOptions: u32) -> NtStatus = fs::open::ZwOpenFile;
+    stdcall fn IoCreateFile(FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, Disposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32, CreateFileType: u32, InternalParameters: Ptr, Options: u32) -> NtStatus = fs::open::IoCreateFile;
+    stdcall fn ZwDeleteFile(ObjectAttributes: Ptr) -> NtStatus = fs::open::ZwDeleteFile;
+    stdcall fn ZwReadFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, Buffer: Ptr, Length: u32, ByteOffset: Ptr, Key: Ptr) -> NtStatus = fs::rw::ZwReadFile;
+    stdcall fn ZwWriteFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, Buffer: Ptr, Length: u32, ByteOffset: Ptr, Key: Ptr) -> NtStatus = fs::rw::ZwWriteFile;
+    stdcall fn ZwFlushBuffersFile(FileHandle: HANDLE, IoStatusBlock: Ptr) -> NtStatus = fs::rw::ZwFlushBuffersFile;
+    stdcall fn ZwQueryInformationFile(FileHandle: HANDLE, IoStatusBlock: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32) -> NtStatus = fs::info::ZwQueryInformationFile;
+    stdcall fn ZwSetInformationFile(FileHandle: HANDLE, IoStatusBlock: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32) -> NtStatus = fs::info::ZwSetInformationFile;
+    stdcall fn ZwQueryVolumeInformationFile(FileHandle: HANDLE, IoStatusBlock: Ptr, FsInformation: Ptr, Length: u32, FsInformationClass: u32) -> NtStatus = fs::info::ZwQueryVolumeInformationFile;
+    stdcall fn ZwQueryDirectoryFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32, ReturnSingleEntry: Boolean, FileName: PUnicodeString, RestartScan: Boolean) -> NtStatus = fs::dir::ZwQueryDirectoryFile;
+    stdcall fn FsRtlGetFileSize(FileObject: Ptr, FileSize: Ptr) -> NtStatus = fs::info::FsRtlGetFileSize;
     stdcall fn ZwQuerySystemInformation(SystemInformationClass: u32, SystemInformation: Ptr, SystemInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::sysinfo::ZwQuerySystemInformation;
     stdcall fn NtQuerySystemInformation(SystemInformationClass: u32, SystemInformation: Ptr, SystemInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::sysinfo::NtQuerySystemInformation;
     stdcall fn ZwOpenProcess(ProcessHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ClientId: Ptr) -> NtStatus = zw::process::ZwOpenProcess;

@@ -22,6 +22,14 @@ pub(crate) fn new_unicode(k: &mut Kx, at: u64, text: &str) -> KResult<()> {
     crate::ps::write_unicode(k, at, buf, text)
 }
 
+/// Fills the counted string at `at` with `text`, its buffer from kernel object memory (for
+/// the kernel's own objects, made at boot: they must not move the drivers' pool).
+pub(crate) fn write_name(k: &mut Kx, at: u64, text: &str) -> KResult<()> {
+    let bytes = (text.encode_utf16().count() as u64 + 1) * 2;
+    let buf = crate::ob::body::alloc(k, bytes)?;
+    crate::ps::write_unicode(k, at, buf, text)
+}
+
 /// Creates `\Driver\<name>` with its extension, names and registry path, every
 /// MajorFunction pointing at IopInvalidDeviceRequest.
 pub fn create(

@@ -6,6 +6,7 @@ pub mod device;
 pub mod driver;
 pub mod file;
 pub mod irp;
+pub mod open;
 pub mod request;
 pub mod symlink;
 
@@ -103,6 +104,8 @@ pub struct IoManager {
     pub(crate) user_buffers: Vec<(u64, u64)>,
     /// The routine unset MajorFunction entries point at.
     pub(crate) invalid_request: u64,
+    /// File objects drivers opened on other drivers' devices, and the device.
+    pub(crate) kernel_files: BTreeMap<u64, u64>,
 }
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {

@@ -112,14 +112,14 @@ fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
     k.ext_mut().io.user_buffers.push((base, size));
 }
 
-fn new_id(k: &mut Kx) -> RequestId {
+pub(crate) fn new_id(k: &mut Kx) -> RequestId {
     let io = &mut k.ext_mut().io;
     io.next_request += 1;
     RequestId(io.next_request)
 }
 
 /// Builds an IRP for `device` with its next stack location set up for `major` on `file`.
-fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
+pub(crate) fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
     let stack_size = k.mem().get(device, DEVICE_OBJECT::StackSize)?.max(1) as u8;
     let irp = irp::allocate(k, stack_size)?;
     let loc = irp::next_location(k, irp)?;
@@ -132,14 +132,14 @@ fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult
     Ok((irp, loc))
 }
 
-const IRP_SYNCHRONOUS_API: u64 = 0x4;
-const IRP_BUFFERED_IO: u64 = 0x10;
-const IRP_DEALLOCATE_BUFFER: u64 = 0x20;
-const IRP_INPUT_OPERATION: u64 = 0x40;
-const IRP_CREATE_OPERATION: u64 = 0x80;
-const IRP_READ_OPERATION: u64 = 0x100;
-const IRP_WRITE_OPERATION: u64 = 0x200;
-const IRP_CLOSE_OPERATION: u64 = 0x400;
+pub(crate) const IRP_SYNCHRONOUS_API: u64 = 0x4;
+pub(crate) const IRP_BUFFERED_IO: u64 = 0x10;
+pub(crate) const IRP_DEALLOCATE_BUFFER: u64 = 0x20;
+pub(crate) const IRP_INPUT_OPERATION: u64 = 0x40;
+pub(crate) const IRP_CREATE_OPERATION: u64 = 0x80;
+pub(crate) const IRP_READ_OPERATION: u64 = 0x100;
+pub(crate) const IRP_WRITE_OPERATION: u64 = 0x200;
+pub(crate) const IRP_CLOSE_OPERATION: u64 = 0x400;
 
 /// Sends a prepared IRP and collects what the caller sees.
 fn issue(k: &mut Kx, device: u64, irp: u64, req: Request) -> KResult<IoResult> {

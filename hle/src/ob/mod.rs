@@ -408,6 +408,8 @@ pub(crate) fn release_if_unused(k: &mut Kx, object: u64) -> KResult<()> {
         }
         ObjectKind::Directory => body::free(k, object),
         ObjectKind::Key => crate::cm::key_object_deleted(k, object),
+        ObjectKind::File if k.ext().volume.opens.contains_key(&object) => crate::fs::open::closed(k, object)?,
+        ObjectKind::File => crate::io::open::closed(k, object)?,
         _ => {}
     }
     Ok(())
