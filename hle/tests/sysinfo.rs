@@ -28,8 +28,8 @@ fn u16_at(fx: &Fx, at: u64) -> u16 {
 }
 
 fn cstr_at(fx: &Fx, at: u64) -> String {
-    let b = fx.read(at, 64);
-    String::from_utf8_lossy(&b[..b.iter().position(|c| *c == 0).unwrap()]).into_owned()
+    let b: Vec<u8> = (0..256).map(|i| fx.k.mem().read_u8(at + i).unwrap()).take_while(|c| *c != 0).collect();
+    String::from_utf8_lossy(&b).into_owned()
 }
 
 /// ZwQuerySystemInformation into a fresh buffer: (status, ReturnLength, buffer).
