@@ -80,6 +80,7 @@ impl Report {
             failed_expectations: Vec::new(),
             registry_changes: Vec::new(),
             terminated_processes: Vec::new(),
+            error_log: Vec::new(),
             file_changes: Vec::new(),
             counts: Counts { entry_points: 0, port_io: 0, privileged: 0, api_calls: 0 },
             regions: Vec::new(),

@@ -93,6 +93,12 @@ pub enum TraceRecord {
         #[serde(flatten)]
         termination: portcullis_hle::zw::process::ProcessTermination,
     },
+    /// An entry the driver wrote to the system event log (IoWriteErrorLogEntry).
+    ErrorLog {
+        seq: u64,
+        #[serde(flatten)]
+        entry: portcullis_hle::io::notify::ErrorLogEntry,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -312,6 +318,8 @@ pub struct Recorder {
     pub(crate) file_changes: Vec<portcullis_hle::fs::FileChange>,
     /// Processes terminated (ZwTerminateProcess).
     pub(crate) terminated: Vec<portcullis_hle::zw::process::ProcessTermination>,
+    /// Event-log entries (IoWriteErrorLogEntry), in order.
+    pub(crate) error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
     pub(crate) truncated: bool,
 }
 
@@ -429,6 +437,14 @@ impl Recorder {
             SystemEvent::ProcessTerminated(t) => {
                 self.terminated.push(t.clone());
                 TraceRecord::ProcessTerminated { seq, termination: t.clone() }
+            }
+            SystemEvent::ErrorLog(entry) => {
+                if self.error_log.len() < REPORT_CAP {
+                    self.error_log.push(entry.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::ErrorLog { seq, entry: entry.clone() }
             }
         }
     }

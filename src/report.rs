@@ -101,6 +101,8 @@ pub struct Report {
     pub file_changes: Vec<portcullis_hle::fs::FileChange>,
     /// Processes the driver terminated (ZwTerminateProcess).
     pub terminated_processes: Vec<portcullis_hle::zw::process::ProcessTermination>,
+    /// Entries the driver wrote to the system event log (IoWriteErrorLogEntry), in order.
+    pub error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
     pub counts: Counts,
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
@@ -174,6 +176,7 @@ impl Report {
                 .collect(),
             registry_changes: rec.registry_changes.clone(),
             terminated_processes: rec.terminated.clone(),
+            error_log: rec.error_log.clone(),
             file_changes: rec.file_changes.clone(),
             counts: Counts {
                 entry_points: rec.entry_points_total,
@@ -336,6 +339,22 @@ impl Report {
                     _ => String::new(),
                 };
                 let _ = writeln!(s, "  {:<14} {}{what}, size {}", c.operation, c.path, c.size);
+            }
+        }
+
+        if !self.error_log.is_empty() {
+            let _ = writeln!(s, "\nerror log");
+            for e in &self.error_log {
+                let source = e.source.as_deref().unwrap_or("?");
+                let _ = writeln!(
+                    s,
+                    "  {source}: code {:#010x}, status {:?}, unique value {}{}{}",
+                    e.error_code,
+                    e.final_status,
+                    e.unique_error_value,
+                    if e.strings.is_empty() { String::new() } else { format!(", strings {:?}", e.strings) },
+                    if e.dump_data.is_empty() { String::new() } else { format!(", dump {:x?}", e.dump_data) },
+                );
             }
         }
 

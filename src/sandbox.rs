@@ -611,6 +611,40 @@ impl Sandbox {
         r
     }
 
+    /// What Windows does at shutdown: IRP_MJ_SHUTDOWN to every device registered with
+    /// IoRegisterShutdownNotification, then the last-chance ones; one entry point each.
+    pub fn shutdown(&mut self) -> Result<Vec<portcullis_hle::io::notify::ShutdownSent>, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::io::notify::shutdown(&mut self.k).map_err(RunError::from);
+        match &r {
+            Ok(sent) => {
+                for s in sent {
+                    let mut e = EntryPointRecord {
+                        kind: major::name(major::SHUTDOWN).into(),
+                        target: Some(s.name.clone().unwrap_or_else(|| format!("device {:#x}", s.device))),
+                        outcome: "returned".into(),
+                        ..Default::default()
+                    };
+                    match s.status {
+                        Some(st) => {
+                            set_status(&mut e, st);
+                            if st != s.returned {
+                                e.returned = Some(format!("{:#010x}", s.returned.0));
+                            }
+                        }
+                        None => e.outcome = "pending".into(),
+                    }
+                    self.record(e, &Ok(()));
+                }
+            }
+            Err(err) => {
+                let e = EntryPointRecord { kind: major::name(major::SHUTDOWN).into(), ..Default::default() };
+                self.record(e, &Err(err.clone()));
+            }
+        }
+        r
+    }
+
     /// The driver's service name (its file name without `.sys`), which `{service}` stands for
     /// in scenario registry paths.
     pub fn service_name(&self) -> &str {

@@ -120,11 +120,15 @@ _Static_assert(offsetof(IRP, StackCount) == PICK(0x22, 0x42), "IRP.StackCount");
 _Static_assert(offsetof(IRP, CurrentLocation) == PICK(0x23, 0x43), "IRP.CurrentLocation");
 _Static_assert(offsetof(IRP, Cancel) == PICK(0x24, 0x44), "IRP.Cancel");
 _Static_assert(offsetof(IRP, CancelIrql) == PICK(0x25, 0x45), "IRP.CancelIrql");
+_Static_assert(offsetof(IRP, ApcEnvironment) == PICK(0x26, 0x46), "IRP.ApcEnvironment");
+_Static_assert(offsetof(IRP, AllocationFlags) == PICK(0x27, 0x47), "IRP.AllocationFlags");
 _Static_assert(offsetof(IRP, UserIosb) == PICK(0x28, 0x48), "IRP.UserIosb");
 _Static_assert(offsetof(IRP, UserEvent) == PICK(0x2c, 0x50), "IRP.UserEvent");
 _Static_assert(offsetof(IRP, CancelRoutine) == PICK(0x38, 0x68), "IRP.CancelRoutine");
 _Static_assert(offsetof(IRP, UserBuffer) == PICK(0x3c, 0x70), "IRP.UserBuffer");
+_Static_assert(offsetof(IRP, Tail.Overlay.DeviceQueueEntry) == PICK(0x40, 0x78), "IRP.Tail.Overlay.DeviceQueueEntry");
 _Static_assert(offsetof(IRP, Tail.Overlay.Thread) == PICK(0x50, 0x98), "IRP.Tail.Overlay.Thread");
+_Static_assert(offsetof(IRP, Tail.Overlay.AuxiliaryBuffer) == PICK(0x54, 0xa0), "IRP.Tail.Overlay.AuxiliaryBuffer");
 _Static_assert(offsetof(IRP, Tail.Overlay.ListEntry) == PICK(0x58, 0xa8), "IRP.Tail.Overlay.ListEntry");
 _Static_assert(offsetof(IRP, Tail.Overlay.CurrentStackLocation) == PICK(0x60, 0xb8), "IRP.Tail.Overlay.CurrentStackLocation");
 _Static_assert(offsetof(IRP, Tail.Overlay.OriginalFileObject) == PICK(0x64, 0xc0), "IRP.Tail.Overlay.OriginalFileObject");
@@ -147,6 +151,14 @@ _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.OutputBuff
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.InputBufferLength) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.DeviceIoControl.InputBufferLength");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.IoControlCode) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.DeviceIoControl.IoControlCode");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.Type3InputBuffer) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.DeviceIoControl.Type3InputBuffer");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument1) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Others.Argument1");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument2) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Others.Argument2");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument3) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Others.Argument3");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument4) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.Others.Argument4");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.SystemContext) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Power.SystemContext");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.Type) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Power.Type");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.State) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Power.State");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.ShutdownType) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.Power.ShutdownType");
 _Static_assert(offsetof(IO_STACK_LOCATION, DeviceObject) == PICK(0x14, 0x28), "IO_STACK_LOCATION.DeviceObject");
 _Static_assert(offsetof(IO_STACK_LOCATION, FileObject) == PICK(0x18, 0x30), "IO_STACK_LOCATION.FileObject");
 _Static_assert(offsetof(IO_STACK_LOCATION, CompletionRoutine) == PICK(0x1c, 0x38), "IO_STACK_LOCATION.CompletionRoutine");
@@ -347,4 +359,46 @@ _Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformation) ==
 _Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, Length) == PICK(0x10, 0x20), "REG_QUERY_VALUE_KEY_INFORMATION.Length");
 _Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, ResultLength) == PICK(0x14, 0x28), "REG_QUERY_VALUE_KEY_INFORMATION.ResultLength");
 _Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, CallContext) == PICK(0x18, 0x30), "REG_QUERY_VALUE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(KDEVICE_QUEUE) == PICK(0x14, 0x28), "sizeof(KDEVICE_QUEUE)");
+_Static_assert(offsetof(KDEVICE_QUEUE, Type) == PICK(0x0, 0x0), "KDEVICE_QUEUE.Type");
+_Static_assert(offsetof(KDEVICE_QUEUE, Size) == PICK(0x2, 0x2), "KDEVICE_QUEUE.Size");
+_Static_assert(offsetof(KDEVICE_QUEUE, DeviceListHead) == PICK(0x4, 0x8), "KDEVICE_QUEUE.DeviceListHead");
+_Static_assert(offsetof(KDEVICE_QUEUE, Lock) == PICK(0xc, 0x18), "KDEVICE_QUEUE.Lock");
+_Static_assert(offsetof(KDEVICE_QUEUE, Busy) == PICK(0x10, 0x20), "KDEVICE_QUEUE.Busy");
+
+_Static_assert(sizeof(KDEVICE_QUEUE_ENTRY) == PICK(0x10, 0x18), "sizeof(KDEVICE_QUEUE_ENTRY)");
+_Static_assert(offsetof(KDEVICE_QUEUE_ENTRY, DeviceListEntry) == PICK(0x0, 0x0), "KDEVICE_QUEUE_ENTRY.DeviceListEntry");
+_Static_assert(offsetof(KDEVICE_QUEUE_ENTRY, SortKey) == PICK(0x8, 0x10), "KDEVICE_QUEUE_ENTRY.SortKey");
+_Static_assert(offsetof(KDEVICE_QUEUE_ENTRY, Inserted) == PICK(0xc, 0x14), "KDEVICE_QUEUE_ENTRY.Inserted");
+
+_Static_assert(sizeof(IO_CSQ) == PICK(0x20, 0x40), "sizeof(IO_CSQ)");
+_Static_assert(offsetof(IO_CSQ, Type) == PICK(0x0, 0x0), "IO_CSQ.Type");
+_Static_assert(offsetof(IO_CSQ, CsqInsertIrp) == PICK(0x4, 0x8), "IO_CSQ.CsqInsertIrp");
+_Static_assert(offsetof(IO_CSQ, CsqRemoveIrp) == PICK(0x8, 0x10), "IO_CSQ.CsqRemoveIrp");
+_Static_assert(offsetof(IO_CSQ, CsqPeekNextIrp) == PICK(0xc, 0x18), "IO_CSQ.CsqPeekNextIrp");
+_Static_assert(offsetof(IO_CSQ, CsqAcquireLock) == PICK(0x10, 0x20), "IO_CSQ.CsqAcquireLock");
+_Static_assert(offsetof(IO_CSQ, CsqReleaseLock) == PICK(0x14, 0x28), "IO_CSQ.CsqReleaseLock");
+_Static_assert(offsetof(IO_CSQ, CsqCompleteCanceledIrp) == PICK(0x18, 0x30), "IO_CSQ.CsqCompleteCanceledIrp");
+_Static_assert(offsetof(IO_CSQ, ReservePointer) == PICK(0x1c, 0x38), "IO_CSQ.ReservePointer");
+
+_Static_assert(sizeof(IO_CSQ_IRP_CONTEXT) == PICK(0xc, 0x18), "sizeof(IO_CSQ_IRP_CONTEXT)");
+_Static_assert(offsetof(IO_CSQ_IRP_CONTEXT, Type) == PICK(0x0, 0x0), "IO_CSQ_IRP_CONTEXT.Type");
+_Static_assert(offsetof(IO_CSQ_IRP_CONTEXT, Irp) == PICK(0x4, 0x8), "IO_CSQ_IRP_CONTEXT.Irp");
+_Static_assert(offsetof(IO_CSQ_IRP_CONTEXT, Csq) == PICK(0x8, 0x10), "IO_CSQ_IRP_CONTEXT.Csq");
+
+_Static_assert(sizeof(IO_ERROR_LOG_PACKET) == PICK(0x30, 0x30), "sizeof(IO_ERROR_LOG_PACKET)");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, MajorFunctionCode) == PICK(0x0, 0x0), "IO_ERROR_LOG_PACKET.MajorFunctionCode");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, RetryCount) == PICK(0x1, 0x1), "IO_ERROR_LOG_PACKET.RetryCount");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, DumpDataSize) == PICK(0x2, 0x2), "IO_ERROR_LOG_PACKET.DumpDataSize");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, NumberOfStrings) == PICK(0x4, 0x4), "IO_ERROR_LOG_PACKET.NumberOfStrings");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, StringOffset) == PICK(0x6, 0x6), "IO_ERROR_LOG_PACKET.StringOffset");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, EventCategory) == PICK(0x8, 0x8), "IO_ERROR_LOG_PACKET.EventCategory");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, ErrorCode) == PICK(0xc, 0xc), "IO_ERROR_LOG_PACKET.ErrorCode");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, UniqueErrorValue) == PICK(0x10, 0x10), "IO_ERROR_LOG_PACKET.UniqueErrorValue");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, FinalStatus) == PICK(0x14, 0x14), "IO_ERROR_LOG_PACKET.FinalStatus");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, SequenceNumber) == PICK(0x18, 0x18), "IO_ERROR_LOG_PACKET.SequenceNumber");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, IoControlCode) == PICK(0x1c, 0x1c), "IO_ERROR_LOG_PACKET.IoControlCode");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, DeviceOffset) == PICK(0x20, 0x20), "IO_ERROR_LOG_PACKET.DeviceOffset");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, DumpData) == PICK(0x28, 0x28), "IO_ERROR_LOG_PACKET.DumpData");
 

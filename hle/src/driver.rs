@@ -37,6 +37,7 @@ pub fn call_entry(k: &mut Kx, driver: usize) -> Result<NtStatus, RunStop> {
     let status = NtStatus(r? as u32);
     if status.is_success() {
         io::driver::finish_initialization(k, d.driver_object).map_err(|e| stop(k, e, "DriverEntry"))?;
+        io::notify::run_reinitialization(k, d.driver_object).map_err(|e| stop(k, e, "reinitialization routine"))?;
     }
     Ok(status)
 }
@@ -189,6 +190,11 @@ fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
         crate::cm::callbacks::owned_by(k, owner)
             .into_iter()
             .map(|cookie| LeakedRegistration { kind: "CmRegisterCallback", detail: format!("cookie {cookie:#x}") }),
+    );
+    v.extend(
+        crate::io::notify::registrations(k, owner)
+            .into_iter()
+            .map(|(kind, detail)| LeakedRegistration { kind, detail }),
     );
     v.sort_by(|a, b| (a.kind, &a.detail).cmp(&(b.kind, &b.detail)));
     v

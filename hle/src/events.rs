@@ -11,6 +11,10 @@ pub(crate) fn hex<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{v:#x}"))
 }
 
+pub(crate) fn hex32<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:#x}"))
+}
+
 /// One change to the system.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -20,6 +24,8 @@ pub enum SystemEvent {
     File(crate::fs::FileChange),
     /// ZwTerminateProcess ended a process.
     ProcessTerminated(crate::zw::process::ProcessTermination),
+    /// IoWriteErrorLogEntry.
+    ErrorLog(crate::io::notify::ErrorLogEntry),
 }
 
 /// A write to the registry.

@@ -103,6 +103,8 @@ pub(crate) struct Step {
     pub(crate) delete_value: Option<super::registry::DeleteValue>,
     pub(crate) create_key: Option<String>,
     pub(crate) delete_key: Option<String>,
+    /// `shutdown = true`: IRP_MJ_SHUTDOWN to the devices registered for it.
+    pub(crate) shutdown: Option<bool>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]

@@ -97,6 +97,8 @@ pub(crate) enum Action {
         thread: bool,
         access: u32,
     },
+    /// IRP_MJ_SHUTDOWN to the registered devices.
+    Shutdown,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -24,7 +24,7 @@ pub struct ScenarioOutcome {
 }
 
 const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload, open_process, \
-                       open_thread, set_value, delete_value, create_key, delete_key";
+                       open_thread, set_value, delete_value, create_key, delete_key, shutdown";
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
@@ -56,6 +56,7 @@ pub(crate) fn check_steps(
             ("delete_value", r.delete_value.is_some()),
             ("create_key", r.create_key.is_some()),
             ("delete_key", r.delete_key.is_some()),
+            ("shutdown", r.shutdown == Some(true)),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -211,6 +212,7 @@ pub(crate) fn check_steps(
             }
             "create_key" => Action::Registry(RegistryStep::CreateKey(r.create_key.clone().expect("present"))),
             "delete_key" => Action::Registry(RegistryStep::DeleteKey(r.delete_key.clone().expect("present"))),
+            "shutdown" => Action::Shutdown,
             _ => Action::Unload,
         };
         let expect = Expect {
@@ -470,6 +472,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                     }
                 })
             }
+            Action::Shutdown => sb.shutdown().map(|_| ()),
             Action::Unload => {
                 unloaded = true;
                 sb.unload().map(|leaks| match step.expect.leaks {

@@ -11,4 +11,5 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     data: [],
     functions:
     stdcall fn IopInvalidDeviceRequest(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::IopInvalidDeviceRequest;
+    stdcall fn IopCsqCancelRoutine(DeviceObject: Ptr, Irp: Ptr) -> () = io::queue::IopCsqCancelRoutine;
 };

@@ -40,6 +40,19 @@ pub fn create(
     section: u64,
     entry: u64,
 ) -> KResult<DriverObjects> {
+    create_named(k, &format!("\\Driver\\{name}"), name, image_base, image_size, section, entry)
+}
+
+/// Creates the driver object `driver_name` (`\Driver\X`, `\FileSystem\X`) for service `name`.
+pub(crate) fn create_named(
+    k: &mut Kx,
+    driver_name: &str,
+    name: &str,
+    image_base: u64,
+    image_size: u64,
+    section: u64,
+    entry: u64,
+) -> KResult<DriverObjects> {
     let arch = k.arch();
     let dsize = DRIVER_OBJECT::STRUCT.size(arch);
     let esize = DRIVER_EXTENSION::STRUCT.size(arch);
@@ -64,7 +77,7 @@ pub fn create(
         mem.write_ptr(table + i * arch.ptr_size(), invalid)?;
     }
     mem.set(ext, DRIVER_EXTENSION::DriverObject, obj)?;
-    let driver_name = format!("\\Driver\\{name}");
+    let driver_name = driver_name.to_string();
     new_unicode(k, DRIVER_OBJECT::DriverName.at(arch, obj), &driver_name)?;
     new_unicode(k, DRIVER_EXTENSION::ServiceKeyName.at(arch, ext), name)?;
     new_unicode(k, registry_path, &format!("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\{name}"))?;

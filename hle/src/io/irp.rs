@@ -111,7 +111,7 @@ pub fn IofCompleteRequest(k: &mut Kx, irp: Ptr, _boost: u8) -> KResult<()> {
 /// Completes an IRP: the stack walk, then the I/O manager's part for requests it issued.
 pub fn complete(k: &mut Kx, irp: Ptr, at: u64) -> KResult<()> {
     let irp = irp.0;
-    let known = k.ext().io.requests.contains_key(&irp);
+    let known = k.ext().io.requests.contains_key(&irp) || crate::io::irps::is_driver_irp(k, irp);
     if !known || k.ext().io.completed_irps.contains(&irp) {
         let why = if known || k.ext().io.completed_irps.contains(&irp) {
             "IofCompleteRequest on an IRP that was already completed"
@@ -173,7 +173,11 @@ pub fn complete(k: &mut Kx, irp: Ptr, at: u64) -> KResult<()> {
             k.mem_mut().set(stack, IO_STACK_LOCATION::Control, c | SL_PENDING_RETURNED)?;
         }
     }
-    crate::io::request::finish(k, irp)
+    if crate::io::irps::is_driver_irp(k, irp) {
+        crate::io::irps::finish(k, irp)
+    } else {
+        crate::io::request::finish(k, irp)
+    }
 }
 
 fn clear_location(k: &mut Kx, loc: u64) -> KResult<()> {

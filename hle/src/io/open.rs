@@ -1,6 +1,6 @@
 //! Files drivers open on other drivers' devices (`ZwCreateFile` on `\Device\X`): the I/O
-//! manager sends the device IRP_MJ_CREATE with the caller's mode, and when the last handle
-//! and reference to the file object go, IRP_MJ_CLEANUP and IRP_MJ_CLOSE. Requests complete
+//! manager sends the device IRP_MJ_CREATE with the caller's mode, IRP_MJ_CLEANUP when the
+//! last handle closes, and IRP_MJ_CLOSE when the last reference goes. Requests complete
 //! synchronously; a create the driver leaves pending is reported as STATUS_PENDING and makes
 //! no handle (waiting for it needs the scheduler).
 
@@ -16,6 +16,7 @@ use crate::types::{status, NtStatus};
 /// Sends an IRP the kernel built and returns (what the dispatch routine returned, the final
 /// status and information once completed).
 fn send(k: &mut Kx, device: u64, irp_addr: u64, req: Request) -> KResult<(NtStatus, Option<(NtStatus, u64)>)> {
+    let device = crate::io::stack::top(k, device)?;
     let id = req.id;
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, device, irp_addr)?;
@@ -84,18 +85,29 @@ pub(crate) fn kernel_open(
     }
 }
 
-/// A file object a driver opened on a device went with its last handle and reference:
-/// IRP_MJ_CLEANUP, IRP_MJ_CLOSE, and the device is referenced once less.
-pub(crate) fn closed(k: &mut Kx, fo: u64) -> KResult<()> {
-    let Some(device) = k.ext_mut().io.kernel_files.remove(&fo) else { return Ok(()) };
-    for (code, flags) in
-        [(major::CLEANUP, IRP_SYNCHRONOUS_API), (major::CLOSE, IRP_SYNCHRONOUS_API | IRP_CLOSE_OPERATION)]
-    {
-        let (irp_addr, _) = new_irp(k, device, fo, code, flags)?;
-        k.mem_mut().set(irp_addr, IRP::RequestorMode, 0)?;
-        let req = plain_request(k, code, vec![]);
-        send(k, device, irp_addr, req)?;
+/// The last handle to a file a driver opened on a device closed: IRP_MJ_CLEANUP (once).
+pub(crate) fn cleanup(k: &mut Kx, fo: u64) -> KResult<()> {
+    let Some(&device) = k.ext().io.kernel_files.get(&fo) else { return Ok(()) };
+    if !k.ext_mut().io.cleaned_files.insert(fo) {
+        return Ok(());
     }
+    let (irp_addr, _) = new_irp(k, device, fo, major::CLEANUP, IRP_SYNCHRONOUS_API)?;
+    k.mem_mut().set(irp_addr, IRP::RequestorMode, 0)?;
+    let req = plain_request(k, major::CLEANUP, vec![]);
+    send(k, device, irp_addr, req)?;
+    crate::io::release_deferred(k)
+}
+
+/// A file object a driver opened on a device went with its last reference: IRP_MJ_CLEANUP
+/// if no handle close sent it, IRP_MJ_CLOSE, and the device is referenced once less.
+pub(crate) fn closed(k: &mut Kx, fo: u64) -> KResult<()> {
+    cleanup(k, fo)?;
+    k.ext_mut().io.cleaned_files.remove(&fo);
+    let Some(device) = k.ext_mut().io.kernel_files.remove(&fo) else { return Ok(()) };
+    let (irp_addr, _) = new_irp(k, device, fo, major::CLOSE, IRP_SYNCHRONOUS_API | IRP_CLOSE_OPERATION)?;
+    k.mem_mut().set(irp_addr, IRP::RequestorMode, 0)?;
+    let req = plain_request(k, major::CLOSE, vec![]);
+    send(k, device, irp_addr, req)?;
     crate::io::release_deferred(k)?;
     let rc = k.mem().get(device, DEVICE_OBJECT::ReferenceCount)?;
     k.mem_mut().set(device, DEVICE_OBJECT::ReferenceCount, rc.saturating_sub(1))?;

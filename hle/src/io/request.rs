@@ -119,8 +119,10 @@ pub(crate) fn new_id(k: &mut Kx) -> RequestId {
 }
 
 /// Builds an IRP for `device` with its next stack location set up for `major` on `file`.
+/// The IRP is sized for the top of `device`'s stack, where it goes.
 pub(crate) fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
-    let stack_size = k.mem().get(device, DEVICE_OBJECT::StackSize)?.max(1) as u8;
+    let top = crate::io::stack::top(k, device)?;
+    let stack_size = k.mem().get(top, DEVICE_OBJECT::StackSize)?.max(1) as u8;
     let irp = irp::allocate(k, stack_size)?;
     let loc = irp::next_location(k, irp)?;
     let mem = k.mem_mut();
@@ -141,8 +143,9 @@ pub(crate) const IRP_READ_OPERATION: u64 = 0x100;
 pub(crate) const IRP_WRITE_OPERATION: u64 = 0x200;
 pub(crate) const IRP_CLOSE_OPERATION: u64 = 0x400;
 
-/// Sends a prepared IRP and collects what the caller sees.
+/// Sends a prepared IRP to the top of `device`'s stack and collects what the caller sees.
 fn issue(k: &mut Kx, device: u64, irp: u64, req: Request) -> KResult<IoResult> {
+    let device = crate::io::stack::top(k, device)?;
     let id = req.id;
     k.ext_mut().io.requests.insert(irp, req);
     let thread = k.ext().system.user_thread;
@@ -355,6 +358,9 @@ pub fn device_control(
     mem.set(loc, IO_STACK_LOCATION::InputBufferLength, in_len)?;
     mem.set(loc, IO_STACK_LOCATION::IoControlCode, code as u64)?;
     mem.set(loc, IO_STACK_LOCATION::Type3InputBuffer, user_in.map(|(u, _)| u).unwrap_or(0))?;
+    // The handle was opened with FILE_ALL_ACCESS (IoValidateDeviceIoControlAccess reads this).
+    let granted = crate::io::misc::SL_READ_ACCESS_GRANTED | crate::io::misc::SL_WRITE_ACCESS_GRANTED;
+    mem.set(loc, IO_STACK_LOCATION::Flags, granted)?;
     issue(k, f.device, irp_addr, req)
 }
 

@@ -154,11 +154,15 @@ structure!(IRP = "IRP", size (0x70, 0xd0), checked: true, {
     CurrentLocation = "CurrentLocation": U8 @ (0x23, 0x43),
     Cancel = "Cancel": U8 @ (0x24, 0x44),
     CancelIrql = "CancelIrql": U8 @ (0x25, 0x45),
+    ApcEnvironment = "ApcEnvironment": U8 @ (0x26, 0x46),
+    AllocationFlags = "AllocationFlags": U8 @ (0x27, 0x47),
     UserIosb = "UserIosb": Ptr @ (0x28, 0x48),
     UserEvent = "UserEvent": Ptr @ (0x2c, 0x50),
     CancelRoutine = "CancelRoutine": Ptr @ (0x38, 0x68),
     UserBuffer = "UserBuffer": Ptr @ (0x3c, 0x70),
+    DeviceQueueEntry = "Tail.Overlay.DeviceQueueEntry": Inline @ (0x40, 0x78),
     Thread = "Tail.Overlay.Thread": Ptr @ (0x50, 0x98),
+    AuxiliaryBuffer = "Tail.Overlay.AuxiliaryBuffer": Ptr @ (0x54, 0xa0),
     ListEntry = "Tail.Overlay.ListEntry": Inline @ (0x58, 0xa8),
     CurrentStackLocation = "Tail.Overlay.CurrentStackLocation": Ptr @ (0x60, 0xb8),
     OriginalFileObject = "Tail.Overlay.OriginalFileObject": Ptr @ (0x64, 0xc0),
@@ -182,6 +186,14 @@ structure!(IO_STACK_LOCATION = "IO_STACK_LOCATION", size (0x24, 0x48), checked: 
     InputBufferLength = "Parameters.DeviceIoControl.InputBufferLength": U32 @ (0x8, 0x10),
     IoControlCode = "Parameters.DeviceIoControl.IoControlCode": U32 @ (0xc, 0x18),
     Type3InputBuffer = "Parameters.DeviceIoControl.Type3InputBuffer": Ptr @ (0x10, 0x20),
+    Argument1 = "Parameters.Others.Argument1": Ptr @ (0x4, 0x8),
+    Argument2 = "Parameters.Others.Argument2": Ptr @ (0x8, 0x10),
+    Argument3 = "Parameters.Others.Argument3": Ptr @ (0xc, 0x18),
+    Argument4 = "Parameters.Others.Argument4": Ptr @ (0x10, 0x20),
+    PowerSystemContext = "Parameters.Power.SystemContext": U32 @ (0x4, 0x8),
+    PowerType = "Parameters.Power.Type": U32 @ (0x8, 0x10),
+    PowerState = "Parameters.Power.State": U32 @ (0xc, 0x18),
+    PowerShutdownType = "Parameters.Power.ShutdownType": U32 @ (0x10, 0x20),
     DeviceObject = "DeviceObject": Ptr @ (0x14, 0x28),
     FileObject = "FileObject": Ptr @ (0x18, 0x30),
     CompletionRoutine = "CompletionRoutine": Ptr @ (0x1c, 0x38),
@@ -423,6 +435,53 @@ structure!(REG_QUERY_VALUE_KEY_INFORMATION = "REG_QUERY_VALUE_KEY_INFORMATION", 
     CallContext = "CallContext": Ptr @ (0x18, 0x30),
 });
 
+structure!(KDEVICE_QUEUE = "KDEVICE_QUEUE", size (0x14, 0x28), checked: true, {
+    Type = "Type": U16 @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x2, 0x2),
+    DeviceListHead = "DeviceListHead": Inline @ (0x4, 0x8),
+    Lock = "Lock": Ptr @ (0xc, 0x18),
+    Busy = "Busy": U8 @ (0x10, 0x20),
+});
+
+structure!(KDEVICE_QUEUE_ENTRY = "KDEVICE_QUEUE_ENTRY", size (0x10, 0x18), checked: true, {
+    DeviceListEntry = "DeviceListEntry": Inline @ (0x0, 0x0),
+    SortKey = "SortKey": U32 @ (0x8, 0x10),
+    Inserted = "Inserted": U8 @ (0xc, 0x14),
+});
+
+structure!(IO_CSQ = "IO_CSQ", size (0x20, 0x40), checked: true, {
+    Type = "Type": U32 @ (0x0, 0x0),
+    CsqInsertIrp = "CsqInsertIrp": Ptr @ (0x4, 0x8),
+    CsqRemoveIrp = "CsqRemoveIrp": Ptr @ (0x8, 0x10),
+    CsqPeekNextIrp = "CsqPeekNextIrp": Ptr @ (0xc, 0x18),
+    CsqAcquireLock = "CsqAcquireLock": Ptr @ (0x10, 0x20),
+    CsqReleaseLock = "CsqReleaseLock": Ptr @ (0x14, 0x28),
+    CsqCompleteCanceledIrp = "CsqCompleteCanceledIrp": Ptr @ (0x18, 0x30),
+    ReservePointer = "ReservePointer": Ptr @ (0x1c, 0x38),
+});
+
+structure!(IO_CSQ_IRP_CONTEXT = "IO_CSQ_IRP_CONTEXT", size (0xc, 0x18), checked: true, {
+    Type = "Type": U32 @ (0x0, 0x0),
+    Irp = "Irp": Ptr @ (0x4, 0x8),
+    Csq = "Csq": Ptr @ (0x8, 0x10),
+});
+
+structure!(IO_ERROR_LOG_PACKET = "IO_ERROR_LOG_PACKET", size (0x30, 0x30), checked: true, {
+    MajorFunctionCode = "MajorFunctionCode": U8 @ (0x0, 0x0),
+    RetryCount = "RetryCount": U8 @ (0x1, 0x1),
+    DumpDataSize = "DumpDataSize": U16 @ (0x2, 0x2),
+    NumberOfStrings = "NumberOfStrings": U16 @ (0x4, 0x4),
+    StringOffset = "StringOffset": U16 @ (0x6, 0x6),
+    EventCategory = "EventCategory": U16 @ (0x8, 0x8),
+    ErrorCode = "ErrorCode": U32 @ (0xc, 0xc),
+    UniqueErrorValue = "UniqueErrorValue": U32 @ (0x10, 0x10),
+    FinalStatus = "FinalStatus": U32 @ (0x14, 0x14),
+    SequenceNumber = "SequenceNumber": U32 @ (0x18, 0x18),
+    IoControlCode = "IoControlCode": U32 @ (0x1c, 0x1c),
+    DeviceOffset = "DeviceOffset": U64 @ (0x20, 0x20),
+    DumpData = "DumpData": Inline @ (0x28, 0x28),
+});
+
 /// Every declared structure.
 pub const ALL_STRUCTS: &[Struct] = &[
     UNICODE_STRING::STRUCT,
@@ -458,4 +517,9 @@ pub const ALL_STRUCTS: &[Struct] = &[
     REG_DELETE_KEY_INFORMATION::STRUCT,
     REG_DELETE_VALUE_KEY_INFORMATION::STRUCT,
     REG_QUERY_VALUE_KEY_INFORMATION::STRUCT,
+    KDEVICE_QUEUE::STRUCT,
+    KDEVICE_QUEUE_ENTRY::STRUCT,
+    IO_CSQ::STRUCT,
+    IO_CSQ_IRP_CONTEXT::STRUCT,
+    IO_ERROR_LOG_PACKET::STRUCT,
 ];

@@ -373,8 +373,13 @@ pub(crate) fn handle_closed(k: &mut Kx, object: u64) -> KResult<()> {
     if o.handles > 0 {
         return Ok(());
     }
-    if !o.permanent {
+    let (permanent, kind) = (o.permanent, o.kind);
+    if !permanent {
         unname(k, object);
+    }
+    if kind == ObjectKind::File {
+        // A file on another driver's device: IRP_MJ_CLEANUP with the last handle.
+        crate::io::open::cleanup(k, object)?;
     }
     release_if_unused(k, object)
 }
