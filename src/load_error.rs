@@ -81,6 +81,8 @@ impl Report {
             registry_changes: Vec::new(),
             terminated_processes: Vec::new(),
             error_log: Vec::new(),
+            trace_events: Vec::new(),
+            debugger: Vec::new(),
             file_changes: Vec::new(),
             counts: Counts { entry_points: 0, port_io: 0, privileged: 0, api_calls: 0 },
             regions: Vec::new(),

@@ -99,6 +99,18 @@ pub enum TraceRecord {
         #[serde(flatten)]
         entry: portcullis_hle::io::notify::ErrorLogEntry,
     },
+    /// An ETW or WMI event the driver wrote.
+    TraceEvent {
+        seq: u64,
+        #[serde(flatten)]
+        event: portcullis_hle::etw::TraceEvent,
+    },
+    /// A breakpoint or a debugger prompt.
+    Debugger {
+        seq: u64,
+        #[serde(flatten)]
+        event: portcullis_hle::kd::DebuggerEvent,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -320,6 +332,10 @@ pub struct Recorder {
     pub(crate) terminated: Vec<portcullis_hle::zw::process::ProcessTermination>,
     /// Event-log entries (IoWriteErrorLogEntry), in order.
     pub(crate) error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
+    /// ETW and WMI events, in order.
+    pub(crate) trace_events: Vec<portcullis_hle::etw::TraceEvent>,
+    /// Breakpoints and prompts, in order.
+    pub(crate) debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
     pub(crate) truncated: bool,
 }
 
@@ -445,6 +461,22 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::ErrorLog { seq, entry: entry.clone() }
+            }
+            SystemEvent::Trace(event) => {
+                if self.trace_events.len() < REPORT_CAP {
+                    self.trace_events.push(event.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::TraceEvent { seq, event: event.clone() }
+            }
+            SystemEvent::Debugger(event) => {
+                if self.debugger.len() < REPORT_CAP {
+                    self.debugger.push(event.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Debugger { seq, event: event.clone() }
             }
         }
     }

@@ -103,6 +103,10 @@ pub struct Report {
     pub terminated_processes: Vec<portcullis_hle::zw::process::ProcessTermination>,
     /// Entries the driver wrote to the system event log (IoWriteErrorLogEntry), in order.
     pub error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
+    /// ETW and WMI trace events the driver wrote, in order.
+    pub trace_events: Vec<portcullis_hle::etw::TraceEvent>,
+    /// Breakpoints the driver hit and debugger prompts it made, in order.
+    pub debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
     pub counts: Counts,
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
@@ -177,6 +181,8 @@ impl Report {
             registry_changes: rec.registry_changes.clone(),
             terminated_processes: rec.terminated.clone(),
             error_log: rec.error_log.clone(),
+            trace_events: rec.trace_events.clone(),
+            debugger: rec.debugger.clone(),
             file_changes: rec.file_changes.clone(),
             counts: Counts {
                 entry_points: rec.entry_points_total,
@@ -355,6 +361,46 @@ impl Report {
                     if e.strings.is_empty() { String::new() } else { format!(", strings {:?}", e.strings) },
                     if e.dump_data.is_empty() { String::new() } else { format!(", dump {:x?}", e.dump_data) },
                 );
+            }
+        }
+
+        if !self.trace_events.is_empty() {
+            let _ = writeln!(s, "\ntrace events");
+            for e in &self.trace_events {
+                let _ = writeln!(
+                    s,
+                    "  {} {} id {} level {} keyword {:#x}{}: {}",
+                    e.routine,
+                    e.provider,
+                    e.id,
+                    e.level,
+                    e.keyword,
+                    if e.enabled { "" } else { " (no session)" },
+                    e.data
+                );
+            }
+        }
+
+        for e in &self.debugger {
+            match e.kind {
+                "prompt" => {
+                    let _ = writeln!(
+                        s,
+                        "\ndebugger prompt {:?} from {:#x}: {}",
+                        e.prompt.as_deref().unwrap_or(""),
+                        e.caller,
+                        e.answer.as_deref().map(|a| format!("answered {a:?}")).unwrap_or_else(|| "no answer".into())
+                    );
+                }
+                _ => {
+                    let _ = writeln!(
+                        s,
+                        "\nbreakpoint at {:#x}{}{}",
+                        e.caller,
+                        e.status.map(|st| format!(" with status {st:?}")).unwrap_or_default(),
+                        if e.debugger { " (the debugger continued)" } else { " (no debugger)" }
+                    );
+                }
             }
         }
 

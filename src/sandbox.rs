@@ -58,6 +58,8 @@ pub enum SandboxError {
     Registry(String),
     #[error("file `{0}` is not a file path on C:")]
     File(String),
+    #[error("security: {0}")]
+    Security(String),
 }
 
 impl SandboxError {
@@ -76,7 +78,9 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) | SandboxError::Registry(_) | SandboxError::File(_) => "configuration",
+            SandboxError::Ports(_) | SandboxError::Registry(_) | SandboxError::File(_) | SandboxError::Security(_) => {
+                "configuration"
+            }
         }
     }
 
@@ -176,6 +180,12 @@ pub struct SandboxBuilder {
     registry: Vec<RegistrySeed>,
     /// Files to put on the volume: (path, contents).
     files: Vec<(String, Vec<u8>)>,
+    /// The user program's account and the privileges it enabled.
+    security: (portcullis_hle::se::Account, Vec<String>),
+    /// ETW providers trace sessions enable.
+    tracing: Vec<([u8; 16], portcullis_hle::etw::Enable)>,
+    /// A kernel debugger, and what DbgPrompt reads.
+    debugger: Option<(bool, Vec<String>)>,
 }
 
 impl Default for SandboxBuilder {
@@ -191,6 +201,9 @@ impl Default for SandboxBuilder {
             record_ports: true,
             registry: Vec::new(),
             files: Vec::new(),
+            security: Default::default(),
+            tracing: Vec::new(),
+            debugger: None,
         }
     }
 }
@@ -295,6 +308,25 @@ impl SandboxBuilder {
         self
     }
 
+    /// The user program's account (administrator by default) and the privileges it enabled
+    /// (names such as `SeDebugPrivilege`, held by that account).
+    pub fn security(mut self, account: portcullis_hle::se::Account, privileges: Vec<String>) -> Self {
+        self.security = (account, privileges);
+        self
+    }
+
+    /// The ETW providers a trace session enables (GUID bytes, level and keywords).
+    pub fn tracing(mut self, providers: Vec<([u8; 16], portcullis_hle::etw::Enable)>) -> Self {
+        self.tracing = providers;
+        self
+    }
+
+    /// Attaches a kernel debugger (`attached`), with the answers DbgPrompt reads.
+    pub fn debugger(mut self, attached: bool, answers: Vec<String>) -> Self {
+        self.debugger = Some((attached, answers));
+        self
+    }
+
     pub fn load_driver(self, path: impl AsRef<Path>) -> Result<Sandbox, SandboxError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
@@ -336,6 +368,14 @@ impl SandboxBuilder {
                 return Err(e.into());
             }
         };
+        if let Err(m) = portcullis_hle::se::configure(&mut k, self.security.0, &self.security.1) {
+            return Err(SandboxError::Security(m));
+        }
+        portcullis_hle::etw::configure(&mut k, &self.tracing);
+        if let Some((attached, answers)) = self.debugger {
+            portcullis_hle::kd::configure(&mut k, attached, answers)
+                .map_err(|e| SandboxError::Security(format!("debugger: {e:?}")))?;
+        }
         for (path, data) in self.files {
             if !portcullis_hle::fs::seed_file(&mut k, &path, data) {
                 return Err(SandboxError::File(path));
@@ -449,10 +489,16 @@ impl Sandbox {
         r
     }
 
-    /// Opens `path` (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) as a user program would.
+    /// Opens `path` (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) as a user program would
+    /// (CreateFile with GENERIC_READ | GENERIC_WRITE).
     pub fn open(&mut self, path: &str) -> Result<Handle, RunError> {
+        self.open_with(path, request::DEFAULT_ACCESS)
+    }
+
+    /// [`Sandbox::open`] asking for `access` (CreateFile's dwDesiredAccess).
+    pub fn open_with(&mut self, path: &str, access: u32) -> Result<Handle, RunError> {
         self.alive()?;
-        let r = request::open(&mut self.k, path).map_err(RunError::from);
+        let r = request::open_with(&mut self.k, path, access).map_err(RunError::from);
         let mut e = EntryPointRecord {
             kind: major::name(major::CREATE).into(),
             target: Some(path.into()),

@@ -191,6 +191,7 @@ fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
             .into_iter()
             .map(|cookie| LeakedRegistration { kind: "CmRegisterCallback", detail: format!("cookie {cookie:#x}") }),
     );
+    v.extend(crate::etw::registrations(k, owner).into_iter().map(|(kind, detail)| LeakedRegistration { kind, detail }));
     v.extend(
         crate::io::notify::registrations(k, owner)
             .into_iter()

@@ -15,6 +15,11 @@ pub(crate) fn hex32<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{v:#x}"))
 }
 
+/// Bytes as space-separated hex.
+pub(crate) fn hex_bytes(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+}
+
 /// One change to the system.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -26,6 +31,10 @@ pub enum SystemEvent {
     ProcessTerminated(crate::zw::process::ProcessTermination),
     /// IoWriteErrorLogEntry.
     ErrorLog(crate::io::notify::ErrorLogEntry),
+    /// An ETW or WMI trace event the driver wrote.
+    Trace(crate::etw::TraceEvent),
+    /// A breakpoint (DbgBreakPoint, DbgBreakPointWithStatus) or a debugger prompt.
+    Debugger(crate::kd::DebuggerEvent),
 }
 
 /// A write to the registry.

@@ -167,6 +167,12 @@ pub struct Kernel {
     pub vm: crate::zw::memory::VirtualMemory,
     /// The in-memory file system's volume.
     pub volume: crate::fs::Volume,
+    /// Tokens and the security descriptors set on objects.
+    pub security: crate::se::Security,
+    /// ETW providers and the sessions that enable them.
+    pub tracing: crate::etw::Tracing,
+    /// The kernel debugger, when the scenario attaches one.
+    pub debugger: crate::kd::Debugger,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
 }
 
@@ -194,6 +200,9 @@ impl Kernel {
             tasks: Default::default(),
             vm: Default::default(),
             volume: Default::default(),
+            security: Default::default(),
+            tracing: Default::default(),
+            debugger: Default::default(),
             drivers: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;
@@ -207,6 +216,7 @@ impl Kernel {
         crate::cm::boot(&mut k).map_err(fail)?;
         crate::io::boot(&mut k).map_err(fail)?;
         crate::fs::boot(&mut k).map_err(fail)?;
+        crate::se::boot(&mut k).map_err(fail)?;
         crate::loader::system::finish(&mut k).map_err(fail)?;
         Ok(k)
     }

@@ -35,6 +35,15 @@ pub(crate) struct File {
     /// Files the C: volume starts with.
     #[serde(default)]
     pub(crate) files: super::files::Files,
+    /// The user program's account and enabled privileges.
+    #[serde(default)]
+    pub(crate) security: super::security::Security,
+    /// The ETW providers trace sessions enable.
+    #[serde(default)]
+    pub(crate) tracing: super::tracing::Tracing,
+    /// A kernel debugger, and what DbgPrompt reads.
+    #[serde(default)]
+    pub(crate) debugger: super::tracing::Debugger,
 }
 
 #[derive(Debug, Deserialize)]

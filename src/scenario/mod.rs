@@ -10,6 +10,8 @@ mod files;
 mod format;
 mod registry;
 mod run;
+mod security;
+mod tracing;
 
 use std::path::Path;
 
@@ -64,6 +66,8 @@ impl ExpectedOutcome {
 pub(crate) enum Action {
     Open {
         path: String,
+        /// CreateFile's desired access.
+        access: u32,
     },
     Ioctl {
         code: u32,
@@ -157,6 +161,9 @@ pub struct Scenario {
     registry: registry::Seeds,
     /// Files for the volume: (path, contents), read when the scenario was parsed.
     files: Vec<(String, Vec<u8>)>,
+    security: security::Security,
+    tracing: Vec<([u8; 16], portcullis_hle::etw::Enable)>,
+    debugger: tracing::Debugger,
     default: bool,
 }
 
@@ -269,6 +276,8 @@ impl Scenario {
             }
             files.push((path.clone(), data));
         }
+        raw.security.check().map_err(|m| err(0, format!("[security]: {m}")))?;
+        let tracing = raw.tracing.providers().map_err(|m| err(0, format!("[tracing]: {m}")))?;
         Ok(Scenario {
             name: raw.name.unwrap_or_else(|| {
                 Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string()
@@ -290,6 +299,9 @@ impl Scenario {
             steps,
             registry: raw.registry,
             files,
+            security: raw.security,
+            tracing,
+            debugger: raw.debugger,
             default: false,
         })
     }
@@ -313,6 +325,9 @@ impl Scenario {
             steps: Vec::new(),
             registry: Default::default(),
             files: Vec::new(),
+            security: Default::default(),
+            tracing: Vec::new(),
+            debugger: Default::default(),
             default: true,
         }
     }
@@ -362,6 +377,9 @@ impl Scenario {
         for (path, data) in &self.files {
             b = b.file(path, data.clone());
         }
+        b = b.security(self.security.account(), self.security.privileges.clone());
+        b = b.tracing(self.tracing.clone());
+        b = b.debugger(self.debugger.attached, self.debugger.answers.clone());
         for (key, values) in &self.registry {
             b = b.registry_key(key);
             for (name, v) in values {

@@ -70,7 +70,7 @@ pub(crate) fn check_steps(
         };
         // Which qualifiers each action takes.
         let allowed: &[&str] = match action {
-            "open" => &["as", "expect_status"],
+            "open" => &["as", "access", "expect_status"],
             "ioctl" => &[
                 "as",
                 "handle",
@@ -134,7 +134,10 @@ pub(crate) fn check_steps(
                 handles.retain(|h| *h != n);
                 handles.push(n.clone());
                 name = Some(n);
-                Action::Open { path: r.open.clone().expect("present") }
+                Action::Open {
+                    path: r.open.clone().expect("present"),
+                    access: r.access.unwrap_or(portcullis_hle::io::request::DEFAULT_ACCESS),
+                }
             }
             "ioctl" => {
                 handle = use_handle(&r.handle, &handles)?;
@@ -330,7 +333,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
         let (n, line) = (step.number, step.line);
         let handle = step.handle.as_ref().and_then(|h| handles.get(h).copied());
         let result: Result<(), RunError> = match &step.action {
-            Action::Open { path } => match sb.open(path) {
+            Action::Open { path, access } => match sb.open_with(path, *access) {
                 Ok(h) => {
                     handles.insert(step.name.clone().expect("opens are named"), h);
                     if let Some(want) = step.expect.status.filter(|w| *w != 0) {

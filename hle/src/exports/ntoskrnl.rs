@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{cm, ex, fs, io, ke, mm, ob, ps, rtl, zw};
+use crate::{cm, etw, ex, fs, io, kd, ke, mm, ob, ps, rtl, se, zw};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -40,6 +40,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         MmHighestUserAddress,
         MmSystemRangeStart,
         MmUserProbeAddress,
+        SeExports,
     ],
     functions:
     // Run-time library and C runtime (rtl/).
@@ -232,4 +233,82 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     // Exceptions and unwinding (seh/).
 
     // Security, power, tracing (se/, po/, etw/).
+    stdcall fn RtlLengthSid(Sid: Ptr) -> u32 = se::sid::RtlLengthSid;
+    stdcall fn RtlLengthRequiredSid(SubAuthorityCount: u32) -> u32 = se::sid::RtlLengthRequiredSid;
+    stdcall fn RtlValidSid(Sid: Ptr) -> Boolean = se::sid::RtlValidSid;
+    stdcall fn RtlEqualSid(Sid1: Ptr, Sid2: Ptr) -> Boolean = se::sid::RtlEqualSid;
+    stdcall fn RtlCopySid(Length: u32, Destination: Ptr, Source: Ptr) -> NtStatus = se::sid::RtlCopySid;
+    stdcall fn RtlInitializeSid(Sid: Ptr, IdentifierAuthority: Ptr, SubAuthorityCount: u8) -> NtStatus = se::sid::RtlInitializeSid;
+    stdcall fn RtlSubAuthoritySid(Sid: Ptr, SubAuthority: u32) -> Ptr = se::sid::RtlSubAuthoritySid;
+    stdcall fn RtlSubAuthorityCountSid(Sid: Ptr) -> Ptr = se::sid::RtlSubAuthorityCountSid;
+    stdcall fn RtlConvertSidToUnicodeString(UnicodeString: PUnicodeString, Sid: Ptr, AllocateDestinationString: Boolean) -> NtStatus = se::sid::RtlConvertSidToUnicodeString;
+    stdcall fn RtlCreateAcl(Acl: Ptr, AclLength: u32, AclRevision: u32) -> NtStatus = se::acl::RtlCreateAcl;
+    stdcall fn RtlAddAccessAllowedAce(Acl: Ptr, AceRevision: u32, AccessMask: u32, Sid: Ptr) -> NtStatus = se::acl::RtlAddAccessAllowedAce;
+    stdcall fn RtlAddAccessAllowedAceEx(Acl: Ptr, AceRevision: u32, AceFlags: u32, AccessMask: u32, Sid: Ptr) -> NtStatus = se::acl::RtlAddAccessAllowedAceEx;
+    stdcall fn RtlAddAce(Acl: Ptr, AceRevision: u32, StartingAceIndex: u32, AceList: Ptr, AceListLength: u32) -> NtStatus = se::acl::RtlAddAce;
+    stdcall fn RtlGetAce(Acl: Ptr, AceIndex: u32, Ace: Ptr) -> NtStatus = se::acl::RtlGetAce;
+    stdcall fn RtlDeleteAce(Acl: Ptr, AceIndex: u32) -> NtStatus = se::acl::RtlDeleteAce;
+    stdcall fn RtlCreateSecurityDescriptor(SecurityDescriptor: Ptr, Revision: u32) -> NtStatus = se::sd::RtlCreateSecurityDescriptor;
+    stdcall fn RtlValidSecurityDescriptor(SecurityDescriptor: Ptr) -> Boolean = se::sd::RtlValidSecurityDescriptor;
+    stdcall fn RtlValidRelativeSecurityDescriptor(SecurityDescriptorInput: Ptr, SecurityDescriptorLength: u32, RequiredInformation: u32) -> Boolean = se::sd::RtlValidRelativeSecurityDescriptor;
+    stdcall fn RtlLengthSecurityDescriptor(SecurityDescriptor: Ptr) -> u32 = se::sd::RtlLengthSecurityDescriptor;
+    stdcall fn RtlSetDaclSecurityDescriptor(SecurityDescriptor: Ptr, DaclPresent: Boolean, Dacl: Ptr, DaclDefaulted: Boolean) -> NtStatus = se::sd::RtlSetDaclSecurityDescriptor;
+    stdcall fn RtlSetSaclSecurityDescriptor(SecurityDescriptor: Ptr, SaclPresent: Boolean, Sacl: Ptr, SaclDefaulted: Boolean) -> NtStatus = se::sd::RtlSetSaclSecurityDescriptor;
+    stdcall fn RtlSetOwnerSecurityDescriptor(SecurityDescriptor: Ptr, Owner: Ptr, OwnerDefaulted: Boolean) -> NtStatus = se::sd::RtlSetOwnerSecurityDescriptor;
+    stdcall fn RtlSetGroupSecurityDescriptor(SecurityDescriptor: Ptr, Group: Ptr, GroupDefaulted: Boolean) -> NtStatus = se::sd::RtlSetGroupSecurityDescriptor;
+    stdcall fn RtlGetDaclSecurityDescriptor(SecurityDescriptor: Ptr, DaclPresent: Ptr, Dacl: Ptr, DaclDefaulted: Ptr) -> NtStatus = se::sd::RtlGetDaclSecurityDescriptor;
+    stdcall fn RtlGetSaclSecurityDescriptor(SecurityDescriptor: Ptr, SaclPresent: Ptr, Sacl: Ptr, SaclDefaulted: Ptr) -> NtStatus = se::sd::RtlGetSaclSecurityDescriptor;
+    stdcall fn RtlGetOwnerSecurityDescriptor(SecurityDescriptor: Ptr, Owner: Ptr, OwnerDefaulted: Ptr) -> NtStatus = se::sd::RtlGetOwnerSecurityDescriptor;
+    stdcall fn RtlGetGroupSecurityDescriptor(SecurityDescriptor: Ptr, Group: Ptr, GroupDefaulted: Ptr) -> NtStatus = se::sd::RtlGetGroupSecurityDescriptor;
+    stdcall fn RtlAbsoluteToSelfRelativeSD(AbsoluteSecurityDescriptor: Ptr, SelfRelativeSecurityDescriptor: Ptr, BufferLength: Ptr) -> NtStatus = se::sd::RtlAbsoluteToSelfRelativeSD;
+    stdcall fn SeCaptureSecurityDescriptor(SecurityDescriptor: Ptr, RequestorMode: u8, PoolType: u32, ForceCapture: Boolean, OutputSecurityDescriptor: Ptr) -> NtStatus = se::sd::SeCaptureSecurityDescriptor;
+    stdcall fn SeReleaseSecurityDescriptor(CapturedSecurityDescriptor: Ptr, RequestorMode: u8, ForceCapture: Boolean) -> () = se::sd::SeReleaseSecurityDescriptor;
+    stdcall fn ZwSetSecurityObject(Handle: HANDLE, SecurityInformation: u32, SecurityDescriptor: Ptr) -> NtStatus = se::sd::ZwSetSecurityObject;
+    stdcall fn NtSetSecurityObject(Handle: HANDLE, SecurityInformation: u32, SecurityDescriptor: Ptr) -> NtStatus = se::sd::NtSetSecurityObject;
+    stdcall fn ZwQuerySecurityObject(FileHandle: HANDLE, SecurityInformation: u32, SecurityDescriptor: Ptr, Length: u32, ResultLength: Ptr) -> NtStatus = se::sd::ZwQuerySecurityObject;
+    stdcall fn ObGetObjectSecurity(Object: Ptr, SecurityDescriptor: Ptr, MemoryAllocated: Ptr) -> NtStatus = se::sd::ObGetObjectSecurity;
+    stdcall fn ObReleaseObjectSecurity(SecurityDescriptor: Ptr, MemoryAllocated: Boolean) -> () = se::sd::ObReleaseObjectSecurity;
+    stdcall fn SeAccessCheck(SecurityDescriptor: Ptr, SubjectSecurityContext: Ptr, SubjectContextLocked: Boolean, DesiredAccess: u32, PreviouslyGrantedAccess: u32, Privileges: Ptr, GenericMapping: Ptr, AccessMode: u8, GrantedAccess: Ptr, AccessStatus: Ptr) -> Boolean = se::sd::SeAccessCheck;
+    stdcall fn SeCaptureSubjectContext(SubjectContext: Ptr) -> () = se::token::SeCaptureSubjectContext;
+    stdcall fn SeReleaseSubjectContext(SubjectContext: Ptr) -> () = se::token::SeReleaseSubjectContext;
+    stdcall fn SeLockSubjectContext(SubjectContext: Ptr) -> () = se::token::SeLockSubjectContext;
+    stdcall fn SeUnlockSubjectContext(SubjectContext: Ptr) -> () = se::token::SeUnlockSubjectContext;
+    stdcall fn SeSinglePrivilegeCheck(PrivilegeValue: u64, PreviousMode: u8) -> Boolean = se::token::SeSinglePrivilegeCheck;
+    stdcall fn SePrivilegeCheck(RequiredPrivileges: Ptr, SubjectContext: Ptr, AccessMode: u8) -> Boolean = se::token::SePrivilegeCheck;
+    stdcall fn SeQueryInformationToken(Token: Ptr, TokenInformationClass: u32, TokenInformation: Ptr) -> NtStatus = se::token::SeQueryInformationToken;
+    stdcall fn ZwQueryInformationToken(TokenHandle: HANDLE, TokenInformationClass: u32, TokenInformation: Ptr, Length: u32, ResultLength: Ptr) -> NtStatus = se::token::ZwQueryInformationToken;
+    stdcall fn NtQueryInformationToken(TokenHandle: HANDLE, TokenInformationClass: u32, TokenInformation: Ptr, TokenInformationLength: u32, ReturnLength: Ptr) -> NtStatus = se::token::NtQueryInformationToken;
+    stdcall fn SeTokenIsAdmin(Token: Ptr) -> Boolean = se::token::SeTokenIsAdmin;
+    stdcall fn SeTokenIsRestricted(Token: Ptr) -> Boolean = se::token::SeTokenIsRestricted;
+    stdcall fn SeTokenType(Token: Ptr) -> u32 = se::token::SeTokenType;
+    stdcall fn SeQueryAuthenticationIdToken(Token: Ptr, AuthenticationId: Ptr) -> NtStatus = se::token::SeQueryAuthenticationIdToken;
+    stdcall fn PsReferencePrimaryToken(Process: Ptr) -> Ptr = se::token::PsReferencePrimaryToken;
+    stdcall fn PsDereferencePrimaryToken(PrimaryToken: Ptr) -> () = se::token::PsDereferencePrimaryToken;
+    stdcall fn PsReferenceImpersonationToken(Thread: Ptr, CopyOnOpen: Ptr, EffectiveOnly: Ptr, ImpersonationLevel: Ptr) -> Ptr = se::token::PsReferenceImpersonationToken;
+    stdcall fn PsDereferenceImpersonationToken(ImpersonationToken: Ptr) -> () = se::token::PsDereferenceImpersonationToken;
+    stdcall fn ZwOpenProcessToken(ProcessHandle: HANDLE, DesiredAccess: u32, TokenHandle: Ptr) -> NtStatus = se::token::ZwOpenProcessToken;
+    stdcall fn ZwOpenProcessTokenEx(ProcessHandle: HANDLE, DesiredAccess: u32, HandleAttributes: u32, TokenHandle: Ptr) -> NtStatus = se::token::ZwOpenProcessTokenEx;
+    stdcall fn ZwOpenThreadToken(ThreadHandle: HANDLE, DesiredAccess: u32, OpenAsSelf: Boolean, TokenHandle: Ptr) -> NtStatus = se::token::ZwOpenThreadToken;
+    stdcall fn ZwOpenThreadTokenEx(ThreadHandle: HANDLE, DesiredAccess: u32, OpenAsSelf: Boolean, HandleAttributes: u32, TokenHandle: Ptr) -> NtStatus = se::token::ZwOpenThreadTokenEx;
+    stdcall fn SeCreateAccessState(AccessState: Ptr, AuxData: Ptr, DesiredAccess: u32, GenericMapping: Ptr) -> NtStatus = se::token::SeCreateAccessState;
+    stdcall fn SeDeleteAccessState(AccessState: Ptr) -> () = se::token::SeDeleteAccessState;
+    stdcall fn EtwRegister(ProviderId: Ptr, EnableCallback: Ptr, CallbackContext: Ptr, RegHandle: Ptr) -> NtStatus = etw::EtwRegister;
+    stdcall fn EtwRegisterClassicProvider(ProviderGuid: Ptr, Type: u32, EnableCallback: Ptr, CallbackContext: Ptr, RegHandle: Ptr) -> NtStatus = etw::EtwRegisterClassicProvider;
+    stdcall fn EtwUnregister(RegHandle: u64) -> NtStatus = etw::EtwUnregister;
+    stdcall fn EtwEventEnabled(RegHandle: u64, EventDescriptor: Ptr) -> Boolean = etw::EtwEventEnabled;
+    stdcall fn EtwProviderEnabled(RegHandle: u64, Level: u8, Keyword: u64) -> Boolean = etw::EtwProviderEnabled;
+    stdcall fn EtwWrite(RegHandle: u64, EventDescriptor: Ptr, ActivityId: Ptr, UserDataCount: u32, UserData: Ptr) -> NtStatus = etw::EtwWrite;
+    stdcall fn EtwWriteEx(RegHandle: u64, EventDescriptor: Ptr, Filter: u64, Flags: u32, ActivityId: Ptr, RelatedActivityId: Ptr, UserDataCount: u32, UserData: Ptr) -> NtStatus = etw::EtwWriteEx;
+    stdcall fn EtwWriteTransfer(RegHandle: u64, EventDescriptor: Ptr, ActivityId: Ptr, RelatedActivityId: Ptr, UserDataCount: u32, UserData: Ptr) -> NtStatus = etw::EtwWriteTransfer;
+    stdcall fn EtwWriteString(RegHandle: u64, Level: u8, Keyword: u64, ActivityId: Ptr, String: PCWSTR) -> NtStatus = etw::EtwWriteString;
+    stdcall fn EtwActivityIdControl(ControlCode: u32, ActivityId: Ptr) -> NtStatus = etw::EtwActivityIdControl;
+    #[varargs] cdecl fn WmiTraceMessage(LoggerHandle: u64, MessageFlags: u32, MessageGuid: Ptr, MessageNumber: u16) -> NtStatus = etw::WmiTraceMessage;
+    stdcall fn WmiQueryTraceInformation(TraceInformationClass: u32, TraceInformation: Ptr, TraceInformationLength: u32, RequiredLength: Ptr, Buffer: Ptr) -> NtStatus = etw::WmiQueryTraceInformation;
+    stdcall fn KdDisableDebugger() -> NtStatus = kd::KdDisableDebugger;
+    stdcall fn KdEnableDebugger() -> NtStatus = kd::KdEnableDebugger;
+    stdcall fn KdChangeOption(Option: u32, InBufferBytes: u32, InBuffer: Ptr, OutBufferBytes: u32, OutBuffer: Ptr, OutBufferNeeded: Ptr) -> NtStatus = kd::KdChangeOption;
+    stdcall fn KdRefreshDebuggerNotPresent() -> Boolean = kd::KdRefreshDebuggerNotPresent;
+    stdcall fn DbgBreakPoint() -> () = kd::DbgBreakPoint;
+    stdcall fn DbgBreakPointWithStatus(Status: u32) -> () = kd::DbgBreakPointWithStatus;
+    stdcall fn DbgPrompt(Prompt: PCSTR, Response: Ptr, MaximumResponseLength: u32) -> u32 = kd::DbgPrompt;
 };

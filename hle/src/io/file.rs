@@ -18,6 +18,8 @@ pub struct OpenFile {
     pub path: String,
     /// The device was deleted while this file was open.
     pub device_deleted: bool,
+    /// The access the handle grants (specific rights).
+    pub access: u32,
 }
 
 /// Creates a FILE_OBJECT on `device` for `name` (the part of the path after the device), for

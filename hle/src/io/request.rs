@@ -225,10 +225,25 @@ pub fn nt_path(path: &str) -> String {
     }
 }
 
-/// Opens a device by path (`\\.\NAME`, `\??\NAME`, `\Device\NAME`): IRP_MJ_CREATE.
-/// Returns the handle, or the status the open failed with (with the create's result when
-/// the driver saw it).
+/// What CreateFile asks for by default: GENERIC_READ | GENERIC_WRITE.
+pub const DEFAULT_ACCESS: u32 = 0xC000_0000;
+const FILE_READ_DATA: u32 = 0x1;
+const FILE_WRITE_DATA: u32 = 0x2;
+const FILE_APPEND_DATA: u32 = 0x4;
+
+/// Opens a device by path (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) with CreateFile's
+/// default access: IRP_MJ_CREATE. Returns the handle, or the status the open failed with
+/// (with the create's result when the driver saw it).
 pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+    open_with(k, path, DEFAULT_ACCESS)
+}
+
+/// [`open`] asking for `access` (generic rights map to the file ones). The device's
+/// security descriptor is checked against the user program's token first (a path below the
+/// device skips the check unless the device has FILE_DEVICE_SECURE_OPEN, as on Windows):
+/// STATUS_ACCESS_DENIED without an IRP.
+pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+    let access = crate::se::sd::map_generic(access, crate::se::sd::FILE_GENERIC_MAPPING);
     let nt = nt_path(path);
     let Some((object, rest)) = k.ext().objects.resolve(&nt) else {
         return Ok((Err(status::OBJECT_NAME_NOT_FOUND), None));
@@ -243,11 +258,22 @@ pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Op
     if flags & device_flags::EXCLUSIVE != 0 && k.ext().io.files.values().any(|f| f.device == object) {
         return Ok((Err(status::ACCESS_DENIED), None));
     }
+    const FILE_DEVICE_SECURE_OPEN: u64 = 0x100;
+    let secure = k.mem().get(object, DEVICE_OBJECT::Characteristics)? & FILE_DEVICE_SECURE_OPEN != 0;
+    if rest.is_empty() || secure {
+        let process = k.ext().system.user_process;
+        let t = crate::se::process_token(k, process)?;
+        let token = crate::se::token(k, t).expect("a token");
+        let sd = crate::se::sd::of_object(k, object);
+        if let Err(st) = crate::se::sd::access_check(&token, &sd, access, crate::se::sd::FILE_GENERIC_MAPPING) {
+            return Ok((Err(st), None));
+        }
+    }
     let file = file::create(k, object, &rest)?;
     // IO_SECURITY_CONTEXT: SecurityQos, AccessState, DesiredAccess, FullCreateOptions.
     let ps = k.arch().ptr_size();
     let sc = pool::kernel_alloc(k, 2 * ps + 8, b"IoSc")?;
-    k.mem_mut().write_u32(sc + 2 * ps, 0x001F_01FF)?; // FILE_ALL_ACCESS
+    k.mem_mut().write_u32(sc + 2 * ps, access)?;
     k.mem_mut().write_u32(sc + 2 * ps + 4, 0x20)?; // FILE_SYNCHRONOUS_IO_NONALERT
     let (irp_addr, loc) = new_irp(k, object, file, major::CREATE, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API)?;
     let mem = k.mem_mut();
@@ -274,7 +300,7 @@ pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Op
         let h = io.next_handle;
         io.files.insert(
             h,
-            file::OpenFile { file_object: file, device: object, path: path.to_string(), device_deleted: false },
+            file::OpenFile { file_object: file, device: object, path: path.to_string(), device_deleted: false, access },
         );
         let rc = k.mem().get(object, DEVICE_OBJECT::ReferenceCount)?;
         k.mem_mut().set(object, DEVICE_OBJECT::ReferenceCount, rc + 1)?;
@@ -289,6 +315,16 @@ pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Op
 
 fn open_file(k: &Kx, h: FileHandle) -> Option<file::OpenFile> {
     k.ext().io.files.get(&h.0).cloned()
+}
+
+/// A request the I/O manager refused before any IRP: the handle lacks the access.
+fn denied(k: &mut Kx) -> IoResult {
+    let id = new_id(k);
+    IoResult {
+        id,
+        returned: status::ACCESS_DENIED,
+        completion: Some(Completion { id, status: status::ACCESS_DENIED, information: 0, output: vec![] }),
+    }
 }
 
 fn bad_handle(k: &mut Kx) -> IoResult {
@@ -310,6 +346,11 @@ pub fn device_control(
     internal: bool,
 ) -> KResult<IoResult> {
     let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    // The access the code asks for, against the handle's (NtDeviceIoControlFile's check).
+    let required = (code >> 14) & 3;
+    if (required & 1 != 0 && f.access & FILE_READ_DATA == 0) || (required & 2 != 0 && f.access & FILE_WRITE_DATA == 0) {
+        return Ok(denied(k));
+    }
     let in_len = input.len() as u64;
     let out_len = out.len;
     let user_in = if in_len > 0 { Some((user_buffer(k, input, in_len)?, in_len)) } else { None };
@@ -358,8 +399,9 @@ pub fn device_control(
     mem.set(loc, IO_STACK_LOCATION::InputBufferLength, in_len)?;
     mem.set(loc, IO_STACK_LOCATION::IoControlCode, code as u64)?;
     mem.set(loc, IO_STACK_LOCATION::Type3InputBuffer, user_in.map(|(u, _)| u).unwrap_or(0))?;
-    // The handle was opened with FILE_ALL_ACCESS (IoValidateDeviceIoControlAccess reads this).
-    let granted = crate::io::misc::SL_READ_ACCESS_GRANTED | crate::io::misc::SL_WRITE_ACCESS_GRANTED;
+    // What the handle grants, for IoValidateDeviceIoControlAccess.
+    let granted = if f.access & FILE_READ_DATA != 0 { crate::io::misc::SL_READ_ACCESS_GRANTED } else { 0 }
+        | if f.access & FILE_WRITE_DATA != 0 { crate::io::misc::SL_WRITE_ACCESS_GRANTED } else { 0 };
     mem.set(loc, IO_STACK_LOCATION::Flags, granted)?;
     issue(k, f.device, irp_addr, req)
 }
@@ -383,6 +425,10 @@ fn buffered_irp(
 /// ReadFile / WriteFile: buffered, direct or neither by the device's flags.
 fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u64) -> KResult<IoResult> {
     let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    let need = if write.is_some() { FILE_WRITE_DATA | FILE_APPEND_DATA } else { FILE_READ_DATA };
+    if f.access & need == 0 {
+        return Ok(denied(k));
+    }
     let dflags = k.mem().get(f.device, DEVICE_OBJECT::Flags)?;
     let user = if len > 0 { Some((user_buffer(k, write.unwrap_or(&[]), len)?, len)) } else { None };
     let mut req = Request {
