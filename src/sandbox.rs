@@ -186,6 +186,8 @@ pub struct SandboxBuilder {
     tracing: Vec<([u8; 16], portcullis_hle::etw::Enable)>,
     /// A kernel debugger, and what DbgPrompt reads.
     debugger: Option<(bool, Vec<String>)>,
+    /// The device the emulated bus has for a PnP driver.
+    pnp: portcullis_hle::pnp::DeviceConfig,
 }
 
 impl Default for SandboxBuilder {
@@ -204,6 +206,7 @@ impl Default for SandboxBuilder {
             security: Default::default(),
             tracing: Vec::new(),
             debugger: None,
+            pnp: Default::default(),
         }
     }
 }
@@ -327,6 +330,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// The device the emulated bus has for a driver with an AddDevice routine: its resources,
+    /// hardware IDs, and whether it starts right after DriverEntry.
+    pub fn pnp(mut self, config: portcullis_hle::pnp::DeviceConfig) -> Self {
+        self.pnp = config;
+        self
+    }
+
     pub fn load_driver(self, path: impl AsRef<Path>) -> Result<Sandbox, SandboxError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
@@ -372,6 +382,7 @@ impl SandboxBuilder {
             return Err(SandboxError::Security(m));
         }
         portcullis_hle::etw::configure(&mut k, &self.tracing);
+        portcullis_hle::pnp::configure(&mut k, self.pnp);
         if let Some((attached, answers)) = self.debugger {
             portcullis_hle::kd::configure(&mut k, attached, answers)
                 .map_err(|e| SandboxError::Security(format!("debugger: {e:?}")))?;
@@ -486,7 +497,107 @@ impl Sandbox {
             self.started = st.is_success();
         }
         self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        // A PnP driver: the PnP manager starts the bus's device for it.
+        if self.started && portcullis_hle::pnp::starts_after_entry(&self.k) {
+            self.pnp_start()?;
+        }
         r
+    }
+
+    fn record_pnp(&mut self, r: &Result<Vec<portcullis_hle::pnp::Sent>, RunError>, what: &str) {
+        match r {
+            Ok(sent) => {
+                for s in sent {
+                    let kind = if s.what == "AddDevice" {
+                        "AddDevice".to_string()
+                    } else if s.what.starts_with("IRP_MN_SET_POWER") || s.what.starts_with("IRP_MN_QUERY_POWER") {
+                        major::name(major::POWER).to_string()
+                    } else {
+                        major::name(major::PNP).to_string()
+                    };
+                    let target =
+                        if s.what == "AddDevice" { s.device.clone() } else { format!("{} {}", s.what, s.device) };
+                    let mut e = EntryPointRecord {
+                        kind,
+                        target: Some(target),
+                        outcome: "returned".into(),
+                        ..Default::default()
+                    };
+                    match s.status {
+                        Some(st) => {
+                            set_status(&mut e, st);
+                            if st != s.returned {
+                                e.returned = Some(format!("{:#010x}", s.returned.0));
+                            }
+                        }
+                        None => e.outcome = "pending".into(),
+                    }
+                    self.record(e, &Ok(()));
+                }
+            }
+            Err(err) => {
+                let e = EntryPointRecord { kind: what.into(), ..Default::default() };
+                self.record(e, &Err(err.clone()));
+            }
+        }
+    }
+
+    /// The PnP manager's start sequence for a new device of the emulated bus: AddDevice,
+    /// IRP_MN_START_DEVICE with the configured resources, then the queries that follow a
+    /// start. Nothing happens for a driver without an AddDevice routine.
+    pub fn pnp_start(&mut self) -> Result<Vec<portcullis_hle::pnp::Sent>, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::pnp::start(&mut self.k, self.driver).map_err(RunError::from);
+        self.record_pnp(&r, "AddDevice");
+        r
+    }
+
+    /// Removes the driver's started devices: IRP_MN_QUERY_REMOVE_DEVICE, then
+    /// IRP_MN_REMOVE_DEVICE (or IRP_MN_CANCEL_REMOVE_DEVICE when refused).
+    pub fn pnp_remove(&mut self) -> Result<Vec<portcullis_hle::pnp::Sent>, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::pnp::remove(&mut self.k, self.driver).map_err(RunError::from);
+        self.record_pnp(&r, major::name(major::PNP));
+        r
+    }
+
+    /// A power transition of the driver's started devices: `D0`..`D3` (IRP_MN_SET_POWER of
+    /// a device power state) or `S0`..`S5` (a system power state: IRP_MN_QUERY_POWER first
+    /// for S1-S4, then IRP_MN_SET_POWER).
+    pub fn power(&mut self, state: &str) -> Result<Vec<portcullis_hle::pnp::Sent>, RunError> {
+        self.alive()?;
+        let (system, n) =
+            parse_power_state(state).ok_or_else(|| RunError::Machine(format!("power state `{state}`")))?;
+        let pdos = portcullis_hle::pnp::started_pdos(&self.k, self.driver);
+        let mut all = Vec::new();
+        let mut r: Result<(), RunError> = Ok(());
+        for pdo in pdos {
+            if system && (1..=4).contains(&n) {
+                match portcullis_hle::pnp::power(&mut self.k, pdo, 3, true, n + 1) {
+                    Ok(s) => {
+                        let refused = !s.status.is_some_and(|st| st.is_success());
+                        all.push(s);
+                        if refused {
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        r = Err(e.into());
+                        break;
+                    }
+                }
+            }
+            match portcullis_hle::pnp::power(&mut self.k, pdo, 2, system, n + 1) {
+                Ok(s) => all.push(s),
+                Err(e) => {
+                    r = Err(e.into());
+                    break;
+                }
+            }
+        }
+        let out = r.map(|_| all);
+        self.record_pnp(&out, major::name(major::POWER));
+        out
     }
 
     /// Opens `path` (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) as a user program would
@@ -753,11 +864,15 @@ impl Sandbox {
         request::take_completion(&mut self.k, id)
     }
 
-    /// Closes any handles still open, calls DriverUnload and reports what the driver left.
+    /// Closes any handles still open, removes the driver's PnP devices, calls DriverUnload
+    /// and reports what the driver left.
     pub fn unload(&mut self) -> Result<Leaks, RunError> {
         self.alive()?;
         for (h, _) in request::handles(&self.k) {
             self.close(Handle(h))?;
+        }
+        if portcullis_hle::pnp::has_started(&self.k, self.driver) {
+            self.pnp_remove()?;
         }
         let r = portcullis_hle::driver::unload(&mut self.k, self.driver).map_err(RunError::from);
         let mut e = EntryPointRecord { kind: "DriverUnload".into(), outcome: "returned".into(), ..Default::default() };
@@ -880,5 +995,17 @@ fn io_status(e: &mut EntryPointRecord, r: &IoResult) {
             e.outcome = "pending".into();
             e.returned = Some(format!("{:#010x}", r.returned.0));
         }
+    }
+}
+
+/// `D0`..`D3` as (false, 0..3), `S0`..`S5` as (true, 0..5).
+pub fn parse_power_state(s: &str) -> Option<(bool, u32)> {
+    let s = s.trim();
+    let (kind, n) = s.split_at(1.min(s.len()));
+    let n: u32 = n.parse().ok()?;
+    match kind {
+        "D" | "d" if n <= 3 => Some((false, n)),
+        "S" | "s" if n <= 5 => Some((true, n)),
+        _ => None,
     }
 }

@@ -191,7 +191,13 @@ fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
             .into_iter()
             .map(|cookie| LeakedRegistration { kind: "CmRegisterCallback", detail: format!("cookie {cookie:#x}") }),
     );
-    v.extend(crate::etw::registrations(k, owner).into_iter().map(|(kind, detail)| LeakedRegistration { kind, detail }));
+    v.extend(
+        crate::etw::registrations(k, owner)
+            .into_iter()
+            .chain(crate::pnp::interface::registrations(k, owner))
+            .chain(crate::po::registrations(k, owner))
+            .map(|(kind, detail)| LeakedRegistration { kind, detail }),
+    );
     v.extend(
         crate::io::notify::registrations(k, owner)
             .into_iter()

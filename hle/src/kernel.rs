@@ -173,6 +173,10 @@ pub struct Kernel {
     pub tracing: crate::etw::Tracing,
     /// The kernel debugger, when the scenario attaches one.
     pub debugger: crate::kd::Debugger,
+    /// The emulated bus's devices, device interfaces and PnP notifications.
+    pub pnp: crate::pnp::Pnp,
+    /// Devices' power states and power requests.
+    pub power: crate::po::Power,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
 }
 
@@ -203,6 +207,8 @@ impl Kernel {
             security: Default::default(),
             tracing: Default::default(),
             debugger: Default::default(),
+            pnp: Default::default(),
+            power: Default::default(),
             drivers: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;

@@ -36,6 +36,8 @@ pub mod layout;
 pub mod loader;
 pub mod mm;
 pub mod ob;
+pub mod pnp;
+pub mod po;
 pub mod ps;
 pub mod rtl;
 pub mod se;

@@ -44,6 +44,9 @@ pub(crate) struct File {
     /// A kernel debugger, and what DbgPrompt reads.
     #[serde(default)]
     pub(crate) debugger: super::tracing::Debugger,
+    /// The device the emulated bus has for a PnP driver.
+    #[serde(default)]
+    pub(crate) pnp: super::pnp::Pnp,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +117,11 @@ pub(crate) struct Step {
     pub(crate) delete_key: Option<String>,
     /// `shutdown = true`: IRP_MJ_SHUTDOWN to the devices registered for it.
     pub(crate) shutdown: Option<bool>,
+    /// `pnp_start = true`, `pnp_remove = true`: PnP sequences for the bus's device.
+    pub(crate) pnp_start: Option<bool>,
+    pub(crate) pnp_remove: Option<bool>,
+    /// `power = "D3"` / `"S3"`: a power transition of the driver's devices.
+    pub(crate) power: Option<String>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]

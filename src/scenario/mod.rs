@@ -8,6 +8,7 @@
 
 mod files;
 mod format;
+mod pnp;
 mod registry;
 mod run;
 mod security;
@@ -103,6 +104,12 @@ pub(crate) enum Action {
     },
     /// IRP_MJ_SHUTDOWN to the registered devices.
     Shutdown,
+    /// The PnP start sequence for a new device of the bus.
+    PnpStart,
+    /// The PnP remove sequence for the driver's devices.
+    PnpRemove,
+    /// A power transition ("D3", "S4", ...).
+    Power(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,6 +171,7 @@ pub struct Scenario {
     security: security::Security,
     tracing: Vec<([u8; 16], portcullis_hle::etw::Enable)>,
     debugger: tracing::Debugger,
+    pnp: portcullis_hle::pnp::DeviceConfig,
     default: bool,
 }
 
@@ -278,6 +286,7 @@ impl Scenario {
         }
         raw.security.check().map_err(|m| err(0, format!("[security]: {m}")))?;
         let tracing = raw.tracing.providers().map_err(|m| err(0, format!("[tracing]: {m}")))?;
+        let pnp = raw.pnp.config().map_err(|m| err(0, format!("[pnp]: {m}")))?;
         Ok(Scenario {
             name: raw.name.unwrap_or_else(|| {
                 Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string()
@@ -302,6 +311,7 @@ impl Scenario {
             security: raw.security,
             tracing,
             debugger: raw.debugger,
+            pnp,
             default: false,
         })
     }
@@ -328,6 +338,7 @@ impl Scenario {
             security: Default::default(),
             tracing: Vec::new(),
             debugger: Default::default(),
+            pnp: Default::default(),
             default: true,
         }
     }
@@ -380,6 +391,7 @@ impl Scenario {
         b = b.security(self.security.account(), self.security.privileges.clone());
         b = b.tracing(self.tracing.clone());
         b = b.debugger(self.debugger.attached, self.debugger.answers.clone());
+        b = b.pnp(self.pnp.clone());
         for (key, values) in &self.registry {
             b = b.registry_key(key);
             for (name, v) in values {

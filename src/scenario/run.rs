@@ -24,7 +24,8 @@ pub struct ScenarioOutcome {
 }
 
 const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload, open_process, \
-                       open_thread, set_value, delete_value, create_key, delete_key, shutdown";
+                       open_thread, set_value, delete_value, create_key, delete_key, shutdown, \
+                       pnp_start, pnp_remove, power";
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
@@ -57,6 +58,9 @@ pub(crate) fn check_steps(
             ("create_key", r.create_key.is_some()),
             ("delete_key", r.delete_key.is_some()),
             ("shutdown", r.shutdown == Some(true)),
+            ("pnp_start", r.pnp_start == Some(true)),
+            ("pnp_remove", r.pnp_remove == Some(true)),
+            ("power", r.power.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -216,6 +220,15 @@ pub(crate) fn check_steps(
             "create_key" => Action::Registry(RegistryStep::CreateKey(r.create_key.clone().expect("present"))),
             "delete_key" => Action::Registry(RegistryStep::DeleteKey(r.delete_key.clone().expect("present"))),
             "shutdown" => Action::Shutdown,
+            "pnp_start" => Action::PnpStart,
+            "pnp_remove" => Action::PnpRemove,
+            "power" => {
+                let p = r.power.clone().expect("present");
+                if crate::sandbox::parse_power_state(&p).is_none() {
+                    return fail(format!("power `{p}`: expected D0-D3 or S0-S5"));
+                }
+                Action::Power(p)
+            }
             _ => Action::Unload,
         };
         let expect = Expect {
@@ -476,6 +489,9 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 })
             }
             Action::Shutdown => sb.shutdown().map(|_| ()),
+            Action::PnpStart => sb.pnp_start().map(|_| ()),
+            Action::PnpRemove => sb.pnp_remove().map(|_| ()),
+            Action::Power(state) => sb.power(state).map(|_| ()),
             Action::Unload => {
                 unloaded = true;
                 sb.unload().map(|leaks| match step.expect.leaks {

@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{cm, etw, ex, fs, io, kd, ke, mm, ob, ps, rtl, se, zw};
+use crate::{cm, etw, ex, fs, io, kd, ke, mm, ob, pnp, po, ps, rtl, se, zw};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -311,4 +311,19 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn DbgBreakPoint() -> () = kd::DbgBreakPoint;
     stdcall fn DbgBreakPointWithStatus(Status: u32) -> () = kd::DbgBreakPointWithStatus;
     stdcall fn DbgPrompt(Prompt: PCSTR, Response: Ptr, MaximumResponseLength: u32) -> u32 = kd::DbgPrompt;
+    stdcall fn IoRegisterDeviceInterface(PhysicalDeviceObject: Ptr, InterfaceClassGuid: Ptr, ReferenceString: PUnicodeString, SymbolicLinkName: Ptr) -> NtStatus = pnp::interface::IoRegisterDeviceInterface;
+    stdcall fn IoSetDeviceInterfaceState(SymbolicLinkName: PUnicodeString, Enable: Boolean) -> NtStatus = pnp::interface::IoSetDeviceInterfaceState;
+    stdcall fn IoGetDeviceInterfaces(InterfaceClassGuid: Ptr, PhysicalDeviceObject: Ptr, Flags: u32, SymbolicLinkList: Ptr) -> NtStatus = pnp::interface::IoGetDeviceInterfaces;
+    stdcall fn IoRegisterPlugPlayNotification(EventCategory: u32, EventCategoryFlags: u32, EventCategoryData: Ptr, DriverObject: Ptr, CallbackRoutine: Ptr, Context: Ptr, NotificationEntry: Ptr) -> NtStatus = pnp::interface::IoRegisterPlugPlayNotification;
+    stdcall fn IoUnregisterPlugPlayNotification(NotificationEntry: Ptr) -> NtStatus = pnp::interface::IoUnregisterPlugPlayNotification;
+    stdcall fn IoUnregisterPlugPlayNotificationEx(NotificationEntry: Ptr) -> NtStatus = pnp::interface::IoUnregisterPlugPlayNotificationEx;
+    stdcall fn IoGetDeviceProperty(DeviceObject: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = pnp::property::IoGetDeviceProperty;
+    stdcall fn IoOpenDeviceRegistryKey(DeviceObject: Ptr, DevInstKeyType: u32, DesiredAccess: u32, DevInstRegKey: Ptr) -> NtStatus = pnp::property::IoOpenDeviceRegistryKey;
+    stdcall fn PoCallDriver(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = po::PoCallDriver;
+    stdcall fn PoStartNextPowerIrp(Irp: Ptr) -> () = po::PoStartNextPowerIrp;
+    stdcall fn PoSetPowerState(DeviceObject: Ptr, Type: u32, State: u32) -> u32 = po::PoSetPowerState;
+    stdcall fn PoRequestPowerIrp(DeviceObject: Ptr, MinorFunction: u8, PowerState: u32, CompletionFunction: Ptr, Context: Ptr, Irp: Ptr) -> NtStatus = po::PoRequestPowerIrp;
+    stdcall fn PoRegisterSystemState(StateHandle: Ptr, Flags: u32) -> Ptr = po::PoRegisterSystemState;
+    stdcall fn PoUnregisterSystemState(StateHandle: Ptr) -> () = po::PoUnregisterSystemState;
+    stdcall fn PoSetSystemState(Flags: u32) -> () = po::PoSetSystemState;
 };

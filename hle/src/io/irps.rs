@@ -182,6 +182,8 @@ pub(crate) fn finish(k: &mut Kx, irp_addr: u64) -> KResult<()> {
         k.ext_mut().io.completed_irps.insert(irp_addr);
         return Ok(());
     }
+    // A power IRP PoRequestPowerIrp made: its completion function first.
+    crate::po::completed(k, irp_addr)?;
     k.ext_mut().io.driver_irps.remove(&irp_addr);
     let (st, info) = irp::status_of(k, irp_addr)?;
     let mem = k.mem();
