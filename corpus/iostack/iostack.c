@@ -19,15 +19,18 @@
  *   4. an error log entry (code 0xC0DE0001, a string, two dump values) is written and a
  *      second allocated and freed; one larger than ERROR_LOG_MAXIMUM_SIZE is NULL;
  *   5. a reinitialization routine is registered (it registers itself once more: counts 1
- *      and 2), and WMI registration succeeds (then is refused a second time).
+ *      and 2) and a boot one (run first), and WMI registration succeeds (then is refused a
+ *      second time).
  *
  * IOCTLs (CTL_CODE(0x8000, function, method, FILE_ANY_ACCESS)):
  *   0x810 ECHO     METHOD_BUFFERED code 0x80002040: the lower device echoes the input
  *                  (it checks IoValidateDeviceIoControlAccess and the requestor's pid);
  *   0x811 PEND     METHOD_BUFFERED code 0x80002044: the lower device queues the request
- *                  in its cancel-safe queue (left pending);
- *   0x812 RELEASE  METHOD_BUFFERED code 0x80002048: completes the oldest queued request
- *                  (Information 0x55); Information is 1 when there was one;
+ *                  in its cancel-safe queue (left pending), the first with an
+ *                  IO_CSQ_IRP_CONTEXT;
+ *   0x812 RELEASE  METHOD_BUFFERED code 0x80002048: completes the request the context
+ *                  tracks, else the oldest queued (Information 0x55); Information is 1 when
+ *                  there was one;
  *   0x813 INFO     METHOD_BUFFERED code 0x8000204C: ULONG[6]: reads, bytes written,
  *                  shutdowns seen, a requestor pid was seen, requests the filter passed,
  *                  completions it saw;
@@ -55,6 +58,8 @@ NTSTATUS NTAPI IoCreateDriver(PUNICODE_STRING DriverName, PDRIVER_INITIALIZE Ini
 typedef struct _LOWER_EXT {
     SHARE_ACCESS Share;
     IO_CSQ Csq;
+    IO_CSQ_IRP_CONTEXT Parked;
+    BOOLEAN ParkedInUse;
     LIST_ENTRY Pending;
     ULONG Reads;
     ULONG Written;
@@ -154,7 +159,7 @@ static VOID NTAPI LowerStartIo(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     ext->Reads++;
     Irp->IoStatus.Status = STATUS_SUCCESS;
     Irp->IoStatus.Information = len;
-    IoStartNextPacket(DeviceObject, FALSE);
+    IoStartNextPacketByKey(DeviceObject, FALSE, 0);
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
 }
 
@@ -200,10 +205,22 @@ static NTSTATUS NTAPI LowerDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         n = CORPUS_IN_LEN(sp) < CORPUS_OUT_LEN(sp) ? CORPUS_IN_LEN(sp) : CORPUS_OUT_LEN(sp);
         return CorpusComplete(Irp, STATUS_SUCCESS, n);
     case IOCTL_PEND:
-        IoCsqInsertIrp(&ext->Csq, Irp, NULL);
+        /* The first request parked is tracked by a context, later ones are not. */
+        if (!ext->ParkedInUse) {
+            ext->ParkedInUse = TRUE;
+            IoCsqInsertIrp(&ext->Csq, Irp, &ext->Parked);
+        } else {
+            IoCsqInsertIrp(&ext->Csq, Irp, NULL);
+        }
         return STATUS_PENDING;
     case IOCTL_RELEASE:
-        queued = IoCsqRemoveNextIrp(&ext->Csq, NULL);
+        queued = NULL;
+        if (ext->ParkedInUse) {
+            queued = IoCsqRemoveIrp(&ext->Csq, &ext->Parked);
+            ext->ParkedInUse = FALSE;
+        }
+        if (queued == NULL)
+            queued = IoCsqRemoveNextIrp(&ext->Csq, NULL);
         if (queued)
             CorpusComplete(queued, STATUS_SUCCESS, 0x55);
         return CorpusComplete(Irp, STATUS_SUCCESS, queued != NULL);
@@ -443,6 +460,13 @@ static VOID NTAPI Unload(PDRIVER_OBJECT DriverObject)
 
 static ULONG g_Reinit;
 
+static VOID NTAPI BootReinitialize(PDRIVER_OBJECT DriverObject, PVOID Context, ULONG Count)
+{
+    (void)DriverObject;
+    (void)Context;
+    DbgPrint("iostack: boot reinitialization (count %lu)\n", Count);
+}
+
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     UNICODE_STRING name;
@@ -530,6 +554,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
 
     /* 5. Reinitialization and WMI. */
     IoRegisterDriverReinitialization(DriverObject, Reinitialize, &g_Reinit);
+    IoRegisterBootDriverReinitialization(DriverObject, BootReinitialize, NULL);
     Expect((DriverObject->Flags & DRVO_REINIT_REGISTERED) != 0, "DRVO_REINIT_REGISTERED");
     Expect(IoWMIRegistrationControl(g_Filter, WMIREG_ACTION_REGISTER) == STATUS_SUCCESS, "WMI registration");
     Expect(IoWMIRegistrationControl(g_Filter, WMIREG_ACTION_REGISTER) != STATUS_SUCCESS, "a second WMI registration");

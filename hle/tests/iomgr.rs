@@ -228,3 +228,24 @@ fn small_routines_answer_as_windows_7() {
         assert_eq!(fx.call(NT, "IoGetRequestorProcessId", &[irp]).unwrap() & 0xFFFF_FFFF, 0);
     }
 }
+
+#[test]
+fn irps_in_driver_memory_and_attaching_by_pointer() {
+    for arch in both() {
+        let (mut fx, drv) = Fx::with_driver(arch);
+        let size = IRP::STRUCT.size(arch) + 2 * portcullis_hle::layout::IO_STACK_LOCATION::STRUCT.size(arch);
+        let mem = fx.alloc(size);
+        fx.k.mem_mut().write(mem, &vec![0xAA; size as usize]).unwrap();
+        fx.call(NT, "IoInitializeIrp", &[mem, size, 2]).unwrap();
+        let m = fx.k.mem();
+        assert_eq!(m.get(mem, IRP::Type).unwrap(), 6, "{arch:?}");
+        assert_eq!((m.get(mem, IRP::StackCount).unwrap(), m.get(mem, IRP::CurrentLocation).unwrap()), (2, 3));
+        assert_eq!(m.get(mem, IRP::Cancel).unwrap(), 0, "zeroed");
+        assert_eq!(m.get(mem, IRP::CurrentStackLocation).unwrap(), mem + size);
+        let lower = device(&mut fx, drv, Some("\\Device\\ByPointer"));
+        let upper = device(&mut fx, drv, None);
+        assert_eq!(fx.call(NT, "IoAttachDeviceByPointer", &[upper, lower]).unwrap(), 0);
+        assert_eq!(fx.call(NT, "IoAttachDeviceByPointer", &[upper, lower]).unwrap(), STATUS_NO_SUCH_DEVICE);
+        assert_eq!(fx.call(NT, "IoGetAttachedDevice", &[lower]).unwrap(), upper);
+    }
+}

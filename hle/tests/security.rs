@@ -392,3 +392,124 @@ fn breakpoints_stop_the_system_unless_a_debugger_is_attached() {
         assert_eq!(fx.call(NT, "DbgPrompt", &[prompt, answer, 8]).unwrap() & 0xFFFF_FFFF, 0, "no answers left");
     }
 }
+
+#[test]
+fn access_states_and_object_security_copies() {
+    for arch in both() {
+        let (mut fx, drv) = Fx::with_driver(arch);
+        let (state, aux) = (fx.alloc(0xA0), fx.alloc(0x80));
+        let mapping = fx.put(&[0x89u8, 0, 0x12, 0, 0x16, 1, 0x12, 0, 0xA0, 0, 0x12, 0, 0xFF, 1, 0x1F, 0]);
+        assert_eq!(fx.call(NT, "SeCreateAccessState", &[state, aux, 0x8000_0000, mapping]).unwrap(), 0);
+        // RemainingDesiredAccess and OriginalDesiredAccess: GENERIC_READ mapped.
+        assert_eq!((u32_at(&fx, state + 0x10), u32_at(&fx, state + 0x18)), (0x12_0089, 0x12_0089), "{arch:?}");
+        let subject = if arch == Arch::X86 { 0x1C } else { 0x20 };
+        let token = fx.read_ptr(state + subject + 2 * arch.ptr_size());
+        assert_eq!(fx.call(NT, "SeTokenIsRestricted", &[token]).unwrap() & 0xFF, 0);
+        assert_eq!(fx.call(NT, "SeTokenType", &[token]).unwrap() & 0xFFFF_FFFF, 1, "TokenPrimary");
+        fx.call(NT, "SeDeleteAccessState", &[state]).unwrap();
+        assert_eq!(fx.read_ptr(state + subject + 2 * arch.ptr_size()), 0);
+        // ObGetObjectSecurity gives a self-relative copy of a device's default descriptor.
+        let out = fx.alloc(8);
+        let name = fx.ustr("\\Device\\Secured");
+        fx.call(NT, "IoCreateDevice", &[drv, 0, name, 0x22, 0, 0, out]).unwrap();
+        let dev = fx.read_ptr(out);
+        let (sd, allocated) = (fx.alloc(8), fx.alloc(1));
+        assert_eq!(fx.call(NT, "ObGetObjectSecurity", &[dev, sd, allocated]).unwrap(), 0);
+        let copy = fx.read_ptr(sd);
+        assert_eq!((fx.read(allocated, 1)[0], fx.read(copy + 2, 2)), (1, (0x8000u16 | 0x4).to_le_bytes().to_vec()));
+        let len = fx.call(NT, "RtlLengthSecurityDescriptor", &[copy]).unwrap() & 0xFFFF_FFFF;
+        assert_eq!(fx.call(NT, "RtlValidRelativeSecurityDescriptor", &[copy, len, 7]).unwrap() & 0xFF, 1);
+        assert_eq!(fx.call(NT, "RtlValidRelativeSecurityDescriptor", &[copy, 10, 0]).unwrap() & 0xFF, 0);
+        let (group, defaulted, present, sacl) = (fx.alloc(8), fx.alloc(1), fx.alloc(1), fx.alloc(8));
+        fx.call(NT, "RtlGetGroupSecurityDescriptor", &[copy, group, defaulted]).unwrap();
+        assert_eq!(fx.read(fx.read_ptr(group), 12), [1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0], "SYSTEM");
+        fx.call(NT, "RtlGetSaclSecurityDescriptor", &[copy, present, sacl, defaulted]).unwrap();
+        assert_eq!(fx.read(present, 1), [0]);
+        fx.call(NT, "ObReleaseObjectSecurity", &[copy, 1]).unwrap();
+        assert!(fx.k.ext().pool.block(copy).is_none());
+        // NtSetSecurityObject through a WRITE_DAC handle changes what comes back.
+        let h = fx.alloc(8);
+        fx.call(NT, "ObOpenObjectByPointer", &[dev, 0x200, 0, 0x6_0000, 0, 0, h]).unwrap();
+        let handle = fx.read_ptr(h);
+        let abs = fx.alloc(5 * arch.ptr_size());
+        fx.call(NT, "RtlCreateSecurityDescriptor", &[abs, 1]).unwrap();
+        fx.call(NT, "RtlSetDaclSecurityDescriptor", &[abs, 1, 0, 0]).unwrap(); // a NULL DACL
+        fx.call(NT, "RtlSetSaclSecurityDescriptor", &[abs, 0, 0, 0]).unwrap();
+        assert_eq!(fx.call(NT, "NtSetSecurityObject", &[handle, 4, abs]).unwrap(), 0);
+        let (buf, need) = (fx.alloc(64), fx.alloc(4));
+        assert_eq!(fx.call(NT, "ZwQuerySecurityObject", &[handle, 4, buf, 64, need]).unwrap(), 0);
+        assert_eq!((u32_at(&fx, need), u32_at(&fx, buf + 16)), (20, 0), "DACL present, NULL");
+    }
+}
+
+#[test]
+fn tokens_through_the_nt_forms_and_impersonation() {
+    for arch in both() {
+        let (mut fx, _) = Fx::with_driver(arch);
+        let h = fx.alloc(8);
+        let current = if arch == Arch::X86 { 0xFFFF_FFFF } else { u64::MAX };
+        assert_eq!(fx.call(NT, "ZwOpenProcessToken", &[current, 8, h]).unwrap(), 0, "{arch:?}");
+        let token = fx.read_ptr(h);
+        let (buf, ret) = (fx.alloc(512), fx.alloc(4));
+        assert_eq!(fx.call(NT, "NtQueryInformationToken", &[token, 3, buf, 512, ret]).unwrap(), 0);
+        assert_eq!(u32_at(&fx, buf), 34, "the System token holds every privilege");
+        assert_eq!(u32_at(&fx, ret), 4 + 34 * 12);
+        let thread = if arch == Arch::X86 { 0xFFFF_FFFE } else { u64::MAX - 1 };
+        assert_eq!(fx.call(NT, "ZwOpenThreadToken", &[thread, 8, 0, h]).unwrap(), STATUS_NO_TOKEN);
+        let t = fx.k.ext().system.system_thread;
+        assert_eq!(fx.call(NT, "PsReferenceImpersonationToken", &[t, buf, buf, buf]).unwrap(), 0);
+        fx.call(NT, "PsDereferenceImpersonationToken", &[0]).unwrap();
+        fx.call(NT, "ZwClose", &[token]).unwrap();
+    }
+}
+
+#[test]
+fn etw_variants_activity_ids_and_wmi_messages() {
+    for arch in both() {
+        let (mut fx, _) = Fx::with_driver(arch);
+        let guid = fx.put(&[0x22; 16]);
+        let out = fx.alloc(8);
+        assert_eq!(fx.call(NT, "EtwRegisterClassicProvider", &[guid, 0, 0, 0, out]).unwrap(), 0);
+        let handle = u64::from_le_bytes(fx.read(out, 8).try_into().unwrap());
+        let desc = fx.put(&[9, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let mut ex = wide(arch, handle);
+        ex.push(desc);
+        ex.extend(wide(arch, 0));
+        ex.extend([0, 0, 0, 0, 0]);
+        assert_eq!(fx.call(NT, "EtwWriteEx", &ex).unwrap(), 0, "{arch:?}");
+        let mut transfer = wide(arch, handle);
+        transfer.extend([desc, 0, 0, 0, 0]);
+        assert_eq!(fx.call(NT, "EtwWriteTransfer", &transfer).unwrap(), 0);
+        let id = fx.alloc(16);
+        assert_eq!(fx.call(NT, "EtwActivityIdControl", &[3, id]).unwrap(), 0);
+        let first = fx.read(id, 16);
+        fx.call(NT, "EtwActivityIdControl", &[3, id]).unwrap();
+        assert_ne!(fx.read(id, 16), first, "each new id differs");
+        assert_eq!(fx.call(NT, "EtwActivityIdControl", &[9, id]).unwrap(), STATUS_INVALID_PARAMETER);
+        // WmiTraceMessage: (pointer, length) pairs up to a NULL pointer.
+        let data = fx.put(b"wmi!");
+        let mut msg = wide(arch, 0);
+        msg.extend([0, guid, 7, data, 4, 0]);
+        assert_eq!(fx.call(NT, "WmiTraceMessage", &msg).unwrap(), 0);
+        let events: Vec<_> =
+            fx.k.guest()
+                .trace
+                .events()
+                .iter()
+                .filter_map(|e| match e {
+                    portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::System(
+                        portcullis_hle::events::SystemEvent::Trace(t),
+                    )) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+        let routines: Vec<_> = events.iter().map(|e| e.routine).collect();
+        assert_eq!(routines, ["EtwWriteEx", "EtwWriteTransfer", "WmiTraceMessage"]);
+        assert_eq!((events[2].id, events[2].data.as_str()), (7, "77 6d 69 21"));
+        let mut unregister = wide(arch, handle);
+        unregister.truncate(if arch == Arch::X86 { 2 } else { 1 });
+        assert_eq!(fx.call(NT, "EtwUnregister", &unregister).unwrap(), 0);
+        // KdChangeOption needs a debugger.
+        assert_eq!(fx.call(NT, "KdChangeOption", &[0, 1, data, 0, 0, 0]).unwrap(), STATUS_DEBUGGER_INACTIVE);
+    }
+}
