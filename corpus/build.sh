@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Builds every corpus driver (corpus/<name>/<name>.c) for x86 and x64 with
-# mingw-w64, writing corpus/<name>/<name>.x86.sys and <name>.x64.sys.
+# Builds every corpus driver for x86 and x64, writing corpus/<name>/<name>.x86.sys
+# and <name>.x64.sys:
+#   corpus/<name>/<name>.c        with mingw-w64 (gcc)
+#   corpus/<name>/<name>.clang.c  with clang for the MSVC targets (x86_64-pc-windows-msvc,
+#                                 i686-pc-windows-msvc) and lld-link: drivers that use
+#                                 __try/__except/__finally, which gcc does not compile
 #
 #   corpus/build.sh           build and install the binaries next to the sources
 #   corpus/build.sh --check   build into a temporary directory and compare with
@@ -17,6 +21,11 @@
 #
 # The flags are the ones from DESIGN.md ("Building test drivers with
 # mingw-w64"); --no-insert-timestamp makes rebuilds byte-identical.
+#
+# clang drivers include the same mingw-w64 DDK headers (clang told to look like gcc
+# to them) and link against import libraries made with llvm-dlltool from .def files
+# generated from hle/data/signatures.tsv: every export of ntoskrnl.exe and hal.dll
+# with its x86 decoration. lld-link's /Brepro keeps rebuilds byte-identical.
 set -euo pipefail
 export LC_ALL=C
 
@@ -61,9 +70,13 @@ for arch in "${archs[@]}"; do
     [[ -d /usr/$triple/include/ddk ]] || missing_tools+=("/usr/$triple/include/ddk (DDK headers)")
 done
 command -v "$objdump" >/dev/null 2>&1 || missing_tools+=("$objdump")
+for tool in clang lld-link llvm-dlltool; do
+    command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool")
+done
 if ((${#missing_tools[@]})); then
-    echo "corpus/build.sh: mingw-w64 toolchain not found: ${missing_tools[*]}" >&2
-    echo "corpus/build.sh: install it with: apt-get install gcc-mingw-w64-x86-64 gcc-mingw-w64-i686" >&2
+    echo "corpus/build.sh: toolchain not found: ${missing_tools[*]}" >&2
+    echo "corpus/build.sh: install it with: apt-get install gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 clang lld llvm" >&2
+    echo "corpus/build.sh: (or scripts/prerequisites.sh --mingw)" >&2
     exit 2
 fi
 
@@ -74,13 +87,93 @@ common=(-O2 -ffreestanding -fno-stack-protector -fno-asynchronous-unwind-tables
 drivers=()
 for dir in */; do
     name=${dir%/}
-    if [[ -f $name/$name.c ]]; then
+    if [[ -f $name/$name.c && -f $name/$name.clang.c ]]; then
+        echo "corpus/build.sh: $name has both $name.c and $name.clang.c; keep one" >&2
+        exit 1
+    fi
+    if [[ -f $name/$name.c || -f $name/$name.clang.c ]]; then
         drivers+=("$name")
     fi
 done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# Import libraries for the clang drivers, per architecture: a .def per DLL from the
+# signature list (x86 names carry their stdcall/fastcall decoration), made into an
+# import library by llvm-dlltool. The libraries give every import hint 0, so the
+# order of the list never reaches a driver image.
+signatures=$corpus_dir/../hle/data/signatures.tsv
+msvc_libs() {
+    local arch=$1 machine dll base
+    machine=$([[ $arch == x86 ]] && echo i386 || echo i386:x86-64)
+    for dll in ntoskrnl.exe hal.dll; do
+        base=${dll%.*}
+        {
+            echo "LIBRARY $dll"
+            echo "EXPORTS"
+            awk -F'\t' -v dll="$dll" -v arch="$arch" '
+                /^#/ || $1 != dll { next }
+                {
+                    col = (arch == "x86") ? $3 : $4
+                    if (col == "-") next
+                    if (col == "data") { print "    " $2 " DATA"; next }
+                    if (arch == "x64") { print "    " $2; next }
+                    split(col, c, ":")
+                    if (c[1] == "stdcall") print "    " $2 "@" c[2]
+                    else if (c[1] == "fastcall") print "    @" $2 "@" (c[2] + regs($6))
+                    else print "    " $2
+                }
+                # A fastcall decoration counts the bytes passed in ECX/EDX too: the first
+                # two arguments of at most four bytes (the list gives what is popped).
+                function regs(params,    n, i, p, small) {
+                    if (params == "void") return 0
+                    if (params == "?") return 8
+                    n = split(params, p, ",")
+                    small = 0
+                    for (i = 1; i <= n; i++) if (p[i] != "..." && p[i] !~ /:wide$/) small++
+                    return (small < 2 ? small : 2) * 4
+                }' "$signatures"
+        } >"$work/$base.$arch.def"
+        (cd "$work" && llvm-dlltool -m "$machine" -k -d "$base.$arch.def" -l "$base.$arch.lib")
+    done
+}
+for arch in "${archs[@]}"; do
+    msvc_libs "$arch"
+done
+
+clang_target_of() {
+    case $1 in
+    x86) echo i686-pc-windows-msvc ;;
+    x64) echo x86_64-pc-windows-msvc ;;
+    esac
+}
+
+# build_clang NAME ARCH OUTPUT
+build_clang() {
+    local name=$1 arch=$2 output=$3
+    local triple obj defines=()
+    triple=$(triple_of "$arch")
+    obj=$work/$name.$arch.obj
+    # x86: frame pointers kept, as the WDK builds x86 drivers (/Oy-), so EBP chains walk.
+    [[ $arch == x86 ]] && defines=(-D_X86_=1 -fno-omit-frame-pointer)
+    # -fgnuc-version: the mingw-w64 headers take their gcc paths (the MSVC ones do not
+    # compile under clang); -fasynchronous-unwind-tables: unwind information for every
+    # function with a frame, as Microsoft's compiler gives it (clang leaves it out of C
+    # functions it thinks cannot throw); -ffile-prefix-map keeps the build directory out of
+    # the image.
+    # clang's __try only expects exceptions from calls (its -fasync-exceptions is not
+    # complete in clang 14), so the drivers fault inside the functions they call.
+    clang --target="$(clang_target_of "$arch")" -fgnuc-version=4.2.1 -fasynchronous-unwind-tables -O2 -ffreestanding \
+        -fno-stack-protector -mno-stack-arg-probe -Wall -Werror -Wno-pragma-pack \
+        -Wno-incompatible-library-redeclaration -Wno-unknown-pragmas -Wno-multichar \
+        -ffile-prefix-map="$corpus_dir"=corpus ${defines[@]+"${defines[@]}"} \
+        -Iinclude -I"/usr/$triple/include/ddk" -I"/usr/$triple/include" \
+        -c "$name/$name.clang.c" -o "$obj"
+    lld-link /nologo /driver /subsystem:native /nodefaultlib /Brepro /safeseh:no \
+        /machine:"$arch" /entry:DriverEntry$([[ $arch == x86 ]] && echo @8) \
+        /out:"$output" "$obj" "$work/ntoskrnl.$arch.lib" "$work/hal.$arch.lib"
+}
 
 # build NAME ARCH OUTPUT
 build() {
@@ -138,7 +231,11 @@ built=()
 for name in "${drivers[@]}"; do
     mkdir -p "$work/out/$name"
     for arch in "${archs[@]}"; do
-        build "$name" "$arch" "$work/out/$name/$name.$arch.sys"
+        if [[ -f $name/$name.clang.c ]]; then
+            build_clang "$name" "$arch" "$work/out/$name/$name.$arch.sys"
+        else
+            build "$name" "$arch" "$work/out/$name/$name.$arch.sys"
+        fi
         built+=("$name/$name.$arch.sys")
     done
 done

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building Portcullis needs beyond Rust: cmake and libclang (Unicorn's C
-# build and its bindgen step), and optionally the mingw-w64 cross compilers (rebuilding the
-# corpus drivers). As root it installs them with apt-get; otherwise it prints the command.
+# build and its bindgen step), and optionally what rebuilding the corpus drivers takes: the
+# mingw-w64 cross compilers, and clang, lld-link and llvm-dlltool for the drivers built for
+# the MSVC targets (corpus/<name>/<name>.clang.c, structured exception handling). As root it installs them with apt-get; otherwise it prints the command.
 #
 #   scripts/prerequisites.sh            build prerequisites
-#   scripts/prerequisites.sh --mingw    also mingw-w64
+#   scripts/prerequisites.sh --mingw    also mingw-w64, clang, lld and llvm
 set -euo pipefail
 
 want_mingw=0
@@ -21,6 +22,9 @@ fi
 if ((want_mingw)); then
     command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
     command -v i686-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-i686)
+    command -v clang >/dev/null 2>&1 || missing+=(clang)
+    command -v lld-link >/dev/null 2>&1 || missing+=(lld)
+    command -v llvm-dlltool >/dev/null 2>&1 || missing+=(llvm)
 fi
 
 if ((${#missing[@]} == 0)); then

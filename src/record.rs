@@ -12,7 +12,10 @@ use std::io::Write;
 use portcullis_emu::{Event, GuestFault, LimitHit, PortEvent, PrivilegedEvent};
 use portcullis_hle::events::{RegistryChange, SystemEvent};
 use portcullis_hle::exports::ArgValue;
+use portcullis_hle::ke::scheduler::SchedEvent;
+use portcullis_hle::ke::wait_graph::{Deadlock, WaitEdge};
 use portcullis_hle::kernel::{ApiCall, Bugcheck, DebugOutput, KernelEvent};
+use portcullis_hle::seh::events::{ExceptionEvent, ExceptionOutcome};
 use serde::Serialize;
 
 /// Most distinct rows of each list the report keeps.
@@ -70,6 +73,11 @@ pub enum TraceRecord {
         #[serde(flatten)]
         bugcheck: BugcheckRecord,
     },
+    Exception {
+        seq: u64,
+        #[serde(flatten)]
+        exception: ExceptionReport,
+    },
     EntryPoint {
         seq: u64,
         #[serde(flatten)]
@@ -117,6 +125,108 @@ pub enum TraceRecord {
         step: usize,
         message: String,
     },
+    /// Threads, DPCs, timers, work items, virtual time.
+    Sched {
+        seq: u64,
+        #[serde(flatten)]
+        event: SchedRecord,
+    },
+    /// Every flow that must go on waits: the run ends.
+    Deadlock {
+        seq: u64,
+        #[serde(flatten)]
+        deadlock: DeadlockRecord,
+    },
+}
+
+/// A scheduler event, with addresses in hex.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SchedRecord {
+    Switch { from: String, to: String },
+    ThreadStart { thread: String, start: String, context: String },
+    ThreadExit { thread: String, status: String },
+    Dpc { processor: u32, dpc: String, routine: String },
+    Timer { timer: String, dpc: String },
+    WorkItem { thread: String, routine: String },
+    Time { ms: u64, now_ms: u64 },
+    Preempt { flow: String },
+}
+
+impl From<&SchedEvent> for SchedRecord {
+    fn from(e: &SchedEvent) -> Self {
+        match e.clone() {
+            SchedEvent::Switch { from, to } => SchedRecord::Switch { from, to },
+            SchedEvent::ThreadStart { thread, start, context } => {
+                SchedRecord::ThreadStart { thread, start: hex(start), context: hex(context) }
+            }
+            SchedEvent::ThreadExit { thread, status } => {
+                SchedRecord::ThreadExit { thread, status: format!("{status:#010x}") }
+            }
+            SchedEvent::Dpc { processor, dpc, routine } => {
+                SchedRecord::Dpc { processor, dpc: hex(dpc), routine: hex(routine) }
+            }
+            SchedEvent::Timer { timer, dpc } => SchedRecord::Timer { timer: hex(timer), dpc: hex(dpc) },
+            SchedEvent::WorkItem { thread, routine } => SchedRecord::WorkItem { thread, routine: hex(routine) },
+            SchedEvent::Time { ms, now_ms } => SchedRecord::Time { ms, now_ms },
+            SchedEvent::Preempt { flow } => SchedRecord::Preempt { flow },
+        }
+    }
+}
+
+/// What a waiting flow waits on, with addresses in hex.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WaitRecord {
+    /// "thread 0x404", "dpc 1".
+    pub flow: String,
+    pub waits_for: String,
+    /// KWAIT_REASON.
+    pub reason: u32,
+    pub on: Vec<WaitTargetRecord>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WaitTargetRecord {
+    pub object: String,
+    pub kind: String,
+    /// The flow that holds it (a mutex's owner, a lock's holder).
+    pub held_by: Option<String>,
+    /// The flow it is (a thread object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+}
+
+impl From<&WaitEdge> for WaitRecord {
+    fn from(e: &WaitEdge) -> Self {
+        WaitRecord {
+            flow: e.flow.clone(),
+            waits_for: e.waits_for.clone(),
+            reason: e.reason,
+            on: e
+                .on
+                .iter()
+                .map(|t| WaitTargetRecord {
+                    object: hex(t.object),
+                    kind: t.kind.clone(),
+                    held_by: t.held_by.clone(),
+                    flow: t.flow.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A deadlock: why, and the wait graph.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DeadlockRecord {
+    pub reason: String,
+    pub waits: Vec<WaitRecord>,
+}
+
+impl From<&Deadlock> for DeadlockRecord {
+    fn from(d: &Deadlock) -> Self {
+        DeadlockRecord { reason: d.reason.clone(), waits: d.waits.iter().map(WaitRecord::from).collect() }
+    }
 }
 
 /// A fault, with addresses in hex.
@@ -180,6 +290,10 @@ pub struct BugcheckRecord {
     pub params: [String; 4],
     pub caller: String,
     pub reason: String,
+    /// The exception the bugcheck is about (an unhandled one, or a trap Windows does not
+    /// dispatch): its record, instruction, registers and call stack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Box<ExceptionReport>>,
 }
 
 impl From<&Bugcheck> for BugcheckRecord {
@@ -190,6 +304,79 @@ impl From<&Bugcheck> for BugcheckRecord {
             params: b.params.map(hex),
             caller: hex(b.caller),
             reason: b.reason.clone(),
+            exception: None,
+        }
+    }
+}
+
+/// An exception and how its dispatch ended.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ExceptionReport {
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_name: Option<&'static str>,
+    pub flags: u32,
+    pub address: String,
+    pub location: String,
+    pub params: Vec<String>,
+    /// "handled", "continued", "unhandled", or "fatal" (a trap Windows bugchecks on without
+    /// looking for a handler).
+    pub outcome: &'static str,
+    /// Where execution went on: the handler's frame, or the continued context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_in: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
+    /// What the machine said about the fault (an MSR it does not have).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registers: Option<Ordered>,
+    /// The call stack, innermost first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub frames: Vec<FrameRecord>,
+    /// For one that ended the run: the last call a stub for a missing import answered in the
+    /// same entry point (as for faults).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_stub: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FrameRecord {
+    pub pc: String,
+    pub location: String,
+}
+
+impl From<&ExceptionEvent> for ExceptionReport {
+    fn from(e: &ExceptionEvent) -> Self {
+        let (outcome, resumed_at, resumed_in) = match &e.outcome {
+            ExceptionOutcome::Handled { target, target_location } => {
+                ("handled", Some(hex(*target)), Some(target_location.clone()))
+            }
+            ExceptionOutcome::Continued { at } => ("continued", Some(hex(*at)), None),
+            ExceptionOutcome::Unhandled => ("unhandled", None, None),
+            ExceptionOutcome::Fatal => ("fatal", None, None),
+        };
+        let detail = e.detail.as_deref();
+        ExceptionReport {
+            code: format!("{:#010x}", e.code),
+            code_name: portcullis_hle::status_names::name(e.code),
+            flags: e.flags,
+            address: hex(e.address),
+            location: e.location.clone(),
+            params: e.params.iter().map(|p| hex(*p)).collect(),
+            outcome,
+            resumed_at,
+            resumed_in,
+            instruction: detail.and_then(|d| d.instruction.clone()),
+            reason: detail.and_then(|d| d.reason.clone()),
+            registers: detail.map(|d| Ordered(d.registers.iter().map(|r| (r.name, hex(r.value))).collect())),
+            frames: detail
+                .map(|d| d.frames.iter().map(|f| FrameRecord { pc: hex(f.pc), location: f.location.clone() }).collect())
+                .unwrap_or_default(),
+            after_stub: None,
         }
     }
 }
@@ -317,6 +504,10 @@ pub struct Recorder {
     pub(crate) faults: Vec<FaultRecord>,
     pub(crate) limits: Vec<LimitHit>,
     pub(crate) bugchecks: Vec<BugcheckRecord>,
+    pub(crate) exceptions: Vec<ExceptionReport>,
+    pub(crate) exceptions_total: u64,
+    /// The last exception that ended without a handler, for the bugcheck that follows it.
+    last_fatal: Option<Box<ExceptionReport>>,
     /// Calls stubs answered, by `dll!name` in order of first call.
     pub(crate) stubbed: Vec<StubRow>,
     /// The last stubbed call of the current entry point (for the fault that may follow).
@@ -337,6 +528,8 @@ pub struct Recorder {
     /// Breakpoints and prompts, in order.
     pub(crate) debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
     pub(crate) truncated: bool,
+    /// The deadlock that ended the run, if one did.
+    pub(crate) deadlock: Option<DeadlockRecord>,
 }
 
 impl Recorder {
@@ -423,11 +616,32 @@ impl Recorder {
                 }
             }
             Event::Ext(KernelEvent::Bugcheck(b)) => {
-                let bugcheck = BugcheckRecord::from(b);
+                let mut bugcheck = BugcheckRecord::from(b);
+                bugcheck.exception = self.last_fatal.take();
                 self.bugchecks.push(bugcheck.clone());
                 TraceRecord::Bugcheck { seq, bugcheck }
             }
             Event::Ext(KernelEvent::System(s)) => self.system(seq, s),
+            Event::Ext(KernelEvent::Sched(e)) => TraceRecord::Sched { seq, event: SchedRecord::from(e) },
+            Event::Ext(KernelEvent::Deadlock(d)) => {
+                let deadlock = DeadlockRecord::from(d);
+                self.deadlock = Some(deadlock.clone());
+                TraceRecord::Deadlock { seq, deadlock }
+            }
+            Event::Ext(KernelEvent::Exception(e)) => {
+                let mut exception = ExceptionReport::from(&**e);
+                self.exceptions_total += 1;
+                if matches!(e.outcome, ExceptionOutcome::Unhandled | ExceptionOutcome::Fatal) {
+                    exception.after_stub = self.last_stub.clone();
+                    self.last_fatal = Some(Box::new(exception.clone()));
+                }
+                if self.exceptions.len() < REPORT_CAP {
+                    self.exceptions.push(exception.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Exception { seq, exception }
+            }
         };
         self.emit(&rec);
     }

@@ -9,7 +9,8 @@ use portcullis_hle::driver::Leaks;
 use serde::Serialize;
 
 use crate::record::{
-    hex, BugcheckRecord, CallRecord, DebugRecord, EntryPointRecord, FaultRecord, PortRow, PrivilegedRecord, StubRow,
+    hex, BugcheckRecord, CallRecord, DeadlockRecord, DebugRecord, EntryPointRecord, ExceptionReport, FaultRecord,
+    PortRow, PrivilegedRecord, StubRow, WaitRecord,
 };
 use crate::sandbox::Sandbox;
 
@@ -55,6 +56,7 @@ pub struct Counts {
     pub port_io: u64,
     pub privileged: u64,
     pub api_calls: u64,
+    pub exceptions: u64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -70,6 +72,130 @@ pub struct RegionInfo {
     pub base: String,
     pub size: u64,
     pub prot: String,
+}
+
+/// A thread at the end of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadRow {
+    pub tid: String,
+    pub ethread: String,
+    pub pid: String,
+    /// "host" (the sandbox calls the driver on it), "system" (PsCreateSystemThread), "worker".
+    pub kind: &'static str,
+    /// Its start routine (system threads).
+    pub start: Option<String>,
+    /// "running", "ready", "waiting", "idle", "terminated".
+    pub state: &'static str,
+    pub priority: u8,
+    pub processor: u32,
+    /// What it waits on, while it waits.
+    pub wait: Option<WaitRecord>,
+    pub exit_status: Option<String>,
+}
+
+/// A DPC still queued at the end.
+#[derive(Clone, Debug, Serialize)]
+pub struct DpcRow {
+    pub processor: u32,
+    pub dpc: String,
+    pub routine: String,
+}
+
+/// A timer still armed at the end.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimerRow {
+    pub timer: String,
+    /// When it would expire, in ms of virtual time since boot.
+    pub due_ms: u64,
+    /// 0 for a one-shot timer.
+    pub period_ms: u32,
+    pub dpc: Option<String>,
+}
+
+/// A process of the process list.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessRow {
+    pub pid: String,
+    pub parent: String,
+    pub name: String,
+    pub eprocess: String,
+    /// Its exit status once it ended.
+    pub exited: Option<String>,
+}
+
+/// Threads, DPCs, timers and processes at the end of the run, and the deadlock that ended
+/// it if one did.
+#[derive(Clone, Debug, Serialize)]
+pub struct SchedulerReport {
+    pub processors: u32,
+    /// Virtual time at the end, in ms since boot.
+    pub now_ms: u64,
+    pub threads: Vec<ThreadRow>,
+    pub dpcs: Vec<DpcRow>,
+    pub timers: Vec<TimerRow>,
+    pub processes: Vec<ProcessRow>,
+    pub deadlock: Option<DeadlockRecord>,
+}
+
+impl SchedulerReport {
+    fn build(k: &portcullis_hle::Kx, deadlock: Option<DeadlockRecord>) -> SchedulerReport {
+        let snap = portcullis_hle::ke::snapshot::take(k);
+        let status = |s: u32| format!("{s:#010x}");
+        SchedulerReport {
+            processors: snap.processors,
+            now_ms: snap.now_ms,
+            threads: snap
+                .threads
+                .iter()
+                .map(|t| ThreadRow {
+                    tid: hex(t.tid),
+                    ethread: hex(t.ethread),
+                    pid: hex(t.pid),
+                    kind: t.kind,
+                    start: (t.start != 0).then(|| hex(t.start)),
+                    state: t.state,
+                    priority: t.priority,
+                    processor: t.processor,
+                    wait: t.wait.as_ref().map(WaitRecord::from),
+                    exit_status: t.exit_status.map(status),
+                })
+                .collect(),
+            dpcs: snap
+                .dpcs
+                .iter()
+                .map(|d| DpcRow { processor: d.processor, dpc: hex(d.dpc), routine: hex(d.routine) })
+                .collect(),
+            timers: snap
+                .timers
+                .iter()
+                .map(|t| TimerRow {
+                    timer: hex(t.timer),
+                    due_ms: t.due_ms,
+                    period_ms: t.period_ms,
+                    dpc: (t.dpc != 0).then(|| hex(t.dpc)),
+                })
+                .collect(),
+            processes: portcullis_hle::ps::processes::list(k)
+                .iter()
+                .map(|p| ProcessRow {
+                    pid: hex(p.pid),
+                    parent: hex(p.parent),
+                    name: p.name.clone(),
+                    eprocess: hex(p.eprocess),
+                    exited: p.exited.map(status),
+                })
+                .collect(),
+            deadlock,
+        }
+    }
+
+    /// Anything worth a section of the text report beyond the host's own threads.
+    fn interesting(&self) -> bool {
+        self.threads.iter().any(|t| t.kind != "host" || t.state == "waiting")
+            || !self.dpcs.is_empty()
+            || !self.timers.is_empty()
+            || self.deadlock.is_some()
+    }
 }
 
 /// Everything a run found.
@@ -88,10 +214,15 @@ pub struct Report {
     pub stubbed_calls: Vec<StubRow>,
     pub debug_output: Vec<DebugRecord>,
     pub faults: Vec<FaultRecord>,
+    /// Exceptions dispatched (or ending the run undispatched), in order, and how each ended.
+    pub exceptions: Vec<ExceptionReport>,
     pub bugchecks: Vec<BugcheckRecord>,
     pub limits: LimitsInfo,
     /// What the driver left behind at unload (absent if it was not unloaded).
     pub leaks: Option<Leaks>,
+    /// Threads, pending DPCs and timers, processes, and a deadlock (absent for a driver refused
+    /// at load).
+    pub scheduler: Option<SchedulerReport>,
     /// Scenario expectations that did not hold: (step number, message).
     pub failed_expectations: Vec<FailedExpectation>,
     /// The registry writes of the run, in order (the driver's, and scenario steps' with
@@ -113,7 +244,8 @@ pub struct Report {
     pub truncated: bool,
     /// Why the driver was refused at load (then there are no entry points); null when it loaded.
     pub load_error: Option<crate::load_error::LoadErrorInfo>,
-    /// "ok", "fault", "bugcheck", "limit", "halted", "error", "failed_expectation", "load_error".
+    /// "ok", "fault", "bugcheck", "deadlock", "limit", "halted", "error", "failed_expectation",
+    /// "load_error".
     pub outcome: String,
 }
 
@@ -141,6 +273,7 @@ impl Report {
                 crate::sandbox::RunError::Bugcheck(_) => "bugcheck",
                 crate::sandbox::RunError::Limit(_) => "limit",
                 crate::sandbox::RunError::Halted { .. } => "halted",
+                crate::sandbox::RunError::Deadlock(_) => "deadlock",
                 _ => "error",
             },
         };
@@ -164,6 +297,7 @@ impl Report {
             stubbed_calls: rec.stubbed.clone(),
             debug_output: rec.debug.clone(),
             faults: rec.faults.clone(),
+            exceptions: rec.exceptions.clone(),
             bugchecks: rec.bugchecks.clone(),
             limits: LimitsInfo {
                 max_instructions: limits.max_instructions,
@@ -173,6 +307,7 @@ impl Report {
                 memory: k.mem().usage(),
             },
             leaks: unload.map(|u| u.leaks.clone()),
+            scheduler: Some(SchedulerReport::build(k, rec.deadlock.clone())),
             failed_expectations: rec
                 .failed_expectations
                 .iter()
@@ -189,6 +324,7 @@ impl Report {
                 port_io: rec.port_total,
                 privileged: rec.privileged_total,
                 api_calls: rec.call_counts.values().sum(),
+                exceptions: rec.exceptions_total,
             },
             regions: k
                 .mem()
@@ -430,6 +566,18 @@ impl Report {
             let _ = writeln!(s, "  {}", regs.join(" "));
             let _ = writeln!(s, "  stack: {}", f.stack.join(" "));
         }
+        if !self.exceptions.is_empty() {
+            let _ = writeln!(s, "\nexceptions ({})", self.counts.exceptions);
+            for e in &self.exceptions {
+                let name = e.code_name.unwrap_or(&e.code);
+                let end = match (&e.resumed_at, &e.resumed_in) {
+                    (Some(at), Some(l)) => format!("{}, resumed at {at} ({l})", e.outcome),
+                    (Some(at), None) => format!("{}, resumed at {at}", e.outcome),
+                    _ => e.outcome.to_string(),
+                };
+                let _ = writeln!(s, "  {name} at {} ({}): {end}", e.address, e.location);
+            }
+        }
         for b in &self.bugchecks {
             let _ = writeln!(
                 s,
@@ -446,9 +594,41 @@ impl Report {
             if !b.reason.is_empty() {
                 let _ = writeln!(s, "  {}", b.reason);
             }
+            if let Some(e) = &b.exception {
+                let name = e.code_name.unwrap_or(&e.code);
+                let _ = writeln!(
+                    s,
+                    "  exception {name} at {} ({}), parameters [{}]",
+                    e.address,
+                    e.location,
+                    e.params.join(", ")
+                );
+                if let Some(i) = &e.instruction {
+                    let _ = writeln!(s, "  {} {i}", e.address);
+                }
+                if let Some(r) = &e.reason {
+                    let _ = writeln!(s, "  {r}");
+                }
+                if let Some(stub) = &e.after_stub {
+                    let _ = writeln!(s, "  after the stubbed call {stub}");
+                }
+                if let Some(r) = &e.registers {
+                    let regs: Vec<String> = r.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let _ = writeln!(s, "  {}", regs.join(" "));
+                }
+                if !e.frames.is_empty() {
+                    let _ = writeln!(s, "  call stack:");
+                    for f in &e.frames {
+                        let _ = writeln!(s, "    {:<18} {}", f.pc, f.location);
+                    }
+                }
+            }
         }
         for l in &self.limits.hit {
             let _ = writeln!(s, "\nlimit: {l}");
+        }
+        if let Some(sched) = self.scheduler.as_ref().filter(|s| s.interesting()) {
+            render_scheduler(&mut s, sched);
         }
         if let Some(l) = &self.leaks {
             if l.is_empty() {
@@ -502,5 +682,54 @@ impl Report {
         }
         let _ = writeln!(s, "\noutcome: {}", self.outcome);
         s
+    }
+}
+
+fn render_wait(s: &mut String, w: &WaitRecord) {
+    let on: Vec<String> =
+        w.on.iter()
+            .map(|t| match (&t.held_by, &t.flow) {
+                (Some(h), _) => format!("{} {} (held by {h})", t.kind, t.object),
+                (None, Some(f)) => format!("{} {} ({f})", t.kind, t.object),
+                (None, None) => format!("{} {}", t.kind, t.object),
+            })
+            .collect();
+    let on = if on.is_empty() { String::new() } else { format!(": {}", on.join(", ")) };
+    let _ = writeln!(s, "    {} waits for {}{on}", w.flow, w.waits_for);
+}
+
+fn render_scheduler(s: &mut String, sched: &SchedulerReport) {
+    let _ = writeln!(s, "\nthreads ({} processors, {} ms of virtual time)", sched.processors, sched.now_ms);
+    for t in &sched.threads {
+        let start = t.start.as_deref().map(|a| format!(" start {a}")).unwrap_or_default();
+        let exit = t.exit_status.as_deref().map(|e| format!(" exit {e}")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {:<8} pid {:<8} {:<7} {:<10} priority {:>2} cpu {}{start}{exit}",
+            t.tid, t.pid, t.kind, t.state, t.priority, t.processor
+        );
+        if let Some(w) = &t.wait {
+            render_wait(s, w);
+        }
+    }
+    if !sched.dpcs.is_empty() {
+        let _ = writeln!(s, "\npending DPCs");
+        for d in &sched.dpcs {
+            let _ = writeln!(s, "  cpu {} dpc {} routine {}", d.processor, d.dpc, d.routine);
+        }
+    }
+    if !sched.timers.is_empty() {
+        let _ = writeln!(s, "\ntimers");
+        for t in &sched.timers {
+            let period = if t.period_ms == 0 { "one-shot".to_string() } else { format!("every {} ms", t.period_ms) };
+            let dpc = t.dpc.as_deref().map(|d| format!(", dpc {d}")).unwrap_or_default();
+            let _ = writeln!(s, "  timer {} due at {} ms, {period}{dpc}", t.timer, t.due_ms);
+        }
+    }
+    if let Some(d) = &sched.deadlock {
+        let _ = writeln!(s, "\ndeadlock: {}", d.reason);
+        for w in &d.waits {
+            render_wait(s, w);
+        }
     }
 }

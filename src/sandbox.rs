@@ -60,6 +60,8 @@ pub enum SandboxError {
     File(String),
     #[error("security: {0}")]
     Security(String),
+    #[error("{0}")]
+    Process(String),
 }
 
 impl SandboxError {
@@ -78,9 +80,11 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) | SandboxError::Registry(_) | SandboxError::File(_) | SandboxError::Security(_) => {
-                "configuration"
-            }
+            SandboxError::Ports(_)
+            | SandboxError::Registry(_)
+            | SandboxError::File(_)
+            | SandboxError::Security(_)
+            | SandboxError::Process(_) => "configuration",
         }
     }
 
@@ -114,6 +118,10 @@ pub enum RunError {
     OpenFailed(Status),
     #[error("DriverEntry has not run (or failed); the driver has no dispatch routines")]
     NotStarted,
+    #[error("deadlock: {}", .0.reason)]
+    Deadlock(portcullis_hle::ke::wait_graph::Deadlock),
+    #[error("{0}")]
+    Process(String),
 }
 
 impl RunError {
@@ -123,6 +131,7 @@ impl RunError {
             RunError::Bugcheck(_) => "bugcheck",
             RunError::Limit(_) => "limit",
             RunError::Halted { .. } => "halted",
+            RunError::Deadlock(_) => "deadlock",
             _ => "error",
         }
     }
@@ -136,6 +145,7 @@ impl RunError {
                 | RunError::Limit(_)
                 | RunError::Halted { .. }
                 | RunError::Machine(_)
+                | RunError::Deadlock(_)
         )
     }
 }
@@ -147,7 +157,11 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Limit(l) => RunError::Limit(l),
             Stop::Halted { pc } => RunError::Halted { pc },
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
+            Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
+            Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
+            // Only reaches here when no call into the guest owns the target (a corrupt one).
+            unwind @ Stop::Unwind(_) => RunError::Machine(unwind.to_string()),
         }
     }
 }
@@ -188,6 +202,8 @@ pub struct SandboxBuilder {
     debugger: Option<(bool, Vec<String>)>,
     /// The device the emulated bus has for a PnP driver.
     pnp: portcullis_hle::pnp::DeviceConfig,
+    /// Processes that exist from the start: (name, PID, parent PID).
+    processes: Vec<(String, u64, u64)>,
 }
 
 impl Default for SandboxBuilder {
@@ -207,6 +223,7 @@ impl Default for SandboxBuilder {
             tracing: Vec::new(),
             debugger: None,
             pnp: Default::default(),
+            processes: Vec::new(),
         }
     }
 }
@@ -254,6 +271,18 @@ impl SandboxBuilder {
         self
     }
 
+    /// The Windows version the kernel presents (Windows 7 SP1 by default).
+    pub fn windows(mut self, version: portcullis_hle::rtl::version::WindowsVersion) -> Self {
+        self.options.version = version;
+        self
+    }
+
+    /// The local time zone's offset from UTC, in minutes (0 by default; +60 for UTC+01:00).
+    pub fn utc_offset_minutes(mut self, minutes: i32) -> Self {
+        self.options.time_zone_bias = -minutes;
+        self
+    }
+
     /// Attaches a device model to ports `first..=last`.
     pub fn device(mut self, first: u16, last: u16, device: Box<dyn PortDevice>) -> Self {
         self.devices.push((first, last, device));
@@ -281,6 +310,18 @@ impl SandboxBuilder {
     /// Records the export calls with their arguments (on by default).
     pub fn record_calls(mut self, on: bool) -> Self {
         self.options.record_calls = on;
+        self
+    }
+
+    /// Virtual processors (1 to 32; 2 by default).
+    pub fn processors(mut self, n: u32) -> Self {
+        self.options.processors = n;
+        self
+    }
+
+    /// A process that exists from the start (no notify routine sees it begin).
+    pub fn process(mut self, name: impl Into<String>, pid: u64, parent: u64) -> Self {
+        self.processes.push((name.into(), pid, parent));
         self
     }
 
@@ -363,6 +404,11 @@ impl SandboxBuilder {
             k.guest_mut().ports.add_forward(first, last, backend)?;
         }
         k.guest_mut().trace.record_ports = self.record_ports;
+        for (name, pid, parent) in &self.processes {
+            portcullis_hle::ps::processes::create(&mut k, name, *pid, *parent)
+                .map_err(|e| MachineError::Other(format!("process {name}: {e:?}")))?
+                .map_err(|e| SandboxError::Process(format!("process {name}: {e}")))?;
+        }
         let recorder = Rc::new(RefCell::new(Recorder::default()));
         if let Some(w) = self.trace {
             recorder.borrow_mut().set_writer(w);
@@ -857,6 +903,66 @@ impl Sandbox {
     pub fn registry_delete_key(&mut self, key: &str) -> Result<Status, RunError> {
         let key = key.replace("{service}", self.service_name());
         self.registry_op("RegDeleteKey", key.clone(), |k| portcullis_hle::cm::user::delete_key(k, &key))
+    }
+
+    /// Lets `d` of virtual time pass: timers fire, waits time out, threads and DPCs run.
+    pub fn advance(&mut self, d: Duration) -> Result<(), RunError> {
+        self.alive()?;
+        let ns = d.as_nanos().min(u64::MAX as u128) as u64;
+        let r = portcullis_hle::ke::scheduler::advance(&mut self.k, ns).map_err(RunError::from);
+        self.record_step("Advance", Some(humantime::format_duration(d).to_string()), r)
+    }
+
+    /// Runs until no thread is runnable and nothing but periodic timers is pending, letting
+    /// at most `cap` of virtual time pass.
+    pub fn wait_idle(&mut self, cap: Duration) -> Result<(), RunError> {
+        self.alive()?;
+        let ns = cap.as_nanos().min(u64::MAX as u128) as u64;
+        let r = portcullis_hle::ke::scheduler::wait_idle(&mut self.k, ns).map_err(RunError::from);
+        self.record_step("WaitIdle", Some(format!("at most {}", humantime::format_duration(cap))), r)
+    }
+
+    /// Starts a process: the image, process and thread notify routines run.
+    pub fn process_start(
+        &mut self,
+        name: &str,
+        pid: u64,
+        parent: u64,
+    ) -> Result<portcullis_hle::ps::processes::Started, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::ps::processes::start(&mut self.k, name, pid, parent)
+            .map_err(RunError::from)
+            .and_then(|r| r.map_err(RunError::Process));
+        let target = format!("{name} (pid {pid:#x}, parent {parent:#x})");
+        let mut e = EntryPointRecord {
+            kind: "ProcessStart".into(),
+            target: Some(target),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(started) = &r {
+            if let Some(st) = started.denied {
+                set_status(&mut e, st);
+                e.outcome = "denied".into();
+            }
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// Ends a process: the thread and process notify routines run.
+    pub fn process_exit(&mut self, pid: u64, exit_status: Status) -> Result<(), RunError> {
+        self.alive()?;
+        let r = portcullis_hle::ps::processes::exit(&mut self.k, pid, exit_status.0)
+            .map_err(RunError::from)
+            .and_then(|r| r.map_err(RunError::Process));
+        self.record_step("ProcessExit", Some(format!("pid {pid:#x}")), r)
+    }
+
+    fn record_step(&mut self, kind: &str, target: Option<String>, r: Result<(), RunError>) -> Result<(), RunError> {
+        let e = EntryPointRecord { kind: kind.into(), target, outcome: "returned".into(), ..Default::default() };
+        self.record(e, &r.clone());
+        r
     }
 
     /// The result of a request that was pending, once something completed it.

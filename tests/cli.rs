@@ -107,17 +107,23 @@ fn verbose_lists_calls_and_quiet_prints_nothing() {
 }
 
 #[test]
-fn a_driver_fault_exits_one_with_the_fault_disassembled() {
+fn an_unhandled_driver_fault_exits_one_with_the_bugcheck_and_the_instruction_disassembled() {
     let dir = temp("fault");
     let s = dir.join("crash.toml");
     std::fs::write(&s, "[[steps]]\nopen = '\\\\.\\NullDeref'\n[[steps]]\nioctl = 0x80002000\noutput = 4\n").unwrap();
     let o = run(&["run", &corpus("nullderef", "x64"), "--scenario", s.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("fault: #PF"), "{out}");
-    assert!(out.contains("in nullderef.x64+0x"), "{out}");
+    // A read of address 0 nobody handles: KMODE_EXCEPTION_NOT_HANDLED for an access violation.
+    assert!(
+        out.contains("bugcheck 0x0000001e KMODE_EXCEPTION_NOT_HANDLED (0xffffffffc0000005, 0xfffff8010000"),
+        "{out}"
+    );
+    assert!(out.contains("exception STATUS_ACCESS_VIOLATION at 0xfffff8010000"), "{out}");
+    assert!(out.contains("(nullderef.x64+0x"), "{out}");
+    assert!(out.contains(" mov edx, dword ptr [rdx]"), "{out}");
     assert!(out.contains("rax=") && out.find("rax=") < out.find("r8="), "registers in conventional order");
-    assert!(out.contains("outcome: fault"));
+    assert!(out.contains("outcome: bugcheck"));
     // The corpus scenario states the fault, so there it is expected behaviour.
     let o = run(&["run", &corpus("nullderef", "x64"), "--scenario", &scenario("nullderef/crash.toml")]);
     assert_eq!(o.status.code(), Some(0));
@@ -309,7 +315,7 @@ fn exports_lists_the_tables_as_json_and_text() {
 }
 
 #[test]
-fn stubbed_calls_are_listed_and_the_fault_after_one_names_it() {
+fn stubbed_calls_are_listed_and_the_exception_after_one_names_it() {
     for arch in ["x86", "x64"] {
         let o = run(&[
             "run",
@@ -333,10 +339,11 @@ fn stubbed_calls_are_listed_and_the_fault_after_one_names_it() {
         let rows = r["stubbed_calls"].as_array().unwrap();
         let verify = rows.iter().find(|row| row["import"] == "ntoskrnl.exe!IoGetDeviceToVerify").unwrap();
         assert_eq!((verify["count"].as_u64(), verify["ret"].as_str()), (Some(2), Some("0x0")));
-        let fault = &r["faults"][0];
+        let exception = &r["bugchecks"][0]["exception"];
+        assert_eq!(exception["code"], "0xc0000005", "{exception}");
         assert!(
-            fault["after_stub"].as_str().unwrap().starts_with("ntoskrnl.exe!IoGetDeviceToVerify returned 0x0"),
-            "{fault}"
+            exception["after_stub"].as_str().unwrap().starts_with("ntoskrnl.exe!IoGetDeviceToVerify returned 0x0"),
+            "{exception}"
         );
         assert_eq!(r["imports"]["missing"].as_array().unwrap().len(), 9);
 

@@ -1,13 +1,16 @@
 //! The committed corpus binaries are what their sources build (byte for byte), and the
-//! emulator's structure layouts match the DDK headers. Needs mingw-w64; skipped otherwise.
+//! emulator's structure layouts match the DDK headers. Needs mingw-w64, clang, lld-link and
+//! llvm-dlltool; skipped otherwise.
 
 use std::process::Command;
 
 #[test]
 fn committed_corpus_binaries_match_their_sources() {
-    let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
-    if !have("x86_64-w64-mingw32-gcc") || !have("i686-w64-mingw32-gcc") {
-        println!("skipped: mingw-w64 is not installed (scripts/prerequisites.sh --mingw installs it)");
+    // Installed when it can be started (llvm-dlltool has no option that exits 0).
+    let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
+    let tools = ["x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc", "clang", "lld-link", "llvm-dlltool"];
+    if let Some(missing) = tools.iter().find(|tool| !have(tool)) {
+        println!("skipped: {missing} is not installed (scripts/prerequisites.sh --mingw installs it)");
         return;
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/build.sh");

@@ -36,6 +36,127 @@ _Static_assert(offsetof(DISPATCHER_HEADER, WaitListHead) == PICK(0x8, 0x8), "DIS
 _Static_assert(sizeof(KEVENT) == PICK(0x10, 0x18), "sizeof(KEVENT)");
 _Static_assert(offsetof(KEVENT, Header) == PICK(0x0, 0x0), "KEVENT.Header");
 
+_Static_assert(sizeof(KDPC) == PICK(0x20, 0x40), "sizeof(KDPC)");
+_Static_assert(offsetof(KDPC, Type) == PICK(0x0, 0x0), "KDPC.Type");
+_Static_assert(offsetof(KDPC, Importance) == PICK(0x1, 0x1), "KDPC.Importance");
+_Static_assert(offsetof(KDPC, Number) == PICK(0x2, 0x2), "KDPC.Number");
+_Static_assert(offsetof(KDPC, DpcListEntry) == PICK(0x4, 0x8), "KDPC.DpcListEntry");
+_Static_assert(offsetof(KDPC, DeferredRoutine) == PICK(0xc, 0x18), "KDPC.DeferredRoutine");
+_Static_assert(offsetof(KDPC, DeferredContext) == PICK(0x10, 0x20), "KDPC.DeferredContext");
+_Static_assert(offsetof(KDPC, SystemArgument1) == PICK(0x14, 0x28), "KDPC.SystemArgument1");
+_Static_assert(offsetof(KDPC, SystemArgument2) == PICK(0x18, 0x30), "KDPC.SystemArgument2");
+_Static_assert(offsetof(KDPC, DpcData) == PICK(0x1c, 0x38), "KDPC.DpcData");
+
+_Static_assert(sizeof(KTIMER) == PICK(0x28, 0x40), "sizeof(KTIMER)");
+_Static_assert(offsetof(KTIMER, Header) == PICK(0x0, 0x0), "KTIMER.Header");
+_Static_assert(offsetof(KTIMER, DueTime) == PICK(0x10, 0x18), "KTIMER.DueTime");
+_Static_assert(offsetof(KTIMER, TimerListEntry) == PICK(0x18, 0x20), "KTIMER.TimerListEntry");
+_Static_assert(offsetof(KTIMER, Dpc) == PICK(0x20, 0x30), "KTIMER.Dpc");
+#ifdef _WIN64
+_Static_assert(offsetof(KTIMER, Processor) == 0x38, "KTIMER.Processor");
+#endif
+_Static_assert(offsetof(KTIMER, Period) == PICK(0x24, 0x3c), "KTIMER.Period");
+
+_Static_assert(sizeof(KMUTANT) == PICK(0x20, 0x38), "sizeof(KMUTANT)");
+_Static_assert(offsetof(KMUTANT, Header) == PICK(0x0, 0x0), "KMUTANT.Header");
+_Static_assert(offsetof(KMUTANT, MutantListEntry) == PICK(0x10, 0x18), "KMUTANT.MutantListEntry");
+_Static_assert(offsetof(KMUTANT, OwnerThread) == PICK(0x18, 0x28), "KMUTANT.OwnerThread");
+_Static_assert(offsetof(KMUTANT, Abandoned) == PICK(0x1c, 0x30), "KMUTANT.Abandoned");
+_Static_assert(offsetof(KMUTANT, ApcDisable) == PICK(0x1d, 0x31), "KMUTANT.ApcDisable");
+
+_Static_assert(sizeof(KSEMAPHORE) == PICK(0x14, 0x20), "sizeof(KSEMAPHORE)");
+_Static_assert(offsetof(KSEMAPHORE, Header) == PICK(0x0, 0x0), "KSEMAPHORE.Header");
+_Static_assert(offsetof(KSEMAPHORE, Limit) == PICK(0x10, 0x18), "KSEMAPHORE.Limit");
+
+_Static_assert(sizeof(FAST_MUTEX) == PICK(0x20, 0x38), "sizeof(FAST_MUTEX)");
+_Static_assert(offsetof(FAST_MUTEX, Count) == PICK(0x0, 0x0), "FAST_MUTEX.Count");
+_Static_assert(offsetof(FAST_MUTEX, Owner) == PICK(0x4, 0x8), "FAST_MUTEX.Owner");
+_Static_assert(offsetof(FAST_MUTEX, Contention) == PICK(0x8, 0x10), "FAST_MUTEX.Contention");
+_Static_assert(offsetof(FAST_MUTEX, Event) == PICK(0xc, 0x18), "FAST_MUTEX.Event");
+_Static_assert(offsetof(FAST_MUTEX, OldIrql) == PICK(0x1c, 0x30), "FAST_MUTEX.OldIrql");
+
+_Static_assert(sizeof(KGUARDED_MUTEX) == PICK(0x20, 0x38), "sizeof(KGUARDED_MUTEX)");
+_Static_assert(offsetof(KGUARDED_MUTEX, Count) == PICK(0x0, 0x0), "KGUARDED_MUTEX.Count");
+_Static_assert(offsetof(KGUARDED_MUTEX, Owner) == PICK(0x4, 0x8), "KGUARDED_MUTEX.Owner");
+_Static_assert(offsetof(KGUARDED_MUTEX, Contention) == PICK(0x8, 0x10), "KGUARDED_MUTEX.Contention");
+_Static_assert(offsetof(KGUARDED_MUTEX, Gate) == PICK(0xc, 0x18), "KGUARDED_MUTEX.Gate");
+_Static_assert(offsetof(KGUARDED_MUTEX, KernelApcDisable) == PICK(0x1c, 0x30), "KGUARDED_MUTEX.KernelApcDisable");
+
+_Static_assert(sizeof(ERESOURCE) == PICK(0x38, 0x68), "sizeof(ERESOURCE)");
+_Static_assert(offsetof(ERESOURCE, SystemResourcesList) == PICK(0x0, 0x0), "ERESOURCE.SystemResourcesList");
+_Static_assert(offsetof(ERESOURCE, OwnerTable) == PICK(0x8, 0x10), "ERESOURCE.OwnerTable");
+_Static_assert(offsetof(ERESOURCE, ActiveCount) == PICK(0xc, 0x18), "ERESOURCE.ActiveCount");
+_Static_assert(offsetof(ERESOURCE, Flag) == PICK(0xe, 0x1a), "ERESOURCE.Flag");
+_Static_assert(offsetof(ERESOURCE, SharedWaiters) == PICK(0x10, 0x20), "ERESOURCE.SharedWaiters");
+_Static_assert(offsetof(ERESOURCE, ExclusiveWaiters) == PICK(0x14, 0x28), "ERESOURCE.ExclusiveWaiters");
+_Static_assert(offsetof(ERESOURCE, OwnerEntry) == PICK(0x18, 0x30), "ERESOURCE.OwnerEntry");
+_Static_assert(offsetof(ERESOURCE, ActiveEntries) == PICK(0x20, 0x40), "ERESOURCE.ActiveEntries");
+_Static_assert(offsetof(ERESOURCE, ContentionCount) == PICK(0x24, 0x44), "ERESOURCE.ContentionCount");
+_Static_assert(offsetof(ERESOURCE, NumberOfSharedWaiters) == PICK(0x28, 0x48), "ERESOURCE.NumberOfSharedWaiters");
+_Static_assert(offsetof(ERESOURCE, NumberOfExclusiveWaiters) == PICK(0x2c, 0x4c), "ERESOURCE.NumberOfExclusiveWaiters");
+_Static_assert(offsetof(ERESOURCE, SpinLock) == PICK(0x34, 0x60), "ERESOURCE.SpinLock");
+
+_Static_assert(sizeof(OWNER_ENTRY) == PICK(0x8, 0x10), "sizeof(OWNER_ENTRY)");
+_Static_assert(offsetof(OWNER_ENTRY, OwnerThread) == PICK(0x0, 0x0), "OWNER_ENTRY.OwnerThread");
+_Static_assert(offsetof(OWNER_ENTRY, TableSize) == PICK(0x4, 0x8), "OWNER_ENTRY.TableSize");
+
+_Static_assert(sizeof(WORK_QUEUE_ITEM) == PICK(0x10, 0x20), "sizeof(WORK_QUEUE_ITEM)");
+_Static_assert(offsetof(WORK_QUEUE_ITEM, List) == PICK(0x0, 0x0), "WORK_QUEUE_ITEM.List");
+_Static_assert(offsetof(WORK_QUEUE_ITEM, WorkerRoutine) == PICK(0x8, 0x10), "WORK_QUEUE_ITEM.WorkerRoutine");
+_Static_assert(offsetof(WORK_QUEUE_ITEM, Parameter) == PICK(0xc, 0x18), "WORK_QUEUE_ITEM.Parameter");
+
+_Static_assert(sizeof(GENERAL_LOOKASIDE) == PICK(0x48, 0x80), "sizeof(GENERAL_LOOKASIDE)");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, ListHead) == PICK(0x0, 0x0), "GENERAL_LOOKASIDE.ListHead");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, Depth) == PICK(0x8, 0x10), "GENERAL_LOOKASIDE.Depth");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, MaximumDepth) == PICK(0xa, 0x12), "GENERAL_LOOKASIDE.MaximumDepth");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, TotalAllocates) == PICK(0xc, 0x14), "GENERAL_LOOKASIDE.TotalAllocates");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, AllocateMisses) == PICK(0x10, 0x18), "GENERAL_LOOKASIDE.AllocateMisses");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, TotalFrees) == PICK(0x14, 0x1c), "GENERAL_LOOKASIDE.TotalFrees");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, FreeMisses) == PICK(0x18, 0x20), "GENERAL_LOOKASIDE.FreeMisses");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, Type) == PICK(0x1c, 0x24), "GENERAL_LOOKASIDE.Type");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, Tag) == PICK(0x20, 0x28), "GENERAL_LOOKASIDE.Tag");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, Size) == PICK(0x24, 0x2c), "GENERAL_LOOKASIDE.Size");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, Allocate) == PICK(0x28, 0x30), "GENERAL_LOOKASIDE.Allocate");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, Free) == PICK(0x2c, 0x38), "GENERAL_LOOKASIDE.Free");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, ListEntry) == PICK(0x30, 0x40), "GENERAL_LOOKASIDE.ListEntry");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, LastTotalAllocates) == PICK(0x38, 0x50), "GENERAL_LOOKASIDE.LastTotalAllocates");
+_Static_assert(offsetof(GENERAL_LOOKASIDE, LastAllocateMisses) == PICK(0x3c, 0x54), "GENERAL_LOOKASIDE.LastAllocateMisses");
+
+_Static_assert(sizeof(KLOCK_QUEUE_HANDLE) == PICK(0xc, 0x18), "sizeof(KLOCK_QUEUE_HANDLE)");
+_Static_assert(offsetof(KLOCK_QUEUE_HANDLE, LockQueue.Next) == PICK(0x0, 0x0), "KLOCK_QUEUE_HANDLE.LockQueue.Next");
+_Static_assert(offsetof(KLOCK_QUEUE_HANDLE, LockQueue.Lock) == PICK(0x4, 0x8), "KLOCK_QUEUE_HANDLE.LockQueue.Lock");
+_Static_assert(offsetof(KLOCK_QUEUE_HANDLE, OldIrql) == PICK(0x8, 0x10), "KLOCK_QUEUE_HANDLE.OldIrql");
+
+_Static_assert(sizeof(PROCESSOR_NUMBER) == PICK(0x4, 0x4), "sizeof(PROCESSOR_NUMBER)");
+_Static_assert(offsetof(PROCESSOR_NUMBER, Group) == PICK(0x0, 0x0), "PROCESSOR_NUMBER.Group");
+_Static_assert(offsetof(PROCESSOR_NUMBER, Number) == PICK(0x2, 0x2), "PROCESSOR_NUMBER.Number");
+_Static_assert(offsetof(PROCESSOR_NUMBER, Reserved) == PICK(0x3, 0x3), "PROCESSOR_NUMBER.Reserved");
+
+_Static_assert(sizeof(GROUP_AFFINITY) == PICK(0xc, 0x10), "sizeof(GROUP_AFFINITY)");
+_Static_assert(offsetof(GROUP_AFFINITY, Mask) == PICK(0x0, 0x0), "GROUP_AFFINITY.Mask");
+_Static_assert(offsetof(GROUP_AFFINITY, Group) == PICK(0x4, 0x8), "GROUP_AFFINITY.Group");
+
+_Static_assert(sizeof(PS_CREATE_NOTIFY_INFO) == PICK(0x24, 0x48), "sizeof(PS_CREATE_NOTIFY_INFO)");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, Size) == PICK(0x0, 0x0), "PS_CREATE_NOTIFY_INFO.Size");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, Flags) == PICK(0x4, 0x8), "PS_CREATE_NOTIFY_INFO.Flags");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, ParentProcessId) == PICK(0x8, 0x10), "PS_CREATE_NOTIFY_INFO.ParentProcessId");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, CreatingThreadId) == PICK(0xc, 0x18), "PS_CREATE_NOTIFY_INFO.CreatingThreadId");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, FileObject) == PICK(0x14, 0x28), "PS_CREATE_NOTIFY_INFO.FileObject");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, ImageFileName) == PICK(0x18, 0x30), "PS_CREATE_NOTIFY_INFO.ImageFileName");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, CommandLine) == PICK(0x1c, 0x38), "PS_CREATE_NOTIFY_INFO.CommandLine");
+_Static_assert(offsetof(PS_CREATE_NOTIFY_INFO, CreationStatus) == PICK(0x20, 0x40), "PS_CREATE_NOTIFY_INFO.CreationStatus");
+
+_Static_assert(sizeof(IMAGE_INFO) == PICK(0x14, 0x28), "sizeof(IMAGE_INFO)");
+_Static_assert(offsetof(IMAGE_INFO, Properties) == PICK(0x0, 0x0), "IMAGE_INFO.Properties");
+_Static_assert(offsetof(IMAGE_INFO, ImageBase) == PICK(0x4, 0x8), "IMAGE_INFO.ImageBase");
+_Static_assert(offsetof(IMAGE_INFO, ImageSelector) == PICK(0x8, 0x10), "IMAGE_INFO.ImageSelector");
+_Static_assert(offsetof(IMAGE_INFO, ImageSize) == PICK(0xc, 0x18), "IMAGE_INFO.ImageSize");
+_Static_assert(offsetof(IMAGE_INFO, ImageSectionNumber) == PICK(0x10, 0x20), "IMAGE_INFO.ImageSectionNumber");
+
+_Static_assert(sizeof(CLIENT_ID) == PICK(0x8, 0x10), "sizeof(CLIENT_ID)");
+_Static_assert(offsetof(CLIENT_ID, UniqueProcess) == PICK(0x0, 0x0), "CLIENT_ID.UniqueProcess");
+_Static_assert(offsetof(CLIENT_ID, UniqueThread) == PICK(0x4, 0x8), "CLIENT_ID.UniqueThread");
+
 _Static_assert(sizeof(DRIVER_OBJECT) == PICK(0xa8, 0x150), "sizeof(DRIVER_OBJECT)");
 _Static_assert(offsetof(DRIVER_OBJECT, Type) == PICK(0x0, 0x0), "DRIVER_OBJECT.Type");
 _Static_assert(offsetof(DRIVER_OBJECT, Size) == PICK(0x2, 0x2), "DRIVER_OBJECT.Size");
@@ -188,6 +309,8 @@ _Static_assert(offsetof(KUSER_SHARED_DATA, TimeZoneBias) == PICK(0x20, 0x20), "K
 _Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberLow) == PICK(0x2c, 0x2c), "KUSER_SHARED_DATA.ImageNumberLow");
 _Static_assert(offsetof(KUSER_SHARED_DATA, ImageNumberHigh) == PICK(0x2e, 0x2e), "KUSER_SHARED_DATA.ImageNumberHigh");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtSystemRoot) == PICK(0x30, 0x30), "KUSER_SHARED_DATA.NtSystemRoot");
+_Static_assert(offsetof(KUSER_SHARED_DATA, TimeZoneId) == PICK(0x240, 0x240), "KUSER_SHARED_DATA.TimeZoneId");
+_Static_assert(offsetof(KUSER_SHARED_DATA, Reserved2[6]) == PICK(0x260, 0x260), "KUSER_SHARED_DATA.Reserved2[6]");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtProductType) == PICK(0x264, 0x264), "KUSER_SHARED_DATA.NtProductType");
 _Static_assert(offsetof(KUSER_SHARED_DATA, ProductTypeIsValid) == PICK(0x268, 0x268), "KUSER_SHARED_DATA.ProductTypeIsValid");
 _Static_assert(offsetof(KUSER_SHARED_DATA, NtMajorVersion) == PICK(0x26c, 0x26c), "KUSER_SHARED_DATA.NtMajorVersion");
@@ -199,6 +322,8 @@ _Static_assert(offsetof(KUSER_SHARED_DATA, NumberOfPhysicalPages) == PICK(0x2e8,
 _Static_assert(offsetof(KUSER_SHARED_DATA, SafeBootMode) == PICK(0x2ec, 0x2ec), "KUSER_SHARED_DATA.SafeBootMode");
 _Static_assert(offsetof(KUSER_SHARED_DATA, TickCount) == PICK(0x320, 0x320), "KUSER_SHARED_DATA.TickCount");
 _Static_assert(offsetof(KUSER_SHARED_DATA, Cookie) == PICK(0x330, 0x330), "KUSER_SHARED_DATA.Cookie");
+_Static_assert(offsetof(KUSER_SHARED_DATA, ActiveProcessorCount) == PICK(0x3c0, 0x3c0), "KUSER_SHARED_DATA.ActiveProcessorCount");
+_Static_assert(offsetof(KUSER_SHARED_DATA, ActiveGroupCount) == PICK(0x3c4, 0x3c4), "KUSER_SHARED_DATA.ActiveGroupCount");
 
 _Static_assert(sizeof(OBJECT_ATTRIBUTES) == PICK(0x18, 0x30), "sizeof(OBJECT_ATTRIBUTES)");
 _Static_assert(offsetof(OBJECT_ATTRIBUTES, Length) == PICK(0x0, 0x0), "OBJECT_ATTRIBUTES.Length");
@@ -401,4 +526,183 @@ _Static_assert(offsetof(IO_ERROR_LOG_PACKET, SequenceNumber) == PICK(0x18, 0x18)
 _Static_assert(offsetof(IO_ERROR_LOG_PACKET, IoControlCode) == PICK(0x1c, 0x1c), "IO_ERROR_LOG_PACKET.IoControlCode");
 _Static_assert(offsetof(IO_ERROR_LOG_PACKET, DeviceOffset) == PICK(0x20, 0x20), "IO_ERROR_LOG_PACKET.DeviceOffset");
 _Static_assert(offsetof(IO_ERROR_LOG_PACKET, DumpData) == PICK(0x28, 0x28), "IO_ERROR_LOG_PACKET.DumpData");
+
+_Static_assert(sizeof(RTL_OSVERSIONINFOEXW) == PICK(0x11c, 0x11c), "sizeof(RTL_OSVERSIONINFOEXW)");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwOSVersionInfoSize) == PICK(0x0, 0x0), "RTL_OSVERSIONINFOEXW.dwOSVersionInfoSize");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwMajorVersion) == PICK(0x4, 0x4), "RTL_OSVERSIONINFOEXW.dwMajorVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwMinorVersion) == PICK(0x8, 0x8), "RTL_OSVERSIONINFOEXW.dwMinorVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwBuildNumber) == PICK(0xc, 0xc), "RTL_OSVERSIONINFOEXW.dwBuildNumber");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwPlatformId) == PICK(0x10, 0x10), "RTL_OSVERSIONINFOEXW.dwPlatformId");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, szCSDVersion) == PICK(0x14, 0x14), "RTL_OSVERSIONINFOEXW.szCSDVersion");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wServicePackMajor) == PICK(0x114, 0x114), "RTL_OSVERSIONINFOEXW.wServicePackMajor");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wServicePackMinor) == PICK(0x116, 0x116), "RTL_OSVERSIONINFOEXW.wServicePackMinor");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wSuiteMask) == PICK(0x118, 0x118), "RTL_OSVERSIONINFOEXW.wSuiteMask");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wProductType) == PICK(0x11a, 0x11a), "RTL_OSVERSIONINFOEXW.wProductType");
+_Static_assert(offsetof(RTL_OSVERSIONINFOEXW, wReserved) == PICK(0x11b, 0x11b), "RTL_OSVERSIONINFOEXW.wReserved");
+
+_Static_assert(sizeof(TIME_FIELDS) == PICK(0x10, 0x10), "sizeof(TIME_FIELDS)");
+_Static_assert(offsetof(TIME_FIELDS, Year) == PICK(0x0, 0x0), "TIME_FIELDS.Year");
+_Static_assert(offsetof(TIME_FIELDS, Month) == PICK(0x2, 0x2), "TIME_FIELDS.Month");
+_Static_assert(offsetof(TIME_FIELDS, Day) == PICK(0x4, 0x4), "TIME_FIELDS.Day");
+_Static_assert(offsetof(TIME_FIELDS, Hour) == PICK(0x6, 0x6), "TIME_FIELDS.Hour");
+_Static_assert(offsetof(TIME_FIELDS, Minute) == PICK(0x8, 0x8), "TIME_FIELDS.Minute");
+_Static_assert(offsetof(TIME_FIELDS, Second) == PICK(0xa, 0xa), "TIME_FIELDS.Second");
+_Static_assert(offsetof(TIME_FIELDS, Milliseconds) == PICK(0xc, 0xc), "TIME_FIELDS.Milliseconds");
+_Static_assert(offsetof(TIME_FIELDS, Weekday) == PICK(0xe, 0xe), "TIME_FIELDS.Weekday");
+
+_Static_assert(sizeof(RTL_BITMAP) == PICK(0x8, 0x10), "sizeof(RTL_BITMAP)");
+_Static_assert(offsetof(RTL_BITMAP, SizeOfBitMap) == PICK(0x0, 0x0), "RTL_BITMAP.SizeOfBitMap");
+_Static_assert(offsetof(RTL_BITMAP, Buffer) == PICK(0x4, 0x8), "RTL_BITMAP.Buffer");
+
+_Static_assert(sizeof(RTL_BITMAP_RUN) == PICK(0x8, 0x8), "sizeof(RTL_BITMAP_RUN)");
+_Static_assert(offsetof(RTL_BITMAP_RUN, StartingIndex) == PICK(0x0, 0x0), "RTL_BITMAP_RUN.StartingIndex");
+_Static_assert(offsetof(RTL_BITMAP_RUN, NumberOfBits) == PICK(0x4, 0x4), "RTL_BITMAP_RUN.NumberOfBits");
+
+_Static_assert(sizeof(RTL_SPLAY_LINKS) == PICK(0xc, 0x18), "sizeof(RTL_SPLAY_LINKS)");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, Parent) == PICK(0x0, 0x0), "RTL_SPLAY_LINKS.Parent");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, LeftChild) == PICK(0x4, 0x8), "RTL_SPLAY_LINKS.LeftChild");
+_Static_assert(offsetof(RTL_SPLAY_LINKS, RightChild) == PICK(0x8, 0x10), "RTL_SPLAY_LINKS.RightChild");
+
+_Static_assert(sizeof(RTL_GENERIC_TABLE) == PICK(0x28, 0x48), "sizeof(RTL_GENERIC_TABLE)");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, TableRoot) == PICK(0x0, 0x0), "RTL_GENERIC_TABLE.TableRoot");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, InsertOrderList) == PICK(0x4, 0x8), "RTL_GENERIC_TABLE.InsertOrderList");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, OrderedPointer) == PICK(0xc, 0x18), "RTL_GENERIC_TABLE.OrderedPointer");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, WhichOrderedElement) == PICK(0x10, 0x20), "RTL_GENERIC_TABLE.WhichOrderedElement");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, NumberGenericTableElements) == PICK(0x14, 0x24), "RTL_GENERIC_TABLE.NumberGenericTableElements");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, CompareRoutine) == PICK(0x18, 0x28), "RTL_GENERIC_TABLE.CompareRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, AllocateRoutine) == PICK(0x1c, 0x30), "RTL_GENERIC_TABLE.AllocateRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, FreeRoutine) == PICK(0x20, 0x38), "RTL_GENERIC_TABLE.FreeRoutine");
+_Static_assert(offsetof(RTL_GENERIC_TABLE, TableContext) == PICK(0x24, 0x40), "RTL_GENERIC_TABLE.TableContext");
+
+_Static_assert(sizeof(RTL_BALANCED_LINKS) == PICK(0x10, 0x20), "sizeof(RTL_BALANCED_LINKS)");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, Parent) == PICK(0x0, 0x0), "RTL_BALANCED_LINKS.Parent");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, LeftChild) == PICK(0x4, 0x8), "RTL_BALANCED_LINKS.LeftChild");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, RightChild) == PICK(0x8, 0x10), "RTL_BALANCED_LINKS.RightChild");
+_Static_assert(offsetof(RTL_BALANCED_LINKS, Balance) == PICK(0xc, 0x18), "RTL_BALANCED_LINKS.Balance");
+
+_Static_assert(sizeof(RTL_AVL_TABLE) == PICK(0x38, 0x68), "sizeof(RTL_AVL_TABLE)");
+_Static_assert(offsetof(RTL_AVL_TABLE, BalancedRoot) == PICK(0x0, 0x0), "RTL_AVL_TABLE.BalancedRoot");
+_Static_assert(offsetof(RTL_AVL_TABLE, OrderedPointer) == PICK(0x10, 0x20), "RTL_AVL_TABLE.OrderedPointer");
+_Static_assert(offsetof(RTL_AVL_TABLE, WhichOrderedElement) == PICK(0x14, 0x28), "RTL_AVL_TABLE.WhichOrderedElement");
+_Static_assert(offsetof(RTL_AVL_TABLE, NumberGenericTableElements) == PICK(0x18, 0x2c), "RTL_AVL_TABLE.NumberGenericTableElements");
+_Static_assert(offsetof(RTL_AVL_TABLE, DepthOfTree) == PICK(0x1c, 0x30), "RTL_AVL_TABLE.DepthOfTree");
+_Static_assert(offsetof(RTL_AVL_TABLE, RestartKey) == PICK(0x20, 0x38), "RTL_AVL_TABLE.RestartKey");
+_Static_assert(offsetof(RTL_AVL_TABLE, DeleteCount) == PICK(0x24, 0x40), "RTL_AVL_TABLE.DeleteCount");
+_Static_assert(offsetof(RTL_AVL_TABLE, CompareRoutine) == PICK(0x28, 0x48), "RTL_AVL_TABLE.CompareRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, AllocateRoutine) == PICK(0x2c, 0x50), "RTL_AVL_TABLE.AllocateRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, FreeRoutine) == PICK(0x30, 0x58), "RTL_AVL_TABLE.FreeRoutine");
+_Static_assert(offsetof(RTL_AVL_TABLE, TableContext) == PICK(0x34, 0x60), "RTL_AVL_TABLE.TableContext");
+
+_Static_assert(sizeof(EXCEPTION_RECORD) == PICK(0x50, 0x98), "sizeof(EXCEPTION_RECORD)");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionCode) == PICK(0x0, 0x0), "EXCEPTION_RECORD.ExceptionCode");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionFlags) == PICK(0x4, 0x4), "EXCEPTION_RECORD.ExceptionFlags");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionRecord) == PICK(0x8, 0x8), "EXCEPTION_RECORD.ExceptionRecord");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionAddress) == PICK(0xc, 0x10), "EXCEPTION_RECORD.ExceptionAddress");
+_Static_assert(offsetof(EXCEPTION_RECORD, NumberParameters) == PICK(0x10, 0x18), "EXCEPTION_RECORD.NumberParameters");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionInformation) == PICK(0x14, 0x20), "EXCEPTION_RECORD.ExceptionInformation");
+
+_Static_assert(sizeof(CONTEXT) == PICK(0x2cc, 0x4d0), "sizeof(CONTEXT)");
+_Static_assert(offsetof(CONTEXT, ContextFlags) == PICK(0x0, 0x30), "CONTEXT.ContextFlags");
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, MxCsr) == 0x34, "CONTEXT.MxCsr");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegCs) == 0xbc, "CONTEXT.SegCs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegCs) == 0x38, "CONTEXT.SegCs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegDs) == 0x98, "CONTEXT.SegDs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegDs) == 0x3a, "CONTEXT.SegDs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegEs) == 0x94, "CONTEXT.SegEs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegEs) == 0x3c, "CONTEXT.SegEs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegFs) == 0x90, "CONTEXT.SegFs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegFs) == 0x3e, "CONTEXT.SegFs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegGs) == 0x8c, "CONTEXT.SegGs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegGs) == 0x40, "CONTEXT.SegGs");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, SegSs) == 0xc8, "CONTEXT.SegSs");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, SegSs) == 0x42, "CONTEXT.SegSs");
+#endif
+_Static_assert(offsetof(CONTEXT, EFlags) == PICK(0xc0, 0x44), "CONTEXT.EFlags");
+_Static_assert(offsetof(CONTEXT, Dr0) == PICK(0x4, 0x48), "CONTEXT.Dr0");
+_Static_assert(offsetof(CONTEXT, Dr7) == PICK(0x18, 0x70), "CONTEXT.Dr7");
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, FloatSave) == 0x1c, "CONTEXT.FloatSave");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Edi) == 0x9c, "CONTEXT.Edi");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Esi) == 0xa0, "CONTEXT.Esi");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ebx) == 0xa4, "CONTEXT.Ebx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Edx) == 0xa8, "CONTEXT.Edx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ecx) == 0xac, "CONTEXT.Ecx");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Eax) == 0xb0, "CONTEXT.Eax");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Ebp) == 0xb4, "CONTEXT.Ebp");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Eip) == 0xb8, "CONTEXT.Eip");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, Esp) == 0xc4, "CONTEXT.Esp");
+#endif
+#ifndef _WIN64
+_Static_assert(offsetof(CONTEXT, ExtendedRegisters) == 0xcc, "CONTEXT.ExtendedRegisters");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rax) == 0x78, "CONTEXT.Rax");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rsp) == 0x98, "CONTEXT.Rsp");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, R15) == 0xf0, "CONTEXT.R15");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Rip) == 0xf8, "CONTEXT.Rip");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, FltSave) == 0x100, "CONTEXT.FltSave");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Xmm0) == 0x1a0, "CONTEXT.Xmm0");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, Xmm15) == 0x290, "CONTEXT.Xmm15");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, VectorRegister) == 0x300, "CONTEXT.VectorRegister");
+#endif
+#ifdef _WIN64
+_Static_assert(offsetof(CONTEXT, LastExceptionFromRip) == 0x4c8, "CONTEXT.LastExceptionFromRip");
+#endif
 

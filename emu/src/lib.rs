@@ -20,13 +20,17 @@
 
 pub mod abi;
 pub mod arch;
+pub mod context;
+mod contexts;
 pub mod cpu;
 mod decode;
 pub mod error;
+pub mod exception;
 pub mod fault;
 pub mod limits;
 mod machine;
 pub mod memory;
+pub mod plain;
 pub mod ports;
 mod privileged;
 pub mod trace;
@@ -34,9 +38,14 @@ mod uc;
 
 pub use abi::CallConv;
 pub use arch::{Arch, Reg};
+pub use context::CpuContext;
+pub use contexts::{Exit, SavedContext};
 pub use error::MachineError;
+pub use exception::{GuestException, PageAccess, Resolution};
 pub use fault::{FaultKind, GuestFault};
 pub use limits::{LimitHit, Limits};
-pub use machine::{Extension, Guest, HostCallFn, Machine, MachineConfig, Never, Privilege, Stop, HOST_CALL_SLOT};
-pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, PAGE_SIZE};
+pub use machine::{
+    Extension, Guest, GuestCall, HostCallFn, Machine, MachineConfig, Never, Privilege, Stop, HOST_CALL_SLOT,
+};
+pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, MAX_CPUS, PAGE_SIZE};
 pub use trace::{Event, PortEvent, Privileged, PrivilegedEvent, Trace};

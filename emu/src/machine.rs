@@ -18,10 +18,13 @@ use unicorn_engine::{RegisterX86 as UcReg, Unicorn, X86Insn};
 
 use crate::abi::{CallConv, SlotLocation};
 use crate::arch::{flags, Arch, Reg};
+use crate::context::CpuContext;
+use crate::contexts::Exit;
 use crate::cpu::descriptors::{self, Selectors, IOPM_SIZE, TSS_SIZE};
 use crate::cpu::{CpuIdentity, MsrFile, TableRegister, VirtualCpu};
 use crate::decode::Decoder;
 use crate::error::MachineError;
+use crate::exception::{GuestException, Hook, Resolution};
 use crate::fault::{FaultKind, GuestFault, RegValue};
 use crate::limits::{LimitHit, Limits, Usage, Watchdog};
 use crate::memory::{GuestMemory, MemError, Prot, RegionKind, PAGE_SIZE};
@@ -31,10 +34,17 @@ use crate::trace::{Event, PortEvent, Trace};
 use crate::uc::{check, check_version, ExceptionReset, Uc};
 
 /// What the layer above the machine (the kernel) adds to it: its own state, trace events and
-/// reasons to stop a run.
-pub trait Extension: 'static {
+/// reasons to stop a run, and what becomes of the exceptions guest code raises.
+pub trait Extension: Sized + 'static {
     type Event: Clone + std::fmt::Debug + 'static;
     type Stop: Clone + std::fmt::Debug + 'static;
+
+    /// Offered every exception guest code raises before it ends the run (see
+    /// [`crate::exception`]). The default leaves it to end the run as a fault.
+    fn on_exception(m: &mut Machine<Self>, e: &GuestException) -> Resolution<Self::Stop> {
+        let _ = (m, e);
+        Resolution::Fault
+    }
 }
 
 /// An extension-less machine, for tests and tools that only need the CPU.
@@ -60,6 +70,10 @@ pub enum Stop<S> {
     Host(S),
     /// The machine itself failed.
     Machine(MachineError),
+    /// Not an end: the guest's stack is being unwound to this context (an exception handler,
+    /// a `longjmp`). Every call into the guest nested below the target is abandoned; the call
+    /// whose frames hold the target's stack pointer resumes the guest there.
+    Unwind(Box<CpuContext>),
 }
 
 impl<S: std::fmt::Debug> std::fmt::Display for Stop<S> {
@@ -70,6 +84,9 @@ impl<S: std::fmt::Debug> std::fmt::Display for Stop<S> {
             Stop::Halted { pc } => write!(f, "the guest halted with interrupts disabled at {pc:#x}"),
             Stop::Host(s) => write!(f, "{s:?}"),
             Stop::Machine(e) => write!(f, "machine error: {e}"),
+            Stop::Unwind(c) => {
+                write!(f, "unwind to {:#x} (stack {:#x}) that no call into the guest owns", c.ip, c.sp())
+            }
         }
     }
 }
@@ -112,6 +129,10 @@ pub struct MachineConfig {
     /// pages) costs a 2 MiB page clear per machine, a quarter of set-up; a driver's hot code
     /// translates to far less than the 1 MiB default here.
     pub code_buffer_bytes: u32,
+    /// Processors: each gets a control region of its own (reached through GS on x64, FS on
+    /// x86; see [`Machine::select_cpu`]). They share the one engine: the layer above
+    /// interleaves what runs on each. 1 to [`MAX_CPUS`](crate::MAX_CPUS).
+    pub cpus: u32,
 }
 
 impl MachineConfig {
@@ -122,6 +143,7 @@ impl MachineConfig {
             cpu: CpuIdentity::default(),
             stack_size: 0x10000,
             code_buffer_bytes: 1 << 20,
+            cpus: 1,
         }
     }
 }
@@ -131,6 +153,41 @@ pub type HostCallFn<X> = fn(&mut Machine<X>, u32) -> Result<(), Stop<<X as Exten
 
 /// Size of one host-call slot.
 pub const HOST_CALL_SLOT: u64 = 16;
+
+/// One call into the guest in progress: a run of the flow of guest code that is live in it.
+///
+/// A run the layer above starts for a flow on a stack of its own (a thread, a processor's
+/// DPCs: see `contexts.rs`) is the *root* of that flow's frames, like a top-level call; a
+/// call made from inside a hook continues the frames of the code the hook interrupted, on
+/// the same stack. When the layer above switches flows inside a run, the run's record
+/// becomes the one of the flow switched to (saved with its [`SavedContext`](crate::SavedContext)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestCall {
+    /// The stack pointer the call started with (pointing at its return address): the call's
+    /// frames lie at and below it, on its stack.
+    pub entry_sp: u64,
+    /// The return address at `entry_sp`: where the call returns to the host (a sentinel, or
+    /// a slot of the layer above that ends the flow).
+    pub returns_to: u64,
+    /// For a call made from inside a hook (nested): where the interrupted guest code was, and
+    /// its stack pointer. For a root (a top-level call, a flow's run), both 0.
+    pub caller_pc: u64,
+    pub caller_sp: u64,
+    /// The stack the call runs on: `(lowest, highest)` address, the highest one past the end.
+    pub stack: (u64, u64),
+}
+
+impl GuestCall {
+    /// Whether the call is the root of its flow's frames: nothing of the guest lies above it.
+    pub fn is_root(&self) -> bool {
+        self.caller_pc == 0
+    }
+
+    /// Whether `sp` lies in the call's frames: on its stack, at or below where it started.
+    pub fn owns(&self, sp: u64) -> bool {
+        self.stack.0 <= sp && sp <= self.entry_sp
+    }
+}
 
 struct HostCalls<X: Extension> {
     base: u64,
@@ -171,6 +228,24 @@ pub struct Guest<X: Extension> {
     pub(crate) timed_out: Arc<AtomicBool>,
     pub(crate) block_sizes: HashMap<u64, u64>,
     host_calls: Vec<HostCalls<X>>,
+    /// Processors (control regions).
+    pub(crate) cpus: u32,
+    /// A host call suspended the run at this slot (see `contexts.rs`).
+    pub(crate) suspended: Option<u64>,
+    /// Resuming at this slot completes a suspended host call: its handler is skipped once.
+    pub(crate) resume_at: Option<u64>,
+    /// The next run's quantum of instructions (see `contexts.rs`).
+    pub(crate) quantum: Option<u64>,
+    /// The calls into the guest in progress (one per run), innermost last.
+    pub(crate) calls: Vec<GuestCall>,
+    /// The call record of the flow whose registers are in the engine: set by
+    /// [`Machine::prepare_call`] and by restoring a saved context, taken by the next run (or
+    /// by a jump inside one), and left by a run that ends (suspended, preempted) with the
+    /// flow it ran, for saving with its context.
+    pub(crate) live: Option<GuestCall>,
+    /// Where the guest is stopped while a hook runs: the host-call slot or the faulting
+    /// instruction. (The register reads back wherever a nested call ended.)
+    pub(crate) hook_pc: u64,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -241,6 +316,8 @@ impl<X: Extension> Machine<X> {
     fn build_guest(uc: Uc, config: &MachineConfig, ext: X) -> Result<Guest<X>, MachineError> {
         let arch = config.arch;
         let mut mem = GuestMemory::new(uc, arch, config.limits.memory_bytes)?;
+        // Before anything else runs: the first machine of a process calibrates on its engine.
+        let exceptions = ExceptionReset::new(uc, arch, &mut mem)?;
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
 
@@ -281,10 +358,23 @@ impl<X: Extension> Machine<X> {
         mem.write(tss, &tss_bytes)?;
         let tss_limit = (TSS_SIZE + IOPM_SIZE - 1) as u32;
 
-        mem.map_fixed(RegionKind::Kpcr, "kpcr", layout.kpcr, layout.kpcr_size, Prot::RW)?;
+        if !(1..=crate::MAX_CPUS).contains(&config.cpus) {
+            return Err(MachineError::Other(format!(
+                "{} processors: a machine has 1 to {}",
+                config.cpus,
+                crate::MAX_CPUS
+            )));
+        }
+        let mut per_cpu = Vec::new();
+        for cpu in 0..config.cpus {
+            let (base, size) = layout.cpu_block(cpu);
+            let name = if cpu == 0 { "kpcr".to_string() } else { format!("kpcr {cpu}") };
+            mem.map_fixed(RegionKind::Kpcr, name, base, size, Prot::RW)?;
+            per_cpu.push(base);
+        }
         mem.map_fixed(RegionKind::SharedData, "kuser_shared_data", layout.shared_user_data, PAGE_SIZE, Prot::RW)?;
 
-        let gdt_bytes = descriptors::gdt(arch, tss, tss_limit, layout.kpcr);
+        let gdt_bytes = descriptors::gdt(arch, tss, tss_limit, &per_cpu);
         let gdt = mem.alloc(RegionKind::System, "gdt", gdt_bytes.len() as u64, Prot::RW)?;
         mem.write(gdt, &gdt_bytes)?;
         let idt_bytes = descriptors::idt(arch, handlers, sel.kernel_cs);
@@ -339,7 +429,7 @@ impl<X: Extension> Machine<X> {
             stopping: false,
             depth: 0,
             decoder: Decoder::new(arch),
-            exceptions: ExceptionReset::new(uc)?,
+            exceptions,
             selectors: sel,
             sentinel,
             nested_sentinel,
@@ -348,6 +438,13 @@ impl<X: Extension> Machine<X> {
             timed_out: Arc::new(AtomicBool::new(false)),
             block_sizes: HashMap::new(),
             host_calls: Vec::new(),
+            cpus: config.cpus,
+            suspended: None,
+            resume_at: None,
+            quantum: None,
+            calls: Vec::new(),
+            live: None,
+            hook_pc: 0,
         })
     }
 
@@ -473,6 +570,13 @@ impl<X: Extension> Machine<X> {
         self.guest().sentinel
     }
 
+    /// Whether `addr` is where a call into the guest returns to the host (the top-level or
+    /// the nested return address): a stack walk that reaches it has left guest code.
+    pub fn is_return_to_host(&self, addr: u64) -> bool {
+        let g = self.guest();
+        addr == g.sentinel || addr == g.nested_sentinel
+    }
+
     /// The top-level return address was reached.
     fn returned(&mut self) {
         let g = self.guest_mut();
@@ -580,6 +684,11 @@ impl<X: Extension> Machine<X> {
     }
 
     fn host_call(&mut self, base: u64, addr: u64) {
+        if self.guest().resume_at == Some(addr) {
+            // A suspended call resumes: the handler ran already; its `ret` completes it.
+            self.guest_mut().resume_at = None;
+            return;
+        }
         let rel = addr - base;
         let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count, h.first));
         let Some((handler, count, first)) = entry else { return };
@@ -588,10 +697,13 @@ impl<X: Extension> Machine<X> {
             self.request_stop(Stop::Fault(Box::new(fault)));
             return;
         }
-        self.guest_mut().trace.counters.host_calls += 1;
+        let g = self.guest_mut();
+        g.trace.counters.host_calls += 1;
+        let outer = std::mem::replace(&mut g.hook_pc, addr);
         if let Err(stop) = handler(self, first + (rel / HOST_CALL_SLOT) as u32) {
-            self.request_stop(stop);
+            self.resume_or_stop(stop, Hook::Code);
         }
+        self.guest_mut().hook_pc = outer;
     }
 
     /// Scans code for `popf` and makes each one update the virtual interrupt flag.
@@ -602,22 +714,7 @@ impl<X: Extension> Machine<X> {
     /// many were found. Code the sweep cannot see (generated at run time) is not covered.
     pub fn watch_popf(&mut self, base: u64, size: u64) -> Result<usize, MachineError> {
         let code = self.mem().read_partial(base, size as usize);
-        let sites: Vec<u64> = {
-            let d = &self.guest().decoder;
-            d.sweep(&code, base)
-                .into_iter()
-                .filter(|(_, id, _)| {
-                    [
-                        capstone::arch::x86::X86Insn::X86_INS_POPF,
-                        capstone::arch::x86::X86Insn::X86_INS_POPFD,
-                        capstone::arch::x86::X86Insn::X86_INS_POPFQ,
-                    ]
-                    .iter()
-                    .any(|i| *i as u32 == *id)
-                })
-                .map(|(a, _, _)| a)
-                .collect()
-        };
+        let sites = self.guest().decoder.popf_sites(&code, base);
         for &site in &sites {
             self.uc
                 .add_code_hook(site, site, |uc, addr, _| privileged::on_popf(Machine::from_uc(uc), addr))
@@ -627,10 +724,44 @@ impl<X: Extension> Machine<X> {
     }
 
     /// Calls guest code at `target` with argument slots `args` under `conv`, and runs it
-    /// until it returns. Callable from a host call (the guest is then re-entered, nested).
-    /// Returns EAX/RAX.
+    /// until it returns. Callable from a host call (the guest is then re-entered, nested, on
+    /// the stack of the code the host call interrupted). Returns EAX/RAX.
     pub fn call(&mut self, target: u64, args: &[u64], conv: CallConv) -> Result<u64, Stop<X::Stop>> {
-        let arch = self.arch();
+        self.check_run_limits()?;
+        let g = self.guest();
+        let nested = g.depth > 0;
+        let saved_sp = self.reg(Reg::Sp);
+        let top = if nested { saved_sp } else { g.stack_top };
+        let sentinel = if nested { g.nested_sentinel } else { g.sentinel };
+        let caller_pc = if nested { g.hook_pc } else { 0 };
+        self.prepare_call(args, conv, top, sentinel).map_err(|e| Stop::Machine(e.into()))?;
+        if nested {
+            // Not a root: the call continues the frames of the code the hook interrupted.
+            if let Some(c) = self.guest_mut().live.as_mut() {
+                c.caller_pc = caller_pc;
+                c.caller_sp = saved_sp;
+            }
+        }
+        let outcome = self.run(target);
+        if nested {
+            self.set_reg(Reg::Sp, saved_sp);
+        }
+        // The caller's flow is in the engine again.
+        let g = self.guest_mut();
+        g.live = g.calls.last().copied();
+        match outcome? {
+            Exit::Returned(v) => Ok(v),
+            Exit::Suspended { pc } => Err(Stop::Machine(MachineError::Other(format!(
+                "the host call at {pc:#x} suspended a call that cannot be resumed"
+            )))),
+            Exit::Preempted { pc } => Err(Stop::Machine(MachineError::Other(format!(
+                "a call that cannot be resumed was preempted at {pc:#x}"
+            )))),
+        }
+    }
+
+    /// Fails if a new run may not start: the call depth, instruction or time budget is spent.
+    pub(crate) fn check_run_limits(&self) -> Result<(), Stop<X::Stop>> {
         let g = self.guest();
         if g.depth >= g.limits.max_call_depth {
             return Err(Stop::Limit(LimitHit::CallDepth { limit: g.limits.max_call_depth }));
@@ -645,13 +776,23 @@ impl<X: Extension> Machine<X> {
                 return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
             }
         }
-        let nested = g.depth > 0;
-        let saved_sp = self.reg(Reg::Sp);
-        let top = if nested { saved_sp } else { g.stack_top };
-        let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
-        let ps = arch.ptr_size();
+        Ok(())
+    }
 
-        // Build the frame: stack arguments, shadow space (x64), return address.
+    /// Sets up a call with argument slots `args` under `conv` on the stack whose top is
+    /// `top`, returning to `return_address`: register arguments, stack arguments, shadow
+    /// space (x64), the return address, and the stack pointer. Running from the routine's
+    /// address then makes the call, the root of a flow's frames on that stack (see
+    /// [`GuestCall`]).
+    pub fn prepare_call(
+        &mut self,
+        args: &[u64],
+        conv: CallConv,
+        top: u64,
+        return_address: u64,
+    ) -> Result<(), MemError> {
+        let arch = self.arch();
+        let ps = arch.ptr_size();
         let stack_slots: Vec<(u64, u64)> = args
             .iter()
             .enumerate()
@@ -673,23 +814,70 @@ impl<X: Extension> Machine<X> {
             Arch::X64 => ((top - frame - 0x20) & !0xF) - 8,
             Arch::X86 => (top - frame - 0x10) & !0x3,
         };
-        let write =
-            |m: &mut Self, addr: u64, v: u64| m.mem_mut().write_ptr(addr, v).map_err(|e| Stop::Machine(e.into()));
-        write(self, sp, sentinel)?;
+        self.mem_mut().write_ptr(sp, return_address)?;
         for (off, v) in stack_slots {
-            write(self, sp + off, v)?;
+            self.mem_mut().write_ptr(sp + off, v)?;
         }
         self.set_reg(Reg::Sp, sp);
+        let stack = self.stack_around(sp);
+        self.guest_mut().live =
+            Some(GuestCall { entry_sp: sp, returns_to: return_address, caller_pc: 0, caller_sp: 0, stack });
+        Ok(())
+    }
 
+    /// The stack region holding `sp`: `(lowest, highest)` address, the highest one past the
+    /// end (an empty range at `sp`'s page when no region holds it).
+    fn stack_around(&self, sp: u64) -> (u64, u64) {
+        let top = sp.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let region = self.guest().mem.region_at(sp);
+        (region.map_or(top, |r| r.base), region.map_or(top, |r| r.base + r.size))
+    }
+
+    /// The record of the flow whose registers are in the engine; for registers that came
+    /// with none (set by hand), a root owning the stack the stack pointer is on.
+    pub(crate) fn live_call(&self) -> GuestCall {
+        self.guest().live.unwrap_or_else(|| {
+            let stack = self.stack_around(self.reg(Reg::Sp));
+            GuestCall { entry_sp: stack.1, returns_to: 0, caller_pc: 0, caller_sp: 0, stack }
+        })
+    }
+
+    /// Runs the guest from `pc` with the registers as they are, one level deeper, until it
+    /// returns to the host (the level's sentinel), a host call suspends it, or it stops. An
+    /// unwind to a frame of the flow live in the run when it ended resumes there.
+    pub(crate) fn run(&mut self, pc: u64) -> Result<Exit, Stop<X::Stop>> {
+        let call = self.live_call();
         let g = self.guest_mut();
+        let nested = g.depth > 0;
+        let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
         g.depth += 1;
         g.stopping = false;
+        g.calls.push(call);
         let timing = (!nested).then(|| g.limits.time.map(|limit| (limit, Instant::now()))).flatten();
         let armed = timing.map(|(limit, start)| {
             let remaining = limit.saturating_sub(g.usage.time);
             Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
         });
-        let result = self.uc.emu_start(target, until, 0, 0);
+        let count = g.quantum.take().unwrap_or(0);
+        let mut start = pc;
+        let outcome = loop {
+            let result = self.uc.emu_start(start, until, 0, count as usize);
+            self.guest_mut().resume_at = None;
+            let pc = self.reg(Reg::Ip);
+            let outcome = self.outcome(result, pc, sentinel, count > 0);
+            let g = self.guest_mut();
+            g.stopping = false;
+            g.suspended = None;
+            match outcome {
+                // An unwind to a frame of this run's flow (from a call nested deeper, or one
+                // that had to stop the engine to get here): resume there.
+                Err(Stop::Unwind(ctx)) if self.owns_stack(ctx.sp()) => {
+                    self.apply_context(&ctx, false);
+                    start = self.reg(Reg::Ip);
+                }
+                outcome => break outcome,
+            }
+        };
         if let Some(a) = armed {
             Watchdog::global().disarm(a);
         }
@@ -698,19 +886,48 @@ impl<X: Extension> Machine<X> {
             g.usage.time += start.elapsed();
         }
         g.depth -= 1;
-        let pc = self.reg(Reg::Ip);
-        let outcome = self.outcome(result, pc, sentinel);
-        if nested {
-            self.set_reg(Reg::Sp, saved_sp);
-        }
-        self.guest_mut().stopping = false;
+        // The flow the run ended in stays in the engine (a suspended or preempted one is
+        // saved from there) with its record.
+        g.live = g.calls.pop();
         if let Err(stop) = &outcome {
             self.record_stop(stop);
         }
         outcome
     }
 
-    fn outcome(&mut self, result: Result<(), uc_error>, pc: u64, sentinel: u64) -> Result<u64, Stop<X::Stop>> {
+    /// The calls into the guest in progress, innermost last.
+    pub fn guest_calls(&self) -> &[GuestCall] {
+        &self.guest().calls
+    }
+
+    /// Whether `sp` lies in the frames of the innermost call into the guest (on the stack of
+    /// the flow live in it).
+    pub(crate) fn owns_stack(&self, sp: u64) -> bool {
+        self.guest().calls.last().is_some_and(|c| c.owns(sp))
+    }
+
+    /// The stack the guest runs on: the live flow's (the innermost call's), or outside any
+    /// call the kernel stack calls start on. `(lowest, highest)` address, the highest one
+    /// past the end.
+    pub fn stack_limits(&self) -> (u64, u64) {
+        match self.guest().calls.last() {
+            Some(c) => c.stack,
+            None => self.kernel_stack(),
+        }
+    }
+
+    /// The kernel stack top-level calls start on ([`stack_top`](Machine::stack_top)):
+    /// `(lowest, highest)` address, the highest one past the end.
+    pub fn kernel_stack(&self) -> (u64, u64) {
+        self.stack_around(self.guest().stack_top)
+    }
+    fn outcome(
+        &mut self,
+        result: Result<(), uc_error>,
+        pc: u64,
+        sentinel: u64,
+        counted: bool,
+    ) -> Result<Exit, Stop<X::Stop>> {
         let g = self.guest_mut();
         if let Some(stop) = g.stop.take() {
             return Err(stop);
@@ -723,6 +940,13 @@ impl<X: Extension> Machine<X> {
         if let Err(error) = result {
             return Err(Stop::Machine(MachineError::Unicorn { what: "run guest code", error }));
         }
+        if let Some(at) = g.suspended.take() {
+            return Ok(Exit::Suspended { pc: at });
+        }
+        if counted && pc != sentinel && pc != g.nested_sentinel {
+            // The quantum ran out: Unicorn stopped before the instruction at `pc`.
+            return Ok(Exit::Preempted { pc });
+        }
         if pc != sentinel && pc == g.nested_sentinel {
             // A top-level call stopped at the nested calls' return address.
             let fault = self.fault(FaultKind::GeneralProtection, pc, "return to the host from the wrong call".into());
@@ -731,7 +955,7 @@ impl<X: Extension> Machine<X> {
         if pc != sentinel {
             return Err(Stop::Machine(MachineError::UnexpectedStop { pc }));
         }
-        Ok(self.reg(Reg::Ax))
+        Ok(Exit::Returned(self.reg(Reg::Ax)))
     }
 
     /// Records why a run stopped in the trace (once, at the innermost level that saw it).
@@ -761,6 +985,13 @@ impl<X: Extension> Machine<X> {
         }
         g.stopping = true;
         g.uc.stop();
+    }
+
+    /// The disassembly of the instruction at `va`, when its bytes can be read.
+    pub fn disassemble(&self, va: u64) -> Option<String> {
+        let g = self.guest();
+        let bytes = g.mem.read_partial(va, 16);
+        g.decoder.text(&bytes, va)
     }
 
     /// Builds a fault report for an exception at `pc`.

@@ -15,6 +15,7 @@ use crate::arch::{flags, Arch, Reg};
 use crate::cpu::msr::{IA32_FS_BASE, IA32_GS_BASE, IA32_KERNEL_GS_BASE, IA32_TIME_STAMP_COUNTER, IA32_TSC_AUX};
 use crate::cpu::{MsrFault, TableRegister};
 use crate::decode::{Decoded, MemOperand, Operand};
+use crate::exception::{self, GuestException, Hook};
 use crate::fault::FaultKind;
 use crate::machine::{Extension, Guest, Machine, Stop};
 use crate::trace::{Event, Privileged, PrivilegedEvent};
@@ -26,37 +27,44 @@ const TICK_NS: u64 = 15_625_000;
 pub(crate) fn on_interrupt<X: Extension>(m: &mut Machine<X>, intno: u32) {
     let pc = m.reg(Reg::Ip);
     if !m.guest().stopping {
-        match intno {
+        let exception = match intno {
             13 => general_protection(m, pc),
             // int3 / int N / into: Unicorn has already moved RIP past the instruction.
             3 | 4 => {
                 let at = software_interrupt_pc(m, pc);
-                let fault = m.fault(FaultKind::from_vector(intno, 0), at, String::new());
-                m.request_stop(Stop::Fault(Box::new(fault)));
+                Some(plain(FaultKind::from_vector(intno, 0), at, pc - at))
             }
             v if v >= 0x20 => {
                 let at = software_interrupt_pc(m, pc);
-                let fault = m.fault(FaultKind::SoftwareInterrupt { vector: v as u8 }, at, String::new());
-                m.request_stop(Stop::Fault(Box::new(fault)));
+                Some(plain(FaultKind::SoftwareInterrupt { vector: v as u8 }, at, pc - at))
             }
             // `int N` for a low vector (kernel code's `int 8` vectors through the double-fault
             // handler): Unicorn moved RIP past the two-byte instruction.
             v if m.mem().read_u16(pc.wrapping_sub(2)).ok() == Some(0xCD | (v as u16) << 8) => {
-                let fault = m.fault(FaultKind::from_vector(v, 0), pc.wrapping_sub(2), String::new());
-                m.request_stop(Stop::Fault(Box::new(fault)));
+                Some(plain(FaultKind::from_vector(v, 0), pc.wrapping_sub(2), 2))
             }
             v => {
                 let cr2 = m.guest().uc.reg(UcReg::CR2);
                 if v == 14 {
                     m.guest_mut().cpu.cr2 = cr2;
                 }
-                let fault = m.fault(FaultKind::from_vector(v, cr2), pc, String::new());
-                m.request_stop(Stop::Fault(Box::new(fault)));
+                Some(m.exception_at(FaultKind::from_vector(v, cr2), pc))
             }
+        };
+        if let Some(e) = exception {
+            // Clears the engine's exception in flight itself, before the layer above runs
+            // guest code; nothing raises one again after that (see quirk 2).
+            exception::raise(m, e, Hook::Interrupt);
+            return;
         }
     }
     let g = m.guest();
     g.exceptions.reset(g.uc);
+}
+
+/// An exception with nothing known beyond its vector and place.
+fn plain(kind: FaultKind, pc: u64, length: u64) -> GuestException {
+    GuestException { kind, pc, length, access: None, privileged: false, reason: String::new() }
 }
 
 /// The engine's invalid-instruction hook. QEMU raises #UD (not #GP) for `rdpmc`, which it
@@ -87,9 +95,8 @@ pub(crate) fn on_invalid<X: Extension>(m: &mut Machine<X>) -> bool {
             Privileged::Rdtscp { value, aux }
         }
         _ => {
-            let fault = m.fault(FaultKind::InvalidOpcode, pc, String::new());
-            m.request_stop(Stop::Fault(Box::new(fault)));
-            return false;
+            let length = insn.as_ref().map_or(0, |d| d.len);
+            return exception::raise(m, plain(FaultKind::InvalidOpcode, pc, length), Hook::Interrupt);
         }
     };
     let insn = insn.expect("matched above");
@@ -115,12 +122,12 @@ fn software_interrupt_pc<X: Extension>(m: &Machine<X>, next: u64) -> u64 {
     }
 }
 
-fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
+/// A #GP: a privileged instruction the machine mediates (and the guest goes on), or an
+/// exception to raise.
+fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) -> Option<GuestException> {
     let bytes = m.mem().read_partial(pc, 15);
     let Some(insn) = m.guest().decoder.decode(&bytes, pc) else {
-        let fault = m.fault(FaultKind::GeneralProtection, pc, String::new());
-        m.request_stop(Stop::Fault(Box::new(fault)));
-        return;
+        return Some(m.exception_at(FaultKind::GeneralProtection, pc));
     };
     match emulate(m, &insn, pc) {
         Ok(Some(action)) => {
@@ -131,19 +138,19 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
             }
             let next = pc.wrapping_add(insn.len);
             m.set_reg(Reg::Ip, next);
+            None
         }
-        Ok(None) => {
-            let fault = m.fault(FaultKind::GeneralProtection, pc, String::new());
-            m.request_stop(Stop::Fault(Box::new(fault)));
-        }
+        Ok(None) => Some(plain(FaultKind::GeneralProtection, pc, insn.len)),
         Err(Raise::Fault(action, reason)) => {
             let g = m.guest_mut();
             g.trace.counters.privileged += 1;
             if let (true, Some(action)) = (g.trace.record_privileged, action) {
                 g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
             }
-            let fault = m.fault(FaultKind::GeneralProtection, pc, reason);
-            m.request_stop(Stop::Fault(Box::new(fault)));
+            let mut e = plain(FaultKind::GeneralProtection, pc, insn.len);
+            e.privileged = true;
+            e.reason = reason;
+            Some(e)
         }
         Err(Raise::Halt(action)) => {
             let g = m.guest_mut();
@@ -151,6 +158,7 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) {
                 g.trace.push(Event::Privileged(PrivilegedEvent { pc, text: insn.text.clone(), action }));
             }
             m.request_stop(Stop::Halted { pc });
+            None
         }
     }
 }
@@ -481,7 +489,7 @@ fn effective_address<X: Extension>(m: &Machine<X>, mem: &MemOperand, next_pc: u6
     let seg = match mem.segment.as_deref() {
         Some("gs") if m.arch() == Arch::X64 => m.guest().uc.reg(UcReg::GS_BASE),
         Some("fs") if m.arch() == Arch::X64 => m.guest().uc.reg(UcReg::FS_BASE),
-        Some("fs") => m.mem().layout().kpcr,
+        Some("fs") => m.guest().uc.reg(UcReg::FS_BASE),
         _ => 0,
     };
     let ea = seg

@@ -11,15 +11,18 @@
 //! - Unicorn never delivers exceptions, so the CPU's "exception in flight" (`old_exception`)
 //!   is never cleared: a second #GP becomes #DF and a third a triple fault. After each handled
 //!   fault we clear it through a CPU context save/patch/restore; the field's offset inside the
-//!   context is found once per process by provoking a #DE and diffing two contexts.
+//!   context is found once per process by provoking a #DE and then a #GP (escalated to #DF)
+//!   on the first machine's own engine, before its set-up, and diffing contexts.
 
 use std::ffi::c_void;
 use std::sync::OnceLock;
 
-use unicorn_engine::unicorn_const::{uc_error, Arch as UcArch, ControlType, Mode, Prot};
-use unicorn_engine::{uc_context, uc_engine, RegisterX86 as UcReg, Unicorn};
+use unicorn_engine::unicorn_const::{uc_error, ControlType, HookType, Prot};
+use unicorn_engine::{uc_context, uc_engine, RegisterX86 as UcReg};
 
+use crate::arch::Arch;
 use crate::error::MachineError;
+use crate::memory::GuestMemory;
 
 /// Unicorn's engine pointer, usable from inside hooks while the machine state is borrowed.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +41,30 @@ impl Uc {
         let mut size = 8usize;
         // SAFETY: as above. `uc_reg_write2` does not set `skip_sync_pc_on_exit` (see module doc).
         unsafe { unicorn_engine::uc_reg_write2(self.0, reg as i32, &value as *const u64 as *const c_void, &mut size) };
+    }
+
+    /// Reads a 128-bit register (an XMM register) by its raw Unicorn id.
+    pub(crate) fn reg128(self, id: i32) -> u128 {
+        let mut v = [0u8; 16];
+        // SAFETY: the engine outlives every holder of `Uc`; 16 bytes hold an XMM register.
+        unsafe { unicorn_engine::uc_reg_read(self.0, id, v.as_mut_ptr() as *mut c_void) };
+        u128::from_le_bytes(v)
+    }
+
+    pub(crate) fn set_reg128(self, id: i32, value: u128) {
+        let v = value.to_le_bytes();
+        let mut size = 16usize;
+        // SAFETY: as above.
+        unsafe { unicorn_engine::uc_reg_write2(self.0, id, v.as_ptr() as *const c_void, &mut size) };
+    }
+
+    /// Moves the instruction pointer from inside a code hook. `uc_reg_write` (unlike
+    /// `uc_reg_write2`, which [`Uc::set_reg`] uses) sets `skip_sync_pc_on_exit`, so the exit
+    /// the write requests keeps the new value instead of restoring the PC of the hooked
+    /// instruction (the write would be lost); leaving the code hook clears the flag.
+    pub(crate) fn set_pc_from_code_hook(self, reg: UcReg, value: u64) {
+        // SAFETY: as above.
+        unsafe { unicorn_engine::uc_reg_write(self.0, reg as i32, &value as *const u64 as *const c_void) };
     }
 
     /// Writes a model-specific register of the emulated CPU itself (used during set-up).
@@ -118,8 +145,10 @@ pub(crate) struct ExceptionReset {
 }
 
 impl ExceptionReset {
-    pub(crate) fn new(uc: Uc) -> Result<Self, MachineError> {
-        let offset = old_exception_offset()?;
+    /// The first call of a process calibrates on `uc`, which must be a fresh engine whose
+    /// CPU model is chosen, with only `mem`'s RAM mapped and nothing run yet.
+    pub(crate) fn new(uc: Uc, arch: Arch, mem: &mut GuestMemory) -> Result<Self, MachineError> {
+        let offset = old_exception_offset(uc, arch, mem)?;
         let mut ctx = std::ptr::null_mut();
         check(unsafe { unicorn_engine::uc_context_alloc(uc.0, &mut ctx) }, "allocate CPU context")?;
         let total = unsafe { unicorn_engine::uc_context_size(uc.0) };
@@ -152,68 +181,108 @@ unsafe fn env_bytes<'a>(ctx: *mut uc_context, total: usize) -> &'a mut [u8] {
 
 static OLD_EXCEPTION_OFFSET: OnceLock<Result<usize, String>> = OnceLock::new();
 
-fn old_exception_offset() -> Result<usize, MachineError> {
-    OLD_EXCEPTION_OFFSET.get_or_init(calibrate).clone().map_err(MachineError::Calibration)
+/// The offset of `old_exception` in a saved context, calibrated once per process on the
+/// engine of the first machine built (see `calibrate`).
+fn old_exception_offset(uc: Uc, arch: Arch, mem: &mut GuestMemory) -> Result<usize, MachineError> {
+    OLD_EXCEPTION_OFFSET
+        .get_or_init(|| match mem.spare_frame() {
+            Some((pa, page)) => calibrate(uc, arch, pa, page),
+            None => Err("no spare frame of guest RAM for the probe".into()),
+        })
+        .clone()
+        .map_err(MachineError::Calibration)
 }
 
 /// Finds `old_exception` in the saved CPU state: -1 before any fault, the vector after one.
-/// Two provoked faults (#DE = 0, then #GP = 13) must single out exactly one 32-bit field.
-fn calibrate() -> Result<usize, String> {
+/// A #DE (vector 0) followed by a #GP, which the #DE still in flight escalates to a double
+/// fault (vector 8), must single out exactly one 32-bit field going -1, 0, 8.
+///
+/// It runs on the engine of the machine being built, before set-up: paging is still off, so
+/// the probe's code sits at its physical address in `page`, a never-used frame of the
+/// machine's RAM. (A probe engine of its own cost a whole engine initialisation per process.)
+/// It leaves the engine as it found it: the initial CPU state restored, the probe's hook
+/// removed, the frame zero again and its translations dropped.
+fn calibrate(uc: Uc, arch: Arch, pa: u64, page: &mut [u8]) -> Result<usize, String> {
     struct Probe {
+        uc: Uc,
+        pc: UcReg,
+        resume_at: u64,
         ctx: *mut uc_context,
-        snapshots: Vec<Vec<u8>>,
         total: usize,
+        vectors: Vec<u32>,
+        snapshots: Vec<Vec<u8>>,
     }
-    let mut uc = Unicorn::new_with_data(
-        UcArch::X86,
-        Mode::MODE_64,
-        Probe { ctx: std::ptr::null_mut(), snapshots: vec![], total: 0 },
-    )
-    .map_err(|e| format!("cannot create a probe engine: {e:?}"))?;
-    let h = uc.get_handle();
+    unsafe extern "C" fn on_fault(_: *mut uc_engine, vector: u32, probe: *mut c_void) {
+        // SAFETY: `probe` is the `Probe` below, alive for as long as the hook exists.
+        let p = unsafe { &mut *(probe as *mut Probe) };
+        unsafe { unicorn_engine::uc_context_save(p.uc.0, p.ctx) };
+        p.snapshots.push(unsafe { env_bytes(p.ctx, p.total) }.to_vec());
+        p.vectors.push(vector);
+        if p.vectors.len() == 1 {
+            // Past the `div` (without `uc_reg_write`'s stale-PC flag), on to the #GP.
+            p.uc.set_reg(p.pc, p.resume_at);
+        } else {
+            p.uc.stop();
+        }
+    }
+    // xor ecx,ecx; div ecx (#DE) ; mov cx, 0x4242; mov ds, cx (#GP: a selector past the GDT)
+    let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
+    let h = uc.0;
     let mut ctx = std::ptr::null_mut();
     unsafe { unicorn_engine::uc_context_alloc(h, &mut ctx) };
     if ctx.is_null() {
         return Err("cannot allocate a CPU context".into());
     }
     let total = unsafe { unicorn_engine::uc_context_size(h) };
-    uc.get_data_mut().ctx = ctx;
-    uc.get_data_mut().total = total;
-    uc.mem_map(0x1000, 0x1000, Prot::ALL).map_err(|e| format!("probe map: {e:?}"))?;
-    // xor ecx,ecx; div ecx (#DE) ; then at +4: mov ds, cx with cx = 0x4242 (#GP: bad selector)
-    let code: [u8; 11] = [0x31, 0xC9, 0xF7, 0xF1, 0x66, 0xB9, 0x42, 0x42, 0x8E, 0xD9, 0x90];
-    uc.mem_write(0x1000, &code).map_err(|e| format!("probe write: {e:?}"))?;
     unsafe { unicorn_engine::uc_context_save(h, ctx) };
-    let before = unsafe { env_bytes(ctx, total) }.to_vec();
-    uc.add_intr_hook(|uc, _intno| {
-        let p = uc.get_data();
-        let (ctx, total) = (p.ctx, p.total);
-        unsafe { unicorn_engine::uc_context_save(uc.get_handle(), ctx) };
-        let snap = unsafe { env_bytes(ctx, total) }.to_vec();
-        uc.get_data_mut().snapshots.push(snap);
-        uc.emu_stop().ok();
-    })
-    .map_err(|e| format!("probe hook: {e:?}"))?;
-    let _ = uc.emu_start(0x1000, 0x1000 + code.len() as u64, 0, 0);
-    // Restore the clean state (old_exception = -1), then provoke the #GP.
-    unsafe {
-        let env = env_bytes(ctx, total);
-        env.copy_from_slice(&before);
-        unicorn_engine::uc_context_restore(h, ctx);
+    let clean = unsafe { env_bytes(ctx, total) }.to_vec();
+    let pc = match arch {
+        Arch::X86 => UcReg::EIP,
+        Arch::X64 => UcReg::RIP,
+    };
+    let mut probe = Probe { uc, pc, resume_at: pa + 4, ctx, total, vectors: Vec::new(), snapshots: Vec::new() };
+    page[..code.len()].copy_from_slice(&code);
+    let mut hook = 0usize;
+    let e = unsafe {
+        unicorn_engine::uc_hook_add(
+            h,
+            &mut hook,
+            HookType::INTR.0 as i32,
+            on_fault as *mut c_void,
+            &mut probe as *mut Probe as *mut c_void,
+            1,
+            0,
+        )
+    };
+    if e == uc_error::OK {
+        unsafe { unicorn_engine::uc_emu_start(h, pa, pa + code.len() as u64, 0, 0) };
+        unsafe { unicorn_engine::uc_hook_del(h, hook) };
     }
-    let _ = uc.emu_start(0x1004, 0x1000 + code.len() as u64, 0, 0);
-    let snaps = &uc.get_data().snapshots;
-    if snaps.len() != 2 {
-        return Err(format!("expected two probe faults, saw {}", snaps.len()));
+    // Leave the engine as it was: initial CPU state, a zero frame, no translations of it.
+    unsafe { restore(h, ctx, total, &clean) };
+    page[..code.len()].fill(0);
+    uc.invalidate_code(pa, pa + page.len() as u64);
+    unsafe { unicorn_engine::uc_context_free(ctx) };
+    check(e, "hook the probe's faults").map_err(|e| e.to_string())?;
+    let snaps = &probe.snapshots;
+    if probe.vectors != [0, 8] {
+        return Err(format!("expected a #DE then a double fault, saw vectors {:?}", probe.vectors));
     }
     let field = |buf: &[u8], off: usize| i32::from_le_bytes(buf[off..off + 4].try_into().unwrap());
-    let candidates: Vec<usize> = (0..before.len().saturating_sub(4))
+    let candidates: Vec<usize> = (0..clean.len().saturating_sub(4))
         .step_by(4)
-        .filter(|&off| field(&before, off) == -1 && field(&snaps[0], off) == 0 && field(&snaps[1], off) == 13)
+        .filter(|&off| field(&clean, off) == -1 && field(&snaps[0], off) == 0 && field(&snaps[1], off) == 8)
         .collect();
-    unsafe { unicorn_engine::uc_context_free(ctx) };
     match candidates.as_slice() {
         [one] => Ok(*one),
         other => Err(format!("the exception-in-flight field is ambiguous ({} candidates)", other.len())),
+    }
+}
+
+/// Restores the CPU state `env` through the context `ctx` of `total` bytes.
+unsafe fn restore(h: *mut uc_engine, ctx: *mut uc_context, total: usize, env: &[u8]) {
+    unsafe {
+        env_bytes(ctx, total).copy_from_slice(env);
+        unicorn_engine::uc_context_restore(h, ctx);
     }
 }

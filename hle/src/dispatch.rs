@@ -14,7 +14,8 @@ use portcullis_emu::{Arch, Event, MachineError, Reg, Stop};
 
 use crate::exports::signatures::{RetKind, Shape, Signature};
 use crate::exports::{self, ArchExports, ArgValue, CallArgs, FunctionDef};
-use crate::kernel::{caller, into_stop, ApiCall, KernelEvent, KernelStop, Kx};
+use crate::ke::scheduler::After;
+use crate::kernel::{caller, ApiCall, KernelEvent, KernelStop, Kx};
 use crate::types::status;
 
 /// Every host-callable routine of one kernel.
@@ -24,7 +25,9 @@ pub struct CallRegistry {
     /// Where those slots are: (first slot, count, address of the first), one run per
     /// library's `.text` ([`crate::loader::system`]).
     pub(crate) regions: Vec<(u32, u32, u64)>,
-    /// Stubs for missing routines: slot `functions.len() + i` is `missing[i]`.
+    /// Slots after the routines that other handlers own (the scheduler's return slots).
+    pub(crate) reserved: u32,
+    /// Stubs for missing routines: slot `functions.len() + reserved + i` is `missing[i]`.
     pub(crate) missing: Vec<MissingStub>,
     /// Zeroed variables standing in for missing data imports.
     pub(crate) missing_data: Vec<MissingStub>,
@@ -66,7 +69,7 @@ pub fn stub_return(ret: RetKind) -> (u64, bool) {
 
 impl CallRegistry {
     pub(crate) fn new(functions: &'static ArchExports) -> CallRegistry {
-        CallRegistry { functions, regions: Vec::new(), missing: Vec::new(), missing_data: Vec::new() }
+        CallRegistry { functions, regions: Vec::new(), reserved: 0, missing: Vec::new(), missing_data: Vec::new() }
     }
 
     /// The address of the kernel routine in slot `slot`.
@@ -76,6 +79,20 @@ impl CallRegistry {
             .find(|(first, count, _)| slot >= *first && slot < first + count)
             .map(|(first, _, base)| base + (slot - first) as u64 * portcullis_emu::HOST_CALL_SLOT)
             .unwrap_or(0)
+    }
+
+    /// The routine whose host-call slot holds `addr`, as (library, name).
+    pub fn routine_at(&self, addr: u64) -> Option<(&str, &str)> {
+        let slot = portcullis_emu::HOST_CALL_SLOT;
+        let routine = self.regions.iter().find_map(|(first, count, base)| {
+            let i = addr.checked_sub(*base)? / slot;
+            (i < *count as u64).then(|| self.functions.functions.get((first + i as u32) as usize)).flatten()
+        });
+        if let Some(f) = routine {
+            return Some((f.dll.name(), f.name));
+        }
+        let stub = self.missing.iter().find(|s| addr >= s.address && addr - s.address < slot)?;
+        Some((&stub.dll, &stub.name))
     }
 
     /// The stubs made for missing imports so far: routines, then variables.
@@ -90,7 +107,7 @@ pub(crate) fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
     match functions.functions.get(slot as usize) {
         Some(f) => call_function(k, f),
         None => {
-            let i = slot as usize - functions.functions.len();
+            let i = slot as usize - functions.functions.len() - k.ext().calls.reserved as usize;
             match k.ext().calls.missing.get(i) {
                 Some(stub) => {
                     let stub = stub.clone();
@@ -106,26 +123,62 @@ pub(crate) fn dispatch(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
 fn call_function(k: &mut Kx, f: &'static FunctionDef) -> Result<(), Stop<KernelStop>> {
     let arch = k.arch();
     let at = caller(k);
-    let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.conv_on(arch), f.params)) } else { None };
-    let mut call = CallArgs::new(f.conv_on(arch), arch);
+    let slot = k.host_call_pc();
+    let args = if k.ext().options.record_calls { Some(read_for_trace(k, f.args(arch), f.params)) } else { None };
+    let mut call = f.args(arch);
     match (f.wrapper)(k, &mut call) {
-        Ok(raw) => {
-            if f.ret_wide {
-                k.set_return_u64(raw);
-            } else {
-                k.set_return(raw);
+        Ok(raw) => match crate::ke::scheduler::take_after(k) {
+            None => {
+                finish_call(k, f, raw, args, at);
+                Ok(())
             }
-            if let Some(args) = args {
-                record(k, f.dll.name().into(), f.name.into(), args, f.ret.map(|kind| (raw, kind)), at, false);
+            Some(After::Deliver) => {
+                finish_call(k, f, raw, args, at);
+                if crate::ke::scheduler::deliver(k)? {
+                    crate::ke::scheduler::share(k, slot, raw, f.ret_wide)?;
+                }
+                Ok(())
             }
-            Ok(())
-        }
+            Some(After::Park) => {
+                // The call completes when its context resumes: traced then, with its value.
+                let call = args.map(|a| ApiCall {
+                    dll: f.dll.name().into(),
+                    name: f.name.into(),
+                    args: a,
+                    ret: None,
+                    ret_kind: f.ret,
+                    caller: at,
+                    missing: false,
+                });
+                crate::ke::scheduler::park(k, call, f.ret_wide)
+            }
+            Some(After::Gone) => {
+                // It never returns.
+                if let Some(args) = args {
+                    record(k, f.dll.name().into(), f.name.into(), args, None, at, false);
+                }
+                crate::ke::scheduler::gone(k)
+            }
+        },
         Err(e) => {
+            crate::ke::scheduler::take_after(k);
             if let Some(args) = args {
                 record(k, f.dll.name().into(), f.name.into(), args, None, at, false);
             }
-            Err(into_stop(k, e, f.name, at))
+            Err(crate::seh::trap::routine_failed(k, e, f.name, at))
         }
+    }
+}
+
+/// Sets the return register and records the call.
+fn finish_call(k: &mut Kx, f: &'static FunctionDef, raw: u64, args: Option<Vec<(&'static str, ArgValue)>>, at: u64) {
+    if f.ret_wide {
+        k.set_return_u64(raw);
+    } else {
+        k.set_return(raw);
+    }
+    if let Some(args) = args {
+        record(k, f.dll.name().into(), f.name.into(), args, f.ret.map(|kind| (raw, kind)), at, false);
     }
 }
 
@@ -141,7 +194,9 @@ fn call_stub(k: &mut Kx, stub: &MissingStub) {
     let (args, ret, ret_kind) = match shape {
         Some((sig, Shape::Function { conv, .. })) => {
             let args = match sig.params {
-                Some(params) if k.ext().options.record_calls => read_for_trace(k, conv, params),
+                Some(params) if k.ext().options.record_calls => {
+                    read_for_trace(k, CallArgs::new(conv.for_arch(arch), arch), params)
+                }
                 _ => Vec::new(),
             };
             let (value, wide) = stub_return(sig.ret);
@@ -185,9 +240,8 @@ fn gcc_rebalance(k: &mut Kx, at: u64) {
 }
 
 /// The arguments as the trace shows them, read before the call can change them.
-fn read_for_trace(k: &Kx, conv: portcullis_emu::CallConv, params: &[exports::Param]) -> Vec<(&'static str, ArgValue)> {
+fn read_for_trace(k: &Kx, mut call: CallArgs, params: &[exports::Param]) -> Vec<(&'static str, ArgValue)> {
     let arch = k.arch();
-    let mut call = CallArgs::new(conv.for_arch(arch), arch);
     let mut out = Vec::with_capacity(params.len());
     for p in params {
         let raw = if p.wide && arch == Arch::X86 {

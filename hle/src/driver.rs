@@ -32,7 +32,7 @@ pub fn call_entry(k: &mut Kx, driver: usize) -> Result<NtStatus, RunStop> {
     system_context(k).map_err(|e| stop(k, e, "DriverEntry set-up"))?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
     k.ext_mut().drivers[driver].entry_called = true;
-    let r = k.call(d.image.entry, &[d.driver_object, d.registry_path], conv);
+    let r = crate::ke::scheduler::call(k, d.image.entry, &[d.driver_object, d.registry_path], conv);
     io::release_deferred(k).map_err(|e| stop(k, e, "DriverEntry"))?;
     let status = NtStatus(r? as u32);
     if status.is_success() {
@@ -126,7 +126,7 @@ pub fn unload(k: &mut Kx, driver: usize) -> Result<Unload, RunStop> {
     let routine = k.mem().get(d.driver_object, DRIVER_OBJECT::DriverUnload).map_err(|e| stop(k, e.into(), "unload"))?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
     if routine != 0 {
-        let r = k.call(routine, &[d.driver_object], conv);
+        let r = crate::ke::scheduler::call(k, routine, &[d.driver_object], conv);
         io::release_deferred(k).map_err(|e| stop(k, e, "DriverUnload"))?;
         r?;
         k.ext_mut().drivers[driver].unloaded = true;

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use portcullis_emu::{Arch, Event, Extension, Machine, MachineConfig, MachineError, MemError, Reg, Stop};
+use portcullis_emu::{
+    Arch, Event, Extension, GuestException, Machine, MachineConfig, MachineError, MemError, Reg, Resolution, Stop,
+};
 use serde::Serialize;
 
 use crate::dispatch::CallRegistry;
@@ -81,6 +83,11 @@ impl std::fmt::Display for Bugcheck {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KernelStop {
     Bugcheck(Bugcheck),
+    /// Every flow that must go on waits, and nothing due on the virtual clock can wake any.
+    Deadlock(crate::ke::wait_graph::Deadlock),
+    /// Internal: a thread that terminated itself below host frames of its own unwinds them
+    /// (the scheduler catches it; it never ends a run).
+    ThreadExit,
 }
 
 /// One call into the kernel (an export, an internal routine, or a missing import's stub), as
@@ -117,6 +124,11 @@ pub enum KernelEvent {
     Bugcheck(Bugcheck),
     /// A change to the system: registry writes, files, error log, tracing ([`crate::events`]).
     System(crate::events::SystemEvent),
+    /// Threads, DPCs, timers, work items and virtual time (see `ke::scheduler`).
+    Sched(crate::ke::scheduler::SchedEvent),
+    Deadlock(crate::ke::wait_graph::Deadlock),
+    /// An exception was dispatched (or ended the run without being dispatched).
+    Exception(Box<crate::seh::events::ExceptionEvent>),
 }
 
 /// What to do with imports the kernel does not implement.
@@ -134,14 +146,28 @@ pub enum MissingImports {
 /// How the kernel behaves.
 #[derive(Clone, Debug)]
 pub struct KernelOptions {
-    /// Record every export call with decoded arguments (on by default).
+    /// Record every export call with decoded arguments, and the scheduler's events (on by
+    /// default).
     pub record_calls: bool,
     pub missing_imports: MissingImports,
+    /// Virtual processors (1 to 32; 2 by default).
+    pub processors: u32,
+    /// The Windows the kernel presents (Windows 7 SP1 by default).
+    pub version: crate::rtl::version::WindowsVersion,
+    /// The local time zone's bias in minutes, as Windows keeps it: UTC = local time + bias
+    /// (0 by default: local time is UTC; UTC+01:00 is -60). No daylight saving.
+    pub time_zone_bias: i32,
 }
 
 impl Default for KernelOptions {
     fn default() -> Self {
-        KernelOptions { record_calls: true, missing_imports: MissingImports::Error }
+        KernelOptions {
+            record_calls: true,
+            missing_imports: MissingImports::Error,
+            processors: 2,
+            version: Default::default(),
+            time_zone_bias: 0,
+        }
     }
 }
 
@@ -177,18 +203,32 @@ pub struct Kernel {
     pub pnp: crate::pnp::Pnp,
     /// Devices' power states and power requests.
     pub power: crate::po::Power,
+    /// Threads, DPCs, timers, waits (ke/scheduler.rs).
+    pub sched: crate::ke::scheduler::Scheduler,
+    /// Executive state: resources, push locks, work queues, callbacks, lookaside lists.
+    pub ex: crate::ex::ExState,
     pub(crate) drivers: Vec<crate::loader::LoadedDriver>,
+    /// The run-time library's state (random generators, heaps).
+    pub rtl: crate::rtl::RtlState,
+    pub(crate) seh: crate::seh::State,
 }
 
 impl Extension for Kernel {
     type Event = KernelEvent;
     type Stop = KernelStop;
+
+    /// Faults and traps in guest code become exceptions dispatched as Windows does
+    /// (`crate::seh`).
+    fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelStop> {
+        crate::seh::trap::on_exception(k, e)
+    }
 }
 
 impl Kernel {
     /// Boots a kernel on a fresh machine of `config.arch`.
-    pub fn boot(config: MachineConfig, options: KernelOptions) -> Result<Kx, MachineError> {
+    pub fn boot(mut config: MachineConfig, options: KernelOptions) -> Result<Kx, MachineError> {
         let arch = config.arch;
+        config.cpus = options.processors;
         let routines = exports::for_arch(arch);
         let kernel = Kernel {
             arch,
@@ -209,20 +249,28 @@ impl Kernel {
             debugger: Default::default(),
             pnp: Default::default(),
             power: Default::default(),
+            sched: Default::default(),
+            ex: Default::default(),
             drivers: Vec::new(),
+            rtl: Default::default(),
+            seh: crate::seh::State::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {
             return Err(MachineError::Other("the kernel's routines must be the machine's first host calls".into()));
         }
         let fail = |e: KError| MachineError::Other(format!("kernel boot: {e:?}"));
+        // The kernel's routines are the machine's first host calls, in its images' .text;
+        // the scheduler's return slots come right after them.
         crate::loader::system::map(&mut k).map_err(fail)?;
+        crate::ke::scheduler::boot(&mut k).map_err(fail)?;
         crate::ps::boot(&mut k).map_err(fail)?;
         crate::ob::boot(&mut k).map_err(fail)?;
         crate::cm::boot(&mut k).map_err(fail)?;
         crate::io::boot(&mut k).map_err(fail)?;
         crate::fs::boot(&mut k).map_err(fail)?;
         crate::se::boot(&mut k).map_err(fail)?;
+        crate::seh::boot(&mut k).map_err(fail)?;
         crate::loader::system::finish(&mut k).map_err(fail)?;
         Ok(k)
     }
@@ -266,10 +314,11 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
         KError::Mem(m) => {
             let (addr, write) = match m {
                 MemError::Unmapped { addr } => (addr, 0),
+                MemError::UnmappedWrite { addr } => (addr, 1),
                 MemError::ReadOnly { addr } => (addr, 1),
                 other => return Stop::Machine(MachineError::Memory(other)),
             };
-            let (code, name) = if write == 1 {
+            let (code, name) = if matches!(m, MemError::ReadOnly { .. }) {
                 (0xBE, "ATTEMPTED_WRITE_TO_READONLY_MEMORY")
             } else {
                 (0x50, "PAGE_FAULT_IN_NONPAGED_AREA")
@@ -284,6 +333,12 @@ pub(crate) fn into_stop(k: &mut Kx, e: KError, what: &str, caller: u64) -> Stop<
             bugcheck_stop(k, b)
         }
     }
+}
+
+/// Records a deadlock and returns the stop that ends the run with it.
+pub fn deadlock_stop(k: &mut Kx, d: crate::ke::wait_graph::Deadlock) -> Stop<KernelStop> {
+    k.guest_mut().trace.push(Event::Ext(KernelEvent::Deadlock(d.clone())));
+    Stop::Host(KernelStop::Deadlock(d))
 }
 
 /// Records a bugcheck and returns the stop that ends the run with it.

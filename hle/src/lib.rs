@@ -41,6 +41,7 @@ pub mod po;
 pub mod ps;
 pub mod rtl;
 pub mod se;
+pub mod seh;
 pub mod status_names;
 pub mod types;
 pub mod zw;

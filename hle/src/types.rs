@@ -15,6 +15,7 @@ pub enum ArgKind {
     U32,
     I32,
     U64,
+    I64,
     /// Pointer-sized unsigned (SIZE_T, ULONG_PTR).
     Size,
     Ptr,
@@ -108,6 +109,20 @@ newtype!(
     PoolTag(u32) = Tag
 );
 
+/// A UNICODE_STRING or ANSI_STRING passed by value (FsRtlDissectName's Path): two slots on
+/// x86 (Length and MaximumLength, then Buffer), and on x64, where the ABI passes a 16-byte
+/// structure by reference, a pointer to the caller's copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct StringByValue(pub u64);
+
+impl Arg for StringByValue {
+    const KIND: ArgKind = ArgKind::Ptr;
+    const WIDE: bool = true;
+    fn from_raw(raw: u64, _: Arch) -> Self {
+        StringByValue(raw)
+    }
+}
+
 impl Ptr {
     pub const NULL: Ptr = Ptr(0);
     pub fn is_null(self) -> bool {
@@ -195,6 +210,7 @@ primitive!(u16 = U16, false);
 primitive!(u32 = U32, false);
 primitive!(i32 = I32, false);
 primitive!(u64 = U64, true);
+primitive!(i64 = I64, true);
 
 /// No return value (VOID).
 impl Ret for () {
@@ -214,6 +230,16 @@ pub mod status {
     pub const UNSUCCESSFUL: NtStatus = NtStatus(0xC000_0001);
     pub const NOT_IMPLEMENTED: NtStatus = NtStatus(0xC000_0002);
     pub const INVALID_PARAMETER: NtStatus = NtStatus(0xC000_000D);
+    pub const INVALID_PARAMETER_1: NtStatus = NtStatus(0xC000_00EF);
+    pub const INVALID_PARAMETER_2: NtStatus = NtStatus(0xC000_00F0);
+    pub const INVALID_PARAMETER_3: NtStatus = NtStatus(0xC000_00F1);
+    pub const INVALID_PARAMETER_4: NtStatus = NtStatus(0xC000_00F2);
+    pub const INVALID_PARAMETER_5: NtStatus = NtStatus(0xC000_00F3);
+    pub const NO_MEMORY: NtStatus = NtStatus(0xC000_0017);
+    pub const NAME_TOO_LONG: NtStatus = NtStatus(0xC000_0106);
+    pub const UNMAPPABLE_CHARACTER: NtStatus = NtStatus(0xC000_0162);
+    pub const INTEGER_OVERFLOW: NtStatus = NtStatus(0xC000_0095);
+    pub const INTEGER_DIVIDE_BY_ZERO: NtStatus = NtStatus(0xC000_0094);
     pub const NO_SUCH_DEVICE: NtStatus = NtStatus(0xC000_000E);
     pub const INVALID_DEVICE_REQUEST: NtStatus = NtStatus(0xC000_0010);
     pub const MORE_PROCESSING_REQUIRED: NtStatus = NtStatus(0xC000_0016);
@@ -223,6 +249,7 @@ pub mod status {
     pub const OBJECT_NAME_INVALID: NtStatus = NtStatus(0xC000_0033);
     pub const OBJECT_NAME_NOT_FOUND: NtStatus = NtStatus(0xC000_0034);
     pub const OBJECT_NAME_COLLISION: NtStatus = NtStatus(0xC000_0035);
+    pub const REVISION_MISMATCH: NtStatus = NtStatus(0xC000_0059);
     pub const OBJECT_PATH_NOT_FOUND: NtStatus = NtStatus(0xC000_003A);
     pub const INSUFFICIENT_RESOURCES: NtStatus = NtStatus(0xC000_009A);
     pub const CANCELLED: NtStatus = NtStatus(0xC000_0120);
@@ -231,7 +258,6 @@ pub mod status {
     pub const INVALID_HANDLE: NtStatus = NtStatus(0xC000_0008);
     pub const OBJECT_TYPE_MISMATCH: NtStatus = NtStatus(0xC000_0024);
     pub const DRIVER_ENTRYPOINT_NOT_FOUND: NtStatus = NtStatus(0xC000_0263);
-    pub const NO_MEMORY: NtStatus = NtStatus(0xC000_0017);
     pub const NO_SUCH_FILE: NtStatus = NtStatus(0xC000_000F);
     pub const END_OF_FILE: NtStatus = NtStatus(0xC000_0011);
     pub const SHARING_VIOLATION: NtStatus = NtStatus(0xC000_0043);
@@ -247,11 +273,6 @@ pub mod status {
     pub const OBJECT_PATH_SYNTAX_BAD: NtStatus = NtStatus(0xC000_003B);
     pub const NOT_SUPPORTED: NtStatus = NtStatus(0xC000_00BB);
     pub const HANDLE_NOT_CLOSABLE: NtStatus = NtStatus(0xC000_0235);
-    pub const INVALID_PARAMETER_1: NtStatus = NtStatus(0xC000_00EF);
-    pub const INVALID_PARAMETER_2: NtStatus = NtStatus(0xC000_00F0);
-    pub const INVALID_PARAMETER_3: NtStatus = NtStatus(0xC000_00F1);
-    pub const INVALID_PARAMETER_4: NtStatus = NtStatus(0xC000_00F2);
-    pub const INVALID_PARAMETER_5: NtStatus = NtStatus(0xC000_00F3);
     pub const INVALID_PARAMETER_6: NtStatus = NtStatus(0xC000_00F4);
     pub const INVALID_CID: NtStatus = NtStatus(0xC000_000B);
     pub const FLT_INSTANCE_ALTITUDE_COLLISION: NtStatus = NtStatus(0xC01C_0011);

@@ -1,5 +1,6 @@
 //! The corpus drivers, end to end on both architectures: load, DriverEntry, requests with
 //! every transfer method, the port accesses they make, faults and limits, unload and leaks.
+#[allow(unused_imports)] // not every test file uses every helper
 mod common;
 use common::*;
 
@@ -107,16 +108,19 @@ fn rawio_instructions_are_mediated_with_exact_pcs() {
         let ops: Vec<String> = k.guest().trace.privileged().map(|p| p.text.clone()).collect();
         assert!(ops.iter().any(|t| t == "rdmsr") && ops.iter().any(|t| t == "cli") && ops.iter().any(|t| t == "sti"));
 
-        // An MSR the CPU does not have: #GP in the driver, the run ends there.
-        match request::device_control(&mut k, h, ctl(0x806, 0), &0xDEADu32.to_le_bytes(), &OutBuffer::zeroed(8), false)
-        {
-            Err(portcullis_hle::kernel::KError::Stop(Stop::Fault(f))) => {
-                assert_eq!(f.kind, FaultKind::GeneralProtection);
-                assert!(f.reason.contains("0xdead"));
-                assert!(k.ext().drivers()[d].image.contains(f.pc));
-            }
-            other => panic!("{other:?}"),
-        }
+        // An MSR the CPU does not have: #GP in the driver, which Windows raises as a privileged
+        // instruction; the driver has no handler, so the run ends in KMODE_EXCEPTION_NOT_HANDLED.
+        let r =
+            request::device_control(&mut k, h, ctl(0x806, 0), &0xDEADu32.to_le_bytes(), &OutBuffer::zeroed(8), false);
+        let b = bugcheck_of(r);
+        assert_eq!(b.code, 0x1E);
+        assert_eq!(b.params[0], status_param(arch, 0xC000_0096));
+        assert!(k.ext().drivers()[d].image.contains(b.params[1]));
+        let e = exceptions(&k).pop().unwrap();
+        assert_eq!((e.code, e.address), (0xC000_0096, b.params[1]));
+        let detail = e.detail.unwrap();
+        assert_eq!(detail.instruction.as_deref(), Some("rdmsr"));
+        assert!(detail.reason.unwrap().contains("0xdead"));
     }
 }
 
@@ -177,18 +181,20 @@ fn methods_pending_completion_forwarding_and_cancel() {
 }
 
 #[test]
-fn a_null_dereference_is_a_page_fault_in_the_driver() {
+fn an_unhandled_null_dereference_is_kmode_exception_not_handled() {
     for arch in both() {
         let (mut k, d) = started("nullderef", arch);
         let h = open(&mut k, "\\\\.\\NullDeref");
-        match request::device_control(&mut k, h, ctl(0x800, 0), &[], &OutBuffer::zeroed(4), false) {
-            Err(portcullis_hle::kernel::KError::Stop(Stop::Fault(f))) => {
-                assert_eq!(f.kind, FaultKind::PageFault { address: 0 }, "{arch:?}");
-                assert!(k.ext().drivers()[d].image.contains(f.pc));
-                assert!(f.location.as_deref().unwrap().starts_with("nullderef+"));
-            }
-            other => panic!("{other:?}"),
-        }
+        let b = bugcheck_of(request::device_control(&mut k, h, ctl(0x800, 0), &[], &OutBuffer::zeroed(4), false));
+        // KMODE_EXCEPTION_NOT_HANDLED(code, address, parameter 0, parameter 1): a read of 0.
+        assert_eq!(b.code, 0x1E, "{arch:?}");
+        assert!(k.ext().drivers()[d].image.contains(b.params[1]));
+        assert_eq!([b.params[0], b.params[2], b.params[3]], [status_param(arch, 0xC000_0005), 0, 0]);
+        let e = exceptions(&k).pop().unwrap();
+        assert_eq!((e.params.clone(), e.address), (vec![0, 0], b.params[1]));
+        assert!(e.location.starts_with("nullderef+"), "{}", e.location);
+        let frames = e.detail.unwrap().frames;
+        assert_eq!(frames[0].pc, b.params[1]);
     }
 }
 

@@ -616,8 +616,11 @@ fn x86_irql_is_raised_and_lowered_through_the_hal() {
 #[test]
 fn x64_irql_is_cr8() {
     let mut fx = Fx::new(Arch::X64);
-    for name in ["KfRaiseIrql", "KfLowerIrql", "KeRaiseIrqlToDpcLevel"] {
-        assert!(fx.k.ext().resolve(HAL, name).is_none(), "{name} is inline on x64");
+    // KfLowerIrql does not exist on x64; KfRaiseIrql, KeLowerIrql and KeRaiseIrqlToDpcLevel
+    // are ntoskrnl exports there (drivers normally inline them).
+    assert!(fx.k.ext().resolve(HAL, "KfLowerIrql").is_none(), "KfLowerIrql is x86-only");
+    for name in ["KfRaiseIrql", "KeLowerIrql", "KeRaiseIrqlToDpcLevel"] {
+        assert!(fx.k.ext().resolve(NT, name).is_some(), "{name} is an x64 ntoskrnl export");
     }
     assert_eq!(fx.call(NT, "KeGetCurrentIrql", &[]).unwrap(), 0);
     // Driver code raises IRQL with `mov cr8, rcx` (KeRaiseIrql is inline on x64).
@@ -841,32 +844,39 @@ fn the_current_process_is_the_system_process_at_boot() {
 // Bad pointers
 
 #[test]
-fn bad_pointers_end_the_run_as_page_faults_in_the_kernel() {
+fn bad_pointers_raise_access_violations_or_end_the_run_as_page_faults_in_the_kernel() {
     for arch in both() {
-        // An unmapped destination (a NULL-page pointer).
+        // A user-space destination nothing maps (a NULL-page pointer): the page fault inside the
+        // routine is an access violation, raised there; nothing handles it, so the run ends in
+        // KMODE_EXCEPTION_NOT_HANDLED(code, address in the routine, write, address).
         let mut fx = Fx::new(arch);
         let src = fx.wstr("text");
         let b = bugcheck(fx.call(NT, "RtlInitUnicodeString", &[0x1000, src]));
-        assert_eq!((b.code, b.name), (0x50, "PAGE_FAULT_IN_NONPAGED_AREA"), "{arch:?}");
-        assert_eq!((b.params[0], b.params[2], b.caller), (0x1000, fx.site, fx.site));
-        assert!(b.reason.contains("RtlInitUnicodeString"), "{}", b.reason);
+        assert_eq!((b.code, b.name), (0x1E, "KMODE_EXCEPTION_NOT_HANDLED"), "{arch:?}");
+        assert_eq!([b.params[0], b.params[2], b.params[3]], [status_param(arch, 0xC000_0005), 1, 0x1000]);
+        let e = exceptions(&fx.k).pop().unwrap();
+        assert_eq!(e.location, "ntoskrnl.exe!RtlInitUnicodeString");
+        assert_eq!((e.address, e.params.clone()), (b.params[1], vec![1, 0x1000]));
         assert_eq!(fx.traced_bugchecks(), vec![b]);
         assert_eq!(fx.last_call().ret, None);
 
-        // An unmapped source: the trace shows it unreadable, the fault names it.
+        // An unmapped user-space source: the trace shows it unreadable; a read of it.
         let mut fx = Fx::new(arch);
         let dest = fx.alloc(16);
         let b = bugcheck(fx.call(NT, "RtlInitUnicodeString", &[dest, UNMAPPED]));
-        assert_eq!((b.code, b.params[0]), (0x50, UNMAPPED));
+        assert_eq!((b.code, b.params[2], b.params[3]), (0x1E, 0, UNMAPPED));
         assert_eq!(arg(&fx.last_call(), "SourceString"), &text(&format!("<unreadable {UNMAPPED:#x}>")));
 
-        // A string that runs off the end of mapped memory faults at the first unmapped byte.
+        // An invalid kernel address is PAGE_FAULT_IN_NONPAGED_AREA(address, read, caller, 0):
+        // a string that runs off the end of mapped kernel memory faults at its first unmapped byte.
         let mut fx = Fx::new(arch);
         let dest = fx.alloc(16);
         let end = fx.heap + HEAP;
         fx.k.mem_mut().write(end - 4, &[b'A', 0, b'B', 0]).unwrap();
         let b = bugcheck(fx.call(NT, "RtlInitUnicodeString", &[dest, end - 4]));
-        assert_eq!((b.code, b.params[0]), (0x50, end));
+        assert_eq!((b.code, b.name), (0x50, "PAGE_FAULT_IN_NONPAGED_AREA"));
+        assert_eq!((b.params[0], b.params[2], b.caller), (end, fx.site, fx.site));
+        assert!(b.reason.contains("RtlInitUnicodeString"), "{}", b.reason);
 
         // A read-only destination: ATTEMPTED_WRITE_TO_READONLY_MEMORY.
         let mut fx = Fx::new(arch);
@@ -876,21 +886,25 @@ fn bad_pointers_end_the_run_as_page_faults_in_the_kernel() {
         assert_eq!((b.code, b.name, b.params[0]), (0xBE, "ATTEMPTED_WRITE_TO_READONLY_MEMORY", ro));
         assert_eq!(fx.read(ro, 8), vec![0; 8], "nothing was written");
 
-        // memcpy from and memset to nowhere.
+        // memcpy from and memset to nowhere in user space, and from beyond kernel memory.
         let mut fx = Fx::new(arch);
         let dst = fx.alloc(0x100);
         let b = bugcheck(fx.call(NT, "memcpy", &[dst, UNMAPPED, 0x10]));
-        assert_eq!((b.code, b.params[0]), (0x50, UNMAPPED));
+        assert_eq!((b.code, b.params[3]), (0x1E, UNMAPPED));
         let mut fx = Fx::new(arch);
         let b = bugcheck(fx.call(NT, "memset", &[UNMAPPED + 0x10, 0, 0x10]));
-        assert_eq!((b.code, b.params[0]), (0x50, UNMAPPED + 0x10));
+        assert_eq!((b.code, b.params[2], b.params[3]), (0x1E, 1, UNMAPPED + 0x10));
+        let mut fx = Fx::new(arch);
+        let dst = fx.alloc(0x100);
+        let b = bugcheck(fx.call(NT, "memcpy", &[dst, fx.heap + HEAP, 0x10]));
+        assert_eq!((b.code, b.params[0], b.params[1]), (0x50, fx.heap + HEAP, 0));
 
         // RtlCopyUnicodeString into a destination whose Buffer is NULL.
         let mut fx = Fx::new(arch);
         let dest = fx.ustring(0, 32, 0);
         let src = fx.ustr("data");
         let b = bugcheck(fx.call(NT, "RtlCopyUnicodeString", &[dest, src]));
-        assert_eq!((b.code, b.params[0]), (0x50, 0));
+        assert_eq!((b.code, b.params[2], b.params[3]), (0x1E, 1, 0));
 
         // IoCreateDevice with nowhere to put the device: the run ends, and no half-made
         // device is left behind (no name, no memory).
@@ -898,13 +912,14 @@ fn bad_pointers_end_the_run_as_page_faults_in_the_kernel() {
         let name = fx.ustr("\\Device\\Nowhere");
         let live = fx.k.ext().pool.live();
         let b = bugcheck(fx.call(NT, "IoCreateDevice", &[drv, 0, name, FILE_DEVICE_UNKNOWN, 0, 0, UNMAPPED]));
-        assert_eq!((b.code, b.params[0]), (0x50, UNMAPPED));
+        assert_eq!((b.code, b.params[3]), (0x1E, UNMAPPED));
         assert!(fx.k.ext().objects.lookup("\\Device\\Nowhere").is_none());
         assert_eq!(fx.k.ext().pool.live(), live);
     }
-    // A non-canonical x64 pointer is as unmapped as any.
+    // A non-canonical x64 pointer is a general-protection fault: an access violation whose
+    // address the CPU does not give (read, -1).
     let mut fx = Fx::new(Arch::X64);
     let src = fx.wstr("text");
     let b = bugcheck(fx.call(NT, "RtlInitUnicodeString", &[0x8000_0000_0000_1000, src]));
-    assert_eq!((b.code, b.params[0]), (0x50, 0x8000_0000_0000_1000));
+    assert_eq!((b.code, b.params[2], b.params[3]), (0x1E, 0, u64::MAX));
 }

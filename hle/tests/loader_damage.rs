@@ -1022,7 +1022,8 @@ fn an_import_by_an_ordinal_nothing_exports_is_missing() {
 fn a_null_dll_name_ends_the_import_table_as_on_windows() {
     // Windows walks import descriptors while Name and FirstThunk are non-zero: a zero name
     // ends the table, and the remaining IAT slots stay unbound. The driver loads; calling
-    // through an unbound slot is a guest fault, not a host one.
+    // through an unbound slot (which still holds a name's RVA, a user address) is a guest
+    // access violation, which the driver does not handle.
     for arch in both() {
         let pe = Pe::corpus("halports", arch);
         let descriptors = pe.import_descriptors();
@@ -1031,10 +1032,10 @@ fn a_null_dll_name_ends_the_import_table_as_on_windows() {
         let mut k = boot(arch);
         let d = load_with(&mut k, &cut.b).unwrap();
         assert!(k.ext().drivers()[d].image.imports.is_empty());
-        match driver::call_entry(&mut k, d) {
-            Err(Stop::Fault(_)) => {}
-            other => panic!("{arch:?}: DriverEntry through unbound imports: {other:?}"),
-        }
+        let b = fx::bugcheck(driver::call_entry(&mut k, d));
+        assert_eq!(b.code, 0x1E, "{arch:?}: DriverEntry through unbound imports: {b:?}");
+        // An instruction fetch (8) from the unbound slot's contents.
+        assert_eq!((b.params[1], b.params[2], b.params[3]), (b.params[3], 8, b.params[1]));
     }
 }
 
@@ -1089,6 +1090,48 @@ fn a_machine_type_that_contradicts_the_optional_header_is_malformed() {
             assert_malformed(&refused_on_sight(arch, &rom.b), &[&format!("unknown optional header magic {m:#x}")]);
         }
     });
+}
+
+// 16b: the exception directory. Windows does not look at it when it loads a driver, only when
+// an exception is dispatched through the image: no damage to it refuses an image, and a bad
+// entry is as if the function had no unwind information.
+
+#[test]
+fn a_damaged_exception_directory_does_not_refuse_the_image() {
+    each(|arch, name, pe| {
+        let size = pe.size_of_image();
+        let text = pe.section(".text");
+        for (rva, len) in
+            [(0xFFFF_FF00, 0x1000), (size - 4, 0x100), (0x10, 7), (text.rva, u32::MAX), (text.rva, text.vsize)]
+        {
+            let mut bad = pe.clone();
+            bad.set_dir(3, rva, len);
+            let mut k = boot(arch);
+            let d = load_with(&mut k, &bad.b).unwrap_or_else(|e| panic!("{name} {arch:?} {rva:#x}+{len:#x}: {e}"));
+            let st = driver::call_entry(&mut k, d).unwrap_or_else(|e| panic!("{name} {arch:?}: {e:?}"));
+            assert_eq!(st, status::SUCCESS, "{name} {arch:?}");
+        }
+    });
+}
+
+#[test]
+fn an_exception_through_a_damaged_function_table_is_unhandled_not_a_host_failure() {
+    // The seh driver's DriverEntry reads NULL inside a __try and catches the fault. With the
+    // function table replaced by its own code bytes or cut short (x64), the handler is not
+    // found: the fault is an unhandled exception, a bugcheck, like any other.
+    let pe = Pe::corpus("seh", Arch::X64);
+    let text = pe.section(".text");
+    for (rva, len) in [(text.rva, text.vsize), (text.rva + 1, 0x7FFF_FFF0), (pe.size_of_image() - 12, 12)] {
+        let mut bad = pe.clone();
+        bad.set_dir(3, rva, len);
+        let mut k = boot(Arch::X64);
+        let d = load_with(&mut k, &bad.b).unwrap();
+        let b = fx::bugcheck(driver::call_entry(&mut k, d));
+        assert_eq!((b.code, b.params[0]), (0x1E, status_param(Arch::X64, 0xC000_0005)), "{rva:#x}+{len:#x}");
+        assert_eq!(b.params[3], 0, "a read of NULL");
+    }
+    // Undamaged, it is handled.
+    started("seh", Arch::X64);
 }
 
 // 17: what kind of image it is.

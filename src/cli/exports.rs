@@ -49,6 +49,9 @@ struct Row {
     pops: u16,
     params: Vec<Param>,
     variadic: bool,
+    /// The arguments are in EAX, EDX, ECX (the compiler's x86 register-based helpers).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    registers: bool,
     /// The return kind (`status`, `ptr`, `u32`, ...); `void` for none, null for data.
     ret: Option<String>,
 }
@@ -90,6 +93,7 @@ fn rows(dll: Option<Dll>, arch: Option<Arch>) -> Vec<Row> {
                             })
                             .collect(),
                         variadic: f.varargs,
+                        registers: f.regs,
                         ret: Some(f.ret.map(kind_name).unwrap_or_else(|| "void".into())),
                     }
                 }
@@ -102,6 +106,7 @@ fn rows(dll: Option<Dll>, arch: Option<Arch>) -> Vec<Row> {
                     pops: 0,
                     params: Vec::new(),
                     variadic: false,
+                    registers: false,
                     ret: None,
                 },
             });
@@ -157,6 +162,7 @@ fn render(rows: &[Row]) -> String {
         let x86 = same.iter().find(|r| r.arch == "x86");
         let conv = match x86 {
             Some(r) if r.pops > 0 => format!("{} {}", r.conv.unwrap_or("?"), r.pops),
+            Some(r) if r.registers => format!("{} regs", r.conv.unwrap_or("?")),
             Some(r) => r.conv.unwrap_or("?").to_string(),
             None => "win64".into(),
         };

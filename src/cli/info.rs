@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use portcullis::emu::Arch;
 use portcullis::hle::exports::{self, Dll};
 use serde::Serialize;
 
+use super::census::{self, Census};
 use super::{error, EXIT_OK, EXIT_USAGE};
 
 #[derive(Args)]
@@ -59,20 +59,6 @@ struct Info {
     privileged_census: BTreeMap<String, Census>,
 }
 
-#[derive(Serialize, Default)]
-struct Census {
-    count: u64,
-    first: Vec<String>,
-}
-
-/// Mnemonics that touch hardware or privileged state.
-const PRIVILEGED: &[&str] = &[
-    "in", "out", "insb", "insw", "insd", "outsb", "outsw", "outsd", "rdmsr", "wrmsr", "cli", "sti", "hlt", "lgdt",
-    "lidt", "lldt", "ltr", "sgdt", "sidt", "str", "invlpg", "wbinvd", "invd", "swapgs", "clts", "lmsw", "rdpmc",
-    "rdtsc", "rdtscp", "cpuid", "popfd", "popfq", "popf", "iretd", "iretq", "sysexit", "sysret", "xsetbv", "vmxon",
-    "vmcall", "int",
-];
-
 pub fn main(args: InfoArgs) -> i32 {
     let bytes = match std::fs::read(&args.driver) {
         Ok(b) => b,
@@ -117,48 +103,13 @@ pub fn main(args: InfoArgs) -> i32 {
             .map(|(d, n)| Import { dll: d.clone(), name: n.clone(), implemented: implemented(d, n) })
             .collect(),
         exports: image.exports.clone(),
-        privileged_census: census(&bytes, &image),
+        privileged_census: census::census(&bytes, &image),
     };
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&info).expect("serialisable")),
         Format::Text => print!("{}", text(&info)),
     }
     EXIT_OK
-}
-
-fn census(bytes: &[u8], image: &portcullis::hle::loader::ImageInfo) -> BTreeMap<String, Census> {
-    use capstone::arch::x86::ArchMode;
-    use capstone::arch::{BuildsCapstone, BuildsCapstoneSyntax};
-    let mode = if image.arch == Arch::X64 { ArchMode::Mode64 } else { ArchMode::Mode32 };
-    let Ok(cs) = capstone::Capstone::new().x86().mode(mode).syntax(capstone::arch::x86::ArchSyntax::Intel).build()
-    else {
-        return BTreeMap::new();
-    };
-    let mut out: BTreeMap<String, Census> = BTreeMap::new();
-    for s in image.sections.iter().filter(|s| s.executable()) {
-        let start = s.raw_offset as usize;
-        let end = (start + s.raw_size.min(s.virtual_size.max(s.raw_size)) as usize).min(bytes.len());
-        let code = &bytes[start.min(end)..end];
-        let mut off = 0usize;
-        while off < code.len() {
-            let base = image.base + s.rva as u64 + off as u64;
-            let Ok(insns) = cs.disasm_all(&code[off..], base) else { break };
-            let mut last = off + 1;
-            for i in insns.iter() {
-                let m = i.mnemonic().unwrap_or("");
-                if PRIVILEGED.contains(&m) {
-                    let e = out.entry(m.to_string()).or_default();
-                    e.count += 1;
-                    if e.first.len() < 8 {
-                        e.first.push(format!("{:#x}", i.address()));
-                    }
-                }
-                last = (i.address() - image.base - s.rva as u64) as usize + i.len();
-            }
-            off = last.max(off + 1);
-        }
-    }
-    out
 }
 
 fn text(info: &Info) -> String {

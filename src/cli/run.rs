@@ -117,6 +117,10 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
     }
     let report = sb.report();
+    // The process ends here: the kernel reclaims the engine, guest RAM and translation cache
+    // at exit at no cost, where dropping them one by one took ~0.1 ms. (The report has
+    // flushed the trace file.)
+    std::mem::forget(sb);
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("the report serialises")),
         Format::Text if !quiet => print!("{}", report.render_text(verbose > 0)),

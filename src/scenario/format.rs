@@ -21,6 +21,10 @@ pub(crate) struct File {
     pub(crate) unload_at_end: Option<bool>,
     /// "error" (default: refuse to load) or "stub" for imports the kernel lacks.
     pub(crate) missing_imports: Option<MissingImportsKind>,
+    /// The Windows the kernel presents: "7" (default, SP1), "10", "11", or "10.0.BUILD".
+    pub(crate) windows: Option<Spanned<String>>,
+    /// The local time zone as an offset from UTC: "+01:00", "-05:30" (default "+00:00").
+    pub(crate) utc_offset: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) limits: Option<Limits>,
     #[serde(default)]
@@ -47,6 +51,49 @@ pub(crate) struct File {
     /// The device the emulated bus has for a PnP driver.
     #[serde(default)]
     pub(crate) pnp: super::pnp::Pnp,
+    /// Virtual processors (default 2).
+    pub(crate) processors: Option<Spanned<u32>>,
+    /// Processes that exist from the start.
+    #[serde(default)]
+    pub(crate) processes: Vec<Spanned<ProcessSpec>>,
+}
+
+/// A process: `{ name = "notepad.exe", pid = 0x600, parent = 0x1F4 }`.
+#[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProcessSpec {
+    pub(crate) name: String,
+    pub(crate) pid: u64,
+    #[serde(default)]
+    pub(crate) parent: u64,
+}
+
+/// `wait_idle = true`, or the most virtual time it may let pass: `wait_idle = "10s"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitIdle {
+    Yes(bool),
+    Cap(std::time::Duration),
+}
+
+impl<'de> Deserialize<'de> for WaitIdle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WaitIdle;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("true, or a duration like \"10s\" (the most virtual time to let pass)")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<WaitIdle, E> {
+                Ok(WaitIdle::Yes(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WaitIdle, E> {
+                humantime::parse_duration(v)
+                    .map(WaitIdle::Cap)
+                    .map_err(|e| E::custom(format!("`{v}` is not a duration like \"10s\": {e}")))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +169,12 @@ pub(crate) struct Step {
     pub(crate) pnp_remove: Option<bool>,
     /// `power = "D3"` / `"S3"`: a power transition of the driver's devices.
     pub(crate) power: Option<String>,
+    /// Let virtual time pass.
+    pub(crate) advance: Option<Duration>,
+    pub(crate) wait_idle: Option<WaitIdle>,
+    pub(crate) process_start: Option<ProcessSpec>,
+    /// The PID of the process to end.
+    pub(crate) process_exit: Option<u64>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]
@@ -145,6 +198,10 @@ pub(crate) struct Step {
     /// granted.
     pub(crate) access: Option<u32>,
     pub(crate) expect_access: Option<u32>,
+    /// For process_exit: the exit status (default STATUS_SUCCESS).
+    pub(crate) exit_status: Option<StatusValue>,
+    /// For process_start: whether a notify routine must refuse it.
+    pub(crate) expect_denied: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]

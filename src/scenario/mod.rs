@@ -46,6 +46,7 @@ pub enum ExpectedOutcome {
     Ok,
     Fault,
     Bugcheck,
+    Deadlock,
     Limit,
     Halted,
 }
@@ -56,6 +57,7 @@ impl ExpectedOutcome {
             ExpectedOutcome::Ok => "ok",
             ExpectedOutcome::Fault => "fault",
             ExpectedOutcome::Bugcheck => "bugcheck",
+            ExpectedOutcome::Deadlock => "deadlock",
             ExpectedOutcome::Limit => "limit",
             ExpectedOutcome::Halted => "halted",
         }
@@ -110,6 +112,23 @@ pub(crate) enum Action {
     PnpRemove,
     /// A power transition ("D3", "S4", ...).
     Power(String),
+    /// Let virtual time pass.
+    Advance {
+        time: std::time::Duration,
+    },
+    /// Run until nothing is runnable, letting at most `cap` of virtual time pass.
+    WaitIdle {
+        cap: std::time::Duration,
+    },
+    ProcessStart {
+        name: String,
+        pid: u64,
+        parent: u64,
+    },
+    ProcessExit {
+        pid: u64,
+        status: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +147,7 @@ pub(crate) struct Expect {
     pub(crate) pending: Option<bool>,
     pub(crate) leaks: Option<bool>,
     pub(crate) access: Option<u32>,
+    pub(crate) denied: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,11 +179,17 @@ pub struct Scenario {
     expect_entry: u32,
     unload_at_end: bool,
     missing_imports: Option<portcullis_hle::kernel::MissingImports>,
+    windows: Option<portcullis_hle::rtl::version::WindowsVersion>,
+    utc_offset_minutes: Option<i32>,
     max_instructions: Option<u64>,
     timeout: Option<std::time::Duration>,
     memory: Option<u64>,
     devices: Vec<DeviceSpec>,
     policies: Vec<(u16, u16, String, Policy)>,
+    /// Virtual processors, when the file sets them.
+    processors: Option<u32>,
+    /// Processes that exist from the start: (name, PID, parent).
+    processes: Vec<(String, u64, u64)>,
     pub(crate) steps: Vec<Step>,
     registry: registry::Seeds,
     /// Files for the volume: (path, contents), read when the scenario was parsed.
@@ -202,12 +228,13 @@ impl Scenario {
             None | Some(("ok", _)) => ExpectedOutcome::Ok,
             Some(("fault", _)) => ExpectedOutcome::Fault,
             Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
+            Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
             Some(("limit", _)) => ExpectedOutcome::Limit,
             Some(("halted", _)) => ExpectedOutcome::Halted,
             Some((other, at)) => {
                 return Err(err(
                     at,
-                    format!("expect_outcome `{other}`: expected one of ok, fault, bugcheck, limit, halted"),
+                    format!("expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted"),
                 ))
             }
         };
@@ -287,6 +314,41 @@ impl Scenario {
         raw.security.check().map_err(|m| err(0, format!("[security]: {m}")))?;
         let tracing = raw.tracing.providers().map_err(|m| err(0, format!("[tracing]: {m}")))?;
         let pnp = raw.pnp.config().map_err(|m| err(0, format!("[pnp]: {m}")))?;
+        let processors = match &raw.processors {
+            Some(p) if !(1..=portcullis_emu::MAX_CPUS).contains(p.get_ref()) => {
+                return Err(err(
+                    p.span().start,
+                    format!("processors = {}: expected 1 to {}", p.get_ref(), portcullis_emu::MAX_CPUS),
+                ))
+            }
+            p => p.as_ref().map(|p| *p.get_ref()),
+        };
+        let mut processes = Vec::new();
+        for p in &raw.processes {
+            let spec = p.get_ref();
+            if spec.pid == 0 || spec.pid > u32::MAX as u64 || processes.iter().any(|(_, pid, _)| *pid == spec.pid) {
+                return Err(err(
+                    p.span().start,
+                    format!("process `{}`: PID {:#x} is zero, too large or repeated", spec.name, spec.pid),
+                ));
+            }
+            processes.push((spec.name.clone(), spec.pid, spec.parent));
+        }
+        let windows = match &raw.windows {
+            Some(w) => Some(
+                portcullis_hle::rtl::version::WindowsVersion::parse(w.get_ref()).map_err(|m| err(w.span().start, m))?,
+            ),
+            None => None,
+        };
+        let utc_offset_minutes = match &raw.utc_offset {
+            Some(o) => Some(parse_utc_offset(o.get_ref()).ok_or_else(|| {
+                err(
+                    o.span().start,
+                    format!("utc_offset `{}`: expected +HH:MM or -HH:MM (-12:00 to +14:00)", o.get_ref()),
+                )
+            })?),
+            None => None,
+        };
         Ok(Scenario {
             name: raw.name.unwrap_or_else(|| {
                 Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string()
@@ -300,11 +362,15 @@ impl Scenario {
                 format::MissingImportsKind::Error => portcullis_hle::kernel::MissingImports::Error,
                 format::MissingImportsKind::Stub => portcullis_hle::kernel::MissingImports::Stub,
             }),
+            windows,
+            utc_offset_minutes,
             max_instructions: limits.and_then(|l| l.max_instructions),
             timeout: limits.and_then(|l| l.timeout).map(|d| d.0),
             memory: limits.and_then(|l| l.memory).map(|m| m.0),
             devices,
             policies,
+            processors,
+            processes,
             steps,
             registry: raw.registry,
             files,
@@ -327,11 +393,15 @@ impl Scenario {
             expect_entry: 0,
             unload_at_end: true,
             missing_imports: None,
+            windows: None,
+            utc_offset_minutes: None,
             max_instructions: None,
             timeout: None,
             memory: None,
             devices: Vec::new(),
             policies: Vec::new(),
+            processors: None,
+            processes: Vec::new(),
             steps: Vec::new(),
             registry: Default::default(),
             files: Vec::new(),
@@ -358,6 +428,12 @@ impl Scenario {
     pub fn configure(&self, mut b: SandboxBuilder) -> Result<SandboxBuilder, ScenarioError> {
         if let Some(m) = self.missing_imports {
             b = b.missing_imports(m);
+        }
+        if let Some(v) = self.windows {
+            b = b.windows(v);
+        }
+        if let Some(m) = self.utc_offset_minutes {
+            b = b.utc_offset_minutes(m);
         }
         if let Some(n) = self.max_instructions {
             b = b.max_instructions(n);
@@ -398,6 +474,12 @@ impl Scenario {
                 b = b.registry_value(key, name, v.ty, v.data.clone());
             }
         }
+        if let Some(n) = self.processors {
+            b = b.processors(n);
+        }
+        for (name, pid, parent) in &self.processes {
+            b = b.process(name.clone(), *pid, *parent);
+        }
         Ok(b)
     }
 
@@ -417,6 +499,21 @@ impl Scenario {
     pub(crate) fn unload_at_end(&self) -> bool {
         self.unload_at_end
     }
+}
+
+/// `+HH:MM` / `-HH:MM` as minutes east of UTC, within the offsets time zones use.
+fn parse_utc_offset(text: &str) -> Option<i32> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let minutes = sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok().filter(|m| *m < 60)?);
+    (-12 * 60..=14 * 60).contains(&minutes).then_some(minutes)
 }
 
 #[cfg(test)]
@@ -458,7 +555,7 @@ mod tests {
         let e = parse("[[steps]]\nopen = 'a'\n[[steps]]\npending = 'nope'\n").unwrap_err();
         assert!(e.message.contains("no earlier ioctl is named `nope`"), "{e}");
         let e = parse("expect_outcome = \"maybe\"\n").unwrap_err();
-        assert!(e.message.contains("ok, fault, bugcheck, limit, halted"), "{e}");
+        assert!(e.message.contains("ok, fault, bugcheck, deadlock, limit, halted"), "{e}");
     }
 
     #[test]
@@ -507,5 +604,28 @@ mod tests {
         assert_eq!(s.steps[1].expect.output, Some(vec![0x34, 0x12, 5]));
         assert_eq!(s.steps[2].expect.status, Some(0xC000_000D));
         assert_eq!(s.policies[0].0, 0xcf8);
+    }
+
+    #[test]
+    fn windows_version_and_utc_offset() {
+        use portcullis_hle::rtl::version::WindowsVersion;
+        let s = parse("windows = \"11\"\nutc_offset = \"+05:30\"\n").unwrap();
+        assert_eq!(s.windows, Some(WindowsVersion::WINDOWS_11));
+        assert_eq!(s.utc_offset_minutes, Some(330));
+        let s = parse("windows = \"10.0.19041\"\nutc_offset = \"-08:00\"\n").unwrap();
+        assert_eq!(s.windows.map(|v| (v.major, v.minor, v.build)), Some((10, 0, 19041)));
+        assert_eq!(s.utc_offset_minutes, Some(-480));
+        let s = parse("name = \"x\"\n").unwrap();
+        assert_eq!((s.windows, s.utc_offset_minutes), (None, None));
+        let e = parse("name = \"x\"\nwindows = \"xp\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("expected 7, 10, 11"), "{e}");
+        for bad in ["05:00", "+5:00", "+15:00", "-12:30", "+01:60", "+01-00"] {
+            let e = parse(&format!("utc_offset = \"{bad}\"\n")).unwrap_err();
+            assert!(e.message.contains("expected +HH:MM or -HH:MM"), "{bad}: {e}");
+        }
+        assert_eq!(parse_utc_offset("+14:00"), Some(840));
+        assert_eq!(parse_utc_offset("-12:00"), Some(-720));
+        assert_eq!(parse_utc_offset("+00:00"), Some(0));
     }
 }

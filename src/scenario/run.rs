@@ -25,7 +25,10 @@ pub struct ScenarioOutcome {
 
 const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, unload, open_process, \
                        open_thread, set_value, delete_value, create_key, delete_key, shutdown, \
-                       pnp_start, pnp_remove, power";
+                       pnp_start, pnp_remove, power, advance, wait_idle, process_start, process_exit";
+
+/// What `wait_idle = true` lets pass at most.
+pub const WAIT_IDLE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
@@ -61,6 +64,10 @@ pub(crate) fn check_steps(
             ("pnp_start", r.pnp_start == Some(true)),
             ("pnp_remove", r.pnp_remove == Some(true)),
             ("power", r.power.is_some()),
+            ("advance", r.advance.is_some()),
+            ("wait_idle", matches!(r.wait_idle, Some(format::WaitIdle::Yes(true)) | Some(format::WaitIdle::Cap(_)))),
+            ("process_start", r.process_start.is_some()),
+            ("process_exit", r.process_exit.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -92,6 +99,8 @@ pub(crate) fn check_steps(
             "unload" => &["expect_leaks"],
             "open_process" | "open_thread" => &["access", "expect_status", "expect_access"],
             "set_value" | "delete_value" | "create_key" | "delete_key" => &["expect_status"],
+            "process_start" => &["expect_denied"],
+            "process_exit" => &["exit_status"],
             _ => &[],
         };
         let given = [
@@ -108,6 +117,8 @@ pub(crate) fn check_steps(
             ("expect_leaks", r.expect_leaks.is_some()),
             ("access", r.access.is_some()),
             ("expect_access", r.expect_access.is_some()),
+            ("exit_status", r.exit_status.is_some()),
+            ("expect_denied", r.expect_denied.is_some()),
         ];
         if let Some((bad, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
             return fail(format!(
@@ -229,6 +240,27 @@ pub(crate) fn check_steps(
                 }
                 Action::Power(p)
             }
+            "advance" => Action::Advance { time: r.advance.expect("present").0 },
+            "wait_idle" => Action::WaitIdle {
+                cap: match r.wait_idle {
+                    Some(format::WaitIdle::Cap(d)) => d,
+                    _ => WAIT_IDLE_CAP,
+                },
+            },
+            "process_start" => {
+                let p = r.process_start.clone().expect("present");
+                if p.pid == 0 || p.pid > u32::MAX as u64 {
+                    return fail(format!(
+                        "process_start of `{}`: PID {:#x} is not one a process can have",
+                        p.name, p.pid
+                    ));
+                }
+                Action::ProcessStart { name: p.name, pid: p.pid, parent: p.parent }
+            }
+            "process_exit" => Action::ProcessExit {
+                pid: r.process_exit.expect("present"),
+                status: r.exit_status.map(|s| s.0).unwrap_or(0),
+            },
             _ => Action::Unload,
         };
         let expect = Expect {
@@ -238,6 +270,7 @@ pub(crate) fn check_steps(
             pending: r.expect_pending,
             leaks: r.expect_leaks,
             access: r.expect_access,
+            denied: r.expect_denied,
         };
         steps.push(Step { number, line, action, handle, name, expect });
     }
@@ -270,7 +303,7 @@ fn check_result(e: &Expect, status: NtStatus, information: u64, output: &[u8]) -
 }
 
 fn fatal(e: &RunError) -> bool {
-    !matches!(e, RunError::OpenFailed(_) | RunError::BadHandle(_))
+    !matches!(e, RunError::OpenFailed(_) | RunError::BadHandle(_) | RunError::Process(_))
 }
 
 pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
@@ -287,6 +320,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             None => ExpectedOutcome::Ok,
             Some(RunError::Fault(_)) => ExpectedOutcome::Fault,
             Some(RunError::Bugcheck(_)) => ExpectedOutcome::Bugcheck,
+            Some(RunError::Deadlock(_)) => ExpectedOutcome::Deadlock,
             Some(RunError::Limit(_)) => ExpectedOutcome::Limit,
             Some(RunError::Halted { .. }) => ExpectedOutcome::Halted,
             Some(_) => ExpectedOutcome::Ok,
@@ -492,6 +526,41 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             Action::PnpStart => sb.pnp_start().map(|_| ()),
             Action::PnpRemove => sb.pnp_remove().map(|_| ()),
             Action::Power(state) => sb.power(state).map(|_| ()),
+            Action::Advance { time } => sb.advance(*time),
+            Action::WaitIdle { cap } => sb.wait_idle(*cap),
+            Action::ProcessStart { name, pid, parent } => match sb.process_start(name, *pid, *parent) {
+                Ok(started) => {
+                    let denied = started.denied.is_some();
+                    if let Some(want) = step.expect.denied.filter(|w| *w != denied) {
+                        fail(
+                            sb,
+                            n,
+                            line,
+                            if want {
+                                format!("expected a notify routine to refuse {name}; it started")
+                            } else {
+                                format!(
+                                    "{name} was refused with {}",
+                                    status_text(started.denied.map(|s| s.0).unwrap_or(0))
+                                )
+                            },
+                        );
+                    }
+                    Ok(())
+                }
+                Err(RunError::Process(m)) => {
+                    fail(sb, n, line, m);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Action::ProcessExit { pid, status } => match sb.process_exit(*pid, NtStatus(*status)) {
+                Err(RunError::Process(m)) => {
+                    fail(sb, n, line, m);
+                    Ok(())
+                }
+                r => r,
+            },
             Action::Unload => {
                 unloaded = true;
                 sb.unload().map(|leaks| match step.expect.leaks {

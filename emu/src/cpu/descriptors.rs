@@ -51,9 +51,20 @@ fn segment(base: u32, limit: u32, access: u8, flags: u8) -> u64 {
         | (((base as u64 >> 24) & 0xFF) << 56)
 }
 
+/// The x86 FS selector that reaches processor `cpu`'s control region: 0x33 (KGDT_R0_PCR with
+/// RPL 3) for the first, then one descriptor each after the TEB's, from 0x43.
+pub fn per_cpu_fs(cpu: u32) -> u16 {
+    match cpu {
+        0 => 0x33,
+        n => 0x43 + 8 * (n as u16 - 1),
+    }
+}
+
 /// The GDT image for `arch`. `tss` and `tss_limit` describe the task state segment,
-/// `kpcr` is the processor control region's address (x86 FS base).
-pub fn gdt(arch: Arch, tss: u64, tss_limit: u32, kpcr: u64) -> Vec<u8> {
+/// `per_cpu` the processor control regions' addresses (x86 FS bases, one descriptor each;
+/// x64 reaches them through GS_BASE and needs none).
+pub fn gdt(arch: Arch, tss: u64, tss_limit: u32, per_cpu: &[u64]) -> Vec<u8> {
+    let kpcr = per_cpu.first().copied().unwrap_or(0);
     let mut d: Vec<u64> = match arch {
         Arch::X86 => vec![
             0,
@@ -64,7 +75,11 @@ pub fn gdt(arch: Arch, tss: u64, tss_limit: u32, kpcr: u64) -> Vec<u8> {
             segment(tss as u32, tss_limit, 0x89, 0x0), // 0x28 TSS (available)
             segment(kpcr as u32, 0x3FFF, 0xF3, 0x4),   // 0x30 KPCR, DPL 3 (see module doc)
             segment(0, 0xFFF, 0xF3, 0x4),              // 0x38 TEB
-        ],
+        ]
+        .into_iter()
+        // 0x40, 0x48, ...: the control regions of the other processors, like 0x30.
+        .chain(per_cpu.iter().skip(1).map(|base| segment(*base as u32, 0x3FFF, 0xF3, 0x4)))
+        .collect(),
         Arch::X64 => {
             let tss_lo = segment(tss as u32, tss_limit, 0x89, 0x0);
             let tss_hi = tss >> 32;
@@ -135,12 +150,25 @@ mod tests {
 
     #[test]
     fn x64_gdt_has_the_windows_selectors() {
-        let g = gdt(Arch::X64, 0xFFFF_F800_1234_5000, 0x2068, 0);
+        let g = gdt(Arch::X64, 0xFFFF_F800_1234_5000, 0x2068, &[0]);
         let e = |sel: usize| u64::from_le_bytes(g[sel..sel + 8].try_into().unwrap());
         assert_eq!(e(0x10), 0x0020_9B00_0000_0000);
         assert_eq!(e(0x30), 0x0020_FB00_0000_0000);
         assert_eq!(e(0x48), 0xFFFF_F800);
         assert_eq!(g.len(), 0x58);
+    }
+
+    #[test]
+    fn x86_gdt_has_one_pcr_descriptor_per_processor() {
+        let g = gdt(Arch::X86, 0x8000_1000, 0x2068, &[0xFFDF_F000, 0xFFE0_4000, 0xFFE0_9000]);
+        let base = |sel: u16| {
+            let e = u64::from_le_bytes(g[(sel & !7) as usize..][..8].try_into().unwrap());
+            ((e >> 16) & 0xFF_FFFF) | (((e >> 56) & 0xFF) << 24)
+        };
+        assert_eq!(base(per_cpu_fs(0)), 0xFFDF_F000);
+        assert_eq!(base(per_cpu_fs(1)), 0xFFE0_4000);
+        assert_eq!(base(per_cpu_fs(2)), 0xFFE0_9000);
+        assert_eq!(g.len(), 0x50);
     }
 
     #[test]

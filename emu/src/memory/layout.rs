@@ -48,7 +48,21 @@ pub struct Layout {
     pub(crate) arenas: [(RegionKind, Arena); 7],
 }
 
+/// Most processors a machine can have: each has a control region of its own.
+pub const MAX_CPUS: u32 = 32;
+
 impl Layout {
+    /// Where processor `cpu`'s control region lives, and its size: the first at `kpcr`, the
+    /// others after it, each followed by an unmapped guard page.
+    pub fn cpu_block(&self, cpu: u32) -> (u64, u64) {
+        match (cpu, self.kpcr_size) {
+            (0, size) => (self.kpcr, size),
+            // x64: the first region is 64 KiB; the others need 0x5000 (KPCR + KPRCB).
+            (n, 0x10000) => (self.kpcr + 0x11000 + (n as u64 - 1) * 0x6000, 0x5000),
+            (n, size) => (self.kpcr + n as u64 * (size + 0x1000), size),
+        }
+    }
+
     pub fn for_arch(arch: Arch) -> Layout {
         match arch {
             Arch::X64 => Layout {
@@ -89,4 +103,25 @@ impl Layout {
 
 const fn arena(base: u64, limit: u64) -> Arena {
     Arena { base, limit }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn processor_regions_stay_clear_of_each_other_and_the_arenas() {
+        for arch in [Arch::X86, Arch::X64] {
+            let l = Layout::for_arch(arch);
+            let mut prev_end = 0;
+            for cpu in 0..MAX_CPUS {
+                let (base, size) = l.cpu_block(cpu);
+                assert!(base >= prev_end + 0x1000 || cpu == 0, "{arch:?} cpu {cpu}");
+                prev_end = base + size;
+                for (_, a) in &l.arenas {
+                    assert!(prev_end + 0x1000 <= a.base || base >= a.limit, "{arch:?} cpu {cpu}");
+                }
+            }
+        }
+    }
 }

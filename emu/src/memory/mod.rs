@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use thiserror::Error;
 
-pub use layout::{Layout, RegionKind};
+pub use layout::{Layout, RegionKind, MAX_CPUS};
 use paging::{page_round_up, Leaf};
 pub(crate) use paging::{PageTables, Paging};
 use ram::Ram;
@@ -68,6 +68,10 @@ impl Region {
 pub enum MemError {
     #[error("address {addr:#x} is not mapped")]
     Unmapped { addr: u64 },
+    /// A write to an address that is not mapped (kept apart from reads: Windows reports
+    /// which one faulted).
+    #[error("address {addr:#x} is not mapped (written)")]
+    UnmappedWrite { addr: u64 },
     #[error("address {addr:#x} is read-only")]
     ReadOnly { addr: u64 },
     #[error("guest memory limit of {limit} bytes reached")]
@@ -115,6 +119,12 @@ impl GuestMemory {
 
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// A never-used frame of guest RAM (physical address and host view) for a host probe
+    /// that must leave it zero; see `Ram::spare_frame`.
+    pub(crate) fn spare_frame(&mut self) -> Option<(u64, &mut [u8])> {
+        self.ram.spare_frame()
     }
 
     /// The physical address of the top-level page table (what CR3 holds).
@@ -326,6 +336,23 @@ impl GuestMemory {
         Ok(())
     }
 
+    /// Copies guest RAM at physical address `pa` into `buf`; addresses that are not RAM
+    /// (the first MiB, beyond the chunks handed out) are `Unmapped`.
+    pub fn read_physical(&self, pa: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let addr = pa.wrapping_add(done as u64);
+            if !self.ram.contains(addr) {
+                return Err(MemError::Unmapped { addr });
+            }
+            let off = (addr % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&self.ram.page(addr)[off..off + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
     /// Writes `data` at `va`, honouring read-only pages as the CPU does with CR0.WP set.
     pub fn write(&mut self, va: u64, data: &[u8]) -> Result<(), MemError> {
         self.write_inner(va, data, true)
@@ -342,12 +369,12 @@ impl GuestMemory {
         let mut code = false;
         while done < data.len() {
             let addr = self.arch.mask(va.wrapping_add(done as u64));
-            let leaf = self.leaf(addr).ok_or(MemError::Unmapped { addr })?;
+            let leaf = self.leaf(addr).ok_or(MemError::UnmappedWrite { addr })?;
             if honour_ro && !leaf.prot.write {
                 return Err(MemError::ReadOnly { addr });
             }
             if !self.ram.contains(leaf.frame) {
-                return Err(MemError::Unmapped { addr });
+                return Err(MemError::UnmappedWrite { addr });
             }
             code |= leaf.prot.exec;
             done += PAGE_SIZE as usize - (addr % PAGE_SIZE) as usize;

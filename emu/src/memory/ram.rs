@@ -79,6 +79,16 @@ impl Ram {
         Ok(())
     }
 
+    /// The last frame of the mapped RAM, if it has never been handed out: zero, and free for
+    /// a host probe that runs before set-up and leaves it zero again.
+    pub(crate) fn spare_frame(&mut self) -> Option<(u64, &mut [u8])> {
+        let pa = (RAM_BASE + self.chunks.len() as u64 * CHUNK).checked_sub(PAGE_SIZE)?;
+        if self.chunks.is_empty() || pa < self.next {
+            return None;
+        }
+        Some((pa, self.page_mut(pa)))
+    }
+
     /// Whether `pa` is backed by RAM.
     pub(crate) fn contains(&self, pa: u64) -> bool {
         pa >= RAM_BASE && pa < RAM_BASE + self.chunks.len() as u64 * CHUNK

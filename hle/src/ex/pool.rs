@@ -266,9 +266,17 @@ fn owner_of(k: &Kx, at: u64) -> Owner {
     k.ext().driver_at(at).map(Owner::Driver).unwrap_or(Owner::Kernel)
 }
 
-fn zero(k: &mut Kx, at: u64, size: u64) -> KResult<()> {
+pub(crate) fn zero(k: &mut Kx, at: u64, size: u64) -> KResult<()> {
     crate::rtl::memory::memset(k, Ptr(at), 0, SizeT(size))?;
     Ok(())
+}
+
+/// Allocates for the driver calling the current export (what the run-time library's
+/// allocating routines do on its behalf); `None` when the request cannot be satisfied.
+pub fn allocate_for_caller(k: &mut Kx, pool_type: u32, size: u64, tag: u32) -> KResult<Option<u64>> {
+    let at = caller(k);
+    let owner = owner_of(k, at);
+    allocate(k, pool_type, size, tag, owner, at)
 }
 
 /// PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)

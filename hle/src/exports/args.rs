@@ -1,6 +1,6 @@
 //! Reading an export's arguments, and showing them in the trace.
 
-use portcullis_emu::{Arch, CallConv, GuestMemory, MemError};
+use portcullis_emu::{Arch, CallConv, GuestMemory, MemError, Reg};
 use serde::Serialize;
 
 use crate::kernel::{KResult, Kx};
@@ -12,16 +12,30 @@ pub struct CallArgs {
     pub conv: CallConv,
     pub arch: Arch,
     next: usize,
+    /// Slots are EAX, EDX, ECX rather than the convention's (`#[regs]` lines).
+    in_registers: bool,
 }
+
+/// The slots of a register-based helper, in order.
+const REGISTER_SLOTS: [Reg; 3] = [Reg::Ax, Reg::Dx, Reg::Cx];
 
 impl CallArgs {
     pub fn new(conv: CallConv, arch: Arch) -> CallArgs {
-        CallArgs { conv, arch, next: 0 }
+        CallArgs { conv, arch, next: 0, in_registers: false }
+    }
+
+    /// The arguments of a register-based helper: EAX, EDX, ECX (a 64-bit value in EDX:EAX).
+    pub fn registers(arch: Arch) -> CallArgs {
+        CallArgs { conv: CallConv::Cdecl.for_arch(arch), arch, next: 0, in_registers: true }
     }
 
     /// The next raw slot.
     pub fn slot(&mut self, k: &Kx) -> Result<u64, MemError> {
-        let v = k.arg(self.conv, self.next)?;
+        let v = if self.in_registers {
+            REGISTER_SLOTS.get(self.next).map_or(0, |r| k.reg(*r))
+        } else {
+            k.arg(self.conv, self.next)?
+        };
         self.next += 1;
         Ok(self.arch.mask(v))
     }
@@ -68,6 +82,7 @@ pub(crate) fn decode(mem: &GuestMemory, kind: ArgKind, raw: u64) -> ArgValue {
     match kind {
         ArgKind::U8 | ArgKind::U16 | ArgKind::U32 | ArgKind::U64 | ArgKind::Size => ArgValue::Int(raw),
         ArgKind::I32 => ArgValue::Signed(raw as u32 as i32 as i64),
+        ArgKind::I64 => ArgValue::Signed(raw as i64),
         ArgKind::Bool => ArgValue::Bool(raw as u8 != 0),
         ArgKind::Ptr | ArgKind::Handle | ArgKind::Code => hex(raw),
         ArgKind::Status => ArgValue::Hex(format!("{:#010x}", raw as u32)),

@@ -2,8 +2,8 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::hal::ports;
-use crate::ke;
 use crate::types::*;
+use crate::{ex, ke};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Hal,
@@ -26,4 +26,18 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[x86] fastcall fn KfRaiseIrql(NewIrql: u8) -> u8 = ke::irql::KfRaiseIrql;
     #[x86] fastcall fn KfLowerIrql(NewIrql: u8) -> () = ke::irql::KfLowerIrql;
     #[x86] stdcall fn KeRaiseIrqlToDpcLevel() -> u8 = ke::irql::KeRaiseIrqlToDpcLevel;
+    #[x86] stdcall fn KeRaiseIrqlToSynchLevel() -> u8 = ke::irql::KeRaiseIrqlToSynchLevel;
+    #[x86] stdcall fn KeLowerIrql(NewIrql: u8) -> () = ke::irql::KeLowerIrql;
+    #[x86] stdcall fn KeRaiseIrql(NewIrql: u8, OldIrql: Ptr) -> () = ke::irql::KeRaiseIrql;
+    #[x86] fastcall fn KfAcquireSpinLock(SpinLock: Ptr) -> u8 = ke::spinlock::KfAcquireSpinLock;
+    #[x86] fastcall fn KfReleaseSpinLock(SpinLock: Ptr, NewIrql: u8) -> () = ke::spinlock::KfReleaseSpinLock;
+    #[x86] stdcall fn KeAcquireSpinLock(SpinLock: Ptr, OldIrql: Ptr) -> () = ke::spinlock::KeAcquireSpinLock;
+    #[x86] stdcall fn KeReleaseSpinLock(SpinLock: Ptr, NewIrql: u8) -> () = ke::spinlock::KeReleaseSpinLock;
+    #[x86] fastcall fn KeAcquireSpinLockRaiseToSynch(SpinLock: Ptr) -> u8 = ke::spinlock::KeAcquireSpinLockRaiseToSynch;
+    #[x86] fastcall fn KeAcquireInStackQueuedSpinLock(SpinLock: Ptr, LockHandle: Ptr) -> () = ke::spinlock::KeAcquireInStackQueuedSpinLock;
+    #[x86] fastcall fn KeReleaseInStackQueuedSpinLock(LockHandle: Ptr) -> () = ke::spinlock::KeReleaseInStackQueuedSpinLock;
+    #[x86] fastcall fn ExAcquireFastMutex(FastMutex: Ptr) -> () = ex::fast_mutex::ExAcquireFastMutex;
+    #[x86] fastcall fn ExReleaseFastMutex(FastMutex: Ptr) -> () = ex::fast_mutex::ExReleaseFastMutex;
+    #[x86] fastcall fn ExTryToAcquireFastMutex(FastMutex: Ptr) -> Boolean = ex::fast_mutex::ExTryToAcquireFastMutex;
+    stdcall fn KeQueryPerformanceCounter(PerformanceFrequency: Ptr) -> u64 = ke::time::KeQueryPerformanceCounter;
 };

@@ -3,8 +3,9 @@
 //! same host-call slots, dispatcher and trace as exports, but no import binds to them.
 
 use crate::exports::{Dll, ExportDef};
-use crate::io;
+use crate::kernel::Kx;
 use crate::types::*;
+use crate::{ex, io, seh};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -13,4 +14,16 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IopInvalidDeviceRequest(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::IopInvalidDeviceRequest;
     stdcall fn IopCsqCancelRoutine(DeviceObject: Ptr, Irp: Ptr) -> () = io::queue::IopCsqCancelRoutine;
     stdcall fn PnpBusDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::pnp::PnpBusDispatch;
+    stdcall fn ExpDefaultAllocateEx(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag, Lookaside: Ptr) -> Ptr = ex::lookaside::ExpDefaultAllocateEx;
+    stdcall fn ExpDefaultFreeEx(Buffer: Ptr, Lookaside: Ptr) -> () = ex::lookaside::ExpDefaultFreeEx;
+    // The handlers of the registrations x86 exception handling links around handler calls.
+    #[x86] cdecl fn RtlpNestedExceptionHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpNestedExceptionHandler;
+    #[x86] cdecl fn RtlpCollidedUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpCollidedUnwindHandler;
+    #[x86] cdecl fn RtlpLocalUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::RtlpLocalUnwindHandler;
 };
+
+/// The address of the internal routine `name`.
+pub fn address(k: &Kx, name: &str) -> Option<u64> {
+    let calls = &k.ext().calls;
+    calls.functions.internal_slot(name).map(|slot| calls.address(slot))
+}

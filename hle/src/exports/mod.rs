@@ -51,6 +51,8 @@ pub struct FunctionDef {
     pub conv: CallConv,
     pub params: &'static [Param],
     pub varargs: bool,
+    /// Takes its arguments in EAX, EDX, ECX (`#[regs]`; see [`table`]).
+    pub regs: bool,
     /// The return type; `None` for VOID.
     pub ret: Option<ArgKind>,
     pub ret_wide: bool,
@@ -66,6 +68,15 @@ impl FunctionDef {
 
     pub fn conv_on(&self, arch: Arch) -> CallConv {
         self.conv.for_arch(arch)
+    }
+
+    /// A cursor over this routine's arguments on `arch`, as its line declares them.
+    pub fn args(&self, arch: Arch) -> CallArgs {
+        if self.regs {
+            CallArgs::registers(arch)
+        } else {
+            CallArgs::new(self.conv_on(arch), arch)
+        }
     }
 
     /// Argument slots the fixed parameters take on `arch`.

@@ -17,7 +17,9 @@
 //! `stdcall`/`cdecl`/`fastcall` is the x86 convention (x64 always uses the Microsoft x64 ABI);
 //! parameters carry their Windows names and types; `#[x86]`/`#[x64]` marks an export of one
 //! architecture; `#[varargs]` a variadic one, whose function also receives the argument
-//! cursor (positioned after the fixed parameters) to read the rest. A parameter cannot be
+//! cursor (positioned after the fixed parameters) to read the rest; `#[regs]` a compiler
+//! helper that takes its arguments in EAX, EDX, ECX rather than where its convention puts
+//! them (the x86 64-bit shifts: the value in EDX:EAX, the count in CL). A parameter cannot be
 //! named like a tuple-struct type in scope (Rust refuses the binding), which is why the types
 //! keep Windows' spellings where Windows names parameters after them (`Handle: HANDLE`).
 //!
@@ -40,6 +42,9 @@ pub enum Attr {
     X64,
     /// Takes a variable argument list after its fixed parameters.
     Varargs,
+    /// Takes its arguments in EAX, EDX, ECX (in that slot order) instead of where its x86
+    /// convention puts them: the compiler's register-based helpers.
+    Regs,
 }
 
 /// The attribute words as the table writes them.
@@ -49,6 +54,7 @@ pub mod attr {
     pub const x86: Attr = Attr::X86;
     pub const x64: Attr = Attr::X64;
     pub const varargs: Attr = Attr::Varargs;
+    pub const regs: Attr = Attr::Regs;
 }
 
 /// The x86 conventions as the table writes them.
@@ -65,17 +71,19 @@ pub mod conv {
 pub struct Attrs {
     pub only: Option<Arch>,
     pub varargs: bool,
+    pub regs: bool,
 }
 
 impl Attrs {
     pub const fn of(words: &[Attr]) -> Attrs {
-        let mut a = Attrs { only: None, varargs: false };
+        let mut a = Attrs { only: None, varargs: false, regs: false };
         let mut i = 0;
         while i < words.len() {
             match words[i] {
                 Attr::X86 => a.only = Some(Arch::X86),
                 Attr::X64 => a.only = Some(Arch::X64),
                 Attr::Varargs => a.varargs = true,
+                Attr::Regs => a.regs = true,
             }
             i += 1;
         }
@@ -126,6 +134,7 @@ macro_rules! exports {
                             wide: <$t as $crate::types::Arg>::WIDE,
                         }),*],
                         varargs: ATTRS.varargs,
+                        regs: ATTRS.regs,
                         ret: if <$ret as $crate::types::Ret>::VOID {
                             None
                         } else {

@@ -1,16 +1,15 @@
 //! Reading and writing files: `ZwReadFile`, `ZwWriteFile`, `ZwFlushBuffersFile`.
 //!
 //! Requests on the volume complete at once; the IO_STATUS_BLOCK says how, as it does for a
-//! synchronous completion on Windows, and an Event handle given is signalled (its
-//! DISPATCHER_HEADER.SignalState set, which is what KeSetEvent does to an event nobody waits
-//! on; the scheduler's KeSetEvent will take this over). An APC routine is not delivered: APCs
-//! need the scheduler.
+//! synchronous completion on Windows, and an Event handle given is reset when the request
+//! starts and set when it completes (KeSetEvent: a thread waiting on it wakes). An APC routine
+//! is not delivered: user-mode APCs have no user-mode thread to run on here.
 #![allow(non_snake_case)]
 
 use super::open::{io_status, FILE_APPEND_DATA, FILE_READ_DATA, FILE_WRITE_DATA};
 use super::FileChange;
 use crate::kernel::{caller, KResult, Kx};
-use crate::layout::{FieldAccess, DISPATCHER_HEADER, FILE_OBJECT};
+use crate::layout::{FieldAccess, FILE_OBJECT};
 use crate::ob::handles::{self, Mode};
 use crate::ob::ObjectKind;
 use crate::types::{status, NtStatus, Ptr, HANDLE};
@@ -43,7 +42,7 @@ fn event_of(k: &mut Kx, event: HANDLE) -> KResult<Result<Option<u64>, NtStatus>>
     }
     match handles::lookup(k, event.0, Mode::Kernel)? {
         Some((o, _, _)) if k.ext().objects.get(o).map(|i| i.kind) == Some(ObjectKind::Event) => {
-            k.mem_mut().set(o, DISPATCHER_HEADER::SignalState, 0)?;
+            crate::ke::dispatcher::set_signal_state(k, o, 0)?;
             Ok(Ok(Some(o)))
         }
         Some(_) => Ok(Err(status::OBJECT_TYPE_MISMATCH)),
@@ -55,7 +54,7 @@ fn event_of(k: &mut Kx, event: HANDLE) -> KResult<Result<Option<u64>, NtStatus>>
 fn complete(k: &mut Kx, iosb: Ptr, event: Option<u64>, st: NtStatus, information: u64) -> KResult<NtStatus> {
     io_status(k, iosb, st, information)?;
     if let Some(e) = event {
-        k.mem_mut().set(e, DISPATCHER_HEADER::SignalState, 1)?;
+        crate::ke::event::set(k, e)?;
     }
     Ok(st)
 }

@@ -93,7 +93,7 @@ pub fn call_driver(k: &mut Kx, device: u64, irp: u64) -> KResult<NtStatus> {
     let driver_object = k.mem().get(device, DEVICE_OBJECT::DriverObject)?;
     let routine = driver::dispatch_routine(k, driver_object, major)?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
-    let r = k.call(routine, &[device, irp], conv)?;
+    let r = crate::ke::scheduler::call(k, routine, &[device, irp], conv)?;
     Ok(NtStatus(r as u32))
 }
 
@@ -162,7 +162,7 @@ pub fn complete(k: &mut Kx, irp: Ptr, at: u64) -> KResult<()> {
         clear_location(k, here)?;
         if routine != 0 && wanted {
             let device = if location == count + 1 { 0 } else { k.mem().get(stack, IO_STACK_LOCATION::DeviceObject)? };
-            let r = k.call(routine, &[device, irp, context], conv)?;
+            let r = crate::ke::scheduler::call(k, routine, &[device, irp, context], conv)?;
             if r as u32 == status::MORE_PROCESSING_REQUIRED.0 {
                 // The routine keeps the IRP; it will complete it again later.
                 return Ok(());

@@ -165,11 +165,10 @@ pub(crate) fn is_driver_irp(k: &Kx, irp: u64) -> bool {
     k.ext().io.driver_irps.contains_key(&irp)
 }
 
-/// Sets the caller's event as KeSetEvent does for an event nobody waits on (the scheduler's
-/// KeSetEvent replaces this when it lands).
+/// Sets the caller's event (KeSetEvent: a thread waiting on it wakes).
 pub(crate) fn signal_event(k: &mut Kx, event: u64) -> KResult<()> {
     if event != 0 {
-        k.mem_mut().set(event, crate::layout::DISPATCHER_HEADER::SignalState, 1)?;
+        crate::ke::event::set(k, event)?;
     }
     Ok(())
 }

@@ -8,9 +8,7 @@
 use portcullis_emu::Reg;
 
 use crate::kernel::{KResult, Kx};
-use crate::layout::{
-    FieldAccess, DISPATCHER_HEADER, EPROCESS, ETHREAD, FILE_OBJECT, IO_STACK_LOCATION, IRP, KEVENT, LIST_ENTRY,
-};
+use crate::layout::{FieldAccess, EPROCESS, ETHREAD, FILE_OBJECT, IO_STACK_LOCATION, IRP};
 use crate::types::{status, Boolean, NtStatus, Ptr};
 
 // ---- share access ----------------------------------------------------------------------
@@ -256,18 +254,11 @@ pub fn IoInitializeRemoveLockEx(
     _high: u32,
     _size: u32,
 ) -> KResult<()> {
-    let arch = k.arch();
-    let ev = event_at(lock.0);
-    let list = DISPATCHER_HEADER::WaitListHead.at(arch, ev);
     let mem = k.mem_mut();
     mem.write(lock.0, &[0; 4])?;
     mem.write_u32(count_at(lock.0), 1)?;
-    mem.set(ev, DISPATCHER_HEADER::Type, 0)?; // NotificationEvent
-    mem.write(ev + 2, &[(KEVENT::STRUCT.size(arch) / 4) as u8])?;
-    mem.set(ev, DISPATCHER_HEADER::SignalState, 0)?;
-    mem.set(list, LIST_ENTRY::Flink, list)?;
-    mem.set(list, LIST_ENTRY::Blink, list)?;
-    Ok(())
+    // RemoveEvent: a notification event, not signaled.
+    crate::ke::event::KeInitializeEvent(k, Ptr(event_at(lock.0)), 0, Boolean(false))
 }
 
 /// NTSTATUS IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File,
@@ -299,12 +290,22 @@ pub fn IoReleaseRemoveLockEx(k: &mut Kx, lock: Ptr, _tag: Ptr, _size: u32) -> KR
 
 /// VOID IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag,
 /// ULONG RemlockSize): marks the lock removed, drops the caller's acquisition and the
-/// bias, and waits until every other holder has released it. Nothing else runs while a
-/// driver routine runs here, so the wait returns at once (the scheduler's
-/// KeWaitForSingleObject on RemoveEvent replaces this when it lands).
+/// bias, and waits on RemoveEvent until every other holder has released it (the last
+/// IoReleaseRemoveLock sets it).
 pub fn IoReleaseRemoveLockAndWaitEx(k: &mut Kx, lock: Ptr, _tag: Ptr, _size: u32) -> KResult<()> {
     k.mem_mut().write(lock.0, &[1])?;
     decrement(k, lock.0)?;
     decrement(k, lock.0)?;
+    let event = event_at(lock.0);
+    crate::ke::wait::wait_for(
+        k,
+        vec![event],
+        false,
+        crate::ke::scheduler::reason::EXECUTIVE,
+        0,
+        false,
+        None,
+        "IoReleaseRemoveLockAndWaitEx",
+    )?;
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod queue;
 pub mod request;
 pub mod stack;
 pub mod symlink;
+pub mod work_item;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -134,6 +135,8 @@ pub struct IoManager {
     /// The device or driver each outstanding error log packet is for.
     pub(crate) error_objects: BTreeMap<u64, u64>,
     pub(crate) error_sequence: u32,
+    /// I/O work items (io/work_item.rs).
+    pub(crate) work_items: BTreeMap<u64, work_item::WorkItem>,
 }
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {

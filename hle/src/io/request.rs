@@ -152,6 +152,8 @@ fn issue(k: &mut Kx, device: u64, irp: u64, req: Request) -> KResult<IoResult> {
     crate::ps::set_current_thread(k, thread, true)?;
     crate::ps::sync_time(k)?;
     let returned = irp::call_driver(k, device, irp);
+    // Back to user mode: kernel APCs must be enabled again (APC_INDEX_MISMATCH).
+    let returned = returned.and_then(|r| crate::ke::apc::check_at_return(k).map(|_| r));
     let system = k.ext().system.system_thread;
     crate::ps::set_current_thread(k, system, false)?;
     let returned = returned?;

@@ -48,6 +48,7 @@ pub fn name(code: u32) -> &'static str {
         0xD1 => "DRIVER_IRQL_NOT_LESS_OR_EQUAL",
         0xE2 => "MANUALLY_INITIATED_CRASH",
         0xF7 => "DRIVER_OVERRAN_STACK_BUFFER",
+        0xFC => "ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY",
         0x139 => "KERNEL_SECURITY_CHECK_FAILURE",
         _ => "",
     }

@@ -1,6 +1,25 @@
-//! Kernel routines: IRQL, bugchecks, stalls, debug output.
+//! Kernel routines: the scheduler and what runs on it (threads' waits, dispatcher objects,
+//! DPCs, timers), IRQL and spin locks, processors, time, bugchecks, debug output.
 
+pub mod apc;
+pub mod attach;
 pub mod bugcheck;
 pub mod debug;
+pub mod dispatcher;
+pub mod dpc;
+pub mod event;
+pub mod guarded_mutex;
 pub mod irql;
+pub mod lock;
+pub mod mutex;
+pub mod processor;
+pub mod scheduler;
+pub mod semaphore;
+pub mod snapshot;
+pub mod spinlock;
 pub mod stall;
+pub mod thread;
+pub mod time;
+pub mod timer;
+pub mod wait;
+pub mod wait_graph;

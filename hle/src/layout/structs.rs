@@ -66,6 +66,154 @@ structure!(KEVENT = "KEVENT", size (0x10, 0x18), checked: true, {
     Header = "Header": Inline @ (0x0, 0x0),
 });
 
+structure!(KDPC = "KDPC", size (0x20, 0x40), checked: true, {
+    Type = "Type": U8 @ (0x0, 0x0),
+    Importance = "Importance": U8 @ (0x1, 0x1),
+    Number = "Number": U16 @ (0x2, 0x2),
+    DpcListEntry = "DpcListEntry": Inline @ (0x4, 0x8),
+    DeferredRoutine = "DeferredRoutine": Ptr @ (0xc, 0x18),
+    DeferredContext = "DeferredContext": Ptr @ (0x10, 0x20),
+    SystemArgument1 = "SystemArgument1": Ptr @ (0x14, 0x28),
+    SystemArgument2 = "SystemArgument2": Ptr @ (0x18, 0x30),
+    DpcData = "DpcData": Ptr @ (0x1c, 0x38),
+});
+
+structure!(KTIMER = "KTIMER", size (0x28, 0x40), checked: true, {
+    Header = "Header": Inline @ (0x0, 0x0),
+    DueTime = "DueTime": U64 @ (0x10, 0x18),
+    TimerListEntry = "TimerListEntry": Inline @ (0x18, 0x20),
+    Dpc = "Dpc": Ptr @ (0x20, 0x30),
+    Processor = "Processor": U32 @ (-, 0x38),
+    Period = "Period": U32 @ (0x24, 0x3c),
+});
+
+structure!(KMUTANT = "KMUTANT", size (0x20, 0x38), checked: true, {
+    Header = "Header": Inline @ (0x0, 0x0),
+    MutantListEntry = "MutantListEntry": Inline @ (0x10, 0x18),
+    OwnerThread = "OwnerThread": Ptr @ (0x18, 0x28),
+    Abandoned = "Abandoned": U8 @ (0x1c, 0x30),
+    ApcDisable = "ApcDisable": U8 @ (0x1d, 0x31),
+});
+
+structure!(KSEMAPHORE = "KSEMAPHORE", size (0x14, 0x20), checked: true, {
+    Header = "Header": Inline @ (0x0, 0x0),
+    Limit = "Limit": U32 @ (0x10, 0x18),
+});
+
+structure!(FAST_MUTEX = "FAST_MUTEX", size (0x20, 0x38), checked: true, {
+    Count = "Count": U32 @ (0x0, 0x0),
+    Owner = "Owner": Ptr @ (0x4, 0x8),
+    Contention = "Contention": U32 @ (0x8, 0x10),
+    Event = "Event": Inline @ (0xc, 0x18),
+    OldIrql = "OldIrql": U32 @ (0x1c, 0x30),
+});
+
+structure!(KGUARDED_MUTEX = "KGUARDED_MUTEX", size (0x20, 0x38), checked: true, {
+    Count = "Count": U32 @ (0x0, 0x0),
+    Owner = "Owner": Ptr @ (0x4, 0x8),
+    Contention = "Contention": U32 @ (0x8, 0x10),
+    Gate = "Gate": Inline @ (0xc, 0x18),
+    KernelApcDisable = "KernelApcDisable": U16 @ (0x1c, 0x30),
+});
+
+structure!(ERESOURCE = "ERESOURCE", size (0x38, 0x68), checked: true, {
+    SystemResourcesList = "SystemResourcesList": Inline @ (0x0, 0x0),
+    OwnerTable = "OwnerTable": Ptr @ (0x8, 0x10),
+    ActiveCount = "ActiveCount": U16 @ (0xc, 0x18),
+    Flag = "Flag": U16 @ (0xe, 0x1a),
+    SharedWaiters = "SharedWaiters": Ptr @ (0x10, 0x20),
+    ExclusiveWaiters = "ExclusiveWaiters": Ptr @ (0x14, 0x28),
+    OwnerEntry = "OwnerEntry": Inline @ (0x18, 0x30),
+    ActiveEntries = "ActiveEntries": U32 @ (0x20, 0x40),
+    ContentionCount = "ContentionCount": U32 @ (0x24, 0x44),
+    NumberOfSharedWaiters = "NumberOfSharedWaiters": U32 @ (0x28, 0x48),
+    NumberOfExclusiveWaiters = "NumberOfExclusiveWaiters": U32 @ (0x2c, 0x4c),
+    SpinLock = "SpinLock": Ptr @ (0x34, 0x60),
+});
+
+structure!(OWNER_ENTRY = "OWNER_ENTRY", size (0x8, 0x10), checked: true, {
+    OwnerThread = "OwnerThread": Ptr @ (0x0, 0x0),
+    TableSize = "TableSize": U32 @ (0x4, 0x8),
+});
+
+structure!(
+    /// Opaque in the DDK headers that define it (ntifs.h); the layout is the documented one.
+    KAPC_STATE = "KAPC_STATE", size (0x18, 0x30), checked: false, {
+    ApcListHead = "ApcListHead": Inline @ (0x0, 0x0),
+    Process = "Process": Ptr @ (0x10, 0x20),
+    KernelApcInProgress = "KernelApcInProgress": U8 @ (0x14, 0x28),
+    KernelApcPending = "KernelApcPending": U8 @ (0x15, 0x29),
+    UserApcPending = "UserApcPending": U8 @ (0x16, 0x2a),
+});
+
+structure!(WORK_QUEUE_ITEM = "WORK_QUEUE_ITEM", size (0x10, 0x20), checked: true, {
+    List = "List": Inline @ (0x0, 0x0),
+    WorkerRoutine = "WorkerRoutine": Ptr @ (0x8, 0x10),
+    Parameter = "Parameter": Ptr @ (0xc, 0x18),
+});
+
+structure!(
+    /// The lookaside list proper; Windows' copy is cache-aligned (0x80 bytes on both
+    /// architectures), mingw-w64's x86 one is not: the fields agree.
+    GENERAL_LOOKASIDE = "GENERAL_LOOKASIDE", size (0x48, 0x80), checked: true, {
+    ListHead = "ListHead": Inline @ (0x0, 0x0),
+    Depth = "Depth": U16 @ (0x8, 0x10),
+    MaximumDepth = "MaximumDepth": U16 @ (0xa, 0x12),
+    TotalAllocates = "TotalAllocates": U32 @ (0xc, 0x14),
+    AllocateMisses = "AllocateMisses": U32 @ (0x10, 0x18),
+    TotalFrees = "TotalFrees": U32 @ (0x14, 0x1c),
+    FreeMisses = "FreeMisses": U32 @ (0x18, 0x20),
+    Type = "Type": U32 @ (0x1c, 0x24),
+    Tag = "Tag": U32 @ (0x20, 0x28),
+    Size = "Size": U32 @ (0x24, 0x2c),
+    Allocate = "Allocate": Ptr @ (0x28, 0x30),
+    Free = "Free": Ptr @ (0x2c, 0x38),
+    ListEntry = "ListEntry": Inline @ (0x30, 0x40),
+    LastTotalAllocates = "LastTotalAllocates": U32 @ (0x38, 0x50),
+    LastAllocateMisses = "LastAllocateMisses": U32 @ (0x3c, 0x54),
+});
+
+structure!(KLOCK_QUEUE_HANDLE = "KLOCK_QUEUE_HANDLE", size (0xc, 0x18), checked: true, {
+    LockQueueNext = "LockQueue.Next": Ptr @ (0x0, 0x0),
+    LockQueueLock = "LockQueue.Lock": Ptr @ (0x4, 0x8),
+    OldIrql = "OldIrql": U8 @ (0x8, 0x10),
+});
+
+structure!(PROCESSOR_NUMBER = "PROCESSOR_NUMBER", size (0x4, 0x4), checked: true, {
+    Group = "Group": U16 @ (0x0, 0x0),
+    Number = "Number": U8 @ (0x2, 0x2),
+    Reserved = "Reserved": U8 @ (0x3, 0x3),
+});
+
+structure!(GROUP_AFFINITY = "GROUP_AFFINITY", size (0xc, 0x10), checked: true, {
+    Mask = "Mask": Ptr @ (0x0, 0x0),
+    Group = "Group": U16 @ (0x4, 0x8),
+});
+
+structure!(PS_CREATE_NOTIFY_INFO = "PS_CREATE_NOTIFY_INFO", size (0x24, 0x48), checked: true, {
+    Size = "Size": Ptr @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x8),
+    ParentProcessId = "ParentProcessId": Ptr @ (0x8, 0x10),
+    CreatingThreadId = "CreatingThreadId": Inline @ (0xc, 0x18),
+    FileObject = "FileObject": Ptr @ (0x14, 0x28),
+    ImageFileName = "ImageFileName": Ptr @ (0x18, 0x30),
+    CommandLine = "CommandLine": Ptr @ (0x1c, 0x38),
+    CreationStatus = "CreationStatus": U32 @ (0x20, 0x40),
+});
+
+structure!(CLIENT_ID = "CLIENT_ID", size (0x8, 0x10), checked: true, {
+    UniqueProcess = "UniqueProcess": Ptr @ (0x0, 0x0),
+    UniqueThread = "UniqueThread": Ptr @ (0x4, 0x8),
+});
+
+structure!(IMAGE_INFO = "IMAGE_INFO", size (0x14, 0x28), checked: true, {
+    Properties = "Properties": U32 @ (0x0, 0x0),
+    ImageBase = "ImageBase": Ptr @ (0x4, 0x8),
+    ImageSelector = "ImageSelector": U32 @ (0x8, 0x10),
+    ImageSize = "ImageSize": Ptr @ (0xc, 0x18),
+    ImageSectionNumber = "ImageSectionNumber": U32 @ (0x10, 0x20),
+});
+
 structure!(DRIVER_OBJECT = "DRIVER_OBJECT", size (0xa8, 0x150), checked: true, {
     Type = "Type": U16 @ (0x0, 0x0),
     Size = "Size": U16 @ (0x2, 0x2),
@@ -226,6 +374,9 @@ structure!(KUSER_SHARED_DATA = "KUSER_SHARED_DATA", size (0x5f0, 0x5f0), checked
     ImageNumberLow = "ImageNumberLow": U16 @ (0x2c, 0x2c),
     ImageNumberHigh = "ImageNumberHigh": U16 @ (0x2e, 0x2e),
     NtSystemRoot = "NtSystemRoot": Inline @ (0x30, 0x30),
+    TimeZoneId = "TimeZoneId": U32 @ (0x240, 0x240),
+    // Windows 10 named this reserved word NtBuildNumber (the build, without flags).
+    NtBuildNumber = "Reserved2[6]": U32 @ (0x260, 0x260),
     NtProductType = "NtProductType": U32 @ (0x264, 0x264),
     ProductTypeIsValid = "ProductTypeIsValid": U8 @ (0x268, 0x268),
     NtMajorVersion = "NtMajorVersion": U32 @ (0x26c, 0x26c),
@@ -237,6 +388,8 @@ structure!(KUSER_SHARED_DATA = "KUSER_SHARED_DATA", size (0x5f0, 0x5f0), checked
     SafeBootMode = "SafeBootMode": U8 @ (0x2ec, 0x2ec),
     TickCount = "TickCount": Inline @ (0x320, 0x320),
     Cookie = "Cookie": U32 @ (0x330, 0x330),
+    ActiveProcessorCount = "ActiveProcessorCount": U8 @ (0x3c0, 0x3c0),
+    ActiveGroupCount = "ActiveGroupCount": U16 @ (0x3c4, 0x3c4),
 });
 
 structure!(OBJECT_ATTRIBUTES = "OBJECT_ATTRIBUTES", size (0x18, 0x30), checked: true, {
@@ -482,6 +635,162 @@ structure!(IO_ERROR_LOG_PACKET = "IO_ERROR_LOG_PACKET", size (0x30, 0x30), check
     DumpData = "DumpData": Inline @ (0x28, 0x28),
 });
 
+// Run-time library structures (rtl/).
+
+structure!(RTL_OSVERSIONINFOEXW = "RTL_OSVERSIONINFOEXW", size (0x11c, 0x11c), checked: true, {
+    dwOSVersionInfoSize = "dwOSVersionInfoSize": U32 @ (0x0, 0x0),
+    dwMajorVersion = "dwMajorVersion": U32 @ (0x4, 0x4),
+    dwMinorVersion = "dwMinorVersion": U32 @ (0x8, 0x8),
+    dwBuildNumber = "dwBuildNumber": U32 @ (0xc, 0xc),
+    dwPlatformId = "dwPlatformId": U32 @ (0x10, 0x10),
+    szCSDVersion = "szCSDVersion": Inline @ (0x14, 0x14),
+    wServicePackMajor = "wServicePackMajor": U16 @ (0x114, 0x114),
+    wServicePackMinor = "wServicePackMinor": U16 @ (0x116, 0x116),
+    wSuiteMask = "wSuiteMask": U16 @ (0x118, 0x118),
+    wProductType = "wProductType": U8 @ (0x11a, 0x11a),
+    wReserved = "wReserved": U8 @ (0x11b, 0x11b),
+});
+
+structure!(TIME_FIELDS = "TIME_FIELDS", size (0x10, 0x10), checked: true, {
+    Year = "Year": U16 @ (0x0, 0x0),
+    Month = "Month": U16 @ (0x2, 0x2),
+    Day = "Day": U16 @ (0x4, 0x4),
+    Hour = "Hour": U16 @ (0x6, 0x6),
+    Minute = "Minute": U16 @ (0x8, 0x8),
+    Second = "Second": U16 @ (0xa, 0xa),
+    Milliseconds = "Milliseconds": U16 @ (0xc, 0xc),
+    Weekday = "Weekday": U16 @ (0xe, 0xe),
+});
+
+structure!(RTL_BITMAP = "RTL_BITMAP", size (0x8, 0x10), checked: true, {
+    SizeOfBitMap = "SizeOfBitMap": U32 @ (0x0, 0x0),
+    Buffer = "Buffer": Ptr @ (0x4, 0x8),
+});
+
+structure!(RTL_BITMAP_RUN = "RTL_BITMAP_RUN", size (0x8, 0x8), checked: true, {
+    StartingIndex = "StartingIndex": U32 @ (0x0, 0x0),
+    NumberOfBits = "NumberOfBits": U32 @ (0x4, 0x4),
+});
+
+structure!(RTL_SPLAY_LINKS = "RTL_SPLAY_LINKS", size (0xc, 0x18), checked: true, {
+    Parent = "Parent": Ptr @ (0x0, 0x0),
+    LeftChild = "LeftChild": Ptr @ (0x4, 0x8),
+    RightChild = "RightChild": Ptr @ (0x8, 0x10),
+});
+
+structure!(RTL_GENERIC_TABLE = "RTL_GENERIC_TABLE", size (0x28, 0x48), checked: true, {
+    TableRoot = "TableRoot": Ptr @ (0x0, 0x0),
+    InsertOrderList = "InsertOrderList": Inline @ (0x4, 0x8),
+    OrderedPointer = "OrderedPointer": Ptr @ (0xc, 0x18),
+    WhichOrderedElement = "WhichOrderedElement": U32 @ (0x10, 0x20),
+    NumberGenericTableElements = "NumberGenericTableElements": U32 @ (0x14, 0x24),
+    CompareRoutine = "CompareRoutine": Ptr @ (0x18, 0x28),
+    AllocateRoutine = "AllocateRoutine": Ptr @ (0x1c, 0x30),
+    FreeRoutine = "FreeRoutine": Ptr @ (0x20, 0x38),
+    TableContext = "TableContext": Ptr @ (0x24, 0x40),
+});
+
+structure!(RTL_BALANCED_LINKS = "RTL_BALANCED_LINKS", size (0x10, 0x20), checked: true, {
+    Parent = "Parent": Ptr @ (0x0, 0x0),
+    LeftChild = "LeftChild": Ptr @ (0x4, 0x8),
+    RightChild = "RightChild": Ptr @ (0x8, 0x10),
+    Balance = "Balance": U8 @ (0xc, 0x18),
+});
+
+structure!(RTL_AVL_TABLE = "RTL_AVL_TABLE", size (0x38, 0x68), checked: true, {
+    BalancedRoot = "BalancedRoot": Inline @ (0x0, 0x0),
+    OrderedPointer = "OrderedPointer": Ptr @ (0x10, 0x20),
+    WhichOrderedElement = "WhichOrderedElement": U32 @ (0x14, 0x28),
+    NumberGenericTableElements = "NumberGenericTableElements": U32 @ (0x18, 0x2c),
+    DepthOfTree = "DepthOfTree": U32 @ (0x1c, 0x30),
+    RestartKey = "RestartKey": Ptr @ (0x20, 0x38),
+    DeleteCount = "DeleteCount": U32 @ (0x24, 0x40),
+    CompareRoutine = "CompareRoutine": Ptr @ (0x28, 0x48),
+    AllocateRoutine = "AllocateRoutine": Ptr @ (0x2c, 0x50),
+    FreeRoutine = "FreeRoutine": Ptr @ (0x30, 0x58),
+    TableContext = "TableContext": Ptr @ (0x34, 0x60),
+});
+
+structure!(
+    /// Exception records: what an exception is (code, flags, address, parameters).
+    EXCEPTION_RECORD = "EXCEPTION_RECORD", size (0x50, 0x98), checked: true, {
+    ExceptionCode = "ExceptionCode": U32 @ (0x0, 0x0),
+    ExceptionFlags = "ExceptionFlags": U32 @ (0x4, 0x4),
+    ExceptionRecord = "ExceptionRecord": Ptr @ (0x8, 0x8),
+    ExceptionAddress = "ExceptionAddress": Ptr @ (0xc, 0x10),
+    NumberParameters = "NumberParameters": U32 @ (0x10, 0x18),
+    ExceptionInformation = "ExceptionInformation": Inline @ (0x14, 0x20),
+});
+
+structure!(
+    /// A thread's register context. The two architectures share only the field names that
+    /// mean the same thing; each has its own general-purpose register fields.
+    CONTEXT = "CONTEXT", size (0x2cc, 0x4d0), checked: true, {
+    ContextFlags = "ContextFlags": U32 @ (0x0, 0x30),
+    MxCsr = "MxCsr": U32 @ (-, 0x34),
+    SegCs = "SegCs": U32 @ (0xbc, -),
+    SegCsX64 = "SegCs": U16 @ (-, 0x38),
+    SegDs = "SegDs": U32 @ (0x98, -),
+    SegDsX64 = "SegDs": U16 @ (-, 0x3a),
+    SegEs = "SegEs": U32 @ (0x94, -),
+    SegEsX64 = "SegEs": U16 @ (-, 0x3c),
+    SegFs = "SegFs": U32 @ (0x90, -),
+    SegFsX64 = "SegFs": U16 @ (-, 0x3e),
+    SegGs = "SegGs": U32 @ (0x8c, -),
+    SegGsX64 = "SegGs": U16 @ (-, 0x40),
+    SegSs = "SegSs": U32 @ (0xc8, -),
+    SegSsX64 = "SegSs": U16 @ (-, 0x42),
+    EFlags = "EFlags": U32 @ (0xc0, 0x44),
+    Dr0 = "Dr0": Ptr @ (0x4, 0x48),
+    Dr7 = "Dr7": Ptr @ (0x18, 0x70),
+    FloatSave = "FloatSave": Inline @ (0x1c, -),
+    Edi = "Edi": U32 @ (0x9c, -),
+    Esi = "Esi": U32 @ (0xa0, -),
+    Ebx = "Ebx": U32 @ (0xa4, -),
+    Edx = "Edx": U32 @ (0xa8, -),
+    Ecx = "Ecx": U32 @ (0xac, -),
+    Eax = "Eax": U32 @ (0xb0, -),
+    Ebp = "Ebp": U32 @ (0xb4, -),
+    Eip = "Eip": U32 @ (0xb8, -),
+    Esp = "Esp": U32 @ (0xc4, -),
+    ExtendedRegisters = "ExtendedRegisters": Inline @ (0xcc, -),
+    Rax = "Rax": U64 @ (-, 0x78),
+    Rsp = "Rsp": U64 @ (-, 0x98),
+    R15 = "R15": U64 @ (-, 0xf0),
+    Rip = "Rip": U64 @ (-, 0xf8),
+    FltSave = "FltSave": Inline @ (-, 0x100),
+    Xmm0 = "Xmm0": Inline @ (-, 0x1a0),
+    Xmm15 = "Xmm15": Inline @ (-, 0x290),
+    VectorRegister = "VectorRegister": Inline @ (-, 0x300),
+    LastExceptionFromRip = "LastExceptionFromRip": U64 @ (-, 0x4c8),
+});
+
+structure!(
+    /// x64 `DISPATCHER_CONTEXT`, what the dispatcher tells a language handler about the frame
+    /// it handles (winnt.h; the DDK headers do not declare it). x86's is one pointer, the
+    /// registration record.
+    DISPATCHER_CONTEXT = "DISPATCHER_CONTEXT", size (0x4, 0x50), checked: false, {
+    RegistrationPointer = "RegistrationPointer": Ptr @ (0x0, -),
+    ControlPc = "ControlPc": U64 @ (-, 0x0),
+    ImageBase = "ImageBase": U64 @ (-, 0x8),
+    FunctionEntry = "FunctionEntry": Ptr @ (-, 0x10),
+    EstablisherFrame = "EstablisherFrame": U64 @ (-, 0x18),
+    TargetIp = "TargetIp": U64 @ (-, 0x20),
+    ContextRecord = "ContextRecord": Ptr @ (-, 0x28),
+    LanguageHandler = "LanguageHandler": Ptr @ (-, 0x30),
+    HandlerData = "HandlerData": Ptr @ (-, 0x38),
+    HistoryTable = "HistoryTable": Ptr @ (-, 0x40),
+    ScopeIndex = "ScopeIndex": U32 @ (-, 0x48),
+    Fill0 = "Fill0": U32 @ (-, 0x4c),
+});
+
+structure!(
+    /// x86 `EXCEPTION_REGISTRATION_RECORD`, one link of the `fs:[0]` handler chain (winnt.h).
+    EXCEPTION_REGISTRATION_RECORD = "EXCEPTION_REGISTRATION_RECORD", size (0x8, 0x10), checked: false, {
+    Next = "Next": Ptr @ (0x0, 0x0),
+    Handler = "Handler": Ptr @ (0x4, 0x8),
+});
+
 /// Every declared structure.
 pub const ALL_STRUCTS: &[Struct] = &[
     UNICODE_STRING::STRUCT,
@@ -490,6 +799,23 @@ pub const ALL_STRUCTS: &[Struct] = &[
     IO_STATUS_BLOCK::STRUCT,
     DISPATCHER_HEADER::STRUCT,
     KEVENT::STRUCT,
+    KDPC::STRUCT,
+    KTIMER::STRUCT,
+    KMUTANT::STRUCT,
+    KSEMAPHORE::STRUCT,
+    FAST_MUTEX::STRUCT,
+    KGUARDED_MUTEX::STRUCT,
+    ERESOURCE::STRUCT,
+    OWNER_ENTRY::STRUCT,
+    KAPC_STATE::STRUCT,
+    WORK_QUEUE_ITEM::STRUCT,
+    GENERAL_LOOKASIDE::STRUCT,
+    KLOCK_QUEUE_HANDLE::STRUCT,
+    PROCESSOR_NUMBER::STRUCT,
+    GROUP_AFFINITY::STRUCT,
+    PS_CREATE_NOTIFY_INFO::STRUCT,
+    IMAGE_INFO::STRUCT,
+    CLIENT_ID::STRUCT,
     DRIVER_OBJECT::STRUCT,
     DRIVER_EXTENSION::STRUCT,
     DEVICE_OBJECT::STRUCT,
@@ -522,4 +848,16 @@ pub const ALL_STRUCTS: &[Struct] = &[
     IO_CSQ::STRUCT,
     IO_CSQ_IRP_CONTEXT::STRUCT,
     IO_ERROR_LOG_PACKET::STRUCT,
+    RTL_OSVERSIONINFOEXW::STRUCT,
+    TIME_FIELDS::STRUCT,
+    RTL_BITMAP::STRUCT,
+    RTL_BITMAP_RUN::STRUCT,
+    RTL_SPLAY_LINKS::STRUCT,
+    RTL_GENERIC_TABLE::STRUCT,
+    RTL_BALANCED_LINKS::STRUCT,
+    RTL_AVL_TABLE::STRUCT,
+    EXCEPTION_RECORD::STRUCT,
+    CONTEXT::STRUCT,
+    DISPATCHER_CONTEXT::STRUCT,
+    EXCEPTION_REGISTRATION_RECORD::STRUCT,
 ];

@@ -29,6 +29,8 @@ const FILE_EXECUTABLE_IMAGE: u16 = 0x0002;
 const SCN_MEM_EXECUTE: u32 = 0x2000_0000;
 
 pub(crate) const DIR_IMPORT: usize = 1;
+/// Read lazily, when an exception is dispatched; never checked at load (Windows ignores it).
+pub(crate) const DIR_EXCEPTION: usize = 3;
 pub(crate) const DIR_BASERELOC: usize = 5;
 pub(crate) const DIR_LOAD_CONFIG: usize = 10;
 
@@ -57,9 +59,23 @@ pub(crate) struct Headers {
     pub(crate) sections: Vec<RawSection>,
     /// Data directories (RVA, size), at most 16; absent ones are (0, 0).
     pub(crate) directories: Vec<(u32, u32)>,
+    /// File offset of the data directory array.
+    pub(crate) directories_at: usize,
 }
 
 impl Headers {
+    /// A copy of the file with data directory `index` emptied (what the loader parses
+    /// when it ignores that directory), or `None` when the image has no such entry.
+    pub(crate) fn without_directory(&self, bytes: &[u8], index: usize) -> Option<Vec<u8>> {
+        if index >= self.directories.len() {
+            return None;
+        }
+        let at = self.directories_at + 8 * index;
+        let mut copy = bytes.to_vec();
+        copy.get_mut(at..at + 8)?.fill(0);
+        Some(copy)
+    }
+
     /// A data directory the image has: both its RVA and its size non-zero.
     pub(crate) fn directory(&self, index: usize) -> Option<(u32, u32)> {
         self.directories.get(index).copied().filter(|(rva, size)| *rva != 0 && *size != 0)
@@ -323,8 +339,17 @@ pub(crate) fn check(bytes: &[u8]) -> Result<Headers, LoadError> {
         Some(_) => {}
     }
 
-    let headers =
-        Headers { arch, characteristics, image_base, entry, size_of_image, size_of_headers, sections, directories };
+    let headers = Headers {
+        arch,
+        characteristics,
+        image_base,
+        entry,
+        size_of_image,
+        size_of_headers,
+        sections,
+        directories,
+        directories_at: opt + fixed,
+    };
     // The directories the loader reads must lie inside the image.
     for (index, what) in
         [(DIR_IMPORT, "import"), (DIR_BASERELOC, "relocation"), (DIR_LOAD_CONFIG, "load configuration")]

@@ -64,6 +64,10 @@ pub struct ImageInfo {
     pub timestamp: u32,
     /// IMAGE_OPTIONAL_HEADER.DllCharacteristics (FORCE_INTEGRITY gates object callbacks).
     pub dll_characteristics: u16,
+    /// The exception directory (RVA, size) as the headers give it: read only when an
+    /// exception is dispatched (see `crate::seh::pdata`).
+    #[serde(skip)]
+    pub exception_directory: Option<(u32, u32)>,
 }
 
 impl ImageInfo {
@@ -95,6 +99,7 @@ pub(crate) struct Parsed {
     pub(crate) exports: Vec<String>,
     pub(crate) relocations: Option<(u32, u32)>,
     pub(crate) load_config: Option<(u32, u32)>,
+    pub(crate) exception: Option<(u32, u32)>,
 }
 
 /// Parses and checks an image. Also used by `portcullis info` without loading anything.
@@ -112,6 +117,7 @@ pub fn describe(bytes: &[u8]) -> Result<(ImageInfo, Vec<(String, String)>), Load
         exports: p.exports,
         timestamp: p.timestamp,
         dll_characteristics: p.dll_characteristics,
+        exception_directory: p.exception,
     };
     Ok((info, imports))
 }
@@ -120,11 +126,22 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
     // The headers, section table and directories first, by hand: clear errors for the
     // common damage, and goblin only ever sees a file whose structure is sound.
     let h = headers::check(bytes)?;
-    // goblin returns errors for what it recognises as malformed; catch_unwind is a second
-    // line, so a parser bug on hostile input is still a load error.
-    let pe = std::panic::catch_unwind(|| goblin::pe::PE::parse(bytes))
-        .map_err(|_| LoadError::Malformed("the PE parser failed on this file".into()))?
-        .map_err(|e| LoadError::Malformed(goblin_message(e)))?;
+    // goblin refuses an exception directory it cannot map; Windows ignores that directory
+    // when it loads an image, so the file is parsed again without it (the directory is
+    // read later, from the mapped image, when an exception is dispatched).
+    let without_exceptions: Vec<u8>;
+    let pe = match goblin_parse(bytes) {
+        Ok(pe) => pe,
+        Err(e) => {
+            match h.directory(headers::DIR_EXCEPTION).and_then(|_| h.without_directory(bytes, headers::DIR_EXCEPTION)) {
+                Some(copy) => {
+                    without_exceptions = copy;
+                    goblin_parse(&without_exceptions)?
+                }
+                None => return Err(e),
+            }
+        }
+    };
     if pe.is_64 != (h.arch == Arch::X64) || pe.entry != h.entry || pe.sections.len() != h.sections.len() {
         return Err(LoadError::Malformed("the PE parser read these headers differently".into()));
     }
@@ -194,7 +211,16 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
         exports,
         relocations: h.directory(headers::DIR_BASERELOC),
         load_config: h.directory(headers::DIR_LOAD_CONFIG),
+        exception: h.directory(headers::DIR_EXCEPTION),
     })
+}
+
+fn goblin_parse(bytes: &[u8]) -> Result<goblin::pe::PE<'_>, LoadError> {
+    // goblin returns errors for what it recognises as malformed; catch_unwind is a second
+    // line, so a parser bug on hostile input is still a load error.
+    std::panic::catch_unwind(|| goblin::pe::PE::parse(bytes))
+        .map_err(|_| LoadError::Malformed("the PE parser failed on this file".into()))?
+        .map_err(|e| LoadError::Malformed(goblin_message(e)))
 }
 
 /// goblin's error, without the dump of every section header some of its messages carry.

@@ -141,6 +141,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         exports: parsed.exports.clone(),
         timestamp: parsed.timestamp,
         dll_characteristics: parsed.dll_characteristics,
+        exception_directory: parsed.exception,
     };
     system::link_module(k, ldr)?;
     let drivers = &mut k.ext_mut().drivers;
@@ -416,7 +417,8 @@ fn missing_stubs(
         })
         .collect();
     let first = k.host_call_slots() as usize;
-    let registered = k.ext().calls.functions.functions.len() + k.ext().calls.missing.len();
+    let calls = &k.ext().calls;
+    let registered = calls.functions.functions.len() + calls.reserved as usize + calls.missing.len();
     if first != registered {
         return Err(LoadError::Kernel(format!(
             "host-call slots out of step: the machine has {first}, the kernel knows {registered}"

@@ -1,3 +1,4 @@
 //! Memory manager routines.
 
+pub mod copy;
 pub mod mdl;

@@ -58,11 +58,13 @@ pub enum ObjectKind {
     /// An OBJECT_TYPE itself.
     Type,
     Token,
+    /// Events, semaphores, mutants and timers made with handles (ke/).
     Event,
     Semaphore,
     Mutant,
     Timer,
     Section,
+    /// Callback objects (ex/callback.rs).
     Callback,
 }
 
@@ -420,7 +422,7 @@ pub(crate) fn release_if_unused(k: &mut Kx, object: u64) -> KResult<()> {
     Ok(())
 }
 
-/// The OBJECT_TYPE of `kind`, as the exported `*Io...ObjectType` / `*Ps...Type` name it.
+/// The OBJECT_TYPE of `kind` (exported through a variable or not: [`types`]).
 pub(crate) fn object_type(k: &Kx, kind: ObjectKind) -> u64 {
     types::object_type(k, kind)
 }

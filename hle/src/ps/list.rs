@@ -1,15 +1,23 @@
 //! The processes and threads there are, as the object manager, the Zw* information routines
-//! and scenario steps see them: one accessor, so that a richer process list replaces this in
-//! one place.
+//! and scenario steps see them: the process list (`processes.rs`) with, for each process
+//! still running, the scheduler's threads in it (`ke/scheduler.rs`).
 
+use crate::ke::scheduler::{Kind, State};
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, EPROCESS, ETHREAD};
 
-/// A thread: its ETHREAD and thread id.
+/// A thread: its ETHREAD, thread id and what the scheduler knows of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThreadRef {
     pub ethread: u64,
     pub tid: u64,
+    /// Its start routine (0 for the threads the host calls the driver on).
+    pub start: u64,
+    pub priority: u8,
+    pub base_priority: u8,
+    /// KTHREAD_STATE: 1 ready, 2 running, 5 waiting.
+    pub state: u32,
+    /// KWAIT_REASON of its wait (0 when it does not wait).
+    pub wait_reason: u32,
 }
 
 /// A process: its EPROCESS, id, image name and threads.
@@ -22,26 +30,50 @@ pub struct ProcessRef {
     pub threads: Vec<ThreadRef>,
 }
 
-/// Every process, in creation order (the System process first).
+/// The threads of `eprocess` that have not ended, in creation order.
+fn threads_of(k: &Kx, eprocess: u64) -> Vec<ThreadRef> {
+    let s = &k.ext().sched;
+    s.contexts
+        .iter()
+        .enumerate()
+        .filter_map(|(cid, c)| match &c.kind {
+            Kind::Thread(t) if t.process == eprocess && c.state != State::Terminated => {
+                let (state, wait_reason) = match &c.state {
+                    State::Waiting(w) => (5, w.reason),
+                    // Host threads between calls wait for the next one.
+                    State::Idle => (5, 0),
+                    State::Ready => (1, 0),
+                    _ if cid == s.current => (2, 0),
+                    _ => (1, 0),
+                };
+                Some(ThreadRef {
+                    ethread: t.ethread,
+                    tid: t.tid,
+                    start: t.start,
+                    priority: t.priority,
+                    base_priority: t.base_priority,
+                    state,
+                    wait_reason,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every process that has not ended, in creation order (the System process first).
 pub fn processes(k: &Kx) -> KResult<Vec<ProcessRef>> {
-    let s = &k.ext().system;
-    let pairs = [(s.system_process, s.system_thread), (s.user_process, s.user_thread)];
-    let arch = k.arch();
-    let mut out = Vec::new();
-    for (p, t) in pairs {
-        let mem = k.mem();
-        let mut name = [0u8; 15];
-        mem.read(EPROCESS::ImageFileName.at(arch, p), &mut name)?;
-        let end = name.iter().position(|b| *b == 0).unwrap_or(name.len());
-        out.push(ProcessRef {
-            eprocess: p,
-            pid: mem.get(p, EPROCESS::UniqueProcessId)?,
-            parent_pid: mem.get(p, EPROCESS::InheritedFromUniqueProcessId)?,
-            image_name: String::from_utf8_lossy(&name[..end]).into_owned(),
-            threads: vec![ThreadRef { ethread: t, tid: mem.get(t, ETHREAD::UniqueThread)? }],
-        });
-    }
-    Ok(out)
+    Ok(super::processes::list(k)
+        .iter()
+        .filter(|p| p.exited.is_none())
+        .map(|p| ProcessRef {
+            eprocess: p.eprocess,
+            pid: p.pid,
+            parent_pid: p.parent,
+            image_name: p.name.clone(),
+            threads: threads_of(k, p.eprocess),
+        })
+        .collect())
 }
 
 /// The process with id `pid`.

@@ -1,23 +1,27 @@
-//! Processes and threads, the processor control region, KUSER_SHARED_DATA, the kernel's
-//! exported variables, and time.
+//! Processes and threads, KUSER_SHARED_DATA, the kernel's exported variables, and time.
 //!
-//! The kernel presents Windows 7 SP1 (6.1.7601). There is one processor and two processes:
-//! the System process (PID 4), whose thread runs DriverEntry and unload, and the user-mode
-//! caller (PID 0x1F4, "portcullis.exe") on whose behalf requests arrive. Time comes from the
-//! machine's virtual clock, so every run sees the same tick counts and system time.
+//! The kernel presents the Windows version of its options ([`crate::rtl::version`]; Windows 7
+//! SP1 by default) in `NtBuildNumber` and KUSER_SHARED_DATA, on a configurable number of
+//! processors (2 by default). It starts with two processes: the System process (PID 4), whose
+//! thread runs DriverEntry and unload, and the user-mode caller (PID 0x1F4, "portcullis.exe")
+//! on whose behalf requests arrive; a scenario adds more (`processes`), starts and ends them,
+//! which the process and thread notify routines see. Time comes from the machine's virtual
+//! clock, so every run sees the same tick counts and system time.
 
 pub mod list;
+pub mod lookup;
+pub mod notify;
 pub mod process;
+pub mod processes;
+pub mod thread;
 
 use portcullis_emu::{Arch, Prot, RegionKind};
 
 use crate::exports::Dll;
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPCR, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
+use crate::layout::{FieldAccess, EPROCESS, ETHREAD, KPRCB, KSYSTEM_TIME, KUSER_SHARED_DATA, UNICODE_STRING};
 use crate::ob::{ObjectKind, Owner};
 
-/// NtBuildNumber: 7601 with the free-build flag.
-pub const BUILD_NUMBER: u32 = 0xF000_1DB1;
 /// 2024-01-01 00:00:00 UTC in 100 ns units since 1601: the virtual boot time.
 pub const BOOT_SYSTEM_TIME: u64 = 133_485_408_000_000_000;
 /// 100 ns units per clock tick (15.625 ms).
@@ -38,6 +42,12 @@ pub struct System {
     /// (dll, name, address) of each exported variable.
     pub(crate) data: Vec<(Dll, &'static str, u64)>,
     pub(crate) tick_count: u64,
+    /// Every process, in creation order (see `processes.rs`).
+    pub processes: Vec<processes::ProcessEntry>,
+    /// The registered notify routines.
+    pub notify: notify::Notify,
+    /// The UNICODE_STRING of the service-pack name (CmCSDVersionString) PsGetVersion hands out.
+    pub(crate) csd_version: u64,
 }
 
 impl System {
@@ -60,6 +70,8 @@ pub(crate) fn write_unicode(k: &mut Kx, at: u64, buffer: u64, text: &str) -> KRe
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let arch = k.arch();
+    let version = k.ext().options.version;
+    let bias_minutes = k.ext().options.time_zone_bias;
     let layout = k.mem().layout().clone();
     let objects = k.mem_mut().alloc(RegionKind::System, "kernel objects", 0x4000, Prot::RW)?;
 
@@ -81,47 +93,8 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     ob.register(user_process, ObjectKind::Process, Some("portcullis.exe".into()), Owner::Kernel);
     ob.register(system_thread, ObjectKind::Thread, None, Owner::Kernel);
     ob.register(user_thread, ObjectKind::Thread, None, Owner::Kernel);
-
-    // The processor control region and block.
     let kpcr = layout.kpcr;
-    let mem = k.mem_mut();
-    let (gdt, idt, tss) = {
-        let find = |name: &str| mem.regions().find(|r| r.name == name).map(|r| r.base).unwrap_or(0);
-        (find("gdt"), find("idt"), find("tss"))
-    };
-    let kprcb = match arch {
-        Arch::X86 => {
-            let prcb = kpcr + 0x120;
-            mem.write_ptr(kpcr + 0x18, kpcr)?; // NtTib.Self
-            mem.set(kpcr, KPCR::SelfPcr, kpcr)?;
-            mem.set(kpcr, KPCR::Prcb, prcb)?;
-            mem.set(kpcr, KPCR::IrqlX86, 0)?;
-            mem.set(kpcr, KPCR::Idt, idt)?;
-            mem.set(kpcr, KPCR::Gdt, gdt)?;
-            mem.set(kpcr, KPCR::Tss, tss)?;
-            mem.set(kpcr, KPCR::MajorVersionX86, 1)?;
-            mem.set(kpcr, KPCR::MinorVersionX86, 1)?;
-            mem.set(kpcr, KPCR::SetMember, 1)?;
-            mem.set(kpcr, KPCR::Number, 0)?;
-            mem.set(prcb, KPRCB::NumberX86, 0)?;
-            prcb
-        }
-        Arch::X64 => {
-            let prcb = kpcr + 0x180;
-            mem.set(kpcr, KPCR::GdtBase, gdt)?;
-            mem.set(kpcr, KPCR::TssBase, tss)?;
-            mem.set(kpcr, KPCR::Self_, kpcr)?;
-            mem.set(kpcr, KPCR::CurrentPrcb, prcb)?;
-            mem.set(kpcr, KPCR::IdtBase, idt)?;
-            mem.set(kpcr, KPCR::MajorVersionX64, 1)?;
-            mem.set(kpcr, KPCR::MinorVersionX64, 1)?;
-            mem.set(prcb, KPRCB::NumberX64, 0)?;
-            prcb
-        }
-    };
-    mem.set(kprcb, KPRCB::MajorVersion, 1)?;
-    mem.set(kprcb, KPRCB::MinorVersion, 1)?;
-    mem.set(kprcb, KPRCB::CurrentThread, system_thread)?;
+    let kprcb = crate::ke::processor::kprcb_of(arch, kpcr);
 
     // Exported variables, in ntoskrnl's .data.
     let ptr = arch.ptr_size();
@@ -129,6 +102,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         Arch::X86 => (0x7FFE_FFFFu64, 0x8000_0000u64, 0x7FFF_0000u64),
         Arch::X64 => (0x7FF_FFFE_FFFF, 0xFFFF_0800_0000_0000, 0x7FF_FFFF_0000),
     };
+    let cpus = k.cpus();
     let mut place = |name: &'static str, size: u64| crate::loader::system::variable(k, Dll::Ntoskrnl, name, size);
     let tick_count = place("KeTickCount", KSYSTEM_TIME::STRUCT.size(arch))?;
     let nprocs = place("KeNumberProcessors", 1)?;
@@ -141,8 +115,8 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let start = place("MmSystemRangeStart", ptr)?;
     let probe_at = place("MmUserProbeAddress", ptr)?;
     let mem = k.mem_mut();
-    mem.write_u8(nprocs, 1)?;
-    mem.write_u32(build, BUILD_NUMBER)?;
+    mem.write_u8(nprocs, cpus as u8)?;
+    mem.write_u32(build, version.nt_build_number())?;
     mem.write_u32(safeboot, 0)?;
     mem.write_u8(kd_enabled, 0)?;
     mem.write_u8(kd_not_present, 1)?;
@@ -150,14 +124,29 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.write_ptr(highest, highest_user)?;
     mem.write_ptr(start, range_start)?;
     mem.write_ptr(probe_at, probe)?;
+    // The service-pack name PsGetVersion hands out (CmCSDVersionString), in ntoskrnl's .data.
+    let csd_text = version.csd_version();
+    let csd_version = UNICODE_STRING::STRUCT.size(arch);
+    let csd_version = crate::loader::system::data_block(k, Dll::Ntoskrnl, csd_version)?;
+    let csd_buffer =
+        crate::loader::system::data_block(k, Dll::Ntoskrnl, (csd_text.encode_utf16().count() as u64 + 1) * 2)?;
+    write_unicode(k, csd_version, csd_buffer, &csd_text)?;
+
     // KUSER_SHARED_DATA: version, root, product type; times are kept in step by sync_time.
     let sud = layout.shared_user_data;
     let mem = k.mem_mut();
     mem.set(sud, KUSER_SHARED_DATA::TickCountMultiplier, 0x0FA0_0000)?;
     mem.set(sud, KUSER_SHARED_DATA::NtProductType, 1)?; // NtProductWinNt
     mem.set(sud, KUSER_SHARED_DATA::ProductTypeIsValid, 1)?;
-    mem.set(sud, KUSER_SHARED_DATA::NtMajorVersion, 6)?;
-    mem.set(sud, KUSER_SHARED_DATA::NtMinorVersion, 1)?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMajorVersion, version.major.into())?;
+    mem.set(sud, KUSER_SHARED_DATA::NtMinorVersion, version.minor.into())?;
+    if version.major >= 10 {
+        mem.set(sud, KUSER_SHARED_DATA::NtBuildNumber, version.build.into())?;
+    }
+    // The zone's bias (UTC = local + bias) in 100 ns units; no daylight saving.
+    let bias = i64::from(bias_minutes) * 60 * 10_000_000;
+    write_system_time_raw(mem, KUSER_SHARED_DATA::TimeZoneBias.at(arch, sud), bias as u64)?;
+    mem.set(sud, KUSER_SHARED_DATA::TimeZoneId, 0)?; // TIME_ZONE_ID_UNKNOWN
     mem.set(sud, KUSER_SHARED_DATA::ImageNumberLow, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
     mem.set(sud, KUSER_SHARED_DATA::ImageNumberHigh, if arch == Arch::X64 { 0x8664 } else { 0x14C })?;
     mem.set(sud, KUSER_SHARED_DATA::NumberOfPhysicalPages, 0x20000)?;
@@ -178,6 +167,9 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         }
     }
 
+    mem.set(sud, KUSER_SHARED_DATA::ActiveProcessorCount, cpus as u64)?;
+    mem.set(sud, KUSER_SHARED_DATA::ActiveGroupCount, 1)?;
+
     let sys = &mut k.ext_mut().system;
     sys.kpcr = kpcr;
     sys.kprcb = kprcb;
@@ -187,12 +179,34 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     sys.user_process = user_process;
     sys.user_thread = user_thread;
     sys.tick_count = tick_count;
+    sys.csd_version = csd_version;
+
+    // Processors: control regions, idle threads, DPC contexts; the host's threads and the
+    // two first processes.
+    let (gdt, idt, tss) = {
+        let mem = k.mem();
+        let find = |name: &str| mem.regions().find(|r| r.name == name).map(|r| r.base).unwrap_or(0);
+        (find("gdt"), find("idt"), find("tss"))
+    };
+    let idle_block = k.mem_mut().alloc(RegionKind::System, "idle threads", cpus as u64 * 0x800, Prot::RW)?;
+    let idle: Vec<u64> = (0..cpus as u64).map(|i| idle_block + i * 0x800).collect();
+    for t in &idle {
+        process::init_thread(k, *t, system_process, 0, 0)?;
+    }
+    crate::ke::processor::boot(k, gdt, idt, tss, system_thread, &idle)?;
+    thread::add_host_thread(k, system_thread, system_process, true)?;
+    thread::add_host_thread(k, user_thread, user_process, false)?;
+    processes::boot(k, system_process, system_thread, user_process, user_thread)?;
+    set_current_thread(k, system_thread, false)?;
     sync_time(k)?;
     Ok(())
 }
 
 fn write_system_time(k: &mut Kx, at: u64, value: u64) -> KResult<()> {
-    let mem = k.mem_mut();
+    write_system_time_raw(k.mem_mut(), at, value)
+}
+
+fn write_system_time_raw(mem: &mut portcullis_emu::GuestMemory, at: u64, value: u64) -> KResult<()> {
     // Writers store High2 first, then Low, then High1, so readers can detect a torn read.
     mem.set(at, KSYSTEM_TIME::High2Time, value >> 32)?;
     mem.set(at, KSYSTEM_TIME::LowPart, value & 0xFFFF_FFFF)?;
@@ -219,17 +233,24 @@ pub fn system_time(k: &Kx) -> u64 {
     BOOT_SYSTEM_TIME + k.guest().cpu.clock.now_ns() / 100
 }
 
-/// Makes `thread` (and its process) current, with the given previous mode.
+/// Makes `thread` (one the host calls the driver on) current, with the given previous mode:
+/// the next call the host makes runs on it.
 pub fn set_current_thread(k: &mut Kx, thread: u64, user_mode: bool) -> KResult<()> {
-    let prcb = k.ext().system.kprcb;
+    if let Some(cid) = k.ext().sched.by_thread(thread) {
+        crate::ke::scheduler::switch_tib(k, cid)?;
+        k.ext_mut().sched.current = cid;
+    }
+    let s = &k.ext().sched;
+    let processor = s.current().processor as usize;
+    let prcb = s.processors.get(processor).map(|p| p.kprcb).unwrap_or(k.ext().system.kprcb);
     k.mem_mut().set(prcb, KPRCB::CurrentThread, thread)?;
     k.mem_mut().set(thread, ETHREAD::PreviousMode, user_mode as u64)?;
     Ok(())
 }
 
-/// The current thread, as KPRCB.CurrentThread names it.
+/// The current thread, as the current processor's KPRCB.CurrentThread names it.
 pub fn current_thread(k: &Kx) -> KResult<u64> {
-    Ok(k.mem().get(k.ext().system.kprcb, KPRCB::CurrentThread)?)
+    crate::ke::thread::current_thread(k)
 }
 
 /// The current process, as the current thread's APC state names it.

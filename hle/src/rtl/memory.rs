@@ -68,3 +68,79 @@ pub fn RtlCompareMemory(k: &mut Kx, a: Ptr, b: Ptr, n: SizeT) -> KResult<SizeT> 
     }
     Ok(SizeT(n.0))
 }
+
+/// Fills `n` bytes at `dst` with the repeating `pattern`, starting at its first byte.
+pub fn fill_pattern(k: &mut Kx, dst: u64, n: u64, pattern: &[u8]) -> KResult<()> {
+    let unit = pattern.len() as u64;
+    let chunk_len = (CHUNK / unit * unit).min(n) as usize;
+    let chunk: Vec<u8> = pattern.iter().copied().cycle().take(chunk_len).collect();
+    let mut done = 0u64;
+    while done < n {
+        let len = (n - done).min(chunk.len() as u64) as usize;
+        k.mem_mut().write(dst.wrapping_add(done), &chunk[..len])?;
+        done += len as u64;
+    }
+    Ok(())
+}
+
+/// VOID RtlMoveMemory(VOID *Destination, const VOID *Source, SIZE_T Length): overlap-safe.
+pub fn RtlMoveMemory(k: &mut Kx, dst: Ptr, src: Ptr, n: SizeT) -> KResult<()> {
+    move_bytes(k, dst.0, src.0, n.0)
+}
+
+/// VOID RtlCopyMemory(VOID *Destination, const VOID *Source, SIZE_T Length) (an export on x64
+/// only; a macro for memcpy elsewhere).
+pub fn RtlCopyMemory(k: &mut Kx, dst: Ptr, src: Ptr, n: SizeT) -> KResult<()> {
+    move_bytes(k, dst.0, src.0, n.0)
+}
+
+/// VOID RtlCopyMemoryNonTemporal(...): RtlCopyMemory without polluting the cache; the effect
+/// on memory is the same.
+pub fn RtlCopyMemoryNonTemporal(k: &mut Kx, dst: Ptr, src: Ptr, n: SizeT) -> KResult<()> {
+    move_bytes(k, dst.0, src.0, n.0)
+}
+
+/// VOID RtlFillMemory(VOID *Destination, SIZE_T Length, UCHAR Fill)
+pub fn RtlFillMemory(k: &mut Kx, dst: Ptr, n: SizeT, fill: u8) -> KResult<()> {
+    fill_pattern(k, dst.0, n.0, &[fill])
+}
+
+/// VOID RtlZeroMemory(VOID *Destination, SIZE_T Length)
+pub fn RtlZeroMemory(k: &mut Kx, dst: Ptr, n: SizeT) -> KResult<()> {
+    fill_pattern(k, dst.0, n.0, &[0])
+}
+
+/// VOID RtlFillMemoryUlong(PVOID Destination, SIZE_T Length, ULONG Pattern): Length / 4
+/// ULONGs (x86 only; a macro on x64).
+pub fn RtlFillMemoryUlong(k: &mut Kx, dst: Ptr, n: SizeT, pattern: u32) -> KResult<()> {
+    fill_pattern(k, dst.0, n.0 & !3, &pattern.to_le_bytes())
+}
+
+/// VOID RtlFillMemoryUlonglong(PVOID Destination, SIZE_T Length, ULONGLONG Pattern): Length
+/// / 8 ULONGLONGs (x86 only).
+pub fn RtlFillMemoryUlonglong(k: &mut Kx, dst: Ptr, n: SizeT, pattern: u64) -> KResult<()> {
+    fill_pattern(k, dst.0, n.0 & !7, &pattern.to_le_bytes())
+}
+
+/// SIZE_T RtlCompareMemoryUlong(PVOID Source, SIZE_T Length, ULONG Pattern): how many leading
+/// bytes, in whole ULONGs, equal the repeated pattern (Length rounds down to whole ULONGs).
+pub fn RtlCompareMemoryUlong(k: &mut Kx, src: Ptr, n: SizeT, pattern: u32) -> KResult<SizeT> {
+    let total = n.0 & !3;
+    let mut buf = vec![0u8; CHUNK.min(total) as usize];
+    let mut done = 0u64;
+    while done < total {
+        let len = CHUNK.min(total - done) as usize;
+        k.mem().read(src.0.wrapping_add(done), &mut buf[..len])?;
+        if let Some(i) = buf[..len].chunks_exact(4).position(|c| c != pattern.to_le_bytes()) {
+            return Ok(SizeT(done + i as u64 * 4));
+        }
+        done += len as u64;
+    }
+    Ok(SizeT(total))
+}
+
+/// VOID FASTCALL RtlPrefetchMemoryNonTemporal(PVOID Source, SIZE_T Length): a cache hint
+/// (`prefetchnta`, which never faults): nothing visible happens.
+pub fn RtlPrefetchMemoryNonTemporal(_k: &mut Kx, _src: Ptr, _n: SizeT) -> KResult<()> {
+    Ok(())
+}

@@ -135,20 +135,48 @@ fn page_left(addr: u64) -> usize {
     (PAGE_SIZE - addr % PAGE_SIZE) as usize
 }
 
+/// Which family a format string belongs to: the narrow (`printf`, `DbgPrint`) or the wide
+/// (`swprintf`) one. They differ in what the format string's units are and in which string
+/// and character conversions are wide by default: `%s`/`%c` take wide arguments in the wide
+/// family and `%S`/`%C` narrow ones, the other way round from the narrow family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Narrow,
+    Wide,
+}
+
 /// Formats `format` (bytes of an ANSI format string, without its NUL) with arguments from
 /// `args`, reading strings from `mem`. `arch` decides argument sizes.
 ///
 /// A guest pointer that cannot be read makes the whole call fail with that [`MemError`]
 /// (the kernel's `DbgPrint` catches this and returns `STATUS_ACCESS_VIOLATION`).
 pub fn format(format: &[u8], args: &mut dyn VarArgs, mem: &GuestMemory, arch: Arch) -> Result<String, MemError> {
+    let units: Vec<u16> = format.iter().map(|&b| u16::from(b)).collect();
+    format_units(&units, Flavor::Narrow, args, mem, arch)
+}
+
+/// Formats a wide (UTF-16) format string with the wide family's rules.
+pub fn format_wide(format: &[u16], args: &mut dyn VarArgs, mem: &GuestMemory, arch: Arch) -> Result<String, MemError> {
+    format_units(format, Flavor::Wide, args, mem, arch)
+}
+
+/// The engine: `format` holds bytes (narrow) or UTF-16 units (wide).
+fn format_units(
+    format: &[u16],
+    flavor: Flavor,
+    args: &mut dyn VarArgs,
+    mem: &GuestMemory,
+    arch: Arch,
+) -> Result<String, MemError> {
     let mut out = Out::default();
     let mut args = Args { inner: args, arch };
+    let percent = u16::from(b'%');
     let mut i = 0;
     while i < format.len() && !out.full {
-        let b = format[i];
-        if b != b'%' {
-            out.push(ansi_char(b));
-            i += 1;
+        if format[i] != percent {
+            let end = format[i..].iter().position(|&u| u == percent).map_or(format.len(), |p| i + p);
+            push_literal(&mut out, &format[i..end], flavor);
+            i = end;
             continue;
         }
         let Some((spec, end)) = parse_spec(format, i + 1) else {
@@ -156,15 +184,21 @@ pub fn format(format: &[u8], args: &mut dyn VarArgs, mem: &GuestMemory, arch: Ar
             break;
         };
         if !is_conversion(spec.conv) {
-            for &raw in &format[i..end] {
-                out.push(ansi_char(raw));
-            }
+            push_literal(&mut out, &format[i..end], flavor);
         } else {
-            convert(&mut out, &spec, &mut args, mem)?;
+            convert(&mut out, &spec, flavor, &mut args, mem)?;
         }
         i = end;
     }
     Ok(out.s)
+}
+
+/// Literal text of the format string: ANSI bytes, or UTF-16 (pairs decoded together).
+fn push_literal(out: &mut Out, units: &[u16], flavor: Flavor) {
+    match flavor {
+        Flavor::Narrow => units.iter().for_each(|&b| out.push(ansi_char(b as u8))),
+        Flavor::Wide => out.push_str(&wide_text(units)),
+    }
 }
 
 /// A field width or precision as written.
@@ -208,9 +242,15 @@ fn is_conversion(c: u8) -> bool {
     b"diuoxXcCsSZpneEfFgGaA%".contains(&c)
 }
 
+/// The format unit at `i` as an ASCII byte (anything else as 0xFF, which no part of a
+/// specification uses), or `None` past the end.
+fn unit(f: &[u16], i: usize) -> Option<u8> {
+    f.get(i).map(|&u| if u < 0x80 { u as u8 } else { 0xFF })
+}
+
 /// Parses the specification starting after its `%` at `start`. Returns it and the index just
 /// past its conversion character, or `None` if the format string ends first.
-fn parse_spec(f: &[u8], start: usize) -> Option<(Spec, usize)> {
+fn parse_spec(f: &[u16], start: usize) -> Option<(Spec, usize)> {
     let mut spec = Spec {
         left: false,
         plus: false,
@@ -227,7 +267,7 @@ fn parse_spec(f: &[u8], start: usize) -> Option<(Spec, usize)> {
     };
     let mut i = start;
     loop {
-        match *f.get(i)? {
+        match unit(f, i)? {
             b'-' => spec.left = true,
             b'+' => spec.plus = true,
             b' ' => spec.space = true,
@@ -237,16 +277,16 @@ fn parse_spec(f: &[u8], start: usize) -> Option<(Spec, usize)> {
         }
         i += 1;
     }
-    if *f.get(i)? == b'*' {
+    if unit(f, i)? == b'*' {
         spec.width = Some(Count::Star);
         i += 1;
     } else if let Some((n, next)) = parse_number(f, i) {
         spec.width = Some(Count::Num(n));
         i = next;
     }
-    if *f.get(i)? == b'.' {
+    if unit(f, i)? == b'.' {
         i += 1;
-        if *f.get(i)? == b'*' {
+        if unit(f, i)? == b'*' {
             spec.precision = Some(Count::Star);
             i += 1;
         } else {
@@ -256,10 +296,10 @@ fn parse_spec(f: &[u8], start: usize) -> Option<(Spec, usize)> {
         }
     }
     loop {
-        match *f.get(i)? {
+        match unit(f, i)? {
             b'h' => {
                 spec.short_hint = true;
-                if f.get(i + 1) == Some(&b'h') {
+                if unit(f, i + 1) == Some(b'h') {
                     spec.size = IntSize::Char;
                     i += 1;
                 } else {
@@ -267,7 +307,7 @@ fn parse_spec(f: &[u8], start: usize) -> Option<(Spec, usize)> {
                 }
             }
             b'l' => {
-                if f.get(i + 1) == Some(&b'l') {
+                if unit(f, i + 1) == Some(b'l') {
                     spec.size = IntSize::Int64;
                     i += 1;
                 } else {
@@ -280,7 +320,7 @@ fn parse_spec(f: &[u8], start: usize) -> Option<(Spec, usize)> {
                 spec.w = true;
             }
             b'L' => {}
-            b'I' => match (f.get(i + 1), f.get(i + 2)) {
+            b'I' => match (unit(f, i + 1), unit(f, i + 2)) {
                 (Some(b'6'), Some(b'4')) => {
                     spec.size = IntSize::Int64;
                     i += 2;
@@ -297,15 +337,15 @@ fn parse_spec(f: &[u8], start: usize) -> Option<(Spec, usize)> {
         }
         i += 1;
     }
-    spec.conv = *f.get(i)?;
+    spec.conv = unit(f, i)?;
     Some((spec, i + 1))
 }
 
 /// Decimal digits at `i`, saturating; `None` if there are none.
-fn parse_number(f: &[u8], mut i: usize) -> Option<(usize, usize)> {
+fn parse_number(f: &[u16], mut i: usize) -> Option<(usize, usize)> {
     let first = i;
     let mut n: usize = 0;
-    while let Some(d) = f.get(i).filter(|c| c.is_ascii_digit()) {
+    while let Some(d) = unit(f, i).filter(|c| c.is_ascii_digit()) {
         n = n.saturating_mul(10).saturating_add(usize::from(d - b'0'));
         i += 1;
     }
@@ -421,7 +461,7 @@ impl Field {
     }
 }
 
-fn convert(out: &mut Out, spec: &Spec, args: &mut Args, mem: &GuestMemory) -> Result<(), MemError> {
+fn convert(out: &mut Out, spec: &Spec, flavor: Flavor, args: &mut Args, mem: &GuestMemory) -> Result<(), MemError> {
     if spec.conv == b'%' {
         out.push('%');
         return Ok(());
@@ -449,7 +489,7 @@ fn convert(out: &mut Out, spec: &Spec, args: &mut Args, mem: &GuestMemory) -> Re
         b'p' => format_ptr(out, spec, &field, args),
         b'c' | b'C' => {
             let v = args.slot()?;
-            let c = if is_wide(spec) {
+            let c = if is_wide(spec, flavor) {
                 char::decode_utf16([v as u16]).next().and_then(Result::ok).unwrap_or(char::REPLACEMENT_CHARACTER)
             } else {
                 ansi_char(v as u8)
@@ -464,7 +504,7 @@ fn convert(out: &mut Out, spec: &Spec, args: &mut Args, mem: &GuestMemory) -> Re
             let (text, units) = if va == 0 {
                 let null = &"(null)"[..limit.min(6)];
                 (null.to_string(), null.len())
-            } else if is_wide(spec) {
+            } else if is_wide(spec, flavor) {
                 let w = read_wstr(mem, va, limit)?;
                 (wide_text(&w), w.len())
             } else {
@@ -492,9 +532,12 @@ fn convert(out: &mut Out, spec: &Spec, args: &mut Args, mem: &GuestMemory) -> Re
     }
 }
 
-/// Whether a `c`/`C`/`s`/`S` conversion takes wide characters.
-fn is_wide(spec: &Spec) -> bool {
-    spec.wide_hint || (spec.conv.is_ascii_uppercase() && !spec.short_hint)
+/// Whether a `c`/`C`/`s`/`S` conversion takes wide characters: `l`/`w` always, `h` never,
+/// and otherwise the family's default (wide for `%S` in the narrow family and for `%s` in the
+/// wide one).
+fn is_wide(spec: &Spec, flavor: Flavor) -> bool {
+    let default_wide = spec.conv.is_ascii_uppercase() != (flavor == Flavor::Wide);
+    spec.wide_hint || (default_wide && !spec.short_hint)
 }
 
 /// `%Z` / `%wZ`: an ANSI_STRING or UNICODE_STRING, as text and its length in source units.
@@ -738,21 +781,7 @@ fn hex_float(a: f64, precision: Option<usize>, alt: bool, upper: bool) -> String
     format!("{lead}{point}{digits}{pchar}{esign}{}", exp.unsigned_abs())
 }
 
-/// Windows-1252 code points for 0x80-0x9F; the five undefined bytes map to C1 controls.
-const CP1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', '\u{02C6}',
-    '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}', '\u{0090}', '\u{2018}',
-    '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{02DC}', '\u{2122}', '\u{0161}',
-    '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
-];
-
-/// One ANSI (Windows-1252) byte as a Unicode character.
-fn ansi_char(b: u8) -> char {
-    match b {
-        0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
-        _ => char::from(b),
-    }
-}
+use super::nls::ansi_char;
 
 fn ansi_text(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| ansi_char(b)).collect()

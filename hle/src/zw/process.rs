@@ -25,20 +25,16 @@ pub const THREAD_SET_INFORMATION: u32 = 0x0020;
 /// The image path of the user program, as ProcessImageFileName gives it.
 pub const USER_IMAGE: &str = "\\Device\\HarddiskVolume1\\Windows\\portcullis.exe";
 
-/// What the kernel keeps about a thread beyond its ETHREAD.
+/// What the kernel keeps about a thread beyond its ETHREAD and the scheduler's thread.
 #[derive(Clone, Debug, Default)]
 pub struct ThreadState {
     pub hide_from_debugger: bool,
     pub break_on_termination: bool,
-    pub priority: Option<u32>,
-    pub base_priority: Option<i32>,
-    pub affinity: Option<u64>,
 }
 
-/// Exit statuses of terminated processes, and thread state, by object.
+/// Thread flags set through ZwSetInformationThread, by object.
 #[derive(Default, Debug)]
 pub struct Tasks {
-    pub exited: BTreeMap<u64, NtStatus>,
     pub threads: BTreeMap<u64, ThreadState>,
 }
 
@@ -168,12 +164,12 @@ pub fn ZwQueryInformationProcess(
     let mut o = Out::new(arch);
     match class {
         PROCESS_BASIC_INFORMATION => {
-            let exit = k.ext().tasks.exited.get(&process).copied().unwrap_or(status::PENDING);
+            let exit = crate::ps::processes::by_object(k, process).and_then(|p| p.exited).unwrap_or(status::PENDING.0);
             let pid = k.mem().get(process, EPROCESS::UniqueProcessId)?;
             let parent = k.mem().get(process, EPROCESS::InheritedFromUniqueProcessId)?;
-            o.u32(exit.0).align(arch.ptr_size() as usize);
+            o.u32(exit).align(arch.ptr_size() as usize);
             o.ptr(0) // PebBaseAddress: no user-mode image is modelled
-                .ptr(1) // AffinityMask
+                .ptr(crate::ke::processor::active_mask(k)) // AffinityMask
                 .u32(8) // BasePriority
                 .align(arch.ptr_size() as usize)
                 .ptr(pid)
@@ -245,31 +241,39 @@ pub fn ZwQueryInformationThread(
     };
     let arch = k.arch();
     let state = k.ext().tasks.threads.get(&thread).cloned().unwrap_or_default();
+    let Some(cid) = k.ext().sched.by_thread(thread) else { return Ok(status::INVALID_HANDLE) };
+    let c = k.ext().sched.ctx(cid);
+    let t = c.thread().expect("a thread's context").clone();
+    let terminated = c.state == crate::ke::scheduler::State::Terminated;
     let mut o = Out::new(arch);
     match class {
         THREAD_BASIC_INFORMATION => {
             let (pid, tid) =
                 (k.mem().get(thread, ETHREAD::UniqueProcess)?, k.mem().get(thread, ETHREAD::UniqueThread)?);
-            o.u32(status::PENDING.0).align(arch.ptr_size() as usize);
+            o.u32(t.exit_status.unwrap_or(status::PENDING.0)).align(arch.ptr_size() as usize);
             o.ptr(0) // TebBaseAddress
                 .ptr(pid)
                 .ptr(tid)
-                .ptr(state.affinity.unwrap_or(1))
-                .u32(state.priority.unwrap_or(8))
-                .u32(state.base_priority.unwrap_or(0) as u32)
+                .ptr(t.affinity & crate::ke::processor::active_mask(k))
+                .u32(t.priority.into())
+                // BasePriority: the increment over the process's base priority (8).
+                .u32((i32::from(t.base_priority) - 8) as u32)
                 .align(arch.ptr_size() as usize);
         }
         THREAD_TIMES => {
             o.u64(crate::ps::BOOT_SYSTEM_TIME).u64(0).u64(0).u64(0);
         }
         THREAD_QUERY_SET_WIN32_START_ADDRESS => {
-            o.ptr(0);
+            o.ptr(t.start);
         }
         THREAD_HIDE_FROM_DEBUGGER => {
             o.u8(state.hide_from_debugger as u8);
         }
-        THREAD_BREAK_ON_TERMINATION | THREAD_IS_TERMINATED => {
-            o.u32(if class == THREAD_BREAK_ON_TERMINATION { state.break_on_termination as u32 } else { 0 });
+        THREAD_BREAK_ON_TERMINATION => {
+            o.u32(state.break_on_termination as u32);
+        }
+        THREAD_IS_TERMINATED => {
+            o.u32(terminated as u32);
         }
         _ => return Ok(status::INVALID_INFO_CLASS),
     }
@@ -279,9 +283,10 @@ pub fn ZwQueryInformationThread(
 
 /// NTSTATUS ZwSetInformationThread(HANDLE ThreadHandle, THREADINFOCLASS
 /// ThreadInformationClass, PVOID ThreadInformation, ULONG ThreadInformationLength): the
-/// priorities (1..31 and -2..2, or ±16 for saturation) and affinity (within the one
-/// processor) are kept and reported back — with one processor they change no schedule;
-/// hiding from the debugger (no data) and break-on-termination set their flags.
+/// priority (1..31) and the base priority increment (-2..2, or ±16 to saturate) are the
+/// scheduler's (KeSetPriorityThread, KeSetBasePriorityThread); the affinity (a non-empty
+/// mask of active processors) is the thread's user affinity; hiding from the debugger (no
+/// data) and break-on-termination set their flags.
 pub fn ZwSetInformationThread(k: &mut Kx, handle: HANDLE, class: u32, info: Ptr, length: u32) -> KResult<NtStatus> {
     let thread = match object_of(k, handle.0, ObjectKind::Thread, THREAD_SET_INFORMATION, Mode::Kernel)? {
         Ok(t) => t,
@@ -302,31 +307,34 @@ pub fn ZwSetInformationThread(k: &mut Kx, handle: HANDLE, class: u32, info: Ptr,
         4 => k.mem().read_u32(info.0)? as u64,
         _ => k.mem().read_ptr(info.0)?,
     };
-    let state = k.ext_mut().tasks.threads.entry(thread).or_default();
+    let Some(cid) = k.ext().sched.by_thread(thread) else { return Ok(status::INVALID_HANDLE) };
     match class {
         THREAD_PRIORITY if !(1..=31).contains(&value) => return Ok(status::INVALID_PARAMETER),
-        THREAD_PRIORITY => state.priority = Some(value as u32),
+        THREAD_PRIORITY => k.ext_mut().sched.set_priority(cid, value as u8, None),
         THREAD_BASE_PRIORITY => {
             let v = value as u32 as i32;
             if !(-2..=2).contains(&v) && v != 16 && v != -16 {
                 return Ok(status::INVALID_PARAMETER);
             }
-            state.base_priority = Some(v);
+            crate::ke::thread::KeSetBasePriorityThread(k, Ptr(thread), v)?;
         }
-        THREAD_AFFINITY_MASK if value == 0 || value & !1 != 0 => return Ok(status::INVALID_PARAMETER),
-        THREAD_AFFINITY_MASK => state.affinity = Some(value),
-        THREAD_HIDE_FROM_DEBUGGER => state.hide_from_debugger = true,
-        _ => state.break_on_termination = value != 0,
+        THREAD_AFFINITY_MASK if value == 0 || value & !crate::ke::processor::active_mask(k) != 0 => {
+            return Ok(status::INVALID_PARAMETER)
+        }
+        THREAD_AFFINITY_MASK => crate::ke::thread::set_user_affinity(k, cid, value)?,
+        THREAD_HIDE_FROM_DEBUGGER => k.ext_mut().tasks.threads.entry(thread).or_default().hide_from_debugger = true,
+        _ => k.ext_mut().tasks.threads.entry(thread).or_default().break_on_termination = value != 0,
     }
     Ok(status::SUCCESS)
 }
 
-/// NTSTATUS ZwTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus): the process's
-/// exit status is set (ProcessBasicInformation reports it) and the termination is in the
-/// trace and the report. NULL means the current process. The System process cannot be
-/// terminated (STATUS_ACCESS_DENIED); a process that has exited already answers
-/// STATUS_PROCESS_IS_TERMINATING. The simulated user program's later steps still run: the
-/// scenario is the host's script.
+/// NTSTATUS ZwTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus): the process ends
+/// as a scenario's `process_exit` ends it (thread and process notify routines, its objects
+/// signaled, out of the active list; `ProcessBasicInformation` reports the exit status), and
+/// the termination is in the trace and the report. NULL means the current process. The System
+/// process cannot be terminated (STATUS_ACCESS_DENIED); a process that has exited already
+/// answers STATUS_PROCESS_IS_TERMINATING. The simulated user program's later steps still run:
+/// the scenario is the host's script.
 pub fn ZwTerminateProcess(k: &mut Kx, handle: HANDLE, exit_status: NtStatus) -> KResult<NtStatus> {
     let process = if handle.0 == 0 {
         crate::ps::current_process(k)?
@@ -339,14 +347,18 @@ pub fn ZwTerminateProcess(k: &mut Kx, handle: HANDLE, exit_status: NtStatus) -> 
     if is_system(k, process) {
         return Ok(status::ACCESS_DENIED);
     }
-    if k.ext().tasks.exited.contains_key(&process) {
+    let Some(entry) = crate::ps::processes::by_object(k, process).cloned() else { return Ok(status::INVALID_HANDLE) };
+    if entry.exited.is_some() {
         return Ok(NtStatus(0xC000_010A)); // STATUS_PROCESS_IS_TERMINATING
     }
-    k.ext_mut().tasks.exited.insert(process, exit_status);
-    let pid = k.mem().get(process, EPROCESS::UniqueProcessId)?;
-    let image = crate::ps::list::by_pid(k, pid)?.map(|p| p.image_name).unwrap_or_default();
     let at = caller(k);
-    let event = ProcessTermination { pid, image, exit_status: format!("{:#010x}", exit_status.0), caller: at };
+    let event = ProcessTermination {
+        pid: entry.pid,
+        image: entry.name,
+        exit_status: format!("{:#010x}", exit_status.0),
+        caller: at,
+    };
     crate::events::push(k, SystemEvent::ProcessTerminated(event));
+    crate::ps::processes::terminate(k, entry.pid, exit_status.0)?;
     Ok(status::SUCCESS)
 }

@@ -51,8 +51,8 @@ fn basic(k: &Kx) -> Vec<u8> {
         .align(arch.ptr_size() as usize)
         .ptr(0x1_0000) // MinimumUserModeAddress
         .ptr(highest_user)
-        .ptr(1) // ActiveProcessorsAffinityMask
-        .u8(1) // NumberOfProcessors
+        .ptr(crate::ke::processor::active_mask(k)) // ActiveProcessorsAffinityMask
+        .u8(k.cpus() as u8) // NumberOfProcessors
         .align(arch.ptr_size() as usize);
     o.bytes
 }
@@ -116,10 +116,14 @@ fn time_of_day(k: &Kx) -> Vec<u8> {
     o.bytes
 }
 
+/// One SYSTEM_PROCESSOR_PERFORMANCE_INFORMATION per processor.
 fn processor_performance(k: &Kx) -> Vec<u8> {
     let mut o = Out::new(k.arch());
-    // IdleTime, KernelTime (which includes it), UserTime, DpcTime, InterruptTime, InterruptCount.
-    o.u64(0).u64(uptime(k)).u64(0).u64(0).u64(0).u32(0).align(8);
+    for _ in 0..k.cpus() {
+        // IdleTime, KernelTime (which includes it), UserTime, DpcTime, InterruptTime,
+        // InterruptCount.
+        o.u64(0).u64(uptime(k)).u64(0).u64(0).u64(0).u32(0).align(8);
+    }
     o.bytes
 }
 
@@ -171,15 +175,15 @@ fn processes(k: &Kx, buffer: u64) -> KResult<Vec<u8>> {
             if x64 {
                 th.u32(0);
             }
-            th.ptr(0) // StartAddress
+            th.ptr(t.start) // StartAddress
                 .ptr(p.pid)
                 .ptr(t.tid); // ClientId
             th.align(if x64 { 8 } else { 4 });
-            th.u32(8)
-                .u32(8)
-                .u32(0) // Priority, BasePriority, ContextSwitches
-                .u32(if t.ethread == current { 2 } else { 5 }) // Running / Waiting
-                .u32(0); // WaitReason
+            th.u32(t.priority.into())
+                .u32(t.base_priority.into())
+                .u32(0) // ContextSwitches
+                .u32(if t.ethread == current { 2 } else { t.state }) // ThreadState
+                .u32(t.wait_reason);
             th.bytes.resize(thread_size, 0);
             o.bytes.extend(th.bytes);
         }

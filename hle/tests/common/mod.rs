@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fx;
+pub mod guest;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -62,6 +63,32 @@ pub fn kernel_events<T>(k: &Kx, pick: impl Fn(&KernelEvent) -> Option<T>) -> Vec
             _ => None,
         })
         .collect()
+}
+
+/// The exceptions dispatched so far, in order.
+pub fn exceptions(k: &Kx) -> Vec<portcullis_hle::seh::events::ExceptionEvent> {
+    kernel_events(k, |e| match e {
+        KernelEvent::Exception(x) => Some((**x).clone()),
+        _ => None,
+    })
+}
+
+/// An NTSTATUS as a bugcheck parameter: sign-extended to the pointer width.
+pub fn status_param(arch: Arch, code: u32) -> u64 {
+    match arch {
+        Arch::X86 => code as u64,
+        Arch::X64 => code as i32 as i64 as u64,
+    }
+}
+
+/// The bugcheck a request ended in.
+pub fn bugcheck_of<T: std::fmt::Debug>(
+    r: Result<T, portcullis_hle::kernel::KError>,
+) -> portcullis_hle::kernel::Bugcheck {
+    match r {
+        Err(portcullis_hle::kernel::KError::Stop(Stop::Host(KernelStop::Bugcheck(b)))) => b,
+        other => panic!("expected a bugcheck, got {other:?}"),
+    }
 }
 
 pub fn calls(k: &Kx) -> Vec<ApiCall> {

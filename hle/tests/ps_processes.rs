@@ -1,0 +1,281 @@
+//! Processors, time, and processes on both architectures, through the real stubs: processor
+//! counts and numbers, the clocks (all virtual), the process list with its lookups, attaching
+//! to a process, and process, thread and image notify routines fired as processes start and
+//! end.
+#[allow(unused_imports)]
+mod common;
+use common::fx::*;
+use common::guest::*;
+use common::*;
+
+use portcullis_hle::exports::Dll;
+use portcullis_hle::layout::{FieldAccess, KAPC_STATE, PS_CREATE_NOTIFY_INFO};
+use portcullis_hle::ps::processes;
+
+fn fx_with(arch: Arch, processors: u32) -> Fx {
+    let k = Kernel::boot(MachineConfig::new(arch), KernelOptions { processors, ..Default::default() }).expect("boot");
+    Fx::with(k)
+}
+
+#[test]
+fn processor_counts_numbers_and_groups() {
+    for (arch, n) in [(Arch::X86, 2u32), (Arch::X64, 2), (Arch::X86, 4), (Arch::X64, 3)] {
+        let mut fx = fx_with(arch, n);
+        let all = (1u64 << n) - 1;
+        assert_eq!(ok(&mut fx, "KeQueryActiveProcessors", &[]), all, "{arch:?} {n}");
+        let mask = fx.alloc(8);
+        assert_eq!(ok32(&mut fx, "KeQueryActiveProcessorCount", &[mask]), n);
+        assert_eq!(fx.read_ptr(mask), all);
+        assert_eq!(ok32(&mut fx, "KeQueryActiveProcessorCount", &[0]), n);
+        assert_eq!(ok32(&mut fx, "KeQueryActiveProcessorCountEx", &[0]), n);
+        assert_eq!(ok32(&mut fx, "KeQueryActiveProcessorCountEx", &[0xFFFF]), n, "ALL_PROCESSOR_GROUPS");
+        assert_eq!(ok32(&mut fx, "KeQueryActiveProcessorCountEx", &[1]), 0, "no group 1");
+        assert_eq!(ok32(&mut fx, "KeQueryMaximumProcessorCount", &[]), n);
+        assert_eq!(ok32(&mut fx, "KeQueryMaximumProcessorCountEx", &[0xFFFF]), n);
+        assert_eq!(ok32(&mut fx, "KeQueryActiveGroupCount", &[]) & 0xFFFF, 1);
+        assert_eq!(ok32(&mut fx, "KeQueryMaximumGroupCount", &[]) & 0xFFFF, 1);
+        assert_eq!(ok(&mut fx, "KeQueryGroupAffinity", &[0]), all);
+        assert_eq!(ok32(&mut fx, "KeGetCurrentNodeNumber", &[]) & 0xFFFF, 0);
+        assert_eq!(ok32(&mut fx, "KeQueryHighestNodeNumber", &[]) & 0xFFFF, 0);
+        // PROCESSOR_NUMBER { Group, Number, Reserved } and back.
+        let pn = fx.alloc(4);
+        assert_eq!(ok32(&mut fx, "KeGetProcessorNumberFromIndex", &[n as u64 - 1, pn]), 0);
+        assert_eq!(fx.read(pn, 4), vec![0, 0, n as u8 - 1, 0]);
+        assert_eq!(ok32(&mut fx, "KeGetProcessorIndexFromNumber", &[pn]), n - 1);
+        assert_eq!(ok32(&mut fx, "KeGetProcessorNumberFromIndex", &[n as u64, pn]), 0xC000_000D);
+        fx.k.mem_mut().write(pn, &[0, 0, 9, 0]).unwrap();
+        assert_eq!(ok32(&mut fx, "KeGetProcessorIndexFromNumber", &[pn]), 0xFFFF_FFFF, "INVALID_PROCESSOR_INDEX");
+        // KeNumberProcessors, the exported variable.
+        let var = fx.k.ext().resolve(Dll::Ntoskrnl, "KeNumberProcessors").unwrap();
+        assert_eq!(fx.read(var, 1)[0] as u32, n);
+        // Each processor's control region knows its number: the thread moves, the number follows.
+        for p in 0..n {
+            ok(&mut fx, "KeSetSystemAffinityThread", &[1 << p]);
+            assert_eq!(ok32(&mut fx, "KeGetCurrentProcessorNumberEx", &[0]), p);
+        }
+        ok(&mut fx, "KeRevertToUserAffinityThread", &[]);
+    }
+}
+
+#[test]
+fn every_clock_follows_the_virtual_clock() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let t = fx.alloc(8);
+        let read = |fx: &Fx| u64::from_le_bytes(fx.read(t, 8).try_into().unwrap());
+        ok(&mut fx, "KeQuerySystemTimePrecise", &[t]);
+        let sys0 = read(&fx);
+        let int0 = ok(&mut fx, "KeQueryUnbiasedInterruptTime", &[]);
+        let freq = fx.alloc(8);
+        let pc0 = ok(&mut fx, "KeQueryPerformanceCounter", &[freq]);
+        assert_eq!(u64::from_le_bytes(fx.read(freq, 8).try_into().unwrap()), 10_000_000, "{arch:?}: 10 MHz");
+        assert_eq!(ok32(&mut fx, "KeQueryTimeIncrement", &[]), 156_250, "15.625 ms ticks");
+
+        // 100 ms of virtual time: a stall of 100 000 us.
+        ok(&mut fx, "KeStallExecutionProcessor", &[100_000]);
+        ok(&mut fx, "KeQuerySystemTimePrecise", &[t]);
+        let sys1 = read(&fx);
+        assert!((1_000_000..1_000_100).contains(&(sys1 - sys0)), "{}", sys1 - sys0);
+        let int1 = ok(&mut fx, "KeQueryUnbiasedInterruptTime", &[]);
+        assert!((1_000_000..1_000_100).contains(&(int1 - int0)));
+        let pc1 = ok(&mut fx, "KeQueryPerformanceCounter", &[0]);
+        if arch == Arch::X64 {
+            assert!((1_000_000..1_000_100).contains(&(pc1 - pc0)), "{}", pc1 - pc0);
+        } else {
+            assert!(pc1 as u32 > pc0 as u32, "EAX holds the low half on x86");
+        }
+        let qpc = fx.alloc(8);
+        let int2 = ok(&mut fx, "KeQueryInterruptTimePrecise", &[qpc]);
+        assert!(int2 >= int1 && u64::from_le_bytes(fx.read(qpc, 8).try_into().unwrap()) >= pc1);
+        // KUSER_SHARED_DATA.SystemTime (0x14) is kept in step.
+        let shared: u64 = match arch {
+            Arch::X86 => 0xFFDF_0000,
+            Arch::X64 => 0xFFFF_F780_0000_0000,
+        };
+        let low = u32::from_le_bytes(fx.read(shared + 0x14, 4).try_into().unwrap()) as u64;
+        let high = u32::from_le_bytes(fx.read(shared + 0x18, 4).try_into().unwrap()) as u64;
+        assert!((low | high << 32) >= sys1);
+        if arch == Arch::X86 {
+            ok(&mut fx, "KeQuerySystemTime", &[t]);
+            assert!(read(&fx) >= sys1);
+            ok(&mut fx, "KeQueryTickCount", &[t]);
+            assert_eq!(read(&fx), ok(&mut fx, "KeQueryInterruptTime", &[]) / 156_250);
+        }
+    }
+}
+
+/// A notify routine that appends its three arguments to a log: [count, (a0, a1, a2)...].
+fn logging_routine(fx: &mut Fx, log: u64, lock: u64) -> u64 {
+    // The slot is picked by the counter's old value: store to a scratch, then copy... the
+    // builder has no indexed store, so each call overwrites the same three slots and the
+    // counter says how many calls there were; tests read the trace for the full sequence.
+    routine(fx, 3, |a, r| {
+        let (add, c) = r("ExInterlockedAddUlong");
+        a.call(add, c, &[K(log), K(1), K(lock)]);
+        a.store_param(0, log + 8).store_param(1, log + 16).store_param(2, log + 24);
+    })
+}
+
+fn args(fx: &Fx, log: u64) -> (u32, u64, u64, u64) {
+    (fx.read_ptr(log) as u32, fx.read_ptr(log + 8), fx.read_ptr(log + 16), fx.read_ptr(log + 24) & 0xFF)
+}
+
+#[test]
+fn processes_start_and_end_through_the_notify_routines() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let lock = fx.alloc(8);
+        let plog = fx.alloc(32);
+        let tlog = fx.alloc(32);
+        let ilog = fx.alloc(32);
+        let p = logging_routine(&mut fx, plog, lock);
+        let t = logging_routine(&mut fx, tlog, lock);
+        let i = logging_routine(&mut fx, ilog, lock);
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutine", &[p, 0]), 0, "{arch:?}");
+        assert_eq!(ok32(&mut fx, "PsSetCreateThreadNotifyRoutine", &[t]), 0);
+        assert_eq!(ok32(&mut fx, "PsSetLoadImageNotifyRoutine", &[i]), 0);
+
+        let started = processes::start(&mut fx.k, "notepad.exe", 0x1F0, 4).unwrap().unwrap();
+        assert_eq!(started.denied, None);
+        assert_eq!(args(&fx, plog), (1, 4, 0x1F0, 1), "(ParentId, ProcessId, Create)");
+        let (n, pid, tid, create) = args(&fx, tlog);
+        assert_eq!((n, pid, create), (1, 0x1F0, 1), "(ProcessId, ThreadId, Create)");
+        assert_eq!(ilog_pid(&fx, ilog), 0x1F0, "the image notify's ProcessId");
+        let entry = processes::find(&fx.k, 0x1F0).unwrap().clone();
+        assert_eq!((entry.name.as_str(), entry.parent, entry.eprocess), ("notepad.exe", 4, started.eprocess));
+
+        // Lookups.
+        let out = fx.alloc(8);
+        assert_eq!(ok32(&mut fx, "PsLookupProcessByProcessId", &[0x1F0, out]), 0);
+        let e = fx.read_ptr(out);
+        assert_eq!(e, started.eprocess);
+        assert_eq!(ok(&mut fx, "PsGetProcessId", &[e]), 0x1F0);
+        assert_eq!(ok(&mut fx, "PsGetProcessInheritedFromUniqueProcessId", &[e]), 4);
+        let name = ok(&mut fx, "PsGetProcessImageFileName", &[e]);
+        assert_eq!(&fx.read(name, 12)[..], b"notepad.exe\0");
+        ok(&mut fx, "ObfDereferenceObject", &[e]);
+        assert_eq!(ok32(&mut fx, "PsLookupThreadByThreadId", &[tid, out]), 0);
+        let th = fx.read_ptr(out);
+        assert_eq!(ok(&mut fx, "PsGetThreadProcessId", &[th]), 0x1F0);
+        assert_eq!(ok(&mut fx, "PsGetThreadId", &[th]), tid);
+        assert_eq!(ok32(&mut fx, "PsIsSystemThread", &[th]) & 0xFF, 0, "a thread of notepad.exe");
+        ok(&mut fx, "ObfDereferenceObject", &[th]);
+        assert_eq!(ok32(&mut fx, "PsLookupProcessByProcessId", &[0x999, out]), 0xC000_000D);
+        assert_eq!(ok32(&mut fx, "PsLookupThreadByThreadId", &[0x999, out]), 0xC000_000D);
+
+        processes::exit(&mut fx.k, 0x1F0, 0).unwrap().unwrap();
+        assert_eq!(args(&fx, plog), (2, 4, 0x1F0, 0), "Create = FALSE");
+        assert_eq!(args(&fx, tlog), (2, 0x1F0, tid, 0));
+        assert_eq!(ok32(&mut fx, "PsLookupProcessByProcessId", &[0x1F0, out]), 0xC000_000D, "ended");
+        assert_eq!(u32s(&fx.read(ilog, 4)), vec![1], "images load, they do not unload here");
+
+        // A system thread's creation and end fire the thread routine too, in the System process.
+        let start = routine(&mut fx, 1, |_, _| {});
+        let h = fx.alloc(8);
+        ok(&mut fx, "PsCreateSystemThread", &[h, 0, 0, 0, 0, start, 0]);
+        assert_eq!(args(&fx, tlog).0, 3);
+        assert_eq!((args(&fx, tlog).1, args(&fx, tlog).3), (4, 1));
+        portcullis_hle::ke::scheduler::settle(&mut fx.k).unwrap();
+        assert_eq!((args(&fx, tlog).0, args(&fx, tlog).3), (4, 0), "ended");
+
+        // Removal.
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutine", &[p, 1]), 0);
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutine", &[p, 1]), 0xC000_000D, "not registered");
+        assert_eq!(ok32(&mut fx, "PsRemoveCreateThreadNotifyRoutine", &[t]), 0);
+        assert_eq!(ok32(&mut fx, "PsRemoveCreateThreadNotifyRoutine", &[t]), 0xC000_007A, "STATUS_PROCEDURE_NOT_FOUND");
+        assert_eq!(ok32(&mut fx, "PsRemoveLoadImageNotifyRoutine", &[i]), 0);
+        assert_eq!(ok32(&mut fx, "PsRemoveLoadImageNotifyRoutine", &[i]), 0xC000_007A);
+        processes::start(&mut fx.k, "calc.exe", 0x200, 4).unwrap().unwrap();
+        assert_eq!(args(&fx, plog).0, 2, "removed: not called");
+    }
+}
+
+fn ilog_pid(fx: &Fx, log: u64) -> u64 {
+    fx.read_ptr(log + 16)
+}
+
+#[test]
+fn extended_process_routines_need_an_integrity_checked_image_and_can_refuse() {
+    for arch in both() {
+        let (mut fx, _) = Fx::with_driver(arch);
+        let ex = routine(&mut fx, 3, |_, _| {});
+        assert_eq!(
+            ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[ex, 0]),
+            0xC000_0022,
+            "{arch:?}: ACCESS_DENIED"
+        );
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[0, ex, 0]), 0xC000_0022);
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[1, ex, 0]), 0xC000_000D, "type 1");
+
+        // The routine inside a driver image linked with /INTEGRITYCHECK: it refuses processes
+        // named by their PS_CREATE_NOTIFY_INFO (CreationStatus = STATUS_ACCESS_DENIED).
+        let image = fx.k.ext().drivers()[0].image.clone();
+        let pe = image.base + fx.k.mem().read_u32(image.base + 0x3C).unwrap() as u64;
+        let dll_chars = pe + 0x18 + 0x46;
+        let c = fx.k.mem().read_u16(dll_chars).unwrap();
+        fx.k.mem_mut().write_unchecked(dll_chars, &(c | 0x80).to_le_bytes()).unwrap();
+        let seen = fx.alloc(32);
+        let status_at = PS_CREATE_NOTIFY_INFO::CreationStatus.at(arch, 0) as u8;
+        let mut a = Asm::new(arch);
+        a.store_param(0, seen).store_param(1, seen + 8).store_param(2, seen + 16);
+        a.if_param_set_field(2, status_at, 0xC000_0022);
+        let code = a.ret(3);
+        let inside = image.base + 0x1000;
+        fx.k.mem_mut().write_unchecked(inside, &code).unwrap();
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[inside, 0]), 0);
+        let s = processes::start(&mut fx.k, "blocked.exe", 0x300, 4).unwrap().unwrap();
+        assert_eq!(s.denied.map(|d| d.0), Some(0xC000_0022));
+        assert_eq!(fx.read_ptr(seen), s.eprocess, "(Process, ProcessId, CreateInfo)");
+        assert_eq!(fx.read_ptr(seen + 8), 0x300);
+        let info = fx.read_ptr(seen + 16);
+        assert_ne!(info, 0);
+        assert_eq!(fx.k.mem().get(info, PS_CREATE_NOTIFY_INFO::ParentProcessId).unwrap(), 4);
+        assert!(processes::find(&fx.k, 0x300).unwrap().exited.is_some(), "refused: it never ran");
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[inside, 1]), 0);
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[0, inside, 0]), 0);
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[0, inside, 1]), 0);
+    }
+}
+
+#[test]
+fn attaching_to_a_process_changes_the_current_process() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let e = processes::create(&mut fx.k, "target.exe", 0x440, 4).unwrap().unwrap();
+        let system = ok(&mut fx, "PsGetCurrentProcess", &[]);
+        assert_eq!(system, fx.k.ext().system.system_process, "{arch:?}");
+        let state = fx.alloc(KAPC_STATE::STRUCT.size(arch));
+        ok(&mut fx, "KeStackAttachProcess", &[e, state]);
+        assert_eq!(ok(&mut fx, "PsGetCurrentProcess", &[]), e);
+        assert_eq!(ok(&mut fx, "PsGetCurrentProcessId", &[]), 4, "the thread's own process");
+        assert_eq!(ok(&mut fx, "PsGetCurrentThreadId", &[]) & 3, 0);
+        // Nested: attaching to where it is already is remembered as nothing to undo.
+        let inner = fx.alloc(KAPC_STATE::STRUCT.size(arch));
+        ok(&mut fx, "KeStackAttachProcess", &[e, inner]);
+        ok(&mut fx, "KeUnstackDetachProcess", &[inner]);
+        assert_eq!(ok(&mut fx, "PsGetCurrentProcess", &[]), e);
+        ok(&mut fx, "KeUnstackDetachProcess", &[state]);
+        assert_eq!(ok(&mut fx, "PsGetCurrentProcess", &[]), system);
+
+        ok(&mut fx, "KeAttachProcess", &[e]);
+        assert_eq!(ok(&mut fx, "PsGetCurrentProcess", &[]), e);
+        let other = processes::create(&mut fx.k, "other.exe", 0x448, 4).unwrap().unwrap();
+        let b = bugcheck(call(&mut fx, "KeAttachProcess", &[other]));
+        assert_eq!((b.code, b.name), (0x5, "INVALID_PROCESS_ATTACH_ATTEMPT"));
+
+        let mut fx = Fx::new(arch);
+        let e = processes::create(&mut fx.k, "target.exe", 0x440, 4).unwrap().unwrap();
+        ok(&mut fx, "KeAttachProcess", &[e]);
+        ok(&mut fx, "KeDetachProcess", &[]);
+        assert_eq!(ok(&mut fx, "PsGetCurrentProcess", &[]), fx.k.ext().system.system_process);
+        // Undoing an attach that never happened.
+        let state = fx.alloc(KAPC_STATE::STRUCT.size(arch));
+        fx.k.mem_mut().set(state, KAPC_STATE::Process, e).unwrap();
+        let b = bugcheck(call(&mut fx, "KeUnstackDetachProcess", &[state]));
+        assert_eq!((b.code, b.name), (0x6, "INVALID_PROCESS_DETACH_ATTEMPT"));
+        // Not a process.
+        let junk = fx.alloc(0x100);
+        let b = bugcheck(call(&mut fx, "KeAttachProcess", &[junk]));
+        assert_eq!(b.code, 0x5);
+    }
+}
