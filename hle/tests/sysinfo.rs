@@ -121,7 +121,13 @@ fn information_classes_answer_with_their_sizes() {
         let (st, rl, buf) = query(&mut fx, 0, basic);
         assert_eq!((st, rl as u64), (0, basic), "{arch:?}");
         assert_eq!(u32_at(&fx, buf + 8), 0x1000, "{arch:?}: PageSize");
-        assert_eq!(fx.read(buf + basic - if arch == Arch::X64 { 8 } else { 4 }, 1), [1], "{arch:?}: one processor");
+        // The fixture's two processors: their mask, then their count.
+        let count_at = buf + basic - if arch == Arch::X64 { 8 } else { 4 };
+        assert_eq!(fx.read_ptr(count_at - arch.ptr_size()), 3, "{arch:?}: active processors");
+        assert_eq!(fx.read(count_at, 1), [2], "{arch:?}: two processors");
+        // Processor times: one entry (0x30 bytes) per processor.
+        let (st, rl, _) = query(&mut fx, 8, 0x100);
+        assert_eq!((st, rl), (0, 0x60), "{arch:?}");
         // Time of day: any length up to the whole.
         let (st, rl, _) = query(&mut fx, 3, 8);
         assert_eq!((st, rl), (0, 8));

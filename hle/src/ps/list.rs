@@ -61,11 +61,12 @@ fn threads_of(k: &Kx, eprocess: u64) -> Vec<ThreadRef> {
         .collect()
 }
 
-/// Every process that has not ended, in creation order (the System process first).
+/// Every process still there ([`super::processes::alive`]), in creation order (the System
+/// process first).
 pub fn processes(k: &Kx) -> KResult<Vec<ProcessRef>> {
     Ok(super::processes::list(k)
         .iter()
-        .filter(|p| p.exited.is_none())
+        .filter(|p| super::processes::alive(k, p))
         .map(|p| ProcessRef {
             eprocess: p.eprocess,
             pid: p.pid,

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::ke::scheduler::State;
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, EPROCESS, LIST_ENTRY};
 use crate::ob::{ObjectKind, Owner};
@@ -31,6 +32,15 @@ pub fn list(k: &Kx) -> &[ProcessEntry] {
 /// The process with `pid`, ended or not.
 pub fn find(k: &Kx, pid: u64) -> Option<&ProcessEntry> {
     list(k).iter().find(|p| p.pid == pid)
+}
+
+/// Whether a process can still be looked up by its ID: it has not ended, or it was
+/// terminated but a thread of it still runs (the user program's after ZwTerminateProcess:
+/// the host still makes its calls on it), as Windows keeps a process until its last thread
+/// is gone.
+pub fn alive(k: &Kx, p: &ProcessEntry) -> bool {
+    p.exited.is_none()
+        || k.ext().sched.by_thread(p.thread).is_some_and(|c| k.ext().sched.ctx(c).state != State::Terminated)
 }
 
 /// The process an EPROCESS is.
