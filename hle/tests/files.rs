@@ -244,3 +244,46 @@ fn directory_listings_match_patterns_and_end() {
         f.close(d);
     }
 }
+
+#[test]
+fn a_completed_read_sets_its_event_and_wakes_the_thread_waiting_on_it() {
+    use common::guest::*;
+    for arch in both() {
+        let mut f = Files::new(arch);
+        let path = "\\??\\C:\\Windows\\Temp\\event.txt";
+        let (st, h) = f.create(path, GENERIC_READ | GENERIC_WRITE, SHARE_ALL, 2, SYNC);
+        assert_eq!(st, 0, "{arch:?}");
+        assert_eq!(f.write(h, b"ready", Some(0)), 0);
+        let fx = &mut f.fx;
+        // A notification event, created set.
+        let out = fx.alloc(8);
+        assert_eq!(fx.call(NT, "ZwCreateEvent", &[out, 0x1F_0003, 0, 0, 1]).unwrap(), 0);
+        let event = fx.read_ptr(out);
+        // A system thread waits on it (by handle), then notes that it woke.
+        let woke = fx.alloc(8);
+        let start = routine(fx, 1, |a, r| {
+            let (wait, c) = r("ZwWaitForSingleObject");
+            a.call(wait, c, &[K(event), K(0), K(0)]).store(woke + 8);
+            a.inc(woke);
+        });
+        let th = fx.alloc(8);
+        assert_eq!(ok32(fx, "PsCreateSystemThread", &[th, 0x1F_FFFF, 0, 0, 0, start, 0]), 0);
+        let thread = fx.read_ptr(th);
+        let buf = fx.alloc(8);
+        let off = fx.put(&0u64.to_le_bytes());
+        let iosb = f.iosb;
+        // Cleared, the thread runs and waits on it while the caller yields; the read's
+        // completion sets it and wakes the thread.
+        let fx = &mut f.fx;
+        assert_eq!(fx.call(NT, "ZwClearEvent", &[event]).unwrap(), 0);
+        assert_eq!(ok32(fx, "ZwYieldExecution", &[]), 0, "{arch:?}: the thread runs and waits");
+        assert_eq!(fx.read_ptr(woke), 0, "{arch:?}: still waiting");
+        assert_eq!(fx.call(NT, "ZwReadFile", &[h, event, 0, 0, iosb, buf, 5, off, 0]).unwrap(), 0);
+        assert_eq!(fx.read(buf, 5), b"ready");
+        assert_eq!(ok32(fx, "ZwWaitForSingleObject", &[thread, 0, 0]), 0, "{arch:?}: the thread ended");
+        assert_eq!((fx.read_ptr(woke), fx.read_ptr(woke + 8) as u32), (1, 0), "{arch:?}: woken by the read");
+        assert_eq!(fx.call(NT, "ZwClose", &[thread]).unwrap(), 0);
+        assert_eq!(fx.call(NT, "ZwClose", &[event]).unwrap(), 0);
+        f.close(h);
+    }
+}

@@ -249,3 +249,33 @@ fn irps_in_driver_memory_and_attaching_by_pointer() {
         assert_eq!(fx.call(NT, "IoGetAttachedDevice", &[lower]).unwrap(), upper);
     }
 }
+
+#[test]
+fn releasing_a_remove_lock_and_waiting_waits_for_the_other_holders() {
+    use common::guest::*;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let lock = fx.alloc(0x40);
+        let size = if arch == Arch::X86 { 0x18 } else { 0x20 };
+        fx.call(NT, "IoInitializeRemoveLockEx", &[lock, 0x7473_6554, 0, 0, size]).unwrap();
+        assert_eq!(fx.call(NT, "IoAcquireRemoveLockEx", &[lock, 1, 0, 0, size]).unwrap(), 0);
+        assert_eq!(fx.call(NT, "IoAcquireRemoveLockEx", &[lock, 2, 0, 0, size]).unwrap(), 0);
+        // A system thread holds tag 2: it notes that it ran, then releases it.
+        let ran = fx.alloc(8);
+        let start = routine(&mut fx, 1, |a, r| {
+            a.inc(ran);
+            let (release, c) = r("IoReleaseRemoveLockEx");
+            a.call(release, c, &[K(lock), K(2), K(size)]);
+        });
+        let h = fx.alloc(8);
+        assert_eq!(ok32(&mut fx, "PsCreateSystemThread", &[h, 0x1F_FFFF, 0, 0, 0, start, 0]), 0);
+        assert_eq!(fx.read_ptr(ran), 0, "{arch:?}: the thread has not run yet");
+        // The caller's wait on RemoveEvent lets the thread run; its release ends the wait.
+        fx.call(NT, "IoReleaseRemoveLockAndWaitEx", &[lock, 1, size]).unwrap();
+        assert_eq!(fx.read_ptr(ran), 1, "{arch:?}: the holder released it first");
+        assert_eq!(u32_at(&fx, lock + 4), 0);
+        assert_eq!(u32_at(&fx, lock + 8 + 4), 1, "RemoveEvent signalled");
+        let handle = fx.read_ptr(h);
+        assert_eq!(ok32(&mut fx, "ZwClose", &[handle]), 0);
+    }
+}

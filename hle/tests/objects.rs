@@ -338,3 +338,60 @@ fn object_callbacks_are_checked_before_they_are_registered() {
         assert_eq!(fx.call(NT, "ObGetFilterVersion", &[]).unwrap() & 0xFFFF, 0x100);
     }
 }
+
+#[test]
+fn named_events_live_in_the_namespace_and_go_with_their_last_handle() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        // Relative to a directory handle, as user-mode Win32 names are made.
+        let dir_attrs = oa(&mut fx, "\\BaseNamedObjects", 0, KERNEL);
+        let (st, dir) = open_with(&mut fx, "ZwOpenDirectoryObject", dir_attrs, &[]);
+        assert_eq!(st, 0, "{arch:?}");
+        let rel = oa(&mut fx, "PortcullisReady", dir, KERNEL);
+        let (st, event) = open_with(&mut fx, "ZwCreateEvent", rel, &[0, 0]);
+        assert_eq!(st, 0, "{arch:?}");
+        let (st, again) = open_with(&mut fx, "ZwCreateEvent", rel, &[0, 0]);
+        assert_eq!((st, again), (STATUS_OBJECT_NAME_COLLISION, 0), "{arch:?}");
+        let openif = oa(&mut fx, "PortcullisReady", dir, KERNEL | OBJ_OPENIF);
+        let (st, again) = open_with(&mut fx, "ZwCreateEvent", openif, &[0, 0]);
+        assert_eq!(st, STATUS_OBJECT_NAME_EXISTS, "{arch:?}");
+        assert_eq!(close(&mut fx, again), 0);
+
+        // The directory lists it as an Event; a lookup with ExEventObjectType finds it, one
+        // with another type does not.
+        let buf = fx.alloc(0x200);
+        let ctx = fx.alloc(4);
+        let rl = fx.alloc(4);
+        assert_eq!(fx.call(NT, "ZwQueryDirectoryObject", &[dir, buf, 0x200, 0, 1, ctx, rl]).unwrap(), 0);
+        let us = UNICODE_STRING::STRUCT.size(arch);
+        assert_eq!((text_at(&fx, buf), text_at(&fx, buf + us)), ("PortcullisReady".into(), "Event".into()));
+        let name = "\\BaseNamedObjects\\PortcullisReady";
+        let (event_type, thread_type) = (type_var(&fx, "ExEventObjectType"), type_var(&fx, "PsThreadType"));
+        let (st, object) = by_name(&mut fx, name, event_type);
+        assert_eq!(st, 0, "{arch:?}");
+        assert_eq!(fx.call(NT, "ObGetObjectType", &[object]).unwrap(), event_type);
+        assert_eq!(by_name(&mut fx, name, thread_type).0, STATUS_OBJECT_TYPE_MISMATCH);
+        fx.call(NT, "ObfDereferenceObject", &[object]).unwrap();
+
+        // A name whose directory does not exist; an absolute name with a root.
+        let nowhere = oa(&mut fx, "\\NoSuchDirectory\\Event", 0, KERNEL);
+        assert_eq!(open_with(&mut fx, "ZwCreateEvent", nowhere, &[0, 0]).0, STATUS_OBJECT_PATH_NOT_FOUND);
+        let bad = oa(&mut fx, "\\Absolute", dir, KERNEL);
+        assert_eq!(open_with(&mut fx, "ZwCreateEvent", bad, &[0, 0]).0, STATUS_OBJECT_PATH_SYNTAX_BAD);
+
+        // Temporary: the name goes with the last handle.
+        assert_eq!(close(&mut fx, event), 0);
+        let abs = oa(&mut fx, name, 0, KERNEL);
+        assert_eq!(open_with(&mut fx, "ZwOpenEvent", abs, &[]).0, STATUS_OBJECT_NAME_NOT_FOUND, "{arch:?}");
+        // Permanent: it stays.
+        let kept = oa(&mut fx, name, 0, KERNEL | OBJ_PERMANENT);
+        let (st, h) = open_with(&mut fx, "ZwCreateEvent", kept, &[1, 1]);
+        assert_eq!(st, 0);
+        assert_eq!(close(&mut fx, h), 0);
+        let (st, h) = open_with(&mut fx, "ZwOpenEvent", abs, &[]);
+        assert_eq!(st, 0, "{arch:?}: a permanent event keeps its name");
+        assert_eq!(fx.call(NT, "ZwWaitForSingleObject", &[h, 0, 0]).unwrap(), 0, "created signaled");
+        assert_eq!(close(&mut fx, h), 0);
+        assert_eq!(close(&mut fx, dir), 0);
+    }
+}

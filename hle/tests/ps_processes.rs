@@ -9,7 +9,7 @@ use common::guest::*;
 use common::*;
 
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, KAPC_STATE, PS_CREATE_NOTIFY_INFO};
+use portcullis_hle::layout::{FieldAccess, KAPC_STATE, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO};
 use portcullis_hle::ps::processes;
 
 fn fx_with(arch: Arch, processors: u32) -> Fx {
@@ -277,5 +277,42 @@ fn attaching_to_a_process_changes_the_current_process() {
         let junk = fx.alloc(0x100);
         let b = bugcheck(call(&mut fx, "KeAttachProcess", &[junk]));
         assert_eq!(b.code, 0x5);
+    }
+}
+
+#[test]
+fn a_driver_terminating_a_process_ends_it_as_its_exit_does() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let lock = fx.alloc(8);
+        let plog = fx.alloc(32);
+        let p = logging_routine(&mut fx, plog, lock);
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutine", &[p, 0]), 0, "{arch:?}");
+        processes::start(&mut fx.k, "victim.exe", 0x300, 0x1F4).unwrap().unwrap();
+        assert_eq!(args(&fx, plog).0, 1);
+
+        // ZwOpenProcess by client id, then ZwTerminateProcess.
+        let ps = arch.ptr_size();
+        let size = OBJECT_ATTRIBUTES::STRUCT.size(arch);
+        let oa = fx.alloc(size);
+        fx.k.mem_mut().set(oa, OBJECT_ATTRIBUTES::Length, size).unwrap();
+        fx.k.mem_mut().set(oa, OBJECT_ATTRIBUTES::Attributes, 0x200).unwrap(); // OBJ_KERNEL_HANDLE
+        let cid = fx.alloc(2 * ps);
+        fx.k.mem_mut().write_ptr(cid, 0x300).unwrap();
+        let out = fx.alloc(8);
+        assert_eq!(ok32(&mut fx, "ZwOpenProcess", &[out, 0x1F_FFFF, oa, cid]), 0, "{arch:?}");
+        let h = fx.read_ptr(out);
+        assert_eq!(ok32(&mut fx, "ZwTerminateProcess", &[h, 0xC000_0005]), 0);
+        // The process notify routine saw it end; its object is signaled; lookups fail.
+        assert_eq!(args(&fx, plog), (2, 0x1F4, 0x300, 0), "{arch:?}: (ParentId, ProcessId, Create = FALSE)");
+        assert_eq!(processes::find(&fx.k, 0x300).and_then(|p| p.exited), Some(0xC000_0005));
+        assert_eq!(ok32(&mut fx, "ZwWaitForSingleObject", &[h, 0, 0]), 0, "{arch:?}: the process object is signaled");
+        assert_eq!(ok32(&mut fx, "PsLookupProcessByProcessId", &[0x300, out]), 0xC000_000D);
+        assert_eq!(ok32(&mut fx, "ZwTerminateProcess", &[h, 0]), 0xC000_010A, "STATUS_PROCESS_IS_TERMINATING");
+        assert_eq!(ok32(&mut fx, "ZwOpenProcess", &[out, 0x1F_FFFF, oa, cid]), 0xC000_000B, "STATUS_INVALID_CID");
+        let pbi = fx.alloc(6 * ps);
+        assert_eq!(ok32(&mut fx, "ZwQueryInformationProcess", &[h, 0, pbi, 6 * ps, 0]), 0);
+        assert_eq!(fx.read(pbi, 4), 0xC000_0005u32.to_le_bytes(), "{arch:?}: ExitStatus");
+        assert_eq!(ok32(&mut fx, "ZwClose", &[h]), 0);
     }
 }

@@ -319,3 +319,69 @@ fn virtual_memory_is_reserved_committed_protected_and_released() {
         );
     }
 }
+
+#[test]
+fn thread_information_is_the_schedulers() {
+    use common::guest::*;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let ps = arch.ptr_size();
+        // A system thread that waits on an event: SystemProcessInformation lists it under the
+        // System process with its start routine, priority and wait.
+        let e = fx.alloc(0x20);
+        ok(&mut fx, "KeInitializeEvent", &[e, 0, 0]);
+        let start = routine(&mut fx, 1, |a, r| {
+            let (w, c) = r("KeWaitForSingleObject");
+            a.call(w, c, &[K(e), K(0), K(0), K(0), K(0)]);
+        });
+        let h = fx.alloc(8);
+        assert_eq!(ok32(&mut fx, "PsCreateSystemThread", &[h, 0x1F_FFFF, 0, 0, 0, start, 0]), 0);
+        let handle = fx.read_ptr(h);
+        assert_eq!(ok32(&mut fx, "ZwYieldExecution", &[]), 0, "{arch:?}: it runs and waits");
+        let (_, need, _) = query(&mut fx, 5, 16);
+        let (st, _, buf) = query(&mut fx, 5, need as u64);
+        assert_eq!(st, 0);
+        let threads = u32_at(&fx, buf + 4);
+        assert_eq!(threads, 2, "{arch:?}: the System thread and the new one");
+        let header = if arch == Arch::X64 { 0x100 } else { 0xB8 };
+        let size = if arch == Arch::X64 { 0x50 } else { 0x40 };
+        let second = buf + header + size;
+        let start_at = second + if arch == Arch::X64 { 0x20 } else { 0x1C };
+        assert_eq!(fx.read_ptr(start_at), start, "{arch:?}: StartAddress");
+        let after_cid = start_at + 3 * ps;
+        assert_eq!((u32_at(&fx, after_cid), u32_at(&fx, after_cid + 4)), (8, 8), "{arch:?}: priorities");
+        assert_eq!((u32_at(&fx, after_cid + 12), u32_at(&fx, after_cid + 16)), (5, 0), "{arch:?}: waiting, Executive");
+
+        // Priorities set through ZwSetInformationThread are the scheduler's.
+        let v = fx.put(&13u32.to_le_bytes());
+        assert_eq!(fx.call(NT, "ZwSetInformationThread", &[handle, 2, v, 4]).unwrap(), 0);
+        let thread_type = fx.read_ptr(fx.k.ext().resolve(NT, "PsThreadType").unwrap());
+        let out = fx.alloc(8);
+        assert_eq!(ok32(&mut fx, "ObReferenceObjectByHandle", &[handle, 0, thread_type, 0, out, 0]), 0);
+        let thread = fx.read_ptr(out);
+        assert_eq!(ok32(&mut fx, "KeQueryPriorityThread", &[thread]), 13, "{arch:?}");
+        fx.k.mem_mut().write_u32(v, (-2i32) as u32).unwrap();
+        assert_eq!(fx.call(NT, "ZwSetInformationThread", &[handle, 3, v, 4]).unwrap(), 0);
+        assert_eq!(ok32(&mut fx, "KeQueryPriorityThread", &[thread]), 6, "{arch:?}: base 8 - 2");
+        // Affinity: active processors only.
+        let mask = fx.put(&4u64.to_le_bytes());
+        assert_eq!(fx.call(NT, "ZwSetInformationThread", &[handle, 4, mask, ps]).unwrap(), STATUS_INVALID_PARAMETER);
+        fx.k.mem_mut().write_u64(mask, 2).unwrap();
+        assert_eq!(fx.call(NT, "ZwSetInformationThread", &[handle, 4, mask, ps]).unwrap(), 0);
+        let info = fx.alloc(0x40);
+        let tbi = if arch == Arch::X64 { 0x30 } else { 0x1C };
+        assert_eq!(fx.call(NT, "ZwQueryInformationThread", &[handle, 0, info, tbi, 0]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(info + 4 * ps), 2, "{arch:?}: AffinityMask");
+        assert_eq!(u32_at(&fx, info + 5 * ps), 6, "{arch:?}: Priority");
+        assert_eq!(u32_at(&fx, info + 5 * ps + 4) as i32, -2, "{arch:?}: BasePriority increment");
+        assert_eq!(fx.call(NT, "ZwQueryInformationThread", &[handle, 9, info, ps, 0]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(info), start, "{arch:?}: Win32StartAddress");
+        // It ends when its event is set.
+        ok(&mut fx, "KeSetEvent", &[e, 0, 0]);
+        assert_eq!(ok32(&mut fx, "KeWaitForSingleObject", &[thread, 0, 0, 0, 0]), 0);
+        assert_eq!(fx.call(NT, "ZwQueryInformationThread", &[handle, 20, info, 4, 0]).unwrap(), 0);
+        assert_eq!(u32_at(&fx, info), 1, "{arch:?}: ThreadIsTerminated");
+        ok(&mut fx, "ObfDereferenceObject", &[thread]);
+        assert_eq!(ok32(&mut fx, "ZwClose", &[handle]), 0);
+    }
+}

@@ -13,7 +13,7 @@ use portcullis_emu::CallConv;
 use crate::ex::pool;
 use crate::io::{driver, io_type};
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
-use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IO_STATUS_BLOCK, IRP, LIST_ENTRY};
+use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IO_STATUS_BLOCK, IRP};
 use crate::types::{status, NtStatus, Ptr};
 
 pub const SL_PENDING_RETURNED: u64 = 0x01;
@@ -40,8 +40,7 @@ pub fn allocate(k: &mut Kx, stack_size: u8) -> KResult<u64> {
     mem.set(irp, IRP::CurrentLocation, stack_size as u64 + 1)?;
     mem.set(irp, IRP::CurrentStackLocation, irp + total)?;
     let list = IRP::ThreadListEntry.at(arch, irp);
-    mem.set(list, LIST_ENTRY::Flink, list)?;
-    mem.set(list, LIST_ENTRY::Blink, list)?;
+    crate::layout::list::init(mem, list)?;
     mem.set(irp, IRP::Thread, thread)?;
     Ok(irp)
 }

@@ -13,7 +13,7 @@ use crate::ex::pool;
 use crate::io::request::{IRP_BUFFERED_IO, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION};
 use crate::io::{device_flags, irp, major, method};
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
-use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IO_STATUS_BLOCK, IRP, LIST_ENTRY};
+use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IO_STATUS_BLOCK, IRP};
 use crate::mm::mdl;
 use crate::ob::Owner;
 use crate::types::{Boolean, NtStatus, Ptr};
@@ -63,8 +63,7 @@ fn initialize(k: &mut Kx, irp: u64, packet_size: u64, stack_size: u8) -> KResult
     let mem = k.mem_mut();
     mem.set(irp, IRP::CurrentStackLocation, irp + irp_size + stack_size as u64 * loc)?;
     let list = IRP::ThreadListEntry.at(arch, irp);
-    mem.set(list, LIST_ENTRY::Flink, list)?;
-    mem.set(list, LIST_ENTRY::Blink, list)?;
+    crate::layout::list::init(mem, list)?;
     Ok(())
 }
 

@@ -39,13 +39,7 @@ fn entries(k: &Kx, queue: u64) -> KResult<Vec<u64>> {
 
 /// Links `entry` in before `next`.
 fn insert_before(k: &mut Kx, next: u64, entry: u64) -> KResult<()> {
-    let prev = k.mem().get(next, LIST_ENTRY::Blink)?;
-    let mem = k.mem_mut();
-    mem.set(entry, LIST_ENTRY::Flink, next)?;
-    mem.set(entry, LIST_ENTRY::Blink, prev)?;
-    mem.set(prev, LIST_ENTRY::Flink, entry)?;
-    mem.set(next, LIST_ENTRY::Blink, entry)?;
-    Ok(())
+    Ok(crate::layout::list::insert_before(k.mem_mut(), next, entry)?)
 }
 
 fn unlink(k: &mut Kx, entry: u64) -> KResult<()> {
@@ -63,8 +57,7 @@ pub fn KeInitializeDeviceQueue(k: &mut Kx, queue: Ptr) -> KResult<()> {
     let mem = k.mem_mut();
     mem.set(queue.0, KDEVICE_QUEUE::Type, DEVICE_QUEUE_OBJECT)?;
     mem.set(queue.0, KDEVICE_QUEUE::Size, size)?;
-    mem.set(h, LIST_ENTRY::Flink, h)?;
-    mem.set(h, LIST_ENTRY::Blink, h)?;
+    crate::layout::list::init(mem, h)?;
     mem.set(queue.0, KDEVICE_QUEUE::Lock, 0)?;
     mem.set(queue.0, KDEVICE_QUEUE::Busy, 0)?;
     Ok(())

@@ -21,7 +21,7 @@ use thiserror::Error;
 
 use crate::exports::Dll;
 use crate::kernel::{KError, Kx, MissingImports};
-use crate::layout::{FieldAccess, LDR_DATA_TABLE_ENTRY, LIST_ENTRY};
+use crate::layout::{FieldAccess, LDR_DATA_TABLE_ENTRY};
 
 #[derive(Debug, Error, Clone)]
 pub enum LoadError {
@@ -463,8 +463,7 @@ fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result
         LDR_DATA_TABLE_ENTRY::InInitializationOrderLinks,
     ] {
         let l = links.at(arch, e);
-        mem.set(l, LIST_ENTRY::Flink, l)?;
-        mem.set(l, LIST_ENTRY::Blink, l)?;
+        crate::layout::list::init(mem, l)?;
     }
     mem.set(e, LDR_DATA_TABLE_ENTRY::DllBase, base)?;
     mem.set(e, LDR_DATA_TABLE_ENTRY::EntryPoint, entry)?;

@@ -15,7 +15,7 @@ use portcullis_emu::{Arch, Prot, RegionKind, HOST_CALL_SLOT, PAGE_SIZE};
 
 use crate::exports::{Dll, ExportDef};
 use crate::kernel::{KError, KResult, Kx};
-use crate::layout::{FieldAccess, LDR_DATA_TABLE_ENTRY, LIST_ENTRY};
+use crate::layout::{list, FieldAccess, LDR_DATA_TABLE_ENTRY, LIST_ENTRY};
 
 /// Where the first kernel image goes, and how far apart they are.
 fn first_base(arch: Arch) -> u64 {
@@ -173,8 +173,7 @@ pub(crate) fn finish(k: &mut Kx) -> KResult<()> {
     let arch = k.arch();
     let ps = arch.ptr_size();
     let head = variable(k, Dll::Ntoskrnl, "PsLoadedModuleList", 2 * ps)?;
-    k.mem_mut().set(head, LIST_ENTRY::Flink, head)?;
-    k.mem_mut().set(head, LIST_ENTRY::Blink, head)?;
+    crate::layout::list::init(k.mem_mut(), head)?;
     k.ext_mut().images.module_list = head;
     let images = k.ext().images.images.clone();
     for (index, img) in images.iter().enumerate() {
@@ -194,8 +193,7 @@ pub(crate) fn finish(k: &mut Kx) -> KResult<()> {
         data_string(k, LDR_DATA_TABLE_ENTRY::BaseDllName.at(arch, entry), img.dll.name())?;
         for links in [LDR_DATA_TABLE_ENTRY::InMemoryOrderLinks, LDR_DATA_TABLE_ENTRY::InInitializationOrderLinks] {
             let l = links.at(arch, entry);
-            k.mem_mut().set(l, LIST_ENTRY::Flink, l)?;
-            k.mem_mut().set(l, LIST_ENTRY::Blink, l)?;
+            crate::layout::list::init(k.mem_mut(), l)?;
         }
         link_module(k, entry)?;
         k.ext_mut().images.images[index].ldr_entry = entry;
@@ -215,29 +213,16 @@ pub(crate) fn link_module(k: &mut Kx, entry: u64) -> KResult<()> {
         return Ok(());
     }
     let links = LDR_DATA_TABLE_ENTRY::InLoadOrderLinks.at(k.arch(), entry);
-    let last = k.mem().get(head, LIST_ENTRY::Blink)?;
-    let mem = k.mem_mut();
-    mem.set(links, LIST_ENTRY::Flink, head)?;
-    mem.set(links, LIST_ENTRY::Blink, last)?;
-    mem.set(last, LIST_ENTRY::Flink, links)?;
-    mem.set(head, LIST_ENTRY::Blink, links)?;
-    Ok(())
+    Ok(list::insert_before(k.mem_mut(), head, links)?)
 }
 
 /// Takes a module's entry out of the loaded-module list (its image was unloaded).
 pub(crate) fn unlink_module(k: &mut Kx, entry: u64) -> KResult<()> {
     let links = LDR_DATA_TABLE_ENTRY::InLoadOrderLinks.at(k.arch(), entry);
-    let mem = k.mem();
-    let (next, prev) = (mem.get(links, LIST_ENTRY::Flink)?, mem.get(links, LIST_ENTRY::Blink)?);
-    if next == links {
+    if k.mem().get(links, LIST_ENTRY::Flink)? == links {
         return Ok(());
     }
-    let mem = k.mem_mut();
-    mem.set(prev, LIST_ENTRY::Flink, next)?;
-    mem.set(next, LIST_ENTRY::Blink, prev)?;
-    mem.set(links, LIST_ENTRY::Flink, links)?;
-    mem.set(links, LIST_ENTRY::Blink, links)?;
-    Ok(())
+    Ok(list::remove(k.mem_mut(), links)?)
 }
 
 /// Writes the export directory; returns (its RVA, its size).

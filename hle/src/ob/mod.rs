@@ -195,7 +195,14 @@ impl ObjectManager {
             return Ok(canonical(path));
         }
         let (parent, last) = split_last(path);
-        let (dir, rest) = self.lookup_path(parent, true)?;
+        // A directory on the way that does not exist: the path is not found.
+        let (dir, rest) = self.lookup_path(parent, true).map_err(|st| {
+            if st == status::OBJECT_NAME_NOT_FOUND {
+                status::OBJECT_PATH_NOT_FOUND
+            } else {
+                st
+            }
+        })?;
         match self.objects.get(&dir) {
             Some(o) if o.kind == ObjectKind::Directory && rest.is_empty() => {
                 let base = o.name.as_deref().map(canonical).unwrap_or_default();

@@ -13,7 +13,6 @@ use portcullis_emu::Arch;
 use super::{ObjectKind, Owner};
 use crate::exports::Dll;
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, LIST_ENTRY};
 use crate::types::Ptr;
 
 /// One object type.
@@ -92,13 +91,11 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         let name_bytes = (def.name.len() as u64 + 1) * 2;
         let obj = super::body::alloc(k, pick(arch, SIZE) + name_bytes)?;
         let mem = k.mem_mut();
-        mem.set(obj, LIST_ENTRY::Flink, obj)?;
-        mem.set(obj, LIST_ENTRY::Blink, obj)?;
+        crate::layout::list::init(mem, obj)?;
         mem.write_u8(obj + pick(arch, INDEX), def.index)?;
         mem.write(obj + pick(arch, KEY), def.tag)?;
         let callbacks = obj + pick(arch, CALLBACK_LIST);
-        mem.set(callbacks, LIST_ENTRY::Flink, callbacks)?;
-        mem.set(callbacks, LIST_ENTRY::Blink, callbacks)?;
+        crate::layout::list::init(mem, callbacks)?;
         crate::ps::write_unicode(k, obj + pick(arch, NAME), obj + pick(arch, SIZE), def.name)?;
         let path = format!("\\ObjectTypes\\{}", def.name);
         let ob = &mut k.ext_mut().objects;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::ke::scheduler::State;
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, EPROCESS, LIST_ENTRY};
+use crate::layout::{list, FieldAccess, EPROCESS};
 use crate::ob::{ObjectKind, Owner};
 use crate::types::NtStatus;
 
@@ -122,25 +122,13 @@ fn link(k: &mut Kx, eprocess: u64) -> KResult<()> {
     let arch = k.arch();
     let head = EPROCESS::ActiveProcessLinks.at(arch, k.ext().system.system_process);
     let me = EPROCESS::ActiveProcessLinks.at(arch, eprocess);
-    let last = k.mem().get(head, LIST_ENTRY::Blink)?;
-    let mem = k.mem_mut();
-    mem.set(me, LIST_ENTRY::Flink, head)?;
-    mem.set(me, LIST_ENTRY::Blink, last)?;
-    mem.set(last, LIST_ENTRY::Flink, me)?;
-    mem.set(head, LIST_ENTRY::Blink, me)?;
-    Ok(())
+    Ok(list::insert_before(k.mem_mut(), head, me)?)
 }
 
 /// Takes a process out of the active list (its links point at themselves afterwards).
 fn unlink(k: &mut Kx, eprocess: u64) -> KResult<()> {
     let me = EPROCESS::ActiveProcessLinks.at(k.arch(), eprocess);
-    let (next, prev) = (k.mem().get(me, LIST_ENTRY::Flink)?, k.mem().get(me, LIST_ENTRY::Blink)?);
-    let mem = k.mem_mut();
-    mem.set(prev, LIST_ENTRY::Flink, next)?;
-    mem.set(next, LIST_ENTRY::Blink, prev)?;
-    mem.set(me, LIST_ENTRY::Flink, me)?;
-    mem.set(me, LIST_ENTRY::Blink, me)?;
-    Ok(())
+    Ok(list::remove(k.mem_mut(), me)?)
 }
 
 /// How starting a process went.
