@@ -93,7 +93,7 @@ pub(crate) fn pre(
     let mut n = Notification { class, block, called: Vec::new() };
     for r in regs {
         k.mem_mut().write_ptr(block + call_context, 0)?;
-        let st = NtStatus(k.call(r.function, &[r.context, class as u64, block], conv)? as u32);
+        let st = NtStatus(crate::ke::scheduler::call(k, r.function, &[r.context, class as u64, block], conv)? as u32);
         let cc = k.mem().read_ptr(block + call_context)?;
         n.called.push((r.function, r.context, cc));
         if st == CALLBACK_BYPASS {
@@ -122,7 +122,7 @@ pub(crate) fn post(k: &mut Kx, n: Option<Notification>, object: u64, result: NtS
         mem.set(info, REG_POST_OPERATION_INFORMATION::PreInformation, n.block)?;
         mem.set(info, REG_POST_OPERATION_INFORMATION::ReturnStatus, result.0 as u64)?;
         mem.set(info, REG_POST_OPERATION_INFORMATION::CallContext, call_context)?;
-        k.call(function, &[context, post_class(n.class) as u64, info], conv)?;
+        crate::ke::scheduler::call(k, function, &[context, post_class(n.class) as u64, info], conv)?;
     }
     crate::ex::pool::free(k, info, None, 0)?;
     crate::ex::pool::free(k, n.block, None, 0)

@@ -297,7 +297,12 @@ fn call_routine(
     let name_arg = if name_ptr != 0 { name_ptr } else { block };
     let data_arg = if data.is_empty() { 0 } else { data_at };
     let conv = CallConv::Stdcall.for_arch(k.arch());
-    let r = k.call(e.routine, &[name_arg, ty as u64, data_arg, data.len() as u64, context, e.context], conv);
+    let r = crate::ke::scheduler::call(
+        k,
+        e.routine,
+        &[name_arg, ty as u64, data_arg, data.len() as u64, context, e.context],
+        conv,
+    );
     crate::ex::pool::free(k, block, None, 0)?;
     Ok(NtStatus(r? as u32))
 }
@@ -401,7 +406,8 @@ pub fn RtlQueryRegistryValues(
 fn query_entry(k: &mut Kx, key: u64, e: &Entry, context: u64, env: &[(String, String)]) -> KResult<NtStatus> {
     if e.flags & NOVALUE != 0 {
         let conv = CallConv::Stdcall.for_arch(k.arch());
-        let r = k.call(e.routine, &[e.name_ptr, REG_NONE as u64, 0, 0, context, e.context], conv)?;
+        let r =
+            crate::ke::scheduler::call(k, e.routine, &[e.name_ptr, REG_NONE as u64, 0, 0, context, e.context], conv)?;
         return Ok(NtStatus(r as u32));
     }
     let (_, node) = match super::key_of_handle(k, key, super::KEY_QUERY_VALUE, Mode::Kernel)? {

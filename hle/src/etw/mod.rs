@@ -143,7 +143,7 @@ fn register(k: &mut Kx, guid: u64, callback: u64, context: u64, out: u64, classi
         if classic {
             // ETW_CLASSIC_CALLBACK(LPCGUID Guid, UCHAR ControlCode, PVOID EnableContext,
             // PVOID CallbackContext): the trace handle is not modelled.
-            k.call(callback, &[guid, EVENT_CONTROL_CODE_ENABLE_PROVIDER, 0, context], conv)?;
+            crate::ke::scheduler::call(k, callback, &[guid, EVENT_CONTROL_CODE_ENABLE_PROVIDER, 0, context], conv)?;
         } else {
             let args = wide_args(
                 arch,
@@ -157,7 +157,7 @@ fn register(k: &mut Kx, guid: u64, callback: u64, context: u64, out: u64, classi
                     (context, false),
                 ],
             );
-            k.call(callback, &args, conv)?;
+            crate::ke::scheduler::call(k, callback, &args, conv)?;
         }
     }
     Ok(status::SUCCESS)

@@ -468,7 +468,7 @@ pub(crate) fn current_device(k: &Kx, irp: u64) -> KResult<u64> {
 pub(crate) fn call_cancel_routine(k: &mut Kx, routine: u64, device: u64, irp: u64, irql: u8) -> KResult<()> {
     k.mem_mut().set(irp, IRP::CancelIrql, irql as u64)?;
     let conv = portcullis_emu::CallConv::Stdcall.for_arch(k.arch());
-    k.call(routine, &[device, irp], conv)?;
+    crate::ke::scheduler::call(k, routine, &[device, irp], conv)?;
     Ok(())
 }
 

@@ -188,7 +188,7 @@ pub fn run_reinitialization(k: &mut Kx, driver_object: u64) -> KResult<()> {
         let n = counts.entry(routine).or_default();
         *n += 1;
         let count = *n;
-        k.call(routine, &[driver_object, context, count], conv)?;
+        crate::ke::scheduler::call(k, routine, &[driver_object, context, count], conv)?;
     }
     crate::io::release_deferred(k)
 }
@@ -401,7 +401,7 @@ pub fn IoCreateDriver(k: &mut Kx, name: PUnicodeString, init: Ptr) -> KResult<Nt
         o.owner = Owner::Driver(driver);
     }
     let conv = CallConv::Stdcall.for_arch(k.arch());
-    let r = NtStatus(k.call(init.0, &[objs.driver_object, 0], conv)? as u32);
+    let r = NtStatus(crate::ke::scheduler::call(k, init.0, &[objs.driver_object, 0], conv)? as u32);
     if r.is_success() {
         crate::io::driver::finish_initialization(k, objs.driver_object)?;
     } else {

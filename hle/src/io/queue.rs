@@ -166,7 +166,7 @@ fn start_io(k: &mut Kx, device: u64, irp: u64) -> KResult<()> {
         return Ok(());
     }
     let conv = CallConv::Stdcall.for_arch(k.arch());
-    k.call(routine, &[device, irp], conv)?;
+    crate::ke::scheduler::call(k, routine, &[device, irp], conv)?;
     Ok(())
 }
 
@@ -315,7 +315,7 @@ fn csq_lock(k: &mut Kx, csq: u64) -> KResult<u8> {
     let routine = k.mem().get(csq, IO_CSQ::CsqAcquireLock)?;
     let slot = crate::ex::pool::kernel_alloc(k, 8, b"IoCq")?;
     let c = conv(k);
-    let r = k.call(routine, &[csq, slot], c);
+    let r = crate::ke::scheduler::call(k, routine, &[csq, slot], c);
     let irql = k.mem().read_u32(slot).map(|v| v as u8);
     crate::ex::pool::free(k, slot, None, 0)?;
     r?;
@@ -325,7 +325,7 @@ fn csq_lock(k: &mut Kx, csq: u64) -> KResult<u8> {
 fn csq_unlock(k: &mut Kx, csq: u64, irql: u8) -> KResult<()> {
     let routine = k.mem().get(csq, IO_CSQ::CsqReleaseLock)?;
     let c = conv(k);
-    k.call(routine, &[csq, irql as u64], c)?;
+    crate::ke::scheduler::call(k, routine, &[csq, irql as u64], c)?;
     Ok(())
 }
 
@@ -334,7 +334,7 @@ fn csq_call(k: &mut Kx, csq: u64, field: crate::layout::Field, args: &[u64]) -> 
     let c = conv(k);
     let mut all = vec![csq];
     all.extend_from_slice(args);
-    Ok(k.call(routine, &all, c)?)
+    Ok(crate::ke::scheduler::call(k, routine, &all, c)?)
 }
 
 /// IoMarkIrpPending on the IRP's current stack location.

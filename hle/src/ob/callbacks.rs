@@ -119,7 +119,7 @@ pub(crate) fn pre(
         }
         let mut call_context = 0;
         if reg.pre != 0 {
-            k.call(reg.pre, &[context, block], conv)?;
+            crate::ke::scheduler::call(k, reg.pre, &[context, block], conv)?;
             // A routine can only take rights away.
             access &= k.mem().get(params, OB_PRE_DUPLICATE_HANDLE_INFORMATION::DesiredAccess)? as u32;
             call_context = k.mem().get(block, OB_PRE_OPERATION_INFORMATION::CallContext)?;
@@ -164,7 +164,7 @@ pub(crate) fn post(
         mem.set(block, OB_POST_OPERATION_INFORMATION::Parameters, params)?;
         // OB_POST_CREATE_HANDLE_INFORMATION / _DUPLICATE_: { ACCESS_MASK GrantedAccess; }
         mem.write_u32(params, granted)?;
-        k.call(p.post, &[p.context, block], conv)?;
+        crate::ke::scheduler::call(k, p.post, &[p.context, block], conv)?;
     }
     crate::ex::pool::free(k, block, None, 0)
 }

@@ -159,7 +159,7 @@ fn call_interface(k: &mut Kx, n: &Notification, event: [u8; 16], class: [u8; 16]
     mem.set(us, UNICODE_STRING::MaximumLength, units.len() as u64)?;
     mem.set(us, UNICODE_STRING::Buffer, text)?;
     let conv = CallConv::Stdcall.for_arch(arch);
-    let r = k.call(n.callback, &[block, n.context], conv);
+    let r = crate::ke::scheduler::call(k, n.callback, &[block, n.context], conv);
     pool::free(k, block, None, 0)?;
     r?;
     Ok(())

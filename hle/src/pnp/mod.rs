@@ -295,7 +295,7 @@ pub fn start(k: &mut Kx, driver: usize) -> KResult<Vec<Sent>> {
     }
     let pdo = create_pdo(k, driver)?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
-    let r = NtStatus(k.call(add_device, &[d.driver_object, pdo], conv)? as u32);
+    let r = NtStatus(crate::ke::scheduler::call(k, add_device, &[d.driver_object, pdo], conv)? as u32);
     crate::io::release_deferred(k)?;
     out.push(Sent { what: "AddDevice".into(), device: pdo_name(k, pdo), returned: r, status: Some(r) });
     if !r.is_success() {

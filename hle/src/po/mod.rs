@@ -118,7 +118,7 @@ pub(crate) fn completed(k: &mut Kx, irp_addr: u64) -> KResult<()> {
     }
     let iosb = IRP::IoStatus.at(k.arch(), irp_addr);
     let conv = CallConv::Stdcall.for_arch(k.arch());
-    k.call(r.callback, &[r.device, r.minor as u64, r.state as u64, r.context, iosb], conv)?;
+    crate::ke::scheduler::call(k, r.callback, &[r.device, r.minor as u64, r.state as u64, r.context, iosb], conv)?;
     Ok(())
 }
 
