@@ -166,7 +166,7 @@ fn perform(k: &mut Kx, req: &Request, start: usize, rest: &str) -> KResult<Resul
     if reg.node(parent).volatile && !volatile {
         return Ok(Err(CHILD_MUST_BE_VOLATILE));
     }
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let node = k.ext_mut().registry.add_child(parent, last, volatile, class.clone(), time);
     super::record(k, "create_key", node, None, req.caller);
     let h = super::open_key_object(k, node, access, attributes, req.mode)?;

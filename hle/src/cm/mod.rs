@@ -328,7 +328,7 @@ pub fn map_access(access: u32) -> u32 {
 
 /// Makes the tree, and `\REGISTRY` in the namespace.
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let reg = &mut k.ext_mut().registry;
     reg.nodes.push(KeyNode { name: "REGISTRY".into(), last_write: time, ..Default::default() });
     seed::standard(k)?;
@@ -429,7 +429,7 @@ pub(crate) fn record(k: &mut Kx, operation: &'static str, node: usize, value: Op
 /// Creates a loaded driver's service key with the values the service control manager
 /// writes, and its empty `Parameters` subkey.
 pub fn service_key(k: &mut Kx, name: &str) {
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
     let path = format!("\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\{name}");
     let reg = &mut k.ext_mut().registry;
@@ -446,7 +446,7 @@ pub fn service_key(k: &mut Kx, name: &str) {
 /// Sets a value from outside the guest (a scenario's `[registry]`), creating the keys on
 /// the way. False if the path is not under `\REGISTRY`.
 pub fn seed_value(k: &mut Kx, path: &str, value: Option<(&str, u32, Vec<u8>)>) -> bool {
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let reg = &mut k.ext_mut().registry;
     let Some(id) = reg.ensure(path, time) else { return false };
     if let Some((name, ty, data)) = value {

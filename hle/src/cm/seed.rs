@@ -161,7 +161,7 @@ pub(crate) fn standard(k: &mut Kx) -> KResult<()> {
         (format!("{MACHINE}\\SYSTEM\\ControlSet001\\Services"), vec![]),
         ("\\REGISTRY\\USER\\.DEFAULT".to_string(), vec![]),
     ];
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let reg = &mut k.ext_mut().registry;
     for (path, values) in keys {
         let id = reg.ensure(&path, time).expect("a registry path");

@@ -101,7 +101,7 @@ pub(crate) fn set_value(
         Decision::Bypass => status::SUCCESS,
         Decision::Proceed => {
             super::record(k, "set_value", node, Some((name, ty, &data)), src.caller);
-            let time = crate::ps::system_time(k);
+            let time = crate::ke::time::system_time(k);
             k.ext_mut().registry.set(node, name, ty, data, time);
             status::SUCCESS
         }
@@ -143,7 +143,7 @@ pub(crate) fn delete_value(k: &mut Kx, handle: u64, name: &str, src: &Source) ->
                 status::OBJECT_NAME_NOT_FOUND
             } else {
                 super::record(k, "delete_value", node, Some((name, 0, &[])), src.caller);
-                let time = crate::ps::system_time(k);
+                let time = crate::ke::time::system_time(k);
                 k.ext_mut().registry.unset(node, name, time);
                 status::SUCCESS
             }

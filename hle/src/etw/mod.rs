@@ -67,13 +67,10 @@ pub struct TraceEvent {
     pub caller: u64,
 }
 
-/// `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` of a GUID's bytes.
+/// `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` of a GUID's bytes, in lower case (as ETW tools
+/// and device interface names write them).
 pub fn guid_text(g: &[u8; 16]) -> String {
-    let d1 = u32::from_le_bytes(g[0..4].try_into().expect("4"));
-    let d2 = u16::from_le_bytes([g[4], g[5]]);
-    let d3 = u16::from_le_bytes([g[6], g[7]]);
-    let tail: String = g[10..].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{{{d1:08x}-{d2:04x}-{d3:04x}-{:02x}{:02x}-{tail}}}", g[8], g[9])
+    crate::rtl::convert::guid_text(g).to_ascii_lowercase()
 }
 
 /// Parses `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` (braces optional).
@@ -104,7 +101,8 @@ pub fn configure(k: &mut Kx, enabled: &[([u8; 16], Enable)]) {
     k.ext_mut().tracing.enabled = enabled.iter().cloned().collect();
 }
 
-fn read_guid(k: &Kx, at: u64) -> KResult<[u8; 16]> {
+/// The 16 bytes of a GUID in guest memory.
+pub(crate) fn read_guid(k: &Kx, at: u64) -> KResult<[u8; 16]> {
     let mut g = [0u8; 16];
     k.mem().read(at, &mut g)?;
     Ok(g)

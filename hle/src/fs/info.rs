@@ -211,7 +211,7 @@ fn rename(k: &mut Kx, node: usize, access: u32, info: Ptr, length: u32) -> KResu
         }
         k.ext_mut().volume.remove(existing);
     }
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let vol = &mut k.ext_mut().volume;
     vol.rename(node, parent, &last);
     vol.node_mut(node).changed = time;
@@ -251,7 +251,7 @@ pub fn ZwSetInformationFile(
     if length < need {
         return Ok(status::INFO_LENGTH_MISMATCH);
     }
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let at = caller(k);
     let st = match class {
         FILE_BASIC_INFORMATION => {

@@ -243,7 +243,7 @@ pub fn volume_path(given: &str) -> Option<String> {
 /// Windows directories.
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let arch = k.arch();
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let vol = &mut k.ext_mut().volume;
     vol.nodes.push(Node {
         name: String::new(),
@@ -298,7 +298,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
 /// Puts a file on the volume from outside the guest (a scenario's `[files]`, a loaded
 /// driver's image), creating its directories. False for a path not on the volume.
 pub fn seed_file(k: &mut Kx, path: &str, data: Vec<u8>) -> bool {
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let Some(path) = volume_path(path) else { return false };
     let (dir, name) = match path.rfind('\\') {
         Some(i) => (&path[..i], &path[i + 1..]),

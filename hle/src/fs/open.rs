@@ -111,7 +111,7 @@ pub(crate) fn on_volume(k: &mut Kx, path: &str, c: Create, at: u64) -> KResult<R
         Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
         None => ("", trimmed),
     };
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let vol = &k.ext().volume;
     let parent = match vol.find(parent_path) {
         Ok(p) if vol.node(p).directory => p,

@@ -121,7 +121,7 @@ pub fn ZwReadFile(
         Ok(o) => o,
         Err(st) => return Ok(st),
     };
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let data = &k.ext().volume.node(node).data;
     if offset >= data.len() as u64 && length > 0 {
         return complete(k, iosb, event, status::END_OF_FILE, 0);
@@ -180,7 +180,7 @@ pub fn ZwWriteFile(
     }
     let mut bytes = vec![0u8; length as usize];
     k.mem().read(buffer.0, &mut bytes)?;
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let vol = &mut k.ext_mut().volume;
     let n = vol.node_mut(node);
     if (n.data.len() as u64) < end {

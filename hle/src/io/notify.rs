@@ -382,7 +382,7 @@ pub fn IoCreateDriver(k: &mut Kx, name: PUnicodeString, init: Ptr) -> KResult<Nt
     let Some(driver) = k.ext().driver_at(at) else { return Ok(status::INVALID_PARAMETER) };
     let full = if name.0 == 0 {
         let n = k.ext().io.created_drivers.len() as u64 + 1;
-        format!("\\Driver\\{:08}", crate::ps::system_time(k) / 10_000 % 100_000_000 + n)
+        format!("\\Driver\\{:08}", crate::ke::time::system_time(k) / 10_000 % 100_000_000 + n)
     } else {
         read_unicode_string(k, name.0)?
     };

@@ -43,7 +43,7 @@ pub(crate) fn create(
         super::body::free(k, link);
         return Ok(Err(st));
     }
-    let now = crate::ps::system_time(k);
+    let now = crate::ke::time::system_time(k);
     k.mem_mut().write_u64(link, now)?;
     crate::ps::write_unicode(k, link + LINK_TARGET, link + header_size(arch), target)?;
     k.ext_mut().objects.register_transient(link, ObjectKind::SymbolicLink, Some(path.to_string()), owner, permanent);

@@ -9,7 +9,7 @@
 
 use portcullis_emu::CallConv;
 
-use crate::etw::guid_text;
+use crate::etw::{guid_text, read_guid};
 use crate::ex::pool;
 use crate::kernel::{caller, KResult, Kx};
 use crate::layout::{FieldAccess, UNICODE_STRING};
@@ -51,12 +51,6 @@ const ARRIVAL: [u8; 16] =
 /// GUID_DEVICE_INTERFACE_REMOVAL {CB3A4005-46F0-11D0-B08F-00609713053F}.
 const REMOVAL: [u8; 16] =
     [0x05, 0x40, 0x3A, 0xCB, 0xF0, 0x46, 0xD0, 0x11, 0xB0, 0x8F, 0x00, 0x60, 0x97, 0x13, 0x05, 0x3F];
-
-fn read_guid(k: &Kx, at: u64) -> KResult<[u8; 16]> {
-    let mut g = [0u8; 16];
-    k.mem().read(at, &mut g)?;
-    Ok(g)
-}
 
 /// Fills the UNICODE_STRING at `us` with `text` in pool the caller frees
 /// (RtlFreeUnicodeString).
@@ -112,7 +106,7 @@ pub fn IoRegisterDeviceInterface(
             instance,
             guid_text(&g)
         );
-        let time = crate::ps::system_time(k);
+        let time = crate::ke::time::system_time(k);
         k.ext_mut().registry.ensure(&key, time);
     }
     if !pool_string(k, out.0, &name, at)? {

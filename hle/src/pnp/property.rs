@@ -92,7 +92,7 @@ pub fn IoOpenDeviceRegistryKey(k: &mut Kx, device: Ptr, kind: u32, access: u32, 
         PLUGPLAY_REGKEY_DRIVER => format!("{base}\\Control\\Class\\{CLASS_GUID}\\0000"),
         _ => return Ok(status::INVALID_PARAMETER),
     };
-    let time = crate::ps::system_time(k);
+    let time = crate::ke::time::system_time(k);
     let Some(node) = k.ext_mut().registry.ensure(&path, time) else { return Ok(status::OBJECT_NAME_NOT_FOUND) };
     let access = crate::cm::map_access(access);
     let h = crate::cm::open_key_object(k, node, access, 0x200, Mode::Kernel)?;

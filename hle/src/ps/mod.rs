@@ -228,11 +228,6 @@ pub fn sync_time(k: &mut Kx) -> KResult<()> {
     Ok(())
 }
 
-/// The system time now (100 ns units since 1601), from the virtual clock.
-pub fn system_time(k: &Kx) -> u64 {
-    BOOT_SYSTEM_TIME + k.guest().cpu.clock.now_ns() / 100
-}
-
 /// Makes `thread` (one the host calls the driver on) current, with the given previous mode:
 /// the next call the host makes runs on it.
 pub fn set_current_thread(k: &mut Kx, thread: u64, user_mode: bool) -> KResult<()> {

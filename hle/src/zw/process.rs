@@ -176,7 +176,7 @@ pub fn ZwQueryInformationProcess(
                 .ptr(parent);
         }
         PROCESS_TIMES => {
-            o.u64(crate::ps::BOOT_SYSTEM_TIME).u64(0).u64(k.guest().cpu.clock.now_ns() / 100).u64(0);
+            o.u64(crate::ps::BOOT_SYSTEM_TIME).u64(0).u64(crate::ke::time::interrupt_time(k)).u64(0);
         }
         PROCESS_DEBUG_PORT | PROCESS_WOW64_INFORMATION => {
             o.ptr(0);

@@ -31,7 +31,7 @@ const PHYSICAL_PAGES: u32 = 0x20000;
 
 /// Time since boot, 100 ns units.
 fn uptime(k: &Kx) -> u64 {
-    k.guest().cpu.clock.now_ns() / 100
+    crate::ke::time::interrupt_time(k)
 }
 
 fn basic(k: &Kx) -> Vec<u8> {
@@ -112,7 +112,7 @@ fn performance(k: &Kx) -> Vec<u8> {
 
 fn time_of_day(k: &Kx) -> Vec<u8> {
     let mut o = Out::new(k.arch());
-    o.u64(crate::ps::BOOT_SYSTEM_TIME).u64(crate::ps::system_time(k)).u64(0).u32(0).u32(0).u64(0).u64(0);
+    o.u64(crate::ps::BOOT_SYSTEM_TIME).u64(crate::ke::time::system_time(k)).u64(0).u32(0).u32(0).u64(0).u64(0);
     o.bytes
 }
 
