@@ -2,7 +2,8 @@
 //! manager sends the device IRP_MJ_CREATE with the caller's mode, IRP_MJ_CLEANUP when the
 //! last handle closes, and IRP_MJ_CLOSE when the last reference goes. Requests complete
 //! synchronously; a create the driver leaves pending is reported as STATUS_PENDING and makes
-//! no handle (waiting for it needs the scheduler).
+//! no handle (Windows waits for its completion inside the open; a kernel routine here cannot
+//! go on with its own work after a wait that parks its caller).
 
 use crate::ex::pool;
 use crate::fs::open::Create;
