@@ -196,6 +196,8 @@ fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
             .into_iter()
             .chain(crate::pnp::interface::registrations(k, owner))
             .chain(crate::po::registrations(k, owner))
+            .chain(crate::ps::notify::registrations(k, owner))
+            .chain(crate::ex::callback::registrations(k, owner))
             .map(|(kind, detail)| LeakedRegistration { kind, detail }),
     );
     v.extend(

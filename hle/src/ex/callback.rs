@@ -128,3 +128,19 @@ pub fn ExNotifyCallback(k: &mut Kx, object: Ptr, argument1: Ptr, argument2: Ptr)
 pub fn registered_in(k: &Kx, contains: impl Fn(u64) -> bool) -> Vec<u64> {
     k.ext().ex.callbacks.values().flat_map(|c| c.registrations.iter()).filter(|r| contains(r.1)).map(|r| r.0).collect()
 }
+
+/// The callback registrations of routines in `owner`'s image still registered, for the leak
+/// report.
+pub(crate) fn registrations(k: &Kx, owner: crate::ob::Owner) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> = k
+        .ext()
+        .ex
+        .callbacks
+        .iter()
+        .flat_map(|(object, cb)| cb.registrations.iter().map(move |(reg, routine, _)| (*object, *reg, *routine)))
+        .filter(|(_, _, routine)| k.ext().driver_at(*routine).map(crate::ob::Owner::Driver) == Some(owner))
+        .map(|(object, reg, _)| ("ExRegisterCallback", format!("registration {reg:#x} on {object:#x}")))
+        .collect();
+    v.sort();
+    v
+}

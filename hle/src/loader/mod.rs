@@ -481,6 +481,16 @@ fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result
 }
 
 /// The image region of a driver, for reports.
+/// IMAGE_DLLCHARACTERISTICS_FORCE_INTEGRITY.
+const FORCE_INTEGRITY: u16 = 0x0080;
+
+/// Whether `routine` lies in a driver image linked with /INTEGRITYCHECK, as the loader read
+/// its headers (what Windows demands of object callbacks and extended process notify
+/// routines; a driver changing its headers afterwards changes nothing).
+pub fn integrity_checked(k: &Kx, routine: u64) -> bool {
+    k.ext().driver_at(routine).is_some_and(|d| k.ext().drivers()[d].image.dll_characteristics & FORCE_INTEGRITY != 0)
+}
+
 pub fn image_region(k: &Kx, driver: usize) -> Option<Region> {
     let base = k.ext().drivers.get(driver)?.image.base;
     k.mem().region_at(base).cloned()

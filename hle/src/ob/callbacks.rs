@@ -23,8 +23,6 @@ use crate::types::{status, NtStatus, Ptr};
 
 /// OB_FLT_REGISTRATION_VERSION.
 pub const OB_FLT_REGISTRATION_VERSION: u16 = 0x0100;
-/// IMAGE_DLLCHARACTERISTICS_FORCE_INTEGRITY.
-const FORCE_INTEGRITY: u16 = 0x0080;
 
 /// OB_OPERATION_HANDLE_CREATE / OB_OPERATION_HANDLE_DUPLICATE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,11 +167,6 @@ pub(crate) fn post(
     crate::ex::pool::free(k, block, None, 0)
 }
 
-/// Whether `routine` lies in a loaded driver linked with /INTEGRITYCHECK.
-fn integrity_checked(k: &Kx, routine: u64) -> bool {
-    k.ext().driver_at(routine).is_some_and(|d| k.ext().drivers()[d].image.dll_characteristics & FORCE_INTEGRITY != 0)
-}
-
 /// NTSTATUS ObRegisterCallbacks(POB_CALLBACK_REGISTRATION CallbackRegistration,
 /// PVOID *RegistrationHandle)
 pub fn ObRegisterCallbacks(k: &mut Kx, registration: Ptr, handle: Ptr) -> KResult<NtStatus> {
@@ -208,7 +201,7 @@ pub fn ObRegisterCallbacks(k: &mut Kx, registration: Ptr, handle: Ptr) -> KResul
         if ops_mask == 0 || ops_mask & !3 != 0 || (pre == 0 && post == 0) {
             return Ok(status::INVALID_PARAMETER);
         }
-        if [pre, post].iter().any(|&r| r != 0 && !integrity_checked(k, r)) {
+        if [pre, post].iter().any(|&r| r != 0 && !crate::loader::integrity_checked(k, r)) {
             return Ok(status::ACCESS_DENIED);
         }
         operations.push(OperationRegistration { kind, operations: ops_mask, pre, post });
