@@ -207,13 +207,22 @@ fn extended_process_routines_need_an_integrity_checked_image_and_can_refuse() {
         assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[0, ex, 0]), 0xC000_0022);
         assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[1, ex, 0]), 0xC000_000D, "type 1");
 
-        // The routine inside a driver image linked with /INTEGRITYCHECK: it refuses processes
-        // named by their PS_CREATE_NOTIFY_INFO (CreationStatus = STATUS_ACCESS_DENIED).
-        let image = fx.k.ext().drivers()[0].image.clone();
-        let pe = image.base + fx.k.mem().read_u32(image.base + 0x3C).unwrap() as u64;
+        // What counts is the image as the loader read it: kapi (not linked with
+        // /INTEGRITYCHECK) setting the flag in its headers in memory changes nothing.
+        let kapi = fx.k.ext().drivers()[0].image.clone();
+        let pe = kapi.base + fx.k.mem().read_u32(kapi.base + 0x3C).unwrap() as u64;
         let dll_chars = pe + 0x18 + 0x46;
         let c = fx.k.mem().read_u16(dll_chars).unwrap();
         fx.k.mem_mut().write_unchecked(dll_chars, &(c | 0x80).to_le_bytes()).unwrap();
+        let in_kapi = kapi.base + 0x1000;
+        fx.k.mem_mut().write_unchecked(in_kapi, &[0xC3]).unwrap();
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[in_kapi, 0]), 0xC000_0022, "{arch:?}");
+
+        // The routine inside a driver image linked with /INTEGRITYCHECK (obcallbacks): it
+        // refuses processes named by their PS_CREATE_NOTIFY_INFO (CreationStatus =
+        // STATUS_ACCESS_DENIED).
+        let d = portcullis_hle::loader::load(&mut fx.k, "obcallbacks", &corpus_bytes("obcallbacks", arch)).unwrap();
+        let image = fx.k.ext().drivers()[d].image.clone();
         let seen = fx.alloc(32);
         let status_at = PS_CREATE_NOTIFY_INFO::CreationStatus.at(arch, 0) as u8;
         let mut a = Asm::new(arch);
@@ -302,6 +311,12 @@ fn a_driver_terminating_a_process_ends_it_as_its_exit_does() {
         let out = fx.alloc(8);
         assert_eq!(ok32(&mut fx, "ZwOpenProcess", &[out, 0x1F_FFFF, oa, cid]), 0, "{arch:?}");
         let h = fx.read_ptr(out);
+        // Its image name, as ProcessImageFileName gives it.
+        let info = fx.alloc(0x100);
+        assert_eq!(ok32(&mut fx, "ZwQueryInformationProcess", &[h, 27, info, 0x100, 0]), 0);
+        let (len, _, buf) = fx.counted(info);
+        let text: Vec<u16> = fx.read(buf, len as usize).chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        assert_eq!(String::from_utf16_lossy(&text), "\\Device\\HarddiskVolume1\\Windows\\victim.exe", "{arch:?}");
         assert_eq!(ok32(&mut fx, "ZwTerminateProcess", &[h, 0xC000_0005]), 0);
         // The process notify routine saw it end; its object is signaled; lookups fail.
         assert_eq!(args(&fx, plog), (2, 0x1F4, 0x300, 0), "{arch:?}: (ParentId, ProcessId, Create = FALSE)");

@@ -22,8 +22,10 @@ pub const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
 pub const THREAD_QUERY_INFORMATION: u32 = 0x0040;
 pub const THREAD_SET_INFORMATION: u32 = 0x0020;
 
-/// The image path of the user program, as ProcessImageFileName gives it.
-pub const USER_IMAGE: &str = "\\Device\\HarddiskVolume1\\Windows\\portcullis.exe";
+/// Where the images of processes other than System are, as ProcessImageFileName and its
+/// Win32 form give them (`portcullis.exe`, the user program, and a scenario's processes).
+const IMAGE_DIRECTORY: &str = "\\Device\\HarddiskVolume1\\Windows\\";
+const IMAGE_DIRECTORY_WIN32: &str = "C:\\Windows\\";
 
 /// What the kernel keeps about a thread beyond its ETHREAD and the scheduler's thread.
 #[derive(Clone, Debug, Default)]
@@ -192,11 +194,13 @@ pub fn ZwQueryInformationProcess(
             o.u32(0);
         }
         PROCESS_IMAGE_FILE_NAME | PROCESS_IMAGE_FILE_NAME_WIN32 => {
+            let image = crate::ps::processes::by_object(k, process).map(|p| p.name.clone()).unwrap_or_default();
             let name = match (is_system(k, process), class) {
-                (true, _) => "",
-                (false, PROCESS_IMAGE_FILE_NAME) => USER_IMAGE,
-                (false, _) => "C:\\Windows\\portcullis.exe",
+                (true, _) => String::new(),
+                (false, PROCESS_IMAGE_FILE_NAME) => format!("{IMAGE_DIRECTORY}{image}"),
+                (false, _) => format!("{IMAGE_DIRECTORY_WIN32}{image}"),
             };
+            let name = name.as_str();
             let us = crate::layout::UNICODE_STRING::STRUCT.size(arch);
             let bytes = if name.is_empty() { 0 } else { (name.encode_utf16().count() as u64 + 1) * 2 };
             let need = (us + bytes) as usize;
