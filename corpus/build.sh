@@ -15,7 +15,9 @@
 #
 # A driver that needs imports libntoskrnl.a lacks provides
 # corpus/<name>/<name>.<arch>.def; an extra import library is made from it
-# with dlltool and linked before -lntoskrnl.
+# with dlltool and linked before -lntoskrnl. A driver that needs linker flags
+# of its own (e.g. -Wl,--forceinteg for /INTEGRITYCHECK) lists them in
+# corpus/<name>/<name>.ldflags.
 #
 # The flags are the ones from DESIGN.md ("Building test drivers with
 # mingw-w64"); --no-insert-timestamp makes rebuilds byte-identical.
@@ -192,6 +194,12 @@ build() {
         (cd "$work" && "$triple-dlltool" ${kill_at[@]+"${kill_at[@]}"} \
             --input-def "$corpus_dir/$def" --output-lib "$lib")
         extra=("$work/$lib")
+    fi
+
+    if [[ -f $name/$name.ldflags ]]; then
+        local flags
+        read -r -a flags <"$name/$name.ldflags"
+        extra+=("${flags[@]}")
     fi
 
     "$triple-gcc" "${common[@]}" -Iinclude -I"/usr/$triple/include/ddk" \

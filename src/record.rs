@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use portcullis_emu::{Event, GuestFault, LimitHit, PortEvent, PrivilegedEvent};
+use portcullis_hle::events::{RegistryChange, SystemEvent};
 use portcullis_hle::exports::ArgValue;
 use portcullis_hle::ke::scheduler::SchedEvent;
 use portcullis_hle::ke::wait_graph::{Deadlock, WaitEdge};
@@ -86,6 +87,42 @@ pub enum TraceRecord {
         seq: u64,
         #[serde(flatten)]
         entry: EntryPointRecord,
+    },
+    /// A write to the registry.
+    Registry {
+        seq: u64,
+        #[serde(flatten)]
+        change: RegistryChange,
+    },
+    /// A file written, created, truncated, renamed or deleted.
+    File {
+        seq: u64,
+        #[serde(flatten)]
+        change: portcullis_hle::fs::FileChange,
+    },
+    /// A process the driver terminated.
+    ProcessTerminated {
+        seq: u64,
+        #[serde(flatten)]
+        termination: portcullis_hle::zw::process::ProcessTermination,
+    },
+    /// An entry the driver wrote to the system event log (IoWriteErrorLogEntry).
+    ErrorLog {
+        seq: u64,
+        #[serde(flatten)]
+        entry: portcullis_hle::io::notify::ErrorLogEntry,
+    },
+    /// An ETW or WMI event the driver wrote.
+    TraceEvent {
+        seq: u64,
+        #[serde(flatten)]
+        event: portcullis_hle::etw::TraceEvent,
+    },
+    /// A breakpoint or a debugger prompt.
+    Debugger {
+        seq: u64,
+        #[serde(flatten)]
+        event: portcullis_hle::kd::DebuggerEvent,
     },
     /// A scenario expectation that did not hold.
     Expectation {
@@ -365,6 +402,9 @@ pub struct EntryPointRecord {
     pub returned: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub information: Option<u64>,
+    /// The access a process or thread handle was granted (after the object callbacks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_access: Option<String>,
     /// How it ended: "returned", "pending", "fault", "bugcheck", "limit", "halted", "error".
     pub outcome: String,
     /// Failed expectations of the scenario step.
@@ -481,6 +521,18 @@ pub struct Recorder {
     pub(crate) entry_points: Vec<EntryPointRecord>,
     pub(crate) entry_points_total: u64,
     pub(crate) failed_expectations: Vec<(usize, String)>,
+    /// Registry writes, in order.
+    pub(crate) registry_changes: Vec<RegistryChange>,
+    /// Changes to files, in order.
+    pub(crate) file_changes: Vec<portcullis_hle::fs::FileChange>,
+    /// Processes terminated (ZwTerminateProcess).
+    pub(crate) terminated: Vec<portcullis_hle::zw::process::ProcessTermination>,
+    /// Event-log entries (IoWriteErrorLogEntry), in order.
+    pub(crate) error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
+    /// ETW and WMI events, in order.
+    pub(crate) trace_events: Vec<portcullis_hle::etw::TraceEvent>,
+    /// Breakpoints and prompts, in order.
+    pub(crate) debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
     pub(crate) truncated: bool,
     /// The deadlock that ended the run, if one did.
     pub(crate) deadlock: Option<DeadlockRecord>,
@@ -576,6 +628,7 @@ impl Recorder {
                 self.bugchecks.push(bugcheck.clone());
                 TraceRecord::Bugcheck { seq, bugcheck }
             }
+            Event::Ext(KernelEvent::System(s)) => self.system(seq, s),
             Event::Ext(KernelEvent::Sched(e)) => TraceRecord::Sched { seq, event: SchedRecord::from(e) },
             Event::Ext(KernelEvent::Deadlock(d)) => {
                 let deadlock = DeadlockRecord::from(d);
@@ -598,6 +651,55 @@ impl Recorder {
             }
         };
         self.emit(&rec);
+    }
+
+    fn system(&mut self, seq: u64, e: &SystemEvent) -> TraceRecord {
+        match e {
+            SystemEvent::Registry(change) => {
+                if self.registry_changes.len() < REPORT_CAP {
+                    self.registry_changes.push(change.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Registry { seq, change: change.clone() }
+            }
+            SystemEvent::File(change) => {
+                if self.file_changes.len() < REPORT_CAP {
+                    self.file_changes.push(change.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::File { seq, change: change.clone() }
+            }
+            SystemEvent::ProcessTerminated(t) => {
+                self.terminated.push(t.clone());
+                TraceRecord::ProcessTerminated { seq, termination: t.clone() }
+            }
+            SystemEvent::ErrorLog(entry) => {
+                if self.error_log.len() < REPORT_CAP {
+                    self.error_log.push(entry.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::ErrorLog { seq, entry: entry.clone() }
+            }
+            SystemEvent::Trace(event) => {
+                if self.trace_events.len() < REPORT_CAP {
+                    self.trace_events.push(event.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::TraceEvent { seq, event: event.clone() }
+            }
+            SystemEvent::Debugger(event) => {
+                if self.debugger.len() < REPORT_CAP {
+                    self.debugger.push(event.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Debugger { seq, event: event.clone() }
+            }
+        }
     }
 
     fn stubbed_call(&mut self, call: &CallRecord) {

@@ -234,6 +234,19 @@ pub struct Report {
     pub scheduler: Option<SchedulerReport>,
     /// Scenario expectations that did not hold: (step number, message).
     pub failed_expectations: Vec<FailedExpectation>,
+    /// The registry writes of the run, in order (the driver's, and scenario steps' with
+    /// caller 0).
+    pub registry_changes: Vec<portcullis_hle::events::RegistryChange>,
+    /// Files written, created, truncated, renamed or deleted, in order.
+    pub file_changes: Vec<portcullis_hle::fs::FileChange>,
+    /// Processes the driver terminated (ZwTerminateProcess).
+    pub terminated_processes: Vec<portcullis_hle::zw::process::ProcessTermination>,
+    /// Entries the driver wrote to the system event log (IoWriteErrorLogEntry), in order.
+    pub error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
+    /// ETW and WMI trace events the driver wrote, in order.
+    pub trace_events: Vec<portcullis_hle::etw::TraceEvent>,
+    /// Breakpoints the driver hit and debugger prompts it made, in order.
+    pub debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
     pub counts: Counts,
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
@@ -313,6 +326,12 @@ impl Report {
                 .iter()
                 .map(|(step, message)| FailedExpectation { step: *step, message: message.clone() })
                 .collect(),
+            registry_changes: rec.registry_changes.clone(),
+            terminated_processes: rec.terminated.clone(),
+            error_log: rec.error_log.clone(),
+            trace_events: rec.trace_events.clone(),
+            debugger: rec.debugger.clone(),
+            file_changes: rec.file_changes.clone(),
             counts: Counts {
                 entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
@@ -372,7 +391,10 @@ impl Report {
                 _ => "-".into(),
             };
             let target = e.target.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
-            let info = e.information.map(|i| format!(", {i} bytes")).unwrap_or_default();
+            let mut info = e.information.map(|i| format!(", {i} bytes")).unwrap_or_default();
+            if let Some(g) = &e.granted_access {
+                info.push_str(&format!(", granted {g}"));
+            }
             let outcome = if e.outcome == "returned" { String::new() } else { format!(" [{}]", e.outcome) };
             let _ = writeln!(s, "  {:<32} {status}{info}{outcome}", format!("{}{target}", e.kind));
             for u in &e.unmet {
@@ -452,6 +474,94 @@ impl Report {
             for d in &self.debug_output {
                 let _ = writeln!(s, "  {}", d.text.trim_end_matches('\n'));
             }
+        }
+
+        if !self.registry_changes.is_empty() {
+            let _ = writeln!(s, "\nregistry changes");
+            for c in &self.registry_changes {
+                let value = c.value.as_deref().map(|v| format!(" value \"{v}\"")).unwrap_or_default();
+                let data = match (&c.value_type, &c.data) {
+                    (Some(t), Some(d)) => format!(" = {t} {d}"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(s, "  {:<12} {}{value}{data}", c.operation, c.key);
+            }
+        }
+
+        if !self.file_changes.is_empty() {
+            let _ = writeln!(s, "\nfile changes");
+            for c in &self.file_changes {
+                let what = match (&c.from, c.offset, c.length) {
+                    (Some(from), _, _) => format!(" (from {from})"),
+                    (None, Some(o), Some(n)) => format!(", {n} bytes at {o}"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(s, "  {:<14} {}{what}, size {}", c.operation, c.path, c.size);
+            }
+        }
+
+        if !self.error_log.is_empty() {
+            let _ = writeln!(s, "\nerror log");
+            for e in &self.error_log {
+                let source = e.source.as_deref().unwrap_or("?");
+                let _ = writeln!(
+                    s,
+                    "  {source}: code {:#010x}, status {:?}, unique value {}{}{}",
+                    e.error_code,
+                    e.final_status,
+                    e.unique_error_value,
+                    if e.strings.is_empty() { String::new() } else { format!(", strings {:?}", e.strings) },
+                    if e.dump_data.is_empty() { String::new() } else { format!(", dump {:x?}", e.dump_data) },
+                );
+            }
+        }
+
+        if !self.trace_events.is_empty() {
+            let _ = writeln!(s, "\ntrace events");
+            for e in &self.trace_events {
+                let _ = writeln!(
+                    s,
+                    "  {} {} id {} level {} keyword {:#x}{}: {}",
+                    e.routine,
+                    e.provider,
+                    e.id,
+                    e.level,
+                    e.keyword,
+                    if e.enabled { "" } else { " (no session)" },
+                    e.data
+                );
+            }
+        }
+
+        for e in &self.debugger {
+            match e.kind {
+                "prompt" => {
+                    let _ = writeln!(
+                        s,
+                        "\ndebugger prompt {:?} from {:#x}: {}",
+                        e.prompt.as_deref().unwrap_or(""),
+                        e.caller,
+                        e.answer.as_deref().map(|a| format!("answered {a:?}")).unwrap_or_else(|| "no answer".into())
+                    );
+                }
+                _ => {
+                    let _ = writeln!(
+                        s,
+                        "\nbreakpoint at {:#x}{}{}",
+                        e.caller,
+                        e.status.map(|st| format!(" with status {st:?}")).unwrap_or_default(),
+                        if e.debugger { " (the debugger continued)" } else { " (no debugger)" }
+                    );
+                }
+            }
+        }
+
+        for t in &self.terminated_processes {
+            let _ = writeln!(
+                s,
+                "\nprocess terminated: {} (pid {:#x}) with {} from {:#x}",
+                t.image, t.pid, t.exit_status, t.caller
+            );
         }
 
         for f in &self.faults {

@@ -56,6 +56,12 @@ pub enum SandboxError {
     Ports(#[from] PortBusError),
     #[error("physical machine configuration: {0}")]
     Physical(String),
+    #[error("registry key `{0}` is not under \\Registry")]
+    Registry(String),
+    #[error("file `{0}` is not a file path on C:")]
+    File(String),
+    #[error("security: {0}")]
+    Security(String),
     #[error("{0}")]
     Process(String),
 }
@@ -76,7 +82,12 @@ impl SandboxError {
                 LoadError::Kernel(_) => "kernel",
             },
             SandboxError::Machine(_) => "machine",
-            SandboxError::Ports(_) | SandboxError::Physical(_) | SandboxError::Process(_) => "configuration",
+            SandboxError::Ports(_)
+            | SandboxError::Physical(_)
+            | SandboxError::Registry(_)
+            | SandboxError::File(_)
+            | SandboxError::Security(_)
+            | SandboxError::Process(_) => "configuration",
         }
     }
 
@@ -168,6 +179,8 @@ impl From<KError> for RunError {
 }
 
 type DeviceSpec = (u16, u16, Box<dyn PortDevice>);
+/// A registry key to seed, and a value in it: (path, (name, type, data)).
+type RegistrySeed = (String, Option<(String, u32, Vec<u8>)>);
 type ForwardSpec = (u16, u16, Box<dyn HostPortBackend>);
 
 /// Configures a sandbox; the architecture comes from the driver image.
@@ -181,6 +194,18 @@ pub struct SandboxBuilder {
     trace: Option<Box<dyn std::io::Write>>,
     record_ports: bool,
     physical: Vec<crate::physical::PhysicalSpec>,
+    /// Registry keys and values to seed: (key path, value).
+    registry: Vec<RegistrySeed>,
+    /// Files to put on the volume: (path, contents).
+    files: Vec<(String, Vec<u8>)>,
+    /// The user program's account and the privileges it enabled.
+    security: (portcullis_hle::se::Account, Vec<String>),
+    /// ETW providers trace sessions enable.
+    tracing: Vec<([u8; 16], portcullis_hle::etw::Enable)>,
+    /// A kernel debugger, and what DbgPrompt reads.
+    debugger: Option<(bool, Vec<String>)>,
+    /// The device the emulated bus has for a PnP driver.
+    pnp: portcullis_hle::pnp::DeviceConfig,
     /// Processes that exist from the start: (name, PID, parent PID).
     processes: Vec<(String, u64, u64)>,
 }
@@ -197,6 +222,12 @@ impl Default for SandboxBuilder {
             trace: None,
             record_ports: true,
             physical: Vec::new(),
+            registry: Vec::new(),
+            files: Vec::new(),
+            security: Default::default(),
+            tracing: Vec::new(),
+            debugger: None,
+            pnp: Default::default(),
             processes: Vec::new(),
         }
     }
@@ -341,6 +372,53 @@ impl SandboxBuilder {
         self
     }
 
+    /// Makes sure a registry key exists before DriverEntry (with the keys on its way).
+    /// `{service}` in the path stands for the driver's service name.
+    pub fn registry_key(mut self, path: &str) -> Self {
+        self.registry.push((path.to_string(), None));
+        self
+    }
+
+    /// Sets a registry value before DriverEntry (creating its key). `{service}` in the path
+    /// stands for the driver's service name.
+    pub fn registry_value(mut self, path: &str, name: &str, ty: u32, data: Vec<u8>) -> Self {
+        self.registry.push((path.to_string(), Some((name.to_string(), ty, data))));
+        self
+    }
+
+    /// Puts a file on the volume before DriverEntry (`C:\\...`, `\\SystemRoot\\...` or a
+    /// path on the volume), creating its directories.
+    pub fn file(mut self, path: &str, data: Vec<u8>) -> Self {
+        self.files.push((path.to_string(), data));
+        self
+    }
+
+    /// The user program's account (administrator by default) and the privileges it enabled
+    /// (names such as `SeDebugPrivilege`, held by that account).
+    pub fn security(mut self, account: portcullis_hle::se::Account, privileges: Vec<String>) -> Self {
+        self.security = (account, privileges);
+        self
+    }
+
+    /// The ETW providers a trace session enables (GUID bytes, level and keywords).
+    pub fn tracing(mut self, providers: Vec<([u8; 16], portcullis_hle::etw::Enable)>) -> Self {
+        self.tracing = providers;
+        self
+    }
+
+    /// Attaches a kernel debugger (`attached`), with the answers DbgPrompt reads.
+    pub fn debugger(mut self, attached: bool, answers: Vec<String>) -> Self {
+        self.debugger = Some((attached, answers));
+        self
+    }
+
+    /// The device the emulated bus has for a driver with an AddDevice routine: its resources,
+    /// hardware IDs, and whether it starts right after DriverEntry.
+    pub fn pnp(mut self, config: portcullis_hle::pnp::DeviceConfig) -> Self {
+        self.pnp = config;
+        self
+    }
+
     pub fn load_driver(self, path: impl AsRef<Path>) -> Result<Sandbox, SandboxError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
@@ -391,6 +469,30 @@ impl SandboxBuilder {
                 return Err(e.into());
             }
         };
+        if let Err(m) = portcullis_hle::se::configure(&mut k, self.security.0, &self.security.1) {
+            return Err(SandboxError::Security(m));
+        }
+        portcullis_hle::etw::configure(&mut k, &self.tracing);
+        portcullis_hle::pnp::configure(&mut k, self.pnp);
+        if let Some((attached, answers)) = self.debugger {
+            portcullis_hle::kd::configure(&mut k, attached, answers)
+                .map_err(|e| SandboxError::Security(format!("debugger: {e:?}")))?;
+        }
+        for (path, data) in self.files {
+            if !portcullis_hle::fs::seed_file(&mut k, &path, data) {
+                return Err(SandboxError::File(path));
+            }
+        }
+        for (key, value) in self.registry {
+            let key = key.replace("{service}", &name);
+            if !portcullis_hle::cm::seed_value(
+                &mut k,
+                &key,
+                value.as_ref().map(|(n, t, d)| (n.as_str(), *t, d.clone())),
+            ) {
+                return Err(SandboxError::Registry(key));
+            }
+        }
         Ok(Sandbox {
             k,
             driver,
@@ -486,13 +588,119 @@ impl Sandbox {
             self.started = st.is_success();
         }
         self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        // A PnP driver: the PnP manager starts the bus's device for it.
+        if self.started && portcullis_hle::pnp::starts_after_entry(&self.k) {
+            self.pnp_start()?;
+        }
         r
     }
 
-    /// Opens `path` (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) as a user program would.
-    pub fn open(&mut self, path: &str) -> Result<Handle, RunError> {
+    fn record_pnp(&mut self, r: &Result<Vec<portcullis_hle::pnp::Sent>, RunError>, what: &str) {
+        match r {
+            Ok(sent) => {
+                for s in sent {
+                    let kind = if s.what == "AddDevice" {
+                        "AddDevice".to_string()
+                    } else if s.what.starts_with("IRP_MN_SET_POWER") || s.what.starts_with("IRP_MN_QUERY_POWER") {
+                        major::name(major::POWER).to_string()
+                    } else {
+                        major::name(major::PNP).to_string()
+                    };
+                    let target =
+                        if s.what == "AddDevice" { s.device.clone() } else { format!("{} {}", s.what, s.device) };
+                    let mut e = EntryPointRecord {
+                        kind,
+                        target: Some(target),
+                        outcome: "returned".into(),
+                        ..Default::default()
+                    };
+                    match s.status {
+                        Some(st) => {
+                            set_status(&mut e, st);
+                            if st != s.returned {
+                                e.returned = Some(format!("{:#010x}", s.returned.0));
+                            }
+                        }
+                        None => e.outcome = "pending".into(),
+                    }
+                    self.record(e, &Ok(()));
+                }
+            }
+            Err(err) => {
+                let e = EntryPointRecord { kind: what.into(), ..Default::default() };
+                self.record(e, &Err(err.clone()));
+            }
+        }
+    }
+
+    /// The PnP manager's start sequence for a new device of the emulated bus: AddDevice,
+    /// IRP_MN_START_DEVICE with the configured resources, then the queries that follow a
+    /// start. Nothing happens for a driver without an AddDevice routine.
+    pub fn pnp_start(&mut self) -> Result<Vec<portcullis_hle::pnp::Sent>, RunError> {
         self.alive()?;
-        let r = request::open(&mut self.k, path).map_err(RunError::from);
+        let r = portcullis_hle::pnp::start(&mut self.k, self.driver).map_err(RunError::from);
+        self.record_pnp(&r, "AddDevice");
+        r
+    }
+
+    /// Removes the driver's started devices: IRP_MN_QUERY_REMOVE_DEVICE, then
+    /// IRP_MN_REMOVE_DEVICE (or IRP_MN_CANCEL_REMOVE_DEVICE when refused).
+    pub fn pnp_remove(&mut self) -> Result<Vec<portcullis_hle::pnp::Sent>, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::pnp::remove(&mut self.k, self.driver).map_err(RunError::from);
+        self.record_pnp(&r, major::name(major::PNP));
+        r
+    }
+
+    /// A power transition of the driver's started devices: `D0`..`D3` (IRP_MN_SET_POWER of
+    /// a device power state) or `S0`..`S5` (a system power state: IRP_MN_QUERY_POWER first
+    /// for S1-S4, then IRP_MN_SET_POWER).
+    pub fn power(&mut self, state: &str) -> Result<Vec<portcullis_hle::pnp::Sent>, RunError> {
+        self.alive()?;
+        let (system, n) =
+            parse_power_state(state).ok_or_else(|| RunError::Machine(format!("power state `{state}`")))?;
+        let pdos = portcullis_hle::pnp::started_pdos(&self.k, self.driver);
+        let mut all = Vec::new();
+        let mut r: Result<(), RunError> = Ok(());
+        for pdo in pdos {
+            if system && (1..=4).contains(&n) {
+                match portcullis_hle::pnp::power(&mut self.k, pdo, 3, true, n + 1) {
+                    Ok(s) => {
+                        let refused = !s.status.is_some_and(|st| st.is_success());
+                        all.push(s);
+                        if refused {
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        r = Err(e.into());
+                        break;
+                    }
+                }
+            }
+            match portcullis_hle::pnp::power(&mut self.k, pdo, 2, system, n + 1) {
+                Ok(s) => all.push(s),
+                Err(e) => {
+                    r = Err(e.into());
+                    break;
+                }
+            }
+        }
+        let out = r.map(|_| all);
+        self.record_pnp(&out, major::name(major::POWER));
+        out
+    }
+
+    /// Opens `path` (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) as a user program would
+    /// (CreateFile with GENERIC_READ | GENERIC_WRITE).
+    pub fn open(&mut self, path: &str) -> Result<Handle, RunError> {
+        self.open_with(path, request::DEFAULT_ACCESS)
+    }
+
+    /// [`Sandbox::open`] asking for `access` (CreateFile's dwDesiredAccess).
+    pub fn open_with(&mut self, path: &str, access: u32) -> Result<Handle, RunError> {
+        self.alive()?;
+        let r = request::open_with(&mut self.k, path, access).map_err(RunError::from);
         let mut e = EntryPointRecord {
             kind: major::name(major::CREATE).into(),
             target: Some(path.into()),
@@ -610,6 +818,138 @@ impl Sandbox {
         }
     }
 
+    /// OpenProcess(access, FALSE, pid) then CloseHandle, as the user program: the object
+    /// callbacks drivers registered see the open. Returns the status and the access granted.
+    pub fn open_process(&mut self, pid: u64, access: u32) -> Result<portcullis_hle::ob::user::Opened, RunError> {
+        self.open_task("OpenProcess", pid, access, false)
+    }
+
+    /// OpenThread(access, FALSE, tid) then CloseHandle, as the user program.
+    pub fn open_thread(&mut self, tid: u64, access: u32) -> Result<portcullis_hle::ob::user::Opened, RunError> {
+        self.open_task("OpenThread", tid, access, true)
+    }
+
+    fn open_task(
+        &mut self,
+        kind: &str,
+        id: u64,
+        access: u32,
+        thread: bool,
+    ) -> Result<portcullis_hle::ob::user::Opened, RunError> {
+        self.alive()?;
+        let r = if thread {
+            portcullis_hle::ob::user::open_thread(&mut self.k, id, access)
+        } else {
+            portcullis_hle::ob::user::open_process(&mut self.k, id, access)
+        }
+        .map_err(RunError::from);
+        let mut e = EntryPointRecord {
+            kind: kind.into(),
+            target: Some(format!("{} {id:#x}, access {access:#x}", if thread { "tid" } else { "pid" })),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(o) = &r {
+            set_status(&mut e, o.status);
+            if o.status.is_success() {
+                e.granted_access = Some(format!("{:#x}", o.granted));
+            }
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// What Windows does at shutdown: IRP_MJ_SHUTDOWN to every device registered with
+    /// IoRegisterShutdownNotification, then the last-chance ones; one entry point each.
+    pub fn shutdown(&mut self) -> Result<Vec<portcullis_hle::io::notify::ShutdownSent>, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::io::notify::shutdown(&mut self.k).map_err(RunError::from);
+        match &r {
+            Ok(sent) => {
+                for s in sent {
+                    let mut e = EntryPointRecord {
+                        kind: major::name(major::SHUTDOWN).into(),
+                        target: Some(s.name.clone().unwrap_or_else(|| format!("device {:#x}", s.device))),
+                        outcome: "returned".into(),
+                        ..Default::default()
+                    };
+                    match s.status {
+                        Some(st) => {
+                            set_status(&mut e, st);
+                            if st != s.returned {
+                                e.returned = Some(format!("{:#010x}", s.returned.0));
+                            }
+                        }
+                        None => e.outcome = "pending".into(),
+                    }
+                    self.record(e, &Ok(()));
+                }
+            }
+            Err(err) => {
+                let e = EntryPointRecord { kind: major::name(major::SHUTDOWN).into(), ..Default::default() };
+                self.record(e, &Err(err.clone()));
+            }
+        }
+        r
+    }
+
+    /// The driver's service name (its file name without `.sys`), which `{service}` stands for
+    /// in scenario registry paths.
+    pub fn service_name(&self) -> &str {
+        &self.k.ext().drivers()[self.driver].name
+    }
+
+    fn registry_op(
+        &mut self,
+        kind: &str,
+        target: String,
+        op: impl FnOnce(&mut Kx) -> Result<Status, KError>,
+    ) -> Result<Status, RunError> {
+        self.alive()?;
+        let r = op(&mut self.k).map_err(RunError::from);
+        let mut e = EntryPointRecord {
+            kind: kind.into(),
+            target: Some(target),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        if let Ok(st) = &r {
+            set_status(&mut e, *st);
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// RegSetValueEx as the user program (the key must exist; `{service}` is the service name).
+    pub fn registry_set_value(&mut self, key: &str, name: &str, ty: u32, data: &[u8]) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        let (n, d) = (name.to_string(), data.to_vec());
+        self.registry_op("RegSetValue", format!("{key} value \"{name}\""), |k| {
+            portcullis_hle::cm::user::set(k, &key, &n, ty, d)
+        })
+    }
+
+    /// RegDeleteValue as the user program.
+    pub fn registry_delete_value(&mut self, key: &str, name: &str) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        let n = name.to_string();
+        self.registry_op("RegDeleteValue", format!("{key} value \"{name}\""), |k| {
+            portcullis_hle::cm::user::delete(k, &key, &n)
+        })
+    }
+
+    /// RegCreateKeyEx as the user program (its parent must exist).
+    pub fn registry_create_key(&mut self, key: &str) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        self.registry_op("RegCreateKey", key.clone(), |k| portcullis_hle::cm::user::create_key(k, &key))
+    }
+
+    /// RegDeleteKey as the user program.
+    pub fn registry_delete_key(&mut self, key: &str) -> Result<Status, RunError> {
+        let key = key.replace("{service}", self.service_name());
+        self.registry_op("RegDeleteKey", key.clone(), |k| portcullis_hle::cm::user::delete_key(k, &key))
+    }
+
     /// Lets `d` of virtual time pass: timers fire, waits time out, threads and DPCs run.
     pub fn advance(&mut self, d: Duration) -> Result<(), RunError> {
         self.alive()?;
@@ -675,11 +1015,15 @@ impl Sandbox {
         request::take_completion(&mut self.k, id)
     }
 
-    /// Closes any handles still open, calls DriverUnload and reports what the driver left.
+    /// Closes any handles still open, removes the driver's PnP devices, calls DriverUnload
+    /// and reports what the driver left.
     pub fn unload(&mut self) -> Result<Leaks, RunError> {
         self.alive()?;
         for (h, _) in request::handles(&self.k) {
             self.close(Handle(h))?;
+        }
+        if portcullis_hle::pnp::has_started(&self.k, self.driver) {
+            self.pnp_remove()?;
         }
         let r = portcullis_hle::driver::unload(&mut self.k, self.driver).map_err(RunError::from);
         let mut e = EntryPointRecord { kind: "DriverUnload".into(), outcome: "returned".into(), ..Default::default() };
@@ -751,6 +1095,36 @@ impl Sandbox {
         self.started
     }
 
+    /// The files the driver changed, with their contents now (None for those it deleted):
+    /// (path on the volume, data).
+    pub fn changed_files(&self) -> Vec<(String, Option<Vec<u8>>)> {
+        portcullis_hle::fs::changed_files(&self.k)
+    }
+
+    /// Writes the files the driver changed under `dir`, at their paths on the volume (which
+    /// are checked again: only plain names become host paths). Returns the paths written.
+    pub fn dump_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for (path, data) in self.changed_files() {
+            let Some(data) = data else { continue };
+            let parts: Vec<&str> = path.split('\\').filter(|p| !p.is_empty()).collect();
+            let safe = parts.iter().all(|p| {
+                *p != "." && *p != ".." && !p.contains(['/', '\0', ':']) && !p.starts_with(' ') && p.len() <= 255
+            });
+            if !safe || parts.is_empty() {
+                continue;
+            }
+            let mut target = dir.to_path_buf();
+            target.extend(parts);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&target, data)?;
+            written.push(target);
+        }
+        Ok(written)
+    }
+
     /// The report of everything so far.
     pub fn report(&mut self) -> Report {
         self.flush();
@@ -790,5 +1164,17 @@ fn io_status(e: &mut EntryPointRecord, r: &IoResult) {
             e.outcome = "pending".into();
             e.returned = Some(format!("{:#010x}", r.returned.0));
         }
+    }
+}
+
+/// `D0`..`D3` as (false, 0..3), `S0`..`S5` as (true, 0..5).
+pub fn parse_power_state(s: &str) -> Option<(bool, u32)> {
+    let s = s.trim();
+    let (kind, n) = s.split_at(1.min(s.len()));
+    let n: u32 = n.parse().ok()?;
+    match kind {
+        "D" | "d" if n <= 3 => Some((false, n)),
+        "S" | "s" if n <= 5 => Some((true, n)),
+        _ => None,
     }
 }

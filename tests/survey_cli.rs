@@ -99,6 +99,15 @@ fn the_bundled_corpus_gives_one_row_per_driver_a_ranking_and_a_summary() {
             "irqlbug",
             "procwatch",
             "pingpong",
+            "cmreg",
+            "cmcallbacks",
+            "obnames",
+            "obcallbacks",
+            "modwalk",
+            "filelog",
+            "iostack",
+            "secetw",
+            "pnpdev",
         ] {
             let r = row(&out, &f(name, arch));
             assert_eq!((r[1], r[3], r[4]), (arch, "STATUS_SUCCESS", "ok"), "{name}/{arch}: {r:?}");

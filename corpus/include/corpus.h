@@ -30,6 +30,9 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
  * CORPUS_OBJECT_TYPE(PsProcessType) is what WDK code spells *PsProcessType.
  */
 #define CORPUS_OBJECT_TYPE(var) ((POBJECT_TYPE)(var))
+/* What WDK code spells PsProcessType itself (the variable's address, e.g. for
+ * OB_OPERATION_REGISTRATION.ObjectType): with mingw-w64's dllimport, its address. */
+#define CORPUS_OBJECT_TYPE_VARIABLE(var) ((POBJECT_TYPE *)&(var))
 
 /* Shorthands for the current stack location's IOCTL parameters. */
 #define CORPUS_IN_LEN(sp)  ((sp)->Parameters.DeviceIoControl.InputBufferLength)

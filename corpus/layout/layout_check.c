@@ -215,8 +215,13 @@ _Static_assert(offsetof(FILE_OBJECT, FsContext) == PICK(0xc, 0x18), "FILE_OBJECT
 _Static_assert(offsetof(FILE_OBJECT, FsContext2) == PICK(0x10, 0x20), "FILE_OBJECT.FsContext2");
 _Static_assert(offsetof(FILE_OBJECT, FinalStatus) == PICK(0x1c, 0x38), "FILE_OBJECT.FinalStatus");
 _Static_assert(offsetof(FILE_OBJECT, RelatedFileObject) == PICK(0x20, 0x40), "FILE_OBJECT.RelatedFileObject");
+_Static_assert(offsetof(FILE_OBJECT, DeletePending) == PICK(0x25, 0x49), "FILE_OBJECT.DeletePending");
 _Static_assert(offsetof(FILE_OBJECT, ReadAccess) == PICK(0x26, 0x4a), "FILE_OBJECT.ReadAccess");
 _Static_assert(offsetof(FILE_OBJECT, WriteAccess) == PICK(0x27, 0x4b), "FILE_OBJECT.WriteAccess");
+_Static_assert(offsetof(FILE_OBJECT, DeleteAccess) == PICK(0x28, 0x4c), "FILE_OBJECT.DeleteAccess");
+_Static_assert(offsetof(FILE_OBJECT, SharedRead) == PICK(0x29, 0x4d), "FILE_OBJECT.SharedRead");
+_Static_assert(offsetof(FILE_OBJECT, SharedWrite) == PICK(0x2a, 0x4e), "FILE_OBJECT.SharedWrite");
+_Static_assert(offsetof(FILE_OBJECT, SharedDelete) == PICK(0x2b, 0x4f), "FILE_OBJECT.SharedDelete");
 _Static_assert(offsetof(FILE_OBJECT, Flags) == PICK(0x2c, 0x50), "FILE_OBJECT.Flags");
 _Static_assert(offsetof(FILE_OBJECT, FileName) == PICK(0x30, 0x58), "FILE_OBJECT.FileName");
 _Static_assert(offsetof(FILE_OBJECT, CurrentByteOffset) == PICK(0x38, 0x68), "FILE_OBJECT.CurrentByteOffset");
@@ -236,11 +241,15 @@ _Static_assert(offsetof(IRP, StackCount) == PICK(0x22, 0x42), "IRP.StackCount");
 _Static_assert(offsetof(IRP, CurrentLocation) == PICK(0x23, 0x43), "IRP.CurrentLocation");
 _Static_assert(offsetof(IRP, Cancel) == PICK(0x24, 0x44), "IRP.Cancel");
 _Static_assert(offsetof(IRP, CancelIrql) == PICK(0x25, 0x45), "IRP.CancelIrql");
+_Static_assert(offsetof(IRP, ApcEnvironment) == PICK(0x26, 0x46), "IRP.ApcEnvironment");
+_Static_assert(offsetof(IRP, AllocationFlags) == PICK(0x27, 0x47), "IRP.AllocationFlags");
 _Static_assert(offsetof(IRP, UserIosb) == PICK(0x28, 0x48), "IRP.UserIosb");
 _Static_assert(offsetof(IRP, UserEvent) == PICK(0x2c, 0x50), "IRP.UserEvent");
 _Static_assert(offsetof(IRP, CancelRoutine) == PICK(0x38, 0x68), "IRP.CancelRoutine");
 _Static_assert(offsetof(IRP, UserBuffer) == PICK(0x3c, 0x70), "IRP.UserBuffer");
+_Static_assert(offsetof(IRP, Tail.Overlay.DeviceQueueEntry) == PICK(0x40, 0x78), "IRP.Tail.Overlay.DeviceQueueEntry");
 _Static_assert(offsetof(IRP, Tail.Overlay.Thread) == PICK(0x50, 0x98), "IRP.Tail.Overlay.Thread");
+_Static_assert(offsetof(IRP, Tail.Overlay.AuxiliaryBuffer) == PICK(0x54, 0xa0), "IRP.Tail.Overlay.AuxiliaryBuffer");
 _Static_assert(offsetof(IRP, Tail.Overlay.ListEntry) == PICK(0x58, 0xa8), "IRP.Tail.Overlay.ListEntry");
 _Static_assert(offsetof(IRP, Tail.Overlay.CurrentStackLocation) == PICK(0x60, 0xb8), "IRP.Tail.Overlay.CurrentStackLocation");
 _Static_assert(offsetof(IRP, Tail.Overlay.OriginalFileObject) == PICK(0x64, 0xc0), "IRP.Tail.Overlay.OriginalFileObject");
@@ -263,6 +272,14 @@ _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.OutputBuff
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.InputBufferLength) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.DeviceIoControl.InputBufferLength");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.IoControlCode) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.DeviceIoControl.IoControlCode");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.DeviceIoControl.Type3InputBuffer) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.DeviceIoControl.Type3InputBuffer");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument1) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Others.Argument1");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument2) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Others.Argument2");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument3) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Others.Argument3");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Others.Argument4) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.Others.Argument4");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.SystemContext) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Power.SystemContext");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.Type) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Power.Type");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.State) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Power.State");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Power.ShutdownType) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.Power.ShutdownType");
 _Static_assert(offsetof(IO_STACK_LOCATION, DeviceObject) == PICK(0x14, 0x28), "IO_STACK_LOCATION.DeviceObject");
 _Static_assert(offsetof(IO_STACK_LOCATION, FileObject) == PICK(0x18, 0x30), "IO_STACK_LOCATION.FileObject");
 _Static_assert(offsetof(IO_STACK_LOCATION, CompletionRoutine) == PICK(0x1c, 0x38), "IO_STACK_LOCATION.CompletionRoutine");
@@ -374,6 +391,141 @@ _Static_assert(offsetof(KPCR, MajorVersion) == 0x60, "KPCR.MajorVersion");
 #ifdef _WIN64
 _Static_assert(offsetof(KPCR, MinorVersion) == 0x62, "KPCR.MinorVersion");
 #endif
+
+_Static_assert(sizeof(OB_CALLBACK_REGISTRATION) == PICK(0x14, 0x28), "sizeof(OB_CALLBACK_REGISTRATION)");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, Version) == PICK(0x0, 0x0), "OB_CALLBACK_REGISTRATION.Version");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, OperationRegistrationCount) == PICK(0x2, 0x2), "OB_CALLBACK_REGISTRATION.OperationRegistrationCount");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, Altitude) == PICK(0x4, 0x8), "OB_CALLBACK_REGISTRATION.Altitude");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, RegistrationContext) == PICK(0xc, 0x18), "OB_CALLBACK_REGISTRATION.RegistrationContext");
+_Static_assert(offsetof(OB_CALLBACK_REGISTRATION, OperationRegistration) == PICK(0x10, 0x20), "OB_CALLBACK_REGISTRATION.OperationRegistration");
+
+_Static_assert(sizeof(OB_OPERATION_REGISTRATION) == PICK(0x10, 0x20), "sizeof(OB_OPERATION_REGISTRATION)");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, ObjectType) == PICK(0x0, 0x0), "OB_OPERATION_REGISTRATION.ObjectType");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, Operations) == PICK(0x4, 0x8), "OB_OPERATION_REGISTRATION.Operations");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, PreOperation) == PICK(0x8, 0x10), "OB_OPERATION_REGISTRATION.PreOperation");
+_Static_assert(offsetof(OB_OPERATION_REGISTRATION, PostOperation) == PICK(0xc, 0x18), "OB_OPERATION_REGISTRATION.PostOperation");
+
+_Static_assert(sizeof(OB_PRE_OPERATION_INFORMATION) == PICK(0x18, 0x28), "sizeof(OB_PRE_OPERATION_INFORMATION)");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Operation) == PICK(0x0, 0x0), "OB_PRE_OPERATION_INFORMATION.Operation");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Flags) == PICK(0x4, 0x4), "OB_PRE_OPERATION_INFORMATION.Flags");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Object) == PICK(0x8, 0x8), "OB_PRE_OPERATION_INFORMATION.Object");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, ObjectType) == PICK(0xc, 0x10), "OB_PRE_OPERATION_INFORMATION.ObjectType");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, CallContext) == PICK(0x10, 0x18), "OB_PRE_OPERATION_INFORMATION.CallContext");
+_Static_assert(offsetof(OB_PRE_OPERATION_INFORMATION, Parameters) == PICK(0x14, 0x20), "OB_PRE_OPERATION_INFORMATION.Parameters");
+
+_Static_assert(sizeof(OB_PRE_DUPLICATE_HANDLE_INFORMATION) == PICK(0x10, 0x18), "sizeof(OB_PRE_DUPLICATE_HANDLE_INFORMATION)");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, DesiredAccess) == PICK(0x0, 0x0), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.DesiredAccess");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, OriginalDesiredAccess) == PICK(0x4, 0x4), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.OriginalDesiredAccess");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, SourceProcess) == PICK(0x8, 0x8), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.SourceProcess");
+_Static_assert(offsetof(OB_PRE_DUPLICATE_HANDLE_INFORMATION, TargetProcess) == PICK(0xc, 0x10), "OB_PRE_DUPLICATE_HANDLE_INFORMATION.TargetProcess");
+
+_Static_assert(sizeof(OB_POST_OPERATION_INFORMATION) == PICK(0x1c, 0x30), "sizeof(OB_POST_OPERATION_INFORMATION)");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Operation) == PICK(0x0, 0x0), "OB_POST_OPERATION_INFORMATION.Operation");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Flags) == PICK(0x4, 0x4), "OB_POST_OPERATION_INFORMATION.Flags");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Object) == PICK(0x8, 0x8), "OB_POST_OPERATION_INFORMATION.Object");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, ObjectType) == PICK(0xc, 0x10), "OB_POST_OPERATION_INFORMATION.ObjectType");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, CallContext) == PICK(0x10, 0x18), "OB_POST_OPERATION_INFORMATION.CallContext");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, ReturnStatus) == PICK(0x14, 0x20), "OB_POST_OPERATION_INFORMATION.ReturnStatus");
+_Static_assert(offsetof(OB_POST_OPERATION_INFORMATION, Parameters) == PICK(0x18, 0x28), "OB_POST_OPERATION_INFORMATION.Parameters");
+
+_Static_assert(sizeof(RTL_QUERY_REGISTRY_TABLE) == PICK(0x1c, 0x38), "sizeof(RTL_QUERY_REGISTRY_TABLE)");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, QueryRoutine) == PICK(0x0, 0x0), "RTL_QUERY_REGISTRY_TABLE.QueryRoutine");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, Flags) == PICK(0x4, 0x8), "RTL_QUERY_REGISTRY_TABLE.Flags");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, Name) == PICK(0x8, 0x10), "RTL_QUERY_REGISTRY_TABLE.Name");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, EntryContext) == PICK(0xc, 0x18), "RTL_QUERY_REGISTRY_TABLE.EntryContext");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, DefaultType) == PICK(0x10, 0x20), "RTL_QUERY_REGISTRY_TABLE.DefaultType");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, DefaultData) == PICK(0x14, 0x28), "RTL_QUERY_REGISTRY_TABLE.DefaultData");
+_Static_assert(offsetof(RTL_QUERY_REGISTRY_TABLE, DefaultLength) == PICK(0x18, 0x30), "RTL_QUERY_REGISTRY_TABLE.DefaultLength");
+
+_Static_assert(sizeof(REG_CREATE_KEY_INFORMATION) == PICK(0x3c, 0x70), "sizeof(REG_CREATE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, CompleteName) == PICK(0x0, 0x0), "REG_CREATE_KEY_INFORMATION.CompleteName");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, RootObject) == PICK(0x4, 0x8), "REG_CREATE_KEY_INFORMATION.RootObject");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, ObjectType) == PICK(0x8, 0x10), "REG_CREATE_KEY_INFORMATION.ObjectType");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, CreateOptions) == PICK(0xc, 0x18), "REG_CREATE_KEY_INFORMATION.CreateOptions");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, Class) == PICK(0x10, 0x20), "REG_CREATE_KEY_INFORMATION.Class");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, DesiredAccess) == PICK(0x1c, 0x38), "REG_CREATE_KEY_INFORMATION.DesiredAccess");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, GrantedAccess) == PICK(0x20, 0x3c), "REG_CREATE_KEY_INFORMATION.GrantedAccess");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, Disposition) == PICK(0x24, 0x40), "REG_CREATE_KEY_INFORMATION.Disposition");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, ResultObject) == PICK(0x28, 0x48), "REG_CREATE_KEY_INFORMATION.ResultObject");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, CallContext) == PICK(0x2c, 0x50), "REG_CREATE_KEY_INFORMATION.CallContext");
+_Static_assert(offsetof(REG_CREATE_KEY_INFORMATION, RootObjectContext) == PICK(0x30, 0x58), "REG_CREATE_KEY_INFORMATION.RootObjectContext");
+
+_Static_assert(sizeof(REG_POST_OPERATION_INFORMATION) == PICK(0x1c, 0x38), "sizeof(REG_POST_OPERATION_INFORMATION)");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, Object) == PICK(0x0, 0x0), "REG_POST_OPERATION_INFORMATION.Object");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, Status) == PICK(0x4, 0x8), "REG_POST_OPERATION_INFORMATION.Status");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, PreInformation) == PICK(0x8, 0x10), "REG_POST_OPERATION_INFORMATION.PreInformation");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, ReturnStatus) == PICK(0xc, 0x18), "REG_POST_OPERATION_INFORMATION.ReturnStatus");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, CallContext) == PICK(0x10, 0x20), "REG_POST_OPERATION_INFORMATION.CallContext");
+_Static_assert(offsetof(REG_POST_OPERATION_INFORMATION, ObjectContext) == PICK(0x14, 0x28), "REG_POST_OPERATION_INFORMATION.ObjectContext");
+
+_Static_assert(sizeof(REG_SET_VALUE_KEY_INFORMATION) == PICK(0x24, 0x40), "sizeof(REG_SET_VALUE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_SET_VALUE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, ValueName) == PICK(0x4, 0x8), "REG_SET_VALUE_KEY_INFORMATION.ValueName");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, TitleIndex) == PICK(0x8, 0x10), "REG_SET_VALUE_KEY_INFORMATION.TitleIndex");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, Type) == PICK(0xc, 0x14), "REG_SET_VALUE_KEY_INFORMATION.Type");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, Data) == PICK(0x10, 0x18), "REG_SET_VALUE_KEY_INFORMATION.Data");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, DataSize) == PICK(0x14, 0x20), "REG_SET_VALUE_KEY_INFORMATION.DataSize");
+_Static_assert(offsetof(REG_SET_VALUE_KEY_INFORMATION, CallContext) == PICK(0x18, 0x28), "REG_SET_VALUE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(REG_DELETE_KEY_INFORMATION) == PICK(0x10, 0x20), "sizeof(REG_DELETE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_DELETE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_DELETE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_DELETE_KEY_INFORMATION, CallContext) == PICK(0x4, 0x8), "REG_DELETE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(REG_DELETE_VALUE_KEY_INFORMATION) == PICK(0x14, 0x28), "sizeof(REG_DELETE_VALUE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_DELETE_VALUE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_DELETE_VALUE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_DELETE_VALUE_KEY_INFORMATION, ValueName) == PICK(0x4, 0x8), "REG_DELETE_VALUE_KEY_INFORMATION.ValueName");
+_Static_assert(offsetof(REG_DELETE_VALUE_KEY_INFORMATION, CallContext) == PICK(0x8, 0x10), "REG_DELETE_VALUE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(REG_QUERY_VALUE_KEY_INFORMATION) == PICK(0x24, 0x48), "sizeof(REG_QUERY_VALUE_KEY_INFORMATION)");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, Object) == PICK(0x0, 0x0), "REG_QUERY_VALUE_KEY_INFORMATION.Object");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, ValueName) == PICK(0x4, 0x8), "REG_QUERY_VALUE_KEY_INFORMATION.ValueName");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformationClass) == PICK(0x8, 0x10), "REG_QUERY_VALUE_KEY_INFORMATION.KeyValueInformationClass");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformation) == PICK(0xc, 0x18), "REG_QUERY_VALUE_KEY_INFORMATION.KeyValueInformation");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, Length) == PICK(0x10, 0x20), "REG_QUERY_VALUE_KEY_INFORMATION.Length");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, ResultLength) == PICK(0x14, 0x28), "REG_QUERY_VALUE_KEY_INFORMATION.ResultLength");
+_Static_assert(offsetof(REG_QUERY_VALUE_KEY_INFORMATION, CallContext) == PICK(0x18, 0x30), "REG_QUERY_VALUE_KEY_INFORMATION.CallContext");
+
+_Static_assert(sizeof(KDEVICE_QUEUE) == PICK(0x14, 0x28), "sizeof(KDEVICE_QUEUE)");
+_Static_assert(offsetof(KDEVICE_QUEUE, Type) == PICK(0x0, 0x0), "KDEVICE_QUEUE.Type");
+_Static_assert(offsetof(KDEVICE_QUEUE, Size) == PICK(0x2, 0x2), "KDEVICE_QUEUE.Size");
+_Static_assert(offsetof(KDEVICE_QUEUE, DeviceListHead) == PICK(0x4, 0x8), "KDEVICE_QUEUE.DeviceListHead");
+_Static_assert(offsetof(KDEVICE_QUEUE, Lock) == PICK(0xc, 0x18), "KDEVICE_QUEUE.Lock");
+_Static_assert(offsetof(KDEVICE_QUEUE, Busy) == PICK(0x10, 0x20), "KDEVICE_QUEUE.Busy");
+
+_Static_assert(sizeof(KDEVICE_QUEUE_ENTRY) == PICK(0x10, 0x18), "sizeof(KDEVICE_QUEUE_ENTRY)");
+_Static_assert(offsetof(KDEVICE_QUEUE_ENTRY, DeviceListEntry) == PICK(0x0, 0x0), "KDEVICE_QUEUE_ENTRY.DeviceListEntry");
+_Static_assert(offsetof(KDEVICE_QUEUE_ENTRY, SortKey) == PICK(0x8, 0x10), "KDEVICE_QUEUE_ENTRY.SortKey");
+_Static_assert(offsetof(KDEVICE_QUEUE_ENTRY, Inserted) == PICK(0xc, 0x14), "KDEVICE_QUEUE_ENTRY.Inserted");
+
+_Static_assert(sizeof(IO_CSQ) == PICK(0x20, 0x40), "sizeof(IO_CSQ)");
+_Static_assert(offsetof(IO_CSQ, Type) == PICK(0x0, 0x0), "IO_CSQ.Type");
+_Static_assert(offsetof(IO_CSQ, CsqInsertIrp) == PICK(0x4, 0x8), "IO_CSQ.CsqInsertIrp");
+_Static_assert(offsetof(IO_CSQ, CsqRemoveIrp) == PICK(0x8, 0x10), "IO_CSQ.CsqRemoveIrp");
+_Static_assert(offsetof(IO_CSQ, CsqPeekNextIrp) == PICK(0xc, 0x18), "IO_CSQ.CsqPeekNextIrp");
+_Static_assert(offsetof(IO_CSQ, CsqAcquireLock) == PICK(0x10, 0x20), "IO_CSQ.CsqAcquireLock");
+_Static_assert(offsetof(IO_CSQ, CsqReleaseLock) == PICK(0x14, 0x28), "IO_CSQ.CsqReleaseLock");
+_Static_assert(offsetof(IO_CSQ, CsqCompleteCanceledIrp) == PICK(0x18, 0x30), "IO_CSQ.CsqCompleteCanceledIrp");
+_Static_assert(offsetof(IO_CSQ, ReservePointer) == PICK(0x1c, 0x38), "IO_CSQ.ReservePointer");
+
+_Static_assert(sizeof(IO_CSQ_IRP_CONTEXT) == PICK(0xc, 0x18), "sizeof(IO_CSQ_IRP_CONTEXT)");
+_Static_assert(offsetof(IO_CSQ_IRP_CONTEXT, Type) == PICK(0x0, 0x0), "IO_CSQ_IRP_CONTEXT.Type");
+_Static_assert(offsetof(IO_CSQ_IRP_CONTEXT, Irp) == PICK(0x4, 0x8), "IO_CSQ_IRP_CONTEXT.Irp");
+_Static_assert(offsetof(IO_CSQ_IRP_CONTEXT, Csq) == PICK(0x8, 0x10), "IO_CSQ_IRP_CONTEXT.Csq");
+
+_Static_assert(sizeof(IO_ERROR_LOG_PACKET) == PICK(0x30, 0x30), "sizeof(IO_ERROR_LOG_PACKET)");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, MajorFunctionCode) == PICK(0x0, 0x0), "IO_ERROR_LOG_PACKET.MajorFunctionCode");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, RetryCount) == PICK(0x1, 0x1), "IO_ERROR_LOG_PACKET.RetryCount");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, DumpDataSize) == PICK(0x2, 0x2), "IO_ERROR_LOG_PACKET.DumpDataSize");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, NumberOfStrings) == PICK(0x4, 0x4), "IO_ERROR_LOG_PACKET.NumberOfStrings");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, StringOffset) == PICK(0x6, 0x6), "IO_ERROR_LOG_PACKET.StringOffset");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, EventCategory) == PICK(0x8, 0x8), "IO_ERROR_LOG_PACKET.EventCategory");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, ErrorCode) == PICK(0xc, 0xc), "IO_ERROR_LOG_PACKET.ErrorCode");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, UniqueErrorValue) == PICK(0x10, 0x10), "IO_ERROR_LOG_PACKET.UniqueErrorValue");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, FinalStatus) == PICK(0x14, 0x14), "IO_ERROR_LOG_PACKET.FinalStatus");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, SequenceNumber) == PICK(0x18, 0x18), "IO_ERROR_LOG_PACKET.SequenceNumber");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, IoControlCode) == PICK(0x1c, 0x1c), "IO_ERROR_LOG_PACKET.IoControlCode");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, DeviceOffset) == PICK(0x20, 0x20), "IO_ERROR_LOG_PACKET.DeviceOffset");
+_Static_assert(offsetof(IO_ERROR_LOG_PACKET, DumpData) == PICK(0x28, 0x28), "IO_ERROR_LOG_PACKET.DumpData");
 
 _Static_assert(sizeof(RTL_OSVERSIONINFOEXW) == PICK(0x11c, 0x11c), "sizeof(RTL_OSVERSIONINFOEXW)");
 _Static_assert(offsetof(RTL_OSVERSIONINFOEXW, dwOSVersionInfoSize) == PICK(0x0, 0x0), "RTL_OSVERSIONINFOEXW.dwOSVersionInfoSize");

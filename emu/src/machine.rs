@@ -649,8 +649,24 @@ impl<X: Extension> Machine<X> {
         if count == 0 {
             return Err(MachineError::Other("a host-call region needs at least one slot".into()));
         }
+        let base = self.mem_mut().alloc(RegionKind::Stubs, name, count * HOST_CALL_SLOT, Prot::RX)?;
+        self.add_host_calls_at(base, bodies, handler)?;
+        Ok(base)
+    }
+
+    /// Places host-call slots at `base`, inside memory already mapped (the code section of an
+    /// image the extension builds); otherwise as [`Machine::add_host_calls`].
+    pub fn add_host_calls_at(
+        &mut self,
+        base: u64,
+        bodies: &[Vec<u8>],
+        handler: HostCallFn<X>,
+    ) -> Result<(), MachineError> {
+        let count = bodies.len() as u64;
+        if count == 0 {
+            return Err(MachineError::Other("a host-call region needs at least one slot".into()));
+        }
         let size = count * HOST_CALL_SLOT;
-        let base = self.mem_mut().alloc(RegionKind::Stubs, name, size, Prot::RX)?;
         let mut code = vec![0xCCu8; size as usize];
         for (i, body) in bodies.iter().enumerate() {
             if body.len() >= HOST_CALL_SLOT as usize {
@@ -667,7 +683,7 @@ impl<X: Extension> Machine<X> {
             .map_err(|error| MachineError::Unicorn { what: "hook host calls", error })?;
         let first = self.host_call_slots();
         self.guest_mut().host_calls.push(HostCalls { base, count, first, handler });
-        Ok(base)
+        Ok(())
     }
 
     /// How many host-call slots the machine has: the number the next region's first slot gets.
@@ -715,10 +731,16 @@ impl<X: Extension> Machine<X> {
         }
         let g = self.guest_mut();
         g.attribution.synced = true;
+        // Not the code holding host-call slots (stub regions, or the text of an image the
+        // extension built, like the kernel's own): this runs inside a host call, and dropping
+        // the translation that is executing would resume it in the wrong place. Slots touch
+        // no device memory, so nothing there needs attributing.
+        let slots: Vec<u64> = g.host_calls.iter().map(|h| h.base).collect();
         let code: Vec<(u64, u64)> = g
             .mem
             .regions()
             .filter(|r| r.prot.exec && !matches!(r.kind, RegionKind::Stubs | RegionKind::System))
+            .filter(|r| !slots.iter().any(|b| (r.base..r.base + r.size).contains(b)))
             .map(|r| (r.base, r.base + r.size))
             .collect();
         for (begin, end) in code {

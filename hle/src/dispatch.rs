@@ -4,8 +4,9 @@
 //! [`dispatch`], and is recorded as one [`ApiCall`] trace event of one shape.
 //!
 //! Slots are numbered as the machine numbers them, across regions: first the exports and
-//! internal routines of the architecture (one region mapped at boot, [`exports::for_arch`]),
-//! then the stubs of each driver's missing imports (a region per load).
+//! internal routines of the architecture ([`exports::for_arch`]), in the `.text` of the
+//! kernel's own images ([`crate::loader::system`]), then the stubs of each driver's missing
+//! imports (a region per load).
 
 use std::borrow::Cow;
 
@@ -21,8 +22,9 @@ use crate::types::status;
 pub struct CallRegistry {
     /// The exports and internal routines of the architecture: slots `0..functions.len()`.
     pub(crate) functions: &'static ArchExports,
-    /// The address of slot 0.
-    pub(crate) base: u64,
+    /// Where those slots are: (first slot, count, address of the first), one run per
+    /// library's `.text` ([`crate::loader::system`]).
+    pub(crate) regions: Vec<(u32, u32, u64)>,
     /// Slots after the routines that other handlers own (the scheduler's return slots).
     pub(crate) reserved: u32,
     /// Stubs for missing routines: slot `functions.len() + reserved + i` is `missing[i]`.
@@ -67,19 +69,26 @@ pub fn stub_return(ret: RetKind) -> (u64, bool) {
 
 impl CallRegistry {
     pub(crate) fn new(functions: &'static ArchExports) -> CallRegistry {
-        CallRegistry { functions, base: 0, reserved: 0, missing: Vec::new(), missing_data: Vec::new() }
+        CallRegistry { functions, regions: Vec::new(), reserved: 0, missing: Vec::new(), missing_data: Vec::new() }
     }
 
-    /// The address of slot `slot` of the first region.
+    /// The address of the kernel routine in slot `slot`.
     pub fn address(&self, slot: u32) -> u64 {
-        self.base + slot as u64 * portcullis_emu::HOST_CALL_SLOT
+        self.regions
+            .iter()
+            .find(|(first, count, _)| slot >= *first && slot < first + count)
+            .map(|(first, _, base)| base + (slot - first) as u64 * portcullis_emu::HOST_CALL_SLOT)
+            .unwrap_or(0)
     }
 
     /// The routine whose host-call slot holds `addr`, as (library, name).
     pub fn routine_at(&self, addr: u64) -> Option<(&str, &str)> {
         let slot = portcullis_emu::HOST_CALL_SLOT;
-        let first = addr.checked_sub(self.base).and_then(|rel| self.functions.functions.get((rel / slot) as usize));
-        if let Some(f) = first {
+        let routine = self.regions.iter().find_map(|(first, count, base)| {
+            let i = addr.checked_sub(*base)? / slot;
+            (i < *count as u64).then(|| self.functions.functions.get((first + i as u32) as usize)).flatten()
+        });
+        if let Some(f) = routine {
             return Some((f.dll.name(), f.name));
         }
         let stub = self.missing.iter().find(|s| addr >= s.address && addr - s.address < slot)?;

@@ -37,6 +37,7 @@ pub fn call_entry(k: &mut Kx, driver: usize) -> Result<NtStatus, RunStop> {
     let status = NtStatus(r? as u32);
     if status.is_success() {
         io::driver::finish_initialization(k, d.driver_object).map_err(|e| stop(k, e, "DriverEntry"))?;
+        io::notify::run_reinitialization(k, d.driver_object).map_err(|e| stop(k, e, "reinitialization routine"))?;
     }
     Ok(status)
 }
@@ -81,6 +82,15 @@ pub struct LeakedHandle {
     pub kind: Option<ObjectKind>,
 }
 
+/// A callback or notification a driver registered and did not take back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeakedRegistration {
+    /// The routine that registered it ("ObRegisterCallbacks", ...).
+    pub kind: &'static str,
+    /// What identifies it (an altitude, a cookie, a device).
+    pub detail: String,
+}
+
 /// What a driver left behind at unload.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Leaks {
@@ -99,6 +109,8 @@ pub struct Leaks {
     /// Contiguous, non-cached and MDL memory the driver allocated and did not free.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub memory: Vec<crate::mm::Allocation>,
+    /// Callbacks and notifications still registered (they would call into unloaded code).
+    pub registrations: Vec<LeakedRegistration>,
 }
 
 impl Leaks {
@@ -111,6 +123,7 @@ impl Leaks {
             && self.handles.is_empty()
             && self.mappings.is_empty()
             && self.memory.is_empty()
+            && self.registrations.is_empty()
     }
 }
 
@@ -125,6 +138,8 @@ pub fn unload(k: &mut Kx, driver: usize) -> Result<Unload, RunStop> {
         io::release_deferred(k).map_err(|e| stop(k, e, "DriverUnload"))?;
         r?;
         k.ext_mut().drivers[driver].unloaded = true;
+        // The image is unloaded: it leaves the loaded-module list.
+        crate::loader::system::unlink_module(k, d.ldr_entry).map_err(|e| stop(k, e, "unload"))?;
     }
     Ok(Unload { routine_called: routine != 0, leaks: leaks(k, driver) })
 }
@@ -171,5 +186,35 @@ pub fn leaks(k: &Kx, driver: usize) -> Leaks {
         .collect();
     let mappings = ext.mm.live().filter(|m| m.owner == owner).cloned().collect();
     let memory = crate::mm::owned_memory(k, owner);
-    Leaks { pool, devices, symbolic_links, references, pending_requests, handles, mappings, memory }
+    let registrations = registrations(k, owner);
+    Leaks { pool, devices, symbolic_links, references, pending_requests, handles, mappings, memory, registrations }
+}
+
+/// The callbacks and notifications `owner` still has registered.
+fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
+    let mut v: Vec<LeakedRegistration> = crate::ob::callbacks::owned_by(k, owner)
+        .into_iter()
+        .map(|(_, altitude)| LeakedRegistration { kind: "ObRegisterCallbacks", detail: format!("altitude {altitude}") })
+        .collect();
+    v.extend(
+        crate::cm::callbacks::owned_by(k, owner)
+            .into_iter()
+            .map(|cookie| LeakedRegistration { kind: "CmRegisterCallback", detail: format!("cookie {cookie:#x}") }),
+    );
+    v.extend(
+        crate::etw::registrations(k, owner)
+            .into_iter()
+            .chain(crate::pnp::interface::registrations(k, owner))
+            .chain(crate::po::registrations(k, owner))
+            .chain(crate::ps::notify::registrations(k, owner))
+            .chain(crate::ex::callback::registrations(k, owner))
+            .map(|(kind, detail)| LeakedRegistration { kind, detail }),
+    );
+    v.extend(
+        crate::io::notify::registrations(k, owner)
+            .into_iter()
+            .map(|(kind, detail)| LeakedRegistration { kind, detail }),
+    );
+    v.sort_by(|a, b| (a.kind, &a.detail).cmp(&(b.kind, &b.detail)));
+    v
 }

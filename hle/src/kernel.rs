@@ -122,6 +122,8 @@ pub enum KernelEvent {
     Call(ApiCall),
     Debug(DebugOutput),
     Bugcheck(Bugcheck),
+    /// A change to the system: registry writes, files, error log, tracing ([`crate::events`]).
+    System(crate::events::SystemEvent),
     /// Threads, DPCs, timers, work items and virtual time (see `ke::scheduler`).
     Sched(crate::ke::scheduler::SchedEvent),
     Deadlock(crate::ke::wait_graph::Deadlock),
@@ -185,6 +187,26 @@ pub struct Kernel {
     pub mm: crate::mm::MmState,
     /// The HAL's state: claimed resources.
     pub hal: crate::hal::HalState,
+    /// The registry.
+    pub registry: crate::cm::Registry,
+    /// The kernel's own images (ntoskrnl.exe, hal.dll) and the loaded-module list.
+    pub images: crate::loader::system::SystemImages,
+    /// Process exit statuses and thread settings beyond the ETHREADs.
+    pub tasks: crate::zw::process::Tasks,
+    /// Processes' user-mode virtual memory.
+    pub vm: crate::zw::memory::VirtualMemory,
+    /// The in-memory file system's volume.
+    pub volume: crate::fs::Volume,
+    /// Tokens and the security descriptors set on objects.
+    pub security: crate::se::Security,
+    /// ETW providers and the sessions that enable them.
+    pub tracing: crate::etw::Tracing,
+    /// The kernel debugger, when the scenario attaches one.
+    pub debugger: crate::kd::Debugger,
+    /// The emulated bus's devices, device interfaces and PnP notifications.
+    pub pnp: crate::pnp::Pnp,
+    /// Devices' power states and power requests.
+    pub power: crate::po::Power,
     /// Threads, DPCs, timers, waits (ke/scheduler.rs).
     pub sched: crate::ke::scheduler::Scheduler,
     /// Executive state: resources, push locks, work queues, callbacks, lookaside lists.
@@ -223,6 +245,16 @@ impl Kernel {
             io: IoManager::default(),
             mm: Default::default(),
             hal: Default::default(),
+            registry: Default::default(),
+            images: Default::default(),
+            tasks: Default::default(),
+            vm: Default::default(),
+            volume: Default::default(),
+            security: Default::default(),
+            tracing: Default::default(),
+            debugger: Default::default(),
+            pnp: Default::default(),
+            power: Default::default(),
             sched: Default::default(),
             ex: Default::default(),
             drivers: Vec::new(),
@@ -233,13 +265,19 @@ impl Kernel {
         if k.host_call_slots() != 0 {
             return Err(MachineError::Other("the kernel's routines must be the machine's first host calls".into()));
         }
-        let base = k.add_host_calls("kernel routines", &routines.bodies, crate::dispatch::dispatch)?;
-        k.ext_mut().calls.base = base;
-        let boot_error = |e: KError| MachineError::Other(format!("kernel boot: {e:?}"));
-        crate::ke::scheduler::boot(&mut k).map_err(boot_error)?;
-        crate::ps::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
-        crate::io::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
-        crate::seh::boot(&mut k).map_err(|e| MachineError::Other(format!("kernel boot: {e:?}")))?;
+        let fail = |e: KError| MachineError::Other(format!("kernel boot: {e:?}"));
+        // The kernel's routines are the machine's first host calls, in its images' .text;
+        // the scheduler's return slots come right after them.
+        crate::loader::system::map(&mut k).map_err(fail)?;
+        crate::ke::scheduler::boot(&mut k).map_err(fail)?;
+        crate::ps::boot(&mut k).map_err(fail)?;
+        crate::ob::boot(&mut k).map_err(fail)?;
+        crate::cm::boot(&mut k).map_err(fail)?;
+        crate::io::boot(&mut k).map_err(fail)?;
+        crate::fs::boot(&mut k).map_err(fail)?;
+        crate::se::boot(&mut k).map_err(fail)?;
+        crate::seh::boot(&mut k).map_err(fail)?;
+        crate::loader::system::finish(&mut k).map_err(fail)?;
         Ok(k)
     }
 
@@ -250,7 +288,8 @@ impl Kernel {
         self.resolve_in(dll, name).or_else(|| self.resolve_in(dll.kernel_sibling()?, name))
     }
 
-    fn resolve_in(&self, dll: Dll, name: &str) -> Option<u64> {
+    /// The address of `dll!name` in that library's own table (no sibling).
+    pub(crate) fn resolve_in(&self, dll: Dll, name: &str) -> Option<u64> {
         match self.calls.functions.slot(dll, name) {
             Some(slot) => Some(self.calls.address(slot)),
             None => self.system.data_export(dll, name),

@@ -19,22 +19,31 @@
 // Exports take exactly the parameters Windows declares for them, however many that is.
 #![allow(clippy::too_many_arguments)]
 
+pub mod cm;
 pub mod dispatch;
 pub mod driver;
+pub mod etw;
+pub mod events;
 pub mod ex;
 pub mod exports;
+pub mod fs;
 pub mod hal;
 pub mod io;
+pub mod kd;
 pub mod ke;
 pub mod kernel;
 pub mod layout;
 pub mod loader;
 pub mod mm;
 pub mod ob;
+pub mod pnp;
+pub mod po;
 pub mod ps;
 pub mod rtl;
+pub mod se;
 pub mod seh;
 pub mod status_names;
 pub mod types;
+pub mod zw;
 
 pub use kernel::{Kernel, KernelOptions, Kx};

@@ -258,4 +258,25 @@ pub mod status {
     pub const INVALID_HANDLE: NtStatus = NtStatus(0xC000_0008);
     pub const OBJECT_TYPE_MISMATCH: NtStatus = NtStatus(0xC000_0024);
     pub const DRIVER_ENTRYPOINT_NOT_FOUND: NtStatus = NtStatus(0xC000_0263);
+    pub const NO_SUCH_FILE: NtStatus = NtStatus(0xC000_000F);
+    pub const END_OF_FILE: NtStatus = NtStatus(0xC000_0011);
+    pub const SHARING_VIOLATION: NtStatus = NtStatus(0xC000_0043);
+    pub const DISK_FULL: NtStatus = NtStatus(0xC000_007F);
+    pub const FILE_IS_A_DIRECTORY: NtStatus = NtStatus(0xC000_00BA);
+    pub const DIRECTORY_NOT_EMPTY: NtStatus = NtStatus(0xC000_0101);
+    pub const NOT_A_DIRECTORY: NtStatus = NtStatus(0xC000_0103);
+    pub const OBJECT_NAME_EXISTS: NtStatus = NtStatus(0x4000_0000);
+    pub const NO_MORE_ENTRIES: NtStatus = NtStatus(0x8000_001A);
+    pub const NO_MORE_FILES: NtStatus = NtStatus(0x8000_0006);
+    pub const INVALID_INFO_CLASS: NtStatus = NtStatus(0xC000_0003);
+    pub const INFO_LENGTH_MISMATCH: NtStatus = NtStatus(0xC000_0004);
+    pub const OBJECT_PATH_SYNTAX_BAD: NtStatus = NtStatus(0xC000_003B);
+    pub const NOT_SUPPORTED: NtStatus = NtStatus(0xC000_00BB);
+    pub const HANDLE_NOT_CLOSABLE: NtStatus = NtStatus(0xC000_0235);
+    pub const INVALID_PARAMETER_6: NtStatus = NtStatus(0xC000_00F4);
+    pub const INVALID_CID: NtStatus = NtStatus(0xC000_000B);
+    pub const FLT_INSTANCE_ALTITUDE_COLLISION: NtStatus = NtStatus(0xC01C_0011);
+    pub const DELETE_PENDING: NtStatus = NtStatus(0xC000_0056);
+    pub const KEY_DELETED: NtStatus = NtStatus(0xC000_017C);
+    pub const CANNOT_DELETE: NtStatus = NtStatus(0xC000_0121);
 }

@@ -9,7 +9,7 @@ use common::guest::*;
 use common::*;
 
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, KAPC_STATE, PS_CREATE_NOTIFY_INFO};
+use portcullis_hle::layout::{FieldAccess, KAPC_STATE, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO};
 use portcullis_hle::ps::processes;
 
 fn fx_with(arch: Arch, processors: u32) -> Fx {
@@ -207,13 +207,22 @@ fn extended_process_routines_need_an_integrity_checked_image_and_can_refuse() {
         assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[0, ex, 0]), 0xC000_0022);
         assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx2", &[1, ex, 0]), 0xC000_000D, "type 1");
 
-        // The routine inside a driver image linked with /INTEGRITYCHECK: it refuses processes
-        // named by their PS_CREATE_NOTIFY_INFO (CreationStatus = STATUS_ACCESS_DENIED).
-        let image = fx.k.ext().drivers()[0].image.clone();
-        let pe = image.base + fx.k.mem().read_u32(image.base + 0x3C).unwrap() as u64;
+        // What counts is the image as the loader read it: kapi (not linked with
+        // /INTEGRITYCHECK) setting the flag in its headers in memory changes nothing.
+        let kapi = fx.k.ext().drivers()[0].image.clone();
+        let pe = kapi.base + fx.k.mem().read_u32(kapi.base + 0x3C).unwrap() as u64;
         let dll_chars = pe + 0x18 + 0x46;
         let c = fx.k.mem().read_u16(dll_chars).unwrap();
         fx.k.mem_mut().write_unchecked(dll_chars, &(c | 0x80).to_le_bytes()).unwrap();
+        let in_kapi = kapi.base + 0x1000;
+        fx.k.mem_mut().write_unchecked(in_kapi, &[0xC3]).unwrap();
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[in_kapi, 0]), 0xC000_0022, "{arch:?}");
+
+        // The routine inside a driver image linked with /INTEGRITYCHECK (obcallbacks): it
+        // refuses processes named by their PS_CREATE_NOTIFY_INFO (CreationStatus =
+        // STATUS_ACCESS_DENIED).
+        let d = portcullis_hle::loader::load(&mut fx.k, "obcallbacks", &corpus_bytes("obcallbacks", arch)).unwrap();
+        let image = fx.k.ext().drivers()[d].image.clone();
         let seen = fx.alloc(32);
         let status_at = PS_CREATE_NOTIFY_INFO::CreationStatus.at(arch, 0) as u8;
         let mut a = Asm::new(arch);
@@ -277,5 +286,48 @@ fn attaching_to_a_process_changes_the_current_process() {
         let junk = fx.alloc(0x100);
         let b = bugcheck(call(&mut fx, "KeAttachProcess", &[junk]));
         assert_eq!(b.code, 0x5);
+    }
+}
+
+#[test]
+fn a_driver_terminating_a_process_ends_it_as_its_exit_does() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let lock = fx.alloc(8);
+        let plog = fx.alloc(32);
+        let p = logging_routine(&mut fx, plog, lock);
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutine", &[p, 0]), 0, "{arch:?}");
+        processes::start(&mut fx.k, "victim.exe", 0x300, 0x1F4).unwrap().unwrap();
+        assert_eq!(args(&fx, plog).0, 1);
+
+        // ZwOpenProcess by client id, then ZwTerminateProcess.
+        let ps = arch.ptr_size();
+        let size = OBJECT_ATTRIBUTES::STRUCT.size(arch);
+        let oa = fx.alloc(size);
+        fx.k.mem_mut().set(oa, OBJECT_ATTRIBUTES::Length, size).unwrap();
+        fx.k.mem_mut().set(oa, OBJECT_ATTRIBUTES::Attributes, 0x200).unwrap(); // OBJ_KERNEL_HANDLE
+        let cid = fx.alloc(2 * ps);
+        fx.k.mem_mut().write_ptr(cid, 0x300).unwrap();
+        let out = fx.alloc(8);
+        assert_eq!(ok32(&mut fx, "ZwOpenProcess", &[out, 0x1F_FFFF, oa, cid]), 0, "{arch:?}");
+        let h = fx.read_ptr(out);
+        // Its image name, as ProcessImageFileName gives it.
+        let info = fx.alloc(0x100);
+        assert_eq!(ok32(&mut fx, "ZwQueryInformationProcess", &[h, 27, info, 0x100, 0]), 0);
+        let (len, _, buf) = fx.counted(info);
+        let text: Vec<u16> = fx.read(buf, len as usize).chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        assert_eq!(String::from_utf16_lossy(&text), "\\Device\\HarddiskVolume1\\Windows\\victim.exe", "{arch:?}");
+        assert_eq!(ok32(&mut fx, "ZwTerminateProcess", &[h, 0xC000_0005]), 0);
+        // The process notify routine saw it end; its object is signaled; lookups fail.
+        assert_eq!(args(&fx, plog), (2, 0x1F4, 0x300, 0), "{arch:?}: (ParentId, ProcessId, Create = FALSE)");
+        assert_eq!(processes::find(&fx.k, 0x300).and_then(|p| p.exited), Some(0xC000_0005));
+        assert_eq!(ok32(&mut fx, "ZwWaitForSingleObject", &[h, 0, 0]), 0, "{arch:?}: the process object is signaled");
+        assert_eq!(ok32(&mut fx, "PsLookupProcessByProcessId", &[0x300, out]), 0xC000_000D);
+        assert_eq!(ok32(&mut fx, "ZwTerminateProcess", &[h, 0]), 0xC000_010A, "STATUS_PROCESS_IS_TERMINATING");
+        assert_eq!(ok32(&mut fx, "ZwOpenProcess", &[out, 0x1F_FFFF, oa, cid]), 0xC000_000B, "STATUS_INVALID_CID");
+        let pbi = fx.alloc(6 * ps);
+        assert_eq!(ok32(&mut fx, "ZwQueryInformationProcess", &[h, 0, pbi, 6 * ps, 0]), 0);
+        assert_eq!(fx.read(pbi, 4), 0xC000_0005u32.to_le_bytes(), "{arch:?}: ExitStatus");
+        assert_eq!(ok32(&mut fx, "ZwClose", &[h]), 0);
     }
 }

@@ -177,3 +177,21 @@ fn processors_that_all_have_work_take_turns() {
         }
     }
 }
+
+#[test]
+fn notify_routines_still_registered_are_leaks_until_unload_removes_them() {
+    for arch in both() {
+        let (mut k, d) = started("procwatch", arch);
+        // While loaded, its three routines are registrations it holds.
+        let held = portcullis_hle::driver::leaks(&k, d).registrations;
+        let kinds: Vec<&str> = held.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            ["PsSetCreateProcessNotifyRoutine", "PsSetCreateThreadNotifyRoutine", "PsSetLoadImageNotifyRoutine"],
+            "{arch:?}"
+        );
+        // Its unload removes them.
+        let u = portcullis_hle::driver::unload(&mut k, d).unwrap();
+        assert!(u.leaks.registrations.is_empty(), "{arch:?}: {:?}", u.leaks);
+    }
+}

@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// What to do with imports the kernel does not implement.
     #[arg(long, value_enum, default_value = "error")]
     pub missing_imports: Missing,
+    /// After the run, write the files the driver created or changed on its C: volume under
+    /// DIR (at their paths on the volume).
+    #[arg(long, value_name = "DIR")]
+    pub dump_files: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -106,6 +110,12 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
     };
     let outcome = scenario.run(&mut sb);
+    if let Some(dir) = &args.dump_files {
+        if let Err(e) = sb.dump_files(dir) {
+            error(format!("cannot write the driver's files under {}: {e}", dir.display()));
+            return EXIT_USAGE;
+        }
+    }
     let report = sb.report();
     // The process ends here: the kernel reclaims the engine, guest RAM and translation cache
     // at exit at no cost, where dropping them one by one took ~0.1 ms. (The report has

@@ -33,6 +33,24 @@ pub(crate) struct File {
     pub(crate) ports: Vec<Spanned<PortPolicy>>,
     #[serde(default)]
     pub(crate) steps: Vec<Spanned<Step>>,
+    /// Keys and values the registry starts with.
+    #[serde(default)]
+    pub(crate) registry: super::registry::Seeds,
+    /// Files the C: volume starts with.
+    #[serde(default)]
+    pub(crate) files: super::files::Files,
+    /// The user program's account and enabled privileges.
+    #[serde(default)]
+    pub(crate) security: super::security::Security,
+    /// The ETW providers trace sessions enable.
+    #[serde(default)]
+    pub(crate) tracing: super::tracing::Tracing,
+    /// A kernel debugger, and what DbgPrompt reads.
+    #[serde(default)]
+    pub(crate) debugger: super::tracing::Debugger,
+    /// The device the emulated bus has for a PnP driver.
+    #[serde(default)]
+    pub(crate) pnp: super::pnp::Pnp,
     /// Virtual processors (default 2).
     pub(crate) processors: Option<Spanned<u32>>,
     /// Processes that exist from the start.
@@ -145,6 +163,21 @@ pub(crate) struct Step {
     pub(crate) expect_pci: Option<super::physical::PciExpectation>,
     pub(crate) expect_no_pci: Option<super::physical::PciExpectation>,
     pub(crate) unload: Option<bool>,
+    /// OpenProcess / OpenThread by id, as the user program (object callbacks see it).
+    pub(crate) open_process: Option<u64>,
+    pub(crate) open_thread: Option<u64>,
+    /// Registry operations of the user program.
+    pub(crate) set_value: Option<super::registry::SetValue>,
+    pub(crate) delete_value: Option<super::registry::DeleteValue>,
+    pub(crate) create_key: Option<String>,
+    pub(crate) delete_key: Option<String>,
+    /// `shutdown = true`: IRP_MJ_SHUTDOWN to the devices registered for it.
+    pub(crate) shutdown: Option<bool>,
+    /// `pnp_start = true`, `pnp_remove = true`: PnP sequences for the bus's device.
+    pub(crate) pnp_start: Option<bool>,
+    pub(crate) pnp_remove: Option<bool>,
+    /// `power = "D3"` / `"S3"`: a power transition of the driver's devices.
+    pub(crate) power: Option<String>,
     /// Let virtual time pass.
     pub(crate) advance: Option<Duration>,
     pub(crate) wait_idle: Option<WaitIdle>,
@@ -170,6 +203,10 @@ pub(crate) struct Step {
     pub(crate) expect_pending: Option<bool>,
     /// For unload: whether leaks are expected (false: none may remain).
     pub(crate) expect_leaks: Option<bool>,
+    /// For open_process / open_thread: the access asked for, and the access that must be
+    /// granted.
+    pub(crate) access: Option<u32>,
+    pub(crate) expect_access: Option<u32>,
     /// For process_exit: the exit status (default STATUS_SUCCESS).
     pub(crate) exit_status: Option<StatusValue>,
     /// For process_start: whether a notify routine must refuse it.

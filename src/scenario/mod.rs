@@ -6,9 +6,14 @@
 //! handle, two actions in one step), is an error naming the file, line and column and what
 //! was expected.
 
+mod files;
 mod format;
 mod physical;
+mod pnp;
+mod registry;
 mod run;
+mod security;
+mod tracing;
 
 use std::path::Path;
 
@@ -65,6 +70,8 @@ impl ExpectedOutcome {
 pub(crate) enum Action {
     Open {
         path: String,
+        /// CreateFile's desired access.
+        access: u32,
     },
     Ioctl {
         code: u32,
@@ -98,6 +105,22 @@ pub(crate) enum Action {
         happened: bool,
     },
     Unload,
+    /// A registry operation of the user program.
+    Registry(registry::RegistryStep),
+    /// OpenProcess / OpenThread then CloseHandle.
+    OpenTask {
+        id: u64,
+        thread: bool,
+        access: u32,
+    },
+    /// IRP_MJ_SHUTDOWN to the registered devices.
+    Shutdown,
+    /// The PnP start sequence for a new device of the bus.
+    PnpStart,
+    /// The PnP remove sequence for the driver's devices.
+    PnpRemove,
+    /// A power transition ("D3", "S4", ...).
+    Power(String),
     /// Let virtual time pass.
     Advance {
         time: std::time::Duration,
@@ -132,6 +155,7 @@ pub(crate) struct Expect {
     pub(crate) information: Option<u64>,
     pub(crate) pending: Option<bool>,
     pub(crate) leaks: Option<bool>,
+    pub(crate) access: Option<u32>,
     pub(crate) denied: Option<bool>,
 }
 
@@ -177,6 +201,13 @@ pub struct Scenario {
     /// Processes that exist from the start: (name, PID, parent).
     processes: Vec<(String, u64, u64)>,
     pub(crate) steps: Vec<Step>,
+    registry: registry::Seeds,
+    /// Files for the volume: (path, contents), read when the scenario was parsed.
+    files: Vec<(String, Vec<u8>)>,
+    security: security::Security,
+    tracing: Vec<([u8; 16], portcullis_hle::etw::Enable)>,
+    debugger: tracing::Debugger,
+    pnp: portcullis_hle::pnp::DeviceConfig,
     default: bool,
 }
 
@@ -282,6 +313,18 @@ impl Scenario {
             .collect();
         let steps = run::check_steps(&raw.steps, &err)?;
         let physical = physical::check(&raw.memory, &raw.pci, &err)?;
+        let base = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut files = Vec::new();
+        for (path, spec) in &raw.files {
+            let data = spec.contents(&base).map_err(|m| err(0, format!("[files] `{path}`: {m}")))?;
+            if portcullis_hle::fs::volume_path(path).is_none() {
+                return Err(err(0, format!("[files] `{path}`: not a path on C: (C:\\..., \\SystemRoot\\...)")));
+            }
+            files.push((path.clone(), data));
+        }
+        raw.security.check().map_err(|m| err(0, format!("[security]: {m}")))?;
+        let tracing = raw.tracing.providers().map_err(|m| err(0, format!("[tracing]: {m}")))?;
+        let pnp = raw.pnp.config().map_err(|m| err(0, format!("[pnp]: {m}")))?;
         let processors = match &raw.processors {
             Some(p) if !(1..=portcullis_emu::MAX_CPUS).contains(p.get_ref()) => {
                 return Err(err(
@@ -341,6 +384,12 @@ impl Scenario {
             processors,
             processes,
             steps,
+            registry: raw.registry,
+            files,
+            security: raw.security,
+            tracing,
+            debugger: raw.debugger,
+            pnp,
             default: false,
         })
     }
@@ -367,6 +416,12 @@ impl Scenario {
             processors: None,
             processes: Vec::new(),
             steps: Vec::new(),
+            registry: Default::default(),
+            files: Vec::new(),
+            security: Default::default(),
+            tracing: Vec::new(),
+            debugger: Default::default(),
+            pnp: Default::default(),
             default: true,
         }
     }
@@ -418,6 +473,19 @@ impl Scenario {
         }
         for (first, last, name, policy) in &self.policies {
             b = b.policy(*first, *last, name.clone(), *policy);
+        }
+        for (path, data) in &self.files {
+            b = b.file(path, data.clone());
+        }
+        b = b.security(self.security.account(), self.security.privileges.clone());
+        b = b.tracing(self.tracing.clone());
+        b = b.debugger(self.debugger.attached, self.debugger.answers.clone());
+        b = b.pnp(self.pnp.clone());
+        for (key, values) in &self.registry {
+            b = b.registry_key(key);
+            for (name, v) in values {
+                b = b.registry_value(key, name, v.ty, v.data.clone());
+            }
         }
         if let Some(n) = self.processors {
             b = b.processors(n);

@@ -7,6 +7,7 @@ use portcullis_hle::types::NtStatus;
 use toml::Spanned;
 
 use super::format;
+use super::registry::RegistryStep;
 use super::{Action, Expect, ExpectedOutcome, PortCheck, Scenario, ScenarioError, Step};
 use crate::report::status_text;
 use crate::sandbox::{Handle, RunError, Sandbox};
@@ -22,8 +23,10 @@ pub struct ScenarioOutcome {
     pub outcome_as_expected: bool,
 }
 
-const ACTIONS: &str =
-    "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, expect_no_mmio, expect_pci, expect_no_pci, unload, advance, wait_idle, process_start, process_exit";
+const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, \
+                       expect_no_mmio, expect_pci, expect_no_pci, unload, open_process, open_thread, set_value, \
+                       delete_value, create_key, delete_key, shutdown, pnp_start, pnp_remove, power, advance, \
+                       wait_idle, process_start, process_exit";
 
 /// What `wait_idle = true` lets pass at most.
 pub const WAIT_IDLE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
@@ -56,6 +59,16 @@ pub(crate) fn check_steps(
             ("expect_pci", r.expect_pci.is_some()),
             ("expect_no_pci", r.expect_no_pci.is_some()),
             ("unload", r.unload == Some(true)),
+            ("open_process", r.open_process.is_some()),
+            ("open_thread", r.open_thread.is_some()),
+            ("set_value", r.set_value.is_some()),
+            ("delete_value", r.delete_value.is_some()),
+            ("create_key", r.create_key.is_some()),
+            ("delete_key", r.delete_key.is_some()),
+            ("shutdown", r.shutdown == Some(true)),
+            ("pnp_start", r.pnp_start == Some(true)),
+            ("pnp_remove", r.pnp_remove == Some(true)),
+            ("power", r.power.is_some()),
             ("advance", r.advance.is_some()),
             ("wait_idle", matches!(r.wait_idle, Some(format::WaitIdle::Yes(true)) | Some(format::WaitIdle::Cap(_)))),
             ("process_start", r.process_start.is_some()),
@@ -73,7 +86,7 @@ pub(crate) fn check_steps(
         };
         // Which qualifiers each action takes.
         let allowed: &[&str] = match action {
-            "open" => &["as", "expect_status"],
+            "open" => &["as", "access", "expect_status"],
             "ioctl" => &[
                 "as",
                 "handle",
@@ -89,6 +102,8 @@ pub(crate) fn check_steps(
             "write" => &["handle", "offset", "expect_status", "expect_information"],
             "pending" => &["expect_status", "expect_output", "expect_information"],
             "unload" => &["expect_leaks"],
+            "open_process" | "open_thread" => &["access", "expect_status", "expect_access"],
+            "set_value" | "delete_value" | "create_key" | "delete_key" => &["expect_status"],
             "process_start" => &["expect_denied"],
             "process_exit" => &["exit_status"],
             _ => &[],
@@ -105,6 +120,8 @@ pub(crate) fn check_steps(
             ("expect_information", r.expect_information.is_some()),
             ("expect_pending", r.expect_pending.is_some()),
             ("expect_leaks", r.expect_leaks.is_some()),
+            ("access", r.access.is_some()),
+            ("expect_access", r.expect_access.is_some()),
             ("exit_status", r.exit_status.is_some()),
             ("expect_denied", r.expect_denied.is_some()),
         ];
@@ -137,7 +154,10 @@ pub(crate) fn check_steps(
                 handles.retain(|h| *h != n);
                 handles.push(n.clone());
                 name = Some(n);
-                Action::Open { path: r.open.clone().expect("present") }
+                Action::Open {
+                    path: r.open.clone().expect("present"),
+                    access: r.access.unwrap_or(portcullis_hle::io::request::DEFAULT_ACCESS),
+                }
             }
             "ioctl" => {
                 handle = use_handle(&r.handle, &handles)?;
@@ -221,6 +241,32 @@ pub(crate) fn check_steps(
                 }
                 Action::ExpectPci { check, happened }
             }
+            "open_process" | "open_thread" => Action::OpenTask {
+                id: r.open_process.or(r.open_thread).expect("present"),
+                thread: action == "open_thread",
+                // PROCESS_ALL_ACCESS / THREAD_ALL_ACCESS unless told.
+                access: r.access.unwrap_or(0x001F_FFFF),
+            },
+            "set_value" => {
+                let v = r.set_value.clone().expect("present");
+                Action::Registry(RegistryStep::SetValue { key: v.key, name: v.name, value: v.value })
+            }
+            "delete_value" => {
+                let v = r.delete_value.clone().expect("present");
+                Action::Registry(RegistryStep::DeleteValue { key: v.key, name: v.name })
+            }
+            "create_key" => Action::Registry(RegistryStep::CreateKey(r.create_key.clone().expect("present"))),
+            "delete_key" => Action::Registry(RegistryStep::DeleteKey(r.delete_key.clone().expect("present"))),
+            "shutdown" => Action::Shutdown,
+            "pnp_start" => Action::PnpStart,
+            "pnp_remove" => Action::PnpRemove,
+            "power" => {
+                let p = r.power.clone().expect("present");
+                if crate::sandbox::parse_power_state(&p).is_none() {
+                    return fail(format!("power `{p}`: expected D0-D3 or S0-S5"));
+                }
+                Action::Power(p)
+            }
             "advance" => Action::Advance { time: r.advance.expect("present").0 },
             "wait_idle" => Action::WaitIdle {
                 cap: match r.wait_idle {
@@ -250,6 +296,7 @@ pub(crate) fn check_steps(
             information: r.expect_information,
             pending: r.expect_pending,
             leaks: r.expect_leaks,
+            access: r.expect_access,
             denied: r.expect_denied,
         };
         steps.push(Step { number, line, action, handle, name, expect });
@@ -360,7 +407,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
         let (n, line) = (step.number, step.line);
         let handle = step.handle.as_ref().and_then(|h| handles.get(h).copied());
         let result: Result<(), RunError> = match &step.action {
-            Action::Open { path } => match sb.open(path) {
+            Action::Open { path, access } => match sb.open_with(path, *access) {
                 Ok(h) => {
                     handles.insert(step.name.clone().expect("opens are named"), h);
                     if let Some(want) = step.expect.status.filter(|w| *w != 0) {
@@ -507,6 +554,32 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 }
                 Ok(())
             }
+            Action::Registry(op) => op.run(sb).map(|st| {
+                if step.expect.status.is_none() && !st.is_success() {
+                    fail(sb, n, line, format!("the registry operation failed with {}", status_text(st.0)));
+                }
+                for m in check_result(&step.expect, st, 0, &[]) {
+                    fail(sb, n, line, m);
+                }
+            }),
+            Action::OpenTask { id, thread, access } => {
+                let r = if *thread { sb.open_thread(*id, *access) } else { sb.open_process(*id, *access) };
+                r.map(|o| {
+                    if step.expect.status.is_none() && !o.status.is_success() {
+                        fail(sb, n, line, format!("the open failed with {}", status_text(o.status.0)));
+                    }
+                    for m in check_result(&step.expect, o.status, 0, &[]) {
+                        fail(sb, n, line, m);
+                    }
+                    if let Some(want) = step.expect.access.filter(|w| *w != o.granted) {
+                        fail(sb, n, line, format!("expected access {want:#x} granted, got {:#x}", o.granted));
+                    }
+                })
+            }
+            Action::Shutdown => sb.shutdown().map(|_| ()),
+            Action::PnpStart => sb.pnp_start().map(|_| ()),
+            Action::PnpRemove => sb.pnp_remove().map(|_| ()),
+            Action::Power(state) => sb.power(state).map(|_| ()),
             Action::Advance { time } => sb.advance(*time),
             Action::WaitIdle { cap } => sb.wait_idle(*cap),
             Action::ProcessStart { name, pid, parent } => match sb.process_start(name, *pid, *parent) {

@@ -8,6 +8,8 @@ use super::{fix_checksum, put, MachineDescription, BIOS_BASE};
 
 pub const OEM_ID: &[u8; 6] = b"PCULLS";
 pub const OEM_TABLE_ID: &[u8; 8] = b"PORTCULL";
+/// Every table's OEM revision.
+pub const OEM_REVISION: u32 = 1;
 const CREATOR_ID: &[u8; 4] = b"PCLS";
 
 /// Where the RSDP sits (a 16-byte boundary in 0xE0000-0xFFFFF, as the specification asks).
@@ -23,7 +25,7 @@ pub fn table(signature: &[u8; 4], revision: u8, body: &[u8]) -> Vec<u8> {
     t[8] = revision;
     put(&mut t, 10, OEM_ID);
     put(&mut t, 16, OEM_TABLE_ID);
-    put(&mut t, 24, &1u32.to_le_bytes());
+    put(&mut t, 24, &OEM_REVISION.to_le_bytes());
     put(&mut t, 28, CREATOR_ID);
     put(&mut t, 32, &1u32.to_le_bytes());
     put(&mut t, 36, body);
@@ -163,8 +165,9 @@ fn hpet(m: &MachineDescription) -> Vec<u8> {
     table(b"HPET", 1, &b)
 }
 
-/// Writes every table into the BIOS image; returns the RSDP's address.
-pub fn build(m: &MachineDescription, bios: &mut [u8]) -> u64 {
+/// Writes every table into the BIOS image; returns the RSDP's address and the addresses of the
+/// tables Windows's 'ACPI' firmware-table provider lists (those the XSDT lists, then the DSDT).
+pub fn build(m: &MachineDescription, bios: &mut [u8]) -> (u64, Vec<u64>) {
     let mut next = TABLES;
     let mut place = |bios: &mut [u8], t: &[u8], align: u64| -> u64 {
         let at = next.div_ceil(align) * align;
@@ -199,7 +202,9 @@ pub fn build(m: &MachineDescription, bios: &mut [u8]) -> u64 {
     fix_checksum(&mut rsdp[..20], 8);
     fix_checksum(&mut rsdp, 32);
     put(bios, (RSDP_ADDRESS - BIOS_BASE) as usize, &rsdp);
-    RSDP_ADDRESS
+    let mut listed = entries.to_vec();
+    listed.push(dsdt_at);
+    (RSDP_ADDRESS, listed)
 }
 
 #[cfg(test)]

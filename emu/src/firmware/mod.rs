@@ -74,6 +74,8 @@ pub struct Images {
     pub option_rom: Vec<u8>,
     /// Where the ACPI RSDP and the SMBIOS entry points are (physical addresses).
     pub rsdp: u64,
+    /// The ACPI tables the 'ACPI' firmware-table provider lists (physical addresses).
+    pub acpi_tables: Vec<u64>,
     pub smbios: u64,
     pub smbios3: u64,
 }
@@ -81,16 +83,26 @@ pub struct Images {
 /// Builds every image for `m`.
 pub fn build(m: &MachineDescription) -> Images {
     let mut bios = vec![0u8; BIOS_SIZE as usize];
-    let tables = acpi::build(m, &mut bios);
+    let (rsdp, acpi_tables) = acpi::build(m, &mut bios);
     let sm = smbios::build(m, &mut bios);
     bios::finish_rom(&mut bios);
     Images {
         low: bios::low_memory(m),
         bios,
         option_rom: bios::option_rom(m.display),
-        rsdp: tables,
+        rsdp,
+        acpi_tables,
         smbios: sm.0,
         smbios3: sm.1,
+    }
+}
+
+impl Images {
+    /// The bytes of the ACPI table at `address` in the system BIOS (its header's length).
+    pub fn acpi_table(&self, address: u64) -> Option<&[u8]> {
+        let at = usize::try_from(address.checked_sub(BIOS_BASE)?).ok()?;
+        let len = u32::from_le_bytes(self.bios.get(at + 4..at + 8)?.try_into().ok()?) as usize;
+        self.bios.get(at..at.checked_add(len)?)
     }
 }
 

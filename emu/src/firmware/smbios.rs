@@ -13,6 +13,14 @@ pub const VERSION: (u8, u8) = (2, 7);
 
 pub const MANUFACTURER: &str = "Portcullis";
 pub const PRODUCT: &str = "Portcullis Virtual Machine";
+/// The identity strings the tables carry, which Windows copies into the registry
+/// (`HARDWARE\DESCRIPTION\System\BIOS`).
+pub const BIOS_VERSION: &str = "PCULLS 1.0";
+pub const BIOS_DATE: &str = "01/01/2024";
+pub const SYSTEM_VERSION: &str = "1.0";
+pub const SYSTEM_SKU: &str = "PCULLS-VM";
+pub const SYSTEM_FAMILY: &str = "Virtual Machine";
+pub const BOARD_PRODUCT: &str = "X58-ICH10R";
 
 /// One structure: its formatted area (type, length and handle are added) and its strings.
 struct Structure {
@@ -86,7 +94,7 @@ fn structures(m: &MachineDescription) -> Vec<Structure> {
 
     // Type 0: BIOS. Segment 0xE000, ROM size in 64 KiB units minus one.
     let mut s = Structure::new(0, 0x0000);
-    s.string(MANUFACTURER).string("PCULLS 1.0").u16(0xE000).string("01/01/2024");
+    s.string(MANUFACTURER).string(BIOS_VERSION).u16(0xE000).string(BIOS_DATE);
     s.bytes(&[(FLASH_SIZE / 0x10000 - 1) as u8]);
     // ISA, PCI, flash-upgradeable, shadowing, CD boot, selectable boot, EDD, print screen,
     // 8042, serial, printer, CGA/mono video.
@@ -96,15 +104,15 @@ fn structures(m: &MachineDescription) -> Vec<Structure> {
 
     // Type 1: system, with a fixed UUID (RFC 4122 layout, version 4 bits).
     let mut s = Structure::new(1, 0x0001);
-    s.string(MANUFACTURER).string(PRODUCT).string("1.0").string("PCULLS-0001");
+    s.string(MANUFACTURER).string(PRODUCT).string(SYSTEM_VERSION).string("PCULLS-0001");
     s.bytes(&[0x50, 0x43, 0x55, 0x4C, 0x4C, 0x53, 0x00, 0x40, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01]);
     s.bytes(&[0x06]); // wake-up: power switch
-    s.string("PCULLS-VM").string("Virtual Machine");
+    s.string(SYSTEM_SKU).string(SYSTEM_FAMILY);
     v.push(s);
 
     // Type 2: baseboard, a hosting board in the chassis below.
     let mut s = Structure::new(2, 0x0002);
-    s.string(MANUFACTURER).string("X58-ICH10R").string("1.0").string("PCULLS-MB-0001").string("");
+    s.string(MANUFACTURER).string(BOARD_PRODUCT).string("1.0").string("PCULLS-MB-0001").string("");
     s.bytes(&[0x09]).string("").u16(0x0003).bytes(&[0x0A, 0]);
     v.push(s);
 
@@ -164,6 +172,13 @@ fn structures(m: &MachineDescription) -> Vec<Structure> {
 
 /// Writes the entry points and the structure table into the BIOS image; returns the
 /// addresses of the 2.1 and 3.0 entry points.
+/// The structure table (what `GetSystemFirmwareTable('RSMB')` returns after its header) and
+/// the number of structures in it.
+pub fn structure_table(m: &MachineDescription) -> (Vec<u8>, usize) {
+    let list = structures(m);
+    (list.iter().flat_map(Structure::encode).collect(), list.len())
+}
+
 pub fn build(m: &MachineDescription, bios: &mut [u8]) -> (u64, u64) {
     let list = structures(m);
     let encoded: Vec<Vec<u8>> = list.iter().map(Structure::encode).collect();

@@ -39,7 +39,10 @@ pub fn ExCreateCallback(
     create: Boolean,
     allow_multiple: Boolean,
 ) -> KResult<NtStatus> {
-    let attrs = named::read(k, object_attributes)?;
+    let attrs = match named::read(k, object_attributes)? {
+        Ok(a) => a,
+        Err(st) => return Ok(st),
+    };
     let existing = match attrs.name.as_deref() {
         Some(_) => named::open(k, &attrs, ObjectKind::Callback),
         None => Err(status::OBJECT_NAME_NOT_FOUND),
@@ -53,7 +56,8 @@ pub fn ExCreateCallback(
                 return Ok(status::OBJECT_NAME_NOT_FOUND);
             }
             let multiple = allow_multiple.0 || predefined;
-            match named::create(k, &attrs, ObjectKind::Callback, |k| new_object(k, multiple))? {
+            // The predefined ones are the kernel's: they outlive the drivers' references.
+            match named::create(k, &attrs, ObjectKind::Callback, predefined, |k| new_object(k, multiple))? {
                 Ok(Created::New(o)) | Ok(Created::Existing(o)) => o,
                 Err(st) => return Ok(st),
             }
@@ -123,4 +127,20 @@ pub fn ExNotifyCallback(k: &mut Kx, object: Ptr, argument1: Ptr, argument2: Ptr)
 /// The registrations routines in `image` still hold (for leak reports).
 pub fn registered_in(k: &Kx, contains: impl Fn(u64) -> bool) -> Vec<u64> {
     k.ext().ex.callbacks.values().flat_map(|c| c.registrations.iter()).filter(|r| contains(r.1)).map(|r| r.0).collect()
+}
+
+/// The callback registrations of routines in `owner`'s image still registered, for the leak
+/// report.
+pub(crate) fn registrations(k: &Kx, owner: crate::ob::Owner) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> = k
+        .ext()
+        .ex
+        .callbacks
+        .iter()
+        .flat_map(|(object, cb)| cb.registrations.iter().map(move |(reg, routine, _)| (*object, *reg, *routine)))
+        .filter(|(_, _, routine)| k.ext().driver_at(*routine).map(crate::ob::Owner::Driver) == Some(owner))
+        .map(|(object, reg, _)| ("ExRegisterCallback", format!("registration {reg:#x} on {object:#x}")))
+        .collect();
+    v.sort();
+    v
 }

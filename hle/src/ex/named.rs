@@ -1,35 +1,31 @@
-//! Named kernel objects the executive creates (events, callback objects): reading an
-//! OBJECT_ATTRIBUTES, creating an object under a name or opening the one already there.
+//! Named kernel objects the executive creates (events, callback objects): creating an object
+//! under the name its OBJECT_ATTRIBUTES give, in the object manager's namespace
+//! ([`crate::ob`]: directories, links, a root directory handle), or opening the one already
+//! there.
 
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, OBJECT_ATTRIBUTES};
-use crate::ob::{NameTarget, ObjectKind, Owner};
+use crate::ob::handles::{owner_of_call, Mode};
+use crate::ob::name::{find, read_attributes, ObjectAttributes};
+use crate::ob::{NameTarget, ObjectKind, OBJ_OPENIF, OBJ_PERMANENT};
 use crate::types::{status, NtStatus, Ptr};
 
-/// OBJ_OPENIF: open the object when the name exists.
-pub const OBJ_OPENIF: u32 = 0x80;
 /// STATUS_OBJECT_NAME_EXISTS: created with OBJ_OPENIF and opened an existing object.
-pub const OBJECT_NAME_EXISTS: NtStatus = NtStatus(0x4000_0035);
+pub const OBJECT_NAME_EXISTS: NtStatus = status::OBJECT_NAME_EXISTS;
 
-/// What an OBJECT_ATTRIBUTES says.
-#[derive(Clone, Debug, Default)]
-pub struct Attributes {
-    pub name: Option<String>,
-    pub attributes: u32,
-    pub root: u64,
+/// Reads a kernel-mode caller's OBJECT_ATTRIBUTES (none: no name, no attributes).
+pub fn read(k: &Kx, oa: Ptr) -> KResult<Result<ObjectAttributes, NtStatus>> {
+    if oa.is_null() {
+        return Ok(Ok(ObjectAttributes::default()));
+    }
+    read_attributes(k, oa.0, Mode::Kernel)
 }
 
-/// Reads an OBJECT_ATTRIBUTES (none: no name, no attributes).
-pub fn read(k: &Kx, oa: Ptr) -> KResult<Attributes> {
-    if oa.is_null() {
-        return Ok(Attributes::default());
+/// The namespace path the attributes name, if they name one.
+fn path_of(k: &Kx, attrs: &ObjectAttributes) -> Result<Option<String>, NtStatus> {
+    if attrs.root == 0 && attrs.name.as_deref().is_none_or(str::is_empty) {
+        return Ok(None);
     }
-    let mem = k.mem();
-    let name_at = mem.get(oa.0, OBJECT_ATTRIBUTES::ObjectName)?;
-    let attributes = mem.get(oa.0, OBJECT_ATTRIBUTES::Attributes)? as u32;
-    let root = mem.get(oa.0, OBJECT_ATTRIBUTES::RootDirectory)?;
-    let name = if name_at == 0 { None } else { Some(crate::rtl::unicode::read_unicode_string(k, name_at)?) };
-    Ok(Attributes { name: name.filter(|n| !n.is_empty()), attributes, root })
+    attrs.namespace_path(k).map(Some)
 }
 
 /// How a create ended.
@@ -41,21 +37,21 @@ pub enum Created {
 
 /// Creates an object of `kind` with `make` (which allocates and initializes it), under the
 /// name the attributes give if any, or opens the existing object of that name with
-/// OBJ_OPENIF. Names are absolute: there are no directory objects to be relative to.
+/// OBJ_OPENIF. The new object lives while handles and references to it do (its name too,
+/// unless OBJ_PERMANENT), or for good when `kept` (objects the kernel itself provides).
 pub fn create(
     k: &mut Kx,
-    attrs: &Attributes,
+    attrs: &ObjectAttributes,
     kind: ObjectKind,
+    kept: bool,
     make: impl FnOnce(&mut Kx) -> KResult<u64>,
 ) -> KResult<Result<Created, NtStatus>> {
-    if attrs.root != 0 {
-        return Ok(Err(status::OBJECT_PATH_NOT_FOUND));
-    }
-    if let Some(name) = &attrs.name {
-        if !crate::ob::valid_path(name) {
-            return Ok(Err(status::OBJECT_NAME_INVALID));
-        }
-        if let Some(existing) = k.ext().objects.lookup(name).map(|e| e.target.clone()) {
+    let path = match path_of(k, attrs) {
+        Ok(p) => p,
+        Err(st) => return Ok(Err(st)),
+    };
+    if let Some(p) = &path {
+        if let Some(existing) = k.ext().objects.lookup(p).map(|e| e.target.clone()) {
             return Ok(match existing {
                 NameTarget::Object(o) if attrs.attributes & OBJ_OPENIF != 0 => {
                     if k.ext().objects.get(o).map(|i| i.kind) == Some(kind) {
@@ -68,24 +64,41 @@ pub fn create(
             });
         }
     }
-    let object = make(k)?;
-    k.ext_mut().objects.register(object, kind, attrs.name.clone(), Owner::Kernel);
-    if let Some(name) = &attrs.name {
-        // Checked above: the name is valid and free.
-        let _ = k.ext_mut().objects.insert_name(name, NameTarget::Object(object), Owner::Kernel);
+    let owner = if kept { crate::ob::Owner::Kernel } else { owner_of_call(k) };
+    if let Some(p) = &path {
+        // The name is taken before the object is made: its directory must exist.
+        if let Err(st) = k.ext_mut().objects.insert_name(p, NameTarget::Object(0), owner) {
+            return Ok(Err(st));
+        }
+    }
+    let object = match make(k) {
+        Ok(o) => o,
+        Err(e) => {
+            if let Some(p) = &path {
+                k.ext_mut().objects.remove_name(p);
+            }
+            return Err(e);
+        }
+    };
+    let ob = &mut k.ext_mut().objects;
+    if let Some(p) = &path {
+        ob.remove_name(p);
+        ob.insert_name(p, NameTarget::Object(object), owner).expect("the name was free a moment ago");
+    }
+    if kept {
+        ob.register(object, kind, path, owner);
+    } else {
+        ob.register_transient(object, kind, path, owner, attrs.attributes & OBJ_PERMANENT != 0);
     }
     Ok(Ok(Created::New(object)))
 }
 
-/// The object of `kind` a name names.
-pub fn open(k: &Kx, attrs: &Attributes, kind: ObjectKind) -> Result<u64, NtStatus> {
-    if attrs.root != 0 {
-        return Err(status::OBJECT_PATH_NOT_FOUND);
+/// The object of `kind` a name names (links followed).
+pub fn open(k: &Kx, attrs: &ObjectAttributes, kind: ObjectKind) -> Result<u64, NtStatus> {
+    let path = path_of(k, attrs)?.ok_or(status::OBJECT_NAME_INVALID)?;
+    let o = find(k, &path, attrs.attributes, Some(kind))?;
+    if k.ext().objects.get(o).map(|i| i.kind) != Some(kind) {
+        return Err(status::OBJECT_TYPE_MISMATCH);
     }
-    let Some(name) = &attrs.name else { return Err(status::OBJECT_NAME_INVALID) };
-    match k.ext().objects.lookup(name).map(|e| e.target.clone()) {
-        Some(NameTarget::Object(o)) if k.ext().objects.get(o).map(|i| i.kind) == Some(kind) => Ok(o),
-        Some(NameTarget::Object(_)) => Err(status::OBJECT_TYPE_MISMATCH),
-        _ => Err(status::OBJECT_NAME_NOT_FOUND),
-    }
+    Ok(o)
 }

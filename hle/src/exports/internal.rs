@@ -12,6 +12,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     data: [],
     functions:
     stdcall fn IopInvalidDeviceRequest(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::IopInvalidDeviceRequest;
+    stdcall fn IopCsqCancelRoutine(DeviceObject: Ptr, Irp: Ptr) -> () = io::queue::IopCsqCancelRoutine;
+    stdcall fn PnpBusDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::pnp::PnpBusDispatch;
     stdcall fn ExpDefaultAllocateEx(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag, Lookaside: Ptr) -> Ptr = ex::lookaside::ExpDefaultAllocateEx;
     stdcall fn ExpDefaultFreeEx(Buffer: Ptr, Lookaside: Ptr) -> () = ex::lookaside::ExpDefaultFreeEx;
     // The handlers of the registrations x86 exception handling links around handler calls.

@@ -19,7 +19,11 @@ fn devobj_extension_size(arch: portcullis_emu::Arch) -> u64 {
 
 /// The driver (index in the kernel's list) a driver object belongs to.
 pub(crate) fn owner_of_driver_object(k: &Kx, driver_object: u64) -> Option<usize> {
-    k.ext().drivers.iter().position(|d| d.driver_object == driver_object)
+    k.ext()
+        .drivers
+        .iter()
+        .position(|d| d.driver_object == driver_object)
+        .or_else(|| k.ext().io.created_drivers.get(&driver_object).copied())
 }
 
 /// NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
@@ -117,6 +121,8 @@ pub fn IoDeleteDevice(k: &mut Kx, device: Ptr) -> KResult<()> {
     if let Some(n) = &info.name {
         k.ext_mut().objects.remove_name(n);
     }
+    // A shutdown registration goes with the device (DO_SHUTDOWN_REGISTERED).
+    crate::io::notify::device_deleted(k, device.0);
     let driver = k.mem().get(device.0, DEVICE_OBJECT::DriverObject)?;
     // Unlink from the driver's list.
     let next = k.mem().get(device.0, DEVICE_OBJECT::NextDevice)?;

@@ -22,10 +22,31 @@ pub(crate) fn new_unicode(k: &mut Kx, at: u64, text: &str) -> KResult<()> {
     crate::ps::write_unicode(k, at, buf, text)
 }
 
+/// Fills the counted string at `at` with `text`, its buffer from kernel object memory (for
+/// the kernel's own objects, made at boot: they must not move the drivers' pool).
+pub(crate) fn write_name(k: &mut Kx, at: u64, text: &str) -> KResult<()> {
+    let bytes = (text.encode_utf16().count() as u64 + 1) * 2;
+    let buf = crate::ob::body::alloc(k, bytes)?;
+    crate::ps::write_unicode(k, at, buf, text)
+}
+
 /// Creates `\Driver\<name>` with its extension, names and registry path, every
 /// MajorFunction pointing at IopInvalidDeviceRequest.
 pub fn create(
     k: &mut Kx,
+    name: &str,
+    image_base: u64,
+    image_size: u64,
+    section: u64,
+    entry: u64,
+) -> KResult<DriverObjects> {
+    create_named(k, &format!("\\Driver\\{name}"), name, image_base, image_size, section, entry)
+}
+
+/// Creates the driver object `driver_name` (`\Driver\X`, `\FileSystem\X`) for service `name`.
+pub(crate) fn create_named(
+    k: &mut Kx,
+    driver_name: &str,
     name: &str,
     image_base: u64,
     image_size: u64,
@@ -56,7 +77,7 @@ pub fn create(
         mem.write_ptr(table + i * arch.ptr_size(), invalid)?;
     }
     mem.set(ext, DRIVER_EXTENSION::DriverObject, obj)?;
-    let driver_name = format!("\\Driver\\{name}");
+    let driver_name = driver_name.to_string();
     new_unicode(k, DRIVER_OBJECT::DriverName.at(arch, obj), &driver_name)?;
     new_unicode(k, DRIVER_EXTENSION::ServiceKeyName.at(arch, ext), name)?;
     new_unicode(k, registry_path, &format!("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\{name}"))?;

@@ -18,10 +18,37 @@ pub struct OpenFile {
     pub path: String,
     /// The device was deleted while this file was open.
     pub device_deleted: bool,
+    /// The access the handle grants (specific rights).
+    pub access: u32,
 }
 
-/// Creates a FILE_OBJECT on `device` for `name` (the part of the path after the device).
+/// Creates a FILE_OBJECT on `device` for `name` (the part of the path after the device), for
+/// the simulated user program (the I/O manager keeps it until that program closes it).
 pub fn create(k: &mut Kx, device: u64, name: &str) -> KResult<u64> {
+    let file = build(k, device, name)?;
+    k.ext_mut().objects.register(file, ObjectKind::File, None, Owner::Kernel);
+    Ok(file)
+}
+
+/// A FILE_OBJECT a driver opens (through a handle): it goes with its last handle and
+/// reference. `flags` are its FO_* flags; `access` says which of ReadAccess, WriteAccess,
+/// DeleteAccess it has and `share` which Shared* it grants.
+pub fn create_transient(k: &mut Kx, device: u64, name: &str, flags: u64, access: u32, share: u32) -> KResult<u64> {
+    let file = build(k, device, name)?;
+    let mem = k.mem_mut();
+    mem.set(file, FILE_OBJECT::Flags, flags)?;
+    mem.set(file, FILE_OBJECT::ReadAccess, (access & 0x21 != 0) as u64)?; // FILE_READ_DATA | FILE_EXECUTE
+    mem.set(file, FILE_OBJECT::WriteAccess, (access & 0x6 != 0) as u64)?; // FILE_WRITE_DATA | FILE_APPEND_DATA
+    mem.set(file, FILE_OBJECT::DeleteAccess, (access & 0x1_0000 != 0) as u64)?;
+    mem.set(file, FILE_OBJECT::SharedRead, (share & 1 != 0) as u64)?;
+    mem.set(file, FILE_OBJECT::SharedWrite, (share & 2 != 0) as u64)?;
+    mem.set(file, FILE_OBJECT::SharedDelete, (share & 4 != 0) as u64)?;
+    let owner = crate::ob::handles::owner_of_call(k);
+    k.ext_mut().objects.register_transient(file, ObjectKind::File, None, owner, false);
+    Ok(file)
+}
+
+fn build(k: &mut Kx, device: u64, name: &str) -> KResult<u64> {
     let arch = k.arch();
     let size = FILE_OBJECT::STRUCT.size(arch);
     let units: Vec<u16> = name.encode_utf16().collect();
@@ -48,7 +75,6 @@ pub fn create(k: &mut Kx, device: u64, name: &str) -> KResult<u64> {
     let wait = DISPATCHER_HEADER::WaitListHead.at(arch, header);
     mem.write_ptr(wait, wait)?;
     mem.write_ptr(wait + arch.ptr_size(), wait)?;
-    k.ext_mut().objects.register(file, ObjectKind::File, None, Owner::Kernel);
     Ok(file)
 }
 

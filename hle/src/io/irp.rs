@@ -13,7 +13,7 @@ use portcullis_emu::CallConv;
 use crate::ex::pool;
 use crate::io::{driver, io_type};
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
-use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IO_STATUS_BLOCK, IRP, LIST_ENTRY};
+use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IO_STATUS_BLOCK, IRP};
 use crate::types::{status, NtStatus, Ptr};
 
 pub const SL_PENDING_RETURNED: u64 = 0x01;
@@ -40,8 +40,7 @@ pub fn allocate(k: &mut Kx, stack_size: u8) -> KResult<u64> {
     mem.set(irp, IRP::CurrentLocation, stack_size as u64 + 1)?;
     mem.set(irp, IRP::CurrentStackLocation, irp + total)?;
     let list = IRP::ThreadListEntry.at(arch, irp);
-    mem.set(list, LIST_ENTRY::Flink, list)?;
-    mem.set(list, LIST_ENTRY::Blink, list)?;
+    crate::layout::list::init(mem, list)?;
     mem.set(irp, IRP::Thread, thread)?;
     Ok(irp)
 }
@@ -111,7 +110,7 @@ pub fn IofCompleteRequest(k: &mut Kx, irp: Ptr, _boost: u8) -> KResult<()> {
 /// Completes an IRP: the stack walk, then the I/O manager's part for requests it issued.
 pub fn complete(k: &mut Kx, irp: Ptr, at: u64) -> KResult<()> {
     let irp = irp.0;
-    let known = k.ext().io.requests.contains_key(&irp);
+    let known = k.ext().io.requests.contains_key(&irp) || crate::io::irps::is_driver_irp(k, irp);
     if !known || k.ext().io.completed_irps.contains(&irp) {
         let why = if known || k.ext().io.completed_irps.contains(&irp) {
             "IofCompleteRequest on an IRP that was already completed"
@@ -173,7 +172,11 @@ pub fn complete(k: &mut Kx, irp: Ptr, at: u64) -> KResult<()> {
             k.mem_mut().set(stack, IO_STACK_LOCATION::Control, c | SL_PENDING_RETURNED)?;
         }
     }
-    crate::io::request::finish(k, irp)
+    if crate::io::irps::is_driver_irp(k, irp) {
+        crate::io::irps::finish(k, irp)
+    } else {
+        crate::io::request::finish(k, irp)
+    }
 }
 
 fn clear_location(k: &mut Kx, loc: u64) -> KResult<()> {

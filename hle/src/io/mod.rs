@@ -6,7 +6,13 @@ pub mod device;
 pub mod driver;
 pub mod file;
 pub mod irp;
+pub mod irps;
+pub mod misc;
+pub mod notify;
+pub mod open;
+pub mod queue;
 pub mod request;
+pub mod stack;
 pub mod symlink;
 pub mod work_item;
 
@@ -25,6 +31,10 @@ pub mod major {
     pub const WRITE: u8 = 0x04;
     pub const DEVICE_CONTROL: u8 = 0x0E;
     pub const INTERNAL_DEVICE_CONTROL: u8 = 0x0F;
+    pub const SHUTDOWN: u8 = 0x10;
+    pub const POWER: u8 = 0x16;
+    pub const SYSTEM_CONTROL: u8 = 0x17;
+    pub const PNP: u8 = 0x1B;
     pub const CLEANUP: u8 = 0x12;
     /// Entries in DRIVER_OBJECT.MajorFunction.
     pub const COUNT: u64 = 0x1C;
@@ -41,11 +51,11 @@ pub mod major {
             0x09 => "IRP_MJ_FLUSH_BUFFERS",
             DEVICE_CONTROL => "IRP_MJ_DEVICE_CONTROL",
             INTERNAL_DEVICE_CONTROL => "IRP_MJ_INTERNAL_DEVICE_CONTROL",
-            0x10 => "IRP_MJ_SHUTDOWN",
+            SHUTDOWN => "IRP_MJ_SHUTDOWN",
             CLEANUP => "IRP_MJ_CLEANUP",
-            0x16 => "IRP_MJ_POWER",
-            0x17 => "IRP_MJ_SYSTEM_CONTROL",
-            0x1B => "IRP_MJ_PNP",
+            POWER => "IRP_MJ_POWER",
+            SYSTEM_CONTROL => "IRP_MJ_SYSTEM_CONTROL",
+            PNP => "IRP_MJ_PNP",
             _ => "IRP_MJ_OTHER",
         }
     }
@@ -104,6 +114,27 @@ pub struct IoManager {
     pub(crate) user_buffers: Vec<(u64, u64)>,
     /// The routine unset MajorFunction entries point at.
     pub(crate) invalid_request: u64,
+    /// File objects drivers opened on other drivers' devices, and the device.
+    pub(crate) kernel_files: BTreeMap<u64, u64>,
+    /// Those of them whose IRP_MJ_CLEANUP was sent (their last handle closed).
+    pub(crate) cleaned_files: BTreeSet<u64>,
+    /// IRPs drivers allocated or built and have not freed.
+    pub(crate) driver_irps: BTreeMap<u64, irps::DriverIrp>,
+    /// The IRQL to restore while the cancel spin lock is held.
+    pub(crate) cancel_lock: Option<u8>,
+    /// Driver objects IoCreateDriver made, and the driver that made them.
+    pub(crate) created_drivers: BTreeMap<u64, usize>,
+    /// Devices registered for IRP_MJ_SHUTDOWN (most recent first), and whether last-chance.
+    pub(crate) shutdown: Vec<(u64, bool)>,
+    /// Reinitialization routines: (driver object, routine, context, boot).
+    pub(crate) reinit: Vec<(u64, u64, u64, bool)>,
+    /// Devices registered with WMI (IoWMIRegistrationControl), and by which driver.
+    pub(crate) wmi: BTreeMap<u64, crate::ob::Owner>,
+    /// Error log packets allocated and not yet written or freed: packet, size.
+    pub(crate) error_packets: BTreeMap<u64, u64>,
+    /// The device or driver each outstanding error log packet is for.
+    pub(crate) error_objects: BTreeMap<u64, u64>,
+    pub(crate) error_sequence: u32,
     /// I/O work items (io/work_item.rs).
     pub(crate) work_items: BTreeMap<u64, work_item::WorkItem>,
 }
@@ -123,6 +154,13 @@ pub fn IopInvalidDeviceRequest(k: &mut Kx, _device: Ptr, irp: Ptr) -> KResult<Nt
     irp::set_status(k, irp.0, status::INVALID_DEVICE_REQUEST, 0)?;
     irp::complete(k, irp, at)?;
     Ok(status::INVALID_DEVICE_REQUEST)
+}
+
+/// The address of a kernel-internal routine (exports/internal.rs).
+pub(crate) fn internal_routine(k: &Kx, name: &str) -> u64 {
+    let calls = &k.ext().calls;
+    let slot = calls.functions.internal_slot(name).expect("an internal routine of every kernel");
+    calls.address(slot)
 }
 
 /// Releases what was deferred during the operation that just ended.

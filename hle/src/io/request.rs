@@ -112,15 +112,17 @@ fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
     k.ext_mut().io.user_buffers.push((base, size));
 }
 
-fn new_id(k: &mut Kx) -> RequestId {
+pub(crate) fn new_id(k: &mut Kx) -> RequestId {
     let io = &mut k.ext_mut().io;
     io.next_request += 1;
     RequestId(io.next_request)
 }
 
 /// Builds an IRP for `device` with its next stack location set up for `major` on `file`.
-fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
-    let stack_size = k.mem().get(device, DEVICE_OBJECT::StackSize)?.max(1) as u8;
+/// The IRP is sized for the top of `device`'s stack, where it goes.
+pub(crate) fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
+    let top = crate::io::stack::top(k, device)?;
+    let stack_size = k.mem().get(top, DEVICE_OBJECT::StackSize)?.max(1) as u8;
     let irp = irp::allocate(k, stack_size)?;
     let loc = irp::next_location(k, irp)?;
     let mem = k.mem_mut();
@@ -132,17 +134,18 @@ fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult
     Ok((irp, loc))
 }
 
-const IRP_SYNCHRONOUS_API: u64 = 0x4;
-const IRP_BUFFERED_IO: u64 = 0x10;
-const IRP_DEALLOCATE_BUFFER: u64 = 0x20;
-const IRP_INPUT_OPERATION: u64 = 0x40;
-const IRP_CREATE_OPERATION: u64 = 0x80;
-const IRP_READ_OPERATION: u64 = 0x100;
-const IRP_WRITE_OPERATION: u64 = 0x200;
-const IRP_CLOSE_OPERATION: u64 = 0x400;
+pub(crate) const IRP_SYNCHRONOUS_API: u64 = 0x4;
+pub(crate) const IRP_BUFFERED_IO: u64 = 0x10;
+pub(crate) const IRP_DEALLOCATE_BUFFER: u64 = 0x20;
+pub(crate) const IRP_INPUT_OPERATION: u64 = 0x40;
+pub(crate) const IRP_CREATE_OPERATION: u64 = 0x80;
+pub(crate) const IRP_READ_OPERATION: u64 = 0x100;
+pub(crate) const IRP_WRITE_OPERATION: u64 = 0x200;
+pub(crate) const IRP_CLOSE_OPERATION: u64 = 0x400;
 
-/// Sends a prepared IRP and collects what the caller sees.
+/// Sends a prepared IRP to the top of `device`'s stack and collects what the caller sees.
 fn issue(k: &mut Kx, device: u64, irp: u64, req: Request) -> KResult<IoResult> {
+    let device = crate::io::stack::top(k, device)?;
     let id = req.id;
     k.ext_mut().io.requests.insert(irp, req);
     let thread = k.ext().system.user_thread;
@@ -224,10 +227,25 @@ pub fn nt_path(path: &str) -> String {
     }
 }
 
-/// Opens a device by path (`\\.\NAME`, `\??\NAME`, `\Device\NAME`): IRP_MJ_CREATE.
-/// Returns the handle, or the status the open failed with (with the create's result when
-/// the driver saw it).
+/// What CreateFile asks for by default: GENERIC_READ | GENERIC_WRITE.
+pub const DEFAULT_ACCESS: u32 = 0xC000_0000;
+const FILE_READ_DATA: u32 = 0x1;
+const FILE_WRITE_DATA: u32 = 0x2;
+const FILE_APPEND_DATA: u32 = 0x4;
+
+/// Opens a device by path (`\\.\NAME`, `\??\NAME`, `\Device\NAME`) with CreateFile's
+/// default access: IRP_MJ_CREATE. Returns the handle, or the status the open failed with
+/// (with the create's result when the driver saw it).
 pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+    open_with(k, path, DEFAULT_ACCESS)
+}
+
+/// [`open`] asking for `access` (generic rights map to the file ones). The device's
+/// security descriptor is checked against the user program's token first (a path below the
+/// device skips the check unless the device has FILE_DEVICE_SECURE_OPEN, as on Windows):
+/// STATUS_ACCESS_DENIED without an IRP.
+pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+    let access = crate::se::sd::map_generic(access, crate::se::sd::FILE_GENERIC_MAPPING);
     let nt = nt_path(path);
     let Some((object, rest)) = k.ext().objects.resolve(&nt) else {
         return Ok((Err(status::OBJECT_NAME_NOT_FOUND), None));
@@ -242,11 +260,22 @@ pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Op
     if flags & device_flags::EXCLUSIVE != 0 && k.ext().io.files.values().any(|f| f.device == object) {
         return Ok((Err(status::ACCESS_DENIED), None));
     }
+    const FILE_DEVICE_SECURE_OPEN: u64 = 0x100;
+    let secure = k.mem().get(object, DEVICE_OBJECT::Characteristics)? & FILE_DEVICE_SECURE_OPEN != 0;
+    if rest.is_empty() || secure {
+        let process = k.ext().system.user_process;
+        let t = crate::se::process_token(k, process)?;
+        let token = crate::se::token(k, t).expect("a token");
+        let sd = crate::se::sd::of_object(k, object);
+        if let Err(st) = crate::se::sd::access_check(&token, &sd, access, crate::se::sd::FILE_GENERIC_MAPPING) {
+            return Ok((Err(st), None));
+        }
+    }
     let file = file::create(k, object, &rest)?;
     // IO_SECURITY_CONTEXT: SecurityQos, AccessState, DesiredAccess, FullCreateOptions.
     let ps = k.arch().ptr_size();
     let sc = pool::kernel_alloc(k, 2 * ps + 8, b"IoSc")?;
-    k.mem_mut().write_u32(sc + 2 * ps, 0x001F_01FF)?; // FILE_ALL_ACCESS
+    k.mem_mut().write_u32(sc + 2 * ps, access)?;
     k.mem_mut().write_u32(sc + 2 * ps + 4, 0x20)?; // FILE_SYNCHRONOUS_IO_NONALERT
     let (irp_addr, loc) = new_irp(k, object, file, major::CREATE, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API)?;
     let mem = k.mem_mut();
@@ -273,7 +302,7 @@ pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Op
         let h = io.next_handle;
         io.files.insert(
             h,
-            file::OpenFile { file_object: file, device: object, path: path.to_string(), device_deleted: false },
+            file::OpenFile { file_object: file, device: object, path: path.to_string(), device_deleted: false, access },
         );
         let rc = k.mem().get(object, DEVICE_OBJECT::ReferenceCount)?;
         k.mem_mut().set(object, DEVICE_OBJECT::ReferenceCount, rc + 1)?;
@@ -288,6 +317,16 @@ pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Op
 
 fn open_file(k: &Kx, h: FileHandle) -> Option<file::OpenFile> {
     k.ext().io.files.get(&h.0).cloned()
+}
+
+/// A request the I/O manager refused before any IRP: the handle lacks the access.
+fn denied(k: &mut Kx) -> IoResult {
+    let id = new_id(k);
+    IoResult {
+        id,
+        returned: status::ACCESS_DENIED,
+        completion: Some(Completion { id, status: status::ACCESS_DENIED, information: 0, output: vec![] }),
+    }
 }
 
 fn bad_handle(k: &mut Kx) -> IoResult {
@@ -309,6 +348,11 @@ pub fn device_control(
     internal: bool,
 ) -> KResult<IoResult> {
     let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    // The access the code asks for, against the handle's (NtDeviceIoControlFile's check).
+    let required = (code >> 14) & 3;
+    if (required & 1 != 0 && f.access & FILE_READ_DATA == 0) || (required & 2 != 0 && f.access & FILE_WRITE_DATA == 0) {
+        return Ok(denied(k));
+    }
     let in_len = input.len() as u64;
     let out_len = out.len;
     let user_in = if in_len > 0 { Some((user_buffer(k, input, in_len)?, in_len)) } else { None };
@@ -357,6 +401,10 @@ pub fn device_control(
     mem.set(loc, IO_STACK_LOCATION::InputBufferLength, in_len)?;
     mem.set(loc, IO_STACK_LOCATION::IoControlCode, code as u64)?;
     mem.set(loc, IO_STACK_LOCATION::Type3InputBuffer, user_in.map(|(u, _)| u).unwrap_or(0))?;
+    // What the handle grants, for IoValidateDeviceIoControlAccess.
+    let granted = if f.access & FILE_READ_DATA != 0 { crate::io::misc::SL_READ_ACCESS_GRANTED } else { 0 }
+        | if f.access & FILE_WRITE_DATA != 0 { crate::io::misc::SL_WRITE_ACCESS_GRANTED } else { 0 };
+    mem.set(loc, IO_STACK_LOCATION::Flags, granted)?;
     issue(k, f.device, irp_addr, req)
 }
 
@@ -379,6 +427,10 @@ fn buffered_irp(
 /// ReadFile / WriteFile: buffered, direct or neither by the device's flags.
 fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u64) -> KResult<IoResult> {
     let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    let need = if write.is_some() { FILE_WRITE_DATA | FILE_APPEND_DATA } else { FILE_READ_DATA };
+    if f.access & need == 0 {
+        return Ok(denied(k));
+    }
     let dflags = k.mem().get(f.device, DEVICE_OBJECT::Flags)?;
     let user = if len > 0 { Some((user_buffer(k, write.unwrap_or(&[]), len)?, len)) } else { None };
     let mut req = Request {

@@ -104,9 +104,12 @@ pub fn ZwCreateEvent(
     if event_type > 1 {
         return Ok(status::INVALID_PARAMETER);
     }
-    let attrs = named::read(k, object_attributes)?;
-    let (object, st) = match named::create(k, &attrs, ObjectKind::Event, |k| new_event(k, event_type, initial_state.0))?
-    {
+    let attrs = match named::read(k, object_attributes)? {
+        Ok(a) => a,
+        Err(st) => return Ok(st),
+    };
+    let made = named::create(k, &attrs, ObjectKind::Event, false, |k| new_event(k, event_type, initial_state.0))?;
+    let (object, st) = match made {
         Ok(Created::New(o)) => (o, status::SUCCESS),
         Ok(Created::Existing(o)) => (o, named::OBJECT_NAME_EXISTS),
         Err(st) => return Ok(st),
@@ -119,7 +122,10 @@ pub fn ZwCreateEvent(
 /// NTSTATUS ZwOpenEvent(PHANDLE EventHandle, ACCESS_MASK DesiredAccess,
 /// POBJECT_ATTRIBUTES ObjectAttributes)
 pub fn ZwOpenEvent(k: &mut Kx, handle: Ptr, desired_access: u32, object_attributes: Ptr) -> KResult<NtStatus> {
-    let attrs = named::read(k, object_attributes)?;
+    let attrs = match named::read(k, object_attributes)? {
+        Ok(a) => a,
+        Err(st) => return Ok(st),
+    };
     let object = match named::open(k, &attrs, ObjectKind::Event) {
         Ok(o) => o,
         Err(st) => return Ok(st),
@@ -181,12 +187,12 @@ fn io_named_event(k: &mut Kx, name: Ptr, handle: Ptr, event_type: u32) -> KResul
     if name.is_null() {
         return Ok(Ptr::NULL);
     }
-    let attrs = named::Attributes {
+    let attrs = crate::ob::name::ObjectAttributes {
         name: Some(crate::rtl::unicode::read_unicode_string(k, name.0)?),
-        attributes: named::OBJ_OPENIF | crate::ob::handles::OBJ_KERNEL_HANDLE,
-        root: 0,
+        attributes: crate::ob::OBJ_OPENIF | crate::ob::OBJ_KERNEL_HANDLE,
+        ..Default::default()
     };
-    let object = match named::create(k, &attrs, ObjectKind::Event, |k| new_event(k, event_type, true))? {
+    let object = match named::create(k, &attrs, ObjectKind::Event, false, |k| new_event(k, event_type, true))? {
         Ok(Created::New(o)) | Ok(Created::Existing(o)) => o,
         Err(_) => return Ok(Ptr::NULL),
     };

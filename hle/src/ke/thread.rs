@@ -95,6 +95,25 @@ fn set_affinity(k: &mut Kx, mask: u64, what: &str) -> KResult<u64> {
     Ok(old)
 }
 
+/// Sets a thread's user affinity (NtSetInformationThread's ThreadAffinityMask), a mask of
+/// active processors the caller checked. A thread that runs with its user affinity takes it
+/// at once; the current thread moves to the lowest processor of the mask when its own is not
+/// in it (another thread stays on its processor: this kernel moves only running threads).
+pub(crate) fn set_user_affinity(k: &mut Kx, cid: Cid, mask: u64) -> KResult<()> {
+    let Some(t) = k.ext_mut().sched.contexts[cid].thread_mut() else { return Ok(()) };
+    let system = t.affinity != t.user_affinity;
+    t.user_affinity = mask;
+    if system {
+        return Ok(());
+    }
+    t.affinity = mask;
+    let s = &k.ext().sched;
+    if cid == s.current && mask & (1 << s.current().processor) == 0 {
+        move_to(k, mask.trailing_zeros())?;
+    }
+    Ok(())
+}
+
 /// Moves the current thread to `processor`: its per-CPU segment, the processor's current
 /// thread, its IRQL and (x86) its part of the NT_TIB there.
 fn move_to(k: &mut Kx, processor: u32) -> KResult<()> {

@@ -6,6 +6,7 @@
 //! fails the build (see `check_source`). Structures the DDK headers keep opaque (EPROCESS,
 //! ETHREAD, LDR_DATA_TABLE_ENTRY) use Windows 7 SP1 offsets and are not in the check.
 
+pub mod list;
 mod structs;
 
 pub use structs::*;

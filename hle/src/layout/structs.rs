@@ -275,8 +275,13 @@ structure!(FILE_OBJECT = "FILE_OBJECT", size (0x80, 0xd8), checked: true, {
     FsContext2 = "FsContext2": Ptr @ (0x10, 0x20),
     FinalStatus = "FinalStatus": U32 @ (0x1c, 0x38),
     RelatedFileObject = "RelatedFileObject": Ptr @ (0x20, 0x40),
+    DeletePending = "DeletePending": U8 @ (0x25, 0x49),
     ReadAccess = "ReadAccess": U8 @ (0x26, 0x4a),
     WriteAccess = "WriteAccess": U8 @ (0x27, 0x4b),
+    DeleteAccess = "DeleteAccess": U8 @ (0x28, 0x4c),
+    SharedRead = "SharedRead": U8 @ (0x29, 0x4d),
+    SharedWrite = "SharedWrite": U8 @ (0x2a, 0x4e),
+    SharedDelete = "SharedDelete": U8 @ (0x2b, 0x4f),
     Flags = "Flags": U32 @ (0x2c, 0x50),
     FileName = "FileName": Inline @ (0x30, 0x58),
     CurrentByteOffset = "CurrentByteOffset": U64 @ (0x38, 0x68),
@@ -297,11 +302,15 @@ structure!(IRP = "IRP", size (0x70, 0xd0), checked: true, {
     CurrentLocation = "CurrentLocation": U8 @ (0x23, 0x43),
     Cancel = "Cancel": U8 @ (0x24, 0x44),
     CancelIrql = "CancelIrql": U8 @ (0x25, 0x45),
+    ApcEnvironment = "ApcEnvironment": U8 @ (0x26, 0x46),
+    AllocationFlags = "AllocationFlags": U8 @ (0x27, 0x47),
     UserIosb = "UserIosb": Ptr @ (0x28, 0x48),
     UserEvent = "UserEvent": Ptr @ (0x2c, 0x50),
     CancelRoutine = "CancelRoutine": Ptr @ (0x38, 0x68),
     UserBuffer = "UserBuffer": Ptr @ (0x3c, 0x70),
+    DeviceQueueEntry = "Tail.Overlay.DeviceQueueEntry": Inline @ (0x40, 0x78),
     Thread = "Tail.Overlay.Thread": Ptr @ (0x50, 0x98),
+    AuxiliaryBuffer = "Tail.Overlay.AuxiliaryBuffer": Ptr @ (0x54, 0xa0),
     ListEntry = "Tail.Overlay.ListEntry": Inline @ (0x58, 0xa8),
     CurrentStackLocation = "Tail.Overlay.CurrentStackLocation": Ptr @ (0x60, 0xb8),
     OriginalFileObject = "Tail.Overlay.OriginalFileObject": Ptr @ (0x64, 0xc0),
@@ -325,6 +334,14 @@ structure!(IO_STACK_LOCATION = "IO_STACK_LOCATION", size (0x24, 0x48), checked: 
     InputBufferLength = "Parameters.DeviceIoControl.InputBufferLength": U32 @ (0x8, 0x10),
     IoControlCode = "Parameters.DeviceIoControl.IoControlCode": U32 @ (0xc, 0x18),
     Type3InputBuffer = "Parameters.DeviceIoControl.Type3InputBuffer": Ptr @ (0x10, 0x20),
+    Argument1 = "Parameters.Others.Argument1": Ptr @ (0x4, 0x8),
+    Argument2 = "Parameters.Others.Argument2": Ptr @ (0x8, 0x10),
+    Argument3 = "Parameters.Others.Argument3": Ptr @ (0xc, 0x18),
+    Argument4 = "Parameters.Others.Argument4": Ptr @ (0x10, 0x20),
+    PowerSystemContext = "Parameters.Power.SystemContext": U32 @ (0x4, 0x8),
+    PowerType = "Parameters.Power.Type": U32 @ (0x8, 0x10),
+    PowerState = "Parameters.Power.State": U32 @ (0xc, 0x18),
+    PowerShutdownType = "Parameters.Power.ShutdownType": U32 @ (0x10, 0x20),
     DeviceObject = "DeviceObject": Ptr @ (0x14, 0x28),
     FileObject = "FileObject": Ptr @ (0x18, 0x30),
     CompletionRoutine = "CompletionRoutine": Ptr @ (0x1c, 0x38),
@@ -460,6 +477,162 @@ structure!(
     BaseDllName = "BaseDllName": Inline @ (0x2c, 0x58),
     Flags = "Flags": U32 @ (0x34, 0x68),
     LoadCount = "LoadCount": U16 @ (0x38, 0x6c),
+});
+
+structure!(OB_CALLBACK_REGISTRATION = "OB_CALLBACK_REGISTRATION", size (0x14, 0x28), checked: true, {
+    Version = "Version": U16 @ (0x0, 0x0),
+    OperationRegistrationCount = "OperationRegistrationCount": U16 @ (0x2, 0x2),
+    Altitude = "Altitude": Inline @ (0x4, 0x8),
+    RegistrationContext = "RegistrationContext": Ptr @ (0xc, 0x18),
+    OperationRegistration = "OperationRegistration": Ptr @ (0x10, 0x20),
+});
+
+structure!(OB_OPERATION_REGISTRATION = "OB_OPERATION_REGISTRATION", size (0x10, 0x20), checked: true, {
+    ObjectType = "ObjectType": Ptr @ (0x0, 0x0),
+    Operations = "Operations": U32 @ (0x4, 0x8),
+    PreOperation = "PreOperation": Ptr @ (0x8, 0x10),
+    PostOperation = "PostOperation": Ptr @ (0xc, 0x18),
+});
+
+structure!(OB_PRE_OPERATION_INFORMATION = "OB_PRE_OPERATION_INFORMATION", size (0x18, 0x28), checked: true, {
+    Operation = "Operation": U32 @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x4),
+    Object = "Object": Ptr @ (0x8, 0x8),
+    ObjectType = "ObjectType": Ptr @ (0xc, 0x10),
+    CallContext = "CallContext": Ptr @ (0x10, 0x18),
+    Parameters = "Parameters": Ptr @ (0x14, 0x20),
+});
+
+structure!(
+    /// The union of OB_PRE_CREATE_HANDLE_INFORMATION and OB_PRE_DUPLICATE_HANDLE_INFORMATION.
+    OB_PRE_DUPLICATE_HANDLE_INFORMATION = "OB_PRE_DUPLICATE_HANDLE_INFORMATION", size (0x10, 0x18), checked: true, {
+    DesiredAccess = "DesiredAccess": U32 @ (0x0, 0x0),
+    OriginalDesiredAccess = "OriginalDesiredAccess": U32 @ (0x4, 0x4),
+    SourceProcess = "SourceProcess": Ptr @ (0x8, 0x8),
+    TargetProcess = "TargetProcess": Ptr @ (0xc, 0x10),
+});
+
+structure!(OB_POST_OPERATION_INFORMATION = "OB_POST_OPERATION_INFORMATION", size (0x1c, 0x30), checked: true, {
+    Operation = "Operation": U32 @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x4),
+    Object = "Object": Ptr @ (0x8, 0x8),
+    ObjectType = "ObjectType": Ptr @ (0xc, 0x10),
+    CallContext = "CallContext": Ptr @ (0x10, 0x18),
+    ReturnStatus = "ReturnStatus": U32 @ (0x14, 0x20),
+    Parameters = "Parameters": Ptr @ (0x18, 0x28),
+});
+
+structure!(RTL_QUERY_REGISTRY_TABLE = "RTL_QUERY_REGISTRY_TABLE", size (0x1c, 0x38), checked: true, {
+    QueryRoutine = "QueryRoutine": Ptr @ (0x0, 0x0),
+    Flags = "Flags": U32 @ (0x4, 0x8),
+    Name = "Name": Ptr @ (0x8, 0x10),
+    EntryContext = "EntryContext": Ptr @ (0xc, 0x18),
+    DefaultType = "DefaultType": U32 @ (0x10, 0x20),
+    DefaultData = "DefaultData": Ptr @ (0x14, 0x28),
+    DefaultLength = "DefaultLength": U32 @ (0x18, 0x30),
+});
+
+structure!(
+    /// What a registry callback gets for RegNtPreCreateKeyEx / RegNtPreOpenKeyEx.
+    REG_CREATE_KEY_INFORMATION = "REG_CREATE_KEY_INFORMATION", size (0x3c, 0x70), checked: true, {
+    CompleteName = "CompleteName": Ptr @ (0x0, 0x0),
+    RootObject = "RootObject": Ptr @ (0x4, 0x8),
+    ObjectType = "ObjectType": Ptr @ (0x8, 0x10),
+    CreateOptions = "CreateOptions": U32 @ (0xc, 0x18),
+    Class = "Class": Ptr @ (0x10, 0x20),
+    DesiredAccess = "DesiredAccess": U32 @ (0x1c, 0x38),
+    GrantedAccess = "GrantedAccess": U32 @ (0x20, 0x3c),
+    Disposition = "Disposition": Ptr @ (0x24, 0x40),
+    ResultObject = "ResultObject": Ptr @ (0x28, 0x48),
+    CallContext = "CallContext": Ptr @ (0x2c, 0x50),
+    RootObjectContext = "RootObjectContext": Ptr @ (0x30, 0x58),
+});
+
+structure!(REG_POST_OPERATION_INFORMATION = "REG_POST_OPERATION_INFORMATION", size (0x1c, 0x38), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    Status = "Status": U32 @ (0x4, 0x8),
+    PreInformation = "PreInformation": Ptr @ (0x8, 0x10),
+    ReturnStatus = "ReturnStatus": U32 @ (0xc, 0x18),
+    CallContext = "CallContext": Ptr @ (0x10, 0x20),
+    ObjectContext = "ObjectContext": Ptr @ (0x14, 0x28),
+});
+
+structure!(REG_SET_VALUE_KEY_INFORMATION = "REG_SET_VALUE_KEY_INFORMATION", size (0x24, 0x40), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    ValueName = "ValueName": Ptr @ (0x4, 0x8),
+    TitleIndex = "TitleIndex": U32 @ (0x8, 0x10),
+    Type = "Type": U32 @ (0xc, 0x14),
+    Data = "Data": Ptr @ (0x10, 0x18),
+    DataSize = "DataSize": U32 @ (0x14, 0x20),
+    CallContext = "CallContext": Ptr @ (0x18, 0x28),
+});
+
+structure!(REG_DELETE_KEY_INFORMATION = "REG_DELETE_KEY_INFORMATION", size (0x10, 0x20), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    CallContext = "CallContext": Ptr @ (0x4, 0x8),
+});
+
+structure!(REG_DELETE_VALUE_KEY_INFORMATION = "REG_DELETE_VALUE_KEY_INFORMATION", size (0x14, 0x28), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    ValueName = "ValueName": Ptr @ (0x4, 0x8),
+    CallContext = "CallContext": Ptr @ (0x8, 0x10),
+});
+
+structure!(REG_QUERY_VALUE_KEY_INFORMATION = "REG_QUERY_VALUE_KEY_INFORMATION", size (0x24, 0x48), checked: true, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    ValueName = "ValueName": Ptr @ (0x4, 0x8),
+    KeyValueInformationClass = "KeyValueInformationClass": U32 @ (0x8, 0x10),
+    KeyValueInformation = "KeyValueInformation": Ptr @ (0xc, 0x18),
+    Length = "Length": U32 @ (0x10, 0x20),
+    ResultLength = "ResultLength": Ptr @ (0x14, 0x28),
+    CallContext = "CallContext": Ptr @ (0x18, 0x30),
+});
+
+structure!(KDEVICE_QUEUE = "KDEVICE_QUEUE", size (0x14, 0x28), checked: true, {
+    Type = "Type": U16 @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x2, 0x2),
+    DeviceListHead = "DeviceListHead": Inline @ (0x4, 0x8),
+    Lock = "Lock": Ptr @ (0xc, 0x18),
+    Busy = "Busy": U8 @ (0x10, 0x20),
+});
+
+structure!(KDEVICE_QUEUE_ENTRY = "KDEVICE_QUEUE_ENTRY", size (0x10, 0x18), checked: true, {
+    DeviceListEntry = "DeviceListEntry": Inline @ (0x0, 0x0),
+    SortKey = "SortKey": U32 @ (0x8, 0x10),
+    Inserted = "Inserted": U8 @ (0xc, 0x14),
+});
+
+structure!(IO_CSQ = "IO_CSQ", size (0x20, 0x40), checked: true, {
+    Type = "Type": U32 @ (0x0, 0x0),
+    CsqInsertIrp = "CsqInsertIrp": Ptr @ (0x4, 0x8),
+    CsqRemoveIrp = "CsqRemoveIrp": Ptr @ (0x8, 0x10),
+    CsqPeekNextIrp = "CsqPeekNextIrp": Ptr @ (0xc, 0x18),
+    CsqAcquireLock = "CsqAcquireLock": Ptr @ (0x10, 0x20),
+    CsqReleaseLock = "CsqReleaseLock": Ptr @ (0x14, 0x28),
+    CsqCompleteCanceledIrp = "CsqCompleteCanceledIrp": Ptr @ (0x18, 0x30),
+    ReservePointer = "ReservePointer": Ptr @ (0x1c, 0x38),
+});
+
+structure!(IO_CSQ_IRP_CONTEXT = "IO_CSQ_IRP_CONTEXT", size (0xc, 0x18), checked: true, {
+    Type = "Type": U32 @ (0x0, 0x0),
+    Irp = "Irp": Ptr @ (0x4, 0x8),
+    Csq = "Csq": Ptr @ (0x8, 0x10),
+});
+
+structure!(IO_ERROR_LOG_PACKET = "IO_ERROR_LOG_PACKET", size (0x30, 0x30), checked: true, {
+    MajorFunctionCode = "MajorFunctionCode": U8 @ (0x0, 0x0),
+    RetryCount = "RetryCount": U8 @ (0x1, 0x1),
+    DumpDataSize = "DumpDataSize": U16 @ (0x2, 0x2),
+    NumberOfStrings = "NumberOfStrings": U16 @ (0x4, 0x4),
+    StringOffset = "StringOffset": U16 @ (0x6, 0x6),
+    EventCategory = "EventCategory": U16 @ (0x8, 0x8),
+    ErrorCode = "ErrorCode": U32 @ (0xc, 0xc),
+    UniqueErrorValue = "UniqueErrorValue": U32 @ (0x10, 0x10),
+    FinalStatus = "FinalStatus": U32 @ (0x14, 0x14),
+    SequenceNumber = "SequenceNumber": U32 @ (0x18, 0x18),
+    IoControlCode = "IoControlCode": U32 @ (0x1c, 0x1c),
+    DeviceOffset = "DeviceOffset": U64 @ (0x20, 0x20),
+    DumpData = "DumpData": Inline @ (0x28, 0x28),
 });
 
 // Run-time library structures (rtl/).
@@ -658,6 +831,23 @@ pub const ALL_STRUCTS: &[Struct] = &[
     EPROCESS::STRUCT,
     ETHREAD::STRUCT,
     LDR_DATA_TABLE_ENTRY::STRUCT,
+    OB_CALLBACK_REGISTRATION::STRUCT,
+    OB_OPERATION_REGISTRATION::STRUCT,
+    OB_PRE_OPERATION_INFORMATION::STRUCT,
+    OB_PRE_DUPLICATE_HANDLE_INFORMATION::STRUCT,
+    OB_POST_OPERATION_INFORMATION::STRUCT,
+    RTL_QUERY_REGISTRY_TABLE::STRUCT,
+    REG_CREATE_KEY_INFORMATION::STRUCT,
+    REG_POST_OPERATION_INFORMATION::STRUCT,
+    REG_SET_VALUE_KEY_INFORMATION::STRUCT,
+    REG_DELETE_KEY_INFORMATION::STRUCT,
+    REG_DELETE_VALUE_KEY_INFORMATION::STRUCT,
+    REG_QUERY_VALUE_KEY_INFORMATION::STRUCT,
+    KDEVICE_QUEUE::STRUCT,
+    KDEVICE_QUEUE_ENTRY::STRUCT,
+    IO_CSQ::STRUCT,
+    IO_CSQ_IRP_CONTEXT::STRUCT,
+    IO_ERROR_LOG_PACKET::STRUCT,
     RTL_OSVERSIONINFOEXW::STRUCT,
     TIME_FIELDS::STRUCT,
     RTL_BITMAP::STRUCT,

@@ -62,6 +62,8 @@ pub struct ImageInfo {
     pub imports: Vec<ImportInfo>,
     pub exports: Vec<String>,
     pub timestamp: u32,
+    /// IMAGE_OPTIONAL_HEADER.DllCharacteristics (FORCE_INTEGRITY gates object callbacks).
+    pub dll_characteristics: u16,
     /// The exception directory (RVA, size) as the headers give it: read only when an
     /// exception is dispatched (see `crate::seh::pdata`).
     #[serde(skip)]
@@ -91,6 +93,7 @@ pub(crate) struct Parsed {
     pub(crate) entry: u32,
     pub(crate) characteristics: u16,
     pub(crate) timestamp: u32,
+    pub(crate) dll_characteristics: u16,
     pub(crate) sections: Vec<SectionInfo>,
     pub(crate) imports: Vec<ParsedImport>,
     pub(crate) exports: Vec<String>,
@@ -113,6 +116,7 @@ pub fn describe(bytes: &[u8]) -> Result<(ImageInfo, Vec<(String, String)>), Load
         imports: vec![],
         exports: p.exports,
         timestamp: p.timestamp,
+        dll_characteristics: p.dll_characteristics,
         exception_directory: p.exception,
     };
     Ok((info, imports))
@@ -201,6 +205,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
         entry: h.entry,
         characteristics: h.characteristics,
         timestamp: pe.header.coff_header.time_date_stamp,
+        dll_characteristics: pe.header.optional_header.map(|o| o.windows_fields.dll_characteristics).unwrap_or(0),
         sections,
         imports,
         exports,

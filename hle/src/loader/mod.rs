@@ -11,6 +11,7 @@
 
 mod headers;
 mod image;
+pub mod system;
 
 pub use image::{describe, ImageInfo, ImportInfo, SectionInfo};
 
@@ -20,7 +21,7 @@ use thiserror::Error;
 
 use crate::exports::Dll;
 use crate::kernel::{KError, Kx, MissingImports};
-use crate::layout::{FieldAccess, LDR_DATA_TABLE_ENTRY, LIST_ENTRY};
+use crate::layout::{FieldAccess, LDR_DATA_TABLE_ENTRY};
 
 #[derive(Debug, Error, Clone)]
 pub enum LoadError {
@@ -115,6 +116,10 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         }
     };
     let entry = base + parsed.entry as u64;
+    crate::cm::service_key(k, name);
+    // The image file is on the volume where its ImagePath says.
+    let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
+    crate::fs::seed_file(k, &format!("\\Windows\\System32\\drivers\\{file}"), bytes.to_vec());
     let objects = ldr_entry(k, name, base, size, entry)
         .and_then(|ldr| Ok((ldr, crate::io::driver::create(k, name, base, size, ldr, entry)?)));
     let (ldr, objects) = match objects {
@@ -135,8 +140,10 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         imports,
         exports: parsed.exports.clone(),
         timestamp: parsed.timestamp,
+        dll_characteristics: parsed.dll_characteristics,
         exception_directory: parsed.exception,
     };
+    system::link_module(k, ldr)?;
     let drivers = &mut k.ext_mut().drivers;
     drivers.push(LoadedDriver {
         name: name.to_string(),
@@ -456,8 +463,7 @@ fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result
         LDR_DATA_TABLE_ENTRY::InInitializationOrderLinks,
     ] {
         let l = links.at(arch, e);
-        mem.set(l, LIST_ENTRY::Flink, l)?;
-        mem.set(l, LIST_ENTRY::Blink, l)?;
+        crate::layout::list::init(mem, l)?;
     }
     mem.set(e, LDR_DATA_TABLE_ENTRY::DllBase, base)?;
     mem.set(e, LDR_DATA_TABLE_ENTRY::EntryPoint, entry)?;
@@ -475,6 +481,16 @@ fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result
 }
 
 /// The image region of a driver, for reports.
+/// IMAGE_DLLCHARACTERISTICS_FORCE_INTEGRITY.
+const FORCE_INTEGRITY: u16 = 0x0080;
+
+/// Whether `routine` lies in a driver image linked with /INTEGRITYCHECK, as the loader read
+/// its headers (what Windows demands of object callbacks and extended process notify
+/// routines; a driver changing its headers afterwards changes nothing).
+pub fn integrity_checked(k: &Kx, routine: u64) -> bool {
+    k.ext().driver_at(routine).is_some_and(|d| k.ext().drivers()[d].image.dll_characteristics & FORCE_INTEGRITY != 0)
+}
+
 pub fn image_region(k: &Kx, driver: usize) -> Option<Region> {
     let base = k.ext().drivers.get(driver)?.image.base;
     k.mem().region_at(base).cloned()

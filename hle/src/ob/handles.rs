@@ -17,21 +17,17 @@ use std::collections::BTreeMap;
 use portcullis_emu::Arch;
 use serde::Serialize;
 
-use super::{ObjectKind, Owner};
+use super::Owner;
+pub use super::{OBJ_INHERIT, OBJ_KERNEL_HANDLE};
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
 use crate::layout::{FieldAccess, ETHREAD};
 use crate::types::{status, NtStatus, PoolTag, Ptr, HANDLE};
-
-/// OBJ_INHERIT.
-pub const OBJ_INHERIT: u32 = 0x2;
-/// OBJ_KERNEL_HANDLE.
-pub const OBJ_KERNEL_HANDLE: u32 = 0x200;
 /// Attributes a handle keeps (OBJ_INHERIT | OBJ_PERMANENT | OBJ_EXCLUSIVE are the ones
 /// OBJECT_HANDLE_INFORMATION reports; only OBJ_INHERIT means anything here).
 const KEPT_ATTRIBUTES: u32 = OBJ_INHERIT;
 
 /// PROCESS_ALL_ACCESS / THREAD_ALL_ACCESS (Windows Vista and later): what a pseudo-handle grants.
-const ALL_ACCESS: u32 = 0x001F_FFFF;
+pub(crate) const ALL_ACCESS: u32 = 0x001F_FFFF;
 /// GENERIC_ALL and the other generic bits, mapped to all access of the object here.
 const GENERIC_MASK: u32 = 0xF000_0000;
 
@@ -63,6 +59,8 @@ pub struct HandleEntry {
     pub kernel: bool,
     /// Who opened it, for leak reports.
     pub owner: Owner,
+    /// OBJECT_HANDLE_FLAG_INFORMATION.ProtectFromClose: closing it fails.
+    pub protect_from_close: bool,
 }
 
 /// The handles of one process.
@@ -94,7 +92,7 @@ pub struct Handles {
 
 /// A handle value split into where it lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Resolved {
+pub(crate) enum Resolved {
     CurrentProcess,
     CurrentThread,
     /// (table's process, index value)
@@ -111,7 +109,7 @@ fn kernel_bit(arch: Arch) -> u64 {
     }
 }
 
-fn classify(arch: Arch, raw: u64) -> Option<Resolved> {
+pub(crate) fn classify(arch: Arch, raw: u64) -> Option<Resolved> {
     let raw = arch.mask(raw);
     let all = arch.mask(u64::MAX);
     if raw == all {
@@ -152,27 +150,101 @@ fn table_process(k: &Kx, kernel: bool) -> KResult<u64> {
 }
 
 /// The owner of what the current call creates: the driver whose code made the call.
-fn owner_of_call(k: &Kx) -> Owner {
+pub(crate) fn owner_of_call(k: &Kx) -> Owner {
     k.ext().driver_at(caller(k)).map(Owner::Driver).unwrap_or(Owner::Kernel)
+}
+
+/// GENERIC_ALL and the other generic bits become all access of the object.
+fn mapped(access: u32) -> u32 {
+    if access & GENERIC_MASK != 0 {
+        (access & !GENERIC_MASK) | ALL_ACCESS
+    } else {
+        access
+    }
 }
 
 /// Opens a handle to `object` (which must be a registered object) with `access`, in the
 /// current process's table or, with OBJ_KERNEL_HANDLE in `attributes`, the System process's.
-/// Returns the handle value the caller sees.
+/// Returns the handle value the caller sees. (No object callbacks: see [`open_for`].)
 pub fn open(k: &mut Kx, object: u64, access: u32, attributes: u32) -> KResult<u64> {
     let kernel = attributes & OBJ_KERNEL_HANDLE != 0;
     let process = table_process(k, kernel)?;
+    let value = insert(k, process, object, access, attributes)?;
+    let arch = k.arch();
+    Ok(if kernel { value | kernel_bit(arch) } else { value })
+}
+
+/// Enters a handle in `process`'s table; returns its value (without the kernel bit).
+fn insert(k: &mut Kx, process: u64, object: u64, access: u32, attributes: u32) -> KResult<u64> {
+    let kernel = attributes & OBJ_KERNEL_HANDLE != 0;
     let owner = owner_of_call(k);
-    let access = if access & GENERIC_MASK != 0 { access | ALL_ACCESS } else { access };
-    let entry = HandleEntry { object, granted_access: access, attributes: attributes & KEPT_ATTRIBUTES, kernel, owner };
+    let entry = HandleEntry {
+        object,
+        granted_access: mapped(access),
+        attributes: attributes & KEPT_ATTRIBUTES,
+        kernel,
+        owner,
+        protect_from_close: false,
+    };
     let table = k.ext_mut().handles.tables.entry(process).or_default();
     let value = table.free_value();
     table.entries.insert(value, entry);
     if let Some(o) = k.ext_mut().objects.get_mut(object) {
         o.handles += 1;
     }
-    let arch = k.arch();
-    Ok(if kernel { value as u64 | kernel_bit(arch) } else { value as u64 })
+    Ok(value as u64)
+}
+
+/// Opens a handle for a caller in `mode` as the Ob*/Zw* open routines do: a user-mode caller
+/// cannot make a kernel handle; process and thread handles go through the object callbacks
+/// drivers registered, which may take access away. Returns (handle, granted access).
+pub fn open_checked(k: &mut Kx, object: u64, access: u32, attributes: u32, mode: Mode) -> KResult<(u64, u32)> {
+    let attributes = if mode == Mode::User { attributes & !OBJ_KERNEL_HANDLE } else { attributes };
+    let access = mapped(access);
+    let kernel = attributes & OBJ_KERNEL_HANDLE != 0;
+    let kind = k.ext().objects.get(object).map(|o| o.kind);
+    let op = super::callbacks::Operation::Create;
+    let (access, contexts) = match kind {
+        Some(kind) => super::callbacks::pre(k, op, object, kind, kernel, access, None)?,
+        None => (access, Vec::new()),
+    };
+    let value = open(k, object, access, attributes)?;
+    if let Some(kind) = kind {
+        super::callbacks::post(k, op, object, kind, kernel, access, status::SUCCESS, contexts)?;
+    }
+    Ok((value, access))
+}
+
+/// [`open_checked`], writing the handle to `out` (a handle that cannot be written out is
+/// closed again).
+pub fn open_for(k: &mut Kx, object: u64, access: u32, attributes: u32, mode: Mode, out: u64) -> KResult<NtStatus> {
+    let (value, _) = open_checked(k, object, access, attributes, mode)?;
+    if let Err(e) = k.mem_mut().write_ptr(out, value) {
+        let _ = close(k, value, Mode::Kernel)?;
+        return Err(e.into());
+    }
+    Ok(status::SUCCESS)
+}
+
+/// The entry a handle names in the current context, for a caller in `mode`: (the process
+/// whose table holds it, its index value). Pseudo-handles and kernel handles for user-mode
+/// callers name none.
+pub(crate) fn entry_of(k: &Kx, handle: u64, mode: Mode) -> KResult<Option<(u64, u32)>> {
+    match classify(k.arch(), handle) {
+        Some(Resolved::Entry { kernel, value }) if !(kernel && mode == Mode::User) => {
+            Ok(Some((table_process(k, kernel)?, value)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The entry of `value` in `process`'s table.
+pub(crate) fn entry(k: &Kx, process: u64, value: u32) -> Option<&HandleEntry> {
+    k.ext().handles.tables.get(&process).and_then(|t| t.entries.get(&value))
+}
+
+pub(crate) fn entry_mut(k: &mut Kx, process: u64, value: u32) -> Option<&mut HandleEntry> {
+    k.ext_mut().handles.tables.get_mut(&process).and_then(|t| t.entries.get_mut(&value))
 }
 
 /// What a handle refers to, for a caller in `mode`: (object, granted access, attributes).
@@ -181,48 +253,66 @@ pub fn lookup(k: &Kx, handle: u64, mode: Mode) -> KResult<Option<(u64, u32, u32)
     Ok(match r {
         Resolved::CurrentProcess => Some((crate::ps::current_process(k)?, ALL_ACCESS, 0)),
         Resolved::CurrentThread => Some((crate::ps::current_thread(k)?, ALL_ACCESS, 0)),
-        Resolved::Entry { kernel, value } => {
-            if kernel && mode == Mode::User {
-                return Ok(None);
-            }
-            let process = table_process(k, kernel)?;
-            k.ext()
-                .handles
-                .tables
-                .get(&process)
-                .and_then(|t| t.entries.get(&value))
-                .map(|e| (e.object, e.granted_access, e.attributes))
-        }
+        Resolved::Entry { .. } => match entry_of(k, handle, mode)? {
+            Some((process, value)) => entry(k, process, value).map(|e| (e.object, e.granted_access, e.attributes)),
+            None => None,
+        },
     })
 }
 
-/// Closes a handle. Err(STATUS_INVALID_HANDLE) if there is none; closing a pseudo-handle
-/// does nothing and succeeds, as on Windows.
-pub fn close(k: &mut Kx, handle: u64, mode: Mode) -> KResult<Result<(), NtStatus>> {
-    let Some(r) = classify(k.arch(), handle) else { return Ok(Err(status::INVALID_HANDLE)) };
-    let (kernel, value) = match r {
-        Resolved::CurrentProcess | Resolved::CurrentThread => return Ok(Ok(())),
-        Resolved::Entry { kernel, value } => (kernel, value),
-    };
-    if kernel && mode == Mode::User {
-        return Ok(Err(status::INVALID_HANDLE));
-    }
-    let process = table_process(k, kernel)?;
-    let removed = k.ext_mut().handles.tables.get_mut(&process).and_then(|t| t.entries.remove(&value));
-    match removed {
-        Some(e) => {
-            if let Some(o) = k.ext_mut().objects.get_mut(e.object) {
-                o.handles -= 1;
-            }
-            Ok(Ok(()))
+/// What a handle in `process`'s own table (not the current context's) refers to; kernel
+/// handles always mean the System table.
+pub(crate) fn lookup_in(k: &Kx, process: u64, handle: u64) -> Option<(u64, u32, u32)> {
+    match classify(k.arch(), handle)? {
+        Resolved::Entry { kernel, value } => {
+            let table = if kernel { k.ext().system.system_process } else { process };
+            entry(k, table, value).map(|e| (e.object, e.granted_access, e.attributes))
         }
-        None => Ok(Err(status::INVALID_HANDLE)),
+        _ => None,
     }
 }
 
-/// The kind of object an OBJECT_TYPE pointer names (the exported `*PsProcessType` & co.).
-fn kind_of_type(k: &Kx, object_type: u64) -> Option<ObjectKind> {
-    ObjectKind::ALL.iter().copied().find(|kind| super::object_type(k, *kind) == object_type && object_type != 0)
+/// Opens a handle in another process's table (no object callbacks); returns the value.
+pub(crate) fn open_in(k: &mut Kx, process: u64, object: u64, access: u32, attributes: u32) -> KResult<u64> {
+    if attributes & OBJ_KERNEL_HANDLE != 0 {
+        let system = k.ext().system.system_process;
+        let v = insert(k, system, object, access, attributes)?;
+        return Ok(v | kernel_bit(k.arch()));
+    }
+    insert(k, process, object, access, attributes)
+}
+
+/// Closes a handle. Err(STATUS_INVALID_HANDLE) if there is none, STATUS_HANDLE_NOT_CLOSABLE
+/// if it is protected from close; closing a pseudo-handle does nothing and succeeds, as on
+/// Windows.
+pub fn close(k: &mut Kx, handle: u64, mode: Mode) -> KResult<Result<(), NtStatus>> {
+    let Some(r) = classify(k.arch(), handle) else { return Ok(Err(status::INVALID_HANDLE)) };
+    if matches!(r, Resolved::CurrentProcess | Resolved::CurrentThread) {
+        return Ok(Ok(()));
+    }
+    let Some((process, value)) = entry_of(k, handle, mode)? else { return Ok(Err(status::INVALID_HANDLE)) };
+    close_entry(k, process, value)
+}
+
+/// Removes entry `value` of `process`'s table and lets its object go if that was the last
+/// handle to a temporary object.
+pub(crate) fn close_entry(k: &mut Kx, process: u64, value: u32) -> KResult<Result<(), NtStatus>> {
+    match entry(k, process, value) {
+        None => return Ok(Err(status::INVALID_HANDLE)),
+        Some(e) if e.protect_from_close => return Ok(Err(status::HANDLE_NOT_CLOSABLE)),
+        Some(_) => {}
+    }
+    let e = k.ext_mut().handles.tables.get_mut(&process).and_then(|t| t.entries.remove(&value)).expect("present");
+    if let Some(o) = k.ext_mut().objects.get_mut(e.object) {
+        o.handles -= 1;
+    }
+    super::handle_closed(k, e.object)?;
+    Ok(Ok(()))
+}
+
+/// Whether a handle value carries the kernel-handle bit (and is no pseudo-handle).
+pub(crate) fn is_kernel_handle(arch: Arch, handle: u64) -> bool {
+    matches!(classify(arch, handle), Some(Resolved::Entry { kernel: true, .. }))
 }
 
 /// The previous mode of the current thread: how Nt* routines judge their caller.
@@ -236,6 +326,7 @@ fn previous_mode(k: &Kx) -> KResult<Mode> {
 fn close_with(k: &mut Kx, handle: HANDLE, mode: Mode, what: &str) -> KResult<NtStatus> {
     match close(k, handle.0, mode)? {
         Ok(()) => Ok(status::SUCCESS),
+        Err(st) if st != status::INVALID_HANDLE => Ok(st),
         Err(st) => {
             let system = crate::ps::current_process(k)? == k.ext().system.system_process;
             if mode == Mode::Kernel && system {
@@ -271,7 +362,7 @@ pub fn ObCloseHandle(k: &mut Kx, handle: HANDLE, previous_mode: u8) -> KResult<N
 }
 
 /// Takes a reference on `object` for the driver.
-fn reference(k: &mut Kx, object: u64) {
+pub(crate) fn reference(k: &mut Kx, object: u64) {
     if let Some(o) = k.ext_mut().objects.get_mut(object) {
         o.references += 1;
     }
@@ -295,7 +386,7 @@ pub fn ObReferenceObjectByHandle(
     };
     if !object_type.is_null() {
         let kind = k.ext().objects.get(target).map(|o| o.kind);
-        if kind.is_none() || kind != kind_of_type(k, object_type.0) {
+        if !kind.is_some_and(|kind| super::types::matches(k, kind, object_type.0)) {
             return Ok(status::OBJECT_TYPE_MISMATCH);
         }
     }
@@ -338,7 +429,7 @@ pub fn ObReferenceObjectByPointer(
     let Some(kind) = k.ext().objects.get(object.0).map(|o| o.kind) else {
         return Err(not_an_object(k, object.0, "ObReferenceObjectByPointer"));
     };
-    if !object_type.is_null() && Some(kind) != kind_of_type(k, object_type.0) {
+    if !super::types::matches(k, kind, object_type.0) {
         return Ok(status::OBJECT_TYPE_MISMATCH);
     }
     // A user-mode caller may not reference kernel-only (unnamed, handle-less) objects of
@@ -376,21 +467,10 @@ pub fn ObOpenObjectByPointer(
     let Some(kind) = k.ext().objects.get(object.0).map(|o| o.kind) else {
         return Err(not_an_object(k, object.0, "ObOpenObjectByPointer"));
     };
-    if !object_type.is_null() && Some(kind) != kind_of_type(k, object_type.0) {
+    if !super::types::matches(k, kind, object_type.0) {
         return Ok(status::OBJECT_TYPE_MISMATCH);
     }
-    // A user-mode caller cannot ask for a kernel handle.
-    let attributes = if Mode::from_raw(access_mode) == Mode::User {
-        handle_attributes & !OBJ_KERNEL_HANDLE
-    } else {
-        handle_attributes
-    };
-    let value = open(k, object.0, desired_access, attributes)?;
-    if let Err(e) = k.mem_mut().write_ptr(handle.0, value) {
-        let _ = close(k, value, Mode::Kernel)?;
-        return Err(e.into());
-    }
-    Ok(status::SUCCESS)
+    open_for(k, object.0, desired_access, handle_attributes, Mode::from_raw(access_mode), handle.0)
 }
 
 /// Referencing something that is not an object: REFERENCE_BY_POINTER, as Windows' object
@@ -425,7 +505,14 @@ mod tests {
     #[test]
     fn free_values_are_reused_lowest_first() {
         let mut t = HandleTable::default();
-        let e = HandleEntry { object: 1, granted_access: 0, attributes: 0, kernel: false, owner: Owner::Kernel };
+        let e = HandleEntry {
+            object: 1,
+            granted_access: 0,
+            attributes: 0,
+            kernel: false,
+            owner: Owner::Kernel,
+            protect_from_close: false,
+        };
         for v in [4, 8, 16] {
             t.entries.insert(v, e.clone());
         }

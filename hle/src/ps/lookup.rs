@@ -20,7 +20,7 @@ fn reference(k: &mut Kx, object: u64) {
 /// NTSTATUS PsLookupProcessByProcessId(HANDLE ProcessId, PEPROCESS *Process): a referenced
 /// process, or STATUS_INVALID_PARAMETER for an ID no live process has.
 pub fn PsLookupProcessByProcessId(k: &mut Kx, pid: Ptr, process: Ptr) -> KResult<NtStatus> {
-    let found = super::processes::find(k, pid.0).filter(|p| p.exited.is_none()).map(|p| p.eprocess);
+    let found = super::processes::find(k, pid.0).filter(|p| super::processes::alive(k, p)).map(|p| p.eprocess);
     let Some(e) = found else { return Ok(status::INVALID_PARAMETER) };
     k.mem_mut().write_ptr(process.0, e)?;
     reference(k, e);

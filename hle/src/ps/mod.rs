@@ -8,13 +8,14 @@
 //! which the process and thread notify routines see. Time comes from the machine's virtual
 //! clock, so every run sees the same tick counts and system time.
 
+pub mod list;
 pub mod lookup;
 pub mod notify;
 pub mod process;
 pub mod processes;
 pub mod thread;
 
-use portcullis_emu::{Arch, Prot, RegionKind, PAGE_SIZE};
+use portcullis_emu::{Arch, Prot, RegionKind};
 
 use crate::exports::Dll;
 use crate::kernel::{KResult, Kx};
@@ -41,8 +42,6 @@ pub struct System {
     /// (dll, name, address) of each exported variable.
     pub(crate) data: Vec<(Dll, &'static str, u64)>,
     pub(crate) tick_count: u64,
-    /// The OBJECT_TYPE of each kind of object (exported through a variable or not).
-    pub(crate) types: Vec<(ObjectKind, u64)>,
     /// Every process, in creation order (see `processes.rs`).
     pub processes: Vec<processes::ProcessEntry>,
     /// The registered notify routines.
@@ -97,38 +96,24 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let kpcr = layout.kpcr;
     let kprcb = crate::ke::processor::kprcb_of(arch, kpcr);
 
-    // Exported variables.
-    let data = k.mem_mut().alloc(RegionKind::System, "kernel variables", PAGE_SIZE, Prot::RW)?;
+    // Exported variables, in ntoskrnl's .data.
     let ptr = arch.ptr_size();
     let (highest_user, range_start, probe) = match arch {
         Arch::X86 => (0x7FFE_FFFFu64, 0x8000_0000u64, 0x7FFF_0000u64),
         Arch::X64 => (0x7FF_FFFE_FFFF, 0xFFFF_0800_0000_0000, 0x7FF_FFFF_0000),
     };
-    let mut vars: Vec<(Dll, &'static str, u64)> = Vec::new();
-    let mut at = data;
-    let mut place = |name: &'static str, size: u64| {
-        let a = at;
-        at += size.div_ceil(8) * 8;
-        vars.push((Dll::Ntoskrnl, name, a));
-        a
-    };
-    let tick_count = place("KeTickCount", KSYSTEM_TIME::STRUCT.size(arch));
     let cpus = k.cpus();
-    let nprocs = place("KeNumberProcessors", 1);
-    let build = place("NtBuildNumber", 4);
-    let safeboot = place("InitSafeBootMode", 4);
-    let kd_enabled = place("KdDebuggerEnabled", 1);
-    let kd_not_present = place("KdDebuggerNotPresent", 1);
-    let initial = place("PsInitialSystemProcess", ptr);
-    let highest = place("MmHighestUserAddress", ptr);
-    let start = place("MmSystemRangeStart", ptr);
-    let probe_at = place("MmUserProbeAddress", ptr);
-    let type_vars: Vec<(&'static str, u64)> =
-        ["IoFileObjectType", "PsProcessType", "PsThreadType", "IoDeviceObjectType", "IoDriverObjectType"]
-            .into_iter()
-            .map(|n| (n, place(n, ptr)))
-            .collect();
-    let type_objects = at;
+    let mut place = |name: &'static str, size: u64| crate::loader::system::variable(k, Dll::Ntoskrnl, name, size);
+    let tick_count = place("KeTickCount", KSYSTEM_TIME::STRUCT.size(arch))?;
+    let nprocs = place("KeNumberProcessors", 1)?;
+    let build = place("NtBuildNumber", 4)?;
+    let safeboot = place("InitSafeBootMode", 4)?;
+    let kd_enabled = place("KdDebuggerEnabled", 1)?;
+    let kd_not_present = place("KdDebuggerNotPresent", 1)?;
+    let initial = place("PsInitialSystemProcess", ptr)?;
+    let highest = place("MmHighestUserAddress", ptr)?;
+    let start = place("MmSystemRangeStart", ptr)?;
+    let probe_at = place("MmUserProbeAddress", ptr)?;
     let mem = k.mem_mut();
     mem.write_u8(nprocs, cpus as u8)?;
     mem.write_u32(build, version.nt_build_number())?;
@@ -139,42 +124,13 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     mem.write_ptr(highest, highest_user)?;
     mem.write_ptr(start, range_start)?;
     mem.write_ptr(probe_at, probe)?;
-    // OBJECT_TYPE objects: opaque, with their name where Windows 7 keeps it. The kinds the
-    // scheduler added come after the first five (whose addresses traces show), with the
-    // variables of the exported ones after those.
-    let kinds = [ObjectKind::File, ObjectKind::Process, ObjectKind::Thread, ObjectKind::Device, ObjectKind::Driver];
-    let mut types = Vec::new();
-    for (i, ((name, var), kind)) in type_vars.iter().zip(kinds).enumerate() {
-        let obj = type_objects + i as u64 * 0x80;
-        k.mem_mut().write_ptr(*var, obj)?;
-        write_type_name(k, obj, name)?;
-        types.push((kind, obj));
-    }
-    let more = [
-        (ObjectKind::Event, "ExEventObjectType", true),
-        (ObjectKind::Semaphore, "ExSemaphoreObjectType", true),
-        (ObjectKind::Mutant, "ExMutantObjectType", false),
-        (ObjectKind::Timer, "ExTimerObjectType", false),
-        (ObjectKind::Callback, "ExCallbackObjectType", false),
-    ];
-    let first_more = type_objects + type_vars.len() as u64 * 0x80;
-    for (i, (kind, name, _)) in more.iter().enumerate() {
-        let obj = first_more + i as u64 * 0x80;
-        write_type_name(k, obj, name)?;
-        types.push((*kind, obj));
-    }
-    // The exported ones' variables, after the type objects.
-    let mut var_at = first_more + more.len() as u64 * 0x80;
-    for (i, (_, name, exported)) in more.iter().enumerate() {
-        if *exported {
-            k.mem_mut().write_ptr(var_at, first_more + i as u64 * 0x80)?;
-            vars.push((Dll::Ntoskrnl, name, var_at));
-            var_at += ptr;
-        }
-    }
-    // The service-pack name PsGetVersion hands out (CmCSDVersionString), after those.
-    let csd_version = var_at.next_multiple_of(0x10);
-    write_unicode(k, csd_version, csd_version + 0x10, &version.csd_version())?;
+    // The service-pack name PsGetVersion hands out (CmCSDVersionString), in ntoskrnl's .data.
+    let csd_text = version.csd_version();
+    let csd_version = UNICODE_STRING::STRUCT.size(arch);
+    let csd_version = crate::loader::system::data_block(k, Dll::Ntoskrnl, csd_version)?;
+    let csd_buffer =
+        crate::loader::system::data_block(k, Dll::Ntoskrnl, (csd_text.encode_utf16().count() as u64 + 1) * 2)?;
+    write_unicode(k, csd_version, csd_buffer, &csd_text)?;
 
     // KUSER_SHARED_DATA: version, root, product type; times are kept in step by sync_time.
     let sud = layout.shared_user_data;
@@ -222,9 +178,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     sys.system_thread = system_thread;
     sys.user_process = user_process;
     sys.user_thread = user_thread;
-    sys.data = vars;
     sys.tick_count = tick_count;
-    sys.types = types;
     sys.csd_version = csd_version;
 
     // Processors: control regions, idle threads, DPC contexts; the host's threads and the
@@ -246,18 +200,6 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     set_current_thread(k, system_thread, false)?;
     sync_time(k)?;
     Ok(())
-}
-
-/// An OBJECT_TYPE's name where Windows 7 keeps it ("File" for IoFileObjectType).
-fn write_type_name(k: &mut Kx, obj: u64, var: &str) -> KResult<()> {
-    let label = var
-        .trim_start_matches("Io")
-        .trim_start_matches("Ps")
-        .trim_start_matches("Ex")
-        .trim_end_matches("ObjectType")
-        .trim_end_matches("Type");
-    let name_at = obj + if k.arch() == Arch::X64 { 0x10 } else { 0x8 };
-    write_unicode(k, name_at, obj + 0x40, label)
 }
 
 fn write_system_time(k: &mut Kx, at: u64, value: u64) -> KResult<()> {

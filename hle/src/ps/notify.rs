@@ -18,8 +18,6 @@ use crate::types::{status, Boolean, NtStatus, Ptr};
 
 /// Most routines of each kind.
 pub const MAX_ROUTINES: usize = 64;
-/// IMAGE_DLLCHARACTERISTICS_FORCE_INTEGRITY.
-const FORCE_INTEGRITY: u16 = 0x80;
 /// STATUS_PROCEDURE_NOT_FOUND.
 const PROCEDURE_NOT_FOUND: NtStatus = NtStatus(0xC000_007A);
 
@@ -41,18 +39,8 @@ pub struct Notify {
     pub image: Vec<u64>,
 }
 
-/// Whether the image holding `routine` was linked with /INTEGRITYCHECK.
-fn integrity_checked(k: &Kx, routine: u64) -> bool {
-    let Some(d) = k.ext().driver_at(routine) else { return false };
-    let base = k.ext().drivers()[d].image.base;
-    let pe = base + k.mem().read_u32(base + 0x3C).unwrap_or(0) as u64;
-    // IMAGE_NT_HEADERS: Signature (4) + FileHeader (0x14), then DllCharacteristics at 0x46
-    // of the optional header in both PE32 and PE32+.
-    k.mem().read_u16(pe + 0x18 + 0x46).map(|c| c & FORCE_INTEGRITY != 0).unwrap_or(false)
-}
-
 fn set_process_routine(k: &mut Kx, routine: u64, form: ProcessForm, remove: bool) -> KResult<NtStatus> {
-    if form == ProcessForm::Extended && !remove && !integrity_checked(k, routine) {
+    if form == ProcessForm::Extended && !remove && !crate::loader::integrity_checked(k, routine) {
         return Ok(status::ACCESS_DENIED);
     }
     let list = &mut k.ext_mut().system.notify.process;
@@ -278,4 +266,22 @@ pub(crate) fn process_exited(k: &mut Kx, pid: u64) -> KResult<()> {
         };
     }
     Ok(())
+}
+
+/// The notify routines in `owner`'s image still registered, as (how they were registered,
+/// the routine), for the leak report: they would be called into unloaded code.
+pub(crate) fn registrations(k: &Kx, owner: crate::ob::Owner) -> Vec<(&'static str, String)> {
+    let n = &k.ext().system.notify;
+    let mine = |r: &u64| k.ext().driver_at(*r).map(crate::ob::Owner::Driver) == Some(owner);
+    let process = n.process.iter().filter(|(r, _)| mine(r)).map(|(r, form)| {
+        let kind = match form {
+            ProcessForm::Plain => "PsSetCreateProcessNotifyRoutine",
+            ProcessForm::Extended => "PsSetCreateProcessNotifyRoutineEx",
+        };
+        (kind, format!("routine {r:#x}"))
+    });
+    let thread =
+        n.thread.iter().filter(|r| mine(r)).map(|r| ("PsSetCreateThreadNotifyRoutine", format!("routine {r:#x}")));
+    let image = n.image.iter().filter(|r| mine(r)).map(|r| ("PsSetLoadImageNotifyRoutine", format!("routine {r:#x}")));
+    process.chain(thread).chain(image).collect()
 }

@@ -5,8 +5,9 @@
 
 use serde::Serialize;
 
+use crate::ke::scheduler::State;
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, EPROCESS, LIST_ENTRY};
+use crate::layout::{list, FieldAccess, EPROCESS};
 use crate::ob::{ObjectKind, Owner};
 use crate::types::NtStatus;
 
@@ -31,6 +32,15 @@ pub fn list(k: &Kx) -> &[ProcessEntry] {
 /// The process with `pid`, ended or not.
 pub fn find(k: &Kx, pid: u64) -> Option<&ProcessEntry> {
     list(k).iter().find(|p| p.pid == pid)
+}
+
+/// Whether a process can still be looked up by its ID: it has not ended, or it was
+/// terminated but a thread of it still runs (the user program's after ZwTerminateProcess:
+/// the host still makes its calls on it), as Windows keeps a process until its last thread
+/// is gone.
+pub fn alive(k: &Kx, p: &ProcessEntry) -> bool {
+    p.exited.is_none()
+        || k.ext().sched.by_thread(p.thread).is_some_and(|c| k.ext().sched.ctx(c).state != State::Terminated)
 }
 
 /// The process an EPROCESS is.
@@ -112,25 +122,13 @@ fn link(k: &mut Kx, eprocess: u64) -> KResult<()> {
     let arch = k.arch();
     let head = EPROCESS::ActiveProcessLinks.at(arch, k.ext().system.system_process);
     let me = EPROCESS::ActiveProcessLinks.at(arch, eprocess);
-    let last = k.mem().get(head, LIST_ENTRY::Blink)?;
-    let mem = k.mem_mut();
-    mem.set(me, LIST_ENTRY::Flink, head)?;
-    mem.set(me, LIST_ENTRY::Blink, last)?;
-    mem.set(last, LIST_ENTRY::Flink, me)?;
-    mem.set(head, LIST_ENTRY::Blink, me)?;
-    Ok(())
+    Ok(list::insert_before(k.mem_mut(), head, me)?)
 }
 
 /// Takes a process out of the active list (its links point at themselves afterwards).
 fn unlink(k: &mut Kx, eprocess: u64) -> KResult<()> {
     let me = EPROCESS::ActiveProcessLinks.at(k.arch(), eprocess);
-    let (next, prev) = (k.mem().get(me, LIST_ENTRY::Flink)?, k.mem().get(me, LIST_ENTRY::Blink)?);
-    let mem = k.mem_mut();
-    mem.set(prev, LIST_ENTRY::Flink, next)?;
-    mem.set(next, LIST_ENTRY::Blink, prev)?;
-    mem.set(me, LIST_ENTRY::Flink, me)?;
-    mem.set(me, LIST_ENTRY::Blink, me)?;
-    Ok(())
+    Ok(list::remove(k.mem_mut(), me)?)
 }
 
 /// How starting a process went.
@@ -172,6 +170,14 @@ pub fn exit(k: &mut Kx, pid: u64, exit_status: u32) -> KResult<Result<(), String
     Ok(Ok(()))
 }
 
+/// Ends a process as a driver's ZwTerminateProcess does: as [`exit`], except that the user
+/// program's process keeps its thread for the host (the scenario's later steps are the
+/// host's script and still run). The caller checked that it may end.
+pub(crate) fn terminate(k: &mut Kx, pid: u64, exit_status: u32) -> KResult<()> {
+    super::notify::process_exited(k, pid)?;
+    finish(k, pid, exit_status)
+}
+
 fn finish(k: &mut Kx, pid: u64, exit_status: u32) -> KResult<()> {
     let Some(i) = list(k).iter().position(|p| p.pid == pid) else { return Ok(()) };
     let (eprocess, thread) = {
@@ -180,8 +186,11 @@ fn finish(k: &mut Kx, pid: u64, exit_status: u32) -> KResult<()> {
         (p.eprocess, p.thread)
     };
     unlink(k, eprocess)?;
-    crate::ke::dispatcher::signal(k, thread)?;
     crate::ke::dispatcher::signal(k, eprocess)?;
+    if pid == super::USER_PID {
+        return Ok(());
+    }
+    crate::ke::dispatcher::signal(k, thread)?;
     if let Some(cid) = k.ext().sched.by_thread(thread) {
         k.ext_mut().sched.contexts[cid].state = crate::ke::scheduler::State::Terminated;
         if let Some(t) = k.ext_mut().sched.contexts[cid].thread_mut() {

@@ -8,7 +8,7 @@ use portcullis_emu::CallConv;
 use crate::ke::scheduler::{self, trace, Cid, Frame, Kind, Return, Run, SchedEvent, State, Thread};
 use crate::kernel::{bugcheck_stop, Bugcheck, KError, KResult, Kx};
 use crate::layout::{FieldAccess, CLIENT_ID, ETHREAD};
-use crate::ob::handles::{lookup, open, Mode};
+use crate::ob::handles::{lookup, open_checked, Mode};
 use crate::ob::{ObjectKind, Owner};
 use crate::types::{status, NtStatus, Ptr, HANDLE};
 
@@ -111,10 +111,14 @@ pub fn PsCreateSystemThread(
             Some(_) => return Ok(status::OBJECT_TYPE_MISMATCH),
         }
     };
-    let attrs = crate::ex::named::read(k, object_attributes)?;
+    let attrs = match crate::ex::named::read(k, object_attributes)? {
+        Ok(a) => a,
+        Err(st) => return Ok(st),
+    };
     let cid = create(k, process, start_routine.0, start_context.0, None)?;
     let ethread = k.ext().sched.ctx(cid).thread().map(|t| t.ethread).expect("a thread");
-    let value = open(k, ethread, desired_access, attrs.attributes)?;
+    // Object callbacks on threads see the new handle, as for every thread handle made.
+    let (value, _) = open_checked(k, ethread, desired_access, attrs.attributes, Mode::Kernel)?;
     k.mem_mut().write_ptr(thread_handle.0, value)?;
     if !client_id.is_null() {
         let pid = k.mem().get(ethread, ETHREAD::UniqueProcess)?;

@@ -161,12 +161,8 @@ pub fn RtlInsertElementGenericTableFull(
         // Append to the insertion-order list.
         let head = RTL_GENERIC_TABLE::InsertOrderList.at(arch, t);
         let entry = node + list_entry_offset(arch);
-        let tail = k.mem().get(head, LIST_ENTRY::Blink)?;
+        crate::layout::list::insert_before(k.mem_mut(), head, entry)?;
         let mem = k.mem_mut();
-        mem.set(entry, LIST_ENTRY::Flink, head)?;
-        mem.set(entry, LIST_ENTRY::Blink, tail)?;
-        mem.set(tail, LIST_ENTRY::Flink, entry)?;
-        mem.set(head, LIST_ENTRY::Blink, entry)?;
         let n = mem.get(t, RTL_GENERIC_TABLE::NumberGenericTableElements)?;
         mem.set(t, RTL_GENERIC_TABLE::NumberGenericTableElements, n + 1)?;
         match result {

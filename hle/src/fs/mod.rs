@@ -1,0 +1,345 @@
+//! An in-memory file system: the volume `\Device\HarddiskVolume1`, reached as `\??\C:\` and
+//! through `\SystemRoot` (`C:\Windows`), seeded by the scenario's `[files]`, and the files
+//! drivers open on it (`ZwCreateFile` & co., [`open`], [`rw`], [`info`], [`dir`]).
+//!
+//! Files and directories form a tree with NTFS's rules as drivers meet them: names are
+//! case-insensitive and keep their case; a file opened for writing by one handle shares only
+//! as its ShareAccess says; deletion (FILE_DELETE_ON_CLOSE or FileDispositionInformation)
+//! happens when the last handle closes. Nothing here touches the host's file system: a file a
+//! scenario names on the host is read when the scenario is loaded. Files a driver writes,
+//! creates, renames or deletes are events in the trace; their final contents can be
+//! extracted after the run.
+
+pub mod dir;
+pub mod info;
+pub mod open;
+pub mod rw;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::events::SystemEvent;
+use crate::kernel::{KResult, Kx};
+use crate::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
+use crate::ob::{NameTarget, ObjectKind, Owner};
+
+/// The volume's device name.
+pub const VOLUME: &str = "\\Device\\HarddiskVolume1";
+/// Largest file the volume holds (bytes).
+pub const MAX_FILE: u64 = 64 << 20;
+
+/// FILE_ATTRIBUTE_* bits.
+pub const FILE_ATTRIBUTE_READONLY: u32 = 0x1;
+pub const FILE_ATTRIBUTE_DIRECTORY: u32 = 0x10;
+pub const FILE_ATTRIBUTE_ARCHIVE: u32 = 0x20;
+pub const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
+
+/// One file or directory.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    pub parent: Option<usize>,
+    /// Children by upper-case name (directories).
+    children: BTreeMap<String, usize>,
+    pub directory: bool,
+    pub data: Vec<u8>,
+    pub attributes: u32,
+    pub created: u64,
+    pub accessed: u64,
+    pub written: u64,
+    pub changed: u64,
+    /// A deletion waits for the last handle.
+    pub delete_pending: bool,
+    pub deleted: bool,
+    /// The opens sharing it: (access, share access) per file object.
+    pub opens: BTreeMap<u64, (u32, u32)>,
+}
+
+/// An open instance: a file object on the volume.
+#[derive(Clone, Debug)]
+pub struct Open {
+    pub node: usize,
+    pub access: u32,
+    pub options: u32,
+    pub delete_on_close: bool,
+    /// Where a directory listing goes on (its next entry).
+    pub scan: Option<usize>,
+    /// The pattern of a directory listing in progress.
+    pub pattern: Option<String>,
+}
+
+/// What the report says about a file a driver changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// "create", "write", "truncate", "rename", "delete", "set_attributes".
+    pub operation: &'static str,
+    /// The file's path on the volume (`\Windows\...`); for a rename, its new path.
+    pub path: String,
+    /// For a rename, the old path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// For a write: where and how much.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+    /// The file's size after the change.
+    pub size: u64,
+    #[serde(serialize_with = "crate::events::hex")]
+    pub caller: u64,
+}
+
+/// The volume.
+#[derive(Default, Debug)]
+pub struct Volume {
+    nodes: Vec<Node>,
+    /// File objects open on it.
+    pub(crate) opens: BTreeMap<u64, Open>,
+    /// The volume's device object.
+    pub(crate) device: u64,
+    /// Paths of files the driver changed (for extraction).
+    pub(crate) touched: Vec<String>,
+}
+
+impl Volume {
+    /// How many nodes there have been (deleted ones included).
+    pub fn nodes_len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn node(&self, id: usize) -> &Node {
+        &self.nodes[id]
+    }
+
+    pub(crate) fn node_mut(&mut self, id: usize) -> &mut Node {
+        &mut self.nodes[id]
+    }
+
+    /// The node's path from the volume's root (`\` for the root).
+    pub fn path_of(&self, id: usize) -> String {
+        let mut parts = Vec::new();
+        let mut at = Some(id);
+        while let Some(i) = at {
+            if self.nodes[i].parent.is_some() {
+                parts.push(self.nodes[i].name.as_str());
+            }
+            at = self.nodes[i].parent;
+        }
+        parts.reverse();
+        format!("\\{}", parts.join("\\"))
+    }
+
+    pub fn child(&self, dir: usize, name: &str) -> Option<usize> {
+        self.nodes[dir].children.get(&name.to_uppercase()).copied()
+    }
+
+    /// Children in name order.
+    pub fn children(&self, dir: usize) -> Vec<usize> {
+        self.nodes[dir].children.values().copied().collect()
+    }
+
+    /// Adds a file or directory (which must not exist).
+    pub(crate) fn add(&mut self, parent: usize, name: &str, directory: bool, attributes: u32, time: u64) -> usize {
+        let id = self.nodes.len();
+        let attributes = if directory { attributes | FILE_ATTRIBUTE_DIRECTORY } else { attributes };
+        self.nodes.push(Node {
+            name: name.to_string(),
+            parent: Some(parent),
+            children: BTreeMap::new(),
+            directory,
+            data: Vec::new(),
+            attributes,
+            created: time,
+            accessed: time,
+            written: time,
+            changed: time,
+            delete_pending: false,
+            deleted: false,
+            opens: BTreeMap::new(),
+        });
+        self.nodes[parent].children.insert(name.to_uppercase(), id);
+        self.nodes[parent].written = time;
+        id
+    }
+
+    /// Takes a node out of its directory.
+    pub(crate) fn remove(&mut self, id: usize) {
+        let upper = self.nodes[id].name.to_uppercase();
+        if let Some(p) = self.nodes[id].parent {
+            self.nodes[p].children.remove(&upper);
+        }
+        self.nodes[id].deleted = true;
+    }
+
+    /// Moves a node to `parent` under `name`.
+    pub(crate) fn rename(&mut self, id: usize, parent: usize, name: &str) {
+        let upper = self.nodes[id].name.to_uppercase();
+        if let Some(p) = self.nodes[id].parent {
+            self.nodes[p].children.remove(&upper);
+        }
+        self.nodes[id].name = name.to_string();
+        self.nodes[id].parent = Some(parent);
+        self.nodes[parent].children.insert(name.to_uppercase(), id);
+    }
+
+    /// The node a path from the root names, if it exists: Err(true) when a directory on the
+    /// way is missing (OBJECT_PATH_NOT_FOUND), Err(false) when only the last part is.
+    pub fn find(&self, path: &str) -> Result<usize, bool> {
+        let parts: Vec<&str> = path.split('\\').filter(|p| !p.is_empty()).collect();
+        let mut at = 0;
+        for (i, p) in parts.iter().enumerate() {
+            match self.child(at, p) {
+                Some(c) if i + 1 == parts.len() || self.nodes[c].directory => at = c,
+                _ => return Err(i + 1 < parts.len()),
+            }
+        }
+        Ok(at)
+    }
+
+    /// Creates the directories of `path` (from the root) that are missing; returns the last.
+    fn ensure_dirs(&mut self, path: &str, time: u64) -> Option<usize> {
+        let mut at = 0;
+        for p in path.split('\\').filter(|p| !p.is_empty()) {
+            at = match self.child(at, p) {
+                Some(c) if self.nodes[c].directory => c,
+                Some(_) => return None,
+                None => self.add(at, p, true, 0, time),
+            };
+        }
+        Some(at)
+    }
+}
+
+/// A component name NTFS accepts: 1..255 characters, none of `"*/:<>?\|` nor control
+/// characters, not "." or "..".
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.encode_utf16().count() <= 255
+        && name != "."
+        && name != ".."
+        && !name.chars().any(|c| (c as u32) < 0x20 || "\"*/:<>?\\|".contains(c))
+}
+
+/// A volume path from what a scenario writes: `C:\x`, `\SystemRoot\x`, `\??\C:\x`, or a path
+/// on the volume (`\Windows\x`).
+pub fn volume_path(given: &str) -> Option<String> {
+    let p = given.replace('/', "\\");
+    let upper = p.to_ascii_uppercase();
+    for prefix in ["\\??\\C:", "\\DOSDEVICES\\C:", "C:", "\\DEVICE\\HARDDISKVOLUME1"] {
+        if upper.starts_with(prefix) {
+            let rest = &p[prefix.len()..];
+            return Some(if rest.is_empty() { "\\".into() } else { rest.to_string() });
+        }
+    }
+    if let Some(rest) = upper.strip_prefix("\\SYSTEMROOT") {
+        return Some(format!("\\Windows{}", &p[p.len() - rest.len()..]));
+    }
+    p.starts_with('\\').then_some(p)
+}
+
+/// Makes the volume: its device (with a driver object whose every dispatch routine refuses
+/// IRPs: the volume is served by the kernel directly), `\??\C:`, `\SystemRoot`, and the
+/// Windows directories.
+pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
+    let arch = k.arch();
+    let time = crate::ke::time::system_time(k);
+    let vol = &mut k.ext_mut().volume;
+    vol.nodes.push(Node {
+        name: String::new(),
+        parent: None,
+        children: BTreeMap::new(),
+        directory: true,
+        data: Vec::new(),
+        attributes: FILE_ATTRIBUTE_DIRECTORY,
+        created: time,
+        accessed: time,
+        written: time,
+        changed: time,
+        delete_pending: false,
+        deleted: false,
+        opens: BTreeMap::new(),
+    });
+    for d in ["\\Windows\\System32\\drivers\\etc", "\\Windows\\Temp", "\\Program Files", "\\Users\\Public"] {
+        vol.ensure_dirs(d, time);
+    }
+    // The file system's driver object and the volume's device object.
+    let driver = crate::ob::body::alloc(k, DRIVER_OBJECT::STRUCT.size(arch))?;
+    let invalid = k.ext().io.invalid_request;
+    let mem = k.mem_mut();
+    mem.set(driver, DRIVER_OBJECT::Type, crate::io::io_type::DRIVER)?;
+    mem.set(driver, DRIVER_OBJECT::Size, DRIVER_OBJECT::STRUCT.size(arch))?;
+    let table = DRIVER_OBJECT::MajorFunction.at(arch, driver);
+    for i in 0..crate::io::major::COUNT {
+        mem.write_ptr(table + i * arch.ptr_size(), invalid)?;
+    }
+    crate::io::driver::write_name(k, DRIVER_OBJECT::DriverName.at(arch, driver), "\\FileSystem\\Ntfs")?;
+    let device = crate::ob::body::alloc(k, DEVICE_OBJECT::STRUCT.size(arch))?;
+    let mem = k.mem_mut();
+    mem.set(device, DEVICE_OBJECT::Type, crate::io::io_type::DEVICE)?;
+    mem.set(device, DEVICE_OBJECT::Size, DEVICE_OBJECT::STRUCT.size(arch))?;
+    mem.set(device, DEVICE_OBJECT::DriverObject, driver)?;
+    mem.set(driver, DRIVER_OBJECT::DeviceObject, device)?;
+    mem.set(device, DEVICE_OBJECT::Flags, crate::io::device_flags::DEVICE_HAS_NAME)?;
+    mem.set(device, DEVICE_OBJECT::DeviceType, 0x08)?; // FILE_DEVICE_DISK_FILE_SYSTEM
+    mem.set(device, DEVICE_OBJECT::StackSize, 1)?;
+    mem.set(device, DEVICE_OBJECT::SectorSize, 512)?;
+    let ob = &mut k.ext_mut().objects;
+    let _ = ob.insert_name("\\FileSystem\\Ntfs", NameTarget::Object(driver), Owner::Kernel);
+    ob.register(driver, ObjectKind::Driver, Some("\\FileSystem\\Ntfs".into()), Owner::Kernel);
+    ob.insert_name(VOLUME, NameTarget::Object(device), Owner::Kernel).expect("a fresh namespace");
+    ob.register(device, ObjectKind::Device, Some(VOLUME.into()), Owner::Kernel);
+    k.ext_mut().volume.device = device;
+    crate::ob::symlink::create(k, "\\GLOBAL??\\C:", VOLUME, Owner::Kernel, true)?.ok();
+    crate::ob::symlink::create(k, "\\SystemRoot", &format!("{VOLUME}\\Windows"), Owner::Kernel, true)?.ok();
+    Ok(())
+}
+
+/// Puts a file on the volume from outside the guest (a scenario's `[files]`, a loaded
+/// driver's image), creating its directories. False for a path not on the volume.
+pub fn seed_file(k: &mut Kx, path: &str, data: Vec<u8>) -> bool {
+    let time = crate::ke::time::system_time(k);
+    let Some(path) = volume_path(path) else { return false };
+    let (dir, name) = match path.rfind('\\') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => return false,
+    };
+    if !valid_name(name) {
+        return false;
+    }
+    let vol = &mut k.ext_mut().volume;
+    let Some(parent) = vol.ensure_dirs(dir, time) else { return false };
+    let id = match vol.child(parent, name) {
+        Some(id) if !vol.nodes[id].directory => id,
+        Some(_) => return false,
+        None => vol.add(parent, name, false, FILE_ATTRIBUTE_ARCHIVE, time),
+    };
+    vol.nodes[id].data = data;
+    true
+}
+
+/// Records a change to a file in the trace, and remembers the file for extraction.
+pub(crate) fn record(k: &mut Kx, change: FileChange) {
+    let vol = &mut k.ext_mut().volume;
+    if !vol.touched.contains(&change.path) {
+        vol.touched.push(change.path.clone());
+    }
+    crate::events::push(k, SystemEvent::File(change));
+}
+
+/// The files the driver changed, with their contents now (None for those gone): (path, data).
+pub fn changed_files(k: &Kx) -> Vec<(String, Option<Vec<u8>>)> {
+    let vol = &k.ext().volume;
+    vol.touched
+        .iter()
+        .map(|p| {
+            let data = vol.find(p).ok().filter(|id| !vol.nodes[*id].directory).map(|id| vol.nodes[id].data.clone());
+            (p.clone(), data)
+        })
+        .collect()
+}
+
+/// The volume node a file object is open on.
+pub fn open_of(k: &Kx, file_object: u64) -> Option<&Open> {
+    k.ext().volume.opens.get(&file_object)
+}
