@@ -97,6 +97,31 @@ fn json_reports_follow_the_documented_schema() {
 }
 
 #[test]
+fn leaked_addresses_are_hex_strings_like_every_address_in_the_report() {
+    for arch in ["x86", "x64"] {
+        let o = run(&["run", &corpus("leaky", arch), "--scenario", &scenario("leaky/leaky.toml"), "--format", "json"]);
+        let r = json(&o);
+        let pool = r["leaks"]["pool"].as_array().unwrap();
+        assert!(!pool.is_empty(), "{arch}: leaky leaks pool");
+        for b in pool {
+            for field in ["address", "caller"] {
+                assert!(b[field].as_str().is_some_and(|s| s.starts_with("0x")), "{arch}: pool {field}: {b}");
+            }
+            assert_eq!(b["tag"].as_str().map(str::len), Some(4), "{arch}: the tag's four characters: {b}");
+        }
+        let devices = r["leaks"]["devices"].as_array().unwrap();
+        assert!(devices.iter().all(|d| d["address"].as_str().is_some_and(|s| s.starts_with("0x"))), "{arch}");
+    }
+    let o = run(&["run", &corpus("mmioreg", "x64"), "--scenario", &scenario("mmioreg/leak.toml"), "--format", "json"]);
+    let r = json(&o);
+    for m in r["physical_mappings"].as_array().unwrap().iter().chain(r["leaks"]["mappings"].as_array().unwrap()) {
+        for field in ["caller", "virtual_address", "physical_address"] {
+            assert!(m[field].as_str().is_some_and(|s| s.starts_with("0x")), "{field}: {m}");
+        }
+    }
+}
+
+#[test]
 fn verbose_lists_calls_and_quiet_prints_nothing() {
     let o = run(&["run", "-v", &corpus("beeper", "x86")]);
     let out = stdout(&o);

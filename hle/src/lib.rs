@@ -28,6 +28,7 @@ pub mod ex;
 pub mod exports;
 pub mod fs;
 pub mod hal;
+pub mod hex;
 pub mod io;
 pub mod kd;
 pub mod ke;

@@ -923,3 +923,20 @@ fn bad_pointers_raise_access_violations_or_end_the_run_as_page_faults_in_the_ker
     let b = bugcheck(fx.call(NT, "RtlInitUnicodeString", &[0x8000_0000_0000_1000, src]));
     assert_eq!((b.code, b.params[2], b.params[3]), (0x1E, 0, u64::MAX));
 }
+
+// ---------------------------------------------------------------------------------------
+// The trace shows what the callee sees
+
+#[test]
+fn narrow_arguments_are_traced_without_the_registers_upper_bits() {
+    // On x64 a ULONG argument is the low half of its register; the caller leaves anything
+    // above it. ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SIZE_T, Tag: ULONG).
+    let mut fx = Fx::new(portcullis_emu::Arch::X64);
+    let p = fx.call(NT, "ExAllocatePoolWithTag", &[0xDEAD_BEEF_0000_0000, 0x40, 0x1234_5678_6B61_654C]).unwrap();
+    assert_ne!(p, 0);
+    let call = fx.last_call();
+    let arg = |name: &str| call.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(arg("PoolType"), ArgValue::Int(0), "NonPagedPool, not the garbage above it");
+    assert_eq!(arg("NumberOfBytes"), ArgValue::Int(0x40));
+    assert_eq!(arg("Tag"), ArgValue::Text("Leak".into()));
+}

@@ -80,11 +80,17 @@ pub fn decode_args(mem: &GuestMemory, params: &[(ArgKind, u64)]) -> Vec<ArgValue
 
 pub(crate) fn decode(mem: &GuestMemory, kind: ArgKind, raw: u64) -> ArgValue {
     match kind {
-        ArgKind::U8 | ArgKind::U16 | ArgKind::U32 | ArgKind::U64 | ArgKind::Size => ArgValue::Int(raw),
+        // A narrow argument is the low part of its slot: on x64 the rest of the register is
+        // whatever the caller left there, which the callee never sees.
+        ArgKind::U8 => ArgValue::Int(raw as u8 as u64),
+        ArgKind::U16 => ArgValue::Int(raw as u16 as u64),
+        ArgKind::U32 => ArgValue::Int(raw as u32 as u64),
+        ArgKind::U64 | ArgKind::Size => ArgValue::Int(raw),
         ArgKind::I32 => ArgValue::Signed(raw as u32 as i32 as i64),
         ArgKind::I64 => ArgValue::Signed(raw as i64),
         ArgKind::Bool => ArgValue::Bool(raw as u8 != 0),
-        ArgKind::Ptr | ArgKind::Handle | ArgKind::Code => hex(raw),
+        ArgKind::Ptr | ArgKind::Handle => hex(raw),
+        ArgKind::Code => hex(raw as u32 as u64),
         ArgKind::Status => ArgValue::Hex(format!("{:#010x}", raw as u32)),
         ArgKind::Tag => ArgValue::Text(tag_text(raw as u32)),
         ArgKind::UnicodeString => ArgValue::Text(counted_string(mem, raw, true)),
