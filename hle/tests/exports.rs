@@ -421,13 +421,37 @@ fn ex_allocate_pool2_zeroes_and_refuses_invalid_requests() {
         }
         assert_eq!(fx.k.ext().pool.live(), live, "nothing was allocated");
 
-        // With POOL_FLAG_RAISE_ON_FAILURE the failure raises STATUS_INSUFFICIENT_RESOURCES,
-        // which no driver handler receives here: the run ends as an unhandled exception.
+        // With POOL_FLAG_RAISE_ON_FAILURE the failure raises STATUS_INSUFFICIENT_RESOURCES
+        // from inside the routine; the test's caller has no handler, so the run ends as an
+        // unhandled exception raised in ntoskrnl.
         let mut args = flags(POOL_FLAG_RAISE_ON_FAILURE | POOL_FLAG_NON_PAGED);
         args.extend([0x20, 0]);
         let b = bugcheck(fx.call(NT, "ExAllocatePool2", &args));
         assert_eq!((b.code, b.name), (0x1E, "KMODE_EXCEPTION_NOT_HANDLED"));
-        assert_eq!(b.params, [0xC000_009A, fx.site, 0, 0]);
+        assert_eq!(b.params[0] as u32, 0xC000_009A, "the code (sign-extended on x64, as Windows shows it)");
+        assert_eq!(b.params[1], fx.stub(NT, "ExAllocatePool2"), "{arch:?}: raised in the routine");
+    }
+}
+
+#[test]
+fn quota_allocations_are_pool_blocks_and_raise_when_they_fail() {
+    const POOL_QUOTA_FAIL_INSTEAD_OF_RAISE: u64 = 8;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let p = fx.call(NT, "ExAllocatePoolWithQuotaTag", &[1, 0x30, tag(b"Quot")]).unwrap();
+        assert_ne!(p, 0);
+        let b = fx.k.ext().pool.block(p).unwrap();
+        assert_eq!((b.size, b.tag as u64, b.pool_type), (0x30, tag(b"Quot"), 1), "{arch:?}: PagedPool");
+        let q = fx.call(NT, "ExAllocatePoolWithQuota", &[0, 0x10]).unwrap();
+        assert_eq!(fx.k.ext().pool.block(q).unwrap().tag.to_le_bytes(), *b"None");
+        fx.call(NT, "ExFreePoolWithTag", &[p, tag(b"Quot")]).unwrap();
+        fx.call(NT, "ExFreePool", &[q]).unwrap();
+        // More than the machine has: NULL with POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, else a raise.
+        let huge = arch.mask(u64::MAX) - 0x1000;
+        let r = fx.call(NT, "ExAllocatePoolWithQuotaTag", &[POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, huge, tag(b"Huge")]);
+        assert_eq!(r.unwrap(), 0, "{arch:?}");
+        let b = bugcheck(fx.call(NT, "ExAllocatePoolWithQuotaTag", &[0, huge, tag(b"Huge")]));
+        assert_eq!((b.code, b.params[0] as u32), (0x1E, 0xC000_009A), "{arch:?}");
     }
 }
 

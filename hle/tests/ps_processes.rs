@@ -331,3 +331,17 @@ fn a_driver_terminating_a_process_ends_it_as_its_exit_does() {
         assert_eq!(ok32(&mut fx, "ZwClose", &[h]), 0);
     }
 }
+
+#[test]
+fn the_previous_mode_is_the_current_threads() {
+    use portcullis_hle::layout::ETHREAD;
+    for arch in [Arch::X86, Arch::X64] {
+        let mut fx = fx_with(arch, 1);
+        // DriverEntry and system threads run kernel code only: KernelMode.
+        assert_eq!(ok(&mut fx, "ExGetPreviousMode", &[]) & 0xFF, 0, "{arch:?}");
+        // A thread that entered the kernel from user mode (the user program's request).
+        let t = portcullis_hle::ps::current_thread(&fx.k).unwrap();
+        fx.k.mem_mut().set(t, ETHREAD::PreviousMode, 1).unwrap();
+        assert_eq!(ok(&mut fx, "ExGetPreviousMode", &[]) & 0xFF, 1, "{arch:?}");
+    }
+}

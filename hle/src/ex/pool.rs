@@ -301,9 +301,8 @@ pub fn ExAllocatePool(k: &mut Kx, pool_type: u32, size: SizeT) -> KResult<Ptr> {
 /// POOL_FLAG_NON_PAGED / _NON_PAGED_EXECUTE / _PAGED is given, when a required flag (low 32
 /// bits) is reserved, unknown or cannot be honoured (POOL_FLAG_SESSION: there is no session
 /// space), or when memory runs out; optional flags (high 32 bits) are ignored. With
-/// POOL_FLAG_RAISE_ON_FAILURE a failure raises STATUS_INSUFFICIENT_RESOURCES instead; the
-/// kernel does not dispatch exceptions to driver handlers, so the raise ends the run as an
-/// unhandled kernel-mode exception (KMODE_EXCEPTION_NOT_HANDLED).
+/// POOL_FLAG_RAISE_ON_FAILURE a failure raises STATUS_INSUFFICIENT_RESOURCES instead, which
+/// the driver's handlers see like any exception.
 pub fn ExAllocatePool2(k: &mut Kx, flags: u64, size: SizeT, tag: PoolTag) -> KResult<Ptr> {
     let kinds = [
         (POOL_FLAG_NON_PAGED, NON_PAGED_POOL_NX),
@@ -326,20 +325,7 @@ pub fn ExAllocatePool2(k: &mut Kx, flags: u64, size: SizeT, tag: PoolTag) -> KRe
     };
     let Some(p) = p else {
         if flags & POOL_FLAG_RAISE_ON_FAILURE != 0 {
-            let insufficient = crate::types::status::INSUFFICIENT_RESOURCES.0 as u64;
-            let b = Bugcheck {
-                code: 0x1E,
-                name: "KMODE_EXCEPTION_NOT_HANDLED",
-                params: [insufficient, at, 0, 0],
-                caller: at,
-                reason: format!(
-                    "ExAllocatePool2(flags {flags:#x}, {:#x} bytes, tag '{}') failed with POOL_FLAG_RAISE_ON_FAILURE: \
-                     the STATUS_INSUFFICIENT_RESOURCES exception it raises is not dispatched to driver handlers",
-                    size.0,
-                    crate::exports::args::tag_text(tag.0)
-                ),
-            };
-            return Err(KError::Stop(bugcheck_stop(k, b)));
+            return Err(crate::seh::raise::raise_status(k, crate::types::status::INSUFFICIENT_RESOURCES.0));
         }
         return Ok(Ptr::NULL);
     };
@@ -347,6 +333,28 @@ pub fn ExAllocatePool2(k: &mut Kx, flags: u64, size: SizeT, tag: PoolTag) -> KRe
         zero(k, p, size.0)?;
     }
     Ok(Ptr(p))
+}
+
+/// POOL_QUOTA_FAIL_INSTEAD_OF_RAISE: a quota allocation that fails returns NULL.
+const POOL_QUOTA_FAIL_INSTEAD_OF_RAISE: u32 = 8;
+
+/// PVOID ExAllocatePoolWithQuotaTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag):
+/// charged to the current process's quota (which the emulated processes do not limit); a
+/// failure raises STATUS_INSUFFICIENT_RESOURCES unless the type carries
+/// POOL_QUOTA_FAIL_INSTEAD_OF_RAISE.
+pub fn ExAllocatePoolWithQuotaTag(k: &mut Kx, pool_type: u32, size: SizeT, tag: PoolTag) -> KResult<Ptr> {
+    let at = caller(k);
+    let owner = owner_of(k, at);
+    match allocate(k, pool_type & !POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, size.0, tag.0, owner, at)? {
+        Some(p) => Ok(Ptr(p)),
+        None if pool_type & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE != 0 => Ok(Ptr::NULL),
+        None => Err(crate::seh::raise::raise_status(k, crate::types::status::INSUFFICIENT_RESOURCES.0)),
+    }
+}
+
+/// PVOID ExAllocatePoolWithQuota(POOL_TYPE PoolType, SIZE_T NumberOfBytes): tagged "None".
+pub fn ExAllocatePoolWithQuota(k: &mut Kx, pool_type: u32, size: SizeT) -> KResult<Ptr> {
+    ExAllocatePoolWithQuotaTag(k, pool_type, size, PoolTag(TAG_NONE))
 }
 
 /// VOID ExFreePoolWithTag(PVOID P, ULONG Tag)

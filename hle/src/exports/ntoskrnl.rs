@@ -395,12 +395,15 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     fastcall fn IofCallDriver(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::irp::IofCallDriver;
     fastcall fn IofCompleteRequest(Irp: Ptr, PriorityBoost: u8) -> () = io::irp::IofCompleteRequest;
     stdcall fn IoGetCurrentProcess() -> Ptr = ps::process::IoGetCurrentProcess;
+    stdcall fn ExGetPreviousMode() -> u8 = ps::mode::ExGetPreviousMode;
     #[x64] stdcall fn IoIs32bitProcess(Irp: Ptr) -> Boolean = ps::process::IoIs32bitProcess;
 
     // Executive pool (ex/pool.rs).
     stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;
     stdcall fn ExAllocatePool(PoolType: u32, NumberOfBytes: SizeT) -> Ptr = ex::pool::ExAllocatePool;
     stdcall fn ExAllocatePool2(Flags: u64, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePool2;
+    stdcall fn ExAllocatePoolWithQuotaTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithQuotaTag;
+    stdcall fn ExAllocatePoolWithQuota(PoolType: u32, NumberOfBytes: SizeT) -> Ptr = ex::pool::ExAllocatePoolWithQuota;
     stdcall fn ExFreePoolWithTag(P: Ptr, Tag: PoolTag) -> () = ex::pool::ExFreePoolWithTag;
     stdcall fn ExFreePool(P: Ptr) -> () = ex::pool::ExFreePool;
 

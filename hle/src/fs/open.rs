@@ -4,7 +4,7 @@
 
 use super::{valid_name, FileChange, Open, FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY};
 use crate::kernel::{caller, KResult, Kx};
-use crate::layout::{FieldAccess, ETHREAD, IO_STATUS_BLOCK};
+use crate::layout::{FieldAccess, IO_STATUS_BLOCK};
 use crate::ob::handles::{self, Mode};
 use crate::ob::name::read_attributes;
 use crate::ob::ObjectKind;
@@ -324,11 +324,6 @@ pub(crate) fn create_file(
     Ok(st)
 }
 
-fn previous_mode(k: &Kx) -> KResult<Mode> {
-    let t = crate::ps::current_thread(k)?;
-    Ok(Mode::from_raw(k.mem().get(t, ETHREAD::PreviousMode)? as u8))
-}
-
 fn allocation(k: &Kx, at: Ptr) -> KResult<u64> {
     Ok(if at.is_null() { 0 } else { k.mem().read_u64(at.0)? })
 }
@@ -377,7 +372,7 @@ pub fn NtCreateFile(
     _ea: Ptr,
     _ea_length: u32,
 ) -> KResult<NtStatus> {
-    let mode = previous_mode(k)?;
+    let mode = crate::ps::mode::previous_mode(k)?;
     let c = Create {
         access,
         attributes: file_attributes,

@@ -20,7 +20,6 @@ use serde::Serialize;
 use super::Owner;
 pub use super::{OBJ_INHERIT, OBJ_KERNEL_HANDLE};
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
-use crate::layout::{FieldAccess, ETHREAD};
 use crate::types::{status, NtStatus, PoolTag, Ptr, HANDLE};
 /// Attributes a handle keeps (OBJ_INHERIT | OBJ_PERMANENT | OBJ_EXCLUSIVE are the ones
 /// OBJECT_HANDLE_INFORMATION reports; only OBJ_INHERIT means anything here).
@@ -315,12 +314,6 @@ pub(crate) fn is_kernel_handle(arch: Arch, handle: u64) -> bool {
     matches!(classify(arch, handle), Some(Resolved::Entry { kernel: true, .. }))
 }
 
-/// The previous mode of the current thread: how Nt* routines judge their caller.
-fn previous_mode(k: &Kx) -> KResult<Mode> {
-    let t = crate::ps::current_thread(k)?;
-    Ok(Mode::from_raw(k.mem().get(t, ETHREAD::PreviousMode)? as u8))
-}
-
 /// Closing a handle that is not one from kernel mode in the System process's context is the
 /// bugcheck Windows raises (INVALID_KERNEL_HANDLE); elsewhere it is STATUS_INVALID_HANDLE.
 fn close_with(k: &mut Kx, handle: HANDLE, mode: Mode, what: &str) -> KResult<NtStatus> {
@@ -352,7 +345,7 @@ pub fn ZwClose(k: &mut Kx, handle: HANDLE) -> KResult<NtStatus> {
 /// NTSTATUS NtClose(HANDLE Handle): closes a handle with the current thread's previous mode
 /// (user mode inside a request from a user program).
 pub fn NtClose(k: &mut Kx, handle: HANDLE) -> KResult<NtStatus> {
-    let mode = previous_mode(k)?;
+    let mode = crate::ps::mode::previous_mode(k)?;
     close_with(k, handle, mode, "NtClose")
 }
 

@@ -10,6 +10,7 @@
 
 pub mod list;
 pub mod lookup;
+pub mod mode;
 pub mod notify;
 pub mod process;
 pub mod processes;

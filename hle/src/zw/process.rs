@@ -117,7 +117,7 @@ pub fn ZwOpenProcess(k: &mut Kx, handle: Ptr, access: u32, attributes: Ptr, cid:
 
 /// NtOpenProcess: the same with the current thread's previous mode.
 pub fn NtOpenProcess(k: &mut Kx, handle: Ptr, access: u32, attributes: Ptr, cid: Ptr) -> KResult<NtStatus> {
-    let mode = previous_mode(k)?;
+    let mode = crate::ps::mode::previous_mode(k)?;
     open_task(k, handle, access, attributes, cid, false, mode)
 }
 
@@ -125,11 +125,6 @@ pub fn NtOpenProcess(k: &mut Kx, handle: Ptr, access: u32, attributes: Ptr, cid:
 /// POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
 pub fn ZwOpenThread(k: &mut Kx, handle: Ptr, access: u32, attributes: Ptr, cid: Ptr) -> KResult<NtStatus> {
     open_task(k, handle, access, attributes, cid, true, Mode::Kernel)
-}
-
-fn previous_mode(k: &Kx) -> KResult<Mode> {
-    let t = crate::ps::current_thread(k)?;
-    Ok(Mode::from_raw(k.mem().get(t, ETHREAD::PreviousMode)? as u8))
 }
 
 /// PROCESSINFOCLASS values answered.
