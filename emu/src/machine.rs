@@ -192,6 +192,9 @@ impl GuestCall {
 struct HostCalls<X: Extension> {
     base: u64,
     count: u64,
+    /// For a region whose slots sit at chosen positions ([`Machine::add_host_calls_placed`]):
+    /// the slot at each position, counted from the region's first (`u32::MAX`: none).
+    positions: Option<Box<[u32]>>,
     /// The number of this region's first slot: slots are numbered across all regions, in
     /// the order the regions were added.
     first: u32,
@@ -662,17 +665,51 @@ impl<X: Extension> Machine<X> {
         bodies: &[Vec<u8>],
         handler: HostCallFn<X>,
     ) -> Result<(), MachineError> {
+        let positions: Vec<u64> = (0..bodies.len() as u64).collect();
+        self.place_host_calls(base, bodies.len() as u64, bodies, &positions, handler, false)
+    }
+
+    /// Places host-call slots at chosen positions of an area of `span` slots at `base`, inside
+    /// memory already mapped: body `i` (slot `first + i`, numbered as everywhere) goes to
+    /// position `positions[i]`. The rest of the area is `int3`, and executing a position no
+    /// slot holds is a fault. Lets an extension keep each routine's address stable while
+    /// routines are added (placing them by a hash of their names, say).
+    pub fn add_host_calls_placed(
+        &mut self,
+        base: u64,
+        span: u64,
+        bodies: &[Vec<u8>],
+        positions: &[u64],
+        handler: HostCallFn<X>,
+    ) -> Result<(), MachineError> {
+        self.place_host_calls(base, span, bodies, positions, handler, true)
+    }
+
+    fn place_host_calls(
+        &mut self,
+        base: u64,
+        span: u64,
+        bodies: &[Vec<u8>],
+        positions: &[u64],
+        handler: HostCallFn<X>,
+        placed: bool,
+    ) -> Result<(), MachineError> {
         let count = bodies.len() as u64;
-        if count == 0 {
-            return Err(MachineError::Other("a host-call region needs at least one slot".into()));
+        if count == 0 || positions.len() != bodies.len() {
+            return Err(MachineError::Other("a host-call region needs at least one slot, each with a position".into()));
         }
-        let size = count * HOST_CALL_SLOT;
+        let mut index = vec![u32::MAX; span as usize];
+        let size = span * HOST_CALL_SLOT;
         let mut code = vec![0xCCu8; size as usize];
-        for (i, body) in bodies.iter().enumerate() {
+        for (i, (body, &at)) in bodies.iter().zip(positions).enumerate() {
             if body.len() >= HOST_CALL_SLOT as usize {
                 return Err(MachineError::Other(format!("host-call slot body {i} is too long")));
             }
-            code[i * HOST_CALL_SLOT as usize..][..body.len()].copy_from_slice(body);
+            match index.get_mut(at as usize) {
+                Some(free @ &mut u32::MAX) => *free = i as u32,
+                _ => return Err(MachineError::Other(format!("host-call position {at} is taken or outside the area"))),
+            }
+            code[at as usize * HOST_CALL_SLOT as usize..][..body.len()].copy_from_slice(body);
         }
         self.mem_mut().write_unchecked(base, &code)?;
         self.uc
@@ -682,7 +719,8 @@ impl<X: Extension> Machine<X> {
             })
             .map_err(|error| MachineError::Unicorn { what: "hook host calls", error })?;
         let first = self.host_call_slots();
-        self.guest_mut().host_calls.push(HostCalls { base, count, first, handler });
+        let positions = placed.then(|| index.into_boxed_slice());
+        self.guest_mut().host_calls.push(HostCalls { base, count, positions, first, handler });
         Ok(())
     }
 
@@ -698,17 +736,22 @@ impl<X: Extension> Machine<X> {
             return;
         }
         let rel = addr - base;
-        let entry = self.guest().host_calls.iter().find(|h| h.base == base).map(|h| (h.handler, h.count, h.first));
-        let Some((handler, count, first)) = entry else { return };
-        if !rel.is_multiple_of(HOST_CALL_SLOT) || rel / HOST_CALL_SLOT >= count {
+        let Some(h) = self.guest().host_calls.iter().find(|h| h.base == base) else { return };
+        let (handler, first) = (h.handler, h.first);
+        let at = rel / HOST_CALL_SLOT;
+        let slot = match &h.positions {
+            Some(index) => index.get(at as usize).copied().filter(|i| *i != u32::MAX),
+            None => (at < h.count).then_some(at as u32),
+        };
+        let Some(slot) = slot.filter(|_| rel.is_multiple_of(HOST_CALL_SLOT)) else {
             let fault = self.fault(FaultKind::GeneralProtection, addr, "execution inside a host-call slot".into());
             self.request_stop(Stop::Fault(Box::new(fault)));
             return;
-        }
+        };
         let g = self.guest_mut();
         g.trace.counters.host_calls += 1;
         let outer = std::mem::replace(&mut g.hook_pc, addr);
-        if let Err(stop) = handler(self, first + (rel / HOST_CALL_SLOT) as u32) {
+        if let Err(stop) = handler(self, first + slot) {
             self.resume_or_stop(stop, Hook::Code);
         }
         self.guest_mut().hook_pc = outer;

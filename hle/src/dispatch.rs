@@ -22,9 +22,10 @@ use crate::types::status;
 pub struct CallRegistry {
     /// The exports and internal routines of the architecture: slots `0..functions.len()`.
     pub(crate) functions: &'static ArchExports,
-    /// Where those slots are: (first slot, count, address of the first), one run per
-    /// library's `.text` ([`crate::loader::system`]).
-    pub(crate) regions: Vec<(u32, u32, u64)>,
+    /// Where each of those slots is, by slot ([`crate::loader::system`] places them in the
+    /// `.text` of their library's image), and the same sorted by address.
+    pub(crate) addresses: Vec<u64>,
+    pub(crate) by_address: Vec<(u64, u32)>,
     /// Slots after the routines that other handlers own (the scheduler's return slots).
     pub(crate) reserved: u32,
     /// Stubs for missing routines: slot `functions.len() + reserved + i` is `missing[i]`.
@@ -69,25 +70,39 @@ pub fn stub_return(ret: RetKind) -> (u64, bool) {
 
 impl CallRegistry {
     pub(crate) fn new(functions: &'static ArchExports) -> CallRegistry {
-        CallRegistry { functions, regions: Vec::new(), reserved: 0, missing: Vec::new(), missing_data: Vec::new() }
+        CallRegistry {
+            functions,
+            addresses: Vec::new(),
+            by_address: Vec::new(),
+            reserved: 0,
+            missing: Vec::new(),
+            missing_data: Vec::new(),
+        }
     }
 
     /// The address of the kernel routine in slot `slot`.
     pub fn address(&self, slot: u32) -> u64 {
-        self.regions
-            .iter()
-            .find(|(first, count, _)| slot >= *first && slot < first + count)
-            .map(|(first, _, base)| base + (slot - first) as u64 * portcullis_emu::HOST_CALL_SLOT)
-            .unwrap_or(0)
+        self.addresses.get(slot as usize).copied().unwrap_or(0)
+    }
+
+    /// Records where the routines' slots are (`addresses[slot]`).
+    pub(crate) fn set_addresses(&mut self, addresses: Vec<u64>) {
+        let mut by_address: Vec<(u64, u32)> =
+            addresses.iter().enumerate().filter(|(_, a)| **a != 0).map(|(i, a)| (*a, i as u32)).collect();
+        by_address.sort_unstable();
+        self.addresses = addresses;
+        self.by_address = by_address;
     }
 
     /// The routine whose host-call slot holds `addr`, as (library, name).
     pub fn routine_at(&self, addr: u64) -> Option<(&str, &str)> {
         let slot = portcullis_emu::HOST_CALL_SLOT;
-        let routine = self.regions.iter().find_map(|(first, count, base)| {
-            let i = addr.checked_sub(*base)? / slot;
-            (i < *count as u64).then(|| self.functions.functions.get((first + i as u32) as usize)).flatten()
-        });
+        let i = self.by_address.partition_point(|(a, _)| *a <= addr);
+        let routine = i
+            .checked_sub(1)
+            .map(|i| self.by_address[i])
+            .filter(|(a, _)| addr - a < slot)
+            .and_then(|(_, s)| self.functions.functions.get(s as usize));
         if let Some(f) = routine {
             return Some((f.dll.name(), f.name));
         }

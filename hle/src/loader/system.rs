@@ -66,9 +66,39 @@ fn export_names(dll: Dll, arch: Arch) -> Vec<&'static str> {
     names
 }
 
+/// The slots an area holding `routines` routines has: room for four times as many, a power of
+/// two, so that hashed positions rarely collide and the area (and every address in it) only
+/// changes when a library's table doubles.
+fn span(routines: usize) -> u64 {
+    (routines as u64 * 4).next_power_of_two().max(64)
+}
+
+/// Where each routine's slot goes in an area of `area` slots: a hash of its name, the next
+/// free slot on a collision (names taken in sorted order). A routine's address thus depends on
+/// its own name, not on how many routines the table has before it: adding an export moves no
+/// other (unless their hashes collide), and golden traces holding kernel addresses stay put.
+fn place(names: &[&str], area: u64) -> Vec<u64> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_unstable_by_key(|&i| names[i]);
+    let mut taken = vec![false; area as usize];
+    let mut positions = vec![0u64; names.len()];
+    for i in order {
+        // FNV-1a, 64 bits.
+        let hash = names[i].bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        let mut p = hash % area;
+        while taken[p as usize] {
+            p = (p + 1) % area;
+        }
+        taken[p as usize] = true;
+        positions[i] = p;
+    }
+    positions
+}
+
 /// Maps the images and puts the host-call slots of every kernel routine in their `.text`:
 /// the machine's first host-call regions, numbered as [`crate::exports::for_arch`] orders the
-/// routines (each library's exports, then the internal routines).
+/// routines (each library's exports, then the internal routines), each at the position
+/// [`place`] gives it.
 pub(crate) fn map(k: &mut Kx) -> KResult<()> {
     let arch = k.arch();
     let ex = k.ext().calls.functions;
@@ -89,8 +119,8 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
             continue;
         }
         let exports = runs.iter().find(|r| r.0 == dll).map_or(0, |r| r.2);
-        let slots = exports + if dll == Dll::Ntoskrnl { internal } else { 0 };
-        let text_size = align((slots as u64 * HOST_CALL_SLOT).max(1), PAGE_SIZE);
+        let slots = span(exports) + if dll == Dll::Ntoskrnl { span(internal) } else { 0 };
+        let text_size = align((slots * HOST_CALL_SLOT).max(1), PAGE_SIZE);
         let strings: u64 = names.iter().map(|n| n.len() as u64 + 1).sum::<u64>() + dll.name().len() as u64 + 1;
         let edata_size = align(40 + names.len() as u64 * 10 + strings, PAGE_SIZE);
         let text = base + PAGE_SIZE;
@@ -119,19 +149,26 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
     }
     let handler = crate::dispatch::dispatch;
     let text_of = |dll: Dll| images.iter().find(|i| i.dll == dll).map(|i| i.text);
-    let mut regions = Vec::new();
+    let mut addresses = vec![0u64; ex.functions.len()];
+    let mut areas: Vec<(u64, std::ops::Range<usize>)> = Vec::new();
     for &(dll, first, count) in &runs {
-        let at = text_of(dll).expect("a library with exports has an image");
-        k.add_host_calls_at(at, &ex.bodies[first..first + count], handler)?;
-        regions.push((first as u32, count as u32, at));
+        areas.push((text_of(dll).expect("a library with exports has an image"), first..first + count));
     }
     if internal > 0 {
         let nt = runs.iter().find(|r| r.0 == Dll::Ntoskrnl).map_or(0, |r| r.2);
-        let at = text_of(Dll::Ntoskrnl).expect("ntoskrnl has an image") + nt as u64 * HOST_CALL_SLOT;
-        k.add_host_calls_at(at, &ex.bodies[ex.exported..], handler)?;
-        regions.push((ex.exported as u32, internal as u32, at));
+        let at = text_of(Dll::Ntoskrnl).expect("ntoskrnl has an image") + span(nt) * HOST_CALL_SLOT;
+        areas.push((at, ex.exported..ex.functions.len()));
     }
-    k.ext_mut().calls.regions = regions;
+    for (at, slots) in areas {
+        let names: Vec<&str> = ex.functions[slots.clone()].iter().map(|f| f.name).collect();
+        let area = span(names.len());
+        let positions = place(&names, area);
+        for (i, p) in positions.iter().enumerate() {
+            addresses[slots.start + i] = at + p * HOST_CALL_SLOT;
+        }
+        k.add_host_calls_placed(at, area, &ex.bodies[slots], &positions, handler)?;
+    }
+    k.ext_mut().calls.set_addresses(addresses);
     k.ext_mut().images.images = images;
     Ok(())
 }
@@ -349,4 +386,28 @@ fn headers(k: &mut Kx, img: &SystemImage, export: (u32, u32)) -> KResult<()> {
 /// The image of a kernel library, by its base or by an address inside it.
 pub fn image_at(k: &Kx, va: u64) -> Option<&SystemImage> {
     k.ext().images.images.iter().find(|i| va >= i.base && va < i.base + i.size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_a_routine_moves_no_other() {
+        let names = export_names(Dll::Ntoskrnl, Arch::X64);
+        let area = span(names.len());
+        let all = place(&names, area);
+        let mut seen = std::collections::HashSet::new();
+        assert!(all.iter().all(|p| *p < area && seen.insert(*p)), "distinct positions inside the area");
+        // Without each of a spread of routines, as when it had not been written yet: every
+        // other routine keeps its place unless it had probed past the missing one's.
+        let mut moved = 0;
+        for gone in (0..names.len()).step_by(37) {
+            let fewer: Vec<&str> = names.iter().enumerate().filter(|(i, _)| *i != gone).map(|(_, n)| *n).collect();
+            let before = place(&fewer, area);
+            let after: Vec<u64> = all.iter().enumerate().filter(|(i, _)| *i != gone).map(|(_, p)| *p).collect();
+            moved += before.iter().zip(&after).filter(|(a, b)| a != b).count();
+        }
+        assert!(moved <= names.len() / 37 / 4 + 1, "{moved} routines moved over {} additions", names.len() / 37);
+    }
 }
