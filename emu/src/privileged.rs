@@ -524,6 +524,9 @@ pub(crate) extern "C" fn on_cpuid<X: Extension>(_uc: *mut unicorn_engine::uc_eng
     let leaf = g.uc.reg(Reg::Ax.uc(g.arch).unwrap()) as u32;
     let subleaf = g.uc.reg(Reg::Cx.uc(g.arch).unwrap()) as u32;
     let result = g.cpu.identity.leaf(leaf, subleaf);
+    if leaf == 1 {
+        g.cpu.msrs.cpuid_leaf1();
+    }
     for (r, v) in [Reg::Ax, Reg::Bx, Reg::Cx, Reg::Dx].into_iter().zip(result) {
         set32(g, r, v);
     }

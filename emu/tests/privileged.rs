@@ -79,6 +79,55 @@ fn msr_defaults_are_plausible() {
 }
 
 #[test]
+fn microcode_revision_is_read_the_way_the_sdm_says() {
+    // Write 0 to IA32_BIOS_SIGN_ID, execute CPUID(1), read the revision from EDX; and the
+    // platform ID microcode loaders match updates against.
+    for arch in both() {
+        let mut m = machine(arch);
+        let buf = m.mem_mut().alloc(RegionKind::Pool, "out", 0x1000, Prot::RW).unwrap();
+        run(&mut m, |a| {
+            if arch == Arch::X64 {
+                a.push(rbx).unwrap();
+                a.mov(r8, buf).unwrap();
+            } else {
+                a.push(ebx).unwrap();
+                a.push(esi).unwrap();
+                a.mov(esi, buf as u32).unwrap();
+            }
+            let at = |o: i32| if arch == Arch::X64 { dword_ptr(r8 + o) } else { dword_ptr(esi + o) };
+            a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+            a.xor(eax, eax).unwrap();
+            a.xor(edx, edx).unwrap();
+            a.wrmsr().unwrap();
+            a.rdmsr().unwrap();
+            a.mov(at(0), edx).unwrap(); // 0: nothing deposited yet
+            a.mov(eax, 1u32).unwrap();
+            a.cpuid().unwrap();
+            a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+            a.rdmsr().unwrap();
+            a.mov(at(4), edx).unwrap();
+            a.mov(ecx, msr::IA32_PLATFORM_ID).unwrap();
+            a.rdmsr().unwrap();
+            a.mov(at(8), edx).unwrap();
+            if arch == Arch::X64 {
+                a.pop(rbx).unwrap();
+            } else {
+                a.pop(esi).unwrap();
+                a.pop(ebx).unwrap();
+            }
+            a.ret().unwrap();
+        })
+        .unwrap();
+        let mut v = [0u8; 12];
+        m.mem().read(buf, &mut v).unwrap();
+        let word = |i: usize| u32::from_le_bytes(v[i..i + 4].try_into().unwrap());
+        assert_eq!((word(0), word(4)), (0, msr::MICROCODE_REVISION), "{arch:?}");
+        assert_eq!((word(8) >> 18) & 7, 1, "platform ID in bits 52:50");
+        assert!(privileged_ops(&m).contains(&Privileged::Wrmsr { msr: 0x8B, value: 0, accepted: true }));
+    }
+}
+
+#[test]
 fn consecutive_traps_never_escalate_to_double_faults() {
     for arch in both() {
         let mut m = machine(arch);
