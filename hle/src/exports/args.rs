@@ -80,7 +80,12 @@ pub fn decode_args(mem: &GuestMemory, params: &[(ArgKind, u64)]) -> Vec<ArgValue
 
 pub(crate) fn decode(mem: &GuestMemory, kind: ArgKind, raw: u64) -> ArgValue {
     match kind {
-        ArgKind::U8 | ArgKind::U16 | ArgKind::U32 | ArgKind::U64 | ArgKind::Size => ArgValue::Int(raw),
+        // A narrow argument is what the routine sees: the low bits of its slot. On x64 the rest
+        // of a stack slot is whatever the caller left there (`mov [rsp+20h], edx`).
+        ArgKind::U8 => ArgValue::Int(raw as u8 as u64),
+        ArgKind::U16 => ArgValue::Int(raw as u16 as u64),
+        ArgKind::U32 => ArgValue::Int(raw as u32 as u64),
+        ArgKind::U64 | ArgKind::Size => ArgValue::Int(raw),
         ArgKind::I32 => ArgValue::Signed(raw as u32 as i32 as i64),
         ArgKind::I64 => ArgValue::Signed(raw as i64),
         ArgKind::Bool => ArgValue::Bool(raw as u8 != 0),
