@@ -97,6 +97,19 @@ fn json_reports_follow_the_documented_schema() {
 }
 
 #[test]
+fn leak_rows_give_addresses_as_hex_strings() {
+    // As everywhere in the report: a 64-bit kernel address as a JSON number loses its low bits.
+    let o = run(&["run", &corpus("leaky", "x64"), "--scenario", &scenario("leaky/leaky.toml"), "--format", "json"]);
+    let leaks = &json(&o)["leaks"];
+    let pool = leaks["pool"].as_array().unwrap();
+    let devices = leaks["devices"].as_array().unwrap();
+    assert!(!pool.is_empty() && !devices.is_empty(), "{leaks}");
+    for row in pool.iter().flat_map(|b| [&b["address"], &b["caller"]]).chain(devices.iter().map(|d| &d["address"])) {
+        assert!(row.as_str().is_some_and(|s| s.starts_with("0xfff")), "{leaks}");
+    }
+}
+
+#[test]
 fn verbose_lists_calls_and_quiet_prints_nothing() {
     let o = run(&["run", "-v", &corpus("beeper", "x86")]);
     let out = stdout(&o);

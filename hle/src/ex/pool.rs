@@ -54,12 +54,14 @@ const FREED_LARGE_MEMORY: usize = 4096;
 /// A live allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Block {
+    #[serde(serialize_with = "crate::events::hex")]
     pub address: u64,
     pub size: u64,
     pub tag: u32,
     pub pool_type: u32,
     pub owner: Owner,
     /// Where the allocation was asked for.
+    #[serde(serialize_with = "crate::events::hex")]
     pub caller: u64,
     #[serde(skip)]
     class: u64,
