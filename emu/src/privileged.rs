@@ -183,11 +183,12 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
                 m.set_reg(Reg::Dx, v >> 32);
                 Privileged::Rdmsr { msr, value: Some(v) }
             }
-            Err(_) => {
+            Err(f) => {
+                let why = if f == MsrFault::WriteOnly { "write-only" } else { "unimplemented" };
                 return Err(Raise::Fault(
                     Some(Privileged::Rdmsr { msr, value: None }),
-                    format!("rdmsr of unimplemented MSR {msr:#x}"),
-                ))
+                    format!("rdmsr of {why} MSR {msr:#x}"),
+                ));
             }
         }
     } else if insn.is(I::X86_INS_WRMSR) {
@@ -199,6 +200,7 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
                 let why = match f {
                     MsrFault::Unknown => "unimplemented",
                     MsrFault::ReadOnly => "read-only",
+                    MsrFault::WriteOnly => "write-only",
                 };
                 return Err(Raise::Fault(
                     Some(Privileged::Wrmsr { msr, value, accepted: false }),

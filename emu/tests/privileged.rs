@@ -128,6 +128,41 @@ fn microcode_revision_is_read_the_way_the_sdm_says() {
 }
 
 #[test]
+fn a_microcode_update_that_does_not_load_leaves_the_revision() {
+    // Writing the update trigger with a (bogus) update's address does not fault: nothing
+    // loads, and the revision read back the SDM's way is unchanged. The trigger is write-only.
+    let mut m = machine(Arch::X64);
+    let update = m.mem_mut().alloc(RegionKind::Pool, "update", 0x1000, Prot::RW).unwrap();
+    let r = run(&mut m, |a| {
+        a.push(rbx).unwrap();
+        a.mov(ecx, msr::IA32_BIOS_UPDT_TRIG).unwrap();
+        a.mov(rax, update).unwrap();
+        a.mov(rdx, rax).unwrap();
+        a.shr(rdx, 32).unwrap();
+        a.wrmsr().unwrap();
+        a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+        a.xor(eax, eax).unwrap();
+        a.xor(edx, edx).unwrap();
+        a.wrmsr().unwrap();
+        a.mov(eax, 1u32).unwrap();
+        a.cpuid().unwrap();
+        a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+        a.rdmsr().unwrap();
+        a.mov(eax, edx).unwrap();
+        a.pop(rbx).unwrap();
+        a.ret().unwrap();
+    });
+    assert_eq!(r.unwrap() as u32, msr::MICROCODE_REVISION);
+    assert_eq!(privileged_ops(&m)[0], Privileged::Wrmsr { msr: 0x79, value: update, accepted: true });
+    let f = expect_fault(run(&mut m, |a| {
+        a.mov(ecx, msr::IA32_BIOS_UPDT_TRIG).unwrap();
+        a.rdmsr().unwrap();
+        a.ret().unwrap();
+    }));
+    assert!(f.reason.contains("write-only"), "{}", f.reason);
+}
+
+#[test]
 fn consecutive_traps_never_escalate_to_double_faults() {
     for arch in both() {
         let mut m = machine(arch);

@@ -11,6 +11,7 @@ use crate::arch::Arch;
 
 pub const IA32_TIME_STAMP_COUNTER: u32 = 0x10;
 pub const IA32_PLATFORM_ID: u32 = 0x17;
+pub const IA32_BIOS_UPDT_TRIG: u32 = 0x79;
 pub const IA32_APIC_BASE: u32 = 0x1B;
 pub const IA32_FEATURE_CONTROL: u32 = 0x3A;
 pub const IA32_BIOS_SIGN_ID: u32 = 0x8B;
@@ -61,6 +62,8 @@ pub enum MsrFault {
     Unknown,
     /// Implemented but read-only.
     ReadOnly,
+    /// Implemented but write-only (IA32_BIOS_UPDT_TRIG).
+    WriteOnly,
 }
 
 #[derive(Clone, Debug)]
@@ -141,10 +144,19 @@ impl MsrFile {
     }
 
     pub fn read(&self, msr: u32) -> Result<u64, MsrFault> {
+        if msr == IA32_BIOS_UPDT_TRIG {
+            return Err(MsrFault::WriteOnly);
+        }
         self.regs.get(&msr).map(|e| e.value).ok_or(MsrFault::Unknown)
     }
 
     pub fn write(&mut self, msr: u32, value: u64) -> Result<(), MsrFault> {
+        // A microcode update trigger: the processor checks the update at that address and
+        // loads only one Intel signed for it, so nothing loads and IA32_BIOS_SIGN_ID keeps
+        // the running revision (the loader's check after CPUID(1) sees the failure). No fault.
+        if msr == IA32_BIOS_UPDT_TRIG {
+            return Ok(());
+        }
         match self.regs.get_mut(&msr) {
             Some(e) if e.writable => {
                 e.value = value;
@@ -161,6 +173,7 @@ pub fn msr_name(msr: u32) -> Option<&'static str> {
     Some(match msr {
         IA32_TIME_STAMP_COUNTER => "IA32_TIME_STAMP_COUNTER",
         IA32_PLATFORM_ID => "IA32_PLATFORM_ID",
+        IA32_BIOS_UPDT_TRIG => "IA32_BIOS_UPDT_TRIG",
         IA32_APIC_BASE => "IA32_APIC_BASE",
         IA32_FEATURE_CONTROL => "IA32_FEATURE_CONTROL",
         IA32_BIOS_SIGN_ID => "IA32_BIOS_SIGN_ID",
