@@ -76,6 +76,18 @@ fn mmioreg_drives_its_device_and_faults_on_denied_registers() {
     }
     for r in run("mmioreg", "leak") {
         assert_eq!(r.leaks.as_ref().unwrap().mappings.len(), 2);
+        // Addresses are hex strings in the JSON report, as everywhere else: a 64-bit kernel
+        // address as a JSON number loses its low bits in most readers.
+        let json = serde_json::to_value(&r).unwrap();
+        for rows in [&json["physical_mappings"], &json["leaks"]["mappings"]] {
+            let rows = rows.as_array().unwrap();
+            assert!(!rows.is_empty());
+            for m in rows {
+                for field in ["caller", "virtual_address", "physical_address"] {
+                    assert!(m[field].as_str().is_some_and(|s| s.starts_with("0x")), "{field}: {m}");
+                }
+            }
+        }
     }
 }
 
@@ -87,5 +99,10 @@ fn dmabuf_allocates_locks_and_frees() {
     for r in run("dmabuf", "leak") {
         let leaked = &r.leaks.as_ref().unwrap().memory;
         assert_eq!((leaked.len(), leaked[0].size), (1, 0x2000));
+        let json = serde_json::to_value(&r).unwrap();
+        let row = &json["leaks"]["memory"][0];
+        assert_eq!(row["address"], format!("{:#x}", leaked[0].address));
+        assert_eq!(row["physical_address"], format!("{:#x}", leaked[0].physical_address));
+        assert_eq!(row["caller"], format!("{:#x}", leaked[0].caller));
     }
 }

@@ -183,11 +183,12 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
                 m.set_reg(Reg::Dx, v >> 32);
                 Privileged::Rdmsr { msr, value: Some(v) }
             }
-            Err(_) => {
+            Err(f) => {
+                let why = if f == MsrFault::WriteOnly { "write-only" } else { "unimplemented" };
                 return Err(Raise::Fault(
                     Some(Privileged::Rdmsr { msr, value: None }),
-                    format!("rdmsr of unimplemented MSR {msr:#x}"),
-                ))
+                    format!("rdmsr of {why} MSR {msr:#x}"),
+                ));
             }
         }
     } else if insn.is(I::X86_INS_WRMSR) {
@@ -199,6 +200,7 @@ fn emulate<X: Extension>(m: &mut Machine<X>, insn: &Decoded, pc: u64) -> Result<
                 let why = match f {
                     MsrFault::Unknown => "unimplemented",
                     MsrFault::ReadOnly => "read-only",
+                    MsrFault::WriteOnly => "write-only",
                 };
                 return Err(Raise::Fault(
                     Some(Privileged::Wrmsr { msr, value, accepted: false }),
@@ -524,6 +526,9 @@ pub(crate) extern "C" fn on_cpuid<X: Extension>(_uc: *mut unicorn_engine::uc_eng
     let leaf = g.uc.reg(Reg::Ax.uc(g.arch).unwrap()) as u32;
     let subleaf = g.uc.reg(Reg::Cx.uc(g.arch).unwrap()) as u32;
     let result = g.cpu.identity.leaf(leaf, subleaf);
+    if leaf == 1 {
+        g.cpu.msrs.cpuid_leaf1();
+    }
     for (r, v) in [Reg::Ax, Reg::Bx, Reg::Cx, Reg::Dx].into_iter().zip(result) {
         set32(g, r, v);
     }

@@ -79,6 +79,90 @@ fn msr_defaults_are_plausible() {
 }
 
 #[test]
+fn microcode_revision_is_read_the_way_the_sdm_says() {
+    // Write 0 to IA32_BIOS_SIGN_ID, execute CPUID(1), read the revision from EDX; and the
+    // platform ID microcode loaders match updates against.
+    for arch in both() {
+        let mut m = machine(arch);
+        let buf = m.mem_mut().alloc(RegionKind::Pool, "out", 0x1000, Prot::RW).unwrap();
+        run(&mut m, |a| {
+            if arch == Arch::X64 {
+                a.push(rbx).unwrap();
+                a.mov(r8, buf).unwrap();
+            } else {
+                a.push(ebx).unwrap();
+                a.push(esi).unwrap();
+                a.mov(esi, buf as u32).unwrap();
+            }
+            let at = |o: i32| if arch == Arch::X64 { dword_ptr(r8 + o) } else { dword_ptr(esi + o) };
+            a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+            a.xor(eax, eax).unwrap();
+            a.xor(edx, edx).unwrap();
+            a.wrmsr().unwrap();
+            a.rdmsr().unwrap();
+            a.mov(at(0), edx).unwrap(); // 0: nothing deposited yet
+            a.mov(eax, 1u32).unwrap();
+            a.cpuid().unwrap();
+            a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+            a.rdmsr().unwrap();
+            a.mov(at(4), edx).unwrap();
+            a.mov(ecx, msr::IA32_PLATFORM_ID).unwrap();
+            a.rdmsr().unwrap();
+            a.mov(at(8), edx).unwrap();
+            if arch == Arch::X64 {
+                a.pop(rbx).unwrap();
+            } else {
+                a.pop(esi).unwrap();
+                a.pop(ebx).unwrap();
+            }
+            a.ret().unwrap();
+        })
+        .unwrap();
+        let mut v = [0u8; 12];
+        m.mem().read(buf, &mut v).unwrap();
+        let word = |i: usize| u32::from_le_bytes(v[i..i + 4].try_into().unwrap());
+        assert_eq!((word(0), word(4)), (0, msr::MICROCODE_REVISION), "{arch:?}");
+        assert_eq!((word(8) >> 18) & 7, 1, "platform ID in bits 52:50");
+        assert!(privileged_ops(&m).contains(&Privileged::Wrmsr { msr: 0x8B, value: 0, accepted: true }));
+    }
+}
+
+#[test]
+fn a_microcode_update_that_does_not_load_leaves_the_revision() {
+    // Writing the update trigger with a (bogus) update's address does not fault: nothing
+    // loads, and the revision read back the SDM's way is unchanged. The trigger is write-only.
+    let mut m = machine(Arch::X64);
+    let update = m.mem_mut().alloc(RegionKind::Pool, "update", 0x1000, Prot::RW).unwrap();
+    let r = run(&mut m, |a| {
+        a.push(rbx).unwrap();
+        a.mov(ecx, msr::IA32_BIOS_UPDT_TRIG).unwrap();
+        a.mov(rax, update).unwrap();
+        a.mov(rdx, rax).unwrap();
+        a.shr(rdx, 32).unwrap();
+        a.wrmsr().unwrap();
+        a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+        a.xor(eax, eax).unwrap();
+        a.xor(edx, edx).unwrap();
+        a.wrmsr().unwrap();
+        a.mov(eax, 1u32).unwrap();
+        a.cpuid().unwrap();
+        a.mov(ecx, msr::IA32_BIOS_SIGN_ID).unwrap();
+        a.rdmsr().unwrap();
+        a.mov(eax, edx).unwrap();
+        a.pop(rbx).unwrap();
+        a.ret().unwrap();
+    });
+    assert_eq!(r.unwrap() as u32, msr::MICROCODE_REVISION);
+    assert_eq!(privileged_ops(&m)[0], Privileged::Wrmsr { msr: 0x79, value: update, accepted: true });
+    let f = expect_fault(run(&mut m, |a| {
+        a.mov(ecx, msr::IA32_BIOS_UPDT_TRIG).unwrap();
+        a.rdmsr().unwrap();
+        a.ret().unwrap();
+    }));
+    assert!(f.reason.contains("write-only"), "{}", f.reason);
+}
+
+#[test]
 fn consecutive_traps_never_escalate_to_double_faults() {
     for arch in both() {
         let mut m = machine(arch);

@@ -53,7 +53,7 @@ pub struct Unload {
 /// An object a driver created and left behind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LeakedObject {
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub address: u64,
     pub name: Option<String>,
 }
@@ -66,7 +66,7 @@ pub struct LeakedLink {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LeakedReference {
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub address: u64,
     pub kind: ObjectKind,
     pub name: Option<String>,
@@ -77,12 +77,12 @@ pub struct LeakedReference {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LeakedHandle {
     /// The handle value as the driver saw it.
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub handle: u64,
     /// The process whose table holds it (the System process for kernel handles).
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub process: u64,
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub object: u64,
     pub kind: Option<ObjectKind>,
 }

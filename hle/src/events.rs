@@ -15,6 +15,11 @@ pub(crate) fn hex32<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{v:#x}"))
 }
 
+/// A pool tag as its four characters ("Leak").
+pub(crate) fn tag<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::exports::args::tag_text(*v))
+}
+
 /// Bytes as space-separated hex.
 pub(crate) fn hex_bytes(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")

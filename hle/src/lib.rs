@@ -28,7 +28,6 @@ pub mod ex;
 pub mod exports;
 pub mod fs;
 pub mod hal;
-pub mod hex;
 pub mod io;
 pub mod kd;
 pub mod ke;

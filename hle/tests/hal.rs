@@ -7,7 +7,7 @@ use common::fx::*;
 use common::*;
 
 use portcullis_emu::MmioEvent;
-use portcullis_hle::exports::Dll;
+use portcullis_hle::exports::{ArgValue, Dll};
 
 const HAL: Dll = Dll::Hal;
 const NT: Dll = Dll::Ntoskrnl;
@@ -49,6 +49,26 @@ fn bus_data_reads_the_configuration_space_the_ports_reach() {
         assert_eq!(fx.call(HAL, "HalGetBusData", &[PCI, 9, slot(0, 0), buf, 4]).unwrap() as u32, 0);
         // Length clipped to the 256-byte space.
         assert_eq!(fx.call(HAL, "HalGetBusDataByOffset", &[PCI, 0, 0, buf, 0xF0, 0x100]).unwrap() as u32, 0x10);
+    }
+}
+
+#[test]
+fn ulong_arguments_are_traced_as_the_routine_sees_them() {
+    // MSVC stores a ULONG stack argument with a 32-bit move: the slot's upper half is stale.
+    // The routine uses the low half, and the trace must show that, not the whole slot.
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let buf = fx.alloc(4);
+        let stale = 0xFFFF_FA80_0000_0000;
+        let n = fx.call(HAL, "HalGetBusDataByOffset", &[PCI, stale, slot(0x1F, 3) | stale, buf, stale, 4 | stale]);
+        assert_eq!(n.unwrap() as u32, 4);
+        assert_eq!(fx.read(buf, 4), 0x3A30_8086u32.to_le_bytes().to_vec());
+        let call = fx.last_call();
+        for (name, value) in
+            [("BusDataType", PCI), ("BusNumber", 0), ("SlotNumber", slot(0x1F, 3)), ("Offset", 0), ("Length", 4)]
+        {
+            assert_eq!(arg(&call, name), &ArgValue::Int(value), "{arch:?} {name}");
+        }
     }
 }
 

@@ -10,6 +10,8 @@ use hashbrown::HashMap;
 use crate::arch::Arch;
 
 pub const IA32_TIME_STAMP_COUNTER: u32 = 0x10;
+pub const IA32_PLATFORM_ID: u32 = 0x17;
+pub const IA32_BIOS_UPDT_TRIG: u32 = 0x79;
 pub const IA32_APIC_BASE: u32 = 0x1B;
 pub const IA32_FEATURE_CONTROL: u32 = 0x3A;
 pub const IA32_BIOS_SIGN_ID: u32 = 0x8B;
@@ -43,6 +45,10 @@ pub const IA32_GS_BASE: u32 = 0xC000_0101;
 pub const IA32_KERNEL_GS_BASE: u32 = 0xC000_0102;
 pub const IA32_TSC_AUX: u32 = 0xC000_0103;
 
+/// The revision of the microcode the processor runs, which CPUID leaf 1 deposits in
+/// IA32_BIOS_SIGN_ID[63:32].
+pub const MICROCODE_REVISION: u32 = 0x13;
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     value: u64,
@@ -56,6 +62,8 @@ pub enum MsrFault {
     Unknown,
     /// Implemented but read-only.
     ReadOnly,
+    /// Implemented but write-only (IA32_BIOS_UPDT_TRIG).
+    WriteOnly,
 }
 
 #[derive(Clone, Debug)]
@@ -72,7 +80,11 @@ impl MsrFile {
         let rw = |f: &mut MsrFile, msr, v| f.set(msr, v, true);
         rw(&mut f, IA32_APIC_BASE, 0xFEE0_0900); // BSP, globally enabled, base 0xFEE00000
         ro(&mut f, IA32_FEATURE_CONTROL, 1); // locked, VMX disabled
-        ro(&mut f, IA32_BIOS_SIGN_ID, 0x13 << 32); // microcode revision 0x13
+                                             // Platform 1 (bits 52:50): what microcode loaders match an update's platform mask against.
+        ro(&mut f, IA32_PLATFORM_ID, 1 << 50);
+        // Read-write: software writes 0 to it, then executes CPUID(1), which deposits the
+        // microcode revision again (`cpuid_leaf1`).
+        rw(&mut f, IA32_BIOS_SIGN_ID, (MICROCODE_REVISION as u64) << 32);
         ro(&mut f, MSR_PLATFORM_INFO, 0x0000_0000_2000_1900 | (0x19 << 40)); // 25 x 133 MHz
         ro(&mut f, IA32_MTRRCAP, 0x0D0A); // 10 variable ranges, fixed, WC, SMRR
         rw(&mut f, IA32_SYSENTER_CS, if arch == Arch::X86 { 0x8 } else { 0 });
@@ -122,11 +134,29 @@ impl MsrFile {
         self.regs.remove(&msr);
     }
 
+    /// What executing CPUID leaf 1 does to the MSRs: the processor loads the running
+    /// microcode's revision into IA32_BIOS_SIGN_ID[63:32] (Intel SDM vol. 3A, "Determining the
+    /// Signature": write 0 to the MSR, execute CPUID(1), read the MSR).
+    pub fn cpuid_leaf1(&mut self) {
+        if let Some(e) = self.regs.get_mut(&IA32_BIOS_SIGN_ID) {
+            e.value = (MICROCODE_REVISION as u64) << 32;
+        }
+    }
+
     pub fn read(&self, msr: u32) -> Result<u64, MsrFault> {
+        if msr == IA32_BIOS_UPDT_TRIG {
+            return Err(MsrFault::WriteOnly);
+        }
         self.regs.get(&msr).map(|e| e.value).ok_or(MsrFault::Unknown)
     }
 
     pub fn write(&mut self, msr: u32, value: u64) -> Result<(), MsrFault> {
+        // A microcode update trigger: the processor checks the update at that address and
+        // loads only one Intel signed for it, so nothing loads and IA32_BIOS_SIGN_ID keeps
+        // the running revision (the loader's check after CPUID(1) sees the failure). No fault.
+        if msr == IA32_BIOS_UPDT_TRIG {
+            return Ok(());
+        }
         match self.regs.get_mut(&msr) {
             Some(e) if e.writable => {
                 e.value = value;
@@ -142,6 +172,8 @@ impl MsrFile {
 pub fn msr_name(msr: u32) -> Option<&'static str> {
     Some(match msr {
         IA32_TIME_STAMP_COUNTER => "IA32_TIME_STAMP_COUNTER",
+        IA32_PLATFORM_ID => "IA32_PLATFORM_ID",
+        IA32_BIOS_UPDT_TRIG => "IA32_BIOS_UPDT_TRIG",
         IA32_APIC_BASE => "IA32_APIC_BASE",
         IA32_FEATURE_CONTROL => "IA32_FEATURE_CONTROL",
         IA32_BIOS_SIGN_ID => "IA32_BIOS_SIGN_ID",

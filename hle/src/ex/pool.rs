@@ -54,15 +54,15 @@ const FREED_LARGE_MEMORY: usize = 4096;
 /// A live allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Block {
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub address: u64,
     pub size: u64,
-    #[serde(serialize_with = "crate::hex::tag")]
+    #[serde(serialize_with = "crate::events::tag")]
     pub tag: u32,
     pub pool_type: u32,
     pub owner: Owner,
     /// Where the allocation was asked for.
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub caller: u64,
     #[serde(skip)]
     class: u64,

@@ -80,8 +80,8 @@ pub fn decode_args(mem: &GuestMemory, params: &[(ArgKind, u64)]) -> Vec<ArgValue
 
 pub(crate) fn decode(mem: &GuestMemory, kind: ArgKind, raw: u64) -> ArgValue {
     match kind {
-        // A narrow argument is the low part of its slot: on x64 the rest of the register is
-        // whatever the caller left there, which the callee never sees.
+        // A narrow argument is what the routine sees: the low bits of its slot. On x64 the rest
+        // of a stack slot is whatever the caller left there (`mov [rsp+20h], edx`).
         ArgKind::U8 => ArgValue::Int(raw as u8 as u64),
         ArgKind::U16 => ArgValue::Int(raw as u16 as u64),
         ArgKind::U32 => ArgValue::Int(raw as u32 as u64),

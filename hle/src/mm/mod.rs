@@ -57,14 +57,14 @@ pub struct Mapping {
     pub kind: MappingKind,
     pub owner: Owner,
     /// Where the call came from.
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub caller: u64,
     /// The virtual address returned (page offset included).
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub virtual_address: u64,
     /// The physical address of the first byte; for views of scattered pages (an MDL's, a
     /// pagefile-backed section's), the first page's.
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub physical_address: u64,
     pub size: u64,
     /// MEMORY_CACHING_TYPE as the driver asked for it.
@@ -100,14 +100,14 @@ pub struct MmState {
 /// A contiguous or non-cached allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Allocation {
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub address: u64,
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub physical_address: u64,
     pub size: u64,
     pub cache: &'static str,
     pub owner: Owner,
-    #[serde(serialize_with = "crate::hex::serialize")]
+    #[serde(serialize_with = "crate::events::hex")]
     pub caller: u64,
     pub noncached: bool,
 }
