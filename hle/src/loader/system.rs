@@ -273,30 +273,39 @@ fn export_directory(k: &mut Kx, img: &SystemImage) -> KResult<(u32, u32)> {
     let ordinals = name_ptrs + 4 * n;
     let mut strings = ordinals + 2 * n;
     let rva = |a: u64| (a - img.base) as u32;
+    // Built on the host and written once: a thousand names are four thousand small writes
+    // otherwise, a good part of a run's start-up.
+    let mut table = vec![0u8; (strings - dir) as usize];
+    let mut put = |at: u64, bytes: &[u8]| {
+        let off = (at - dir) as usize;
+        if table.len() < off + bytes.len() {
+            table.resize(off + bytes.len(), 0);
+        }
+        table[off..off + bytes.len()].copy_from_slice(bytes);
+    };
     let dll_name = strings;
-    k.mem_mut().write(dll_name, &[img.dll.name().as_bytes(), &[0]].concat())?;
+    put(dll_name, &[img.dll.name().as_bytes(), &[0]].concat());
     strings += img.dll.name().len() as u64 + 1;
     for (i, name) in names.iter().enumerate() {
         let i = i as u64;
         let address = k.ext().resolve_in(img.dll, name).unwrap_or(0);
         // Outside the image (never, for the kernel's own routines and variables): no address.
         let target = if address >= img.base && address < img.base + img.size { rva(address) } else { 0 };
-        let mem = k.mem_mut();
-        mem.write_u32(functions + 4 * i, target)?;
-        mem.write_u32(name_ptrs + 4 * i, rva(strings))?;
-        mem.write_u16(ordinals + 2 * i, i as u16)?;
-        mem.write(strings, &[name.as_bytes(), &[0]].concat())?;
+        put(functions + 4 * i, &target.to_le_bytes());
+        put(name_ptrs + 4 * i, &rva(strings).to_le_bytes());
+        put(ordinals + 2 * i, &(i as u16).to_le_bytes());
+        put(strings, &[name.as_bytes(), &[0]].concat());
         strings += name.len() as u64 + 1;
     }
-    let mem = k.mem_mut();
-    mem.write_u32(dir + 4, TIMESTAMP)?;
-    mem.write_u32(dir + 12, rva(dll_name))?;
-    mem.write_u32(dir + 16, 1)?; // Base: ordinals count from 1
-    mem.write_u32(dir + 20, n as u32)?;
-    mem.write_u32(dir + 24, n as u32)?;
-    mem.write_u32(dir + 28, rva(functions))?;
-    mem.write_u32(dir + 32, rva(name_ptrs))?;
-    mem.write_u32(dir + 36, rva(ordinals))?;
+    put(dir + 4, &TIMESTAMP.to_le_bytes());
+    put(dir + 12, &rva(dll_name).to_le_bytes());
+    put(dir + 16, &1u32.to_le_bytes()); // Base: ordinals count from 1
+    put(dir + 20, &(n as u32).to_le_bytes());
+    put(dir + 24, &(n as u32).to_le_bytes());
+    put(dir + 28, &rva(functions).to_le_bytes());
+    put(dir + 32, &rva(name_ptrs).to_le_bytes());
+    put(dir + 36, &rva(ordinals).to_le_bytes());
+    k.mem_mut().write(dir, &table)?;
     Ok((rva(dir), (strings - dir) as u32))
 }
 
