@@ -126,10 +126,10 @@ impl PortDevice for Nop {
     fn name(&self) -> &str {
         "nop"
     }
-    fn read(&mut self, _: u16, _: Width) -> u32 {
+    fn read(&mut self, _: u16, _: Width, _: &mut portcullis_emu::ports::BusContext) -> u32 {
         0
     }
-    fn write(&mut self, _: u16, _: Width, _: u32) {}
+    fn write(&mut self, _: u16, _: Width, _: u32, _: &mut portcullis_emu::ports::BusContext) {}
 }
 
 fn load(m: &mut Machine, f: impl FnOnce(&mut CodeAssembler)) -> u64 {

@@ -5,6 +5,7 @@
 //! port access is mediated and recorded. This crate is the tool around them: the [`Sandbox`]
 //! API, scenario files, reports and traces, and corpus regression runs.
 
+pub mod board;
 pub mod corpus;
 pub mod devices;
 pub mod limits;

@@ -234,6 +234,10 @@ pub struct Report {
     pub scheduler: Option<SchedulerReport>,
     /// Scenario expectations that did not hold: (step number, message).
     pub failed_expectations: Vec<FailedExpectation>,
+    /// What the machine's chips saw: POST codes, speaker tones, serial and printer output,
+    /// a reset (absent when none of these happened).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices: Option<crate::board::DevicesReport>,
     pub counts: Counts,
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
@@ -270,6 +274,7 @@ impl Report {
                 crate::sandbox::RunError::Limit(_) => "limit",
                 crate::sandbox::RunError::Halted { .. } => "halted",
                 crate::sandbox::RunError::Deadlock(_) => "deadlock",
+                crate::sandbox::RunError::Reset(_) => "reset",
                 _ => "error",
             },
         };
@@ -313,6 +318,14 @@ impl Report {
                 .iter()
                 .map(|(step, message)| FailedExpectation { step: *step, message: message.clone() })
                 .collect(),
+            devices: crate::board::DevicesReport::of(
+                sb.devices(),
+                sb.now_ns(),
+                match sb.stopped() {
+                    Some(crate::sandbox::RunError::Reset(r)) => Some(r.clone()),
+                    _ => None,
+                },
+            ),
             counts: Counts {
                 entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
@@ -532,6 +545,9 @@ impl Report {
         }
         for l in &self.limits.hit {
             let _ = writeln!(s, "\nlimit: {l}");
+        }
+        if let Some(d) = &self.devices {
+            d.render(&mut s);
         }
         if let Some(sched) = self.scheduler.as_ref().filter(|s| s.interesting()) {
             render_scheduler(&mut s, sched);

@@ -100,6 +100,8 @@ pub enum RunError {
     Limit(LimitHit),
     #[error("the guest halted with interrupts disabled at {pc:#x}")]
     Halted { pc: u64 },
+    #[error("the machine was reset: {} ({:#x} written to port {:#x})", .0.what, .0.value, .0.port)]
+    Reset(portcullis_emu::ports::ResetRequest),
     #[error("machine error: {0}")]
     Machine(String),
     #[error("the system stopped earlier ({0}); nothing more can run")]
@@ -124,6 +126,7 @@ impl RunError {
             RunError::Limit(_) => "limit",
             RunError::Halted { .. } => "halted",
             RunError::Deadlock(_) => "deadlock",
+            RunError::Reset(_) => "reset",
             _ => "error",
         }
     }
@@ -136,6 +139,7 @@ impl RunError {
                 | RunError::Bugcheck(_)
                 | RunError::Limit(_)
                 | RunError::Halted { .. }
+                | RunError::Reset(_)
                 | RunError::Machine(_)
                 | RunError::Deadlock(_)
         )
@@ -148,6 +152,7 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Fault(f) => RunError::Fault(f),
             Stop::Limit(l) => RunError::Limit(l),
             Stop::Halted { pc } => RunError::Halted { pc },
+            Stop::Reset(r) => RunError::Reset(r),
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
             Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
             Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
@@ -183,6 +188,12 @@ pub struct SandboxBuilder {
     physical: Vec<crate::physical::PhysicalSpec>,
     /// Processes that exist from the start: (name, PID, parent PID).
     processes: Vec<(String, u64, u64)>,
+    /// The machine's chips: the scenario's, then the default machine's unless `bare`.
+    chips: Vec<crate::board::ChipSetup>,
+    bare: bool,
+    machine: portcullis_devices::MachineOptions,
+    /// Keep every port access with its time (for `--vcd` and `--timeline`).
+    timed_ports: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -198,6 +209,10 @@ impl Default for SandboxBuilder {
             record_ports: true,
             physical: Vec::new(),
             processes: Vec::new(),
+            chips: Vec::new(),
+            bare: false,
+            machine: Default::default(),
+            timed_ports: false,
         }
     }
 }
@@ -260,6 +275,30 @@ impl SandboxBuilder {
     /// Attaches a device model to ports `first..=last`.
     pub fn device(mut self, first: u16, last: u16, device: Box<dyn PortDevice>) -> Self {
         self.devices.push((first, last, device));
+        self
+    }
+
+    /// Attaches one of the PC's chips (configured by a scenario) before the default machine's.
+    pub fn chip(mut self, setup: crate::board::ChipSetup) -> Self {
+        self.chips.push(setup);
+        self
+    }
+
+    /// A bare machine: no chips but those given with [`SandboxBuilder::chip`].
+    pub fn bare_machine(mut self, bare: bool) -> Self {
+        self.bare = bare;
+        self
+    }
+
+    /// What the real-time clock shows at the virtual boot (seconds since 1970).
+    pub fn rtc_epoch(mut self, epoch: i64) -> Self {
+        self.machine.rtc_epoch = epoch;
+        self
+    }
+
+    /// Keeps every port access with its virtual time (waveforms: `--vcd`, `--timeline`).
+    pub fn timed_ports(mut self, on: bool) -> Self {
+        self.timed_ports = on;
         self
     }
 
@@ -366,6 +405,10 @@ impl SandboxBuilder {
         for (first, last, backend) in self.forwards {
             k.guest_mut().ports.add_forward(first, last, backend)?;
         }
+        let mut machine = self.machine.clone();
+        machine.ram_bytes = k.mem().physical().ram_end().saturating_sub(portcullis_emu::memory::RAM_BASE);
+        let devices = crate::board::install(&mut k.guest_mut().ports, self.chips, self.bare, &machine)?;
+        k.guest_mut().ports.record_timed(self.timed_ports);
         crate::physical::apply(&mut k, self.physical).map_err(SandboxError::Physical)?;
         k.guest_mut().trace.record_ports = self.record_ports;
         k.guest_mut().trace.record_mmio = self.record_ports;
@@ -401,6 +444,7 @@ impl SandboxBuilder {
             stopped: None,
             started: false,
             unload: None,
+            devices,
         })
     }
 }
@@ -420,11 +464,22 @@ pub struct Sandbox {
     stopped: Option<RunError>,
     started: bool,
     unload: Option<Unload>,
+    devices: portcullis_devices::Devices,
 }
 
 impl Sandbox {
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
+    }
+
+    /// The host's handles to the machine's chips.
+    pub fn devices(&self) -> &portcullis_devices::Devices {
+        &self.devices
+    }
+
+    /// Virtual nanoseconds since the machine's boot.
+    pub fn now_ns(&self) -> u64 {
+        self.k.guest().cpu.clock.now_ns()
     }
 
     pub fn arch(&self) -> Arch {

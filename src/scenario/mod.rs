@@ -6,6 +6,7 @@
 //! handle, two actions in one step), is an error naming the file, line and column and what
 //! was expected.
 
+mod devices;
 mod format;
 mod physical;
 mod run;
@@ -15,7 +16,6 @@ use std::path::Path;
 use portcullis_emu::ports::Policy;
 use thiserror::Error;
 
-use crate::devices::{Constant, Registers, Sequence};
 use crate::sandbox::SandboxBuilder;
 pub use run::ScenarioOutcome;
 
@@ -45,6 +45,8 @@ pub enum ExpectedOutcome {
     Deadlock,
     Limit,
     Halted,
+    /// A device reset the machine (0xCF9, 0x92, the keyboard controller).
+    Reset,
 }
 
 impl ExpectedOutcome {
@@ -56,6 +58,7 @@ impl ExpectedOutcome {
             ExpectedOutcome::Deadlock => "deadlock",
             ExpectedOutcome::Limit => "limit",
             ExpectedOutcome::Halted => "halted",
+            ExpectedOutcome::Reset => "reset",
         }
     }
 }
@@ -147,13 +150,6 @@ pub(crate) struct Step {
     pub(crate) expect: Expect,
 }
 
-#[derive(Clone, Debug)]
-enum DeviceSpec {
-    Registers { first: u16, last: u16, initial: Vec<u8>, name: String },
-    Sequence { first: u16, last: u16, values: Vec<u32>, then: u32, name: String },
-    Constant { first: u16, last: u16, value: u32, name: String },
-}
-
 /// A parsed, checked scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -169,7 +165,10 @@ pub struct Scenario {
     max_instructions: Option<u64>,
     timeout: Option<std::time::Duration>,
     memory: Option<u64>,
-    devices: Vec<DeviceSpec>,
+    devices: Vec<(u16, u16, devices::PortModel)>,
+    /// The PC's chips the file configures, and whether the machine is bare.
+    chips: Vec<devices::ChipSpec>,
+    bare: bool,
     policies: Vec<(u16, u16, String, Policy)>,
     physical: physical::Physical,
     /// Virtual processors, when the file sets them.
@@ -203,70 +202,36 @@ impl Scenario {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
             err(offset, e.message().trim().to_string())
         })?;
-        let expect_outcome = match raw.expect_outcome.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
-            None | Some(("ok", _)) => ExpectedOutcome::Ok,
-            Some(("fault", _)) => ExpectedOutcome::Fault,
-            Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
-            Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
-            Some(("limit", _)) => ExpectedOutcome::Limit,
-            Some(("halted", _)) => ExpectedOutcome::Halted,
-            Some((other, at)) => {
-                return Err(err(
+        let expect_outcome =
+            match raw.expect_outcome.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
+                None | Some(("ok", _)) => ExpectedOutcome::Ok,
+                Some(("fault", _)) => ExpectedOutcome::Fault,
+                Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
+                Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
+                Some(("limit", _)) => ExpectedOutcome::Limit,
+                Some(("halted", _)) => ExpectedOutcome::Halted,
+                Some(("reset", _)) => ExpectedOutcome::Reset,
+                Some((other, at)) => return Err(err(
                     at,
-                    format!("expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted"),
-                ))
-            }
-        };
+                    format!(
+                        "expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted, reset"
+                    ),
+                )),
+            };
         let limits = raw.limits.as_ref();
         let mut devices = Vec::new();
+        let mut chips = Vec::new();
         for d in &raw.devices {
-            let d = d.get_ref();
-            let (first, last) = (d.ports.first, d.ports.last);
-            let kind = d.kind.get_ref().as_str();
-            let stray: &[(&str, Option<usize>)] = &[
-                ("initial", d.initial.as_ref().map(|v| v.span().start)),
-                ("values", d.values.as_ref().map(|v| v.span().start)),
-                ("then", d.then.as_ref().map(|v| v.span().start)),
-                ("value", d.value.as_ref().map(|v| v.span().start)),
-            ];
-            let takes: &[&str] = match kind {
-                "registers" => &["initial"],
-                "sequence" => &["values", "then"],
-                "constant" => &["value"],
-                other => {
-                    return Err(err(
-                        d.kind.span().start,
-                        format!("device kind `{other}`: expected one of registers, sequence, constant"),
-                    ))
-                }
-            };
-            if let Some((key, Some(at))) = stray.iter().find(|(k, at)| at.is_some() && !takes.contains(k)) {
-                return Err(err(
-                    *at,
-                    format!("`{key}` does not apply to a `{kind}` device (it takes: {})", takes.join(", ")),
-                ));
+            match d.get_ref().check().map_err(|m| err(d.span().start, m))? {
+                devices::Checked::Port { first, last, device } => devices.push((first, last, device)),
+                devices::Checked::Chip(c) => chips.push(c),
             }
-            let name = d.name.clone().unwrap_or_else(|| kind.to_string());
-            devices.push(match kind {
-                "registers" => DeviceSpec::Registers {
-                    first,
-                    last,
-                    initial: d.initial.as_ref().map(|b| b.get_ref().0.clone()).unwrap_or_default(),
-                    name,
-                },
-                "sequence" => DeviceSpec::Sequence {
-                    first,
-                    last,
-                    values: d.values.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default(),
-                    then: d.then.as_ref().map(|t| *t.get_ref()).unwrap_or(u32::MAX),
-                    name,
-                },
-                _ => match &d.value {
-                    Some(v) => DeviceSpec::Constant { first, last, value: *v.get_ref(), name },
-                    None => return Err(err(d.kind.span().start, "a `constant` device needs `value`".into())),
-                },
-            });
         }
+        let bare = match raw.machine.as_ref().map(|m| (m.get_ref().as_str(), m.span().start)) {
+            None | Some(("pc", _)) => false,
+            Some(("bare", _)) => true,
+            Some((other, at)) => return Err(err(at, format!("machine `{other}`: expected \"pc\" or \"bare\""))),
+        };
         let policies = raw
             .ports
             .iter()
@@ -336,6 +301,8 @@ impl Scenario {
             timeout: limits.and_then(|l| l.timeout).map(|d| d.0),
             memory: limits.and_then(|l| l.memory).map(|m| m.0),
             devices,
+            chips,
+            bare,
             policies,
             physical,
             processors,
@@ -362,6 +329,8 @@ impl Scenario {
             timeout: None,
             memory: None,
             devices: Vec::new(),
+            chips: Vec::new(),
+            bare: false,
             policies: Vec::new(),
             physical: Default::default(),
             processors: None,
@@ -402,20 +371,13 @@ impl Scenario {
         if let Some(m) = self.memory {
             b = b.memory_limit(m);
         }
-        for d in &self.devices {
-            b = match d.clone() {
-                DeviceSpec::Registers { first, last, initial, name } => {
-                    let len = (last - first) as usize + 1;
-                    b.device(first, last, Box::new(Registers::new(name, len, &initial)))
-                }
-                DeviceSpec::Sequence { first, last, values, then, name } => {
-                    b.device(first, last, Box::new(Sequence::new(name, values, then)))
-                }
-                DeviceSpec::Constant { first, last, value, name } => {
-                    b.device(first, last, Box::new(Constant::new(name, value)))
-                }
-            };
+        for (first, last, model) in &self.devices {
+            b = b.device(*first, *last, model.clone().build(*first, *last));
         }
+        for c in &self.chips {
+            b = b.chip(c.clone().setup());
+        }
+        b = b.bare_machine(self.bare);
         for (first, last, name, policy) in &self.policies {
             b = b.policy(*first, *last, name.clone(), *policy);
         }
