@@ -436,9 +436,16 @@ mod tests {
         let e = parse("name = \"x\"\n\n[[steps]]\nopen = 'a'\n\n[[steps]]\nioctl = \"not a code\"\n").unwrap_err();
         assert_eq!((e.file.as_str(), e.line), ("test.toml", 7), "{e}");
         assert!(e.message.contains("control code"), "{e}");
+        // A device is one tagged table: its errors point at the table.
         let e = parse("[[devices]]\nkind = \"registers\"\nports = \"0x307-0x300\"\n").unwrap_err();
-        assert_eq!(e.line, 3);
+        assert_eq!(e.line, 1);
         assert!(e.message.contains("ends before it starts"), "{e}");
+        let e = parse("[[devices]]\nkind = \"uart\"\ncom = 5\n").unwrap_err();
+        assert!(e.message.contains("expected 1 to 4"), "{e}");
+        let e = parse("[[devices]]\nkind = \"sequence\"\nports = 0x80\ninitial = \"00\"\n").unwrap_err();
+        assert!(e.message.contains("unknown field `initial`"), "{e}");
+        let e = parse("machine = \"vax\"\n").unwrap_err();
+        assert!(e.message.contains("\"bare\""), "{e}");
         let e = parse("[[steps]]\nopn = 'x'\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("unknown field"), "{e}");
