@@ -16,6 +16,7 @@ pub mod report;
 pub mod sandbox;
 pub mod scenario;
 pub mod survey;
+pub mod waveform;
 
 pub use portcullis_emu as emu;
 pub use portcullis_hle as hle;

@@ -36,6 +36,19 @@ pub struct RunArgs {
     /// What to do with imports the kernel does not implement.
     #[arg(long, value_enum, default_value = "error")]
     pub missing_imports: Missing,
+    /// Write every port access as a Value Change Dump (GTKWave, PulseView) on the virtual
+    /// clock: a signal per port, the parallel port's lines as bits, the speaker.
+    #[arg(long, value_name = "FILE.vcd")]
+    pub vcd: Option<PathBuf>,
+    /// Draw the port activity and the speaker's tones as an SVG timeline.
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<PathBuf>,
+    /// Render the speaker's tones as a WAV file.
+    #[arg(long, value_name = "FILE.wav")]
+    pub wav: Option<PathBuf>,
+    /// Write the bytes the guest sent out of the serial ports (COM1 first) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub serial_out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,6 +105,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             }
         }
     }
+    builder = builder.timed_ports(args.vcd.is_some() || args.timeline.is_some());
     let limits = builder.configured_limits().clone();
     let mut sb = match builder.load_driver(&args.driver) {
         Ok(sb) => sb,
@@ -107,6 +121,10 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
     };
     let outcome = scenario.run(&mut sb);
     let report = sb.report();
+    if let Err(e) = write_outputs(&args, &sb) {
+        error(e);
+        return EXIT_USAGE;
+    }
     // The process ends here: the kernel reclaims the engine, guest RAM and translation cache
     // at exit at no cost, where dropping them one by one took ~0.1 ms. (The report has
     // flushed the trace file.)
@@ -121,6 +139,31 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         return EXIT_OK;
     }
     exit_code(&report)
+}
+
+/// The waveform, picture, sound and serial files the command line asked for.
+fn write_outputs(args: &RunArgs, sb: &Sandbox) -> Result<(), String> {
+    use portcullis::waveform::{write_timeline, write_vcd, write_wav, Activity};
+    let create = |path: &PathBuf| {
+        std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))
+    };
+    let activity = Activity::of(sb);
+    if let Some(path) = &args.vcd {
+        write_vcd(&activity, create(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.timeline {
+        write_timeline(&activity, create(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.wav {
+        write_wav(&activity, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.serial_out {
+        let bytes: Vec<u8> = sb.devices().uarts.iter().flatten().flat_map(|u| u.get().output().to_vec()).collect();
+        std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// 0: all as expected (DriverEntry's status included: the scenario checks it);

@@ -202,22 +202,23 @@ impl Scenario {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
             err(offset, e.message().trim().to_string())
         })?;
-        let expect_outcome =
-            match raw.expect_outcome.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
-                None | Some(("ok", _)) => ExpectedOutcome::Ok,
-                Some(("fault", _)) => ExpectedOutcome::Fault,
-                Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
-                Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
-                Some(("limit", _)) => ExpectedOutcome::Limit,
-                Some(("halted", _)) => ExpectedOutcome::Halted,
-                Some(("reset", _)) => ExpectedOutcome::Reset,
-                Some((other, at)) => return Err(err(
+        let expect_outcome = match raw.expect_outcome.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
+            None | Some(("ok", _)) => ExpectedOutcome::Ok,
+            Some(("fault", _)) => ExpectedOutcome::Fault,
+            Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
+            Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
+            Some(("limit", _)) => ExpectedOutcome::Limit,
+            Some(("halted", _)) => ExpectedOutcome::Halted,
+            Some(("reset", _)) => ExpectedOutcome::Reset,
+            Some((other, at)) => {
+                return Err(err(
                     at,
                     format!(
                         "expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted, reset"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let limits = raw.limits.as_ref();
         let mut devices = Vec::new();
         let mut chips = Vec::new();

@@ -1,0 +1,51 @@
+//! Pictures and sound of a run: every port access on the virtual clock as a Value Change
+//! Dump (`--vcd`, for GTKWave and PulseView), as an SVG timeline (`--timeline`), and the
+//! speaker's tones as a WAV file (`--wav`).
+
+mod timeline;
+mod vcd;
+mod wav;
+
+pub use timeline::write_timeline;
+pub use vcd::write_vcd;
+pub use wav::write_wav;
+
+use portcullis_devices::pit::Tone;
+use portcullis_emu::ports::TimedAccess;
+
+/// What a run did on the bus, in virtual time.
+pub struct Activity<'a> {
+    pub accesses: &'a [TimedAccess],
+    pub tones: Vec<Tone>,
+    /// The end of the run (ns).
+    pub end_ns: u64,
+}
+
+impl<'a> Activity<'a> {
+    /// The activity of a finished sandbox (accesses are kept only when the builder asked for
+    /// them: [`crate::sandbox::SandboxBuilder::timed_ports`]).
+    pub fn of(sb: &'a crate::Sandbox) -> Activity<'a> {
+        let end_ns = sb.now_ns();
+        let tones = sb.devices().pit.as_ref().map(|p| p.get().tones_until(end_ns)).unwrap_or_default();
+        Activity { accesses: sb.kernel().guest().ports.timed_accesses(), tones, end_ns }
+    }
+
+    /// Distinct ports accessed, ascending, with the widest access seen (bytes).
+    fn ports(&self) -> Vec<(u16, u16)> {
+        let mut widths = std::collections::BTreeMap::new();
+        for a in self.accesses {
+            let w = widths.entry(a.port).or_insert(1u16);
+            *w = (*w).max(a.width.bytes());
+        }
+        widths.into_iter().collect()
+    }
+}
+
+/// The parallel-port bases whose registers were accessed.
+fn lpt_bases(activity: &Activity) -> Vec<u16> {
+    portcullis_devices::lpt::LPT
+        .iter()
+        .map(|(b, _)| *b)
+        .filter(|b| activity.accesses.iter().any(|a| (*b..=*b + 2).contains(&a.port)))
+        .collect()
+}
