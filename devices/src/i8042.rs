@@ -138,10 +138,8 @@ impl I8042 {
             0xD0 => self.reply(self.output_port, false),
             0xDD => self.output_port &= !2,
             0xDF => self.output_port |= 2,
-            0xF0..=0xFF => {
-                if c & 1 == 0 {
-                    ctx.request_reset(0x64, c as u32, "keyboard controller: reset line pulsed");
-                }
+            0xF0..=0xFF if c & 1 == 0 => {
+                ctx.request_reset(0x64, c as u32, "keyboard controller: reset line pulsed");
             }
             _ => {}
         }

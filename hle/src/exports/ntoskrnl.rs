@@ -381,6 +381,10 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     fastcall fn IofCompleteRequest(Irp: Ptr, PriorityBoost: u8) -> () = io::irp::IofCompleteRequest;
     stdcall fn IoGetCurrentProcess() -> Ptr = ps::process::IoGetCurrentProcess;
     #[x64] stdcall fn IoIs32bitProcess(Irp: Ptr) -> Boolean = ps::process::IoIs32bitProcess;
+    // Interrupt objects (io/interrupt.rs).
+    stdcall fn IoConnectInterrupt(InterruptObject: Ptr, ServiceRoutine: Ptr, ServiceContext: Ptr, SpinLock: Ptr, Vector: u32, Irql: u8, SynchronizeIrql: u8, InterruptMode: u32, ShareVector: Boolean, ProcessorEnableMask: SizeT, FloatingSave: Boolean) -> NtStatus = io::interrupt::IoConnectInterrupt;
+    stdcall fn IoDisconnectInterrupt(InterruptObject: Ptr) -> () = io::interrupt::IoDisconnectInterrupt;
+    stdcall fn KeSynchronizeExecution(Interrupt: Ptr, SynchronizeRoutine: Ptr, SynchronizeContext: Ptr) -> Boolean = io::interrupt::KeSynchronizeExecution;
 
     // Executive pool (ex/pool.rs).
     stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;
