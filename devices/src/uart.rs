@@ -12,8 +12,10 @@
 //! interrupt reaches its IRQ line only while MCR bit 3 (OUT2) is set.
 //!
 //! Transmission is instantaneous on the virtual clock (the transmitter is always empty);
-//! bytes sent are captured. Input is the scenario's: bytes arrive as the receiver takes
-//! them (one FIFO's worth at a time), deterministic.
+//! bytes sent are captured. Input is the scenario's: bytes arrive when the receiver is
+//! looked at — a read of RBR, LSR or IIR, or while the received-data interrupt is enabled —
+//! one FIFO's worth at a time, never in loopback, so a driver's set-up (which clears the
+//! FIFOs) does not lose them; deterministic.
 
 use std::collections::VecDeque;
 
@@ -171,7 +173,9 @@ impl Uart {
     }
 
     fn update_irq(&mut self, ctx: &mut BusContext) {
-        self.refill();
+        if self.ier & 0x01 != 0 {
+            self.refill();
+        }
         let pending = self.iir() & 1 == 0;
         ctx.set_irq(self.irq, pending && self.mcr & 0x08 != 0);
     }
@@ -183,7 +187,9 @@ impl Chip for Uart {
     }
 
     fn read(&mut self, _: u8, offset: u16, ctx: &mut BusContext) -> u8 {
-        self.refill();
+        if matches!(offset & 7, 0 | 2 | 5) && self.lcr & 0x80 == 0 {
+            self.refill();
+        }
         let dlab = self.lcr & 0x80 != 0;
         let v = match offset & 7 {
             0 if dlab => self.divisor as u8,
