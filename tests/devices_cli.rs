@@ -35,8 +35,11 @@ fn json(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
 }
 
-/// Every value change of the VCD at `path`, by the signal's full path ("ports.port_0043").
-fn vcd_changes(path: &PathBuf) -> (Option<(u32, vcd::TimescaleUnit)>, BTreeMap<String, Vec<(u64, String)>>) {
+/// (time, value) changes by the signal's full path ("portcullis.ports.port_0043").
+type Changes = BTreeMap<String, Vec<(u64, String)>>;
+
+/// The timescale and every value change of the VCD at `path`.
+fn vcd_changes(path: &PathBuf) -> (Option<(u32, vcd::TimescaleUnit)>, Changes) {
     let mut p = vcd::Parser::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
     let header = p.parse_header().unwrap();
     let mut names = BTreeMap::new();
@@ -52,7 +55,7 @@ fn vcd_changes(path: &PathBuf) -> (Option<(u32, vcd::TimescaleUnit)>, BTreeMap<S
         }
     }
     walk(&header.items, "", &mut names);
-    let mut changes: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
+    let mut changes = Changes::new();
     let mut now = 0;
     for c in p {
         match c.unwrap() {

@@ -14,17 +14,18 @@ use portcullis_devices::pit::Tone;
 use portcullis_emu::ports::TimedAccess;
 
 /// What a run did on the bus, in virtual time.
-pub struct Activity<'a> {
-    pub accesses: &'a [TimedAccess],
+pub struct Activity {
+    /// Every port access, in time order.
+    pub accesses: Vec<TimedAccess>,
     pub tones: Vec<Tone>,
     /// The end of the run (ns).
     pub end_ns: u64,
 }
 
-impl<'a> Activity<'a> {
+impl Activity {
     /// The activity of a finished sandbox (accesses are kept only when the builder asked for
     /// them: [`crate::sandbox::SandboxBuilder::timed_ports`]).
-    pub fn of(sb: &'a crate::Sandbox) -> Activity<'a> {
+    pub fn of(sb: &crate::Sandbox) -> Activity {
         let end_ns = sb.now_ns();
         let tones = sb.devices().pit.as_ref().map(|p| p.get().tones_until(end_ns)).unwrap_or_default();
         Activity { accesses: sb.kernel().guest().ports.timed_accesses(), tones, end_ns }
@@ -33,7 +34,7 @@ impl<'a> Activity<'a> {
     /// Distinct ports accessed, ascending, with the widest access seen (bytes).
     fn ports(&self) -> Vec<(u16, u16)> {
         let mut widths = std::collections::BTreeMap::new();
-        for a in self.accesses {
+        for a in &self.accesses {
             let w = widths.entry(a.port).or_insert(1u16);
             *w = (*w).max(a.width.bytes());
         }

@@ -1,5 +1,6 @@
-//! The timeline picture: one lane per port accessed, each access a tick labelled with its
-//! value (where there is room), the speaker's tones as bars with their frequency.
+//! The timeline picture: one lane per port accessed, each change of its value a tick (red
+//! a write, blue a read) labelled with the value where there is room, the speaker's tones
+//! as bars with their frequency.
 
 use std::io::{self, Write};
 

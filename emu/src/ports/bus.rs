@@ -104,6 +104,7 @@ pub struct RangeInfo {
 /// One access as a waveform sees it: when, where, what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimedAccess {
+    /// Nanoseconds of virtual time ([`PortBus::timed_accesses`]; clock cycles while kept).
     pub time_ns: u64,
     pub port: u16,
     pub width: Width,
@@ -125,8 +126,11 @@ pub struct PortBus {
     seen_level: u16,
     controller: Option<Box<dyn InterruptController>>,
     reset: Option<ResetRequest>,
-    /// Every access with its time, when a waveform is wanted (`--vcd`); `None` otherwise.
+    /// Every access that changed its port's value, with its time, when a waveform is wanted
+    /// (`--vcd`); `None` otherwise.
     timed: Option<Vec<TimedAccess>>,
+    /// The last value kept per port (u64::MAX: none yet), while keeping them.
+    timed_last: Box<[u64]>,
 }
 
 impl Default for PortBus {
@@ -149,6 +153,7 @@ impl PortBus {
             controller: None,
             reset: None,
             timed: None,
+            timed_last: Box::new([]),
         }
     }
 
@@ -199,22 +204,36 @@ impl PortBus {
         self.reset.is_some()
     }
 
-    /// Starts (or stops) keeping every access with its time.
+    /// Starts (or stops) keeping the accesses with their times: each access that changes the
+    /// value last seen at its port (a waveform dumps changes; a polling loop reading the same
+    /// status costs one comparison an access).
     pub fn record_timed(&mut self, on: bool) {
         self.timed = on.then(Vec::new);
+        self.timed_last = if on { vec![u64::MAX; 0x10000].into_boxed_slice() } else { Box::new([]) };
     }
 
-    /// The accesses kept with their times (empty unless [`PortBus::record_timed`]).
-    pub fn timed_accesses(&self) -> &[TimedAccess] {
-        self.timed.as_deref().unwrap_or(&[])
+    /// The accesses kept (value changes) with their times in nanoseconds (empty unless
+    /// [`PortBus::record_timed`]).
+    pub fn timed_accesses(&self) -> Vec<TimedAccess> {
+        let hz = self.tsc_hz;
+        self.timed
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .map(|a| TimedAccess { time_ns: super::context::cycles_to_ns(a.time_ns, hz), ..*a })
+            .collect()
     }
 
-    /// Keeps one access with its time, when recording (called once per guest access).
+    /// Keeps one access with its time, when recording (called once per guest access; the
+    /// clock cycle is kept, converted when asked for).
     #[inline]
     pub fn note_timed(&mut self, port: u16, width: Width, write: bool, value: u32) {
         if let Some(v) = self.timed.as_mut() {
-            let time_ns = (self.now as u128 * 1_000_000_000 / self.tsc_hz as u128) as u64;
-            v.push(TimedAccess { time_ns, port, width, write, value });
+            let last = &mut self.timed_last[port as usize];
+            if *last != value as u64 {
+                *last = value as u64;
+                v.push(TimedAccess { time_ns: self.now, port, width, write, value });
+            }
         }
     }
 

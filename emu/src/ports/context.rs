@@ -5,6 +5,20 @@
 
 use serde::Serialize;
 
+/// Nanoseconds in `cycles` of a `hz` clock, without 128-bit division (a port access asks for
+/// the time: it must stay cheap).
+#[inline]
+pub fn cycles_to_ns(cycles: u64, hz: u64) -> u64 {
+    let hz = hz.max(1);
+    let (q, r) = (cycles / hz, cycles % hz);
+    // r < hz: r * 1e9 fits in 64 bits for any clock below 18 GHz.
+    let frac = match r.checked_mul(1_000_000_000) {
+        Some(x) => x / hz,
+        None => (r as u128 * 1_000_000_000 / hz as u128) as u64,
+    };
+    q.wrapping_mul(1_000_000_000).wrapping_add(frac)
+}
+
 /// Interrupt request lines of the ISA bus (0..16), as levels the devices drive.
 ///
 /// A device raises or lowers its line; the interrupt controller (an 8259 pair, a model
@@ -94,7 +108,7 @@ impl<'a> BusContext<'a> {
 
     /// Nanoseconds since the virtual boot.
     pub fn now_ns(&self) -> u64 {
-        (self.cycles as u128 * 1_000_000_000 / self.tsc_hz.max(1) as u128) as u64
+        cycles_to_ns(self.cycles, self.tsc_hz)
     }
 
     /// Runs the device's `timer` once the clock reaches `at_ns` (replaces any earlier request).
@@ -145,5 +159,20 @@ impl Default for Detached {
 impl Detached {
     pub fn ctx(&mut self) -> BusContext<'_> {
         BusContext::detached(self.now_ns, &mut self.lines, &mut self.deadline, &mut self.reset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_convert_to_nanoseconds_exactly() {
+        for hz in [1_000_000_000u64, 3_000_000_000, 2_893_000_123, 17_999_999_999] {
+            for cycles in [0u64, 1, 999, hz - 1, hz, 3 * hz + 7, u64::MAX / 2, u64::MAX] {
+                let exact = (cycles as u128 * 1_000_000_000 / hz as u128) as u64;
+                assert_eq!(cycles_to_ns(cycles, hz), exact, "{cycles} cycles at {hz} Hz");
+            }
+        }
     }
 }

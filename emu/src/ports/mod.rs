@@ -7,6 +7,6 @@ mod host;
 pub mod iopm;
 
 pub use bus::{Outcome, Policy, PortBus, PortBusError, RangeId, RangeInfo, TimedAccess};
-pub use context::{BusContext, Detached, InterruptController, IrqLines, ResetRequest};
+pub use context::{cycles_to_ns, BusContext, Detached, InterruptController, IrqLines, ResetRequest};
 pub use device::{PortDevice, Width, Widths};
 pub use host::{BackendError, HostPortBackend, Recorded, RecordingBackend};
