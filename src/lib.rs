@@ -8,6 +8,7 @@
 pub mod board;
 pub mod corpus;
 pub mod devices;
+pub mod forward;
 pub mod limits;
 pub mod load_error;
 pub mod physical;

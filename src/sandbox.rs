@@ -314,6 +314,12 @@ impl SandboxBuilder {
         self
     }
 
+    /// Whether host backends attached with [`SandboxBuilder::forward`] cover every port of
+    /// `first..=last`.
+    pub fn forwards_cover(&self, first: u16, last: u16) -> bool {
+        (first..=last).all(|p| self.forwards.iter().any(|(a, b, _)| (*a..=*b).contains(&p)))
+    }
+
     /// Attaches an MMIO device model to physical `[base, base + size)` (page-aligned).
     pub fn mmio_device(
         mut self,

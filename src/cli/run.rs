@@ -49,6 +49,17 @@ pub struct RunArgs {
     /// Write the bytes the guest sent out of the serial ports (COM1 first) to FILE.
     #[arg(long, value_name = "FILE")]
     pub serial_out: Option<PathBuf>,
+    /// Forward these ports to the host's real ports (Linux, CAP_SYS_RAWIO): each range must
+    /// have `policy = "forward"` in the scenario. E.g. 0x378-0x37a,0x278.
+    #[arg(long, value_name = "RANGE[,RANGE...]")]
+    pub forward_ports: Option<String>,
+    /// With --forward-ports: allow ranges that could harm the host (PIC, PIT channel 0, DMA,
+    /// PCI configuration, 0xCF9, 0x92, the keyboard controller).
+    #[arg(long)]
+    pub i_know: bool,
+    /// With --forward-ports: touch nothing, show what would have been forwarded.
+    #[arg(long)]
+    pub forward_dry_run: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,6 +92,36 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         })
         .max_instructions(DEFAULT_MAX_INSNS)
         .timeout(DEFAULT_TIMEOUT);
+    // Forwarding first: the scenario's `forward` ranges not forwarded are then logged.
+    let mut dry_run = None;
+    match &args.forward_ports {
+        Some(ranges) => {
+            let request = match portcullis::forward::parse_ranges(ranges) {
+                Ok(ranges) => {
+                    portcullis::forward::ForwardRequest { ranges, i_know: args.i_know, dry_run: args.forward_dry_run }
+                }
+                Err(e) => {
+                    error(e);
+                    return EXIT_USAGE;
+                }
+            };
+            match portcullis::forward::attach(builder, &request, &scenario.forward_ranges()) {
+                Ok((b, log)) => {
+                    builder = b;
+                    dry_run = log;
+                }
+                Err(e) => {
+                    error(e);
+                    return EXIT_USAGE;
+                }
+            }
+        }
+        None if args.i_know || args.forward_dry_run => {
+            error("--i-know and --forward-dry-run go with --forward-ports");
+            return EXIT_USAGE;
+        }
+        None => {}
+    }
     // The scenario's devices, policies and limits (over the defaults); command-line limits
     // override its limits.
     builder = match scenario.configure(builder) {
@@ -124,6 +165,9 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
     if let Err(e) = write_outputs(&args, &sb) {
         error(e);
         return EXIT_USAGE;
+    }
+    if let Some(log) = &dry_run {
+        eprint!("{}", portcullis::forward::render_dry_run(log));
     }
     // The process ends here: the kernel reclaims the engine, guest RAM and translation cache
     // at exit at no cost, where dropping them one by one took ~0.1 ms. (The report has

@@ -113,6 +113,9 @@ pub(crate) enum MissingImportsKind {
 pub(crate) enum PolicyKind {
     Log,
     Deny,
+    /// May go to the host's real ports, when the command line also asks for it
+    /// (`--forward-ports`); otherwise logged.
+    Forward,
 }
 
 /// One step. Exactly one of the action keys (open, ioctl, read, write, close, pending,

@@ -241,6 +241,7 @@ impl Scenario {
                 let policy = match p.policy {
                     format::PolicyKind::Log => Policy::Log,
                     format::PolicyKind::Deny => Policy::Deny,
+                    format::PolicyKind::Forward => Policy::Forward,
                 };
                 let name = p.name.clone().unwrap_or_else(|| format!("{:?}", p.policy).to_lowercase());
                 (p.range.first, p.range.last, name, policy)
@@ -341,6 +342,11 @@ impl Scenario {
         }
     }
 
+    /// The port ranges the file allows to be forwarded to the host (`policy = "forward"`).
+    pub fn forward_ranges(&self) -> Vec<(u16, u16)> {
+        self.policies.iter().filter(|p| p.3 == Policy::Forward).map(|p| (p.0, p.1)).collect()
+    }
+
     /// How the run is expected to end ("ok" unless the file says otherwise).
     pub fn expect_outcome(&self) -> ExpectedOutcome {
         self.expect_outcome
@@ -380,7 +386,24 @@ impl Scenario {
         }
         b = b.bare_machine(self.bare);
         for (first, last, name, policy) in &self.policies {
-            b = b.policy(*first, *last, name.clone(), *policy);
+            if *policy != Policy::Forward {
+                b = b.policy(*first, *last, name.clone(), *policy);
+                continue;
+            }
+            // Forwarded only where the command line attached a host backend (see
+            // `crate::forward`); the rest of the range is recorded and answered all-ones.
+            let mut start = None;
+            for port in *first as u32..=*last as u32 + 1 {
+                let free = port <= *last as u32 && !b.forwards_cover(port as u16, port as u16);
+                match (free, start) {
+                    (true, None) => start = Some(port),
+                    (false, Some(s)) => {
+                        b = b.policy(s as u16, (port - 1) as u16, format!("{name} (forwarding off)"), Policy::Log);
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
         }
         if let Some(n) = self.processors {
             b = b.processors(n);
