@@ -295,6 +295,7 @@ fn vcd_overhead_pct(changing: bool) -> f64 {
             if vcd {
                 let activity = portcullis::waveform::Activity {
                     accesses: m.guest().ports.timed_accesses(),
+                    mmio: Vec::new(),
                     tones: Vec::new(),
                     end_ns: m.guest().cpu.clock.now_ns(),
                 };

@@ -415,6 +415,7 @@ impl SandboxBuilder {
         machine.ram_bytes = k.mem().physical().ram_end().saturating_sub(portcullis_emu::memory::RAM_BASE);
         let devices = crate::board::install(&mut k.guest_mut().ports, self.chips, self.bare, &machine)?;
         k.guest_mut().ports.record_timed(self.timed_ports);
+        k.guest_mut().timed_mmio.record(self.timed_ports);
         crate::physical::apply(&mut k, self.physical).map_err(SandboxError::Physical)?;
         k.guest_mut().trace.record_ports = self.record_ports;
         k.guest_mut().trace.record_mmio = self.record_ports;

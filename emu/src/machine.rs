@@ -254,6 +254,8 @@ pub struct Guest<X: Extension> {
     pub(crate) hook_pc: u64,
     /// Which instruction made each MMIO access (`physical/pc.rs`).
     pub(crate) attribution: crate::physical::pc::Attribution,
+    /// MMIO value changes with their times, for waveforms (off unless asked for).
+    pub timed_mmio: crate::physical::timed::TimedMmio,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -459,6 +461,7 @@ impl<X: Extension> Machine<X> {
             live: None,
             hook_pc: 0,
             attribution: crate::physical::pc::Attribution::new(config.limits.max_instructions.is_some()),
+            timed_mmio: Default::default(),
         })
     }
 

@@ -1,4 +1,4 @@
-//! The timeline picture: one lane per port accessed, each change of its value a tick (red
+//! The timeline picture: one lane per port and per device register (MMIO) accessed, each change of its value a tick (red
 //! a write, blue a read) labelled with the value where there is room, the speaker's tones
 //! as bars with their frequency.
 
@@ -17,7 +17,22 @@ const TOP: f64 = 30.0;
 const MAX_TICKS: usize = 4000;
 
 pub fn write_timeline(activity: &Activity, out: impl Write) -> io::Result<()> {
-    let ports = activity.ports();
+    // Lanes: each port, then each device register, then the speaker.
+    let mut lanes: Vec<(String, Vec<(u64, bool, u32)>)> = activity
+        .ports()
+        .into_iter()
+        .map(|(port, _)| {
+            let changes =
+                activity.accesses.iter().filter(|a| a.port == port).map(|a| (a.time_ns, a.write, a.value)).collect();
+            (format!("{port:#06x}"), changes)
+        })
+        .collect();
+    for (address, _) in activity.registers() {
+        let changes =
+            activity.mmio.iter().filter(|m| m.address == address).map(|m| (m.time_ns, m.write, m.value)).collect();
+        lanes.push((format!("{address:#x}"), changes));
+    }
+    let ports = &lanes;
     let lanes = ports.len() + 1;
     let height = TOP + LANE * lanes as f64 + 30.0;
     let t0 = activity
@@ -46,10 +61,10 @@ pub fn write_timeline(activity: &Activity, out: impl Write) -> io::Result<()> {
         .set("x", 8)
         .set("y", 16),
     );
-    for (lane, (port, _)) in ports.iter().enumerate() {
+    for (lane, (label, changes)) in ports.iter().enumerate() {
         let y = TOP + LANE * lane as f64;
-        let n = activity.accesses.iter().filter(|a| a.port == *port).count();
-        doc = doc.add(Text::new(format!("{port:#06x} ({n})")).set("x", 8).set("y", y + LANE * 0.6)).add(
+        let n = changes.len();
+        doc = doc.add(Text::new(format!("{label} ({n} ch.)")).set("x", 8).set("y", y + LANE * 0.6)).add(
             Line::new()
                 .set("x1", LEFT)
                 .set("x2", WIDTH - 20.0)
@@ -58,9 +73,9 @@ pub fn write_timeline(activity: &Activity, out: impl Write) -> io::Result<()> {
                 .set("stroke", "#ccc"),
         );
         let mut last_label = f64::NEG_INFINITY;
-        for a in activity.accesses.iter().filter(|a| a.port == *port).take(MAX_TICKS) {
-            let px = x(a.time_ns);
-            let colour = if a.write { "#c0392b" } else { "#2471a3" };
+        for &(time, write, value) in changes.iter().take(MAX_TICKS) {
+            let px = x(time);
+            let colour = if write { "#c0392b" } else { "#2471a3" };
             doc = doc.add(
                 Line::new()
                     .set("x1", px)
@@ -70,8 +85,8 @@ pub fn write_timeline(activity: &Activity, out: impl Write) -> io::Result<()> {
                     .set("stroke", colour),
             );
             if px - last_label > 34.0 {
-                doc = doc
-                    .add(Text::new(format!("{:x}", a.value)).set("x", px + 2.0).set("y", y + 12.0).set("fill", colour));
+                doc =
+                    doc.add(Text::new(format!("{value:x}")).set("x", px + 2.0).set("y", y + 12.0).set("fill", colour));
                 last_label = px;
             }
         }

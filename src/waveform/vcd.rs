@@ -1,5 +1,5 @@
-//! The Value Change Dump: one signal per port accessed (its value at each access that
-//! changes it), the parallel port's data, status and control lines as bits (as the wires
+//! The Value Change Dump: one signal per port accessed and per device register (MMIO)
+//! accessed (its value at each access that changes it), the parallel port's data, status and control lines as bits (as the wires
 //! carry them: BUSY, nACK, nSTROBE, ... with the register's inversions undone), the
 //! speaker's output as a bit and its frequency; `$timescale 1ns`, time from the virtual
 //! clock. Accesses are already in time order; the speaker's edges are merged into them.
@@ -124,6 +124,15 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
         by_port[port as usize] = Some(Signal::new(id, width));
     }
     w.upscope()?;
+    let mut registers: std::collections::BTreeMap<u64, Signal> = std::collections::BTreeMap::new();
+    if !activity.mmio.is_empty() {
+        w.add_module("mmio")?;
+        for (address, bytes) in activity.registers() {
+            let width = bytes as u32 * 8;
+            registers.insert(address, Signal::new(w.add_wire(width, &format!("mmio_{address:x}"))?, width));
+        }
+        w.upscope()?;
+    }
     let mut lpts: Vec<(u16, Vec<Signal>)> = Vec::new();
     for base in lpt_bases(activity) {
         w.add_module(&format!("lpt_{base:03x}"))?;
@@ -162,7 +171,7 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
 
     // Everything starts low at time 0.
     w.timestamp(0)?;
-    for s in by_port.iter().flatten() {
+    for s in by_port.iter().flatten().chain(registers.values()) {
         w.change_vector(s.id, bits(0, s.width))?;
     }
     for (_, lines) in &lpts {
@@ -175,9 +184,15 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
 
     let mut out = Lines { buf: Vec::with_capacity(1 << 17), now: 0 };
     let mut sc = speaker_changes.into_iter().peekable();
+    let mut mc = activity.mmio.iter().peekable();
     for a in &activity.accesses {
         while let Some((t, hz, v)) = sc.next_if(|c| c.0 <= a.time_ns) {
             out.change(t, if hz { &mut speaker_hz } else { &mut speaker }, v);
+        }
+        while let Some(m) = mc.next_if(|m| m.time_ns <= a.time_ns) {
+            if let Some(s) = registers.get_mut(&m.address) {
+                out.change(m.time_ns, s, m.value);
+            }
         }
         if let Some(s) = by_port[a.port as usize].as_mut() {
             out.change(a.time_ns, s, a.value);
@@ -195,8 +210,23 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
         }
         out.flush_into(&mut w)?;
     }
-    for (t, hz, v) in sc {
-        out.change(t, if hz { &mut speaker_hz } else { &mut speaker }, v);
+    // What is left of the speaker and MMIO changes, merged by time.
+    loop {
+        let next_speaker = sc.peek().map(|c| c.0);
+        let next_mmio = mc.peek().map(|m| m.time_ns);
+        match (next_speaker, next_mmio) {
+            (Some(a), b) if b.is_none_or(|b| a <= b) => {
+                let (t, hz, v) = sc.next().expect("peeked");
+                out.change(t, if hz { &mut speaker_hz } else { &mut speaker }, v);
+            }
+            (_, Some(_)) => {
+                let m = mc.next().expect("peeked");
+                if let Some(s) = registers.get_mut(&m.address) {
+                    out.change(m.time_ns, s, m.value);
+                }
+            }
+            _ => break,
+        }
     }
     if activity.end_ns > out.now {
         out.time(activity.end_ns);
