@@ -16,9 +16,12 @@ const TOP: f64 = 30.0;
 /// Ticks drawn per lane at most (the rest are summed up in the lane's label).
 const MAX_TICKS: usize = 4000;
 
+/// A lane: its label and (time, write, value) of each change.
+type Lane = (String, Vec<(u64, bool, u32)>);
+
 pub fn write_timeline(activity: &Activity, out: impl Write) -> io::Result<()> {
     // Lanes: each port, then each device register, then the speaker.
-    let mut lanes: Vec<(String, Vec<(u64, bool, u32)>)> = activity
+    let mut lanes: Vec<Lane> = activity
         .ports()
         .into_iter()
         .map(|(port, _)| {
