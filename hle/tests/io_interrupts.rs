@@ -85,3 +85,45 @@ fn invalid_vectors_and_levels_are_refused() {
         assert_eq!(c(&mut fx, 0x51, 5, 5, 1), 0xC000_000D, "the vector is taken, unshared");
     }
 }
+
+#[test]
+fn the_ex_routines_connect_fully_specified_interrupts() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let devices = machine(&mut fx);
+        let isr = counting_routine(&mut fx, 2);
+        let counter = fx.alloc(4);
+        let object = fx.alloc(8);
+        let p = fx.arch.ptr_size();
+        // IO_CONNECT_INTERRUPT_PARAMETERS, CONNECT_FULLY_SPECIFIED (offsets as the DDK's).
+        let params = fx.alloc(0x60);
+        let f = |i: u64| params + p * (i + 1);
+        let mem = fx.k.mem_mut();
+        mem.write_u32(params, 1).unwrap();
+        mem.write_ptr(f(1), object).unwrap();
+        mem.write_ptr(f(2), isr).unwrap();
+        mem.write_ptr(f(3), counter).unwrap();
+        mem.write_u8(f(5), 5).unwrap(); // SynchronizeIrql
+        mem.write_u32(f(5) + 4, 0x52).unwrap(); // Vector: IRQ 0
+        mem.write_u8(f(5) + 8, 5).unwrap(); // Irql
+        mem.write_u32(f(5) + 12, 1).unwrap(); // Latched
+        mem.write_u32(f(5) + 16, 1).unwrap(); // ProcessorEnableMask
+        assert_eq!(fx.call(NT, "IoConnectInterruptEx", &[params]).unwrap() as u32, 0, "{arch:?}");
+        for (port, v) in [(0x43u16, 0x34u32), (0x40, 0xA9), (0x40, 0x04)] {
+            fx.k.port_io(port, Width::Byte, Some(v), 0).unwrap();
+        }
+        for _ in 0..50 {
+            fx.call(HAL, "KeStallExecutionProcessor", &[50]).unwrap();
+        }
+        assert_eq!(fx.k.mem().read_u32(counter).unwrap(), 2, "2.5 ms at 1 kHz");
+        let disconnect = fx.alloc(16);
+        fx.k.mem_mut().write_u32(disconnect, 1).unwrap();
+        let obj = fx.read_ptr(object);
+        fx.k.mem_mut().write_ptr(disconnect + p, obj).unwrap();
+        fx.call(NT, "IoDisconnectInterruptEx", &[disconnect]).unwrap();
+        assert_eq!(devices.pic.as_ref().unwrap().get().mask() & 1, 1);
+        // Line- and message-based connections need PnP-assigned resources nobody has here.
+        fx.k.mem_mut().write_u32(params, 2).unwrap();
+        assert_eq!(fx.call(NT, "IoConnectInterruptEx", &[params]).unwrap() as u32, 0xC000_0010);
+    }
+}
