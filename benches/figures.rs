@@ -27,6 +27,13 @@ fn main() {
         figure("port_ops_dense_block_per_s", untraced, "ops/s");
         figure("port_ops_dense_block_traced_per_s", traced, "ops/s");
         figure("port_ops_dense_block_raw_unicorn_per_s", raw, "ops/s");
+        figure("port_ops_default_machine_per_s", default_machine_port_ops_per_s(0x80), "ops/s");
+        figure("port_ops_pit_per_s", default_machine_port_ops_per_s(0x61), "ops/s");
+    }
+    if want("vcd_overhead") {
+        figure("vcd_overhead_pct", vcd_overhead_cli_pct(), "%");
+        figure("vcd_overhead_polling_loop_pct", vcd_overhead_pct(false), "%");
+        figure("vcd_overhead_every_access_changes_pct", vcd_overhead_pct(true), "%");
     }
     if want("mmio_ops") {
         let (untraced, traced) = mmio_ops_per_s();
@@ -126,10 +133,10 @@ impl PortDevice for Nop {
     fn name(&self) -> &str {
         "nop"
     }
-    fn read(&mut self, _: u16, _: Width) -> u32 {
+    fn read(&mut self, _: u16, _: Width, _: &mut portcullis_emu::ports::BusContext) -> u32 {
         0
     }
-    fn write(&mut self, _: u16, _: Width, _: u32) {}
+    fn write(&mut self, _: u16, _: Width, _: u32, _: &mut portcullis_emu::ports::BusContext) {}
 }
 
 fn load(m: &mut Machine, f: impl FnOnce(&mut CodeAssembler)) -> u64 {
@@ -181,6 +188,126 @@ fn port_loop(a: &mut CodeAssembler, shape: PortShape, iterations: u32) -> f64 {
     a.jnz(top).unwrap();
     a.ret().unwrap();
     iterations as f64 * 2.0 * pairs as f64
+}
+
+/// The default machine's chips on the bus (PIT, PIC, CMOS, UARTs, ...), untraced: the
+/// polling loop on port `port` (0x80: the no-op device over the POST port, the cost of the
+/// chips being there; 0x61: a chip model answering, the PIT's port B).
+fn default_machine_port_ops_per_s(port: u16) -> f64 {
+    let iterations = 4_000_000u32;
+    let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+    let mut devices = portcullis_devices::Devices::default();
+    devices.install_defaults(&mut m.guest_mut().ports, &Default::default());
+    if port == 0x80 {
+        m.guest_mut().ports.add_device(0x80, 0x83, Box::new(Nop)).unwrap();
+    }
+    m.guest_mut().trace.record_ports = false;
+    let mut ops = 0.0;
+    let f = load(&mut m, |a| {
+        ops = port_loop(a, PortShape::Polling, iterations);
+    });
+    if port != 0x80 {
+        // The loop's port: patch `mov edx, 0x80` (BA imm32) to the port asked for.
+        let code = m.mem().read_partial(f, 16);
+        let at = code.windows(5).position(|w| w == [0xBA, 0x80, 0, 0, 0]).expect("mov edx, 0x80");
+        m.mem_mut().write_unchecked(f + at as u64 + 1, &(port as u32).to_le_bytes()).unwrap();
+    }
+    best(|| {
+        let t = Instant::now();
+        m.call(f, &[], CallConv::Win64).unwrap();
+        (ops, t.elapsed())
+    })
+}
+
+/// `--vcd` on a traced run, as the command line does it: the rawio corpus driver writing
+/// 4 KiB of changing bytes to the parallel port's data register (`rep outsb`) 50 times, every
+/// event streamed as JSON Lines (`--trace`, to a sink), with the waveform kept and written
+/// (to a sink) vs without.
+fn vcd_overhead_cli_pct() -> f64 {
+    let driver = format!("{}/corpus/rawio/rawio.x64.sys", env!("CARGO_MANIFEST_DIR"));
+    let mut input = Vec::new();
+    input.extend_from_slice(&0x378u16.to_le_bytes());
+    input.extend_from_slice(&1u16.to_le_bytes());
+    input.extend_from_slice(&4096u32.to_le_bytes());
+    input.extend((0..4096u32).map(|i| (i * 7) as u8));
+    let time = |vcd: bool| {
+        best(|| {
+            let t = Instant::now();
+            let mut sb =
+                Sandbox::builder().trace(Box::new(std::io::sink())).timed_ports(vcd).load_driver(&driver).unwrap();
+            sb.driver_entry().unwrap();
+            let h = sb.open(r"\\.\RawIo").unwrap();
+            for _ in 0..50 {
+                sb.ioctl(h, 0x8000_2008, &input, 0).unwrap();
+            }
+            let report = sb.report();
+            std::hint::black_box(report);
+            if vcd {
+                let activity = portcullis::waveform::Activity::of(&sb);
+                portcullis::waveform::write_vcd(&activity, std::io::BufWriter::new(std::io::sink())).unwrap();
+            }
+            (1.0, t.elapsed())
+        })
+    };
+    let plain = 1.0 / time(false);
+    let with = 1.0 / time(true);
+    (with / plain - 1.0) * 100.0
+}
+
+/// How much longer a traced run with `--vcd` takes than the same traced run without: the
+/// polling loop (the status it reads does not change: `changing` false) or a loop writing
+/// a new value each access (`changing`: every access is a change to dump), with the changes
+/// kept with their times plus writing the VCD (to a sink), vs the loop traced alone.
+fn vcd_overhead_pct(changing: bool) -> f64 {
+    let iterations = 400_000u32;
+    let time = |vcd: bool| {
+        let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+        m.guest_mut().ports.add_device(0x80, 0x83, Box::new(Nop)).unwrap();
+        m.guest_mut().trace.record_ports = true;
+        m.guest_mut().trace.set_sink(4096, |batch| {
+            std::hint::black_box(batch);
+        });
+        let mut ops = 0.0;
+        let f = load(&mut m, |a| {
+            if changing {
+                // inc al; out dx, al; in al, dx: the next write differs again.
+                a.mov(r8d, iterations).unwrap();
+                a.mov(edx, 0x80).unwrap();
+                let mut top = a.create_label();
+                a.set_label(&mut top).unwrap();
+                a.inc(al).unwrap();
+                a.out(dx, al).unwrap();
+                a.mov(cl, al).unwrap();
+                a.in_(al, dx).unwrap();
+                a.mov(al, cl).unwrap();
+                a.dec(r8d).unwrap();
+                a.jnz(top).unwrap();
+                a.ret().unwrap();
+                ops = iterations as f64 * 2.0;
+            } else {
+                ops = port_loop(a, PortShape::Polling, iterations);
+            }
+        });
+        let rate = best(|| {
+            m.guest_mut().ports.record_timed(vcd);
+            let t = Instant::now();
+            m.call(f, &[], CallConv::Win64).unwrap();
+            if vcd {
+                let activity = portcullis::waveform::Activity {
+                    accesses: m.guest().ports.timed_accesses(),
+                    mmio: Vec::new(),
+                    tones: Vec::new(),
+                    end_ns: m.guest().cpu.clock.now_ns(),
+                };
+                portcullis::waveform::write_vcd(&activity, std::io::BufWriter::new(std::io::sink())).unwrap();
+            }
+            (ops, t.elapsed())
+        });
+        1.0 / rate
+    };
+    let plain = time(false);
+    let with = time(true);
+    (with / plain - 1.0) * 100.0
 }
 
 /// (untraced, traced, bare Unicorn hooks) port accesses per second for one loop shape.

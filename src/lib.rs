@@ -5,8 +5,10 @@
 //! port access is mediated and recorded. This crate is the tool around them: the [`Sandbox`]
 //! API, scenario files, reports and traces, and corpus regression runs.
 
+pub mod board;
 pub mod corpus;
 pub mod devices;
+pub mod forward;
 pub mod limits;
 pub mod load_error;
 pub mod physical;
@@ -15,6 +17,7 @@ pub mod report;
 pub mod sandbox;
 pub mod scenario;
 pub mod survey;
+pub mod waveform;
 
 pub use portcullis_emu as emu;
 pub use portcullis_hle as hle;

@@ -247,6 +247,10 @@ pub struct Report {
     pub trace_events: Vec<portcullis_hle::etw::TraceEvent>,
     /// Breakpoints the driver hit and debugger prompts it made, in order.
     pub debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
+    /// What the machine's chips saw: POST codes, speaker tones, serial and printer output,
+    /// a reset (absent when none of these happened).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices: Option<crate::board::DevicesReport>,
     pub counts: Counts,
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
@@ -283,6 +287,7 @@ impl Report {
                 crate::sandbox::RunError::Limit(_) => "limit",
                 crate::sandbox::RunError::Halted { .. } => "halted",
                 crate::sandbox::RunError::Deadlock(_) => "deadlock",
+                crate::sandbox::RunError::Reset(_) => "reset",
                 _ => "error",
             },
         };
@@ -332,6 +337,14 @@ impl Report {
             trace_events: rec.trace_events.clone(),
             debugger: rec.debugger.clone(),
             file_changes: rec.file_changes.clone(),
+            devices: crate::board::DevicesReport::of(
+                sb.devices(),
+                sb.now_ns(),
+                match sb.stopped() {
+                    Some(crate::sandbox::RunError::Reset(r)) => Some(r.clone()),
+                    _ => None,
+                },
+            ),
             counts: Counts {
                 entry_points: rec.entry_points_total,
                 port_io: rec.port_total,
@@ -642,6 +655,9 @@ impl Report {
         }
         for l in &self.limits.hit {
             let _ = writeln!(s, "\nlimit: {l}");
+        }
+        if let Some(d) = &self.devices {
+            d.render(&mut s);
         }
         if let Some(sched) = self.scheduler.as_ref().filter(|s| s.interesting()) {
             render_scheduler(&mut s, sched);

@@ -111,6 +111,8 @@ pub enum RunError {
     Limit(LimitHit),
     #[error("the guest halted with interrupts disabled at {pc:#x}")]
     Halted { pc: u64 },
+    #[error("the machine was reset: {} ({:#x} written to port {:#x})", .0.what, .0.value, .0.port)]
+    Reset(portcullis_emu::ports::ResetRequest),
     #[error("machine error: {0}")]
     Machine(String),
     #[error("the system stopped earlier ({0}); nothing more can run")]
@@ -135,6 +137,7 @@ impl RunError {
             RunError::Limit(_) => "limit",
             RunError::Halted { .. } => "halted",
             RunError::Deadlock(_) => "deadlock",
+            RunError::Reset(_) => "reset",
             _ => "error",
         }
     }
@@ -147,6 +150,7 @@ impl RunError {
                 | RunError::Bugcheck(_)
                 | RunError::Limit(_)
                 | RunError::Halted { .. }
+                | RunError::Reset(_)
                 | RunError::Machine(_)
                 | RunError::Deadlock(_)
         )
@@ -159,6 +163,7 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Fault(f) => RunError::Fault(f),
             Stop::Limit(l) => RunError::Limit(l),
             Stop::Halted { pc } => RunError::Halted { pc },
+            Stop::Reset(r) => RunError::Reset(r),
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
             Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
             Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
@@ -208,6 +213,12 @@ pub struct SandboxBuilder {
     pnp: portcullis_hle::pnp::DeviceConfig,
     /// Processes that exist from the start: (name, PID, parent PID).
     processes: Vec<(String, u64, u64)>,
+    /// The machine's chips: the scenario's, then the default machine's unless `bare`.
+    chips: Vec<crate::board::ChipSetup>,
+    bare: bool,
+    machine: portcullis_devices::MachineOptions,
+    /// Keep every port access with its time (for `--vcd` and `--timeline`).
+    timed_ports: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -229,6 +240,10 @@ impl Default for SandboxBuilder {
             debugger: None,
             pnp: Default::default(),
             processes: Vec::new(),
+            chips: Vec::new(),
+            bare: false,
+            machine: Default::default(),
+            timed_ports: false,
         }
     }
 }
@@ -294,6 +309,30 @@ impl SandboxBuilder {
         self
     }
 
+    /// Attaches one of the PC's chips (configured by a scenario) before the default machine's.
+    pub fn chip(mut self, setup: crate::board::ChipSetup) -> Self {
+        self.chips.push(setup);
+        self
+    }
+
+    /// A bare machine: no chips but those given with [`SandboxBuilder::chip`].
+    pub fn bare_machine(mut self, bare: bool) -> Self {
+        self.bare = bare;
+        self
+    }
+
+    /// What the real-time clock shows at the virtual boot (seconds since 1970).
+    pub fn rtc_epoch(mut self, epoch: i64) -> Self {
+        self.machine.rtc_epoch = epoch;
+        self
+    }
+
+    /// Keeps every port access with its virtual time (waveforms: `--vcd`, `--timeline`).
+    pub fn timed_ports(mut self, on: bool) -> Self {
+        self.timed_ports = on;
+        self
+    }
+
     /// Sets a `log` or `deny` policy on ports `first..=last`.
     pub fn policy(mut self, first: u16, last: u16, name: impl Into<String>, policy: Policy) -> Self {
         self.policies.push((first, last, name.into(), policy));
@@ -304,6 +343,12 @@ impl SandboxBuilder {
     pub fn forward(mut self, first: u16, last: u16, backend: Box<dyn HostPortBackend>) -> Self {
         self.forwards.push((first, last, backend));
         self
+    }
+
+    /// Whether host backends attached with [`SandboxBuilder::forward`] cover every port of
+    /// `first..=last`.
+    pub fn forwards_cover(&self, first: u16, last: u16) -> bool {
+        (first..=last).all(|p| self.forwards.iter().any(|(a, b, _)| (*a..=*b).contains(&p)))
     }
 
     /// Attaches an MMIO device model to physical `[base, base + size)` (page-aligned).
@@ -444,6 +489,11 @@ impl SandboxBuilder {
         for (first, last, backend) in self.forwards {
             k.guest_mut().ports.add_forward(first, last, backend)?;
         }
+        let mut machine = self.machine.clone();
+        machine.ram_bytes = k.mem().physical().ram_end().saturating_sub(portcullis_emu::memory::RAM_BASE);
+        let devices = crate::board::install(&mut k.guest_mut().ports, self.chips, self.bare, &machine)?;
+        k.guest_mut().ports.record_timed(self.timed_ports);
+        k.guest_mut().timed_mmio.record(self.timed_ports);
         crate::physical::apply(&mut k, self.physical).map_err(SandboxError::Physical)?;
         k.guest_mut().trace.record_ports = self.record_ports;
         k.guest_mut().trace.record_mmio = self.record_ports;
@@ -503,6 +553,7 @@ impl SandboxBuilder {
             stopped: None,
             started: false,
             unload: None,
+            devices,
         })
     }
 }
@@ -522,11 +573,22 @@ pub struct Sandbox {
     stopped: Option<RunError>,
     started: bool,
     unload: Option<Unload>,
+    devices: portcullis_devices::Devices,
 }
 
 impl Sandbox {
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
+    }
+
+    /// The host's handles to the machine's chips.
+    pub fn devices(&self) -> &portcullis_devices::Devices {
+        &self.devices
+    }
+
+    /// Virtual nanoseconds since the machine's boot.
+    pub fn now_ns(&self) -> u64 {
+        self.k.guest().cpu.clock.now_ns()
     }
 
     pub fn arch(&self) -> Arch {

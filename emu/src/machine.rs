@@ -70,6 +70,9 @@ pub enum Stop<S> {
     Host(S),
     /// The machine itself failed.
     Machine(MachineError),
+    /// A device reset the machine (the reset control register, the keyboard controller's
+    /// reset line, the fast-reset bit): the run ends as the real machine would restart.
+    Reset(crate::ports::ResetRequest),
     /// Not an end: the guest's stack is being unwound to this context (an exception handler,
     /// a `longjmp`). Every call into the guest nested below the target is abandoned; the call
     /// whose frames hold the target's stack pointer resumes the guest there.
@@ -82,6 +85,7 @@ impl<S: std::fmt::Debug> std::fmt::Display for Stop<S> {
             Stop::Fault(fault) => write!(f, "guest fault: {fault}"),
             Stop::Limit(l) => write!(f, "limit: {l}"),
             Stop::Halted { pc } => write!(f, "the guest halted with interrupts disabled at {pc:#x}"),
+            Stop::Reset(r) => write!(f, "the machine was reset ({}: {:#x} to port {:#x})", r.what, r.value, r.port),
             Stop::Host(s) => write!(f, "{s:?}"),
             Stop::Machine(e) => write!(f, "machine error: {e}"),
             Stop::Unwind(c) => {
@@ -229,6 +233,8 @@ pub struct Guest<X: Extension> {
     pub(crate) stack_top: u64,
     pub(crate) tss: u64,
     pub(crate) timed_out: Arc<AtomicBool>,
+    /// Clock cycles one port access takes (an ISA bus cycle, 1 us).
+    pub(crate) io_cycles: u64,
     pub(crate) block_sizes: HashMap<u64, u64>,
     host_calls: Vec<HostCalls<X>>,
     /// Processors (control regions).
@@ -251,6 +257,8 @@ pub struct Guest<X: Extension> {
     pub(crate) hook_pc: u64,
     /// Which instruction made each MMIO access (`physical/pc.rs`).
     pub(crate) attribution: crate::physical::pc::Attribution,
+    /// MMIO value changes with their times, for waveforms (off unless asked for).
+    pub timed_mmio: crate::physical::timed::TimedMmio,
 }
 
 /// An emulated x86 or x64 machine, ready to run driver code.
@@ -331,8 +339,7 @@ impl<X: Extension> Machine<X> {
         // Before anything else runs: the first machine of a process calibrates on its engine.
         let exceptions = ExceptionReset::new(uc, arch, &mut mem)?;
         let mut ports = PortBus::new();
-        let extended = mem.physical().ram_end() - crate::memory::RAM_BASE;
-        crate::platform::install_ports(&mut ports, mem.physical().pci.clone(), extended);
+        crate::platform::install_ports(&mut ports, mem.physical().pci.clone());
         let layout = mem.layout().clone();
         let sel = Selectors::for_arch(arch);
 
@@ -421,6 +428,8 @@ impl<X: Extension> Machine<X> {
         cpu.gdtr = TableRegister { base: gdt, limit: gdt_bytes.len() as u16 - 1 };
         cpu.idtr = TableRegister { base: idt, limit: idt_bytes.len() as u16 - 1 };
         cpu.tr = sel.tss;
+        let io_cycles = (cpu.clock.tsc_hz / 1_000_000).max(1);
+        ports.set_clock_rate(cpu.clock.tsc_hz);
 
         Ok(Guest {
             uc,
@@ -444,6 +453,7 @@ impl<X: Extension> Machine<X> {
             stack_top,
             tss,
             timed_out: Arc::new(AtomicBool::new(false)),
+            io_cycles,
             block_sizes: HashMap::new(),
             host_calls: Vec::new(),
             cpus: config.cpus,
@@ -454,6 +464,7 @@ impl<X: Extension> Machine<X> {
             live: None,
             hook_pc: 0,
             attribution: crate::physical::pc::Attribution::new(config.limits.max_instructions.is_some()),
+            timed_mmio: Default::default(),
         })
     }
 
@@ -1124,12 +1135,27 @@ impl<X: Extension> Machine<X> {
         g.trace.counters.port_accesses += 1;
         let cpl = g.privilege.cpl();
         let permitted = cpl == 0 || g.io_permitted(port, width);
+        // Every port access is an ISA bus cycle: a microsecond of virtual time (what a write to
+        // port 0x80 as a delay relies on), so a driver polling a device sees it move.
+        let now = g.cpu.clock.cycles().wrapping_add(g.io_cycles);
+        g.cpu.clock.set_cycles(now);
         let (value, outcome) = if permitted {
-            g.ports.access(port, width, out.is_some(), out.unwrap_or(0))
+            g.ports.access_at(now, port, width, out.is_some(), out.unwrap_or(0))
         } else {
             (width.all_ones(), Outcome::Denied)
         };
         let value = out.unwrap_or(value);
+        g.ports.note_timed(port, width, out.is_some(), value);
+        if g.ports.reset_requested() {
+            let reset = g.ports.take_reset().expect("checked");
+            self.request_stop(Stop::Reset(reset));
+            let g = self.guest_mut();
+            if g.trace.record_ports {
+                g.trace.push(Event::Port(PortEvent { pc, port, width, write: out.is_some(), value, cpl, outcome }));
+            }
+            return (value, outcome);
+        }
+        let g = self.guest_mut();
         if g.trace.record_ports {
             g.trace.push(Event::Port(PortEvent { pc, port, width, write: out.is_some(), value, cpl, outcome }));
         }

@@ -22,12 +22,12 @@ impl PortDevice for Regs {
     fn widths(&self) -> Widths {
         self.widths.unwrap_or(Widths::ALL)
     }
-    fn read(&mut self, offset: u16, width: Width) -> u32 {
+    fn read(&mut self, offset: u16, width: Width, _: &mut portcullis_emu::ports::BusContext) -> u32 {
         self.log.borrow_mut().push((offset, width, false, 0));
         let r = self.regs.borrow();
         (0..width.bytes()).map(|i| (r[((offset + i) % 8) as usize] as u32) << (8 * i)).fold(0, |a, b| a | b)
     }
-    fn write(&mut self, offset: u16, width: Width, value: u32) {
+    fn write(&mut self, offset: u16, width: Width, value: u32, _: &mut portcullis_emu::ports::BusContext) {
         self.log.borrow_mut().push((offset, width, true, value));
         let mut r = self.regs.borrow_mut();
         for i in 0..width.bytes() {

@@ -40,6 +40,30 @@ pub struct RunArgs {
     /// DIR (at their paths on the volume).
     #[arg(long, value_name = "DIR")]
     pub dump_files: Option<PathBuf>,
+    /// Write every port access as a Value Change Dump (GTKWave, PulseView) on the virtual
+    /// clock: a signal per port, the parallel port's lines as bits, the speaker.
+    #[arg(long, value_name = "FILE.vcd")]
+    pub vcd: Option<PathBuf>,
+    /// Draw the port activity and the speaker's tones as an SVG timeline.
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<PathBuf>,
+    /// Render the speaker's tones as a WAV file.
+    #[arg(long, value_name = "FILE.wav")]
+    pub wav: Option<PathBuf>,
+    /// Write the bytes the guest sent out of the serial ports (COM1 first) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub serial_out: Option<PathBuf>,
+    /// Forward these ports to the host's real ports (Linux, CAP_SYS_RAWIO): each range must
+    /// have `policy = "forward"` in the scenario. E.g. 0x378-0x37a,0x278.
+    #[arg(long, value_name = "RANGE[,RANGE...]")]
+    pub forward_ports: Option<String>,
+    /// With --forward-ports: allow ranges that could harm the host (PIC, PIT channel 0, DMA,
+    /// PCI configuration, 0xCF9, 0x92, the keyboard controller).
+    #[arg(long)]
+    pub i_know: bool,
+    /// With --forward-ports: touch nothing, show what would have been forwarded.
+    #[arg(long)]
+    pub forward_dry_run: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,6 +96,36 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         })
         .max_instructions(DEFAULT_MAX_INSNS)
         .timeout(DEFAULT_TIMEOUT);
+    // Forwarding first: the scenario's `forward` ranges not forwarded are then logged.
+    let mut dry_run = None;
+    match &args.forward_ports {
+        Some(ranges) => {
+            let request = match portcullis::forward::parse_ranges(ranges) {
+                Ok(ranges) => {
+                    portcullis::forward::ForwardRequest { ranges, i_know: args.i_know, dry_run: args.forward_dry_run }
+                }
+                Err(e) => {
+                    error(e);
+                    return EXIT_USAGE;
+                }
+            };
+            match portcullis::forward::attach(builder, &request, &scenario.forward_ranges()) {
+                Ok((b, log)) => {
+                    builder = b;
+                    dry_run = log;
+                }
+                Err(e) => {
+                    error(e);
+                    return EXIT_USAGE;
+                }
+            }
+        }
+        None if args.i_know || args.forward_dry_run => {
+            error("--i-know and --forward-dry-run go with --forward-ports");
+            return EXIT_USAGE;
+        }
+        None => {}
+    }
     // The scenario's devices, policies and limits (over the defaults); command-line limits
     // override its limits.
     builder = match scenario.configure(builder) {
@@ -96,6 +150,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             }
         }
     }
+    builder = builder.timed_ports(args.vcd.is_some() || args.timeline.is_some());
     let limits = builder.configured_limits().clone();
     let mut sb = match builder.load_driver(&args.driver) {
         Ok(sb) => sb,
@@ -117,6 +172,13 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
     }
     let report = sb.report();
+    if let Err(e) = write_outputs(&args, &sb) {
+        error(e);
+        return EXIT_USAGE;
+    }
+    if let Some(log) = &dry_run {
+        eprint!("{}", portcullis::forward::render_dry_run(log));
+    }
     // The process ends here: the kernel reclaims the engine, guest RAM and translation cache
     // at exit at no cost, where dropping them one by one took ~0.1 ms. (The report has
     // flushed the trace file.)
@@ -131,6 +193,31 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         return EXIT_OK;
     }
     exit_code(&report)
+}
+
+/// The waveform, picture, sound and serial files the command line asked for.
+fn write_outputs(args: &RunArgs, sb: &Sandbox) -> Result<(), String> {
+    use portcullis::waveform::{write_timeline, write_vcd, write_wav, Activity};
+    let create = |path: &PathBuf| {
+        std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))
+    };
+    let activity = Activity::of(sb);
+    if let Some(path) = &args.vcd {
+        write_vcd(&activity, create(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.timeline {
+        write_timeline(&activity, create(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.wav {
+        write_wav(&activity, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.serial_out {
+        let bytes: Vec<u8> = sb.devices().uarts.iter().flatten().flat_map(|u| u.get().output().to_vec()).collect();
+        std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// 0: all as expected (DriverEntry's status included: the scenario checks it);

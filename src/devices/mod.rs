@@ -1,13 +1,4 @@
-//! Device models a scenario can attach to the port bus or to physical memory (MMIO).
-//!
-//! Generic models, for scripting what hardware answers: a block of byte registers, a
-//! scripted sequence of reads, a constant. Models of real chips (PIT, UART, keyboard
-//! controller, CMOS) are separate components.
+//! Device models a scenario can attach to the port bus or to physical memory (MMIO): the
+//! generic scripted models and the PC's chips live in `portcullis-devices`.
 
-mod constant;
-mod registers;
-mod sequence;
-
-pub use constant::Constant;
-pub use registers::Registers;
-pub use sequence::Sequence;
+pub use portcullis_devices::{Constant, Registers, Sequence};

@@ -28,7 +28,9 @@ pub(crate) struct File {
     #[serde(default)]
     pub(crate) limits: Option<Limits>,
     #[serde(default)]
-    pub(crate) devices: Vec<Spanned<Device>>,
+    pub(crate) devices: Vec<Spanned<super::devices::Device>>,
+    /// "pc" (default: the PC's chips at their usual ports) or "bare" (an empty bus).
+    pub(crate) machine: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) ports: Vec<Spanned<PortPolicy>>,
     #[serde(default)]
@@ -109,20 +111,6 @@ pub(crate) struct Limits {
     pub(crate) memory: Option<Size>,
 }
 
-/// A device model on a port range. `kind` decides which other keys apply:
-/// registers (`initial`), sequence (`values`, `then`), constant (`value`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Device {
-    pub(crate) kind: Spanned<String>,
-    pub(crate) ports: PortRange,
-    pub(crate) name: Option<String>,
-    pub(crate) initial: Option<Spanned<Bytes>>,
-    pub(crate) values: Option<Spanned<Vec<u32>>>,
-    pub(crate) then: Option<Spanned<u32>>,
-    pub(crate) value: Option<Spanned<u32>>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PortPolicy {
@@ -143,6 +131,9 @@ pub(crate) enum MissingImportsKind {
 pub(crate) enum PolicyKind {
     Log,
     Deny,
+    /// May go to the host's real ports, when the command line also asks for it
+    /// (`--forward-ports`); otherwise logged.
+    Forward,
 }
 
 /// One step. Exactly one of the action keys (open, ioctl, read, write, close, pending,

@@ -6,6 +6,7 @@
 //! handle, two actions in one step), is an error naming the file, line and column and what
 //! was expected.
 
+mod devices;
 mod files;
 mod format;
 mod physical;
@@ -20,7 +21,6 @@ use std::path::Path;
 use portcullis_emu::ports::Policy;
 use thiserror::Error;
 
-use crate::devices::{Constant, Registers, Sequence};
 use crate::sandbox::SandboxBuilder;
 pub use run::ScenarioOutcome;
 
@@ -50,6 +50,8 @@ pub enum ExpectedOutcome {
     Deadlock,
     Limit,
     Halted,
+    /// A device reset the machine (0xCF9, 0x92, the keyboard controller).
+    Reset,
 }
 
 impl ExpectedOutcome {
@@ -61,6 +63,7 @@ impl ExpectedOutcome {
             ExpectedOutcome::Deadlock => "deadlock",
             ExpectedOutcome::Limit => "limit",
             ExpectedOutcome::Halted => "halted",
+            ExpectedOutcome::Reset => "reset",
         }
     }
 }
@@ -171,13 +174,6 @@ pub(crate) struct Step {
     pub(crate) expect: Expect,
 }
 
-#[derive(Clone, Debug)]
-enum DeviceSpec {
-    Registers { first: u16, last: u16, initial: Vec<u8>, name: String },
-    Sequence { first: u16, last: u16, values: Vec<u32>, then: u32, name: String },
-    Constant { first: u16, last: u16, value: u32, name: String },
-}
-
 /// A parsed, checked scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -193,7 +189,10 @@ pub struct Scenario {
     max_instructions: Option<u64>,
     timeout: Option<std::time::Duration>,
     memory: Option<u64>,
-    devices: Vec<DeviceSpec>,
+    devices: Vec<(u16, u16, devices::PortModel)>,
+    /// The PC's chips the file configures, and whether the machine is bare.
+    chips: Vec<devices::ChipSpec>,
+    bare: bool,
     policies: Vec<(u16, u16, String, Policy)>,
     physical: physical::Physical,
     /// Virtual processors, when the file sets them.
@@ -241,63 +240,30 @@ impl Scenario {
             Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
             Some(("limit", _)) => ExpectedOutcome::Limit,
             Some(("halted", _)) => ExpectedOutcome::Halted,
+            Some(("reset", _)) => ExpectedOutcome::Reset,
             Some((other, at)) => {
                 return Err(err(
                     at,
-                    format!("expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted"),
+                    format!(
+                        "expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted, reset"
+                    ),
                 ))
             }
         };
         let limits = raw.limits.as_ref();
         let mut devices = Vec::new();
+        let mut chips = Vec::new();
         for d in &raw.devices {
-            let d = d.get_ref();
-            let (first, last) = (d.ports.first, d.ports.last);
-            let kind = d.kind.get_ref().as_str();
-            let stray: &[(&str, Option<usize>)] = &[
-                ("initial", d.initial.as_ref().map(|v| v.span().start)),
-                ("values", d.values.as_ref().map(|v| v.span().start)),
-                ("then", d.then.as_ref().map(|v| v.span().start)),
-                ("value", d.value.as_ref().map(|v| v.span().start)),
-            ];
-            let takes: &[&str] = match kind {
-                "registers" => &["initial"],
-                "sequence" => &["values", "then"],
-                "constant" => &["value"],
-                other => {
-                    return Err(err(
-                        d.kind.span().start,
-                        format!("device kind `{other}`: expected one of registers, sequence, constant"),
-                    ))
-                }
-            };
-            if let Some((key, Some(at))) = stray.iter().find(|(k, at)| at.is_some() && !takes.contains(k)) {
-                return Err(err(
-                    *at,
-                    format!("`{key}` does not apply to a `{kind}` device (it takes: {})", takes.join(", ")),
-                ));
+            match d.get_ref().check().map_err(|m| err(d.span().start, m))? {
+                devices::Checked::Port { first, last, device } => devices.push((first, last, device)),
+                devices::Checked::Chip(c) => chips.push(c),
             }
-            let name = d.name.clone().unwrap_or_else(|| kind.to_string());
-            devices.push(match kind {
-                "registers" => DeviceSpec::Registers {
-                    first,
-                    last,
-                    initial: d.initial.as_ref().map(|b| b.get_ref().0.clone()).unwrap_or_default(),
-                    name,
-                },
-                "sequence" => DeviceSpec::Sequence {
-                    first,
-                    last,
-                    values: d.values.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default(),
-                    then: d.then.as_ref().map(|t| *t.get_ref()).unwrap_or(u32::MAX),
-                    name,
-                },
-                _ => match &d.value {
-                    Some(v) => DeviceSpec::Constant { first, last, value: *v.get_ref(), name },
-                    None => return Err(err(d.kind.span().start, "a `constant` device needs `value`".into())),
-                },
-            });
         }
+        let bare = match raw.machine.as_ref().map(|m| (m.get_ref().as_str(), m.span().start)) {
+            None | Some(("pc", _)) => false,
+            Some(("bare", _)) => true,
+            Some((other, at)) => return Err(err(at, format!("machine `{other}`: expected \"pc\" or \"bare\""))),
+        };
         let policies = raw
             .ports
             .iter()
@@ -306,6 +272,7 @@ impl Scenario {
                 let policy = match p.policy {
                     format::PolicyKind::Log => Policy::Log,
                     format::PolicyKind::Deny => Policy::Deny,
+                    format::PolicyKind::Forward => Policy::Forward,
                 };
                 let name = p.name.clone().unwrap_or_else(|| format!("{:?}", p.policy).to_lowercase());
                 (p.range.first, p.range.last, name, policy)
@@ -379,6 +346,8 @@ impl Scenario {
             timeout: limits.and_then(|l| l.timeout).map(|d| d.0),
             memory: limits.and_then(|l| l.memory).map(|m| m.0),
             devices,
+            chips,
+            bare,
             policies,
             physical,
             processors,
@@ -411,6 +380,8 @@ impl Scenario {
             timeout: None,
             memory: None,
             devices: Vec::new(),
+            chips: Vec::new(),
+            bare: false,
             policies: Vec::new(),
             physical: Default::default(),
             processors: None,
@@ -424,6 +395,11 @@ impl Scenario {
             pnp: Default::default(),
             default: true,
         }
+    }
+
+    /// The port ranges the file allows to be forwarded to the host (`policy = "forward"`).
+    pub fn forward_ranges(&self) -> Vec<(u16, u16)> {
+        self.policies.iter().filter(|p| p.3 == Policy::Forward).map(|p| (p.0, p.1)).collect()
     }
 
     /// How the run is expected to end ("ok" unless the file says otherwise).
@@ -457,22 +433,32 @@ impl Scenario {
         if let Some(m) = self.memory {
             b = b.memory_limit(m);
         }
-        for d in &self.devices {
-            b = match d.clone() {
-                DeviceSpec::Registers { first, last, initial, name } => {
-                    let len = (last - first) as usize + 1;
-                    b.device(first, last, Box::new(Registers::new(name, len, &initial)))
-                }
-                DeviceSpec::Sequence { first, last, values, then, name } => {
-                    b.device(first, last, Box::new(Sequence::new(name, values, then)))
-                }
-                DeviceSpec::Constant { first, last, value, name } => {
-                    b.device(first, last, Box::new(Constant::new(name, value)))
-                }
-            };
+        for (first, last, model) in &self.devices {
+            b = b.device(*first, *last, model.clone().build(*first, *last));
         }
+        for c in &self.chips {
+            b = b.chip(c.clone().setup());
+        }
+        b = b.bare_machine(self.bare);
         for (first, last, name, policy) in &self.policies {
-            b = b.policy(*first, *last, name.clone(), *policy);
+            if *policy != Policy::Forward {
+                b = b.policy(*first, *last, name.clone(), *policy);
+                continue;
+            }
+            // Forwarded only where the command line attached a host backend (see
+            // `crate::forward`); the rest of the range is recorded and answered all-ones.
+            let mut start = None;
+            for port in *first as u32..=*last as u32 + 1 {
+                let free = port <= *last as u32 && !b.forwards_cover(port as u16, port as u16);
+                match (free, start) {
+                    (true, None) => start = Some(port),
+                    (false, Some(s)) => {
+                        b = b.policy(s as u16, (port - 1) as u16, format!("{name} (forwarding off)"), Policy::Log);
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
         }
         for (path, data) in &self.files {
             b = b.file(path, data.clone());
@@ -542,9 +528,16 @@ mod tests {
         let e = parse("name = \"x\"\n\n[[steps]]\nopen = 'a'\n\n[[steps]]\nioctl = \"not a code\"\n").unwrap_err();
         assert_eq!((e.file.as_str(), e.line), ("test.toml", 7), "{e}");
         assert!(e.message.contains("control code"), "{e}");
+        // A device is one tagged table: its errors point at the table.
         let e = parse("[[devices]]\nkind = \"registers\"\nports = \"0x307-0x300\"\n").unwrap_err();
-        assert_eq!(e.line, 3);
+        assert_eq!(e.line, 1);
         assert!(e.message.contains("ends before it starts"), "{e}");
+        let e = parse("[[devices]]\nkind = \"uart\"\ncom = 5\n").unwrap_err();
+        assert!(e.message.contains("expected 1 to 4"), "{e}");
+        let e = parse("[[devices]]\nkind = \"sequence\"\nports = 0x80\ninitial = \"00\"\n").unwrap_err();
+        assert!(e.message.contains("unknown field `initial`"), "{e}");
+        let e = parse("machine = \"vax\"\n").unwrap_err();
+        assert!(e.message.contains("\"bare\""), "{e}");
         let e = parse("[[steps]]\nopn = 'x'\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("unknown field"), "{e}");

@@ -350,6 +350,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             Some(RunError::Deadlock(_)) => ExpectedOutcome::Deadlock,
             Some(RunError::Limit(_)) => ExpectedOutcome::Limit,
             Some(RunError::Halted { .. }) => ExpectedOutcome::Halted,
+            Some(RunError::Reset(_)) => ExpectedOutcome::Reset,
             Some(_) => ExpectedOutcome::Ok,
         };
         let machine_error = matches!(stopped, Some(RunError::Machine(_)));

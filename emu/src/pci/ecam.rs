@@ -70,10 +70,10 @@ mod tests {
             for reg in (0..0x100u64).step_by(4) {
                 let address =
                     0x8000_0000 | (bdf.bus as u32) << 16 | (bdf.device as u32) << 11 | (bdf.function as u32) << 8;
-                ports.write(0, Width::Dword, address | reg as u32);
+                ports.write(0, Width::Dword, address | reg as u32, &mut crate::ports::Detached::default().ctx());
                 assert_eq!(
                     ecam.read(base + reg, Width::Dword, &mut ctx),
-                    ports.read(4, Width::Dword),
+                    ports.read(4, Width::Dword, &mut crate::ports::Detached::default().ctx()),
                     "{bdf} {reg:#x}"
                 );
             }
@@ -82,8 +82,13 @@ mod tests {
         let smbus = chipset::SMBUS;
         let base = (smbus.device as u64) << 15 | (smbus.function as u64) << 12;
         ecam.write(base + 0x10, Width::Dword, 0xFFFF_FFFF, &mut ctx);
-        ports.write(0, Width::Dword, 0x8000_0000 | (smbus.device as u32) << 11 | (smbus.function as u32) << 8 | 0x10);
-        assert_eq!(ports.read(4, Width::Dword), 0xFFFF_FF00);
+        ports.write(
+            0,
+            Width::Dword,
+            0x8000_0000 | (smbus.device as u32) << 11 | (smbus.function as u32) << 8 | 0x10,
+            &mut crate::ports::Detached::default().ctx(),
+        );
+        assert_eq!(ports.read(4, Width::Dword, &mut crate::ports::Detached::default().ctx()), 0xFFFF_FF00);
         // Extended space past 0x100 exists through ECAM only, and absent functions read ones.
         assert_eq!(ecam.read(base + 0x100, Width::Dword, &mut ctx), 0);
         assert_eq!(ecam.read(5 << 15, Width::Dword, &mut ctx), 0xFFFF_FFFF);

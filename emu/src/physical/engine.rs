@@ -106,6 +106,7 @@ fn access<X: Extension>(g: &mut Guest<X>, pa: u64, size: c_uint, value: Option<u
     let a = g.mem.phys.access(pa, width, value, &mut g.cpu.clock);
     if !a.memory {
         g.trace.counters.mmio_accesses += 1;
+        g.timed_mmio.note(g.cpu.clock.cycles(), pa, width, value.is_some(), value.unwrap_or(a.value));
         if g.trace.record_mmio {
             let write = value.is_some();
             let pc = g.attribution.attribute(g.uc, g.arch, &g.mem, &g.decoder, pa, write);
@@ -181,6 +182,7 @@ impl<X: Extension> Machine<X> {
         };
         if !a.memory {
             g.trace.counters.mmio_accesses += 1;
+            g.timed_mmio.note(g.cpu.clock.cycles(), pa, width, write.is_some(), write.unwrap_or(a.value));
             if g.trace.record_mmio {
                 g.trace.push(Event::Mmio(MmioEvent {
                     pc,

@@ -28,6 +28,7 @@
 pub(crate) mod engine;
 pub mod mmio;
 pub(crate) mod pc;
+pub mod timed;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeMap;

@@ -1,8 +1,8 @@
 //! The platform devices every PC has outside PCI: the local APIC, the I/O APIC and the HPET
-//! on the physical address space; the CMOS/real-time clock and the SMBus host controller's
-//! registers on the port bus.
+//! on the physical address space; the SMBus host controller's registers on the port bus.
+//! (The legacy chips on the port bus — CMOS/RTC, PIT, PIC, UARTs, ... — are models of the
+//! `portcullis-devices` crate, attached by the tool.)
 
-pub mod cmos;
 pub mod hpet;
 pub mod ioapic;
 pub mod lapic;
@@ -15,12 +15,11 @@ pub const HPET_BASE: u64 = 0xFED0_0000;
 /// The I/O APIC's APIC ID (the processors take 0..n).
 pub const IO_APIC_ID: u8 = 8;
 
-/// Attaches the default machine's port devices: the PCI configuration ports, the CMOS/RTC,
-/// and the SMBus host controller's registers. A scenario's own ranges replace them.
-pub fn install_ports(ports: &mut crate::ports::PortBus, pci: crate::pci::SharedPci, ram_bytes: u64) {
+/// Attaches the chipset's port devices: the PCI configuration ports (with the reset control
+/// register) and the SMBus host controller's registers. A scenario's own ranges replace them.
+pub fn install_ports(ports: &mut crate::ports::PortBus, pci: crate::pci::SharedPci) {
     use crate::pci::chipset::SMBUS_IO;
     let _ = ports.add_chipset_device(0xCF8, 0xCFF, Box::new(crate::pci::ports::ConfigPorts::new(pci)));
-    let _ = ports.add_chipset_device(0x70, 0x71, Box::new(cmos::Cmos::new(ram_bytes)));
     let _ = ports.add_chipset_device(SMBUS_IO, SMBUS_IO + 0x1F, Box::new(smbus::SmbusHost::default()));
 }
 

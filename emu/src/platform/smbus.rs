@@ -3,7 +3,7 @@
 //! ends at once with a device error (no slave acknowledged its address), as on a board whose
 //! SMBus has no devices at the addresses asked for.
 
-use crate::ports::{PortDevice, Width};
+use crate::ports::{BusContext, PortDevice, Width};
 
 const HST_STS: usize = 0x00;
 const HST_CNT: usize = 0x02;
@@ -33,7 +33,7 @@ impl PortDevice for SmbusHost {
         crate::ports::Widths::BYTE
     }
 
-    fn read(&mut self, offset: u16, _: Width) -> u32 {
+    fn read(&mut self, offset: u16, _: Width, _: &mut BusContext) -> u32 {
         let i = offset as usize % 32;
         let v = self.regs[i];
         if i == HST_STS {
@@ -43,7 +43,7 @@ impl PortDevice for SmbusHost {
         v as u32
     }
 
-    fn write(&mut self, offset: u16, _: Width, value: u32) {
+    fn write(&mut self, offset: u16, _: Width, value: u32, _: &mut BusContext) {
         let i = offset as usize % 32;
         let v = value as u8;
         match i {
@@ -62,14 +62,15 @@ impl PortDevice for SmbusHost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::Detached;
 
     #[test]
     fn transactions_end_with_no_device() {
         let mut s = SmbusHost::default();
-        s.write(4, Width::Byte, 0xA1); // read from 0x50 (SPD)
-        s.write(2, Width::Byte, 0x48); // byte data, start
-        assert_eq!(s.read(0, Width::Byte) as u8 & DEV_ERR, DEV_ERR);
-        s.write(0, Width::Byte, 0xFF);
-        assert_eq!(s.read(0, Width::Byte), 0);
+        s.write(4, Width::Byte, 0xA1, &mut Detached::default().ctx()); // read from 0x50 (SPD)
+        s.write(2, Width::Byte, 0x48, &mut Detached::default().ctx()); // byte data, start
+        assert_eq!(s.read(0, Width::Byte, &mut Detached::default().ctx()) as u8 & DEV_ERR, DEV_ERR);
+        s.write(0, Width::Byte, 0xFF, &mut Detached::default().ctx());
+        assert_eq!(s.read(0, Width::Byte, &mut Detached::default().ctx()), 0);
     }
 }

@@ -21,6 +21,7 @@
 use serde::Serialize;
 use thiserror::Error;
 
+use super::context::{BusContext, InterruptController, IrqLines, ResetRequest};
 use super::device::{PortDevice, Width, Widths};
 use super::host::HostPortBackend;
 
@@ -87,6 +88,8 @@ struct Entry {
     warned_widths: u8,
     /// Part of the default machine: a range added over it replaces it.
     chipset: bool,
+    /// The clock cycle at which the device's `timer` runs (u64::MAX: none).
+    deadline: u64,
 }
 
 /// A description of one range, for reports.
@@ -98,11 +101,36 @@ pub struct RangeInfo {
     pub policy: Policy,
 }
 
+/// One access as a waveform sees it: when, where, what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimedAccess {
+    /// Nanoseconds of virtual time ([`PortBus::timed_accesses`]; clock cycles while kept).
+    pub time_ns: u64,
+    pub port: u16,
+    pub width: Width,
+    pub write: bool,
+    pub value: u32,
+}
+
 pub struct PortBus {
     /// Port -> 1 + index into `entries`; 0 when unclaimed.
     map: Box<[u16]>,
     entries: Vec<Option<Entry>>,
     unclaimed_seen: Box<[u64]>,
+    /// The virtual clock, in cycles, at the access being performed.
+    now: u64,
+    tsc_hz: u64,
+    /// The earliest device deadline (u64::MAX: none).
+    next_due: u64,
+    lines: IrqLines,
+    seen_level: u16,
+    controller: Option<Box<dyn InterruptController>>,
+    reset: Option<ResetRequest>,
+    /// Every access that changed its port's value, with its time, when a waveform is wanted
+    /// (`--vcd`); `None` otherwise.
+    timed: Option<Vec<TimedAccess>>,
+    /// The last value kept per port (u64::MAX: none yet), while keeping them.
+    timed_last: Box<[u64]>,
 }
 
 impl Default for PortBus {
@@ -117,6 +145,139 @@ impl PortBus {
             map: vec![0u16; 0x10000].into_boxed_slice(),
             entries: Vec::new(),
             unclaimed_seen: vec![0u64; 0x10000 / 64].into_boxed_slice(),
+            now: 0,
+            tsc_hz: 1_000_000_000,
+            next_due: u64::MAX,
+            lines: IrqLines::default(),
+            seen_level: 0,
+            controller: None,
+            reset: None,
+            timed: None,
+            timed_last: Box::new([]),
+        }
+    }
+
+    /// The clock the devices see: `tsc_hz` cycles a second (set by the machine at set-up).
+    pub fn set_clock_rate(&mut self, tsc_hz: u64) {
+        self.tsc_hz = tsc_hz.max(1);
+    }
+
+    /// Moves the devices' clock to `cycles` and runs every callback now due (what the
+    /// machine does when time passes outside port accesses: a stall, a wait).
+    pub fn advance_to(&mut self, cycles: u64) {
+        self.now = self.now.max(cycles);
+        if self.now >= self.next_due {
+            self.run_timers();
+        }
+        self.feed_controller();
+    }
+
+    /// The clock cycle of the earliest scheduled device callback, if any.
+    pub fn next_deadline(&self) -> Option<u64> {
+        (self.next_due != u64::MAX).then_some(self.next_due)
+    }
+
+    /// The interrupt controller the devices' lines reach.
+    pub fn set_interrupt_controller(&mut self, controller: Box<dyn InterruptController>) {
+        self.controller = Some(controller);
+        self.seen_level = 0;
+        self.feed_controller();
+    }
+
+    pub fn interrupt_controller(&mut self) -> Option<&mut (dyn InterruptController + 'static)> {
+        self.controller.as_deref_mut()
+    }
+
+    /// The levels of the interrupt lines.
+    pub fn irq_lines(&self) -> u16 {
+        self.lines.level()
+    }
+
+    /// A reset a device asked for, if any (taken: the machine ends the run with it).
+    pub fn take_reset(&mut self) -> Option<ResetRequest> {
+        self.reset.take()
+    }
+
+    /// Whether a device asked for a reset (checked after every access).
+    #[inline]
+    pub fn reset_requested(&self) -> bool {
+        self.reset.is_some()
+    }
+
+    /// Starts (or stops) keeping the accesses with their times: each access that changes the
+    /// value last seen at its port (a waveform dumps changes; a polling loop reading the same
+    /// status costs one comparison an access).
+    pub fn record_timed(&mut self, on: bool) {
+        self.timed = on.then(Vec::new);
+        self.timed_last = if on { vec![u64::MAX; 0x10000].into_boxed_slice() } else { Box::new([]) };
+    }
+
+    /// The accesses kept (value changes) with their times in nanoseconds (empty unless
+    /// [`PortBus::record_timed`]).
+    pub fn timed_accesses(&self) -> Vec<TimedAccess> {
+        let hz = self.tsc_hz;
+        self.timed
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .map(|a| TimedAccess { time_ns: super::context::cycles_to_ns(a.time_ns, hz), ..*a })
+            .collect()
+    }
+
+    /// Keeps one access with its time, when recording (called once per guest access; the
+    /// clock cycle is kept, converted when asked for).
+    #[inline]
+    pub fn note_timed(&mut self, port: u16, width: Width, write: bool, value: u32) {
+        if let Some(v) = self.timed.as_mut() {
+            let last = &mut self.timed_last[port as usize];
+            if *last != value as u64 {
+                *last = value as u64;
+                v.push(TimedAccess { time_ns: self.now, port, width, write, value });
+            }
+        }
+    }
+
+    /// Runs the callbacks of every device whose deadline has come.
+    fn run_timers(&mut self) {
+        // A callback may schedule again at or before now: each runs at most once a pass,
+        // and a device that keeps asking for the past is served once per access.
+        let now = self.now;
+        let tsc_hz = self.tsc_hz;
+        for entry in self.entries.iter_mut().flatten() {
+            if entry.deadline <= now {
+                entry.deadline = u64::MAX;
+                if let Target::Device(dev) = &mut entry.target {
+                    let mut ctx = BusContext {
+                        cycles: now,
+                        tsc_hz,
+                        lines: &mut self.lines,
+                        deadline: &mut entry.deadline,
+                        reset: &mut self.reset,
+                    };
+                    dev.timer(&mut ctx);
+                }
+            }
+        }
+        self.next_due = self.entries.iter().flatten().map(|e| e.deadline).min().unwrap_or(u64::MAX);
+    }
+
+    /// Gives the controller the lines that changed.
+    #[inline]
+    fn feed_controller(&mut self) {
+        let level = self.lines.level();
+        if level == self.seen_level && self.lines.rose() == 0 {
+            return;
+        }
+        let rose = self.lines.take_rising();
+        let changed = level ^ self.seen_level;
+        self.seen_level = level;
+        if let Some(c) = self.controller.as_mut() {
+            for line in 0..16u8 {
+                let bit = 1u16 << line;
+                if (rose | changed) & bit != 0 {
+                    c.set_line(line, level & bit != 0, rose & bit != 0);
+                }
+            }
         }
     }
 
@@ -205,7 +366,8 @@ impl PortBus {
             Target::Device(d) => d.widths(),
             _ => Widths::ALL,
         };
-        self.entries[index] = Some(Entry { first, last, name, target, widths, warned_widths: 0, chipset: false });
+        self.entries[index] =
+            Some(Entry { first, last, name, target, widths, warned_widths: 0, chipset: false, deadline: u64::MAX });
         for p in first..=last {
             self.map[p as usize] = (index + 1) as u16;
         }
@@ -251,8 +413,21 @@ impl PortBus {
         }
     }
 
-    /// Performs one access. Returns the value read (all-ones where nobody answers) and what
+    /// Performs one access at clock cycle `now` (devices see the time, callbacks due by then
+    /// run after it). Returns the value read (all-ones where nobody answers) and what
     /// happened. A denied access performs nothing.
+    #[inline]
+    pub fn access_at(&mut self, now: u64, port: u16, width: Width, write: bool, value: u32) -> (u32, Outcome) {
+        self.now = self.now.max(now);
+        let r = self.access(port, width, write, value);
+        if self.now >= self.next_due {
+            self.run_timers();
+        }
+        self.feed_controller();
+        r
+    }
+
+    /// Performs one access at the bus's current time (see [`PortBus::access_at`]).
     #[inline]
     pub fn access(&mut self, port: u16, width: Width, write: bool, value: u32) -> (u32, Outcome) {
         let idx = self.map[port as usize];
@@ -309,12 +484,21 @@ impl PortBus {
         let offset = port.wrapping_sub(entry.first);
         match &mut entry.target {
             Target::Device(dev) => {
-                if write {
-                    dev.write(offset, width, value & width.all_ones());
+                let mut ctx = BusContext {
+                    cycles: self.now,
+                    tsc_hz: self.tsc_hz,
+                    lines: &mut self.lines,
+                    deadline: &mut entry.deadline,
+                    reset: &mut self.reset,
+                };
+                let r = if write {
+                    dev.write(offset, width, value & width.all_ones(), &mut ctx);
                     (0, Outcome::Emulated)
                 } else {
-                    (dev.read(offset, width) & width.all_ones(), Outcome::Emulated)
-                }
+                    (dev.read(offset, width, &mut ctx) & width.all_ones(), Outcome::Emulated)
+                };
+                self.next_due = self.next_due.min(entry.deadline);
+                r
             }
             Target::Log => (width.all_ones(), Outcome::Logged),
             Target::Deny => (width.all_ones(), Outcome::Denied),

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::context::BusContext;
+
 /// Width of one port access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 pub enum Width {
@@ -70,7 +72,9 @@ impl Widths {
 ///
 /// The device sees the offset of the access from the start of its range, never the absolute
 /// port, so one model can be placed anywhere. Accesses arrive only in widths the device lists
-/// in [`PortDevice::widths`]; the bus splits or answers the others (see `bus.rs`).
+/// in [`PortDevice::widths`]; the bus splits or answers the others (see `bus.rs`). The
+/// context gives the virtual time, the device's interrupt lines and its timer: a device that
+/// schedules a callback has [`PortDevice::timer`] run once the clock reaches it.
 pub trait PortDevice {
     /// A short name for traces and reports ("pit", "uart", ...).
     fn name(&self) -> &str;
@@ -81,8 +85,11 @@ pub trait PortDevice {
     }
 
     /// A read of `width` at `offset`; the value occupies the low `width` bytes.
-    fn read(&mut self, offset: u16, width: Width) -> u32;
+    fn read(&mut self, offset: u16, width: Width, ctx: &mut BusContext) -> u32;
 
     /// A write of `width` at `offset`; only the low `width` bytes of `value` are meaningful.
-    fn write(&mut self, offset: u16, width: Width, value: u32);
+    fn write(&mut self, offset: u16, width: Width, value: u32, ctx: &mut BusContext);
+
+    /// The callback the device scheduled with [`BusContext::schedule_at`] is due.
+    fn timer(&mut self, _ctx: &mut BusContext) {}
 }

@@ -1,10 +1,12 @@
 //! Port I/O: the bus, its devices and policies, the I/O permission check, host backends.
 
 mod bus;
+mod context;
 mod device;
 mod host;
 pub mod iopm;
 
-pub use bus::{Outcome, Policy, PortBus, PortBusError, RangeId, RangeInfo};
+pub use bus::{Outcome, Policy, PortBus, PortBusError, RangeId, RangeInfo, TimedAccess};
+pub use context::{cycles_to_ns, BusContext, Detached, InterruptController, IrqLines, ResetRequest};
 pub use device::{PortDevice, Width, Widths};
 pub use host::{BackendError, HostPortBackend, Recorded, RecordingBackend};

@@ -397,6 +397,12 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoGetCurrentProcess() -> Ptr = ps::process::IoGetCurrentProcess;
     stdcall fn ExGetPreviousMode() -> u8 = ps::mode::ExGetPreviousMode;
     #[x64] stdcall fn IoIs32bitProcess(Irp: Ptr) -> Boolean = ps::process::IoIs32bitProcess;
+    // Interrupt objects (io/interrupt.rs).
+    stdcall fn IoConnectInterrupt(InterruptObject: Ptr, ServiceRoutine: Ptr, ServiceContext: Ptr, SpinLock: Ptr, Vector: u32, Irql: u8, SynchronizeIrql: u8, InterruptMode: u32, ShareVector: Boolean, ProcessorEnableMask: SizeT, FloatingSave: Boolean) -> NtStatus = io::interrupt::IoConnectInterrupt;
+    stdcall fn IoConnectInterruptEx(Parameters: Ptr) -> NtStatus = io::interrupt::IoConnectInterruptEx;
+    stdcall fn IoDisconnectInterrupt(InterruptObject: Ptr) -> () = io::interrupt::IoDisconnectInterrupt;
+    stdcall fn IoDisconnectInterruptEx(Parameters: Ptr) -> () = io::interrupt::IoDisconnectInterruptEx;
+    stdcall fn KeSynchronizeExecution(Interrupt: Ptr, SynchronizeRoutine: Ptr, SynchronizeContext: Ptr) -> Boolean = io::interrupt::KeSynchronizeExecution;
 
     // Executive pool (ex/pool.rs).
     stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;

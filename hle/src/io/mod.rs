@@ -5,6 +5,7 @@
 pub mod device;
 pub mod driver;
 pub mod file;
+pub mod interrupt;
 pub mod irp;
 pub mod irps;
 pub mod misc;
@@ -137,6 +138,8 @@ pub struct IoManager {
     pub(crate) error_sequence: u32,
     /// I/O work items (io/work_item.rs).
     pub(crate) work_items: BTreeMap<u64, work_item::WorkItem>,
+    /// Connected interrupt objects (io/interrupt.rs).
+    pub interrupts: interrupt::Interrupts,
 }
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {

@@ -75,6 +75,10 @@ pub fn lower(k: &mut Kx, new: u8, what: &str) -> KResult<()> {
         return Err(KError::Stop(bugcheck_stop(k, b)));
     }
     set(k, new)?;
+    if new < old {
+        // An interrupt held back by the raised level is taken now.
+        crate::io::interrupt::deliver(k)?;
+    }
     if new < DISPATCH_LEVEL && old >= DISPATCH_LEVEL {
         super::scheduler::deliver_after_call(k);
     }

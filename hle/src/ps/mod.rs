@@ -217,6 +217,9 @@ fn write_system_time_raw(mem: &mut portcullis_emu::GuestMemory, at: u64, value: 
 
 /// Brings KUSER_SHARED_DATA's clocks and KeTickCount up to the virtual clock.
 pub fn sync_time(k: &mut Kx) -> KResult<()> {
+    // The devices' clock follows (their callbacks due by now run).
+    let cycles = k.guest().cpu.clock.cycles();
+    k.guest_mut().ports.advance_to(cycles);
     let interrupt = k.guest().cpu.clock.now_ns() / 100;
     let ticks = interrupt / TICK_100NS;
     let (sud, tick_count) = (k.ext().system.shared_data, k.ext().system.tick_count);

@@ -1,6 +1,6 @@
 //! Every read returns the same value; writes are ignored.
 
-use portcullis_emu::ports::{PortDevice, Width};
+use portcullis_emu::ports::{BusContext, PortDevice, Width};
 
 #[derive(Clone, Debug)]
 pub struct Constant {
@@ -19,11 +19,11 @@ impl PortDevice for Constant {
         &self.name
     }
 
-    fn read(&mut self, _offset: u16, width: Width) -> u32 {
+    fn read(&mut self, _offset: u16, width: Width, _: &mut BusContext) -> u32 {
         self.value & width.all_ones()
     }
 
-    fn write(&mut self, _offset: u16, _width: Width, _value: u32) {}
+    fn write(&mut self, _offset: u16, _width: Width, _value: u32, _: &mut BusContext) {}
 }
 
 impl portcullis_emu::physical::mmio::MmioDevice for Constant {

@@ -1,7 +1,7 @@
 //! A block of byte registers: writes store, reads return what was stored (or the initial
 //! state). Wider accesses cover consecutive registers, little-endian, wrapping at the end.
 
-use portcullis_emu::ports::{PortDevice, Width};
+use portcullis_emu::ports::{BusContext, PortDevice, Width};
 
 #[derive(Clone, Debug)]
 pub struct Registers {
@@ -21,6 +21,11 @@ impl Registers {
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
+
+    fn get(&self, offset: usize, width: Width) -> u32 {
+        let n = self.bytes.len();
+        (0..width.bytes() as usize).map(|i| (self.bytes[(offset + i) % n] as u32) << (8 * i)).fold(0, |a, b| a | b)
+    }
 }
 
 impl PortDevice for Registers {
@@ -28,14 +33,11 @@ impl PortDevice for Registers {
         &self.name
     }
 
-    fn read(&mut self, offset: u16, width: Width) -> u32 {
-        let n = self.bytes.len();
-        (0..width.bytes() as usize)
-            .map(|i| (self.bytes[(offset as usize + i) % n] as u32) << (8 * i))
-            .fold(0, |a, b| a | b)
+    fn read(&mut self, offset: u16, width: Width, _: &mut BusContext) -> u32 {
+        self.get(offset as usize, width)
     }
 
-    fn write(&mut self, offset: u16, width: Width, value: u32) {
+    fn write(&mut self, offset: u16, width: Width, value: u32, _: &mut BusContext) {
         let n = self.bytes.len();
         for i in 0..width.bytes() as usize {
             self.bytes[(offset as usize + i) % n] = (value >> (8 * i)) as u8;
@@ -50,7 +52,7 @@ impl portcullis_emu::physical::mmio::MmioDevice for Registers {
     }
 
     fn read(&mut self, offset: u64, width: Width, _: &mut portcullis_emu::physical::mmio::DeviceContext) -> u32 {
-        PortDevice::read(self, (offset % self.bytes.len() as u64) as u16, width)
+        self.get((offset % self.bytes.len() as u64) as usize, width)
     }
 
     fn write(&mut self, offset: u64, width: Width, value: u32, _: &mut portcullis_emu::physical::mmio::DeviceContext) {
@@ -64,14 +66,16 @@ impl portcullis_emu::physical::mmio::MmioDevice for Registers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portcullis_emu::ports::Detached;
 
     #[test]
     fn stores_and_reads_little_endian() {
+        let mut d = Detached::default();
         let mut r = Registers::new("r", 4, &[1, 2]);
-        assert_eq!(r.read(0, Width::Word), 0x0201);
-        r.write(2, Width::Word, 0xBBAA);
-        assert_eq!(r.read(0, Width::Dword), 0xBBAA_0201);
+        assert_eq!(r.read(0, Width::Word, &mut d.ctx()), 0x0201);
+        r.write(2, Width::Word, 0xBBAA, &mut d.ctx());
+        assert_eq!(r.read(0, Width::Dword, &mut d.ctx()), 0xBBAA_0201);
         // Wraps at the end of the block.
-        assert_eq!(r.read(3, Width::Word), 0x01BB);
+        assert_eq!(r.read(3, Width::Word, &mut d.ctx()), 0x01BB);
     }
 }

@@ -1,0 +1,135 @@
+/*
+ * pitisr - counts timer ticks in an interrupt service routine: connects an ISR
+ * to the PIT's IRQ 0 with IoConnectInterrupt, programs PIT channel 0 as a rate
+ * generator, lets time pass, reads the count with KeSynchronizeExecution and
+ * disconnects.
+ *
+ * Device \Device\PitIsr, symbolic link \DosDevices\PitIsr.
+ *
+ * IOCTLs (CTL_CODE(0x8000, function, METHOD_BUFFERED, FILE_ANY_ACCESS)):
+ *
+ *   0x800 COUNT_TICKS   code 0x80002000
+ *     in:  ULONG rate_hz (19 to 10000); ULONG duration_ms (1 to 1000)
+ *                                                           (>= 8 bytes)
+ *     vector = HalGetInterruptVector(Isa, 0, 0, 0, &irql, &affinity);
+ *     IoConnectInterrupt(ISR, vector, irql, irql, Latched, not shared);
+ *     PIT channel 0: control 0x34 (lobyte/hibyte, mode 2), count 1193182 /
+ *     rate_hz; KeStallExecutionProcessor(50) x 20 x duration_ms; the count
+ *     read under KeSynchronizeExecution; channel 0 back to mode 3, count 0
+ *     (18.2 Hz); IoDisconnectInterrupt.
+ *     out: ULONG ticks counted by the ISR                   (>= 4 bytes)
+ *     STATUS_SUCCESS, Information 4; out-of-range input
+ *     STATUS_INVALID_PARAMETER; a failed connection its status; both
+ *     Information 0.
+ *
+ *   any other code: STATUS_INVALID_DEVICE_REQUEST, Information 0.
+ */
+#include "corpus.h"
+
+#ifdef _WIN64
+/* Declared by the x86 headers only; hal.dll exports it on both. */
+NTHALAPI ULONG NTAPI HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber, ULONG BusInterruptLevel,
+                                           ULONG BusInterruptVector, PKIRQL Irql, PKAFFINITY Affinity);
+#endif
+
+#define IOCTL_COUNT_TICKS CORPUS_IOCTL(0x800, METHOD_BUFFERED)
+
+#define PIT_HZ 1193182
+#define PIT_CH0 ((PUCHAR)0x40)
+#define PIT_CMD ((PUCHAR)0x43)
+
+typedef struct _TICKS {
+    volatile ULONG Count;
+    ULONG Snapshot;
+} TICKS;
+
+static PDEVICE_OBJECT g_Device;
+static TICKS g_Ticks;
+
+static BOOLEAN NTAPI TickIsr(PKINTERRUPT Interrupt, PVOID Context)
+{
+    (void)Interrupt;
+    ((TICKS *)Context)->Count++;
+    return TRUE;
+}
+
+static BOOLEAN NTAPI Snapshot(PVOID Context)
+{
+    TICKS *t = Context;
+
+    t->Snapshot = t->Count;
+    return TRUE;
+}
+
+static VOID Program(UCHAR control, ULONG count)
+{
+    WRITE_PORT_UCHAR(PIT_CMD, control);
+    WRITE_PORT_UCHAR(PIT_CH0, (UCHAR)count);
+    WRITE_PORT_UCHAR(PIT_CH0, (UCHAR)(count >> 8));
+}
+
+static NTSTATUS CountTicks(ULONG rate, ULONG ms, ULONG *ticks)
+{
+    KIRQL irql;
+    KAFFINITY affinity;
+    ULONG vector, i;
+    PKINTERRUPT interrupt;
+    NTSTATUS status;
+
+    g_Ticks.Count = 0;
+    vector = HalGetInterruptVector(Isa, 0, 0, 0, &irql, &affinity);
+    status = IoConnectInterrupt(&interrupt, TickIsr, &g_Ticks, NULL, vector, irql, irql, Latched, FALSE, affinity,
+                                FALSE);
+    if (!NT_SUCCESS(status))
+        return status;
+    Program(0x34, PIT_HZ / rate);
+    for (i = 0; i < 20 * ms; i++)
+        KeStallExecutionProcessor(50);
+    KeSynchronizeExecution(interrupt, Snapshot, &g_Ticks);
+    Program(0x36, 0);
+    IoDisconnectInterrupt(interrupt);
+    *ticks = g_Ticks.Snapshot;
+    DbgPrint("pitisr: %lu ticks at %lu Hz in %lu ms\n", *ticks, rate, ms);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS NTAPI PitIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(Irp);
+    PULONG buffer = Irp->AssociatedIrp.SystemBuffer;
+    NTSTATUS status;
+    ULONG ticks;
+
+    (void)DeviceObject;
+    if (CORPUS_CODE(sp) != IOCTL_COUNT_TICKS)
+        return CorpusComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+    if (CORPUS_IN_LEN(sp) < 8 || CORPUS_OUT_LEN(sp) < 4)
+        return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+    if (buffer[0] < 19 || buffer[0] > 10000 || buffer[1] < 1 || buffer[1] > 1000)
+        return CorpusComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+    status = CountTicks(buffer[0], buffer[1], &ticks);
+    if (!NT_SUCCESS(status))
+        return CorpusComplete(Irp, status, 0);
+    buffer[0] = ticks;
+    return CorpusComplete(Irp, STATUS_SUCCESS, 4);
+}
+
+static VOID NTAPI PitUnload(PDRIVER_OBJECT DriverObject)
+{
+    (void)DriverObject;
+    CorpusDeleteLink(L"\\DosDevices\\PitIsr");
+    IoDeleteDevice(g_Device);
+}
+
+NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    NTSTATUS status;
+
+    (void)RegistryPath;
+    status = CorpusCreateDevice(DriverObject, L"\\Device\\PitIsr", L"\\DosDevices\\PitIsr", &g_Device);
+    if (!NT_SUCCESS(status))
+        return status;
+    CorpusSetDispatch(DriverObject, PitIoctl);
+    DriverObject->DriverUnload = PitUnload;
+    return STATUS_SUCCESS;
+}

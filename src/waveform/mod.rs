@@ -1,0 +1,68 @@
+//! Pictures and sound of a run: every port access on the virtual clock as a Value Change
+//! Dump (`--vcd`, for GTKWave and PulseView), as an SVG timeline (`--timeline`), and the
+//! speaker's tones as a WAV file (`--wav`).
+
+mod timeline;
+mod vcd;
+mod wav;
+
+pub use timeline::write_timeline;
+pub use vcd::write_vcd;
+pub use wav::write_wav;
+
+use portcullis_devices::pit::Tone;
+use portcullis_emu::physical::timed::MmioChange;
+use portcullis_emu::ports::TimedAccess;
+
+/// What a run did on the bus, in virtual time.
+pub struct Activity {
+    /// Every port access, in time order.
+    pub accesses: Vec<TimedAccess>,
+    /// Every change of a device register's value (MMIO), in time order.
+    pub mmio: Vec<MmioChange>,
+    pub tones: Vec<Tone>,
+    /// The end of the run (ns).
+    pub end_ns: u64,
+}
+
+impl Activity {
+    /// The activity of a finished sandbox (accesses are kept only when the builder asked for
+    /// them: [`crate::sandbox::SandboxBuilder::timed_ports`]).
+    pub fn of(sb: &crate::Sandbox) -> Activity {
+        let end_ns = sb.now_ns();
+        let tones = sb.devices().pit.as_ref().map(|p| p.get().tones_until(end_ns)).unwrap_or_default();
+        let g = sb.kernel().guest();
+        Activity { accesses: g.ports.timed_accesses(), mmio: g.timed_mmio.changes(g.cpu.clock.tsc_hz), tones, end_ns }
+    }
+
+    /// Distinct ports accessed, ascending, with the widest access seen (bytes).
+    fn ports(&self) -> Vec<(u16, u16)> {
+        let mut widths = std::collections::BTreeMap::new();
+        for a in &self.accesses {
+            let w = widths.entry(a.port).or_insert(1u16);
+            *w = (*w).max(a.width.bytes());
+        }
+        widths.into_iter().collect()
+    }
+}
+
+impl Activity {
+    /// Distinct device register addresses accessed, ascending, with the widest access seen.
+    fn registers(&self) -> Vec<(u64, u16)> {
+        let mut widths = std::collections::BTreeMap::new();
+        for a in &self.mmio {
+            let w = widths.entry(a.address).or_insert(1u16);
+            *w = (*w).max(a.width.bytes());
+        }
+        widths.into_iter().collect()
+    }
+}
+
+/// The parallel-port bases whose registers were accessed.
+fn lpt_bases(activity: &Activity) -> Vec<u16> {
+    portcullis_devices::lpt::LPT
+        .iter()
+        .map(|(b, _)| *b)
+        .filter(|b| activity.accesses.iter().any(|a| (*b..=*b + 2).contains(&a.port)))
+        .collect()
+}
