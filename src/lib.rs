@@ -11,6 +11,7 @@ pub mod devices;
 pub mod forward;
 pub mod limits;
 pub mod load_error;
+pub mod outcome;
 pub mod physical;
 pub mod record;
 pub mod report;

@@ -28,6 +28,48 @@ pub const CORPUS_TIMEOUT: Duration = Duration::from_secs(30);
 /// Wall time a driver may take in `survey` (its worker is killed at twice this plus a second).
 pub const SURVEY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Bytes of trace a `run --trace` writes, as a corpus job may: past it the file ends with a
+/// `trace_cut` line and the report says so.
+pub const DEFAULT_MAX_TRACE: u64 = 64 << 20;
+
+/// A size in bytes: `4096`, `64KiB`, `64MiB`, `1GiB`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bytes(pub u64);
+
+impl FromStr for Bytes {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let (num, mult) = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)]
+            .into_iter()
+            .find_map(|(suffix, m)| s.strip_suffix(suffix).map(|n| (n.trim(), m)))
+            .unwrap_or((s, 1));
+        let digits: String = num.chars().filter(|c| *c != '_').collect();
+        digits
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(mult))
+            .map(Bytes)
+            .ok_or_else(|| format!("`{s}`: expected a size like 4096, 64KiB, 64MiB or 1GiB"))
+    }
+}
+
+impl FromStr for Budget<Bytes> {
+    type Err = String;
+
+    /// `none`, `0`, or a size.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("none") {
+            return Ok(Budget(None));
+        }
+        match s.parse::<Bytes>()? {
+            Bytes(0) => Ok(Budget(None)),
+            b => Ok(Budget(Some(b))),
+        }
+    }
+}
+
 /// A limit from the command line: `Some(value)`, or `None` for `0`/`none` (no limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget<T>(pub Option<T>);
@@ -116,5 +158,10 @@ mod tests {
         assert_eq!(Budget(Some(10_000_000u64)).to_string(), "10000000");
         assert_eq!(Budget(Some(Duration::from_secs(30))).to_string(), "30s");
         assert_eq!(Budget::<Duration>(None).to_string(), "none");
+        assert_eq!("64MiB".parse::<Budget<Bytes>>(), Ok(Budget(Some(Bytes(64 << 20)))));
+        assert_eq!("4_096".parse::<Budget<Bytes>>(), Ok(Budget(Some(Bytes(4096)))));
+        assert_eq!("0".parse::<Budget<Bytes>>(), Ok(Budget(None)));
+        assert!("99999999999GiB".parse::<Budget<Bytes>>().is_err());
+        assert!("big".parse::<Budget<Bytes>>().is_err());
     }
 }

@@ -95,7 +95,9 @@ impl Report {
             regions: Vec::new(),
             truncated: false,
             load_error: Some(info),
-            outcome: "load_error".into(),
+            outcome: crate::outcome::Outcome::LoadError,
+            signal: None,
+            trace_file: None,
         }
     }
 }

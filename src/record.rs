@@ -493,12 +493,28 @@ pub(crate) type PortKey = (u16, u16, bool, u32);
 /// Its first sequence number, first pc, count and outcome.
 pub(crate) type PortSeen = (u64, u64, u64, portcullis_emu::ports::Outcome);
 
+/// What became of the trace file.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct TraceFileInfo {
+    /// Bytes written (whole lines).
+    pub bytes: u64,
+    /// It reached its size limit: the last line is `{"type":"trace_cut",...}` and the rest
+    /// of the run is only in the report.
+    pub cut: bool,
+    /// The first error writing it (disk full, a closed pipe): the rest of the run is only in
+    /// the report.
+    pub error: Option<String>,
+}
+
 /// Everything recorded so far.
 #[derive(Default)]
 pub struct Recorder {
     seq: u64,
     writer: Option<Box<dyn Write>>,
-    write_error: Option<String>,
+    /// The line being written (kept to reuse its allocation).
+    line: Vec<u8>,
+    trace_limit: Option<u64>,
+    trace_file: Option<TraceFileInfo>,
     pub(crate) ports: BTreeMap<PortKey, PortSeen>,
     pub(crate) port_total: u64,
     pub(crate) mmio: crate::physical::MmioTable,
@@ -539,23 +555,54 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Streams every record to `w` as one JSON document per line.
-    pub fn set_writer(&mut self, w: Box<dyn Write>) {
+    /// Streams every record to `w` as one JSON document per line, up to `limit` bytes (then
+    /// the file ends with a `trace_cut` line and the run goes on without it).
+    pub fn set_writer(&mut self, w: Box<dyn Write>, limit: Option<u64>) {
         self.writer = Some(w);
+        self.trace_limit = limit;
     }
 
-    /// The first error writing the trace, if any (the run goes on without the file).
-    pub fn write_error(&self) -> Option<&str> {
-        self.write_error.as_deref()
+    /// What became of the trace file: its size, whether it was cut at its limit, and the
+    /// first error writing it (the run goes on without the file).
+    pub fn trace_file(&self) -> Option<TraceFileInfo> {
+        self.trace_file.clone()
     }
 
+    /// Writes one whole line: the record is serialised first, so a reader (or a process
+    /// killed mid-write) never sees half a line from a full buffer.
     fn emit(&mut self, rec: &TraceRecord) {
         if let Some(w) = &mut self.writer {
-            let r = serde_json::to_writer(&mut *w, rec)
-                .map_err(|e| e.to_string())
-                .and_then(|_| w.write_all(b"\n").map_err(|e| e.to_string()));
-            if let Err(e) = r {
-                self.write_error.get_or_insert(e);
+            self.line.clear();
+            let file = self.trace_file.get_or_insert_with(TraceFileInfo::default);
+            let r = serde_json::to_writer(&mut self.line, rec).map_err(|e| e.to_string());
+            self.line.push(b'\n');
+            let over = self.trace_limit.is_some_and(|l| file.bytes + self.line.len() as u64 > l);
+            let r = r.and_then(|_| {
+                if over {
+                    let cut = format!("{{\"type\":\"trace_cut\",\"limit_bytes\":{}}}\n", self.trace_limit.unwrap_or(0));
+                    w.write_all(cut.as_bytes()).and_then(|_| w.flush()).map_err(|e| e.to_string())
+                } else {
+                    w.write_all(&self.line).map_err(|e| e.to_string())
+                }
+            });
+            match r {
+                Ok(()) if over => {
+                    file.cut = true;
+                    self.writer = None;
+                }
+                Ok(()) => file.bytes += self.line.len() as u64,
+                Err(e) => {
+                    file.error.get_or_insert(e);
+                    self.writer = None;
+                }
+            }
+        }
+    }
+
+    fn flush_writer(&mut self) {
+        if let Some(w) = &mut self.writer {
+            if let Err(e) = w.flush() {
+                self.trace_file.get_or_insert_with(TraceFileInfo::default).error.get_or_insert(e.to_string());
                 self.writer = None;
             }
         }
@@ -571,11 +618,7 @@ impl Recorder {
         for e in events {
             self.record_one(e);
         }
-        if let Some(w) = &mut self.writer {
-            if let Err(e) = w.flush() {
-                self.write_error.get_or_insert(e.to_string());
-            }
-        }
+        self.flush_writer();
     }
 
     fn record_one(&mut self, e: &Event<KernelEvent>) {
@@ -762,9 +805,7 @@ impl Recorder {
             self.truncated = true;
         }
         self.emit(&TraceRecord::EntryPoint { seq, entry });
-        if let Some(w) = &mut self.writer {
-            let _ = w.flush();
-        }
+        self.flush_writer();
     }
 
     /// Records a failed expectation of scenario step `step` (attached to the last entry point).
@@ -778,9 +819,7 @@ impl Recorder {
         }
         self.failed_expectations.push((step, message.clone()));
         self.emit(&TraceRecord::Expectation { seq, step, message });
-        if let Some(w) = &mut self.writer {
-            let _ = w.flush();
-        }
+        self.flush_writer();
     }
 
     /// The distinct accesses, in the order each first happened.

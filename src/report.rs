@@ -8,6 +8,7 @@ use portcullis_emu::{LimitHit, MemoryUsage};
 use portcullis_hle::driver::Leaks;
 use serde::Serialize;
 
+use crate::outcome::Outcome;
 use crate::record::{
     hex, BugcheckRecord, CallRecord, DeadlockRecord, DebugRecord, EntryPointRecord, ExceptionReport, FaultRecord,
     PortRow, PrivilegedRecord, StubRow, WaitRecord,
@@ -255,11 +256,16 @@ pub struct Report {
     pub regions: Vec<RegionInfo>,
     /// Lists were cut at their cap (the trace file has everything).
     pub truncated: bool,
+    /// The trace file, when one was written: its size, whether it was cut at its limit, and
+    /// the error that stopped it if one did.
+    pub trace_file: Option<crate::record::TraceFileInfo>,
     /// Why the driver was refused at load (then there are no entry points); null when it loaded.
     pub load_error: Option<crate::load_error::LoadErrorInfo>,
-    /// "ok", "fault", "bugcheck", "deadlock", "limit", "halted", "error", "failed_expectation",
-    /// "load_error".
-    pub outcome: String,
+    /// How the run ended (see `Outcome`).
+    pub outcome: Outcome,
+    /// The signal that interrupted the run (outcome `interrupted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
 }
 
 /// "STATUS_SUCCESS (0x00000000)" or just the hex value.
@@ -279,17 +285,9 @@ impl Report {
         let name =
             |v: Vec<&portcullis_hle::loader::ImportInfo>| v.iter().map(|i| format!("{}!{}", i.dll, i.name)).collect();
         let outcome = match sb.stopped() {
-            None if !rec.failed_expectations.is_empty() => "failed_expectation",
-            None => "ok",
-            Some(e) => match e {
-                crate::sandbox::RunError::Fault(_) => "fault",
-                crate::sandbox::RunError::Bugcheck(_) => "bugcheck",
-                crate::sandbox::RunError::Limit(_) => "limit",
-                crate::sandbox::RunError::Halted { .. } => "halted",
-                crate::sandbox::RunError::Deadlock(_) => "deadlock",
-                crate::sandbox::RunError::Reset(_) => "reset",
-                _ => "error",
-            },
+            None if !rec.failed_expectations.is_empty() => Outcome::FailedExpectation,
+            None => Outcome::Ok,
+            Some(e) => e.outcome(),
         };
         Report {
             schema: SCHEMA,
@@ -365,8 +363,13 @@ impl Report {
                 })
                 .collect(),
             truncated: rec.truncated || rec.mmio.truncated,
+            trace_file: rec.trace_file(),
             load_error: None,
-            outcome: outcome.into(),
+            outcome,
+            signal: match sb.stopped() {
+                Some(crate::sandbox::RunError::Interrupted(s)) => Some(*s),
+                _ => None,
+            },
         }
     }
 

@@ -34,6 +34,7 @@ use portcullis_hle::types::NtStatus;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::outcome::Outcome;
 use crate::record::{EntryPointRecord, Recorder};
 use crate::report::Report;
 
@@ -127,18 +128,27 @@ pub enum RunError {
     Deadlock(portcullis_hle::ke::wait_graph::Deadlock),
     #[error("{0}")]
     Process(String),
+    /// A signal (SIGINT, SIGTERM) stopped the run.
+    #[error("interrupted by signal {0}")]
+    Interrupted(i32),
+    /// The sandbox refused a request before the driver saw it (a buffer over the maximum);
+    /// the machine goes on.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 impl RunError {
-    fn outcome(&self) -> &'static str {
+    /// How a run this ended went.
+    pub fn outcome(&self) -> Outcome {
         match self {
-            RunError::Fault(_) => "fault",
-            RunError::Bugcheck(_) => "bugcheck",
-            RunError::Limit(_) => "limit",
-            RunError::Halted { .. } => "halted",
-            RunError::Deadlock(_) => "deadlock",
-            RunError::Reset(_) => "reset",
-            _ => "error",
+            RunError::Fault(_) => Outcome::Fault,
+            RunError::Bugcheck(_) => Outcome::Bugcheck,
+            RunError::Limit(_) => Outcome::Limit,
+            RunError::Halted { .. } => Outcome::Halted,
+            RunError::Deadlock(_) => Outcome::Deadlock,
+            RunError::Reset(_) => Outcome::Reset,
+            RunError::Interrupted(_) => Outcome::Interrupted,
+            _ => Outcome::Error,
         }
     }
 
@@ -153,6 +163,7 @@ impl RunError {
                 | RunError::Reset(_)
                 | RunError::Machine(_)
                 | RunError::Deadlock(_)
+                | RunError::Interrupted(_)
         )
     }
 }
@@ -168,6 +179,7 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
             Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
+            Stop::Interrupted { signal } => RunError::Interrupted(signal),
             // Only reaches here when no call into the guest owns the target (a corrupt one).
             unwind @ Stop::Unwind(_) => RunError::Machine(unwind.to_string()),
         }
@@ -197,6 +209,7 @@ pub struct SandboxBuilder {
     policies: Vec<(u16, u16, String, Policy)>,
     forwards: Vec<ForwardSpec>,
     trace: Option<Box<dyn std::io::Write>>,
+    trace_limit: Option<u64>,
     record_ports: bool,
     physical: Vec<crate::physical::PhysicalSpec>,
     /// Registry keys and values to seed: (key path, value).
@@ -231,6 +244,7 @@ impl Default for SandboxBuilder {
             policies: Vec::new(),
             forwards: Vec::new(),
             trace: None,
+            trace_limit: None,
             record_ports: true,
             physical: Vec::new(),
             registry: Vec::new(),
@@ -392,6 +406,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Cuts the trace at this many bytes (whole lines; none: no limit). The report says when
+    /// it was cut.
+    pub fn trace_limit(mut self, bytes: Option<u64>) -> Self {
+        self.trace_limit = bytes;
+        self
+    }
+
     /// Records the export calls with their arguments (on by default).
     pub fn record_calls(mut self, on: bool) -> Self {
         self.options.record_calls = on;
@@ -506,7 +527,7 @@ impl SandboxBuilder {
         let recorder = Rc::new(RefCell::new(Recorder::default()));
         recorder.borrow_mut().mmio.names = crate::physical::DeviceNames::of(k.mem().physical());
         if let Some(w) = self.trace {
-            recorder.borrow_mut().set_writer(w);
+            recorder.borrow_mut().set_writer(w, self.trace_limit);
         }
         let sink = recorder.clone();
         k.guest_mut().trace.set_sink(TRACE_BATCH, move |batch| sink.borrow_mut().record(batch));
@@ -632,7 +653,7 @@ impl Sandbox {
     fn record(&mut self, mut entry: EntryPointRecord, result: &Result<(), RunError>) {
         self.flush();
         if let Err(e) = result {
-            entry.outcome = e.outcome().into();
+            entry.outcome = e.outcome().name().into();
             if e.fatal() && self.stopped.is_none() {
                 self.stopped = Some(e.clone());
             }
@@ -1200,7 +1221,7 @@ impl Sandbox {
 
 fn check_size(n: u64) -> Result<(), RunError> {
     if n > request::MAX_BUFFER {
-        return Err(RunError::Machine(format!(
+        return Err(RunError::Refused(format!(
             "a {n}-byte buffer is larger than the {}-byte maximum",
             request::MAX_BUFFER
         )));

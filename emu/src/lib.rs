@@ -28,6 +28,7 @@ pub mod error;
 pub mod exception;
 pub mod fault;
 pub mod firmware;
+pub mod interrupt;
 pub mod limits;
 mod machine;
 pub mod memory;

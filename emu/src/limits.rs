@@ -63,7 +63,8 @@ pub(crate) struct Usage {
 struct Slot {
     id: u64,
     engine: usize,
-    deadline: Instant,
+    /// When the time budget runs out (none: the run is armed only to be interruptible).
+    deadline: Option<Instant>,
     fired: Arc<AtomicBool>,
 }
 
@@ -87,6 +88,10 @@ pub(crate) struct ArmedDeadline {
 /// How often a fired deadline re-stops its engine: a nested `emu_start` clears a pending stop.
 const RESTOP: Duration = Duration::from_millis(2);
 
+/// How often, while a run is armed, the trace is told to hand its events on (a guest that
+/// makes few events still has them in the trace file within this much wall time).
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
 impl Watchdog {
     pub(crate) fn global() -> &'static Watchdog {
         static W: OnceLock<&'static Watchdog> = OnceLock::new();
@@ -103,7 +108,7 @@ impl Watchdog {
     pub(crate) fn arm(
         &self,
         engine: *mut unicorn_engine::uc_engine,
-        deadline: Instant,
+        deadline: Option<Instant>,
         fired: Arc<AtomicBool>,
     ) -> ArmedDeadline {
         let mut a = self.armed.lock().unwrap_or_else(|p| p.into_inner());
@@ -120,20 +125,34 @@ impl Watchdog {
         a.slots.retain(|s| s.id != armed.id);
     }
 
+    /// Stops every armed engine now, and again until its run ends (see `interrupt`).
+    pub(crate) fn interrupt(&self) {
+        let _a = self.armed.lock().unwrap_or_else(|p| p.into_inner());
+        self.wake.notify_one();
+    }
+
     fn run(&self) {
         let mut a = self.armed.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             let now = Instant::now();
+            let interrupted = crate::interrupt::requested().is_some();
             let mut next: Option<Instant> = None;
             for s in &mut a.slots {
-                if now >= s.deadline {
-                    s.fired.store(true, Ordering::SeqCst);
+                let expired = s.deadline.is_some_and(|d| now >= d);
+                if expired || interrupted {
+                    if expired {
+                        s.fired.store(true, Ordering::SeqCst);
+                    }
                     // SAFETY: the slot is removed (under this lock) before its engine is
                     // touched again by its owner or dropped, so the pointer is live here.
                     unsafe { unicorn_engine::uc_emu_stop(s.engine as *mut _) };
-                    s.deadline = now + RESTOP;
+                    s.deadline = Some(now + RESTOP);
                 }
-                next = Some(next.map_or(s.deadline, |n: Instant| n.min(s.deadline)));
+                let due = s.deadline.map_or(now + FLUSH_EVERY, |d| d.min(now + FLUSH_EVERY));
+                next = Some(next.map_or(due, |n: Instant| n.min(due)));
+            }
+            if !a.slots.is_empty() {
+                crate::trace::request_flush();
             }
             a = match next {
                 Some(t) => {

@@ -70,6 +70,8 @@ pub enum Stop<S> {
     Host(S),
     /// The machine itself failed.
     Machine(MachineError),
+    /// A signal asked the process to stop (see `crate::interrupt`).
+    Interrupted { signal: i32 },
     /// A device reset the machine (the reset control register, the keyboard controller's
     /// reset line, the fast-reset bit): the run ends as the real machine would restart.
     Reset(crate::ports::ResetRequest),
@@ -88,6 +90,7 @@ impl<S: std::fmt::Debug> std::fmt::Display for Stop<S> {
             Stop::Reset(r) => write!(f, "the machine was reset ({}: {:#x} to port {:#x})", r.what, r.value, r.port),
             Stop::Host(s) => write!(f, "{s:?}"),
             Stop::Machine(e) => write!(f, "machine error: {e}"),
+            Stop::Interrupted { signal } => write!(f, "interrupted by signal {signal}"),
             Stop::Unwind(c) => {
                 write!(f, "unwind to {:#x} (stack {:#x}) that no call into the guest owns", c.ip, c.sp())
             }
@@ -858,6 +861,9 @@ impl<X: Extension> Machine<X> {
 
     /// Fails if a new run may not start: the call depth, instruction or time budget is spent.
     pub(crate) fn check_run_limits(&self) -> Result<(), Stop<X::Stop>> {
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Stop::Interrupted { signal });
+        }
         let g = self.guest();
         if g.depth >= g.limits.max_call_depth {
             return Err(Stop::Limit(LimitHit::CallDepth { limit: g.limits.max_call_depth }));
@@ -950,9 +956,11 @@ impl<X: Extension> Machine<X> {
         g.stopping = false;
         g.calls.push(call);
         let timing = (!nested).then(|| g.limits.time.map(|limit| (limit, Instant::now()))).flatten();
-        let armed = timing.map(|(limit, start)| {
-            let remaining = limit.saturating_sub(g.usage.time);
-            Watchdog::global().arm(g.uc.0, start + remaining, g.timed_out.clone())
+        // Every outermost run is armed: with a time budget, for its deadline; always, so that a
+        // signal can stop it.
+        let armed = (!nested).then(|| {
+            let deadline = timing.map(|(limit, start)| start + limit.saturating_sub(g.usage.time));
+            Watchdog::global().arm(g.uc.0, deadline, g.timed_out.clone())
         });
         let count = g.quantum.take().unwrap_or(0);
         let mut start = pc;
@@ -1027,6 +1035,9 @@ impl<X: Extension> Machine<X> {
         let g = self.guest_mut();
         if let Some(stop) = g.stop.take() {
             return Err(stop);
+        }
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Stop::Interrupted { signal });
         }
         if g.timed_out.swap(false, Ordering::SeqCst) {
             let limit = g.limits.time.unwrap_or_default();
@@ -1202,6 +1213,9 @@ impl<X: Extension> Machine<X> {
     /// For long loops in host code on the guest's behalf: fails once the time budget is
     /// spent (the watchdog flags it even while no guest code runs).
     pub fn check_budget(&self) -> Result<(), Stop<X::Stop>> {
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Stop::Interrupted { signal });
+        }
         let g = self.guest();
         if g.timed_out.load(Ordering::Relaxed) {
             let limit = g.limits.time.unwrap_or_default();

@@ -5,6 +5,8 @@
 //! A sink, when set, receives full batches while the guest runs, so a run that dies still
 //! leaves everything up to its last batch behind.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
 
 use crate::fault::GuestFault;
@@ -157,6 +159,14 @@ pub struct Counters {
 
 type Sink<E> = Box<dyn FnMut(&[Event<E>])>;
 
+/// Set by the watchdog every 100 ms of wall time while a run is armed: the next event hands
+/// the batch on even if it is not full (one relaxed load per event otherwise).
+static FLUSH_DUE: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn request_flush() {
+    FLUSH_DUE.store(true, Ordering::Relaxed);
+}
+
 /// The event buffer.
 pub struct Trace<E> {
     events: Vec<Event<E>>,
@@ -188,7 +198,9 @@ impl<E> Trace<E> {
     pub fn push(&mut self, event: Event<E>) {
         self.events.push(event);
         if let Some((batch, sink)) = &mut self.sink {
-            if self.events.len() >= *batch {
+            if self.events.len() >= *batch
+                || (FLUSH_DUE.load(Ordering::Relaxed) && FLUSH_DUE.swap(false, Ordering::Relaxed))
+            {
                 sink(&self.events);
                 self.events.clear();
             }

@@ -4,6 +4,7 @@ mod census;
 pub mod exports;
 pub mod info;
 pub mod run;
+mod signals;
 
 /// Exit codes.
 pub const EXIT_OK: i32 = 0;

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 use portcullis::hle::kernel::MissingImports;
-use portcullis::limits::{Budget, DEFAULT_MAX_INSNS, DEFAULT_TIMEOUT};
+use portcullis::limits::{Budget, Bytes, DEFAULT_MAX_INSNS, DEFAULT_MAX_TRACE, DEFAULT_TIMEOUT};
+use portcullis::outcome::Outcome;
 use portcullis::scenario::Scenario;
 use portcullis::{Report, Sandbox};
 
@@ -25,6 +26,10 @@ pub struct RunArgs {
     /// Stream every event as JSON Lines to FILE while the run goes.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Cut the --trace file at this size (whole lines; e.g. 1GiB; 0 or none: no limit). The
+    /// report says when it was cut [default: 64MiB].
+    #[arg(long, value_name = "SIZE")]
+    pub max_trace: Option<Budget<Bytes>>,
     /// Stop after N guest instructions (counted per basic block); 0 or none: no limit.
     /// Overrides the scenario's limit [default: the scenario's, else 10000000].
     #[arg(long, value_name = "N")]
@@ -143,7 +148,10 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
     }
     if let Some(path) = &args.trace {
         match std::fs::File::create(path) {
-            Ok(f) => builder = builder.trace(Box::new(std::io::BufWriter::new(f))),
+            Ok(f) => {
+                let limit = args.max_trace.map_or(Some(DEFAULT_MAX_TRACE), |b| b.0.map(|b| b.0));
+                builder = builder.trace(Box::new(std::io::BufWriter::new(f))).trace_limit(limit);
+            }
             Err(e) => {
                 error(format!("cannot create {}: {e}", path.display()));
                 return EXIT_USAGE;
@@ -164,6 +172,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             return EXIT_USAGE;
         }
     };
+    super::signals::install();
     let outcome = scenario.run(&mut sb);
     if let Some(dir) = &args.dump_files {
         if let Err(e) = sb.dump_files(dir) {
@@ -172,6 +181,12 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
     }
     let report = sb.report();
+    let trace_error = report.trace_file.as_ref().and_then(|t| {
+        if t.cut {
+            eprintln!("warning: the trace was cut at {} bytes (--max-trace); the report has the whole run", t.bytes);
+        }
+        t.error.clone()
+    });
     if let Err(e) = write_outputs(&args, &sb) {
         error(e);
         return EXIT_USAGE;
@@ -187,6 +202,10 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("the report serialises")),
         Format::Text if !quiet => print!("{}", report.render_text(verbose > 0)),
         Format::Text => {}
+    }
+    if let (Some(e), Some(path)) = (trace_error, &args.trace) {
+        error(format!("writing the trace to {} failed: {e}; the report has the whole run", path.display()));
+        return EXIT_USAGE;
     }
     // An ending the scenario states (expect_outcome = "fault", say) is behaving as expected.
     if scenario.states_outcome() && outcome.outcome_as_expected && outcome.failed_expectations == 0 {
@@ -223,9 +242,13 @@ fn write_outputs(args: &RunArgs, sb: &Sandbox) -> Result<(), String> {
 /// 0: all as expected (DriverEntry's status included: the scenario checks it);
 /// 1: fault, bugcheck or failed expectation; 3: a limit ended the run.
 pub fn exit_code(report: &Report) -> i32 {
-    match report.outcome.as_str() {
-        "ok" => EXIT_OK,
-        "limit" => EXIT_LIMIT,
+    match report.outcome {
+        Outcome::Ok => EXIT_OK,
+        Outcome::Limit => EXIT_LIMIT,
+        Outcome::Interrupted => match report.signal {
+            Some(signal) => 128 + signal,
+            None => EXIT_FAILED,
+        },
         _ => EXIT_FAILED,
     }
 }

@@ -107,7 +107,7 @@ mod tests {
             passed: true,
             reason: None,
             diff: None,
-            outcome: Some("ok".into()),
+            outcome: Some(crate::outcome::Outcome::Ok),
             expected_outcome: None,
             stderr: None,
             blessed: None,

@@ -4,6 +4,7 @@
 //! Nothing here holds a time or duration, so the same jobs give the same files whichever
 //! machine, shard or order ran them.
 
+use crate::outcome::Outcome;
 use std::collections::HashMap;
 use std::fmt;
 use std::fmt::Write as _;
@@ -31,10 +32,10 @@ pub struct JobResult {
     pub diff: Option<String>,
     /// The report's outcome ("ok", "fault", "limit", ...; "load_error" when the driver could
     /// not be loaded); `None` when the job did not finish.
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     /// The outcome the scenario expects, when one is checked.
     #[serde(default)]
-    pub expected_outcome: Option<String>,
+    pub expected_outcome: Option<Outcome>,
     /// The end of the worker's diagnostics, when the worker died or was killed.
     #[serde(default)]
     pub stderr: Option<String>,
@@ -92,7 +93,7 @@ impl JobResult {
                 let _ = writeln!(s, "blessed {}: {what}", self.name);
             }
         } else if verbose {
-            let outcome = self.outcome.as_deref().unwrap_or("-");
+            let outcome = self.outcome.map_or("-", Outcome::name);
             let _ = writeln!(s, "ok {} ({outcome})", self.name);
         }
         s
@@ -201,7 +202,7 @@ mod tests {
             passed,
             reason: (!passed).then(|| "golden trace differs".into()),
             diff: (!passed).then(|| "--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n".into()),
-            outcome: Some("ok".into()),
+            outcome: Some(Outcome::Ok),
             expected_outcome: None,
             stderr: None,
             blessed: None,

@@ -5,6 +5,7 @@
 //! driver that crashes the emulator, loops past every limit or exhausts memory takes only its
 //! worker down; the runner reports the task and starts another worker.
 
+use crate::outcome::Outcome;
 use std::cell::RefCell;
 use std::io::{BufRead, Write};
 use std::rc::Rc;
@@ -30,7 +31,7 @@ pub const ABORT_ENV: &str = "PORTCULLIS_TEST_WORKER_ABORT";
 pub const HANG_ENV: &str = "PORTCULLIS_TEST_WORKER_HANG";
 
 /// A job's trace larger than this fails the job instead of filling the worker's memory.
-pub const MAX_TRACE_BYTES: usize = 64 << 20;
+pub const MAX_TRACE_BYTES: usize = crate::limits::DEFAULT_MAX_TRACE as usize;
 
 /// What the runner sends a worker: one task.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -183,9 +184,9 @@ impl Write for TraceBuf {
 /// How a job's run ended, for the verdict.
 struct Ran {
     /// The report's outcome.
-    outcome: String,
+    outcome: Outcome,
     /// The outcome the scenario expects.
-    expect: &'static str,
+    expect: Outcome,
     /// Whether the run ended the way the scenario says it would.
     as_expected: bool,
     /// The scenario's expectations that did not hold.
@@ -216,7 +217,7 @@ fn run_job(req: &CorpusRequest, trace: Box<dyn Write>) -> Result<Ran, JobError> 
     let report = sb.report();
     Ok(Ran {
         outcome: report.outcome,
-        expect: scenario.expect_outcome().name(),
+        expect: scenario.expect_outcome(),
         as_expected: outcome.outcome_as_expected,
         failed_expectations: report.failed_expectations.into_iter().map(|f| f.message).collect(),
     })
@@ -233,15 +234,12 @@ pub fn execute(req: &CorpusRequest) -> JobResult {
         Err(JobError::Scenario(msg)) => return JobResult::failed(job, format!("scenario: {msg}"), None),
         Err(JobError::Load(msg)) => {
             let mut r = JobResult::failed(job, format!("cannot load the driver: {msg}"), None);
-            r.outcome = Some("load_error".into());
+            r.outcome = Some(Outcome::LoadError);
             return r;
         }
     };
-    let mut result = JobResult {
-        outcome: Some(ran.outcome.clone()),
-        expected_outcome: Some(ran.expect.to_string()),
-        ..JobResult::new(job)
-    };
+    let mut result =
+        JobResult { outcome: Some(ran.outcome), expected_outcome: Some(ran.expect), ..JobResult::new(job) };
     if buf.overflowed() {
         result.reason =
             Some(format!("the trace is larger than {} MiB; it cannot be a golden trace", MAX_TRACE_BYTES >> 20));

@@ -21,6 +21,7 @@ use std::path::Path;
 use portcullis_emu::ports::Policy;
 use thiserror::Error;
 
+use crate::outcome::Outcome;
 use crate::sandbox::SandboxBuilder;
 pub use run::ScenarioOutcome;
 
@@ -34,37 +35,26 @@ pub struct ScenarioError {
     pub message: String,
 }
 
-fn locate(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-    (line, column)
+/// Line starts of a text, found once, so that placing an offset costs a binary search and not
+/// a scan (a scenario of many steps places every step).
+struct Lines<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
 }
 
-/// How a run is expected to end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExpectedOutcome {
-    Ok,
-    Fault,
-    Bugcheck,
-    Deadlock,
-    Limit,
-    Halted,
-    /// A device reset the machine (0xCF9, 0x92, the keyboard controller).
-    Reset,
-}
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Lines { text, starts }
+    }
 
-impl ExpectedOutcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            ExpectedOutcome::Ok => "ok",
-            ExpectedOutcome::Fault => "fault",
-            ExpectedOutcome::Bugcheck => "bugcheck",
-            ExpectedOutcome::Deadlock => "deadlock",
-            ExpectedOutcome::Limit => "limit",
-            ExpectedOutcome::Halted => "halted",
-            ExpectedOutcome::Reset => "reset",
-        }
+    /// 1-based line and column (in characters) of a byte offset.
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let column = self.text.get(start..offset).map(|l| l.chars().count()).unwrap_or(0) + 1;
+        (line, column)
     }
 }
 
@@ -179,7 +169,7 @@ pub(crate) struct Step {
 pub struct Scenario {
     pub name: String,
     pub description: Option<String>,
-    expect_outcome: ExpectedOutcome,
+    expect_outcome: Outcome,
     outcome_explicit: bool,
     expect_entry: u32,
     unload_at_end: bool,
@@ -225,8 +215,9 @@ impl Scenario {
 
     /// Parses scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let lines = Lines::new(text);
         let err = |offset: usize, message: String| {
-            let (line, column) = locate(text, offset);
+            let (line, column) = lines.locate(offset);
             ScenarioError { file: file.to_string(), line, column, message }
         };
         let raw: format::File = toml::from_str(text).map_err(|e| {
@@ -234,21 +225,15 @@ impl Scenario {
             err(offset, e.message().trim().to_string())
         })?;
         let expect_outcome = match raw.expect_outcome.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
-            None | Some(("ok", _)) => ExpectedOutcome::Ok,
-            Some(("fault", _)) => ExpectedOutcome::Fault,
-            Some(("bugcheck", _)) => ExpectedOutcome::Bugcheck,
-            Some(("deadlock", _)) => ExpectedOutcome::Deadlock,
-            Some(("limit", _)) => ExpectedOutcome::Limit,
-            Some(("halted", _)) => ExpectedOutcome::Halted,
-            Some(("reset", _)) => ExpectedOutcome::Reset,
-            Some((other, at)) => {
-                return Err(err(
-                    at,
-                    format!(
-                        "expect_outcome `{other}`: expected one of ok, fault, bugcheck, deadlock, limit, halted, reset"
-                    ),
-                ))
-            }
+            None => Outcome::Ok,
+            Some((name, at)) => match Outcome::parse(name).filter(|o| o.expectable()) {
+                Some(o) => o,
+                None => {
+                    let names: Vec<&str> =
+                        Outcome::ALL.into_iter().filter(|o| o.expectable()).map(Outcome::name).collect();
+                    return Err(err(at, format!("expect_outcome `{name}`: expected one of {}", names.join(", "))));
+                }
+            },
         };
         let limits = raw.limits.as_ref();
         let mut devices = Vec::new();
@@ -369,7 +354,7 @@ impl Scenario {
         Scenario {
             name: "default".into(),
             description: Some("open and close every symbolic link the driver created, then unload".into()),
-            expect_outcome: ExpectedOutcome::Ok,
+            expect_outcome: Outcome::Ok,
             outcome_explicit: false,
             expect_entry: 0,
             unload_at_end: true,
@@ -403,7 +388,7 @@ impl Scenario {
     }
 
     /// How the run is expected to end ("ok" unless the file says otherwise).
-    pub fn expect_outcome(&self) -> ExpectedOutcome {
+    pub fn expect_outcome(&self) -> Outcome {
         self.expect_outcome
     }
 

@@ -8,7 +8,8 @@ use toml::Spanned;
 
 use super::format;
 use super::registry::RegistryStep;
-use super::{Action, Expect, ExpectedOutcome, PortCheck, Scenario, ScenarioError, Step};
+use super::{Action, Expect, PortCheck, Scenario, ScenarioError, Step};
+use crate::outcome::Outcome;
 use crate::report::status_text;
 use crate::sandbox::{Handle, RunError, Sandbox};
 
@@ -37,7 +38,7 @@ pub(crate) fn check_steps(
 ) -> Result<Vec<Step>, ScenarioError> {
     let mut steps = Vec::new();
     let mut handles: Vec<String> = Vec::new();
-    let mut requests: Vec<String> = Vec::new();
+    let mut requests: std::collections::HashSet<String> = Default::default();
     let mut auto = 0;
     for (i, s) in raw.iter().enumerate() {
         let number = i + 1;
@@ -162,7 +163,7 @@ pub(crate) fn check_steps(
             "ioctl" => {
                 handle = use_handle(&r.handle, &handles)?;
                 if let Some(n) = &r.name {
-                    requests.push(n.clone());
+                    requests.insert(n.clone());
                     name = Some(n.clone());
                 }
                 let output = match &r.output {
@@ -343,21 +344,11 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
     };
     let finish = |sb: &Sandbox, steps_run: usize, failed: usize| {
         let stopped = sb.stopped().cloned();
-        let actual = match &stopped {
-            None => ExpectedOutcome::Ok,
-            Some(RunError::Fault(_)) => ExpectedOutcome::Fault,
-            Some(RunError::Bugcheck(_)) => ExpectedOutcome::Bugcheck,
-            Some(RunError::Deadlock(_)) => ExpectedOutcome::Deadlock,
-            Some(RunError::Limit(_)) => ExpectedOutcome::Limit,
-            Some(RunError::Halted { .. }) => ExpectedOutcome::Halted,
-            Some(RunError::Reset(_)) => ExpectedOutcome::Reset,
-            Some(_) => ExpectedOutcome::Ok,
-        };
-        let machine_error = matches!(stopped, Some(RunError::Machine(_)));
+        let actual = stopped.as_ref().map_or(Outcome::Ok, RunError::outcome);
         ScenarioOutcome {
             steps_run,
             failed_expectations: failed,
-            outcome_as_expected: actual == s.expect_outcome() && !machine_error,
+            outcome_as_expected: actual == s.expect_outcome(),
             stopped,
         }
     };

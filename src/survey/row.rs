@@ -1,5 +1,6 @@
 //! One driver of a survey: the request a worker gets and the row it answers.
 
+use crate::outcome::Outcome;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -103,14 +104,14 @@ impl SurveyRow {
             outcome: e.outcome.clone(),
             ok: e.status.as_deref().and_then(parse_status).is_some_and(|s| s & 0x8000_0000 == 0),
         });
-        let outcome = match report.outcome.as_str() {
+        let outcome = match report.outcome {
             // The default scenario's one expectation: DriverEntry succeeds.
-            "failed_expectation" => "entry_failed",
-            other => other,
+            Outcome::FailedExpectation => "entry_failed",
+            other => other.name(),
         };
-        let detail = match outcome {
-            "load_error" => report.load_error.as_ref().map(load_error_text),
-            "fault" => report.faults.first().map(|f| {
+        let detail = match report.outcome {
+            Outcome::LoadError => report.load_error.as_ref().map(load_error_text),
+            Outcome::Fault => report.faults.first().map(|f| {
                 let at = f.location.as_deref().unwrap_or(&f.pc);
                 let mut text = format!("{} at {at}", f.mnemonic);
                 if let portcullis_emu::FaultKind::PageFault { address } = f.kind {
@@ -121,11 +122,13 @@ impl SurveyRow {
                 }
                 text
             }),
-            "bugcheck" => {
+            Outcome::Bugcheck => {
                 report.bugchecks.first().map(|b| format!("bugcheck {} {}", b.code, b.name).trim().to_string())
             }
-            "limit" => report.limits.hit.first().map(|l| l.to_string()),
-            "halted" | "error" => stopped.map(|e| e.to_string()),
+            Outcome::Limit => report.limits.hit.first().map(|l| l.to_string()),
+            Outcome::Halted | Outcome::Error | Outcome::Interrupted | Outcome::Reset | Outcome::Deadlock => {
+                stopped.map(|e| e.to_string())
+            }
             _ => None,
         };
         SurveyRow {
