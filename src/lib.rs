@@ -9,6 +9,7 @@ pub mod board;
 pub mod corpus;
 pub mod devices;
 pub mod forward;
+pub mod host_file;
 pub mod limits;
 pub mod load_error;
 pub mod outcome;

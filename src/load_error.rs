@@ -37,7 +37,7 @@ impl Report {
     pub fn load_failed(path: &Path, limits: &Limits, err: &SandboxError) -> Report {
         let bytes = match err {
             SandboxError::Read { .. } => None,
-            _ => std::fs::read(path).ok(),
+            _ => crate::host_file::read_capped(path, crate::host_file::MAX_IMAGE_BYTES).ok(),
         };
         let info = LoadErrorInfo::of(err);
         let described = bytes.as_deref().and_then(|b| portcullis_hle::loader::describe(b).ok());
@@ -97,6 +97,7 @@ impl Report {
             load_error: Some(info),
             outcome: crate::outcome::Outcome::LoadError,
             signal: None,
+            steps: Vec::new(),
             trace_file: None,
         }
     }

@@ -277,7 +277,8 @@ impl From<&GuestFault> for FaultRecord {
             pc: hex(f.pc),
             location: f.location.clone(),
             instruction: f.instruction.clone(),
-            reason: f.reason.clone(),
+            // Never empty: what the machine knows, else what the fault means.
+            reason: if f.reason.is_empty() { f.kind.describe() } else { f.reason.clone() },
             cpl: f.cpl,
             registers: Ordered(f.registers.iter().map(|r| (r.name, hex(r.value))).collect()),
             stack: f.stack.iter().map(|v| hex(*v)).collect(),
@@ -513,6 +514,10 @@ pub struct Recorder {
     writer: Option<Box<dyn Write>>,
     /// The line being written (kept to reuse its allocation).
     line: Vec<u8>,
+    /// How each scenario step went.
+    pub(crate) steps: Vec<crate::scenario::step_result::StepResult>,
+    /// Entry points recorded when the running step began.
+    step_mark: u64,
     trace_limit: Option<u64>,
     trace_file: Option<TraceFileInfo>,
     pub(crate) ports: BTreeMap<PortKey, PortSeen>,
@@ -808,11 +813,17 @@ impl Recorder {
         self.flush_writer();
     }
 
+    /// A scenario step starts.
+    pub fn begin_step(&mut self) {
+        self.step_mark = self.entry_points_total;
+    }
+
     /// Records a failed expectation of scenario step `step` (attached to the last entry point).
     pub fn expectation_failed(&mut self, step: usize, message: String) {
         let seq = self.next();
-        // (Unless the report's list is full and the entry point is only in the trace.)
-        if self.entry_points.len() as u64 == self.entry_points_total {
+        // On the step's own entry point (an `expect_port` step makes none), unless the
+        // report's list is full and the entry point is only in the trace.
+        if self.entry_points_total > self.step_mark && self.entry_points.len() as u64 == self.entry_points_total {
             if let Some(last) = self.entry_points.last_mut() {
                 last.unmet.push(message.clone());
             }

@@ -233,6 +233,8 @@ pub struct Report {
     /// Threads, pending DPCs and timers, processes, and a deadlock (absent for a driver refused
     /// at load).
     pub scheduler: Option<SchedulerReport>,
+    /// How each scenario step went, in order (empty for the default scenario).
+    pub steps: Vec<crate::scenario::step_result::StepResult>,
     /// Scenario expectations that did not hold: (step number, message).
     pub failed_expectations: Vec<FailedExpectation>,
     /// The registry writes of the run, in order (the driver's, and scenario steps' with
@@ -324,6 +326,7 @@ impl Report {
             },
             leaks: unload.map(|u| u.leaks.clone()),
             scheduler: Some(SchedulerReport::build(k, rec.deadlock.clone())),
+            steps: rec.steps.clone(),
             failed_expectations: rec
                 .failed_expectations
                 .iter()
@@ -449,9 +452,9 @@ impl Report {
 
         if !self.privileged.is_empty() {
             let _ = writeln!(s, "\nprivileged instructions ({})", self.counts.privileged);
-            let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
             for p in &self.privileged {
-                *counts.entry(p.text.as_str()).or_default() += 1;
+                *counts.entry(describe_privileged(p)).or_default() += 1;
             }
             for (t, n) in counts {
                 let _ = writeln!(s, "  {n:>6}  {t}");
@@ -581,7 +584,11 @@ impl Report {
         }
 
         for f in &self.faults {
-            let _ = writeln!(s, "\nfault: {} at {}", f.mnemonic, f.pc);
+            let address = match f.kind {
+                portcullis_emu::FaultKind::PageFault { address } => format!(", address {address:#x}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(s, "\nfault: {} at {}{address}", f.mnemonic, f.pc);
             if let Some(l) = &f.location {
                 let _ = writeln!(s, "  in {l}");
             }
@@ -722,6 +729,21 @@ impl Report {
                 let _ = writeln!(s, "  {}", f.message);
             }
         }
+        if let Some(summary) = crate::scenario::step_result::summary(&self.steps) {
+            let _ = writeln!(s, "\nsteps: {summary}");
+            for st in self.steps.iter().filter(|st| st.outcome != crate::scenario::step_result::StepOutcome::Passed) {
+                let why = st.reason.clone().unwrap_or_else(|| st.unmet.join("; "));
+                let outcome = serde_json::to_value(st.outcome).ok().and_then(|v| v.as_str().map(str::to_string));
+                let _ = writeln!(
+                    s,
+                    "  step {} (line {}, {}): {}: {why}",
+                    st.step,
+                    st.line,
+                    st.action,
+                    outcome.unwrap_or_default()
+                );
+            }
+        }
         if self.truncated {
             let _ = writeln!(
                 s,
@@ -731,6 +753,19 @@ impl Report {
         }
         let _ = writeln!(s, "\noutcome: {}", self.outcome);
         s
+    }
+}
+
+/// A privileged instruction as the text report lists it: MSR accesses with their number and
+/// value, the rest by name.
+fn describe_privileged(p: &PrivilegedRecord) -> String {
+    use portcullis_emu::Privileged;
+    match &p.action {
+        Privileged::Rdmsr { msr, value: Some(v) } => format!("rdmsr {msr:#x} -> {v:#x}"),
+        Privileged::Rdmsr { msr, value: None } => format!("rdmsr {msr:#x} -> #GP"),
+        Privileged::Wrmsr { msr, value, accepted: true } => format!("wrmsr {msr:#x} <- {value:#x}"),
+        Privileged::Wrmsr { msr, value, accepted: false } => format!("wrmsr {msr:#x} <- {value:#x} (#GP)"),
+        _ => p.text.clone(),
     }
 }
 

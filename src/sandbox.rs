@@ -190,6 +190,9 @@ impl From<KError> for RunError {
     fn from(e: KError) -> Self {
         match e {
             KError::Stop(s) => s.into(),
+            KError::Mem(portcullis_emu::memory::MemError::LimitExceeded { limit }) => {
+                RunError::Limit(LimitHit::Memory { limit })
+            }
             KError::Mem(m) => RunError::Machine(m.to_string()),
         }
     }
@@ -487,7 +490,8 @@ impl SandboxBuilder {
 
     pub fn load_driver(self, path: impl AsRef<Path>) -> Result<Sandbox, SandboxError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::host_file::read_capped(path, crate::host_file::MAX_IMAGE_BYTES)
+            .map_err(|source| SandboxError::Read { path: path.to_path_buf(), source })?;
         self.load_driver_bytes(path, &bytes)
     }
 
@@ -656,6 +660,14 @@ impl Sandbox {
             entry.outcome = e.outcome().name().into();
             if e.fatal() && self.stopped.is_none() {
                 self.stopped = Some(e.clone());
+                // A budget the host side ran into (guest memory for a request's buffers) is
+                // recorded like one the guest ran into.
+                if let RunError::Limit(l) = e {
+                    let mut rec = self.recorder.borrow_mut();
+                    if !rec.limits.contains(l) {
+                        rec.record(&[portcullis_emu::trace::Event::Limit(l.clone())]);
+                    }
+                }
             }
         }
         self.recorder.borrow_mut().entry_point(entry);
@@ -1123,10 +1135,38 @@ impl Sandbox {
         Ok(leaks)
     }
 
-    /// Records that expectation `message` of scenario step `step` did not hold.
+    /// Records that expectation `message` of scenario step `step` did not hold (on the
+    /// step's own entry point, if it made one).
     pub fn expectation_failed(&mut self, step: usize, message: impl Into<String>) {
         self.flush();
         self.recorder.borrow_mut().expectation_failed(step, message.into());
+    }
+
+    /// A scenario step starts: expectations that fail from here belong to it.
+    pub fn begin_step(&mut self) {
+        self.flush();
+        self.recorder.borrow_mut().begin_step();
+    }
+
+    /// Records how a scenario step went (the report's `steps[]`).
+    pub fn step_finished(&mut self, result: crate::scenario::step_result::StepResult) {
+        self.recorder.borrow_mut().steps.push(result);
+    }
+
+    /// Records steps (number, line, action) as not run, and why.
+    pub fn steps_not_run(&mut self, steps: impl Iterator<Item = (usize, usize, &'static str)>, reason: &str) {
+        use crate::scenario::step_result::{StepOutcome, StepResult};
+        let mut rec = self.recorder.borrow_mut();
+        for (step, line, action) in steps {
+            rec.steps.push(StepResult {
+                step,
+                line,
+                action,
+                outcome: StepOutcome::NotRun,
+                unmet: Vec::new(),
+                reason: Some(reason.to_string()),
+            });
+        }
     }
 
     /// The distinct port accesses so far (port, width, direction, value, count).

@@ -82,6 +82,27 @@ impl FaultKind {
             FaultKind::SoftwareInterrupt { vector } => format!("int {vector:#x}"),
         }
     }
+
+    /// What the fault means, for a fault the machine knows no more about.
+    pub fn describe(&self) -> String {
+        match self {
+            FaultKind::DivideError => "division by zero or a quotient too large".into(),
+            FaultKind::Debug => "debug exception (single step or hardware breakpoint)".into(),
+            FaultKind::Breakpoint => "breakpoint (int3)".into(),
+            FaultKind::Overflow => "overflow (into)".into(),
+            FaultKind::BoundRange => "index out of bounds (bound)".into(),
+            FaultKind::InvalidOpcode => "invalid or undefined instruction".into(),
+            FaultKind::DeviceNotAvailable => "FPU not available".into(),
+            FaultKind::DoubleFault => "a fault while delivering a fault".into(),
+            FaultKind::Segment { .. } => "bad segment, task state or stack".into(),
+            FaultKind::GeneralProtection => "general protection fault".into(),
+            FaultKind::PageFault { address } => format!("access to unmapped or protected memory at {address:#x}"),
+            FaultKind::FloatingPoint { .. } => "floating-point exception".into(),
+            FaultKind::AlignmentCheck => "misaligned access with alignment checking on".into(),
+            FaultKind::MachineCheck => "machine check".into(),
+            FaultKind::SoftwareInterrupt { vector } => format!("software interrupt {vector:#x} that no handler serves"),
+        }
+    }
 }
 
 /// A register and its value at the fault.

@@ -54,13 +54,15 @@ struct Info {
     sections: Vec<Section>,
     imports: Vec<Import>,
     exports: Vec<String>,
+    /// Damaged parts Windows does not read at load (the image loads anyway).
+    warnings: Vec<String>,
     /// Privileged and port instructions found by disassembling the executable sections,
     /// by mnemonic, with the addresses (at the preferred base) of the first few.
     privileged_census: BTreeMap<String, Census>,
 }
 
 pub fn main(args: InfoArgs) -> i32 {
-    let bytes = match std::fs::read(&args.driver) {
+    let bytes = match portcullis::host_file::read_capped(&args.driver, portcullis::host_file::MAX_IMAGE_BYTES) {
         Ok(b) => b,
         Err(e) => {
             error(format!("cannot read {}: {e}", args.driver.display()));
@@ -103,6 +105,7 @@ pub fn main(args: InfoArgs) -> i32 {
             .map(|(d, n)| Import { dll: d.clone(), name: n.clone(), implemented: implemented(d, n) })
             .collect(),
         exports: image.exports.clone(),
+        warnings: portcullis::hle::loader::warnings(&bytes),
         privileged_census: census::census(&bytes, &image),
     };
     match args.format {
@@ -118,6 +121,9 @@ fn text(info: &Info) -> String {
     let _ = writeln!(s, "driver  {} ({})", info.path, info.arch);
     let _ = writeln!(s, "sha256  {}", info.sha256);
     let _ = writeln!(s, "base    {}  entry {}  size {:#x}", info.image_base, info.entry, info.size_of_image);
+    for w in &info.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
     let _ = writeln!(s, "\nsections");
     for sec in &info.sections {
         let _ = writeln!(s, "  {:<10} {:>10}  {:>8} bytes  {}", sec.name, sec.rva, sec.virtual_size, sec.flags);

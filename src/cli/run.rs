@@ -38,9 +38,10 @@ pub struct RunArgs {
     /// scenario's limit [default: the scenario's, else 60s].
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<Budget<Duration>>,
-    /// What to do with imports the kernel does not implement.
-    #[arg(long, value_enum, default_value = "error")]
-    pub missing_imports: Missing,
+    /// What to do with imports the kernel does not implement. Overrides the scenario's
+    /// `missing_imports` [default: the scenario's, else error].
+    #[arg(long, value_enum)]
+    pub missing_imports: Option<Missing>,
     /// After the run, write the files the driver created or changed on its C: volume under
     /// DIR (at their paths on the volume).
     #[arg(long, value_name = "DIR")]
@@ -95,10 +96,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         None => Scenario::default_scenario(),
     };
     let mut builder = Sandbox::builder()
-        .missing_imports(match args.missing_imports {
-            Missing::Error => MissingImports::Error,
-            Missing::Stub => MissingImports::Stub,
-        })
+        .missing_imports(MissingImports::Error)
         .max_instructions(DEFAULT_MAX_INSNS)
         .timeout(DEFAULT_TIMEOUT);
     // Forwarding first: the scenario's `forward` ranges not forwarded are then logged.
@@ -131,8 +129,8 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
         None => {}
     }
-    // The scenario's devices, policies and limits (over the defaults); command-line limits
-    // override its limits.
+    // The scenario's devices, policies and limits (over the defaults); the command line
+    // overrides the scenario everywhere.
     builder = match scenario.configure(builder) {
         Ok(b) => b,
         Err(e) => {
@@ -140,6 +138,12 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             return EXIT_USAGE;
         }
     };
+    if let Some(m) = args.missing_imports {
+        builder = builder.missing_imports(match m {
+            Missing::Error => MissingImports::Error,
+            Missing::Stub => MissingImports::Stub,
+        });
+    }
     if let Some(n) = args.max_insns {
         builder = builder.max_instructions(n.or_zero());
     }

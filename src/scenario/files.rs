@@ -54,7 +54,8 @@ impl FileSpec {
                     return Ok(b.0.clone());
                 }
                 let host = t.host.as_deref().expect("one is given");
-                std::fs::read(base.join(host)).map_err(|e| format!("cannot read {host}: {e}"))
+                crate::host_file::read_capped(&base.join(host), crate::host_file::MAX_INPUT_BYTES)
+                    .map_err(|e| format!("cannot read {host}: {e}"))
             }
         }
     }

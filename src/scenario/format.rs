@@ -207,7 +207,8 @@ pub(crate) struct Step {
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PortExpectation {
-    pub(crate) port: u16,
+    /// Unset: any port.
+    pub(crate) port: Option<u16>,
     pub(crate) dir: Option<Direction>,
     pub(crate) width: Option<u16>,
     pub(crate) value: Option<u32>,

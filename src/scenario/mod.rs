@@ -14,6 +14,7 @@ mod pnp;
 mod registry;
 mod run;
 mod security;
+pub mod step_result;
 mod tracing;
 
 use std::path::Path;
@@ -135,7 +136,7 @@ pub(crate) enum Action {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PortCheck {
-    pub(crate) port: u16,
+    pub(crate) port: Option<u16>,
     pub(crate) write: Option<bool>,
     pub(crate) width: Option<u16>,
     pub(crate) value: Option<u32>,
@@ -157,6 +158,8 @@ pub(crate) struct Step {
     /// 1-based position in the file.
     pub(crate) number: usize,
     pub(crate) line: usize,
+    /// The action's key in the file (`open`, `ioctl`, ...).
+    pub(crate) kind: &'static str,
     pub(crate) action: Action,
     /// The handle a request uses, or the name an open/ioctl gives its result.
     pub(crate) handle: Option<String>,
@@ -204,11 +207,8 @@ impl Scenario {
     /// Reads and checks a scenario file.
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: file.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read: {e}"),
+        let text = crate::host_file::read_text_capped(path, crate::host_file::MAX_INPUT_BYTES).map_err(|e| {
+            ScenarioError { file: file.clone(), line: 0, column: 0, message: format!("cannot read: {e}") }
         })?;
         Scenario::parse(&text, &file)
     }
@@ -236,6 +236,17 @@ impl Scenario {
             },
         };
         let limits = raw.limits.as_ref();
+        // Below this not even the kernel starts; a smaller budget is a mistake, said here.
+        const MIN_MEMORY: u64 = 1 << 20;
+        if let Some(m) = limits.and_then(|l| l.memory).filter(|m| m.0 < MIN_MEMORY) {
+            return Err(err(
+                0,
+                format!(
+                    "[limits] memory = {} bytes: at least 1 MiB (the kernel and a driver take about 700 KiB to start)",
+                    m.0
+                ),
+            ));
+        }
         let mut devices = Vec::new();
         let mut chips = Vec::new();
         for d in &raw.devices {

@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::format;
 use super::registry::RegistryStep;
+use super::step_result::{StepOutcome, StepResult};
 use super::{Action, Expect, PortCheck, Scenario, ScenarioError, Step};
 use crate::outcome::Outcome;
 use crate::report::status_text;
@@ -40,6 +41,7 @@ pub(crate) fn check_steps(
     let mut handles: Vec<String> = Vec::new();
     let mut requests: std::collections::HashSet<String> = Default::default();
     let mut auto = 0;
+    let mut unloaded_at: Option<usize> = None;
     for (i, s) in raw.iter().enumerate() {
         let number = i + 1;
         let at = s.span().start;
@@ -78,13 +80,20 @@ pub(crate) fn check_steps(
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
         .collect();
-        let [action] = present[..] else {
+        let [kind] = present[..] else {
             return fail(if present.is_empty() {
                 format!("expected one action ({ACTIONS})")
             } else {
                 format!("expected one action, found {}", present.join(" and "))
             });
         };
+        let action = kind;
+        if action == "unload" {
+            if let Some(first) = unloaded_at {
+                return fail(format!("the driver is already unloaded (step {first}); a driver unloads once"));
+            }
+            unloaded_at = Some(number);
+        }
         // Which qualifiers each action takes.
         let allowed: &[&str] = match action {
             "open" => &["as", "access", "expect_status"],
@@ -131,6 +140,23 @@ pub(crate) fn check_steps(
                 "`{bad}` does not apply to `{action}` (it takes: {})",
                 if allowed.is_empty() { "nothing else".into() } else { allowed.join(", ") }
             ));
+        }
+        // Buffers the sandbox could never pass are refused here, not at run time.
+        let max = portcullis_hle::io::request::MAX_BUFFER;
+        let sizes = [
+            ("input", r.input.as_ref().map(|b| b.0.len() as u64)),
+            ("write", r.write.as_ref().map(|b| b.0.len() as u64)),
+            ("read", r.read),
+            (
+                "output",
+                r.output.as_ref().map(|o| match o {
+                    format::Output::Len(n) => *n,
+                    format::Output::Initial(b) => b.len() as u64,
+                }),
+            ),
+        ];
+        if let Some((key, n)) = sizes.iter().find_map(|(k, n)| n.filter(|n| *n > max).map(|n| (k, n))) {
+            return fail(format!("`{key}` of {n} bytes: a buffer is at most {max} bytes (64 MiB)"));
         }
         let use_handle = |h: &Option<String>, handles: &Vec<String>| -> Result<Option<String>, ScenarioError> {
             match h {
@@ -300,7 +326,7 @@ pub(crate) fn check_steps(
             access: r.expect_access,
             denied: r.expect_denied,
         };
-        steps.push(Step { number, line, action, handle, name, expect });
+        steps.push(Step { number, line, kind, action, handle, name, expect });
     }
     Ok(steps)
 }
@@ -331,17 +357,12 @@ fn check_result(e: &Expect, status: NtStatus, information: u64, output: &[u8]) -
 }
 
 fn fatal(e: &RunError) -> bool {
-    !matches!(e, RunError::OpenFailed(_) | RunError::BadHandle(_) | RunError::Process(_))
+    !matches!(e, RunError::OpenFailed(_) | RunError::BadHandle(_) | RunError::Process(_) | RunError::Refused(_))
 }
 
 pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
-    let mut failed = 0usize;
+    let mut f = Failures::default();
     let mut steps_run = 0usize;
-    let mut fail = |sb: &mut Sandbox, step: usize, line: usize, msg: String| {
-        failed += 1;
-        let at = if line > 0 { format!(" (line {line})") } else { String::new() };
-        sb.expectation_failed(step, format!("step {step}{at}: {msg}"));
-    };
     let finish = |sb: &Sandbox, steps_run: usize, failed: usize| {
         let stopped = sb.stopped().cloned();
         let actual = stopped.as_ref().map_or(Outcome::Ok, RunError::outcome);
@@ -356,7 +377,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
     match sb.driver_entry() {
         Ok(st) => {
             if st.0 != s.expect_entry() {
-                fail(
+                f.fail(
                     sb,
                     0,
                     0,
@@ -365,10 +386,10 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             }
             if !st.is_success() {
                 // Windows does not call DriverUnload when DriverEntry fails.
-                return finish(sb, steps_run, failed);
+                return finish(sb, steps_run, f.count);
             }
         }
-        Err(_) => return finish(sb, steps_run, failed),
+        Err(_) => return finish(sb, steps_run, f.count),
     }
 
     if s.is_default() {
@@ -377,25 +398,29 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             match sb.open(&format!("\\\\.\\{name}")) {
                 Ok(h) => {
                     if sb.close(h).is_err() {
-                        return finish(sb, steps_run, failed);
+                        return finish(sb, steps_run, f.count);
                     }
                 }
-                Err(e) if fatal(&e) => return finish(sb, steps_run, failed),
+                Err(e) if fatal(&e) => return finish(sb, steps_run, f.count),
                 Err(_) => {}
             }
         }
         let _ = sb.unload();
-        return finish(sb, steps_run, failed);
+        return finish(sb, steps_run, f.count);
     }
 
     let mut handles: HashMap<String, Handle> = HashMap::new();
     let mut requests: HashMap<String, RequestId> = HashMap::new();
     let mut unloaded = false;
-    for step in &s.steps {
-        if sb.stopped().is_some() {
+    for (i, step) in s.steps.iter().enumerate() {
+        if let Some(stop) = sb.stopped() {
+            let reason = format!("the run stopped before it: {stop}");
+            sb.steps_not_run(s.steps[i..].iter().map(|st| (st.number, st.line, st.kind)), &reason);
             break;
         }
         steps_run += 1;
+        sb.begin_step();
+        f.unmet.clear();
         let (n, line) = (step.number, step.line);
         let handle = step.handle.as_ref().and_then(|h| handles.get(h).copied());
         let result: Result<(), RunError> = match &step.action {
@@ -403,7 +428,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 Ok(h) => {
                     handles.insert(step.name.clone().expect("opens are named"), h);
                     if let Some(want) = step.expect.status.filter(|w| *w != 0) {
-                        fail(
+                        f.fail(
                             sb,
                             n,
                             line,
@@ -415,7 +440,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 Err(RunError::OpenFailed(st)) => {
                     if step.expect.status != Some(st.0) {
                         let want = step.expect.status.unwrap_or(0);
-                        fail(
+                        f.fail(
                             sb,
                             n,
                             line,
@@ -428,7 +453,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             },
             Action::Ioctl { code, input, output, internal } => match handle {
                 None => {
-                    fail(sb, n, line, "its handle is not open (the open failed)".into());
+                    f.fail(sb, n, line, "its handle is not open (the open failed)".into());
                     Ok(())
                 }
                 Some(h) => sb.ioctl_with(h, *code, input, output.clone(), *internal).map(|r| match &r.completion {
@@ -437,15 +462,20 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                             requests.insert(name.clone(), r.id);
                         }
                         if step.expect.pending == Some(false) {
-                            fail(sb, n, line, "the request was left pending".into());
+                            f.fail(sb, n, line, "the request was left pending".into());
                         }
                         if let Some(want) = step.expect.status.filter(|w| *w != 0x103) {
-                            fail(sb, n, line, format!("expected status {}, the request is pending", status_text(want)));
+                            f.fail(
+                                sb,
+                                n,
+                                line,
+                                format!("expected status {}, the request is pending", status_text(want)),
+                            );
                         }
                     }
                     Some(c) => {
                         if step.expect.pending == Some(true) {
-                            fail(
+                            f.fail(
                                 sb,
                                 n,
                                 line,
@@ -456,26 +486,26 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                             );
                         }
                         for m in check_result(&step.expect, c.status, c.information, &c.output) {
-                            fail(sb, n, line, m);
+                            f.fail(sb, n, line, m);
                         }
                     }
                 }),
             },
             Action::Read { .. } | Action::Write { .. } if handle.is_none() => {
-                fail(sb, n, line, "its handle is not open (the open failed)".into());
+                f.fail(sb, n, line, "its handle is not open (the open failed)".into());
                 Ok(())
             }
             Action::Read { len, offset } => sb.read(handle.expect("checked"), *len as usize, *offset).map(|r| {
                 let (st, info, out) =
                     r.completion.map(|c| (c.status, c.information, c.output)).unwrap_or((NtStatus::PENDING, 0, vec![]));
                 for m in check_result(&step.expect, st, info, &out) {
-                    fail(sb, n, line, m);
+                    f.fail(sb, n, line, m);
                 }
             }),
             Action::Write { data, offset } => sb.write(handle.expect("checked"), data, *offset).map(|r| {
                 let (st, info) = r.completion.map(|c| (c.status, c.information)).unwrap_or((NtStatus::PENDING, 0));
                 for m in check_result(&step.expect, st, info, &[]) {
-                    fail(sb, n, line, m);
+                    f.fail(sb, n, line, m);
                 }
             }),
             Action::Close => match handle {
@@ -489,24 +519,24 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 match requests.get(request).copied().and_then(|id| sb.completion(id)) {
                     Some(c) => {
                         for m in check_result(&step.expect, c.status, c.information, &c.output) {
-                            fail(sb, n, line, m);
+                            f.fail(sb, n, line, m);
                         }
                     }
-                    None => fail(sb, n, line, format!("request `{request}` has not completed")),
+                    None => f.fail(sb, n, line, format!("request `{request}` has not completed")),
                 }
                 Ok(())
             }
             Action::ExpectPort { port, happened } => {
                 let rows = sb.port_rows();
                 let seen = rows.iter().any(|r| {
-                    r.port == port.port
+                    port.port.is_none_or(|p| r.port == p)
                         && port.write.is_none_or(|w| (r.dir == "out") == w)
                         && port.width.is_none_or(|w| r.width == w)
                         && port.value.is_none_or(|v| r.value == v)
                 });
                 if seen != *happened {
                     let what = describe_port(port);
-                    fail(
+                    f.fail(
                         sb,
                         n,
                         line,
@@ -529,7 +559,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                     } else {
                         format!("expected no {what}; it happened")
                     };
-                    fail(sb, n, line, m);
+                    f.fail(sb, n, line, m);
                 }
                 Ok(())
             }
@@ -542,29 +572,29 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                     } else {
                         format!("expected no {what}; it happened")
                     };
-                    fail(sb, n, line, m);
+                    f.fail(sb, n, line, m);
                 }
                 Ok(())
             }
             Action::Registry(op) => op.run(sb).map(|st| {
                 if step.expect.status.is_none() && !st.is_success() {
-                    fail(sb, n, line, format!("the registry operation failed with {}", status_text(st.0)));
+                    f.fail(sb, n, line, format!("the registry operation failed with {}", status_text(st.0)));
                 }
                 for m in check_result(&step.expect, st, 0, &[]) {
-                    fail(sb, n, line, m);
+                    f.fail(sb, n, line, m);
                 }
             }),
             Action::OpenTask { id, thread, access } => {
                 let r = if *thread { sb.open_thread(*id, *access) } else { sb.open_process(*id, *access) };
                 r.map(|o| {
                     if step.expect.status.is_none() && !o.status.is_success() {
-                        fail(sb, n, line, format!("the open failed with {}", status_text(o.status.0)));
+                        f.fail(sb, n, line, format!("the open failed with {}", status_text(o.status.0)));
                     }
                     for m in check_result(&step.expect, o.status, 0, &[]) {
-                        fail(sb, n, line, m);
+                        f.fail(sb, n, line, m);
                     }
                     if let Some(want) = step.expect.access.filter(|w| *w != o.granted) {
-                        fail(sb, n, line, format!("expected access {want:#x} granted, got {:#x}", o.granted));
+                        f.fail(sb, n, line, format!("expected access {want:#x} granted, got {:#x}", o.granted));
                     }
                 })
             }
@@ -578,7 +608,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 Ok(started) => {
                     let denied = started.denied.is_some();
                     if let Some(want) = step.expect.denied.filter(|w| *w != denied) {
-                        fail(
+                        f.fail(
                             sb,
                             n,
                             line,
@@ -595,14 +625,14 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                     Ok(())
                 }
                 Err(RunError::Process(m)) => {
-                    fail(sb, n, line, m);
+                    f.fail(sb, n, line, m);
                     Ok(())
                 }
                 Err(e) => Err(e),
             },
             Action::ProcessExit { pid, status } => match sb.process_exit(*pid, NtStatus(*status)) {
                 Err(RunError::Process(m)) => {
-                    fail(sb, n, line, m);
+                    f.fail(sb, n, line, m);
                     Ok(())
                 }
                 r => r,
@@ -610,7 +640,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             Action::Unload => {
                 unloaded = true;
                 sb.unload().map(|leaks| match step.expect.leaks {
-                    Some(false) if !leaks.is_empty() => fail(
+                    Some(false) if !leaks.is_empty() => f.fail(
                         sb,
                         n,
                         line,
@@ -621,13 +651,35 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                             leaks.symbolic_links.len()
                         ),
                     ),
-                    Some(true) if leaks.is_empty() => fail(sb, n, line, "expected leaks; none remain".into()),
+                    Some(true) if leaks.is_empty() => f.fail(sb, n, line, "expected leaks; none remain".into()),
                     _ => {}
                 })
             }
         };
+        // A request the sandbox refused (a buffer over the maximum, a closed handle) fails
+        // its step; the machine goes on.
+        if let Err(e) = &result {
+            if !fatal(e) && sb.stopped().is_none() {
+                f.fail(sb, n, line, e.to_string());
+            }
+        }
+        let (outcome, reason) = match &result {
+            Err(e) => (StepOutcome::Error, Some(e.to_string())),
+            Ok(()) if f.unmet.is_empty() => (StepOutcome::Passed, None),
+            Ok(()) => (StepOutcome::Failed, None),
+        };
+        sb.step_finished(StepResult {
+            step: n,
+            line,
+            action: step.kind,
+            outcome,
+            unmet: std::mem::take(&mut f.unmet),
+            reason,
+        });
         if let Err(e) = result {
-            if fatal(&e) {
+            if fatal(&e) || sb.stopped().is_some() {
+                let reason = format!("step {n} ended the run: {e}");
+                sb.steps_not_run(s.steps[i + 1..].iter().map(|st| (st.number, st.line, st.kind)), &reason);
                 break;
             }
         }
@@ -635,7 +687,23 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
     if !unloaded && s.unload_at_end() && sb.stopped().is_none() {
         let _ = sb.unload();
     }
-    finish(sb, steps_run, failed)
+    finish(sb, steps_run, f.count)
+}
+
+/// The expectations that did not hold: in all, and in the step running.
+#[derive(Default)]
+struct Failures {
+    count: usize,
+    unmet: Vec<String>,
+}
+
+impl Failures {
+    fn fail(&mut self, sb: &mut Sandbox, step: usize, line: usize, msg: String) {
+        self.count += 1;
+        let at = if line > 0 { format!(" (line {line})") } else { String::new() };
+        sb.expectation_failed(step, format!("step {step}{at}: {msg}"));
+        self.unmet.push(msg);
+    }
 }
 
 fn describe_port(p: &PortCheck) -> String {
@@ -644,7 +712,10 @@ fn describe_port(p: &PortCheck) -> String {
         Some(false) => "an in from",
         None => "an access to",
     };
-    let mut s = format!("{dir} port {:#x}", p.port);
+    let mut s = match p.port {
+        Some(port) => format!("{dir} port {port:#x}"),
+        None => format!("{dir} any port"),
+    };
     if let Some(w) = p.width {
         s.push_str(&format!(" ({w} bytes)"));
     }

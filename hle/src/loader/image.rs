@@ -215,12 +215,59 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
     })
 }
 
+/// What Windows reads when it loads a driver: not the certificate table (outside the mapped
+/// image), the resources or TLS data, which goblin parses by default and refuses when damaged.
+fn load_options() -> goblin::pe::options::ParseOptions {
+    let mut o = goblin::pe::options::ParseOptions::default();
+    o.parse_attribute_certificates = false;
+    o.parse_resources = false;
+    o.parse_tls_data = false;
+    o
+}
+
 fn goblin_parse(bytes: &[u8]) -> Result<goblin::pe::PE<'_>, LoadError> {
+    goblin_parse_with(bytes, &load_options())
+}
+
+fn goblin_parse_with<'a>(
+    bytes: &'a [u8],
+    opts: &goblin::pe::options::ParseOptions,
+) -> Result<goblin::pe::PE<'a>, LoadError> {
     // goblin returns errors for what it recognises as malformed; catch_unwind is a second
     // line, so a parser bug on hostile input is still a load error.
-    std::panic::catch_unwind(|| goblin::pe::PE::parse(bytes))
+    std::panic::catch_unwind(|| goblin::pe::PE::parse_with_opts(bytes, opts))
         .map_err(|_| LoadError::Malformed("the PE parser failed on this file".into()))?
         .map_err(|e| LoadError::Malformed(goblin_message(e)))
+}
+
+/// The damaged parts of an image that loads anyway, because Windows does not read them at
+/// load (`portcullis info` shows them as warnings): the certificate table, the resources,
+/// the TLS data, an exception directory outside the file's raw data.
+pub fn warnings(bytes: &[u8]) -> Vec<String> {
+    let Ok(h) = headers::check(bytes) else { return Vec::new() };
+    if goblin_parse(bytes).is_err() {
+        // Loads only without its exception directory (see `parse`).
+        if h.without_directory(bytes, headers::DIR_EXCEPTION).is_some_and(|c| goblin_parse(&c).is_ok()) {
+            return vec!["the exception directory cannot be read from the file (a packed image?); it is read \
+                         from the mapped image when an exception is dispatched"
+                .into()];
+        }
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let parts: [(&str, fn(&mut goblin::pe::options::ParseOptions)); 3] = [
+        ("certificate table", |o| o.parse_attribute_certificates = true),
+        ("resource section", |o| o.parse_resources = true),
+        ("TLS data", |o| o.parse_tls_data = true),
+    ];
+    for (what, enable) in parts {
+        let mut o = load_options();
+        enable(&mut o);
+        if let Err(LoadError::Malformed(m)) = goblin_parse_with(bytes, &o) {
+            out.push(format!("the {what} is damaged ({m}); Windows does not read it at load"));
+        }
+    }
+    out
 }
 
 /// goblin's error, without the dump of every section header some of its messages carry.
