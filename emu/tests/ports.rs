@@ -413,8 +413,12 @@ fn a_sink_receives_events_while_the_guest_runs() {
         a.ret().unwrap();
     })
     .unwrap();
-    assert_eq!(*seen.borrow(), vec![16, 16]);
-    assert_eq!(m.guest().trace.len(), 8);
+    // Full batches go while the guest runs; the watchdog's 100 ms tick may hand one on
+    // before it is full (so that a slow guest's events reach the file), never a larger one.
+    let handed: usize = seen.borrow().iter().sum();
+    assert!(seen.borrow().iter().all(|&n| (1..=16).contains(&n)), "{:?}", seen.borrow());
+    assert_eq!(m.guest().trace.len(), 40 - handed);
+    assert!(m.guest().trace.len() < 16, "a full batch is handed on at once");
     m.guest_mut().trace.flush();
-    assert_eq!(*seen.borrow(), vec![16, 16, 8]);
+    assert_eq!(seen.borrow().iter().sum::<usize>(), 40);
 }
