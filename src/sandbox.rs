@@ -657,7 +657,11 @@ impl Sandbox {
     fn record(&mut self, mut entry: EntryPointRecord, result: &Result<(), RunError>) {
         self.flush();
         if let Err(e) = result {
-            entry.outcome = e.outcome().name().into();
+            // A failed open is what the entry point says ("returned" with the driver's
+            // status, or "refused" by the I/O manager), not an error of the run.
+            if !matches!(e, RunError::OpenFailed(_)) {
+                entry.outcome = e.outcome().name().into();
+            }
             if e.fatal() && self.stopped.is_none() {
                 self.stopped = Some(e.clone());
                 // A budget the host side ran into (guest memory for a request's buffers) is
