@@ -515,6 +515,19 @@ fn parse_utc_offset(text: &str) -> Option<i32> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn lines_locate_offsets_by_line_and_character() {
+        let text = "ab\nçd\n\nx";
+        let lines = Lines::new(text);
+        assert_eq!(lines.locate(0), (1, 1));
+        assert_eq!(lines.locate(2), (1, 3));
+        assert_eq!(lines.locate(3), (2, 1));
+        assert_eq!(lines.locate(5), (2, 2), "columns count characters, not bytes");
+        assert_eq!(lines.locate(7), (3, 1));
+        assert_eq!(lines.locate(8), (4, 1));
+        assert_eq!(lines.locate(1000), (4, 2), "past the end: the end");
+    }
+
     fn parse(text: &str) -> Result<Scenario, ScenarioError> {
         Scenario::parse(text, "test.toml")
     }

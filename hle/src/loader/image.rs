@@ -255,7 +255,8 @@ pub fn warnings(bytes: &[u8]) -> Vec<String> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    let parts: [(&str, fn(&mut goblin::pe::options::ParseOptions)); 3] = [
+    type Enable = fn(&mut goblin::pe::options::ParseOptions);
+    let parts: [(&str, Enable); 3] = [
         ("certificate table", |o| o.parse_attribute_certificates = true),
         ("resource section", |o| o.parse_resources = true),
         ("TLS data", |o| o.parse_tls_data = true),
