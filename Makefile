@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test bench corpus prerequisites prerequisites-mingw build lint clean
+.PHONY: demo test bench corpus fuzz prerequisites prerequisites-mingw build lint clean
 
 prerequisites:
 	@scripts/prerequisites.sh
@@ -25,6 +25,14 @@ test: prerequisites
 
 bench: prerequisites
 	$(CARGO) bench --bench figures
+
+# Fuzzing (fuzz/): the PE loader, the scenario parser, and IOCTLs through the Sandbox API, each
+# for FUZZ_SECONDS, with libFuzzer under cargo fuzz (nightly; both installed when missing).
+# Seeds: the corpus's own drivers and scenarios; what the fuzzer finds stays in target/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= pe_loader scenario ioctl
+fuzz: prerequisites
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Rebuilds the corpus drivers (needs mingw-w64: `make prerequisites-mingw`).
 corpus:

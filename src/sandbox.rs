@@ -836,6 +836,30 @@ impl Sandbox {
         self.ioctl_with(h, code, input, OutBuffer::zeroed(output_len as u64), false)
     }
 
+    /// DeviceIoControl with METHOD_NEITHER buffers at raw addresses, `(address, length)` in
+    /// and out: the I/O manager passes them to the driver unprobed, so a driver that does not
+    /// probe them touches whatever they point at (unmapped memory, the kernel's). Nothing is
+    /// read back; the completion's output is empty. Refused for other transfer methods.
+    pub fn ioctl_raw(
+        &mut self,
+        h: Handle,
+        code: u32,
+        input: (u64, u64),
+        output: (u64, u64),
+        internal: bool,
+    ) -> Result<IoResult, RunError> {
+        self.alive()?;
+        if code & 3 != method::NEITHER {
+            return Err(RunError::Refused(format!(
+                "raw buffer addresses go with METHOD_NEITHER; {code:#010x} is {}",
+                method::name(code)
+            )));
+        }
+        let r = request::device_control_raw(&mut self.k, h.0, code, input, output, internal).map_err(RunError::from);
+        let kind = if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL };
+        self.record_io(kind, Some(format!("{code:#010x} ({})", method::name(code))), r)
+    }
+
     /// DeviceIoControl (or an internal device control) with an output buffer of given content.
     pub fn ioctl_with(
         &mut self,

@@ -295,3 +295,29 @@ fn an_endless_driver_ends_by_default() {
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(json(&o)["limits"]["hit"][0]["kind"], "instructions");
 }
+
+/// A METHOD_NEITHER request with raw pointers: the driver that does not probe them faults on
+/// them, as on Windows; other methods refuse raw pointers at parse.
+#[test]
+fn raw_neither_pointers_reach_the_driver_unprobed() {
+    let s = scenario(
+        "raw",
+        &format!(
+            "{OPEN}[[steps]]\nioctl = {{ device_type = 0x8000, function = 0x903, method = \"neither\" }}\ninput_pointer = {{ address = 0x10, length = 8 }}\noutput_pointer = {{ address = 0x20, length = 8 }}\n"
+        ),
+    );
+    for arch in ["x86", "x64"] {
+        let o = run(&["run", &corpus("methods", arch), "--scenario", &s, "--format", "json"]);
+        let r = json(&o);
+        assert_eq!(r["outcome"], "bugcheck", "{arch}");
+        assert_eq!(r["bugchecks"][0]["code"], "0x0000001e");
+        assert_eq!(r["exceptions"][0]["params"][1], "0x10", "{arch}: the read of the raw input pointer");
+    }
+    let s = scenario(
+        "rawbuffered",
+        &format!("{OPEN}[[steps]]\n{REVERSE}input_pointer = {{ address = 0x10, length = 8 }}\n"),
+    );
+    let o = run(&["run", &corpus("methods", "x64"), "--scenario", &s]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("go with METHOD_NEITHER"), "{}", stderr(&o));
+}

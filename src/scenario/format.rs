@@ -182,6 +182,10 @@ pub(crate) struct Step {
     /// Which handle a request uses (default: the latest open).
     pub(crate) handle: Option<String>,
     pub(crate) input: Option<Bytes>,
+    /// A METHOD_NEITHER input buffer at a raw address (passed to the driver unprobed).
+    pub(crate) input_pointer: Option<RawPointer>,
+    /// A METHOD_NEITHER output buffer at a raw address.
+    pub(crate) output_pointer: Option<RawPointer>,
     /// Output buffer: a length, or its initial content.
     pub(crate) output: Option<Output>,
     pub(crate) offset: Option<u64>,
@@ -202,6 +206,14 @@ pub(crate) struct Step {
     pub(crate) exit_status: Option<StatusValue>,
     /// For process_start: whether a notify routine must refuse it.
     pub(crate) expect_denied: Option<bool>,
+}
+
+/// `{ address = 0xFFFFF78000000000, length = 16 }`: a buffer the caller claims to have.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPointer {
+    pub(crate) address: u64,
+    pub(crate) length: u32,
 }
 
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]

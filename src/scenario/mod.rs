@@ -72,6 +72,9 @@ pub(crate) enum Action {
         input: Vec<u8>,
         output: portcullis_hle::io::request::OutBuffer,
         internal: bool,
+        /// METHOD_NEITHER buffers at raw addresses, (address, length) in and out, instead of
+        /// `input` and `output`.
+        raw: Option<((u64, u64), (u64, u64))>,
     },
     Read {
         len: u64,

@@ -102,6 +102,8 @@ pub(crate) fn check_steps(
                 "handle",
                 "input",
                 "output",
+                "input_pointer",
+                "output_pointer",
                 "internal",
                 "expect_status",
                 "expect_output",
@@ -123,6 +125,8 @@ pub(crate) fn check_steps(
             ("handle", r.handle.is_some()),
             ("input", r.input.is_some()),
             ("output", r.output.is_some()),
+            ("input_pointer", r.input_pointer.is_some()),
+            ("output_pointer", r.output_pointer.is_some()),
             ("offset", r.offset.is_some()),
             ("internal", r.internal.is_some()),
             ("expect_status", r.expect_status.is_some()),
@@ -197,11 +201,33 @@ pub(crate) fn check_steps(
                     Some(format::Output::Len(n)) => OutBuffer::zeroed(*n),
                     Some(format::Output::Initial(b)) => OutBuffer::with(b.clone()),
                 };
+                let code = r.ioctl.expect("present").0;
+                let raw = match (r.input_pointer, r.output_pointer) {
+                    (None, None) => None,
+                    (i, o) => {
+                        if code & 3 != portcullis_hle::io::method::NEITHER {
+                            return fail(
+                                "`input_pointer`/`output_pointer` go with METHOD_NEITHER codes (the I/O manager \
+                                 probes and copies the others' buffers)"
+                                    .into(),
+                            );
+                        }
+                        if r.input.is_some() || r.output.is_some() || r.expect_output.is_some() {
+                            return fail(
+                                "raw pointers replace `input`/`output` (and nothing is read back for `expect_output`)"
+                                    .into(),
+                            );
+                        }
+                        let pair = |p: Option<format::RawPointer>| p.map_or((0, 0), |p| (p.address, p.length as u64));
+                        Some((pair(i), pair(o)))
+                    }
+                };
                 Action::Ioctl {
-                    code: r.ioctl.expect("present").0,
+                    code,
                     input: r.input.clone().map(|b| b.0).unwrap_or_default(),
                     output,
                     internal: r.internal.unwrap_or(false),
+                    raw,
                 }
             }
             "read" => {
@@ -451,12 +477,16 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 }
                 Err(e) => Err(e),
             },
-            Action::Ioctl { code, input, output, internal } => match handle {
+            Action::Ioctl { code, input, output, internal, raw } => match handle {
                 None => {
                     f.fail(sb, n, line, "its handle is not open (the open failed)".into());
                     Ok(())
                 }
-                Some(h) => sb.ioctl_with(h, *code, input, output.clone(), *internal).map(|r| match &r.completion {
+                Some(h) => match raw {
+                    Some((i, o)) => sb.ioctl_raw(h, *code, *i, *o, *internal),
+                    None => sb.ioctl_with(h, *code, input, output.clone(), *internal),
+                }
+                .map(|r| match &r.completion {
                     None => {
                         if let Some(name) = &step.name {
                             requests.insert(name.clone(), r.id);

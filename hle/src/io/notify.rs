@@ -86,6 +86,7 @@ pub(crate) fn send_tracked(
         user_out: None,
         mdl: None,
         extra: vec![],
+        raw: false,
     };
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, device, irp_addr)?;

@@ -35,6 +35,7 @@ fn plain_request(k: &mut Kx, major_code: u8, extra: Vec<u64>) -> Request {
         user_out: None,
         mdl: None,
         extra,
+        raw: false,
     }
 }
 

@@ -71,6 +71,9 @@ pub(crate) struct Request {
     pub(crate) user_out: Option<(u64, u64)>,
     pub(crate) mdl: Option<u64>,
     pub(crate) extra: Vec<u64>,
+    /// The caller's buffers are raw addresses it gave (METHOD_NEITHER): nothing is read back
+    /// from them or released.
+    pub(crate) raw: bool,
 }
 
 /// The caller's output buffer: its size, and what it holds before the call.
@@ -188,7 +191,7 @@ pub(crate) fn finish(k: &mut Kx, irp_addr: u64) -> KResult<()> {
     let (st, info) = irp::status_of(k, irp_addr)?;
     let ok = st.0 >> 30 != 3; // success, informational or warning
     let mut output = Vec::new();
-    if let Some((out, out_len)) = req.user_out {
+    if let (false, Some((out, out_len))) = (req.raw, req.user_out) {
         let n = info.min(out_len);
         if ok {
             if let (true, Some(sb)) = (req.copy_back, req.system_buffer) {
@@ -205,11 +208,10 @@ pub(crate) fn finish(k: &mut Kx, irp_addr: u64) -> KResult<()> {
     io.deferred_frees.extend(req.system_buffer);
     io.deferred_frees.extend(req.extra.iter().copied());
     io.deferred_frees.push(irp_addr);
-    if let Some((b, l)) = req.user_in {
-        release_user_buffer(k, b, l);
-    }
-    if let Some((b, l)) = req.user_out {
-        release_user_buffer(k, b, l);
+    if !req.raw {
+        for (b, l) in req.user_in.into_iter().chain(req.user_out) {
+            release_user_buffer(k, b, l);
+        }
     }
     k.ext_mut().io.completions.insert(req.id, Completion { id: req.id, status: st, information: info, output });
     Ok(())
@@ -293,6 +295,7 @@ pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHan
         user_out: None,
         mdl: None,
         extra: vec![sc],
+        raw: false,
     };
     let r = issue(k, object, irp_addr, req)?;
     let st = r.status();
@@ -370,6 +373,7 @@ pub fn device_control(
         user_out,
         mdl: None,
         extra: vec![],
+        raw: false,
     };
     let m = code & 3;
     let mut flags = IRP_SYNCHRONOUS_API;
@@ -395,7 +399,46 @@ pub fn device_control(
             req.mdl = Some(mdl::build(k, u, l)?);
         }
     }
-    let (irp_addr, loc) = buffered_irp(k, &f, &req, flags, user_out)?;
+    control_irp(k, &f, code, req, flags)
+}
+
+/// DeviceIoControl with METHOD_NEITHER buffers at raw addresses of the caller's, `(address,
+/// length)`: the I/O manager passes such pointers to the driver unprobed, so this is how a
+/// driver's handling of pointers into unmapped or kernel memory is tested. Nothing is read
+/// back from them. `code` must use METHOD_NEITHER.
+pub fn device_control_raw(
+    k: &mut Kx,
+    h: FileHandle,
+    code: u32,
+    input: (u64, u64),
+    output: (u64, u64),
+    internal: bool,
+) -> KResult<IoResult> {
+    debug_assert_eq!(code & 3, method::NEITHER);
+    let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    let required = (code >> 14) & 3;
+    if (required & 1 != 0 && f.access & FILE_READ_DATA == 0) || (required & 2 != 0 && f.access & FILE_WRITE_DATA == 0) {
+        return Ok(denied(k));
+    }
+    let req = Request {
+        id: new_id(k),
+        major: if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL },
+        system_buffer: None,
+        copy_back: false,
+        user_in: Some(input),
+        user_out: Some(output),
+        mdl: None,
+        extra: vec![],
+        raw: true,
+    };
+    control_irp(k, &f, code, req, IRP_SYNCHRONOUS_API)
+}
+
+/// The IRP of a device control request, its stack location filled in, issued.
+fn control_irp(k: &mut Kx, f: &file::OpenFile, code: u32, req: Request, flags: u64) -> KResult<IoResult> {
+    let (in_len, out_len) = (req.user_in.map_or(0, |u| u.1), req.user_out.map_or(0, |u| u.1));
+    let (user_in, user_out) = (req.user_in, req.user_out);
+    let (irp_addr, loc) = buffered_irp(k, f, &req, flags, user_out)?;
     let mem = k.mem_mut();
     mem.set(loc, IO_STACK_LOCATION::OutputBufferLength, out_len)?;
     mem.set(loc, IO_STACK_LOCATION::InputBufferLength, in_len)?;
@@ -442,6 +485,7 @@ fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u
         user_out: None,
         mdl: None,
         extra: vec![],
+        raw: false,
     };
     if write.is_some() {
         req.user_in = user;
@@ -500,6 +544,7 @@ pub fn close(k: &mut Kx, h: FileHandle) -> KResult<(IoResult, IoResult)> {
             user_out: None,
             mdl: None,
             extra: vec![],
+            raw: false,
         };
         results.push(issue(k, f.device, irp_addr, req)?);
     }

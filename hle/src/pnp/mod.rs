@@ -212,6 +212,7 @@ fn send(
         user_out: None,
         mdl: None,
         extra: vec![],
+        raw: false,
     };
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, top, irp_addr)?;
