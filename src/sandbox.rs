@@ -127,6 +127,8 @@ pub enum RunError {
     Deadlock(portcullis_hle::ke::wait_graph::Deadlock),
     #[error("{0}")]
     Process(String),
+    #[error("the driver called {routine} at {caller:#x}, which the kernel does not implement")]
+    Unimplemented { routine: String, caller: u64 },
 }
 
 impl RunError {
@@ -138,6 +140,7 @@ impl RunError {
             RunError::Halted { .. } => "halted",
             RunError::Deadlock(_) => "deadlock",
             RunError::Reset(_) => "reset",
+            RunError::Unimplemented { .. } => "unimplemented",
             _ => "error",
         }
     }
@@ -153,6 +156,7 @@ impl RunError {
                 | RunError::Reset(_)
                 | RunError::Machine(_)
                 | RunError::Deadlock(_)
+                | RunError::Unimplemented { .. }
         )
     }
 }
@@ -166,6 +170,7 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Reset(r) => RunError::Reset(r),
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
             Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
+            Stop::Host(KernelStop::Unimplemented { routine, caller }) => RunError::Unimplemented { routine, caller },
             Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
             // Only reaches here when no call into the guest owns the target (a corrupt one).
