@@ -1,9 +1,10 @@
 //! wdfldr.sys: binding a driver to the framework (`fxldr.h`).
 //!
 //! `WdfVersionBind` accepts every KMDF 1.x version a driver may be built for (the table is
-//! append-only, so a driver built for 1.9 reads a prefix of the 1.33 table), writes the
-//! function table's address to the driver's `WdfFunctions` and a fresh WDF_DRIVER_GLOBALS to
-//! its `WdfDriverGlobals`. Class extensions (`WdfVersionBindClass`) are libraries such as
+//! append-only, so a driver built for 1.9 reads a prefix of the 1.33 table). Drivers built for
+//! KMDF 1.13 and older (at most [`COPIED_TABLE_MAX`] entries) hold the table itself in their
+//! `WdfFunctions` array, which the framework fills; newer ones hold a pointer to the
+//! framework's table. The driver's `WdfDriverGlobals` receives a fresh WDF_DRIVER_GLOBALS. Class extensions (`WdfVersionBindClass`) are libraries such as
 //! the SPB or HID class extensions; none is installed here, so binding one fails as it does
 //! on a Windows without that library.
 #![allow(non_snake_case)]
@@ -18,6 +19,10 @@ use crate::types::{status, NtStatus, PUnicodeString, Ptr};
 const OBJECT_TYPE_MISMATCH: NtStatus = NtStatus(0xC000_0024);
 /// STATUS_DLL_NOT_FOUND: a class extension that is not installed.
 const DLL_NOT_FOUND: NtStatus = NtStatus(0xC000_0135);
+
+/// The largest table a driver holds a copy of (KMDF 1.13's 438 entries); larger ones point
+/// at the framework's.
+pub const COPIED_TABLE_MAX: u32 = 438;
 
 /// The function table (one per kernel: every binding shares it), made on first use.
 fn table(k: &mut Kx) -> KResult<u64> {
@@ -81,7 +86,15 @@ pub fn WdfVersionBind(k: &mut Kx, driver_object: Ptr, registry_path: PUnicodeStr
     mem.write(name_at, name.as_bytes())?;
     // FxDriverEntry puts its own unload routine in front of the framework's.
     k.mem_mut().set(g, WDF_DRIVER_GLOBALS::DisplaceDriverUnload, 1)?;
-    k.mem_mut().write_ptr(func_table, table)?;
+    if func_count <= COPIED_TABLE_MAX {
+        let ps = k.arch().ptr_size();
+        for i in 0..func_count as u64 {
+            let entry = k.mem().read_ptr(table + i * ps)?;
+            k.mem_mut().write_ptr(func_table + i * ps, entry)?;
+        }
+    } else {
+        k.mem_mut().write_ptr(func_table, table)?;
+    }
     k.mem_mut().write_ptr(globals_out.0, g)?;
     k.ext_mut().wdf.bindings.push(Binding {
         driver,
