@@ -331,3 +331,21 @@ fn requests_reach_a_manual_queue_and_complete_once() {
         assert_eq!((p[0], p[1]), (5, r), "completing twice is WDF_INVALID_HANDLE on {arch:?}");
     }
 }
+
+#[test]
+fn objects_alive_after_unbinding_are_leaks() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfObjectCreate", &[0, out]), 0);
+        let obj = b.fx.read_ptr(out);
+        b.ok("WdfObjectReferenceActual", &[obj, 0, 0, 0]);
+        let (r, g) = (b.registry, b.globals);
+        assert_eq!(b.fx.call(Dll::Wdfldr, "WdfVersionUnbind", &[r, 0, g]).unwrap(), 0);
+        let leaks = portcullis_hle::driver::leaks(&b.fx.k, 0);
+        assert_eq!(leaks.wdf_objects.len(), 1, "{arch:?}");
+        let l = &leaks.wdf_objects[0];
+        assert_eq!((l.handle, l.kind, l.references, l.deleted), (obj, "WDFOBJECT", 1, true));
+    }
+}

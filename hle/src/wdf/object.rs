@@ -329,3 +329,24 @@ pub fn WdfObjectCreate(k: &mut Kx, globals: Ptr, attributes: Ptr, object: Ptr) -
     k.mem_mut().write_ptr(object.0, h)?;
     Ok(status::SUCCESS)
 }
+
+/// A framework object a driver left alive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeakedWdfObject {
+    #[serde(serialize_with = "crate::events::hex")]
+    pub handle: u64,
+    pub kind: &'static str,
+    /// WdfObjectReference calls not matched by a dereference.
+    pub references: i64,
+    pub deleted: bool,
+}
+
+/// The framework objects of `driver` still alive, for the unload report.
+pub fn alive(k: &Kx, driver: usize) -> Vec<LeakedWdfObject> {
+    let fw = &k.ext().wdf;
+    fw.objects
+        .iter()
+        .filter(|(_, o)| fw.bindings.get(o.binding).is_some_and(|b| b.driver == driver))
+        .map(|(h, o)| LeakedWdfObject { handle: *h, kind: o.kind.name(), references: o.references, deleted: o.deleted })
+        .collect()
+}
