@@ -638,6 +638,9 @@ impl Sandbox {
         self.flush();
         if let Err(e) = result {
             entry.outcome = e.outcome().into();
+            if let RunError::Unimplemented { .. } = e {
+                entry.detail = Some(e.to_string());
+            }
             if e.fatal() && self.stopped.is_none() {
                 self.stopped = Some(e.clone());
             }
