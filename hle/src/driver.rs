@@ -198,7 +198,18 @@ pub fn leaks(k: &Kx, driver: usize) -> Leaks {
     let memory = crate::mm::owned_memory(k, owner);
     let registrations = registrations(k, owner);
     let wdf_objects = crate::wdf::object::alive(k, driver);
-    Leaks { pool, devices, symbolic_links, references, pending_requests, handles, mappings, memory, registrations, wdf_objects }
+    Leaks {
+        pool,
+        devices,
+        symbolic_links,
+        references,
+        pending_requests,
+        handles,
+        mappings,
+        memory,
+        registrations,
+        wdf_objects,
+    }
 }
 
 /// The callbacks and notifications `owner` still has registered.

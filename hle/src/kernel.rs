@@ -87,7 +87,10 @@ pub enum KernelStop {
     Deadlock(crate::ke::wait_graph::Deadlock),
     /// The driver called a routine the kernel does not implement (a framework function table
     /// entry without an implementation): the run ends, naming it.
-    Unimplemented { routine: String, caller: u64 },
+    Unimplemented {
+        routine: String,
+        caller: u64,
+    },
     /// Internal: a thread that terminated itself below host frames of its own unwinds them
     /// (the scheduler catches it; it never ends a run).
     ThreadExit,

@@ -2,6 +2,7 @@
 //! real entries on both architectures (guest-memory fixture), and requests end to end
 //! through the I/O manager.
 
+#[allow(unused_imports)]
 mod common;
 
 use common::fx::Fx;
@@ -9,7 +10,9 @@ use common::{both, request, status, Arch, KernelStop, OutBuffer, Stop};
 use portcullis_emu::CallConv;
 use portcullis_hle::exports::Dll;
 use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
-use portcullis_hle::wdf::layout::{WDF_DRIVER_GLOBALS, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO};
+use portcullis_hle::wdf::layout::{
+    WDF_DRIVER_GLOBALS, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO,
+};
 use portcullis_hle::wdf::names::NAMES;
 
 /// A driver bound to the framework: its globals and its copy of `WdfFunctions`.
@@ -237,7 +240,10 @@ fn a_control_device_with_a_name_a_link_and_the_framework_dispatch() {
         assert_eq!(b.ok("WdfDeviceCreateSymbolicLink", &[device, link]), 0);
         b.ok("WdfControlFinishInitializing", &[device]);
         assert_eq!(b.fx.k.mem().get(wdm, DEVICE_OBJECT::Flags).unwrap() & 0x80, 0);
-        assert!(b.fx.k.ext().objects.lookup("\\GLOBAL??\\KmdfTest").is_some() || b.fx.k.ext().objects.lookup("\\??\\KmdfTest").is_some());
+        assert!(
+            b.fx.k.ext().objects.lookup("\\GLOBAL??\\KmdfTest").is_some()
+                || b.fx.k.ext().objects.lookup("\\??\\KmdfTest").is_some()
+        );
         let q = b.queue(device, 3, true);
         assert_eq!(b.ok("WdfDeviceGetDefaultQueue", &[device]), q);
         assert_eq!(b.ok("WdfIoQueueGetDevice", &[q]), device);

@@ -160,7 +160,13 @@ pub fn WdfDeviceInitSetDeviceType(k: &mut Kx, _globals: Ptr, init: Ptr, device_t
 
 /// VOID WdfDeviceInitSetCharacteristics(PWDFDEVICE_INIT DeviceInit, ULONG
 /// DeviceCharacteristics, BOOLEAN OrInValues)
-pub fn WdfDeviceInitSetCharacteristics(k: &mut Kx, _globals: Ptr, init: Ptr, characteristics: u32, or_in: Boolean) -> KResult<()> {
+pub fn WdfDeviceInitSetCharacteristics(
+    k: &mut Kx,
+    _globals: Ptr,
+    init: Ptr,
+    characteristics: u32,
+    or_in: Boolean,
+) -> KResult<()> {
     update(k, "WdfDeviceInitSetCharacteristics", init, |i| {
         i.characteristics = if or_in.0 { i.characteristics | characteristics } else { characteristics }
     })
@@ -250,7 +256,12 @@ pub(crate) fn device(k: &mut Kx, function: &str, handle: u64) -> KResult<Device>
 
 /// NTSTATUS WdfDeviceCreateSymbolicLink(WDFDEVICE Device, PCUNICODE_STRING
 /// SymbolicLinkName): a link to the device's name, removed with the device.
-pub fn WdfDeviceCreateSymbolicLink(k: &mut Kx, _globals: Ptr, device_h: Ptr, link: PUnicodeString) -> KResult<NtStatus> {
+pub fn WdfDeviceCreateSymbolicLink(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    link: PUnicodeString,
+) -> KResult<NtStatus> {
     let d = device(k, "WdfDeviceCreateSymbolicLink", device_h.0)?;
     if link.0 == 0 {
         return Err(violation::null_parameter(k, "WdfDeviceCreateSymbolicLink", "SymbolicLinkName"));

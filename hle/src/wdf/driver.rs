@@ -139,7 +139,12 @@ pub fn WdfDriverWdmGetDriverObject(k: &mut Kx, _globals: Ptr, driver: Ptr) -> KR
 /// object the framework does not own.
 pub fn WdfWdmDriverGetWdfDriverHandle(k: &mut Kx, _globals: Ptr, driver_object: Ptr) -> KResult<Ptr> {
     let fw = &k.ext().wdf;
-    Ok(Ptr(fw.bindings.iter().find(|b| b.driver_object == driver_object.0 && !b.unbound).and_then(|b| b.wdf_driver).unwrap_or(0)))
+    Ok(Ptr(fw
+        .bindings
+        .iter()
+        .find(|b| b.driver_object == driver_object.0 && !b.unbound)
+        .and_then(|b| b.wdf_driver)
+        .unwrap_or(0)))
 }
 
 /// VOID FxDriverUnload(PDRIVER_OBJECT DriverObject): the framework's DriverUnload —

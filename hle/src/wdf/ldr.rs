@@ -50,7 +50,13 @@ fn driver_name(k: &Kx, registry_path: u64) -> String {
 
 /// NTSTATUS WdfVersionBind(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath,
 /// PWDF_BIND_INFO BindInfo, PWDF_COMPONENT_GLOBALS *ComponentGlobals)
-pub fn WdfVersionBind(k: &mut Kx, driver_object: Ptr, registry_path: PUnicodeString, bind_info: Ptr, globals_out: Ptr) -> KResult<NtStatus> {
+pub fn WdfVersionBind(
+    k: &mut Kx,
+    driver_object: Ptr,
+    registry_path: PUnicodeString,
+    bind_info: Ptr,
+    globals_out: Ptr,
+) -> KResult<NtStatus> {
     let Some(driver) = crate::io::device::owner_of_driver_object(k, driver_object.0) else {
         return Ok(status::INVALID_PARAMETER);
     };
@@ -112,7 +118,12 @@ pub fn WdfVersionBind(k: &mut Kx, driver_object: Ptr, registry_path: PUnicodeStr
 /// NTSTATUS WdfVersionUnbind(PUNICODE_STRING RegistryPath, PWDF_BIND_INFO BindInfo,
 /// PWDF_COMPONENT_GLOBALS ComponentGlobals): the driver leaves the framework; the objects it
 /// still has go with its WDFDRIVER.
-pub fn WdfVersionUnbind(k: &mut Kx, _registry_path: PUnicodeString, _bind_info: Ptr, globals: Ptr) -> KResult<NtStatus> {
+pub fn WdfVersionUnbind(
+    k: &mut Kx,
+    _registry_path: PUnicodeString,
+    _bind_info: Ptr,
+    globals: Ptr,
+) -> KResult<NtStatus> {
     let Some(b) = super::binding_of(k, globals.0) else { return Ok(status::INVALID_PARAMETER) };
     if let Some(d) = k.ext().wdf.bindings[b].wdf_driver {
         super::object::delete(k, d)?;
@@ -123,7 +134,12 @@ pub fn WdfVersionUnbind(k: &mut Kx, _registry_path: PUnicodeString, _bind_info: 
 
 /// NTSTATUS WdfVersionBindClass(PUNICODE_STRING RegistryPath, PWDF_BIND_INFO BindInfo,
 /// PWDF_CLASS_BIND_INFO ClassBindInfo): no class extension library is installed.
-pub fn WdfVersionBindClass(k: &mut Kx, _registry_path: PUnicodeString, _bind_info: Ptr, class: Ptr) -> KResult<NtStatus> {
+pub fn WdfVersionBindClass(
+    k: &mut Kx,
+    _registry_path: PUnicodeString,
+    _bind_info: Ptr,
+    class: Ptr,
+) -> KResult<NtStatus> {
     if class.0 == 0 {
         return Ok(status::INVALID_PARAMETER);
     }

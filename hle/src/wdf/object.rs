@@ -96,7 +96,13 @@ fn unique_type(k: &Kx, info: u64) -> KResult<u64> {
 
 /// Makes an object of `kind` with `attributes`, a child of `parent` (or of the binding's
 /// driver): the handle.
-pub fn create(k: &mut Kx, binding: usize, kind: ObjectKind, attributes: &Attributes, parent: Option<u64>) -> KResult<u64> {
+pub fn create(
+    k: &mut Kx,
+    binding: usize,
+    kind: ObjectKind,
+    attributes: &Attributes,
+    parent: Option<u64>,
+) -> KResult<u64> {
     let handle = crate::ob::body::alloc(k, HANDLE_BLOCK)?;
     let parent = parent.or_else(|| k.ext().wdf.bindings[binding].wdf_driver).filter(|p| *p != handle);
     let obj = Object {
@@ -221,7 +227,13 @@ pub fn WdfObjectGetTypedContextWorker(k: &mut Kx, _globals: Ptr, handle: Ptr, ty
 
 /// NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES
 /// ContextAttributes, PVOID *Context): adds a context of another type to an object.
-pub fn WdfObjectAllocateContext(k: &mut Kx, _globals: Ptr, handle: Ptr, attributes: Ptr, context: Ptr) -> KResult<NtStatus> {
+pub fn WdfObjectAllocateContext(
+    k: &mut Kx,
+    _globals: Ptr,
+    handle: Ptr,
+    attributes: Ptr,
+    context: Ptr,
+) -> KResult<NtStatus> {
     let o = expect(k, "WdfObjectAllocateContext", handle.0, ObjectKind::Any)?;
     let a = read_attributes(k, attributes.0)?;
     if attributes.0 == 0 || a.type_info == 0 || a.parent != 0 {
@@ -268,7 +280,14 @@ pub fn WdfObjectContextGetObject(k: &mut Kx, _globals: Ptr, context: Ptr) -> KRe
 }
 
 /// VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
-pub fn WdfObjectReferenceActual(k: &mut Kx, _globals: Ptr, handle: Ptr, _tag: Ptr, _line: i32, _file: Ptr) -> KResult<()> {
+pub fn WdfObjectReferenceActual(
+    k: &mut Kx,
+    _globals: Ptr,
+    handle: Ptr,
+    _tag: Ptr,
+    _line: i32,
+    _file: Ptr,
+) -> KResult<()> {
     expect(k, "WdfObjectReferenceActual", handle.0, ObjectKind::Any)?;
     if let Some(o) = k.ext_mut().wdf.objects.get_mut(&handle.0) {
         o.references += 1;
@@ -278,9 +297,22 @@ pub fn WdfObjectReferenceActual(k: &mut Kx, _globals: Ptr, handle: Ptr, _tag: Pt
 
 /// VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File): the
 /// last reference of a deleted object destroys it.
-pub fn WdfObjectDereferenceActual(k: &mut Kx, _globals: Ptr, handle: Ptr, _tag: Ptr, _line: i32, _file: Ptr) -> KResult<()> {
+pub fn WdfObjectDereferenceActual(
+    k: &mut Kx,
+    _globals: Ptr,
+    handle: Ptr,
+    _tag: Ptr,
+    _line: i32,
+    _file: Ptr,
+) -> KResult<()> {
     let Some(o) = k.ext().wdf.objects.get(&handle.0).cloned() else {
-        return Err(violation::invalid_handle(k, "WdfObjectDereferenceActual", handle.0, ObjectKind::Any, "no such object"));
+        return Err(violation::invalid_handle(
+            k,
+            "WdfObjectDereferenceActual",
+            handle.0,
+            ObjectKind::Any,
+            "no such object",
+        ));
     };
     if o.references <= 0 {
         let at = crate::kernel::caller(k);
@@ -324,7 +356,11 @@ pub fn WdfObjectCreate(k: &mut Kx, globals: Ptr, attributes: Ptr, object: Ptr) -
         return Err(violation::null_parameter(k, "WdfObjectCreate", "Object"));
     }
     let a = read_attributes(k, attributes.0)?;
-    let parent = if a.parent != 0 { Some(expect(k, "WdfObjectCreate", a.parent, ObjectKind::Any).map(|_| a.parent)?) } else { None };
+    let parent = if a.parent != 0 {
+        Some(expect(k, "WdfObjectCreate", a.parent, ObjectKind::Any).map(|_| a.parent)?)
+    } else {
+        None
+    };
     let h = create(k, b, ObjectKind::Any, &a, parent)?;
     k.mem_mut().write_ptr(object.0, h)?;
     Ok(status::SUCCESS)

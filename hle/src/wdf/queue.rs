@@ -50,7 +50,14 @@ pub struct Queue {
 /// NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
 /// PWDF_OBJECT_ATTRIBUTES QueueAttributes, WDFQUEUE *Queue): the queue is a child of the
 /// device unless the attributes name another parent.
-pub fn WdfIoQueueCreate(k: &mut Kx, _globals: Ptr, device_h: Ptr, config: Ptr, attributes: Ptr, out: Ptr) -> KResult<NtStatus> {
+pub fn WdfIoQueueCreate(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    config: Ptr,
+    attributes: Ptr,
+    out: Ptr,
+) -> KResult<NtStatus> {
     let dev = super::device::device(k, "WdfIoQueueCreate", device_h.0)?;
     if config.0 == 0 {
         return Err(violation::null_parameter(k, "WdfIoQueueCreate", "Config"));
@@ -107,11 +114,22 @@ pub fn WdfDeviceGetDefaultQueue(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KRe
 
 /// NTSTATUS WdfDeviceConfigureRequestDispatching(WDFDEVICE Device, WDFQUEUE Queue,
 /// WDF_REQUEST_TYPE RequestType): requests of that type go to this queue.
-pub fn WdfDeviceConfigureRequestDispatching(k: &mut Kx, _globals: Ptr, device_h: Ptr, queue_h: Ptr, request_type: u32) -> KResult<NtStatus> {
+pub fn WdfDeviceConfigureRequestDispatching(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    queue_h: Ptr,
+    request_type: u32,
+) -> KResult<NtStatus> {
     super::device::device(k, "WdfDeviceConfigureRequestDispatching", device_h.0)?;
     queue(k, "WdfDeviceConfigureRequestDispatching", queue_h.0)?;
     let t = request_type as u8;
-    if request_type > 0x1B || !matches!(t, major::CREATE | major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL) {
+    if request_type > 0x1B
+        || !matches!(
+            t,
+            major::CREATE | major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL
+        )
+    {
         return Ok(status::INVALID_PARAMETER);
     }
     if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {

@@ -82,14 +82,26 @@ pub fn WdfRequestComplete(k: &mut Kx, _globals: Ptr, request: Ptr, st: NtStatus)
 
 /// VOID WdfRequestCompleteWithInformation(WDFREQUEST Request, NTSTATUS Status, ULONG_PTR
 /// Information)
-pub fn WdfRequestCompleteWithInformation(k: &mut Kx, _globals: Ptr, request: Ptr, st: NtStatus, information: SizeT) -> KResult<()> {
+pub fn WdfRequestCompleteWithInformation(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    st: NtStatus,
+    information: SizeT,
+) -> KResult<()> {
     live(k, "WdfRequestCompleteWithInformation", request.0)?;
     finish(k, request.0, st, information.0)
 }
 
 /// VOID WdfRequestCompleteWithPriorityBoost(WDFREQUEST Request, NTSTATUS Status, CCHAR
 /// PriorityBoost)
-pub fn WdfRequestCompleteWithPriorityBoost(k: &mut Kx, _globals: Ptr, request: Ptr, st: NtStatus, _boost: u8) -> KResult<()> {
+pub fn WdfRequestCompleteWithPriorityBoost(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    st: NtStatus,
+    _boost: u8,
+) -> KResult<()> {
     let r = live(k, "WdfRequestCompleteWithPriorityBoost", request.0)?;
     finish(k, request.0, st, r.information)
 }
@@ -139,8 +151,10 @@ fn buffer(k: &mut Kx, r: &Request, output: bool) -> KResult<Result<(u64, u64), N
     let system = m.get(r.irp, IRP::SystemBuffer)?;
     let mdl = m.get(r.irp, IRP::MdlAddress)?;
     let device = m.get(loc, IO_STACK_LOCATION::DeviceObject)?;
-    let direct = device != 0 && m.get(device, crate::layout::DEVICE_OBJECT::Flags)? & crate::io::device_flags::DIRECT_IO != 0;
-    let buffered = device != 0 && m.get(device, crate::layout::DEVICE_OBJECT::Flags)? & crate::io::device_flags::BUFFERED_IO != 0;
+    let direct =
+        device != 0 && m.get(device, crate::layout::DEVICE_OBJECT::Flags)? & crate::io::device_flags::DIRECT_IO != 0;
+    let buffered =
+        device != 0 && m.get(device, crate::layout::DEVICE_OBJECT::Flags)? & crate::io::device_flags::BUFFERED_IO != 0;
     let (at, len) = match (r.major, output) {
         (major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL, _) => {
             let code = m.get(loc, IO_STACK_LOCATION::IoControlCode)? as u32;
@@ -154,7 +168,8 @@ fn buffer(k: &mut Kx, r: &Request, output: bool) -> KResult<Result<(u64, u64), N
             }
         }
         (major::WRITE, false) | (major::READ, true) => {
-            let len = m.get(loc, if output { IO_STACK_LOCATION::ReadLength } else { IO_STACK_LOCATION::WriteLength })?;
+            let len =
+                m.get(loc, if output { IO_STACK_LOCATION::ReadLength } else { IO_STACK_LOCATION::WriteLength })?;
             if buffered {
                 (system, len)
             } else if direct {
@@ -180,7 +195,15 @@ fn mdl_address(k: &mut Kx, mdl: u64) -> KResult<u64> {
     Ok(crate::mm::mdl::MmMapLockedPagesSpecifyCache(k, Ptr(mdl), 0, 1, Ptr(0), 0, 16)?.0)
 }
 
-fn retrieve(k: &mut Kx, function: &str, request: Ptr, minimum: SizeT, out: Ptr, length: Ptr, output: bool) -> KResult<NtStatus> {
+fn retrieve(
+    k: &mut Kx,
+    function: &str,
+    request: Ptr,
+    minimum: SizeT,
+    out: Ptr,
+    length: Ptr,
+    output: bool,
+) -> KResult<NtStatus> {
     let r = live(k, function, request.0)?;
     if out.0 == 0 {
         return Err(violation::null_parameter(k, function, "Buffer"));
@@ -202,13 +225,27 @@ fn retrieve(k: &mut Kx, function: &str, request: Ptr, minimum: SizeT, out: Ptr, 
 /// NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequiredLength,
 /// PVOID *Buffer, size_t *Length): the system buffer of a buffered or direct IOCTL, or the
 /// data of a write (METHOD_NEITHER and neither-I/O requests have none).
-pub fn WdfRequestRetrieveInputBuffer(k: &mut Kx, _globals: Ptr, request: Ptr, minimum: SizeT, out: Ptr, length: Ptr) -> KResult<NtStatus> {
+pub fn WdfRequestRetrieveInputBuffer(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    minimum: SizeT,
+    out: Ptr,
+    length: Ptr,
+) -> KResult<NtStatus> {
     retrieve(k, "WdfRequestRetrieveInputBuffer", request, minimum, out, length, false)
 }
 
 /// NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize,
 /// PVOID *Buffer, size_t *Length): the system buffer of a buffered IOCTL, the MDL's system
 /// address of a direct one, or the buffer a read fills.
-pub fn WdfRequestRetrieveOutputBuffer(k: &mut Kx, _globals: Ptr, request: Ptr, minimum: SizeT, out: Ptr, length: Ptr) -> KResult<NtStatus> {
+pub fn WdfRequestRetrieveOutputBuffer(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    minimum: SizeT,
+    out: Ptr,
+    length: Ptr,
+) -> KResult<NtStatus> {
     retrieve(k, "WdfRequestRetrieveOutputBuffer", request, minimum, out, length, true)
 }

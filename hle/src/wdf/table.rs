@@ -123,9 +123,12 @@ pub fn routines(_arch: Arch) -> Vec<&'static FunctionDef> {
             by_index[index] = Some(function(line));
         }
         let mut v: Vec<&'static FunctionDef> = INTERNAL.iter().map(function).collect();
-        v.extend(by_index.into_iter().enumerate().map(|(i, f)| {
-            f.unwrap_or_else(|| Box::leak(Box::new(unimplemented_entry(names::NAMES[i]))))
-        }));
+        v.extend(
+            by_index
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| f.unwrap_or_else(|| Box::leak(Box::new(unimplemented_entry(names::NAMES[i]))))),
+        );
         v
     })
     .clone()
