@@ -46,6 +46,19 @@ pub struct SystemImage {
     pub ldr_entry: u64,
 }
 
+impl SystemImage {
+    /// Where Windows keeps the file: system32 for the kernel and HAL, system32\drivers for
+    /// the `.sys` libraries (wdfldr.sys).
+    pub fn path(&self) -> String {
+        let name = self.dll.name();
+        if name.ends_with(".sys") {
+            format!("\\SystemRoot\\system32\\drivers\\{name}")
+        } else {
+            format!("\\SystemRoot\\system32\\{name}")
+        }
+    }
+}
+
 /// The kernel's images and the loaded-module list.
 #[derive(Clone, Debug, Default)]
 pub struct SystemImages {
@@ -235,11 +248,7 @@ pub(crate) fn finish(k: &mut Kx) -> KResult<()> {
         mem.set(entry, LDR_DATA_TABLE_ENTRY::SizeOfImage, img.size)?;
         mem.set(entry, LDR_DATA_TABLE_ENTRY::Flags, 0x0900_4000)?;
         mem.set(entry, LDR_DATA_TABLE_ENTRY::LoadCount, 1)?;
-        data_string(
-            k,
-            LDR_DATA_TABLE_ENTRY::FullDllName.at(arch, entry),
-            &format!("\\SystemRoot\\system32\\{}", img.dll),
-        )?;
+        data_string(k, LDR_DATA_TABLE_ENTRY::FullDllName.at(arch, entry), &img.path())?;
         data_string(k, LDR_DATA_TABLE_ENTRY::BaseDllName.at(arch, entry), img.dll.name())?;
         for links in [LDR_DATA_TABLE_ENTRY::InMemoryOrderLinks, LDR_DATA_TABLE_ENTRY::InInitializationOrderLinks] {
             let l = links.at(arch, entry);
