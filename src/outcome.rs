@@ -29,10 +29,13 @@ pub enum Outcome {
     LoadError,
     /// A signal (SIGINT, SIGTERM) stopped the run.
     Interrupted,
+    /// The driver called a routine the kernel does not implement (a KMDF function-table
+    /// entry, say): named in the entry point's `detail`.
+    Unimplemented,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 12] = [
         Outcome::Ok,
         Outcome::Fault,
         Outcome::Bugcheck,
@@ -44,6 +47,7 @@ impl Outcome {
         Outcome::FailedExpectation,
         Outcome::LoadError,
         Outcome::Interrupted,
+        Outcome::Unimplemented,
     ];
 
     /// Its name in reports and scenarios.
@@ -60,6 +64,7 @@ impl Outcome {
             Outcome::FailedExpectation => "failed_expectation",
             Outcome::LoadError => "load_error",
             Outcome::Interrupted => "interrupted",
+            Outcome::Unimplemented => "unimplemented",
         }
     }
 

@@ -411,6 +411,10 @@ pub struct EntryPointRecord {
     /// Failed expectations of the scenario step.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmet: Vec<String>,
+    /// Why it ended, when the outcome alone does not say (the routine an "unimplemented"
+    /// run called).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// A distinct port access and how often it happened.

@@ -416,6 +416,9 @@ impl Report {
             }
             let outcome = if e.outcome == "returned" { String::new() } else { format!(" [{}]", e.outcome) };
             let _ = writeln!(s, "  {:<32} {status}{info}{outcome}", format!("{}{target}", e.kind));
+            if let Some(d) = &e.detail {
+                let _ = writeln!(s, "    {d}");
+            }
             for u in &e.unmet {
                 let _ = writeln!(s, "    expectation failed: {u}");
             }

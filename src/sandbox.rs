@@ -135,6 +135,8 @@ pub enum RunError {
     /// the machine goes on.
     #[error("refused: {0}")]
     Refused(String),
+    #[error("the driver called {routine} at {caller:#x}, which the kernel does not implement")]
+    Unimplemented { routine: String, caller: u64 },
 }
 
 impl RunError {
@@ -148,6 +150,7 @@ impl RunError {
             RunError::Deadlock(_) => Outcome::Deadlock,
             RunError::Reset(_) => Outcome::Reset,
             RunError::Interrupted(_) => Outcome::Interrupted,
+            RunError::Unimplemented { .. } => Outcome::Unimplemented,
             _ => Outcome::Error,
         }
     }
@@ -164,6 +167,7 @@ impl RunError {
                 | RunError::Machine(_)
                 | RunError::Deadlock(_)
                 | RunError::Interrupted(_)
+                | RunError::Unimplemented { .. }
         )
     }
 }
@@ -177,6 +181,7 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Reset(r) => RunError::Reset(r),
             Stop::Host(KernelStop::Bugcheck(b)) => RunError::Bugcheck(b),
             Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
+            Stop::Host(KernelStop::Unimplemented { routine, caller }) => RunError::Unimplemented { routine, caller },
             Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
             Stop::Machine(e) => RunError::Machine(e.to_string()),
             Stop::Interrupted { signal } => RunError::Interrupted(signal),
@@ -661,6 +666,9 @@ impl Sandbox {
             // status, or "refused" by the I/O manager), not an error of the run.
             if !matches!(e, RunError::OpenFailed(_)) {
                 entry.outcome = e.outcome().name().into();
+            }
+            if let RunError::Unimplemented { .. } = e {
+                entry.detail = Some(e.to_string());
             }
             if e.fatal() && self.stopped.is_none() {
                 self.stopped = Some(e.clone());

@@ -116,6 +116,10 @@ pub struct Leaks {
     pub memory: Vec<crate::mm::Allocation>,
     /// Callbacks and notifications still registered (they would call into unloaded code).
     pub registrations: Vec<LeakedRegistration>,
+    /// KMDF objects still alive (referenced after their deletion, or never deleted because
+    /// the driver did not unbind).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wdf_objects: Vec<crate::wdf::object::LeakedWdfObject>,
 }
 
 impl Leaks {
@@ -129,6 +133,7 @@ impl Leaks {
             && self.mappings.is_empty()
             && self.memory.is_empty()
             && self.registrations.is_empty()
+            && self.wdf_objects.is_empty()
     }
 }
 
@@ -192,7 +197,19 @@ pub fn leaks(k: &Kx, driver: usize) -> Leaks {
     let mappings = ext.mm.live().filter(|m| m.owner == owner).cloned().collect();
     let memory = crate::mm::owned_memory(k, owner);
     let registrations = registrations(k, owner);
-    Leaks { pool, devices, symbolic_links, references, pending_requests, handles, mappings, memory, registrations }
+    let wdf_objects = crate::wdf::object::alive(k, driver);
+    Leaks {
+        pool,
+        devices,
+        symbolic_links,
+        references,
+        pending_requests,
+        handles,
+        mappings,
+        memory,
+        registrations,
+        wdf_objects,
+    }
 }
 
 /// The callbacks and notifications `owner` still has registered.

@@ -85,6 +85,12 @@ pub enum KernelStop {
     Bugcheck(Bugcheck),
     /// Every flow that must go on waits, and nothing due on the virtual clock can wake any.
     Deadlock(crate::ke::wait_graph::Deadlock),
+    /// The driver called a routine the kernel does not implement (a framework function table
+    /// entry without an implementation): the run ends, naming it.
+    Unimplemented {
+        routine: String,
+        caller: u64,
+    },
     /// Internal: a thread that terminated itself below host frames of its own unwinds them
     /// (the scheduler catches it; it never ends a run).
     ThreadExit,
@@ -215,6 +221,8 @@ pub struct Kernel {
     /// The run-time library's state (random generators, heaps).
     pub rtl: crate::rtl::RtlState,
     pub(crate) seh: crate::seh::State,
+    /// KMDF (wdf/).
+    pub wdf: crate::wdf::Framework,
 }
 
 impl Extension for Kernel {
@@ -260,6 +268,7 @@ impl Kernel {
             drivers: Vec::new(),
             rtl: Default::default(),
             seh: crate::seh::State::default(),
+            wdf: Default::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {

@@ -44,6 +44,7 @@ pub mod se;
 pub mod seh;
 pub mod status_names;
 pub mod types;
+pub mod wdf;
 pub mod zw;
 
 pub use kernel::{Kernel, KernelOptions, Kx};

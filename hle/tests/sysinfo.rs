@@ -73,7 +73,7 @@ fn the_kernel_images_have_headers_and_export_directories_that_agree_with_imports
         assert_eq!(st, STATUS_INFO_LENGTH_MISMATCH, "{arch:?}");
         let (st, _, buf) = query(&mut fx, 11, need as u64);
         assert_eq!(st, 0);
-        assert_eq!(u32_at(&fx, buf), 3, "{arch:?}: ntoskrnl, hal, the driver");
+        assert_eq!(u32_at(&fx, buf), 4, "{arch:?}: ntoskrnl, hal, wdfldr, the driver");
         let (first, entry) = match arch {
             Arch::X86 => (buf + 4, 0x11C),
             Arch::X64 => (buf + 8, 0x128),
@@ -83,9 +83,10 @@ fn the_kernel_images_have_headers_and_export_directories_that_agree_with_imports
         let name_of = |fx: &Fx, i: u64| cstr_at(fx, first + i * entry + if arch == Arch::X64 { 0x28 } else { 0x1C });
         assert_eq!(name_of(&fx, 0), "\\SystemRoot\\system32\\ntoskrnl.exe");
         assert_eq!(name_of(&fx, 1), "\\SystemRoot\\system32\\hal.dll");
-        assert_eq!(name_of(&fx, 2), "\\SystemRoot\\system32\\drivers\\kapi.sys");
-        let (nt, hal) = (base_of(&fx, 0), base_of(&fx, 1));
-        assert_eq!(base_of(&fx, 2), fx.k.ext().drivers()[0].image.base);
+        assert_eq!(name_of(&fx, 2), "\\SystemRoot\\system32\\drivers\\wdfldr.sys");
+        assert_eq!(name_of(&fx, 3), "\\SystemRoot\\system32\\drivers\\kapi.sys");
+        let (nt, hal, wdfldr) = (base_of(&fx, 0), base_of(&fx, 1), base_of(&fx, 2));
+        assert_eq!(base_of(&fx, 3), fx.k.ext().drivers()[0].image.base);
 
         // The export directory gives the addresses imports bind to, routines and variables.
         for name in ["IoCreateDevice", "ZwClose", "NtBuildNumber", "PsLoadedModuleList", "ExEventObjectType"] {
@@ -99,8 +100,13 @@ fn the_kernel_images_have_headers_and_export_directories_that_agree_with_imports
             fx.k.ext().resolve(Dll::Hal, "KeStallExecutionProcessor"),
             "{arch:?}"
         );
+        assert_eq!(
+            export(&fx, wdfldr, "WdfVersionBind"),
+            fx.k.ext().resolve(Dll::Wdfldr, "WdfVersionBind"),
+            "{arch:?}"
+        );
 
-        // PsLoadedModuleList: ntoskrnl, hal, then the driver.
+        // PsLoadedModuleList: ntoskrnl, hal, wdfldr, then the driver.
         let head = fx.k.ext().resolve(NT, "PsLoadedModuleList").unwrap();
         let mut bases = Vec::new();
         let mut at = fx.k.mem().get(head, LIST_ENTRY::Flink).unwrap();
@@ -108,7 +114,7 @@ fn the_kernel_images_have_headers_and_export_directories_that_agree_with_imports
             bases.push(fx.k.mem().get(at, LDR_DATA_TABLE_ENTRY::DllBase).unwrap());
             at = fx.k.mem().get(at, LIST_ENTRY::Flink).unwrap();
         }
-        assert_eq!(bases, [nt, hal, base_of(&fx, 2)], "{arch:?}");
+        assert_eq!(bases, [nt, hal, wdfldr, base_of(&fx, 3)], "{arch:?}");
     }
 }
 

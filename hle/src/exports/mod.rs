@@ -19,6 +19,7 @@ pub mod internal;
 pub mod ntoskrnl;
 pub mod signatures;
 pub mod table;
+pub mod wdfldr;
 
 use std::sync::OnceLock;
 
@@ -134,6 +135,7 @@ impl Dll {
         match self {
             Dll::Ntoskrnl => ntoskrnl::TABLE,
             Dll::Hal => hal::TABLE,
+            Dll::Wdfldr => wdfldr::TABLE,
             _ => &[],
         }
     }
@@ -149,8 +151,12 @@ pub struct ArchExports {
     /// Every function, in host-call slot order: the exports of every table, then the
     /// kernel-internal routines drivers reach through pointers ([`internal`]).
     pub functions: Vec<&'static FunctionDef>,
-    /// How many of `functions` are exports (the rest are internal routines).
+    /// How many of `functions` are exports (the rest are internal routines, then the
+    /// framework's).
     pub exported: usize,
+    /// Where the framework's routines start in `functions` (`crate::wdf::table`): its
+    /// internal routines, then one per entry of the function table, by index.
+    pub framework: usize,
     /// The host-call slot bodies (`ret`/`ret N`) of `functions`.
     pub bodies: Vec<Vec<u8>>,
     /// (dll, name, slot) of every export, sorted.
@@ -176,6 +182,12 @@ impl ArchExports {
     /// The slot of the internal routine `name`.
     pub fn internal_slot(&self, name: &str) -> Option<u32> {
         self.functions[self.exported..].iter().position(|f| f.name == name).map(|i| (self.exported + i) as u32)
+    }
+
+    /// The slot of entry `index` of the framework's function table.
+    pub fn wdf_slot(&self, index: usize) -> Option<u32> {
+        let first = self.framework + crate::wdf::table::INTERNAL.len();
+        (index < crate::wdf::names::COUNT).then_some((first + index) as u32)
     }
 
     /// The exports of `dll`, sorted by name (for ordinal imports).
@@ -209,6 +221,8 @@ pub fn for_arch(arch: Arch) -> &'static ArchExports {
             ExportDef::Function(f) if f.exists_on(arch) => Some(f),
             _ => None,
         }));
+        let framework = functions.len();
+        functions.extend(crate::wdf::table::routines(arch));
         let bodies = functions.iter().map(|f| f.return_code(arch)).collect();
         let mut data: Vec<(Dll, &'static str)> = all()
             .filter_map(|e| match e {
@@ -217,6 +231,6 @@ pub fn for_arch(arch: Arch) -> &'static ArchExports {
             })
             .collect();
         data.sort_unstable();
-        ArchExports { functions, exported, bodies, by_name, data }
+        ArchExports { functions, exported, framework, bodies, by_name, data }
     })
 }

@@ -49,6 +49,7 @@ pub fn name(code: u32) -> &'static str {
         0xE2 => "MANUALLY_INITIATED_CRASH",
         0xF7 => "DRIVER_OVERRAN_STACK_BUFFER",
         0xFC => "ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY",
+        0x10D => "WDF_VIOLATION",
         0x139 => "KERNEL_SECURITY_CHECK_FAILURE",
         _ => "",
     }

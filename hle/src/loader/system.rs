@@ -46,6 +46,19 @@ pub struct SystemImage {
     pub ldr_entry: u64,
 }
 
+impl SystemImage {
+    /// Where Windows keeps the file: system32 for the kernel and HAL, system32\drivers for
+    /// the `.sys` libraries (wdfldr.sys).
+    pub fn path(&self) -> String {
+        let name = self.dll.name();
+        if name.ends_with(".sys") {
+            format!("\\SystemRoot\\system32\\drivers\\{name}")
+        } else {
+            format!("\\SystemRoot\\system32\\{name}")
+        }
+    }
+}
+
 /// The kernel's images and the loaded-module list.
 #[derive(Clone, Debug, Default)]
 pub struct SystemImages {
@@ -110,7 +123,8 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
             _ => runs.push((f.dll, i, 1)),
         }
     }
-    let internal = ex.functions.len() - ex.exported;
+    let internal = ex.framework - ex.exported;
+    let framework = ex.functions.len() - ex.framework;
     let mut base = first_base(arch);
     let mut images = Vec::new();
     for dll in Dll::ALL.iter().copied() {
@@ -119,7 +133,12 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
             continue;
         }
         let exports = runs.iter().find(|r| r.0 == dll).map_or(0, |r| r.2);
-        let slots = span(exports) + if dll == Dll::Ntoskrnl { span(internal) } else { 0 };
+        let slots = span(exports)
+            + match dll {
+                Dll::Ntoskrnl => span(internal),
+                Dll::Wdfldr => span(framework),
+                _ => 0,
+            };
         let text_size = align((slots * HOST_CALL_SLOT).max(1), PAGE_SIZE);
         let strings: u64 = names.iter().map(|n| n.len() as u64 + 1).sum::<u64>() + dll.name().len() as u64 + 1;
         let edata_size = align(40 + names.len() as u64 * 10 + strings, PAGE_SIZE);
@@ -157,7 +176,14 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
     if internal > 0 {
         let nt = runs.iter().find(|r| r.0 == Dll::Ntoskrnl).map_or(0, |r| r.2);
         let at = text_of(Dll::Ntoskrnl).expect("ntoskrnl has an image") + span(nt) * HOST_CALL_SLOT;
-        areas.push((at, ex.exported..ex.functions.len()));
+        areas.push((at, ex.exported..ex.framework));
+    }
+    if framework > 0 {
+        // The framework's routines follow wdfldr.sys's exports (the loader and the library
+        // are one image here).
+        let ldr = runs.iter().find(|r| r.0 == Dll::Wdfldr).map_or(0, |r| r.2);
+        let at = text_of(Dll::Wdfldr).expect("wdfldr has an image") + span(ldr) * HOST_CALL_SLOT;
+        areas.push((at, ex.framework..ex.functions.len()));
     }
     for (at, slots) in areas {
         let names: Vec<&str> = ex.functions[slots.clone()].iter().map(|f| f.name).collect();
@@ -222,11 +248,7 @@ pub(crate) fn finish(k: &mut Kx) -> KResult<()> {
         mem.set(entry, LDR_DATA_TABLE_ENTRY::SizeOfImage, img.size)?;
         mem.set(entry, LDR_DATA_TABLE_ENTRY::Flags, 0x0900_4000)?;
         mem.set(entry, LDR_DATA_TABLE_ENTRY::LoadCount, 1)?;
-        data_string(
-            k,
-            LDR_DATA_TABLE_ENTRY::FullDllName.at(arch, entry),
-            &format!("\\SystemRoot\\system32\\{}", img.dll),
-        )?;
+        data_string(k, LDR_DATA_TABLE_ENTRY::FullDllName.at(arch, entry), &img.path())?;
         data_string(k, LDR_DATA_TABLE_ENTRY::BaseDllName.at(arch, entry), img.dll.name())?;
         for links in [LDR_DATA_TABLE_ENTRY::InMemoryOrderLinks, LDR_DATA_TABLE_ENTRY::InInitializationOrderLinks] {
             let l = links.at(arch, entry);

@@ -197,8 +197,7 @@ fn processes(k: &Kx, buffer: u64) -> KResult<Vec<u8>> {
 /// RTL_PROCESS_MODULES: the kernel's images, then each loaded driver.
 fn modules(k: &Kx) -> KResult<Vec<u8>> {
     let arch = k.arch();
-    let mut mods: Vec<(u64, u64, String)> =
-        k.ext().images.images.iter().map(|i| (i.base, i.size, format!("\\SystemRoot\\system32\\{}", i.dll))).collect();
+    let mut mods: Vec<(u64, u64, String)> = k.ext().images.images.iter().map(|i| (i.base, i.size, i.path())).collect();
     for d in k.ext().drivers().iter().filter(|d| !d.unloaded) {
         let full =
             crate::rtl::unicode::read_unicode_string(k, LDR_DATA_TABLE_ENTRY::FullDllName.at(arch, d.ldr_entry))?;

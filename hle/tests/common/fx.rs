@@ -147,6 +147,12 @@ impl Fx {
     pub fn call_popped(&mut self, dll: Dll, name: &str, args: &[u64]) -> Result<(u64, u64), Stop<KernelStop>> {
         let stub = self.stub(dll, name);
         let conv = self.conv(dll, name);
+        self.call_at(stub, conv, args)
+    }
+
+    /// Calls the routine at `stub` (a host-call slot reached through a pointer, such as a
+    /// framework function table entry) with `conv`; returns EAX/RAX and the bytes popped.
+    pub fn call_at(&mut self, stub: u64, conv: CallConv, args: &[u64]) -> Result<(u64, u64), Stop<KernelStop>> {
         let result = self.heap;
         let (code, site) = match self.arch {
             Arch::X86 => thunk_x86(stub, args, conv, result),

@@ -1,0 +1,215 @@
+/*
+ * kmdf.h - the few KMDF declarations the Portcullis KMDF test drivers use, written from
+ * the public definitions of Microsoft's KMDF headers (wdf.h, fxldr.h, wdfglobals.h,
+ * wdffuncenum.h, wdfobject.h, wdfdriver.h, wdfdevice.h, wdfio.h, wdfrequest.h); mingw-w64
+ * has no WDF headers. Include after corpus.h.
+ *
+ * A KMDF driver links FxDriverEntry from WdfDriverEntry.lib, which mingw-w64 lacks:
+ * KMDF_DRIVER_ENTRY(Entry) below is our own equivalent. It defines DriverEntry (the image's
+ * entry point) which binds to the framework with WdfVersionBind exactly as the real stub
+ * does (a WDF_BIND_INFO naming the KMDF version and &WdfFunctions), calls the driver's own
+ * Entry, and puts an unload routine in front of the one the framework installs that
+ * unbinds (WdfVersionUnbind) after it.
+ *
+ * Every framework function is reached through the table: WDFCALL(index, type)(args), the
+ * driver globals first. Table entries and callbacks are __stdcall on x86 (the WDK builds
+ * with /Gz).
+ */
+#ifndef PORTCULLIS_KMDF_H
+#define PORTCULLIS_KMDF_H
+
+typedef HANDLE WDFOBJECT, WDFDRIVER, WDFDEVICE, WDFQUEUE, WDFREQUEST;
+typedef struct WDFDEVICE_INIT *PWDFDEVICE_INIT;
+typedef VOID (*WDFFUNC)(VOID);
+
+typedef struct _WDF_VERSION {
+    ULONG Major;
+    ULONG Minor;
+    ULONG Build;
+} WDF_VERSION;
+
+typedef struct _WDF_BIND_INFO {
+    ULONG Size;
+    PWCHAR Component;
+    WDF_VERSION Version;
+    ULONG FuncCount;
+    const WDFFUNC **FuncTable;
+    PVOID Module;
+} WDF_BIND_INFO, *PWDF_BIND_INFO;
+
+typedef struct _WDF_DRIVER_GLOBALS {
+    WDFDRIVER Driver;
+    ULONG DriverFlags;
+    ULONG DriverTag;
+    CHAR DriverName[32];
+    BOOLEAN DisplaceDriverUnload;
+} WDF_DRIVER_GLOBALS, *PWDF_DRIVER_GLOBALS;
+
+typedef VOID NTAPI EVT_WDF_OBJECT_CONTEXT_CLEANUP(WDFOBJECT Object);
+typedef struct _WDF_OBJECT_CONTEXT_TYPE_INFO {
+    ULONG Size;
+    PCSTR ContextName;
+    SIZE_T ContextSize;
+    const struct _WDF_OBJECT_CONTEXT_TYPE_INFO *UniqueType;
+    PVOID EvtDriverGetUniqueContextType;
+} WDF_OBJECT_CONTEXT_TYPE_INFO;
+
+typedef struct _WDF_OBJECT_ATTRIBUTES {
+    ULONG Size;
+    EVT_WDF_OBJECT_CONTEXT_CLEANUP *EvtCleanupCallback;
+    EVT_WDF_OBJECT_CONTEXT_CLEANUP *EvtDestroyCallback;
+    ULONG ExecutionLevel;       /* WdfExecutionLevelInheritFromParent = 1 */
+    ULONG SynchronizationScope; /* WdfSynchronizationScopeInheritFromParent = 1 */
+    WDFOBJECT ParentObject;
+    SIZE_T ContextSizeOverride;
+    const WDF_OBJECT_CONTEXT_TYPE_INFO *ContextTypeInfo;
+} WDF_OBJECT_ATTRIBUTES, *PWDF_OBJECT_ATTRIBUTES;
+
+/* WDF_DECLARE_CONTEXT_TYPE_WITH_NAME: the type info names itself as its unique type. */
+#define KMDF_CONTEXT_TYPE(type, getter)                                                          \
+    static const WDF_OBJECT_CONTEXT_TYPE_INFO type##_TYPE_INFO = {                              \
+        sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), #type, sizeof(type), &type##_TYPE_INFO, NULL};   \
+    static type *getter(WDFOBJECT o)                                                            \
+    {                                                                                           \
+        return (type *)WDFCALL(WdfObjectGetTypedContextWorkerTableIndex,                        \
+                               PVOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFOBJECT,                   \
+                                              const WDF_OBJECT_CONTEXT_TYPE_INFO *))(          \
+            WdfDriverGlobals, o, &type##_TYPE_INFO);                                            \
+    }
+
+static inline void WDF_OBJECT_ATTRIBUTES_INIT(PWDF_OBJECT_ATTRIBUTES a)
+{
+    RtlZeroMemory(a, sizeof(*a));
+    a->Size = sizeof(*a);
+    a->ExecutionLevel = 1;
+    a->SynchronizationScope = 1;
+}
+
+typedef NTSTATUS NTAPI EVT_WDF_DRIVER_DEVICE_ADD(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit);
+typedef VOID NTAPI EVT_WDF_DRIVER_UNLOAD(WDFDRIVER Driver);
+typedef struct _WDF_DRIVER_CONFIG {
+    ULONG Size;
+    EVT_WDF_DRIVER_DEVICE_ADD *EvtDriverDeviceAdd;
+    EVT_WDF_DRIVER_UNLOAD *EvtDriverUnload;
+    ULONG DriverInitFlags;
+    ULONG DriverPoolTag;
+} WDF_DRIVER_CONFIG, *PWDF_DRIVER_CONFIG;
+#define WdfDriverInitNonPnpDriver 1
+
+typedef VOID NTAPI EVT_WDF_IO_QUEUE_IO_DEFAULT(WDFQUEUE Queue, WDFREQUEST Request);
+typedef VOID NTAPI EVT_WDF_IO_QUEUE_IO_READ(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T Length);
+typedef VOID NTAPI EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T OutputBufferLength,
+                                                      SIZE_T InputBufferLength, ULONG IoControlCode);
+typedef struct _WDF_IO_QUEUE_CONFIG {
+    ULONG Size;
+    ULONG DispatchType; /* WdfIoQueueDispatchSequential 1, Parallel 2, Manual 3 */
+    ULONG PowerManaged; /* WDF_TRI_STATE: WdfUseDefault 2 */
+    BOOLEAN AllowZeroLengthRequests;
+    BOOLEAN DefaultQueue;
+    EVT_WDF_IO_QUEUE_IO_DEFAULT *EvtIoDefault;
+    EVT_WDF_IO_QUEUE_IO_READ *EvtIoRead;
+    EVT_WDF_IO_QUEUE_IO_READ *EvtIoWrite;
+    EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL *EvtIoDeviceControl;
+    EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL *EvtIoInternalDeviceControl;
+    PVOID EvtIoStop;
+    PVOID EvtIoResume;
+    PVOID EvtIoCanceledOnQueue;
+    ULONG NumberOfPresentedRequests;
+    WDFDRIVER Driver;
+} WDF_IO_QUEUE_CONFIG, *PWDF_IO_QUEUE_CONFIG;
+#define WdfIoQueueDispatchSequential 1
+#define WdfIoQueueDispatchParallel 2
+#define WdfIoQueueDispatchManual 3
+#define WdfDeviceIoBuffered 2
+
+/* The layouts the emulator reads (hle/src/wdf/layout.rs). */
+#ifdef _WIN64
+_Static_assert(sizeof(WDF_BIND_INFO) == 0x30 && offsetof(WDF_BIND_INFO, FuncCount) == 0x1c &&
+                   offsetof(WDF_BIND_INFO, FuncTable) == 0x20, "WDF_BIND_INFO");
+_Static_assert(offsetof(WDF_DRIVER_GLOBALS, DisplaceDriverUnload) == 0x30, "WDF_DRIVER_GLOBALS");
+_Static_assert(sizeof(WDF_OBJECT_ATTRIBUTES) == 0x38 && offsetof(WDF_OBJECT_ATTRIBUTES, ParentObject) == 0x20 &&
+                   offsetof(WDF_OBJECT_ATTRIBUTES, ContextTypeInfo) == 0x30, "WDF_OBJECT_ATTRIBUTES");
+_Static_assert(offsetof(WDF_OBJECT_CONTEXT_TYPE_INFO, UniqueType) == 0x18, "WDF_OBJECT_CONTEXT_TYPE_INFO");
+_Static_assert(sizeof(WDF_DRIVER_CONFIG) == 0x20 && offsetof(WDF_DRIVER_CONFIG, DriverInitFlags) == 0x18, "WDF_DRIVER_CONFIG");
+_Static_assert(offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDefault) == 0x10 && offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDeviceControl) == 0x28 &&
+                   offsetof(WDF_IO_QUEUE_CONFIG, Driver) == 0x58 && sizeof(WDF_IO_QUEUE_CONFIG) == 0x60, "WDF_IO_QUEUE_CONFIG");
+#else
+_Static_assert(sizeof(WDF_BIND_INFO) == 0x20 && offsetof(WDF_BIND_INFO, FuncCount) == 0x14 &&
+                   offsetof(WDF_BIND_INFO, FuncTable) == 0x18, "WDF_BIND_INFO");
+_Static_assert(offsetof(WDF_DRIVER_GLOBALS, DisplaceDriverUnload) == 0x2c, "WDF_DRIVER_GLOBALS");
+_Static_assert(sizeof(WDF_OBJECT_ATTRIBUTES) == 0x20 && offsetof(WDF_OBJECT_ATTRIBUTES, ParentObject) == 0x14 &&
+                   offsetof(WDF_OBJECT_ATTRIBUTES, ContextTypeInfo) == 0x1c, "WDF_OBJECT_ATTRIBUTES");
+_Static_assert(offsetof(WDF_OBJECT_CONTEXT_TYPE_INFO, UniqueType) == 0xc, "WDF_OBJECT_CONTEXT_TYPE_INFO");
+_Static_assert(sizeof(WDF_DRIVER_CONFIG) == 0x14 && offsetof(WDF_DRIVER_CONFIG, DriverInitFlags) == 0xc, "WDF_DRIVER_CONFIG");
+_Static_assert(offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDefault) == 0x10 && offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDeviceControl) == 0x1c &&
+                   offsetof(WDF_IO_QUEUE_CONFIG, Driver) == 0x34 && sizeof(WDF_IO_QUEUE_CONFIG) == 0x38, "WDF_IO_QUEUE_CONFIG");
+#endif
+
+/* WDFFUNCENUM indices used (wdffuncenum.h). */
+enum {
+    WdfControlDeviceInitAllocateTableIndex = 25,
+    WdfControlFinishInitializingTableIndex = 27,
+    WdfDeviceWdmGetDeviceObjectTableIndex = 31,
+    WdfDeviceInitSetIoTypeTableIndex = 61,
+    WdfDeviceInitSetExclusiveTableIndex = 62,
+    WdfDeviceInitSetDeviceTypeTableIndex = 66,
+    WdfDeviceInitAssignNameTableIndex = 67,
+    WdfDeviceInitSetCharacteristicsTableIndex = 70,
+    WdfDeviceCreateTableIndex = 75,
+    WdfDeviceCreateSymbolicLinkTableIndex = 80,
+    WdfDriverCreateTableIndex = 116,
+    WdfIoQueueCreateTableIndex = 152,
+    WdfIoQueueGetDeviceTableIndex = 157,
+    WdfIoQueueRetrieveNextRequestTableIndex = 158,
+    WdfObjectGetTypedContextWorkerTableIndex = 202,
+    WdfRequestCompleteTableIndex = 263,
+    WdfRequestCompleteWithInformationTableIndex = 265,
+    WdfRequestRetrieveInputBufferTableIndex = 269,
+    WdfRequestRetrieveOutputBufferTableIndex = 270,
+    WdfRequestForwardToIoQueueTableIndex = 281,
+    WdfFunctionTableNumEntries = 444, /* KMDF 1.15 .. 1.17 */
+};
+
+NTSTATUS NTAPI WdfVersionBind(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath, PWDF_BIND_INFO BindInfo,
+                              PWDF_DRIVER_GLOBALS *ComponentGlobals);
+NTSTATUS NTAPI WdfVersionUnbind(PUNICODE_STRING RegistryPath, PWDF_BIND_INFO BindInfo, PWDF_DRIVER_GLOBALS ComponentGlobals);
+
+static const WDFFUNC *WdfFunctions;
+static PWDF_DRIVER_GLOBALS WdfDriverGlobals;
+#define WDFCALL(index, type) ((type)WdfFunctions[index])
+
+/* The FxDriverEntry equivalent. */
+#define KMDF_DRIVER_ENTRY(Entry)                                                                  \
+    static WDF_BIND_INFO KmdfBindInfo = {sizeof(WDF_BIND_INFO), L"KmdfLibrary", {1, 15, 0},      \
+                                         WdfFunctionTableNumEntries, &WdfFunctions, NULL};        \
+    static UNICODE_STRING KmdfRegistryPath;                                                       \
+    static WCHAR KmdfRegistryPathBuffer[260];                                                     \
+    static PDRIVER_UNLOAD KmdfDisplacedUnload;                                                    \
+    static VOID NTAPI KmdfStubUnload(PDRIVER_OBJECT DriverObject)                                 \
+    {                                                                                             \
+        if (KmdfDisplacedUnload != NULL)                                                          \
+            KmdfDisplacedUnload(DriverObject);                                                    \
+        WdfVersionUnbind(&KmdfRegistryPath, &KmdfBindInfo, WdfDriverGlobals);                     \
+    }                                                                                             \
+    NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)         \
+    {                                                                                             \
+        NTSTATUS status;                                                                          \
+        KmdfRegistryPath.Buffer = KmdfRegistryPathBuffer;                                         \
+        KmdfRegistryPath.MaximumLength = sizeof(KmdfRegistryPathBuffer);                          \
+        RtlCopyUnicodeString(&KmdfRegistryPath, RegistryPath);                                    \
+        status = WdfVersionBind(DriverObject, &KmdfRegistryPath, &KmdfBindInfo, &WdfDriverGlobals); \
+        if (!NT_SUCCESS(status))                                                                  \
+            return status;                                                                        \
+        status = Entry(DriverObject, RegistryPath);                                               \
+        if (!NT_SUCCESS(status)) {                                                                \
+            WdfVersionUnbind(&KmdfRegistryPath, &KmdfBindInfo, WdfDriverGlobals);                 \
+            return status;                                                                        \
+        }                                                                                         \
+        if (WdfDriverGlobals->DisplaceDriverUnload) {                                             \
+            KmdfDisplacedUnload = DriverObject->DriverUnload;                                     \
+            DriverObject->DriverUnload = KmdfStubUnload;                                          \
+        }                                                                                         \
+        return status;                                                                            \
+    }
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * kmdfctl - a KMDF control-device driver: bound to the framework by its own FxDriverEntry
+ * equivalent (include/kmdf.h), it creates a non-PnP WDFDRIVER, a control device with a
+ * name, a symbolic link and a typed context, a sequential default queue serving buffered
+ * IOCTLs and a manual queue requests are parked on.
+ *
+ * Device \Device\KmdfCtl, link \DosDevices\KmdfCtl. DriverEntry prints
+ * "kmdfctl: ready, device object found". Unload prints "kmdfctl: EvtDriverUnload" and, from the
+ * driver's EvtCleanupCallback, "kmdfctl: driver cleanup"; the framework deletes the device
+ * and the link, and the stub unbinds.
+ *
+ * IOCTLs (CTL_CODE(0x8000, function, METHOD_BUFFERED, FILE_ANY_ACCESS)):
+ *   0x900 REVERSE   code 0x80002400: the input bytes reversed into the output
+ *                   (WdfRequestRetrieveInputBuffer/OutputBuffer, at least 1 byte each;
+ *                   output at least as long as the input, else STATUS_BUFFER_TOO_SMALL),
+ *                   Information = input length.
+ *   0x901 COUNT     code 0x80002404: the device context's counter, incremented, as a ULONG
+ *                   (the device from WdfIoQueueGetDevice, its context by type).
+ *   0x902 PARK      code 0x80002408: the request is forwarded to the manual queue and stays
+ *                   pending.
+ *   0x903 RELEASE   code 0x8000240C: the oldest parked request is retrieved and completed
+ *                   with ULONG 0xC0FFEE in its output, Information 4; then RELEASE completes
+ *                   with STATUS_SUCCESS, or STATUS_NOT_FOUND when nothing was parked.
+ *   other codes:    STATUS_INVALID_DEVICE_REQUEST.
+ */
+#include "corpus.h"
+#include "kmdf.h"
+
+#define IOCTL_REVERSE CORPUS_IOCTL(0x900, METHOD_BUFFERED)
+#define IOCTL_COUNT CORPUS_IOCTL(0x901, METHOD_BUFFERED)
+#define IOCTL_PARK CORPUS_IOCTL(0x902, METHOD_BUFFERED)
+#define IOCTL_RELEASE CORPUS_IOCTL(0x903, METHOD_BUFFERED)
+
+typedef struct {
+    ULONG Count;
+    WDFQUEUE Parked;
+} DEVICE_CONTEXT;
+KMDF_CONTEXT_TYPE(DEVICE_CONTEXT, DeviceContext)
+
+static NTSTATUS RetrieveBuffer(ULONG index, WDFREQUEST r, SIZE_T min, PVOID *buf, SIZE_T *len)
+{
+    return WDFCALL(index, NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFREQUEST, SIZE_T, PVOID *, SIZE_T *))(
+        WdfDriverGlobals, r, min, buf, len);
+}
+
+static VOID Complete(WDFREQUEST r, NTSTATUS status, ULONG_PTR information)
+{
+    WDFCALL(WdfRequestCompleteWithInformationTableIndex,
+            VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFREQUEST, NTSTATUS, ULONG_PTR))(WdfDriverGlobals, r, status,
+                                                                              information);
+}
+
+static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T OutputBufferLength,
+                                     SIZE_T InputBufferLength, ULONG IoControlCode)
+{
+    PUCHAR in, out;
+    SIZE_T in_len, out_len, i;
+    NTSTATUS status;
+    WDFDEVICE device = WDFCALL(WdfIoQueueGetDeviceTableIndex, WDFDEVICE(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFQUEUE))(
+        WdfDriverGlobals, Queue);
+    DEVICE_CONTEXT *ctx = DeviceContext(device);
+    (void)OutputBufferLength;
+    (void)InputBufferLength;
+
+    switch (IoControlCode) {
+    case IOCTL_REVERSE:
+        status = RetrieveBuffer(WdfRequestRetrieveInputBufferTableIndex, Request, 1, (PVOID *)&in, &in_len);
+        if (NT_SUCCESS(status))
+            status = RetrieveBuffer(WdfRequestRetrieveOutputBufferTableIndex, Request, in_len, (PVOID *)&out, &out_len);
+        if (!NT_SUCCESS(status)) {
+            Complete(Request, status, 0);
+            return;
+        }
+        for (i = 0; i < in_len / 2; i++) {
+            UCHAR t = in[i];
+            in[i] = in[in_len - 1 - i];
+            in[in_len - 1 - i] = t;
+        }
+        if (out != in)
+            RtlCopyMemory(out, in, in_len);
+        Complete(Request, STATUS_SUCCESS, in_len);
+        return;
+    case IOCTL_COUNT:
+        status = RetrieveBuffer(WdfRequestRetrieveOutputBufferTableIndex, Request, sizeof(ULONG), (PVOID *)&out, &out_len);
+        if (!NT_SUCCESS(status)) {
+            Complete(Request, status, 0);
+            return;
+        }
+        *(ULONG *)out = ++ctx->Count;
+        Complete(Request, STATUS_SUCCESS, sizeof(ULONG));
+        return;
+    case IOCTL_PARK:
+        status = WDFCALL(WdfRequestForwardToIoQueueTableIndex,
+                         NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFREQUEST, WDFQUEUE))(WdfDriverGlobals, Request,
+                                                                                       ctx->Parked);
+        if (!NT_SUCCESS(status))
+            Complete(Request, status, 0);
+        return;
+    case IOCTL_RELEASE: {
+        WDFREQUEST parked;
+        status = WDFCALL(WdfIoQueueRetrieveNextRequestTableIndex,
+                         NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFQUEUE, WDFREQUEST *))(WdfDriverGlobals, ctx->Parked,
+                                                                                         &parked);
+        if (!NT_SUCCESS(status)) {
+            Complete(Request, STATUS_NOT_FOUND, 0);
+            return;
+        }
+        status = RetrieveBuffer(WdfRequestRetrieveOutputBufferTableIndex, parked, sizeof(ULONG), (PVOID *)&out, &out_len);
+        if (NT_SUCCESS(status)) {
+            *(ULONG *)out = 0xC0FFEE;
+            Complete(parked, STATUS_SUCCESS, sizeof(ULONG));
+        } else {
+            Complete(parked, status, 0);
+        }
+        Complete(Request, STATUS_SUCCESS, 0);
+        return;
+    }
+    default:
+        WDFCALL(WdfRequestCompleteTableIndex, VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFREQUEST, NTSTATUS))(
+            WdfDriverGlobals, Request, STATUS_INVALID_DEVICE_REQUEST);
+    }
+}
+
+static VOID NTAPI EvtDriverUnload(WDFDRIVER Driver)
+{
+    (void)Driver;
+    DbgPrint("kmdfctl: EvtDriverUnload\n");
+}
+
+static VOID NTAPI EvtDriverCleanup(WDFOBJECT Driver)
+{
+    (void)Driver;
+    DbgPrint("kmdfctl: driver cleanup\n");
+}
+
+static NTSTATUS NTAPI KmdfCtlEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    WDF_DRIVER_CONFIG config = {sizeof(config), NULL, EvtDriverUnload, WdfDriverInitNonPnpDriver, 0};
+    WDF_OBJECT_ATTRIBUTES attributes;
+    WDF_IO_QUEUE_CONFIG queue;
+    WDFDRIVER driver;
+    WDFDEVICE device;
+    PWDFDEVICE_INIT init;
+    DEVICE_CONTEXT *ctx;
+    NTSTATUS status;
+    UNICODE_STRING sddl = RTL_CONSTANT_STRING(L"D:P(A;;GA;;;SY)(A;;GA;;;BA)");
+    UNICODE_STRING name = RTL_CONSTANT_STRING(L"\\Device\\KmdfCtl");
+    UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\DosDevices\\KmdfCtl");
+
+    WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+    attributes.EvtCleanupCallback = EvtDriverCleanup;
+    status = WDFCALL(WdfDriverCreateTableIndex,
+                     NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, PDRIVER_OBJECT, PUNICODE_STRING, PWDF_OBJECT_ATTRIBUTES,
+                                       PWDF_DRIVER_CONFIG, WDFDRIVER *))(WdfDriverGlobals, DriverObject, RegistryPath,
+                                                                         &attributes, &config, &driver);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    init = WDFCALL(WdfControlDeviceInitAllocateTableIndex,
+                   PWDFDEVICE_INIT(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDRIVER, PUNICODE_STRING))(WdfDriverGlobals, driver,
+                                                                                             &sddl);
+    if (init == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    WDFCALL(WdfDeviceInitSetDeviceTypeTableIndex, VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, ULONG))(
+        WdfDriverGlobals, init, CORPUS_DEVICE_TYPE);
+    WDFCALL(WdfDeviceInitSetIoTypeTableIndex, VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, ULONG))(
+        WdfDriverGlobals, init, WdfDeviceIoBuffered);
+    WDFCALL(WdfDeviceInitSetExclusiveTableIndex, VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, BOOLEAN))(
+        WdfDriverGlobals, init, FALSE);
+    WDFCALL(WdfDeviceInitSetCharacteristicsTableIndex,
+            VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, ULONG, BOOLEAN))(WdfDriverGlobals, init,
+                                                                                FILE_DEVICE_SECURE_OPEN, TRUE);
+    status = WDFCALL(WdfDeviceInitAssignNameTableIndex,
+                     NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, PUNICODE_STRING))(WdfDriverGlobals, init,
+                                                                                               &name);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+    attributes.ContextTypeInfo = &DEVICE_CONTEXT_TYPE_INFO;
+    status = WDFCALL(WdfDeviceCreateTableIndex,
+                     NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT *, PWDF_OBJECT_ATTRIBUTES, WDFDEVICE *))(
+        WdfDriverGlobals, &init, &attributes, &device);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = WDFCALL(WdfDeviceCreateSymbolicLinkTableIndex,
+                     NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE, PUNICODE_STRING))(WdfDriverGlobals, device,
+                                                                                         &link);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    RtlZeroMemory(&queue, sizeof(queue));
+    queue.Size = sizeof(queue);
+    queue.DispatchType = WdfIoQueueDispatchSequential;
+    queue.PowerManaged = 2;
+    queue.DefaultQueue = TRUE;
+    queue.EvtIoDeviceControl = EvtIoDeviceControl;
+    status = WDFCALL(WdfIoQueueCreateTableIndex,
+                     NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE, PWDF_IO_QUEUE_CONFIG, PWDF_OBJECT_ATTRIBUTES,
+                                       WDFQUEUE *))(WdfDriverGlobals, device, &queue, NULL, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    ctx = DeviceContext(device);
+    RtlZeroMemory(&queue, sizeof(queue));
+    queue.Size = sizeof(queue);
+    queue.DispatchType = WdfIoQueueDispatchManual;
+    queue.PowerManaged = 2;
+    status = WDFCALL(WdfIoQueueCreateTableIndex,
+                     NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE, PWDF_IO_QUEUE_CONFIG, PWDF_OBJECT_ATTRIBUTES,
+                                       WDFQUEUE *))(WdfDriverGlobals, device, &queue, NULL, &ctx->Parked);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    WDFCALL(WdfControlFinishInitializingTableIndex, VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE))(WdfDriverGlobals,
+                                                                                               device);
+    DbgPrint("kmdfctl: ready, device object %s\n",
+             WDFCALL(WdfDeviceWdmGetDeviceObjectTableIndex, PDEVICE_OBJECT(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE))(
+                 WdfDriverGlobals, device) != NULL
+                 ? "found"
+                 : "missing");
+    return STATUS_SUCCESS;
+}
+
+KMDF_DRIVER_ENTRY(KmdfCtlEntry)

@@ -1,0 +1,339 @@
+//! WDFDEVICE_INIT and WDFDEVICE (`wdfdevice.h`, `wdfcontrol.h`): control devices made in
+//! DriverEntry (WdfControlDeviceInitAllocate .. WdfControlFinishInitializing) and PnP
+//! function devices made in EvtDriverDeviceAdd, which the PnP manager reaches through the
+//! framework's AddDevice ([`FxAddDevice`]). A WDFDEVICE is a WDM device object the framework
+//! created; deleting it removes its symbolic links and the device object.
+#![allow(non_snake_case)]
+
+use portcullis_emu::CallConv;
+
+use super::object::{self, ObjectKind};
+use super::violation;
+use crate::io::device_flags;
+use crate::kernel::{KError, KResult, Kx};
+use crate::layout::{FieldAccess, DEVICE_OBJECT};
+use crate::ob::Owner;
+use crate::rtl::unicode::read_unicode_string;
+use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};
+
+/// FILE_DEVICE_UNKNOWN: the device type the framework gives a device that names none.
+const FILE_DEVICE_UNKNOWN: u32 = 0x22;
+/// WDF_DEVICE_IO_TYPE.
+pub mod io_type {
+    pub const NEITHER: u32 = 1;
+    pub const BUFFERED: u32 = 2;
+    pub const DIRECT: u32 = 3;
+}
+
+/// A WDFDEVICE_INIT being filled in.
+#[derive(Clone, Debug)]
+pub struct DeviceInit {
+    pub binding: usize,
+    /// For a control device; otherwise the PDO of the PnP device being added.
+    pub control: bool,
+    pub pdo: u64,
+    pub name: Option<String>,
+    pub io_type: u32,
+    pub exclusive: bool,
+    pub device_type: u32,
+    pub characteristics: u32,
+}
+
+/// A WDFDEVICE.
+#[derive(Clone, Debug, Default)]
+pub struct Device {
+    /// Its DEVICE_OBJECT.
+    pub wdm: u64,
+    /// The device it is attached to (PnP function devices).
+    pub lower: u64,
+    pub control: bool,
+    pub io_type: u32,
+    pub default_queue: Option<u64>,
+    /// Queues WdfDeviceConfigureRequestDispatching chose, by major function.
+    pub dispatch: Vec<(u8, u64)>,
+    pub links: Vec<String>,
+}
+
+fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
+    if init == 0 {
+        return Err(violation::null_parameter(k, function, "DeviceInit"));
+    }
+    match k.ext().wdf.device_inits.get(&init) {
+        Some(i) => Ok(i.clone()),
+        None => {
+            let at = crate::kernel::caller(k);
+            Err(violation::raise(
+                k,
+                [violation::code::VERIFIER_FATAL_ERROR, init, 0, 0],
+                at,
+                format!("{function}: {init:#x} is not a WDFDEVICE_INIT the framework handed out"),
+            ))
+        }
+    }
+}
+
+fn update(k: &mut Kx, function: &str, init: Ptr, f: impl FnOnce(&mut DeviceInit)) -> KResult<()> {
+    init_of(k, function, init.0)?;
+    if let Some(i) = k.ext_mut().wdf.device_inits.get_mut(&init.0) {
+        f(i);
+    }
+    Ok(())
+}
+
+fn new_init(k: &mut Kx, binding: usize, control: bool, pdo: u64) -> KResult<u64> {
+    let h = crate::ob::body::alloc(k, 16)?;
+    let init = DeviceInit {
+        binding,
+        control,
+        pdo,
+        name: None,
+        io_type: io_type::BUFFERED,
+        exclusive: false,
+        device_type: FILE_DEVICE_UNKNOWN,
+        characteristics: 0,
+    };
+    k.ext_mut().wdf.device_inits.insert(h, init);
+    Ok(h)
+}
+
+fn free_init(k: &mut Kx, init: u64) {
+    if k.ext_mut().wdf.device_inits.remove(&init).is_some() {
+        crate::ob::body::free(k, init);
+    }
+}
+
+/// PWDFDEVICE_INIT WdfControlDeviceInitAllocate(WDFDRIVER Driver, PCUNICODE_STRING
+/// SDDLString): a DeviceInit for a control device. The SDDL string is required.
+pub fn WdfControlDeviceInitAllocate(k: &mut Kx, _globals: Ptr, driver: Ptr, sddl: PUnicodeString) -> KResult<Ptr> {
+    let d = object::expect(k, "WdfControlDeviceInitAllocate", driver.0, ObjectKind::Driver)?;
+    if sddl.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfControlDeviceInitAllocate", "SDDLString"));
+    }
+    read_unicode_string(k, sddl.0)?;
+    Ok(Ptr(new_init(k, d.binding, true, 0)?))
+}
+
+/// VOID WdfDeviceInitFree(PWDFDEVICE_INIT DeviceInit)
+pub fn WdfDeviceInitFree(k: &mut Kx, _globals: Ptr, init: Ptr) -> KResult<()> {
+    init_of(k, "WdfDeviceInitFree", init.0)?;
+    free_init(k, init.0);
+    Ok(())
+}
+
+/// NTSTATUS WdfDeviceInitAssignName(PWDFDEVICE_INIT DeviceInit, PCUNICODE_STRING
+/// DeviceName): NULL clears the name.
+pub fn WdfDeviceInitAssignName(k: &mut Kx, _globals: Ptr, init: Ptr, name: PUnicodeString) -> KResult<NtStatus> {
+    init_of(k, "WdfDeviceInitAssignName", init.0)?;
+    let name = if name.0 == 0 { None } else { Some(read_unicode_string(k, name.0)?) };
+    update(k, "WdfDeviceInitAssignName", init, |i| i.name = name)?;
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS WdfDeviceInitAssignSDDLString(PWDFDEVICE_INIT DeviceInit, PCUNICODE_STRING
+/// SDDLString)
+pub fn WdfDeviceInitAssignSDDLString(k: &mut Kx, _globals: Ptr, init: Ptr, sddl: PUnicodeString) -> KResult<NtStatus> {
+    init_of(k, "WdfDeviceInitAssignSDDLString", init.0)?;
+    if sddl.0 != 0 {
+        read_unicode_string(k, sddl.0)?;
+    }
+    Ok(status::SUCCESS)
+}
+
+/// VOID WdfDeviceInitSetIoType(PWDFDEVICE_INIT DeviceInit, WDF_DEVICE_IO_TYPE IoType)
+pub fn WdfDeviceInitSetIoType(k: &mut Kx, _globals: Ptr, init: Ptr, io: u32) -> KResult<()> {
+    update(k, "WdfDeviceInitSetIoType", init, |i| {
+        if (io_type::NEITHER..=io_type::DIRECT).contains(&io) {
+            i.io_type = io;
+        }
+    })
+}
+
+/// VOID WdfDeviceInitSetExclusive(PWDFDEVICE_INIT DeviceInit, BOOLEAN IsExclusive)
+pub fn WdfDeviceInitSetExclusive(k: &mut Kx, _globals: Ptr, init: Ptr, exclusive: Boolean) -> KResult<()> {
+    update(k, "WdfDeviceInitSetExclusive", init, |i| i.exclusive = exclusive.0)
+}
+
+/// VOID WdfDeviceInitSetDeviceType(PWDFDEVICE_INIT DeviceInit, DEVICE_TYPE DeviceType)
+pub fn WdfDeviceInitSetDeviceType(k: &mut Kx, _globals: Ptr, init: Ptr, device_type: u32) -> KResult<()> {
+    update(k, "WdfDeviceInitSetDeviceType", init, |i| i.device_type = device_type)
+}
+
+/// VOID WdfDeviceInitSetCharacteristics(PWDFDEVICE_INIT DeviceInit, ULONG
+/// DeviceCharacteristics, BOOLEAN OrInValues)
+pub fn WdfDeviceInitSetCharacteristics(
+    k: &mut Kx,
+    _globals: Ptr,
+    init: Ptr,
+    characteristics: u32,
+    or_in: Boolean,
+) -> KResult<()> {
+    update(k, "WdfDeviceInitSetCharacteristics", init, |i| {
+        i.characteristics = if or_in.0 { i.characteristics | characteristics } else { characteristics }
+    })
+}
+
+/// A counted string of kernel memory holding `text`, for calls into the I/O manager; freed
+/// with [`free_ustr`].
+fn temp_ustr(k: &mut Kx, text: &str) -> KResult<u64> {
+    let at = crate::ob::body::alloc(k, crate::layout::UNICODE_STRING::STRUCT.size(k.arch()))?;
+    crate::io::driver::write_name(k, at, text)?;
+    Ok(at)
+}
+
+fn free_ustr(k: &mut Kx, at: u64) -> KResult<()> {
+    let buf = k.mem().get(at, crate::layout::UNICODE_STRING::Buffer)?;
+    crate::ob::body::free(k, buf);
+    crate::ob::body::free(k, at);
+    Ok(())
+}
+
+/// NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES
+/// DeviceAttributes, WDFDEVICE *Device): the device object, as the DeviceInit describes it.
+/// On success the framework owns the DeviceInit and sets `*DeviceInit` to NULL.
+pub fn WdfDeviceCreate(k: &mut Kx, _globals: Ptr, init_ptr: Ptr, attributes: Ptr, out: Ptr) -> KResult<NtStatus> {
+    if init_ptr.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceCreate", "DeviceInit"));
+    }
+    if out.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceCreate", "Device"));
+    }
+    let init_h = k.mem().read_ptr(init_ptr.0)?;
+    let init = init_of(k, "WdfDeviceCreate", init_h)?;
+    let a = object::read_attributes(k, attributes.0)?;
+    let b = init.binding;
+    let driver_object = k.ext().wdf.bindings[b].driver_object;
+    let name = match &init.name {
+        Some(n) => temp_ustr(k, n)?,
+        None => 0,
+    };
+    let slot = crate::ob::body::alloc(k, 8)?;
+    let st = crate::io::device::IoCreateDevice(
+        k,
+        Ptr(driver_object),
+        0,
+        PUnicodeString(name),
+        init.device_type,
+        init.characteristics,
+        Boolean(init.exclusive),
+        Ptr(slot),
+    )?;
+    let wdm = k.mem().read_ptr(slot)?;
+    crate::ob::body::free(k, slot);
+    if name != 0 {
+        free_ustr(k, name)?;
+    }
+    if !st.is_success() {
+        return Ok(st);
+    }
+    let flags = k.mem().get(wdm, DEVICE_OBJECT::Flags)?;
+    let io_flag = match init.io_type {
+        io_type::BUFFERED => device_flags::BUFFERED_IO,
+        io_type::DIRECT => device_flags::DIRECT_IO,
+        _ => 0,
+    };
+    let mut lower = 0;
+    let mut flags = flags | io_flag;
+    if !init.control {
+        lower = crate::io::stack::IoAttachDeviceToDeviceStack(k, Ptr(wdm), Ptr(init.pdo))?.0;
+        flags &= !device_flags::DEVICE_INITIALIZING;
+    }
+    k.mem_mut().set(wdm, DEVICE_OBJECT::Flags, flags)?;
+    let h = object::create(k, b, ObjectKind::Device, &a, None)?;
+    let dev = Device { wdm, lower, control: init.control, io_type: init.io_type, ..Default::default() };
+    k.ext_mut().wdf.devices.insert(h, dev);
+    k.ext_mut().wdf.by_device_object.insert(wdm, h);
+    free_init(k, init_h);
+    k.mem_mut().write_ptr(init_ptr.0, 0)?;
+    k.mem_mut().write_ptr(out.0, h)?;
+    Ok(status::SUCCESS)
+}
+
+/// The WDFDEVICE `handle`.
+pub(crate) fn device(k: &mut Kx, function: &str, handle: u64) -> KResult<Device> {
+    object::expect(k, function, handle, ObjectKind::Device)?;
+    Ok(k.ext().wdf.devices.get(&handle).cloned().unwrap_or_default())
+}
+
+/// NTSTATUS WdfDeviceCreateSymbolicLink(WDFDEVICE Device, PCUNICODE_STRING
+/// SymbolicLinkName): a link to the device's name, removed with the device.
+pub fn WdfDeviceCreateSymbolicLink(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    link: PUnicodeString,
+) -> KResult<NtStatus> {
+    let d = device(k, "WdfDeviceCreateSymbolicLink", device_h.0)?;
+    if link.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceCreateSymbolicLink", "SymbolicLinkName"));
+    }
+    let link = read_unicode_string(k, link.0)?;
+    let Some(target) = k.ext().objects.get(d.wdm).and_then(|o| o.name.clone()) else {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    };
+    let owner = k.ext().objects.get(d.wdm).map_or(Owner::Kernel, |o| o.owner);
+    match crate::ob::symlink::create(k, &link, &target, owner, true)? {
+        Ok(_) => {
+            if let Some(dev) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {
+                dev.links.push(link);
+            }
+            Ok(status::SUCCESS)
+        }
+        Err(s) => Ok(s),
+    }
+}
+
+/// PDEVICE_OBJECT WdfDeviceWdmGetDeviceObject(WDFDEVICE Device)
+pub fn WdfDeviceWdmGetDeviceObject(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(device(k, "WdfDeviceWdmGetDeviceObject", device_h.0)?.wdm))
+}
+
+/// WDFDEVICE WdfWdmDeviceGetWdfDeviceHandle(PDEVICE_OBJECT DeviceObject): NULL for a device
+/// object the framework did not create.
+pub fn WdfWdmDeviceGetWdfDeviceHandle(k: &mut Kx, _globals: Ptr, device_object: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(k.ext().wdf.by_device_object.get(&device_object.0).copied().unwrap_or(0)))
+}
+
+/// VOID WdfControlFinishInitializing(WDFDEVICE Device): the control device may receive
+/// requests (DO_DEVICE_INITIALIZING cleared).
+pub fn WdfControlFinishInitializing(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<()> {
+    let d = device(k, "WdfControlFinishInitializing", device_h.0)?;
+    let flags = k.mem().get(d.wdm, DEVICE_OBJECT::Flags)?;
+    k.mem_mut().set(d.wdm, DEVICE_OBJECT::Flags, flags & !device_flags::DEVICE_INITIALIZING)?;
+    Ok(())
+}
+
+/// WDFDRIVER WdfDeviceGetDriver(WDFDEVICE Device)
+pub fn WdfDeviceGetDriver(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
+    let o = object::expect(k, "WdfDeviceGetDriver", device_h.0, ObjectKind::Device)?;
+    Ok(Ptr(k.ext().wdf.bindings[o.binding].wdf_driver.unwrap_or(0)))
+}
+
+/// The device goes: its links, its attachment, its device object.
+pub(crate) fn destroy(k: &mut Kx, handle: u64) -> KResult<()> {
+    let Some(d) = k.ext_mut().wdf.devices.remove(&handle) else { return Ok(()) };
+    k.ext_mut().wdf.by_device_object.remove(&d.wdm);
+    for link in &d.links {
+        crate::ob::symlink::delete(k, link)?;
+    }
+    if d.lower != 0 {
+        crate::io::stack::IoDetachDevice(k, Ptr(d.lower))?;
+    }
+    crate::io::device::IoDeleteDevice(k, Ptr(d.wdm))
+}
+
+/// NTSTATUS FxAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject):
+/// the framework's AddDevice — a DeviceInit for the PDO, then EvtDriverDeviceAdd. A DeviceInit
+/// the callback did not consume is freed.
+pub fn FxAddDevice(k: &mut Kx, driver_object: Ptr, pdo: Ptr) -> KResult<NtStatus> {
+    let Some(b) = k.ext().wdf.bindings.iter().position(|b| b.driver_object == driver_object.0 && !b.unbound) else {
+        return Ok(status::NO_SUCH_DEVICE);
+    };
+    let (Some(driver), add) = (k.ext().wdf.bindings[b].wdf_driver, k.ext().wdf.bindings[b].config.device_add) else {
+        return Ok(status::NO_SUCH_DEVICE);
+    };
+    let init = new_init(k, b, false, pdo.0)?;
+    let conv = CallConv::Stdcall.for_arch(k.arch());
+    let r = crate::ke::scheduler::call(k, add, &[driver, init], conv).map_err(KError::Stop)?;
+    free_init(k, init);
+    Ok(NtStatus(r as u32))
+}

@@ -1,0 +1,77 @@
+//! KMDF, the Kernel-Mode Driver Framework.
+//!
+//! A KMDF driver imports a handful of routines from `wdfldr.sys` ([`ldr`]): its statically
+//! linked `FxDriverEntry` calls `WdfVersionBind`, which fills the driver's `WdfFunctions`
+//! pointer with the framework's function table and its `WdfDriverGlobals`, then runs the
+//! driver's own `DriverEntry`, which calls everything else through that table, each call with
+//! the globals as its first argument. The table ([`table`]) is declarative like the export
+//! tables: one line per implemented WDF function with its `WDFFUNCENUM` index; every other
+//! index of [`names::NAMES`] is a slot that ends the run naming the function.
+//!
+//! Framework objects ([`object`]) are handles the kernel makes, with their attributes' typed
+//! contexts, cleanup and destroy callbacks, parents and children; each family has its file
+//! ([`driver`], [`device`], [`queue`], [`request`]). The framework owns the driver's
+//! dispatch routines: IRPs reach [`queue::FxDispatch`], which presents them to the queues as
+//! WDFREQUESTs. Misuse the framework's verifier catches is `WDF_VIOLATION` ([`violation`]).
+
+pub mod device;
+pub mod driver;
+pub mod layout;
+pub mod ldr;
+pub mod names;
+pub mod object;
+pub mod queue;
+pub mod request;
+pub mod table;
+pub mod violation;
+
+use std::collections::BTreeMap;
+
+pub use object::{Object, ObjectKind};
+
+/// One driver bound to the framework.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    /// The driver (index in the kernel's list).
+    pub driver: usize,
+    pub driver_object: u64,
+    /// Its WDF_DRIVER_GLOBALS.
+    pub globals: u64,
+    /// The KMDF version it was built for, and the table entries it expects.
+    pub version: (u32, u32, u32),
+    pub func_count: u32,
+    /// Its WDFDRIVER, once WdfDriverCreate made it, and what its WDF_DRIVER_CONFIG said.
+    pub wdf_driver: Option<u64>,
+    pub config: driver::DriverConfig,
+    /// WdfVersionUnbind ran.
+    pub unbound: bool,
+}
+
+/// The framework's state.
+#[derive(Debug, Default)]
+pub struct Framework {
+    /// The function table every binding gets (made on the first bind).
+    pub table: u64,
+    pub bindings: Vec<Binding>,
+    /// Live objects by handle.
+    pub objects: BTreeMap<u64, Object>,
+    /// Context memory back to its object (WdfObjectContextGetObject).
+    pub contexts: BTreeMap<u64, u64>,
+    /// WDFDEVICE_INITs handed out and not yet consumed by WdfDeviceCreate.
+    pub device_inits: BTreeMap<u64, device::DeviceInit>,
+    /// WDFDEVICEs by handle.
+    pub devices: BTreeMap<u64, device::Device>,
+    /// WDFQUEUEs and WDFREQUESTs by handle.
+    pub queues: BTreeMap<u64, queue::Queue>,
+    pub requests: BTreeMap<u64, request::Request>,
+    /// The latest completed requests, oldest first: their handles stay reserved so that a
+    /// second completion is caught rather than landing on a newer request.
+    pub completed: std::collections::VecDeque<u64>,
+    /// The WDFDEVICE of each device object the framework created.
+    pub by_device_object: BTreeMap<u64, u64>,
+}
+
+/// The binding whose WDF_DRIVER_GLOBALS is `globals`.
+pub fn binding_of(k: &crate::kernel::Kx, globals: u64) -> Option<usize> {
+    k.ext().wdf.bindings.iter().position(|b| b.globals == globals && !b.unbound)
+}

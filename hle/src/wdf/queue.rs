@@ -1,0 +1,302 @@
+//! WDFQUEUE (`wdfio.h`) and the framework's dispatch routine: every IRP a framework device
+//! receives becomes a WDFREQUEST presented to a queue — the one WdfDeviceConfigureRequestDispatching
+//! chose for its type, else the default queue — by the queue's dispatch type: sequential (one
+//! request at a time: the next waits until the driver completes the current one), parallel
+//! (each at once) or manual (kept until WdfIoQueueRetrieveNextRequest). A request the
+//! driver does not complete in its callback is pending: the IRP returns STATUS_PENDING.
+#![allow(non_snake_case)]
+
+use std::collections::VecDeque;
+
+use portcullis_emu::CallConv;
+
+use super::layout::WDF_IO_QUEUE_CONFIG;
+use super::object::{self, ObjectKind};
+use super::request::{self, Request};
+use super::violation;
+use crate::io::major;
+use crate::kernel::{KError, KResult, Kx};
+use crate::layout::{FieldAccess, IO_STACK_LOCATION, IRP};
+use crate::types::{status, NtStatus, Ptr};
+
+/// WDF_IO_QUEUE_DISPATCH_TYPE.
+pub mod dispatch_type {
+    pub const SEQUENTIAL: u32 = 1;
+    pub const PARALLEL: u32 = 2;
+    pub const MANUAL: u32 = 3;
+}
+
+/// STATUS_NO_MORE_ENTRIES.
+const NO_MORE_ENTRIES: NtStatus = NtStatus(0x8000_001A);
+/// STATUS_INVALID_DEVICE_STATE: a second default queue, a type dispatched twice.
+const INVALID_DEVICE_STATE: NtStatus = NtStatus(0xC000_0184);
+
+/// A WDFQUEUE.
+#[derive(Clone, Debug, Default)]
+pub struct Queue {
+    pub device: u64,
+    pub dispatch: u32,
+    pub io_default: u64,
+    pub io_read: u64,
+    pub io_write: u64,
+    pub io_device_control: u64,
+    pub io_internal_device_control: u64,
+    /// Requests waiting to be presented (or retrieved, for a manual queue).
+    pub waiting: VecDeque<u64>,
+    /// Requests presented to the driver and not completed (or forwarded) yet.
+    pub presented: usize,
+}
+
+/// NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
+/// PWDF_OBJECT_ATTRIBUTES QueueAttributes, WDFQUEUE *Queue): the queue is a child of the
+/// device unless the attributes name another parent.
+pub fn WdfIoQueueCreate(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    config: Ptr,
+    attributes: Ptr,
+    out: Ptr,
+) -> KResult<NtStatus> {
+    let dev = super::device::device(k, "WdfIoQueueCreate", device_h.0)?;
+    if config.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfIoQueueCreate", "Config"));
+    }
+    let m = k.mem();
+    let c = |f| m.get(config.0, f);
+    let q = Queue {
+        device: device_h.0,
+        dispatch: c(WDF_IO_QUEUE_CONFIG::DispatchType)? as u32,
+        io_default: c(WDF_IO_QUEUE_CONFIG::EvtIoDefault)?,
+        io_read: c(WDF_IO_QUEUE_CONFIG::EvtIoRead)?,
+        io_write: c(WDF_IO_QUEUE_CONFIG::EvtIoWrite)?,
+        io_device_control: c(WDF_IO_QUEUE_CONFIG::EvtIoDeviceControl)?,
+        io_internal_device_control: c(WDF_IO_QUEUE_CONFIG::EvtIoInternalDeviceControl)?,
+        ..Default::default()
+    };
+    let default = c(WDF_IO_QUEUE_CONFIG::DefaultQueue)? != 0;
+    if !(dispatch_type::SEQUENTIAL..=dispatch_type::MANUAL).contains(&q.dispatch) {
+        return Ok(status::INVALID_PARAMETER);
+    }
+    if default && dev.default_queue.is_some() {
+        return Ok(INVALID_DEVICE_STATE);
+    }
+    let a = object::read_attributes(k, attributes.0)?;
+    let parent = if a.parent != 0 { a.parent } else { device_h.0 };
+    let b = object::expect(k, "WdfIoQueueCreate", parent, ObjectKind::Any)?.binding;
+    let h = object::create(k, b, ObjectKind::Queue, &a, Some(parent))?;
+    k.ext_mut().wdf.queues.insert(h, q);
+    if default {
+        if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {
+            d.default_queue = Some(h);
+        }
+    }
+    if out.0 != 0 {
+        k.mem_mut().write_ptr(out.0, h)?;
+    }
+    Ok(status::SUCCESS)
+}
+
+pub(crate) fn queue(k: &mut Kx, function: &str, handle: u64) -> KResult<Queue> {
+    object::expect(k, function, handle, ObjectKind::Queue)?;
+    Ok(k.ext().wdf.queues.get(&handle).cloned().unwrap_or_default())
+}
+
+/// WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
+pub fn WdfIoQueueGetDevice(k: &mut Kx, _globals: Ptr, queue_h: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(queue(k, "WdfIoQueueGetDevice", queue_h.0)?.device))
+}
+
+/// WDFQUEUE WdfDeviceGetDefaultQueue(WDFDEVICE Device)
+pub fn WdfDeviceGetDefaultQueue(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(super::device::device(k, "WdfDeviceGetDefaultQueue", device_h.0)?.default_queue.unwrap_or(0)))
+}
+
+/// NTSTATUS WdfDeviceConfigureRequestDispatching(WDFDEVICE Device, WDFQUEUE Queue,
+/// WDF_REQUEST_TYPE RequestType): requests of that type go to this queue.
+pub fn WdfDeviceConfigureRequestDispatching(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    queue_h: Ptr,
+    request_type: u32,
+) -> KResult<NtStatus> {
+    super::device::device(k, "WdfDeviceConfigureRequestDispatching", device_h.0)?;
+    queue(k, "WdfDeviceConfigureRequestDispatching", queue_h.0)?;
+    let t = request_type as u8;
+    if request_type > 0x1B
+        || !matches!(
+            t,
+            major::CREATE | major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL
+        )
+    {
+        return Ok(status::INVALID_PARAMETER);
+    }
+    if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {
+        if d.dispatch.iter().any(|(m, _)| *m == t) {
+            return Ok(INVALID_DEVICE_STATE);
+        }
+        d.dispatch.push((t, queue_h.0));
+    }
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest): the
+/// oldest waiting request of a manual queue, now the driver's.
+pub fn WdfIoQueueRetrieveNextRequest(k: &mut Kx, _globals: Ptr, queue_h: Ptr, out: Ptr) -> KResult<NtStatus> {
+    let q = queue(k, "WdfIoQueueRetrieveNextRequest", queue_h.0)?;
+    if out.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfIoQueueRetrieveNextRequest", "OutRequest"));
+    }
+    if q.dispatch != dispatch_type::MANUAL {
+        return Ok(INVALID_DEVICE_STATE);
+    }
+    let next = k.ext_mut().wdf.queues.get_mut(&queue_h.0).and_then(|q| {
+        let r = q.waiting.pop_front();
+        if r.is_some() {
+            q.presented += 1;
+        }
+        r
+    });
+    match next {
+        Some(r) => {
+            k.mem_mut().write_ptr(out.0, r)?;
+            Ok(status::SUCCESS)
+        }
+        None => {
+            k.mem_mut().write_ptr(out.0, 0)?;
+            Ok(NO_MORE_ENTRIES)
+        }
+    }
+}
+
+/// Puts `request` on `queue`: presented now, or waiting, as the queue's dispatch type says.
+pub(crate) fn enqueue(k: &mut Kx, queue_h: u64, request_h: u64) -> KResult<()> {
+    if let Some(r) = k.ext_mut().wdf.requests.get_mut(&request_h) {
+        r.queue = queue_h;
+    }
+    let Some(q) = k.ext().wdf.queues.get(&queue_h).cloned() else { return Ok(()) };
+    let now = match q.dispatch {
+        dispatch_type::PARALLEL => true,
+        dispatch_type::SEQUENTIAL => q.presented == 0 && q.waiting.is_empty(),
+        _ => false,
+    };
+    if now {
+        present(k, queue_h, request_h)
+    } else {
+        if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h) {
+            q.waiting.push_back(request_h);
+        }
+        Ok(())
+    }
+}
+
+/// The request leaves the driver's hands on `queue_h` (completed or forwarded): a sequential
+/// queue presents its next.
+pub(crate) fn released(k: &mut Kx, queue_h: u64) -> KResult<()> {
+    let next = match k.ext_mut().wdf.queues.get_mut(&queue_h) {
+        Some(q) => {
+            q.presented = q.presented.saturating_sub(1);
+            if q.dispatch == dispatch_type::SEQUENTIAL && q.presented == 0 {
+                q.waiting.pop_front()
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    match next {
+        Some(r) => present(k, queue_h, r),
+        None => Ok(()),
+    }
+}
+
+/// Calls the queue's callback for the request's type (EvtIoDefault when it has none); with
+/// no callback at all the framework fails the request with STATUS_INVALID_DEVICE_REQUEST.
+fn present(k: &mut Kx, queue_h: u64, request_h: u64) -> KResult<()> {
+    let Some(q) = k.ext().wdf.queues.get(&queue_h).cloned() else { return Ok(()) };
+    let Some(r) = k.ext().wdf.requests.get(&request_h).cloned() else { return Ok(()) };
+    if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h) {
+        q.presented += 1;
+    }
+    let loc = k.mem().get(r.irp, IRP::CurrentStackLocation)?;
+    let m = k.mem();
+    let (specific, args) = match r.major {
+        major::READ => (q.io_read, vec![m.get(loc, IO_STACK_LOCATION::ReadLength)?]),
+        major::WRITE => (q.io_write, vec![m.get(loc, IO_STACK_LOCATION::WriteLength)?]),
+        major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL => (
+            if r.major == major::DEVICE_CONTROL { q.io_device_control } else { q.io_internal_device_control },
+            vec![
+                m.get(loc, IO_STACK_LOCATION::OutputBufferLength)?,
+                m.get(loc, IO_STACK_LOCATION::InputBufferLength)?,
+                m.get(loc, IO_STACK_LOCATION::IoControlCode)?,
+            ],
+        ),
+        _ => (0, vec![]),
+    };
+    let (routine, args) = if specific != 0 {
+        (specific, [vec![queue_h, request_h], args].concat())
+    } else if q.io_default != 0 {
+        (q.io_default, vec![queue_h, request_h])
+    } else {
+        return request::finish(k, request_h, status::INVALID_DEVICE_REQUEST, 0);
+    };
+    let conv = CallConv::Stdcall.for_arch(k.arch());
+    crate::ke::scheduler::call(k, routine, &args, conv).map_err(KError::Stop)?;
+    Ok(())
+}
+
+/// Completes an IRP the framework answers itself.
+fn complete_irp(k: &mut Kx, irp: u64, st: NtStatus) -> KResult<NtStatus> {
+    crate::io::irp::set_status(k, irp, st, 0)?;
+    crate::io::irp::complete(k, Ptr(irp), 0)?;
+    Ok(st)
+}
+
+/// Passes a PnP or power IRP down to the device below (IoSkipCurrentIrpStackLocation, then
+/// IoCallDriver).
+fn pass_down(k: &mut Kx, lower: u64, irp: u64) -> KResult<NtStatus> {
+    let size = IO_STACK_LOCATION::STRUCT.size(k.arch());
+    let location = k.mem().get(irp, IRP::CurrentLocation)?;
+    let stack = k.mem().get(irp, IRP::CurrentStackLocation)?;
+    k.mem_mut().set(irp, IRP::CurrentLocation, location + 1)?;
+    k.mem_mut().set(irp, IRP::CurrentStackLocation, stack + size)?;
+    crate::io::irp::call_driver(k, lower, irp)
+}
+
+/// NTSTATUS FxDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp): the framework's dispatch
+/// routine, every MajorFunction entry of a framework driver.
+pub fn FxDispatch(k: &mut Kx, device_object: Ptr, irp: Ptr) -> KResult<NtStatus> {
+    let Some(device_h) = k.ext().wdf.by_device_object.get(&device_object.0).copied() else {
+        return complete_irp(k, irp.0, status::INVALID_DEVICE_REQUEST);
+    };
+    let dev = k.ext().wdf.devices.get(&device_h).cloned().unwrap_or_default();
+    let loc = k.mem().get(irp.0, IRP::CurrentStackLocation)?;
+    let mj = k.mem().get(loc, IO_STACK_LOCATION::MajorFunction)? as u8;
+    let routed = dev.dispatch.iter().find(|(m, _)| *m == mj).map(|(_, q)| *q);
+    match mj {
+        major::CREATE if routed.is_none() => complete_irp(k, irp.0, status::SUCCESS),
+        major::CLOSE | major::CLEANUP => complete_irp(k, irp.0, status::SUCCESS),
+        major::PNP | major::POWER | major::SYSTEM_CONTROL if dev.lower != 0 => pass_down(k, dev.lower, irp.0),
+        major::CREATE | major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL => {
+            let Some(queue_h) = routed.or(dev.default_queue) else {
+                return complete_irp(k, irp.0, status::INVALID_DEVICE_REQUEST);
+            };
+            let b = object::expect(k, "FxDispatch", queue_h, ObjectKind::Queue)?.binding;
+            let attrs = object::Attributes::default();
+            let r = object::create(k, b, ObjectKind::Request, &attrs, Some(queue_h))?;
+            let req = Request { irp: irp.0, queue: queue_h, major: mj, information: 0, completed: None };
+            k.ext_mut().wdf.requests.insert(r, req);
+            enqueue(k, queue_h, r)?;
+            match request::completed_status(k, r) {
+                Some(st) => Ok(st),
+                None => {
+                    let c = k.mem().get(loc, IO_STACK_LOCATION::Control)?;
+                    k.mem_mut().set(loc, IO_STACK_LOCATION::Control, c | crate::io::irp::SL_PENDING_RETURNED)?;
+                    Ok(status::PENDING)
+                }
+            }
+        }
+        _ => complete_irp(k, irp.0, status::INVALID_DEVICE_REQUEST),
+    }
+}

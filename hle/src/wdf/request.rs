@@ -1,0 +1,251 @@
+//! WDFREQUEST (`wdfrequest.h`): an IRP as the framework presents it to a queue. Completing
+//! it completes the IRP; the handle is then dead, and using it again — completing twice
+//! above all — is WDF_VIOLATION.
+#![allow(non_snake_case)]
+
+use super::object::ObjectKind;
+use super::violation;
+use crate::io::{major, method};
+use crate::kernel::{KResult, Kx};
+use crate::layout::{FieldAccess, IO_STACK_LOCATION, IRP, MDL};
+use crate::types::{status, NtStatus, Ptr, SizeT};
+
+/// Completed requests whose handles stay reserved.
+const TOMBSTONES: usize = 64;
+
+/// A WDFREQUEST.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub irp: u64,
+    /// The queue it was last put on.
+    pub queue: u64,
+    pub major: u8,
+    /// WdfRequestSetInformation's value.
+    pub information: u64,
+    /// Completed, with this status.
+    pub completed: Option<NtStatus>,
+}
+
+/// The status a request completed with, if it has.
+pub fn completed_status(k: &Kx, r: u64) -> Option<NtStatus> {
+    k.ext().wdf.requests.get(&r).and_then(|r| r.completed)
+}
+
+/// The live request `handle`, or WDF_VIOLATION.
+pub(crate) fn live(k: &mut Kx, function: &str, handle: u64) -> KResult<Request> {
+    if handle == 0 {
+        return Err(violation::null_parameter(k, function, "Request"));
+    }
+    match k.ext().wdf.requests.get(&handle).cloned() {
+        Some(r) if r.completed.is_none() => Ok(r),
+        Some(_) => Err(violation::invalid_handle(k, function, handle, ObjectKind::Request, "already completed")),
+        None => Err(violation::invalid_handle(k, function, handle, ObjectKind::Request, "no such request")),
+    }
+}
+
+/// Completes the request's IRP with `st` and `information`; the handle dies.
+pub(crate) fn finish(k: &mut Kx, handle: u64, st: NtStatus, information: u64) -> KResult<()> {
+    let Some(r) = k.ext().wdf.requests.get(&handle).cloned() else { return Ok(()) };
+    let at = crate::kernel::caller(k);
+    crate::io::irp::set_status(k, r.irp, st, information)?;
+    crate::io::irp::complete(k, Ptr(r.irp), at)?;
+    let fw = &mut k.ext_mut().wdf;
+    if let Some(r) = fw.requests.get_mut(&handle) {
+        r.completed = Some(st);
+    }
+    if let Some(o) = fw.objects.remove(&handle) {
+        if let Some(p) = o.parent.and_then(|p| fw.objects.get_mut(&p)) {
+            p.children.retain(|c| *c != handle);
+        }
+    }
+    fw.completed.push_back(handle);
+    if fw.completed.len() > TOMBSTONES {
+        if let Some(old) = fw.completed.pop_front() {
+            fw.requests.remove(&old);
+            crate::ob::body::free(k, old);
+        }
+    }
+    super::queue::released(k, r.queue)
+}
+
+/// A request deleted with its queue (the driver unloads with it pending): the IRP stays
+/// outstanding, and the unload report lists it.
+pub(crate) fn forget(k: &mut Kx, handle: u64) {
+    k.ext_mut().wdf.requests.remove(&handle);
+}
+
+/// VOID WdfRequestComplete(WDFREQUEST Request, NTSTATUS Status)
+pub fn WdfRequestComplete(k: &mut Kx, _globals: Ptr, request: Ptr, st: NtStatus) -> KResult<()> {
+    let r = live(k, "WdfRequestComplete", request.0)?;
+    finish(k, request.0, st, r.information)
+}
+
+/// VOID WdfRequestCompleteWithInformation(WDFREQUEST Request, NTSTATUS Status, ULONG_PTR
+/// Information)
+pub fn WdfRequestCompleteWithInformation(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    st: NtStatus,
+    information: SizeT,
+) -> KResult<()> {
+    live(k, "WdfRequestCompleteWithInformation", request.0)?;
+    finish(k, request.0, st, information.0)
+}
+
+/// VOID WdfRequestCompleteWithPriorityBoost(WDFREQUEST Request, NTSTATUS Status, CCHAR
+/// PriorityBoost)
+pub fn WdfRequestCompleteWithPriorityBoost(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    st: NtStatus,
+    _boost: u8,
+) -> KResult<()> {
+    let r = live(k, "WdfRequestCompleteWithPriorityBoost", request.0)?;
+    finish(k, request.0, st, r.information)
+}
+
+/// VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information)
+pub fn WdfRequestSetInformation(k: &mut Kx, _globals: Ptr, request: Ptr, information: SizeT) -> KResult<()> {
+    live(k, "WdfRequestSetInformation", request.0)?;
+    if let Some(r) = k.ext_mut().wdf.requests.get_mut(&request.0) {
+        r.information = information.0;
+    }
+    Ok(())
+}
+
+/// ULONG_PTR WdfRequestGetInformation(WDFREQUEST Request)
+pub fn WdfRequestGetInformation(k: &mut Kx, _globals: Ptr, request: Ptr) -> KResult<SizeT> {
+    Ok(SizeT(live(k, "WdfRequestGetInformation", request.0)?.information))
+}
+
+/// PIRP WdfRequestWdmGetIrp(WDFREQUEST Request)
+pub fn WdfRequestWdmGetIrp(k: &mut Kx, _globals: Ptr, request: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(live(k, "WdfRequestWdmGetIrp", request.0)?.irp))
+}
+
+/// WDFQUEUE WdfRequestGetIoQueue(WDFREQUEST Request)
+pub fn WdfRequestGetIoQueue(k: &mut Kx, _globals: Ptr, request: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(live(k, "WdfRequestGetIoQueue", request.0)?.queue))
+}
+
+/// NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueue): the
+/// request leaves its queue (a sequential one presents its next) and joins the other.
+pub fn WdfRequestForwardToIoQueue(k: &mut Kx, _globals: Ptr, request: Ptr, destination: Ptr) -> KResult<NtStatus> {
+    let r = live(k, "WdfRequestForwardToIoQueue", request.0)?;
+    let dest = super::queue::queue(k, "WdfRequestForwardToIoQueue", destination.0)?;
+    let src = k.ext().wdf.queues.get(&r.queue).map(|q| q.device);
+    if destination.0 == r.queue || src != Some(dest.device) {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    super::queue::enqueue(k, destination.0, request.0)?;
+    super::queue::released(k, r.queue)?;
+    Ok(status::SUCCESS)
+}
+
+/// Where a request's buffer of one direction is, and its length.
+fn buffer(k: &mut Kx, r: &Request, output: bool) -> KResult<Result<(u64, u64), NtStatus>> {
+    let loc = k.mem().get(r.irp, IRP::CurrentStackLocation)?;
+    let m = k.mem();
+    let system = m.get(r.irp, IRP::SystemBuffer)?;
+    let mdl = m.get(r.irp, IRP::MdlAddress)?;
+    let device = m.get(loc, IO_STACK_LOCATION::DeviceObject)?;
+    let direct =
+        device != 0 && m.get(device, crate::layout::DEVICE_OBJECT::Flags)? & crate::io::device_flags::DIRECT_IO != 0;
+    let buffered =
+        device != 0 && m.get(device, crate::layout::DEVICE_OBJECT::Flags)? & crate::io::device_flags::BUFFERED_IO != 0;
+    let (at, len) = match (r.major, output) {
+        (major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL, _) => {
+            let code = m.get(loc, IO_STACK_LOCATION::IoControlCode)? as u32;
+            let in_len = m.get(loc, IO_STACK_LOCATION::InputBufferLength)?;
+            let out_len = m.get(loc, IO_STACK_LOCATION::OutputBufferLength)?;
+            match (code & 3, output) {
+                (method::NEITHER, _) => return Ok(Err(status::INVALID_DEVICE_REQUEST)),
+                (_, false) => (system, in_len),
+                (method::BUFFERED, true) => (system, out_len),
+                (_, true) => (mdl_address(k, mdl)?, out_len),
+            }
+        }
+        (major::WRITE, false) | (major::READ, true) => {
+            let len =
+                m.get(loc, if output { IO_STACK_LOCATION::ReadLength } else { IO_STACK_LOCATION::WriteLength })?;
+            if buffered {
+                (system, len)
+            } else if direct {
+                (mdl_address(k, mdl)?, len)
+            } else {
+                return Ok(Err(status::INVALID_DEVICE_REQUEST));
+            }
+        }
+        _ => return Ok(Err(status::INVALID_DEVICE_REQUEST)),
+    };
+    Ok(Ok((at, len)))
+}
+
+/// MmGetSystemAddressForMdlSafe.
+fn mdl_address(k: &mut Kx, mdl: u64) -> KResult<u64> {
+    if mdl == 0 {
+        return Ok(0);
+    }
+    let flags = k.mem().get(mdl, MDL::MdlFlags)?;
+    if flags & 0x5 != 0 {
+        return Ok(k.mem().get(mdl, MDL::MappedSystemVa)?);
+    }
+    Ok(crate::mm::mdl::MmMapLockedPagesSpecifyCache(k, Ptr(mdl), 0, 1, Ptr(0), 0, 16)?.0)
+}
+
+fn retrieve(
+    k: &mut Kx,
+    function: &str,
+    request: Ptr,
+    minimum: SizeT,
+    out: Ptr,
+    length: Ptr,
+    output: bool,
+) -> KResult<NtStatus> {
+    let r = live(k, function, request.0)?;
+    if out.0 == 0 {
+        return Err(violation::null_parameter(k, function, "Buffer"));
+    }
+    let (at, len) = match buffer(k, &r, output)? {
+        Ok(b) => b,
+        Err(st) => return Ok(st),
+    };
+    if len == 0 || at == 0 || len < minimum.0 {
+        return Ok(status::BUFFER_TOO_SMALL);
+    }
+    k.mem_mut().write_ptr(out.0, at)?;
+    if length.0 != 0 {
+        k.mem_mut().write_ptr(length.0, len)?;
+    }
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequiredLength,
+/// PVOID *Buffer, size_t *Length): the system buffer of a buffered or direct IOCTL, or the
+/// data of a write (METHOD_NEITHER and neither-I/O requests have none).
+pub fn WdfRequestRetrieveInputBuffer(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    minimum: SizeT,
+    out: Ptr,
+    length: Ptr,
+) -> KResult<NtStatus> {
+    retrieve(k, "WdfRequestRetrieveInputBuffer", request, minimum, out, length, false)
+}
+
+/// NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize,
+/// PVOID *Buffer, size_t *Length): the system buffer of a buffered IOCTL, the MDL's system
+/// address of a direct one, or the buffer a read fills.
+pub fn WdfRequestRetrieveOutputBuffer(
+    k: &mut Kx,
+    _globals: Ptr,
+    request: Ptr,
+    minimum: SizeT,
+    out: Ptr,
+    length: Ptr,
+) -> KResult<NtStatus> {
+    retrieve(k, "WdfRequestRetrieveOutputBuffer", request, minimum, out, length, true)
+}

@@ -1,0 +1,140 @@
+//! The framework's function table: one line per implemented WDF function — its
+//! `WDFFUNCENUM` index, its name and parameters after the `DriverGlobals` every entry takes,
+//! and the Rust function — in the form of the export tables (`crate::exports::table`). Every
+//! other index of [`names::NAMES`] gets a slot of its own that ends the run naming the WDF
+//! function ([`unimplemented`]). Entries are stdcall on x86, as the WDK builds them.
+
+use std::sync::OnceLock;
+
+use portcullis_emu::{Arch, CallConv, Stop};
+
+use super::{device, driver, names, object, queue, request};
+use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
+use crate::kernel::{KError, KResult, KernelStop, Kx};
+use crate::types::*;
+
+/// `index => line`: the exports' line form, with the function's table index in front.
+macro_rules! wdf_functions {
+    ($($index:literal => $conv:ident fn $name:ident ( $($p:ident : $t:ty),* ) -> $ret:ty = $f:path ;)*) => {
+        /// The implemented entries, in the order of [`INDICES`].
+        pub static TABLE: &[ExportDef] = crate::exports! {
+            dll: Dll::Wdfldr,
+            data: [],
+            functions:
+            $($conv fn $name($($p: $t),*) -> $ret = $f;)*
+        };
+        /// The table index of each line of [`TABLE`].
+        pub static INDICES: &[usize] = &[$($index),*];
+    };
+}
+
+wdf_functions! {
+    25 => stdcall fn WdfControlDeviceInitAllocate(DriverGlobals: Ptr, Driver: Ptr, SDDLString: PUnicodeString) -> Ptr = device::WdfControlDeviceInitAllocate;
+    27 => stdcall fn WdfControlFinishInitializing(DriverGlobals: Ptr, Device: Ptr) -> () = device::WdfControlFinishInitializing;
+    30 => stdcall fn WdfWdmDeviceGetWdfDeviceHandle(DriverGlobals: Ptr, DeviceObject: Ptr) -> Ptr = device::WdfWdmDeviceGetWdfDeviceHandle;
+    31 => stdcall fn WdfDeviceWdmGetDeviceObject(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetDeviceObject;
+    39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
+    54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
+    61 => stdcall fn WdfDeviceInitSetIoType(DriverGlobals: Ptr, DeviceInit: Ptr, IoType: u32) -> () = device::WdfDeviceInitSetIoType;
+    62 => stdcall fn WdfDeviceInitSetExclusive(DriverGlobals: Ptr, DeviceInit: Ptr, IsExclusive: Boolean) -> () = device::WdfDeviceInitSetExclusive;
+    66 => stdcall fn WdfDeviceInitSetDeviceType(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceType: u32) -> () = device::WdfDeviceInitSetDeviceType;
+    67 => stdcall fn WdfDeviceInitAssignName(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceName: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignName;
+    68 => stdcall fn WdfDeviceInitAssignSDDLString(DriverGlobals: Ptr, DeviceInit: Ptr, SDDLString: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignSDDLString;
+    70 => stdcall fn WdfDeviceInitSetCharacteristics(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceCharacteristics: u32, OrInValues: Boolean) -> () = device::WdfDeviceInitSetCharacteristics;
+    75 => stdcall fn WdfDeviceCreate(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceAttributes: Ptr, Device: Ptr) -> NtStatus = device::WdfDeviceCreate;
+    80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
+    92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
+    93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
+    116 => stdcall fn WdfDriverCreate(DriverGlobals: Ptr, DriverObject: Ptr, RegistryPath: PUnicodeString, DriverAttributes: Ptr, DriverConfig: Ptr, Driver: Ptr) -> NtStatus = driver::WdfDriverCreate;
+    117 => stdcall fn WdfDriverGetRegistryPath(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverGetRegistryPath;
+    118 => stdcall fn WdfDriverWdmGetDriverObject(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverWdmGetDriverObject;
+    120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
+    152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
+    157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
+    158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
+    202 => stdcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
+    203 => stdcall fn WdfObjectAllocateContext(DriverGlobals: Ptr, Handle: Ptr, ContextAttributes: Ptr, Context: Ptr) -> NtStatus = object::WdfObjectAllocateContext;
+    204 => stdcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
+    205 => stdcall fn WdfObjectReferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectReferenceActual;
+    206 => stdcall fn WdfObjectDereferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectDereferenceActual;
+    207 => stdcall fn WdfObjectCreate(DriverGlobals: Ptr, Attributes: Ptr, Object: Ptr) -> NtStatus = object::WdfObjectCreate;
+    208 => stdcall fn WdfObjectDelete(DriverGlobals: Ptr, Object: Ptr) -> () = object::WdfObjectDelete;
+    263 => stdcall fn WdfRequestComplete(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus) -> () = request::WdfRequestComplete;
+    264 => stdcall fn WdfRequestCompleteWithPriorityBoost(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, PriorityBoost: u8) -> () = request::WdfRequestCompleteWithPriorityBoost;
+    265 => stdcall fn WdfRequestCompleteWithInformation(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, Information: SizeT) -> () = request::WdfRequestCompleteWithInformation;
+    269 => stdcall fn WdfRequestRetrieveInputBuffer(DriverGlobals: Ptr, Request: Ptr, MinimumRequiredLength: SizeT, Buffer: Ptr, Length: Ptr) -> NtStatus = request::WdfRequestRetrieveInputBuffer;
+    270 => stdcall fn WdfRequestRetrieveOutputBuffer(DriverGlobals: Ptr, Request: Ptr, MinimumRequiredSize: SizeT, Buffer: Ptr, Length: Ptr) -> NtStatus = request::WdfRequestRetrieveOutputBuffer;
+    275 => stdcall fn WdfRequestSetInformation(DriverGlobals: Ptr, Request: Ptr, Information: SizeT) -> () = request::WdfRequestSetInformation;
+    276 => stdcall fn WdfRequestGetInformation(DriverGlobals: Ptr, Request: Ptr) -> SizeT = request::WdfRequestGetInformation;
+    281 => stdcall fn WdfRequestForwardToIoQueue(DriverGlobals: Ptr, Request: Ptr, DestinationQueue: Ptr) -> NtStatus = request::WdfRequestForwardToIoQueue;
+    282 => stdcall fn WdfRequestGetIoQueue(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestGetIoQueue;
+    285 => stdcall fn WdfRequestWdmGetIrp(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestWdmGetIrp;
+}
+
+/// The framework's own routines the I/O manager reaches through the driver object.
+pub static INTERNAL: &[ExportDef] = crate::exports! {
+    dll: Dll::Wdfldr,
+    data: [],
+    functions:
+    stdcall fn FxDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = queue::FxDispatch;
+    stdcall fn FxDriverUnload(DriverObject: Ptr) -> () = driver::FxDriverUnload;
+    stdcall fn FxAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = device::FxAddDevice;
+};
+
+fn function(e: &'static ExportDef) -> &'static FunctionDef {
+    match e {
+        ExportDef::Function(f) => f,
+        ExportDef::Data(_) => unreachable!("the framework's tables hold functions only"),
+    }
+}
+
+static GLOBALS_ONLY: &[Param] = &[Param { name: "DriverGlobals", kind: ArgKind::Ptr, wide: false }];
+
+/// What stands in every index the table does not implement.
+fn unimplemented_entry(name: &'static str) -> FunctionDef {
+    FunctionDef {
+        dll: Dll::Wdfldr,
+        name,
+        conv: CallConv::Stdcall,
+        params: GLOBALS_ONLY,
+        varargs: false,
+        regs: false,
+        ret: None,
+        ret_wide: false,
+        only: None,
+        wrapper: unimplemented,
+    }
+}
+
+/// A call to a table entry the framework does not implement: the run ends, naming it.
+fn unimplemented(k: &mut Kx, _args: &mut CallArgs) -> KResult<u64> {
+    let pc = k.host_call_pc();
+    let name = k.ext().calls.routine_at(pc).map_or("an unknown WDF function".to_string(), |(_, n)| n.to_string());
+    let caller = crate::kernel::caller(k);
+    Err(KError::Stop(Stop::Host(KernelStop::Unimplemented { routine: format!("wdf!{name}"), caller })))
+}
+
+/// The framework's host-call routines, in slot order: [`INTERNAL`], then one per table index.
+pub fn routines(_arch: Arch) -> Vec<&'static FunctionDef> {
+    static ALL: OnceLock<Vec<&'static FunctionDef>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut by_index: Vec<Option<&'static FunctionDef>> = vec![None; names::COUNT];
+        for (line, &index) in TABLE.iter().zip(INDICES) {
+            by_index[index] = Some(function(line));
+        }
+        let mut v: Vec<&'static FunctionDef> = INTERNAL.iter().map(function).collect();
+        v.extend(
+            by_index
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| f.unwrap_or_else(|| Box::leak(Box::new(unimplemented_entry(names::NAMES[i]))))),
+        );
+        v
+    })
+    .clone()
+}
+
+/// The address of one of the framework's internal routines.
+pub(crate) fn routine(k: &Kx, name: &str) -> u64 {
+    crate::exports::internal::address(k, name).unwrap_or(0)
+}

@@ -1,0 +1,357 @@
+//! KMDF: binding through wdfldr.sys and the framework's function table, called through its
+//! real entries on both architectures (guest-memory fixture), and requests end to end
+//! through the I/O manager.
+
+#[allow(unused_imports)]
+mod common;
+
+use common::fx::Fx;
+use common::{both, request, status, Arch, KernelStop, OutBuffer, Stop};
+use portcullis_emu::CallConv;
+use portcullis_hle::exports::Dll;
+use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
+use portcullis_hle::wdf::layout::{
+    WDF_DRIVER_GLOBALS, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO,
+};
+use portcullis_hle::wdf::names::NAMES;
+
+/// A driver bound to the framework: its globals and its copy of `WdfFunctions`.
+struct Bound {
+    fx: Fx,
+    driver_object: u64,
+    registry: u64,
+    globals: u64,
+    /// Where `WdfFunctions` points (the table entries).
+    table: u64,
+}
+
+fn index(name: &str) -> u64 {
+    NAMES.iter().position(|n| *n == name).unwrap_or_else(|| panic!("{name} is not a WDF function")) as u64
+}
+
+fn bind_info(fx: &mut Fx, count: u32, func_table: u64) -> u64 {
+    let ps = fx.arch.ptr_size();
+    let info = fx.alloc(0x30);
+    let component = fx.wstr("KmdfLibrary");
+    let m = fx.k.mem_mut();
+    m.write_u32(info, if ps == 8 { 0x30 } else { 0x20 }).unwrap();
+    m.write_ptr(info + ps, component).unwrap();
+    m.write_u32(info + 2 * ps, 1).unwrap();
+    m.write_u32(info + 2 * ps + 4, 15).unwrap();
+    m.write_u32(info + 2 * ps + 8, 0).unwrap();
+    m.write_u32(info + 2 * ps + 12, count).unwrap();
+    m.write_ptr(info + 2 * ps + 16, func_table).unwrap();
+    info
+}
+
+fn bind(arch: Arch, count: u32) -> Bound {
+    let (mut fx, driver_object) = Fx::with_driver(arch);
+    let ps = arch.ptr_size();
+    let functions = fx.alloc(count as u64 * ps);
+    let info = bind_info(&mut fx, count, functions);
+    let registry = fx.ustr("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest");
+    let out = fx.alloc(8);
+    let st = fx.call(Dll::Wdfldr, "WdfVersionBind", &[driver_object, registry, info, out]).unwrap();
+    assert_eq!(st, 0, "WdfVersionBind on {arch:?}");
+    let globals = fx.read_ptr(out);
+    let table = if count <= 438 { functions } else { fx.read_ptr(functions) };
+    Bound { fx, driver_object, registry, globals, table }
+}
+
+impl Bound {
+    fn entry(&self, name: &str) -> u64 {
+        self.fx.read_ptr(self.table + index(name) * self.fx.arch.ptr_size())
+    }
+
+    fn wdf(&mut self, name: &str, args: &[u64]) -> Result<u64, Stop<KernelStop>> {
+        let at = self.entry(name);
+        let mut all = vec![self.globals];
+        all.extend_from_slice(args);
+        let (r, popped) = self.fx.call_at(at, CallConv::Stdcall.for_arch(self.fx.arch), &all)?;
+        if self.fx.arch == Arch::X86 {
+            assert_eq!(popped, all.len() as u64 * 4, "{name} pops its arguments (stdcall)");
+        }
+        Ok(r)
+    }
+
+    fn ok(&mut self, name: &str, args: &[u64]) -> u64 {
+        self.wdf(name, args).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+    }
+
+    fn attributes(&mut self, type_info: u64) -> u64 {
+        let a = self.fx.alloc(0x38);
+        let m = self.fx.k.mem_mut();
+        m.write_u32(a, WDF_OBJECT_ATTRIBUTES::STRUCT.size(self.fx.arch) as u32).unwrap();
+        m.set(a, WDF_OBJECT_ATTRIBUTES::ContextTypeInfo, type_info).unwrap();
+        a
+    }
+
+    fn type_info(&mut self, size: u64) -> u64 {
+        let t = self.fx.alloc(0x28);
+        let name = self.fx.cstr("CONTEXT");
+        let m = self.fx.k.mem_mut();
+        m.write_u32(t, WDF_OBJECT_CONTEXT_TYPE_INFO::STRUCT.size(self.fx.arch) as u32).unwrap();
+        m.set(t, WDF_OBJECT_CONTEXT_TYPE_INFO::ContextName, name).unwrap();
+        m.set(t, WDF_OBJECT_CONTEXT_TYPE_INFO::ContextSize, size).unwrap();
+        m.set(t, WDF_OBJECT_CONTEXT_TYPE_INFO::UniqueType, t).unwrap();
+        t
+    }
+
+    /// WdfDriverCreate for a non-PnP driver: the WDFDRIVER.
+    fn driver(&mut self) -> u64 {
+        let config = self.fx.alloc(0x20);
+        let ps = self.fx.arch.ptr_size();
+        self.fx.k.mem_mut().write_u32(config, if ps == 8 { 0x20 } else { 0x14 }).unwrap();
+        self.fx.k.mem_mut().write_u32(config + 3 * ps, 1).unwrap(); // WdfDriverInitNonPnpDriver
+        let out = self.fx.alloc(8);
+        let (d, r) = (self.driver_object, self.registry);
+        assert_eq!(self.ok("WdfDriverCreate", &[d, r, 0, config, out]), 0);
+        self.fx.read_ptr(out)
+    }
+
+    /// A named control device: (WDFDEVICE, DEVICE_OBJECT).
+    fn control_device(&mut self, driver: u64, name: &str) -> (u64, u64) {
+        let sddl = self.fx.ustr("D:P(A;;GA;;;SY)");
+        let init = self.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+        assert_ne!(init, 0);
+        let n = self.fx.ustr(name);
+        assert_eq!(self.ok("WdfDeviceInitAssignName", &[init, n]), 0);
+        self.ok("WdfDeviceInitSetDeviceType", &[init, 0x8000]);
+        self.ok("WdfDeviceInitSetIoType", &[init, 2]);
+        self.ok("WdfDeviceInitSetExclusive", &[init, 0]);
+        self.ok("WdfDeviceInitSetCharacteristics", &[init, 0x100, 1]);
+        let pinit = self.fx.alloc(8);
+        self.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+        let out = self.fx.alloc(8);
+        assert_eq!(self.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
+        assert_eq!(self.fx.read_ptr(pinit), 0, "the framework takes the DeviceInit");
+        let device = self.fx.read_ptr(out);
+        let wdm = self.ok("WdfDeviceWdmGetDeviceObject", &[device]);
+        (device, wdm)
+    }
+
+    fn queue(&mut self, device: u64, dispatch: u32, default: bool) -> u64 {
+        let c = self.fx.alloc(0x60);
+        let m = self.fx.k.mem_mut();
+        m.write_u32(c, WDF_IO_QUEUE_CONFIG::STRUCT.size(self.fx.arch) as u32).unwrap();
+        m.set(c, WDF_IO_QUEUE_CONFIG::DispatchType, dispatch as u64).unwrap();
+        m.set(c, WDF_IO_QUEUE_CONFIG::DefaultQueue, default as u64).unwrap();
+        let out = self.fx.alloc(8);
+        assert_eq!(self.ok("WdfIoQueueCreate", &[device, c, 0, out]), 0);
+        self.fx.read_ptr(out)
+    }
+
+    fn violation(&mut self, name: &str, args: &[u64]) -> [u64; 4] {
+        match self.wdf(name, args) {
+            Err(Stop::Host(KernelStop::Bugcheck(b))) => {
+                assert_eq!((b.code, b.name), (0x10D, "WDF_VIOLATION"), "{name}: {}", b.reason);
+                b.params
+            }
+            other => panic!("{name}: expected WDF_VIOLATION, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn binding_points_the_driver_at_the_table_and_fills_its_globals() {
+    for arch in both() {
+        let b = bind(arch, 444);
+        let calls = &b.fx.k.ext().calls;
+        for (i, name) in NAMES.iter().enumerate().take(444) {
+            let at = b.fx.read_ptr(b.table + i as u64 * arch.ptr_size());
+            assert_eq!(calls.routine_at(at).map(|r| r.1), Some(*name), "entry {i} on {arch:?}");
+        }
+        let m = b.fx.k.mem();
+        let name_at = WDF_DRIVER_GLOBALS::DriverName.at(arch, b.globals);
+        assert_eq!(b.fx.read(name_at, 9), b"KmdfTest\0");
+        assert_eq!(m.get(b.globals, WDF_DRIVER_GLOBALS::DriverTag).unwrap(), u32::from_le_bytes(*b"Kmdf") as u64);
+        assert_eq!(m.get(b.globals, WDF_DRIVER_GLOBALS::DisplaceDriverUnload).unwrap(), 1);
+    }
+}
+
+#[test]
+fn drivers_built_for_kmdf_1_13_and_older_get_a_copy_of_the_table() {
+    for arch in both() {
+        let b = bind(arch, 396);
+        assert_eq!(b.fx.k.ext().calls.routine_at(b.entry("WdfDriverCreate")).map(|r| r.1), Some("WdfDriverCreate"));
+        assert_eq!(b.fx.k.ext().calls.routine_at(b.entry("WdfWorkItemCreate")).map(|r| r.1), Some("WdfWorkItemCreate"));
+    }
+}
+
+#[test]
+fn binding_refuses_other_major_versions_and_newer_tables() {
+    for arch in both() {
+        let (mut fx, d) = Fx::with_driver(arch);
+        let table = fx.alloc(8);
+        let registry = fx.ustr("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\X");
+        let out = fx.alloc(8);
+        let info = bind_info(&mut fx, 2000, table);
+        assert_eq!(fx.call(Dll::Wdfldr, "WdfVersionBind", &[d, registry, info, out]).unwrap(), 0xC000_0002);
+        let info = bind_info(&mut fx, 444, table);
+        fx.k.mem_mut().write_u32(info + 2 * arch.ptr_size(), 2).unwrap();
+        assert_eq!(fx.call(Dll::Wdfldr, "WdfVersionBind", &[d, registry, info, out]).unwrap(), 0xC000_0024);
+        // No class extension is installed.
+        let class = fx.alloc(0x40);
+        let cname = fx.wstr("Hid");
+        fx.k.mem_mut().write_ptr(class + arch.ptr_size(), cname).unwrap();
+        assert_eq!(fx.call(Dll::Wdfldr, "WdfVersionBindClass", &[registry, info, class]).unwrap(), 0xC000_0135);
+        fx.call(Dll::Wdfldr, "WdfVersionUnbindClass", &[registry, info, class]).unwrap();
+    }
+}
+
+#[test]
+fn an_unimplemented_table_entry_ends_the_run_naming_the_function() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        match b.wdf("WdfChildListCreate", &[0, 0, 0, 0]) {
+            Err(Stop::Host(KernelStop::Unimplemented { routine, .. })) => assert_eq!(routine, "wdf!WdfChildListCreate"),
+            other => panic!("expected a named unimplemented stop on {arch:?}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_control_device_with_a_name_a_link_and_the_framework_dispatch() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        assert_eq!(b.fx.k.mem().get(b.globals, WDF_DRIVER_GLOBALS::Driver).unwrap(), driver);
+        assert_eq!(b.ok("WdfDriverWdmGetDriverObject", &[driver]), b.driver_object);
+        assert_eq!(b.ok("WdfWdmDriverGetWdfDriverHandle", &[b.driver_object]), driver);
+        let path = b.ok("WdfDriverGetRegistryPath", &[driver]);
+        let want: Vec<u8> = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\0"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(b.fx.read(path, want.len()), want);
+        // Every major function goes to the framework; a non-PnP driver without
+        // EvtDriverUnload gets no unload routine.
+        let major0 = b.fx.read_ptr(DRIVER_OBJECT::MajorFunction.at(arch, b.driver_object));
+        assert_eq!(b.fx.k.ext().calls.routine_at(major0).map(|r| r.1), Some("FxDispatch"));
+        let (device, wdm) = b.control_device(driver, "\\Device\\KmdfTest");
+        let m = b.fx.k.mem();
+        assert_eq!(m.get(wdm, DEVICE_OBJECT::DeviceType).unwrap(), 0x8000);
+        assert_eq!(m.get(wdm, DEVICE_OBJECT::Characteristics).unwrap(), 0x100);
+        assert_ne!(m.get(wdm, DEVICE_OBJECT::Flags).unwrap() & 0x4, 0, "DO_BUFFERED_IO");
+        assert_ne!(m.get(wdm, DEVICE_OBJECT::Flags).unwrap() & 0x80, 0, "still initializing");
+        assert_eq!(b.ok("WdfWdmDeviceGetWdfDeviceHandle", &[wdm]), device);
+        assert_eq!(b.ok("WdfDeviceGetDriver", &[device]), driver);
+        let link = b.fx.ustr("\\DosDevices\\KmdfTest");
+        assert_eq!(b.ok("WdfDeviceCreateSymbolicLink", &[device, link]), 0);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        assert_eq!(b.fx.k.mem().get(wdm, DEVICE_OBJECT::Flags).unwrap() & 0x80, 0);
+        assert!(
+            b.fx.k.ext().objects.lookup("\\GLOBAL??\\KmdfTest").is_some()
+                || b.fx.k.ext().objects.lookup("\\??\\KmdfTest").is_some()
+        );
+        let q = b.queue(device, 3, true);
+        assert_eq!(b.ok("WdfDeviceGetDefaultQueue", &[device]), q);
+        assert_eq!(b.ok("WdfIoQueueGetDevice", &[q]), device);
+        // Unbinding deletes the driver and, with it, the device and its link.
+        let (r, g) = (b.registry, b.globals);
+        assert_eq!(b.fx.call(Dll::Wdfldr, "WdfVersionUnbind", &[r, 0, g]).unwrap(), 0);
+        assert!(b.fx.k.ext().objects.get(wdm).is_none(), "the device object is gone on {arch:?}");
+        assert!(b.fx.k.ext().wdf.objects.is_empty(), "no framework object is left on {arch:?}");
+    }
+}
+
+#[test]
+fn typed_contexts_belong_to_their_object() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let t1 = b.type_info(24);
+        let t2 = b.type_info(8);
+        let attrs = b.attributes(t1);
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfObjectCreate", &[attrs, out]), 0);
+        let obj = b.fx.read_ptr(out);
+        let ctx = b.ok("WdfObjectGetTypedContextWorker", &[obj, t1]);
+        assert_ne!(ctx, 0);
+        assert_eq!(b.fx.read(ctx, 24), vec![0; 24], "contexts start zeroed");
+        assert_eq!(b.ok("WdfObjectContextGetObject", &[ctx]), obj);
+        assert_eq!(b.ok("WdfObjectGetTypedContextWorker", &[obj, t2]), 0, "no context of another type");
+        let attrs2 = b.attributes(t2);
+        let pctx = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfObjectAllocateContext", &[obj, attrs2, pctx]), 0);
+        let ctx2 = b.fx.read_ptr(pctx);
+        assert_eq!(b.ok("WdfObjectGetTypedContextWorker", &[obj, t2]), ctx2);
+        assert_eq!(b.ok("WdfObjectAllocateContext", &[obj, attrs2, pctx]), 0x4000_0000, "already has one");
+        // A reference keeps a deleted object until it is dropped.
+        b.ok("WdfObjectReferenceActual", &[obj, 0, 0, 0]);
+        b.ok("WdfObjectDelete", &[obj]);
+        assert!(b.fx.k.ext().wdf.objects.contains_key(&obj));
+        b.ok("WdfObjectDereferenceActual", &[obj, 0, 0, 0]);
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&obj));
+        let p = b.violation("WdfObjectGetTypedContextWorker", &[obj, t1]);
+        assert_eq!((p[0], p[1]), (5, obj), "a deleted handle is WDF_INVALID_HANDLE");
+    }
+}
+
+#[test]
+fn null_handles_are_wdf_violations() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let p = b.violation("WdfDeviceWdmGetDeviceObject", &[0]);
+        assert_eq!(p[0], 4, "WDF_REQUIRED_PARAMETER_IS_NULL");
+        assert_eq!(p[1], b.fx.site, "Parameter 2 is the caller");
+    }
+}
+
+#[test]
+fn requests_reach_a_manual_queue_and_complete_once() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let (device, _) = b.control_device(driver, "\\Device\\KmdfReq");
+        let link = b.fx.ustr("\\DosDevices\\KmdfReq");
+        b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        let q = b.queue(device, 3, true);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfReq").unwrap();
+        let h = h.expect("the open succeeds: the framework completes creates");
+        let io = request::device_control(&mut b.fx.k, h, 0x8000_2000, b"abc", &OutBuffer::zeroed(8), false).unwrap();
+        assert_eq!(io.returned, status::PENDING, "a manual queue keeps the request");
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+        let r = b.fx.read_ptr(out);
+        assert_eq!(b.ok("WdfRequestGetIoQueue", &[r]), q);
+        assert_ne!(b.ok("WdfRequestWdmGetIrp", &[r]), 0);
+        let (buf, len) = (b.fx.alloc(8), b.fx.alloc(8));
+        assert_eq!(b.ok("WdfRequestRetrieveInputBuffer", &[r, 3, buf, len]), 0);
+        let input = b.fx.read_ptr(buf);
+        assert_eq!(b.fx.read(input, 3), b"abc");
+        assert_eq!(b.ok("WdfRequestRetrieveOutputBuffer", &[r, 9, buf, len]), status::BUFFER_TOO_SMALL.0 as u64);
+        assert_eq!(b.ok("WdfRequestRetrieveOutputBuffer", &[r, 8, buf, len]), 0);
+        let output = b.fx.read_ptr(buf);
+        b.fx.k.mem_mut().write(output, b"xyz").unwrap();
+        b.ok("WdfRequestSetInformation", &[r, 3]);
+        assert_eq!(b.ok("WdfRequestGetInformation", &[r]), 3);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0x8000_001A, "nothing else waits");
+        b.ok("WdfRequestComplete", &[r, 0]);
+        let done = request::take_completion(&mut b.fx.k, io.id).expect("completed");
+        assert_eq!((done.status, done.information), (status::SUCCESS, 3));
+        assert_eq!(&done.output[..3], b"xyz");
+        let p = b.violation("WdfRequestCompleteWithInformation", &[r, 0, 0]);
+        assert_eq!((p[0], p[1]), (5, r), "completing twice is WDF_INVALID_HANDLE on {arch:?}");
+    }
+}
+
+#[test]
+fn objects_alive_after_unbinding_are_leaks() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfObjectCreate", &[0, out]), 0);
+        let obj = b.fx.read_ptr(out);
+        b.ok("WdfObjectReferenceActual", &[obj, 0, 0, 0]);
+        let (r, g) = (b.registry, b.globals);
+        assert_eq!(b.fx.call(Dll::Wdfldr, "WdfVersionUnbind", &[r, 0, g]).unwrap(), 0);
+        let leaks = portcullis_hle::driver::leaks(&b.fx.k, 0);
+        assert_eq!(leaks.wdf_objects.len(), 1, "{arch:?}");
+        let l = &leaks.wdf_objects[0];
+        assert_eq!((l.handle, l.kind, l.references, l.deleted), (obj, "WDFOBJECT", 1, true));
+    }
+}
