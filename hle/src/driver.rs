@@ -213,6 +213,7 @@ fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
             .chain(crate::po::registrations(k, owner))
             .chain(crate::ps::notify::registrations(k, owner))
             .chain(crate::ex::callback::registrations(k, owner))
+            .chain(crate::flt::registrations(k, owner))
             .map(|(kind, detail)| LeakedRegistration { kind, detail }),
     );
     v.extend(

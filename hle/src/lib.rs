@@ -26,6 +26,7 @@ pub mod etw;
 pub mod events;
 pub mod ex;
 pub mod exports;
+pub mod flt;
 pub mod fs;
 pub mod hal;
 pub mod io;

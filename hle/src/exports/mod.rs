@@ -14,6 +14,7 @@
 
 pub mod args;
 mod dll;
+pub mod fltmgr;
 pub mod hal;
 pub mod internal;
 pub mod ntoskrnl;
@@ -134,6 +135,7 @@ impl Dll {
         match self {
             Dll::Ntoskrnl => ntoskrnl::TABLE,
             Dll::Hal => hal::TABLE,
+            Dll::Fltmgr => fltmgr::TABLE,
             _ => &[],
         }
     }

@@ -63,6 +63,8 @@ pub struct Open {
     pub access: u32,
     pub options: u32,
     pub delete_on_close: bool,
+    /// The minifilters saw its IRP_MJ_CLEANUP.
+    pub cleaned: bool,
     /// Where a directory listing goes on (its next entry).
     pub scan: Option<usize>,
     /// The pattern of a directory listing in progress.

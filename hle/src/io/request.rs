@@ -94,7 +94,7 @@ impl OutBuffer {
 /// but it still lands in guest memory).
 pub const MAX_BUFFER: u64 = 64 << 20;
 
-fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
+pub(crate) fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
     let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
     let reuse = k.ext().io.user_buffers.iter().position(|(_, s)| *s == size);
     let base = match reuse {
@@ -107,7 +107,7 @@ fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
     Ok(base)
 }
 
-fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
+pub(crate) fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
     let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
     k.ext_mut().io.user_buffers.push((base, size));
 }
