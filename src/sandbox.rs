@@ -963,7 +963,8 @@ impl Sandbox {
     ) -> Result<(Status, Vec<u8>), RunError> {
         self.alive()?;
         let r = portcullis_hle::flt::port::send(&mut self.k, c.0, input, output_len).map_err(RunError::from);
-        let mut e = EntryPointRecord { kind: "FilterSendMessage".into(), outcome: "returned".into(), ..Default::default() };
+        let mut e =
+            EntryPointRecord { kind: "FilterSendMessage".into(), outcome: "returned".into(), ..Default::default() };
         if let Ok((st, out)) = &r {
             set_status(&mut e, *st);
             e.information = Some(out.len() as u64);

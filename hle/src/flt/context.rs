@@ -54,7 +54,14 @@ pub(crate) fn detach(k: &mut Kx, a: Attachment) -> KResult<()> {
 /// SIZE_T ContextSize, POOL_TYPE PoolType, PFLT_CONTEXT *ReturnedContext): a zeroed block of
 /// the registered size (or larger registered size with NO_EXACT_SIZE_MATCH, or any size for
 /// a variable-sized registration), with one reference.
-pub fn FltAllocateContext(k: &mut Kx, filter: Ptr, kind: u32, size: SizeT, pool_type: u32, out: Ptr) -> KResult<NtStatus> {
+pub fn FltAllocateContext(
+    k: &mut Kx,
+    filter: Ptr,
+    kind: u32,
+    size: SizeT,
+    pool_type: u32,
+    out: Ptr,
+) -> KResult<NtStatus> {
     let Some(f) = super::filter(k, filter.0) else { return Ok(status::INVALID_PARAMETER) };
     let kind = kind as u16;
     if kind.count_ones() != 1 || kind & ALL == 0 {
@@ -65,9 +72,7 @@ pub fn FltAllocateContext(k: &mut Kx, filter: Ptr, kind: u32, size: SizeT, pool_
         .contexts
         .iter()
         .filter(|r| r.kind == kind)
-        .filter(|r| {
-            r.size == size || r.size == VARIABLE_SIZE || (r.flags & NO_EXACT_SIZE_MATCH != 0 && r.size >= size)
-        })
+        .filter(|r| r.size == size || r.size == VARIABLE_SIZE || (r.flags & NO_EXACT_SIZE_MATCH != 0 && r.size >= size))
         .collect();
     fits.sort_by_key(|r| r.size);
     let Some(reg) = fits.first().map(|r| (*r).clone()) else { return Ok(st::FLT_CONTEXT_ALLOCATION_NOT_FOUND) };
@@ -184,7 +189,14 @@ fn get(k: &mut Kx, kind: u16, instance: u64, fo: u64, out: u64) -> KResult<NtSta
 
 /// NTSTATUS FltSetStreamContext(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
 /// FLT_SET_CONTEXT_OPERATION Operation, PFLT_CONTEXT NewContext, PFLT_CONTEXT *OldContext)
-pub fn FltSetStreamContext(k: &mut Kx, instance: Ptr, fo: Ptr, operation: u32, new: Ptr, old: Ptr) -> KResult<NtStatus> {
+pub fn FltSetStreamContext(
+    k: &mut Kx,
+    instance: Ptr,
+    fo: Ptr,
+    operation: u32,
+    new: Ptr,
+    old: Ptr,
+) -> KResult<NtStatus> {
     set(k, STREAM, instance.0, fo.0, operation, new.0, old.0)
 }
 
@@ -269,7 +281,13 @@ pub(crate) fn detach_instance(k: &mut Kx, instance: u64) -> KResult<()> {
 /// PVOID FltAllocatePoolAlignedWithTag(PFLT_INSTANCE Instance, POOL_TYPE PoolType,
 /// SIZE_T NumberOfBytes, ULONG Tag): cache-aligned pool (whole pages), so aligned for the
 /// volume's 512-byte sectors.
-pub fn FltAllocatePoolAlignedWithTag(k: &mut Kx, instance: Ptr, pool_type: u32, size: SizeT, tag: PoolTag) -> KResult<Ptr> {
+pub fn FltAllocatePoolAlignedWithTag(
+    k: &mut Kx,
+    instance: Ptr,
+    pool_type: u32,
+    size: SizeT,
+    tag: PoolTag,
+) -> KResult<Ptr> {
     if super::instance(k, instance.0).is_none() {
         return Ok(Ptr(0));
     }

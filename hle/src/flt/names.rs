@@ -111,7 +111,14 @@ fn build(k: &mut Kx, instance: u64, fo: u64, options: u32, out: u64) -> KResult<
     let owner = super::filter_of(k, instance).map(|f| super::owner_of(k, f)).unwrap_or(crate::ob::Owner::Kernel);
     let at = caller(k);
     let tag = u32::from_le_bytes(*b"FMfn");
-    let Some(p) = crate::ex::pool::allocate(k, crate::ex::pool::NON_PAGED_POOL_NX, head + bytes.len() as u64 + 2, tag, owner, at)?
+    let Some(p) = crate::ex::pool::allocate(
+        k,
+        crate::ex::pool::NON_PAGED_POOL_NX,
+        head + bytes.len() as u64 + 2,
+        tag,
+        owner,
+        at,
+    )?
     else {
         return Ok(status::INSUFFICIENT_RESOURCES);
     };
@@ -143,7 +150,13 @@ pub fn FltGetFileNameInformation(k: &mut Kx, data: Ptr, options: u32, out: Ptr) 
 
 /// NTSTATUS FltGetFileNameInformationUnsafe(PFILE_OBJECT FileObject, PFLT_INSTANCE Instance,
 /// FLT_FILE_NAME_OPTIONS NameOptions, PFLT_FILE_NAME_INFORMATION *FileNameInformation)
-pub fn FltGetFileNameInformationUnsafe(k: &mut Kx, fo: Ptr, instance: Ptr, options: u32, out: Ptr) -> KResult<NtStatus> {
+pub fn FltGetFileNameInformationUnsafe(
+    k: &mut Kx,
+    fo: Ptr,
+    instance: Ptr,
+    options: u32,
+    out: Ptr,
+) -> KResult<NtStatus> {
     build(k, instance.0, fo.0, options, out.0)
 }
 

@@ -14,8 +14,8 @@
 
 use portcullis_emu::CallConv;
 
-use super::layout::{size, FLT_CALLBACK_DATA as CBD, FLT_IO_PARAMETER_BLOCK as IOPB, FLT_PARAMETERS as P};
 use super::layout::FLT_RELATED_OBJECTS as REL;
+use super::layout::{size, FLT_CALLBACK_DATA as CBD, FLT_IO_PARAMETER_BLOCK as IOPB, FLT_PARAMETERS as P};
 use crate::io::major;
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, IO_STATUS_BLOCK};
@@ -37,9 +37,23 @@ const SYNCHRONIZE: u32 = 5;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Params {
     /// `options`: CreateDisposition in the high 8 bits, CreateOptions in the low 24.
-    Create { access: u32, options: u32, attributes: u32, share: u32, allocation: u64 },
-    Transfer { length: u32, offset: u64, buffer: u64 },
-    SetInformation { length: u32, class: u32, buffer: u64 },
+    Create {
+        access: u32,
+        options: u32,
+        attributes: u32,
+        share: u32,
+        allocation: u64,
+    },
+    Transfer {
+        length: u32,
+        offset: u64,
+        buffer: u64,
+    },
+    SetInformation {
+        length: u32,
+        class: u32,
+        buffer: u64,
+    },
     None,
 }
 
@@ -78,10 +92,10 @@ pub enum Pre {
 
 fn irp_flags(m: u8) -> u64 {
     match m {
-        major::CREATE => 0x80 | 0x4,  // IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API
-        major::READ => 0x100 | 0x4,   // IRP_READ_OPERATION
-        major::WRITE => 0x200 | 0x4,  // IRP_WRITE_OPERATION
-        major::CLOSE => 0x400 | 0x4,  // IRP_CLOSE_OPERATION
+        major::CREATE => 0x80 | 0x4, // IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API
+        major::READ => 0x100 | 0x4,  // IRP_READ_OPERATION
+        major::WRITE => 0x200 | 0x4, // IRP_WRITE_OPERATION
+        major::CLOSE => 0x400 | 0x4, // IRP_CLOSE_OPERATION
         _ => 0x4,
     }
 }
@@ -109,7 +123,9 @@ fn chosen(k: &Kx, op: &FileOp) -> Vec<(u64, u64, u64, u64)> {
 pub fn watched(k: &Kx, m: u8) -> bool {
     let s = &k.ext().flt;
     s.instances.iter().any(|i| {
-        s.filters.get(&i.filter).is_some_and(|f| f.started && !f.unregistering && f.operations.iter().any(|o| o.major == m))
+        s.filters
+            .get(&i.filter)
+            .is_some_and(|f| f.started && !f.unregistering && f.operations.iter().any(|o| o.major == m))
     })
 }
 
@@ -293,14 +309,22 @@ pub fn filtered(
 pub fn forget_file(k: &mut Kx, fo: u64) -> KResult<()> {
     k.ext_mut().flt.cached_names.remove(&fo);
     let node = crate::fs::open_of(k, fo).map(|o| o.node);
-    let mut gone: Vec<super::Attachment> =
-        k.ext().flt.attached.keys().filter(|a| matches!(a, super::Attachment::StreamHandle(_, f) if *f == fo)).copied().collect();
+    let mut gone: Vec<super::Attachment> = k
+        .ext()
+        .flt
+        .attached
+        .keys()
+        .filter(|a| matches!(a, super::Attachment::StreamHandle(_, f) if *f == fo))
+        .copied()
+        .collect();
     if let Some(n) = node {
         let last = k.ext().volume.node(n).opens.keys().all(|f| *f == fo);
         if last {
-            gone.extend(k.ext().flt.attached.keys().filter(|a| {
-                matches!(a, super::Attachment::Stream(_, m) | super::Attachment::File(_, m) if *m == n)
-            }));
+            gone.extend(
+                k.ext().flt.attached.keys().filter(
+                    |a| matches!(a, super::Attachment::Stream(_, m) | super::Attachment::File(_, m) if *m == n),
+                ),
+            );
         }
     }
     for a in gone {

@@ -77,7 +77,7 @@ pub struct FilterMessage {
 /// ACCESS_MASK DesiredAccess): a self-relative descriptor granting DesiredAccess to
 /// LocalSystem and the Administrators only.
 pub fn FltBuildDefaultSecurityDescriptor(k: &mut Kx, out: Ptr, access: u32) -> KResult<NtStatus> {
-    use crate::se::acl::{Acl, Ace};
+    use crate::se::acl::{Ace, Acl};
     use crate::se::sid::well_known as w;
     let sd = Sd {
         control: crate::se::sd::SE_DACL_PRESENT,
@@ -91,7 +91,13 @@ pub fn FltBuildDefaultSecurityDescriptor(k: &mut Kx, out: Ptr, access: u32) -> K
         }),
     };
     let bytes = sd.relative();
-    let Some(p) = crate::ex::pool::allocate_for_caller(k, crate::ex::pool::NON_PAGED_POOL_NX, bytes.len() as u64, u32::from_le_bytes(*b"FMsd"))? else {
+    let Some(p) = crate::ex::pool::allocate_for_caller(
+        k,
+        crate::ex::pool::NON_PAGED_POOL_NX,
+        bytes.len() as u64,
+        u32::from_le_bytes(*b"FMsd"),
+    )?
+    else {
         return Ok(status::INSUFFICIENT_RESOURCES);
     };
     k.mem_mut().write(p, &bytes)?;
@@ -341,6 +347,11 @@ pub(crate) fn registrations(k: &Kx, owner: Owner) -> Vec<(&'static str, String)>
         .values()
         .filter(|s| s.owner == owner)
         .map(|s| ("FltCreateCommunicationPort", s.name.clone()))
-        .chain(p.clients.values().filter(|c| c.owner == owner).map(|c| ("FltCloseClientPort (not called)", c.port_name.clone())))
+        .chain(
+            p.clients
+                .values()
+                .filter(|c| c.owner == owner)
+                .map(|c| ("FltCloseClientPort (not called)", c.port_name.clone())),
+        )
         .collect()
 }

@@ -14,8 +14,8 @@
 
 use portcullis_emu::CallConv;
 
-use super::layout::{size, FLT_CONTEXT_REGISTRATION as CR, FLT_OPERATION_REGISTRATION as OR, FLT_REGISTRATION as R};
 use super::layout::FLT_RELATED_OBJECTS as REL;
+use super::layout::{size, FLT_CONTEXT_REGISTRATION as CR, FLT_OPERATION_REGISTRATION as OR, FLT_REGISTRATION as R};
 use super::{st, ContextRegistration, Filter, Instance, OperationCallbacks};
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, DRIVER_OBJECT};
@@ -136,7 +136,8 @@ pub fn FltRegisterFilter(k: &mut Kx, driver: Ptr, registration: Ptr, ret: Ptr) -
     let version = k.mem().get(r, R::Version)? as u16;
     let given = k.mem().get(r, R::Size)?;
     // The major version must be 2; the minor says which fields exist.
-    let Some(&(_, s86, s64)) = R::SIZES.iter().rev().find(|(v, _, _)| *v <= version && version & 0xFF00 == 0x0200) else {
+    let Some(&(_, s86, s64)) = R::SIZES.iter().rev().find(|(v, _, _)| *v <= version && version & 0xFF00 == 0x0200)
+    else {
         return Ok(status::INVALID_PARAMETER);
     };
     if given < size([s86, s64], arch) {

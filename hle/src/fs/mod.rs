@@ -105,6 +105,11 @@ pub struct Volume {
 }
 
 impl Volume {
+    /// The file objects open on the volume.
+    pub fn open_files(&self) -> Vec<u64> {
+        self.opens.keys().copied().collect()
+    }
+
     /// How many nodes there have been (deleted ones included).
     pub fn nodes_len(&self) -> usize {
         self.nodes.len()

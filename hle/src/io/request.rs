@@ -326,7 +326,12 @@ fn done(k: &mut Kx, st: NtStatus, information: u64, output: Vec<u8>) -> IoResult
 
 /// CreateFile of a file on the C: volume (FILE_OPEN, shared read and write), through the
 /// minifilters.
-fn volume_open(k: &mut Kx, path: &str, rest: &str, access: u32) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+fn volume_open(
+    k: &mut Kx,
+    path: &str,
+    rest: &str,
+    access: u32,
+) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
     use crate::fs::open::{Create, FILE_OPEN, FILE_SYNCHRONOUS_IO_NONALERT};
     let c = Create {
         access,
