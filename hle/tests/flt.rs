@@ -442,3 +442,29 @@ fn push_locks_and_object_references() {
         assert_eq!(fx.call(F, "FltObjectReference", &[filter]).unwrap(), 0xC01C_000B, "{arch:?}: gone");
     }
 }
+
+#[test]
+fn filter_drivers_find_the_volume_under_a_file_and_its_drive_letter() {
+    for arch in both() {
+        let (mut fx, _driver, _code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"data".to_vec()));
+        let (st, h) = open(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        assert_eq!(st, 0);
+        let fo = file_object(&fx);
+        let volume = fx.k.ext().volume.device_object();
+        assert_eq!(fx.call(NT, "IoGetBaseFileSystemDeviceObject", &[fo]).unwrap(), volume, "{arch:?}");
+        for name in ["IoVolumeDeviceToDosName", "RtlVolumeDeviceToDosName"] {
+            let dos = fx.alloc(16);
+            assert_eq!(fx.call(NT, name, &[volume, dos]).unwrap(), 0, "{arch:?} {name}");
+            let (len, max, buf) = fx.counted(dos);
+            assert_eq!((len, max), (4, 6));
+            assert_eq!(fx.read(buf, 6), b"C\0:\0\0\0");
+            assert_eq!(fx.call(NT, "ExFreePool", &[buf]).unwrap(), 0);
+        }
+        // A device that is no volume: what the mount manager's query answers.
+        let dos = fx.alloc(16);
+        let other = fx.k.ext().volume.device_object() ^ 0x1000;
+        assert_eq!(fx.call(NT, "IoVolumeDeviceToDosName", &[other, dos]).unwrap(), 0xC000_0010);
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+    }
+}

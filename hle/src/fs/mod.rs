@@ -105,6 +105,11 @@ pub struct Volume {
 }
 
 impl Volume {
+    /// The volume's device object.
+    pub fn device_object(&self) -> u64 {
+        self.device
+    }
+
     /// The file objects open on the volume.
     pub fn open_files(&self) -> Vec<u64> {
         self.opens.keys().copied().collect()
