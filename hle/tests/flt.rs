@@ -92,6 +92,8 @@ impl Code {
 /// context of 16 bytes; the callbacks given.
 struct Reg {
     version: u16,
+    /// (major, pre-operation, post-operation) after IRP_MJ_CREATE's.
+    more: Vec<(u8, u64, u64)>,
     pre_create: u64,
     unload: u64,
     setup: u64,
@@ -105,11 +107,16 @@ fn registration(fx: &mut Fx, r: &Reg) -> u64 {
     let p = |v: u64| if x64 { v.to_le_bytes().to_vec() } else { (v as u32).to_le_bytes().to_vec() };
     // FLT_OPERATION_REGISTRATION[2]: CREATE, then IRP_MJ_OPERATION_END.
     let op_size = if x64 { 32 } else { 20 };
-    let mut ops = vec![0u8; 2 * op_size];
-    ops[0] = 0;
-    let pre_at = if x64 { 8 } else { 8 };
-    ops[pre_at..pre_at + p(0).len()].copy_from_slice(&p(r.pre_create));
-    ops[op_size] = 0x80;
+    let (pre_at, post_at) = if x64 { (8, 16) } else { (8, 12) };
+    let list: Vec<(u8, u64, u64)> = [(0u8, r.pre_create, 0u64)].into_iter().chain(r.more.iter().copied()).collect();
+    let mut ops = vec![0u8; (list.len() + 1) * op_size];
+    for (n, (major, pre, post)) in list.iter().enumerate() {
+        let e = n * op_size;
+        ops[e] = *major;
+        ops[e + pre_at..e + pre_at + p(0).len()].copy_from_slice(&p(*pre));
+        ops[e + post_at..e + post_at + p(0).len()].copy_from_slice(&p(*post));
+    }
+    ops[list.len() * op_size] = 0x80;
     let ops = fx.put(&ops);
     // FLT_CONTEXT_REGISTRATION[2]: a stream context of 16 bytes, then FLT_CONTEXT_END.
     let cr_size = if x64 { 56 } else { 28 };
@@ -140,6 +147,7 @@ fn registration(fx: &mut Fx, r: &Reg) -> u64 {
 fn simple(pre_create: u64) -> Reg {
     Reg {
         version: 0x0202,
+        more: vec![],
         pre_create,
         unload: 0,
         setup: 0,
@@ -466,5 +474,180 @@ fn filter_drivers_find_the_volume_under_a_file_and_its_drive_letter() {
         let other = fx.k.ext().volume.device_object() ^ 0x1000;
         assert_eq!(fx.call(NT, "IoVolumeDeviceToDosName", &[other, dos]).unwrap(), 0xC000_0010);
         assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+    }
+}
+
+/// Opens `path` for reading and writing (FILE_OPEN_IF): (status, handle).
+fn open_rw(fx: &mut Fx, path: &str) -> (u64, u64) {
+    let name = fx.ustr(path);
+    let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(fx.arch));
+    let iosb = fx.alloc(16);
+    let mem = fx.k.mem_mut();
+    mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(fx.arch)).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+    let out = fx.alloc(8);
+    let st = fx.call(NT, "ZwCreateFile", &[out, 0xC000_0000, oa, iosb, 0, 0x80, 7, 3, 0x20, 0, 0]).unwrap();
+    (st, fx.read_ptr(out))
+}
+
+#[test]
+fn a_filters_own_io_goes_only_below_its_instance() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"0123456789".to_vec()));
+        let counter = fx.alloc(8);
+        let pre_create = code.counts(&mut fx, counter, 3); // returns 0: SUCCESS_WITH_CALLBACK
+        let pre_read = code.counts(&mut fx, counter + 4, 3);
+        let reg = Reg { more: vec![(3, pre_read, 0), (4, pre_read, 0)], ..simple(pre_create) };
+        let filter = register(&mut fx, driver, &reg);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (st, h) = open_rw(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        assert_eq!(st, 0);
+        assert_eq!(fx.read(counter, 8), [1, 0, 0, 0, 0, 0, 0, 0], "{arch:?}: the open was seen");
+        let (fo, inst) = (file_object(&fx), instance(&fx));
+        let buf = fx.alloc(16);
+        let n = fx.alloc(4);
+        let at = fx.put(&2u64.to_le_bytes());
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, at, 4, buf, 0, n, 0, 0]).unwrap(), 0, "{arch:?}");
+        assert_eq!((fx.read(buf, 4), fx.read(n, 4)), (b"2345".to_vec(), 4u32.to_le_bytes().to_vec()));
+        assert_eq!(fx.read(counter + 4, 4), [0, 0, 0, 0], "{arch:?}: the filter's own read skips it");
+        // Asynchronous I/O is not offered.
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, at, 4, buf, 0, n, 0x1234, 0]).unwrap(), 0xC000_00BB);
+        let data = fx.put(b"AB");
+        assert_eq!(fx.call(F, "FltWriteFile", &[inst, fo, at, 2, data, 4, n, 0, 0]).unwrap(), 0);
+        // FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET: the position stays after the read
+        // (at 6), and a read without ByteOffset starts there.
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, 0, 10, buf, 0, n, 0, 0]).unwrap(), 0);
+        assert_eq!(fx.read(buf, 4), b"6789", "{arch:?}");
+        let start = fx.put(&0u64.to_le_bytes());
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, start, 10, buf, 0, n, 0, 0]).unwrap(), 0);
+        assert_eq!(fx.read(buf, 10), b"01AB456789", "{arch:?}");
+        // FileStandardInformation: AllocationSize, EndOfFile, links, delete pending, directory.
+        let info = fx.alloc(24);
+        let len = fx.alloc(4);
+        assert_eq!(fx.call(F, "FltQueryInformationFile", &[inst, fo, info, 24, 5, len]).unwrap(), 0);
+        assert_eq!(
+            (fx.read(info + 8, 8), fx.read(len, 4)),
+            (10u64.to_le_bytes().to_vec(), 24u32.to_le_bytes().to_vec())
+        );
+        let eof = fx.put(&4u64.to_le_bytes());
+        assert_eq!(
+            fx.call(F, "FltSetInformationFile", &[inst, fo, eof, 8, 20]).unwrap(),
+            0,
+            "{arch:?}: FileEndOfFileInformation"
+        );
+        assert_eq!(fx.k.ext().volume.node(fx.k.ext().volume.find("\\Dir\\File.txt").unwrap()).data, b"01AB");
+        let dir = fx.alloc(1);
+        assert_eq!(fx.call(F, "FltIsDirectory", &[fo, inst, dir]).unwrap(), 0);
+        assert_eq!(fx.read(dir, 1), [0]);
+        assert_eq!(fx.call(F, "FltFlushBuffers", &[inst, fo]).unwrap(), 0);
+        // Callback data the filter fills: a read of 2 bytes at 1.
+        let out = fx.alloc(8);
+        assert_eq!(fx.call(F, "FltAllocateCallbackData", &[inst, fo, out]).unwrap(), 0);
+        let cbd = fx.read_ptr(out);
+        let x64 = arch == Arch::X64;
+        let iopb = fx.read_ptr(cbd + if x64 { 16 } else { 8 });
+        let params = iopb + if x64 { 24 } else { 16 };
+        fx.k.mem_mut().write(iopb + 4, &[3]).unwrap();
+        fx.k.mem_mut().write_u32(params, 2).unwrap();
+        fx.k.mem_mut().write_u64(params + if x64 { 16 } else { 8 }, 1).unwrap();
+        fx.k.mem_mut().write_ptr(params + if x64 { 24 } else { 16 }, buf).unwrap();
+        fx.call(F, "FltPerformSynchronousIo", &[cbd]).unwrap();
+        let io = cbd + if x64 { 24 } else { 12 };
+        assert_eq!((fx.read(io, 4), fx.read(buf, 2)), (vec![0, 0, 0, 0], b"1A".to_vec()), "{arch:?}");
+        fx.call(F, "FltFreeCallbackData", &[cbd]).unwrap();
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        assert_eq!(fx.read(counter + 4, 4), [0, 0, 0, 0]);
+        // FltCreateFile with an instance: the filter's pre-create does not see it.
+        let name = fx.ustr("\\??\\C:\\Dir\\File.txt");
+        let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(arch));
+        let mem = fx.k.mem_mut();
+        mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(arch)).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+        let iosb = fx.alloc(16);
+        let (hout, foout) = (fx.alloc(8), fx.alloc(8));
+        let args = [filter, inst, hout, foout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, 0, 0, 0];
+        assert_eq!(fx.call(F, "FltCreateFileEx", &args).unwrap(), 0, "{arch:?}");
+        assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: below the instance");
+        assert_eq!(fx.read_ptr(foout), file_object(&fx));
+        assert_eq!(fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(foout)]).unwrap() & 0, 0);
+        assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
+        let args = [filter, 0, hout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, 0, 0, 0];
+        assert_eq!(fx.call(F, "FltCreateFile", &args).unwrap(), 0);
+        assert_eq!(fx.read(counter, 4), 2u32.to_le_bytes(), "{arch:?}: no instance: every filter sees it");
+        assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
+        assert!(fx.k.ext().volume.open_files().is_empty());
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
+
+#[test]
+fn the_volume_its_disk_and_instances_are_found_and_referenced() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"x".to_vec()));
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let filter = register(&mut fx, driver, &simple(pre));
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (_, h) = open(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        let (fo, inst) = (file_object(&fx), instance(&fx));
+        let out = fx.alloc(8);
+        assert_eq!(fx.call(F, "FltGetVolumeFromFileObject", &[filter, fo, out]).unwrap(), 0);
+        let volume = fx.read_ptr(out);
+        assert_eq!(portcullis_hle::flt::volumes::references(&fx.k, volume), 1);
+        fx.call(F, "FltObjectDereference", &[volume]).unwrap();
+        let name = fx.ustr("C:");
+        assert_eq!(fx.call(F, "FltGetVolumeFromName", &[filter, name, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), volume);
+        fx.call(F, "FltObjectDereference", &[volume]).unwrap();
+        assert_eq!(fx.call(F, "FltGetDeviceObject", &[volume, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), fx.k.ext().volume.device_object(), "{arch:?}");
+        fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(out)]).unwrap();
+        assert_eq!(fx.call(F, "FltGetDiskDeviceObject", &[volume, out]).unwrap(), 0);
+        let disk = fx.read_ptr(out);
+        let o = fx.k.ext().objects.get(disk).expect("an object").clone();
+        assert_eq!(o.name.as_deref(), Some("\\Device\\Harddisk0\\DR0"), "{arch:?}");
+        fx.call(NT, "ObfDereferenceObject", &[disk]).unwrap();
+        let guid_buffer = fx.alloc(200);
+        let guid = fx.ustring(0, 200, guid_buffer);
+        let needed = fx.alloc(4);
+        assert_eq!(fx.call(F, "FltGetVolumeGuidName", &[volume, guid, needed]).unwrap(), 0);
+        assert_eq!(fx.read(needed, 4), (portcullis_hle::flt::volumes::VOLUME_GUID_NAME.len() as u32 * 2).to_le_bytes());
+        assert_eq!(fx.call(F, "FltGetBottomInstance", &[volume, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), inst);
+        fx.call(F, "FltObjectDereference", &[inst]).unwrap();
+        let list = fx.alloc(16);
+        let count = fx.alloc(4);
+        assert_eq!(fx.call(F, "FltEnumerateInstances", &[volume, filter, list, 0, count]).unwrap(), 0xC000_0023);
+        assert_eq!(fx.read(count, 4), 1u32.to_le_bytes(), "{arch:?}: the count needed");
+        assert_eq!(fx.call(F, "FltEnumerateInstances", &[volume, filter, list, 2, count]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(list), inst);
+        fx.call(F, "FltObjectDereference", &[inst]).unwrap();
+        assert_eq!(fx.call(F, "FltEnumerateFilters", &[list, 2, count]).unwrap(), 0);
+        assert_eq!((fx.read_ptr(list), fx.read(count, 4)), (filter, 1u32.to_le_bytes().to_vec()));
+        fx.call(F, "FltObjectDereference", &[filter]).unwrap();
+        assert!(fx.k.ext().flt.references.is_empty(), "{arch:?}: every reference dropped");
+        // A rename target in the file's directory, and one off the volume.
+        let target = fx.wstr("New.txt");
+        assert_eq!(
+            fx.call(F, "FltGetDestinationFileNameInformation", &[inst, fo, 0, target, 14, 0x101, out]).unwrap(),
+            0
+        );
+        let info = fx.read_ptr(out);
+        let (len, _, buf) = fx.counted(info + 8);
+        let text: Vec<u16> = fx.read(buf, len as usize).chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        assert_eq!(String::from_utf16_lossy(&text), "\\Device\\HarddiskVolume1\\Dir\\New.txt", "{arch:?}");
+        fx.call(F, "FltReleaseFileNameInformation", &[info]).unwrap();
+        let far = fx.wstr("\\??\\D:\\x");
+        assert_eq!(
+            fx.call(F, "FltGetDestinationFileNameInformation", &[inst, fo, 0, far, 14, 0x101, out]).unwrap(),
+            0xC000_00D4
+        );
+        assert_eq!(fx.call(F, "FltGetTunneledName", &[0, 0, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), 0);
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
     }
 }

@@ -2,7 +2,7 @@
 //! form of a line; the routines are in `crate::flt`).
 
 use crate::exports::{Dll, ExportDef};
-use crate::flt::{context, lock, names, objects, port, registration};
+use crate::flt::{context, io, lock, names, objects, port, registration, volumes};
 use crate::types::*;
 
 pub static TABLE: &[ExportDef] = crate::exports! {
@@ -31,6 +31,33 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FltReleaseFileNameInformation(FileNameInformation: Ptr) -> () = names::FltReleaseFileNameInformation;
     stdcall fn FltReferenceFileNameInformation(FileNameInformation: Ptr) -> () = names::FltReferenceFileNameInformation;
     stdcall fn FltParseFileNameInformation(FileNameInformation: Ptr) -> NtStatus = names::FltParseFileNameInformation;
+    stdcall fn FltGetDestinationFileNameInformation(Instance: Ptr, FileObject: Ptr, RootDirectory: HANDLE, FileName: Ptr, FileNameLength: u32, NameOptions: u32, RetFileNameInformation: Ptr) -> NtStatus = names::FltGetDestinationFileNameInformation;
+    stdcall fn FltGetTunneledName(CallbackData: Ptr, FileNameInformation: Ptr, RetTunneledFileNameInformation: Ptr) -> NtStatus = names::FltGetTunneledName;
+    // I/O a filter starts (flt/io.rs).
+    stdcall fn FltCreateFile(Filter: Ptr, Instance: Ptr, FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, CreateDisposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32, Flags: u32) -> NtStatus = io::FltCreateFile;
+    stdcall fn FltCreateFileEx(Filter: Ptr, Instance: Ptr, FileHandle: Ptr, FileObject: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, CreateDisposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32, Flags: u32) -> NtStatus = io::FltCreateFileEx;
+    stdcall fn FltCreateFileEx2(Filter: Ptr, Instance: Ptr, FileHandle: Ptr, FileObject: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, CreateDisposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32, Flags: u32, DriverContext: Ptr) -> NtStatus = io::FltCreateFileEx2;
+    stdcall fn FltClose(FileHandle: HANDLE) -> NtStatus = io::FltClose;
+    stdcall fn FltReadFile(InitiatingInstance: Ptr, FileObject: Ptr, ByteOffset: Ptr, Length: u32, Buffer: Ptr, Flags: u32, BytesRead: Ptr, CallbackRoutine: Ptr, CallbackContext: Ptr) -> NtStatus = io::FltReadFile;
+    stdcall fn FltWriteFile(InitiatingInstance: Ptr, FileObject: Ptr, ByteOffset: Ptr, Length: u32, Buffer: Ptr, Flags: u32, BytesWritten: Ptr, CallbackRoutine: Ptr, CallbackContext: Ptr) -> NtStatus = io::FltWriteFile;
+    stdcall fn FltQueryInformationFile(Instance: Ptr, FileObject: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32, LengthReturned: Ptr) -> NtStatus = io::FltQueryInformationFile;
+    stdcall fn FltSetInformationFile(Instance: Ptr, FileObject: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32) -> NtStatus = io::FltSetInformationFile;
+    stdcall fn FltAllocateCallbackData(Instance: Ptr, FileObject: Ptr, RetNewCallbackData: Ptr) -> NtStatus = io::FltAllocateCallbackData;
+    stdcall fn FltFreeCallbackData(CallbackData: Ptr) -> () = io::FltFreeCallbackData;
+    stdcall fn FltPerformSynchronousIo(CallbackData: Ptr) -> () = io::FltPerformSynchronousIo;
+    stdcall fn FltCancelFileOpen(Instance: Ptr, FileObject: Ptr) -> () = io::FltCancelFileOpen;
+    stdcall fn FltFlushBuffers(Instance: Ptr, FileObject: Ptr) -> NtStatus = io::FltFlushBuffers;
+    stdcall fn FltIsDirectory(FileObject: Ptr, Instance: Ptr, IsDirectory: Ptr) -> NtStatus = io::FltIsDirectory;
+    // The volume, instances and filters (flt/volumes.rs).
+    stdcall fn FltGetVolumeFromFileObject(Filter: Ptr, FileObject: Ptr, RetVolume: Ptr) -> NtStatus = volumes::FltGetVolumeFromFileObject;
+    stdcall fn FltGetVolumeFromName(Filter: Ptr, VolumeName: PUnicodeString, RetVolume: Ptr) -> NtStatus = volumes::FltGetVolumeFromName;
+    stdcall fn FltGetDeviceObject(Volume: Ptr, DeviceObject: Ptr) -> NtStatus = volumes::FltGetDeviceObject;
+    stdcall fn FltGetDiskDeviceObject(Volume: Ptr, DiskDeviceObject: Ptr) -> NtStatus = volumes::FltGetDiskDeviceObject;
+    stdcall fn FltGetVolumeGuidName(Volume: Ptr, VolumeGuidName: Ptr, BufferSizeNeeded: Ptr) -> NtStatus = volumes::FltGetVolumeGuidName;
+    stdcall fn FltGetBottomInstance(Volume: Ptr, Instance: Ptr) -> NtStatus = volumes::FltGetBottomInstance;
+    stdcall fn FltGetTopInstance(Volume: Ptr, Instance: Ptr) -> NtStatus = volumes::FltGetTopInstance;
+    stdcall fn FltEnumerateInstances(Volume: Ptr, Filter: Ptr, InstanceList: Ptr, InstanceListSize: u32, NumberInstancesReturned: Ptr) -> NtStatus = volumes::FltEnumerateInstances;
+    stdcall fn FltEnumerateFilters(FilterList: Ptr, FilterListSize: u32, NumberFiltersReturned: Ptr) -> NtStatus = volumes::FltEnumerateFilters;
     // Contexts and pool (flt/context.rs).
     stdcall fn FltAllocateContext(Filter: Ptr, ContextType: u32, ContextSize: SizeT, PoolType: u32, ReturnedContext: Ptr) -> NtStatus = context::FltAllocateContext;
     stdcall fn FltReleaseContext(Context: Ptr) -> () = context::FltReleaseContext;

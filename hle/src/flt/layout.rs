@@ -108,6 +108,7 @@ pub mod FLT_PARAMETERS {
         Buffer = Ptr @ (16, 24),
         MdlAddress = Ptr @ (20, 32),
         InfoClass = U32 @ (4, 8),
+        QueryInfoBuffer = Ptr @ (8, 16),
         SetParentOfTarget = Ptr @ (8, 16),
         SetReplaceIfExists = U8 @ (12, 24),
         SetInfoBuffer = Ptr @ (16, 32),

@@ -11,6 +11,7 @@
 //! state is here.
 
 pub mod context;
+pub mod io;
 pub mod layout;
 pub mod lock;
 pub mod names;
@@ -18,6 +19,7 @@ pub mod objects;
 pub mod ops;
 pub mod port;
 pub mod registration;
+pub mod volumes;
 
 use std::collections::BTreeMap;
 
@@ -135,6 +137,10 @@ pub struct FltState {
     /// File objects whose name was looked up (the name cache).
     pub cached_names: std::collections::BTreeSet<u64>,
     pub ports: port::Ports,
+    /// Callback data filters allocated (FltAllocateCallbackData).
+    pub callback_data: std::collections::BTreeSet<u64>,
+    /// File objects whose open a post-create callback cancelled (FltCancelFileOpen).
+    pub cancelled: std::collections::BTreeSet<u64>,
 }
 
 /// An opaque object of `size` bytes in the kernel's object heap.

@@ -15,6 +15,7 @@ const NORMALIZED: u32 = 1;
 const OPENED: u32 = 2;
 const SHORT: u32 = 3;
 const QUERY_CACHE_ONLY: u32 = 0x200;
+const NOT_SAME_DEVICE: NtStatus = NtStatus(0xC000_00D4);
 /// FLTFL_FILE_NAME_PARSED_*.
 const PARSED_FINAL_COMPONENT: u64 = 1;
 const PARSED_EXTENSION: u64 = 2;
@@ -98,6 +99,20 @@ fn build(k: &mut Kx, instance: u64, fo: u64, options: u32, out: u64) -> KResult<
         return Ok(st::FLT_NAME_CACHE_MISS);
     }
     let opened = opened_path(k, fo)?;
+    let r = build_path(k, instance, &opened, options, out)?;
+    if r.is_success() {
+        k.ext_mut().flt.cached_names.insert(fo);
+    }
+    Ok(r)
+}
+
+/// Builds a name information block for the volume path `opened` in the format `options` asks.
+fn build_path(k: &mut Kx, instance: u64, opened: &str, options: u32, out: u64) -> KResult<NtStatus> {
+    let format = options & 0xFF;
+    if !(NORMALIZED..=SHORT).contains(&format) {
+        return Ok(status::INVALID_PARAMETER);
+    }
+    let opened = opened.to_string();
     let text = match format {
         SHORT => short_name(opened.rsplit('\\').next().unwrap_or_default()),
         NORMALIZED => format!("{}{}", crate::fs::VOLUME, normalized(k, &opened)),
@@ -134,7 +149,6 @@ fn build(k: &mut Kx, instance: u64, fo: u64, options: u32, out: u64) -> KResult<
         counted(k, NI::Volume.at(arch, p), buffer, volume_units)?;
     }
     k.ext_mut().flt.names.insert(p, 1);
-    k.ext_mut().flt.cached_names.insert(fo);
     k.mem_mut().write_ptr(out, p)?;
     Ok(status::SUCCESS)
 }
@@ -214,5 +228,59 @@ pub fn FltParseFileNameInformation(k: &mut Kx, info: Ptr) -> KResult<NtStatus> {
     }
     let old = k.mem().get(p, NI::NamesParsed)?;
     k.mem_mut().set(p, NI::NamesParsed, old | parsed)?;
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS FltGetDestinationFileNameInformation(PFLT_INSTANCE Instance, PFILE_OBJECT
+/// FileObject, HANDLE RootDirectory, PWSTR FileName, ULONG FileNameLength,
+/// FLT_FILE_NAME_OPTIONS NameOptions, PFLT_FILE_NAME_INFORMATION *RetFileNameInformation): the
+/// name a rename or link of `FileObject` to FileName would give it: a full path, a path
+/// relative to RootDirectory, or a name in the file's own directory.
+#[allow(clippy::too_many_arguments)]
+pub fn FltGetDestinationFileNameInformation(
+    k: &mut Kx,
+    instance: Ptr,
+    fo: Ptr,
+    root: crate::types::HANDLE,
+    name: Ptr,
+    length: u32,
+    options: u32,
+    out: Ptr,
+) -> KResult<NtStatus> {
+    let Some(open) = crate::fs::open_of(k, fo.0).cloned() else { return Ok(st::FLT_INVALID_NAME_REQUEST) };
+    if length % 2 != 0 || length > 0xFFFE {
+        return Ok(status::OBJECT_NAME_INVALID);
+    }
+    let mut raw = vec![0u8; length as usize];
+    k.mem().read(name.0, &mut raw)?;
+    let given = String::from_utf16_lossy(&raw.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>());
+    let path = if root.0 != 0 {
+        let Some((object, _, _)) = crate::ob::handles::lookup(k, root.0, crate::ob::handles::Mode::Kernel)? else {
+            return Ok(status::INVALID_HANDLE);
+        };
+        let Some(r) = crate::fs::open_of(k, object) else { return Ok(NOT_SAME_DEVICE) };
+        let base = k.ext().volume.path_of(r.node);
+        format!("{}\\{given}", base.trim_end_matches('\\'))
+    } else if given.starts_with('\\') {
+        let upper = given.to_ascii_uppercase();
+        let on_volume =
+            ["\\??\\C:", "\\DOSDEVICES\\C:", "\\DEVICE\\HARDDISKVOLUME1"].iter().any(|p| upper.starts_with(p));
+        match crate::fs::volume_path(&given) {
+            Some(p) if on_volume => p,
+            _ => return Ok(NOT_SAME_DEVICE),
+        }
+    } else {
+        let current = k.ext().volume.path_of(open.node);
+        let parent = current.rsplit_once('\\').map(|(p, _)| p).unwrap_or("");
+        format!("{parent}\\{given}")
+    };
+    build_path(k, instance.0, &path, options, out.0)
+}
+
+/// NTSTATUS FltGetTunneledName(PFLT_CALLBACK_DATA CallbackData, PFLT_FILE_NAME_INFORMATION
+/// FileNameInformation, PFLT_FILE_NAME_INFORMATION *RetTunneledFileNameInformation): the
+/// volume keeps no tunnel cache of short names, so no name was tunneled: NULL.
+pub fn FltGetTunneledName(k: &mut Kx, _data: Ptr, _info: Ptr, out: Ptr) -> KResult<NtStatus> {
+    k.mem_mut().write_ptr(out.0, 0)?;
     Ok(status::SUCCESS)
 }

@@ -54,6 +54,11 @@ pub enum Params {
         class: u32,
         buffer: u64,
     },
+    QueryInformation {
+        length: u32,
+        class: u32,
+        buffer: u64,
+    },
     None,
 }
 
@@ -156,6 +161,11 @@ fn write_params(k: &mut Kx, block: u64, p: Params) -> KResult<u64> {
             mem.set(at, P::InfoClass, class as u64)?;
             mem.set(at, P::SetInfoBuffer, buffer)?;
         }
+        Params::QueryInformation { length, class, buffer } => {
+            mem.set(at, P::Length, length as u64)?;
+            mem.set(at, P::InfoClass, class as u64)?;
+            mem.set(at, P::QueryInfoBuffer, buffer)?;
+        }
         Params::None => {}
     }
     Ok(at)
@@ -180,6 +190,11 @@ fn read_params(k: &Kx, at: u64, p: Params) -> KResult<Params> {
             length: mem.get(at, P::Length)? as u32,
             class: mem.get(at, P::InfoClass)? as u32,
             buffer: mem.get(at, P::SetInfoBuffer)?,
+        },
+        Params::QueryInformation { .. } => Params::QueryInformation {
+            length: mem.get(at, P::Length)? as u32,
+            class: mem.get(at, P::InfoClass)? as u32,
+            buffer: mem.get(at, P::QueryInfoBuffer)?,
         },
         Params::None => Params::None,
     })

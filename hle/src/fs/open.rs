@@ -142,7 +142,10 @@ pub(crate) fn filtered(
         Ok((_, info)) => (status::SUCCESS, info),
         Err(st) => (st, 0),
     };
-    let (st, info) = ops::post(k, started, st, info)?;
+    let (mut st, info) = ops::post(k, started, st, info)?;
+    if k.ext_mut().flt.cancelled.remove(&fo) && st.is_success() {
+        st = status::UNSUCCESSFUL;
+    }
     match opened {
         Ok(_) if st.is_success() => Ok(Ok((fo, info))),
         Ok(_) => {
@@ -417,15 +420,29 @@ pub(crate) fn create_file(
     c: Create,
     mode: Mode,
 ) -> KResult<NtStatus> {
+    create_below(k, handle, attributes, iosb, c, mode, None).map(|(st, _)| st)
+}
+
+/// [`create_file`] for I/O a minifilter starts: only the instances below `below` see it.
+/// Also returns the file object opened.
+pub(crate) fn create_below(
+    k: &mut Kx,
+    handle: Ptr,
+    attributes: Ptr,
+    iosb: Ptr,
+    c: Create,
+    mode: Mode,
+    below: Option<u64>,
+) -> KResult<(NtStatus, u64)> {
     let attrs = match read_attributes(k, attributes.0, mode)? {
         Ok(a) => a,
-        Err(st) => return Ok(st),
+        Err(st) => return Ok((st, 0)),
     };
     let c = Create { access: map_access(c.access), ..c };
     let at = caller(k);
     let opened = match target(k, &attrs) {
         Err(st) => Err(st),
-        Ok(Target::Volume(path)) => filtered(k, &path, c, at, mode == Mode::User, None)?,
+        Ok(Target::Volume(path)) => filtered(k, &path, c, at, mode == Mode::User, below)?,
         Ok(Target::Device(device, rest)) => crate::io::open::kernel_open(k, device, &rest, c, mode)?,
     };
     let (fo, information) = match opened {
@@ -433,12 +450,12 @@ pub(crate) fn create_file(
         Err(st) => {
             // IoStatus is written for failures the file system reports too.
             io_status(k, iosb, st, 0)?;
-            return Ok(st);
+            return Ok((st, 0));
         }
     };
     let st = handles::open_for(k, fo, c.access, attrs.attributes, mode, handle.0)?;
     io_status(k, iosb, st, information)?;
-    Ok(st)
+    Ok((st, fo))
 }
 
 fn allocation(k: &Kx, at: Ptr) -> KResult<u64> {

@@ -62,7 +62,7 @@ fn complete(k: &mut Kx, iosb: Ptr, event: Option<u64>, st: NtStatus, information
 
 /// The offset a request works at: its ByteOffset, or the file's position for a synchronous
 /// file (`append` for FILE_WRITE_TO_END_OF_FILE and append-only opens).
-fn offset_of(k: &Kx, fo: u64, byte_offset: Ptr, append: Option<u64>) -> KResult<Result<u64, NtStatus>> {
+pub(crate) fn offset_of(k: &Kx, fo: u64, byte_offset: Ptr, append: Option<u64>) -> KResult<Result<u64, NtStatus>> {
     let given = if byte_offset.is_null() { USE_FILE_POINTER } else { k.mem().read_u64(byte_offset.0)? };
     if let Some(end) = append {
         if given == WRITE_TO_END {
