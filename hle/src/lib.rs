@@ -45,6 +45,7 @@ pub mod se;
 pub mod seh;
 pub mod status_names;
 pub mod types;
+pub mod wmilib;
 pub mod zw;
 
 pub use kernel::{Kernel, KernelOptions, Kx};

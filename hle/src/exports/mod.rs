@@ -20,6 +20,7 @@ pub mod internal;
 pub mod ntoskrnl;
 pub mod signatures;
 pub mod table;
+pub mod wmilib;
 
 use std::sync::OnceLock;
 
@@ -136,6 +137,7 @@ impl Dll {
             Dll::Ntoskrnl => ntoskrnl::TABLE,
             Dll::Hal => hal::TABLE,
             Dll::Fltmgr => fltmgr::TABLE,
+            Dll::Wmilib => wmilib::TABLE,
             _ => &[],
         }
     }
