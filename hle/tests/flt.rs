@@ -572,7 +572,10 @@ fn a_filters_own_io_goes_only_below_its_instance() {
         assert_eq!(fx.call(F, "FltCreateFileEx", &args).unwrap(), 0, "{arch:?}");
         assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: below the instance");
         assert_eq!(fx.read_ptr(foout), file_object(&fx));
-        assert_eq!(fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(foout)]).unwrap() & 0, 0);
+        let refs = |fx: &Fx| fx.k.ext().objects.get(fx.read_ptr(foout)).map(|o| o.references);
+        let before = refs(&fx).expect("the file object");
+        fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(foout)]).unwrap();
+        assert_eq!(refs(&fx), Some(before - 1), "{arch:?}: FltCreateFileEx referenced it");
         assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
         let args = [filter, 0, hout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, 0, 0, 0];
         assert_eq!(fx.call(F, "FltCreateFile", &args).unwrap(), 0);

@@ -248,7 +248,7 @@ pub fn FltGetDestinationFileNameInformation(
     out: Ptr,
 ) -> KResult<NtStatus> {
     let Some(open) = crate::fs::open_of(k, fo.0).cloned() else { return Ok(st::FLT_INVALID_NAME_REQUEST) };
-    if length % 2 != 0 || length > 0xFFFE {
+    if !length.is_multiple_of(2) || length > 0xFFFE {
         return Ok(status::OBJECT_NAME_INVALID);
     }
     let mut raw = vec![0u8; length as usize];

@@ -242,7 +242,7 @@ pub fn FltStartFiltering(k: &mut Kx, filter: Ptr) -> KResult<NtStatus> {
     }
     let list = &mut k.ext_mut().flt.instances;
     list.push(Instance { address: instance, filter: filter.0, altitude: f.altitude.clone() });
-    list.sort_by(|a, b| altitude_key(&b.altitude).cmp(&altitude_key(&a.altitude)));
+    list.sort_by_key(|i| std::cmp::Reverse(altitude_key(&i.altitude)));
     Ok(status::SUCCESS)
 }
 
