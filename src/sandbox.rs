@@ -1163,6 +1163,11 @@ impl Sandbox {
             if !u.routine_called {
                 e.outcome = "no_unload_routine".into();
             }
+            if let Some(st) = u.refused {
+                // A minifilter's FilterUnloadCallback refused: the driver stays loaded.
+                e.outcome = "refused".into();
+                set_status(&mut e, st);
+            }
         }
         let res = r.as_ref().map(|_| ()).map_err(Clone::clone);
         self.record(e, &res);

@@ -654,3 +654,29 @@ fn the_volume_its_disk_and_instances_are_found_and_referenced() {
         fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
     }
 }
+
+#[test]
+fn unloading_asks_the_filter_which_may_refuse_and_stay_loaded() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let refuses = code.returns(&mut fx, 0xC000_0001, 1);
+        let filter = register(&mut fx, driver, &Reg { unload: refuses, ..simple(pre) });
+        let u = portcullis_hle::driver::unload(&mut fx.k, 0).unwrap();
+        assert!(u.routine_called, "{arch:?}");
+        assert_eq!(u.refused, Some(portcullis_hle::types::NtStatus(0xC000_0001)), "{arch:?}");
+        assert!(!fx.k.ext().drivers()[0].unloaded, "{arch:?}: still loaded");
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+        // A filter whose unload routine agrees but never unregisters: the registration leaks.
+        let counter = fx.alloc(4);
+        let agrees = code.counts(&mut fx, counter, 1);
+        register(&mut fx, driver, &Reg { unload: agrees, ..simple(pre) });
+        let u = portcullis_hle::driver::unload(&mut fx.k, 0).unwrap();
+        assert_eq!((u.refused, fx.read(counter, 4)), (None, 1u32.to_le_bytes().to_vec()), "{arch:?}");
+        assert!(
+            u.leaks.registrations.iter().any(|r| r.kind == "FltRegisterFilter"),
+            "{arch:?}: {:?}",
+            u.leaks.registrations
+        );
+    }
+}

@@ -83,8 +83,6 @@ pub struct Filter {
     pub teardown_complete: u64,
     pub operations: Vec<OperationCallbacks>,
     pub contexts: Vec<ContextRegistration>,
-    /// The DriverUnload the driver had before the Filter Manager put its own there.
-    pub previous_unload: u64,
     pub started: bool,
     /// FltUnregisterFilter has begun: new references and operations are refused.
     pub unregistering: bool,
@@ -141,6 +139,17 @@ pub struct FltState {
     pub callback_data: std::collections::BTreeSet<u64>,
     /// File objects whose open a post-create callback cancelled (FltCancelFileOpen).
     pub cancelled: std::collections::BTreeSet<u64>,
+    /// Each minifilter driver's own DriverUnload, from before the Filter Manager put its
+    /// routine there (by driver object).
+    pub driver_unloads: BTreeMap<u64, u64>,
+    /// The status a FilterUnloadCallback refused the last unload with.
+    pub unload_refused: Option<NtStatus>,
+}
+
+/// Whether the unload that just ran was refused by a FilterUnloadCallback (and with what);
+/// the driver then stays loaded, as fltmgr.sys leaves it.
+pub fn take_unload_refusal(k: &mut Kx) -> Option<NtStatus> {
+    k.ext_mut().flt.unload_refused.take()
 }
 
 /// An opaque object of `size` bytes in the kernel's object heap.

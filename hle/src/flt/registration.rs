@@ -157,7 +157,6 @@ pub fn FltRegisterFilter(k: &mut Kx, driver: Ptr, registration: Ptr, ret: Ptr) -
     };
     let filter = super::new_object(k, 0x40)?;
     let unload = k.mem().get(r, R::FilterUnloadCallback)?;
-    let previous_unload = k.mem().get(driver.0, DRIVER_OBJECT::DriverUnload)?;
     let f = Filter {
         address: filter,
         driver_object: driver.0,
@@ -173,7 +172,6 @@ pub fn FltRegisterFilter(k: &mut Kx, driver: Ptr, registration: Ptr, ret: Ptr) -
         teardown_complete: k.mem().get(r, R::InstanceTeardownCompleteCallback)?,
         operations,
         contexts,
-        previous_unload,
         started: false,
         unregistering: false,
     };
@@ -181,7 +179,11 @@ pub fn FltRegisterFilter(k: &mut Kx, driver: Ptr, registration: Ptr, ret: Ptr) -
     super::volume(k)?;
     if unload != 0 {
         if let Some(ours) = crate::exports::internal::address(k, "FltpMiniFilterDriverUnload") {
-            k.mem_mut().set(driver.0, DRIVER_OBJECT::DriverUnload, ours)?;
+            let current = k.mem().get(driver.0, DRIVER_OBJECT::DriverUnload)?;
+            if current != ours {
+                k.ext_mut().flt.driver_unloads.insert(driver.0, current);
+                k.mem_mut().set(driver.0, DRIVER_OBJECT::DriverUnload, ours)?;
+            }
         }
     }
     k.mem_mut().write_ptr(ret.0, filter)?;
@@ -280,12 +282,12 @@ pub fn FltpMiniFilterDriverUnload(k: &mut Kx, driver: Ptr) -> KResult<()> {
     let conv = CallConv::Stdcall.for_arch(k.arch());
     let filters: Vec<Filter> =
         k.ext().flt.filters.values().filter(|f| f.driver_object == driver.0 && !f.unregistering).cloned().collect();
-    let mut previous = 0;
+    let previous = k.ext().flt.driver_unloads.get(&driver.0).copied().unwrap_or(0);
     for f in filters {
-        previous = f.previous_unload;
         if f.unload != 0 {
             let r = crate::ke::scheduler::call(k, f.unload, &[0], conv)? as u32;
             if r >= 0x8000_0000 {
+                k.ext_mut().flt.unload_refused = Some(NtStatus(r));
                 return Ok(());
             }
         }
