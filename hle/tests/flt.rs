@@ -680,3 +680,37 @@ fn unloading_asks_the_filter_which_may_refuse_and_stay_loaded() {
         );
     }
 }
+
+#[test]
+fn set_information_goes_through_the_filters_too() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"0123456789".to_vec()));
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let denies = code.denies(&mut fx);
+        let counter = fx.alloc(4);
+        let post_query = code.counts(&mut fx, counter, 4);
+        let reg = Reg { more: vec![(6, denies, 0), (5, 0, post_query)], ..simple(pre) };
+        let filter = register(&mut fx, driver, &reg);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (_, h) = open_rw(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        let iosb = fx.alloc(16);
+        let eof = fx.put(&4u64.to_le_bytes());
+        // FileEndOfFileInformation: the pre-operation callback refuses it.
+        assert_eq!(
+            fx.call(NT, "ZwSetInformationFile", &[h, iosb, eof, 8, 20]).unwrap(),
+            STATUS_ACCESS_DENIED,
+            "{arch:?}"
+        );
+        assert_eq!(fx.read(iosb, 4), (STATUS_ACCESS_DENIED as u32).to_le_bytes());
+        let node = fx.k.ext().volume.find("\\Dir\\File.txt").unwrap();
+        assert_eq!(fx.k.ext().volume.node(node).data.len(), 10, "{arch:?}: unchanged");
+        // FileStandardInformation: answered by the volume, seen by the post-operation callback.
+        let info = fx.alloc(24);
+        assert_eq!(fx.call(NT, "ZwQueryInformationFile", &[h, iosb, info, 24, 5]).unwrap(), 0);
+        assert_eq!(fx.read(info + 8, 8), 10u64.to_le_bytes(), "{arch:?}");
+        assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: post-query ran");
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}

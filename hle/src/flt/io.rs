@@ -17,8 +17,8 @@ use crate::types::{status, NtStatus, Ptr, HANDLE};
 
 /// FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET.
 const DO_NOT_UPDATE_BYTE_OFFSET: u32 = 0x4;
-const IRP_MJ_QUERY_INFORMATION: u8 = 0x05;
-const IRP_MJ_SET_INFORMATION: u8 = 0x06;
+pub const IRP_MJ_QUERY_INFORMATION: u8 = 0x05;
+pub const IRP_MJ_SET_INFORMATION: u8 = 0x06;
 
 fn below(instance: u64) -> Option<u64> {
     (instance != 0).then_some(instance)
@@ -273,8 +273,9 @@ pub fn FltWriteFile(
     read_write(k, instance, fo, byte_offset, length, buffer, flags, written, callback, true)
 }
 
-/// Query (`set` false) or set information on `fo` below `instance`: (status, bytes).
-fn information(
+/// Query (`set` false) or set information on `fo` below `instance` (all instances for 0):
+/// (status, bytes).
+pub(crate) fn information(
     k: &mut Kx,
     instance: u64,
     fo: u64,

@@ -77,6 +77,12 @@ pub fn ZwQueryInformationFile(
         Ok(v) => v,
         Err(st) => return Ok(st),
     };
+    if crate::flt::ops::watched(k, crate::flt::io::IRP_MJ_QUERY_INFORMATION) {
+        // Through the minifilters, which may complete it themselves.
+        let (st, n) = crate::flt::io::information(k, 0, fo, info.0, length, class, false)?;
+        super::open::io_status(k, iosb, st, n)?;
+        return Ok(st);
+    }
     query_information(k, fo, node, access, iosb, info, length, class)
 }
 
@@ -256,6 +262,11 @@ pub fn ZwSetInformationFile(
         Ok(v) => v,
         Err(st) => return Ok(st),
     };
+    if crate::flt::ops::watched(k, crate::flt::io::IRP_MJ_SET_INFORMATION) {
+        let (st, n) = crate::flt::io::information(k, 0, fo, info.0, length, class, true)?;
+        super::open::io_status(k, iosb, st, n)?;
+        return Ok(st);
+    }
     set_information(k, fo, node, access, iosb, info, length, class)
 }
 
