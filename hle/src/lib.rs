@@ -36,6 +36,7 @@ pub mod kernel;
 pub mod layout;
 pub mod loader;
 pub mod mm;
+pub mod ndis;
 pub mod ob;
 pub mod pnp;
 pub mod po;

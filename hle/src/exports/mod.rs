@@ -17,6 +17,7 @@ mod dll;
 pub mod fltmgr;
 pub mod hal;
 pub mod internal;
+pub mod ndis;
 pub mod ntoskrnl;
 pub mod signatures;
 pub mod table;
@@ -138,6 +139,7 @@ impl Dll {
             Dll::Hal => hal::TABLE,
             Dll::Fltmgr => fltmgr::TABLE,
             Dll::Wmilib => wmilib::TABLE,
+            Dll::Ndis => ndis::TABLE,
             _ => &[],
         }
     }
