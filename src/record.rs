@@ -124,6 +124,12 @@ pub enum TraceRecord {
         #[serde(flatten)]
         event: portcullis_hle::kd::DebuggerEvent,
     },
+    /// A minifilter's message to the user program (FltSendMessage).
+    FilterMessage {
+        seq: u64,
+        #[serde(flatten)]
+        message: portcullis_hle::flt::port::FilterMessage,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -558,6 +564,8 @@ pub struct Recorder {
     pub(crate) trace_events: Vec<portcullis_hle::etw::TraceEvent>,
     /// Breakpoints and prompts, in order.
     pub(crate) debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
+    /// Minifilters' messages to the user program, in order.
+    pub(crate) filter_messages: Vec<portcullis_hle::flt::port::FilterMessage>,
     pub(crate) truncated: bool,
     /// The deadlock that ended the run, if one did.
     pub(crate) deadlock: Option<DeadlockRecord>,
@@ -750,6 +758,14 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::Debugger { seq, event: event.clone() }
+            }
+            SystemEvent::FilterMessage(message) => {
+                if self.filter_messages.len() < REPORT_CAP {
+                    self.filter_messages.push(message.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::FilterMessage { seq, message: message.clone() }
             }
         }
     }

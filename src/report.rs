@@ -250,6 +250,9 @@ pub struct Report {
     pub trace_events: Vec<portcullis_hle::etw::TraceEvent>,
     /// Breakpoints the driver hit and debugger prompts it made, in order.
     pub debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
+    /// Messages minifilters sent to the user program (FltSendMessage), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub filter_messages: Vec<portcullis_hle::flt::port::FilterMessage>,
     /// What the machine's chips saw: POST codes, speaker tones, serial and printer output,
     /// a reset (absent when none of these happened).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -337,6 +340,7 @@ impl Report {
             error_log: rec.error_log.clone(),
             trace_events: rec.trace_events.clone(),
             debugger: rec.debugger.clone(),
+            filter_messages: rec.filter_messages.clone(),
             file_changes: rec.file_changes.clone(),
             devices: crate::board::DevicesReport::of(
                 sb.devices(),
@@ -553,6 +557,10 @@ impl Report {
                     e.data
                 );
             }
+        }
+
+        for m in &self.filter_messages {
+            let _ = writeln!(s, "\nfilter message on {}: {}", m.port, m.data);
         }
 
         for e in &self.debugger {

@@ -592,6 +592,10 @@ impl SandboxBuilder {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Handle(pub FileHandle);
 
+/// A connection the sandbox's user program made to a minifilter's communication port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FilterConnection(pub u64);
+
 /// One loaded driver in its own emulated machine.
 pub struct Sandbox {
     k: Kx,
@@ -990,6 +994,72 @@ impl Sandbox {
         r
     }
 
+    /// FilterConnectCommunicationPort as the user program: connects to a minifilter's port
+    /// with `context`; `reply` is what the program answers the filter's messages with.
+    /// Returns the status and, when connected, the connection.
+    pub fn filter_connect(
+        &mut self,
+        port: &str,
+        context: &[u8],
+        reply: Vec<u8>,
+    ) -> Result<(Status, Option<FilterConnection>), RunError> {
+        self.alive()?;
+        let r = portcullis_hle::flt::port::connect(&mut self.k, port, context, reply).map_err(RunError::from);
+        let mut e = EntryPointRecord {
+            kind: "FilterConnectCommunicationPort".into(),
+            target: Some(port.into()),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        let out = r.map(|c| match c {
+            Ok(client) => (NtStatus(0), Some(FilterConnection(client))),
+            Err(st) => (st, None),
+        });
+        if let Ok((st, _)) = &out {
+            set_status(&mut e, *st);
+        }
+        self.record(e, &out.as_ref().map(|_| ()).map_err(Clone::clone));
+        out
+    }
+
+    /// FilterSendMessage as the user program: the port's message routine gets `input` and an
+    /// output buffer of `output_len` bytes. Returns the status and the bytes it returned.
+    pub fn filter_send(
+        &mut self,
+        c: FilterConnection,
+        input: &[u8],
+        output_len: u64,
+    ) -> Result<(Status, Vec<u8>), RunError> {
+        self.alive()?;
+        let r = portcullis_hle::flt::port::send(&mut self.k, c.0, input, output_len).map_err(RunError::from);
+        let mut e =
+            EntryPointRecord { kind: "FilterSendMessage".into(), outcome: "returned".into(), ..Default::default() };
+        if let Ok((st, out)) = &r {
+            set_status(&mut e, *st);
+            e.information = Some(out.len() as u64);
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// CloseHandle of a connection: the port's disconnect routine runs.
+    pub fn filter_disconnect(&mut self, c: FilterConnection) -> Result<Status, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::flt::port::disconnect(&mut self.k, c.0).map_err(RunError::from);
+        let mut e =
+            EntryPointRecord { kind: "FilterDisconnect".into(), outcome: "returned".into(), ..Default::default() };
+        if let Ok(st) = &r {
+            set_status(&mut e, *st);
+        }
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
+    /// The messages the filter sent on a connection (FltSendMessage).
+    pub fn filter_messages(&self, c: FilterConnection) -> Vec<Vec<u8>> {
+        portcullis_hle::flt::port::messages(&self.k, c.0)
+    }
+
     /// What Windows does at shutdown: IRP_MJ_SHUTDOWN to every device registered with
     /// IoRegisterShutdownNotification, then the last-chance ones; one entry point each.
     pub fn shutdown(&mut self) -> Result<Vec<portcullis_hle::io::notify::ShutdownSent>, RunError> {
@@ -1161,6 +1231,11 @@ impl Sandbox {
         if let Ok(u) = &r {
             if !u.routine_called {
                 e.outcome = "no_unload_routine".into();
+            }
+            if let Some(st) = u.refused {
+                // A minifilter's FilterUnloadCallback refused: the driver stays loaded.
+                e.outcome = "refused".into();
+                set_status(&mut e, st);
             }
         }
         let res = r.as_ref().map(|_| ()).map_err(Clone::clone);

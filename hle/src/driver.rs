@@ -47,6 +47,10 @@ pub fn call_entry(k: &mut Kx, driver: usize) -> Result<NtStatus, RunStop> {
 pub struct Unload {
     /// Whether the driver has an unload routine (without one, Windows keeps it loaded).
     pub routine_called: bool,
+    /// The status a minifilter's FilterUnloadCallback refused the unload with: the driver
+    /// stays loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<NtStatus>,
     pub leaks: Leaks,
 }
 
@@ -143,15 +147,19 @@ pub fn unload(k: &mut Kx, driver: usize) -> Result<Unload, RunStop> {
     system_context(k).map_err(|e| stop(k, e, "unload set-up"))?;
     let routine = k.mem().get(d.driver_object, DRIVER_OBJECT::DriverUnload).map_err(|e| stop(k, e.into(), "unload"))?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
+    let mut refused = None;
     if routine != 0 {
         let r = crate::ke::scheduler::call(k, routine, &[d.driver_object], conv);
         io::release_deferred(k).map_err(|e| stop(k, e, "DriverUnload"))?;
         r?;
-        k.ext_mut().drivers[driver].unloaded = true;
-        // The image is unloaded: it leaves the loaded-module list.
-        crate::loader::system::unlink_module(k, d.ldr_entry).map_err(|e| stop(k, e, "unload"))?;
+        refused = crate::flt::take_unload_refusal(k);
+        if refused.is_none() {
+            k.ext_mut().drivers[driver].unloaded = true;
+            // The image is unloaded: it leaves the loaded-module list.
+            crate::loader::system::unlink_module(k, d.ldr_entry).map_err(|e| stop(k, e, "unload"))?;
+        }
     }
-    Ok(Unload { routine_called: routine != 0, leaks: leaks(k, driver) })
+    Ok(Unload { routine_called: routine != 0, refused, leaks: leaks(k, driver) })
 }
 
 /// What `driver` owns right now.
@@ -230,6 +238,7 @@ fn registrations(k: &Kx, owner: Owner) -> Vec<LeakedRegistration> {
             .chain(crate::po::registrations(k, owner))
             .chain(crate::ps::notify::registrations(k, owner))
             .chain(crate::ex::callback::registrations(k, owner))
+            .chain(crate::flt::registrations(k, owner))
             .map(|(kind, detail)| LeakedRegistration { kind, detail }),
     );
     v.extend(

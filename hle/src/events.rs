@@ -40,6 +40,8 @@ pub enum SystemEvent {
     Trace(crate::etw::TraceEvent),
     /// A breakpoint (DbgBreakPoint, DbgBreakPointWithStatus) or a debugger prompt.
     Debugger(crate::kd::DebuggerEvent),
+    /// A minifilter's message to a user program (FltSendMessage).
+    FilterMessage(crate::flt::port::FilterMessage),
 }
 
 /// A write to the registry.

@@ -203,6 +203,8 @@ pub struct Kernel {
     pub vm: crate::zw::memory::VirtualMemory,
     /// The in-memory file system's volume.
     pub volume: crate::fs::Volume,
+    /// The Filter Manager: minifilters, their instances, contexts and ports.
+    pub flt: crate::flt::FltState,
     /// Tokens and the security descriptors set on objects.
     pub security: crate::se::Security,
     /// ETW providers and the sessions that enable them.
@@ -258,6 +260,7 @@ impl Kernel {
             tasks: Default::default(),
             vm: Default::default(),
             volume: Default::default(),
+            flt: Default::default(),
             security: Default::default(),
             tracing: Default::default(),
             debugger: Default::default(),

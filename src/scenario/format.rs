@@ -175,6 +175,13 @@ pub(crate) struct Step {
     pub(crate) process_start: Option<ProcessSpec>,
     /// The PID of the process to end.
     pub(crate) process_exit: Option<u64>,
+    /// A minifilter's communication port: connect to it (FilterConnectCommunicationPort),
+    /// send it a message (FilterSendMessage), close the connection.
+    pub(crate) filter_connect: Option<String>,
+    pub(crate) filter_send: Option<Bytes>,
+    pub(crate) filter_disconnect: Option<String>,
+    /// For filter_connect: what the program answers the filter's messages with.
+    pub(crate) reply: Option<Bytes>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]

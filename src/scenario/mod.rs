@@ -135,6 +135,20 @@ pub(crate) enum Action {
         pid: u64,
         status: u32,
     },
+    /// FilterConnectCommunicationPort with a connection context; the program answers the
+    /// filter's messages with `reply`.
+    FilterConnect {
+        port: String,
+        context: Vec<u8>,
+        reply: Vec<u8>,
+    },
+    /// FilterSendMessage on a connection.
+    FilterSend {
+        input: Vec<u8>,
+        output_len: u64,
+    },
+    /// CloseHandle of a connection.
+    FilterDisconnect,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

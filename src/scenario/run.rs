@@ -28,7 +28,7 @@ pub struct ScenarioOutcome {
 const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, \
                        expect_no_mmio, expect_pci, expect_no_pci, unload, open_process, open_thread, set_value, \
                        delete_value, create_key, delete_key, shutdown, pnp_start, pnp_remove, power, advance, \
-                       wait_idle, process_start, process_exit";
+                       wait_idle, process_start, process_exit, filter_connect, filter_send, filter_disconnect";
 
 /// What `wait_idle = true` lets pass at most.
 pub const WAIT_IDLE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
@@ -40,6 +40,7 @@ pub(crate) fn check_steps(
     let mut steps = Vec::new();
     let mut handles: Vec<String> = Vec::new();
     let mut requests: std::collections::HashSet<String> = Default::default();
+    let mut ports: Vec<String> = Vec::new();
     let mut auto = 0;
     let mut unloaded_at: Option<usize> = None;
     for (i, s) in raw.iter().enumerate() {
@@ -76,6 +77,9 @@ pub(crate) fn check_steps(
             ("wait_idle", matches!(r.wait_idle, Some(format::WaitIdle::Yes(true)) | Some(format::WaitIdle::Cap(_)))),
             ("process_start", r.process_start.is_some()),
             ("process_exit", r.process_exit.is_some()),
+            ("filter_connect", r.filter_connect.is_some()),
+            ("filter_send", r.filter_send.is_some()),
+            ("filter_disconnect", r.filter_disconnect.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -118,6 +122,8 @@ pub(crate) fn check_steps(
             "set_value" | "delete_value" | "create_key" | "delete_key" => &["expect_status"],
             "process_start" => &["expect_denied"],
             "process_exit" => &["exit_status"],
+            "filter_connect" => &["as", "input", "reply", "expect_status"],
+            "filter_send" => &["handle", "output", "expect_status", "expect_output"],
             _ => &[],
         };
         let given = [
@@ -138,6 +144,7 @@ pub(crate) fn check_steps(
             ("expect_access", r.expect_access.is_some()),
             ("exit_status", r.exit_status.is_some()),
             ("expect_denied", r.expect_denied.is_some()),
+            ("reply", r.reply.is_some()),
         ];
         if let Some((bad, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
             return fail(format!(
@@ -341,6 +348,43 @@ pub(crate) fn check_steps(
                 pid: r.process_exit.expect("present"),
                 status: r.exit_status.map(|s| s.0).unwrap_or(0),
             },
+            "filter_connect" => {
+                let n = r.name.clone().unwrap_or_else(|| {
+                    auto += 1;
+                    format!("port{auto}")
+                });
+                ports.retain(|p| *p != n);
+                ports.push(n.clone());
+                name = Some(n);
+                Action::FilterConnect {
+                    port: r.filter_connect.clone().expect("present"),
+                    context: r.input.clone().map(|b| b.0).unwrap_or_default(),
+                    reply: r.reply.clone().map(|b| b.0).unwrap_or_default(),
+                }
+            }
+            "filter_send" | "filter_disconnect" => {
+                let wanted = if action == "filter_send" { r.handle.clone() } else { r.filter_disconnect.clone() };
+                let h = match wanted {
+                    Some(h) if ports.contains(&h) => h,
+                    Some(h) => return fail(format!("no port connection named `{h}` (connect with `as = \"{h}\"`)")),
+                    None => match ports.last() {
+                        Some(h) => h.clone(),
+                        None => return fail(format!("`{action}` needs a connection; no filter_connect made one")),
+                    },
+                };
+                handle = Some(h.clone());
+                if action == "filter_disconnect" {
+                    ports.retain(|p| *p != h);
+                    Action::FilterDisconnect
+                } else {
+                    let output_len = match &r.output {
+                        None => 0,
+                        Some(format::Output::Len(n)) => *n,
+                        Some(format::Output::Initial(b)) => b.len() as u64,
+                    };
+                    Action::FilterSend { input: r.filter_send.clone().expect("present").0, output_len }
+                }
+            }
             _ => Action::Unload,
         };
         let expect = Expect {
@@ -436,6 +480,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
     }
 
     let mut handles: HashMap<String, Handle> = HashMap::new();
+    let mut connections: HashMap<String, crate::sandbox::FilterConnection> = HashMap::new();
     let mut requests: HashMap<String, RequestId> = HashMap::new();
     let mut unloaded = false;
     for (i, step) in s.steps.iter().enumerate() {
@@ -628,6 +673,39 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                     }
                 })
             }
+            Action::FilterConnect { port, context, reply } => {
+                sb.filter_connect(port, context, reply.clone()).map(|(st, c)| {
+                    if let Some(c) = c {
+                        connections.insert(step.name.clone().expect("connections are named"), c);
+                    }
+                    if step.expect.status.is_none() && !st.is_success() {
+                        f.fail(sb, n, line, format!("the connection failed with {}", status_text(st.0)));
+                    }
+                    for m in check_result(&step.expect, st, 0, &[]) {
+                        f.fail(sb, n, line, m);
+                    }
+                })
+            }
+            Action::FilterSend { input, output_len } => {
+                match step.handle.as_ref().and_then(|h| connections.get(h).copied()) {
+                    None => {
+                        f.fail(sb, n, line, "its connection is not open (the connect failed)".into());
+                        Ok(())
+                    }
+                    Some(c) => sb.filter_send(c, input, *output_len).map(|(st, out)| {
+                        if step.expect.status.is_none() && !st.is_success() {
+                            f.fail(sb, n, line, format!("the message failed with {}", status_text(st.0)));
+                        }
+                        for m in check_result(&step.expect, st, out.len() as u64, &out) {
+                            f.fail(sb, n, line, m);
+                        }
+                    }),
+                }
+            }
+            Action::FilterDisconnect => match step.handle.as_ref().and_then(|h| connections.remove(h)) {
+                None => Ok(()),
+                Some(c) => sb.filter_disconnect(c).map(|_| ()),
+            },
             Action::Shutdown => sb.shutdown().map(|_| ()),
             Action::PnpStart => sb.pnp_start().map(|_| ()),
             Action::PnpRemove => sb.pnp_remove().map(|_| ()),

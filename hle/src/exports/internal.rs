@@ -19,6 +19,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     // The handlers of the registrations x86 exception handling links around handler calls.
     #[x86] cdecl fn RtlpNestedExceptionHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpNestedExceptionHandler;
     #[x86] cdecl fn RtlpCollidedUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpCollidedUnwindHandler;
+    stdcall fn FltpMiniFilterDriverUnload(DriverObject: Ptr) -> () = crate::flt::registration::FltpMiniFilterDriverUnload;
     #[x86] cdecl fn RtlpLocalUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::RtlpLocalUnwindHandler;
 };
 

@@ -14,12 +14,15 @@
 
 pub mod args;
 mod dll;
+pub mod fltmgr;
 pub mod hal;
 pub mod internal;
+pub mod ndis;
 pub mod ntoskrnl;
 pub mod signatures;
 pub mod table;
 pub mod wdfldr;
+pub mod wmilib;
 
 use std::sync::OnceLock;
 
@@ -136,6 +139,9 @@ impl Dll {
             Dll::Ntoskrnl => ntoskrnl::TABLE,
             Dll::Hal => hal::TABLE,
             Dll::Wdfldr => wdfldr::TABLE,
+            Dll::Fltmgr => fltmgr::TABLE,
+            Dll::Wmilib => wmilib::TABLE,
+            Dll::Ndis => ndis::TABLE,
             _ => &[],
         }
     }

@@ -559,6 +559,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoAcquireRemoveLockEx(RemoveLock: Ptr, Tag: Ptr, File: Ptr, Line: u32, RemlockSize: u32) -> NtStatus = io::misc::IoAcquireRemoveLockEx;
     stdcall fn IoReleaseRemoveLockEx(RemoveLock: Ptr, Tag: Ptr, RemlockSize: u32) -> () = io::misc::IoReleaseRemoveLockEx;
     stdcall fn IoReleaseRemoveLockAndWaitEx(RemoveLock: Ptr, Tag: Ptr, RemlockSize: u32) -> () = io::misc::IoReleaseRemoveLockAndWaitEx;
+    stdcall fn IoGetBaseFileSystemDeviceObject(FileObject: Ptr) -> Ptr = io::volume::IoGetBaseFileSystemDeviceObject;
+    stdcall fn IoVolumeDeviceToDosName(VolumeDeviceObject: Ptr, DosName: PUnicodeString) -> NtStatus = io::volume::IoVolumeDeviceToDosName;
+    stdcall fn RtlVolumeDeviceToDosName(VolumeDeviceObject: Ptr, DosName: PUnicodeString) -> NtStatus = io::volume::RtlVolumeDeviceToDosName;
 
     // Memory manager (mm/).
     // Views of physical memory (mm/iospace.rs, mm/section.rs).

@@ -77,6 +77,27 @@ pub fn ZwQueryInformationFile(
         Ok(v) => v,
         Err(st) => return Ok(st),
     };
+    if crate::flt::ops::watched(k, crate::flt::io::IRP_MJ_QUERY_INFORMATION) {
+        // Through the minifilters, which may complete it themselves.
+        let (st, n) = crate::flt::io::information(k, 0, fo, info.0, length, class, false)?;
+        super::open::io_status(k, iosb, st, n)?;
+        return Ok(st);
+    }
+    query_information(k, fo, node, access, iosb, info, length, class)
+}
+
+/// ZwQueryInformationFile's work on the file object `fo` of `node`, opened with `access`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn query_information(
+    k: &mut Kx,
+    fo: u64,
+    node: usize,
+    access: u32,
+    iosb: Ptr,
+    info: Ptr,
+    length: u32,
+    class: u32,
+) -> KResult<NtStatus> {
     let arch = k.arch();
     let vol = &k.ext().volume;
     let n = vol.node(node).clone();
@@ -241,6 +262,26 @@ pub fn ZwSetInformationFile(
         Ok(v) => v,
         Err(st) => return Ok(st),
     };
+    if crate::flt::ops::watched(k, crate::flt::io::IRP_MJ_SET_INFORMATION) {
+        let (st, n) = crate::flt::io::information(k, 0, fo, info.0, length, class, true)?;
+        super::open::io_status(k, iosb, st, n)?;
+        return Ok(st);
+    }
+    set_information(k, fo, node, access, iosb, info, length, class)
+}
+
+/// ZwSetInformationFile's work on the file object `fo` of `node`, opened with `access`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn set_information(
+    k: &mut Kx,
+    fo: u64,
+    node: usize,
+    access: u32,
+    iosb: Ptr,
+    info: Ptr,
+    length: u32,
+    class: u32,
+) -> KResult<NtStatus> {
     let need = match class {
         FILE_BASIC_INFORMATION => 40,
         FILE_DISPOSITION_INFORMATION => 1,

@@ -63,6 +63,8 @@ pub struct Open {
     pub access: u32,
     pub options: u32,
     pub delete_on_close: bool,
+    /// The minifilters saw its IRP_MJ_CLEANUP.
+    pub cleaned: bool,
     /// Where a directory listing goes on (its next entry).
     pub scan: Option<usize>,
     /// The pattern of a directory listing in progress.
@@ -98,11 +100,23 @@ pub struct Volume {
     pub(crate) opens: BTreeMap<u64, Open>,
     /// The volume's device object.
     pub(crate) device: u64,
+    /// The disk's device object, once asked for ([`disk_device`]).
+    pub(crate) disk: u64,
     /// Paths of files the driver changed (for extraction).
     pub(crate) touched: Vec<String>,
 }
 
 impl Volume {
+    /// The volume's device object.
+    pub fn device_object(&self) -> u64 {
+        self.device
+    }
+
+    /// The file objects open on the volume.
+    pub fn open_files(&self) -> Vec<u64> {
+        self.opens.keys().copied().collect()
+    }
+
     /// How many nodes there have been (deleted ones included).
     pub fn nodes_len(&self) -> usize {
         self.nodes.len()
@@ -342,4 +356,41 @@ pub fn changed_files(k: &Kx) -> Vec<(String, Option<Vec<u8>>)> {
 /// The volume node a file object is open on.
 pub fn open_of(k: &Kx, file_object: u64) -> Option<&Open> {
     k.ext().volume.opens.get(&file_object)
+}
+
+/// The disk the volume is on (`\Device\Harddisk0\DR0`, served by `\Driver\Disk`), made when
+/// first asked for: only routines that look under a volume need it.
+pub(crate) fn disk_device(k: &mut Kx) -> KResult<u64> {
+    if k.ext().volume.disk != 0 {
+        return Ok(k.ext().volume.disk);
+    }
+    let arch = k.arch();
+    let driver = crate::ob::body::alloc(k, DRIVER_OBJECT::STRUCT.size(arch))?;
+    let invalid = k.ext().io.invalid_request;
+    let mem = k.mem_mut();
+    mem.set(driver, DRIVER_OBJECT::Type, crate::io::io_type::DRIVER)?;
+    mem.set(driver, DRIVER_OBJECT::Size, DRIVER_OBJECT::STRUCT.size(arch))?;
+    let table = DRIVER_OBJECT::MajorFunction.at(arch, driver);
+    for i in 0..crate::io::major::COUNT {
+        mem.write_ptr(table + i * arch.ptr_size(), invalid)?;
+    }
+    crate::io::driver::write_name(k, DRIVER_OBJECT::DriverName.at(arch, driver), "\\Driver\\Disk")?;
+    let device = crate::ob::body::alloc(k, DEVICE_OBJECT::STRUCT.size(arch))?;
+    let mem = k.mem_mut();
+    mem.set(device, DEVICE_OBJECT::Type, crate::io::io_type::DEVICE)?;
+    mem.set(device, DEVICE_OBJECT::Size, DEVICE_OBJECT::STRUCT.size(arch))?;
+    mem.set(device, DEVICE_OBJECT::DriverObject, driver)?;
+    mem.set(driver, DRIVER_OBJECT::DeviceObject, device)?;
+    mem.set(device, DEVICE_OBJECT::Flags, crate::io::device_flags::DEVICE_HAS_NAME)?;
+    mem.set(device, DEVICE_OBJECT::DeviceType, 0x07)?; // FILE_DEVICE_DISK
+    mem.set(device, DEVICE_OBJECT::StackSize, 1)?;
+    mem.set(device, DEVICE_OBJECT::SectorSize, 512)?;
+    let name = "\\Device\\Harddisk0\\DR0";
+    let ob = &mut k.ext_mut().objects;
+    let _ = ob.insert_name("\\Driver\\Disk", NameTarget::Object(driver), Owner::Kernel);
+    ob.register(driver, ObjectKind::Driver, Some("\\Driver\\Disk".into()), Owner::Kernel);
+    let _ = ob.insert_name(name, NameTarget::Object(device), Owner::Kernel);
+    ob.register(device, ObjectKind::Device, Some(name.into()), Owner::Kernel);
+    k.ext_mut().volume.disk = device;
+    Ok(device)
 }

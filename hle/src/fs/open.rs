@@ -97,6 +97,83 @@ pub(crate) struct Create {
 
 /// Opens or creates `path` on the volume; returns (file object, IoStatus.Information).
 pub(crate) fn on_volume(k: &mut Kx, path: &str, c: Create, at: u64) -> KResult<Result<(u64, u64), NtStatus>> {
+    on_volume_into(k, path, c, at, None)
+}
+
+/// Opens `path` through the minifilters (IRP_MJ_CREATE's pre- and post-operation callbacks
+/// around the volume's open); `below` is the instance a filter's own FltCreateFile starts
+/// under. The file object exists before the callbacks see it, as the I/O manager's does.
+pub(crate) fn filtered(
+    k: &mut Kx,
+    path: &str,
+    c: Create,
+    at: u64,
+    user: bool,
+    below: Option<u64>,
+) -> KResult<Result<(u64, u64), NtStatus>> {
+    use crate::flt::ops::{self, FileOp, Params, Pre};
+    if !ops::watched(k, crate::io::major::CREATE) {
+        return on_volume(k, path, c, at);
+    }
+    let device = k.ext().volume.device;
+    let fo = crate::io::file::create_transient(k, device, path, 0, c.access, c.share)?;
+    let params = Params::Create {
+        access: c.access,
+        options: (c.disposition << 24) | (c.options & 0xFF_FFFF),
+        attributes: c.attributes,
+        share: c.share,
+        allocation: c.allocation,
+    };
+    let op = FileOp { major: crate::io::major::CREATE, file_object: fo, user, params, below };
+    let (started, opened) = match ops::pre(k, &op)? {
+        Pre::Go(started) => {
+            let c = match started.params {
+                Params::Create { options, attributes, share, .. } => {
+                    Create { disposition: options >> 24, options: options & 0xFF_FFFF, attributes, share, ..c }
+                }
+                _ => c,
+            };
+            let r = on_volume_into(k, path, c, at, Some(fo))?;
+            (started, r)
+        }
+        Pre::Done(started, st, info) => (started, if st.is_success() { Ok((fo, info)) } else { Err(st) }),
+    };
+    let (st, info) = match opened {
+        Ok((_, info)) => (status::SUCCESS, info),
+        Err(st) => (st, 0),
+    };
+    let (mut st, info) = ops::post(k, started, st, info)?;
+    if k.ext_mut().flt.cancelled.remove(&fo) && st.is_success() {
+        st = status::UNSUCCESSFUL;
+    }
+    match opened {
+        Ok(_) if st.is_success() => Ok(Ok((fo, info))),
+        Ok(_) => {
+            // A post-create callback failed the open (FltCancelFileOpen's effect).
+            crate::flt::ops::forget_file(k, fo)?;
+            if k.ext().volume.opens.contains_key(&fo) {
+                k.ext_mut().objects.unregister(fo);
+                closed_quietly(k, fo)?;
+            } else {
+                crate::io::file::destroy(k, fo)?;
+            }
+            Ok(Err(st))
+        }
+        Err(_) => {
+            crate::flt::ops::forget_file(k, fo)?;
+            crate::io::file::destroy(k, fo)?;
+            Ok(Err(st))
+        }
+    }
+}
+
+fn on_volume_into(
+    k: &mut Kx,
+    path: &str,
+    c: Create,
+    at: u64,
+    made: Option<u64>,
+) -> KResult<Result<(u64, u64), NtStatus>> {
     if c.disposition > FILE_OVERWRITE_IF {
         return Ok(Err(status::INVALID_PARAMETER));
     }
@@ -206,7 +283,13 @@ pub(crate) fn on_volume(k: &mut Kx, path: &str, c: Create, at: u64) -> KResult<R
     }
     let device = k.ext().volume.device;
     let name = k.ext().volume.path_of(node);
-    let fo = crate::io::file::create_transient(k, device, &name, flags, c.access, c.share)?;
+    let fo = match made {
+        Some(fo) => {
+            k.mem_mut().set(fo, crate::layout::FILE_OBJECT::Flags, flags)?;
+            fo
+        }
+        None => crate::io::file::create_transient(k, device, &name, flags, c.access, c.share)?,
+    };
     let vol = &mut k.ext_mut().volume;
     vol.node_mut(node).opens.insert(fo, (c.access, c.share));
     vol.opens.insert(
@@ -216,6 +299,7 @@ pub(crate) fn on_volume(k: &mut Kx, path: &str, c: Create, at: u64) -> KResult<R
             access: c.access,
             options: c.options,
             delete_on_close: c.options & FILE_DELETE_ON_CLOSE != 0,
+            cleaned: false,
             scan: None,
             pattern: None,
         },
@@ -226,6 +310,42 @@ pub(crate) fn on_volume(k: &mut Kx, path: &str, c: Create, at: u64) -> KResult<R
 /// A file object on the volume went with its last handle and reference: it leaves its file's
 /// opens, and a file to be deleted goes with the last of them.
 pub(crate) fn closed(k: &mut Kx, fo: u64) -> KResult<()> {
+    if !k.ext().volume.opens.contains_key(&fo) {
+        return Ok(());
+    }
+    cleanup(k, fo)?;
+    let op = crate::flt::ops::FileOp {
+        major: crate::io::major::CLOSE,
+        file_object: fo,
+        user: false,
+        params: crate::flt::ops::Params::None,
+        below: None,
+    };
+    crate::flt::ops::filtered(k, op, |_, _| Ok((status::SUCCESS, 0)))?;
+    crate::flt::ops::forget_file(k, fo)?;
+    closed_quietly(k, fo)
+}
+
+/// The last handle to a file object on the volume closed: the minifilters see
+/// IRP_MJ_CLEANUP (once).
+pub(crate) fn cleanup(k: &mut Kx, fo: u64) -> KResult<()> {
+    match k.ext_mut().volume.opens.get_mut(&fo) {
+        Some(o) if !o.cleaned => o.cleaned = true,
+        _ => return Ok(()),
+    }
+    let op = crate::flt::ops::FileOp {
+        major: crate::io::major::CLEANUP,
+        file_object: fo,
+        user: false,
+        params: crate::flt::ops::Params::None,
+        below: None,
+    };
+    crate::flt::ops::filtered(k, op, |_, _| Ok((status::SUCCESS, 0)))?;
+    Ok(())
+}
+
+/// The volume's part of a close: the file leaves its node's opens.
+fn closed_quietly(k: &mut Kx, fo: u64) -> KResult<()> {
     let Some(open) = k.ext_mut().volume.opens.remove(&fo) else { return Ok(()) };
     let vol = &mut k.ext_mut().volume;
     let node = vol.node_mut(open.node);
@@ -300,15 +420,29 @@ pub(crate) fn create_file(
     c: Create,
     mode: Mode,
 ) -> KResult<NtStatus> {
+    create_below(k, handle, attributes, iosb, c, mode, None).map(|(st, _)| st)
+}
+
+/// [`create_file`] for I/O a minifilter starts: only the instances below `below` see it.
+/// Also returns the file object opened.
+pub(crate) fn create_below(
+    k: &mut Kx,
+    handle: Ptr,
+    attributes: Ptr,
+    iosb: Ptr,
+    c: Create,
+    mode: Mode,
+    below: Option<u64>,
+) -> KResult<(NtStatus, u64)> {
     let attrs = match read_attributes(k, attributes.0, mode)? {
         Ok(a) => a,
-        Err(st) => return Ok(st),
+        Err(st) => return Ok((st, 0)),
     };
     let c = Create { access: map_access(c.access), ..c };
     let at = caller(k);
     let opened = match target(k, &attrs) {
         Err(st) => Err(st),
-        Ok(Target::Volume(path)) => on_volume(k, &path, c, at)?,
+        Ok(Target::Volume(path)) => filtered(k, &path, c, at, mode == Mode::User, below)?,
         Ok(Target::Device(device, rest)) => crate::io::open::kernel_open(k, device, &rest, c, mode)?,
     };
     let (fo, information) = match opened {
@@ -316,12 +450,12 @@ pub(crate) fn create_file(
         Err(st) => {
             // IoStatus is written for failures the file system reports too.
             io_status(k, iosb, st, 0)?;
-            return Ok(st);
+            return Ok((st, 0));
         }
     };
     let st = handles::open_for(k, fo, c.access, attrs.attributes, mode, handle.0)?;
     io_status(k, iosb, st, information)?;
-    Ok(st)
+    Ok((st, fo))
 }
 
 fn allocation(k: &Kx, at: Ptr) -> KResult<u64> {
@@ -470,11 +604,11 @@ pub fn ZwDeleteFile(k: &mut Kx, attributes: Ptr) -> KResult<NtStatus> {
             if vol.node(node).directory && !vol.children(node).is_empty() {
                 k.ext_mut().volume.opens.get_mut(&fo).expect("just opened").delete_on_close = false;
                 k.ext_mut().objects.unregister(fo);
-                closed(k, fo)?;
+                closed_quietly(k, fo)?;
                 return Ok(status::DIRECTORY_NOT_EMPTY);
             }
             k.ext_mut().objects.unregister(fo);
-            closed(k, fo)?;
+            closed_quietly(k, fo)?;
             Ok(status::SUCCESS)
         }
         Err(st) => Ok(st),

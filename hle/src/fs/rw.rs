@@ -8,6 +8,7 @@
 
 use super::open::{io_status, FILE_APPEND_DATA, FILE_READ_DATA, FILE_WRITE_DATA};
 use super::FileChange;
+use crate::flt::ops::{FileOp, Params};
 use crate::kernel::{caller, KResult, Kx};
 use crate::layout::{FieldAccess, FILE_OBJECT};
 use crate::ob::handles::{self, Mode};
@@ -61,7 +62,7 @@ fn complete(k: &mut Kx, iosb: Ptr, event: Option<u64>, st: NtStatus, information
 
 /// The offset a request works at: its ByteOffset, or the file's position for a synchronous
 /// file (`append` for FILE_WRITE_TO_END_OF_FILE and append-only opens).
-fn offset_of(k: &Kx, fo: u64, byte_offset: Ptr, append: Option<u64>) -> KResult<Result<u64, NtStatus>> {
+pub(crate) fn offset_of(k: &Kx, fo: u64, byte_offset: Ptr, append: Option<u64>) -> KResult<Result<u64, NtStatus>> {
     let given = if byte_offset.is_null() { USE_FILE_POINTER } else { k.mem().read_u64(byte_offset.0)? };
     if let Some(end) = append {
         if given == WRITE_TO_END {
@@ -121,17 +122,30 @@ pub fn ZwReadFile(
         Ok(o) => o,
         Err(st) => return Ok(st),
     };
+    let op = transfer_op(crate::io::major::READ, fo, length, offset, buffer.0, false);
+    let (st, n) = crate::flt::ops::filtered(k, op, |k, p| read_at(k, fo, node, p))?;
+    complete(k, iosb, event, st, n)
+}
+
+/// A read or write on the volume as the minifilters see it.
+pub(crate) fn transfer_op(major: u8, fo: u64, length: u32, offset: u64, buffer: u64, user: bool) -> FileOp {
+    FileOp { major, file_object: fo, user, params: Params::Transfer { length, offset, buffer }, below: None }
+}
+
+/// The volume's read: `length` bytes at `offset` into `buffer`; the file position follows.
+pub(crate) fn read_at(k: &mut Kx, fo: u64, node: usize, p: Params) -> KResult<(NtStatus, u64)> {
+    let Params::Transfer { length, offset, buffer } = p else { return Ok((status::INVALID_PARAMETER, 0)) };
     let time = crate::ke::time::system_time(k);
     let data = &k.ext().volume.node(node).data;
     if offset >= data.len() as u64 && length > 0 {
-        return complete(k, iosb, event, status::END_OF_FILE, 0);
+        return Ok((status::END_OF_FILE, 0));
     }
-    let end = (offset + length as u64).min(data.len() as u64);
+    let end = offset.saturating_add(length as u64).min(data.len() as u64);
     let bytes = data[offset as usize..end as usize].to_vec();
-    k.mem_mut().write(buffer.0, &bytes)?;
+    k.mem_mut().write(buffer, &bytes)?;
     k.ext_mut().volume.node_mut(node).accessed = time;
     advance(k, fo, end)?;
-    complete(k, iosb, event, status::SUCCESS, bytes.len() as u64)
+    Ok((status::SUCCESS, bytes.len() as u64))
 }
 
 /// NTSTATUS ZwWriteFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine,
@@ -174,12 +188,21 @@ pub fn ZwWriteFile(
             Err(st) => return Ok(st),
         }
     };
+    let at = caller(k);
+    let op = transfer_op(crate::io::major::WRITE, fo, length, offset, buffer.0, false);
+    let (st, n) = crate::flt::ops::filtered(k, op, |k, p| write_at(k, fo, node, p, at))?;
+    complete(k, iosb, event, st, n)
+}
+
+/// The volume's write of `length` bytes from `buffer` at `offset`; `at` is the caller.
+pub(crate) fn write_at(k: &mut Kx, fo: u64, node: usize, p: Params, at: u64) -> KResult<(NtStatus, u64)> {
+    let Params::Transfer { length, offset, buffer } = p else { return Ok((status::INVALID_PARAMETER, 0)) };
     let end = offset.saturating_add(length as u64);
     if end > super::MAX_FILE {
-        return complete(k, iosb, event, status::DISK_FULL, 0);
+        return Ok((status::DISK_FULL, 0));
     }
     let mut bytes = vec![0u8; length as usize];
-    k.mem().read(buffer.0, &mut bytes)?;
+    k.mem().read(buffer, &mut bytes)?;
     let time = crate::ke::time::system_time(k);
     let vol = &mut k.ext_mut().volume;
     let n = vol.node_mut(node);
@@ -192,7 +215,6 @@ pub fn ZwWriteFile(
     n.attributes |= super::FILE_ATTRIBUTE_ARCHIVE;
     let size = n.data.len() as u64;
     let path = vol.path_of(node);
-    let at = caller(k);
     super::record(
         k,
         FileChange {
@@ -206,7 +228,7 @@ pub fn ZwWriteFile(
         },
     );
     advance(k, fo, end)?;
-    complete(k, iosb, event, status::SUCCESS, length as u64)
+    Ok((status::SUCCESS, length as u64))
 }
 
 /// NTSTATUS ZwFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock): the

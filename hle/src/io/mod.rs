@@ -15,6 +15,7 @@ pub mod queue;
 pub mod request;
 pub mod stack;
 pub mod symlink;
+pub mod volume;
 pub mod work_item;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -97,7 +97,7 @@ impl OutBuffer {
 /// but it still lands in guest memory).
 pub const MAX_BUFFER: u64 = 64 << 20;
 
-fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
+pub(crate) fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
     let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
     let reuse = k.ext().io.user_buffers.iter().position(|(_, s)| *s == size);
     let base = match reuse {
@@ -110,7 +110,7 @@ fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
     Ok(base)
 }
 
-fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
+pub(crate) fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
     let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
     k.ext_mut().io.user_buffers.push((base, size));
 }
@@ -255,6 +255,9 @@ pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHan
     if k.ext().objects.get(object).map(|o| o.kind) != Some(crate::ob::ObjectKind::Device) {
         return Ok((Err(NtStatus(0xC000_0024)), None)); // STATUS_OBJECT_TYPE_MISMATCH
     }
+    if object == k.ext().volume.device {
+        return volume_open(k, path, &rest, access);
+    }
     let flags = k.mem().get(object, DEVICE_OBJECT::Flags)?;
     if flags & device_flags::DEVICE_INITIALIZING != 0 {
         return Ok((Err(status::NO_SUCH_DEVICE), None));
@@ -316,6 +319,74 @@ pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHan
         }
         Ok((Err(st), Some(r)))
     }
+}
+
+/// The result of a request the volume served at once.
+fn done(k: &mut Kx, st: NtStatus, information: u64, output: Vec<u8>) -> IoResult {
+    let id = new_id(k);
+    IoResult { id, returned: st, completion: Some(Completion { id, status: st, information, output }) }
+}
+
+/// CreateFile of a file on the C: volume (FILE_OPEN, shared read and write), through the
+/// minifilters.
+fn volume_open(
+    k: &mut Kx,
+    path: &str,
+    rest: &str,
+    access: u32,
+) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+    use crate::fs::open::{Create, FILE_OPEN, FILE_SYNCHRONOUS_IO_NONALERT};
+    let c = Create {
+        access,
+        attributes: 0x80,
+        share: 3,
+        disposition: FILE_OPEN,
+        options: FILE_SYNCHRONOUS_IO_NONALERT,
+        allocation: 0,
+    };
+    let rest = if rest.is_empty() { "\\" } else { rest };
+    match crate::fs::open::filtered(k, rest, c, 0, true, None)? {
+        Ok((fo, information)) => {
+            let r = done(k, status::SUCCESS, information, vec![]);
+            let device = k.ext().volume.device;
+            let io = &mut k.ext_mut().io;
+            io.next_handle += 4;
+            let h = io.next_handle;
+            io.files.insert(
+                h,
+                file::OpenFile { file_object: fo, device, path: path.to_string(), device_deleted: false, access },
+            );
+            Ok((Ok(FileHandle(h)), Some(r)))
+        }
+        Err(st) => {
+            let r = done(k, st, 0, vec![]);
+            Ok((Err(st), Some(r)))
+        }
+    }
+}
+
+/// ReadFile / WriteFile on a file of the volume, through the minifilters.
+fn volume_transfer(k: &mut Kx, f: &file::OpenFile, write: Option<&[u8]>, len: u64, offset: u64) -> KResult<IoResult> {
+    let Some(node) = crate::fs::open_of(k, f.file_object).map(|o| o.node) else { return Ok(bad_handle(k)) };
+    if k.ext().volume.node(node).directory {
+        return Ok(done(k, status::INVALID_DEVICE_REQUEST, 0, vec![]));
+    }
+    let length = len.min(u32::MAX as u64);
+    let buffer = user_buffer(k, write.unwrap_or(&[]), length)?;
+    let fo = f.file_object;
+    let major_code = if write.is_some() { major::WRITE } else { major::READ };
+    let op = crate::fs::rw::transfer_op(major_code, fo, length as u32, offset, buffer, true);
+    let (st, n) = crate::flt::ops::filtered(k, op, |k, p| {
+        if write.is_some() {
+            crate::fs::rw::write_at(k, fo, node, p, 0)
+        } else {
+            crate::fs::rw::read_at(k, fo, node, p)
+        }
+    })?;
+    let mut output = vec![0u8; if write.is_none() && st.is_success() { n.min(length) as usize } else { 0 }];
+    k.mem().read(buffer, &mut output)?;
+    release_user_buffer(k, buffer, length);
+    Ok(done(k, st, n, output))
 }
 
 fn open_file(k: &Kx, h: FileHandle) -> Option<file::OpenFile> {
@@ -474,6 +545,9 @@ fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u
     if f.access & need == 0 {
         return Ok(denied(k));
     }
+    if f.device == k.ext().volume.device {
+        return volume_transfer(k, &f, write, len, offset);
+    }
     let dflags = k.mem().get(f.device, DEVICE_OBJECT::Flags)?;
     let user = if len > 0 { Some((user_buffer(k, write.unwrap_or(&[]), len)?, len)) } else { None };
     let mut req = Request {
@@ -530,6 +604,17 @@ pub fn close(k: &mut Kx, h: FileHandle) -> KResult<(IoResult, IoResult)> {
         let b = bad_handle(k);
         return Ok((a, b));
     };
+    if f.device == k.ext().volume.device {
+        // CloseHandle of a file on the volume: the minifilters see IRP_MJ_CLEANUP and
+        // IRP_MJ_CLOSE, and the file object goes.
+        k.ext_mut().io.files.remove(&h.0);
+        crate::fs::open::cleanup(k, f.file_object)?;
+        let cleanup = done(k, status::SUCCESS, 0, vec![]);
+        k.ext_mut().objects.unregister(f.file_object);
+        crate::fs::open::closed(k, f.file_object)?;
+        let close = done(k, status::SUCCESS, 0, vec![]);
+        return Ok((cleanup, close));
+    }
     let mut results = Vec::new();
     for (major, flags) in
         [(major::CLEANUP, IRP_SYNCHRONOUS_API), (major::CLOSE, IRP_SYNCHRONOUS_API | IRP_CLOSE_OPERATION)]

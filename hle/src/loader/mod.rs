@@ -117,6 +117,9 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
     };
     let entry = base + parsed.entry as u64;
     crate::cm::service_key(k, name);
+    if parsed.imports.iter().any(|i| Dll::from_import(&i.dll) == Some(Dll::Fltmgr)) {
+        crate::flt::registration::install(k, name);
+    }
     // The image file is on the volume where its ImagePath says.
     let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
     crate::fs::seed_file(k, &format!("\\Windows\\System32\\drivers\\{file}"), bytes.to_vec());

@@ -25,6 +25,17 @@ fn first_base(arch: Arch) -> u64 {
     }
 }
 const IMAGE_SPACING: u64 = 0x10_0000;
+/// The other libraries' images follow hal.dll's, each on a 64 KiB boundary (as Windows maps
+/// images), so that a dozen of them fit before the drivers' image arena on x86.
+const LIBRARY_ALIGNMENT: u64 = 0x1_0000;
+
+/// Where the kernel images' space ends (the drivers' image arena starts there on x86).
+fn images_end(arch: Arch) -> u64 {
+    match arch {
+        Arch::X86 => 0x8100_0000,
+        Arch::X64 => 0xFFFF_F801_0000_0000,
+    }
+}
 /// Bytes of `.data` each image has for its variables and kernel structures.
 const DATA_SIZE: u64 = 0x3000;
 /// The TimeDateStamp of Windows 7 SP1's ntoskrnl.exe.
@@ -146,9 +157,9 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
         let data = text + text_size;
         let edata = data + DATA_SIZE;
         let size = PAGE_SIZE + text_size + DATA_SIZE + edata_size;
-        if size > IMAGE_SPACING {
+        if size > IMAGE_SPACING || base + size > images_end(arch) {
             return Err(KError::Stop(portcullis_emu::Stop::Machine(portcullis_emu::MachineError::Other(format!(
-                "{dll}'s image needs {size:#x} bytes"
+                "{dll}'s image needs {size:#x} bytes at {base:#x}"
             )))));
         }
         k.mem_mut().map_fixed(RegionKind::Image, dll.name(), base, size, Prot::RWX)?;
@@ -164,7 +175,8 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
             edata_size,
             ldr_entry: 0,
         });
-        base += IMAGE_SPACING;
+        // ntoskrnl.exe and hal.dll keep their 1 MiB slots (their addresses are in traces).
+        base += if matches!(dll, Dll::Ntoskrnl | Dll::Hal) { IMAGE_SPACING } else { align(size, LIBRARY_ALIGNMENT) };
     }
     let handler = crate::dispatch::dispatch;
     let text_of = |dll: Dll| images.iter().find(|i| i.dll == dll).map(|i| i.text);

@@ -388,8 +388,10 @@ pub(crate) fn handle_closed(k: &mut Kx, object: u64) -> KResult<()> {
         unname(k, object);
     }
     if kind == ObjectKind::File {
-        // A file on another driver's device: IRP_MJ_CLEANUP with the last handle.
+        // A file on another driver's device: IRP_MJ_CLEANUP with the last handle (on the
+        // volume: the minifilters' IRP_MJ_CLEANUP callbacks).
         crate::io::open::cleanup(k, object)?;
+        crate::fs::open::cleanup(k, object)?;
     }
     release_if_unused(k, object)
 }

@@ -1,0 +1,26 @@
+//! ndis.sys: the NDIS library routines the kernel implements (see ntoskrnl.rs for the form of
+//! a line; the routines are in `crate::ndis`).
+
+use crate::exports::{Dll, ExportDef};
+use crate::ndis;
+use crate::types::*;
+
+pub static TABLE: &[ExportDef] = crate::exports! {
+    dll: Dll::Ndis,
+    data: [],
+    functions:
+    stdcall fn NdisAllocateMemoryWithTag(VirtualAddress: Ptr, Length: u32, Tag: u32) -> NtStatus = ndis::NdisAllocateMemoryWithTag;
+    stdcall fn NdisFreeMemory(VirtualAddress: Ptr, Length: u32, MemoryFlags: u32) -> () = ndis::NdisFreeMemory;
+    stdcall fn NdisAllocateSpinLock(SpinLock: Ptr) -> () = ndis::NdisAllocateSpinLock;
+    stdcall fn NdisFreeSpinLock(SpinLock: Ptr) -> () = ndis::NdisFreeSpinLock;
+    stdcall fn NdisAcquireSpinLock(SpinLock: Ptr) -> () = ndis::NdisAcquireSpinLock;
+    stdcall fn NdisReleaseSpinLock(SpinLock: Ptr) -> () = ndis::NdisReleaseSpinLock;
+    stdcall fn NdisDprAcquireSpinLock(SpinLock: Ptr) -> () = ndis::NdisDprAcquireSpinLock;
+    stdcall fn NdisDprReleaseSpinLock(SpinLock: Ptr) -> () = ndis::NdisDprReleaseSpinLock;
+    stdcall fn NdisInitializeEvent(Event: Ptr) -> () = ndis::NdisInitializeEvent;
+    stdcall fn NdisSetEvent(Event: Ptr) -> () = ndis::NdisSetEvent;
+    stdcall fn NdisResetEvent(Event: Ptr) -> () = ndis::NdisResetEvent;
+    stdcall fn NdisWaitEvent(Event: Ptr, MsToWait: u32) -> Boolean = ndis::NdisWaitEvent;
+    stdcall fn NdisSystemProcessorCount() -> u8 = ndis::NdisSystemProcessorCount;
+    stdcall fn NdisGetRoutineAddress(NdisRoutineName: PUnicodeString) -> Ptr = ndis::NdisGetRoutineAddress;
+};

@@ -1,0 +1,113 @@
+//! ndis.sys: the library routines NDIS drivers use for memory, spin locks, events and the
+//! system's shape, over the executive and kernel ones NDIS itself builds on. The protocol,
+//! filter and miniport registration surfaces (and net buffer lists) are not here yet.
+#![allow(non_snake_case)]
+
+use crate::kernel::{KResult, Kx};
+use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};
+
+/// NDIS_STATUS_FAILURE.
+const NDIS_STATUS_FAILURE: NtStatus = NtStatus(0xC000_0001);
+const NON_PAGED_POOL: u32 = 0;
+
+/// NDIS_STATUS NdisAllocateMemoryWithTag(PVOID *VirtualAddress, UINT Length, ULONG Tag):
+/// nonpaged pool for the calling driver.
+pub fn NdisAllocateMemoryWithTag(k: &mut Kx, out: Ptr, length: u32, tag: u32) -> KResult<NtStatus> {
+    let p = crate::ex::pool::allocate_for_caller(k, NON_PAGED_POOL, length as u64, tag)?;
+    k.mem_mut().write_ptr(out.0, p.unwrap_or(0))?;
+    Ok(if p.is_some() { status::SUCCESS } else { NDIS_STATUS_FAILURE })
+}
+
+/// VOID NdisFreeMemory(PVOID VirtualAddress, UINT Length, UINT MemoryFlags)
+pub fn NdisFreeMemory(k: &mut Kx, address: Ptr, _length: u32, _flags: u32) -> KResult<()> {
+    crate::ex::pool::ExFreePool(k, address)
+}
+
+/// NDIS_SPIN_LOCK: the KSPIN_LOCK, then the IRQL to go back to.
+fn old_irql(k: &Kx, lock: Ptr) -> u64 {
+    lock.0 + k.arch().ptr_size()
+}
+
+/// VOID NdisAllocateSpinLock(PNDIS_SPIN_LOCK SpinLock)
+pub fn NdisAllocateSpinLock(k: &mut Kx, lock: Ptr) -> KResult<()> {
+    crate::ke::spinlock::KeInitializeSpinLock(k, lock)?;
+    let at = old_irql(k, lock);
+    k.mem_mut().write_u8(at, 0)?;
+    Ok(())
+}
+
+/// VOID NdisFreeSpinLock(PNDIS_SPIN_LOCK SpinLock): a spin lock holds nothing to free.
+pub fn NdisFreeSpinLock(_k: &mut Kx, _lock: Ptr) -> KResult<()> {
+    Ok(())
+}
+
+/// VOID NdisAcquireSpinLock(PNDIS_SPIN_LOCK SpinLock): raises to DISPATCH_LEVEL and keeps
+/// the IRQL it came from in the lock.
+pub fn NdisAcquireSpinLock(k: &mut Kx, lock: Ptr) -> KResult<()> {
+    let old = crate::ke::spinlock::KeAcquireSpinLockRaiseToDpc(k, lock)?;
+    let at = old_irql(k, lock);
+    k.mem_mut().write_u8(at, old)?;
+    Ok(())
+}
+
+/// VOID NdisReleaseSpinLock(PNDIS_SPIN_LOCK SpinLock)
+pub fn NdisReleaseSpinLock(k: &mut Kx, lock: Ptr) -> KResult<()> {
+    let mut old = [0u8];
+    k.mem().read(old_irql(k, lock), &mut old)?;
+    crate::ke::spinlock::KeReleaseSpinLock(k, lock, old[0])
+}
+
+/// VOID NdisDprAcquireSpinLock(PNDIS_SPIN_LOCK SpinLock): at DISPATCH_LEVEL already.
+pub fn NdisDprAcquireSpinLock(k: &mut Kx, lock: Ptr) -> KResult<()> {
+    crate::ke::spinlock::KeAcquireSpinLockAtDpcLevel(k, lock)
+}
+
+/// VOID NdisDprReleaseSpinLock(PNDIS_SPIN_LOCK SpinLock)
+pub fn NdisDprReleaseSpinLock(k: &mut Kx, lock: Ptr) -> KResult<()> {
+    crate::ke::spinlock::KeReleaseSpinLockFromDpcLevel(k, lock)
+}
+
+/// VOID NdisInitializeEvent(PNDIS_EVENT Event): a notification event, not signaled.
+pub fn NdisInitializeEvent(k: &mut Kx, event: Ptr) -> KResult<()> {
+    crate::ke::event::KeInitializeEvent(k, event, 0, Boolean(false))
+}
+
+/// VOID NdisSetEvent(PNDIS_EVENT Event)
+pub fn NdisSetEvent(k: &mut Kx, event: Ptr) -> KResult<()> {
+    crate::ke::event::KeSetEvent(k, event, 0, Boolean(false)).map(|_| ())
+}
+
+/// VOID NdisResetEvent(PNDIS_EVENT Event)
+pub fn NdisResetEvent(k: &mut Kx, event: Ptr) -> KResult<()> {
+    crate::ke::event::KeResetEvent(k, event).map(|_| ())
+}
+
+/// BOOLEAN NdisWaitEvent(PNDIS_EVENT Event, UINT MsToWait): waits for the event, at most
+/// MsToWait milliseconds (0: without limit); TRUE if it was signaled.
+pub fn NdisWaitEvent(k: &mut Kx, event: Ptr, ms: u32) -> KResult<Boolean> {
+    let timeout = if ms == 0 {
+        0
+    } else {
+        let t = crate::ex::pool::kernel_alloc(k, 8, b"NdsT")?;
+        k.mem_mut().write_u64(t, (-(ms as i64) * 10_000) as u64)?;
+        t
+    };
+    let st = crate::ke::wait::KeWaitForSingleObject(k, event, 0, 0, Boolean(false), Ptr(timeout));
+    if timeout != 0 {
+        crate::ex::pool::free(k, timeout, None, 0)?;
+    }
+    Ok(Boolean(st? == status::SUCCESS))
+}
+
+/// CCHAR NdisSystemProcessorCount(void)
+pub fn NdisSystemProcessorCount(k: &mut Kx) -> KResult<u8> {
+    Ok(k.ext().options.processors as u8)
+}
+
+/// PVOID NdisGetRoutineAddress(PNDIS_STRING NdisRoutineName): a routine of ndis.sys the
+/// kernel implements, or NULL.
+pub fn NdisGetRoutineAddress(k: &mut Kx, name: PUnicodeString) -> KResult<Ptr> {
+    let name = crate::rtl::unicode::read_unicode_string(k, name.0)?;
+    let calls = &k.ext().calls;
+    Ok(Ptr(calls.functions.slot(crate::exports::Dll::Ndis, &name).map(|s| calls.address(s)).unwrap_or(0)))
+}

@@ -1,0 +1,716 @@
+//! The Filter Manager through the real stubs, both architectures: registration (versions,
+//! the altitude from the service key), instances and their setup and teardown, pre-operation
+//! callbacks deciding file opens on the volume, contexts, file names and communication ports.
+//! The callbacks are a few bytes of guest code each.
+#[allow(unused_imports)] // not every test file uses every helper
+mod common;
+use common::fx::*;
+use common::*;
+
+use portcullis_emu::{Prot, RegionKind};
+use portcullis_hle::exports::Dll;
+use portcullis_hle::layout::{FieldAccess, DRIVER_OBJECT, OBJECT_ATTRIBUTES, UNICODE_STRING};
+
+const F: Dll = Dll::Fltmgr;
+const NT: Dll = Dll::Ntoskrnl;
+const STATUS_INVALID_PARAMETER: u64 = 0xC000_000D;
+const STATUS_ACCESS_DENIED: u64 = 0xC000_0022;
+const STATUS_OBJECT_NAME_NOT_FOUND: u64 = 0xC000_0034;
+const STATUS_NOT_FOUND: u64 = 0xC000_0225;
+const STATUS_INVALID_DEVICE_STATE: u64 = 0xC000_0184;
+const STATUS_FLT_DO_NOT_ATTACH: u64 = 0xC01C_000F;
+const STATUS_FLT_CONTEXT_ALREADY_DEFINED: u64 = 0xC01C_0002;
+const STATUS_FLT_CONTEXT_ALLOCATION_NOT_FOUND: u64 = 0xC01C_0016;
+const STATUS_CONNECTION_COUNT_LIMIT: u32 = 0xC000_0246;
+const FLT_PREOP_SUCCESS_NO_CALLBACK: u32 = 1;
+const FLT_STREAM_CONTEXT: u64 = 8;
+
+/// Guest code for callbacks.
+struct Code {
+    at: u64,
+    used: u64,
+}
+
+impl Code {
+    fn new(fx: &mut Fx) -> Code {
+        let at = fx.k.mem_mut().alloc(RegionKind::System, "callbacks", 0x1000, Prot::RWX).unwrap();
+        Code { at, used: 0 }
+    }
+
+    fn put(&mut self, fx: &mut Fx, bytes: &[u8]) -> u64 {
+        let a = self.at + self.used;
+        fx.k.mem_mut().write(a, bytes).unwrap();
+        self.used += (bytes.len() as u64 + 15) & !15;
+        a
+    }
+
+    fn ret(fx: &Fx, args: u16) -> Vec<u8> {
+        if fx.arch == Arch::X86 {
+            let n = (args * 4).to_le_bytes();
+            vec![0xC2, n[0], n[1]]
+        } else {
+            vec![0xC3]
+        }
+    }
+
+    /// Returns `value`; a stdcall routine of `args` arguments.
+    fn returns(&mut self, fx: &mut Fx, value: u32, args: u16) -> u64 {
+        let mut b = vec![0xB8];
+        b.extend(value.to_le_bytes());
+        b.extend(Code::ret(fx, args));
+        self.put(fx, &b)
+    }
+
+    /// Adds one to the u32 at `counter`, returns 0.
+    fn counts(&mut self, fx: &mut Fx, counter: u64, args: u16) -> u64 {
+        let mut b = if fx.arch == Arch::X64 { vec![0x48, 0xB8] } else { vec![0xB8] };
+        b.extend(if fx.arch == Arch::X64 {
+            counter.to_le_bytes().to_vec()
+        } else {
+            (counter as u32).to_le_bytes().to_vec()
+        });
+        b.extend([0xFF, 0x00, 0x31, 0xC0]); // inc dword [rax]; xor eax, eax
+        b.extend(Code::ret(fx, args));
+        self.put(fx, &b)
+    }
+
+    /// A pre-operation callback completing the operation with STATUS_ACCESS_DENIED.
+    fn denies(&mut self, fx: &mut Fx) -> u64 {
+        let mut b = if fx.arch == Arch::X64 {
+            vec![0xC7, 0x41, 0x18] // mov dword [rcx+24], imm32 (Data->IoStatus.Status)
+        } else {
+            vec![0x8B, 0x4C, 0x24, 0x04, 0xC7, 0x41, 0x0C] // mov ecx, [esp+4]; mov dword [ecx+12], imm32
+        };
+        b.extend(0xC000_0022u32.to_le_bytes());
+        b.extend([0xB8, 4, 0, 0, 0]); // FLT_PREOP_COMPLETE
+        b.extend(Code::ret(fx, 3));
+        self.put(fx, &b)
+    }
+}
+
+/// An FLT_REGISTRATION of `version` with one IRP_MJ_CREATE registration and a stream
+/// context of 16 bytes; the callbacks given.
+struct Reg {
+    version: u16,
+    /// (major, pre-operation, post-operation) after IRP_MJ_CREATE's.
+    more: Vec<(u8, u64, u64)>,
+    pre_create: u64,
+    unload: u64,
+    setup: u64,
+    teardown_start: u64,
+    teardown_complete: u64,
+    context_cleanup: u64,
+}
+
+fn registration(fx: &mut Fx, r: &Reg) -> u64 {
+    let x64 = fx.arch == Arch::X64;
+    let p = |v: u64| if x64 { v.to_le_bytes().to_vec() } else { (v as u32).to_le_bytes().to_vec() };
+    // FLT_OPERATION_REGISTRATION[2]: CREATE, then IRP_MJ_OPERATION_END.
+    let op_size = if x64 { 32 } else { 20 };
+    let (pre_at, post_at) = if x64 { (8, 16) } else { (8, 12) };
+    let list: Vec<(u8, u64, u64)> = [(0u8, r.pre_create, 0u64)].into_iter().chain(r.more.iter().copied()).collect();
+    let mut ops = vec![0u8; (list.len() + 1) * op_size];
+    for (n, (major, pre, post)) in list.iter().enumerate() {
+        let e = n * op_size;
+        ops[e] = *major;
+        ops[e + pre_at..e + pre_at + p(0).len()].copy_from_slice(&p(*pre));
+        ops[e + post_at..e + post_at + p(0).len()].copy_from_slice(&p(*post));
+    }
+    ops[list.len() * op_size] = 0x80;
+    let ops = fx.put(&ops);
+    // FLT_CONTEXT_REGISTRATION[2]: a stream context of 16 bytes, then FLT_CONTEXT_END.
+    let cr_size = if x64 { 56 } else { 28 };
+    let mut ctx = vec![0u8; 2 * cr_size];
+    ctx[0..2].copy_from_slice(&8u16.to_le_bytes());
+    let (cleanup_at, size_at) = if x64 { (8, 16) } else { (4, 8) };
+    ctx[cleanup_at..cleanup_at + p(0).len()].copy_from_slice(&p(r.context_cleanup));
+    ctx[size_at..size_at + p(0).len()].copy_from_slice(&p(16));
+    ctx[cr_size..cr_size + 2].copy_from_slice(&0xFFFFu16.to_le_bytes());
+    let ctx = fx.put(&ctx);
+    let size: u16 = match (x64, r.version) {
+        (true, 0x0203) => 112,
+        (true, _) => 104,
+        (false, 0x0203) => 60,
+        (false, _) => 56,
+    };
+    let mut b = Vec::new();
+    b.extend(size.to_le_bytes());
+    b.extend(r.version.to_le_bytes());
+    b.extend(0u32.to_le_bytes());
+    for v in [ctx, ops, r.unload, r.setup, 0, r.teardown_start, r.teardown_complete, 0, 0, 0, 0, 0, 0] {
+        b.extend(p(v));
+    }
+    b.resize(size as usize, 0);
+    fx.put(&b)
+}
+
+fn simple(pre_create: u64) -> Reg {
+    Reg {
+        version: 0x0202,
+        more: vec![],
+        pre_create,
+        unload: 0,
+        setup: 0,
+        teardown_start: 0,
+        teardown_complete: 0,
+        context_cleanup: 0,
+    }
+}
+
+/// A loaded driver (kapi) installed as a minifilter.
+fn driver(arch: Arch) -> (Fx, u64, Code) {
+    let (mut fx, driver) = Fx::with_driver(arch);
+    portcullis_hle::flt::registration::install(&mut fx.k, "kapi");
+    let code = Code::new(&mut fx);
+    (fx, driver, code)
+}
+
+fn register(fx: &mut Fx, driver: u64, r: &Reg) -> u64 {
+    let reg = registration(fx, r);
+    let out = fx.alloc(8);
+    assert_eq!(fx.call(F, "FltRegisterFilter", &[driver, reg, out]).unwrap(), 0, "{:?}", fx.arch);
+    fx.read_ptr(out)
+}
+
+/// ZwCreateFile of `path` for reading (FILE_OPEN): (status, handle).
+fn open(fx: &mut Fx, path: &str) -> (u64, u64) {
+    let name = fx.ustr(path);
+    let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(fx.arch));
+    let iosb = fx.alloc(16);
+    let mem = fx.k.mem_mut();
+    mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(fx.arch)).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+    let out = fx.alloc(8);
+    let st = fx.call(NT, "ZwCreateFile", &[out, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, 0, 0]).unwrap();
+    (st, fx.read_ptr(out))
+}
+
+/// The file object the volume has open (the only one).
+fn file_object(fx: &Fx) -> u64 {
+    let opens = fx.k.ext().volume.open_files();
+    assert_eq!(opens.len(), 1);
+    opens[0]
+}
+
+fn instance(fx: &Fx) -> u64 {
+    fx.k.ext().flt.instances.first().expect("an instance").address
+}
+
+#[test]
+fn registration_needs_a_known_version_and_an_altitude_in_the_service_key() {
+    for arch in both() {
+        let (mut fx, driver) = Fx::with_driver(arch);
+        let mut code = Code::new(&mut fx);
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let out = fx.alloc(8);
+        let reg = registration(&mut fx, &simple(pre));
+        // No Instances key (the INF's AddRegistry section never ran).
+        assert_eq!(fx.call(F, "FltRegisterFilter", &[driver, reg, out]).unwrap(), STATUS_OBJECT_NAME_NOT_FOUND);
+        portcullis_hle::flt::registration::install(&mut fx.k, "kapi");
+        let bad = registration(&mut fx, &Reg { version: 0x0300, ..simple(pre) });
+        assert_eq!(fx.call(F, "FltRegisterFilter", &[driver, bad, out]).unwrap(), STATUS_INVALID_PARAMETER);
+        assert_eq!(fx.call(F, "FltRegisterFilter", &[0x1234, reg, out]).unwrap(), STATUS_INVALID_PARAMETER);
+        for version in [0x0202u16, 0x0203] {
+            let unload = code.returns(&mut fx, 0, 1);
+            let reg = registration(&mut fx, &Reg { version, unload, ..simple(pre) });
+            assert_eq!(fx.call(F, "FltRegisterFilter", &[driver, reg, out]).unwrap(), 0, "{arch:?} {version:#x}");
+            let filter = fx.read_ptr(out);
+            let f = fx.k.ext().flt.filters.get(&filter).expect("registered").clone();
+            assert_eq!((f.altitude.as_str(), f.operations.len(), f.contexts.len()), ("370030", 1, 1));
+            // The Filter Manager's routine is the driver's unload routine now.
+            let routine = fx.k.mem().get(driver, DRIVER_OBJECT::DriverUnload).unwrap();
+            assert_eq!(Some(routine), portcullis_hle::exports::internal::address(&fx.k, "FltpMiniFilterDriverUnload"));
+            fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+        }
+        assert!(fx.k.ext().flt.filters.is_empty());
+    }
+}
+
+#[test]
+fn start_filtering_attaches_an_instance_its_setup_routine_may_decline() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let declines = code.returns(&mut fx, STATUS_FLT_DO_NOT_ATTACH as u32, 4);
+        let filter = register(&mut fx, driver, &Reg { setup: declines, ..simple(pre) });
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        assert!(fx.k.ext().flt.instances.is_empty(), "{arch:?}: declined");
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), STATUS_INVALID_DEVICE_STATE);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[0x40]).unwrap(), STATUS_INVALID_PARAMETER);
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+
+        let counter = fx.alloc(8);
+        let setup = code.counts(&mut fx, counter, 4);
+        let start = code.counts(&mut fx, counter + 4, 2);
+        let complete = code.counts(&mut fx, counter + 4, 2);
+        let reg = Reg { setup, teardown_start: start, teardown_complete: complete, ..simple(pre) };
+        let filter = register(&mut fx, driver, &reg);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        assert_eq!(fx.k.ext().flt.instances.len(), 1);
+        assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: setup ran once");
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+        assert_eq!(fx.read(counter + 4, 4), 2u32.to_le_bytes(), "{arch:?}: teardown start and complete, once");
+        assert!(fx.k.ext().flt.instances.is_empty());
+    }
+}
+
+#[test]
+fn a_pre_create_callback_decides_opens_on_the_volume() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"data".to_vec()));
+        let denies = code.denies(&mut fx);
+        let filter = register(&mut fx, driver, &simple(denies));
+        // Registered but not started: nothing is filtered yet.
+        let (st, h) = open(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        assert_eq!(st, 0, "{arch:?}");
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        assert_eq!(open(&mut fx, "\\??\\C:\\Dir\\File.txt").0, STATUS_ACCESS_DENIED, "{arch:?}: FLT_PREOP_COMPLETE");
+        assert!(fx.k.ext().volume.open_files().is_empty(), "{arch:?}: the volume never saw it");
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+        assert_eq!(open(&mut fx, "\\??\\C:\\Dir\\File.txt").0, 0, "{arch:?}: unregistered");
+    }
+}
+
+#[test]
+fn stream_contexts_live_while_referenced_and_go_with_the_file() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"data".to_vec()));
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let counter = fx.alloc(4);
+        let cleanup = code.counts(&mut fx, counter, 2);
+        let filter = register(&mut fx, driver, &Reg { context_cleanup: cleanup, ..simple(pre) });
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (st, h) = open(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        assert_eq!(st, 0);
+        let (fo, inst) = (file_object(&fx), instance(&fx));
+        let out = fx.alloc(8);
+        let alloc =
+            |fx: &mut Fx, size: u64| fx.call(F, "FltAllocateContext", &[filter, FLT_STREAM_CONTEXT, size, 0, out]);
+        assert_eq!(alloc(&mut fx, 24).unwrap(), STATUS_FLT_CONTEXT_ALLOCATION_NOT_FOUND, "{arch:?}: exact size");
+        assert_eq!(alloc(&mut fx, 16).unwrap(), 0);
+        let first = fx.read_ptr(out);
+        assert_eq!(alloc(&mut fx, 16).unwrap(), 0);
+        let second = fx.read_ptr(out);
+        assert_eq!(fx.call(F, "FltGetStreamContext", &[inst, fo, out]).unwrap(), STATUS_NOT_FOUND);
+        assert_eq!(fx.call(F, "FltSetStreamContext", &[inst, fo, 1, first, 0]).unwrap(), 0);
+        let old = fx.alloc(8);
+        assert_eq!(
+            fx.call(F, "FltSetStreamContext", &[inst, fo, 1, second, old]).unwrap(),
+            STATUS_FLT_CONTEXT_ALREADY_DEFINED
+        );
+        assert_eq!(fx.read_ptr(old), first, "{arch:?}: KEEP_IF_EXISTS returns the one there");
+        fx.call(F, "FltReleaseContext", &[first]).unwrap(); // the reference `old` took
+        fx.call(F, "FltReleaseContext", &[second]).unwrap(); // never attached: freed now
+        assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: cleanup of the unattached one");
+        fx.call(F, "FltReleaseContext", &[first]).unwrap(); // the allocation's reference
+        assert_eq!(fx.call(F, "FltGetStreamContext", &[inst, fo, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), first);
+        fx.call(F, "FltReleaseContext", &[first]).unwrap();
+        assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: still attached");
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        assert_eq!(fx.read(counter, 4), 2u32.to_le_bytes(), "{arch:?}: the file's last close detached it");
+        assert!(fx.k.ext().flt.contexts.is_empty());
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
+
+#[test]
+fn file_names_are_normalized_and_parse_into_their_parts() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.Txt", b"data".to_vec()));
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let filter = register(&mut fx, driver, &simple(pre));
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (_, h) = open(&mut fx, "\\??\\C:\\dir\\file.txt");
+        let (fo, inst) = (file_object(&fx), instance(&fx));
+        let out = fx.alloc(8);
+        let text = |fx: &Fx, at: u64| {
+            let (len, _, buf) = fx.counted(at);
+            String::from_utf16_lossy(
+                &fx.read(buf, len as usize).chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>(),
+            )
+        };
+        let us = UNICODE_STRING::STRUCT.size(arch);
+        // Name, Volume, Share, Extension, Stream, FinalComponent, ParentDir from offset 8.
+        let field = |info: u64, i: u64| info + 8 + i * us;
+        for (options, want) in
+            [(0x101, "\\Device\\HarddiskVolume1\\Dir\\File.Txt"), (0x102, "\\Device\\HarddiskVolume1\\dir\\file.txt")]
+        {
+            assert_eq!(fx.call(F, "FltGetFileNameInformationUnsafe", &[fo, inst, options, out]).unwrap(), 0);
+            let info = fx.read_ptr(out);
+            assert_eq!(text(&fx, field(info, 0)), want, "{arch:?} {options:#x}");
+            assert_eq!(text(&fx, field(info, 1)), "\\Device\\HarddiskVolume1");
+            assert_eq!(fx.call(F, "FltParseFileNameInformation", &[info]).unwrap(), 0);
+            let parts: Vec<String> = [3, 5, 6].iter().map(|i| text(&fx, field(info, *i))).collect();
+            assert_eq!(parts[1], want.rsplit('\\').next().unwrap());
+            assert_eq!(parts[0].to_ascii_lowercase(), "txt");
+            assert_eq!(parts[2].to_ascii_lowercase(), "\\dir\\");
+            fx.call(F, "FltReferenceFileNameInformation", &[info]).unwrap();
+            fx.call(F, "FltReleaseFileNameInformation", &[info]).unwrap();
+            assert_eq!(fx.k.ext().flt.names.len(), 1, "{arch:?}: one reference left");
+            fx.call(F, "FltReleaseFileNameInformation", &[info]).unwrap();
+            assert!(fx.k.ext().flt.names.is_empty());
+        }
+        assert_eq!(fx.call(F, "FltGetFileNameInformationUnsafe", &[fo, inst, 0x103, out]).unwrap(), 0);
+        assert_eq!(text(&fx, field(fx.read_ptr(out), 0)), "FILE.TXT", "{arch:?}: short name");
+        fx.call(F, "FltReleaseFileNameInformation", &[fx.read_ptr(out)]).unwrap();
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
+
+#[test]
+fn a_program_connects_to_a_port_within_its_limit_and_messages_reach_the_filter() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let filter = register(&mut fx, driver, &simple(pre));
+        let sd = fx.alloc(8);
+        assert_eq!(fx.call(F, "FltBuildDefaultSecurityDescriptor", &[sd, 0x1F_0001]).unwrap(), 0);
+        let sd = fx.read_ptr(sd);
+        assert_eq!(fx.call(NT, "RtlValidSecurityDescriptor", &[sd]).unwrap() & 0xFF, 1, "{arch:?}");
+        let name = fx.ustr("\\TestPort");
+        let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(arch));
+        let mem = fx.k.mem_mut();
+        mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(arch)).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::SecurityDescriptor, sd).unwrap();
+        let counter = fx.alloc(12);
+        let connect = code.counts(&mut fx, counter, 5);
+        let disconnect = code.counts(&mut fx, counter + 4, 1);
+        let message = code.counts(&mut fx, counter + 8, 6);
+        let port = fx.alloc(8);
+        let args = [filter, port, oa, 0, connect, disconnect, message, 1];
+        assert_eq!(fx.call(F, "FltCreateCommunicationPort", &args).unwrap(), 0);
+        fx.call(F, "FltFreeSecurityDescriptor", &[sd]).unwrap();
+        let server = fx.read_ptr(port);
+        use portcullis_hle::flt::port;
+        assert_eq!(
+            port::connect(&mut fx.k, "\\NoSuchPort", &[], vec![]).unwrap(),
+            Err(portcullis_hle::types::NtStatus(0xC000_0034))
+        );
+        let client = port::connect(&mut fx.k, "\\testport", b"ctx", b"ok".to_vec()).unwrap().expect("connected");
+        assert_eq!(
+            port::connect(&mut fx.k, "\\TestPort", &[], vec![]).unwrap(),
+            Err(portcullis_hle::types::NtStatus(STATUS_CONNECTION_COUNT_LIMIT)),
+            "{arch:?}: one connection"
+        );
+        let (st, out) = port::send(&mut fx.k, client, b"\x01", 8).unwrap();
+        assert_eq!((st.0, out.len()), (0, 0));
+        assert_eq!(fx.read(counter, 12), [1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], "{arch:?}: connect and message");
+        // The filter sends; the program's scripted reply comes back.
+        let slot = fx.put(&client.to_le_bytes());
+        let msg = fx.put(b"hi");
+        let reply = fx.alloc(8);
+        let reply_len = fx.put(&8u32.to_le_bytes());
+        assert_eq!(fx.call(F, "FltSendMessage", &[filter, slot, msg, 2, reply, reply_len, 0]).unwrap(), 0);
+        assert_eq!((fx.read(reply, 2), fx.read(reply_len, 4)), (b"ok".to_vec(), 2u32.to_le_bytes().to_vec()));
+        assert_eq!(port::messages(&fx.k, client), vec![b"hi".to_vec()]);
+        assert_eq!(port::disconnect(&mut fx.k, client).unwrap().0, 0);
+        assert_eq!(fx.read(counter + 4, 4), 1u32.to_le_bytes(), "{arch:?}: disconnect notify");
+        assert_eq!(
+            fx.call(F, "FltSendMessage", &[filter, slot, msg, 2, 0, 0, 0]).unwrap(),
+            0xC000_0037,
+            "{arch:?}: disconnected"
+        );
+        fx.call(F, "FltCloseClientPort", &[filter, slot]).unwrap();
+        assert_eq!(fx.read_ptr(slot), 0);
+        fx.call(F, "FltCloseCommunicationPort", &[server]).unwrap();
+        assert!(fx.k.ext().flt.ports.servers.is_empty() && fx.k.ext().flt.ports.clients.is_empty());
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
+
+#[test]
+fn push_locks_and_object_references() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let filter = register(&mut fx, driver, &simple(pre));
+        let lock = fx.alloc(8);
+        fx.call(F, "FltInitializePushLock", &[lock]).unwrap();
+        fx.call(F, "FltAcquirePushLockExclusiveEx", &[lock, 0]).unwrap();
+        assert_ne!(fx.read_ptr(lock), 0, "{arch:?}: held");
+        fx.call(F, "FltReleasePushLockEx", &[lock, 0]).unwrap();
+        assert_eq!(fx.read_ptr(lock), 0, "{arch:?}: released");
+        fx.call(F, "FltAcquirePushLockSharedEx", &[lock, 0]).unwrap();
+        fx.call(F, "FltReleasePushLockEx", &[lock, 0]).unwrap();
+        fx.call(F, "FltDeletePushLock", &[lock]).unwrap();
+        assert_eq!(fx.call(F, "FltObjectReference", &[filter]).unwrap(), 0);
+        assert_eq!(fx.k.ext().flt.references.get(&filter), Some(&1));
+        fx.call(F, "FltObjectDereference", &[filter]).unwrap();
+        assert!(fx.k.ext().flt.references.is_empty());
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+        assert_eq!(fx.call(F, "FltObjectReference", &[filter]).unwrap(), 0xC01C_000B, "{arch:?}: gone");
+    }
+}
+
+#[test]
+fn filter_drivers_find_the_volume_under_a_file_and_its_drive_letter() {
+    for arch in both() {
+        let (mut fx, _driver, _code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"data".to_vec()));
+        let (st, h) = open(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        assert_eq!(st, 0);
+        let fo = file_object(&fx);
+        let volume = fx.k.ext().volume.device_object();
+        assert_eq!(fx.call(NT, "IoGetBaseFileSystemDeviceObject", &[fo]).unwrap(), volume, "{arch:?}");
+        for name in ["IoVolumeDeviceToDosName", "RtlVolumeDeviceToDosName"] {
+            let dos = fx.alloc(16);
+            assert_eq!(fx.call(NT, name, &[volume, dos]).unwrap(), 0, "{arch:?} {name}");
+            let (len, max, buf) = fx.counted(dos);
+            assert_eq!((len, max), (4, 6));
+            assert_eq!(fx.read(buf, 6), b"C\0:\0\0\0");
+            assert_eq!(fx.call(NT, "ExFreePool", &[buf]).unwrap(), 0);
+        }
+        // A device that is no volume: what the mount manager's query answers.
+        let dos = fx.alloc(16);
+        let other = fx.k.ext().volume.device_object() ^ 0x1000;
+        assert_eq!(fx.call(NT, "IoVolumeDeviceToDosName", &[other, dos]).unwrap(), 0xC000_0010);
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+    }
+}
+
+/// Opens `path` for reading and writing (FILE_OPEN_IF): (status, handle).
+fn open_rw(fx: &mut Fx, path: &str) -> (u64, u64) {
+    let name = fx.ustr(path);
+    let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(fx.arch));
+    let iosb = fx.alloc(16);
+    let mem = fx.k.mem_mut();
+    mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(fx.arch)).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+    let out = fx.alloc(8);
+    let st = fx.call(NT, "ZwCreateFile", &[out, 0xC000_0000, oa, iosb, 0, 0x80, 7, 3, 0x20, 0, 0]).unwrap();
+    (st, fx.read_ptr(out))
+}
+
+#[test]
+fn a_filters_own_io_goes_only_below_its_instance() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"0123456789".to_vec()));
+        let counter = fx.alloc(8);
+        let pre_create = code.counts(&mut fx, counter, 3); // returns 0: SUCCESS_WITH_CALLBACK
+        let pre_read = code.counts(&mut fx, counter + 4, 3);
+        let reg = Reg { more: vec![(3, pre_read, 0), (4, pre_read, 0)], ..simple(pre_create) };
+        let filter = register(&mut fx, driver, &reg);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (st, h) = open_rw(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        assert_eq!(st, 0);
+        assert_eq!(fx.read(counter, 8), [1, 0, 0, 0, 0, 0, 0, 0], "{arch:?}: the open was seen");
+        let (fo, inst) = (file_object(&fx), instance(&fx));
+        let buf = fx.alloc(16);
+        let n = fx.alloc(4);
+        let at = fx.put(&2u64.to_le_bytes());
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, at, 4, buf, 0, n, 0, 0]).unwrap(), 0, "{arch:?}");
+        assert_eq!((fx.read(buf, 4), fx.read(n, 4)), (b"2345".to_vec(), 4u32.to_le_bytes().to_vec()));
+        assert_eq!(fx.read(counter + 4, 4), [0, 0, 0, 0], "{arch:?}: the filter's own read skips it");
+        // Asynchronous I/O is not offered.
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, at, 4, buf, 0, n, 0x1234, 0]).unwrap(), 0xC000_00BB);
+        let data = fx.put(b"AB");
+        assert_eq!(fx.call(F, "FltWriteFile", &[inst, fo, at, 2, data, 4, n, 0, 0]).unwrap(), 0);
+        // FLTFL_IO_OPERATION_DO_NOT_UPDATE_BYTE_OFFSET: the position stays after the read
+        // (at 6), and a read without ByteOffset starts there.
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, 0, 10, buf, 0, n, 0, 0]).unwrap(), 0);
+        assert_eq!(fx.read(buf, 4), b"6789", "{arch:?}");
+        let start = fx.put(&0u64.to_le_bytes());
+        assert_eq!(fx.call(F, "FltReadFile", &[inst, fo, start, 10, buf, 0, n, 0, 0]).unwrap(), 0);
+        assert_eq!(fx.read(buf, 10), b"01AB456789", "{arch:?}");
+        // FileStandardInformation: AllocationSize, EndOfFile, links, delete pending, directory.
+        let info = fx.alloc(24);
+        let len = fx.alloc(4);
+        assert_eq!(fx.call(F, "FltQueryInformationFile", &[inst, fo, info, 24, 5, len]).unwrap(), 0);
+        assert_eq!(
+            (fx.read(info + 8, 8), fx.read(len, 4)),
+            (10u64.to_le_bytes().to_vec(), 24u32.to_le_bytes().to_vec())
+        );
+        let eof = fx.put(&4u64.to_le_bytes());
+        assert_eq!(
+            fx.call(F, "FltSetInformationFile", &[inst, fo, eof, 8, 20]).unwrap(),
+            0,
+            "{arch:?}: FileEndOfFileInformation"
+        );
+        assert_eq!(fx.k.ext().volume.node(fx.k.ext().volume.find("\\Dir\\File.txt").unwrap()).data, b"01AB");
+        let dir = fx.alloc(1);
+        assert_eq!(fx.call(F, "FltIsDirectory", &[fo, inst, dir]).unwrap(), 0);
+        assert_eq!(fx.read(dir, 1), [0]);
+        assert_eq!(fx.call(F, "FltFlushBuffers", &[inst, fo]).unwrap(), 0);
+        // Callback data the filter fills: a read of 2 bytes at 1.
+        let out = fx.alloc(8);
+        assert_eq!(fx.call(F, "FltAllocateCallbackData", &[inst, fo, out]).unwrap(), 0);
+        let cbd = fx.read_ptr(out);
+        let x64 = arch == Arch::X64;
+        let iopb = fx.read_ptr(cbd + if x64 { 16 } else { 8 });
+        let params = iopb + if x64 { 24 } else { 16 };
+        fx.k.mem_mut().write(iopb + 4, &[3]).unwrap();
+        fx.k.mem_mut().write_u32(params, 2).unwrap();
+        fx.k.mem_mut().write_u64(params + if x64 { 16 } else { 8 }, 1).unwrap();
+        fx.k.mem_mut().write_ptr(params + if x64 { 24 } else { 16 }, buf).unwrap();
+        fx.call(F, "FltPerformSynchronousIo", &[cbd]).unwrap();
+        let io = cbd + if x64 { 24 } else { 12 };
+        assert_eq!((fx.read(io, 4), fx.read(buf, 2)), (vec![0, 0, 0, 0], b"1A".to_vec()), "{arch:?}");
+        fx.call(F, "FltFreeCallbackData", &[cbd]).unwrap();
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        assert_eq!(fx.read(counter + 4, 4), [0, 0, 0, 0]);
+        // FltCreateFile with an instance: the filter's pre-create does not see it.
+        let name = fx.ustr("\\??\\C:\\Dir\\File.txt");
+        let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(arch));
+        let mem = fx.k.mem_mut();
+        mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(arch)).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+        let iosb = fx.alloc(16);
+        let (hout, foout) = (fx.alloc(8), fx.alloc(8));
+        let args = [filter, inst, hout, foout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, 0, 0, 0];
+        assert_eq!(fx.call(F, "FltCreateFileEx", &args).unwrap(), 0, "{arch:?}");
+        assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: below the instance");
+        assert_eq!(fx.read_ptr(foout), file_object(&fx));
+        let refs = |fx: &Fx| fx.k.ext().objects.get(fx.read_ptr(foout)).map(|o| o.references);
+        let before = refs(&fx).expect("the file object");
+        fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(foout)]).unwrap();
+        assert_eq!(refs(&fx), Some(before - 1), "{arch:?}: FltCreateFileEx referenced it");
+        assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
+        let args = [filter, 0, hout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, 0, 0, 0];
+        assert_eq!(fx.call(F, "FltCreateFile", &args).unwrap(), 0);
+        assert_eq!(fx.read(counter, 4), 2u32.to_le_bytes(), "{arch:?}: no instance: every filter sees it");
+        assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
+        assert!(fx.k.ext().volume.open_files().is_empty());
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
+
+#[test]
+fn the_volume_its_disk_and_instances_are_found_and_referenced() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"x".to_vec()));
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let filter = register(&mut fx, driver, &simple(pre));
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (_, h) = open(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        let (fo, inst) = (file_object(&fx), instance(&fx));
+        let out = fx.alloc(8);
+        assert_eq!(fx.call(F, "FltGetVolumeFromFileObject", &[filter, fo, out]).unwrap(), 0);
+        let volume = fx.read_ptr(out);
+        assert_eq!(portcullis_hle::flt::volumes::references(&fx.k, volume), 1);
+        fx.call(F, "FltObjectDereference", &[volume]).unwrap();
+        let name = fx.ustr("C:");
+        assert_eq!(fx.call(F, "FltGetVolumeFromName", &[filter, name, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), volume);
+        fx.call(F, "FltObjectDereference", &[volume]).unwrap();
+        assert_eq!(fx.call(F, "FltGetDeviceObject", &[volume, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), fx.k.ext().volume.device_object(), "{arch:?}");
+        fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(out)]).unwrap();
+        assert_eq!(fx.call(F, "FltGetDiskDeviceObject", &[volume, out]).unwrap(), 0);
+        let disk = fx.read_ptr(out);
+        let o = fx.k.ext().objects.get(disk).expect("an object").clone();
+        assert_eq!(o.name.as_deref(), Some("\\Device\\Harddisk0\\DR0"), "{arch:?}");
+        fx.call(NT, "ObfDereferenceObject", &[disk]).unwrap();
+        let guid_buffer = fx.alloc(200);
+        let guid = fx.ustring(0, 200, guid_buffer);
+        let needed = fx.alloc(4);
+        assert_eq!(fx.call(F, "FltGetVolumeGuidName", &[volume, guid, needed]).unwrap(), 0);
+        assert_eq!(fx.read(needed, 4), (portcullis_hle::flt::volumes::VOLUME_GUID_NAME.len() as u32 * 2).to_le_bytes());
+        assert_eq!(fx.call(F, "FltGetBottomInstance", &[volume, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), inst);
+        fx.call(F, "FltObjectDereference", &[inst]).unwrap();
+        let list = fx.alloc(16);
+        let count = fx.alloc(4);
+        assert_eq!(fx.call(F, "FltEnumerateInstances", &[volume, filter, list, 0, count]).unwrap(), 0xC000_0023);
+        assert_eq!(fx.read(count, 4), 1u32.to_le_bytes(), "{arch:?}: the count needed");
+        assert_eq!(fx.call(F, "FltEnumerateInstances", &[volume, filter, list, 2, count]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(list), inst);
+        fx.call(F, "FltObjectDereference", &[inst]).unwrap();
+        assert_eq!(fx.call(F, "FltEnumerateFilters", &[list, 2, count]).unwrap(), 0);
+        assert_eq!((fx.read_ptr(list), fx.read(count, 4)), (filter, 1u32.to_le_bytes().to_vec()));
+        fx.call(F, "FltObjectDereference", &[filter]).unwrap();
+        assert!(fx.k.ext().flt.references.is_empty(), "{arch:?}: every reference dropped");
+        // A rename target in the file's directory, and one off the volume.
+        let target = fx.wstr("New.txt");
+        assert_eq!(
+            fx.call(F, "FltGetDestinationFileNameInformation", &[inst, fo, 0, target, 14, 0x101, out]).unwrap(),
+            0
+        );
+        let info = fx.read_ptr(out);
+        let (len, _, buf) = fx.counted(info + 8);
+        let text: Vec<u16> = fx.read(buf, len as usize).chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        assert_eq!(String::from_utf16_lossy(&text), "\\Device\\HarddiskVolume1\\Dir\\New.txt", "{arch:?}");
+        fx.call(F, "FltReleaseFileNameInformation", &[info]).unwrap();
+        let far = fx.wstr("\\??\\D:\\x");
+        assert_eq!(
+            fx.call(F, "FltGetDestinationFileNameInformation", &[inst, fo, 0, far, 14, 0x101, out]).unwrap(),
+            0xC000_00D4
+        );
+        assert_eq!(fx.call(F, "FltGetTunneledName", &[0, 0, out]).unwrap(), 0);
+        assert_eq!(fx.read_ptr(out), 0);
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
+
+#[test]
+fn unloading_asks_the_filter_which_may_refuse_and_stay_loaded() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let refuses = code.returns(&mut fx, 0xC000_0001, 1);
+        let filter = register(&mut fx, driver, &Reg { unload: refuses, ..simple(pre) });
+        let u = portcullis_hle::driver::unload(&mut fx.k, 0).unwrap();
+        assert!(u.routine_called, "{arch:?}");
+        assert_eq!(u.refused, Some(portcullis_hle::types::NtStatus(0xC000_0001)), "{arch:?}");
+        assert!(!fx.k.ext().drivers()[0].unloaded, "{arch:?}: still loaded");
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+        // A filter whose unload routine agrees but never unregisters: the registration leaks.
+        let counter = fx.alloc(4);
+        let agrees = code.counts(&mut fx, counter, 1);
+        register(&mut fx, driver, &Reg { unload: agrees, ..simple(pre) });
+        let u = portcullis_hle::driver::unload(&mut fx.k, 0).unwrap();
+        assert_eq!((u.refused, fx.read(counter, 4)), (None, 1u32.to_le_bytes().to_vec()), "{arch:?}");
+        assert!(
+            u.leaks.registrations.iter().any(|r| r.kind == "FltRegisterFilter"),
+            "{arch:?}: {:?}",
+            u.leaks.registrations
+        );
+    }
+}
+
+#[test]
+fn set_information_goes_through_the_filters_too() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"0123456789".to_vec()));
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let denies = code.denies(&mut fx);
+        let counter = fx.alloc(4);
+        let post_query = code.counts(&mut fx, counter, 4);
+        let reg = Reg { more: vec![(6, denies, 0), (5, 0, post_query)], ..simple(pre) };
+        let filter = register(&mut fx, driver, &reg);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (_, h) = open_rw(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        let iosb = fx.alloc(16);
+        let eof = fx.put(&4u64.to_le_bytes());
+        // FileEndOfFileInformation: the pre-operation callback refuses it.
+        assert_eq!(
+            fx.call(NT, "ZwSetInformationFile", &[h, iosb, eof, 8, 20]).unwrap(),
+            STATUS_ACCESS_DENIED,
+            "{arch:?}"
+        );
+        assert_eq!(fx.read(iosb, 4), (STATUS_ACCESS_DENIED as u32).to_le_bytes());
+        let node = fx.k.ext().volume.find("\\Dir\\File.txt").unwrap();
+        assert_eq!(fx.k.ext().volume.node(node).data.len(), 10, "{arch:?}: unchanged");
+        // FileStandardInformation: answered by the volume, seen by the post-operation callback.
+        let info = fx.alloc(24);
+        assert_eq!(fx.call(NT, "ZwQueryInformationFile", &[h, iosb, info, 24, 5]).unwrap(), 0);
+        assert_eq!(fx.read(info + 8, 8), 10u64.to_le_bytes(), "{arch:?}");
+        assert_eq!(fx.read(counter, 4), 1u32.to_le_bytes(), "{arch:?}: post-query ran");
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
