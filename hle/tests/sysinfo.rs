@@ -104,6 +104,12 @@ fn the_kernel_images_have_headers_and_export_directories_that_agree_with_imports
             fx.k.ext().resolve(Dll::Hal, "KeStallExecutionProcessor"),
             "{arch:?}"
         );
+        let wdfldr = (2..driver)
+            .map(|i| base_of(&fx, i))
+            .zip((2..driver).map(|i| name_of(&fx, i)))
+            .find(|(_, n)| n.ends_with("\\wdfldr.sys"))
+            .map(|(b, _)| b)
+            .expect("wdfldr.sys is in the module list");
         assert_eq!(
             export(&fx, wdfldr, "WdfVersionBind"),
             fx.k.ext().resolve(Dll::Wdfldr, "WdfVersionBind"),
