@@ -30,9 +30,10 @@ bench: prerequisites
 # for FUZZ_SECONDS, with libFuzzer under cargo fuzz (nightly; both installed when missing).
 # Seeds: the corpus's own drivers and scenarios; what the fuzzer finds stays in target/fuzz/.
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
 FUZZ_TARGETS ?= pe_loader scenario ioctl
 fuzz: prerequisites
-	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Rebuilds the corpus drivers (needs mingw-w64: `make prerequisites-mingw`).
 corpus:
