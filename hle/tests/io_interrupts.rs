@@ -66,6 +66,9 @@ fn pit_ticks_reach_a_connected_service_routine_until_it_is_disconnected() {
             fx.call(HAL, "KeStallExecutionProcessor", &[50]).unwrap();
         }
         assert_eq!(fx.k.mem().read_u32(counter).unwrap(), ticks + 1, "no more ticks");
+        // A NULL object faults where Windows reads it (a driver disconnecting an interrupt
+        // its start never connected), not in the pool.
+        assert!(fx.call(NT, "IoDisconnectInterrupt", &[0]).is_err(), "{arch:?}");
     }
 }
 

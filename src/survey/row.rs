@@ -126,9 +126,12 @@ impl SurveyRow {
                 report.bugchecks.first().map(|b| format!("bugcheck {} {}", b.code, b.name).trim().to_string())
             }
             Outcome::Limit => report.limits.hit.first().map(|l| l.to_string()),
-            Outcome::Halted | Outcome::Error | Outcome::Interrupted | Outcome::Reset | Outcome::Deadlock => {
-                stopped.map(|e| e.to_string())
-            }
+            Outcome::Halted
+            | Outcome::Error
+            | Outcome::Interrupted
+            | Outcome::Reset
+            | Outcome::Deadlock
+            | Outcome::Unimplemented => stopped.map(|e| e.to_string()),
             _ => None,
         };
         SurveyRow {

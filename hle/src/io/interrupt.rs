@@ -181,6 +181,11 @@ pub fn IoDisconnectInterruptEx(k: &mut Kx, parameters: Ptr) -> KResult<()> {
 /// VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)
 pub fn IoDisconnectInterrupt(k: &mut Kx, interrupt_object: Ptr) -> KResult<()> {
     let Some(c) = k.ext_mut().io.interrupts.connected.remove(&interrupt_object.0) else {
+        // Windows reads the object before it frees it: NULL or unmapped memory faults there.
+        let mut probe = [0u8; 1];
+        if k.mem().read(interrupt_object.0, &mut probe).is_err() {
+            return Err(crate::kernel::KError::Mem(portcullis_emu::MemError::Unmapped { addr: interrupt_object.0 }));
+        }
         // Not an interrupt object: freeing it is what Windows' pool would refuse.
         let at = caller(k);
         return crate::ex::pool::free(k, interrupt_object.0, None, at);
