@@ -158,6 +158,23 @@ fn regions_hold_apcs_back_until_they_are_left() {
 }
 
 #[test]
+fn a_raised_irql_holds_apcs_back_until_it_drops() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let (log, kernel, normal) = routines(&mut fx);
+        let me = ok(&mut fx, "PsGetCurrentThread", &[]);
+        let apc = kapc(&mut fx);
+        ok(&mut fx, "KeInitializeApc", &[apc, me, ORIGINAL_APC_ENVIRONMENT, kernel, 0, normal, KERNEL_MODE, 0]);
+        assert_eq!(ok32(&mut fx, "KeRaiseIrqlToDpcLevel", &[]) & 0xFF, 0);
+        assert_eq!(ok32(&mut fx, "KeInsertQueueApc", &[apc, 0, 0, 0]) & 0xFF, 1);
+        assert_eq!(log.kernel_calls(&fx), 0, "at DISPATCH_LEVEL");
+        ok(&mut fx, "KeLowerIrql", &[0]);
+        assert_eq!((log.kernel_calls(&fx), log.normal_calls(&fx)), (1, 1), "taken as the IRQL drops");
+        assert_eq!(ok32(&mut fx, "KeGetCurrentIrql", &[]) & 0xFF, 0);
+    }
+}
+
+#[test]
 fn apcs_to_other_threads_and_user_apcs_stay_queued_until_the_thread_ends() {
     for arch in both() {
         let mut fx = Fx::new(arch);

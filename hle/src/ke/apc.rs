@@ -5,7 +5,8 @@
 //! Delivery is what the APC interrupt would do, on the current thread only: a kernel-mode
 //! APC queued to the current thread runs as soon as it may (IRQL at PASSIVE_LEVEL, not in a
 //! guarded region, and, for a normal APC, not in a critical region nor inside another normal
-//! APC): when KeInsertQueueApc queues it, or when leaving the region that held it back. Its
+//! APC): when KeInsertQueueApc queues it, when leaving the region that held it back, or
+//! when the IRQL drops below APC_LEVEL (KeLowerIrql, releasing a spin lock). Its
 //! KernelRoutine runs at APC_LEVEL, then its NormalRoutine, if still set, at PASSIVE_LEVEL.
 //! APCs queued to another thread, and user-mode APCs (no user-mode code runs here), stay
 //! queued: the scheduler snapshot lists them, the trace records them, and they are dropped,
@@ -132,7 +133,8 @@ pub fn KeInsertQueueApc(k: &mut Kx, apc: Ptr, arg1: Ptr, arg2: Ptr, _increment: 
 /// APC interrupt (KiDeliverApc) picks it: none in a guarded region or above PASSIVE_LEVEL;
 /// a special APC first; a normal one only outside critical regions and other normal APCs.
 fn next_deliverable(k: &mut Kx) -> KResult<Option<u64>> {
-    if k.depth() == 0 || irql::current(k)? != PASSIVE_LEVEL {
+    let queued = k.ext().sched.current().thread().is_some_and(|t| !t.apcs.kernel.is_empty());
+    if !queued || k.depth() == 0 || irql::current(k)? != PASSIVE_LEVEL {
         return Ok(None);
     }
     let Some(t) = k.ext().sched.current().thread() else { return Ok(None) };
