@@ -94,6 +94,19 @@ structure!(KAPC = "KAPC", size (0x30, 0x58), checked: true, {
     Inserted = "Inserted": U8 @ (0x2e, 0x52),
 });
 
+structure!(
+    /// ndis/nblapi.h (NDIS 6); not in the mingw-w64 headers. Revision 1 ends after DataSize.
+    NET_BUFFER_LIST_POOL_PARAMETERS = "NET_BUFFER_LIST_POOL_PARAMETERS", size (0x10, 0x10), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    ProtocolId = "ProtocolId": U8 @ (0x4, 0x4),
+    fAllocateNetBuffer = "fAllocateNetBuffer": U8 @ (0x5, 0x5),
+    ContextSize = "ContextSize": U16 @ (0x6, 0x6),
+    PoolTag = "PoolTag": U32 @ (0x8, 0x8),
+    DataSize = "DataSize": U32 @ (0xc, 0xc),
+});
+
 structure!(KTIMER = "KTIMER", size (0x28, 0x40), checked: true, {
     Header = "Header": Inline @ (0x0, 0x0),
     DueTime = "DueTime": U64 @ (0x10, 0x18),
@@ -817,6 +830,7 @@ pub const ALL_STRUCTS: &[Struct] = &[
     KEVENT::STRUCT,
     KDPC::STRUCT,
     KAPC::STRUCT,
+    NET_BUFFER_LIST_POOL_PARAMETERS::STRUCT,
     KTIMER::STRUCT,
     KMUTANT::STRUCT,
     KSEMAPHORE::STRUCT,
