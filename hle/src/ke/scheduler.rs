@@ -125,7 +125,7 @@ pub struct Thread {
     /// Processes attached with KeStackAttachProcess / KeAttachProcess (innermost last).
     pub attached: Vec<u64>,
     /// KAPCs queued to it and not delivered (ke/apc.rs).
-    pub apcs: super::apc::ApcQueues,
+    pub apcs: Box<super::apc::ApcQueues>,
 }
 
 /// What a context is doing.

@@ -49,7 +49,7 @@ pub fn NdisAllocateNetBufferListPool(k: &mut Kx, _ndis_handle: Ptr, parameters: 
     };
     // MEMORY_ALLOCATION_ALIGNMENT: 8 on x86, 16 on x64.
     let alignment = 2 * k.arch().ptr_size() as u16;
-    if pool.context_size % alignment != 0 {
+    if !pool.context_size.is_multiple_of(alignment) {
         return Ok(Ptr(0));
     }
     let size = P::STRUCT.size(k.arch());
