@@ -162,6 +162,9 @@ pub enum SchedRecord {
     WorkItem { thread: String, routine: String },
     Time { ms: u64, now_ms: u64 },
     Preempt { flow: String },
+    ApcQueued { thread: String, apc: String, mode: u8 },
+    Apc { thread: String, apc: String, kernel_routine: String, normal_routine: String },
+    ApcsDropped { thread: String, apcs: Vec<String> },
 }
 
 impl From<&SchedEvent> for SchedRecord {
@@ -181,6 +184,16 @@ impl From<&SchedEvent> for SchedRecord {
             SchedEvent::WorkItem { thread, routine } => SchedRecord::WorkItem { thread, routine: hex(routine) },
             SchedEvent::Time { ms, now_ms } => SchedRecord::Time { ms, now_ms },
             SchedEvent::Preempt { flow } => SchedRecord::Preempt { flow },
+            SchedEvent::ApcQueued { thread, apc, mode } => SchedRecord::ApcQueued { thread, apc: hex(apc), mode },
+            SchedEvent::Apc { thread, apc, kernel_routine, normal_routine } => SchedRecord::Apc {
+                thread,
+                apc: hex(apc),
+                kernel_routine: hex(kernel_routine),
+                normal_routine: hex(normal_routine),
+            },
+            SchedEvent::ApcsDropped { thread, apcs } => {
+                SchedRecord::ApcsDropped { thread, apcs: apcs.into_iter().map(hex).collect() }
+            }
         }
     }
 }

@@ -93,6 +93,9 @@ pub struct ThreadRow {
     /// What it waits on, while it waits.
     pub wait: Option<WaitRecord>,
     pub exit_status: Option<String>,
+    /// APCs queued to it and never delivered (KAPC addresses).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apcs: Vec<String>,
 }
 
 /// A DPC still queued at the end.
@@ -160,6 +163,7 @@ impl SchedulerReport {
                     processor: t.processor,
                     wait: t.wait.as_ref().map(WaitRecord::from),
                     exit_status: t.exit_status.map(status),
+                    apcs: t.apcs.iter().map(|a| hex(*a)).collect(),
                 })
                 .collect(),
             dpcs: snap
@@ -798,9 +802,10 @@ fn render_scheduler(s: &mut String, sched: &SchedulerReport) {
     for t in &sched.threads {
         let start = t.start.as_deref().map(|a| format!(" start {a}")).unwrap_or_default();
         let exit = t.exit_status.as_deref().map(|e| format!(" exit {e}")).unwrap_or_default();
+        let apcs = if t.apcs.is_empty() { String::new() } else { format!(" queued APCs {}", t.apcs.join(", ")) };
         let _ = writeln!(
             s,
-            "  {:<8} pid {:<8} {:<7} {:<10} priority {:>2} cpu {}{start}{exit}",
+            "  {:<8} pid {:<8} {:<7} {:<10} priority {:>2} cpu {}{start}{exit}{apcs}",
             t.tid, t.pid, t.kind, t.state, t.priority, t.processor
         );
         if let Some(w) = &t.wait {

@@ -47,6 +47,21 @@ _Static_assert(offsetof(KDPC, SystemArgument1) == PICK(0x14, 0x28), "KDPC.System
 _Static_assert(offsetof(KDPC, SystemArgument2) == PICK(0x18, 0x30), "KDPC.SystemArgument2");
 _Static_assert(offsetof(KDPC, DpcData) == PICK(0x1c, 0x38), "KDPC.DpcData");
 
+_Static_assert(sizeof(KAPC) == PICK(0x30, 0x58), "sizeof(KAPC)");
+_Static_assert(offsetof(KAPC, Type) == PICK(0x0, 0x0), "KAPC.Type");
+_Static_assert(offsetof(KAPC, Size) == PICK(0x2, 0x2), "KAPC.Size");
+_Static_assert(offsetof(KAPC, Thread) == PICK(0x8, 0x8), "KAPC.Thread");
+_Static_assert(offsetof(KAPC, ApcListEntry) == PICK(0xc, 0x10), "KAPC.ApcListEntry");
+_Static_assert(offsetof(KAPC, KernelRoutine) == PICK(0x14, 0x20), "KAPC.KernelRoutine");
+_Static_assert(offsetof(KAPC, RundownRoutine) == PICK(0x18, 0x28), "KAPC.RundownRoutine");
+_Static_assert(offsetof(KAPC, NormalRoutine) == PICK(0x1c, 0x30), "KAPC.NormalRoutine");
+_Static_assert(offsetof(KAPC, NormalContext) == PICK(0x20, 0x38), "KAPC.NormalContext");
+_Static_assert(offsetof(KAPC, SystemArgument1) == PICK(0x24, 0x40), "KAPC.SystemArgument1");
+_Static_assert(offsetof(KAPC, SystemArgument2) == PICK(0x28, 0x48), "KAPC.SystemArgument2");
+_Static_assert(offsetof(KAPC, ApcStateIndex) == PICK(0x2c, 0x50), "KAPC.ApcStateIndex");
+_Static_assert(offsetof(KAPC, ApcMode) == PICK(0x2d, 0x51), "KAPC.ApcMode");
+_Static_assert(offsetof(KAPC, Inserted) == PICK(0x2e, 0x52), "KAPC.Inserted");
+
 _Static_assert(sizeof(KTIMER) == PICK(0x28, 0x40), "sizeof(KTIMER)");
 _Static_assert(offsetof(KTIMER, Header) == PICK(0x0, 0x0), "KTIMER.Header");
 _Static_assert(offsetof(KTIMER, DueTime) == PICK(0x10, 0x18), "KTIMER.DueTime");

@@ -225,6 +225,8 @@ pub struct Kernel {
     pub(crate) seh: crate::seh::State,
     /// KMDF (wdf/).
     pub wdf: crate::wdf::Framework,
+    /// NDIS library state (ndis/).
+    pub ndis: crate::ndis::NdisState,
 }
 
 impl Extension for Kernel {
@@ -272,6 +274,7 @@ impl Kernel {
             rtl: Default::default(),
             seh: crate::seh::State::default(),
             wdf: Default::default(),
+            ndis: Default::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {

@@ -279,3 +279,18 @@ fn releasing_a_remove_lock_and_waiting_waits_for_the_other_holders() {
         assert_eq!(ok32(&mut fx, "ZwClose", &[handle]), 0);
     }
 }
+
+#[test]
+fn the_file_object_generic_mapping_is_one_block_of_the_kernel() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let m = fx.call(NT, "IoGetFileObjectGenericMapping", &[]).unwrap();
+        assert_ne!(m, 0);
+        // FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS.
+        let masks: Vec<u32> = (0..4).map(|i| u32_at(&fx, m + 4 * i)).collect();
+        assert_eq!(masks, vec![0x0012_0089, 0x0012_0116, 0x0012_00A0, 0x001F_01FF]);
+        assert_eq!(fx.call(NT, "IoGetFileObjectGenericMapping", &[]).unwrap(), m, "the same block each time");
+        let image = portcullis_hle::loader::system::image_at(&fx.k, m).map(|i| i.dll);
+        assert_eq!(image, Some(NT), "in ntoskrnl's image, as IopFileMapping is");
+    }
+}

@@ -64,3 +64,57 @@ fn events_wait_with_a_limit_and_the_system_is_described() {
         assert_eq!(fx.call(N, "NdisGetRoutineAddress", &[name]).unwrap(), 0);
     }
 }
+
+/// NET_BUFFER_LIST_POOL_PARAMETERS, revision 1.
+fn nbl_pool_parameters(fx: &mut Fx, header: [u8; 4], context_size: u16, pool_tag: &[u8; 4], data_size: u32) -> u64 {
+    let mut b = header.to_vec();
+    b.extend([0, 1]); // ProtocolId NDIS_PROTOCOL_ID_DEFAULT, fAllocateNetBuffer TRUE
+    b.extend(context_size.to_le_bytes());
+    b.extend(pool_tag);
+    b.extend(data_size.to_le_bytes());
+    fx.put(&b)
+}
+
+#[test]
+fn net_buffer_list_pools_are_the_drivers_blocks() {
+    for arch in both() {
+        let (mut fx, _) = Fx::with_driver(arch);
+        let good = [0x80, 1, 0x10, 0]; // NDIS_OBJECT_TYPE_DEFAULT, revision 1, size 0x10
+        let params = nbl_pool_parameters(&mut fx, good, 16, b"Nbl1", 1500);
+        let pool = fx.call(N, "NdisAllocateNetBufferListPool", &[0, params]).unwrap();
+        assert_ne!(pool, 0, "{arch:?}");
+        let block = fx.k.ext().pool.block(pool).cloned().expect("a pool block");
+        assert_eq!(block.tag, u32::from_le_bytes(*b"Nbl1"), "{arch:?}: the caller's tag");
+        let kept = fx.k.ext().ndis.nbl_pools.get(&pool).cloned().unwrap();
+        assert_eq!((kept.context_size, kept.data_size, kept.allocate_net_buffer), (16, 1500, true));
+        // A second pool is another one.
+        let other = fx.call(N, "NdisAllocateNetBufferListPool", &[0, params]).unwrap();
+        assert!(other != 0 && other != pool);
+
+        // Parameters NDIS refuses: wrong type, revision 0, a size short of DataSize, a
+        // context size that is no multiple of MEMORY_ALLOCATION_ALIGNMENT.
+        for (header, context) in [([0x81, 1, 0x10, 0], 0), ([0x80, 0, 0x10, 0], 0), ([0x80, 1, 0x0C, 0], 0), (good, 4)]
+        {
+            let bad = nbl_pool_parameters(&mut fx, header, context, b"Nbl2", 0);
+            assert_eq!(
+                fx.call(N, "NdisAllocateNetBufferListPool", &[0, bad]).unwrap(),
+                0,
+                "{arch:?} {header:?} {context}"
+            );
+        }
+        // 8 is aligned on x86 only.
+        let eight = nbl_pool_parameters(&mut fx, good, 8, b"Nbl3", 0);
+        let p8 = fx.call(N, "NdisAllocateNetBufferListPool", &[0, eight]).unwrap();
+        assert_eq!(p8 != 0, arch == Arch::X86, "{arch:?}");
+        if p8 != 0 {
+            fx.call(N, "NdisFreeNetBufferListPool", &[p8]).unwrap();
+        }
+
+        fx.call(N, "NdisFreeNetBufferListPool", &[pool]).unwrap();
+        fx.call(N, "NdisFreeNetBufferListPool", &[other]).unwrap();
+        assert!(fx.k.ext().pool.block(pool).is_none() && fx.k.ext().ndis.nbl_pools.is_empty(), "{arch:?}: freed");
+        // Freeing it again is a double free.
+        let b = bugcheck(fx.call(N, "NdisFreeNetBufferListPool", &[pool]));
+        assert_eq!((b.code, b.params[0]), (0xC2, 0x07), "{arch:?}: BAD_POOL_CALLER, double free");
+    }
+}

@@ -345,3 +345,71 @@ fn the_previous_mode_is_the_current_threads() {
         assert_eq!(ok(&mut fx, "ExGetPreviousMode", &[]) & 0xFF, 1, "{arch:?}");
     }
 }
+
+#[test]
+fn client_ids_name_a_thread_and_its_process() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let started = processes::start(&mut fx.k, "svc.exe", 0x2A0, 4).unwrap().unwrap();
+        let entry = processes::find(&fx.k, 0x2A0).unwrap().clone();
+        let tid = ok(&mut fx, "PsGetThreadId", &[entry.thread]);
+        let ps = arch.ptr_size();
+        let cid = fx.alloc(2 * ps);
+        let set_cid = |fx: &mut Fx, pid: u64, tid: u64| {
+            fx.k.mem_mut().write_ptr(cid, pid).unwrap();
+            fx.k.mem_mut().write_ptr(cid + ps, tid).unwrap();
+        };
+        let (po, to) = (fx.alloc(8), fx.alloc(8));
+        let refs = |fx: &Fx, o: u64| fx.k.ext().objects.get(o).unwrap().references;
+        let (p0, t0) = (refs(&fx, started.eprocess), refs(&fx, entry.thread));
+
+        set_cid(&mut fx, 0x2A0, tid);
+        assert_eq!(ok32(&mut fx, "PsLookupProcessThreadByCid", &[cid, po, to]), 0);
+        assert_eq!((fx.read_ptr(po), fx.read_ptr(to)), (started.eprocess, entry.thread));
+        assert_eq!((refs(&fx, started.eprocess), refs(&fx, entry.thread)), (p0 + 1, t0 + 1), "both referenced");
+        ok(&mut fx, "ObfDereferenceObject", &[started.eprocess]);
+        ok(&mut fx, "ObfDereferenceObject", &[entry.thread]);
+
+        // Process is optional: only the thread is returned and referenced.
+        fx.k.mem_mut().write_ptr(to, 0).unwrap();
+        assert_eq!(ok32(&mut fx, "PsLookupProcessThreadByCid", &[cid, 0, to]), 0);
+        assert_eq!(fx.read_ptr(to), entry.thread);
+        assert_eq!((refs(&fx, started.eprocess), refs(&fx, entry.thread)), (p0, t0 + 1));
+        ok(&mut fx, "ObfDereferenceObject", &[entry.thread]);
+
+        // The current thread with its own process.
+        let me = ok(&mut fx, "PsGetCurrentThread", &[]);
+        let (my_pid, my_tid) = (ok(&mut fx, "PsGetCurrentProcessId", &[]), ok(&mut fx, "PsGetCurrentThreadId", &[]));
+        set_cid(&mut fx, my_pid, my_tid);
+        assert_eq!(ok32(&mut fx, "PsLookupProcessThreadByCid", &[cid, po, to]), 0);
+        assert_eq!(fx.read_ptr(to), me);
+        assert_eq!(fx.read_ptr(po), ok(&mut fx, "PsGetThreadProcess", &[me]));
+
+        // A thread with another process's ID, an unknown thread, an ended one: STATUS_INVALID_CID.
+        fx.k.mem_mut().write_ptr(to, 0x5A5A).unwrap();
+        set_cid(&mut fx, 4, tid);
+        assert_eq!(ok32(&mut fx, "PsLookupProcessThreadByCid", &[cid, po, to]), 0xC000_000B);
+        set_cid(&mut fx, 0x2A0, 0x999);
+        assert_eq!(ok32(&mut fx, "PsLookupProcessThreadByCid", &[cid, po, to]), 0xC000_000B);
+        assert_eq!(fx.read_ptr(to), 0x5A5A, "nothing written on failure");
+        processes::exit(&mut fx.k, 0x2A0, 0).unwrap().unwrap();
+        set_cid(&mut fx, 0x2A0, tid);
+        assert_eq!(ok32(&mut fx, "PsLookupProcessThreadByCid", &[cid, po, to]), 0xC000_000B, "ended");
+    }
+}
+
+#[test]
+fn no_process_has_a_peb_or_a_wow64_peb() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let system = fx.k.ext().system.system_process;
+        let mine = ok(&mut fx, "PsGetCurrentProcess", &[]);
+        for p in [system, mine] {
+            assert_eq!(ok(&mut fx, "PsGetProcessPeb", &[p]), 0);
+            if arch == Arch::X64 {
+                assert_eq!(ok(&mut fx, "PsGetProcessWow64Process", &[p]), 0, "native processes");
+            }
+        }
+        assert!(!exported(Arch::X86, "PsGetProcessWow64Process"), "x64 only");
+    }
+}

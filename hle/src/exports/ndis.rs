@@ -23,4 +23,6 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn NdisWaitEvent(Event: Ptr, MsToWait: u32) -> Boolean = ndis::NdisWaitEvent;
     stdcall fn NdisSystemProcessorCount() -> u8 = ndis::NdisSystemProcessorCount;
     stdcall fn NdisGetRoutineAddress(NdisRoutineName: PUnicodeString) -> Ptr = ndis::NdisGetRoutineAddress;
+    stdcall fn NdisAllocateNetBufferListPool(NdisHandle: Ptr, Parameters: Ptr) -> Ptr = ndis::NdisAllocateNetBufferListPool;
+    stdcall fn NdisFreeNetBufferListPool(PoolHandle: Ptr) -> () = ndis::NdisFreeNetBufferListPool;
 };

@@ -562,6 +562,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoGetBaseFileSystemDeviceObject(FileObject: Ptr) -> Ptr = io::volume::IoGetBaseFileSystemDeviceObject;
     stdcall fn IoVolumeDeviceToDosName(VolumeDeviceObject: Ptr, DosName: PUnicodeString) -> NtStatus = io::volume::IoVolumeDeviceToDosName;
     stdcall fn RtlVolumeDeviceToDosName(VolumeDeviceObject: Ptr, DosName: PUnicodeString) -> NtStatus = io::volume::RtlVolumeDeviceToDosName;
+    stdcall fn IoGetFileObjectGenericMapping() -> Ptr = io::misc::IoGetFileObjectGenericMapping;
 
     // Memory manager (mm/).
     // Views of physical memory (mm/iospace.rs, mm/section.rs).
@@ -860,6 +861,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn KeQueryInterruptTimePrecise(QpcTimeStamp: Ptr) -> u64 = ke::time::KeQueryInterruptTimePrecise;
     stdcall fn KeQueryUnbiasedInterruptTime() -> u64 = ke::time::KeQueryUnbiasedInterruptTime;
     stdcall fn KeQueryTimeIncrement() -> u32 = ke::time::KeQueryTimeIncrement;
+    stdcall fn KeInitializeApc(Apc: Ptr, Thread: Ptr, Environment: u32, KernelRoutine: Ptr, RundownRoutine: Ptr, NormalRoutine: Ptr, ApcMode: u8, NormalContext: Ptr) -> () = ke::apc::KeInitializeApc;
+    stdcall fn KeInsertQueueApc(Apc: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr, Increment: u32) -> Boolean = ke::apc::KeInsertQueueApc;
 
     // Processes and threads (ps/).
     stdcall fn PsCreateSystemThread(ThreadHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ProcessHandle: HANDLE, ClientId: Ptr, StartRoutine: Ptr, StartContext: Ptr) -> NtStatus = ps::thread::PsCreateSystemThread;
@@ -886,6 +889,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PsRemoveCreateThreadNotifyRoutine(NotifyRoutine: Ptr) -> NtStatus = ps::notify::PsRemoveCreateThreadNotifyRoutine;
     stdcall fn PsSetLoadImageNotifyRoutine(NotifyRoutine: Ptr) -> NtStatus = ps::notify::PsSetLoadImageNotifyRoutine;
     stdcall fn PsRemoveLoadImageNotifyRoutine(NotifyRoutine: Ptr) -> NtStatus = ps::notify::PsRemoveLoadImageNotifyRoutine;
+    stdcall fn PsLookupProcessThreadByCid(Cid: Ptr, Process: Ptr, Thread: Ptr) -> NtStatus = ps::lookup::PsLookupProcessThreadByCid;
+    stdcall fn PsGetProcessPeb(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessPeb;
+    #[x64] stdcall fn PsGetProcessWow64Process(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessWow64Process;
 
     // Exceptions and unwinding (seh/).
     #[x64] stdcall fn __C_specific_handler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::c_specific_handler::__C_specific_handler;

@@ -2,7 +2,8 @@
 //! `IoRemoveShareAccess`, `IoUpdateShareAccess`), `IoIsWdmVersionAvailable`,
 //! `IoGetRequestorProcess(Id)`, `IoGetStackLimits`, `IoGetInitialStack`,
 //! `IoValidateDeviceIoControlAccess`, and remove locks (`IoInitializeRemoveLockEx`,
-//! `IoAcquireRemoveLockEx`, `IoReleaseRemoveLockEx`, `IoReleaseRemoveLockAndWaitEx`).
+//! `IoAcquireRemoveLockEx`, `IoReleaseRemoveLockEx`, `IoReleaseRemoveLockAndWaitEx`),
+//! `IoGetFileObjectGenericMapping`.
 #![allow(non_snake_case)]
 
 use portcullis_emu::Reg;
@@ -308,4 +309,22 @@ pub fn IoReleaseRemoveLockAndWaitEx(k: &mut Kx, lock: Ptr, _tag: Ptr, _size: u32
         "IoReleaseRemoveLockAndWaitEx",
     )?;
     Ok(())
+}
+
+// ---- the file objects' generic mapping -------------------------------------------------
+
+/// PGENERIC_MAPPING IoGetFileObjectGenericMapping(void): the kernel's GENERIC_MAPPING of
+/// file objects { FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_EXECUTE,
+/// FILE_ALL_ACCESS }, the one access checks on files use. It lives in ntoskrnl's .data, as
+/// Windows' IopFileMapping does; placed on the first request so that the boot layout of
+/// .data stays as it is.
+pub fn IoGetFileObjectGenericMapping(k: &mut Kx) -> KResult<Ptr> {
+    if k.ext().io.file_mapping == 0 {
+        let at = crate::loader::system::data_block(k, crate::exports::Dll::Ntoskrnl, 16)?;
+        for (i, mask) in crate::se::sd::FILE_GENERIC_MAPPING.iter().enumerate() {
+            k.mem_mut().write_u32(at + 4 * i as u64, *mask)?;
+        }
+        k.ext_mut().io.file_mapping = at;
+    }
+    Ok(Ptr(k.ext().io.file_mapping))
 }

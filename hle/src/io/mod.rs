@@ -141,6 +141,8 @@ pub struct IoManager {
     pub(crate) work_items: BTreeMap<u64, work_item::WorkItem>,
     /// Connected interrupt objects (io/interrupt.rs).
     pub interrupts: interrupt::Interrupts,
+    /// The file objects' GENERIC_MAPPING in ntoskrnl's .data, placed at its first request.
+    pub(crate) file_mapping: u64,
 }
 
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {

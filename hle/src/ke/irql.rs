@@ -82,6 +82,10 @@ pub fn lower(k: &mut Kx, new: u8, what: &str) -> KResult<()> {
     if new < DISPATCH_LEVEL && old >= DISPATCH_LEVEL {
         super::scheduler::deliver_after_call(k);
     }
+    if new < APC_LEVEL && old >= APC_LEVEL {
+        // The APC interrupt held back by the raised level is taken now.
+        super::apc::deliver(k)?;
+    }
     Ok(())
 }
 

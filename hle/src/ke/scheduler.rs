@@ -124,6 +124,8 @@ pub struct Thread {
     pub work: Option<crate::ex::work_item::Item>,
     /// Processes attached with KeStackAttachProcess / KeAttachProcess (innermost last).
     pub attached: Vec<u64>,
+    /// KAPCs queued to it and not delivered (ke/apc.rs).
+    pub apcs: Box<super::apc::ApcQueues>,
 }
 
 /// What a context is doing.
@@ -976,6 +978,12 @@ pub enum SchedEvent {
     ThreadStart { thread: String, start: u64, context: u64 },
     /// A thread ended.
     ThreadExit { thread: String, status: u32 },
+    /// An APC was queued to a thread and waits there (not delivered now).
+    ApcQueued { thread: String, apc: u64, mode: u8 },
+    /// An APC is delivered on the current thread.
+    Apc { thread: String, apc: u64, kernel_routine: u64, normal_routine: u64 },
+    /// A thread ended with APCs still queued: they are never delivered.
+    ApcsDropped { thread: String, apcs: Vec<u64> },
     /// A DPC routine starts on a processor.
     Dpc { processor: u32, dpc: u64, routine: u64 },
     /// A timer expired.

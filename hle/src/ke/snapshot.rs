@@ -24,6 +24,9 @@ pub struct ThreadInfo {
     /// What it waits on, while it waits.
     pub wait: Option<WaitEdge>,
     pub exit_status: Option<u32>,
+    /// APCs queued to it and not delivered (KAPC addresses, kernel-mode first).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apcs: Vec<u64>,
 }
 
 /// A DPC queued and not run yet.
@@ -93,6 +96,7 @@ pub fn take(k: &Kx) -> Snapshot {
                 processor: c.processor,
                 wait: edges.iter().find(|e| e.flow == name).cloned(),
                 exit_status: t.exit_status,
+                apcs: t.apcs.all(),
             })
         })
         .collect();

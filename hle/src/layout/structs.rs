@@ -78,6 +78,35 @@ structure!(KDPC = "KDPC", size (0x20, 0x40), checked: true, {
     DpcData = "DpcData": Ptr @ (0x1c, 0x38),
 });
 
+structure!(KAPC = "KAPC", size (0x30, 0x58), checked: true, {
+    Type = "Type": U8 @ (0x0, 0x0),
+    Size = "Size": U8 @ (0x2, 0x2),
+    Thread = "Thread": Ptr @ (0x8, 0x8),
+    ApcListEntry = "ApcListEntry": Inline @ (0xc, 0x10),
+    KernelRoutine = "KernelRoutine": Ptr @ (0x14, 0x20),
+    RundownRoutine = "RundownRoutine": Ptr @ (0x18, 0x28),
+    NormalRoutine = "NormalRoutine": Ptr @ (0x1c, 0x30),
+    NormalContext = "NormalContext": Ptr @ (0x20, 0x38),
+    SystemArgument1 = "SystemArgument1": Ptr @ (0x24, 0x40),
+    SystemArgument2 = "SystemArgument2": Ptr @ (0x28, 0x48),
+    ApcStateIndex = "ApcStateIndex": U8 @ (0x2c, 0x50),
+    ApcMode = "ApcMode": U8 @ (0x2d, 0x51),
+    Inserted = "Inserted": U8 @ (0x2e, 0x52),
+});
+
+structure!(
+    /// ndis/nblapi.h (NDIS 6); not in the mingw-w64 headers. Revision 1 ends after DataSize.
+    NET_BUFFER_LIST_POOL_PARAMETERS = "NET_BUFFER_LIST_POOL_PARAMETERS", size (0x10, 0x10), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    ProtocolId = "ProtocolId": U8 @ (0x4, 0x4),
+    fAllocateNetBuffer = "fAllocateNetBuffer": U8 @ (0x5, 0x5),
+    ContextSize = "ContextSize": U16 @ (0x6, 0x6),
+    PoolTag = "PoolTag": U32 @ (0x8, 0x8),
+    DataSize = "DataSize": U32 @ (0xc, 0xc),
+});
+
 structure!(KTIMER = "KTIMER", size (0x28, 0x40), checked: true, {
     Header = "Header": Inline @ (0x0, 0x0),
     DueTime = "DueTime": U64 @ (0x10, 0x18),
@@ -800,6 +829,8 @@ pub const ALL_STRUCTS: &[Struct] = &[
     DISPATCHER_HEADER::STRUCT,
     KEVENT::STRUCT,
     KDPC::STRUCT,
+    KAPC::STRUCT,
+    NET_BUFFER_LIST_POOL_PARAMETERS::STRUCT,
     KTIMER::STRUCT,
     KMUTANT::STRUCT,
     KSEMAPHORE::STRUCT,

@@ -1,7 +1,19 @@
 //! ndis.sys: the library routines NDIS drivers use for memory, spin locks, events and the
-//! system's shape, over the executive and kernel ones NDIS itself builds on. The protocol,
-//! filter and miniport registration surfaces (and net buffer lists) are not here yet.
+//! system's shape, over the executive and kernel ones NDIS itself builds on, and pools of
+//! net buffer lists (nbl_pool.rs). The protocol, filter and miniport registration surfaces,
+//! and the net buffer lists themselves, are not here yet.
 #![allow(non_snake_case)]
+
+pub mod nbl_pool;
+
+pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
+
+/// The NDIS library's state.
+#[derive(Default, Debug)]
+pub struct NdisState {
+    /// NET_BUFFER_LIST pools allocated and not freed, by handle.
+    pub nbl_pools: std::collections::BTreeMap<u64, nbl_pool::NblPool>,
+}
 
 use crate::kernel::{KResult, Kx};
 use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};

@@ -2,12 +2,13 @@
 //! PsLookupThreadByThreadId, PsGetCurrentProcess(Id), PsGetCurrentThread(Id), PsGetProcessId,
 //! PsGetProcessImageFileName, PsGetProcessInheritedFromUniqueProcessId, PsGetThreadId,
 //! PsGetThreadProcessId, PsGetThreadProcess, IoThreadToProcess, PsIsSystemThread,
-//! PsIsThreadTerminating.
+//! PsIsThreadTerminating, PsLookupProcessThreadByCid, PsGetProcessPeb,
+//! PsGetProcessWow64Process.
 #![allow(non_snake_case)]
 
 use crate::ke::scheduler::State;
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, EPROCESS, ETHREAD};
+use crate::layout::{FieldAccess, CLIENT_ID, EPROCESS, ETHREAD};
 use crate::types::{status, Boolean, NtStatus, Ptr};
 
 /// Takes a reference for the driver, as the lookups do.
@@ -27,13 +28,17 @@ pub fn PsLookupProcessByProcessId(k: &mut Kx, pid: Ptr, process: Ptr) -> KResult
     Ok(status::SUCCESS)
 }
 
+/// The ETHREAD of the live thread with ID `tid` (idle threads have none to look up).
+fn live_thread(k: &Kx, tid: u64) -> Option<u64> {
+    k.ext().sched.contexts.iter().find_map(|c| {
+        let t = c.thread()?;
+        (t.tid == tid && c.state != State::Terminated && !is_idle(k, t.ethread)).then_some(t.ethread)
+    })
+}
+
 /// NTSTATUS PsLookupThreadByThreadId(HANDLE ThreadId, PETHREAD *Thread)
 pub fn PsLookupThreadByThreadId(k: &mut Kx, tid: Ptr, thread: Ptr) -> KResult<NtStatus> {
-    let found = k.ext().sched.contexts.iter().find_map(|c| {
-        let t = c.thread()?;
-        (t.tid == tid.0 && c.state != State::Terminated && !is_idle(k, t.ethread)).then_some(t.ethread)
-    });
-    let Some(t) = found else { return Ok(status::INVALID_PARAMETER) };
+    let Some(t) = live_thread(k, tid.0) else { return Ok(status::INVALID_PARAMETER) };
     k.mem_mut().write_ptr(thread.0, t)?;
     reference(k, t);
     Ok(status::SUCCESS)
@@ -112,4 +117,43 @@ pub fn PsIsThreadTerminating(k: &mut Kx, thread: Ptr) -> KResult<Boolean> {
     k.mem().read_u8(thread.0)?;
     let ended = k.ext().sched.by_thread(thread.0).map(|c| k.ext().sched.ctx(c).state == State::Terminated);
     Ok(Boolean(ended.unwrap_or(false)))
+}
+
+/// NTSTATUS PsLookupProcessThreadByCid(PCLIENT_ID Cid, PEPROCESS *Process OPTIONAL,
+/// PETHREAD *Thread): the live thread Cid->UniqueThread names, if it belongs to
+/// Cid->UniqueProcess, referenced, and its process (referenced too) when asked for;
+/// STATUS_INVALID_CID otherwise, as ReactOS's and Windows' CID-table lookup answers.
+pub fn PsLookupProcessThreadByCid(k: &mut Kx, cid: Ptr, process: Ptr, thread: Ptr) -> KResult<NtStatus> {
+    let pid = k.mem().get(cid.0, CLIENT_ID::UniqueProcess)?;
+    let tid = k.mem().get(cid.0, CLIENT_ID::UniqueThread)?;
+    let Some(t) = live_thread(k, tid) else { return Ok(status::INVALID_CID) };
+    if k.mem().get(t, ETHREAD::UniqueProcess)? != pid {
+        return Ok(status::INVALID_CID);
+    }
+    let owner = k.mem().get(t, ETHREAD::Process)?;
+    if process.0 != 0 {
+        k.mem_mut().write_ptr(process.0, owner)?;
+    }
+    k.mem_mut().write_ptr(thread.0, t)?;
+    if process.0 != 0 {
+        reference(k, owner);
+    }
+    reference(k, t);
+    Ok(status::SUCCESS)
+}
+
+/// PPEB PsGetProcessPeb(PEPROCESS Process): the process's user-mode environment block. No
+/// process here has a user-mode image mapped (the System process never has one; the
+/// others are modelled as their kernel objects and their Zw virtual memory only), so
+/// there is no PEB to give: NULL, as Windows answers for the System process.
+pub fn PsGetProcessPeb(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
+    k.mem().read_u8(process.0)?;
+    Ok(Ptr(0))
+}
+
+/// PVOID PsGetProcessWow64Process(PEPROCESS Process) (x64 only): the process's 32-bit PEB
+/// if it runs under WoW64, else NULL. Every emulated process is native (see IoIs32bitProcess).
+pub fn PsGetProcessWow64Process(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
+    k.mem().read_u8(process.0)?;
+    Ok(Ptr(0))
 }

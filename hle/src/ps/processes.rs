@@ -193,6 +193,7 @@ fn finish(k: &mut Kx, pid: u64, exit_status: u32) -> KResult<()> {
     crate::ke::dispatcher::signal(k, thread)?;
     if let Some(cid) = k.ext().sched.by_thread(thread) {
         k.ext_mut().sched.contexts[cid].state = crate::ke::scheduler::State::Terminated;
+        crate::ke::apc::drop_queued(k, cid);
         if let Some(t) = k.ext_mut().sched.contexts[cid].thread_mut() {
             t.exit_status = Some(exit_status);
         }

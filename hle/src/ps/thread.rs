@@ -35,6 +35,7 @@ fn new_thread(tid: u64, ethread: u64, process: u64) -> Thread {
         worker: None,
         work: None,
         attached: Vec::new(),
+        apcs: Default::default(),
     }
 }
 
@@ -183,6 +184,7 @@ pub(crate) fn terminate(k: &mut Kx, cid: Cid, exit_status: u32) -> KResult<()> {
     t.exit_status = Some(exit_status);
     let ethread = t.ethread;
     k.ext_mut().sched.contexts[cid].state = State::Terminated;
+    crate::ke::apc::drop_queued(k, cid);
     let name = scheduler::flow_name(k, cid);
     trace(k, SchedEvent::ThreadExit { thread: name, status: exit_status });
     crate::ke::dispatcher::signal(k, ethread)?;
