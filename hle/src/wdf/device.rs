@@ -25,6 +25,12 @@ pub mod io_type {
     pub const DIRECT: u32 = 3;
 }
 
+/// WDF_FILEOBJECT_CLASS (the low bits; WdfFileObjectCanBeOptional is a flag above them).
+pub mod file_class {
+    pub const NOT_REQUIRED: u32 = 1;
+    pub const CANNOT_USE_FS_CONTEXTS: u32 = 4;
+}
+
 /// A WDFDEVICE_INIT being filled in.
 #[derive(Clone, Debug)]
 pub struct DeviceInit {
@@ -37,6 +43,35 @@ pub struct DeviceInit {
     pub exclusive: bool,
     pub device_type: u32,
     pub characteristics: u32,
+    /// WdfFdoInitSetFilter: requests it has no queue for go down the stack.
+    pub filter: bool,
+    pub pnp: PnpPowerCallbacks,
+    pub file: FileConfig,
+}
+
+/// What WDF_PNPPOWER_EVENT_CALLBACKS named (the PnP start and remove sequences).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PnpPowerCallbacks {
+    pub d0_entry: u64,
+    pub d0_entry_post_interrupts: u64,
+    pub d0_exit: u64,
+    pub d0_exit_pre_interrupts: u64,
+    pub prepare_hardware: u64,
+    pub release_hardware: u64,
+    pub self_managed_io_cleanup: u64,
+    pub self_managed_io_init: u64,
+    pub self_managed_io_suspend: u64,
+}
+
+/// What WDF_FILEOBJECT_CONFIG named, with the file objects' attributes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileConfig {
+    pub create: u64,
+    pub close: u64,
+    pub cleanup: u64,
+    /// WDF_FILEOBJECT_CLASS: WdfFileObjectNotRequired (1) makes no WDFFILEOBJECTs.
+    pub class: u32,
+    pub attributes: object::Attributes,
 }
 
 /// A WDFDEVICE.
@@ -52,6 +87,13 @@ pub struct Device {
     /// Queues WdfDeviceConfigureRequestDispatching chose, by major function.
     pub dispatch: Vec<(u8, u64)>,
     pub links: Vec<String>,
+    pub filter: bool,
+    pub pnp: PnpPowerCallbacks,
+    pub file: FileConfig,
+    /// Through EvtDevicePrepareHardware and EvtDeviceD0Entry (the PnP start sequence).
+    pub started: bool,
+    /// The WDFCMRESLISTs (raw, translated) of its start.
+    pub resources: Option<(u64, u64)>,
 }
 
 fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
@@ -91,6 +133,9 @@ fn new_init(k: &mut Kx, binding: usize, control: bool, pdo: u64) -> KResult<u64>
         exclusive: false,
         device_type: FILE_DEVICE_UNKNOWN,
         characteristics: 0,
+        filter: false,
+        pnp: PnpPowerCallbacks::default(),
+        file: FileConfig { class: file_class::CANNOT_USE_FS_CONTEXTS, ..Default::default() },
     };
     k.ext_mut().wdf.device_inits.insert(h, init);
     Ok(h)
@@ -172,6 +217,64 @@ pub fn WdfDeviceInitSetCharacteristics(
     })
 }
 
+/// VOID WdfFdoInitSetFilter(PWDFDEVICE_INIT DeviceInit): the device is a filter — requests
+/// of a type it has no queue for pass to the device below instead of failing.
+pub fn WdfFdoInitSetFilter(k: &mut Kx, _globals: Ptr, init: Ptr) -> KResult<()> {
+    update(k, "WdfFdoInitSetFilter", init, |i| i.filter = true)
+}
+
+/// VOID WdfDeviceInitSetPnpPowerEventCallbacks(PWDFDEVICE_INIT DeviceInit,
+/// PWDF_PNPPOWER_EVENT_CALLBACKS PnpPowerEventCallbacks)
+pub fn WdfDeviceInitSetPnpPowerEventCallbacks(k: &mut Kx, _globals: Ptr, init: Ptr, callbacks: Ptr) -> KResult<()> {
+    init_of(k, "WdfDeviceInitSetPnpPowerEventCallbacks", init.0)?;
+    if callbacks.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceInitSetPnpPowerEventCallbacks", "PnpPowerEventCallbacks"));
+    }
+    use super::layout::WDF_PNPPOWER_EVENT_CALLBACKS as C;
+    let m = k.mem();
+    let c = |f| m.get(callbacks.0, f);
+    let pnp = PnpPowerCallbacks {
+        d0_entry: c(C::EvtDeviceD0Entry)?,
+        d0_entry_post_interrupts: c(C::EvtDeviceD0EntryPostInterruptsEnabled)?,
+        d0_exit: c(C::EvtDeviceD0Exit)?,
+        d0_exit_pre_interrupts: c(C::EvtDeviceD0ExitPreInterruptsDisabled)?,
+        prepare_hardware: c(C::EvtDevicePrepareHardware)?,
+        release_hardware: c(C::EvtDeviceReleaseHardware)?,
+        self_managed_io_cleanup: c(C::EvtDeviceSelfManagedIoCleanup)?,
+        self_managed_io_init: c(C::EvtDeviceSelfManagedIoInit)?,
+        self_managed_io_suspend: c(C::EvtDeviceSelfManagedIoSuspend)?,
+    };
+    update(k, "WdfDeviceInitSetPnpPowerEventCallbacks", init, |i| i.pnp = pnp)
+}
+
+/// VOID WdfDeviceInitSetFileObjectConfig(PWDFDEVICE_INIT DeviceInit, PWDF_FILEOBJECT_CONFIG
+/// FileObjectConfig, PWDF_OBJECT_ATTRIBUTES FileObjectAttributes): the file callbacks, and
+/// the attributes (context, cleanup) of each WDFFILEOBJECT.
+pub fn WdfDeviceInitSetFileObjectConfig(
+    k: &mut Kx,
+    _globals: Ptr,
+    init: Ptr,
+    config: Ptr,
+    attributes: Ptr,
+) -> KResult<()> {
+    init_of(k, "WdfDeviceInitSetFileObjectConfig", init.0)?;
+    if config.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceInitSetFileObjectConfig", "FileObjectConfig"));
+    }
+    use super::layout::WDF_FILEOBJECT_CONFIG as C;
+    let m = k.mem();
+    let c = |f| m.get(config.0, f);
+    let class = c(C::FileObjectClass)? as u32 & 0x7fff_ffff;
+    let file = FileConfig {
+        create: c(C::EvtDeviceFileCreate)?,
+        close: c(C::EvtFileClose)?,
+        cleanup: c(C::EvtFileCleanup)?,
+        class: if class == 0 { file_class::CANNOT_USE_FS_CONTEXTS } else { class },
+        attributes: object::read_attributes(k, attributes.0)?,
+    };
+    update(k, "WdfDeviceInitSetFileObjectConfig", init, |i| i.file = file)
+}
+
 /// A counted string of kernel memory holding `text`, for calls into the I/O manager; freed
 /// with [`free_ustr`].
 fn temp_ustr(k: &mut Kx, text: &str) -> KResult<u64> {
@@ -236,10 +339,27 @@ pub fn WdfDeviceCreate(k: &mut Kx, _globals: Ptr, init_ptr: Ptr, attributes: Ptr
     if !init.control {
         lower = crate::io::stack::IoAttachDeviceToDeviceStack(k, Ptr(wdm), Ptr(init.pdo))?.0;
         flags &= !device_flags::DEVICE_INITIALIZING;
+        if init.filter && lower != 0 {
+            // A filter takes the I/O type and device type of the device below it.
+            let below = k.mem().get(lower, DEVICE_OBJECT::Flags)?;
+            let io = device_flags::BUFFERED_IO | device_flags::DIRECT_IO;
+            flags = (flags & !io) | (below & io);
+            let t = k.mem().get(lower, DEVICE_OBJECT::DeviceType)?;
+            k.mem_mut().set(wdm, DEVICE_OBJECT::DeviceType, t)?;
+        }
     }
     k.mem_mut().set(wdm, DEVICE_OBJECT::Flags, flags)?;
     let h = object::create(k, b, ObjectKind::Device, &a, None)?;
-    let dev = Device { wdm, lower, control: init.control, io_type: init.io_type, ..Default::default() };
+    let dev = Device {
+        wdm,
+        lower,
+        control: init.control,
+        io_type: init.io_type,
+        filter: init.filter,
+        pnp: init.pnp,
+        file: init.file,
+        ..Default::default()
+    };
     k.ext_mut().wdf.devices.insert(h, dev);
     k.ext_mut().wdf.by_device_object.insert(wdm, h);
     free_init(k, init_h);

@@ -16,10 +16,12 @@
 
 pub mod device;
 pub mod driver;
+pub mod file;
 pub mod layout;
 pub mod ldr;
 pub mod names;
 pub mod object;
+pub mod pnp;
 pub mod queue;
 pub mod request;
 pub mod table;
@@ -69,6 +71,13 @@ pub struct Framework {
     pub completed: std::collections::VecDeque<u64>,
     /// The WDFDEVICE of each device object the framework created.
     pub by_device_object: BTreeMap<u64, u64>,
+    /// WDFFILEOBJECTs by handle, and the WDFFILEOBJECT of each FILE_OBJECT.
+    pub files: BTreeMap<u64, file::FileObject>,
+    pub by_file_object: BTreeMap<u64, u64>,
+    /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.
+    pub resource_lists: BTreeMap<u64, u64>,
+    /// Start IRPs the framework sent down, with their outcome once its callbacks ran.
+    pub starting: BTreeMap<u64, Option<crate::types::NtStatus>>,
 }
 
 /// The binding whose WDF_DRIVER_GLOBALS is `globals`.

@@ -25,6 +25,8 @@ pub enum ObjectKind {
     Queue,
     Request,
     Memory,
+    FileObject,
+    ResourceList,
     /// Any kind (the generic WdfObject* functions).
     Any,
 }
@@ -37,6 +39,8 @@ impl ObjectKind {
             ObjectKind::Queue => "WDFQUEUE",
             ObjectKind::Request => "WDFREQUEST",
             ObjectKind::Memory => "WDFMEMORY",
+            ObjectKind::FileObject => "WDFFILEOBJECT",
+            ObjectKind::ResourceList => "WDFCMRESLIST",
             ObjectKind::Any => "WDFOBJECT",
         }
     }
@@ -182,6 +186,10 @@ pub fn delete(k: &mut Kx, handle: u64) -> KResult<()> {
     match o.kind {
         ObjectKind::Device => super::device::destroy(k, handle)?,
         ObjectKind::Request => super::request::forget(k, handle),
+        ObjectKind::FileObject => super::file::destroy(k, handle),
+        ObjectKind::ResourceList => {
+            k.ext_mut().wdf.resource_lists.remove(&handle);
+        }
         _ => {}
     }
     if o.cleanup != 0 {

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
-use super::{device, driver, names, object, queue, request};
+use super::{device, driver, file, names, object, pnp, queue, request};
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
 use crate::types::*;
@@ -35,12 +35,14 @@ wdf_functions! {
     31 => stdcall fn WdfDeviceWdmGetDeviceObject(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetDeviceObject;
     39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
     54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
+    55 => stdcall fn WdfDeviceInitSetPnpPowerEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PnpPowerEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPnpPowerEventCallbacks;
     61 => stdcall fn WdfDeviceInitSetIoType(DriverGlobals: Ptr, DeviceInit: Ptr, IoType: u32) -> () = device::WdfDeviceInitSetIoType;
     62 => stdcall fn WdfDeviceInitSetExclusive(DriverGlobals: Ptr, DeviceInit: Ptr, IsExclusive: Boolean) -> () = device::WdfDeviceInitSetExclusive;
     66 => stdcall fn WdfDeviceInitSetDeviceType(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceType: u32) -> () = device::WdfDeviceInitSetDeviceType;
     67 => stdcall fn WdfDeviceInitAssignName(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceName: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignName;
     68 => stdcall fn WdfDeviceInitAssignSDDLString(DriverGlobals: Ptr, DeviceInit: Ptr, SDDLString: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignSDDLString;
     70 => stdcall fn WdfDeviceInitSetCharacteristics(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceCharacteristics: u32, OrInValues: Boolean) -> () = device::WdfDeviceInitSetCharacteristics;
+    71 => stdcall fn WdfDeviceInitSetFileObjectConfig(DriverGlobals: Ptr, DeviceInit: Ptr, FileObjectConfig: Ptr, FileObjectAttributes: Ptr) -> () = device::WdfDeviceInitSetFileObjectConfig;
     75 => stdcall fn WdfDeviceCreate(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceAttributes: Ptr, Device: Ptr) -> NtStatus = device::WdfDeviceCreate;
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
@@ -49,6 +51,10 @@ wdf_functions! {
     117 => stdcall fn WdfDriverGetRegistryPath(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverGetRegistryPath;
     118 => stdcall fn WdfDriverWdmGetDriverObject(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverWdmGetDriverObject;
     120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
+    129 => stdcall fn WdfFdoInitSetFilter(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfFdoInitSetFilter;
+    137 => stdcall fn WdfFileObjectGetFileName(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetFileName;
+    139 => stdcall fn WdfFileObjectGetDevice(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetDevice;
+    140 => stdcall fn WdfFileObjectWdmGetFileObject(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectWdmGetFileObject;
     152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
     157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
     158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
@@ -66,6 +72,7 @@ wdf_functions! {
     270 => stdcall fn WdfRequestRetrieveOutputBuffer(DriverGlobals: Ptr, Request: Ptr, MinimumRequiredSize: SizeT, Buffer: Ptr, Length: Ptr) -> NtStatus = request::WdfRequestRetrieveOutputBuffer;
     275 => stdcall fn WdfRequestSetInformation(DriverGlobals: Ptr, Request: Ptr, Information: SizeT) -> () = request::WdfRequestSetInformation;
     276 => stdcall fn WdfRequestGetInformation(DriverGlobals: Ptr, Request: Ptr) -> SizeT = request::WdfRequestGetInformation;
+    277 => stdcall fn WdfRequestGetFileObject(DriverGlobals: Ptr, Request: Ptr) -> Ptr = file::WdfRequestGetFileObject;
     281 => stdcall fn WdfRequestForwardToIoQueue(DriverGlobals: Ptr, Request: Ptr, DestinationQueue: Ptr) -> NtStatus = request::WdfRequestForwardToIoQueue;
     282 => stdcall fn WdfRequestGetIoQueue(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestGetIoQueue;
     285 => stdcall fn WdfRequestWdmGetIrp(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestWdmGetIrp;
@@ -79,6 +86,7 @@ pub static INTERNAL: &[ExportDef] = crate::exports! {
     stdcall fn FxDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = queue::FxDispatch;
     stdcall fn FxDriverUnload(DriverObject: Ptr) -> () = driver::FxDriverUnload;
     stdcall fn FxAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = device::FxAddDevice;
+    stdcall fn FxStartCompletion(DeviceObject: Ptr, Irp: Ptr, Context: Ptr) -> NtStatus = pnp::FxStartCompletion;
 };
 
 fn function(e: &'static ExportDef) -> &'static FunctionDef {
