@@ -10,8 +10,10 @@ use common::{both, request, status, Arch, KernelStop, OutBuffer, Stop};
 use portcullis_emu::CallConv;
 use portcullis_hle::exports::Dll;
 use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
+use common::guest::{routine, Asm, Param, K};
 use portcullis_hle::wdf::layout::{
-    WDF_DRIVER_GLOBALS, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO,
+    WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES,
+    WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS,
 };
 use portcullis_hle::wdf::names::NAMES;
 
@@ -353,5 +355,126 @@ fn objects_alive_after_unbinding_are_leaks() {
         assert_eq!(leaks.wdf_objects.len(), 1, "{arch:?}");
         let l = &leaks.wdf_objects[0];
         assert_eq!((l.handle, l.kind, l.references, l.deleted), (obj, "WDFOBJECT", 1, true));
+    }
+}
+
+impl Bound {
+    /// Guest code calling framework entry `name` with the globals first.
+    fn call_wdf(&self, a: &mut Asm, name: &str, args: &[common::guest::Arg]) {
+        let mut all = vec![K(self.globals)];
+        all.extend_from_slice(args);
+        a.call(self.entry(name), CallConv::Stdcall.for_arch(self.fx.arch), &all);
+    }
+
+    /// A stdcall callback of `params` parameters that records, in `slot`, the order it ran
+    /// in (the counter's value before it adds one), its first parameter in `slot + 8`
+    /// and its second in `slot + 16`, and returns STATUS_SUCCESS.
+    fn recorder(&mut self, params: u16, counter: u64, lock: u64, slot: u64) -> u64 {
+        routine(&mut self.fx, params, |a, r| {
+            let (add, c) = r("ExInterlockedAddUlong");
+            a.call(add, c, &[K(counter), K(1), K(lock)]).store(slot);
+            a.store_param(0, slot + 8);
+            if params > 1 {
+                a.store_param(1, slot + 16);
+            }
+            a.value(0);
+        })
+    }
+}
+
+/// A PnP driver whose EvtDriverDeviceAdd registers PnP/power callbacks (each recording into
+/// its slot of `log`: PrepareHardware, D0Entry, D0Exit, ReleaseHardware) and creates the
+/// device, a filter when `filter`.
+fn pnp_driver(b: &mut Bound, log: u64, prepare: Option<u64>, filter: bool) -> u64 {
+    let arch = b.fx.arch;
+    let (counter, lock) = (b.fx.alloc(8), b.fx.alloc(8));
+    b.fx.k.mem_mut().write_u32(counter, 1).unwrap();
+    let callbacks = b.fx.alloc(0x90);
+    let size = WDF_PNPPOWER_EVENT_CALLBACKS::STRUCT.size(arch);
+    b.fx.k.mem_mut().write_u32(callbacks, size as u32).unwrap();
+    for (i, (field, params)) in [
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDevicePrepareHardware, 3),
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDeviceD0Entry, 2),
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDeviceD0Exit, 2),
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDeviceReleaseHardware, 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = b.recorder(params, counter, lock, log + i as u64 * 0x18);
+        if i == 0 {
+            r = prepare.unwrap_or(r);
+        }
+        b.fx.k.mem_mut().set(callbacks, field, r).unwrap();
+    }
+    let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+    let mut a = Asm::new(arch);
+    a.store_param(1, pinit);
+    if filter {
+        b.call_wdf(&mut a, "WdfFdoInitSetFilter", &[Param(1)]);
+    }
+    b.call_wdf(&mut a, "WdfDeviceInitSetPnpPowerEventCallbacks", &[Param(1), K(callbacks)]);
+    b.call_wdf(&mut a, "WdfDeviceCreate", &[K(pinit), K(0), K(out)]);
+    let add = common::guest::place(&mut b.fx, &a.ret(2));
+    let config = b.fx.alloc(0x20);
+    let m = b.fx.k.mem_mut();
+    m.write_u32(config, WDF_DRIVER_CONFIG::STRUCT.size(arch) as u32).unwrap();
+    m.set(config, WDF_DRIVER_CONFIG::EvtDriverDeviceAdd, add).unwrap();
+    let driver_out = b.fx.alloc(8);
+    let (d, r) = (b.driver_object, b.registry);
+    assert_eq!(b.ok("WdfDriverCreate", &[d, r, 0, config, driver_out]), 0);
+    out
+}
+
+#[test]
+fn the_pnp_start_prepares_the_hardware_then_enters_d0_and_remove_undoes_both() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[0].status, Some(status::SUCCESS), "AddDevice on {arch:?}");
+        assert_eq!(sent[1].what, "IRP_MN_START_DEVICE");
+        assert_eq!(sent[1].status, Some(status::SUCCESS), "the start on {arch:?}");
+        let device = b.fx.read_ptr(out);
+        let slot = |b: &Bound, i: u64, f: u64| {
+            let v = b.fx.read_ptr(log + i * 0x18 + f * 8);
+            if f == 0 {
+                v & 0xffff_ffff
+            } else {
+                v
+            }
+        };
+        // PrepareHardware ran first, for the device, then D0Entry from WdfPowerDeviceD3Final.
+        assert_eq!((slot(&b, 0, 0), slot(&b, 0, 1)), (1, device), "PrepareHardware on {arch:?}");
+        let raw = slot(&b, 0, 2);
+        assert_eq!(b.fx.k.ext().wdf.objects.get(&raw).map(|o| o.kind.name()), Some("WDFCMRESLIST"));
+        assert_eq!((slot(&b, 1, 0), slot(&b, 1, 1), slot(&b, 1, 2)), (2, device, 5), "D0Entry on {arch:?}");
+        assert_eq!(slot(&b, 2, 0) & 0xffff_ffff, 0, "no D0Exit yet");
+        let wdm = b.ok("WdfDeviceWdmGetDeviceObject", &[device]);
+        let removed = portcullis_hle::pnp::remove(&mut b.fx.k, 0).unwrap();
+        assert_eq!(removed.last().map(|s| s.status), Some(Some(status::SUCCESS)));
+        assert_eq!((slot(&b, 2, 0), slot(&b, 2, 1), slot(&b, 2, 2)), (3, device, 5), "D0Exit to D3Final on {arch:?}");
+        assert_eq!((slot(&b, 3, 0), slot(&b, 3, 1)), (4, device), "ReleaseHardware on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.devices.contains_key(&device), "the WDFDEVICE goes with the remove");
+        assert!(b.fx.k.ext().objects.get(wdm).is_none(), "and its device object on {arch:?}");
+    }
+}
+
+#[test]
+fn a_failed_prepare_hardware_fails_the_start_without_entering_d0() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let mut a = Asm::new(arch);
+        a.value(0xC000_009A); // STATUS_INSUFFICIENT_RESOURCES
+        let failing = common::guest::place(&mut b.fx, &a.ret(3));
+        pnp_driver(&mut b, log, Some(failing), false);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[1].status.map(|s| s.0), Some(0xC000_009A), "the start fails on {arch:?}");
+        assert_eq!(sent[2].what, "IRP_MN_REMOVE_DEVICE", "and the PnP manager removes the device");
+        assert_eq!(b.fx.read_ptr(log + 0x18) & 0xffff_ffff, 0, "D0Entry never ran on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 0x30) & 0xffff_ffff, 0, "nor D0Exit on {arch:?}");
+        assert!(b.fx.k.ext().wdf.devices.is_empty(), "the device went with the remove on {arch:?}");
     }
 }
