@@ -6,13 +6,13 @@
 mod common;
 
 use common::fx::Fx;
+use common::guest::{routine, Asm, Param, K};
 use common::{both, request, status, Arch, KernelStop, OutBuffer, Stop};
 use portcullis_emu::CallConv;
 use portcullis_hle::exports::Dll;
 use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
-use common::guest::{routine, Asm, Param, K};
 use portcullis_hle::wdf::layout::{
-    WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES,
+    WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_FILEOBJECT_CONFIG, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES,
     WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS,
 };
 use portcullis_hle::wdf::names::NAMES;
@@ -477,4 +477,111 @@ fn a_failed_prepare_hardware_fails_the_start_without_entering_d0() {
         assert_eq!(b.fx.read_ptr(log + 0x30) & 0xffff_ffff, 0, "nor D0Exit on {arch:?}");
         assert!(b.fx.k.ext().wdf.devices.is_empty(), "the device went with the remove on {arch:?}");
     }
+}
+
+#[test]
+fn file_objects_reach_the_create_cleanup_and_close_callbacks() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let sddl = b.fx.ustr("D:P(A;;GA;;;SY)");
+        let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+        let name = b.fx.ustr("\\Device\\KmdfFile");
+        b.ok("WdfDeviceInitAssignName", &[init, name]);
+        // EvtDeviceFileCreate(Device, Request, FileObject): records the file object it got
+        // and WdfRequestGetFileObject's, then completes the request.
+        let log = b.fx.alloc(0x40);
+        let mut a = Asm::new(arch);
+        a.store_param(2, log);
+        b.call_wdf(&mut a, "WdfRequestGetFileObject", &[Param(1)]);
+        a.store(log + 8);
+        b.call_wdf(&mut a, "WdfRequestComplete", &[Param(1), K(0)]);
+        let create = common::guest::place(&mut b.fx, &a.ret(3));
+        let mut a = Asm::new(arch);
+        a.store_param(0, log + 0x10);
+        let cleanup = common::guest::place(&mut b.fx, &a.ret(1));
+        let mut a = Asm::new(arch);
+        a.store_param(0, log + 0x18);
+        let close = common::guest::place(&mut b.fx, &a.ret(1));
+        let config = b.fx.alloc(0x28);
+        let m = b.fx.k.mem_mut();
+        m.write_u32(config, WDF_FILEOBJECT_CONFIG::STRUCT.size(arch) as u32).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::EvtDeviceFileCreate, create).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::EvtFileCleanup, cleanup).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::EvtFileClose, close).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::FileObjectClass, 4).unwrap(); // WdfFileObjectWdfCannotUseFsContexts
+        b.ok("WdfDeviceInitSetFileObjectConfig", &[init, config, 0]);
+        let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+        b.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+        assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
+        let device = b.fx.read_ptr(out);
+        let link = b.fx.ustr("\\DosDevices\\KmdfFile");
+        b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfFile\\pipe0").unwrap();
+        let h = h.expect("EvtDeviceFileCreate completed the create with success");
+        let fo = b.fx.read_ptr(log);
+        assert_ne!(fo, 0, "the callback got a WDFFILEOBJECT on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 8), fo, "WdfRequestGetFileObject names it on {arch:?}");
+        assert_eq!(b.ok("WdfFileObjectGetDevice", &[fo]), device);
+        let wdm = b.ok("WdfFileObjectWdmGetFileObject", &[fo]);
+        assert_eq!(b.fx.k.ext().objects.get(wdm).map(|o| o.kind), Some(portcullis_hle::ob::ObjectKind::File));
+        let name = b.ok("WdfFileObjectGetFileName", &[fo]);
+        let (len, _, buf) = b.fx.counted(name);
+        let want: Vec<u8> = "\\pipe0".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(b.fx.read(buf, len as usize), want, "the name after the device's on {arch:?}");
+        request::close(&mut b.fx.k, h).unwrap();
+        assert_eq!(b.fx.read_ptr(log + 0x10), fo, "EvtFileCleanup on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 0x18), fo, "EvtFileClose on {arch:?}");
+        let p = b.violation("WdfFileObjectGetDevice", &[fo]);
+        assert_eq!((p[0], p[1]), (5, fo), "the WDFFILEOBJECT is gone after the close on {arch:?}");
+    }
+}
+
+#[test]
+fn a_filter_passes_down_what_it_has_no_queue_for() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, true);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[1].status, Some(status::SUCCESS), "{arch:?}");
+        let device = b.fx.read_ptr(out);
+        let wdm = b.ok("WdfDeviceWdmGetDeviceObject", &[device]);
+        let lower = b.fx.k.ext().wdf.devices[&device].lower;
+        assert_eq!(
+            b.fx.k.mem().get(wdm, DEVICE_OBJECT::DeviceType).unwrap(),
+            b.fx.k.mem().get(lower, DEVICE_OBJECT::DeviceType).unwrap(),
+            "a filter takes the device type of the device below"
+        );
+        // A read the filter has no queue for goes to the PDO below; a function driver
+        // without a queue fails it itself.
+        let pdo = portcullis_hle::pnp::started_pdos(&b.fx.k, 0)[0];
+        assert_eq!(read_reaches(&mut b, wdm), pdo, "passed down on {arch:?}");
+        assert!(b.fx.k.ext().wdf.requests.is_empty(), "no WDFREQUEST for what passed down");
+        let mut f = bind(arch, 444);
+        let log = f.fx.alloc(0x60);
+        let out = pnp_driver(&mut f, log, None, false);
+        portcullis_hle::pnp::start(&mut f.fx.k, 0).unwrap();
+        let device = f.fx.read_ptr(out);
+        let wdm = f.ok("WdfDeviceWdmGetDeviceObject", &[device]);
+        assert_eq!(read_reaches(&mut f, wdm), wdm, "a function driver keeps it on {arch:?}");
+    }
+}
+
+/// Sends an IRP_MJ_READ of two stack locations (IoInitializeIrp on memory of the test's) to
+/// `top`: the last device its stack location reached.
+fn read_reaches(b: &mut Bound, top: u64) -> u64 {
+    use portcullis_hle::layout::{IO_STACK_LOCATION, IRP};
+    let arch = b.fx.arch;
+    let (irp_size, loc_size) = (IRP::STRUCT.size(arch), IO_STACK_LOCATION::STRUCT.size(arch));
+    let size = irp_size + 2 * loc_size;
+    let irp = b.fx.alloc(size);
+    b.fx.call(Dll::Ntoskrnl, "IoInitializeIrp", &[irp, size, 2]).unwrap();
+    let top_loc = irp + irp_size + loc_size;
+    b.fx.k.mem_mut().set(top_loc, IO_STACK_LOCATION::MajorFunction, 3).unwrap();
+    let st = b.fx.call(Dll::Ntoskrnl, "IofCallDriver", &[top, irp]).unwrap();
+    assert_eq!(st as u32, status::INVALID_DEVICE_REQUEST.0, "nobody serves reads");
+    // IoSkipCurrentIrpStackLocation: the device below takes over the same location.
+    b.fx.k.mem().get(top_loc, IO_STACK_LOCATION::DeviceObject).unwrap()
 }

@@ -10,8 +10,8 @@ use std::collections::VecDeque;
 
 use portcullis_emu::CallConv;
 
-use super::layout::WDF_IO_QUEUE_CONFIG;
 use super::device::Device;
+use super::layout::WDF_IO_QUEUE_CONFIG;
 use super::object::{self, ObjectKind};
 use super::request::{self, Request};
 use super::violation;
