@@ -46,7 +46,20 @@ pub struct DeviceInit {
     /// WdfFdoInitSetFilter: requests it has no queue for go down the stack.
     pub filter: bool,
     pub pnp: PnpPowerCallbacks,
+    pub power_policy: PowerPolicyCallbacks,
     pub file: FileConfig,
+}
+
+/// What WDF_POWER_POLICY_EVENT_CALLBACKS named: arming for wake and its triggers, which
+/// only idle and system sleep reach (the emulated machine keeps its devices in D0 and S0).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PowerPolicyCallbacks {
+    pub arm_wake_from_s0: u64,
+    pub disarm_wake_from_s0: u64,
+    pub wake_from_s0_triggered: u64,
+    pub arm_wake_from_sx: u64,
+    pub disarm_wake_from_sx: u64,
+    pub wake_from_sx_triggered: u64,
 }
 
 /// What WDF_PNPPOWER_EVENT_CALLBACKS named (the PnP start and remove sequences).
@@ -79,6 +92,8 @@ pub struct FileConfig {
 pub struct Device {
     /// Its DEVICE_OBJECT.
     pub wdm: u64,
+    /// The PDO of its stack (PnP devices).
+    pub pdo: u64,
     /// The device it is attached to (PnP function devices).
     pub lower: u64,
     pub control: bool,
@@ -89,6 +104,7 @@ pub struct Device {
     pub links: Vec<String>,
     pub filter: bool,
     pub pnp: PnpPowerCallbacks,
+    pub power_policy: PowerPolicyCallbacks,
     pub file: FileConfig,
     /// Through EvtDevicePrepareHardware and EvtDeviceD0Entry (the PnP start sequence).
     pub started: bool,
@@ -135,6 +151,7 @@ fn new_init(k: &mut Kx, binding: usize, control: bool, pdo: u64) -> KResult<u64>
         characteristics: 0,
         filter: false,
         pnp: PnpPowerCallbacks::default(),
+        power_policy: PowerPolicyCallbacks::default(),
         file: FileConfig { class: file_class::CANNOT_USE_FS_CONTEXTS, ..Default::default() },
     };
     k.ext_mut().wdf.device_inits.insert(h, init);
@@ -247,6 +264,99 @@ pub fn WdfDeviceInitSetPnpPowerEventCallbacks(k: &mut Kx, _globals: Ptr, init: P
     update(k, "WdfDeviceInitSetPnpPowerEventCallbacks", init, |i| i.pnp = pnp)
 }
 
+/// VOID WdfDeviceInitSetPowerPolicyEventCallbacks(PWDFDEVICE_INIT DeviceInit,
+/// PWDF_POWER_POLICY_EVENT_CALLBACKS PowerPolicyEventCallbacks)
+pub fn WdfDeviceInitSetPowerPolicyEventCallbacks(k: &mut Kx, _globals: Ptr, init: Ptr, callbacks: Ptr) -> KResult<()> {
+    init_of(k, "WdfDeviceInitSetPowerPolicyEventCallbacks", init.0)?;
+    if callbacks.0 == 0 {
+        return Err(violation::null_parameter(
+            k,
+            "WdfDeviceInitSetPowerPolicyEventCallbacks",
+            "PowerPolicyEventCallbacks",
+        ));
+    }
+    use super::layout::WDF_POWER_POLICY_EVENT_CALLBACKS as C;
+    let m = k.mem();
+    let c = |f| m.get(callbacks.0, f);
+    let policy = PowerPolicyCallbacks {
+        arm_wake_from_s0: c(C::EvtDeviceArmWakeFromS0)?,
+        disarm_wake_from_s0: c(C::EvtDeviceDisarmWakeFromS0)?,
+        wake_from_s0_triggered: c(C::EvtDeviceWakeFromS0Triggered)?,
+        arm_wake_from_sx: c(C::EvtDeviceArmWakeFromSx)?,
+        disarm_wake_from_sx: c(C::EvtDeviceDisarmWakeFromSx)?,
+        wake_from_sx_triggered: c(C::EvtDeviceWakeFromSxTriggered)?,
+    };
+    update(k, "WdfDeviceInitSetPowerPolicyEventCallbacks", init, |i| i.power_policy = policy)
+}
+
+/// NTSTATUS WdfDeviceQueryProperty(WDFDEVICE Device, DEVICE_REGISTRY_PROPERTY
+/// DeviceProperty, ULONG BufferLength, PVOID PropertyBuffer, PULONG ResultLength): the
+/// property of the device's PDO (IoGetDeviceProperty); a control device has none.
+pub fn WdfDeviceQueryProperty(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    property: u32,
+    length: u32,
+    buffer: Ptr,
+    result: Ptr,
+) -> KResult<NtStatus> {
+    let d = device(k, "WdfDeviceQueryProperty", device_h.0)?;
+    if result.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceQueryProperty", "ResultLength"));
+    }
+    if d.pdo == 0 {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    crate::pnp::property::IoGetDeviceProperty(k, Ptr(d.pdo), property, length, buffer, result)
+}
+
+/// NTSTATUS WdfDeviceAllocAndQueryProperty(WDFDEVICE Device, DEVICE_REGISTRY_PROPERTY
+/// DeviceProperty, POOL_TYPE PoolType, PWDF_OBJECT_ATTRIBUTES PropertyMemoryAttributes,
+/// WDFMEMORY *PropertyMemory): the property in a WDFMEMORY of its size (a child of the
+/// device unless the attributes name a parent); `*PropertyMemory` is NULL on failure.
+pub fn WdfDeviceAllocAndQueryProperty(
+    k: &mut Kx,
+    globals: Ptr,
+    device_h: Ptr,
+    property: u32,
+    pool_type: u32,
+    attributes: Ptr,
+    out: Ptr,
+) -> KResult<NtStatus> {
+    let d = device(k, "WdfDeviceAllocAndQueryProperty", device_h.0)?;
+    if out.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceAllocAndQueryProperty", "PropertyMemory"));
+    }
+    k.mem_mut().write_ptr(out.0, 0)?;
+    if d.pdo == 0 {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    let b = super::driver::binding(k, "WdfDeviceAllocAndQueryProperty", globals.0)?;
+    let len_at = crate::ob::body::alloc(k, 8)?;
+    let st = crate::pnp::property::IoGetDeviceProperty(k, Ptr(d.pdo), property, 0, Ptr(0), Ptr(len_at));
+    let len = k.mem().read_u32(len_at);
+    crate::ob::body::free(k, len_at);
+    let (st, len) = (st?, len? as u64);
+    if st != status::BUFFER_TOO_SMALL || len == 0 {
+        return Ok(if st.is_success() { status::UNSUCCESSFUL } else { st });
+    }
+    let (memory, buffer) = match super::memory::create(k, b, attributes.0, pool_type, 0, len, Some(device_h.0))? {
+        Ok(m) => m,
+        Err(st) => return Ok(st),
+    };
+    let len_at = crate::ob::body::alloc(k, 8)?;
+    let st = crate::pnp::property::IoGetDeviceProperty(k, Ptr(d.pdo), property, len as u32, Ptr(buffer), Ptr(len_at));
+    crate::ob::body::free(k, len_at);
+    let st = st?;
+    if !st.is_success() {
+        object::delete(k, memory)?;
+        return Ok(st);
+    }
+    k.mem_mut().write_ptr(out.0, memory)?;
+    Ok(status::SUCCESS)
+}
+
 /// VOID WdfDeviceInitSetFileObjectConfig(PWDFDEVICE_INIT DeviceInit, PWDF_FILEOBJECT_CONFIG
 /// FileObjectConfig, PWDF_OBJECT_ATTRIBUTES FileObjectAttributes): the file callbacks, and
 /// the attributes (context, cleanup) of each WDFFILEOBJECT.
@@ -352,11 +462,13 @@ pub fn WdfDeviceCreate(k: &mut Kx, _globals: Ptr, init_ptr: Ptr, attributes: Ptr
     let h = object::create(k, b, ObjectKind::Device, &a, None)?;
     let dev = Device {
         wdm,
+        pdo: init.pdo,
         lower,
         control: init.control,
         io_type: init.io_type,
         filter: init.filter,
         pnp: init.pnp,
+        power_policy: init.power_policy,
         file: init.file,
         ..Default::default()
     };

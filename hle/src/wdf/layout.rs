@@ -112,3 +112,14 @@ wdf_structure!(WDF_FILEOBJECT_CONFIG = "WDF_FILEOBJECT_CONFIG", size (0x18, 0x28
     AutoForwardCleanupClose: U32 @ (0x10, 0x20),
     FileObjectClass: U32 @ (0x14, 0x24),
 });
+
+wdf_structure!(WDF_POWER_POLICY_EVENT_CALLBACKS = "WDF_POWER_POLICY_EVENT_CALLBACKS", size (0x20, 0x40), {
+    Size: U32 @ (0x0, 0x0),
+    EvtDeviceArmWakeFromS0: Ptr @ (0x4, 0x8),
+    EvtDeviceDisarmWakeFromS0: Ptr @ (0x8, 0x10),
+    EvtDeviceWakeFromS0Triggered: Ptr @ (0xc, 0x18),
+    EvtDeviceArmWakeFromSx: Ptr @ (0x10, 0x20),
+    EvtDeviceDisarmWakeFromSx: Ptr @ (0x14, 0x28),
+    EvtDeviceWakeFromSxTriggered: Ptr @ (0x18, 0x30),
+    EvtDeviceArmWakeFromSxWithReason: Ptr @ (0x1c, 0x38),
+});

@@ -18,6 +18,7 @@ pub mod device;
 pub mod driver;
 pub mod file;
 pub mod layout;
+pub mod memory;
 pub mod ldr;
 pub mod names;
 pub mod object;
@@ -74,6 +75,8 @@ pub struct Framework {
     /// WDFFILEOBJECTs by handle, and the WDFFILEOBJECT of each FILE_OBJECT.
     pub files: BTreeMap<u64, file::FileObject>,
     pub by_file_object: BTreeMap<u64, u64>,
+    /// WDFMEMORYs by handle.
+    pub memories: BTreeMap<u64, memory::Memory>,
     /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.
     pub resource_lists: BTreeMap<u64, u64>,
     /// Start IRPs the framework sent down, with their outcome once its callbacks ran.

@@ -187,6 +187,7 @@ pub fn delete(k: &mut Kx, handle: u64) -> KResult<()> {
         ObjectKind::Device => super::device::destroy(k, handle)?,
         ObjectKind::Request => super::request::forget(k, handle),
         ObjectKind::FileObject => super::file::destroy(k, handle),
+        ObjectKind::Memory => super::memory::destroy(k, handle)?,
         ObjectKind::ResourceList => {
             k.ext_mut().wdf.resource_lists.remove(&handle);
         }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
-use super::{device, driver, file, names, object, pnp, queue, request};
+use super::{device, driver, file, memory, names, object, pnp, queue, request};
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
 use crate::types::*;
@@ -36,6 +36,7 @@ wdf_functions! {
     39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
     54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
     55 => stdcall fn WdfDeviceInitSetPnpPowerEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PnpPowerEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPnpPowerEventCallbacks;
+    56 => stdcall fn WdfDeviceInitSetPowerPolicyEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PowerPolicyEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPowerPolicyEventCallbacks;
     61 => stdcall fn WdfDeviceInitSetIoType(DriverGlobals: Ptr, DeviceInit: Ptr, IoType: u32) -> () = device::WdfDeviceInitSetIoType;
     62 => stdcall fn WdfDeviceInitSetExclusive(DriverGlobals: Ptr, DeviceInit: Ptr, IsExclusive: Boolean) -> () = device::WdfDeviceInitSetExclusive;
     66 => stdcall fn WdfDeviceInitSetDeviceType(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceType: u32) -> () = device::WdfDeviceInitSetDeviceType;
@@ -45,6 +46,8 @@ wdf_functions! {
     71 => stdcall fn WdfDeviceInitSetFileObjectConfig(DriverGlobals: Ptr, DeviceInit: Ptr, FileObjectConfig: Ptr, FileObjectAttributes: Ptr) -> () = device::WdfDeviceInitSetFileObjectConfig;
     75 => stdcall fn WdfDeviceCreate(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceAttributes: Ptr, Device: Ptr) -> NtStatus = device::WdfDeviceCreate;
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
+    81 => stdcall fn WdfDeviceQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = device::WdfDeviceQueryProperty;
+    82 => stdcall fn WdfDeviceAllocAndQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, PoolType: u32, PropertyMemoryAttributes: Ptr, PropertyMemory: Ptr) -> NtStatus = device::WdfDeviceAllocAndQueryProperty;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
     93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
     116 => stdcall fn WdfDriverCreate(DriverGlobals: Ptr, DriverObject: Ptr, RegistryPath: PUnicodeString, DriverAttributes: Ptr, DriverConfig: Ptr, Driver: Ptr) -> NtStatus = driver::WdfDriverCreate;
@@ -58,6 +61,8 @@ wdf_functions! {
     152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
     157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
     158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
+    192 => stdcall fn WdfMemoryCreate(DriverGlobals: Ptr, Attributes: Ptr, PoolType: u32, Tag: PoolTag, BufferSize: SizeT, Memory: Ptr, Buffer: Ptr) -> NtStatus = memory::WdfMemoryCreate;
+    194 => stdcall fn WdfMemoryGetBuffer(DriverGlobals: Ptr, Memory: Ptr, BufferSize: Ptr) -> Ptr = memory::WdfMemoryGetBuffer;
     202 => stdcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
     203 => stdcall fn WdfObjectAllocateContext(DriverGlobals: Ptr, Handle: Ptr, ContextAttributes: Ptr, Context: Ptr) -> NtStatus = object::WdfObjectAllocateContext;
     204 => stdcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
