@@ -585,3 +585,85 @@ fn read_reaches(b: &mut Bound, top: u64) -> u64 {
     // IoSkipCurrentIrpStackLocation: the device below takes over the same location.
     b.fx.k.mem().get(top_loc, IO_STACK_LOCATION::DeviceObject).unwrap()
 }
+
+fn utf16z(s: &str) -> Vec<u8> {
+    s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+}
+
+#[test]
+fn device_properties_come_from_the_pdo_alone_or_in_framework_memory() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(out);
+        let want = utf16z("Portcullis");
+        let (buf, len) = (b.fx.alloc(64), b.fx.alloc(8));
+        // DevicePropertyManufacturer (8): too small, then whole.
+        assert_eq!(b.ok("WdfDeviceQueryProperty", &[device, 8, 2, buf, len]) as u32, status::BUFFER_TOO_SMALL.0);
+        assert_eq!(b.fx.read(len, 4), (want.len() as u32).to_le_bytes());
+        assert_eq!(b.ok("WdfDeviceQueryProperty", &[device, 8, 64, buf, len]), 0);
+        assert_eq!(b.fx.read(buf, want.len()), want);
+        let mem = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDeviceAllocAndQueryProperty", &[device, 8, 0, 0, mem]), 0, "{arch:?}");
+        let memory = b.fx.read_ptr(mem);
+        let size = b.fx.alloc(8);
+        let at = b.ok("WdfMemoryGetBuffer", &[memory, size]);
+        assert_eq!(b.fx.read_ptr(size), want.len() as u64);
+        assert_eq!(b.fx.read(at, want.len()), want, "{arch:?}");
+        assert_eq!(b.fx.k.ext().wdf.objects[&memory].parent, Some(device), "the device owns the memory");
+        // FriendlyName (9) is not set: the failure leaves no memory.
+        assert_eq!(b.ok("WdfDeviceAllocAndQueryProperty", &[device, 9, 0, 0, mem]) as u32, 0xC000_0034);
+        assert_eq!(b.fx.read_ptr(mem), 0);
+        // The device's removal deletes its memory and frees the buffer.
+        portcullis_hle::pnp::remove(&mut b.fx.k, 0).unwrap();
+        assert!(b.fx.k.ext().wdf.memories.is_empty(), "{arch:?}");
+        assert!(b.fx.k.ext().pool.block(at).is_none(), "the buffer is back in the pool on {arch:?}");
+    }
+}
+
+#[test]
+fn framework_memory_is_pool_the_object_owns() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let (out, buf) = (b.fx.alloc(8), b.fx.alloc(8));
+        assert_eq!(b.ok("WdfMemoryCreate", &[0, 0, 0, 0, out, buf]) as u32, status::INVALID_PARAMETER.0);
+        assert_eq!(b.ok("WdfMemoryCreate", &[0, 0, u32::from_le_bytes(*b"Test") as u64, 100, out, buf]), 0);
+        let (memory, at) = (b.fx.read_ptr(out), b.fx.read_ptr(buf));
+        let block = b.fx.k.ext().pool.block(at).expect("a pool block");
+        assert_eq!(block.tag, u32::from_le_bytes(*b"Test"), "{arch:?}");
+        assert_eq!(b.ok("WdfMemoryGetBuffer", &[memory, 0]), at);
+        b.ok("WdfObjectDelete", &[memory]);
+        assert!(b.fx.k.ext().pool.block(at).is_none(), "freed with its object on {arch:?}");
+        let p = b.violation("WdfMemoryGetBuffer", &[memory, 0]);
+        assert_eq!((p[0], p[1]), (5, memory));
+        let p = b.violation("WdfMemoryCreate", &[0, 0, 0, 8, 0, 0]);
+        assert_eq!(p[0], 4, "a NULL Memory is WDF_REQUIRED_PARAMETER_IS_NULL");
+    }
+}
+
+#[test]
+fn power_policy_callbacks_are_kept_with_the_device() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let sddl = b.fx.ustr("D:P(A;;GA;;;SY)");
+        let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+        let p = b.violation("WdfDeviceInitSetPowerPolicyEventCallbacks", &[init, 0]);
+        assert_eq!(p[0], 4);
+        let callbacks = b.fx.alloc(0x40);
+        let ps = arch.ptr_size();
+        b.fx.k.mem_mut().write_u32(callbacks, if ps == 8 { 0x40 } else { 0x20 }).unwrap();
+        b.fx.k.mem_mut().write_ptr(callbacks + ps, 0x1234).unwrap(); // EvtDeviceArmWakeFromS0
+        b.fx.k.mem_mut().write_ptr(callbacks + 4 * ps, 0x5678).unwrap(); // EvtDeviceArmWakeFromSx
+        b.ok("WdfDeviceInitSetPowerPolicyEventCallbacks", &[init, callbacks]);
+        let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+        b.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+        assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
+        let device = b.fx.read_ptr(out);
+        let policy = b.fx.k.ext().wdf.devices[&device].power_policy;
+        assert_eq!((policy.arm_wake_from_s0, policy.arm_wake_from_sx), (0x1234, 0x5678), "{arch:?}");
+    }
+}
