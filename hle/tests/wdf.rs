@@ -667,3 +667,55 @@ fn power_policy_callbacks_are_kept_with_the_device() {
         assert_eq!((policy.arm_wake_from_s0, policy.arm_wake_from_sx), (0x1234, 0x5678), "{arch:?}");
     }
 }
+
+#[test]
+fn collections_hold_references_on_their_items() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfCollectionCreate", &[0, out]), 0);
+        let c = b.fx.read_ptr(out);
+        assert_eq!(b.ok("WdfCollectionGetFirstItem", &[c]), 0, "empty");
+        let mut objs = vec![];
+        for _ in 0..3 {
+            assert_eq!(b.ok("WdfObjectCreate", &[0, out]), 0);
+            let o = b.fx.read_ptr(out);
+            assert_eq!(b.ok("WdfCollectionAdd", &[c, o]), 0);
+            objs.push(o);
+        }
+        assert_eq!(b.ok("WdfCollectionGetCount", &[c]), 3);
+        assert_eq!(b.ok("WdfCollectionGetItem", &[c, 1]), objs[1]);
+        assert_eq!(b.ok("WdfCollectionGetItem", &[c, 3]), 0, "past the end");
+        assert_eq!(b.ok("WdfCollectionGetFirstItem", &[c]), objs[0]);
+        assert_eq!(b.ok("WdfCollectionGetLastItem", &[c]), objs[2]);
+        // Deleted while in the collection: it stays until it leaves.
+        b.ok("WdfObjectDelete", &[objs[1]]);
+        assert!(b.fx.k.ext().wdf.objects.contains_key(&objs[1]), "{arch:?}");
+        b.ok("WdfCollectionRemove", &[c, objs[1]]);
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&objs[1]), "gone with its last reference on {arch:?}");
+        b.ok("WdfCollectionRemoveItem", &[c, 0]);
+        assert_eq!(b.ok("WdfCollectionGetFirstItem", &[c]), objs[2]);
+        assert_eq!(b.fx.k.ext().wdf.objects[&objs[0]].references, 0, "the reference went with the item");
+        let p = b.violation("WdfCollectionRemoveItem", &[c, 5]);
+        assert_eq!((p[1], p[2]), (c, 5), "{arch:?}");
+    }
+}
+
+#[test]
+fn a_pnp_device_names_its_stack() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(out);
+        let pdo = portcullis_hle::pnp::started_pdos(&b.fx.k, 0)[0];
+        assert_eq!(b.ok("WdfDeviceWdmGetPhysicalDevice", &[device]), pdo, "{arch:?}");
+        assert_eq!(b.ok("WdfDeviceWdmGetAttachedDevice", &[device]), pdo, "attached right above the PDO");
+        let driver = b.ok("WdfDeviceGetDriver", &[device]);
+        let (control, _) = b.control_device(driver, "\\Device\\KmdfCtl");
+        assert_eq!(b.ok("WdfDeviceWdmGetPhysicalDevice", &[control]), 0, "a control device has none");
+        assert_eq!(b.ok("WdfDeviceWdmGetAttachedDevice", &[control]), 0);
+    }
+}

@@ -519,6 +519,18 @@ pub fn WdfDeviceWdmGetDeviceObject(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> 
     Ok(Ptr(device(k, "WdfDeviceWdmGetDeviceObject", device_h.0)?.wdm))
 }
 
+/// PDEVICE_OBJECT WdfDeviceWdmGetAttachedDevice(WDFDEVICE Device): the device below (NULL
+/// for a control device).
+pub fn WdfDeviceWdmGetAttachedDevice(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(device(k, "WdfDeviceWdmGetAttachedDevice", device_h.0)?.lower))
+}
+
+/// PDEVICE_OBJECT WdfDeviceWdmGetPhysicalDevice(WDFDEVICE Device): the PDO of the device's
+/// stack (NULL for a control device).
+pub fn WdfDeviceWdmGetPhysicalDevice(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(device(k, "WdfDeviceWdmGetPhysicalDevice", device_h.0)?.pdo))
+}
+
 /// WDFDEVICE WdfWdmDeviceGetWdfDeviceHandle(PDEVICE_OBJECT DeviceObject): NULL for a device
 /// object the framework did not create.
 pub fn WdfWdmDeviceGetWdfDeviceHandle(k: &mut Kx, _globals: Ptr, device_object: Ptr) -> KResult<Ptr> {

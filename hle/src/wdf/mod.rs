@@ -14,6 +14,7 @@
 //! dispatch routines: IRPs reach [`queue::FxDispatch`], which presents them to the queues as
 //! WDFREQUESTs. Misuse the framework's verifier catches is `WDF_VIOLATION` ([`violation`]).
 
+pub mod collection;
 pub mod device;
 pub mod driver;
 pub mod file;
@@ -75,6 +76,8 @@ pub struct Framework {
     /// WDFFILEOBJECTs by handle, and the WDFFILEOBJECT of each FILE_OBJECT.
     pub files: BTreeMap<u64, file::FileObject>,
     pub by_file_object: BTreeMap<u64, u64>,
+    /// WDFCOLLECTIONs: their items, in order.
+    pub collections: BTreeMap<u64, Vec<u64>>,
     /// WDFMEMORYs by handle.
     pub memories: BTreeMap<u64, memory::Memory>,
     /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
-use super::{device, driver, file, memory, names, object, pnp, queue, request};
+use super::{collection, device, driver, file, memory, names, object, pnp, queue, request};
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
 use crate::types::*;
@@ -29,10 +29,20 @@ macro_rules! wdf_functions {
 }
 
 wdf_functions! {
+    13 => stdcall fn WdfCollectionCreate(DriverGlobals: Ptr, CollectionAttributes: Ptr, Collection: Ptr) -> NtStatus = collection::WdfCollectionCreate;
+    14 => stdcall fn WdfCollectionGetCount(DriverGlobals: Ptr, Collection: Ptr) -> u32 = collection::WdfCollectionGetCount;
+    15 => stdcall fn WdfCollectionAdd(DriverGlobals: Ptr, Collection: Ptr, Object: Ptr) -> NtStatus = collection::WdfCollectionAdd;
+    16 => stdcall fn WdfCollectionRemove(DriverGlobals: Ptr, Collection: Ptr, Item: Ptr) -> () = collection::WdfCollectionRemove;
+    17 => stdcall fn WdfCollectionRemoveItem(DriverGlobals: Ptr, Collection: Ptr, Index: u32) -> () = collection::WdfCollectionRemoveItem;
+    18 => stdcall fn WdfCollectionGetItem(DriverGlobals: Ptr, Collection: Ptr, Index: u32) -> Ptr = collection::WdfCollectionGetItem;
+    19 => stdcall fn WdfCollectionGetFirstItem(DriverGlobals: Ptr, Collection: Ptr) -> Ptr = collection::WdfCollectionGetFirstItem;
+    20 => stdcall fn WdfCollectionGetLastItem(DriverGlobals: Ptr, Collection: Ptr) -> Ptr = collection::WdfCollectionGetLastItem;
     25 => stdcall fn WdfControlDeviceInitAllocate(DriverGlobals: Ptr, Driver: Ptr, SDDLString: PUnicodeString) -> Ptr = device::WdfControlDeviceInitAllocate;
     27 => stdcall fn WdfControlFinishInitializing(DriverGlobals: Ptr, Device: Ptr) -> () = device::WdfControlFinishInitializing;
     30 => stdcall fn WdfWdmDeviceGetWdfDeviceHandle(DriverGlobals: Ptr, DeviceObject: Ptr) -> Ptr = device::WdfWdmDeviceGetWdfDeviceHandle;
     31 => stdcall fn WdfDeviceWdmGetDeviceObject(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetDeviceObject;
+    32 => stdcall fn WdfDeviceWdmGetAttachedDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetAttachedDevice;
+    33 => stdcall fn WdfDeviceWdmGetPhysicalDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetPhysicalDevice;
     39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
     54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
     55 => stdcall fn WdfDeviceInitSetPnpPowerEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PnpPowerEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPnpPowerEventCallbacks;
