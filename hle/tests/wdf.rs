@@ -719,3 +719,38 @@ fn a_pnp_device_names_its_stack() {
         assert_eq!(b.ok("WdfDeviceWdmGetAttachedDevice", &[control]), 0);
     }
 }
+
+#[test]
+fn the_parameters_key_is_a_wdfkey_over_a_kernel_handle() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let out = b.fx.alloc(8);
+        // The service's key is missing: so is the Parameters key's parent.
+        assert_eq!(b.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0xF003F, 0, out]) as u32, 0xC000_0034);
+        assert_eq!(b.fx.read_ptr(out), 0);
+        portcullis_hle::cm::service_key(&mut b.fx.k, "KmdfTest");
+        assert_eq!(b.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0xF003F, 0, out]), 0, "{arch:?}");
+        let key = b.fx.read_ptr(out);
+        let handle = b.ok("WdfRegistryWdmGetHandle", &[key]);
+        assert_ne!(handle, 0);
+        let (name, data) = (b.fx.ustr("Level"), b.fx.put(&7u32.to_le_bytes()));
+        let st = b.fx.call(Dll::Ntoskrnl, "ZwSetValueKey", &[handle, name, 0, 4, data, 4]).unwrap();
+        assert_eq!(st, 0, "the handle writes the key on {arch:?}");
+        let path = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\\Parameters";
+        let values = portcullis_hle::cm::dump(&b.fx.k, path);
+        assert!(values.iter().any(|(_, v)| v.name == "Level" && v.data == [7, 0, 0, 0]), "{values:?}");
+        b.ok("WdfRegistryClose", &[key]);
+        let closed = common::fx::bugcheck(b.fx.call(Dll::Ntoskrnl, "ZwClose", &[handle]));
+        assert_eq!(closed.name, "INVALID_KERNEL_HANDLE", "the handle closed with the key on {arch:?}");
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        portcullis_hle::cm::service_key(&mut b.fx.k, "KmdfTest");
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0xF003F, 0, out]), 0);
+        let key = b.fx.read_ptr(out);
+        b.ok("WdfRegistryClose", &[key]);
+        let p = b.violation("WdfRegistryWdmGetHandle", &[key]);
+        assert_eq!((p[0], p[1]), (5, key));
+    }
+}

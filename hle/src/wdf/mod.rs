@@ -25,6 +25,7 @@ pub mod names;
 pub mod object;
 pub mod pnp;
 pub mod queue;
+pub mod registry;
 pub mod request;
 pub mod table;
 pub mod violation;
@@ -78,6 +79,8 @@ pub struct Framework {
     pub by_file_object: BTreeMap<u64, u64>,
     /// WDFCOLLECTIONs: their items, in order.
     pub collections: BTreeMap<u64, Vec<u64>>,
+    /// WDFKEYs: the kernel handle of each.
+    pub keys: BTreeMap<u64, u64>,
     /// WDFMEMORYs by handle.
     pub memories: BTreeMap<u64, memory::Memory>,
     /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.

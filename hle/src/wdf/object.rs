@@ -26,6 +26,7 @@ pub enum ObjectKind {
     Request,
     Memory,
     Collection,
+    Key,
     FileObject,
     ResourceList,
     /// Any kind (the generic WdfObject* functions).
@@ -41,6 +42,7 @@ impl ObjectKind {
             ObjectKind::Request => "WDFREQUEST",
             ObjectKind::Memory => "WDFMEMORY",
             ObjectKind::Collection => "WDFCOLLECTION",
+            ObjectKind::Key => "WDFKEY",
             ObjectKind::FileObject => "WDFFILEOBJECT",
             ObjectKind::ResourceList => "WDFCMRESLIST",
             ObjectKind::Any => "WDFOBJECT",
@@ -191,6 +193,7 @@ pub fn delete(k: &mut Kx, handle: u64) -> KResult<()> {
         ObjectKind::FileObject => super::file::destroy(k, handle),
         ObjectKind::Memory => super::memory::destroy(k, handle)?,
         ObjectKind::Collection => super::collection::destroy(k, handle)?,
+        ObjectKind::Key => super::registry::destroy(k, handle)?,
         ObjectKind::ResourceList => {
             k.ext_mut().wdf.resource_lists.remove(&handle);
         }
