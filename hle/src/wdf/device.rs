@@ -18,6 +18,8 @@ use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};
 
 /// FILE_DEVICE_UNKNOWN: the device type the framework gives a device that names none.
 const FILE_DEVICE_UNKNOWN: u32 = 0x22;
+/// STATUS_INFO_LENGTH_MISMATCH.
+const INFO_LENGTH_MISMATCH: NtStatus = NtStatus(0xC000_0004);
 /// WDF_DEVICE_IO_TYPE.
 pub mod io_type {
     pub const NEITHER: u32 = 1;
@@ -60,6 +62,15 @@ pub struct PowerPolicyCallbacks {
     pub arm_wake_from_sx: u64,
     pub disarm_wake_from_sx: u64,
     pub wake_from_sx_triggered: u64,
+}
+
+/// What WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS said.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct S0IdleSettings {
+    pub idle_caps: u32,
+    pub dx_state: u32,
+    pub idle_timeout_ms: u32,
+    pub enabled: u32,
 }
 
 /// What WDF_PNPPOWER_EVENT_CALLBACKS named (the PnP start and remove sequences).
@@ -108,6 +119,9 @@ pub struct Device {
     pub file: FileConfig,
     /// Through EvtDevicePrepareHardware and EvtDeviceD0Entry (the PnP start sequence).
     pub started: bool,
+    /// WdfDeviceAssignS0IdleSettings' settings (the device powers down when idle only on a
+    /// real machine: the emulated one never lets its idle timeout expire).
+    pub s0_idle: Option<S0IdleSettings>,
     /// The WDFCMRESLISTs (raw, translated) of its start.
     pub resources: Option<(u64, u64)>,
 }
@@ -354,6 +368,42 @@ pub fn WdfDeviceAllocAndQueryProperty(
         return Ok(st);
     }
     k.mem_mut().write_ptr(out.0, memory)?;
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS WdfDeviceAssignS0IdleSettings(WDFDEVICE Device,
+/// PWDF_DEVICE_POWER_POLICY_IDLE_SETTINGS Settings): only the power policy owner (a function
+/// device; not a filter, not a control device) may; a Size of neither KMDF layout is
+/// STATUS_INFO_LENGTH_MISMATCH, capabilities or a device state out of range
+/// STATUS_INVALID_PARAMETER.
+pub fn WdfDeviceAssignS0IdleSettings(k: &mut Kx, _globals: Ptr, device_h: Ptr, settings: Ptr) -> KResult<NtStatus> {
+    let d = device(k, "WdfDeviceAssignS0IdleSettings", device_h.0)?;
+    if settings.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceAssignS0IdleSettings", "Settings"));
+    }
+    if d.control || d.filter {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    let m = k.mem();
+    let size = m.read_u32(settings.0)?;
+    // KMDF 1.11 added IdleTimeoutType and ExcludeD3Cold to the 0x18 bytes of before.
+    if size != 0x18 && size != 0x20 {
+        return Ok(INFO_LENGTH_MISMATCH);
+    }
+    let s = S0IdleSettings {
+        idle_caps: m.read_u32(settings.0 + 4)?,
+        dx_state: m.read_u32(settings.0 + 8)?,
+        idle_timeout_ms: m.read_u32(settings.0 + 12)?,
+        enabled: m.read_u32(settings.0 + 20)?,
+    };
+    // IdleCannotWakeFromS0, IdleCanWakeFromS0, IdleUsbSelectiveSuspend; PowerDeviceD1..D3 or
+    // PowerDeviceMaximum (the deepest the device supports); WdfFalse, WdfTrue, WdfUseDefault.
+    if !(1..=3).contains(&s.idle_caps) || !(2..=5).contains(&s.dx_state) || s.enabled > 2 {
+        return Ok(status::INVALID_PARAMETER);
+    }
+    if let Some(dev) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {
+        dev.s0_idle = Some(s);
+    }
     Ok(status::SUCCESS)
 }
 

@@ -44,6 +44,7 @@ wdf_functions! {
     32 => stdcall fn WdfDeviceWdmGetAttachedDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetAttachedDevice;
     33 => stdcall fn WdfDeviceWdmGetPhysicalDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetPhysicalDevice;
     39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
+    46 => stdcall fn WdfDeviceAssignS0IdleSettings(DriverGlobals: Ptr, Device: Ptr, Settings: Ptr) -> NtStatus = device::WdfDeviceAssignS0IdleSettings;
     54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
     55 => stdcall fn WdfDeviceInitSetPnpPowerEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PnpPowerEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPnpPowerEventCallbacks;
     56 => stdcall fn WdfDeviceInitSetPowerPolicyEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PowerPolicyEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPowerPolicyEventCallbacks;
