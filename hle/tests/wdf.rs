@@ -713,6 +713,13 @@ fn a_pnp_device_names_its_stack() {
         let pdo = portcullis_hle::pnp::started_pdos(&b.fx.k, 0)[0];
         assert_eq!(b.ok("WdfDeviceWdmGetPhysicalDevice", &[device]), pdo, "{arch:?}");
         assert_eq!(b.ok("WdfDeviceWdmGetAttachedDevice", &[device]), pdo, "attached right above the PDO");
+        let info: Vec<u8> = (1..=24).collect();
+        let at = b.fx.put(&info);
+        b.ok("WdfDeviceSetBusInformationForChildren", &[device, at]);
+        let kept = b.fx.k.ext().wdf.devices[&device].bus_information_for_children.clone();
+        assert_eq!(kept, Some(info), "a copy for the children on {arch:?}");
+        let p = b.violation("WdfDeviceSetBusInformationForChildren", &[device, 0]);
+        assert_eq!(p[0], 4);
         let driver = b.ok("WdfDeviceGetDriver", &[device]);
         let (control, _) = b.control_device(driver, "\\Device\\KmdfCtl");
         assert_eq!(b.ok("WdfDeviceWdmGetPhysicalDevice", &[control]), 0, "a control device has none");

@@ -122,6 +122,9 @@ pub struct Device {
     /// WdfDeviceAssignS0IdleSettings' settings (the device powers down when idle only on a
     /// real machine: the emulated one never lets its idle timeout expire).
     pub s0_idle: Option<S0IdleSettings>,
+    /// The PNP_BUS_INFORMATION (24 bytes) its child PDOs answer IRP_MN_QUERY_BUS_INFORMATION
+    /// with (WdfDeviceSetBusInformationForChildren).
+    pub bus_information_for_children: Option<Vec<u8>>,
     /// The WDFCMRESLISTs (raw, translated) of its start.
     pub resources: Option<(u64, u64)>,
 }
@@ -405,6 +408,22 @@ pub fn WdfDeviceAssignS0IdleSettings(k: &mut Kx, _globals: Ptr, device_h: Ptr, s
         dev.s0_idle = Some(s);
     }
     Ok(status::SUCCESS)
+}
+
+/// VOID WdfDeviceSetBusInformationForChildren(WDFDEVICE Device, PPNP_BUS_INFORMATION
+/// BusInformation): a copy of the bus type GUID, legacy bus type and bus number the
+/// device's child PDOs report.
+pub fn WdfDeviceSetBusInformationForChildren(k: &mut Kx, _globals: Ptr, device_h: Ptr, info: Ptr) -> KResult<()> {
+    device(k, "WdfDeviceSetBusInformationForChildren", device_h.0)?;
+    if info.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceSetBusInformationForChildren", "BusInformation"));
+    }
+    let mut bytes = vec![0; 24];
+    k.mem().read(info.0, &mut bytes)?;
+    if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {
+        d.bus_information_for_children = Some(bytes);
+    }
+    Ok(())
 }
 
 /// VOID WdfDeviceInitSetFileObjectConfig(PWDFDEVICE_INIT DeviceInit, PWDF_FILEOBJECT_CONFIG

@@ -59,6 +59,7 @@ wdf_functions! {
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
     81 => stdcall fn WdfDeviceQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = device::WdfDeviceQueryProperty;
     82 => stdcall fn WdfDeviceAllocAndQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, PoolType: u32, PropertyMemoryAttributes: Ptr, PropertyMemory: Ptr) -> NtStatus = device::WdfDeviceAllocAndQueryProperty;
+    85 => stdcall fn WdfDeviceSetBusInformationForChildren(DriverGlobals: Ptr, Device: Ptr, BusInformation: Ptr) -> () = device::WdfDeviceSetBusInformationForChildren;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
     93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
     116 => stdcall fn WdfDriverCreate(DriverGlobals: Ptr, DriverObject: Ptr, RegistryPath: PUnicodeString, DriverAttributes: Ptr, DriverConfig: Ptr, Driver: Ptr) -> NtStatus = driver::WdfDriverCreate;
