@@ -6,12 +6,14 @@
 mod common;
 
 use common::fx::Fx;
+use common::guest::{routine, Asm, Param, K};
 use common::{both, request, status, Arch, KernelStop, OutBuffer, Stop};
 use portcullis_emu::CallConv;
 use portcullis_hle::exports::Dll;
 use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
 use portcullis_hle::wdf::layout::{
-    WDF_DRIVER_GLOBALS, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO,
+    WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_FILEOBJECT_CONFIG, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES,
+    WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS,
 };
 use portcullis_hle::wdf::names::NAMES;
 
@@ -353,5 +355,439 @@ fn objects_alive_after_unbinding_are_leaks() {
         assert_eq!(leaks.wdf_objects.len(), 1, "{arch:?}");
         let l = &leaks.wdf_objects[0];
         assert_eq!((l.handle, l.kind, l.references, l.deleted), (obj, "WDFOBJECT", 1, true));
+    }
+}
+
+impl Bound {
+    /// Guest code calling framework entry `name` with the globals first.
+    fn call_wdf(&self, a: &mut Asm, name: &str, args: &[common::guest::Arg]) {
+        let mut all = vec![K(self.globals)];
+        all.extend_from_slice(args);
+        a.call(self.entry(name), CallConv::Stdcall.for_arch(self.fx.arch), &all);
+    }
+
+    /// A stdcall callback of `params` parameters that records, in `slot`, the order it ran
+    /// in (the counter's value before it adds one), its first parameter in `slot + 8`
+    /// and its second in `slot + 16`, and returns STATUS_SUCCESS.
+    fn recorder(&mut self, params: u16, counter: u64, lock: u64, slot: u64) -> u64 {
+        routine(&mut self.fx, params, |a, r| {
+            let (add, c) = r("ExInterlockedAddUlong");
+            a.call(add, c, &[K(counter), K(1), K(lock)]).store(slot);
+            a.store_param(0, slot + 8);
+            if params > 1 {
+                a.store_param(1, slot + 16);
+            }
+            a.value(0);
+        })
+    }
+}
+
+/// A PnP driver whose EvtDriverDeviceAdd registers PnP/power callbacks (each recording into
+/// its slot of `log`: PrepareHardware, D0Entry, D0Exit, ReleaseHardware) and creates the
+/// device, a filter when `filter`.
+fn pnp_driver(b: &mut Bound, log: u64, prepare: Option<u64>, filter: bool) -> u64 {
+    let arch = b.fx.arch;
+    let (counter, lock) = (b.fx.alloc(8), b.fx.alloc(8));
+    b.fx.k.mem_mut().write_u32(counter, 1).unwrap();
+    let callbacks = b.fx.alloc(0x90);
+    let size = WDF_PNPPOWER_EVENT_CALLBACKS::STRUCT.size(arch);
+    b.fx.k.mem_mut().write_u32(callbacks, size as u32).unwrap();
+    for (i, (field, params)) in [
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDevicePrepareHardware, 3),
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDeviceD0Entry, 2),
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDeviceD0Exit, 2),
+        (WDF_PNPPOWER_EVENT_CALLBACKS::EvtDeviceReleaseHardware, 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = b.recorder(params, counter, lock, log + i as u64 * 0x18);
+        if i == 0 {
+            r = prepare.unwrap_or(r);
+        }
+        b.fx.k.mem_mut().set(callbacks, field, r).unwrap();
+    }
+    let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+    let mut a = Asm::new(arch);
+    a.store_param(1, pinit);
+    if filter {
+        b.call_wdf(&mut a, "WdfFdoInitSetFilter", &[Param(1)]);
+    }
+    b.call_wdf(&mut a, "WdfDeviceInitSetPnpPowerEventCallbacks", &[Param(1), K(callbacks)]);
+    b.call_wdf(&mut a, "WdfDeviceCreate", &[K(pinit), K(0), K(out)]);
+    let add = common::guest::place(&mut b.fx, &a.ret(2));
+    let config = b.fx.alloc(0x20);
+    let m = b.fx.k.mem_mut();
+    m.write_u32(config, WDF_DRIVER_CONFIG::STRUCT.size(arch) as u32).unwrap();
+    m.set(config, WDF_DRIVER_CONFIG::EvtDriverDeviceAdd, add).unwrap();
+    let driver_out = b.fx.alloc(8);
+    let (d, r) = (b.driver_object, b.registry);
+    assert_eq!(b.ok("WdfDriverCreate", &[d, r, 0, config, driver_out]), 0);
+    out
+}
+
+#[test]
+fn the_pnp_start_prepares_the_hardware_then_enters_d0_and_remove_undoes_both() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[0].status, Some(status::SUCCESS), "AddDevice on {arch:?}");
+        assert_eq!(sent[1].what, "IRP_MN_START_DEVICE");
+        assert_eq!(sent[1].status, Some(status::SUCCESS), "the start on {arch:?}");
+        let device = b.fx.read_ptr(out);
+        let slot = |b: &Bound, i: u64, f: u64| {
+            let v = b.fx.read_ptr(log + i * 0x18 + f * 8);
+            if f == 0 {
+                v & 0xffff_ffff
+            } else {
+                v
+            }
+        };
+        // PrepareHardware ran first, for the device, then D0Entry from WdfPowerDeviceD3Final.
+        assert_eq!((slot(&b, 0, 0), slot(&b, 0, 1)), (1, device), "PrepareHardware on {arch:?}");
+        let raw = slot(&b, 0, 2);
+        assert_eq!(b.fx.k.ext().wdf.objects.get(&raw).map(|o| o.kind.name()), Some("WDFCMRESLIST"));
+        assert_eq!((slot(&b, 1, 0), slot(&b, 1, 1), slot(&b, 1, 2)), (2, device, 5), "D0Entry on {arch:?}");
+        assert_eq!(slot(&b, 2, 0) & 0xffff_ffff, 0, "no D0Exit yet");
+        let wdm = b.ok("WdfDeviceWdmGetDeviceObject", &[device]);
+        let removed = portcullis_hle::pnp::remove(&mut b.fx.k, 0).unwrap();
+        assert_eq!(removed.last().map(|s| s.status), Some(Some(status::SUCCESS)));
+        assert_eq!((slot(&b, 2, 0), slot(&b, 2, 1), slot(&b, 2, 2)), (3, device, 5), "D0Exit to D3Final on {arch:?}");
+        assert_eq!((slot(&b, 3, 0), slot(&b, 3, 1)), (4, device), "ReleaseHardware on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.devices.contains_key(&device), "the WDFDEVICE goes with the remove");
+        assert!(b.fx.k.ext().objects.get(wdm).is_none(), "and its device object on {arch:?}");
+    }
+}
+
+#[test]
+fn a_failed_prepare_hardware_fails_the_start_without_entering_d0() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let mut a = Asm::new(arch);
+        a.value(0xC000_009A); // STATUS_INSUFFICIENT_RESOURCES
+        let failing = common::guest::place(&mut b.fx, &a.ret(3));
+        pnp_driver(&mut b, log, Some(failing), false);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[1].status.map(|s| s.0), Some(0xC000_009A), "the start fails on {arch:?}");
+        assert_eq!(sent[2].what, "IRP_MN_REMOVE_DEVICE", "and the PnP manager removes the device");
+        assert_eq!(b.fx.read_ptr(log + 0x18) & 0xffff_ffff, 0, "D0Entry never ran on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 0x30) & 0xffff_ffff, 0, "nor D0Exit on {arch:?}");
+        assert!(b.fx.k.ext().wdf.devices.is_empty(), "the device went with the remove on {arch:?}");
+    }
+}
+
+#[test]
+fn file_objects_reach_the_create_cleanup_and_close_callbacks() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let sddl = b.fx.ustr("D:P(A;;GA;;;SY)");
+        let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+        let name = b.fx.ustr("\\Device\\KmdfFile");
+        b.ok("WdfDeviceInitAssignName", &[init, name]);
+        // EvtDeviceFileCreate(Device, Request, FileObject): records the file object it got
+        // and WdfRequestGetFileObject's, then completes the request.
+        let log = b.fx.alloc(0x40);
+        let mut a = Asm::new(arch);
+        a.store_param(2, log);
+        b.call_wdf(&mut a, "WdfRequestGetFileObject", &[Param(1)]);
+        a.store(log + 8);
+        b.call_wdf(&mut a, "WdfRequestComplete", &[Param(1), K(0)]);
+        let create = common::guest::place(&mut b.fx, &a.ret(3));
+        let mut a = Asm::new(arch);
+        a.store_param(0, log + 0x10);
+        let cleanup = common::guest::place(&mut b.fx, &a.ret(1));
+        let mut a = Asm::new(arch);
+        a.store_param(0, log + 0x18);
+        let close = common::guest::place(&mut b.fx, &a.ret(1));
+        let config = b.fx.alloc(0x28);
+        let m = b.fx.k.mem_mut();
+        m.write_u32(config, WDF_FILEOBJECT_CONFIG::STRUCT.size(arch) as u32).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::EvtDeviceFileCreate, create).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::EvtFileCleanup, cleanup).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::EvtFileClose, close).unwrap();
+        m.set(config, WDF_FILEOBJECT_CONFIG::FileObjectClass, 4).unwrap(); // WdfFileObjectWdfCannotUseFsContexts
+        b.ok("WdfDeviceInitSetFileObjectConfig", &[init, config, 0]);
+        let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+        b.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+        assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
+        let device = b.fx.read_ptr(out);
+        let link = b.fx.ustr("\\DosDevices\\KmdfFile");
+        b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfFile\\pipe0").unwrap();
+        let h = h.expect("EvtDeviceFileCreate completed the create with success");
+        let fo = b.fx.read_ptr(log);
+        assert_ne!(fo, 0, "the callback got a WDFFILEOBJECT on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 8), fo, "WdfRequestGetFileObject names it on {arch:?}");
+        assert_eq!(b.ok("WdfFileObjectGetDevice", &[fo]), device);
+        let wdm = b.ok("WdfFileObjectWdmGetFileObject", &[fo]);
+        assert_eq!(b.fx.k.ext().objects.get(wdm).map(|o| o.kind), Some(portcullis_hle::ob::ObjectKind::File));
+        let name = b.ok("WdfFileObjectGetFileName", &[fo]);
+        let (len, _, buf) = b.fx.counted(name);
+        let want: Vec<u8> = "\\pipe0".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(b.fx.read(buf, len as usize), want, "the name after the device's on {arch:?}");
+        request::close(&mut b.fx.k, h).unwrap();
+        assert_eq!(b.fx.read_ptr(log + 0x10), fo, "EvtFileCleanup on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 0x18), fo, "EvtFileClose on {arch:?}");
+        let p = b.violation("WdfFileObjectGetDevice", &[fo]);
+        assert_eq!((p[0], p[1]), (5, fo), "the WDFFILEOBJECT is gone after the close on {arch:?}");
+    }
+}
+
+#[test]
+fn a_filter_passes_down_what_it_has_no_queue_for() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, true);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[1].status, Some(status::SUCCESS), "{arch:?}");
+        let device = b.fx.read_ptr(out);
+        let wdm = b.ok("WdfDeviceWdmGetDeviceObject", &[device]);
+        let lower = b.fx.k.ext().wdf.devices[&device].lower;
+        assert_eq!(
+            b.fx.k.mem().get(wdm, DEVICE_OBJECT::DeviceType).unwrap(),
+            b.fx.k.mem().get(lower, DEVICE_OBJECT::DeviceType).unwrap(),
+            "a filter takes the device type of the device below"
+        );
+        // A read the filter has no queue for goes to the PDO below; a function driver
+        // without a queue fails it itself.
+        let pdo = portcullis_hle::pnp::started_pdos(&b.fx.k, 0)[0];
+        assert_eq!(read_reaches(&mut b, wdm), pdo, "passed down on {arch:?}");
+        assert!(b.fx.k.ext().wdf.requests.is_empty(), "no WDFREQUEST for what passed down");
+        let mut f = bind(arch, 444);
+        let log = f.fx.alloc(0x60);
+        let out = pnp_driver(&mut f, log, None, false);
+        portcullis_hle::pnp::start(&mut f.fx.k, 0).unwrap();
+        let device = f.fx.read_ptr(out);
+        let wdm = f.ok("WdfDeviceWdmGetDeviceObject", &[device]);
+        assert_eq!(read_reaches(&mut f, wdm), wdm, "a function driver keeps it on {arch:?}");
+    }
+}
+
+/// Sends an IRP_MJ_READ of two stack locations (IoInitializeIrp on memory of the test's) to
+/// `top`: the last device its stack location reached.
+fn read_reaches(b: &mut Bound, top: u64) -> u64 {
+    use portcullis_hle::layout::{IO_STACK_LOCATION, IRP};
+    let arch = b.fx.arch;
+    let (irp_size, loc_size) = (IRP::STRUCT.size(arch), IO_STACK_LOCATION::STRUCT.size(arch));
+    let size = irp_size + 2 * loc_size;
+    let irp = b.fx.alloc(size);
+    b.fx.call(Dll::Ntoskrnl, "IoInitializeIrp", &[irp, size, 2]).unwrap();
+    let top_loc = irp + irp_size + loc_size;
+    b.fx.k.mem_mut().set(top_loc, IO_STACK_LOCATION::MajorFunction, 3).unwrap();
+    let st = b.fx.call(Dll::Ntoskrnl, "IofCallDriver", &[top, irp]).unwrap();
+    assert_eq!(st as u32, status::INVALID_DEVICE_REQUEST.0, "nobody serves reads");
+    // IoSkipCurrentIrpStackLocation: the device below takes over the same location.
+    b.fx.k.mem().get(top_loc, IO_STACK_LOCATION::DeviceObject).unwrap()
+}
+
+fn utf16z(s: &str) -> Vec<u8> {
+    s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+}
+
+#[test]
+fn device_properties_come_from_the_pdo_alone_or_in_framework_memory() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(out);
+        let want = utf16z("Portcullis");
+        let (buf, len) = (b.fx.alloc(64), b.fx.alloc(8));
+        // DevicePropertyManufacturer (8): too small, then whole.
+        assert_eq!(b.ok("WdfDeviceQueryProperty", &[device, 8, 2, buf, len]) as u32, status::BUFFER_TOO_SMALL.0);
+        assert_eq!(b.fx.read(len, 4), (want.len() as u32).to_le_bytes());
+        assert_eq!(b.ok("WdfDeviceQueryProperty", &[device, 8, 64, buf, len]), 0);
+        assert_eq!(b.fx.read(buf, want.len()), want);
+        let mem = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDeviceAllocAndQueryProperty", &[device, 8, 0, 0, mem]), 0, "{arch:?}");
+        let memory = b.fx.read_ptr(mem);
+        let size = b.fx.alloc(8);
+        let at = b.ok("WdfMemoryGetBuffer", &[memory, size]);
+        assert_eq!(b.fx.read_ptr(size), want.len() as u64);
+        assert_eq!(b.fx.read(at, want.len()), want, "{arch:?}");
+        assert_eq!(b.fx.k.ext().wdf.objects[&memory].parent, Some(device), "the device owns the memory");
+        // FriendlyName (9) is not set: the failure leaves no memory.
+        assert_eq!(b.ok("WdfDeviceAllocAndQueryProperty", &[device, 9, 0, 0, mem]) as u32, 0xC000_0034);
+        assert_eq!(b.fx.read_ptr(mem), 0);
+        // The device's removal deletes its memory and frees the buffer.
+        portcullis_hle::pnp::remove(&mut b.fx.k, 0).unwrap();
+        assert!(b.fx.k.ext().wdf.memories.is_empty(), "{arch:?}");
+        assert!(b.fx.k.ext().pool.block(at).is_none(), "the buffer is back in the pool on {arch:?}");
+    }
+}
+
+#[test]
+fn framework_memory_is_pool_the_object_owns() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let (out, buf) = (b.fx.alloc(8), b.fx.alloc(8));
+        assert_eq!(b.ok("WdfMemoryCreate", &[0, 0, 0, 0, out, buf]) as u32, status::INVALID_PARAMETER.0);
+        assert_eq!(b.ok("WdfMemoryCreate", &[0, 0, u32::from_le_bytes(*b"Test") as u64, 100, out, buf]), 0);
+        let (memory, at) = (b.fx.read_ptr(out), b.fx.read_ptr(buf));
+        let block = b.fx.k.ext().pool.block(at).expect("a pool block");
+        assert_eq!(block.tag, u32::from_le_bytes(*b"Test"), "{arch:?}");
+        assert_eq!(b.ok("WdfMemoryGetBuffer", &[memory, 0]), at);
+        b.ok("WdfObjectDelete", &[memory]);
+        assert!(b.fx.k.ext().pool.block(at).is_none(), "freed with its object on {arch:?}");
+        let p = b.violation("WdfMemoryGetBuffer", &[memory, 0]);
+        assert_eq!((p[0], p[1]), (5, memory));
+        let p = b.violation("WdfMemoryCreate", &[0, 0, 0, 8, 0, 0]);
+        assert_eq!(p[0], 4, "a NULL Memory is WDF_REQUIRED_PARAMETER_IS_NULL");
+    }
+}
+
+#[test]
+fn power_policy_callbacks_are_kept_with_the_device() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let sddl = b.fx.ustr("D:P(A;;GA;;;SY)");
+        let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+        let p = b.violation("WdfDeviceInitSetPowerPolicyEventCallbacks", &[init, 0]);
+        assert_eq!(p[0], 4);
+        let callbacks = b.fx.alloc(0x40);
+        let ps = arch.ptr_size();
+        b.fx.k.mem_mut().write_u32(callbacks, if ps == 8 { 0x40 } else { 0x20 }).unwrap();
+        b.fx.k.mem_mut().write_ptr(callbacks + ps, 0x1234).unwrap(); // EvtDeviceArmWakeFromS0
+        b.fx.k.mem_mut().write_ptr(callbacks + 4 * ps, 0x5678).unwrap(); // EvtDeviceArmWakeFromSx
+        b.ok("WdfDeviceInitSetPowerPolicyEventCallbacks", &[init, callbacks]);
+        let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+        b.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+        assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
+        let device = b.fx.read_ptr(out);
+        let policy = b.fx.k.ext().wdf.devices[&device].power_policy;
+        assert_eq!((policy.arm_wake_from_s0, policy.arm_wake_from_sx), (0x1234, 0x5678), "{arch:?}");
+    }
+}
+
+#[test]
+fn collections_hold_references_on_their_items() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfCollectionCreate", &[0, out]), 0);
+        let c = b.fx.read_ptr(out);
+        assert_eq!(b.ok("WdfCollectionGetFirstItem", &[c]), 0, "empty");
+        let mut objs = vec![];
+        for _ in 0..3 {
+            assert_eq!(b.ok("WdfObjectCreate", &[0, out]), 0);
+            let o = b.fx.read_ptr(out);
+            assert_eq!(b.ok("WdfCollectionAdd", &[c, o]), 0);
+            objs.push(o);
+        }
+        assert_eq!(b.ok("WdfCollectionGetCount", &[c]), 3);
+        assert_eq!(b.ok("WdfCollectionGetItem", &[c, 1]), objs[1]);
+        assert_eq!(b.ok("WdfCollectionGetItem", &[c, 3]), 0, "past the end");
+        assert_eq!(b.ok("WdfCollectionGetFirstItem", &[c]), objs[0]);
+        assert_eq!(b.ok("WdfCollectionGetLastItem", &[c]), objs[2]);
+        // Deleted while in the collection: it stays until it leaves.
+        b.ok("WdfObjectDelete", &[objs[1]]);
+        assert!(b.fx.k.ext().wdf.objects.contains_key(&objs[1]), "{arch:?}");
+        b.ok("WdfCollectionRemove", &[c, objs[1]]);
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&objs[1]), "gone with its last reference on {arch:?}");
+        b.ok("WdfCollectionRemoveItem", &[c, 0]);
+        assert_eq!(b.ok("WdfCollectionGetFirstItem", &[c]), objs[2]);
+        assert_eq!(b.fx.k.ext().wdf.objects[&objs[0]].references, 0, "the reference went with the item");
+        let p = b.violation("WdfCollectionRemoveItem", &[c, 5]);
+        assert_eq!((p[1], p[2]), (c, 5), "{arch:?}");
+    }
+}
+
+#[test]
+fn a_pnp_device_names_its_stack() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(out);
+        let pdo = portcullis_hle::pnp::started_pdos(&b.fx.k, 0)[0];
+        assert_eq!(b.ok("WdfDeviceWdmGetPhysicalDevice", &[device]), pdo, "{arch:?}");
+        assert_eq!(b.ok("WdfDeviceWdmGetAttachedDevice", &[device]), pdo, "attached right above the PDO");
+        let info: Vec<u8> = (1..=24).collect();
+        let at = b.fx.put(&info);
+        b.ok("WdfDeviceSetBusInformationForChildren", &[device, at]);
+        let kept = b.fx.k.ext().wdf.devices[&device].bus_information_for_children.clone();
+        assert_eq!(kept, Some(info), "a copy for the children on {arch:?}");
+        let p = b.violation("WdfDeviceSetBusInformationForChildren", &[device, 0]);
+        assert_eq!(p[0], 4);
+        let driver = b.ok("WdfDeviceGetDriver", &[device]);
+        let (control, _) = b.control_device(driver, "\\Device\\KmdfCtl");
+        assert_eq!(b.ok("WdfDeviceWdmGetPhysicalDevice", &[control]), 0, "a control device has none");
+        assert_eq!(b.ok("WdfDeviceWdmGetAttachedDevice", &[control]), 0);
+    }
+}
+
+#[test]
+fn the_parameters_key_is_a_wdfkey_over_a_kernel_handle() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let out = b.fx.alloc(8);
+        // The service's key is missing: so is the Parameters key's parent.
+        assert_eq!(b.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0xF003F, 0, out]) as u32, 0xC000_0034);
+        assert_eq!(b.fx.read_ptr(out), 0);
+        portcullis_hle::cm::service_key(&mut b.fx.k, "KmdfTest");
+        assert_eq!(b.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0xF003F, 0, out]), 0, "{arch:?}");
+        let key = b.fx.read_ptr(out);
+        let handle = b.ok("WdfRegistryWdmGetHandle", &[key]);
+        assert_ne!(handle, 0);
+        let (name, data) = (b.fx.ustr("Level"), b.fx.put(&7u32.to_le_bytes()));
+        let st = b.fx.call(Dll::Ntoskrnl, "ZwSetValueKey", &[handle, name, 0, 4, data, 4]).unwrap();
+        assert_eq!(st, 0, "the handle writes the key on {arch:?}");
+        let path = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\\Parameters";
+        let values = portcullis_hle::cm::dump(&b.fx.k, path);
+        assert!(values.iter().any(|(_, v)| v.name == "Level" && v.data == [7, 0, 0, 0]), "{values:?}");
+        b.ok("WdfRegistryClose", &[key]);
+        let closed = common::fx::bugcheck(b.fx.call(Dll::Ntoskrnl, "ZwClose", &[handle]));
+        assert_eq!(closed.name, "INVALID_KERNEL_HANDLE", "the handle closed with the key on {arch:?}");
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        portcullis_hle::cm::service_key(&mut b.fx.k, "KmdfTest");
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0xF003F, 0, out]), 0);
+        let key = b.fx.read_ptr(out);
+        b.ok("WdfRegistryClose", &[key]);
+        let p = b.violation("WdfRegistryWdmGetHandle", &[key]);
+        assert_eq!((p[0], p[1]), (5, key));
+    }
+}
+
+#[test]
+fn s0_idle_settings_belong_to_the_power_policy_owner() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(out);
+        let s = b.fx.alloc(0x20);
+        // WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS_INIT(IdleCannotWakeFromS0): D3 (Maximum),
+        // 5 s, WdfUseDefault.
+        for (i, v) in [0x20u32, 1, 5, 5000, 0, 2, 0, 2].into_iter().enumerate() {
+            b.fx.k.mem_mut().write_u32(s + 4 * i as u64, v).unwrap();
+        }
+        assert_eq!(b.ok("WdfDeviceAssignS0IdleSettings", &[device, s]), 0, "{arch:?}");
+        let kept = b.fx.k.ext().wdf.devices[&device].s0_idle.unwrap();
+        assert_eq!((kept.idle_caps, kept.dx_state, kept.idle_timeout_ms), (1, 5, 5000));
+        b.fx.k.mem_mut().write_u32(s + 8, 1).unwrap(); // PowerDeviceD0 is no idle state
+        assert_eq!(b.ok("WdfDeviceAssignS0IdleSettings", &[device, s]) as u32, status::INVALID_PARAMETER.0);
+        b.fx.k.mem_mut().write_u32(s, 0x1c).unwrap();
+        assert_eq!(b.ok("WdfDeviceAssignS0IdleSettings", &[device, s]) as u32, 0xC000_0004);
+        let driver = b.ok("WdfDeviceGetDriver", &[device]);
+        let (control, _) = b.control_device(driver, "\\Device\\KmdfIdle");
+        b.fx.k.mem_mut().write_u32(s, 0x20).unwrap();
+        b.fx.k.mem_mut().write_u32(s + 8, 5).unwrap();
+        let st = b.ok("WdfDeviceAssignS0IdleSettings", &[control, s]) as u32;
+        assert_eq!(st, status::INVALID_DEVICE_REQUEST.0, "a control device owns no power policy on {arch:?}");
     }
 }

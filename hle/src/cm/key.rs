@@ -48,7 +48,7 @@ pub(crate) fn start_of(k: &Kx, attrs: &ObjectAttributes) -> Result<(usize, u64, 
 }
 
 /// What an open or a create is asked to do.
-pub(crate) struct Request {
+pub struct Request {
     pub attrs: ObjectAttributes,
     pub access: u32,
     /// REG_OPTION_* (ZwOpenKeyEx's OpenOptions; ZwCreateKey's CreateOptions).

@@ -18,11 +18,19 @@ use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};
 
 /// FILE_DEVICE_UNKNOWN: the device type the framework gives a device that names none.
 const FILE_DEVICE_UNKNOWN: u32 = 0x22;
+/// STATUS_INFO_LENGTH_MISMATCH.
+const INFO_LENGTH_MISMATCH: NtStatus = NtStatus(0xC000_0004);
 /// WDF_DEVICE_IO_TYPE.
 pub mod io_type {
     pub const NEITHER: u32 = 1;
     pub const BUFFERED: u32 = 2;
     pub const DIRECT: u32 = 3;
+}
+
+/// WDF_FILEOBJECT_CLASS (the low bits; WdfFileObjectCanBeOptional is a flag above them).
+pub mod file_class {
+    pub const NOT_REQUIRED: u32 = 1;
+    pub const CANNOT_USE_FS_CONTEXTS: u32 = 4;
 }
 
 /// A WDFDEVICE_INIT being filled in.
@@ -37,6 +45,57 @@ pub struct DeviceInit {
     pub exclusive: bool,
     pub device_type: u32,
     pub characteristics: u32,
+    /// WdfFdoInitSetFilter: requests it has no queue for go down the stack.
+    pub filter: bool,
+    pub pnp: PnpPowerCallbacks,
+    pub power_policy: PowerPolicyCallbacks,
+    pub file: FileConfig,
+}
+
+/// What WDF_POWER_POLICY_EVENT_CALLBACKS named: arming for wake and its triggers, which
+/// only idle and system sleep reach (the emulated machine keeps its devices in D0 and S0).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PowerPolicyCallbacks {
+    pub arm_wake_from_s0: u64,
+    pub disarm_wake_from_s0: u64,
+    pub wake_from_s0_triggered: u64,
+    pub arm_wake_from_sx: u64,
+    pub disarm_wake_from_sx: u64,
+    pub wake_from_sx_triggered: u64,
+}
+
+/// What WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS said.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct S0IdleSettings {
+    pub idle_caps: u32,
+    pub dx_state: u32,
+    pub idle_timeout_ms: u32,
+    pub enabled: u32,
+}
+
+/// What WDF_PNPPOWER_EVENT_CALLBACKS named (the PnP start and remove sequences).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PnpPowerCallbacks {
+    pub d0_entry: u64,
+    pub d0_entry_post_interrupts: u64,
+    pub d0_exit: u64,
+    pub d0_exit_pre_interrupts: u64,
+    pub prepare_hardware: u64,
+    pub release_hardware: u64,
+    pub self_managed_io_cleanup: u64,
+    pub self_managed_io_init: u64,
+    pub self_managed_io_suspend: u64,
+}
+
+/// What WDF_FILEOBJECT_CONFIG named, with the file objects' attributes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileConfig {
+    pub create: u64,
+    pub close: u64,
+    pub cleanup: u64,
+    /// WDF_FILEOBJECT_CLASS: WdfFileObjectNotRequired (1) makes no WDFFILEOBJECTs.
+    pub class: u32,
+    pub attributes: object::Attributes,
 }
 
 /// A WDFDEVICE.
@@ -44,6 +103,8 @@ pub struct DeviceInit {
 pub struct Device {
     /// Its DEVICE_OBJECT.
     pub wdm: u64,
+    /// The PDO of its stack (PnP devices).
+    pub pdo: u64,
     /// The device it is attached to (PnP function devices).
     pub lower: u64,
     pub control: bool,
@@ -52,6 +113,20 @@ pub struct Device {
     /// Queues WdfDeviceConfigureRequestDispatching chose, by major function.
     pub dispatch: Vec<(u8, u64)>,
     pub links: Vec<String>,
+    pub filter: bool,
+    pub pnp: PnpPowerCallbacks,
+    pub power_policy: PowerPolicyCallbacks,
+    pub file: FileConfig,
+    /// Through EvtDevicePrepareHardware and EvtDeviceD0Entry (the PnP start sequence).
+    pub started: bool,
+    /// WdfDeviceAssignS0IdleSettings' settings (the device powers down when idle only on a
+    /// real machine: the emulated one never lets its idle timeout expire).
+    pub s0_idle: Option<S0IdleSettings>,
+    /// The PNP_BUS_INFORMATION (24 bytes) its child PDOs answer IRP_MN_QUERY_BUS_INFORMATION
+    /// with (WdfDeviceSetBusInformationForChildren).
+    pub bus_information_for_children: Option<Vec<u8>>,
+    /// The WDFCMRESLISTs (raw, translated) of its start.
+    pub resources: Option<(u64, u64)>,
 }
 
 fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
@@ -91,6 +166,10 @@ fn new_init(k: &mut Kx, binding: usize, control: bool, pdo: u64) -> KResult<u64>
         exclusive: false,
         device_type: FILE_DEVICE_UNKNOWN,
         characteristics: 0,
+        filter: false,
+        pnp: PnpPowerCallbacks::default(),
+        power_policy: PowerPolicyCallbacks::default(),
+        file: FileConfig { class: file_class::CANNOT_USE_FS_CONTEXTS, ..Default::default() },
     };
     k.ext_mut().wdf.device_inits.insert(h, init);
     Ok(h)
@@ -172,6 +251,209 @@ pub fn WdfDeviceInitSetCharacteristics(
     })
 }
 
+/// VOID WdfFdoInitSetFilter(PWDFDEVICE_INIT DeviceInit): the device is a filter — requests
+/// of a type it has no queue for pass to the device below instead of failing.
+pub fn WdfFdoInitSetFilter(k: &mut Kx, _globals: Ptr, init: Ptr) -> KResult<()> {
+    update(k, "WdfFdoInitSetFilter", init, |i| i.filter = true)
+}
+
+/// VOID WdfDeviceInitSetPnpPowerEventCallbacks(PWDFDEVICE_INIT DeviceInit,
+/// PWDF_PNPPOWER_EVENT_CALLBACKS PnpPowerEventCallbacks)
+pub fn WdfDeviceInitSetPnpPowerEventCallbacks(k: &mut Kx, _globals: Ptr, init: Ptr, callbacks: Ptr) -> KResult<()> {
+    init_of(k, "WdfDeviceInitSetPnpPowerEventCallbacks", init.0)?;
+    if callbacks.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceInitSetPnpPowerEventCallbacks", "PnpPowerEventCallbacks"));
+    }
+    use super::layout::WDF_PNPPOWER_EVENT_CALLBACKS as C;
+    let m = k.mem();
+    let c = |f| m.get(callbacks.0, f);
+    let pnp = PnpPowerCallbacks {
+        d0_entry: c(C::EvtDeviceD0Entry)?,
+        d0_entry_post_interrupts: c(C::EvtDeviceD0EntryPostInterruptsEnabled)?,
+        d0_exit: c(C::EvtDeviceD0Exit)?,
+        d0_exit_pre_interrupts: c(C::EvtDeviceD0ExitPreInterruptsDisabled)?,
+        prepare_hardware: c(C::EvtDevicePrepareHardware)?,
+        release_hardware: c(C::EvtDeviceReleaseHardware)?,
+        self_managed_io_cleanup: c(C::EvtDeviceSelfManagedIoCleanup)?,
+        self_managed_io_init: c(C::EvtDeviceSelfManagedIoInit)?,
+        self_managed_io_suspend: c(C::EvtDeviceSelfManagedIoSuspend)?,
+    };
+    update(k, "WdfDeviceInitSetPnpPowerEventCallbacks", init, |i| i.pnp = pnp)
+}
+
+/// VOID WdfDeviceInitSetPowerPolicyEventCallbacks(PWDFDEVICE_INIT DeviceInit,
+/// PWDF_POWER_POLICY_EVENT_CALLBACKS PowerPolicyEventCallbacks)
+pub fn WdfDeviceInitSetPowerPolicyEventCallbacks(k: &mut Kx, _globals: Ptr, init: Ptr, callbacks: Ptr) -> KResult<()> {
+    init_of(k, "WdfDeviceInitSetPowerPolicyEventCallbacks", init.0)?;
+    if callbacks.0 == 0 {
+        return Err(violation::null_parameter(
+            k,
+            "WdfDeviceInitSetPowerPolicyEventCallbacks",
+            "PowerPolicyEventCallbacks",
+        ));
+    }
+    use super::layout::WDF_POWER_POLICY_EVENT_CALLBACKS as C;
+    let m = k.mem();
+    let c = |f| m.get(callbacks.0, f);
+    let policy = PowerPolicyCallbacks {
+        arm_wake_from_s0: c(C::EvtDeviceArmWakeFromS0)?,
+        disarm_wake_from_s0: c(C::EvtDeviceDisarmWakeFromS0)?,
+        wake_from_s0_triggered: c(C::EvtDeviceWakeFromS0Triggered)?,
+        arm_wake_from_sx: c(C::EvtDeviceArmWakeFromSx)?,
+        disarm_wake_from_sx: c(C::EvtDeviceDisarmWakeFromSx)?,
+        wake_from_sx_triggered: c(C::EvtDeviceWakeFromSxTriggered)?,
+    };
+    update(k, "WdfDeviceInitSetPowerPolicyEventCallbacks", init, |i| i.power_policy = policy)
+}
+
+/// NTSTATUS WdfDeviceQueryProperty(WDFDEVICE Device, DEVICE_REGISTRY_PROPERTY
+/// DeviceProperty, ULONG BufferLength, PVOID PropertyBuffer, PULONG ResultLength): the
+/// property of the device's PDO (IoGetDeviceProperty); a control device has none.
+pub fn WdfDeviceQueryProperty(
+    k: &mut Kx,
+    _globals: Ptr,
+    device_h: Ptr,
+    property: u32,
+    length: u32,
+    buffer: Ptr,
+    result: Ptr,
+) -> KResult<NtStatus> {
+    let d = device(k, "WdfDeviceQueryProperty", device_h.0)?;
+    if result.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceQueryProperty", "ResultLength"));
+    }
+    if d.pdo == 0 {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    crate::pnp::property::IoGetDeviceProperty(k, Ptr(d.pdo), property, length, buffer, result)
+}
+
+/// NTSTATUS WdfDeviceAllocAndQueryProperty(WDFDEVICE Device, DEVICE_REGISTRY_PROPERTY
+/// DeviceProperty, POOL_TYPE PoolType, PWDF_OBJECT_ATTRIBUTES PropertyMemoryAttributes,
+/// WDFMEMORY *PropertyMemory): the property in a WDFMEMORY of its size (a child of the
+/// device unless the attributes name a parent); `*PropertyMemory` is NULL on failure.
+pub fn WdfDeviceAllocAndQueryProperty(
+    k: &mut Kx,
+    globals: Ptr,
+    device_h: Ptr,
+    property: u32,
+    pool_type: u32,
+    attributes: Ptr,
+    out: Ptr,
+) -> KResult<NtStatus> {
+    let d = device(k, "WdfDeviceAllocAndQueryProperty", device_h.0)?;
+    if out.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceAllocAndQueryProperty", "PropertyMemory"));
+    }
+    k.mem_mut().write_ptr(out.0, 0)?;
+    if d.pdo == 0 {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    let b = super::driver::binding(k, "WdfDeviceAllocAndQueryProperty", globals.0)?;
+    let len_at = crate::ob::body::alloc(k, 8)?;
+    let st = crate::pnp::property::IoGetDeviceProperty(k, Ptr(d.pdo), property, 0, Ptr(0), Ptr(len_at));
+    let len = k.mem().read_u32(len_at);
+    crate::ob::body::free(k, len_at);
+    let (st, len) = (st?, len? as u64);
+    if st != status::BUFFER_TOO_SMALL || len == 0 {
+        return Ok(if st.is_success() { status::UNSUCCESSFUL } else { st });
+    }
+    let (memory, buffer) = match super::memory::create(k, b, attributes.0, pool_type, 0, len, Some(device_h.0))? {
+        Ok(m) => m,
+        Err(st) => return Ok(st),
+    };
+    let len_at = crate::ob::body::alloc(k, 8)?;
+    let st = crate::pnp::property::IoGetDeviceProperty(k, Ptr(d.pdo), property, len as u32, Ptr(buffer), Ptr(len_at));
+    crate::ob::body::free(k, len_at);
+    let st = st?;
+    if !st.is_success() {
+        object::delete(k, memory)?;
+        return Ok(st);
+    }
+    k.mem_mut().write_ptr(out.0, memory)?;
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS WdfDeviceAssignS0IdleSettings(WDFDEVICE Device,
+/// PWDF_DEVICE_POWER_POLICY_IDLE_SETTINGS Settings): only the power policy owner (a function
+/// device; not a filter, not a control device) may; a Size of neither KMDF layout is
+/// STATUS_INFO_LENGTH_MISMATCH, capabilities or a device state out of range
+/// STATUS_INVALID_PARAMETER.
+pub fn WdfDeviceAssignS0IdleSettings(k: &mut Kx, _globals: Ptr, device_h: Ptr, settings: Ptr) -> KResult<NtStatus> {
+    let d = device(k, "WdfDeviceAssignS0IdleSettings", device_h.0)?;
+    if settings.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceAssignS0IdleSettings", "Settings"));
+    }
+    if d.control || d.filter {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    let m = k.mem();
+    let size = m.read_u32(settings.0)?;
+    // KMDF 1.11 added IdleTimeoutType and ExcludeD3Cold to the 0x18 bytes of before.
+    if size != 0x18 && size != 0x20 {
+        return Ok(INFO_LENGTH_MISMATCH);
+    }
+    let s = S0IdleSettings {
+        idle_caps: m.read_u32(settings.0 + 4)?,
+        dx_state: m.read_u32(settings.0 + 8)?,
+        idle_timeout_ms: m.read_u32(settings.0 + 12)?,
+        enabled: m.read_u32(settings.0 + 20)?,
+    };
+    // IdleCannotWakeFromS0, IdleCanWakeFromS0, IdleUsbSelectiveSuspend; PowerDeviceD1..D3 or
+    // PowerDeviceMaximum (the deepest the device supports); WdfFalse, WdfTrue, WdfUseDefault.
+    if !(1..=3).contains(&s.idle_caps) || !(2..=5).contains(&s.dx_state) || s.enabled > 2 {
+        return Ok(status::INVALID_PARAMETER);
+    }
+    if let Some(dev) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {
+        dev.s0_idle = Some(s);
+    }
+    Ok(status::SUCCESS)
+}
+
+/// VOID WdfDeviceSetBusInformationForChildren(WDFDEVICE Device, PPNP_BUS_INFORMATION
+/// BusInformation): a copy of the bus type GUID, legacy bus type and bus number the
+/// device's child PDOs report.
+pub fn WdfDeviceSetBusInformationForChildren(k: &mut Kx, _globals: Ptr, device_h: Ptr, info: Ptr) -> KResult<()> {
+    device(k, "WdfDeviceSetBusInformationForChildren", device_h.0)?;
+    if info.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceSetBusInformationForChildren", "BusInformation"));
+    }
+    let mut bytes = vec![0; 24];
+    k.mem().read(info.0, &mut bytes)?;
+    if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h.0) {
+        d.bus_information_for_children = Some(bytes);
+    }
+    Ok(())
+}
+
+/// VOID WdfDeviceInitSetFileObjectConfig(PWDFDEVICE_INIT DeviceInit, PWDF_FILEOBJECT_CONFIG
+/// FileObjectConfig, PWDF_OBJECT_ATTRIBUTES FileObjectAttributes): the file callbacks, and
+/// the attributes (context, cleanup) of each WDFFILEOBJECT.
+pub fn WdfDeviceInitSetFileObjectConfig(
+    k: &mut Kx,
+    _globals: Ptr,
+    init: Ptr,
+    config: Ptr,
+    attributes: Ptr,
+) -> KResult<()> {
+    init_of(k, "WdfDeviceInitSetFileObjectConfig", init.0)?;
+    if config.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfDeviceInitSetFileObjectConfig", "FileObjectConfig"));
+    }
+    use super::layout::WDF_FILEOBJECT_CONFIG as C;
+    let m = k.mem();
+    let c = |f| m.get(config.0, f);
+    let class = c(C::FileObjectClass)? as u32 & 0x7fff_ffff;
+    let file = FileConfig {
+        create: c(C::EvtDeviceFileCreate)?,
+        close: c(C::EvtFileClose)?,
+        cleanup: c(C::EvtFileCleanup)?,
+        class: if class == 0 { file_class::CANNOT_USE_FS_CONTEXTS } else { class },
+        attributes: object::read_attributes(k, attributes.0)?,
+    };
+    update(k, "WdfDeviceInitSetFileObjectConfig", init, |i| i.file = file)
+}
+
 /// A counted string of kernel memory holding `text`, for calls into the I/O manager; freed
 /// with [`free_ustr`].
 fn temp_ustr(k: &mut Kx, text: &str) -> KResult<u64> {
@@ -236,10 +518,29 @@ pub fn WdfDeviceCreate(k: &mut Kx, _globals: Ptr, init_ptr: Ptr, attributes: Ptr
     if !init.control {
         lower = crate::io::stack::IoAttachDeviceToDeviceStack(k, Ptr(wdm), Ptr(init.pdo))?.0;
         flags &= !device_flags::DEVICE_INITIALIZING;
+        if init.filter && lower != 0 {
+            // A filter takes the I/O type and device type of the device below it.
+            let below = k.mem().get(lower, DEVICE_OBJECT::Flags)?;
+            let io = device_flags::BUFFERED_IO | device_flags::DIRECT_IO;
+            flags = (flags & !io) | (below & io);
+            let t = k.mem().get(lower, DEVICE_OBJECT::DeviceType)?;
+            k.mem_mut().set(wdm, DEVICE_OBJECT::DeviceType, t)?;
+        }
     }
     k.mem_mut().set(wdm, DEVICE_OBJECT::Flags, flags)?;
     let h = object::create(k, b, ObjectKind::Device, &a, None)?;
-    let dev = Device { wdm, lower, control: init.control, io_type: init.io_type, ..Default::default() };
+    let dev = Device {
+        wdm,
+        pdo: init.pdo,
+        lower,
+        control: init.control,
+        io_type: init.io_type,
+        filter: init.filter,
+        pnp: init.pnp,
+        power_policy: init.power_policy,
+        file: init.file,
+        ..Default::default()
+    };
     k.ext_mut().wdf.devices.insert(h, dev);
     k.ext_mut().wdf.by_device_object.insert(wdm, h);
     free_init(k, init_h);
@@ -285,6 +586,18 @@ pub fn WdfDeviceCreateSymbolicLink(
 /// PDEVICE_OBJECT WdfDeviceWdmGetDeviceObject(WDFDEVICE Device)
 pub fn WdfDeviceWdmGetDeviceObject(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
     Ok(Ptr(device(k, "WdfDeviceWdmGetDeviceObject", device_h.0)?.wdm))
+}
+
+/// PDEVICE_OBJECT WdfDeviceWdmGetAttachedDevice(WDFDEVICE Device): the device below (NULL
+/// for a control device).
+pub fn WdfDeviceWdmGetAttachedDevice(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(device(k, "WdfDeviceWdmGetAttachedDevice", device_h.0)?.lower))
+}
+
+/// PDEVICE_OBJECT WdfDeviceWdmGetPhysicalDevice(WDFDEVICE Device): the PDO of the device's
+/// stack (NULL for a control device).
+pub fn WdfDeviceWdmGetPhysicalDevice(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(device(k, "WdfDeviceWdmGetPhysicalDevice", device_h.0)?.pdo))
 }
 
 /// WDFDEVICE WdfWdmDeviceGetWdfDeviceHandle(PDEVICE_OBJECT DeviceObject): NULL for a device

@@ -21,7 +21,7 @@ pub const INIT_NO_DISPATCH_OVERRIDE: u32 = 2;
 const MAJOR_FUNCTIONS: u64 = 0x1C;
 
 /// What WDF_DRIVER_CONFIG said.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct DriverConfig {
     pub device_add: u64,
     pub unload: u64,
@@ -29,6 +29,8 @@ pub struct DriverConfig {
     pub pool_tag: u32,
     /// The registry path's copy WdfDriverGetRegistryPath returns (NUL-terminated).
     pub registry_path: u64,
+    /// The same path as text.
+    pub registry: String,
 }
 
 /// The binding `globals` names, or the run's end: every framework call passes its globals.
@@ -76,6 +78,7 @@ pub fn WdfDriverCreate(
         flags: m.get(config.0, WDF_DRIVER_CONFIG::DriverInitFlags)? as u32,
         pool_tag: m.get(config.0, WDF_DRIVER_CONFIG::DriverPoolTag)? as u32,
         registry_path: 0,
+        registry: String::new(),
     };
     let a = object::read_attributes(k, attributes.0)?;
     if a.parent != 0 {
@@ -85,9 +88,10 @@ pub fn WdfDriverCreate(
     let wide: Vec<u8> = path.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
     cfg.registry_path = crate::ob::body::alloc(k, wide.len() as u64)?;
     k.mem_mut().write(cfg.registry_path, &wide)?;
+    cfg.registry = path;
     let h = object::create(k, b, ObjectKind::Driver, &a, None)?;
     k.ext_mut().wdf.bindings[b].wdf_driver = Some(h);
-    k.ext_mut().wdf.bindings[b].config = cfg;
+    k.ext_mut().wdf.bindings[b].config = cfg.clone();
     let g = globals.0;
     k.mem_mut().set(g, WDF_DRIVER_GLOBALS::Driver, h)?;
     if cfg.pool_tag != 0 {

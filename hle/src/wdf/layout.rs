@@ -87,3 +87,39 @@ wdf_structure!(WDF_IO_QUEUE_CONFIG = "WDF_IO_QUEUE_CONFIG", size (0x38, 0x60), {
     EvtIoResume: Ptr @ (0x28, 0x40),
     EvtIoCanceledOnQueue: Ptr @ (0x2c, 0x48),
 });
+
+wdf_structure!(WDF_PNPPOWER_EVENT_CALLBACKS = "WDF_PNPPOWER_EVENT_CALLBACKS", size (0x48, 0x90), {
+    Size: U32 @ (0x0, 0x0),
+    EvtDeviceD0Entry: Ptr @ (0x4, 0x8),
+    EvtDeviceD0EntryPostInterruptsEnabled: Ptr @ (0x8, 0x10),
+    EvtDeviceD0Exit: Ptr @ (0xc, 0x18),
+    EvtDeviceD0ExitPreInterruptsDisabled: Ptr @ (0x10, 0x20),
+    EvtDevicePrepareHardware: Ptr @ (0x14, 0x28),
+    EvtDeviceReleaseHardware: Ptr @ (0x18, 0x30),
+    EvtDeviceSelfManagedIoCleanup: Ptr @ (0x1c, 0x38),
+    EvtDeviceSelfManagedIoFlush: Ptr @ (0x20, 0x40),
+    EvtDeviceSelfManagedIoInit: Ptr @ (0x24, 0x48),
+    EvtDeviceSelfManagedIoSuspend: Ptr @ (0x28, 0x50),
+    EvtDeviceSelfManagedIoRestart: Ptr @ (0x2c, 0x58),
+    EvtDeviceSurpriseRemoval: Ptr @ (0x30, 0x60),
+});
+
+wdf_structure!(WDF_FILEOBJECT_CONFIG = "WDF_FILEOBJECT_CONFIG", size (0x18, 0x28), {
+    Size: U32 @ (0x0, 0x0),
+    EvtDeviceFileCreate: Ptr @ (0x4, 0x8),
+    EvtFileClose: Ptr @ (0x8, 0x10),
+    EvtFileCleanup: Ptr @ (0xc, 0x18),
+    AutoForwardCleanupClose: U32 @ (0x10, 0x20),
+    FileObjectClass: U32 @ (0x14, 0x24),
+});
+
+wdf_structure!(WDF_POWER_POLICY_EVENT_CALLBACKS = "WDF_POWER_POLICY_EVENT_CALLBACKS", size (0x20, 0x40), {
+    Size: U32 @ (0x0, 0x0),
+    EvtDeviceArmWakeFromS0: Ptr @ (0x4, 0x8),
+    EvtDeviceDisarmWakeFromS0: Ptr @ (0x8, 0x10),
+    EvtDeviceWakeFromS0Triggered: Ptr @ (0xc, 0x18),
+    EvtDeviceArmWakeFromSx: Ptr @ (0x10, 0x20),
+    EvtDeviceDisarmWakeFromSx: Ptr @ (0x14, 0x28),
+    EvtDeviceWakeFromSxTriggered: Ptr @ (0x18, 0x30),
+    EvtDeviceArmWakeFromSxWithReason: Ptr @ (0x1c, 0x38),
+});

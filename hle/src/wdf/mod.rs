@@ -14,13 +14,18 @@
 //! dispatch routines: IRPs reach [`queue::FxDispatch`], which presents them to the queues as
 //! WDFREQUESTs. Misuse the framework's verifier catches is `WDF_VIOLATION` ([`violation`]).
 
+pub mod collection;
 pub mod device;
 pub mod driver;
+pub mod file;
 pub mod layout;
 pub mod ldr;
+pub mod memory;
 pub mod names;
 pub mod object;
+pub mod pnp;
 pub mod queue;
+pub mod registry;
 pub mod request;
 pub mod table;
 pub mod violation;
@@ -69,6 +74,19 @@ pub struct Framework {
     pub completed: std::collections::VecDeque<u64>,
     /// The WDFDEVICE of each device object the framework created.
     pub by_device_object: BTreeMap<u64, u64>,
+    /// WDFFILEOBJECTs by handle, and the WDFFILEOBJECT of each FILE_OBJECT.
+    pub files: BTreeMap<u64, file::FileObject>,
+    pub by_file_object: BTreeMap<u64, u64>,
+    /// WDFCOLLECTIONs: their items, in order.
+    pub collections: BTreeMap<u64, Vec<u64>>,
+    /// WDFKEYs: the kernel handle of each.
+    pub keys: BTreeMap<u64, u64>,
+    /// WDFMEMORYs by handle.
+    pub memories: BTreeMap<u64, memory::Memory>,
+    /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.
+    pub resource_lists: BTreeMap<u64, u64>,
+    /// Start IRPs the framework sent down, with their outcome once its callbacks ran.
+    pub starting: BTreeMap<u64, Option<crate::types::NtStatus>>,
 }
 
 /// The binding whose WDF_DRIVER_GLOBALS is `globals`.

@@ -25,6 +25,10 @@ pub enum ObjectKind {
     Queue,
     Request,
     Memory,
+    Collection,
+    Key,
+    FileObject,
+    ResourceList,
     /// Any kind (the generic WdfObject* functions).
     Any,
 }
@@ -37,6 +41,10 @@ impl ObjectKind {
             ObjectKind::Queue => "WDFQUEUE",
             ObjectKind::Request => "WDFREQUEST",
             ObjectKind::Memory => "WDFMEMORY",
+            ObjectKind::Collection => "WDFCOLLECTION",
+            ObjectKind::Key => "WDFKEY",
+            ObjectKind::FileObject => "WDFFILEOBJECT",
+            ObjectKind::ResourceList => "WDFCMRESLIST",
             ObjectKind::Any => "WDFOBJECT",
         }
     }
@@ -182,6 +190,13 @@ pub fn delete(k: &mut Kx, handle: u64) -> KResult<()> {
     match o.kind {
         ObjectKind::Device => super::device::destroy(k, handle)?,
         ObjectKind::Request => super::request::forget(k, handle),
+        ObjectKind::FileObject => super::file::destroy(k, handle),
+        ObjectKind::Memory => super::memory::destroy(k, handle)?,
+        ObjectKind::Collection => super::collection::destroy(k, handle)?,
+        ObjectKind::Key => super::registry::destroy(k, handle)?,
+        ObjectKind::ResourceList => {
+            k.ext_mut().wdf.resource_lists.remove(&handle);
+        }
         _ => {}
     }
     if o.cleanup != 0 {
@@ -277,6 +292,28 @@ pub fn WdfObjectContextGetObject(k: &mut Kx, _globals: Ptr, context: Ptr) -> KRe
             ))
         }
     }
+}
+
+/// Takes a reference on a live object (the framework's own, e.g. a collection's).
+pub(crate) fn reference(k: &mut Kx, handle: u64) {
+    if let Some(o) = k.ext_mut().wdf.objects.get_mut(&handle) {
+        o.references += 1;
+    }
+}
+
+/// Drops a reference [`reference`] took: a deleted object goes with its last.
+pub(crate) fn release(k: &mut Kx, handle: u64) -> KResult<()> {
+    let gone = match k.ext_mut().wdf.objects.get_mut(&handle) {
+        Some(o) => {
+            o.references -= 1;
+            o.deleted && o.references <= 0
+        }
+        None => false,
+    };
+    if gone {
+        destroy(k, handle)?;
+    }
+    Ok(())
 }
 
 /// VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 
 use portcullis_emu::CallConv;
 
+use super::device::Device;
 use super::layout::WDF_IO_QUEUE_CONFIG;
 use super::object::{self, ObjectKind};
 use super::request::{self, Request};
@@ -253,15 +254,89 @@ fn complete_irp(k: &mut Kx, irp: u64, st: NtStatus) -> KResult<NtStatus> {
     Ok(st)
 }
 
-/// Passes a PnP or power IRP down to the device below (IoSkipCurrentIrpStackLocation, then
-/// IoCallDriver).
-fn pass_down(k: &mut Kx, lower: u64, irp: u64) -> KResult<NtStatus> {
+/// Passes an IRP down to the device below (IoSkipCurrentIrpStackLocation, then
+/// IoCallDriver): PnP and power IRPs, and what a filter has no queue for.
+pub(crate) fn pass_down(k: &mut Kx, lower: u64, irp: u64) -> KResult<NtStatus> {
     let size = IO_STACK_LOCATION::STRUCT.size(k.arch());
     let location = k.mem().get(irp, IRP::CurrentLocation)?;
     let stack = k.mem().get(irp, IRP::CurrentStackLocation)?;
     k.mem_mut().set(irp, IRP::CurrentLocation, location + 1)?;
     k.mem_mut().set(irp, IRP::CurrentStackLocation, stack + size)?;
     crate::io::irp::call_driver(k, lower, irp)
+}
+
+/// What the framework does with an IRP nobody in the driver takes: a filter passes it
+/// down, a function or control device completes it with `st`.
+fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KResult<NtStatus> {
+    if dev.filter && dev.lower != 0 {
+        pass_down(k, dev.lower, irp)
+    } else {
+        complete_irp(k, irp, st)
+    }
+}
+
+/// A WDFREQUEST for `irp`, a child of `parent`.
+fn new_request(k: &mut Kx, parent: u64, queue_h: u64, irp: u64, mj: u8) -> KResult<u64> {
+    let b = object::expect(k, "FxDispatch", parent, ObjectKind::Any)?.binding;
+    let r = object::create(k, b, ObjectKind::Request, &object::Attributes::default(), Some(parent))?;
+    let req = Request { irp, queue: queue_h, major: mj, information: 0, completed: None };
+    k.ext_mut().wdf.requests.insert(r, req);
+    Ok(r)
+}
+
+/// What the dispatch routine returns for a request the driver has had: its completion
+/// status, or STATUS_PENDING (the IRP marked pending) while the driver holds it.
+fn outcome(k: &mut Kx, r: u64, loc: u64) -> KResult<NtStatus> {
+    match request::completed_status(k, r) {
+        Some(st) => Ok(st),
+        None => {
+            let c = k.mem().get(loc, IO_STACK_LOCATION::Control)?;
+            k.mem_mut().set(loc, IO_STACK_LOCATION::Control, c | crate::io::irp::SL_PENDING_RETURNED)?;
+            Ok(status::PENDING)
+        }
+    }
+}
+
+/// IRP_MJ_CREATE: a WDFFILEOBJECT, then the create queue, else EvtDeviceFileCreate (which
+/// completes the request), else success. A failed create deletes its WDFFILEOBJECT.
+fn create(k: &mut Kx, device_h: u64, dev: &Device, irp: u64, loc: u64, routed: Option<u64>) -> KResult<NtStatus> {
+    let wdm = super::file::wdm_file_of(k, irp)?;
+    let fo = super::file::created(k, device_h, dev, wdm)?;
+    let st = if let Some(queue_h) = routed {
+        let r = new_request(k, queue_h, queue_h, irp, major::CREATE)?;
+        enqueue(k, queue_h, r)?;
+        outcome(k, r, loc)?
+    } else if dev.file.create != 0 {
+        let r = new_request(k, device_h, 0, irp, major::CREATE)?;
+        let conv = CallConv::Stdcall.for_arch(k.arch());
+        crate::ke::scheduler::call(k, dev.file.create, &[device_h, r, fo.unwrap_or(0)], conv).map_err(KError::Stop)?;
+        outcome(k, r, loc)?
+    } else {
+        return unclaimed(k, dev, irp, status::SUCCESS);
+    };
+    if let Some(fo) = fo {
+        if st != status::PENDING && !st.is_success() {
+            object::delete(k, fo)?;
+        }
+    }
+    Ok(st)
+}
+
+/// IRP_MJ_CLEANUP and IRP_MJ_CLOSE: EvtFileCleanup or EvtFileClose with the WDFFILEOBJECT;
+/// after the close the object goes.
+fn cleanup_or_close(k: &mut Kx, dev: &Device, irp: u64, mj: u8) -> KResult<NtStatus> {
+    let wdm = super::file::wdm_file_of(k, irp)?;
+    if let Some(fo) = super::file::of_wdm(k, wdm) {
+        let routine = if mj == major::CLOSE { dev.file.close } else { dev.file.cleanup };
+        if routine != 0 {
+            let conv = CallConv::Stdcall.for_arch(k.arch());
+            crate::ke::scheduler::call(k, routine, &[fo], conv).map_err(KError::Stop)?;
+        }
+        if mj == major::CLOSE {
+            object::delete(k, fo)?;
+        }
+    }
+    unclaimed(k, dev, irp, status::SUCCESS)
 }
 
 /// NTSTATUS FxDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp): the framework's dispatch
@@ -273,30 +348,26 @@ pub fn FxDispatch(k: &mut Kx, device_object: Ptr, irp: Ptr) -> KResult<NtStatus>
     let dev = k.ext().wdf.devices.get(&device_h).cloned().unwrap_or_default();
     let loc = k.mem().get(irp.0, IRP::CurrentStackLocation)?;
     let mj = k.mem().get(loc, IO_STACK_LOCATION::MajorFunction)? as u8;
+    let mn = k.mem().get(loc, IO_STACK_LOCATION::MinorFunction)? as u8;
     let routed = dev.dispatch.iter().find(|(m, _)| *m == mj).map(|(_, q)| *q);
     match mj {
-        major::CREATE if routed.is_none() => complete_irp(k, irp.0, status::SUCCESS),
-        major::CLOSE | major::CLEANUP => complete_irp(k, irp.0, status::SUCCESS),
-        major::PNP | major::POWER | major::SYSTEM_CONTROL if dev.lower != 0 => pass_down(k, dev.lower, irp.0),
-        major::CREATE | major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL => {
-            let Some(queue_h) = routed.or(dev.default_queue) else {
-                return complete_irp(k, irp.0, status::INVALID_DEVICE_REQUEST);
-            };
-            let b = object::expect(k, "FxDispatch", queue_h, ObjectKind::Queue)?.binding;
-            let attrs = object::Attributes::default();
-            let r = object::create(k, b, ObjectKind::Request, &attrs, Some(queue_h))?;
-            let req = Request { irp: irp.0, queue: queue_h, major: mj, information: 0, completed: None };
-            k.ext_mut().wdf.requests.insert(r, req);
-            enqueue(k, queue_h, r)?;
-            match request::completed_status(k, r) {
-                Some(st) => Ok(st),
-                None => {
-                    let c = k.mem().get(loc, IO_STACK_LOCATION::Control)?;
-                    k.mem_mut().set(loc, IO_STACK_LOCATION::Control, c | crate::io::irp::SL_PENDING_RETURNED)?;
-                    Ok(status::PENDING)
-                }
-            }
+        major::PNP if dev.lower != 0 && mn == crate::pnp::minor::START_DEVICE => {
+            super::pnp::start_device(k, device_h, dev.lower, irp.0)
         }
-        _ => complete_irp(k, irp.0, status::INVALID_DEVICE_REQUEST),
+        major::PNP if dev.lower != 0 && mn == crate::pnp::minor::REMOVE_DEVICE => {
+            super::pnp::remove_device(k, device_h, irp.0)
+        }
+        major::PNP | major::POWER | major::SYSTEM_CONTROL if dev.lower != 0 => pass_down(k, dev.lower, irp.0),
+        major::CREATE => create(k, device_h, &dev, irp.0, loc, routed),
+        major::CLOSE | major::CLEANUP => cleanup_or_close(k, &dev, irp.0, mj),
+        major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL => {
+            let Some(queue_h) = routed.or(dev.default_queue) else {
+                return unclaimed(k, &dev, irp.0, status::INVALID_DEVICE_REQUEST);
+            };
+            let r = new_request(k, queue_h, queue_h, irp.0, mj)?;
+            enqueue(k, queue_h, r)?;
+            outcome(k, r, loc)
+        }
+        _ => unclaimed(k, &dev, irp.0, status::INVALID_DEVICE_REQUEST),
     }
 }

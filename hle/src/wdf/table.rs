@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
-use super::{device, driver, names, object, queue, request};
+use super::{collection, device, driver, file, memory, names, object, pnp, queue, registry, request};
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
 use crate::types::*;
@@ -29,29 +29,53 @@ macro_rules! wdf_functions {
 }
 
 wdf_functions! {
+    13 => stdcall fn WdfCollectionCreate(DriverGlobals: Ptr, CollectionAttributes: Ptr, Collection: Ptr) -> NtStatus = collection::WdfCollectionCreate;
+    14 => stdcall fn WdfCollectionGetCount(DriverGlobals: Ptr, Collection: Ptr) -> u32 = collection::WdfCollectionGetCount;
+    15 => stdcall fn WdfCollectionAdd(DriverGlobals: Ptr, Collection: Ptr, Object: Ptr) -> NtStatus = collection::WdfCollectionAdd;
+    16 => stdcall fn WdfCollectionRemove(DriverGlobals: Ptr, Collection: Ptr, Item: Ptr) -> () = collection::WdfCollectionRemove;
+    17 => stdcall fn WdfCollectionRemoveItem(DriverGlobals: Ptr, Collection: Ptr, Index: u32) -> () = collection::WdfCollectionRemoveItem;
+    18 => stdcall fn WdfCollectionGetItem(DriverGlobals: Ptr, Collection: Ptr, Index: u32) -> Ptr = collection::WdfCollectionGetItem;
+    19 => stdcall fn WdfCollectionGetFirstItem(DriverGlobals: Ptr, Collection: Ptr) -> Ptr = collection::WdfCollectionGetFirstItem;
+    20 => stdcall fn WdfCollectionGetLastItem(DriverGlobals: Ptr, Collection: Ptr) -> Ptr = collection::WdfCollectionGetLastItem;
     25 => stdcall fn WdfControlDeviceInitAllocate(DriverGlobals: Ptr, Driver: Ptr, SDDLString: PUnicodeString) -> Ptr = device::WdfControlDeviceInitAllocate;
     27 => stdcall fn WdfControlFinishInitializing(DriverGlobals: Ptr, Device: Ptr) -> () = device::WdfControlFinishInitializing;
     30 => stdcall fn WdfWdmDeviceGetWdfDeviceHandle(DriverGlobals: Ptr, DeviceObject: Ptr) -> Ptr = device::WdfWdmDeviceGetWdfDeviceHandle;
     31 => stdcall fn WdfDeviceWdmGetDeviceObject(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetDeviceObject;
+    32 => stdcall fn WdfDeviceWdmGetAttachedDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetAttachedDevice;
+    33 => stdcall fn WdfDeviceWdmGetPhysicalDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetPhysicalDevice;
     39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
+    46 => stdcall fn WdfDeviceAssignS0IdleSettings(DriverGlobals: Ptr, Device: Ptr, Settings: Ptr) -> NtStatus = device::WdfDeviceAssignS0IdleSettings;
     54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
+    55 => stdcall fn WdfDeviceInitSetPnpPowerEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PnpPowerEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPnpPowerEventCallbacks;
+    56 => stdcall fn WdfDeviceInitSetPowerPolicyEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PowerPolicyEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPowerPolicyEventCallbacks;
     61 => stdcall fn WdfDeviceInitSetIoType(DriverGlobals: Ptr, DeviceInit: Ptr, IoType: u32) -> () = device::WdfDeviceInitSetIoType;
     62 => stdcall fn WdfDeviceInitSetExclusive(DriverGlobals: Ptr, DeviceInit: Ptr, IsExclusive: Boolean) -> () = device::WdfDeviceInitSetExclusive;
     66 => stdcall fn WdfDeviceInitSetDeviceType(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceType: u32) -> () = device::WdfDeviceInitSetDeviceType;
     67 => stdcall fn WdfDeviceInitAssignName(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceName: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignName;
     68 => stdcall fn WdfDeviceInitAssignSDDLString(DriverGlobals: Ptr, DeviceInit: Ptr, SDDLString: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignSDDLString;
     70 => stdcall fn WdfDeviceInitSetCharacteristics(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceCharacteristics: u32, OrInValues: Boolean) -> () = device::WdfDeviceInitSetCharacteristics;
+    71 => stdcall fn WdfDeviceInitSetFileObjectConfig(DriverGlobals: Ptr, DeviceInit: Ptr, FileObjectConfig: Ptr, FileObjectAttributes: Ptr) -> () = device::WdfDeviceInitSetFileObjectConfig;
     75 => stdcall fn WdfDeviceCreate(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceAttributes: Ptr, Device: Ptr) -> NtStatus = device::WdfDeviceCreate;
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
+    81 => stdcall fn WdfDeviceQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = device::WdfDeviceQueryProperty;
+    82 => stdcall fn WdfDeviceAllocAndQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, PoolType: u32, PropertyMemoryAttributes: Ptr, PropertyMemory: Ptr) -> NtStatus = device::WdfDeviceAllocAndQueryProperty;
+    85 => stdcall fn WdfDeviceSetBusInformationForChildren(DriverGlobals: Ptr, Device: Ptr, BusInformation: Ptr) -> () = device::WdfDeviceSetBusInformationForChildren;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
     93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
     116 => stdcall fn WdfDriverCreate(DriverGlobals: Ptr, DriverObject: Ptr, RegistryPath: PUnicodeString, DriverAttributes: Ptr, DriverConfig: Ptr, Driver: Ptr) -> NtStatus = driver::WdfDriverCreate;
     117 => stdcall fn WdfDriverGetRegistryPath(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverGetRegistryPath;
     118 => stdcall fn WdfDriverWdmGetDriverObject(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverWdmGetDriverObject;
+    119 => stdcall fn WdfDriverOpenParametersRegistryKey(DriverGlobals: Ptr, Driver: Ptr, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfDriverOpenParametersRegistryKey;
     120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
+    129 => stdcall fn WdfFdoInitSetFilter(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfFdoInitSetFilter;
+    137 => stdcall fn WdfFileObjectGetFileName(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetFileName;
+    139 => stdcall fn WdfFileObjectGetDevice(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetDevice;
+    140 => stdcall fn WdfFileObjectWdmGetFileObject(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectWdmGetFileObject;
     152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
     157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
     158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
+    192 => stdcall fn WdfMemoryCreate(DriverGlobals: Ptr, Attributes: Ptr, PoolType: u32, Tag: PoolTag, BufferSize: SizeT, Memory: Ptr, Buffer: Ptr) -> NtStatus = memory::WdfMemoryCreate;
+    194 => stdcall fn WdfMemoryGetBuffer(DriverGlobals: Ptr, Memory: Ptr, BufferSize: Ptr) -> Ptr = memory::WdfMemoryGetBuffer;
     202 => stdcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
     203 => stdcall fn WdfObjectAllocateContext(DriverGlobals: Ptr, Handle: Ptr, ContextAttributes: Ptr, Context: Ptr) -> NtStatus = object::WdfObjectAllocateContext;
     204 => stdcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
@@ -59,6 +83,8 @@ wdf_functions! {
     206 => stdcall fn WdfObjectDereferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectDereferenceActual;
     207 => stdcall fn WdfObjectCreate(DriverGlobals: Ptr, Attributes: Ptr, Object: Ptr) -> NtStatus = object::WdfObjectCreate;
     208 => stdcall fn WdfObjectDelete(DriverGlobals: Ptr, Object: Ptr) -> () = object::WdfObjectDelete;
+    231 => stdcall fn WdfRegistryClose(DriverGlobals: Ptr, Key: Ptr) -> () = registry::WdfRegistryClose;
+    232 => stdcall fn WdfRegistryWdmGetHandle(DriverGlobals: Ptr, Key: Ptr) -> Ptr = registry::WdfRegistryWdmGetHandle;
     263 => stdcall fn WdfRequestComplete(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus) -> () = request::WdfRequestComplete;
     264 => stdcall fn WdfRequestCompleteWithPriorityBoost(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, PriorityBoost: u8) -> () = request::WdfRequestCompleteWithPriorityBoost;
     265 => stdcall fn WdfRequestCompleteWithInformation(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, Information: SizeT) -> () = request::WdfRequestCompleteWithInformation;
@@ -66,6 +92,7 @@ wdf_functions! {
     270 => stdcall fn WdfRequestRetrieveOutputBuffer(DriverGlobals: Ptr, Request: Ptr, MinimumRequiredSize: SizeT, Buffer: Ptr, Length: Ptr) -> NtStatus = request::WdfRequestRetrieveOutputBuffer;
     275 => stdcall fn WdfRequestSetInformation(DriverGlobals: Ptr, Request: Ptr, Information: SizeT) -> () = request::WdfRequestSetInformation;
     276 => stdcall fn WdfRequestGetInformation(DriverGlobals: Ptr, Request: Ptr) -> SizeT = request::WdfRequestGetInformation;
+    277 => stdcall fn WdfRequestGetFileObject(DriverGlobals: Ptr, Request: Ptr) -> Ptr = file::WdfRequestGetFileObject;
     281 => stdcall fn WdfRequestForwardToIoQueue(DriverGlobals: Ptr, Request: Ptr, DestinationQueue: Ptr) -> NtStatus = request::WdfRequestForwardToIoQueue;
     282 => stdcall fn WdfRequestGetIoQueue(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestGetIoQueue;
     285 => stdcall fn WdfRequestWdmGetIrp(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestWdmGetIrp;
@@ -79,6 +106,7 @@ pub static INTERNAL: &[ExportDef] = crate::exports! {
     stdcall fn FxDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = queue::FxDispatch;
     stdcall fn FxDriverUnload(DriverObject: Ptr) -> () = driver::FxDriverUnload;
     stdcall fn FxAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = device::FxAddDevice;
+    stdcall fn FxStartCompletion(DeviceObject: Ptr, Irp: Ptr, Context: Ptr) -> NtStatus = pnp::FxStartCompletion;
 };
 
 fn function(e: &'static ExportDef) -> &'static FunctionDef {
