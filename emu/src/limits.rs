@@ -114,8 +114,13 @@ impl Watchdog {
         let mut a = self.armed.lock().unwrap_or_else(|p| p.into_inner());
         let id = a.next_id;
         a.next_id += 1;
+        // Only a deadline changes when the watchdog must next wake; a run armed only to be
+        // interruptible costs no wake-up (`interrupt` wakes the watchdog itself).
+        let timed = deadline.is_some();
         a.slots.push(Slot { id, engine: engine as usize, deadline, fired });
-        self.wake.notify_one();
+        if timed {
+            self.wake.notify_one();
+        }
         ArmedDeadline { id }
     }
 
