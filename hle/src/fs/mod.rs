@@ -256,7 +256,6 @@ pub fn volume_path(given: &str) -> Option<String> {
 /// IRPs: the volume is served by the kernel directly), `\??\C:`, `\SystemRoot`, and the
 /// Windows directories.
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
-    let arch = k.arch();
     let time = crate::ke::time::system_time(k);
     let vol = &mut k.ext_mut().volume;
     vol.nodes.push(Node {
@@ -278,31 +277,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         vol.ensure_dirs(d, time);
     }
     // The file system's driver object and the volume's device object.
-    let driver = crate::ob::body::alloc(k, DRIVER_OBJECT::STRUCT.size(arch))?;
-    let invalid = k.ext().io.invalid_request;
-    let mem = k.mem_mut();
-    mem.set(driver, DRIVER_OBJECT::Type, crate::io::io_type::DRIVER)?;
-    mem.set(driver, DRIVER_OBJECT::Size, DRIVER_OBJECT::STRUCT.size(arch))?;
-    let table = DRIVER_OBJECT::MajorFunction.at(arch, driver);
-    for i in 0..crate::io::major::COUNT {
-        mem.write_ptr(table + i * arch.ptr_size(), invalid)?;
-    }
-    crate::io::driver::write_name(k, DRIVER_OBJECT::DriverName.at(arch, driver), "\\FileSystem\\Ntfs")?;
-    let device = crate::ob::body::alloc(k, DEVICE_OBJECT::STRUCT.size(arch))?;
-    let mem = k.mem_mut();
-    mem.set(device, DEVICE_OBJECT::Type, crate::io::io_type::DEVICE)?;
-    mem.set(device, DEVICE_OBJECT::Size, DEVICE_OBJECT::STRUCT.size(arch))?;
-    mem.set(device, DEVICE_OBJECT::DriverObject, driver)?;
-    mem.set(driver, DRIVER_OBJECT::DeviceObject, device)?;
-    mem.set(device, DEVICE_OBJECT::Flags, crate::io::device_flags::DEVICE_HAS_NAME)?;
-    mem.set(device, DEVICE_OBJECT::DeviceType, 0x08)?; // FILE_DEVICE_DISK_FILE_SYSTEM
-    mem.set(device, DEVICE_OBJECT::StackSize, 1)?;
-    mem.set(device, DEVICE_OBJECT::SectorSize, 512)?;
-    let ob = &mut k.ext_mut().objects;
-    let _ = ob.insert_name("\\FileSystem\\Ntfs", NameTarget::Object(driver), Owner::Kernel);
-    ob.register(driver, ObjectKind::Driver, Some("\\FileSystem\\Ntfs".into()), Owner::Kernel);
-    ob.insert_name(VOLUME, NameTarget::Object(device), Owner::Kernel).expect("a fresh namespace");
-    ob.register(device, ObjectKind::Device, Some(VOLUME.into()), Owner::Kernel);
+    let device = kernel_device(k, "\\FileSystem\\Ntfs", VOLUME, 0x08)?; // FILE_DEVICE_DISK_FILE_SYSTEM
     k.ext_mut().volume.device = device;
     crate::ob::symlink::create(k, "\\GLOBAL??\\C:", VOLUME, Owner::Kernel, true)?.ok();
     crate::ob::symlink::create(k, "\\SystemRoot", &format!("{VOLUME}\\Windows"), Owner::Kernel, true)?.ok();
@@ -364,6 +339,14 @@ pub(crate) fn disk_device(k: &mut Kx) -> KResult<u64> {
     if k.ext().volume.disk != 0 {
         return Ok(k.ext().volume.disk);
     }
+    let device = kernel_device(k, "\\Driver\\Disk", "\\Device\\Harddisk0\\DR0", 0x07)?; // FILE_DEVICE_DISK
+    k.ext_mut().volume.disk = device;
+    Ok(device)
+}
+
+/// A driver object of the kernel's own (`driver_name`, every major function the invalid
+/// request routine) with one named device of `device_type`: the file system and the disk.
+fn kernel_device(k: &mut Kx, driver_name: &str, device_name: &str, device_type: u64) -> KResult<u64> {
     let arch = k.arch();
     let driver = crate::ob::body::alloc(k, DRIVER_OBJECT::STRUCT.size(arch))?;
     let invalid = k.ext().io.invalid_request;
@@ -374,7 +357,7 @@ pub(crate) fn disk_device(k: &mut Kx) -> KResult<u64> {
     for i in 0..crate::io::major::COUNT {
         mem.write_ptr(table + i * arch.ptr_size(), invalid)?;
     }
-    crate::io::driver::write_name(k, DRIVER_OBJECT::DriverName.at(arch, driver), "\\Driver\\Disk")?;
+    crate::io::driver::write_name(k, DRIVER_OBJECT::DriverName.at(arch, driver), driver_name)?;
     let device = crate::ob::body::alloc(k, DEVICE_OBJECT::STRUCT.size(arch))?;
     let mem = k.mem_mut();
     mem.set(device, DEVICE_OBJECT::Type, crate::io::io_type::DEVICE)?;
@@ -382,15 +365,13 @@ pub(crate) fn disk_device(k: &mut Kx) -> KResult<u64> {
     mem.set(device, DEVICE_OBJECT::DriverObject, driver)?;
     mem.set(driver, DRIVER_OBJECT::DeviceObject, device)?;
     mem.set(device, DEVICE_OBJECT::Flags, crate::io::device_flags::DEVICE_HAS_NAME)?;
-    mem.set(device, DEVICE_OBJECT::DeviceType, 0x07)?; // FILE_DEVICE_DISK
+    mem.set(device, DEVICE_OBJECT::DeviceType, device_type)?;
     mem.set(device, DEVICE_OBJECT::StackSize, 1)?;
     mem.set(device, DEVICE_OBJECT::SectorSize, 512)?;
-    let name = "\\Device\\Harddisk0\\DR0";
     let ob = &mut k.ext_mut().objects;
-    let _ = ob.insert_name("\\Driver\\Disk", NameTarget::Object(driver), Owner::Kernel);
-    ob.register(driver, ObjectKind::Driver, Some("\\Driver\\Disk".into()), Owner::Kernel);
-    let _ = ob.insert_name(name, NameTarget::Object(device), Owner::Kernel);
-    ob.register(device, ObjectKind::Device, Some(name.into()), Owner::Kernel);
-    k.ext_mut().volume.disk = device;
+    let _ = ob.insert_name(driver_name, NameTarget::Object(driver), Owner::Kernel);
+    ob.register(driver, ObjectKind::Driver, Some(driver_name.into()), Owner::Kernel);
+    let _ = ob.insert_name(device_name, NameTarget::Object(device), Owner::Kernel);
+    ob.register(device, ObjectKind::Device, Some(device_name.into()), Owner::Kernel);
     Ok(device)
 }
