@@ -139,16 +139,15 @@ pub fn FltCreateFileEx2(
     share: u32,
     disposition: u32,
     options: u32,
-    _ea: Ptr,
-    _ea_length: u32,
-    _flags: u32,
+    ea: Ptr,
+    ea_length: u32,
+    flags: u32,
     _driver_context: Ptr,
 ) -> KResult<NtStatus> {
-    let (f, i) = (filter.0, instance.0);
-    create(
+    FltCreateFileEx(
         k,
-        f,
-        i,
+        filter,
+        instance,
         handle,
         file_object,
         access,
@@ -159,6 +158,9 @@ pub fn FltCreateFileEx2(
         share,
         disposition,
         options,
+        ea,
+        ea_length,
+        flags,
     )
 }
 

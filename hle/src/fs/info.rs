@@ -73,17 +73,35 @@ pub fn ZwQueryInformationFile(
     length: u32,
     class: u32,
 ) -> KResult<NtStatus> {
+    information_request(k, handle, iosb, info, length, class, false)
+}
+
+/// A query (`set` false) or set of a volume file's information: through the minifilters
+/// when one watches the operation (they may complete it themselves), else directly.
+fn information_request(
+    k: &mut Kx,
+    handle: HANDLE,
+    iosb: Ptr,
+    info: Ptr,
+    length: u32,
+    class: u32,
+    set: bool,
+) -> KResult<NtStatus> {
     let (fo, node, access) = match volume_file(k, handle.0)? {
         Ok(v) => v,
         Err(st) => return Ok(st),
     };
-    if crate::flt::ops::watched(k, crate::flt::io::IRP_MJ_QUERY_INFORMATION) {
-        // Through the minifilters, which may complete it themselves.
-        let (st, n) = crate::flt::io::information(k, 0, fo, info.0, length, class, false)?;
+    let major = if set { crate::flt::io::IRP_MJ_SET_INFORMATION } else { crate::flt::io::IRP_MJ_QUERY_INFORMATION };
+    if crate::flt::ops::watched(k, major) {
+        let (st, n) = crate::flt::io::information(k, 0, fo, info.0, length, class, set)?;
         super::open::io_status(k, iosb, st, n)?;
         return Ok(st);
     }
-    query_information(k, fo, node, access, iosb, info, length, class)
+    if set {
+        set_information(k, fo, node, access, iosb, info, length, class)
+    } else {
+        query_information(k, fo, node, access, iosb, info, length, class)
+    }
 }
 
 /// ZwQueryInformationFile's work on the file object `fo` of `node`, opened with `access`.
@@ -258,16 +276,7 @@ pub fn ZwSetInformationFile(
     length: u32,
     class: u32,
 ) -> KResult<NtStatus> {
-    let (fo, node, access) = match volume_file(k, handle.0)? {
-        Ok(v) => v,
-        Err(st) => return Ok(st),
-    };
-    if crate::flt::ops::watched(k, crate::flt::io::IRP_MJ_SET_INFORMATION) {
-        let (st, n) = crate::flt::io::information(k, 0, fo, info.0, length, class, true)?;
-        super::open::io_status(k, iosb, st, n)?;
-        return Ok(st);
-    }
-    set_information(k, fo, node, access, iosb, info, length, class)
+    information_request(k, handle, iosb, info, length, class, true)
 }
 
 /// ZwSetInformationFile's work on the file object `fo` of `node`, opened with `access`.
