@@ -748,15 +748,8 @@ impl Report {
             let _ = writeln!(s, "\nsteps: {summary}");
             for st in self.steps.iter().filter(|st| st.outcome != crate::scenario::step_result::StepOutcome::Passed) {
                 let why = st.reason.clone().unwrap_or_else(|| st.unmet.join("; "));
-                let outcome = serde_json::to_value(st.outcome).ok().and_then(|v| v.as_str().map(str::to_string));
-                let _ = writeln!(
-                    s,
-                    "  step {} (line {}, {}): {}: {why}",
-                    st.step,
-                    st.line,
-                    st.action,
-                    outcome.unwrap_or_default()
-                );
+                let _ =
+                    writeln!(s, "  step {} (line {}, {}): {}: {why}", st.step, st.line, st.action, st.outcome.name());
             }
         }
         if self.truncated {

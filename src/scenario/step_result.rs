@@ -17,6 +17,18 @@ pub enum StepOutcome {
     NotRun,
 }
 
+impl StepOutcome {
+    /// Its name in reports (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            StepOutcome::Passed => "passed",
+            StepOutcome::Failed => "failed",
+            StepOutcome::Error => "error",
+            StepOutcome::NotRun => "not_run",
+        }
+    }
+}
+
 /// One step of the scenario and how it went.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StepResult {
