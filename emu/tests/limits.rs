@@ -120,3 +120,17 @@ fn the_memory_cap_refuses_more_guest_memory() {
     assert!((0x10000..=0x11000).contains(&grown), "{grown:#x}");
     assert!(m.mem().usage().peak <= 4 << 20);
 }
+
+#[test]
+fn a_made_up_length_fails_at_the_first_unmapped_page_without_a_host_allocation() {
+    for arch in both() {
+        let mut m = machine_with(MachineConfig::new(arch));
+        let at = m.mem_mut().alloc(RegionKind::Pool, "buffer", 0x2000, Prot::RW).unwrap();
+        m.mem_mut().write(at + 0x1ffe, b"ok").unwrap();
+        assert_eq!(m.mem().read_vec(at + 0x1ffe, 2).unwrap(), b"ok");
+        assert_eq!(m.mem().read_vec(at, 0).unwrap(), b"");
+        // 4 GiB asked for over a two-page buffer: an error after the buffer (the guard page
+        // follows it), with at most the buffer's pages read.
+        assert!(matches!(m.mem().read_vec(at, u32::MAX as u64), Err(MemError::Unmapped { .. })), "{arch:?}");
+    }
+}

@@ -619,6 +619,21 @@ impl GuestMemory {
         }
     }
 
+    /// Reads `len` bytes at `va` into a new vector, a page at a time: a length the guest
+    /// made up fails at the first unmapped page instead of being allocated on the host first.
+    pub fn read_vec(&self, va: u64, len: u64) -> Result<Vec<u8>, MemError> {
+        let mut out = Vec::new();
+        let mut addr = va;
+        while (out.len() as u64) < len {
+            let n = (PAGE_SIZE - addr % PAGE_SIZE).min(len - out.len() as u64) as usize;
+            let start = out.len();
+            out.resize(start + n, 0);
+            self.read(addr, &mut out[start..])?;
+            addr = addr.wrapping_add(n as u64);
+        }
+        Ok(out)
+    }
+
     /// Reads up to `max` bytes at `va`, stopping early at an unmapped page.
     pub fn read_partial(&self, va: u64, max: usize) -> Vec<u8> {
         let mut out = Vec::new();

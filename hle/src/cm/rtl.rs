@@ -491,8 +491,7 @@ pub fn RtlWriteRegistryValue(
     } else {
         String::from_utf16_lossy(&read_wstr(k.mem(), value_name.0, 0x8000)?)
     };
-    let mut bytes = vec![0u8; length as usize];
-    k.mem().read(data.0, &mut bytes)?;
+    let bytes = k.mem().read_vec(data.0, length as u64)?;
     let key = match registry_key(k, relative_to, path.0, true)? {
         Ok(key) => key,
         Err(st) => return Ok(st),

@@ -206,8 +206,7 @@ pub fn FltSendMessage(
     let Some(c) = k.ext().flt.ports.clients.get(&port).filter(|c| c.connected).cloned() else {
         return Ok(st::PORT_DISCONNECTED);
     };
-    let mut data = vec![0u8; length as usize];
-    k.mem().read(buffer.0, &mut data)?;
+    let data = k.mem().read_vec(buffer.0, length as u64)?;
     let mut replied = None;
     if reply.0 != 0 {
         let room = if reply_length.0 != 0 { k.mem().read_u32(reply_length.0)? as usize } else { 0 };

@@ -380,8 +380,7 @@ pub fn WmiCompleteRequest(
 pub fn WmiFireEvent(k: &mut Kx, device: Ptr, guid: Ptr, instance: u32, size: u32, data: Ptr) -> KResult<NtStatus> {
     let mut g = [0u8; 16];
     k.mem().read(guid.0, &mut g)?;
-    let mut payload = vec![0u8; if data.0 == 0 { 0 } else { size as usize }];
-    k.mem().read(data.0, &mut payload)?;
+    let payload = k.mem().read_vec(data.0, if data.0 == 0 { 0 } else { size as u64 })?;
     let total = SINGLE_HEADER + payload.len() as u64;
     let wnode = crate::ex::pool::kernel_alloc(k, total, b"WmiE")?;
     let mem = k.mem_mut();
