@@ -6,6 +6,7 @@
 //! API, scenario files, reports and traces, and corpus regression runs.
 
 pub mod board;
+pub mod confine;
 pub mod corpus;
 pub mod devices;
 pub mod forward;

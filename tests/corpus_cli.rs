@@ -70,6 +70,7 @@ fn portcullis(args: &[&str], env: &[(&str, &str)]) -> Output {
         c.env_remove(v);
     }
     c.env_remove("PORTCULLIS_TEST_WORKER_ABORT");
+    c.env_remove("PORTCULLIS_TEST_WORKER_FORBIDDEN_SYSCALL");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -278,6 +279,34 @@ fn a_worker_that_dies_fails_only_its_job() {
     assert_eq!(last_line(&o), "3 passed, 1 failed", "{}", show(&o));
     let xml = std::fs::read_to_string(tmp.path().join("j.xml")).unwrap();
     assert!(xml.contains("<failure message=\"worker died: signal 6 (SIGABRT)\">"), "{xml}");
+}
+
+#[test]
+fn a_confined_worker_that_makes_a_forbidden_system_call_dies_and_fails_only_its_job() {
+    let tmp = corpus("forbidden", &["halports", "beeper"], true);
+    let dir = tmp.path().join("corpus");
+    let o = portcullis(&["corpus", "run", s(&dir), "--bless"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+
+    // Once confined, the worker of beeper/x64 opens a file: the filter kills it.
+    let hook = [("PORTCULLIS_TEST_WORKER_FORBIDDEN_SYSCALL", "beeper/beeper/x64")];
+    let o = portcullis(&["corpus", "run", s(&dir), "--jobs", "1"], &hook);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let out = stdout(&o);
+    let fails: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(
+        fails,
+        ["FAIL beeper/beeper/x64: worker died: signal 31 (SIGSYS): a system call its seccomp filter forbids"],
+        "{}",
+        show(&o)
+    );
+    // Its last words name the call: openat is 257 on x86-64.
+    assert!(out.contains("    portcullis: the seccomp filter forbids system call 257"), "{}", show(&o));
+    assert_eq!(last_line(&o), "3 passed, 1 failed", "{}", show(&o));
+
+    // Unconfined, the same hook opens the file and the job passes: the filter is what killed it.
+    let o = portcullis(&["corpus", "run", s(&dir), "--unconfined"], &hook);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
 }
 
 #[test]

@@ -95,12 +95,14 @@ fn a_memory_limit_is_a_limit_that_names_the_budget() {
 /// and the report says `interrupted` (exit 128 + the signal).
 #[test]
 fn a_signal_ends_the_run_with_a_report_and_a_whole_trace() {
-    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
-        let dir = temp(&format!("signal{signal}"));
+    // A run confined by --sandbox handles them the same way.
+    for (signal, code, sandbox) in [(libc::SIGTERM, 143, false), (libc::SIGINT, 130, false), (libc::SIGTERM, 143, true)] {
+        let dir = temp(&format!("signal{signal}{sandbox}"));
         let trace = dir.join("t.jsonl");
         let child = bin()
             .args(["run", &corpus("spin", "x64"), "--max-insns", "0", "--timeout", "0", "--format", "json"])
             .args(["--trace", trace.to_str().unwrap()])
+            .args(sandbox.then_some("--sandbox"))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -320,4 +322,36 @@ fn raw_neither_pointers_reach_the_driver_unprobed() {
     let o = run(&["run", &corpus("methods", "x64"), "--scenario", &s]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("go with METHOD_NEITHER"), "{}", stderr(&o));
+}
+
+/// Sandboxed workers: `run --sandbox` confines the process (seccomp filter, rlimits) once the
+/// driver is loaded and the output files are open; the run, its trace and its outputs are the
+/// same as without. (Corpus and survey workers are confined by default: tests/corpus_cli.rs
+/// shows a forbidden system call killing one.)
+#[test]
+fn a_sandboxed_run_is_the_same_run() {
+    let dir = temp("sandbox");
+    let beeper = corpus("beeper", "x64");
+    let scenario = format!("{}/corpus/beeper/beeper.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut runs = Vec::new();
+    for sandbox in [false, true] {
+        let file = |ext: &str| dir.join(format!("{sandbox}.{ext}")).to_str().unwrap().to_string();
+        let (trace, wav, vcd) = (file("jsonl"), file("wav"), file("vcd"));
+        let o = bin()
+            .args(["run", &beeper, "--scenario", &scenario, "--format", "json"])
+            .args(["--trace", &trace, "--wav", &wav, "--vcd", &vcd])
+            .args(sandbox.then_some("--sandbox"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let r = json(&o);
+        let read = |p: &str| std::fs::read(p).unwrap();
+        runs.push((r["outcome"].clone(), r["steps"].clone(), read(&trace), read(&wav), read(&vcd)));
+    }
+    assert!(!runs[0].2.is_empty() && !runs[0].3.is_empty());
+    assert_eq!(runs[0], runs[1]);
+
+    let o = run(&["run", &beeper, "--sandbox", "--dump-files", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--dump-files creates files after the run, which --sandbox forbids"), "{}", stderr(&o));
 }

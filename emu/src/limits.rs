@@ -74,6 +74,12 @@ struct Armed {
     next_id: u64,
 }
 
+/// Starts the watchdog's thread now instead of at the first run: a process that is about to
+/// lose the right to create threads (a confined worker) starts it first.
+pub fn start_watchdog() {
+    Watchdog::global();
+}
+
 /// The process-wide watchdog that enforces time budgets.
 pub(crate) struct Watchdog {
     armed: Mutex<Armed>,
@@ -97,10 +103,17 @@ impl Watchdog {
         static W: OnceLock<&'static Watchdog> = OnceLock::new();
         W.get_or_init(|| {
             let w: &'static Watchdog = Box::leak(Box::new(Watchdog { armed: Mutex::default(), wake: Condvar::new() }));
+            // Returns once the thread runs (its start-up, naming itself, is over): a process
+            // that confines itself right after must not cut a thread off half-started.
+            let (started, running) = std::sync::mpsc::channel();
             std::thread::Builder::new()
                 .name("portcullis-watchdog".into())
-                .spawn(move || w.run())
+                .spawn(move || {
+                    let _ = started.send(());
+                    w.run()
+                })
                 .expect("cannot start the watchdog thread");
+            let _ = running.recv();
             w
         })
     }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use portcullis::confine::Confinement;
 use portcullis::hle::kernel::MissingImports;
 use portcullis::limits::{Budget, Bytes, DEFAULT_MAX_INSNS, DEFAULT_MAX_TRACE, DEFAULT_TIMEOUT};
 use portcullis::outcome::Outcome;
@@ -70,6 +71,13 @@ pub struct RunArgs {
     /// With --forward-ports: touch nothing, show what would have been forwarded.
     #[arg(long)]
     pub forward_dry_run: bool,
+    /// Confine this process once the driver is loaded and the output files are open: a
+    /// seccomp filter then allows only what emulation needs (memory, the open descriptors,
+    /// the clock, exit), and rlimits cap the address space and CPU time. Any other system
+    /// call kills the process (SIGSYS). Not with --dump-files, which creates files after
+    /// the run.
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -85,6 +93,10 @@ pub enum Missing {
 }
 
 pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
+    if args.sandbox && args.dump_files.is_some() {
+        error("--dump-files creates files after the run, which --sandbox forbids");
+        return EXIT_USAGE;
+    }
     let scenario = match &args.scenario {
         Some(path) => match Scenario::from_file(path) {
             Ok(s) => s,
@@ -177,6 +189,26 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
     };
     super::signals::install();
+    // Opened before the run, so that a confined process can still write them after it.
+    let mut outputs = match Outputs::open(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
+    if args.sandbox {
+        let confinement = Confinement {
+            address_space_growth: Some(limits.memory_bytes.saturating_add(portcullis::confine::HOST_HEADROOM)),
+            cpu_time: limits.time.map(|t| t * 2 + Duration::from_secs(1)),
+            file_size: None,
+        };
+        portcullis::emu::limits::start_watchdog();
+        if let Err(e) = portcullis::confine::confine(&confinement) {
+            error(format!("--sandbox: {e}"));
+            return EXIT_USAGE;
+        }
+    }
     let outcome = scenario.run(&mut sb);
     if let Some(dir) = &args.dump_files {
         if let Err(e) = sb.dump_files(dir) {
@@ -191,7 +223,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
         t.error.clone()
     });
-    if let Err(e) = write_outputs(&args, &sb) {
+    if let Err(e) = outputs.write(&sb) {
         error(e);
         return EXIT_USAGE;
     }
@@ -218,29 +250,50 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
     exit_code(&report)
 }
 
-/// The waveform, picture, sound and serial files the command line asked for.
-fn write_outputs(args: &RunArgs, sb: &Sandbox) -> Result<(), String> {
-    use portcullis::waveform::{write_timeline, write_vcd, write_wav, Activity};
-    let create = |path: &PathBuf| {
-        std::fs::File::create(path)
-            .map(std::io::BufWriter::new)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))
-    };
-    let activity = Activity::of(sb);
-    if let Some(path) = &args.vcd {
-        write_vcd(&activity, create(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+/// The waveform, picture, sound and serial files the command line asked for, created before
+/// the run and written after it.
+struct Outputs {
+    vcd: Option<(PathBuf, std::fs::File)>,
+    timeline: Option<(PathBuf, std::fs::File)>,
+    wav: Option<(PathBuf, std::fs::File)>,
+    serial_out: Option<(PathBuf, std::fs::File)>,
+}
+
+impl Outputs {
+    fn open(args: &RunArgs) -> Result<Outputs, String> {
+        let create = |path: &Option<PathBuf>| -> Result<Option<(PathBuf, std::fs::File)>, String> {
+            let Some(path) = path else { return Ok(None) };
+            let file = std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            Ok(Some((path.clone(), file)))
+        };
+        Ok(Outputs {
+            vcd: create(&args.vcd)?,
+            timeline: create(&args.timeline)?,
+            wav: create(&args.wav)?,
+            serial_out: create(&args.serial_out)?,
+        })
     }
-    if let Some(path) = &args.timeline {
-        write_timeline(&activity, create(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+
+    fn write(&mut self, sb: &Sandbox) -> Result<(), String> {
+        use portcullis::waveform::{write_timeline, write_vcd, write_wav, Activity};
+        use std::io::{BufWriter, Write};
+        let failed = |path: &PathBuf, e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+        let activity = Activity::of(sb);
+        if let Some((path, f)) = self.vcd.take() {
+            write_vcd(&activity, BufWriter::new(f)).map_err(|e| failed(&path, &e))?;
+        }
+        if let Some((path, f)) = self.timeline.take() {
+            write_timeline(&activity, BufWriter::new(f)).map_err(|e| failed(&path, &e))?;
+        }
+        if let Some((path, f)) = self.wav.take() {
+            write_wav(&activity, BufWriter::new(f)).map_err(|e| failed(&path, &e))?;
+        }
+        if let Some((path, mut f)) = self.serial_out.take() {
+            let bytes: Vec<u8> = sb.devices().uarts.iter().flatten().flat_map(|u| u.get().output().to_vec()).collect();
+            f.write_all(&bytes).map_err(|e| failed(&path, &e))?;
+        }
+        Ok(())
     }
-    if let Some(path) = &args.wav {
-        write_wav(&activity, path).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    if let Some(path) = &args.serial_out {
-        let bytes: Vec<u8> = sb.devices().uarts.iter().flatten().flat_map(|u| u.get().output().to_vec()).collect();
-        std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(())
 }
 
 /// 0: all as expected (DriverEntry's status included: the scenario checks it);

@@ -25,7 +25,11 @@ pub fn install() {
     }
     let [read, write] = fds;
     PIPE.store(write, Ordering::Relaxed);
+    // Waited for until it runs: `run --sandbox` confines the process next, and a thread cut
+    // off half-started (naming itself, say) would die of the filter.
+    let (started, running) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new().name("portcullis-signals".into()).spawn(move || {
+        let _ = started.send(());
         let mut byte = 0u8;
         // SAFETY: reads one byte into a live local from the pipe this thread owns.
         if unsafe { libc::read(read, (&mut byte as *mut u8).cast(), 1) } == 1 {
@@ -34,7 +38,7 @@ pub fn install() {
             portcullis::emu::interrupt::request(i32::from(byte));
         }
     });
-    if spawned.is_ok() {
+    if spawned.is_ok() && running.recv().is_ok() {
         set_handler(on_signal as extern "C" fn(libc::c_int) as usize);
     }
 }

@@ -18,7 +18,14 @@ pub enum CorpusCommand {
     Merge(MergeArgs),
     /// Internal: run jobs read as JSON lines on stdin, answering one JSON line each on stdout.
     #[command(hide = true)]
-    Worker,
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Serve one task, confined (seccomp filter and rlimits) once its driver is loaded.
+    #[arg(long)]
+    pub confined: bool,
 }
 
 #[derive(Debug, Args)]
@@ -45,6 +52,10 @@ pub struct RunArgs {
     /// killed at --job-timeout.
     #[arg(long, value_name = "DURATION", default_value_t = Budget(Some(CORPUS_TIMEOUT)))]
     pub timeout: Budget<Duration>,
+    /// Run workers unconfined: without the seccomp filter and rlimits each task's worker
+    /// puts on itself before the driver runs (for hosts without seccomp, or to debug).
+    #[arg(long)]
+    pub unconfined: bool,
     /// Run only shard I of N (zero-based; a job goes to shard fmix64(fnv1a64(name)) % N). Without
     /// it, a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, JOB_COMPLETIONS) or a Slurm array
     /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) in the environment selects the shard.

@@ -127,19 +127,24 @@ pub enum Verdict {
     Differs { diff: String },
 }
 
-/// Compares the normalised trace `actual` with the job's golden file.
-pub fn compare(job: &Job, actual: &str) -> io::Result<Verdict> {
-    let golden = match std::fs::read(&job.golden) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Verdict::Missing),
-        Err(e) => return Err(e),
-    };
+/// The job's golden file (`None`: there is none).
+pub fn read(job: &Job) -> io::Result<Option<String>> {
+    match std::fs::read(&job.golden) {
+        Ok(b) => Ok(Some(String::from_utf8_lossy(&b).into_owned())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Compares the normalised trace `actual` with the job's golden file (as [`read`] gave it).
+pub fn compare(job: &Job, golden: Option<&str>, actual: &str) -> Verdict {
+    let Some(golden) = golden else { return Verdict::Missing };
     // Normalised again so that a hand-edited golden file compares by content.
-    let golden = normalise(&String::from_utf8_lossy(&golden));
+    let golden = normalise(golden);
     if golden == actual {
-        Ok(Verdict::Same)
+        Verdict::Same
     } else {
-        Ok(Verdict::Differs { diff: diff(&golden, actual, &job.golden_display()) })
+        Verdict::Differs { diff: diff(&golden, actual, &job.golden_display()) }
     }
 }
 

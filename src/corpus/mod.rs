@@ -39,6 +39,6 @@ pub fn main(command: CorpusCommand, verbose: u8, quiet: bool) -> i32 {
     match command {
         CorpusCommand::Run(args) => run::run(args, verbose, quiet),
         CorpusCommand::Merge(args) => run::merge(args, verbose, quiet),
-        CorpusCommand::Worker => worker::main(),
+        CorpusCommand::Worker(args) => worker::main(args.confined),
     }
 }

@@ -68,6 +68,9 @@ pub struct PoolOptions {
     pub task_timeout: Option<Duration>,
     /// The option that sets the timeout, for messages ("--job-timeout").
     pub timeout_option: &'static str,
+    /// Each task in a worker of its own that confines itself before the driver runs
+    /// (`corpus worker --confined`, [`crate::confine`]); off with `--unconfined`.
+    pub confined: bool,
 }
 
 /// Runs every task; `on_result(index, output)` is called on the calling thread as each
@@ -121,7 +124,7 @@ pub fn run<T: Task>(tasks: &[T], opts: &PoolOptions, mut on_result: impl FnMut(u
 /// Runs one task on `slot`'s worker, starting one if needed and dropping it if it ended.
 fn run_one<T: Task>(slot: &mut Option<Worker>, task: &T, opts: &PoolOptions) -> T::Output {
     if slot.is_none() {
-        match Worker::spawn(&opts.exe) {
+        match Worker::spawn(&opts.exe, opts.confined) {
             Ok(w) => *slot = Some(w),
             Err(e) => {
                 let reason = format!("cannot start a worker: {e}");
@@ -132,7 +135,15 @@ fn run_one<T: Task>(slot: &mut Option<Worker>, task: &T, opts: &PoolOptions) -> 
     let w = slot.as_mut().expect("a worker was just started");
     let end = match w.run(task, opts.task_timeout) {
         Ok(answer) => match task.output(answer) {
-            Some(out) => return out,
+            Some(out) => {
+                // A confined worker serves one task and exits.
+                if opts.confined {
+                    if let Some(w) = slot.take() {
+                        w.finish();
+                    }
+                }
+                return out;
+            }
             None => Ended::Protocol(format!("answered something other than {}", task.name())),
         },
         Err(end) => end,
@@ -190,9 +201,15 @@ pub fn describe(status: ExitStatus) -> String {
                 11 => " (SIGSEGV)",
                 13 => " (SIGPIPE)",
                 15 => " (SIGTERM)",
+                24 => " (SIGXCPU)",
+                25 => " (SIGXFSZ)",
+                31 => " (SIGSYS)",
                 _ => "",
             };
-            return format!("signal {sig}{name}");
+            return match crate::confine::signal_meaning(sig) {
+                Some(meaning) => format!("signal {sig}{name}: {meaning}"),
+                None => format!("signal {sig}{name}"),
+            };
         }
     }
     match status.code() {
@@ -218,9 +235,10 @@ struct Worker {
 }
 
 impl Worker {
-    fn spawn(exe: &std::path::Path) -> std::io::Result<Worker> {
+    fn spawn(exe: &std::path::Path, confined: bool) -> std::io::Result<Worker> {
         let mut child = Command::new(exe)
             .args(["corpus", "worker"])
+            .args(confined.then_some("--confined"))
             // Its diagnostics end up in reports and JUnit files: no colour codes.
             .env("NO_COLOR", "1")
             .stdin(Stdio::piped())

@@ -42,6 +42,9 @@ pub struct JobResult {
     /// What `--bless` did to the golden file.
     #[serde(default)]
     pub blessed: Option<Blessed>,
+    /// With `--bless`: the normalised trace, from the worker to the runner that writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_to_bless: Option<String>,
 }
 
 impl JobResult {
@@ -59,6 +62,7 @@ impl JobResult {
             expected_outcome: None,
             stderr: None,
             blessed: None,
+            trace_to_bless: None,
         }
     }
 

@@ -17,6 +17,7 @@ use super::golden::{self, Verdict};
 use super::jobs::Job;
 use super::pool::{Failure, Task};
 use super::results::JobResult;
+use crate::confine::Confinement;
 use crate::limits::Budget;
 use crate::scenario::Scenario;
 use crate::survey::{SurveyRequest, SurveyRow};
@@ -29,6 +30,10 @@ pub const ABORT_ENV: &str = "PORTCULLIS_TEST_WORKER_ABORT";
 /// Test hook: a worker that receives the task named by this variable stops answering (it
 /// sleeps until killed), as a worker stuck outside guest code would.
 pub const HANG_ENV: &str = "PORTCULLIS_TEST_WORKER_HANG";
+
+/// Test hook: a confined worker that receives the task named by this variable makes a system
+/// call its filter forbids (it opens a file) once confined, and must die of it.
+pub const FORBIDDEN_SYSCALL_ENV: &str = "PORTCULLIS_TEST_WORKER_FORBIDDEN_SYSCALL";
 
 /// A job's trace larger than this fails the job instead of filling the worker's memory.
 pub const MAX_TRACE_BYTES: usize = crate::limits::DEFAULT_MAX_TRACE as usize;
@@ -92,7 +97,7 @@ impl Task for CorpusRequest {
 
     fn output(&self, answer: Answer) -> Option<JobResult> {
         match answer {
-            Answer::Corpus(r) => Some(r),
+            Answer::Corpus(r) => Some(bless_answer(self, r)),
             Answer::Survey(_) => None,
         }
     }
@@ -102,10 +107,13 @@ impl Task for CorpusRequest {
     }
 }
 
-/// The worker's main loop; returns the process exit code.
-pub fn main() -> i32 {
+/// The worker's main loop; returns the process exit code. A `confined` worker serves one
+/// task: it starts it (reads its files, boots the machine), confines itself
+/// ([`crate::confine`]), runs the driver, answers and exits.
+pub fn main(confined: bool) -> i32 {
     let abort_on = std::env::var(ABORT_ENV).ok();
     let hang_on = std::env::var(HANG_ENV).ok();
+    let forbidden_on = std::env::var(FORBIDDEN_SYSCALL_ENV).ok();
     let mut out = std::io::stdout().lock();
     for line in std::io::stdin().lock().lines() {
         let line = match line {
@@ -135,9 +143,17 @@ pub fn main() -> i32 {
                 std::thread::sleep(Duration::from_secs(3600));
             }
         }
+        let timeout = match &req {
+            Request::Corpus(r) => r.timeout,
+            Request::Survey(r) => r.timeout,
+        };
+        let confinement = confined.then(|| Confine {
+            cpu_time: timeout.0.map(|t| t * 2 + Duration::from_secs(1)),
+            then_forbidden_call: forbidden_on.as_deref() == Some(req.name()),
+        });
         let answer = match &req {
-            Request::Corpus(r) => Answer::Corpus(execute(r)),
-            Request::Survey(r) => Answer::Survey(crate::survey::examine(r)),
+            Request::Corpus(r) => Answer::Corpus(execute(r, confinement.as_ref())),
+            Request::Survey(r) => Answer::Survey(crate::survey::examine(r, confinement.as_ref())),
         };
         let written = serde_json::to_writer(&mut out, &answer)
             .map_err(std::io::Error::from)
@@ -147,8 +163,40 @@ pub fn main() -> i32 {
             eprintln!("portcullis corpus worker: cannot answer: {e}");
             return 2;
         }
+        if confined {
+            break;
+        }
     }
     0
+}
+
+/// How a worker confines itself before running a task's driver.
+pub struct Confine {
+    /// CPU time the task may use: twice its wall-time budget (the runner kills the worker at
+    /// the wall-time budget; this holds even if the runner is gone).
+    cpu_time: Option<Duration>,
+    /// Test hook ([`FORBIDDEN_SYSCALL_ENV`]): make a forbidden system call once confined.
+    then_forbidden_call: bool,
+}
+
+impl Confine {
+    /// Confines the process once start-up is over, just before the driver runs: the address
+    /// space may grow by the guest's memory budget plus host headroom, no file is written.
+    pub fn apply(&self, guest_memory: u64) -> Result<(), String> {
+        // The watchdog's thread must exist before threads can no longer be created.
+        portcullis_emu::limits::start_watchdog();
+        let limits = Confinement {
+            address_space_growth: Some(guest_memory.saturating_add(crate::confine::HOST_HEADROOM)),
+            cpu_time: self.cpu_time,
+            file_size: Some(0),
+        };
+        crate::confine::confine(&limits).map_err(|e| format!("cannot confine the worker: {e}"))?;
+        if self.then_forbidden_call {
+            eprintln!("portcullis corpus worker: {FORBIDDEN_SYSCALL_ENV} names this task: opening a file");
+            let _ = std::fs::File::open("/etc/hostname");
+        }
+        Ok(())
+    }
 }
 
 /// The trace of one job, kept in memory up to [`MAX_TRACE_BYTES`].
@@ -198,11 +246,14 @@ enum JobError {
     Scenario(String),
     /// The driver could not be loaded.
     Load(String),
+    /// The worker could not confine itself, so the driver was not run.
+    Confine(String),
 }
 
 /// Runs one job as `portcullis run <sys> [--scenario FILE] --trace T` does, streaming the
-/// trace to `trace`: the one place that knows how scenarios are run.
-fn run_job(req: &CorpusRequest, trace: Box<dyn Write>) -> Result<Ran, JobError> {
+/// trace to `trace`: the one place that knows how scenarios are run. A confined worker
+/// confines itself once the driver is loaded, before its code runs.
+fn run_job(req: &CorpusRequest, trace: Box<dyn Write>, confine: Option<&Confine>) -> Result<Ran, JobError> {
     let job = &req.job;
     let scenario = match &job.scenario_file {
         Some(p) => Scenario::from_file(p).map_err(|e| JobError::Scenario(e.to_string()))?,
@@ -212,7 +263,11 @@ fn run_job(req: &CorpusRequest, trace: Box<dyn Write>) -> Result<Ran, JobError> 
     let builder =
         Sandbox::builder().max_instructions(req.max_insns.or_zero()).timeout(req.timeout.or_zero()).trace(trace);
     let builder = scenario.configure(builder).map_err(|e| JobError::Scenario(e.to_string()))?;
+    let guest_memory = builder.configured_limits().memory_bytes;
     let mut sb = builder.load_driver(&job.sys).map_err(|e| JobError::Load(e.to_string()))?;
+    if let Some(c) = confine {
+        c.apply(guest_memory).map_err(JobError::Confine)?;
+    }
     let outcome = scenario.run(&mut sb);
     let report = sb.report();
     Ok(Ran {
@@ -223,15 +278,19 @@ fn run_job(req: &CorpusRequest, trace: Box<dyn Write>) -> Result<Ran, JobError> 
     })
 }
 
-/// Runs the job, then compares its trace with the golden file (or blesses it).
-pub fn execute(req: &CorpusRequest) -> JobResult {
+/// Runs the job and compares its trace with the golden file, read before the driver runs.
+/// With `bless` the normalised trace goes back to the runner instead, which writes the
+/// golden file ([`bless_answer`]): a worker writes no file.
+pub fn execute(req: &CorpusRequest, confine: Option<&Confine>) -> JobResult {
     let job = &req.job;
+    let golden = if req.bless { None } else { Some(golden::read(job)) };
     let buf = TraceBuf::default();
-    let ran = run_job(req, Box::new(buf.clone()));
+    let ran = run_job(req, Box::new(buf.clone()), confine);
     let trace = buf.take();
     let ran = match ran {
         Ok(r) => r,
         Err(JobError::Scenario(msg)) => return JobResult::failed(job, format!("scenario: {msg}"), None),
+        Err(JobError::Confine(msg)) => return JobResult::failed(job, msg, None),
         Err(JobError::Load(msg)) => {
             let mut r = JobResult::failed(job, format!("cannot load the driver: {msg}"), None);
             r.outcome = Some(Outcome::LoadError);
@@ -255,23 +314,39 @@ pub fn execute(req: &CorpusRequest) -> JobResult {
         [first, rest @ ..] => reasons.push(format!("{} expectations failed: {first}; ...", rest.len() + 1)),
     }
     let actual = golden::normalise(&String::from_utf8_lossy(&trace));
-    if req.bless {
-        match golden::bless(job, &actual) {
-            Ok(b) => result.blessed = Some(b),
-            Err(e) => reasons.push(format!("cannot write {}: {e}", job.golden.display())),
-        }
-    } else {
-        match golden::compare(job, &actual) {
-            Ok(Verdict::Same) => {}
-            Ok(Verdict::Missing) => reasons.push("no golden file (run with --bless)".into()),
-            Ok(Verdict::Differs { diff }) => {
+    match golden {
+        None => result.trace_to_bless = Some(actual),
+        Some(Ok(golden)) => match golden::compare(job, golden.as_deref(), &actual) {
+            Verdict::Same => {}
+            Verdict::Missing => reasons.push("no golden file (run with --bless)".into()),
+            Verdict::Differs { diff } => {
                 reasons.push("golden trace differs".into());
                 result.diff = Some(diff);
             }
-            Err(e) => reasons.push(format!("cannot read {}: {e}", job.golden.display())),
-        }
+        },
+        Some(Err(e)) => reasons.push(format!("cannot read {}: {e}", job.golden.display())),
     }
     result.passed = reasons.is_empty();
     result.reason = (!reasons.is_empty()).then(|| reasons.join("; "));
+    result
+}
+
+/// On the runner's side: writes the golden file a blessing job's worker sent the trace for.
+fn bless_answer(req: &CorpusRequest, mut result: JobResult) -> JobResult {
+    let Some(actual) = result.trace_to_bless.take() else { return result };
+    if !req.bless {
+        return result;
+    }
+    match golden::bless(&req.job, &actual) {
+        Ok(b) => result.blessed = Some(b),
+        Err(e) => {
+            let reason = format!("cannot write {}: {e}", req.job.golden.display());
+            result.reason = Some(match result.reason.take() {
+                Some(r) => format!("{r}; {reason}"),
+                None => reason,
+            });
+            result.passed = false;
+        }
+    }
     result
 }

@@ -38,6 +38,10 @@ pub struct SurveyArgs {
     /// Guest instructions each driver may execute; 0 or none: no limit.
     #[arg(long, value_name = "N", default_value_t = Budget(Some(DEFAULT_MAX_INSNS)))]
     pub max_insns: Budget<u64>,
+    /// Run workers unconfined: without the seccomp filter and rlimits each task's worker
+    /// puts on itself before the driver runs (for hosts without seccomp, or to debug).
+    #[arg(long)]
+    pub unconfined: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -90,7 +94,9 @@ pub fn main(args: SurveyArgs, verbose: u8, quiet: bool) -> i32 {
         .jobs
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    let opts = PoolOptions { exe, workers, task_timeout: args.timeout.0.map(kill_after), timeout_option: "--timeout" };
+    let opts = PoolOptions { exe, workers, task_timeout: args.timeout.0.map(kill_after), timeout_option: "--timeout",
+        confined: !args.unconfined,
+    };
 
     let text = args.format == Format::Text && !quiet;
     let columns = Columns::for_files(requests.iter().map(|r| r.file.as_str()));

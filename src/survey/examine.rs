@@ -9,7 +9,7 @@ use crate::Sandbox;
 
 /// Loads the driver and runs the default scenario (DriverEntry, open and close every
 /// symbolic link it creates, unload) as `portcullis run` would; the row says how it went.
-pub fn examine(req: &SurveyRequest) -> SurveyRow {
+pub fn examine(req: &SurveyRequest, confine: Option<&crate::corpus::worker::Confine>) -> SurveyRow {
     let scenario = Scenario::default_scenario();
     let policy = if req.stub_missing_imports { MissingImports::Stub } else { MissingImports::Error };
     let builder = Sandbox::builder()
@@ -25,6 +25,11 @@ pub fn examine(req: &SurveyRequest) -> SurveyRow {
         Ok(sb) => sb,
         Err(e) => return SurveyRow::of_report(&req.file, &Report::load_failed(&req.path, &limits, &e), None, None),
     };
+    if let Some(c) = confine {
+        if let Err(e) = c.apply(limits.memory_bytes) {
+            return SurveyRow::of_error(&req.file, e);
+        }
+    }
     scenario.run(&mut sb);
     let report = sb.report();
     let instructions = limits.max_instructions.map(|_| sb.kernel().instructions());

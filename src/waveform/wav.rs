@@ -1,17 +1,17 @@
 //! The speaker's tones as sound: a square wave at each tone's frequency for its duration,
 //! silence between, from the first tone on (44.1 kHz, 16-bit mono). At most ten minutes.
 
-use std::path::Path;
+use std::io::{Seek, Write};
 
 use super::Activity;
 
 const RATE: u32 = 44_100;
 const MAX_SECONDS: u64 = 600;
 
-pub fn write_wav(activity: &Activity, path: &Path) -> Result<(), hound::Error> {
+pub fn write_wav(activity: &Activity, out: impl Write + Seek) -> Result<(), hound::Error> {
     let spec =
         hound::WavSpec { channels: 1, sample_rate: RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut w = hound::WavWriter::create(path, spec)?;
+    let mut w = hound::WavWriter::new(out, spec)?;
     let start = activity.tones.iter().map(|t| t.start_ns).min().unwrap_or(0);
     let end = activity.tones.iter().map(|t| t.start_ns + t.duration_ns).max().unwrap_or(start);
     let samples = ((end - start).min(MAX_SECONDS * 1_000_000_000) as u128 * RATE as u128 / 1_000_000_000) as u64;
