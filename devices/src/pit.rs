@@ -20,8 +20,10 @@
 //! wave (or rate) with the gate and the speaker enabled, the speaker plays a tone of
 //! 1193182 / count Hz: each tone is kept with its start and duration.
 //!
-//! One simplification: a new count written while a counter runs in modes 2 and 3 takes
-//! effect at once, not at the end of the current period.
+//! A new count written while a counter runs leaves the current period alone (the datasheet's
+//! "count register" against its "counting element"): in mode 2 it takes over at the end of the
+//! period, in mode 3 at the end of the current half-cycle, in modes 1 and 5 at the next
+//! trigger; NULL COUNT reads 1 until then. Modes 0 and 4 restart with it on the next clock.
 
 use portcullis_emu::ports::BusContext;
 
@@ -79,6 +81,24 @@ pub struct Counter {
     status: Option<u8>,
     /// For IRQ edges: the edge count already signalled.
     edges_seen: u64,
+    /// A count written while counting, waiting for the end of the period.
+    pending: Option<Pending>,
+    /// The tick at which a waiting count last took over (for the speaker's tones).
+    switched: Option<u64>,
+}
+
+/// A count written while a counter runs in modes 1, 2, 3 or 5.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    reload: u16,
+    /// The counter's elapsed ticks when the new count takes over (`u64::MAX`: at the next
+    /// trigger of the gate, modes 1 and 5).
+    at: u64,
+    /// Ticks of the new count's period already behind it when it takes over: mode 3 taking
+    /// over at the end of a high half-cycle starts in its low half.
+    offset: u64,
+    /// OUT's rising edges with the old count.
+    edges_before: u64,
 }
 
 impl Counter {
@@ -92,11 +112,80 @@ impl Counter {
 
     /// The count the counter starts from.
     pub fn initial(&self) -> u64 {
-        let v = if self.bcd { from_bcd(self.reload) as u64 } else { self.reload as u64 };
+        self.count_of(self.reload)
+    }
+
+    fn count_of(&self, reload: u16) -> u64 {
+        let v = if self.bcd { from_bcd(reload) as u64 } else { reload as u64 };
         if v == 0 {
             self.modulus()
         } else {
             v
+        }
+    }
+
+    /// The count in force at tick `t`, the ticks counted with it, and OUT's rising edges with
+    /// the count before it.
+    fn in_force(&self, t: u64) -> (u64, u64, u64) {
+        let e = self.elapsed(t);
+        match self.pending {
+            Some(p) if e >= p.at => (self.count_of(p.reload), e - p.at + p.offset, p.edges_before),
+            _ => (self.initial(), e, 0),
+        }
+    }
+
+    /// The count the counter divides by at tick `t` (a count written meanwhile may wait).
+    pub fn count_at(&self, t: u64) -> u64 {
+        self.in_force(t).0
+    }
+
+    /// The tick at which a written count takes over, while it waits for the period's end.
+    fn switch_at(&self, t: u64) -> Option<u64> {
+        let e = self.elapsed(t);
+        let p = self.pending?;
+        (self.running && p.at != u64::MAX && e < p.at).then(|| t + (p.at - e))
+    }
+
+    /// Makes a written count that has taken over by tick `t` the counter's own.
+    fn settle(&mut self, t: u64) {
+        let Some(p) = self.pending else { return };
+        let e = self.elapsed(t);
+        if e < p.at {
+            return;
+        }
+        self.reload = p.reload;
+        self.switched = Some(t - (e - p.at));
+        self.held = e - p.at + p.offset;
+        self.since = t;
+        self.edges_seen = self.edges_seen.saturating_sub(p.edges_before);
+        self.pending = None;
+    }
+
+    /// A count written while the counter runs in mode 1, 2, 3 or 5, per the datasheet.
+    fn defer(&mut self, reload: u16, t: u64) {
+        let (n, e, _) = self.in_force(t);
+        let new = self.count_of(reload);
+        self.pending = Some(match self.mode {
+            2 => {
+                let at = (e / n + 1) * n;
+                Pending { reload, at, offset: 0, edges_before: at / n }
+            }
+            3 if e % n < n.div_ceil(2) => {
+                // The end of this high half-cycle: the new count goes on with its low half.
+                Pending { reload, at: e - e % n + n.div_ceil(2), offset: new.div_ceil(2), edges_before: e / n }
+            }
+            3 => {
+                let at = (e / n + 1) * n;
+                Pending { reload, at, offset: 0, edges_before: at / n }
+            }
+            _ => Pending { reload, at: u64::MAX, offset: 0, edges_before: 0 },
+        });
+    }
+
+    /// A trigger (modes 1, 2, 3, 5) starts with the count register's latest count.
+    fn take_pending(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.reload = p.reload;
         }
     }
 
@@ -124,6 +213,7 @@ impl Counter {
     }
 
     fn set_gate(&mut self, gate: bool, t: u64) {
+        self.settle(t);
         let rising = gate && !self.gate;
         if !gate && self.running && matches!(self.mode, 0 | 2 | 3 | 4) {
             self.held = self.elapsed(t);
@@ -133,9 +223,13 @@ impl Counter {
         match self.mode {
             1 | 5 if rising && self.loaded => {
                 self.triggered = true;
+                self.take_pending();
                 self.restart(t);
             }
-            2 | 3 if rising && self.loaded => self.restart(t),
+            2 | 3 if rising && self.loaded => {
+                self.take_pending();
+                self.restart(t);
+            }
             0 | 4 if gate && self.loaded && !self.running => {
                 self.since = t;
                 self.running = true;
@@ -146,12 +240,11 @@ impl Counter {
 
     /// The counting element's value at tick `t` (binary, 0..modulus).
     pub fn value(&self, t: u64) -> u64 {
-        let n = self.initial();
+        let (n, e, _) = self.in_force(t);
         let m = self.modulus();
         if !self.loaded || (matches!(self.mode, 1 | 5) && !self.triggered) {
             return n % m;
         }
-        let e = self.elapsed(t);
         if self.since > t && self.running && self.held == 0 {
             return self.reload as u64 % m; // not yet loaded: the next clock does it
         }
@@ -175,11 +268,10 @@ impl Counter {
 
     /// The OUT pin at tick `t`.
     pub fn out(&self, t: u64) -> bool {
-        let n = self.initial();
         if !self.loaded {
             return self.mode != 0;
         }
-        let e = self.elapsed(t);
+        let (n, e, _) = self.in_force(t);
         let started = !(self.since > t && self.running && self.held == 0);
         match self.mode {
             0 => started && e >= n,
@@ -195,14 +287,14 @@ impl Counter {
         if !self.running && self.held == 0 {
             return 0;
         }
-        let n = self.initial();
-        let e = self.elapsed(t);
-        match self.mode {
-            0 => (e >= n) as u64,
-            1 => (self.triggered && e >= n) as u64,
-            2 | 3 => e / n,
-            _ => (e > n) as u64,
-        }
+        let (n, e, before) = self.in_force(t);
+        before
+            + match self.mode {
+                0 => (e >= n) as u64,
+                1 => (self.triggered && e >= n) as u64,
+                2 | 3 => e / n,
+                _ => (e > n) as u64,
+            }
     }
 
     /// The tick of the next rising edge after tick `t`, if the counter will produce one.
@@ -210,14 +302,21 @@ impl Counter {
         if !self.running {
             return None;
         }
-        let n = self.initial();
-        let e = self.elapsed(t);
+        let (n, e, _) = self.in_force(t);
         let target = match self.mode {
             0 | 1 => n,
             2 | 3 => (e / n + 1) * n,
             _ => n + 1,
         };
-        (target > e).then(|| t + (target - e))
+        let next = (target > e).then(|| t + (target - e));
+        // A written count that takes over before that edge decides the next one.
+        match (self.switch_at(t), self.pending) {
+            (Some(switch), Some(p)) if next.is_none_or(|x| x > switch) => {
+                let n = self.count_of(p.reload);
+                Some(switch + ((p.offset / n + 1) * n - p.offset))
+            }
+            _ => next,
+        }
     }
 
     fn displayed(&self, t: u64) -> u16 {
@@ -230,7 +329,10 @@ impl Counter {
     }
 
     fn status_byte(&self, t: u64) -> u8 {
-        (self.out(t) as u8) << 7 | (self.null_count as u8) << 6 | self.access << 4 | self.mode << 1 | self.bcd as u8
+        // NULL COUNT: a count written has not reached the counting element yet.
+        let waiting = self.pending.is_some_and(|p| self.elapsed(t) < p.at);
+        let null = self.null_count || waiting;
+        (self.out(t) as u8) << 7 | (null as u8) << 6 | self.access << 4 | self.mode << 1 | self.bcd as u8
     }
 
     fn latch(&mut self, t: u64) {
@@ -274,20 +376,14 @@ impl Counter {
 
     /// A byte of the count; true when the count is complete (loaded).
     fn write(&mut self, value: u8, t: u64) -> bool {
-        let complete = match self.access {
-            1 => {
-                self.reload = value as u16;
-                true
-            }
-            2 => {
-                self.reload = (value as u16) << 8;
-                true
-            }
+        self.settle(t);
+        let written = match self.access {
+            1 => Some(value as u16),
+            2 => Some((value as u16) << 8),
             _ => {
                 if self.write_msb_next {
-                    self.reload = self.write_low as u16 | (value as u16) << 8;
                     self.write_msb_next = false;
-                    true
+                    Some(self.write_low as u16 | (value as u16) << 8)
                 } else {
                     self.write_low = value;
                     self.write_msb_next = true;
@@ -296,19 +392,25 @@ impl Counter {
                         self.held = self.elapsed(t);
                         self.running = false;
                     }
-                    false
+                    None
                 }
             }
         };
-        if complete {
-            self.null_count = false;
-            self.loaded = true;
-            match self.mode {
-                1 | 5 => {}
-                _ => self.restart(t),
+        let Some(reload) = written else { return false };
+        let counting = self.loaded && (self.running || self.held > 0);
+        self.null_count = false;
+        self.loaded = true;
+        match self.mode {
+            2 | 3 if counting => self.defer(reload, t),
+            1 | 5 if self.loaded && self.triggered => self.defer(reload, t),
+            1 | 5 => self.reload = reload,
+            _ => {
+                self.pending = None;
+                self.reload = reload;
+                self.restart(t);
             }
         }
-        complete
+        true
     }
 
     fn set_mode(&mut self, control: u8) {
@@ -326,6 +428,7 @@ impl Counter {
         self.latched = None;
         self.status = None;
         self.edges_seen = 0;
+        self.pending = None;
     }
 }
 
@@ -403,8 +506,21 @@ impl Pit {
 
     /// Recomputes whether a tone plays after a change at `now_ns`.
     fn update_tone(&mut self, now_ns: u64) {
+        // A count that took over since the last look changed the tone when it did.
+        let c = &mut self.counters[2];
+        c.settle(ticks(now_ns));
+        if let (Some(tick), Some((start, count))) = (c.switched.take(), self.playing) {
+            let at = ns_of(tick).clamp(start, now_ns);
+            let new = c.initial() as u32;
+            if new != count {
+                let hz = PIT_HZ as f64 / count as f64;
+                self.tones.push(Tone { start_ns: start, duration_ns: at - start, hz, count });
+                self.playing = Some((at, new));
+            }
+        }
         let c = &self.counters[2];
-        let tone = (self.port_b & 3 == 3 && c.loaded && matches!(c.mode, 2 | 3)).then(|| c.initial() as u32);
+        let playing = self.port_b & 3 == 3 && c.loaded && matches!(c.mode, 2 | 3);
+        let tone = playing.then(|| c.count_at(ticks(now_ns)) as u32);
         let current = self.playing.map(|(_, n)| n);
         if tone == current {
             return;
@@ -420,8 +536,13 @@ impl Pit {
         self.playing = tone.map(|n| (now_ns, n));
     }
 
-    fn schedule_irq0(&mut self, ctx: &mut BusContext) {
-        match self.counters[0].next_edge(ticks(ctx.now_ns())) {
+    /// The chip's one timer: channel 0's next rising edge (IRQ 0), or channel 2 taking over a
+    /// written count (the tone changes then), whichever comes first.
+    fn schedule(&mut self, ctx: &mut BusContext) {
+        let t = ticks(ctx.now_ns());
+        let edge = self.counters[0].next_edge(t);
+        let tone = self.counters[2].switch_at(t).filter(|_| self.playing.is_some());
+        match edge.into_iter().chain(tone).min() {
             Some(tick) => ctx.schedule_at(ns_of(tick)),
             None => ctx.cancel_timer(),
         }
@@ -451,6 +572,7 @@ impl Chip for Pit {
             self.port_b = value & 0x0F;
             self.counters[2].set_gate(value & 1 != 0, t);
             self.update_tone(now);
+            self.schedule(ctx);
             return;
         }
         match offset {
@@ -460,8 +582,8 @@ impl Chip for Pit {
                 if i == 2 {
                     self.update_tone(now);
                 }
-                if i == 0 {
-                    self.schedule_irq0(ctx);
+                if i != 1 {
+                    self.schedule(ctx);
                 }
             }
             _ => {
@@ -486,21 +608,24 @@ impl Chip for Pit {
                     c.latch(t);
                     return;
                 }
+                c.settle(t);
                 let gate = c.gate;
                 c.set_mode(value);
                 c.gate = gate;
                 if sel == 2 {
                     self.update_tone(now);
                 }
-                if sel == 0 {
-                    self.schedule_irq0(ctx);
+                if sel != 1 {
+                    self.schedule(ctx);
                 }
             }
         }
     }
 
     fn timer(&mut self, ctx: &mut BusContext) {
-        let t = ticks(ctx.now_ns());
+        let now = ctx.now_ns();
+        let t = ticks(now);
+        self.update_tone(now);
         let c = &mut self.counters[0];
         let edges = c.rising_edges(t);
         if edges > c.edges_seen {
@@ -508,6 +633,6 @@ impl Chip for Pit {
             self.irq0_pulses += 1;
             ctx.pulse_irq(0);
         }
-        self.schedule_irq0(ctx);
+        self.schedule(ctx);
     }
 }

@@ -155,3 +155,71 @@ fn hostile_sequences_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_count_written_in_mode_2_waits_for_the_end_of_the_period() {
+    let mut b = Board::new();
+    b.out(0x43, 0x34); // ch0, lsb/msb, mode 2
+    b.out(0x40, 0xE8);
+    b.out(0x40, 0x03); // 1000
+    b.wait(250_000); // ~298 ticks into the period
+    b.out(0x40, 0x64);
+    b.out(0x40, 0x00); // 100: the register takes it, the counting element does not yet
+    let v = read_count(&mut b, 0);
+    assert!((690..=705).contains(&v), "the period goes on with the old count: {v}");
+    b.out(0x43, 0xE2); // read-back: status of ch0
+    assert_eq!(b.inb(0x40) & 0x40, 0x40, "NULL COUNT until the new count is loaded");
+    b.wait(700_000); // past the end of the first period (~838 us)
+    b.out(0x43, 0xE2);
+    assert_eq!(b.inb(0x40) & 0x40, 0, "loaded");
+    assert!(read_count(&mut b, 0) <= 100, "the new period counts from 100");
+}
+
+#[test]
+fn a_count_written_in_mode_3_takes_over_at_the_end_of_the_half_cycle_and_changes_the_tone() {
+    let mut b = Board::new();
+    b.out(0x43, 0xB6); // ch2, lsb/msb, mode 3
+    b.out(0x42, 0xA9);
+    b.out(0x42, 0x04); // 1193: 1000 Hz
+    let v = b.inb(0x61);
+    b.out(0x61, v | 3);
+    b.wait(4_200_000); // 4.2 periods: in a high half-cycle (0.2 of a period in)
+    let written = b.now;
+    b.out(0x42, 0x52);
+    b.out(0x42, 0x09); // 2386: 500 Hz, from the end of this high half (~0.3 ms on)
+    b.wait(400_000);
+    assert_eq!(b.inb(0x61) & 0x20, 0, "the new count starts with its low half-cycle");
+    b.wait(1_000_000);
+    assert_eq!(b.inb(0x61) & 0x20, 0x20, "high again after the 1 ms low half");
+    b.wait(10_000_000);
+    b.out(0x61, v & !3);
+    let tones = b.devices.pit.as_ref().unwrap().get().tones_until(b.now);
+    assert_eq!(tones.iter().map(|t| t.count).collect::<Vec<_>>(), [1193, 2386], "{tones:?}");
+    // The 1000 Hz tone ends with its half-cycle, not at the write nor at the next access.
+    let switch = tones[1].start_ns;
+    assert_eq!(tones[0].start_ns + tones[0].duration_ns, switch);
+    assert!(switch > written && switch - written < 400_000, "switched {} ns after the write", switch - written);
+}
+
+#[test]
+fn a_count_written_during_a_mode_1_one_shot_waits_for_the_next_trigger() {
+    let mut b = Board::new();
+    b.out(0x43, 0xB2); // ch2, lsb/msb, mode 1
+    b.out(0x42, 0xE8);
+    b.out(0x42, 0x03); // 1000 ticks: ~838 us
+    b.out(0x61, 0x01); // trigger
+    b.wait(100_000);
+    b.out(0x42, 0x0A);
+    b.out(0x42, 0x00); // 10: not for this one-shot
+    b.wait(100_000);
+    b.out(0x43, 0xE8);
+    assert_eq!(b.inb(0x42) & 0x80, 0, "still low: the one-shot keeps its count");
+    b.wait(1_000_000);
+    b.out(0x43, 0xE8);
+    assert_eq!(b.inb(0x42) & 0x80, 0x80, "the one-shot ended");
+    b.out(0x61, 0x00);
+    b.out(0x61, 0x01); // a new trigger: 10 ticks now
+    b.wait(20_000);
+    b.out(0x43, 0xE8);
+    assert_eq!(b.inb(0x42) & 0x80, 0x80, "a 10-tick one-shot is over after 20 us");
+}
