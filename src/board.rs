@@ -18,6 +18,10 @@ pub(crate) fn install(
     opts: &MachineOptions,
 ) -> Result<Devices, PortBusError> {
     let mut devices = Devices::default();
+    if bare {
+        // Not even the chipset's PCI configuration and SMBus ports.
+        bus.remove_chipset_devices();
+    }
     for setup in chips {
         setup(&mut devices, bus, opts)?;
     }

@@ -456,3 +456,21 @@ fn a_driver_refused_at_load_still_gives_a_json_report() {
     let r = json(&o);
     assert_eq!((r["load_error"]["kind"].as_str(), r["driver"]["sha256"].is_null()), (Some("unreadable"), true));
 }
+
+#[test]
+fn a_bare_machine_has_no_chipset_ports_either() {
+    // pcienum walks PCI configuration space through 0xCF8/0xCFC: the default machine's
+    // chipset answers; on a bare machine those ports are unclaimed like every other.
+    let dir = temp("bare-pci");
+    let text = std::fs::read_to_string(scenario("pcienum/pcienum.toml")).unwrap();
+    let bare = dir.join("bare.toml");
+    std::fs::write(&bare, format!("machine = \"bare\"\n{text}")).unwrap();
+    for (file, expect) in [(scenario("pcienum/pcienum.toml"), "emulated"), (bare.to_str().unwrap().to_string(), "unclaimed")]
+    {
+        let o = run(&["run", &corpus("pcienum", "x64"), "--scenario", &file, "--format", "json"]);
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let cf8: Vec<&Value> = r["port_io"].as_array().unwrap().iter().filter(|p| p["port"] == 0xCF8).collect();
+        assert!(!cf8.is_empty(), "{file}");
+        assert!(cf8.iter().all(|p| p["outcome"] == expect), "{file}: {}", cf8[0]);
+    }
+}

@@ -302,6 +302,15 @@ impl PortBus {
         Ok(id)
     }
 
+    /// Detaches every default-machine device (a bare machine's bus starts empty).
+    pub fn remove_chipset_devices(&mut self) {
+        let chipset: Vec<usize> =
+            (0..self.entries.len()).filter(|&i| self.entries[i].as_ref().is_some_and(|e| e.chipset)).collect();
+        for i in chipset {
+            let _ = self.remove(RangeId(i));
+        }
+    }
+
     /// Sets a `log` or `deny` policy on ports `first..=last`.
     pub fn add_policy(
         &mut self,
