@@ -7,6 +7,11 @@
 /// Cycles one `rdtsc` advances the clock: 1000 cycles, a third of a microsecond at 3 GHz.
 pub const RDTSC_QUANTUM: u64 = 1000;
 
+/// Nanoseconds one access to device memory takes (an uncached read or write across the
+/// chipset), so that a driver polling an MMIO register sees time pass, as one polling a port
+/// does (a port access takes an ISA bus cycle, 1 us).
+pub const MMIO_ACCESS_NS: u64 = 100;
+
 #[derive(Clone, Debug)]
 pub struct VirtualClock {
     /// Nominal TSC frequency.
@@ -38,6 +43,12 @@ impl VirtualClock {
     /// Nanoseconds since the virtual boot.
     pub fn now_ns(&self) -> u64 {
         (self.cycles as u128 * 1_000_000_000 / self.tsc_hz.max(1) as u128) as u64
+    }
+
+    /// The time one device-memory access takes ([`MMIO_ACCESS_NS`]).
+    #[inline]
+    pub fn advance_mmio_access(&mut self) {
+        self.cycles = self.cycles.wrapping_add((self.tsc_hz / (1_000_000_000 / MMIO_ACCESS_NS)).max(1));
     }
 
     pub fn advance_ns(&mut self, ns: u64) {

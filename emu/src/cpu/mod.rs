@@ -3,7 +3,7 @@
 //! Driver code runs deprivileged, so its `mov cr0`, `wrmsr`, `cli`, `lgdt`... never touch the
 //! engine's real CPU state: they act on this structure, and each leaves a trace event.
 
-mod clock;
+pub mod clock;
 mod cpuid;
 pub mod descriptors;
 pub mod msr;

@@ -558,6 +558,7 @@ impl PhysicalSpace {
                     };
                 }
                 Target::Device(dev) => {
+                    clock.advance_mmio_access();
                     let mut ctx = DeviceContext { clock };
                     let value = match write {
                         Some(v) => {
@@ -568,10 +569,15 @@ impl PhysicalSpace {
                     };
                     return done(value, Outcome::Emulated);
                 }
-                Target::Log => return done(if write.is_some() { 0 } else { ones }, Outcome::Logged),
+                Target::Log => {
+                    clock.advance_mmio_access();
+                    return done(if write.is_some() { 0 } else { ones }, Outcome::Logged);
+                }
                 Target::Deny => return done(if write.is_some() { 0 } else { ones }, Outcome::Denied),
             }
         }
+        // Device memory past this point: PCI BARs or nobody.
+        clock.advance_mmio_access();
         let mut ctx = DeviceContext { clock };
         if let Some((value, bdf, bar, modelled)) = self.pci.borrow_mut().memory_access(pa, width, write, &mut ctx) {
             let outcome = if modelled { Outcome::Emulated } else { Outcome::Unclaimed };
@@ -649,6 +655,26 @@ mod tests {
         // The default machine's ranges give way to a scenario's.
         assert!(p.add_device(0xFEE0_0000, 0x1000, Box::new(Registers::new("my-apic", 0x1000, &[]))).is_ok());
         assert_eq!(p.access(0xFEE0_0030, Width::Dword, None, &mut clock).value, 0);
+    }
+
+    #[test]
+    fn device_memory_accesses_take_time_and_memory_accesses_do_not() {
+        let mut clock = VirtualClock::default();
+        let mut p = space();
+        let step = clock.tsc_hz / 10_000_000; // 100 ns
+        let t0 = clock.cycles();
+        p.access(0xFEE0_0030, Width::Dword, None, &mut clock); // the local APIC
+        assert_eq!(clock.cycles(), t0 + step);
+        p.access(0xB_8000, Width::Dword, Some(1), &mut clock); // nobody
+        assert_eq!(clock.cycles(), t0 + 2 * step);
+        p.access(0xF_0000, Width::Dword, None, &mut clock); // the BIOS ROM
+        assert_eq!(clock.cycles(), t0 + 2 * step);
+        // A loop polling the HPET's counter sees it move.
+        let hpet = 0xFED0_0000;
+        p.access(hpet + 0x10, Width::Dword, Some(1), &mut clock); // enable
+        let a = p.access(hpet + 0xF0, Width::Dword, None, &mut clock).value;
+        let b = p.access(hpet + 0xF0, Width::Dword, None, &mut clock).value;
+        assert!(b > a, "{a} then {b}");
     }
 
     fn find(hay: &[u8], needle: &[u8], step: usize) -> Option<usize> {

@@ -2,11 +2,11 @@
 //! 64-bit main counter at 14.31818 MHz, four comparators (timer 0 periodic-capable and 64-bit),
 //! legacy replacement routing capable, vendor Intel.
 //!
-//! The counter runs in virtual time while enabled, and reading it moves the clock like
-//! `rdtsc`, so a loop that waits for it to pass a value ends.
+//! The counter runs in virtual time while enabled; reading it, like any device-memory access,
+//! moves the clock ([`crate::cpu::clock::MMIO_ACCESS_NS`]), so a loop that waits for it to
+//! pass a value ends.
 
 use super::{dword_lane, merge_lane};
-use crate::cpu::RDTSC_QUANTUM;
 use crate::physical::mmio::{DeviceContext, MmioDevice};
 use crate::ports::Width;
 
@@ -63,7 +63,6 @@ impl MmioDevice for Hpet {
             0x010 => self.config,
             0x020 => self.status,
             o @ (0x0F0 | 0x0F4) => {
-                ctx.clock.advance_ns(RDTSC_QUANTUM * 1_000_000_000 / ctx.clock.tsc_hz.max(1));
                 let c = self.count(ctx.clock.now_ns());
                 if o == 0x0F0 {
                     c as u32
@@ -131,7 +130,10 @@ mod tests {
         assert_eq!(h.read(4, Width::Dword, &mut ctx), PERIOD_FS);
         assert_eq!(h.read(0xF0, Width::Dword, &mut ctx), 0, "halted");
         h.write(0x10, Width::Dword, 1, &mut ctx);
+        // Each access takes time (the physical space advances the clock before a device sees it).
+        ctx.clock.advance_mmio_access();
         let a = h.read(0xF0, Width::Dword, &mut ctx);
+        ctx.clock.advance_mmio_access();
         let b = h.read(0xF0, Width::Dword, &mut ctx);
         assert!(b > a, "{a} {b}");
         h.write(0x10, Width::Dword, 0, &mut ctx);

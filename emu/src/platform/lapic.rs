@@ -4,11 +4,11 @@
 //! entries masked. Registers are 32 bits at 16-byte strides; reserved ones read zero.
 //!
 //! The timer counts down from its initial count at the bus clock (133 MHz) over the divide
-//! configuration, in virtual time; reading the current count moves the clock like `rdtsc`,
-//! so a calibration loop that polls it ends.
+//! configuration, in virtual time; reading the current count, like any device-memory access,
+//! moves the clock ([`crate::cpu::clock::MMIO_ACCESS_NS`]), so a calibration loop that polls
+//! it ends.
 
 use super::{dword_lane, merge_lane};
-use crate::cpu::RDTSC_QUANTUM;
 use crate::physical::mmio::{DeviceContext, MmioDevice};
 use crate::ports::Width;
 
@@ -93,7 +93,6 @@ impl MmioDevice for LocalApic {
         }
         let value = match index {
             TIMER_CURRENT => {
-                ctx.clock.advance_ns(RDTSC_QUANTUM * 1_000_000_000 / ctx.clock.tsc_hz.max(1));
                 self.current_count(ctx.clock.now_ns())
             }
             PPR => self.regs[TPR] & 0xF0,
@@ -149,11 +148,16 @@ mod tests {
         assert_eq!(apic.read(0x20, Width::Dword, &mut ctx), 0x1200_0000);
         apic.write(0x3E0, Width::Dword, 0b1011, &mut ctx); // divide by 1
         apic.write(0x380, Width::Dword, 1_000_000, &mut ctx);
-        let first = apic.read(0x390, Width::Dword, &mut ctx);
-        let second = apic.read(0x390, Width::Dword, &mut ctx);
+        // Each access takes time (the physical space advances the clock before a device sees it).
+        let mut current = |apic: &mut LocalApic, ctx: &mut DeviceContext| {
+            ctx.clock.advance_mmio_access();
+            apic.read(0x390, Width::Dword, ctx)
+        };
+        let first = current(&mut apic, &mut ctx);
+        let second = current(&mut apic, &mut ctx);
         assert!(first < 1_000_000 && second < first, "{first} {second}");
         let mut n = 0;
-        while apic.read(0x390, Width::Dword, &mut ctx) != 0 {
+        while current(&mut apic, &mut ctx) != 0 {
             n += 1;
             assert!(n < 100_000, "polling the current count ends");
         }
