@@ -465,7 +465,8 @@ fn a_bare_machine_has_no_chipset_ports_either() {
     let text = std::fs::read_to_string(scenario("pcienum/pcienum.toml")).unwrap();
     let bare = dir.join("bare.toml");
     std::fs::write(&bare, format!("machine = \"bare\"\n{text}")).unwrap();
-    for (file, expect) in [(scenario("pcienum/pcienum.toml"), "emulated"), (bare.to_str().unwrap().to_string(), "unclaimed")]
+    for (file, expect) in
+        [(scenario("pcienum/pcienum.toml"), "emulated"), (bare.to_str().unwrap().to_string(), "unclaimed")]
     {
         let o = run(&["run", &corpus("pcienum", "x64"), "--scenario", &file, "--format", "json"]);
         let r: Value = serde_json::from_slice(&o.stdout).unwrap();

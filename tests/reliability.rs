@@ -96,7 +96,8 @@ fn a_memory_limit_is_a_limit_that_names_the_budget() {
 #[test]
 fn a_signal_ends_the_run_with_a_report_and_a_whole_trace() {
     // A run confined by --sandbox handles them the same way.
-    for (signal, code, sandbox) in [(libc::SIGTERM, 143, false), (libc::SIGINT, 130, false), (libc::SIGTERM, 143, true)] {
+    for (signal, code, sandbox) in [(libc::SIGTERM, 143, false), (libc::SIGINT, 130, false), (libc::SIGTERM, 143, true)]
+    {
         let dir = temp(&format!("signal{signal}{sandbox}"));
         let trace = dir.join("t.jsonl");
         let child = bin()

@@ -111,6 +111,7 @@ mod tests {
             expected_outcome: None,
             stderr: None,
             blessed: None,
+            trace_to_bless: None,
         };
         let fail = JobResult {
             name: "a&b/io<1>/x86".into(),

@@ -210,6 +210,7 @@ mod tests {
             expected_outcome: None,
             stderr: None,
             blessed: None,
+            trace_to_bless: None,
         }
     }
 

@@ -101,7 +101,11 @@ pub fn run(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             timeout: args.timeout,
         })
         .collect();
-    let opts = PoolOptions { exe, workers, task_timeout: Some(args.job_timeout), timeout_option: "--job-timeout",
+    let opts = PoolOptions {
+        exe,
+        workers,
+        task_timeout: Some(args.job_timeout),
+        timeout_option: "--job-timeout",
         confined: !args.unconfined,
     };
     let pb = progress_bar(requests.len(), quiet);

@@ -94,7 +94,11 @@ pub fn main(args: SurveyArgs, verbose: u8, quiet: bool) -> i32 {
         .jobs
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    let opts = PoolOptions { exe, workers, task_timeout: args.timeout.0.map(kill_after), timeout_option: "--timeout",
+    let opts = PoolOptions {
+        exe,
+        workers,
+        task_timeout: args.timeout.0.map(kill_after),
+        timeout_option: "--timeout",
         confined: !args.unconfined,
     };
 

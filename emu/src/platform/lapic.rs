@@ -92,9 +92,7 @@ impl MmioDevice for LocalApic {
             return 0;
         }
         let value = match index {
-            TIMER_CURRENT => {
-                self.current_count(ctx.clock.now_ns())
-            }
+            TIMER_CURRENT => self.current_count(ctx.clock.now_ns()),
             PPR => self.regs[TPR] & 0xF0,
             EOI => 0,
             _ => self.regs[index],
@@ -149,7 +147,7 @@ mod tests {
         apic.write(0x3E0, Width::Dword, 0b1011, &mut ctx); // divide by 1
         apic.write(0x380, Width::Dword, 1_000_000, &mut ctx);
         // Each access takes time (the physical space advances the clock before a device sees it).
-        let mut current = |apic: &mut LocalApic, ctx: &mut DeviceContext| {
+        let current = |apic: &mut LocalApic, ctx: &mut DeviceContext| {
             ctx.clock.advance_mmio_access();
             apic.read(0x390, Width::Dword, ctx)
         };

@@ -8,8 +8,10 @@
 //!
 //! Delivery: the machine runs one processor's flow at a time, so a requested interrupt is
 //! taken where the kernel gets control and time can have passed — after
-//! KeStallExecutionProcessor and when the IRQL drops — if the virtual interrupt flag is set
-//! and the current IRQL is below the object's. The kernel acknowledges the controller,
+//! KeStallExecutionProcessor, when the IRQL drops, and while nothing can run (a wait, an
+//! idle step: the scheduler lets time pass to the devices' next callback and takes the
+//! interrupt on the processor's DPC flow, see `ke/scheduler.rs`) — if the virtual interrupt
+//! flag is set and the current IRQL is below the object's. The kernel acknowledges the controller,
 //! raises the IRQL to the object's SynchronizeIrql, calls the service routine (each object
 //! of a shared vector in connection order until one returns TRUE), restores the IRQL and
 //! sends the end of interrupt. The spin lock is not touched: with one flow running at a

@@ -45,9 +45,11 @@
 //!
 //! Choices are deterministic: queued DPCs first (processor order, queue order), then the
 //! highest-priority ready thread, first come first served; timers and timeouts fire in
-//! (due time, arming order). When nothing can run, virtual time jumps to the next timer or
-//! timeout; when nothing is due either, a wait that must end is a deadlock, reported with the
-//! wait graph ([`KernelStop::Deadlock`]). The same inputs give the same interleaving and
+//! (due time, arming order). When nothing can run, virtual time jumps to the next timer,
+//! timeout or — once an interrupt is connected — device callback (a PIT period), whose
+//! interrupt is taken on the processor's DPC flow; when nothing is due either (or only
+//! device interrupts have come for a minute of virtual time), a wait that must end is a
+//! deadlock, reported with the wait graph ([`KernelStop::Deadlock`]). The same inputs give the same interleaving and
 //! byte-identical traces.
 //!
 //! The machine knows nothing of this: it offers CPU contexts, suspending a run from a host
@@ -1045,7 +1047,13 @@ fn run_until(k: &mut Kx, goal: Goal, first: Option<Cid>) -> KResult<()> {
     result
 }
 
+/// Virtual time device interrupts alone may keep a wait going while nothing becomes runnable,
+/// before the wait is reported as the deadlock it then most likely is.
+const DEVICE_ONLY_WAIT_NS: u64 = 60_000_000_000;
+
 fn loop_until(k: &mut Kx, goal: Goal, mut first: Option<Cid>) -> KResult<()> {
+    // Since when nothing has been runnable (for DEVICE_ONLY_WAIT_NS).
+    let mut idle_since: Option<u64> = None;
     loop {
         k.check_budget()?;
         expire(k)?;
@@ -1053,6 +1061,7 @@ fn loop_until(k: &mut Kx, goal: Goal, mut first: Option<Cid>) -> KResult<()> {
             return Ok(());
         }
         if let Some(cid) = first.take().or_else(|| k.ext_mut().sched.pick(goal)) {
+            idle_since = None;
             let (pc, resume) = make_live(k, cid, k.depth() + 1)?;
             // Flows on two processors that both have work share the machine in quanta (only
             // runs the host starts: a quantum cannot end a run nested in another).
@@ -1084,9 +1093,26 @@ fn loop_until(k: &mut Kx, goal: Goal, mut first: Option<Cid>) -> KResult<()> {
             continue;
         }
         let now = k.guest().cpu.clock.now_ns();
-        match next_due(k, goal) {
+        // Devices (the PIT, a UART...) may interrupt on the way to what is due; with nothing
+        // due, a wait still lets time pass towards them, for so long (an ISR's DPC may end it).
+        let (until, quiet) = match goal {
+            Goal::Idle { until, quiet } => (until, quiet),
+            _ => (u64::MAX, false),
+        };
+        let device = device_due(k, now).filter(|&d| d <= until);
+        let waited = now - *idle_since.get_or_insert(now);
+        let target = match (next_due(k, goal), device) {
+            (Some(t), Some(d)) => Some(t.min(d)),
+            (Some(t), None) => Some(t),
+            (None, Some(d)) if !quiet && waited < DEVICE_ONLY_WAIT_NS => Some(d),
+            (None, _) => None,
+        };
+        match target {
             Some(t) => {
                 advance_clock(k, t, now)?;
+                if device.is_some() {
+                    interrupt_while_idle(k)?;
+                }
                 continue;
             }
             None => {
@@ -1156,6 +1182,36 @@ fn next_due(k: &Kx, goal: Goal) -> Option<u64> {
     (t <= until).then_some(t)
 }
 
+/// Takes the interrupts devices requested while nothing ran. The service routines run on the
+/// processor's own flow (its DPC context, idle when nothing runs), not on the flow that
+/// waits: that one stays parked in its wait. The DPCs they queue run from the loop.
+fn interrupt_while_idle(k: &mut Kx) -> KResult<()> {
+    let live = k.ext().sched.current;
+    let processor = k.ext().sched.contexts[live].processor as usize;
+    let Some(flow) = k.ext().sched.processors.get(processor).map(|p| p.dpc_context) else { return Ok(()) };
+    if k.ext().sched.contexts[flow].state != State::Idle {
+        return Ok(());
+    }
+    k.ext_mut().sched.current = flow;
+    let r = crate::io::interrupt::deliver(k);
+    k.ext_mut().sched.current = live;
+    r
+}
+
+/// When the machine's devices next act (the bus's earliest callback, in ns), if a connected
+/// interrupt could bring it to the kernel; callbacks already due run first.
+fn device_due(k: &mut Kx, now: u64) -> Option<u64> {
+    if k.ext().io.interrupts.connected.is_empty() {
+        return None;
+    }
+    let cycles = k.guest().cpu.clock.cycles();
+    k.guest_mut().ports.advance_to(cycles);
+    let due = k.guest().ports.next_deadline()?;
+    let hz = k.guest().cpu.clock.tsc_hz.max(1) as u128;
+    let ns = (due as u128 * 1_000_000_000).div_ceil(hz) as u64;
+    (ns > now).then_some(ns)
+}
+
 /// Moves the virtual clock to `t` (never back), keeps the kernel's clocks in step and
 /// records the jump.
 fn advance_clock(k: &mut Kx, t: u64, now: u64) -> KResult<()> {
@@ -1203,7 +1259,13 @@ pub fn call(k: &mut Kx, target: u64, args: &[u64], conv: CallConv) -> Result<u64
         return k.call(target, args, conv);
     }
     let cid = k.ext().sched.current;
-    let top = k.stack_top();
+    // A processor's DPC context (taking an interrupt while nothing runs) has a stack of its
+    // own; every other call the host makes starts on the host's stack.
+    let top = match (&k.ext().sched.contexts[cid].kind, k.ext().sched.contexts[cid].stack) {
+        (Kind::Dpc { .. }, Some((base, size))) => base + size - 0x100,
+        (Kind::Dpc { .. }, None) => give_stack(k, cid).map_err(|e| crate::kernel::into_stop(k, e, "a DPC stack", 0))?,
+        _ => k.stack_top(),
+    };
     let c = &mut k.ext_mut().sched.contexts[cid];
     c.result = None;
     c.state = State::Ready;
