@@ -791,3 +791,173 @@ fn s0_idle_settings_belong_to_the_power_policy_owner() {
         assert_eq!(st, status::INVALID_DEVICE_REQUEST.0, "a control device owns no power policy on {arch:?}");
     }
 }
+
+fn utf16_text(bytes: &[u8]) -> String {
+    String::from_utf16_lossy(&bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>())
+}
+
+impl Bound {
+    /// The text of a WDFSTRING, through WdfStringGetUnicodeString.
+    fn string_text(&mut self, string: u64) -> String {
+        let u = self.fx.ustring(0, 0, 0);
+        self.ok("WdfStringGetUnicodeString", &[string, u]);
+        let (len, max, buffer) = self.fx.counted(u);
+        assert_eq!(len, max, "the framework's copy is exactly as long as the text");
+        utf16_text(&self.fx.read(buffer, len as usize))
+    }
+
+    /// The driver's Parameters key, with values seeded: (WDFDRIVER, WDFKEY).
+    fn parameters(&mut self, values: &[(&str, u32, Vec<u8>)]) -> (u64, u64) {
+        let driver = self.driver();
+        portcullis_hle::cm::service_key(&mut self.fx.k, "KmdfTest");
+        let path = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\\Parameters";
+        for (name, ty, data) in values {
+            assert!(portcullis_hle::cm::seed_value(&mut self.fx.k, path, Some((name, *ty, data.clone()))));
+        }
+        let out = self.fx.alloc(8);
+        assert_eq!(self.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0x20019, 0, out]), 0);
+        (driver, self.fx.read_ptr(out))
+    }
+}
+
+#[test]
+fn strings_are_copies_the_framework_owns() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let src = b.fx.ustr("Hello");
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfStringCreate", &[src, 0, out]), 0);
+        let s = b.fx.read_ptr(out);
+        let text = b.fx.counted(src).2;
+        b.fx.k.mem_mut().write(text, &[b'J', 0]).unwrap();
+        assert_eq!(b.string_text(s), "Hello", "a copy, not the caller's buffer, on {arch:?}");
+        assert_eq!(b.ok("WdfStringCreate", &[0, 0, out]), 0);
+        let empty = b.fx.read_ptr(out);
+        assert_eq!(b.string_text(empty), "");
+        let odd = b.fx.ustring(3, 4, text);
+        assert_eq!(b.ok("WdfStringCreate", &[odd, 0, out]) as u32, status::INVALID_PARAMETER.0);
+        assert_eq!(b.fx.read_ptr(out), 0, "no string on failure");
+        b.ok("WdfObjectDelete", &[s]);
+        let p = b.violation("WdfStringGetUnicodeString", &[s, src]);
+        assert_eq!((p[0], p[1]), (5, s), "a deleted string on {arch:?}");
+        let p = b.violation("WdfStringCreate", &[0, 0, 0]);
+        assert_eq!(p[0], 4);
+    }
+}
+
+const REG_SZ: u32 = 1;
+const REG_BINARY: u32 = 3;
+const REG_DWORD: u32 = 4;
+const REG_MULTI_SZ: u32 = 7;
+
+#[test]
+fn registry_values_are_queried_as_strings_numbers_and_bytes() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (_, key) = b.parameters(&[
+            ("Name", REG_SZ, utf16z("Portcullis")),
+            ("Level", REG_DWORD, 7u32.to_le_bytes().to_vec()),
+            ("Blob", REG_BINARY, vec![1, 2, 3, 4, 5]),
+        ]);
+        let (name, level, blob, none) = (b.fx.ustr("Name"), b.fx.ustr("Level"), b.fx.ustr("Blob"), b.fx.ustr("None"));
+        // WdfRegistryQueryULong: REG_DWORD only.
+        let v = b.fx.alloc(4);
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, level, v]), 0, "{arch:?}");
+        assert_eq!(b.fx.read(v, 4), 7u32.to_le_bytes());
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, name, v]) as u32, 0xC000_0024, "a string is no ULONG");
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, none, v]) as u32, 0xC000_0034);
+        // WdfRegistryQueryValue: the length and type even when the data does not fit.
+        let (buf, len, ty) = (b.fx.alloc(16), b.fx.alloc(4), b.fx.alloc(4));
+        assert_eq!(b.ok("WdfRegistryQueryValue", &[key, blob, 2, buf, len, ty]) as u32, 0x8000_0005);
+        assert_eq!(
+            (b.fx.read(len, 4), b.fx.read(ty, 4)),
+            (5u32.to_le_bytes().to_vec(), REG_BINARY.to_le_bytes().to_vec())
+        );
+        assert_eq!(b.fx.read(buf, 2), [0, 0], "nothing copied");
+        assert_eq!(b.ok("WdfRegistryQueryValue", &[key, blob, 16, buf, len, 0]), 0);
+        assert_eq!(b.fx.read(buf, 5), [1, 2, 3, 4, 5]);
+        // WdfRegistryQueryMemory: a WDFMEMORY of the value's size.
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfRegistryQueryMemory", &[key, blob, 0, 0, out, ty]), 0);
+        let memory = b.fx.read_ptr(out);
+        let size = b.fx.alloc(8);
+        let data = b.ok("WdfMemoryGetBuffer", &[memory, size]);
+        assert_eq!((b.fx.read_ptr(size), b.fx.read(data, 5)), (5, vec![1, 2, 3, 4, 5]));
+        // WdfRegistryQueryString into a WDFSTRING; WdfRegistryQueryUnicodeString into the
+        // caller's buffer, its Length without the NUL.
+        assert_eq!(b.ok("WdfStringCreate", &[0, 0, out]), 0);
+        let s = b.fx.read_ptr(out);
+        assert_eq!(b.ok("WdfRegistryQueryString", &[key, name, s]), 0, "{arch:?}");
+        assert_eq!(b.string_text(s), "Portcullis");
+        assert_eq!(b.ok("WdfRegistryQueryString", &[key, level, s]) as u32, 0xC000_0024);
+        let bytes = b.fx.alloc(2);
+        let small = b.fx.alloc(8);
+        let u = b.fx.ustring(0, 8, small);
+        assert_eq!(b.ok("WdfRegistryQueryUnicodeString", &[key, name, bytes, u]) as u32, 0x8000_0005);
+        assert_eq!(b.fx.read(bytes, 2), 22u16.to_le_bytes(), "the length it needs, NUL included");
+        let big = b.fx.alloc(64);
+        let u = b.fx.ustring(0, 64, big);
+        assert_eq!(b.ok("WdfRegistryQueryUnicodeString", &[key, name, bytes, u]), 0);
+        let (len, _, _) = b.fx.counted(u);
+        assert_eq!((len, utf16_text(&b.fx.read(big, len as usize))), (20, "Portcullis".to_string()));
+        b.ok("WdfRegistryClose", &[key]);
+        let p = b.violation("WdfRegistryQueryULong", &[key, level, v]);
+        assert_eq!((p[0], p[1]), (5, key), "a closed key on {arch:?}");
+    }
+}
+
+#[test]
+fn a_multi_string_value_becomes_strings_in_a_collection() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let multi: Vec<u8> = "HID\\VID_1\0HID\\VID_2\0\0".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let bad: Vec<u8> = "ONE\0TWO".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let (_, key) =
+            b.parameters(&[("Ids", REG_MULTI_SZ, multi), ("Bad", REG_MULTI_SZ, bad), ("Name", REG_SZ, utf16z("x"))]);
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfCollectionCreate", &[0, out]), 0);
+        let c = b.fx.read_ptr(out);
+        let ids = b.fx.ustr("Ids");
+        assert_eq!(b.ok("WdfRegistryQueryMultiString", &[key, ids, 0, c]), 0, "{arch:?}");
+        assert_eq!(b.ok("WdfCollectionGetCount", &[c]), 2);
+        let first = b.ok("WdfCollectionGetItem", &[c, 0]);
+        let second = b.ok("WdfCollectionGetItem", &[c, 1]);
+        assert_eq!((b.string_text(first), b.string_text(second)), ("HID\\VID_1".into(), "HID\\VID_2".into()));
+        let (bad, name) = (b.fx.ustr("Bad"), b.fx.ustr("Name"));
+        assert_eq!(b.ok("WdfRegistryQueryMultiString", &[key, bad, 0, c]) as u32, status::INVALID_PARAMETER.0);
+        assert_eq!(b.ok("WdfRegistryQueryMultiString", &[key, name, 0, c]) as u32, 0xC000_0024);
+        assert_eq!(b.ok("WdfCollectionGetCount", &[c]), 2, "failures add nothing");
+        // The strings live on in the collection after the driver deletes them.
+        b.ok("WdfObjectDelete", &[first]);
+        b.ok("WdfCollectionRemove", &[c, first]);
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&first), "gone with the collection's reference");
+        let p = b.violation("WdfRegistryQueryMultiString", &[key, ids, 0, 0]);
+        assert_eq!(p[0], 4);
+    }
+}
+
+#[test]
+fn device_keys_open_on_the_device_stack() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(out);
+        let key = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDeviceOpenRegistryKey", &[device, 1, 0x20019, 0, key]), 0, "{arch:?}");
+        let k = b.fx.read_ptr(key);
+        assert_eq!(b.fx.k.ext().wdf.objects[&k].parent, Some(device), "the device owns its key");
+        let handle = b.ok("WdfRegistryWdmGetHandle", &[k]);
+        assert_ne!(handle, 0);
+        let driver = b.ok("WdfDeviceGetDriver", &[device]);
+        let (control, _) = b.control_device(driver, "\\Device\\KmdfKeys");
+        let st = b.ok("WdfDeviceOpenRegistryKey", &[control, 1, 0x20019, 0, key]) as u32;
+        assert_eq!((st, b.fx.read_ptr(key)), (status::INVALID_DEVICE_REQUEST.0, 0), "no stack, no key");
+        let sddl = b.fx.ustr("D:P");
+        let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+        let st = b.ok("WdfFdoInitOpenRegistryKey", &[init, 1, 0x20019, 0, key]) as u32;
+        assert_eq!(st, status::INVALID_PARAMETER.0, "a control device's DeviceInit on {arch:?}");
+    }
+}

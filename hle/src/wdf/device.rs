@@ -129,7 +129,7 @@ pub struct Device {
     pub resources: Option<(u64, u64)>,
 }
 
-fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
+pub(crate) fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
     if init == 0 {
         return Err(violation::null_parameter(k, function, "DeviceInit"));
     }

@@ -27,6 +27,7 @@ pub mod pnp;
 pub mod queue;
 pub mod registry;
 pub mod request;
+pub mod string;
 pub mod table;
 pub mod violation;
 
@@ -81,6 +82,8 @@ pub struct Framework {
     pub collections: BTreeMap<u64, Vec<u64>>,
     /// WDFKEYs: the kernel handle of each.
     pub keys: BTreeMap<u64, u64>,
+    /// WDFSTRINGs: the UNICODE_STRING (kernel memory) of each.
+    pub strings: BTreeMap<u64, u64>,
     /// WDFMEMORYs by handle.
     pub memories: BTreeMap<u64, memory::Memory>,
     /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.

@@ -31,6 +31,12 @@ pub enum ObjectKind {
     ResourceList,
     /// Any kind (the generic WdfObject* functions).
     Any,
+    String,
+    Dpc,
+    Timer,
+    WorkItem,
+    SpinLock,
+    WaitLock,
 }
 
 impl ObjectKind {
@@ -46,6 +52,12 @@ impl ObjectKind {
             ObjectKind::FileObject => "WDFFILEOBJECT",
             ObjectKind::ResourceList => "WDFCMRESLIST",
             ObjectKind::Any => "WDFOBJECT",
+            ObjectKind::String => "WDFSTRING",
+            ObjectKind::Dpc => "WDFDPC",
+            ObjectKind::Timer => "WDFTIMER",
+            ObjectKind::WorkItem => "WDFWORKITEM",
+            ObjectKind::SpinLock => "WDFSPINLOCK",
+            ObjectKind::WaitLock => "WDFWAITLOCK",
         }
     }
 }
@@ -194,6 +206,7 @@ pub fn delete(k: &mut Kx, handle: u64) -> KResult<()> {
         ObjectKind::Memory => super::memory::destroy(k, handle)?,
         ObjectKind::Collection => super::collection::destroy(k, handle)?,
         ObjectKind::Key => super::registry::destroy(k, handle)?,
+        ObjectKind::String => super::string::destroy(k, handle)?,
         ObjectKind::ResourceList => {
             k.ext_mut().wdf.resource_lists.remove(&handle);
         }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
-use super::{collection, device, driver, file, memory, names, object, pnp, queue, registry, request};
+use super::{collection, device, driver, file, memory, names, object, pnp, queue, registry, request, string};
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
 use crate::types::*;
@@ -45,6 +45,7 @@ wdf_functions! {
     33 => stdcall fn WdfDeviceWdmGetPhysicalDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetPhysicalDevice;
     39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
     46 => stdcall fn WdfDeviceAssignS0IdleSettings(DriverGlobals: Ptr, Device: Ptr, Settings: Ptr) -> NtStatus = device::WdfDeviceAssignS0IdleSettings;
+    48 => stdcall fn WdfDeviceOpenRegistryKey(DriverGlobals: Ptr, Device: Ptr, DeviceInstanceKeyType: u32, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfDeviceOpenRegistryKey;
     54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
     55 => stdcall fn WdfDeviceInitSetPnpPowerEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PnpPowerEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPnpPowerEventCallbacks;
     56 => stdcall fn WdfDeviceInitSetPowerPolicyEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PowerPolicyEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPowerPolicyEventCallbacks;
@@ -67,6 +68,7 @@ wdf_functions! {
     118 => stdcall fn WdfDriverWdmGetDriverObject(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverWdmGetDriverObject;
     119 => stdcall fn WdfDriverOpenParametersRegistryKey(DriverGlobals: Ptr, Driver: Ptr, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfDriverOpenParametersRegistryKey;
     120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
+    125 => stdcall fn WdfFdoInitOpenRegistryKey(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceInstanceKeyType: u32, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfFdoInitOpenRegistryKey;
     129 => stdcall fn WdfFdoInitSetFilter(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfFdoInitSetFilter;
     137 => stdcall fn WdfFileObjectGetFileName(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetFileName;
     139 => stdcall fn WdfFileObjectGetDevice(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetDevice;
@@ -85,6 +87,12 @@ wdf_functions! {
     208 => stdcall fn WdfObjectDelete(DriverGlobals: Ptr, Object: Ptr) -> () = object::WdfObjectDelete;
     231 => stdcall fn WdfRegistryClose(DriverGlobals: Ptr, Key: Ptr) -> () = registry::WdfRegistryClose;
     232 => stdcall fn WdfRegistryWdmGetHandle(DriverGlobals: Ptr, Key: Ptr) -> Ptr = registry::WdfRegistryWdmGetHandle;
+    235 => stdcall fn WdfRegistryQueryValue(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, ValueLength: u32, Value: Ptr, ValueLengthQueried: Ptr, ValueType: Ptr) -> NtStatus = registry::WdfRegistryQueryValue;
+    236 => stdcall fn WdfRegistryQueryMemory(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, PoolType: u32, MemoryAttributes: Ptr, Memory: Ptr, ValueType: Ptr) -> NtStatus = registry::WdfRegistryQueryMemory;
+    237 => stdcall fn WdfRegistryQueryMultiString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, StringsAttributes: Ptr, Collection: Ptr) -> NtStatus = registry::WdfRegistryQueryMultiString;
+    238 => stdcall fn WdfRegistryQueryUnicodeString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, ValueByteLength: Ptr, Value: PUnicodeString) -> NtStatus = registry::WdfRegistryQueryUnicodeString;
+    239 => stdcall fn WdfRegistryQueryString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, String: Ptr) -> NtStatus = registry::WdfRegistryQueryString;
+    240 => stdcall fn WdfRegistryQueryULong(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, Value: Ptr) -> NtStatus = registry::WdfRegistryQueryULong;
     263 => stdcall fn WdfRequestComplete(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus) -> () = request::WdfRequestComplete;
     264 => stdcall fn WdfRequestCompleteWithPriorityBoost(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, PriorityBoost: u8) -> () = request::WdfRequestCompleteWithPriorityBoost;
     265 => stdcall fn WdfRequestCompleteWithInformation(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, Information: SizeT) -> () = request::WdfRequestCompleteWithInformation;
@@ -96,6 +104,8 @@ wdf_functions! {
     281 => stdcall fn WdfRequestForwardToIoQueue(DriverGlobals: Ptr, Request: Ptr, DestinationQueue: Ptr) -> NtStatus = request::WdfRequestForwardToIoQueue;
     282 => stdcall fn WdfRequestGetIoQueue(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestGetIoQueue;
     285 => stdcall fn WdfRequestWdmGetIrp(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestWdmGetIrp;
+    308 => stdcall fn WdfStringCreate(DriverGlobals: Ptr, UnicodeString: PUnicodeString, StringAttributes: Ptr, String: Ptr) -> NtStatus = string::WdfStringCreate;
+    309 => stdcall fn WdfStringGetUnicodeString(DriverGlobals: Ptr, String: Ptr, UnicodeString: PUnicodeString) -> () = string::WdfStringGetUnicodeString;
 }
 
 /// The framework's own routines the I/O manager reaches through the driver object.
