@@ -12,8 +12,8 @@ use portcullis_emu::CallConv;
 use portcullis_hle::exports::Dll;
 use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
 use portcullis_hle::wdf::layout::{
-    WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_FILEOBJECT_CONFIG, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES,
-    WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS,
+    WDF_DPC_CONFIG, WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_FILEOBJECT_CONFIG, WDF_IO_QUEUE_CONFIG,
+    WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS, WDF_TIMER_CONFIG,
 };
 use portcullis_hle::wdf::names::NAMES;
 
@@ -959,5 +959,207 @@ fn device_keys_open_on_the_device_stack() {
         let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
         let st = b.ok("WdfFdoInitOpenRegistryKey", &[init, 1, 0x20019, 0, key]) as u32;
         assert_eq!(st, status::INVALID_PARAMETER.0, "a control device's DeviceInit on {arch:?}");
+    }
+}
+
+impl Bound {
+    /// An Evt*Func(WDFOBJECT) that counts its calls in `count` and keeps its object in `last`.
+    fn counting_callback(&mut self, count: u64, last: u64) -> u64 {
+        routine(&mut self.fx, 1, |a, _| {
+            a.inc(count);
+            a.store_param(0, last);
+            a.value(0);
+        })
+    }
+
+    /// WDF_OBJECT_ATTRIBUTES naming `parent`, with the execution level given.
+    fn parented(&mut self, parent: u64, execution_level: u64) -> u64 {
+        let a = self.attributes(0);
+        self.fx.k.mem_mut().set(a, WDF_OBJECT_ATTRIBUTES::ParentObject, parent).unwrap();
+        self.fx.k.mem_mut().set(a, WDF_OBJECT_ATTRIBUTES::ExecutionLevel, execution_level).unwrap();
+        a
+    }
+
+    /// A WDF_DPC_CONFIG / WDF_WORKITEM_CONFIG (same layout) for `callback`.
+    fn callback_config(&mut self, callback: u64) -> u64 {
+        let c = self.fx.alloc(0x18);
+        let m = self.fx.k.mem_mut();
+        m.write_u32(c, WDF_DPC_CONFIG::STRUCT.size(self.fx.arch) as u32).unwrap();
+        m.set(c, WDF_DPC_CONFIG::EvtDpcFunc, callback).unwrap();
+        m.set(c, WDF_DPC_CONFIG::AutomaticSerialization, 1).unwrap();
+        c
+    }
+
+    fn created(&mut self, name: &str, args: &[u64]) -> u64 {
+        let out = *args.last().unwrap();
+        assert_eq!(self.ok(name, args), 0, "{name} on {:?}", self.fx.arch);
+        self.fx.read_ptr(out)
+    }
+}
+
+/// A bound driver with a control device: (Bound, WDFDEVICE, call count, last object).
+fn with_device(arch: Arch, name: &str) -> (Bound, u64, u64, u64) {
+    let mut b = bind(arch, 444);
+    let driver = b.driver();
+    let (device, _) = b.control_device(driver, name);
+    let (count, last) = (b.fx.alloc(8), b.fx.alloc(8));
+    (b, device, count, last)
+}
+
+#[test]
+fn a_dpc_runs_its_callback_with_its_handle_and_belongs_to_a_device() {
+    for arch in both() {
+        let (mut b, device, count, last) = with_device(arch, "\\Device\\KmdfDpc");
+        let cb = b.counting_callback(count, last);
+        let config = b.callback_config(cb);
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDpcCreate", &[config, 0, out]) as u32, 0xC020_0212, "no parent on {arch:?}");
+        let driver = b.ok("WdfDeviceGetDriver", &[device]);
+        let under_driver = b.parented(driver, 1);
+        assert_eq!(b.ok("WdfDpcCreate", &[config, under_driver, out]) as u32, status::INVALID_DEVICE_REQUEST.0);
+        let attributes = b.parented(device, 1);
+        let dpc = b.created("WdfDpcCreate", &[config, attributes, out]);
+        assert_eq!(b.ok("WdfDpcGetParentObject", &[dpc]), device);
+        let kdpc = b.ok("WdfDpcWdmGetDpc", &[dpc]);
+        assert_ne!(kdpc, 0);
+        // Queued below DISPATCH_LEVEL, it runs as the call returns.
+        assert_eq!(b.ok("WdfDpcEnqueue", &[dpc]) & 0xFF, 1, "{arch:?}");
+        assert_eq!((b.fx.read(count, 4), b.fx.read_ptr(last)), (1u32.to_le_bytes().to_vec(), dpc));
+        // At DISPATCH_LEVEL it waits: a second enqueue finds it queued, a cancel removes it.
+        portcullis_hle::ke::irql::set(&mut b.fx.k, 2).unwrap();
+        assert_eq!(b.ok("WdfDpcEnqueue", &[dpc]) & 0xFF, 1);
+        assert_eq!(b.ok("WdfDpcEnqueue", &[dpc]) & 0xFF, 0, "queued already on {arch:?}");
+        assert_eq!(b.ok("WdfDpcCancel", &[dpc, 0]) & 0xFF, 1);
+        assert_eq!(b.ok("WdfDpcCancel", &[dpc, 0]) & 0xFF, 0, "nothing left to cancel");
+        portcullis_hle::ke::irql::set(&mut b.fx.k, 0).unwrap();
+        portcullis_hle::ke::scheduler::settle(&mut b.fx.k).unwrap();
+        assert_eq!(b.fx.read(count, 4), 1u32.to_le_bytes(), "the cancelled DPC never ran on {arch:?}");
+        // Deleting the device deletes its DPC.
+        b.ok("WdfObjectDelete", &[device]);
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&dpc), "{arch:?}");
+        let p = b.violation("WdfDpcEnqueue", &[dpc]);
+        assert_eq!((p[0], p[1]), (5, dpc));
+    }
+}
+
+#[test]
+fn timers_expire_on_the_virtual_clock_and_stop_when_deleted() {
+    use portcullis_hle::ke::scheduler::advance;
+    for arch in both() {
+        let (mut b, device, count, last) = with_device(arch, "\\Device\\KmdfTimer");
+        let cb = b.counting_callback(count, last);
+        let config = b.fx.alloc(0x20);
+        let m = b.fx.k.mem_mut();
+        m.write_u32(config, WDF_TIMER_CONFIG::STRUCT.size(arch) as u32).unwrap();
+        m.set(config, WDF_TIMER_CONFIG::EvtTimerFunc, cb).unwrap();
+        m.set(config, WDF_TIMER_CONFIG::AutomaticSerialization, 1).unwrap();
+        let attributes = b.parented(device, 1);
+        let out = b.fx.alloc(8);
+        let once = b.created("WdfTimerCreate", &[config, attributes, out]);
+        assert_eq!(b.ok("WdfTimerGetParentObject", &[once]), device);
+        let due = common::guest::large(arch, common::guest::rel_ms(10));
+        let start = |b: &mut Bound, t: u64| b.ok("WdfTimerStart", &[&[t][..], &due].concat()) & 0xFF;
+        assert_eq!(start(&mut b, once), 0, "not armed before on {arch:?}");
+        assert_eq!(start(&mut b, once), 1, "re-armed");
+        advance(&mut b.fx.k, 9_999_999).unwrap();
+        assert_eq!(b.fx.read(count, 4), 0u32.to_le_bytes(), "not yet on {arch:?}");
+        advance(&mut b.fx.k, 1).unwrap();
+        assert_eq!((b.fx.read(count, 4), b.fx.read_ptr(last)), (1u32.to_le_bytes().to_vec(), once));
+        // A periodic timer: every 5 ms after the first 10, until stopped.
+        b.fx.k.mem_mut().set(config, WDF_TIMER_CONFIG::Period, 5).unwrap();
+        let periodic = b.created("WdfTimerCreate", &[config, attributes, out]);
+        assert_eq!(start(&mut b, periodic), 0);
+        advance(&mut b.fx.k, 21_000_000).unwrap();
+        assert_eq!(b.fx.read(count, 4), 4u32.to_le_bytes(), "10, 15 and 20 ms on {arch:?}");
+        assert_eq!(b.ok("WdfTimerStop", &[periodic, 1]) & 0xFF, 1, "it was armed");
+        assert_eq!(b.ok("WdfTimerStop", &[periodic, 0]) & 0xFF, 0, "not any more");
+        advance(&mut b.fx.k, 20_000_000).unwrap();
+        assert_eq!(b.fx.read(count, 4), 4u32.to_le_bytes(), "stopped on {arch:?}");
+        // Deleting an armed timer cancels it.
+        start(&mut b, once);
+        b.ok("WdfObjectDelete", &[once]);
+        advance(&mut b.fx.k, 20_000_000).unwrap();
+        assert_eq!(b.fx.read(count, 4), 4u32.to_le_bytes(), "deleted, never fired on {arch:?}");
+        // A timer at PASSIVE_LEVEL is not built: the run ends naming it.
+        let passive = b.parented(device, 2);
+        match b.wdf("WdfTimerCreate", &[config, passive, out]) {
+            Err(Stop::Host(KernelStop::Unimplemented { routine, .. })) => assert!(routine.contains("WdfTimerCreate")),
+            other => panic!("a passive-level timer on {arch:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn work_items_run_once_per_enqueue_and_flush_waits_for_them() {
+    use portcullis_hle::ke::scheduler::settle;
+    for arch in both() {
+        let (mut b, device, count, last) = with_device(arch, "\\Device\\KmdfWork");
+        let cb = b.counting_callback(count, last);
+        let config = b.callback_config(cb);
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfWorkItemCreate", &[config, 0, out]) as u32, 0xC020_0212);
+        let attributes = b.parented(device, 1);
+        let item = b.created("WdfWorkItemCreate", &[config, attributes, out]);
+        assert_eq!(b.ok("WdfWorkItemGetParentObject", &[item]), device);
+        b.ok("WdfWorkItemFlush", &[item]); // idle: returns at once
+        b.ok("WdfWorkItemEnqueue", &[item]);
+        b.ok("WdfWorkItemEnqueue", &[item]); // still waiting to run: nothing more
+        settle(&mut b.fx.k).unwrap();
+        assert_eq!((b.fx.read(count, 4), b.fx.read_ptr(last)), (1u32.to_le_bytes().to_vec(), item), "{arch:?}");
+        b.ok("WdfWorkItemEnqueue", &[item]);
+        b.ok("WdfWorkItemFlush", &[item]);
+        assert_eq!(b.fx.read(count, 4), 2u32.to_le_bytes(), "flushed on {arch:?}");
+        // Deleting a queued item waits for its callback.
+        b.ok("WdfWorkItemEnqueue", &[item]);
+        b.ok("WdfObjectDelete", &[item]);
+        assert_eq!(b.fx.read(count, 4), 3u32.to_le_bytes(), "ran before the item went on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&item));
+    }
+}
+
+#[test]
+fn spin_locks_raise_to_dispatch_level_and_restore_the_irql() {
+    use portcullis_hle::ke::irql;
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        let lock = b.created("WdfSpinLockCreate", &[0, out]);
+        b.ok("WdfSpinLockAcquire", &[lock]);
+        assert_eq!(irql::current(&b.fx.k).unwrap(), 2, "{arch:?}");
+        b.ok("WdfSpinLockRelease", &[lock]);
+        assert_eq!(irql::current(&b.fx.k).unwrap(), 0);
+        let released = common::fx::bugcheck(b.wdf("WdfSpinLockRelease", &[lock]));
+        assert_eq!(released.name, "SPIN_LOCK_NOT_OWNED", "{arch:?}");
+        let mut b = bind(arch, 444);
+        b.driver();
+        let lock = b.created("WdfSpinLockCreate", &[0, out]);
+        b.ok("WdfSpinLockAcquire", &[lock]);
+        match b.wdf("WdfSpinLockAcquire", &[lock]) {
+            Err(Stop::Host(KernelStop::Deadlock(_))) => {}
+            other => panic!("a second acquire on {arch:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn wait_locks_are_taken_with_a_timeout_and_released_once() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        let lock = b.created("WdfWaitLockCreate", &[0, out]);
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, 0]), 0, "free: taken at once on {arch:?}");
+        let zero = b.fx.put(&0i64.to_le_bytes());
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, zero]), 0x102, "held: a try times out");
+        let before = b.fx.k.guest().cpu.clock.now_ns();
+        let ms = b.fx.put(&common::guest::rel_ms(3).to_le_bytes());
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, ms]), 0x102, "held: a wait times out on {arch:?}");
+        assert!(b.fx.k.guest().cpu.clock.now_ns() - before >= 3_000_000, "after 3 ms of virtual time");
+        b.ok("WdfWaitLockRelease", &[lock]);
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, zero]), 0, "free again");
+        b.ok("WdfWaitLockRelease", &[lock]);
+        let p = b.violation("WdfWaitLockRelease", &[lock]);
+        assert_eq!(p[..3], [0xB, lock, 1], "released twice on {arch:?}");
     }
 }

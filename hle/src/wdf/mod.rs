@@ -16,6 +16,7 @@
 
 pub mod collection;
 pub mod device;
+pub mod dpc;
 pub mod driver;
 pub mod file;
 pub mod layout;
@@ -27,9 +28,13 @@ pub mod pnp;
 pub mod queue;
 pub mod registry;
 pub mod request;
+pub mod spin_lock;
 pub mod string;
 pub mod table;
+pub mod timer;
 pub mod violation;
+pub mod wait_lock;
+pub mod work_item;
 
 use std::collections::BTreeMap;
 
@@ -84,6 +89,12 @@ pub struct Framework {
     pub keys: BTreeMap<u64, u64>,
     /// WDFSTRINGs: the UNICODE_STRING (kernel memory) of each.
     pub strings: BTreeMap<u64, u64>,
+    /// WDFDPCs, WDFTIMERs, WDFWORKITEMs, WDFSPINLOCKs by handle; WDFWAITLOCKs: the event of each.
+    pub dpcs: BTreeMap<u64, dpc::Dpc>,
+    pub timers: BTreeMap<u64, timer::Timer>,
+    pub work_items: BTreeMap<u64, work_item::WorkItem>,
+    pub spin_locks: BTreeMap<u64, spin_lock::SpinLock>,
+    pub wait_locks: BTreeMap<u64, u64>,
     /// WDFMEMORYs by handle.
     pub memories: BTreeMap<u64, memory::Memory>,
     /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.

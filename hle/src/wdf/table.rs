@@ -8,7 +8,10 @@ use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
-use super::{collection, device, driver, file, memory, names, object, pnp, queue, registry, request, string};
+use super::{
+    collection, device, dpc, driver, file, memory, names, object, pnp, queue, registry, request, spin_lock, string,
+    timer, wait_lock, work_item,
+};
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
 use crate::types::*;
@@ -63,6 +66,11 @@ wdf_functions! {
     85 => stdcall fn WdfDeviceSetBusInformationForChildren(DriverGlobals: Ptr, Device: Ptr, BusInformation: Ptr) -> () = device::WdfDeviceSetBusInformationForChildren;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
     93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
+    111 => stdcall fn WdfDpcCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, Dpc: Ptr) -> NtStatus = dpc::WdfDpcCreate;
+    112 => stdcall fn WdfDpcEnqueue(DriverGlobals: Ptr, Dpc: Ptr) -> Boolean = dpc::WdfDpcEnqueue;
+    113 => stdcall fn WdfDpcCancel(DriverGlobals: Ptr, Dpc: Ptr, Wait: Boolean) -> Boolean = dpc::WdfDpcCancel;
+    114 => stdcall fn WdfDpcGetParentObject(DriverGlobals: Ptr, Dpc: Ptr) -> Ptr = dpc::WdfDpcGetParentObject;
+    115 => stdcall fn WdfDpcWdmGetDpc(DriverGlobals: Ptr, Dpc: Ptr) -> Ptr = dpc::WdfDpcWdmGetDpc;
     116 => stdcall fn WdfDriverCreate(DriverGlobals: Ptr, DriverObject: Ptr, RegistryPath: PUnicodeString, DriverAttributes: Ptr, DriverConfig: Ptr, Driver: Ptr) -> NtStatus = driver::WdfDriverCreate;
     117 => stdcall fn WdfDriverGetRegistryPath(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverGetRegistryPath;
     118 => stdcall fn WdfDriverWdmGetDriverObject(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverWdmGetDriverObject;
@@ -106,6 +114,20 @@ wdf_functions! {
     285 => stdcall fn WdfRequestWdmGetIrp(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestWdmGetIrp;
     308 => stdcall fn WdfStringCreate(DriverGlobals: Ptr, UnicodeString: PUnicodeString, StringAttributes: Ptr, String: Ptr) -> NtStatus = string::WdfStringCreate;
     309 => stdcall fn WdfStringGetUnicodeString(DriverGlobals: Ptr, String: Ptr, UnicodeString: PUnicodeString) -> () = string::WdfStringGetUnicodeString;
+    312 => stdcall fn WdfWaitLockCreate(DriverGlobals: Ptr, LockAttributes: Ptr, Lock: Ptr) -> NtStatus = wait_lock::WdfWaitLockCreate;
+    313 => stdcall fn WdfWaitLockAcquire(DriverGlobals: Ptr, Lock: Ptr, Timeout: Ptr) -> NtStatus = wait_lock::WdfWaitLockAcquire;
+    314 => stdcall fn WdfWaitLockRelease(DriverGlobals: Ptr, Lock: Ptr) -> () = wait_lock::WdfWaitLockRelease;
+    315 => stdcall fn WdfSpinLockCreate(DriverGlobals: Ptr, SpinLockAttributes: Ptr, SpinLock: Ptr) -> NtStatus = spin_lock::WdfSpinLockCreate;
+    316 => stdcall fn WdfSpinLockAcquire(DriverGlobals: Ptr, SpinLock: Ptr) -> () = spin_lock::WdfSpinLockAcquire;
+    317 => stdcall fn WdfSpinLockRelease(DriverGlobals: Ptr, SpinLock: Ptr) -> () = spin_lock::WdfSpinLockRelease;
+    318 => stdcall fn WdfTimerCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, Timer: Ptr) -> NtStatus = timer::WdfTimerCreate;
+    319 => stdcall fn WdfTimerStart(DriverGlobals: Ptr, Timer: Ptr, DueTime: u64) -> Boolean = timer::WdfTimerStart;
+    320 => stdcall fn WdfTimerStop(DriverGlobals: Ptr, Timer: Ptr, Wait: Boolean) -> Boolean = timer::WdfTimerStop;
+    321 => stdcall fn WdfTimerGetParentObject(DriverGlobals: Ptr, Timer: Ptr) -> Ptr = timer::WdfTimerGetParentObject;
+    379 => stdcall fn WdfWorkItemCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, WorkItem: Ptr) -> NtStatus = work_item::WdfWorkItemCreate;
+    380 => stdcall fn WdfWorkItemEnqueue(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemEnqueue;
+    381 => stdcall fn WdfWorkItemGetParentObject(DriverGlobals: Ptr, WorkItem: Ptr) -> Ptr = work_item::WdfWorkItemGetParentObject;
+    382 => stdcall fn WdfWorkItemFlush(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemFlush;
 }
 
 /// The framework's own routines the I/O manager reaches through the driver object.
@@ -117,6 +139,9 @@ pub static INTERNAL: &[ExportDef] = crate::exports! {
     stdcall fn FxDriverUnload(DriverObject: Ptr) -> () = driver::FxDriverUnload;
     stdcall fn FxAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = device::FxAddDevice;
     stdcall fn FxStartCompletion(DeviceObject: Ptr, Irp: Ptr, Context: Ptr) -> NtStatus = pnp::FxStartCompletion;
+    stdcall fn FxDpcThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = dpc::FxDpcThunk;
+    stdcall fn FxTimerThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = timer::FxTimerThunk;
+    stdcall fn FxWorkItemThunk(Context: Ptr) -> () = work_item::FxWorkItemThunk;
 };
 
 fn function(e: &'static ExportDef) -> &'static FunctionDef {
