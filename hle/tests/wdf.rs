@@ -1163,3 +1163,67 @@ fn wait_locks_are_taken_with_a_timeout_and_released_once() {
         assert_eq!(p[..3], [0xB, lock, 1], "released twice on {arch:?}");
     }
 }
+
+#[test]
+fn the_start_resources_are_copies_the_resource_lists_hand_out() {
+    use portcullis_hle::pnp::Resource;
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let resources = vec![Resource::Port { start: 0x378, length: 8 }, Resource::Interrupt { irq: 7 }];
+        let config = portcullis_hle::pnp::DeviceConfig { resources, ..Default::default() };
+        portcullis_hle::pnp::configure(&mut b.fx.k, config);
+        let log = b.fx.alloc(0x60);
+        pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(log + 8);
+        let (raw, translated) = b.fx.k.ext().wdf.devices[&device].resources.unwrap();
+        assert_eq!(b.fx.read_ptr(log + 16), raw, "EvtDevicePrepareHardware got the raw list");
+        assert_eq!(b.ok("WdfCmResourceListGetCount", &[raw]), 2, "{arch:?}");
+        assert_eq!(b.ok("WdfCmResourceListGetCount", &[translated]), 2);
+        let port = b.ok("WdfCmResourceListGetDescriptor", &[raw, 0]);
+        assert_eq!(b.fx.read(port, 1)[0], 1, "CmResourceTypePort");
+        assert_eq!(b.fx.k.mem().read_u64(port + 4).unwrap(), 0x378);
+        assert_eq!(b.fx.k.mem().read_u32(port + 12).unwrap(), 8);
+        let irq = b.ok("WdfCmResourceListGetDescriptor", &[translated, 1]);
+        assert_eq!(b.fx.read(irq, 1)[0], 2, "CmResourceTypeInterrupt on {arch:?}");
+        assert_eq!(b.fx.k.mem().read_u32(irq + 8).unwrap(), 0x37, "the translated vector");
+        // The clone is refreshed at each call.
+        b.fx.k.mem_mut().write(port, &[9]).unwrap();
+        assert_eq!(b.ok("WdfCmResourceListGetDescriptor", &[raw, 0]), port);
+        assert_eq!(b.fx.read(port, 1)[0], 1, "a driver's write does not stick on {arch:?}");
+        assert_eq!(b.ok("WdfCmResourceListGetDescriptor", &[raw, 2]), 0, "past the end");
+    }
+}
+
+#[test]
+fn keys_open_and_are_created_relative_to_a_parent_key() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (_, parameters) = b.parameters(&[]);
+        let out = b.fx.alloc(8);
+        let disposition = b.fx.alloc(4);
+        let sub = b.fx.ustr("Sub");
+        let missing = b.wdf("WdfRegistryOpenKey", &[parameters, sub, 0xF003F, 0, out]).unwrap();
+        assert_eq!((missing as u32, b.fx.read_ptr(out)), (0xC000_0034, 0), "{arch:?}");
+        let created = b.ok("WdfRegistryCreateKey", &[parameters, sub, 0xF003F, 0, disposition, 0, out]);
+        assert_eq!((created, b.fx.read(disposition, 4)), (0, 1u32.to_le_bytes().to_vec()), "REG_CREATED_NEW_KEY");
+        let key = b.fx.read_ptr(out);
+        let level = b.fx.ustr("Level");
+        let data = b.fx.put(&5u32.to_le_bytes());
+        let handle = b.ok("WdfRegistryWdmGetHandle", &[key]);
+        assert_eq!(
+            b.fx.call(Dll::Ntoskrnl, "ZwSetValueKey", &[handle, level, 0, REG_DWORD as u64, data, 4]).unwrap(),
+            0
+        );
+        b.ok("WdfRegistryClose", &[key]);
+        let again = b.ok("WdfRegistryCreateKey", &[parameters, sub, 0xF003F, 0, disposition, 0, out]);
+        assert_eq!((again, b.fx.read(disposition, 4)), (0, 2u32.to_le_bytes().to_vec()), "REG_OPENED_EXISTING_KEY");
+        b.ok("WdfRegistryClose", &[b.fx.read_ptr(out)]);
+        let full = b.fx.ustr("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\\Parameters\\Sub");
+        assert_eq!(b.ok("WdfRegistryOpenKey", &[0, full, 0x20019, 0, out]), 0, "a full path on {arch:?}");
+        let key = b.fx.read_ptr(out);
+        let v = b.fx.alloc(4);
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, level, v]), 0);
+        assert_eq!(b.fx.read(v, 4), 5u32.to_le_bytes());
+    }
+}

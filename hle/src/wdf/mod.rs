@@ -28,6 +28,7 @@ pub mod pnp;
 pub mod queue;
 pub mod registry;
 pub mod request;
+pub mod resources;
 pub mod spin_lock;
 pub mod string;
 pub mod table;
@@ -97,8 +98,8 @@ pub struct Framework {
     pub wait_locks: BTreeMap<u64, u64>,
     /// WDFMEMORYs by handle.
     pub memories: BTreeMap<u64, memory::Memory>,
-    /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.
-    pub resource_lists: BTreeMap<u64, u64>,
+    /// WDFCMRESLISTs: the descriptors each holds.
+    pub resource_lists: BTreeMap<u64, resources::ResourceList>,
     /// Start IRPs the framework sent down, with their outcome once its callbacks ran.
     pub starting: BTreeMap<u64, Option<crate::types::NtStatus>>,
 }

@@ -259,9 +259,7 @@ fn run_down(k: &mut Kx, handle: u64, kind: ObjectKind) -> KResult<()> {
         ObjectKind::Collection => super::collection::destroy(k, handle)?,
         ObjectKind::Key => super::registry::destroy(k, handle)?,
         ObjectKind::String => super::string::destroy(k, handle)?,
-        ObjectKind::ResourceList => {
-            k.ext_mut().wdf.resource_lists.remove(&handle);
-        }
+        ObjectKind::ResourceList => super::resources::destroy(k, handle)?,
         ObjectKind::Dpc => super::dpc::destroy(k, handle)?,
         ObjectKind::Timer => super::timer::destroy(k, handle)?,
         ObjectKind::WorkItem => super::work_item::destroy(k, handle)?,

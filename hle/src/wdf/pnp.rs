@@ -30,9 +30,7 @@ fn call(k: &mut Kx, routine: u64, args: &[u64]) -> KResult<NtStatus> {
 /// A WDFCMRESLIST for the CM_RESOURCE_LIST at `list`, a child of the device.
 fn resource_list(k: &mut Kx, device_h: u64, list: u64) -> KResult<u64> {
     let b = object::expect(k, "FxStartDevice", device_h, ObjectKind::Device)?.binding;
-    let h = object::create(k, b, ObjectKind::ResourceList, &object::Attributes::default(), Some(device_h))?;
-    k.ext_mut().wdf.resource_lists.insert(h, list);
-    Ok(h)
+    super::resources::create(k, b, device_h, list)
 }
 
 /// IRP_MN_START_DEVICE at a framework FDO: down the stack with [`FxStartCompletion`], which

@@ -463,3 +463,107 @@ pub fn WdfFdoInitOpenRegistryKey(
     let Some(driver) = k.ext().wdf.bindings[i.binding].wdf_driver else { return Ok(NtStatus(0xC000_0184)) }; // STATUS_INVALID_DEVICE_STATE
     open_device_key(k, "WdfFdoInitOpenRegistryKey", i.binding, i.pdo, key_type, access, attributes, driver, out)
 }
+
+/// Opens (or, with `create`, creates) `name` — relative to the WDFKEY `parent`, or a full
+/// path — as a new WDFKEY, a child of the attributes' parent or of the driver.
+#[allow(clippy::too_many_arguments)]
+fn open_key(
+    k: &mut Kx,
+    function: &str,
+    globals: Ptr,
+    parent: Ptr,
+    name: PUnicodeString,
+    access: u32,
+    create: Option<(u32, Ptr)>,
+    attributes: Ptr,
+    out: Ptr,
+) -> KResult<NtStatus> {
+    let b = super::driver::binding(k, function, globals.0)?;
+    if name.0 == 0 {
+        return Err(violation::null_parameter(k, function, "KeyName"));
+    }
+    if out.0 == 0 {
+        return Err(violation::null_parameter(k, function, "Key"));
+    }
+    k.mem_mut().write_ptr(out.0, 0)?;
+    let root = if parent.0 == 0 {
+        0
+    } else {
+        object::expect(k, function, parent.0, ObjectKind::Key)?;
+        let handle = k.ext().wdf.keys.get(&parent.0).copied().unwrap_or(0);
+        match crate::ob::handles::lookup(k, handle, Mode::Kernel)? {
+            Some((object, _, _)) => object,
+            None => return Ok(status::INVALID_HANDLE),
+        }
+    };
+    let st = crate::rtl::unicode::RtlValidateUnicodeString(k, 0, name)?;
+    if !st.is_success() {
+        return Ok(st);
+    }
+    let a = object::read_attributes(k, attributes.0)?;
+    if a.parent != 0 {
+        object::expect(k, function, a.parent, ObjectKind::Any)?;
+    }
+    let text = crate::rtl::unicode::read_unicode_string(k, name.0)?;
+    let req = Request {
+        attrs: ObjectAttributes {
+            root,
+            root_kind: (root != 0).then_some(crate::ob::ObjectKind::Key),
+            name: Some(text),
+            attributes: OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE,
+            ..Default::default()
+        },
+        access,
+        options: create.map_or(0, |c| c.0),
+        create: create.map(|_| None),
+        mode: Mode::Kernel,
+        caller: crate::kernel::caller(k),
+    };
+    let (handle, disposition) = match open_or_create(k, &req)? {
+        Ok(v) => v,
+        Err(st) => return Ok(st),
+    };
+    if let Some((_, disposition_out)) = create {
+        if disposition_out.0 != 0 {
+            k.mem_mut().write_u32(disposition_out.0, disposition)?;
+        }
+    }
+    let owner = if a.parent != 0 { Some(a.parent) } else { None };
+    let h = object::create(k, b, ObjectKind::Key, &a, owner)?;
+    k.ext_mut().wdf.keys.insert(h, handle);
+    k.mem_mut().write_ptr(out.0, h)?;
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS WdfRegistryOpenKey(WDFKEY ParentKey, PCUNICODE_STRING KeyName, ACCESS_MASK
+/// DesiredAccess, PWDF_OBJECT_ATTRIBUTES KeyAttributes, WDFKEY *Key): ZwOpenKey, relative to
+/// the parent key when one is given.
+pub fn WdfRegistryOpenKey(
+    k: &mut Kx,
+    globals: Ptr,
+    parent: Ptr,
+    name: PUnicodeString,
+    access: u32,
+    attributes: Ptr,
+    out: Ptr,
+) -> KResult<NtStatus> {
+    open_key(k, "WdfRegistryOpenKey", globals, parent, name, access, None, attributes, out)
+}
+
+/// NTSTATUS WdfRegistryCreateKey(WDFKEY ParentKey, PCUNICODE_STRING KeyName, ACCESS_MASK
+/// DesiredAccess, ULONG CreateOptions, PULONG CreateDisposition, PWDF_OBJECT_ATTRIBUTES
+/// KeyAttributes, WDFKEY *Key): ZwCreateKey; the disposition says whether it was made.
+#[allow(clippy::too_many_arguments)]
+pub fn WdfRegistryCreateKey(
+    k: &mut Kx,
+    globals: Ptr,
+    parent: Ptr,
+    name: PUnicodeString,
+    access: u32,
+    options: u32,
+    disposition: Ptr,
+    attributes: Ptr,
+    out: Ptr,
+) -> KResult<NtStatus> {
+    open_key(k, "WdfRegistryCreateKey", globals, parent, name, access, Some((options, disposition)), attributes, out)
+}

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    collection, device, dpc, driver, file, memory, names, object, pnp, queue, registry, request, spin_lock, string,
-    timer, wait_lock, work_item,
+    collection, device, dpc, driver, file, memory, names, object, pnp, queue, registry, request, resources, spin_lock,
+    string, timer, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
@@ -93,6 +93,8 @@ wdf_functions! {
     206 => stdcall fn WdfObjectDereferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectDereferenceActual;
     207 => stdcall fn WdfObjectCreate(DriverGlobals: Ptr, Attributes: Ptr, Object: Ptr) -> NtStatus = object::WdfObjectCreate;
     208 => stdcall fn WdfObjectDelete(DriverGlobals: Ptr, Object: Ptr) -> () = object::WdfObjectDelete;
+    229 => stdcall fn WdfRegistryOpenKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryOpenKey;
+    230 => stdcall fn WdfRegistryCreateKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, CreateOptions: u32, CreateDisposition: Ptr, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryCreateKey;
     231 => stdcall fn WdfRegistryClose(DriverGlobals: Ptr, Key: Ptr) -> () = registry::WdfRegistryClose;
     232 => stdcall fn WdfRegistryWdmGetHandle(DriverGlobals: Ptr, Key: Ptr) -> Ptr = registry::WdfRegistryWdmGetHandle;
     235 => stdcall fn WdfRegistryQueryValue(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, ValueLength: u32, Value: Ptr, ValueLengthQueried: Ptr, ValueType: Ptr) -> NtStatus = registry::WdfRegistryQueryValue;
@@ -112,6 +114,8 @@ wdf_functions! {
     281 => stdcall fn WdfRequestForwardToIoQueue(DriverGlobals: Ptr, Request: Ptr, DestinationQueue: Ptr) -> NtStatus = request::WdfRequestForwardToIoQueue;
     282 => stdcall fn WdfRequestGetIoQueue(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestGetIoQueue;
     285 => stdcall fn WdfRequestWdmGetIrp(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestWdmGetIrp;
+    304 => stdcall fn WdfCmResourceListGetCount(DriverGlobals: Ptr, List: Ptr) -> u32 = resources::WdfCmResourceListGetCount;
+    305 => stdcall fn WdfCmResourceListGetDescriptor(DriverGlobals: Ptr, List: Ptr, Index: u32) -> Ptr = resources::WdfCmResourceListGetDescriptor;
     308 => stdcall fn WdfStringCreate(DriverGlobals: Ptr, UnicodeString: PUnicodeString, StringAttributes: Ptr, String: Ptr) -> NtStatus = string::WdfStringCreate;
     309 => stdcall fn WdfStringGetUnicodeString(DriverGlobals: Ptr, String: Ptr, UnicodeString: PUnicodeString) -> () = string::WdfStringGetUnicodeString;
     312 => stdcall fn WdfWaitLockCreate(DriverGlobals: Ptr, LockAttributes: Ptr, Lock: Ptr) -> NtStatus = wait_lock::WdfWaitLockCreate;
