@@ -1186,7 +1186,7 @@ fn the_start_resources_are_copies_the_resource_lists_hand_out() {
         assert_eq!(b.fx.k.mem().read_u32(port + 12).unwrap(), 8);
         let irq = b.ok("WdfCmResourceListGetDescriptor", &[translated, 1]);
         assert_eq!(b.fx.read(irq, 1)[0], 2, "CmResourceTypeInterrupt on {arch:?}");
-        assert_eq!(b.fx.k.mem().read_u32(irq + 8).unwrap(), 0x37, "the translated vector");
+        assert_eq!(b.fx.k.mem().read_u32(irq + 8).unwrap(), 0x57, "the translated vector (HalGetInterruptVector's)");
         // The clone is refreshed at each call.
         b.fx.k.mem_mut().write(port, &[9]).unwrap();
         assert_eq!(b.ok("WdfCmResourceListGetDescriptor", &[raw, 0]), port);
@@ -1225,5 +1225,92 @@ fn keys_open_and_are_created_relative_to_a_parent_key() {
         let v = b.fx.alloc(4);
         assert_eq!(b.ok("WdfRegistryQueryULong", &[key, level, v]), 0);
         assert_eq!(b.fx.read(v, 4), 5u32.to_le_bytes());
+    }
+}
+
+#[test]
+fn an_interrupt_connects_in_d0_and_its_isr_queues_its_dpc() {
+    use portcullis_hle::pnp::Resource;
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let config =
+            portcullis_hle::pnp::DeviceConfig { resources: vec![Resource::Interrupt { irq: 5 }], ..Default::default() };
+        portcullis_hle::pnp::configure(&mut b.fx.k, config);
+        let mut devices = portcullis_devices::Devices::default();
+        devices.install_defaults(&mut b.fx.k.guest_mut().ports, &Default::default());
+        let counts = b.fx.alloc(0x40); // ISR, DPC, enable, disable
+        let (last, out) = (b.fx.alloc(8), b.fx.alloc(8));
+        // EvtInterruptIsr: counts, queues the DPC, claims the interrupt.
+        let mut a = Asm::new(arch);
+        a.inc(counts);
+        b.call_wdf(&mut a, "WdfInterruptQueueDpcForIsr", &[Param(0)]);
+        a.value(1);
+        let isr = common::guest::place(&mut b.fx, &a.ret(2));
+        let dpc = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 4).store_param(1, last).value(0);
+        });
+        let enable = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 8).value(0);
+        });
+        let disable = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 12).value(0);
+        });
+        // WDF_INTERRUPT_CONFIG (KMDF 1.13), its translated resource filled in by the callback.
+        let (size, isr_at, translated_at) = match arch {
+            Arch::X86 => (0x3c, 0x10, 0x28),
+            Arch::X64 => (0x68, 0x18, 0x48),
+        };
+        let ps = arch.ptr_size();
+        let cfg = b.fx.alloc(0x68);
+        b.fx.k.mem_mut().write_u32(cfg, size).unwrap();
+        b.fx.k.mem_mut().write_u32(cfg + 2 * ps, 2).unwrap(); // ShareVector: WdfUseDefault
+        for (i, f) in [isr, dpc, enable, disable].into_iter().enumerate() {
+            b.fx.k.mem_mut().write_ptr(cfg + isr_at + i as u64 * ps, f).unwrap();
+        }
+        // EvtDevicePrepareHardware creates it with the start's interrupt descriptor.
+        let mut a = Asm::new(arch);
+        b.call_wdf(&mut a, "WdfCmResourceListGetDescriptor", &[Param(2), K(0)]);
+        a.store(cfg + translated_at);
+        b.call_wdf(&mut a, "WdfInterruptCreate", &[Param(0), K(cfg), K(0), K(out)]);
+        let prepare = common::guest::place(&mut b.fx, &a.ret(3));
+        let log = b.fx.alloc(0x60);
+        let device_out = pnp_driver(&mut b, log, Some(prepare), false);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[1].status, Some(status::SUCCESS), "the start on {arch:?}");
+        let (device, interrupt) = (b.fx.read_ptr(device_out), b.fx.read_ptr(out));
+        let count = |b: &Bound, i: u64| b.fx.k.mem().read_u32(counts + 4 * i).unwrap();
+        assert_eq!(count(&b, 2), 1, "EvtInterruptEnable after D0Entry on {arch:?}");
+        assert_eq!(b.ok("WdfInterruptGetDevice", &[interrupt]), device);
+        let kinterrupt = b.ok("WdfInterruptWdmGetInterrupt", &[interrupt]);
+        let connected = &b.fx.k.ext().io.interrupts.connected;
+        assert_eq!(connected.get(&kinterrupt).map(|c| (c.vector, c.irql, c.irq)), Some((0x55, 5, 5)), "{arch:?}");
+        // The line rises: the ISR runs, its DPC follows with the device.
+        b.fx.k.guest_mut().cpu.interrupts_enabled = true;
+        let ctl = b.fx.k.guest_mut().ports.interrupt_controller().expect("an interrupt controller");
+        ctl.set_line(5, true, true);
+        portcullis_hle::io::interrupt::deliver(&mut b.fx.k).unwrap();
+        let ctl = b.fx.k.guest_mut().ports.interrupt_controller().expect("an interrupt controller");
+        ctl.set_line(5, false, true);
+        portcullis_hle::ke::scheduler::settle(&mut b.fx.k).unwrap();
+        assert_eq!((count(&b, 0), count(&b, 1)), (1, 1), "ISR then DPC on {arch:?}");
+        assert_eq!(b.fx.read_ptr(last), device, "EvtInterruptDpc's associated object");
+        // Synchronized code and the lock run at the interrupt's IRQL.
+        let sync = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 16).value(1);
+        });
+        assert_eq!(b.ok("WdfInterruptSynchronize", &[interrupt, sync, 0]) & 0xFF, 1);
+        b.ok("WdfInterruptAcquireLock", &[interrupt]);
+        assert_eq!(portcullis_hle::ke::irql::current(&b.fx.k).unwrap(), 5, "{arch:?}");
+        b.ok("WdfInterruptReleaseLock", &[interrupt]);
+        assert_eq!(portcullis_hle::ke::irql::current(&b.fx.k).unwrap(), 0);
+        assert_eq!(b.ok("WdfInterruptDisable", &[interrupt]) & 0xFF, 1);
+        assert_eq!(b.ok("WdfInterruptEnable", &[interrupt]) & 0xFF, 1);
+        assert_eq!((count(&b, 2), count(&b, 3)), (2, 1));
+        // Remove: EvtInterruptDisable, then the kernel's object goes.
+        portcullis_hle::pnp::remove(&mut b.fx.k, 0).unwrap();
+        assert_eq!(count(&b, 3), 2, "EvtInterruptDisable before D0Exit on {arch:?}");
+        assert!(b.fx.k.ext().io.interrupts.connected.is_empty(), "disconnected on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.interrupts.contains_key(&interrupt), "gone with its device");
+        drop(devices);
     }
 }

@@ -127,6 +127,8 @@ pub struct Device {
     pub bus_information_for_children: Option<Vec<u8>>,
     /// The WDFCMRESLISTs (raw, translated) of its start.
     pub resources: Option<(u64, u64)>,
+    /// Its WDFINTERRUPTs, in the order they were created.
+    pub interrupts: Vec<u64>,
 }
 
 pub(crate) fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {

@@ -19,6 +19,7 @@ pub mod device;
 pub mod dpc;
 pub mod driver;
 pub mod file;
+pub mod interrupt;
 pub mod layout;
 pub mod ldr;
 pub mod memory;
@@ -96,6 +97,8 @@ pub struct Framework {
     pub work_items: BTreeMap<u64, work_item::WorkItem>,
     pub spin_locks: BTreeMap<u64, spin_lock::SpinLock>,
     pub wait_locks: BTreeMap<u64, u64>,
+    /// WDFINTERRUPTs by handle.
+    pub interrupts: BTreeMap<u64, interrupt::Interrupt>,
     /// WDFMEMORYs by handle.
     pub memories: BTreeMap<u64, memory::Memory>,
     /// WDFCMRESLISTs: the descriptors each holds.

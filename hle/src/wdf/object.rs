@@ -37,6 +37,7 @@ pub enum ObjectKind {
     WorkItem,
     SpinLock,
     WaitLock,
+    Interrupt,
 }
 
 impl ObjectKind {
@@ -58,6 +59,7 @@ impl ObjectKind {
             ObjectKind::WorkItem => "WDFWORKITEM",
             ObjectKind::SpinLock => "WDFSPINLOCK",
             ObjectKind::WaitLock => "WDFWAITLOCK",
+            ObjectKind::Interrupt => "WDFINTERRUPT",
         }
     }
 }
@@ -265,6 +267,7 @@ fn run_down(k: &mut Kx, handle: u64, kind: ObjectKind) -> KResult<()> {
         ObjectKind::WorkItem => super::work_item::destroy(k, handle)?,
         ObjectKind::SpinLock => super::spin_lock::destroy(k, handle),
         ObjectKind::WaitLock => super::wait_lock::destroy(k, handle)?,
+        ObjectKind::Interrupt => super::interrupt::destroy(k, handle)?,
         _ => {}
     }
     Ok(())

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    collection, device, dpc, driver, file, memory, names, object, pnp, queue, registry, request, resources, spin_lock,
-    string, timer, wait_lock, work_item,
+    collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry, request, resources,
+    spin_lock, string, timer, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
@@ -81,6 +81,15 @@ wdf_functions! {
     137 => stdcall fn WdfFileObjectGetFileName(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetFileName;
     139 => stdcall fn WdfFileObjectGetDevice(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetDevice;
     140 => stdcall fn WdfFileObjectWdmGetFileObject(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectWdmGetFileObject;
+    141 => stdcall fn WdfInterruptCreate(DriverGlobals: Ptr, Device: Ptr, Configuration: Ptr, Attributes: Ptr, Interrupt: Ptr) -> NtStatus = interrupt::WdfInterruptCreate;
+    142 => stdcall fn WdfInterruptQueueDpcForIsr(DriverGlobals: Ptr, Interrupt: Ptr) -> Boolean = interrupt::WdfInterruptQueueDpcForIsr;
+    143 => stdcall fn WdfInterruptSynchronize(DriverGlobals: Ptr, Interrupt: Ptr, Callback: Ptr, Context: Ptr) -> Boolean = interrupt::WdfInterruptSynchronize;
+    144 => stdcall fn WdfInterruptAcquireLock(DriverGlobals: Ptr, Interrupt: Ptr) -> () = interrupt::WdfInterruptAcquireLock;
+    145 => stdcall fn WdfInterruptReleaseLock(DriverGlobals: Ptr, Interrupt: Ptr) -> () = interrupt::WdfInterruptReleaseLock;
+    146 => stdcall fn WdfInterruptEnable(DriverGlobals: Ptr, Interrupt: Ptr) -> Boolean = interrupt::WdfInterruptEnable;
+    147 => stdcall fn WdfInterruptDisable(DriverGlobals: Ptr, Interrupt: Ptr) -> Boolean = interrupt::WdfInterruptDisable;
+    148 => stdcall fn WdfInterruptWdmGetInterrupt(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptWdmGetInterrupt;
+    151 => stdcall fn WdfInterruptGetDevice(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptGetDevice;
     152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
     157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
     158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
@@ -146,6 +155,8 @@ pub static INTERNAL: &[ExportDef] = crate::exports! {
     stdcall fn FxDpcThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = dpc::FxDpcThunk;
     stdcall fn FxTimerThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = timer::FxTimerThunk;
     stdcall fn FxWorkItemThunk(Context: Ptr) -> () = work_item::FxWorkItemThunk;
+    stdcall fn FxInterruptThunk(Interrupt: Ptr, ServiceContext: Ptr) -> Boolean = interrupt::FxInterruptThunk;
+    stdcall fn FxInterruptDpcThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = interrupt::FxInterruptDpcThunk;
 };
 
 fn function(e: &'static ExportDef) -> &'static FunctionDef {
