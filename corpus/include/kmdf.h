@@ -19,6 +19,7 @@
 #define PORTCULLIS_KMDF_H
 
 typedef HANDLE WDFOBJECT, WDFDRIVER, WDFDEVICE, WDFQUEUE, WDFREQUEST;
+typedef HANDLE WDFDPC, WDFTIMER, WDFWORKITEM, WDFSPINLOCK, WDFWAITLOCK, WDFKEY, WDFSTRING, WDFCOLLECTION, WDFMEMORY;
 typedef struct WDFDEVICE_INIT *PWDFDEVICE_INIT;
 typedef VOID (*WDFFUNC)(VOID);
 
@@ -117,6 +118,31 @@ typedef struct _WDF_IO_QUEUE_CONFIG {
     ULONG NumberOfPresentedRequests;
     WDFDRIVER Driver;
 } WDF_IO_QUEUE_CONFIG, *PWDF_IO_QUEUE_CONFIG;
+/* wdfdpc.h, wdftimer.h, wdfworkitem.h: the deferred-work objects' configurations. */
+typedef VOID NTAPI EVT_WDF_DPC(WDFDPC Dpc);
+typedef struct _WDF_DPC_CONFIG {
+    ULONG Size;
+    EVT_WDF_DPC *EvtDpcFunc;
+    BOOLEAN AutomaticSerialization;
+} WDF_DPC_CONFIG;
+typedef VOID NTAPI EVT_WDF_TIMER(WDFTIMER Timer);
+typedef struct _WDF_TIMER_CONFIG {
+    ULONG Size;
+    EVT_WDF_TIMER *EvtTimerFunc;
+    ULONG Period;
+    BOOLEAN AutomaticSerialization;
+    ULONG TolerableDelay;
+    BOOLEAN UseHighResolutionTimer;
+} WDF_TIMER_CONFIG;
+typedef VOID NTAPI EVT_WDF_WORKITEM(WDFWORKITEM WorkItem);
+typedef struct _WDF_WORKITEM_CONFIG {
+    ULONG Size;
+    EVT_WDF_WORKITEM *EvtWorkItemFunc;
+    BOOLEAN AutomaticSerialization;
+} WDF_WORKITEM_CONFIG;
+/* WDF_REL_TIMEOUT_IN_MS */
+#define KMDF_REL_MS(ms) (-(LONGLONG)(ms) * 10000)
+
 #define WdfIoQueueDispatchSequential 1
 #define WdfIoQueueDispatchParallel 2
 #define WdfIoQueueDispatchManual 3
@@ -133,6 +159,10 @@ _Static_assert(offsetof(WDF_OBJECT_CONTEXT_TYPE_INFO, UniqueType) == 0x18, "WDF_
 _Static_assert(sizeof(WDF_DRIVER_CONFIG) == 0x20 && offsetof(WDF_DRIVER_CONFIG, DriverInitFlags) == 0x18, "WDF_DRIVER_CONFIG");
 _Static_assert(offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDefault) == 0x10 && offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDeviceControl) == 0x28 &&
                    offsetof(WDF_IO_QUEUE_CONFIG, Driver) == 0x58 && sizeof(WDF_IO_QUEUE_CONFIG) == 0x60, "WDF_IO_QUEUE_CONFIG");
+_Static_assert(sizeof(WDF_DPC_CONFIG) == 0x18 && offsetof(WDF_DPC_CONFIG, AutomaticSerialization) == 0x10, "WDF_DPC_CONFIG");
+_Static_assert(sizeof(WDF_TIMER_CONFIG) == 0x20 && offsetof(WDF_TIMER_CONFIG, Period) == 0x10 &&
+                   offsetof(WDF_TIMER_CONFIG, UseHighResolutionTimer) == 0x1c, "WDF_TIMER_CONFIG");
+_Static_assert(sizeof(WDF_WORKITEM_CONFIG) == 0x18, "WDF_WORKITEM_CONFIG");
 #else
 _Static_assert(sizeof(WDF_BIND_INFO) == 0x20 && offsetof(WDF_BIND_INFO, FuncCount) == 0x14 &&
                    offsetof(WDF_BIND_INFO, FuncTable) == 0x18, "WDF_BIND_INFO");
@@ -143,13 +173,21 @@ _Static_assert(offsetof(WDF_OBJECT_CONTEXT_TYPE_INFO, UniqueType) == 0xc, "WDF_O
 _Static_assert(sizeof(WDF_DRIVER_CONFIG) == 0x14 && offsetof(WDF_DRIVER_CONFIG, DriverInitFlags) == 0xc, "WDF_DRIVER_CONFIG");
 _Static_assert(offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDefault) == 0x10 && offsetof(WDF_IO_QUEUE_CONFIG, EvtIoDeviceControl) == 0x1c &&
                    offsetof(WDF_IO_QUEUE_CONFIG, Driver) == 0x34 && sizeof(WDF_IO_QUEUE_CONFIG) == 0x38, "WDF_IO_QUEUE_CONFIG");
+_Static_assert(sizeof(WDF_DPC_CONFIG) == 0xc && offsetof(WDF_DPC_CONFIG, AutomaticSerialization) == 0x8, "WDF_DPC_CONFIG");
+_Static_assert(sizeof(WDF_TIMER_CONFIG) == 0x18 && offsetof(WDF_TIMER_CONFIG, Period) == 0x8 &&
+                   offsetof(WDF_TIMER_CONFIG, UseHighResolutionTimer) == 0x14, "WDF_TIMER_CONFIG");
+_Static_assert(sizeof(WDF_WORKITEM_CONFIG) == 0xc, "WDF_WORKITEM_CONFIG");
 #endif
 
 /* WDFFUNCENUM indices used (wdffuncenum.h). */
 enum {
+    WdfCollectionCreateTableIndex = 13,
+    WdfCollectionGetCountTableIndex = 14,
+    WdfCollectionGetItemTableIndex = 18,
     WdfControlDeviceInitAllocateTableIndex = 25,
     WdfControlFinishInitializingTableIndex = 27,
     WdfDeviceWdmGetDeviceObjectTableIndex = 31,
+    WdfDeviceGetDriverTableIndex = 39,
     WdfDeviceInitSetIoTypeTableIndex = 61,
     WdfDeviceInitSetExclusiveTableIndex = 62,
     WdfDeviceInitSetDeviceTypeTableIndex = 66,
@@ -157,16 +195,47 @@ enum {
     WdfDeviceInitSetCharacteristicsTableIndex = 70,
     WdfDeviceCreateTableIndex = 75,
     WdfDeviceCreateSymbolicLinkTableIndex = 80,
+    WdfDpcCreateTableIndex = 111,
+    WdfDpcEnqueueTableIndex = 112,
+    WdfDpcCancelTableIndex = 113,
+    WdfDpcGetParentObjectTableIndex = 114,
+    WdfDpcWdmGetDpcTableIndex = 115,
     WdfDriverCreateTableIndex = 116,
+    WdfDriverOpenParametersRegistryKeyTableIndex = 119,
     WdfIoQueueCreateTableIndex = 152,
     WdfIoQueueGetDeviceTableIndex = 157,
     WdfIoQueueRetrieveNextRequestTableIndex = 158,
+    WdfMemoryGetBufferTableIndex = 194,
     WdfObjectGetTypedContextWorkerTableIndex = 202,
+    WdfObjectDeleteTableIndex = 208,
+    WdfRegistryCloseTableIndex = 231,
+    WdfRegistryQueryValueTableIndex = 235,
+    WdfRegistryQueryMemoryTableIndex = 236,
+    WdfRegistryQueryMultiStringTableIndex = 237,
+    WdfRegistryQueryUnicodeStringTableIndex = 238,
+    WdfRegistryQueryStringTableIndex = 239,
+    WdfRegistryQueryULongTableIndex = 240,
     WdfRequestCompleteTableIndex = 263,
     WdfRequestCompleteWithInformationTableIndex = 265,
     WdfRequestRetrieveInputBufferTableIndex = 269,
     WdfRequestRetrieveOutputBufferTableIndex = 270,
     WdfRequestForwardToIoQueueTableIndex = 281,
+    WdfStringCreateTableIndex = 308,
+    WdfStringGetUnicodeStringTableIndex = 309,
+    WdfWaitLockCreateTableIndex = 312,
+    WdfWaitLockAcquireTableIndex = 313,
+    WdfWaitLockReleaseTableIndex = 314,
+    WdfSpinLockCreateTableIndex = 315,
+    WdfSpinLockAcquireTableIndex = 316,
+    WdfSpinLockReleaseTableIndex = 317,
+    WdfTimerCreateTableIndex = 318,
+    WdfTimerStartTableIndex = 319,
+    WdfTimerStopTableIndex = 320,
+    WdfTimerGetParentObjectTableIndex = 321,
+    WdfWorkItemCreateTableIndex = 379,
+    WdfWorkItemEnqueueTableIndex = 380,
+    WdfWorkItemGetParentObjectTableIndex = 381,
+    WdfWorkItemFlushTableIndex = 382,
     WdfFunctionTableNumEntries = 444, /* KMDF 1.15 .. 1.17 */
 };
 

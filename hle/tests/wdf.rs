@@ -12,8 +12,8 @@ use portcullis_emu::CallConv;
 use portcullis_hle::exports::Dll;
 use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
 use portcullis_hle::wdf::layout::{
-    WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_FILEOBJECT_CONFIG, WDF_IO_QUEUE_CONFIG, WDF_OBJECT_ATTRIBUTES,
-    WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS,
+    WDF_DPC_CONFIG, WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_FILEOBJECT_CONFIG, WDF_IO_QUEUE_CONFIG,
+    WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS, WDF_TIMER_CONFIG,
 };
 use portcullis_hle::wdf::names::NAMES;
 
@@ -789,5 +789,528 @@ fn s0_idle_settings_belong_to_the_power_policy_owner() {
         b.fx.k.mem_mut().write_u32(s + 8, 5).unwrap();
         let st = b.ok("WdfDeviceAssignS0IdleSettings", &[control, s]) as u32;
         assert_eq!(st, status::INVALID_DEVICE_REQUEST.0, "a control device owns no power policy on {arch:?}");
+    }
+}
+
+fn utf16_text(bytes: &[u8]) -> String {
+    String::from_utf16_lossy(&bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>())
+}
+
+impl Bound {
+    /// The text of a WDFSTRING, through WdfStringGetUnicodeString.
+    fn string_text(&mut self, string: u64) -> String {
+        let u = self.fx.ustring(0, 0, 0);
+        self.ok("WdfStringGetUnicodeString", &[string, u]);
+        let (len, max, buffer) = self.fx.counted(u);
+        assert_eq!(len, max, "the framework's copy is exactly as long as the text");
+        utf16_text(&self.fx.read(buffer, len as usize))
+    }
+
+    /// The driver's Parameters key, with values seeded: (WDFDRIVER, WDFKEY).
+    fn parameters(&mut self, values: &[(&str, u32, Vec<u8>)]) -> (u64, u64) {
+        let driver = self.driver();
+        portcullis_hle::cm::service_key(&mut self.fx.k, "KmdfTest");
+        let path = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\\Parameters";
+        for (name, ty, data) in values {
+            assert!(portcullis_hle::cm::seed_value(&mut self.fx.k, path, Some((name, *ty, data.clone()))));
+        }
+        let out = self.fx.alloc(8);
+        assert_eq!(self.ok("WdfDriverOpenParametersRegistryKey", &[driver, 0x20019, 0, out]), 0);
+        (driver, self.fx.read_ptr(out))
+    }
+}
+
+#[test]
+fn strings_are_copies_the_framework_owns() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let src = b.fx.ustr("Hello");
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfStringCreate", &[src, 0, out]), 0);
+        let s = b.fx.read_ptr(out);
+        let text = b.fx.counted(src).2;
+        b.fx.k.mem_mut().write(text, &[b'J', 0]).unwrap();
+        assert_eq!(b.string_text(s), "Hello", "a copy, not the caller's buffer, on {arch:?}");
+        assert_eq!(b.ok("WdfStringCreate", &[0, 0, out]), 0);
+        let empty = b.fx.read_ptr(out);
+        assert_eq!(b.string_text(empty), "");
+        let odd = b.fx.ustring(3, 4, text);
+        assert_eq!(b.ok("WdfStringCreate", &[odd, 0, out]) as u32, status::INVALID_PARAMETER.0);
+        assert_eq!(b.fx.read_ptr(out), 0, "no string on failure");
+        b.ok("WdfObjectDelete", &[s]);
+        let p = b.violation("WdfStringGetUnicodeString", &[s, src]);
+        assert_eq!((p[0], p[1]), (5, s), "a deleted string on {arch:?}");
+        let p = b.violation("WdfStringCreate", &[0, 0, 0]);
+        assert_eq!(p[0], 4);
+    }
+}
+
+const REG_SZ: u32 = 1;
+const REG_BINARY: u32 = 3;
+const REG_DWORD: u32 = 4;
+const REG_MULTI_SZ: u32 = 7;
+
+#[test]
+fn registry_values_are_queried_as_strings_numbers_and_bytes() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (_, key) = b.parameters(&[
+            ("Name", REG_SZ, utf16z("Portcullis")),
+            ("Level", REG_DWORD, 7u32.to_le_bytes().to_vec()),
+            ("Blob", REG_BINARY, vec![1, 2, 3, 4, 5]),
+        ]);
+        let (name, level, blob, none) = (b.fx.ustr("Name"), b.fx.ustr("Level"), b.fx.ustr("Blob"), b.fx.ustr("None"));
+        // WdfRegistryQueryULong: REG_DWORD only.
+        let v = b.fx.alloc(4);
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, level, v]), 0, "{arch:?}");
+        assert_eq!(b.fx.read(v, 4), 7u32.to_le_bytes());
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, name, v]) as u32, 0xC000_0024, "a string is no ULONG");
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, none, v]) as u32, 0xC000_0034);
+        // WdfRegistryQueryValue: the length and type even when the data does not fit.
+        let (buf, len, ty) = (b.fx.alloc(16), b.fx.alloc(4), b.fx.alloc(4));
+        assert_eq!(b.ok("WdfRegistryQueryValue", &[key, blob, 2, buf, len, ty]) as u32, 0x8000_0005);
+        assert_eq!(
+            (b.fx.read(len, 4), b.fx.read(ty, 4)),
+            (5u32.to_le_bytes().to_vec(), REG_BINARY.to_le_bytes().to_vec())
+        );
+        assert_eq!(b.fx.read(buf, 2), [0, 0], "nothing copied");
+        assert_eq!(b.ok("WdfRegistryQueryValue", &[key, blob, 16, buf, len, 0]), 0);
+        assert_eq!(b.fx.read(buf, 5), [1, 2, 3, 4, 5]);
+        // WdfRegistryQueryMemory: a WDFMEMORY of the value's size.
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfRegistryQueryMemory", &[key, blob, 0, 0, out, ty]), 0);
+        let memory = b.fx.read_ptr(out);
+        let size = b.fx.alloc(8);
+        let data = b.ok("WdfMemoryGetBuffer", &[memory, size]);
+        assert_eq!((b.fx.read_ptr(size), b.fx.read(data, 5)), (5, vec![1, 2, 3, 4, 5]));
+        // WdfRegistryQueryString into a WDFSTRING; WdfRegistryQueryUnicodeString into the
+        // caller's buffer, its Length without the NUL.
+        assert_eq!(b.ok("WdfStringCreate", &[0, 0, out]), 0);
+        let s = b.fx.read_ptr(out);
+        assert_eq!(b.ok("WdfRegistryQueryString", &[key, name, s]), 0, "{arch:?}");
+        assert_eq!(b.string_text(s), "Portcullis");
+        assert_eq!(b.ok("WdfRegistryQueryString", &[key, level, s]) as u32, 0xC000_0024);
+        let bytes = b.fx.alloc(2);
+        let small = b.fx.alloc(8);
+        let u = b.fx.ustring(0, 8, small);
+        assert_eq!(b.ok("WdfRegistryQueryUnicodeString", &[key, name, bytes, u]) as u32, 0x8000_0005);
+        assert_eq!(b.fx.read(bytes, 2), 22u16.to_le_bytes(), "the length it needs, NUL included");
+        let big = b.fx.alloc(64);
+        let u = b.fx.ustring(0, 64, big);
+        assert_eq!(b.ok("WdfRegistryQueryUnicodeString", &[key, name, bytes, u]), 0);
+        let (len, _, _) = b.fx.counted(u);
+        assert_eq!((len, utf16_text(&b.fx.read(big, len as usize))), (20, "Portcullis".to_string()));
+        b.ok("WdfRegistryClose", &[key]);
+        let p = b.violation("WdfRegistryQueryULong", &[key, level, v]);
+        assert_eq!((p[0], p[1]), (5, key), "a closed key on {arch:?}");
+    }
+}
+
+#[test]
+fn a_multi_string_value_becomes_strings_in_a_collection() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let multi: Vec<u8> = "HID\\VID_1\0HID\\VID_2\0\0".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let bad: Vec<u8> = "ONE\0TWO".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let (_, key) =
+            b.parameters(&[("Ids", REG_MULTI_SZ, multi), ("Bad", REG_MULTI_SZ, bad), ("Name", REG_SZ, utf16z("x"))]);
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfCollectionCreate", &[0, out]), 0);
+        let c = b.fx.read_ptr(out);
+        let ids = b.fx.ustr("Ids");
+        assert_eq!(b.ok("WdfRegistryQueryMultiString", &[key, ids, 0, c]), 0, "{arch:?}");
+        assert_eq!(b.ok("WdfCollectionGetCount", &[c]), 2);
+        let first = b.ok("WdfCollectionGetItem", &[c, 0]);
+        let second = b.ok("WdfCollectionGetItem", &[c, 1]);
+        assert_eq!((b.string_text(first), b.string_text(second)), ("HID\\VID_1".into(), "HID\\VID_2".into()));
+        let (bad, name) = (b.fx.ustr("Bad"), b.fx.ustr("Name"));
+        assert_eq!(b.ok("WdfRegistryQueryMultiString", &[key, bad, 0, c]) as u32, status::INVALID_PARAMETER.0);
+        assert_eq!(b.ok("WdfRegistryQueryMultiString", &[key, name, 0, c]) as u32, 0xC000_0024);
+        assert_eq!(b.ok("WdfCollectionGetCount", &[c]), 2, "failures add nothing");
+        // The strings live on in the collection after the driver deletes them.
+        b.ok("WdfObjectDelete", &[first]);
+        b.ok("WdfCollectionRemove", &[c, first]);
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&first), "gone with the collection's reference");
+        let p = b.violation("WdfRegistryQueryMultiString", &[key, ids, 0, 0]);
+        assert_eq!(p[0], 4);
+    }
+}
+
+#[test]
+fn device_keys_open_on_the_device_stack() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let log = b.fx.alloc(0x60);
+        let out = pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(out);
+        let key = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDeviceOpenRegistryKey", &[device, 1, 0x20019, 0, key]), 0, "{arch:?}");
+        let k = b.fx.read_ptr(key);
+        assert_eq!(b.fx.k.ext().wdf.objects[&k].parent, Some(device), "the device owns its key");
+        let handle = b.ok("WdfRegistryWdmGetHandle", &[k]);
+        assert_ne!(handle, 0);
+        let driver = b.ok("WdfDeviceGetDriver", &[device]);
+        let (control, _) = b.control_device(driver, "\\Device\\KmdfKeys");
+        let st = b.ok("WdfDeviceOpenRegistryKey", &[control, 1, 0x20019, 0, key]) as u32;
+        assert_eq!((st, b.fx.read_ptr(key)), (status::INVALID_DEVICE_REQUEST.0, 0), "no stack, no key");
+        let sddl = b.fx.ustr("D:P");
+        let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+        let st = b.ok("WdfFdoInitOpenRegistryKey", &[init, 1, 0x20019, 0, key]) as u32;
+        assert_eq!(st, status::INVALID_PARAMETER.0, "a control device's DeviceInit on {arch:?}");
+    }
+}
+
+impl Bound {
+    /// An Evt*Func(WDFOBJECT) that counts its calls in `count` and keeps its object in `last`.
+    fn counting_callback(&mut self, count: u64, last: u64) -> u64 {
+        routine(&mut self.fx, 1, |a, _| {
+            a.inc(count);
+            a.store_param(0, last);
+            a.value(0);
+        })
+    }
+
+    /// WDF_OBJECT_ATTRIBUTES naming `parent`, with the execution level given.
+    fn parented(&mut self, parent: u64, execution_level: u64) -> u64 {
+        let a = self.attributes(0);
+        self.fx.k.mem_mut().set(a, WDF_OBJECT_ATTRIBUTES::ParentObject, parent).unwrap();
+        self.fx.k.mem_mut().set(a, WDF_OBJECT_ATTRIBUTES::ExecutionLevel, execution_level).unwrap();
+        a
+    }
+
+    /// A WDF_DPC_CONFIG / WDF_WORKITEM_CONFIG (same layout) for `callback`.
+    fn callback_config(&mut self, callback: u64) -> u64 {
+        let c = self.fx.alloc(0x18);
+        let m = self.fx.k.mem_mut();
+        m.write_u32(c, WDF_DPC_CONFIG::STRUCT.size(self.fx.arch) as u32).unwrap();
+        m.set(c, WDF_DPC_CONFIG::EvtDpcFunc, callback).unwrap();
+        m.set(c, WDF_DPC_CONFIG::AutomaticSerialization, 1).unwrap();
+        c
+    }
+
+    fn created(&mut self, name: &str, args: &[u64]) -> u64 {
+        let out = *args.last().unwrap();
+        assert_eq!(self.ok(name, args), 0, "{name} on {:?}", self.fx.arch);
+        self.fx.read_ptr(out)
+    }
+}
+
+/// A bound driver with a control device: (Bound, WDFDEVICE, call count, last object).
+fn with_device(arch: Arch, name: &str) -> (Bound, u64, u64, u64) {
+    let mut b = bind(arch, 444);
+    let driver = b.driver();
+    let (device, _) = b.control_device(driver, name);
+    let (count, last) = (b.fx.alloc(8), b.fx.alloc(8));
+    (b, device, count, last)
+}
+
+#[test]
+fn a_dpc_runs_its_callback_with_its_handle_and_belongs_to_a_device() {
+    for arch in both() {
+        let (mut b, device, count, last) = with_device(arch, "\\Device\\KmdfDpc");
+        let cb = b.counting_callback(count, last);
+        let config = b.callback_config(cb);
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfDpcCreate", &[config, 0, out]) as u32, 0xC020_0212, "no parent on {arch:?}");
+        let driver = b.ok("WdfDeviceGetDriver", &[device]);
+        let under_driver = b.parented(driver, 1);
+        assert_eq!(b.ok("WdfDpcCreate", &[config, under_driver, out]) as u32, status::INVALID_DEVICE_REQUEST.0);
+        let attributes = b.parented(device, 1);
+        let dpc = b.created("WdfDpcCreate", &[config, attributes, out]);
+        assert_eq!(b.ok("WdfDpcGetParentObject", &[dpc]), device);
+        let kdpc = b.ok("WdfDpcWdmGetDpc", &[dpc]);
+        assert_ne!(kdpc, 0);
+        // Queued below DISPATCH_LEVEL, it runs as the call returns.
+        assert_eq!(b.ok("WdfDpcEnqueue", &[dpc]) & 0xFF, 1, "{arch:?}");
+        assert_eq!((b.fx.read(count, 4), b.fx.read_ptr(last)), (1u32.to_le_bytes().to_vec(), dpc));
+        // At DISPATCH_LEVEL it waits: a second enqueue finds it queued, a cancel removes it.
+        portcullis_hle::ke::irql::set(&mut b.fx.k, 2).unwrap();
+        assert_eq!(b.ok("WdfDpcEnqueue", &[dpc]) & 0xFF, 1);
+        assert_eq!(b.ok("WdfDpcEnqueue", &[dpc]) & 0xFF, 0, "queued already on {arch:?}");
+        assert_eq!(b.ok("WdfDpcCancel", &[dpc, 0]) & 0xFF, 1);
+        assert_eq!(b.ok("WdfDpcCancel", &[dpc, 0]) & 0xFF, 0, "nothing left to cancel");
+        portcullis_hle::ke::irql::set(&mut b.fx.k, 0).unwrap();
+        portcullis_hle::ke::scheduler::settle(&mut b.fx.k).unwrap();
+        assert_eq!(b.fx.read(count, 4), 1u32.to_le_bytes(), "the cancelled DPC never ran on {arch:?}");
+        // Deleting the device deletes its DPC.
+        b.ok("WdfObjectDelete", &[device]);
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&dpc), "{arch:?}");
+        let p = b.violation("WdfDpcEnqueue", &[dpc]);
+        assert_eq!((p[0], p[1]), (5, dpc));
+    }
+}
+
+#[test]
+fn timers_expire_on_the_virtual_clock_and_stop_when_deleted() {
+    use portcullis_hle::ke::scheduler::advance;
+    for arch in both() {
+        let (mut b, device, count, last) = with_device(arch, "\\Device\\KmdfTimer");
+        let cb = b.counting_callback(count, last);
+        let config = b.fx.alloc(0x20);
+        let m = b.fx.k.mem_mut();
+        m.write_u32(config, WDF_TIMER_CONFIG::STRUCT.size(arch) as u32).unwrap();
+        m.set(config, WDF_TIMER_CONFIG::EvtTimerFunc, cb).unwrap();
+        m.set(config, WDF_TIMER_CONFIG::AutomaticSerialization, 1).unwrap();
+        let attributes = b.parented(device, 1);
+        let out = b.fx.alloc(8);
+        let once = b.created("WdfTimerCreate", &[config, attributes, out]);
+        assert_eq!(b.ok("WdfTimerGetParentObject", &[once]), device);
+        let due = common::guest::large(arch, common::guest::rel_ms(10));
+        let start = |b: &mut Bound, t: u64| b.ok("WdfTimerStart", &[&[t][..], &due].concat()) & 0xFF;
+        assert_eq!(start(&mut b, once), 0, "not armed before on {arch:?}");
+        assert_eq!(start(&mut b, once), 1, "re-armed");
+        advance(&mut b.fx.k, 9_999_999).unwrap();
+        assert_eq!(b.fx.read(count, 4), 0u32.to_le_bytes(), "not yet on {arch:?}");
+        advance(&mut b.fx.k, 1).unwrap();
+        assert_eq!((b.fx.read(count, 4), b.fx.read_ptr(last)), (1u32.to_le_bytes().to_vec(), once));
+        // A periodic timer: every 5 ms after the first 10, until stopped.
+        b.fx.k.mem_mut().set(config, WDF_TIMER_CONFIG::Period, 5).unwrap();
+        let periodic = b.created("WdfTimerCreate", &[config, attributes, out]);
+        assert_eq!(start(&mut b, periodic), 0);
+        advance(&mut b.fx.k, 21_000_000).unwrap();
+        assert_eq!(b.fx.read(count, 4), 4u32.to_le_bytes(), "10, 15 and 20 ms on {arch:?}");
+        assert_eq!(b.ok("WdfTimerStop", &[periodic, 1]) & 0xFF, 1, "it was armed");
+        assert_eq!(b.ok("WdfTimerStop", &[periodic, 0]) & 0xFF, 0, "not any more");
+        advance(&mut b.fx.k, 20_000_000).unwrap();
+        assert_eq!(b.fx.read(count, 4), 4u32.to_le_bytes(), "stopped on {arch:?}");
+        // Deleting an armed timer cancels it.
+        start(&mut b, once);
+        b.ok("WdfObjectDelete", &[once]);
+        advance(&mut b.fx.k, 20_000_000).unwrap();
+        assert_eq!(b.fx.read(count, 4), 4u32.to_le_bytes(), "deleted, never fired on {arch:?}");
+        // A timer at PASSIVE_LEVEL is not built: the run ends naming it.
+        let passive = b.parented(device, 2);
+        match b.wdf("WdfTimerCreate", &[config, passive, out]) {
+            Err(Stop::Host(KernelStop::Unimplemented { routine, .. })) => assert!(routine.contains("WdfTimerCreate")),
+            other => panic!("a passive-level timer on {arch:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn work_items_run_once_per_enqueue_and_flush_waits_for_them() {
+    use portcullis_hle::ke::scheduler::settle;
+    for arch in both() {
+        let (mut b, device, count, last) = with_device(arch, "\\Device\\KmdfWork");
+        let cb = b.counting_callback(count, last);
+        let config = b.callback_config(cb);
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfWorkItemCreate", &[config, 0, out]) as u32, 0xC020_0212);
+        let attributes = b.parented(device, 1);
+        let item = b.created("WdfWorkItemCreate", &[config, attributes, out]);
+        assert_eq!(b.ok("WdfWorkItemGetParentObject", &[item]), device);
+        b.ok("WdfWorkItemFlush", &[item]); // idle: returns at once
+        b.ok("WdfWorkItemEnqueue", &[item]);
+        b.ok("WdfWorkItemEnqueue", &[item]); // still waiting to run: nothing more
+        settle(&mut b.fx.k).unwrap();
+        assert_eq!((b.fx.read(count, 4), b.fx.read_ptr(last)), (1u32.to_le_bytes().to_vec(), item), "{arch:?}");
+        b.ok("WdfWorkItemEnqueue", &[item]);
+        b.ok("WdfWorkItemFlush", &[item]);
+        assert_eq!(b.fx.read(count, 4), 2u32.to_le_bytes(), "flushed on {arch:?}");
+        // Deleting a queued item waits for its callback.
+        b.ok("WdfWorkItemEnqueue", &[item]);
+        b.ok("WdfObjectDelete", &[item]);
+        assert_eq!(b.fx.read(count, 4), 3u32.to_le_bytes(), "ran before the item went on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&item));
+    }
+}
+
+#[test]
+fn spin_locks_raise_to_dispatch_level_and_restore_the_irql() {
+    use portcullis_hle::ke::irql;
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        let lock = b.created("WdfSpinLockCreate", &[0, out]);
+        b.ok("WdfSpinLockAcquire", &[lock]);
+        assert_eq!(irql::current(&b.fx.k).unwrap(), 2, "{arch:?}");
+        b.ok("WdfSpinLockRelease", &[lock]);
+        assert_eq!(irql::current(&b.fx.k).unwrap(), 0);
+        let released = common::fx::bugcheck(b.wdf("WdfSpinLockRelease", &[lock]));
+        assert_eq!(released.name, "SPIN_LOCK_NOT_OWNED", "{arch:?}");
+        let mut b = bind(arch, 444);
+        b.driver();
+        let lock = b.created("WdfSpinLockCreate", &[0, out]);
+        b.ok("WdfSpinLockAcquire", &[lock]);
+        match b.wdf("WdfSpinLockAcquire", &[lock]) {
+            Err(Stop::Host(KernelStop::Deadlock(_))) => {}
+            other => panic!("a second acquire on {arch:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn wait_locks_are_taken_with_a_timeout_and_released_once() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let out = b.fx.alloc(8);
+        let lock = b.created("WdfWaitLockCreate", &[0, out]);
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, 0]), 0, "free: taken at once on {arch:?}");
+        let zero = b.fx.put(&0i64.to_le_bytes());
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, zero]), 0x102, "held: a try times out");
+        let before = b.fx.k.guest().cpu.clock.now_ns();
+        let ms = b.fx.put(&common::guest::rel_ms(3).to_le_bytes());
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, ms]), 0x102, "held: a wait times out on {arch:?}");
+        assert!(b.fx.k.guest().cpu.clock.now_ns() - before >= 3_000_000, "after 3 ms of virtual time");
+        b.ok("WdfWaitLockRelease", &[lock]);
+        assert_eq!(b.ok("WdfWaitLockAcquire", &[lock, zero]), 0, "free again");
+        b.ok("WdfWaitLockRelease", &[lock]);
+        let p = b.violation("WdfWaitLockRelease", &[lock]);
+        assert_eq!(p[..3], [0xB, lock, 1], "released twice on {arch:?}");
+    }
+}
+
+#[test]
+fn the_start_resources_are_copies_the_resource_lists_hand_out() {
+    use portcullis_hle::pnp::Resource;
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let resources = vec![Resource::Port { start: 0x378, length: 8 }, Resource::Interrupt { irq: 7 }];
+        let config = portcullis_hle::pnp::DeviceConfig { resources, ..Default::default() };
+        portcullis_hle::pnp::configure(&mut b.fx.k, config);
+        let log = b.fx.alloc(0x60);
+        pnp_driver(&mut b, log, None, false);
+        portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        let device = b.fx.read_ptr(log + 8);
+        let (raw, translated) = b.fx.k.ext().wdf.devices[&device].resources.unwrap();
+        assert_eq!(b.fx.read_ptr(log + 16), raw, "EvtDevicePrepareHardware got the raw list");
+        assert_eq!(b.ok("WdfCmResourceListGetCount", &[raw]), 2, "{arch:?}");
+        assert_eq!(b.ok("WdfCmResourceListGetCount", &[translated]), 2);
+        let port = b.ok("WdfCmResourceListGetDescriptor", &[raw, 0]);
+        assert_eq!(b.fx.read(port, 1)[0], 1, "CmResourceTypePort");
+        assert_eq!(b.fx.k.mem().read_u64(port + 4).unwrap(), 0x378);
+        assert_eq!(b.fx.k.mem().read_u32(port + 12).unwrap(), 8);
+        let irq = b.ok("WdfCmResourceListGetDescriptor", &[translated, 1]);
+        assert_eq!(b.fx.read(irq, 1)[0], 2, "CmResourceTypeInterrupt on {arch:?}");
+        assert_eq!(b.fx.k.mem().read_u32(irq + 8).unwrap(), 0x57, "the translated vector (HalGetInterruptVector's)");
+        // The clone is refreshed at each call.
+        b.fx.k.mem_mut().write(port, &[9]).unwrap();
+        assert_eq!(b.ok("WdfCmResourceListGetDescriptor", &[raw, 0]), port);
+        assert_eq!(b.fx.read(port, 1)[0], 1, "a driver's write does not stick on {arch:?}");
+        assert_eq!(b.ok("WdfCmResourceListGetDescriptor", &[raw, 2]), 0, "past the end");
+    }
+}
+
+#[test]
+fn keys_open_and_are_created_relative_to_a_parent_key() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (_, parameters) = b.parameters(&[]);
+        let out = b.fx.alloc(8);
+        let disposition = b.fx.alloc(4);
+        let sub = b.fx.ustr("Sub");
+        let missing = b.wdf("WdfRegistryOpenKey", &[parameters, sub, 0xF003F, 0, out]).unwrap();
+        assert_eq!((missing as u32, b.fx.read_ptr(out)), (0xC000_0034, 0), "{arch:?}");
+        let created = b.ok("WdfRegistryCreateKey", &[parameters, sub, 0xF003F, 0, disposition, 0, out]);
+        assert_eq!((created, b.fx.read(disposition, 4)), (0, 1u32.to_le_bytes().to_vec()), "REG_CREATED_NEW_KEY");
+        let key = b.fx.read_ptr(out);
+        let level = b.fx.ustr("Level");
+        let data = b.fx.put(&5u32.to_le_bytes());
+        let handle = b.ok("WdfRegistryWdmGetHandle", &[key]);
+        assert_eq!(
+            b.fx.call(Dll::Ntoskrnl, "ZwSetValueKey", &[handle, level, 0, REG_DWORD as u64, data, 4]).unwrap(),
+            0
+        );
+        b.ok("WdfRegistryClose", &[key]);
+        let again = b.ok("WdfRegistryCreateKey", &[parameters, sub, 0xF003F, 0, disposition, 0, out]);
+        assert_eq!((again, b.fx.read(disposition, 4)), (0, 2u32.to_le_bytes().to_vec()), "REG_OPENED_EXISTING_KEY");
+        b.ok("WdfRegistryClose", &[b.fx.read_ptr(out)]);
+        let full = b.fx.ustr("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\\Parameters\\Sub");
+        assert_eq!(b.ok("WdfRegistryOpenKey", &[0, full, 0x20019, 0, out]), 0, "a full path on {arch:?}");
+        let key = b.fx.read_ptr(out);
+        let v = b.fx.alloc(4);
+        assert_eq!(b.ok("WdfRegistryQueryULong", &[key, level, v]), 0);
+        assert_eq!(b.fx.read(v, 4), 5u32.to_le_bytes());
+    }
+}
+
+#[test]
+fn an_interrupt_connects_in_d0_and_its_isr_queues_its_dpc() {
+    use portcullis_hle::pnp::Resource;
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let config =
+            portcullis_hle::pnp::DeviceConfig { resources: vec![Resource::Interrupt { irq: 5 }], ..Default::default() };
+        portcullis_hle::pnp::configure(&mut b.fx.k, config);
+        let mut devices = portcullis_devices::Devices::default();
+        devices.install_defaults(&mut b.fx.k.guest_mut().ports, &Default::default());
+        let counts = b.fx.alloc(0x40); // ISR, DPC, enable, disable
+        let (last, out) = (b.fx.alloc(8), b.fx.alloc(8));
+        // EvtInterruptIsr: counts, queues the DPC, claims the interrupt.
+        let mut a = Asm::new(arch);
+        a.inc(counts);
+        b.call_wdf(&mut a, "WdfInterruptQueueDpcForIsr", &[Param(0)]);
+        a.value(1);
+        let isr = common::guest::place(&mut b.fx, &a.ret(2));
+        let dpc = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 4).store_param(1, last).value(0);
+        });
+        let enable = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 8).value(0);
+        });
+        let disable = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 12).value(0);
+        });
+        // WDF_INTERRUPT_CONFIG (KMDF 1.13), its translated resource filled in by the callback.
+        let (size, isr_at, translated_at) = match arch {
+            Arch::X86 => (0x3c, 0x10, 0x28),
+            Arch::X64 => (0x68, 0x18, 0x48),
+        };
+        let ps = arch.ptr_size();
+        let cfg = b.fx.alloc(0x68);
+        b.fx.k.mem_mut().write_u32(cfg, size).unwrap();
+        b.fx.k.mem_mut().write_u32(cfg + 2 * ps, 2).unwrap(); // ShareVector: WdfUseDefault
+        for (i, f) in [isr, dpc, enable, disable].into_iter().enumerate() {
+            b.fx.k.mem_mut().write_ptr(cfg + isr_at + i as u64 * ps, f).unwrap();
+        }
+        // EvtDevicePrepareHardware creates it with the start's interrupt descriptor.
+        let mut a = Asm::new(arch);
+        b.call_wdf(&mut a, "WdfCmResourceListGetDescriptor", &[Param(2), K(0)]);
+        a.store(cfg + translated_at);
+        b.call_wdf(&mut a, "WdfInterruptCreate", &[Param(0), K(cfg), K(0), K(out)]);
+        let prepare = common::guest::place(&mut b.fx, &a.ret(3));
+        let log = b.fx.alloc(0x60);
+        let device_out = pnp_driver(&mut b, log, Some(prepare), false);
+        let sent = portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
+        assert_eq!(sent[1].status, Some(status::SUCCESS), "the start on {arch:?}");
+        let (device, interrupt) = (b.fx.read_ptr(device_out), b.fx.read_ptr(out));
+        let count = |b: &Bound, i: u64| b.fx.k.mem().read_u32(counts + 4 * i).unwrap();
+        assert_eq!(count(&b, 2), 1, "EvtInterruptEnable after D0Entry on {arch:?}");
+        assert_eq!(b.ok("WdfInterruptGetDevice", &[interrupt]), device);
+        let kinterrupt = b.ok("WdfInterruptWdmGetInterrupt", &[interrupt]);
+        let connected = &b.fx.k.ext().io.interrupts.connected;
+        assert_eq!(connected.get(&kinterrupt).map(|c| (c.vector, c.irql, c.irq)), Some((0x55, 5, 5)), "{arch:?}");
+        // The line rises: the ISR runs, its DPC follows with the device.
+        b.fx.k.guest_mut().cpu.interrupts_enabled = true;
+        let ctl = b.fx.k.guest_mut().ports.interrupt_controller().expect("an interrupt controller");
+        ctl.set_line(5, true, true);
+        portcullis_hle::io::interrupt::deliver(&mut b.fx.k).unwrap();
+        let ctl = b.fx.k.guest_mut().ports.interrupt_controller().expect("an interrupt controller");
+        ctl.set_line(5, false, true);
+        portcullis_hle::ke::scheduler::settle(&mut b.fx.k).unwrap();
+        assert_eq!((count(&b, 0), count(&b, 1)), (1, 1), "ISR then DPC on {arch:?}");
+        assert_eq!(b.fx.read_ptr(last), device, "EvtInterruptDpc's associated object");
+        // Synchronized code and the lock run at the interrupt's IRQL.
+        let sync = routine(&mut b.fx, 2, |a, _| {
+            a.inc(counts + 16).value(1);
+        });
+        assert_eq!(b.ok("WdfInterruptSynchronize", &[interrupt, sync, 0]) & 0xFF, 1);
+        b.ok("WdfInterruptAcquireLock", &[interrupt]);
+        assert_eq!(portcullis_hle::ke::irql::current(&b.fx.k).unwrap(), 5, "{arch:?}");
+        b.ok("WdfInterruptReleaseLock", &[interrupt]);
+        assert_eq!(portcullis_hle::ke::irql::current(&b.fx.k).unwrap(), 0);
+        assert_eq!(b.ok("WdfInterruptDisable", &[interrupt]) & 0xFF, 1);
+        assert_eq!(b.ok("WdfInterruptEnable", &[interrupt]) & 0xFF, 1);
+        assert_eq!((count(&b, 2), count(&b, 3)), (2, 1));
+        // Remove: EvtInterruptDisable, then the kernel's object goes.
+        portcullis_hle::pnp::remove(&mut b.fx.k, 0).unwrap();
+        assert_eq!(count(&b, 3), 2, "EvtInterruptDisable before D0Exit on {arch:?}");
+        assert!(b.fx.k.ext().io.interrupts.connected.is_empty(), "disconnected on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.interrupts.contains_key(&interrupt), "gone with its device");
+        drop(devices);
     }
 }

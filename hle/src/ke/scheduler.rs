@@ -636,13 +636,34 @@ pub(crate) fn block(k: &mut Kx, wait: Wait, resume: Resume) -> KResult<Option<u6
         s.after = Some(After::Park);
         return Ok(None);
     }
+    wait_here(k, cid).map(Some)
+}
+
+/// Blocks the current context in place even where it could park: for a wait the host has
+/// more to do after (a framework object's rundown before the object goes). What woke it.
+pub(crate) fn block_in_place(k: &mut Kx, wait: Wait, resume: Resume) -> KResult<u64> {
+    let cid = k.ext().sched.current;
+    let s = &mut k.ext_mut().sched;
+    if let Block::Objects { objects, .. } = &wait.block {
+        for o in objects {
+            s.waits.entry(*o).or_default().push(cid);
+        }
+    }
+    let c = &mut s.contexts[cid];
+    c.state = State::Waiting(wait);
+    c.resume = resume;
+    wait_here(k, cid)
+}
+
+/// Runs the scheduler loop until the waiting context `cid` is woken.
+fn wait_here(k: &mut Kx, cid: Cid) -> KResult<u64> {
     run_until(k, Goal::Woken(cid), None)?;
     let c = &mut k.ext_mut().sched.contexts[cid];
     c.state = State::Running;
-    Ok(Some(match c.resume {
+    Ok(match c.resume {
         Resume::Status => c.wake_status,
         Resume::Value(v) => v,
-    }))
+    })
 }
 
 /// Whether another thread of at least the current one's priority is ready, or DPCs wait.

@@ -108,6 +108,28 @@ pub(crate) fn wait_for(
     Ok(scheduler::block(k, wait, Resume::Status)?.unwrap_or(0))
 }
 
+/// Waits for one dispatcher object with no timeout, in place (never parking): for the host's
+/// own waits that have work after them. The wait status.
+pub(crate) fn wait_in_place(k: &mut Kx, object: u64, what: &str) -> KResult<u64> {
+    let level = wait_irql(k)?;
+    let cid = k.ext().sched.current;
+    if let Some(st) = dispatcher::try_satisfy(k, cid, &[object], false)? {
+        return Ok(st);
+    }
+    check_may_wait(k, level, what)?;
+    let seq = k.ext_mut().sched.next_seq();
+    let wait = Wait {
+        block: Block::Objects { objects: vec![object], all: false },
+        deadline: None,
+        timeout_status: TIMEOUT,
+        reason: reason::EXECUTIVE,
+        alertable: false,
+        mode: 0,
+        seq,
+    };
+    scheduler::block_in_place(k, wait, Resume::Status)
+}
+
 /// NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
 /// KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 pub fn KeWaitForSingleObject(

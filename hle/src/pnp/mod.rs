@@ -249,10 +249,13 @@ fn resource_list(k: &mut Kx, translated: bool) -> KResult<u64> {
             // CM_RESOURCE_PORT_IO
             Resource::Port { start, length } => (1, 1, start, length, 0),
             Resource::Memory { start, length } => (3, 0, start, length, 0),
-            // Raw: Level and Vector the IRQ; translated: the vector and IRQL the HAL assigns.
+            // Raw: Level and Vector the IRQ; translated: the vector and IRQL the HAL assigns
+            // (HalGetInterruptVector's: 0x50 + the global system interrupt, ISA IRQ 0 on GSI
+            // 2, the IRQL the vector's upper nibble), which IoConnectInterrupt takes.
             Resource::Interrupt { irq } => {
                 if translated {
-                    let vector = 0x30 + irq as u64;
+                    let gsi = if irq == 0 { 2 } else { irq as u64 };
+                    let vector = 0x50 + gsi;
                     (2, 0, vector >> 4, vector as u32, 1)
                 } else {
                     (2, 0, irq as u64, irq, 1)

@@ -127,9 +127,11 @@ pub struct Device {
     pub bus_information_for_children: Option<Vec<u8>>,
     /// The WDFCMRESLISTs (raw, translated) of its start.
     pub resources: Option<(u64, u64)>,
+    /// Its WDFINTERRUPTs, in the order they were created.
+    pub interrupts: Vec<u64>,
 }
 
-fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
+pub(crate) fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
     if init == 0 {
         return Err(violation::null_parameter(k, function, "DeviceInit"));
     }

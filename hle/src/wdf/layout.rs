@@ -123,3 +123,24 @@ wdf_structure!(WDF_POWER_POLICY_EVENT_CALLBACKS = "WDF_POWER_POLICY_EVENT_CALLBA
     EvtDeviceWakeFromSxTriggered: Ptr @ (0x18, 0x30),
     EvtDeviceArmWakeFromSxWithReason: Ptr @ (0x1c, 0x38),
 });
+
+wdf_structure!(WDF_DPC_CONFIG = "WDF_DPC_CONFIG", size (0xc, 0x18), {
+    Size: U32 @ (0x0, 0x0),
+    EvtDpcFunc: Ptr @ (0x4, 0x8),
+    AutomaticSerialization: U8 @ (0x8, 0x10),
+});
+
+wdf_structure!(WDF_TIMER_CONFIG = "WDF_TIMER_CONFIG", size (0x18, 0x20), {
+    Size: U32 @ (0x0, 0x0),
+    EvtTimerFunc: Ptr @ (0x4, 0x8),
+    Period: U32 @ (0x8, 0x10),
+    AutomaticSerialization: U8 @ (0xc, 0x14),
+    TolerableDelay: U32 @ (0x10, 0x18),
+    UseHighResolutionTimer: U8 @ (0x14, 0x1c),
+});
+
+wdf_structure!(WDF_WORKITEM_CONFIG = "WDF_WORKITEM_CONFIG", size (0xc, 0x18), {
+    Size: U32 @ (0x0, 0x0),
+    EvtWorkItemFunc: Ptr @ (0x4, 0x8),
+    AutomaticSerialization: U8 @ (0x8, 0x10),
+});

@@ -16,8 +16,10 @@
 
 pub mod collection;
 pub mod device;
+pub mod dpc;
 pub mod driver;
 pub mod file;
+pub mod interrupt;
 pub mod layout;
 pub mod ldr;
 pub mod memory;
@@ -27,8 +29,14 @@ pub mod pnp;
 pub mod queue;
 pub mod registry;
 pub mod request;
+pub mod resources;
+pub mod spin_lock;
+pub mod string;
 pub mod table;
+pub mod timer;
 pub mod violation;
+pub mod wait_lock;
+pub mod work_item;
 
 use std::collections::BTreeMap;
 
@@ -81,10 +89,20 @@ pub struct Framework {
     pub collections: BTreeMap<u64, Vec<u64>>,
     /// WDFKEYs: the kernel handle of each.
     pub keys: BTreeMap<u64, u64>,
+    /// WDFSTRINGs: the UNICODE_STRING (kernel memory) of each.
+    pub strings: BTreeMap<u64, u64>,
+    /// WDFDPCs, WDFTIMERs, WDFWORKITEMs, WDFSPINLOCKs by handle; WDFWAITLOCKs: the event of each.
+    pub dpcs: BTreeMap<u64, dpc::Dpc>,
+    pub timers: BTreeMap<u64, timer::Timer>,
+    pub work_items: BTreeMap<u64, work_item::WorkItem>,
+    pub spin_locks: BTreeMap<u64, spin_lock::SpinLock>,
+    pub wait_locks: BTreeMap<u64, u64>,
+    /// WDFINTERRUPTs by handle.
+    pub interrupts: BTreeMap<u64, interrupt::Interrupt>,
     /// WDFMEMORYs by handle.
     pub memories: BTreeMap<u64, memory::Memory>,
-    /// WDFCMRESLISTs: the CM_RESOURCE_LIST each stands for.
-    pub resource_lists: BTreeMap<u64, u64>,
+    /// WDFCMRESLISTs: the descriptors each holds.
+    pub resource_lists: BTreeMap<u64, resources::ResourceList>,
     /// Start IRPs the framework sent down, with their outcome once its callbacks ran.
     pub starting: BTreeMap<u64, Option<crate::types::NtStatus>>,
 }

@@ -31,6 +31,13 @@ pub enum ObjectKind {
     ResourceList,
     /// Any kind (the generic WdfObject* functions).
     Any,
+    String,
+    Dpc,
+    Timer,
+    WorkItem,
+    SpinLock,
+    WaitLock,
+    Interrupt,
 }
 
 impl ObjectKind {
@@ -46,6 +53,13 @@ impl ObjectKind {
             ObjectKind::FileObject => "WDFFILEOBJECT",
             ObjectKind::ResourceList => "WDFCMRESLIST",
             ObjectKind::Any => "WDFOBJECT",
+            ObjectKind::String => "WDFSTRING",
+            ObjectKind::Dpc => "WDFDPC",
+            ObjectKind::Timer => "WDFTIMER",
+            ObjectKind::WorkItem => "WDFWORKITEM",
+            ObjectKind::SpinLock => "WDFSPINLOCK",
+            ObjectKind::WaitLock => "WDFWAITLOCK",
+            ObjectKind::Interrupt => "WDFINTERRUPT",
         }
     }
 }
@@ -66,6 +80,12 @@ pub struct Object {
     pub references: i64,
     /// Deleted, kept only until its last reference goes.
     pub deleted: bool,
+    /// Its callbacks run at PASSIVE_LEVEL (WdfExecutionLevelPassive, its own or inherited).
+    pub passive: bool,
+    /// It is running down or its EvtCleanupCallback is running: the handle still works there
+    /// (drivers commonly call WdfDriverWdmGetDriverObject from their driver's cleanup to stop
+    /// tracing; a DPC flushed at its deletion runs with its handle).
+    pub cleaning: bool,
 }
 
 /// Bytes of a handle's block.
@@ -79,7 +99,14 @@ pub struct Attributes {
     pub parent: u64,
     pub context_size: u64,
     pub type_info: u64,
+    /// WDF_EXECUTION_LEVEL.
+    pub execution_level: u32,
 }
+
+/// WDF_EXECUTION_LEVEL: WdfExecutionLevelPassive.
+pub const EXECUTION_LEVEL_PASSIVE: u32 = 2;
+/// WDF_EXECUTION_LEVEL: WdfExecutionLevelDispatch.
+pub const EXECUTION_LEVEL_DISPATCH: u32 = 3;
 
 /// Reads a WDF_OBJECT_ATTRIBUTES (none: all zero).
 pub fn read_attributes(k: &Kx, at: u64) -> KResult<Attributes> {
@@ -93,6 +120,7 @@ pub fn read_attributes(k: &Kx, at: u64) -> KResult<Attributes> {
         parent: m.get(at, WDF_OBJECT_ATTRIBUTES::ParentObject)?,
         context_size: m.get(at, WDF_OBJECT_ATTRIBUTES::ContextSizeOverride)?,
         type_info: m.get(at, WDF_OBJECT_ATTRIBUTES::ContextTypeInfo)?,
+        execution_level: m.get(at, WDF_OBJECT_ATTRIBUTES::ExecutionLevel)? as u32,
     })
 }
 
@@ -113,6 +141,12 @@ pub fn create(
 ) -> KResult<u64> {
     let handle = crate::ob::body::alloc(k, HANDLE_BLOCK)?;
     let parent = parent.or_else(|| k.ext().wdf.bindings[binding].wdf_driver).filter(|p| *p != handle);
+    let inherited = parent.and_then(|p| k.ext().wdf.objects.get(&p)).is_some_and(|p| p.passive);
+    let passive = match attributes.execution_level {
+        EXECUTION_LEVEL_PASSIVE => true,
+        EXECUTION_LEVEL_DISPATCH => false,
+        _ => inherited,
+    };
     let obj = Object {
         kind,
         binding,
@@ -123,6 +157,8 @@ pub fn create(
         destroy: attributes.destroy,
         references: 0,
         deleted: false,
+        passive,
+        cleaning: false,
     };
     let fw = &mut k.ext_mut().wdf;
     fw.objects.insert(handle, obj);
@@ -156,14 +192,28 @@ fn add_context(k: &mut Kx, handle: u64, attributes: &Attributes) -> KResult<u64>
     Ok(memory)
 }
 
+/// The WDFDEVICE `handle` is or descends from (a queue's device, say), if any.
+pub fn device_of(k: &Kx, handle: u64) -> Option<u64> {
+    let objects = &k.ext().wdf.objects;
+    let mut at = Some(handle);
+    while let Some(h) = at {
+        let o = objects.get(&h)?;
+        if o.kind == ObjectKind::Device {
+            return Some(h);
+        }
+        at = o.parent;
+    }
+    None
+}
+
 /// The live object `handle` of `kind`, or the WDF_VIOLATION Windows raises for it.
 pub fn expect(k: &mut Kx, function: &str, handle: u64, kind: ObjectKind) -> KResult<Object> {
     if handle == 0 {
         return Err(violation::null_parameter(k, function, kind.name()));
     }
     match k.ext().wdf.objects.get(&handle) {
-        Some(o) if !o.deleted && (kind == ObjectKind::Any || o.kind == kind) => Ok(o.clone()),
-        Some(o) if o.deleted => Err(violation::invalid_handle(k, function, handle, kind, "deleted")),
+        Some(o) if (!o.deleted || o.cleaning) && (kind == ObjectKind::Any || o.kind == kind) => Ok(o.clone()),
+        Some(o) if o.deleted && !o.cleaning => Err(violation::invalid_handle(k, function, handle, kind, "deleted")),
         Some(_) => Err(violation::invalid_handle(k, function, handle, kind, "another kind of object")),
         None => Err(violation::invalid_handle(k, function, handle, kind, "no such object")),
     }
@@ -187,25 +237,46 @@ pub fn delete(k: &mut Kx, handle: u64) -> KResult<()> {
     if let Some(obj) = k.ext_mut().wdf.objects.get_mut(&handle) {
         obj.deleted = true;
     }
-    match o.kind {
+    // The handle still works while the object runs down and while its cleanup runs.
+    set_cleaning(k, handle, true);
+    let r = run_down(k, handle, o.kind).and_then(|_| match o.cleanup {
+        0 => Ok(0),
+        cleanup => call_back(k, cleanup, &[handle]),
+    });
+    set_cleaning(k, handle, false);
+    r?;
+    if o.references <= 0 {
+        destroy(k, handle)?;
+    }
+    Ok(())
+}
+
+/// What each kind of object releases as it is deleted, before its cleanup callback.
+fn run_down(k: &mut Kx, handle: u64, kind: ObjectKind) -> KResult<()> {
+    match kind {
         ObjectKind::Device => super::device::destroy(k, handle)?,
         ObjectKind::Request => super::request::forget(k, handle),
         ObjectKind::FileObject => super::file::destroy(k, handle),
         ObjectKind::Memory => super::memory::destroy(k, handle)?,
         ObjectKind::Collection => super::collection::destroy(k, handle)?,
         ObjectKind::Key => super::registry::destroy(k, handle)?,
-        ObjectKind::ResourceList => {
-            k.ext_mut().wdf.resource_lists.remove(&handle);
-        }
+        ObjectKind::String => super::string::destroy(k, handle)?,
+        ObjectKind::ResourceList => super::resources::destroy(k, handle)?,
+        ObjectKind::Dpc => super::dpc::destroy(k, handle)?,
+        ObjectKind::Timer => super::timer::destroy(k, handle)?,
+        ObjectKind::WorkItem => super::work_item::destroy(k, handle)?,
+        ObjectKind::SpinLock => super::spin_lock::destroy(k, handle),
+        ObjectKind::WaitLock => super::wait_lock::destroy(k, handle)?,
+        ObjectKind::Interrupt => super::interrupt::destroy(k, handle)?,
         _ => {}
     }
-    if o.cleanup != 0 {
-        call_back(k, o.cleanup, &[handle])?;
-    }
-    if o.references <= 0 {
-        destroy(k, handle)?;
-    }
     Ok(())
+}
+
+fn set_cleaning(k: &mut Kx, handle: u64, on: bool) {
+    if let Some(o) = k.ext_mut().wdf.objects.get_mut(&handle) {
+        o.cleaning = on;
+    }
 }
 
 /// The last reference went: EvtDestroyCallback, then the object is gone.

@@ -1,10 +1,11 @@
 //! The PnP start and remove sequences of a framework function device (`wdfdevice.h`, "PnP
 //! and power event callbacks"): IRP_MN_START_DEVICE goes down the stack first; once the
 //! device below has started, the framework calls EvtDevicePrepareHardware,
-//! EvtDeviceD0Entry (from WdfPowerDeviceD3Final), EvtDeviceD0EntryPostInterruptsEnabled and
-//! EvtDeviceSelfManagedIoInit, and a failure fails the start. IRP_MN_REMOVE_DEVICE of a
+//! EvtDeviceD0Entry (from WdfPowerDeviceD3Final), connects the device's interrupts
+//! (`interrupt.rs`), EvtDeviceD0EntryPostInterruptsEnabled and EvtDeviceSelfManagedIoInit,
+//! and a failure fails the start. IRP_MN_REMOVE_DEVICE of a
 //! started device calls EvtDeviceSelfManagedIoSuspend, EvtDeviceD0ExitPreInterruptsDisabled,
-//! EvtDeviceD0Exit (to WdfPowerDeviceD3Final), EvtDeviceReleaseHardware and
+//! disconnects the interrupts, EvtDeviceD0Exit (to WdfPowerDeviceD3Final), EvtDeviceReleaseHardware and
 //! EvtDeviceSelfManagedIoCleanup, passes the IRP down and deletes the WDFDEVICE.
 #![allow(non_snake_case)]
 
@@ -30,9 +31,7 @@ fn call(k: &mut Kx, routine: u64, args: &[u64]) -> KResult<NtStatus> {
 /// A WDFCMRESLIST for the CM_RESOURCE_LIST at `list`, a child of the device.
 fn resource_list(k: &mut Kx, device_h: u64, list: u64) -> KResult<u64> {
     let b = object::expect(k, "FxStartDevice", device_h, ObjectKind::Device)?.binding;
-    let h = object::create(k, b, ObjectKind::ResourceList, &object::Attributes::default(), Some(device_h))?;
-    k.ext_mut().wdf.resource_lists.insert(h, list);
-    Ok(h)
+    super::resources::create(k, b, device_h, list)
 }
 
 /// IRP_MN_START_DEVICE at a framework FDO: down the stack with [`FxStartCompletion`], which
@@ -93,6 +92,7 @@ fn run_start(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtStatus> {
         d.resources = Some((raw_h, translated_h));
     }
     let p = dev.pnp;
+    super::interrupt::assign(k, device_h, translated_h)?;
     let st = call(k, p.prepare_hardware, &[device_h, raw_h, translated_h])?;
     if !st.is_success() {
         return Ok(st);
@@ -102,8 +102,16 @@ fn run_start(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtStatus> {
         call(k, p.release_hardware, &[device_h, translated_h])?;
         return Ok(st);
     }
+    let st = super::interrupt::connect_all(k, device_h)?;
+    if !st.is_success() {
+        super::interrupt::disconnect_all(k, device_h)?;
+        call(k, p.d0_exit, &[device_h, D3_FINAL])?;
+        call(k, p.release_hardware, &[device_h, translated_h])?;
+        return Ok(st);
+    }
     let st = call(k, p.d0_entry_post_interrupts, &[device_h, D3_FINAL])?;
     if !st.is_success() {
+        super::interrupt::disconnect_all(k, device_h)?;
         call(k, p.d0_exit, &[device_h, D3_FINAL])?;
         call(k, p.release_hardware, &[device_h, translated_h])?;
         return Ok(st);
@@ -127,6 +135,7 @@ pub(crate) fn remove_device(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult
         let translated = dev.resources.map_or(0, |r| r.1);
         call(k, p.self_managed_io_suspend, &[device_h])?;
         call(k, p.d0_exit_pre_interrupts, &[device_h, D3_FINAL])?;
+        super::interrupt::disconnect_all(k, device_h)?;
         call(k, p.d0_exit, &[device_h, D3_FINAL])?;
         call(k, p.release_hardware, &[device_h, translated])?;
         call(k, p.self_managed_io_cleanup, &[device_h])?;

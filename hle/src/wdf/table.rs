@@ -8,7 +8,10 @@ use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
-use super::{collection, device, driver, file, memory, names, object, pnp, queue, registry, request};
+use super::{
+    collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry, request, resources,
+    spin_lock, string, timer, wait_lock, work_item,
+};
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
 use crate::types::*;
@@ -45,6 +48,7 @@ wdf_functions! {
     33 => stdcall fn WdfDeviceWdmGetPhysicalDevice(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceWdmGetPhysicalDevice;
     39 => stdcall fn WdfDeviceGetDriver(DriverGlobals: Ptr, Device: Ptr) -> Ptr = device::WdfDeviceGetDriver;
     46 => stdcall fn WdfDeviceAssignS0IdleSettings(DriverGlobals: Ptr, Device: Ptr, Settings: Ptr) -> NtStatus = device::WdfDeviceAssignS0IdleSettings;
+    48 => stdcall fn WdfDeviceOpenRegistryKey(DriverGlobals: Ptr, Device: Ptr, DeviceInstanceKeyType: u32, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfDeviceOpenRegistryKey;
     54 => stdcall fn WdfDeviceInitFree(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfDeviceInitFree;
     55 => stdcall fn WdfDeviceInitSetPnpPowerEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PnpPowerEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPnpPowerEventCallbacks;
     56 => stdcall fn WdfDeviceInitSetPowerPolicyEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, PowerPolicyEventCallbacks: Ptr) -> () = device::WdfDeviceInitSetPowerPolicyEventCallbacks;
@@ -62,15 +66,30 @@ wdf_functions! {
     85 => stdcall fn WdfDeviceSetBusInformationForChildren(DriverGlobals: Ptr, Device: Ptr, BusInformation: Ptr) -> () = device::WdfDeviceSetBusInformationForChildren;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
     93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
+    111 => stdcall fn WdfDpcCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, Dpc: Ptr) -> NtStatus = dpc::WdfDpcCreate;
+    112 => stdcall fn WdfDpcEnqueue(DriverGlobals: Ptr, Dpc: Ptr) -> Boolean = dpc::WdfDpcEnqueue;
+    113 => stdcall fn WdfDpcCancel(DriverGlobals: Ptr, Dpc: Ptr, Wait: Boolean) -> Boolean = dpc::WdfDpcCancel;
+    114 => stdcall fn WdfDpcGetParentObject(DriverGlobals: Ptr, Dpc: Ptr) -> Ptr = dpc::WdfDpcGetParentObject;
+    115 => stdcall fn WdfDpcWdmGetDpc(DriverGlobals: Ptr, Dpc: Ptr) -> Ptr = dpc::WdfDpcWdmGetDpc;
     116 => stdcall fn WdfDriverCreate(DriverGlobals: Ptr, DriverObject: Ptr, RegistryPath: PUnicodeString, DriverAttributes: Ptr, DriverConfig: Ptr, Driver: Ptr) -> NtStatus = driver::WdfDriverCreate;
     117 => stdcall fn WdfDriverGetRegistryPath(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverGetRegistryPath;
     118 => stdcall fn WdfDriverWdmGetDriverObject(DriverGlobals: Ptr, Driver: Ptr) -> Ptr = driver::WdfDriverWdmGetDriverObject;
     119 => stdcall fn WdfDriverOpenParametersRegistryKey(DriverGlobals: Ptr, Driver: Ptr, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfDriverOpenParametersRegistryKey;
     120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
+    125 => stdcall fn WdfFdoInitOpenRegistryKey(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceInstanceKeyType: u32, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfFdoInitOpenRegistryKey;
     129 => stdcall fn WdfFdoInitSetFilter(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfFdoInitSetFilter;
     137 => stdcall fn WdfFileObjectGetFileName(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetFileName;
     139 => stdcall fn WdfFileObjectGetDevice(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetDevice;
     140 => stdcall fn WdfFileObjectWdmGetFileObject(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectWdmGetFileObject;
+    141 => stdcall fn WdfInterruptCreate(DriverGlobals: Ptr, Device: Ptr, Configuration: Ptr, Attributes: Ptr, Interrupt: Ptr) -> NtStatus = interrupt::WdfInterruptCreate;
+    142 => stdcall fn WdfInterruptQueueDpcForIsr(DriverGlobals: Ptr, Interrupt: Ptr) -> Boolean = interrupt::WdfInterruptQueueDpcForIsr;
+    143 => stdcall fn WdfInterruptSynchronize(DriverGlobals: Ptr, Interrupt: Ptr, Callback: Ptr, Context: Ptr) -> Boolean = interrupt::WdfInterruptSynchronize;
+    144 => stdcall fn WdfInterruptAcquireLock(DriverGlobals: Ptr, Interrupt: Ptr) -> () = interrupt::WdfInterruptAcquireLock;
+    145 => stdcall fn WdfInterruptReleaseLock(DriverGlobals: Ptr, Interrupt: Ptr) -> () = interrupt::WdfInterruptReleaseLock;
+    146 => stdcall fn WdfInterruptEnable(DriverGlobals: Ptr, Interrupt: Ptr) -> Boolean = interrupt::WdfInterruptEnable;
+    147 => stdcall fn WdfInterruptDisable(DriverGlobals: Ptr, Interrupt: Ptr) -> Boolean = interrupt::WdfInterruptDisable;
+    148 => stdcall fn WdfInterruptWdmGetInterrupt(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptWdmGetInterrupt;
+    151 => stdcall fn WdfInterruptGetDevice(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptGetDevice;
     152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
     157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
     158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
@@ -83,8 +102,16 @@ wdf_functions! {
     206 => stdcall fn WdfObjectDereferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectDereferenceActual;
     207 => stdcall fn WdfObjectCreate(DriverGlobals: Ptr, Attributes: Ptr, Object: Ptr) -> NtStatus = object::WdfObjectCreate;
     208 => stdcall fn WdfObjectDelete(DriverGlobals: Ptr, Object: Ptr) -> () = object::WdfObjectDelete;
+    229 => stdcall fn WdfRegistryOpenKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryOpenKey;
+    230 => stdcall fn WdfRegistryCreateKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, CreateOptions: u32, CreateDisposition: Ptr, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryCreateKey;
     231 => stdcall fn WdfRegistryClose(DriverGlobals: Ptr, Key: Ptr) -> () = registry::WdfRegistryClose;
     232 => stdcall fn WdfRegistryWdmGetHandle(DriverGlobals: Ptr, Key: Ptr) -> Ptr = registry::WdfRegistryWdmGetHandle;
+    235 => stdcall fn WdfRegistryQueryValue(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, ValueLength: u32, Value: Ptr, ValueLengthQueried: Ptr, ValueType: Ptr) -> NtStatus = registry::WdfRegistryQueryValue;
+    236 => stdcall fn WdfRegistryQueryMemory(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, PoolType: u32, MemoryAttributes: Ptr, Memory: Ptr, ValueType: Ptr) -> NtStatus = registry::WdfRegistryQueryMemory;
+    237 => stdcall fn WdfRegistryQueryMultiString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, StringsAttributes: Ptr, Collection: Ptr) -> NtStatus = registry::WdfRegistryQueryMultiString;
+    238 => stdcall fn WdfRegistryQueryUnicodeString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, ValueByteLength: Ptr, Value: PUnicodeString) -> NtStatus = registry::WdfRegistryQueryUnicodeString;
+    239 => stdcall fn WdfRegistryQueryString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, String: Ptr) -> NtStatus = registry::WdfRegistryQueryString;
+    240 => stdcall fn WdfRegistryQueryULong(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, Value: Ptr) -> NtStatus = registry::WdfRegistryQueryULong;
     263 => stdcall fn WdfRequestComplete(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus) -> () = request::WdfRequestComplete;
     264 => stdcall fn WdfRequestCompleteWithPriorityBoost(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, PriorityBoost: u8) -> () = request::WdfRequestCompleteWithPriorityBoost;
     265 => stdcall fn WdfRequestCompleteWithInformation(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, Information: SizeT) -> () = request::WdfRequestCompleteWithInformation;
@@ -96,6 +123,24 @@ wdf_functions! {
     281 => stdcall fn WdfRequestForwardToIoQueue(DriverGlobals: Ptr, Request: Ptr, DestinationQueue: Ptr) -> NtStatus = request::WdfRequestForwardToIoQueue;
     282 => stdcall fn WdfRequestGetIoQueue(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestGetIoQueue;
     285 => stdcall fn WdfRequestWdmGetIrp(DriverGlobals: Ptr, Request: Ptr) -> Ptr = request::WdfRequestWdmGetIrp;
+    304 => stdcall fn WdfCmResourceListGetCount(DriverGlobals: Ptr, List: Ptr) -> u32 = resources::WdfCmResourceListGetCount;
+    305 => stdcall fn WdfCmResourceListGetDescriptor(DriverGlobals: Ptr, List: Ptr, Index: u32) -> Ptr = resources::WdfCmResourceListGetDescriptor;
+    308 => stdcall fn WdfStringCreate(DriverGlobals: Ptr, UnicodeString: PUnicodeString, StringAttributes: Ptr, String: Ptr) -> NtStatus = string::WdfStringCreate;
+    309 => stdcall fn WdfStringGetUnicodeString(DriverGlobals: Ptr, String: Ptr, UnicodeString: PUnicodeString) -> () = string::WdfStringGetUnicodeString;
+    312 => stdcall fn WdfWaitLockCreate(DriverGlobals: Ptr, LockAttributes: Ptr, Lock: Ptr) -> NtStatus = wait_lock::WdfWaitLockCreate;
+    313 => stdcall fn WdfWaitLockAcquire(DriverGlobals: Ptr, Lock: Ptr, Timeout: Ptr) -> NtStatus = wait_lock::WdfWaitLockAcquire;
+    314 => stdcall fn WdfWaitLockRelease(DriverGlobals: Ptr, Lock: Ptr) -> () = wait_lock::WdfWaitLockRelease;
+    315 => stdcall fn WdfSpinLockCreate(DriverGlobals: Ptr, SpinLockAttributes: Ptr, SpinLock: Ptr) -> NtStatus = spin_lock::WdfSpinLockCreate;
+    316 => stdcall fn WdfSpinLockAcquire(DriverGlobals: Ptr, SpinLock: Ptr) -> () = spin_lock::WdfSpinLockAcquire;
+    317 => stdcall fn WdfSpinLockRelease(DriverGlobals: Ptr, SpinLock: Ptr) -> () = spin_lock::WdfSpinLockRelease;
+    318 => stdcall fn WdfTimerCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, Timer: Ptr) -> NtStatus = timer::WdfTimerCreate;
+    319 => stdcall fn WdfTimerStart(DriverGlobals: Ptr, Timer: Ptr, DueTime: u64) -> Boolean = timer::WdfTimerStart;
+    320 => stdcall fn WdfTimerStop(DriverGlobals: Ptr, Timer: Ptr, Wait: Boolean) -> Boolean = timer::WdfTimerStop;
+    321 => stdcall fn WdfTimerGetParentObject(DriverGlobals: Ptr, Timer: Ptr) -> Ptr = timer::WdfTimerGetParentObject;
+    379 => stdcall fn WdfWorkItemCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, WorkItem: Ptr) -> NtStatus = work_item::WdfWorkItemCreate;
+    380 => stdcall fn WdfWorkItemEnqueue(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemEnqueue;
+    381 => stdcall fn WdfWorkItemGetParentObject(DriverGlobals: Ptr, WorkItem: Ptr) -> Ptr = work_item::WdfWorkItemGetParentObject;
+    382 => stdcall fn WdfWorkItemFlush(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemFlush;
 }
 
 /// The framework's own routines the I/O manager reaches through the driver object.
@@ -107,6 +152,11 @@ pub static INTERNAL: &[ExportDef] = crate::exports! {
     stdcall fn FxDriverUnload(DriverObject: Ptr) -> () = driver::FxDriverUnload;
     stdcall fn FxAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = device::FxAddDevice;
     stdcall fn FxStartCompletion(DeviceObject: Ptr, Irp: Ptr, Context: Ptr) -> NtStatus = pnp::FxStartCompletion;
+    stdcall fn FxDpcThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = dpc::FxDpcThunk;
+    stdcall fn FxTimerThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = timer::FxTimerThunk;
+    stdcall fn FxWorkItemThunk(Context: Ptr) -> () = work_item::FxWorkItemThunk;
+    stdcall fn FxInterruptThunk(Interrupt: Ptr, ServiceContext: Ptr) -> Boolean = interrupt::FxInterruptThunk;
+    stdcall fn FxInterruptDpcThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = interrupt::FxInterruptDpcThunk;
 };
 
 fn function(e: &'static ExportDef) -> &'static FunctionDef {

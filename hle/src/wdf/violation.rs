@@ -11,6 +11,7 @@ pub mod code {
     pub const REQUIRED_PARAMETER_IS_NULL: u64 = 0x4;
     pub const INVALID_HANDLE: u64 = 0x5;
     pub const REQUEST_FATAL_ERROR: u64 = 0x6;
+    pub const INVALID_LOCK_OPERATION: u64 = 0xB;
 }
 
 /// Ends the run with WDF_VIOLATION.
