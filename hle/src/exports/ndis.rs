@@ -25,4 +25,13 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn NdisGetRoutineAddress(NdisRoutineName: PUnicodeString) -> Ptr = ndis::NdisGetRoutineAddress;
     stdcall fn NdisAllocateNetBufferListPool(NdisHandle: Ptr, Parameters: Ptr) -> Ptr = ndis::NdisAllocateNetBufferListPool;
     stdcall fn NdisFreeNetBufferListPool(PoolHandle: Ptr) -> () = ndis::NdisFreeNetBufferListPool;
+    stdcall fn NdisAllocateNetBufferPool(NdisHandle: Ptr, Parameters: Ptr) -> Ptr = ndis::NdisAllocateNetBufferPool;
+    stdcall fn NdisFreeNetBufferPool(PoolHandle: Ptr) -> () = ndis::NdisFreeNetBufferPool;
+    stdcall fn NdisAllocateNetBuffer(PoolHandle: Ptr, MdlChain: Ptr, DataOffset: u32, DataLength: SizeT) -> Ptr = ndis::NdisAllocateNetBuffer;
+    stdcall fn NdisFreeNetBuffer(NetBuffer: Ptr) -> () = ndis::NdisFreeNetBuffer;
+    stdcall fn NdisAllocateNetBufferAndNetBufferList(PoolHandle: Ptr, ContextSize: u16, ContextBackFill: u16, MdlChain: Ptr, DataOffset: u32, DataLength: SizeT) -> Ptr = ndis::NdisAllocateNetBufferAndNetBufferList;
+    stdcall fn NdisFreeNetBufferList(NetBufferList: Ptr) -> () = ndis::NdisFreeNetBufferList;
+    stdcall fn NdisGetDataBuffer(NetBuffer: Ptr, BytesNeeded: u32, Storage: Ptr, AlignMultiple: u32, AlignOffset: u32) -> Ptr = ndis::NdisGetDataBuffer;
+    stdcall fn NdisAdvanceNetBufferDataStart(NetBuffer: Ptr, DataOffsetDelta: u32, FreeMdl: Boolean, FreeMdlHandler: Ptr) -> () = ndis::NdisAdvanceNetBufferDataStart;
+    stdcall fn NdisRetreatNetBufferDataStart(NetBuffer: Ptr, DataOffsetDelta: u32, DataBackFill: u32, AllocateMdlHandler: Ptr) -> NtStatus = ndis::NdisRetreatNetBufferDataStart;
 };

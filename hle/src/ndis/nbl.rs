@@ -1,0 +1,100 @@
+//! NET_BUFFER_LIST structures drawn from a NET_BUFFER_LIST pool with their first NET_BUFFER
+//! (NdisAllocateNetBufferAndNetBufferList, NdisFreeNetBufferList; WFP's
+//! FwpsAllocateNetBufferAndNetBufferList0 is the same allocation). The list, its net buffer
+//! and nothing else share one nonpaged block of the calling driver's; a context area
+//! (NET_BUFFER_LIST_CONTEXT) is a block of its own.
+#![allow(non_snake_case)]
+
+use crate::ex::pool;
+use crate::kernel::{caller, KResult, Kx};
+use crate::layout::{FieldAccess, NET_BUFFER as NB, NET_BUFFER_LIST as NBL, NET_BUFFER_LIST_CONTEXT as CTX};
+use crate::types::{Ptr, SizeT};
+
+/// A NET_BUFFER_LIST the library allocated and not freed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nbl {
+    pub pool: u64,
+    /// Its NET_BUFFER_LIST_CONTEXT block, 0 without one.
+    pub context: u64,
+}
+
+/// A NET_BUFFER_LIST with one NET_BUFFER over `mdl_chain` from the pool `pool_handle`, or
+/// `None` when the handle is no pool that allocates net buffers, the context size is not a
+/// multiple of MEMORY_ALLOCATION_ALIGNMENT, or memory runs out.
+pub(crate) fn allocate_with_net_buffer(
+    k: &mut Kx,
+    pool_handle: u64,
+    context_size: u16,
+    back_fill: u16,
+    mdl_chain: u64,
+    offset: u32,
+    length: u64,
+) -> KResult<Option<u64>> {
+    let Some(p) = k.ext().ndis.nbl_pools.get(&pool_handle).cloned() else {
+        return Ok(None);
+    };
+    let alignment = 2 * k.arch().ptr_size();
+    if !p.allocate_net_buffer || !(context_size as u64).is_multiple_of(alignment) || length > u32::MAX as u64 {
+        return Ok(None);
+    }
+    let (list_size, nb_size) = (NBL::STRUCT.size(k.arch()), NB::STRUCT.size(k.arch()));
+    let Some(nbl) = pool::allocate_for_caller(k, pool::NON_PAGED_POOL_NX, list_size + nb_size, p.pool_tag)? else {
+        return Ok(None);
+    };
+    pool::zero(k, nbl, list_size + nb_size)?;
+    let context_data = context_size as u64 + back_fill as u64;
+    let mut context = 0;
+    if context_data > 0 {
+        let header = CTX::STRUCT.size(k.arch());
+        let Some(c) = pool::allocate_for_caller(k, pool::NON_PAGED_POOL_NX, header + context_data, p.pool_tag)? else {
+            pool::free(k, nbl, None, 0)?;
+            return Ok(None);
+        };
+        pool::zero(k, c, header + context_data)?;
+        k.mem_mut().set(c, CTX::Size, context_data)?;
+        k.mem_mut().set(c, CTX::Offset, back_fill as u64)?;
+        context = c;
+    }
+    let nb = nbl + list_size;
+    k.mem_mut().set(nbl, NBL::FirstNetBuffer, nb)?;
+    k.mem_mut().set(nbl, NBL::Context, context)?;
+    k.mem_mut().set(nbl, NBL::NdisPoolHandle, pool_handle)?;
+    super::nb_pool::initialize(k, nb, pool_handle, mdl_chain, offset, length)?;
+    k.ext_mut().ndis.nbls.insert(nbl, Nbl { pool: pool_handle, context });
+    Ok(Some(nbl))
+}
+
+/// PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle,
+/// USHORT ContextSize, USHORT ContextBackFill, PMDL MdlChain, ULONG DataOffset,
+/// SIZE_T DataLength): a list with one net buffer over the MDL chain (which may be NULL),
+/// from a pool made with fAllocateNetBuffer; NULL on failure.
+pub fn NdisAllocateNetBufferAndNetBufferList(
+    k: &mut Kx,
+    pool_handle: Ptr,
+    context_size: u16,
+    back_fill: u16,
+    mdl_chain: Ptr,
+    offset: u32,
+    length: SizeT,
+) -> KResult<Ptr> {
+    let nbl = allocate_with_net_buffer(k, pool_handle.0, context_size, back_fill, mdl_chain.0, offset, length.0)?;
+    Ok(Ptr(nbl.unwrap_or(0)))
+}
+
+/// Frees a list the library allocated (its context with it; the MDLs stay the caller's).
+/// A list that is no such list goes to the pool allocator as NDIS would send it, which
+/// bugchecks (BAD_POOL_CALLER) for what was never, or is no longer, a pool block.
+pub(crate) fn free(k: &mut Kx, nbl: u64, at: u64) -> KResult<()> {
+    if let Some(n) = k.ext_mut().ndis.nbls.remove(&nbl) {
+        if n.context != 0 {
+            pool::free(k, n.context, None, at)?;
+        }
+    }
+    pool::free(k, nbl, None, at)
+}
+
+/// VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
+pub fn NdisFreeNetBufferList(k: &mut Kx, nbl: Ptr) -> KResult<()> {
+    let at = caller(k);
+    free(k, nbl.0, at)
+}
