@@ -629,6 +629,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[x86] stdcall fn WRITE_REGISTER_BUFFER_USHORT(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_USHORT;
     #[x86] stdcall fn WRITE_REGISTER_BUFFER_ULONG(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_ULONG;
 
+    // UUIDs (ex/uuid.rs).
+    stdcall fn ExUuidCreate(Uuid: Ptr) -> NtStatus = ex::uuid::ExUuidCreate;
+
     // Kernel: bugchecks, IRQL, debug output (ke/).
     stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;
     #[x64] stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;

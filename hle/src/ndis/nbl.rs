@@ -85,6 +85,8 @@ pub fn NdisAllocateNetBufferAndNetBufferList(
 /// A list that is no such list goes to the pool allocator as NDIS would send it, which
 /// bugchecks (BAD_POOL_CALLER) for what was never, or is no longer, a pool block.
 pub(crate) fn free(k: &mut Kx, nbl: u64, at: u64) -> KResult<()> {
+    // A list WFP injected stops counting as injected.
+    k.ext_mut().wfp.injected.remove(&nbl);
     if let Some(n) = k.ext_mut().ndis.nbls.remove(&nbl) {
         if n.context != 0 {
             pool::free(k, n.context, None, at)?;
