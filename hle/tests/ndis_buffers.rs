@@ -148,3 +148,34 @@ fn lists_get_contexts_and_net_buffer_pools_hand_out_net_buffers() {
         assert!(fx.k.ext().pool.block(nb).is_none() && fx.k.ext().pool.block(nb_pool).is_none(), "{arch:?}");
     }
 }
+
+#[test]
+fn lists_without_a_net_buffer_their_pools_and_ndis_mdls() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let pool = nbl_pool(&mut fx);
+        let nbl = fx.call(N, "NdisAllocateNetBufferList", &[pool, 0, 0]).unwrap();
+        assert_ne!(nbl, 0, "{arch:?}");
+        assert_eq!(fx.k.mem().get(nbl, NBL::FirstNetBuffer).unwrap(), 0, "{arch:?}: no net buffer");
+        assert_eq!(fx.call(N, "NdisGetPoolFromNetBufferList", &[nbl]).unwrap(), pool);
+        assert_eq!(fx.call(N, "NdisAllocateNetBufferList", &[pool + 8, 0, 0]).unwrap(), 0, "not a pool");
+        let with = fx.call(N, "NdisAllocateNetBufferAndNetBufferList", &[pool, 0, 0, 0, 0, 0]).unwrap();
+        let nb = fx.k.mem().get(with, NBL::FirstNetBuffer).unwrap();
+        assert_eq!(fx.call(N, "NdisGetPoolFromNetBuffer", &[nb]).unwrap(), pool, "{arch:?}");
+        fx.call(N, "NdisFreeNetBufferList", &[nbl]).unwrap();
+        fx.call(N, "NdisFreeNetBufferList", &[with]).unwrap();
+        assert!(fx.k.ext().ndis.nbls.is_empty());
+
+        // An NDIS MDL describes a nonpaged buffer at its own address.
+        let buf = fx.put(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        let m = fx.call(N, "NdisAllocateMdl", &[0, buf, 8]).unwrap();
+        assert_ne!(m, 0, "{arch:?}");
+        let mem = fx.k.mem();
+        let flags = mem.get(m, portcullis_hle::layout::MDL::MdlFlags).unwrap();
+        assert_ne!(flags & 0x4, 0, "{arch:?}: MDL_SOURCE_IS_NONPAGED_POOL");
+        assert_eq!(mem.get(m, portcullis_hle::layout::MDL::MappedSystemVa).unwrap(), buf);
+        assert_eq!(fx.call(N, "NdisAllocateMdl", &[0, buf, 0]).unwrap(), 0, "zero length");
+        fx.call(N, "NdisFreeMdl", &[m]).unwrap();
+        assert!(fx.k.ext().pool.block(m).is_none(), "{arch:?}: freed");
+    }
+}

@@ -1,17 +1,22 @@
 //! ndis.sys: the library routines NDIS drivers use for memory, spin locks, events and the
 //! system's shape, over the executive and kernel ones NDIS itself builds on, and pools of
 //! net buffer lists (nbl_pool.rs) and net buffers (nb_pool.rs), the lists drawn from them
-//! (nbl.rs) and the data of a net buffer (net_buffer.rs). The protocol, filter and miniport
+//! (nbl.rs), the data of a net buffer (net_buffer.rs) and MDLs (mdl.rs). The protocol, filter and miniport
 //! registration surfaces are not here yet.
 #![allow(non_snake_case)]
 
+pub mod mdl;
 pub mod nb_pool;
 pub mod nbl;
 pub mod nbl_pool;
 pub mod net_buffer;
 
+pub use mdl::{NdisAllocateMdl, NdisFreeMdl};
 pub use nb_pool::{NdisAllocateNetBuffer, NdisAllocateNetBufferPool, NdisFreeNetBuffer, NdisFreeNetBufferPool};
-pub use nbl::{NdisAllocateNetBufferAndNetBufferList, NdisFreeNetBufferList};
+pub use nbl::{
+    NdisAllocateNetBufferAndNetBufferList, NdisAllocateNetBufferList, NdisFreeNetBufferList, NdisGetPoolFromNetBuffer,
+    NdisGetPoolFromNetBufferList,
+};
 pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
 pub use net_buffer::{NdisAdvanceNetBufferDataStart, NdisGetDataBuffer, NdisRetreatNetBufferDataStart};
 

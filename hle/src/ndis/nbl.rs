@@ -1,5 +1,6 @@
 //! NET_BUFFER_LIST structures drawn from a NET_BUFFER_LIST pool with their first NET_BUFFER
-//! (NdisAllocateNetBufferAndNetBufferList, NdisFreeNetBufferList; WFP's
+//! (NdisAllocateNetBufferAndNetBufferList, NdisAllocateNetBufferList without one,
+//! NdisFreeNetBufferList, the pool a list or net buffer came from; WFP's
 //! FwpsAllocateNetBufferAndNetBufferList0 is the same allocation). The list, its net buffer
 //! and nothing else share one nonpaged block of the calling driver's; a context area
 //! (NET_BUFFER_LIST_CONTEXT) is a block of its own.
@@ -18,26 +19,34 @@ pub struct Nbl {
     pub context: u64,
 }
 
-/// A NET_BUFFER_LIST with one NET_BUFFER over `mdl_chain` from the pool `pool_handle`, or
-/// `None` when the handle is no pool that allocates net buffers, the context size is not a
-/// multiple of MEMORY_ALLOCATION_ALIGNMENT, or memory runs out.
-pub(crate) fn allocate_with_net_buffer(
+/// The net buffer a list is allocated with: its MDL chain, data offset and length.
+pub(crate) struct FirstNetBuffer {
+    pub mdl_chain: u64,
+    pub offset: u32,
+    pub length: u64,
+}
+
+/// A NET_BUFFER_LIST from the pool `pool_handle`, with one NET_BUFFER when `first` says
+/// what it holds, or `None` when the handle is no pool (or, with a net buffer, a pool that
+/// does not allocate them), the context size is not a multiple of
+/// MEMORY_ALLOCATION_ALIGNMENT, or memory runs out.
+pub(crate) fn allocate(
     k: &mut Kx,
     pool_handle: u64,
     context_size: u16,
     back_fill: u16,
-    mdl_chain: u64,
-    offset: u32,
-    length: u64,
+    first: Option<FirstNetBuffer>,
 ) -> KResult<Option<u64>> {
     let Some(p) = k.ext().ndis.nbl_pools.get(&pool_handle).cloned() else {
         return Ok(None);
     };
     let alignment = 2 * k.arch().ptr_size();
-    if !p.allocate_net_buffer || !(context_size as u64).is_multiple_of(alignment) || length > u32::MAX as u64 {
+    let bad_first = first.as_ref().is_some_and(|f| !p.allocate_net_buffer || f.length > u32::MAX as u64);
+    if bad_first || !(context_size as u64).is_multiple_of(alignment) {
         return Ok(None);
     }
-    let (list_size, nb_size) = (NBL::STRUCT.size(k.arch()), NB::STRUCT.size(k.arch()));
+    let list_size = NBL::STRUCT.size(k.arch());
+    let nb_size = if first.is_some() { NB::STRUCT.size(k.arch()) } else { 0 };
     let Some(nbl) = pool::allocate_for_caller(k, pool::NON_PAGED_POOL_NX, list_size + nb_size, p.pool_tag)? else {
         return Ok(None);
     };
@@ -55,11 +64,13 @@ pub(crate) fn allocate_with_net_buffer(
         k.mem_mut().set(c, CTX::Offset, back_fill as u64)?;
         context = c;
     }
-    let nb = nbl + list_size;
-    k.mem_mut().set(nbl, NBL::FirstNetBuffer, nb)?;
     k.mem_mut().set(nbl, NBL::Context, context)?;
     k.mem_mut().set(nbl, NBL::NdisPoolHandle, pool_handle)?;
-    super::nb_pool::initialize(k, nb, pool_handle, mdl_chain, offset, length)?;
+    if let Some(f) = first {
+        let nb = nbl + list_size;
+        k.mem_mut().set(nbl, NBL::FirstNetBuffer, nb)?;
+        super::nb_pool::initialize(k, nb, pool_handle, f.mdl_chain, f.offset, f.length)?;
+    }
     k.ext_mut().ndis.nbls.insert(nbl, Nbl { pool: pool_handle, context });
     Ok(Some(nbl))
 }
@@ -77,8 +88,25 @@ pub fn NdisAllocateNetBufferAndNetBufferList(
     offset: u32,
     length: SizeT,
 ) -> KResult<Ptr> {
-    let nbl = allocate_with_net_buffer(k, pool_handle.0, context_size, back_fill, mdl_chain.0, offset, length.0)?;
+    let first = FirstNetBuffer { mdl_chain: mdl_chain.0, offset, length: length.0 };
+    let nbl = allocate(k, pool_handle.0, context_size, back_fill, Some(first))?;
     Ok(Ptr(nbl.unwrap_or(0)))
+}
+
+/// PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+/// USHORT ContextBackFill): a list with no net buffer; NULL on failure.
+pub fn NdisAllocateNetBufferList(k: &mut Kx, pool_handle: Ptr, context_size: u16, back_fill: u16) -> KResult<Ptr> {
+    Ok(Ptr(allocate(k, pool_handle.0, context_size, back_fill, None)?.unwrap_or(0)))
+}
+
+/// NDIS_HANDLE NdisGetPoolFromNetBufferList(PNET_BUFFER_LIST NetBufferList)
+pub fn NdisGetPoolFromNetBufferList(k: &mut Kx, nbl: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(k.mem().get(nbl.0, NBL::NdisPoolHandle)?))
+}
+
+/// NDIS_HANDLE NdisGetPoolFromNetBuffer(PNET_BUFFER NetBuffer)
+pub fn NdisGetPoolFromNetBuffer(k: &mut Kx, nb: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(k.mem().get(nb.0, NB::NdisPoolHandle)?))
 }
 
 /// Frees a list the library allocated (its context with it; the MDLs stay the caller's).

@@ -28,8 +28,8 @@ pub fn FwpsAllocateNetBufferAndNetBufferList0(
         k.mem_mut().write_ptr(out.0, 0)?;
         return Ok(st::INVALID_PARAMETER_NT);
     }
-    let nbl =
-        crate::ndis::nbl::allocate_with_net_buffer(k, pool.0, context_size, back_fill, mdl_chain.0, offset, length.0)?;
+    let first = crate::ndis::nbl::FirstNetBuffer { mdl_chain: mdl_chain.0, offset, length: length.0 };
+    let nbl = crate::ndis::nbl::allocate(k, pool.0, context_size, back_fill, Some(first))?;
     k.mem_mut().write_ptr(out.0, nbl.unwrap_or(0))?;
     Ok(if nbl.is_some() { NtStatus(0) } else { st::INSUFFICIENT_RESOURCES })
 }
