@@ -500,3 +500,30 @@ fn uuids_are_time_based_distinct_and_the_same_in_every_run() {
         assert_eq!(make(arch), (a, b), "{arch:?}: deterministic");
     }
 }
+
+#[test]
+fn a_callout_is_read_back_by_key_into_memory_the_caller_frees() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let h = open(&mut fx, 0);
+        let c = callout(&mut fx, CALLOUT, OUTBOUND_IPPACKET_V4);
+        let id_out = fx.alloc(8);
+        assert_eq!(st(fx.call(W, "FwpmCalloutAdd0", &[h, c, 0, id_out]).unwrap()), SUCCESS);
+        let out = fx.alloc(8);
+        let key = fx.put(&guid(CALLOUT));
+        let other = fx.put(&guid(FILTER));
+        assert_eq!(st(fx.call(W, "FwpmCalloutGetByKey0", &[h, other, out]).unwrap()), CALLOUT_NOT_FOUND);
+        assert_eq!(st(fx.call(W, "FwpmCalloutGetByKey0", &[h + 1, key, out]).unwrap()), INVALID_HANDLE);
+        assert_eq!(st(fx.call(W, "FwpmCalloutGetByKey0", &[h, key, out]).unwrap()), SUCCESS, "{arch:?}");
+        let copy = fx.read_ptr(out);
+        assert_eq!(fx.read(CO::calloutKey.at(arch, copy), 16), guid(CALLOUT).to_vec());
+        assert_eq!(fx.read(CO::applicableLayer.at(arch, copy), 16), guid(OUTBOUND_IPPACKET_V4).to_vec());
+        assert_eq!(fx.k.mem().get(copy, CO::calloutId).unwrap(), fx.k.mem().read_u32(id_out).unwrap() as u64);
+        let name = fx.k.mem().get(CO::displayData.at(arch, copy), DD::name).unwrap();
+        assert_eq!(fx.read(name, 26), "Test callout\0".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>());
+        fx.call(W, "FwpmFreeMemory0", &[out]).unwrap();
+        assert_eq!(fx.read_ptr(out), 0, "{arch:?}: the pointer is cleared");
+        assert!(fx.k.ext().pool.block(copy).is_none(), "{arch:?}: freed");
+        fx.call(W, "FwpmFreeMemory0", &[out]).unwrap(); // NULL: nothing
+    }
+}

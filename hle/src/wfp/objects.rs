@@ -1,6 +1,6 @@
 //! The base filtering engine's objects: sublayers (FwpmSubLayerAdd0,
 //! FwpmSubLayerDeleteByKey0), callouts (FwpmCalloutAdd0, FwpmCalloutDeleteByKey0) and
-//! filters (FwpmFilterAdd0, FwpmFilterDeleteById0, FwpmFilterDeleteByKey0), with the
+//! and their copies (FwpmCalloutGetByKey0, FwpmFreeMemory0), filters (FwpmFilterAdd0, FwpmFilterDeleteById0, FwpmFilterDeleteByKey0), with the
 //! engine's checks: keys are unique (a zero key gets a new one), layers and sublayers must
 //! exist, a callout action names an added callout of the filter's layer, and an object
 //! filters still use cannot be deleted.
@@ -260,4 +260,57 @@ pub fn FwpmFilterDeleteByKey0(k: &mut Kx, engine: Ptr, key: Ptr) -> KResult<NtSt
     }
     let key = read_guid(k, key.0)?;
     delete_filter(k, engine.0, None, Some(key))
+}
+
+/// NTSTATUS FwpmCalloutGetByKey0(HANDLE engineHandle, const GUID *key,
+/// FWPM_CALLOUT0 **callout): a copy of the callout (its name with it) in one block of the
+/// caller's that FwpmFreeMemory0 frees.
+pub fn FwpmCalloutGetByKey0(k: &mut Kx, engine: Ptr, key: Ptr, out: Ptr) -> KResult<NtStatus> {
+    if !k.ext().wfp.sessions.contains_key(&engine.0) {
+        return Ok(st::INVALID_HANDLE);
+    }
+    if key.is_null() || out.is_null() {
+        return Ok(st::NULL_POINTER);
+    }
+    let key = read_guid(k, key.0)?;
+    let Some(c) = k.ext().wfp.store.callouts.get(&key).cloned() else {
+        return Ok(st::CALLOUT_NOT_FOUND);
+    };
+    let size = match k.arch() {
+        portcullis_emu::Arch::X86 => FWPM_CALLOUT0::SIZE.0,
+        portcullis_emu::Arch::X64 => FWPM_CALLOUT0::SIZE.1,
+    };
+    let name: Vec<u8> = c.name.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+    let name_at = (size + 7) & !7;
+    let total = name_at + name.len() as u64;
+    let tag = u32::from_le_bytes(*b"FwpM");
+    let Some(block) = crate::ex::pool::allocate_for_caller(k, crate::ex::pool::NON_PAGED_POOL_NX, total, tag)? else {
+        return Ok(st::INSUFFICIENT_RESOURCES);
+    };
+    crate::ex::pool::zero(k, block, total)?;
+    let arch = k.arch();
+    k.mem_mut().write(FWPM_CALLOUT0::calloutKey.at(arch, block), &key)?;
+    k.mem_mut().write(FWPM_CALLOUT0::applicableLayer.at(arch, block), &c.layer)?;
+    k.mem_mut().write(block + name_at, &name)?;
+    let display = FWPM_CALLOUT0::displayData.at(arch, block);
+    k.mem_mut().set(display, FWPM_DISPLAY_DATA0::name, block + name_at)?;
+    k.mem_mut().set(block, FWPM_CALLOUT0::calloutId, c.id as u64)?;
+    k.mem_mut().write_ptr(out.0, block)?;
+    Ok(NtStatus(0))
+}
+
+/// VOID FwpmFreeMemory0(void **p): frees what *p points at (memory the Fwpm routines
+/// returned) and sets *p to NULL; NULL *p does nothing.
+pub fn FwpmFreeMemory0(k: &mut Kx, p: Ptr) -> KResult<()> {
+    if p.is_null() {
+        return Ok(());
+    }
+    let block = k.mem().read_ptr(p.0)?;
+    if block == 0 {
+        return Ok(());
+    }
+    let at = crate::kernel::caller(k);
+    crate::ex::pool::free(k, block, None, at)?;
+    k.mem_mut().write_ptr(p.0, 0)?;
+    Ok(())
 }
