@@ -182,19 +182,21 @@ build() {
     triple=$(triple_of "$arch")
     local extra=()
 
-    def=$name/$name.$arch.def
-    if [[ -f $def ]]; then
+    # <name>.<arch>.def, then one <name>.<arch>.<dll>.def per further library.
+    for def in "$name/$name.$arch.def" "$name/$name.$arch".*.def; do
+        [[ -f $def ]] || continue
         # Run dlltool inside $work with a relative library name: dlltool derives
         # symbol names from it, and those end up in the image's symbol table.
-        lib=lib$name-$arch.a
+        lib=$(basename "$def" .def)
+        lib=lib$name-$arch${lib#"$name.$arch"}.a
         local kill_at=()
         if [[ $arch == x86 ]]; then
             kill_at=(--kill-at) # stdcall: the PE imports the undecorated name
         fi
         (cd "$work" && "$triple-dlltool" ${kill_at[@]+"${kill_at[@]}"} \
             --input-def "$corpus_dir/$def" --output-lib "$lib")
-        extra=("$work/$lib")
-    fi
+        extra+=("$work/$lib")
+    done
 
     if [[ -f $name/$name.ldflags ]]; then
         local flags

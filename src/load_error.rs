@@ -90,6 +90,7 @@ impl Report {
             trace_events: Vec::new(),
             debugger: Vec::new(),
             filter_messages: Vec::new(),
+            wfp: Vec::new(),
             file_changes: Vec::new(),
             devices: None,
             counts: Counts { entry_points: 0, port_io: 0, mmio: 0, privileged: 0, api_calls: 0, exceptions: 0 },

@@ -130,6 +130,12 @@ pub enum TraceRecord {
         #[serde(flatten)]
         message: portcullis_hle::flt::port::FilterMessage,
     },
+    /// A change to the filtering platform (WFP): sessions, objects, callouts, injections.
+    Wfp {
+        seq: u64,
+        #[serde(flatten)]
+        event: portcullis_hle::wfp::WfpEvent,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -579,6 +585,8 @@ pub struct Recorder {
     pub(crate) debugger: Vec<portcullis_hle::kd::DebuggerEvent>,
     /// Minifilters' messages to the user program, in order.
     pub(crate) filter_messages: Vec<portcullis_hle::flt::port::FilterMessage>,
+    /// Changes to the filtering platform, in order.
+    pub(crate) wfp: Vec<portcullis_hle::wfp::WfpEvent>,
     pub(crate) truncated: bool,
     /// The deadlock that ended the run, if one did.
     pub(crate) deadlock: Option<DeadlockRecord>,
@@ -779,6 +787,14 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::FilterMessage { seq, message: message.clone() }
+            }
+            SystemEvent::Wfp(event) => {
+                if self.wfp.len() < REPORT_CAP {
+                    self.wfp.push(event.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Wfp { seq, event: event.clone() }
             }
         }
     }

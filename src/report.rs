@@ -257,6 +257,10 @@ pub struct Report {
     /// Messages minifilters sent to the user program (FltSendMessage), in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub filter_messages: Vec<portcullis_hle::flt::port::FilterMessage>,
+    /// What the driver did to the filtering platform (WFP): sessions, sublayers, callouts and
+    /// filters by key, registered callouts, injection handles and injected packets, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wfp: Vec<portcullis_hle::wfp::WfpEvent>,
     /// What the machine's chips saw: POST codes, speaker tones, serial and printer output,
     /// a reset (absent when none of these happened).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -345,6 +349,7 @@ impl Report {
             trace_events: rec.trace_events.clone(),
             debugger: rec.debugger.clone(),
             filter_messages: rec.filter_messages.clone(),
+            wfp: rec.wfp.clone(),
             file_changes: rec.file_changes.clone(),
             devices: crate::board::DevicesReport::of(
                 sb.devices(),
@@ -565,6 +570,13 @@ impl Report {
 
         for m in &self.filter_messages {
             let _ = writeln!(s, "\nfilter message on {}: {}", m.port, m.data);
+        }
+
+        if !self.wfp.is_empty() {
+            let _ = writeln!(s, "\nfiltering platform");
+            for e in &self.wfp {
+                let _ = writeln!(s, "  {} (from {:#x})", e.change.text(), e.caller);
+            }
         }
 
         for e in &self.debugger {

@@ -42,6 +42,8 @@ pub enum SystemEvent {
     Debugger(crate::kd::DebuggerEvent),
     /// A minifilter's message to a user program (FltSendMessage).
     FilterMessage(crate::flt::port::FilterMessage),
+    /// A change to the filtering platform: sessions, objects, callouts, injected packets.
+    Wfp(crate::wfp::WfpEvent),
 }
 
 /// A write to the registry.

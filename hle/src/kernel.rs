@@ -227,6 +227,8 @@ pub struct Kernel {
     pub wdf: crate::wdf::Framework,
     /// NDIS library state (ndis/).
     pub ndis: crate::ndis::NdisState,
+    /// The Windows Filtering Platform: sessions, the engine's objects, callouts, injection.
+    pub wfp: crate::wfp::WfpState,
 }
 
 impl Extension for Kernel {
@@ -275,6 +277,7 @@ impl Kernel {
             seh: crate::seh::State::default(),
             wdf: Default::default(),
             ndis: Default::default(),
+            wfp: Default::default(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {

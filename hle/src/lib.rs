@@ -47,6 +47,7 @@ pub mod seh;
 pub mod status_names;
 pub mod types;
 pub mod wdf;
+pub mod wfp;
 pub mod wmilib;
 pub mod zw;
 

@@ -12,6 +12,7 @@ pub mod push_lock;
 pub mod resource;
 pub mod rundown;
 pub mod slist;
+pub mod uuid;
 pub mod work_item;
 
 /// The executive's state beyond the pool.
@@ -23,4 +24,5 @@ pub struct ExState {
     pub rundowns: std::collections::BTreeMap<u64, crate::ke::scheduler::Cid>,
     pub work: work_item::Queues,
     pub callbacks: std::collections::BTreeMap<u64, callback::CallbackObject>,
+    pub uuids: uuid::UuidState,
 }

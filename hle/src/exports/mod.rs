@@ -15,6 +15,7 @@
 pub mod args;
 mod dll;
 pub mod fltmgr;
+pub mod fwpkclnt;
 pub mod hal;
 pub mod internal;
 pub mod ndis;
@@ -142,6 +143,7 @@ impl Dll {
             Dll::Fltmgr => fltmgr::TABLE,
             Dll::Wmilib => wmilib::TABLE,
             Dll::Ndis => ndis::TABLE,
+            Dll::Fwpkclnt => fwpkclnt::TABLE,
             _ => &[],
         }
     }

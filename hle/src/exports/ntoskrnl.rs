@@ -507,6 +507,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoDetachDevice(TargetDevice: Ptr) -> () = io::stack::IoDetachDevice;
     stdcall fn IoGetAttachedDevice(DeviceObject: Ptr) -> Ptr = io::stack::IoGetAttachedDevice;
     stdcall fn IoGetAttachedDeviceReference(DeviceObject: Ptr) -> Ptr = io::stack::IoGetAttachedDeviceReference;
+    stdcall fn IoGetDeviceAttachmentBaseRef(DeviceObject: Ptr) -> Ptr = io::stack::IoGetDeviceAttachmentBaseRef;
     stdcall fn IoGetRelatedDeviceObject(FileObject: Ptr) -> Ptr = io::stack::IoGetRelatedDeviceObject;
     stdcall fn IoGetDeviceObjectPointer(ObjectName: PUnicodeString, DesiredAccess: u32, FileObject: Ptr, DeviceObject: Ptr) -> NtStatus = io::stack::IoGetDeviceObjectPointer;
     stdcall fn IoAllocateIrp(StackSize: u8, ChargeQuota: Boolean) -> Ptr = io::irps::IoAllocateIrp;
@@ -518,6 +519,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoBuildAsynchronousFsdRequest(MajorFunction: u32, DeviceObject: Ptr, Buffer: Ptr, Length: u32, StartingOffset: Ptr, IoStatusBlock: Ptr) -> Ptr = io::irps::IoBuildAsynchronousFsdRequest;
     stdcall fn IoCancelIrp(Irp: Ptr) -> Boolean = io::irps::IoCancelIrp;
     stdcall fn IoAcquireCancelSpinLock(Irql: Ptr) -> () = io::irps::IoAcquireCancelSpinLock;
+    stdcall fn IoAcquireVpbSpinLock(Irql: Ptr) -> () = io::vpb::IoAcquireVpbSpinLock;
+    stdcall fn IoReleaseVpbSpinLock(Irql: u8) -> () = io::vpb::IoReleaseVpbSpinLock;
     stdcall fn IoReleaseCancelSpinLock(Irql: u8) -> () = io::irps::IoReleaseCancelSpinLock;
     stdcall fn KeInitializeDeviceQueue(DeviceQueue: Ptr) -> () = io::queue::KeInitializeDeviceQueue;
     stdcall fn KeInsertDeviceQueue(DeviceQueue: Ptr, DeviceQueueEntry: Ptr) -> Boolean = io::queue::KeInsertDeviceQueue;
@@ -628,6 +631,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[x86] stdcall fn WRITE_REGISTER_BUFFER_UCHAR(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_UCHAR;
     #[x86] stdcall fn WRITE_REGISTER_BUFFER_USHORT(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_USHORT;
     #[x86] stdcall fn WRITE_REGISTER_BUFFER_ULONG(Register: Ptr, Buffer: Ptr, Count: u32) -> () = hal::registers::WRITE_REGISTER_BUFFER_ULONG;
+
+    // UUIDs (ex/uuid.rs).
+    stdcall fn ExUuidCreate(Uuid: Ptr) -> NtStatus = ex::uuid::ExUuidCreate;
 
     // Kernel: bugchecks, IRQL, debug output (ke/).
     stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;

@@ -16,6 +16,7 @@ pub mod request;
 pub mod stack;
 pub mod symlink;
 pub mod volume;
+pub mod vpb;
 pub mod work_item;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,6 +125,8 @@ pub struct IoManager {
     pub(crate) driver_irps: BTreeMap<u64, irps::DriverIrp>,
     /// The IRQL to restore while the cancel spin lock is held.
     pub(crate) cancel_lock: Option<u8>,
+    /// The IRQL to restore while the VPB spin lock is held.
+    pub(crate) vpb_lock: Option<u8>,
     /// Driver objects IoCreateDriver made, and the driver that made them.
     pub(crate) created_drivers: BTreeMap<u64, usize>,
     /// Devices registered for IRP_MJ_SHUTDOWN (most recent first), and whether last-chance.

@@ -1,5 +1,6 @@
 //! Device stacks: `IoAttachDeviceToDeviceStack(Safe)`, `IoAttachDevice`, `IoDetachDevice`,
-//! `IoGetAttachedDevice(Reference)`, `IoGetRelatedDeviceObject`, `IoGetDeviceObjectPointer`.
+//! `IoGetAttachedDevice(Reference)`, `IoGetDeviceAttachmentBaseRef`, `IoGetRelatedDeviceObject`,
+//! `IoGetDeviceObjectPointer`.
 //!
 //! A filter attaches its device on top of another: the lower device's AttachedDevice and the
 //! filter's DEVOBJ_EXTENSION.AttachedTo link them, and the filter's StackSize is one more than
@@ -135,6 +136,27 @@ pub fn IoGetAttachedDevice(k: &mut Kx, device: Ptr) -> KResult<Ptr> {
 /// stack, referenced.
 pub fn IoGetAttachedDeviceReference(k: &mut Kx, device: Ptr) -> KResult<Ptr> {
     let d = top(k, device.0)?;
+    handles::reference(k, d);
+    Ok(Ptr(d))
+}
+
+/// The lowest device of `device`'s stack (a loop in the links ends the walk).
+pub fn base(k: &Kx, device: u64) -> KResult<u64> {
+    let mut d = device;
+    for _ in 0..64 {
+        let down = attached_to(k, d)?;
+        if down == 0 || down == device {
+            break;
+        }
+        d = down;
+    }
+    Ok(d)
+}
+
+/// PDEVICE_OBJECT IoGetDeviceAttachmentBaseRef(PDEVICE_OBJECT DeviceObject): the bottom of
+/// its stack, referenced.
+pub fn IoGetDeviceAttachmentBaseRef(k: &mut Kx, device: Ptr) -> KResult<Ptr> {
+    let d = base(k, device.0)?;
     handles::reference(k, d);
     Ok(Ptr(d))
 }

@@ -107,6 +107,57 @@ structure!(
     DataSize = "DataSize": U32 @ (0xc, 0xc),
 });
 
+structure!(
+    /// ndis/nblapi.h (NDIS 6); not in the mingw-w64 headers. Revision 1.
+    NET_BUFFER_POOL_PARAMETERS = "NET_BUFFER_POOL_PARAMETERS", size (0xc, 0xc), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    PoolTag = "PoolTag": U32 @ (0x4, 0x4),
+    DataSize = "DataSize": U32 @ (0x8, 0x8),
+});
+
+structure!(
+    /// ndis/nbl.h (NDIS 6.20, Windows 7); not in the mingw-w64 headers. The header fields
+    /// (Next .. DataOffset) are the NET_BUFFER_DATA every NET_BUFFER_* macro reads.
+    NET_BUFFER = "NET_BUFFER", size (0x60, 0xb0), checked: false, {
+    Next = "Next": Ptr @ (0x0, 0x0),
+    CurrentMdl = "CurrentMdl": Ptr @ (0x4, 0x8),
+    CurrentMdlOffset = "CurrentMdlOffset": U32 @ (0x8, 0x10),
+    DataLength = "DataLength": U32 @ (0xc, 0x18),
+    MdlChain = "MdlChain": Ptr @ (0x10, 0x20),
+    DataOffset = "DataOffset": U32 @ (0x14, 0x28),
+    ChecksumBias = "ChecksumBias": U16 @ (0x18, 0x30),
+    NdisPoolHandle = "NdisPoolHandle": Ptr @ (0x1c, 0x38),
+});
+
+structure!(
+    /// ndis/nbl.h (NDIS 6.20, Windows 7: 19 NetBufferListInfo entries); not in the mingw-w64
+    /// headers. The reserved arrays are MEMORY_ALLOCATION_ALIGNMENT-aligned.
+    NET_BUFFER_LIST = "NET_BUFFER_LIST", size (0xa0, 0x130), checked: false, {
+    Next = "Next": Ptr @ (0x0, 0x0),
+    FirstNetBuffer = "FirstNetBuffer": Ptr @ (0x4, 0x8),
+    Context = "Context": Ptr @ (0x8, 0x10),
+    ParentNetBufferList = "ParentNetBufferList": Ptr @ (0xc, 0x18),
+    NdisPoolHandle = "NdisPoolHandle": Ptr @ (0x10, 0x20),
+    Scratch = "Scratch": Ptr @ (0x38, 0x70),
+    SourceHandle = "SourceHandle": Ptr @ (0x3c, 0x78),
+    NblFlags = "NblFlags": U32 @ (0x40, 0x80),
+    ChildRefCount = "ChildRefCount": U32 @ (0x44, 0x84),
+    Flags = "Flags": U32 @ (0x48, 0x88),
+    Status = "Status": U32 @ (0x4c, 0x8c),
+    NetBufferListInfo = "NetBufferListInfo": Inline @ (0x50, 0x90),
+});
+
+structure!(
+    /// ndis/nbl.h: the header of a NET_BUFFER_LIST's context block; ContextData follows at
+    /// MEMORY_ALLOCATION_ALIGNMENT.
+    NET_BUFFER_LIST_CONTEXT = "NET_BUFFER_LIST_CONTEXT", size (0x8, 0x10), checked: false, {
+    Next = "Next": Ptr @ (0x0, 0x0),
+    Size = "Size": U16 @ (0x4, 0x8),
+    Offset = "Offset": U16 @ (0x6, 0xa),
+});
+
 structure!(KTIMER = "KTIMER", size (0x28, 0x40), checked: true, {
     Header = "Header": Inline @ (0x0, 0x0),
     DueTime = "DueTime": U64 @ (0x10, 0x18),
@@ -831,6 +882,10 @@ pub const ALL_STRUCTS: &[Struct] = &[
     KDPC::STRUCT,
     KAPC::STRUCT,
     NET_BUFFER_LIST_POOL_PARAMETERS::STRUCT,
+    NET_BUFFER_POOL_PARAMETERS::STRUCT,
+    NET_BUFFER::STRUCT,
+    NET_BUFFER_LIST::STRUCT,
+    NET_BUFFER_LIST_CONTEXT::STRUCT,
     KTIMER::STRUCT,
     KMUTANT::STRUCT,
     KSEMAPHORE::STRUCT,

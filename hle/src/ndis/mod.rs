@@ -1,18 +1,39 @@
 //! ndis.sys: the library routines NDIS drivers use for memory, spin locks, events and the
 //! system's shape, over the executive and kernel ones NDIS itself builds on, and pools of
-//! net buffer lists (nbl_pool.rs). The protocol, filter and miniport registration surfaces,
-//! and the net buffer lists themselves, are not here yet.
+//! net buffer lists (nbl_pool.rs) and net buffers (nb_pool.rs), the lists drawn from them
+//! (nbl.rs), the data of a net buffer (net_buffer.rs) and MDLs (mdl.rs). The protocol, filter and miniport
+//! registration surfaces are not here yet.
 #![allow(non_snake_case)]
 
+pub mod mdl;
+pub mod nb_pool;
+pub mod nbl;
 pub mod nbl_pool;
+pub mod net_buffer;
 
+pub use mdl::{NdisAllocateMdl, NdisFreeMdl};
+pub use nb_pool::{NdisAllocateNetBuffer, NdisAllocateNetBufferPool, NdisFreeNetBuffer, NdisFreeNetBufferPool};
+pub use nbl::{
+    NdisAllocateNetBufferAndNetBufferList, NdisAllocateNetBufferList, NdisFreeNetBufferList, NdisGetPoolFromNetBuffer,
+    NdisGetPoolFromNetBufferList,
+};
 pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
+pub use net_buffer::{NdisAdvanceNetBufferDataStart, NdisGetDataBuffer, NdisRetreatNetBufferDataStart};
 
 /// The NDIS library's state.
 #[derive(Default, Debug)]
 pub struct NdisState {
     /// NET_BUFFER_LIST pools allocated and not freed, by handle.
     pub nbl_pools: std::collections::BTreeMap<u64, nbl_pool::NblPool>,
+    /// NET_BUFFER pools allocated and not freed, by handle.
+    pub nb_pools: std::collections::BTreeMap<u64, nb_pool::NbPool>,
+    /// NET_BUFFER_LISTs allocated with their net buffer and not freed.
+    pub nbls: std::collections::BTreeMap<u64, nbl::Nbl>,
+    /// NET_BUFFERs NdisAllocateNetBuffer returned and not freed.
+    pub net_buffers: std::collections::BTreeSet<u64>,
+    /// MDLs a retreat prepended to a chain, with the pool buffer behind each (0 when the
+    /// driver's allocate handler made it).
+    pub retreat_mdls: std::collections::BTreeMap<u64, u64>,
 }
 
 use crate::kernel::{KResult, Kx};

@@ -1,0 +1,92 @@
+//! The Windows Filtering Platform structures drivers hand in (fwpmtypes.h, fwptypes.h and
+//! the kernel's fwpsk.h; offsets measured from the mingw-w64 headers for both triples, whose
+//! user-mode declarations are the kernel's, and fwpsk.h's FWPS_CALLOUT0..2 from the WDK).
+#![allow(non_snake_case, non_upper_case_globals)]
+
+use crate::layout::{Field, Kind};
+
+macro_rules! fields {
+    ($($name:ident = $kind:ident @ ($x86:expr, $x64:expr)),* $(,)?) => {
+        $(pub const $name: Field = Field { name: stringify!($name), x86: Some($x86), x64: Some($x64), kind: Kind::$kind };)*
+    };
+}
+
+/// FWPM_DISPLAY_DATA0 { wchar_t *name; wchar_t *description; }, inline in the objects.
+pub mod FWPM_DISPLAY_DATA0 {
+    use super::*;
+    fields! { name = Ptr @ (0, 0), description = Ptr @ (4, 8) }
+}
+
+pub mod FWPM_SESSION0 {
+    use super::*;
+    fields! { sessionKey = Inline @ (0, 0), displayData = Inline @ (0x10, 0x10), flags = U32 @ (0x18, 0x20) }
+}
+
+pub mod FWPM_SUBLAYER0 {
+    use super::*;
+    fields! {
+        subLayerKey = Inline @ (0, 0),
+        displayData = Inline @ (0x10, 0x10),
+        flags = U16 @ (0x18, 0x20),
+        providerKey = Ptr @ (0x1c, 0x28),
+        weight = U16 @ (0x28, 0x40),
+    }
+}
+
+pub mod FWPM_CALLOUT0 {
+    use super::*;
+    fields! {
+        calloutKey = Inline @ (0, 0),
+        displayData = Inline @ (0x10, 0x10),
+        flags = U32 @ (0x18, 0x20),
+        providerKey = Ptr @ (0x1c, 0x28),
+        applicableLayer = Inline @ (0x28, 0x40),
+        calloutId = U32 @ (0x38, 0x50),
+    }
+    pub const SIZE: (u64, u64) = (0x3c, 0x58);
+}
+
+pub mod FWPM_FILTER0 {
+    use super::*;
+    fields! {
+        filterKey = Inline @ (0, 0),
+        displayData = Inline @ (0x10, 0x10),
+        flags = U32 @ (0x18, 0x20),
+        providerKey = Ptr @ (0x1c, 0x28),
+        layerKey = Inline @ (0x28, 0x40),
+        subLayerKey = Inline @ (0x38, 0x50),
+        weight = Inline @ (0x48, 0x60),
+        numFilterConditions = U32 @ (0x50, 0x70),
+        filterCondition = Ptr @ (0x54, 0x78),
+        actionType = U32 @ (0x58, 0x80),
+        actionKey = Inline @ (0x5c, 0x84),
+        rawContext = U64 @ (0x70, 0x98),
+        filterId = U64 @ (0x88, 0xb0),
+    }
+}
+
+/// FWP_VALUE0 { FWP_DATA_TYPE type; union { UINT8 uint8; ... UINT64 *uint64; ... } }.
+pub mod FWP_VALUE0 {
+    use super::*;
+    fields! { type_ = U32 @ (0, 0), value = Ptr @ (4, 8) }
+}
+
+/// FWPM_FILTER_CONDITION0 { GUID fieldKey; FWP_MATCH_TYPE matchType; FWP_CONDITION_VALUE0 }.
+pub mod FWPM_FILTER_CONDITION0 {
+    use super::*;
+    fields! { fieldKey = Inline @ (0, 0), matchType = U32 @ (0x10, 0x10), conditionValue = Inline @ (0x14, 0x18) }
+    pub const SIZE: (u64, u64) = (0x1c, 0x28);
+}
+
+/// FWPS_CALLOUT0/1/2 { GUID calloutKey; UINT32 flags; classifyFn; notifyFn; flowDeleteFn; }
+/// (the versions differ in the callbacks' signatures, not in the layout).
+pub mod FWPS_CALLOUT {
+    use super::*;
+    fields! {
+        calloutKey = Inline @ (0, 0),
+        flags = U32 @ (0x10, 0x10),
+        classifyFn = Ptr @ (0x14, 0x18),
+        notifyFn = Ptr @ (0x18, 0x20),
+        flowDeleteFn = Ptr @ (0x1c, 0x28),
+    }
+}
