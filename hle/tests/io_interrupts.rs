@@ -130,3 +130,41 @@ fn the_ex_routines_connect_fully_specified_interrupts() {
         assert_eq!(fx.call(NT, "IoConnectInterruptEx", &[params]).unwrap() as u32, 0xC000_0010);
     }
 }
+
+#[test]
+fn the_interrupt_spin_lock_holds_interrupts_back_until_it_is_released() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        machine(&mut fx);
+        let irql = fx.alloc(1);
+        let affinity = fx.alloc(8);
+        let vector = fx.call(HAL, "HalGetInterruptVector", &[1, 0, 0, 0, irql, affinity]).unwrap() as u32;
+        let level = fx.k.mem().read_u8(irql).unwrap() as u64;
+        let isr = counting_routine(&mut fx, 2);
+        let counter = fx.alloc(4);
+        let object = fx.alloc(8);
+        // The driver's own spin lock this time.
+        let lock = fx.alloc(8);
+        let args = [object, isr, counter, lock, vector as u64, level, level, 1, 0, 1, 0];
+        assert_eq!(fx.call(NT, "IoConnectInterrupt", &args).unwrap() as u32, 0, "{arch:?}");
+        let obj = fx.read_ptr(object);
+        let old = fx.call(NT, "KeAcquireInterruptSpinLock", &[obj]).unwrap() as u8;
+        assert_eq!(old, 0, "{arch:?}: acquired from PASSIVE_LEVEL");
+        let irql_dll = if arch == Arch::X86 { HAL } else { NT };
+        assert_eq!(fx.call(irql_dll, "KeGetCurrentIrql", &[]).unwrap() as u8 as u64, level, "at the object's level");
+        assert_ne!(fx.read_ptr(lock), 0, "the driver's lock is held");
+        for (port, v) in [(0x43u16, 0x34u32), (0x40, 0xA9), (0x40, 0x04)] {
+            fx.k.port_io(port, Width::Byte, Some(v), 0).unwrap();
+        }
+        for _ in 0..100 {
+            fx.call(HAL, "KeStallExecutionProcessor", &[50]).unwrap();
+        }
+        assert_eq!(fx.k.mem().read_u32(counter).unwrap(), 0, "{arch:?}: no interrupt while the lock is held");
+        // Releasing lowers the IRQL: the held-back request is taken then.
+        fx.call(NT, "KeReleaseInterruptSpinLock", &[obj, 0]).unwrap();
+        assert_eq!(fx.read_ptr(lock), 0);
+        assert_eq!(fx.k.mem().read_u32(counter).unwrap(), 1, "{arch:?}: the pending tick, once");
+        // Releasing it again is SPIN_LOCK_NOT_OWNED.
+        assert!(fx.call(NT, "KeReleaseInterruptSpinLock", &[obj, 0]).is_err());
+    }
+}

@@ -403,6 +403,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoDisconnectInterrupt(InterruptObject: Ptr) -> () = io::interrupt::IoDisconnectInterrupt;
     stdcall fn IoDisconnectInterruptEx(Parameters: Ptr) -> () = io::interrupt::IoDisconnectInterruptEx;
     stdcall fn KeSynchronizeExecution(Interrupt: Ptr, SynchronizeRoutine: Ptr, SynchronizeContext: Ptr) -> Boolean = io::interrupt::KeSynchronizeExecution;
+    stdcall fn KeAcquireInterruptSpinLock(Interrupt: Ptr) -> u8 = io::interrupt::KeAcquireInterruptSpinLock;
+    stdcall fn KeReleaseInterruptSpinLock(Interrupt: Ptr, OldIrql: u8) -> () = io::interrupt::KeReleaseInterruptSpinLock;
 
     // Executive pool (ex/pool.rs).
     stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;

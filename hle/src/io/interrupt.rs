@@ -12,10 +12,13 @@
 //! idle step: the scheduler lets time pass to the devices' next callback and takes the
 //! interrupt on the processor's DPC flow, see `ke/scheduler.rs`) — if the virtual interrupt
 //! flag is set and the current IRQL is below the object's. The kernel acknowledges the controller,
-//! raises the IRQL to the object's SynchronizeIrql, calls the service routine (each object
-//! of a shared vector in connection order until one returns TRUE), restores the IRQL and
-//! sends the end of interrupt. The spin lock is not touched: with one flow running at a
-//! time, the raised IRQL is what keeps the routine and its synchronized code apart.
+//! raises the IRQL to the object's SynchronizeIrql, takes the interrupt's spin lock (the one
+//! given to IoConnectInterrupt, or the object's own), calls the service routine (each object
+//! of a shared vector in connection order until one returns TRUE), releases the lock,
+//! restores the IRQL and sends the end of interrupt. KeSynchronizeExecution and
+//! KeAcquireInterruptSpinLock take the same lock at the same IRQL: while another flow (the
+//! other processor's) holds it, interrupts wait at the controller, as the processor taking
+//! them would spin; the flow that holds it taking it again is the deadlock it is on Windows.
 #![allow(non_snake_case)]
 
 use std::collections::BTreeMap;
@@ -30,6 +33,8 @@ use crate::types::{Boolean, NtStatus, Ptr};
 const FIRST_VECTOR: u32 = 0x50;
 /// An interrupt object: large enough for either architecture's KINTERRUPT.
 const KINTERRUPT_SIZE: u64 = 0x280;
+/// Where in our interrupt object its own spin lock lives (used when the driver gives none).
+const OWN_LOCK: u64 = 0x40;
 const INTERRUPT_OBJECT: u64 = 0x16;
 /// Interrupts delivered at one delivery point at most (a line that never stops requesting
 /// cannot hold the kernel).
@@ -46,6 +51,8 @@ pub struct Connected {
     pub irql: u8,
     pub synchronize_irql: u8,
     pub shared: bool,
+    /// The spin lock the service routine runs under.
+    pub lock: u64,
     /// Service routine calls so far.
     pub delivered: u64,
 }
@@ -78,7 +85,7 @@ pub fn IoConnectInterrupt(
     interrupt_object: Ptr,
     service_routine: Ptr,
     service_context: Ptr,
-    _spin_lock: Ptr,
+    spin_lock: Ptr,
     vector: u32,
     irql: u8,
     synchronize_irql: u8,
@@ -114,6 +121,7 @@ pub fn IoConnectInterrupt(
         irql,
         synchronize_irql,
         shared: share_vector.0,
+        lock: if spin_lock.0 != 0 { spin_lock.0 } else { object + OWN_LOCK },
         delivered: 0,
     };
     k.ext_mut().io.interrupts.connected.insert(object, c);
@@ -212,10 +220,39 @@ pub fn KeSynchronizeExecution(k: &mut Kx, interrupt: Ptr, routine: Ptr, context:
     let old = irql::current(k)?;
     let level = c.synchronize_irql.max(old);
     irql::set(k, level)?;
+    crate::ke::spinlock::take(k, c.lock, 1)?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
     let r = crate::ke::scheduler::call(k, routine.0, &[context.0], conv).map_err(crate::kernel::KError::Stop)?;
+    crate::ke::spinlock::give(k, c.lock, "KeSynchronizeExecution")?;
     irql::set(k, old)?;
     Ok(Boolean(r as u8 != 0))
+}
+
+/// The connected object at `interrupt`, or the fault Windows takes reading what is not one.
+fn connected(k: &Kx, interrupt: Ptr) -> KResult<Connected> {
+    match k.ext().io.interrupts.connected.get(&interrupt.0) {
+        Some(c) => Ok(c.clone()),
+        None => Err(crate::kernel::KError::Mem(portcullis_emu::MemError::Unmapped { addr: interrupt.0 })),
+    }
+}
+
+/// KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt): raises to the object's
+/// SynchronizeIrql, takes its spin lock, returns the IRQL it raised from.
+pub fn KeAcquireInterruptSpinLock(k: &mut Kx, interrupt: Ptr) -> KResult<u8> {
+    let c = connected(k, interrupt)?;
+    let old = irql::current(k)?;
+    irql::set(k, c.synchronize_irql.max(old))?;
+    crate::ke::spinlock::take(k, c.lock, 1)?;
+    Ok(old)
+}
+
+/// VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql): releases the lock
+/// (SPIN_LOCK_NOT_OWNED when it is free) and lowers to OldIrql (an interrupt held back by
+/// the raised level is taken then).
+pub fn KeReleaseInterruptSpinLock(k: &mut Kx, interrupt: Ptr, old_irql: u8) -> KResult<()> {
+    let c = connected(k, interrupt)?;
+    crate::ke::spinlock::give(k, c.lock, "KeReleaseInterruptSpinLock")?;
+    irql::lower(k, old_irql, "KeReleaseInterruptSpinLock")
 }
 
 /// Delivers the interrupts the controller has pending to their service routines (see the
@@ -240,6 +277,11 @@ fn deliver_pending(k: &mut Kx) -> KResult<()> {
         if lowest <= current {
             return Ok(());
         }
+        // A flow holds an interrupt's lock: requests wait at the controller until it lets go.
+        let locks = &k.ext().sched.lock_owners;
+        if k.ext().io.interrupts.connected.values().any(|c| locks.contains_key(&c.lock)) {
+            return Ok(());
+        }
         let acknowledged = match k.guest_mut().ports.interrupt_controller() {
             Some(ctl) if ctl.pending() => ctl.acknowledge(),
             _ => None,
@@ -257,7 +299,11 @@ fn deliver_pending(k: &mut Kx) -> KResult<()> {
         let conv = CallConv::Stdcall.for_arch(k.arch());
         for (object, c) in targets {
             irql::set(k, c.synchronize_irql)?;
+            crate::ke::spinlock::take(k, c.lock, 1)?;
             let r = crate::ke::scheduler::call(k, c.routine, &[object, c.context], conv);
+            if r.is_ok() {
+                crate::ke::spinlock::give(k, c.lock, "an interrupt service routine's return")?;
+            }
             irql::set(k, current)?;
             if let Some(o) = k.ext_mut().io.interrupts.connected.get_mut(&object) {
                 o.delivered += 1;
