@@ -17,12 +17,15 @@ pub struct VirtualClock {
     /// Nominal TSC frequency.
     pub tsc_hz: u64,
     cycles: u64,
+    /// Cycles of one device-memory access, worked out once (the MMIO path is hot).
+    mmio_cycles: u64,
 }
 
 impl VirtualClock {
     /// A clock whose machine has been up `uptime_s` seconds.
     pub fn new(tsc_hz: u64, uptime_s: u64) -> VirtualClock {
-        VirtualClock { tsc_hz, cycles: tsc_hz.saturating_mul(uptime_s) }
+        let mmio_cycles = (tsc_hz / (1_000_000_000 / MMIO_ACCESS_NS)).max(1);
+        VirtualClock { tsc_hz, cycles: tsc_hz.saturating_mul(uptime_s), mmio_cycles }
     }
 
     /// The time-stamp counter as `rdtsc` sees it; each read moves time forward a quantum.
@@ -48,7 +51,7 @@ impl VirtualClock {
     /// The time one device-memory access takes ([`MMIO_ACCESS_NS`]).
     #[inline]
     pub fn advance_mmio_access(&mut self) {
-        self.cycles = self.cycles.wrapping_add((self.tsc_hz / (1_000_000_000 / MMIO_ACCESS_NS)).max(1));
+        self.cycles = self.cycles.wrapping_add(self.mmio_cycles);
     }
 
     pub fn advance_ns(&mut self, ns: u64) {
