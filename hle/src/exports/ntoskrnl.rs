@@ -636,6 +636,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ExUuidCreate(Uuid: Ptr) -> NtStatus = ex::uuid::ExUuidCreate;
 
     // Kernel: bugchecks, IRQL, debug output (ke/).
+    stdcall fn KeBugCheck(BugCheckCode: u32) -> () = ke::bugcheck::KeBugCheck;
     stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;
     #[x64] stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;
     #[varargs] cdecl fn DbgPrint(Format: PCSTR) -> NtStatus = ke::debug::DbgPrint;
