@@ -294,3 +294,19 @@ fn the_file_object_generic_mapping_is_one_block_of_the_kernel() {
         assert_eq!(image, Some(NT), "in ntoskrnl's image, as IopFileMapping is");
     }
 }
+
+#[test]
+fn the_top_level_irp_is_the_current_threads_until_cleared() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), 0, "{arch:?}: none at first");
+        let irp = fx.alloc(0x100);
+        fx.call(NT, "IoSetTopLevelIrp", &[irp]).unwrap();
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), irp, "{arch:?}");
+        // FSRTL_FSP_TOP_LEVEL_IRP (2): a marker, kept as it is.
+        fx.call(NT, "IoSetTopLevelIrp", &[2]).unwrap();
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), 2, "{arch:?}");
+        fx.call(NT, "IoSetTopLevelIrp", &[0]).unwrap();
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), 0, "{arch:?}: cleared");
+    }
+}

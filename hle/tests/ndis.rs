@@ -131,7 +131,11 @@ fn generic_objects_carry_their_header_and_driver_and_go_back_to_the_pool() {
         assert_eq!((block.tag, block.pool_type), (tag(b"GoOb") as u32, 0), "{arch:?}: nonpaged, the caller's tag");
         assert_eq!(block.size, 4 * ptr + 40, "{arch:?}: the object, then the caller's bytes");
         let header = fx.read(o, 4);
-        assert_eq!(header, vec![0x82, 1, (4 * ptr) as u8, 0], "{arch:?}: type, revision 1, sizeof(NDIS_GENERIC_OBJECT)");
+        assert_eq!(
+            header,
+            vec![0x82, 1, (4 * ptr) as u8, 0],
+            "{arch:?}: type, revision 1, sizeof(NDIS_GENERIC_OBJECT)"
+        );
         assert_eq!(fx.read_ptr(o + ptr), fx.site, "{arch:?}: Caller");
         assert_eq!(fx.read_ptr(o + 3 * ptr), driver, "{arch:?}: DriverObject");
         assert!(fx.read(o + 4 * ptr, 40).iter().all(|&b| b == 0), "{arch:?}: the caller's part is zeroed");
