@@ -242,6 +242,7 @@ pub mod status {
     pub const INTEGER_DIVIDE_BY_ZERO: NtStatus = NtStatus(0xC000_0094);
     pub const NO_SUCH_DEVICE: NtStatus = NtStatus(0xC000_000E);
     pub const INVALID_DEVICE_REQUEST: NtStatus = NtStatus(0xC000_0010);
+    pub const INVALID_DEVICE_OBJECT_PARAMETER: NtStatus = NtStatus(0xC000_0369);
     pub const MORE_PROCESSING_REQUIRED: NtStatus = NtStatus(0xC000_0016);
     pub const ACCESS_VIOLATION: NtStatus = NtStatus(0xC000_0005);
     pub const ACCESS_DENIED: NtStatus = NtStatus(0xC000_0022);

@@ -294,3 +294,87 @@ fn the_file_object_generic_mapping_is_one_block_of_the_kernel() {
         assert_eq!(image, Some(NT), "in ntoskrnl's image, as IopFileMapping is");
     }
 }
+
+#[test]
+fn the_top_level_irp_is_the_current_threads_until_cleared() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), 0, "{arch:?}: none at first");
+        let irp = fx.alloc(0x100);
+        fx.call(NT, "IoSetTopLevelIrp", &[irp]).unwrap();
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), irp, "{arch:?}");
+        // FSRTL_FSP_TOP_LEVEL_IRP (2): a marker, kept as it is.
+        fx.call(NT, "IoSetTopLevelIrp", &[2]).unwrap();
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), 2, "{arch:?}");
+        fx.call(NT, "IoSetTopLevelIrp", &[0]).unwrap();
+        assert_eq!(fx.call(NT, "IoGetTopLevelIrp", &[]).unwrap(), 0, "{arch:?}: cleared");
+    }
+}
+
+/// A create dispatch routine that writes the device it was called for at `cell` and returns
+/// STATUS_ACCESS_DENIED without completing the IRP.
+fn records_device(fx: &mut Fx, cell: u64) -> u64 {
+    let code =
+        fx.k.mem_mut().alloc(portcullis_emu::RegionKind::System, "dispatch", 0x100, portcullis_emu::Prot::RWX).unwrap();
+    let mut b = Vec::new();
+    if fx.arch == Arch::X64 {
+        b.extend([0x48, 0xB8]); // mov rax, cell
+        b.extend(cell.to_le_bytes());
+        b.extend([0x48, 0x89, 0x08]); // mov [rax], rcx
+        b.extend([0xB8, 0x22, 0x00, 0x00, 0xC0, 0xC3]); // mov eax, STATUS_ACCESS_DENIED; ret
+    } else {
+        b.extend([0x8B, 0x44, 0x24, 0x04, 0xA3]); // mov eax, [esp+4]; mov [cell], eax
+        b.extend((cell as u32).to_le_bytes());
+        b.extend([0xB8, 0x22, 0x00, 0x00, 0xC0, 0xC2, 0x08, 0x00]); // mov eax, ...; ret 8
+    }
+    fx.k.mem_mut().write(code, &b).unwrap();
+    code
+}
+
+#[test]
+fn a_create_with_a_device_hint_goes_to_that_device_of_the_stack() {
+    const STATUS_PENDING: u64 = 0x103;
+    const STATUS_INVALID_DEVICE_OBJECT_PARAMETER: u64 = 0xC000_0369;
+    for arch in both() {
+        let (mut fx, drv) = Fx::with_driver(arch);
+        let lower = device(&mut fx, drv, Some("\\Device\\HintLower"));
+        let filter = device(&mut fx, drv, None);
+        assert_eq!(fx.call(NT, "IoAttachDeviceToDeviceStack", &[filter, lower]).unwrap(), lower);
+        let elsewhere = device(&mut fx, drv, None);
+        for d in [lower, filter, elsewhere] {
+            // DriverEntry would have cleared DO_DEVICE_INITIALIZING.
+            let flags = fx.k.mem().get(d, DEVICE_OBJECT::Flags).unwrap();
+            fx.k.mem_mut().set(d, DEVICE_OBJECT::Flags, flags & !0x80).unwrap();
+        }
+        let cell = fx.alloc(8);
+        let routine = records_device(&mut fx, cell);
+        let major_create = portcullis_hle::layout::DRIVER_OBJECT::MajorFunction.at(arch, drv);
+        fx.k.mem_mut().write_ptr(major_create, routine).unwrap();
+        let name = fx.ustr("\\Device\\HintLower");
+        let oa = fx.alloc(portcullis_hle::layout::OBJECT_ATTRIBUTES::STRUCT.size(arch));
+        let mem = fx.k.mem_mut();
+        mem.set(
+            oa,
+            portcullis_hle::layout::OBJECT_ATTRIBUTES::Length,
+            portcullis_hle::layout::OBJECT_ATTRIBUTES::STRUCT.size(arch),
+        )
+        .unwrap();
+        mem.set(oa, portcullis_hle::layout::OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+        mem.set(oa, portcullis_hle::layout::OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+        let (h, iosb) = (fx.alloc(8), fx.alloc(16));
+        let open = |fx: &mut Fx, hint: u64| {
+            fx.k.mem_mut().write_ptr(cell, 0).unwrap();
+            // GENERIC_READ, FILE_OPEN, no EAs, CreateFileTypeNone, no options.
+            let args = [h, 0x8000_0000, oa, iosb, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, hint];
+            let st = fx.call(NT, "IoCreateFileSpecifyDeviceObjectHint", &args).unwrap() & 0xFFFF_FFFF;
+            (st, fx.read_ptr(cell))
+        };
+        // The hint: the lower device gets the create, the filter above it does not.
+        assert_eq!(open(&mut fx, lower), (STATUS_PENDING, lower), "{arch:?}");
+        // No hint: the top of the stack, as IoCreateFile.
+        assert_eq!(open(&mut fx, 0), (STATUS_PENDING, filter), "{arch:?}");
+        // A device of another stack: refused, and no one sees the create.
+        assert_eq!(open(&mut fx, elsewhere), (STATUS_INVALID_DEVICE_OBJECT_PARAMETER, 0), "{arch:?}");
+        assert_eq!(u32_at(&fx, iosb) as u64, STATUS_INVALID_DEVICE_OBJECT_PARAMETER);
+    }
+}

@@ -118,3 +118,37 @@ fn net_buffer_list_pools_are_the_drivers_blocks() {
         assert_eq!((b.code, b.params[0]), (0xC2, 0x07), "{arch:?}: BAD_POOL_CALLER, double free");
     }
 }
+
+#[test]
+fn generic_objects_carry_their_header_and_driver_and_go_back_to_the_pool() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let ptr = if arch == Arch::X64 { 8 } else { 4 };
+        let driver = 0x1234_5000;
+        let o = fx.call(N, "NdisAllocateGenericObject", &[driver, tag(b"GoOb"), 40]).unwrap();
+        assert_ne!(o, 0, "{arch:?}");
+        let block = fx.k.ext().pool.block(o).unwrap().clone();
+        assert_eq!((block.tag, block.pool_type), (tag(b"GoOb") as u32, 0), "{arch:?}: nonpaged, the caller's tag");
+        assert_eq!(block.size, 4 * ptr + 40, "{arch:?}: the object, then the caller's bytes");
+        let header = fx.read(o, 4);
+        assert_eq!(
+            header,
+            vec![0x82, 1, (4 * ptr) as u8, 0],
+            "{arch:?}: type, revision 1, sizeof(NDIS_GENERIC_OBJECT)"
+        );
+        assert_eq!(fx.read_ptr(o + ptr), fx.site, "{arch:?}: Caller");
+        assert_eq!(fx.read_ptr(o + 3 * ptr), driver, "{arch:?}: DriverObject");
+        assert!(fx.read(o + 4 * ptr, 40).iter().all(|&b| b == 0), "{arch:?}: the caller's part is zeroed");
+        // No driver object is allowed.
+        let bare = fx.call(N, "NdisAllocateGenericObject", &[0, tag(b"GoOb"), 0]).unwrap();
+        assert_eq!(fx.read_ptr(bare + 3 * ptr), 0);
+        assert_eq!(fx.k.ext().ndis.generic_objects.len(), 2);
+        fx.call(N, "NdisFreeGenericObject", &[o]).unwrap();
+        fx.call(N, "NdisFreeGenericObject", &[bare]).unwrap();
+        assert!(fx.k.ext().pool.block(o).is_none() && fx.k.ext().pool.block(bare).is_none(), "{arch:?}");
+        assert!(fx.k.ext().ndis.generic_objects.is_empty());
+        // Freeing it twice is the pool's bugcheck.
+        let b = bugcheck(fx.call(N, "NdisFreeGenericObject", &[o]));
+        assert_eq!(b.name, "BAD_POOL_CALLER", "{arch:?}");
+    }
+}

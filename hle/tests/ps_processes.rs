@@ -413,3 +413,20 @@ fn no_process_has_a_peb_or_a_wow64_peb() {
         assert!(!exported(Arch::X86, "PsGetProcessWow64Process"), "x64 only");
     }
 }
+
+#[test]
+fn no_process_or_thread_has_a_win32_part_or_a_job() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let process = fx.call(Dll::Ntoskrnl, "PsGetCurrentProcess", &[]).unwrap();
+        let thread = fx.call(Dll::Ntoskrnl, "PsGetCurrentThread", &[]).unwrap();
+        assert_ne!((process, thread), (0, 0));
+        assert_eq!(fx.call(Dll::Ntoskrnl, "PsGetProcessWin32Process", &[process]).unwrap(), 0, "{arch:?}");
+        assert_eq!(fx.call(Dll::Ntoskrnl, "PsGetThreadWin32Thread", &[thread]).unwrap(), 0, "{arch:?}");
+        assert_eq!(fx.call(Dll::Ntoskrnl, "PsGetProcessJob", &[process]).unwrap(), 0, "{arch:?}");
+        // The process is read as Windows reads it: an unmapped one is the kernel's access
+        // violation, unhandled.
+        let b = bugcheck(fx.call(Dll::Ntoskrnl, "PsGetProcessJob", &[0x10]));
+        assert_eq!(b.name, "KMODE_EXCEPTION_NOT_HANDLED", "{arch:?}");
+    }
+}

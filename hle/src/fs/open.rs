@@ -576,6 +576,98 @@ pub fn IoCreateFile(
     )
 }
 
+/// NTSTATUS IoCreateFileSpecifyDeviceObjectHint(..., the IoCreateFile parameters,
+/// PVOID DeviceObject): IoCreateFile with the create sent to `DeviceObject`, a device of the
+/// target's stack, instead of the top of that stack, so that the filters above it do not see
+/// it (a filter opening files without recursing into itself). No hint is IoCreateFile; a
+/// hint outside the target's stack is STATUS_INVALID_DEVICE_OBJECT_PARAMETER. On the
+/// in-memory volume the hint is its device (below every filter: the minifilters do not see the
+/// create) or one of the devices above it (the filtered path).
+pub fn IoCreateFileSpecifyDeviceObjectHint(
+    k: &mut Kx,
+    handle: Ptr,
+    access: u32,
+    attributes: Ptr,
+    iosb: Ptr,
+    allocation_size: Ptr,
+    file_attributes: u32,
+    share: u32,
+    disposition: u32,
+    options: u32,
+    ea: Ptr,
+    ea_length: u32,
+    file_type: u32,
+    internal: Ptr,
+    io_options: u32,
+    hint: Ptr,
+) -> KResult<NtStatus> {
+    if hint.is_null() {
+        return IoCreateFile(
+            k,
+            handle,
+            access,
+            attributes,
+            iosb,
+            allocation_size,
+            file_attributes,
+            share,
+            disposition,
+            options,
+            ea,
+            ea_length,
+            file_type,
+            internal,
+            io_options,
+        );
+    }
+    if file_type != 0 {
+        return Ok(status::NOT_SUPPORTED);
+    }
+    let c = Create {
+        access: map_access(access),
+        attributes: file_attributes,
+        share,
+        disposition,
+        options,
+        allocation: allocation(k, allocation_size)?,
+    };
+    let attrs = match read_attributes(k, attributes.0, Mode::Kernel)? {
+        Ok(a) => a,
+        Err(st) => return Ok(st),
+    };
+    let at = caller(k);
+    let opened = match target(k, &attrs) {
+        Err(st) => Err(st),
+        Ok(Target::Volume(path)) => {
+            let volume = k.ext().volume.device;
+            if hint.0 == volume {
+                on_volume(k, &path, c, at)?
+            } else if crate::io::stack::in_stack(k, volume, hint.0)? {
+                filtered(k, &path, c, at, false, None)?
+            } else {
+                Err(status::INVALID_DEVICE_OBJECT_PARAMETER)
+            }
+        }
+        Ok(Target::Device(device, rest)) => {
+            if crate::io::stack::in_stack(k, device, hint.0)? {
+                crate::io::open::kernel_open_at(k, device, hint.0, &rest, c, Mode::Kernel)?
+            } else {
+                Err(status::INVALID_DEVICE_OBJECT_PARAMETER)
+            }
+        }
+    };
+    let (fo, information) = match opened {
+        Ok(v) => v,
+        Err(st) => {
+            io_status(k, iosb, st, 0)?;
+            return Ok(st);
+        }
+    };
+    let st = handles::open_for(k, fo, c.access, attrs.attributes, Mode::Kernel, handle.0)?;
+    io_status(k, iosb, st, information)?;
+    Ok(st)
+}
+
 /// NTSTATUS ZwDeleteFile(POBJECT_ATTRIBUTES ObjectAttributes): the file goes when its last
 /// handle closes (at once when no one has it open).
 pub fn ZwDeleteFile(k: &mut Kx, attributes: Ptr) -> KResult<NtStatus> {

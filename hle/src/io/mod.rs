@@ -15,6 +15,7 @@ pub mod queue;
 pub mod request;
 pub mod stack;
 pub mod symlink;
+pub mod top_level;
 pub mod volume;
 pub mod vpb;
 pub mod work_item;
@@ -140,6 +141,8 @@ pub struct IoManager {
     /// The device or driver each outstanding error log packet is for.
     pub(crate) error_objects: BTreeMap<u64, u64>,
     pub(crate) error_sequence: u32,
+    /// Each thread's top-level IRP (ETHREAD.TopLevelIrp), by ETHREAD; absent is NULL.
+    pub(crate) top_level_irps: BTreeMap<u64, u64>,
     /// I/O work items (io/work_item.rs).
     pub(crate) work_items: BTreeMap<u64, work_item::WorkItem>,
     /// Connected interrupt objects (io/interrupt.rs).

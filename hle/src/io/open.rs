@@ -7,7 +7,9 @@
 
 use crate::ex::pool;
 use crate::fs::open::Create;
-use crate::io::request::{new_id, new_irp, Request, IRP_CLOSE_OPERATION, IRP_CREATE_OPERATION, IRP_SYNCHRONOUS_API};
+use crate::io::request::{
+    new_id, new_irp, new_irp_at, Request, IRP_CLOSE_OPERATION, IRP_CREATE_OPERATION, IRP_SYNCHRONOUS_API,
+};
 use crate::io::{device_flags, irp, major};
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IRP};
@@ -18,6 +20,11 @@ use crate::types::{status, NtStatus};
 /// status and information once completed).
 fn send(k: &mut Kx, device: u64, irp_addr: u64, req: Request) -> KResult<(NtStatus, Option<(NtStatus, u64)>)> {
     let device = crate::io::stack::top(k, device)?;
+    send_to(k, device, irp_addr, req)
+}
+
+/// [`send`] to `device` itself, not the top of its stack.
+fn send_to(k: &mut Kx, device: u64, irp_addr: u64, req: Request) -> KResult<(NtStatus, Option<(NtStatus, u64)>)> {
     let id = req.id;
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, device, irp_addr)?;
@@ -47,6 +54,20 @@ pub(crate) fn kernel_open(
     c: Create,
     mode: Mode,
 ) -> KResult<Result<(u64, u64), NtStatus>> {
+    let top = crate::io::stack::top(k, device)?;
+    kernel_open_at(k, device, top, rest, c, mode)
+}
+
+/// [`kernel_open`] with the create sent to `to`, a device of `device`'s stack (the file
+/// object is still `device`'s, as IoCreateFileSpecifyDeviceObjectHint makes it).
+pub(crate) fn kernel_open_at(
+    k: &mut Kx,
+    device: u64,
+    to: u64,
+    rest: &str,
+    c: Create,
+    mode: Mode,
+) -> KResult<Result<(u64, u64), NtStatus>> {
     let flags = k.mem().get(device, DEVICE_OBJECT::Flags)?;
     if flags & device_flags::DEVICE_INITIALIZING != 0 {
         return Ok(Err(status::NO_SUCH_DEVICE));
@@ -61,7 +82,7 @@ pub(crate) fn kernel_open(
     let sc = pool::kernel_alloc(k, 2 * ps + 8, b"IoSc")?;
     k.mem_mut().write_u32(sc + 2 * ps, c.access)?;
     k.mem_mut().write_u32(sc + 2 * ps + 4, c.options)?;
-    let (irp_addr, loc) = new_irp(k, device, fo, major::CREATE, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API)?;
+    let (irp_addr, loc) = new_irp_at(k, to, fo, major::CREATE, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API)?;
     let mem = k.mem_mut();
     mem.set(irp_addr, IRP::RequestorMode, (mode == Mode::User) as u64)?;
     mem.set(loc, IO_STACK_LOCATION::CreateSecurityContext, sc)?;
@@ -69,7 +90,7 @@ pub(crate) fn kernel_open(
     mem.set(loc, IO_STACK_LOCATION::CreateShareAccess, c.share as u64)?;
     mem.set(loc, IO_STACK_LOCATION::CreateFileAttributes, c.attributes as u64)?;
     let req = plain_request(k, major::CREATE, vec![sc]);
-    let (_, completion) = send(k, device, irp_addr, req)?;
+    let (_, completion) = send_to(k, to, irp_addr, req)?;
     crate::io::release_deferred(k)?;
     match completion {
         Some((st, info)) if st.is_success() => {

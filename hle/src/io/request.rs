@@ -125,7 +125,12 @@ pub(crate) fn new_id(k: &mut Kx) -> RequestId {
 /// The IRP is sized for the top of `device`'s stack, where it goes.
 pub(crate) fn new_irp(k: &mut Kx, device: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
     let top = crate::io::stack::top(k, device)?;
-    let stack_size = k.mem().get(top, DEVICE_OBJECT::StackSize)?.max(1) as u8;
+    new_irp_at(k, top, file, major, flags)
+}
+
+/// [`new_irp`] for an IRP that goes to `to` itself, wherever it is in its stack.
+pub(crate) fn new_irp_at(k: &mut Kx, to: u64, file: u64, major: u8, flags: u64) -> KResult<(u64, u64)> {
+    let stack_size = k.mem().get(to, DEVICE_OBJECT::StackSize)?.max(1) as u8;
     let irp = irp::allocate(k, stack_size)?;
     let loc = irp::next_location(k, irp)?;
     let mem = k.mem_mut();

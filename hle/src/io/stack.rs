@@ -56,6 +56,21 @@ pub fn top(k: &Kx, device: u64) -> KResult<u64> {
     Ok(d)
 }
 
+/// Whether `device` is `base` or one of the devices attached above it.
+pub fn in_stack(k: &Kx, base: u64, device: u64) -> KResult<bool> {
+    let mut d = base;
+    for _ in 0..64 {
+        if d == device {
+            return Ok(true);
+        }
+        d = k.mem().get(d, DEVICE_OBJECT::AttachedDevice)?;
+        if d == 0 || d == base {
+            break;
+        }
+    }
+    Ok(false)
+}
+
 fn is_device(k: &Kx, object: u64) -> bool {
     k.ext().objects.get(object).is_some_and(|o| o.kind == ObjectKind::Device)
 }

@@ -1,4 +1,4 @@
-//! KeBugCheckEx, and the names of bugcheck codes.
+//! KeBugCheckEx and KeBugCheck, and the names of bugcheck codes.
 #![allow(non_snake_case)]
 
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
@@ -19,6 +19,18 @@ pub fn KeBugCheckEx(
         params: [p1.0, p2.0, p3.0, p4.0],
         caller: caller(k),
         reason: "KeBugCheckEx called by the driver".into(),
+    };
+    Err(KError::Stop(bugcheck_stop(k, b)))
+}
+
+/// VOID KeBugCheck(ULONG BugCheckCode): KeBugCheckEx with four zero parameters.
+pub fn KeBugCheck(k: &mut Kx, code: u32) -> KResult<()> {
+    let b = Bugcheck {
+        code,
+        name: name(code),
+        params: [0; 4],
+        caller: caller(k),
+        reason: "KeBugCheck called by the driver".into(),
     };
     Err(KError::Stop(bugcheck_stop(k, b)))
 }

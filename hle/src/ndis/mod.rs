@@ -1,16 +1,19 @@
 //! ndis.sys: the library routines NDIS drivers use for memory, spin locks, events and the
 //! system's shape, over the executive and kernel ones NDIS itself builds on, and pools of
 //! net buffer lists (nbl_pool.rs) and net buffers (nb_pool.rs), the lists drawn from them
-//! (nbl.rs), the data of a net buffer (net_buffer.rs) and MDLs (mdl.rs). The protocol, filter and miniport
+//! (nbl.rs), the data of a net buffer (net_buffer.rs), MDLs (mdl.rs) and generic objects
+//! (generic_object.rs). The protocol, filter and miniport
 //! registration surfaces are not here yet.
 #![allow(non_snake_case)]
 
+pub mod generic_object;
 pub mod mdl;
 pub mod nb_pool;
 pub mod nbl;
 pub mod nbl_pool;
 pub mod net_buffer;
 
+pub use generic_object::{NdisAllocateGenericObject, NdisFreeGenericObject};
 pub use mdl::{NdisAllocateMdl, NdisFreeMdl};
 pub use nb_pool::{NdisAllocateNetBuffer, NdisAllocateNetBufferPool, NdisFreeNetBuffer, NdisFreeNetBufferPool};
 pub use nbl::{
@@ -34,6 +37,8 @@ pub struct NdisState {
     /// MDLs a retreat prepended to a chain, with the pool buffer behind each (0 when the
     /// driver's allocate handler made it).
     pub retreat_mdls: std::collections::BTreeMap<u64, u64>,
+    /// NDIS_GENERIC_OBJECTs allocated and not freed.
+    pub generic_objects: std::collections::BTreeSet<u64>,
 }
 
 use crate::kernel::{KResult, Kx};

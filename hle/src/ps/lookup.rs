@@ -86,6 +86,28 @@ pub fn PsGetProcessInheritedFromUniqueProcessId(k: &mut Kx, process: Ptr) -> KRe
     Ok(Ptr(k.mem().get(process.0, EPROCESS::InheritedFromUniqueProcessId)?))
 }
 
+/// PVOID PsGetProcessWin32Process(PEPROCESS Process): the process's win32k part. No win32k
+/// runs here (no process has a GUI side), so it is NULL for every process, as for the System
+/// process on Windows.
+pub fn PsGetProcessWin32Process(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
+    k.mem().get(process.0, EPROCESS::UniqueProcessId)?;
+    Ok(Ptr::NULL)
+}
+
+/// PVOID PsGetThreadWin32Thread(PETHREAD Thread): the thread's win32k part; NULL, as no
+/// thread here ever called into win32k.
+pub fn PsGetThreadWin32Thread(k: &mut Kx, thread: Ptr) -> KResult<Ptr> {
+    k.mem().get(thread.0, ETHREAD::UniqueThread)?;
+    Ok(Ptr::NULL)
+}
+
+/// PEJOB PsGetProcessJob(PEPROCESS Process): the job the process belongs to. No job objects
+/// exist here, so no process is in one: NULL.
+pub fn PsGetProcessJob(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
+    k.mem().get(process.0, EPROCESS::UniqueProcessId)?;
+    Ok(Ptr::NULL)
+}
+
 /// HANDLE PsGetThreadId(PETHREAD Thread)
 pub fn PsGetThreadId(k: &mut Kx, thread: Ptr) -> KResult<Ptr> {
     Ok(Ptr(k.mem().get(thread.0, ETHREAD::UniqueThread)?))
