@@ -1314,3 +1314,72 @@ fn an_interrupt_connects_in_d0_and_its_isr_queues_its_dpc() {
         drop(devices);
     }
 }
+
+/// A control device `name` whose EvtIoInCallerContext records the request it got in `log`
+/// and WdfDeviceEnqueueRequest's status in `log + 8`: (WDFDEVICE, log).
+fn caller_context_device(b: &mut Bound, name: &str) -> (u64, u64) {
+    let arch = b.fx.arch;
+    let driver = b.driver();
+    let sddl = b.fx.ustr("D:P(A;;GA;;;SY)");
+    let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+    let n = b.fx.ustr(&format!("\\Device\\{name}"));
+    b.ok("WdfDeviceInitAssignName", &[init, n]);
+    let log = b.fx.alloc(0x20);
+    let mut a = Asm::new(arch);
+    a.store_param(1, log);
+    b.call_wdf(&mut a, "WdfDeviceEnqueueRequest", &[Param(0), Param(1)]);
+    a.store(log + 8);
+    let callback = common::guest::place(&mut b.fx, &a.ret(2));
+    b.ok("WdfDeviceInitSetIoInCallerContextCallback", &[init, callback]);
+    let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+    b.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+    assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
+    let device = b.fx.read_ptr(out);
+    let link = b.fx.ustr(&format!("\\DosDevices\\{name}"));
+    b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+    b.ok("WdfControlFinishInitializing", &[device]);
+    (device, log)
+}
+
+#[test]
+fn requests_reach_the_caller_context_callback_before_their_queue() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (device, log) = caller_context_device(&mut b, "KmdfCaller");
+        let q = b.queue(device, 3, true);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfCaller").unwrap();
+        let h = h.expect("creates do not go through EvtIoInCallerContext");
+        let io = request::device_control(&mut b.fx.k, h, 0x8000_2000, b"abc", &OutBuffer::zeroed(8), false).unwrap();
+        assert_eq!(io.returned, status::PENDING, "enqueued on a manual queue on {arch:?}");
+        let r = b.fx.read_ptr(log);
+        assert_ne!(r, 0, "the callback got the request on {arch:?}");
+        assert_eq!(b.fx.read(log + 8, 4), [0; 4], "WdfDeviceEnqueueRequest succeeded on {arch:?}");
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+        assert_eq!(b.fx.read_ptr(out), r, "the same request, now on the default queue");
+        assert_eq!(b.ok("WdfRequestGetIoQueue", &[r]), q);
+        let st = b.ok("WdfDeviceEnqueueRequest", &[device, r]);
+        assert_eq!(st as u32, status::INVALID_DEVICE_REQUEST.0, "only from EvtIoInCallerContext");
+        b.ok("WdfRequestCompleteWithInformation", &[r, 0, 2]);
+        let done = request::take_completion(&mut b.fx.k, io.id).expect("completed");
+        assert_eq!((done.status, done.information), (status::SUCCESS, 2), "{arch:?}");
+    }
+}
+
+#[test]
+fn a_request_with_no_queue_for_its_type_stays_the_callers_to_complete() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (_, log) = caller_context_device(&mut b, "KmdfNoQueue");
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfNoQueue").unwrap();
+        let h = h.expect("open");
+        let io = request::device_control(&mut b.fx.k, h, 0x8000_2000, b"abc", &OutBuffer::zeroed(8), false).unwrap();
+        assert_eq!(io.returned, status::PENDING, "the driver holds it on {arch:?}");
+        assert_eq!(b.fx.read(log + 8, 4), status::INVALID_DEVICE_REQUEST.0.to_le_bytes(), "no queue on {arch:?}");
+        let r = b.fx.read_ptr(log);
+        assert_eq!(b.ok("WdfRequestGetIoQueue", &[r]), 0, "on no queue");
+        b.ok("WdfRequestComplete", &[r, status::INVALID_DEVICE_REQUEST.0 as u64]);
+        let done = request::take_completion(&mut b.fx.k, io.id).expect("completed");
+        assert_eq!(done.status, status::INVALID_DEVICE_REQUEST, "{arch:?}");
+    }
+}

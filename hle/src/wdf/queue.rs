@@ -267,7 +267,7 @@ pub(crate) fn pass_down(k: &mut Kx, lower: u64, irp: u64) -> KResult<NtStatus> {
 
 /// What the framework does with an IRP nobody in the driver takes: a filter passes it
 /// down, a function or control device completes it with `st`.
-fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KResult<NtStatus> {
+pub(crate) fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KResult<NtStatus> {
     if dev.filter && dev.lower != 0 {
         pass_down(k, dev.lower, irp)
     } else {
@@ -276,17 +276,17 @@ fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KResult<NtStat
 }
 
 /// A WDFREQUEST for `irp`, a child of `parent`.
-fn new_request(k: &mut Kx, parent: u64, queue_h: u64, irp: u64, mj: u8) -> KResult<u64> {
+pub(crate) fn new_request(k: &mut Kx, parent: u64, queue_h: u64, irp: u64, mj: u8) -> KResult<u64> {
     let b = object::expect(k, "FxDispatch", parent, ObjectKind::Any)?.binding;
     let r = object::create(k, b, ObjectKind::Request, &object::Attributes::default(), Some(parent))?;
-    let req = Request { irp, queue: queue_h, major: mj, information: 0, completed: None };
+    let req = Request { irp, queue: queue_h, major: mj, information: 0, completed: None, caller_context: None };
     k.ext_mut().wdf.requests.insert(r, req);
     Ok(r)
 }
 
 /// What the dispatch routine returns for a request the driver has had: its completion
 /// status, or STATUS_PENDING (the IRP marked pending) while the driver holds it.
-fn outcome(k: &mut Kx, r: u64, loc: u64) -> KResult<NtStatus> {
+pub(crate) fn outcome(k: &mut Kx, r: u64, loc: u64) -> KResult<NtStatus> {
     match request::completed_status(k, r) {
         Some(st) => Ok(st),
         None => {
@@ -361,6 +361,17 @@ pub fn FxDispatch(k: &mut Kx, device_object: Ptr, irp: Ptr) -> KResult<NtStatus>
         major::CREATE => create(k, device_h, &dev, irp.0, loc, routed),
         major::CLOSE | major::CLEANUP => cleanup_or_close(k, &dev, irp.0, mj),
         major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL => {
+            if dev.in_caller_context != 0 {
+                return super::caller_context::dispatch(
+                    k,
+                    device_h,
+                    &dev,
+                    routed.or(dev.default_queue),
+                    irp.0,
+                    mj,
+                    loc,
+                );
+            }
             let Some(queue_h) = routed.or(dev.default_queue) else {
                 return unclaimed(k, &dev, irp.0, status::INVALID_DEVICE_REQUEST);
             };

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry, request, resources,
-    spin_lock, string, timer, wait_lock, work_item,
+    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry,
+    request, resources, spin_lock, string, timer, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
@@ -59,11 +59,13 @@ wdf_functions! {
     68 => stdcall fn WdfDeviceInitAssignSDDLString(DriverGlobals: Ptr, DeviceInit: Ptr, SDDLString: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignSDDLString;
     70 => stdcall fn WdfDeviceInitSetCharacteristics(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceCharacteristics: u32, OrInValues: Boolean) -> () = device::WdfDeviceInitSetCharacteristics;
     71 => stdcall fn WdfDeviceInitSetFileObjectConfig(DriverGlobals: Ptr, DeviceInit: Ptr, FileObjectConfig: Ptr, FileObjectAttributes: Ptr) -> () = device::WdfDeviceInitSetFileObjectConfig;
+    74 => stdcall fn WdfDeviceInitSetIoInCallerContextCallback(DriverGlobals: Ptr, DeviceInit: Ptr, EvtIoInCallerContext: Ptr) -> () = caller_context::WdfDeviceInitSetIoInCallerContextCallback;
     75 => stdcall fn WdfDeviceCreate(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceAttributes: Ptr, Device: Ptr) -> NtStatus = device::WdfDeviceCreate;
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
     81 => stdcall fn WdfDeviceQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = device::WdfDeviceQueryProperty;
     82 => stdcall fn WdfDeviceAllocAndQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, PoolType: u32, PropertyMemoryAttributes: Ptr, PropertyMemory: Ptr) -> NtStatus = device::WdfDeviceAllocAndQueryProperty;
     85 => stdcall fn WdfDeviceSetBusInformationForChildren(DriverGlobals: Ptr, Device: Ptr, BusInformation: Ptr) -> () = device::WdfDeviceSetBusInformationForChildren;
+    91 => stdcall fn WdfDeviceEnqueueRequest(DriverGlobals: Ptr, Device: Ptr, Request: Ptr) -> NtStatus = caller_context::WdfDeviceEnqueueRequest;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
     93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
     111 => stdcall fn WdfDpcCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, Dpc: Ptr) -> NtStatus = dpc::WdfDpcCreate;
