@@ -69,9 +69,13 @@ impl Bound {
         let at = self.entry(name);
         let mut all = vec![self.globals];
         all.extend_from_slice(args);
-        let (r, popped) = self.fx.call_at(at, CallConv::Stdcall.for_arch(self.fx.arch), &all)?;
+        // wdfobject.h declares the two context lookups FASTCALL; everything else is stdcall.
+        let fastcall = matches!(name, "WdfObjectGetTypedContextWorker" | "WdfObjectContextGetObject");
+        let conv = if fastcall { CallConv::Fastcall } else { CallConv::Stdcall };
+        let (r, popped) = self.fx.call_at(at, conv.for_arch(self.fx.arch), &all)?;
         if self.fx.arch == Arch::X86 {
-            assert_eq!(popped, all.len() as u64 * 4, "{name} pops its arguments (stdcall)");
+            let on_stack = if fastcall { all.len().saturating_sub(2) } else { all.len() };
+            assert_eq!(popped, on_stack as u64 * 4, "{name} pops its stack arguments");
         }
         Ok(r)
     }
@@ -1381,5 +1385,44 @@ fn a_request_with_no_queue_for_its_type_stays_the_callers_to_complete() {
         b.ok("WdfRequestComplete", &[r, status::INVALID_DEVICE_REQUEST.0 as u64]);
         let done = request::take_completion(&mut b.fx.k, io.id).expect("completed");
         assert_eq!(done.status, status::INVALID_DEVICE_REQUEST, "{arch:?}");
+    }
+}
+
+#[test]
+fn a_purge_cancels_what_waits_fails_what_comes_and_reports_when_the_driver_is_done() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let (device, _) = b.control_device(driver, "\\Device\\KmdfPurge");
+        let link = b.fx.ustr("\\DosDevices\\KmdfPurge");
+        b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        let q = b.queue(device, 3, true);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfPurge").unwrap();
+        let h = h.expect("open");
+        let mut ioctl = |b: &mut Bound| {
+            request::device_control(&mut b.fx.k, h, 0x8000_2000, b"x", &OutBuffer::zeroed(4), false).unwrap()
+        };
+        let (held, waiting) = (ioctl(&mut b), ioctl(&mut b));
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+        let r = b.fx.read_ptr(out);
+        // EvtIoQueueState(Queue, Context): records both.
+        let log = b.fx.alloc(0x10);
+        let mut a = Asm::new(arch);
+        a.store_param(0, log);
+        a.store_param(1, log + 8);
+        let done = common::guest::place(&mut b.fx, &a.ret(2));
+        b.ok("WdfIoQueuePurge", &[q, done, 0x1234]);
+        let cancelled = request::take_completion(&mut b.fx.k, waiting.id).expect("the waiting one is cancelled");
+        assert_eq!(cancelled.status, status::CANCELLED, "{arch:?}");
+        assert_eq!(b.fx.read_ptr(log), 0, "the driver still holds a request on {arch:?}");
+        let late = ioctl(&mut b);
+        assert_eq!(late.returned.0, 0xC000_0184, "STATUS_INVALID_DEVICE_STATE after a purge on {arch:?}");
+        b.ok("WdfRequestComplete", &[r, 0]);
+        assert!(request::take_completion(&mut b.fx.k, held.id).is_some());
+        assert_eq!((b.fx.read_ptr(log), b.fx.read_ptr(log + 8)), (q, 0x1234), "purge complete on {arch:?}");
+        b.ok("WdfIoQueueStart", &[q]);
+        assert_eq!(ioctl(&mut b).returned, status::PENDING, "accepted again on {arch:?}");
     }
 }

@@ -2,7 +2,8 @@
 //! `WDFFUNCENUM` index, its name and parameters after the `DriverGlobals` every entry takes,
 //! and the Rust function — in the form of the export tables (`crate::exports::table`). Every
 //! other index of [`names::NAMES`] gets a slot of its own that ends the run naming the WDF
-//! function ([`unimplemented`]). Entries are stdcall on x86, as the WDK builds them.
+//! function ([`unimplemented`]). Entries are stdcall on x86, as the WDK builds them, but for the two context lookups
+//! `wdfobject.h` declares FASTCALL (WdfObjectGetTypedContextWorker, WdfObjectContextGetObject).
 
 use std::sync::OnceLock;
 
@@ -93,13 +94,15 @@ wdf_functions! {
     148 => stdcall fn WdfInterruptWdmGetInterrupt(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptWdmGetInterrupt;
     151 => stdcall fn WdfInterruptGetDevice(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptGetDevice;
     152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
+    154 => stdcall fn WdfIoQueueStart(DriverGlobals: Ptr, Queue: Ptr) -> () = queue::WdfIoQueueStart;
     157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
     158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
+    165 => stdcall fn WdfIoQueuePurge(DriverGlobals: Ptr, Queue: Ptr, PurgeComplete: Ptr, Context: Ptr) -> () = queue::WdfIoQueuePurge;
     192 => stdcall fn WdfMemoryCreate(DriverGlobals: Ptr, Attributes: Ptr, PoolType: u32, Tag: PoolTag, BufferSize: SizeT, Memory: Ptr, Buffer: Ptr) -> NtStatus = memory::WdfMemoryCreate;
     194 => stdcall fn WdfMemoryGetBuffer(DriverGlobals: Ptr, Memory: Ptr, BufferSize: Ptr) -> Ptr = memory::WdfMemoryGetBuffer;
-    202 => stdcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
+    202 => fastcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
     203 => stdcall fn WdfObjectAllocateContext(DriverGlobals: Ptr, Handle: Ptr, ContextAttributes: Ptr, Context: Ptr) -> NtStatus = object::WdfObjectAllocateContext;
-    204 => stdcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
+    204 => fastcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
     205 => stdcall fn WdfObjectReferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectReferenceActual;
     206 => stdcall fn WdfObjectDereferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectDereferenceActual;
     207 => stdcall fn WdfObjectCreate(DriverGlobals: Ptr, Attributes: Ptr, Object: Ptr) -> NtStatus = object::WdfObjectCreate;
