@@ -1426,3 +1426,35 @@ fn a_purge_cancels_what_waits_fails_what_comes_and_reports_when_the_driver_is_do
         assert_eq!(ioctl(&mut b).returned, status::PENDING, "accepted again on {arch:?}");
     }
 }
+
+#[test]
+fn cleanup_and_destroy_callbacks_still_reach_the_context() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let t = b.type_info(16);
+        let attrs = b.attributes(t);
+        let log = b.fx.alloc(0x10);
+        // EvtCleanupCallback and EvtDestroyCallback(Object): each records the object's
+        // context as WdfObjectGetTypedContextWorker (FASTCALL) finds it.
+        let mut callbacks = [0u64; 2];
+        for (i, slot) in callbacks.iter_mut().enumerate() {
+            let mut a = Asm::new(arch);
+            let worker = b.entry("WdfObjectGetTypedContextWorker");
+            a.call(worker, CallConv::Fastcall.for_arch(arch), &[K(b.globals), Param(0), K(t)]);
+            a.store(log + 8 * i as u64);
+            *slot = common::guest::place(&mut b.fx, &a.ret(1));
+        }
+        let m = b.fx.k.mem_mut();
+        m.set(attrs, WDF_OBJECT_ATTRIBUTES::EvtCleanupCallback, callbacks[0]).unwrap();
+        m.set(attrs, WDF_OBJECT_ATTRIBUTES::EvtDestroyCallback, callbacks[1]).unwrap();
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfObjectCreate", &[attrs, out]), 0);
+        let obj = b.fx.read_ptr(out);
+        let ctx = b.ok("WdfObjectGetTypedContextWorker", &[obj, t]);
+        b.ok("WdfObjectDelete", &[obj]);
+        assert_eq!(b.fx.read_ptr(log), ctx, "in EvtCleanupCallback on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 8), ctx, "in EvtDestroyCallback on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&obj), "gone after its destroy callback");
+    }
+}
