@@ -1400,7 +1400,7 @@ fn a_purge_cancels_what_waits_fails_what_comes_and_reports_when_the_driver_is_do
         let q = b.queue(device, 3, true);
         let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfPurge").unwrap();
         let h = h.expect("open");
-        let mut ioctl = |b: &mut Bound| {
+        let ioctl = |b: &mut Bound| {
             request::device_control(&mut b.fx.k, h, 0x8000_2000, b"x", &OutBuffer::zeroed(4), false).unwrap()
         };
         let (held, waiting) = (ioctl(&mut b), ioctl(&mut b));
