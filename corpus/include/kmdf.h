@@ -73,7 +73,7 @@ typedef struct _WDF_OBJECT_ATTRIBUTES {
     static type *getter(WDFOBJECT o)                                                            \
     {                                                                                           \
         return (type *)WDFCALL(WdfObjectGetTypedContextWorkerTableIndex,                        \
-                               PVOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFOBJECT,                   \
+                               PVOID(__fastcall *)(PWDF_DRIVER_GLOBALS, WDFOBJECT,              \
                                               const WDF_OBJECT_CONTEXT_TYPE_INFO *))(          \
             WdfDriverGlobals, o, &type##_TYPE_INFO);                                            \
     }
@@ -97,6 +97,8 @@ typedef struct _WDF_DRIVER_CONFIG {
 } WDF_DRIVER_CONFIG, *PWDF_DRIVER_CONFIG;
 #define WdfDriverInitNonPnpDriver 1
 
+typedef VOID NTAPI EVT_WDF_IO_IN_CALLER_CONTEXT(WDFDEVICE Device, WDFREQUEST Request);
+typedef EVT_WDF_IO_IN_CALLER_CONTEXT *PFN_WDF_IO_IN_CALLER_CONTEXT;
 typedef VOID NTAPI EVT_WDF_IO_QUEUE_IO_DEFAULT(WDFQUEUE Queue, WDFREQUEST Request);
 typedef VOID NTAPI EVT_WDF_IO_QUEUE_IO_READ(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T Length);
 typedef VOID NTAPI EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T OutputBufferLength,
@@ -193,8 +195,10 @@ enum {
     WdfDeviceInitSetDeviceTypeTableIndex = 66,
     WdfDeviceInitAssignNameTableIndex = 67,
     WdfDeviceInitSetCharacteristicsTableIndex = 70,
+    WdfDeviceInitSetIoInCallerContextCallbackTableIndex = 74,
     WdfDeviceCreateTableIndex = 75,
     WdfDeviceCreateSymbolicLinkTableIndex = 80,
+    WdfDeviceEnqueueRequestTableIndex = 91,
     WdfDpcCreateTableIndex = 111,
     WdfDpcEnqueueTableIndex = 112,
     WdfDpcCancelTableIndex = 113,
@@ -220,6 +224,7 @@ enum {
     WdfRequestRetrieveInputBufferTableIndex = 269,
     WdfRequestRetrieveOutputBufferTableIndex = 270,
     WdfRequestForwardToIoQueueTableIndex = 281,
+    WdfRequestWdmGetIrpTableIndex = 285,
     WdfStringCreateTableIndex = 308,
     WdfStringGetUnicodeStringTableIndex = 309,
     WdfWaitLockCreateTableIndex = 312,

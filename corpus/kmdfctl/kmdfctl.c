@@ -21,7 +21,12 @@
  *   0x903 RELEASE   code 0x8000240C: the oldest parked request is retrieved and completed
  *                   with ULONG 0xC0FFEE in its output, Information 4; then RELEASE completes
  *                   with STATUS_SUCCESS, or STATUS_NOT_FOUND when nothing was parked.
+ *   0x904 SEEN      code 0x80002410: served in EvtIoInCallerContext without any queue: the
+ *                   number of requests the callback has seen, this one included, as a ULONG.
  *   other codes:    STATUS_INVALID_DEVICE_REQUEST.
+ *
+ * Every IOCTL passes EvtIoInCallerContext first, which counts it and (but SEEN) gives it back
+ * to the framework with WdfDeviceEnqueueRequest; it reaches the default queue from there.
  */
 #include "corpus.h"
 #include "kmdf.h"
@@ -30,10 +35,12 @@
 #define IOCTL_COUNT CORPUS_IOCTL(0x901, METHOD_BUFFERED)
 #define IOCTL_PARK CORPUS_IOCTL(0x902, METHOD_BUFFERED)
 #define IOCTL_RELEASE CORPUS_IOCTL(0x903, METHOD_BUFFERED)
+#define IOCTL_SEEN CORPUS_IOCTL(0x904, METHOD_BUFFERED)
 
 typedef struct {
     ULONG Count;
     WDFQUEUE Parked;
+    ULONG Seen;
 } DEVICE_CONTEXT;
 KMDF_CONTEXT_TYPE(DEVICE_CONTEXT, DeviceContext)
 
@@ -121,6 +128,33 @@ static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T 
     }
 }
 
+static VOID NTAPI EvtIoInCallerContext(WDFDEVICE Device, WDFREQUEST Request)
+{
+    DEVICE_CONTEXT *ctx = DeviceContext(Device);
+    PIRP irp = WDFCALL(WdfRequestWdmGetIrpTableIndex, PIRP(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFREQUEST))(WdfDriverGlobals,
+                                                                                                    Request);
+    PIO_STACK_LOCATION loc = IoGetCurrentIrpStackLocation(irp);
+    PUCHAR out;
+    SIZE_T out_len;
+    NTSTATUS status;
+
+    ctx->Seen++;
+    if (loc->MajorFunction == IRP_MJ_DEVICE_CONTROL && loc->Parameters.DeviceIoControl.IoControlCode == IOCTL_SEEN) {
+        status = RetrieveBuffer(WdfRequestRetrieveOutputBufferTableIndex, Request, sizeof(ULONG), (PVOID *)&out, &out_len);
+        if (!NT_SUCCESS(status)) {
+            Complete(Request, status, 0);
+            return;
+        }
+        *(ULONG *)out = ctx->Seen;
+        Complete(Request, STATUS_SUCCESS, sizeof(ULONG));
+        return;
+    }
+    status = WDFCALL(WdfDeviceEnqueueRequestTableIndex, NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE, WDFREQUEST))(
+        WdfDriverGlobals, Device, Request);
+    if (!NT_SUCCESS(status))
+        Complete(Request, status, 0);
+}
+
 static VOID NTAPI EvtDriverUnload(WDFDRIVER Driver)
 {
     (void)Driver;
@@ -170,6 +204,9 @@ static NTSTATUS NTAPI KmdfCtlEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING 
     WDFCALL(WdfDeviceInitSetCharacteristicsTableIndex,
             VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, ULONG, BOOLEAN))(WdfDriverGlobals, init,
                                                                                 FILE_DEVICE_SECURE_OPEN, TRUE);
+    WDFCALL(WdfDeviceInitSetIoInCallerContextCallbackTableIndex,
+            VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, PFN_WDF_IO_IN_CALLER_CONTEXT))(WdfDriverGlobals, init,
+                                                                                              EvtIoInCallerContext);
     status = WDFCALL(WdfDeviceInitAssignNameTableIndex,
                      NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, PWDFDEVICE_INIT, PUNICODE_STRING))(WdfDriverGlobals, init,
                                                                                                &name);

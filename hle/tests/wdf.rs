@@ -69,9 +69,13 @@ impl Bound {
         let at = self.entry(name);
         let mut all = vec![self.globals];
         all.extend_from_slice(args);
-        let (r, popped) = self.fx.call_at(at, CallConv::Stdcall.for_arch(self.fx.arch), &all)?;
+        // wdfobject.h declares the two context lookups FASTCALL; everything else is stdcall.
+        let fastcall = matches!(name, "WdfObjectGetTypedContextWorker" | "WdfObjectContextGetObject");
+        let conv = if fastcall { CallConv::Fastcall } else { CallConv::Stdcall };
+        let (r, popped) = self.fx.call_at(at, conv.for_arch(self.fx.arch), &all)?;
         if self.fx.arch == Arch::X86 {
-            assert_eq!(popped, all.len() as u64 * 4, "{name} pops its arguments (stdcall)");
+            let on_stack = if fastcall { all.len().saturating_sub(2) } else { all.len() };
+            assert_eq!(popped, on_stack as u64 * 4, "{name} pops its stack arguments");
         }
         Ok(r)
     }
@@ -1312,5 +1316,145 @@ fn an_interrupt_connects_in_d0_and_its_isr_queues_its_dpc() {
         assert!(b.fx.k.ext().io.interrupts.connected.is_empty(), "disconnected on {arch:?}");
         assert!(!b.fx.k.ext().wdf.interrupts.contains_key(&interrupt), "gone with its device");
         drop(devices);
+    }
+}
+
+/// A control device `name` whose EvtIoInCallerContext records the request it got in `log`
+/// and WdfDeviceEnqueueRequest's status in `log + 8`: (WDFDEVICE, log).
+fn caller_context_device(b: &mut Bound, name: &str) -> (u64, u64) {
+    let arch = b.fx.arch;
+    let driver = b.driver();
+    let sddl = b.fx.ustr("D:P(A;;GA;;;SY)");
+    let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
+    let n = b.fx.ustr(&format!("\\Device\\{name}"));
+    b.ok("WdfDeviceInitAssignName", &[init, n]);
+    let log = b.fx.alloc(0x20);
+    let mut a = Asm::new(arch);
+    a.store_param(1, log);
+    b.call_wdf(&mut a, "WdfDeviceEnqueueRequest", &[Param(0), Param(1)]);
+    a.store(log + 8);
+    let callback = common::guest::place(&mut b.fx, &a.ret(2));
+    b.ok("WdfDeviceInitSetIoInCallerContextCallback", &[init, callback]);
+    let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
+    b.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+    assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
+    let device = b.fx.read_ptr(out);
+    let link = b.fx.ustr(&format!("\\DosDevices\\{name}"));
+    b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+    b.ok("WdfControlFinishInitializing", &[device]);
+    (device, log)
+}
+
+#[test]
+fn requests_reach_the_caller_context_callback_before_their_queue() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (device, log) = caller_context_device(&mut b, "KmdfCaller");
+        let q = b.queue(device, 3, true);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfCaller").unwrap();
+        let h = h.expect("creates do not go through EvtIoInCallerContext");
+        let io = request::device_control(&mut b.fx.k, h, 0x8000_2000, b"abc", &OutBuffer::zeroed(8), false).unwrap();
+        assert_eq!(io.returned, status::PENDING, "enqueued on a manual queue on {arch:?}");
+        let r = b.fx.read_ptr(log);
+        assert_ne!(r, 0, "the callback got the request on {arch:?}");
+        assert_eq!(b.fx.read(log + 8, 4), [0; 4], "WdfDeviceEnqueueRequest succeeded on {arch:?}");
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+        assert_eq!(b.fx.read_ptr(out), r, "the same request, now on the default queue");
+        assert_eq!(b.ok("WdfRequestGetIoQueue", &[r]), q);
+        let st = b.ok("WdfDeviceEnqueueRequest", &[device, r]);
+        assert_eq!(st as u32, status::INVALID_DEVICE_REQUEST.0, "only from EvtIoInCallerContext");
+        b.ok("WdfRequestCompleteWithInformation", &[r, 0, 2]);
+        let done = request::take_completion(&mut b.fx.k, io.id).expect("completed");
+        assert_eq!((done.status, done.information), (status::SUCCESS, 2), "{arch:?}");
+    }
+}
+
+#[test]
+fn a_request_with_no_queue_for_its_type_stays_the_callers_to_complete() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let (_, log) = caller_context_device(&mut b, "KmdfNoQueue");
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfNoQueue").unwrap();
+        let h = h.expect("open");
+        let io = request::device_control(&mut b.fx.k, h, 0x8000_2000, b"abc", &OutBuffer::zeroed(8), false).unwrap();
+        assert_eq!(io.returned, status::PENDING, "the driver holds it on {arch:?}");
+        assert_eq!(b.fx.read(log + 8, 4), status::INVALID_DEVICE_REQUEST.0.to_le_bytes(), "no queue on {arch:?}");
+        let r = b.fx.read_ptr(log);
+        assert_eq!(b.ok("WdfRequestGetIoQueue", &[r]), 0, "on no queue");
+        b.ok("WdfRequestComplete", &[r, status::INVALID_DEVICE_REQUEST.0 as u64]);
+        let done = request::take_completion(&mut b.fx.k, io.id).expect("completed");
+        assert_eq!(done.status, status::INVALID_DEVICE_REQUEST, "{arch:?}");
+    }
+}
+
+#[test]
+fn a_purge_cancels_what_waits_fails_what_comes_and_reports_when_the_driver_is_done() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let (device, _) = b.control_device(driver, "\\Device\\KmdfPurge");
+        let link = b.fx.ustr("\\DosDevices\\KmdfPurge");
+        b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        let q = b.queue(device, 3, true);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfPurge").unwrap();
+        let h = h.expect("open");
+        let ioctl = |b: &mut Bound| {
+            request::device_control(&mut b.fx.k, h, 0x8000_2000, b"x", &OutBuffer::zeroed(4), false).unwrap()
+        };
+        let (held, waiting) = (ioctl(&mut b), ioctl(&mut b));
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+        let r = b.fx.read_ptr(out);
+        // EvtIoQueueState(Queue, Context): records both.
+        let log = b.fx.alloc(0x10);
+        let mut a = Asm::new(arch);
+        a.store_param(0, log);
+        a.store_param(1, log + 8);
+        let done = common::guest::place(&mut b.fx, &a.ret(2));
+        b.ok("WdfIoQueuePurge", &[q, done, 0x1234]);
+        let cancelled = request::take_completion(&mut b.fx.k, waiting.id).expect("the waiting one is cancelled");
+        assert_eq!(cancelled.status, status::CANCELLED, "{arch:?}");
+        assert_eq!(b.fx.read_ptr(log), 0, "the driver still holds a request on {arch:?}");
+        let late = ioctl(&mut b);
+        assert_eq!(late.returned.0, 0xC000_0184, "STATUS_INVALID_DEVICE_STATE after a purge on {arch:?}");
+        b.ok("WdfRequestComplete", &[r, 0]);
+        assert!(request::take_completion(&mut b.fx.k, held.id).is_some());
+        assert_eq!((b.fx.read_ptr(log), b.fx.read_ptr(log + 8)), (q, 0x1234), "purge complete on {arch:?}");
+        b.ok("WdfIoQueueStart", &[q]);
+        assert_eq!(ioctl(&mut b).returned, status::PENDING, "accepted again on {arch:?}");
+    }
+}
+
+#[test]
+fn cleanup_and_destroy_callbacks_still_reach_the_context() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        let t = b.type_info(16);
+        let attrs = b.attributes(t);
+        let log = b.fx.alloc(0x10);
+        // EvtCleanupCallback and EvtDestroyCallback(Object): each records the object's
+        // context as WdfObjectGetTypedContextWorker (FASTCALL) finds it.
+        let mut callbacks = [0u64; 2];
+        for (i, slot) in callbacks.iter_mut().enumerate() {
+            let mut a = Asm::new(arch);
+            let worker = b.entry("WdfObjectGetTypedContextWorker");
+            a.call(worker, CallConv::Fastcall.for_arch(arch), &[K(b.globals), Param(0), K(t)]);
+            a.store(log + 8 * i as u64);
+            *slot = common::guest::place(&mut b.fx, &a.ret(1));
+        }
+        let m = b.fx.k.mem_mut();
+        m.set(attrs, WDF_OBJECT_ATTRIBUTES::EvtCleanupCallback, callbacks[0]).unwrap();
+        m.set(attrs, WDF_OBJECT_ATTRIBUTES::EvtDestroyCallback, callbacks[1]).unwrap();
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfObjectCreate", &[attrs, out]), 0);
+        let obj = b.fx.read_ptr(out);
+        let ctx = b.ok("WdfObjectGetTypedContextWorker", &[obj, t]);
+        b.ok("WdfObjectDelete", &[obj]);
+        assert_eq!(b.fx.read_ptr(log), ctx, "in EvtCleanupCallback on {arch:?}");
+        assert_eq!(b.fx.read_ptr(log + 8), ctx, "in EvtDestroyCallback on {arch:?}");
+        assert!(!b.fx.k.ext().wdf.objects.contains_key(&obj), "gone after its destroy callback");
     }
 }

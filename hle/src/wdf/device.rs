@@ -50,6 +50,8 @@ pub struct DeviceInit {
     pub pnp: PnpPowerCallbacks,
     pub power_policy: PowerPolicyCallbacks,
     pub file: FileConfig,
+    /// EvtIoInCallerContext (WdfDeviceInitSetIoInCallerContextCallback).
+    pub in_caller_context: u64,
 }
 
 /// What WDF_POWER_POLICY_EVENT_CALLBACKS named: arming for wake and its triggers, which
@@ -117,6 +119,9 @@ pub struct Device {
     pub pnp: PnpPowerCallbacks,
     pub power_policy: PowerPolicyCallbacks,
     pub file: FileConfig,
+    /// EvtIoInCallerContext: every read, write and device control request goes to it, in
+    /// the requester's context, before any queue.
+    pub in_caller_context: u64,
     /// Through EvtDevicePrepareHardware and EvtDeviceD0Entry (the PnP start sequence).
     pub started: bool,
     /// WdfDeviceAssignS0IdleSettings' settings (the device powers down when idle only on a
@@ -149,7 +154,7 @@ pub(crate) fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceIn
     }
 }
 
-fn update(k: &mut Kx, function: &str, init: Ptr, f: impl FnOnce(&mut DeviceInit)) -> KResult<()> {
+pub(crate) fn update(k: &mut Kx, function: &str, init: Ptr, f: impl FnOnce(&mut DeviceInit)) -> KResult<()> {
     init_of(k, function, init.0)?;
     if let Some(i) = k.ext_mut().wdf.device_inits.get_mut(&init.0) {
         f(i);
@@ -172,6 +177,7 @@ fn new_init(k: &mut Kx, binding: usize, control: bool, pdo: u64) -> KResult<u64>
         pnp: PnpPowerCallbacks::default(),
         power_policy: PowerPolicyCallbacks::default(),
         file: FileConfig { class: file_class::CANNOT_USE_FS_CONTEXTS, ..Default::default() },
+        in_caller_context: 0,
     };
     k.ext_mut().wdf.device_inits.insert(h, init);
     Ok(h)
@@ -541,6 +547,7 @@ pub fn WdfDeviceCreate(k: &mut Kx, _globals: Ptr, init_ptr: Ptr, attributes: Ptr
         pnp: init.pnp,
         power_policy: init.power_policy,
         file: init.file,
+        in_caller_context: init.in_caller_context,
         ..Default::default()
     };
     k.ext_mut().wdf.devices.insert(h, dev);

@@ -14,6 +14,7 @@
 //! dispatch routines: IRPs reach [`queue::FxDispatch`], which presents them to the queues as
 //! WDFREQUESTs. Misuse the framework's verifier catches is `WDF_VIOLATION` ([`violation`]).
 
+pub mod caller_context;
 pub mod collection;
 pub mod device;
 pub mod dpc;

@@ -283,7 +283,11 @@ fn set_cleaning(k: &mut Kx, handle: u64, on: bool) {
 fn destroy(k: &mut Kx, handle: u64) -> KResult<()> {
     let Some(o) = k.ext().wdf.objects.get(&handle).cloned() else { return Ok(()) };
     if o.destroy != 0 {
-        call_back(k, o.destroy, &[handle])?;
+        // The context stays reachable through the handle until EvtDestroyCallback returns.
+        set_cleaning(k, handle, true);
+        let r = call_back(k, o.destroy, &[handle]);
+        set_cleaning(k, handle, false);
+        r?;
     }
     let fw = &mut k.ext_mut().wdf;
     fw.objects.remove(&handle);

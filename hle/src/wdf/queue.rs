@@ -46,6 +46,12 @@ pub struct Queue {
     pub waiting: VecDeque<u64>,
     /// Requests presented to the driver and not completed (or forwarded) yet.
     pub presented: usize,
+    /// EvtIoCanceledOnQueue: gets the waiting requests a purge cancels.
+    pub io_canceled_on_queue: u64,
+    /// WdfIoQueuePurge ran and no WdfIoQueueStart since: new requests are failed.
+    pub purged: bool,
+    /// A purge's EvtIoQueueState and its context, called once the driver holds no request.
+    pub purge_complete: Option<(u64, u64)>,
 }
 
 /// NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
@@ -73,6 +79,7 @@ pub fn WdfIoQueueCreate(
         io_write: c(WDF_IO_QUEUE_CONFIG::EvtIoWrite)?,
         io_device_control: c(WDF_IO_QUEUE_CONFIG::EvtIoDeviceControl)?,
         io_internal_device_control: c(WDF_IO_QUEUE_CONFIG::EvtIoInternalDeviceControl)?,
+        io_canceled_on_queue: c(WDF_IO_QUEUE_CONFIG::EvtIoCanceledOnQueue)?,
         ..Default::default()
     };
     let default = c(WDF_IO_QUEUE_CONFIG::DefaultQueue)? != 0;
@@ -171,12 +178,74 @@ pub fn WdfIoQueueRetrieveNextRequest(k: &mut Kx, _globals: Ptr, queue_h: Ptr, ou
     }
 }
 
-/// Puts `request` on `queue`: presented now, or waiting, as the queue's dispatch type says.
+/// VOID WdfIoQueuePurge(WDFQUEUE Queue, PFN_WDF_IO_QUEUE_STATE PurgeComplete, WDFCONTEXT
+/// Context): the queue stops accepting requests (the framework fails new ones with
+/// STATUS_INVALID_DEVICE_STATE), the requests waiting on it are cancelled — handed to
+/// EvtIoCanceledOnQueue when the queue has one, else completed with STATUS_CANCELLED — and
+/// PurgeComplete(Queue, Context) runs once the driver holds none of its requests.
+pub fn WdfIoQueuePurge(k: &mut Kx, _globals: Ptr, queue_h: Ptr, purge_complete: Ptr, context: Ptr) -> KResult<()> {
+    let q = queue(k, "WdfIoQueuePurge", queue_h.0)?;
+    let waiting = match k.ext_mut().wdf.queues.get_mut(&queue_h.0) {
+        Some(q) => {
+            q.purged = true;
+            q.purge_complete = (purge_complete.0 != 0).then_some((purge_complete.0, context.0));
+            std::mem::take(&mut q.waiting)
+        }
+        None => return Ok(()),
+    };
+    let conv = CallConv::Stdcall.for_arch(k.arch());
+    for r in waiting {
+        if q.io_canceled_on_queue != 0 {
+            if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h.0) {
+                q.presented += 1;
+            }
+            crate::ke::scheduler::call(k, q.io_canceled_on_queue, &[queue_h.0, r], conv).map_err(KError::Stop)?;
+        } else {
+            // Never presented: its completion releases nothing on the queue.
+            if let Some(req) = k.ext_mut().wdf.requests.get_mut(&r) {
+                req.queue = 0;
+            }
+            request::finish(k, r, status::CANCELLED, 0)?;
+        }
+    }
+    purge_done(k, queue_h.0)
+}
+
+/// VOID WdfIoQueueStart(WDFQUEUE Queue): the queue accepts requests again.
+pub fn WdfIoQueueStart(k: &mut Kx, _globals: Ptr, queue_h: Ptr) -> KResult<()> {
+    queue(k, "WdfIoQueueStart", queue_h.0)?;
+    if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h.0) {
+        q.purged = false;
+    }
+    Ok(())
+}
+
+/// A purge completes when the driver holds none of the queue's requests: its EvtIoQueueState.
+fn purge_done(k: &mut Kx, queue_h: u64) -> KResult<()> {
+    let callback = match k.ext_mut().wdf.queues.get_mut(&queue_h) {
+        Some(q) if q.presented == 0 => q.purge_complete.take(),
+        _ => None,
+    };
+    if let Some((routine, context)) = callback {
+        let conv = CallConv::Stdcall.for_arch(k.arch());
+        crate::ke::scheduler::call(k, routine, &[queue_h, context], conv).map_err(KError::Stop)?;
+    }
+    Ok(())
+}
+
+/// Puts `request` on `queue`: presented now, or waiting, as the queue's dispatch type says;
+/// a purged queue fails it with STATUS_INVALID_DEVICE_STATE.
 pub(crate) fn enqueue(k: &mut Kx, queue_h: u64, request_h: u64) -> KResult<()> {
     if let Some(r) = k.ext_mut().wdf.requests.get_mut(&request_h) {
         r.queue = queue_h;
     }
     let Some(q) = k.ext().wdf.queues.get(&queue_h).cloned() else { return Ok(()) };
+    if q.purged {
+        if let Some(r) = k.ext_mut().wdf.requests.get_mut(&request_h) {
+            r.queue = 0;
+        }
+        return request::finish(k, request_h, INVALID_DEVICE_STATE, 0);
+    }
     let now = match q.dispatch {
         dispatch_type::PARALLEL => true,
         dispatch_type::SEQUENTIAL => q.presented == 0 && q.waiting.is_empty(),
@@ -208,7 +277,7 @@ pub(crate) fn released(k: &mut Kx, queue_h: u64) -> KResult<()> {
     };
     match next {
         Some(r) => present(k, queue_h, r),
-        None => Ok(()),
+        None => purge_done(k, queue_h),
     }
 }
 
@@ -267,7 +336,7 @@ pub(crate) fn pass_down(k: &mut Kx, lower: u64, irp: u64) -> KResult<NtStatus> {
 
 /// What the framework does with an IRP nobody in the driver takes: a filter passes it
 /// down, a function or control device completes it with `st`.
-fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KResult<NtStatus> {
+pub(crate) fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KResult<NtStatus> {
     if dev.filter && dev.lower != 0 {
         pass_down(k, dev.lower, irp)
     } else {
@@ -276,17 +345,17 @@ fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KResult<NtStat
 }
 
 /// A WDFREQUEST for `irp`, a child of `parent`.
-fn new_request(k: &mut Kx, parent: u64, queue_h: u64, irp: u64, mj: u8) -> KResult<u64> {
+pub(crate) fn new_request(k: &mut Kx, parent: u64, queue_h: u64, irp: u64, mj: u8) -> KResult<u64> {
     let b = object::expect(k, "FxDispatch", parent, ObjectKind::Any)?.binding;
     let r = object::create(k, b, ObjectKind::Request, &object::Attributes::default(), Some(parent))?;
-    let req = Request { irp, queue: queue_h, major: mj, information: 0, completed: None };
+    let req = Request { irp, queue: queue_h, major: mj, information: 0, completed: None, caller_context: None };
     k.ext_mut().wdf.requests.insert(r, req);
     Ok(r)
 }
 
 /// What the dispatch routine returns for a request the driver has had: its completion
 /// status, or STATUS_PENDING (the IRP marked pending) while the driver holds it.
-fn outcome(k: &mut Kx, r: u64, loc: u64) -> KResult<NtStatus> {
+pub(crate) fn outcome(k: &mut Kx, r: u64, loc: u64) -> KResult<NtStatus> {
     match request::completed_status(k, r) {
         Some(st) => Ok(st),
         None => {
@@ -361,6 +430,17 @@ pub fn FxDispatch(k: &mut Kx, device_object: Ptr, irp: Ptr) -> KResult<NtStatus>
         major::CREATE => create(k, device_h, &dev, irp.0, loc, routed),
         major::CLOSE | major::CLEANUP => cleanup_or_close(k, &dev, irp.0, mj),
         major::READ | major::WRITE | major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL => {
+            if dev.in_caller_context != 0 {
+                return super::caller_context::dispatch(
+                    k,
+                    device_h,
+                    &dev,
+                    routed.or(dev.default_queue),
+                    irp.0,
+                    mj,
+                    loc,
+                );
+            }
             let Some(queue_h) = routed.or(dev.default_queue) else {
                 return unclaimed(k, &dev, irp.0, status::INVALID_DEVICE_REQUEST);
             };

@@ -24,6 +24,9 @@ pub struct Request {
     pub information: u64,
     /// Completed, with this status.
     pub completed: Option<NtStatus>,
+    /// In EvtIoInCallerContext: the driver holds it before any queue, and
+    /// WdfDeviceEnqueueRequest puts it on this queue (0: none is configured for its type).
+    pub caller_context: Option<u64>,
 }
 
 /// The status a request completed with, if it has.
@@ -49,6 +52,13 @@ pub(crate) fn finish(k: &mut Kx, handle: u64, st: NtStatus, information: u64) ->
     let at = crate::kernel::caller(k);
     crate::io::irp::set_status(k, r.irp, st, information)?;
     crate::io::irp::complete(k, Ptr(r.irp), at)?;
+    retire(k, handle, st);
+    super::queue::released(k, r.queue)
+}
+
+/// The request is done with (its IRP completed with `st`, or passed down and answered
+/// `st`): the handle dies, kept a while as a tombstone so a second use is caught.
+pub(crate) fn retire(k: &mut Kx, handle: u64, st: NtStatus) {
     let fw = &mut k.ext_mut().wdf;
     if let Some(r) = fw.requests.get_mut(&handle) {
         r.completed = Some(st);
@@ -65,7 +75,6 @@ pub(crate) fn finish(k: &mut Kx, handle: u64, st: NtStatus, information: u64) ->
             crate::ob::body::free(k, old);
         }
     }
-    super::queue::released(k, r.queue)
 }
 
 /// A request deleted with its queue (the driver unloads with it pending): the IRP stays

@@ -2,15 +2,16 @@
 //! `WDFFUNCENUM` index, its name and parameters after the `DriverGlobals` every entry takes,
 //! and the Rust function — in the form of the export tables (`crate::exports::table`). Every
 //! other index of [`names::NAMES`] gets a slot of its own that ends the run naming the WDF
-//! function ([`unimplemented`]). Entries are stdcall on x86, as the WDK builds them.
+//! function ([`unimplemented`]). Entries are stdcall on x86, as the WDK builds them, but for the two context lookups
+//! `wdfobject.h` declares FASTCALL (WdfObjectGetTypedContextWorker, WdfObjectContextGetObject).
 
 use std::sync::OnceLock;
 
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry, request, resources,
-    spin_lock, string, timer, wait_lock, work_item,
+    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry,
+    request, resources, spin_lock, string, timer, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
@@ -59,11 +60,13 @@ wdf_functions! {
     68 => stdcall fn WdfDeviceInitAssignSDDLString(DriverGlobals: Ptr, DeviceInit: Ptr, SDDLString: PUnicodeString) -> NtStatus = device::WdfDeviceInitAssignSDDLString;
     70 => stdcall fn WdfDeviceInitSetCharacteristics(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceCharacteristics: u32, OrInValues: Boolean) -> () = device::WdfDeviceInitSetCharacteristics;
     71 => stdcall fn WdfDeviceInitSetFileObjectConfig(DriverGlobals: Ptr, DeviceInit: Ptr, FileObjectConfig: Ptr, FileObjectAttributes: Ptr) -> () = device::WdfDeviceInitSetFileObjectConfig;
+    74 => stdcall fn WdfDeviceInitSetIoInCallerContextCallback(DriverGlobals: Ptr, DeviceInit: Ptr, EvtIoInCallerContext: Ptr) -> () = caller_context::WdfDeviceInitSetIoInCallerContextCallback;
     75 => stdcall fn WdfDeviceCreate(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceAttributes: Ptr, Device: Ptr) -> NtStatus = device::WdfDeviceCreate;
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
     81 => stdcall fn WdfDeviceQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = device::WdfDeviceQueryProperty;
     82 => stdcall fn WdfDeviceAllocAndQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, PoolType: u32, PropertyMemoryAttributes: Ptr, PropertyMemory: Ptr) -> NtStatus = device::WdfDeviceAllocAndQueryProperty;
     85 => stdcall fn WdfDeviceSetBusInformationForChildren(DriverGlobals: Ptr, Device: Ptr, BusInformation: Ptr) -> () = device::WdfDeviceSetBusInformationForChildren;
+    91 => stdcall fn WdfDeviceEnqueueRequest(DriverGlobals: Ptr, Device: Ptr, Request: Ptr) -> NtStatus = caller_context::WdfDeviceEnqueueRequest;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
     93 => stdcall fn WdfDeviceConfigureRequestDispatching(DriverGlobals: Ptr, Device: Ptr, Queue: Ptr, RequestType: u32) -> NtStatus = queue::WdfDeviceConfigureRequestDispatching;
     111 => stdcall fn WdfDpcCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, Dpc: Ptr) -> NtStatus = dpc::WdfDpcCreate;
@@ -91,13 +94,15 @@ wdf_functions! {
     148 => stdcall fn WdfInterruptWdmGetInterrupt(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptWdmGetInterrupt;
     151 => stdcall fn WdfInterruptGetDevice(DriverGlobals: Ptr, Interrupt: Ptr) -> Ptr = interrupt::WdfInterruptGetDevice;
     152 => stdcall fn WdfIoQueueCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, QueueAttributes: Ptr, Queue: Ptr) -> NtStatus = queue::WdfIoQueueCreate;
+    154 => stdcall fn WdfIoQueueStart(DriverGlobals: Ptr, Queue: Ptr) -> () = queue::WdfIoQueueStart;
     157 => stdcall fn WdfIoQueueGetDevice(DriverGlobals: Ptr, Queue: Ptr) -> Ptr = queue::WdfIoQueueGetDevice;
     158 => stdcall fn WdfIoQueueRetrieveNextRequest(DriverGlobals: Ptr, Queue: Ptr, OutRequest: Ptr) -> NtStatus = queue::WdfIoQueueRetrieveNextRequest;
+    165 => stdcall fn WdfIoQueuePurge(DriverGlobals: Ptr, Queue: Ptr, PurgeComplete: Ptr, Context: Ptr) -> () = queue::WdfIoQueuePurge;
     192 => stdcall fn WdfMemoryCreate(DriverGlobals: Ptr, Attributes: Ptr, PoolType: u32, Tag: PoolTag, BufferSize: SizeT, Memory: Ptr, Buffer: Ptr) -> NtStatus = memory::WdfMemoryCreate;
     194 => stdcall fn WdfMemoryGetBuffer(DriverGlobals: Ptr, Memory: Ptr, BufferSize: Ptr) -> Ptr = memory::WdfMemoryGetBuffer;
-    202 => stdcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
+    202 => fastcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
     203 => stdcall fn WdfObjectAllocateContext(DriverGlobals: Ptr, Handle: Ptr, ContextAttributes: Ptr, Context: Ptr) -> NtStatus = object::WdfObjectAllocateContext;
-    204 => stdcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
+    204 => fastcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
     205 => stdcall fn WdfObjectReferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectReferenceActual;
     206 => stdcall fn WdfObjectDereferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectDereferenceActual;
     207 => stdcall fn WdfObjectCreate(DriverGlobals: Ptr, Attributes: Ptr, Object: Ptr) -> NtStatus = object::WdfObjectCreate;
