@@ -213,10 +213,7 @@ pub fn IoDisconnectInterrupt(k: &mut Kx, interrupt_object: Ptr) -> KResult<()> {
 /// SynchronizeRoutine, PVOID SynchronizeContext): calls the routine at the object's
 /// SynchronizeIrql and returns what it returned.
 pub fn KeSynchronizeExecution(k: &mut Kx, interrupt: Ptr, routine: Ptr, context: Ptr) -> KResult<Boolean> {
-    let Some(c) = k.ext().io.interrupts.connected.get(&interrupt.0).cloned() else {
-        // Windows dereferences the object: what it reads here is not one.
-        return Err(crate::kernel::KError::Mem(portcullis_emu::MemError::Unmapped { addr: interrupt.0 }));
-    };
+    let c = connected(k, interrupt)?;
     let old = irql::current(k)?;
     let level = c.synchronize_irql.max(old);
     irql::set(k, level)?;
@@ -228,7 +225,8 @@ pub fn KeSynchronizeExecution(k: &mut Kx, interrupt: Ptr, routine: Ptr, context:
     Ok(Boolean(r as u8 != 0))
 }
 
-/// The connected object at `interrupt`, or the fault Windows takes reading what is not one.
+/// The connected object at `interrupt`, or the fault Windows takes reading what is not one
+/// (it dereferences the object).
 fn connected(k: &Kx, interrupt: Ptr) -> KResult<Connected> {
     match k.ext().io.interrupts.connected.get(&interrupt.0) {
         Some(c) => Ok(c.clone()),

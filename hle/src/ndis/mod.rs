@@ -44,6 +44,16 @@ pub struct NdisState {
 use crate::kernel::{KResult, Kx};
 use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};
 
+/// A pool handle: a block of the calling driver's `pool_type` pool holding a copy of the
+/// `size`-byte parameters at `at` (what NDIS keeps of a pool's parameters); `None` when the
+/// pool is out of memory.
+pub(crate) fn pool_handle(k: &mut Kx, at: u64, size: u64, pool_type: u32, tag: u32) -> KResult<Option<u64>> {
+    let Some(handle) = crate::ex::pool::allocate_for_caller(k, pool_type, size, tag)? else { return Ok(None) };
+    let copy = k.mem().read_vec(at, size)?;
+    k.mem_mut().write(handle, &copy)?;
+    Ok(Some(handle))
+}
+
 /// NDIS_STATUS_FAILURE.
 const NDIS_STATUS_FAILURE: NtStatus = NtStatus(0xC000_0001);
 const NON_PAGED_POOL: u32 = 0;

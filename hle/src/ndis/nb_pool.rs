@@ -36,11 +36,9 @@ pub fn NdisAllocateNetBufferPool(k: &mut Kx, _ndis_handle: Ptr, parameters: Ptr)
     }
     let nb_pool = NbPool { pool_tag: mem.get(at, P::PoolTag)? as u32, data_size: mem.get(at, P::DataSize)? as u32 };
     let size = P::STRUCT.size(k.arch());
-    let Some(handle) = pool::allocate_for_caller(k, pool::NON_PAGED_POOL_NX, size, nb_pool.pool_tag)? else {
+    let Some(handle) = super::pool_handle(k, at, size, pool::NON_PAGED_POOL_NX, nb_pool.pool_tag)? else {
         return Ok(Ptr(0));
     };
-    let copy = k.mem().read_vec(at, size)?;
-    k.mem_mut().write(handle, &copy)?;
     k.ext_mut().ndis.nb_pools.insert(handle, nb_pool);
     Ok(Ptr(handle))
 }

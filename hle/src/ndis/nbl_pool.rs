@@ -53,12 +53,9 @@ pub fn NdisAllocateNetBufferListPool(k: &mut Kx, _ndis_handle: Ptr, parameters: 
         return Ok(Ptr(0));
     }
     let size = P::STRUCT.size(k.arch());
-    let Some(handle) = crate::ex::pool::allocate_for_caller(k, NON_PAGED_POOL, size, pool.pool_tag)? else {
+    let Some(handle) = super::pool_handle(k, at, size, NON_PAGED_POOL, pool.pool_tag)? else {
         return Ok(Ptr(0));
     };
-    let mut copy = vec![0u8; size as usize];
-    k.mem().read(at, &mut copy)?;
-    k.mem_mut().write(handle, &copy)?;
     k.ext_mut().ndis.nbl_pools.insert(handle, pool);
     Ok(Ptr(handle))
 }

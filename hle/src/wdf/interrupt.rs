@@ -8,8 +8,9 @@
 //! EvtInterruptEnable at the interrupt's IRQL; before EvtDeviceD0Exit it calls
 //! EvtInterruptDisable and disconnects. WdfInterruptQueueDpcForIsr queues the interrupt's
 //! DPC ([`FxInterruptDpcThunk`]: EvtInterruptDpc with the interrupt and its device).
-//! Synchronization is by IRQL (the kernel runs one flow at a time): WdfInterruptSynchronize
-//! and WdfInterruptAcquireLock raise to the interrupt's IRQL.
+//! WdfInterruptSynchronize, WdfInterruptAcquireLock and the enable/disable callbacks run at
+//! the interrupt's IRQL holding its KINTERRUPT's spin lock while it is connected (the lock the
+//! service routine runs under, `io::interrupt`); before it is connected, at its IRQL alone.
 //!
 //! Interrupts handled at PASSIVE_LEVEL (PassiveHandling, with a wait lock) are not built
 //! here: creating one ends the run naming it.
@@ -190,13 +191,30 @@ fn update(k: &mut Kx, handle: u64, f: impl FnOnce(&mut Interrupt)) {
 
 /// Calls `routine(args)` at the interrupt's IRQL (at least the current one): what it returned.
 fn at_dirql(k: &mut Kx, i: &Interrupt, routine: u64, args: &[u64]) -> KResult<u64> {
-    let old = irql::current(k)?;
-    let level = i.line.map_or(old, |l| l.irql.max(old));
-    irql::set(k, level)?;
+    let old = lock(k, i)?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
     let r = crate::ke::scheduler::call(k, routine, args, conv).map_err(KError::Stop);
-    irql::set(k, old)?;
+    unlock(k, i, old)?;
     r
+}
+
+/// Raises to the interrupt's IRQL, holding its KINTERRUPT's spin lock while it is connected
+/// (the lock its service routine runs under); returns the IRQL to go back to.
+fn lock(k: &mut Kx, i: &Interrupt) -> KResult<u8> {
+    if i.kinterrupt != 0 {
+        return crate::io::interrupt::KeAcquireInterruptSpinLock(k, Ptr(i.kinterrupt));
+    }
+    let old = irql::current(k)?;
+    irql::set(k, i.line.map_or(old, |l| l.irql.max(old)))?;
+    Ok(old)
+}
+
+/// Undoes [`lock`].
+fn unlock(k: &mut Kx, i: &Interrupt, old: u8) -> KResult<()> {
+    if i.kinterrupt != 0 {
+        return crate::io::interrupt::KeReleaseInterruptSpinLock(k, Ptr(i.kinterrupt), old);
+    }
+    irql::set(k, old)
 }
 
 /// The start's translated resources reach the device's interrupts that named none, in the
@@ -272,6 +290,7 @@ pub(crate) fn connect_all(k: &mut Kx, device: u64) -> KResult<NtStatus> {
             return Ok(st);
         }
         update(k, h, |i| i.kinterrupt = object);
+        let i = Interrupt { kinterrupt: object, ..i };
         if i.enable != 0 {
             let st = NtStatus(at_dirql(k, &i, i.enable, &[h, device])? as u32);
             if !st.is_success() {
@@ -360,12 +379,11 @@ pub fn WdfInterruptSynchronize(
     Ok(Boolean(at_dirql(k, &i, callback.0, &[handle.0, context.0])? as u8 != 0))
 }
 
-/// VOID WdfInterruptAcquireLock(WDFINTERRUPT Interrupt): raises to the interrupt's IRQL.
+/// VOID WdfInterruptAcquireLock(WDFINTERRUPT Interrupt): raises to the interrupt's IRQL,
+/// taking its spin lock while it is connected.
 pub fn WdfInterruptAcquireLock(k: &mut Kx, _globals: Ptr, handle: Ptr) -> KResult<()> {
     let i = interrupt(k, "WdfInterruptAcquireLock", handle.0)?;
-    let old = irql::current(k)?;
-    let level = i.line.map_or(old, |l| l.irql.max(old));
-    irql::set(k, level)?;
+    let old = lock(k, &i)?;
     update(k, handle.0, |i| i.old_irql = old);
     Ok(())
 }
@@ -373,7 +391,7 @@ pub fn WdfInterruptAcquireLock(k: &mut Kx, _globals: Ptr, handle: Ptr) -> KResul
 /// VOID WdfInterruptReleaseLock(WDFINTERRUPT Interrupt): back to the IRQL of the acquire.
 pub fn WdfInterruptReleaseLock(k: &mut Kx, _globals: Ptr, handle: Ptr) -> KResult<()> {
     let i = interrupt(k, "WdfInterruptReleaseLock", handle.0)?;
-    irql::set(k, i.old_irql)
+    unlock(k, &i, i.old_irql)
 }
 
 /// BOOLEAN WdfInterruptEnable(WDFINTERRUPT Interrupt): EvtInterruptEnable at the interrupt's
