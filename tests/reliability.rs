@@ -356,3 +356,32 @@ fn a_sandboxed_run_is_the_same_run() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--dump-files creates files after the run, which --sandbox forbids"), "{}", stderr(&o));
 }
+
+/// Defect 10 (found by the pe_loader fuzz campaign): after a kernel routine called back into
+/// the driver (RtlQueryRegistryValues' query routine, a nested run), the engine stayed halted
+/// at the nested run's stop address and spun without executing or counting, so only the wall
+/// clock ended the run. The instruction budget ends it now, and a bigger budget lets the
+/// mutated driver run on to the fault it really has.
+#[test]
+fn a_callback_from_a_kernel_routine_leaves_the_instruction_budget_working() {
+    let image = format!("{}/fuzz/regressions/pe_loader-nested-run-halted.x86.sys", env!("CARGO_MANIFEST_DIR"));
+    let limited = |insns: &str| {
+        let started = std::time::Instant::now();
+        let o = bin()
+            .args(["run", &image, "--missing-imports", "stub", "--max-insns", insns, "--timeout", "60s"])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "only the wall clock ended the run");
+        json(&o)
+    };
+    let r = limited("20000");
+    assert_eq!(r["outcome"], "limit");
+    assert_eq!(r["limits"]["hit"][0]["kind"], "instructions", "{}", r["limits"]);
+    let api: Vec<&str> = r["api_calls"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(api.contains(&"RtlQueryRegistryValues"), "{api:?}");
+
+    let r = limited("200000");
+    assert_eq!(r["outcome"], "bugcheck");
+    assert_eq!(r["bugchecks"][0]["name"], "PAGE_FAULT_IN_NONPAGED_AREA", "{}", r["bugchecks"]);
+}

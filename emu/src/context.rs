@@ -142,6 +142,7 @@ impl<X: Extension> Machine<X> {
         self.set_reg(Reg::Flags, flags);
         self.guest_mut().cpu.interrupts_enabled = flags & flags::IF != 0;
         if from_code_hook {
+            self.guest_mut().pc_written = true;
             uc.set_pc_from_code_hook(Reg::Ip.uc(arch).expect("every arch has an IP"), arch.mask(ctx.ip));
         } else {
             self.set_reg(Reg::Ip, ctx.ip);

@@ -144,7 +144,8 @@ impl<X: Extension> Machine<X> {
         self.set_pc_in_host_call(pc);
     }
 
-    fn set_pc_in_host_call(&mut self, pc: u64) {
+    pub(crate) fn set_pc_in_host_call(&mut self, pc: u64) {
+        self.guest_mut().pc_written = true;
         let g = self.guest();
         let reg = Reg::Ip.uc(g.arch).expect("the program counter has an engine register");
         g.uc.set_pc_from_code_hook(reg, g.arch.mask(pc));

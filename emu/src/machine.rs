@@ -258,6 +258,11 @@ pub struct Guest<X: Extension> {
     /// Where the guest is stopped while a hook runs: the host-call slot or the faulting
     /// instruction. (The register reads back wherever a nested call ended.)
     pub(crate) hook_pc: u64,
+    /// Nested runs that have ended (each leaves Unicorn's halted flag set; see `host_call`).
+    pub(crate) nested_runs: u64,
+    /// The hook being handled has moved the program counter (a jump, a suspension, a
+    /// restored context): Unicorn leaves the current block and clears its halted flag.
+    pub(crate) pc_written: bool,
     /// Which instruction made each MMIO access (`physical/pc.rs`).
     pub(crate) attribution: crate::physical::pc::Attribution,
     /// MMIO value changes with their times, for waveforms (off unless asked for).
@@ -466,6 +471,8 @@ impl<X: Extension> Machine<X> {
             calls: Vec::new(),
             live: None,
             hook_pc: 0,
+            nested_runs: 0,
+            pc_written: false,
             attribution: crate::physical::pc::Attribution::new(config.limits.max_instructions.is_some()),
             timed_mmio: Default::default(),
         })
@@ -765,10 +772,23 @@ impl<X: Extension> Machine<X> {
         let g = self.guest_mut();
         g.trace.counters.host_calls += 1;
         let outer = std::mem::replace(&mut g.hook_pc, addr);
+        let outer_written = std::mem::replace(&mut g.pc_written, false);
+        let runs = g.nested_runs;
         if let Err(stop) = handler(self, first + slot) {
             self.resume_or_stop(stop, Hook::Code);
         }
-        self.guest_mut().hook_pc = outer;
+        let g = self.guest_mut();
+        if g.nested_runs != runs && !g.pc_written && !g.stopping && g.suspended.is_none() {
+            // A nested run ends at Unicorn's stop address, which imitates `hlt`: the CPU stays
+            // halted, and the next time this run's engine loop comes round it spins there
+            // without executing or counting anything. Writing the program counter is the one
+            // way to clear that flag: go on at this slot, its handler skipped (`resume_at`).
+            g.resume_at = Some(addr);
+            self.set_pc_in_host_call(addr);
+        }
+        let g = self.guest_mut();
+        g.pc_written = outer_written;
+        g.hook_pc = outer;
         let g = self.guest();
         if g.mem.phys.engine.devices_mapped && g.trace.record_mmio && !g.attribution.synced {
             self.sync_block_pcs();
@@ -990,6 +1010,9 @@ impl<X: Extension> Machine<X> {
             g.usage.time += start.elapsed();
         }
         g.depth -= 1;
+        if nested {
+            g.nested_runs += 1;
+        }
         // The flow the run ended in stays in the engine (a suspended or preempted one is
         // saved from there) with its record.
         g.live = g.calls.pop();
