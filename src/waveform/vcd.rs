@@ -38,6 +38,15 @@ fn bits(value: u32, width: u32) -> impl Iterator<Item = Value> {
     (0..width).rev().map(move |i| if value >> i & 1 != 0 { Value::V1 } else { Value::V0 })
 }
 
+/// A parallel port's lines: a signal per wire, found from the register and bit it is in.
+struct Lpt {
+    base: u16,
+    lines: Vec<Signal>,
+    /// For each register (data, status, control) and bit: the line's index in `lines`, and
+    /// whether the register holds it inverted.
+    wires: [[Option<(usize, bool)>; 8]; 3],
+}
+
 /// A signal and its last value written (changes only are dumped).
 struct Signal {
     id: IdCode,
@@ -56,29 +65,50 @@ impl Signal {
 /// The value and time lines, the bulk of a dump, formatted here into one buffer (the `vcd`
 /// writer formats every bit and identifier character on its own, ~20x slower) in exactly
 /// its syntax — `#123` for a time, `0!` for a bit, `b0101 !` for a vector — and flushed
-/// through the writer's output. The header goes through the writer.
+/// through the writer's output. The header goes through the writer. A dump has a time line
+/// and a vector for nearly every access, so both are table-driven (a division per digit or a
+/// push per bit cost ~100 ns an access).
 struct Lines {
     buf: Vec<u8>,
     now: u64,
+    time: itoa::Buffer,
+}
+
+/// Each byte value as the eight `0`/`1` characters a vector spells it with, high bit first.
+static BYTE_BITS: [[u8; 8]; 256] = {
+    let mut table = [[b'0'; 8]; 256];
+    let mut v = 0;
+    while v < 256 {
+        let mut i = 0;
+        while i < 8 {
+            if v >> (7 - i) & 1 != 0 {
+                table[v][i] = b'1';
+            }
+            i += 1;
+        }
+        v += 1;
+    }
+    table
+};
+
+/// Appends a few bytes (digits, an identifier): byte by byte, which is faster at these
+/// lengths than the library copy `extend_from_slice` calls.
+fn short(buf: &mut Vec<u8>, bytes: &[u8]) {
+    for &b in bytes {
+        buf.push(b);
+    }
 }
 
 impl Lines {
+    fn new() -> Lines {
+        Lines { buf: Vec::with_capacity(1 << 17), now: 0, time: itoa::Buffer::new() }
+    }
+
     fn time(&mut self, t: u64) {
         if t != self.now {
             self.now = t;
             self.buf.push(b'#');
-            let mut digits = [0u8; 20];
-            let mut n = 0;
-            let mut v = t;
-            loop {
-                digits[n] = b'0' + (v % 10) as u8;
-                n += 1;
-                v /= 10;
-                if v == 0 {
-                    break;
-                }
-            }
-            self.buf.extend(digits[..n].iter().rev());
+            short(&mut self.buf, self.time.format(t).as_bytes());
             self.buf.push(b'\n');
         }
     }
@@ -94,10 +124,18 @@ impl Lines {
             self.buf.push(b'0' + (value != 0) as u8);
         } else {
             self.buf.push(b'b');
-            self.buf.extend((0..s.width).rev().map(|i| b'0' + (value >> i & 1) as u8));
+            // Whole bytes from the table; a width that is not a multiple of 8 (none today)
+            // spells its top bits one by one.
+            let whole = s.width / 8;
+            for i in (whole * 8..s.width).rev() {
+                self.buf.push(b'0' + (value >> i & 1) as u8);
+            }
+            for byte in (0..whole).rev() {
+                self.buf.extend_from_slice(&BYTE_BITS[(value >> (byte * 8)) as usize & 0xFF]);
+            }
             self.buf.push(b' ');
         }
-        self.buf.extend_from_slice(s.code.as_bytes());
+        short(&mut self.buf, s.code.as_bytes());
         self.buf.push(b'\n');
     }
 
@@ -133,15 +171,16 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
         }
         w.upscope()?;
     }
-    let mut lpts: Vec<(u16, Vec<Signal>)> = Vec::new();
+    let mut lpts: Vec<Lpt> = Vec::new();
     for base in lpt_bases(activity) {
         w.add_module(&format!("lpt_{base:03x}"))?;
-        let mut lines = Vec::new();
-        for (name, ..) in LPT_LINES {
-            lines.push(Signal::new(w.add_wire(1, name)?, 1));
+        let mut lpt = Lpt { base, lines: Vec::new(), wires: [[None; 8]; 3] };
+        for (i, (name, reg, bit, inverted)) in LPT_LINES.iter().enumerate() {
+            lpt.lines.push(Signal::new(w.add_wire(1, name)?, 1));
+            lpt.wires[*reg as usize][*bit as usize] = Some((i, *inverted));
         }
         w.upscope()?;
-        lpts.push((base, lines));
+        lpts.push(lpt);
     }
     w.add_module("speaker")?;
     let mut speaker = Signal::new(w.add_wire(1, "out")?, 1);
@@ -174,15 +213,15 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
     for s in by_port.iter().flatten().chain(registers.values()) {
         w.change_vector(s.id, bits(0, s.width))?;
     }
-    for (_, lines) in &lpts {
-        for s in lines {
+    for lpt in &lpts {
+        for s in &lpt.lines {
             w.change_scalar(s.id, Value::V0)?;
         }
     }
     w.change_scalar(speaker.id, Value::V0)?;
     w.change_vector(speaker_hz.id, bits(0, 32))?;
 
-    let mut out = Lines { buf: Vec::with_capacity(1 << 17), now: 0 };
+    let mut out = Lines::new();
     let mut sc = speaker_changes.into_iter().peekable();
     let mut mc = activity.mmio.iter().peekable();
     for a in &activity.accesses {
@@ -197,13 +236,13 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
         if let Some(s) = by_port[a.port as usize].as_mut() {
             out.change(a.time_ns, s, a.value);
         }
-        for (base, lines) in lpts.iter_mut() {
+        for Lpt { base, lines, wires } in lpts.iter_mut() {
             let offset = a.port.wrapping_sub(*base);
             if offset <= 2 {
-                for (s, (_, reg, bit, inverted)) in lines.iter_mut().zip(LPT_LINES) {
-                    if reg == offset {
-                        let high = (a.value >> bit & 1 != 0) != inverted;
-                        out.change(a.time_ns, s, high as u32);
+                for (bit, wire) in wires[offset as usize].iter().enumerate() {
+                    if let Some((line, inverted)) = *wire {
+                        let level = (a.value >> bit & 1 != 0) != inverted;
+                        out.change(a.time_ns, &mut lines[line], level as u32);
                     }
                 }
             }
