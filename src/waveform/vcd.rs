@@ -50,15 +50,22 @@ struct Lpt {
 /// A signal and its last value written (changes only are dumped).
 struct Signal {
     id: IdCode,
-    /// The identifier as the dump writes it, rendered once.
-    code: String,
+    /// The identifier as the dump writes it after a value, with the line's end: rendered
+    /// once, `code_len` bytes of `code`.
+    code: [u8; 16],
+    code_len: usize,
     width: u32,
     last: u32,
 }
 
 impl Signal {
     fn new(id: IdCode, width: u32) -> Signal {
-        Signal { id, code: id.to_string(), width, last: 0 }
+        let text = id.to_string();
+        let mut code = [b'\n'; 16];
+        // An identifier is at most 10 characters (base 94 of a u64).
+        let n = text.len().min(15);
+        code[..n].copy_from_slice(&text.as_bytes()[..n]);
+        Signal { id, code, code_len: n + 1, width, last: 0 }
     }
 }
 
@@ -66,13 +73,19 @@ impl Signal {
 /// writer formats every bit and identifier character on its own, ~20x slower) in exactly
 /// its syntax — `#123` for a time, `0!` for a bit, `b0101 !` for a vector — and flushed
 /// through the writer's output. The header goes through the writer. A dump has a time line
-/// and a vector for nearly every access, so both are table-driven (a division per digit or a
-/// push per bit cost ~100 ns an access).
+/// and a vector for nearly every access, so each change is written into a fixed window of
+/// the buffer with table lookups and fixed-size copies (pushing byte by byte, or a library
+/// copy per piece, cost ~50-100 ns an access).
 struct Lines {
+    /// The formatted lines are `buf[..len]`; past them, at least `ROOM` bytes of room.
     buf: Vec<u8>,
+    len: usize,
     now: u64,
-    time: itoa::Buffer,
 }
+
+/// Room for the longest change: a time line (22 bytes) and a 32-bit vector with its
+/// identifier (50).
+const ROOM: usize = 128;
 
 /// Each byte value as the eight `0`/`1` characters a vector spells it with, high bit first.
 static BYTE_BITS: [[u8; 8]; 256] = {
@@ -91,26 +104,47 @@ static BYTE_BITS: [[u8; 8]; 256] = {
     table
 };
 
-/// Appends a few bytes (digits, an identifier): byte by byte, which is faster at these
-/// lengths than the library copy `extend_from_slice` calls.
-fn short(buf: &mut Vec<u8>, bytes: &[u8]) {
-    for &b in bytes {
-        buf.push(b);
+/// `v` in decimal at the start of `dst`; returns how many digits.
+fn decimal(v: u64, dst: &mut [u8; 20]) -> usize {
+    let n = v.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut rest = v;
+    for d in dst[..n].iter_mut().rev() {
+        *d = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
+    n
 }
 
 impl Lines {
     fn new() -> Lines {
-        Lines { buf: Vec::with_capacity(1 << 17), now: 0, time: itoa::Buffer::new() }
+        Lines { buf: vec![0; (1 << 17) + ROOM], len: 0, now: 0 }
+    }
+
+    /// The window the next change is written into (the buffer grows when many changes come
+    /// between two flushes).
+    fn room(&mut self) -> &mut [u8; ROOM] {
+        if self.buf.len() - self.len < ROOM {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let at = self.len;
+        (&mut self.buf[at..at + ROOM]).try_into().expect("ROOM bytes are left")
+    }
+
+    /// A time line for `t` into `r` unless `t` is the current time; returns its length.
+    fn time_into(&mut self, t: u64) -> usize {
+        if t == self.now {
+            return 0;
+        }
+        self.now = t;
+        let r = self.room();
+        r[0] = b'#';
+        let n = 1 + decimal(t, (&mut r[1..21]).try_into().expect("20 bytes"));
+        r[n] = b'\n';
+        n + 1
     }
 
     fn time(&mut self, t: u64) {
-        if t != self.now {
-            self.now = t;
-            self.buf.push(b'#');
-            short(&mut self.buf, self.time.format(t).as_bytes());
-            self.buf.push(b'\n');
-        }
+        self.len += self.time_into(t);
     }
 
     /// A change of `s` to `value` at `t` (nothing when the value is the same).
@@ -119,30 +153,38 @@ impl Lines {
             return;
         }
         s.last = value;
-        self.time(t);
-        if s.width == 1 {
-            self.buf.push(b'0' + (value != 0) as u8);
+        let mut n = self.time_into(t);
+        let r = self.room();
+        let r = &mut r[n..];
+        n += if s.width == 1 {
+            r[0] = b'0' + (value != 0) as u8;
+            r[1..17].copy_from_slice(&s.code);
+            1 + s.code_len
         } else {
-            self.buf.push(b'b');
+            r[0] = b'b';
+            let mut k = 1;
             // Whole bytes from the table; a width that is not a multiple of 8 (none today)
             // spells its top bits one by one.
             let whole = s.width / 8;
             for i in (whole * 8..s.width).rev() {
-                self.buf.push(b'0' + (value >> i & 1) as u8);
+                r[k] = b'0' + (value.checked_shr(i).unwrap_or(0) & 1) as u8;
+                k += 1;
             }
             for byte in (0..whole).rev() {
-                self.buf.extend_from_slice(&BYTE_BITS[(value >> (byte * 8)) as usize & 0xFF]);
+                r[k..k + 8].copy_from_slice(&BYTE_BITS[value.checked_shr(byte * 8).unwrap_or(0) as usize & 0xFF]);
+                k += 8;
             }
-            self.buf.push(b' ');
-        }
-        short(&mut self.buf, s.code.as_bytes());
-        self.buf.push(b'\n');
+            r[k] = b' ';
+            r[k + 1..k + 17].copy_from_slice(&s.code);
+            k + 1 + s.code_len
+        };
+        self.len += n;
     }
 
     fn flush_into<W: Write>(&mut self, w: &mut Writer<W>) -> io::Result<()> {
-        if self.buf.len() >= 1 << 16 {
-            w.writer().write_all(&self.buf)?;
-            self.buf.clear();
+        if self.len >= 1 << 16 {
+            w.writer().write_all(&self.buf[..self.len])?;
+            self.len = 0;
         }
         Ok(())
     }
@@ -222,16 +264,20 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
     w.change_vector(speaker_hz.id, bits(0, 32))?;
 
     let mut out = Lines::new();
-    let mut sc = speaker_changes.into_iter().peekable();
-    let mut mc = activity.mmio.iter().peekable();
+    // The next speaker and MMIO change to write (indices: a peekable iterator's copy of the
+    // peeked item cost a store-forwarding stall per access).
+    let (mut sc, mut mc) = (0, 0);
+    let mmio = &activity.mmio;
     for a in &activity.accesses {
-        while let Some((t, hz, v)) = sc.next_if(|c| c.0 <= a.time_ns) {
+        while let Some(&(t, hz, v)) = speaker_changes.get(sc).filter(|c| c.0 <= a.time_ns) {
             out.change(t, if hz { &mut speaker_hz } else { &mut speaker }, v);
+            sc += 1;
         }
-        while let Some(m) = mc.next_if(|m| m.time_ns <= a.time_ns) {
+        while let Some(m) = mmio.get(mc).filter(|m| m.time_ns <= a.time_ns) {
             if let Some(s) = registers.get_mut(&m.address) {
                 out.change(m.time_ns, s, m.value);
             }
+            mc += 1;
         }
         if let Some(s) = by_port[a.port as usize].as_mut() {
             out.change(a.time_ns, s, a.value);
@@ -251,18 +297,20 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
     }
     // What is left of the speaker and MMIO changes, merged by time.
     loop {
-        let next_speaker = sc.peek().map(|c| c.0);
-        let next_mmio = mc.peek().map(|m| m.time_ns);
+        let next_speaker = speaker_changes.get(sc).map(|c| c.0);
+        let next_mmio = mmio.get(mc).map(|m| m.time_ns);
         match (next_speaker, next_mmio) {
             (Some(a), b) if b.is_none_or(|b| a <= b) => {
-                let (t, hz, v) = sc.next().expect("peeked");
+                let (t, hz, v) = speaker_changes[sc];
                 out.change(t, if hz { &mut speaker_hz } else { &mut speaker }, v);
+                sc += 1;
             }
             (_, Some(_)) => {
-                let m = mc.next().expect("peeked");
+                let m = &mmio[mc];
                 if let Some(s) = registers.get_mut(&m.address) {
                     out.change(m.time_ns, s, m.value);
                 }
+                mc += 1;
             }
             _ => break,
         }
@@ -270,6 +318,36 @@ pub fn write_vcd(activity: &Activity, out: impl Write) -> io::Result<()> {
     if activity.end_ns > out.now {
         out.time(activity.end_ns);
     }
-    w.writer().write_all(&out.buf)?;
+    w.writer().write_all(&out.buf[..out.len])?;
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_whole() {
+        for v in [0u64, 7, 10, 99, 100, 1_234_567_890_123, u64::MAX] {
+            let mut d = [0u8; 20];
+            let n = decimal(v, &mut d);
+            assert_eq!(&d[..n], v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn changes_are_written_in_vcd_syntax() {
+        let mut out = Lines::new();
+        let mut bit = Signal::new(IdCode::FIRST, 1);
+        let mut byte = Signal::new(IdCode::FIRST.next(), 8);
+        let mut word = Signal::new(IdCode::FIRST.next().next(), 16);
+        out.change(5, &mut byte, 0xA5);
+        out.change(5, &mut bit, 1);
+        out.change(5, &mut bit, 1); // no change, nothing written
+        out.change(12, &mut word, 0x8001);
+        out.time(40);
+        out.time(40);
+        let text = String::from_utf8(out.buf[..out.len].to_vec()).unwrap();
+        assert_eq!(text, "#5\nb10100101 \"\n1!\n#12\nb1000000000000001 #\n#40\n");
+    }
 }
