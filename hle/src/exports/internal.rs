@@ -14,6 +14,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IopInvalidDeviceRequest(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::IopInvalidDeviceRequest;
     stdcall fn IopCsqCancelRoutine(DeviceObject: Ptr, Irp: Ptr) -> () = io::queue::IopCsqCancelRoutine;
     stdcall fn PnpBusDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::pnp::PnpBusDispatch;
+    stdcall fn IopTimerDpc(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = io::timer::IopTimerDpc;
     stdcall fn ExpDefaultAllocateEx(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag, Lookaside: Ptr) -> Ptr = ex::lookaside::ExpDefaultAllocateEx;
     stdcall fn ExpDefaultFreeEx(Buffer: Ptr, Lookaside: Ptr) -> () = ex::lookaside::ExpDefaultFreeEx;
     // The handlers of the registrations x86 exception handling links around handler calls.

@@ -15,6 +15,7 @@ pub mod queue;
 pub mod request;
 pub mod stack;
 pub mod symlink;
+pub mod timer;
 pub mod top_level;
 pub mod volume;
 pub mod vpb;
@@ -97,6 +98,7 @@ pub mod io_type {
     pub const DRIVER: u64 = 4;
     pub const FILE: u64 = 5;
     pub const IRP: u64 = 6;
+    pub const TIMER: u64 = 9;
     pub const DEVICE_OBJECT_EXTENSION: u64 = 13;
 }
 

@@ -158,6 +158,19 @@ structure!(
     Offset = "Offset": U16 @ (0x6, 0xa),
 });
 
+structure!(
+    /// The I/O manager's per-device timer (opaque to drivers, which see only its address in
+    /// DEVICE_OBJECT.Timer; laid out as ReactOS's). This kernel puts a KDPC and a KTIMER
+    /// after it (`io/timer.rs`).
+    IO_TIMER = "IO_TIMER", size (0x18, 0x30), checked: false, {
+    Type = "Type": U16 @ (0x0, 0x0),
+    TimerEnabled = "TimerEnabled": U16 @ (0x2, 0x2),
+    IoTimerList = "IoTimerList": Inline @ (0x4, 0x8),
+    TimerRoutine = "TimerRoutine": Ptr @ (0xc, 0x18),
+    Context = "Context": Ptr @ (0x10, 0x20),
+    DeviceObject = "DeviceObject": Ptr @ (0x14, 0x28),
+});
+
 structure!(KTIMER = "KTIMER", size (0x28, 0x40), checked: true, {
     Header = "Header": Inline @ (0x0, 0x0),
     DueTime = "DueTime": U64 @ (0x10, 0x18),
@@ -886,6 +899,7 @@ pub const ALL_STRUCTS: &[Struct] = &[
     NET_BUFFER::STRUCT,
     NET_BUFFER_LIST::STRUCT,
     NET_BUFFER_LIST_CONTEXT::STRUCT,
+    IO_TIMER::STRUCT,
     KTIMER::STRUCT,
     KMUTANT::STRUCT,
     KSEMAPHORE::STRUCT,
