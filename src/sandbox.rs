@@ -665,6 +665,7 @@ impl Sandbox {
 
     fn record(&mut self, mut entry: EntryPointRecord, result: &Result<(), RunError>) {
         self.flush();
+        let mut crashed = false;
         if let Err(e) = result {
             // A failed open is what the entry point says ("returned" with the driver's
             // status, or "refused" by the I/O manager), not an error of the run.
@@ -676,6 +677,7 @@ impl Sandbox {
             }
             if e.fatal() && self.stopped.is_none() {
                 self.stopped = Some(e.clone());
+                crashed = matches!(e, RunError::Bugcheck(_));
                 // A budget the host side ran into (guest memory for a request's buffers) is
                 // recorded like one the guest ran into.
                 if let RunError::Limit(l) = e {
@@ -687,6 +689,30 @@ impl Sandbox {
             }
         }
         self.recorder.borrow_mut().entry_point(entry);
+        if crashed {
+            self.run_bugcheck_callbacks();
+        }
+    }
+
+    /// The run ended in a bugcheck: the callbacks drivers registered for it run, each
+    /// recorded as an entry point ("BugCheckCallback", its Component as the target).
+    fn run_bugcheck_callbacks(&mut self) {
+        for run in portcullis_hle::ke::bugcheck_callback::run_callbacks(&mut self.k) {
+            self.flush();
+            let mut e = EntryPointRecord {
+                kind: "BugCheckCallback".into(),
+                target: Some(run.component.unwrap_or_else(|| format!("{:#x}", run.routine))),
+                outcome: "returned".into(),
+                ..Default::default()
+            };
+            if let Some(stop) = run.stopped {
+                let err = RunError::from(stop);
+                e.outcome = err.outcome().name().into();
+                e.detail = Some(err.to_string());
+            }
+            self.recorder.borrow_mut().entry_point(e);
+        }
+        self.flush();
     }
 
     /// Runs DriverEntry; returns its status.

@@ -154,6 +154,34 @@ fn an_unhandled_driver_fault_exits_one_with_the_bugcheck_and_the_instruction_dis
     assert_eq!(o.status.code(), Some(0));
 }
 
+/// When the system crashes, the bugcheck callbacks drivers registered run (nullderef's saves
+/// its state to port 0x80), after the request that crashed, each recorded as an entry point.
+#[test]
+fn a_crash_runs_the_registered_bugcheck_callbacks() {
+    for arch in ["x86", "x64"] {
+        let o = run(&[
+            "run",
+            &corpus("nullderef", arch),
+            "--scenario",
+            &scenario("nullderef/crash.toml"),
+            "--format",
+            "json",
+        ]);
+        let r = json(&o);
+        assert_eq!(r["outcome"], "bugcheck", "{arch}");
+        let entries = r["entry_points"].as_array().unwrap();
+        let last = entries.last().unwrap();
+        assert_eq!(last["kind"], "BugCheckCallback", "{arch}: {entries:?}");
+        assert_eq!(last["target"], "nullderef");
+        assert_eq!(last["outcome"], "returned");
+        assert_eq!(entries[entries.len() - 2]["outcome"], "bugcheck", "the crash comes first");
+        let ports = r["port_io"].as_array().unwrap();
+        assert!(ports.iter().any(|p| p["port"] == 0x80 && p["value"] == 0x5a), "{arch}: {ports:?}");
+        // The callback registered once: the second registration of the same record failed.
+        assert!(!r["debug_output"].to_string().contains("registration is wrong"), "{arch}");
+    }
+}
+
 #[test]
 fn a_bugcheck_exits_one() {
     let dir = temp("bugcheck");

@@ -62,6 +62,15 @@ _Static_assert(offsetof(KAPC, ApcStateIndex) == PICK(0x2c, 0x50), "KAPC.ApcState
 _Static_assert(offsetof(KAPC, ApcMode) == PICK(0x2d, 0x51), "KAPC.ApcMode");
 _Static_assert(offsetof(KAPC, Inserted) == PICK(0x2e, 0x52), "KAPC.Inserted");
 
+_Static_assert(sizeof(KBUGCHECK_CALLBACK_RECORD) == PICK(0x20, 0x40), "sizeof(KBUGCHECK_CALLBACK_RECORD)");
+_Static_assert(offsetof(KBUGCHECK_CALLBACK_RECORD, Entry) == PICK(0x0, 0x0), "KBUGCHECK_CALLBACK_RECORD.Entry");
+_Static_assert(offsetof(KBUGCHECK_CALLBACK_RECORD, CallbackRoutine) == PICK(0x8, 0x10), "KBUGCHECK_CALLBACK_RECORD.CallbackRoutine");
+_Static_assert(offsetof(KBUGCHECK_CALLBACK_RECORD, Buffer) == PICK(0xc, 0x18), "KBUGCHECK_CALLBACK_RECORD.Buffer");
+_Static_assert(offsetof(KBUGCHECK_CALLBACK_RECORD, Length) == PICK(0x10, 0x20), "KBUGCHECK_CALLBACK_RECORD.Length");
+_Static_assert(offsetof(KBUGCHECK_CALLBACK_RECORD, Component) == PICK(0x14, 0x28), "KBUGCHECK_CALLBACK_RECORD.Component");
+_Static_assert(offsetof(KBUGCHECK_CALLBACK_RECORD, Checksum) == PICK(0x18, 0x30), "KBUGCHECK_CALLBACK_RECORD.Checksum");
+_Static_assert(offsetof(KBUGCHECK_CALLBACK_RECORD, State) == PICK(0x1c, 0x38), "KBUGCHECK_CALLBACK_RECORD.State");
+
 _Static_assert(sizeof(KTIMER) == PICK(0x28, 0x40), "sizeof(KTIMER)");
 _Static_assert(offsetof(KTIMER, Header) == PICK(0x0, 0x0), "KTIMER.Header");
 _Static_assert(offsetof(KTIMER, DueTime) == PICK(0x10, 0x18), "KTIMER.DueTime");

@@ -15,12 +15,29 @@
  *     Output < 4 bytes: STATUS_BUFFER_TOO_SMALL, Information 0, no read.
  *
  *   any other code: STATUS_INVALID_DEVICE_REQUEST, Information 0.
+ *
+ * DriverEntry registers a bugcheck callback (KeRegisterBugCheckCallback, component
+ * "nullderef") that saves the driver's state to hardware when the system crashes: it
+ * writes its buffer's first byte (0x5A) to port 0x80 and marks the buffer's second byte.
+ * Registering the same record twice fails (FALSE); unload deregisters it.
  */
 #include "corpus.h"
 
 #define IOCTL_CRASH CORPUS_IOCTL(0x800, METHOD_BUFFERED)
 
 static PDEVICE_OBJECT g_Device;
+static KBUGCHECK_CALLBACK_RECORD g_CrashRecord;
+static UCHAR g_CrashState[2] = {0x5A, 0};
+
+static VOID NTAPI NullDerefCrashCallback(PVOID Buffer, ULONG Length)
+{
+    PUCHAR state = (PUCHAR)Buffer;
+
+    if (Length >= 2) {
+        __outbyte(0x80, state[0]);
+        state[1] = 1;
+    }
+}
 
 /* A volatile pointer the compiler cannot see through: a NULL it knew about
  * would let it replace the load by a trap instruction (undefined behaviour). */
@@ -42,6 +59,7 @@ static NTSTATUS NTAPI NullDerefIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 static VOID NTAPI NullDerefUnload(PDRIVER_OBJECT DriverObject)
 {
     (void)DriverObject;
+    KeDeregisterBugCheckCallback(&g_CrashRecord);
     CorpusDeleteLink(L"\\DosDevices\\NullDeref");
     IoDeleteDevice(g_Device);
 }
@@ -58,6 +76,13 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
     CorpusSetDispatch(DriverObject, NullDerefIoctl);
     DriverObject->DriverUnload = NullDerefUnload;
 
+    KeInitializeCallbackRecord((&g_CrashRecord));
+    if (!KeRegisterBugCheckCallback(&g_CrashRecord, NullDerefCrashCallback, g_CrashState,
+                                    sizeof(g_CrashState), (PUCHAR) "nullderef")
+        || KeRegisterBugCheckCallback(&g_CrashRecord, NullDerefCrashCallback, g_CrashState,
+                                      sizeof(g_CrashState), (PUCHAR) "nullderef")) {
+        DbgPrint("nullderef: bugcheck callback registration is wrong\n");
+    }
     DbgPrint("nullderef: loaded, crash code %x\n", IOCTL_CRASH);
     return STATUS_SUCCESS;
 }

@@ -18,7 +18,7 @@ fn stop(k: &mut Kx, e: KError, what: &str) -> RunStop {
 }
 
 /// Runs with the System thread current, at PASSIVE_LEVEL, clocks in step.
-fn system_context(k: &mut Kx) -> KResult<()> {
+pub(crate) fn system_context(k: &mut Kx) -> KResult<()> {
     let t = k.ext().system.system_thread;
     crate::ps::set_current_thread(k, t, false)?;
     crate::ke::irql::set(k, crate::ke::irql::PASSIVE_LEVEL)?;

@@ -229,6 +229,8 @@ pub struct Kernel {
     pub ndis: crate::ndis::NdisState,
     /// The Windows Filtering Platform: sessions, the engine's objects, callouts, injection.
     pub wfp: crate::wfp::WfpState,
+    /// Registered bugcheck callback records, in registration order (`ke/bugcheck_callback.rs`).
+    pub(crate) bugcheck_callbacks: Vec<u64>,
 }
 
 impl Extension for Kernel {
@@ -278,6 +280,7 @@ impl Kernel {
             wdf: Default::default(),
             ndis: Default::default(),
             wfp: Default::default(),
+            bugcheck_callbacks: Vec::new(),
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {

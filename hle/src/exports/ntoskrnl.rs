@@ -645,6 +645,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
 
     // Kernel: bugchecks, IRQL, debug output (ke/).
     stdcall fn KeBugCheck(BugCheckCode: u32) -> () = ke::bugcheck::KeBugCheck;
+    stdcall fn KeRegisterBugCheckCallback(CallbackRecord: Ptr, CallbackRoutine: Ptr, Buffer: Ptr, Length: u32, Component: PCSTR) -> Boolean = ke::bugcheck_callback::KeRegisterBugCheckCallback;
+    stdcall fn KeDeregisterBugCheckCallback(CallbackRecord: Ptr) -> Boolean = ke::bugcheck_callback::KeDeregisterBugCheckCallback;
     stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;
     #[x64] stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;
     #[varargs] cdecl fn DbgPrint(Format: PCSTR) -> NtStatus = ke::debug::DbgPrint;

@@ -4,6 +4,7 @@
 pub mod apc;
 pub mod attach;
 pub mod bugcheck;
+pub mod bugcheck_callback;
 pub mod debug;
 pub mod dispatcher;
 pub mod dpc;

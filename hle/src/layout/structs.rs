@@ -171,6 +171,18 @@ structure!(
     DeviceObject = "DeviceObject": Ptr @ (0x14, 0x28),
 });
 
+structure!(
+    /// wdm.h: a bugcheck callback's registration, caller-allocated.
+    KBUGCHECK_CALLBACK_RECORD = "KBUGCHECK_CALLBACK_RECORD", size (0x20, 0x40), checked: true, {
+    Entry = "Entry": Inline @ (0x0, 0x0),
+    CallbackRoutine = "CallbackRoutine": Ptr @ (0x8, 0x10),
+    Buffer = "Buffer": Ptr @ (0xc, 0x18),
+    Length = "Length": U32 @ (0x10, 0x20),
+    Component = "Component": Ptr @ (0x14, 0x28),
+    Checksum = "Checksum": Ptr @ (0x18, 0x30),
+    State = "State": U8 @ (0x1c, 0x38),
+});
+
 structure!(KTIMER = "KTIMER", size (0x28, 0x40), checked: true, {
     Header = "Header": Inline @ (0x0, 0x0),
     DueTime = "DueTime": U64 @ (0x10, 0x18),
@@ -900,6 +912,7 @@ pub const ALL_STRUCTS: &[Struct] = &[
     NET_BUFFER_LIST::STRUCT,
     NET_BUFFER_LIST_CONTEXT::STRUCT,
     IO_TIMER::STRUCT,
+    KBUGCHECK_CALLBACK_RECORD::STRUCT,
     KTIMER::STRUCT,
     KMUTANT::STRUCT,
     KSEMAPHORE::STRUCT,
