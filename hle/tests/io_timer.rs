@@ -1,6 +1,7 @@
 //! The I/O manager's device timers: IoInitializeTimer, IoStartTimer, IoStopTimer, and
 //! IoDeleteDevice taking the timer with it, on the virtual clock.
 
+#[allow(unused_imports)]
 mod common;
 use common::fx::*;
 use common::guest::*;

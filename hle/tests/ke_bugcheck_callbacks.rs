@@ -1,6 +1,7 @@
 //! KeRegisterBugCheckCallback and KeDeregisterBugCheckCallback, and the callbacks' run when
 //! the system crashes.
 
+#[allow(unused_imports)]
 mod common;
 use common::fx::*;
 use common::guest::*;
