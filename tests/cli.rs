@@ -177,6 +177,8 @@ fn a_crash_runs_the_registered_bugcheck_callbacks() {
         assert_eq!(entries[entries.len() - 2]["outcome"], "bugcheck", "the crash comes first");
         let ports = r["port_io"].as_array().unwrap();
         assert!(ports.iter().any(|p| p["port"] == 0x80 && p["value"] == 0x5a), "{arch}: {ports:?}");
+        // KiBugCheckData holds the crash's code while the callbacks run.
+        assert!(ports.iter().any(|p| p["port"] == 0x81 && p["value"] == 0x1e), "{arch}: {ports:?}");
         // The callback registered once: the second registration of the same record failed.
         assert!(!r["debug_output"].to_string().contains("registration is wrong"), "{arch}");
     }

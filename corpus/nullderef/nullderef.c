@@ -18,12 +18,16 @@
  *
  * DriverEntry registers a bugcheck callback (KeRegisterBugCheckCallback, component
  * "nullderef") that saves the driver's state to hardware when the system crashes: it
- * writes its buffer's first byte (0x5A) to port 0x80 and marks the buffer's second byte.
+ * writes its buffer's first byte (0x5A) to port 0x80, the crash's code from KiBugCheckData
+ * (0x1E) to port 0x81, and marks the buffer's second byte.
  * Registering the same record twice fails (FALSE); unload deregisters it.
  */
 #include "corpus.h"
 
 #define IOCTL_CRASH CORPUS_IOCTL(0x800, METHOD_BUFFERED)
+
+/* The crash in progress: code and four parameters (ntoskrnl data). */
+__declspec(dllimport) extern ULONG_PTR KiBugCheckData[5];
 
 static PDEVICE_OBJECT g_Device;
 static KBUGCHECK_CALLBACK_RECORD g_CrashRecord;
@@ -35,6 +39,7 @@ static VOID NTAPI NullDerefCrashCallback(PVOID Buffer, ULONG Length)
 
     if (Length >= 2) {
         __outbyte(0x80, state[0]);
+        __outbyte(0x81, (UCHAR)KiBugCheckData[0]);
         state[1] = 1;
     }
 }

@@ -298,6 +298,7 @@ impl Kernel {
         crate::fs::boot(&mut k).map_err(fail)?;
         crate::se::boot(&mut k).map_err(fail)?;
         crate::seh::boot(&mut k).map_err(fail)?;
+        crate::ke::bugcheck::boot(&mut k).map_err(fail)?;
         crate::loader::system::finish(&mut k).map_err(fail)?;
         Ok(k)
     }
@@ -370,6 +371,7 @@ pub fn deadlock_stop(k: &mut Kx, d: crate::ke::wait_graph::Deadlock) -> Stop<Ker
 
 /// Records a bugcheck and returns the stop that ends the run with it.
 pub fn bugcheck_stop(k: &mut Kx, b: Bugcheck) -> Stop<KernelStop> {
+    crate::ke::bugcheck::record_data(k, &b);
     k.guest_mut().trace.push(Event::Ext(KernelEvent::Bugcheck(b.clone())));
     Stop::Host(KernelStop::Bugcheck(b))
 }

@@ -13,6 +13,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         KeNumberProcessors,
         NtBuildNumber,
         InitSafeBootMode,
+        KiBugCheckData,
         KdDebuggerEnabled,
         KdDebuggerNotPresent,
         PsInitialSystemProcess,

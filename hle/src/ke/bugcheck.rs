@@ -1,7 +1,27 @@
-//! KeBugCheckEx and KeBugCheck, and the names of bugcheck codes.
+//! KeBugCheckEx and KeBugCheck, the names of bugcheck codes, and KiBugCheckData (the code
+//! and parameters of the crash in progress, which bugcheck callbacks read).
 #![allow(non_snake_case)]
 
+use crate::exports::Dll;
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
+
+/// Places KiBugCheckData (ULONG_PTR[5], zero until a crash) in ntoskrnl's .data.
+pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
+    let size = 5 * k.arch().ptr_size();
+    crate::loader::system::variable(k, Dll::Ntoskrnl, "KiBugCheckData", size)?;
+    Ok(())
+}
+
+/// The system is crashing with `b`: KiBugCheckData gets its code and parameters.
+pub(crate) fn record_data(k: &mut Kx, b: &Bugcheck) {
+    let Some(at) = k.ext().system.data_export(Dll::Ntoskrnl, "KiBugCheckData") else { return };
+    let ps = k.arch().ptr_size();
+    let values = [b.code as u64, b.params[0], b.params[1], b.params[2], b.params[3]];
+    for (i, v) in values.into_iter().enumerate() {
+        // The block is the kernel's own .data: writing it cannot fail.
+        let _ = k.mem_mut().write_ptr(at + i as u64 * ps, v);
+    }
+}
 
 /// VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4)
 /// Never returns: the run ends with the bugcheck.
