@@ -430,3 +430,20 @@ fn no_process_or_thread_has_a_win32_part_or_a_job() {
         assert_eq!(b.name, "KMODE_EXCEPTION_NOT_HANDLED", "{arch:?}");
     }
 }
+
+#[test]
+fn the_finest_timer_resolution_requested_holds_until_every_request_is_released() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let set = |fx: &mut Fx, desired: u64, on: u64| ok32(fx, "ExSetTimerResolution", &[desired, on]);
+        assert_eq!(set(&mut fx, 0, 0), 156_250, "{arch:?}: no request to release: the default");
+        assert_eq!(set(&mut fx, 10_000, 1), 10_000, "1 ms");
+        assert_eq!(set(&mut fx, 50_000, 1), 10_000, "a coarser request does not slow the clock");
+        assert_eq!(set(&mut fx, 1, 1), 5_000, "0.5 ms is the finest");
+        assert_eq!(ok32(&mut fx, "KeQueryTimeIncrement", &[]), 156_250, "still the maximum increment");
+        assert_eq!(set(&mut fx, 0, 0), 5_000);
+        assert_eq!(set(&mut fx, 0, 0), 5_000);
+        assert_eq!(set(&mut fx, 0, 0), 156_250, "the last release restores the default");
+        assert_eq!(set(&mut fx, 99_999_999, 1), 156_250, "kept within the range");
+    }
+}

@@ -12,6 +12,7 @@ pub mod push_lock;
 pub mod resource;
 pub mod rundown;
 pub mod slist;
+pub mod timer_resolution;
 pub mod uuid;
 pub mod work_item;
 
@@ -25,4 +26,5 @@ pub struct ExState {
     pub work: work_item::Queues,
     pub callbacks: std::collections::BTreeMap<u64, callback::CallbackObject>,
     pub uuids: uuid::UuidState,
+    pub timer_resolution: timer_resolution::TimerResolution,
 }

@@ -879,6 +879,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn KeQueryInterruptTimePrecise(QpcTimeStamp: Ptr) -> u64 = ke::time::KeQueryInterruptTimePrecise;
     stdcall fn KeQueryUnbiasedInterruptTime() -> u64 = ke::time::KeQueryUnbiasedInterruptTime;
     stdcall fn KeQueryTimeIncrement() -> u32 = ke::time::KeQueryTimeIncrement;
+    stdcall fn ExSetTimerResolution(DesiredTime: u32, SetResolution: Boolean) -> u32 = ex::timer_resolution::ExSetTimerResolution;
     stdcall fn KeInitializeApc(Apc: Ptr, Thread: Ptr, Environment: u32, KernelRoutine: Ptr, RundownRoutine: Ptr, NormalRoutine: Ptr, ApcMode: u8, NormalContext: Ptr) -> () = ke::apc::KeInitializeApc;
     stdcall fn KeInsertQueueApc(Apc: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr, Increment: u32) -> Boolean = ke::apc::KeInsertQueueApc;
 
