@@ -4,6 +4,7 @@
 #[allow(unused_imports)] // not every test file uses every helper
 mod common;
 use common::fx::*;
+use common::guest::{ok, ok32};
 use common::*;
 
 use portcullis_hle::exports::Dll;
@@ -383,5 +384,22 @@ fn registry_callbacks_register_once_per_altitude() {
         assert_eq!(fx.call(NT, "CmUnRegisterCallback", &split(0x1234)).unwrap(), STATUS_INVALID_PARAMETER);
         assert_eq!(fx.call(NT, "CmUnRegisterCallback", &split(first)).unwrap(), 0, "{arch:?}");
         assert_eq!(fx.call(NT, "CmUnRegisterCallback", &split(first)).unwrap(), STATUS_INVALID_PARAMETER);
+    }
+}
+
+#[test]
+fn the_current_user_key_path_names_the_current_process_token_user() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let us = fx.alloc(16);
+        assert_eq!(ok32(&mut fx, "RtlFormatCurrentUserKeyPath", &[us]), 0, "{arch:?}");
+        let (len, max, buffer) = fx.counted(us);
+        let want = "\\REGISTRY\\USER\\S-1-5-18";
+        assert_eq!(len as usize, want.len() * 2, "{arch:?}");
+        assert_eq!(max, len + 2, "NUL-terminated");
+        assert_eq!(fx.read(buffer, max as usize), utf16z(want), "{arch:?}: the System process's user");
+        assert!(fx.k.ext().pool.block(buffer).is_some());
+        ok(&mut fx, "RtlFreeUnicodeString", &[us]);
+        assert!(fx.k.ext().pool.block(buffer).is_none(), "{arch:?}: RtlFreeUnicodeString frees it");
     }
 }

@@ -15,7 +15,7 @@ use crate::ob::handles::{self, Mode};
 use crate::ob::name::ObjectAttributes;
 use crate::ob::{OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE};
 use crate::rtl::string::read_wstr;
-use crate::types::{status, NtStatus, Ptr, PCWSTR};
+use crate::types::{status, NtStatus, PUnicodeString, Ptr, PCWSTR};
 
 /// RelativeTo values and flags.
 pub const RTL_REGISTRY_ABSOLUTE: u32 = 0;
@@ -540,4 +540,22 @@ pub fn RtlCreateRegistryKey(k: &mut Kx, relative_to: u32, path: PCWSTR) -> KResu
         }
         Err(st) => Ok(st),
     }
+}
+
+/// NTSTATUS RtlFormatCurrentUserKeyPath(PUNICODE_STRING CurrentUserKeyPath): the registry
+/// path of the current user's hive, `\REGISTRY\USER\<SID>` from the current process's token
+/// (`S-1-5-18` for the System process), in a pool buffer RtlFreeUnicodeString frees.
+pub fn RtlFormatCurrentUserKeyPath(k: &mut Kx, out: PUnicodeString) -> KResult<NtStatus> {
+    let sid = crate::se::token::current(k)?.user.text();
+    let text: Vec<u16> = format!("\\REGISTRY\\USER\\{sid}").encode_utf16().collect();
+    let size = (text.len() as u64 + 1) * 2;
+    let Some(buffer) = crate::rtl::string::alloc_string_buffer(k, size)? else {
+        return Ok(status::NO_MEMORY);
+    };
+    let mem = k.mem_mut();
+    crate::rtl::string::write_units(mem, buffer, &text)?;
+    mem.write_u16(buffer + size - 2, 0)?;
+    let counted = crate::rtl::string::Counted { length: (size - 2) as u16, maximum: size as u16, buffer };
+    counted.write(mem, out.0)?;
+    Ok(status::SUCCESS)
 }

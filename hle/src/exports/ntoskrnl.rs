@@ -474,6 +474,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn RtlDeleteRegistryValue(RelativeTo: u32, Path: PCWSTR, ValueName: PCWSTR) -> NtStatus = cm::rtl::RtlDeleteRegistryValue;
     stdcall fn RtlCheckRegistryKey(RelativeTo: u32, Path: PCWSTR) -> NtStatus = cm::rtl::RtlCheckRegistryKey;
     stdcall fn RtlCreateRegistryKey(RelativeTo: u32, Path: PCWSTR) -> NtStatus = cm::rtl::RtlCreateRegistryKey;
+    stdcall fn RtlFormatCurrentUserKeyPath(CurrentUserKeyPath: PUnicodeString) -> NtStatus = cm::rtl::RtlFormatCurrentUserKeyPath;
     stdcall fn CmRegisterCallback(Function: Ptr, Context: Ptr, Cookie: Ptr) -> NtStatus = cm::callbacks::CmRegisterCallback;
     stdcall fn CmRegisterCallbackEx(Function: Ptr, Altitude: PUnicodeString, Driver: Ptr, Context: Ptr, Cookie: Ptr, Reserved: Ptr) -> NtStatus = cm::callbacks::CmRegisterCallbackEx;
     stdcall fn CmUnRegisterCallback(Cookie: u64) -> NtStatus = cm::callbacks::CmUnRegisterCallback;
