@@ -513,3 +513,41 @@ fn etw_variants_activity_ids_and_wmi_messages() {
         assert_eq!(fx.call(NT, "KdChangeOption", &[0, 1, data, 0, 0, 0]).unwrap(), STATUS_DEBUGGER_INACTIVE);
     }
 }
+
+#[test]
+fn wmi_events_reach_the_trace_and_wmi_frees_their_buffers() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let wnode = fx.call(NT, "ExAllocatePoolWithTag", &[0, 0x38, 0x696D_5721]).unwrap();
+        let guid: [u8; 16] = *b"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10";
+        let mut header = vec![0u8; 0x30];
+        header[0..4].copy_from_slice(&0x38u32.to_le_bytes());
+        header[0x18..0x28].copy_from_slice(&guid);
+        header.extend(b"event!!!");
+        fx.k.mem_mut().write(wnode, &header).unwrap();
+        assert_eq!(fx.call(NT, "IoWMIWriteEvent", &[wnode]).unwrap(), 0, "{arch:?}");
+        assert!(fx.k.ext().pool.block(wnode).is_none(), "{arch:?}: WMI freed the buffer");
+        let events: Vec<_> =
+            fx.k.guest()
+                .trace
+                .events()
+                .iter()
+                .filter_map(|e| match e {
+                    portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::System(
+                        portcullis_hle::events::SystemEvent::Trace(t),
+                    )) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].routine, "IoWMIWriteEvent");
+        assert_eq!(events[0].provider, "{04030201-0605-0807-090a-0b0c0d0e0f10}");
+        assert_eq!(events[0].data, "65 76 65 6e 74 21 21 21");
+
+        // Shorter than a WNODE header: refused, and the buffer stays the caller's.
+        let short = fx.call(NT, "ExAllocatePoolWithTag", &[0, 0x10, 0x696D_5721]).unwrap();
+        fx.k.mem_mut().write(short, &0x10u32.to_le_bytes()).unwrap();
+        assert_eq!(fx.call(NT, "IoWMIWriteEvent", &[short]).unwrap(), STATUS_INVALID_PARAMETER);
+        assert!(fx.k.ext().pool.block(short).is_some());
+    }
+}

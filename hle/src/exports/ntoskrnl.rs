@@ -552,6 +552,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoRegisterDriverReinitialization(DriverObject: Ptr, DriverReinitializationRoutine: Ptr, Context: Ptr) -> () = io::notify::IoRegisterDriverReinitialization;
     stdcall fn IoRegisterBootDriverReinitialization(DriverObject: Ptr, DriverReinitializationRoutine: Ptr, Context: Ptr) -> () = io::notify::IoRegisterBootDriverReinitialization;
     stdcall fn IoWMIRegistrationControl(DeviceObject: Ptr, Action: u32) -> NtStatus = io::notify::IoWMIRegistrationControl;
+    stdcall fn IoWMIWriteEvent(WnodeEventItem: Ptr) -> NtStatus = io::notify::IoWMIWriteEvent;
     stdcall fn IoAllocateErrorLogEntry(IoObject: Ptr, EntrySize: u8) -> Ptr = io::notify::IoAllocateErrorLogEntry;
     stdcall fn IoWriteErrorLogEntry(ElEntry: Ptr) -> () = io::notify::IoWriteErrorLogEntry;
     stdcall fn IoFreeErrorLogEntry(ElEntry: Ptr) -> () = io::notify::IoFreeErrorLogEntry;

@@ -241,6 +241,46 @@ pub fn IoWMIRegistrationControl(k: &mut Kx, device: Ptr, action: u32) -> KResult
     })
 }
 
+/// sizeof(WNODE_HEADER): BufferSize, ProviderId, two 8-byte unions, Guid, ClientContext,
+/// Flags (wmistr.h); the event's data follows.
+const WNODE_HEADER_SIZE: u64 = 0x30;
+const WNODE_GUID: u64 = 0x18;
+/// Event payload kept in the trace.
+const WMI_EVENT_DATA_CAP: u64 = 256;
+
+/// NTSTATUS IoWMIWriteEvent(PVOID WnodeEventItem): delivers a WMI event (a WNODE in nonpaged
+/// pool, its header's BufferSize long) to the event consumers — here the trace, as a trace
+/// event of the WNODE's GUID. On success WMI owns the buffer and frees it; a buffer too short
+/// for a WNODE header is refused and stays the caller's.
+pub fn IoWMIWriteEvent(k: &mut Kx, wnode: Ptr) -> KResult<NtStatus> {
+    let at = caller(k);
+    let size = k.mem().read_u32(wnode.0)? as u64;
+    if size < WNODE_HEADER_SIZE {
+        return Ok(status::INVALID_PARAMETER);
+    }
+    let guid = crate::etw::read_guid(k, wnode.0 + WNODE_GUID)?;
+    let mut data = vec![0u8; (size - WNODE_HEADER_SIZE).min(WMI_EVENT_DATA_CAP) as usize];
+    k.mem().read(wnode.0 + WNODE_HEADER_SIZE, &mut data)?;
+    let enabled = k.ext().tracing.enabled.contains_key(&guid);
+    let e = crate::etw::TraceEvent {
+        routine: "IoWMIWriteEvent",
+        provider: crate::etw::guid_text(&guid),
+        id: 0,
+        version: 0,
+        channel: 0,
+        level: 0,
+        opcode: 0,
+        task: 0,
+        keyword: 0,
+        enabled,
+        data: crate::events::hex_bytes(&data),
+        caller: at,
+    };
+    crate::events::push(k, SystemEvent::Trace(e));
+    pool::free(k, wnode.0, None, at)?;
+    Ok(status::SUCCESS)
+}
+
 // ---- error log -------------------------------------------------------------------------
 
 /// Largest packet IoAllocateErrorLogEntry hands out (ERROR_LOG_MAXIMUM_SIZE: a port
