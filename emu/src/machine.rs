@@ -235,6 +235,8 @@ pub struct Guest<X: Extension> {
     pub(crate) nested_sentinel: u64,
     pub(crate) stack_top: u64,
     pub(crate) tss: u64,
+    /// The GDT the processor really uses (a driver's `lgdt` only changes the virtual one).
+    pub(crate) gdt: u64,
     pub(crate) timed_out: Arc<AtomicBool>,
     /// Clock cycles one port access takes (an ISA bus cycle, 1 us).
     pub(crate) io_cycles: u64,
@@ -255,6 +257,9 @@ pub struct Guest<X: Extension> {
     /// by a jump inside one), and left by a run that ends (suspended, preempted) with the
     /// flow it ran, for saving with its context.
     pub(crate) live: Option<GuestCall>,
+    /// A host call at this slot loaded CR3, which ends the engine's run there; the run loop
+    /// resumes at the slot without calling the handler again (see `user.rs`).
+    pub(crate) cr3_restart: Option<u64>,
     /// Where the guest is stopped while a hook runs: the host-call slot or the faulting
     /// instruction. (The register reads back wherever a nested call ended.)
     pub(crate) hook_pc: u64,
@@ -455,6 +460,7 @@ impl<X: Extension> Machine<X> {
             nested_sentinel,
             stack_top,
             tss,
+            gdt,
             timed_out: Arc::new(AtomicBool::new(false)),
             io_cycles,
             block_sizes: HashMap::new(),
@@ -465,6 +471,7 @@ impl<X: Extension> Machine<X> {
             quantum: None,
             calls: Vec::new(),
             live: None,
+            cr3_restart: None,
             hook_pc: 0,
             attribution: crate::physical::pc::Attribution::new(config.limits.max_instructions.is_some()),
             timed_mmio: Default::default(),
@@ -973,6 +980,12 @@ impl<X: Extension> Machine<X> {
             g.stopping = false;
             g.suspended = None;
             match outcome {
+                // A host call loaded CR3 (user.rs): the engine left the run at its slot.
+                Err(Stop::Machine(MachineError::UnexpectedStop { pc })) if g.cr3_restart == Some(pc) => {
+                    g.cr3_restart = None;
+                    g.resume_at = Some(pc);
+                    start = pc;
+                }
                 // An unwind to a frame of this run's flow (from a call nested deeper, or one
                 // that had to stop the engine to get here): resume there.
                 Err(Stop::Unwind(ctx)) if self.owns_stack(ctx.sp()) => {
@@ -1181,6 +1194,17 @@ impl<X: Extension> Machine<X> {
             } else {
                 format!("port {port:#06x} not permitted by the I/O permission map at CPL3")
             };
+            if !permitted {
+                // User code: a #GP on a privileged instruction, for the layer above to turn
+                // into the user-mode exception (nothing can resume from inside a port hook).
+                let mut e = self.exception_at(FaultKind::GeneralProtection, pc);
+                e.privileged = true;
+                e.reason = reason.clone();
+                if let Resolution::Stop(stop) = X::on_exception(self, &e) {
+                    self.request_stop(stop);
+                    return (value, outcome);
+                }
+            }
             let fault = self.fault(FaultKind::GeneralProtection, pc, reason);
             self.request_stop(Stop::Fault(Box::new(fault)));
         }
@@ -1260,10 +1284,14 @@ impl<X: Extension> Machine<X> {
 }
 
 impl<X: Extension> Guest<X> {
-    /// The CPU's check for a CPL3 access: IOPL from EFLAGS, the bitmap from the TSS.
+    /// The CPU's check for a CPL3 access: IOPL from EFLAGS, the bitmap from the TSS, where
+    /// its IoMapBase (offset 0x66) says, as far as the TSS limit reaches (an IoMapBase past
+    /// the limit denies every port: how Windows gives a process "map 0").
     fn io_permitted(&self, port: u16, width: Width) -> bool {
         let eflags = self.uc.reg(Reg::Flags.uc(self.arch).unwrap());
         let iopl = ((eflags & flags::IOPL_MASK) >> flags::IOPL_SHIFT) as u8;
+        let base = self.mem.read_u16(self.tss + 0x66).map_or(u64::MAX, u64::from);
+        let limit = TSS_SIZE + IOPM_SIZE - 1;
         // Only the (at most two) bytes of the map covering the access matter; bytes past
         // the TSS limit are left out, so the pure check denies them.
         let first = port as u64 / 8;
@@ -1271,10 +1299,11 @@ impl<X: Extension> Guest<X> {
         let mut window = [0u8; 2];
         let mut n = 0;
         for idx in first..=last {
-            if idx >= IOPM_SIZE {
+            let at = base.saturating_add(idx);
+            if at > limit {
                 break;
             }
-            window[n] = self.mem.read_u8(self.tss + TSS_SIZE + idx).unwrap_or(0xFF);
+            window[n] = self.mem.read_u8(self.tss + at).unwrap_or(0xFF);
             n += 1;
         }
         iopm::io_allowed(3, iopl, &window[..n], port % 8, width.bytes())

@@ -139,6 +139,22 @@ impl PageTables {
         None
     }
 
+    /// Writes into the frame `into` the root of the *user view* of these tables: every
+    /// top-level entry copied (the lower tables are shared, so later mappings under them show
+    /// through), those of the kernel half with U/S cleared. The processor ANDs U/S across
+    /// levels, so code at CPL3 under this root reaches the user half only.
+    pub(crate) fn write_user_view(&self, ram: &mut Ram, into: u64) {
+        let (entries, half) = match self.mode {
+            Paging::TwoLevel => (1024u64, 512u64),
+            Paging::FourLevel => (512, 256),
+        };
+        for i in 0..entries {
+            let e = self.read_entry(ram, self.root + i * self.entry_size());
+            let e = if i >= half { e & !U } else { e };
+            self.write_entry(ram, into + i * self.entry_size(), e);
+        }
+    }
+
     /// Changes the protection of an existing mapping; false if `va` is not mapped.
     pub(crate) fn protect(&self, ram: &mut Ram, va: u64, prot: Prot) -> bool {
         match self.lookup(ram, va) {

@@ -1,0 +1,115 @@
+//! The GIVEIO scenario end to end (x86): a user program opens \\.\giveio, whose driver opens
+//! the I/O permission map to it with Ke386SetIoAccessMap/Ke386IoSetAccessProcess, then plays
+//! a tone with its own out instructions. Without the driver started, the same program ends
+//! with STATUS_PRIVILEGED_INSTRUCTION and nothing reaches the bus.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use portcullis::sandbox::Sandbox;
+
+const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/giveio/giveio.x86.sys");
+const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/giveio/giveio_client.x86.exe");
+
+/// A trace writer the test can read back.
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn sandbox(trace: &Shared) -> Sandbox {
+    Sandbox::builder().max_instructions(50_000_000).trace(Box::new(trace.clone())).load_driver(DRIVER).unwrap()
+}
+
+fn trace_lines(trace: &Shared, sb: &mut Sandbox) -> Vec<serde_json::Value> {
+    let _ = sb.report(); // flushes the trace
+    let text = String::from_utf8(trace.0.borrow().clone()).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    lines
+}
+
+fn ports(lines: &[serde_json::Value]) -> Vec<(String, u64, u64, Option<u64>, String)> {
+    lines
+        .iter()
+        .filter(|l| l["type"] == "port")
+        .map(|l| {
+            (
+                l["dir"].as_str().unwrap().to_string(),
+                l["port"].as_u64().unwrap(),
+                l["value"].as_u64().unwrap(),
+                l["pid"].as_u64(),
+                l["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_client_plays_its_tone_through_the_map_the_driver_opened() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    assert!(sb.driver_entry().unwrap().is_success());
+    let client = std::fs::read(CLIENT).unwrap();
+    let run = sb.run_program("giveio_client.exe", &client).unwrap();
+    let console = String::from_utf8_lossy(&run.console).into_owned();
+    assert_eq!(run.exit_code, 0, "{console} {:?}", run.exception);
+    let pid = run.pid;
+    assert!(console.contains(&format!("process {pid}, the driver sees process {pid}")), "{console}");
+    assert!(console.contains("played 880 Hz for 50 ms"), "{console}");
+    let lines = trace_lines(&trace, &mut sb);
+    let seen: Vec<_> = ports(&lines).into_iter().filter(|p| p.3.is_some()).collect();
+    let expected = [
+        ("out", 0x43, 0xB6),
+        ("out", 0x42, 0x4B),
+        ("out", 0x42, 0x05),
+        ("in", 0x61, -1i64),
+        ("out", 0x61, -1),
+        ("in", 0x61, -1),
+        ("out", 0x61, -1),
+    ];
+    assert_eq!(seen.len(), expected.len(), "{seen:?}");
+    for (s, e) in seen.iter().zip(expected) {
+        assert_eq!((s.0.as_str(), s.1), (e.0, e.1), "{seen:?}");
+        if e.2 >= 0 {
+            assert_eq!(s.2, e.2 as u64);
+        }
+        assert_eq!(s.3, Some(pid));
+        assert_ne!(s.4, "denied");
+    }
+    // The gate went on (bits 0-1 set) and off again.
+    assert_eq!(seen[4].2 & 3, 3);
+    assert_eq!(seen[6].2 & 3, 0);
+    // The driver saw the open from the program's process.
+    assert!(lines.iter().any(
+        |l| l["type"] == "debug" && l["text"].as_str().unwrap_or("").contains(&format!("opened by process {pid}"))
+    ));
+}
+
+#[test]
+fn without_the_driver_the_client_ends_with_a_privileged_instruction_and_nothing_reaches_the_bus() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace); // loaded, never started: no \\.\giveio
+    let client = std::fs::read(CLIENT).unwrap();
+    let run = sb.run_program("giveio_client.exe", &client).unwrap();
+    let console = String::from_utf8_lossy(&run.console).into_owned();
+    assert_eq!(run.exit_code, 0xC000_0096, "{console}");
+    assert!(console.contains("cannot open \\\\.\\giveio (error 2)"), "{console}");
+    let lines = trace_lines(&trace, &mut sb);
+    let seen = ports(&lines);
+    // The one attempt is traced as denied; nothing was allowed through.
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!((seen[0].0.as_str(), seen[0].1, seen[0].4.as_str()), ("out", 0x43, "denied"));
+    // The run goes on: the driver can still be started and opened.
+    assert!(sb.driver_entry().unwrap().is_success());
+    let h = sb.open(r"\\.\giveio").unwrap();
+    sb.close(h).unwrap();
+}
