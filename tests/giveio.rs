@@ -113,3 +113,61 @@ fn without_the_driver_the_client_ends_with_a_privileged_instruction_and_nothing_
     let h = sb.open(r"\\.\giveio").unwrap();
     sb.close(h).unwrap();
 }
+
+fn program(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/corpus/giveio/{name}.x86.exe", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn a_second_process_never_inherits_the_first_ones_map() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    assert!(sb.driver_entry().unwrap().is_success());
+    let first = sb.run_program("giveio_client.exe", &program("giveio_client")).unwrap();
+    assert_eq!(first.exit_code, 0);
+    let second = sb.run_program("port_probe.exe", &program("port_probe")).unwrap();
+    assert_ne!(second.pid, first.pid);
+    assert_eq!(second.exit_code, 0xC000_0096);
+    assert_eq!(String::from_utf8_lossy(&second.console), "port_probe: out 0x80\n");
+    let lines = trace_lines(&trace, &mut sb);
+    let theirs: Vec<_> = ports(&lines).into_iter().filter(|p| p.3 == Some(second.pid)).collect();
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    assert_eq!((theirs[0].1, theirs[0].4.as_str()), (0x80, "denied"));
+}
+
+#[test]
+fn a_program_that_reads_kernel_memory_ends_with_an_access_violation_and_the_run_goes_on() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    let run = sb.run_program("kernel_peek.exe", &program("kernel_peek")).unwrap();
+    assert_eq!(run.exit_code, 0xC000_0005, "{:?}", run.exception);
+    assert_eq!(String::from_utf8_lossy(&run.console), "kernel_peek: reading 0xFFDFF000\n");
+    // The kernel is unharmed: the driver starts, and another program runs.
+    assert!(sb.driver_entry().unwrap().is_success());
+    let again = sb.run_program("giveio_client.exe", &program("giveio_client")).unwrap();
+    assert_eq!(again.exit_code, 0);
+}
+
+#[test]
+fn ke386_query_io_access_map_returns_what_was_set() {
+    const SET_MAP: u32 = 0x8000_2404;
+    const QUERY_MAP: u32 = 0x8000_2408;
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    assert!(sb.driver_entry().unwrap().is_success());
+    let h = sb.open(r"\\.\giveio").unwrap();
+    // A map granting 0x378 and 0x37A only: bytes 0x6F (ports 0x378-0x37F) = 0b1111_1010.
+    let mut map = vec![0xFFu8; 0x2000];
+    map[0x378 / 8] = 0xFA;
+    let r = sb.ioctl(h, SET_MAP, &map, 0).unwrap();
+    assert!(r.status().is_success());
+    let r = sb.ioctl(h, QUERY_MAP, &1u32.to_le_bytes(), 0x2000).unwrap();
+    assert!(r.status().is_success());
+    assert_eq!(r.output(), &map[..]);
+    // Map 0 reads as every port denied; there is no map 2.
+    let r = sb.ioctl(h, QUERY_MAP, &0u32.to_le_bytes(), 0x2000).unwrap();
+    assert!(r.output().iter().all(|&b| b == 0xFF) && r.output().len() == 0x2000);
+    let r = sb.ioctl(h, QUERY_MAP, &2u32.to_le_bytes(), 0x2000).unwrap();
+    assert_eq!(r.status().0, 0xC000_000D);
+    sb.close(h).unwrap();
+}

@@ -257,9 +257,6 @@ pub struct Guest<X: Extension> {
     /// by a jump inside one), and left by a run that ends (suspended, preempted) with the
     /// flow it ran, for saving with its context.
     pub(crate) live: Option<GuestCall>,
-    /// A host call at this slot loaded CR3, which ends the engine's run there; the run loop
-    /// resumes at the slot without calling the handler again (see `user.rs`).
-    pub(crate) cr3_restart: Option<u64>,
     /// Where the guest is stopped while a hook runs: the host-call slot or the faulting
     /// instruction. (The register reads back wherever a nested call ended.)
     pub(crate) hook_pc: u64,
@@ -471,7 +468,6 @@ impl<X: Extension> Machine<X> {
             quantum: None,
             calls: Vec::new(),
             live: None,
-            cr3_restart: None,
             hook_pc: 0,
             attribution: crate::physical::pc::Attribution::new(config.limits.max_instructions.is_some()),
             timed_mmio: Default::default(),
@@ -980,12 +976,6 @@ impl<X: Extension> Machine<X> {
             g.stopping = false;
             g.suspended = None;
             match outcome {
-                // A host call loaded CR3 (user.rs): the engine left the run at its slot.
-                Err(Stop::Machine(MachineError::UnexpectedStop { pc })) if g.cr3_restart == Some(pc) => {
-                    g.cr3_restart = None;
-                    g.resume_at = Some(pc);
-                    start = pc;
-                }
                 // An unwind to a frame of this run's flow (from a call nested deeper, or one
                 // that had to stop the engine to get here): resume there.
                 Err(Stop::Unwind(ctx)) if self.owns_stack(ctx.sp()) => {

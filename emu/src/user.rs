@@ -33,21 +33,31 @@ impl<X: Extension> Machine<X> {
     /// Runs what follows as user code of the thread whose TEB is at `teb`: the user view of
     /// the address space, user privilege, FS on the TEB (x86; x64 GS_BASE).
     pub fn switch_to_user(&mut self, teb: u64) -> Result<(), MachineError> {
-        let root = self.mem_mut().user_view_root()?;
+        // Every write to kernel memory comes first: on x86 every page is executable, so a
+        // host write drops translated code through Unicorn, which translates the address at
+        // the current CPL and, under the user view, would leave a page fault pending (quirk
+        // 9 in docs/architecture.md).
+        let arch = self.arch();
+        if arch == Arch::X86 {
+            let gdt = self.guest().gdt;
+            let entry = gdt + (TEB_SELECTOR & !7) as u64;
+            let d = self.mem().read_u64(entry)?;
+            let base = teb & 0xFFFF_FFFF;
+            let d = (d & !0xFF00_00FF_FFFF_0000) | ((base & 0xFF_FFFF) << 16) | (((base >> 24) & 0xFF) << 56);
+            self.mem_mut().write_unchecked(entry, &d.to_le_bytes())?;
+        }
+        let g = self.guest();
+        // Unicorn translates the byte before a run's stop address when the run starts: the
+        // return-to-host pages stay reachable (they hold only `hlt`).
+        let exempt = [g.sentinel & !0xFFF, g.nested_sentinel & !0xFFF];
+        let root = self.mem_mut().user_view_root(&exempt)?;
         self.set_cr3(root);
         let g = self.guest_mut();
         g.privilege = Privilege::User;
         let uc = g.uc;
-        match g.arch {
-            Arch::X86 => {
-                let gdt = g.gdt;
-                let entry = gdt + (TEB_SELECTOR & !7) as u64;
-                let d = g.mem.read_u64(entry)?;
-                let base = teb & 0xFFFF_FFFF;
-                let d = (d & !0xFF00_00FF_FFFF_0000) | ((base & 0xFF_FFFF) << 16) | (((base >> 24) & 0xFF) << 56);
-                g.mem.write_unchecked(entry, &d.to_le_bytes())?;
-                uc.load_segment(UcReg::FS, TEB_SELECTOR)?;
-            }
+        g.exceptions.reset(uc);
+        match arch {
+            Arch::X86 => uc.load_segment(UcReg::FS, TEB_SELECTOR)?,
             Arch::X64 => uc.set_reg(UcReg::GS_BASE, teb),
         }
         Ok(())
@@ -62,18 +72,12 @@ impl<X: Extension> Machine<X> {
         self.select_cpu(cpu)
     }
 
-    /// Loads the processor's CR3. From inside a host call, Unicorn 2.1.5 leaves the run
-    /// after the hook (the TLB flush ends the translated-code loop) with the PC on the
-    /// host-call slot, as if nothing had run: the run loop resumes there, skipping the
-    /// handler that has run already (`Guest::cr3_restart`).
+    /// Loads the processor's CR3 (Unicorn flushes its TLB; translated code stays valid, being
+    /// kept by physical address).
     fn set_cr3(&mut self, root: u64) {
-        let g = self.guest_mut();
-        if g.uc.reg(UcReg::CR3) == root {
-            return;
-        }
-        g.uc.set_reg(UcReg::CR3, root);
-        if g.depth > 0 {
-            g.cr3_restart = Some(g.hook_pc);
+        let uc = self.guest().uc;
+        if uc.reg(UcReg::CR3) != root {
+            uc.set_reg(UcReg::CR3, root);
         }
     }
 
@@ -84,7 +88,7 @@ impl<X: Extension> Machine<X> {
 
     /// Points the TSS's IoMapBase at `offset` (from the TSS's start): the I/O permission map
     /// user code is checked against from now on. An offset past the TSS limit denies every
-    /// port.
+    /// port. (A write to kernel memory: make it before [`switch_to_user`](Machine::switch_to_user).)
     pub fn set_io_map_base(&mut self, offset: u16) -> Result<(), MachineError> {
         let tss = self.tss();
         self.mem_mut().write(tss + IO_MAP_BASE, &offset.to_le_bytes())?;

@@ -66,6 +66,8 @@ pub struct Process {
     pub peb: u64,
     pub teb: u64,
     pub stack_top: u64,
+    /// The regions of its address space (image, stack, PEB/TEB), unmapped when it ends.
+    pub(crate) regions: Vec<u64>,
     pub handles: BTreeMap<u64, Object>,
     pub(crate) next_handle: u64,
     /// What it wrote to its console (standard output and error).
@@ -238,6 +240,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<u64, LoadError> {
         peb,
         teb,
         stack_top,
+        regions: vec![base, stack, blocks],
         handles: STD_HANDLES.iter().map(|(h, s)| (*h, Object::Console(*s))).collect(),
         next_handle: 0x24,
         console: Vec::new(),
@@ -252,8 +255,9 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<u64, LoadError> {
 pub(crate) fn enter_user(k: &mut Kx) -> KResult<()> {
     let Some(p) = crate::current(k) else { return Ok(()) };
     let (teb, eprocess) = (p.teb, p.eprocess);
-    k.switch_to_user(teb)?;
-    portcullis_hle::ke::iopm::load_for(k, eprocess)
+    // The TSS is kernel memory: written before the user view is loaded.
+    portcullis_hle::ke::iopm::load_for(k, eprocess)?;
+    Ok(k.switch_to_user(teb)?)
 }
 
 /// Back to the kernel, on the current processor.
@@ -341,7 +345,12 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
     p.handles.clear();
     p.exited = Some(exited.clone());
     let (pid, eprocess) = (p.pid, p.eprocess);
+    let regions = std::mem::take(&mut p.regions);
     s.current = None;
+    // Its address space goes with it.
+    for base in regions {
+        k.mem_mut().free(base)?;
+    }
     if let Err(e) = portcullis_hle::ps::processes::exit(k, pid, exited.code)? {
         return Err(portcullis_hle::kernel::KError::Stop(Stop::Machine(portcullis_emu::MachineError::Other(e))));
     }

@@ -109,8 +109,9 @@ pub struct GuestMemory {
     /// Bumped whenever the host writes into executable memory.
     code_generation: u64,
     /// The root of the user view of the address space, once asked for (see
-    /// [`GuestMemory::user_view_root`]).
+    /// [`GuestMemory::user_view_root`]), and the frames of its private tables.
     user_root: Option<u64>,
+    user_tables: Vec<u64>,
 }
 
 impl GuestMemory {
@@ -149,6 +150,7 @@ impl GuestMemory {
             phys,
             code_generation: 0,
             user_root: None,
+            user_tables: Vec::new(),
         })
     }
 
@@ -173,10 +175,11 @@ impl GuestMemory {
 
     /// The root (a CR3 value) of the user view of the address space, brought up to date: the
     /// same mappings, with the whole kernel half (everything from the system range's start)
-    /// supervisor-only. What user-mode code runs under; the kernel's own root
-    /// ([`page_table_root`](GuestMemory::page_table_root)) keeps every page user-accessible
-    /// for driver code, which runs at CPL3 too (docs/architecture.md).
-    pub fn user_view_root(&mut self) -> Result<u64, MemError> {
+    /// supervisor-only except the pages in `exempt` (the machine's return-to-host pages,
+    /// which Unicorn translates at every run's start). What user-mode code runs under; the
+    /// kernel's own root ([`page_table_root`](GuestMemory::page_table_root)) keeps every
+    /// page user-accessible for driver code, which runs at CPL3 too (docs/architecture.md).
+    pub fn user_view_root(&mut self, exempt: &[u64]) -> Result<u64, MemError> {
         let root = match self.user_root {
             Some(r) => r,
             None => {
@@ -185,8 +188,10 @@ impl GuestMemory {
                 r
             }
         };
-        self.tables.write_user_view(&mut self.ram, root);
-        Ok(root)
+        let mut spare = std::mem::take(&mut self.user_tables);
+        let r = self.tables.write_user_view(&mut self.ram, root, exempt, &mut spare);
+        self.user_tables = spare;
+        r.map(|_| root)
     }
 
     /// Allocates a fresh, zeroed region of `kind` somewhere in that kind's arena.
