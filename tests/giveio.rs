@@ -59,7 +59,7 @@ fn the_client_plays_its_tone_through_the_map_the_driver_opened() {
     let mut sb = sandbox(&trace);
     assert!(sb.driver_entry().unwrap().is_success());
     let client = std::fs::read(CLIENT).unwrap();
-    let run = sb.run_program("giveio_client.exe", &client).unwrap();
+    let run = sb.run_program("giveio_client.exe", &client, &[]).unwrap();
     let console = String::from_utf8_lossy(&run.console).into_owned();
     assert_eq!(run.exit_code, 0, "{console} {:?}", run.exception);
     let pid = run.pid;
@@ -99,7 +99,7 @@ fn without_the_driver_the_client_ends_with_a_privileged_instruction_and_nothing_
     let trace = Shared::default();
     let mut sb = sandbox(&trace); // loaded, never started: no \\.\giveio
     let client = std::fs::read(CLIENT).unwrap();
-    let run = sb.run_program("giveio_client.exe", &client).unwrap();
+    let run = sb.run_program("giveio_client.exe", &client, &[]).unwrap();
     let console = String::from_utf8_lossy(&run.console).into_owned();
     assert_eq!(run.exit_code, 0xC000_0096, "{console}");
     assert!(console.contains("cannot open \\\\.\\giveio (error 2)"), "{console}");
@@ -123,9 +123,9 @@ fn a_second_process_never_inherits_the_first_ones_map() {
     let trace = Shared::default();
     let mut sb = sandbox(&trace);
     assert!(sb.driver_entry().unwrap().is_success());
-    let first = sb.run_program("giveio_client.exe", &program("giveio_client")).unwrap();
+    let first = sb.run_program("giveio_client.exe", &program("giveio_client"), &[]).unwrap();
     assert_eq!(first.exit_code, 0);
-    let second = sb.run_program("port_probe.exe", &program("port_probe")).unwrap();
+    let second = sb.run_program("port_probe.exe", &program("port_probe"), &[]).unwrap();
     assert_ne!(second.pid, first.pid);
     assert_eq!(second.exit_code, 0xC000_0096);
     assert_eq!(String::from_utf8_lossy(&second.console), "port_probe: out 0x80\n");
@@ -139,12 +139,12 @@ fn a_second_process_never_inherits_the_first_ones_map() {
 fn a_program_that_reads_kernel_memory_ends_with_an_access_violation_and_the_run_goes_on() {
     let trace = Shared::default();
     let mut sb = sandbox(&trace);
-    let run = sb.run_program("kernel_peek.exe", &program("kernel_peek")).unwrap();
+    let run = sb.run_program("kernel_peek.exe", &program("kernel_peek"), &[]).unwrap();
     assert_eq!(run.exit_code, 0xC000_0005, "{:?}", run.exception);
     assert_eq!(String::from_utf8_lossy(&run.console), "kernel_peek: reading 0xFFDFF000\n");
     // The kernel is unharmed: the driver starts, and another program runs.
     assert!(sb.driver_entry().unwrap().is_success());
-    let again = sb.run_program("giveio_client.exe", &program("giveio_client")).unwrap();
+    let again = sb.run_program("giveio_client.exe", &program("giveio_client"), &[]).unwrap();
     assert_eq!(again.exit_code, 0);
 }
 

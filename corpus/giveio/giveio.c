@@ -6,6 +6,8 @@
  *
  * Device \Device\giveio, symbolic link \DosDevices\giveio.
  *
+ * IRP_MJ_CLEANUP, IRP_MJ_CLOSE: completed with STATUS_SUCCESS.
+ *
  * IRP_MJ_CREATE: as the classic GIVEIO.SYS, map 1 becomes all zeros (every port allowed)
  * and the opening process is switched to it:
  *     Ke386SetIoAccessMap(1, map); Ke386IoSetAccessProcess(IoGetCurrentProcess(), 1)
@@ -153,6 +155,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registryPath)
         return status;
     }
     driver->MajorFunction[IRP_MJ_CREATE] = DispatchCreate;
+    driver->MajorFunction[IRP_MJ_CLEANUP] = DispatchClose;
     driver->MajorFunction[IRP_MJ_CLOSE] = DispatchClose;
     driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = DispatchControl;
     driver->DriverUnload = DriverUnload;

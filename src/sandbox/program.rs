@@ -29,12 +29,13 @@ fn lossy<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Sandbox {
-    /// Loads the program `name` (its file's bytes) as a new user process and runs it until
+    /// Loads the program `name` (its file's bytes) as a new user process with the command
+    /// line `name args...` and runs it until
     /// it ends. A program that faults ends with the exception code; the run goes on. A stop
     /// of the whole run (a bugcheck in a driver it called, a limit) is the error.
-    pub fn run_program(&mut self, name: &str, bytes: &[u8]) -> Result<ProgramRun, RunError> {
+    pub fn run_program(&mut self, name: &str, bytes: &[u8], args: &[String]) -> Result<ProgramRun, RunError> {
         self.alive()?;
-        let pid = portcullis_win32::load(&mut self.k, name, bytes)
+        let pid = portcullis_win32::load(&mut self.k, name, bytes, args)
             .map_err(|e| RunError::Machine(format!("cannot load {name}: {e}")))?;
         let r = portcullis_win32::run(&mut self.k, pid).map_err(RunError::from);
         let mut e = EntryPointRecord {

@@ -66,6 +66,10 @@ pub struct Process {
     pub peb: u64,
     pub teb: u64,
     pub stack_top: u64,
+    /// Its command line (ANSI and wide copies in its memory).
+    pub command_line: String,
+    pub(crate) command_line_a: u64,
+    pub(crate) command_line_w: u64,
     /// The regions of its address space (image, stack, PEB/TEB), unmapped when it ends.
     pub(crate) regions: Vec<u64>,
     pub handles: BTreeMap<u64, Object>,
@@ -152,10 +156,27 @@ pub(crate) fn slot_address(k: &mut Kx, i: usize) -> u64 {
     crate::state(k).base + i as u64 * portcullis_emu::HOST_CALL_SLOT
 }
 
-/// Loads the program `name` (its file's bytes) as a new process: its image at its preferred
-/// base with its imports bound, a PEB, TEB and stack, and the kernel's EPROCESS and thread.
-/// Returns its process id. Nothing runs yet.
-pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<u64, LoadError> {
+/// Longest command line a program gets (in characters, the terminating NUL excluded).
+pub const MAX_COMMAND_LINE: usize = 2047;
+
+/// The command line of a program run as `name args...`: each argument quoted when it holds
+/// a space or a tab (embedded quotes are not escaped).
+pub fn command_line(name: &str, args: &[String]) -> String {
+    std::iter::once(name)
+        .chain(args.iter().map(String::as_str))
+        .map(|a| if a.contains([' ', '\t']) || a.is_empty() { format!("\"{a}\"") } else { a.to_string() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Loads the program `name` (its file's bytes) as a new process run with `args`: its image
+/// at its preferred base with its imports bound, a PEB, TEB, command line and stack, and the
+/// kernel's EPROCESS and thread. Returns its process id. Nothing runs yet.
+pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64, LoadError> {
+    let line = command_line(name, args);
+    if line.chars().count() > MAX_COMMAND_LINE {
+        return Err(LoadError::Unsupported(format!("a command line of more than {MAX_COMMAND_LINE} characters")));
+    }
     let parsed = portcullis_hle::loader::parse(bytes)?;
     let arch = k.arch();
     if parsed.arch != arch {
@@ -215,8 +236,14 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<u64, LoadError> {
     // Stack, PEB and TEB.
     let stack = k.mem_mut().alloc(RegionKind::User, format!("{name} stack"), STACK_SIZE, Prot::RW)?;
     let stack_top = stack + STACK_SIZE;
-    let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 2 * PAGE_SIZE, Prot::RW)?;
+    let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 5 * PAGE_SIZE, Prot::RW)?;
     let (peb, teb) = (blocks, blocks + PAGE_SIZE);
+    // The command line, ANSI then wide (what GetCommandLineA/W hand out).
+    let (line_a, line_w) = (blocks + 2 * PAGE_SIZE, blocks + 3 * PAGE_SIZE);
+    let ansi: Vec<u8> = line.chars().map(|c| if (c as u32) < 0x100 { c as u8 } else { b'?' }).chain([0]).collect();
+    let wide: Vec<u8> = line.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+    k.mem_mut().write(line_a, &ansi)?;
+    k.mem_mut().write(line_w, &wide)?;
     let t = teb_layout(arch);
     let mem = k.mem_mut();
     mem.write_ptr(teb, arch.mask(u64::MAX))?; // ExceptionList: the end of the chain
@@ -240,6 +267,9 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<u64, LoadError> {
         peb,
         teb,
         stack_top,
+        command_line: line,
+        command_line_a: line_a,
+        command_line_w: line_w,
         regions: vec![base, stack, blocks],
         handles: STD_HANDLES.iter().map(|(h, s)| (*h, Object::Console(*s))).collect(),
         next_handle: 0x24,

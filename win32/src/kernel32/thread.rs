@@ -1,9 +1,9 @@
 //! Processes, threads, the last error, time: ExitProcess, GetCurrentProcess(Id),
-//! GetCurrentThreadId, GetLastError, SetLastError, Sleep, GetTickCount.
+//! GetCurrentThreadId, GetCommandLineA/W, GetLastError, SetLastError, Sleep, GetTickCount.
 #![allow(non_snake_case)]
 
 use portcullis_hle::kernel::{KResult, Kx};
-use portcullis_hle::types::HANDLE;
+use portcullis_hle::types::{Ptr, HANDLE};
 
 use crate::process::last_error_at;
 
@@ -37,6 +37,16 @@ pub fn GetCurrentProcessId(k: &mut Kx) -> KResult<u32> {
 /// DWORD GetCurrentThreadId(void)
 pub fn GetCurrentThreadId(k: &mut Kx) -> KResult<u32> {
     Ok(me(k)?.tid as u32)
+}
+
+/// LPSTR GetCommandLineA(void): the process's command line, in its memory.
+pub fn GetCommandLineA(k: &mut Kx) -> KResult<Ptr> {
+    Ok(Ptr(me(k)?.command_line_a))
+}
+
+/// LPWSTR GetCommandLineW(void)
+pub fn GetCommandLineW(k: &mut Kx) -> KResult<Ptr> {
+    Ok(Ptr(me(k)?.command_line_w))
 }
 
 /// DWORD GetLastError(void): the thread's TEB.LastErrorValue.
