@@ -5,6 +5,9 @@ pub mod console;
 pub mod file;
 pub mod thread;
 
+#[cfg(test)]
+mod tests;
+
 use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
 
 use crate::table::{Win32Fn, BOOL};
