@@ -6,7 +6,8 @@
 //! Not built yet, and refused with ERROR_NOT_SUPPORTED rather than half done: overlapped I/O
 //! (FILE_FLAG_OVERLAPPED, an OVERLAPPED argument), dispositions other than OPEN_EXISTING, and
 //! waiting for a request a driver leaves pending (ERROR_IO_PENDING).
-#![allow(non_snake_case)]
+// The functions take the parameters Windows gives them.
+#![allow(non_snake_case, clippy::too_many_arguments)]
 
 use portcullis_hle::io::request::{self, IoResult, OutBuffer};
 use portcullis_hle::kernel::{KResult, Kx};
