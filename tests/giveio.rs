@@ -1,7 +1,9 @@
 //! The GIVEIO scenario end to end (x86): a user program opens \\.\giveio, whose driver opens
 //! the I/O permission map to it with Ke386SetIoAccessMap/Ke386IoSetAccessProcess, then plays
 //! a tone with its own out instructions. Without the driver started, the same program ends
-//! with STATUS_PRIVILEGED_INSTRUCTION and nothing reaches the bus.
+//! with STATUS_PRIVILEGED_INSTRUCTION and nothing reaches the bus. Around them: a second
+//! process never inherits the map, a map granting 0x378 but not 0x379 (or a word straddling
+//! both), a program reading kernel memory, and Ke386QueryIoAccessMap round trips.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -170,4 +172,31 @@ fn ke386_query_io_access_map_returns_what_was_set() {
     let r = sb.ioctl(h, QUERY_MAP, &2u32.to_le_bytes(), 0x2000).unwrap();
     assert_eq!(r.status().0, 0xC000_000D);
     sb.close(h).unwrap();
+}
+
+#[test]
+fn a_map_that_grants_0x378_but_not_0x379_lets_one_through_and_faults_on_the_other() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    assert!(sb.driver_entry().unwrap().is_success());
+    let byte = sb.run_program("lpt_probe.exe", &program("lpt_probe"), &["byte".to_string()]).unwrap();
+    assert_eq!(byte.exit_code, 0xC000_0096);
+    assert_eq!(
+        String::from_utf8_lossy(&byte.console),
+        "lpt_probe: out 0x378, byte\nlpt_probe: in 0x379\n"
+    );
+    // A word at 0x378 covers 0x379 too: denied as a whole, nothing reaches the port.
+    let word = sb.run_program("lpt_probe.exe", &program("lpt_probe"), &["word".to_string()]).unwrap();
+    assert_eq!(word.exit_code, 0xC000_0096);
+    let lines = trace_lines(&trace, &mut sb);
+    let user: Vec<_> = ports(&lines).into_iter().filter(|p| p.3.is_some()).collect();
+    let seen: Vec<_> = user.iter().map(|p| (p.0.as_str(), p.1, p.3, p.4.as_str())).collect();
+    assert_eq!(
+        seen,
+        [
+            ("out", 0x378, Some(byte.pid), "emulated"),
+            ("in", 0x379, Some(byte.pid), "denied"),
+            ("out", 0x378, Some(word.pid), "denied"),
+        ]
+    );
 }
