@@ -16,7 +16,8 @@
 # A driver built for one architecture only lists it in corpus/<name>/<name>.archs (the
 # x86-only Ke386* routines). User programs are corpus/<name>/<program>.exe.c, built as
 # console programs with kernel32 only (no C runtime; entry point ProgramStart) into
-# corpus/<name>/<program>.<arch>.exe for the directory's architectures.
+# corpus/<name>/<program>.<arch>.exe for the directory's architectures, or those
+# corpus/<name>/<program>.archs lists.
 #
 # A driver that needs imports libntoskrnl.a lacks provides
 # corpus/<name>/<name>.<arch>.def; an extra import library is made from it
@@ -264,9 +265,17 @@ for name in "${drivers[@]}"; do
             build "$name" "$arch" "$work/out/$name/$name.$arch.sys"
         fi
         built+=("$name/$name.$arch.sys")
-        for program in "$name"/*.exe.c; do
-            [[ -f $program ]] || continue
-            program=$(basename "$program" .exe.c)
+    done
+    for program in "$name"/*.exe.c; do
+        [[ -f $program ]] || continue
+        program=$(basename "$program" .exe.c)
+        # A program's own <program>.archs, else its directory's architectures.
+        if [[ -f $name/$program.archs ]]; then
+            program_archs=$(cat "$name/$program.archs")
+        else
+            program_archs=$(archs_of "$name")
+        fi
+        for arch in $program_archs; do
             build_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe"
             built+=("$name/$program.$arch.exe")
         done

@@ -200,3 +200,29 @@ fn a_map_that_grants_0x378_but_not_0x379_lets_one_through_and_faults_on_the_othe
         ]
     );
 }
+
+/// An x64 machine with a driver installed but not started (the x64 programs need no driver).
+fn sandbox_x64(trace: &Shared) -> Sandbox {
+    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/beeper/beeper.x64.sys");
+    Sandbox::builder().max_instructions(50_000_000).trace(Box::new(trace.clone())).load_driver(driver).unwrap()
+}
+
+fn program_x64(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/corpus/giveio/{name}.x64.exe", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn x64_programs_meet_the_same_map_and_the_same_wall_around_the_kernel() {
+    let trace = Shared::default();
+    let mut sb = sandbox_x64(&trace);
+    let probe = sb.run_program("port_probe.exe", &program_x64("port_probe"), &[]).unwrap();
+    assert_eq!(probe.exit_code, 0xC000_0096);
+    assert_eq!(String::from_utf8_lossy(&probe.console), "port_probe: out 0x80\n");
+    let peek = sb.run_program("kernel_peek.exe", &program_x64("kernel_peek"), &[]).unwrap();
+    assert_eq!(peek.exit_code, 0xC000_0005, "{:?}", peek.exception);
+    assert_eq!(String::from_utf8_lossy(&peek.console), "kernel_peek: reading 0xFFFFF80000100000\n");
+    let lines = trace_lines(&trace, &mut sb);
+    let seen = ports(&lines);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!((seen[0].1, seen[0].3, seen[0].4.as_str()), (0x80, Some(probe.pid), "denied"));
+}

@@ -42,8 +42,9 @@
 //! The machine checks each user-mode `in`/`out` against IOPL and the map IoMapBase selects:
 //! an allowed access reaches the port bus and is traced with CPL 3 (the report attributes it
 //! to the process running); a denied one never reaches the bus and ends the process with
-//! STATUS_PRIVILEGED_INSTRUCTION. x64 drivers that write the TSS directly, several
-//! processes, user-mode SEH, the service control manager and the C runtime are later slices.
+//! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
+//! the TSS directly (there is no Ke386* on x64), DLLs, several processes at once, user-mode
+//! SEH, overlapped I/O, the service control manager and the C runtime are later slices.
 
 pub mod error;
 pub mod kernel32;
