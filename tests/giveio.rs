@@ -181,10 +181,7 @@ fn a_map_that_grants_0x378_but_not_0x379_lets_one_through_and_faults_on_the_othe
     assert!(sb.driver_entry().unwrap().is_success());
     let byte = sb.run_program("lpt_probe.exe", &program("lpt_probe"), &["byte".to_string()]).unwrap();
     assert_eq!(byte.exit_code, 0xC000_0096);
-    assert_eq!(
-        String::from_utf8_lossy(&byte.console),
-        "lpt_probe: out 0x378, byte\nlpt_probe: in 0x379\n"
-    );
+    assert_eq!(String::from_utf8_lossy(&byte.console), "lpt_probe: out 0x378, byte\nlpt_probe: in 0x379\n");
     // A word at 0x378 covers 0x379 too: denied as a whole, nothing reaches the port.
     let word = sb.run_program("lpt_probe.exe", &program("lpt_probe"), &["word".to_string()]).unwrap();
     assert_eq!(word.exit_code, 0xC000_0096);
@@ -225,4 +222,16 @@ fn x64_programs_meet_the_same_map_and_the_same_wall_around_the_kernel() {
     let seen = ports(&lines);
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!((seen[0].1, seen[0].3, seen[0].4.as_str()), (0x80, Some(probe.pid), "denied"));
+}
+
+#[test]
+fn a_jump_into_the_middle_of_a_library_slot_ends_the_program_not_the_run() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    let run = sb.run_program("slot_jump.exe", &program("slot_jump"), &[]).unwrap();
+    assert_eq!(run.exit_code, 0xC000_0005, "{:?}", run.exception);
+    assert_eq!(String::from_utf8_lossy(&run.console), "slot_jump: jumping\n");
+    assert!(run.exception.as_ref().is_some_and(|e| e.1.contains("host-call slot")), "{:?}", run.exception);
+    let again = sb.run_program("port_probe.exe", &program("port_probe"), &[]).unwrap();
+    assert_eq!(again.exit_code, 0xC000_0096);
 }

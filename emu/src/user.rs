@@ -47,8 +47,10 @@ impl<X: Extension> Machine<X> {
             self.mem_mut().write_unchecked(entry, &d.to_le_bytes())?;
         }
         let g = self.guest();
-        // Unicorn translates the byte before a run's stop address when the run starts: the
-        // return-to-host pages stay reachable (they hold only `hlt`).
+        // Unicorn translates the byte before a run's stop address when a run starts, and
+        // top-level runs return to the sentinel: the return-to-host pages stay reachable
+        // (they hold only `hlt`; the layer above treats user code reaching them as a fault
+        // of the program).
         let exempt = [g.sentinel & !0xFFF, g.nested_sentinel & !0xFFF];
         let root = self.mem_mut().user_view_root(&exempt)?;
         self.set_cr3(root);

@@ -16,6 +16,8 @@ use crate::kernel32::KERNEL32;
 const LIBRARIES_BASE: u64 = 0x7C80_0000;
 /// The user stack each process's thread gets.
 const STACK_SIZE: u64 = 0x10_0000;
+/// STATUS_ACCESS_VIOLATION.
+const ACCESS_VIOLATION: u32 = 0xC000_0005;
 /// The first process id handed out, and the step (Windows' ids are multiples of 4).
 const FIRST_PID: u64 = 0x3E8;
 
@@ -323,6 +325,12 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
                 )))
             }
         },
+        // The program jumped to the host's return address: kernel memory to it.
+        Ok(Exit::Returned(_)) => Exited {
+            pid,
+            code: ACCESS_VIOLATION,
+            exception: Some((k.reg(portcullis_emu::Reg::Ip), "a jump to the host's return address".into())),
+        },
         Ok(other) => {
             return Err(Stop::Machine(portcullis_emu::MachineError::Other(format!(
                 "the program's run ended unexpectedly: {other:?}"
@@ -331,6 +339,9 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
         Err(Stop::Host(KernelStop::UserException { code, pc, reason })) => {
             Exited { pid, code, exception: Some((pc, reason)) }
         }
+        // What the machine itself refuses in user code (a jump into a host-call slot, to the
+        // nested calls' return address) is the program's access violation.
+        Err(Stop::Fault(f)) if f.cpl == 3 => Exited { pid, code: ACCESS_VIOLATION, exception: Some((f.pc, f.reason)) },
         Err(stop) => {
             crate::state(k).current = None;
             k.ext_mut().io.requester = None;
