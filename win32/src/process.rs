@@ -203,9 +203,37 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     if base < 0x1_0000 || base.checked_add(size).is_none_or(|end| end > user_top) {
         return Err(LoadError::Unsupported(format!("image base {base:#x} is not in user space")));
     }
-    k.mem_mut().map_fixed(RegionKind::User, name, base, size, Prot::RWX).map_err(|_| {
-        LoadError::Unsupported(format!("the image's base {base:#x} is taken (relocating programs is not built yet)"))
+    k.mem_mut().map_fixed(RegionKind::User, name, base, size, Prot::RWX).map_err(|e| match e {
+        portcullis_emu::MemError::Overlap { .. } => LoadError::Unsupported(format!(
+            "the image's base {base:#x} is taken (relocating programs is not built yet)"
+        )),
+        e => LoadError::Memory(e),
     })?;
+    let mut regions = vec![base];
+    let made = build(k, name, bytes, &parsed, &line, &mut regions);
+    if made.is_err() {
+        // Nothing of a refused program stays mapped.
+        for r in regions {
+            let _ = k.mem_mut().free(r);
+        }
+    }
+    made
+}
+
+/// The rest of [`load`], once the image is mapped at its base: its contents and imports,
+/// stack, PEB, TEB and command line (each region added to `regions`), then the kernel's
+/// process.
+fn build(
+    k: &mut Kx,
+    name: &str,
+    bytes: &[u8],
+    parsed: &portcullis_hle::loader::Parsed,
+    line: &str,
+    regions: &mut Vec<u64>,
+) -> Result<u64, LoadError> {
+    let arch = k.arch();
+    let size = parsed.size_of_image as u64;
+    let base = parsed.image_base;
     let mem = k.mem_mut();
     let headers = (parsed.size_of_headers as usize).min(bytes.len()).min(size as usize);
     mem.write_unchecked(base, &bytes[..headers])?;
@@ -222,6 +250,19 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
         k.mem_mut().write_ptr(base + imp.iat_rva as u64, at)?;
     }
 
+    // Stack, PEB and TEB.
+    let stack = k.mem_mut().alloc(RegionKind::User, format!("{name} stack"), STACK_SIZE, Prot::RW)?;
+    regions.push(stack);
+    let stack_top = stack + STACK_SIZE;
+    let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 5 * PAGE_SIZE, Prot::RW)?;
+    regions.push(blocks);
+    let (peb, teb) = (blocks, blocks + PAGE_SIZE);
+    // The command line, ANSI then wide (what GetCommandLineA/W hand out).
+    let (line_a, line_w) = (blocks + 2 * PAGE_SIZE, blocks + 3 * PAGE_SIZE);
+    let ansi: Vec<u8> = line.chars().map(|c| if (c as u32) < 0x100 { c as u8 } else { b'?' }).chain([0]).collect();
+    let wide: Vec<u8> = line.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+    k.mem_mut().write(line_a, &ansi)?;
+    k.mem_mut().write(line_w, &wide)?;
     // The kernel's process and thread.
     let pid = (0..)
         .map(|n| FIRST_PID + 4 * n)
@@ -235,17 +276,6 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     let ethread = portcullis_hle::ps::processes::find(k, pid).map(|p| p.thread).unwrap_or(0);
     let tid = k.mem().get(ethread, ETHREAD::UniqueThread)?;
 
-    // Stack, PEB and TEB.
-    let stack = k.mem_mut().alloc(RegionKind::User, format!("{name} stack"), STACK_SIZE, Prot::RW)?;
-    let stack_top = stack + STACK_SIZE;
-    let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 5 * PAGE_SIZE, Prot::RW)?;
-    let (peb, teb) = (blocks, blocks + PAGE_SIZE);
-    // The command line, ANSI then wide (what GetCommandLineA/W hand out).
-    let (line_a, line_w) = (blocks + 2 * PAGE_SIZE, blocks + 3 * PAGE_SIZE);
-    let ansi: Vec<u8> = line.chars().map(|c| if (c as u32) < 0x100 { c as u8 } else { b'?' }).chain([0]).collect();
-    let wide: Vec<u8> = line.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
-    k.mem_mut().write(line_a, &ansi)?;
-    k.mem_mut().write(line_w, &wide)?;
     let t = teb_layout(arch);
     let mem = k.mem_mut();
     mem.write_ptr(teb, arch.mask(u64::MAX))?; // ExceptionList: the end of the chain
@@ -269,10 +299,10 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
         peb,
         teb,
         stack_top,
-        command_line: line,
+        command_line: line.to_string(),
         command_line_a: line_a,
         command_line_w: line_w,
-        regions: vec![base, stack, blocks],
+        regions: regions.clone(),
         handles: STD_HANDLES.iter().map(|(h, s)| (*h, Object::Console(*s))).collect(),
         next_handle: 0x24,
         console: Vec::new(),

@@ -142,3 +142,29 @@ fn sleep_lets_virtual_time_pass() {
     assert!(k.guest().cpu.clock.now_ns() - ns >= 250_000_000);
     assert!(GetTickCount(&mut k).unwrap() - before >= 250);
 }
+
+#[test]
+fn programs_that_cannot_run_here_are_refused_and_leave_nothing_mapped() {
+    let mut k = Kernel::boot(MachineConfig::new(Arch::X86), KernelOptions::default()).unwrap();
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/giveio");
+    let regions = |k: &Kx| k.mem().regions().count();
+    // A driver imports from ntoskrnl.exe, which no program library exports.
+    let driver = std::fs::read(format!("{corpus}/giveio.x86.sys")).unwrap();
+    let e = crate::load(&mut k, "giveio.sys", &driver, &[]).unwrap_err();
+    assert!(
+        matches!(e, crate::LoadError::MissingImports(ref m) if m.iter().any(|i| i.contains("IoCreateDevice"))),
+        "{e}"
+    );
+    // An x64 program on an x86 machine.
+    let x64 = std::fs::read(format!("{corpus}/port_probe.x64.exe")).unwrap();
+    assert!(matches!(crate::load(&mut k, "p.exe", &x64, &[]), Err(crate::LoadError::WrongArch { .. })));
+    // Two programs at one base while the first lives (relocation is not built yet).
+    let image = std::fs::read(format!("{corpus}/port_probe.x86.exe")).unwrap();
+    crate::load(&mut k, "first.exe", &image, &[]).unwrap();
+    let before = regions(&k);
+    assert!(matches!(crate::load(&mut k, "second.exe", &image, &[]), Err(crate::LoadError::Unsupported(_))));
+    assert_eq!(regions(&k), before);
+    // Not an image at all.
+    assert!(crate::load(&mut k, "junk.exe", b"MZ junk", &[]).is_err());
+    assert_eq!(regions(&k), before);
+}
