@@ -48,3 +48,20 @@ fn the_json_report_has_the_program_and_attributed_ports() {
     assert_eq!(ports.len(), 7);
     assert!(ports.iter().all(|p| p["by"] == "pid 1000"));
 }
+
+#[test]
+fn arguments_go_to_the_program_and_options_anywhere_to_portcullis() {
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("run-app")
+        .arg(format!("{DIR}/lpt_probe.x86.exe"))
+        .arg("word")
+        .arg("--driver")
+        .arg(format!("{DIR}/giveio.x86.sys"))
+        .arg("--start")
+        .output()
+        .expect("run portcullis");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("lpt_probe: out 0x378, word"), "{text}");
+    assert!(text.contains("0xc0000096 (STATUS_PRIVILEGED_INSTRUCTION)"), "{text}");
+}

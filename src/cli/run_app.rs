@@ -26,8 +26,8 @@ use super::{error, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 pub struct RunAppArgs {
     /// The program (a PE console .exe importing kernel32 only).
     pub app: PathBuf,
-    /// Its arguments (its command line is the program's file name, then these).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// Its arguments (its command line is the program's file name, then these; after `--`
+    /// for arguments that start with a dash).
     pub args: Vec<String>,
     /// The driver installed for it (.sys).
     #[arg(long, value_name = "X.sys")]
