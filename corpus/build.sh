@@ -13,6 +13,12 @@
 # Exit status: 0 success (and, with --check, all binaries identical),
 # 1 build failure or a --check difference, 2 toolchain missing.
 #
+# A driver built for one architecture only lists it in corpus/<name>/<name>.archs (the
+# x86-only Ke386* routines). User programs are corpus/<name>/<program>.exe.c, built as
+# console programs with kernel32 only (no C runtime; entry point ProgramStart) into
+# corpus/<name>/<program>.<arch>.exe for the directory's architectures, or those
+# corpus/<name>/<program>.archs lists.
+#
 # A driver that needs imports libntoskrnl.a lacks provides
 # corpus/<name>/<name>.<arch>.def; an extra import library is made from it
 # with dlltool and linked before -lntoskrnl. A driver that needs linker flags
@@ -229,16 +235,50 @@ for arch in "${archs[@]}"; do
 done
 echo "structure layouts match the DDK headers (x86 and x64)"
 
+# build_program SOURCE ARCH OUTPUT: a console program importing kernel32 only.
+build_program() {
+    local source=$1 arch=$2 output=$3 triple entry
+    triple=$(triple_of "$arch")
+    entry=$([[ $arch == x86 ]] && echo _ProgramStart || echo ProgramStart)
+    "$triple-gcc" -O2 -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector \
+        -fno-asynchronous-unwind-tables -mno-stack-arg-probe -nostdlib -Wall -Werror \
+        -Wl,--subsystem,console -Wl,--fatal-warnings -Wl,--no-insert-timestamp \
+        -Wl,--entry,"$entry" -o "$output" "$source" -lkernel32
+}
+
+# The architectures a directory's binaries are built for.
+archs_of() {
+    if [[ -f $1/$1.archs ]]; then
+        cat "$1/$1.archs"
+    else
+        echo "${archs[@]}"
+    fi
+}
+
 built=()
 for name in "${drivers[@]}"; do
     mkdir -p "$work/out/$name"
-    for arch in "${archs[@]}"; do
+    for arch in $(archs_of "$name"); do
         if [[ -f $name/$name.clang.c ]]; then
             build_clang "$name" "$arch" "$work/out/$name/$name.$arch.sys"
         else
             build "$name" "$arch" "$work/out/$name/$name.$arch.sys"
         fi
         built+=("$name/$name.$arch.sys")
+    done
+    for program in "$name"/*.exe.c; do
+        [[ -f $program ]] || continue
+        program=$(basename "$program" .exe.c)
+        # A program's own <program>.archs, else its directory's architectures.
+        if [[ -f $name/$program.archs ]]; then
+            program_archs=$(cat "$name/$program.archs")
+        else
+            program_archs=$(archs_of "$name")
+        fi
+        for arch in $program_archs; do
+            build_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe"
+            built+=("$name/$program.$arch.exe")
+        done
     done
 done
 

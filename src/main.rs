@@ -24,6 +24,9 @@ struct Args {
 enum Command {
     /// Load a driver, run DriverEntry and a scenario, print what it did.
     Run(cli::run::RunArgs),
+    /// Run a user program (.exe) against a driver: its console output, exit code and the
+    /// port I/O it and the driver caused.
+    RunApp(cli::run_app::RunAppArgs),
     /// Describe a driver image without running it.
     Info(cli::info::InfoArgs),
     /// List the kernel exports Portcullis implements.
@@ -48,6 +51,7 @@ fn main() {
     cli::init_logging(args.verbose, args.quiet);
     let code = match args.command {
         Command::Run(a) => cli::run::main(a, args.verbose, args.quiet),
+        Command::RunApp(a) => cli::run_app::main(a, args.verbose, args.quiet),
         Command::Info(a) => cli::info::main(a),
         Command::Exports(a) => cli::exports::main(a),
         Command::Survey(a) => portcullis::survey::main(a, args.verbose, args.quiet),

@@ -38,6 +38,15 @@ pub enum TraceRecord {
         value: u32,
         cpl: u8,
         outcome: portcullis_emu::ports::Outcome,
+        /// The user process whose code made it (user-mode accesses only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pid: Option<u64>,
+    },
+    /// A user process starts running (no exit status) or ends.
+    Process {
+        seq: u64,
+        #[serde(flatten)]
+        process: portcullis_hle::kernel::UserProcessEvent,
     },
     Mmio {
         seq: u64,
@@ -540,6 +549,8 @@ pub struct TraceFileInfo {
 #[derive(Default)]
 pub struct Recorder {
     seq: u64,
+    /// The user process whose code runs now (its port accesses carry its id).
+    user_pid: Option<u64>,
     writer: Option<Box<dyn Write>>,
     /// The line being written (kept to reuse its allocation).
     line: Vec<u8>,
@@ -730,6 +741,10 @@ impl Recorder {
                 }
                 TraceRecord::Exception { seq, exception }
             }
+            Event::Ext(KernelEvent::UserProcess(p)) => {
+                self.user_pid = if p.exit_status.is_none() { Some(p.pid) } else { None };
+                TraceRecord::Process { seq, process: p.clone() }
+            }
         };
         self.emit(&rec);
     }
@@ -834,6 +849,7 @@ impl Recorder {
             value: p.value,
             cpl: p.cpl,
             outcome: p.outcome,
+            pid: if p.cpl == 3 { self.user_pid } else { None },
         }
     }
 

@@ -34,6 +34,10 @@ use portcullis_hle::types::NtStatus;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+mod program;
+
+pub use program::ProgramRun;
+
 use crate::outcome::Outcome;
 use crate::record::{EntryPointRecord, Recorder};
 use crate::report::Report;
@@ -183,6 +187,9 @@ impl From<Stop<KernelStop>> for RunError {
             Stop::Host(KernelStop::Deadlock(d)) => RunError::Deadlock(d),
             Stop::Host(KernelStop::Unimplemented { routine, caller }) => RunError::Unimplemented { routine, caller },
             Stop::Host(KernelStop::ThreadExit) => RunError::Machine("a thread's end escaped the scheduler".into()),
+            Stop::Host(KernelStop::UserException { code, pc, .. }) => {
+                RunError::Machine(format!("a user-mode exception {code:#010x} at {pc:#x} escaped its process"))
+            }
             Stop::Machine(e) => RunError::Machine(e.to_string()),
             Stop::Interrupted { signal } => RunError::Interrupted(signal),
             // Only reaches here when no call into the guest owns the target (a corrupt one).

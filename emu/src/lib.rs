@@ -40,6 +40,7 @@ pub mod ports;
 mod privileged;
 pub mod trace;
 mod uc;
+mod user;
 
 pub use abi::CallConv;
 pub use arch::{Arch, Reg};

@@ -235,6 +235,8 @@ pub struct Guest<X: Extension> {
     pub(crate) nested_sentinel: u64,
     pub(crate) stack_top: u64,
     pub(crate) tss: u64,
+    /// The GDT the processor really uses (a driver's `lgdt` only changes the virtual one).
+    pub(crate) gdt: u64,
     pub(crate) timed_out: Arc<AtomicBool>,
     /// Clock cycles one port access takes (an ISA bus cycle, 1 us).
     pub(crate) io_cycles: u64,
@@ -460,6 +462,7 @@ impl<X: Extension> Machine<X> {
             nested_sentinel,
             stack_top,
             tss,
+            gdt,
             timed_out: Arc::new(AtomicBool::new(false)),
             io_cycles,
             block_sizes: HashMap::new(),
@@ -1204,6 +1207,17 @@ impl<X: Extension> Machine<X> {
             } else {
                 format!("port {port:#06x} not permitted by the I/O permission map at CPL3")
             };
+            if !permitted {
+                // User code: a #GP on a privileged instruction, for the layer above to turn
+                // into the user-mode exception (nothing can resume from inside a port hook).
+                let mut e = self.exception_at(FaultKind::GeneralProtection, pc);
+                e.privileged = true;
+                e.reason = reason.clone();
+                if let Resolution::Stop(stop) = X::on_exception(self, &e) {
+                    self.request_stop(stop);
+                    return (value, outcome);
+                }
+            }
             let fault = self.fault(FaultKind::GeneralProtection, pc, reason);
             self.request_stop(Stop::Fault(Box::new(fault)));
         }
@@ -1283,10 +1297,14 @@ impl<X: Extension> Machine<X> {
 }
 
 impl<X: Extension> Guest<X> {
-    /// The CPU's check for a CPL3 access: IOPL from EFLAGS, the bitmap from the TSS.
+    /// The CPU's check for a CPL3 access: IOPL from EFLAGS, the bitmap from the TSS, where
+    /// its IoMapBase (offset 0x66) says, as far as the TSS limit reaches (an IoMapBase past
+    /// the limit denies every port: how Windows gives a process "map 0").
     fn io_permitted(&self, port: u16, width: Width) -> bool {
         let eflags = self.uc.reg(Reg::Flags.uc(self.arch).unwrap());
         let iopl = ((eflags & flags::IOPL_MASK) >> flags::IOPL_SHIFT) as u8;
+        let base = self.mem.read_u16(self.tss + 0x66).map_or(u64::MAX, u64::from);
+        let limit = TSS_SIZE + IOPM_SIZE - 1;
         // Only the (at most two) bytes of the map covering the access matter; bytes past
         // the TSS limit are left out, so the pure check denies them.
         let first = port as u64 / 8;
@@ -1294,10 +1312,11 @@ impl<X: Extension> Guest<X> {
         let mut window = [0u8; 2];
         let mut n = 0;
         for idx in first..=last {
-            if idx >= IOPM_SIZE {
+            let at = base.saturating_add(idx);
+            if at > limit {
                 break;
             }
-            window[n] = self.mem.read_u8(self.tss + TSS_SIZE + idx).unwrap_or(0xFF);
+            window[n] = self.mem.read_u8(self.tss + at).unwrap_or(0xFF);
             n += 1;
         }
         iopm::io_allowed(3, iopl, &window[..n], port % 8, width.bytes())

@@ -17,7 +17,7 @@ use crate::cpu::{MsrFault, TableRegister};
 use crate::decode::{Decoded, MemOperand, Operand};
 use crate::exception::{self, GuestException, Hook};
 use crate::fault::FaultKind;
-use crate::machine::{Extension, Guest, Machine, Stop};
+use crate::machine::{Extension, Guest, Machine, Privilege, Stop};
 use crate::trace::{Event, Privileged, PrivilegedEvent};
 
 /// A clock tick: what `hlt` with interrupts enabled waits for (15.625 ms, 64 Hz).
@@ -131,6 +131,15 @@ fn general_protection<X: Extension>(m: &mut Machine<X>, pc: u64) -> Option<Guest
     let Some(insn) = m.guest().decoder.decode(&bytes, pc) else {
         return Some(m.exception_at(FaultKind::GeneralProtection, pc));
     };
+    if m.guest().privilege == Privilege::User {
+        // User code: nothing is mediated. The layer above tells a privileged instruction
+        // from other #GPs by `privileged` (Windows raises STATUS_PRIVILEGED_INSTRUCTION for
+        // the first, STATUS_ACCESS_VIOLATION for the rest).
+        let mut e = m.exception_at(FaultKind::GeneralProtection, pc);
+        e.privileged = is_privileged(&insn);
+        e.reason = format!("{} at CPL3", insn.text);
+        return Some(e);
+    }
     match emulate(m, &insn, pc) {
         Ok(Some(action)) => {
             let g = m.guest_mut();
@@ -561,4 +570,43 @@ pub(crate) extern "C" fn on_rdtsc<X: Extension>(_uc: *mut unicorn_engine::uc_eng
         }));
     }
     1
+}
+
+/// Whether a #GP at CPL3 comes from an instruction only CPL0 (or IOPL) may run.
+fn is_privileged(insn: &Decoded) -> bool {
+    use I::*;
+    const PRIVILEGED: &[I] = &[
+        X86_INS_IN,
+        X86_INS_OUT,
+        X86_INS_INSB,
+        X86_INS_INSW,
+        X86_INS_INSD,
+        X86_INS_OUTSB,
+        X86_INS_OUTSW,
+        X86_INS_OUTSD,
+        X86_INS_CLI,
+        X86_INS_STI,
+        X86_INS_HLT,
+        X86_INS_RDMSR,
+        X86_INS_WRMSR,
+        X86_INS_LGDT,
+        X86_INS_LIDT,
+        X86_INS_LLDT,
+        X86_INS_LTR,
+        X86_INS_LMSW,
+        X86_INS_CLTS,
+        X86_INS_INVD,
+        X86_INS_WBINVD,
+        X86_INS_INVLPG,
+        X86_INS_RDPMC,
+        X86_INS_SWAPGS,
+        X86_INS_SYSEXIT,
+        X86_INS_SYSRET,
+    ];
+    let control_register = |t: &str| {
+        let b = t.as_bytes();
+        b.len() >= 3 && (b[0] == b'c' || b[0] == b'd') && b[1] == b'r' && b[2..].iter().all(u8::is_ascii_digit)
+    };
+    PRIVILEGED.iter().any(|i| insn.is(*i))
+        || insn.text.starts_with("mov") && insn.text.split(|c: char| !c.is_ascii_alphanumeric()).any(control_register)
 }

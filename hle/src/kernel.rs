@@ -94,6 +94,14 @@ pub enum KernelStop {
     /// Internal: a thread that terminated itself below host frames of its own unwinds them
     /// (the scheduler catches it; it never ends a run).
     ThreadExit,
+    /// An exception in user-mode code (no user-mode handlers are dispatched yet): it ends
+    /// the process with `code` as its exit status, as Windows reports an unhandled one. The
+    /// user-mode layer that ran the process catches it; it never ends a run.
+    UserException {
+        code: u32,
+        pc: u64,
+        reason: String,
+    },
 }
 
 /// One call into the kernel (an export, an internal routine, or a missing import's stub), as
@@ -135,6 +143,18 @@ pub enum KernelEvent {
     Deadlock(crate::ke::wait_graph::Deadlock),
     /// An exception was dispatched (or ended the run without being dispatched).
     Exception(Box<crate::seh::events::ExceptionEvent>),
+    /// A user process's code starts running, or the process ended (the user-mode layer,
+    /// portcullis-win32): what runs at CPL 3 until the next such event is that process's.
+    UserProcess(UserProcessEvent),
+}
+
+/// A user process starts running (`exit_status` absent) or ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserProcessEvent {
+    pub pid: u64,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<u32>,
 }
 
 /// What to do with imports the kernel does not implement.
@@ -231,6 +251,11 @@ pub struct Kernel {
     pub wfp: crate::wfp::WfpState,
     /// Registered bugcheck callback records, in registration order (`ke/bugcheck_callback.rs`).
     pub(crate) bugcheck_callbacks: Vec<u64>,
+    /// The I/O permission maps of the x86 TSS and the map each process uses (ke/iopm.rs).
+    pub iopm: crate::ke::iopm::IoMaps,
+    /// The user-mode layer's own state (portcullis-win32: processes' handles, modules),
+    /// opaque to the kernel.
+    pub user: Option<Box<dyn std::any::Any>>,
 }
 
 impl Extension for Kernel {
@@ -281,6 +306,8 @@ impl Kernel {
             ndis: Default::default(),
             wfp: Default::default(),
             bugcheck_callbacks: Vec::new(),
+            iopm: Default::default(),
+            user: None,
         };
         let mut k = Machine::new(config, kernel)?;
         if k.host_call_slots() != 0 {

@@ -4,6 +4,7 @@ mod census;
 pub mod exports;
 pub mod info;
 pub mod run;
+pub mod run_app;
 mod signals;
 
 /// Exit codes.

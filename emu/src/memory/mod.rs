@@ -108,6 +108,10 @@ pub struct GuestMemory {
     pub(crate) phys: PhysicalSpace,
     /// Bumped whenever the host writes into executable memory.
     code_generation: u64,
+    /// The root of the user view of the address space, once asked for (see
+    /// [`GuestMemory::user_view_root`]), and the frames of its private tables.
+    user_root: Option<u64>,
+    user_tables: Vec<u64>,
 }
 
 impl GuestMemory {
@@ -145,6 +149,8 @@ impl GuestMemory {
             tlb: Tlb::default(),
             phys,
             code_generation: 0,
+            user_root: None,
+            user_tables: Vec::new(),
         })
     }
 
@@ -165,6 +171,27 @@ impl GuestMemory {
     /// The physical address of the top-level page table (what CR3 holds).
     pub fn page_table_root(&self) -> u64 {
         self.tables.root
+    }
+
+    /// The root (a CR3 value) of the user view of the address space, brought up to date: the
+    /// same mappings, with the whole kernel half (everything from the system range's start)
+    /// supervisor-only except the pages in `exempt` (the machine's return-to-host pages,
+    /// which Unicorn translates at every run's start). What user-mode code runs under; the
+    /// kernel's own root ([`page_table_root`](GuestMemory::page_table_root)) keeps every
+    /// page user-accessible for driver code, which runs at CPL3 too (docs/architecture.md).
+    pub fn user_view_root(&mut self, exempt: &[u64]) -> Result<u64, MemError> {
+        let root = match self.user_root {
+            Some(r) => r,
+            None => {
+                let r = self.ram.alloc_frame()?;
+                self.user_root = Some(r);
+                r
+            }
+        };
+        let mut spare = std::mem::take(&mut self.user_tables);
+        let r = self.tables.write_user_view(&mut self.ram, root, exempt, &mut spare);
+        self.user_tables = spare;
+        r.map(|_| root)
     }
 
     /// Allocates a fresh, zeroed region of `kind` somewhere in that kind's arena.

@@ -139,6 +139,73 @@ impl PageTables {
         None
     }
 
+    /// Writes into the frame `into` the root of the *user view* of these tables: every
+    /// top-level entry copied (the lower tables are shared, so later mappings under them show
+    /// through), those of the kernel half with U/S cleared. The processor ANDs U/S across
+    /// levels, so code at CPL3 under this root reaches the user half only, and the pages in
+    /// `exempt`: for each, the tables on its path get private copies (frames from `spare`,
+    /// taken in order, more allocated when it runs out) in which every other entry is
+    /// supervisor-only.
+    pub(crate) fn write_user_view(
+        &self,
+        ram: &mut Ram,
+        into: u64,
+        exempt: &[u64],
+        spare: &mut Vec<u64>,
+    ) -> Result<(), MemError> {
+        let entries = 4096 / self.entry_size();
+        let half = entries / 2;
+        for i in 0..entries {
+            let e = self.read_entry(ram, self.root + i * self.entry_size());
+            let e = if i >= half { e & !U } else { e };
+            self.write_entry(ram, into + i * self.entry_size(), e);
+        }
+        let mut used = 0;
+        // (original table, its private copy) already made.
+        let mut copies: Vec<(u64, u64)> = Vec::new();
+        for &va in exempt {
+            let (idx, levels) = self.indices(va);
+            let mut src = self.root;
+            let mut dst = into;
+            for (level, &i) in idx[..levels].iter().enumerate() {
+                let slot = i * self.entry_size();
+                let e = self.read_entry(ram, src + slot);
+                if e & P == 0 {
+                    break;
+                }
+                if level == levels - 1 {
+                    self.write_entry(ram, dst + slot, e);
+                    break;
+                }
+                let table = self.addr(e);
+                let copy = match copies.iter().find(|c| c.0 == table) {
+                    Some(c) => c.1,
+                    None => {
+                        let frame = match spare.get(used) {
+                            Some(f) => *f,
+                            None => {
+                                let f = ram.alloc_frame()?;
+                                spare.push(f);
+                                f
+                            }
+                        };
+                        used += 1;
+                        for j in 0..entries {
+                            let x = self.read_entry(ram, table + j * self.entry_size());
+                            self.write_entry(ram, frame + j * self.entry_size(), x & !U);
+                        }
+                        copies.push((table, frame));
+                        frame
+                    }
+                };
+                self.write_entry(ram, dst + slot, (e & !ADDR_MASK_64) | copy | U);
+                src = table;
+                dst = copy;
+            }
+        }
+        Ok(())
+    }
+
     /// Changes the protection of an existing mapping; false if `va` is not mapped.
     pub(crate) fn protect(&self, ram: &mut Ram, va: u64, prot: Prot) -> bool {
         match self.lookup(ram, va) {

@@ -655,6 +655,11 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[varargs] cdecl fn DbgPrint(Format: PCSTR) -> NtStatus = ke::debug::DbgPrint;
     #[varargs] cdecl fn DbgPrintEx(ComponentId: u32, Level: u32, Format: PCSTR) -> NtStatus = ke::debug::DbgPrintEx;
 
+    // The x86 I/O permission maps and the processes using them (ke/iopm.rs; issue 14).
+    #[x86] stdcall fn Ke386SetIoAccessMap(MapNumber: u32, IoAccessMap: Ptr) -> Boolean = ke::iopm::Ke386SetIoAccessMap;
+    #[x86] stdcall fn Ke386QueryIoAccessMap(MapNumber: u32, IoAccessMap: Ptr) -> Boolean = ke::iopm::Ke386QueryIoAccessMap;
+    #[x86] stdcall fn Ke386IoSetAccessProcess(Process: Ptr, MapNumber: u32) -> Boolean = ke::iopm::Ke386IoSetAccessProcess;
+
     // Dispatcher objects, waits, threads, DPCs, timers, work items, locks (ke/, ex/, ps/).
     stdcall fn KeInitializeEvent(Event: Ptr, Type: u32, State: Boolean) -> () = ke::event::KeInitializeEvent;
     stdcall fn KeSetEvent(Event: Ptr, Increment: i32, Wait: Boolean) -> i32 = ke::event::KeSetEvent;

@@ -104,6 +104,10 @@ pub mod io_type {
 
 #[derive(Default, Debug)]
 pub struct IoManager {
+    /// The thread requests come from: a user process's (portcullis-win32), which is current
+    /// again when the request returns; none: the simulated caller's, and the System thread
+    /// afterwards.
+    pub requester: Option<u64>,
     /// IRPs issued by the host that have not completed.
     pub(crate) requests: BTreeMap<u64, request::Request>,
     /// IRPs that completed while their dispatch was still running, or later.

@@ -156,14 +156,16 @@ fn issue(k: &mut Kx, device: u64, irp: u64, req: Request) -> KResult<IoResult> {
     let device = crate::io::stack::top(k, device)?;
     let id = req.id;
     k.ext_mut().io.requests.insert(irp, req);
-    let thread = k.ext().system.user_thread;
+    let (thread, after) = match k.ext().io.requester {
+        Some(t) => (t, (t, true)),
+        None => (k.ext().system.user_thread, (k.ext().system.system_thread, false)),
+    };
     crate::ps::set_current_thread(k, thread, true)?;
     crate::ps::sync_time(k)?;
     let returned = irp::call_driver(k, device, irp);
     // Back to user mode: kernel APCs must be enabled again (APC_INDEX_MISMATCH).
     let returned = returned.and_then(|r| crate::ke::apc::check_at_return(k).map(|_| r));
-    let system = k.ext().system.system_thread;
-    crate::ps::set_current_thread(k, system, false)?;
+    crate::ps::set_current_thread(k, after.0, after.1)?;
     let returned = returned?;
     check_irql_at_return(k)?;
     let completion = k.ext_mut().io.completions.remove(&id);

@@ -10,6 +10,7 @@ pub mod dispatcher;
 pub mod dpc;
 pub mod event;
 pub mod guarded_mutex;
+pub mod iopm;
 pub mod irql;
 pub mod lock;
 pub mod mutex;

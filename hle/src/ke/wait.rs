@@ -203,6 +203,29 @@ pub fn KeDelayExecutionThread(k: &mut Kx, wait_mode: u8, alertable: Boolean, int
     Ok(status::SUCCESS)
 }
 
+/// Lets `interval_100ns` pass on the virtual clock for the current thread, waiting in place
+/// (never parking): other flows run meanwhile, and the call returns once the time is up.
+/// For host code with work after the wait, such as a user program's Sleep (issue 14).
+pub fn delay_in_place(k: &mut Kx, interval_100ns: u64) -> KResult<()> {
+    if interval_100ns == 0 {
+        yield_now(k)?;
+        return Ok(());
+    }
+    let deadline = super::time::deadline(k, -(interval_100ns.min(i64::MAX as u64) as i64));
+    let seq = k.ext_mut().sched.next_seq();
+    let wait = Wait {
+        block: Block::Delay,
+        deadline: Some(deadline),
+        timeout_status: status::SUCCESS.0 as u64,
+        reason: reason::DELAY_EXECUTION,
+        alertable: false,
+        mode: 1, // UserMode
+        seq,
+    };
+    scheduler::block_in_place(k, wait, Resume::Value(status::SUCCESS.0 as u64))?;
+    Ok(())
+}
+
 /// Gives the processor to another ready thread of at least the caller's priority, if there
 /// is one. Returns whether one ran (or will run first).
 pub(crate) fn yield_now(k: &mut Kx) -> KResult<bool> {

@@ -77,29 +77,29 @@ impl ImageInfo {
 }
 
 #[derive(Clone, Debug)]
-pub(crate) struct ParsedImport {
-    pub(crate) dll: String,
-    pub(crate) name: String,
-    pub(crate) iat_rva: u32,
+pub struct ParsedImport {
+    pub dll: String,
+    pub name: String,
+    pub iat_rva: u32,
 }
 
 /// The checked facts the loader needs.
 #[derive(Clone, Debug)]
-pub(crate) struct Parsed {
-    pub(crate) arch: Arch,
-    pub(crate) image_base: u64,
-    pub(crate) size_of_image: u32,
-    pub(crate) size_of_headers: u32,
-    pub(crate) entry: u32,
-    pub(crate) characteristics: u16,
-    pub(crate) timestamp: u32,
-    pub(crate) dll_characteristics: u16,
-    pub(crate) sections: Vec<SectionInfo>,
-    pub(crate) imports: Vec<ParsedImport>,
-    pub(crate) exports: Vec<String>,
-    pub(crate) relocations: Option<(u32, u32)>,
-    pub(crate) load_config: Option<(u32, u32)>,
-    pub(crate) exception: Option<(u32, u32)>,
+pub struct Parsed {
+    pub arch: Arch,
+    pub image_base: u64,
+    pub size_of_image: u32,
+    pub size_of_headers: u32,
+    pub entry: u32,
+    pub characteristics: u16,
+    pub timestamp: u32,
+    pub dll_characteristics: u16,
+    pub sections: Vec<SectionInfo>,
+    pub imports: Vec<ParsedImport>,
+    pub exports: Vec<String>,
+    pub relocations: Option<(u32, u32)>,
+    pub load_config: Option<(u32, u32)>,
+    pub exception: Option<(u32, u32)>,
 }
 
 /// Parses and checks an image. Also used by `portcullis info` without loading anything.
@@ -122,7 +122,7 @@ pub fn describe(bytes: &[u8]) -> Result<(ImageInfo, Vec<(String, String)>), Load
     Ok((info, imports))
 }
 
-pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
+pub fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
     // The headers, section table and directories first, by hand: clear errors for the
     // common damage, and goblin only ever sees a file whose structure is sound.
     let h = headers::check(bytes)?;

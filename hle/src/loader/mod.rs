@@ -13,7 +13,7 @@ mod headers;
 mod image;
 pub mod system;
 
-pub use image::{describe, warnings, ImageInfo, ImportInfo, SectionInfo};
+pub use image::{describe, parse, warnings, ImageInfo, ImportInfo, Parsed, ParsedImport, SectionInfo};
 
 use portcullis_emu::{Arch, MachineError, MemError, Prot, Region, RegionKind, PAGE_SIZE};
 use serde::Serialize;

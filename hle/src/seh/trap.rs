@@ -44,6 +44,13 @@ enum Trap {
 
 /// The machine's hook: an exception in guest code.
 pub(crate) fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelStop> {
+    if k.privilege() == portcullis_emu::Privilege::User {
+        // User-mode code: no kernel handler applies and no bugcheck; the exception ends the
+        // process (user-mode frames are not dispatched yet).
+        let mxcsr = k.capture_context().mxcsr;
+        let code = user_exception_code(e, mxcsr);
+        return Resolution::Stop(Stop::Host(KernelStop::UserException { code, pc: e.pc, reason: e.reason.clone() }));
+    }
     let mut ctx = k.capture_context();
     ctx.ip = e.pc;
     let outer_note = k.ext_mut().seh.machine_note.take();
@@ -75,6 +82,26 @@ fn resolve(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Resolution<Kerne
                 KError::Mem(m) => Resolution::Stop(Stop::Machine(portcullis_emu::MachineError::Memory(m))),
             }
         }
+    }
+}
+
+/// The exception code Windows raises in a user-mode thread for a machine exception
+/// (KiTrap0D tells privileged instructions, I/O included, from other protection faults).
+pub fn user_exception_code(e: &GuestException, mxcsr: u32) -> u32 {
+    match e.kind {
+        FaultKind::DivideError => code::INTEGER_DIVIDE_BY_ZERO,
+        FaultKind::Debug => code::SINGLE_STEP,
+        FaultKind::Breakpoint => code::BREAKPOINT,
+        FaultKind::Overflow => code::INTEGER_OVERFLOW,
+        FaultKind::BoundRange => 0xC000_008C, // STATUS_ARRAY_BOUNDS_EXCEEDED
+        FaultKind::InvalidOpcode => code::ILLEGAL_INSTRUCTION,
+        FaultKind::AlignmentCheck => code::DATATYPE_MISALIGNMENT,
+        FaultKind::GeneralProtection if e.privileged => code::PRIVILEGED_INSTRUCTION,
+        FaultKind::FloatingPoint { vector: 19 } => simd_status(mxcsr),
+        FaultKind::FloatingPoint { .. } => code::FLOAT_INVALID_OPERATION,
+        FaultKind::SoftwareInterrupt { vector: 0x29 } => code::STACK_BUFFER_OVERRUN,
+        FaultKind::SoftwareInterrupt { vector: 0x2C } => code::ASSERTION_FAILURE,
+        _ => code::ACCESS_VIOLATION,
     }
 }
 

@@ -1,0 +1,107 @@
+//! The one path from user code to the host: a call into a slot of the libraries' image.
+//!
+//! The handler switches the machine to kernel mode before anything else runs (the kernel's
+//! page tables, privilege and KPCR: the function may send IRPs that run driver code), calls
+//! the typed function through its table line's wrapper, records one `ApiCall` trace event of
+//! the same shape as the kernel's, and switches back to the process's user mode before the
+//! slot's `ret N` runs. A function that ends the process (ExitProcess, the entry point's
+//! return) suspends the run instead. A bad user pointer a function meets is an access
+//! violation in the program, as Windows raises it there.
+
+use portcullis_emu::{Event, Stop};
+use portcullis_hle::exports::{decode_args, ArgValue, CallArgs};
+use portcullis_hle::kernel::{caller, ApiCall, KError, KernelEvent, KernelStop, Kx};
+use portcullis_hle::seh::codes::code;
+
+use crate::kernel32::KERNEL32;
+use crate::process::{enter_kernel, enter_user, Exited};
+use crate::table::Win32Fn;
+
+/// The host-call handler of every slot of the libraries' image.
+pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
+    let index = (slot - crate::state(k).first_slot) as usize;
+    let at = caller(k);
+    enter_kernel(k).map_err(stop_of)?;
+    let Some(f) = KERNEL32.get(index) else {
+        // The entry point returned: BaseProcessStart ends the process with its value.
+        let code = k.reg(portcullis_emu::Reg::Ax) as u32;
+        end_process(k, code);
+        return Ok(());
+    };
+    let arch = k.arch();
+    let traced = k.ext().options.record_calls.then(|| trace_args(k, f));
+    let mut call = CallArgs::new(f.conv.for_arch(arch), arch);
+    let result = (f.wrapper)(k, &mut call);
+    let raw = match result {
+        Ok(raw) => raw,
+        Err(e) => {
+            if let Some(args) = traced {
+                record(k, f, args, None, at);
+            }
+            return Err(match e {
+                KError::Stop(s) => s,
+                KError::Mem(m) => Stop::Host(KernelStop::UserException {
+                    code: code::ACCESS_VIOLATION,
+                    pc: at,
+                    reason: format!("kernel32!{} touched {m}", f.name),
+                }),
+            });
+        }
+    };
+    if f.ret_wide {
+        k.set_return_u64(raw);
+    } else {
+        k.set_return(raw);
+    }
+    if let Some(args) = traced {
+        record(k, f, args, f.ret.map(|_| raw), at);
+    }
+    if crate::current(k).is_some_and(|p| p.exited.is_some()) {
+        k.suspend();
+        return Ok(());
+    }
+    enter_user(k).map_err(stop_of)
+}
+
+/// Records that the current process ends with `code` and suspends its run.
+pub(crate) fn end_process(k: &mut Kx, code: u32) {
+    if let Some(p) = crate::current(k) {
+        if p.exited.is_none() {
+            p.exited = Some(Exited { pid: p.pid, code, exception: None });
+        }
+    }
+    k.suspend();
+}
+
+fn stop_of(e: KError) -> Stop<KernelStop> {
+    match e {
+        KError::Stop(s) => s,
+        KError::Mem(m) => Stop::Machine(portcullis_emu::MachineError::Memory(m)),
+    }
+}
+
+/// The arguments as the trace shows them, read before the call can change them.
+fn trace_args(k: &Kx, f: &Win32Fn) -> Vec<(&'static str, ArgValue)> {
+    let arch = k.arch();
+    let mut call = CallArgs::new(f.conv.for_arch(arch), arch);
+    let raw: Vec<_> = f
+        .params
+        .iter()
+        .map(|p| {
+            let v = if p.wide && arch == portcullis_emu::Arch::X86 {
+                let lo = call.slot(k).unwrap_or(0);
+                lo | call.slot(k).unwrap_or(0) << 32
+            } else {
+                call.slot(k).unwrap_or(0)
+            };
+            (p.kind, v)
+        })
+        .collect();
+    let values = decode_args(k.mem(), &raw);
+    f.params.iter().map(|p| p.name).zip(values).collect()
+}
+
+fn record(k: &mut Kx, f: &Win32Fn, args: Vec<(&'static str, ArgValue)>, ret: Option<u64>, caller: u64) {
+    let call = ApiCall { dll: f.dll.into(), name: f.name.into(), args, ret, ret_kind: f.ret, caller, missing: false };
+    k.guest_mut().trace.push(Event::Ext(KernelEvent::Call(call)));
+}

@@ -1,0 +1,283 @@
+//! Files and devices: CreateFileA/W, DeviceIoControl, ReadFile, WriteFile, CloseHandle, over
+//! the kernel's I/O manager (`hle::io::request`: IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
+//! IRP_MJ_READ/WRITE, IRP_MJ_CLEANUP + IRP_MJ_CLOSE to the named device, or the in-memory
+//! volume). Handles are synchronous: each call returns once its IRP has completed.
+//!
+//! Not built yet, and refused with ERROR_NOT_SUPPORTED rather than half done: overlapped I/O
+//! (FILE_FLAG_OVERLAPPED, an OVERLAPPED argument), dispositions other than OPEN_EXISTING, and
+//! waiting for a request a driver leaves pending (ERROR_IO_PENDING).
+// The functions take the parameters Windows gives them.
+#![allow(non_snake_case, clippy::too_many_arguments)]
+
+use portcullis_hle::io::request::{self, IoResult, OutBuffer};
+use portcullis_hle::kernel::{KResult, Kx};
+use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
+
+use crate::error::{
+    ERROR_INVALID_HANDLE, ERROR_INVALID_NAME, ERROR_INVALID_PARAMETER, ERROR_IO_PENDING, ERROR_NOACCESS,
+    ERROR_NOT_SUPPORTED,
+};
+use crate::kernel32::console::{stream_of, write_console};
+use crate::kernel32::thread::{fail_with_status, set_last_error};
+use crate::process::{Object, StdStream};
+use crate::table::BOOL;
+
+const OPEN_EXISTING: u32 = 3;
+const FILE_FLAG_OVERLAPPED: u32 = 0x4000_0000;
+/// Longest path a wide or ANSI name may have (\\?\ paths' limit).
+const MAX_PATH_CHARS: usize = 32_767;
+/// Largest buffer one request takes from the program.
+const MAX_TRANSFER: u32 = 16 << 20;
+
+fn invalid_handle(k: &Kx) -> HANDLE {
+    HANDLE(k.arch().mask(u64::MAX))
+}
+
+/// HANDLE CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
+/// LPSECURITY_ATTRIBUTES, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes, HANDLE)
+pub fn CreateFileA(
+    k: &mut Kx,
+    name: PCSTR,
+    access: u32,
+    _share: u32,
+    _security: Ptr,
+    disposition: u32,
+    flags: u32,
+    _template: HANDLE,
+) -> KResult<HANDLE> {
+    let bytes = portcullis_hle::rtl::printf::read_cstr(k.mem(), name.0, MAX_PATH_CHARS)?;
+    // The ANSI code page is Windows-1252 here; paths are ASCII in practice.
+    let path: String = bytes.iter().map(|&b| b as char).collect();
+    create(k, &path, access, disposition, flags)
+}
+
+/// HANDLE CreateFileW(LPCWSTR lpFileName, ...): as CreateFileA.
+pub fn CreateFileW(
+    k: &mut Kx,
+    name: PCWSTR,
+    access: u32,
+    _share: u32,
+    _security: Ptr,
+    disposition: u32,
+    flags: u32,
+    _template: HANDLE,
+) -> KResult<HANDLE> {
+    let units = portcullis_hle::rtl::printf::read_wstr(k.mem(), name.0, MAX_PATH_CHARS)?;
+    let path = String::from_utf16_lossy(&units);
+    create(k, &path, access, disposition, flags)
+}
+
+fn create(k: &mut Kx, path: &str, access: u32, disposition: u32, flags: u32) -> KResult<HANDLE> {
+    if path.is_empty() {
+        set_last_error(k, ERROR_INVALID_NAME)?;
+        return Ok(invalid_handle(k));
+    }
+    if !(1..=5).contains(&disposition) {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(invalid_handle(k));
+    }
+    if disposition != OPEN_EXISTING || flags & FILE_FLAG_OVERLAPPED != 0 {
+        set_last_error(k, ERROR_NOT_SUPPORTED)?;
+        return Ok(invalid_handle(k));
+    }
+    let (opened, _) = request::open_with(k, path, access)?;
+    match opened {
+        Ok(file) => {
+            let Some(p) = crate::current(k) else { return Ok(invalid_handle(k)) };
+            let h = p.insert(Object::File { file, path: path.to_string(), position: 0 });
+            set_last_error(k, 0)?;
+            Ok(HANDLE(h))
+        }
+        Err(status) => {
+            fail_with_status(k, status.0)?;
+            Ok(invalid_handle(k))
+        }
+    }
+}
+
+/// The I/O manager's handle behind the program's handle `h`, and its file position.
+fn file_of(k: &mut Kx, h: u64) -> Option<(request::FileHandle, u64)> {
+    match crate::current(k)?.handles.get(&h) {
+        Some(Object::File { file, position, .. }) => Some((*file, *position)),
+        _ => None,
+    }
+}
+
+/// Reads `len` bytes of the program's memory at `at`, or None when they are not there (the
+/// I/O manager's probe fails: ERROR_NOACCESS).
+fn read_user(k: &Kx, at: u64, len: u32) -> Option<Vec<u8>> {
+    let mut bytes = vec![0u8; len as usize];
+    if len > 0 {
+        k.mem().read(at, &mut bytes).ok()?;
+    }
+    Some(bytes)
+}
+
+/// Whether a request succeeded for the caller (NT_SUCCESS, and not left pending), setting
+/// the last error otherwise.
+fn succeeded(k: &mut Kx, r: &IoResult) -> KResult<bool> {
+    let status = r.status();
+    if r.completion.is_none() {
+        set_last_error(k, ERROR_IO_PENDING)?;
+        return Ok(false);
+    }
+    if status.0 & 0x8000_0000 != 0 {
+        fail_with_status(k, status.0)?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Copies a completed request's output back into the program's buffer.
+fn copy_out(k: &mut Kx, r: &IoResult, buffer: u64, capacity: u32) -> KResult<u32> {
+    let out = r.output();
+    let n = out.len().min(capacity as usize);
+    if n > 0 {
+        let bytes = out[..n].to_vec();
+        k.mem_mut().write(buffer, &bytes)?;
+    }
+    Ok(r.information().min(capacity as u64) as u32)
+}
+
+/// BOOL DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, LPVOID lpInBuffer, DWORD
+/// nInBufferSize, LPVOID lpOutBuffer, DWORD nOutBufferSize, LPDWORD lpBytesReturned,
+/// LPOVERLAPPED lpOverlapped): the IOCTL's transfer method decides how the buffers reach
+/// the driver (METHOD_NEITHER: the program's own pointers).
+pub fn DeviceIoControl(
+    k: &mut Kx,
+    h: HANDLE,
+    code: u32,
+    in_buffer: Ptr,
+    in_len: u32,
+    out_buffer: Ptr,
+    out_len: u32,
+    returned: Ptr,
+    overlapped: Ptr,
+) -> KResult<BOOL> {
+    let Some((file, _)) = file_of(k, h.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    if overlapped.0 != 0 {
+        set_last_error(k, ERROR_NOT_SUPPORTED)?;
+        return Ok(BOOL(false));
+    }
+    if in_len > MAX_TRANSFER || out_len > MAX_TRANSFER {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(BOOL(false));
+    }
+    let r = if code & 3 == portcullis_hle::io::method::NEITHER {
+        request::device_control_raw(k, file, code, (in_buffer.0, in_len as u64), (out_buffer.0, out_len as u64), false)?
+    } else {
+        let (Some(input), Some(initial)) = (read_user(k, in_buffer.0, in_len), read_user(k, out_buffer.0, out_len))
+        else {
+            set_last_error(k, ERROR_NOACCESS)?;
+            return Ok(BOOL(false));
+        };
+        let r = request::device_control(k, file, code, &input, &OutBuffer::with(initial), false)?;
+        if r.completion.is_some() {
+            copy_out(k, &r, out_buffer.0, out_len)?;
+        }
+        r
+    };
+    let ok = succeeded(k, &r)?;
+    k.mem_mut().write_u32(returned.0, r.information().min(out_len as u64) as u32)?;
+    Ok(BOOL(ok))
+}
+
+/// BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead, LPDWORD
+/// lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped). Standard input has no data here: a read
+/// succeeds with 0 bytes (end of input).
+pub fn ReadFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, overlapped: Ptr) -> KResult<BOOL> {
+    if overlapped.0 != 0 {
+        set_last_error(k, ERROR_NOT_SUPPORTED)?;
+        return Ok(BOOL(false));
+    }
+    match stream_of(k, h.0) {
+        Some(StdStream::Input) => {
+            k.mem_mut().write_u32(read.0, 0)?;
+            return Ok(BOOL(true));
+        }
+        Some(_) => {
+            set_last_error(k, ERROR_INVALID_HANDLE)?;
+            return Ok(BOOL(false));
+        }
+        None => {}
+    }
+    let Some((file, position)) = file_of(k, h.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    if len > MAX_TRANSFER {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(BOOL(false));
+    }
+    let r = request::read(k, file, len as u64, position)?;
+    let n = if r.completion.is_some() { copy_out(k, &r, buffer.0, len)? } else { 0 };
+    let ok = succeeded(k, &r)?;
+    advance(k, h.0, n);
+    k.mem_mut().write_u32(read.0, n)?;
+    Ok(BOOL(ok))
+}
+
+/// BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite, LPDWORD
+/// lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped). To the console: its output.
+pub fn WriteFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr, overlapped: Ptr) -> KResult<BOOL> {
+    if overlapped.0 != 0 {
+        set_last_error(k, ERROR_NOT_SUPPORTED)?;
+        return Ok(BOOL(false));
+    }
+    match stream_of(k, h.0) {
+        Some(StdStream::Output | StdStream::Error) => {
+            let n = write_console(k, buffer, len)?;
+            k.mem_mut().write_u32(written.0, n)?;
+            return Ok(BOOL(true));
+        }
+        Some(StdStream::Input) => {
+            set_last_error(k, ERROR_INVALID_HANDLE)?;
+            return Ok(BOOL(false));
+        }
+        None => {}
+    }
+    let Some((file, position)) = file_of(k, h.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    if len > MAX_TRANSFER {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(BOOL(false));
+    }
+    let Some(data) = read_user(k, buffer.0, len) else {
+        set_last_error(k, ERROR_NOACCESS)?;
+        return Ok(BOOL(false));
+    };
+    let r = request::write(k, file, &data, position)?;
+    let ok = succeeded(k, &r)?;
+    let n = if r.completion.is_some() { r.information().min(len as u64) as u32 } else { 0 };
+    advance(k, h.0, n);
+    k.mem_mut().write_u32(written.0, n)?;
+    Ok(BOOL(ok))
+}
+
+/// Moves a handle's file position past what a transfer moved.
+fn advance(k: &mut Kx, h: u64, n: u32) {
+    if let Some(Object::File { position, .. }) = crate::current(k).and_then(|p| p.handles.get_mut(&h)) {
+        *position += n as u64;
+    }
+}
+
+/// BOOL CloseHandle(HANDLE hObject): a device or file handle sends IRP_MJ_CLEANUP and
+/// IRP_MJ_CLOSE; console handles just go; the current-process pseudo handle stays valid.
+pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
+    if h == HANDLE(k.arch().mask(u64::MAX)) {
+        return Ok(BOOL(true));
+    }
+    let Some(object) = crate::current(k).and_then(|p| p.handles.remove(&h.0)) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    if let Object::File { file, .. } = object {
+        request::close(k, file)?;
+    }
+    Ok(BOOL(true))
+}

@@ -1,0 +1,93 @@
+//! portcullis-win32: user-mode processes and the Win32 libraries they import, next to the
+//! kernel (`portcullis-hle`) rather than inside it.
+//!
+//! # Processes
+//!
+//! A user program is a PE console image loaded at its preferred base in the user half of the
+//! address space ([`process::load`]). It gets what Windows gives a process: an EPROCESS and
+//! its thread in the kernel's process list (`hle::ps::processes`, with a process id of its
+//! own; process notify routines see it start and end), a PEB and a TEB, a stack, and a handle
+//! table of its own ([`process::Process`]). Its imports bind to host-call slots of the
+//! user-mode libraries' tables ([`kernel32`]), in a small image mapped in user space, so its
+//! `call [__imp_X]` lands in a slot whose `ret N` the program itself executes.
+//!
+//! [`process::run`] makes the process's thread the current one (PreviousMode UserMode: a
+//! driver's PsGetCurrentProcessId, IoGetCurrentProcess answer the program), switches the
+//! machine to user mode and calls the entry point on the user stack, returning to a slot that
+//! ends the process as BaseProcessStart does. The process ends when it calls ExitProcess,
+//! when its entry point returns, or when it raises an exception (no user-mode handlers are
+//! dispatched yet): the exit status is the exception code, as Windows reports it, and the run
+//! goes on. Its handles are closed (a device sees IRP_MJ_CLEANUP and IRP_MJ_CLOSE) and the
+//! kernel ends it (notify routines run).
+//!
+//! # Address spaces
+//!
+//! Every guest, drivers included, runs at the real CPL3 (docs/architecture.md). User code
+//! runs under the *user view* of the page tables (`GuestMemory::user_view_root`): the same
+//! tables with every kernel-half top-level entry supervisor-only, so a program that touches
+//! kernel memory takes a page fault (STATUS_ACCESS_VIOLATION). Host calls from user code
+//! switch to the kernel's tables, kernel privilege and the processor's KPCR
+//! (`Machine::switch_to_kernel`) before any Rust or driver code runs, and back
+//! (`Machine::switch_to_user`) before returning. The program's memory lives in the user half
+//! of the kernel's one set of tables, so the I/O manager and drivers reach its buffers as on
+//! Windows (METHOD_NEITHER pointers included). One process runs at a time in this slice; giving
+//! each its own user half (switching the user-half entries at a process switch) is the next.
+//!
+//! # The I/O permission map
+//!
+//! The TSS in guest memory is the one source of truth (`hle::ke::iopm`): map 1 is the bitmap
+//! at offset 0x68 that Ke386SetIoAccessMap fills, map 0 an IoMapBase past the TSS limit
+//! (every port denied). Each process records the map Ke386IoSetAccessProcess gave it (none:
+//! map 0); whenever a process's user code is about to run, its map is loaded into IoMapBase.
+//! The machine checks each user-mode `in`/`out` against IOPL and the map IoMapBase selects:
+//! an allowed access reaches the port bus and is traced with CPL 3 (the report attributes it
+//! to the process running); a denied one never reaches the bus and ends the process with
+//! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
+//! the TSS directly (there is no Ke386* on x64), DLLs, several processes at once, user-mode
+//! SEH, overlapped I/O, the service control manager and the C runtime are later slices.
+
+pub mod error;
+pub mod kernel32;
+pub mod process;
+pub mod table;
+
+mod dispatch;
+
+pub use process::{load, run, Exited, LoadError, Process};
+pub use table::{Win32Fn, BOOL};
+
+use portcullis_hle::kernel::Kx;
+
+/// The user-mode layer's state, kept in the kernel's opaque `user` slot.
+#[derive(Default)]
+pub struct Win32 {
+    /// The host-call number of the first slot of the libraries' image (0 until installed).
+    pub(crate) first_slot: u32,
+    /// Where the libraries' slots are mapped (0 until installed).
+    pub(crate) base: u64,
+    /// Every process started, in order.
+    pub processes: Vec<Process>,
+    /// The process whose code runs (an index into `processes`).
+    pub(crate) current: Option<usize>,
+}
+
+/// The user-mode layer's state, created on first use.
+pub fn state(k: &mut Kx) -> &mut Win32 {
+    let slot = &mut k.ext_mut().user;
+    if !slot.as_ref().is_some_and(|b| b.is::<Win32>()) {
+        *slot = Some(Box::new(Win32::default()));
+    }
+    slot.as_mut().and_then(|b| b.downcast_mut::<Win32>()).expect("just made")
+}
+
+/// The state, if any process was ever loaded.
+pub fn state_ref(k: &Kx) -> Option<&Win32> {
+    k.ext().user.as_ref().and_then(|b| b.downcast_ref::<Win32>())
+}
+
+/// The process whose code runs now.
+pub(crate) fn current(k: &mut Kx) -> Option<&mut Process> {
+    let s = state(k);
+    let i = s.current?;
+    s.processes.get_mut(i)
+}

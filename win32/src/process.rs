@@ -1,0 +1,431 @@
+//! User processes: loading a program, running it in user mode, ending it (the crate
+//! documentation has the picture).
+
+use std::collections::BTreeMap;
+
+use portcullis_emu::{Arch, CallConv, Exit, Prot, RegionKind, Stop, PAGE_SIZE};
+use portcullis_hle::io::request::{self, FileHandle};
+use portcullis_hle::kernel::{KResult, KernelStop, Kx};
+use portcullis_hle::layout::{FieldAccess, ETHREAD};
+pub use portcullis_hle::loader::LoadError;
+use serde::Serialize;
+
+use crate::kernel32::KERNEL32;
+
+/// Where the user-mode libraries' slots are mapped (kernel32's address on 32-bit Windows XP).
+const LIBRARIES_BASE: u64 = 0x7C80_0000;
+/// The user stack each process's thread gets.
+const STACK_SIZE: u64 = 0x10_0000;
+/// STATUS_ACCESS_VIOLATION.
+const ACCESS_VIOLATION: u32 = 0xC000_0005;
+/// The first process id handed out, and the step (Windows' ids are multiples of 4).
+const FIRST_PID: u64 = 0x3E8;
+
+/// A console stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StdStream {
+    Input,
+    Output,
+    Error,
+}
+
+/// What a handle of the process refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    /// A console stream.
+    Console(StdStream),
+    /// An open device or file: the I/O manager's handle, and the file position synchronous
+    /// reads and writes go on from.
+    File { file: FileHandle, path: String, position: u64 },
+}
+
+/// The console handles of a Windows 7 process (pseudo handles with the low bits set).
+pub const STD_HANDLES: [(u64, StdStream); 3] =
+    [(0x3, StdStream::Input), (0x7, StdStream::Output), (0xB, StdStream::Error)];
+
+/// How a process ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exited {
+    pub pid: u64,
+    /// The exit status (ExitProcess's code, or the exception code).
+    pub code: u32,
+    /// The exception that ended it: its address and what the machine knows.
+    pub exception: Option<(u64, String)>,
+}
+
+/// One user process.
+#[derive(Clone, Debug)]
+pub struct Process {
+    pub name: String,
+    pub pid: u64,
+    pub tid: u64,
+    pub eprocess: u64,
+    pub ethread: u64,
+    pub image_base: u64,
+    pub image_size: u64,
+    pub entry: u64,
+    pub peb: u64,
+    pub teb: u64,
+    pub stack_top: u64,
+    /// Its command line (ANSI and wide copies in its memory).
+    pub command_line: String,
+    pub(crate) command_line_a: u64,
+    pub(crate) command_line_w: u64,
+    /// The regions of its address space (image, stack, PEB/TEB), unmapped when it ends.
+    pub(crate) regions: Vec<u64>,
+    pub handles: BTreeMap<u64, Object>,
+    pub(crate) next_handle: u64,
+    /// What it wrote to its console (standard output and error).
+    pub console: Vec<u8>,
+    /// Set once it ended.
+    pub exited: Option<Exited>,
+}
+
+impl Process {
+    /// A new handle for `object`.
+    pub(crate) fn insert(&mut self, object: Object) -> u64 {
+        let h = self.next_handle;
+        self.next_handle += 4;
+        self.handles.insert(h, object);
+        h
+    }
+}
+
+/// TEB and PEB field offsets (x86, x64).
+struct TebLayout {
+    stack_base: u64,
+    stack_limit: u64,
+    self_: u64,
+    pid: u64,
+    tid: u64,
+    peb: u64,
+    last_error: u64,
+    peb_image_base: u64,
+}
+
+fn teb_layout(arch: Arch) -> TebLayout {
+    match arch {
+        Arch::X86 => TebLayout {
+            stack_base: 0x4,
+            stack_limit: 0x8,
+            self_: 0x18,
+            pid: 0x20,
+            tid: 0x24,
+            peb: 0x30,
+            last_error: 0x34,
+            peb_image_base: 0x8,
+        },
+        Arch::X64 => TebLayout {
+            stack_base: 0x8,
+            stack_limit: 0x10,
+            self_: 0x30,
+            pid: 0x40,
+            tid: 0x48,
+            peb: 0x60,
+            last_error: 0x68,
+            peb_image_base: 0x10,
+        },
+    }
+}
+
+/// Where TEB.LastErrorValue is.
+pub(crate) fn last_error_at(arch: Arch, teb: u64) -> u64 {
+    teb + teb_layout(arch).last_error
+}
+
+/// Maps the user-mode libraries' slots, once.
+fn install(k: &mut Kx) -> Result<(), LoadError> {
+    if crate::state(k).base != 0 {
+        return Ok(());
+    }
+    let arch = k.arch();
+    // One slot per function, then the slot the entry point returns to.
+    let mut bodies: Vec<Vec<u8>> = KERNEL32.iter().map(|f| f.return_code(arch)).collect();
+    bodies.push(vec![0xC3]);
+    let size = (bodies.len() as u64 * portcullis_emu::HOST_CALL_SLOT).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    k.mem_mut().map_fixed(RegionKind::User, "kernel32.dll", LIBRARIES_BASE, size, Prot::RX)?;
+    let first = k.host_call_slots();
+    k.add_host_calls_at(LIBRARIES_BASE, &bodies, crate::dispatch::on_call)?;
+    let s = crate::state(k);
+    s.base = LIBRARIES_BASE;
+    s.first_slot = first;
+    Ok(())
+}
+
+/// The address of slot `i` of the libraries' image.
+pub(crate) fn slot_address(k: &mut Kx, i: usize) -> u64 {
+    crate::state(k).base + i as u64 * portcullis_emu::HOST_CALL_SLOT
+}
+
+/// Longest command line a program gets (in characters, the terminating NUL excluded).
+pub const MAX_COMMAND_LINE: usize = 2047;
+
+/// The command line of a program run as `name args...`: each argument quoted when it holds
+/// a space or a tab (embedded quotes are not escaped).
+pub fn command_line(name: &str, args: &[String]) -> String {
+    std::iter::once(name)
+        .chain(args.iter().map(String::as_str))
+        .map(|a| if a.contains([' ', '\t']) || a.is_empty() { format!("\"{a}\"") } else { a.to_string() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Loads the program `name` (its file's bytes) as a new process run with `args`: its image
+/// at its preferred base with its imports bound, a PEB, TEB, command line and stack, and the
+/// kernel's EPROCESS and thread. Returns its process id. Nothing runs yet.
+pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64, LoadError> {
+    let line = command_line(name, args);
+    if line.chars().count() > MAX_COMMAND_LINE {
+        return Err(LoadError::Unsupported(format!("a command line of more than {MAX_COMMAND_LINE} characters")));
+    }
+    let parsed = portcullis_hle::loader::parse(bytes)?;
+    let arch = k.arch();
+    if parsed.arch != arch {
+        return Err(LoadError::WrongArch { image: parsed.arch.name(), machine: arch.name() });
+    }
+    let missing: Vec<String> = parsed
+        .imports
+        .iter()
+        .filter(|i| crate::kernel32::find(&i.dll, &i.name).is_none())
+        .map(|i| format!("{}!{}", i.dll, i.name))
+        .collect();
+    if !missing.is_empty() {
+        return Err(LoadError::MissingImports(missing));
+    }
+    install(k)?;
+    let size = parsed.size_of_image as u64;
+    let base = parsed.image_base;
+    let user_top = match arch {
+        Arch::X86 => 0x8000_0000u64,
+        Arch::X64 => 0x7FF_FFFF_0000,
+    };
+    if base < 0x1_0000 || base.checked_add(size).is_none_or(|end| end > user_top) {
+        return Err(LoadError::Unsupported(format!("image base {base:#x} is not in user space")));
+    }
+    k.mem_mut().map_fixed(RegionKind::User, name, base, size, Prot::RWX).map_err(|e| match e {
+        portcullis_emu::MemError::Overlap { .. } => LoadError::Unsupported(format!(
+            "the image's base {base:#x} is taken (relocating programs is not built yet)"
+        )),
+        e => LoadError::Memory(e),
+    })?;
+    let mut regions = vec![base];
+    let made = build(k, name, bytes, &parsed, &line, &mut regions);
+    if made.is_err() {
+        // Nothing of a refused program stays mapped.
+        for r in regions {
+            let _ = k.mem_mut().free(r);
+        }
+    }
+    made
+}
+
+/// The rest of [`load`], once the image is mapped at its base: its contents and imports,
+/// stack, PEB, TEB and command line (each region added to `regions`), then the kernel's
+/// process.
+fn build(
+    k: &mut Kx,
+    name: &str,
+    bytes: &[u8],
+    parsed: &portcullis_hle::loader::Parsed,
+    line: &str,
+    regions: &mut Vec<u64>,
+) -> Result<u64, LoadError> {
+    let arch = k.arch();
+    let size = parsed.size_of_image as u64;
+    let base = parsed.image_base;
+    let mem = k.mem_mut();
+    let headers = (parsed.size_of_headers as usize).min(bytes.len()).min(size as usize);
+    mem.write_unchecked(base, &bytes[..headers])?;
+    for s in &parsed.sections {
+        let reach = (s.extent() as u64).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let n = (s.raw_size as u64).min(reach).min(size.saturating_sub(s.rva as u64)) as usize;
+        if n > 0 {
+            mem.write_unchecked(base + s.rva as u64, &bytes[s.raw_offset as usize..][..n])?;
+        }
+    }
+    for imp in &parsed.imports {
+        let i = crate::kernel32::find(&imp.dll, &imp.name).expect("checked above");
+        let at = slot_address(k, i);
+        k.mem_mut().write_ptr(base + imp.iat_rva as u64, at)?;
+    }
+
+    // Stack, PEB and TEB.
+    let stack = k.mem_mut().alloc(RegionKind::User, format!("{name} stack"), STACK_SIZE, Prot::RW)?;
+    regions.push(stack);
+    let stack_top = stack + STACK_SIZE;
+    let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 5 * PAGE_SIZE, Prot::RW)?;
+    regions.push(blocks);
+    let (peb, teb) = (blocks, blocks + PAGE_SIZE);
+    // The command line, ANSI then wide (what GetCommandLineA/W hand out).
+    let (line_a, line_w) = (blocks + 2 * PAGE_SIZE, blocks + 3 * PAGE_SIZE);
+    let ansi: Vec<u8> = line.chars().map(|c| if (c as u32) < 0x100 { c as u8 } else { b'?' }).chain([0]).collect();
+    let wide: Vec<u8> = line.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+    k.mem_mut().write(line_a, &ansi)?;
+    k.mem_mut().write(line_w, &wide)?;
+    // The kernel's process and thread.
+    let pid = (0..)
+        .map(|n| FIRST_PID + 4 * n)
+        .find(|p| portcullis_hle::ps::processes::check_new(k, name, *p, 0).is_ok())
+        .expect("some id is free");
+    let parent = portcullis_hle::ps::USER_PID;
+    let eprocess = match portcullis_hle::ps::processes::create(k, name, pid, parent)? {
+        Ok(e) => e,
+        Err(e) => return Err(LoadError::Kernel(e)),
+    };
+    let ethread = portcullis_hle::ps::processes::find(k, pid).map(|p| p.thread).unwrap_or(0);
+    let tid = k.mem().get(ethread, ETHREAD::UniqueThread)?;
+
+    let t = teb_layout(arch);
+    let mem = k.mem_mut();
+    mem.write_ptr(teb, arch.mask(u64::MAX))?; // ExceptionList: the end of the chain
+    mem.write_ptr(teb + t.stack_base, stack_top)?;
+    mem.write_ptr(teb + t.stack_limit, stack)?;
+    mem.write_ptr(teb + t.self_, teb)?;
+    mem.write_ptr(teb + t.pid, pid)?;
+    mem.write_ptr(teb + t.tid, tid)?;
+    mem.write_ptr(teb + t.peb, peb)?;
+    mem.write_ptr(peb + t.peb_image_base, base)?;
+
+    let process = Process {
+        name: name.to_string(),
+        pid,
+        tid,
+        eprocess,
+        ethread,
+        image_base: base,
+        image_size: size,
+        entry: base + parsed.entry as u64,
+        peb,
+        teb,
+        stack_top,
+        command_line: line.to_string(),
+        command_line_a: line_a,
+        command_line_w: line_w,
+        regions: regions.clone(),
+        handles: STD_HANDLES.iter().map(|(h, s)| (*h, Object::Console(*s))).collect(),
+        next_handle: 0x24,
+        console: Vec::new(),
+        exited: None,
+    };
+    crate::state(k).processes.push(process);
+    Ok(pid)
+}
+
+/// Switches the machine to the current process's user mode: its address space view, TEB,
+/// and I/O permission map.
+pub(crate) fn enter_user(k: &mut Kx) -> KResult<()> {
+    let Some(p) = crate::current(k) else { return Ok(()) };
+    let (teb, eprocess) = (p.teb, p.eprocess);
+    // The TSS is kernel memory: written before the user view is loaded.
+    portcullis_hle::ke::iopm::load_for(k, eprocess)?;
+    Ok(k.switch_to_user(teb)?)
+}
+
+/// Back to the kernel, on the current processor.
+pub(crate) fn enter_kernel(k: &mut Kx) -> KResult<()> {
+    let cpu = k.ext().sched.current().processor;
+    Ok(k.switch_to_kernel(cpu)?)
+}
+
+/// Runs process `pid` from its entry point until it ends, then ends it in the kernel
+/// (handles closed, notify routines). A stop of the whole run (a bugcheck in a driver the
+/// program called, a limit) is returned as such.
+pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
+    let Some(i) = crate::state(k).processes.iter().position(|p| p.pid == pid && p.exited.is_none()) else {
+        return Err(Stop::Machine(portcullis_emu::MachineError::Other(format!("no process {pid:#x} to run"))));
+    };
+    let p = crate::state(k).processes[i].clone();
+    crate::state(k).current = Some(i);
+    let fail = stop_of;
+    portcullis_hle::ps::set_current_thread(k, p.ethread, true).map_err(fail)?;
+    k.ext_mut().io.requester = Some(p.ethread);
+    let exit_slot = slot_address(k, KERNEL32.len());
+    k.prepare_call(&[], CallConv::Stdcall, p.stack_top, exit_slot).map_err(|e| Stop::Machine(e.into()))?;
+    note(k, &p, None);
+    enter_user(k).map_err(fail)?;
+    let outcome = k.run_at(p.entry, false);
+    enter_kernel(k).map_err(fail)?;
+    let exited = match outcome {
+        Ok(Exit::Suspended { .. }) => match crate::state(k).processes[i].exited.clone() {
+            Some(e) => e,
+            None => {
+                return Err(Stop::Machine(portcullis_emu::MachineError::Other(
+                    "the program stopped without ending".into(),
+                )))
+            }
+        },
+        // The program jumped to the host's return address: kernel memory to it.
+        Ok(Exit::Returned(_)) => Exited {
+            pid,
+            code: ACCESS_VIOLATION,
+            exception: Some((k.reg(portcullis_emu::Reg::Ip), "a jump to the host's return address".into())),
+        },
+        Ok(other) => {
+            return Err(Stop::Machine(portcullis_emu::MachineError::Other(format!(
+                "the program's run ended unexpectedly: {other:?}"
+            ))))
+        }
+        Err(Stop::Host(KernelStop::UserException { code, pc, reason })) => {
+            Exited { pid, code, exception: Some((pc, reason)) }
+        }
+        // What the machine itself refuses in user code (a jump into a host-call slot, to the
+        // nested calls' return address) is the program's access violation.
+        Err(Stop::Fault(f)) if f.cpl == 3 => Exited { pid, code: ACCESS_VIOLATION, exception: Some((f.pc, f.reason)) },
+        Err(stop) => {
+            crate::state(k).current = None;
+            k.ext_mut().io.requester = None;
+            return Err(stop);
+        }
+    };
+    finish(k, i, exited.clone()).map_err(fail)?;
+    note(k, &p, Some(exited.code));
+    Ok(exited)
+}
+
+/// Traces that the process starts running, or ended with `exit_status`.
+fn note(k: &mut Kx, p: &Process, exit_status: Option<u32>) {
+    let e = portcullis_hle::kernel::UserProcessEvent { pid: p.pid, name: p.name.clone(), exit_status };
+    k.guest_mut().trace.push(portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::UserProcess(e)));
+}
+
+/// A failure of the kernel's own bookkeeping around a process, as the reason the run stops.
+fn stop_of(e: portcullis_hle::kernel::KError) -> Stop<KernelStop> {
+    match e {
+        portcullis_hle::kernel::KError::Stop(s) => s,
+        portcullis_hle::kernel::KError::Mem(m) => Stop::Machine(portcullis_emu::MachineError::Memory(m)),
+    }
+}
+
+/// Ends process `i`: its handles are closed, the kernel ends it, the host thread takes over.
+fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
+    let handles: Vec<FileHandle> = crate::state(k).processes[i]
+        .handles
+        .values()
+        .filter_map(|o| match o {
+            Object::File { file, .. } => Some(*file),
+            Object::Console(_) => None,
+        })
+        .collect();
+    for h in handles {
+        request::close(k, h)?;
+    }
+    k.ext_mut().io.requester = None;
+    let s = crate::state(k);
+    let p = &mut s.processes[i];
+    p.handles.clear();
+    p.exited = Some(exited.clone());
+    let (pid, eprocess) = (p.pid, p.eprocess);
+    let regions = std::mem::take(&mut p.regions);
+    s.current = None;
+    // Its address space goes with it.
+    for base in regions {
+        k.mem_mut().free(base)?;
+    }
+    if let Err(e) = portcullis_hle::ps::processes::exit(k, pid, exited.code)? {
+        return Err(portcullis_hle::kernel::KError::Stop(Stop::Machine(portcullis_emu::MachineError::Other(e))));
+    }
+    k.ext_mut().iopm.by_process.remove(&eprocess);
+    let system = k.ext().system.system_thread;
+    portcullis_hle::ps::set_current_thread(k, system, false)
+}
