@@ -451,6 +451,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwCreateSymbolicLinkObject(LinkHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, LinkTarget: PUnicodeString) -> NtStatus = ob::symlink::ZwCreateSymbolicLinkObject;
     stdcall fn ZwOpenSymbolicLinkObject(LinkHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = ob::symlink::ZwOpenSymbolicLinkObject;
     stdcall fn ZwQuerySymbolicLinkObject(LinkHandle: HANDLE, LinkTarget: Ptr, ReturnedLength: Ptr) -> NtStatus = ob::symlink::ZwQuerySymbolicLinkObject;
+    stdcall fn ExEnumHandleTable(HandleTable: Ptr, EnumHandleProcedure: Ptr, EnumParameter: Ptr, Handle: Ptr) -> Boolean = ob::handle_table::ExEnumHandleTable;
 
     // Registry (cm/).
     stdcall fn ZwCreateKey(KeyHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, TitleIndex: u32, Class: PUnicodeString, CreateOptions: u32, Disposition: Ptr) -> NtStatus = cm::key::ZwCreateKey;

@@ -527,8 +527,35 @@ structure!(
     DirectoryTableBase = "Pcb.DirectoryTableBase": Ptr @ (0x18, 0x28),
     UniqueProcessId = "UniqueProcessId": Ptr @ (0xb4, 0x180),
     ActiveProcessLinks = "ActiveProcessLinks": Inline @ (0xb8, 0x188),
+    ObjectTable = "ObjectTable": Ptr @ (0xf4, 0x200),
     InheritedFromUniqueProcessId = "InheritedFromUniqueProcessId": Ptr @ (0x140, 0x290),
     ImageFileName = "ImageFileName": Inline @ (0x16c, 0x2e0),
+});
+
+structure!(
+    /// A process's handle table as Windows 7 SP1 lays it out (EPROCESS.ObjectTable points at
+    /// it); opaque in the DDK headers. TableCode is the top table's address with the number
+    /// of levels above the entry pages in its low two bits.
+    HANDLE_TABLE = "HANDLE_TABLE", size (0x3c, 0x68), checked: false, {
+    TableCode = "TableCode": Ptr @ (0x0, 0x0),
+    QuotaProcess = "QuotaProcess": Ptr @ (0x4, 0x8),
+    UniqueProcessId = "UniqueProcessId": Ptr @ (0x8, 0x10),
+    HandleLock = "HandleLock": Ptr @ (0xc, 0x18),
+    HandleTableList = "HandleTableList": Inline @ (0x10, 0x20),
+    Flags = "Flags": U32 @ (0x24, 0x44),
+    HandleCount = "HandleCount": U32 @ (0x30, 0x58),
+    NextHandleNeedingPool = "NextHandleNeedingPool": U32 @ (0x34, 0x5c),
+    HandleCountHighWatermark = "HandleCountHighWatermark": U32 @ (0x38, 0x60),
+});
+
+structure!(
+    /// One handle's entry (Windows 7 SP1): Object is the OBJECT_HEADER's address with the
+    /// entry's lock bit (bit 0, set while unlocked) and the OBJ_INHERIT and
+    /// OBJ_AUDIT_OBJECT_CLOSE attributes in its low bits; GrantedAccess carries
+    /// MAXIMUM_ALLOWED for a handle protected from close.
+    HANDLE_TABLE_ENTRY = "HANDLE_TABLE_ENTRY", size (0x8, 0x10), checked: false, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    GrantedAccess = "GrantedAccess": U32 @ (0x4, 0x8),
 });
 
 structure!(
@@ -915,6 +942,8 @@ pub const ALL_STRUCTS: &[Struct] = &[
     KPCR::STRUCT,
     KPRCB::STRUCT,
     EPROCESS::STRUCT,
+    HANDLE_TABLE::STRUCT,
+    HANDLE_TABLE_ENTRY::STRUCT,
     ETHREAD::STRUCT,
     LDR_DATA_TABLE_ENTRY::STRUCT,
     OB_CALLBACK_REGISTRATION::STRUCT,

@@ -9,6 +9,7 @@
 pub mod body;
 pub mod callbacks;
 pub mod directory;
+pub mod handle_table;
 pub mod handles;
 pub mod name;
 pub mod query;
