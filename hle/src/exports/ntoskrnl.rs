@@ -451,6 +451,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwCreateSymbolicLinkObject(LinkHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, LinkTarget: PUnicodeString) -> NtStatus = ob::symlink::ZwCreateSymbolicLinkObject;
     stdcall fn ZwOpenSymbolicLinkObject(LinkHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = ob::symlink::ZwOpenSymbolicLinkObject;
     stdcall fn ZwQuerySymbolicLinkObject(LinkHandle: HANDLE, LinkTarget: Ptr, ReturnedLength: Ptr) -> NtStatus = ob::symlink::ZwQuerySymbolicLinkObject;
+    stdcall fn ObCreateObject(ObjectAttributesAccessMode: u8, ObjectType: Ptr, ObjectAttributes: Ptr, AccessMode: u8, ParseContext: Ptr, ObjectSize: u32, PagedPoolCharge: u32, NonPagedPoolCharge: u32, Object: Ptr) -> NtStatus = ob::create::ObCreateObject;
+    stdcall fn ObInsertObject(Object: Ptr, PassedAccessState: Ptr, DesiredAccess: u32, ObjectPointerBias: u32, NewObject: Ptr, Handle: Ptr) -> NtStatus = ob::create::ObInsertObject;
     stdcall fn ExEnumHandleTable(HandleTable: Ptr, EnumHandleProcedure: Ptr, EnumParameter: Ptr, Handle: Ptr) -> Boolean = ob::handle_table::ExEnumHandleTable;
 
     // Registry (cm/).
