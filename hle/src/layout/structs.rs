@@ -898,6 +898,70 @@ structure!(
     Handler = "Handler": Ptr @ (0x4, 0x8),
 });
 
+structure!(USB_CONFIGURATION_DESCRIPTOR = "USB_CONFIGURATION_DESCRIPTOR", size (0x9, 0x9), checked: true, {
+    bLength = "bLength": U8 @ (0x0, 0x0),
+    bDescriptorType = "bDescriptorType": U8 @ (0x1, 0x1),
+    wTotalLength = "wTotalLength": U16 @ (0x2, 0x2),
+    bNumInterfaces = "bNumInterfaces": U8 @ (0x4, 0x4),
+});
+
+structure!(USB_INTERFACE_DESCRIPTOR = "USB_INTERFACE_DESCRIPTOR", size (0x9, 0x9), checked: true, {
+    bLength = "bLength": U8 @ (0x0, 0x0),
+    bDescriptorType = "bDescriptorType": U8 @ (0x1, 0x1),
+    bInterfaceNumber = "bInterfaceNumber": U8 @ (0x2, 0x2),
+    bAlternateSetting = "bAlternateSetting": U8 @ (0x3, 0x3),
+    bNumEndpoints = "bNumEndpoints": U8 @ (0x4, 0x4),
+    bInterfaceClass = "bInterfaceClass": U8 @ (0x5, 0x5),
+    bInterfaceSubClass = "bInterfaceSubClass": U8 @ (0x6, 0x6),
+    bInterfaceProtocol = "bInterfaceProtocol": U8 @ (0x7, 0x7),
+});
+
+structure!(URB_HEADER = "struct _URB_HEADER", size (0x10, 0x18), checked: true, {
+    Length = "Length": U16 @ (0x0, 0x0),
+    Function = "Function": U16 @ (0x2, 0x2),
+    Status = "Status": U32 @ (0x4, 0x4),
+    UsbdDeviceHandle = "UsbdDeviceHandle": Ptr @ (0x8, 0x8),
+    UsbdFlags = "UsbdFlags": U32 @ (0xc, 0x10),
+});
+
+structure!(URB_SELECT_CONFIGURATION = "struct _URB_SELECT_CONFIGURATION", size (0x3c, 0x58), checked: true, {
+    ConfigurationDescriptor = "ConfigurationDescriptor": Ptr @ (0x10, 0x18),
+    ConfigurationHandle = "ConfigurationHandle": Ptr @ (0x14, 0x20),
+    Interface = "Interface": Inline @ (0x18, 0x28),
+});
+
+structure!(USBD_INTERFACE_INFORMATION = "USBD_INTERFACE_INFORMATION", size (0x24, 0x30), checked: true, {
+    Length = "Length": U16 @ (0x0, 0x0),
+    InterfaceNumber = "InterfaceNumber": U8 @ (0x2, 0x2),
+    AlternateSetting = "AlternateSetting": U8 @ (0x3, 0x3),
+    Class = "Class": U8 @ (0x4, 0x4),
+    SubClass = "SubClass": U8 @ (0x5, 0x5),
+    Protocol = "Protocol": U8 @ (0x6, 0x6),
+    InterfaceHandle = "InterfaceHandle": Ptr @ (0x8, 0x8),
+    NumberOfPipes = "NumberOfPipes": U32 @ (0xc, 0x10),
+    Pipes = "Pipes": Inline @ (0x10, 0x18),
+});
+
+structure!(USBD_PIPE_INFORMATION = "USBD_PIPE_INFORMATION", size (0x14, 0x18), checked: true, {
+    MaximumPacketSize = "MaximumPacketSize": U16 @ (0x0, 0x0),
+    EndpointAddress = "EndpointAddress": U8 @ (0x2, 0x2),
+    Interval = "Interval": U8 @ (0x3, 0x3),
+    PipeType = "PipeType": U32 @ (0x4, 0x4),
+    PipeHandle = "PipeHandle": Ptr @ (0x8, 0x8),
+    MaximumTransferSize = "MaximumTransferSize": U32 @ (0xc, 0x10),
+    PipeFlags = "PipeFlags": U32 @ (0x10, 0x14),
+});
+
+structure!(USBD_INTERFACE_LIST_ENTRY = "USBD_INTERFACE_LIST_ENTRY", size (0x8, 0x10), checked: true, {
+    InterfaceDescriptor = "InterfaceDescriptor": Ptr @ (0x0, 0x0),
+    Interface = "Interface": Ptr @ (0x4, 0x8),
+});
+
+structure!(USBD_VERSION_INFORMATION = "USBD_VERSION_INFORMATION", size (0x8, 0x8), checked: true, {
+    USBDI_Version = "USBDI_Version": U32 @ (0x0, 0x0),
+    Supported_USB_Version = "Supported_USB_Version": U32 @ (0x4, 0x4),
+});
+
 /// Every declared structure.
 pub const ALL_STRUCTS: &[Struct] = &[
     UNICODE_STRING::STRUCT,
@@ -975,4 +1039,12 @@ pub const ALL_STRUCTS: &[Struct] = &[
     CONTEXT::STRUCT,
     DISPATCHER_CONTEXT::STRUCT,
     EXCEPTION_REGISTRATION_RECORD::STRUCT,
+    USB_CONFIGURATION_DESCRIPTOR::STRUCT,
+    USB_INTERFACE_DESCRIPTOR::STRUCT,
+    URB_HEADER::STRUCT,
+    URB_SELECT_CONFIGURATION::STRUCT,
+    USBD_INTERFACE_INFORMATION::STRUCT,
+    USBD_PIPE_INFORMATION::STRUCT,
+    USBD_INTERFACE_LIST_ENTRY::STRUCT,
+    USBD_VERSION_INFORMATION::STRUCT,
 ];
