@@ -498,6 +498,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn NtOpenProcess(ProcessHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ClientId: Ptr) -> NtStatus = zw::process::NtOpenProcess;
     stdcall fn ZwOpenThread(ThreadHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ClientId: Ptr) -> NtStatus = zw::process::ZwOpenThread;
     stdcall fn ZwQueryInformationProcess(ProcessHandle: HANDLE, ProcessInformationClass: u32, ProcessInformation: Ptr, ProcessInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::process::ZwQueryInformationProcess;
+    stdcall fn ZwSetInformationProcess(ProcessHandle: HANDLE, ProcessInformationClass: u32, ProcessInformation: Ptr, ProcessInformationLength: u32) -> NtStatus = zw::process_set::ZwSetInformationProcess;
     stdcall fn ZwQueryInformationThread(ThreadHandle: HANDLE, ThreadInformationClass: u32, ThreadInformation: Ptr, ThreadInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::process::ZwQueryInformationThread;
     stdcall fn ZwSetInformationThread(ThreadHandle: HANDLE, ThreadInformationClass: u32, ThreadInformation: Ptr, ThreadInformationLength: u32) -> NtStatus = zw::process::ZwSetInformationThread;
     stdcall fn ZwTerminateProcess(ProcessHandle: HANDLE, ExitStatus: NtStatus) -> NtStatus = zw::process::ZwTerminateProcess;
