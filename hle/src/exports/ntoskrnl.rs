@@ -388,6 +388,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn RtlIsServicePackVersionInstalled(Version: u32) -> Boolean = rtl::version::RtlIsServicePackVersionInstalled;
 
     // I/O manager (io/).
+    stdcall fn ZwLoadDriver(DriverServiceName: PUnicodeString) -> NtStatus = io::service::ZwLoadDriver;
+    stdcall fn ZwUnloadDriver(DriverServiceName: PUnicodeString) -> NtStatus = io::service::ZwUnloadDriver;
     stdcall fn IoCreateDevice(DriverObject: Ptr, DeviceExtensionSize: u32, DeviceName: PUnicodeString, DeviceType: u32, DeviceCharacteristics: u32, Exclusive: Boolean, DeviceObject: Ptr) -> NtStatus = io::device::IoCreateDevice;
     stdcall fn IoDeleteDevice(DeviceObject: Ptr) -> () = io::device::IoDeleteDevice;
     stdcall fn IoCreateSymbolicLink(SymbolicLinkName: PUnicodeString, DeviceName: PUnicodeString) -> NtStatus = io::symlink::IoCreateSymbolicLink;

@@ -13,6 +13,7 @@ pub mod notify;
 pub mod open;
 pub mod queue;
 pub mod request;
+pub mod service;
 pub mod stack;
 pub mod symlink;
 pub mod top_level;
