@@ -296,6 +296,9 @@ impl Kernel {
         crate::se::boot(&mut k).map_err(fail)?;
         crate::seh::boot(&mut k).map_err(fail)?;
         crate::loader::system::finish(&mut k).map_err(fail)?;
+        // Last, so that the objects made at boot keep the addresses they had before
+        // processes had handle tables in guest memory.
+        crate::ob::handle_table::boot(&mut k).map_err(fail)?;
         Ok(k)
     }
 

@@ -63,6 +63,14 @@ pub fn reserved(arch: Arch, value: u32) -> bool {
     (value as u64 / 4) % entries_per_page(arch) == 0
 }
 
+/// Makes the handle tables of the processes the kernel boots with (System's first: the
+/// kernel-handle table).
+pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
+    let (system, user) = (k.ext().system.system_process, k.ext().system.user_process);
+    create(k, system, crate::ps::SYSTEM_PID, true)?;
+    create(k, user, crate::ps::USER_PID, false)
+}
+
 /// Makes the HANDLE_TABLE of a new process, with one entry page, and points
 /// `EPROCESS.ObjectTable` at it. The System process's table (the kernel-handle table) has no
 /// quota process, as on Windows.
@@ -87,6 +95,10 @@ pub(crate) fn create(k: &mut Kx, process: u64, pid: u64, system: bool) -> KResul
     k.mem_mut().set(process, EPROCESS::ObjectTable, header)?;
     let table = GuestTable { header, pages: vec![page], mids: Vec::new(), top: 0 };
     k.ext_mut().handles.guest.insert(process, table);
+    // Handles opened before the table existed (at boot).
+    for (value, entry) in k.ext().handles.entries_of(process) {
+        sync(k, process, value, Some(&entry))?;
+    }
     Ok(())
 }
 

@@ -137,6 +137,11 @@ pub(crate) fn classify(arch: Arch, raw: u64) -> Option<Resolved> {
 }
 
 impl Handles {
+    /// The entries of `process`'s table, by value.
+    pub(crate) fn entries_of(&self, process: u64) -> Vec<(u32, HandleEntry)> {
+        self.tables.get(&process).map_or(Vec::new(), |t| t.entries.iter().map(|(v, e)| (*v, e.clone())).collect())
+    }
+
     /// How many handles `process`'s table holds.
     pub fn count(&self, process: u64) -> usize {
         self.tables.get(&process).map_or(0, |t| t.entries.len())

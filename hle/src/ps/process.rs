@@ -20,7 +20,6 @@ pub(crate) fn init_process(k: &mut Kx, at: u64, pid: u64, image: &[u8]) -> KResu
     let n = image.len().min(14);
     name[..n].copy_from_slice(&image[..n]);
     mem.write(EPROCESS::ImageFileName.at(arch, at), &name)?;
-    crate::ob::handle_table::create(k, at, pid, pid == super::SYSTEM_PID)?;
     Ok(())
 }
 
