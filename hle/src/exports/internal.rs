@@ -12,6 +12,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     data: [],
     functions:
     stdcall fn IopInvalidDeviceRequest(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = io::IopInvalidDeviceRequest;
+    stdcall fn IopTimerDispatch(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = io::timer::IopTimerDispatch;
     stdcall fn IopCsqCancelRoutine(DeviceObject: Ptr, Irp: Ptr) -> () = io::queue::IopCsqCancelRoutine;
     stdcall fn PnpBusDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::pnp::PnpBusDispatch;
     stdcall fn ExpDefaultAllocateEx(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag, Lookaside: Ptr) -> Ptr = ex::lookaside::ExpDefaultAllocateEx;

@@ -390,6 +390,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     // I/O manager (io/).
     stdcall fn ZwLoadDriver(DriverServiceName: PUnicodeString) -> NtStatus = io::service::ZwLoadDriver;
     stdcall fn ZwUnloadDriver(DriverServiceName: PUnicodeString) -> NtStatus = io::service::ZwUnloadDriver;
+    stdcall fn IoInitializeTimer(DeviceObject: Ptr, TimerRoutine: Ptr, Context: Ptr) -> NtStatus = io::timer::IoInitializeTimer;
+    stdcall fn IoStartTimer(DeviceObject: Ptr) -> () = io::timer::IoStartTimer;
+    stdcall fn IoStopTimer(DeviceObject: Ptr) -> () = io::timer::IoStopTimer;
     stdcall fn IoCreateDevice(DriverObject: Ptr, DeviceExtensionSize: u32, DeviceName: PUnicodeString, DeviceType: u32, DeviceCharacteristics: u32, Exclusive: Boolean, DeviceObject: Ptr) -> NtStatus = io::device::IoCreateDevice;
     stdcall fn IoDeleteDevice(DeviceObject: Ptr) -> () = io::device::IoDeleteDevice;
     stdcall fn IoCreateSymbolicLink(SymbolicLinkName: PUnicodeString, DeviceName: PUnicodeString) -> NtStatus = io::symlink::IoCreateSymbolicLink;

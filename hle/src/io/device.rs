@@ -123,6 +123,7 @@ pub fn IoDeleteDevice(k: &mut Kx, device: Ptr) -> KResult<()> {
     }
     // A shutdown registration goes with the device (DO_SHUTDOWN_REGISTERED).
     crate::io::notify::device_deleted(k, device.0);
+    crate::io::timer::device_deleted(k, device.0)?;
     let driver = k.mem().get(device.0, DEVICE_OBJECT::DriverObject)?;
     // Unlink from the driver's list.
     let next = k.mem().get(device.0, DEVICE_OBJECT::NextDevice)?;

@@ -16,6 +16,7 @@ pub mod request;
 pub mod service;
 pub mod stack;
 pub mod symlink;
+pub mod timer;
 pub mod top_level;
 pub mod volume;
 pub mod vpb;
