@@ -723,6 +723,17 @@ _Static_assert(offsetof(CONTEXT, VectorRegister) == 0x300, "CONTEXT.VectorRegist
 _Static_assert(offsetof(CONTEXT, LastExceptionFromRip) == 0x4c8, "CONTEXT.LastExceptionFromRip");
 #endif
 
+_Static_assert(sizeof(CONFIGURATION_INFORMATION) == PICK(0x28, 0x28), "sizeof(CONFIGURATION_INFORMATION)");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, DiskCount) == PICK(0x0, 0x0), "CONFIGURATION_INFORMATION.DiskCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, FloppyCount) == PICK(0x4, 0x4), "CONFIGURATION_INFORMATION.FloppyCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, CdRomCount) == PICK(0x8, 0x8), "CONFIGURATION_INFORMATION.CdRomCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, TapeCount) == PICK(0xc, 0xc), "CONFIGURATION_INFORMATION.TapeCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, ScsiPortCount) == PICK(0x10, 0x10), "CONFIGURATION_INFORMATION.ScsiPortCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, SerialCount) == PICK(0x14, 0x14), "CONFIGURATION_INFORMATION.SerialCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, ParallelCount) == PICK(0x18, 0x18), "CONFIGURATION_INFORMATION.ParallelCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, Version) == PICK(0x20, 0x20), "CONFIGURATION_INFORMATION.Version");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, MediumChangerCount) == PICK(0x24, 0x24), "CONFIGURATION_INFORMATION.MediumChangerCount");
+
 _Static_assert(sizeof(USB_CONFIGURATION_DESCRIPTOR) == PICK(0x9, 0x9), "sizeof(USB_CONFIGURATION_DESCRIPTOR)");
 _Static_assert(offsetof(USB_CONFIGURATION_DESCRIPTOR, bLength) == PICK(0x0, 0x0), "USB_CONFIGURATION_DESCRIPTOR.bLength");
 _Static_assert(offsetof(USB_CONFIGURATION_DESCRIPTOR, bDescriptorType) == PICK(0x1, 0x1), "USB_CONFIGURATION_DESCRIPTOR.bDescriptorType");

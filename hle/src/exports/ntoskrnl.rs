@@ -393,6 +393,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoInitializeTimer(DeviceObject: Ptr, TimerRoutine: Ptr, Context: Ptr) -> NtStatus = io::timer::IoInitializeTimer;
     stdcall fn IoStartTimer(DeviceObject: Ptr) -> () = io::timer::IoStartTimer;
     stdcall fn IoStopTimer(DeviceObject: Ptr) -> () = io::timer::IoStopTimer;
+    stdcall fn IoGetConfigurationInformation() -> Ptr = io::configuration::IoGetConfigurationInformation;
     stdcall fn IoCreateDevice(DriverObject: Ptr, DeviceExtensionSize: u32, DeviceName: PUnicodeString, DeviceType: u32, DeviceCharacteristics: u32, Exclusive: Boolean, DeviceObject: Ptr) -> NtStatus = io::device::IoCreateDevice;
     stdcall fn IoDeleteDevice(DeviceObject: Ptr) -> () = io::device::IoDeleteDevice;
     stdcall fn IoCreateSymbolicLink(SymbolicLinkName: PUnicodeString, DeviceName: PUnicodeString) -> NtStatus = io::symlink::IoCreateSymbolicLink;

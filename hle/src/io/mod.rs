@@ -2,6 +2,7 @@
 //! requests a (simulated) user program sends through them.
 #![allow(non_snake_case)]
 
+pub mod configuration;
 pub mod device;
 pub mod driver;
 pub mod file;
@@ -120,6 +121,8 @@ pub struct IoManager {
     pub(crate) user_buffers: Vec<(u64, u64)>,
     /// The routine unset MajorFunction entries point at.
     pub(crate) invalid_request: u64,
+    /// The CONFIGURATION_INFORMATION IoGetConfigurationInformation hands out, once made.
+    pub(crate) configuration: u64,
     /// File objects drivers opened on other drivers' devices, and the device.
     pub(crate) kernel_files: BTreeMap<u64, u64>,
     /// Those of them whose IRP_MJ_CLEANUP was sent (their last handle closed).

@@ -898,6 +898,18 @@ structure!(
     Handler = "Handler": Ptr @ (0x4, 0x8),
 });
 
+structure!(CONFIGURATION_INFORMATION = "CONFIGURATION_INFORMATION", size (0x28, 0x28), checked: true, {
+    DiskCount = "DiskCount": U32 @ (0x0, 0x0),
+    FloppyCount = "FloppyCount": U32 @ (0x4, 0x4),
+    CdRomCount = "CdRomCount": U32 @ (0x8, 0x8),
+    TapeCount = "TapeCount": U32 @ (0xc, 0xc),
+    ScsiPortCount = "ScsiPortCount": U32 @ (0x10, 0x10),
+    SerialCount = "SerialCount": U32 @ (0x14, 0x14),
+    ParallelCount = "ParallelCount": U32 @ (0x18, 0x18),
+    Version = "Version": U32 @ (0x20, 0x20),
+    MediumChangerCount = "MediumChangerCount": U32 @ (0x24, 0x24),
+});
+
 structure!(USB_CONFIGURATION_DESCRIPTOR = "USB_CONFIGURATION_DESCRIPTOR", size (0x9, 0x9), checked: true, {
     bLength = "bLength": U8 @ (0x0, 0x0),
     bDescriptorType = "bDescriptorType": U8 @ (0x1, 0x1),
@@ -1039,6 +1051,7 @@ pub const ALL_STRUCTS: &[Struct] = &[
     CONTEXT::STRUCT,
     DISPATCHER_CONTEXT::STRUCT,
     EXCEPTION_REGISTRATION_RECORD::STRUCT,
+    CONFIGURATION_INFORMATION::STRUCT,
     USB_CONFIGURATION_DESCRIPTOR::STRUCT,
     USB_INTERFACE_DESCRIPTOR::STRUCT,
     URB_HEADER::STRUCT,
