@@ -1025,6 +1025,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoRegisterDeviceInterface(PhysicalDeviceObject: Ptr, InterfaceClassGuid: Ptr, ReferenceString: PUnicodeString, SymbolicLinkName: Ptr) -> NtStatus = pnp::interface::IoRegisterDeviceInterface;
     stdcall fn IoSetDeviceInterfaceState(SymbolicLinkName: PUnicodeString, Enable: Boolean) -> NtStatus = pnp::interface::IoSetDeviceInterfaceState;
     stdcall fn IoGetDeviceInterfaces(InterfaceClassGuid: Ptr, PhysicalDeviceObject: Ptr, Flags: u32, SymbolicLinkList: Ptr) -> NtStatus = pnp::interface::IoGetDeviceInterfaces;
+    stdcall fn IoOpenDeviceInterfaceRegistryKey(SymbolicLinkName: PUnicodeString, DesiredAccess: u32, DeviceInterfaceKey: Ptr) -> NtStatus = pnp::interface::IoOpenDeviceInterfaceRegistryKey;
     stdcall fn IoRegisterPlugPlayNotification(EventCategory: u32, EventCategoryFlags: u32, EventCategoryData: Ptr, DriverObject: Ptr, CallbackRoutine: Ptr, Context: Ptr, NotificationEntry: Ptr) -> NtStatus = pnp::interface::IoRegisterPlugPlayNotification;
     stdcall fn IoUnregisterPlugPlayNotification(NotificationEntry: Ptr) -> NtStatus = pnp::interface::IoUnregisterPlugPlayNotification;
     stdcall fn IoUnregisterPlugPlayNotificationEx(NotificationEntry: Ptr) -> NtStatus = pnp::interface::IoUnregisterPlugPlayNotificationEx;
