@@ -99,7 +99,7 @@ fn closing_the_last_handle_deletes_the_object_and_frees_its_block() {
         assert_eq!(ok32(&mut fx, "ZwClose", &[h]), 0);
         assert_eq!(refs(&fx, fo), None, "deleted with its last handle");
         let block = fo - if arch == Arch::X86 { 0x18 } else { 0x30 };
-        assert!(!fx.k.ext().pool.block(block).is_some());
+        assert!(fx.k.ext().pool.block(block).is_none());
         // Never inserted: the creator's dereference deletes it.
         let (_, fo) = create(&mut fx, "IoFileObjectType", 0, 0x40);
         ok(&mut fx, "ObfDereferenceObject", &[fo]);

@@ -7,10 +7,8 @@ use common::fx::*;
 use common::guest::*;
 use common::*;
 
-use portcullis_hle::exports::Dll;
 use portcullis_hle::layout::{FieldAccess, EPROCESS, HANDLE_TABLE, HANDLE_TABLE_ENTRY};
 
-const NT: Dll = Dll::Ntoskrnl;
 const OBJ_INHERIT: u64 = 0x2;
 const OBJ_KERNEL_HANDLE: u64 = 0x200;
 

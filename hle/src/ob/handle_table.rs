@@ -60,7 +60,7 @@ fn pointers_per_page(arch: Arch) -> u64 {
 
 /// Whether a handle value names the reserved first entry of a page (never given out).
 pub fn reserved(arch: Arch, value: u32) -> bool {
-    (value as u64 / 4) % entries_per_page(arch) == 0
+    (value as u64 / 4).is_multiple_of(entries_per_page(arch))
 }
 
 /// Makes the handle tables of the processes the kernel boots with (System's first: the
