@@ -10,6 +10,7 @@ use common::*;
 
 const STATUS_NO_TOKEN: u32 = 0xC000_007C;
 const STATUS_BAD_IMPERSONATION_LEVEL: u32 = 0xC000_00A5;
+const STATUS_BAD_TOKEN_TYPE: u32 = 0xC000_00A8;
 const IDENTIFICATION: u64 = 1;
 const IMPERSONATION: u64 = 2;
 const CURRENT_THREAD: u64 = u64::MAX - 1;
@@ -26,6 +27,13 @@ fn qos(fx: &mut Fx, level: u32, dynamic: bool) -> u64 {
 fn context(fx: &Fx, ctx: u64) -> (u64, u8) {
     let (token_at, direct_at) = if fx.arch == Arch::X86 { (0xc, 0x10) } else { (0x10, 0x18) };
     (fx.read_ptr(ctx + token_at), fx.read(ctx + direct_at, 1)[0])
+}
+
+/// A kernel handle to `object`.
+fn open_kernel(fx: &mut Fx, object: u64) -> u64 {
+    let out = fx.alloc(8);
+    assert_eq!(ok32(fx, "ObOpenObjectByPointer", &[object, 0x200, 0, 0x4, 0, 0, out]), 0);
+    fx.read_ptr(out)
 }
 
 fn impersonated(fx: &mut Fx, thread: u64) -> (u64, [u8; 2], u32) {
@@ -102,6 +110,16 @@ fn a_server_impersonates_a_captured_client() {
         ok(&mut fx, "SeImpersonateClient", &[ctx2, me]);
         assert_eq!(impersonated(&mut fx, me).0, copy);
         ok(&mut fx, "PsRevertToSelf", &[]);
+        // By handle: an impersonation token is assigned at its level, a primary one refused.
+        let (hc, hp) = (open_kernel(&mut fx, copy), open_kernel(&mut fx, primary));
+        assert_eq!(ok32(&mut fx, "PsAssignImpersonationToken", &[me, hc]), 0);
+        assert_eq!(impersonated(&mut fx, me), (copy, [0, 0], 2));
+        assert_eq!(ok32(&mut fx, "PsAssignImpersonationToken", &[me, hp]), STATUS_BAD_TOKEN_TYPE);
+        assert_eq!(ok32(&mut fx, "PsAssignImpersonationToken", &[me, 0]), 0);
+        assert_eq!(impersonated(&mut fx, me).0, 0);
+        for h in [hc, hp] {
+            assert_eq!(ok32(&mut fx, "ZwClose", &[h]), 0);
+        }
         // A client impersonating at a lower level than asked for cannot be captured.
         assert_eq!(ok32(&mut fx, "PsImpersonateClient", &[client, primary, 0, 0, IDENTIFICATION]), 0);
         let q = qos(&mut fx, IMPERSONATION as u32, true);

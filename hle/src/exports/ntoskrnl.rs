@@ -999,6 +999,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PsDereferenceImpersonationToken(ImpersonationToken: Ptr) -> () = se::token::PsDereferenceImpersonationToken;
     stdcall fn PsImpersonateClient(Thread: Ptr, Token: Ptr, CopyOnOpen: Boolean, EffectiveOnly: Boolean, ImpersonationLevel: u32) -> NtStatus = se::impersonation::PsImpersonateClient;
     stdcall fn PsRevertToSelf() -> () = se::impersonation::PsRevertToSelf;
+    stdcall fn PsAssignImpersonationToken(Thread: Ptr, Token: HANDLE) -> NtStatus = se::impersonation::PsAssignImpersonationToken;
     stdcall fn SeCreateClientSecurity(ClientThread: Ptr, ClientSecurityQos: Ptr, RemoteSession: Boolean, ClientContext: Ptr) -> NtStatus = se::impersonation::SeCreateClientSecurity;
     stdcall fn SeImpersonateClient(ClientContext: Ptr, ServerThread: Ptr) -> () = se::impersonation::SeImpersonateClient;
     stdcall fn SeImpersonateClientEx(ClientContext: Ptr, ServerThread: Ptr) -> NtStatus = se::impersonation::SeImpersonateClientEx;

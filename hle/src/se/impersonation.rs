@@ -1,6 +1,7 @@
-//! Impersonation: a thread acting with a client's token. `PsImpersonateClient` and
-//! `PsRevertToSelf` set and clear it; `SeCreateClientSecurity` captures a client thread's
-//! token (its impersonation token, else its process's primary token) into a
+//! Impersonation: a thread acting with a client's token. `PsImpersonateClient`,
+//! `PsAssignImpersonationToken` (by handle) and `PsRevertToSelf` set and clear it;
+//! `SeCreateClientSecurity` captures a client thread's token (its impersonation token, else
+//! its process's primary token) into a
 //! SECURITY_CLIENT_CONTEXT as the quality of service asks, and `SeImpersonateClient(Ex)`
 //! makes a server thread impersonate it. What a thread impersonates is what
 //! `PsReferenceImpersonationToken`, `SeCaptureSubjectContext` and `ZwOpenThreadToken` report.
@@ -18,14 +19,17 @@ use crate::kernel::{KResult, Kx};
 use crate::layout::FieldAccess;
 use crate::ob::handles;
 use crate::ob::ObjectKind;
-use crate::types::{status, Boolean, NtStatus, Ptr};
+use crate::types::{status, Boolean, NtStatus, Ptr, HANDLE};
 
 /// SECURITY_IMPERSONATION_LEVEL: SecurityAnonymous .. SecurityDelegation.
 pub const SECURITY_DELEGATION: u32 = 3;
 /// SECURITY_CONTEXT_TRACKING_MODE: SECURITY_DYNAMIC_TRACKING.
 const DYNAMIC_TRACKING: u8 = 1;
-/// STATUS_BAD_IMPERSONATION_LEVEL.
+/// STATUS_BAD_IMPERSONATION_LEVEL, STATUS_BAD_TOKEN_TYPE.
 const BAD_IMPERSONATION_LEVEL: NtStatus = NtStatus(0xC000_00A5);
+const BAD_TOKEN_TYPE: NtStatus = NtStatus(0xC000_00A8);
+/// TOKEN_IMPERSONATE.
+const TOKEN_IMPERSONATE: u32 = 0x4;
 
 /// What a thread impersonates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,4 +187,23 @@ pub fn SeImpersonateClientEx(k: &mut Kx, ctx: Ptr, server: Ptr) -> KResult<NtSta
 /// VOID SeImpersonateClient(PSECURITY_CLIENT_CONTEXT ClientContext, PETHREAD ServerThread)
 pub fn SeImpersonateClient(k: &mut Kx, ctx: Ptr, server: Ptr) -> KResult<()> {
     SeImpersonateClientEx(k, ctx, server).map(|_| ())
+}
+
+/// NTSTATUS PsAssignImpersonationToken(PETHREAD Thread, HANDLE Token): the thread
+/// impersonates the impersonation token the handle refers to, at that token's level (NULL:
+/// it stops impersonating). A primary token is STATUS_BAD_TOKEN_TYPE.
+pub fn PsAssignImpersonationToken(k: &mut Kx, thread: Ptr, token: HANDLE) -> KResult<NtStatus> {
+    if token.0 == 0 {
+        impersonate(k, thread.0, 0, false, false, 0)?;
+        return Ok(status::SUCCESS);
+    }
+    let mode = crate::ps::mode::previous_mode(k)?;
+    let Some((object, granted, _)) = handles::lookup(k, token.0, mode)? else { return Ok(status::INVALID_HANDLE) };
+    let Some(t) = super::token(k, object) else { return Ok(status::OBJECT_TYPE_MISMATCH) };
+    if mode == handles::Mode::User && granted & TOKEN_IMPERSONATE == 0 {
+        return Ok(status::ACCESS_DENIED);
+    }
+    let Some(level) = t.impersonation_level else { return Ok(BAD_TOKEN_TYPE) };
+    impersonate(k, thread.0, object, false, false, level)?;
+    Ok(status::SUCCESS)
 }
