@@ -2,6 +2,8 @@
  * Compiled for i686 and x86_64 by corpus/build.sh: a wrong offset in the emulator's
  * structure layouts fails the corpus build. Do not edit by hand. */
 #include <ntddk.h>
+#include <usb.h>
+#include <usbdlib.h>
 #include <stddef.h>
 
 #ifdef _WIN64
@@ -729,4 +731,71 @@ _Static_assert(offsetof(CONTEXT, VectorRegister) == 0x300, "CONTEXT.VectorRegist
 #ifdef _WIN64
 _Static_assert(offsetof(CONTEXT, LastExceptionFromRip) == 0x4c8, "CONTEXT.LastExceptionFromRip");
 #endif
+
+_Static_assert(sizeof(CONFIGURATION_INFORMATION) == PICK(0x28, 0x28), "sizeof(CONFIGURATION_INFORMATION)");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, DiskCount) == PICK(0x0, 0x0), "CONFIGURATION_INFORMATION.DiskCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, FloppyCount) == PICK(0x4, 0x4), "CONFIGURATION_INFORMATION.FloppyCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, CdRomCount) == PICK(0x8, 0x8), "CONFIGURATION_INFORMATION.CdRomCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, TapeCount) == PICK(0xc, 0xc), "CONFIGURATION_INFORMATION.TapeCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, ScsiPortCount) == PICK(0x10, 0x10), "CONFIGURATION_INFORMATION.ScsiPortCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, SerialCount) == PICK(0x14, 0x14), "CONFIGURATION_INFORMATION.SerialCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, ParallelCount) == PICK(0x18, 0x18), "CONFIGURATION_INFORMATION.ParallelCount");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, Version) == PICK(0x20, 0x20), "CONFIGURATION_INFORMATION.Version");
+_Static_assert(offsetof(CONFIGURATION_INFORMATION, MediumChangerCount) == PICK(0x24, 0x24), "CONFIGURATION_INFORMATION.MediumChangerCount");
+
+_Static_assert(sizeof(USB_CONFIGURATION_DESCRIPTOR) == PICK(0x9, 0x9), "sizeof(USB_CONFIGURATION_DESCRIPTOR)");
+_Static_assert(offsetof(USB_CONFIGURATION_DESCRIPTOR, bLength) == PICK(0x0, 0x0), "USB_CONFIGURATION_DESCRIPTOR.bLength");
+_Static_assert(offsetof(USB_CONFIGURATION_DESCRIPTOR, bDescriptorType) == PICK(0x1, 0x1), "USB_CONFIGURATION_DESCRIPTOR.bDescriptorType");
+_Static_assert(offsetof(USB_CONFIGURATION_DESCRIPTOR, wTotalLength) == PICK(0x2, 0x2), "USB_CONFIGURATION_DESCRIPTOR.wTotalLength");
+_Static_assert(offsetof(USB_CONFIGURATION_DESCRIPTOR, bNumInterfaces) == PICK(0x4, 0x4), "USB_CONFIGURATION_DESCRIPTOR.bNumInterfaces");
+
+_Static_assert(sizeof(USB_INTERFACE_DESCRIPTOR) == PICK(0x9, 0x9), "sizeof(USB_INTERFACE_DESCRIPTOR)");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bLength) == PICK(0x0, 0x0), "USB_INTERFACE_DESCRIPTOR.bLength");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bDescriptorType) == PICK(0x1, 0x1), "USB_INTERFACE_DESCRIPTOR.bDescriptorType");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bInterfaceNumber) == PICK(0x2, 0x2), "USB_INTERFACE_DESCRIPTOR.bInterfaceNumber");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bAlternateSetting) == PICK(0x3, 0x3), "USB_INTERFACE_DESCRIPTOR.bAlternateSetting");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bNumEndpoints) == PICK(0x4, 0x4), "USB_INTERFACE_DESCRIPTOR.bNumEndpoints");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bInterfaceClass) == PICK(0x5, 0x5), "USB_INTERFACE_DESCRIPTOR.bInterfaceClass");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bInterfaceSubClass) == PICK(0x6, 0x6), "USB_INTERFACE_DESCRIPTOR.bInterfaceSubClass");
+_Static_assert(offsetof(USB_INTERFACE_DESCRIPTOR, bInterfaceProtocol) == PICK(0x7, 0x7), "USB_INTERFACE_DESCRIPTOR.bInterfaceProtocol");
+
+_Static_assert(sizeof(struct _URB_HEADER) == PICK(0x10, 0x18), "sizeof(struct _URB_HEADER)");
+_Static_assert(offsetof(struct _URB_HEADER, Length) == PICK(0x0, 0x0), "struct _URB_HEADER.Length");
+_Static_assert(offsetof(struct _URB_HEADER, Function) == PICK(0x2, 0x2), "struct _URB_HEADER.Function");
+_Static_assert(offsetof(struct _URB_HEADER, Status) == PICK(0x4, 0x4), "struct _URB_HEADER.Status");
+_Static_assert(offsetof(struct _URB_HEADER, UsbdDeviceHandle) == PICK(0x8, 0x8), "struct _URB_HEADER.UsbdDeviceHandle");
+_Static_assert(offsetof(struct _URB_HEADER, UsbdFlags) == PICK(0xc, 0x10), "struct _URB_HEADER.UsbdFlags");
+
+_Static_assert(sizeof(struct _URB_SELECT_CONFIGURATION) == PICK(0x3c, 0x58), "sizeof(struct _URB_SELECT_CONFIGURATION)");
+_Static_assert(offsetof(struct _URB_SELECT_CONFIGURATION, ConfigurationDescriptor) == PICK(0x10, 0x18), "struct _URB_SELECT_CONFIGURATION.ConfigurationDescriptor");
+_Static_assert(offsetof(struct _URB_SELECT_CONFIGURATION, ConfigurationHandle) == PICK(0x14, 0x20), "struct _URB_SELECT_CONFIGURATION.ConfigurationHandle");
+_Static_assert(offsetof(struct _URB_SELECT_CONFIGURATION, Interface) == PICK(0x18, 0x28), "struct _URB_SELECT_CONFIGURATION.Interface");
+
+_Static_assert(sizeof(USBD_INTERFACE_INFORMATION) == PICK(0x24, 0x30), "sizeof(USBD_INTERFACE_INFORMATION)");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, Length) == PICK(0x0, 0x0), "USBD_INTERFACE_INFORMATION.Length");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, InterfaceNumber) == PICK(0x2, 0x2), "USBD_INTERFACE_INFORMATION.InterfaceNumber");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, AlternateSetting) == PICK(0x3, 0x3), "USBD_INTERFACE_INFORMATION.AlternateSetting");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, Class) == PICK(0x4, 0x4), "USBD_INTERFACE_INFORMATION.Class");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, SubClass) == PICK(0x5, 0x5), "USBD_INTERFACE_INFORMATION.SubClass");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, Protocol) == PICK(0x6, 0x6), "USBD_INTERFACE_INFORMATION.Protocol");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, InterfaceHandle) == PICK(0x8, 0x8), "USBD_INTERFACE_INFORMATION.InterfaceHandle");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, NumberOfPipes) == PICK(0xc, 0x10), "USBD_INTERFACE_INFORMATION.NumberOfPipes");
+_Static_assert(offsetof(USBD_INTERFACE_INFORMATION, Pipes) == PICK(0x10, 0x18), "USBD_INTERFACE_INFORMATION.Pipes");
+
+_Static_assert(sizeof(USBD_PIPE_INFORMATION) == PICK(0x14, 0x18), "sizeof(USBD_PIPE_INFORMATION)");
+_Static_assert(offsetof(USBD_PIPE_INFORMATION, MaximumPacketSize) == PICK(0x0, 0x0), "USBD_PIPE_INFORMATION.MaximumPacketSize");
+_Static_assert(offsetof(USBD_PIPE_INFORMATION, EndpointAddress) == PICK(0x2, 0x2), "USBD_PIPE_INFORMATION.EndpointAddress");
+_Static_assert(offsetof(USBD_PIPE_INFORMATION, Interval) == PICK(0x3, 0x3), "USBD_PIPE_INFORMATION.Interval");
+_Static_assert(offsetof(USBD_PIPE_INFORMATION, PipeType) == PICK(0x4, 0x4), "USBD_PIPE_INFORMATION.PipeType");
+_Static_assert(offsetof(USBD_PIPE_INFORMATION, PipeHandle) == PICK(0x8, 0x8), "USBD_PIPE_INFORMATION.PipeHandle");
+_Static_assert(offsetof(USBD_PIPE_INFORMATION, MaximumTransferSize) == PICK(0xc, 0x10), "USBD_PIPE_INFORMATION.MaximumTransferSize");
+_Static_assert(offsetof(USBD_PIPE_INFORMATION, PipeFlags) == PICK(0x10, 0x14), "USBD_PIPE_INFORMATION.PipeFlags");
+
+_Static_assert(sizeof(USBD_INTERFACE_LIST_ENTRY) == PICK(0x8, 0x10), "sizeof(USBD_INTERFACE_LIST_ENTRY)");
+_Static_assert(offsetof(USBD_INTERFACE_LIST_ENTRY, InterfaceDescriptor) == PICK(0x0, 0x0), "USBD_INTERFACE_LIST_ENTRY.InterfaceDescriptor");
+_Static_assert(offsetof(USBD_INTERFACE_LIST_ENTRY, Interface) == PICK(0x4, 0x8), "USBD_INTERFACE_LIST_ENTRY.Interface");
+
+_Static_assert(sizeof(USBD_VERSION_INFORMATION) == PICK(0x8, 0x8), "sizeof(USBD_VERSION_INFORMATION)");
+_Static_assert(offsetof(USBD_VERSION_INFORMATION, USBDI_Version) == PICK(0x0, 0x0), "USBD_VERSION_INFORMATION.USBDI_Version");
+_Static_assert(offsetof(USBD_VERSION_INFORMATION, Supported_USB_Version) == PICK(0x4, 0x4), "USBD_VERSION_INFORMATION.Supported_USB_Version");
 

@@ -144,6 +144,10 @@ impl Leaks {
 /// Calls DriverUnload (if the driver set one) and reports what the driver still owns.
 pub fn unload(k: &mut Kx, driver: usize) -> Result<Unload, RunStop> {
     let d = k.ext().drivers[driver].clone();
+    if d.unloaded {
+        // Unloaded already (ZwUnloadDriver): its unload routine ran then.
+        return Ok(Unload { routine_called: false, refused: None, leaks: leaks(k, driver) });
+    }
     system_context(k).map_err(|e| stop(k, e, "unload set-up"))?;
     let routine = k.mem().get(d.driver_object, DRIVER_OBJECT::DriverUnload).map_err(|e| stop(k, e.into(), "unload"))?;
     let conv = CallConv::Stdcall.for_arch(k.arch());

@@ -327,6 +327,9 @@ impl Kernel {
         crate::seh::boot(&mut k).map_err(fail)?;
         crate::ke::bugcheck::boot(&mut k).map_err(fail)?;
         crate::loader::system::finish(&mut k).map_err(fail)?;
+        // Last, so that the objects made at boot keep the addresses they had before
+        // processes had handle tables in guest memory.
+        crate::ob::handle_table::boot(&mut k).map_err(fail)?;
         Ok(k)
     }
 

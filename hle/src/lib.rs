@@ -46,6 +46,7 @@ pub mod se;
 pub mod seh;
 pub mod status_names;
 pub mod types;
+pub mod usbd;
 pub mod wdf;
 pub mod wfp;
 pub mod wmilib;

@@ -278,6 +278,9 @@ pub mod status {
     pub const INVALID_CID: NtStatus = NtStatus(0xC000_000B);
     pub const FLT_INSTANCE_ALTITUDE_COLLISION: NtStatus = NtStatus(0xC01C_0011);
     pub const DELETE_PENDING: NtStatus = NtStatus(0xC000_0056);
+    pub const BAD_WORKING_SET_LIMIT: NtStatus = NtStatus(0xC000_004C);
+    pub const IMAGE_ALREADY_LOADED: NtStatus = NtStatus(0xC000_010E);
+    pub const INVALID_IMAGE_FORMAT: NtStatus = NtStatus(0xC000_007B);
     pub const KEY_DELETED: NtStatus = NtStatus(0xC000_017C);
     pub const CANNOT_DELETE: NtStatus = NtStatus(0xC000_0121);
 }

@@ -22,6 +22,7 @@ pub mod ndis;
 pub mod ntoskrnl;
 pub mod signatures;
 pub mod table;
+pub mod usbd;
 pub mod wdfldr;
 pub mod wmilib;
 
@@ -144,6 +145,7 @@ impl Dll {
             Dll::Wmilib => wmilib::TABLE,
             Dll::Ndis => ndis::TABLE,
             Dll::Fwpkclnt => fwpkclnt::TABLE,
+            Dll::Usbd => usbd::TABLE,
             _ => &[],
         }
     }

@@ -16,7 +16,8 @@
 //!
 //! `stdcall`/`cdecl`/`fastcall` is the x86 convention (x64 always uses the Microsoft x64 ABI);
 //! parameters carry their Windows names and types; `#[x86]`/`#[x64]` marks an export of one
-//! architecture; `#[varargs]` a variadic one, whose function also receives the argument
+//! architecture (`fn Name as "_Name@8"` gives an export a name no identifier can spell);
+//! `#[varargs]` a variadic one, whose function also receives the argument
 //! cursor (positioned after the fixed parameters) to read the rest; `#[regs]` a compiler
 //! helper that takes its arguments in EAX, EDX, ECX rather than where its convention puts
 //! them (the x86 64-bit shifts: the value in EDX:EAX, the count in CL). A parameter cannot be
@@ -45,6 +46,16 @@ pub enum Attr {
     /// Takes its arguments in EAX, EDX, ECX (in that slot order) instead of where its x86
     /// convention puts them: the compiler's register-based helpers.
     Regs,
+}
+
+/// The name an export has in its library: the line's function name, or the literal after
+/// `as` where the library exports a name no Rust identifier can spell (the decorated
+/// `_Name@N` exports of x86 usbd.sys).
+pub const fn export_name(ident: &'static str, alias: &[&'static str]) -> &'static str {
+    match alias {
+        [name] => name,
+        _ => ident,
+    }
 }
 
 /// The attribute words as the table writes them.
@@ -100,7 +111,7 @@ macro_rules! exports {
         functions:
         $(
             $(#[$attr:ident])*
-            $conv:ident fn $name:ident ( $($p:ident : $t:ty),* ) -> $ret:ty = $f:path ;
+            $conv:ident fn $name:ident $(as $alias:literal)? ( $($p:ident : $t:ty),* ) -> $ret:ty = $f:path ;
         )*
     ) => {
         &[
@@ -126,7 +137,7 @@ macro_rules! exports {
                         $crate::exports::table::Attrs::of(&[$($crate::exports::table::attr::$attr),*]);
                     $crate::exports::FunctionDef {
                         dll: $dll,
-                        name: stringify!($name),
+                        name: $crate::exports::table::export_name(stringify!($name), &[$($alias),*]),
                         conv: $crate::exports::table::conv::$conv,
                         params: &[$($crate::exports::Param {
                             name: stringify!($p),

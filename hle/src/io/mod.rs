@@ -2,6 +2,7 @@
 //! requests a (simulated) user program sends through them.
 #![allow(non_snake_case)]
 
+pub mod configuration;
 pub mod device;
 pub mod driver;
 pub mod file;
@@ -13,6 +14,7 @@ pub mod notify;
 pub mod open;
 pub mod queue;
 pub mod request;
+pub mod service;
 pub mod stack;
 pub mod symlink;
 pub mod timer;
@@ -124,6 +126,8 @@ pub struct IoManager {
     pub(crate) user_buffers: Vec<(u64, u64)>,
     /// The routine unset MajorFunction entries point at.
     pub(crate) invalid_request: u64,
+    /// The CONFIGURATION_INFORMATION IoGetConfigurationInformation hands out, once made.
+    pub(crate) configuration: u64,
     /// File objects drivers opened on other drivers' devices, and the device.
     pub(crate) kernel_files: BTreeMap<u64, u64>,
     /// Those of them whose IRP_MJ_CLEANUP was sent (their last handle closed).

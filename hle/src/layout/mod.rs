@@ -110,7 +110,7 @@ pub fn check_source() -> String {
     );
     s.push_str(" * Compiled for i686 and x86_64 by corpus/build.sh: a wrong offset in the emulator's\n");
     s.push_str(" * structure layouts fails the corpus build. Do not edit by hand. */\n");
-    s.push_str("#include <ntddk.h>\n#include <stddef.h>\n\n");
+    s.push_str("#include <ntddk.h>\n#include <usb.h>\n#include <usbdlib.h>\n#include <stddef.h>\n\n");
     s.push_str("#ifdef _WIN64\n#define PICK(x86, x64) (x64)\n#else\n#define PICK(x86, x64) (x86)\n#endif\n\n");
     for st in ALL_STRUCTS.iter().filter(|s| s.checked) {
         s.push_str(&format!(

@@ -552,8 +552,35 @@ structure!(
     DirectoryTableBase = "Pcb.DirectoryTableBase": Ptr @ (0x18, 0x28),
     UniqueProcessId = "UniqueProcessId": Ptr @ (0xb4, 0x180),
     ActiveProcessLinks = "ActiveProcessLinks": Inline @ (0xb8, 0x188),
+    ObjectTable = "ObjectTable": Ptr @ (0xf4, 0x200),
     InheritedFromUniqueProcessId = "InheritedFromUniqueProcessId": Ptr @ (0x140, 0x290),
     ImageFileName = "ImageFileName": Inline @ (0x16c, 0x2e0),
+});
+
+structure!(
+    /// A process's handle table as Windows 7 SP1 lays it out (EPROCESS.ObjectTable points at
+    /// it); opaque in the DDK headers. TableCode is the top table's address with the number
+    /// of levels above the entry pages in its low two bits.
+    HANDLE_TABLE = "HANDLE_TABLE", size (0x3c, 0x68), checked: false, {
+    TableCode = "TableCode": Ptr @ (0x0, 0x0),
+    QuotaProcess = "QuotaProcess": Ptr @ (0x4, 0x8),
+    UniqueProcessId = "UniqueProcessId": Ptr @ (0x8, 0x10),
+    HandleLock = "HandleLock": Ptr @ (0xc, 0x18),
+    HandleTableList = "HandleTableList": Inline @ (0x10, 0x20),
+    Flags = "Flags": U32 @ (0x24, 0x44),
+    HandleCount = "HandleCount": U32 @ (0x30, 0x58),
+    NextHandleNeedingPool = "NextHandleNeedingPool": U32 @ (0x34, 0x5c),
+    HandleCountHighWatermark = "HandleCountHighWatermark": U32 @ (0x38, 0x60),
+});
+
+structure!(
+    /// One handle's entry (Windows 7 SP1): Object is the OBJECT_HEADER's address with the
+    /// entry's lock bit (bit 0, set while unlocked) and the OBJ_INHERIT and
+    /// OBJ_AUDIT_OBJECT_CLOSE attributes in its low bits; GrantedAccess carries
+    /// MAXIMUM_ALLOWED for a handle protected from close.
+    HANDLE_TABLE_ENTRY = "HANDLE_TABLE_ENTRY", size (0x8, 0x10), checked: false, {
+    Object = "Object": Ptr @ (0x0, 0x0),
+    GrantedAccess = "GrantedAccess": U32 @ (0x4, 0x8),
 });
 
 structure!(
@@ -896,6 +923,82 @@ structure!(
     Handler = "Handler": Ptr @ (0x4, 0x8),
 });
 
+structure!(CONFIGURATION_INFORMATION = "CONFIGURATION_INFORMATION", size (0x28, 0x28), checked: true, {
+    DiskCount = "DiskCount": U32 @ (0x0, 0x0),
+    FloppyCount = "FloppyCount": U32 @ (0x4, 0x4),
+    CdRomCount = "CdRomCount": U32 @ (0x8, 0x8),
+    TapeCount = "TapeCount": U32 @ (0xc, 0xc),
+    ScsiPortCount = "ScsiPortCount": U32 @ (0x10, 0x10),
+    SerialCount = "SerialCount": U32 @ (0x14, 0x14),
+    ParallelCount = "ParallelCount": U32 @ (0x18, 0x18),
+    Version = "Version": U32 @ (0x20, 0x20),
+    MediumChangerCount = "MediumChangerCount": U32 @ (0x24, 0x24),
+});
+
+structure!(USB_CONFIGURATION_DESCRIPTOR = "USB_CONFIGURATION_DESCRIPTOR", size (0x9, 0x9), checked: true, {
+    bLength = "bLength": U8 @ (0x0, 0x0),
+    bDescriptorType = "bDescriptorType": U8 @ (0x1, 0x1),
+    wTotalLength = "wTotalLength": U16 @ (0x2, 0x2),
+    bNumInterfaces = "bNumInterfaces": U8 @ (0x4, 0x4),
+});
+
+structure!(USB_INTERFACE_DESCRIPTOR = "USB_INTERFACE_DESCRIPTOR", size (0x9, 0x9), checked: true, {
+    bLength = "bLength": U8 @ (0x0, 0x0),
+    bDescriptorType = "bDescriptorType": U8 @ (0x1, 0x1),
+    bInterfaceNumber = "bInterfaceNumber": U8 @ (0x2, 0x2),
+    bAlternateSetting = "bAlternateSetting": U8 @ (0x3, 0x3),
+    bNumEndpoints = "bNumEndpoints": U8 @ (0x4, 0x4),
+    bInterfaceClass = "bInterfaceClass": U8 @ (0x5, 0x5),
+    bInterfaceSubClass = "bInterfaceSubClass": U8 @ (0x6, 0x6),
+    bInterfaceProtocol = "bInterfaceProtocol": U8 @ (0x7, 0x7),
+});
+
+structure!(URB_HEADER = "struct _URB_HEADER", size (0x10, 0x18), checked: true, {
+    Length = "Length": U16 @ (0x0, 0x0),
+    Function = "Function": U16 @ (0x2, 0x2),
+    Status = "Status": U32 @ (0x4, 0x4),
+    UsbdDeviceHandle = "UsbdDeviceHandle": Ptr @ (0x8, 0x8),
+    UsbdFlags = "UsbdFlags": U32 @ (0xc, 0x10),
+});
+
+structure!(URB_SELECT_CONFIGURATION = "struct _URB_SELECT_CONFIGURATION", size (0x3c, 0x58), checked: true, {
+    ConfigurationDescriptor = "ConfigurationDescriptor": Ptr @ (0x10, 0x18),
+    ConfigurationHandle = "ConfigurationHandle": Ptr @ (0x14, 0x20),
+    Interface = "Interface": Inline @ (0x18, 0x28),
+});
+
+structure!(USBD_INTERFACE_INFORMATION = "USBD_INTERFACE_INFORMATION", size (0x24, 0x30), checked: true, {
+    Length = "Length": U16 @ (0x0, 0x0),
+    InterfaceNumber = "InterfaceNumber": U8 @ (0x2, 0x2),
+    AlternateSetting = "AlternateSetting": U8 @ (0x3, 0x3),
+    Class = "Class": U8 @ (0x4, 0x4),
+    SubClass = "SubClass": U8 @ (0x5, 0x5),
+    Protocol = "Protocol": U8 @ (0x6, 0x6),
+    InterfaceHandle = "InterfaceHandle": Ptr @ (0x8, 0x8),
+    NumberOfPipes = "NumberOfPipes": U32 @ (0xc, 0x10),
+    Pipes = "Pipes": Inline @ (0x10, 0x18),
+});
+
+structure!(USBD_PIPE_INFORMATION = "USBD_PIPE_INFORMATION", size (0x14, 0x18), checked: true, {
+    MaximumPacketSize = "MaximumPacketSize": U16 @ (0x0, 0x0),
+    EndpointAddress = "EndpointAddress": U8 @ (0x2, 0x2),
+    Interval = "Interval": U8 @ (0x3, 0x3),
+    PipeType = "PipeType": U32 @ (0x4, 0x4),
+    PipeHandle = "PipeHandle": Ptr @ (0x8, 0x8),
+    MaximumTransferSize = "MaximumTransferSize": U32 @ (0xc, 0x10),
+    PipeFlags = "PipeFlags": U32 @ (0x10, 0x14),
+});
+
+structure!(USBD_INTERFACE_LIST_ENTRY = "USBD_INTERFACE_LIST_ENTRY", size (0x8, 0x10), checked: true, {
+    InterfaceDescriptor = "InterfaceDescriptor": Ptr @ (0x0, 0x0),
+    Interface = "Interface": Ptr @ (0x4, 0x8),
+});
+
+structure!(USBD_VERSION_INFORMATION = "USBD_VERSION_INFORMATION", size (0x8, 0x8), checked: true, {
+    USBDI_Version = "USBDI_Version": U32 @ (0x0, 0x0),
+    Supported_USB_Version = "Supported_USB_Version": U32 @ (0x4, 0x4),
+});
+
 /// Every declared structure.
 pub const ALL_STRUCTS: &[Struct] = &[
     UNICODE_STRING::STRUCT,
@@ -942,6 +1045,8 @@ pub const ALL_STRUCTS: &[Struct] = &[
     KPCR::STRUCT,
     KPRCB::STRUCT,
     EPROCESS::STRUCT,
+    HANDLE_TABLE::STRUCT,
+    HANDLE_TABLE_ENTRY::STRUCT,
     ETHREAD::STRUCT,
     LDR_DATA_TABLE_ENTRY::STRUCT,
     OB_CALLBACK_REGISTRATION::STRUCT,
@@ -973,4 +1078,13 @@ pub const ALL_STRUCTS: &[Struct] = &[
     CONTEXT::STRUCT,
     DISPATCHER_CONTEXT::STRUCT,
     EXCEPTION_REGISTRATION_RECORD::STRUCT,
+    CONFIGURATION_INFORMATION::STRUCT,
+    USB_CONFIGURATION_DESCRIPTOR::STRUCT,
+    USB_INTERFACE_DESCRIPTOR::STRUCT,
+    URB_HEADER::STRUCT,
+    URB_SELECT_CONFIGURATION::STRUCT,
+    USBD_INTERFACE_INFORMATION::STRUCT,
+    USBD_PIPE_INFORMATION::STRUCT,
+    USBD_INTERFACE_LIST_ENTRY::STRUCT,
+    USBD_VERSION_INFORMATION::STRUCT,
 ];

@@ -76,8 +76,20 @@ const SCN_MEM_EXECUTE: u32 = 0x2000_0000;
 const SCN_MEM_WRITE: u32 = 0x8000_0000;
 const FILE_RELOCS_STRIPPED: u16 = 0x0001;
 
-/// Loads `bytes` as driver `name` into the kernel. Returns the driver's index.
+/// Loads `bytes` as driver `name` into the kernel. Returns the driver's index. The driver
+/// gets a service key and its image a file under `\SystemRoot\System32\drivers`, as if it
+/// had been installed there.
 pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
+    load_image(k, name, bytes, true)
+}
+
+/// Loads the image of service `name` that ZwLoadDriver found through the service's key:
+/// the key and the file exist already.
+pub fn load_service(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
+    load_image(k, name, bytes, false)
+}
+
+fn load_image(k: &mut Kx, name: &str, bytes: &[u8], install: bool) -> Result<usize, LoadError> {
     let parsed = image::parse(bytes)?;
     let arch = k.arch();
     if parsed.arch != arch {
@@ -116,13 +128,17 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8]) -> Result<usize, LoadError> {
         }
     };
     let entry = base + parsed.entry as u64;
-    crate::cm::service_key(k, name);
+    if install {
+        crate::cm::service_key(k, name);
+    }
     if parsed.imports.iter().any(|i| Dll::from_import(&i.dll) == Some(Dll::Fltmgr)) {
         crate::flt::registration::install(k, name);
     }
     // The image file is on the volume where its ImagePath says.
-    let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
-    crate::fs::seed_file(k, &format!("\\Windows\\System32\\drivers\\{file}"), bytes.to_vec());
+    if install {
+        let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
+        crate::fs::seed_file(k, &format!("\\Windows\\System32\\drivers\\{file}"), bytes.to_vec());
+    }
     let objects = ldr_entry(k, name, base, size, entry)
         .and_then(|ldr| Ok((ldr, crate::io::driver::create(k, name, base, size, ldr, entry)?)));
     let (ldr, objects) = match objects {

@@ -451,6 +451,12 @@ mod tests {
             let after: Vec<u64> = all.iter().enumerate().filter(|(i, _)| *i != gone).map(|(_, p)| *p).collect();
             moved += before.iter().zip(&after).filter(|(a, b)| a != b).count();
         }
-        assert!(moved <= names.len() / 37 / 4 + 1, "{moved} routines moved over {} additions", names.len() / 37);
+        // A removal shifts the rest of its probe cluster, on average about load/(1 - load)
+        // routines (the load is 1/8 to 1/4: `span` doubles the area as the table grows);
+        // allow twice that.
+        let additions = names.len().div_ceil(37) as f64;
+        let load = names.len() as f64 / area as f64;
+        let bound = (additions * 2.0 * load / (1.0 - load)).ceil() as usize + 2;
+        assert!(moved <= bound, "{moved} routines moved over {additions} additions (load {load:.3}, bound {bound})");
     }
 }

@@ -69,14 +69,18 @@ pub struct HandleTable {
 }
 
 impl HandleTable {
-    /// The lowest free value, as Windows reuses them.
-    fn free_value(&self) -> u32 {
+    /// The lowest free value, as Windows reuses them, skipping the values whose entries are
+    /// the reserved first ones of a handle-table page ([`super::handle_table`]).
+    fn free_value(&self, arch: Arch) -> u32 {
         let mut v = 4;
         for &used in self.entries.keys() {
             if used != v {
                 break;
             }
             v += 4;
+            if super::handle_table::reserved(arch, v) {
+                v += 4;
+            }
         }
         v
     }
@@ -87,6 +91,10 @@ impl HandleTable {
 pub struct Handles {
     /// By EPROCESS address.
     tables: BTreeMap<u64, HandleTable>,
+    /// Each process's HANDLE_TABLE in guest memory, by EPROCESS address.
+    pub(crate) guest: BTreeMap<u64, super::handle_table::GuestTable>,
+    /// The first guest table made (the System process's): the others join its list.
+    pub(crate) first_table: u64,
 }
 
 /// A handle value split into where it lives.
@@ -129,6 +137,16 @@ pub(crate) fn classify(arch: Arch, raw: u64) -> Option<Resolved> {
 }
 
 impl Handles {
+    /// The entries of `process`'s table, by value.
+    pub(crate) fn entries_of(&self, process: u64) -> Vec<(u32, HandleEntry)> {
+        self.tables.get(&process).map_or(Vec::new(), |t| t.entries.iter().map(|(v, e)| (*v, e.clone())).collect())
+    }
+
+    /// How many handles `process`'s table holds.
+    pub fn count(&self, process: u64) -> usize {
+        self.tables.get(&process).map_or(0, |t| t.entries.len())
+    }
+
     /// The open handles of every process: (process, the handle value as its opener saw it,
     /// entry).
     pub fn all(&self, arch: Arch) -> Vec<(u64, u64, &HandleEntry)> {
@@ -185,12 +203,14 @@ fn insert(k: &mut Kx, process: u64, object: u64, access: u32, attributes: u32) -
         owner,
         protect_from_close: false,
     };
+    let arch = k.arch();
     let table = k.ext_mut().handles.tables.entry(process).or_default();
-    let value = table.free_value();
-    table.entries.insert(value, entry);
+    let value = table.free_value(arch);
+    table.entries.insert(value, entry.clone());
     if let Some(o) = k.ext_mut().objects.get_mut(object) {
         o.handles += 1;
     }
+    super::handle_table::sync(k, process, value, Some(&entry))?;
     Ok(value as u64)
 }
 
@@ -302,6 +322,7 @@ pub(crate) fn close_entry(k: &mut Kx, process: u64, value: u32) -> KResult<Resul
         Some(_) => {}
     }
     let e = k.ext_mut().handles.tables.get_mut(&process).and_then(|t| t.entries.remove(&value)).expect("present");
+    super::handle_table::sync(k, process, value, None)?;
     if let Some(o) = k.ext_mut().objects.get_mut(e.object) {
         o.handles -= 1;
     }
@@ -509,8 +530,15 @@ mod tests {
         for v in [4, 8, 16] {
             t.entries.insert(v, e.clone());
         }
-        assert_eq!(t.free_value(), 12);
-        t.entries.insert(12, e);
-        assert_eq!(t.free_value(), 20);
+        assert_eq!(t.free_value(Arch::X64), 12);
+        t.entries.insert(12, e.clone());
+        assert_eq!(t.free_value(Arch::X64), 20);
+        // 0x400 is the reserved first entry of the second page of 256 entries (x64).
+        let mut full = HandleTable::default();
+        for v in (4..0x400).step_by(4) {
+            full.entries.insert(v, e.clone());
+        }
+        assert_eq!(full.free_value(Arch::X64), 0x404);
+        assert_eq!(full.free_value(Arch::X86), 0x400, "x86 pages hold 512 entries");
     }
 }

@@ -8,7 +8,9 @@
 
 pub mod body;
 pub mod callbacks;
+pub mod create;
 pub mod directory;
+pub mod handle_table;
 pub mod handles;
 pub mod name;
 pub mod query;
@@ -147,6 +149,8 @@ pub struct ObjectManager {
     pub(crate) callbacks: callbacks::Callbacks,
     /// Every OBJECT_TYPE and the kind of object it stands for.
     pub(crate) type_objects: Vec<(u64, Option<ObjectKind>)>,
+    /// Objects drivers made with ObCreateObject.
+    pub(crate) made: create::MadeObjects,
 }
 
 /// Why a path names no object.
@@ -429,7 +433,7 @@ pub(crate) fn release_if_unused(k: &mut Kx, object: u64) -> KResult<()> {
         ObjectKind::File => crate::io::open::closed(k, object)?,
         _ => {}
     }
-    Ok(())
+    create::deleted(k, object)
 }
 
 /// The OBJECT_TYPE of `kind` (exported through a variable or not: [`types`]).

@@ -185,6 +185,8 @@ fn set_flags(k: &mut Kx, handle: u64, flags: Ptr, mode: Mode) -> KResult<NtStatu
     let Some(e) = handles::entry_mut(k, process, value) else { return Ok(status::INVALID_HANDLE) };
     e.attributes = if b[0] != 0 { e.attributes | OBJ_INHERIT } else { e.attributes & !OBJ_INHERIT };
     e.protect_from_close = b[1] != 0;
+    let e = e.clone();
+    super::handle_table::sync(k, process, value, Some(&e))?;
     Ok(status::SUCCESS)
 }
 

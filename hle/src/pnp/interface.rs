@@ -314,3 +314,28 @@ pub(crate) fn registrations(k: &Kx, owner: Owner) -> Vec<(&'static str, String)>
         })
         .collect()
 }
+
+/// NTSTATUS IoOpenDeviceInterfaceRegistryKey(PUNICODE_STRING SymbolicLinkName,
+/// ACCESS_MASK DesiredAccess, PHANDLE DeviceInterfaceKey): a kernel handle to the interface's
+/// `Device Parameters` key (under its reference-string key `#<reference>` in
+/// `Control\DeviceClasses`), made when it does not exist yet. An interface nobody registered
+/// is STATUS_OBJECT_NAME_NOT_FOUND.
+pub fn IoOpenDeviceInterfaceRegistryKey(k: &mut Kx, name: PUnicodeString, access: u32, out: Ptr) -> KResult<NtStatus> {
+    let text = read_unicode_string(k, name.0)?;
+    let Some(iface) = k.ext().pnp.interfaces.list.iter().find(|x| x.name.eq_ignore_ascii_case(&text)).cloned() else {
+        return Ok(status::OBJECT_NAME_NOT_FOUND);
+    };
+    let reference = iface.name.split_once("}\\").map(|(_, r)| r.to_string()).unwrap_or_default();
+    let instance = super::instance_path(k, iface.pdo).replace('\\', "#");
+    let g = guid_text(&iface.class);
+    let path = format!(
+        "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Control\\DeviceClasses\\{g}\\##?#{instance}#{g}\\#{reference}\\Device Parameters"
+    );
+    let time = crate::ke::time::system_time(k);
+    let Some(node) = k.ext_mut().registry.ensure(&path, time) else { return Ok(status::OBJECT_NAME_NOT_FOUND) };
+    let access = crate::cm::map_access(access);
+    let h =
+        crate::cm::open_key_object(k, node, access, crate::ob::OBJ_KERNEL_HANDLE, crate::ob::handles::Mode::Kernel)?;
+    k.mem_mut().write_ptr(out.0, h)?;
+    Ok(status::SUCCESS)
+}

@@ -100,6 +100,7 @@ pub fn create(k: &mut Kx, name: &str, pid: u64, parent: u64) -> KResult<Result<u
     let size = EPROCESS::STRUCT.size(k.arch());
     let eprocess = crate::ex::pool::kernel_alloc(k, size, b"Proc")?;
     super::process::init_process(k, eprocess, pid, name.as_bytes())?;
+    crate::ob::handle_table::create(k, eprocess, pid, false)?;
     k.mem_mut().set(eprocess, EPROCESS::InheritedFromUniqueProcessId, parent)?;
     k.ext_mut().sched.ids.insert(pid);
     k.ext_mut().objects.register(eprocess, ObjectKind::Process, Some(name.to_string()), Owner::Kernel);

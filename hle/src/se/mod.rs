@@ -8,6 +8,7 @@
 //! user mode caller of a request sees the user program's token.
 
 pub mod acl;
+pub mod impersonation;
 pub mod sd;
 pub mod sid;
 pub mod token;
@@ -136,6 +137,8 @@ pub struct Token {
     /// TokenElevationType: 1 default, 2 full, 3 limited.
     pub elevation_type: u32,
     pub integrity: Sid,
+    /// An impersonation token's level (SECURITY_IMPERSONATION_LEVEL); None for a primary token.
+    pub impersonation_level: Option<u32>,
 }
 
 impl Token {
@@ -172,6 +175,8 @@ pub struct Security {
     /// Privileges the user program enabled beyond the defaults.
     pub(crate) enabled: Vec<u32>,
     pub(crate) next_luid: u64,
+    /// What each thread impersonates, by ETHREAD.
+    pub(crate) impersonating: BTreeMap<u64, impersonation::Impersonation>,
 }
 
 /// Sets the user program's account and the privileges it enabled; a privilege its account
@@ -232,6 +237,7 @@ fn system_token(address: u64) -> Token {
         elevated: true,
         elevation_type: 1,
         integrity: w::mandatory(0x4000),
+        impersonation_level: None,
     }
 }
 
@@ -275,6 +281,7 @@ fn user_token(k: &Kx, address: u64) -> Token {
         elevated: admin,
         elevation_type: if admin { 2 } else { 1 },
         integrity: w::mandatory(if admin { 0x3000 } else { 0x2000 }),
+        impersonation_level: None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Tokens and subjects: `SeCaptureSubjectContext` and friends, privilege checks
 //! (`SeSinglePrivilegeCheck`, `SePrivilegeCheck`), token queries (`SeQueryInformationToken`,
 //! `ZwQueryInformationToken`, `SeTokenIsAdmin`, ...), token handles (`ZwOpenProcessToken`,
-//! `ZwOpenThreadToken`), primary-token references, and access states
+//! `ZwOpenThreadToken`: what the thread impersonates, [`super::impersonation`]), primary-token
+//! references, and access states
 //! (`SeCreateAccessState`, `SeDeleteAccessState`).
 #![allow(non_snake_case)]
 
@@ -40,16 +41,25 @@ pub fn subject_token(k: &mut Kx, subject: u64) -> KResult<Token> {
 
 // ---- subject contexts ------------------------------------------------------------------
 
-/// VOID SeCaptureSubjectContext(PSECURITY_SUBJECT_CONTEXT SubjectContext): no impersonation;
-/// the current process's primary token, referenced.
+/// VOID SeCaptureSubjectContext(PSECURITY_SUBJECT_CONTEXT SubjectContext): the token the
+/// current thread impersonates (with its level) and the current process's primary token,
+/// referenced.
 pub fn SeCaptureSubjectContext(k: &mut Kx, ctx: Ptr) -> KResult<()> {
     let ps = k.arch().ptr_size();
     let p = crate::ps::current_process(k)?;
     let token = super::process_token(k, p)?;
     handles::reference(k, token);
+    let thread = crate::ps::current_thread(k)?;
+    let (client, level) = match super::impersonation::of_thread(k, thread) {
+        Some(i) => {
+            handles::reference(k, i.token);
+            (i.token, i.level)
+        }
+        None => (0, 0),
+    };
     let mem = k.mem_mut();
-    mem.write_ptr(ctx.0, 0)?;
-    mem.write_u32(ctx.0 + ps, 0)?;
+    mem.write_ptr(ctx.0, client)?;
+    mem.write_u32(ctx.0 + ps, level)?;
     mem.write_ptr(ctx.0 + 2 * ps, token)?;
     mem.write_ptr(ctx.0 + 3 * ps, p)?;
     Ok(())
@@ -297,9 +307,10 @@ pub fn SeTokenIsRestricted(_k: &mut Kx, _token: Ptr) -> KResult<Boolean> {
     Ok(Boolean(false))
 }
 
-/// TOKEN_TYPE SeTokenType(PACCESS_TOKEN Token): TokenPrimary.
-pub fn SeTokenType(_k: &mut Kx, _token: Ptr) -> KResult<u32> {
-    Ok(1)
+/// TOKEN_TYPE SeTokenType(PACCESS_TOKEN Token): TokenPrimary, or TokenImpersonation for a
+/// client token copied for impersonation.
+pub fn SeTokenType(k: &mut Kx, token: Ptr) -> KResult<u32> {
+    Ok(if super::token(k, token.0).is_some_and(|t| t.impersonation_level.is_some()) { 2 } else { 1 })
 }
 
 /// NTSTATUS SeQueryAuthenticationIdToken(PACCESS_TOKEN Token, PLUID AuthenticationId)
@@ -334,16 +345,16 @@ pub fn PsDereferencePrimaryToken(k: &mut Kx, token: Ptr) -> KResult<()> {
 }
 
 /// PACCESS_TOKEN PsReferenceImpersonationToken(PETHREAD Thread, PBOOLEAN CopyOnOpen,
-/// PBOOLEAN EffectiveOnly, PSECURITY_IMPERSONATION_LEVEL ImpersonationLevel): NULL, no
-/// thread impersonates.
-pub fn PsReferenceImpersonationToken(
-    _k: &mut Kx,
-    _thread: Ptr,
-    _copy: Ptr,
-    _effective: Ptr,
-    _level: Ptr,
-) -> KResult<Ptr> {
-    Ok(Ptr(0))
+/// PBOOLEAN EffectiveOnly, PSECURITY_IMPERSONATION_LEVEL ImpersonationLevel): the token the
+/// thread impersonates, referenced, with how; NULL when it impersonates nothing.
+pub fn PsReferenceImpersonationToken(k: &mut Kx, thread: Ptr, copy: Ptr, effective: Ptr, level: Ptr) -> KResult<Ptr> {
+    let Some(i) = super::impersonation::of_thread(k, thread.0) else { return Ok(Ptr(0)) };
+    let mem = k.mem_mut();
+    mem.write_u8(copy.0, i.copy_on_open as u8)?;
+    mem.write_u8(effective.0, i.effective_only as u8)?;
+    mem.write_u32(level.0, i.level)?;
+    handles::reference(k, i.token);
+    Ok(Ptr(i.token))
 }
 
 /// VOID PsDereferenceImpersonationToken(PACCESS_TOKEN ImpersonationToken)
@@ -381,18 +392,24 @@ pub fn ZwOpenProcessTokenEx(k: &mut Kx, process: HANDLE, access: u32, attributes
     open_process_token(k, process, access, attributes, out)
 }
 
-fn open_thread_token(k: &mut Kx, thread: HANDLE) -> KResult<NtStatus> {
+fn open_thread_token(k: &mut Kx, thread: HANDLE, access: u32, attributes: u32, out: Ptr) -> KResult<NtStatus> {
     match handles::lookup(k, thread.0, Mode::Kernel)? {
         None => Ok(status::INVALID_HANDLE),
-        Some((o, _, _)) if k.ext().objects.get(o).is_some_and(|i| i.kind == ObjectKind::Thread) => Ok(st::NO_TOKEN),
+        Some((o, _, _)) if k.ext().objects.get(o).is_some_and(|i| i.kind == ObjectKind::Thread) => {
+            match super::impersonation::of_thread(k, o) {
+                Some(i) => handles::open_for(k, i.token, access, attributes, Mode::Kernel, out.0),
+                None => Ok(st::NO_TOKEN),
+            }
+        }
         Some(_) => Ok(status::OBJECT_TYPE_MISMATCH),
     }
 }
 
 /// NTSTATUS ZwOpenThreadToken(HANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
-/// BOOLEAN OpenAsSelf, PHANDLE TokenHandle): STATUS_NO_TOKEN, no thread impersonates.
-pub fn ZwOpenThreadToken(k: &mut Kx, thread: HANDLE, _access: u32, _as_self: Boolean, _out: Ptr) -> KResult<NtStatus> {
-    open_thread_token(k, thread)
+/// BOOLEAN OpenAsSelf, PHANDLE TokenHandle): the token the thread impersonates;
+/// STATUS_NO_TOKEN when it impersonates nothing.
+pub fn ZwOpenThreadToken(k: &mut Kx, thread: HANDLE, access: u32, _as_self: Boolean, out: Ptr) -> KResult<NtStatus> {
+    open_thread_token(k, thread, access, 0, out)
 }
 
 /// NTSTATUS ZwOpenThreadTokenEx(HANDLE, ACCESS_MASK, BOOLEAN OpenAsSelf, ULONG
@@ -400,12 +417,12 @@ pub fn ZwOpenThreadToken(k: &mut Kx, thread: HANDLE, _access: u32, _as_self: Boo
 pub fn ZwOpenThreadTokenEx(
     k: &mut Kx,
     thread: HANDLE,
-    _access: u32,
+    access: u32,
     _as_self: Boolean,
-    _attributes: u32,
-    _out: Ptr,
+    attributes: u32,
+    out: Ptr,
 ) -> KResult<NtStatus> {
-    open_thread_token(k, thread)
+    open_thread_token(k, thread, access, attributes, out)
 }
 
 // ---- access states ---------------------------------------------------------------------

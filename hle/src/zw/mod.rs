@@ -5,6 +5,7 @@
 pub mod firmware;
 pub mod memory;
 pub mod process;
+pub mod process_set;
 pub mod sysinfo;
 
 use crate::kernel::{KResult, Kx};

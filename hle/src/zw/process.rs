@@ -38,6 +38,8 @@ pub struct ThreadState {
 #[derive(Default, Debug)]
 pub struct Tasks {
     pub threads: BTreeMap<u64, ThreadState>,
+    /// What drivers set on processes (ZwSetInformationProcess), by object.
+    pub processes: BTreeMap<u64, super::process_set::ProcessSettings>,
 }
 
 /// A process the driver terminated.
@@ -51,7 +53,13 @@ pub struct ProcessTermination {
 }
 
 /// The object a handle of `kind` refers to, for a caller in `mode` wanting `access`.
-fn object_of(k: &Kx, handle: u64, kind: ObjectKind, access: u32, mode: Mode) -> KResult<Result<u64, NtStatus>> {
+pub(crate) fn object_of(
+    k: &Kx,
+    handle: u64,
+    kind: ObjectKind,
+    access: u32,
+    mode: Mode,
+) -> KResult<Result<u64, NtStatus>> {
     let Some((object, granted, _)) = handles::lookup(k, handle, mode)? else {
         return Ok(Err(status::INVALID_HANDLE));
     };
@@ -136,6 +144,7 @@ pub const PROCESS_SESSION_INFORMATION: u32 = 24;
 pub const PROCESS_WOW64_INFORMATION: u32 = 26;
 pub const PROCESS_IMAGE_FILE_NAME: u32 = 27;
 pub const PROCESS_BREAK_ON_TERMINATION: u32 = 29;
+pub const PROCESS_IO_PRIORITY: u32 = 33;
 pub const PROCESS_IMAGE_FILE_NAME_WIN32: u32 = 43;
 
 fn is_system(k: &Kx, process: u64) -> bool {
@@ -186,7 +195,10 @@ pub fn ZwQueryInformationProcess(
             o.u32(if is_system(k, process) { 0 } else { 1 });
         }
         PROCESS_BREAK_ON_TERMINATION => {
-            o.u32(0);
+            o.u32(super::process_set::settings(k, process).break_on_termination as u32);
+        }
+        PROCESS_IO_PRIORITY => {
+            o.u32(super::process_set::settings(k, process).io_priority);
         }
         PROCESS_IMAGE_FILE_NAME | PROCESS_IMAGE_FILE_NAME_WIN32 => {
             let image = crate::ps::processes::by_object(k, process).map(|p| p.name.clone()).unwrap_or_default();

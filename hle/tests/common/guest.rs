@@ -172,6 +172,16 @@ impl Asm {
         }
     }
 
+    /// [addr] = the pointer-sized value parameter `i` points at.
+    pub fn store_deref_param(&mut self, i: usize, addr: u64) -> &mut Asm {
+        let d = self.param_disp(i);
+        match self.arch {
+            Arch::X86 => self.code.extend([0x8B, 0x45, d, 0x8B, 0x00]), // mov eax, [ebp+d]; mov eax, [eax]
+            Arch::X64 => self.code.extend([0x48, 0x8B, 0x45, d, 0x48, 0x8B, 0x00]), // mov rax, [rbp+d]; mov rax, [rax]
+        }
+        self.store(addr)
+    }
+
     /// inc dword [addr]
     pub fn inc(&mut self, addr: u64) -> &mut Asm {
         match self.arch {
