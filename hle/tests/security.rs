@@ -491,18 +491,7 @@ fn etw_variants_activity_ids_and_wmi_messages() {
         let mut msg = wide(arch, 0);
         msg.extend([0, guid, 7, data, 4, 0]);
         assert_eq!(fx.call(NT, "WmiTraceMessage", &msg).unwrap(), 0);
-        let events: Vec<_> =
-            fx.k.guest()
-                .trace
-                .events()
-                .iter()
-                .filter_map(|e| match e {
-                    portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::System(
-                        portcullis_hle::events::SystemEvent::Trace(t),
-                    )) => Some(t.clone()),
-                    _ => None,
-                })
-                .collect();
+        let events = trace_events(&fx);
         let routines: Vec<_> = events.iter().map(|e| e.routine).collect();
         assert_eq!(routines, ["EtwWriteEx", "EtwWriteTransfer", "WmiTraceMessage"]);
         assert_eq!((events[2].id, events[2].data.as_str()), (7, "77 6d 69 21"));
@@ -527,18 +516,7 @@ fn wmi_events_reach_the_trace_and_wmi_frees_their_buffers() {
         fx.k.mem_mut().write(wnode, &header).unwrap();
         assert_eq!(fx.call(NT, "IoWMIWriteEvent", &[wnode]).unwrap(), 0, "{arch:?}");
         assert!(fx.k.ext().pool.block(wnode).is_none(), "{arch:?}: WMI freed the buffer");
-        let events: Vec<_> =
-            fx.k.guest()
-                .trace
-                .events()
-                .iter()
-                .filter_map(|e| match e {
-                    portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::System(
-                        portcullis_hle::events::SystemEvent::Trace(t),
-                    )) => Some(t.clone()),
-                    _ => None,
-                })
-                .collect();
+        let events = trace_events(&fx);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].routine, "IoWMIWriteEvent");
         assert_eq!(events[0].provider, "{04030201-0605-0807-090a-0b0c0d0e0f10}");
@@ -550,4 +528,19 @@ fn wmi_events_reach_the_trace_and_wmi_frees_their_buffers() {
         assert_eq!(fx.call(NT, "IoWMIWriteEvent", &[short]).unwrap(), STATUS_INVALID_PARAMETER);
         assert!(fx.k.ext().pool.block(short).is_some());
     }
+}
+
+/// The ETW and WMI events in the trace.
+fn trace_events(fx: &Fx) -> Vec<portcullis_hle::etw::TraceEvent> {
+    fx.k.guest()
+        .trace
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::System(
+                portcullis_hle::events::SystemEvent::Trace(t),
+            )) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
 }

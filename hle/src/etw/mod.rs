@@ -67,6 +67,27 @@ pub struct TraceEvent {
     pub caller: u64,
 }
 
+impl TraceEvent {
+    /// A WMI event or message (no ETW descriptor fields): `guid`'s event `id` with `data`
+    /// (cut at 256 bytes).
+    pub fn wmi(routine: &'static str, guid: &[u8; 16], id: u16, data: &[u8], enabled: bool, caller: u64) -> Self {
+        TraceEvent {
+            routine,
+            provider: guid_text(guid),
+            id,
+            version: 0,
+            channel: 0,
+            level: 0,
+            opcode: 0,
+            task: 0,
+            keyword: 0,
+            enabled,
+            data: crate::events::hex_bytes(&data[..data.len().min(DATA_CAP)]),
+            caller,
+        }
+    }
+}
+
 /// `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` of a GUID's bytes, in lower case (as ETW tools
 /// and device interface names write them).
 pub fn guid_text(g: &[u8; 16]) -> String {
@@ -400,20 +421,7 @@ pub fn WmiTraceMessage(
         k.mem().read(p, &mut b)?;
         bytes.extend(b);
     }
-    let e = TraceEvent {
-        routine: "WmiTraceMessage",
-        provider: guid_text(&g),
-        id: number,
-        version: 0,
-        channel: 0,
-        level: 0,
-        opcode: 0,
-        task: 0,
-        keyword: 0,
-        enabled: false,
-        data: crate::events::hex_bytes(&bytes),
-        caller: at,
-    };
+    let e = TraceEvent::wmi("WmiTraceMessage", &g, number, &bytes, false, at);
     crate::events::push(k, SystemEvent::Trace(e));
     Ok(status::SUCCESS)
 }

@@ -262,20 +262,7 @@ pub fn IoWMIWriteEvent(k: &mut Kx, wnode: Ptr) -> KResult<NtStatus> {
     let mut data = vec![0u8; (size - WNODE_HEADER_SIZE).min(WMI_EVENT_DATA_CAP) as usize];
     k.mem().read(wnode.0 + WNODE_HEADER_SIZE, &mut data)?;
     let enabled = k.ext().tracing.enabled.contains_key(&guid);
-    let e = crate::etw::TraceEvent {
-        routine: "IoWMIWriteEvent",
-        provider: crate::etw::guid_text(&guid),
-        id: 0,
-        version: 0,
-        channel: 0,
-        level: 0,
-        opcode: 0,
-        task: 0,
-        keyword: 0,
-        enabled,
-        data: crate::events::hex_bytes(&data),
-        caller: at,
-    };
+    let e = crate::etw::TraceEvent::wmi("IoWMIWriteEvent", &guid, 0, &data, enabled, at);
     crate::events::push(k, SystemEvent::Trace(e));
     pool::free(k, wnode.0, None, at)?;
     Ok(status::SUCCESS)

@@ -394,21 +394,7 @@ pub fn WmiFireEvent(k: &mut Kx, device: Ptr, guid: Ptr, instance: u32, size: u32
     mem.write_u32(wnode + SINGLE_SIZE_DATA_BLOCK, payload.len() as u32)?;
     mem.write(wnode + SINGLE_HEADER, &payload)?;
     let at = caller(k);
-    let shown: Vec<u8> = payload.iter().take(256).copied().collect();
-    let event = crate::etw::TraceEvent {
-        routine: "WmiFireEvent",
-        provider: crate::etw::guid_text(&g),
-        id: instance as u16,
-        version: 0,
-        channel: 0,
-        level: 0,
-        opcode: 0,
-        task: 0,
-        keyword: 0,
-        enabled: false,
-        data: crate::events::hex_bytes(&shown),
-        caller: at,
-    };
+    let event = crate::etw::TraceEvent::wmi("WmiFireEvent", &g, instance as u16, &payload, false, at);
     crate::events::push(k, crate::events::SystemEvent::Trace(event));
     crate::ex::pool::free(k, wnode, None, 0)?;
     if data.0 != 0 {
