@@ -1,0 +1,73 @@
+//! Where the TSS's bytes live in RAM, for the I/O permission check of every user-mode
+//! `in`/`out`.
+//!
+//! The TSS in guest memory stays the one source of truth (drivers and the kernel write its
+//! IoMapBase and bitmap), so the check reads its bytes on every access; what it keeps is only
+//! the translation of the TSS's pages to their RAM frames, which a page-table walk per access
+//! would otherwise redo. That translation is valid for one mapping generation of guest
+//! memory (`GuestMemory::mapping_generation`: bumped by every unmap and protection change);
+//! the first check after a change resolves the pages again.
+
+use crate::cpu::descriptors::{IOPM_SIZE, TSS_SIZE};
+use crate::memory::{GuestMemory, PAGE_SIZE};
+
+/// Pages the TSS and its map can span (0x2069 bytes from any offset in a page).
+const PAGES: usize = ((TSS_SIZE + IOPM_SIZE - 1) / PAGE_SIZE + 2) as usize;
+
+#[derive(Default)]
+pub(crate) struct TssView {
+    /// The TSS's address and the mapping generation the frames were resolved for.
+    resolved: Option<(u64, u64)>,
+    /// The RAM frame behind each page of the TSS (None: unmapped, or not main RAM).
+    frames: [Option<u64>; PAGES],
+}
+
+impl TssView {
+    /// The byte at `offset` (< TSS_SIZE + IOPM_SIZE) into the TSS at `tss`, as guest memory
+    /// holds it now; None if it is unreadable.
+    pub(crate) fn byte(&mut self, mem: &GuestMemory, tss: u64, offset: u64) -> Option<u8> {
+        let key = (tss, mem.mapping_generation());
+        if self.resolved != Some(key) {
+            let first = tss & !(PAGE_SIZE - 1);
+            for (i, frame) in self.frames.iter_mut().enumerate() {
+                let page = mem.translate(first + i as u64 * PAGE_SIZE).map(|pa| pa & !(PAGE_SIZE - 1));
+                *frame = page.filter(|&f| mem.ram_page(f).is_some());
+            }
+            self.resolved = Some(key);
+        }
+        let va = tss.checked_add(offset)?;
+        let page = (va / PAGE_SIZE - tss / PAGE_SIZE) as usize;
+        match self.frames.get(page).copied().flatten() {
+            Some(frame) => mem.ram_page(frame).map(|p| p[(va % PAGE_SIZE) as usize]),
+            // Memory that is not RAM (or a hole): the slow path says what it holds.
+            None => mem.read_u8(va).ok(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::{Prot, RegionKind};
+    use crate::{Arch, Machine, MachineConfig};
+
+    #[test]
+    fn the_view_reads_what_memory_holds_now_and_follows_a_remapping() {
+        let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+        let va = m.mem_mut().alloc(RegionKind::Pool, "fake tss", 0x4000, Prot::RW).unwrap() + 0xF00;
+        let mut view = TssView::default();
+        m.mem_mut().write(va + 0x1100, &[0x5A]).unwrap();
+        assert_eq!(view.byte(m.mem(), va, 0x1100), Some(0x5A));
+        // A write (host or guest) lands in the same RAM: seen at once, nothing to invalidate.
+        m.mem_mut().write(va + 0x1100, &[0xA5]).unwrap();
+        assert_eq!(view.byte(m.mem(), va, 0x1100), Some(0xA5));
+        // The pages unmapped and other frames mapped at the same address: the view follows.
+        let base = va - 0xF00;
+        m.mem_mut().free(base).unwrap();
+        assert_eq!(view.byte(m.mem(), va, 0x1100), None);
+        m.mem_mut().map_fixed(RegionKind::Pool, "other tss", base, 0x4000, Prot::RW).unwrap();
+        m.mem_mut().write(va + 0x1100, &[0x3C]).unwrap();
+        assert_eq!(view.byte(m.mem(), va, 0x1100), Some(0x3C));
+        assert_eq!(view.byte(m.mem(), va, 0x10), m.mem().read_u8(va + 0x10).ok());
+    }
+}
