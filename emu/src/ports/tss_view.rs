@@ -14,33 +14,48 @@ use crate::memory::{GuestMemory, PAGE_SIZE};
 /// Pages the TSS and its map can span (0x2069 bytes from any offset in a page).
 const PAGES: usize = ((TSS_SIZE + IOPM_SIZE - 1) / PAGE_SIZE + 2) as usize;
 
-#[derive(Default)]
 pub(crate) struct TssView {
-    /// The TSS's address and the mapping generation the frames were resolved for.
-    resolved: Option<(u64, u64)>,
-    /// The RAM frame behind each page of the TSS (None: unmapped, or not main RAM).
-    frames: [Option<u64>; PAGES],
+    /// The memory, TSS address and mapping generation the pages were resolved for.
+    resolved: Option<(*const GuestMemory, u64, u64)>,
+    /// The host address of each page of the TSS in RAM (null: unmapped, or not main RAM).
+    pages: [*const u8; PAGES],
+}
+
+impl Default for TssView {
+    fn default() -> TssView {
+        TssView { resolved: None, pages: [std::ptr::null(); PAGES] }
+    }
 }
 
 impl TssView {
     /// The byte at `offset` (< TSS_SIZE + IOPM_SIZE) into the TSS at `tss`, as guest memory
     /// holds it now; None if it is unreadable.
+    #[inline]
     pub(crate) fn byte(&mut self, mem: &GuestMemory, tss: u64, offset: u64) -> Option<u8> {
-        let key = (tss, mem.mapping_generation());
+        let key = (mem as *const GuestMemory, tss, mem.mapping_generation());
         if self.resolved != Some(key) {
-            let first = tss & !(PAGE_SIZE - 1);
-            for (i, frame) in self.frames.iter_mut().enumerate() {
-                let page = mem.translate(first + i as u64 * PAGE_SIZE).map(|pa| pa & !(PAGE_SIZE - 1));
-                *frame = page.filter(|&f| mem.ram_page(f).is_some());
-            }
+            self.resolve(mem, tss);
             self.resolved = Some(key);
         }
         let va = tss.checked_add(offset)?;
         let page = (va / PAGE_SIZE - tss / PAGE_SIZE) as usize;
-        match self.frames.get(page).copied().flatten() {
-            Some(frame) => mem.ram_page(frame).map(|p| p[(va % PAGE_SIZE) as usize]),
+        match self.pages.get(page) {
+            // SAFETY: the pointer was taken from `mem`'s RAM in the current mapping
+            // generation (the key above), so the page is still the TSS's; RAM chunks are
+            // never unmapped or moved while their memory lives, and nothing writes guest
+            // memory while `mem` is borrowed here.
+            Some(p) if !p.is_null() => Some(unsafe { p.add((va % PAGE_SIZE) as usize).read() }),
             // Memory that is not RAM (or a hole): the slow path says what it holds.
-            None => mem.read_u8(va).ok(),
+            _ => mem.read_u8(va).ok(),
+        }
+    }
+
+    #[cold]
+    fn resolve(&mut self, mem: &GuestMemory, tss: u64) {
+        let first = tss & !(PAGE_SIZE - 1);
+        for (i, page) in self.pages.iter_mut().enumerate() {
+            let frame = mem.translate(first + i as u64 * PAGE_SIZE).map(|pa| pa & !(PAGE_SIZE - 1));
+            *page = frame.and_then(|f| mem.ram_page(f)).map_or(std::ptr::null(), |p| p.as_ptr());
         }
     }
 }
