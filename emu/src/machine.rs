@@ -1307,9 +1307,8 @@ impl<X: Extension> Guest<X> {
     /// are read as guest memory holds them at this access (`tss_view` only keeps where they
     /// are).
     fn io_permitted(&mut self, port: u16, width: Width) -> bool {
-        let (mem, tss) = (&self.mem, self.tss);
-        let view = &mut self.tss_view;
-        let base = match (view.byte(mem, tss, 0x66), view.byte(mem, tss, 0x67)) {
+        let view = self.tss_view.reader(&self.mem, self.tss);
+        let base = match (view.byte(0x66), view.byte(0x67)) {
             (Some(lo), Some(hi)) => u16::from_le_bytes([lo, hi]) as u64,
             _ => u64::MAX,
         };
@@ -1325,7 +1324,7 @@ impl<X: Extension> Guest<X> {
             if at > limit {
                 break;
             }
-            window[n] = view.byte(mem, tss, at).unwrap_or(0xFF);
+            window[n] = view.byte(at).unwrap_or(0xFF);
             n += 1;
         }
         // A map that grants the access grants it whatever IOPL is (CPL > IOPL only sends the
