@@ -30,6 +30,9 @@ fn main() {
         figure("port_ops_default_machine_per_s", default_machine_port_ops_per_s(0x80), "ops/s");
         figure("port_ops_pit_per_s", default_machine_port_ops_per_s(0x61), "ops/s");
     }
+    if want("user_port_ops") {
+        figure("user_port_ops_per_s", user_port_ops_per_s(), "ops/s");
+    }
     if want("vcd_overhead") {
         figure("vcd_overhead_pct", vcd_overhead_cli_pct(), "%");
         figure("vcd_overhead_polling_loop_pct", vcd_overhead_pct(false), "%");
@@ -49,6 +52,9 @@ fn main() {
     }
     if want("ioctl") {
         figure("ioctl_round_trips_per_s", ioctl_round_trips_per_s(), "ioctls/s");
+    }
+    if want("win32_ioctl") {
+        figure("win32_ioctl_round_trips_per_s", win32_ioctl_round_trips_per_s(), "ioctls/s");
     }
     if want("thread_switches") {
         figure("thread_switches_per_s", thread_switches_per_s(), "switches/s");
@@ -216,6 +222,37 @@ fn default_machine_port_ops_per_s(port: u16) -> f64 {
         let t = Instant::now();
         m.call(f, &[], CallConv::Win64).unwrap();
         (ops, t.elapsed())
+    })
+}
+
+/// A user process whose I/O permission map grants the port polling it (the polling loop on
+/// port 0x80, untraced, at CPL3 under the user view): every access checked against IOPL and
+/// the map the TSS's IoMapBase selects.
+fn user_port_ops_per_s() -> f64 {
+    let iterations = 4_000_000u32;
+    let mut m: Machine = Machine::new(MachineConfig::new(Arch::X64), ()).unwrap();
+    m.guest_mut().ports.add_device(0x80, 0x83, Box::new(Nop)).unwrap();
+    m.guest_mut().trace.record_ports = false;
+    let mut map = portcullis_emu::ports::iopm::deny_all().to_vec();
+    map[0x80 / 8] &= !(1 << (0x80 % 8));
+    m.set_io_permission_map(&map).unwrap();
+    m.set_io_map_base(0x68).unwrap();
+    let code = m.mem_mut().alloc(RegionKind::User, "user code", 0x1000, Prot::RX).unwrap();
+    let mut a = CodeAssembler::new(64).unwrap();
+    let ops = port_loop(&mut a, PortShape::Polling, iterations);
+    m.mem_mut().write_unchecked(code, &a.assemble(code).unwrap()).unwrap();
+    let stack = m.mem_mut().alloc(RegionKind::User, "user stack", 0x4000, Prot::RW).unwrap();
+    let teb = m.mem_mut().alloc(RegionKind::User, "teb", 0x1000, Prot::RW).unwrap();
+    best(|| {
+        let ret = m.return_address();
+        m.prepare_call(&[], CallConv::Win64, stack + 0x4000, ret).unwrap();
+        m.switch_to_user(teb).unwrap();
+        let t = Instant::now();
+        let exit = m.run_at(code, false).unwrap();
+        let elapsed = t.elapsed();
+        m.switch_to_kernel(0).unwrap();
+        assert!(matches!(exit, Exit::Returned(_)), "{exit:?}");
+        (ops, elapsed)
     })
 }
 
@@ -598,6 +635,23 @@ fn ioctl_round_trips_per_s() -> f64 {
             std::hint::black_box(r);
         }
         (n as f64, t.elapsed())
+    })
+}
+
+/// DeviceIoControl from a user program: corpus/methods/reverse_loop.x64.exe sends the methods
+/// driver's REVERSE 20000 times (kernel32's DeviceIoControl, the switch to the kernel and
+/// back, the IRP, the dispatch, the copy-back), checking every answer; the program's whole
+/// run, load and exit included.
+fn win32_ioctl_round_trips_per_s() -> f64 {
+    let program = std::fs::read(format!("{}/corpus/methods/reverse_loop.x64.exe", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut sb = Sandbox::builder().record_calls(false).load_driver(corpus_file("methods", "x64")).unwrap();
+    sb.driver_entry().unwrap();
+    best(|| {
+        let t = Instant::now();
+        let run = sb.run_program("reverse_loop.exe", &program, &[]).unwrap();
+        let elapsed = t.elapsed();
+        assert_eq!(run.exit_code, 0, "{}", String::from_utf8_lossy(&run.console));
+        (20_000.0, elapsed)
     })
 }
 

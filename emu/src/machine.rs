@@ -28,6 +28,7 @@ use crate::exception::{GuestException, Hook, Resolution};
 use crate::fault::{FaultKind, GuestFault, RegValue};
 use crate::limits::{LimitHit, Limits, Usage, Watchdog};
 use crate::memory::{GuestMemory, MemError, Prot, RegionKind, PAGE_SIZE};
+use crate::ports::tss_view::TssView;
 use crate::ports::{iopm, Outcome, PortBus, Width};
 use crate::privileged;
 use crate::trace::{Event, PortEvent, Trace};
@@ -235,6 +236,8 @@ pub struct Guest<X: Extension> {
     pub(crate) nested_sentinel: u64,
     pub(crate) stack_top: u64,
     pub(crate) tss: u64,
+    /// Where the TSS's bytes lie in RAM, for the port permission check.
+    pub(crate) tss_view: TssView,
     /// The GDT the processor really uses (a driver's `lgdt` only changes the virtual one).
     pub(crate) gdt: u64,
     pub(crate) timed_out: Arc<AtomicBool>,
@@ -462,6 +465,7 @@ impl<X: Extension> Machine<X> {
             nested_sentinel,
             stack_top,
             tss,
+            tss_view: TssView::default(),
             gdt,
             timed_out: Arc::new(AtomicBool::new(false)),
             io_cycles,
@@ -1299,11 +1303,15 @@ impl<X: Extension> Machine<X> {
 impl<X: Extension> Guest<X> {
     /// The CPU's check for a CPL3 access: IOPL from EFLAGS, the bitmap from the TSS, where
     /// its IoMapBase (offset 0x66) says, as far as the TSS limit reaches (an IoMapBase past
-    /// the limit denies every port: how Windows gives a process "map 0").
-    fn io_permitted(&self, port: u16, width: Width) -> bool {
-        let eflags = self.uc.reg(Reg::Flags.uc(self.arch).unwrap());
-        let iopl = ((eflags & flags::IOPL_MASK) >> flags::IOPL_SHIFT) as u8;
-        let base = self.mem.read_u16(self.tss + 0x66).map_or(u64::MAX, u64::from);
+    /// the limit denies every port: how Windows gives a process "map 0"). The TSS's bytes
+    /// are read as guest memory holds them at this access (`tss_view` only keeps where they
+    /// are).
+    fn io_permitted(&mut self, port: u16, width: Width) -> bool {
+        let view = self.tss_view.reader(&self.mem, self.tss);
+        let base = match (view.byte(0x66), view.byte(0x67)) {
+            (Some(lo), Some(hi)) => u16::from_le_bytes([lo, hi]) as u64,
+            _ => u64::MAX,
+        };
         let limit = TSS_SIZE + IOPM_SIZE - 1;
         // Only the (at most two) bytes of the map covering the access matter; bytes past
         // the TSS limit are left out, so the pure check denies them.
@@ -1316,9 +1324,16 @@ impl<X: Extension> Guest<X> {
             if at > limit {
                 break;
             }
-            window[n] = self.mem.read_u8(self.tss + at).unwrap_or(0xFF);
+            window[n] = view.byte(at).unwrap_or(0xFF);
             n += 1;
         }
+        // A map that grants the access grants it whatever IOPL is (CPL > IOPL only sends the
+        // processor to the map): EFLAGS is read only when the map denies.
+        if iopm::io_allowed(3, 0, &window[..n], port % 8, width.bytes()) {
+            return true;
+        }
+        let eflags = self.uc.reg(Reg::Flags.uc(self.arch).unwrap());
+        let iopl = ((eflags & flags::IOPL_MASK) >> flags::IOPL_SHIFT) as u8;
         iopm::io_allowed(3, iopl, &window[..n], port % 8, width.bytes())
     }
 }

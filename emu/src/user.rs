@@ -43,8 +43,11 @@ impl<X: Extension> Machine<X> {
             let entry = gdt + (TEB_SELECTOR & !7) as u64;
             let d = self.mem().read_u64(entry)?;
             let base = teb & 0xFFFF_FFFF;
-            let d = (d & !0xFF00_00FF_FFFF_0000) | ((base & 0xFF_FFFF) << 16) | (((base >> 24) & 0xFF) << 56);
-            self.mem_mut().write_unchecked(entry, &d.to_le_bytes())?;
+            let new = (d & !0xFF00_00FF_FFFF_0000) | ((base & 0xFF_FFFF) << 16) | (((base >> 24) & 0xFF) << 56);
+            // Only a change is written: each write drops the page's translated code.
+            if new != d {
+                self.mem_mut().write_unchecked(entry, &new.to_le_bytes())?;
+            }
         }
         let g = self.guest();
         // Unicorn translates the byte before a run's stop address when a run starts, and
@@ -93,7 +96,11 @@ impl<X: Extension> Machine<X> {
     /// port. (A write to kernel memory: make it before [`switch_to_user`](Machine::switch_to_user).)
     pub fn set_io_map_base(&mut self, offset: u16) -> Result<(), MachineError> {
         let tss = self.tss();
-        self.mem_mut().write(tss + IO_MAP_BASE, &offset.to_le_bytes())?;
+        // Only a change is written (on x86 every page is executable, and each write drops
+        // the page's translated code).
+        if self.mem().read_u16(tss + IO_MAP_BASE).ok() != Some(offset) {
+            self.mem_mut().write(tss + IO_MAP_BASE, &offset.to_le_bytes())?;
+        }
         Ok(())
     }
 

@@ -112,6 +112,8 @@ pub struct GuestMemory {
     /// [`GuestMemory::user_view_root`]), and the frames of its private tables.
     user_root: Option<u64>,
     user_tables: Vec<u64>,
+    /// The pages the user view was last written to exempt.
+    user_exempt: Vec<u64>,
 }
 
 impl GuestMemory {
@@ -151,6 +153,7 @@ impl GuestMemory {
             code_generation: 0,
             user_root: None,
             user_tables: Vec::new(),
+            user_exempt: Vec::new(),
         })
     }
 
@@ -179,7 +182,13 @@ impl GuestMemory {
     /// which Unicorn translates at every run's start). What user-mode code runs under; the
     /// kernel's own root ([`page_table_root`](GuestMemory::page_table_root)) keeps every
     /// page user-accessible for driver code, which runs at CPL3 too (docs/architecture.md).
+    /// The view is rewritten only when an entry it copied has changed (or `exempt` did).
     pub fn user_view_root(&mut self, exempt: &[u64]) -> Result<u64, MemError> {
+        if let Some(root) = self.user_root {
+            if !self.tables.user_view_stale() && self.user_exempt == exempt {
+                return Ok(root);
+            }
+        }
         let root = match self.user_root {
             Some(r) => r,
             None => {
@@ -191,6 +200,8 @@ impl GuestMemory {
         let mut spare = std::mem::take(&mut self.user_tables);
         let r = self.tables.write_user_view(&mut self.ram, root, exempt, &mut spare);
         self.user_tables = spare;
+        self.user_exempt.clear();
+        self.user_exempt.extend_from_slice(exempt);
         r.map(|_| root)
     }
 
@@ -405,6 +416,17 @@ impl GuestMemory {
     /// How many times the host has written into executable memory.
     pub(crate) fn code_generation(&self) -> u64 {
         self.code_generation
+    }
+
+    /// Bumped by every change that can move or remove an existing translation (an unmap, a
+    /// protection change): a translation taken in one generation holds until it changes.
+    pub(crate) fn mapping_generation(&self) -> u64 {
+        self.tlb.generation()
+    }
+
+    /// The RAM frame at `frame` (page-aligned), if it is main RAM the machine handed out.
+    pub(crate) fn ram_page(&self, frame: u64) -> Option<&[u8]> {
+        self.ram.contains(frame).then(|| self.ram.page(frame))
     }
 
     /// Whether `pa` is main RAM (handed out or not).

@@ -4,6 +4,8 @@
 //! Driver code runs at CPL3 (see docs/architecture.md), so every page it may touch is a user
 //! page (U/S = 1). Intermediate entries grant everything; leaf entries carry the protection.
 
+use std::cell::{Cell, RefCell};
+
 use super::ram::Ram;
 use super::{MemError, Prot, PAGE_SIZE};
 
@@ -28,6 +30,11 @@ pub(crate) enum Paging {
 pub(crate) struct PageTables {
     pub(crate) mode: Paging,
     pub(crate) root: u64,
+    /// The tables the last user view copied entries of (the root, the tables on the exempt
+    /// pages' paths), and whether an entry of one has changed since: the view is out of
+    /// date then, and only then (every other table is shared with it).
+    viewed: RefCell<Vec<u64>>,
+    view_stale: Cell<bool>,
 }
 
 /// A present leaf mapping.
@@ -39,7 +46,8 @@ pub(crate) struct Leaf {
 
 impl PageTables {
     pub(crate) fn new(mode: Paging, ram: &mut Ram) -> Result<PageTables, MemError> {
-        Ok(PageTables { mode, root: ram.alloc_frame()? })
+        let root = ram.alloc_frame()?;
+        Ok(PageTables { mode, root, viewed: RefCell::new(Vec::new()), view_stale: Cell::new(true) })
     }
 
     /// Indices of `va` at each level, root first.
@@ -71,6 +79,20 @@ impl PageTables {
         }
     }
 
+    /// Writes an entry of these tables (not of a user view's copies), noting whether the
+    /// user view copied it.
+    fn edit_entry(&self, ram: &mut Ram, pa: u64, v: u64) {
+        if !self.view_stale.get() && self.viewed.borrow().contains(&(pa & !(PAGE_SIZE - 1))) {
+            self.view_stale.set(true);
+        }
+        self.write_entry(ram, pa, v);
+    }
+
+    /// Whether the last user view written no longer matches these tables.
+    pub(crate) fn user_view_stale(&self) -> bool {
+        self.view_stale.get()
+    }
+
     fn addr(&self, entry: u64) -> u64 {
         match self.mode {
             Paging::TwoLevel => entry & ADDR_MASK_32,
@@ -89,7 +111,7 @@ impl PageTables {
                 self.addr(e)
             } else if create {
                 let t = ram.alloc_frame()?;
-                self.write_entry(ram, slot, t | P | W | U | A);
+                self.edit_entry(ram, slot, t | P | W | U | A);
                 t
             } else {
                 return Ok(None);
@@ -107,7 +129,7 @@ impl PageTables {
         if !prot.exec && self.mode == Paging::FourLevel {
             e |= NX;
         }
-        self.write_entry(ram, slot, e);
+        self.edit_entry(ram, slot, e);
         Ok(())
     }
 
@@ -118,7 +140,7 @@ impl PageTables {
         if e & P == 0 {
             return None;
         }
-        self.write_entry(ram, slot, 0);
+        self.edit_entry(ram, slot, 0);
         Some(self.addr(e))
     }
 
@@ -153,6 +175,7 @@ impl PageTables {
         exempt: &[u64],
         spare: &mut Vec<u64>,
     ) -> Result<(), MemError> {
+        self.view_stale.set(true); // until the whole view is written
         let entries = 4096 / self.entry_size();
         let half = entries / 2;
         for i in 0..entries {
@@ -163,6 +186,9 @@ impl PageTables {
         let mut used = 0;
         // (original table, its private copy) already made.
         let mut copies: Vec<(u64, u64)> = Vec::new();
+        let mut viewed = self.viewed.borrow_mut();
+        viewed.clear();
+        viewed.push(self.root);
         for &va in exempt {
             let (idx, levels) = self.indices(va);
             let mut src = self.root;
@@ -195,6 +221,7 @@ impl PageTables {
                             self.write_entry(ram, frame + j * self.entry_size(), x & !U);
                         }
                         copies.push((table, frame));
+                        viewed.push(table);
                         frame
                     }
                 };
@@ -203,6 +230,7 @@ impl PageTables {
                 dst = copy;
             }
         }
+        self.view_stale.set(false);
         Ok(())
     }
 

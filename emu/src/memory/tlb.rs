@@ -22,11 +22,13 @@ struct Entry {
 
 pub(crate) struct Tlb {
     entries: [Cell<Entry>; ENTRIES],
+    /// How many times it was emptied: translations taken before stay valid while it holds.
+    generation: Cell<u64>,
 }
 
 impl Default for Tlb {
     fn default() -> Tlb {
-        Tlb { entries: std::array::from_fn(|_| Cell::new(Entry::default())) }
+        Tlb { entries: std::array::from_fn(|_| Cell::new(Entry::default())), generation: Cell::new(0) }
     }
 }
 
@@ -47,8 +49,14 @@ impl Tlb {
         self.entries[i].set(Entry { tag, frame: leaf.frame, prot: (leaf.prot.write, leaf.prot.exec) });
     }
 
+    /// Bumped by every [`clear`](Tlb::clear).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
     /// Forgets everything (a mapping or a protection changed).
     pub(crate) fn clear(&self) {
+        self.generation.set(self.generation.get() + 1);
         for e in &self.entries {
             e.set(Entry::default());
         }

@@ -5,6 +5,7 @@ mod context;
 mod device;
 mod host;
 pub mod iopm;
+pub(crate) mod tss_view;
 
 pub use bus::{Outcome, Policy, PortBus, PortBusError, RangeId, RangeInfo, TimedAccess};
 pub use context::{cycles_to_ns, BusContext, Detached, InterruptController, IrqLines, ResetRequest};
