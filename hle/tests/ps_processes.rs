@@ -9,7 +9,7 @@ use common::guest::*;
 use common::*;
 
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, KAPC_STATE, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO};
+use portcullis_hle::layout::{FieldAccess, EPROCESS, KAPC_STATE, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO};
 use portcullis_hle::ps::processes;
 
 fn fx_with(arch: Arch, processors: u32) -> Fx {
@@ -445,5 +445,32 @@ fn the_finest_timer_resolution_requested_holds_until_every_request_is_released()
         assert_eq!(set(&mut fx, 0, 0), 5_000);
         assert_eq!(set(&mut fx, 0, 0), 156_250, "the last release restores the default");
         assert_eq!(set(&mut fx, 99_999_999, 1), 156_250, "kept within the range");
+    }
+}
+
+#[test]
+fn sessions_and_section_bases_of_processes() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let system = fx.k.ext().system.system_process;
+        let user = processes::find(&fx.k, portcullis_hle::ps::USER_PID).unwrap().eprocess;
+        assert_eq!(ok32(&mut fx, "PsGetProcessSessionId", &[system]), 0, "{arch:?}: System is in no session");
+        assert_eq!(ok32(&mut fx, "PsGetProcessSessionId", &[user]), 1, "the user's program is interactive");
+        assert_eq!(ok32(&mut fx, "PsGetCurrentProcessSessionId", &[]), 0);
+        let state = fx.alloc(KAPC_STATE::STRUCT.size(arch));
+        ok(&mut fx, "KeStackAttachProcess", &[user, state]);
+        assert_eq!(ok32(&mut fx, "PsGetCurrentProcessSessionId", &[]), 1, "follows the attached process");
+        ok(&mut fx, "KeUnstackDetachProcess", &[state]);
+
+        // A main image: its base, as the user-program loader records it; none for the others.
+        let e = processes::create(&mut fx.k, "app.exe", 0x440, 4).unwrap().unwrap();
+        assert_eq!(ok(&mut fx, "PsGetProcessSectionBaseAddress", &[e]), 0);
+        assert_eq!(ok(&mut fx, "PsGetProcessSectionBaseAddress", &[system]), 0);
+        portcullis_hle::ps::session::set_section_base(&mut fx.k, e, 0x40_0000).unwrap();
+        assert_eq!(ok(&mut fx, "PsGetProcessSectionBaseAddress", &[e]), 0x40_0000);
+        let at = EPROCESS::SectionBaseAddress.at(arch, e);
+        assert_eq!(fx.read_ptr(at), 0x40_0000, "in the EPROCESS field drivers read");
+        // Not a process: the read faults, the bugcheck Windows would raise.
+        bugcheck(call(&mut fx, "PsGetProcessSessionId", &[0]));
     }
 }

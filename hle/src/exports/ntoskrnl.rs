@@ -928,6 +928,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PsLookupProcessThreadByCid(Cid: Ptr, Process: Ptr, Thread: Ptr) -> NtStatus = ps::lookup::PsLookupProcessThreadByCid;
     stdcall fn PsGetProcessPeb(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessPeb;
     #[x64] stdcall fn PsGetProcessWow64Process(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessWow64Process;
+    stdcall fn PsGetProcessSessionId(Process: Ptr) -> u32 = ps::session::PsGetProcessSessionId;
+    stdcall fn PsGetCurrentProcessSessionId() -> u32 = ps::session::PsGetCurrentProcessSessionId;
+    stdcall fn PsGetProcessSectionBaseAddress(Process: Ptr) -> Ptr = ps::session::PsGetProcessSectionBaseAddress;
 
     // Exceptions and unwinding (seh/).
     #[x64] stdcall fn __C_specific_handler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::c_specific_handler::__C_specific_handler;

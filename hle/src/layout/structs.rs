@@ -553,6 +553,7 @@ structure!(
     UniqueProcessId = "UniqueProcessId": Ptr @ (0xb4, 0x180),
     ActiveProcessLinks = "ActiveProcessLinks": Inline @ (0xb8, 0x188),
     ObjectTable = "ObjectTable": Ptr @ (0xf4, 0x200),
+    SectionBaseAddress = "SectionBaseAddress": Ptr @ (0x12c, 0x270),
     InheritedFromUniqueProcessId = "InheritedFromUniqueProcessId": Ptr @ (0x140, 0x290),
     ImageFileName = "ImageFileName": Inline @ (0x16c, 0x2e0),
 });
