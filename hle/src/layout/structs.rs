@@ -595,6 +595,7 @@ structure!(
     Process = "Tcb.Process": Ptr @ (0x150, 0x210),
     UniqueProcess = "Cid.UniqueProcess": Ptr @ (0x22c, 0x3b0),
     UniqueThread = "Cid.UniqueThread": Ptr @ (0x230, 0x3b8),
+    CrossThreadFlags = "CrossThreadFlags": U32 @ (0x268, 0x448),
 });
 
 structure!(
