@@ -989,6 +989,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn RtlGetOwnerSecurityDescriptor(SecurityDescriptor: Ptr, Owner: Ptr, OwnerDefaulted: Ptr) -> NtStatus = se::sd::RtlGetOwnerSecurityDescriptor;
     stdcall fn RtlGetGroupSecurityDescriptor(SecurityDescriptor: Ptr, Group: Ptr, GroupDefaulted: Ptr) -> NtStatus = se::sd::RtlGetGroupSecurityDescriptor;
     stdcall fn RtlAbsoluteToSelfRelativeSD(AbsoluteSecurityDescriptor: Ptr, SelfRelativeSecurityDescriptor: Ptr, BufferLength: Ptr) -> NtStatus = se::sd::RtlAbsoluteToSelfRelativeSD;
+    stdcall fn RtlSelfRelativeToAbsoluteSD2(SelfRelativeSecurityDescriptor: Ptr, BufferSize: Ptr) -> NtStatus = se::sd::RtlSelfRelativeToAbsoluteSD2;
     stdcall fn SeCaptureSecurityDescriptor(SecurityDescriptor: Ptr, RequestorMode: u8, PoolType: u32, ForceCapture: Boolean, OutputSecurityDescriptor: Ptr) -> NtStatus = se::sd::SeCaptureSecurityDescriptor;
     stdcall fn SeReleaseSecurityDescriptor(CapturedSecurityDescriptor: Ptr, RequestorMode: u8, ForceCapture: Boolean) -> () = se::sd::SeReleaseSecurityDescriptor;
     stdcall fn ZwSetSecurityObject(Handle: HANDLE, SecurityInformation: u32, SecurityDescriptor: Ptr) -> NtStatus = se::sd::ZwSetSecurityObject;
