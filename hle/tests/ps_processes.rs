@@ -448,6 +448,15 @@ fn the_finest_timer_resolution_requested_holds_until_every_request_is_released()
     }
 }
 
+/// An export's LONGLONG result: EDX:EAX on x86.
+fn ok_wide(fx: &mut Fx, name: &str, args: &[u64]) -> u64 {
+    let lo = ok(fx, name, args);
+    match fx.arch {
+        Arch::X86 => (lo & 0xFFFF_FFFF) | (fx.k.reg(portcullis_emu::Reg::Dx) & 0xFFFF_FFFF) << 32,
+        Arch::X64 => lo,
+    }
+}
+
 #[test]
 fn sessions_and_section_bases_of_processes() {
     for arch in both() {
@@ -470,6 +479,18 @@ fn sessions_and_section_bases_of_processes() {
         assert_eq!(ok(&mut fx, "PsGetProcessSectionBaseAddress", &[e]), 0x40_0000);
         let at = EPROCESS::SectionBaseAddress.at(arch, e);
         assert_eq!(fx.read_ptr(at), 0x40_0000, "in the EPROCESS field drivers read");
+        // Creation times: the virtual clock's, when each process was made.
+        let boot = ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[system]);
+        assert_eq!(ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[user]), boot, "{arch:?}: both at boot");
+        assert!(boot >= portcullis_hle::ps::BOOT_SYSTEM_TIME);
+        assert!(ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[e]) >= boot);
+        ok(&mut fx, "KeStallExecutionProcessor", &[50_000]);
+        let later = processes::create(&mut fx.k, "later.exe", 0x450, 4).unwrap().unwrap();
+        let t = fx.alloc(8);
+        ok(&mut fx, "KeQuerySystemTimePrecise", &[t]);
+        let now = u64::from_le_bytes(fx.read(t, 8).try_into().unwrap());
+        let created = ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[later]);
+        assert!(created >= boot + 500_000 && created <= now, "{arch:?}: 50 ms later: {}", created - boot);
         // Not a process: the read faults, the bugcheck Windows would raise.
         bugcheck(call(&mut fx, "PsGetProcessSessionId", &[0]));
     }

@@ -493,6 +493,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoCreateFile(FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, Disposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32, CreateFileType: u32, InternalParameters: Ptr, Options: u32) -> NtStatus = fs::open::IoCreateFile;
     stdcall fn IoCreateFileSpecifyDeviceObjectHint(FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, Disposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32, CreateFileType: u32, InternalParameters: Ptr, Options: u32, DeviceObject: Ptr) -> NtStatus = fs::open::IoCreateFileSpecifyDeviceObjectHint;
     stdcall fn ZwDeleteFile(ObjectAttributes: Ptr) -> NtStatus = fs::open::ZwDeleteFile;
+    stdcall fn ZwQueryFullAttributesFile(ObjectAttributes: Ptr, FileInformation: Ptr) -> NtStatus = fs::open::ZwQueryFullAttributesFile;
     stdcall fn ZwReadFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, Buffer: Ptr, Length: u32, ByteOffset: Ptr, Key: Ptr) -> NtStatus = fs::rw::ZwReadFile;
     stdcall fn ZwWriteFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, Buffer: Ptr, Length: u32, ByteOffset: Ptr, Key: Ptr) -> NtStatus = fs::rw::ZwWriteFile;
     stdcall fn ZwFlushBuffersFile(FileHandle: HANDLE, IoStatusBlock: Ptr) -> NtStatus = fs::rw::ZwFlushBuffersFile;
@@ -934,6 +935,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PsGetProcessSessionId(Process: Ptr) -> u32 = ps::session::PsGetProcessSessionId;
     stdcall fn PsGetCurrentProcessSessionId() -> u32 = ps::session::PsGetCurrentProcessSessionId;
     stdcall fn PsGetProcessSectionBaseAddress(Process: Ptr) -> Ptr = ps::session::PsGetProcessSectionBaseAddress;
+    stdcall fn PsGetProcessCreateTimeQuadPart(Process: Ptr) -> u64 = ps::session::PsGetProcessCreateTimeQuadPart;
 
     // Exceptions and unwinding (seh/).
     #[x64] stdcall fn __C_specific_handler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::c_specific_handler::__C_specific_handler;

@@ -550,6 +550,7 @@ structure!(
     EPROCESS = "EPROCESS", size (0x2c0, 0x4d0), checked: false, {
     HeaderType = "Pcb.Header.Type": U8 @ (0x0, 0x0),
     DirectoryTableBase = "Pcb.DirectoryTableBase": Ptr @ (0x18, 0x28),
+    CreateTime = "CreateTime": U64 @ (0xa0, 0x168),
     UniqueProcessId = "UniqueProcessId": Ptr @ (0xb4, 0x180),
     ActiveProcessLinks = "ActiveProcessLinks": Inline @ (0xb8, 0x188),
     ObjectTable = "ObjectTable": Ptr @ (0xf4, 0x200),

@@ -1,5 +1,6 @@
-//! Terminal Services sessions and a process's main image: PsGetProcessSessionId,
-//! PsGetCurrentProcessSessionId, PsGetProcessSectionBaseAddress.
+//! What a process is beyond its IDs: its Terminal Services session, its main image and when
+//! it was created (PsGetProcessSessionId, PsGetCurrentProcessSessionId,
+//! PsGetProcessSectionBaseAddress, PsGetProcessCreateTimeQuadPart).
 #![allow(non_snake_case)]
 
 use crate::kernel::{KResult, Kx};
@@ -41,4 +42,10 @@ pub fn PsGetProcessSectionBaseAddress(k: &mut Kx, process: Ptr) -> KResult<Ptr> 
 pub fn set_section_base(k: &mut Kx, eprocess: u64, base: u64) -> KResult<()> {
     k.mem_mut().set(eprocess, EPROCESS::SectionBaseAddress, base)?;
     Ok(())
+}
+
+/// LONGLONG PsGetProcessCreateTimeQuadPart(PEPROCESS Process): when the process was created
+/// (EPROCESS.CreateTime, system time in 100 ns units; the virtual clock's).
+pub fn PsGetProcessCreateTimeQuadPart(k: &mut Kx, process: Ptr) -> KResult<u64> {
+    Ok(k.mem().get(process.0, EPROCESS::CreateTime)?)
 }
