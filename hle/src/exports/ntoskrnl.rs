@@ -586,6 +586,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoReleaseRemoveLockAndWaitEx(RemoveLock: Ptr, Tag: Ptr, RemlockSize: u32) -> () = io::misc::IoReleaseRemoveLockAndWaitEx;
     stdcall fn IoGetBaseFileSystemDeviceObject(FileObject: Ptr) -> Ptr = io::volume::IoGetBaseFileSystemDeviceObject;
     stdcall fn IoVolumeDeviceToDosName(VolumeDeviceObject: Ptr, DosName: PUnicodeString) -> NtStatus = io::volume::IoVolumeDeviceToDosName;
+    stdcall fn IoQueryFileDosDeviceName(FileObject: Ptr, ObjectNameInformation: Ptr) -> NtStatus = io::volume::IoQueryFileDosDeviceName;
     stdcall fn RtlVolumeDeviceToDosName(VolumeDeviceObject: Ptr, DosName: PUnicodeString) -> NtStatus = io::volume::RtlVolumeDeviceToDosName;
     stdcall fn IoGetFileObjectGenericMapping() -> Ptr = io::misc::IoGetFileObjectGenericMapping;
 
