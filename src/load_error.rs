@@ -87,6 +87,7 @@ impl Report {
             registry_changes: Vec::new(),
             terminated_processes: Vec::new(),
             error_log: Vec::new(),
+            hard_errors: Vec::new(),
             trace_events: Vec::new(),
             debugger: Vec::new(),
             filter_messages: Vec::new(),

@@ -121,6 +121,12 @@ pub enum TraceRecord {
         #[serde(flatten)]
         entry: portcullis_hle::io::notify::ErrorLogEntry,
     },
+    /// A popup the driver raised for the user (IoRaiseInformationalHardError).
+    HardError {
+        seq: u64,
+        #[serde(flatten)]
+        popup: portcullis_hle::io::hard_error::HardError,
+    },
     /// An ETW or WMI event the driver wrote.
     TraceEvent {
         seq: u64,
@@ -590,6 +596,8 @@ pub struct Recorder {
     pub(crate) terminated: Vec<portcullis_hle::zw::process::ProcessTermination>,
     /// Event-log entries (IoWriteErrorLogEntry), in order.
     pub(crate) error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
+    /// Popups raised for the user (IoRaiseInformationalHardError), in order.
+    pub(crate) hard_errors: Vec<portcullis_hle::io::hard_error::HardError>,
     /// ETW and WMI events, in order.
     pub(crate) trace_events: Vec<portcullis_hle::etw::TraceEvent>,
     /// Breakpoints and prompts, in order.
@@ -778,6 +786,14 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::ErrorLog { seq, entry: entry.clone() }
+            }
+            SystemEvent::HardError(popup) => {
+                if self.hard_errors.len() < REPORT_CAP {
+                    self.hard_errors.push(popup.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::HardError { seq, popup: popup.clone() }
             }
             SystemEvent::Trace(event) => {
                 if self.trace_events.len() < REPORT_CAP {

@@ -250,6 +250,9 @@ pub struct Report {
     pub terminated_processes: Vec<portcullis_hle::zw::process::ProcessTermination>,
     /// Entries the driver wrote to the system event log (IoWriteErrorLogEntry), in order.
     pub error_log: Vec<portcullis_hle::io::notify::ErrorLogEntry>,
+    /// Popups the driver raised for the user (IoRaiseInformationalHardError), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hard_errors: Vec<portcullis_hle::io::hard_error::HardError>,
     /// ETW and WMI trace events the driver wrote, in order.
     pub trace_events: Vec<portcullis_hle::etw::TraceEvent>,
     /// Breakpoints the driver hit and debugger prompts it made, in order.
@@ -346,6 +349,7 @@ impl Report {
             registry_changes: rec.registry_changes.clone(),
             terminated_processes: rec.terminated.clone(),
             error_log: rec.error_log.clone(),
+            hard_errors: rec.hard_errors.clone(),
             trace_events: rec.trace_events.clone(),
             debugger: rec.debugger.clone(),
             filter_messages: rec.filter_messages.clone(),
@@ -532,6 +536,15 @@ impl Report {
                     _ => String::new(),
                 };
                 let _ = writeln!(s, "  {:<14} {}{what}, size {}", c.operation, c.path, c.size);
+            }
+        }
+
+        if !self.hard_errors.is_empty() {
+            let _ = writeln!(s, "\nhard-error popups");
+            for p in &self.hard_errors {
+                let title = p.process.as_deref().unwrap_or("System Process");
+                let text = p.string.as_deref().map(|t| format!(", {t:?}")).unwrap_or_default();
+                let _ = writeln!(s, "  {title} - System Error: {:?}{text}", p.status);
             }
         }
 

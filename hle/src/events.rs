@@ -1,5 +1,5 @@
 //! What a driver does to the system beyond the calls it makes, as trace events: registry
-//! writes, files written and deleted, error-log entries, ETW and WMI events, breakpoints.
+//! writes, files written and deleted, error-log entries, hard-error popups, ETW and WMI events, breakpoints.
 //! Each lands in the machine's one ordered trace, and the report lists them.
 
 use portcullis_emu::Event;
@@ -36,6 +36,8 @@ pub enum SystemEvent {
     ProcessTerminated(crate::zw::process::ProcessTermination),
     /// IoWriteErrorLogEntry.
     ErrorLog(crate::io::notify::ErrorLogEntry),
+    /// A popup for the user (IoRaiseInformationalHardError).
+    HardError(crate::io::hard_error::HardError),
     /// An ETW or WMI trace event the driver wrote.
     Trace(crate::etw::TraceEvent),
     /// A breakpoint (DbgBreakPoint, DbgBreakPointWithStatus) or a debugger prompt.

@@ -287,3 +287,66 @@ fn a_completed_read_sets_its_event_and_wakes_the_thread_waiting_on_it() {
         f.close(h);
     }
 }
+
+/// OBJECT_ATTRIBUTES naming `path` (case-insensitive, kernel handle).
+fn attributes(fx: &mut Fx, path: &str) -> u64 {
+    let name = fx.ustr(path);
+    let size = OBJECT_ATTRIBUTES::STRUCT.size(fx.arch);
+    let oa = fx.alloc(size);
+    let mem = fx.k.mem_mut();
+    mem.set(oa, OBJECT_ATTRIBUTES::Length, size).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+    mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+    oa
+}
+
+#[test]
+fn full_attributes_by_name_and_dos_names_of_file_objects() {
+    for arch in both() {
+        let mut f = Files::new(arch);
+        let (st, _) = f.create("\\??\\C:\\Logs\\run.txt", GENERIC_WRITE, 0, 2, SYNC);
+        assert_eq!(st, STATUS_OBJECT_PATH_NOT_FOUND, "{arch:?}: no Logs directory yet");
+        let (st, d) = f.create("\\??\\C:\\Logs", GENERIC_READ, SHARE_ALL, 2, 1); // FILE_DIRECTORY_FILE
+        assert_eq!(st, 0);
+        f.close(d);
+        let (st, h2) = f.create("\\??\\C:\\Logs\\run.txt", GENERIC_WRITE | GENERIC_READ, 0, 2, SYNC);
+        assert_eq!(st, 0);
+        assert_eq!(f.write(h2, b"hello", None), 0);
+
+        // FILE_NETWORK_OPEN_INFORMATION without a handle, even while the file is open unshared
+        // (FILE_READ_ATTRIBUTES needs no sharing).
+        let oa = attributes(&mut f.fx, "\\??\\C:\\Logs\\run.txt");
+        let info = f.fx.alloc(56);
+        assert_eq!(f.fx.call(NT, "ZwQueryFullAttributesFile", &[oa, info]).unwrap(), 0, "{arch:?}");
+        let b = f.fx.read(info, 56);
+        let q = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+        assert!(q(0) > 0 && q(16) >= q(0), "creation and write times");
+        assert_eq!((q(32), q(40)), (4096, 5), "allocation and end of file");
+        assert_eq!(u32::from_le_bytes(b[48..52].try_into().unwrap()) & 0x10, 0, "not a directory");
+        let oa = attributes(&mut f.fx, "\\??\\C:\\Logs");
+        assert_eq!(f.fx.call(NT, "ZwQueryFullAttributesFile", &[oa, info]).unwrap(), 0);
+        assert_eq!(u32::from_le_bytes(f.fx.read(info + 48, 4).try_into().unwrap()) & 0x10, 0x10, "a directory");
+        let oa = attributes(&mut f.fx, "\\??\\C:\\Logs\\none.txt");
+        assert_eq!(f.fx.call(NT, "ZwQueryFullAttributesFile", &[oa, info]).unwrap(), STATUS_OBJECT_NAME_NOT_FOUND);
+
+        // The file object's name with the drive letter, in pool the caller frees.
+        let fo_out = f.fx.alloc(8);
+        assert_eq!(f.fx.call(NT, "ObReferenceObjectByHandle", &[h2, 0, 0, 0, fo_out, 0]).unwrap(), 0);
+        let fo = f.fx.read_ptr(fo_out);
+        let out = f.fx.alloc(8);
+        assert_eq!(f.fx.call(NT, "IoQueryFileDosDeviceName", &[fo, out]).unwrap(), 0);
+        let name = f.fx.read_ptr(out);
+        let (len, _, buffer) = f.fx.counted(name);
+        let units: Vec<u16> =
+            f.fx.read(buffer, len as usize).chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        assert_eq!(String::from_utf16(&units).unwrap(), "C:\\Logs\\run.txt", "{arch:?}");
+        assert!(f.fx.k.ext().pool.block(name).is_some());
+        f.fx.call(NT, "ExFreePool", &[name]).unwrap();
+        assert!(f.fx.k.ext().pool.block(name).is_none());
+        f.fx.call(NT, "ObfDereferenceObject", &[fo]).unwrap();
+        // Not a file object.
+        let junk = f.fx.alloc(0x100);
+        bugcheck(f.fx.call(NT, "IoQueryFileDosDeviceName", &[junk, out]));
+        f.close(h2);
+    }
+}

@@ -9,7 +9,7 @@ use common::guest::*;
 use common::*;
 
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, KAPC_STATE, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO};
+use portcullis_hle::layout::{FieldAccess, EPROCESS, KAPC_STATE, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO};
 use portcullis_hle::ps::processes;
 
 fn fx_with(arch: Arch, processors: u32) -> Fx {
@@ -445,5 +445,53 @@ fn the_finest_timer_resolution_requested_holds_until_every_request_is_released()
         assert_eq!(set(&mut fx, 0, 0), 5_000);
         assert_eq!(set(&mut fx, 0, 0), 156_250, "the last release restores the default");
         assert_eq!(set(&mut fx, 99_999_999, 1), 156_250, "kept within the range");
+    }
+}
+
+/// An export's LONGLONG result: EDX:EAX on x86.
+fn ok_wide(fx: &mut Fx, name: &str, args: &[u64]) -> u64 {
+    let lo = ok(fx, name, args);
+    match fx.arch {
+        Arch::X86 => (lo & 0xFFFF_FFFF) | (fx.k.reg(portcullis_emu::Reg::Dx) & 0xFFFF_FFFF) << 32,
+        Arch::X64 => lo,
+    }
+}
+
+#[test]
+fn sessions_and_section_bases_of_processes() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let system = fx.k.ext().system.system_process;
+        let user = processes::find(&fx.k, portcullis_hle::ps::USER_PID).unwrap().eprocess;
+        assert_eq!(ok32(&mut fx, "PsGetProcessSessionId", &[system]), 0, "{arch:?}: System is in no session");
+        assert_eq!(ok32(&mut fx, "PsGetProcessSessionId", &[user]), 1, "the user's program is interactive");
+        assert_eq!(ok32(&mut fx, "PsGetCurrentProcessSessionId", &[]), 0);
+        let state = fx.alloc(KAPC_STATE::STRUCT.size(arch));
+        ok(&mut fx, "KeStackAttachProcess", &[user, state]);
+        assert_eq!(ok32(&mut fx, "PsGetCurrentProcessSessionId", &[]), 1, "follows the attached process");
+        ok(&mut fx, "KeUnstackDetachProcess", &[state]);
+
+        // A main image: its base, as the user-program loader records it; none for the others.
+        let e = processes::create(&mut fx.k, "app.exe", 0x440, 4).unwrap().unwrap();
+        assert_eq!(ok(&mut fx, "PsGetProcessSectionBaseAddress", &[e]), 0);
+        assert_eq!(ok(&mut fx, "PsGetProcessSectionBaseAddress", &[system]), 0);
+        portcullis_hle::ps::session::set_section_base(&mut fx.k, e, 0x40_0000).unwrap();
+        assert_eq!(ok(&mut fx, "PsGetProcessSectionBaseAddress", &[e]), 0x40_0000);
+        let at = EPROCESS::SectionBaseAddress.at(arch, e);
+        assert_eq!(fx.read_ptr(at), 0x40_0000, "in the EPROCESS field drivers read");
+        // Creation times: the virtual clock's, when each process was made.
+        let boot = ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[system]);
+        assert_eq!(ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[user]), boot, "{arch:?}: both at boot");
+        assert!(boot >= portcullis_hle::ps::BOOT_SYSTEM_TIME);
+        assert!(ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[e]) >= boot);
+        ok(&mut fx, "KeStallExecutionProcessor", &[50_000]);
+        let later = processes::create(&mut fx.k, "later.exe", 0x450, 4).unwrap().unwrap();
+        let t = fx.alloc(8);
+        ok(&mut fx, "KeQuerySystemTimePrecise", &[t]);
+        let now = u64::from_le_bytes(fx.read(t, 8).try_into().unwrap());
+        let created = ok_wide(&mut fx, "PsGetProcessCreateTimeQuadPart", &[later]);
+        assert!(created >= boot + 500_000 && created <= now, "{arch:?}: 50 ms later: {}", created - boot);
+        // Not a process: the read faults, the bugcheck Windows would raise.
+        bugcheck(call(&mut fx, "PsGetProcessSessionId", &[0]));
     }
 }

@@ -544,3 +544,54 @@ fn trace_events(fx: &Fx) -> Vec<portcullis_hle::etw::TraceEvent> {
         })
         .collect()
 }
+
+#[test]
+fn self_relative_descriptors_become_absolute_in_place() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let ps = arch.ptr_size();
+        let owner = sid(&mut fx, 5, &[32, 544]);
+        let acl = fx.alloc(32);
+        fx.call(NT, "RtlCreateAcl", &[acl, 32, 2]).unwrap();
+        let sd = fx.alloc(5 * ps);
+        fx.call(NT, "RtlCreateSecurityDescriptor", &[sd, 1]).unwrap();
+        fx.call(NT, "RtlSetDaclSecurityDescriptor", &[sd, 1, acl, 0]).unwrap();
+        fx.call(NT, "RtlSetOwnerSecurityDescriptor", &[sd, owner, 0]).unwrap();
+        let rel_len = 20 + 16 + 32;
+        let len = fx.put(&(rel_len as u32).to_le_bytes());
+        let buf = fx.alloc(128);
+        assert_eq!(fx.call(NT, "RtlAbsoluteToSelfRelativeSD", &[sd, buf, len]).unwrap(), 0);
+
+        // x64's absolute header is 20 bytes longer: the parts move up by that much.
+        let needed = rel_len + (5 * ps - 20);
+        let size = fx.put(&(rel_len as u32).to_le_bytes());
+        let st = fx.call(NT, "RtlSelfRelativeToAbsoluteSD2", &[buf, size]).unwrap();
+        if arch == Arch::X64 {
+            assert_eq!((st, u32_at(&fx, size) as u64), (STATUS_BUFFER_TOO_SMALL, needed), "{arch:?}");
+            assert_eq!(fx.read(buf + 2, 2), (0x8000u16 | 0x4).to_le_bytes(), "untouched");
+            fx.k.mem_mut().write_u32(size, 128).unwrap();
+            assert_eq!(fx.call(NT, "RtlSelfRelativeToAbsoluteSD2", &[buf, size]).unwrap(), 0);
+        } else {
+            assert_eq!(st, 0, "{arch:?}: same header size, nothing moves");
+        }
+        assert_eq!(fx.read(buf + 2, 2), 0x4u16.to_le_bytes(), "{arch:?}: no longer self-relative");
+        assert_eq!(fx.call(NT, "RtlLengthSecurityDescriptor", &[buf]).unwrap() & 0xFFFF_FFFF, needed);
+        assert_eq!(fx.call(NT, "RtlValidSecurityDescriptor", &[buf]).unwrap() & 0xFF, 1);
+        let (out, flag) = (fx.alloc(8), fx.alloc(1));
+        fx.call(NT, "RtlGetOwnerSecurityDescriptor", &[buf, out, flag]).unwrap();
+        let o = fx.read_ptr(out);
+        assert_eq!(o, buf + 5 * ps, "{arch:?}: the owner right after the absolute header");
+        assert_eq!(fx.call(NT, "RtlEqualSid", &[o, owner]).unwrap() & 0xFF, 1);
+        let present = fx.alloc(1);
+        fx.call(NT, "RtlGetDaclSecurityDescriptor", &[buf, present, out, flag]).unwrap();
+        assert_eq!((fx.read(present, 1)[0], fx.read_ptr(out)), (1, buf + 5 * ps + 16));
+        assert_eq!(fx.read(buf + 5 * ps + 16, 32), fx.read(acl, 32), "the DACL's bytes, whole");
+
+        // Already absolute, no descriptor, no size.
+        assert_eq!(fx.call(NT, "RtlSelfRelativeToAbsoluteSD2", &[buf, size]).unwrap(), STATUS_BAD_DESCRIPTOR_FORMAT);
+        assert_eq!(fx.call(NT, "RtlSelfRelativeToAbsoluteSD2", &[0, size]).unwrap(), 0xC000_00EF);
+        assert_eq!(fx.call(NT, "RtlSelfRelativeToAbsoluteSD2", &[buf, 0]).unwrap(), 0xC000_00F0);
+        fx.k.mem_mut().write(buf, &[2]).unwrap();
+        assert_eq!(fx.call(NT, "RtlSelfRelativeToAbsoluteSD2", &[buf, size]).unwrap(), STATUS_UNKNOWN_REVISION);
+    }
+}

@@ -273,6 +273,7 @@ fn build(
         Ok(e) => e,
         Err(e) => return Err(LoadError::Kernel(e)),
     };
+    portcullis_hle::ps::session::set_section_base(k, eprocess, base)?;
     let ethread = portcullis_hle::ps::processes::find(k, pid).map(|p| p.thread).unwrap_or(0);
     let tid = k.mem().get(ethread, ETHREAD::UniqueThread)?;
 

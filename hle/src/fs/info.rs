@@ -58,6 +58,13 @@ fn basic(o: &mut Out, n: &super::Node) {
     o.u64(n.created).u64(n.accessed).u64(n.written).u64(n.changed).u32(n.attributes).u32(0);
 }
 
+/// FILE_NETWORK_OPEN_INFORMATION: the times, the sizes and the attributes.
+pub(crate) fn network_open(o: &mut Out, n: &super::Node) {
+    let size = n.data.len() as u64;
+    o.u64(n.created).u64(n.accessed).u64(n.written).u64(n.changed);
+    o.u64(size.div_ceil(CLUSTER) * CLUSTER).u64(size).u32(n.attributes).u32(0);
+}
+
 fn standard(o: &mut Out, n: &super::Node) {
     let size = n.data.len() as u64;
     o.u64(size.div_ceil(CLUSTER) * CLUSTER).u64(size).u32(1).u8(n.delete_pending as u8).u8(n.directory as u8).u16(0);
@@ -168,9 +175,7 @@ pub(crate) fn query_information(
             0x68
         }
         FILE_NETWORK_OPEN_INFORMATION => {
-            let size = n.data.len() as u64;
-            o.u64(n.created).u64(n.accessed).u64(n.written).u64(n.changed);
-            o.u64(size.div_ceil(CLUSTER) * CLUSTER).u64(size).u32(n.attributes).u32(0);
+            network_open(&mut o, &n);
             56
         }
         FILE_ATTRIBUTE_TAG_INFORMATION => {

@@ -706,3 +706,40 @@ pub fn ZwDeleteFile(k: &mut Kx, attributes: Ptr) -> KResult<NtStatus> {
         Err(st) => Ok(st),
     }
 }
+
+/// NTSTATUS ZwQueryFullAttributesFile(POBJECT_ATTRIBUTES ObjectAttributes,
+/// PFILE_NETWORK_OPEN_INFORMATION FileInformation): a file's times, sizes and attributes by
+/// name, without a handle: the file is opened for FILE_READ_ATTRIBUTES (sharing everything),
+/// queried and closed, as Windows does. Not for device paths (STATUS_INVALID_DEVICE_REQUEST).
+pub fn ZwQueryFullAttributesFile(k: &mut Kx, attributes: Ptr, info: Ptr) -> KResult<NtStatus> {
+    let attrs = match read_attributes(k, attributes.0, Mode::Kernel)? {
+        Ok(a) => a,
+        Err(st) => return Ok(st),
+    };
+    let path = match target(k, &attrs) {
+        Ok(Target::Volume(p)) => p,
+        Ok(Target::Device(..)) => return Ok(status::INVALID_DEVICE_REQUEST),
+        Err(st) => return Ok(st),
+    };
+    let c = Create {
+        access: FILE_READ_ATTRIBUTES,
+        attributes: 0,
+        share: FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+        disposition: FILE_OPEN,
+        options: 0,
+        allocation: 0,
+    };
+    let at = caller(k);
+    let fo = match on_volume(k, &path, c, at)? {
+        Ok((fo, _)) => fo,
+        Err(st) => return Ok(st),
+    };
+    let vol = &k.ext().volume;
+    let node = vol.opens.get(&fo).map(|o| o.node).expect("just opened");
+    let mut o = crate::zw::Out::new(k.arch());
+    super::info::network_open(&mut o, vol.node(node));
+    k.ext_mut().objects.unregister(fo);
+    closed_quietly(k, fo)?;
+    k.mem_mut().write(info.0, &o.bytes)?;
+    Ok(status::SUCCESS)
+}

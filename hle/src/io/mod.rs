@@ -6,6 +6,7 @@ pub mod configuration;
 pub mod device;
 pub mod driver;
 pub mod file;
+pub mod hard_error;
 pub mod interrupt;
 pub mod irp;
 pub mod irps;

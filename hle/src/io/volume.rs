@@ -1,6 +1,6 @@
 //! Volumes as filter drivers ask about them: the file system device under a file object
-//! (IoGetBaseFileSystemDeviceObject) and a volume's drive letter (IoVolumeDeviceToDosName,
-//! RtlVolumeDeviceToDosName).
+//! (IoGetBaseFileSystemDeviceObject), a volume's drive letter (IoVolumeDeviceToDosName,
+//! RtlVolumeDeviceToDosName) and a file's name with it (IoQueryFileDosDeviceName).
 #![allow(non_snake_case)]
 
 use crate::kernel::{KResult, Kx};
@@ -70,4 +70,33 @@ pub fn IoVolumeDeviceToDosName(k: &mut Kx, device: Ptr, dos: PUnicodeString) -> 
 /// older name of IoVolumeDeviceToDosName, which behaves identically.
 pub fn RtlVolumeDeviceToDosName(k: &mut Kx, device: Ptr, dos: PUnicodeString) -> KResult<NtStatus> {
     IoVolumeDeviceToDosName(k, device, dos)
+}
+
+/// NTSTATUS IoQueryFileDosDeviceName(PFILE_OBJECT FileObject, POBJECT_NAME_INFORMATION
+/// *ObjectNameInformation): the file's name with its volume's drive letter ("C:\dir\f.txt")
+/// in an OBJECT_NAME_INFORMATION from paged pool the caller frees with ExFreePool. A file on
+/// a device without a drive letter keeps the device's name, as Windows falls back to it.
+pub fn IoQueryFileDosDeviceName(k: &mut Kx, file: Ptr, out: Ptr) -> KResult<NtStatus> {
+    if k.ext().objects.get(file.0).map(|o| o.kind) != Some(crate::ob::ObjectKind::File) {
+        return Err(crate::ob::bad_reference(k, file.0, "IoQueryFileDosDeviceName"));
+    }
+    let device = k.mem().get(file.0, FILE_OBJECT::DeviceObject)?;
+    let prefix = match drive_letter(k, device) {
+        Some(letter) => letter,
+        None => k.ext().objects.get(device).and_then(|d| d.name.clone()).unwrap_or_default(),
+    };
+    let path = match crate::fs::open_of(k, file.0) {
+        Some(o) => k.ext().volume.path_of(o.node),
+        None => crate::rtl::unicode::read_unicode_string(k, FILE_OBJECT::FileName.at(k.arch(), file.0))?,
+    };
+    let name = format!("{prefix}{path}");
+    let us = crate::layout::UNICODE_STRING::STRUCT.size(k.arch());
+    let bytes = us + (name.encode_utf16().count() as u64 + 1) * 2;
+    const PAGED_POOL: u32 = 1;
+    let Some(info) = crate::ex::pool::allocate_for_caller(k, PAGED_POOL, bytes, u32::from_le_bytes(*b"IoNm"))? else {
+        return Ok(status::INSUFFICIENT_RESOURCES);
+    };
+    crate::ob::name::write_name_information(k, info, bytes, &name)?.ok();
+    k.mem_mut().write_ptr(out.0, info)?;
+    Ok(status::SUCCESS)
 }

@@ -550,9 +550,11 @@ structure!(
     EPROCESS = "EPROCESS", size (0x2c0, 0x4d0), checked: false, {
     HeaderType = "Pcb.Header.Type": U8 @ (0x0, 0x0),
     DirectoryTableBase = "Pcb.DirectoryTableBase": Ptr @ (0x18, 0x28),
+    CreateTime = "CreateTime": U64 @ (0xa0, 0x168),
     UniqueProcessId = "UniqueProcessId": Ptr @ (0xb4, 0x180),
     ActiveProcessLinks = "ActiveProcessLinks": Inline @ (0xb8, 0x188),
     ObjectTable = "ObjectTable": Ptr @ (0xf4, 0x200),
+    SectionBaseAddress = "SectionBaseAddress": Ptr @ (0x12c, 0x270),
     InheritedFromUniqueProcessId = "InheritedFromUniqueProcessId": Ptr @ (0x140, 0x290),
     ImageFileName = "ImageFileName": Inline @ (0x16c, 0x2e0),
 });
@@ -594,6 +596,7 @@ structure!(
     Process = "Tcb.Process": Ptr @ (0x150, 0x210),
     UniqueProcess = "Cid.UniqueProcess": Ptr @ (0x22c, 0x3b0),
     UniqueThread = "Cid.UniqueThread": Ptr @ (0x230, 0x3b8),
+    CrossThreadFlags = "CrossThreadFlags": U32 @ (0x268, 0x448),
 });
 
 structure!(

@@ -14,6 +14,7 @@ pub mod mode;
 pub mod notify;
 pub mod process;
 pub mod processes;
+pub mod session;
 pub mod thread;
 
 use portcullis_emu::{Arch, Prot, RegionKind};

@@ -11,8 +11,10 @@ const THREAD_OBJECT: u64 = 6;
 
 pub(crate) fn init_process(k: &mut Kx, at: u64, pid: u64, image: &[u8]) -> KResult<()> {
     let cr3 = k.mem().page_table_root();
+    let created = crate::ke::time::system_time(k);
     let mem = k.mem_mut();
     mem.set(at, EPROCESS::HeaderType, PROCESS_OBJECT)?;
+    mem.set(at, EPROCESS::CreateTime, created)?;
     mem.set(at, EPROCESS::DirectoryTableBase, cr3)?;
     mem.set(at, EPROCESS::UniqueProcessId, pid)?;
     let arch = mem.arch();

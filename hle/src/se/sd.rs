@@ -357,6 +357,62 @@ pub fn RtlAbsoluteToSelfRelativeSD(k: &mut Kx, abs: Ptr, rel: Ptr, len: Ptr) -> 
     Ok(status::SUCCESS)
 }
 
+/// NTSTATUS RtlSelfRelativeToAbsoluteSD2(PSECURITY_DESCRIPTOR SelfRelativeSecurityDescriptor,
+/// PULONG BufferSize): makes the self-relative descriptor absolute where it is. The parts
+/// stay in the buffer; where the larger absolute header (x64: 40 bytes for 20) would cover
+/// them, they move up by what it needs, which must fit in *BufferSize (else
+/// STATUS_BUFFER_TOO_SMALL with the size needed there). On x86 both headers take 20 bytes
+/// and nothing moves.
+pub fn RtlSelfRelativeToAbsoluteSD2(k: &mut Kx, sd: Ptr, size: Ptr) -> KResult<NtStatus> {
+    if sd.0 == 0 {
+        return Ok(status::INVALID_PARAMETER_1);
+    }
+    if size.0 == 0 {
+        return Ok(status::INVALID_PARAMETER_2);
+    }
+    let Some((c, [o, g, s, d])) = parts(k, sd.0)? else { return Ok(st::UNKNOWN_REVISION) };
+    if c & SE_SELF_RELATIVE == 0 {
+        return Ok(st::BAD_DESCRIPTOR_FORMAT);
+    }
+    let s = if c & SE_SACL_PRESENT != 0 { s } else { 0 };
+    let d = if c & SE_DACL_PRESENT != 0 { d } else { 0 };
+    // The bytes the parts take: a SID's from its sub-authority count, an ACL's AclSize.
+    let mut spans = Vec::new();
+    for sid in [o, g].into_iter().filter(|a| *a != 0) {
+        spans.push((sid, 8 + 4 * k.mem().read_u8(sid + 1)? as u64));
+    }
+    for acl in [s, d].into_iter().filter(|a| *a != 0) {
+        spans.push((acl, k.mem().read_u16(acl + 2)? as u64));
+    }
+    let header_end = sd.0 + absolute_size(k);
+    let start = spans.iter().map(|(a, _)| *a).min().unwrap_or(header_end);
+    let end = spans.iter().map(|(a, n)| a + n).max().unwrap_or(header_end);
+    let shift = header_end.saturating_sub(start);
+    let needed = end.max(header_end) + shift - sd.0;
+    let have = k.mem().read_u32(size.0)? as u64;
+    if have < needed {
+        k.mem_mut().write_u32(size.0, needed.min(u32::MAX as u64) as u32)?;
+        return Ok(status::BUFFER_TOO_SMALL);
+    }
+    if shift != 0 && end > start {
+        let mut data = vec![0u8; (end - start) as usize];
+        k.mem().read(start, &mut data)?;
+        k.mem_mut().write(start + shift, &data)?;
+    }
+    let moved = |a: u64| if a == 0 { 0 } else { a + shift };
+    let ps = k.arch().ptr_size();
+    let mut head = vec![0u8; absolute_size(k) as usize];
+    head[0] = 1;
+    head[1] = k.mem().read_u8(sd.0 + 1)?;
+    head[2..4].copy_from_slice(&(c & !SE_SELF_RELATIVE).to_le_bytes());
+    for (i, a) in [o, g, s, d].into_iter().enumerate() {
+        let at = (ps + ps * i as u64) as usize;
+        head[at..at + ps as usize].copy_from_slice(&moved(a).to_le_bytes()[..ps as usize]);
+    }
+    k.mem_mut().write(sd.0, &head)?;
+    Ok(status::SUCCESS)
+}
+
 // ---- capturing -------------------------------------------------------------------------
 
 fn pool_copy(k: &mut Kx, bytes: &[u8], pool_type: u32, at: u64) -> KResult<Option<u64>> {

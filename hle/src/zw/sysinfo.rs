@@ -10,7 +10,7 @@ use portcullis_emu::Arch;
 
 use super::{at_least, exact, write_len, Out};
 use crate::kernel::{KResult, Kx};
-use crate::layout::{FieldAccess, LDR_DATA_TABLE_ENTRY};
+use crate::layout::{FieldAccess, EPROCESS, LDR_DATA_TABLE_ENTRY};
 use crate::types::{status, NtStatus, Ptr};
 
 pub const SYSTEM_BASIC_INFORMATION: u32 = 0;
@@ -148,6 +148,7 @@ fn processes(k: &Kx, buffer: u64) -> KResult<Vec<u8>> {
         let name_at = header + thread_size * p.threads.len();
         let size = (name_at + name.len()).div_ceil(8) * 8;
         let count = handles.iter().filter(|(proc_, _, _)| *proc_ == p.eprocess).count() as u32;
+        let create_time = k.mem().get(p.eprocess, EPROCESS::CreateTime)?;
         let mut o = Out::new(arch);
         o.u32(if i + 1 == list.len() { 0 } else { size as u32 }) // NextEntryOffset
             .u32(p.threads.len() as u32)
@@ -155,7 +156,7 @@ fn processes(k: &Kx, buffer: u64) -> KResult<Vec<u8>> {
             .u32(0)
             .u32(p.threads.len() as u32)
             .u64(0) // CycleTime
-            .u64(crate::ps::BOOT_SYSTEM_TIME) // CreateTime
+            .u64(create_time) // CreateTime
             .u64(0)
             .u64(uptime(k)); // UserTime, KernelTime
                              // ImageName: a UNICODE_STRING whose buffer follows the threads.
