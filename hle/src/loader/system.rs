@@ -82,12 +82,39 @@ fn align(v: u64, to: u64) -> u64 {
     v.div_ceil(to) * to
 }
 
-/// The names a library exports on `arch`, sorted (functions and variables).
-fn export_names(dll: Dll, arch: Arch) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = dll.table().iter().filter(|e| e.exists_on(arch)).map(ExportDef::name).collect();
-    names.sort_unstable();
-    names.dedup();
-    names
+/// The names a library exports on `arch`, sorted (functions and variables). Worked out once
+/// per library and architecture: every boot needs them, and sorting them was a tenth of one.
+fn export_names(dll: Dll, arch: Arch) -> &'static [&'static str] {
+    type Names = Vec<(Dll, Vec<&'static str>)>;
+    static X86: std::sync::OnceLock<Names> = std::sync::OnceLock::new();
+    static X64: std::sync::OnceLock<Names> = std::sync::OnceLock::new();
+    let cell = match arch {
+        Arch::X86 => &X86,
+        Arch::X64 => &X64,
+    };
+    let all = cell.get_or_init(|| {
+        Dll::ALL
+            .iter()
+            .map(|&dll| {
+                let mut names: Vec<&'static str> =
+                    dll.table().iter().filter(|e| e.exists_on(arch)).map(ExportDef::name).collect();
+                names.sort_unstable();
+                names.dedup();
+                (dll, names)
+            })
+            .collect()
+    });
+    all.iter().find(|(d, _)| *d == dll).map_or(&[], |(_, names)| names.as_slice())
+}
+
+/// [`place`] for the routines in `slots` of `arch`'s table, worked out once (every boot
+/// places the same names).
+fn placed(arch: Arch, slots: std::ops::Range<usize>, names: &[&str], area: u64) -> std::sync::Arc<[u64]> {
+    type Placed = std::collections::BTreeMap<(bool, usize, usize), std::sync::Arc<[u64]>>;
+    static PLACED: std::sync::Mutex<Placed> = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let key = (arch == Arch::X64, slots.start, slots.end);
+    let mut cache = PLACED.lock().unwrap_or_else(|e| e.into_inner());
+    cache.entry(key).or_insert_with(|| place(names, area).into()).clone()
 }
 
 /// The slots an area holding `routines` routines has: room for four times as many, a power of
@@ -200,7 +227,7 @@ pub(crate) fn map(k: &mut Kx) -> KResult<()> {
     for (at, slots) in areas {
         let names: Vec<&str> = ex.functions[slots.clone()].iter().map(|f| f.name).collect();
         let area = span(names.len());
-        let positions = place(&names, area);
+        let positions = placed(arch, slots.clone(), &names, area);
         for (i, p) in positions.iter().enumerate() {
             addresses[slots.start + i] = at + p * HOST_CALL_SLOT;
         }
@@ -439,7 +466,7 @@ mod tests {
     fn adding_a_routine_moves_no_other() {
         let names = export_names(Dll::Ntoskrnl, Arch::X64);
         let area = span(names.len());
-        let all = place(&names, area);
+        let all = place(names, area);
         let mut seen = std::collections::HashSet::new();
         assert!(all.iter().all(|p| *p < area && seen.insert(*p)), "distinct positions inside the area");
         // Without each of a spread of routines, as when it had not been written yet: every
