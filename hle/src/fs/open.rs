@@ -668,29 +668,36 @@ pub fn IoCreateFileSpecifyDeviceObjectHint(
     Ok(st)
 }
 
-/// NTSTATUS ZwDeleteFile(POBJECT_ATTRIBUTES ObjectAttributes): the file goes when its last
-/// handle closes (at once when no one has it open).
-pub fn ZwDeleteFile(k: &mut Kx, attributes: Ptr) -> KResult<NtStatus> {
+/// Opens the volume file OBJECT_ATTRIBUTES `attributes` names, for `access` with `options`,
+/// sharing everything, without a handle (the routines that act on a file by name: delete,
+/// query attributes). Device paths are refused (STATUS_INVALID_DEVICE_REQUEST).
+fn open_by_name(k: &mut Kx, attributes: Ptr, access: u32, options: u32) -> KResult<Result<u64, NtStatus>> {
     let attrs = match read_attributes(k, attributes.0, Mode::Kernel)? {
         Ok(a) => a,
-        Err(st) => return Ok(st),
+        Err(st) => return Ok(Err(st)),
     };
     let path = match target(k, &attrs) {
         Ok(Target::Volume(p)) => p,
-        Ok(Target::Device(..)) => return Ok(status::INVALID_DEVICE_REQUEST),
-        Err(st) => return Ok(st),
+        Ok(Target::Device(..)) => return Ok(Err(status::INVALID_DEVICE_REQUEST)),
+        Err(st) => return Ok(Err(st)),
     };
     let c = Create {
-        access: DELETE,
+        access,
         attributes: 0,
         share: FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
         disposition: FILE_OPEN,
-        options: FILE_DELETE_ON_CLOSE,
+        options,
         allocation: 0,
     };
     let at = caller(k);
-    match on_volume(k, &path, c, at)? {
-        Ok((fo, _)) => {
+    Ok(on_volume(k, &path, c, at)?.map(|(fo, _)| fo))
+}
+
+/// NTSTATUS ZwDeleteFile(POBJECT_ATTRIBUTES ObjectAttributes): the file goes when its last
+/// handle closes (at once when no one has it open).
+pub fn ZwDeleteFile(k: &mut Kx, attributes: Ptr) -> KResult<NtStatus> {
+    match open_by_name(k, attributes, DELETE, FILE_DELETE_ON_CLOSE)? {
+        Ok(fo) => {
             let vol = &k.ext().volume;
             let node = vol.opens.get(&fo).map(|o| o.node).expect("just opened");
             if vol.node(node).directory && !vol.children(node).is_empty() {
@@ -712,26 +719,8 @@ pub fn ZwDeleteFile(k: &mut Kx, attributes: Ptr) -> KResult<NtStatus> {
 /// name, without a handle: the file is opened for FILE_READ_ATTRIBUTES (sharing everything),
 /// queried and closed, as Windows does. Not for device paths (STATUS_INVALID_DEVICE_REQUEST).
 pub fn ZwQueryFullAttributesFile(k: &mut Kx, attributes: Ptr, info: Ptr) -> KResult<NtStatus> {
-    let attrs = match read_attributes(k, attributes.0, Mode::Kernel)? {
-        Ok(a) => a,
-        Err(st) => return Ok(st),
-    };
-    let path = match target(k, &attrs) {
-        Ok(Target::Volume(p)) => p,
-        Ok(Target::Device(..)) => return Ok(status::INVALID_DEVICE_REQUEST),
-        Err(st) => return Ok(st),
-    };
-    let c = Create {
-        access: FILE_READ_ATTRIBUTES,
-        attributes: 0,
-        share: FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-        disposition: FILE_OPEN,
-        options: 0,
-        allocation: 0,
-    };
-    let at = caller(k);
-    let fo = match on_volume(k, &path, c, at)? {
-        Ok((fo, _)) => fo,
+    let fo = match open_by_name(k, attributes, FILE_READ_ATTRIBUTES, 0)? {
+        Ok(fo) => fo,
         Err(st) => return Ok(st),
     };
     let vol = &k.ext().volume;
