@@ -110,6 +110,7 @@ fn filter() -> Result<BpfProgram, ConfineError> {
 /// Irreversible.
 pub fn confine(c: &Confinement) -> Result<(), ConfineError> {
     let program = filter()?;
+    CONFINED.store(true, std::sync::atomic::Ordering::SeqCst);
     // A process killed by SIGSYS or SIGXCPU would otherwise dump core where it runs.
     set_rlimit(libc::RLIMIT_CORE, "RLIMIT_CORE", 0)?;
     if let Some(growth) = c.address_space_growth {
@@ -124,6 +125,19 @@ pub fn confine(c: &Confinement) -> Result<(), ConfineError> {
     }
     install_sigsys_handler()?;
     seccompiler::apply_filter_all_threads(&program).map_err(|e| ConfineError::Install(e.to_string()))
+}
+
+/// Whether [`confine`] has run (or started to): the process may no longer start a thread.
+static CONFINED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Threads this process may run work on at once: the processors it has, or one once it is
+/// confined (a new thread would be a forbidden system call; so would asking the cgroup files
+/// how many processors there are).
+pub fn worker_threads() -> usize {
+    if CONFINED.load(std::sync::atomic::Ordering::SeqCst) {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// What killed a confined process, for reports: "signal 31 (SIGSYS)" alone says little.

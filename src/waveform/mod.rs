@@ -37,12 +37,13 @@ impl Activity {
 
     /// Distinct ports accessed, ascending, with the widest access seen (bytes).
     fn ports(&self) -> Vec<(u16, u16)> {
-        let mut widths = std::collections::BTreeMap::new();
+        // Indexed by port: a map lookup per access cost more than the rest of a dump.
+        let mut widths = vec![0u16; 0x10000];
         for a in &self.accesses {
-            let w = widths.entry(a.port).or_insert(1u16);
+            let w = &mut widths[a.port as usize];
             *w = (*w).max(a.width.bytes());
         }
-        widths.into_iter().collect()
+        (0..=u16::MAX).zip(widths).filter(|&(_, w)| w != 0).collect()
     }
 }
 
@@ -58,11 +59,12 @@ impl Activity {
     }
 }
 
-/// The parallel-port bases whose registers were accessed.
-fn lpt_bases(activity: &Activity) -> Vec<u16> {
+/// The parallel-port bases whose registers were accessed, given the ports accessed
+/// ([`Activity::ports`]).
+fn lpt_bases(ports: &[(u16, u16)]) -> Vec<u16> {
     portcullis_devices::lpt::LPT
         .iter()
         .map(|(b, _)| *b)
-        .filter(|b| activity.accesses.iter().any(|a| (*b..=*b + 2).contains(&a.port)))
+        .filter(|b| ports.iter().any(|(p, _)| (*b..=*b + 2).contains(p)))
         .collect()
 }

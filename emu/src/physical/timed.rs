@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ports::{cycles_to_ns, Width};
+use crate::ports::{cycles_to_ns_all, Width};
 
 /// One change of a device register's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +38,6 @@ impl TimedMmio {
 
     /// The changes kept, with times in nanoseconds of a `tsc_hz` clock.
     pub fn changes(&self, tsc_hz: u64) -> Vec<MmioChange> {
-        self.kept.iter().map(|c| MmioChange { time_ns: cycles_to_ns(c.time_ns, tsc_hz), ..*c }).collect()
+        cycles_to_ns_all(&self.kept, tsc_hz, |c| &mut c.time_ns)
     }
 }

@@ -215,13 +215,7 @@ impl PortBus {
     /// The accesses kept (value changes) with their times in nanoseconds (empty unless
     /// [`PortBus::record_timed`]).
     pub fn timed_accesses(&self) -> Vec<TimedAccess> {
-        let hz = self.tsc_hz;
-        self.timed
-            .as_deref()
-            .unwrap_or(&[])
-            .iter()
-            .map(|a| TimedAccess { time_ns: super::context::cycles_to_ns(a.time_ns, hz), ..*a })
-            .collect()
+        super::context::cycles_to_ns_all(self.timed.as_deref().unwrap_or(&[]), self.tsc_hz, |a| &mut a.time_ns)
     }
 
     /// Keeps one access with its time, when recording (called once per guest access; the

@@ -19,6 +19,25 @@ pub fn cycles_to_ns(cycles: u64, hz: u64) -> u64 {
     q.wrapping_mul(1_000_000_000).wrapping_add(frac)
 }
 
+/// Copies of `items` with each one's time (`time` picks it) converted from cycles of a `hz`
+/// clock to nanoseconds, as [`cycles_to_ns`] does: a waveform converts every access it kept,
+/// and a clock of whole gigahertz (the default's 3 GHz) needs one division by a constant.
+pub fn cycles_to_ns_all<T: Copy>(items: &[T], hz: u64, time: impl Fn(&mut T) -> &mut u64) -> Vec<T> {
+    let mut out = items.to_vec();
+    // With hz = k * 1e9, cycles * 1e9 / hz is exactly cycles / k.
+    match hz {
+        1_000_000_000 => {}
+        2_000_000_000 => out.iter_mut().for_each(|x| *time(x) /= 2),
+        3_000_000_000 => out.iter_mut().for_each(|x| *time(x) /= 3),
+        4_000_000_000 => out.iter_mut().for_each(|x| *time(x) /= 4),
+        _ => out.iter_mut().for_each(|x| {
+            let t = time(x);
+            *t = cycles_to_ns(*t, hz);
+        }),
+    }
+    out
+}
+
 /// Interrupt request lines of the ISA bus (0..16), as levels the devices drive.
 ///
 /// A device raises or lowers its line; the interrupt controller (an 8259 pair, a model
@@ -173,6 +192,16 @@ mod tests {
                 let exact = (cycles as u128 * 1_000_000_000 / hz as u128) as u64;
                 assert_eq!(cycles_to_ns(cycles, hz), exact, "{cycles} cycles at {hz} Hz");
             }
+        }
+    }
+
+    #[test]
+    fn whole_gigahertz_clocks_convert_as_any_clock_does() {
+        let times = [0u64, 1, 2, 999, 2_999_999_999, 3_000_000_001, u64::MAX / 2, u64::MAX - 1, u64::MAX];
+        for hz in [1_000_000_000u64, 2_000_000_000, 3_000_000_000, 4_000_000_000, 2_893_000_123] {
+            let converted = cycles_to_ns_all(&times, hz, |t| t);
+            let one_by_one: Vec<u64> = times.iter().map(|&c| cycles_to_ns(c, hz)).collect();
+            assert_eq!(converted, one_by_one, "{hz} Hz");
         }
     }
 }

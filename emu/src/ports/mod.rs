@@ -8,6 +8,6 @@ pub mod iopm;
 pub(crate) mod tss_view;
 
 pub use bus::{Outcome, Policy, PortBus, PortBusError, RangeId, RangeInfo, TimedAccess};
-pub use context::{cycles_to_ns, BusContext, Detached, InterruptController, IrqLines, ResetRequest};
+pub use context::{cycles_to_ns, cycles_to_ns_all, BusContext, Detached, InterruptController, IrqLines, ResetRequest};
 pub use device::{PortDevice, Width, Widths};
 pub use host::{BackendError, HostPortBackend, Recorded, RecordingBackend};
