@@ -65,3 +65,45 @@ fn arguments_go_to_the_program_and_options_anywhere_to_portcullis() {
     assert!(text.contains("lpt_probe: out 0x378, word"), "{text}");
     assert!(text.contains("0xc0000096 (STATUS_PRIVILEGED_INSTRUCTION)"), "{text}");
 }
+
+/// `--vcd` and `--wav` on run-app: the program's own port writes (the PIT's mode and count,
+/// the speaker gate) are in the dump, and the tone they start is in the sound file.
+#[test]
+fn the_programs_port_writes_are_in_the_waveform_and_its_tone_in_the_sound() {
+    let dir = std::env::temp_dir().join(format!("portcullis-run-app-vcd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (vcd, wav) = (dir.join("client.vcd"), dir.join("client.wav"));
+    let (code, text) = run_app(&["--start", "--vcd", vcd.to_str().unwrap(), "--wav", wav.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+
+    let mut parser = vcd::Parser::new(std::io::BufReader::new(std::fs::File::open(&vcd).unwrap()));
+    let header = parser.parse_header().unwrap();
+    let ports = header.find_scope(&["portcullis".to_string(), "ports".to_string()]).expect("a ports scope");
+    let code_of = |name: &str| {
+        ports
+            .items
+            .iter()
+            .find_map(|i| match i {
+                vcd::ScopeItem::Var(v) if v.reference == name => Some(v.code),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no signal {name}"))
+    };
+    let (mode, gate) = (code_of("port_0043"), code_of("port_0061"));
+    let values = |id: vcd::IdCode| -> Vec<String> {
+        let mut p = vcd::Parser::new(std::io::BufReader::new(std::fs::File::open(&vcd).unwrap()));
+        p.parse_header().unwrap();
+        p.filter_map(|c| match c.unwrap() {
+            vcd::Command::ChangeVector(i, v) if i == id => Some(v.to_string()),
+            _ => None,
+        })
+        .collect()
+    };
+    assert!(values(mode).contains(&"10110110".to_string()), "the PIT's channel 2 mode (0xb6) was written");
+    assert!(values(gate).iter().any(|v| v.ends_with("11")), "the speaker gate (0x61 bits 0-1) was opened");
+
+    let sound = std::fs::read(&wav).unwrap();
+    assert_eq!(&sound[..4], b"RIFF");
+    assert!(sound.len() > 44 + 1000, "the tone is in the sound file ({} bytes)", sound.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

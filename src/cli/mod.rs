@@ -3,6 +3,7 @@
 mod census;
 pub mod exports;
 pub mod info;
+pub mod outputs;
 pub mod run;
 pub mod run_app;
 mod signals;

@@ -11,6 +11,7 @@ use portcullis::outcome::Outcome;
 use portcullis::scenario::Scenario;
 use portcullis::{Report, Sandbox};
 
+use super::outputs::{OutputArgs, Outputs};
 use super::{error, EXIT_FAILED, EXIT_LIMIT, EXIT_OK, EXIT_USAGE};
 
 #[derive(Args)]
@@ -47,19 +48,8 @@ pub struct RunArgs {
     /// DIR (at their paths on the volume).
     #[arg(long, value_name = "DIR")]
     pub dump_files: Option<PathBuf>,
-    /// Write every port access as a Value Change Dump (GTKWave, PulseView) on the virtual
-    /// clock: a signal per port, the parallel port's lines as bits, the speaker.
-    #[arg(long, value_name = "FILE.vcd")]
-    pub vcd: Option<PathBuf>,
-    /// Draw the port activity and the speaker's tones as an SVG timeline.
-    #[arg(long, value_name = "FILE.svg")]
-    pub timeline: Option<PathBuf>,
-    /// Render the speaker's tones as a WAV file.
-    #[arg(long, value_name = "FILE.wav")]
-    pub wav: Option<PathBuf>,
-    /// Write the bytes the guest sent out of the serial ports (COM1 first) to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub serial_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
     /// Forward these ports to the host's real ports (Linux, CAP_SYS_RAWIO): each range must
     /// have `policy = "forward"` in the scenario. E.g. 0x378-0x37a,0x278.
     #[arg(long, value_name = "RANGE[,RANGE...]")]
@@ -174,7 +164,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
             }
         }
     }
-    builder = builder.timed_ports(args.vcd.is_some() || args.timeline.is_some());
+    builder = builder.timed_ports(args.outputs.timed());
     let limits = builder.configured_limits().clone();
     let mut sb = match builder.load_driver(&args.driver) {
         Ok(sb) => sb,
@@ -190,7 +180,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
     };
     super::signals::install();
     // Opened before the run, so that a confined process can still write them after it.
-    let mut outputs = match Outputs::open(&args) {
+    let mut outputs = match Outputs::open(&args.outputs) {
         Ok(o) => o,
         Err(e) => {
             error(e);
@@ -248,52 +238,6 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         return EXIT_OK;
     }
     exit_code(&report)
-}
-
-/// The waveform, picture, sound and serial files the command line asked for, created before
-/// the run and written after it.
-struct Outputs {
-    vcd: Option<(PathBuf, std::fs::File)>,
-    timeline: Option<(PathBuf, std::fs::File)>,
-    wav: Option<(PathBuf, std::fs::File)>,
-    serial_out: Option<(PathBuf, std::fs::File)>,
-}
-
-impl Outputs {
-    fn open(args: &RunArgs) -> Result<Outputs, String> {
-        let create = |path: &Option<PathBuf>| -> Result<Option<(PathBuf, std::fs::File)>, String> {
-            let Some(path) = path else { return Ok(None) };
-            let file = std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-            Ok(Some((path.clone(), file)))
-        };
-        Ok(Outputs {
-            vcd: create(&args.vcd)?,
-            timeline: create(&args.timeline)?,
-            wav: create(&args.wav)?,
-            serial_out: create(&args.serial_out)?,
-        })
-    }
-
-    fn write(&mut self, sb: &Sandbox) -> Result<(), String> {
-        use portcullis::waveform::{write_timeline, write_vcd, write_wav, Activity};
-        use std::io::{BufWriter, Write};
-        let failed = |path: &PathBuf, e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-        let activity = Activity::of(sb);
-        if let Some((path, f)) = self.vcd.take() {
-            write_vcd(&activity, BufWriter::new(f)).map_err(|e| failed(&path, &e))?;
-        }
-        if let Some((path, f)) = self.timeline.take() {
-            write_timeline(&activity, BufWriter::new(f)).map_err(|e| failed(&path, &e))?;
-        }
-        if let Some((path, f)) = self.wav.take() {
-            write_wav(&activity, BufWriter::new(f)).map_err(|e| failed(&path, &e))?;
-        }
-        if let Some((path, mut f)) = self.serial_out.take() {
-            let bytes: Vec<u8> = sb.devices().uarts.iter().flatten().flat_map(|u| u.get().output().to_vec()).collect();
-            f.write_all(&bytes).map_err(|e| failed(&path, &e))?;
-        }
-        Ok(())
-    }
 }
 
 /// 0: all as expected (DriverEntry's status included: the scenario checks it);

@@ -2,7 +2,8 @@
 //! a driver (portcullis-win32). The driver is installed (its image loaded, nothing run);
 //! `--start` runs its DriverEntry before the program, as a started service. Prints the
 //! program's console output, its exit code, and the port accesses, each attributed to the
-//! program (with its pid) or to the driver; then the driver's usual report.
+//! program (with its pid) or to the driver; then the driver's usual report. `--vcd`,
+//! `--timeline`, `--wav` and `--serial-out` write what both did on the bus, as `run` does.
 //!
 //! Exit codes: 0 the program exited with 0 and nothing faulted; 1 it exited with another
 //! code or an exception, or the driver faulted or bugchecked; 2 a usage or load error; 3 a
@@ -19,6 +20,7 @@ use portcullis::sandbox::ProgramRun;
 use portcullis::Sandbox;
 use serde::Serialize;
 
+use super::outputs::{OutputArgs, Outputs};
 use super::run::{exit_code, Format};
 use super::{error, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 
@@ -47,6 +49,8 @@ pub struct RunAppArgs {
     /// Stop after this much wall time; 0 or none: no limit [default: 60s].
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<Budget<Duration>>,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
 }
 
 /// A port access row with who made it.
@@ -77,7 +81,10 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
         }
     };
     let name = args.app.file_name().and_then(|n| n.to_str()).unwrap_or("program.exe").to_string();
-    let mut builder = Sandbox::builder().max_instructions(DEFAULT_MAX_INSNS).timeout(DEFAULT_TIMEOUT);
+    let mut builder = Sandbox::builder()
+        .max_instructions(DEFAULT_MAX_INSNS)
+        .timeout(DEFAULT_TIMEOUT)
+        .timed_ports(args.outputs.timed());
     if let Some(n) = args.max_insns {
         builder = builder.max_instructions(n.or_zero());
     }
@@ -101,6 +108,13 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
         }
     };
     super::signals::install();
+    let mut outputs = match Outputs::open(&args.outputs) {
+        Ok(o) => o,
+        Err(e) => {
+            error(e);
+            return EXIT_USAGE;
+        }
+    };
     let started = if args.start { sb.driver_entry().map(|s| s.is_success()) } else { Ok(true) };
     let run = match started {
         Ok(true) => sb.run_program(&name, &bytes, &args.args),
@@ -108,6 +122,10 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
         Err(e) => Err(e),
     };
     let report = sb.report();
+    if let Err(e) = outputs.write(&sb) {
+        error(e);
+        return EXIT_USAGE;
+    }
     let image = run.as_ref().ok().map(|r| r.image);
     let pid = run.as_ref().ok().map(|r| r.pid);
     let port_io = report
