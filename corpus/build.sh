@@ -243,7 +243,7 @@ build_program() {
     "$triple-gcc" -O2 -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector \
         -fno-asynchronous-unwind-tables -mno-stack-arg-probe -nostdlib -Wall -Werror \
         -Wl,--subsystem,console -Wl,--fatal-warnings -Wl,--no-insert-timestamp \
-        -Wl,--entry,"$entry" -o "$output" "$source" -lkernel32
+        -Wl,--entry,"$entry" -o "$output" "$source" -lkernel32 -ladvapi32
 }
 
 # The architectures a directory's binaries are built for.

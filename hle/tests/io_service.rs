@@ -105,3 +105,20 @@ fn the_image_path_defaults_and_the_errors_windows_returns() {
         assert!(driver_object(&fx, "Missing2").is_none());
     }
 }
+
+/// A driver installed but not started (loaded before the run, DriverEntry not run yet: what
+/// `run-app` without `--start` leaves) is started by loading its service, once.
+#[test]
+fn loading_an_installed_driver_that_was_not_started_runs_its_driver_entry() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let d = portcullis_hle::loader::load(&mut fx.k, "beeper", &corpus_bytes("beeper", arch)).unwrap();
+        assert!(!fx.k.ext().drivers()[d].entry_called);
+        let key = fx.ustr(&format!("{SERVICES}\\beeper"));
+        assert_eq!(ok32(&mut fx, "ZwLoadDriver", &[key]), 0);
+        assert!(fx.k.ext().drivers()[d].entry_called, "the installed driver's DriverEntry ran");
+        assert!(fx.k.ext().objects.lookup("\\Device\\Beeper").is_some());
+        assert_eq!(fx.k.ext().drivers().len(), d + 1, "no second copy was loaded");
+        assert_eq!(ok32(&mut fx, "ZwLoadDriver", &[key]), STATUS_IMAGE_ALREADY_LOADED);
+    }
+}

@@ -26,7 +26,7 @@ use super::{error, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 
 #[derive(Args)]
 pub struct RunAppArgs {
-    /// The program (a PE console .exe importing kernel32 only).
+    /// The program (a PE console .exe importing kernel32 and advapi32 only).
     pub app: PathBuf,
     /// Its arguments (its command line is the program's file name, then these; after `--`
     /// for arguments that start with a dash).

@@ -29,6 +29,35 @@ fn lossy<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Sandbox {
+    /// The drivers the program started and stopped through the service control manager
+    /// (from entry `from` of its log on), as entry points: DriverEntry and DriverUnload ran
+    /// during the program. The sandbox's own driver started so is started as by
+    /// [`Sandbox::driver_entry`].
+    fn record_service_events(&mut self, from: usize) {
+        let events: Vec<_> =
+            portcullis_win32::state_ref(&self.k).map(|s| s.services.log[from..].to_vec()).unwrap_or_default();
+        for ev in events {
+            let call = if ev.action == "start" { "StartService" } else { "ControlService(SERVICE_CONTROL_STOP)" };
+            // A start that found no image to load ran nothing: the call itself is the entry.
+            let kind = match (ev.action, ev.driver) {
+                ("start", Some(_)) => "DriverEntry",
+                ("start", None) => "StartService",
+                _ => "DriverUnload",
+            };
+            let mut e = EntryPointRecord {
+                kind: kind.into(),
+                target: Some(format!("{} ({call} by pid {})", ev.service, ev.pid)),
+                outcome: "returned".into(),
+                ..Default::default()
+            };
+            set_status(&mut e, ev.status);
+            if ev.action == "start" && ev.driver == Some(self.driver) && ev.status.is_success() {
+                self.started = true;
+            }
+            self.record(e, &Ok(()));
+        }
+    }
+
     /// Loads the program `name` (its file's bytes) as a new user process with the command
     /// line `name args...` and runs it until
     /// it ends. A program that faults ends with the exception code; the run goes on. A stop
@@ -37,7 +66,9 @@ impl Sandbox {
         self.alive()?;
         let pid = portcullis_win32::load(&mut self.k, name, bytes, args)
             .map_err(|e| RunError::Machine(format!("cannot load {name}: {e}")))?;
+        let logged = portcullis_win32::state_ref(&self.k).map_or(0, |s| s.services.log.len());
         let r = portcullis_win32::run(&mut self.k, pid).map_err(RunError::from);
+        self.record_service_events(logged);
         let mut e = EntryPointRecord {
             kind: "process".into(),
             target: Some(format!("{name} (pid {pid})")),

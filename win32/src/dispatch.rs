@@ -13,7 +13,6 @@ use portcullis_hle::exports::{decode_args, ArgValue, CallArgs};
 use portcullis_hle::kernel::{caller, ApiCall, KError, KernelEvent, KernelStop, Kx};
 use portcullis_hle::seh::codes::code;
 
-use crate::kernel32::KERNEL32;
 use crate::process::{enter_kernel, enter_user, Exited};
 use crate::table::Win32Fn;
 
@@ -22,7 +21,7 @@ pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
     let index = (slot - crate::state(k).first_slot) as usize;
     let at = caller(k);
     enter_kernel(k).map_err(stop_of)?;
-    let Some(f) = KERNEL32.get(index) else {
+    let Some(f) = crate::libraries::function(index) else {
         // The entry point returned: BaseProcessStart ends the process with its value.
         let code = k.reg(portcullis_emu::Reg::Ax) as u32;
         end_process(k, code);
@@ -43,7 +42,7 @@ pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
                 KError::Mem(m) => Stop::Host(KernelStop::UserException {
                     code: code::ACCESS_VIOLATION,
                     pc: at,
-                    reason: format!("kernel32!{} touched {m}", f.name),
+                    reason: format!("{}!{} touched {m}", f.dll, f.name),
                 }),
             });
         }

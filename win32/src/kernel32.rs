@@ -38,11 +38,3 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn Sleep(dwMilliseconds: u32) -> () = thread::Sleep;
     stdcall fn GetTickCount() -> u32 = thread::GetTickCount;
 };
-
-/// The function `name` of `dll` (case-insensitive library name), if implemented.
-pub fn find(dll: &str, name: &str) -> Option<usize> {
-    if !dll.eq_ignore_ascii_case("kernel32.dll") {
-        return None;
-    }
-    KERNEL32.iter().position(|f| f.name == name)
-}

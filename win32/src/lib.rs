@@ -44,10 +44,23 @@
 //! to the process running); a denied one never reaches the bus and ends the process with
 //! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
 //! the TSS directly (there is no Ke386* on x64), DLLs, several processes at once, user-mode
-//! SEH, overlapped I/O, the service control manager and the C runtime are later slices.
+//! SEH, overlapped I/O, advapi32's registry and token functions and the C runtime are later
+//! slices.
+//!
+//! # The service control manager
+//!
+//! advapi32's OpenSCManager, CreateService, OpenService, StartService, ControlService,
+//! QueryServiceStatus, DeleteService and CloseServiceHandle ([`advapi32::service`]) keep the
+//! services database in the kernel's registry, as services.exe does. The driver the sandbox
+//! was given is an installed service named after its file; StartService runs its DriverEntry
+//! (NtLoadDriver on the System thread), or loads another driver from the ImagePath a program
+//! gave CreateService. The user-mode libraries share one image of slots
+//! ([`libraries`]: kernel32's first, then advapi32's).
 
+pub mod advapi32;
 pub mod error;
 pub mod kernel32;
+pub mod libraries;
 pub mod process;
 pub mod table;
 
@@ -69,6 +82,8 @@ pub struct Win32 {
     pub processes: Vec<Process>,
     /// The process whose code runs (an index into `processes`).
     pub(crate) current: Option<usize>,
+    /// The service control manager's state.
+    pub services: advapi32::service::Services,
 }
 
 /// The user-mode layer's state, created on first use.

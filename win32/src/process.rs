@@ -10,8 +10,6 @@ use portcullis_hle::layout::{FieldAccess, ETHREAD};
 pub use portcullis_hle::loader::LoadError;
 use serde::Serialize;
 
-use crate::kernel32::KERNEL32;
-
 /// Where the user-mode libraries' slots are mapped (kernel32's address on 32-bit Windows XP).
 const LIBRARIES_BASE: u64 = 0x7C80_0000;
 /// The user stack each process's thread gets.
@@ -38,6 +36,11 @@ pub enum Object {
     /// An open device or file: the I/O manager's handle, and the file position synchronous
     /// reads and writes go on from.
     File { file: FileHandle, path: String, position: u64 },
+    /// The service control manager (advapi32's SC_HANDLE; not a kernel handle: CloseHandle
+    /// refuses it), with the rights it was opened with.
+    ScManager { access: u32 },
+    /// A service, by its name as the database spells it, with the rights it was opened with.
+    Service { name: String, access: u32 },
 }
 
 /// The console handles of a Windows 7 process (pseudo handles with the low bits set).
@@ -141,10 +144,10 @@ fn install(k: &mut Kx) -> Result<(), LoadError> {
     }
     let arch = k.arch();
     // One slot per function, then the slot the entry point returns to.
-    let mut bodies: Vec<Vec<u8>> = KERNEL32.iter().map(|f| f.return_code(arch)).collect();
+    let mut bodies: Vec<Vec<u8>> = crate::libraries::all().map(|f| f.return_code(arch)).collect();
     bodies.push(vec![0xC3]);
     let size = (bodies.len() as u64 * portcullis_emu::HOST_CALL_SLOT).div_ceil(PAGE_SIZE) * PAGE_SIZE;
-    k.mem_mut().map_fixed(RegionKind::User, "kernel32.dll", LIBRARIES_BASE, size, Prot::RX)?;
+    k.mem_mut().map_fixed(RegionKind::User, "user-mode libraries", LIBRARIES_BASE, size, Prot::RX)?;
     let first = k.host_call_slots();
     k.add_host_calls_at(LIBRARIES_BASE, &bodies, crate::dispatch::on_call)?;
     let s = crate::state(k);
@@ -187,7 +190,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     let missing: Vec<String> = parsed
         .imports
         .iter()
-        .filter(|i| crate::kernel32::find(&i.dll, &i.name).is_none())
+        .filter(|i| crate::libraries::find(&i.dll, &i.name).is_none())
         .map(|i| format!("{}!{}", i.dll, i.name))
         .collect();
     if !missing.is_empty() {
@@ -245,7 +248,7 @@ fn build(
         }
     }
     for imp in &parsed.imports {
-        let i = crate::kernel32::find(&imp.dll, &imp.name).expect("checked above");
+        let i = crate::libraries::find(&imp.dll, &imp.name).expect("checked above");
         let at = slot_address(k, i);
         k.mem_mut().write_ptr(base + imp.iat_rva as u64, at)?;
     }
@@ -341,7 +344,7 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
     let fail = stop_of;
     portcullis_hle::ps::set_current_thread(k, p.ethread, true).map_err(fail)?;
     k.ext_mut().io.requester = Some(p.ethread);
-    let exit_slot = slot_address(k, KERNEL32.len());
+    let exit_slot = slot_address(k, crate::libraries::count());
     k.prepare_call(&[], CallConv::Stdcall, p.stack_top, exit_slot).map_err(|e| Stop::Machine(e.into()))?;
     note(k, &p, None);
     enter_user(k).map_err(fail)?;
@@ -405,7 +408,17 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
         .values()
         .filter_map(|o| match o {
             Object::File { file, .. } => Some(*file),
-            Object::Console(_) => None,
+            _ => None,
+        })
+        .collect();
+    // The service control manager closes a dead client's handles (a service it marked for
+    // deletion may go then).
+    let services: Vec<String> = crate::state(k).processes[i]
+        .handles
+        .values()
+        .filter_map(|o| match o {
+            Object::Service { name, .. } => Some(name.clone()),
+            _ => None,
         })
         .collect();
     for h in handles {
@@ -428,5 +441,9 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
     }
     k.ext_mut().iopm.by_process.remove(&eprocess);
     let system = k.ext().system.system_thread;
-    portcullis_hle::ps::set_current_thread(k, system, false)
+    portcullis_hle::ps::set_current_thread(k, system, false)?;
+    for name in services {
+        crate::advapi32::service::delete_if_done(k, &name)?;
+    }
+    Ok(())
 }

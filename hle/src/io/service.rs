@@ -6,7 +6,9 @@
 //! into the sandbox's kernel as a second driver with its driver object `\Driver\X`, and runs
 //! its DriverEntry on the calling thread (Windows runs it on a system worker thread while the
 //! caller waits; the caller sees the same status). A DriverEntry that fails leaves nothing
-//! loaded. The errors are the ones Windows returns: no such key or image
+//! loaded. A driver the sandbox installed but has not started (its image loaded before the
+//! run, DriverEntry not yet run: `run-app` without `--start`) is started instead of loaded
+//! again. The errors are the ones Windows returns: no such key or image
 //! (STATUS_OBJECT_NAME_NOT_FOUND, or STATUS_OBJECT_PATH_NOT_FOUND for a missing directory),
 //! a driver of that name loaded already (STATUS_IMAGE_ALREADY_LOADED), an image that is none
 //! or for the other architecture (STATUS_INVALID_IMAGE_FORMAT), an import no library here
@@ -72,12 +74,24 @@ fn image_bytes(k: &Kx, image_path: &str) -> Result<Vec<u8>, NtStatus> {
 /// NTSTATUS ZwLoadDriver(PUNICODE_STRING DriverServiceName)
 pub fn ZwLoadDriver(k: &mut Kx, service_name: PUnicodeString) -> KResult<NtStatus> {
     let path = crate::rtl::unicode::read_unicode_string(k, service_name.0)?;
-    let (node, name) = match service(k, &path) {
+    load_driver(k, &path)
+}
+
+/// What ZwLoadDriver does for the service key at `path` (the service control manager's
+/// StartService comes here too). A driver the sandbox installed but has not started (its
+/// image loaded, DriverEntry not run) is started: its DriverEntry runs now.
+pub fn load_driver(k: &mut Kx, path: &str) -> KResult<NtStatus> {
+    let (node, name) = match service(k, path) {
         Ok(s) => s,
         Err(st) => return Ok(st),
     };
     if driver_object(k, &name).is_some() {
-        return Ok(status::IMAGE_ALREADY_LOADED);
+        let installed =
+            k.ext().drivers().iter().position(|d| d.name.eq_ignore_ascii_case(&name) && !d.entry_called && !d.unloaded);
+        return match installed {
+            Some(driver) => run_entry(k, driver),
+            None => Ok(status::IMAGE_ALREADY_LOADED),
+        };
     }
     let image_path = match k.ext().registry.value(node, "ImagePath") {
         Some(v) => crate::cm::utf16_text(&v.data),
@@ -102,6 +116,12 @@ pub fn ZwLoadDriver(k: &mut Kx, service_name: PUnicodeString) -> KResult<NtStatu
         Err(LoadError::Memory(m)) => return Err(KError::Mem(m)),
         Err(LoadError::Machine(_) | LoadError::Kernel(_)) => return Ok(status::INSUFFICIENT_RESOURCES),
     };
+    run_entry(k, driver)
+}
+
+/// Runs a loaded driver's DriverEntry on the calling thread; a driver that fails is
+/// unloaded, as Windows deletes its driver object and unloads its image.
+fn run_entry(k: &mut Kx, driver: usize) -> KResult<NtStatus> {
     let d = k.ext().drivers()[driver].clone();
     k.ext_mut().drivers[driver].entry_called = true;
     let conv = CallConv::Stdcall.for_arch(k.arch());
@@ -111,7 +131,6 @@ pub fn ZwLoadDriver(k: &mut Kx, service_name: PUnicodeString) -> KResult<NtStatu
         crate::io::driver::finish_initialization(k, d.driver_object)?;
         crate::io::notify::run_reinitialization(k, d.driver_object)?;
     } else {
-        // Windows deletes the driver object and unloads the image.
         forget(k, driver)?;
     }
     Ok(st)
@@ -129,9 +148,15 @@ fn forget(k: &mut Kx, driver: usize) -> KResult<()> {
 /// NTSTATUS ZwUnloadDriver(PUNICODE_STRING DriverServiceName)
 pub fn ZwUnloadDriver(k: &mut Kx, service_name: PUnicodeString) -> KResult<NtStatus> {
     let path = crate::rtl::unicode::read_unicode_string(k, service_name.0)?;
+    unload_driver(k, &path)
+}
+
+/// What ZwUnloadDriver does for the service key at `path` (the service control manager's
+/// ControlService(SERVICE_CONTROL_STOP) comes here too).
+pub fn unload_driver(k: &mut Kx, path: &str) -> KResult<NtStatus> {
     let name = path.rsplit('\\').next().unwrap_or_default().to_string();
     let Some(object) = driver_object(k, &name) else { return Ok(status::OBJECT_NAME_NOT_FOUND) };
-    if let Err(st) = service(k, &path) {
+    if let Err(st) = service(k, path) {
         return Ok(st);
     }
     let flags = k.mem().get(object, DRIVER_OBJECT::Flags)?;

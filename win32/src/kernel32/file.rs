@@ -272,7 +272,10 @@ pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
     if h == HANDLE(k.arch().mask(u64::MAX)) {
         return Ok(BOOL(true));
     }
-    let Some(object) = crate::current(k).and_then(|p| p.handles.remove(&h.0)) else {
+    // A service control manager handle is no kernel handle (CloseServiceHandle closes it).
+    let kernel_handle = |o: &Object| !matches!(o, Object::ScManager { .. } | Object::Service { .. });
+    let open = crate::current(k).is_some_and(|p| p.handles.get(&h.0).is_some_and(kernel_handle));
+    let Some(object) = open.then(|| crate::current(k).and_then(|p| p.handles.remove(&h.0))).flatten() else {
         set_last_error(k, ERROR_INVALID_HANDLE)?;
         return Ok(BOOL(false));
     };

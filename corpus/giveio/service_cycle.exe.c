@@ -1,0 +1,161 @@
+/*
+ * service_cycle - a program that installs, starts, stops and deletes its driver through the
+ * service control manager, as GIVEIO-style loaders do:
+ *
+ *   service_cycle NAME        the service NAME (the driver given to run-app is installed as
+ *                             NAME already: its file name without .sys, so CreateServiceA answers ERROR_SERVICE_EXISTS
+ *                             and the program opens it), then: status; StartServiceA
+ *                             (DriverEntry runs); a second start (ERROR_SERVICE_ALREADY_RUNNING);
+ *                             status; ControlService(SERVICE_CONTROL_STOP) (DriverUnload runs);
+ *                             DeleteService twice (ERROR_SERVICE_MARKED_FOR_DELETE);
+ *                             CloseServiceHandle; OpenServiceA (ERROR_SERVICE_DOES_NOT_EXIST:
+ *                             the key went with the last handle).
+ *   service_cycle NAME io     also, while it runs: opens \\.\giveio (the driver opens the I/O
+ *                             permission map to the program) and writes 0x55 to port 0x80.
+ *
+ * Then a service whose image is missing ("ghost", C:\nowhere\ghost.sys: StartServiceA fails
+ * with ERROR_PATH_NOT_FOUND), and the handle checks: CloseHandle on the manager's handle
+ * fails with ERROR_INVALID_HANDLE (it is no kernel handle). Each step prints one line with
+ * the call's result and GetLastError (left as it was by a call that succeeds, as Windows
+ * leaves it). Exit code 0 when every answer was the expected one,
+ * else the number of the first step that was not.
+ */
+#include <windows.h>
+
+static void Print(const char *s)
+{
+    DWORD n, len = 0;
+    while (s[len])
+        len++;
+    WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), s, len, &n, NULL);
+}
+
+static void PrintNum(unsigned long v)
+{
+    char buf[16];
+    int i = 15;
+    buf[i] = 0;
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && i > 0);
+    Print(buf + i);
+}
+
+static int g_Step, g_Failed;
+
+/* One step's line: "step: what -> ok|failed, error N"; records the first unexpected one.
+ * The error is GetLastError right after the call (CHECK reads it in order; a function's
+ * arguments are evaluated in no set order). */
+#define CHECK(what, call, expect_ok, expect_error)                                                                \
+    do {                                                                                                           \
+        BOOL ok_ = (call);                                                                                         \
+        Check(what, ok_, GetLastError(), expect_ok, expect_error);                                                 \
+    } while (0)
+
+static void Check(const char *what, BOOL ok, DWORD error, BOOL expect_ok, DWORD expect_error)
+{
+    g_Step++;
+    PrintNum(g_Step);
+    Print(": ");
+    Print(what);
+    Print(ok ? " -> ok" : " -> failed");
+    Print(", error ");
+    PrintNum(error);
+    Print("\n");
+    if ((ok != expect_ok || (!ok && error != expect_error)) && !g_Failed)
+        g_Failed = g_Step;
+}
+
+static void Status(SC_HANDLE service, DWORD expect_state)
+{
+    SERVICE_STATUS st;
+    BOOL ok = QueryServiceStatus(service, &st);
+    Check("QueryServiceStatus", ok, GetLastError(), TRUE, 0);
+    Print("   state ");
+    PrintNum(st.dwCurrentState);
+    Print(", accepts ");
+    PrintNum(st.dwControlsAccepted);
+    Print(", exit code ");
+    PrintNum(st.dwWin32ExitCode);
+    Print("\n");
+    if (ok && st.dwCurrentState != expect_state && !g_Failed)
+        g_Failed = g_Step;
+}
+
+/* The command line's words after the program's name, into name and mode. */
+static void Arguments(char *name, int size, char *mode)
+{
+    const char *p = GetCommandLineA();
+    int i = 0;
+    while (*p && *p != ' ')
+        p++;
+    while (*p == ' ')
+        p++;
+    while (*p && *p != ' ' && i < size - 1)
+        name[i++] = *p++;
+    name[i] = 0;
+    while (*p == ' ')
+        p++;
+    *mode = *p;
+}
+
+void ProgramStart(void)
+{
+    char name[64], mode;
+    SC_HANDLE scm, service, ghost;
+    SERVICE_STATUS st;
+    BOOL ok;
+
+    Arguments(name, sizeof name, &mode);
+    scm = OpenSCManagerA(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+    Check("OpenSCManagerA", scm != NULL, GetLastError(), TRUE, 0);
+
+    service = CreateServiceA(scm, name, name, SERVICE_ALL_ACCESS, SERVICE_KERNEL_DRIVER, SERVICE_DEMAND_START,
+                             SERVICE_ERROR_NORMAL, "C:\\Windows\\System32\\drivers\\installed.sys", NULL, NULL, NULL,
+                             NULL, NULL);
+    Check("CreateServiceA (installed already)", service != NULL, GetLastError(), FALSE, ERROR_SERVICE_EXISTS);
+    service = OpenServiceA(scm, name, SERVICE_ALL_ACCESS);
+    Check("OpenServiceA", service != NULL, GetLastError(), TRUE, 0);
+    Status(service, SERVICE_STOPPED);
+
+    ok = StartServiceA(service, 0, NULL);
+    Check("StartServiceA", ok, GetLastError(), TRUE, 0);
+    ok = StartServiceA(service, 0, NULL);
+    Check("StartServiceA again", ok, GetLastError(), FALSE, ERROR_SERVICE_ALREADY_RUNNING);
+    Status(service, SERVICE_RUNNING);
+
+    if (mode == 'i') {
+        HANDLE device = CreateFileA("\\\\.\\giveio", GENERIC_READ, 0, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+        Check("CreateFileA \\\\.\\giveio", device != INVALID_HANDLE_VALUE, GetLastError(), TRUE, 0);
+        __asm__ volatile("outb %0, %1" : : "a"((unsigned char)0x55), "Nd"((unsigned short)0x80));
+        Print("   out 0x80, 0x55\n");
+        CHECK("CloseHandle (device)", CloseHandle(device), TRUE, 0);
+    }
+
+    ok = ControlService(service, SERVICE_CONTROL_STOP, &st);
+    Check("ControlService (stop)", ok, GetLastError(), TRUE, 0);
+    Status(service, SERVICE_STOPPED);
+    ok = DeleteService(service);
+    Check("DeleteService", ok, GetLastError(), TRUE, 0);
+    ok = DeleteService(service);
+    Check("DeleteService again", ok, GetLastError(), FALSE, ERROR_SERVICE_MARKED_FOR_DELETE);
+    CHECK("CloseServiceHandle", CloseServiceHandle(service), TRUE, 0);
+    service = OpenServiceA(scm, name, SERVICE_QUERY_STATUS);
+    Check("OpenServiceA (deleted)", service != NULL, GetLastError(), FALSE, ERROR_SERVICE_DOES_NOT_EXIST);
+
+    ghost = CreateServiceA(scm, "ghost", "Ghost driver", SERVICE_START | DELETE, SERVICE_KERNEL_DRIVER,
+                           SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, "C:\\nowhere\\ghost.sys", NULL, NULL, NULL,
+                           NULL, NULL);
+    Check("CreateServiceA ghost", ghost != NULL, GetLastError(), TRUE, 0);
+    ok = StartServiceA(ghost, 0, NULL);
+    Check("StartServiceA ghost (no image)", ok, GetLastError(), FALSE, ERROR_PATH_NOT_FOUND);
+    ok = QueryServiceStatus(ghost, &st);
+    Check("QueryServiceStatus ghost (no such right)", ok, GetLastError(), FALSE, ERROR_ACCESS_DENIED);
+    CHECK("DeleteService ghost", DeleteService(ghost), TRUE, 0);
+    CHECK("CloseServiceHandle ghost", CloseServiceHandle(ghost), TRUE, 0);
+
+    CHECK("CloseHandle (manager)", CloseHandle(scm), FALSE, ERROR_INVALID_HANDLE);
+    CHECK("CloseServiceHandle (manager)", CloseServiceHandle(scm), TRUE, 0);
+    ExitProcess(g_Failed);
+}

@@ -1,0 +1,52 @@
+//! The user-mode libraries a program may import from, as one list: each function has one
+//! slot in the libraries' image, numbered across the tables in order (kernel32's first).
+
+use crate::table::Win32Fn;
+
+/// Every library's table.
+const TABLES: &[&[Win32Fn]] = &[crate::kernel32::KERNEL32, crate::advapi32::ADVAPI32];
+
+/// Functions over all libraries (the slots before the entry point's return slot).
+pub(crate) fn count() -> usize {
+    TABLES.iter().map(|t| t.len()).sum()
+}
+
+/// Every function, in slot order.
+pub(crate) fn all() -> impl Iterator<Item = &'static Win32Fn> {
+    TABLES.iter().flat_map(|t| t.iter())
+}
+
+/// The function of slot `index`, if it is one (the slot after them is the entry point's
+/// return).
+pub(crate) fn function(index: usize) -> Option<&'static Win32Fn> {
+    let mut i = index;
+    for table in TABLES {
+        if i < table.len() {
+            return Some(&table[i]);
+        }
+        i -= table.len();
+    }
+    None
+}
+
+/// The slot of the function `name` of `dll` (the library's name compared without case), if
+/// implemented.
+pub fn find(dll: &str, name: &str) -> Option<usize> {
+    all().position(|f| f.dll.eq_ignore_ascii_case(dll) && f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_number_the_functions_across_libraries() {
+        let close = find("KERNEL32.dll", "CloseHandle").unwrap();
+        assert_eq!(function(close).unwrap().name, "CloseHandle");
+        let open = find("advapi32.DLL", "OpenSCManagerA").unwrap();
+        assert!(open >= crate::kernel32::KERNEL32.len());
+        assert_eq!(function(open).unwrap().dll, "advapi32.dll");
+        assert!(find("advapi32.dll", "CloseHandle").is_none(), "a function is found in its own library only");
+        assert!(function(count()).is_none());
+    }
+}
