@@ -1,5 +1,6 @@
-//! The service control manager (advapi32) end to end: `corpus/giveio/service_cycle` installs,
-//! starts, stops and deletes the driver run-app was given, on x86 (giveio: the program then
+//! The service control manager and token privileges (advapi32) end to end:
+//! `corpus/giveio/service_cycle` enables SeLoadDriverPrivilege, then installs, starts, stops
+//! and deletes the driver run-app was given, on x86 (giveio: the program then
 //! writes a port itself) and x64 (beeper: DriverEntry plays its tone).
 
 use std::process::Command;
@@ -37,16 +38,21 @@ fn a_program_starts_its_driver_through_the_scm_and_then_reaches_the_port_it_open
     let console = v["program"]["console"].as_str().unwrap();
     assert_eq!(code, 0, "every step answered as Windows does:\n{console}");
     for line in [
-        "2: CreateServiceA (installed already) -> failed, error 1073",
+        "3: AdjustTokenPrivileges -> ok, error 0",
+        "SeLoadDriverPrivilege: 1 changed, 16 bytes of previous state",
+        "SeLoadDriverPrivilege: 0 changed, 4 bytes of previous state",
+        "6: LookupPrivilegeValueA (no such privilege) -> failed, error 1313",
+        "8: AdjustTokenPrivileges -> ok, error 1300",
+        "11: CreateServiceA (installed already) -> failed, error 1073",
         "state 1, accepts 0, exit code 1077",
-        "5: StartServiceA -> ok",
-        "6: StartServiceA again -> failed, error 1056",
+        "14: StartServiceA -> ok",
+        "15: StartServiceA again -> failed, error 1056",
         "state 4, accepts 1, exit code 0",
-        "13: DeleteService again -> failed, error 1072",
-        "15: OpenServiceA (deleted) -> failed, error 1060",
-        "17: StartServiceA ghost (no image) -> failed, error 3",
-        "18: QueryServiceStatus ghost (no such right) -> failed, error 5",
-        "21: CloseHandle (manager) -> failed, error 6",
+        "22: DeleteService again -> failed, error 1072",
+        "24: OpenServiceA (deleted) -> failed, error 1060",
+        "26: StartServiceA ghost (no image) -> failed, error 3",
+        "27: QueryServiceStatus ghost (no such right) -> failed, error 5",
+        "30: CloseHandle (manager) -> failed, error 6",
     ] {
         assert!(console.contains(line), "{line:?} in\n{console}");
     }

@@ -13,6 +13,11 @@
  *   service_cycle NAME io     also, while it runs: opens \\.\giveio (the driver opens the I/O
  *                             permission map to the program) and writes 0x55 to port 0x80.
  *
+ * First, as loaders do, it enables SeLoadDriverPrivilege in its token (OpenProcessToken,
+ * LookupPrivilegeValueA, AdjustTokenPrivileges with the previous state: one privilege, which
+ * was disabled), asks for a privilege that does not exist (ERROR_NO_SUCH_PRIVILEGE) and one
+ * an administrator does not hold, SeTcbPrivilege (TRUE with ERROR_NOT_ALL_ASSIGNED).
+ *
  * Then a service whose image is missing ("ghost", C:\nowhere\ghost.sys: StartServiceA fails
  * with ERROR_PATH_NOT_FOUND), and the handle checks: CloseHandle on the manager's handle
  * fails with ERROR_INVALID_HANDLE (it is no kernel handle). Each step prints one line with
@@ -83,6 +88,47 @@ static void Status(SC_HANDLE service, DWORD expect_state)
         g_Failed = g_Step;
 }
 
+/* Enables privilege `name` in the program's token; returns how many privileges changed. */
+static DWORD Enable(HANDLE token, const char *name, BOOL expect_held)
+{
+    TOKEN_PRIVILEGES tp, before;
+    DWORD size = 0;
+    BOOL ok;
+    tp.PrivilegeCount = 1;
+    tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
+    ok = LookupPrivilegeValueA(NULL, name, &tp.Privileges[0].Luid);
+    Check("LookupPrivilegeValueA", ok, GetLastError(), TRUE, 0);
+    before.PrivilegeCount = 0;
+    ok = AdjustTokenPrivileges(token, FALSE, &tp, sizeof before, &before, &size);
+    Check("AdjustTokenPrivileges", ok, GetLastError(), TRUE, expect_held ? 0 : ERROR_NOT_ALL_ASSIGNED);
+    if (GetLastError() != (expect_held ? ERROR_SUCCESS : ERROR_NOT_ALL_ASSIGNED) && !g_Failed)
+        g_Failed = g_Step;
+    Print("   ");
+    Print(name);
+    Print(": ");
+    PrintNum(before.PrivilegeCount);
+    Print(" changed, ");
+    PrintNum(size);
+    Print(" bytes of previous state\n");
+    return before.PrivilegeCount;
+}
+
+static void Privileges(void)
+{
+    HANDLE token = NULL;
+    LUID luid;
+    BOOL ok = OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &token);
+    Check("OpenProcessToken", ok, GetLastError(), TRUE, 0);
+    if (Enable(token, "SeLoadDriverPrivilege", TRUE) != 1 && !g_Failed)
+        g_Failed = g_Step;
+    if (Enable(token, "SeLoadDriverPrivilege", TRUE) != 0 && !g_Failed)
+        g_Failed = g_Step;
+    ok = LookupPrivilegeValueA(NULL, "SeNoSuchPrivilege", &luid);
+    Check("LookupPrivilegeValueA (no such privilege)", ok, GetLastError(), FALSE, ERROR_NO_SUCH_PRIVILEGE);
+    Enable(token, "SeTcbPrivilege", FALSE);
+    CHECK("CloseHandle (token)", CloseHandle(token), TRUE, 0);
+}
+
 /* The command line's words after the program's name, into name and mode. */
 static void Arguments(char *name, int size, char *mode)
 {
@@ -108,6 +154,7 @@ void ProgramStart(void)
     BOOL ok;
 
     Arguments(name, sizeof name, &mode);
+    Privileges();
     scm = OpenSCManagerA(NULL, NULL, SC_MANAGER_ALL_ACCESS);
     Check("OpenSCManagerA", scm != NULL, GetLastError(), TRUE, 0);
 

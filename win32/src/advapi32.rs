@@ -1,10 +1,11 @@
 //! advapi32.dll: the service control manager a program installs and starts its driver with
-//! (see [`service`]), one line each (see [`crate::table`]). A program importing anything
+//! ([`service`]) and the token privileges it enables first ([`token`]), one line each (see [`crate::table`]). A program importing anything
 //! else is refused at load, naming it.
 
 pub mod service;
+pub mod token;
 
-use portcullis_hle::types::{Ptr, PCSTR, PCWSTR};
+use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
 
 use crate::table::{Win32Fn, BOOL};
 use crate::win32_exports;
@@ -25,4 +26,9 @@ pub static ADVAPI32: &[Win32Fn] = win32_exports! {
     stdcall fn QueryServiceStatus(hService: Ptr, lpServiceStatus: Ptr) -> BOOL = service::QueryServiceStatus;
     stdcall fn DeleteService(hService: Ptr) -> BOOL = service::DeleteService;
     stdcall fn CloseServiceHandle(hSCObject: Ptr) -> BOOL = service::CloseServiceHandle;
+    // The program's token (advapi32/token.rs).
+    stdcall fn OpenProcessToken(ProcessHandle: HANDLE, DesiredAccess: u32, TokenHandle: Ptr) -> BOOL = token::OpenProcessToken;
+    stdcall fn LookupPrivilegeValueA(lpSystemName: PCSTR, lpName: PCSTR, lpLuid: Ptr) -> BOOL = token::LookupPrivilegeValueA;
+    stdcall fn LookupPrivilegeValueW(lpSystemName: PCWSTR, lpName: PCWSTR, lpLuid: Ptr) -> BOOL = token::LookupPrivilegeValueW;
+    stdcall fn AdjustTokenPrivileges(TokenHandle: HANDLE, DisableAllPrivileges: BOOL, NewState: Ptr, BufferLength: u32, PreviousState: Ptr, ReturnLength: Ptr) -> BOOL = token::AdjustTokenPrivileges;
 };

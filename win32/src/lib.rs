@@ -44,8 +44,7 @@
 //! to the process running); a denied one never reaches the bus and ends the process with
 //! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
 //! the TSS directly (there is no Ke386* on x64), DLLs, several processes at once, user-mode
-//! SEH, overlapped I/O, advapi32's registry and token functions and the C runtime are later
-//! slices.
+//! SEH, overlapped I/O, advapi32's registry functions and the C runtime are later slices.
 //!
 //! # The service control manager
 //!
@@ -54,7 +53,10 @@
 //! services database in the kernel's registry, as services.exe does. The driver the sandbox
 //! was given is an installed service named after its file; StartService runs its DriverEntry
 //! (NtLoadDriver on the System thread), or loads another driver from the ImagePath a program
-//! gave CreateService. The user-mode libraries share one image of slots
+//! gave CreateService. OpenProcessToken, LookupPrivilegeValue and AdjustTokenPrivileges
+//! ([`advapi32::token`]) work on the kernel's token of the program's process, so a privilege
+//! the program enables is the one a driver checks. The user-mode libraries share one image of
+//! slots
 //! ([`libraries`]: kernel32's first, then advapi32's).
 
 pub mod advapi32;

@@ -41,6 +41,8 @@ pub enum Object {
     ScManager { access: u32 },
     /// A service, by its name as the database spells it, with the rights it was opened with.
     Service { name: String, access: u32 },
+    /// An access token (the kernel's token object), with the rights it was opened with.
+    Token { token: u64, access: u32 },
 }
 
 /// The console handles of a Windows 7 process (pseudo handles with the low bits set).

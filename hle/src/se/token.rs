@@ -7,7 +7,7 @@
 #![allow(non_snake_case)]
 
 use super::sid::Sid;
-use super::{st, Token};
+use super::{st, Token, SE_PRIVILEGE_ENABLED};
 use crate::kernel::{caller, KResult, Kx};
 use crate::ob::handles::{self, Mode};
 use crate::ob::{ObjectKind, Owner};
@@ -137,6 +137,66 @@ pub fn SePrivilegeCheck(k: &mut Kx, set: Ptr, subject: Ptr, mode: u8) -> KResult
     }
     let ok = if control & PRIVILEGE_SET_ALL_NECESSARY != 0 { held == count } else { held > 0 };
     Ok(Boolean(ok))
+}
+
+/// SE_PRIVILEGE_REMOVED: AdjustTokenPrivileges takes the privilege out of the token.
+pub const SE_PRIVILEGE_REMOVED: u32 = 0x4;
+
+/// What NtAdjustPrivilegesToken did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Adjusted {
+    /// (LUID, attributes before) of every privilege whose state changed.
+    pub previous: Vec<(u32, u32)>,
+    /// Some privilege asked for is not in the token (STATUS_NOT_ALL_ASSIGNED).
+    pub not_all_assigned: bool,
+}
+
+/// NtAdjustPrivilegesToken on the token at `token` (user-mode callers reach it through
+/// advapi32's AdjustTokenPrivileges): with `disable_all`, every privilege is disabled;
+/// otherwise each (LUID, attributes) the token holds is enabled or disabled as
+/// SE_PRIVILEGE_ENABLED says, or removed with SE_PRIVILEGE_REMOVED, and one it does not hold
+/// is left out (`not_all_assigned`). Without `apply`, only says what it would do (a caller
+/// whose buffer for the previous state is too small changes nothing). None if `token` is
+/// no token.
+pub fn adjust_privileges(
+    k: &mut Kx,
+    token: u64,
+    disable_all: bool,
+    changes: &[(u64, u32)],
+    apply: bool,
+) -> Option<Adjusted> {
+    let real = k.ext_mut().security.tokens.get_mut(&token)?;
+    let mut copy = real.clone();
+    let t = if apply { real } else { &mut copy };
+    let mut done = Adjusted::default();
+    if disable_all {
+        for (luid, attrs) in t.privileges.iter_mut() {
+            if *attrs & SE_PRIVILEGE_ENABLED != 0 {
+                done.previous.push((*luid, *attrs));
+                *attrs &= !SE_PRIVILEGE_ENABLED;
+            }
+        }
+        return Some(done);
+    }
+    for &(luid, wanted) in changes {
+        let held = (luid >> 32 == 0).then(|| t.privileges.iter().position(|(l, _)| *l as u64 == luid)).flatten();
+        let Some(i) = held else {
+            done.not_all_assigned = true;
+            continue;
+        };
+        let (l, before) = t.privileges[i];
+        if wanted & SE_PRIVILEGE_REMOVED != 0 {
+            done.previous.push((l, before));
+            t.privileges.remove(i);
+            continue;
+        }
+        let after = (before & !SE_PRIVILEGE_ENABLED) | (wanted & SE_PRIVILEGE_ENABLED);
+        if after != before {
+            done.previous.push((l, before));
+            t.privileges[i].1 = after;
+        }
+    }
+    Some(done)
 }
 
 // ---- token information -----------------------------------------------------------------
