@@ -1,7 +1,9 @@
 //! advapi32.dll: the service control manager a program installs and starts its driver with
-//! ([`service`]) and the token privileges it enables first ([`token`]), one line each (see [`crate::table`]). A program importing anything
+//! ([`service`]), the token privileges it enables first ([`token`]) and the registry
+//! ([`registry`]), one line each (see [`crate::table`]). A program importing anything
 //! else is refused at load, naming it.
 
+pub mod registry;
 pub mod service;
 pub mod token;
 
@@ -26,6 +28,18 @@ pub static ADVAPI32: &[Win32Fn] = win32_exports! {
     stdcall fn QueryServiceStatus(hService: Ptr, lpServiceStatus: Ptr) -> BOOL = service::QueryServiceStatus;
     stdcall fn DeleteService(hService: Ptr) -> BOOL = service::DeleteService;
     stdcall fn CloseServiceHandle(hSCObject: Ptr) -> BOOL = service::CloseServiceHandle;
+    // The registry (advapi32/registry.rs).
+    stdcall fn RegOpenKeyExA(hKey: Ptr, lpSubKey: PCSTR, ulOptions: u32, samDesired: u32, phkResult: Ptr) -> u32 = registry::RegOpenKeyExA;
+    stdcall fn RegOpenKeyExW(hKey: Ptr, lpSubKey: PCWSTR, ulOptions: u32, samDesired: u32, phkResult: Ptr) -> u32 = registry::RegOpenKeyExW;
+    stdcall fn RegCreateKeyExA(hKey: Ptr, lpSubKey: PCSTR, Reserved: u32, lpClass: PCSTR, dwOptions: u32, samDesired: u32, lpSecurityAttributes: Ptr, phkResult: Ptr, lpdwDisposition: Ptr) -> u32 = registry::RegCreateKeyExA;
+    stdcall fn RegCreateKeyExW(hKey: Ptr, lpSubKey: PCWSTR, Reserved: u32, lpClass: PCWSTR, dwOptions: u32, samDesired: u32, lpSecurityAttributes: Ptr, phkResult: Ptr, lpdwDisposition: Ptr) -> u32 = registry::RegCreateKeyExW;
+    stdcall fn RegQueryValueExA(hKey: Ptr, lpValueName: PCSTR, lpReserved: Ptr, lpType: Ptr, lpData: Ptr, lpcbData: Ptr) -> u32 = registry::RegQueryValueExA;
+    stdcall fn RegQueryValueExW(hKey: Ptr, lpValueName: PCWSTR, lpReserved: Ptr, lpType: Ptr, lpData: Ptr, lpcbData: Ptr) -> u32 = registry::RegQueryValueExW;
+    stdcall fn RegSetValueExA(hKey: Ptr, lpValueName: PCSTR, Reserved: u32, dwType: u32, lpData: Ptr, cbData: u32) -> u32 = registry::RegSetValueExA;
+    stdcall fn RegSetValueExW(hKey: Ptr, lpValueName: PCWSTR, Reserved: u32, dwType: u32, lpData: Ptr, cbData: u32) -> u32 = registry::RegSetValueExW;
+    stdcall fn RegDeleteValueA(hKey: Ptr, lpValueName: PCSTR) -> u32 = registry::RegDeleteValueA;
+    stdcall fn RegDeleteValueW(hKey: Ptr, lpValueName: PCWSTR) -> u32 = registry::RegDeleteValueW;
+    stdcall fn RegCloseKey(hKey: Ptr) -> u32 = registry::RegCloseKey;
     // The program's token (advapi32/token.rs).
     stdcall fn OpenProcessToken(ProcessHandle: HANDLE, DesiredAccess: u32, TokenHandle: Ptr) -> BOOL = token::OpenProcessToken;
     stdcall fn LookupPrivilegeValueA(lpSystemName: PCSTR, lpName: PCSTR, lpLuid: Ptr) -> BOOL = token::LookupPrivilegeValueA;

@@ -44,7 +44,7 @@
 //! to the process running); a denied one never reaches the bus and ends the process with
 //! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
 //! the TSS directly (there is no Ke386* on x64), DLLs, several processes at once, user-mode
-//! SEH, overlapped I/O, advapi32's registry functions and the C runtime are later slices.
+//! SEH, overlapped I/O and the C runtime are later slices.
 //!
 //! # The service control manager
 //!
@@ -55,8 +55,10 @@
 //! (NtLoadDriver on the System thread), or loads another driver from the ImagePath a program
 //! gave CreateService. OpenProcessToken, LookupPrivilegeValue and AdjustTokenPrivileges
 //! ([`advapi32::token`]) work on the kernel's token of the program's process, so a privilege
-//! the program enables is the one a driver checks. The user-mode libraries share one image of
-//! slots
+//! the program enables is the one a driver checks. RegOpenKeyEx, RegCreateKeyEx,
+//! RegQueryValueEx, RegSetValueEx, RegDeleteValue and RegCloseKey ([`advapi32::registry`])
+//! work on kernel key handles in the program's process, in user mode, so registry callbacks
+//! see them. The user-mode libraries share one image of slots
 //! ([`libraries`]: kernel32's first, then advapi32's).
 
 pub mod advapi32;

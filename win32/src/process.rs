@@ -43,6 +43,9 @@ pub enum Object {
     Service { name: String, access: u32 },
     /// An access token (the kernel's token object), with the rights it was opened with.
     Token { token: u64, access: u32 },
+    /// A registry key (advapi32's HKEY): the kernel's key handle in the process's table, and
+    /// the key's absolute path (what a subkey's path is made from).
+    Key { handle: u64, path: String },
 }
 
 /// The console handles of a Windows 7 process (pseudo handles with the low bits set).
@@ -413,6 +416,14 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
             _ => None,
         })
         .collect();
+    let keys: Vec<u64> = crate::state(k).processes[i]
+        .handles
+        .iter()
+        .filter_map(|(h, o)| matches!(o, Object::Key { .. }).then_some(*h))
+        .collect();
+    for h in keys {
+        crate::advapi32::registry::close(k, h)?;
+    }
     // The service control manager closes a dead client's handles (a service it marked for
     // deletion may go then).
     let services: Vec<String> = crate::state(k).processes[i]

@@ -279,8 +279,14 @@ pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
         set_last_error(k, ERROR_INVALID_HANDLE)?;
         return Ok(BOOL(false));
     };
-    if let Object::File { file, .. } = object {
-        request::close(k, file)?;
+    match object {
+        Object::File { file, .. } => {
+            request::close(k, file)?;
+        }
+        Object::Key { handle, .. } => {
+            portcullis_hle::cm::user::close_key(k, handle)?;
+        }
+        _ => {}
     }
     Ok(BOOL(true))
 }
