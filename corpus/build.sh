@@ -235,7 +235,8 @@ for arch in "${archs[@]}"; do
 done
 echo "structure layouts match the DDK headers (x86 and x64)"
 
-# build_program SOURCE ARCH OUTPUT: a console program importing kernel32 only.
+# build_program SOURCE ARCH OUTPUT: a console program importing kernel32 and advapi32 only
+# (include/program.h has what programs share).
 build_program() {
     local source=$1 arch=$2 output=$3 triple entry
     triple=$(triple_of "$arch")
@@ -243,7 +244,7 @@ build_program() {
     "$triple-gcc" -O2 -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector \
         -fno-asynchronous-unwind-tables -mno-stack-arg-probe -nostdlib -Wall -Werror \
         -Wl,--subsystem,console -Wl,--fatal-warnings -Wl,--no-insert-timestamp \
-        -Wl,--entry,"$entry" -o "$output" "$source" -lkernel32 -ladvapi32
+        -Iinclude -Wl,--entry,"$entry" -o "$output" "$source" -lkernel32 -ladvapi32
 }
 
 # The architectures a directory's binaries are built for.

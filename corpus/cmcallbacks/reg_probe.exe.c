@@ -16,29 +16,9 @@
  * Each step prints one line with its result; exit code 0 when each was the expected one,
  * else the number of the first that was not.
  */
-#include <windows.h>
+#include "program.h"
 
 #define IOCTL_COUNTS 0x80002000
-
-static void Print(const char *s)
-{
-    DWORD n, len = 0;
-    while (s[len])
-        len++;
-    WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), s, len, &n, NULL);
-}
-
-static void PrintNum(unsigned long v)
-{
-    char buf[16];
-    int i = 15;
-    buf[i] = 0;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && i > 0);
-    Print(buf + i);
-}
 
 static int g_Step, g_Failed;
 

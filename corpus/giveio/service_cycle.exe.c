@@ -25,27 +25,7 @@
  * leaves it). Exit code 0 when every answer was the expected one,
  * else the number of the first step that was not.
  */
-#include <windows.h>
-
-static void Print(const char *s)
-{
-    DWORD n, len = 0;
-    while (s[len])
-        len++;
-    WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), s, len, &n, NULL);
-}
-
-static void PrintNum(unsigned long v)
-{
-    char buf[16];
-    int i = 15;
-    buf[i] = 0;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && i > 0);
-    Print(buf + i);
-}
+#include "program.h"
 
 static int g_Step, g_Failed;
 

@@ -66,6 +66,7 @@ pub mod error;
 pub mod kernel32;
 pub mod libraries;
 pub mod process;
+mod strings;
 pub mod table;
 
 mod dispatch;

@@ -15,7 +15,6 @@
 
 use portcullis_hle::cm::{REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ};
 use portcullis_hle::kernel::{KResult, Kx};
-use portcullis_hle::rtl::printf::{read_cstr, read_wstr};
 use portcullis_hle::types::{status, NtStatus, Ptr, PCSTR, PCWSTR};
 
 use crate::error::*;
@@ -56,14 +55,7 @@ fn key(k: &mut Kx, h: Ptr) -> KResult<Option<(String, Option<u64>)>> {
 }
 
 fn text(k: &Kx, p: u64, wide: bool) -> KResult<Option<String>> {
-    if p == 0 {
-        return Ok(None);
-    }
-    Ok(Some(if wide {
-        String::from_utf16_lossy(&read_wstr(k.mem(), p, MAX_NAME)?)
-    } else {
-        read_cstr(k.mem(), p, MAX_NAME)?.iter().map(|&b| b as char).collect()
-    }))
+    crate::strings::string_arg(k, p, wide, MAX_NAME)
 }
 
 fn error_of(st: NtStatus) -> u32 {

@@ -30,7 +30,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use portcullis_hle::cm::{utf16_text, utf16z, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ};
 use portcullis_hle::kernel::{KResult, Kx};
 use portcullis_hle::layout::{FieldAccess, DRIVER_OBJECT, ETHREAD};
-use portcullis_hle::rtl::printf::{read_cstr, read_wstr};
 use portcullis_hle::types::{status, NtStatus, Ptr, PCSTR, PCWSTR};
 use serde::Serialize;
 
@@ -143,15 +142,7 @@ pub struct ServiceEvent {
 
 /// A string argument (NULL: None), ANSI or wide.
 fn text(k: &Kx, p: u64, wide: bool) -> KResult<Option<String>> {
-    if p == 0 {
-        return Ok(None);
-    }
-    Ok(Some(if wide {
-        String::from_utf16_lossy(&read_wstr(k.mem(), p, MAX_STRING)?)
-    } else {
-        // The ANSI code page is Windows-1252 here; names are ASCII in practice.
-        read_cstr(k.mem(), p, MAX_STRING)?.iter().map(|&b| b as char).collect()
-    }))
+    crate::strings::string_arg(k, p, wide, MAX_STRING)
 }
 
 /// The strings of a double-NUL-terminated list (lpDependencies), ANSI or wide.

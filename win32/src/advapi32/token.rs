@@ -12,6 +12,7 @@ use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
 use crate::error::*;
 use crate::kernel32::thread::set_last_error;
 use crate::process::Object;
+use crate::strings::string_arg;
 use crate::table::BOOL;
 
 const TOKEN_QUERY: u32 = 0x8;
@@ -67,26 +68,13 @@ pub fn OpenProcessToken(k: &mut Kx, process: HANDLE, access: u32, out: Ptr) -> K
 
 /// BOOL LookupPrivilegeValueA(LPCSTR lpSystemName, LPCSTR lpName, PLUID lpLuid)
 pub fn LookupPrivilegeValueA(k: &mut Kx, system: PCSTR, name: PCSTR, luid: Ptr) -> KResult<BOOL> {
-    let read = |k: &Kx, p: u64| -> KResult<Option<String>> {
-        if p == 0 {
-            return Ok(None);
-        }
-        let bytes = portcullis_hle::rtl::printf::read_cstr(k.mem(), p, 256)?;
-        Ok(Some(bytes.iter().map(|&b| b as char).collect()))
-    };
-    let (system, name) = (read(k, system.0)?, read(k, name.0)?);
+    let (system, name) = (string_arg(k, system.0, false, 256)?, string_arg(k, name.0, false, 256)?);
     lookup(k, system, name, luid)
 }
 
 /// BOOL LookupPrivilegeValueW(LPCWSTR lpSystemName, LPCWSTR lpName, PLUID lpLuid)
 pub fn LookupPrivilegeValueW(k: &mut Kx, system: PCWSTR, name: PCWSTR, luid: Ptr) -> KResult<BOOL> {
-    let read = |k: &Kx, p: u64| -> KResult<Option<String>> {
-        if p == 0 {
-            return Ok(None);
-        }
-        Ok(Some(String::from_utf16_lossy(&portcullis_hle::rtl::printf::read_wstr(k.mem(), p, 256)?)))
-    };
-    let (system, name) = (read(k, system.0)?, read(k, name.0)?);
+    let (system, name) = (string_arg(k, system.0, true, 256)?, string_arg(k, name.0, true, 256)?);
     lookup(k, system, name, luid)
 }
 
