@@ -141,7 +141,8 @@ pub fn NdisFRegisterFilterDriver(
 ) -> KResult<NtStatus> {
     let at = chars.0;
     let mem = k.mem();
-    let (ty, revision, size) = (mem.get(at, C::HeaderType)?, mem.get(at, C::HeaderRevision)?, mem.get(at, C::HeaderSize)?);
+    let (ty, revision, size) =
+        (mem.get(at, C::HeaderType)?, mem.get(at, C::HeaderRevision)?, mem.get(at, C::HeaderSize)?);
     let Some(needed) = revision_size(k, revision) else { return Ok(st::BAD_CHARACTERISTICS) };
     if ty != TYPE_FILTER_DRIVER_CHARACTERISTICS || size < needed {
         return Ok(st::BAD_CHARACTERISTICS);
@@ -199,7 +200,12 @@ pub fn NdisFRegisterFilterDriver(
     }
     let handle = crate::ex::pool::kernel_alloc(k, 16, b"NdFD")?;
     k.mem_mut().write_ptr(out.0, handle)?;
-    let driver = FilterDriver { driver_object: driver_object.0, context: context.0, unique_name: unique_name.clone(), handlers: h };
+    let driver = FilterDriver {
+        driver_object: driver_object.0,
+        context: context.0,
+        unique_name: unique_name.clone(),
+        handlers: h,
+    };
     k.ext_mut().ndis.filter_drivers.insert(handle, driver);
     let ndis_version = format!("{major}.{minor}");
     record(k, NdisChange::FilterRegistered { handle, name, unique_name, service, ndis_version, callbacks });
@@ -260,7 +266,8 @@ fn attach(k: &mut Kx, driver: u64) -> KResult<()> {
     let Some(d) = k.ext().ndis.filter_drivers.get(&driver).cloned() else { return Ok(()) };
     let module = crate::ex::pool::kernel_alloc(k, 16, b"NdFM")?;
     let params = attach_parameters(k, &d.unique_name)?;
-    let m = FilterModule { driver, context: 0, attributes_set: false, state: ModuleState::Attaching, parameters: params };
+    let m =
+        FilterModule { driver, context: 0, attributes_set: false, state: ModuleState::Attaching, parameters: params };
     k.ext_mut().ndis.filter_modules.insert(module, m);
     k.ext_mut().ndis.filter_stack.push(module);
     let conv = conv(k);

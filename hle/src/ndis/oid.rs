@@ -195,7 +195,8 @@ pub fn NdisAllocateCloneOidRequest(k: &mut Kx, _source: Ptr, req: Ptr, tag: Pool
     let size = request_size(k, req.0)?;
     let least = R::STRUCT.size(k.arch());
     let copy = k.mem().read_vec(req.0, size)?;
-    let Some(clone) = crate::ex::pool::allocate_for_caller(k, crate::ex::pool::NON_PAGED_POOL_NX, least + 12, tag.0)? else {
+    let Some(clone) = crate::ex::pool::allocate_for_caller(k, crate::ex::pool::NON_PAGED_POOL_NX, least + 12, tag.0)?
+    else {
         k.mem_mut().write_ptr(out.0, 0)?;
         return Ok(st::RESOURCES);
     };
