@@ -450,3 +450,19 @@ fn status_and_pnp_indications_are_recorded() {
         );
     }
 }
+
+#[test]
+fn the_registry_lists_the_adapter() {
+    for arch in both() {
+        let fx = Fx::new(arch);
+        let reg = &fx.k.ext().registry;
+        let linkage = reg.find("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\Tcpip\\Linkage").unwrap();
+        let bind = reg.value(linkage, "Bind").unwrap();
+        assert_eq!(portcullis_hle::cm::multi_strings(&bind.data), [adapter::device_name()], "{arch:?}");
+        let class = reg
+            .find("\\Registry\\Machine\\System\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}\\0000")
+            .unwrap();
+        let id = reg.value(class, "NetCfgInstanceId").unwrap();
+        assert_eq!(portcullis_hle::cm::utf16_text(&id.data), adapter::GUID);
+    }
+}
