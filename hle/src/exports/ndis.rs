@@ -57,4 +57,14 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn NdisFDevicePnPEventNotify(NdisFilterHandle: Ptr, NetDevicePnPEvent: Ptr) -> () = ndis::NdisFDevicePnPEventNotify;
     stdcall fn NdisAllocateCloneOidRequest(SourceHandle: Ptr, OidRequest: Ptr, Tag: PoolTag, CloneOidRequest: Ptr) -> NtStatus = ndis::NdisAllocateCloneOidRequest;
     stdcall fn NdisFreeCloneOidRequest(SourceHandle: Ptr, Request: Ptr) -> () = ndis::NdisFreeCloneOidRequest;
+    stdcall fn NdisRegisterProtocolDriver(ProtocolDriverContext: Ptr, ProtocolCharacteristics: Ptr, NdisProtocolHandle: Ptr) -> NtStatus = ndis::NdisRegisterProtocolDriver;
+    stdcall fn NdisDeregisterProtocolDriver(NdisProtocolHandle: Ptr) -> () = ndis::NdisDeregisterProtocolDriver;
+    stdcall fn NdisOpenAdapterEx(NdisProtocolHandle: Ptr, ProtocolBindingContext: Ptr, OpenParameters: Ptr, BindContext: Ptr, NdisBindingHandle: Ptr) -> NtStatus = ndis::NdisOpenAdapterEx;
+    stdcall fn NdisCloseAdapterEx(NdisBindingHandle: Ptr) -> NtStatus = ndis::NdisCloseAdapterEx;
+    stdcall fn NdisSendNetBufferLists(NdisBindingHandle: Ptr, NetBufferLists: Ptr, PortNumber: u32, SendFlags: u32) -> () = ndis::NdisSendNetBufferLists;
+    stdcall fn NdisCancelSendNetBufferLists(NdisBindingHandle: Ptr, CancelId: Ptr) -> () = ndis::NdisCancelSendNetBufferLists;
+    stdcall fn NdisReturnNetBufferLists(NdisBindingHandle: Ptr, NetBufferLists: Ptr, ReturnFlags: u32) -> () = ndis::NdisReturnNetBufferLists;
+    stdcall fn NdisOidRequest(NdisBindingHandle: Ptr, OidRequest: Ptr) -> NtStatus = ndis::NdisOidRequest;
+    stdcall fn NdisQueryAdapterInstanceName(pAdapterInstanceName: PUnicodeString, NdisBindingHandle: Ptr) -> NtStatus = ndis::NdisQueryAdapterInstanceName;
+    stdcall fn NdisGeneratePartialCancelId() -> u8 = ndis::NdisGeneratePartialCancelId;
 };

@@ -293,6 +293,111 @@ structure!(
 });
 
 structure!(
+    /// ndis/protocol.h; not in the mingw-w64 headers. Revision 1 (NDIS 6.0) ends after
+    /// SendNetBufferListsCompleteHandler, revision 2 (6.1) after
+    /// DirectOidRequestCompleteHandler.
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS = "NDIS_PROTOCOL_DRIVER_CHARACTERISTICS", size (0x44, 0x80), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    MajorNdisVersion = "MajorNdisVersion": U8 @ (0x4, 0x4),
+    MinorNdisVersion = "MinorNdisVersion": U8 @ (0x5, 0x5),
+    Name = "Name": Inline @ (0xc, 0x10),
+    SetOptionsHandler = "SetOptionsHandler": Ptr @ (0x14, 0x20),
+    BindAdapterHandlerEx = "BindAdapterHandlerEx": Ptr @ (0x18, 0x28),
+    UnbindAdapterHandlerEx = "UnbindAdapterHandlerEx": Ptr @ (0x1c, 0x30),
+    OpenAdapterCompleteHandlerEx = "OpenAdapterCompleteHandlerEx": Ptr @ (0x20, 0x38),
+    CloseAdapterCompleteHandlerEx = "CloseAdapterCompleteHandlerEx": Ptr @ (0x24, 0x40),
+    NetPnPEventHandler = "NetPnPEventHandler": Ptr @ (0x28, 0x48),
+    UninstallHandler = "UninstallHandler": Ptr @ (0x2c, 0x50),
+    OidRequestCompleteHandler = "OidRequestCompleteHandler": Ptr @ (0x30, 0x58),
+    StatusHandlerEx = "StatusHandlerEx": Ptr @ (0x34, 0x60),
+    ReceiveNetBufferListsHandler = "ReceiveNetBufferListsHandler": Ptr @ (0x38, 0x68),
+    SendNetBufferListsCompleteHandler = "SendNetBufferListsCompleteHandler": Ptr @ (0x3c, 0x70),
+});
+
+structure!(
+    /// ndis/protocol.h; not in the mingw-w64 headers. Revision 2 (NDIS 6.1); revision 1 ends
+    /// after BoundAdapterName.
+    NDIS_BIND_PARAMETERS = "NDIS_BIND_PARAMETERS", size (0xd0, 0x100), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    ProtocolSection = "ProtocolSection": Ptr @ (0x4, 0x8),
+    AdapterName = "AdapterName": Ptr @ (0x8, 0x10),
+    PhysicalDeviceObject = "PhysicalDeviceObject": Ptr @ (0xc, 0x18),
+    MediaType = "MediaType": U32 @ (0x10, 0x20),
+    MtuSize = "MtuSize": U32 @ (0x14, 0x24),
+    MaxXmitLinkSpeed = "MaxXmitLinkSpeed": U64 @ (0x18, 0x28),
+    XmitLinkSpeed = "XmitLinkSpeed": U64 @ (0x20, 0x30),
+    MaxRcvLinkSpeed = "MaxRcvLinkSpeed": U64 @ (0x28, 0x38),
+    RcvLinkSpeed = "RcvLinkSpeed": U64 @ (0x30, 0x40),
+    MediaConnectState = "MediaConnectState": U32 @ (0x38, 0x48),
+    MediaDuplexState = "MediaDuplexState": U32 @ (0x3c, 0x4c),
+    LookaheadSize = "LookaheadSize": U32 @ (0x40, 0x50),
+    SupportedPacketFilters = "SupportedPacketFilters": U32 @ (0x48, 0x60),
+    MaxMulticastListSize = "MaxMulticastListSize": U32 @ (0x4c, 0x64),
+    MacAddressLength = "MacAddressLength": U16 @ (0x50, 0x68),
+    CurrentMacAddress = "CurrentMacAddress": Inline @ (0x52, 0x6a),
+    PhysicalMediumType = "PhysicalMediumType": U32 @ (0x74, 0x8c),
+    BoundIfNetluid = "BoundIfNetluid": U64 @ (0x80, 0x98),
+    BoundIfIndex = "BoundIfIndex": U32 @ (0x88, 0xa0),
+    LowestIfNetluid = "LowestIfNetluid": U64 @ (0x90, 0xa8),
+    LowestIfIndex = "LowestIfIndex": U32 @ (0x98, 0xb0),
+    AccessType = "AccessType": U32 @ (0x9c, 0xb4),
+    DirectionType = "DirectionType": U32 @ (0xa0, 0xb8),
+    ConnectionType = "ConnectionType": U32 @ (0xa4, 0xbc),
+    IfType = "IfType": U16 @ (0xa8, 0xc0),
+    IfConnectorPresent = "IfConnectorPresent": U8 @ (0xaa, 0xc2),
+    MacOptions = "MacOptions": U32 @ (0xb8, 0xd8),
+    BoundAdapterName = "BoundAdapterName": Ptr @ (0xc8, 0xf0),
+});
+
+structure!(
+    /// ndis/protocol.h; not in the mingw-w64 headers. Revision 1.
+    NDIS_OPEN_PARAMETERS = "NDIS_OPEN_PARAMETERS", size (0x1c, 0x34), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    AdapterName = "AdapterName": Ptr @ (0x4, 0x8),
+    MediumArray = "MediumArray": Ptr @ (0x8, 0x10),
+    MediumArraySize = "MediumArraySize": U32 @ (0xc, 0x18),
+    SelectedMediumIndex = "SelectedMediumIndex": Ptr @ (0x10, 0x20),
+    FrameTypeArray = "FrameTypeArray": Ptr @ (0x14, 0x28),
+    FrameTypeArraySize = "FrameTypeArraySize": U32 @ (0x18, 0x30),
+});
+
+structure!(
+    /// ndis/ndis.h (NDIS 6); not in the mingw-w64 headers. Revision 1.
+    NDIS_CONFIGURATION_OBJECT = "NDIS_CONFIGURATION_OBJECT", size (0xc, 0x14), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    NdisHandle = "NdisHandle": Ptr @ (0x4, 0x8),
+    Flags = "Flags": U32 @ (0x8, 0x10),
+});
+
+structure!(
+    /// ndis.h: a value NdisReadConfiguration returns; the union holds IntegerData, a
+    /// StringData NDIS_STRING or a BinaryData (USHORT Length, PVOID Buffer).
+    NDIS_CONFIGURATION_PARAMETER = "NDIS_CONFIGURATION_PARAMETER", size (0xc, 0x18), checked: false, {
+    ParameterType = "ParameterType": U32 @ (0x0, 0x0),
+    IntegerData = "ParameterData.IntegerData": U32 @ (0x4, 0x8),
+    StringData = "ParameterData.StringData": Inline @ (0x4, 0x8),
+});
+
+structure!(
+    /// ndis/timer.h (NDIS 6); not in the mingw-w64 headers. Revision 1.
+    NDIS_TIMER_CHARACTERISTICS = "NDIS_TIMER_CHARACTERISTICS", size (0x10, 0x18), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    AllocationTag = "AllocationTag": U32 @ (0x4, 0x4),
+    TimerFunction = "TimerFunction": Ptr @ (0x8, 0x8),
+    FunctionContext = "FunctionContext": Ptr @ (0xc, 0x10),
+});
+
+structure!(
     /// ndis/nbl.h: the header of a NET_BUFFER_LIST's context block; ContextData follows at
     /// MEMORY_ALLOCATION_ALIGNMENT.
     NET_BUFFER_LIST_CONTEXT = "NET_BUFFER_LIST_CONTEXT", size (0x8, 0x10), checked: false, {
@@ -1167,6 +1272,12 @@ pub const ALL_STRUCTS: &[Struct] = &[
     NDIS_FILTER_ATTRIBUTES::STRUCT,
     NDIS_OID_REQUEST::STRUCT,
     NDIS_STATUS_INDICATION::STRUCT,
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS::STRUCT,
+    NDIS_BIND_PARAMETERS::STRUCT,
+    NDIS_OPEN_PARAMETERS::STRUCT,
+    NDIS_CONFIGURATION_OBJECT::STRUCT,
+    NDIS_CONFIGURATION_PARAMETER::STRUCT,
+    NDIS_TIMER_CHARACTERISTICS::STRUCT,
     IO_TIMER::STRUCT,
     KBUGCHECK_CALLBACK_RECORD::STRUCT,
     KTIMER::STRUCT,

@@ -37,6 +37,37 @@ pub enum NdisChange {
         #[serde(serialize_with = "hex")]
         handle: u64,
     },
+    ProtocolRegistered {
+        #[serde(serialize_with = "hex")]
+        handle: u64,
+        name: String,
+        ndis_version: String,
+        #[serde(serialize_with = "callbacks_map")]
+        callbacks: Callbacks,
+    },
+    ProtocolDeregistered {
+        #[serde(serialize_with = "hex")]
+        handle: u64,
+    },
+    /// A protocol's binding to the adapter: NDIS called its ProtocolBindAdapterEx ("bind")
+    /// or ProtocolUnbindAdapterEx ("unbind"), or it opened ("open") or closed ("close") the
+    /// adapter; `binding` is the NdisBindingHandle (0 before one exists).
+    Binding {
+        operation: &'static str,
+        #[serde(serialize_with = "hex")]
+        protocol: u64,
+        #[serde(serialize_with = "hex")]
+        binding: u64,
+        adapter: String,
+        #[serde(serialize_with = "hex32")]
+        status: u32,
+    },
+    /// Received frames handed to a protocol binding.
+    IndicatedToProtocol {
+        #[serde(serialize_with = "hex")]
+        binding: u64,
+        count: u32,
+    },
     /// NDIS called a filter module's FilterAttach, FilterRestart, FilterPause or
     /// FilterDetach for the adapter ("attach", "restart", "pause", "detach"), and what it
     /// returned (0 for the VOID detach).
@@ -107,6 +138,17 @@ impl NdisChange {
                 callbacks.iter().map(|(n, a)| format!("{n} {a:#x}")).collect::<Vec<_>>().join(", ")
             ),
             NdisChange::FilterDeregistered { handle } => format!("filter driver deregistered {handle:#x}"),
+            NdisChange::ProtocolRegistered { handle, name, ndis_version, callbacks } => format!(
+                "protocol driver registered {handle:#x}: {name:?} (NDIS {ndis_version}): {}",
+                callbacks.iter().map(|(n, a)| format!("{n} {a:#x}")).collect::<Vec<_>>().join(", ")
+            ),
+            NdisChange::ProtocolDeregistered { handle } => format!("protocol driver deregistered {handle:#x}"),
+            NdisChange::Binding { operation, protocol, binding, adapter, status } => {
+                format!("protocol {protocol:#x} {operation} {adapter} (binding {binding:#x}) -> {status:#x}")
+            }
+            NdisChange::IndicatedToProtocol { binding, count } => {
+                format!("{count} frame(s) indicated to the protocol of binding {binding:#x}")
+            }
             NdisChange::Module { operation, module, adapter, status } => {
                 format!("filter module {module:#x} on {adapter}: {operation} -> {status:#x}")
             }

@@ -67,6 +67,7 @@ pub struct Handlers {
     pub receive: u64,
     pub return_nbls: u64,
     pub oid_request: u64,
+    pub oid_complete: u64,
     pub status: u64,
     pub net_pnp: u64,
 }
@@ -96,7 +97,7 @@ fn conv(k: &Kx) -> CallConv {
 }
 
 /// Writes a UNICODE_STRING and its text at `at`; returns the address past both.
-fn write_ustr(k: &mut Kx, at: u64, s: &str) -> KResult<u64> {
+pub(crate) fn write_ustr(k: &mut Kx, at: u64, s: &str) -> KResult<u64> {
     let units: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
     let header = if k.arch().ptr_size() == 8 { 16 } else { 8 };
     let text = at + header;
@@ -122,7 +123,7 @@ fn revision_size(k: &Kx, revision: u64) -> Option<u64> {
 }
 
 /// NDIS 6 minor versions a filter may name (6.0, 6.1, 6.20 ... 6.89).
-fn known_version(major: u64, minor: u64) -> bool {
+pub(crate) fn known_version(major: u64, minor: u64) -> bool {
     major == 6 && (minor <= 1 || (20..=89).contains(&minor))
 }
 
@@ -162,6 +163,7 @@ pub fn NdisFRegisterFilterDriver(
         receive: mem.get(at, C::ReceiveNetBufferListsHandler)?,
         return_nbls: mem.get(at, C::ReturnNetBufferListsHandler)?,
         oid_request: mem.get(at, C::OidRequestHandler)?,
+        oid_complete: mem.get(at, C::OidRequestCompleteHandler)?,
         status: mem.get(at, C::StatusHandler)?,
         net_pnp: mem.get(at, C::NetPnPEventHandler)?,
     };
@@ -390,7 +392,7 @@ pub fn NdisFSetAttributes(k: &mut Kx, handle: Ptr, context: Ptr, attributes: Ptr
 }
 
 /// The lists of a chain, in order.
-fn chain(k: &Kx, mut nbl: u64) -> KResult<Vec<u64>> {
+pub(crate) fn chain(k: &Kx, mut nbl: u64) -> KResult<Vec<u64>> {
     let mut v = Vec::new();
     while nbl != 0 && v.len() < MAX_LISTS {
         v.push(nbl);
@@ -410,22 +412,35 @@ fn stack(k: &Kx) -> Vec<u64> {
 /// the wire; the adapter completes them, and the completion goes back up to the sending
 /// module. A module that is not running gets its lists back with NDIS_STATUS_PAUSED.
 pub fn NdisFSendNetBufferLists(k: &mut Kx, handle: Ptr, nbl: Ptr, port: u32, flags: u32) -> KResult<()> {
-    let module = handle.0;
-    let Some((m, _)) = handlers_of(k, module) else { return Ok(()) };
+    if !k.ext().ndis.filter_modules.contains_key(&handle.0) {
+        return Ok(());
+    }
+    send_down(k, Some(handle.0), handle.0, nbl.0, port, flags)
+}
+
+/// Sends lists from `from` (a module, or None: a protocol binding, `source`) down to the
+/// next running module below with a send handler, or to the wire, completing them back up.
+pub(crate) fn send_down(k: &mut Kx, from: Option<u64>, source: u64, nbl: u64, port: u32, flags: u32) -> KResult<()> {
     let stack = stack(k);
-    let below = stack.iter().rev().skip_while(|h| **h != module).skip(1).copied();
+    let below: Vec<u64> = match from {
+        None => stack.iter().rev().copied().collect(),
+        Some(m) => stack.iter().rev().skip_while(|h| **h != m).skip(1).copied().collect(),
+    };
     let conv = conv(k);
-    for lower in below.collect::<Vec<_>>() {
+    for lower in below {
         if let Some((lm, lh)) = handlers_of(k, lower) {
             if lm.state == ModuleState::Running && lh.send != 0 {
-                crate::ke::scheduler::call(k, lh.send, &[lm.context, nbl.0, port as u64, flags as u64], conv)?;
+                crate::ke::scheduler::call(k, lh.send, &[lm.context, nbl, port as u64, flags as u64], conv)?;
                 return Ok(());
             }
         }
     }
-    let lists = chain(k, nbl.0)?;
-    let status = if m.state == ModuleState::Running { st::SUCCESS } else { st::PAUSED };
-    for &l in &lists {
+    let running = match from {
+        Some(m) => handlers_of(k, m).is_some_and(|(m, _)| m.state == ModuleState::Running),
+        None => true,
+    };
+    let status = if running { st::SUCCESS } else { st::PAUSED };
+    for l in chain(k, nbl)? {
         if status == st::SUCCESS {
             let mut nb = k.mem().get(l, NBL::FirstNetBuffer)?;
             for _ in 0..MAX_LISTS {
@@ -435,13 +450,16 @@ pub fn NdisFSendNetBufferLists(k: &mut Kx, handle: Ptr, nbl: Ptr, port: u32, fla
                 let length = k.mem().get(nb, NB::DataLength)?;
                 let bytes = super::net_buffer::read_data(k, nb, length.min(RECORDED_BYTES))?;
                 k.ext_mut().ndis.adapter.frames_sent += 1;
-                record(k, NdisChange::FrameSent { module, length, bytes: hex_bytes(&bytes) });
+                record(k, NdisChange::FrameSent { module: source, length, bytes: hex_bytes(&bytes) });
                 nb = k.mem().get(nb, NB::Next)?;
             }
         }
         k.mem_mut().set(l, NBL::Status, status.0 as u64)?;
     }
-    send_complete(k, module, nbl.0, flags & DISPATCH_LEVEL_FLAG)
+    match from {
+        Some(m) => send_complete(k, m, nbl, flags & DISPATCH_LEVEL_FLAG),
+        None => super::protocol::send_complete(k, nbl, flags & DISPATCH_LEVEL_FLAG),
+    }
 }
 
 /// Hands completed sends back to `module` (or, without a completion handler, to the one
@@ -457,19 +475,19 @@ fn send_complete(k: &mut Kx, module: u64, nbl: u64, flags: u32) -> KResult<()> {
             }
         }
     }
-    Ok(())
+    super::protocol::send_complete(k, nbl, flags)
 }
 
 /// VOID NdisFSendNetBufferListsComplete(NDIS_HANDLE NdisFilterHandle, PNET_BUFFER_LIST
 /// NetBufferList, ULONG SendCompleteFlags): a module completing sends that came from above
-/// it: they go to the next module up that has a completion handler (no protocol is bound
-/// above the top one).
+/// it: they go to the next module up that has a completion handler, or past the top to
+/// the protocol binding that sent them.
 pub fn NdisFSendNetBufferListsComplete(k: &mut Kx, handle: Ptr, nbl: Ptr, flags: u32) -> KResult<()> {
     let stack = stack(k);
-    if let Some(above) = stack.iter().skip_while(|h| **h != handle.0).nth(1) {
-        send_complete(k, *above, nbl.0, flags)?;
+    match stack.iter().skip_while(|h| **h != handle.0).nth(1) {
+        Some(above) => send_complete(k, *above, nbl.0, flags),
+        None => super::protocol::send_complete(k, nbl.0, flags),
     }
-    Ok(())
 }
 
 /// Passes received lists up from `from` (None: the adapter) to the next running module
@@ -490,6 +508,29 @@ fn indicate_up(k: &mut Kx, from: Option<u64>, nbl: u64, port: u32, count: u32, f
             }
         }
     }
+    let bindings = super::protocol::open_bindings(k);
+    if !bindings.is_empty() {
+        // One protocol owns what it is given; several each get it with
+        // NDIS_RECEIVE_FLAGS_RESOURCES (to copy), and it goes back at once.
+        let shared = bindings.len() > 1;
+        let given = if shared { flags | RECEIVE_FLAGS_RESOURCES } else { flags };
+        for b in bindings {
+            if let Some((binding, h)) = super::protocol::binding(k, b) {
+                let change = NdisChange::IndicatedToProtocol { binding: b, count };
+                if from.is_some() {
+                    record(k, change);
+                } else {
+                    record_host(k, change);
+                }
+                let args = [binding.context, nbl, port as u64, count as u64, given as u64];
+                crate::ke::scheduler::call(k, h.receive, &args, conv)?;
+            }
+        }
+        if shared && flags & RECEIVE_FLAGS_RESOURCES == 0 {
+            return_down(k, from, nbl, flags & DISPATCH_LEVEL_FLAG)?;
+        }
+        return Ok(());
+    }
     let change = NdisChange::IndicatedToNoProtocol { module: from.unwrap_or(0), count };
     if from.is_some() {
         record(k, change);
@@ -504,7 +545,7 @@ fn indicate_up(k: &mut Kx, from: Option<u64>, nbl: u64, port: u32, count: u32, f
 
 /// Returns received lists down to `to` (or, without a return handler, further down), or to
 /// the adapter, which frees the ones it made.
-fn return_down(k: &mut Kx, to: Option<u64>, nbl: u64, flags: u32) -> KResult<()> {
+pub(crate) fn return_down(k: &mut Kx, to: Option<u64>, nbl: u64, flags: u32) -> KResult<()> {
     let stack = stack(k);
     let below: Vec<u64> = match to {
         None => Vec::new(),
@@ -560,29 +601,67 @@ pub fn receive_frame(k: &mut Kx, frame: &[u8]) -> KResult<()> {
 
 /// NDIS_STATUS NdisFOidRequest(NDIS_HANDLE NdisFilterHandle, PNDIS_OID_REQUEST OidRequest):
 /// passes the request down through the modules below with an OID handler, or the adapter
-/// answers it; it never pends, so FilterOidRequestComplete is not called.
+/// answers it at once.
 pub fn NdisFOidRequest(k: &mut Kx, handle: Ptr, req: Ptr) -> KResult<NtStatus> {
-    let Some(_) = handlers_of(k, handle.0) else { return Ok(st::INVALID_PARAMETER) };
+    if !k.ext().ndis.filter_modules.contains_key(&handle.0) {
+        return Ok(st::INVALID_PARAMETER);
+    }
+    oid_down(k, Some(handle.0), handle.0, req.0)
+}
+
+/// Where a request a module's OID handler pended came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OidOrigin {
+    Module(u64),
+    Binding(u64),
+}
+
+/// Passes a request from `from` (a module, or None: the binding `source`) to the next
+/// module below with an OID handler, or the adapter. A request that handler pends is
+/// remembered, for its NdisFOidRequestComplete to reach the requester.
+pub(crate) fn oid_down(k: &mut Kx, from: Option<u64>, source: u64, req: u64) -> KResult<NtStatus> {
     let stack = stack(k);
+    let below: Vec<u64> = match from {
+        None => stack.iter().rev().copied().collect(),
+        Some(m) => stack.iter().rev().skip_while(|h| **h != m).skip(1).copied().collect(),
+    };
     let conv = conv(k);
-    for lower in stack.iter().rev().skip_while(|h| **h != handle.0).skip(1).copied().collect::<Vec<_>>() {
+    for lower in below {
         if let Some((m, h)) = handlers_of(k, lower) {
             if h.oid_request != 0 {
-                return Ok(NtStatus(crate::ke::scheduler::call(k, h.oid_request, &[m.context, req.0], conv)? as u32));
+                let status = NtStatus(crate::ke::scheduler::call(k, h.oid_request, &[m.context, req], conv)? as u32);
+                if status == st::PENDING {
+                    let origin = match from {
+                        Some(m) => OidOrigin::Module(m),
+                        None => OidOrigin::Binding(source),
+                    };
+                    k.ext_mut().ndis.pending_oids.insert(req, origin);
+                }
+                return Ok(status);
             }
         }
     }
-    super::oid::answer(k, req.0, handle.0)
+    super::oid::answer(k, req, source)
 }
 
 /// VOID NdisFOidRequestComplete(NDIS_HANDLE NdisFilterHandle, PNDIS_OID_REQUEST OidRequest,
-/// NDIS_STATUS Status): a module completing a request that came from above it. No protocol
-/// issues requests here, so none came from above; the completion is recorded and goes
-/// nowhere.
+/// NDIS_STATUS Status): a module completing a request it pended: the requester (the module
+/// above's FilterOidRequestComplete, or the protocol's ProtocolOidRequestComplete) gets it.
+/// A request nobody is waiting for is only recorded.
 pub fn NdisFOidRequestComplete(k: &mut Kx, handle: Ptr, req: Ptr, status: u32) -> KResult<()> {
     let oid = k.mem().get(req.0, crate::layout::NDIS_OID_REQUEST::Oid)? as u32;
     let kind = "complete";
     record(k, NdisChange::OidRequest { module: handle.0, kind, oid, status, data: String::new() });
+    match k.ext_mut().ndis.pending_oids.remove(&req.0) {
+        Some(OidOrigin::Module(m)) => {
+            if let Some((m, h)) = handlers_of(k, m).filter(|(_, h)| h.oid_complete != 0) {
+                let conv = conv(k);
+                crate::ke::scheduler::call(k, h.oid_complete, &[m.context, req.0, status as u64], conv)?;
+            }
+        }
+        Some(OidOrigin::Binding(b)) => super::protocol::oid_complete(k, b, req.0, status)?,
+        None => {}
+    }
     Ok(())
 }
 
@@ -614,8 +693,13 @@ pub fn NdisFIndicateStatus(k: &mut Kx, handle: Ptr, indication: Ptr) -> KResult<
         if let Some((m, h)) = handlers_of(k, upper) {
             if h.status != 0 {
                 crate::ke::scheduler::call(k, h.status, &[m.context, indication.0], conv)?;
-                break;
+                return Ok(());
             }
+        }
+    }
+    for b in super::protocol::open_bindings(k) {
+        if let Some((binding, h)) = super::protocol::binding(k, b) {
+            crate::ke::scheduler::call(k, h.status, &[binding.context, indication.0], conv)?;
         }
     }
     Ok(())
@@ -639,7 +723,17 @@ pub fn NdisFNetPnPEvent(k: &mut Kx, handle: Ptr, notification: Ptr) -> KResult<N
             }
         }
     }
-    Ok(st::SUCCESS)
+    // Past the top: each protocol bound; the first failure is the answer.
+    let mut status = st::SUCCESS;
+    for b in super::protocol::open_bindings(k) {
+        if let Some((binding, h)) = super::protocol::binding(k, b) {
+            let s = NtStatus(crate::ke::scheduler::call(k, h.net_pnp, &[binding.context, notification.0], conv)? as u32);
+            if status == st::SUCCESS {
+                status = s;
+            }
+        }
+    }
+    Ok(status)
 }
 
 /// VOID NdisFDevicePnPEventNotify(NDIS_HANDLE NdisFilterHandle, PNET_DEVICE_PNP_EVENT

@@ -18,6 +18,7 @@ pub mod nbl;
 pub mod nbl_pool;
 pub mod net_buffer;
 pub mod oid;
+pub mod protocol;
 pub mod receive;
 
 pub use events::NdisEvent;
@@ -37,6 +38,11 @@ pub use nbl::{
 pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
 pub use net_buffer::{NdisAdvanceNetBufferDataStart, NdisGetDataBuffer, NdisRetreatNetBufferDataStart};
 pub use oid::{NdisAllocateCloneOidRequest, NdisFreeCloneOidRequest};
+pub use protocol::{
+    NdisCancelSendNetBufferLists, NdisCloseAdapterEx, NdisDeregisterProtocolDriver, NdisGeneratePartialCancelId,
+    NdisOidRequest, NdisOpenAdapterEx, NdisQueryAdapterInstanceName, NdisRegisterProtocolDriver,
+    NdisReturnNetBufferLists, NdisSendNetBufferLists,
+};
 
 /// The NDIS library's state.
 #[derive(Default, Debug)]
@@ -64,6 +70,16 @@ pub struct NdisState {
     pub filter_stack: Vec<u64>,
     /// OID request clones allocated and not freed.
     pub clone_requests: std::collections::BTreeSet<u64>,
+    /// Protocol drivers registered, by NdisProtocolHandle.
+    pub protocols: std::collections::BTreeMap<u64, protocol::ProtocolDriver>,
+    /// BindContexts of binds in progress, with their protocol.
+    pub bind_contexts: std::collections::BTreeMap<u64, u64>,
+    /// Open bindings, by NdisBindingHandle.
+    pub bindings: std::collections::BTreeMap<u64, protocol::Binding>,
+    /// OID requests a module's handler pended, with who asked.
+    pub pending_oids: std::collections::BTreeMap<u64, filter::OidOrigin>,
+    /// The last NdisGeneratePartialCancelId value.
+    pub partial_cancel_id: u8,
     /// Lists of received frames the adapter indicated and has not got back.
     pub received: std::collections::BTreeMap<u64, receive::Received>,
 }
