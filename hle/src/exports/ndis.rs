@@ -67,4 +67,12 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn NdisOidRequest(NdisBindingHandle: Ptr, OidRequest: Ptr) -> NtStatus = ndis::NdisOidRequest;
     stdcall fn NdisQueryAdapterInstanceName(pAdapterInstanceName: PUnicodeString, NdisBindingHandle: Ptr) -> NtStatus = ndis::NdisQueryAdapterInstanceName;
     stdcall fn NdisGeneratePartialCancelId() -> u8 = ndis::NdisGeneratePartialCancelId;
+    stdcall fn NdisOpenConfigurationEx(ConfigObject: Ptr, ConfigurationHandle: Ptr) -> NtStatus = ndis::NdisOpenConfigurationEx;
+    stdcall fn NdisReadConfiguration(Status: Ptr, ParameterValue: Ptr, ConfigurationHandle: Ptr, Keyword: PUnicodeString, ParameterType: u32) -> () = ndis::NdisReadConfiguration;
+    stdcall fn NdisCloseConfiguration(ConfigurationHandle: Ptr) -> () = ndis::NdisCloseConfiguration;
+    stdcall fn NdisAllocateTimerObject(NdisHandle: Ptr, TimerCharacteristics: Ptr, pTimerObject: Ptr) -> NtStatus = ndis::NdisAllocateTimerObject;
+    stdcall fn NdisSetTimerObject(TimerObject: Ptr, DueTime: u64, MillisecondsPeriod: i32, FunctionContext: Ptr) -> Boolean = ndis::NdisSetTimerObject;
+    stdcall fn NdisCancelTimerObject(TimerObject: Ptr) -> Boolean = ndis::NdisCancelTimerObject;
+    stdcall fn NdisFreeTimerObject(TimerObject: Ptr) -> () = ndis::NdisFreeTimerObject;
+    stdcall fn NdisCopyFromNetBufferToNetBuffer(Destination: Ptr, DestinationOffset: u32, BytesToCopy: u32, Source: Ptr, SourceOffset: u32, BytesCopied: Ptr) -> NtStatus = ndis::NdisCopyFromNetBufferToNetBuffer;
 };

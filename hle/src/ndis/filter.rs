@@ -52,6 +52,7 @@ pub struct FilterDriver {
     pub driver_object: u64,
     pub context: u64,
     pub unique_name: String,
+    pub service: String,
     pub handlers: Handlers,
 }
 
@@ -206,6 +207,7 @@ pub fn NdisFRegisterFilterDriver(
         driver_object: driver_object.0,
         context: context.0,
         unique_name: unique_name.clone(),
+        service: service.clone(),
         handlers: h,
     };
     k.ext_mut().ndis.filter_drivers.insert(handle, driver);

@@ -9,10 +9,12 @@
 #![allow(non_snake_case)]
 
 pub mod adapter;
+pub mod config;
 pub mod events;
 pub mod filter;
 pub mod generic_object;
 pub mod mdl;
+pub mod nb_copy;
 pub mod nb_pool;
 pub mod nbl;
 pub mod nbl_pool;
@@ -20,7 +22,9 @@ pub mod net_buffer;
 pub mod oid;
 pub mod protocol;
 pub mod receive;
+pub mod timer;
 
+pub use config::{NdisCloseConfiguration, NdisOpenConfigurationEx, NdisReadConfiguration};
 pub use events::NdisEvent;
 pub use filter::{
     receive_frame, NdisFCancelOidRequest, NdisFCancelSendNetBufferLists, NdisFDeregisterFilterDriver,
@@ -37,7 +41,9 @@ pub use nbl::{
 };
 pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
 pub use net_buffer::{NdisAdvanceNetBufferDataStart, NdisGetDataBuffer, NdisRetreatNetBufferDataStart};
+pub use nb_copy::NdisCopyFromNetBufferToNetBuffer;
 pub use oid::{NdisAllocateCloneOidRequest, NdisFreeCloneOidRequest};
+pub use timer::{NdisAllocateTimerObject, NdisCancelTimerObject, NdisFreeTimerObject, NdisSetTimerObject};
 pub use protocol::{
     NdisCancelSendNetBufferLists, NdisCloseAdapterEx, NdisDeregisterProtocolDriver, NdisGeneratePartialCancelId,
     NdisOidRequest, NdisOpenAdapterEx, NdisQueryAdapterInstanceName, NdisRegisterProtocolDriver,
@@ -78,6 +84,10 @@ pub struct NdisState {
     pub bindings: std::collections::BTreeMap<u64, protocol::Binding>,
     /// OID requests a module's handler pended, with who asked.
     pub pending_oids: std::collections::BTreeMap<u64, filter::OidOrigin>,
+    /// Configuration handles open.
+    pub configs: std::collections::BTreeMap<u64, config::Config>,
+    /// Timer objects allocated and not freed.
+    pub timers: std::collections::BTreeSet<u64>,
     /// The last NdisGeneratePartialCancelId value.
     pub partial_cancel_id: u8,
     /// Lists of received frames the adapter indicated and has not got back.
