@@ -729,7 +729,8 @@ pub fn NdisFNetPnPEvent(k: &mut Kx, handle: Ptr, notification: Ptr) -> KResult<N
     let mut status = st::SUCCESS;
     for b in super::protocol::open_bindings(k) {
         if let Some((binding, h)) = super::protocol::binding(k, b) {
-            let s = NtStatus(crate::ke::scheduler::call(k, h.net_pnp, &[binding.context, notification.0], conv)? as u32);
+            let s =
+                NtStatus(crate::ke::scheduler::call(k, h.net_pnp, &[binding.context, notification.0], conv)? as u32);
             if status == st::SUCCESS {
                 status = s;
             }

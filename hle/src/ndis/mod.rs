@@ -34,6 +34,7 @@ pub use filter::{
 };
 pub use generic_object::{NdisAllocateGenericObject, NdisFreeGenericObject};
 pub use mdl::{NdisAllocateMdl, NdisFreeMdl};
+pub use nb_copy::NdisCopyFromNetBufferToNetBuffer;
 pub use nb_pool::{NdisAllocateNetBuffer, NdisAllocateNetBufferPool, NdisFreeNetBuffer, NdisFreeNetBufferPool};
 pub use nbl::{
     NdisAllocateNetBufferAndNetBufferList, NdisAllocateNetBufferList, NdisFreeNetBufferList, NdisGetPoolFromNetBuffer,
@@ -41,14 +42,13 @@ pub use nbl::{
 };
 pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
 pub use net_buffer::{NdisAdvanceNetBufferDataStart, NdisGetDataBuffer, NdisRetreatNetBufferDataStart};
-pub use nb_copy::NdisCopyFromNetBufferToNetBuffer;
 pub use oid::{NdisAllocateCloneOidRequest, NdisFreeCloneOidRequest};
-pub use timer::{NdisAllocateTimerObject, NdisCancelTimerObject, NdisFreeTimerObject, NdisSetTimerObject};
 pub use protocol::{
     NdisCancelSendNetBufferLists, NdisCloseAdapterEx, NdisDeregisterProtocolDriver, NdisGeneratePartialCancelId,
     NdisOidRequest, NdisOpenAdapterEx, NdisQueryAdapterInstanceName, NdisRegisterProtocolDriver,
     NdisReturnNetBufferLists, NdisSendNetBufferLists,
 };
+pub use timer::{NdisAllocateTimerObject, NdisCancelTimerObject, NdisFreeTimerObject, NdisSetTimerObject};
 
 /// The NDIS library's state.
 #[derive(Default, Debug)]
