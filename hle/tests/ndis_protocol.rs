@@ -365,7 +365,7 @@ fn configuration_reads_the_protocols_parameters() {
         assert_eq!(fx.call(N, "NdisOpenConfigurationEx", &[object, out]).unwrap() & 0xFFFF_FFFF, 0, "{arch:?}");
         let config = fx.read_ptr(out);
         let (status, value) = (fx.alloc(8), fx.alloc(8));
-        let mut read = |fx: &mut Fx, name: &str, ty: u64| {
+        let read = |fx: &mut Fx, name: &str, ty: u64| {
             let kw = fx.ustr(name);
             fx.call(N, "NdisReadConfiguration", &[status, value, config, kw, ty]).unwrap();
             (fx.k.mem().read_u32(status).unwrap(), fx.read_ptr(value))
