@@ -7,21 +7,18 @@
 #[allow(unused_imports)] // not every test file uses every helper
 mod common;
 use common::fx::*;
+use common::ndis::*;
 use common::*;
 
-use portcullis_emu::{Prot, RegionKind};
-use portcullis_hle::events::SystemEvent;
 use portcullis_hle::exports::Dll;
-use portcullis_hle::kernel::KernelEvent;
 use portcullis_hle::layout::{
     FieldAccess, NDIS_FILTER_ATTACH_PARAMETERS as AP, NDIS_FILTER_DRIVER_CHARACTERISTICS as C, NDIS_OID_REQUEST as R,
-    NET_BUFFER as NB, NET_BUFFER_LIST as NBL, UNICODE_STRING,
+    NET_BUFFER as NB, NET_BUFFER_LIST as NBL,
 };
 use portcullis_hle::ndis::adapter;
 use portcullis_hle::ndis::events::NdisChange;
 
 const N: Dll = Dll::Ndis;
-const NT: Dll = Dll::Ntoskrnl;
 /// The filter module context the attach handler gives NdisFSetAttributes.
 const MODULE_CONTEXT: u64 = 0x5151;
 const DRIVER_CONTEXT: u64 = 0x7777;
@@ -31,102 +28,6 @@ const BAD_CHARACTERISTICS: u64 = 0xC001_0005;
 const NOT_SUPPORTED: u64 = 0xC000_00BB;
 const BUFFER_TOO_SHORT: u64 = 0xC001_0016;
 const FAILURE: u32 = 0xC000_0001;
-
-fn code_page(fx: &mut Fx) -> u64 {
-    fx.k.mem_mut().alloc(RegionKind::System, "test callback", 0x1000, Prot::RWX).unwrap()
-}
-
-/// Guest code for a stdcall callback of `n` arguments that keeps the first five in 8-byte
-/// slots at `slots` and returns `ret`.
-fn recorder(fx: &mut Fx, slots: u64, n: u8, ret: u32) -> u64 {
-    let code = code_page(fx);
-    let mut c = Vec::new();
-    match fx.arch {
-        Arch::X64 => {
-            c.extend([0x48, 0xB8]);
-            c.extend(slots.to_le_bytes());
-            c.extend([0x48, 0x89, 0x08, 0x48, 0x89, 0x50, 0x08, 0x4C, 0x89, 0x40, 0x10, 0x4C, 0x89, 0x48, 0x18]);
-            c.extend([0x48, 0x8B, 0x4C, 0x24, 0x28, 0x48, 0x89, 0x48, 0x20]); // rcx = [rsp+0x28]; [rax+32] = rcx
-            c.push(0xB8);
-            c.extend(ret.to_le_bytes());
-            c.push(0xC3);
-        }
-        Arch::X86 => {
-            c.push(0xB8);
-            c.extend((slots as u32).to_le_bytes());
-            for i in 0..n.min(5) {
-                c.extend([0x8B, 0x4C, 0x24, 4 + 4 * i, 0x89, 0x48, 8 * i]);
-            }
-            c.push(0xB8);
-            c.extend(ret.to_le_bytes());
-            c.extend([0xC2, 4 * n, 0]);
-        }
-    }
-    fx.k.mem_mut().write(code, &c).unwrap();
-    code
-}
-
-/// Guest code for FilterAttach: keeps its three arguments at `slots`, then calls
-/// NdisFSetAttributes(NdisFilterHandle, MODULE_CONTEXT, attributes) and returns its status.
-fn attach_handler(fx: &mut Fx, slots: u64, attributes: u64) -> u64 {
-    let stub = fx.stub(N, "NdisFSetAttributes");
-    let code = code_page(fx);
-    let mut c = Vec::new();
-    match fx.arch {
-        Arch::X64 => {
-            c.extend([0x48, 0xB8]);
-            c.extend(slots.to_le_bytes());
-            c.extend([0x48, 0x89, 0x08, 0x48, 0x89, 0x50, 0x08, 0x4C, 0x89, 0x40, 0x10]);
-            c.extend([0x48, 0xBA]);
-            c.extend(MODULE_CONTEXT.to_le_bytes());
-            c.extend([0x49, 0xB8]);
-            c.extend(attributes.to_le_bytes());
-            c.extend([0x48, 0xB8]);
-            c.extend(stub.to_le_bytes());
-            c.extend([0x48, 0x83, 0xEC, 0x28, 0xFF, 0xD0, 0x48, 0x83, 0xC4, 0x28, 0xC3]);
-        }
-        Arch::X86 => {
-            c.push(0xB8);
-            c.extend((slots as u32).to_le_bytes());
-            for i in 0..3u8 {
-                c.extend([0x8B, 0x4C, 0x24, 4 + 4 * i, 0x89, 0x48, 8 * i]);
-            }
-            c.push(0x68);
-            c.extend((attributes as u32).to_le_bytes());
-            c.push(0x68);
-            c.extend((MODULE_CONTEXT as u32).to_le_bytes());
-            c.extend([0xFF, 0x74, 0x24, 0x0C]); // push the handle
-            c.push(0xB8);
-            c.extend((stub as u32).to_le_bytes());
-            c.extend([0xFF, 0xD0, 0xC2, 12, 0]);
-        }
-    }
-    fx.k.mem_mut().write(code, &c).unwrap();
-    code
-}
-
-fn slot(fx: &Fx, slots: u64, i: u64) -> u64 {
-    match fx.arch {
-        Arch::X86 => fx.k.mem().read_u32(slots + 8 * i).unwrap() as u64,
-        Arch::X64 => fx.k.mem().read_u64(slots + 8 * i).unwrap(),
-    }
-}
-
-fn ndis_events(fx: &Fx) -> Vec<NdisChange> {
-    kernel_events(&fx.k, |e| match e {
-        KernelEvent::System(SystemEvent::Ndis(n)) => Some(n.change.clone()),
-        _ => None,
-    })
-}
-
-fn set_ustr(fx: &mut Fx, at: u64, s: &str) {
-    let u = fx.ustr(s);
-    let (len, max, buf) = fx.counted(u);
-    let mem = fx.k.mem_mut();
-    mem.set(at, UNICODE_STRING::Length, len).unwrap();
-    mem.set(at, UNICODE_STRING::MaximumLength, max).unwrap();
-    mem.set(at, UNICODE_STRING::Buffer, buf).unwrap();
-}
 
 /// Slots of each callback the filter has.
 struct Filter {
@@ -152,7 +53,7 @@ fn filter(fx: &mut Fx) -> Filter {
     }
     let [attach, restart, pause, detach, send_complete, receive, returned] = slots;
     let handlers = [
-        (C::AttachHandler, attach_handler(fx, attach, attributes)),
+        (C::AttachHandler, attach_handler(fx, attach, MODULE_CONTEXT, attributes)),
         (C::RestartHandler, recorder(fx, restart, 2, 0)),
         (C::PauseHandler, recorder(fx, pause, 2, 0)),
         (C::DetachHandler, recorder(fx, detach, 1, 0)),
@@ -342,18 +243,6 @@ fn the_adapter_answers_oid_requests() {
         fx.call(N, "NdisFOidRequestComplete", &[module, req, 0]).unwrap();
         assert!(matches!(ndis_events(&fx).last(), Some(NdisChange::OidRequest { kind: "complete", .. })));
     }
-}
-
-/// A NET_BUFFER_LIST with one net buffer holding `data`.
-fn nbl_with(fx: &mut Fx, data: &[u8]) -> u64 {
-    let mut b = vec![0x80, 1, 0x10, 0, 0, 1, 0, 0];
-    b.extend(b"NbT1");
-    b.extend(0u32.to_le_bytes());
-    let params = fx.put(&b);
-    let pool = fx.call(N, "NdisAllocateNetBufferListPool", &[0, params]).unwrap();
-    let buf = fx.put(data);
-    let mdl = fx.call(NT, "IoAllocateMdl", &[buf, data.len() as u64, 0, 0, 0]).unwrap();
-    fx.call(N, "NdisAllocateNetBufferAndNetBufferList", &[pool, 0, 0, mdl, 0, data.len() as u64]).unwrap()
 }
 
 #[test]

@@ -7,154 +7,26 @@
 #[allow(unused_imports)] // not every test file uses every helper
 mod common;
 use common::fx::*;
+use common::ndis::*;
 use common::*;
 
-use portcullis_emu::{Prot, RegionKind};
-use portcullis_hle::events::SystemEvent;
 use portcullis_hle::exports::Dll;
-use portcullis_hle::kernel::KernelEvent;
 use portcullis_hle::layout::{
     FieldAccess, NDIS_BIND_PARAMETERS as BP, NDIS_OID_REQUEST as R, NDIS_OPEN_PARAMETERS as OP,
-    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS as C, NET_BUFFER as NB, NET_BUFFER_LIST as NBL, UNICODE_STRING,
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS as C, NET_BUFFER as NB, NET_BUFFER_LIST as NBL,
 };
 use portcullis_hle::ndis::adapter;
 use portcullis_hle::ndis::events::NdisChange;
 
 const N: Dll = Dll::Ndis;
-const NT: Dll = Dll::Ntoskrnl;
 const PROTOCOL_CONTEXT: u64 = 0x6161;
-const BINDING_CONTEXT: u64 = 0x4242;
 const BAD_CHARACTERISTICS: u64 = 0xC001_0005;
 const ADAPTER_NOT_FOUND: u32 = 0xC001_0006;
 const FAILURE: u32 = 0xC000_0001;
 
-fn code(fx: &mut Fx, c: &[u8]) -> u64 {
-    let at = fx.k.mem_mut().alloc(RegionKind::System, "test callback", 0x1000, Prot::RWX).unwrap();
-    fx.k.mem_mut().write(at, c).unwrap();
-    at
-}
-
-fn imm64(c: &mut Vec<u8>, prefix: &[u8], v: u64) {
-    c.extend(prefix);
-    c.extend(v.to_le_bytes());
-}
-
-fn imm32(c: &mut Vec<u8>, prefix: &[u8], v: u64) {
-    c.extend(prefix);
-    c.extend((v as u32).to_le_bytes());
-}
-
-/// Keeps the first `n` (up to 5) arguments in 8-byte slots at `slots` (guest code).
-fn store_args(fx: &Fx, c: &mut Vec<u8>, slots: u64, n: u8) {
-    match fx.arch {
-        Arch::X64 => {
-            imm64(c, &[0x48, 0xB8], slots);
-            c.extend([0x48, 0x89, 0x08, 0x48, 0x89, 0x50, 0x08, 0x4C, 0x89, 0x40, 0x10, 0x4C, 0x89, 0x48, 0x18]);
-            c.extend([0x48, 0x8B, 0x4C, 0x24, 0x28, 0x48, 0x89, 0x48, 0x20]);
-        }
-        Arch::X86 => {
-            imm32(c, &[0xB8], slots);
-            for i in 0..n.min(5) {
-                c.extend([0x8B, 0x4C, 0x24, 4 + 4 * i, 0x89, 0x48, 8 * i]);
-            }
-        }
-    }
-}
-
-/// A stdcall callback of `n` arguments that keeps them and returns 0.
-fn recorder(fx: &mut Fx, slots: u64, n: u8) -> u64 {
-    let mut c = Vec::new();
-    store_args(fx, &mut c, slots, n);
-    c.extend([0x31, 0xC0]);
-    match fx.arch {
-        Arch::X64 => c.push(0xC3),
-        Arch::X86 => c.extend([0xC2, 4 * n, 0]),
-    }
-    code(fx, &c)
-}
-
-/// ProtocolBindAdapterEx: keeps its arguments, then NdisOpenAdapterEx(*handle_at,
-/// BINDING_CONTEXT, open, BindContext, binding_at) and returns what it returned.
-fn bind_handler(fx: &mut Fx, slots: u64, handle_at: u64, open: u64, binding_at: u64) -> u64 {
-    let stub = fx.stub(N, "NdisOpenAdapterEx");
-    let mut c = Vec::new();
-    store_args(fx, &mut c, slots, 3);
-    match fx.arch {
-        Arch::X64 => {
-            c.extend([0x48, 0x83, 0xEC, 0x38]); // sub rsp, 0x38
-            c.extend([0x4C, 0x8B, 0x08]); // mov r9, [rax] ... replaced below
-            c.truncate(c.len() - 3);
-            imm64(&mut c, &[0x49, 0xB9], slots + 8); // mov r9, &slot[1]
-            c.extend([0x4D, 0x8B, 0x09]); // mov r9, [r9]: BindContext
-            imm64(&mut c, &[0x48, 0xB9], handle_at);
-            c.extend([0x48, 0x8B, 0x09]); // mov rcx, [rcx]
-            imm64(&mut c, &[0x48, 0xBA], BINDING_CONTEXT);
-            imm64(&mut c, &[0x49, 0xB8], open);
-            imm64(&mut c, &[0x48, 0xB8], binding_at);
-            c.extend([0x48, 0x89, 0x44, 0x24, 0x20]); // mov [rsp+0x20], rax
-            imm64(&mut c, &[0x48, 0xB8], stub);
-            c.extend([0xFF, 0xD0, 0x48, 0x83, 0xC4, 0x38, 0xC3]);
-        }
-        Arch::X86 => {
-            imm32(&mut c, &[0x68], binding_at);
-            c.extend([0xFF, 0x74, 0x24, 0x0C]); // push BindContext
-            imm32(&mut c, &[0x68], open);
-            imm32(&mut c, &[0x68], BINDING_CONTEXT);
-            imm32(&mut c, &[0xFF, 0x35], handle_at); // push dword [handle_at]
-            imm32(&mut c, &[0xB8], stub);
-            c.extend([0xFF, 0xD0, 0xC2, 12, 0]);
-        }
-    }
-    code(fx, &c)
-}
-
-/// ProtocolUnbindAdapterEx: keeps its arguments, then NdisCloseAdapterEx(*binding_at).
-fn unbind_handler(fx: &mut Fx, slots: u64, binding_at: u64) -> u64 {
-    let stub = fx.stub(N, "NdisCloseAdapterEx");
-    let mut c = Vec::new();
-    store_args(fx, &mut c, slots, 2);
-    match fx.arch {
-        Arch::X64 => {
-            c.extend([0x48, 0x83, 0xEC, 0x28]);
-            imm64(&mut c, &[0x48, 0xB9], binding_at);
-            c.extend([0x48, 0x8B, 0x09]);
-            imm64(&mut c, &[0x48, 0xB8], stub);
-            c.extend([0xFF, 0xD0, 0x48, 0x83, 0xC4, 0x28, 0xC3]);
-        }
-        Arch::X86 => {
-            imm32(&mut c, &[0xFF, 0x35], binding_at);
-            imm32(&mut c, &[0xB8], stub);
-            c.extend([0xFF, 0xD0, 0xC2, 8, 0]);
-        }
-    }
-    code(fx, &c)
-}
-
-fn slot(fx: &Fx, slots: u64, i: u64) -> u64 {
-    match fx.arch {
-        Arch::X86 => fx.k.mem().read_u32(slots + 8 * i).unwrap() as u64,
-        Arch::X64 => fx.k.mem().read_u64(slots + 8 * i).unwrap(),
-    }
-}
-
-fn ndis_events(fx: &Fx) -> Vec<NdisChange> {
-    kernel_events(&fx.k, |e| match e {
-        KernelEvent::System(SystemEvent::Ndis(n)) => Some(n.change.clone()),
-        _ => None,
-    })
-}
-
-fn set_ustr(fx: &mut Fx, at: u64, s: &str) {
-    let u = fx.ustr(s);
-    let (len, max, buf) = fx.counted(u);
-    let mem = fx.k.mem_mut();
-    mem.set(at, UNICODE_STRING::Length, len).unwrap();
-    mem.set(at, UNICODE_STRING::MaximumLength, max).unwrap();
-    mem.set(at, UNICODE_STRING::Buffer, buf).unwrap();
-}
-
 struct Protocol {
     chars: u64,
+    other: u64,
     handle_at: u64,
     binding_at: u64,
     open: u64,
@@ -190,13 +62,13 @@ fn protocol(fx: &mut Fx) -> Protocol {
     let handlers = [
         (C::BindAdapterHandlerEx, bind_handler(fx, bind, handle_at, open, binding_at)),
         (C::UnbindAdapterHandlerEx, unbind_handler(fx, unbind, binding_at)),
-        (C::OpenAdapterCompleteHandlerEx, recorder(fx, other, 2)),
-        (C::CloseAdapterCompleteHandlerEx, recorder(fx, other, 2)),
-        (C::NetPnPEventHandler, recorder(fx, other, 2)),
-        (C::OidRequestCompleteHandler, recorder(fx, other, 3)),
-        (C::StatusHandlerEx, recorder(fx, other, 2)),
-        (C::ReceiveNetBufferListsHandler, recorder(fx, receive, 5)),
-        (C::SendNetBufferListsCompleteHandler, recorder(fx, send_complete, 3)),
+        (C::OpenAdapterCompleteHandlerEx, recorder(fx, other, 2, 0)),
+        (C::CloseAdapterCompleteHandlerEx, recorder(fx, other, 2, 0)),
+        (C::NetPnPEventHandler, recorder(fx, other, 2, 0)),
+        (C::OidRequestCompleteHandler, recorder(fx, other, 3, 0)),
+        (C::StatusHandlerEx, recorder(fx, other, 2, 0)),
+        (C::ReceiveNetBufferListsHandler, recorder(fx, receive, 5, 0)),
+        (C::SendNetBufferListsCompleteHandler, recorder(fx, send_complete, 3, 0)),
     ];
     let mem = fx.k.mem_mut();
     mem.set(chars, C::HeaderType, 0x95).unwrap();
@@ -207,7 +79,7 @@ fn protocol(fx: &mut Fx) -> Protocol {
         mem.set(chars, f, at).unwrap();
     }
     set_ustr(fx, C::Name.at(arch, chars), "testproto");
-    Protocol { chars, handle_at, binding_at, open, selected, bind, unbind, receive, send_complete }
+    Protocol { chars, other, handle_at, binding_at, open, selected, bind, unbind, receive, send_complete }
 }
 
 fn register(fx: &mut Fx, p: &Protocol) -> u64 {
@@ -282,18 +154,6 @@ fn an_open_of_another_adapter_fails() {
         assert!(matches!(&ev[2], NdisChange::Binding { operation: "bind", status: ADAPTER_NOT_FOUND, .. }));
         assert!(fx.k.ext().ndis.bindings.is_empty(), "{arch:?}");
     }
-}
-
-/// A NET_BUFFER_LIST with one net buffer holding `data`.
-fn nbl_with(fx: &mut Fx, data: &[u8]) -> u64 {
-    let mut b = vec![0x80, 1, 0x10, 0, 0, 1, 0, 0];
-    b.extend(b"NbT1");
-    b.extend(0u32.to_le_bytes());
-    let params = fx.put(&b);
-    let pool = fx.call(N, "NdisAllocateNetBufferListPool", &[0, params]).unwrap();
-    let buf = fx.put(data);
-    let mdl = fx.call(NT, "IoAllocateMdl", &[buf, data.len() as u64, 0, 0, 0]).unwrap();
-    fx.call(N, "NdisAllocateNetBufferAndNetBufferList", &[pool, 0, 0, mdl, 0, data.len() as u64]).unwrap()
 }
 
 #[test]
@@ -392,7 +252,7 @@ fn timer_objects_fire_their_function() {
     for arch in both() {
         let mut fx = Fx::new(arch);
         let slots = fx.alloc(40);
-        let function = recorder(&mut fx, slots, 4);
+        let function = recorder(&mut fx, slots, 4, 0);
         let chars = fx.alloc(0x18);
         let size = portcullis_hle::layout::NDIS_TIMER_CHARACTERISTICS::STRUCT.size(arch);
         fx.k.mem_mut().write(chars, &[0x97, 1, size as u8, 0]).unwrap();
@@ -443,5 +303,85 @@ fn net_buffers_copy_between_windows() {
         assert_eq!(fx.read(va, 16), want, "{arch:?}");
         let st = fx.call(N, "NdisCopyFromNetBufferToNetBuffer", &[dst_nb, 17, 1, src_nb, 0, copied]).unwrap();
         assert_eq!(st & 0xFFFF_FFFF, FAILURE as u64);
+    }
+}
+
+#[test]
+fn a_filter_sits_between_the_protocol_and_the_adapter() {
+    use portcullis_hle::layout::NDIS_FILTER_DRIVER_CHARACTERISTICS as F;
+    const MODULE_CONTEXT: u64 = 0x5151;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let chars = fx.alloc(F::STRUCT.size(arch));
+        let attributes = fx.put(&[0x8D, 1, 8, 0, 0, 0, 0, 0]);
+        let mut slots = [0u64; 6];
+        for s in &mut slots {
+            *s = fx.alloc(40);
+        }
+        let [attach, lifecycle, send, send_complete, receive, oid] = slots;
+        let handlers = [
+            (F::AttachHandler, attach_handler(&mut fx, attach, MODULE_CONTEXT, attributes)),
+            (F::DetachHandler, recorder(&mut fx, lifecycle, 1, 0)),
+            (F::RestartHandler, recorder(&mut fx, lifecycle, 2, 0)),
+            (F::PauseHandler, recorder(&mut fx, lifecycle, 2, 0)),
+            (F::SendNetBufferListsHandler, recorder(&mut fx, send, 4, 0)),
+            (F::SendNetBufferListsCompleteHandler, recorder(&mut fx, send_complete, 3, 0)),
+            (F::ReceiveNetBufferListsHandler, recorder(&mut fx, receive, 5, 0)),
+            (F::ReturnNetBufferListsHandler, recorder(&mut fx, lifecycle, 3, 0)),
+            // Every request pends.
+            (F::OidRequestHandler, recorder(&mut fx, oid, 2, 0x103)),
+        ];
+        let mem = fx.k.mem_mut();
+        mem.set(chars, F::HeaderType, 0x8B).unwrap();
+        mem.set(chars, F::HeaderRevision, 1).unwrap();
+        mem.set(chars, F::HeaderSize, F::StatusHandler.offset(arch) + arch.ptr_size()).unwrap();
+        mem.set(chars, F::MajorNdisVersion, 6).unwrap();
+        for (f, at) in handlers {
+            mem.set(chars, f, at).unwrap();
+        }
+        let out = fx.alloc(8);
+        assert_eq!(fx.call(N, "NdisFRegisterFilterDriver", &[0, 0, chars, out]).unwrap() & 0xFFFF_FFFF, 0);
+        let module = slot(&fx, attach, 0);
+        let p = protocol(&mut fx);
+        register(&mut fx, &p);
+        let binding = fx.read_ptr(p.binding_at);
+
+        // The protocol's send reaches the filter, which sends it on and completes it up.
+        let nbl = nbl_with(&mut fx, &[0xAB; 20]);
+        fx.call(N, "NdisSendNetBufferLists", &[binding, nbl, 0, 0]).unwrap();
+        assert_eq!([0, 1].map(|i| slot(&fx, send, i)), [MODULE_CONTEXT, nbl], "{arch:?}");
+        let sent = |fx: &Fx| ndis_events(fx).iter().filter(|e| matches!(e, NdisChange::FrameSent { .. })).count();
+        assert_eq!(sent(&fx), 0, "not on the wire yet");
+        fx.call(N, "NdisFSendNetBufferLists", &[module, nbl, 0, 0]).unwrap();
+        assert_eq!(sent(&fx), 1);
+        assert_eq!([0, 1].map(|i| slot(&fx, send_complete, i)), [MODULE_CONTEXT, nbl], "{arch:?}");
+        fx.call(N, "NdisFSendNetBufferListsComplete", &[module, nbl, 0]).unwrap();
+        assert_eq!([0, 1].map(|i| slot(&fx, p.send_complete, i)), [BINDING_CONTEXT, nbl], "{arch:?}");
+
+        // A received frame: the filter first, then the protocol, then back down.
+        portcullis_hle::ndis::receive_frame(&mut fx.k, &[0xFF; 14]).unwrap();
+        let got = slot(&fx, receive, 1);
+        fx.call(N, "NdisFIndicateReceiveNetBufferLists", &[module, got, 0, 1, 0]).unwrap();
+        assert_eq!([0, 1].map(|i| slot(&fx, p.receive, i)), [BINDING_CONTEXT, got], "{arch:?}");
+        fx.call(N, "NdisReturnNetBufferLists", &[binding, got, 0]).unwrap();
+        assert_eq!([0, 1].map(|i| slot(&fx, lifecycle, i)), [MODULE_CONTEXT, got], "FilterReturnNetBufferLists");
+        assert_eq!(fx.k.ext().ndis.received.len(), 1);
+        fx.call(N, "NdisFReturnNetBufferLists", &[module, got, 0]).unwrap();
+        assert!(fx.k.ext().ndis.received.is_empty(), "{arch:?}");
+
+        // The protocol's request pends in the filter; its completion reaches the protocol.
+        let req = fx.alloc(0x100);
+        fx.k.mem_mut().write(req, &[0x96, 1, 0, 0]).unwrap();
+        assert_eq!(fx.call(N, "NdisOidRequest", &[binding, req]).unwrap() & 0xFFFF_FFFF, 0x103, "{arch:?}");
+        assert_eq!([0, 1].map(|i| slot(&fx, oid, i)), [MODULE_CONTEXT, req]);
+        fx.call(N, "NdisFOidRequestComplete", &[module, req, 0]).unwrap();
+        assert_eq!([0, 1, 2].map(|i| slot(&fx, p.other, i)), [BINDING_CONTEXT, req, 0], "{arch:?}");
+        assert!(fx.k.ext().ndis.pending_oids.is_empty());
+
+        // A status the filter passes up reaches the protocol.
+        let ind = fx.alloc(0x70);
+        fx.k.mem_mut().write(ind, &[0x98, 1, 0, 0]).unwrap();
+        fx.call(N, "NdisFIndicateStatus", &[module, ind]).unwrap();
+        assert_eq!([0, 1].map(|i| slot(&fx, p.other, i)), [BINDING_CONTEXT, ind], "{arch:?}");
     }
 }
