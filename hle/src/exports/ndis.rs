@@ -75,4 +75,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn NdisCancelTimerObject(TimerObject: Ptr) -> Boolean = ndis::NdisCancelTimerObject;
     stdcall fn NdisFreeTimerObject(TimerObject: Ptr) -> () = ndis::NdisFreeTimerObject;
     stdcall fn NdisCopyFromNetBufferToNetBuffer(Destination: Ptr, DestinationOffset: u32, BytesToCopy: u32, Source: Ptr, SourceOffset: u32, BytesCopied: Ptr) -> NtStatus = ndis::NdisCopyFromNetBufferToNetBuffer;
+    stdcall fn NdisAllocatePacketPool(Status: Ptr, PoolHandle: Ptr, NumberOfDescriptors: u32, ProtocolReservedLength: u32) -> () = ndis::NdisAllocatePacketPool;
+    stdcall fn NdisFreePacketPool(PoolHandle: Ptr) -> () = ndis::NdisFreePacketPool;
+    stdcall fn NdisAllocatePacket(Status: Ptr, Packet: Ptr, PoolHandle: Ptr) -> () = ndis::NdisAllocatePacket;
+    stdcall fn NdisFreePacket(Packet: Ptr) -> () = ndis::NdisFreePacket;
+    stdcall fn NdisUnchainBufferAtFront(Packet: Ptr, Buffer: Ptr) -> () = ndis::NdisUnchainBufferAtFront;
 };

@@ -398,6 +398,23 @@ structure!(
 });
 
 structure!(
+    /// ndis.h (NDIS 5): a packet descriptor, its NDIS_PACKET_PRIVATE header first;
+    /// ProtocolReserved is the start of the protocol's area.
+    NDIS_PACKET = "NDIS_PACKET", size (0x39, 0x61), checked: false, {
+    PhysicalCount = "Private.PhysicalCount": U32 @ (0x0, 0x0),
+    TotalLength = "Private.TotalLength": U32 @ (0x4, 0x4),
+    Head = "Private.Head": Ptr @ (0x8, 0x8),
+    Tail = "Private.Tail": Ptr @ (0xc, 0x10),
+    Pool = "Private.Pool": Ptr @ (0x10, 0x18),
+    Count = "Private.Count": U32 @ (0x14, 0x20),
+    Flags = "Private.Flags": U32 @ (0x18, 0x24),
+    ValidCounts = "Private.ValidCounts": U8 @ (0x1c, 0x28),
+    NdisPacketFlags = "Private.NdisPacketFlags": U8 @ (0x1d, 0x29),
+    NdisPacketOobOffset = "Private.NdisPacketOobOffset": U16 @ (0x1e, 0x2a),
+    ProtocolReserved = "ProtocolReserved": Inline @ (0x38, 0x60),
+});
+
+structure!(
     /// ndis/nbl.h: the header of a NET_BUFFER_LIST's context block; ContextData follows at
     /// MEMORY_ALLOCATION_ALIGNMENT.
     NET_BUFFER_LIST_CONTEXT = "NET_BUFFER_LIST_CONTEXT", size (0x8, 0x10), checked: false, {
@@ -1278,6 +1295,7 @@ pub const ALL_STRUCTS: &[Struct] = &[
     NDIS_CONFIGURATION_OBJECT::STRUCT,
     NDIS_CONFIGURATION_PARAMETER::STRUCT,
     NDIS_TIMER_CHARACTERISTICS::STRUCT,
+    NDIS_PACKET::STRUCT,
     IO_TIMER::STRUCT,
     KBUGCHECK_CALLBACK_RECORD::STRUCT,
     KTIMER::STRUCT,

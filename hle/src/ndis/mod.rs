@@ -20,6 +20,7 @@ pub mod nbl;
 pub mod nbl_pool;
 pub mod net_buffer;
 pub mod oid;
+pub mod packet;
 pub mod protocol;
 pub mod receive;
 pub mod timer;
@@ -43,6 +44,9 @@ pub use nbl::{
 pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
 pub use net_buffer::{NdisAdvanceNetBufferDataStart, NdisGetDataBuffer, NdisRetreatNetBufferDataStart};
 pub use oid::{NdisAllocateCloneOidRequest, NdisFreeCloneOidRequest};
+pub use packet::{
+    NdisAllocatePacket, NdisAllocatePacketPool, NdisFreePacket, NdisFreePacketPool, NdisUnchainBufferAtFront,
+};
 pub use protocol::{
     NdisCancelSendNetBufferLists, NdisCloseAdapterEx, NdisDeregisterProtocolDriver, NdisGeneratePartialCancelId,
     NdisOidRequest, NdisOpenAdapterEx, NdisQueryAdapterInstanceName, NdisRegisterProtocolDriver,
@@ -88,6 +92,8 @@ pub struct NdisState {
     pub configs: std::collections::BTreeMap<u64, config::Config>,
     /// Timer objects allocated and not freed.
     pub timers: std::collections::BTreeSet<u64>,
+    /// NDIS 5 packet pools, by handle.
+    pub packet_pools: std::collections::BTreeMap<u64, packet::PacketPool>,
     /// The last NdisGeneratePartialCancelId value.
     pub partial_cancel_id: u8,
     /// Lists of received frames the adapter indicated and has not got back.
