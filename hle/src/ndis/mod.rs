@@ -1,11 +1,13 @@
 //! ndis.sys: the library routines NDIS drivers use for memory, spin locks, events and the
 //! system's shape, over the executive and kernel ones NDIS itself builds on, and pools of
 //! net buffer lists (nbl_pool.rs) and net buffers (nb_pool.rs), the lists drawn from them
-//! (nbl.rs), the data of a net buffer (net_buffer.rs), MDLs (mdl.rs) and generic objects
-//! (generic_object.rs); one emulated Ethernet adapter (adapter.rs) answering OID requests
-//! (oid.rs), NDIS 6 filter drivers attached over it with their send and receive paths
-//! (filter.rs, receive.rs), all of it recorded in the trace (events.rs). The protocol and
-//! miniport registration surfaces are not here yet.
+//! (nbl.rs), the data of a net buffer (net_buffer.rs, nb_copy.rs), MDLs (mdl.rs), generic
+//! objects (generic_object.rs), NDIS 5 packets (packet.rs); one emulated Ethernet adapter
+//! (adapter.rs) answering OID requests (oid.rs), with NDIS 6 filter drivers attached over it
+//! (filter.rs) and NDIS 6 protocol drivers bound to it (protocol.rs), their send and receive
+//! paths (receive.rs: frames from the wire), configuration from the registry (config.rs) and
+//! timer objects (timer.rs); all of it recorded in the trace (events.rs). Miniport
+//! registration and the NDIS 5 protocol surface are not here yet.
 #![allow(non_snake_case)]
 
 pub mod adapter;
