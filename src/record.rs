@@ -151,6 +151,12 @@ pub enum TraceRecord {
         #[serde(flatten)]
         event: portcullis_hle::wfp::WfpEvent,
     },
+    /// What a driver did through NDIS: filters, OID requests, frames sent and received.
+    Ndis {
+        seq: u64,
+        #[serde(flatten)]
+        event: portcullis_hle::ndis::NdisEvent,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -606,6 +612,8 @@ pub struct Recorder {
     pub(crate) filter_messages: Vec<portcullis_hle::flt::port::FilterMessage>,
     /// Changes to the filtering platform, in order.
     pub(crate) wfp: Vec<portcullis_hle::wfp::WfpEvent>,
+    /// What drivers did through NDIS, in order.
+    pub(crate) ndis: Vec<portcullis_hle::ndis::NdisEvent>,
     pub(crate) truncated: bool,
     /// The deadlock that ended the run, if one did.
     pub(crate) deadlock: Option<DeadlockRecord>,
@@ -826,6 +834,14 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::Wfp { seq, event: event.clone() }
+            }
+            SystemEvent::Ndis(event) => {
+                if self.ndis.len() < REPORT_CAP {
+                    self.ndis.push(event.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Ndis { seq, event: event.clone() }
             }
         }
     }

@@ -264,6 +264,11 @@ pub struct Report {
     /// filters by key, registered callouts, injection handles and injected packets, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wfp: Vec<portcullis_hle::wfp::WfpEvent>,
+    /// What the driver did through NDIS with the emulated adapter: filter drivers registered
+    /// (their callbacks), modules attached, restarted, paused and detached, OID requests
+    /// answered, every frame sent to the wire (its bytes) and every frame received.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ndis: Vec<portcullis_hle::ndis::NdisEvent>,
     /// What the machine's chips saw: POST codes, speaker tones, serial and printer output,
     /// a reset (absent when none of these happened).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -354,6 +359,7 @@ impl Report {
             debugger: rec.debugger.clone(),
             filter_messages: rec.filter_messages.clone(),
             wfp: rec.wfp.clone(),
+            ndis: rec.ndis.clone(),
             file_changes: rec.file_changes.clone(),
             devices: crate::board::DevicesReport::of(
                 sb.devices(),
@@ -588,6 +594,13 @@ impl Report {
         if !self.wfp.is_empty() {
             let _ = writeln!(s, "\nfiltering platform");
             for e in &self.wfp {
+                let _ = writeln!(s, "  {} (from {:#x})", e.change.text(), e.caller);
+            }
+        }
+
+        if !self.ndis.is_empty() {
+            let _ = writeln!(s, "\nnetwork (NDIS, adapter {})", portcullis_hle::ndis::adapter::device_name());
+            for e in &self.ndis {
                 let _ = writeln!(s, "  {} (from {:#x})", e.change.text(), e.caller);
             }
         }

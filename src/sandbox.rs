@@ -1088,6 +1088,21 @@ impl Sandbox {
         r
     }
 
+    /// An Ethernet frame from the wire: the emulated adapter indicates it up the NDIS stack
+    /// (the filter modules' receive handlers), and takes it back when the stack is done.
+    pub fn receive_frame(&mut self, frame: &[u8]) -> Result<(), RunError> {
+        self.alive()?;
+        let r = portcullis_hle::ndis::receive_frame(&mut self.k, frame).map_err(RunError::from);
+        let e = EntryPointRecord {
+            kind: "ReceiveNetBufferLists".into(),
+            target: Some(portcullis_hle::ndis::adapter::device_name()),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        self.record(e, &r);
+        r
+    }
+
     /// The messages the filter sent on a connection (FltSendMessage).
     pub fn filter_messages(&self, c: FilterConnection) -> Vec<Vec<u8>> {
         portcullis_hle::flt::port::messages(&self.k, c.0)

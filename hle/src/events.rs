@@ -46,6 +46,9 @@ pub enum SystemEvent {
     FilterMessage(crate::flt::port::FilterMessage),
     /// A change to the filtering platform: sessions, objects, callouts, injected packets.
     Wfp(crate::wfp::WfpEvent),
+    /// What a driver did through NDIS: filters registered and attached, OID requests,
+    /// frames sent to and received from the wire.
+    Ndis(crate::ndis::NdisEvent),
 }
 
 /// A write to the registry.

@@ -75,6 +75,14 @@ pub(crate) struct ProcessSpec {
     pub(crate) parent: u64,
 }
 
+/// A packet a scenario puts on the wire: `{ layer = "ethernet", bytes = "ff ff ..." }`.
+#[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PacketSpec {
+    pub(crate) layer: String,
+    pub(crate) bytes: Bytes,
+}
+
 /// `wait_idle = true`, or the most virtual time it may let pass: `wait_idle = "10s"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WaitIdle {
@@ -180,6 +188,8 @@ pub(crate) struct Step {
     pub(crate) filter_connect: Option<String>,
     pub(crate) filter_send: Option<Bytes>,
     pub(crate) filter_disconnect: Option<String>,
+    /// A frame the emulated adapter receives from the wire and indicates up the NDIS stack.
+    pub(crate) packet: Option<PacketSpec>,
     /// For filter_connect: what the program answers the filter's messages with.
     pub(crate) reply: Option<Bytes>,
 

@@ -149,6 +149,10 @@ pub(crate) enum Action {
     },
     /// CloseHandle of a connection.
     FilterDisconnect,
+    /// An Ethernet frame from the wire, indicated up the NDIS stack.
+    Packet {
+        frame: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

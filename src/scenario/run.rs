@@ -28,7 +28,7 @@ pub struct ScenarioOutcome {
 const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, \
                        expect_no_mmio, expect_pci, expect_no_pci, unload, open_process, open_thread, set_value, \
                        delete_value, create_key, delete_key, shutdown, pnp_start, pnp_remove, power, advance, \
-                       wait_idle, process_start, process_exit, filter_connect, filter_send, filter_disconnect";
+                       wait_idle, process_start, process_exit, filter_connect, filter_send, filter_disconnect, packet";
 
 /// What `wait_idle = true` lets pass at most.
 pub const WAIT_IDLE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
@@ -80,6 +80,7 @@ pub(crate) fn check_steps(
             ("filter_connect", r.filter_connect.is_some()),
             ("filter_send", r.filter_send.is_some()),
             ("filter_disconnect", r.filter_disconnect.is_some()),
+            ("packet", r.packet.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -318,6 +319,23 @@ pub(crate) fn check_steps(
             "create_key" => Action::Registry(RegistryStep::CreateKey(r.create_key.clone().expect("present"))),
             "delete_key" => Action::Registry(RegistryStep::DeleteKey(r.delete_key.clone().expect("present"))),
             "shutdown" => Action::Shutdown,
+            "packet" => {
+                let p = r.packet.clone().expect("present");
+                if p.layer != "ethernet" {
+                    return fail(format!(
+                        "packet layer `{}`: only \"ethernet\" (a frame from the wire to the NDIS stack) is delivered",
+                        p.layer
+                    ));
+                }
+                let max = portcullis_hle::ndis::adapter::MAX_TOTAL_SIZE as usize;
+                if !(14..=max).contains(&p.bytes.0.len()) {
+                    return fail(format!(
+                        "packet of {} bytes: an Ethernet frame is 14 (its header) to {max} bytes",
+                        p.bytes.0.len()
+                    ));
+                }
+                Action::Packet { frame: p.bytes.0 }
+            }
             "pnp_start" => Action::PnpStart,
             "pnp_remove" => Action::PnpRemove,
             "power" => {
@@ -707,6 +725,7 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 Some(c) => sb.filter_disconnect(c).map(|_| ()),
             },
             Action::Shutdown => sb.shutdown().map(|_| ()),
+            Action::Packet { frame } => sb.receive_frame(frame),
             Action::PnpStart => sb.pnp_start().map(|_| ()),
             Action::PnpRemove => sb.pnp_remove().map(|_| ()),
             Action::Power(state) => sb.power(state).map(|_| ()),

@@ -8,6 +8,7 @@ use portcullis_emu::Arch;
 
 use super::{utf16z, REG_DWORD, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_SZ};
 use crate::kernel::{KResult, Kx};
+use crate::ndis::adapter;
 
 enum Data {
     Sz(String),
@@ -36,6 +37,8 @@ fn bytes(d: &Data) -> (u32, Vec<u8>) {
 }
 
 const MACHINE: &str = "\\REGISTRY\\MACHINE";
+/// GUID_DEVCLASS_NET, the network adapters' setup class.
+const NET_CLASS: &str = "{4D36E972-E325-11CE-BFC1-08002BE10318}";
 
 /// "01/01/2024" -> "01/01/24".
 fn short_date(d: &str) -> String {
@@ -173,6 +176,39 @@ pub(crate) fn standard(k: &mut Kx) -> KResult<()> {
         ),
         (format!("{MACHINE}\\SYSTEM\\ControlSet001\\Control\\Session Manager\\Memory Management"), vec![]),
         (format!("{MACHINE}\\SYSTEM\\ControlSet001\\Control\\Class"), vec![]),
+        // The emulated network adapter (crate::ndis::adapter): its network-class key and
+        // TCP/IP's binding to it, where programs and drivers enumerate adapters.
+        (
+            format!("{MACHINE}\\SYSTEM\\ControlSet001\\Control\\Class\\{NET_CLASS}\\0000"),
+            vec![
+                ("NetCfgInstanceId", sz(adapter::GUID)),
+                ("DriverDesc", sz(adapter::INSTANCE_NAME)),
+                ("Characteristics", Data::Dword(0x84)),
+                ("*IfType", Data::Dword(6)),
+                ("*MediaType", Data::Dword(adapter::MEDIUM_802_3)),
+                ("*PhysicalMediaType", Data::Dword(adapter::PHYSICAL_MEDIUM_802_3)),
+            ],
+        ),
+        (
+            format!("{MACHINE}\\SYSTEM\\ControlSet001\\Control\\Class\\{NET_CLASS}\\0000\\Linkage"),
+            vec![
+                ("Export", Data::MultiOwned(vec![adapter::device_name()])),
+                ("RootDevice", Data::MultiOwned(vec![adapter::GUID.to_string()])),
+                ("UpperBind", Data::MultiOwned(vec!["Tcpip".to_string()])),
+            ],
+        ),
+        (
+            format!("{MACHINE}\\SYSTEM\\ControlSet001\\Control\\Network\\{NET_CLASS}\\{}\\Connection", adapter::GUID),
+            vec![("Name", sz("Local Area Connection"))],
+        ),
+        (
+            format!("{MACHINE}\\SYSTEM\\ControlSet001\\Services\\Tcpip\\Linkage"),
+            vec![
+                ("Bind", Data::MultiOwned(vec![adapter::device_name()])),
+                ("Export", Data::MultiOwned(vec![format!("\\Device\\Tcpip_{}", adapter::GUID)])),
+                ("Route", Data::MultiOwned(vec![format!("\"{}\"", adapter::GUID)])),
+            ],
+        ),
         (
             format!("{MACHINE}\\SYSTEM\\ControlSet001\\Control\\CrashControl"),
             vec![("CrashDumpEnabled", Data::Dword(7))],

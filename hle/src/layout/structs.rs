@@ -150,6 +150,271 @@ structure!(
 });
 
 structure!(
+    /// ndis/filter.h (NDIS 6.0-6.80); not in the mingw-w64 headers. Revision 1 (NDIS 6.0)
+    /// ends after StatusHandler, revision 2 (6.1) after CancelDirectOidRequestHandler,
+    /// revision 3 (6.80) after SynchronousOidRequestCompleteHandler.
+    NDIS_FILTER_DRIVER_CHARACTERISTICS = "NDIS_FILTER_DRIVER_CHARACTERISTICS", size (0x7c, 0xf0), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    MajorNdisVersion = "MajorNdisVersion": U8 @ (0x4, 0x4),
+    MinorNdisVersion = "MinorNdisVersion": U8 @ (0x5, 0x5),
+    MajorDriverVersion = "MajorDriverVersion": U8 @ (0x6, 0x6),
+    MinorDriverVersion = "MinorDriverVersion": U8 @ (0x7, 0x7),
+    Flags = "Flags": U32 @ (0x8, 0x8),
+    FriendlyName = "FriendlyName": Inline @ (0xc, 0x10),
+    UniqueName = "UniqueName": Inline @ (0x14, 0x20),
+    ServiceName = "ServiceName": Inline @ (0x1c, 0x30),
+    SetOptionsHandler = "SetOptionsHandler": Ptr @ (0x24, 0x40),
+    SetFilterModuleOptionsHandler = "SetFilterModuleOptionsHandler": Ptr @ (0x28, 0x48),
+    AttachHandler = "AttachHandler": Ptr @ (0x2c, 0x50),
+    DetachHandler = "DetachHandler": Ptr @ (0x30, 0x58),
+    RestartHandler = "RestartHandler": Ptr @ (0x34, 0x60),
+    PauseHandler = "PauseHandler": Ptr @ (0x38, 0x68),
+    SendNetBufferListsHandler = "SendNetBufferListsHandler": Ptr @ (0x3c, 0x70),
+    SendNetBufferListsCompleteHandler = "SendNetBufferListsCompleteHandler": Ptr @ (0x40, 0x78),
+    CancelSendNetBufferListsHandler = "CancelSendNetBufferListsHandler": Ptr @ (0x44, 0x80),
+    ReceiveNetBufferListsHandler = "ReceiveNetBufferListsHandler": Ptr @ (0x48, 0x88),
+    ReturnNetBufferListsHandler = "ReturnNetBufferListsHandler": Ptr @ (0x4c, 0x90),
+    OidRequestHandler = "OidRequestHandler": Ptr @ (0x50, 0x98),
+    OidRequestCompleteHandler = "OidRequestCompleteHandler": Ptr @ (0x54, 0xa0),
+    CancelOidRequestHandler = "CancelOidRequestHandler": Ptr @ (0x58, 0xa8),
+    DevicePnPEventNotifyHandler = "DevicePnPEventNotifyHandler": Ptr @ (0x5c, 0xb0),
+    NetPnPEventHandler = "NetPnPEventHandler": Ptr @ (0x60, 0xb8),
+    StatusHandler = "StatusHandler": Ptr @ (0x64, 0xc0),
+    DirectOidRequestHandler = "DirectOidRequestHandler": Ptr @ (0x68, 0xc8),
+    DirectOidRequestCompleteHandler = "DirectOidRequestCompleteHandler": Ptr @ (0x6c, 0xd0),
+    CancelDirectOidRequestHandler = "CancelDirectOidRequestHandler": Ptr @ (0x70, 0xd8),
+});
+
+structure!(
+    /// ndis/filter.h; not in the mingw-w64 headers. Revision 3 (NDIS 6.20): revision 1 ends
+    /// after Flags (0x8c, 0xa4), revision 2 after HDSplitCurrentConfig.
+    NDIS_FILTER_ATTACH_PARAMETERS = "NDIS_FILTER_ATTACH_PARAMETERS", size (0x9c, 0xc8), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    IfIndex = "IfIndex": U32 @ (0x4, 0x4),
+    NetLuid = "NetLuid": U64 @ (0x8, 0x8),
+    FilterModuleGuidName = "FilterModuleGuidName": Ptr @ (0x10, 0x10),
+    BaseMiniportIfIndex = "BaseMiniportIfIndex": U32 @ (0x14, 0x18),
+    BaseMiniportInstanceName = "BaseMiniportInstanceName": Ptr @ (0x18, 0x20),
+    BaseMiniportName = "BaseMiniportName": Ptr @ (0x1c, 0x28),
+    MediaConnectState = "MediaConnectState": U32 @ (0x20, 0x30),
+    MediaDuplexState = "MediaDuplexState": U32 @ (0x24, 0x34),
+    XmitLinkSpeed = "XmitLinkSpeed": U64 @ (0x28, 0x38),
+    RcvLinkSpeed = "RcvLinkSpeed": U64 @ (0x30, 0x40),
+    MiniportMediaType = "MiniportMediaType": U32 @ (0x38, 0x48),
+    MiniportPhysicalMediaType = "MiniportPhysicalMediaType": U32 @ (0x3c, 0x4c),
+    MiniportMediaSpecificAttributes = "MiniportMediaSpecificAttributes": Ptr @ (0x40, 0x50),
+    DefaultOffloadConfiguration = "DefaultOffloadConfiguration": Ptr @ (0x44, 0x58),
+    MacAddressLength = "MacAddressLength": U16 @ (0x48, 0x60),
+    CurrentMacAddress = "CurrentMacAddress": Inline @ (0x4a, 0x62),
+    BaseMiniportNetLuid = "BaseMiniportNetLuid": U64 @ (0x70, 0x88),
+    LowerIfIndex = "LowerIfIndex": U32 @ (0x78, 0x90),
+    LowerIfNetLuid = "LowerIfNetLuid": U64 @ (0x80, 0x98),
+    Flags = "Flags": U32 @ (0x88, 0xa0),
+    HDSplitCurrentConfig = "HDSplitCurrentConfig": Ptr @ (0x8c, 0xa8),
+    ReceiveFilterCapabilities = "ReceiveFilterCapabilities": Ptr @ (0x90, 0xb0),
+    MiniportPhysicalDeviceObject = "MiniportPhysicalDeviceObject": Ptr @ (0x94, 0xb8),
+    NicSwitchCapabilities = "NicSwitchCapabilities": Ptr @ (0x98, 0xc0),
+});
+
+structure!(
+    /// ndis/filter.h; not in the mingw-w64 headers. Revision 1.
+    NDIS_FILTER_RESTART_PARAMETERS = "NDIS_FILTER_RESTART_PARAMETERS", size (0x20, 0x28), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    MiniportMediaType = "MiniportMediaType": U32 @ (0x4, 0x4),
+    RestartAttributes = "RestartAttributes": Ptr @ (0x8, 0x8),
+    LowerIfIndex = "LowerIfIndex": U32 @ (0xc, 0x10),
+    LowerIfNetLuid = "LowerIfNetLuid": U64 @ (0x10, 0x18),
+    Flags = "Flags": U32 @ (0x18, 0x20),
+});
+
+structure!(
+    /// ndis/filter.h; not in the mingw-w64 headers. Revision 1.
+    NDIS_FILTER_PAUSE_PARAMETERS = "NDIS_FILTER_PAUSE_PARAMETERS", size (0xc, 0xc), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    Flags = "Flags": U32 @ (0x4, 0x4),
+    PauseReason = "PauseReason": U32 @ (0x8, 0x8),
+});
+
+structure!(
+    /// ndis/filter.h; not in the mingw-w64 headers. Revision 1.
+    NDIS_FILTER_ATTRIBUTES = "NDIS_FILTER_ATTRIBUTES", size (0x8, 0x8), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    Flags = "Flags": U32 @ (0x4, 0x4),
+});
+
+structure!(
+    /// ndis/oidrequest.h; not in the mingw-w64 headers. Revision 1 (NDIS 6.0) ends after
+    /// Reserved2; DATA is a union whose QUERY_INFORMATION, SET_INFORMATION and
+    /// METHOD_INFORMATION members share Oid and InformationBuffer (BytesRead of a set sits
+    /// where BytesWritten of a query does).
+    NDIS_OID_REQUEST = "NDIS_OID_REQUEST", size (0x8c, 0xf0), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    RequestType = "RequestType": U32 @ (0x4, 0x4),
+    PortNumber = "PortNumber": U32 @ (0x8, 0x8),
+    Timeout = "Timeout": U32 @ (0xc, 0xc),
+    RequestId = "RequestId": Ptr @ (0x10, 0x10),
+    RequestHandle = "RequestHandle": Ptr @ (0x14, 0x18),
+    Oid = "DATA.QUERY_INFORMATION.Oid": U32 @ (0x18, 0x20),
+    InformationBuffer = "DATA.QUERY_INFORMATION.InformationBuffer": Ptr @ (0x1c, 0x28),
+    InformationBufferLength = "DATA.QUERY_INFORMATION.InformationBufferLength": U32 @ (0x20, 0x30),
+    BytesWritten = "DATA.QUERY_INFORMATION.BytesWritten": U32 @ (0x24, 0x34),
+    BytesNeeded = "DATA.QUERY_INFORMATION.BytesNeeded": U32 @ (0x28, 0x38),
+    NdisReserved = "NdisReserved": Inline @ (0x38, 0x48),
+    SupportedRevision = "SupportedRevision": U8 @ (0x88, 0xe8),
+});
+
+structure!(
+    /// ndis/status.h; not in the mingw-w64 headers. Revision 1.
+    NDIS_STATUS_INDICATION = "NDIS_STATUS_INDICATION", size (0x44, 0x70), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    SourceHandle = "SourceHandle": Ptr @ (0x4, 0x8),
+    PortNumber = "PortNumber": U32 @ (0x8, 0x10),
+    StatusCode = "StatusCode": U32 @ (0xc, 0x14),
+    Flags = "Flags": U32 @ (0x10, 0x18),
+    DestinationHandle = "DestinationHandle": Ptr @ (0x14, 0x20),
+    RequestId = "RequestId": Ptr @ (0x18, 0x28),
+    StatusBuffer = "StatusBuffer": Ptr @ (0x1c, 0x30),
+    StatusBufferSize = "StatusBufferSize": U32 @ (0x20, 0x38),
+    Guid = "Guid": Inline @ (0x24, 0x3c),
+});
+
+structure!(
+    /// ndis/protocol.h; not in the mingw-w64 headers. Revision 1 (NDIS 6.0) ends after
+    /// SendNetBufferListsCompleteHandler, revision 2 (6.1) after
+    /// DirectOidRequestCompleteHandler.
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS = "NDIS_PROTOCOL_DRIVER_CHARACTERISTICS", size (0x44, 0x80), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    MajorNdisVersion = "MajorNdisVersion": U8 @ (0x4, 0x4),
+    MinorNdisVersion = "MinorNdisVersion": U8 @ (0x5, 0x5),
+    Name = "Name": Inline @ (0xc, 0x10),
+    SetOptionsHandler = "SetOptionsHandler": Ptr @ (0x14, 0x20),
+    BindAdapterHandlerEx = "BindAdapterHandlerEx": Ptr @ (0x18, 0x28),
+    UnbindAdapterHandlerEx = "UnbindAdapterHandlerEx": Ptr @ (0x1c, 0x30),
+    OpenAdapterCompleteHandlerEx = "OpenAdapterCompleteHandlerEx": Ptr @ (0x20, 0x38),
+    CloseAdapterCompleteHandlerEx = "CloseAdapterCompleteHandlerEx": Ptr @ (0x24, 0x40),
+    NetPnPEventHandler = "NetPnPEventHandler": Ptr @ (0x28, 0x48),
+    UninstallHandler = "UninstallHandler": Ptr @ (0x2c, 0x50),
+    OidRequestCompleteHandler = "OidRequestCompleteHandler": Ptr @ (0x30, 0x58),
+    StatusHandlerEx = "StatusHandlerEx": Ptr @ (0x34, 0x60),
+    ReceiveNetBufferListsHandler = "ReceiveNetBufferListsHandler": Ptr @ (0x38, 0x68),
+    SendNetBufferListsCompleteHandler = "SendNetBufferListsCompleteHandler": Ptr @ (0x3c, 0x70),
+});
+
+structure!(
+    /// ndis/protocol.h; not in the mingw-w64 headers. Revision 2 (NDIS 6.1); revision 1 ends
+    /// after BoundAdapterName.
+    NDIS_BIND_PARAMETERS = "NDIS_BIND_PARAMETERS", size (0xd0, 0x100), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    ProtocolSection = "ProtocolSection": Ptr @ (0x4, 0x8),
+    AdapterName = "AdapterName": Ptr @ (0x8, 0x10),
+    PhysicalDeviceObject = "PhysicalDeviceObject": Ptr @ (0xc, 0x18),
+    MediaType = "MediaType": U32 @ (0x10, 0x20),
+    MtuSize = "MtuSize": U32 @ (0x14, 0x24),
+    MaxXmitLinkSpeed = "MaxXmitLinkSpeed": U64 @ (0x18, 0x28),
+    XmitLinkSpeed = "XmitLinkSpeed": U64 @ (0x20, 0x30),
+    MaxRcvLinkSpeed = "MaxRcvLinkSpeed": U64 @ (0x28, 0x38),
+    RcvLinkSpeed = "RcvLinkSpeed": U64 @ (0x30, 0x40),
+    MediaConnectState = "MediaConnectState": U32 @ (0x38, 0x48),
+    MediaDuplexState = "MediaDuplexState": U32 @ (0x3c, 0x4c),
+    LookaheadSize = "LookaheadSize": U32 @ (0x40, 0x50),
+    SupportedPacketFilters = "SupportedPacketFilters": U32 @ (0x48, 0x60),
+    MaxMulticastListSize = "MaxMulticastListSize": U32 @ (0x4c, 0x64),
+    MacAddressLength = "MacAddressLength": U16 @ (0x50, 0x68),
+    CurrentMacAddress = "CurrentMacAddress": Inline @ (0x52, 0x6a),
+    PhysicalMediumType = "PhysicalMediumType": U32 @ (0x74, 0x8c),
+    BoundIfNetluid = "BoundIfNetluid": U64 @ (0x80, 0x98),
+    BoundIfIndex = "BoundIfIndex": U32 @ (0x88, 0xa0),
+    LowestIfNetluid = "LowestIfNetluid": U64 @ (0x90, 0xa8),
+    LowestIfIndex = "LowestIfIndex": U32 @ (0x98, 0xb0),
+    AccessType = "AccessType": U32 @ (0x9c, 0xb4),
+    DirectionType = "DirectionType": U32 @ (0xa0, 0xb8),
+    ConnectionType = "ConnectionType": U32 @ (0xa4, 0xbc),
+    IfType = "IfType": U16 @ (0xa8, 0xc0),
+    IfConnectorPresent = "IfConnectorPresent": U8 @ (0xaa, 0xc2),
+    MacOptions = "MacOptions": U32 @ (0xb8, 0xd8),
+    BoundAdapterName = "BoundAdapterName": Ptr @ (0xc8, 0xf0),
+});
+
+structure!(
+    /// ndis/protocol.h; not in the mingw-w64 headers. Revision 1.
+    NDIS_OPEN_PARAMETERS = "NDIS_OPEN_PARAMETERS", size (0x1c, 0x34), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    AdapterName = "AdapterName": Ptr @ (0x4, 0x8),
+    MediumArray = "MediumArray": Ptr @ (0x8, 0x10),
+    MediumArraySize = "MediumArraySize": U32 @ (0xc, 0x18),
+    SelectedMediumIndex = "SelectedMediumIndex": Ptr @ (0x10, 0x20),
+    FrameTypeArray = "FrameTypeArray": Ptr @ (0x14, 0x28),
+    FrameTypeArraySize = "FrameTypeArraySize": U32 @ (0x18, 0x30),
+});
+
+structure!(
+    /// ndis/ndis.h (NDIS 6); not in the mingw-w64 headers. Revision 1.
+    NDIS_CONFIGURATION_OBJECT = "NDIS_CONFIGURATION_OBJECT", size (0xc, 0x14), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    NdisHandle = "NdisHandle": Ptr @ (0x4, 0x8),
+    Flags = "Flags": U32 @ (0x8, 0x10),
+});
+
+structure!(
+    /// ndis.h: a value NdisReadConfiguration returns; the union holds IntegerData, a
+    /// StringData NDIS_STRING or a BinaryData (USHORT Length, PVOID Buffer).
+    NDIS_CONFIGURATION_PARAMETER = "NDIS_CONFIGURATION_PARAMETER", size (0xc, 0x18), checked: false, {
+    ParameterType = "ParameterType": U32 @ (0x0, 0x0),
+    IntegerData = "ParameterData.IntegerData": U32 @ (0x4, 0x8),
+    StringData = "ParameterData.StringData": Inline @ (0x4, 0x8),
+});
+
+structure!(
+    /// ndis/timer.h (NDIS 6); not in the mingw-w64 headers. Revision 1.
+    NDIS_TIMER_CHARACTERISTICS = "NDIS_TIMER_CHARACTERISTICS", size (0x10, 0x18), checked: false, {
+    HeaderType = "Header.Type": U8 @ (0x0, 0x0),
+    HeaderRevision = "Header.Revision": U8 @ (0x1, 0x1),
+    HeaderSize = "Header.Size": U16 @ (0x2, 0x2),
+    AllocationTag = "AllocationTag": U32 @ (0x4, 0x4),
+    TimerFunction = "TimerFunction": Ptr @ (0x8, 0x8),
+    FunctionContext = "FunctionContext": Ptr @ (0xc, 0x10),
+});
+
+structure!(
+    /// ndis.h (NDIS 5): a packet descriptor, its NDIS_PACKET_PRIVATE header first;
+    /// ProtocolReserved is the start of the protocol's area.
+    NDIS_PACKET = "NDIS_PACKET", size (0x39, 0x61), checked: false, {
+    PhysicalCount = "Private.PhysicalCount": U32 @ (0x0, 0x0),
+    TotalLength = "Private.TotalLength": U32 @ (0x4, 0x4),
+    Head = "Private.Head": Ptr @ (0x8, 0x8),
+    Tail = "Private.Tail": Ptr @ (0xc, 0x10),
+    Pool = "Private.Pool": Ptr @ (0x10, 0x18),
+    Count = "Private.Count": U32 @ (0x14, 0x20),
+    Flags = "Private.Flags": U32 @ (0x18, 0x24),
+    ValidCounts = "Private.ValidCounts": U8 @ (0x1c, 0x28),
+    NdisPacketFlags = "Private.NdisPacketFlags": U8 @ (0x1d, 0x29),
+    NdisPacketOobOffset = "Private.NdisPacketOobOffset": U16 @ (0x1e, 0x2a),
+    ProtocolReserved = "ProtocolReserved": Inline @ (0x38, 0x60),
+});
+
+structure!(
     /// ndis/nbl.h: the header of a NET_BUFFER_LIST's context block; ContextData follows at
     /// MEMORY_ALLOCATION_ALIGNMENT.
     NET_BUFFER_LIST_CONTEXT = "NET_BUFFER_LIST_CONTEXT", size (0x8, 0x10), checked: false, {
@@ -1017,6 +1282,20 @@ pub const ALL_STRUCTS: &[Struct] = &[
     NET_BUFFER::STRUCT,
     NET_BUFFER_LIST::STRUCT,
     NET_BUFFER_LIST_CONTEXT::STRUCT,
+    NDIS_FILTER_DRIVER_CHARACTERISTICS::STRUCT,
+    NDIS_FILTER_ATTACH_PARAMETERS::STRUCT,
+    NDIS_FILTER_RESTART_PARAMETERS::STRUCT,
+    NDIS_FILTER_PAUSE_PARAMETERS::STRUCT,
+    NDIS_FILTER_ATTRIBUTES::STRUCT,
+    NDIS_OID_REQUEST::STRUCT,
+    NDIS_STATUS_INDICATION::STRUCT,
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS::STRUCT,
+    NDIS_BIND_PARAMETERS::STRUCT,
+    NDIS_OPEN_PARAMETERS::STRUCT,
+    NDIS_CONFIGURATION_OBJECT::STRUCT,
+    NDIS_CONFIGURATION_PARAMETER::STRUCT,
+    NDIS_TIMER_CHARACTERISTICS::STRUCT,
+    NDIS_PACKET::STRUCT,
     IO_TIMER::STRUCT,
     KBUGCHECK_CALLBACK_RECORD::STRUCT,
     KTIMER::STRUCT,

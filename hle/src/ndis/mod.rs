@@ -1,20 +1,43 @@
 //! ndis.sys: the library routines NDIS drivers use for memory, spin locks, events and the
 //! system's shape, over the executive and kernel ones NDIS itself builds on, and pools of
 //! net buffer lists (nbl_pool.rs) and net buffers (nb_pool.rs), the lists drawn from them
-//! (nbl.rs), the data of a net buffer (net_buffer.rs), MDLs (mdl.rs) and generic objects
-//! (generic_object.rs). The protocol, filter and miniport
-//! registration surfaces are not here yet.
+//! (nbl.rs), the data of a net buffer (net_buffer.rs, nb_copy.rs), MDLs (mdl.rs), generic
+//! objects (generic_object.rs), NDIS 5 packets (packet.rs); one emulated Ethernet adapter
+//! (adapter.rs) answering OID requests (oid.rs), with NDIS 6 filter drivers attached over it
+//! (filter.rs) and NDIS 6 protocol drivers bound to it (protocol.rs), their send and receive
+//! paths (receive.rs: frames from the wire), configuration from the registry (config.rs) and
+//! timer objects (timer.rs); all of it recorded in the trace (events.rs). Miniport
+//! registration and the NDIS 5 protocol surface are not here yet.
 #![allow(non_snake_case)]
 
+pub mod adapter;
+pub mod config;
+pub mod events;
+pub mod filter;
 pub mod generic_object;
 pub mod mdl;
+pub mod nb_copy;
 pub mod nb_pool;
 pub mod nbl;
 pub mod nbl_pool;
 pub mod net_buffer;
+pub mod oid;
+pub mod packet;
+pub mod protocol;
+pub mod receive;
+pub mod timer;
 
+pub use config::{NdisCloseConfiguration, NdisOpenConfigurationEx, NdisReadConfiguration};
+pub use events::NdisEvent;
+pub use filter::{
+    receive_frame, NdisFCancelOidRequest, NdisFCancelSendNetBufferLists, NdisFDeregisterFilterDriver,
+    NdisFDevicePnPEventNotify, NdisFIndicateReceiveNetBufferLists, NdisFIndicateStatus, NdisFNetPnPEvent,
+    NdisFOidRequest, NdisFOidRequestComplete, NdisFRegisterFilterDriver, NdisFReturnNetBufferLists,
+    NdisFSendNetBufferLists, NdisFSendNetBufferListsComplete, NdisFSetAttributes,
+};
 pub use generic_object::{NdisAllocateGenericObject, NdisFreeGenericObject};
 pub use mdl::{NdisAllocateMdl, NdisFreeMdl};
+pub use nb_copy::NdisCopyFromNetBufferToNetBuffer;
 pub use nb_pool::{NdisAllocateNetBuffer, NdisAllocateNetBufferPool, NdisFreeNetBuffer, NdisFreeNetBufferPool};
 pub use nbl::{
     NdisAllocateNetBufferAndNetBufferList, NdisAllocateNetBufferList, NdisFreeNetBufferList, NdisGetPoolFromNetBuffer,
@@ -22,6 +45,16 @@ pub use nbl::{
 };
 pub use nbl_pool::{NdisAllocateNetBufferListPool, NdisFreeNetBufferListPool};
 pub use net_buffer::{NdisAdvanceNetBufferDataStart, NdisGetDataBuffer, NdisRetreatNetBufferDataStart};
+pub use oid::{NdisAllocateCloneOidRequest, NdisFreeCloneOidRequest};
+pub use packet::{
+    NdisAllocatePacket, NdisAllocatePacketPool, NdisFreePacket, NdisFreePacketPool, NdisUnchainBufferAtFront,
+};
+pub use protocol::{
+    NdisCancelSendNetBufferLists, NdisCloseAdapterEx, NdisDeregisterProtocolDriver, NdisGeneratePartialCancelId,
+    NdisOidRequest, NdisOpenAdapterEx, NdisQueryAdapterInstanceName, NdisRegisterProtocolDriver,
+    NdisReturnNetBufferLists, NdisSendNetBufferLists,
+};
+pub use timer::{NdisAllocateTimerObject, NdisCancelTimerObject, NdisFreeTimerObject, NdisSetTimerObject};
 
 /// The NDIS library's state.
 #[derive(Default, Debug)]
@@ -39,6 +72,52 @@ pub struct NdisState {
     pub retreat_mdls: std::collections::BTreeMap<u64, u64>,
     /// NDIS_GENERIC_OBJECTs allocated and not freed.
     pub generic_objects: std::collections::BTreeSet<u64>,
+    /// The emulated adapter's settings and counters.
+    pub adapter: adapter::Adapter,
+    /// Filter drivers registered, by NdisFilterDriverHandle.
+    pub filter_drivers: std::collections::BTreeMap<u64, filter::FilterDriver>,
+    /// Filter modules over the adapter, by NdisFilterHandle.
+    pub filter_modules: std::collections::BTreeMap<u64, filter::FilterModule>,
+    /// The modules in stack order, nearest the adapter first.
+    pub filter_stack: Vec<u64>,
+    /// OID request clones allocated and not freed.
+    pub clone_requests: std::collections::BTreeSet<u64>,
+    /// Protocol drivers registered, by NdisProtocolHandle.
+    pub protocols: std::collections::BTreeMap<u64, protocol::ProtocolDriver>,
+    /// BindContexts of binds in progress, with their protocol.
+    pub bind_contexts: std::collections::BTreeMap<u64, u64>,
+    /// Open bindings, by NdisBindingHandle.
+    pub bindings: std::collections::BTreeMap<u64, protocol::Binding>,
+    /// OID requests a module's handler pended, with who asked.
+    pub pending_oids: std::collections::BTreeMap<u64, filter::OidOrigin>,
+    /// Configuration handles open.
+    pub configs: std::collections::BTreeMap<u64, config::Config>,
+    /// Timer objects allocated and not freed.
+    pub timers: std::collections::BTreeSet<u64>,
+    /// NDIS 5 packet pools, by handle.
+    pub packet_pools: std::collections::BTreeMap<u64, packet::PacketPool>,
+    /// The last NdisGeneratePartialCancelId value.
+    pub partial_cancel_id: u8,
+    /// Lists of received frames the adapter indicated and has not got back.
+    pub received: std::collections::BTreeMap<u64, receive::Received>,
+}
+
+/// NDIS_STATUS values.
+pub mod st {
+    use crate::types::NtStatus;
+    pub const SUCCESS: NtStatus = NtStatus(0);
+    pub const PENDING: NtStatus = NtStatus(0x103);
+    pub const FAILURE: NtStatus = NtStatus(0xC000_0001);
+    pub const INVALID_PARAMETER: NtStatus = NtStatus(0xC000_000D);
+    pub const RESOURCES: NtStatus = NtStatus(0xC000_009A);
+    pub const NOT_SUPPORTED: NtStatus = NtStatus(0xC000_00BB);
+    pub const BAD_VERSION: NtStatus = NtStatus(0xC001_0004);
+    pub const BAD_CHARACTERISTICS: NtStatus = NtStatus(0xC001_0005);
+    pub const MULTICAST_FULL: NtStatus = NtStatus(0xC001_0009);
+    pub const INVALID_LENGTH: NtStatus = NtStatus(0xC001_0014);
+    pub const INVALID_DATA: NtStatus = NtStatus(0xC001_0015);
+    pub const BUFFER_TOO_SHORT: NtStatus = NtStatus(0xC001_0016);
+    pub const PAUSED: NtStatus = NtStatus(0xC023_002A);
 }
 
 use crate::kernel::{KResult, Kx};

@@ -31,7 +31,7 @@ pub(crate) fn mdl_va(k: &Kx, mdl: u64) -> KResult<u64> {
 
 /// The MDL holding byte `offset` of the chain starting at `mdl`, and the offset within it;
 /// (0, 0) past the end of the chain.
-fn locate(k: &Kx, mut mdl: u64, mut offset: u64) -> KResult<(u64, u64)> {
+pub(crate) fn locate(k: &Kx, mut mdl: u64, mut offset: u64) -> KResult<(u64, u64)> {
     for _ in 0..MAX_CHAIN {
         if mdl == 0 {
             return Ok((0, 0));

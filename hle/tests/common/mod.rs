@@ -3,6 +3,7 @@
 
 pub mod fx;
 pub mod guest;
+pub mod ndis;
 
 use std::cell::RefCell;
 use std::rc::Rc;
