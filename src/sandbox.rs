@@ -679,7 +679,10 @@ impl Sandbox {
             if !matches!(e, RunError::OpenFailed(_)) {
                 entry.outcome = e.outcome().name().into();
             }
-            if let RunError::Unimplemented { .. } = e {
+            // An unimplemented routine or an error of the machine has no section of its own
+            // in the report: the entry point says what it was.
+            let described = matches!(e, RunError::OpenFailed(_));
+            if !described && matches!(e.outcome(), Outcome::Unimplemented | Outcome::Error) {
                 entry.detail = Some(e.to_string());
             }
             if e.fatal() && self.stopped.is_none() {

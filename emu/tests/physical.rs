@@ -233,6 +233,9 @@ fn conventional_memory_and_fresh_ram_are_memory() {
         assert_eq!(u16::from_le_bytes([b[0], b[1]]), 0x2E8);
         assert!(mmio_events(&m).is_empty());
         assert!(m.mem().read_physical(0xFEE0_0000, &mut b).is_err(), "device memory is not memory");
+        // Nobody answers in the legacy VGA window: all-ones, as the processor reads it.
+        m.mem().read_physical(0xA_2000, &mut b).unwrap();
+        assert_eq!(b, [0xFF; 4]);
     }
 }
 

@@ -543,8 +543,8 @@ impl GuestMemory {
         Ok(())
     }
 
-    /// Copies physical memory at `pa` into `buf`: RAM (RAM never handed out reads zero) and
-    /// ROM. Device registers and unclaimed addresses are `Device`.
+    /// Copies physical memory at `pa` into `buf`: RAM (RAM never handed out reads zero), ROM,
+    /// and unclaimed addresses (all-ones). Device registers are `Device`.
     pub fn read_physical(&self, pa: u64, buf: &mut [u8]) -> Result<(), MemError> {
         let mut done = 0usize;
         while done < buf.len() {

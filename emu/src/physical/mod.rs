@@ -408,6 +408,13 @@ impl PhysicalSpace {
         pa < firmware::LOW_RAM_SIZE || (crate::memory::RAM_BASE..self.ram_end).contains(&pa)
     }
 
+    /// Whether `pa` is memory — RAM, ROM or a memory range — rather than a device's
+    /// registers or space nobody answers.
+    pub fn is_memory(&self, pa: u64) -> bool {
+        self.is_ram(pa)
+            || self.find(pa).is_some_and(|i| matches!(self.ranges[i].target, Target::Rom(_) | Target::Memory { .. }))
+    }
+
     /// Whether `pa` exists in the address space at all.
     pub fn exists(&self, pa: u64) -> bool {
         pa < self.limit
@@ -449,8 +456,8 @@ impl PhysicalSpace {
         }
     }
 
-    /// Reads memory (RAM, ROM, memory ranges) at `pa` without side effects; `None` where a
-    /// device or nothing answers.
+    /// Reads memory (RAM, ROM, memory ranges) at `pa` without side effects, and all-ones
+    /// where nothing answers; `None` where a device does (its reads may have side effects).
     pub fn read_memory(&self, pa: u64, buf: &mut [u8]) -> Option<()> {
         for (i, b) in buf.iter_mut().enumerate() {
             let at = pa.checked_add(i as u64)?;
@@ -469,7 +476,13 @@ impl PhysicalSpace {
         if (crate::memory::RAM_BASE..self.ram_end).contains(&pa) {
             return None; // main RAM belongs to the frame allocator: GuestMemory reads it
         }
-        let r = &self.ranges[self.find(pa)?];
+        let Some(i) = self.find(pa) else {
+            // Nobody answers (no range, no BAR decodes it): the bus reads all-ones, and
+            // reading has no side effect, so the kernel's own reads (a string routine running
+            // over a driver's view of the legacy VGA window) see what the processor would.
+            return self.pci.borrow().decode_memory(pa).is_none().then_some(0xFF);
+        };
+        let r = &self.ranges[i];
         match &r.target {
             Target::Rom(rom) => Some(self.rom_byte(*rom, pa - r.first)),
             Target::Memory { bytes, .. } => Some(bytes[(pa - r.first) as usize]),
@@ -478,7 +491,7 @@ impl PhysicalSpace {
     }
 
     /// Writes memory at `pa` the way the bus would: RAM and writable memory ranges change,
-    /// ROM drops the write. `None` where a device or nothing answers.
+    /// ROM and unclaimed space drop the write. `None` where a device answers.
     pub fn write_memory(&mut self, pa: u64, data: &[u8]) -> Option<()> {
         // Check first, so a failed write changes nothing.
         for i in 0..data.len() as u64 {
@@ -491,7 +504,8 @@ impl PhysicalSpace {
                 self.low_ram()[at as usize] = *b;
                 continue;
             }
-            let idx = self.find(at).expect("checked above");
+            // A write nobody answers is dropped, as on the bus.
+            let Some(idx) = self.find(at) else { continue };
             let r = &mut self.ranges[idx];
             if let Target::Memory { bytes, writable: true } = &mut r.target {
                 bytes[(at - r.first) as usize] = *b;
@@ -668,6 +682,13 @@ mod tests {
         p.access(0xB_8000, Width::Dword, Some(1), &mut clock); // nobody
         assert_eq!(clock.cycles(), t0 + 2 * step);
         p.access(0xF_0000, Width::Dword, None, &mut clock); // the BIOS ROM
+        assert_eq!(clock.cycles(), t0 + 2 * step);
+        // The kernel's own reads and writes of unclaimed space: all-ones, dropped, no time.
+        let mut b = [0u8; 2];
+        assert_eq!(p.read_memory(0xB_8000, &mut b), Some(()));
+        assert_eq!(b, [0xFF, 0xFF]);
+        assert_eq!(p.write_memory(0xB_8000, &[1, 2]), Some(()));
+        assert_eq!(p.read_memory(0xFEE0_0030, &mut b), None, "a device's reads are its own");
         assert_eq!(clock.cycles(), t0 + 2 * step);
         // A loop polling the HPET's counter sees it move.
         let hpet = 0xFED0_0000;

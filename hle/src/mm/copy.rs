@@ -13,8 +13,8 @@ const STATUS_PARTIAL_COPY: NtStatus = NtStatus(0x8000_000D);
 /// NTSTATUS MmCopyMemory(PVOID TargetAddress, MM_COPY_ADDRESS SourceAddress, SIZE_T NumberOfBytes,
 /// ULONG Flags, PSIZE_T NumberOfBytesTransferred)
 ///
-/// Copies page by page from a virtual address (user or kernel space) or a physical one (guest
-/// RAM; device memory is refused) and stops at the first page it cannot read, which a direct
+/// Copies page by page from a virtual address (user or kernel space) or a physical one (RAM
+/// or ROM; device memory and unclaimed space are refused) and stops at the first page it cannot read, which a direct
 /// access would have faulted on: STATUS_PARTIAL_COPY then, with the bytes that were copied.
 /// Exactly one of the two flags must be given.
 pub fn MmCopyMemory(
@@ -42,7 +42,9 @@ pub fn MmCopyMemory(
         let chunk = &mut page[..n];
         let read: Result<(), MemError> =
             if physical { k.mem().read_physical(at, chunk) } else { k.mem().read(at, chunk) };
-        if read.is_err() {
+        // Physical space that is no memory (a device's registers, space nobody answers) is
+        // refused: the copy never reads an address with a side effect or a bus timeout.
+        if read.is_err() || (physical && !k.mem().physical().is_memory(at)) {
             break STATUS_PARTIAL_COPY;
         }
         // The target is the caller's own buffer: a bad one is the caller's fault.
