@@ -92,6 +92,7 @@ impl Report {
             debugger: Vec::new(),
             filter_messages: Vec::new(),
             wfp: Vec::new(),
+            notices: Vec::new(),
             file_changes: Vec::new(),
             devices: None,
             counts: Counts { entry_points: 0, port_io: 0, mmio: 0, privileged: 0, api_calls: 0, exceptions: 0 },

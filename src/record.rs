@@ -151,6 +151,13 @@ pub enum TraceRecord {
         #[serde(flatten)]
         event: portcullis_hle::wfp::WfpEvent,
     },
+    /// Something the kernel noticed (a HID minidriver's registration, a service-table write,
+    /// a reboot request).
+    Notice {
+        seq: u64,
+        #[serde(flatten)]
+        notice: portcullis_hle::events::Notice,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -606,6 +613,7 @@ pub struct Recorder {
     pub(crate) filter_messages: Vec<portcullis_hle::flt::port::FilterMessage>,
     /// Changes to the filtering platform, in order.
     pub(crate) wfp: Vec<portcullis_hle::wfp::WfpEvent>,
+    pub(crate) notices: Vec<portcullis_hle::events::Notice>,
     pub(crate) truncated: bool,
     /// The deadlock that ended the run, if one did.
     pub(crate) deadlock: Option<DeadlockRecord>,
@@ -826,6 +834,14 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::Wfp { seq, event: event.clone() }
+            }
+            SystemEvent::Notice(notice) => {
+                if self.notices.len() < REPORT_CAP {
+                    self.notices.push(notice.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Notice { seq, notice: notice.clone() }
             }
         }
     }

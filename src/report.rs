@@ -264,6 +264,10 @@ pub struct Report {
     /// filters by key, registered callouts, injection handles and injected packets, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub wfp: Vec<portcullis_hle::wfp::WfpEvent>,
+    /// What the kernel noticed: HID minidriver registrations, writes to the system service
+    /// table, a request to return to firmware, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<portcullis_hle::events::Notice>,
     /// What the machine's chips saw: POST codes, speaker tones, serial and printer output,
     /// a reset (absent when none of these happened).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -354,6 +358,7 @@ impl Report {
             debugger: rec.debugger.clone(),
             filter_messages: rec.filter_messages.clone(),
             wfp: rec.wfp.clone(),
+            notices: rec.notices.clone(),
             file_changes: rec.file_changes.clone(),
             devices: crate::board::DevicesReport::of(
                 sb.devices(),
@@ -589,6 +594,13 @@ impl Report {
             let _ = writeln!(s, "\nfiltering platform");
             for e in &self.wfp {
                 let _ = writeln!(s, "  {} (from {:#x})", e.change.text(), e.caller);
+            }
+        }
+
+        if !self.notices.is_empty() {
+            let _ = writeln!(s, "\nnotices");
+            for n in &self.notices {
+                let _ = writeln!(s, "  {}: {} (from {:#x})", n.kind, n.detail, n.caller);
             }
         }
 

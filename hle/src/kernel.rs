@@ -249,6 +249,8 @@ pub struct Kernel {
     pub ndis: crate::ndis::NdisState,
     /// The Windows Filtering Platform: sessions, the engine's objects, callouts, injection.
     pub wfp: crate::wfp::WfpState,
+    /// The HID class driver: registered minidrivers and their FDOs.
+    pub hidclass: crate::hidclass::HidClass,
     /// Registered bugcheck callback records, in registration order (`ke/bugcheck_callback.rs`).
     pub(crate) bugcheck_callbacks: Vec<u64>,
     /// The I/O permission maps of the x86 TSS and the map each process uses (ke/iopm.rs).
@@ -305,6 +307,7 @@ impl Kernel {
             wdf: Default::default(),
             ndis: Default::default(),
             wfp: Default::default(),
+            hidclass: Default::default(),
             bugcheck_callbacks: Vec::new(),
             iopm: Default::default(),
             user: None,

@@ -29,6 +29,7 @@ pub mod exports;
 pub mod flt;
 pub mod fs;
 pub mod hal;
+pub mod hidclass;
 pub mod io;
 pub mod kd;
 pub mod ke;

@@ -21,6 +21,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[x86] cdecl fn RtlpNestedExceptionHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpNestedExceptionHandler;
     #[x86] cdecl fn RtlpCollidedUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpCollidedUnwindHandler;
     stdcall fn FltpMiniFilterDriverUnload(DriverObject: Ptr) -> () = crate::flt::registration::FltpMiniFilterDriverUnload;
+    stdcall fn HidClassAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = crate::hidclass::HidClassAddDevice;
+    stdcall fn HidClassDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::hidclass::HidClassDispatch;
+    stdcall fn HidClassDriverUnload(DriverObject: Ptr) -> () = crate::hidclass::HidClassDriverUnload;
     #[x86] cdecl fn RtlpLocalUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::RtlpLocalUnwindHandler;
 };
 

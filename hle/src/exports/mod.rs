@@ -17,6 +17,7 @@ mod dll;
 pub mod fltmgr;
 pub mod fwpkclnt;
 pub mod hal;
+pub mod hidclass;
 pub mod internal;
 pub mod ndis;
 pub mod ntoskrnl;
@@ -146,6 +147,7 @@ impl Dll {
             Dll::Ndis => ndis::TABLE,
             Dll::Fwpkclnt => fwpkclnt::TABLE,
             Dll::Usbd => usbd::TABLE,
+            Dll::Hidclass => hidclass::TABLE,
             _ => &[],
         }
     }
