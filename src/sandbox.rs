@@ -1295,6 +1295,13 @@ impl Sandbox {
     /// Records how a scenario step went (the report's `steps[]`).
     pub fn step_finished(&mut self, result: crate::scenario::step_result::StepResult) {
         self.recorder.borrow_mut().steps.push(result);
+        // The PnP manager acts on the relations the step invalidated and the ejects it asked for.
+        if self.alive().is_ok() {
+            let r = portcullis_hle::pnp::relations::enumerate_pending(&mut self.k).map_err(RunError::from);
+            if !matches!(&r, Ok(v) if v.is_empty()) {
+                self.record_pnp(&r, major::name(major::PNP));
+            }
+        }
     }
 
     /// Records steps (number, line, action) as not run, and why.
