@@ -42,6 +42,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         MmSystemRangeStart,
         MmUserProbeAddress,
         SeExports,
+        #[x86] KeServiceDescriptorTable,
     ],
     functions:
     // Run-time library and C runtime (rtl/).
@@ -660,6 +661,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
 
     // Kernel: bugchecks, IRQL, debug output (ke/).
     stdcall fn KeBugCheck(BugCheckCode: u32) -> () = ke::bugcheck::KeBugCheck;
+    #[x86] stdcall fn KeAddSystemServiceTable(Base: Ptr, Count: Ptr, Limit: u32, Number: Ptr, Index: u32) -> Boolean = ke::service_table::KeAddSystemServiceTable;
     stdcall fn KeRegisterBugCheckCallback(CallbackRecord: Ptr, CallbackRoutine: Ptr, Buffer: Ptr, Length: u32, Component: PCSTR) -> Boolean = ke::bugcheck_callback::KeRegisterBugCheckCallback;
     stdcall fn KeDeregisterBugCheckCallback(CallbackRecord: Ptr) -> Boolean = ke::bugcheck_callback::KeDeregisterBugCheckCallback;
     stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;
