@@ -34,6 +34,7 @@ pub mod io;
 pub mod kd;
 pub mod ke;
 pub mod kernel;
+pub mod ksecdd;
 pub mod layout;
 pub mod loader;
 pub mod mm;

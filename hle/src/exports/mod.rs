@@ -19,6 +19,7 @@ pub mod fwpkclnt;
 pub mod hal;
 pub mod hidclass;
 pub mod internal;
+pub mod ksecdd;
 pub mod ndis;
 pub mod ntoskrnl;
 pub mod signatures;
@@ -148,6 +149,8 @@ impl Dll {
             Dll::Fwpkclnt => fwpkclnt::TABLE,
             Dll::Usbd => usbd::TABLE,
             Dll::Hidclass => hidclass::TABLE,
+            Dll::Ksecdd => ksecdd::KSECDD,
+            Dll::Cng => ksecdd::CNG,
             _ => &[],
         }
     }

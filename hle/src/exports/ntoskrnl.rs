@@ -43,6 +43,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         MmUserProbeAddress,
         SeExports,
         #[x86] KeServiceDescriptorTable,
+        HalDispatchTable,
     ],
     functions:
     // Run-time library and C runtime (rtl/).
@@ -936,6 +937,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PsLookupProcessThreadByCid(Cid: Ptr, Process: Ptr, Thread: Ptr) -> NtStatus = ps::lookup::PsLookupProcessThreadByCid;
     stdcall fn PsGetProcessPeb(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessPeb;
     #[x64] stdcall fn PsGetProcessWow64Process(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessWow64Process;
+    #[x64] stdcall fn PsWrapApcWow64Thread(ApcContext: Ptr, ApcRoutine: Ptr) -> NtStatus = ps::lookup::PsWrapApcWow64Thread;
     stdcall fn PsGetProcessDebugPort(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessDebugPort;
     stdcall fn PsAcquireProcessExitSynchronization(Process: Ptr) -> NtStatus = ps::exit_sync::PsAcquireProcessExitSynchronization;
     stdcall fn PsReleaseProcessExitSynchronization(Process: Ptr) -> () = ps::exit_sync::PsReleaseProcessExitSynchronization;

@@ -3,6 +3,7 @@
 
 pub mod beep;
 pub mod bus;
+pub mod dispatch_table;
 pub mod ports;
 pub mod registers;
 pub mod resources;
