@@ -44,6 +44,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         SeExports,
         #[x86] KeServiceDescriptorTable,
         HalDispatchTable,
+        #[x86] KeDcacheFlushCount,
     ],
     functions:
     // Run-time library and C runtime (rtl/).
@@ -418,6 +419,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
 
     // Executive pool (ex/pool.rs).
     stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;
+    stdcall fn ExAllocatePoolWithTagPriority(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag, Priority: u32) -> Ptr = ex::pool::ExAllocatePoolWithTagPriority;
     stdcall fn ExAllocatePool(PoolType: u32, NumberOfBytes: SizeT) -> Ptr = ex::pool::ExAllocatePool;
     stdcall fn ExAllocatePool2(Flags: u64, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePool2;
     stdcall fn ExAllocatePoolWithQuotaTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithQuotaTag;
@@ -520,6 +522,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwQueryVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, MemoryInformationClass: u32, MemoryInformation: Ptr, MemoryInformationLength: SizeT, ReturnLength: Ptr) -> NtStatus = zw::memory::ZwQueryVirtualMemory;
     // I/O manager breadth (io/stack, irps, queue, notify, misc).
     stdcall fn IoAttachDeviceToDeviceStack(SourceDevice: Ptr, TargetDevice: Ptr) -> Ptr = io::stack::IoAttachDeviceToDeviceStack;
+    stdcall fn IoEnumerateDeviceObjectList(DriverObject: Ptr, DeviceObjectList: Ptr, DeviceObjectListSize: u32, ActualNumberDeviceObjects: Ptr) -> NtStatus = io::driver::IoEnumerateDeviceObjectList;
     stdcall fn IoAttachDeviceToDeviceStackSafe(SourceDevice: Ptr, TargetDevice: Ptr, AttachedToDeviceObject: Ptr) -> NtStatus = io::stack::IoAttachDeviceToDeviceStackSafe;
     stdcall fn IoAttachDevice(SourceDevice: Ptr, TargetDevice: PUnicodeString, AttachedDevice: Ptr) -> NtStatus = io::stack::IoAttachDevice;
     stdcall fn IoAttachDeviceByPointer(SourceDevice: Ptr, TargetDevice: Ptr) -> NtStatus = io::stack::IoAttachDeviceByPointer;
@@ -1051,6 +1054,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[varargs] cdecl fn WmiTraceMessage(LoggerHandle: u64, MessageFlags: u32, MessageGuid: Ptr, MessageNumber: u16) -> NtStatus = etw::WmiTraceMessage;
     stdcall fn WmiQueryTraceInformation(TraceInformationClass: u32, TraceInformation: Ptr, TraceInformationLength: u32, RequiredLength: Ptr, Buffer: Ptr) -> NtStatus = etw::WmiQueryTraceInformation;
     stdcall fn KdDisableDebugger() -> NtStatus = kd::KdDisableDebugger;
+    stdcall fn KdSystemDebugControl(Command: u32, InputBuffer: Ptr, InputBufferLength: u32, OutputBuffer: Ptr, OutputBufferLength: u32, ReturnLength: Ptr, PreviousMode: u8) -> NtStatus = kd::KdSystemDebugControl;
     stdcall fn KdEnableDebugger() -> NtStatus = kd::KdEnableDebugger;
     stdcall fn KdChangeOption(Option: u32, InBufferBytes: u32, InBuffer: Ptr, OutBufferBytes: u32, OutBuffer: Ptr, OutBufferNeeded: Ptr) -> NtStatus = kd::KdChangeOption;
     stdcall fn KdRefreshDebuggerNotPresent() -> Boolean = kd::KdRefreshDebuggerNotPresent;

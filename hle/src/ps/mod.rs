@@ -119,6 +119,11 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let highest = place("MmHighestUserAddress", ptr)?;
     let start = place("MmSystemRangeStart", ptr)?;
     let probe_at = place("MmUserProbeAddress", ptr)?;
+    // x86: how often the data cache was swept, a count kept for processors whose caches are
+    // not coherent (never on x86, so it stays 0; variables are zero when placed).
+    if arch == Arch::X86 {
+        place("KeDcacheFlushCount", 4)?;
+    }
     let mem = k.mem_mut();
     mem.write_u8(nprocs, cpus as u8)?;
     mem.write_u32(build, version.nt_build_number())?;
