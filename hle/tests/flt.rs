@@ -754,7 +754,7 @@ fn filter_information_and_volume_properties() {
         let total = fixed + names.iter().map(|n| 2 * n.len() as u64).sum::<u64>();
         assert_eq!(fx.read(ret, 4), (total as u32).to_le_bytes(), "{arch:?}");
         assert_eq!(
-            fx.call(F, "FltGetVolumeProperties", &[volume, props, fixed as u64 + 40, ret]).unwrap(),
+            fx.call(F, "FltGetVolumeProperties", &[volume, props, fixed + 40, ret]).unwrap(),
             0x8000_0005
         );
         assert_eq!(fx.call(F, "FltGetVolumeProperties", &[volume, props, 0x200, ret]).unwrap(), 0);
