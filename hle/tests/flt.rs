@@ -753,10 +753,7 @@ fn filter_information_and_volume_properties() {
         let names = ["\\FileSystem\\Ntfs", "\\Ntfs", "\\Device\\HarddiskVolume1"];
         let total = fixed + names.iter().map(|n| 2 * n.len() as u64).sum::<u64>();
         assert_eq!(fx.read(ret, 4), (total as u32).to_le_bytes(), "{arch:?}");
-        assert_eq!(
-            fx.call(F, "FltGetVolumeProperties", &[volume, props, fixed + 40, ret]).unwrap(),
-            0x8000_0005
-        );
+        assert_eq!(fx.call(F, "FltGetVolumeProperties", &[volume, props, fixed + 40, ret]).unwrap(), 0x8000_0005);
         assert_eq!(fx.call(F, "FltGetVolumeProperties", &[volume, props, 0x200, ret]).unwrap(), 0);
         assert_eq!(fx.read(props, 4), [7, 0, 0, 0], "FILE_DEVICE_DISK");
         assert_eq!(fx.read(props + 16, 2), 512u16.to_le_bytes());

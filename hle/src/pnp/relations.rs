@@ -250,8 +250,9 @@ fn eject(k: &mut Kx, pdo: u64, out: &mut Vec<Sent>) -> KResult<()> {
     let s = send(k, pdo, major::PNP, minor::QUERY_CAPABILITIES, &move |k, loc| {
         Ok(k.mem_mut().set(loc, IO_STACK_LOCATION::Argument1, caps)?)
     })?;
-    // DEVICE_CAPABILITIES bit field after Size and Version: LockSupported, EjectSupported...
-    let eject_supported = s.1.is_some_and(|st| st.is_success()) && k.mem().read_u32(caps + 4)? & 2 != 0;
+    // DEVICE_CAPABILITIES' bit field after Size and Version: DeviceD1, DeviceD2,
+    // LockSupported, EjectSupported (bit 3)...
+    let eject_supported = s.1.is_some_and(|st| st.is_success()) && k.mem().read_u32(caps + 4)? & 8 != 0;
     pool::free(k, caps, None, 0)?;
     out.push(sent(k, minor::name(minor::QUERY_CAPABILITIES), pdo, s));
     let q = send(k, pdo, major::PNP, minor::QUERY_REMOVE_DEVICE, &|_, _| Ok(()))?;
@@ -269,10 +270,10 @@ fn eject(k: &mut Kx, pdo: u64, out: &mut Vec<Sent>) -> KResult<()> {
         let e = send(k, pdo, major::PNP, minor::EJECT, &|_, _| Ok(()))?;
         out.push(sent(k, minor::name(minor::EJECT), pdo, e));
     }
+    // The bus's own PDO goes; a child stays known until its bus stops reporting it, which
+    // brings it a second IRP_MN_REMOVE_DEVICE (the one after which its bus deletes it).
     if super::is_pdo(k, pdo) {
         super::remove_pdo(k, pdo)?;
-    } else if let Some(c) = k.ext_mut().pnp.children.iter_mut().find(|c| c.pdo == pdo && !c.removed) {
-        c.removed = true;
     }
     Ok(())
 }
