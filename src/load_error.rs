@@ -93,6 +93,7 @@ impl Report {
             filter_messages: Vec::new(),
             wfp: Vec::new(),
             ndis: Vec::new(),
+            notices: Vec::new(),
             file_changes: Vec::new(),
             devices: None,
             counts: Counts { entry_points: 0, port_io: 0, mmio: 0, privileged: 0, api_calls: 0, exceptions: 0 },

@@ -157,6 +157,13 @@ pub enum TraceRecord {
         #[serde(flatten)]
         event: portcullis_hle::ndis::NdisEvent,
     },
+    /// Something the kernel noticed (a HID minidriver's registration, a service-table write,
+    /// a reboot request).
+    Notice {
+        seq: u64,
+        #[serde(flatten)]
+        notice: portcullis_hle::events::Notice,
+    },
     /// A scenario expectation that did not hold.
     Expectation {
         seq: u64,
@@ -614,6 +621,7 @@ pub struct Recorder {
     pub(crate) wfp: Vec<portcullis_hle::wfp::WfpEvent>,
     /// What drivers did through NDIS, in order.
     pub(crate) ndis: Vec<portcullis_hle::ndis::NdisEvent>,
+    pub(crate) notices: Vec<portcullis_hle::events::Notice>,
     pub(crate) truncated: bool,
     /// The deadlock that ended the run, if one did.
     pub(crate) deadlock: Option<DeadlockRecord>,
@@ -842,6 +850,14 @@ impl Recorder {
                     self.truncated = true;
                 }
                 TraceRecord::Ndis { seq, event: event.clone() }
+            }
+            SystemEvent::Notice(notice) => {
+                if self.notices.len() < REPORT_CAP {
+                    self.notices.push(notice.clone());
+                } else {
+                    self.truncated = true;
+                }
+                TraceRecord::Notice { seq, notice: notice.clone() }
             }
         }
     }

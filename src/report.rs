@@ -269,6 +269,10 @@ pub struct Report {
     /// answered, every frame sent to the wire (its bytes) and every frame received.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ndis: Vec<portcullis_hle::ndis::NdisEvent>,
+    /// What the kernel noticed: HID minidriver registrations, writes to the system service
+    /// table, a request to return to firmware, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<portcullis_hle::events::Notice>,
     /// What the machine's chips saw: POST codes, speaker tones, serial and printer output,
     /// a reset (absent when none of these happened).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -360,6 +364,7 @@ impl Report {
             filter_messages: rec.filter_messages.clone(),
             wfp: rec.wfp.clone(),
             ndis: rec.ndis.clone(),
+            notices: rec.notices.clone(),
             file_changes: rec.file_changes.clone(),
             devices: crate::board::DevicesReport::of(
                 sb.devices(),
@@ -602,6 +607,12 @@ impl Report {
             let _ = writeln!(s, "\nnetwork (NDIS, adapter {})", portcullis_hle::ndis::adapter::device_name());
             for e in &self.ndis {
                 let _ = writeln!(s, "  {} (from {:#x})", e.change.text(), e.caller);
+            }
+        }
+        if !self.notices.is_empty() {
+            let _ = writeln!(s, "\nnotices");
+            for n in &self.notices {
+                let _ = writeln!(s, "  {}: {} (from {:#x})", n.kind, n.detail, n.caller);
             }
         }
 

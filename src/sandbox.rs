@@ -735,11 +735,20 @@ impl Sandbox {
             self.started = st.is_success();
         }
         self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        self.watch_service_table();
         // A PnP driver: the PnP manager starts the bus's device for it.
         if self.started && portcullis_hle::pnp::starts_after_entry(&self.k) {
             self.pnp_start()?;
         }
         r
+    }
+
+    /// Reports the driver's writes to the system service table (x86 SSDT hooks).
+    fn watch_service_table(&mut self) {
+        if self.alive().is_ok() {
+            // Reading the kernel's own .data cannot fail; a failure would only lose a notice.
+            let _ = portcullis_hle::ke::service_table::watch(&mut self.k);
+        }
     }
 
     fn record_pnp(&mut self, r: &Result<Vec<portcullis_hle::pnp::Sent>, RunError>, what: &str) {
@@ -1277,6 +1286,7 @@ impl Sandbox {
         if portcullis_hle::pnp::has_started(&self.k, self.driver) {
             self.pnp_remove()?;
         }
+        self.watch_service_table();
         let r = portcullis_hle::driver::unload(&mut self.k, self.driver).map_err(RunError::from);
         let mut e = EntryPointRecord { kind: "DriverUnload".into(), outcome: "returned".into(), ..Default::default() };
         if let Ok(u) = &r {
@@ -1313,6 +1323,14 @@ impl Sandbox {
     /// Records how a scenario step went (the report's `steps[]`).
     pub fn step_finished(&mut self, result: crate::scenario::step_result::StepResult) {
         self.recorder.borrow_mut().steps.push(result);
+        // The PnP manager acts on the relations the step invalidated and the ejects it asked for.
+        if self.alive().is_ok() {
+            self.watch_service_table();
+            let r = portcullis_hle::pnp::relations::enumerate_pending(&mut self.k).map_err(RunError::from);
+            if !matches!(&r, Ok(v) if v.is_empty()) {
+                self.record_pnp(&r, major::name(major::PNP));
+            }
+        }
     }
 
     /// Records steps (number, line, action) as not run, and why.

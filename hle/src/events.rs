@@ -49,6 +49,20 @@ pub enum SystemEvent {
     /// What a driver did through NDIS: filters registered and attached, OID requests,
     /// frames sent to and received from the wire.
     Ndis(crate::ndis::NdisEvent),
+    /// Something the kernel noticed that the report should show: a HID minidriver's
+    /// registration, a write to the system service table, a reboot request.
+    Notice(Notice),
+}
+
+/// A notice ([`SystemEvent::Notice`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// What it is: "hid_minidriver", "service_table_write", "return_to_firmware".
+    pub kind: &'static str,
+    pub detail: String,
+    /// Where the driver made the call (0 when the kernel noticed it by itself).
+    #[serde(serialize_with = "hex")]
+    pub caller: u64,
 }
 
 /// A write to the registry.

@@ -179,3 +179,29 @@ pub fn DbgPrompt(k: &mut Kx, prompt: PCSTR, response: Ptr, max: u32) -> KResult<
     crate::events::push(k, SystemEvent::Debugger(e));
     Ok(n)
 }
+
+/// NTSTATUS KdSystemDebugControl(SYSDBG_COMMAND Command, PVOID InputBuffer, ULONG
+/// InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength, PULONG ReturnLength,
+/// KPROCESSOR_MODE PreviousMode): the debugger's services (reading and writing memory, I/O
+/// space, MSRs, bus data...) for a system booted with a kernel debugger; without one every
+/// command is STATUS_DEBUGGER_INACTIVE. None of the commands is implemented for a run with a
+/// debugger attached: the run ends naming the command.
+pub fn KdSystemDebugControl(
+    k: &mut Kx,
+    command: u32,
+    _input: Ptr,
+    _input_len: u32,
+    _output: Ptr,
+    _output_len: u32,
+    _returned: Ptr,
+    _mode: u8,
+) -> KResult<NtStatus> {
+    if !active(k) {
+        return Ok(STATUS_DEBUGGER_INACTIVE);
+    }
+    let caller = crate::kernel::caller(k);
+    Err(crate::kernel::KError::Stop(portcullis_emu::Stop::Host(crate::kernel::KernelStop::Unimplemented {
+        routine: format!("KdSystemDebugControl command {command} with a debugger attached"),
+        caller,
+    })))
+}

@@ -249,6 +249,12 @@ pub struct Kernel {
     pub ndis: crate::ndis::NdisState,
     /// The Windows Filtering Platform: sessions, the engine's objects, callouts, injection.
     pub wfp: crate::wfp::WfpState,
+    /// The HID class driver: registered minidrivers and their FDOs.
+    pub hidclass: crate::hidclass::HidClass,
+    /// x86 system service descriptor tables (ke/service_table.rs).
+    pub service_tables: crate::ke::service_table::ServiceTables,
+    /// CNG objects (ksecdd/).
+    pub cng: crate::ksecdd::Cng,
     /// Registered bugcheck callback records, in registration order (`ke/bugcheck_callback.rs`).
     pub(crate) bugcheck_callbacks: Vec<u64>,
     /// The I/O permission maps of the x86 TSS and the map each process uses (ke/iopm.rs).
@@ -305,6 +311,9 @@ impl Kernel {
             wdf: Default::default(),
             ndis: Default::default(),
             wfp: Default::default(),
+            hidclass: Default::default(),
+            service_tables: Default::default(),
+            cng: Default::default(),
             bugcheck_callbacks: Vec::new(),
             iopm: Default::default(),
             user: None,
@@ -326,6 +335,8 @@ impl Kernel {
         crate::se::boot(&mut k).map_err(fail)?;
         crate::seh::boot(&mut k).map_err(fail)?;
         crate::ke::bugcheck::boot(&mut k).map_err(fail)?;
+        crate::ke::service_table::boot(&mut k).map_err(fail)?;
+        crate::hal::dispatch_table::boot(&mut k).map_err(fail)?;
         crate::loader::system::finish(&mut k).map_err(fail)?;
         // Last, so that the objects made at boot keep the addresses they had before
         // processes had handle tables in guest memory.

@@ -714,3 +714,60 @@ fn set_information_goes_through_the_filters_too() {
         fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
     }
 }
+
+#[test]
+fn filter_information_and_volume_properties() {
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        let pre = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let filter = register(&mut fx, driver, &simple(pre));
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let name: Vec<u8> = fx.k.ext().flt.filters[&filter].name.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let (buf, ret) = (fx.alloc(0x100), fx.alloc(4));
+        // FilterFullInformation: NextEntryOffset, FrameID, NumberOfInstances, the name.
+        assert_eq!(fx.call(F, "FltGetFilterInformation", &[filter, 0, buf, 4, ret]).unwrap(), 0xC000_0023);
+        let need = 14 + name.len();
+        assert_eq!(fx.read(ret, 4), (need as u32).to_le_bytes(), "{arch:?}");
+        assert_eq!(fx.call(F, "FltGetFilterInformation", &[filter, 0, buf, 0x100, ret]).unwrap(), 0);
+        assert_eq!(fx.read(buf + 8, 4), [1, 0, 0, 0], "one instance");
+        assert_eq!(fx.read(buf + 12, 2), (name.len() as u16).to_le_bytes());
+        assert_eq!(fx.read(buf + 14, name.len()), name);
+        // FilterAggregateBasicInformation: the altitude after the name, by offsets.
+        assert_eq!(fx.call(F, "FltGetFilterInformation", &[filter, 1, buf, 0x100, ret]).unwrap(), 0);
+        assert_eq!(fx.read(buf + 4, 4), [1, 0, 0, 0], "FLTFL_IASI_IS_MINIFILTER");
+        let word = |fx: &Fx, at: u64| u16::from_le_bytes(fx.read(at, 2).try_into().unwrap()) as u64;
+        let (alt_len, alt_at) = (word(&fx, buf + 20), word(&fx, buf + 22));
+        assert_eq!(fx.read(buf + alt_at, alt_len as usize), b"3\x007\x000\x000\x003\x000\x00");
+        assert_eq!(
+            fx.call(F, "FltGetFilterInformation", &[filter, 7, buf, 0x100, ret]).unwrap(),
+            STATUS_INVALID_PARAMETER
+        );
+
+        // FltGetVolumeProperties: the disk's type, then the names after the structure.
+        let (volume_out, h) = (fx.alloc(8), fx.ustr("C:"));
+        assert_eq!(fx.call(F, "FltGetVolumeFromName", &[filter, h, volume_out]).unwrap(), 0);
+        let volume = fx.read_ptr(volume_out);
+        let props = fx.alloc(0x200);
+        assert_eq!(fx.call(F, "FltGetVolumeProperties", &[volume, props, 8, ret]).unwrap(), 0xC000_0023);
+        let fixed: u64 = if arch == Arch::X86 { 44 } else { 72 };
+        let names = ["\\FileSystem\\Ntfs", "\\Ntfs", "\\Device\\HarddiskVolume1"];
+        let total = fixed + names.iter().map(|n| 2 * n.len() as u64).sum::<u64>();
+        assert_eq!(fx.read(ret, 4), (total as u32).to_le_bytes(), "{arch:?}");
+        assert_eq!(fx.call(F, "FltGetVolumeProperties", &[volume, props, fixed + 40, ret]).unwrap(), 0x8000_0005);
+        assert_eq!(fx.call(F, "FltGetVolumeProperties", &[volume, props, 0x200, ret]).unwrap(), 0);
+        assert_eq!(fx.read(props, 4), [7, 0, 0, 0], "FILE_DEVICE_DISK");
+        assert_eq!(fx.read(props + 16, 2), 512u16.to_le_bytes());
+        let us = if arch == Arch::X86 { 8 } else { 16 };
+        let (len, _, buffer) = fx.counted(props + fixed - us);
+        assert_eq!(
+            fx.read(buffer, len as usize),
+            names[2].encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            fx.call(F, "FltGetVolumeProperties", &[filter, props, 0x200, ret]).unwrap(),
+            STATUS_INVALID_PARAMETER
+        );
+        fx.call(F, "FltObjectDereference", &[volume]).unwrap();
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}

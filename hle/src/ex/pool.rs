@@ -289,6 +289,20 @@ pub fn ExAllocatePoolWithTag(k: &mut Kx, pool_type: u32, size: SizeT, tag: PoolT
     Ok(Ptr(allocate(k, pool_type, size.0, tag.0, owner, at)?.unwrap_or(0)))
 }
 
+/// PVOID ExAllocatePoolWithTagPriority(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag,
+/// EX_POOL_PRIORITY Priority): the priority only says which requests fail first when memory
+/// runs low; the special-pool bits ask for the Driver Verifier's special pool, which is not
+/// on. So: ExAllocatePoolWithTag.
+pub fn ExAllocatePoolWithTagPriority(
+    k: &mut Kx,
+    pool_type: u32,
+    size: SizeT,
+    tag: PoolTag,
+    _priority: u32,
+) -> KResult<Ptr> {
+    ExAllocatePoolWithTag(k, pool_type, size, tag)
+}
+
 /// PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes): tagged "None".
 pub fn ExAllocatePool(k: &mut Kx, pool_type: u32, size: SizeT) -> KResult<Ptr> {
     let at = caller(k);

@@ -188,3 +188,35 @@ pub fn ExReleasePushLockExclusiveEx(k: &mut Kx, lock: Ptr, _flags: u32) -> KResu
 pub fn ExReleasePushLockSharedEx(k: &mut Kx, lock: Ptr, _flags: u32) -> KResult<()> {
     release(k, lock.0, "ExReleasePushLockSharedEx")
 }
+
+/// VOID ExfUnblockPushLock(PEX_PUSH_LOCK PushLock, PEX_PUSH_LOCK_WAIT_BLOCK CurrentWaitBlock)
+/// (fastcall on x86): the wake side of a push lock used as a block list (how a handle
+/// table's HandleContentionEvent is used; ExUnlockHandleTableEntry calls it). Takes the
+/// whole chain of EX_PUSH_LOCK_WAIT_BLOCKs off the lock and signals each one's WakeEvent but
+/// `CurrentWaitBlock`'s; a caller whose own block was not in the chain waits on it, as it was
+/// taken by an unblock already under way.
+pub fn ExfUnblockPushLock(k: &mut Kx, lock: Ptr, current: Ptr) -> KResult<()> {
+    let ps = k.arch().ptr_size();
+    // EX_PUSH_LOCK_WAIT_BLOCK: WakeEvent (a KEVENT, 4 pointers), then Next.
+    let next_at = 4 * ps;
+    let mut block = k.mem().read_ptr(lock.0)?;
+    k.mem_mut().write_ptr(lock.0, 0)?;
+    let mut found = false;
+    // A chain longer than this is a corrupt one: the rest is left alone.
+    for _ in 0..1024 {
+        if block == 0 {
+            break;
+        }
+        let next = k.mem().read_ptr(block + next_at)?;
+        if block == current.0 {
+            found = true;
+        } else {
+            crate::ke::event::KeSetEvent(k, Ptr(block), 0, Boolean(false))?;
+        }
+        block = next;
+    }
+    if current.0 != 0 && !found {
+        crate::ke::wait::KeWaitForSingleObject(k, current, reason::WR_PUSH_LOCK, 0, Boolean(false), Ptr(0))?;
+    }
+    Ok(())
+}

@@ -2,7 +2,7 @@
 //! form of a line; the routines are in `crate::flt`).
 
 use crate::exports::{Dll, ExportDef};
-use crate::flt::{context, io, lock, names, objects, port, registration, volumes};
+use crate::flt::{context, info, io, lock, names, objects, port, registration, volumes};
 use crate::types::*;
 
 pub static TABLE: &[ExportDef] = crate::exports! {
@@ -14,6 +14,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FltStartFiltering(Filter: Ptr) -> NtStatus = registration::FltStartFiltering;
     stdcall fn FltUnregisterFilter(Filter: Ptr) -> () = registration::FltUnregisterFilter;
     stdcall fn FltGetRoutineAddress(FltMgrRoutineName: PCSTR) -> Ptr = registration::FltGetRoutineAddress;
+    // Filter and volume information (flt/info.rs).
+    stdcall fn FltGetFilterInformation(Filter: Ptr, InformationClass: u32, Buffer: Ptr, BufferSize: u32, BytesReturned: Ptr) -> NtStatus = info::FltGetFilterInformation;
+    stdcall fn FltGetVolumeProperties(Volume: Ptr, VolumeProperties: Ptr, VolumePropertiesLength: u32, LengthReturned: Ptr) -> NtStatus = info::FltGetVolumeProperties;
     // Objects and callback data (flt/objects.rs).
     stdcall fn FltObjectReference(FltObject: Ptr) -> NtStatus = objects::FltObjectReference;
     stdcall fn FltObjectDereference(FltObject: Ptr) -> () = objects::FltObjectDereference;

@@ -1,7 +1,7 @@
 //! hal.dll: every export the kernel implements, one line each (see ntoskrnl.rs for the form).
 
 use crate::exports::{Dll, ExportDef};
-use crate::hal::{beep, bus, ports, resources, translate};
+use crate::hal::{beep, bus, firmware, ports, resources, translate};
 use crate::types::*;
 use crate::{ex, ke};
 
@@ -22,6 +22,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn WRITE_PORT_BUFFER_USHORT(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_USHORT;
     stdcall fn WRITE_PORT_BUFFER_ULONG(Port: Ptr, Buffer: Ptr, Count: u32) -> () = ports::WRITE_PORT_BUFFER_ULONG;
     stdcall fn KeStallExecutionProcessor(MicroSeconds: u32) -> () = ke::stall::KeStallExecutionProcessor;
+    stdcall fn HalReturnToFirmware(Routine: u32) -> () = firmware::HalReturnToFirmware;
     #[x86] stdcall fn KeGetCurrentIrql() -> u8 = ke::irql::KeGetCurrentIrql;
     #[x86] fastcall fn KfRaiseIrql(NewIrql: u8) -> u8 = ke::irql::KfRaiseIrql;
     #[x86] fastcall fn KfLowerIrql(NewIrql: u8) -> () = ke::irql::KfLowerIrql;

@@ -21,6 +21,33 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[x86] cdecl fn RtlpNestedExceptionHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpNestedExceptionHandler;
     #[x86] cdecl fn RtlpCollidedUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::x86_frames::RtlpCollidedUnwindHandler;
     stdcall fn FltpMiniFilterDriverUnload(DriverObject: Ptr) -> () = crate::flt::registration::FltpMiniFilterDriverUnload;
+    stdcall fn HidClassAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = crate::hidclass::HidClassAddDevice;
+    stdcall fn HidClassDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::hidclass::HidClassDispatch;
+    stdcall fn HidClassDriverUnload(DriverObject: Ptr) -> () = crate::hidclass::HidClassDriverUnload;
+    // HalDispatchTable's entries (hal/dispatch_table.rs): none implemented, each named.
+    stdcall fn xHalQuerySystemInformation() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalSetSystemInformation() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalQueryBusSlots() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalExamineMBR() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalIoAssignDriveLetters() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalIoReadPartitionTable() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalIoSetPartitionInformation() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalIoWritePartitionTable() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalReferenceHandlerForBus() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalReferenceBusHandler() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalDereferenceBusHandler() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalInitPnpDriver() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalInitPowerManagement() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalGetDmaAdapter() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalGetInterruptTranslator() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalStartMirroring() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalEndMirroring() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalMirrorPhysicalMemory() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalEndOfBoot() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalMirrorVerify() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalGetCachedAcpiTable() -> () = crate::hal::dispatch_table::unimplemented;
+    stdcall fn xHalSetPciErrorHandlerCallback() -> () = crate::hal::dispatch_table::unimplemented;
+    #[x86] cdecl fn KiServiceNotImplemented() -> () = crate::ke::service_table::KiServiceNotImplemented;
     #[x86] cdecl fn RtlpLocalUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::RtlpLocalUnwindHandler;
 };
 

@@ -17,7 +17,9 @@ mod dll;
 pub mod fltmgr;
 pub mod fwpkclnt;
 pub mod hal;
+pub mod hidclass;
 pub mod internal;
+pub mod ksecdd;
 pub mod ndis;
 pub mod ntoskrnl;
 pub mod signatures;
@@ -146,6 +148,9 @@ impl Dll {
             Dll::Ndis => ndis::TABLE,
             Dll::Fwpkclnt => fwpkclnt::TABLE,
             Dll::Usbd => usbd::TABLE,
+            Dll::Hidclass => hidclass::TABLE,
+            Dll::Ksecdd => ksecdd::KSECDD,
+            Dll::Cng => ksecdd::CNG,
             _ => &[],
         }
     }

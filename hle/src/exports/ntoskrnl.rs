@@ -42,6 +42,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
         MmSystemRangeStart,
         MmUserProbeAddress,
         SeExports,
+        #[x86] KeServiceDescriptorTable,
+        HalDispatchTable,
+        #[x86] KeDcacheFlushCount,
     ],
     functions:
     // Run-time library and C runtime (rtl/).
@@ -416,6 +419,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
 
     // Executive pool (ex/pool.rs).
     stdcall fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithTag;
+    stdcall fn ExAllocatePoolWithTagPriority(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag, Priority: u32) -> Ptr = ex::pool::ExAllocatePoolWithTagPriority;
     stdcall fn ExAllocatePool(PoolType: u32, NumberOfBytes: SizeT) -> Ptr = ex::pool::ExAllocatePool;
     stdcall fn ExAllocatePool2(Flags: u64, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePool2;
     stdcall fn ExAllocatePoolWithQuotaTag(PoolType: u32, NumberOfBytes: SizeT, Tag: PoolTag) -> Ptr = ex::pool::ExAllocatePoolWithQuotaTag;
@@ -518,6 +522,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwQueryVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, MemoryInformationClass: u32, MemoryInformation: Ptr, MemoryInformationLength: SizeT, ReturnLength: Ptr) -> NtStatus = zw::memory::ZwQueryVirtualMemory;
     // I/O manager breadth (io/stack, irps, queue, notify, misc).
     stdcall fn IoAttachDeviceToDeviceStack(SourceDevice: Ptr, TargetDevice: Ptr) -> Ptr = io::stack::IoAttachDeviceToDeviceStack;
+    stdcall fn IoEnumerateDeviceObjectList(DriverObject: Ptr, DeviceObjectList: Ptr, DeviceObjectListSize: u32, ActualNumberDeviceObjects: Ptr) -> NtStatus = io::driver::IoEnumerateDeviceObjectList;
     stdcall fn IoAttachDeviceToDeviceStackSafe(SourceDevice: Ptr, TargetDevice: Ptr, AttachedToDeviceObject: Ptr) -> NtStatus = io::stack::IoAttachDeviceToDeviceStackSafe;
     stdcall fn IoAttachDevice(SourceDevice: Ptr, TargetDevice: PUnicodeString, AttachedDevice: Ptr) -> NtStatus = io::stack::IoAttachDevice;
     stdcall fn IoAttachDeviceByPointer(SourceDevice: Ptr, TargetDevice: Ptr) -> NtStatus = io::stack::IoAttachDeviceByPointer;
@@ -660,6 +665,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
 
     // Kernel: bugchecks, IRQL, debug output (ke/).
     stdcall fn KeBugCheck(BugCheckCode: u32) -> () = ke::bugcheck::KeBugCheck;
+    #[x86] stdcall fn KeAddSystemServiceTable(Base: Ptr, Count: Ptr, Limit: u32, Number: Ptr, Index: u32) -> Boolean = ke::service_table::KeAddSystemServiceTable;
     stdcall fn KeRegisterBugCheckCallback(CallbackRecord: Ptr, CallbackRoutine: Ptr, Buffer: Ptr, Length: u32, Component: PCSTR) -> Boolean = ke::bugcheck_callback::KeRegisterBugCheckCallback;
     stdcall fn KeDeregisterBugCheckCallback(CallbackRecord: Ptr) -> Boolean = ke::bugcheck_callback::KeDeregisterBugCheckCallback;
     stdcall fn KeBugCheckEx(BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = ke::bugcheck::KeBugCheckEx;
@@ -817,6 +823,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     fastcall fn ExfReleasePushLock(PushLock: Ptr) -> () = ex::push_lock::ExfReleasePushLock;
     fastcall fn ExfReleasePushLockExclusive(PushLock: Ptr) -> () = ex::push_lock::ExfReleasePushLockExclusive;
     fastcall fn ExfReleasePushLockShared(PushLock: Ptr) -> () = ex::push_lock::ExfReleasePushLockShared;
+    fastcall fn ExfUnblockPushLock(PushLock: Ptr, CurrentWaitBlock: Ptr) -> () = ex::push_lock::ExfUnblockPushLock;
     stdcall fn ExAcquirePushLockExclusiveEx(PushLock: Ptr, Flags: u32) -> () = ex::push_lock::ExAcquirePushLockExclusiveEx;
     stdcall fn ExAcquirePushLockSharedEx(PushLock: Ptr, Flags: u32) -> () = ex::push_lock::ExAcquirePushLockSharedEx;
     stdcall fn ExReleasePushLockExclusiveEx(PushLock: Ptr, Flags: u32) -> () = ex::push_lock::ExReleasePushLockExclusiveEx;
@@ -933,6 +940,10 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PsLookupProcessThreadByCid(Cid: Ptr, Process: Ptr, Thread: Ptr) -> NtStatus = ps::lookup::PsLookupProcessThreadByCid;
     stdcall fn PsGetProcessPeb(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessPeb;
     #[x64] stdcall fn PsGetProcessWow64Process(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessWow64Process;
+    #[x64] stdcall fn PsWrapApcWow64Thread(ApcContext: Ptr, ApcRoutine: Ptr) -> NtStatus = ps::lookup::PsWrapApcWow64Thread;
+    stdcall fn PsGetProcessDebugPort(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessDebugPort;
+    stdcall fn PsAcquireProcessExitSynchronization(Process: Ptr) -> NtStatus = ps::exit_sync::PsAcquireProcessExitSynchronization;
+    stdcall fn PsReleaseProcessExitSynchronization(Process: Ptr) -> () = ps::exit_sync::PsReleaseProcessExitSynchronization;
     stdcall fn PsGetProcessSessionId(Process: Ptr) -> u32 = ps::session::PsGetProcessSessionId;
     stdcall fn PsGetCurrentProcessSessionId() -> u32 = ps::session::PsGetCurrentProcessSessionId;
     stdcall fn PsGetProcessSectionBaseAddress(Process: Ptr) -> Ptr = ps::session::PsGetProcessSectionBaseAddress;
@@ -1043,6 +1054,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     #[varargs] cdecl fn WmiTraceMessage(LoggerHandle: u64, MessageFlags: u32, MessageGuid: Ptr, MessageNumber: u16) -> NtStatus = etw::WmiTraceMessage;
     stdcall fn WmiQueryTraceInformation(TraceInformationClass: u32, TraceInformation: Ptr, TraceInformationLength: u32, RequiredLength: Ptr, Buffer: Ptr) -> NtStatus = etw::WmiQueryTraceInformation;
     stdcall fn KdDisableDebugger() -> NtStatus = kd::KdDisableDebugger;
+    stdcall fn KdSystemDebugControl(Command: u32, InputBuffer: Ptr, InputBufferLength: u32, OutputBuffer: Ptr, OutputBufferLength: u32, ReturnLength: Ptr, PreviousMode: u8) -> NtStatus = kd::KdSystemDebugControl;
     stdcall fn KdEnableDebugger() -> NtStatus = kd::KdEnableDebugger;
     stdcall fn KdChangeOption(Option: u32, InBufferBytes: u32, InBuffer: Ptr, OutBufferBytes: u32, OutBuffer: Ptr, OutBufferNeeded: Ptr) -> NtStatus = kd::KdChangeOption;
     stdcall fn KdRefreshDebuggerNotPresent() -> Boolean = kd::KdRefreshDebuggerNotPresent;
@@ -1058,6 +1070,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoUnregisterPlugPlayNotificationEx(NotificationEntry: Ptr) -> NtStatus = pnp::interface::IoUnregisterPlugPlayNotificationEx;
     stdcall fn IoGetDeviceProperty(DeviceObject: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = pnp::property::IoGetDeviceProperty;
     stdcall fn IoOpenDeviceRegistryKey(DeviceObject: Ptr, DevInstKeyType: u32, DesiredAccess: u32, DevInstRegKey: Ptr) -> NtStatus = pnp::property::IoOpenDeviceRegistryKey;
+    stdcall fn IoInvalidateDeviceRelations(DeviceObject: Ptr, Type: u32) -> () = pnp::relations::IoInvalidateDeviceRelations;
+    stdcall fn IoRequestDeviceEject(PhysicalDeviceObject: Ptr) -> () = pnp::relations::IoRequestDeviceEject;
     stdcall fn PoCallDriver(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = po::PoCallDriver;
     stdcall fn PoStartNextPowerIrp(Irp: Ptr) -> () = po::PoStartNextPowerIrp;
     stdcall fn PoSetPowerState(DeviceObject: Ptr, Type: u32, State: u32) -> u32 = po::PoSetPowerState;

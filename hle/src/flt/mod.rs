@@ -11,6 +11,7 @@
 //! state is here.
 
 pub mod context;
+pub mod info;
 pub mod io;
 pub mod layout;
 pub mod lock;

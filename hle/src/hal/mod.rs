@@ -3,6 +3,8 @@
 
 pub mod beep;
 pub mod bus;
+pub mod dispatch_table;
+pub mod firmware;
 pub mod ports;
 pub mod registers;
 pub mod resources;

@@ -100,6 +100,33 @@ pub fn devices(k: &Kx, driver_object: u64) -> KResult<Vec<u64>> {
     Ok(out)
 }
 
+/// NTSTATUS IoEnumerateDeviceObjectList(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT
+/// *DeviceObjectList, ULONG DeviceObjectListSize, PULONG ActualNumberDeviceObjects): the
+/// driver's devices, each referenced (the caller dereferences them), when the list (a size in
+/// bytes) holds them all; else STATUS_BUFFER_TOO_SMALL, with the count either way.
+pub fn IoEnumerateDeviceObjectList(
+    k: &mut Kx,
+    driver_object: crate::types::Ptr,
+    list: crate::types::Ptr,
+    size: u32,
+    count: crate::types::Ptr,
+) -> KResult<crate::types::NtStatus> {
+    use crate::types::status;
+    let found = devices(k, driver_object.0)?;
+    k.mem_mut().write_u32(count.0, found.len() as u32)?;
+    let ps = k.arch().ptr_size();
+    if (size as u64) < found.len() as u64 * ps {
+        return Ok(status::BUFFER_TOO_SMALL);
+    }
+    for (i, d) in found.iter().enumerate() {
+        k.mem_mut().write_ptr(list.0 + i as u64 * ps, *d)?;
+    }
+    for d in found {
+        crate::ob::handles::reference(k, d);
+    }
+    Ok(status::SUCCESS)
+}
+
 /// After DriverEntry returns, the I/O manager clears DO_DEVICE_INITIALIZING on the devices
 /// it created.
 pub fn finish_initialization(k: &mut Kx, driver_object: u64) -> KResult<()> {

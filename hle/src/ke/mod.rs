@@ -17,6 +17,7 @@ pub mod mutex;
 pub mod processor;
 pub mod scheduler;
 pub mod semaphore;
+pub mod service_table;
 pub mod snapshot;
 pub mod spinlock;
 pub mod stall;

@@ -13,6 +13,7 @@
 
 pub mod interface;
 pub mod property;
+pub mod relations;
 
 use portcullis_emu::{Arch, CallConv};
 use serde::Serialize;
@@ -37,6 +38,7 @@ pub mod minor {
     pub const QUERY_RESOURCES: u8 = 0x0A;
     pub const QUERY_RESOURCE_REQUIREMENTS: u8 = 0x0B;
     pub const QUERY_DEVICE_TEXT: u8 = 0x0C;
+    pub const EJECT: u8 = 0x11;
     pub const FILTER_RESOURCE_REQUIREMENTS: u8 = 0x0D;
     pub const QUERY_ID: u8 = 0x13;
     pub const QUERY_PNP_DEVICE_STATE: u8 = 0x14;
@@ -53,6 +55,8 @@ pub mod minor {
             QUERY_DEVICE_RELATIONS => "IRP_MN_QUERY_DEVICE_RELATIONS",
             QUERY_CAPABILITIES => "IRP_MN_QUERY_CAPABILITIES",
             QUERY_PNP_DEVICE_STATE => "IRP_MN_QUERY_PNP_DEVICE_STATE",
+            QUERY_ID => "IRP_MN_QUERY_ID",
+            EJECT => "IRP_MN_EJECT",
             SURPRISE_REMOVAL => "IRP_MN_SURPRISE_REMOVAL",
             _ => "IRP_MN_OTHER",
         }
@@ -99,6 +103,10 @@ pub struct Pnp {
     pub(crate) devices: Vec<BusDevice>,
     pub(crate) next_name: u32,
     pub(crate) interfaces: interface::Interfaces,
+    /// Relations invalidated and ejects requested, not yet acted on.
+    pub(crate) pending: Vec<relations::Pending>,
+    /// The PDOs bus drivers reported in their BusRelations.
+    pub children: Vec<relations::Child>,
 }
 
 /// One IRP of a PnP sequence, for the report.
@@ -349,6 +357,8 @@ pub fn start(k: &mut Kx, driver: usize) -> KResult<Vec<Sent>> {
         relations_released(k, s.2)?;
     }
     out.push(sent(k, minor::name(minor::QUERY_DEVICE_RELATIONS), pdo, s));
+    // What the driver queued meanwhile (IoInvalidateDeviceRelations in its start routine).
+    out.extend(relations::enumerate_pending(k)?);
     Ok(out)
 }
 
@@ -396,6 +406,8 @@ pub fn remove(k: &mut Kx, driver: usize) -> KResult<Vec<Sent>> {
             out.push(sent(k, minor::name(minor::CANCEL_REMOVE_DEVICE), pdo, c));
             continue;
         }
+        // The device's children go first.
+        relations::remove_children_of(k, pdo, &mut out)?;
         let r = send(k, pdo, major::PNP, minor::REMOVE_DEVICE, &|_, _| Ok(()))?;
         out.push(sent(k, minor::name(minor::REMOVE_DEVICE), pdo, r));
         remove_pdo(k, pdo)?;

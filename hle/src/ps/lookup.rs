@@ -173,6 +173,20 @@ pub fn PsGetProcessPeb(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
     Ok(Ptr(0))
 }
 
+/// PVOID PsGetProcessDebugPort(PEPROCESS Process): the debug object of the user-mode debugger
+/// attached to the process. No user-mode debugger runs here: NULL for every process.
+pub fn PsGetProcessDebugPort(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
+    k.mem().get(process.0, EPROCESS::UniqueProcessId)?;
+    Ok(Ptr(0))
+}
+
+/// NTSTATUS PsWrapApcWow64Thread(PVOID *ApcContext, PVOID *ApcRoutine) (x64 only): for a
+/// WoW64 process, wraps a user APC so that it runs in 32-bit mode; for a native process it
+/// leaves both untouched. Every emulated process is native: STATUS_SUCCESS, nothing changed.
+pub fn PsWrapApcWow64Thread(_k: &mut Kx, _context: Ptr, _routine: Ptr) -> KResult<NtStatus> {
+    Ok(status::SUCCESS)
+}
+
 /// PVOID PsGetProcessWow64Process(PEPROCESS Process) (x64 only): the process's 32-bit PEB
 /// if it runs under WoW64, else NULL. Every emulated process is native (see IoIs32bitProcess).
 pub fn PsGetProcessWow64Process(k: &mut Kx, process: Ptr) -> KResult<Ptr> {

@@ -8,6 +8,7 @@
 //! which the process and thread notify routines see. Time comes from the machine's virtual
 //! clock, so every run sees the same tick counts and system time.
 
+pub mod exit_sync;
 pub mod list;
 pub mod lookup;
 pub mod mode;
@@ -34,6 +35,8 @@ pub const USER_PID: u64 = 0x1F4;
 /// Addresses of the kernel's permanent objects.
 #[derive(Default, Debug)]
 pub struct System {
+    /// Holders of each process's exit synchronization (exit_sync.rs), by EPROCESS.
+    pub exit_sync: std::collections::BTreeMap<u64, u32>,
     pub kpcr: u64,
     pub kprcb: u64,
     pub shared_data: u64,
@@ -116,6 +119,11 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let highest = place("MmHighestUserAddress", ptr)?;
     let start = place("MmSystemRangeStart", ptr)?;
     let probe_at = place("MmUserProbeAddress", ptr)?;
+    // x86: how often the data cache was swept, a count kept for processors whose caches are
+    // not coherent (never on x86, so it stays 0; variables are zero when placed).
+    if arch == Arch::X86 {
+        place("KeDcacheFlushCount", 4)?;
+    }
     let mem = k.mem_mut();
     mem.write_u8(nprocs, cpus as u8)?;
     mem.write_u32(build, version.nt_build_number())?;
