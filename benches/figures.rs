@@ -278,7 +278,7 @@ fn vcd_overhead_cli_pct() -> f64 {
         let report = sb.report();
         std::hint::black_box(report);
         if vcd {
-            let activity = portcullis::waveform::Activity::of(&sb);
+            let activity = portcullis::waveform::Activity::take(&mut sb);
             portcullis::waveform::write_vcd(&activity, std::io::BufWriter::new(std::io::sink())).unwrap();
         }
         t.elapsed()

@@ -58,9 +58,10 @@ impl Outputs {
         })
     }
 
-    pub fn write(&mut self, sb: &Sandbox) -> Result<(), String> {
+    /// Writes the files once the run is over (the run's port accesses are taken out of `sb`).
+    pub fn write(&mut self, sb: &mut Sandbox) -> Result<(), String> {
         let failed = |path: &PathBuf, e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-        let activity = Activity::of(sb);
+        let activity = Activity::take(sb);
         if let Some((path, f)) = self.vcd.take() {
             write_vcd(&activity, BufWriter::new(f)).map_err(|e| failed(&path, &e))?;
         }

@@ -213,7 +213,7 @@ pub fn main(args: RunArgs, verbose: u8, quiet: bool) -> i32 {
         }
         t.error.clone()
     });
-    if let Err(e) = outputs.write(&sb) {
+    if let Err(e) = outputs.write(&mut sb) {
         error(e);
         return EXIT_USAGE;
     }

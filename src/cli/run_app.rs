@@ -122,7 +122,7 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
         Err(e) => Err(e),
     };
     let report = sb.report();
-    if let Err(e) = outputs.write(&sb) {
+    if let Err(e) = outputs.write(&mut sb) {
         error(e);
         return EXIT_USAGE;
     }

@@ -29,10 +29,21 @@ impl Activity {
     /// The activity of a finished sandbox (accesses are kept only when the builder asked for
     /// them: [`crate::sandbox::SandboxBuilder::timed_ports`]).
     pub fn of(sb: &crate::Sandbox) -> Activity {
+        Activity { accesses: sb.kernel().guest().ports.timed_accesses(), ..Activity::without_ports(sb) }
+    }
+
+    /// [`Activity::of`], the port accesses taken out of the sandbox rather than copied (what
+    /// the command line does once a run is over: a long run keeps millions).
+    pub fn take(sb: &mut crate::Sandbox) -> Activity {
+        let rest = Activity::without_ports(sb);
+        Activity { accesses: sb.kernel_mut().guest_mut().ports.take_timed_accesses(), ..rest }
+    }
+
+    fn without_ports(sb: &crate::Sandbox) -> Activity {
         let end_ns = sb.now_ns();
         let tones = sb.devices().pit.as_ref().map(|p| p.get().tones_until(end_ns)).unwrap_or_default();
         let g = sb.kernel().guest();
-        Activity { accesses: g.ports.timed_accesses(), mmio: g.timed_mmio.changes(g.cpu.clock.tsc_hz), tones, end_ns }
+        Activity { accesses: Vec::new(), mmio: g.timed_mmio.changes(g.cpu.clock.tsc_hz), tones, end_ns }
     }
 
     /// Distinct ports accessed, ascending, with the widest access seen (bytes).

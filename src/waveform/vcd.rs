@@ -122,6 +122,10 @@ struct Lines {
     ms_len: usize,
 }
 
+/// What an access to a parallel-port register takes in a dump, about: its time line, the
+/// register's vector and the lines it moves.
+const BYTES_PER_ACCESS: usize = 40;
+
 /// Room for the longest change: a time line (22 bytes) and a 32-bit vector with its
 /// identifier (50).
 const ROOM: usize = 128;
@@ -174,6 +178,18 @@ impl Lines {
     /// Lines that follow one written at `now`.
     fn starting_at(now: u64) -> Lines {
         Lines { buf: vec![0; 1 << 16], len: 0, now, ms: u64::MAX, ms_text: [0; 20], ms_len: 0 }
+    }
+
+    /// Empties the buffer (keeping its memory: fresh pages cost a fault each) for lines that
+    /// follow one written at `now`, with room for about `accesses` accesses.
+    fn restart(&mut self, now: u64, accesses: usize) {
+        self.len = 0;
+        self.now = now;
+        self.ms = u64::MAX;
+        let room = accesses.saturating_mul(BYTES_PER_ACCESS).saturating_add(ROOM);
+        if self.buf.len() < room {
+            self.buf.resize(room, 0);
+        }
     }
 
     /// The window the next change is written into (the buffer grows when many changes come
@@ -264,7 +280,7 @@ impl Lines {
 
 /// Accesses formatted as one piece: a chunk's text is kept whole until written, and chunks
 /// are what the workers share out.
-const CHUNK: usize = 1 << 16;
+const CHUNK: usize = 1 << 14;
 
 /// Workers formatting chunks at once, at most.
 const MAX_WORKERS: usize = 4;
@@ -376,12 +392,12 @@ impl Plan<'_> {
         }
     }
 
-    /// One chunk formatted from the state it starts in; the state it ends in.
-    fn format(&self, mut st: Signals, chunk: &[portcullis_emu::ports::TimedAccess]) -> (Lines, Signals) {
-        let mut out = Lines::starting_at(st.now);
-        self.accesses(&mut st, chunk, &mut out);
+    /// One chunk formatted into `out` from the state it starts in; the state it ends in.
+    fn format(&self, mut st: Signals, chunk: &[portcullis_emu::ports::TimedAccess], out: &mut Lines) -> Signals {
+        out.restart(st.now, chunk.len());
+        self.accesses(&mut st, chunk, out);
         st.now = out.now;
-        (out, st)
+        st
     }
 }
 
@@ -479,29 +495,36 @@ fn write_vcd_in(activity: &Activity, out: impl Write, chunk: usize, workers: usi
     // Rounds of up to `workers` chunks: the state each chunk starts from is found by
     // following the changes of the chunk before it without formatting them (several times
     // cheaper), each chunk is formatted on its own thread, and the texts are written in
-    // order.
+    // order. The buffers go from round to round.
     let chunks: Vec<&[portcullis_emu::ports::TimedAccess]> = activity.accesses.chunks(chunk.max(1)).collect();
+    let mut spare: Vec<Lines> = Vec::new();
     for round in chunks.chunks(workers.max(1)) {
+        let mut buffers: Vec<Lines> =
+            round.iter().map(|_| spare.pop().unwrap_or_else(|| Lines::starting_at(0))).collect();
         let texts = std::thread::scope(|scope| {
             let (last, earlier) = round.split_last().expect("a round has a chunk");
+            let mut last_buffer = buffers.pop().expect("a buffer a chunk");
             let mut running = Vec::new();
-            for c in earlier {
+            for (c, mut buffer) in earlier.iter().zip(buffers.drain(..)) {
                 let start = st.clone();
                 let plan = &plan;
-                running.push(scope.spawn(move || plan.format(start, c).0));
+                running.push(scope.spawn(move || {
+                    plan.format(start, c, &mut buffer);
+                    buffer
+                }));
                 let mut dry = Dry { now: st.now };
                 plan.accesses(&mut st, c, &mut dry);
                 st.now = dry.now;
             }
-            let (text, end) = plan.format(st.clone(), last);
-            st = end;
+            st = plan.format(st.clone(), last, &mut last_buffer);
             let mut texts: Vec<Lines> =
                 running.into_iter().map(|h| h.join().expect("formatting a chunk does not panic")).collect();
-            texts.push(text);
+            texts.push(last_buffer);
             texts
         });
         for text in texts {
             w.writer().write_all(&text.buf[..text.len])?;
+            spare.push(text);
         }
     }
     let mut out = Lines::starting_at(st.now);

@@ -218,6 +218,16 @@ impl PortBus {
         super::context::cycles_to_ns_all(self.timed.as_deref().unwrap_or(&[]), self.tsc_hz, |a| &mut a.time_ns)
     }
 
+    /// The accesses kept, as [`PortBus::timed_accesses`] gives them, taken out of the bus
+    /// (converted where they lie: a long run keeps millions, and a copy of them costs a page
+    /// fault every 256). Recording goes on, from none kept.
+    pub fn take_timed_accesses(&mut self) -> Vec<TimedAccess> {
+        let Some(kept) = self.timed.as_mut() else { return Vec::new() };
+        let mut taken = std::mem::take(kept);
+        super::context::cycles_to_ns_in_place(&mut taken, self.tsc_hz, |a| &mut a.time_ns);
+        taken
+    }
+
     /// Keeps one access with its time, when recording (called once per guest access; the
     /// clock cycle is kept, converted when asked for).
     #[inline]
@@ -520,5 +530,27 @@ impl PortBus {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod timed_tests {
+    use super::*;
+
+    #[test]
+    fn taken_accesses_are_the_kept_ones_and_recording_goes_on_from_none() {
+        let mut bus = PortBus::new();
+        bus.set_clock_rate(3_000_000_000);
+        bus.record_timed(true);
+        for (t, v) in [(3_000u64, 1u32), (6_000, 1), (9_000, 2)] {
+            bus.advance_to(t);
+            bus.note_timed(0x80, Width::Byte, true, v);
+        }
+        let copied = bus.timed_accesses();
+        assert_eq!(copied.iter().map(|a| (a.time_ns, a.value)).collect::<Vec<_>>(), [(1_000, 1), (3_000, 2)]);
+        assert_eq!(bus.take_timed_accesses(), copied);
+        assert!(bus.timed_accesses().is_empty());
+        bus.note_timed(0x80, Width::Byte, true, 3);
+        assert_eq!(bus.take_timed_accesses().len(), 1);
     }
 }

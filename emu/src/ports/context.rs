@@ -24,6 +24,12 @@ pub fn cycles_to_ns(cycles: u64, hz: u64) -> u64 {
 /// and a clock of whole gigahertz (the default's 3 GHz) needs one division by a constant.
 pub fn cycles_to_ns_all<T: Copy>(items: &[T], hz: u64, time: impl Fn(&mut T) -> &mut u64) -> Vec<T> {
     let mut out = items.to_vec();
+    cycles_to_ns_in_place(&mut out, hz, time);
+    out
+}
+
+/// [`cycles_to_ns_all`] on the items themselves.
+pub fn cycles_to_ns_in_place<T>(out: &mut [T], hz: u64, time: impl Fn(&mut T) -> &mut u64) {
     // With hz = k * 1e9, cycles * 1e9 / hz is exactly cycles / k.
     match hz {
         1_000_000_000 => {}
@@ -35,7 +41,6 @@ pub fn cycles_to_ns_all<T: Copy>(items: &[T], hz: u64, time: impl Fn(&mut T) -> 
             *t = cycles_to_ns(*t, hz);
         }),
     }
-    out
 }
 
 /// Interrupt request lines of the ISA bus (0..16), as levels the devices drive.
