@@ -96,6 +96,7 @@ fn created_services_are_written_to_the_registry_and_deleted_keys_go_with_their_l
         format!(r"set_value {services}\ghost Type=0x1"),
         format!(r"set_value {services}\ghost ImagePath=\??\C:\nowhere\ghost.sys"),
         format!(r"set_value {services}\ghost DisplayName=Ghost driver"),
+        format!(r#"set_value {services}\ghost DependOnService=["Beep", "Null"]"#),
         format!(r"delete_key {services}\ghost"),
     ] {
         assert!(changes.contains(&expected), "{expected} in {changes:#?}");

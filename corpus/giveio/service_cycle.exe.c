@@ -18,8 +18,8 @@
  * was disabled), asks for a privilege that does not exist (ERROR_NO_SUCH_PRIVILEGE) and one
  * an administrator does not hold, SeTcbPrivilege (TRUE with ERROR_NOT_ALL_ASSIGNED).
  *
- * Then a service whose image is missing ("ghost", C:\nowhere\ghost.sys: StartServiceA fails
- * with ERROR_PATH_NOT_FOUND), and the handle checks: CloseHandle on the manager's handle
+ * Then a service whose image is missing ("ghost", C:\nowhere\ghost.sys, depending on Beep and
+ * Null: StartServiceA fails with ERROR_PATH_NOT_FOUND), and the handle checks: CloseHandle on the manager's handle
  * fails with ERROR_INVALID_HANDLE (it is no kernel handle). Each step prints one line with
  * the call's result and GetLastError (left as it was by a call that succeeds, as Windows
  * leaves it). Exit code 0 when every answer was the expected one,
@@ -172,8 +172,8 @@ void ProgramStart(void)
     Check("OpenServiceA (deleted)", service != NULL, GetLastError(), FALSE, ERROR_SERVICE_DOES_NOT_EXIST);
 
     ghost = CreateServiceA(scm, "ghost", "Ghost driver", SERVICE_START | DELETE, SERVICE_KERNEL_DRIVER,
-                           SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, "C:\\nowhere\\ghost.sys", NULL, NULL, NULL,
-                           NULL, NULL);
+                           SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, "C:\\nowhere\\ghost.sys", NULL, NULL,
+                           "Beep\0Null\0", NULL, NULL);
     Check("CreateServiceA ghost", ghost != NULL, GetLastError(), TRUE, 0);
     ok = StartServiceA(ghost, 0, NULL);
     Check("StartServiceA ghost (no image)", ok, GetLastError(), FALSE, ERROR_PATH_NOT_FOUND);

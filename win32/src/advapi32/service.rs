@@ -154,8 +154,10 @@ fn string_list(k: &Kx, p: u64, wide: bool) -> KResult<Vec<String>> {
         if s.is_empty() {
             break;
         }
-        let units = if wide { s.encode_utf16().count() } else { s.len() };
-        at += (units as u64 + 1) * if wide { 2 } else { 1 };
+        // The string's bytes in the list: a unit per character (ANSI characters past 0x7F are
+        // two bytes in a String).
+        let units = if wide { s.encode_utf16().count() } else { s.chars().count() };
+        at = at.saturating_add((units as u64 + 1) * if wide { 2 } else { 1 });
         out.push(s);
     }
     Ok(out)
