@@ -408,6 +408,15 @@ fn stack(k: &Kx) -> Vec<u64> {
     k.ext().ndis.filter_stack.clone()
 }
 
+/// The modules below `from` (a module; None: above the top one), nearest first.
+fn below(k: &Kx, from: Option<u64>) -> Vec<u64> {
+    let stack = stack(k);
+    match from {
+        None => stack.iter().rev().copied().collect(),
+        Some(m) => stack.iter().rev().skip_while(|h| **h != m).skip(1).copied().collect(),
+    }
+}
+
 /// VOID NdisFSendNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFER_LIST
 /// NetBufferList, NDIS_PORT_NUMBER PortNumber, ULONG SendFlags): each list's frames go on
 /// down (through the send handlers of the modules below, which send them on themselves) to
@@ -423,11 +432,7 @@ pub fn NdisFSendNetBufferLists(k: &mut Kx, handle: Ptr, nbl: Ptr, port: u32, fla
 /// Sends lists from `from` (a module, or None: a protocol binding, `source`) down to the
 /// next running module below with a send handler, or to the wire, completing them back up.
 pub(crate) fn send_down(k: &mut Kx, from: Option<u64>, source: u64, nbl: u64, port: u32, flags: u32) -> KResult<()> {
-    let stack = stack(k);
-    let below: Vec<u64> = match from {
-        None => stack.iter().rev().copied().collect(),
-        Some(m) => stack.iter().rev().skip_while(|h| **h != m).skip(1).copied().collect(),
-    };
+    let below = below(k, from);
     let conv = conv(k);
     for lower in below {
         if let Some((lm, lh)) = handlers_of(k, lower) {
@@ -622,11 +627,7 @@ pub enum OidOrigin {
 /// module below with an OID handler, or the adapter. A request that handler pends is
 /// remembered, for its NdisFOidRequestComplete to reach the requester.
 pub(crate) fn oid_down(k: &mut Kx, from: Option<u64>, source: u64, req: u64) -> KResult<NtStatus> {
-    let stack = stack(k);
-    let below: Vec<u64> = match from {
-        None => stack.iter().rev().copied().collect(),
-        Some(m) => stack.iter().rev().skip_while(|h| **h != m).skip(1).copied().collect(),
-    };
+    let below = below(k, from);
     let conv = conv(k);
     for lower in below {
         if let Some((m, h)) = handlers_of(k, lower) {
