@@ -17,7 +17,9 @@
 # x86-only Ke386* routines). User programs are corpus/<name>/<program>.exe.c, built as
 # console programs with kernel32 only (no C runtime; entry point ProgramStart) into
 # corpus/<name>/<program>.<arch>.exe for the directory's architectures, or those
-# corpus/<name>/<program>.archs lists.
+# corpus/<name>/<program>.archs lists. DLLs are corpus/<name>/<library>.dll.c, built into
+# corpus/<name>/<library>.<arch>.dll before the programs, which link every DLL of their
+# directory.
 #
 # A driver that needs imports libntoskrnl.a lacks provides
 # corpus/<name>/<name>.<arch>.def; an extra import library is made from it
@@ -235,15 +237,31 @@ for arch in "${archs[@]}"; do
 done
 echo "structure layouts match the DDK headers (x86 and x64)"
 
-# build_program SOURCE ARCH OUTPUT: a console program importing kernel32 and advapi32 only
-# (include/program.h has what programs share).
+# build_program SOURCE ARCH OUTPUT [IMPLIB...]: a console program importing kernel32,
+# advapi32 and the DLLs whose import libraries are given (built from its directory's
+# *.dll.c; include/program.h has what programs share).
 build_program() {
     local source=$1 arch=$2 output=$3 triple entry
+    shift 3
     triple=$(triple_of "$arch")
     entry=$([[ $arch == x86 ]] && echo _ProgramStart || echo ProgramStart)
     "$triple-gcc" -O2 -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector \
         -fno-asynchronous-unwind-tables -mno-stack-arg-probe -nostdlib -Wall -Werror \
         -Wl,--subsystem,console -Wl,--fatal-warnings -Wl,--no-insert-timestamp \
+        -Iinclude -Wl,--entry,"$entry" -o "$output" "$source" "$@" -lkernel32 -ladvapi32
+}
+
+# build_dll SOURCE ARCH OUTPUT: a DLL (entry point DllMain, no C runtime) importing kernel32
+# and advapi32, and its import library OUTPUT.a (not installed). x86 stdcall exports are
+# there under both names (Out32@8 and Out32, --add-stdcall-alias): programs import the
+# decorated one, GetProcAddress finds the plain one, as InpOut32's callers use it.
+build_dll() {
+    local source=$1 arch=$2 output=$3 triple entry
+    triple=$(triple_of "$arch")
+    entry=$([[ $arch == x86 ]] && echo _DllMain@12 || echo DllMain)
+    "$triple-gcc" -O2 -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector \
+        -fno-asynchronous-unwind-tables -mno-stack-arg-probe -nostdlib -shared -Wall -Werror \
+        -Wl,--fatal-warnings -Wl,--no-insert-timestamp -Wl,--add-stdcall-alias -Wl,--out-implib,"$output.a" \
         -Iinclude -Wl,--entry,"$entry" -o "$output" "$source" -lkernel32 -ladvapi32
 }
 
@@ -267,6 +285,14 @@ for name in "${drivers[@]}"; do
         fi
         built+=("$name/$name.$arch.sys")
     done
+    for library in "$name"/*.dll.c; do
+        [[ -f $library ]] || continue
+        library=$(basename "$library" .dll.c)
+        for arch in $(archs_of "$name"); do
+            build_dll "$name/$library.dll.c" "$arch" "$work/out/$name/$library.$arch.dll"
+            built+=("$name/$library.$arch.dll")
+        done
+    done
     for program in "$name"/*.exe.c; do
         [[ -f $program ]] || continue
         program=$(basename "$program" .exe.c)
@@ -277,7 +303,8 @@ for name in "${drivers[@]}"; do
             program_archs=$(archs_of "$name")
         fi
         for arch in $program_archs; do
-            build_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe"
+            build_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe" \
+                $(compgen -G "$work/out/$name/*.$arch.dll.a" || true)
             built+=("$name/$program.$arch.exe")
         done
     done

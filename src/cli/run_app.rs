@@ -26,7 +26,8 @@ use super::{error, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 
 #[derive(Args)]
 pub struct RunAppArgs {
-    /// The program (a PE console .exe importing kernel32 and advapi32 only).
+    /// The program (a PE console .exe importing kernel32, advapi32 and DLLs given with
+    /// --dll).
     pub app: PathBuf,
     /// Its arguments (its command line is the program's file name, then these; after `--`
     /// for arguments that start with a dash).
@@ -37,6 +38,9 @@ pub struct RunAppArgs {
     /// Start the driver (run DriverEntry) before the program.
     #[arg(long)]
     pub start: bool,
+    /// A DLL the program uses, put in its directory (repeatable).
+    #[arg(long, value_name = "X.dll")]
+    pub dll: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -107,6 +111,16 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
             return EXIT_USAGE;
         }
     };
+    for dll in &args.dll {
+        let file = dll.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let placed = std::fs::read(dll).map_err(|e| e.to_string()).and_then(|bytes| {
+            sb.add_program_file(&name, &file, bytes).then_some(()).ok_or_else(|| "not a file name the volume takes".into())
+        });
+        if let Err(e) = placed {
+            error(format!("{}: {e}", dll.display()));
+            return EXIT_USAGE;
+        }
+    }
     super::signals::install();
     let mut outputs = match Outputs::open(&args.outputs) {
         Ok(o) => o,

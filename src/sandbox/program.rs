@@ -58,12 +58,23 @@ impl Sandbox {
         }
     }
 
+    /// Puts the file `file` (a DLL the program `program` loads) in the program's directory
+    /// on the C: volume, where its imports and LoadLibrary look first. False for a name
+    /// the volume refuses.
+    pub fn add_program_file(&mut self, program: &str, file: &str, bytes: Vec<u8>) -> bool {
+        let dir = portcullis_win32::module::program_path(program);
+        let dir = dir.rsplit_once('\\').map_or(dir.as_str(), |(d, _)| d);
+        portcullis_hle::fs::seed_file(&mut self.k, &format!("{dir}\\{file}"), bytes)
+    }
+
     /// Loads the program `name` (its file's bytes) as a new user process with the command
     /// line `name args...` and runs it until
     /// it ends. A program that faults ends with the exception code; the run goes on. A stop
     /// of the whole run (a bugcheck in a driver it called, a limit) is the error.
     pub fn run_program(&mut self, name: &str, bytes: &[u8], args: &[String]) -> Result<ProgramRun, RunError> {
         self.alive()?;
+        // The program's file is on the volume where it runs from (GetModuleFileName names it).
+        portcullis_hle::fs::seed_file(&mut self.k, &portcullis_win32::module::program_path(name), bytes.to_vec());
         let pid = portcullis_win32::load(&mut self.k, name, bytes, args)
             .map_err(|e| RunError::Machine(format!("cannot load {name}: {e}")))?;
         let logged = portcullis_win32::state_ref(&self.k).map_or(0, |s| s.services.log.len());

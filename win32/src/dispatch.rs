@@ -22,10 +22,21 @@ pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
     let at = caller(k);
     enter_kernel(k).map_err(stop_of)?;
     let Some(f) = crate::libraries::function(index) else {
-        // The entry point returned: BaseProcessStart ends the process with its value.
-        let code = k.reg(portcullis_emu::Reg::Ax) as u32;
-        end_process(k, code);
-        return Ok(());
+        if index == crate::libraries::count() {
+            // The entry point returned: BaseProcessStart ends the process with its value.
+            let code = k.reg(portcullis_emu::Reg::Ax) as u32;
+            end_process(k, code);
+            return Ok(());
+        }
+        // A TLS callback or DllMain the loader called returned (crate::callback).
+        if !crate::callback::on_return(k).map_err(stop_of)? {
+            return Err(Stop::Host(KernelStop::UserException {
+                code: code::ACCESS_VIOLATION,
+                pc: at,
+                reason: "a jump into the loader's return slot with no call of the loader in progress".into(),
+            }));
+        }
+        return resume(k);
     };
     let arch = k.arch();
     let traced = k.ext().options.record_calls.then(|| trace_args(k, f));
@@ -55,7 +66,28 @@ pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
     if let Some(args) = traced {
         record(k, f, args, f.ret.map(|_| raw), at);
     }
-    if crate::current(k).is_some_and(|p| p.exited.is_some()) {
+    // The function asked for calls into the program before it returns (DllMain).
+    if let Some(chain) = crate::state(k).request.take() {
+        let pops = match f.conv.for_arch(arch) {
+            portcullis_emu::CallConv::Stdcall if arch == portcullis_emu::Arch::X86 => 4 * f.slots(arch) as u64,
+            _ => 0,
+        };
+        crate::callback::begin(k, chain, pops, raw).map_err(|e| match e {
+            KError::Stop(s) => s,
+            KError::Mem(m) => Stop::Host(KernelStop::UserException {
+                code: code::ACCESS_VIOLATION,
+                pc: at,
+                reason: format!("{}!{}: the stack for the loader's calls: {m}", f.dll, f.name),
+            }),
+        })?;
+    }
+    resume(k)
+}
+
+/// Back to the program's user mode after a host call, unless the process has ended (its
+/// run stops).
+fn resume(k: &mut Kx) -> Result<(), Stop<KernelStop>> {
+    if crate::current(k).is_some_and(|p| p.exited.is_some() && !p.detaching) {
         k.suspend();
         return Ok(());
     }

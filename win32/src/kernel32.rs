@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod file;
+pub mod module;
 pub mod thread;
 
 #[cfg(test)]
@@ -26,6 +27,17 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     // The console (kernel32/console.rs).
     stdcall fn GetStdHandle(nStdHandle: u32) -> HANDLE = console::GetStdHandle;
     stdcall fn WriteConsoleA(hConsoleOutput: HANDLE, lpBuffer: Ptr, nNumberOfCharsToWrite: u32, lpNumberOfCharsWritten: Ptr, lpReserved: Ptr) -> BOOL = console::WriteConsoleA;
+    // Modules (kernel32/module.rs).
+    stdcall fn LoadLibraryA(lpLibFileName: PCSTR) -> Ptr = module::LoadLibraryA;
+    stdcall fn LoadLibraryW(lpLibFileName: PCWSTR) -> Ptr = module::LoadLibraryW;
+    stdcall fn LoadLibraryExA(lpLibFileName: PCSTR, hFile: Ptr, dwFlags: u32) -> Ptr = module::LoadLibraryExA;
+    stdcall fn LoadLibraryExW(lpLibFileName: PCWSTR, hFile: Ptr, dwFlags: u32) -> Ptr = module::LoadLibraryExW;
+    stdcall fn GetProcAddress(hModule: Ptr, lpProcName: Ptr) -> Ptr = module::GetProcAddress;
+    stdcall fn FreeLibrary(hLibModule: Ptr) -> BOOL = module::FreeLibrary;
+    stdcall fn GetModuleHandleA(lpModuleName: PCSTR) -> Ptr = module::GetModuleHandleA;
+    stdcall fn GetModuleHandleW(lpModuleName: PCWSTR) -> Ptr = module::GetModuleHandleW;
+    stdcall fn GetModuleFileNameA(hModule: Ptr, lpFilename: Ptr, nSize: u32) -> u32 = module::GetModuleFileNameA;
+    stdcall fn GetModuleFileNameW(hModule: Ptr, lpFilename: Ptr, nSize: u32) -> u32 = module::GetModuleFileNameW;
     // Processes, threads, errors, time (kernel32/thread.rs).
     stdcall fn ExitProcess(uExitCode: u32) -> () = thread::ExitProcess;
     stdcall fn GetCurrentProcess() -> HANDLE = thread::GetCurrentProcess;

@@ -62,9 +62,11 @@
 //! ([`libraries`]: kernel32's first, then advapi32's).
 
 pub mod advapi32;
+mod callback;
 pub mod error;
 pub mod kernel32;
 pub mod libraries;
+pub mod module;
 pub mod process;
 mod strings;
 pub mod table;
@@ -89,6 +91,8 @@ pub struct Win32 {
     pub(crate) current: Option<usize>,
     /// The service control manager's state.
     pub services: advapi32::service::Services,
+    /// Calls into the program the library function running asked for (crate::callback).
+    pub(crate) request: Option<callback::Pending>,
 }
 
 /// The user-mode layer's state, created on first use.

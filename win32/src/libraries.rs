@@ -29,6 +29,22 @@ pub(crate) fn function(index: usize) -> Option<&'static Win32Fn> {
     None
 }
 
+/// The libraries' names (`kernel32.dll`, ...), in slot order.
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    TABLES.iter().filter_map(|t| t.first().map(|f| f.dll))
+}
+
+/// The slot of the first function of library `dll` (its module handle is that slot's
+/// address), if it is one of ours.
+pub(crate) fn first_slot(dll: &str) -> Option<usize> {
+    all().position(|f| f.dll.eq_ignore_ascii_case(dll))
+}
+
+/// The library whose first slot is `index`.
+pub(crate) fn library_at(index: usize) -> Option<&'static str> {
+    names().find(|d| first_slot(d) == Some(index))
+}
+
 /// The slot of the function `name` of `dll` (the library's name compared without case), if
 /// implemented.
 pub fn find(dll: &str, name: &str) -> Option<usize> {

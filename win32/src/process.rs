@@ -88,6 +88,21 @@ pub struct Process {
     pub console: Vec<u8>,
     /// Set once it ended.
     pub exited: Option<Exited>,
+    /// Its image's path on the C: volume (its libraries are searched beside it).
+    pub path: String,
+    /// Its modules: the program first, then its DLLs ([`crate::module`]).
+    pub modules: Vec<crate::module::Module>,
+    /// The calls its libraries get when it starts (attach), in order.
+    pub(crate) startup: Vec<crate::module::InitCall>,
+    /// Modules whose DLL_PROCESS_ATTACH succeeded, in that order (they detach in reverse).
+    pub(crate) init_order: Vec<u64>,
+    /// Chains of loader calls in progress ([`crate::callback`]), innermost last.
+    pub(crate) pending: Vec<crate::callback::Pending>,
+    /// The TEB's static TLS array, and its next free slot.
+    pub(crate) tls_array: u64,
+    pub(crate) tls_next: u32,
+    /// It exited and its libraries are being told (DLL_PROCESS_DETACH).
+    pub(crate) detaching: bool,
 }
 
 impl Process {
@@ -109,6 +124,7 @@ struct TebLayout {
     tid: u64,
     peb: u64,
     last_error: u64,
+    tls_pointer: u64,
     peb_image_base: u64,
 }
 
@@ -122,6 +138,7 @@ fn teb_layout(arch: Arch) -> TebLayout {
             tid: 0x24,
             peb: 0x30,
             last_error: 0x34,
+            tls_pointer: 0x2C,
             peb_image_base: 0x8,
         },
         Arch::X64 => TebLayout {
@@ -132,6 +149,7 @@ fn teb_layout(arch: Arch) -> TebLayout {
             tid: 0x48,
             peb: 0x60,
             last_error: 0x68,
+            tls_pointer: 0x58,
             peb_image_base: 0x10,
         },
     }
@@ -148,8 +166,10 @@ fn install(k: &mut Kx) -> Result<(), LoadError> {
         return Ok(());
     }
     let arch = k.arch();
-    // One slot per function, then the slot the entry point returns to.
+    // One slot per function, then the slot the entry point returns to, then the one the
+    // loader's calls into the program return to (crate::callback).
     let mut bodies: Vec<Vec<u8>> = crate::libraries::all().map(|f| f.return_code(arch)).collect();
+    bodies.push(vec![0xC3]);
     bodies.push(vec![0xC3]);
     let size = (bodies.len() as u64 * portcullis_emu::HOST_CALL_SLOT).div_ceil(PAGE_SIZE) * PAGE_SIZE;
     k.mem_mut().map_fixed(RegionKind::User, "user-mode libraries", LIBRARIES_BASE, size, Prot::RX)?;
@@ -180,8 +200,10 @@ pub fn command_line(name: &str, args: &[String]) -> String {
 }
 
 /// Loads the program `name` (its file's bytes) as a new process run with `args`: its image
-/// at its preferred base with its imports bound, a PEB, TEB, command line and stack, and the
-/// kernel's EPROCESS and thread. Returns its process id. Nothing runs yet.
+/// at its preferred base with its imports bound (the DLLs it imports loaded from the C:
+/// volume: its own directory, [`crate::module::program_path`], then the Windows
+/// directories), a PEB, TEB, command line and stack, and the kernel's EPROCESS and thread.
+/// Returns its process id. Nothing runs yet: its libraries attach when it starts.
 pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64, LoadError> {
     let line = command_line(name, args);
     if line.chars().count() > MAX_COMMAND_LINE {
@@ -192,10 +214,11 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     if parsed.arch != arch {
         return Err(LoadError::WrongArch { image: parsed.arch.name(), machine: arch.name() });
     }
+    // What our own libraries lack is named all at once.
     let missing: Vec<String> = parsed
         .imports
         .iter()
-        .filter(|i| crate::libraries::find(&i.dll, &i.name).is_none())
+        .filter(|i| crate::module::builtin(&i.dll).is_some() && crate::libraries::find(&i.dll, &i.name).is_none())
         .map(|i| format!("{}!{}", i.dll, i.name))
         .collect();
     if !missing.is_empty() {
@@ -204,11 +227,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     install(k)?;
     let size = parsed.size_of_image as u64;
     let base = parsed.image_base;
-    let user_top = match arch {
-        Arch::X86 => 0x8000_0000u64,
-        Arch::X64 => 0x7FF_FFFF_0000,
-    };
-    if base < 0x1_0000 || base.checked_add(size).is_none_or(|end| end > user_top) {
+    if base < 0x1_0000 || base.checked_add(size).is_none_or(|end| end > crate::module::user_top(arch)) {
         return Err(LoadError::Unsupported(format!("image base {base:#x} is not in user space")));
     }
     k.mem_mut().map_fixed(RegionKind::User, name, base, size, Prot::RWX).map_err(|e| match e {
@@ -228,9 +247,9 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     made
 }
 
-/// The rest of [`load`], once the image is mapped at its base: its contents and imports,
-/// stack, PEB, TEB and command line (each region added to `regions`), then the kernel's
-/// process.
+/// The rest of [`load`], once the image is mapped at its base: its contents and imports
+/// (with the DLLs they need), stack, PEB, TEB and command line (each region added to
+/// `regions`), then the kernel's process.
 fn build(
     k: &mut Kx,
     name: &str,
@@ -239,23 +258,35 @@ fn build(
     line: &str,
     regions: &mut Vec<u64>,
 ) -> Result<u64, LoadError> {
+    use crate::module::{Failed, Loading, Module};
     let arch = k.arch();
     let size = parsed.size_of_image as u64;
     let base = parsed.image_base;
-    let mem = k.mem_mut();
-    let headers = (parsed.size_of_headers as usize).min(bytes.len()).min(size as usize);
-    mem.write_unchecked(base, &bytes[..headers])?;
-    for s in &parsed.sections {
-        let reach = (s.extent() as u64).div_ceil(PAGE_SIZE) * PAGE_SIZE;
-        let n = (s.raw_size as u64).min(reach).min(size.saturating_sub(s.rva as u64)) as usize;
-        if n > 0 {
-            mem.write_unchecked(base + s.rva as u64, &bytes[s.raw_offset as usize..][..n])?;
-        }
+    crate::module::write_image(k, base, bytes, parsed)?;
+    let path = crate::module::program_path(name);
+    let mut modules = vec![Module {
+        name: name.to_string(),
+        path: path.clone(),
+        base,
+        size,
+        entry: 0,
+        exports: parsed.export_directory,
+        tls: parsed.tls,
+        refs: 1,
+        pinned: true,
+        deps: Vec::new(),
+        attached: false,
+        tls_callbacks: Vec::new(),
+    }];
+    let mut l = Loading { modules: &mut modules, regions, dir: crate::module::dir_of(&path), new: Vec::new() };
+    match crate::module::bind_imports(k, &mut l, base, parsed, 0) {
+        Ok(deps) => l.modules[0].deps = deps,
+        Err(Failed::Load(f)) => return Err(LoadError::Unsupported(format!("its libraries do not load: {f}"))),
+        Err(Failed::Kernel(e)) => return Err(e.into()),
     }
-    for imp in &parsed.imports {
-        let i = crate::libraries::find(&imp.dll, &imp.name).expect("checked above");
-        let at = slot_address(k, i);
-        k.mem_mut().write_ptr(base + imp.iat_rva as u64, at)?;
+    let libraries = std::mem::take(&mut l.new);
+    for m in modules.iter_mut() {
+        m.pinned = true;
     }
 
     // Stack, PEB and TEB.
@@ -265,12 +296,31 @@ fn build(
     let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 5 * PAGE_SIZE, Prot::RW)?;
     regions.push(blocks);
     let (peb, teb) = (blocks, blocks + PAGE_SIZE);
-    // The command line, ANSI then wide (what GetCommandLineA/W hand out).
+    // The command line, ANSI then wide (what GetCommandLineA/W hand out), then the static
+    // TLS array.
     let (line_a, line_w) = (blocks + 2 * PAGE_SIZE, blocks + 3 * PAGE_SIZE);
+    let tls_array = blocks + 4 * PAGE_SIZE;
     let ansi: Vec<u8> = line.chars().map(|c| if (c as u32) < 0x100 { c as u8 } else { b'?' }).chain([0]).collect();
     let wide: Vec<u8> = line.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
     k.mem_mut().write(line_a, &ansi)?;
     k.mem_mut().write(line_w, &wide)?;
+    // Static TLS: the program's slot first, then its libraries' in load order; the calls
+    // at start are the libraries' (dependencies first, lpReserved nonzero), then the
+    // program's TLS callbacks.
+    let mut tls_next = 0;
+    let mut startup = Vec::new();
+    let order: Vec<usize> = std::iter::once(0)
+        .chain(libraries.iter().filter_map(|b| modules.iter().position(|m| m.base == *b)))
+        .collect();
+    for &i in &order {
+        let callbacks = crate::module::setup_tls(k, &modules[i], tls_array, &mut tls_next, regions)
+            .map_err(LoadError::from)?;
+        modules[i].tls_callbacks = callbacks;
+    }
+    for &i in order.iter().skip(1).chain([&0]) {
+        let m = &modules[i];
+        startup.extend(crate::module::calls_for(m, &m.tls_callbacks, crate::module::DLL_PROCESS_ATTACH, 1));
+    }
     // The kernel's process and thread.
     let pid = (0..)
         .map(|n| FIRST_PID + 4 * n)
@@ -294,6 +344,7 @@ fn build(
     mem.write_ptr(teb + t.pid, pid)?;
     mem.write_ptr(teb + t.tid, tid)?;
     mem.write_ptr(teb + t.peb, peb)?;
+    mem.write_ptr(teb + t.tls_pointer, tls_array)?;
     mem.write_ptr(peb + t.peb_image_base, base)?;
 
     let process = Process {
@@ -316,6 +367,14 @@ fn build(
         next_handle: 0x24,
         console: Vec::new(),
         exited: None,
+        path,
+        modules,
+        startup,
+        init_order: Vec::new(),
+        pending: Vec::new(),
+        tls_array,
+        tls_next,
+        detaching: false,
     };
     crate::state(k).processes.push(process);
     Ok(pid)
@@ -350,10 +409,23 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
     portcullis_hle::ps::set_current_thread(k, p.ethread, true).map_err(fail)?;
     k.ext_mut().io.requester = Some(p.ethread);
     let exit_slot = slot_address(k, crate::libraries::count());
-    k.prepare_call(&[], CallConv::Stdcall, p.stack_top, exit_slot).map_err(|e| Stop::Machine(e.into()))?;
+    // Its libraries attach first (crate::callback chains them into the entry point).
+    let chain = crate::callback::Pending {
+        calls: p.startup.iter().copied().collect(),
+        current: None,
+        failed: false,
+        then: crate::callback::Then::Start,
+    };
+    let start = match crate::callback::start(k, chain, p.stack_top).map_err(fail)? {
+        Some(first) => first,
+        None => {
+            k.prepare_call(&[], CallConv::Stdcall, p.stack_top, exit_slot).map_err(|e| Stop::Machine(e.into()))?;
+            p.entry
+        }
+    };
     note(k, &p, None);
     enter_user(k).map_err(fail)?;
-    let outcome = k.run_at(p.entry, false);
+    let outcome = k.run_at(start, false);
     enter_kernel(k).map_err(fail)?;
     let exited = match outcome {
         Ok(Exit::Suspended { .. }) => match crate::state(k).processes[i].exited.clone() {
@@ -387,9 +459,52 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
             return Err(stop);
         }
     };
+    if exited.exception.is_none() {
+        detach(k, i)?;
+    }
     finish(k, i, exited.clone()).map_err(fail)?;
     note(k, &p, Some(exited.code));
     Ok(exited)
+}
+
+/// The libraries of process `i`, which exited (not by an exception: then Windows tells
+/// them nothing), get DLL_PROCESS_DETACH with lpReserved nonzero, in the reverse of the
+/// order they attached, then the program's TLS callbacks. An exception in one ends the
+/// calls; the exit status stays.
+fn detach(k: &mut Kx, i: usize) -> Result<(), Stop<KernelStop>> {
+    let p = &mut crate::state(k).processes[i];
+    p.pending.clear();
+    let mut calls = Vec::new();
+    for base in p.init_order.iter().rev() {
+        if let Some(m) = p.modules.iter_mut().find(|m| m.base == *base && m.attached) {
+            m.attached = false;
+            calls.extend(crate::module::calls_for(m, &m.tls_callbacks, crate::module::DLL_PROCESS_DETACH, 1));
+        }
+    }
+    let program = &p.modules[0];
+    calls.extend(crate::module::calls_for(program, &program.tls_callbacks, crate::module::DLL_PROCESS_DETACH, 1));
+    if calls.is_empty() {
+        return Ok(());
+    }
+    p.detaching = true;
+    let top = p.stack_top;
+    crate::state(k).current = Some(i);
+    let chain = crate::callback::Pending {
+        calls: calls.into(),
+        current: None,
+        failed: false,
+        then: crate::callback::Then::End,
+    };
+    let Some(first) = crate::callback::start(k, chain, top).map_err(stop_of)? else { return Ok(()) };
+    enter_user(k).map_err(stop_of)?;
+    let outcome = k.run_at(first, false);
+    enter_kernel(k).map_err(stop_of)?;
+    crate::state(k).processes[i].detaching = false;
+    match outcome {
+        Ok(_) | Err(Stop::Host(KernelStop::UserException { .. })) => Ok(()),
+        Err(Stop::Fault(f)) if f.cpl == 3 => Ok(()),
+        Err(stop) => Err(stop),
+    }
 }
 
 /// Traces that the process starts running, or ended with `exit_status`.

@@ -28,10 +28,12 @@ const MAGIC_PE32_PLUS: u16 = 0x20B;
 const FILE_EXECUTABLE_IMAGE: u16 = 0x0002;
 const SCN_MEM_EXECUTE: u32 = 0x2000_0000;
 
+pub(crate) const DIR_EXPORT: usize = 0;
 pub(crate) const DIR_IMPORT: usize = 1;
 /// Read lazily, when an exception is dispatched; never checked at load (Windows ignores it).
 pub(crate) const DIR_EXCEPTION: usize = 3;
 pub(crate) const DIR_BASERELOC: usize = 5;
+pub(crate) const DIR_TLS: usize = 9;
 pub(crate) const DIR_LOAD_CONFIG: usize = 10;
 
 /// A section header as the file has it, with its extent in the image.

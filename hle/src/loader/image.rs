@@ -98,6 +98,10 @@ pub struct Parsed {
     pub imports: Vec<ParsedImport>,
     pub exports: Vec<String>,
     pub relocations: Option<(u32, u32)>,
+    /// The export directory (RVA, size): what a DLL's importers bind to.
+    pub export_directory: Option<(u32, u32)>,
+    /// The TLS directory (RVA, size): a user-mode image's TLS callbacks and data.
+    pub tls: Option<(u32, u32)>,
     pub load_config: Option<(u32, u32)>,
     pub exception: Option<(u32, u32)>,
 }
@@ -210,6 +214,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, LoadError> {
         imports,
         exports,
         relocations: h.directory(headers::DIR_BASERELOC),
+        export_directory: h.directory(headers::DIR_EXPORT),
+        tls: h.directory(headers::DIR_TLS),
         load_config: h.directory(headers::DIR_LOAD_CONFIG),
         exception: h.directory(headers::DIR_EXCEPTION),
     })

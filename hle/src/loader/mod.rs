@@ -298,7 +298,10 @@ fn map_and_bind(
     Ok((imports, popf))
 }
 
-fn relocate(k: &mut Kx, base: u64, size: u64, rva: u64, len: u64, delta: u64) -> Result<(), LoadError> {
+/// Applies an image's base relocations (directory at `rva`, `len` bytes) for an image mapped
+/// `delta` bytes away from its preferred base; every block and entry is checked against the
+/// image's `size`. User-mode DLLs loaded away from their base use it too.
+pub fn relocate(k: &mut Kx, base: u64, size: u64, rva: u64, len: u64, delta: u64) -> Result<(), LoadError> {
     if rva + len > size {
         return Err(LoadError::Malformed(format!(
             "the relocation directory {rva:#x}+{len:#x} lies outside the {size:#x}-byte image"

@@ -20,6 +20,11 @@ fn me(k: &mut Kx) -> KResult<&mut crate::Process> {
 /// closed and the kernel ends it once its run has stopped).
 pub fn ExitProcess(k: &mut Kx, code: u32) -> KResult<()> {
     let p = me(k)?;
+    if p.detaching {
+        // Called again while its libraries detach: the process ends now, as it was.
+        p.detaching = false;
+        return Ok(());
+    }
     p.exited = Some(crate::Exited { pid: p.pid, code, exception: None });
     Ok(())
 }
