@@ -130,9 +130,13 @@ fn refused(k: &mut Kx, p: &mut Pending, c: InitCall) -> KResult<()> {
         Then::Return { loaded, .. } => {
             let Some(proc_) = crate::current(k) else { return Ok(()) };
             let mut detach = vec![c.base];
-            detach.extend(loaded.iter().rev().copied().filter(|b| {
-                *b != c.base && proc_.modules.iter().any(|m| m.base == *b && m.attached)
-            }));
+            detach.extend(
+                loaded
+                    .iter()
+                    .rev()
+                    .copied()
+                    .filter(|b| *b != c.base && proc_.modules.iter().any(|m| m.base == *b && m.attached)),
+            );
             for base in detach {
                 if let Some(m) = proc_.modules.iter_mut().find(|m| m.base == base) {
                     m.attached = false;

@@ -20,6 +20,20 @@
 //! goes on. Its handles are closed (a device sees IRP_MJ_CLEANUP and IRP_MJ_CLOSE) and the
 //! kernel ends it (notify routines run).
 //!
+//! # DLLs
+//!
+//! A program's imports from DLLs of its own load them from the C: volume
+//! ([`module`]): its directory (`C:\Program Files\<stem>`), then System32 and the Windows
+//! directory. A DLL goes at its preferred base or, relocated, wherever there is room; its
+//! imports bind the same way, its exports are read from its mapped image (by name or
+//! ordinal, forwarders followed), its static TLS gets a slot in the TEB's TLS array. Its TLS
+//! callbacks and DllMain run in user mode as calls chained through a continuation slot
+//! (`callback.rs`): before the program's entry point (DLL_PROCESS_ATTACH, dependencies
+//! first), in LoadLibrary and FreeLibrary (reference counted: kernel32's module functions),
+//! and after ExitProcess (DLL_PROCESS_DETACH in reverse). A DllMain that refuses to attach
+//! ends a starting program with STATUS_DLL_INIT_FAILED, or fails LoadLibrary with
+//! ERROR_DLL_INIT_FAILED.
+//!
 //! # Address spaces
 //!
 //! Every guest, drivers included, runs at the real CPL3 (docs/architecture.md). User code
@@ -43,8 +57,8 @@
 //! an allowed access reaches the port bus and is traced with CPL 3 (the report attributes it
 //! to the process running); a denied one never reaches the bus and ends the process with
 //! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
-//! the TSS directly (there is no Ke386* on x64), DLLs, several processes at once, user-mode
-//! SEH, overlapped I/O and the C runtime are later slices.
+//! the TSS directly (there is no Ke386* on x64), several processes at once, user-mode SEH,
+//! overlapped I/O and the C runtime are later slices.
 //!
 //! # The service control manager
 //!

@@ -213,7 +213,9 @@ pub(crate) fn load_library(k: &mut Kx, l: &mut Loading, name: &str, depth: usize
         return Ok(l.modules[i].base);
     }
     if depth > MAX_DEPTH {
-        return Err(Failed::Load(LoadFailure::Bad(format!("{name}: libraries import each other more than {MAX_DEPTH} deep"))));
+        return Err(Failed::Load(LoadFailure::Bad(format!(
+            "{name}: libraries import each other more than {MAX_DEPTH} deep"
+        ))));
     }
     let Some((path, bytes)) = search(k, name, &l.dir) else {
         return Err(Failed::Load(LoadFailure::NotFound(with_extension(name))));
@@ -403,7 +405,9 @@ pub(crate) fn export(k: &mut Kx, l: &mut Loading, base: u64, name: &str, depth: 
                 return Ok(None);
             }
             if builtin(&dll).is_some() {
-                return Ok(crate::libraries::find(&with_extension(&dll), &func).map(|i| crate::process::slot_address(k, i)));
+                return Ok(
+                    crate::libraries::find(&with_extension(&dll), &func).map(|i| crate::process::slot_address(k, i))
+                );
             }
             let target = load_library(k, l, &dll, depth + 1)?;
             if let Some(m) = l.modules.iter_mut().find(|m| m.base == base) {
@@ -414,9 +418,20 @@ pub(crate) fn export(k: &mut Kx, l: &mut Loading, base: u64, name: &str, depth: 
     }
 }
 
-/// The TLS directory of an image: (AddressOfIndex, AddressOfCallBacks, template start,
-/// template end, zero fill), as virtual addresses.
-fn tls_directory(k: &Kx, m: &Module) -> KResult<Option<(u64, u64, u64, u64, u64)>> {
+/// An image's TLS directory, as virtual addresses.
+struct TlsDirectory {
+    /// Where the template of each thread's TLS block starts and ends.
+    start: u64,
+    end: u64,
+    /// Where the slot index the loader gives the image is written.
+    index_at: u64,
+    /// The NULL-terminated array of its TLS callbacks (0: none).
+    callbacks_at: u64,
+    /// Bytes zeroed past the template.
+    zero_fill: u64,
+}
+
+fn tls_directory(k: &Kx, m: &Module) -> KResult<Option<TlsDirectory>> {
     let Some((rva, _)) = m.tls else { return Ok(None) };
     let at = m.base + rva as u64;
     let mem = k.mem();
@@ -424,19 +439,28 @@ fn tls_directory(k: &Kx, m: &Module) -> KResult<Option<(u64, u64, u64, u64, u64)
     if (rva as u64).saturating_add(4 * ps + 8) > m.size {
         return Ok(None);
     }
-    let start = mem.read_ptr(at)?;
-    let end = mem.read_ptr(at + ps)?;
-    let index = mem.read_ptr(at + 2 * ps)?;
-    let callbacks = mem.read_ptr(at + 3 * ps)?;
-    let zero_fill = mem.read_u32(at + 4 * ps)? as u64;
-    Ok(Some((index, callbacks, start, end, zero_fill)))
+    Ok(Some(TlsDirectory {
+        start: mem.read_ptr(at)?,
+        end: mem.read_ptr(at + ps)?,
+        index_at: mem.read_ptr(at + 2 * ps)?,
+        callbacks_at: mem.read_ptr(at + 3 * ps)?,
+        zero_fill: mem.read_u32(at + 4 * ps)? as u64,
+    }))
 }
 
 /// Gives module `m` its static TLS in the process (a slot index written to its
 /// AddressOfIndex, a copy of its template in the TEB's TLS array), and returns its TLS
 /// callbacks. `next` is the process's next free slot.
-pub(crate) fn setup_tls(k: &mut Kx, m: &Module, tls_array: u64, next: &mut u32, regions: &mut Vec<u64>) -> KResult<Vec<u64>> {
-    let Some((index_at, callbacks_at, start, end, zero_fill)) = tls_directory(k, m)? else { return Ok(Vec::new()) };
+pub(crate) fn setup_tls(
+    k: &mut Kx,
+    m: &Module,
+    tls_array: u64,
+    next: &mut u32,
+    regions: &mut Vec<u64>,
+) -> KResult<Vec<u64>> {
+    let Some(TlsDirectory { start, end, index_at, callbacks_at, zero_fill }) = tls_directory(k, m)? else {
+        return Ok(Vec::new());
+    };
     let template = end.saturating_sub(start).min(1 << 20);
     let block_size = (template + zero_fill.min(1 << 20)).max(1);
     if *next < MAX_TLS_INDEX {
@@ -468,10 +492,8 @@ pub(crate) fn setup_tls(k: &mut Kx, m: &Module, tls_array: u64, next: &mut u32, 
 
 /// The calls a module gets for `reason`: its TLS callbacks, then its entry point.
 pub(crate) fn calls_for(m: &Module, callbacks: &[u64], reason: u64, reserved: u64) -> Vec<InitCall> {
-    let mut calls: Vec<InitCall> = callbacks
-        .iter()
-        .map(|&cb| InitCall { target: cb, base: m.base, reason, reserved, entry: false })
-        .collect();
+    let mut calls: Vec<InitCall> =
+        callbacks.iter().map(|&cb| InitCall { target: cb, base: m.base, reason, reserved, entry: false }).collect();
     if m.entry != 0 {
         calls.push(InitCall { target: m.entry, base: m.base, reason, reserved, entry: true });
     }

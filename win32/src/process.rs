@@ -309,12 +309,11 @@ fn build(
     // program's TLS callbacks.
     let mut tls_next = 0;
     let mut startup = Vec::new();
-    let order: Vec<usize> = std::iter::once(0)
-        .chain(libraries.iter().filter_map(|b| modules.iter().position(|m| m.base == *b)))
-        .collect();
+    let order: Vec<usize> =
+        std::iter::once(0).chain(libraries.iter().filter_map(|b| modules.iter().position(|m| m.base == *b))).collect();
     for &i in &order {
-        let callbacks = crate::module::setup_tls(k, &modules[i], tls_array, &mut tls_next, regions)
-            .map_err(LoadError::from)?;
+        let callbacks =
+            crate::module::setup_tls(k, &modules[i], tls_array, &mut tls_next, regions).map_err(LoadError::from)?;
         modules[i].tls_callbacks = callbacks;
     }
     for &i in order.iter().skip(1).chain([&0]) {
