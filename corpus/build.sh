@@ -255,13 +255,14 @@ build_program() {
 # and advapi32, and its import library OUTPUT.a (not installed). x86 stdcall exports are
 # there under both names (Out32@8 and Out32, --add-stdcall-alias): programs import the
 # decorated one, GetProcAddress finds the plain one, as InpOut32's callers use it.
+# The base is the linker default (no --enable-auto-image-base: it hashes the output path).
 build_dll() {
     local source=$1 arch=$2 output=$3 triple entry
     triple=$(triple_of "$arch")
     entry=$([[ $arch == x86 ]] && echo _DllMain@12 || echo DllMain)
     "$triple-gcc" -O2 -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector \
         -fno-asynchronous-unwind-tables -mno-stack-arg-probe -nostdlib -shared -Wall -Werror \
-        -Wl,--fatal-warnings -Wl,--no-insert-timestamp -Wl,--add-stdcall-alias -Wl,--out-implib,"$output.a" \
+        -Wl,--fatal-warnings -Wl,--no-insert-timestamp -Wl,--disable-auto-image-base -Wl,--add-stdcall-alias -Wl,--out-implib,"$output.a" \
         -Iinclude -Wl,--entry,"$entry" -o "$output" "$source" -lkernel32 -ladvapi32
 }
 

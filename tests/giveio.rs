@@ -3,7 +3,8 @@
 //! a tone with its own out instructions. Without the driver started, the same program ends
 //! with STATUS_PRIVILEGED_INSTRUCTION and nothing reaches the bus. Around them: a second
 //! process never inherits the map, a map granting 0x378 but not 0x379 (or a word straddling
-//! both), a program reading kernel memory, and Ke386QueryIoAccessMap round trips.
+//! both), a program reading kernel memory, and Ke386QueryIoAccessMap round trips; and the
+//! 64-bit GIVEIO that writes the TSS itself.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -234,4 +235,38 @@ fn a_jump_into_the_middle_of_a_library_slot_ends_the_program_not_the_run() {
     assert!(run.exception.as_ref().is_some_and(|e| e.1.contains("host-call slot")), "{:?}", run.exception);
     let again = sb.run_program("port_probe.exe", &program("port_probe"), &[]).unwrap();
     assert_eq!(again.exit_code, 0xC000_0096);
+}
+
+/// The 64-bit GIVEIO (`corpus/giveio64`): no Ke386* on x64, so the driver finds the TSS
+/// through sgdt/str and writes the bitmap inside it; the processor's check reads the TSS
+/// in guest memory, so the client's own out instructions reach the speaker. Its close
+/// denies every port again, and the next program meets a closed map.
+#[test]
+fn on_x64_a_driver_that_writes_the_tss_itself_opens_the_ports_to_the_program() {
+    let trace = Shared::default();
+    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/giveio64/giveio64.x64.sys");
+    let mut sb =
+        Sandbox::builder().max_instructions(50_000_000).trace(Box::new(trace.clone())).load_driver(driver).unwrap();
+    assert!(sb.driver_entry().unwrap().is_success());
+    let read =
+        |name: &str| std::fs::read(format!("{}/corpus/giveio64/{name}.x64.exe", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let run = sb.run_program("giveio_client.exe", &read("giveio_client"), &[]).unwrap();
+    let console = String::from_utf8_lossy(&run.console).into_owned();
+    assert_eq!(run.exit_code, 0, "{console} {:?}", run.exception);
+    let pid = run.pid;
+    assert!(console.contains(&format!("process {pid}, the driver sees process {pid}")), "{console}");
+    let probe = sb.run_program("port_probe.exe", &read("port_probe"), &[]).unwrap();
+    assert_eq!(probe.exit_code, 0xC000_0096, "the close denied every port again");
+    let lines = trace_lines(&trace, &mut sb);
+    let seen: Vec<_> = ports(&lines).into_iter().filter(|p| p.3.is_some()).collect();
+    let tone: Vec<_> = seen.iter().filter(|p| p.3 == Some(pid)).map(|p| (p.0.as_str(), p.1, p.4.as_str())).collect();
+    assert_eq!(tone.len(), 7, "{seen:?}");
+    assert_eq!(tone[0], ("out", 0x43, "emulated"));
+    assert!(tone.iter().all(|t| t.2 != "denied"), "{seen:?}");
+    let denied: Vec<_> = seen.iter().filter(|p| p.3 == Some(probe.pid)).map(|p| (p.1, p.4.as_str())).collect();
+    assert_eq!(denied, [(0x80, "denied")]);
+    // The driver found the machine's TSS, its bitmap where IoMapBase says.
+    assert!(lines
+        .iter()
+        .any(|l| l["type"] == "debug" && l["text"].as_str().unwrap_or("").contains("limit 2068, IoMapBase 68")));
 }

@@ -181,6 +181,11 @@ fn search(k: &Kx, name: &str, dir: &str) -> Option<(String, Vec<u8>)> {
     })
 }
 
+/// Whether library `name` is one of ours or a file the search finds from `dir`.
+pub(crate) fn available(k: &Kx, name: &str, dir: &str) -> bool {
+    builtin(name).is_some() || search(k, name, dir).is_some()
+}
+
 /// Writes an image's headers and sections at `base` (mapped, `size_of_image` bytes).
 pub(crate) fn write_image(k: &mut Kx, base: u64, bytes: &[u8], parsed: &Parsed) -> Result<(), LoadError> {
     let size = parsed.size_of_image as u64;

@@ -214,11 +214,16 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     if parsed.arch != arch {
         return Err(LoadError::WrongArch { image: parsed.arch.name(), machine: arch.name() });
     }
-    // What our own libraries lack is named all at once.
+    // What our own libraries lack, and the imports of libraries nowhere to be found, are
+    // named all at once.
+    let dir = crate::module::dir_of(&crate::module::program_path(name));
     let missing: Vec<String> = parsed
         .imports
         .iter()
-        .filter(|i| crate::module::builtin(&i.dll).is_some() && crate::libraries::find(&i.dll, &i.name).is_none())
+        .filter(|i| match crate::module::builtin(&i.dll) {
+            Some(_) => crate::libraries::find(&i.dll, &i.name).is_none(),
+            None => !crate::module::available(k, &i.dll, &dir),
+        })
         .map(|i| format!("{}!{}", i.dll, i.name))
         .collect();
     if !missing.is_empty() {

@@ -209,13 +209,20 @@ impl GuestMemory {
     pub fn alloc(&mut self, kind: RegionKind, name: impl Into<String>, size: u64, prot: Prot) -> Result<u64, MemError> {
         let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
-        // One unmapped guard page after every region catches linear overruns.
-        let end = base
-            .checked_add(size)
-            .and_then(|e| e.checked_add(PAGE_SIZE))
-            .filter(|e| *e <= arena.limit)
-            .ok_or(MemError::ArenaFull { kind, size })?;
+        let mut base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        // One unmapped guard page after every region catches linear overruns. A region mapped
+        // at a fixed address in the arena (a user DLL at its preferred base) is stepped over.
+        let end = loop {
+            let end = base
+                .checked_add(size)
+                .and_then(|e| e.checked_add(PAGE_SIZE))
+                .filter(|e| *e <= arena.limit)
+                .ok_or(MemError::ArenaFull { kind, size })?;
+            match self.regions.range(..end).next_back().map(|(_, r)| r.base + r.size).filter(|e| *e > base) {
+                Some(taken_until) => base = taken_until + PAGE_SIZE,
+                None => break end,
+            }
+        };
         self.map_fixed(kind, name, base, size, prot)?;
         self.advance(kind, end);
         Ok(base)

@@ -47,8 +47,14 @@ pub fn map_of(k: &Kx, eprocess: u64) -> u32 {
 }
 
 /// Points the TSS's IoMapBase at the map of `eprocess`, which becomes the process whose user
-/// code runs (KiSwapProcess's part).
+/// code runs (KiSwapProcess's part). x64 Windows keeps no map per process (its KPROCESS has
+/// no IopmOffset, and there is no Ke386* to choose one): the TSS's IoMapBase and bitmap stay
+/// as the kernel and drivers wrote them, one map for every process (what a 64-bit GIVEIO
+/// that writes the TSS itself relies on).
 pub fn load_for(k: &mut Kx, eprocess: u64) -> KResult<()> {
+    if k.arch() == portcullis_emu::Arch::X64 {
+        return Ok(());
+    }
     let offset = offset_of(map_of(k, eprocess));
     Ok(k.set_io_map_base(offset)?)
 }
