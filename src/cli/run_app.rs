@@ -114,7 +114,9 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
     for dll in &args.dll {
         let file = dll.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         let placed = std::fs::read(dll).map_err(|e| e.to_string()).and_then(|bytes| {
-            sb.add_program_file(&name, &file, bytes).then_some(()).ok_or_else(|| "not a file name the volume takes".into())
+            sb.add_program_file(&name, &file, bytes)
+                .then_some(())
+                .ok_or_else(|| "not a file name the volume takes".into())
         });
         if let Err(e) = placed {
             error(format!("{}: {e}", dll.display()));
