@@ -46,6 +46,8 @@ pub enum Object {
     /// A registry key (advapi32's HKEY): the kernel's key handle in the process's table, and
     /// the key's absolute path (what a subkey's path is made from).
     Key { handle: u64, path: String },
+    /// An event (the kernel's event object): the kernel handle in the process's table.
+    Event { handle: u64 },
 }
 
 /// The console handles of a Windows 7 process (pseudo handles with the low bits set).
@@ -88,6 +90,14 @@ pub struct Process {
     pub console: Vec<u8>,
     /// Set once it ended.
     pub exited: Option<Exited>,
+    /// Its heaps (kernel32/heap.rs).
+    pub(crate) heaps: crate::kernel32::heap::Heaps,
+    /// Its VirtualAlloc reservations (kernel32/virtual_memory.rs).
+    pub(crate) reservations: crate::kernel32::virtual_memory::Reservations,
+    /// Its environment variables (kernel32/environment.rs).
+    pub(crate) environment: crate::kernel32::environment::Environment,
+    /// Its standard input (kernel32/console.rs).
+    pub(crate) stdin: crate::kernel32::console::Input,
 }
 
 impl Process {
@@ -316,6 +326,10 @@ fn build(
         next_handle: 0x24,
         console: Vec::new(),
         exited: None,
+        heaps: Default::default(),
+        reservations: Default::default(),
+        environment: Default::default(),
+        stdin: Default::default(),
     };
     crate::state(k).processes.push(process);
     Ok(pid)

@@ -221,6 +221,37 @@ impl GuestMemory {
         Ok(base)
     }
 
+    /// Sets aside `size` bytes of `kind`'s arena at an address aligned to `align` (a power of
+    /// two, at least a page) without mapping anything: no later [`GuestMemory::alloc`] hands
+    /// them out, so their owner maps pages inside with [`GuestMemory::map_fixed`] as it needs
+    /// them (VirtualAlloc's MEM_RESERVE). The span is followed by an unmapped guard page.
+    pub fn reserve(&mut self, kind: RegionKind, size: u64, align: u64) -> Result<u64, MemError> {
+        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
+        let align = align.max(PAGE_SIZE);
+        if !align.is_power_of_two() {
+            return Err(MemError::BadSize { size: align });
+        }
+        let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
+        let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        let full = MemError::ArenaFull { kind, size };
+        let base = cursor.checked_add(align - 1).map(|c| c & !(align - 1)).ok_or(full.clone())?;
+        let end = base
+            .checked_add(size)
+            .and_then(|e| e.checked_add(PAGE_SIZE))
+            .filter(|e| *e <= arena.limit)
+            .ok_or(full)?;
+        if self.overlaps(base, size) {
+            return Err(MemError::Overlap { addr: base });
+        }
+        self.advance(kind, end);
+        Ok(base)
+    }
+
+    /// Where `kind`'s arena starts and ends, if it has one.
+    pub fn arena_span(&self, kind: RegionKind) -> Option<(u64, u64)> {
+        self.layout.arena(kind).map(|a| (a.base, a.limit))
+    }
+
     /// Moves `kind`'s allocation cursor to `end`, once a region is in place: a refused
     /// allocation (the memory cap) must not use up the arena.
     fn advance(&mut self, kind: RegionKind, end: u64) {
