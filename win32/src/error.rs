@@ -391,6 +391,27 @@ mod tests {
     }
 
     #[test]
+    fn what_the_memory_manager_pipes_devices_and_loader_return_maps_too() {
+        assert_eq!(nt_status_to_dos_error(0xC000_0018), ERROR_INVALID_ADDRESS); // CONFLICTING_ADDRESSES
+        assert_eq!(nt_status_to_dos_error(0xC000_002D), ERROR_INVALID_ADDRESS); // NOT_COMMITTED
+        assert_eq!(nt_status_to_dos_error(0xC000_0045), ERROR_INVALID_PARAMETER); // INVALID_PAGE_PROTECTION
+        assert_eq!(nt_status_to_dos_error(0xC000_0185), ERROR_IO_DEVICE); // IO_DEVICE_ERROR
+        assert_eq!(nt_status_to_dos_error(0xC000_014B), ERROR_BROKEN_PIPE); // PIPE_BROKEN
+        assert_eq!(nt_status_to_dos_error(0xC000_0135), ERROR_MOD_NOT_FOUND); // DLL_NOT_FOUND
+        assert_eq!(nt_status_to_dos_error(0xC000_0100), ERROR_ENVVAR_NOT_FOUND); // VARIABLE_NOT_FOUND
+        assert_eq!(nt_status_to_dos_error(0xC000_0162), ERROR_NO_UNICODE_TRANSLATION); // UNMAPPABLE_CHARACTER
+        assert_eq!(nt_status_to_dos_error(0xC000_0194), ERROR_POSSIBLE_DEADLOCK);
+        assert_eq!(nt_status_to_dos_error(0xC000_00F8), ERROR_INVALID_PARAMETER); // INVALID_PARAMETER_10
+        assert_eq!(nt_status_to_dos_error(0x8000_000D), ERROR_PARTIAL_COPY);
+        // Exceptions keep their own codes.
+        assert_eq!(nt_status_to_dos_error(0xC000_00FD), ERROR_STACK_OVERFLOW);
+        assert_eq!(nt_status_to_dos_error(0xC000_008E), 0xC000_008E); // FLOAT_DIVIDE_BY_ZERO
+        assert_eq!(nt_status_to_dos_error(0x8000_0001), 0x8000_0001); // GUARD_PAGE_VIOLATION
+                                                                      // ntdll has no entry for STATUS_TIMER_NOT_CANCELED.
+        assert_eq!(nt_status_to_dos_error(0xC000_000C), ERROR_MR_MID_NOT_FOUND);
+    }
+
+    #[test]
     fn special_ranges_follow_the_rules() {
         // 0xD... is 0xC...
         assert_eq!(nt_status_to_dos_error(0xD000_0022), ERROR_ACCESS_DENIED);

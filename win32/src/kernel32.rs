@@ -1,5 +1,9 @@
 //! kernel32.dll: every function the user-mode layer implements, one line each (see
 //! [`crate::table`]). A program importing anything else is refused at load, naming it.
+//!
+//! Not here on purpose: lstrcmp(i) (the locale's linguistic sort, CompareString, is not
+//! built), movable Local/Global memory, and CreateThread (a process has one thread in this
+//! slice: its further threads need the kernel's scheduler to run user-mode flows).
 
 pub mod console;
 pub mod environment;

@@ -235,11 +235,8 @@ impl GuestMemory {
         let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
         let full = MemError::ArenaFull { kind, size };
         let base = cursor.checked_add(align - 1).map(|c| c & !(align - 1)).ok_or(full.clone())?;
-        let end = base
-            .checked_add(size)
-            .and_then(|e| e.checked_add(PAGE_SIZE))
-            .filter(|e| *e <= arena.limit)
-            .ok_or(full)?;
+        let end =
+            base.checked_add(size).and_then(|e| e.checked_add(PAGE_SIZE)).filter(|e| *e <= arena.limit).ok_or(full)?;
         if self.overlaps(base, size) {
             return Err(MemError::Overlap { addr: base });
         }

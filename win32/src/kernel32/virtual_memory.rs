@@ -53,7 +53,10 @@ enum Page {
     Reserved,
     /// Committed with this protection; a PAGE_NOACCESS page is unmapped and its bytes are
     /// kept here (None: still zero).
-    Committed { protect: u32, kept: Option<Box<[u8]>> },
+    Committed {
+        protect: u32,
+        kept: Option<Box<[u8]>>,
+    },
 }
 
 impl Page {
@@ -320,16 +323,14 @@ pub fn VirtualProtect(k: &mut Kx, address: Ptr, size: SizeT, protect: u32, old: 
         }
         let pages = &me(k)?.reservations.map[&base].pages;
         let range = ((start - base) / PAGE_SIZE) as usize..((end - base) / PAGE_SIZE) as usize;
-        if pages[range.clone()].iter().any(|p| *p == Page::Reserved) {
+        if pages[range.clone()].contains(&Page::Reserved) {
             return fail(k, ERROR_INVALID_ADDRESS, BOOL(false));
         }
         let Page::Committed { protect: first, .. } = pages[range.start] else { unreachable!("checked") };
         for i in range {
             let va = base + i as u64 * PAGE_SIZE;
-            let page = std::mem::replace(
-                &mut me(k)?.reservations.map.get_mut(&base).expect("held").pages[i],
-                Page::Reserved,
-            );
+            let page =
+                std::mem::replace(&mut me(k)?.reservations.map.get_mut(&base).expect("held").pages[i], Page::Reserved);
             let Page::Committed { protect: was, kept } = page else { unreachable!("checked") };
             let kept = match (no_access(was), prot) {
                 (true, Some(p)) => {
