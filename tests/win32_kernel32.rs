@@ -1,7 +1,7 @@
 //! kernel32's breadth end to end: `corpus/win32api/kernel32_tour` walks heaps, virtual
 //! memory, time, the system's identity, text conversion, the environment, console input and
 //! synchronisation on x86 and x64, against the win32api driver (which sets the event whose
-//! handle the program sends it), with its standard input given by `run-app --stdin`. The
+//! handle the program sends it, at once or from a timer's DPC while the program waits), with its standard input given by `run-app --stdin`. The
 //! program compares each answer with Windows' and exits with 0 when all agree; the test reads
 //! the printed values as well. Three modes end the run on purpose: a wait nothing can end (a
 //! deadlock), a critical section another thread owns (STATUS_POSSIBLE_DEADLOCK) and a heap
@@ -96,6 +96,7 @@ fn tour(arch: &str) {
         "auto-reset event, set = 0\n  and clear after one wait = 258",
         "opened again: last error = 183\n  one event behind both handles = 0",
         "the driver sets the event through its handle = 1\n  set = 0",
+        "the driver sets it 100 ms later, from a timer's DPC = 1\n  WaitForSingleObject(INFINITE) meanwhile = 0\n  after 100 ms of virtual time = 1",
         "the driver given no handle = 0\n  last error = 6",
         "waiting for the process itself, 10 ms = 258",
         "WaitForSingleObject on a closed handle = -1",

@@ -20,7 +20,8 @@
  *   environment     Get/SetEnvironmentVariableA/W, GetEnvironmentStrings, FreeEnvironmentStrings
  *   console         WriteConsoleW, ReadConsoleA, ReadFile and ReadConsoleW on standard input
  *   synchronisation events (manual, auto-reset, named; one the driver sets through its
- *                   handle), WaitForSingleObject (timeouts on the virtual clock), critical
+ *                   handle, at once and from a timer while the program waits),
+ *                   WaitForSingleObject (timeouts on the virtual clock), critical
  *                   sections, Interlocked* (kernel32's exports on x86, intrinsics on x64)
  *
  * Modes that end the run on purpose (the first argument):
@@ -33,6 +34,7 @@
 #include "program.h"
 
 #define IOCTL_SIGNAL CTL_CODE(0x8000, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_SIGNAL_LATER CTL_CODE(0x8000, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 #if defined(__i386__)
 /* mingw-w64 makes these intrinsics; the test is kernel32's exports. */
@@ -422,6 +424,12 @@ static void Sync(void)
     Expect("the driver sets the event through its handle",
            DeviceIoControl(device, IOCTL_SIGNAL, &e, sizeof e, NULL, 0, &ret, NULL), 1);
     Expect("  set", (long)WaitForSingleObject(e, 0), WAIT_OBJECT_0);
+    ResetEvent(e);
+    Expect("the driver sets it 100 ms later, from a timer's DPC",
+           DeviceIoControl(device, IOCTL_SIGNAL_LATER, &e, sizeof e, NULL, 0, &ret, NULL), 1);
+    t0 = GetTickCount64();
+    Expect("  WaitForSingleObject(INFINITE) meanwhile", (long)WaitForSingleObject(e, INFINITE), WAIT_OBJECT_0);
+    Expect("  after 100 ms of virtual time", GetTickCount64() - t0 >= 100, 1);
     {
         HANDLE bogus = (HANDLE)(ULONG_PTR)0x7FF0;
         Expect("the driver given no handle", DeviceIoControl(device, IOCTL_SIGNAL, &bogus, sizeof bogus, NULL, 0, &ret, NULL), 0);
