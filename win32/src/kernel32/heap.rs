@@ -8,7 +8,8 @@
 //! a program that writes past a block damages its neighbour's data, as on Windows, but never
 //! the allocator, and a pointer that is no block of the heap (a double free, a foreign
 //! pointer) is refused as Windows refuses it: HeapFree FALSE with ERROR_INVALID_PARAMETER,
-//! HeapSize (SIZE_T)-1. The process heap is made on first use. Blocks are aligned as
+//! HeapSize (SIZE_T)-1. The process heap is made on first use (and written to
+//! PEB.ProcessHeap then). Blocks are aligned as
 //! Windows aligns them (8 bytes on x86, 16 on x64); HeapSize is the size asked for.
 //!
 //! Movable memory (LMEM_MOVEABLE, GMEM_MOVEABLE, with its LocalLock/GlobalLock) is not built:
@@ -208,6 +209,10 @@ pub(crate) fn process_heap(k: &mut Kx) -> KResult<u64> {
         )))
     })?;
     heaps(k)?.process_heap = Some(h);
+    // PEB.ProcessHeap, where code that skips GetProcessHeap reads it.
+    let peb = crate::kernel32::thread::me(k)?.peb;
+    let at = peb + if k.arch() == portcullis_emu::Arch::X64 { 0x30 } else { 0x18 };
+    k.mem_mut().write_ptr(at, h)?;
     Ok(h)
 }
 

@@ -192,6 +192,8 @@ fn heap_blocks_are_refused_when_freed_twice_or_foreign_and_destroyed_heaps_leave
     let heap = GetProcessHeap(&mut k).unwrap();
     assert_eq!(GetProcessHeap(&mut k).unwrap(), heap, "one process heap");
     assert!(regions_of(&mut k).contains(&heap.0), "its segment is the process's");
+    let peb = crate::current(&mut k).unwrap().peb;
+    assert_eq!(k.mem().read_u32(peb + 0x18).unwrap() as u64, heap.0, "PEB.ProcessHeap");
     let p = HeapAlloc(&mut k, heap, HEAP_ZERO_MEMORY, SizeT(24)).unwrap();
     assert_eq!(p.0 % 8, 0, "x86 blocks are 8-byte aligned");
     assert_eq!(k.mem().read_vec(p.0, 24).unwrap(), [0; 24]);
@@ -248,6 +250,8 @@ fn virtual_memory_maps_only_what_is_committed_and_keeps_no_access_pages_aside() 
     assert_eq!(VirtualAlloc(&mut k, Ptr(0x8000_0000), SizeT(0x1000), MEM_RESERVE, PAGE_READWRITE).unwrap(), Ptr(0));
     assert_eq!(VirtualAlloc(&mut k, Ptr(0x2000_0000), SizeT(0x1000), MEM_RESERVE, PAGE_READWRITE).unwrap(), Ptr(0));
     assert_eq!(last_error(&mut k), ERROR_INVALID_ADDRESS);
+    assert_eq!(VirtualAlloc(&mut k, Ptr(0), SizeT(0x1000), 0x8_0000, PAGE_READWRITE).unwrap(), Ptr(0), "MEM_RESET");
+    assert_eq!(last_error(&mut k), ERROR_NOT_SUPPORTED);
     assert_eq!(VirtualAlloc(&mut k, Ptr(0), SizeT(0x1000), MEM_COMMIT, 0x3).unwrap(), Ptr(0), "no such protection");
     assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
     assert_eq!(VirtualFree(&mut k, Ptr(v + 0x1000), SizeT(0), MEM_RELEASE).unwrap(), BOOL(false), "not the base");

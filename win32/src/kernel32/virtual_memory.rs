@@ -9,7 +9,9 @@
 //! its contents held aside until another protection maps it again. PAGE_GUARD is not
 //! built (ERROR_NOT_SUPPORTED); PAGE_NOCACHE and PAGE_WRITECOMBINE are recorded (caching is
 //! invisible to the program). VirtualProtect also works on the process's own image, stack and
-//! heap pages (not to PAGE_NOACCESS there). A reservation at an address the program chooses
+//! heap pages (not to PAGE_NOACCESS there). MEM_TOP_DOWN is a hint (addresses come from the
+//! bottom); MEM_RESET, MEM_RESET_UNDO, MEM_PHYSICAL, MEM_WRITE_WATCH and MEM_LARGE_PAGES are
+//! not built (ERROR_NOT_SUPPORTED). A reservation at an address the program chooses
 //! must lie below the user arena the machine hands out from (below 0x10000000), where nothing
 //! else is placed.
 #![allow(non_snake_case)]
@@ -35,6 +37,8 @@ pub const MEM_FREE: u32 = 0x1_0000;
 pub const MEM_PRIVATE: u32 = 0x2_0000;
 pub const MEM_IMAGE: u32 = 0x100_0000;
 const MEM_TOP_DOWN: u32 = 0x10_0000;
+/// MEM_RESET, MEM_RESET_UNDO, MEM_PHYSICAL, MEM_WRITE_WATCH, MEM_LARGE_PAGES: not built.
+const NOT_BUILT: u32 = 0x8_0000 | 0x100_0000 | 0x40_0000 | 0x20_0000 | 0x2000_0000;
 pub const PAGE_NOACCESS: u32 = 0x01;
 pub const PAGE_READONLY: u32 = 0x02;
 pub const PAGE_READWRITE: u32 = 0x04;
@@ -210,6 +214,9 @@ pub fn VirtualAlloc(k: &mut Kx, address: Ptr, size: SizeT, kind: u32, protect: u
         Ok(p) => p,
         Err(e) => return fail(k, e, Ptr(0)),
     };
+    if kind & NOT_BUILT != 0 {
+        return fail(k, ERROR_NOT_SUPPORTED, Ptr(0));
+    }
     if size == 0 || kind & !(MEM_COMMIT | MEM_RESERVE) != 0 || kind == 0 {
         return fail(k, ERROR_INVALID_PARAMETER, Ptr(0));
     }
