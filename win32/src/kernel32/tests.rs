@@ -428,3 +428,42 @@ fn events_wait_on_the_virtual_clock_and_critical_sections_keep_windows_layout() 
     assert_eq!(InterlockedExchangeAdd(&mut k, Ptr(page + 0x40), -10).unwrap(), 9);
     assert_eq!(InterlockedIncrement(&mut k, Ptr(page + 0x40)).unwrap(), 0);
 }
+
+#[test]
+fn sizes_a_hostile_x64_program_makes_up_are_refused_not_followed() {
+    let mut k = Kernel::boot(MachineConfig::new(Arch::X64), KernelOptions::default()).unwrap();
+    let image = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/giveio/port_probe.x64.exe")).unwrap();
+    crate::load(&mut k, "probe.exe", &image, &[]).unwrap();
+    crate::state(&mut k).current = Some(0);
+    let page = k.mem_mut().alloc(RegionKind::User, "buffers", 0x1000, Prot::RW).unwrap();
+    let huge = SizeT(u64::MAX - 0x10);
+    let v = VirtualAlloc(&mut k, Ptr(0), SizeT(0x2000), MEM_COMMIT, PAGE_READWRITE).unwrap();
+    assert_ne!(v, Ptr(0));
+    assert_eq!(VirtualAlloc(&mut k, Ptr(0), huge, MEM_RESERVE, PAGE_READWRITE).unwrap(), Ptr(0));
+    assert_eq!(VirtualAlloc(&mut k, Ptr(v.0 + 0x1000), huge, MEM_COMMIT, PAGE_READWRITE).unwrap(), Ptr(0));
+    assert_eq!(VirtualFree(&mut k, Ptr(v.0 + 0x1000), huge, MEM_DECOMMIT).unwrap(), BOOL(false));
+    assert_eq!(VirtualProtect(&mut k, v, huge, PAGE_READONLY, Ptr(page)).unwrap(), BOOL(false));
+    assert_eq!(VirtualQuery(&mut k, Ptr(u64::MAX), Ptr(page), SizeT(48)).unwrap(), SizeT(0));
+    let heap = GetProcessHeap(&mut k).unwrap();
+    assert_eq!(heap.0 % 16, 0);
+    assert_eq!(HeapAlloc(&mut k, heap, 0, huge).unwrap(), Ptr(0));
+    let p = HeapAlloc(&mut k, heap, 0, SizeT(1)).unwrap();
+    assert_eq!(p.0 % 16, 0, "x64 blocks are 16-byte aligned");
+    assert_eq!(HeapReAlloc(&mut k, heap, 0, p, huge).unwrap(), Ptr(0));
+    assert_eq!(HeapCreate(&mut k, 0, huge, SizeT(0)).unwrap(), HANDLE(0));
+    assert_eq!(LocalAlloc(&mut k, 0, huge).unwrap(), Ptr(0));
+    let src = cstr(&mut k, page, "abc");
+    assert_eq!(
+        MultiByteToWideChar(&mut k, CP_ACP, 0, src, i32::MAX, Ptr(page + 0x100), 8).unwrap_or(-1),
+        -1,
+        "a length past the mapped bytes is the program's access violation"
+    );
+    // x64 layouts: RTL_CRITICAL_SECTION is 40 bytes, LockCount at 8.
+    InitializeCriticalSection(&mut k, Ptr(page + 0x200)).unwrap();
+    EnterCriticalSection(&mut k, Ptr(page + 0x200)).unwrap();
+    assert_eq!(k.mem().read_u32(page + 0x208).unwrap(), -2i32 as u32);
+    assert_eq!(k.mem().read_u32(page + 0x20C).unwrap(), 1);
+    GetSystemInfo(&mut k, Ptr(page + 0x300)).unwrap();
+    assert_eq!(k.mem().read_u16(page + 0x300).unwrap(), 9, "PROCESSOR_ARCHITECTURE_AMD64");
+    assert_eq!(k.mem().read_u32(page + 0x300 + 36).unwrap(), 8664);
+}

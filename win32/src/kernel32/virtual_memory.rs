@@ -282,8 +282,10 @@ pub fn VirtualFree(k: &mut Kx, address: Ptr, size: SizeT, kind: u32) -> KResult<
                     return fail(k, ERROR_INVALID_PARAMETER, BOOL(false));
                 }
                 (base, base + len)
+            } else if size > len {
+                return fail(k, ERROR_INVALID_PARAMETER, BOOL(false));
             } else {
-                (address.0 & !(PAGE_SIZE - 1), (address.0.saturating_add(size)).div_ceil(PAGE_SIZE) * PAGE_SIZE)
+                (address.0 & !(PAGE_SIZE - 1), (address.0 + size).div_ceil(PAGE_SIZE) * PAGE_SIZE)
             };
             if end > base + len {
                 return fail(k, ERROR_INVALID_PARAMETER, BOOL(false));
@@ -317,12 +319,11 @@ pub fn VirtualProtect(k: &mut Kx, address: Ptr, size: SizeT, protect: u32, old: 
         return fail(k, ERROR_NOACCESS, BOOL(false));
     }
     let start = address.0 & !(PAGE_SIZE - 1);
-    let Some(end) = address.0.checked_add(size.max(1)).map(|e| e.div_ceil(PAGE_SIZE) * PAGE_SIZE) else {
+    let top = user_top(k);
+    let Some(end) = address.0.checked_add(size.max(1)).filter(|e| *e <= top).map(|e| e.div_ceil(PAGE_SIZE) * PAGE_SIZE)
+    else {
         return fail(k, ERROR_INVALID_PARAMETER, BOOL(false));
     };
-    if end > user_top(k) {
-        return fail(k, ERROR_INVALID_PARAMETER, BOOL(false));
-    }
     let holding = me(k)?.reservations.holding(start).map(|(b, r)| (b, r.pages.len() as u64 * PAGE_SIZE));
     if let Some((base, len)) = holding {
         if end > base + len {
