@@ -118,9 +118,9 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn TryEnterCriticalSection(lpCriticalSection: Ptr) -> BOOL = sync::TryEnterCriticalSection;
     stdcall fn LeaveCriticalSection(lpCriticalSection: Ptr) -> () = sync::LeaveCriticalSection;
     stdcall fn DeleteCriticalSection(lpCriticalSection: Ptr) -> () = sync::DeleteCriticalSection;
-    stdcall fn InterlockedIncrement(Addend: Ptr) -> i32 = sync::InterlockedIncrement;
-    stdcall fn InterlockedDecrement(Addend: Ptr) -> i32 = sync::InterlockedDecrement;
-    stdcall fn InterlockedExchange(Target: Ptr, Value: i32) -> i32 = sync::InterlockedExchange;
-    stdcall fn InterlockedExchangeAdd(Addend: Ptr, Value: i32) -> i32 = sync::InterlockedExchangeAdd;
-    stdcall fn InterlockedCompareExchange(Destination: Ptr, ExChange: i32, Comperand: i32) -> i32 = sync::InterlockedCompareExchange;
+    #[x86] stdcall fn InterlockedIncrement(Addend: Ptr) -> i32 = sync::InterlockedIncrement;
+    #[x86] stdcall fn InterlockedDecrement(Addend: Ptr) -> i32 = sync::InterlockedDecrement;
+    #[x86] stdcall fn InterlockedExchange(Target: Ptr, Value: i32) -> i32 = sync::InterlockedExchange;
+    #[x86] stdcall fn InterlockedExchangeAdd(Addend: Ptr, Value: i32) -> i32 = sync::InterlockedExchangeAdd;
+    #[x86] stdcall fn InterlockedCompareExchange(Destination: Ptr, ExChange: i32, Comperand: i32) -> i32 = sync::InterlockedCompareExchange;
 };

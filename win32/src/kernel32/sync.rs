@@ -2,8 +2,8 @@
 //! sections (InitializeCriticalSection(AndSpinCount), EnterCriticalSection,
 //! TryEnterCriticalSection, LeaveCriticalSection, DeleteCriticalSection); the x86 exports
 //! InterlockedIncrement, InterlockedDecrement, InterlockedExchange, InterlockedExchangeAdd,
-//! InterlockedCompareExchange (compiler intrinsics on x64, whose kernel32 lacks them; the
-//! libraries' table does not tell architectures apart, so an x64 import of them would bind).
+//! InterlockedCompareExchange (compiler intrinsics on x64, whose kernel32 lacks them: their
+//! table lines are `#[x86]`, and `libraries::find_for` leaves them out for x64 programs).
 //!
 //! An event is the kernel's event object, with a handle in the process's kernel handle
 //! table: a driver the program passes the handle to (ObReferenceObjectByHandle, UserMode)
