@@ -19,8 +19,8 @@
 //! it and the wait returns WAIT_TIMEOUT. A wait with INFINITE that nothing can ever end (the
 //! process's only thread waiting for its own process, an event nobody else may set) is the
 //! kernel's deadlock: the run stops with KernelStop::Deadlock and its wait graph, the
-//! clearest account of it. Waitable here: events and the current process (pseudo handle);
-//! other handles fail with ERROR_INVALID_HANDLE.
+//! clearest account of it. Waitable here: events, the current process and the current
+//! thread (their pseudo handles); other handles fail with ERROR_INVALID_HANDLE.
 //!
 //! A critical section is the real RTL_CRITICAL_SECTION in the program's memory, with
 //! Windows' (Vista and later) lock word: LockCount -1 when free, -2 held, RecursionCount
@@ -124,6 +124,8 @@ pub fn ResetEvent(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
 pub fn WaitForSingleObject(k: &mut Kx, h: HANDLE, ms: u32) -> KResult<u32> {
     let object = if h.0 == k.arch().mask(u64::MAX) {
         Ok(me(k)?.eprocess)
+    } else if h.0 == k.arch().mask(u64::MAX - 1) {
+        Ok(me(k)?.ethread)
     } else if let Some(handle) = event_handle(k, h.0) {
         portcullis_hle::ke::wait::user_waitable(k, handle)?
     } else {

@@ -402,6 +402,8 @@ fn events_wait_on_the_virtual_clock_and_critical_sections_keep_windows_layout() 
     assert_eq!(WaitForSingleObject(&mut k, e, INFINITE).unwrap(), WAIT_OBJECT_0);
     assert_eq!(WaitForSingleObject(&mut k, e, 0).unwrap(), WAIT_TIMEOUT, "auto-reset");
     assert_eq!(WaitForSingleObject(&mut k, HANDLE(0x3), 0).unwrap(), WAIT_FAILED, "the console waits for nothing here");
+    let thread = GetCurrentThread(&mut k).unwrap();
+    assert_eq!(WaitForSingleObject(&mut k, thread, 5).unwrap(), WAIT_TIMEOUT, "the thread runs: never signaled");
     assert_eq!(CloseHandle(&mut k, e).unwrap(), BOOL(true));
     assert_eq!(ResetEvent(&mut k, e).unwrap(), BOOL(false));
     // A name that is a path is no event's.
