@@ -56,16 +56,8 @@ pub(crate) fn write_console(k: &mut Kx, buffer: Ptr, len: u32) -> KResult<u32> {
 /// BOOL WriteConsoleA(HANDLE hConsoleOutput, const VOID *lpBuffer, DWORD
 /// nNumberOfCharsToWrite, LPDWORD lpNumberOfCharsWritten, LPVOID lpReserved)
 pub fn WriteConsoleA(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr, _reserved: Ptr) -> KResult<BOOL> {
-    match stream_of(k, h.0) {
-        Some(StdStream::Output | StdStream::Error) => {}
-        Some(StdStream::Input) => {
-            set_last_error(k, ERROR_INVALID_PARAMETER)?;
-            return Ok(BOOL(false));
-        }
-        None => {
-            set_last_error(k, ERROR_INVALID_HANDLE)?;
-            return Ok(BOOL(false));
-        }
+    if !console_handle(k, h, false)? {
+        return Ok(BOOL(false));
     }
     let n = write_console(k, buffer, len)?;
     if written.0 != 0 {
@@ -144,7 +136,7 @@ pub(crate) fn read_input(k: &mut Kx, buffer: Ptr, len: u32) -> KResult<u32> {
 /// LPDWORD lpNumberOfCharsRead, PCONSOLE_READCONSOLE_CONTROL pInputControl): one line of
 /// standard input at most, its bytes as they are; 0 characters at the end of input.
 pub fn ReadConsoleA(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, _control: Ptr) -> KResult<BOOL> {
-    if !input_handle(k, h)? {
+    if !console_handle(k, h, true)? {
         return Ok(BOOL(false));
     }
     let n = read_input(k, buffer, len.min(MAX_WRITE))?;
@@ -154,7 +146,7 @@ pub fn ReadConsoleA(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, _co
 
 /// BOOL ReadConsoleW(...): as ReadConsoleA, standard input read as UTF-8 into UTF-16.
 pub fn ReadConsoleW(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, _control: Ptr) -> KResult<BOOL> {
-    if !input_handle(k, h)? {
+    if !console_handle(k, h, true)? {
         return Ok(BOOL(false));
     }
     let units = match crate::current(k) {
@@ -167,35 +159,26 @@ pub fn ReadConsoleW(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, _co
     Ok(BOOL(true))
 }
 
-/// Whether `h` is the console's input, setting the last error if not.
-fn input_handle(k: &mut Kx, h: HANDLE) -> KResult<bool> {
-    match stream_of(k, h.0) {
-        Some(StdStream::Input) => Ok(true),
-        Some(_) => {
-            set_last_error(k, ERROR_INVALID_PARAMETER)?;
-            Ok(false)
-        }
-        None => {
-            set_last_error(k, ERROR_INVALID_HANDLE)?;
-            Ok(false)
-        }
-    }
+/// Whether `h` is the console's input (`input`) or one of its outputs, setting the last
+/// error if not: ERROR_INVALID_PARAMETER for the console's other side, ERROR_INVALID_HANDLE
+/// for what is no console.
+fn console_handle(k: &mut Kx, h: HANDLE, input: bool) -> KResult<bool> {
+    let error = match stream_of(k, h.0) {
+        Some(StdStream::Input) if input => return Ok(true),
+        Some(StdStream::Output | StdStream::Error) if !input => return Ok(true),
+        Some(_) => ERROR_INVALID_PARAMETER,
+        None => ERROR_INVALID_HANDLE,
+    };
+    set_last_error(k, error)?;
+    Ok(false)
 }
 
 /// BOOL WriteConsoleW(HANDLE hConsoleOutput, const VOID *lpBuffer, DWORD
 /// nNumberOfCharsToWrite, LPDWORD lpNumberOfCharsWritten, LPVOID lpReserved): the UTF-16
 /// text goes to the console as UTF-8 (an unpaired surrogate as U+FFFD).
 pub fn WriteConsoleW(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr, _reserved: Ptr) -> KResult<BOOL> {
-    match stream_of(k, h.0) {
-        Some(StdStream::Output | StdStream::Error) => {}
-        Some(StdStream::Input) => {
-            set_last_error(k, ERROR_INVALID_PARAMETER)?;
-            return Ok(BOOL(false));
-        }
-        None => {
-            set_last_error(k, ERROR_INVALID_HANDLE)?;
-            return Ok(BOOL(false));
-        }
+    if !console_handle(k, h, false)? {
+        return Ok(BOOL(false));
     }
     let n = len.min(MAX_WRITE / 2);
     let raw = k.mem().read_vec(buffer.0, n as u64 * 2)?;
