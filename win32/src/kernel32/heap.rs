@@ -203,11 +203,9 @@ pub(crate) fn process_heap(k: &mut Kx) -> KResult<u64> {
     if let Some(h) = heaps(k)?.process_heap {
         return Ok(h);
     }
-    let h = create(k, 0, SEGMENT, 0)?.ok_or_else(|| {
-        KError::Stop(portcullis_emu::Stop::Machine(portcullis_emu::MachineError::Other(
-            "no memory left for the process heap".into(),
-        )))
-    })?;
+    // Windows makes it with the process; made late, a process that used up the memory
+    // first ends as its own allocation would (STATUS_NO_MEMORY), the run goes on.
+    let Some(h) = create(k, 0, SEGMENT, 0)? else { return Err(out_of_memory(k, "the process heap")) };
     heaps(k)?.process_heap = Some(h);
     // PEB.ProcessHeap, where code that skips GetProcessHeap reads it.
     let peb = crate::kernel32::thread::me(k)?.peb;
@@ -220,13 +218,18 @@ pub(crate) fn process_heap(k: &mut Kx) -> KResult<u64> {
 /// the call asks for exceptions (no handler runs: the process ends with it).
 fn no_memory(k: &mut Kx, flags: u32, what: &str) -> KResult<u64> {
     if flags & HEAP_GENERATE_EXCEPTIONS != 0 {
-        return Err(KError::Stop(portcullis_emu::Stop::Host(KernelStop::UserException {
-            code: STATUS_NO_MEMORY,
-            pc: portcullis_hle::kernel::caller(k),
-            reason: format!("{what} found no memory (HEAP_GENERATE_EXCEPTIONS)"),
-        })));
+        return Err(out_of_memory(k, &format!("{what} (HEAP_GENERATE_EXCEPTIONS)")));
     }
     Ok(0)
+}
+
+/// STATUS_NO_MEMORY raised in the program at its call.
+fn out_of_memory(k: &Kx, what: &str) -> KError {
+    KError::Stop(portcullis_emu::Stop::Host(KernelStop::UserException {
+        code: STATUS_NO_MEMORY,
+        pc: portcullis_hle::kernel::caller(k),
+        reason: format!("{what} found no memory"),
+    }))
 }
 
 /// Allocates `size` bytes from heap `handle`: the block's address, or 0.
@@ -247,9 +250,7 @@ pub(crate) fn alloc(k: &mut Kx, handle: u64, flags: u32, size: u64) -> KResult<u
                 return no_memory(k, flags, "HeapAlloc");
             };
             let heap = heaps(k)?.get_mut(handle).expect("found above");
-            let g = heap.granularity;
             heap.add_segment(base, (size + HEADER).max(SEGMENT).div_ceil(PAGE_SIZE) * PAGE_SIZE);
-            debug_assert_eq!(g, heap.granularity);
             heap.take(size).expect("a fresh segment fits")
         }
         None => return no_memory(k, flags, "HeapAlloc"),
