@@ -107,3 +107,17 @@ fn the_programs_port_writes_are_in_the_waveform_and_its_tone_in_the_sound() {
     assert!(sound.len() > 44 + 1000, "the tone is in the sound file ({} bytes)", sound.len());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_standard_input_file_that_cannot_be_read_is_a_usage_error() {
+    let missing = format!("{DIR}/no_such_stdin.txt");
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("run-app")
+        .arg(format!("{DIR}/giveio_client.x86.exe"))
+        .args(["--driver", &format!("{DIR}/giveio.x86.sys"), "--stdin", &missing])
+        .output()
+        .expect("run portcullis");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read") && err.contains("no_such_stdin.txt"), "{err}");
+}

@@ -295,6 +295,24 @@ fn bad_accesses_are_page_faults_with_the_address() {
 }
 
 #[test]
+fn reserved_address_space_is_left_unmapped_and_never_handed_out_again() {
+    for arch in both() {
+        let mut m = machine(arch);
+        let base = m.mem_mut().reserve(RegionKind::User, 0x3000, 0x1_0000).unwrap();
+        assert_eq!(base % 0x1_0000, 0, "{arch:?}: aligned as asked");
+        assert!(m.mem().read_u32(base).is_err(), "nothing mapped");
+        // The owner maps inside; the arena's next region comes after the span and its guard.
+        m.mem_mut().map_fixed(RegionKind::User, "inside", base + 0x1000, 0x1000, Prot::RW).unwrap();
+        let next = m.mem_mut().alloc(RegionKind::User, "next", 0x1000, Prot::RW).unwrap();
+        assert!(next >= base + 0x4000, "{arch:?}: {next:#x}");
+        assert!(m.mem_mut().reserve(RegionKind::User, 0x1000, 0x3000).is_err(), "not a power of two");
+        assert!(m.mem_mut().reserve(RegionKind::User, u64::MAX - 0xFFF, 0x1000).is_err());
+        let (lo, hi) = m.mem().arena_span(RegionKind::User).unwrap();
+        assert!(lo <= base && base < hi);
+    }
+}
+
+#[test]
 fn page_protections_hold() {
     for arch in both() {
         let mut m = machine(arch);

@@ -1,6 +1,6 @@
-//! `portcullis run-app APP.exe [ARGS...] --driver X.sys [--start]`: a user program against
-//! a driver (portcullis-win32). The driver is installed (its image loaded, nothing run);
-//! `--start` runs its DriverEntry before the program, as a started service. Prints the
+//! `portcullis run-app APP.exe [ARGS...] --driver X.sys [--start] [--stdin FILE]`: a user
+//! program against a driver (portcullis-win32), FILE's bytes its standard input. The driver
+//! is installed (its image loaded, nothing run); `--start` runs its DriverEntry before the program, as a started service. Prints the
 //! program's console output, its exit code, and the port accesses, each attributed to the
 //! program (with its pid) or to the driver; then the driver's usual report. `--vcd`,
 //! `--timeline`, `--wav` and `--serial-out` write what both did on the bus, as `run` does.
@@ -41,6 +41,10 @@ pub struct RunAppArgs {
     /// A DLL the program uses, put in its directory (repeatable).
     #[arg(long, value_name = "X.dll")]
     pub dll: Vec<PathBuf>,
+    /// The program's standard input: what it reads from its console (ReadFile, ReadConsole),
+    /// one line per read; none: end of input at once.
+    #[arg(long, value_name = "FILE")]
+    pub stdin: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -83,6 +87,16 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
             error(format!("cannot read {}: {e}", args.app.display()));
             return EXIT_USAGE;
         }
+    };
+    let stdin = match &args.stdin {
+        Some(path) => match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                error(format!("cannot read {}: {e}", path.display()));
+                return EXIT_USAGE;
+            }
+        },
+        None => Vec::new(),
     };
     let name = args.app.file_name().and_then(|n| n.to_str()).unwrap_or("program.exe").to_string();
     let mut builder = Sandbox::builder()
@@ -133,7 +147,7 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
     };
     let started = if args.start { sb.driver_entry().map(|s| s.is_success()) } else { Ok(true) };
     let run = match started {
-        Ok(true) => sb.run_program(&name, &bytes, &args.args),
+        Ok(true) => sb.run_program_with_input(&name, &bytes, &args.args, &stdin),
         Ok(false) => Err(portcullis::RunError::Machine("DriverEntry failed; the program was not run".into())),
         Err(e) => Err(e),
     };

@@ -72,11 +72,24 @@ impl Sandbox {
     /// it ends. A program that faults ends with the exception code; the run goes on. A stop
     /// of the whole run (a bugcheck in a driver it called, a limit) is the error.
     pub fn run_program(&mut self, name: &str, bytes: &[u8], args: &[String]) -> Result<ProgramRun, RunError> {
+        self.run_program_with_input(name, bytes, args, &[])
+    }
+
+    /// [`Sandbox::run_program`], the program's standard input being `stdin` (what a user
+    /// would type at its console; empty: end of input at once).
+    pub fn run_program_with_input(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        args: &[String],
+        stdin: &[u8],
+    ) -> Result<ProgramRun, RunError> {
         self.alive()?;
         // The program's file is on the volume where it runs from (GetModuleFileName names it).
         portcullis_hle::fs::seed_file(&mut self.k, &portcullis_win32::module::program_path(name), bytes.to_vec());
         let pid = portcullis_win32::load(&mut self.k, name, bytes, args)
             .map_err(|e| RunError::Machine(format!("cannot load {name}: {e}")))?;
+        portcullis_win32::kernel32::console::give_input(&mut self.k, pid, stdin);
         let logged = portcullis_win32::state_ref(&self.k).map_or(0, |s| s.services.log.len());
         let r = portcullis_win32::run(&mut self.k, pid).map_err(RunError::from);
         self.record_service_events(logged);

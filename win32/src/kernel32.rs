@@ -1,15 +1,26 @@
 //! kernel32.dll: every function the user-mode layer implements, one line each (see
 //! [`crate::table`]). A program importing anything else is refused at load, naming it.
+//!
+//! Not here on purpose: lstrcmp(i) (the locale's linguistic sort, CompareString, is not
+//! built), movable Local/Global memory, and CreateThread (a process has one thread in this
+//! slice: its further threads need the kernel's scheduler to run user-mode flows).
 
 pub mod console;
+pub mod environment;
 pub mod file;
+pub mod heap;
 pub mod module;
+pub mod sync;
+pub mod system;
+pub mod text;
 pub mod thread;
+pub mod time;
+pub mod virtual_memory;
 
 #[cfg(test)]
 mod tests;
 
-use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
+use portcullis_hle::types::{Ptr, SizeT, HANDLE, PCSTR, PCWSTR};
 
 use crate::table::{Win32Fn, BOOL};
 use crate::win32_exports;
@@ -38,6 +49,9 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn GetModuleHandleW(lpModuleName: PCWSTR) -> Ptr = module::GetModuleHandleW;
     stdcall fn GetModuleFileNameA(hModule: Ptr, lpFilename: Ptr, nSize: u32) -> u32 = module::GetModuleFileNameA;
     stdcall fn GetModuleFileNameW(hModule: Ptr, lpFilename: Ptr, nSize: u32) -> u32 = module::GetModuleFileNameW;
+    stdcall fn WriteConsoleW(hConsoleOutput: HANDLE, lpBuffer: Ptr, nNumberOfCharsToWrite: u32, lpNumberOfCharsWritten: Ptr, lpReserved: Ptr) -> BOOL = console::WriteConsoleW;
+    stdcall fn ReadConsoleA(hConsoleInput: HANDLE, lpBuffer: Ptr, nNumberOfCharsToRead: u32, lpNumberOfCharsRead: Ptr, pInputControl: Ptr) -> BOOL = console::ReadConsoleA;
+    stdcall fn ReadConsoleW(hConsoleInput: HANDLE, lpBuffer: Ptr, nNumberOfCharsToRead: u32, lpNumberOfCharsRead: Ptr, pInputControl: Ptr) -> BOOL = console::ReadConsoleW;
     // Processes, threads, errors, time (kernel32/thread.rs).
     stdcall fn ExitProcess(uExitCode: u32) -> () = thread::ExitProcess;
     stdcall fn GetCurrentProcess() -> HANDLE = thread::GetCurrentProcess;
@@ -49,4 +63,76 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn SetLastError(dwErrCode: u32) -> () = thread::SetLastError;
     stdcall fn Sleep(dwMilliseconds: u32) -> () = thread::Sleep;
     stdcall fn GetTickCount() -> u32 = thread::GetTickCount;
+    // Heaps (kernel32/heap.rs).
+    stdcall fn GetProcessHeap() -> HANDLE = heap::GetProcessHeap;
+    stdcall fn HeapCreate(flOptions: u32, dwInitialSize: SizeT, dwMaximumSize: SizeT) -> HANDLE = heap::HeapCreate;
+    stdcall fn HeapDestroy(hHeap: HANDLE) -> BOOL = heap::HeapDestroy;
+    stdcall fn HeapAlloc(hHeap: HANDLE, dwFlags: u32, dwBytes: SizeT) -> Ptr = heap::HeapAlloc;
+    stdcall fn HeapFree(hHeap: HANDLE, dwFlags: u32, lpMem: Ptr) -> BOOL = heap::HeapFree;
+    stdcall fn HeapReAlloc(hHeap: HANDLE, dwFlags: u32, lpMem: Ptr, dwBytes: SizeT) -> Ptr = heap::HeapReAlloc;
+    stdcall fn HeapSize(hHeap: HANDLE, dwFlags: u32, lpMem: Ptr) -> SizeT = heap::HeapSize;
+    stdcall fn LocalAlloc(uFlags: u32, uBytes: SizeT) -> Ptr = heap::LocalAlloc;
+    stdcall fn LocalFree(hMem: Ptr) -> Ptr = heap::LocalFree;
+    stdcall fn GlobalAlloc(uFlags: u32, dwBytes: SizeT) -> Ptr = heap::GlobalAlloc;
+    stdcall fn GlobalFree(hMem: Ptr) -> Ptr = heap::GlobalFree;
+    // Virtual memory (kernel32/virtual_memory.rs).
+    stdcall fn VirtualAlloc(lpAddress: Ptr, dwSize: SizeT, flAllocationType: u32, flProtect: u32) -> Ptr = virtual_memory::VirtualAlloc;
+    stdcall fn VirtualFree(lpAddress: Ptr, dwSize: SizeT, dwFreeType: u32) -> BOOL = virtual_memory::VirtualFree;
+    stdcall fn VirtualProtect(lpAddress: Ptr, dwSize: SizeT, flNewProtect: u32, lpflOldProtect: Ptr) -> BOOL = virtual_memory::VirtualProtect;
+    stdcall fn VirtualQuery(lpAddress: Ptr, lpBuffer: Ptr, dwLength: SizeT) -> SizeT = virtual_memory::VirtualQuery;
+    // Time (kernel32/time.rs).
+    stdcall fn GetTickCount64() -> u64 = time::GetTickCount64;
+    stdcall fn QueryPerformanceCounter(lpPerformanceCount: Ptr) -> BOOL = time::QueryPerformanceCounter;
+    stdcall fn QueryPerformanceFrequency(lpFrequency: Ptr) -> BOOL = time::QueryPerformanceFrequency;
+    stdcall fn GetSystemTime(lpSystemTime: Ptr) -> () = time::GetSystemTime;
+    stdcall fn GetSystemTimeAsFileTime(lpSystemTimeAsFileTime: Ptr) -> () = time::GetSystemTimeAsFileTime;
+    stdcall fn GetLocalTime(lpSystemTime: Ptr) -> () = time::GetLocalTime;
+    // The system (kernel32/system.rs).
+    stdcall fn GetVersion() -> u32 = system::GetVersion;
+    stdcall fn GetVersionExA(lpVersionInformation: Ptr) -> BOOL = system::GetVersionExA;
+    stdcall fn GetVersionExW(lpVersionInformation: Ptr) -> BOOL = system::GetVersionExW;
+    stdcall fn GetSystemDirectoryA(lpBuffer: Ptr, uSize: u32) -> u32 = system::GetSystemDirectoryA;
+    stdcall fn GetSystemDirectoryW(lpBuffer: Ptr, uSize: u32) -> u32 = system::GetSystemDirectoryW;
+    stdcall fn GetWindowsDirectoryA(lpBuffer: Ptr, uSize: u32) -> u32 = system::GetWindowsDirectoryA;
+    stdcall fn GetWindowsDirectoryW(lpBuffer: Ptr, uSize: u32) -> u32 = system::GetWindowsDirectoryW;
+    stdcall fn GetSystemInfo(lpSystemInfo: Ptr) -> () = system::GetSystemInfo;
+    stdcall fn IsWow64Process(hProcess: HANDLE, Wow64Process: Ptr) -> BOOL = system::IsWow64Process;
+    stdcall fn GetCurrentThread() -> HANDLE = system::GetCurrentThread;
+    stdcall fn GetExitCodeProcess(hProcess: HANDLE, lpExitCode: Ptr) -> BOOL = system::GetExitCodeProcess;
+    stdcall fn GetComputerNameA(lpBuffer: Ptr, nSize: Ptr) -> BOOL = system::GetComputerNameA;
+    stdcall fn GetComputerNameW(lpBuffer: Ptr, nSize: Ptr) -> BOOL = system::GetComputerNameW;
+    // Text (kernel32/text.rs).
+    stdcall fn MultiByteToWideChar(CodePage: u32, dwFlags: u32, lpMultiByteStr: PCSTR, cbMultiByte: i32, lpWideCharStr: Ptr, cchWideChar: i32) -> i32 = text::MultiByteToWideChar;
+    stdcall fn WideCharToMultiByte(CodePage: u32, dwFlags: u32, lpWideCharStr: PCWSTR, cchWideChar: i32, lpMultiByteStr: Ptr, cbMultiByte: i32, lpDefaultChar: Ptr, lpUsedDefaultChar: Ptr) -> i32 = text::WideCharToMultiByte;
+    stdcall fn lstrlenA(lpString: PCSTR) -> i32 = text::lstrlenA;
+    stdcall fn lstrlenW(lpString: PCWSTR) -> i32 = text::lstrlenW;
+    stdcall fn lstrcpyA(lpString1: Ptr, lpString2: PCSTR) -> Ptr = text::lstrcpyA;
+    stdcall fn lstrcpyW(lpString1: Ptr, lpString2: PCWSTR) -> Ptr = text::lstrcpyW;
+    // The environment (kernel32/environment.rs).
+    stdcall fn GetEnvironmentVariableA(lpName: PCSTR, lpBuffer: Ptr, nSize: u32) -> u32 = environment::GetEnvironmentVariableA;
+    stdcall fn GetEnvironmentVariableW(lpName: PCWSTR, lpBuffer: Ptr, nSize: u32) -> u32 = environment::GetEnvironmentVariableW;
+    stdcall fn SetEnvironmentVariableA(lpName: PCSTR, lpValue: PCSTR) -> BOOL = environment::SetEnvironmentVariableA;
+    stdcall fn SetEnvironmentVariableW(lpName: PCWSTR, lpValue: PCWSTR) -> BOOL = environment::SetEnvironmentVariableW;
+    stdcall fn GetEnvironmentStrings() -> Ptr = environment::GetEnvironmentStringsA;
+    stdcall fn GetEnvironmentStringsA() -> Ptr = environment::GetEnvironmentStringsA;
+    stdcall fn GetEnvironmentStringsW() -> Ptr = environment::GetEnvironmentStringsW;
+    stdcall fn FreeEnvironmentStringsA(penv: Ptr) -> BOOL = environment::FreeEnvironmentStrings;
+    stdcall fn FreeEnvironmentStringsW(penv: Ptr) -> BOOL = environment::FreeEnvironmentStrings;
+    // Synchronisation (kernel32/sync.rs).
+    stdcall fn CreateEventA(lpEventAttributes: Ptr, bManualReset: BOOL, bInitialState: BOOL, lpName: PCSTR) -> HANDLE = sync::CreateEventA;
+    stdcall fn CreateEventW(lpEventAttributes: Ptr, bManualReset: BOOL, bInitialState: BOOL, lpName: PCWSTR) -> HANDLE = sync::CreateEventW;
+    stdcall fn SetEvent(hEvent: HANDLE) -> BOOL = sync::SetEvent;
+    stdcall fn ResetEvent(hEvent: HANDLE) -> BOOL = sync::ResetEvent;
+    stdcall fn WaitForSingleObject(hHandle: HANDLE, dwMilliseconds: u32) -> u32 = sync::WaitForSingleObject;
+    stdcall fn InitializeCriticalSection(lpCriticalSection: Ptr) -> () = sync::InitializeCriticalSection;
+    stdcall fn InitializeCriticalSectionAndSpinCount(lpCriticalSection: Ptr, dwSpinCount: u32) -> BOOL = sync::InitializeCriticalSectionAndSpinCount;
+    stdcall fn EnterCriticalSection(lpCriticalSection: Ptr) -> () = sync::EnterCriticalSection;
+    stdcall fn TryEnterCriticalSection(lpCriticalSection: Ptr) -> BOOL = sync::TryEnterCriticalSection;
+    stdcall fn LeaveCriticalSection(lpCriticalSection: Ptr) -> () = sync::LeaveCriticalSection;
+    stdcall fn DeleteCriticalSection(lpCriticalSection: Ptr) -> () = sync::DeleteCriticalSection;
+    #[x86] stdcall fn InterlockedIncrement(Addend: Ptr) -> i32 = sync::InterlockedIncrement;
+    #[x86] stdcall fn InterlockedDecrement(Addend: Ptr) -> i32 = sync::InterlockedDecrement;
+    #[x86] stdcall fn InterlockedExchange(Target: Ptr, Value: i32) -> i32 = sync::InterlockedExchange;
+    #[x86] stdcall fn InterlockedExchangeAdd(Addend: Ptr, Value: i32) -> i32 = sync::InterlockedExchangeAdd;
+    #[x86] stdcall fn InterlockedCompareExchange(Destination: Ptr, ExChange: i32, Comperand: i32) -> i32 = sync::InterlockedCompareExchange;
 };

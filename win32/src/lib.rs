@@ -60,6 +60,21 @@
 //! the TSS directly (there is no Ke386* on x64), several processes at once, user-mode SEH,
 //! overlapped I/O and the C runtime are later slices.
 //!
+//! # kernel32's breadth
+//!
+//! Beyond files, devices and the console, kernel32 gives a program what its runtime needs,
+//! each with Windows' semantics and failures ([`kernel32`], one file per concept): heaps
+//! carved from the process's own memory with the bookkeeping on the host (a double free is
+//! ERROR_INVALID_PARAMETER, never a corrupted host), VirtualAlloc's reservations and
+//! commitments in the user half with page protections the machine enforces, time from the
+//! virtual clock, the system's identity from the kernel's (GetVersionEx as an unmanifested
+//! program sees it), Windows-1252/437/UTF-8 conversions, a per-process environment,
+//! standard input from the run (`run-app --stdin`), and the kernel's own event objects
+//! (a driver given the program's handle sets the same event; waits run the kernel's
+//! scheduler in place, a wait nothing can end is its deadlock) and critical sections in the
+//! RTL_CRITICAL_SECTION layout. Threads other than the process's first are not built
+//! (CreateThread is absent).
+//!
 //! # The service control manager
 //!
 //! advapi32's OpenSCManager, CreateService, OpenService, StartService, ControlService,

@@ -51,6 +51,12 @@ pub fn find(dll: &str, name: &str) -> Option<usize> {
     all().position(|f| f.dll.eq_ignore_ascii_case(dll) && f.name == name)
 }
 
+/// [`find`] for a program of `arch`: a function only the 32-bit library exports is no x64
+/// program's (the loader should bind with this one).
+pub fn find_for(dll: &str, name: &str, arch: portcullis_emu::Arch) -> Option<usize> {
+    find(dll, name).filter(|&i| arch == portcullis_emu::Arch::X86 || !all().nth(i).is_some_and(|f| f.x86_only))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +70,14 @@ mod tests {
         assert_eq!(function(open).unwrap().dll, "advapi32.dll");
         assert!(find("advapi32.dll", "CloseHandle").is_none(), "a function is found in its own library only");
         assert!(function(count()).is_none());
+    }
+
+    #[test]
+    fn functions_of_the_32_bit_library_only_are_no_x64_programs() {
+        use portcullis_emu::Arch;
+        let i = find("kernel32.dll", "InterlockedIncrement").unwrap();
+        assert_eq!(find_for("kernel32.dll", "InterlockedIncrement", Arch::X86), Some(i));
+        assert_eq!(find_for("kernel32.dll", "InterlockedIncrement", Arch::X64), None);
+        assert!(find_for("kernel32.dll", "HeapAlloc", Arch::X64).is_some());
     }
 }

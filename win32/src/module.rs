@@ -234,7 +234,10 @@ pub(crate) fn load_library(k: &mut Kx, l: &mut Loading, name: &str, depth: usize
     let size = parsed.size_of_image as u64;
     let name = file_name(&path).to_string();
     let preferred = parsed.image_base;
-    let fits = preferred >= 0x1_0000 && preferred.checked_add(size).is_some_and(|end| end <= user_top(arch));
+    // Address space the process reserved with VirtualAlloc is taken too.
+    let fits = preferred >= 0x1_0000
+        && preferred.checked_add(size).is_some_and(|end| end <= user_top(arch))
+        && !crate::current(k).is_some_and(|p| p.reservations.overlaps(preferred, size));
     let base = match fits.then(|| k.mem_mut().map_fixed(RegionKind::User, name.clone(), preferred, size, Prot::RWX)) {
         Some(Ok(())) => preferred,
         // Taken (or outside user space): anywhere, relocated.
@@ -290,7 +293,7 @@ pub(crate) fn bind_imports(
     let mut deps: Vec<u64> = Vec::new();
     for imp in &parsed.imports {
         let at = if builtin(&imp.dll).is_some() {
-            match crate::libraries::find(&imp.dll, &imp.name) {
+            match crate::libraries::find_for(&imp.dll, &imp.name, k.arch()) {
                 Some(i) => crate::process::slot_address(k, i),
                 None => return Err(Failed::Load(LoadFailure::MissingImport(format!("{}!{}", imp.dll, imp.name)))),
             }
@@ -410,9 +413,8 @@ pub(crate) fn export(k: &mut Kx, l: &mut Loading, base: u64, name: &str, depth: 
                 return Ok(None);
             }
             if builtin(&dll).is_some() {
-                return Ok(
-                    crate::libraries::find(&with_extension(&dll), &func).map(|i| crate::process::slot_address(k, i))
-                );
+                return Ok(crate::libraries::find_for(&with_extension(&dll), &func, k.arch())
+                    .map(|i| crate::process::slot_address(k, i)));
             }
             let target = load_library(k, l, &dll, depth + 1)?;
             if let Some(m) = l.modules.iter_mut().find(|m| m.base == base) {

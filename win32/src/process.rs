@@ -46,6 +46,8 @@ pub enum Object {
     /// A registry key (advapi32's HKEY): the kernel's key handle in the process's table, and
     /// the key's absolute path (what a subkey's path is made from).
     Key { handle: u64, path: String },
+    /// An event (the kernel's event object): the kernel handle in the process's table.
+    Event { handle: u64 },
 }
 
 /// The console handles of a Windows 7 process (pseudo handles with the low bits set).
@@ -103,6 +105,14 @@ pub struct Process {
     pub(crate) tls_next: u32,
     /// It exited and its libraries are being told (DLL_PROCESS_DETACH).
     pub(crate) detaching: bool,
+    /// Its heaps (kernel32/heap.rs).
+    pub(crate) heaps: crate::kernel32::heap::Heaps,
+    /// Its VirtualAlloc reservations (kernel32/virtual_memory.rs).
+    pub(crate) reservations: crate::kernel32::virtual_memory::Reservations,
+    /// Its environment variables (kernel32/environment.rs).
+    pub(crate) environment: crate::kernel32::environment::Environment,
+    /// Its standard input (kernel32/console.rs).
+    pub(crate) stdin: crate::kernel32::console::Input,
 }
 
 impl Process {
@@ -221,7 +231,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
         .imports
         .iter()
         .filter(|i| match crate::module::builtin(&i.dll) {
-            Some(_) => crate::libraries::find(&i.dll, &i.name).is_none(),
+            Some(_) => crate::libraries::find_for(&i.dll, &i.name, arch).is_none(),
             None => !crate::module::available(k, &i.dll, &dir),
         })
         .map(|i| format!("{}!{}", i.dll, i.name))
@@ -379,6 +389,10 @@ fn build(
         tls_array,
         tls_next,
         detaching: false,
+        heaps: Default::default(),
+        reservations: Default::default(),
+        environment: Default::default(),
+        stdin: Default::default(),
     };
     crate::state(k).processes.push(process);
     Ok(pid)
@@ -542,6 +556,18 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
         .collect();
     for h in keys {
         crate::advapi32::registry::close(k, h)?;
+    }
+    // Its events go with their handles (a named one outlives it only if another holds it).
+    let events: Vec<u64> = crate::state(k).processes[i]
+        .handles
+        .values()
+        .filter_map(|o| match o {
+            Object::Event { handle } => Some(*handle),
+            _ => None,
+        })
+        .collect();
+    for handle in events {
+        let _ = portcullis_hle::ob::handles::close(k, handle, portcullis_hle::ob::handles::Mode::User)?;
     }
     // The service control manager closes a dead client's handles (a service it marked for
     // deletion may go then).

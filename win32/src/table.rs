@@ -9,6 +9,8 @@
 //! };
 //! ```
 //!
+//! `#[x86]` before a line marks a function only the 32-bit library exports.
+//!
 //! Each line becomes a wrapper (read the arguments with the line's convention, call the
 //! typed function, produce the return register's value) and a [`Win32Fn`] the dispatcher
 //! traces and the image loader binds imports to. The argument and return types are the
@@ -30,6 +32,9 @@ pub struct Win32Fn {
     pub ret: Option<ArgKind>,
     pub ret_wide: bool,
     pub wrapper: Wrapper,
+    /// Exported by the 32-bit library only (`#[x86]` on its line: x64's kernel32 has no
+    /// InterlockedIncrement, say, which is a compiler intrinsic there).
+    pub x86_only: bool,
 }
 
 impl Win32Fn {
@@ -70,7 +75,7 @@ macro_rules! win32_exports {
         dll: $dll:literal,
         functions:
         $(
-            $conv:ident fn $name:ident ( $($p:ident : $t:ty),* ) -> $ret:ty = $f:path ;
+            $(#[$only:ident])? $conv:ident fn $name:ident ( $($p:ident : $t:ty),* ) -> $ret:ty = $f:path ;
         )*
     ) => {
         &[
@@ -101,9 +106,13 @@ macro_rules! win32_exports {
                         },
                         ret_wide: <$ret as ::portcullis_hle::types::Ret>::WIDE,
                         wrapper,
+                        x86_only: false $(|| $crate::win32_exports!(@only $only))?,
                     }
                 },
             )*
         ]
+    };
+    (@only x86) => {
+        true
     };
 }

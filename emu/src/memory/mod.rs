@@ -209,23 +209,54 @@ impl GuestMemory {
     pub fn alloc(&mut self, kind: RegionKind, name: impl Into<String>, size: u64, prot: Prot) -> Result<u64, MemError> {
         let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let mut base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
-        // One unmapped guard page after every region catches linear overruns. A region mapped
-        // at a fixed address in the arena (a user DLL at its preferred base) is stepped over.
-        let end = loop {
-            let end = base
-                .checked_add(size)
-                .and_then(|e| e.checked_add(PAGE_SIZE))
-                .filter(|e| *e <= arena.limit)
-                .ok_or(MemError::ArenaFull { kind, size })?;
-            match self.regions.range(..end).next_back().map(|(_, r)| r.base + r.size).filter(|e| *e > base) {
-                Some(taken_until) => base = taken_until + PAGE_SIZE,
-                None => break end,
-            }
-        };
+        let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        let (base, end) = self.place(kind, cursor, size, PAGE_SIZE, arena.limit)?;
         self.map_fixed(kind, name, base, size, prot)?;
         self.advance(kind, end);
         Ok(base)
+    }
+
+    /// Sets aside `size` bytes of `kind`'s arena at an address aligned to `align` (a power of
+    /// two, at least a page) without mapping anything: no later [`GuestMemory::alloc`] hands
+    /// them out, so their owner maps pages inside with [`GuestMemory::map_fixed`] as it needs
+    /// them (VirtualAlloc's MEM_RESERVE). The span is followed by an unmapped guard page.
+    pub fn reserve(&mut self, kind: RegionKind, size: u64, align: u64) -> Result<u64, MemError> {
+        let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
+        let align = align.max(PAGE_SIZE);
+        if !align.is_power_of_two() {
+            return Err(MemError::BadSize { size: align });
+        }
+        let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
+        let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        let (base, end) = self.place(kind, cursor, size, align, arena.limit)?;
+        self.advance(kind, end);
+        Ok(base)
+    }
+
+    /// Where `kind`'s arena starts and ends, if it has one.
+    pub fn arena_span(&self, kind: RegionKind) -> Option<(u64, u64)> {
+        self.layout.arena(kind).map(|a| (a.base, a.limit))
+    }
+
+    /// Where `size` bytes aligned to `align` go from `cursor` on, below `limit`: `(base,
+    /// end)`, `end` past the unmapped guard page that follows every region (it catches linear
+    /// overruns). A region mapped at a fixed address in the arena (a user DLL at its
+    /// preferred base) is stepped over.
+    fn place(&self, kind: RegionKind, cursor: u64, size: u64, align: u64, limit: u64) -> Result<(u64, u64), MemError> {
+        let full = MemError::ArenaFull { kind, size };
+        let mut at = cursor;
+        loop {
+            let base = at.checked_add(align - 1).map(|c| c & !(align - 1)).ok_or(full.clone())?;
+            let end = base
+                .checked_add(size)
+                .and_then(|e| e.checked_add(PAGE_SIZE))
+                .filter(|e| *e <= limit)
+                .ok_or(full.clone())?;
+            match self.regions.range(..end).next_back().map(|(_, r)| r.base + r.size).filter(|e| *e > base) {
+                Some(taken_until) => at = taken_until + PAGE_SIZE,
+                None => return Ok((base, end)),
+            }
+        }
     }
 
     /// Moves `kind`'s allocation cursor to `end`, once a region is in place: a refused

@@ -210,3 +210,52 @@ pub fn IoCreateNotificationEvent(k: &mut Kx, name: crate::types::PUnicodeString,
 pub fn IoCreateSynchronizationEvent(k: &mut Kx, name: crate::types::PUnicodeString, handle: Ptr) -> KResult<Ptr> {
     io_named_event(k, Ptr(name.0), handle, 1)
 }
+
+/// EVENT_MODIFY_STATE: the right SetEvent and ResetEvent need.
+pub const EVENT_MODIFY_STATE: u32 = 0x2;
+
+/// An event for a user program (kernel32's CreateEvent), with a handle of `access` in the
+/// current process's table: made under `name` (a full object path) or, when the name is
+/// taken by an event, that event opened. (handle, whether it existed); a name taken by
+/// another kind of object is STATUS_OBJECT_TYPE_MISMATCH.
+pub fn create_for_user(
+    k: &mut Kx,
+    name: Option<String>,
+    manual_reset: bool,
+    initial_state: bool,
+    access: u32,
+) -> KResult<Result<(u64, bool), NtStatus>> {
+    let attrs = crate::ob::name::ObjectAttributes {
+        name,
+        attributes: crate::ob::OBJ_OPENIF | crate::ob::OBJ_CASE_INSENSITIVE,
+        ..Default::default()
+    };
+    let event_type = if manual_reset { 0 } else { 1 };
+    let made = named::create(k, &attrs, ObjectKind::Event, false, |k| new_event(k, event_type, initial_state))?;
+    let (object, existed) = match made {
+        Ok(Created::New(o)) => (o, false),
+        Ok(Created::Existing(o)) => (o, true),
+        Err(st) => return Ok(Err(st)),
+    };
+    let (value, _) = crate::ob::handles::open_checked(k, object, access, attrs.attributes, Mode::User)?;
+    Ok(Ok((value, existed)))
+}
+
+/// Sets (or, with `reset`, clears) the event a user program's handle names, as NtSetEvent
+/// and NtResetEvent do for a UserMode caller: the handle needs EVENT_MODIFY_STATE.
+pub fn set_for_user(k: &mut Kx, handle: u64, reset: bool) -> KResult<NtStatus> {
+    let (event, granted) = match lookup(k, handle, Mode::User)? {
+        None => return Ok(status::INVALID_HANDLE),
+        Some((o, g, _)) if k.ext().objects.get(o).map(|i| i.kind) == Some(ObjectKind::Event) => (o, g),
+        Some(_) => return Ok(status::OBJECT_TYPE_MISMATCH),
+    };
+    if granted & EVENT_MODIFY_STATE == 0 {
+        return Ok(status::ACCESS_DENIED);
+    }
+    if reset {
+        set_signal_state(k, event, 0)?;
+    } else {
+        set(k, event)?;
+    }
+    Ok(status::SUCCESS)
+}

@@ -305,3 +305,45 @@ pub fn ZwWaitForMultipleObjects(
     let st = wait_for(k, objects, wait_type == 0, reason::EXECUTIVE, 0, alertable.0, t, "ZwWaitForMultipleObjects")?;
     Ok(NtStatus(st as u32))
 }
+
+/// SYNCHRONIZE: the right a wait on a handle needs.
+const SYNCHRONIZE: u32 = 0x10_0000;
+
+/// The dispatcher object a user program's handle waits on (NtWaitForSingleObject from
+/// UserMode: the handle needs SYNCHRONIZE).
+pub fn user_waitable(k: &Kx, handle: u64) -> KResult<Result<u64, NtStatus>> {
+    let Some((object, granted, _)) = lookup(k, handle, Mode::User)? else { return Ok(Err(status::INVALID_HANDLE)) };
+    if granted & SYNCHRONIZE == 0 {
+        return Ok(Err(status::ACCESS_DENIED));
+    }
+    Ok(waitable(k, object).ok_or(status::OBJECT_TYPE_MISMATCH))
+}
+
+/// Waits in place for one dispatcher object as a user program's thread (UserMode, never
+/// parking): for host code with work after the wait, such as kernel32's WaitForSingleObject
+/// (issue 14). `timeout` is KeWait's (negative relative, 100 ns units; None forever). Other
+/// flows run meanwhile; the wait status (STATUS_WAIT_0, STATUS_TIMEOUT), or the deadlock stop
+/// when nothing could ever end it.
+pub fn wait_in_place_for(k: &mut Kx, object: u64, timeout: Option<i64>) -> KResult<u64> {
+    let level = wait_irql(k)?;
+    let cid = k.ext().sched.current;
+    if let Some(st) = dispatcher::try_satisfy(k, cid, &[object], false)? {
+        return Ok(st);
+    }
+    if timeout == Some(0) {
+        return Ok(TIMEOUT);
+    }
+    check_may_wait(k, level, "a user program")?;
+    let deadline = timeout.map(|t| super::time::deadline(k, t));
+    let seq = k.ext_mut().sched.next_seq();
+    let wait = Wait {
+        block: Block::Objects { objects: vec![object], all: false },
+        deadline,
+        timeout_status: TIMEOUT,
+        reason: reason::EXECUTIVE,
+        alertable: false,
+        mode: 1, // UserMode
+        seq,
+    };
+    scheduler::block_in_place(k, wait, Resume::Status)
+}

@@ -1,5 +1,9 @@
-//! The console: GetStdHandle, WriteConsoleA. What a program writes to standard output or
-//! error is kept with the process (`Process::console`) for the report.
+//! The console: GetStdHandle, WriteConsoleA/W, ReadConsoleA/W. What a program writes to
+//! standard output or error is kept with the process (`Process::console`) for the report
+//! (wide text as UTF-8). Standard input is the bytes the run gave the program (`portcullis
+//! run-app --stdin FILE`; none: empty), read as typed at a console in line mode: a read
+//! returns one line at most (its `\n` included), ReadFile and ReadConsoleA the bytes as they
+//! are, ReadConsoleW the bytes read as UTF-8; at the end of input a read returns 0 bytes.
 #![allow(non_snake_case)]
 
 use portcullis_hle::kernel::{KResult, Kx};
@@ -52,18 +56,137 @@ pub(crate) fn write_console(k: &mut Kx, buffer: Ptr, len: u32) -> KResult<u32> {
 /// BOOL WriteConsoleA(HANDLE hConsoleOutput, const VOID *lpBuffer, DWORD
 /// nNumberOfCharsToWrite, LPDWORD lpNumberOfCharsWritten, LPVOID lpReserved)
 pub fn WriteConsoleA(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr, _reserved: Ptr) -> KResult<BOOL> {
-    match stream_of(k, h.0) {
-        Some(StdStream::Output | StdStream::Error) => {}
-        Some(StdStream::Input) => {
-            set_last_error(k, ERROR_INVALID_PARAMETER)?;
-            return Ok(BOOL(false));
-        }
-        None => {
-            set_last_error(k, ERROR_INVALID_HANDLE)?;
-            return Ok(BOOL(false));
-        }
+    if !console_handle(k, h, false)? {
+        return Ok(BOOL(false));
     }
     let n = write_console(k, buffer, len)?;
+    if written.0 != 0 {
+        k.mem_mut().write_u32(written.0, n)?;
+    }
+    Ok(BOOL(true))
+}
+
+/// What the program reads from standard input: the bytes given at its start (`--stdin`),
+/// as if typed at the console, and how far it has read.
+#[derive(Clone, Debug, Default)]
+pub struct Input {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl Input {
+    /// The bytes up to the end of the current line (its `\n` included), at most `max`: a
+    /// console in line mode hands a read one line at most. Empty at the end of input.
+    pub(crate) fn read_line(&mut self, max: usize) -> &[u8] {
+        let rest = &self.bytes[self.at..];
+        let line = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
+        let n = line.min(max);
+        let start = self.at;
+        self.at += n;
+        &self.bytes[start..start + n]
+    }
+
+    /// As [`Input::read_line`] in UTF-16 units, the bytes read as UTF-8 (a byte that starts
+    /// no valid sequence is U+FFFD); a character never splits across reads.
+    pub(crate) fn read_line_wide(&mut self, max: usize) -> Vec<u16> {
+        let mut out = Vec::new();
+        while self.at < self.bytes.len() {
+            let rest = &self.bytes[self.at..];
+            let len = match rest[0] {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            let (c, took) = match rest.get(..len).map(std::str::from_utf8) {
+                Some(Ok(s)) => (s.chars().next().expect("one character"), len),
+                _ => (char::REPLACEMENT_CHARACTER, 1),
+            };
+            let mut units = [0u16; 2];
+            let units = c.encode_utf16(&mut units);
+            if out.len() + units.len() > max {
+                break;
+            }
+            out.extend_from_slice(units);
+            self.at += took;
+            if c == '\n' {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// Gives process `pid` its standard input (before it runs).
+pub fn give_input(k: &mut Kx, pid: u64, bytes: &[u8]) {
+    if let Some(p) = crate::state(k).processes.iter_mut().find(|p| p.pid == pid) {
+        p.stdin = Input { bytes: bytes.to_vec(), at: 0 };
+    }
+}
+
+/// Reads at most `len` bytes of standard input into `buffer` (one line at most); the count.
+pub(crate) fn read_input(k: &mut Kx, buffer: Ptr, len: u32) -> KResult<u32> {
+    let Some(p) = crate::current(k) else { return Ok(0) };
+    let bytes = p.stdin.read_line(len as usize).to_vec();
+    k.mem_mut().write(buffer.0, &bytes)?;
+    Ok(bytes.len() as u32)
+}
+
+/// BOOL ReadConsoleA(HANDLE hConsoleInput, LPVOID lpBuffer, DWORD nNumberOfCharsToRead,
+/// LPDWORD lpNumberOfCharsRead, PCONSOLE_READCONSOLE_CONTROL pInputControl): one line of
+/// standard input at most, its bytes as they are; 0 characters at the end of input.
+pub fn ReadConsoleA(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, _control: Ptr) -> KResult<BOOL> {
+    if !console_handle(k, h, true)? {
+        return Ok(BOOL(false));
+    }
+    let n = read_input(k, buffer, len.min(MAX_WRITE))?;
+    k.mem_mut().write_u32(read.0, n)?;
+    Ok(BOOL(true))
+}
+
+/// BOOL ReadConsoleW(...): as ReadConsoleA, standard input read as UTF-8 into UTF-16.
+pub fn ReadConsoleW(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, _control: Ptr) -> KResult<BOOL> {
+    if !console_handle(k, h, true)? {
+        return Ok(BOOL(false));
+    }
+    let units = match crate::current(k) {
+        Some(p) => p.stdin.read_line_wide(len.min(MAX_WRITE) as usize),
+        None => Vec::new(),
+    };
+    let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+    k.mem_mut().write(buffer.0, &bytes)?;
+    k.mem_mut().write_u32(read.0, units.len() as u32)?;
+    Ok(BOOL(true))
+}
+
+/// Whether `h` is the console's input (`input`) or one of its outputs, setting the last
+/// error if not: ERROR_INVALID_PARAMETER for the console's other side, ERROR_INVALID_HANDLE
+/// for what is no console.
+fn console_handle(k: &mut Kx, h: HANDLE, input: bool) -> KResult<bool> {
+    let error = match stream_of(k, h.0) {
+        Some(StdStream::Input) if input => return Ok(true),
+        Some(StdStream::Output | StdStream::Error) if !input => return Ok(true),
+        Some(_) => ERROR_INVALID_PARAMETER,
+        None => ERROR_INVALID_HANDLE,
+    };
+    set_last_error(k, error)?;
+    Ok(false)
+}
+
+/// BOOL WriteConsoleW(HANDLE hConsoleOutput, const VOID *lpBuffer, DWORD
+/// nNumberOfCharsToWrite, LPDWORD lpNumberOfCharsWritten, LPVOID lpReserved): the UTF-16
+/// text goes to the console as UTF-8 (an unpaired surrogate as U+FFFD).
+pub fn WriteConsoleW(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr, _reserved: Ptr) -> KResult<BOOL> {
+    if !console_handle(k, h, false)? {
+        return Ok(BOOL(false));
+    }
+    let n = len.min(MAX_WRITE / 2);
+    let raw = k.mem().read_vec(buffer.0, n as u64 * 2)?;
+    let units: Vec<u16> = raw.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let (text, _) = portcullis_hle::rtl::nls::encode_utf8(&units);
+    if let Some(p) = crate::current(k) {
+        p.console.extend_from_slice(&text);
+    }
     if written.0 != 0 {
         k.mem_mut().write_u32(written.0, n)?;
     }

@@ -186,8 +186,8 @@ pub fn DeviceIoControl(
 }
 
 /// BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead, LPDWORD
-/// lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped). Standard input has no data here: a read
-/// succeeds with 0 bytes (end of input).
+/// lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped). From standard input: one line at most
+/// of what the run gave the program, 0 bytes at its end (kernel32/console.rs).
 pub fn ReadFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, overlapped: Ptr) -> KResult<BOOL> {
     if overlapped.0 != 0 {
         set_last_error(k, ERROR_NOT_SUPPORTED)?;
@@ -195,7 +195,8 @@ pub fn ReadFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, overlap
     }
     match stream_of(k, h.0) {
         Some(StdStream::Input) => {
-            k.mem_mut().write_u32(read.0, 0)?;
+            let n = crate::kernel32::console::read_input(k, buffer, len.min(MAX_TRANSFER))?;
+            k.mem_mut().write_u32(read.0, n)?;
             return Ok(BOOL(true));
         }
         Some(_) => {
@@ -285,6 +286,9 @@ pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
         }
         Object::Key { handle, .. } => {
             portcullis_hle::cm::user::close_key(k, handle)?;
+        }
+        Object::Event { handle } => {
+            let _ = portcullis_hle::ob::handles::close(k, handle, portcullis_hle::ob::handles::Mode::User)?;
         }
         _ => {}
     }

@@ -184,7 +184,7 @@ pub fn GetProcAddress(k: &mut Kx, h: Ptr, name: Ptr) -> KResult<Ptr> {
     };
     let h = if h.0 == 0 { me(k)?.image_base } else { h.0 };
     if let Some(dll) = builtin_of(k, h) {
-        return Ok(match crate::libraries::find(dll, &wanted) {
+        return Ok(match crate::libraries::find_for(dll, &wanted, k.arch()) {
             Some(i) => Ptr(crate::process::slot_address(k, i)),
             None => {
                 set_last_error(k, ERROR_PROC_NOT_FOUND)?;

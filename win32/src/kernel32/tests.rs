@@ -5,9 +5,11 @@
 
 use portcullis_emu::{Arch, MachineConfig, Prot, RegionKind};
 use portcullis_hle::kernel::{Kernel, KernelOptions, Kx};
-use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
+use portcullis_hle::types::{Ptr, SizeT, HANDLE, PCSTR, PCWSTR};
 
-use super::{console::*, file::*, thread::*};
+use super::{
+    console::*, environment::*, file::*, heap::*, sync::*, system::*, text::*, thread::*, time::*, virtual_memory::*,
+};
 use crate::error::*;
 use crate::table::BOOL;
 
@@ -15,7 +17,12 @@ const INVALID: HANDLE = HANDLE(0xFFFF_FFFF);
 
 /// A kernel with one loaded, current process, and a page of its memory to pass buffers in.
 fn process() -> (Kx, u64) {
-    let mut k = Kernel::boot(MachineConfig::new(Arch::X86), KernelOptions::default()).unwrap();
+    process_with(KernelOptions::default())
+}
+
+/// [`process`] on a kernel with `options`.
+fn process_with(options: KernelOptions) -> (Kx, u64) {
+    let mut k = Kernel::boot(MachineConfig::new(Arch::X86), options).unwrap();
     let image = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/giveio/giveio_client.x86.exe")).unwrap();
     crate::load(&mut k, "client.exe", &image, &["a b".to_string(), "c".to_string()]).unwrap();
     crate::state(&mut k).current = Some(0);
@@ -167,4 +174,298 @@ fn programs_that_cannot_run_here_are_refused_and_leave_nothing_mapped() {
     // Not an image at all.
     assert!(crate::load(&mut k, "junk.exe", b"MZ junk", &[]).is_err());
     assert_eq!(regions(&k), before);
+}
+
+fn wide(k: &mut Kx, at: u64, s: &str) -> PCWSTR {
+    let b: Vec<u8> = s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+    k.mem_mut().write(at, &b).unwrap();
+    PCWSTR(at)
+}
+
+fn regions_of(k: &mut Kx) -> Vec<u64> {
+    crate::current(k).unwrap().regions.clone()
+}
+
+#[test]
+fn heap_blocks_are_refused_when_freed_twice_or_foreign_and_destroyed_heaps_leave_nothing() {
+    let (mut k, page) = process();
+    let heap = GetProcessHeap(&mut k).unwrap();
+    assert_eq!(GetProcessHeap(&mut k).unwrap(), heap, "one process heap");
+    assert!(regions_of(&mut k).contains(&heap.0), "its segment is the process's");
+    let peb = crate::current(&mut k).unwrap().peb;
+    assert_eq!(k.mem().read_u32(peb + 0x18).unwrap() as u64, heap.0, "PEB.ProcessHeap");
+    let p = HeapAlloc(&mut k, heap, HEAP_ZERO_MEMORY, SizeT(24)).unwrap();
+    assert_eq!(p.0 % 8, 0, "x86 blocks are 8-byte aligned");
+    assert_eq!(k.mem().read_vec(p.0, 24).unwrap(), [0; 24]);
+    assert_eq!(HeapSize(&mut k, heap, 0, p).unwrap(), SizeT(24));
+    assert_eq!(HeapFree(&mut k, heap, 0, p).unwrap(), BOOL(true));
+    assert_eq!(HeapFree(&mut k, heap, 0, p).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
+    assert_eq!(HeapFree(&mut k, heap, 0, Ptr(page)).unwrap(), BOOL(false), "a pointer the heap never gave");
+    assert_eq!(HeapSize(&mut k, heap, 0, Ptr(page)).unwrap(), SizeT(0xFFFF_FFFF));
+    assert_eq!(HeapFree(&mut k, heap, 0, Ptr(0)).unwrap(), BOOL(true), "NULL frees nothing");
+    assert_eq!(HeapAlloc(&mut k, HANDLE(0x1234), 0, SizeT(8)).unwrap(), Ptr(0));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_HANDLE);
+
+    let mine = HeapCreate(&mut k, 0, SizeT(0), SizeT(0)).unwrap();
+    let big = HeapAlloc(&mut k, mine, 0, SizeT(0x3_0000)).unwrap();
+    assert_ne!(big, Ptr(0), "a growable heap takes another segment");
+    let moved = HeapReAlloc(&mut k, mine, HEAP_REALLOC_IN_PLACE_ONLY, big, SizeT(0x10_0000)).unwrap();
+    assert_eq!(moved, Ptr(0), "in place only: it cannot grow there");
+    let before = k.mem().regions().count();
+    assert_eq!(HeapDestroy(&mut k, mine).unwrap(), BOOL(true));
+    assert_eq!(k.mem().regions().count(), before - 2, "both segments unmapped");
+    assert!(!regions_of(&mut k).contains(&mine.0));
+    assert_eq!(HeapDestroy(&mut k, mine).unwrap(), BOOL(false));
+    assert_eq!(HeapDestroy(&mut k, heap).unwrap(), BOOL(false));
+}
+
+#[test]
+fn virtual_memory_maps_only_what_is_committed_and_keeps_no_access_pages_aside() {
+    let (mut k, page) = process();
+    let before = regions_of(&mut k).len();
+    let v = VirtualAlloc(&mut k, Ptr(0), SizeT(0x3000), MEM_RESERVE, PAGE_READWRITE).unwrap().0;
+    assert_eq!(v % ALLOCATION_GRANULARITY, 0);
+    assert!(k.mem().read_u32(v).is_err(), "reserved is not mapped");
+    assert_eq!(
+        VirtualAlloc(&mut k, Ptr(v + 0x1800), SizeT(0x10), MEM_COMMIT, PAGE_READWRITE).unwrap(),
+        Ptr(v + 0x1000)
+    );
+    k.mem_mut().write_u32(v + 0x1000, 0xFEED).unwrap();
+    let old = Ptr(page);
+    assert_eq!(VirtualProtect(&mut k, Ptr(v + 0x1000), SizeT(4), PAGE_NOACCESS, old).unwrap(), BOOL(true));
+    assert!(k.mem().read_u32(v + 0x1000).is_err(), "no access: unmapped");
+    assert_eq!(VirtualProtect(&mut k, Ptr(v + 0x1000), SizeT(4), PAGE_EXECUTE_READ, old).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(page).unwrap(), PAGE_NOACCESS);
+    assert_eq!(k.mem().read_u32(v + 0x1000).unwrap(), 0xFEED, "the contents came back");
+    assert!(k.mem_mut().write_u32(v + 0x1000, 1).is_err(), "read-only now");
+    // VirtualQuery's MEMORY_BASIC_INFORMATION (x86: 28 bytes).
+    assert_eq!(VirtualQuery(&mut k, Ptr(v + 0x1000), Ptr(page), SizeT(28)).unwrap(), SizeT(28));
+    let mbi: Vec<u32> = (0..7).map(|i| k.mem().read_u32(page + 4 * i).unwrap()).collect();
+    assert_eq!(mbi, [v as u32 + 0x1000, v as u32, PAGE_READWRITE, 0x1000, MEM_COMMIT, PAGE_EXECUTE_READ, MEM_PRIVATE]);
+    assert_eq!(VirtualQuery(&mut k, Ptr(v), Ptr(page), SizeT(27)).unwrap(), SizeT(0));
+    assert_eq!(last_error(&mut k), ERROR_BAD_LENGTH);
+    assert_eq!(VirtualQuery(&mut k, Ptr(0x8000_0000), Ptr(page), SizeT(28)).unwrap(), SizeT(0));
+    // Nothing in the kernel half, nothing unaligned at a chosen address in the arena.
+    assert_eq!(VirtualAlloc(&mut k, Ptr(0x8000_0000), SizeT(0x1000), MEM_RESERVE, PAGE_READWRITE).unwrap(), Ptr(0));
+    assert_eq!(VirtualAlloc(&mut k, Ptr(0x2000_0000), SizeT(0x1000), MEM_RESERVE, PAGE_READWRITE).unwrap(), Ptr(0));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_ADDRESS);
+    assert_eq!(VirtualAlloc(&mut k, Ptr(0), SizeT(0x1000), 0x8_0000, PAGE_READWRITE).unwrap(), Ptr(0), "MEM_RESET");
+    assert_eq!(last_error(&mut k), ERROR_NOT_SUPPORTED);
+    assert_eq!(VirtualAlloc(&mut k, Ptr(0), SizeT(0x1000), MEM_COMMIT, 0x3).unwrap(), Ptr(0), "no such protection");
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
+    assert_eq!(VirtualFree(&mut k, Ptr(v + 0x1000), SizeT(0), MEM_RELEASE).unwrap(), BOOL(false), "not the base");
+    assert_eq!(VirtualFree(&mut k, Ptr(v), SizeT(0), MEM_RELEASE).unwrap(), BOOL(true));
+    assert_eq!(regions_of(&mut k).len(), before, "released: the committed page went");
+    assert_eq!(VirtualFree(&mut k, Ptr(v), SizeT(0), MEM_RELEASE).unwrap(), BOOL(false));
+}
+
+#[test]
+fn programs_without_a_manifest_see_windows_8_on_later_windows() {
+    let (mut k, page) = process();
+    assert_eq!(GetVersion(&mut k).unwrap(), 7601 << 16 | 1 << 8 | 6);
+    let options =
+        KernelOptions { version: portcullis_hle::rtl::version::WindowsVersion::WINDOWS_10, ..Default::default() };
+    let (mut k10, _) = process_with(options);
+    assert_eq!(GetVersion(&mut k10).unwrap(), 9200 << 16 | 2 << 8 | 6);
+    // OSVERSIONINFOEXW: 284 bytes; any other size but 276 is refused.
+    k.mem_mut().write_u32(page, 284).unwrap();
+    assert_eq!(GetVersionExW(&mut k, Ptr(page)).unwrap(), BOOL(true));
+    let csd = portcullis_hle::rtl::printf::read_wstr(k.mem(), page + 20, 128).unwrap();
+    assert_eq!(String::from_utf16_lossy(&csd), "Service Pack 1");
+    assert_eq!(k.mem().read_u16(page + 276).unwrap(), 1, "wServicePackMajor");
+    assert_eq!(k.mem().read_u8(page + 282).unwrap(), 1, "wProductType: workstation");
+    k.mem_mut().write_u32(page, 148).unwrap();
+    assert_eq!(GetVersionExW(&mut k, Ptr(page)).unwrap(), BOOL(false), "the ANSI size");
+    assert_eq!(last_error(&mut k), ERROR_INSUFFICIENT_BUFFER);
+}
+
+#[test]
+fn directories_computer_name_and_system_information() {
+    let (mut k, page) = process();
+    assert_eq!(GetWindowsDirectoryW(&mut k, Ptr(page), 11).unwrap(), 10);
+    let dir = portcullis_hle::rtl::printf::read_wstr(k.mem(), page, 64).unwrap();
+    assert_eq!(String::from_utf16_lossy(&dir), r"C:\Windows");
+    assert_eq!(GetWindowsDirectoryW(&mut k, Ptr(page), 10).unwrap(), 11, "no room for the NUL");
+    GetSystemInfo(&mut k, Ptr(page)).unwrap();
+    assert_eq!(k.mem().read_u16(page).unwrap(), 0, "PROCESSOR_ARCHITECTURE_INTEL");
+    assert_eq!(k.mem().read_u32(page + 20).unwrap(), 2, "the kernel's two processors");
+    assert_eq!(k.mem().read_u32(page + 16).unwrap(), 3, "their mask");
+    assert_eq!(k.mem().read_u32(page + 24).unwrap(), 586);
+    let me = GetCurrentProcess(&mut k).unwrap();
+    assert_eq!(GetExitCodeProcess(&mut k, me, Ptr(page)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(page).unwrap(), STILL_ACTIVE);
+    assert_eq!(GetExitCodeProcess(&mut k, HANDLE(0x24), Ptr(page)).unwrap(), BOOL(false));
+    assert_eq!(IsWow64Process(&mut k, HANDLE(0x24), Ptr(page)).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_HANDLE);
+    k.mem_mut().write_u32(page, 11).unwrap();
+    assert_eq!(GetComputerNameW(&mut k, Ptr(page + 8), Ptr(page)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(page).unwrap(), 10);
+}
+
+#[test]
+fn time_comes_from_the_virtual_clock_in_the_configured_zone() {
+    let options = KernelOptions { time_zone_bias: -90, ..Default::default() };
+    let (mut k, page) = process_with(options);
+    GetSystemTime(&mut k, Ptr(page)).unwrap();
+    GetLocalTime(&mut k, Ptr(page + 16)).unwrap();
+    let st: Vec<u16> = (0..8).map(|i| k.mem().read_u16(page + 2 * i).unwrap()).collect();
+    let lt: Vec<u16> = (0..8).map(|i| k.mem().read_u16(page + 16 + 2 * i).unwrap()).collect();
+    assert_eq!(&st[..6], [2024, 1, 1, 1, 0, 0], "UTC: Monday 2024-01-01 00:00");
+    assert_eq!(&lt[..6], [2024, 1, 1, 1, 1, 30], "UTC+01:30");
+    assert_eq!(QueryPerformanceFrequency(&mut k, Ptr(page)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u64(page).unwrap(), 10_000_000);
+    assert_eq!(QueryPerformanceCounter(&mut k, Ptr(0)).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), ERROR_NOACCESS);
+    let t = GetTickCount64(&mut k).unwrap();
+    Sleep(&mut k, 1500).unwrap();
+    assert!(GetTickCount64(&mut k).unwrap() - t >= 1500);
+}
+
+#[test]
+fn conversions_answer_size_queries_and_refuse_what_does_not_fit() {
+    let (mut k, page) = process();
+    let src = wide(&mut k, page, "aé€");
+    let size = WideCharToMultiByte(&mut k, CP_UTF8, 0, src, -1, Ptr(0), 0, Ptr(0), Ptr(0)).unwrap();
+    assert_eq!(size, 7, "a, é (2 bytes), € (3 bytes), NUL");
+    let out = Ptr(page + 0x100);
+    assert_eq!(WideCharToMultiByte(&mut k, CP_UTF8, 0, src, 3, out, 3, Ptr(0), Ptr(0)).unwrap(), 0);
+    assert_eq!(last_error(&mut k), ERROR_INSUFFICIENT_BUFFER);
+    assert_eq!(WideCharToMultiByte(&mut k, CP_ACP, 0, src, 3, out, 8, Ptr(0), Ptr(0)).unwrap(), 3);
+    assert_eq!(k.mem().read_vec(page + 0x100, 3).unwrap(), [b'a', 0xE9, 0x80], "1252 has both");
+    assert_eq!(WideCharToMultiByte(&mut k, CP_UTF8, 0x400, src, 3, out, 8, Ptr(0), Ptr(0)).unwrap(), 0);
+    assert_eq!(last_error(&mut k), ERROR_INVALID_FLAGS);
+    let ansi = cstr(&mut k, page + 0x200, "abc");
+    assert_eq!(MultiByteToWideChar(&mut k, CP_ACP, 0, ansi, 0, out, 8).unwrap(), 0, "an empty count");
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
+    assert_eq!(MultiByteToWideChar(&mut k, CP_OEMCP, 0, ansi, 2, Ptr(0), 0).unwrap(), 2);
+    assert_eq!(lstrlenW(&mut k, src).unwrap(), 3);
+    assert_eq!(lstrlenA(&mut k, PCSTR(0x10)).unwrap(), 0, "a bad pointer is caught");
+    assert_eq!(lstrcpyW(&mut k, Ptr(page + 0x300), src).unwrap(), Ptr(page + 0x300));
+    assert_eq!(lstrlenW(&mut k, PCWSTR(page + 0x300)).unwrap(), 3);
+    assert_eq!(lstrcpyA(&mut k, Ptr(0x10), ansi).unwrap(), Ptr(0));
+}
+
+#[test]
+fn the_environment_is_the_processs_own_and_its_block_lives_in_the_heap() {
+    let (mut k, page) = process();
+    let name = wide(&mut k, page, "Path");
+    let buffer = Ptr(page + 0x100);
+    let n = GetEnvironmentVariableW(&mut k, name, buffer, 64).unwrap();
+    let value = portcullis_hle::rtl::printf::read_wstr(k.mem(), buffer.0, 64).unwrap();
+    assert_eq!((n, String::from_utf16_lossy(&value).as_str()), (30, r"C:\Windows\system32;C:\Windows"));
+    let value = wide(&mut k, page + 0x200, "x");
+    assert_eq!(SetEnvironmentVariableW(&mut k, name, value).unwrap(), BOOL(true));
+    assert_eq!(GetEnvironmentVariableW(&mut k, name, buffer, 64).unwrap(), 1);
+    assert_eq!(SetEnvironmentVariableW(&mut k, PCWSTR(0), value).unwrap(), BOOL(false));
+    let block = GetEnvironmentStringsW(&mut k).unwrap();
+    let heap = GetProcessHeap(&mut k).unwrap();
+    assert!(HeapSize(&mut k, heap, 0, block).unwrap().0 > 0, "a block of the process heap");
+    let first = portcullis_hle::rtl::printf::read_wstr(k.mem(), block.0, 64).unwrap();
+    assert_eq!(String::from_utf16_lossy(&first), r"ALLUSERSPROFILE=C:\ProgramData");
+    assert_eq!(FreeEnvironmentStrings(&mut k, block).unwrap(), BOOL(true));
+    assert_eq!(FreeEnvironmentStrings(&mut k, block).unwrap(), BOOL(false));
+}
+
+#[test]
+fn standard_input_is_read_a_line_at_a_time() {
+    let (mut k, page) = process();
+    let pid = crate::current(&mut k).unwrap().pid;
+    give_input(&mut k, pid, b"a long line\nx");
+    let read = Ptr(page + 0x100);
+    assert_eq!(ReadConsoleA(&mut k, HANDLE(0x3), Ptr(page), 4, read, Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!((k.mem().read_u32(read.0).unwrap(), k.mem().read_vec(page, 4).unwrap()), (4, b"a lo".to_vec()));
+    assert_eq!(ReadFile(&mut k, HANDLE(0x3), Ptr(page), 64, read, Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_vec(page, 8).unwrap(), b"ng line\n", "the rest of the line, no more");
+    assert_eq!(ReadConsoleW(&mut k, HANDLE(0x3), Ptr(page), 64, read, Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!((k.mem().read_u32(read.0).unwrap(), k.mem().read_u16(page).unwrap()), (1, u16::from(b'x')));
+    assert_eq!(ReadConsoleA(&mut k, HANDLE(0x3), Ptr(page), 64, read, Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(read.0).unwrap(), 0, "end of input");
+    assert_eq!(ReadConsoleA(&mut k, HANDLE(0x7), Ptr(page), 64, read, Ptr(0)).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
+    // é, then an unpaired surrogate.
+    k.mem_mut().write(page, &[0xE9, 0, 0x00, 0xD8]).unwrap();
+    let text = PCWSTR(page);
+    assert_eq!(WriteConsoleW(&mut k, HANDLE(0x7), Ptr(text.0), 2, read, Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!(crate::current(&mut k).unwrap().console, "é\u{FFFD}".as_bytes());
+}
+
+#[test]
+fn events_wait_on_the_virtual_clock_and_critical_sections_keep_windows_layout() {
+    let (mut k, page) = process();
+    let e = CreateEventA(&mut k, Ptr(0), BOOL(false), BOOL(false), PCSTR(0)).unwrap();
+    assert_eq!(e.0 & 3, 1, "a kernel handle with the tag bit");
+    let before = k.guest().cpu.clock.now_ns();
+    assert_eq!(WaitForSingleObject(&mut k, e, 250).unwrap(), WAIT_TIMEOUT);
+    assert!(k.guest().cpu.clock.now_ns() - before >= 250_000_000);
+    assert_eq!(SetEvent(&mut k, e).unwrap(), BOOL(true));
+    assert_eq!(WaitForSingleObject(&mut k, e, INFINITE).unwrap(), WAIT_OBJECT_0);
+    assert_eq!(WaitForSingleObject(&mut k, e, 0).unwrap(), WAIT_TIMEOUT, "auto-reset");
+    assert_eq!(WaitForSingleObject(&mut k, HANDLE(0x3), 0).unwrap(), WAIT_FAILED, "the console waits for nothing here");
+    let thread = GetCurrentThread(&mut k).unwrap();
+    assert_eq!(WaitForSingleObject(&mut k, thread, 5).unwrap(), WAIT_TIMEOUT, "the thread runs: never signaled");
+    assert_eq!(CloseHandle(&mut k, e).unwrap(), BOOL(true));
+    assert_eq!(ResetEvent(&mut k, e).unwrap(), BOOL(false));
+    // A name that is a path is no event's.
+    let bad = cstr(&mut k, page + 0x80, r"no\such\directory");
+    assert_eq!(CreateEventA(&mut k, Ptr(0), BOOL(true), BOOL(false), bad).unwrap(), HANDLE(0));
+    assert_eq!(last_error(&mut k), ERROR_PATH_NOT_FOUND);
+
+    let cs = Ptr(page);
+    InitializeCriticalSection(&mut k, cs).unwrap();
+    let field = |k: &Kx, off: u64| k.mem().read_u32(page + off).unwrap();
+    assert_eq!((field(&k, 0), field(&k, 4), field(&k, 8), field(&k, 0xC)), (u32::MAX, u32::MAX, 0, 0));
+    EnterCriticalSection(&mut k, cs).unwrap();
+    let tid = crate::current(&mut k).unwrap().tid as u32;
+    assert_eq!((field(&k, 4), field(&k, 8), field(&k, 0xC)), (-2i32 as u32, 1, tid));
+    LeaveCriticalSection(&mut k, cs).unwrap();
+    LeaveCriticalSection(&mut k, cs).unwrap();
+    assert_eq!((field(&k, 4), field(&k, 8), field(&k, 0xC)), (u32::MAX, 0, 0), "an extra leave changes nothing");
+    k.mem_mut().write_u32(page + 4, -2i32 as u32).unwrap();
+    k.mem_mut().write_u32(page + 0xC, 0x1234).unwrap();
+    assert_eq!(TryEnterCriticalSection(&mut k, cs).unwrap(), BOOL(false), "another thread's");
+    assert!(EnterCriticalSection(&mut k, cs).is_err(), "waiting for ever: STATUS_POSSIBLE_DEADLOCK");
+    k.mem_mut().write_u32(page + 0x40, 7).unwrap();
+    assert_eq!(InterlockedCompareExchange(&mut k, Ptr(page + 0x40), 9, 7).unwrap(), 7);
+    assert_eq!(InterlockedExchangeAdd(&mut k, Ptr(page + 0x40), -10).unwrap(), 9);
+    assert_eq!(InterlockedIncrement(&mut k, Ptr(page + 0x40)).unwrap(), 0);
+}
+
+#[test]
+fn sizes_a_hostile_x64_program_makes_up_are_refused_not_followed() {
+    let mut k = Kernel::boot(MachineConfig::new(Arch::X64), KernelOptions::default()).unwrap();
+    let image = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/giveio/port_probe.x64.exe")).unwrap();
+    crate::load(&mut k, "probe.exe", &image, &[]).unwrap();
+    crate::state(&mut k).current = Some(0);
+    let page = k.mem_mut().alloc(RegionKind::User, "buffers", 0x1000, Prot::RW).unwrap();
+    let huge = SizeT(u64::MAX - 0x10);
+    let v = VirtualAlloc(&mut k, Ptr(0), SizeT(0x2000), MEM_COMMIT, PAGE_READWRITE).unwrap();
+    assert_ne!(v, Ptr(0));
+    assert_eq!(VirtualAlloc(&mut k, Ptr(0), huge, MEM_RESERVE, PAGE_READWRITE).unwrap(), Ptr(0));
+    assert_eq!(VirtualAlloc(&mut k, Ptr(v.0 + 0x1000), huge, MEM_COMMIT, PAGE_READWRITE).unwrap(), Ptr(0));
+    assert_eq!(VirtualFree(&mut k, Ptr(v.0 + 0x1000), huge, MEM_DECOMMIT).unwrap(), BOOL(false));
+    assert_eq!(VirtualProtect(&mut k, v, huge, PAGE_READONLY, Ptr(page)).unwrap(), BOOL(false));
+    assert_eq!(VirtualQuery(&mut k, Ptr(u64::MAX), Ptr(page), SizeT(48)).unwrap(), SizeT(0));
+    let heap = GetProcessHeap(&mut k).unwrap();
+    assert_eq!(heap.0 % 16, 0);
+    assert_eq!(HeapAlloc(&mut k, heap, 0, huge).unwrap(), Ptr(0));
+    let p = HeapAlloc(&mut k, heap, 0, SizeT(1)).unwrap();
+    assert_eq!(p.0 % 16, 0, "x64 blocks are 16-byte aligned");
+    assert_eq!(HeapReAlloc(&mut k, heap, 0, p, huge).unwrap(), Ptr(0));
+    assert_eq!(HeapCreate(&mut k, 0, huge, SizeT(0)).unwrap(), HANDLE(0));
+    assert_eq!(LocalAlloc(&mut k, 0, huge).unwrap(), Ptr(0));
+    let src = cstr(&mut k, page, "abc");
+    assert_eq!(
+        MultiByteToWideChar(&mut k, CP_ACP, 0, src, i32::MAX, Ptr(page + 0x100), 8).unwrap_or(-1),
+        -1,
+        "a length past the mapped bytes is the program's access violation"
+    );
+    // x64 layouts: RTL_CRITICAL_SECTION is 40 bytes, LockCount at 8.
+    InitializeCriticalSection(&mut k, Ptr(page + 0x200)).unwrap();
+    EnterCriticalSection(&mut k, Ptr(page + 0x200)).unwrap();
+    assert_eq!(k.mem().read_u32(page + 0x208).unwrap(), -2i32 as u32);
+    assert_eq!(k.mem().read_u32(page + 0x20C).unwrap(), 1);
+    GetSystemInfo(&mut k, Ptr(page + 0x300)).unwrap();
+    assert_eq!(k.mem().read_u16(page + 0x300).unwrap(), 9, "PROCESSOR_ARCHITECTURE_AMD64");
+    assert_eq!(k.mem().read_u32(page + 0x300 + 36).unwrap(), 8664);
 }

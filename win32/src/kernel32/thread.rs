@@ -8,7 +8,7 @@ use portcullis_hle::types::{Ptr, HANDLE};
 use crate::process::last_error_at;
 
 /// The current process, for functions only a running program calls.
-fn me(k: &mut Kx) -> KResult<&mut crate::Process> {
+pub(crate) fn me(k: &mut Kx) -> KResult<&mut crate::Process> {
     crate::current(k).ok_or_else(|| {
         portcullis_hle::kernel::KError::Stop(portcullis_emu::Stop::Machine(portcullis_emu::MachineError::Other(
             "a kernel32 call with no process running".into(),

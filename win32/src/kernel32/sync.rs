@@ -1,0 +1,278 @@
+//! Synchronisation: CreateEventA/W, SetEvent, ResetEvent, WaitForSingleObject; critical
+//! sections (InitializeCriticalSection(AndSpinCount), EnterCriticalSection,
+//! TryEnterCriticalSection, LeaveCriticalSection, DeleteCriticalSection); the x86 exports
+//! InterlockedIncrement, InterlockedDecrement, InterlockedExchange, InterlockedExchangeAdd,
+//! InterlockedCompareExchange (compiler intrinsics on x64, whose kernel32 lacks them: their
+//! table lines are `#[x86]`, and `libraries::find_for` leaves them out for x64 programs).
+//!
+//! An event is the kernel's event object, with a handle in the process's kernel handle
+//! table: a driver the program passes the handle to (ObReferenceObjectByHandle, UserMode)
+//! finds the same event and may set it, as on Windows. A named event lives in
+//! \BaseNamedObjects (the "Global\" and "Local\" prefixes name the same place: the program
+//! runs in session 0), so the program and a driver's IoCreateNotificationEvent meet there.
+//! The program's handle is the kernel handle with the low tag bit set (Windows ignores a
+//! handle's two low bits; the tag keeps the value apart from the console, file and registry
+//! handles kernel32 numbers itself).
+//!
+//! WaitForSingleObject waits on the kernel's scheduler, in place: driver threads, DPCs and
+//! timers run meanwhile and may set the event. With a timeout, the virtual clock moves on to
+//! it and the wait returns WAIT_TIMEOUT. A wait with INFINITE that nothing can ever end (the
+//! process's only thread waiting for its own process, an event nobody else may set) is the
+//! kernel's deadlock: the run stops with KernelStop::Deadlock and its wait graph, the
+//! clearest account of it. Waitable here: events, the current process and the current
+//! thread (their pseudo handles); other handles fail with ERROR_INVALID_HANDLE.
+//!
+//! A critical section is the real RTL_CRITICAL_SECTION in the program's memory, with
+//! Windows' (Vista and later) lock word: LockCount -1 when free, -2 held, RecursionCount
+//! the owner's depth, OwningThread its thread id. With one thread per process, entering a
+//! section another thread owns could only wait for ever: Windows gives up after its
+//! CriticalSectionTimeout and raises STATUS_POSSIBLE_DEADLOCK, which here ends the process
+//! at once. Leaving a section the caller does not own changes nothing.
+#![allow(non_snake_case)]
+
+use portcullis_emu::Arch;
+use portcullis_hle::kernel::{KError, KResult, KernelStop, Kx};
+use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
+
+use crate::error::{ERROR_ALREADY_EXISTS, ERROR_INVALID_HANDLE};
+use crate::kernel32::thread::{fail_with_status, me, set_last_error};
+use crate::process::Object;
+use crate::strings::string_arg;
+use crate::table::BOOL;
+
+/// EVENT_ALL_ACCESS: what CreateEvent's handle grants.
+const EVENT_ALL_ACCESS: u32 = 0x1F_0003;
+pub const WAIT_OBJECT_0: u32 = 0;
+pub const WAIT_TIMEOUT: u32 = 0x102;
+pub const WAIT_FAILED: u32 = 0xFFFF_FFFF;
+pub const INFINITE: u32 = 0xFFFF_FFFF;
+/// STATUS_POSSIBLE_DEADLOCK.
+const POSSIBLE_DEADLOCK: u32 = 0xC000_0194;
+/// The tag bit of the program's kernel-object handles.
+const TAG: u64 = 1;
+/// Longest object name, in characters (MAX_PATH).
+const MAX_NAME: usize = 260;
+
+/// The object path of a program's object name.
+fn object_path(name: &str) -> String {
+    let bare = name.strip_prefix("Global\\").or_else(|| name.strip_prefix("Local\\")).unwrap_or(name);
+    format!("\\BaseNamedObjects\\{bare}")
+}
+
+/// The kernel handle behind the program's event handle `h`.
+fn event_handle(k: &mut Kx, h: u64) -> Option<u64> {
+    match crate::current(k)?.handles.get(&h) {
+        Some(Object::Event { handle }) => Some(*handle),
+        _ => None,
+    }
+}
+
+/// CreateEventA/W: a new event, or the existing one of that name (ERROR_ALREADY_EXISTS).
+fn create_event(k: &mut Kx, manual: BOOL, initial: BOOL, name: u64, wide: bool) -> KResult<HANDLE> {
+    let name = string_arg(k, name, wide, MAX_NAME)?.filter(|n| !n.is_empty()).map(|n| object_path(&n));
+    match portcullis_hle::ke::event::create_for_user(k, name, manual.0, initial.0, EVENT_ALL_ACCESS)? {
+        Ok((handle, existed)) => {
+            let h = handle | TAG;
+            me(k)?.handles.insert(h, Object::Event { handle });
+            set_last_error(k, if existed { ERROR_ALREADY_EXISTS } else { 0 })?;
+            Ok(HANDLE(h))
+        }
+        Err(st) => {
+            fail_with_status(k, st.0)?;
+            Ok(HANDLE(0))
+        }
+    }
+}
+
+/// HANDLE CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset, BOOL
+/// bInitialState, LPCSTR lpName)
+pub fn CreateEventA(k: &mut Kx, _security: Ptr, manual: BOOL, initial: BOOL, name: PCSTR) -> KResult<HANDLE> {
+    create_event(k, manual, initial, name.0, false)
+}
+
+/// HANDLE CreateEventW(LPSECURITY_ATTRIBUTES, BOOL, BOOL, LPCWSTR lpName)
+pub fn CreateEventW(k: &mut Kx, _security: Ptr, manual: BOOL, initial: BOOL, name: PCWSTR) -> KResult<HANDLE> {
+    create_event(k, manual, initial, name.0, true)
+}
+
+fn set_or_reset(k: &mut Kx, h: HANDLE, reset: bool) -> KResult<BOOL> {
+    let Some(handle) = event_handle(k, h.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    let st = portcullis_hle::ke::event::set_for_user(k, handle, reset)?;
+    if st.0 & 0x8000_0000 != 0 {
+        fail_with_status(k, st.0)?;
+        return Ok(BOOL(false));
+    }
+    Ok(BOOL(true))
+}
+
+/// BOOL SetEvent(HANDLE hEvent): waiters wake (all of a manual-reset event's, one of an
+/// auto-reset one's, which stays clear then).
+pub fn SetEvent(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
+    set_or_reset(k, h, false)
+}
+
+/// BOOL ResetEvent(HANDLE hEvent)
+pub fn ResetEvent(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
+    set_or_reset(k, h, true)
+}
+
+/// DWORD WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds): WAIT_OBJECT_0,
+/// WAIT_TIMEOUT, or WAIT_FAILED with the last error.
+pub fn WaitForSingleObject(k: &mut Kx, h: HANDLE, ms: u32) -> KResult<u32> {
+    let object = if h.0 == k.arch().mask(u64::MAX) {
+        Ok(me(k)?.eprocess)
+    } else if h.0 == k.arch().mask(u64::MAX - 1) {
+        Ok(me(k)?.ethread)
+    } else if let Some(handle) = event_handle(k, h.0) {
+        portcullis_hle::ke::wait::user_waitable(k, handle)?
+    } else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(WAIT_FAILED);
+    };
+    let object = match object {
+        Ok(o) => o,
+        Err(st) => {
+            fail_with_status(k, st.0)?;
+            return Ok(WAIT_FAILED);
+        }
+    };
+    let timeout = (ms != INFINITE).then(|| -(i64::from(ms) * 10_000));
+    let st = portcullis_hle::ke::wait::wait_in_place_for(k, object, timeout)?;
+    Ok(match st as u32 {
+        0x102 => WAIT_TIMEOUT,
+        s => s,
+    })
+}
+
+/// RTL_CRITICAL_SECTION field offsets: (LockCount, RecursionCount, OwningThread,
+/// LockSemaphore, SpinCount, size).
+fn cs_layout(arch: Arch) -> (u64, u64, u64, u64, u64, u64) {
+    match arch {
+        Arch::X86 => (0x4, 0x8, 0xC, 0x10, 0x14, 0x18),
+        Arch::X64 => (0x8, 0xC, 0x10, 0x18, 0x20, 0x28),
+    }
+}
+
+fn initialize(k: &mut Kx, cs: Ptr, spin: u64) -> KResult<()> {
+    let (lock, _, _, _, spin_at, size) = cs_layout(k.arch());
+    let mem = k.mem_mut();
+    mem.write(cs.0, &vec![0u8; size as usize])?;
+    // No debug information is kept (Windows 8 and later mark that with -1).
+    mem.write_ptr(cs.0, u64::MAX)?;
+    mem.write_u32(cs.0 + lock, u32::MAX)?;
+    mem.write_ptr(cs.0 + spin_at, spin)?;
+    Ok(())
+}
+
+/// VOID InitializeCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
+pub fn InitializeCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
+    initialize(k, cs, 0)
+}
+
+/// BOOL InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION, DWORD dwSpinCount): the
+/// spin count is kept on a machine of several processors only, as Windows does.
+pub fn InitializeCriticalSectionAndSpinCount(k: &mut Kx, cs: Ptr, spin: u32) -> KResult<BOOL> {
+    let spin = if k.cpus() > 1 { u64::from(spin & 0x00FF_FFFF) } else { 0 };
+    initialize(k, cs, spin)?;
+    Ok(BOOL(true))
+}
+
+/// Takes the section if free or the caller's; whether it did.
+fn try_enter(k: &mut Kx, cs: Ptr) -> KResult<bool> {
+    let (lock, recursion, owner, ..) = cs_layout(k.arch());
+    let tid = me(k)?.tid;
+    let mem = k.mem_mut();
+    let lock_count = mem.read_u32(cs.0 + lock)? as i32;
+    if lock_count & 1 != 0 {
+        // Free (bit 0 set): taken.
+        mem.write_u32(cs.0 + lock, (lock_count - 1) as u32)?;
+        mem.write_ptr(cs.0 + owner, tid)?;
+        mem.write_u32(cs.0 + recursion, 1)?;
+        return Ok(true);
+    }
+    if mem.read_ptr(cs.0 + owner)? == tid {
+        let depth = mem.read_u32(cs.0 + recursion)?;
+        mem.write_u32(cs.0 + recursion, depth.wrapping_add(1))?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// VOID EnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
+pub fn EnterCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
+    if try_enter(k, cs)? {
+        return Ok(());
+    }
+    let pc = portcullis_hle::kernel::caller(k);
+    Err(KError::Stop(portcullis_emu::Stop::Host(KernelStop::UserException {
+        code: POSSIBLE_DEADLOCK,
+        pc,
+        reason: format!("EnterCriticalSection({:#x}) waits for a section another thread owns, for ever", cs.0),
+    })))
+}
+
+/// BOOL TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
+pub fn TryEnterCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<BOOL> {
+    Ok(BOOL(try_enter(k, cs)?))
+}
+
+/// VOID LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
+pub fn LeaveCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
+    let (lock, recursion, owner, ..) = cs_layout(k.arch());
+    let tid = me(k)?.tid;
+    let mem = k.mem_mut();
+    let depth = mem.read_u32(cs.0 + recursion)?;
+    if mem.read_ptr(cs.0 + owner)? != tid || depth == 0 {
+        return Ok(());
+    }
+    mem.write_u32(cs.0 + recursion, depth - 1)?;
+    if depth == 1 {
+        mem.write_ptr(cs.0 + owner, 0)?;
+        let lock_count = mem.read_u32(cs.0 + lock)?;
+        mem.write_u32(cs.0 + lock, lock_count.wrapping_add(1))?;
+    }
+    Ok(())
+}
+
+/// VOID DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSection): the structure is
+/// cleared.
+pub fn DeleteCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
+    let size = cs_layout(k.arch()).5;
+    Ok(k.mem_mut().write(cs.0, &vec![0u8; size as usize])?)
+}
+
+/// Replaces the LONG at `target` with `f(old)`; the old value.
+fn interlocked(k: &mut Kx, target: Ptr, f: impl FnOnce(i32) -> i32) -> KResult<i32> {
+    let old = k.mem().read_u32(target.0)? as i32;
+    k.mem_mut().write_u32(target.0, f(old) as u32)?;
+    Ok(old)
+}
+
+/// LONG InterlockedIncrement(LONG volatile *Addend): the new value.
+pub fn InterlockedIncrement(k: &mut Kx, addend: Ptr) -> KResult<i32> {
+    Ok(interlocked(k, addend, |v| v.wrapping_add(1))?.wrapping_add(1))
+}
+
+/// LONG InterlockedDecrement(LONG volatile *Addend): the new value.
+pub fn InterlockedDecrement(k: &mut Kx, addend: Ptr) -> KResult<i32> {
+    Ok(interlocked(k, addend, |v| v.wrapping_sub(1))?.wrapping_sub(1))
+}
+
+/// LONG InterlockedExchange(LONG volatile *Target, LONG Value): the old value.
+pub fn InterlockedExchange(k: &mut Kx, target: Ptr, value: i32) -> KResult<i32> {
+    interlocked(k, target, |_| value)
+}
+
+/// LONG InterlockedExchangeAdd(LONG volatile *Addend, LONG Value): the old value.
+pub fn InterlockedExchangeAdd(k: &mut Kx, addend: Ptr, value: i32) -> KResult<i32> {
+    interlocked(k, addend, |v| v.wrapping_add(value))
+}
+
+/// LONG InterlockedCompareExchange(LONG volatile *Destination, LONG ExChange, LONG
+/// Comperand): the old value; replaced only when it equalled Comperand.
+pub fn InterlockedCompareExchange(k: &mut Kx, destination: Ptr, exchange: i32, comperand: i32) -> KResult<i32> {
+    interlocked(k, destination, |v| if v == comperand { exchange } else { v })
+}
