@@ -4,6 +4,7 @@
 
 pub mod configuration;
 pub mod device;
+pub mod device_control;
 pub mod driver;
 pub mod file;
 pub mod hard_error;
