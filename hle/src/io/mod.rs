@@ -5,6 +5,7 @@
 pub mod configuration;
 pub mod device;
 pub mod device_control;
+pub mod device_description;
 pub mod driver;
 pub mod file;
 pub mod hard_error;
