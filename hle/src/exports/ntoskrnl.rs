@@ -569,6 +569,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoRegisterDriverReinitialization(DriverObject: Ptr, DriverReinitializationRoutine: Ptr, Context: Ptr) -> () = io::notify::IoRegisterDriverReinitialization;
     stdcall fn IoRegisterBootDriverReinitialization(DriverObject: Ptr, DriverReinitializationRoutine: Ptr, Context: Ptr) -> () = io::notify::IoRegisterBootDriverReinitialization;
     stdcall fn IoWMIRegistrationControl(DeviceObject: Ptr, Action: u32) -> NtStatus = io::notify::IoWMIRegistrationControl;
+    #[x64] stdcall fn IoWMIDeviceObjectToProviderId(DeviceObject: Ptr) -> u32 = io::notify::IoWMIDeviceObjectToProviderId;
     stdcall fn IoWMIWriteEvent(WnodeEventItem: Ptr) -> NtStatus = io::notify::IoWMIWriteEvent;
     stdcall fn IoAllocateErrorLogEntry(IoObject: Ptr, EntrySize: u8) -> Ptr = io::notify::IoAllocateErrorLogEntry;
     stdcall fn IoWriteErrorLogEntry(ElEntry: Ptr) -> () = io::notify::IoWriteErrorLogEntry;
@@ -1083,5 +1084,6 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PoRequestPowerIrp(DeviceObject: Ptr, MinorFunction: u8, PowerState: u32, CompletionFunction: Ptr, Context: Ptr, Irp: Ptr) -> NtStatus = po::PoRequestPowerIrp;
     stdcall fn PoRegisterSystemState(StateHandle: Ptr, Flags: u32) -> Ptr = po::PoRegisterSystemState;
     stdcall fn PoUnregisterSystemState(StateHandle: Ptr) -> () = po::PoUnregisterSystemState;
+    stdcall fn ZwPowerInformation(InformationLevel: u32, InputBuffer: Ptr, InputBufferLength: u32, OutputBuffer: Ptr, OutputBufferLength: u32) -> NtStatus = po::information::ZwPowerInformation;
     stdcall fn PoSetSystemState(Flags: u32) -> () = po::PoSetSystemState;
 };

@@ -149,6 +149,9 @@ pub struct IoManager {
     pub(crate) reinit: Vec<(u64, u64, u64, bool)>,
     /// Devices registered with WMI (IoWMIRegistrationControl), and by which driver.
     pub(crate) wmi: BTreeMap<u64, crate::ob::Owner>,
+    /// WMI provider IDs of registered devices (x64), and the last one given.
+    pub(crate) wmi_provider_ids: BTreeMap<u64, u32>,
+    pub(crate) last_wmi_provider_id: u32,
     /// Error log packets allocated and not yet written or freed: packet, size.
     pub(crate) error_packets: BTreeMap<u64, u64>,
     /// The device or driver each outstanding error log packet is for.

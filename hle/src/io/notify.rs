@@ -219,11 +219,16 @@ pub fn IoWMIRegistrationControl(k: &mut Kx, device: Ptr, action: u32) -> KResult
                 status::OBJECT_NAME_EXISTS
             } else {
                 let owner = owner_at(k, at);
-                k.ext_mut().io.wmi.insert(device.0, owner);
+                let io = &mut k.ext_mut().io;
+                io.wmi.insert(device.0, owner);
+                io.last_wmi_provider_id += 1;
+                let id = io.last_wmi_provider_id;
+                io.wmi_provider_ids.insert(device.0, id);
                 status::SUCCESS
             }
         }
         WMIREG_ACTION_DEREGISTER => {
+            k.ext_mut().io.wmi_provider_ids.remove(&device.0);
             if k.ext_mut().io.wmi.remove(&device.0).is_some() {
                 status::SUCCESS
             } else {
@@ -239,6 +244,14 @@ pub fn IoWMIRegistrationControl(k: &mut Kx, device: Ptr, action: u32) -> KResult
         }
         _ => status::INVALID_PARAMETER,
     })
+}
+
+/// ULONG IoWMIDeviceObjectToProviderId(PDEVICE_OBJECT DeviceObject) (x64; x86 drivers use
+/// the device object's address, a macro): the provider ID WMI gave the device when it
+/// registered (IDs are given in registration order from 1), 0 for a device that is not a
+/// registered provider.
+pub fn IoWMIDeviceObjectToProviderId(k: &mut Kx, device: Ptr) -> KResult<u32> {
+    Ok(k.ext().io.wmi_provider_ids.get(&device.0).copied().unwrap_or(0))
 }
 
 /// sizeof(WNODE_HEADER): BufferSize, ProviderId, two 8-byte unions, Guid, ClientContext,
