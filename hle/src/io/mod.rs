@@ -19,6 +19,7 @@ pub mod queue;
 pub mod request;
 pub mod service;
 pub mod stack;
+pub mod stream_file;
 pub mod symlink;
 pub mod timer;
 pub mod top_level;
