@@ -611,6 +611,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwCreateSection(SectionHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, MaximumSize: Ptr, SectionPageProtection: u32, AllocationAttributes: u32, FileHandle: HANDLE) -> NtStatus = mm::section::ZwCreateSection;
     stdcall fn ZwMapViewOfSection(SectionHandle: HANDLE, ProcessHandle: HANDLE, BaseAddress: Ptr, ZeroBits: SizeT, CommitSize: SizeT, SectionOffset: Ptr, ViewSize: Ptr, InheritDisposition: u32, AllocationType: u32, Win32Protect: u32) -> NtStatus = mm::section::ZwMapViewOfSection;
     stdcall fn ZwUnmapViewOfSection(ProcessHandle: HANDLE, BaseAddress: Ptr) -> NtStatus = mm::section::ZwUnmapViewOfSection;
+    stdcall fn MmCreateSection(SectionObject: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, MaximumSize: Ptr, SectionPageProtection: u32, AllocationAttributes: u32, FileHandle: HANDLE, FileObject: Ptr) -> NtStatus = mm::section::MmCreateSection;
+    stdcall fn MmMapViewOfSection(SectionToMap: Ptr, Process: Ptr, CapturedBase: Ptr, ZeroBits: SizeT, CommitSize: SizeT, SectionOffset: Ptr, CapturedViewSize: Ptr, InheritDisposition: u32, AllocationType: u32, Protect: u32) -> NtStatus = mm::section::MmMapViewOfSection;
     stdcall fn MmMapViewInSystemSpace(Section: Ptr, MappedBase: Ptr, ViewSize: Ptr) -> NtStatus = mm::section::MmMapViewInSystemSpace;
     stdcall fn MmUnmapViewInSystemSpace(MappedBase: Ptr) -> NtStatus = mm::section::MmUnmapViewInSystemSpace;
     // Addresses (mm/physical.rs).
@@ -1020,6 +1022,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwQuerySecurityObject(FileHandle: HANDLE, SecurityInformation: u32, SecurityDescriptor: Ptr, Length: u32, ResultLength: Ptr) -> NtStatus = se::sd::ZwQuerySecurityObject;
     stdcall fn ObGetObjectSecurity(Object: Ptr, SecurityDescriptor: Ptr, MemoryAllocated: Ptr) -> NtStatus = se::sd::ObGetObjectSecurity;
     stdcall fn ObReleaseObjectSecurity(SecurityDescriptor: Ptr, MemoryAllocated: Boolean) -> () = se::sd::ObReleaseObjectSecurity;
+    stdcall fn SeDeleteObjectAuditAlarm(Object: Ptr, Handle: HANDLE) -> () = se::audit::SeDeleteObjectAuditAlarm;
     stdcall fn SeAccessCheck(SecurityDescriptor: Ptr, SubjectSecurityContext: Ptr, SubjectContextLocked: Boolean, DesiredAccess: u32, PreviouslyGrantedAccess: u32, Privileges: Ptr, GenericMapping: Ptr, AccessMode: u8, GrantedAccess: Ptr, AccessStatus: Ptr) -> Boolean = se::sd::SeAccessCheck;
     stdcall fn SeCaptureSubjectContext(SubjectContext: Ptr) -> () = se::token::SeCaptureSubjectContext;
     stdcall fn SeReleaseSubjectContext(SubjectContext: Ptr) -> () = se::token::SeReleaseSubjectContext;
