@@ -523,6 +523,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwProtectVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, RegionSize: Ptr, NewProtect: u32, OldProtect: Ptr) -> NtStatus = zw::memory::ZwProtectVirtualMemory;
     stdcall fn ZwQueryVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, MemoryInformationClass: u32, MemoryInformation: Ptr, MemoryInformationLength: SizeT, ReturnLength: Ptr) -> NtStatus = zw::memory::ZwQueryVirtualMemory;
     // I/O manager breadth (io/stack, irps, queue, notify, misc).
+    stdcall fn IoGetDmaAdapter(PhysicalDeviceObject: Ptr, DeviceDescription: Ptr, NumberOfMapRegisters: Ptr) -> Ptr = hal::dma::IoGetDmaAdapter;
     stdcall fn IoQueryDeviceDescription(BusType: Ptr, BusNumber: Ptr, ControllerType: Ptr, ControllerNumber: Ptr, PeripheralType: Ptr, PeripheralNumber: Ptr, CalloutRoutine: Ptr, Context: Ptr) -> NtStatus = io::device_description::IoQueryDeviceDescription;
     stdcall fn IoAttachDeviceToDeviceStack(SourceDevice: Ptr, TargetDevice: Ptr) -> Ptr = io::stack::IoAttachDeviceToDeviceStack;
     stdcall fn IoEnumerateDeviceObjectList(DriverObject: Ptr, DeviceObjectList: Ptr, DeviceObjectListSize: u32, ActualNumberDeviceObjects: Ptr) -> NtStatus = io::driver::IoEnumerateDeviceObjectList;
