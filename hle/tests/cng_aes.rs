@@ -61,6 +61,7 @@ fn import(fx: &mut Fx, dll: Dll, alg: u64, key: &[u8]) -> u64 {
 }
 
 /// BCryptDecrypt (or BCryptEncrypt): (status, output, *pcbResult).
+#[allow(clippy::too_many_arguments)]
 fn run(
     fx: &mut Fx,
     dll: Dll,
