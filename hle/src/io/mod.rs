@@ -25,6 +25,7 @@ pub mod timer;
 pub mod top_level;
 pub mod volume;
 pub mod vpb;
+pub mod wmi_block;
 pub mod work_item;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -153,6 +154,8 @@ pub struct IoManager {
     /// WMI provider IDs of registered devices (x64), and the last one given.
     pub(crate) wmi_provider_ids: BTreeMap<u64, u32>,
     pub(crate) last_wmi_provider_id: u32,
+    /// WMI data block objects drivers opened (IoWMIOpenBlock).
+    pub(crate) wmi_blocks: BTreeMap<u64, wmi_block::DataBlock>,
     /// Error log packets allocated and not yet written or freed: packet, size.
     pub(crate) error_packets: BTreeMap<u64, u64>,
     /// The device or driver each outstanding error log packet is for.
