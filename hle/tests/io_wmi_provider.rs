@@ -27,3 +27,21 @@ fn a_registered_device_has_a_provider_id() {
         ok(&mut fx, "IoDeleteDevice", &[d]);
     }
 }
+
+/// A WPP trace provider registers with a callback in place of the device object
+/// (WMIREG_FLAG_CALLBACK | WMIREG_FLAG_TRACE_PROVIDER | register) and deregisters the same way.
+#[test]
+fn a_trace_provider_registers_its_callback() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let callback = fx.alloc(0x10);
+        assert_eq!(ok32(&mut fx, "IoWMIRegistrationControl", &[callback, 0x8001_0001]), 0, "{arch:?}");
+        assert_eq!(ok32(&mut fx, "IoWMIRegistrationControl", &[callback, 0x8001_0001]), 0x4000_0000, "{arch:?}: again");
+        assert_eq!(ok32(&mut fx, "IoWMIRegistrationControl", &[callback, 0x8000_0002]), 0, "{arch:?}");
+        assert_eq!(
+            ok32(&mut fx, "IoWMIRegistrationControl", &[callback, 0x8000_0002]),
+            0xC000_000D,
+            "{arch:?}: not registered"
+        );
+    }
+}

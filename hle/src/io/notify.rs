@@ -202,6 +202,9 @@ const WMIREG_ACTION_REREGISTER: u32 = 3;
 const WMIREG_ACTION_UPDATE_GUIDS: u32 = 4;
 const WMIREG_ACTION_BLOCK_IRPS: u32 = 5;
 const WMIREG_FLAG_CALLBACK: u32 = 0x8000_0000;
+/// The action is the low word; the high word holds flags (WMIREG_FLAG_TRACE_PROVIDER, the
+/// trace notification mask, WMIREG_FLAG_CALLBACK).
+const WMIREG_ACTION_MASK: u32 = 0xFFFF;
 
 /// NTSTATUS IoWMIRegistrationControl(PDEVICE_OBJECT DeviceObject, ULONG Action): registers
 /// the device as a WMI data provider (the WMI service's IRP_MN_REGINFO requests, which
@@ -213,7 +216,7 @@ pub fn IoWMIRegistrationControl(k: &mut Kx, device: Ptr, action: u32) -> KResult
         return Ok(status::INVALID_PARAMETER);
     }
     let registered = k.ext().io.wmi.contains_key(&device.0);
-    Ok(match action & !WMIREG_FLAG_CALLBACK {
+    Ok(match action & WMIREG_ACTION_MASK {
         WMIREG_ACTION_REGISTER => {
             if registered {
                 status::OBJECT_NAME_EXISTS
