@@ -241,7 +241,7 @@ fn object_information_by_class() {
         let all = fx.alloc(0x1000);
         let st = fx.call(NT, "ZwQueryObject", &[0, 3, all, 0x1000, rl]).unwrap();
         assert_eq!(st, 0, "{arch:?}");
-        assert_eq!(fx.read(all, 4), 26u32.to_le_bytes());
+        assert_eq!(fx.read(all, 4), 27u32.to_le_bytes());
         assert_eq!(text_at(&fx, all + arch.ptr_size()), "Type");
         assert_eq!(fx.call(NT, "ZwQueryObject", &[0x1234, 0, buf, 0x38, rl]).unwrap(), STATUS_INVALID_HANDLE);
         assert_eq!(close(&mut fx, h), 0);

@@ -24,6 +24,18 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn HidClassAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = crate::hidclass::HidClassAddDevice;
     stdcall fn HidClassDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::hidclass::HidClassDispatch;
     stdcall fn HidClassDriverUnload(DriverObject: Ptr) -> () = crate::hidclass::HidClassDriverUnload;
+    // A DMA adapter's DMA_OPERATIONS (hal/dma.rs).
+    stdcall fn HalpDmaPutAdapter(DmaAdapter: Ptr) -> () = crate::hal::dma::HalpDmaPutAdapter;
+    stdcall fn HalpDmaAllocateCommonBuffer(DmaAdapter: Ptr, Length: u32, LogicalAddress: Ptr, CacheEnabled: Boolean) -> Ptr = crate::hal::dma::HalpDmaAllocateCommonBuffer;
+    stdcall fn HalpDmaFreeCommonBuffer(DmaAdapter: Ptr, Length: u32, LogicalAddress: u64, VirtualAddress: Ptr, CacheEnabled: Boolean) -> () = crate::hal::dma::HalpDmaFreeCommonBuffer;
+    stdcall fn HalpDmaAllocateAdapterChannel(DmaAdapter: Ptr, DeviceObject: Ptr, NumberOfMapRegisters: u32, ExecutionRoutine: Ptr, Context: Ptr) -> NtStatus = crate::hal::dma::HalpDmaAllocateAdapterChannel;
+    stdcall fn HalpDmaFlushAdapterBuffers(DmaAdapter: Ptr, Mdl: Ptr, MapRegisterBase: Ptr, CurrentVa: Ptr, Length: u32, WriteToDevice: Boolean) -> Boolean = crate::hal::dma::HalpDmaFlushAdapterBuffers;
+    stdcall fn HalpDmaFreeAdapterChannel(DmaAdapter: Ptr) -> () = crate::hal::dma::HalpDmaFreeAdapterChannel;
+    stdcall fn HalpDmaFreeMapRegisters(DmaAdapter: Ptr, MapRegisterBase: Ptr, NumberOfMapRegisters: u32) -> () = crate::hal::dma::HalpDmaFreeMapRegisters;
+    stdcall fn HalpDmaMapTransfer(DmaAdapter: Ptr, Mdl: Ptr, MapRegisterBase: Ptr, CurrentVa: Ptr, Length: Ptr, WriteToDevice: Boolean) -> u64 = crate::hal::dma::HalpDmaMapTransfer;
+    stdcall fn HalpDmaGetAlignment(DmaAdapter: Ptr) -> u32 = crate::hal::dma::HalpDmaGetAlignment;
+    stdcall fn HalpDmaGetScatterGatherList(DmaAdapter: Ptr, DeviceObject: Ptr, Mdl: Ptr, CurrentVa: Ptr, Length: u32, ExecutionRoutine: Ptr, Context: Ptr, WriteToDevice: Boolean) -> NtStatus = crate::hal::dma::HalpDmaGetScatterGatherList;
+    stdcall fn HalpDmaPutScatterGatherList(DmaAdapter: Ptr, ScatterGather: Ptr, WriteToDevice: Boolean) -> () = crate::hal::dma::HalpDmaPutScatterGatherList;
     // HalDispatchTable's entries (hal/dispatch_table.rs): none implemented, each named.
     stdcall fn xHalQuerySystemInformation() -> () = crate::hal::dispatch_table::unimplemented;
     stdcall fn xHalSetSystemInformation() -> () = crate::hal::dispatch_table::unimplemented;

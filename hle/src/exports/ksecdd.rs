@@ -3,7 +3,7 @@
 //! list knows.
 
 use crate::exports::{Dll, ExportDef};
-use crate::ksecdd::{hash, key, provider};
+use crate::ksecdd::{hash, key, provider, symmetric};
 use crate::types::*;
 
 pub static KSECDD: &[ExportDef] = crate::exports! {
@@ -20,6 +20,10 @@ pub static KSECDD: &[ExportDef] = crate::exports! {
     stdcall fn BCryptImportKeyPair(hAlgorithm: Ptr, hImportKey: Ptr, pszBlobType: PCWSTR, phKey: Ptr, pbInput: Ptr, cbInput: u32, dwFlags: u32) -> NtStatus = key::BCryptImportKeyPair;
     stdcall fn BCryptVerifySignature(hKey: Ptr, pPaddingInfo: Ptr, pbHash: Ptr, cbHash: u32, pbSignature: Ptr, cbSignature: u32, dwFlags: u32) -> NtStatus = key::BCryptVerifySignature;
     stdcall fn BCryptDestroyKey(hKey: Ptr) -> NtStatus = key::BCryptDestroyKey;
+    stdcall fn BCryptImportKey(hAlgorithm: Ptr, hImportKey: Ptr, pszBlobType: PCWSTR, phKey: Ptr, pbKeyObject: Ptr, cbKeyObject: u32, pbInput: Ptr, cbInput: u32, dwFlags: u32) -> NtStatus = symmetric::BCryptImportKey;
+    stdcall fn BCryptSetProperty(hObject: Ptr, pszProperty: PCWSTR, pbInput: Ptr, cbInput: u32, dwFlags: u32) -> NtStatus = symmetric::BCryptSetProperty;
+    stdcall fn BCryptDecrypt(hKey: Ptr, pbInput: Ptr, cbInput: u32, pPaddingInfo: Ptr, pbIV: Ptr, cbIV: u32, pbOutput: Ptr, cbOutput: u32, pcbResult: Ptr, dwFlags: u32) -> NtStatus = symmetric::BCryptDecrypt;
+    stdcall fn BCryptEncrypt(hKey: Ptr, pbInput: Ptr, cbInput: u32, pPaddingInfo: Ptr, pbIV: Ptr, cbIV: u32, pbOutput: Ptr, cbOutput: u32, pcbResult: Ptr, dwFlags: u32) -> NtStatus = symmetric::BCryptEncrypt;
 };
 
 pub static CNG: &[ExportDef] = crate::exports! {
@@ -30,4 +34,7 @@ pub static CNG: &[ExportDef] = crate::exports! {
     stdcall fn BCryptCloseAlgorithmProvider(hAlgorithm: Ptr, dwFlags: u32) -> NtStatus = provider::BCryptCloseAlgorithmProvider;
     stdcall fn BCryptGetProperty(hObject: Ptr, pszProperty: PCWSTR, pbOutput: Ptr, cbOutput: u32, pcbResult: Ptr, dwFlags: u32) -> NtStatus = provider::BCryptGetProperty;
     stdcall fn BCryptDestroyKey(hKey: Ptr) -> NtStatus = key::BCryptDestroyKey;
+    stdcall fn BCryptImportKey(hAlgorithm: Ptr, hImportKey: Ptr, pszBlobType: PCWSTR, phKey: Ptr, pbKeyObject: Ptr, cbKeyObject: u32, pbInput: Ptr, cbInput: u32, dwFlags: u32) -> NtStatus = symmetric::BCryptImportKey;
+    stdcall fn BCryptSetProperty(hObject: Ptr, pszProperty: PCWSTR, pbInput: Ptr, cbInput: u32, dwFlags: u32) -> NtStatus = symmetric::BCryptSetProperty;
+    stdcall fn BCryptDecrypt(hKey: Ptr, pbInput: Ptr, cbInput: u32, pPaddingInfo: Ptr, pbIV: Ptr, cbIV: u32, pbOutput: Ptr, cbOutput: u32, pcbResult: Ptr, dwFlags: u32) -> NtStatus = symmetric::BCryptDecrypt;
 };

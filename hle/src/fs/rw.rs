@@ -37,7 +37,7 @@ pub(crate) fn volume_file(k: &Kx, handle: u64) -> KResult<Result<(u64, usize, u3
 
 /// The Event a request names, checked before the request starts (and reset, as the I/O
 /// manager resets it).
-fn event_of(k: &mut Kx, event: HANDLE) -> KResult<Result<Option<u64>, NtStatus>> {
+pub(crate) fn event_of(k: &mut Kx, event: HANDLE) -> KResult<Result<Option<u64>, NtStatus>> {
     if event.0 == 0 {
         return Ok(Ok(None));
     }

@@ -4,6 +4,7 @@
 pub mod beep;
 pub mod bus;
 pub mod dispatch_table;
+pub mod dma;
 pub mod firmware;
 pub mod ports;
 pub mod registers;
@@ -16,4 +17,6 @@ pub struct HalState {
     /// Ports and memory drivers claimed with IoReportResourceUsage: (claimant, memory?, first,
     /// last).
     pub claims: Vec<(u64, bool, u64, u64)>,
+    /// DMA adapters handed out.
+    pub dma: dma::Dma,
 }

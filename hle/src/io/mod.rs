@@ -4,6 +4,8 @@
 
 pub mod configuration;
 pub mod device;
+pub mod device_control;
+pub mod device_description;
 pub mod driver;
 pub mod file;
 pub mod hard_error;
@@ -17,11 +19,13 @@ pub mod queue;
 pub mod request;
 pub mod service;
 pub mod stack;
+pub mod stream_file;
 pub mod symlink;
 pub mod timer;
 pub mod top_level;
 pub mod volume;
 pub mod vpb;
+pub mod wmi_block;
 pub mod work_item;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,6 +151,11 @@ pub struct IoManager {
     pub(crate) reinit: Vec<(u64, u64, u64, bool)>,
     /// Devices registered with WMI (IoWMIRegistrationControl), and by which driver.
     pub(crate) wmi: BTreeMap<u64, crate::ob::Owner>,
+    /// WMI provider IDs of registered devices (x64), and the last one given.
+    pub(crate) wmi_provider_ids: BTreeMap<u64, u32>,
+    pub(crate) last_wmi_provider_id: u32,
+    /// WMI data block objects drivers opened (IoWMIOpenBlock).
+    pub(crate) wmi_blocks: BTreeMap<u64, wmi_block::DataBlock>,
     /// Error log packets allocated and not yet written or freed: packet, size.
     pub(crate) error_packets: BTreeMap<u64, u64>,
     /// The device or driver each outstanding error log packet is for.

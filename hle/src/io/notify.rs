@@ -202,6 +202,9 @@ const WMIREG_ACTION_REREGISTER: u32 = 3;
 const WMIREG_ACTION_UPDATE_GUIDS: u32 = 4;
 const WMIREG_ACTION_BLOCK_IRPS: u32 = 5;
 const WMIREG_FLAG_CALLBACK: u32 = 0x8000_0000;
+/// The action is the low word; the high word holds flags (WMIREG_FLAG_TRACE_PROVIDER, the
+/// trace notification mask, WMIREG_FLAG_CALLBACK).
+const WMIREG_ACTION_MASK: u32 = 0xFFFF;
 
 /// NTSTATUS IoWMIRegistrationControl(PDEVICE_OBJECT DeviceObject, ULONG Action): registers
 /// the device as a WMI data provider (the WMI service's IRP_MN_REGINFO requests, which
@@ -213,17 +216,22 @@ pub fn IoWMIRegistrationControl(k: &mut Kx, device: Ptr, action: u32) -> KResult
         return Ok(status::INVALID_PARAMETER);
     }
     let registered = k.ext().io.wmi.contains_key(&device.0);
-    Ok(match action & !WMIREG_FLAG_CALLBACK {
+    Ok(match action & WMIREG_ACTION_MASK {
         WMIREG_ACTION_REGISTER => {
             if registered {
                 status::OBJECT_NAME_EXISTS
             } else {
                 let owner = owner_at(k, at);
-                k.ext_mut().io.wmi.insert(device.0, owner);
+                let io = &mut k.ext_mut().io;
+                io.wmi.insert(device.0, owner);
+                io.last_wmi_provider_id += 1;
+                let id = io.last_wmi_provider_id;
+                io.wmi_provider_ids.insert(device.0, id);
                 status::SUCCESS
             }
         }
         WMIREG_ACTION_DEREGISTER => {
+            k.ext_mut().io.wmi_provider_ids.remove(&device.0);
             if k.ext_mut().io.wmi.remove(&device.0).is_some() {
                 status::SUCCESS
             } else {
@@ -239,6 +247,14 @@ pub fn IoWMIRegistrationControl(k: &mut Kx, device: Ptr, action: u32) -> KResult
         }
         _ => status::INVALID_PARAMETER,
     })
+}
+
+/// ULONG IoWMIDeviceObjectToProviderId(PDEVICE_OBJECT DeviceObject) (x64; x86 drivers use
+/// the device object's address, a macro): the provider ID WMI gave the device when it
+/// registered (IDs are given in registration order from 1), 0 for a device that is not a
+/// registered provider.
+pub fn IoWMIDeviceObjectToProviderId(k: &mut Kx, device: Ptr) -> KResult<u32> {
+    Ok(k.ext().io.wmi_provider_ids.get(&device.0).copied().unwrap_or(0))
 }
 
 /// sizeof(WNODE_HEADER): BufferSize, ProviderId, two 8-byte unions, Guid, ClientContext,

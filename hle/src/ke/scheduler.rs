@@ -390,6 +390,20 @@ impl Scheduler {
         &mut self.contexts[self.current]
     }
 
+    /// The registers a context left the processor with (parked in a kernel routine or
+    /// preempted in guest code), taken out to be read; give them back with
+    /// [`put_saved_registers`](Self::put_saved_registers).
+    pub(crate) fn take_saved_registers(&mut self, cid: Cid) -> Option<SavedContext> {
+        match self.contexts[cid].run {
+            Run::Parked { .. } | Run::Preempted { .. } => self.contexts[cid].cpu.take(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn put_saved_registers(&mut self, cid: Cid, cpu: SavedContext) {
+        self.contexts[cid].cpu = Some(cpu);
+    }
+
     /// The context of a thread, by ETHREAD.
     pub fn by_thread(&self, ethread: u64) -> Option<Cid> {
         self.by_thread.get(&ethread).copied()

@@ -26,7 +26,7 @@ pub fn KeGetCurrentThread(k: &mut Kx) -> KResult<Ptr> {
 
 /// The context of a thread object; an object that is not a thread ends the run as
 /// Windows' dereference of it would.
-fn context_of(k: &mut Kx, thread: u64, what: &str) -> KResult<Cid> {
+pub(crate) fn context_of(k: &mut Kx, thread: u64, what: &str) -> KResult<Cid> {
     match k.ext().sched.by_thread(thread) {
         Some(c) => Ok(c),
         None => {

@@ -27,7 +27,7 @@ fn hasher(a: Algorithm) -> Box<dyn DynDigest> {
         Algorithm::Sha1 => Box::new(sha1::Sha1::default()),
         Algorithm::Sha256 => Box::new(sha2::Sha256::default()),
         Algorithm::Sha384 => Box::new(sha2::Sha384::default()),
-        Algorithm::Sha512 | Algorithm::Rsa => Box::new(sha2::Sha512::default()),
+        Algorithm::Sha512 | Algorithm::Rsa | Algorithm::Aes => Box::new(sha2::Sha512::default()),
     }
 }
 
@@ -81,7 +81,7 @@ pub fn BCryptCreateHash(
     _flags: u32,
 ) -> KResult<NtStatus> {
     let (a, hmac) = match k.ext().cng.objects.get(&algorithm.0) {
-        Some(Object::Provider { algorithm, hmac }) => (*algorithm, *hmac),
+        Some(Object::Provider { algorithm, hmac, .. }) => (*algorithm, *hmac),
         _ => return Ok(STATUS_INVALID_HANDLE),
     };
     if a.digest_len().is_none() {

@@ -48,7 +48,7 @@ fn digest_info(a: Algorithm) -> &'static [u8] {
             0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04,
             0x40,
         ],
-        Algorithm::Rsa => &[],
+        Algorithm::Rsa | Algorithm::Aes => &[],
     }
 }
 
@@ -153,7 +153,7 @@ pub fn BCryptVerifySignature(
 
 /// NTSTATUS BCryptDestroyKey(BCRYPT_KEY_HANDLE hKey)
 pub fn BCryptDestroyKey(k: &mut Kx, key: Ptr) -> KResult<NtStatus> {
-    if !matches!(k.ext().cng.objects.get(&key.0), Some(Object::Key(_))) {
+    if !matches!(k.ext().cng.objects.get(&key.0), Some(Object::Key(_) | Object::SymmetricKey(_))) {
         return Ok(STATUS_INVALID_HANDLE);
     }
     remove(k, key.0)?;

@@ -2,7 +2,8 @@
 //! use to hash and to check signatures. Algorithm providers (BCryptOpenAlgorithmProvider)
 //! for MD5, SHA-1, SHA-256, SHA-384, SHA-512 (plain or HMAC) and RSA; hash objects that hash
 //! with the real algorithms (`md-5`, `sha1`, `sha2`); RSA public keys imported from an
-//! RSAPUBLICBLOB and PKCS #1 v1.5 signature verification (`rsa`).
+//! RSAPUBLICBLOB and PKCS #1 v1.5 signature verification (`rsa`); AES keys imported from a
+//! key data blob, encrypting and decrypting in ECB or CBC mode (`aes`).
 //!
 //! A handle is the address of a small block of kernel pool, as CNG's handles are pointers
 //! to its objects; what the object holds is kept here, by handle. A handle that names no
@@ -12,6 +13,7 @@
 pub mod hash;
 pub mod key;
 pub mod provider;
+pub mod symmetric;
 
 use std::collections::BTreeMap;
 
@@ -32,6 +34,7 @@ pub enum Algorithm {
     Sha384,
     Sha512,
     Rsa,
+    Aes,
 }
 
 impl Algorithm {
@@ -44,13 +47,22 @@ impl Algorithm {
             Algorithm::Sha384 => "SHA384",
             Algorithm::Sha512 => "SHA512",
             Algorithm::Rsa => "RSA",
+            Algorithm::Aes => "AES",
         }
     }
 
     pub fn from_id(id: &str) -> Option<Algorithm> {
-        [Algorithm::Md5, Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha384, Algorithm::Sha512, Algorithm::Rsa]
-            .into_iter()
-            .find(|a| a.id() == id)
+        [
+            Algorithm::Md5,
+            Algorithm::Sha1,
+            Algorithm::Sha256,
+            Algorithm::Sha384,
+            Algorithm::Sha512,
+            Algorithm::Rsa,
+            Algorithm::Aes,
+        ]
+        .into_iter()
+        .find(|a| a.id() == id)
     }
 
     /// Digest length in bytes (hash algorithms).
@@ -61,7 +73,7 @@ impl Algorithm {
             Algorithm::Sha256 => Some(32),
             Algorithm::Sha384 => Some(48),
             Algorithm::Sha512 => Some(64),
-            Algorithm::Rsa => None,
+            Algorithm::Rsa | Algorithm::Aes => None,
         }
     }
 
@@ -70,16 +82,22 @@ impl Algorithm {
         match self {
             Algorithm::Md5 | Algorithm::Sha1 | Algorithm::Sha256 => Some(64),
             Algorithm::Sha384 | Algorithm::Sha512 => Some(128),
-            Algorithm::Rsa => None,
+            Algorithm::Rsa | Algorithm::Aes => None,
         }
     }
 }
 
 /// What a handle names.
 pub enum Object {
-    Provider { algorithm: Algorithm, hmac: bool },
+    /// An algorithm provider; `chaining` is what AES keys imported from it start with.
+    Provider {
+        algorithm: Algorithm,
+        hmac: bool,
+        chaining: symmetric::Chaining,
+    },
     Hash(hash::HashObject),
     Key(key::RsaKey),
+    SymmetricKey(symmetric::AesKey),
 }
 
 /// The live CNG objects, by handle.

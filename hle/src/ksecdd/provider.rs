@@ -3,7 +3,8 @@
 #![allow(non_snake_case)]
 
 use super::{
-    insert, remove, wide, Algorithm, Object, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_HANDLE, STATUS_NOT_FOUND,
+    insert, remove, symmetric, wide, Algorithm, Object, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_HANDLE,
+    STATUS_NOT_FOUND,
 };
 use crate::kernel::{KResult, Kx};
 use crate::types::{status, NtStatus, Ptr, PCWSTR};
@@ -23,7 +24,7 @@ fn hash_object_len(a: Algorithm) -> Option<u32> {
         Algorithm::Sha1 => 20,
         Algorithm::Sha256 => 32,
         Algorithm::Sha384 | Algorithm::Sha512 => 64,
-        Algorithm::Rsa => return None,
+        Algorithm::Rsa | Algorithm::Aes => return None,
     };
     Some(0x40 + state + a.block_len()?)
 }
@@ -46,11 +47,12 @@ pub fn BCryptOpenAlgorithmProvider(
         return Ok(STATUS_NOT_FOUND);
     }
     let hmac = flags & HMAC_FLAG != 0;
-    if hmac && algorithm == Algorithm::Rsa {
+    if hmac && matches!(algorithm, Algorithm::Rsa | Algorithm::Aes) {
         return Ok(STATUS_NOT_FOUND);
     }
     k.mem().read_ptr(out.0)?;
-    let h = insert(k, Object::Provider { algorithm, hmac }, b"BCal")?;
+    let chaining = super::symmetric::Chaining::Cbc;
+    let h = insert(k, Object::Provider { algorithm, hmac, chaining }, b"BCal")?;
     k.mem_mut().write_ptr(out.0, h)?;
     Ok(status::SUCCESS)
 }
@@ -68,10 +70,31 @@ pub fn BCryptCloseAlgorithmProvider(k: &mut Kx, handle: Ptr, _flags: u32) -> KRe
 enum Value {
     Dword(u32),
     Text(&'static str),
+    Dwords(Vec<u32>),
 }
 
 fn property(k: &Kx, handle: u64, name: &str) -> Option<Option<Value>> {
     let algorithm = match k.ext().cng.objects.get(&handle)? {
+        Object::Provider { algorithm: Algorithm::Aes, chaining, .. } => {
+            return Some(match name {
+                "AlgorithmName" => Some(Value::Text("AES")),
+                "ObjectLength" => Some(Value::Dword(symmetric::KEY_OBJECT_LEN)),
+                "BlockLength" => Some(Value::Dword(symmetric::BLOCK)),
+                "ChainingMode" => Some(Value::Text(chaining.name())),
+                // BCRYPT_KEY_LENGTHS_STRUCT: 128 to 256 bits by 64.
+                "KeyLengths" => Some(Value::Dwords(vec![128, 256, 64])),
+                _ => None,
+            });
+        }
+        Object::SymmetricKey(key) => {
+            return Some(match name {
+                "AlgorithmName" => Some(Value::Text("AES")),
+                "KeyLength" | "KeyStrength" => Some(Value::Dword(key.bits())),
+                "BlockLength" => Some(Value::Dword(symmetric::BLOCK)),
+                "ChainingMode" => Some(Value::Text(key.chaining.name())),
+                _ => None,
+            })
+        }
         Object::Provider { algorithm, .. } => *algorithm,
         Object::Hash(h) => h.algorithm,
         Object::Key(key) => {
@@ -115,6 +138,7 @@ pub fn BCryptGetProperty(
     let bytes: Vec<u8> = match value {
         Value::Dword(v) => v.to_le_bytes().to_vec(),
         Value::Text(t) => t.encode_utf16().chain([0]).flat_map(|u| u.to_le_bytes()).collect(),
+        Value::Dwords(v) => v.iter().flat_map(|d| d.to_le_bytes()).collect(),
     };
     k.mem_mut().write_u32(result.0, bytes.len() as u32)?;
     if output.0 == 0 {

@@ -38,6 +38,12 @@ fn allocate(
     Ok(Ptr(va))
 }
 
+/// Contiguous memory for a DMA common buffer: `size` bytes within `range`, cached (1) or not
+/// (0); a leak if not freed, as MmAllocateContiguousMemory's.
+pub(crate) fn allocate_for(k: &mut Kx, size: u64, range: (u64, u64), cache: u32) -> KResult<Ptr> {
+    allocate(k, size, range, 0, cache, Prot::RW, false)
+}
+
 /// PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T NumberOfBytes,
 /// PHYSICAL_ADDRESS LowestAcceptableAddress, PHYSICAL_ADDRESS HighestAcceptableAddress,
 /// PHYSICAL_ADDRESS BoundaryAddressMultiple, MEMORY_CACHING_TYPE CacheType)

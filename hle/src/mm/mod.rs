@@ -8,6 +8,7 @@
 
 pub mod contiguous;
 pub mod copy;
+pub mod copy_virtual;
 pub mod device;
 pub mod iospace;
 pub mod mdl;

@@ -1,7 +1,7 @@
 //! Section objects: `\Device\PhysicalMemory` (every physical address, as hardware-access
 //! tools map it) and pagefile-backed sections (ZwCreateSection), views of them in a process
-//! (ZwMapViewOfSection, ZwUnmapViewOfSection) or in system space (MmMapViewInSystemSpace,
-//! MmUnmapViewInSystemSpace).
+//! (ZwMapViewOfSection, ZwUnmapViewOfSection; MmCreateSection and MmMapViewOfSection with
+//! objects for handles) or in system space (MmMapViewInSystemSpace, MmUnmapViewInSystemSpace).
 //!
 //! There is one address space: a view "in a process" (the caller's, or the System process's)
 //! is placed in user space, where Windows puts such views, and is visible to the driver in
@@ -138,38 +138,87 @@ pub fn ZwCreateSection(
     allocation: u32,
     file: HANDLE,
 ) -> KResult<NtStatus> {
-    if file.0 != 0 {
-        if handles::lookup(k, file.0, Mode::Kernel)?.is_none() {
-            return Ok(status::INVALID_HANDLE);
+    let object = match create_section(k, attributes, maximum_size, protect, allocation, file.0, 0)? {
+        Ok(o) => o,
+        Err(st) => return Ok(st),
+    };
+    let (_, attrs) = object_name(k, attributes)?;
+    let value = handles::open(k, object, access, attrs)?;
+    k.mem_mut().write_ptr(handle.0, value)?;
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS MmCreateSection(PVOID *SectionObject, ACCESS_MASK DesiredAccess,
+/// POBJECT_ATTRIBUTES ObjectAttributes, PLARGE_INTEGER MaximumSize, ULONG
+/// SectionPageProtection, ULONG AllocationAttributes, HANDLE FileHandle, PFILE_OBJECT
+/// FileObject)
+///
+/// ZwCreateSection's section, handed out as a referenced object instead of a handle.
+#[allow(clippy::too_many_arguments)]
+pub fn MmCreateSection(
+    k: &mut Kx,
+    section_object: Ptr,
+    _access: u32,
+    attributes: Ptr,
+    maximum_size: Ptr,
+    protect: u32,
+    allocation: u32,
+    file: HANDLE,
+    file_object: Ptr,
+) -> KResult<NtStatus> {
+    let object = match create_section(k, attributes, maximum_size, protect, allocation, file.0, file_object.0)? {
+        Ok(o) => o,
+        Err(st) => return Ok(st),
+    };
+    handles::reference(k, object);
+    k.mem_mut().write_ptr(section_object.0, object)?;
+    Ok(status::SUCCESS)
+}
+
+/// A pagefile-backed section of `MaximumSize` zeroed bytes (SEC_COMMIT or SEC_RESERVE),
+/// named if the attributes name it. File-backed sections are not supported (no file system
+/// is modelled): STATUS_NOT_SUPPORTED.
+fn create_section(
+    k: &mut Kx,
+    attributes: Ptr,
+    maximum_size: Ptr,
+    protect: u32,
+    allocation: u32,
+    file: u64,
+    file_object: u64,
+) -> KResult<Result<u64, NtStatus>> {
+    if file != 0 {
+        if handles::lookup(k, file, Mode::Kernel)?.is_none() {
+            return Ok(Err(status::INVALID_HANDLE));
         }
-        return Ok(STATUS_NOT_SUPPORTED);
+        return Ok(Err(STATUS_NOT_SUPPORTED));
+    }
+    if file_object != 0 {
+        return Ok(Err(STATUS_NOT_SUPPORTED));
     }
     let size = if maximum_size.is_null() { 0 } else { k.mem().read_u64(maximum_size.0)? };
     if size == 0 {
-        return Ok(status::INVALID_PARAMETER_4);
+        return Ok(Err(status::INVALID_PARAMETER_4));
     }
     if size > MOST_BYTES {
-        return Ok(STATUS_SECTION_TOO_BIG);
+        return Ok(Err(STATUS_SECTION_TOO_BIG));
     }
-    let Some(writable) = protection(protect) else { return Ok(STATUS_INVALID_PAGE_PROTECTION) };
+    let Some(writable) = protection(protect) else { return Ok(Err(STATUS_INVALID_PAGE_PROTECTION)) };
     if allocation & (SEC_COMMIT | SEC_RESERVE) == 0 || allocation & !(SEC_COMMIT | SEC_RESERVE | 0x1000_0000) != 0 {
-        return Ok(NtStatus(0xC000_00F4)); // STATUS_INVALID_PARAMETER_6
+        return Ok(Err(NtStatus(0xC000_00F4))); // STATUS_INVALID_PARAMETER_6
     }
-    let (name, attrs) = object_name(k, attributes)?;
+    let (name, _) = object_name(k, attributes)?;
     let base = k.mem_mut().alloc(RegionKind::System, "section pages", size, Prot::RW)?;
     let frames: Vec<u64> =
         (0..size.div_ceil(PAGE_SIZE)).map(|i| k.mem().translate(base + i * PAGE_SIZE).expect("just mapped")).collect();
     let s = Section { backing: Backing::Pages(frames), size, writable };
-    let object = match create(k, name.as_deref().filter(|n| !n.is_empty()), s)? {
-        Ok(o) => o,
+    match create(k, name.as_deref().filter(|n| !n.is_empty()), s)? {
+        Ok(o) => Ok(Ok(o)),
         Err(st) => {
             k.mem_mut().free(base)?;
-            return Ok(st);
+            Ok(Err(st))
         }
-    };
-    let value = handles::open(k, object, access, attrs)?;
-    k.mem_mut().write_ptr(handle.0, value)?;
-    Ok(status::SUCCESS)
+    }
 }
 
 /// The section a handle names, for a kernel-mode caller.
@@ -250,6 +299,49 @@ pub fn ZwMapViewOfSection(
     if let Some(st) = check_process(k, process.0)? {
         return Ok(st);
     }
+    map_view(k, object, &s, base_address, section_offset, view_size, protect)
+}
+
+/// NTSTATUS MmMapViewOfSection(PVOID SectionToMap, PEPROCESS Process, PVOID *CapturedBase,
+/// ULONG_PTR ZeroBits, SIZE_T CommitSize, PLARGE_INTEGER SectionOffset, PSIZE_T
+/// CapturedViewSize, SECTION_INHERIT InheritDisposition, ULONG AllocationType, ULONG
+/// Protect): ZwMapViewOfSection for a section object and a process object.
+#[allow(clippy::too_many_arguments)]
+pub fn MmMapViewOfSection(
+    k: &mut Kx,
+    section: Ptr,
+    process: Ptr,
+    base_address: Ptr,
+    _zero_bits: SizeT,
+    _commit: SizeT,
+    section_offset: Ptr,
+    view_size: Ptr,
+    _inherit: u32,
+    _allocation_type: u32,
+    protect: u32,
+) -> KResult<NtStatus> {
+    let Some(s) = k.ext().mm.sections.get(&section.0).cloned() else {
+        return Err(crate::ob::bad_reference(k, section.0, "MmMapViewOfSection"));
+    };
+    let is_process = process.0 == crate::ps::current_process(k)?
+        || k.ext().objects.get(process.0).is_some_and(|o| o.kind == ObjectKind::Process);
+    if !is_process {
+        return Err(crate::ob::bad_reference(k, process.0, "MmMapViewOfSection"));
+    }
+    map_view(k, section.0, &s, base_address, section_offset, view_size, protect)
+}
+
+/// Maps a view of section `object` into the (one) user address space: see
+/// ZwMapViewOfSection.
+fn map_view(
+    k: &mut Kx,
+    object: u64,
+    s: &Section,
+    base_address: Ptr,
+    section_offset: Ptr,
+    view_size: Ptr,
+    protect: u32,
+) -> KResult<NtStatus> {
     let Some(write) = protection(protect) else { return Ok(STATUS_INVALID_PAGE_PROTECTION) };
     if write && !s.writable {
         return Ok(STATUS_SECTION_PROTECTION);
@@ -261,7 +353,7 @@ pub fn ZwMapViewOfSection(
     let offset = if section_offset.is_null() { 0 } else { k.mem().read_u64(section_offset.0)? };
     let rounded = offset & !(GRANULARITY - 1);
     let asked = k.mem().read_ptr(view_size.0)?;
-    let end = extent(k, &s);
+    let end = extent(k, s);
     let size = if asked == 0 {
         let to = if matches!(s.backing, Backing::Physical) { k.mem().physical().ram_end() } else { end };
         to.saturating_sub(rounded)
@@ -271,7 +363,7 @@ pub fn ZwMapViewOfSection(
     if size == 0 || rounded >= end || size > end - rounded || size > MOST_BYTES {
         return Ok(STATUS_INVALID_VIEW_SIZE);
     }
-    let frames = frames(&s, rounded, size / PAGE_SIZE);
+    let frames = frames(s, rounded, size / PAGE_SIZE);
     let prot = if write { Prot::RW } else { Prot::R };
     let name = "section view";
     let mapped = if requested == 0 {

@@ -69,6 +69,8 @@ pub enum ObjectKind {
     Timer,
     /// Callback objects (ex/callback.rs).
     Callback,
+    /// WMI data block objects (io/wmi_block.rs).
+    WmiGuid,
 }
 
 impl ObjectKind {
@@ -89,6 +91,7 @@ impl ObjectKind {
         ObjectKind::Mutant,
         ObjectKind::Timer,
         ObjectKind::Callback,
+        ObjectKind::WmiGuid,
     ];
 }
 
@@ -431,6 +434,7 @@ pub(crate) fn release_if_unused(k: &mut Kx, object: u64) -> KResult<()> {
         ObjectKind::Key => crate::cm::key_object_deleted(k, object),
         ObjectKind::File if k.ext().volume.opens.contains_key(&object) => crate::fs::open::closed(k, object)?,
         ObjectKind::File => crate::io::open::closed(k, object)?,
+        ObjectKind::WmiGuid => crate::io::wmi_block::deleted(k, object)?,
         _ => {}
     }
     create::deleted(k, object)

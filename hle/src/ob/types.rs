@@ -66,6 +66,7 @@ pub const TYPES: &[TypeDef] = &[
     t(Some("MmSectionObjectType"), "Section", Some(ObjectKind::Section), 33, b"Sect"),
     t(Some("CmKeyObjectType"), "Key", Some(ObjectKind::Key), 35, b"Key "),
     t(Some("LpcPortObjectType"), "ALPC Port", None, 36, b"ALPC"),
+    t(None, "WmiGuid", Some(ObjectKind::WmiGuid), 38, b"WmiG"),
     t(Some("IoDeviceHandlerObjectType"), "DeviceHandler", None, 44, b"DevH"),
 ];
 

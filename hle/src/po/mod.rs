@@ -4,6 +4,8 @@
 //! later no longer serialize them, so PoStartNextPowerIrp has nothing to do).
 #![allow(non_snake_case)]
 
+pub mod information;
+
 use std::collections::BTreeMap;
 
 use portcullis_emu::CallConv;

@@ -8,6 +8,7 @@
 //! which the process and thread notify routines see. Time comes from the machine's virtual
 //! clock, so every run sees the same tick counts and system time.
 
+pub mod context;
 pub mod exit_sync;
 pub mod list;
 pub mod lookup;

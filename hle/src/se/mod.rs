@@ -8,6 +8,7 @@
 //! user mode caller of a request sees the user program's token.
 
 pub mod acl;
+pub mod audit;
 pub mod impersonation;
 pub mod sd;
 pub mod sid;

@@ -162,7 +162,42 @@ pub fn ZwQueryInformationProcess(
     length: u32,
     return_length: Ptr,
 ) -> KResult<NtStatus> {
-    let process = match object_of(k, handle.0, ObjectKind::Process, PROCESS_QUERY_INFORMATION, Mode::Kernel)? {
+    query_process(k, handle, class, info, length, return_length, Mode::Kernel)
+}
+
+/// NtQueryInformationProcess: the same for the current thread's previous mode. From user
+/// mode the handle must be a user handle granting PROCESS_QUERY_INFORMATION, and both
+/// buffers must lie in user space (a buffer that does not is the probe's
+/// STATUS_ACCESS_VIOLATION, which the routine's `try/except` returns).
+pub fn NtQueryInformationProcess(
+    k: &mut Kx,
+    handle: HANDLE,
+    class: u32,
+    info: Ptr,
+    length: u32,
+    return_length: Ptr,
+) -> KResult<NtStatus> {
+    let mode = crate::ps::mode::previous_mode(k)?;
+    if mode == Mode::User {
+        let limit = crate::seh::probe::user_probe_address(k.arch());
+        let outside = |at: u64, len: u64| len != 0 && at.checked_add(len).is_none_or(|end| end > limit);
+        if outside(info.0, length as u64) || (return_length.0 != 0 && outside(return_length.0, 4)) {
+            return Ok(status::ACCESS_VIOLATION);
+        }
+    }
+    query_process(k, handle, class, info, length, return_length, mode)
+}
+
+fn query_process(
+    k: &mut Kx,
+    handle: HANDLE,
+    class: u32,
+    info: Ptr,
+    length: u32,
+    return_length: Ptr,
+    mode: Mode,
+) -> KResult<NtStatus> {
+    let process = match object_of(k, handle.0, ObjectKind::Process, PROCESS_QUERY_INFORMATION, mode)? {
         Ok(p) => p,
         Err(st) => return Ok(st),
     };
