@@ -138,3 +138,50 @@ fn a_program_whose_library_is_missing_is_refused_naming_it() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("imports are not implemented") && err.contains("inpout.x86.dll!Out32@8"), "{err}");
 }
+
+/// The corpus scenario `corpus/inpout/clients.toml` runs both programs as steps and as
+/// `[[programs]]`; an expectation a program does not meet fails the run, naming it.
+#[test]
+fn scenarios_run_programs_and_check_their_exit_and_console() {
+    for arch in ["x86", "x64"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+            .args(["run", &format!("{DIR}/inpout.{arch}.sys"), "--scenario", &format!("{DIR}/clients.toml")])
+            .args(["--format", "json"])
+            .output()
+            .expect("run portcullis");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{arch}: {}", v["failed_expectations"]);
+        let processes: Vec<&str> = v["entry_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "process")
+            .map(|e| e["target"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            processes,
+            [format!("inpout_client.{arch}.exe (pid 1000)"), format!("inpout_dynamic.{arch}.exe (pid 1004)")]
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("portcullis-programs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["inpout_client.x86.exe", "inpout.x86.dll"] {
+        std::fs::copy(format!("{DIR}/{f}"), dir.join(f)).unwrap();
+    }
+    let scenario = dir.join("wrong.toml");
+    std::fs::write(
+        &scenario,
+        "[[steps]]\nprogram = 'inpout_client.{arch}.exe'\ndlls = ['inpout.{arch}.dll']\nexpect_exit = 1\nexpect_console = 'no such line'\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["run", &format!("{DIR}/inpout.x86.sys"), "--scenario", scenario.to_str().unwrap(), "--format", "json"])
+        .output()
+        .expect("run portcullis");
+    let _ = std::fs::remove_dir_all(&dir);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let failed = v["failed_expectations"].to_string();
+    assert!(failed.contains("exited with STATUS_SUCCESS"), "{failed}");
+    assert!(failed.contains("does not hold \\\"no such line\\\""), "{failed}");
+}

@@ -58,6 +58,9 @@ pub(crate) struct File {
     /// Processes that exist from the start.
     #[serde(default)]
     pub(crate) processes: Vec<Spanned<ProcessSpec>>,
+    /// User programs run after the steps (scenario/programs.rs).
+    #[serde(default)]
+    pub(crate) programs: Vec<Spanned<super::programs::ProgramSpec>>,
     /// The physical machine (scenario/physical.rs).
     #[serde(default)]
     pub(crate) memory: Vec<Spanned<super::physical::MemoryRaw>>,
@@ -192,6 +195,14 @@ pub(crate) struct Step {
     pub(crate) packet: Option<PacketSpec>,
     /// For filter_connect: what the program answers the filter's messages with.
     pub(crate) reply: Option<Bytes>,
+    /// A user program to run (scenario/programs.rs), with its arguments, standard input,
+    /// DLLs, and the exit status and console text expected of it.
+    pub(crate) program: Option<String>,
+    pub(crate) args: Option<Vec<String>>,
+    pub(crate) stdin: Option<String>,
+    pub(crate) dlls: Option<Vec<String>>,
+    pub(crate) expect_exit: Option<StatusValue>,
+    pub(crate) expect_console: Option<String>,
 
     /// Name for the handle an open creates, or the request an ioctl starts.
     #[serde(rename = "as")]

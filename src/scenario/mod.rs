@@ -11,6 +11,7 @@ mod files;
 mod format;
 mod physical;
 mod pnp;
+mod programs;
 mod registry;
 mod run;
 mod security;
@@ -102,6 +103,8 @@ pub(crate) enum Action {
         happened: bool,
     },
     Unload,
+    /// Run a user program.
+    Program(Box<programs::Program>),
     /// A registry operation of the user program.
     Registry(registry::RegistryStep),
     /// OpenProcess / OpenThread then CloseHandle.
@@ -217,6 +220,8 @@ pub struct Scenario {
     registry: registry::Seeds,
     /// Files for the volume: (path, contents), read when the scenario was parsed.
     files: Vec<(String, Vec<u8>)>,
+    /// `[[programs]]`, run after the steps.
+    programs: Vec<programs::Program>,
     security: security::Security,
     tracing: Vec<([u8; 16], portcullis_hle::etw::Enable)>,
     debugger: tracing::Debugger,
@@ -295,9 +300,9 @@ impl Scenario {
                 (p.range.first, p.range.last, name, policy)
             })
             .collect();
-        let steps = run::check_steps(&raw.steps, &err)?;
-        let physical = physical::check(&raw.memory, &raw.pci, &err)?;
         let base = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+        let steps = run::check_steps(&raw.steps, &base, &err)?;
+        let physical = physical::check(&raw.memory, &raw.pci, &err)?;
         let mut files = Vec::new();
         for (path, spec) in &raw.files {
             let data = spec.contents(&base).map_err(|m| err(0, format!("[files] `{path}`: {m}")))?;
@@ -305,6 +310,12 @@ impl Scenario {
                 return Err(err(0, format!("[files] `{path}`: not a path on C: (C:\\..., \\SystemRoot\\...)")));
             }
             files.push((path.clone(), data));
+        }
+        let mut programs = Vec::new();
+        for p in &raw.programs {
+            let checked = programs::Program::from_spec(&base, p.get_ref())
+                .map_err(|m| err(p.span().start, format!("[[programs]] {m}")))?;
+            programs.push(checked);
         }
         raw.security.check().map_err(|m| err(0, format!("[security]: {m}")))?;
         let tracing = raw.tracing.providers().map_err(|m| err(0, format!("[tracing]: {m}")))?;
@@ -372,6 +383,7 @@ impl Scenario {
             steps,
             registry: raw.registry,
             files,
+            programs,
             security: raw.security,
             tracing,
             debugger: raw.debugger,
@@ -406,6 +418,7 @@ impl Scenario {
             steps: Vec::new(),
             registry: Default::default(),
             files: Vec::new(),
+            programs: Vec::new(),
             security: Default::default(),
             tracing: Vec::new(),
             debugger: Default::default(),
@@ -572,6 +585,28 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(e.message.contains("unknown field"), "{e}");
         assert!(e.to_string().starts_with("test.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn programs_are_files_beside_the_scenario_with_their_own_qualifiers() {
+        let e = parse("[[steps]]\nprogram = '/bin/sh'\n").unwrap_err();
+        assert!(e.message.contains("no absolute path"), "{e}");
+        let e = parse("[[steps]]\nprogram = '../x.exe'\n").unwrap_err();
+        assert!(e.message.contains("no `..`"), "{e}");
+        let e = parse("[[steps]]\nopen = 'a'\nargs = ['x']\n").unwrap_err();
+        assert!(e.message.contains("`args` does not apply to `open`"), "{e}");
+        let e = parse("[[programs]]\nimage = 'a.exe'\ndlls = ['sub/bad|name.dll']\n").unwrap_err();
+        assert!(e.message.contains("not a file name"), "{e}");
+        // A file that is not there is the run's step failure, not the scenario's error.
+        let s = parse("[[steps]]\nprogram = 'nowhere.{arch}.exe'\nexpect_exit = 'STATUS_PRIVILEGED_INSTRUCTION'\n[[programs]]\nimage = 'b.exe'\nstdin = 'x'\n").unwrap();
+        match &s.steps[0].action {
+            Action::Program(p) => {
+                assert_eq!(p.expect_exit, 0xC000_0096);
+                assert!(p.file(&p.image, "x64").unwrap_err().contains("cannot read"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.programs[0].stdin, b"x");
     }
 
     #[test]

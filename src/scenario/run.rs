@@ -28,13 +28,15 @@ pub struct ScenarioOutcome {
 const ACTIONS: &str = "open, ioctl, read, write, close, pending, expect_port, expect_no_port, expect_mmio, \
                        expect_no_mmio, expect_pci, expect_no_pci, unload, open_process, open_thread, set_value, \
                        delete_value, create_key, delete_key, shutdown, pnp_start, pnp_remove, power, advance, \
-                       wait_idle, process_start, process_exit, filter_connect, filter_send, filter_disconnect, packet";
+                       wait_idle, process_start, process_exit, filter_connect, filter_send, filter_disconnect, packet, \
+                       program";
 
 /// What `wait_idle = true` lets pass at most.
 pub const WAIT_IDLE_CAP: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub(crate) fn check_steps(
     raw: &[Spanned<format::Step>],
+    base: &std::path::Path,
     err: &dyn Fn(usize, String) -> ScenarioError,
 ) -> Result<Vec<Step>, ScenarioError> {
     let mut steps = Vec::new();
@@ -81,6 +83,7 @@ pub(crate) fn check_steps(
             ("filter_send", r.filter_send.is_some()),
             ("filter_disconnect", r.filter_disconnect.is_some()),
             ("packet", r.packet.is_some()),
+            ("program", r.program.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, p)| p.then_some(n))
@@ -125,6 +128,7 @@ pub(crate) fn check_steps(
             "process_exit" => &["exit_status"],
             "filter_connect" => &["as", "input", "reply", "expect_status"],
             "filter_send" => &["handle", "output", "expect_status", "expect_output"],
+            "program" => &["args", "stdin", "dlls", "expect_exit", "expect_console"],
             _ => &[],
         };
         let given = [
@@ -146,6 +150,11 @@ pub(crate) fn check_steps(
             ("exit_status", r.exit_status.is_some()),
             ("expect_denied", r.expect_denied.is_some()),
             ("reply", r.reply.is_some()),
+            ("args", r.args.is_some()),
+            ("stdin", r.stdin.is_some()),
+            ("dlls", r.dlls.is_some()),
+            ("expect_exit", r.expect_exit.is_some()),
+            ("expect_console", r.expect_console.is_some()),
         ];
         if let Some((bad, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
             return fail(format!(
@@ -361,6 +370,21 @@ pub(crate) fn check_steps(
                     ));
                 }
                 Action::ProcessStart { name: p.name, pid: p.pid, parent: p.parent }
+            }
+            "program" => {
+                let p = super::programs::Program::new(
+                    base,
+                    r.program.clone().expect("present"),
+                    r.args.clone().unwrap_or_default(),
+                    r.stdin.clone(),
+                    r.dlls.clone().unwrap_or_default(),
+                    r.expect_exit.map(|s| s.0),
+                    r.expect_console.clone(),
+                );
+                match p {
+                    Ok(p) => Action::Program(Box::new(p)),
+                    Err(m) => return fail(format!("program {m}")),
+                }
             }
             "process_exit" => Action::ProcessExit {
                 pid: r.process_exit.expect("present"),
@@ -764,6 +788,11 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
                 }
                 r => r,
             },
+            Action::Program(p) => super::programs::run(sb, p).map(|unmet| {
+                for m in unmet {
+                    f.fail(sb, n, line, m);
+                }
+            }),
             Action::Unload => {
                 unloaded = true;
                 sb.unload().map(|leaks| match step.expect.leaks {
@@ -807,6 +836,25 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             if fatal(&e) || sb.stopped().is_some() {
                 let reason = format!("step {n} ended the run: {e}");
                 sb.steps_not_run(s.steps[i + 1..].iter().map(|st| (st.number, st.line, st.kind)), &reason);
+                break;
+            }
+        }
+    }
+    // `[[programs]]`: after the steps, in order, while the driver is still loaded.
+    for (i, p) in s.programs.iter().enumerate() {
+        if sb.stopped().is_some() || unloaded {
+            break;
+        }
+        match super::programs::run(sb, p) {
+            Ok(unmet) => {
+                for m in unmet {
+                    f.fail(sb, 0, 0, format!("[[programs]] {}: {m}", i + 1));
+                }
+            }
+            Err(e) => {
+                if !fatal(&e) && sb.stopped().is_none() {
+                    f.fail(sb, 0, 0, format!("[[programs]] {}: {e}", i + 1));
+                }
                 break;
             }
         }
