@@ -21,6 +21,8 @@ pub const DLL_PROCESS_ATTACH: u64 = 1;
 const MAX_DEPTH: usize = 32;
 /// Longest export name read.
 const MAX_NAME: usize = 512;
+/// Most entries an export directory can have (ordinals are 16-bit).
+const MAX_EXPORTS: u64 = 0x1_0000;
 /// Most TLS callbacks one image may list.
 const MAX_TLS_CALLBACKS: u64 = 64;
 /// Most TLS slots a process's images may take (the TEB's static TLS array is one page).
@@ -358,6 +360,11 @@ pub(crate) fn lookup(k: &Kx, m: &Module, wanted: &Wanted) -> KResult<Option<Targ
     let names = mem.read_u32(d + 24)? as u64;
     let (at_functions, at_names, at_ordinals) =
         (mem.read_u32(d + 28)? as u64, mem.read_u32(d + 32)? as u64, mem.read_u32(d + 36)? as u64);
+    // Ordinals are 16-bit: a directory claiming more entries is damaged (and would make a
+    // name search walk the whole image).
+    if functions > MAX_EXPORTS || names > MAX_EXPORTS {
+        return Ok(None);
+    }
     if !inside(at_functions, functions * 4) || !inside(at_names, names * 4) || !inside(at_ordinals, names * 2) {
         return Ok(None);
     }

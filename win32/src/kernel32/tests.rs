@@ -469,3 +469,52 @@ fn sizes_a_hostile_x64_program_makes_up_are_refused_not_followed() {
     assert_eq!(k.mem().read_u16(page + 0x300).unwrap(), 9, "PROCESSOR_ARCHITECTURE_AMD64");
     assert_eq!(k.mem().read_u32(page + 0x300 + 36).unwrap(), 8664);
 }
+
+/// A DLL whose preferred base is taken is mapped elsewhere with its base relocations applied, and its exports are found at the same offsets. A damaged
+/// export directory finds nothing; the attach calls wait for the dispatcher.
+#[test]
+fn a_library_whose_base_is_taken_is_relocated() {
+    use super::module::{GetProcAddress, LoadLibraryA};
+    let (mut k, page) = process();
+    let dll = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/inpout/inpout.x86.dll")).unwrap();
+    let dir = "C:\\Program Files\\client";
+    for name in ["one.dll", "two.dll"] {
+        assert!(portcullis_hle::fs::seed_file(&mut k, &format!("{dir}\\{name}"), dll.clone()));
+    }
+    let name = cstr(&mut k, page, "one.dll");
+    let one = LoadLibraryA(&mut k, name).unwrap().0;
+    assert!(crate::state(&mut k).request.take().is_some(), "DllMain is asked for");
+    let name = cstr(&mut k, page, "two");
+    let two = LoadLibraryA(&mut k, name).unwrap().0;
+    crate::state(&mut k).request = None;
+    // Here the program's stack took the preferred base (0x10000000, where the user arena
+    // starts) before either was loaded: both are relocated, each elsewhere.
+    assert!(one != 0 && two != 0 && two != one && one != 0x1000_0000, "{one:#x} {two:#x}");
+    let inp = cstr(&mut k, page + 0x100, "Inp32");
+    let f1 = GetProcAddress(&mut k, Ptr(one), Ptr(inp.0)).unwrap().0;
+    let f2 = GetProcAddress(&mut k, Ptr(two), Ptr(inp.0)).unwrap().0;
+    assert_eq!(f1 - one, f2 - two);
+    // Every pointer into the first image has its counterpart, moved by the delta, in the
+    // second (the relocated absolute addresses), and at least one exists.
+    let size = crate::current(&mut k).unwrap().modules.iter().find(|m| m.base == one).unwrap().size;
+    let (a, b) = (k.mem().read_vec(one, size).unwrap(), k.mem().read_vec(two, size).unwrap());
+    let mut moved = 0;
+    for at in (0x1000..size as usize - 4).step_by(4) {
+        let v = u32::from_le_bytes(a[at..at + 4].try_into().unwrap()) as u64;
+        if (one + 0x1000..one + size).contains(&v) {
+            let w = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;
+            if w == v + (two - one) {
+                moved += 1;
+            }
+        }
+    }
+    assert!(moved > 0);
+    // A directory claiming more names than ordinals can number: nothing is found there.
+    let dir_rva = {
+        let p = crate::current(&mut k).unwrap();
+        p.modules.iter().find(|m| m.base == two).unwrap().exports.unwrap().0 as u64
+    };
+    k.mem_mut().write_u32(two + dir_rva + 24, 0x7FFF_FFFF).unwrap();
+    assert_eq!(GetProcAddress(&mut k, Ptr(two), Ptr(inp.0)).unwrap().0, 0);
+    assert_eq!(last_error(&mut k), ERROR_PROC_NOT_FOUND);
+}
