@@ -10,6 +10,7 @@ pub mod environment;
 pub mod file;
 pub mod heap;
 pub mod module;
+pub mod startup;
 pub mod sync;
 pub mod system;
 pub mod text;
@@ -57,6 +58,14 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn GetCurrentProcess() -> HANDLE = thread::GetCurrentProcess;
     stdcall fn GetCurrentProcessId() -> u32 = thread::GetCurrentProcessId;
     stdcall fn GetCurrentThreadId() -> u32 = thread::GetCurrentThreadId;
+    // What a C runtime asks at start (kernel32/startup.rs).
+    stdcall fn GetStartupInfoA(lpStartupInfo: Ptr) -> () = startup::GetStartupInfoA;
+    stdcall fn GetStartupInfoW(lpStartupInfo: Ptr) -> () = startup::GetStartupInfoW;
+    stdcall fn TlsAlloc() -> u32 = startup::TlsAlloc;
+    stdcall fn TlsGetValue(dwTlsIndex: u32) -> Ptr = startup::TlsGetValue;
+    stdcall fn TlsSetValue(dwTlsIndex: u32, lpTlsValue: Ptr) -> BOOL = startup::TlsSetValue;
+    stdcall fn TlsFree(dwTlsIndex: u32) -> BOOL = startup::TlsFree;
+    stdcall fn IsDBCSLeadByteEx(CodePage: u32, TestChar: u8) -> BOOL = startup::IsDBCSLeadByteEx;
     stdcall fn GetCommandLineA() -> Ptr = thread::GetCommandLineA;
     stdcall fn GetCommandLineW() -> Ptr = thread::GetCommandLineW;
     stdcall fn GetLastError() -> u32 = thread::GetLastError;

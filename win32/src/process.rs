@@ -105,6 +105,10 @@ pub struct Process {
     pub(crate) tls_next: u32,
     /// It exited and its libraries are being told (DLL_PROCESS_DETACH).
     pub(crate) detaching: bool,
+    /// TlsAlloc's indexes in use (bit n: slot n of the TEB), and where GetStartupInfo's
+    /// strings are.
+    pub(crate) tls_slots: u64,
+    pub(crate) startup_strings: u64,
     /// Its heaps (kernel32/heap.rs).
     pub(crate) heaps: crate::kernel32::heap::Heaps,
     /// Its VirtualAlloc reservations (kernel32/virtual_memory.rs).
@@ -308,13 +312,16 @@ fn build(
     let stack = k.mem_mut().alloc(RegionKind::User, format!("{name} stack"), STACK_SIZE, Prot::RW)?;
     regions.push(stack);
     let stack_top = stack + STACK_SIZE;
-    let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 5 * PAGE_SIZE, Prot::RW)?;
+    // The PEB, the TEB (two pages: x64's is 0x1838 bytes, its TLS slots at 0x1480), the
+    // command line ANSI then wide (what GetCommandLineA/W hand out), the static TLS array,
+    // and the strings GetStartupInfo points at.
+    let blocks = k.mem_mut().alloc(RegionKind::User, format!("{name} peb/teb"), 7 * PAGE_SIZE, Prot::RW)?;
     regions.push(blocks);
     let (peb, teb) = (blocks, blocks + PAGE_SIZE);
-    // The command line, ANSI then wide (what GetCommandLineA/W hand out), then the static
-    // TLS array.
-    let (line_a, line_w) = (blocks + 2 * PAGE_SIZE, blocks + 3 * PAGE_SIZE);
-    let tls_array = blocks + 4 * PAGE_SIZE;
+    let (line_a, line_w) = (blocks + 3 * PAGE_SIZE, blocks + 4 * PAGE_SIZE);
+    let tls_array = blocks + 5 * PAGE_SIZE;
+    let startup_strings = blocks + 6 * PAGE_SIZE;
+    crate::kernel32::startup::write_strings(k, startup_strings, &path)?;
     let ansi: Vec<u8> = line.chars().map(|c| if (c as u32) < 0x100 { c as u8 } else { b'?' }).chain([0]).collect();
     let wide: Vec<u8> = line.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
     k.mem_mut().write(line_a, &ansi)?;
@@ -389,6 +396,8 @@ fn build(
         tls_array,
         tls_next,
         detaching: false,
+        tls_slots: 0,
+        startup_strings,
         heaps: Default::default(),
         reservations: Default::default(),
         environment: Default::default(),

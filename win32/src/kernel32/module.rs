@@ -299,7 +299,7 @@ pub fn GetModuleHandleW(k: &mut Kx, name: PCWSTR) -> KResult<Ptr> {
 
 fn module_file_name(k: &mut Kx, h: Ptr, buffer: Ptr, size: u32, wide: bool) -> KResult<u32> {
     let path = if let Some(dll) = builtin_of(k, h.0) {
-        format!("C:\\Windows\\System32\\{dll}")
+        format!("{}\\{dll}", crate::kernel32::system::SYSTEM_DIRECTORY)
     } else {
         let p = me(k)?;
         let h = if h.0 == 0 { p.image_base } else { h.0 };

@@ -518,3 +518,68 @@ fn a_library_whose_base_is_taken_is_relocated() {
     assert_eq!(GetProcAddress(&mut k, Ptr(two), Ptr(inp.0)).unwrap().0, 0);
     assert_eq!(last_error(&mut k), ERROR_PROC_NOT_FOUND);
 }
+
+#[test]
+fn startup_info_and_dynamic_tls_slots() {
+    use super::startup::*;
+    let (mut k, page) = process();
+    GetStartupInfoA(&mut k, Ptr(page)).unwrap();
+    assert_eq!(k.mem().read_u32(page).unwrap(), 0x44);
+    let desktop = k.mem().read_u32(page + 8).unwrap() as u64;
+    let title = k.mem().read_u32(page + 0xC).unwrap() as u64;
+    assert_eq!(portcullis_hle::rtl::printf::read_cstr(k.mem(), desktop, 64).unwrap(), b"WinSta0\\Default");
+    let title = portcullis_hle::rtl::printf::read_cstr(k.mem(), title, 300).unwrap();
+    assert_eq!(title, b"C:\\Program Files\\client\\client.exe");
+    assert_eq!(k.mem().read_u32(page + 0x2C).unwrap(), 0, "no STARTF_* flags");
+    GetStartupInfoW(&mut k, Ptr(page + 0x100)).unwrap();
+    let wide = k.mem().read_u32(page + 0x10C).unwrap() as u64;
+    assert_eq!(
+        String::from_utf16_lossy(&portcullis_hle::rtl::printf::read_wstr(k.mem(), wide, 300).unwrap()),
+        "C:\\Program Files\\client\\client.exe"
+    );
+
+    let a = TlsAlloc(&mut k).unwrap();
+    let b = TlsAlloc(&mut k).unwrap();
+    assert_eq!((a, b), (0, 1));
+    assert_eq!(TlsSetValue(&mut k, b, Ptr(0x1234)).unwrap(), BOOL(true));
+    SetLastError(&mut k, 7).unwrap();
+    assert_eq!(TlsGetValue(&mut k, b).unwrap(), Ptr(0x1234));
+    assert_eq!(last_error(&mut k), 0, "a successful TlsGetValue clears the last error");
+    let teb = crate::current(&mut k).unwrap().teb;
+    assert_eq!(k.mem().read_u32(teb + 0xE10 + 4).unwrap(), 0x1234, "the TEB's TlsSlots[1]");
+    assert_eq!(TlsFree(&mut k, b).unwrap(), BOOL(true));
+    assert_eq!(TlsFree(&mut k, b).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
+    assert_eq!(TlsAlloc(&mut k).unwrap(), 1, "the lowest free slot, zeroed");
+    assert_eq!(TlsGetValue(&mut k, 1).unwrap(), Ptr(0));
+    for _ in 2..64 {
+        assert_ne!(TlsAlloc(&mut k).unwrap(), TLS_OUT_OF_INDEXES);
+    }
+    assert_eq!(TlsAlloc(&mut k).unwrap(), TLS_OUT_OF_INDEXES);
+    assert_eq!(last_error(&mut k), ERROR_NO_MORE_ITEMS);
+    assert_eq!(TlsGetValue(&mut k, 64).unwrap(), Ptr(0));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
+
+    assert_eq!(IsDBCSLeadByteEx(&mut k, 1252, 0x81).unwrap(), BOOL(false));
+    SetLastError(&mut k, 0).unwrap();
+    assert_eq!(IsDBCSLeadByteEx(&mut k, 932, 0x81).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER, "Shift-JIS is not installed");
+}
+
+#[test]
+fn x64_tls_slots_lie_in_the_second_page_of_the_teb() {
+    use super::startup::*;
+    let mut k = Kernel::boot(MachineConfig::new(Arch::X64), KernelOptions::default()).unwrap();
+    let image = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/giveio/port_probe.x64.exe")).unwrap();
+    crate::load(&mut k, "probe.exe", &image, &["x".to_string()]).unwrap();
+    crate::state(&mut k).current = Some(0);
+    let slot = TlsAlloc(&mut k).unwrap();
+    assert_eq!(TlsSetValue(&mut k, slot, Ptr(0xAABB_CCDD_EEFF)).unwrap(), BOOL(true));
+    let teb = crate::current(&mut k).unwrap().teb;
+    assert_eq!(k.mem().read_u64(teb + 0x1480).unwrap(), 0xAABB_CCDD_EEFF);
+    // The command line after the TEB is untouched.
+    let at = crate::current(&mut k).unwrap().command_line_a;
+    assert_eq!(crate::kernel32::thread::GetCommandLineA(&mut k).unwrap(), Ptr(at));
+    let line = portcullis_hle::rtl::printf::read_cstr(k.mem(), at, 100).unwrap();
+    assert_eq!(line, b"probe.exe x");
+}
