@@ -251,6 +251,15 @@ build_program() {
         -Iinclude -Wl,--entry,"$entry" -o "$output" "$source" "$@" -lkernel32 -ladvapi32
 }
 
+# build_crt_program SOURCE ARCH OUTPUT: a program whose name ends in _crt: an ordinary C
+# program, with mingw-w64's C runtime start-up code and msvcrt.dll.
+build_crt_program() {
+    local source=$1 arch=$2 output=$3 triple
+    triple=$(triple_of "$arch")
+    "$triple-gcc" -O2 -Wall -Werror -fno-asynchronous-unwind-tables \
+        -Wl,--fatal-warnings -Wl,--no-insert-timestamp -o "$output" "$source"
+}
+
 # build_dll SOURCE ARCH OUTPUT: a DLL (entry point DllMain, no C runtime) importing kernel32
 # and advapi32, and its import library OUTPUT.a (not installed). x86 stdcall exports are
 # there under both names (Out32@8 and Out32, --add-stdcall-alias): programs import the
@@ -304,8 +313,12 @@ for name in "${drivers[@]}"; do
             program_archs=$(archs_of "$name")
         fi
         for arch in $program_archs; do
-            build_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe" \
-                $(compgen -G "$work/out/$name/*.$arch.dll.a" || true)
+            if [[ $program == *_crt ]]; then
+                build_crt_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe"
+            else
+                build_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe" \
+                    $(compgen -G "$work/out/$name/*.$arch.dll.a" || true)
+            fi
             built+=("$name/$program.$arch.exe")
         done
     done

@@ -1,6 +1,7 @@
 //! Calls the loader makes into a process's own code: TLS callbacks and DllMain, when the
 //! program starts (its libraries attach, then its entry point runs), when LoadLibrary loads
-//! or FreeLibrary unloads a library, and when the program exits (its libraries detach).
+//! or FreeLibrary unloads a library, and when the program exits (its libraries detach); and
+//! the C runtime's (msvcrt's _initterm initialisers, atexit functions, a SIGABRT handler).
 //!
 //! A library function cannot run guest code nested in its host call here: the program's
 //! code runs in user mode and could not return to the machine's nested-call address in
@@ -47,6 +48,8 @@ pub(crate) enum Then {
     Start,
     /// The process has exited: its run stops.
     End,
+    /// The process exits with this status (ExitProcess: its libraries detach).
+    Exit(u32),
 }
 
 /// A chain a library function asks for; the dispatcher begins it once the function's value
@@ -145,7 +148,7 @@ fn refused(k: &mut Kx, p: &mut Pending, c: InitCall) -> KResult<()> {
                 }
             }
         }
-        Then::End => {}
+        Then::End | Then::Exit(_) => {}
     }
     Ok(())
 }
@@ -190,6 +193,7 @@ fn next(k: &mut Kx, mut p: Pending, sp: u64, pops: u64) -> KResult<()> {
             }
             k.suspend();
         }
+        Then::Exit(code) => crate::dispatch::end_process(k, code),
     }
     Ok(())
 }

@@ -66,6 +66,7 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn TlsSetValue(dwTlsIndex: u32, lpTlsValue: Ptr) -> BOOL = startup::TlsSetValue;
     stdcall fn TlsFree(dwTlsIndex: u32) -> BOOL = startup::TlsFree;
     stdcall fn IsDBCSLeadByteEx(CodePage: u32, TestChar: u8) -> BOOL = startup::IsDBCSLeadByteEx;
+    stdcall fn SetUnhandledExceptionFilter(lpTopLevelExceptionFilter: Ptr) -> Ptr = startup::SetUnhandledExceptionFilter;
     stdcall fn GetCommandLineA() -> Ptr = thread::GetCommandLineA;
     stdcall fn GetCommandLineW() -> Ptr = thread::GetCommandLineW;
     stdcall fn GetLastError() -> u32 = thread::GetLastError;

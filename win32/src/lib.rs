@@ -34,6 +34,17 @@
 //! ends a starting program with STATUS_DLL_INIT_FAILED, or fails LoadLibrary with
 //! ERROR_DLL_INIT_FAILED.
 //!
+//! # The C runtime
+//!
+//! msvcrt.dll ([`msvcrt`]) has what an ordinary mingw-w64 program's start-up code and a
+//! simple `main` call: __getmainargs (the command line split as msvcrt splits it), the
+//! initialiser tables (_initterm) and exit functions (atexit, exit, _cexit), called in user
+//! mode through the same continuation slot as DllMain; malloc & co. over the process heap;
+//! string functions; printf & co. on stdout and stderr (the kernel's printf engine); the
+//! "C" locale, errno and signal handlers (abort calls SIGABRT's). Its variables (`_iob`,
+//! `__initenv`, ...) are in a page of the process, which importers bind to. Files (fopen)
+//! and console input through the C runtime are later slices.
+//!
 //! # Address spaces
 //!
 //! Every guest, drivers included, runs at the real CPL3 (docs/architecture.md). User code
@@ -96,6 +107,7 @@ pub mod error;
 pub mod kernel32;
 pub mod libraries;
 pub mod module;
+pub mod msvcrt;
 pub mod process;
 mod strings;
 pub mod table;

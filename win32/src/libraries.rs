@@ -4,7 +4,7 @@
 use crate::table::Win32Fn;
 
 /// Every library's table.
-const TABLES: &[&[Win32Fn]] = &[crate::kernel32::KERNEL32, crate::advapi32::ADVAPI32];
+const TABLES: &[&[Win32Fn]] = &[crate::kernel32::KERNEL32, crate::advapi32::ADVAPI32, crate::msvcrt::MSVCRT];
 
 /// Functions over all libraries (the slots before the entry point's return slot).
 pub(crate) fn count() -> usize {

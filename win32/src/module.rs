@@ -117,6 +117,8 @@ pub(crate) struct Loading<'a> {
     pub dir: String,
     /// Modules this load mapped, dependencies first (their init calls run in this order).
     pub new: Vec<u64>,
+    /// The process's C runtime data page (msvcrt's variables).
+    pub data: u64,
 }
 
 /// Where a program runs from: `C:\Program Files\<stem>\<name>` (its libraries given on the
@@ -297,7 +299,10 @@ pub(crate) fn bind_imports(
         let at = if builtin(&imp.dll).is_some() {
             match crate::libraries::find_for(&imp.dll, &imp.name, k.arch()) {
                 Some(i) => crate::process::slot_address(k, i),
-                None => return Err(Failed::Load(LoadFailure::MissingImport(format!("{}!{}", imp.dll, imp.name)))),
+                None => match crate::msvcrt::data_offset(&imp.dll, &imp.name) {
+                    Some(off) => l.data + off,
+                    None => return Err(Failed::Load(LoadFailure::MissingImport(format!("{}!{}", imp.dll, imp.name)))),
+                },
             }
         } else {
             let dep = match deps.iter().find(|&&d| l.modules.iter().any(|m| m.base == d && same_file(m, &imp.dll))) {

@@ -105,6 +105,10 @@ pub struct Process {
     pub(crate) tls_next: u32,
     /// It exited and its libraries are being told (DLL_PROCESS_DETACH).
     pub(crate) detaching: bool,
+    /// The C runtime's state (msvcrt.rs).
+    pub(crate) crt: crate::msvcrt::Crt,
+    /// SetUnhandledExceptionFilter's filter.
+    pub(crate) exception_filter: u64,
     /// TlsAlloc's indexes in use (bit n: slot n of the TEB), and where GetStartupInfo's
     /// strings are.
     pub(crate) tls_slots: u64,
@@ -235,7 +239,10 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
         .imports
         .iter()
         .filter(|i| match crate::module::builtin(&i.dll) {
-            Some(_) => crate::libraries::find_for(&i.dll, &i.name, arch).is_none(),
+            Some(_) => {
+                crate::libraries::find_for(&i.dll, &i.name, arch).is_none()
+                    && crate::msvcrt::data_offset(&i.dll, &i.name).is_none()
+            }
             None => !crate::module::available(k, &i.dll, &dir),
         })
         .map(|i| format!("{}!{}", i.dll, i.name))
@@ -297,7 +304,11 @@ fn build(
         attached: false,
         tls_callbacks: Vec::new(),
     }];
-    let mut l = Loading { modules: &mut modules, regions, dir: crate::module::dir_of(&path), new: Vec::new() };
+    // The page msvcrt's variables live in (importers bind to their addresses).
+    let crt_data = k.mem_mut().alloc(RegionKind::User, format!("{name} C runtime data"), PAGE_SIZE, Prot::RW)?;
+    regions.push(crt_data);
+    let mut l =
+        Loading { modules: &mut modules, regions, dir: crate::module::dir_of(&path), new: Vec::new(), data: crt_data };
     match crate::module::bind_imports(k, &mut l, base, parsed, 0) {
         Ok(deps) => l.modules[0].deps = deps,
         Err(Failed::Load(f)) => return Err(LoadError::Unsupported(format!("its libraries do not load: {f}"))),
@@ -322,6 +333,7 @@ fn build(
     let tls_array = blocks + 5 * PAGE_SIZE;
     let startup_strings = blocks + 6 * PAGE_SIZE;
     crate::kernel32::startup::write_strings(k, startup_strings, &path)?;
+    crate::msvcrt::init_data(k, crt_data, line_a)?;
     let ansi: Vec<u8> = line.chars().map(|c| if (c as u32) < 0x100 { c as u8 } else { b'?' }).chain([0]).collect();
     let wide: Vec<u8> = line.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
     k.mem_mut().write(line_a, &ansi)?;
@@ -396,6 +408,8 @@ fn build(
         tls_array,
         tls_next,
         detaching: false,
+        crt: crate::msvcrt::Crt { data: crt_data, ..Default::default() },
+        exception_filter: 0,
         tls_slots: 0,
         startup_strings,
         heaps: Default::default(),

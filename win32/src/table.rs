@@ -75,7 +75,7 @@ macro_rules! win32_exports {
         dll: $dll:literal,
         functions:
         $(
-            $(#[$only:ident])? $conv:ident fn $name:ident ( $($p:ident : $t:ty),* ) -> $ret:ty = $f:path ;
+            $(#[$attr:ident])* $conv:ident fn $name:ident ( $($p:ident : $t:ty),* ) -> $ret:ty = $f:path ;
         )*
     ) => {
         &[
@@ -87,7 +87,7 @@ macro_rules! win32_exports {
                         a: &mut ::portcullis_hle::exports::CallArgs,
                     ) -> ::portcullis_hle::kernel::KResult<u64> {
                         $( let $p: $t = a.next::<$t>(k)?; )*
-                        let r: $ret = $f(k $(, $p)*)?;
+                        let r: $ret = $crate::win32_exports!(@call [$($attr)*] $f, k, a, ($($p),*))?;
                         Ok(<$ret as ::portcullis_hle::types::Ret>::into_raw(r))
                     }
                     $crate::table::Win32Fn {
@@ -106,7 +106,7 @@ macro_rules! win32_exports {
                         },
                         ret_wide: <$ret as ::portcullis_hle::types::Ret>::WIDE,
                         wrapper,
-                        x86_only: false $(|| $crate::win32_exports!(@only $only))?,
+                        x86_only: false $(|| $crate::win32_exports!(@only $attr))*,
                     }
                 },
             )*
@@ -114,5 +114,15 @@ macro_rules! win32_exports {
     };
     (@only x86) => {
         true
+    };
+    (@only varargs) => {
+        false
+    };
+    // A variadic function also gets the call's arguments, to read the variadic slots
+    // after its fixed parameters.
+    (@call [] $f:path, $k:ident, $a:ident, ($($p:ident),*)) => { $f($k $(, $p)*) };
+    (@call [varargs $($rest:ident)*] $f:path, $k:ident, $a:ident, ($($p:ident),*)) => { $f($k $(, $p)*, $a) };
+    (@call [$other:ident $($rest:ident)*] $f:path, $k:ident, $a:ident, ($($p:ident),*)) => {
+        $crate::win32_exports!(@call [$($rest)*] $f, $k, $a, ($($p),*))
     };
 }

@@ -84,7 +84,7 @@ fn defaults(k: &Kx) -> Environment {
 }
 
 /// The current process's environment, made on first use.
-fn environment(k: &mut Kx) -> KResult<&mut Environment> {
+pub(crate) fn environment(k: &mut Kx) -> KResult<&mut Environment> {
     if !me(k)?.environment.made {
         let d = defaults(k);
         me(k)?.environment = d;

@@ -54,7 +54,8 @@ fn loading<T>(
     let mut modules = std::mem::take(&mut p.modules);
     let mut regions = std::mem::take(&mut p.regions);
     let dir = dir.unwrap_or_else(|| module::dir_of(&p.path));
-    let mut l = Loading { modules: &mut modules, regions: &mut regions, dir, new: Vec::new() };
+    let data = p.crt.data;
+    let mut l = Loading { modules: &mut modules, regions: &mut regions, dir, new: Vec::new(), data };
     let r = f(k, &mut l);
     let new = std::mem::take(&mut l.new);
     if r.is_err() {
