@@ -348,7 +348,8 @@ pub(crate) fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KRe
 pub(crate) fn new_request(k: &mut Kx, parent: u64, queue_h: u64, irp: u64, mj: u8) -> KResult<u64> {
     let b = object::expect(k, "FxDispatch", parent, ObjectKind::Any)?.binding;
     let r = object::create(k, b, ObjectKind::Request, &object::Attributes::default(), Some(parent))?;
-    let req = Request { irp, queue: queue_h, major: mj, information: 0, completed: None, caller_context: None };
+    let req =
+        Request { irp, queue: queue_h, major: mj, information: 0, completed: None, caller_context: None, cancel: None };
     k.ext_mut().wdf.requests.insert(r, req);
     Ok(r)
 }
