@@ -1545,3 +1545,37 @@ fn the_verifier_breaks_only_when_asked_and_bugchecks_on_request() {
         }
     }
 }
+
+#[test]
+fn a_request_waiting_on_a_queue_is_cancelled_by_the_framework() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let (device, _) = b.control_device(driver, "\\Device\\KmdfWaitCancel");
+        let link = b.fx.ustr("\\DosDevices\\KmdfWaitCancel");
+        b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        let q = b.queue(device, 3, true);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfWaitCancel").unwrap();
+        let h = h.unwrap();
+        let first = request::device_control(&mut b.fx.k, h, 0x8000_2000, b"", &OutBuffer::zeroed(0), false).unwrap();
+        let second = request::device_control(&mut b.fx.k, h, 0x8000_2004, b"", &OutBuffer::zeroed(0), false).unwrap();
+        let waiting: Vec<(u64, u64)> =
+            b.fx.k.ext().wdf.queues[&q].waiting.iter().map(|r| (*r, b.fx.k.ext().wdf.requests[r].irp)).collect();
+        assert_eq!(waiting.len(), 2, "{arch:?}");
+        let (_, irp) = waiting[0];
+        assert_ne!(b.fx.k.mem().get(irp, IRP::CancelRoutine).unwrap(), 0, "a waiting request's IRP is cancelable");
+        assert_eq!(b.fx.call(Dll::Ntoskrnl, "IoCancelIrp", &[irp]).unwrap() & 0xFF, 1, "{arch:?}");
+        let done = request::take_completion(&mut b.fx.k, first.id).expect("the framework completed it");
+        assert_eq!(done.status, status::CANCELLED, "{arch:?}");
+        // The other one is still there, and leaves the queue no longer cancelable by it.
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+        let r = b.fx.read_ptr(out);
+        assert_eq!(r, waiting[1].0, "{arch:?}");
+        assert_eq!(b.fx.k.mem().get(waiting[1].1, IRP::CancelRoutine).unwrap(), 0);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0x8000_001A, "nothing else waits");
+        b.ok("WdfRequestComplete", &[r, 0]);
+        assert_eq!(request::take_completion(&mut b.fx.k, second.id).expect("completed").status, status::SUCCESS);
+    }
+}

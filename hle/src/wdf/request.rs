@@ -148,15 +148,21 @@ pub fn WdfRequestUnmarkCancelable(k: &mut Kx, _globals: Ptr, request: Ptr) -> KR
     Ok(status::SUCCESS)
 }
 
-/// VOID FxRequestCancel(PDEVICE_OBJECT DeviceObject, PIRP Irp): the cancel routine of a
-/// cancelable request's IRP. Releases the cancel spin lock, then calls the driver's
-/// EvtRequestCancel with the request, which completes it.
+/// VOID FxRequestCancel(PDEVICE_OBJECT DeviceObject, PIRP Irp): the cancel routine of the
+/// IRP of a request waiting on a queue or marked cancelable. Releases the cancel spin lock;
+/// a waiting request leaves its queue cancelled (EvtIoCanceledOnQueue, or completed with
+/// STATUS_CANCELLED), a cancelable one goes to the driver's EvtRequestCancel, which
+/// completes it.
 pub fn FxRequestCancel(k: &mut Kx, _device: Ptr, irp: Ptr) -> KResult<()> {
     let irql = k.mem().get(irp.0, IRP::CancelIrql)? as u8;
     crate::io::irps::release_cancel_lock(k, irql)?;
     let found =
         k.ext().wdf.requests.iter().find(|(_, r)| r.irp == irp.0 && r.completed.is_none()).map(|(h, r)| (*h, r.cancel));
-    if let Some((handle, Some(evt))) = found {
+    let Some((handle, evt)) = found else { return Ok(()) };
+    if super::queue::cancel_waiting(k, handle)? {
+        return Ok(());
+    }
+    if let Some(evt) = evt {
         call_cancel(k, evt, handle)?;
     }
     Ok(())
