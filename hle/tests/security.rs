@@ -321,6 +321,40 @@ fn se_exports_holds_the_privileges_and_well_known_sids() {
     }
 }
 
+/// Windows 10 builds lay out the fields Windows 8 and later appended after SeOwnerRightsSid,
+/// each a real SID (a driver's SDDL "AC"/"UD" reads them); Windows 7's structure ends there.
+#[test]
+fn se_exports_grows_with_the_windows_version() {
+    use portcullis_emu::MachineConfig;
+    use portcullis_hle::kernel::{Kernel, KernelOptions};
+    use portcullis_hle::rtl::version::WindowsVersion;
+    for arch in both() {
+        let ps = arch.ptr_size();
+        let win7_end = if arch == Arch::X86 { 0x18C } else { 0x208 };
+        let sid = |fx: &Fx, at: u64, n: usize| fx.read(fx.read_ptr(at), n);
+        for version in [WindowsVersion::WINDOWS_10, WindowsVersion::WINDOWS_11] {
+            let options = KernelOptions { version, ..Default::default() };
+            let fx = Fx::with(Kernel::boot(MachineConfig::new(arch), options).unwrap());
+            let exports = fx.read_ptr(fx.k.ext().resolve(NT, "SeExports").unwrap());
+            let at = |i: u64| exports + win7_end + i * ps;
+            assert_eq!(
+                sid(&fx, at(0), 16),
+                [1, 2, 0, 0, 0, 0, 0, 15, 2, 0, 0, 0, 1, 0, 0, 0],
+                "{arch:?}: all app packages"
+            );
+            let drivers = sid(&fx, at(1), 32);
+            assert_eq!(drivers[..12], [1, 6, 0, 0, 0, 0, 0, 5, 84, 0, 0, 0], "{arch:?}: user-mode drivers");
+            assert!(drivers[12..].iter().all(|b| *b == 0));
+            assert_eq!(sid(&fx, at(2), 16), [1, 2, 0, 0, 0, 0, 0, 19, 0, 2, 0, 0, 0, 0x20, 0, 0], "{arch:?}: WinTcb");
+            let installer = sid(&fx, at(3), 32);
+            assert_eq!(installer[..12], [1, 6, 0, 0, 0, 0, 0, 5, 80, 0, 0, 0], "{arch:?}: TrustedInstaller");
+            assert_eq!(installer[28..32], 2_271_478_464u32.to_le_bytes());
+            // SeDelegateSessionUserImpersonatePrivilege (Windows 10 1709 and later).
+            assert_eq!(u32_at(&fx, at(4)), 36, "{arch:?}");
+        }
+    }
+}
+
 #[test]
 fn etw_providers_register_write_and_unregister() {
     for arch in both() {

@@ -10,7 +10,7 @@ use common::guest::{routine, Asm, Param, K};
 use common::{both, request, status, Arch, KernelStop, OutBuffer, Stop};
 use portcullis_emu::CallConv;
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT};
+use portcullis_hle::layout::{FieldAccess, DEVICE_OBJECT, DRIVER_OBJECT, IRP};
 use portcullis_hle::wdf::layout::{
     WDF_DPC_CONFIG, WDF_DRIVER_CONFIG, WDF_DRIVER_GLOBALS, WDF_FILEOBJECT_CONFIG, WDF_IO_QUEUE_CONFIG,
     WDF_OBJECT_ATTRIBUTES, WDF_OBJECT_CONTEXT_TYPE_INFO, WDF_PNPPOWER_EVENT_CALLBACKS, WDF_TIMER_CONFIG,
@@ -1456,5 +1456,126 @@ fn cleanup_and_destroy_callbacks_still_reach_the_context() {
         assert_eq!(b.fx.read_ptr(log), ctx, "in EvtCleanupCallback on {arch:?}");
         assert_eq!(b.fx.read_ptr(log + 8), ctx, "in EvtDestroyCallback on {arch:?}");
         assert!(!b.fx.k.ext().wdf.objects.contains_key(&obj), "gone after its destroy callback");
+    }
+}
+
+/// A pending request on a manual queue of a fresh control device: (Bound, request, IRP,
+/// completion id, EvtRequestCancel's call count and last argument, the callback).
+fn pending_request(arch: Arch, name: &str) -> (Bound, u64, u64, portcullis_hle::io::RequestId, u64, u64, u64) {
+    let (mut b, device, count, last) = with_device(arch, &format!("\\Device\\{name}"));
+    let link = b.fx.ustr(&format!("\\DosDevices\\{name}"));
+    b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+    b.ok("WdfControlFinishInitializing", &[device]);
+    let q = b.queue(device, 3, true);
+    let (h, _) = request::open(&mut b.fx.k, &format!("\\\\.\\{name}")).unwrap();
+    let io = request::device_control(&mut b.fx.k, h.unwrap(), 0x8000_2000, b"", &OutBuffer::zeroed(0), false).unwrap();
+    assert_eq!(io.returned, status::PENDING);
+    let out = b.fx.alloc(8);
+    assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+    let r = b.fx.read_ptr(out);
+    let irp = b.ok("WdfRequestWdmGetIrp", &[r]);
+    let evt = b.counting_callback(count, last);
+    (b, r, irp, io.id, count, last, evt)
+}
+
+#[test]
+fn a_cancelable_request_hears_of_the_io_managers_cancel() {
+    for arch in both() {
+        let (mut b, r, irp, id, count, last, evt) = pending_request(arch, "KmdfCancel");
+        let cancel_routine = |b: &Bound| b.fx.k.mem().get(irp, IRP::CancelRoutine).unwrap();
+        assert_eq!(b.ok("WdfRequestUnmarkCancelable", &[r]) as u32, status::INVALID_DEVICE_REQUEST.0, "never marked");
+        b.ok("WdfRequestMarkCancelable", &[r, evt]);
+        assert_ne!(cancel_routine(&b), 0, "{arch:?}: the IRP has the framework's cancel routine");
+        assert_eq!(b.ok("WdfRequestUnmarkCancelable", &[r]), 0, "{arch:?}");
+        assert_eq!(cancel_routine(&b), 0);
+        b.ok("WdfRequestMarkCancelable", &[r, evt]);
+        // The I/O manager cancels the IRP: the framework calls EvtRequestCancel(Request).
+        assert_eq!(b.fx.call(Dll::Ntoskrnl, "IoCancelIrp", &[irp]).unwrap() & 0xFF, 1, "{arch:?}");
+        assert_eq!((b.fx.read(count, 4), b.fx.read_ptr(last)), (1u32.to_le_bytes().to_vec(), r), "{arch:?}");
+        // The cancel spin lock was released: it can be taken again.
+        let irql = b.fx.alloc(8);
+        b.fx.call(Dll::Ntoskrnl, "IoAcquireCancelSpinLock", &[irql]).expect("the cancel spin lock is free");
+        let old = b.fx.read(irql, 1)[0] as u64;
+        b.fx.call(Dll::Ntoskrnl, "IoReleaseCancelSpinLock", &[old]).unwrap();
+        assert_eq!(b.ok("WdfRequestUnmarkCancelable", &[r]) as u32, status::CANCELLED.0, "the cancel has begun");
+        b.ok("WdfRequestComplete", &[r, status::CANCELLED.0 as u64]);
+        let done = request::take_completion(&mut b.fx.k, id).expect("completed");
+        assert_eq!(done.status, status::CANCELLED, "{arch:?}");
+        let p = b.violation("WdfRequestMarkCancelable", &[r, evt]);
+        assert_eq!((p[0], p[1]), (5, r), "a completed request on {arch:?}");
+    }
+}
+
+#[test]
+fn a_request_cancelled_before_it_is_marked_is_cancelled_at_once() {
+    for arch in both() {
+        let (mut b, r, irp, _, count, _, evt) = pending_request(arch, "KmdfCancelEarly");
+        assert_eq!(b.fx.call(Dll::Ntoskrnl, "IoCancelIrp", &[irp]).unwrap() & 0xFF, 0, "no cancel routine yet");
+        assert_eq!(b.ok("WdfRequestMarkCancelableEx", &[r, evt]) as u32, status::CANCELLED.0, "{arch:?}");
+        assert_eq!(b.fx.read(count, 4), 0u32.to_le_bytes(), "the Ex form does not call back");
+        b.ok("WdfRequestMarkCancelable", &[r, evt]);
+        assert_eq!(b.fx.read(count, 4), 1u32.to_le_bytes(), "{arch:?}: called before it returns");
+        let p = b.violation("WdfRequestMarkCancelable", &[r, 0]);
+        assert_eq!(p[0], 4, "a NULL EvtRequestCancel is WDF_REQUIRED_PARAMETER_IS_NULL on {arch:?}");
+    }
+}
+
+#[test]
+fn the_verifier_breaks_only_when_asked_and_bugchecks_on_request() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        b.driver();
+        b.ok("WdfVerifierDbgBreakPoint", &[]);
+        let path = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\KmdfTest\\Parameters\\Wdf";
+        assert!(portcullis_hle::cm::seed_value(
+            &mut b.fx.k,
+            path,
+            Some(("DbgBreakOnError", REG_DWORD, vec![1, 0, 0, 0]))
+        ));
+        match b.wdf("WdfVerifierDbgBreakPoint", &[]) {
+            Err(Stop::Host(KernelStop::Bugcheck(x))) => assert_eq!((x.code, x.params[0]), (0x1E, 0x8000_0003)),
+            other => panic!("{arch:?}: expected the breakpoint nothing handles, got {other:?}"),
+        }
+        let mut b = bind(arch, 444);
+        match b.wdf("WdfVerifierKeBugCheck", &[0xE2, 1, 2, 3, 4]) {
+            Err(Stop::Host(KernelStop::Bugcheck(x))) => {
+                assert_eq!((x.code, x.params), (0xE2, [1, 2, 3, 4]), "{arch:?}")
+            }
+            other => panic!("{arch:?}: expected the bugcheck, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_request_waiting_on_a_queue_is_cancelled_by_the_framework() {
+    for arch in both() {
+        let mut b = bind(arch, 444);
+        let driver = b.driver();
+        let (device, _) = b.control_device(driver, "\\Device\\KmdfWaitCancel");
+        let link = b.fx.ustr("\\DosDevices\\KmdfWaitCancel");
+        b.ok("WdfDeviceCreateSymbolicLink", &[device, link]);
+        b.ok("WdfControlFinishInitializing", &[device]);
+        let q = b.queue(device, 3, true);
+        let (h, _) = request::open(&mut b.fx.k, "\\\\.\\KmdfWaitCancel").unwrap();
+        let h = h.unwrap();
+        let first = request::device_control(&mut b.fx.k, h, 0x8000_2000, b"", &OutBuffer::zeroed(0), false).unwrap();
+        let second = request::device_control(&mut b.fx.k, h, 0x8000_2004, b"", &OutBuffer::zeroed(0), false).unwrap();
+        let waiting: Vec<(u64, u64)> =
+            b.fx.k.ext().wdf.queues[&q].waiting.iter().map(|r| (*r, b.fx.k.ext().wdf.requests[r].irp)).collect();
+        assert_eq!(waiting.len(), 2, "{arch:?}");
+        let (_, irp) = waiting[0];
+        assert_ne!(b.fx.k.mem().get(irp, IRP::CancelRoutine).unwrap(), 0, "a waiting request's IRP is cancelable");
+        assert_eq!(b.fx.call(Dll::Ntoskrnl, "IoCancelIrp", &[irp]).unwrap() & 0xFF, 1, "{arch:?}");
+        let done = request::take_completion(&mut b.fx.k, first.id).expect("the framework completed it");
+        assert_eq!(done.status, status::CANCELLED, "{arch:?}");
+        // The other one is still there, and leaves the queue no longer cancelable by it.
+        let out = b.fx.alloc(8);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0);
+        let r = b.fx.read_ptr(out);
+        assert_eq!(r, waiting[1].0, "{arch:?}");
+        assert_eq!(b.fx.k.mem().get(waiting[1].1, IRP::CancelRoutine).unwrap(), 0);
+        assert_eq!(b.ok("WdfIoQueueRetrieveNextRequest", &[q, out]), 0x8000_001A, "nothing else waits");
+        b.ok("WdfRequestComplete", &[r, 0]);
+        assert_eq!(request::take_completion(&mut b.fx.k, second.id).expect("completed").status, status::SUCCESS);
     }
 }

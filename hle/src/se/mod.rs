@@ -305,7 +305,12 @@ pub fn token(k: &Kx, address: u64) -> Option<Token> {
     k.ext().security.tokens.get(&address).cloned()
 }
 
-/// SeExports: the privilege LUIDs and well-known SIDs, laid out as SE_EXPORTS.
+/// SeExports: the privilege LUIDs and well-known SIDs, laid out as SE_EXPORTS of the emulated
+/// Windows version: Windows 7 ends at SeOwnerRightsSid; Windows 8 added the app-package and
+/// user-mode-driver SIDs, 8.1 the WinTcb process-trust SID, Windows 10 the TrustedInstaller SID
+/// and (1709) the session-impersonation privilege. The app-silo SIDs Windows 11 24H2 appended
+/// are not laid out: a driver reading them reads past the structure, as on a system without
+/// them.
 pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
     let ps = k.arch().ptr_size();
     enum F {
@@ -313,7 +318,8 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         S(Sid),
     }
     use F::*;
-    let fields = [
+    let version = k.ext().options.version;
+    let mut fields = vec![
         Luid(2),
         Luid(3),
         Luid(4),
@@ -380,6 +386,24 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         S(w::mandatory(0x4000)),
         S(Sid::new(3, &[4])),
     ];
+    let (major, minor, build) = (version.major, version.minor, version.build);
+    if (major, minor) >= (6, 2) {
+        // SeAllAppPackagesSid (S-1-15-2-1), SeUserModeDriversSid (S-1-5-84-0-0-0-0-0).
+        fields.push(S(Sid::new(15, &[2, 1])));
+        fields.push(S(Sid::new(5, &[84, 0, 0, 0, 0, 0])));
+    }
+    if (major, minor) >= (6, 3) {
+        // SeProcTrustWinTcbSid: process trust authority, protected (512), WinTcb signer (8192).
+        fields.push(S(Sid::new(19, &[512, 8192])));
+    }
+    if major >= 10 {
+        // SeTrustedInstallerSid: the NT SERVICE\TrustedInstaller service SID.
+        fields.push(S(Sid::new(5, &[80, 956_008_885, 3_418_522_649, 1_831_038_044, 1_853_292_631, 2_271_478_464])));
+        if build >= 16299 {
+            // SeDelegateSessionUserImpersonatePrivilege.
+            fields.push(Luid(36));
+        }
+    }
     let mut layout = Vec::new();
     let mut size = 0u64;
     for f in &fields {

@@ -35,6 +35,7 @@ pub mod spin_lock;
 pub mod string;
 pub mod table;
 pub mod timer;
+pub mod verifier;
 pub mod violation;
 pub mod wait_lock;
 pub mod work_item;

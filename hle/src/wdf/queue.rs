@@ -168,6 +168,7 @@ pub fn WdfIoQueueRetrieveNextRequest(k: &mut Kx, _globals: Ptr, queue_h: Ptr, ou
     });
     match next {
         Some(r) => {
+            leaves_waiting(k, r)?;
             k.mem_mut().write_ptr(out.0, r)?;
             Ok(status::SUCCESS)
         }
@@ -195,6 +196,7 @@ pub fn WdfIoQueuePurge(k: &mut Kx, _globals: Ptr, queue_h: Ptr, purge_complete: 
     };
     let conv = CallConv::Stdcall.for_arch(k.arch());
     for r in waiting {
+        leaves_waiting(k, r)?;
         if q.io_canceled_on_queue != 0 {
             if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h.0) {
                 q.presented += 1;
@@ -254,11 +256,56 @@ pub(crate) fn enqueue(k: &mut Kx, queue_h: u64, request_h: u64) -> KResult<()> {
     if now {
         present(k, queue_h, request_h)
     } else {
+        let Some(irp) = k.ext().wdf.requests.get(&request_h).map(|r| r.irp) else { return Ok(()) };
+        if k.mem().get(irp, IRP::Cancel)? != 0 {
+            return cancelled_on_queue(k, queue_h, request_h);
+        }
         if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h) {
             q.waiting.push_back(request_h);
         }
+        // While it waits, the framework owns its cancellation.
+        let routine = super::table::routine(k, "FxRequestCancel");
+        crate::io::irps::exchange_cancel_routine(k, irp, routine)?;
         Ok(())
     }
+}
+
+/// The request leaves a queue's waiting list: its IRP is no longer cancelable there.
+fn leaves_waiting(k: &mut Kx, request_h: u64) -> KResult<()> {
+    if let Some(irp) = k.ext().wdf.requests.get(&request_h).map(|r| r.irp) {
+        crate::io::irps::exchange_cancel_routine(k, irp, 0)?;
+    }
+    Ok(())
+}
+
+/// A waiting request whose IRP was cancelled: taken off its queue and handed to
+/// EvtIoCanceledOnQueue when the queue has one, else completed with STATUS_CANCELLED. False
+/// when the request waits on no queue.
+pub(crate) fn cancel_waiting(k: &mut Kx, request_h: u64) -> KResult<bool> {
+    let queue_h = k.ext().wdf.queues.iter().find(|(_, q)| q.waiting.contains(&request_h)).map(|(h, _)| *h);
+    let Some(queue_h) = queue_h else { return Ok(false) };
+    if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h) {
+        q.waiting.retain(|r| *r != request_h);
+    }
+    cancelled_on_queue(k, queue_h, request_h)?;
+    Ok(true)
+}
+
+fn cancelled_on_queue(k: &mut Kx, queue_h: u64, request_h: u64) -> KResult<()> {
+    let canceled_on_queue = k.ext().wdf.queues.get(&queue_h).map_or(0, |q| q.io_canceled_on_queue);
+    if canceled_on_queue != 0 {
+        if let Some(q) = k.ext_mut().wdf.queues.get_mut(&queue_h) {
+            q.presented += 1;
+        }
+        let conv = CallConv::Stdcall.for_arch(k.arch());
+        crate::ke::scheduler::call(k, canceled_on_queue, &[queue_h, request_h], conv).map_err(KError::Stop)?;
+        return Ok(());
+    }
+    // Never presented: its completion releases nothing on the queue.
+    if let Some(req) = k.ext_mut().wdf.requests.get_mut(&request_h) {
+        req.queue = 0;
+    }
+    request::finish(k, request_h, status::CANCELLED, 0)
 }
 
 /// The request leaves the driver's hands on `queue_h` (completed or forwarded): a sequential
@@ -276,7 +323,10 @@ pub(crate) fn released(k: &mut Kx, queue_h: u64) -> KResult<()> {
         None => None,
     };
     match next {
-        Some(r) => present(k, queue_h, r),
+        Some(r) => {
+            leaves_waiting(k, r)?;
+            present(k, queue_h, r)
+        }
         None => purge_done(k, queue_h),
     }
 }
@@ -348,7 +398,8 @@ pub(crate) fn unclaimed(k: &mut Kx, dev: &Device, irp: u64, st: NtStatus) -> KRe
 pub(crate) fn new_request(k: &mut Kx, parent: u64, queue_h: u64, irp: u64, mj: u8) -> KResult<u64> {
     let b = object::expect(k, "FxDispatch", parent, ObjectKind::Any)?.binding;
     let r = object::create(k, b, ObjectKind::Request, &object::Attributes::default(), Some(parent))?;
-    let req = Request { irp, queue: queue_h, major: mj, information: 0, completed: None, caller_context: None };
+    let req =
+        Request { irp, queue: queue_h, major: mj, information: 0, completed: None, caller_context: None, cancel: None };
     k.ext_mut().wdf.requests.insert(r, req);
     Ok(r)
 }

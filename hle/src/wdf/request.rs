@@ -27,6 +27,9 @@ pub struct Request {
     /// In EvtIoInCallerContext: the driver holds it before any queue, and
     /// WdfDeviceEnqueueRequest puts it on this queue (0: none is configured for its type).
     pub caller_context: Option<u64>,
+    /// The driver's EvtRequestCancel while the request is cancelable
+    /// (WdfRequestMarkCancelable): the IRP's cancel routine is then `FxRequestCancel`.
+    pub cancel: Option<u64>,
 }
 
 /// The status a request completed with, if it has.
@@ -81,6 +84,88 @@ pub(crate) fn retire(k: &mut Kx, handle: u64, st: NtStatus) {
 /// outstanding, and the unload report lists it.
 pub(crate) fn forget(k: &mut Kx, handle: u64) {
     k.ext_mut().wdf.requests.remove(&handle);
+}
+
+/// Makes the request cancelable with `evt` unless its IRP was cancelled already (false).
+fn mark_cancelable(k: &mut Kx, function: &str, handle: u64, evt: u64) -> KResult<bool> {
+    let r = live(k, function, handle)?;
+    if evt == 0 {
+        return Err(violation::null_parameter(k, function, "EvtRequestCancel"));
+    }
+    if k.mem().get(r.irp, IRP::Cancel)? != 0 {
+        return Ok(false);
+    }
+    if let Some(req) = k.ext_mut().wdf.requests.get_mut(&handle) {
+        req.cancel = Some(evt);
+    }
+    let routine = super::table::routine(k, "FxRequestCancel");
+    crate::io::irps::exchange_cancel_routine(k, r.irp, routine)?;
+    Ok(true)
+}
+
+fn call_cancel(k: &mut Kx, evt: u64, handle: u64) -> KResult<()> {
+    let conv = portcullis_emu::CallConv::Stdcall.for_arch(k.arch());
+    crate::ke::scheduler::call(k, evt, &[handle], conv).map_err(crate::kernel::KError::Stop)?;
+    Ok(())
+}
+
+/// VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel):
+/// a later cancel of the IRP (IoCancelIrp) calls EvtRequestCancel; a request cancelled
+/// already gets the call before this returns.
+pub fn WdfRequestMarkCancelable(k: &mut Kx, _globals: Ptr, request: Ptr, evt: Ptr) -> KResult<()> {
+    if !mark_cancelable(k, "WdfRequestMarkCancelable", request.0, evt.0)? {
+        call_cancel(k, evt.0, request.0)?;
+    }
+    Ok(())
+}
+
+/// NTSTATUS WdfRequestMarkCancelableEx(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL
+/// EvtRequestCancel): as WdfRequestMarkCancelable, but a request cancelled already is
+/// STATUS_CANCELLED and EvtRequestCancel is not called.
+pub fn WdfRequestMarkCancelableEx(k: &mut Kx, _globals: Ptr, request: Ptr, evt: Ptr) -> KResult<NtStatus> {
+    Ok(match mark_cancelable(k, "WdfRequestMarkCancelableEx", request.0, evt.0)? {
+        true => status::SUCCESS,
+        false => status::CANCELLED,
+    })
+}
+
+/// NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request): the request is no longer
+/// cancelable (STATUS_SUCCESS), or its cancel has begun and EvtRequestCancel runs or ran
+/// (STATUS_CANCELLED: the driver must not complete it here). STATUS_INVALID_DEVICE_REQUEST
+/// for a request that was not cancelable.
+pub fn WdfRequestUnmarkCancelable(k: &mut Kx, _globals: Ptr, request: Ptr) -> KResult<NtStatus> {
+    let r = live(k, "WdfRequestUnmarkCancelable", request.0)?;
+    if r.cancel.is_none() {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    let previous = crate::io::irps::exchange_cancel_routine(k, r.irp, 0)?;
+    if previous == 0 {
+        return Ok(status::CANCELLED);
+    }
+    if let Some(req) = k.ext_mut().wdf.requests.get_mut(&request.0) {
+        req.cancel = None;
+    }
+    Ok(status::SUCCESS)
+}
+
+/// VOID FxRequestCancel(PDEVICE_OBJECT DeviceObject, PIRP Irp): the cancel routine of the
+/// IRP of a request waiting on a queue or marked cancelable. Releases the cancel spin lock;
+/// a waiting request leaves its queue cancelled (EvtIoCanceledOnQueue, or completed with
+/// STATUS_CANCELLED), a cancelable one goes to the driver's EvtRequestCancel, which
+/// completes it.
+pub fn FxRequestCancel(k: &mut Kx, _device: Ptr, irp: Ptr) -> KResult<()> {
+    let irql = k.mem().get(irp.0, IRP::CancelIrql)? as u8;
+    crate::io::irps::release_cancel_lock(k, irql)?;
+    let found =
+        k.ext().wdf.requests.iter().find(|(_, r)| r.irp == irp.0 && r.completed.is_none()).map(|(h, r)| (*h, r.cancel));
+    let Some((handle, evt)) = found else { return Ok(()) };
+    if super::queue::cancel_waiting(k, handle)? {
+        return Ok(());
+    }
+    if let Some(evt) = evt {
+        call_cancel(k, evt, handle)?;
+    }
+    Ok(())
 }
 
 /// VOID WdfRequestComplete(WDFREQUEST Request, NTSTATUS Status)

@@ -11,7 +11,7 @@ use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
     caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry,
-    request, resources, spin_lock, string, timer, wait_lock, work_item,
+    request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
@@ -117,6 +117,8 @@ wdf_functions! {
     238 => stdcall fn WdfRegistryQueryUnicodeString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, ValueByteLength: Ptr, Value: PUnicodeString) -> NtStatus = registry::WdfRegistryQueryUnicodeString;
     239 => stdcall fn WdfRegistryQueryString(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, String: Ptr) -> NtStatus = registry::WdfRegistryQueryString;
     240 => stdcall fn WdfRegistryQueryULong(DriverGlobals: Ptr, Key: Ptr, ValueName: PUnicodeString, Value: Ptr) -> NtStatus = registry::WdfRegistryQueryULong;
+    255 => stdcall fn WdfRequestMarkCancelable(DriverGlobals: Ptr, Request: Ptr, EvtRequestCancel: Ptr) -> () = request::WdfRequestMarkCancelable;
+    256 => stdcall fn WdfRequestUnmarkCancelable(DriverGlobals: Ptr, Request: Ptr) -> NtStatus = request::WdfRequestUnmarkCancelable;
     263 => stdcall fn WdfRequestComplete(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus) -> () = request::WdfRequestComplete;
     264 => stdcall fn WdfRequestCompleteWithPriorityBoost(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, PriorityBoost: u8) -> () = request::WdfRequestCompleteWithPriorityBoost;
     265 => stdcall fn WdfRequestCompleteWithInformation(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, Information: SizeT) -> () = request::WdfRequestCompleteWithInformation;
@@ -142,10 +144,13 @@ wdf_functions! {
     319 => stdcall fn WdfTimerStart(DriverGlobals: Ptr, Timer: Ptr, DueTime: u64) -> Boolean = timer::WdfTimerStart;
     320 => stdcall fn WdfTimerStop(DriverGlobals: Ptr, Timer: Ptr, Wait: Boolean) -> Boolean = timer::WdfTimerStop;
     321 => stdcall fn WdfTimerGetParentObject(DriverGlobals: Ptr, Timer: Ptr) -> Ptr = timer::WdfTimerGetParentObject;
+    367 => stdcall fn WdfVerifierDbgBreakPoint(DriverGlobals: Ptr) -> () = verifier::WdfVerifierDbgBreakPoint;
+    368 => stdcall fn WdfVerifierKeBugCheck(DriverGlobals: Ptr, BugCheckCode: u32, BugCheckParameter1: SizeT, BugCheckParameter2: SizeT, BugCheckParameter3: SizeT, BugCheckParameter4: SizeT) -> () = verifier::WdfVerifierKeBugCheck;
     379 => stdcall fn WdfWorkItemCreate(DriverGlobals: Ptr, Config: Ptr, Attributes: Ptr, WorkItem: Ptr) -> NtStatus = work_item::WdfWorkItemCreate;
     380 => stdcall fn WdfWorkItemEnqueue(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemEnqueue;
     381 => stdcall fn WdfWorkItemGetParentObject(DriverGlobals: Ptr, WorkItem: Ptr) -> Ptr = work_item::WdfWorkItemGetParentObject;
     382 => stdcall fn WdfWorkItemFlush(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemFlush;
+    393 => stdcall fn WdfRequestMarkCancelableEx(DriverGlobals: Ptr, Request: Ptr, EvtRequestCancel: Ptr) -> NtStatus = request::WdfRequestMarkCancelableEx;
 }
 
 /// The framework's own routines the I/O manager reaches through the driver object.
@@ -162,6 +167,7 @@ pub static INTERNAL: &[ExportDef] = crate::exports! {
     stdcall fn FxWorkItemThunk(Context: Ptr) -> () = work_item::FxWorkItemThunk;
     stdcall fn FxInterruptThunk(Interrupt: Ptr, ServiceContext: Ptr) -> Boolean = interrupt::FxInterruptThunk;
     stdcall fn FxInterruptDpcThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = interrupt::FxInterruptDpcThunk;
+    stdcall fn FxRequestCancel(DeviceObject: Ptr, Irp: Ptr) -> () = request::FxRequestCancel;
 };
 
 fn function(e: &'static ExportDef) -> &'static FunctionDef {
