@@ -213,12 +213,12 @@ fn start(k: &mut Kx, a: usize) -> KResult<NtStatus> {
         SP_RETURN_FOUND => {
             let ok = crate::ke::scheduler::call(k, m.init.hw_initialize, &[ext], conv)? as u8 != 0;
             let passive = k.ext().storport.adapters.get(a).map_or(0, |x| x.passive_init);
-            if !ok {
-                STATUS_ADAPTER_HARDWARE_ERROR
-            } else if passive != 0 && crate::ke::scheduler::call(k, passive, &[ext], conv)? as u8 == 0 {
-                STATUS_ADAPTER_HARDWARE_ERROR
-            } else {
+            // HwPassiveInitializeRoutine runs after HwInitialize succeeded.
+            let ok = ok && (passive == 0 || crate::ke::scheduler::call(k, passive, &[ext], conv)? as u8 != 0);
+            if ok {
                 status::SUCCESS
+            } else {
+                STATUS_ADAPTER_HARDWARE_ERROR
             }
         }
         SP_RETURN_NOT_FOUND => STATUS_NOT_FOUND,
