@@ -172,6 +172,20 @@ fn a_virtual_miniport_gets_the_device_objects_and_scsiport_its_own_sizes() {
         assert_eq!(fx.read_ptr(first), a.hw_extension);
         assert!(notices(&fx, "storage_miniport")[0].contains("virtual miniport"), "{arch:?}");
 
+        // An extension the pool cannot give: the start fails, HwFindAdapter is not called.
+        let (mut fx, drv) = Fx::with_driver(arch);
+        let path = fx.ustr("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\mini");
+        let first = fx.alloc(8);
+        let find = routine(&mut fx, first, 7, 1);
+        let d = init_data(&mut fx, size, find, find);
+        fx.k.mem_mut().write_u32(d + 8 + 7 * arch.ptr_size(), 0xFFFF_FFF0).unwrap();
+        assert_eq!(fx.call(STOR, "StorPortInitialize", &[drv, path, d, 0]).unwrap(), 0, "{arch:?}");
+        let d_index = driver_index(&fx, drv);
+        let sent = portcullis_hle::pnp::start(&mut fx.k, d_index).unwrap();
+        assert_eq!(sent[1].status.map(|s| s.0), Some(0xC000_009A), "{arch:?}: {sent:?}");
+        assert_eq!(fx.read_ptr(first), 0, "{arch:?}");
+        assert!(fx.k.ext().storport.adapters.is_empty(), "{arch:?}: removed after the failed start");
+
         // scsiport: its structure ends at HwAdapterControl.
         let (mut fx, drv) = Fx::with_driver(arch);
         let path = fx.ustr("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\mini");

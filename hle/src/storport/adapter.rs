@@ -36,6 +36,8 @@ const SP_RETURN_ERROR: u32 = 2;
 const SP_RETURN_BAD_CONFIG: u32 = 3;
 /// SP_UNINITIALIZED_VALUE: a configuration field the port leaves to the miniport.
 const UNINITIALIZED: u32 = 0xFFFF_FFFF;
+/// NonPagedPoolNx.
+const NON_PAGED_POOL_NX: u32 = 0x200;
 const STATUS_NOT_FOUND: NtStatus = NtStatus(0xC000_0225);
 const STATUS_ADAPTER_HARDWARE_ERROR: NtStatus = NtStatus(0xC000_00C2);
 const STATUS_DEVICE_CONFIGURATION_ERROR: NtStatus = NtStatus(0xC000_0182);
@@ -192,7 +194,14 @@ fn start(k: &mut Kx, a: usize) -> KResult<NtStatus> {
     let Some(m) = k.ext().storport.miniports.get(adapter.miniport).cloned() else {
         return Ok(status::INVALID_DEVICE_REQUEST);
     };
-    let ext = pool::kernel_alloc(k, (m.init.device_extension_size as u64).max(8), b"PrtX")?;
+    // The miniport's extension is as large as it asked: a size the pool cannot give fails
+    // the start.
+    let ext_size = (m.init.device_extension_size as u64).max(8);
+    let tag = u32::from_le_bytes(*b"PrtX");
+    let Some(ext) = pool::allocate(k, NON_PAGED_POOL_NX, ext_size, tag, crate::ob::Owner::Kernel, 0)? else {
+        return Ok(status::INSUFFICIENT_RESOURCES);
+    };
+    pool::zero(k, ext, ext_size)?;
     let config = configuration(k, m.kind, &m.init)?;
     {
         let x = &mut k.ext_mut().storport.adapters[a];

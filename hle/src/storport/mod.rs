@@ -147,7 +147,6 @@ pub fn PortDriverUnload(k: &mut Kx, driver_object: Ptr) -> KResult<()> {
     let Some(d) = k.ext().storport.drivers.iter().find(|d| d.driver_object == driver_object.0).cloned() else {
         return Ok(());
     };
-    k.ext_mut().storport.miniports.retain(|m| m.driver_object != driver_object.0);
     if d.unload != 0 {
         let conv = portcullis_emu::CallConv::Stdcall.for_arch(k.arch());
         crate::ke::scheduler::call(k, d.unload, &[driver_object.0], conv)?;
