@@ -8,7 +8,7 @@ use common::fx::*;
 use common::*;
 
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, IO_STATUS_BLOCK, OBJECT_ATTRIBUTES};
+use portcullis_hle::layout::{FieldAccess, DRIVER_OBJECT, IO_STATUS_BLOCK, OBJECT_ATTRIBUTES};
 
 const NT: Dll = Dll::Ntoskrnl;
 const REVERSE: u64 = 0x8000_2400;
@@ -96,6 +96,40 @@ fn device_controls_reach_the_device_through_the_file_handle() {
         let args = [0x7FFC, 0, 0, 0, iosb, REVERSE, input, 4, output, 8];
         assert_eq!(fx.call(NT, "ZwDeviceIoControlFile", &args).unwrap(), 0xC000_0008, "{arch:?}");
         for x in [h, file, event] {
+            assert_eq!(fx.call(NT, "ZwClose", &[x]).unwrap(), 0, "{arch:?}");
+        }
+    }
+}
+
+#[test]
+fn file_system_controls_reach_the_device_and_the_volume_knows_none() {
+    for arch in both() {
+        let (k, d) = started("methods", arch);
+        let mut fx = Fx::with(k);
+        let iosb = fx.alloc(16);
+        let h = open_file(&mut fx, "\\Device\\Methods", iosb);
+        let input = fx.put(b"wxyz");
+        let output = fx.alloc(8);
+        // methods has no file system control routine: the I/O manager's answer.
+        let args = [h, 0, 0, 0, iosb, REVERSE, input, 4, output, 8];
+        assert_eq!(fx.call(NT, "ZwFsControlFile", &args).unwrap(), 0xC000_0010, "{arch:?}");
+        // Its device control routine for IRP_MJ_FILE_SYSTEM_CONTROL too: it reads the code
+        // where Parameters.FileSystemControl.FsControlCode is, and its answer proves the layout.
+        let drv = fx.k.ext().drivers()[d].driver_object;
+        let table = DRIVER_OBJECT::MajorFunction.at(arch, drv);
+        let ps = arch.ptr_size();
+        let ioctl = fx.read_ptr(table + 0x0E * ps);
+        fx.k.mem_mut().write_ptr(table + 0x0D * ps, ioctl).unwrap();
+        assert_eq!(fx.call(NT, "ZwFsControlFile", &args).unwrap(), 0, "{arch:?}");
+        assert_eq!(fx.read(output, 4), b"zyxw", "{arch:?}");
+        assert_eq!(iosb_of(&fx, iosb), (0, 4), "{arch:?}");
+        // FSCTL_LOCK_VOLUME on a file of the in-memory volume: no FSCTL is known there.
+        let file = open_file(&mut fx, "\\??\\C:\\Windows\\win.ini", iosb);
+        let args = [file, 0, 0, 0, iosb, 0x0009_0018, 0, 0, 0, 0];
+        assert_eq!(fx.call(NT, "ZwFsControlFile", &args).unwrap(), 0xC000_0010, "{arch:?}");
+        let args = [0x7FFC, 0, 0, 0, iosb, REVERSE, input, 4, output, 8];
+        assert_eq!(fx.call(NT, "ZwFsControlFile", &args).unwrap(), 0xC000_0008, "{arch:?}");
+        for x in [h, file] {
             assert_eq!(fx.call(NT, "ZwClose", &[x]).unwrap(), 0, "{arch:?}");
         }
     }

@@ -24,6 +24,10 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn HidClassAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = crate::hidclass::HidClassAddDevice;
     stdcall fn HidClassDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::hidclass::HidClassDispatch;
     stdcall fn HidClassDriverUnload(DriverObject: Ptr) -> () = crate::hidclass::HidClassDriverUnload;
+    // The SCSI port drivers' routines in a miniport's driver object (storport/).
+    stdcall fn PortAddDevice(DriverObject: Ptr, PhysicalDeviceObject: Ptr) -> NtStatus = crate::storport::adapter::PortAddDevice;
+    stdcall fn PortDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::storport::adapter::PortDispatch;
+    stdcall fn PortDriverUnload(DriverObject: Ptr) -> () = crate::storport::PortDriverUnload;
     // A DMA adapter's DMA_OPERATIONS (hal/dma.rs).
     stdcall fn HalpDmaPutAdapter(DmaAdapter: Ptr) -> () = crate::hal::dma::HalpDmaPutAdapter;
     stdcall fn HalpDmaAllocateCommonBuffer(DmaAdapter: Ptr, Length: u32, LogicalAddress: Ptr, CacheEnabled: Boolean) -> Ptr = crate::hal::dma::HalpDmaAllocateCommonBuffer;

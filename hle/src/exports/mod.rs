@@ -23,6 +23,7 @@ pub mod ksecdd;
 pub mod ndis;
 pub mod ntoskrnl;
 pub mod signatures;
+pub mod storport;
 pub mod table;
 pub mod usbd;
 pub mod wdfldr;
@@ -151,6 +152,8 @@ impl Dll {
             Dll::Hidclass => hidclass::TABLE,
             Dll::Ksecdd => ksecdd::KSECDD,
             Dll::Cng => ksecdd::CNG,
+            Dll::Storport => storport::STORPORT,
+            Dll::Scsiport => storport::SCSIPORT,
             _ => &[],
         }
     }

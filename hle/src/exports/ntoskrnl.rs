@@ -501,6 +501,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwReadFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, Buffer: Ptr, Length: u32, ByteOffset: Ptr, Key: Ptr) -> NtStatus = fs::rw::ZwReadFile;
     stdcall fn ZwWriteFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, Buffer: Ptr, Length: u32, ByteOffset: Ptr, Key: Ptr) -> NtStatus = fs::rw::ZwWriteFile;
     stdcall fn ZwDeviceIoControlFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, IoControlCode: u32, InputBuffer: Ptr, InputBufferLength: u32, OutputBuffer: Ptr, OutputBufferLength: u32) -> NtStatus = io::device_control::ZwDeviceIoControlFile;
+    stdcall fn ZwFsControlFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, FsControlCode: u32, InputBuffer: Ptr, InputBufferLength: u32, OutputBuffer: Ptr, OutputBufferLength: u32) -> NtStatus = io::device_control::ZwFsControlFile;
     stdcall fn ZwFlushBuffersFile(FileHandle: HANDLE, IoStatusBlock: Ptr) -> NtStatus = fs::rw::ZwFlushBuffersFile;
     stdcall fn ZwQueryInformationFile(FileHandle: HANDLE, IoStatusBlock: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32) -> NtStatus = fs::info::ZwQueryInformationFile;
     stdcall fn ZwSetInformationFile(FileHandle: HANDLE, IoStatusBlock: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32) -> NtStatus = fs::info::ZwSetInformationFile;
