@@ -171,7 +171,7 @@ fn next(k: &mut Kx, mut p: Pending, sp: u64, pops: u64) -> KResult<()> {
         Then::Return { sp: at, caller, pop, value, unload, loaded } => {
             let gone = if p.failed { loaded } else { unload };
             crate::kernel32::module::unmap(k, &gone)?;
-            let ret_sp = (at + pop).wrapping_sub(pops);
+            let ret_sp = at.wrapping_add(pop).wrapping_sub(pops);
             k.mem_mut().write_ptr(ret_sp, caller)?;
             k.set_reg(Reg::Sp, ret_sp);
             if p.failed {
@@ -206,16 +206,18 @@ fn enter(k: &mut Kx, below: u64, pops: u64, target: u64, args: &[u64], return_to
     let ps = arch.ptr_size();
     // The routine's stack pointer at entry: 4-aligned on x86; on x64 RSP + 8 16-aligned,
     // with the four home slots above the return address.
+    // The stack pointer is the program's: arithmetic wraps, and a frame nowhere mapped is
+    // the program's access violation when it is written.
     let frame = match arch {
-        Arch::X86 => (below - 4 * (args.len() as u64 + 1) - 0x10) & !0xF,
-        Arch::X64 => ((below - 0x30) & !0xF) - 8,
+        Arch::X86 => below.wrapping_sub(4 * (args.len() as u64 + 1) + 0x10) & !0xF,
+        Arch::X64 => (below.wrapping_sub(0x30) & !0xF).wrapping_sub(8),
     };
     let mem = k.mem_mut();
     mem.write_ptr(frame, return_to)?;
     match arch {
         Arch::X86 => {
             for (i, a) in args.iter().enumerate() {
-                mem.write_u32(frame + 4 * (i as u64 + 1), *a as u32)?;
+                mem.write_u32(frame.wrapping_add(4 * (i as u64 + 1)), *a as u32)?;
             }
         }
         Arch::X64 => {
@@ -224,7 +226,7 @@ fn enter(k: &mut Kx, below: u64, pops: u64, target: u64, args: &[u64], return_to
             }
         }
     }
-    let ret_sp = frame - ps - pops;
+    let ret_sp = frame.wrapping_sub(ps + pops);
     k.mem_mut().write_ptr(ret_sp, target)?;
     k.set_reg(Reg::Sp, ret_sp);
     Ok(())

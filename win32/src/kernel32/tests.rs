@@ -583,3 +583,19 @@ fn x64_tls_slots_lie_in_the_second_page_of_the_teb() {
     let line = portcullis_hle::rtl::printf::read_cstr(k.mem(), at, 100).unwrap();
     assert_eq!(line, b"probe.exe x");
 }
+
+/// msvcrt's memcpy moves overlapping ranges as memmove does, and a made-up count faults in
+/// the program instead of sizing a host buffer.
+#[test]
+fn memcpy_overlaps_and_hostile_counts() {
+    use crate::msvcrt::string::memcpy;
+    let (mut k, page) = process();
+    let bytes: Vec<u8> = (0..200u8).collect();
+    k.mem_mut().write(page, &bytes).unwrap();
+    memcpy(&mut k, Ptr(page + 10), Ptr(page), SizeT(150)).unwrap();
+    assert_eq!(k.mem().read_vec(page + 10, 150).unwrap(), bytes[..150]);
+    k.mem_mut().write(page, &bytes).unwrap();
+    memcpy(&mut k, Ptr(page), Ptr(page + 10), SizeT(150)).unwrap();
+    assert_eq!(k.mem().read_vec(page, 150).unwrap(), bytes[10..160]);
+    assert!(memcpy(&mut k, Ptr(page), Ptr(page), SizeT(0xFFFF_FFFF)).is_err());
+}

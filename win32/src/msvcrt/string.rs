@@ -14,8 +14,18 @@ const CHUNK: u64 = 1 << 16;
 /// void *memcpy(void *dest, const void *src, size_t count): `dest`. Overlapping ranges copy
 /// as memmove does (msvcrt's memcpy is memmove).
 pub fn memcpy(k: &mut Kx, dest: Ptr, src: Ptr, count: SizeT) -> KResult<Ptr> {
-    let data = k.mem().read_vec(src.0, count.0)?;
-    k.mem_mut().write(dest.0, &data)?;
+    // In chunks (a count the program makes up must not size a host buffer), from the end
+    // when the destination overlaps the source's tail.
+    let n = count.0;
+    let backward = dest.0 > src.0 && dest.0 < src.0.wrapping_add(n);
+    let mut done = 0;
+    while done < n {
+        let len = (n - done).min(CHUNK);
+        let off = if backward { n - done - len } else { done };
+        let data = k.mem().read_vec(src.0.wrapping_add(off), len)?;
+        k.mem_mut().write(dest.0.wrapping_add(off), &data)?;
+        done += len;
+    }
     Ok(dest)
 }
 
@@ -25,7 +35,7 @@ pub fn memset(k: &mut Kx, dest: Ptr, c: i32, count: SizeT) -> KResult<Ptr> {
     let mut done = 0;
     while done < count.0 {
         let n = (count.0 - done).min(CHUNK);
-        k.mem_mut().write(dest.0 + done, &fill[..n as usize])?;
+        k.mem_mut().write(dest.0.wrapping_add(done), &fill[..n as usize])?;
         done += n;
     }
     Ok(dest)
