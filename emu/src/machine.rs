@@ -389,7 +389,10 @@ impl<X: Extension> Machine<X> {
         let stack_top = stack + config.stack_size.div_ceil(PAGE_SIZE) * PAGE_SIZE - 0x100;
 
         let tss_bytes = descriptors::tss(arch, stack_top, sel.kernel_ss);
-        let tss = mem.alloc(RegionKind::System, "tss", tss_bytes.len() as u64, Prot::RW)?;
+        // Physically contiguous, so the I/O permission check of every user-mode in/out reads
+        // the TSS and its map through one host pointer (`TssView`).
+        let (tss, _) =
+            mem.alloc_contiguous(RegionKind::System, "tss", tss_bytes.len() as u64, (0, u64::MAX), 0, Prot::RW)?;
         mem.write(tss, &tss_bytes)?;
         let tss_limit = (TSS_SIZE + IOPM_SIZE - 1) as u32;
 
@@ -1308,32 +1311,17 @@ impl<X: Extension> Guest<X> {
     /// are).
     fn io_permitted(&mut self, port: u16, width: Width) -> bool {
         let view = self.tss_view.reader(&self.mem, self.tss);
-        let base = match (view.byte(0x66), view.byte(0x67)) {
-            (Some(lo), Some(hi)) => u16::from_le_bytes([lo, hi]) as u64,
-            _ => u64::MAX,
+        let granted = match view.map_grants(port, width.bytes()) {
+            Some(granted) => granted,
+            None => view.map_grants_bytewise(port, width.bytes()),
         };
-        let limit = TSS_SIZE + IOPM_SIZE - 1;
-        // Only the (at most two) bytes of the map covering the access matter; bytes past
-        // the TSS limit are left out, so the pure check denies them.
-        let first = port as u64 / 8;
-        let last = (port as u64 + width.bytes() as u64 - 1) / 8;
-        let mut window = [0u8; 2];
-        let mut n = 0;
-        for idx in first..=last {
-            let at = base.saturating_add(idx);
-            if at > limit {
-                break;
-            }
-            window[n] = view.byte(at).unwrap_or(0xFF);
-            n += 1;
-        }
         // A map that grants the access grants it whatever IOPL is (CPL > IOPL only sends the
         // processor to the map): EFLAGS is read only when the map denies.
-        if iopm::io_allowed(3, 0, &window[..n], port % 8, width.bytes()) {
+        if granted {
             return true;
         }
         let eflags = self.uc.reg(Reg::Flags.uc(self.arch).unwrap());
         let iopl = ((eflags & flags::IOPL_MASK) >> flags::IOPL_SHIFT) as u8;
-        iopm::io_allowed(3, iopl, &window[..n], port % 8, width.bytes())
+        iopl == 3
     }
 }
