@@ -76,6 +76,10 @@ struct AppReport<'a> {
     /// Why the program did not run to its end, when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// What the program wrote to its console before the run stopped, when it did not run
+    /// to its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    console_until_stop: Option<String>,
     port_io: Vec<AttributedPort<'a>>,
     report: &'a portcullis::Report,
 }
@@ -178,6 +182,12 @@ pub fn main(args: RunAppArgs, verbose: u8, quiet: bool) -> i32 {
     let app = AppReport {
         program: run.as_ref().ok(),
         error: run.as_ref().err().map(|e| e.to_string()),
+        console_until_stop: run
+            .as_ref()
+            .err()
+            .and_then(|_| sb.last_program_console())
+            .filter(|(p, _)| Some(*p) != pid)
+            .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()),
         port_io,
         report: &report,
     };
@@ -217,6 +227,12 @@ fn render_text(app: &AppReport, verbose: bool) -> String {
         }
         None => {
             let _ = writeln!(out, "program did not run to its end: {}", app.error.as_deref().unwrap_or("?"));
+            if let Some(console) = &app.console_until_stop {
+                let _ = writeln!(out, "\nconsole output, until the run stopped");
+                for line in console.lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
         }
     }
     let total: u64 = app.port_io.iter().map(|p| p.row.count).sum();

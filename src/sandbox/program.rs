@@ -67,6 +67,13 @@ impl Sandbox {
         portcullis_hle::fs::seed_file(&mut self.k, &format!("{dir}\\{file}"), bytes)
     }
 
+    /// What the program run last wrote to its console, also when it did not run to its end
+    /// (the run stopped while it ran): its pid and the bytes.
+    pub fn last_program_console(&self) -> Option<(u64, Vec<u8>)> {
+        let p = portcullis_win32::state_ref(&self.k)?.processes.last()?;
+        Some((p.pid, p.console.clone()))
+    }
+
     /// Loads the program `name` (its file's bytes) as a new user process with the command
     /// line `name args...` and runs it until
     /// it ends. A program that faults ends with the exception code; the run goes on. A stop

@@ -10,6 +10,7 @@ pub mod environment;
 pub mod file;
 pub mod heap;
 pub mod module;
+pub mod overlapped;
 pub mod startup;
 pub mod sync;
 pub mod system;
@@ -36,6 +37,7 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn ReadFile(hFile: HANDLE, lpBuffer: Ptr, nNumberOfBytesToRead: u32, lpNumberOfBytesRead: Ptr, lpOverlapped: Ptr) -> BOOL = file::ReadFile;
     stdcall fn WriteFile(hFile: HANDLE, lpBuffer: Ptr, nNumberOfBytesToWrite: u32, lpNumberOfBytesWritten: Ptr, lpOverlapped: Ptr) -> BOOL = file::WriteFile;
     stdcall fn CloseHandle(hObject: HANDLE) -> BOOL = file::CloseHandle;
+    stdcall fn GetOverlappedResult(hFile: HANDLE, lpOverlapped: Ptr, lpNumberOfBytesTransferred: Ptr, bWait: BOOL) -> BOOL = overlapped::GetOverlappedResult;
     // The console (kernel32/console.rs).
     stdcall fn GetStdHandle(nStdHandle: u32) -> HANDLE = console::GetStdHandle;
     stdcall fn WriteConsoleA(hConsoleOutput: HANDLE, lpBuffer: Ptr, nNumberOfCharsToWrite: u32, lpNumberOfCharsWritten: Ptr, lpReserved: Ptr) -> BOOL = console::WriteConsoleA;

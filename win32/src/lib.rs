@@ -68,8 +68,13 @@
 //! an allowed access reaches the port bus and is traced with CPL 3 (the report attributes it
 //! to the process running); a denied one never reaches the bus and ends the process with
 //! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
-//! the TSS directly (there is no Ke386* on x64), several processes at once, user-mode SEH,
-//! overlapped I/O and the C runtime are later slices.
+//! the TSS directly (there is no Ke386* on x64) give the same effect. Several processes at
+//! once and user-mode SEH are later slices.
+//!
+//! A request a driver leaves pending is waited for on a synchronous handle (other flows run
+//! meanwhile), and on a handle opened with FILE_FLAG_OVERLAPPED left to complete into the
+//! program's OVERLAPPED, buffer and event (DeviceIoControl, GetOverlappedResult:
+//! kernel32/overlapped.rs).
 //!
 //! # kernel32's breadth
 //!

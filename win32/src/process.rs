@@ -35,7 +35,7 @@ pub enum Object {
     Console(StdStream),
     /// An open device or file: the I/O manager's handle, and the file position synchronous
     /// reads and writes go on from.
-    File { file: FileHandle, path: String, position: u64 },
+    File { file: FileHandle, path: String, position: u64, overlapped: bool },
     /// The service control manager (advapi32's SC_HANDLE; not a kernel handle: CloseHandle
     /// refuses it), with the rights it was opened with.
     ScManager { access: u32 },
@@ -107,6 +107,8 @@ pub struct Process {
     pub(crate) detaching: bool,
     /// The C runtime's state (msvcrt.rs).
     pub(crate) crt: crate::msvcrt::Crt,
+    /// Its overlapped requests still outstanding, by the OVERLAPPED's address.
+    pub(crate) overlapped: BTreeMap<u64, crate::kernel32::overlapped::Outstanding>,
     /// SetUnhandledExceptionFilter's filter.
     pub(crate) exception_filter: u64,
     /// TlsAlloc's indexes in use (bit n: slot n of the TEB), and where GetStartupInfo's
@@ -409,6 +411,7 @@ fn build(
         tls_next,
         detaching: false,
         crt: crate::msvcrt::Crt { data: crt_data, ..Default::default() },
+        overlapped: BTreeMap::new(),
         exception_filter: 0,
         tls_slots: 0,
         startup_strings,
@@ -564,6 +567,11 @@ fn stop_of(e: portcullis_hle::kernel::KError) -> Stop<KernelStop> {
 
 /// Ends process `i`: its handles are closed, the kernel ends it, the host thread takes over.
 fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
+    // Requests it left outstanding tell nobody when they complete.
+    let outstanding = std::mem::take(&mut crate::state(k).processes[i].overlapped);
+    for o in outstanding.into_values() {
+        crate::kernel32::overlapped::forget(k, o)?;
+    }
     let handles: Vec<FileHandle> = crate::state(k).processes[i]
         .handles
         .values()

@@ -87,6 +87,7 @@ pub(crate) fn send_tracked(
         mdl: None,
         extra: vec![],
         raw: false,
+        notify: None,
     };
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, device, irp_addr)?;

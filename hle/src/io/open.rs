@@ -43,6 +43,7 @@ fn plain_request(k: &mut Kx, major_code: u8, extra: Vec<u64>) -> Request {
         mdl: None,
         extra,
         raw: false,
+        notify: None,
     }
 }
 

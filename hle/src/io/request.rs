@@ -74,6 +74,24 @@ pub(crate) struct Request {
     /// The caller's buffers are raw addresses it gave (METHOD_NEITHER): nothing is read back
     /// from them or released.
     pub(crate) raw: bool,
+    /// What the completion tells the caller in its own memory, for a request that returned
+    /// pending ([`notify_on_completion`]).
+    pub(crate) notify: Option<Notify>,
+}
+
+/// What the I/O manager does for a caller when its pending request completes, as Windows does
+/// for NtDeviceIoControlFile's IoStatusBlock and Event: the output reaches the caller's
+/// buffer, the status block is written, the events are set.
+#[derive(Clone, Debug, Default)]
+pub struct Notify {
+    /// The caller's output buffer and its size (where the output is copied).
+    pub output: Option<(u64, u64)>,
+    /// The caller's IO_STATUS_BLOCK (an OVERLAPPED's Internal and InternalHigh): Status,
+    /// then Information at the pointer size.
+    pub status_block: Option<u64>,
+    /// Event objects (of the object manager) set when the request completes; each is
+    /// referenced while the request is outstanding.
+    pub events: Vec<u64>,
 }
 
 /// The caller's output buffer: its size, and what it holds before the call.
@@ -220,7 +238,58 @@ pub(crate) fn finish(k: &mut Kx, irp_addr: u64) -> KResult<()> {
             release_user_buffer(k, b, l);
         }
     }
+    if let Some(n) = &req.notify {
+        apply_notify(k, n, st, info, &output)?;
+    }
     k.ext_mut().io.completions.insert(req.id, Completion { id: req.id, status: st, information: info, output });
+    Ok(())
+}
+
+/// Tells the caller of a completed request what [`Notify`] asks. A caller buffer or status
+/// block that is gone is the caller's loss (Windows' completion APC would fault in the
+/// caller's context); the events are set regardless.
+fn apply_notify(k: &mut Kx, n: &Notify, st: NtStatus, info: u64, output: &[u8]) -> KResult<()> {
+    if let Some((at, len)) = n.output {
+        let count = (output.len() as u64).min(len) as usize;
+        if count > 0 {
+            let _ = k.mem_mut().write(at, &output[..count]);
+        }
+    }
+    if let Some(iosb) = n.status_block {
+        let ps = k.arch().ptr_size();
+        let _ = k.mem_mut().write_u32(iosb, st.0);
+        let _ = k.mem_mut().write_ptr(iosb + ps, info);
+    }
+    for &event in &n.events {
+        crate::ke::event::KeSetEvent(k, Ptr(event), 0, crate::types::Boolean(false))?;
+        crate::ob::ObfDereferenceObject(k, Ptr(event))?;
+    }
+    Ok(())
+}
+
+/// Asks that a request left pending tell its caller when it completes ([`Notify`]). False
+/// when the request is no longer outstanding (it completed, or never existed).
+pub fn notify_on_completion(k: &mut Kx, id: RequestId, notify: Notify) -> KResult<bool> {
+    let Some(r) = k.ext_mut().io.requests.values_mut().find(|r| r.id == id) else { return Ok(false) };
+    let old = r.notify.replace(notify.clone());
+    for event in notify.events {
+        crate::ob::ObfReferenceObject(k, Ptr(event))?;
+    }
+    release_notify(k, old)?;
+    Ok(true)
+}
+
+/// Takes back what [`notify_on_completion`] asked of a request still outstanding (its caller
+/// is gone): the completion will tell nobody.
+pub fn cancel_notify(k: &mut Kx, id: RequestId) -> KResult<()> {
+    let old = k.ext_mut().io.requests.values_mut().find(|r| r.id == id).and_then(|r| r.notify.take());
+    release_notify(k, old)
+}
+
+fn release_notify(k: &mut Kx, notify: Option<Notify>) -> KResult<()> {
+    for event in notify.map(|n| n.events).unwrap_or_default() {
+        crate::ob::ObfDereferenceObject(k, Ptr(event))?;
+    }
     Ok(())
 }
 
@@ -306,6 +375,7 @@ pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHan
         mdl: None,
         extra: vec![sc],
         raw: false,
+        notify: None,
     };
     let r = issue(k, object, irp_addr, req)?;
     let st = r.status();
@@ -452,6 +522,7 @@ pub fn device_control(
         mdl: None,
         extra: vec![],
         raw: false,
+        notify: None,
     };
     let m = code & 3;
     let mut flags = IRP_SYNCHRONOUS_API;
@@ -508,6 +579,7 @@ pub fn device_control_raw(
         mdl: None,
         extra: vec![],
         raw: true,
+        notify: None,
     };
     control_irp(k, &f, code, req, IRP_SYNCHRONOUS_API)
 }
@@ -567,6 +639,7 @@ fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u
         mdl: None,
         extra: vec![],
         raw: false,
+        notify: None,
     };
     if write.is_some() {
         req.user_in = user;
@@ -637,6 +710,7 @@ pub fn close(k: &mut Kx, h: FileHandle) -> KResult<(IoResult, IoResult)> {
             mdl: None,
             extra: vec![],
             raw: false,
+            notify: None,
         };
         results.push(issue(k, f.device, irp_addr, req)?);
     }

@@ -221,6 +221,7 @@ fn send(
         mdl: None,
         extra: vec![],
         raw: false,
+        notify: None,
     };
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, top, irp_addr)?;

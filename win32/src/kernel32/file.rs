@@ -1,11 +1,11 @@
 //! Files and devices: CreateFileA/W, DeviceIoControl, ReadFile, WriteFile, CloseHandle, over
 //! the kernel's I/O manager (`hle::io::request`: IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
 //! IRP_MJ_READ/WRITE, IRP_MJ_CLEANUP + IRP_MJ_CLOSE to the named device, or the in-memory
-//! volume). Handles are synchronous: each call returns once its IRP has completed.
+//! volume). A request a driver leaves pending is waited for on a synchronous handle, and left
+//! to complete on an overlapped one (DeviceIoControl; kernel32/overlapped.rs).
 //!
-//! Not built yet, and refused with ERROR_NOT_SUPPORTED rather than half done: overlapped I/O
-//! (FILE_FLAG_OVERLAPPED, an OVERLAPPED argument), dispositions other than OPEN_EXISTING, and
-//! waiting for a request a driver leaves pending (ERROR_IO_PENDING).
+//! Not built yet, and refused with ERROR_NOT_SUPPORTED rather than half done: dispositions
+//! other than OPEN_EXISTING, and overlapped ReadFile/WriteFile.
 // The functions take the parameters Windows gives them.
 #![allow(non_snake_case, clippy::too_many_arguments)]
 
@@ -18,6 +18,7 @@ use crate::error::{
     ERROR_NOT_SUPPORTED,
 };
 use crate::kernel32::console::{stream_of, write_console};
+use crate::kernel32::overlapped;
 use crate::kernel32::thread::{fail_with_status, set_last_error};
 use crate::process::{Object, StdStream};
 use crate::table::BOOL;
@@ -76,7 +77,7 @@ fn create(k: &mut Kx, path: &str, access: u32, disposition: u32, flags: u32) -> 
         set_last_error(k, ERROR_INVALID_PARAMETER)?;
         return Ok(invalid_handle(k));
     }
-    if disposition != OPEN_EXISTING || flags & FILE_FLAG_OVERLAPPED != 0 {
+    if disposition != OPEN_EXISTING {
         set_last_error(k, ERROR_NOT_SUPPORTED)?;
         return Ok(invalid_handle(k));
     }
@@ -84,7 +85,8 @@ fn create(k: &mut Kx, path: &str, access: u32, disposition: u32, flags: u32) -> 
     match opened {
         Ok(file) => {
             let Some(p) = crate::current(k) else { return Ok(invalid_handle(k)) };
-            let h = p.insert(Object::File { file, path: path.to_string(), position: 0 });
+            let overlapped = flags & FILE_FLAG_OVERLAPPED != 0;
+            let h = p.insert(Object::File { file, path: path.to_string(), position: 0, overlapped });
             set_last_error(k, 0)?;
             Ok(HANDLE(h))
         }
@@ -158,15 +160,29 @@ pub fn DeviceIoControl(
         set_last_error(k, ERROR_INVALID_HANDLE)?;
         return Ok(BOOL(false));
     };
-    if overlapped.0 != 0 {
-        set_last_error(k, ERROR_NOT_SUPPORTED)?;
+    let asynchronous = overlapped::is_overlapped(k, h.0);
+    // An overlapped handle's requests need an OVERLAPPED to report through.
+    if asynchronous && overlapped.0 == 0 {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
         return Ok(BOOL(false));
     }
     if in_len > MAX_TRANSFER || out_len > MAX_TRANSFER {
         set_last_error(k, ERROR_INVALID_PARAMETER)?;
         return Ok(BOOL(false));
     }
-    let r = if code & 3 == portcullis_hle::io::method::NEITHER {
+    let event = if overlapped.0 != 0 {
+        match overlapped::begin(k, overlapped.0)? {
+            Ok(event) => event,
+            Err(error) => {
+                set_last_error(k, error)?;
+                return Ok(BOOL(false));
+            }
+        }
+    } else {
+        None
+    };
+    let neither = code & 3 == portcullis_hle::io::method::NEITHER;
+    let mut r = if neither {
         request::device_control_raw(k, file, code, (in_buffer.0, in_len as u64), (out_buffer.0, out_len as u64), false)?
     } else {
         let (Some(input), Some(initial)) = (read_user(k, in_buffer.0, in_len), read_user(k, out_buffer.0, out_len))
@@ -180,6 +196,17 @@ pub fn DeviceIoControl(
         }
         r
     };
+    let ov = (overlapped.0 != 0).then_some((overlapped.0, event));
+    if r.completion.is_none() {
+        let output = (!neither).then_some((out_buffer.0, out_len as u64));
+        match overlapped::pending(k, &r, ov, asynchronous, output)? {
+            Some(c) => r.completion = Some(c),
+            // Left to complete: ERROR_IO_PENDING is set.
+            None => return Ok(BOOL(false)),
+        }
+    } else if let Some((at, event)) = ov {
+        overlapped::completed_at_once(k, at, event, &r)?;
+    }
     let ok = succeeded(k, &r)?;
     k.mem_mut().write_u32(returned.0, r.information().min(out_len as u64) as u32)?;
     Ok(BOOL(ok))

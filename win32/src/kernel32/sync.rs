@@ -48,8 +48,10 @@ pub const WAIT_FAILED: u32 = 0xFFFF_FFFF;
 pub const INFINITE: u32 = 0xFFFF_FFFF;
 /// STATUS_POSSIBLE_DEADLOCK.
 const POSSIBLE_DEADLOCK: u32 = 0xC000_0194;
-/// The tag bit of the program's kernel-object handles.
-const TAG: u64 = 1;
+/// The tag bit of the program's kernel-object handles: bit 1, one of the two low bits
+/// Windows leaves to tags (bit 0 of an OVERLAPPED's hEvent keeps its completion off a
+/// completion port, so it must stay clear).
+const TAG: u64 = 2;
 /// Longest object name, in characters (MAX_PATH).
 const MAX_NAME: usize = 260;
 

@@ -1,0 +1,114 @@
+/*
+ * overlapped - a request the driver leaves pending, seen from a program: \\.\Methods opened
+ * with FILE_FLAG_OVERLAPPED, PEND (0x80002410) sent with an OVERLAPPED, then completed by
+ * RELEASE (0x80002414). Each answer is printed as "what = value" and compared with what
+ * Windows answers; the exit code is 0 when all agree, else the number of the first that did
+ * not.
+ *
+ *   PEND           FALSE, ERROR_IO_PENDING; Internal STATUS_PENDING; the event (created
+ *                  signaled) reset; GetOverlappedResult without waiting: ERROR_IO_INCOMPLETE
+ *   a second PEND  completes at once with STATUS_DEVICE_BUSY: FALSE, ERROR_BUSY, its
+ *                  OVERLAPPED's Internal says so and its event is set
+ *   RELEASE        TRUE (with an OVERLAPPED that has no event)
+ *   then           the event is set, GetOverlappedResult (waiting) gives TRUE, 4 bytes,
+ *                  0x00C0FFEE in the output buffer
+ *
+ * With the argument "sync", PEND goes through a handle opened without FILE_FLAG_OVERLAPPED:
+ * the call waits for a completion nothing will make (Windows hangs; the run ends).
+ */
+#include "program.h"
+
+#define IOCTL_PEND 0x80002410
+#define IOCTL_RELEASE 0x80002414
+#define STATUS_DEVICE_BUSY_CODE 0x80000011
+
+static int g_Step, g_Failed;
+
+/* "what = got"; records the first answer that is not `want`. */
+static void Expect(const char *what, unsigned long got, unsigned long want)
+{
+    g_Step++;
+    Print(what);
+    Print(" = ");
+    PrintNum(got);
+    if (got != want) {
+        Print("   (expected ");
+        PrintNum(want);
+        Print(")");
+        if (!g_Failed)
+            g_Failed = g_Step;
+    }
+    Print("\n");
+}
+
+static const char *Argument(void)
+{
+    const char *s = GetCommandLineA();
+    while (*s && *s != ' ')
+        s++;
+    while (*s == ' ')
+        s++;
+    return s;
+}
+
+void ProgramStart(void)
+{
+    const char *mode = Argument();
+    if (mode[0] == 's') {
+        HANDLE h = CreateFileA("\\\\.\\Methods", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+        DWORD out = 0, got = 0;
+        Print("PEND on a synchronous handle\n");
+        DeviceIoControl(h, IOCTL_PEND, NULL, 0, &out, 4, &got, NULL);
+        Print("it returned\n");
+        ExitProcess(1);
+    }
+
+    HANDLE h = CreateFileA("\\\\.\\Methods", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                           FILE_FLAG_OVERLAPPED, NULL);
+    Expect("CreateFileA(FILE_FLAG_OVERLAPPED) valid", h != INVALID_HANDLE_VALUE, 1);
+    HANDLE event = CreateEventA(NULL, TRUE, TRUE, NULL);
+
+    /* Without an OVERLAPPED, an overlapped handle's request has nowhere to report. */
+    DWORD out = 0, got = 0;
+    SetLastError(0);
+    Expect("DeviceIoControl(no OVERLAPPED)", DeviceIoControl(h, IOCTL_PEND, NULL, 0, &out, 4, &got, NULL), 0);
+    Expect("  GetLastError", GetLastError(), ERROR_INVALID_PARAMETER);
+
+    OVERLAPPED ov = {0};
+    ov.hEvent = event;
+    SetLastError(0);
+    Expect("DeviceIoControl(PEND)", DeviceIoControl(h, IOCTL_PEND, NULL, 0, &out, 4, &got, &ov), 0);
+    Expect("  GetLastError", GetLastError(), ERROR_IO_PENDING);
+    Expect("  Internal", (unsigned long)ov.Internal, STATUS_PENDING);
+    Expect("  HasOverlappedIoCompleted", HasOverlappedIoCompleted(&ov), 0);
+    Expect("  the event (reset)", WaitForSingleObject(event, 0), WAIT_TIMEOUT);
+    Expect("GetOverlappedResult(no wait)", GetOverlappedResult(h, &ov, &got, FALSE), 0);
+    Expect("  GetLastError", GetLastError(), ERROR_IO_INCOMPLETE);
+
+    OVERLAPPED busy = {0};
+    HANDLE busy_event = CreateEventA(NULL, TRUE, FALSE, NULL);
+    DWORD busy_out = 0;
+    busy.hEvent = busy_event;
+    Expect("DeviceIoControl(second PEND)", DeviceIoControl(h, IOCTL_PEND, NULL, 0, &busy_out, 4, &got, &busy), 0);
+    Expect("  GetLastError", GetLastError(), ERROR_BUSY);
+    Expect("  Internal", (unsigned long)busy.Internal, STATUS_DEVICE_BUSY_CODE);
+    Expect("  its event", WaitForSingleObject(busy_event, 0), WAIT_OBJECT_0);
+
+    OVERLAPPED release = {0};
+    Expect("DeviceIoControl(RELEASE)", DeviceIoControl(h, IOCTL_RELEASE, NULL, 0, NULL, 0, &got, &release), 1);
+    Expect("  Internal", (unsigned long)release.Internal, 0);
+
+    Expect("the event (set)", WaitForSingleObject(event, 0), WAIT_OBJECT_0);
+    Expect("HasOverlappedIoCompleted", HasOverlappedIoCompleted(&ov), 1);
+    got = 0;
+    Expect("GetOverlappedResult(wait)", GetOverlappedResult(h, &ov, &got, TRUE), 1);
+    Expect("  bytes", got, 4);
+    Expect("  output", out, 0x00C0FFEE);
+    Expect("  InternalHigh", (unsigned long)ov.InternalHigh, 4);
+
+    CloseHandle(busy_event);
+    CloseHandle(event);
+    CloseHandle(h);
+    Print(g_Failed ? "some answers differ\n" : "all answers as Windows gives them\n");
+    ExitProcess(g_Failed);
+}
