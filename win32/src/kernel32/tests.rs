@@ -394,7 +394,7 @@ fn standard_input_is_read_a_line_at_a_time() {
 fn events_wait_on_the_virtual_clock_and_critical_sections_keep_windows_layout() {
     let (mut k, page) = process();
     let e = CreateEventA(&mut k, Ptr(0), BOOL(false), BOOL(false), PCSTR(0)).unwrap();
-    assert_eq!(e.0 & 3, 1, "a kernel handle with the tag bit");
+    assert_eq!(e.0 & 3, 2, "a kernel handle with the tag bit (bit 0 stays clear for OVERLAPPED.hEvent)");
     let before = k.guest().cpu.clock.now_ns();
     assert_eq!(WaitForSingleObject(&mut k, e, 250).unwrap(), WAIT_TIMEOUT);
     assert!(k.guest().cpu.clock.now_ns() - before >= 250_000_000);
