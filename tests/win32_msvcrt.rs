@@ -43,3 +43,44 @@ fn abort_calls_the_sigabrt_handler_and_exits_with_3() {
         assert!(out.ends_with("SIGABRT handler: signal 22\n"), "{arch}: the handler, and no atexit function\n{out}");
     }
 }
+
+/// `corpus/crt/files_crt`: fopen's modes on the C: volume (text mode's "\r\n" on the
+/// volume, "\n" for the program, Ctrl-Z ending a text read), append, fseek/ftell/rewind,
+/// binary fwrite/fread, the indicators, failures with their errno, and getchar, fgets(stdin)
+/// and _getch reading the run's standard input.
+#[test]
+fn c_runtime_files_and_console_input_behave_as_msvcrt() {
+    for arch in ["x86", "x64"] {
+        let input = std::env::temp_dir().join(format!("files_crt_stdin_{}_{arch}", std::process::id()));
+        std::fs::write(&input, "hi there\nxyz\n").unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+            .arg("run-app")
+            .arg(format!("{DIR}/crt/files_crt.{arch}.exe"))
+            .args(["--driver", &format!("{DIR}/crt/crt.{arch}.sys"), "--format", "json", "--stdin"])
+            .arg(&input)
+            .output()
+            .expect("run portcullis");
+        let _ = std::fs::remove_file(&input);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        let console = v["program"]["console"].as_str().unwrap_or_else(|| panic!("{arch}: {v}"));
+        assert_eq!(v["program"]["exit_code"], 0, "{arch}: every answer as msvcrt gives it:\n{console}");
+        assert!(!console.contains("expected"), "{arch}: {console}");
+        for line in [
+            "fprintf = 14",
+            "bytes on the volume = 16\n  byte 5 is CR = 13",
+            "fgets = \"beta 42\n\"\nfgets at the end is NULL = 1\n  feof = 1",
+            "fputs on a read-only stream = -1\n  ferror = 1",
+            "ftell = 23",
+            "getc (CR LF reads as LF) = 10\n  ftell = 7",
+            "fread(rt) stops at Ctrl-Z = 3",
+            "fopen of a missing directory = 1\n  errno = 2",
+            "fopen with a bad mode = 1\n  errno = 22",
+            "getchar = 104\nfgets(stdin) = \"i there\n\"\n_getch = 120\ngetchar = 121",
+        ] {
+            assert!(console.contains(line), "{arch}: {line:?} in\n{console}");
+        }
+        // The file the program made is on the volume's record of changes.
+        let changes = v["report"]["file_changes"].to_string();
+        assert!(changes.contains("crt_notes.txt"), "{arch}: {changes}");
+    }
+}

@@ -36,6 +36,7 @@ pub const ERROR_UNEXP_NET_ERR: u32 = 59;
 pub const ERROR_NETNAME_DELETED: u32 = 64;
 pub const ERROR_BAD_NET_NAME: u32 = 67;
 pub const ERROR_REQ_NOT_ACCEP: u32 = 71;
+pub const ERROR_FILE_EXISTS: u32 = 80;
 pub const ERROR_INVALID_PARAMETER: u32 = 87;
 pub const ERROR_BROKEN_PIPE: u32 = 109;
 pub const ERROR_BUFFER_OVERFLOW: u32 = 111;

@@ -42,8 +42,10 @@
 //! mode through the same continuation slot as DllMain; malloc & co. over the process heap;
 //! string functions; printf & co. on stdout and stderr (the kernel's printf engine); the
 //! "C" locale, errno and signal handlers (abort calls SIGABRT's). Its variables (`_iob`,
-//! `__initenv`, ...) are in a page of the process, which importers bind to. Files (fopen)
-//! and console input through the C runtime are later slices.
+//! `__initenv`, ...) are in a page of the process, which importers bind to. Its files
+//! (fopen and the reading functions, text mode as msvcrt's) go through kernel32's
+//! CreateFile on the C: volume, so minifilters see them; getchar, fgets(stdin) and _getch
+//! read the run's standard input.
 //!
 //! # Address spaces
 //!

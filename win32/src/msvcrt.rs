@@ -1,12 +1,13 @@
 //! msvcrt.dll: the C runtime programs built with mingw-w64 (and old MSVC) import — what its
 //! start-up code calls before and after `main` ([`startup`]), the heap ([`heap`]), strings
-//! ([`string`]) and standard output ([`stdio`]) — one line each (see [`crate::table`]). A
+//! ([`string`]), standard output ([`stdio`]) and files and input ([`file`]) — one line each (see [`crate::table`]). A
 //! program importing anything else is refused at load, naming it.
 //!
 //! Besides functions, msvcrt exports variables (`_iob`, `__initenv`, `__mb_cur_max`,
 //! `_acmdln`, `_commode`, `_fmode`): an importer's IAT holds their address. They live in a
 //! page of the process's own ([`Crt::data`], [`DATA`]), set up when the program is loaded.
 
+pub mod file;
 pub mod heap;
 pub mod startup;
 pub mod stdio;
@@ -28,6 +29,8 @@ pub struct Crt {
     pub(crate) at_exit: Vec<u64>,
     /// The handler signal() set per signal number (0: SIG_DFL).
     pub(crate) signals: [u64; 23],
+    /// The FILEs fopen made, by address ([`file`]).
+    pub(crate) files: std::collections::BTreeMap<u64, file::CrtFile>,
 }
 
 /// Where the variables and buffers lie in the data page.
@@ -157,4 +160,19 @@ pub static MSVCRT: &[Win32Fn] = win32_exports! {
     cdecl fn fputs(s: PCSTR, stream: Ptr) -> i32 = stdio::fputs;
     cdecl fn fwrite(buffer: Ptr, size: SizeT, count: SizeT, stream: Ptr) -> SizeT = stdio::fwrite;
     cdecl fn fflush(stream: Ptr) -> i32 = stdio::fflush;
+    // Files and reading (msvcrt/file.rs).
+    cdecl fn fopen(filename: PCSTR, mode: PCSTR) -> Ptr = file::fopen;
+    cdecl fn fclose(stream: Ptr) -> i32 = file::fclose;
+    cdecl fn fread(buffer: Ptr, size: SizeT, count: SizeT, stream: Ptr) -> SizeT = file::fread;
+    cdecl fn fgetc(stream: Ptr) -> i32 = file::fgetc;
+    cdecl fn getc(stream: Ptr) -> i32 = file::getc;
+    cdecl fn getchar() -> i32 = file::getchar;
+    cdecl fn _getch() -> i32 = file::_getch;
+    cdecl fn fgets(str: Ptr, n: i32, stream: Ptr) -> Ptr = file::fgets;
+    cdecl fn feof(stream: Ptr) -> i32 = file::feof;
+    cdecl fn ferror(stream: Ptr) -> i32 = file::ferror;
+    cdecl fn clearerr(stream: Ptr) -> () = file::clearerr;
+    cdecl fn fseek(stream: Ptr, offset: i32, origin: i32) -> i32 = file::fseek;
+    cdecl fn ftell(stream: Ptr) -> i32 = file::ftell;
+    cdecl fn rewind(stream: Ptr) -> () = file::rewind;
 };

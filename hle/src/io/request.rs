@@ -323,6 +323,19 @@ pub fn open(k: &mut Kx, path: &str) -> KResult<(Result<FileHandle, NtStatus>, Op
 /// device skips the check unless the device has FILE_DEVICE_SECURE_OPEN, as on Windows):
 /// STATUS_ACCESS_DENIED without an IRP.
 pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
+    create_with(k, path, access, crate::fs::open::FILE_OPEN)
+}
+
+/// [`open_with`] with NtCreateFile's `disposition` (FILE_OPEN, FILE_CREATE, FILE_OPEN_IF,
+/// FILE_OVERWRITE, FILE_OVERWRITE_IF, FILE_SUPERSEDE): files of the volume are created,
+/// truncated or replaced as it says (the result's Information is FILE_CREATED, FILE_OPENED,
+/// ...); a device is opened whatever it says, its driver being the one to care.
+pub fn create_with(
+    k: &mut Kx,
+    path: &str,
+    access: u32,
+    disposition: u32,
+) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
     let access = crate::se::sd::map_generic(access, crate::se::sd::FILE_GENERIC_MAPPING);
     let nt = nt_path(path);
     let Some((object, rest)) = k.ext().objects.resolve(&nt) else {
@@ -332,7 +345,7 @@ pub fn open_with(k: &mut Kx, path: &str, access: u32) -> KResult<(Result<FileHan
         return Ok((Err(NtStatus(0xC000_0024)), None)); // STATUS_OBJECT_TYPE_MISMATCH
     }
     if object == k.ext().volume.device {
-        return volume_open(k, path, &rest, access);
+        return volume_open(k, path, &rest, access, disposition);
     }
     let flags = k.mem().get(object, DEVICE_OBJECT::Flags)?;
     if flags & device_flags::DEVICE_INITIALIZING != 0 {
@@ -411,13 +424,14 @@ fn volume_open(
     path: &str,
     rest: &str,
     access: u32,
+    disposition: u32,
 ) -> KResult<(Result<FileHandle, NtStatus>, Option<IoResult>)> {
-    use crate::fs::open::{Create, FILE_OPEN, FILE_SYNCHRONOUS_IO_NONALERT};
+    use crate::fs::open::{Create, FILE_SYNCHRONOUS_IO_NONALERT};
     let c = Create {
         access,
         attributes: 0x80,
         share: 3,
-        disposition: FILE_OPEN,
+        disposition,
         options: FILE_SYNCHRONOUS_IO_NONALERT,
         allocation: 0,
     };
@@ -464,6 +478,16 @@ fn volume_transfer(k: &mut Kx, f: &file::OpenFile, write: Option<&[u8]>, len: u6
     k.mem().read(buffer, &mut output)?;
     release_user_buffer(k, buffer, length);
     Ok(done(k, st, n, output))
+}
+
+/// The size of the volume file open as `h` (None for a device or a directory).
+pub fn file_size(k: &Kx, h: FileHandle) -> Option<u64> {
+    let f = k.ext().io.files.get(&h.0)?;
+    if f.device != k.ext().volume.device {
+        return None;
+    }
+    let node = k.ext().volume.node(crate::fs::open_of(k, f.file_object)?.node);
+    (!node.directory).then_some(node.data.len() as u64)
 }
 
 fn open_file(k: &Kx, h: FileHandle) -> Option<file::OpenFile> {

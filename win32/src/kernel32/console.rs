@@ -75,6 +75,11 @@ pub struct Input {
 }
 
 impl Input {
+    /// Whether everything was read.
+    pub(crate) fn at_end(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
     /// The bytes up to the end of the current line (its `\n` included), at most `max`: a
     /// console in line mode hands a read one line at most. Empty at the end of input.
     pub(crate) fn read_line(&mut self, max: usize) -> &[u8] {

@@ -4,8 +4,12 @@
 //! volume). A request a driver leaves pending is waited for on a synchronous handle, and left
 //! to complete on an overlapped one (DeviceIoControl; kernel32/overlapped.rs).
 //!
-//! Not built yet, and refused with ERROR_NOT_SUPPORTED rather than half done: dispositions
-//! other than OPEN_EXISTING, and overlapped ReadFile/WriteFile.
+//! CreateFile's dispositions create, truncate or open files of the volume as Windows does
+//! (ERROR_FILE_EXISTS, ERROR_FILE_NOT_FOUND; ERROR_ALREADY_EXISTS beside success when
+//! CREATE_ALWAYS or OPEN_ALWAYS found the file); a device is opened whatever they say.
+//!
+//! Not built yet, and refused with ERROR_NOT_SUPPORTED rather than half done: overlapped
+//! ReadFile/WriteFile.
 // The functions take the parameters Windows gives them.
 #![allow(non_snake_case, clippy::too_many_arguments)]
 
@@ -14,8 +18,8 @@ use portcullis_hle::kernel::{KResult, Kx};
 use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
 
 use crate::error::{
-    ERROR_INVALID_HANDLE, ERROR_INVALID_NAME, ERROR_INVALID_PARAMETER, ERROR_IO_PENDING, ERROR_NOACCESS,
-    ERROR_NOT_SUPPORTED,
+    ERROR_ALREADY_EXISTS, ERROR_FILE_EXISTS, ERROR_INVALID_HANDLE, ERROR_INVALID_NAME, ERROR_INVALID_PARAMETER,
+    ERROR_IO_PENDING, ERROR_NOACCESS, ERROR_NOT_SUPPORTED,
 };
 use crate::kernel32::console::{stream_of, write_console};
 use crate::kernel32::overlapped;
@@ -23,7 +27,18 @@ use crate::kernel32::thread::{fail_with_status, set_last_error};
 use crate::process::{Object, StdStream};
 use crate::table::BOOL;
 
+const CREATE_NEW: u32 = 1;
+const CREATE_ALWAYS: u32 = 2;
 const OPEN_EXISTING: u32 = 3;
+const OPEN_ALWAYS: u32 = 4;
+const TRUNCATE_EXISTING: u32 = 5;
+/// GENERIC_WRITE, which TRUNCATE_EXISTING needs.
+const GENERIC_WRITE: u32 = 0x4000_0000;
+/// IO_STATUS_BLOCK.Information of an open that found the file (FILE_OPENED, FILE_OVERWRITTEN).
+const FILE_OPENED: u64 = 1;
+const FILE_OVERWRITTEN: u64 = 3;
+const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
+const STATUS_END_OF_FILE: u32 = 0xC000_0011;
 const FILE_FLAG_OVERLAPPED: u32 = 0x4000_0000;
 /// Longest path a wide or ANSI name may have (\\?\ paths' limit).
 const MAX_PATH_CHARS: usize = 32_767;
@@ -68,27 +83,40 @@ pub fn CreateFileW(
     create(k, &path, access, disposition, flags)
 }
 
-fn create(k: &mut Kx, path: &str, access: u32, disposition: u32, flags: u32) -> KResult<HANDLE> {
+pub(crate) fn create(k: &mut Kx, path: &str, access: u32, disposition: u32, flags: u32) -> KResult<HANDLE> {
     if path.is_empty() {
         set_last_error(k, ERROR_INVALID_NAME)?;
         return Ok(invalid_handle(k));
     }
-    if !(1..=5).contains(&disposition) {
-        set_last_error(k, ERROR_INVALID_PARAMETER)?;
-        return Ok(invalid_handle(k));
-    }
-    if disposition != OPEN_EXISTING {
-        set_last_error(k, ERROR_NOT_SUPPORTED)?;
-        return Ok(invalid_handle(k));
-    }
-    let (opened, _) = request::open_with(k, path, access)?;
+    use portcullis_hle::fs::open::{FILE_CREATE, FILE_OPEN, FILE_OPEN_IF, FILE_OVERWRITE, FILE_OVERWRITE_IF};
+    // Win32's dispositions as NtCreateFile's (kernel32's CreateFileW does the same).
+    let nt = match disposition {
+        CREATE_NEW => FILE_CREATE,
+        CREATE_ALWAYS => FILE_OVERWRITE_IF,
+        OPEN_EXISTING => FILE_OPEN,
+        OPEN_ALWAYS => FILE_OPEN_IF,
+        TRUNCATE_EXISTING if access & GENERIC_WRITE != 0 => FILE_OVERWRITE,
+        _ => {
+            set_last_error(k, ERROR_INVALID_PARAMETER)?;
+            return Ok(invalid_handle(k));
+        }
+    };
+    let (opened, result) = request::create_with(k, path, access, nt)?;
     match opened {
         Ok(file) => {
             let Some(p) = crate::current(k) else { return Ok(invalid_handle(k)) };
             let overlapped = flags & FILE_FLAG_OVERLAPPED != 0;
             let h = p.insert(Object::File { file, path: path.to_string(), position: 0, overlapped });
-            set_last_error(k, 0)?;
+            // CREATE_ALWAYS and OPEN_ALWAYS say whether the file was there already.
+            let found = result.map(|r| r.information()).is_some_and(|i| i == FILE_OPENED || i == FILE_OVERWRITTEN);
+            let existed = matches!(disposition, CREATE_ALWAYS | OPEN_ALWAYS) && found;
+            set_last_error(k, if existed { ERROR_ALREADY_EXISTS } else { 0 })?;
             Ok(HANDLE(h))
+        }
+        // kernel32 names a CREATE_NEW collision ERROR_FILE_EXISTS, not ERROR_ALREADY_EXISTS.
+        Err(status) if status.0 == STATUS_OBJECT_NAME_COLLISION && disposition == CREATE_NEW => {
+            set_last_error(k, ERROR_FILE_EXISTS)?;
+            Ok(invalid_handle(k))
         }
         Err(status) => {
             fail_with_status(k, status.0)?;
@@ -241,6 +269,11 @@ pub fn ReadFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, overlap
         return Ok(BOOL(false));
     }
     let r = request::read(k, file, len as u64, position)?;
+    // A synchronous read at the end of the file succeeds with nothing read.
+    if r.status().0 == STATUS_END_OF_FILE {
+        k.mem_mut().write_u32(read.0, 0)?;
+        return Ok(BOOL(true));
+    }
     let n = if r.completion.is_some() { copy_out(k, &r, buffer.0, len)? } else { 0 };
     let ok = succeeded(k, &r)?;
     advance(k, h.0, n);

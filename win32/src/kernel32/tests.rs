@@ -94,10 +94,51 @@ fn opening_what_is_not_there_fails_with_the_mapped_error() {
     let empty = cstr(&mut k, page + 0x300, "");
     assert_eq!(CreateFileA(&mut k, empty, 0, 0, Ptr(0), 3, 0, HANDLE(0)).unwrap(), INVALID);
     assert_eq!(last_error(&mut k), ERROR_INVALID_NAME);
+    // Any disposition opens a device (the driver is the one to care): none here.
     assert_eq!(CreateFileA(&mut k, name, 0, 0, Ptr(0), 2, 0, HANDLE(0)).unwrap(), INVALID);
-    assert_eq!(last_error(&mut k), ERROR_NOT_SUPPORTED);
+    assert_eq!(last_error(&mut k), ERROR_FILE_NOT_FOUND);
     // An unreadable name is the program's access violation.
     assert!(CreateFileA(&mut k, PCSTR(0x10), 0, 0, Ptr(0), 3, 0, HANDLE(0)).is_err());
+}
+
+#[test]
+fn dispositions_create_truncate_and_open_files_of_the_volume() {
+    let (mut k, page) = process();
+    let name = cstr(&mut k, page, r"C:\made.txt");
+    let (rw, create_new, create_always, open_existing, open_always, truncate) = (0xC000_0000, 1, 2, 3, 4, 5);
+    let open = |k: &mut Kx, access: u32, disposition: u32| {
+        let h = CreateFileA(k, name, access, 0, Ptr(0), disposition, 0x80, HANDLE(0)).unwrap();
+        let e = GetLastError(k).unwrap();
+        (h, e)
+    };
+    let (h, e) = open(&mut k, rw, open_existing);
+    assert_eq!((h, e), (INVALID, ERROR_FILE_NOT_FOUND));
+    let (h, e) = open(&mut k, rw, create_new);
+    assert_ne!(h, INVALID);
+    assert_eq!(e, 0);
+    k.mem_mut().write(page + 0x100, b"twelve bytes").unwrap();
+    assert_eq!(WriteFile(&mut k, h, Ptr(page + 0x100), 12, Ptr(page + 0x200), Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!(CloseHandle(&mut k, h).unwrap(), BOOL(true));
+    // CREATE_NEW finds it: ERROR_FILE_EXISTS (kernel32's name for the collision).
+    assert_eq!(open(&mut k, rw, create_new), (INVALID, ERROR_FILE_EXISTS));
+    // OPEN_ALWAYS opens it, saying it was there; its bytes stay.
+    let (h, e) = open(&mut k, rw, open_always);
+    assert_eq!(e, ERROR_ALREADY_EXISTS);
+    assert_eq!(ReadFile(&mut k, h, Ptr(page + 0x300), 64, Ptr(page + 0x200), Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(page + 0x200).unwrap(), 12);
+    CloseHandle(&mut k, h).unwrap();
+    // TRUNCATE_EXISTING needs GENERIC_WRITE; with it, the file is empty.
+    assert_eq!(open(&mut k, 0x8000_0000, truncate), (INVALID, ERROR_INVALID_PARAMETER));
+    let (h, e) = open(&mut k, rw, truncate);
+    assert_eq!(e, 0);
+    assert_eq!(ReadFile(&mut k, h, Ptr(page + 0x300), 64, Ptr(page + 0x200), Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(page + 0x200).unwrap(), 0);
+    CloseHandle(&mut k, h).unwrap();
+    // CREATE_ALWAYS replaces it, saying it was there.
+    let (h, e) = open(&mut k, rw, create_always);
+    assert_ne!(h, INVALID);
+    assert_eq!(e, ERROR_ALREADY_EXISTS);
+    CloseHandle(&mut k, h).unwrap();
 }
 
 #[test]

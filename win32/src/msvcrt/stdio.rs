@@ -1,9 +1,9 @@
 //! The standard streams: printf, fprintf, vprintf, vfprintf, puts, putchar, fputc, fputs,
 //! fwrite and fflush on `_iob`'s stdout and stderr, whose bytes go to the program's console
 //! (what it wrote, in the report). Formatting is the kernel's printf engine
-//! (`hle::rtl::printf`), which the kernel's own sprintf family uses. stdin is not writable
-//! (EOF, errno EBADF); a FILE that is not one of `_iob`'s is refused the same way (fopen is
-//! not built).
+//! (`hle::rtl::printf`), which the kernel's own sprintf family uses. The same functions write
+//! to files fopen opened ([`super::file`]); stdin is not writable (EOF, errno EBADF), nor is a
+//! FILE the C runtime did not make.
 
 use portcullis_emu::MemError;
 use portcullis_hle::exports::CallArgs;
@@ -23,20 +23,22 @@ const MAX_FORMAT: usize = 64 * 1024;
 const MAX_WRITE: u64 = 16 << 20;
 
 /// Which standard stream `stream` is: 0, 1 or 2.
-fn stream(k: &mut Kx, stream: Ptr) -> KResult<Option<u64>> {
+pub(crate) fn standard(k: &mut Kx, stream: Ptr) -> KResult<Option<u64>> {
     let iob = me(k)?.crt.data + super::at::IOB;
     let size = super::file_size(k.arch());
     let off = stream.0.wrapping_sub(iob);
     Ok((off < 3 * size && off.is_multiple_of(size)).then_some(off / size))
 }
 
-/// Writes `bytes` to `stream` (stdout or stderr): the count, or None (errno EBADF).
+/// Writes `bytes` to `stream` (stdout, stderr or a file fopen opened): the count, or None
+/// (errno EBADF, or the file's error indicator set).
 fn put(k: &mut Kx, to: Ptr, bytes: &[u8]) -> KResult<Option<usize>> {
-    match stream(k, to)? {
+    match standard(k, to)? {
         Some(1 | 2) => {
             me(k)?.console.extend_from_slice(bytes);
             Ok(Some(bytes.len()))
         }
+        None if me(k)?.crt.files.contains_key(&to.0) => super::file::write_file(k, to, bytes),
         _ => {
             super::startup::set_errno(k, EBADF)?;
             Ok(None)
@@ -44,8 +46,13 @@ fn put(k: &mut Kx, to: Ptr, bytes: &[u8]) -> KResult<Option<usize>> {
     }
 }
 
+/// `_iob[n]`: stdin (0), stdout (1), stderr (2).
+pub(crate) fn standard_stream(k: &mut Kx, n: u64) -> KResult<Ptr> {
+    Ok(Ptr(me(k)?.crt.data + super::at::IOB + n * super::file_size(k.arch())))
+}
+
 fn stdout(k: &mut Kx) -> KResult<Ptr> {
-    Ok(Ptr(me(k)?.crt.data + super::at::IOB + super::file_size(k.arch())))
+    standard_stream(k, 1)
 }
 
 /// Variadic arguments after the fixed parameters.
@@ -161,7 +168,7 @@ pub fn fwrite(k: &mut Kx, buffer: Ptr, size: SizeT, count: SizeT, to: Ptr) -> KR
 
 /// int fflush(FILE *stream): 0 (the streams are unbuffered here); NULL flushes all.
 pub fn fflush(k: &mut Kx, to: Ptr) -> KResult<i32> {
-    if to.0 == 0 || stream(k, to)?.is_some() {
+    if to.0 == 0 || standard(k, to)?.is_some() || me(k)?.crt.files.contains_key(&to.0) {
         return Ok(0);
     }
     super::startup::set_errno(k, EBADF)?;
