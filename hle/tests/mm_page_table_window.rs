@@ -124,6 +124,26 @@ fn physical_to_virtual_answers_for_page_table_pages() {
 }
 
 #[test]
+fn a_store_to_a_read_only_kernel_page_names_its_entry() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let (load, store) = load_store(&mut fx);
+        let conv = CallConv::Stdcall.for_arch(arch);
+        let b = bugcheck(fx.call_at(store, conv, &[load, 0]));
+        assert_eq!((b.code, b.params[0]), (0xBE, load), "{arch:?}");
+        let frame = fx.k.mem().translate(load).unwrap();
+        assert_eq!(entry_frame(arch, b.params[1]), frame, "{arch:?}");
+        assert_eq!(b.params[1] & 0b11, 0b01, "{arch:?}: present, not writable");
+        // Unmapped kernel memory stays PAGE_FAULT_IN_NONPAGED_AREA.
+        let mut fx = Fx::new(arch);
+        let (_, store) = load_store(&mut fx);
+        let hole = fx.heap + HEAP; // the guard page after the heap
+        let b = bugcheck(fx.call_at(store, conv, &[hole, 0]));
+        assert_eq!((b.code, b.params[0], b.params[1]), (0x50, hole, 1), "{arch:?}");
+    }
+}
+
+#[test]
 fn nothing_writes_through_the_window() {
     for arch in both() {
         let mut fx = Fx::new(arch);
@@ -132,9 +152,12 @@ fn nothing_writes_through_the_window() {
         let heap = fx.heap;
         let slot = pte_address(arch, heap);
         let before = fx.k.mem().read_u32(slot).unwrap();
-        // The driver's own store: the page fault of a kernel address, as a bugcheck.
+        // The driver's own store: ATTEMPTED_WRITE_TO_READONLY_MEMORY with the entry that maps
+        // the page (here the table's own entry one level up, which shows it in the window).
         let b = bugcheck(fx.call_at(store, conv, &[slot, 0]));
-        assert_eq!((b.code, b.params[0], b.params[1]), (0x50, slot, 1), "{arch:?}");
+        assert_eq!((b.code, b.params[0]), (0xBE, slot), "{arch:?}");
+        let table = fx.k.mem().translate(slot).unwrap() & !(PAGE_SIZE - 1);
+        assert_eq!(entry_frame(arch, b.params[1]), table, "{arch:?}");
         // A kernel routine writing there for the driver.
         let mut fx = Fx::new(arch);
         let b = bugcheck(fx.call(NT, "RtlFillMemory", &[slot, 4, 0]));
