@@ -11,7 +11,7 @@
 //! at 0xC0300000). The entry is read-only and not executable, so every page of the window is
 //! too: the host owns these tables (regions, the translation cache, the user view are kept
 //! beside them), and a driver editing a PTE behind its back would leave them describing
-//! mappings that no longer exist. A write through the window is the driver's page fault.
+//! mappings that no longer exist. A write through the window is a page fault.
 //! Every walk here is bounded by the number of levels, so the recursive entry cannot make
 //! one loop; the host never maps, unmaps or reprotects a page inside the window.
 
