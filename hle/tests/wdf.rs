@@ -774,10 +774,10 @@ fn s0_idle_settings_belong_to_the_power_policy_owner() {
         let out = pnp_driver(&mut b, log, None, false);
         portcullis_hle::pnp::start(&mut b.fx.k, 0).unwrap();
         let device = b.fx.read_ptr(out);
-        let s = b.fx.alloc(0x20);
+        let s = b.fx.alloc(0x24);
         // WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS_INIT(IdleCannotWakeFromS0): D3 (Maximum),
         // 5 s, WdfUseDefault.
-        for (i, v) in [0x20u32, 1, 5, 5000, 0, 2, 0, 2].into_iter().enumerate() {
+        for (i, v) in [0x24u32, 1, 5, 5000, 0, 2, 0, 0, 2].into_iter().enumerate() {
             b.fx.k.mem_mut().write_u32(s + 4 * i as u64, v).unwrap();
         }
         assert_eq!(b.ok("WdfDeviceAssignS0IdleSettings", &[device, s]), 0, "{arch:?}");
@@ -785,12 +785,15 @@ fn s0_idle_settings_belong_to_the_power_policy_owner() {
         assert_eq!((kept.idle_caps, kept.dx_state, kept.idle_timeout_ms), (1, 5, 5000));
         b.fx.k.mem_mut().write_u32(s + 8, 1).unwrap(); // PowerDeviceD0 is no idle state
         assert_eq!(b.ok("WdfDeviceAssignS0IdleSettings", &[device, s]) as u32, status::INVALID_PARAMETER.0);
-        b.fx.k.mem_mut().write_u32(s, 0x1c).unwrap();
-        assert_eq!(b.ok("WdfDeviceAssignS0IdleSettings", &[device, s]) as u32, 0xC000_0004);
+        b.fx.k.mem_mut().write_u32(s + 8, 5).unwrap();
+        // The older layouts (KMDF 1.7: 0x18 bytes, 1.9: 0x1C) are accepted; no other size.
+        for (size, st) in [(0x18, 0), (0x1C, 0), (0x20, 0xC000_0004), (0x28, 0xC000_0004)] {
+            b.fx.k.mem_mut().write_u32(s, size).unwrap();
+            assert_eq!(b.ok("WdfDeviceAssignS0IdleSettings", &[device, s]) as u32, st, "size {size:#x} on {arch:?}");
+        }
         let driver = b.ok("WdfDeviceGetDriver", &[device]);
         let (control, _) = b.control_device(driver, "\\Device\\KmdfIdle");
-        b.fx.k.mem_mut().write_u32(s, 0x20).unwrap();
-        b.fx.k.mem_mut().write_u32(s + 8, 5).unwrap();
+        b.fx.k.mem_mut().write_u32(s, 0x24).unwrap();
         let st = b.ok("WdfDeviceAssignS0IdleSettings", &[control, s]) as u32;
         assert_eq!(st, status::INVALID_DEVICE_REQUEST.0, "a control device owns no power policy on {arch:?}");
     }

@@ -176,6 +176,19 @@ impl GuestMemory {
         self.tables.root
     }
 
+    /// The page-table window, `[start, end)`: the virtual addresses at which the self-map
+    /// shows the kernel's page tables, read-only (see `paging.rs`).
+    pub fn page_table_window(&self) -> (u64, u64) {
+        self.tables.window()
+    }
+
+    /// The virtual address at which the page-table window shows the physical page holding
+    /// `pa`, if that page is one of the kernel's page tables (the root included).
+    pub fn page_table_address(&self, pa: u64) -> Option<u64> {
+        let frame = pa & !(PAGE_SIZE - 1);
+        self.tables.window_address(&self.ram, frame).map(|va| va | (pa % PAGE_SIZE))
+    }
+
     /// The root (a CR3 value) of the user view of the address space, brought up to date: the
     /// same mappings, with the whole kernel half (everything from the system range's start)
     /// supervisor-only except the pages in `exempt` (the machine's return-to-host pages,
@@ -619,7 +632,8 @@ impl GuestMemory {
         while done < data.len() {
             let addr = self.arch.mask(va.wrapping_add(done as u64));
             let leaf = self.leaf(addr).ok_or(MemError::UnmappedWrite { addr })?;
-            if honour_ro && !leaf.prot.write {
+            // Not even the loader writes page tables through their window.
+            if (honour_ro || self.tables.in_window(addr)) && !leaf.prot.write {
                 return Err(MemError::ReadOnly { addr });
             }
             if !self.ram.contains(leaf.frame) && self.phys.read_memory(leaf.frame, &mut [0]).is_none() {

@@ -3,6 +3,17 @@
 //!
 //! Driver code runs at CPL3 (see docs/architecture.md), so every page it may touch is a user
 //! page (U/S = 1). Intermediate entries grant everything; leaf entries carry the protection.
+//!
+//! As Windows does, one top-level entry points back at the root (the *self-map*), so the
+//! tables themselves show at fixed virtual addresses, the page-table window: x64 uses
+//! Windows 7's index 0x1ED (PTE_BASE 0xFFFFF680_00000000, the root at 0xFFFFF6FB_7DBED000);
+//! x86, which pages without PAE here, index 0x300 (PTE_BASE 0xC0000000, the page directory
+//! at 0xC0300000). The entry is read-only and not executable, so every page of the window is
+//! too: the host owns these tables (regions, the translation cache, the user view are kept
+//! beside them), and a driver editing a PTE behind its back would leave them describing
+//! mappings that no longer exist. A write through the window is a page fault.
+//! Every walk here is bounded by the number of levels, so the recursive entry cannot make
+//! one loop; the host never maps, unmaps or reprotects a page inside the window.
 
 use std::cell::{Cell, RefCell};
 
@@ -17,6 +28,10 @@ const D: u64 = 1 << 6;
 const NX: u64 = 1 << 63;
 const ADDR_MASK_64: u64 = 0x000F_FFFF_FFFF_F000;
 const ADDR_MASK_32: u64 = 0xFFFF_F000;
+
+/// The root's entry that points back at the root, per paging mode.
+const SELF_MAP_64: u64 = 0x1ED;
+const SELF_MAP_32: u64 = 0x300;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Paging {
@@ -47,7 +62,77 @@ pub(crate) struct Leaf {
 impl PageTables {
     pub(crate) fn new(mode: Paging, ram: &mut Ram) -> Result<PageTables, MemError> {
         let root = ram.alloc_frame()?;
-        Ok(PageTables { mode, root, viewed: RefCell::new(Vec::new()), view_stale: Cell::new(true) })
+        let tables = PageTables { mode, root, viewed: RefCell::new(Vec::new()), view_stale: Cell::new(true) };
+        // Present, user (driver code runs at CPL3), never writable, never executable.
+        let self_map = match mode {
+            Paging::TwoLevel => root | P | U | A,
+            Paging::FourLevel => root | P | U | A | NX,
+        };
+        tables.write_entry(ram, root + tables.self_map_index() * tables.entry_size(), self_map);
+        Ok(tables)
+    }
+
+    /// The root's index of the self-map entry.
+    fn self_map_index(&self) -> u64 {
+        match self.mode {
+            Paging::TwoLevel => SELF_MAP_32,
+            Paging::FourLevel => SELF_MAP_64,
+        }
+    }
+
+    /// The page-table window: `[start, end)` of the virtual addresses the self-map covers.
+    pub(crate) fn window(&self) -> (u64, u64) {
+        match self.mode {
+            Paging::TwoLevel => (SELF_MAP_32 << 22, (SELF_MAP_32 + 1) << 22),
+            Paging::FourLevel => (canonical(SELF_MAP_64 << 39), canonical((SELF_MAP_64 + 1) << 39)),
+        }
+    }
+
+    /// Whether `va` (already masked to the architecture) lies in the page-table window.
+    pub(crate) fn in_window(&self, va: u64) -> bool {
+        let (start, end) = self.window();
+        va >= start && va < end
+    }
+
+    /// Where the window shows the page-table page `frame` (page-aligned), if it is one of
+    /// these tables: a table reached from the root by the indices `path` shows at the
+    /// address whose first indices are all the self-map's and whose last are `path`. The
+    /// search skips the self-map entry and goes no deeper than the tables do.
+    pub(crate) fn window_address(&self, ram: &Ram, frame: u64) -> Option<u64> {
+        let levels = self.indices(0).1;
+        let path = self.find_table(ram, self.root, frame, 0, levels)?;
+        let mut idx = vec![self.self_map_index(); levels - path.len()];
+        idx.extend(path);
+        let va = match self.mode {
+            Paging::TwoLevel => (idx[0] << 22) | (idx[1] << 12),
+            Paging::FourLevel => canonical((idx[0] << 39) | (idx[1] << 30) | (idx[2] << 21) | (idx[3] << 12)),
+        };
+        Some(va)
+    }
+
+    /// The indices from `table` (at `depth`, the root being 0) to the table `frame`.
+    fn find_table(&self, ram: &Ram, table: u64, frame: u64, depth: usize, levels: usize) -> Option<Vec<u64>> {
+        if table == frame {
+            return Some(Vec::new());
+        }
+        // Entries of the last level map pages, not tables.
+        if depth + 1 >= levels {
+            return None;
+        }
+        for i in 0..4096 / self.entry_size() {
+            if depth == 0 && i == self.self_map_index() {
+                continue;
+            }
+            let e = self.read_entry(ram, table + i * self.entry_size());
+            if e & P == 0 {
+                continue;
+            }
+            if let Some(mut rest) = self.find_table(ram, self.addr(e), frame, depth + 1, levels) {
+                rest.insert(0, i);
+                return Some(rest);
+            }
+        }
+        None
     }
 
     /// Indices of `va` at each level, root first.
@@ -121,6 +206,10 @@ impl PageTables {
     }
 
     pub(crate) fn map(&self, ram: &mut Ram, va: u64, frame: u64, prot: Prot) -> Result<(), MemError> {
+        if self.in_window(va) {
+            // The walk would go through the self-map and write a table entry.
+            return Err(MemError::Overlap { addr: va });
+        }
         let slot = self.leaf_slot(ram, va, true)?.expect("created");
         let mut e = frame | P | U | A | D;
         if prot.write {
@@ -135,6 +224,9 @@ impl PageTables {
 
     /// Removes the mapping of `va`, returning the frame it pointed to.
     pub(crate) fn unmap(&self, ram: &mut Ram, va: u64) -> Option<u64> {
+        if self.in_window(va) {
+            return None;
+        }
         let slot = self.leaf_slot(ram, va, false).ok()??;
         let e = self.read_entry(ram, slot);
         if e & P == 0 {
@@ -144,17 +236,23 @@ impl PageTables {
         Some(self.addr(e))
     }
 
+    /// The leaf mapping of `va`, its protection what the processor grants: writable only if
+    /// every level's entry is, executable only if none forbids it (the self-map entry makes
+    /// the window read-only that way).
     pub(crate) fn lookup(&self, ram: &Ram, va: u64) -> Option<Leaf> {
         let (idx, levels) = self.indices(va);
         let mut table = self.root;
+        let mut write = true;
+        let mut exec = true;
         for (n, &i) in idx[..levels].iter().enumerate() {
             let e = self.read_entry(ram, table + i * self.entry_size());
             if e & P == 0 {
                 return None;
             }
+            write &= e & W != 0;
+            exec &= self.mode == Paging::TwoLevel || e & NX == 0;
             if n == levels - 1 {
-                let prot = Prot { write: e & W != 0, exec: self.mode == Paging::TwoLevel || e & NX == 0 };
-                return Some(Leaf { frame: self.addr(e), prot });
+                return Some(Leaf { frame: self.addr(e), prot: Prot { write, exec } });
             }
             table = self.addr(e);
         }
@@ -236,11 +334,19 @@ impl PageTables {
 
     /// Changes the protection of an existing mapping; false if `va` is not mapped.
     pub(crate) fn protect(&self, ram: &mut Ram, va: u64, prot: Prot) -> bool {
+        if self.in_window(va) {
+            return false;
+        }
         match self.lookup(ram, va) {
             Some(leaf) => self.map(ram, va, leaf.frame, prot).is_ok(),
             None => false,
         }
     }
+}
+
+/// `va` with bit 47 copied into the bits above it (a canonical x64 address).
+fn canonical(va: u64) -> u64 {
+    (((va << 16) as i64) >> 16) as u64
 }
 
 /// Rounds `v` up to a whole number of pages.

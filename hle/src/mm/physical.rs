@@ -20,11 +20,15 @@ pub fn MmGetPhysicalAddress(k: &mut Kx, va: Ptr) -> KResult<u64> {
 /// PVOID MmGetVirtualForPhysical(PHYSICAL_ADDRESS PhysicalAddress)
 ///
 /// The kernel virtual address of a physical address that some system-space mapping holds
-/// (pool, an I/O-space view, a stack...), the first found in address order; NULL when none
-/// does.
+/// (pool, an I/O-space view, a stack...), the first found in address order; a page of the
+/// page tables (CR3's included) answers with its address in the page-table window, as
+/// Windows' does; NULL when nothing maps it.
 pub fn MmGetVirtualForPhysical(k: &mut Kx, pa: u64) -> KResult<Ptr> {
     let frame = pa & !(PAGE_SIZE - 1);
     let mem = k.mem();
+    if let Some(va) = mem.page_table_address(pa) {
+        return Ok(Ptr(va));
+    }
     let regions: Vec<(u64, u64)> =
         mem.regions().filter(|r| r.kind != RegionKind::User).map(|r| (r.base, r.size)).collect();
     for (base, size) in regions {

@@ -184,11 +184,31 @@ fn page_fault(k: &mut Kx, e: &GuestException, address: u64) -> Trap {
             reason: format!("execution of no-execute memory at {address:#x}"),
         };
     }
+    if access.write && access.present {
+        // The page is there but read-only: Windows names the entry that says so.
+        return Trap::Fatal {
+            code: bugcheck::ATTEMPTED_WRITE_TO_READONLY_MEMORY,
+            params: [address, pte_of(k, address), 0, 0],
+            record: av,
+            reason: format!("write to read-only memory at {address:#x}"),
+        };
+    }
     Trap::Fatal {
         code: bugcheck::PAGE_FAULT_IN_NONPAGED_AREA,
         params: [address, access_code(access.write, access.execute, true), pc, 0],
         record: av,
         reason: format!("invalid kernel address {address:#x} referenced"),
+    }
+}
+
+/// The page-table entry that maps `va`, read where the page-table window shows it (0 if that
+/// cannot be read).
+fn pte_of(k: &Kx, va: u64) -> u64 {
+    let mem = k.mem();
+    let base = mem.page_table_window().0;
+    match k.arch() {
+        Arch::X86 => mem.read_u32(base + ((va & 0xFFFF_FFFF) >> 12) * 4).map_or(0, u64::from),
+        Arch::X64 => mem.read_u64(base + ((va >> 9) & 0x7F_FFFF_FFF8)).unwrap_or(0),
     }
 }
 

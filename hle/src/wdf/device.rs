@@ -397,8 +397,9 @@ pub fn WdfDeviceAssignS0IdleSettings(k: &mut Kx, _globals: Ptr, device_h: Ptr, s
     }
     let m = k.mem();
     let size = m.read_u32(settings.0)?;
-    // KMDF 1.11 added IdleTimeoutType and ExcludeD3Cold to the 0x18 bytes of before.
-    if size != 0x18 && size != 0x20 {
+    // The layouts drivers are built with: KMDF 1.7's 0x18 bytes, 1.9's 0x1C
+    // (PowerUpIdleDeviceOnSystemWake), 1.11's 0x24 (IdleTimeoutType, ExcludeD3Cold).
+    if size != 0x18 && size != 0x1C && size != 0x24 {
         return Ok(INFO_LENGTH_MISMATCH);
     }
     let s = S0IdleSettings {
