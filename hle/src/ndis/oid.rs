@@ -157,9 +157,12 @@ pub(crate) fn answer(k: &mut Kx, req: u64, from: u64) -> KResult<NtStatus> {
     Ok(status)
 }
 
+/// An answer: its status, then BytesWritten (BytesRead for a set) and BytesNeeded, each None
+/// when the request leaves the field as it is.
+pub(crate) type Answer = (NtStatus, Option<u32>, Option<u32>);
+
 /// The adapter's answer to a request of `kind` for `oid` with `room` bytes at `buffer`, made
-/// by `from` (recorded): (status, BytesWritten or BytesRead, BytesNeeded), each None when
-/// the request leaves it as it is; None for a request type NDIS does not know.
+/// by `from` (recorded); None for a request type NDIS does not know.
 pub(crate) fn answer_oid(
     k: &mut Kx,
     kind: u64,
@@ -167,7 +170,7 @@ pub(crate) fn answer_oid(
     buffer: u64,
     room: u32,
     from: u64,
-) -> KResult<Option<(NtStatus, Option<u32>, Option<u32>)>> {
+) -> KResult<Option<Answer>> {
     let (status, written, needed, shown, kind_name) = match kind {
         QUERY_INFORMATION | QUERY_STATISTICS => {
             let (status, written, needed, data) = match query(&k.ext().ndis.adapter, oid, room) {
