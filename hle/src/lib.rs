@@ -19,6 +19,7 @@
 // Exports take exactly the parameters Windows declares for them, however many that is.
 #![allow(clippy::too_many_arguments)]
 
+pub mod cc;
 pub mod cm;
 pub mod dispatch;
 pub mod driver;

@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{cm, etw, ex, fs, hal, io, kd, ke, mm, ob, pnp, po, ps, rtl, se, seh, zw};
+use crate::{cc, cm, etw, ex, fs, hal, io, kd, ke, mm, ob, pnp, po, ps, rtl, se, seh, zw};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -508,6 +508,12 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwQueryVolumeInformationFile(FileHandle: HANDLE, IoStatusBlock: Ptr, FsInformation: Ptr, Length: u32, FsInformationClass: u32) -> NtStatus = fs::info::ZwQueryVolumeInformationFile;
     stdcall fn ZwQueryDirectoryFile(FileHandle: HANDLE, Event: HANDLE, ApcRoutine: Ptr, ApcContext: Ptr, IoStatusBlock: Ptr, FileInformation: Ptr, Length: u32, FileInformationClass: u32, ReturnSingleEntry: Boolean, FileName: PUnicodeString, RestartScan: Boolean) -> NtStatus = fs::dir::ZwQueryDirectoryFile;
     stdcall fn FsRtlGetFileSize(FileObject: Ptr, FileSize: Ptr) -> NtStatus = fs::info::FsRtlGetFileSize;
+    stdcall fn IoQueryFileInformation(FileObject: Ptr, FileInformationClass: u32, Length: u32, FileInformation: Ptr, ReturnedLength: Ptr) -> NtStatus = fs::info::IoQueryFileInformation;
+    stdcall fn IoQueryVolumeInformation(FileObject: Ptr, FsInformationClass: u32, Length: u32, FsInformation: Ptr, ReturnedLength: Ptr) -> NtStatus = fs::info::IoQueryVolumeInformation;
+    stdcall fn CcFlushCache(SectionObjectPointer: Ptr, FileOffset: Ptr, Length: u32, IoStatus: Ptr) -> () = cc::CcFlushCache;
+    stdcall fn CcPurgeCacheSection(SectionObjectPointer: Ptr, FileOffset: Ptr, Length: u32, Flags: u32) -> Boolean = cc::CcPurgeCacheSection;
+    stdcall fn FsRtlAcquireFileExclusive(FileObject: Ptr) -> () = fs::file_lock::FsRtlAcquireFileExclusive;
+    stdcall fn FsRtlReleaseFile(FileObject: Ptr) -> () = fs::file_lock::FsRtlReleaseFile;
     stdcall fn ZwQuerySystemInformation(SystemInformationClass: u32, SystemInformation: Ptr, SystemInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::sysinfo::ZwQuerySystemInformation;
     stdcall fn NtQuerySystemInformation(SystemInformationClass: u32, SystemInformation: Ptr, SystemInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::sysinfo::NtQuerySystemInformation;
     stdcall fn ZwOpenProcess(ProcessHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ClientId: Ptr) -> NtStatus = zw::process::ZwOpenProcess;
@@ -519,6 +525,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwQueryInformationThread(ThreadHandle: HANDLE, ThreadInformationClass: u32, ThreadInformation: Ptr, ThreadInformationLength: u32, ReturnLength: Ptr) -> NtStatus = zw::process::ZwQueryInformationThread;
     stdcall fn ZwSetInformationThread(ThreadHandle: HANDLE, ThreadInformationClass: u32, ThreadInformation: Ptr, ThreadInformationLength: u32) -> NtStatus = zw::process::ZwSetInformationThread;
     stdcall fn ZwTerminateProcess(ProcessHandle: HANDLE, ExitStatus: NtStatus) -> NtStatus = zw::process::ZwTerminateProcess;
+    stdcall fn ZwCreateJobObject(JobHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr) -> NtStatus = zw::job::ZwCreateJobObject;
+    stdcall fn ZwAssignProcessToJobObject(JobHandle: HANDLE, ProcessHandle: HANDLE) -> NtStatus = zw::job::ZwAssignProcessToJobObject;
+    stdcall fn ZwTerminateJobObject(JobHandle: HANDLE, ExitStatus: NtStatus) -> NtStatus = zw::job::ZwTerminateJobObject;
     stdcall fn ZwAllocateVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, ZeroBits: SizeT, RegionSize: Ptr, AllocationType: u32, Protect: u32) -> NtStatus = zw::memory::ZwAllocateVirtualMemory;
     stdcall fn ZwFreeVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, RegionSize: Ptr, FreeType: u32) -> NtStatus = zw::memory::ZwFreeVirtualMemory;
     stdcall fn ZwProtectVirtualMemory(ProcessHandle: HANDLE, BaseAddress: Ptr, RegionSize: Ptr, NewProtect: u32, OldProtect: Ptr) -> NtStatus = zw::memory::ZwProtectVirtualMemory;
@@ -606,6 +615,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoQueryFileDosDeviceName(FileObject: Ptr, ObjectNameInformation: Ptr) -> NtStatus = io::volume::IoQueryFileDosDeviceName;
     stdcall fn RtlVolumeDeviceToDosName(VolumeDeviceObject: Ptr, DosName: PUnicodeString) -> NtStatus = io::volume::RtlVolumeDeviceToDosName;
     stdcall fn IoGetFileObjectGenericMapping() -> Ptr = io::misc::IoGetFileObjectGenericMapping;
+    stdcall fn IoEnqueueIrp(Irp: Ptr) -> () = io::thread_irps::IoEnqueueIrp;
 
     // Memory manager (mm/).
     // Views of physical memory (mm/iospace.rs, mm/section.rs).
@@ -618,6 +628,9 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn ZwUnmapViewOfSection(ProcessHandle: HANDLE, BaseAddress: Ptr) -> NtStatus = mm::section::ZwUnmapViewOfSection;
     stdcall fn MmCopyVirtualMemory(FromProcess: Ptr, FromAddress: Ptr, ToProcess: Ptr, ToAddress: Ptr, BufferSize: SizeT, PreviousMode: u8, NumberOfBytesCopied: Ptr) -> NtStatus = mm::copy_virtual::MmCopyVirtualMemory;
     stdcall fn MmCreateSection(SectionObject: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, MaximumSize: Ptr, SectionPageProtection: u32, AllocationAttributes: u32, FileHandle: HANDLE, FileObject: Ptr) -> NtStatus = mm::section::MmCreateSection;
+    stdcall fn MmFlushImageSection(SectionObjectPointer: Ptr, FlushType: u32) -> Boolean = mm::file_section::MmFlushImageSection;
+    stdcall fn MmForceSectionClosed(SectionObjectPointer: Ptr, DelayClose: Boolean) -> Boolean = mm::file_section::MmForceSectionClosed;
+    stdcall fn MmCanFileBeTruncated(SectionObjectPointer: Ptr, NewFileSize: Ptr) -> Boolean = mm::file_section::MmCanFileBeTruncated;
     stdcall fn MmMapViewOfSection(SectionToMap: Ptr, Process: Ptr, CapturedBase: Ptr, ZeroBits: SizeT, CommitSize: SizeT, SectionOffset: Ptr, CapturedViewSize: Ptr, InheritDisposition: u32, AllocationType: u32, Protect: u32) -> NtStatus = mm::section::MmMapViewOfSection;
     stdcall fn MmMapViewInSystemSpace(Section: Ptr, MappedBase: Ptr, ViewSize: Ptr) -> NtStatus = mm::section::MmMapViewInSystemSpace;
     stdcall fn MmUnmapViewInSystemSpace(MappedBase: Ptr) -> NtStatus = mm::section::MmUnmapViewInSystemSpace;

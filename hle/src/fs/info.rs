@@ -1,5 +1,6 @@
 //! File and volume information: `ZwQueryInformationFile`, `ZwSetInformationFile`,
-//! `ZwQueryVolumeInformationFile`, `FsRtlGetFileSize`.
+//! `ZwQueryVolumeInformationFile`, `FsRtlGetFileSize`, and the I/O manager's queries on a
+//! file object: `IoQueryFileInformation`, `IoQueryVolumeInformation`.
 //!
 //! A buffer shorter than a class's structure is STATUS_INFO_LENGTH_MISMATCH; a name that does
 //! not fit is cut, with STATUS_BUFFER_OVERFLOW; IoStatus.Information is the bytes written.
@@ -44,13 +45,10 @@ fn utf16(s: &str) -> Vec<u8> {
 /// A structure of fixed part `fixed` and its bytes; the caller's `length` decides how much
 /// goes out.
 fn deliver(k: &mut Kx, bytes: &[u8], fixed: usize, buffer: Ptr, length: u32, iosb: Ptr) -> KResult<NtStatus> {
-    if (length as usize) < fixed {
-        return Ok(status::INFO_LENGTH_MISMATCH);
+    let (st, n) = written(k, bytes, fixed, buffer, length)?;
+    if st != status::INFO_LENGTH_MISMATCH {
+        io_status(k, iosb, st, n)?;
     }
-    let n = bytes.len().min(length as usize);
-    k.mem_mut().write(buffer.0, &bytes[..n])?;
-    let st = if n < bytes.len() { status::BUFFER_OVERFLOW } else { status::SUCCESS };
-    io_status(k, iosb, st, n as u64)?;
     Ok(st)
 }
 
@@ -425,6 +423,15 @@ pub fn ZwQueryVolumeInformationFile(
     if let Err(st) = volume_file(k, handle.0)? {
         return Ok(st);
     }
+    let (st, n) = volume_information(k, info, length, class)?;
+    if st.is_success() || st == status::BUFFER_OVERFLOW {
+        io_status(k, iosb, st, n)?;
+    }
+    Ok(st)
+}
+
+/// The volume's information of `class` into `info` (`length` bytes): (status, bytes written).
+fn volume_information(k: &mut Kx, info: Ptr, length: u32, class: u32) -> KResult<(NtStatus, u64)> {
     let used: u64 = (0..k.ext().volume.nodes_len())
         .map(|i| k.ext().volume.node(i))
         .filter(|n| !n.deleted)
@@ -455,9 +462,64 @@ pub fn ZwQueryVolumeInformationFile(
             o.u64(VOLUME_CLUSTERS).u64(free).u64(free).u32(8).u32(512);
             32
         }
-        _ => return Ok(status::INVALID_INFO_CLASS),
+        _ => return Ok((status::INVALID_INFO_CLASS, 0)),
     };
-    deliver(k, &o.bytes, fixed, info, length, iosb)
+    written(k, &o.bytes, fixed, info, length)
+}
+
+/// `deliver` without an IO_STATUS_BLOCK: (status, bytes written).
+fn written(k: &mut Kx, bytes: &[u8], fixed: usize, buffer: Ptr, length: u32) -> KResult<(NtStatus, u64)> {
+    if (length as usize) < fixed {
+        return Ok((status::INFO_LENGTH_MISMATCH, 0));
+    }
+    let n = bytes.len().min(length as usize);
+    k.mem_mut().write(buffer.0, &bytes[..n])?;
+    Ok((if n < bytes.len() { status::BUFFER_OVERFLOW } else { status::SUCCESS }, n as u64))
+}
+
+/// Writes the bytes a request returned to `returned` (ULONG) when it succeeded or overflowed.
+fn returned_length(k: &mut Kx, returned: Ptr, st: NtStatus, n: u64) -> KResult<()> {
+    if st.is_success() || st == status::BUFFER_OVERFLOW {
+        k.mem_mut().write_u32(returned.0, n as u32)?;
+    }
+    Ok(())
+}
+
+/// NTSTATUS IoQueryFileInformation(PFILE_OBJECT FileObject, FILE_INFORMATION_CLASS
+/// FileInformationClass, ULONG Length, PVOID FileInformation, PULONG ReturnedLength): the
+/// query ZwQueryInformationFile makes, on a file object (through the minifilters, as the
+/// IRP would go). A file object of another driver's device is STATUS_INVALID_DEVICE_REQUEST
+/// (the I/O manager sends no IRP there: fs/rw.rs).
+pub fn IoQueryFileInformation(
+    k: &mut Kx,
+    fo: Ptr,
+    class: u32,
+    length: u32,
+    info: Ptr,
+    returned: Ptr,
+) -> KResult<NtStatus> {
+    let (st, n) = crate::flt::io::information(k, 0, fo.0, info.0, length, class, false)?;
+    returned_length(k, returned, st, n)?;
+    Ok(st)
+}
+
+/// NTSTATUS IoQueryVolumeInformation(PFILE_OBJECT FileObject, FS_INFORMATION_CLASS
+/// FsInformationClass, ULONG Length, PVOID FsInformation, PULONG ReturnedLength): the volume
+/// of a file object on it, as ZwQueryVolumeInformationFile answers.
+pub fn IoQueryVolumeInformation(
+    k: &mut Kx,
+    fo: Ptr,
+    class: u32,
+    length: u32,
+    info: Ptr,
+    returned: Ptr,
+) -> KResult<NtStatus> {
+    if super::open_of(k, fo.0).is_none() {
+        return Ok(status::INVALID_DEVICE_REQUEST);
+    }
+    let (st, n) = volume_information(k, info, length, class)?;
+    returned_length(k, returned, st, n)?;
+    Ok(st)
 }
 
 /// NTSTATUS FsRtlGetFileSize(PFILE_OBJECT FileObject, PLARGE_INTEGER FileSize)

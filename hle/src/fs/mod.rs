@@ -11,6 +11,7 @@
 //! extracted after the run.
 
 pub mod dir;
+pub mod file_lock;
 pub mod info;
 pub mod open;
 pub mod rw;

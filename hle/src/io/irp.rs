@@ -172,6 +172,7 @@ pub fn complete(k: &mut Kx, irp: Ptr, at: u64) -> KResult<()> {
             k.mem_mut().set(stack, IO_STACK_LOCATION::Control, c | SL_PENDING_RETURNED)?;
         }
     }
+    crate::io::thread_irps::dequeue(k, irp)?;
     if crate::io::irps::is_driver_irp(k, irp) {
         crate::io::irps::finish(k, irp)
     } else {

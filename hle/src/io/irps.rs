@@ -51,6 +51,8 @@ fn sizes(k: &Kx) -> (u64, u64) {
 
 /// Lays out an IRP of `stack_size` locations at `irp` (IoInitializeIrp's work).
 fn initialize(k: &mut Kx, irp: u64, packet_size: u64, stack_size: u8) -> KResult<()> {
+    // Relaid out while in its thread's list: it leaves the list (the kernel's list stays whole).
+    crate::io::thread_irps::dequeue(k, irp)?;
     let (irp_size, _) = sizes(k);
     crate::rtl::memory::memset(k, Ptr(irp), 0, crate::types::SizeT(packet_size))?;
     let arch = k.arch();
@@ -141,6 +143,7 @@ pub fn IoFreeIrp(k: &mut Kx, irp: Ptr) -> KResult<()> {
             "IoFreeIrp on an IRP the I/O manager already freed when it completed".into(),
         ));
     }
+    crate::io::thread_irps::dequeue(k, irp.0)?;
     let d = k.ext_mut().io.driver_irps.remove(&irp.0);
     if let Some(m) = d.and_then(|d| d.mdl) {
         mdl::release(k, m)?;

@@ -21,6 +21,7 @@ pub mod service;
 pub mod stack;
 pub mod stream_file;
 pub mod symlink;
+pub mod thread_irps;
 pub mod timer;
 pub mod top_level;
 pub mod volume;
@@ -164,6 +165,9 @@ pub struct IoManager {
     pub(crate) error_sequence: u32,
     /// Each thread's top-level IRP (ETHREAD.TopLevelIrp), by ETHREAD; absent is NULL.
     pub(crate) top_level_irps: BTreeMap<u64, u64>,
+    /// Each thread's IRP list head (io/thread_irps.rs), by ETHREAD, and the IRPs linked in.
+    pub(crate) thread_irp_lists: BTreeMap<u64, u64>,
+    pub(crate) enqueued_irps: BTreeSet<u64>,
     /// I/O work items (io/work_item.rs).
     pub(crate) work_items: BTreeMap<u64, work_item::WorkItem>,
     /// Connected interrupt objects (io/interrupt.rs).

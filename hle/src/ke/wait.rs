@@ -251,7 +251,8 @@ fn waitable(k: &Kx, object: u64) -> Option<u64> {
         | ObjectKind::Mutant
         | ObjectKind::Timer
         | ObjectKind::Thread
-        | ObjectKind::Process => Some(object),
+        | ObjectKind::Process
+        | ObjectKind::Job => Some(object),
         ObjectKind::File => Some(crate::layout::FILE_OBJECT::Event.at(k.arch(), object)),
         _ => None,
     }

@@ -10,6 +10,7 @@ pub mod contiguous;
 pub mod copy;
 pub mod copy_virtual;
 pub mod device;
+pub mod file_section;
 pub mod iospace;
 pub mod mdl;
 pub mod physical;

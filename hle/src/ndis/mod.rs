@@ -24,6 +24,7 @@ pub mod net_buffer;
 pub mod oid;
 pub mod packet;
 pub mod protocol;
+pub mod protocol5;
 pub mod receive;
 pub mod timer;
 
@@ -54,6 +55,7 @@ pub use protocol::{
     NdisOidRequest, NdisOpenAdapterEx, NdisQueryAdapterInstanceName, NdisRegisterProtocolDriver,
     NdisReturnNetBufferLists, NdisSendNetBufferLists,
 };
+pub use protocol5::{NdisCloseAdapter, NdisDeregisterProtocol, NdisOpenAdapter, NdisRegisterProtocol, NdisRequest};
 pub use timer::{NdisAllocateTimerObject, NdisCancelTimerObject, NdisFreeTimerObject, NdisSetTimerObject};
 
 /// The NDIS library's state.
@@ -88,6 +90,9 @@ pub struct NdisState {
     pub bind_contexts: std::collections::BTreeMap<u64, u64>,
     /// Open bindings, by NdisBindingHandle.
     pub bindings: std::collections::BTreeMap<u64, protocol::Binding>,
+    /// NDIS 5 protocols registered, by NdisProtocolHandle, and their open bindings.
+    pub legacy_protocols: std::collections::BTreeMap<u64, protocol5::LegacyProtocol>,
+    pub legacy_bindings: std::collections::BTreeMap<u64, protocol5::LegacyBinding>,
     /// OID requests a module's handler pended, with who asked.
     pub pending_oids: std::collections::BTreeMap<u64, filter::OidOrigin>,
     /// Configuration handles open.

@@ -145,38 +145,58 @@ pub(crate) fn answer(k: &mut Kx, req: u64, from: u64) -> KResult<NtStatus> {
     let oid = mem.get(req, R::Oid)? as u32;
     let buffer = mem.get(req, R::InformationBuffer)?;
     let room = mem.get(req, R::InformationBufferLength)? as u32;
-    let (status, shown, kind_name) = match kind {
+    let Some((status, written, needed)) = answer_oid(k, kind, oid, buffer, room, from)? else {
+        return Ok(st::INVALID_PARAMETER);
+    };
+    if let Some(w) = written {
+        k.mem_mut().set(req, R::BytesWritten, w as u64)?;
+    }
+    if let Some(n) = needed {
+        k.mem_mut().set(req, R::BytesNeeded, n as u64)?;
+    }
+    Ok(status)
+}
+
+/// An answer: its status, then BytesWritten (BytesRead for a set) and BytesNeeded, each None
+/// when the request leaves the field as it is.
+pub(crate) type Answer = (NtStatus, Option<u32>, Option<u32>);
+
+/// The adapter's answer to a request of `kind` for `oid` with `room` bytes at `buffer`, made
+/// by `from` (recorded); None for a request type NDIS does not know.
+pub(crate) fn answer_oid(
+    k: &mut Kx,
+    kind: u64,
+    oid: u32,
+    buffer: u64,
+    room: u32,
+    from: u64,
+) -> KResult<Option<Answer>> {
+    let (status, written, needed, shown, kind_name) = match kind {
         QUERY_INFORMATION | QUERY_STATISTICS => {
-            let (status, data) = match query(&k.ext().ndis.adapter, oid, room) {
-                None => (st::NOT_SUPPORTED, Vec::new()),
+            let (status, written, needed, data) = match query(&k.ext().ndis.adapter, oid, room) {
+                None => (st::NOT_SUPPORTED, None, None, Vec::new()),
                 Some(d) if d.len() as u64 > room as u64 => {
-                    k.mem_mut().set(req, R::BytesWritten, 0)?;
-                    k.mem_mut().set(req, R::BytesNeeded, d.len() as u64)?;
-                    (st::BUFFER_TOO_SHORT, Vec::new())
+                    (st::BUFFER_TOO_SHORT, Some(0), Some(d.len() as u32), Vec::new())
                 }
                 Some(d) => {
                     k.mem_mut().write(buffer, &d)?;
-                    k.mem_mut().set(req, R::BytesWritten, d.len() as u64)?;
-                    k.mem_mut().set(req, R::BytesNeeded, 0)?;
-                    (st::SUCCESS, d)
+                    (st::SUCCESS, Some(d.len() as u32), Some(0), d)
                 }
             };
-            (status, data, "query")
+            (status, written, needed, data, "query")
         }
         SET_INFORMATION => {
             let data = k.mem().read_vec(buffer, room.min(4096) as u64)?;
             let (status, read) = set(&mut k.ext_mut().ndis.adapter, oid, &data);
-            // BytesRead sits where a query's BytesWritten does.
-            k.mem_mut().set(req, R::BytesWritten, read as u64)?;
-            k.mem_mut().set(req, R::BytesNeeded, if status == st::INVALID_LENGTH { 4 } else { 0 })?;
-            (status, data, "set")
+            let needed = if status == st::INVALID_LENGTH { 4 } else { 0 };
+            (status, Some(read), Some(needed), data, "set")
         }
-        METHOD => (st::NOT_SUPPORTED, Vec::new(), "method"),
-        _ => return Ok(st::INVALID_PARAMETER),
+        METHOD => (st::NOT_SUPPORTED, None, None, Vec::new(), "method"),
+        _ => return Ok(None),
     };
     let data = hex_bytes(&shown[..shown.len().min(64)]);
     super::events::record(k, NdisChange::OidRequest { module: from, kind: kind_name, oid, status: status.0, data });
-    Ok(status)
+    Ok(Some((status, written, needed)))
 }
 
 /// How many bytes of a request a clone copies: its header's size, within revision 1's and

@@ -71,6 +71,8 @@ pub enum ObjectKind {
     Callback,
     /// WMI data block objects (io/wmi_block.rs).
     WmiGuid,
+    /// Job objects (zw/job.rs).
+    Job,
 }
 
 impl ObjectKind {
@@ -92,6 +94,7 @@ impl ObjectKind {
         ObjectKind::Timer,
         ObjectKind::Callback,
         ObjectKind::WmiGuid,
+        ObjectKind::Job,
     ];
 }
 
@@ -435,6 +438,7 @@ pub(crate) fn release_if_unused(k: &mut Kx, object: u64) -> KResult<()> {
         ObjectKind::File if k.ext().volume.opens.contains_key(&object) => crate::fs::open::closed(k, object)?,
         ObjectKind::File => crate::io::open::closed(k, object)?,
         ObjectKind::WmiGuid => crate::io::wmi_block::deleted(k, object)?,
+        ObjectKind::Job => crate::zw::job::deleted(k, object),
         _ => {}
     }
     create::deleted(k, object)

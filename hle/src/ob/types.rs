@@ -45,7 +45,7 @@ pub const TYPES: &[TypeDef] = &[
     t(None, "Directory", Some(ObjectKind::Directory), 3, b"Dire"),
     t(None, "SymbolicLink", Some(ObjectKind::SymbolicLink), 4, b"Symb"),
     t(Some("SeTokenObjectType"), "Token", Some(ObjectKind::Token), 5, b"Toke"),
-    t(Some("PsJobType"), "Job", None, 6, b"Job "),
+    t(Some("PsJobType"), "Job", Some(ObjectKind::Job), 6, b"Job "),
     t(Some("PsProcessType"), "Process", Some(ObjectKind::Process), 7, b"Proc"),
     t(Some("PsThreadType"), "Thread", Some(ObjectKind::Thread), 8, b"Thre"),
     t(Some("ExEventObjectType"), "Event", Some(ObjectKind::Event), 12, b"Even"),

@@ -3,6 +3,7 @@
 //! memory of processes ([`memory`]).
 
 pub mod firmware;
+pub mod job;
 pub mod memory;
 pub mod process;
 pub mod process_set;

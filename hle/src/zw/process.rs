@@ -40,6 +40,8 @@ pub struct Tasks {
     pub threads: BTreeMap<u64, ThreadState>,
     /// What drivers set on processes (ZwSetInformationProcess), by object.
     pub processes: BTreeMap<u64, super::process_set::ProcessSettings>,
+    /// Job objects and the EPROCESSes assigned to each (zw/job.rs).
+    pub jobs: BTreeMap<u64, Vec<u64>>,
 }
 
 /// A process the driver terminated.
@@ -147,7 +149,7 @@ pub const PROCESS_BREAK_ON_TERMINATION: u32 = 29;
 pub const PROCESS_IO_PRIORITY: u32 = 33;
 pub const PROCESS_IMAGE_FILE_NAME_WIN32: u32 = 43;
 
-fn is_system(k: &Kx, process: u64) -> bool {
+pub(crate) fn is_system(k: &Kx, process: u64) -> bool {
     process == k.ext().system.system_process
 }
 
@@ -390,6 +392,12 @@ pub fn ZwTerminateProcess(k: &mut Kx, handle: HANDLE, exit_status: NtStatus) -> 
             Err(st) => return Ok(st),
         }
     };
+    terminate(k, process, exit_status)
+}
+
+/// Terminates the process whose EPROCESS is `process` (ZwTerminateProcess's work, also
+/// ZwTerminateJobObject's for each process of the job).
+pub(crate) fn terminate(k: &mut Kx, process: u64, exit_status: NtStatus) -> KResult<NtStatus> {
     if is_system(k, process) {
         return Ok(status::ACCESS_DENIED);
     }
