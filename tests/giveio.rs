@@ -175,6 +175,32 @@ fn ke386_query_io_access_map_returns_what_was_set() {
     sb.close(h).unwrap();
 }
 
+/// The same round trips from a program, as a DLPortIO-style client makes them before its
+/// own out/in (`corpus/giveio/map_roundtrip`): DeviceIoControl's buffers and errors, then the
+/// ports its map grants, attributed to it.
+#[test]
+fn a_dlportio_style_client_reads_the_maps_back_before_its_port_io() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    assert!(sb.driver_entry().unwrap().is_success());
+    let run = sb.run_program("map_roundtrip.exe", &program("map_roundtrip"), &[]).unwrap();
+    let console = String::from_utf8_lossy(&run.console).into_owned();
+    assert_eq!(run.exit_code, 0, "{console}");
+    for line in [
+        "QUERY_MAP 1 = 1\n  bytes = 8192\n  as set = 1",
+        "QUERY_MAP 0 = 1\n  every port denied = 1",
+        "QUERY_MAP 2 = 0\n  GetLastError = 87",
+        "QUERY_MAP with 2 bytes of input = 0\n  GetLastError = 122",
+        "all answers as Windows gives them",
+    ] {
+        assert!(console.contains(line), "{line:?} in\n{console}");
+    }
+    let lines = trace_lines(&trace, &mut sb);
+    let user: Vec<_> = ports(&lines).into_iter().filter(|p| p.3.is_some()).collect();
+    let seen: Vec<_> = user.iter().map(|p| (p.0.as_str(), p.1, p.3, p.4.as_str())).collect();
+    assert_eq!(seen, [("out", 0x378, Some(run.pid), "emulated"), ("in", 0x37A, Some(run.pid), "emulated")]);
+}
+
 #[test]
 fn a_map_that_grants_0x378_but_not_0x379_lets_one_through_and_faults_on_the_other() {
     let trace = Shared::default();
