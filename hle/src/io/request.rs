@@ -357,7 +357,12 @@ pub fn create_with(
     const FILE_DEVICE_SECURE_OPEN: u64 = 0x100;
     let secure = k.mem().get(object, DEVICE_OBJECT::Characteristics)? & FILE_DEVICE_SECURE_OPEN != 0;
     if rest.is_empty() || secure {
-        let process = k.ext().system.user_process;
+        // The caller's token: the program's making the request, or the sandbox's own
+        // user process for a scenario's request.
+        let process = match k.ext().io.requester {
+            Some(thread) => k.mem().get(thread, crate::layout::ETHREAD::ApcStateProcess)?,
+            None => k.ext().system.user_process,
+        };
         let t = crate::se::process_token(k, process)?;
         let token = crate::se::token(k, t).expect("a token");
         let sd = crate::se::sd::of_object(k, object);
