@@ -8,8 +8,7 @@
 //! (ERROR_FILE_EXISTS, ERROR_FILE_NOT_FOUND; ERROR_ALREADY_EXISTS beside success when
 //! CREATE_ALWAYS or OPEN_ALWAYS found the file); a device is opened whatever they say.
 //!
-//! Not built yet, and refused with ERROR_NOT_SUPPORTED rather than half done: overlapped
-//! ReadFile/WriteFile.
+//! ReadFile and WriteFile take an OVERLAPPED as DeviceIoControl does.
 // The functions take the parameters Windows gives them.
 #![allow(non_snake_case, clippy::too_many_arguments)]
 
@@ -19,7 +18,7 @@ use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
 
 use crate::error::{
     ERROR_ALREADY_EXISTS, ERROR_FILE_EXISTS, ERROR_INVALID_HANDLE, ERROR_INVALID_NAME, ERROR_INVALID_PARAMETER,
-    ERROR_IO_PENDING, ERROR_NOACCESS, ERROR_NOT_SUPPORTED,
+    ERROR_IO_PENDING, ERROR_NOACCESS,
 };
 use crate::kernel32::console::{stream_of, write_console};
 use crate::kernel32::overlapped;
@@ -39,6 +38,8 @@ const FILE_OPENED: u64 = 1;
 const FILE_OVERWRITTEN: u64 = 3;
 const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC000_0035;
 const STATUS_END_OF_FILE: u32 = 0xC000_0011;
+/// ERROR_HANDLE_EOF.
+const ERROR_HANDLE_EOF: u32 = 38;
 const FILE_FLAG_OVERLAPPED: u32 = 0x4000_0000;
 /// Longest path a wide or ANSI name may have (\\?\ paths' limit).
 const MAX_PATH_CHARS: usize = 32_767;
@@ -242,14 +243,11 @@ pub fn DeviceIoControl(
 
 /// BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead, LPDWORD
 /// lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped). From standard input: one line at most
-/// of what the run gave the program, 0 bytes at its end (kernel32/console.rs).
+/// of what the run gave the program, 0 bytes at its end (kernel32/console.rs). A file or
+/// device: see [`transfer`].
 pub fn ReadFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, overlapped: Ptr) -> KResult<BOOL> {
-    if overlapped.0 != 0 {
-        set_last_error(k, ERROR_NOT_SUPPORTED)?;
-        return Ok(BOOL(false));
-    }
     match stream_of(k, h.0) {
-        Some(StdStream::Input) => {
+        Some(StdStream::Input) if overlapped.0 == 0 => {
             let n = crate::kernel32::console::read_input(k, buffer, len.min(MAX_TRANSFER))?;
             k.mem_mut().write_u32(read.0, n)?;
             return Ok(BOOL(true));
@@ -260,70 +258,110 @@ pub fn ReadFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, read: Ptr, overlap
         }
         None => {}
     }
-    let Some((file, position)) = file_of(k, h.0) else {
-        set_last_error(k, ERROR_INVALID_HANDLE)?;
-        return Ok(BOOL(false));
-    };
-    if len > MAX_TRANSFER {
-        set_last_error(k, ERROR_INVALID_PARAMETER)?;
-        return Ok(BOOL(false));
-    }
-    let r = request::read(k, file, len as u64, position)?;
-    // A synchronous read at the end of the file succeeds with nothing read.
-    if r.status().0 == STATUS_END_OF_FILE {
-        k.mem_mut().write_u32(read.0, 0)?;
-        return Ok(BOOL(true));
-    }
-    let n = if r.completion.is_some() { copy_out(k, &r, buffer.0, len)? } else { 0 };
-    let ok = succeeded(k, &r)?;
-    advance(k, h.0, n);
-    k.mem_mut().write_u32(read.0, n)?;
-    Ok(BOOL(ok))
+    transfer(k, h, buffer, len, read, overlapped, false)
 }
 
 /// BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite, LPDWORD
-/// lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped). To the console: its output.
+/// lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped). To the console: its output. A file
+/// or device: see [`transfer`].
 pub fn WriteFile(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr, overlapped: Ptr) -> KResult<BOOL> {
-    if overlapped.0 != 0 {
-        set_last_error(k, ERROR_NOT_SUPPORTED)?;
-        return Ok(BOOL(false));
-    }
     match stream_of(k, h.0) {
-        Some(StdStream::Output | StdStream::Error) => {
+        Some(StdStream::Output | StdStream::Error) if overlapped.0 == 0 => {
             let n = write_console(k, buffer, len)?;
             k.mem_mut().write_u32(written.0, n)?;
             return Ok(BOOL(true));
         }
-        Some(StdStream::Input) => {
+        Some(_) => {
             set_last_error(k, ERROR_INVALID_HANDLE)?;
             return Ok(BOOL(false));
         }
         None => {}
     }
+    transfer(k, h, buffer, len, written, overlapped, true)
+}
+
+/// ReadFile and WriteFile on a file or device: IRP_MJ_READ or IRP_MJ_WRITE at the handle's
+/// position, or with an OVERLAPPED at its Offset/OffsetHigh. A synchronous handle waits for
+/// a request left pending and moves its position; an overlapped one needs the OVERLAPPED,
+/// and a request left pending completes into it (kernel32/overlapped.rs). At the end of a
+/// file a synchronous read succeeds with 0 bytes, an overlapped one fails with
+/// ERROR_HANDLE_EOF.
+fn transfer(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, count: Ptr, overlapped: Ptr, write: bool) -> KResult<BOOL> {
     let Some((file, position)) = file_of(k, h.0) else {
         set_last_error(k, ERROR_INVALID_HANDLE)?;
         return Ok(BOOL(false));
     };
-    if len > MAX_TRANSFER {
+    let asynchronous = overlapped::is_overlapped(k, h.0);
+    if len > MAX_TRANSFER || (asynchronous && overlapped.0 == 0) {
         set_last_error(k, ERROR_INVALID_PARAMETER)?;
         return Ok(BOOL(false));
     }
-    let Some(data) = read_user(k, buffer.0, len) else {
-        set_last_error(k, ERROR_NOACCESS)?;
-        return Ok(BOOL(false));
+    let data = if write {
+        let Some(data) = read_user(k, buffer.0, len) else {
+            set_last_error(k, ERROR_NOACCESS)?;
+            return Ok(BOOL(false));
+        };
+        Some(data)
+    } else {
+        None
     };
-    let r = request::write(k, file, &data, position)?;
-    let ok = succeeded(k, &r)?;
-    let n = if r.completion.is_some() { r.information().min(len as u64) as u32 } else { 0 };
-    advance(k, h.0, n);
-    k.mem_mut().write_u32(written.0, n)?;
-    Ok(BOOL(ok))
+    let (offset, event) = if overlapped.0 != 0 {
+        let ps = k.arch().ptr_size();
+        let (Ok(low), Ok(high)) =
+            (k.mem().read_u32(overlapped.0 + 2 * ps), k.mem().read_u32(overlapped.0 + 2 * ps + 4))
+        else {
+            set_last_error(k, ERROR_NOACCESS)?;
+            return Ok(BOOL(false));
+        };
+        match overlapped::begin(k, overlapped.0)? {
+            Ok(event) => ((high as u64) << 32 | low as u64, event),
+            Err(error) => {
+                set_last_error(k, error)?;
+                return Ok(BOOL(false));
+            }
+        }
+    } else {
+        (position, None)
+    };
+    let mut r = match &data {
+        Some(data) => request::write(k, file, data, offset)?,
+        None => request::read(k, file, len as u64, offset)?,
+    };
+    let ov = (overlapped.0 != 0).then_some((overlapped.0, event));
+    if r.completion.is_none() {
+        let output = (!write).then_some((buffer.0, len as u64));
+        match overlapped::pending(k, &r, ov, asynchronous, output)? {
+            Some(c) => r.completion = Some(c),
+            None => return Ok(BOOL(false)),
+        }
+    } else {
+        if !write {
+            copy_out(k, &r, buffer.0, len)?;
+        }
+        if let Some((at, event)) = ov {
+            overlapped::completed_at_once(k, at, event, &r)?;
+        }
+    }
+    let n = r.information().min(len as u64) as u32;
+    if !asynchronous {
+        set_position(k, h.0, offset + n as u64);
+    }
+    k.mem_mut().write_u32(count.0, n)?;
+    if !write && r.status().0 == STATUS_END_OF_FILE {
+        if asynchronous {
+            set_last_error(k, ERROR_HANDLE_EOF)?;
+            return Ok(BOOL(false));
+        }
+        // A synchronous read at the end of the file succeeds with nothing read.
+        return Ok(BOOL(true));
+    }
+    Ok(BOOL(succeeded(k, &r)?))
 }
 
-/// Moves a handle's file position past what a transfer moved.
-fn advance(k: &mut Kx, h: u64, n: u32) {
+/// Sets a handle's file position.
+fn set_position(k: &mut Kx, h: u64, to: u64) {
     if let Some(Object::File { position, .. }) = crate::current(k).and_then(|p| p.handles.get_mut(&h)) {
-        *position += n as u64;
+        *position = to;
     }
 }
 

@@ -142,6 +142,51 @@ fn dispositions_create_truncate_and_open_files_of_the_volume() {
 }
 
 #[test]
+fn read_and_write_take_an_overlapped_offset_and_status_block() {
+    let (mut k, page) = process();
+    let name = cstr(&mut k, page, r"C:\offsets.bin");
+    let ov = page + 0x400; // x86 OVERLAPPED: Internal, InternalHigh, Offset, OffsetHigh, hEvent
+    let set_offset = |k: &mut Kx, offset: u32| {
+        k.mem_mut().write(ov, &[0u8; 20]).unwrap();
+        k.mem_mut().write_u32(ov + 8, offset).unwrap();
+    };
+    let done = Ptr(page + 0x200);
+    // An overlapped handle: every transfer needs its OVERLAPPED.
+    let h = CreateFileA(&mut k, name, 0xC000_0000, 0, Ptr(0), 2, 0x4000_0000, HANDLE(0)).unwrap();
+    assert_ne!(h, INVALID);
+    k.mem_mut().write(page + 0x100, b"0123456789").unwrap();
+    assert_eq!(WriteFile(&mut k, h, Ptr(page + 0x100), 10, done, Ptr(0)).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), ERROR_INVALID_PARAMETER);
+    set_offset(&mut k, 0);
+    assert_eq!(WriteFile(&mut k, h, Ptr(page + 0x100), 10, done, Ptr(ov)).unwrap(), BOOL(true));
+    assert_eq!((k.mem().read_u32(ov).unwrap(), k.mem().read_u32(ov + 4).unwrap()), (0, 10));
+    // Reads at the OVERLAPPED's offset, whatever came before.
+    set_offset(&mut k, 6);
+    assert_eq!(ReadFile(&mut k, h, Ptr(page + 0x300), 16, done, Ptr(ov)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(done.0).unwrap(), 4);
+    assert_eq!(k.mem().read_vec(page + 0x300, 4).unwrap(), b"6789");
+    assert_eq!(k.mem().read_u32(ov + 4).unwrap(), 4);
+    // Past the end: an overlapped read fails with ERROR_HANDLE_EOF.
+    set_offset(&mut k, 10);
+    assert_eq!(ReadFile(&mut k, h, Ptr(page + 0x300), 16, done, Ptr(ov)).unwrap(), BOOL(false));
+    assert_eq!(last_error(&mut k), 38);
+    assert_eq!(k.mem().read_u32(ov).unwrap(), 0xC000_0011);
+    CloseHandle(&mut k, h).unwrap();
+    // A synchronous handle given an OVERLAPPED reads at its offset and moves its position.
+    let h = CreateFileA(&mut k, name, 0x8000_0000, 0, Ptr(0), 3, 0x80, HANDLE(0)).unwrap();
+    set_offset(&mut k, 2);
+    assert_eq!(ReadFile(&mut k, h, Ptr(page + 0x300), 3, done, Ptr(ov)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_vec(page + 0x300, 3).unwrap(), b"234");
+    assert_eq!(ReadFile(&mut k, h, Ptr(page + 0x300), 2, done, Ptr(0)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_vec(page + 0x300, 2).unwrap(), b"56");
+    // At the end, a synchronous read succeeds with nothing read.
+    set_offset(&mut k, 10);
+    assert_eq!(ReadFile(&mut k, h, Ptr(page + 0x300), 2, done, Ptr(ov)).unwrap(), BOOL(true));
+    assert_eq!(k.mem().read_u32(done.0).unwrap(), 0);
+    CloseHandle(&mut k, h).unwrap();
+}
+
+#[test]
 fn handles_that_are_not_open_are_refused() {
     let (mut k, page) = process();
     let ret = Ptr(page);
