@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{cc, cm, etw, ex, fs, hal, io, kd, ke, mm, ob, pnp, po, ps, rtl, se, seh, zw};
+use crate::{cc, cm, etw, ex, fs, hal, io, kd, ke, ksecdd, mm, ob, pnp, po, ps, rtl, se, seh, zw};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -1060,6 +1060,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn SeTokenIsRestricted(Token: Ptr) -> Boolean = se::token::SeTokenIsRestricted;
     stdcall fn SeTokenType(Token: Ptr) -> u32 = se::token::SeTokenType;
     stdcall fn SeQueryAuthenticationIdToken(Token: Ptr, AuthenticationId: Ptr) -> NtStatus = se::token::SeQueryAuthenticationIdToken;
+    stdcall fn LsaFreeReturnBuffer(Buffer: Ptr) -> NtStatus = ksecdd::logon::LsaFreeReturnBuffer;
     stdcall fn PsReferencePrimaryToken(Process: Ptr) -> Ptr = se::token::PsReferencePrimaryToken;
     stdcall fn PsDereferencePrimaryToken(PrimaryToken: Ptr) -> () = se::token::PsDereferencePrimaryToken;
     stdcall fn PsReferenceImpersonationToken(Thread: Ptr, CopyOnOpen: Ptr, EffectiveOnly: Ptr, ImpersonationLevel: Ptr) -> Ptr = se::token::PsReferenceImpersonationToken;
