@@ -527,3 +527,84 @@ fn a_callout_is_read_back_by_key_into_memory_the_caller_frees() {
         fx.call(W, "FwpmFreeMemory0", &[out]).unwrap(); // NULL: nothing
     }
 }
+
+/// An MDL over `bytes` (copied into guest memory).
+fn mdl_over(fx: &mut Fx, bytes: &[u8], next: u64) -> u64 {
+    use portcullis_hle::layout::MDL;
+    let data = fx.put(bytes);
+    let mdl = fx.alloc(MDL::STRUCT.size(fx.arch));
+    let mem = fx.k.mem_mut();
+    mem.set(mdl, MDL::Next, next).unwrap();
+    mem.set(mdl, MDL::StartVa, data & !0xFFF).unwrap();
+    mem.set(mdl, MDL::ByteOffset, data & 0xFFF).unwrap();
+    mem.set(mdl, MDL::ByteCount, bytes.len() as u64).unwrap();
+    mdl
+}
+
+/// A NET_BUFFER_LIST with one NET_BUFFER of `length` bytes over the MDL chain `mdl` from
+/// `mdl_offset` in it.
+fn list_over(fx: &mut Fx, mdl: u64, mdl_offset: u64, length: u64, next: u64) -> u64 {
+    use portcullis_hle::layout::NET_BUFFER as NB;
+    let nb = fx.alloc(NB::STRUCT.size(fx.arch));
+    let nbl = fx.alloc(NBL::STRUCT.size(fx.arch));
+    let mem = fx.k.mem_mut();
+    mem.set(nb, NB::MdlChain, mdl).unwrap();
+    mem.set(nb, NB::CurrentMdl, mdl).unwrap();
+    mem.set(nb, NB::CurrentMdlOffset, mdl_offset).unwrap();
+    mem.set(nb, NB::DataOffset, mdl_offset).unwrap();
+    mem.set(nb, NB::DataLength, length).unwrap();
+    mem.set(nbl, NBL::FirstNetBuffer, nb).unwrap();
+    mem.set(nbl, NBL::Next, next).unwrap();
+    nbl
+}
+
+#[test]
+fn stream_data_is_copied_across_mdls_net_buffers_and_lists() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let x64 = arch == Arch::X64;
+        // List 2: "!!!?" of which 3 bytes are data. List 1: "..Hello " + "World", 11 bytes
+        // from offset 2 of the first MDL.
+        let tail = mdl_over(&mut fx, b"!!!?", 0);
+        let second = list_over(&mut fx, tail, 0, 3, 0);
+        let world = mdl_over(&mut fx, b"World", 0);
+        let hello = mdl_over(&mut fx, b"..Hello ", world);
+        let first = list_over(&mut fx, hello, 2, 11, second);
+        let nb = |fx: &Fx, nbl: u64| fx.k.mem().get(nbl, NBL::FirstNetBuffer).unwrap();
+        // FWPS_STREAM_DATA0 at (list, net buffer, MDL, MDL offset, net buffer offset).
+        let stream = |fx: &mut Fx, at: (u64, u64, u64, u32, u32), length: u64| {
+            let s = fx.alloc(64);
+            let p = |fx: &mut Fx, o: u64, v: u64| fx.k.mem_mut().write_ptr(s + o, v).unwrap();
+            let (o_nbl, o_nb, o_mdl, o_mo, o_nbo, o_len, o_chain) =
+                if x64 { (8, 16, 24, 32, 36, 48, 56) } else { (4, 8, 12, 16, 20, 28, 32) };
+            p(fx, o_nbl, at.0);
+            p(fx, o_nb, at.1);
+            p(fx, o_mdl, at.2);
+            fx.k.mem_mut().write_u32(s + o_mo, at.3).unwrap();
+            fx.k.mem_mut().write_u32(s + o_nbo, at.4).unwrap();
+            p(fx, o_len, length);
+            p(fx, o_chain, first);
+            s
+        };
+        let buf = fx.alloc(64);
+        let copied = fx.alloc(8);
+        let copy = |fx: &mut Fx, s: u64, n: u64| {
+            fx.call(Dll::Fwpkclnt, "FwpsCopyStreamDataToBuffer0", &[s, buf, n, copied]).unwrap();
+            let n = fx.read_ptr(copied) & if x64 { u64::MAX } else { 0xFFFF_FFFF };
+            fx.read(buf, n as usize)
+        };
+        let (nb1, nb2) = (nb(&fx, first), nb(&fx, second));
+        let whole = stream(&mut fx, (first, nb1, hello, 2, 0), 14);
+        assert_eq!(copy(&mut fx, whole, 64), b"Hello World!!!", "{arch:?}: capped by dataLength");
+        assert_eq!(copy(&mut fx, whole, 8), b"Hello Wo");
+        let before = fx.read(whole, 64);
+        assert_eq!(copy(&mut fx, whole, 0), b"");
+        assert_eq!(fx.read(whole, 64), before, "the stream data is left as it was");
+        // From inside the second MDL ("World" at 2), 6 bytes of stream data left.
+        let later = stream(&mut fx, (first, nb1, world, 2, 8), 6);
+        assert_eq!(copy(&mut fx, later, 64), b"rld!!!", "{arch:?}");
+        // The data ends before dataLength: what there is.
+        let short = stream(&mut fx, (second, nb2, tail, 0, 0), 40);
+        assert_eq!(copy(&mut fx, short, 64), b"!!!", "{arch:?}: the net buffer's DataLength");
+    }
+}

@@ -18,6 +18,7 @@ pub mod layers;
 pub mod layout;
 pub mod nbl;
 pub mod objects;
+pub mod stream;
 pub mod transaction;
 
 use std::collections::BTreeMap;
