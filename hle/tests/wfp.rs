@@ -608,3 +608,57 @@ fn stream_data_is_copied_across_mdls_net_buffers_and_lists() {
         assert_eq!(copy(&mut fx, short, 64), b"!!!", "{arch:?}: the net buffer's DataLength");
     }
 }
+
+#[test]
+fn a_clone_describes_the_originals_data_and_counts_as_its_child() {
+    use portcullis_hle::layout::NET_BUFFER as NB;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let world = mdl_over(&mut fx, b"World", 0);
+        let hello = mdl_over(&mut fx, b"..Hello ", world);
+        let original = list_over(&mut fx, hello, 2, 11, 0);
+        // A second net buffer: "orl" of the second MDL.
+        let nb1 = fx.k.mem().get(original, NBL::FirstNetBuffer).unwrap();
+        let nb2 = fx.alloc(NB::STRUCT.size(arch));
+        let mem = fx.k.mem_mut();
+        mem.set(nb2, NB::MdlChain, hello).unwrap();
+        mem.set(nb2, NB::CurrentMdl, world).unwrap();
+        mem.set(nb2, NB::CurrentMdlOffset, 1).unwrap();
+        mem.set(nb2, NB::DataOffset, 9).unwrap();
+        mem.set(nb2, NB::DataLength, 3).unwrap();
+        mem.set(nb1, NB::Next, nb2).unwrap();
+        let out = fx.alloc(8);
+        let clone_of = |fx: &mut Fx, nbl_pool: u64, flags: u64| {
+            fx.call(Dll::Fwpkclnt, "FwpsAllocateCloneNetBufferList0", &[original, nbl_pool, 0, flags, out]).unwrap()
+        };
+        assert_eq!(clone_of(&mut fx, 0, 0), 0, "{arch:?}");
+        let clone = fx.read_ptr(out);
+        let get = |fx: &Fx, at: u64, f: Field| fx.k.mem().get(at, f).unwrap();
+        assert_eq!(get(&fx, clone, NBL::ParentNetBufferList), original);
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 1);
+        let c1 = get(&fx, clone, NBL::FirstNetBuffer);
+        let c2 = get(&fx, c1, NB::Next);
+        assert!(c1 != nb1 && c2 != nb2 && c2 != 0, "{arch:?}: net buffers of its own");
+        assert_eq!(get(&fx, c2, NB::Next), 0);
+        for (c, o) in [(c1, nb1), (c2, nb2)] {
+            for f in [NB::MdlChain, NB::CurrentMdl, NB::CurrentMdlOffset, NB::DataOffset, NB::DataLength] {
+                assert_eq!(get(&fx, c, f), get(&fx, o, f), "{arch:?}: {}", f.name);
+            }
+        }
+        // A second clone; freeing them gives the children back.
+        assert_eq!(clone_of(&mut fx, 0, 0), 0);
+        let second = fx.read_ptr(out);
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 2);
+        fx.call(Dll::Fwpkclnt, "FwpsFreeCloneNetBufferList0", &[clone, 0]).unwrap();
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 1);
+        assert!(fx.k.ext().pool.block(c1).is_none() && fx.k.ext().pool.block(clone).is_none(), "{arch:?}: freed");
+        fx.call(Dll::Fwpkclnt, "FwpsFreeCloneNetBufferList0", &[second, 0]).unwrap();
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 0);
+        // Reserved flags, a pool that is none.
+        assert_eq!(clone_of(&mut fx, 0, 1), 0xC000_000D);
+        assert_eq!(clone_of(&mut fx, 0x1234_5000, 0), 0xC000_000D, "{arch:?}");
+        // Freeing what is no clone is the pool allocator's bugcheck.
+        let b = bugcheck(fx.call(Dll::Fwpkclnt, "FwpsFreeCloneNetBufferList0", &[clone, 0]));
+        assert_eq!(b.name, "BAD_POOL_CALLER", "{arch:?}");
+    }
+}
