@@ -168,7 +168,12 @@ pub(crate) fn commit_fresh(k: &mut Kx, process: u64, size: u64) -> KResult<Resul
         return Ok(Err(status::NO_MEMORY));
     };
     k.mem_mut().free(at)?;
-    let r = Reservation { process, size: len, protect: PAGE_READWRITE, pages: vec![Some(PAGE_READWRITE); (len / PAGE_SIZE) as usize] };
+    let r = Reservation {
+        process,
+        size: len,
+        protect: PAGE_READWRITE,
+        pages: vec![Some(PAGE_READWRITE); (len / PAGE_SIZE) as usize],
+    };
     map_pages(k, at, &r, 0, r.pages.len())?;
     k.ext_mut().vm.reservations.insert(at, r);
     Ok(Ok(at))
