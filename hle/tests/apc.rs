@@ -11,7 +11,7 @@ use common::*;
 
 use portcullis_hle::ke::scheduler::SchedEvent;
 use portcullis_hle::ke::snapshot;
-use portcullis_hle::layout::{Field, FieldAccess, KAPC};
+use portcullis_hle::layout::{Field, FieldAccess, ETHREAD, KAPC};
 use portcullis_hle::ps::processes;
 
 const ORIGINAL_APC_ENVIRONMENT: u64 = 0;
@@ -202,5 +202,27 @@ fn apcs_to_other_threads_and_user_apcs_stay_queued_until_the_thread_ends() {
         // An ended thread takes no APC.
         ok(&mut fx, "KeInitializeApc", &[a_other, other, ORIGINAL_APC_ENVIRONMENT, kernel, 0, normal, KERNEL_MODE, 0]);
         assert_eq!(ok32(&mut fx, "KeInsertQueueApc", &[a_other, 0, 0, 0]) & 0xFF, 0);
+    }
+}
+
+#[test]
+fn testing_for_an_alert_marks_a_queued_user_apc_pending() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let (_log, kernel, normal) = routines(&mut fx);
+        let me = ok(&mut fx, "PsGetCurrentThread", &[]);
+        let pending = |fx: &Fx| fx.k.mem().get(me, ETHREAD::UserApcPending).unwrap();
+        // Nothing alerts a thread here: FALSE in both modes, and no user APC to mark.
+        assert_eq!(ok32(&mut fx, "KeTestAlertThread", &[KERNEL_MODE]) & 0xFF, 0, "{arch:?}");
+        assert_eq!(ok32(&mut fx, "KeTestAlertThread", &[USER_MODE]) & 0xFF, 0);
+        assert_eq!(pending(&fx), 0);
+        let a_user = kapc(&mut fx);
+        ok(&mut fx, "KeInitializeApc", &[a_user, me, ORIGINAL_APC_ENVIRONMENT, kernel, 0, normal, USER_MODE, 0]);
+        assert_eq!(ok32(&mut fx, "KeInsertQueueApc", &[a_user, 0, 0, 0]) & 0xFF, 1);
+        // A kernel-mode test leaves user APCs alone; a user-mode one marks them pending.
+        assert_eq!(ok32(&mut fx, "KeTestAlertThread", &[KERNEL_MODE]) & 0xFF, 0);
+        assert_eq!(pending(&fx), 0, "{arch:?}");
+        assert_eq!(ok32(&mut fx, "KeTestAlertThread", &[USER_MODE]) & 0xFF, 0);
+        assert_eq!(pending(&fx), 1, "{arch:?}");
     }
 }

@@ -350,3 +350,20 @@ fn full_attributes_by_name_and_dos_names_of_file_objects() {
         f.close(h2);
     }
 }
+
+#[test]
+fn no_file_object_is_part_of_a_transaction() {
+    for arch in both() {
+        let mut f = Files::new(arch);
+        let (st, h) = f.create("\\??\\C:\\txn.txt", 0x12019F, 0, 2, 0x20);
+        assert_eq!(st, 0, "{arch:?}");
+        let fo_out = f.fx.alloc(8);
+        assert_eq!(f.fx.call(NT, "ObReferenceObjectByHandle", &[h, 0, 0, 0, fo_out, 0]).unwrap(), 0);
+        let fo = f.fx.read_ptr(fo_out);
+        assert_eq!(f.fx.call(NT, "IoGetTransactionParameterBlock", &[fo]).unwrap(), 0, "{arch:?}");
+        let b = bugcheck(f.fx.call(NT, "IoGetTransactionParameterBlock", &[0x10]));
+        assert_eq!(b.name, "KMODE_EXCEPTION_NOT_HANDLED", "{arch:?}");
+        f.fx.call(NT, "ObfDereferenceObject", &[fo]).unwrap();
+        f.close(h);
+    }
+}

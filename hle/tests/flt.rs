@@ -9,7 +9,7 @@ use common::*;
 
 use portcullis_emu::{Prot, RegionKind};
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, DRIVER_OBJECT, OBJECT_ATTRIBUTES, UNICODE_STRING};
+use portcullis_hle::layout::{FieldAccess, DRIVER_OBJECT, MDL, OBJECT_ATTRIBUTES, UNICODE_STRING};
 
 const F: Dll = Dll::Fltmgr;
 const NT: Dll = Dll::Ntoskrnl;
@@ -769,5 +769,135 @@ fn filter_information_and_volume_properties() {
         );
         fx.call(F, "FltObjectDereference", &[volume]).unwrap();
         fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
+    }
+}
+
+/// Callback data of a read of `length` bytes into `buffer`, filled as a filter fills what
+/// FltAllocateCallbackData gave: (callback data, its FLT_PARAMETERS).
+fn read_data(fx: &mut Fx, inst: u64, fo: u64, major: u8, length: u32, buffer: u64) -> (u64, u64) {
+    let out = fx.alloc(8);
+    assert_eq!(fx.call(F, "FltAllocateCallbackData", &[inst, fo, out]).unwrap(), 0);
+    let cbd = fx.read_ptr(out);
+    let x64 = fx.arch == Arch::X64;
+    let iopb = fx.read_ptr(cbd + if x64 { 16 } else { 8 });
+    let params = iopb + if x64 { 24 } else { 16 };
+    fx.k.mem_mut().write(iopb + 4, &[major]).unwrap();
+    fx.k.mem_mut().write_u32(params, length).unwrap();
+    fx.k.mem_mut().write_ptr(params + if x64 { 24 } else { 16 }, buffer).unwrap();
+    (cbd, params)
+}
+
+#[test]
+fn a_user_buffer_is_locked_in_an_mdl_the_filter_manager_frees() {
+    const STATUS_ACCESS_VIOLATION: u64 = 0xC000_0005;
+    const STATUS_INSUFFICIENT_RESOURCES: u64 = 0xC000_009A;
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"0123456789".to_vec()));
+        let pre_create = code.returns(&mut fx, FLT_PREOP_SUCCESS_NO_CALLBACK, 3);
+        let filter = register(&mut fx, driver, &simple(pre_create));
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let (st, h) = open(&mut fx, "\\??\\C:\\Dir\\File.txt");
+        assert_eq!(st, 0);
+        let (fo, inst) = (file_object(&fx), instance(&fx));
+        let x64 = arch == Arch::X64;
+        let mdl_at = |params: u64| params + if x64 { 32 } else { 20 };
+        let buf = fx.alloc(0x2000);
+        let (cbd, params) = read_data(&mut fx, inst, fo, 3, 0x1800, buf + 0x10);
+        assert_eq!(fx.call(F, "FltLockUserBuffer", &[cbd]).unwrap(), 0, "{arch:?}");
+        let mdl = fx.read_ptr(mdl_at(params));
+        assert_ne!(mdl, 0);
+        assert_eq!(fx.call(F, "FltLockUserBuffer", &[cbd]).unwrap(), 0, "already locked");
+        assert_eq!(fx.read_ptr(mdl_at(params)), mdl, "the same MDL");
+        assert_eq!(fx.k.mem().get(mdl, MDL::ByteCount).unwrap(), 0x1800);
+        assert_eq!(fx.k.mem().get(mdl, MDL::MdlFlags).unwrap() & 0x2, 0x2, "MDL_PAGES_LOCKED");
+        // Mapped to system space, it is the buffer.
+        let va = fx.call(NT, "MmMapLockedPagesSpecifyCache", &[mdl, 0, 1, 0, 0, 16]).unwrap();
+        assert_ne!(va, 0, "{arch:?}");
+        fx.k.mem_mut().write(va + 0x7F0, b"via the MDL").unwrap();
+        assert_eq!(fx.read(buf + 0x800, 11), b"via the MDL");
+        fx.call(F, "FltFreeCallbackData", &[cbd]).unwrap();
+        assert!(fx.k.ext().flt.locked_buffers.is_empty(), "{arch:?}: freed with the callback data");
+
+        // What cannot be locked.
+        let ro = fx.k.mem_mut().alloc(RegionKind::System, "read-only", 0x1000, Prot::R).unwrap();
+        let cases = [
+            (3, 16, ro, STATUS_ACCESS_VIOLATION, "a read into read-only pages"),
+            (4, 16, ro, 0, "a write from them"),
+            (3, 16, 0x1000, STATUS_ACCESS_VIOLATION, "unmapped"),
+            (3, 0, buf, STATUS_INSUFFICIENT_RESOURCES, "nothing to describe"),
+            (0, 16, buf, STATUS_INVALID_PARAMETER, "a create has no buffer"),
+        ];
+        for (major, len, at, want, why) in cases {
+            let (cbd, _) = read_data(&mut fx, inst, fo, major, len, at);
+            assert_eq!(fx.call(F, "FltLockUserBuffer", &[cbd]).unwrap(), want, "{arch:?}: {why}");
+            fx.call(F, "FltFreeCallbackData", &[cbd]).unwrap();
+        }
+        // A user-mode request's buffer must be in user space.
+        let (cbd, _) = read_data(&mut fx, inst, fo, 3, 16, buf);
+        fx.k.mem_mut().write(cbd + if x64 { 80 } else { 40 }, &[1]).unwrap();
+        assert_eq!(fx.call(F, "FltLockUserBuffer", &[cbd]).unwrap(), STATUS_ACCESS_VIOLATION, "{arch:?}");
+        fx.call(F, "FltFreeCallbackData", &[cbd]).unwrap();
+        assert!(fx.k.ext().flt.locked_buffers.is_empty());
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+    }
+}
+
+#[test]
+fn completion_processing_runs_at_once_when_safe_and_never_for_fast_io_or_draining() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let log = fx.alloc(64);
+        let safe = common::guest::routine(&mut fx, 4, |a, _| {
+            a.inc(log).store_param(0, log + 8).store_param(1, log + 16).store_param(2, log + 24);
+            a.store_param(3, log + 32).value(0x0000_0001);
+        });
+        let x64 = arch == Arch::X64;
+        let data = fx.alloc(if x64 { 88 } else { 44 });
+        fx.k.mem_mut().write_u32(data, 0x1).unwrap(); // FLTFL_CALLBACK_DATA_IRP_OPERATION
+        let ret = fx.alloc(4);
+        let call = |fx: &mut Fx, flags: u64| {
+            fx.k.mem_mut().write_u32(ret, 0xEEEE).unwrap();
+            fx.call(F, "FltDoCompletionProcessingWhenSafe", &[data, 0x5150, 0xC0C0, flags, safe, ret]).unwrap() & 0xFF
+        };
+        assert_eq!(call(&mut fx, 0), 1, "{arch:?}: at PASSIVE_LEVEL it runs now");
+        assert_eq!(fx.read(log, 4), 1u32.to_le_bytes());
+        let p = |fx: &Fx, i: u64| fx.read_ptr(log + 8 * i) & if x64 { u64::MAX } else { 0xFFFF_FFFF };
+        assert_eq!((p(&fx, 1), p(&fx, 2), p(&fx, 3), p(&fx, 4) & 0xFFFF_FFFF), (data, 0x5150, 0xC0C0, 0));
+        assert_eq!(fx.read(ret, 4), 1u32.to_le_bytes(), "its status is returned");
+        // Draining: not called, FLT_POSTOP_FINISHED_PROCESSING.
+        assert_eq!(call(&mut fx, 1), 0);
+        assert_eq!((fx.read(log, 4), fx.read(ret, 4)), (1u32.to_le_bytes().to_vec(), vec![0; 4]));
+        // Above APC_LEVEL nothing is posted: FALSE.
+        let old = common::guest::call(&mut fx, "KeRaiseIrqlToDpcLevel", &[]).unwrap();
+        assert_eq!(call(&mut fx, 0), 0, "{arch:?}: at DISPATCH_LEVEL");
+        common::guest::call(&mut fx, "KeLowerIrql", &[old]).unwrap();
+        // Fast I/O is no IRP operation.
+        fx.k.mem_mut().write_u32(data, 0x2).unwrap();
+        assert_eq!(call(&mut fx, 0), 0);
+        assert_eq!(fx.read(log, 4), 1u32.to_le_bytes(), "{arch:?}: called once in all");
+    }
+}
+
+#[test]
+fn a_name_control_grows_keeping_its_name() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let first = fx.put(&"\\Dir".encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>());
+        let control = fx.ustring(8, 8, first);
+        assert_eq!(fx.call(F, "FltCheckAndGrowNameControl", &[control, 8]).unwrap(), 0, "{arch:?}: big enough");
+        assert_eq!(fx.counted(control), (8, 8, first));
+        assert_eq!(fx.call(F, "FltCheckAndGrowNameControl", &[control, 64]).unwrap(), 0);
+        let (len, max, grown) = fx.counted(control);
+        assert_eq!((len, max), (8, 64), "{arch:?}");
+        assert_ne!(grown, first);
+        assert_eq!(fx.read(grown, 8), fx.read(first, 8), "the name kept");
+        assert!(fx.k.ext().pool.block(grown).is_some(), "from pool");
+        // Growing again frees the Filter Manager's own buffer, never the caller's.
+        assert_eq!(fx.call(F, "FltCheckAndGrowNameControl", &[control, 200]).unwrap(), 0);
+        let (len, max, again) = fx.counted(control);
+        assert_eq!((len, max), (8, 200));
+        assert_eq!(fx.read(again, 8), fx.read(first, 8), "{arch:?}");
+        assert!(fx.k.ext().pool.block(grown).is_none(), "{arch:?}: the replaced buffer was freed");
     }
 }

@@ -495,3 +495,25 @@ fn sessions_and_section_bases_of_processes() {
         bugcheck(call(&mut fx, "PsGetProcessSessionId", &[0]));
     }
 }
+
+#[test]
+fn no_thread_has_a_teb_and_the_current_process_no_wow64_peb() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        processes::start(&mut fx.k, "app.exe", 0x3C0, 4).unwrap().unwrap();
+        let app_thread = processes::find(&fx.k, 0x3C0).unwrap().thread;
+        let me = ok(&mut fx, "PsGetCurrentThread", &[]);
+        for t in [me, app_thread] {
+            assert_eq!(ok(&mut fx, "PsGetThreadTeb", &[t]), 0, "{arch:?}: no user-mode code runs");
+        }
+        // The answer is KTHREAD.Teb as the thread holds it.
+        fx.k.mem_mut().set(app_thread, portcullis_hle::layout::ETHREAD::Teb, 0x7FFD_E000).unwrap();
+        assert_eq!(ok(&mut fx, "PsGetThreadTeb", &[app_thread]), 0x7FFD_E000);
+        let b = bugcheck(fx.call(Dll::Ntoskrnl, "PsGetThreadTeb", &[0x10]));
+        assert_eq!(b.name, "KMODE_EXCEPTION_NOT_HANDLED", "{arch:?}");
+        if arch == Arch::X64 {
+            assert_eq!(ok(&mut fx, "PsGetCurrentProcessWow64Process", &[]), 0, "native");
+        }
+        assert!(!exported(Arch::X86, "PsGetCurrentProcessWow64Process"), "x64 only");
+    }
+}

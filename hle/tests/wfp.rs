@@ -527,3 +527,138 @@ fn a_callout_is_read_back_by_key_into_memory_the_caller_frees() {
         fx.call(W, "FwpmFreeMemory0", &[out]).unwrap(); // NULL: nothing
     }
 }
+
+/// An MDL over `bytes` (copied into guest memory).
+fn mdl_over(fx: &mut Fx, bytes: &[u8], next: u64) -> u64 {
+    use portcullis_hle::layout::MDL;
+    let data = fx.put(bytes);
+    let mdl = fx.alloc(MDL::STRUCT.size(fx.arch));
+    let mem = fx.k.mem_mut();
+    mem.set(mdl, MDL::Next, next).unwrap();
+    mem.set(mdl, MDL::StartVa, data & !0xFFF).unwrap();
+    mem.set(mdl, MDL::ByteOffset, data & 0xFFF).unwrap();
+    mem.set(mdl, MDL::ByteCount, bytes.len() as u64).unwrap();
+    mdl
+}
+
+/// A NET_BUFFER_LIST with one NET_BUFFER of `length` bytes over the MDL chain `mdl` from
+/// `mdl_offset` in it.
+fn list_over(fx: &mut Fx, mdl: u64, mdl_offset: u64, length: u64, next: u64) -> u64 {
+    use portcullis_hle::layout::NET_BUFFER as NB;
+    let nb = fx.alloc(NB::STRUCT.size(fx.arch));
+    let nbl = fx.alloc(NBL::STRUCT.size(fx.arch));
+    let mem = fx.k.mem_mut();
+    mem.set(nb, NB::MdlChain, mdl).unwrap();
+    mem.set(nb, NB::CurrentMdl, mdl).unwrap();
+    mem.set(nb, NB::CurrentMdlOffset, mdl_offset).unwrap();
+    mem.set(nb, NB::DataOffset, mdl_offset).unwrap();
+    mem.set(nb, NB::DataLength, length).unwrap();
+    mem.set(nbl, NBL::FirstNetBuffer, nb).unwrap();
+    mem.set(nbl, NBL::Next, next).unwrap();
+    nbl
+}
+
+#[test]
+fn stream_data_is_copied_across_mdls_net_buffers_and_lists() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let x64 = arch == Arch::X64;
+        // List 2: "!!!?" of which 3 bytes are data. List 1: "..Hello " + "World", 11 bytes
+        // from offset 2 of the first MDL.
+        let tail = mdl_over(&mut fx, b"!!!?", 0);
+        let second = list_over(&mut fx, tail, 0, 3, 0);
+        let world = mdl_over(&mut fx, b"World", 0);
+        let hello = mdl_over(&mut fx, b"..Hello ", world);
+        let first = list_over(&mut fx, hello, 2, 11, second);
+        let nb = |fx: &Fx, nbl: u64| fx.k.mem().get(nbl, NBL::FirstNetBuffer).unwrap();
+        // FWPS_STREAM_DATA0 at (list, net buffer, MDL, MDL offset, net buffer offset).
+        let stream = |fx: &mut Fx, at: (u64, u64, u64, u32, u32), length: u64| {
+            let s = fx.alloc(64);
+            let p = |fx: &mut Fx, o: u64, v: u64| fx.k.mem_mut().write_ptr(s + o, v).unwrap();
+            let (o_nbl, o_nb, o_mdl, o_mo, o_nbo, o_len, o_chain) =
+                if x64 { (8, 16, 24, 32, 36, 48, 56) } else { (4, 8, 12, 16, 20, 28, 32) };
+            p(fx, o_nbl, at.0);
+            p(fx, o_nb, at.1);
+            p(fx, o_mdl, at.2);
+            fx.k.mem_mut().write_u32(s + o_mo, at.3).unwrap();
+            fx.k.mem_mut().write_u32(s + o_nbo, at.4).unwrap();
+            p(fx, o_len, length);
+            p(fx, o_chain, first);
+            s
+        };
+        let buf = fx.alloc(64);
+        let copied = fx.alloc(8);
+        let copy = |fx: &mut Fx, s: u64, n: u64| {
+            fx.call(Dll::Fwpkclnt, "FwpsCopyStreamDataToBuffer0", &[s, buf, n, copied]).unwrap();
+            let n = fx.read_ptr(copied) & if x64 { u64::MAX } else { 0xFFFF_FFFF };
+            fx.read(buf, n as usize)
+        };
+        let (nb1, nb2) = (nb(&fx, first), nb(&fx, second));
+        let whole = stream(&mut fx, (first, nb1, hello, 2, 0), 14);
+        assert_eq!(copy(&mut fx, whole, 64), b"Hello World!!!", "{arch:?}: capped by dataLength");
+        assert_eq!(copy(&mut fx, whole, 8), b"Hello Wo");
+        let before = fx.read(whole, 64);
+        assert_eq!(copy(&mut fx, whole, 0), b"");
+        assert_eq!(fx.read(whole, 64), before, "the stream data is left as it was");
+        // From inside the second MDL ("World" at 2), 6 bytes of stream data left.
+        let later = stream(&mut fx, (first, nb1, world, 2, 8), 6);
+        assert_eq!(copy(&mut fx, later, 64), b"rld!!!", "{arch:?}");
+        // The data ends before dataLength: what there is.
+        let short = stream(&mut fx, (second, nb2, tail, 0, 0), 40);
+        assert_eq!(copy(&mut fx, short, 64), b"!!!", "{arch:?}: the net buffer's DataLength");
+    }
+}
+
+#[test]
+fn a_clone_describes_the_originals_data_and_counts_as_its_child() {
+    use portcullis_hle::layout::NET_BUFFER as NB;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let world = mdl_over(&mut fx, b"World", 0);
+        let hello = mdl_over(&mut fx, b"..Hello ", world);
+        let original = list_over(&mut fx, hello, 2, 11, 0);
+        // A second net buffer: "orl" of the second MDL.
+        let nb1 = fx.k.mem().get(original, NBL::FirstNetBuffer).unwrap();
+        let nb2 = fx.alloc(NB::STRUCT.size(arch));
+        let mem = fx.k.mem_mut();
+        mem.set(nb2, NB::MdlChain, hello).unwrap();
+        mem.set(nb2, NB::CurrentMdl, world).unwrap();
+        mem.set(nb2, NB::CurrentMdlOffset, 1).unwrap();
+        mem.set(nb2, NB::DataOffset, 9).unwrap();
+        mem.set(nb2, NB::DataLength, 3).unwrap();
+        mem.set(nb1, NB::Next, nb2).unwrap();
+        let out = fx.alloc(8);
+        let clone_of = |fx: &mut Fx, nbl_pool: u64, flags: u64| {
+            fx.call(Dll::Fwpkclnt, "FwpsAllocateCloneNetBufferList0", &[original, nbl_pool, 0, flags, out]).unwrap()
+        };
+        assert_eq!(clone_of(&mut fx, 0, 0), 0, "{arch:?}");
+        let clone = fx.read_ptr(out);
+        let get = |fx: &Fx, at: u64, f: Field| fx.k.mem().get(at, f).unwrap();
+        assert_eq!(get(&fx, clone, NBL::ParentNetBufferList), original);
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 1);
+        let c1 = get(&fx, clone, NBL::FirstNetBuffer);
+        let c2 = get(&fx, c1, NB::Next);
+        assert!(c1 != nb1 && c2 != nb2 && c2 != 0, "{arch:?}: net buffers of its own");
+        assert_eq!(get(&fx, c2, NB::Next), 0);
+        for (c, o) in [(c1, nb1), (c2, nb2)] {
+            for f in [NB::MdlChain, NB::CurrentMdl, NB::CurrentMdlOffset, NB::DataOffset, NB::DataLength] {
+                assert_eq!(get(&fx, c, f), get(&fx, o, f), "{arch:?}: {}", f.name);
+            }
+        }
+        // A second clone; freeing them gives the children back.
+        assert_eq!(clone_of(&mut fx, 0, 0), 0);
+        let second = fx.read_ptr(out);
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 2);
+        fx.call(Dll::Fwpkclnt, "FwpsFreeCloneNetBufferList0", &[clone, 0]).unwrap();
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 1);
+        assert!(fx.k.ext().pool.block(c1).is_none() && fx.k.ext().pool.block(clone).is_none(), "{arch:?}: freed");
+        fx.call(Dll::Fwpkclnt, "FwpsFreeCloneNetBufferList0", &[second, 0]).unwrap();
+        assert_eq!(get(&fx, original, NBL::ChildRefCount), 0);
+        // Reserved flags, a pool that is none.
+        assert_eq!(clone_of(&mut fx, 0, 1), 0xC000_000D);
+        assert_eq!(clone_of(&mut fx, 0x1234_5000, 0), 0xC000_000D, "{arch:?}");
+        // Freeing what is no clone is the pool allocator's bugcheck.
+        let b = bugcheck(fx.call(Dll::Fwpkclnt, "FwpsFreeCloneNetBufferList0", &[clone, 0]));
+        assert_eq!(b.name, "BAD_POOL_CALLER", "{arch:?}");
+    }
+}

@@ -2,7 +2,7 @@
 //! form of a line; the routines are in `crate::flt`).
 
 use crate::exports::{Dll, ExportDef};
-use crate::flt::{context, info, io, lock, names, objects, port, registration, volumes};
+use crate::flt::{buffers, completion, context, info, io, lock, names, objects, port, registration, volumes};
 use crate::types::*;
 
 pub static TABLE: &[ExportDef] = crate::exports! {
@@ -23,6 +23,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FltSetCallbackDataDirty(Data: Ptr) -> () = objects::FltSetCallbackDataDirty;
     stdcall fn FltClearCallbackDataDirty(Data: Ptr) -> () = objects::FltClearCallbackDataDirty;
     stdcall fn FltIsCallbackDataDirty(Data: Ptr) -> Boolean = objects::FltIsCallbackDataDirty;
+    stdcall fn FltLockUserBuffer(CallbackData: Ptr) -> NtStatus = buffers::FltLockUserBuffer;
+    stdcall fn FltDoCompletionProcessingWhenSafe(Data: Ptr, FltObjects: Ptr, CompletionContext: Ptr, Flags: u32, SafePostCallback: Ptr, RetPostOperationStatus: Ptr) -> Boolean = completion::FltDoCompletionProcessingWhenSafe;
     stdcall fn FltGetRequestorProcess(CallbackData: Ptr) -> Ptr = objects::FltGetRequestorProcess;
     stdcall fn FltGetRequestorProcessId(CallbackData: Ptr) -> u32 = objects::FltGetRequestorProcessId;
     stdcall fn FltGetVolumeFromInstance(Instance: Ptr, RetVolume: Ptr) -> NtStatus = objects::FltGetVolumeFromInstance;
@@ -35,6 +37,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FltReferenceFileNameInformation(FileNameInformation: Ptr) -> () = names::FltReferenceFileNameInformation;
     stdcall fn FltParseFileNameInformation(FileNameInformation: Ptr) -> NtStatus = names::FltParseFileNameInformation;
     stdcall fn FltGetDestinationFileNameInformation(Instance: Ptr, FileObject: Ptr, RootDirectory: HANDLE, FileName: Ptr, FileNameLength: u32, NameOptions: u32, RetFileNameInformation: Ptr) -> NtStatus = names::FltGetDestinationFileNameInformation;
+    stdcall fn FltCheckAndGrowNameControl(NameCtrl: Ptr, NewSize: u16) -> NtStatus = names::FltCheckAndGrowNameControl;
     stdcall fn FltGetTunneledName(CallbackData: Ptr, FileNameInformation: Ptr, RetTunneledFileNameInformation: Ptr) -> NtStatus = names::FltGetTunneledName;
     // I/O a filter starts (flt/io.rs).
     stdcall fn FltCreateFile(Filter: Ptr, Instance: Ptr, FileHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, IoStatusBlock: Ptr, AllocationSize: Ptr, FileAttributes: u32, ShareAccess: u32, CreateDisposition: u32, CreateOptions: u32, EaBuffer: Ptr, EaLength: u32, Flags: u32) -> NtStatus = io::FltCreateFile;

@@ -3,7 +3,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::wfp::{callouts, engine, flows, injection, nbl, objects, transaction};
+use crate::wfp::{callouts, clone, engine, flows, injection, nbl, objects, stream, transaction};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Fwpkclnt,
@@ -37,4 +37,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FwpsInjectForwardAsync0(injectionHandle: Ptr, injectionContext: Ptr, flags: u32, addressFamily: u16, compartmentId: u32, interfaceIndex: u32, netBufferList: Ptr, completionFn: Ptr, completionContext: Ptr) -> NtStatus = injection::FwpsInjectForwardAsync0;
     stdcall fn FwpsAllocateNetBufferAndNetBufferList0(poolHandle: Ptr, contextSize: u16, contextBackFill: u16, mdlChain: Ptr, dataOffset: u32, dataLength: SizeT, netBufferList: Ptr) -> NtStatus = nbl::FwpsAllocateNetBufferAndNetBufferList0;
     stdcall fn FwpsFreeNetBufferList0(netBufferList: Ptr) -> () = nbl::FwpsFreeNetBufferList0;
+    stdcall fn FwpsCopyStreamDataToBuffer0(calloutStreamData: Ptr, buffer: Ptr, bytesToCopy: SizeT, bytesCopied: Ptr) -> () = stream::FwpsCopyStreamDataToBuffer0;
+    stdcall fn FwpsAllocateCloneNetBufferList0(originalNetBufferList: Ptr, netBufferListPoolHandle: Ptr, netBufferPoolHandle: Ptr, allocateCloneFlags: u32, netBufferList: Ptr) -> NtStatus = clone::FwpsAllocateCloneNetBufferList0;
+    stdcall fn FwpsFreeCloneNetBufferList0(netBufferList: Ptr, freeCloneFlags: u32) -> () = clone::FwpsFreeCloneNetBufferList0;
 };

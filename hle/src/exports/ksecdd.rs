@@ -3,7 +3,7 @@
 //! list knows.
 
 use crate::exports::{Dll, ExportDef};
-use crate::ksecdd::{hash, key, provider, symmetric};
+use crate::ksecdd::{hash, key, logon, provider, symmetric};
 use crate::types::*;
 
 pub static KSECDD: &[ExportDef] = crate::exports! {
@@ -24,6 +24,7 @@ pub static KSECDD: &[ExportDef] = crate::exports! {
     stdcall fn BCryptSetProperty(hObject: Ptr, pszProperty: PCWSTR, pbInput: Ptr, cbInput: u32, dwFlags: u32) -> NtStatus = symmetric::BCryptSetProperty;
     stdcall fn BCryptDecrypt(hKey: Ptr, pbInput: Ptr, cbInput: u32, pPaddingInfo: Ptr, pbIV: Ptr, cbIV: u32, pbOutput: Ptr, cbOutput: u32, pcbResult: Ptr, dwFlags: u32) -> NtStatus = symmetric::BCryptDecrypt;
     stdcall fn BCryptEncrypt(hKey: Ptr, pbInput: Ptr, cbInput: u32, pPaddingInfo: Ptr, pbIV: Ptr, cbIV: u32, pbOutput: Ptr, cbOutput: u32, pcbResult: Ptr, dwFlags: u32) -> NtStatus = symmetric::BCryptEncrypt;
+    stdcall fn GetSecurityUserInfo(LogonId: Ptr, Flags: u32, UserInformation: Ptr) -> NtStatus = logon::GetSecurityUserInfo;
 };
 
 pub static CNG: &[ExportDef] = crate::exports! {

@@ -4,7 +4,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::{cc, cm, etw, ex, fs, hal, io, kd, ke, mm, ob, pnp, po, ps, rtl, se, seh, zw};
+use crate::{cc, cm, etw, ex, fs, hal, io, kd, ke, ksecdd, mm, ob, pnp, po, ps, rtl, se, seh, zw};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Ntoskrnl,
@@ -544,6 +544,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoGetAttachedDevice(DeviceObject: Ptr) -> Ptr = io::stack::IoGetAttachedDevice;
     stdcall fn IoGetAttachedDeviceReference(DeviceObject: Ptr) -> Ptr = io::stack::IoGetAttachedDeviceReference;
     stdcall fn IoGetDeviceAttachmentBaseRef(DeviceObject: Ptr) -> Ptr = io::stack::IoGetDeviceAttachmentBaseRef;
+    stdcall fn IoGetTransactionParameterBlock(FileObject: Ptr) -> Ptr = io::file::IoGetTransactionParameterBlock;
     stdcall fn IoGetRelatedDeviceObject(FileObject: Ptr) -> Ptr = io::stack::IoGetRelatedDeviceObject;
     stdcall fn IoGetDeviceObjectPointer(ObjectName: PUnicodeString, DesiredAccess: u32, FileObject: Ptr, DeviceObject: Ptr) -> NtStatus = io::stack::IoGetDeviceObjectPointer;
     stdcall fn IoAllocateIrp(StackSize: u8, ChargeQuota: Boolean) -> Ptr = io::irps::IoAllocateIrp;
@@ -935,6 +936,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn KeQueryTimeIncrement() -> u32 = ke::time::KeQueryTimeIncrement;
     stdcall fn ExSetTimerResolution(DesiredTime: u32, SetResolution: Boolean) -> u32 = ex::timer_resolution::ExSetTimerResolution;
     stdcall fn KeInitializeApc(Apc: Ptr, Thread: Ptr, Environment: u32, KernelRoutine: Ptr, RundownRoutine: Ptr, NormalRoutine: Ptr, ApcMode: u8, NormalContext: Ptr) -> () = ke::apc::KeInitializeApc;
+    stdcall fn KeTestAlertThread(AlertMode: u8) -> Boolean = ke::apc::KeTestAlertThread;
     stdcall fn KeInsertQueueApc(Apc: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr, Increment: u32) -> Boolean = ke::apc::KeInsertQueueApc;
 
     // Processes and threads (ps/).
@@ -970,6 +972,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PsLookupProcessThreadByCid(Cid: Ptr, Process: Ptr, Thread: Ptr) -> NtStatus = ps::lookup::PsLookupProcessThreadByCid;
     stdcall fn PsGetProcessPeb(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessPeb;
     #[x64] stdcall fn PsGetProcessWow64Process(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessWow64Process;
+    #[x64] stdcall fn PsGetCurrentProcessWow64Process() -> Ptr = ps::lookup::PsGetCurrentProcessWow64Process;
+    stdcall fn PsGetThreadTeb(Thread: Ptr) -> Ptr = ps::lookup::PsGetThreadTeb;
     #[x64] stdcall fn PsWrapApcWow64Thread(ApcContext: Ptr, ApcRoutine: Ptr) -> NtStatus = ps::lookup::PsWrapApcWow64Thread;
     stdcall fn PsGetProcessDebugPort(Process: Ptr) -> Ptr = ps::lookup::PsGetProcessDebugPort;
     stdcall fn PsAcquireProcessExitSynchronization(Process: Ptr) -> NtStatus = ps::exit_sync::PsAcquireProcessExitSynchronization;
@@ -1056,6 +1060,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn SeTokenIsRestricted(Token: Ptr) -> Boolean = se::token::SeTokenIsRestricted;
     stdcall fn SeTokenType(Token: Ptr) -> u32 = se::token::SeTokenType;
     stdcall fn SeQueryAuthenticationIdToken(Token: Ptr, AuthenticationId: Ptr) -> NtStatus = se::token::SeQueryAuthenticationIdToken;
+    stdcall fn LsaFreeReturnBuffer(Buffer: Ptr) -> NtStatus = ksecdd::logon::LsaFreeReturnBuffer;
     stdcall fn PsReferencePrimaryToken(Process: Ptr) -> Ptr = se::token::PsReferencePrimaryToken;
     stdcall fn PsDereferencePrimaryToken(PrimaryToken: Ptr) -> () = se::token::PsDereferencePrimaryToken;
     stdcall fn PsReferenceImpersonationToken(Thread: Ptr, CopyOnOpen: Ptr, EffectiveOnly: Ptr, ImpersonationLevel: Ptr) -> Ptr = se::token::PsReferenceImpersonationToken;

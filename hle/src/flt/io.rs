@@ -386,6 +386,7 @@ pub fn FltAllocateCallbackData(k: &mut Kx, instance: Ptr, fo: Ptr, out: Ptr) -> 
 /// VOID FltFreeCallbackData(PFLT_CALLBACK_DATA CallbackData)
 pub fn FltFreeCallbackData(k: &mut Kx, data: Ptr) -> KResult<()> {
     if k.ext_mut().flt.callback_data.remove(&data.0) {
+        super::buffers::release(k, data.0)?;
         crate::ex::pool::free(k, data.0, None, 0)?;
     }
     Ok(())

@@ -10,6 +10,8 @@
 //! instance, volume and port objects are opaque blocks in the kernel's object heap; their
 //! state is here.
 
+pub mod buffers;
+pub mod completion;
 pub mod context;
 pub mod info;
 pub mod io;
@@ -145,6 +147,10 @@ pub struct FltState {
     pub driver_unloads: BTreeMap<u64, u64>,
     /// The status a FilterUnloadCallback refused the last unload with.
     pub unload_refused: Option<NtStatus>,
+    /// The MDLs FltLockUserBuffer made, by callback data.
+    pub locked_buffers: BTreeMap<u64, u64>,
+    /// Name buffers FltCheckAndGrowNameControl gave (freed when it replaces them).
+    pub name_buffers: std::collections::BTreeSet<u64>,
 }
 
 /// Whether the unload that just ran was refused by a FilterUnloadCallback (and with what);

@@ -284,3 +284,37 @@ pub fn FltGetTunneledName(k: &mut Kx, _data: Ptr, _info: Ptr, out: Ptr) -> KResu
     k.mem_mut().write_ptr(out.0, 0)?;
     Ok(status::SUCCESS)
 }
+
+/// NTSTATUS FltCheckAndGrowNameControl(PFLT_NAME_CONTROL NameCtrl, USHORT NewSize): makes sure
+/// NameCtrl->Name (the public part of FLT_NAME_CONTROL, a UNICODE_STRING) can hold NewSize
+/// bytes: a smaller buffer is replaced by one of NewSize bytes from the Filter Manager's pool,
+/// holding the Length bytes the old one had; an old buffer the Filter Manager gave is freed.
+/// STATUS_INSUFFICIENT_RESOURCES when pool runs out.
+pub fn FltCheckAndGrowNameControl(k: &mut Kx, control: Ptr, new_size: u16) -> KResult<NtStatus> {
+    let max = k.mem().get(control.0, UNICODE_STRING::MaximumLength)?;
+    if u64::from(new_size) <= max {
+        return Ok(status::SUCCESS);
+    }
+    let length = k.mem().get(control.0, UNICODE_STRING::Length)?.min(u64::from(new_size));
+    let old = k.mem().get(control.0, UNICODE_STRING::Buffer)?;
+    let mut kept = vec![0u8; length as usize];
+    k.mem().read(old, &mut kept)?;
+    let at = caller(k);
+    let tag = u32::from_le_bytes(*b"FMnc");
+    let pool = crate::ex::pool::NON_PAGED_POOL_NX;
+    let owner = crate::ob::Owner::Kernel;
+    let Some(p) = crate::ex::pool::allocate(k, pool, u64::from(new_size), tag, owner, at)? else {
+        return Ok(status::INSUFFICIENT_RESOURCES);
+    };
+    k.mem_mut().write(p, &kept)?;
+    let mem = k.mem_mut();
+    mem.set(control.0, UNICODE_STRING::Buffer, p)?;
+    mem.set(control.0, UNICODE_STRING::MaximumLength, u64::from(new_size))?;
+    mem.set(control.0, UNICODE_STRING::Length, length)?;
+    let s = &mut k.ext_mut().flt.name_buffers;
+    s.insert(p);
+    if s.remove(&old) {
+        crate::ex::pool::free(k, old, None, 0)?;
+    }
+    Ok(status::SUCCESS)
+}

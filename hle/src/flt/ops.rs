@@ -296,6 +296,7 @@ pub fn post(k: &mut Kx, started: Started, st: NtStatus, info: u64) -> KResult<(N
         st = NtStatus(k.mem().get(io, IO_STATUS_BLOCK::Status)? as u32);
         info = k.mem().get(io, IO_STATUS_BLOCK::Information)?;
     }
+    super::buffers::release(k, block)?;
     crate::ex::pool::free(k, block, None, 0)?;
     Ok((st, info))
 }

@@ -82,3 +82,12 @@ pub fn destroy(k: &mut Kx, file: u64) -> KResult<()> {
     k.ext_mut().objects.unregister(file);
     pool::free(k, file, None, 0)
 }
+
+/// PTXN_PARAMETER_BLOCK IoGetTransactionParameterBlock(PFILE_OBJECT FileObject): the
+/// transaction (KTM/TxF) the file was opened in. No transactions exist here, so no file object
+/// is part of one: NULL. The file object is read as Windows reads it (an unmapped one is the
+/// kernel's access violation).
+pub fn IoGetTransactionParameterBlock(k: &mut Kx, file: crate::types::Ptr) -> KResult<crate::types::Ptr> {
+    k.mem().get(file.0, FILE_OBJECT::Type)?;
+    Ok(crate::types::Ptr::NULL)
+}

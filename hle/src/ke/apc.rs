@@ -20,7 +20,7 @@
 use portcullis_emu::{CallConv, Reg};
 
 use crate::kernel::{bugcheck_stop, Bugcheck, KError, KResult, Kx};
-use crate::layout::{FieldAccess, KAPC};
+use crate::layout::{FieldAccess, ETHREAD, KAPC};
 use crate::types::{Boolean, Ptr};
 
 use super::irql::{self, APC_LEVEL, PASSIVE_LEVEL};
@@ -309,4 +309,21 @@ pub(crate) fn check_at_exit(k: &mut Kx, cid: Cid) -> KResult<()> {
         return Err(KError::Stop(bugcheck_stop(k, b)));
     }
     Ok(())
+}
+
+/// BOOLEAN KeTestAlertThread(KPROCESSOR_MODE AlertMode): whether the current thread was alerted
+/// for `AlertMode`, clearing the alert; when it was not and AlertMode is UserMode with user
+/// APCs queued, it marks a user APC pending (KAPC_STATE.UserApcPending), as ReactOS's does.
+/// Nothing here alerts a thread (no KeAlertThread, alertable waits end only by their objects
+/// or time-outs), so the answer is always FALSE.
+pub fn KeTestAlertThread(k: &mut Kx, alert_mode: u8) -> KResult<Boolean> {
+    let thread = crate::ps::current_thread(k)?;
+    if alert_mode != KERNEL_MODE {
+        let cid = k.ext().sched.current;
+        let user_apcs = k.ext().sched.ctx(cid).thread().is_some_and(|t| !t.apcs.user.is_empty());
+        if user_apcs {
+            k.mem_mut().set(thread, ETHREAD::UserApcPending, 1)?;
+        }
+    }
+    Ok(Boolean(false))
 }

@@ -12,6 +12,7 @@
 
 pub mod hash;
 pub mod key;
+pub mod logon;
 pub mod provider;
 pub mod symmetric;
 

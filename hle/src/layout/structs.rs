@@ -857,6 +857,8 @@ structure!(
     InitialStack = "Tcb.InitialStack": Ptr @ (0x28, 0x28),
     StackLimit = "Tcb.StackLimit": Ptr @ (0x2c, 0x30),
     ApcStateProcess = "Tcb.ApcState.Process": Ptr @ (0x50, 0x70),
+    UserApcPending = "Tcb.ApcState.UserApcPending": U8 @ (0x56, 0x7a),
+    Teb = "Tcb.Teb": Ptr @ (0x88, 0xb8),
     PreviousMode = "Tcb.PreviousMode": U8 @ (0x13a, 0x1f6),
     Process = "Tcb.Process": Ptr @ (0x150, 0x210),
     UniqueProcess = "Cid.UniqueProcess": Ptr @ (0x22c, 0x3b0),

@@ -193,3 +193,17 @@ pub fn PsGetProcessWow64Process(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
     k.mem().read_u8(process.0)?;
     Ok(Ptr(0))
 }
+
+/// PVOID PsGetCurrentProcessWow64Process(void) (x64 only): the current process's 32-bit PEB
+/// if it runs under WoW64; NULL, as every emulated process is native.
+pub fn PsGetCurrentProcessWow64Process(k: &mut Kx) -> KResult<Ptr> {
+    let process = super::current_process(k)?;
+    PsGetProcessWow64Process(k, Ptr(process))
+}
+
+/// PVOID PsGetThreadTeb(PETHREAD Thread): the thread's user-mode environment block, as
+/// KTHREAD.Teb holds it. Only threads that run user-mode code have one; none does here (system
+/// threads never do), so the field, zero from the thread's creation, is NULL.
+pub fn PsGetThreadTeb(k: &mut Kx, thread: Ptr) -> KResult<Ptr> {
+    Ok(Ptr(k.mem().get(thread.0, ETHREAD::Teb)?))
+}

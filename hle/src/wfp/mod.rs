@@ -10,6 +10,7 @@
 //! flow exists.
 
 pub mod callouts;
+pub mod clone;
 pub mod engine;
 pub mod events;
 pub mod flows;
@@ -18,6 +19,7 @@ pub mod layers;
 pub mod layout;
 pub mod nbl;
 pub mod objects;
+pub mod stream;
 pub mod transaction;
 
 use std::collections::BTreeMap;
@@ -136,6 +138,8 @@ pub struct WfpState {
     pub injection_handles: BTreeMap<u64, InjectionHandle>,
     /// Net buffer lists injected and not freed: (injection handle, injection context).
     pub injected: BTreeMap<u64, (u64, u64)>,
+    /// Clones (FwpsAllocateCloneNetBufferList0) and their net buffers.
+    pub clones: BTreeMap<u64, Vec<u64>>,
 }
 
 /// The run-time identifier of the callout `key`, given out on first use.

@@ -155,6 +155,43 @@ fn reshape(k: &mut Kx, base: u64, new: Reservation) -> KResult<()> {
     Ok(())
 }
 
+/// Commits `size` bytes (read/write) of fresh virtual memory in `process`, as
+/// ZwAllocateVirtualMemory(MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE) at no chosen address does:
+/// the kernel's way of handing a caller a buffer in its own process (LSA's return buffers).
+pub(crate) fn commit_fresh(k: &mut Kx, process: u64, size: u64) -> KResult<Result<u64, NtStatus>> {
+    let len = size.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    if len > MAX_RESERVATION {
+        return Ok(Err(status::NO_MEMORY));
+    }
+    let span = len.div_ceil(GRANULARITY) * GRANULARITY;
+    let Ok(at) = k.mem_mut().alloc(RegionKind::User, "virtual memory", span, Prot::R) else {
+        return Ok(Err(status::NO_MEMORY));
+    };
+    k.mem_mut().free(at)?;
+    let r = Reservation {
+        process,
+        size: len,
+        protect: PAGE_READWRITE,
+        pages: vec![Some(PAGE_READWRITE); (len / PAGE_SIZE) as usize],
+    };
+    map_pages(k, at, &r, 0, r.pages.len())?;
+    k.ext_mut().vm.reservations.insert(at, r);
+    Ok(Ok(at))
+}
+
+/// Releases the reservation of `process` based at `base`, as ZwFreeVirtualMemory(MEM_RELEASE)
+/// with a zero size does: STATUS_MEMORY_NOT_ALLOCATED for an address no reservation holds,
+/// STATUS_FREE_VM_NOT_AT_BASE for one inside a reservation.
+pub(crate) fn release(k: &mut Kx, process: u64, base: u64) -> KResult<NtStatus> {
+    let Some((rbase, r)) = find(k, process, base) else { return Ok(MEMORY_NOT_ALLOCATED) };
+    if rbase != base {
+        return Ok(FREE_VM_NOT_AT_BASE);
+    }
+    unmap_all(k, rbase, &r)?;
+    k.ext_mut().vm.reservations.remove(&rbase);
+    Ok(status::SUCCESS)
+}
+
 /// NTSTATUS ZwAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
 /// ULONG_PTR ZeroBits, PSIZE_T RegionSize, ULONG AllocationType, ULONG Protect)
 pub fn ZwAllocateVirtualMemory(
