@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use portcullis_emu::{Arch, CallConv, Exit, Prot, RegionKind, Stop, PAGE_SIZE};
 use portcullis_hle::io::request::{self, FileHandle};
 use portcullis_hle::kernel::{KResult, KernelStop, Kx};
-use portcullis_hle::layout::{FieldAccess, ETHREAD};
+use portcullis_hle::layout::{FieldAccess, EPROCESS, ETHREAD};
 pub use portcullis_hle::loader::LoadError;
 use serde::Serialize;
 
@@ -381,6 +381,9 @@ fn build(
     mem.write_ptr(teb + t.peb, peb)?;
     mem.write_ptr(teb + t.tls_pointer, tls_array)?;
     mem.write_ptr(peb + t.peb_image_base, base)?;
+    // What PsGetProcessPeb and PsGetThreadTeb answer a driver.
+    mem.set(eprocess, EPROCESS::Peb, peb)?;
+    mem.set(ethread, ETHREAD::Teb, teb)?;
 
     let process = Process {
         name: name.to_string(),

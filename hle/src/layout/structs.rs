@@ -822,6 +822,7 @@ structure!(
     SectionBaseAddress = "SectionBaseAddress": Ptr @ (0x12c, 0x270),
     InheritedFromUniqueProcessId = "InheritedFromUniqueProcessId": Ptr @ (0x140, 0x290),
     ImageFileName = "ImageFileName": Inline @ (0x16c, 0x2e0),
+    Peb = "Peb": Ptr @ (0x1a8, 0x338),
 });
 
 structure!(

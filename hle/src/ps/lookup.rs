@@ -164,13 +164,12 @@ pub fn PsLookupProcessThreadByCid(k: &mut Kx, cid: Ptr, process: Ptr, thread: Pt
     Ok(status::SUCCESS)
 }
 
-/// PPEB PsGetProcessPeb(PEPROCESS Process): the process's user-mode environment block. No
-/// process here has a user-mode image mapped (the System process never has one; the
-/// others are modelled as their kernel objects and their Zw virtual memory only), so
-/// there is no PEB to give: NULL, as Windows answers for the System process.
+/// PPEB PsGetProcessPeb(PEPROCESS Process): the process's user-mode environment block: a
+/// program's (portcullis-win32 writes EPROCESS.Peb when it loads one), NULL for the System
+/// process and the processes modelled as their kernel objects only, as Windows answers for
+/// the System process.
 pub fn PsGetProcessPeb(k: &mut Kx, process: Ptr) -> KResult<Ptr> {
-    k.mem().read_u8(process.0)?;
-    Ok(Ptr(0))
+    Ok(Ptr(k.mem().get(process.0, EPROCESS::Peb)?))
 }
 
 /// PVOID PsGetProcessDebugPort(PEPROCESS Process): the debug object of the user-mode debugger

@@ -42,6 +42,19 @@ fn last_error(k: &mut Kx) -> u32 {
 }
 
 #[test]
+fn a_driver_finds_the_programs_peb_and_teb() {
+    let (mut k, _) = process();
+    let p = crate::current(&mut k).map(|p| (p.eprocess, p.ethread, p.peb, p.teb)).unwrap();
+    let peb = portcullis_hle::ps::lookup::PsGetProcessPeb(&mut k, Ptr(p.0)).unwrap();
+    let teb = portcullis_hle::ps::lookup::PsGetThreadTeb(&mut k, Ptr(p.1)).unwrap();
+    assert_eq!((peb.0, teb.0), (p.2, p.3));
+    assert_ne!(peb.0, 0);
+    // The System process has none.
+    let system = k.ext().system.system_process;
+    assert_eq!(portcullis_hle::ps::lookup::PsGetProcessPeb(&mut k, Ptr(system)).unwrap(), Ptr(0));
+}
+
+#[test]
 fn the_last_error_lives_in_the_teb() {
     let (mut k, _) = process();
     SetLastError(&mut k, 1234).unwrap();
