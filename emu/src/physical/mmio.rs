@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::dma::Dma;
 use crate::cpu::VirtualClock;
 use crate::ports::Width;
 
@@ -18,6 +19,15 @@ pub struct DeviceContext<'a> {
     /// The virtual clock (counters, timers). Reading a counter moves it like `rdtsc` does,
     /// so a polling loop ends the same way on every run.
     pub clock: &'a mut VirtualClock,
+    /// Guest RAM, for a device that is a bus master ([`Dma`]).
+    pub dma: Dma<'a>,
+}
+
+impl<'a> DeviceContext<'a> {
+    /// A context with the clock only: no memory reachable.
+    pub fn clock_only(clock: &'a mut VirtualClock) -> DeviceContext<'a> {
+        DeviceContext { clock, dma: Dma::none() }
+    }
 }
 
 /// A device model on a range of physical addresses.
@@ -122,7 +132,7 @@ mod tests {
     #[test]
     fn registers_keep_writes_and_initial_values() {
         let mut clock = VirtualClock::default();
-        let mut ctx = DeviceContext { clock: &mut clock };
+        let mut ctx = DeviceContext::clock_only(&mut clock);
         let mut r = Registers::new("r", 0x100, &[(0, 0x1234_5678)]).read_only(0, 3);
         assert_eq!(r.read(0, Width::Dword, &mut ctx), 0x1234_5678);
         assert_eq!(r.read(1, Width::Word, &mut ctx), 0x3456);
