@@ -10,6 +10,7 @@ use toml::Spanned;
 use super::format::{Bytes, Direction, Size};
 use super::ScenarioError;
 use crate::devices::{Constant, Registers, Sequence};
+use portcullis_devices::hda::{Codec, HdAudio};
 use crate::physical::PciSpec;
 use crate::sandbox::SandboxBuilder;
 
@@ -145,6 +146,8 @@ enum Model {
     Registers(Vec<u8>),
     Sequence(Vec<u32>, u32),
     Constant(u32),
+    /// An Intel HD Audio controller with one codec (`portcullis_devices::hda`): memory only.
+    HdAudio,
 }
 
 impl Model {
@@ -153,15 +156,18 @@ impl Model {
             Model::Registers(initial) => Box::new(Registers::new(name, size.min(1 << 20) as usize, initial)),
             Model::Sequence(values, then) => Box::new(Sequence::new(name, values.clone(), *then)),
             Model::Constant(v) => Box::new(Constant::new(name, *v)),
+            Model::HdAudio => Box::new(HdAudio::new(name, Codec::default())),
         }
     }
 
-    fn build_port(&self, name: &str, size: u64) -> Box<dyn portcullis_emu::ports::PortDevice> {
-        match self {
+    /// The model on ports; `None` for a memory-only model (refused on I/O BARs by `check`).
+    fn build_port(&self, name: &str, size: u64) -> Option<Box<dyn portcullis_emu::ports::PortDevice>> {
+        Some(match self {
             Model::Registers(initial) => Box::new(Registers::new(name, size as usize, initial)),
             Model::Sequence(values, then) => Box::new(Sequence::new(name, values.clone(), *then)),
             Model::Constant(v) => Box::new(Constant::new(name, *v)),
-        }
+            Model::HdAudio => return None,
+        })
     }
 }
 
@@ -227,10 +233,19 @@ fn model(m: &ModelRaw, at: usize, err: Err) -> Result<Option<Model>, ScenarioErr
             Some(v) => (Model::Constant(v), stray(&[("initial", m.initial.is_some()), ("values", m.values.is_some())])),
             None => return Err(err(kind.span().start, "a `constant` device needs `value`".into())),
         },
+        "hda" => (
+            Model::HdAudio,
+            stray(&[
+                ("initial", m.initial.is_some()),
+                ("values", m.values.is_some()),
+                ("then", m.then.is_some()),
+                ("value", m.value.is_some()),
+            ]),
+        ),
         other => {
             return Err(err(
                 kind.span().start,
-                format!("device `{other}`: expected one of registers, sequence, constant"),
+                format!("device `{other}`: expected one of registers, sequence, constant, hda"),
             ))
         }
     };
@@ -362,6 +377,9 @@ pub(crate) fn check(
                 value: b.value,
             };
             let m = model(&raw, bat, err)?;
+            if kind == BarKind::Io && matches!(m, Some(Model::HdAudio)) {
+                return Err(err(bat, format!("BAR {}: an `hda` controller answers memory BARs only", b.index)));
+            }
             let owner = p.name.clone().unwrap_or_else(|| p.slot.get_ref().clone());
             let label = b.name.clone().unwrap_or_else(|| format!("{owner} BAR{}", b.index));
             bars.push((b.index, bar, label, m));
@@ -392,11 +410,9 @@ impl Physical {
                         if let Some(m) = model {
                             if bar.kind == BarKind::Io {
                                 let first = bar.address as u16;
-                                ports.push((
-                                    first,
-                                    first.saturating_add(bar.size as u16 - 1),
-                                    m.build_port(&label, bar.size),
-                                ));
+                                if let Some(dev) = m.build_port(&label, bar.size) {
+                                    ports.push((first, first.saturating_add(bar.size as u16 - 1), dev));
+                                }
                             } else {
                                 mmio.push((index, m.build(&label, bar.size)));
                             }
@@ -521,6 +537,24 @@ mod tests {
         assert_eq!(s.physical.items.len(), 4);
         assert!(matches!(&s.steps[0].action, Action::ExpectMmio { happened: true, .. }));
         assert!(matches!(&s.steps[1].action, Action::ExpectPci { happened: false, .. }));
+    }
+
+    #[test]
+    fn an_hd_audio_controller_answers_a_memory_range_or_a_memory_bar() {
+        let s = parse(
+            "[[memory]]\nbase = 0xfeb00000\nsize = \"16KiB\"\nkind = \"mmio\"\ndevice = \"hda\"\n\
+             [[pci]]\nslot = \"00:1b.0\"\nvendor_id = 0x8086\ndevice_id = 0x293e\nclass = 0x040300\n\
+             [[pci.bars]]\nindex = 0\nkind = \"mmio64\"\nsize = \"16KiB\"\naddress = 0xfeb10000\ndevice = \"hda\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.physical.items.len(), 2);
+        let e = parse(
+            "[[pci]]\nslot = \"00:1b.0\"\nvendor_id = 1\ndevice_id = 2\nclass = 0x040300\n[[pci.bars]]\nindex = 0\nkind = \"io\"\nsize = 64\naddress = 0xd000\ndevice = \"hda\"\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("memory BARs only"), "{e}");
+        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"hda\"\nvalue = 1\n").unwrap_err();
+        assert!(e.message.contains("`value` does not apply"), "{e}");
     }
 
     #[test]
