@@ -10,9 +10,9 @@ use toml::Spanned;
 use super::format::{Bytes, Direction, Size};
 use super::ScenarioError;
 use crate::devices::{Constant, Registers, Sequence};
-use portcullis_devices::hda::{Codec, HdAudio};
 use crate::physical::PciSpec;
 use crate::sandbox::SandboxBuilder;
+use portcullis_devices::hda::{Codec, HdAudio};
 
 /// A model answering a range or a BAR: the same three kinds ports take (the keys of
 /// `[[memory]]` and of a BAR that describe it).
@@ -24,6 +24,8 @@ pub(crate) struct ModelRaw {
     pub(crate) values: Option<Vec<u32>>,
     pub(crate) then: Option<u32>,
     pub(crate) value: Option<u32>,
+    /// The interrupt line (ISA IRQ) an `hda` controller drives.
+    pub(crate) irq: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +45,8 @@ pub(crate) struct MemoryRaw {
     pub(crate) values: Option<Vec<u32>>,
     pub(crate) then: Option<u32>,
     pub(crate) value: Option<u32>,
+    /// The interrupt line (ISA IRQ) an `hda` controller drives.
+    pub(crate) irq: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +65,8 @@ pub(crate) struct BarRaw {
     pub(crate) values: Option<Vec<u32>>,
     pub(crate) then: Option<u32>,
     pub(crate) value: Option<u32>,
+    /// The interrupt line (ISA IRQ) an `hda` controller drives.
+    pub(crate) irq: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,8 +152,9 @@ enum Model {
     Registers(Vec<u8>),
     Sequence(Vec<u32>, u32),
     Constant(u32),
-    /// An Intel HD Audio controller with one codec (`portcullis_devices::hda`): memory only.
-    HdAudio,
+    /// An Intel HD Audio controller with one codec (`portcullis_devices::hda`) driving an
+    /// interrupt line if given: memory only.
+    HdAudio(Option<u8>),
 }
 
 impl Model {
@@ -156,7 +163,13 @@ impl Model {
             Model::Registers(initial) => Box::new(Registers::new(name, size.min(1 << 20) as usize, initial)),
             Model::Sequence(values, then) => Box::new(Sequence::new(name, values.clone(), *then)),
             Model::Constant(v) => Box::new(Constant::new(name, *v)),
-            Model::HdAudio => Box::new(HdAudio::new(name, Codec::default())),
+            Model::HdAudio(irq) => {
+                let hda = HdAudio::new(name, Codec::default());
+                Box::new(match irq {
+                    Some(line) => hda.with_irq(*line),
+                    None => hda,
+                })
+            }
         }
     }
 
@@ -166,7 +179,7 @@ impl Model {
             Model::Registers(initial) => Box::new(Registers::new(name, size as usize, initial)),
             Model::Sequence(values, then) => Box::new(Sequence::new(name, values.clone(), *then)),
             Model::Constant(v) => Box::new(Constant::new(name, *v)),
-            Model::HdAudio => return None,
+            Model::HdAudio(_) => return None,
         })
     }
 }
@@ -214,8 +227,11 @@ type Err<'a> = &'a dyn Fn(usize, String) -> ScenarioError;
 
 fn model(m: &ModelRaw, at: usize, err: Err) -> Result<Option<Model>, ScenarioError> {
     let Some(kind) = &m.device else {
-        if m.initial.is_some() || m.values.is_some() || m.then.is_some() || m.value.is_some() {
-            return Err(err(at, "`initial`, `values`, `then` and `value` describe a `device`; none is given".into()));
+        if m.initial.is_some() || m.values.is_some() || m.then.is_some() || m.value.is_some() || m.irq.is_some() {
+            return Err(err(
+                at,
+                "`initial`, `values`, `then`, `value` and `irq` describe a `device`; none is given".into(),
+            ));
         }
         return Ok(None);
     };
@@ -223,25 +239,38 @@ fn model(m: &ModelRaw, at: usize, err: Err) -> Result<Option<Model>, ScenarioErr
     let (m, stray) = match kind.get_ref().as_str() {
         "registers" => (
             Model::Registers(m.initial.clone().map(|b| b.0).unwrap_or_default()),
-            stray(&[("values", m.values.is_some()), ("then", m.then.is_some()), ("value", m.value.is_some())]),
-        ),
-        "sequence" => (
-            Model::Sequence(m.values.clone().unwrap_or_default(), m.then.unwrap_or(u32::MAX)),
-            stray(&[("initial", m.initial.is_some()), ("value", m.value.is_some())]),
-        ),
-        "constant" => match m.value {
-            Some(v) => (Model::Constant(v), stray(&[("initial", m.initial.is_some()), ("values", m.values.is_some())])),
-            None => return Err(err(kind.span().start, "a `constant` device needs `value`".into())),
-        },
-        "hda" => (
-            Model::HdAudio,
             stray(&[
-                ("initial", m.initial.is_some()),
                 ("values", m.values.is_some()),
                 ("then", m.then.is_some()),
                 ("value", m.value.is_some()),
+                ("irq", m.irq.is_some()),
             ]),
         ),
+        "sequence" => (
+            Model::Sequence(m.values.clone().unwrap_or_default(), m.then.unwrap_or(u32::MAX)),
+            stray(&[("initial", m.initial.is_some()), ("value", m.value.is_some()), ("irq", m.irq.is_some())]),
+        ),
+        "constant" => match m.value {
+            Some(v) => (
+                Model::Constant(v),
+                stray(&[("initial", m.initial.is_some()), ("values", m.values.is_some()), ("irq", m.irq.is_some())]),
+            ),
+            None => return Err(err(kind.span().start, "a `constant` device needs `value`".into())),
+        },
+        "hda" => {
+            if m.irq.is_some_and(|l| l > 15) {
+                return Err(err(kind.span().start, "`irq`: an ISA interrupt line, 0 to 15".into()));
+            }
+            (
+                Model::HdAudio(m.irq),
+                stray(&[
+                    ("initial", m.initial.is_some()),
+                    ("values", m.values.is_some()),
+                    ("then", m.then.is_some()),
+                    ("value", m.value.is_some()),
+                ]),
+            )
+        }
         other => {
             return Err(err(
                 kind.span().start,
@@ -291,6 +320,7 @@ pub(crate) fn check(
             values: m.values.clone(),
             then: m.then,
             value: m.value,
+            irq: m.irq,
         };
         let device = model(&raw, at, err)?;
         items.push(match kind {
@@ -375,9 +405,10 @@ pub(crate) fn check(
                 values: b.values.clone(),
                 then: b.then,
                 value: b.value,
+                irq: b.irq,
             };
             let m = model(&raw, bat, err)?;
-            if kind == BarKind::Io && matches!(m, Some(Model::HdAudio)) {
+            if kind == BarKind::Io && matches!(m, Some(Model::HdAudio(_))) {
                 return Err(err(bat, format!("BAR {}: an `hda` controller answers memory BARs only", b.index)));
             }
             let owner = p.name.clone().unwrap_or_else(|| p.slot.get_ref().clone());
@@ -542,7 +573,7 @@ mod tests {
     #[test]
     fn an_hd_audio_controller_answers_a_memory_range_or_a_memory_bar() {
         let s = parse(
-            "[[memory]]\nbase = 0xfeb00000\nsize = \"16KiB\"\nkind = \"mmio\"\ndevice = \"hda\"\n\
+            "[[memory]]\nbase = 0xfeb00000\nsize = \"16KiB\"\nkind = \"mmio\"\ndevice = \"hda\"\nirq = 5\n\
              [[pci]]\nslot = \"00:1b.0\"\nvendor_id = 0x8086\ndevice_id = 0x293e\nclass = 0x040300\n\
              [[pci.bars]]\nindex = 0\nkind = \"mmio64\"\nsize = \"16KiB\"\naddress = 0xfeb10000\ndevice = \"hda\"\n",
         )
@@ -553,7 +584,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("memory BARs only"), "{e}");
-        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"hda\"\nvalue = 1\n").unwrap_err();
+        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"hda\"\nirq = 16\n")
+            .unwrap_err();
+        assert!(e.message.contains("0 to 15"), "{e}");
+        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"registers\"\nirq = 5\n")
+            .unwrap_err();
+        assert!(e.message.contains("`irq` does not apply"), "{e}");
+        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"hda\"\nvalue = 1\n")
+            .unwrap_err();
         assert!(e.message.contains("`value` does not apply"), "{e}");
     }
 

@@ -134,7 +134,10 @@ pub struct HdAudio {
     statests: u16,
     core: Core,
     codec: Codec,
-    /// Counters for reports and tests.
+    /// The interrupt line (ISA IRQ) the controller drives, and its level.
+    line: Option<u8>,
+    level: bool,
+    /// Commands sent to the link.
     pub verbs: u64,
 }
 
@@ -166,7 +169,28 @@ impl HdAudio {
             statests: 1,
             core: Core::default(),
             codec,
+            line: None,
+            level: false,
             verbs: 0,
+        }
+    }
+
+    /// The controller drives interrupt line `line` (an ISA IRQ, 0-15): high while INTCTL's
+    /// global enable is set and an enabled cause is pending in INTSTS.
+    pub fn with_irq(mut self, line: u8) -> HdAudio {
+        self.line = Some(line & 15);
+        self
+    }
+
+    fn update_line(&mut self, ctx: &mut DeviceContext) {
+        let Some(line) = self.line else { return };
+        let (status, enable) = (self.intsts(), self.core.intctl);
+        let high = !self.in_reset()
+            && enable & (1 << 31) != 0
+            && ((status & enable & (1 << 30)) != 0 || status & enable & 0x3FFF_FFFF != 0);
+        if high != self.level {
+            self.level = high;
+            ctx.set_irq(line, high);
         }
     }
 
@@ -510,5 +534,6 @@ impl MmioDevice for HdAudio {
             }
             self.write_register(base, v, mask, ctx);
         }
+        self.update_line(ctx);
     }
 }

@@ -469,15 +469,16 @@ impl GuestMemory {
     }
 
     /// One access to device memory or unclaimed space at `pa` (never RAM), with the devices
-    /// reaching guest RAM through [`Dma`](crate::physical::dma::Dma).
+    /// reaching guest RAM through [`Dma`](crate::physical::dma::Dma) and driving `lines`.
     pub(crate) fn device_access(
         &mut self,
         pa: u64,
         width: crate::ports::Width,
         write: Option<u32>,
         clock: &mut crate::cpu::VirtualClock,
+        lines: Option<&mut crate::ports::IrqLines>,
     ) -> crate::physical::Access {
-        self.phys.access(pa, width, write, clock, crate::physical::dma::Dma::ram(&mut self.ram))
+        self.phys.access(pa, width, write, clock, crate::physical::dma::Dma::ram(&mut self.ram), lines)
     }
 
     /// How many times the host has written into executable memory.

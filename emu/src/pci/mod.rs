@@ -286,7 +286,11 @@ impl PciBus {
         let master = f.config.command() & function::COMMAND_BUS_MASTER != 0;
         Some(match &mut f.backing[bar] {
             Some(dev) => {
-                let mut ctx = DeviceContext { clock: &mut *ctx.clock, dma: ctx.dma.reborrow(master) };
+                let mut ctx = DeviceContext {
+                    clock: &mut *ctx.clock,
+                    dma: ctx.dma.reborrow(master),
+                    lines: ctx.lines.as_deref_mut(),
+                };
                 let v = match write {
                     Some(v) => {
                         dev.write(offset, width, v, &mut ctx);

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::dma::Dma;
 use crate::cpu::VirtualClock;
-use crate::ports::Width;
+use crate::ports::{IrqLines, Width};
 
 /// What a device may look at besides the access itself.
 pub struct DeviceContext<'a> {
@@ -21,12 +21,22 @@ pub struct DeviceContext<'a> {
     pub clock: &'a mut VirtualClock,
     /// Guest RAM, for a device that is a bus master ([`Dma`]).
     pub dma: Dma<'a>,
+    /// The machine's interrupt lines (ISA IRQs 0-15 at its interrupt controller), when there
+    /// are any.
+    pub lines: Option<&'a mut IrqLines>,
 }
 
 impl<'a> DeviceContext<'a> {
-    /// A context with the clock only: no memory reachable.
+    /// A context with the clock only: no memory reachable, no interrupt lines.
     pub fn clock_only(clock: &'a mut VirtualClock) -> DeviceContext<'a> {
-        DeviceContext { clock, dma: Dma::none() }
+        DeviceContext { clock, dma: Dma::none(), lines: None }
+    }
+
+    /// Drives interrupt line `line` (a level; the controller sees the edge when it rises).
+    pub fn set_irq(&mut self, line: u8, high: bool) {
+        if let Some(l) = self.lines.as_deref_mut() {
+            l.set(line, high);
+        }
     }
 }
 
