@@ -196,3 +196,29 @@ fn a_pci_function_reaches_memory_only_as_a_bus_master() {
         assert_eq!(m.mem().read_u32(va + 0x1008).unwrap(), 0x10EC_0887);
     }
 }
+
+#[test]
+fn any_access_anywhere_in_the_block_is_answered() {
+    for arch in [Arch::X86, Arch::X64] {
+        let mut m = machine(arch);
+        let mut x = 0x1234_5678u32;
+        for width in [Width::Byte, Width::Word, Width::Dword] {
+            for off in (0..BAR_SIZE).step_by(1) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                w(&mut m, off, width, x);
+                r(&mut m, off, width);
+            }
+        }
+        // Stream descriptors: SRST reads back; in reset the rest is cleared.
+        w(&mut m, 0x08, Width::Dword, 1);
+        w(&mut m, 0x88, Width::Dword, 0x1000);
+        assert_eq!(r(&mut m, 0x88, Width::Dword), 0x1000, "SD0CBL");
+        w(&mut m, 0x80, Width::Byte, 1);
+        assert_eq!(r(&mut m, 0x80, Width::Byte), 1);
+        assert_eq!(r(&mut m, 0x88, Width::Dword), 0, "cleared by the stream reset");
+        w(&mut m, 0x80, Width::Byte, 0);
+        assert_eq!(r(&mut m, 0x80, Width::Byte), 0);
+    }
+}

@@ -307,8 +307,10 @@ impl HdAudio {
             0x70 => c.dpl as u32,
             0x74 => (c.dpl >> 32) as u32,
             _ => {
-                let (n, r) = (((base & 0xFFF) - STREAM_BASE) / 0x20, (base & 0xFFF) % 0x20);
-                let s = &c.streams[n as usize];
+                // A stream descriptor or its LPIB alias (`register` names nothing else).
+                let rel = (base & 0xFFF).saturating_sub(STREAM_BASE);
+                let Some(s) = c.streams.get((rel / 0x20) as usize) else { return 0 };
+                let r = rel % 0x20;
                 match r {
                     0 => s.ctl,
                     3 => s.sts as u32,
