@@ -134,7 +134,7 @@ fn rings_pointed_outside_reachable_ram_move_nothing() {
         let before = m.mem().read_physical(root, &mut [0u8; 64]).map(|_| ());
         assert!(before.is_ok());
         // The CORB in a page table, in ROM, beyond RAM: a memory error, the ring stops.
-        for bad in [root, 0xF_0000, 0xFEE0_0000, 0x7_0000_0000, u64::MAX & !0x7F] {
+        for bad in [root, 0xF_0000, 0xFEE0_0000, 0x7_0000_0000, !0x7Fu64] {
             start_rings(&mut m, bad, pa + 0x1000);
             w(&mut m, 0x48, Width::Word, 1);
             assert_eq!(r(&mut m, 0x4D, Width::Byte), 1, "CMEI for {bad:#x}");
@@ -203,7 +203,7 @@ fn any_access_anywhere_in_the_block_is_answered() {
         let mut m = machine(arch);
         let mut x = 0x1234_5678u32;
         for width in [Width::Byte, Width::Word, Width::Dword] {
-            for off in (0..BAR_SIZE).step_by(1) {
+            for off in 0..BAR_SIZE {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;

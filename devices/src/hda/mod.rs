@@ -376,11 +376,7 @@ impl HdAudio {
             }
             0x50 => self.core.rirb_base = set32(self.core.rirb_base, false, merge(self.core.rirb_base as u32) & !0x7F),
             0x54 => self.core.rirb_base = set32(self.core.rirb_base, true, merge((self.core.rirb_base >> 32) as u32)),
-            0x58 => {
-                if ones & RIRBWP_RST as u32 != 0 {
-                    self.core.rirb_wp = 0;
-                }
-            }
+            0x58 if ones & RIRBWP_RST as u32 != 0 => self.core.rirb_wp = 0,
             0x5A => self.core.rintcnt = merge(self.core.rintcnt as u32) as u16 & 0xFF,
             0x5C => {
                 self.core.rirb_ctl =
