@@ -55,7 +55,7 @@ fn corpus(tag: &str, drivers: &[&str], scenarios: bool) -> TempDir {
         for e in std::fs::read_dir(src.join(d)).unwrap() {
             let p = e.unwrap().path();
             let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-            if p.is_file() && (ext == "sys" || (scenarios && ext == "toml")) {
+            if p.is_file() && (ext == "sys" || ext == "exe" || (scenarios && ext == "toml")) {
                 std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
             }
         }
