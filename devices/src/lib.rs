@@ -11,6 +11,7 @@
 pub mod chip;
 pub mod cmos;
 pub mod dma_pages;
+pub mod hda;
 pub mod i8042;
 pub mod lpt;
 pub mod machine;

@@ -168,3 +168,45 @@ fn the_interrupt_spin_lock_holds_interrupts_back_until_it_is_released() {
         assert!(fx.call(NT, "KeReleaseInterruptSpinLock", &[obj, 0]).is_err());
     }
 }
+
+/// A memory-mapped controller (the HD Audio model, on IRQ 5) raises its line on a register
+/// write; a wait that begins with the request pending takes it before time passes.
+#[test]
+fn a_memory_mapped_device_interrupt_is_taken_by_the_next_wait() {
+    use portcullis_devices::hda::{Codec, HdAudio, BAR_SIZE};
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let devices = machine(&mut fx);
+        let hda = HdAudio::new("hda", Codec::default()).with_irq(5);
+        fx.k.mem_mut().physical_mut().add_device(0xFEB0_0000, BAR_SIZE, Box::new(hda)).unwrap();
+        let irql = fx.alloc(1);
+        let affinity = fx.alloc(8);
+        let vector = fx.call(HAL, "HalGetInterruptVector", &[1, 0, 5, 5, irql, affinity]).unwrap() as u32;
+        let level = fx.k.mem().read_u8(irql).unwrap() as u64;
+        let isr = counting_routine(&mut fx, 2);
+        let counter = fx.alloc(4);
+        let object = fx.alloc(8);
+        let args = [object, isr, counter, 0, vector as u64, level, level, 0, 1, 1, 0];
+        assert_eq!(fx.call(NT, "IoConnectInterrupt", &args).unwrap() as u32, 0, "{arch:?}");
+        assert_eq!(devices.pic.as_ref().unwrap().get().mask() & (1 << 5), 0, "IRQ 5 unmasked");
+        // Codec 0's status change (STATESTS bit 0) with its wake enable and INTCTL's global
+        // and controller enables: the line rises.
+        fx.k.mmio_io(0xFEB0_0020, Width::Dword, Some(0xC000_0000), 0).unwrap();
+        fx.k.mmio_io(0xFEB0_000C, Width::Word, Some(1), 0).unwrap();
+        assert_eq!(fx.k.mem().read_u32(counter).unwrap(), 0, "not taken inside the access");
+        let event = fx.alloc(0x20);
+        fx.call(NT, "KeInitializeEvent", &[event, 0, 0]).unwrap();
+        let timeout = fx.alloc(8);
+        fx.k.mem_mut().write_u64(timeout, (-10_000i64) as u64).unwrap(); // 1 ms
+        assert_eq!(fx.call(NT, "KeWaitForSingleObject", &[event, 0, 0, 0, timeout]).unwrap() as u32, 0x102);
+        assert_eq!(fx.k.mem().read_u32(counter).unwrap(), 1, "{arch:?}: taken once (the line stays high)");
+        // Clearing the cause lowers the line; a controller reset (which clears INTCTL) brings
+        // the codec's status change back, and enabling it again raises the line again.
+        fx.k.mmio_io(0xFEB0_000E, Width::Word, Some(1), 0).unwrap();
+        fx.k.mmio_io(0xFEB0_0008, Width::Dword, Some(0), 0).unwrap();
+        fx.k.mmio_io(0xFEB0_0008, Width::Dword, Some(1), 0).unwrap();
+        fx.k.mmio_io(0xFEB0_0020, Width::Dword, Some(0xC000_0000), 0).unwrap();
+        assert_eq!(fx.call(NT, "KeWaitForSingleObject", &[event, 0, 0, 0, timeout]).unwrap() as u32, 0x102);
+        assert_eq!(fx.k.mem().read_u32(counter).unwrap(), 2, "{arch:?}");
+    }
+}

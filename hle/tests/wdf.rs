@@ -1297,7 +1297,7 @@ fn an_interrupt_connects_in_d0_and_its_isr_queues_its_dpc() {
         ctl.set_line(5, true, true);
         portcullis_hle::io::interrupt::deliver(&mut b.fx.k).unwrap();
         let ctl = b.fx.k.guest_mut().ports.interrupt_controller().expect("an interrupt controller");
-        ctl.set_line(5, false, true);
+        ctl.set_line(5, false, false);
         portcullis_hle::ke::scheduler::settle(&mut b.fx.k).unwrap();
         assert_eq!((count(&b, 0), count(&b, 1)), (1, 1), "ISR then DPC on {arch:?}");
         assert_eq!(b.fx.read_ptr(last), device, "EvtInterruptDpc's associated object");

@@ -12,6 +12,7 @@ use super::ScenarioError;
 use crate::devices::{Constant, Registers, Sequence};
 use crate::physical::PciSpec;
 use crate::sandbox::SandboxBuilder;
+use portcullis_devices::hda::{Codec, HdAudio};
 
 /// A model answering a range or a BAR: the same three kinds ports take (the keys of
 /// `[[memory]]` and of a BAR that describe it).
@@ -23,6 +24,8 @@ pub(crate) struct ModelRaw {
     pub(crate) values: Option<Vec<u32>>,
     pub(crate) then: Option<u32>,
     pub(crate) value: Option<u32>,
+    /// The interrupt line (ISA IRQ) an `hda` controller drives.
+    pub(crate) irq: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +45,8 @@ pub(crate) struct MemoryRaw {
     pub(crate) values: Option<Vec<u32>>,
     pub(crate) then: Option<u32>,
     pub(crate) value: Option<u32>,
+    /// The interrupt line (ISA IRQ) an `hda` controller drives.
+    pub(crate) irq: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +65,8 @@ pub(crate) struct BarRaw {
     pub(crate) values: Option<Vec<u32>>,
     pub(crate) then: Option<u32>,
     pub(crate) value: Option<u32>,
+    /// The interrupt line (ISA IRQ) an `hda` controller drives.
+    pub(crate) irq: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +152,9 @@ enum Model {
     Registers(Vec<u8>),
     Sequence(Vec<u32>, u32),
     Constant(u32),
+    /// An Intel HD Audio controller with one codec (`portcullis_devices::hda`) driving an
+    /// interrupt line if given: memory only.
+    HdAudio(Option<u8>),
 }
 
 impl Model {
@@ -153,15 +163,24 @@ impl Model {
             Model::Registers(initial) => Box::new(Registers::new(name, size.min(1 << 20) as usize, initial)),
             Model::Sequence(values, then) => Box::new(Sequence::new(name, values.clone(), *then)),
             Model::Constant(v) => Box::new(Constant::new(name, *v)),
+            Model::HdAudio(irq) => {
+                let hda = HdAudio::new(name, Codec::default());
+                Box::new(match irq {
+                    Some(line) => hda.with_irq(*line),
+                    None => hda,
+                })
+            }
         }
     }
 
-    fn build_port(&self, name: &str, size: u64) -> Box<dyn portcullis_emu::ports::PortDevice> {
-        match self {
+    /// The model on ports; `None` for a memory-only model (refused on I/O BARs by `check`).
+    fn build_port(&self, name: &str, size: u64) -> Option<Box<dyn portcullis_emu::ports::PortDevice>> {
+        Some(match self {
             Model::Registers(initial) => Box::new(Registers::new(name, size as usize, initial)),
             Model::Sequence(values, then) => Box::new(Sequence::new(name, values.clone(), *then)),
             Model::Constant(v) => Box::new(Constant::new(name, *v)),
-        }
+            Model::HdAudio(_) => return None,
+        })
     }
 }
 
@@ -208,8 +227,11 @@ type Err<'a> = &'a dyn Fn(usize, String) -> ScenarioError;
 
 fn model(m: &ModelRaw, at: usize, err: Err) -> Result<Option<Model>, ScenarioError> {
     let Some(kind) = &m.device else {
-        if m.initial.is_some() || m.values.is_some() || m.then.is_some() || m.value.is_some() {
-            return Err(err(at, "`initial`, `values`, `then` and `value` describe a `device`; none is given".into()));
+        if m.initial.is_some() || m.values.is_some() || m.then.is_some() || m.value.is_some() || m.irq.is_some() {
+            return Err(err(
+                at,
+                "`initial`, `values`, `then`, `value` and `irq` describe a `device`; none is given".into(),
+            ));
         }
         return Ok(None);
     };
@@ -217,20 +239,42 @@ fn model(m: &ModelRaw, at: usize, err: Err) -> Result<Option<Model>, ScenarioErr
     let (m, stray) = match kind.get_ref().as_str() {
         "registers" => (
             Model::Registers(m.initial.clone().map(|b| b.0).unwrap_or_default()),
-            stray(&[("values", m.values.is_some()), ("then", m.then.is_some()), ("value", m.value.is_some())]),
+            stray(&[
+                ("values", m.values.is_some()),
+                ("then", m.then.is_some()),
+                ("value", m.value.is_some()),
+                ("irq", m.irq.is_some()),
+            ]),
         ),
         "sequence" => (
             Model::Sequence(m.values.clone().unwrap_or_default(), m.then.unwrap_or(u32::MAX)),
-            stray(&[("initial", m.initial.is_some()), ("value", m.value.is_some())]),
+            stray(&[("initial", m.initial.is_some()), ("value", m.value.is_some()), ("irq", m.irq.is_some())]),
         ),
         "constant" => match m.value {
-            Some(v) => (Model::Constant(v), stray(&[("initial", m.initial.is_some()), ("values", m.values.is_some())])),
+            Some(v) => (
+                Model::Constant(v),
+                stray(&[("initial", m.initial.is_some()), ("values", m.values.is_some()), ("irq", m.irq.is_some())]),
+            ),
             None => return Err(err(kind.span().start, "a `constant` device needs `value`".into())),
         },
+        "hda" => {
+            if m.irq.is_some_and(|l| l > 15) {
+                return Err(err(kind.span().start, "`irq`: an ISA interrupt line, 0 to 15".into()));
+            }
+            (
+                Model::HdAudio(m.irq),
+                stray(&[
+                    ("initial", m.initial.is_some()),
+                    ("values", m.values.is_some()),
+                    ("then", m.then.is_some()),
+                    ("value", m.value.is_some()),
+                ]),
+            )
+        }
         other => {
             return Err(err(
                 kind.span().start,
-                format!("device `{other}`: expected one of registers, sequence, constant"),
+                format!("device `{other}`: expected one of registers, sequence, constant, hda"),
             ))
         }
     };
@@ -276,6 +320,7 @@ pub(crate) fn check(
             values: m.values.clone(),
             then: m.then,
             value: m.value,
+            irq: m.irq,
         };
         let device = model(&raw, at, err)?;
         items.push(match kind {
@@ -360,8 +405,12 @@ pub(crate) fn check(
                 values: b.values.clone(),
                 then: b.then,
                 value: b.value,
+                irq: b.irq,
             };
             let m = model(&raw, bat, err)?;
+            if kind == BarKind::Io && matches!(m, Some(Model::HdAudio(_))) {
+                return Err(err(bat, format!("BAR {}: an `hda` controller answers memory BARs only", b.index)));
+            }
             let owner = p.name.clone().unwrap_or_else(|| p.slot.get_ref().clone());
             let label = b.name.clone().unwrap_or_else(|| format!("{owner} BAR{}", b.index));
             bars.push((b.index, bar, label, m));
@@ -392,11 +441,9 @@ impl Physical {
                         if let Some(m) = model {
                             if bar.kind == BarKind::Io {
                                 let first = bar.address as u16;
-                                ports.push((
-                                    first,
-                                    first.saturating_add(bar.size as u16 - 1),
-                                    m.build_port(&label, bar.size),
-                                ));
+                                if let Some(dev) = m.build_port(&label, bar.size) {
+                                    ports.push((first, first.saturating_add(bar.size as u16 - 1), dev));
+                                }
                             } else {
                                 mmio.push((index, m.build(&label, bar.size)));
                             }
@@ -521,6 +568,31 @@ mod tests {
         assert_eq!(s.physical.items.len(), 4);
         assert!(matches!(&s.steps[0].action, Action::ExpectMmio { happened: true, .. }));
         assert!(matches!(&s.steps[1].action, Action::ExpectPci { happened: false, .. }));
+    }
+
+    #[test]
+    fn an_hd_audio_controller_answers_a_memory_range_or_a_memory_bar() {
+        let s = parse(
+            "[[memory]]\nbase = 0xfeb00000\nsize = \"16KiB\"\nkind = \"mmio\"\ndevice = \"hda\"\nirq = 5\n\
+             [[pci]]\nslot = \"00:1b.0\"\nvendor_id = 0x8086\ndevice_id = 0x293e\nclass = 0x040300\n\
+             [[pci.bars]]\nindex = 0\nkind = \"mmio64\"\nsize = \"16KiB\"\naddress = 0xfeb10000\ndevice = \"hda\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.physical.items.len(), 2);
+        let e = parse(
+            "[[pci]]\nslot = \"00:1b.0\"\nvendor_id = 1\ndevice_id = 2\nclass = 0x040300\n[[pci.bars]]\nindex = 0\nkind = \"io\"\nsize = 64\naddress = 0xd000\ndevice = \"hda\"\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("memory BARs only"), "{e}");
+        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"hda\"\nirq = 16\n")
+            .unwrap_err();
+        assert!(e.message.contains("0 to 15"), "{e}");
+        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"registers\"\nirq = 5\n")
+            .unwrap_err();
+        assert!(e.message.contains("`irq` does not apply"), "{e}");
+        let e = parse("[[memory]]\nbase = 0x1000\nsize = 0x1000\nkind = \"mmio\"\ndevice = \"hda\"\nvalue = 1\n")
+            .unwrap_err();
+        assert!(e.message.contains("`value` does not apply"), "{e}");
     }
 
     #[test]

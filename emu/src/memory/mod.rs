@@ -205,7 +205,7 @@ impl GuestMemory {
         let root = match self.user_root {
             Some(r) => r,
             None => {
-                let r = self.ram.alloc_frame()?;
+                let r = self.ram.alloc_machine_frame()?;
                 self.user_root = Some(r);
                 r
             }
@@ -305,6 +305,10 @@ impl GuestMemory {
                     return Err(e);
                 }
             };
+            // What the machine keeps for itself is out of every device's DMA reach.
+            if matches!(kind, RegionKind::System | RegionKind::Stubs | RegionKind::Kpcr | RegionKind::SharedData) {
+                self.ram.set_machine(frame, true);
+            }
             if let Err(e) = self.tables.map(&mut self.ram, base + off, frame, prot) {
                 self.ram.free_frame(frame);
                 self.release(&mapped);
@@ -462,6 +466,19 @@ impl GuestMemory {
 
     pub fn physical_mut(&mut self) -> &mut PhysicalSpace {
         &mut self.phys
+    }
+
+    /// One access to device memory or unclaimed space at `pa` (never RAM), with the devices
+    /// reaching guest RAM through [`Dma`](crate::physical::dma::Dma) and driving `lines`.
+    pub(crate) fn device_access(
+        &mut self,
+        pa: u64,
+        width: crate::ports::Width,
+        write: Option<u32>,
+        clock: &mut crate::cpu::VirtualClock,
+        lines: Option<&mut crate::ports::IrqLines>,
+    ) -> crate::physical::Access {
+        self.phys.access(pa, width, write, clock, crate::physical::dma::Dma::ram(&mut self.ram), lines)
     }
 
     /// How many times the host has written into executable memory.

@@ -61,7 +61,7 @@ pub(crate) struct Leaf {
 
 impl PageTables {
     pub(crate) fn new(mode: Paging, ram: &mut Ram) -> Result<PageTables, MemError> {
-        let root = ram.alloc_frame()?;
+        let root = ram.alloc_machine_frame()?;
         let tables = PageTables { mode, root, viewed: RefCell::new(Vec::new()), view_stale: Cell::new(true) };
         // Present, user (driver code runs at CPL3), never writable, never executable.
         let self_map = match mode {
@@ -195,7 +195,7 @@ impl PageTables {
             table = if e & P != 0 {
                 self.addr(e)
             } else if create {
-                let t = ram.alloc_frame()?;
+                let t = ram.alloc_machine_frame()?;
                 self.edit_entry(ram, slot, t | P | W | U | A);
                 t
             } else {
@@ -308,7 +308,7 @@ impl PageTables {
                         let frame = match spare.get(used) {
                             Some(f) => *f,
                             None => {
-                                let f = ram.alloc_frame()?;
+                                let f = ram.alloc_machine_frame()?;
                                 spare.push(f);
                                 f
                             }

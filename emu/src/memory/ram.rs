@@ -35,6 +35,9 @@ pub(crate) struct Ram {
     limit_frames: u64,
     /// Where main RAM ends (whole chunks).
     end: u64,
+    /// One bit per frame the machine keeps for itself (page tables, descriptor tables,
+    /// stubs): device DMA never reaches them.
+    machine: Vec<u64>,
 }
 
 impl Ram {
@@ -49,6 +52,7 @@ impl Ram {
             used: 0,
             peak: 0,
             limit_frames: limit_bytes.min(end - RAM_BASE) / PAGE_SIZE,
+            machine: Vec::new(),
         }
     }
 
@@ -79,7 +83,41 @@ impl Ram {
         Ok(pa)
     }
 
+    /// A zeroed frame the machine keeps for itself (a page table): never reached by DMA.
+    pub(crate) fn alloc_machine_frame(&mut self) -> Result<u64, MemError> {
+        let pa = self.alloc_frame()?;
+        self.set_machine(pa, true);
+        Ok(pa)
+    }
+
+    /// Marks (or unmarks) the frame holding `pa` as the machine's own.
+    pub(crate) fn set_machine(&mut self, pa: u64, machine: bool) {
+        let Some(i) = pa.checked_sub(RAM_BASE).map(|r| (r / PAGE_SIZE) as usize) else { return };
+        if self.machine.len() <= i / 64 {
+            if !machine {
+                return;
+            }
+            self.machine.resize(i / 64 + 1, 0);
+        }
+        if machine {
+            self.machine[i / 64] |= 1 << (i % 64);
+        } else {
+            self.machine[i / 64] &= !(1 << (i % 64));
+        }
+    }
+
+    /// Whether a device may reach `pa` by DMA: main RAM handed out at some point (frames never
+    /// handed out must stay zero for the allocator) that the machine does not keep for itself.
+    pub(crate) fn dma_reachable(&self, pa: u64) -> bool {
+        if pa < RAM_BASE || pa >= self.next || !self.contains(pa) {
+            return false;
+        }
+        let i = ((pa - RAM_BASE) / PAGE_SIZE) as usize;
+        self.machine.get(i / 64).is_none_or(|w| w & (1 << (i % 64)) == 0)
+    }
+
     pub(crate) fn free_frame(&mut self, pa: u64) {
+        self.set_machine(pa, false);
         self.used = self.used.saturating_sub(1);
         self.free.push(pa);
     }

@@ -62,7 +62,7 @@ mod tests {
         let mut ecam = Ecam::new(bus.clone());
         let mut ports = ConfigPorts::new(bus.clone());
         let mut clock = VirtualClock::default();
-        let mut ctx = DeviceContext { clock: &mut clock };
+        let mut ctx = DeviceContext::clock_only(&mut clock);
         let functions: Vec<Bdf> = bus.borrow().functions().map(|(b, _)| b).collect();
         assert!(functions.len() >= 6);
         for bdf in functions {

@@ -282,14 +282,21 @@ impl PciBus {
     ) -> Option<(u32, Bdf, u8, bool)> {
         let (bdf, bar, offset) = self.decode_memory(pa)?;
         let f = self.functions.get_mut(&bdf)?;
+        // A function reaches memory only while its bus-master enable is set.
+        let master = f.config.command() & function::COMMAND_BUS_MASTER != 0;
         Some(match &mut f.backing[bar] {
             Some(dev) => {
+                let mut ctx = DeviceContext {
+                    clock: &mut *ctx.clock,
+                    dma: ctx.dma.reborrow(master),
+                    lines: ctx.lines.as_deref_mut(),
+                };
                 let v = match write {
                     Some(v) => {
-                        dev.write(offset, width, v, ctx);
+                        dev.write(offset, width, v, &mut ctx);
                         0
                     }
-                    None => dev.read(offset, width, ctx) & width.all_ones(),
+                    None => dev.read(offset, width, &mut ctx) & width.all_ones(),
                 };
                 (v, bdf, bar as u8, true)
             }

@@ -103,7 +103,8 @@ fn access<X: Extension>(g: &mut Guest<X>, pa: u64, size: c_uint, value: Option<u
     if g.stopping {
         return width.all_ones();
     }
-    let a = g.mem.phys.access(pa, width, value, &mut g.cpu.clock);
+    let a = g.mem.device_access(pa, width, value, &mut g.cpu.clock, Some(g.ports.lines_mut()));
+    g.ports.sync_interrupts();
     if !a.memory {
         g.trace.counters.mmio_accesses += 1;
         g.timed_mmio.note(g.cpu.clock.cycles(), pa, width, value.is_some(), value.unwrap_or(a.value));
@@ -178,7 +179,9 @@ impl<X: Extension> Machine<X> {
             let value = if write.is_some() { 0 } else { width.all_ones() };
             crate::physical::Access { value, outcome: crate::ports::Outcome::Denied, answered, memory: false }
         } else {
-            g.mem.phys.access(pa, width, write, &mut g.cpu.clock)
+            let a = g.mem.device_access(pa, width, write, &mut g.cpu.clock, Some(g.ports.lines_mut()));
+            g.ports.sync_interrupts();
+            a
         };
         if !a.memory {
             g.trace.counters.mmio_accesses += 1;

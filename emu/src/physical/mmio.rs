@@ -10,14 +10,34 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::dma::Dma;
 use crate::cpu::VirtualClock;
-use crate::ports::Width;
+use crate::ports::{IrqLines, Width};
 
 /// What a device may look at besides the access itself.
 pub struct DeviceContext<'a> {
     /// The virtual clock (counters, timers). Reading a counter moves it like `rdtsc` does,
     /// so a polling loop ends the same way on every run.
     pub clock: &'a mut VirtualClock,
+    /// Guest RAM, for a device that is a bus master ([`Dma`]).
+    pub dma: Dma<'a>,
+    /// The machine's interrupt lines (ISA IRQs 0-15 at its interrupt controller), when there
+    /// are any.
+    pub lines: Option<&'a mut IrqLines>,
+}
+
+impl<'a> DeviceContext<'a> {
+    /// A context with the clock only: no memory reachable, no interrupt lines.
+    pub fn clock_only(clock: &'a mut VirtualClock) -> DeviceContext<'a> {
+        DeviceContext { clock, dma: Dma::none(), lines: None }
+    }
+
+    /// Drives interrupt line `line` (a level; the controller sees the edge when it rises).
+    pub fn set_irq(&mut self, line: u8, high: bool) {
+        if let Some(l) = self.lines.as_deref_mut() {
+            l.set(line, high);
+        }
+    }
 }
 
 /// A device model on a range of physical addresses.
@@ -122,7 +142,7 @@ mod tests {
     #[test]
     fn registers_keep_writes_and_initial_values() {
         let mut clock = VirtualClock::default();
-        let mut ctx = DeviceContext { clock: &mut clock };
+        let mut ctx = DeviceContext::clock_only(&mut clock);
         let mut r = Registers::new("r", 0x100, &[(0, 0x1234_5678)]).read_only(0, 3);
         assert_eq!(r.read(0, Width::Dword, &mut ctx), 0x1234_5678);
         assert_eq!(r.read(1, Width::Word, &mut ctx), 0x3456);

@@ -25,6 +25,7 @@
 //! a kernel mapping of a denied page is left not-present, so a driver's access faults exactly
 //! where it is made, as an access to unmapped memory does on Windows.
 
+pub mod dma;
 pub(crate) mod engine;
 pub mod mmio;
 pub(crate) mod pc;
@@ -43,6 +44,7 @@ use crate::firmware::{self, Images, MachineDescription};
 use crate::pci::{self, Bdf, PciBus, SharedPci};
 use crate::platform;
 use crate::ports::{Outcome, Width};
+use dma::Dma;
 use mmio::{DeviceContext, MmioDevice, MmioPolicy, Registers};
 
 /// The PCI hole: main RAM never reaches it.
@@ -524,8 +526,17 @@ impl PhysicalSpace {
         self.low.as_mut().expect("set above")
     }
 
-    /// One access to `pa` that is not RAM (RAM never reaches here).
-    pub fn access(&mut self, pa: u64, width: Width, write: Option<u32>, clock: &mut VirtualClock) -> Access {
+    /// One access to `pa` that is not RAM (RAM never reaches here); bus masters reach guest
+    /// RAM through `dma`.
+    pub fn access(
+        &mut self,
+        pa: u64,
+        width: Width,
+        write: Option<u32>,
+        clock: &mut VirtualClock,
+        mut dma: Dma,
+        mut lines: Option<&mut crate::ports::IrqLines>,
+    ) -> Access {
         let ones = width.all_ones();
         if let Some(i) = self.find(pa) {
             let answered = Answered::Range { index: i as u16 };
@@ -573,7 +584,7 @@ impl PhysicalSpace {
                 }
                 Target::Device(dev) => {
                     clock.advance_mmio_access();
-                    let mut ctx = DeviceContext { clock };
+                    let mut ctx = DeviceContext { clock, dma: dma.reborrow(true), lines: lines.as_deref_mut() };
                     let value = match write {
                         Some(v) => {
                             dev.write(pa - first, width, v & ones, &mut ctx);
@@ -592,7 +603,7 @@ impl PhysicalSpace {
         }
         // Device memory past this point: PCI BARs or nobody.
         clock.advance_mmio_access();
-        let mut ctx = DeviceContext { clock };
+        let mut ctx = DeviceContext { clock, dma, lines };
         if let Some((value, bdf, bar, modelled)) = self.pci.borrow_mut().memory_access(pa, width, write, &mut ctx) {
             let outcome = if modelled { Outcome::Emulated } else { Outcome::Unclaimed };
             return Access { value, outcome, answered: Answered::Pci { bdf, bar }, memory: false };
@@ -658,9 +669,9 @@ mod tests {
         assert!(map.iter().any(|e| e.name.contains("BAR5") && e.base == 0xDFFF_E000));
         let mut clock = VirtualClock::default();
         let mut p = space();
-        assert_eq!(p.access(0xB_8000, Width::Dword, None, &mut clock).outcome, Outcome::Unclaimed);
-        assert_eq!(p.access(0xFEE0_0030, Width::Dword, None, &mut clock).value, 0x0006_0015);
-        let a = p.access(0xF_0000, Width::Dword, Some(0), &mut clock);
+        assert_eq!(p.access(0xB_8000, Width::Dword, None, &mut clock, Dma::none(), None).outcome, Outcome::Unclaimed);
+        assert_eq!(p.access(0xFEE0_0030, Width::Dword, None, &mut clock, Dma::none(), None).value, 0x0006_0015);
+        let a = p.access(0xF_0000, Width::Dword, Some(0), &mut clock, Dma::none(), None);
         assert_eq!(a.outcome, Outcome::ReadOnly);
         assert_eq!(&read(&p, 0xF_0000, 4), b"_SM_", "ROM writes are dropped");
         assert!(p.add_device(0x1000, 0x1000, Box::new(Registers::new("x", 0x1000, &[]))).is_err(), "RAM");
@@ -668,7 +679,7 @@ mod tests {
         assert!(p.add_device(0xFEB0_0000, 0x1000, Box::new(Registers::new("y", 0x1000, &[]))).is_err());
         // The default machine's ranges give way to a scenario's.
         assert!(p.add_device(0xFEE0_0000, 0x1000, Box::new(Registers::new("my-apic", 0x1000, &[]))).is_ok());
-        assert_eq!(p.access(0xFEE0_0030, Width::Dword, None, &mut clock).value, 0);
+        assert_eq!(p.access(0xFEE0_0030, Width::Dword, None, &mut clock, Dma::none(), None).value, 0);
     }
 
     #[test]
@@ -677,11 +688,11 @@ mod tests {
         let mut p = space();
         let step = clock.tsc_hz / 10_000_000; // 100 ns
         let t0 = clock.cycles();
-        p.access(0xFEE0_0030, Width::Dword, None, &mut clock); // the local APIC
+        p.access(0xFEE0_0030, Width::Dword, None, &mut clock, Dma::none(), None); // the local APIC
         assert_eq!(clock.cycles(), t0 + step);
-        p.access(0xB_8000, Width::Dword, Some(1), &mut clock); // nobody
+        p.access(0xB_8000, Width::Dword, Some(1), &mut clock, Dma::none(), None); // nobody
         assert_eq!(clock.cycles(), t0 + 2 * step);
-        p.access(0xF_0000, Width::Dword, None, &mut clock); // the BIOS ROM
+        p.access(0xF_0000, Width::Dword, None, &mut clock, Dma::none(), None); // the BIOS ROM
         assert_eq!(clock.cycles(), t0 + 2 * step);
         // The kernel's own reads and writes of unclaimed space: all-ones, dropped, no time.
         let mut b = [0u8; 2];
@@ -692,9 +703,9 @@ mod tests {
         assert_eq!(clock.cycles(), t0 + 2 * step);
         // A loop polling the HPET's counter sees it move.
         let hpet = 0xFED0_0000;
-        p.access(hpet + 0x10, Width::Dword, Some(1), &mut clock); // enable
-        let a = p.access(hpet + 0xF0, Width::Dword, None, &mut clock).value;
-        let b = p.access(hpet + 0xF0, Width::Dword, None, &mut clock).value;
+        p.access(hpet + 0x10, Width::Dword, Some(1), &mut clock, Dma::none(), None); // enable
+        let a = p.access(hpet + 0xF0, Width::Dword, None, &mut clock, Dma::none(), None).value;
+        let b = p.access(hpet + 0xF0, Width::Dword, None, &mut clock, Dma::none(), None).value;
         assert!(b > a, "{a} then {b}");
     }
 

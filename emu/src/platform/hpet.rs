@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn the_counter_runs_in_virtual_time_while_enabled() {
         let mut clock = VirtualClock::new(1_000_000_000, 0);
-        let mut ctx = DeviceContext { clock: &mut clock };
+        let mut ctx = DeviceContext::clock_only(&mut clock);
         let mut h = Hpet::default();
         assert_eq!(h.read(0, Width::Dword, &mut ctx), 0x8086_A301);
         assert_eq!(h.read(4, Width::Dword, &mut ctx), PERIOD_FS);

@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn index_and_window() {
         let mut clock = VirtualClock::default();
-        let mut ctx = DeviceContext { clock: &mut clock };
+        let mut ctx = DeviceContext::clock_only(&mut clock);
         let mut io = IoApic::default();
         io.write(0, Width::Byte, 1, &mut ctx);
         assert_eq!(io.read(0x10, Width::Dword, &mut ctx), 0x0017_0020);

@@ -138,7 +138,7 @@ mod tests {
     #[test]
     fn registers_and_the_timer() {
         let mut clock = VirtualClock::new(1_000_000_000, 0);
-        let mut ctx = DeviceContext { clock: &mut clock };
+        let mut ctx = DeviceContext::clock_only(&mut clock);
         let mut apic = LocalApic::default();
         assert_eq!(apic.read(0x30, Width::Dword, &mut ctx), 0x0006_0015);
         assert_eq!(apic.read(0xF0, Width::Dword, &mut ctx), 0x1FF);

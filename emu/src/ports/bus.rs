@@ -265,6 +265,17 @@ impl PortBus {
         self.next_due = self.entries.iter().flatten().map(|e| e.deadline).min().unwrap_or(u64::MAX);
     }
 
+    /// The interrupt lines, for a device on another bus (memory-mapped) to drive; call
+    /// [`PortBus::sync_interrupts`] after.
+    pub fn lines_mut(&mut self) -> &mut IrqLines {
+        &mut self.lines
+    }
+
+    /// Gives the controller what the lines did since it last looked.
+    pub fn sync_interrupts(&mut self) {
+        self.feed_controller();
+    }
+
     /// Gives the controller the lines that changed.
     #[inline]
     fn feed_controller(&mut self) {

@@ -1127,6 +1127,16 @@ fn loop_until(k: &mut Kx, goal: Goal, mut first: Option<Cid>) -> KResult<()> {
             }
             continue;
         }
+        // A request a device made during the last run (a memory-mapped controller's line
+        // rising on a register write) is taken before time passes; only when one is taken
+        // does the loop look again, so a request nothing can take does not hold it.
+        if interrupt_pending(k) {
+            let before = delivered(k);
+            interrupt_while_idle(k)?;
+            if delivered(k) != before {
+                continue;
+            }
+        }
         let now = k.guest().cpu.clock.now_ns();
         // Devices (the PIT, a UART...) may interrupt on the way to what is due; with nothing
         // due, a wait still lets time pass towards them, for so long (an ISR's DPC may end it).
@@ -1231,6 +1241,17 @@ fn interrupt_while_idle(k: &mut Kx) -> KResult<()> {
     let r = crate::io::interrupt::deliver(k);
     k.ext_mut().sched.current = live;
     r
+}
+
+/// Whether the interrupt controller holds a request while an interrupt is connected.
+fn interrupt_pending(k: &mut Kx) -> bool {
+    !k.ext().io.interrupts.connected.is_empty()
+        && k.guest_mut().ports.interrupt_controller().is_some_and(|c| c.pending())
+}
+
+/// Service routine calls so far, over every connected interrupt.
+fn delivered(k: &Kx) -> u64 {
+    k.ext().io.interrupts.connected.values().map(|c| c.delivered).sum()
 }
 
 /// When the machine's devices next act (the bus's earliest callback, in ns), if a connected
