@@ -344,7 +344,8 @@ fn transfer(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, count: Ptr, overlapped
     }
     let n = r.information().min(len as u64) as u32;
     if !asynchronous {
-        set_position(k, h.0, offset + n as u64);
+        // The offset is the program's (an OVERLAPPED's): it may sit at the very end.
+        set_position(k, h.0, offset.saturating_add(n as u64));
     }
     k.mem_mut().write_u32(count.0, n)?;
     if !write && r.status().0 == STATUS_END_OF_FILE {

@@ -174,7 +174,7 @@ fn read_raw(k: &mut Kx, handle: u64, n: u64) -> KResult<Option<Vec<u8>>> {
         return Ok((r.status().0 == 0xC000_0011).then(Vec::new)); // STATUS_END_OF_FILE
     }
     let bytes = r.output().to_vec();
-    set_position(k, handle, position + bytes.len() as u64)?;
+    set_position(k, handle, position.saturating_add(bytes.len() as u64))?;
     Ok(Some(bytes))
 }
 
@@ -306,7 +306,7 @@ pub(crate) fn write_file(k: &mut Kx, f: Ptr, bytes: &[u8]) -> KResult<Option<usi
         update(k, f, |x| x.error = true)?;
         return Ok(None);
     }
-    set_position(k, file.handle, position + data.len() as u64)?;
+    set_position(k, file.handle, position.saturating_add(data.len() as u64))?;
     Ok(Some(bytes.len()))
 }
 
@@ -421,11 +421,10 @@ pub fn fseek(k: &mut Kx, f: Ptr, offset: i32, origin: i32) -> KResult<i32> {
             return Ok(-1);
         }
     };
-    let to = base + offset as i64;
-    if to < 0 {
+    let Some(to) = base.checked_add(offset as i64).filter(|t| *t >= 0) else {
         set_errno(k, EINVAL)?;
         return Ok(-1);
-    }
+    };
     set_position(k, file.handle, to as u64)?;
     update(k, f, |x| x.eof = false)?;
     Ok(0)
