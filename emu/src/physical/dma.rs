@@ -68,13 +68,9 @@ impl<'a> Dma<'a> {
     pub fn read(&self, pa: u64, buf: &mut [u8]) -> Result<(), DmaError> {
         self.check(pa, buf.len())?;
         let ram = self.ram.as_deref().expect("checked");
-        let mut done = 0usize;
-        while done < buf.len() {
-            let at = pa + done as u64;
-            let off = (at % PAGE_SIZE) as usize;
-            let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
-            buf[done..done + n].copy_from_slice(&ram.page(at)[off..off + n]);
-            done += n;
+        for (at, off, span) in page_runs(pa, buf.len()) {
+            let n = span.len();
+            buf[span].copy_from_slice(&ram.page(at)[off..off + n]);
         }
         Ok(())
     }
@@ -83,13 +79,9 @@ impl<'a> Dma<'a> {
     pub fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), DmaError> {
         self.check(pa, data.len())?;
         let ram = self.ram.as_deref_mut().expect("checked");
-        let mut done = 0usize;
-        while done < data.len() {
-            let at = pa + done as u64;
-            let off = (at % PAGE_SIZE) as usize;
-            let n = (PAGE_SIZE as usize - off).min(data.len() - done);
-            ram.page_mut(at)[off..off + n].copy_from_slice(&data[done..done + n]);
-            done += n;
+        for (at, off, span) in page_runs(pa, data.len()) {
+            let n = span.len();
+            ram.page_mut(at)[off..off + n].copy_from_slice(&data[span]);
         }
         Ok(())
     }
@@ -99,4 +91,21 @@ impl<'a> Dma<'a> {
         self.read(pa, &mut b)?;
         Ok(u32::from_le_bytes(b))
     }
+}
+
+/// The pieces of `len` bytes at `pa` that lie in one page each: (address, offset in its
+/// page, the piece's range within the transfer). `pa..pa + len` is checked not to overflow.
+fn page_runs(pa: u64, len: usize) -> impl Iterator<Item = (u64, usize, std::ops::Range<usize>)> {
+    let mut done = 0usize;
+    std::iter::from_fn(move || {
+        if done >= len {
+            return None;
+        }
+        let at = pa + done as u64;
+        let off = (at % PAGE_SIZE) as usize;
+        let n = (PAGE_SIZE as usize - off).min(len - done);
+        let run = (at, off, done..done + n);
+        done += n;
+        Some(run)
+    })
 }
