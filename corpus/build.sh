@@ -19,7 +19,8 @@
 # corpus/<name>/<program>.<arch>.exe for the directory's architectures, or those
 # corpus/<name>/<program>.archs lists. DLLs are corpus/<name>/<library>.dll.c, built into
 # corpus/<name>/<library>.<arch>.dll before the programs, which link every DLL of their
-# directory.
+# directory. A program that uses __try is <program>.clang.exe.c, built with clang for the
+# MSVC target against import libraries from its <program>.<arch>.<dll>.def files.
 #
 # A driver that needs imports libntoskrnl.a lacks provides
 # corpus/<name>/<name>.<arch>.def; an extra import library is made from it
@@ -251,6 +252,34 @@ build_program() {
         -Iinclude -Wl,--entry,"$entry" -o "$output" "$source" "$@" -lkernel32 -ladvapi32
 }
 
+# build_clang_program SOURCE ARCH OUTPUT: a program from <program>.clang.exe.c, built with
+# clang for the MSVC target and lld-link (a program that uses __try), no C runtime. Its
+# imports come from import libraries made by llvm-dlltool from <program>.<arch>.<dll>.def
+# beside it (x86 names carry their stdcall decoration there).
+build_clang_program() {
+    local source=$1 arch=$2 output=$3 triple obj stem libs=() defines=()
+    triple=$(triple_of "$arch")
+    stem=${source%.clang.exe.c}
+    obj=$work/$(basename "$stem").$arch.obj
+    # The mingw-w64 headers, lean (the OLE headers do not compile for the MSVC target).
+    defines=(-DWIN32_LEAN_AND_MEAN)
+    [[ $arch == x86 ]] && defines+=(-D_X86_=1 -fno-omit-frame-pointer)
+    clang --target="$(clang_target_of "$arch")" -fgnuc-version=4.2.1 -fasynchronous-unwind-tables -O2 -ffreestanding \
+        -fno-builtin -fno-stack-protector -mno-stack-arg-probe -Wall -Werror -Wno-pragma-pack \
+        -ffile-prefix-map="$corpus_dir"=corpus ${defines[@]+"${defines[@]}"} \
+        -Iinclude -I"/usr/$triple/include" -c "$source" -o "$obj"
+    for def in "$stem.$arch".*.def; do
+        [[ -f $def ]] || continue
+        local lib
+        lib=$work/$(basename "$def" .def).lib
+        (cd "$work" && llvm-dlltool -m "$([[ $arch == x86 ]] && echo i386 || echo i386:x86-64)" -k \
+            -d "$corpus_dir/$def" -l "$lib")
+        libs+=("$lib")
+    done
+    lld-link /nologo /subsystem:console /nodefaultlib /Brepro /safeseh:no /machine:"$arch" \
+        /entry:ProgramStart /out:"$output" "$obj" ${libs[@]+"${libs[@]}"}
+}
+
 # build_crt_program SOURCE ARCH OUTPUT: a program whose name ends in _crt: an ordinary C
 # program, with mingw-w64's C runtime start-up code and msvcrt.dll.
 build_crt_program() {
@@ -306,6 +335,12 @@ for name in "${drivers[@]}"; do
     for program in "$name"/*.exe.c; do
         [[ -f $program ]] || continue
         program=$(basename "$program" .exe.c)
+        # <program>.clang.exe.c: built with clang (build_clang_program).
+        with_clang=0
+        if [[ $program == *.clang ]]; then
+            program=${program%.clang}
+            with_clang=1
+        fi
         # A program's own <program>.archs, else its directory's architectures.
         if [[ -f $name/$program.archs ]]; then
             program_archs=$(cat "$name/$program.archs")
@@ -313,7 +348,9 @@ for name in "${drivers[@]}"; do
             program_archs=$(archs_of "$name")
         fi
         for arch in $program_archs; do
-            if [[ $program == *_crt ]]; then
+            if [[ $with_clang == 1 ]]; then
+                build_clang_program "$name/$program.clang.exe.c" "$arch" "$work/out/$name/$program.$arch.exe"
+            elif [[ $program == *_crt ]]; then
                 build_crt_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe"
             else
                 build_program "$name/$program.exe.c" "$arch" "$work/out/$name/$program.$arch.exe" \

@@ -111,6 +111,7 @@
 pub mod advapi32;
 mod callback;
 pub mod error;
+mod exception;
 pub mod kernel32;
 pub mod libraries;
 pub mod module;

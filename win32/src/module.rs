@@ -193,6 +193,9 @@ pub(crate) fn available(k: &Kx, name: &str, dir: &str) -> bool {
 /// Writes an image's headers and sections at `base` (mapped, `size_of_image` bytes).
 pub(crate) fn write_image(k: &mut Kx, base: u64, bytes: &[u8], parsed: &Parsed) -> Result<(), LoadError> {
     let size = parsed.size_of_image as u64;
+    // Exceptions in its code find its functions' unwind information (x64).
+    let exception_directory = parsed.exception;
+    portcullis_hle::seh::user::add_image(k, portcullis_hle::seh::user::UserImage { base, size, exception_directory });
     let mem = k.mem_mut();
     let headers = (parsed.size_of_headers as usize).min(bytes.len()).min(size as usize);
     mem.write_unchecked(base, &bytes[..headers])?;
@@ -204,6 +207,13 @@ pub(crate) fn write_image(k: &mut Kx, base: u64, bytes: &[u8], parsed: &Parsed) 
         }
     }
     Ok(())
+}
+
+/// Unmaps a region of a process (an image, a stack, ...): exception handling forgets an
+/// image there.
+pub(crate) fn unmap_region(k: &mut Kx, base: u64) -> Result<(), portcullis_emu::MemError> {
+    portcullis_hle::seh::user::remove_image(k, base);
+    k.mem_mut().free(base).map(|_| ())
 }
 
 /// The highest user address an image may reach.

@@ -133,7 +133,9 @@ pub static MSVCRT: &[Win32Fn] = win32_exports! {
     cdecl fn signal(sig: i32, func: Ptr) -> Ptr = startup::signal;
     cdecl fn setlocale(category: i32, locale: PCSTR) -> Ptr = startup::setlocale;
     cdecl fn localeconv() -> Ptr = startup::localeconv;
+    // Language handlers compiled code names (exceptions run them directly: crate::exception).
     cdecl fn __C_specific_handler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = portcullis_hle::seh::c_specific_handler::__C_specific_handler;
+    #[x86] cdecl fn _except_handler3(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = portcullis_hle::seh::except_handler::_except_handler3;
     // The heap (msvcrt/heap.rs).
     cdecl fn malloc(size: SizeT) -> Ptr = heap::malloc;
     cdecl fn calloc(count: SizeT, size: SizeT) -> Ptr = heap::calloc;

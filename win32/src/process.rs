@@ -198,6 +198,7 @@ fn install(k: &mut Kx) -> Result<(), LoadError> {
     let s = crate::state(k);
     s.base = LIBRARIES_BASE;
     s.first_slot = first;
+    crate::exception::install(k);
     Ok(())
 }
 
@@ -269,7 +270,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     if made.is_err() {
         // Nothing of a refused program stays mapped.
         for r in regions {
-            let _ = k.mem_mut().free(r);
+            let _ = crate::module::unmap_region(k, r);
         }
     }
     made
@@ -626,7 +627,7 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
     s.current = None;
     // Its address space goes with it.
     for base in regions {
-        k.mem_mut().free(base)?;
+        crate::module::unmap_region(k, base)?;
     }
     if let Err(e) = portcullis_hle::ps::processes::exit(k, pid, exited.code)? {
         return Err(portcullis_hle::kernel::KError::Stop(Stop::Machine(portcullis_emu::MachineError::Other(e))));

@@ -65,14 +65,29 @@ impl Records {
 /// ended unless a handler unwound to its frame (then the `Stop::Unwind` comes back as the
 /// error, on its way to the call whose frames hold the target).
 pub(crate) fn dispatch(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -> KResult<Outcome> {
+    dispatch_then(k, record, ctx, |_, _, _| Ok(Outcome::Unhandled))
+}
+
+/// [`dispatch`], with `last_chance` deciding on an exception no frame handler took while its
+/// records are still on the stack (a user-mode program's top-level filter).
+pub(crate) fn dispatch_then(
+    k: &mut Kx,
+    record: &ExceptionRecord,
+    ctx: &CpuContext,
+    last_chance: impl FnOnce(&mut Kx, &Records, &CpuContext) -> KResult<Outcome>,
+) -> KResult<Outcome> {
     let arch = k.arch();
     let r = frames::with_scratch(k, Records::size(arch), |k, base| {
         let (at, _) = Records::layout(arch, base);
         record.write(k.mem_mut(), at.record)?;
         context::write_full(k.mem_mut(), at.context, ctx)?;
-        match arch {
+        let searched = match arch {
             Arch::X64 => search_x64(k, &at, record.flags, ctx),
             Arch::X86 => search_x86(k, &at, record.flags, ctx),
+        }?;
+        match searched {
+            Outcome::Unhandled => last_chance(k, &at, ctx),
+            handled => Ok(handled),
         }
     });
     events::dispatched(k, record, ctx, &r);

@@ -31,6 +31,9 @@ pub(crate) fn with_scratch<T>(k: &mut Kx, bytes: u64, f: impl FnOnce(&mut Kx, u6
     let (low, _) = k.stack_limits();
     let base = (sp.wrapping_sub(bytes + 0x40)) & !0xF;
     if base < low.saturating_add(STACK_RESERVE) || base > sp {
+        if k.privilege() == portcullis_emu::Privilege::User {
+            return Err(crate::seh::user::stack_overflow(k, sp));
+        }
         return Err(bugcheck::stack_overflow(k, sp));
     }
     k.set_reg(Reg::Sp, base);
@@ -113,6 +116,14 @@ type LanguageHandler = fn(&mut Kx, Ptr, Ptr, Ptr, Ptr) -> KResult<u32>;
 /// exception costs most).
 fn kernel_handler(k: &Kx, target: u64) -> Option<LanguageHandler> {
     let target = through_import_thunk(k, target);
+    // A user-mode library's handler (msvcrt's): the same routine, for the program's frames.
+    if let Some(name) = crate::seh::user::routine_name(k, target) {
+        return match (k.arch(), name) {
+            (Arch::X64, "__C_specific_handler") => Some(c_specific_handler::__C_specific_handler),
+            (Arch::X86, "_except_handler3") => Some(except_handler::_except_handler3),
+            _ => None,
+        };
+    }
     let (_, name) = k.ext().calls.routine_at(target)?;
     let handler: LanguageHandler = match (k.arch(), name) {
         (Arch::X64, "__C_specific_handler") => c_specific_handler::__C_specific_handler,

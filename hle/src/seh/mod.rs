@@ -17,6 +17,9 @@
 //! Handlers, filters and termination handlers are guest code, called from the host while
 //! the exception waits ([`frames`]); a handler that accepts an exception never returns, its
 //! unwind resumes the guest in the accepting frame through the machine's `Stop::Unwind`.
+//! Exceptions in user-mode code are dispatched the same way in the program, on its user
+//! stack, to its own frames and then its top-level filter ([`user`]).
+//!
 //! Exceptions nobody handles, and the traps Windows does not dispatch, end in the bugcheck
 //! Windows raises for them ([`bugcheck`], [`trap`]); every exception is in the trace
 //! ([`events`]), an unhandled one with its instruction and call stack ([`backtrace`]).
@@ -37,6 +40,7 @@ pub mod record;
 pub mod trap;
 pub mod unwind;
 pub mod unwind_info;
+pub mod user;
 pub mod virtual_unwind;
 pub mod x86_frames;
 
@@ -57,6 +61,8 @@ pub struct State {
     /// its address and the words, for the event of an exception at that address that ends
     /// the run.
     pub(crate) machine_note: Option<(u64, String)>,
+    /// User space as exception handling sees it ([`user`]).
+    pub(crate) user: user::UserState,
 }
 
 /// Sets up what handlers find at boot: on x86 an empty `fs:[0]` chain and the kernel stack's

@@ -87,10 +87,15 @@ pub(crate) fn ensure(k: &mut Kx, pc: u64) -> Option<u64> {
     if k.arch() != Arch::X64 {
         return None;
     }
-    let d = k.ext().driver_at(pc)?;
-    let (base, size, directory) = {
-        let image = &k.ext().drivers()[d].image;
-        (image.base, image.size, image.exception_directory)
+    let (base, size, directory) = match k.ext().driver_at(pc) {
+        Some(d) => {
+            let image = &k.ext().drivers()[d].image;
+            (image.base, image.size, image.exception_directory)
+        }
+        None => {
+            let image = crate::seh::user::image_at(k, pc)?;
+            (image.base, image.size, image.exception_directory)
+        }
     };
     if !k.ext().seh.tables.iter().any(|t| t.base == base) {
         let table = FunctionTable::read(k.mem(), base, size, directory);

@@ -45,11 +45,9 @@ enum Trap {
 /// The machine's hook: an exception in guest code.
 pub(crate) fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelStop> {
     if k.privilege() == portcullis_emu::Privilege::User {
-        // User-mode code: no kernel handler applies and no bugcheck; the exception ends the
-        // process (user-mode frames are not dispatched yet).
-        let mxcsr = k.capture_context().mxcsr;
-        let code = user_exception_code(e, mxcsr);
-        return Resolution::Stop(Stop::Host(KernelStop::UserException { code, pc: e.pc, reason: e.reason.clone() }));
+        // User-mode code: no kernel handler applies and no bugcheck; the program's own
+        // handlers are asked, and nobody taking it ends the process.
+        return crate::seh::user::on_exception(k, e);
     }
     let mut ctx = k.capture_context();
     ctx.ip = e.pc;

@@ -20,16 +20,24 @@ use crate::seh::record::ExceptionRecord;
 use crate::seh::{context, raise};
 use crate::types::{Ptr, SizeT};
 
-/// The first registration record (fs:[0]: the current processor's KPCR, where the thread
-/// running there keeps its chain).
+/// The first registration record (fs:[0]): in kernel mode the current processor's KPCR,
+/// where the thread running there keeps its chain; in user mode the thread's TEB.
 pub(crate) fn head(k: &Kx) -> KResult<u64> {
-    Ok(k.mem().read_u32(current_kpcr(k))? as u64)
+    Ok(k.mem().read_u32(tib(k)?)? as u64)
 }
 
 pub(crate) fn set_head(k: &mut Kx, reg: u64) -> KResult<()> {
-    let kpcr = current_kpcr(k);
-    k.mem_mut().write_u32(kpcr, reg as u32)?;
+    let at = tib(k)?;
+    k.mem_mut().write_u32(at, reg as u32)?;
     Ok(())
+}
+
+/// The NT_TIB fs:[0] points at now.
+fn tib(k: &Kx) -> KResult<u64> {
+    if k.privilege() == portcullis_emu::Privilege::User {
+        return crate::seh::user::teb(k);
+    }
+    Ok(current_kpcr(k))
 }
 
 /// Puts a flow's part of the NT_TIB in processor `cpu`'s KPCR (x86), as Windows' context

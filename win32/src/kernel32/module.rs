@@ -60,7 +60,7 @@ fn loading<T>(
     let new = std::mem::take(&mut l.new);
     if r.is_err() {
         for m in modules.iter().filter(|m| !before.iter().any(|b| b.base == m.base)) {
-            k.mem_mut().free(m.base)?;
+            module::unmap_region(k, m.base)?;
             regions.retain(|r| *r != m.base);
         }
         modules = before;
@@ -265,7 +265,7 @@ pub(crate) fn unmap(k: &mut Kx, bases: &[u64]) -> KResult<()> {
         let Some(i) = p.modules.iter().position(|m| m.base == *base) else { continue };
         p.modules.remove(i);
         p.regions.retain(|r| r != base);
-        k.mem_mut().free(*base)?;
+        module::unmap_region(k, *base)?;
     }
     Ok(())
 }
