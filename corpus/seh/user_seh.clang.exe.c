@@ -9,8 +9,15 @@
  *      the handler unwinds to its frame, then the __except block;
  *   4. an inner filter that declines (EXCEPTION_CONTINUE_SEARCH), an outer one that takes it;
  *   5. ud2 with a filter that steps over it and continues execution;
- *   6. a division by zero nobody handles: the top-level filter (SetUnhandledExceptionFilter)
- *      sees it and the process ends with STATUS_INTEGER_DIVIDE_BY_ZERO.
+ *   6. RaiseException with three arguments, caught, its record checked;
+ *   7. RaiseException continued by its filter: RaiseException returns;
+ *   8. a noncontinuable RaiseException a filter tries to continue: the handler above gets
+ *      STATUS_NONCONTINUABLE_EXCEPTION (which that filter declines: a filter continuing
+ *      everything would be asked again about each new one, without end, as on Windows);
+ *   9. a filter asking UnhandledExceptionFilter, which asks the top-level filter
+ *      (SetUnhandledExceptionFilter's);
+ *  10. a division by zero nobody handles: the top-level filter sees it and the process ends
+ *      with STATUS_INTEGER_DIVIDE_BY_ZERO.
  */
 #include "program.h"
 
@@ -58,6 +65,20 @@ static int StepOver(EXCEPTION_POINTERS *e)
     e->ContextRecord->Eip += 2;
 #endif
     return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static int RaisedFilter(EXCEPTION_POINTERS *e)
+{
+    EXCEPTION_RECORD *r = e->ExceptionRecord;
+    return r->ExceptionCode == 0xE0000001 && r->ExceptionFlags == 0 && r->NumberParameters == 3 &&
+           r->ExceptionInformation[0] == 1 && r->ExceptionInformation[1] == 2 &&
+           r->ExceptionInformation[2] == 3 && r->ExceptionAddress != 0;
+}
+
+static int ContinueFilter(EXCEPTION_POINTERS *e)
+{
+    return e->ExceptionRecord->ExceptionCode == 0xE0000002 ? EXCEPTION_CONTINUE_EXECUTION
+                                                            : EXCEPTION_CONTINUE_SEARCH;
 }
 
 static LONG WINAPI TopLevel(EXCEPTION_POINTERS *e)
@@ -124,10 +145,46 @@ void ProgramStart(void)
         Print("5: handler\n");
     }
 
-    if (passed == 5)
-        Print("all exceptions as Windows dispatches them\n");
+    __try {
+        ULONG_PTR args[3] = {1, 2, 3};
+        RaiseException(0xE0000001, 0, 3, args);
+        Print("6: RaiseException returned\n");
+    } __except (RaisedFilter(GetExceptionInformation())) {
+        Print("6: RaiseException's record caught\n");
+        passed++;
+    }
+
+    __try {
+        RaiseException(0xE0000002, 0, 0, NULL);
+        Print("7: RaiseException returned after the filter continued\n");
+        passed++;
+    } __except (ContinueFilter(GetExceptionInformation())) {
+        Print("7: handler\n");
+    }
+
+    __try {
+        __try {
+            RaiseException(0xE0000003, EXCEPTION_NONCONTINUABLE, 0, NULL);
+            Print("8: a noncontinuable exception continued\n");
+        } __except (GetExceptionCode() == 0xE0000003 ? EXCEPTION_CONTINUE_EXECUTION : EXCEPTION_CONTINUE_SEARCH) {
+            Print("8: inner handler\n");
+        }
+    } __except (GetExceptionCode() == 0xC0000025) {
+        Print("8: continuing a noncontinuable exception is STATUS_NONCONTINUABLE_EXCEPTION\n");
+        passed++;
+    }
+
     SetUnhandledExceptionFilter(TopLevel);
+    __try {
+        RaiseException(0xE0000009, 0, 0, NULL);
+    } __except (UnhandledExceptionFilter(GetExceptionInformation())) {
+        Print("9: UnhandledExceptionFilter asked the top-level filter\n");
+        passed++;
+    }
+
+    if (passed == 9)
+        Print("all exceptions as Windows dispatches them\n");
     Divide(1);
-    Print("6: went on after an unhandled exception\n");
+    Print("10: went on after an unhandled exception\n");
     ExitProcess(0);
 }

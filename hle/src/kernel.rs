@@ -94,8 +94,9 @@ pub enum KernelStop {
     /// Internal: a thread that terminated itself below host frames of its own unwinds them
     /// (the scheduler catches it; it never ends a run).
     ThreadExit,
-    /// An exception in user-mode code (no user-mode handlers are dispatched yet): it ends
-    /// the process with `code` as its exit status, as Windows reports an unhandled one. The
+    /// An exception in user-mode code that neither the program's handlers nor its top-level
+    /// filter took (`seh::user`): it ends the process with `code` as its exit status, as
+    /// Windows reports an unhandled one. The
     /// user-mode layer that ran the process catches it; it never ends a run.
     UserException {
         code: u32,

@@ -7,6 +7,7 @@
 
 pub mod console;
 pub mod environment;
+pub mod exception;
 pub mod file;
 pub mod heap;
 pub mod module;
@@ -68,7 +69,10 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn TlsSetValue(dwTlsIndex: u32, lpTlsValue: Ptr) -> BOOL = startup::TlsSetValue;
     stdcall fn TlsFree(dwTlsIndex: u32) -> BOOL = startup::TlsFree;
     stdcall fn IsDBCSLeadByteEx(CodePage: u32, TestChar: u8) -> BOOL = startup::IsDBCSLeadByteEx;
-    stdcall fn SetUnhandledExceptionFilter(lpTopLevelExceptionFilter: Ptr) -> Ptr = startup::SetUnhandledExceptionFilter;
+    // Exceptions (kernel32/exception.rs).
+    stdcall fn SetUnhandledExceptionFilter(lpTopLevelExceptionFilter: Ptr) -> Ptr = exception::SetUnhandledExceptionFilter;
+    stdcall fn UnhandledExceptionFilter(ExceptionInfo: Ptr) -> i32 = exception::UnhandledExceptionFilter;
+    stdcall fn RaiseException(dwExceptionCode: u32, dwExceptionFlags: u32, nNumberOfArguments: u32, lpArguments: Ptr) -> () = exception::RaiseException;
     stdcall fn GetCommandLineA() -> Ptr = thread::GetCommandLineA;
     stdcall fn GetCommandLineW() -> Ptr = thread::GetCommandLineW;
     stdcall fn GetLastError() -> u32 = thread::GetLastError;

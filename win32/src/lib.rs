@@ -15,9 +15,10 @@
 //! driver's PsGetCurrentProcessId, IoGetCurrentProcess answer the program), switches the
 //! machine to user mode and calls the entry point on the user stack, returning to a slot that
 //! ends the process as BaseProcessStart does. The process ends when it calls ExitProcess,
-//! when its entry point returns, or when it raises an exception (no user-mode handlers are
-//! dispatched yet): the exit status is the exception code, as Windows reports it, and the run
-//! goes on. Its handles are closed (a device sees IRP_MJ_CLEANUP and IRP_MJ_CLOSE) and the
+//! when its entry point returns, or when it raises an exception that neither its own
+//! handlers nor its top-level filter take (exceptions are dispatched in the program as
+//! Windows dispatches them: `hle::seh::user`, `exception.rs`, kernel32's RaiseException): the
+//! exit status is the exception code, as Windows reports it, and the run goes on. Its handles are closed (a device sees IRP_MJ_CLEANUP and IRP_MJ_CLOSE) and the
 //! kernel ends it (notify routines run).
 //!
 //! # DLLs
@@ -70,8 +71,9 @@
 //! an allowed access reaches the port bus and is traced with CPL 3 (the report attributes it
 //! to the process running); a denied one never reaches the bus and ends the process with
 //! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
-//! the TSS directly (there is no Ke386* on x64) give the same effect. Several processes at
-//! once and user-mode SEH are later slices.
+//! the TSS directly (there is no Ke386* on x64) give the same effect. A program that probes a
+//! port inside `__try` catches the privileged instruction (`corpus/seh/user_seh`). Several
+//! processes at once are a later slice.
 //!
 //! A request a driver leaves pending is waited for on a synchronous handle (other flows run
 //! meanwhile), and on a handle opened with FILE_FLAG_OVERLAPPED left to complete into the

@@ -117,10 +117,14 @@ type LanguageHandler = fn(&mut Kx, Ptr, Ptr, Ptr, Ptr) -> KResult<u32>;
 fn kernel_handler(k: &Kx, target: u64) -> Option<LanguageHandler> {
     let target = through_import_thunk(k, target);
     // A user-mode library's handler (msvcrt's): the same routine, for the program's frames.
-    if let Some(name) = crate::seh::user::routine_name(k, target) {
+    if let Some((dll, name)) = crate::seh::user::routine_at(k, target) {
         return match (k.arch(), name) {
-            (Arch::X64, "__C_specific_handler") => Some(c_specific_handler::__C_specific_handler),
-            (Arch::X86, "_except_handler3") => Some(except_handler::_except_handler3),
+            (Arch::X64, "__C_specific_handler") if dll.eq_ignore_ascii_case("msvcrt.dll") => {
+                Some(c_specific_handler::__C_specific_handler)
+            }
+            (Arch::X86, "_except_handler3") if dll.eq_ignore_ascii_case("msvcrt.dll") => {
+                Some(except_handler::_except_handler3)
+            }
             _ => None,
         };
     }
@@ -212,9 +216,12 @@ pub(crate) fn arrival(k: &Kx, ip: u64, sp: u64) -> Arrival {
 }
 
 /// A name for a code address: `driver+0x1234` in a loaded image, `dll!Routine` for a
-/// kernel routine's slot, `region+offset` elsewhere.
+/// kernel or user-mode library routine's slot, `region+offset` elsewhere.
 pub fn describe(k: &Kx, va: u64) -> String {
     if let Some((dll, name)) = k.ext().calls.routine_at(va) {
+        return format!("{dll}!{name}");
+    }
+    if let Some((dll, name)) = crate::seh::user::routine_at(k, va) {
         return format!("{dll}!{name}");
     }
     match k.mem().region_at(va) {

@@ -12,8 +12,8 @@
 //!
 //! The kernel knows nothing of processes' images and libraries: the user-mode layer tells
 //! it where its images are ([`add_image`], [`remove_image`]), which of its library routines
-//! are the language handlers compiled code names ([`Hooks::routine_at`]: they run directly,
-//! as the kernel's own do), and which top-level filter the current process set
+//! are which routine ([`Hooks::routine_at`]: the language handlers compiled code names run
+//! directly, as the kernel's own do), and which top-level filter the current process set
 //! ([`Hooks::top_level_filter`]).
 
 use portcullis_emu::{CallConv, CpuContext, FaultKind, GuestException, Resolution, Stop};
@@ -34,11 +34,14 @@ pub struct UserImage {
     pub exception_directory: Option<(u32, u32)>,
 }
 
+/// A user-mode library routine, as (library, name).
+pub type Routine = (&'static str, &'static str);
+
 /// What the user-mode layer answers the kernel's exception handling.
 #[derive(Clone, Copy, Default)]
 pub struct Hooks {
-    /// The name of the user-mode library routine whose slot is at this address, if any.
-    pub routine_at: Option<fn(&Kx, u64) -> Option<&'static str>>,
+    /// The user-mode library routine whose slot is at this address, as (library, name).
+    pub routine_at: Option<fn(&Kx, u64) -> Option<Routine>>,
     /// The current process's top-level exception filter (0: none).
     pub top_level_filter: Option<fn(&mut Kx) -> u64>,
 }
@@ -82,8 +85,8 @@ pub(crate) fn teb(k: &Kx) -> KResult<u64> {
     Ok(k.mem().get(thread, ETHREAD::Teb)?)
 }
 
-/// The language handler a user-mode library routine at `target` stands for, by name.
-pub(crate) fn routine_name(k: &Kx, target: u64) -> Option<&'static str> {
+/// The user-mode library routine whose slot is at `target`, as (library, name).
+pub(crate) fn routine_at(k: &Kx, target: u64) -> Option<Routine> {
     k.ext().seh.user.hooks.routine_at.and_then(|f| f(k, target))
 }
 
@@ -101,7 +104,12 @@ pub(crate) fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelS
         _ => Vec::new(),
     };
     let record = ExceptionRecord::new(status, 0, e.pc, &params);
-    let ends = Resolution::Stop(Stop::Host(KernelStop::UserException { code: status, pc: e.pc, reason: e.reason.clone() }));
+    // What the report says of it: the machine's words, or the instruction.
+    let reason = match (&e.reason, k.disassemble(e.pc)) {
+        (r, Some(i)) if r.is_empty() => format!("`{i}`"),
+        (r, _) => r.clone(),
+    };
+    let ends = Resolution::Stop(Stop::Host(KernelStop::UserException { code: status, pc: e.pc, reason }));
     match dispatch_in_program(k, &record, &ctx) {
         Ok(Outcome::Continue(c)) => Resolution::Resume(c),
         Ok(Outcome::Unhandled) => ends,
@@ -115,6 +123,37 @@ pub(crate) fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelS
 /// its top-level filter. A handler that unwinds comes back as `Stop::Unwind`.
 pub(crate) fn dispatch_in_program(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -> KResult<Outcome> {
     dispatch::dispatch_then(k, record, ctx, top_level)
+}
+
+/// An exception a user-mode library routine raises in the program (kernel32's
+/// RaiseException), from `ctx` (the routine's caller), already in user mode: dispatched as a
+/// machine exception would be. The error says what happens next: the program resumes where
+/// a handler decided (`Stop::Unwind`), or nobody took it and the process ends.
+pub fn raise(k: &mut Kx, status: u32, flags: u32, address: u64, params: &[u64], ctx: &CpuContext) -> KError {
+    let record = ExceptionRecord::new(status, flags, address, params);
+    match dispatch_in_program(k, &record, ctx) {
+        Ok(Outcome::Continue(c)) => KError::Stop(Stop::Unwind(c)),
+        Ok(Outcome::Unhandled) => KError::Stop(Stop::Host(KernelStop::UserException {
+            code: status,
+            pc: address,
+            reason: format!("raised in software ({status:#010x}) and not handled"),
+        })),
+        Err(e) => e,
+    }
+}
+
+/// Calls the current process's top-level filter on an exception (kernel32's
+/// UnhandledExceptionFilter called by a program's own handler): its answer, or
+/// EXCEPTION_EXECUTE_HANDLER when it set none (no debugger: the process is to end).
+pub fn call_top_level_filter(k: &mut Kx, pointers: u64) -> KResult<i32> {
+    let filter = k.ext().seh.user.hooks.top_level_filter.map_or(0, |f| f(k));
+    if filter == 0 || k.ext().seh.user.in_filter {
+        return Ok(crate::seh::codes::EXCEPTION_EXECUTE_HANDLER);
+    }
+    k.ext_mut().seh.user.in_filter = true;
+    let r = frames::call_guest_with(k, filter, &[pointers], None, CallConv::Stdcall);
+    k.ext_mut().seh.user.in_filter = false;
+    Ok(r? as u32 as i32)
 }
 
 /// kernel32's UnhandledExceptionFilter: the top-level filter gets EXCEPTION_POINTERS (in

@@ -141,12 +141,3 @@ pub fn IsDBCSLeadByteEx(k: &mut Kx, code_page: u32, _byte: u8) -> KResult<BOOL> 
     }
     Ok(BOOL(false))
 }
-
-/// LPTOP_LEVEL_EXCEPTION_FILTER SetUnhandledExceptionFilter(LPTOP_LEVEL_EXCEPTION_FILTER
-/// filter): records the filter, returns the previous one. User-mode exceptions are not
-/// dispatched here (an exception ends the process with its code: the crate's picture), so
-/// the filter is never called; a C runtime's filter, which ends the process with the code
-/// when no signal handler takes the exception, comes to the same end.
-pub fn SetUnhandledExceptionFilter(k: &mut Kx, filter: Ptr) -> KResult<Ptr> {
-    Ok(Ptr(std::mem::replace(&mut me(k)?.exception_filter, filter.0)))
-}
