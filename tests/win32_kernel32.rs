@@ -1,11 +1,12 @@
 //! kernel32's breadth end to end: `corpus/win32api/kernel32_tour` walks heaps, virtual
-//! memory, time, the system's identity, text conversion, the environment, console input and
-//! synchronisation on x86 and x64, against the win32api driver (which sets the event whose
+//! memory, time, the system's identity, text conversion, the environment, console input,
+//! synchronisation and what a C runtime's start-up asks (code pages, file types, console
+//! modes, file positions, encoded pointers, the debugger) on x86 and x64, against the win32api driver (which sets the event whose
 //! handle the program sends it, at once or from a timer's DPC while the program waits), with its standard input given by `run-app --stdin`. The
 //! program compares each answer with Windows' and exits with 0 when all agree; the test reads
-//! the printed values as well. Three modes end the run on purpose: a wait nothing can end (a
-//! deadlock), a critical section another thread owns (STATUS_POSSIBLE_DEADLOCK) and a heap
-//! that raises (STATUS_NO_MEMORY).
+//! the printed values as well. Four modes end the run on purpose: a wait nothing can end (a
+//! deadlock), a critical section another thread owns (STATUS_POSSIBLE_DEADLOCK), a heap
+//! that raises (STATUS_NO_MEMORY) and TerminateProcess.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -103,6 +104,22 @@ fn tour(arch: &str) {
         "EnterCriticalSection twice: LockCount = -2\n  RecursionCount = 2\n  OwningThread is the caller = 1",
         "left three times: LockCount = -1",
         "InterlockedCompareExchange, not equal = 1\n  value = 1",
+        // What a C runtime's start-up asks.
+        "GetACP = 1252\nGetOEMCP = 437\nGetConsoleCP = 437\nGetConsoleOutputCP = 437",
+        "IsValidCodePage(CP_ACP) = 0",
+        "GetCPInfo(1252) = 1\n  MaxCharSize = 1\n  DefaultChar = 63\nGetCPInfo(CP_UTF8): MaxCharSize = 4",
+        "GetCPInfo(42) = 0\n  last error = 87",
+        "GetFileType(stdout) = 2\nGetFileType(nothing) = 0\n  last error = 6",
+        "GetConsoleMode(stdin) = 503\nGetConsoleMode(stdout) = 3\nGetConsoleMode(nothing) = 0",
+        "SetHandleCount = 20\nIsDebuggerPresent = 0",
+        "EncodePointer hides the pointer = 1\nDecodePointer gives it back = 1",
+        "HeapSetInformation(low-fragmentation heap) = 1\nHeapSetInformation(terminate on corruption) = 1",
+        "TerminateProcess(nothing) = 0\n  last error = 6",
+        "GetFileType(a file on C:) = 1",
+        "SetFilePointer(FILE_BEGIN, 3) = 3\n  read there: 34\nSetFilePointer(FILE_CURRENT, -1) = 4",
+        "SetFilePointer(FILE_END, -2) = 8\nSetFilePointer before the start = 1\n  last error = 131",
+        "SetFilePointer to 4 GB: low half = 0\n  high half = 1\n  last error = 0",
+        "SetFilePointer past 4 GB without the high half = 1\n  last error = 87",
         "all answers as Windows gives them",
     ] {
         assert!(console.contains(line), "{line:?} in\n{console}");
@@ -110,6 +127,9 @@ fn tour(arch: &str) {
     // The program's calls are traced like the kernel's.
     let calls = &v["report"]["api_calls"];
     assert!(calls.to_string().contains("WaitForSingleObject"), "{calls}");
+    // What it told a debugger is the report's debug output.
+    let debug = v["report"]["debug_output"].to_string();
+    assert!(debug.contains("kernel32_tour: a word for the debugger"), "{debug}");
 }
 
 #[test]
@@ -140,5 +160,15 @@ fn a_section_another_thread_owns_and_a_heap_that_raises_end_the_process() {
         let (_, v) = run_app(arch, &["heap-exception"], false);
         assert_eq!(v["program"]["exit_code"], 0xC000_0017u32, "{arch}: STATUS_NO_MEMORY");
         assert_eq!(v["report"]["outcome"], "ok", "{arch}: the run goes on");
+    }
+}
+
+#[test]
+fn terminate_process_ends_the_process_with_its_code() {
+    for arch in ["x86", "x64"] {
+        let (_, v) = run_app(arch, &["terminate"], false);
+        assert_eq!(v["program"]["exit_code"], 7, "{arch}: {v}");
+        assert_eq!(v["program"]["console"], "terminating\n", "{arch}: nothing runs after it");
+        assert_eq!(v["report"]["outcome"], "ok", "{arch}");
     }
 }

@@ -23,6 +23,11 @@
  *                   handle, at once and from a timer while the program waits),
  *                   WaitForSingleObject (timeouts on the virtual clock), critical
  *                   sections, Interlocked* (kernel32's exports on x86, intrinsics on x64)
+ *   runtime         what a C runtime's start-up asks: GetACP, GetOEMCP, GetConsoleCP,
+ *                   GetConsoleOutputCP, IsValidCodePage, GetCPInfo, GetFileType (console, a
+ *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer,
+ *                   IsDebuggerPresent, OutputDebugStringA, EncodePointer/DecodePointer,
+ *                   HeapSetInformation, TerminateProcess of nothing
  *
  * Modes that end the run on purpose (the first argument):
  *   wait-self       WaitForSingleObject(GetCurrentProcess(), INFINITE): a deadlock
@@ -30,6 +35,7 @@
  *                   STATUS_POSSIBLE_DEADLOCK
  *   heap-exception  HeapAlloc beyond a HEAP_GENERATE_EXCEPTIONS heap's maximum:
  *                   STATUS_NO_MEMORY
+ *   terminate       TerminateProcess(GetCurrentProcess(), 7): exit code 7
  */
 #include "program.h"
 
@@ -469,6 +475,67 @@ static void Sync(void)
     Expect("  value", value, 1);
 }
 
+static void Runtime(void)
+{
+    CPINFO cp;
+    HANDLE file;
+    DWORD mode, n;
+    LONG high;
+    ULONG lfh = 2;
+    char two[3] = {0};
+    void *encoded;
+
+    Expect("GetACP", (long)GetACP(), 1252);
+    Expect("GetOEMCP", (long)GetOEMCP(), 437);
+    Expect("GetConsoleCP", (long)GetConsoleCP(), 437);
+    Expect("GetConsoleOutputCP", (long)GetConsoleOutputCP(), 437);
+    Expect("IsValidCodePage(1252)", IsValidCodePage(1252), 1);
+    Expect("IsValidCodePage(CP_UTF8)", IsValidCodePage(CP_UTF8), 1);
+    Expect("IsValidCodePage(CP_ACP)", IsValidCodePage(CP_ACP), 0);
+    Expect("GetCPInfo(1252)", GetCPInfo(1252, &cp), 1);
+    Expect("  MaxCharSize", (long)cp.MaxCharSize, 1);
+    Expect("  DefaultChar", cp.DefaultChar[0], '?');
+    Expect("GetCPInfo(CP_UTF8): MaxCharSize", GetCPInfo(CP_UTF8, &cp) ? (long)cp.MaxCharSize : 0, 4);
+    Expect("GetCPInfo(42)", GetCPInfo(42, &cp), 0);
+    Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+    Expect("GetFileType(stdout)", (long)GetFileType(GetStdHandle(STD_OUTPUT_HANDLE)), FILE_TYPE_CHAR);
+    Expect("GetFileType(nothing)", (long)GetFileType((HANDLE)0x1234), FILE_TYPE_UNKNOWN);
+    Expect("  last error", (long)GetLastError(), ERROR_INVALID_HANDLE);
+    Expect("GetConsoleMode(stdin)", GetConsoleMode(GetStdHandle(STD_INPUT_HANDLE), &mode) ? (long)mode : -1, 0x1F7);
+    Expect("GetConsoleMode(stdout)", GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) ? (long)mode : -1, 3);
+    Expect("GetConsoleMode(nothing)", GetConsoleMode((HANDLE)0x1234, &mode), 0);
+    Expect("SetHandleCount", (long)SetHandleCount(20), 20);
+    Expect("IsDebuggerPresent", IsDebuggerPresent(), 0);
+    OutputDebugStringA("kernel32_tour: a word for the debugger\n");
+    encoded = EncodePointer((void *)Runtime);
+    Expect("EncodePointer hides the pointer", encoded != (void *)Runtime, 1);
+    Expect("DecodePointer gives it back", DecodePointer(encoded) == (void *)Runtime, 1);
+    Expect("HeapSetInformation(low-fragmentation heap)",
+           HeapSetInformation(GetProcessHeap(), HeapCompatibilityInformation, &lfh, sizeof lfh), 1);
+    Expect("HeapSetInformation(terminate on corruption)",
+           HeapSetInformation(NULL, HeapEnableTerminationOnCorruption, NULL, 0), 1);
+    Expect("TerminateProcess(nothing)", TerminateProcess((HANDLE)0x1234, 5), 0);
+    Expect("  last error", (long)GetLastError(), ERROR_INVALID_HANDLE);
+
+    file = CreateFileA("C:\\tour.txt", GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    Expect("GetFileType(a file on C:)", (long)GetFileType(file), FILE_TYPE_DISK);
+    WriteFile(file, "0123456789", 10, &n, NULL);
+    Expect("SetFilePointer(FILE_BEGIN, 3)", (long)SetFilePointer(file, 3, NULL, FILE_BEGIN), 3);
+    ReadFile(file, two, 2, &n, NULL);
+    Show("  read there", two);
+    Expect("SetFilePointer(FILE_CURRENT, -1)", (long)SetFilePointer(file, -1, NULL, FILE_CURRENT), 4);
+    Expect("SetFilePointer(FILE_END, -2)", (long)SetFilePointer(file, -2, NULL, FILE_END), 8);
+    Expect("SetFilePointer before the start", SetFilePointer(file, -20, NULL, FILE_CURRENT) == INVALID_SET_FILE_POINTER, 1);
+    Expect("  last error", (long)GetLastError(), ERROR_NEGATIVE_SEEK);
+    high = 1;
+    Expect("SetFilePointer to 4 GB: low half", (long)SetFilePointer(file, 0, &high, FILE_BEGIN), 0);
+    Expect("  high half", high, 1);
+    Expect("  last error", (long)GetLastError(), NO_ERROR);
+    Expect("SetFilePointer past 4 GB without the high half", SetFilePointer(file, 0, NULL, FILE_CURRENT) == INVALID_SET_FILE_POINTER, 1);
+    Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+    CloseHandle(file);
+}
+
 /* The first argument of the command line, if any. */
 static const char *Argument(void)
 {
@@ -505,6 +572,11 @@ void ProgramStart(void)
         HeapAlloc(heap, 0, 0x100000);
         ExitProcess(1);
     }
+    if (Same(mode, "terminate")) {
+        Print("terminating\n");
+        TerminateProcess(GetCurrentProcess(), 7);
+        ExitProcess(1);
+    }
     Heaps();
     Virtual();
     Time();
@@ -513,6 +585,7 @@ void ProgramStart(void)
     Environment();
     Console();
     Sync();
+    Runtime();
     Print(g_Failed ? "some answers differ\n" : "all answers as Windows gives them\n");
     ExitProcess(g_Failed);
 }

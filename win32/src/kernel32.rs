@@ -6,12 +6,14 @@
 //! slice: its further threads need the kernel's scheduler to run user-mode flows).
 
 pub mod console;
+pub mod debug;
 pub mod environment;
 pub mod exception;
 pub mod file;
 pub mod heap;
 pub mod module;
 pub mod overlapped;
+pub mod pointer;
 pub mod startup;
 pub mod sync;
 pub mod system;
@@ -151,4 +153,24 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     #[x86] stdcall fn InterlockedExchange(Target: Ptr, Value: i32) -> i32 = sync::InterlockedExchange;
     #[x86] stdcall fn InterlockedExchangeAdd(Addend: Ptr, Value: i32) -> i32 = sync::InterlockedExchangeAdd;
     #[x86] stdcall fn InterlockedCompareExchange(Destination: Ptr, ExChange: i32, Comperand: i32) -> i32 = sync::InterlockedCompareExchange;
+    // What a C runtime's start-up asks: files and the console (kernel32/file.rs,
+    // kernel32/console.rs), code pages (kernel32/text.rs), the debugger (kernel32/debug.rs),
+    // encoded pointers (kernel32/pointer.rs), heaps, ending the process.
+    stdcall fn GetFileType(hFile: HANDLE) -> u32 = file::GetFileType;
+    stdcall fn SetHandleCount(uNumber: u32) -> u32 = file::SetHandleCount;
+    stdcall fn SetFilePointer(hFile: HANDLE, lDistanceToMove: i32, lpDistanceToMoveHigh: Ptr, dwMoveMethod: u32) -> u32 = file::SetFilePointer;
+    stdcall fn GetConsoleCP() -> u32 = console::GetConsoleCP;
+    stdcall fn GetConsoleOutputCP() -> u32 = console::GetConsoleOutputCP;
+    stdcall fn GetConsoleMode(hConsoleHandle: HANDLE, lpMode: Ptr) -> BOOL = console::GetConsoleMode;
+    stdcall fn GetACP() -> u32 = text::GetACP;
+    stdcall fn GetOEMCP() -> u32 = text::GetOEMCP;
+    stdcall fn IsValidCodePage(CodePage: u32) -> BOOL = text::IsValidCodePage;
+    stdcall fn GetCPInfo(CodePage: u32, lpCPInfo: Ptr) -> BOOL = text::GetCPInfo;
+    stdcall fn IsDebuggerPresent() -> BOOL = debug::IsDebuggerPresent;
+    stdcall fn OutputDebugStringA(lpOutputString: PCSTR) -> () = debug::OutputDebugStringA;
+    stdcall fn OutputDebugStringW(lpOutputString: PCWSTR) -> () = debug::OutputDebugStringW;
+    stdcall fn EncodePointer(Pointer: Ptr) -> Ptr = pointer::EncodePointer;
+    stdcall fn DecodePointer(Pointer: Ptr) -> Ptr = pointer::DecodePointer;
+    stdcall fn HeapSetInformation(HeapHandle: HANDLE, HeapInformationClass: u32, HeapInformation: Ptr, HeapInformationLength: SizeT) -> BOOL = heap::HeapSetInformation;
+    stdcall fn TerminateProcess(hProcess: HANDLE, uExitCode: u32) -> BOOL = thread::TerminateProcess;
 };

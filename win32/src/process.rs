@@ -105,6 +105,8 @@ pub struct Process {
     pub(crate) tls_next: u32,
     /// It exited and its libraries are being told (DLL_PROCESS_DETACH).
     pub(crate) detaching: bool,
+    /// TerminateProcess ended it: its libraries are not told.
+    pub(crate) terminated: bool,
     /// The C runtime's state (msvcrt.rs).
     pub(crate) crt: crate::msvcrt::Crt,
     /// Its overlapped requests still outstanding, by the OVERLAPPED's address.
@@ -414,6 +416,7 @@ fn build(
         tls_array,
         tls_next,
         detaching: false,
+        terminated: false,
         crt: crate::msvcrt::Crt { data: crt_data, ..Default::default() },
         overlapped: BTreeMap::new(),
         exception_filter: 0,
@@ -507,7 +510,7 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
             return Err(stop);
         }
     };
-    if exited.exception.is_none() {
+    if exited.exception.is_none() && !crate::state(k).processes[i].terminated {
         detach(k, i)?;
     }
     finish(k, i, exited.clone()).map_err(fail)?;

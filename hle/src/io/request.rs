@@ -495,6 +495,12 @@ pub fn file_size(k: &Kx, h: FileHandle) -> Option<u64> {
     (!node.directory).then_some(node.data.len() as u64)
 }
 
+/// The type of the device the file open as `h` is on (DEVICE_OBJECT.DeviceType: FILE_DEVICE_*).
+pub fn device_type(k: &Kx, h: FileHandle) -> Option<u32> {
+    let f = k.ext().io.files.get(&h.0)?;
+    k.mem().get(f.device, crate::layout::DEVICE_OBJECT::DeviceType).ok().map(|t| t as u32)
+}
+
 fn open_file(k: &Kx, h: FileHandle) -> Option<file::OpenFile> {
     k.ext().io.files.get(&h.0).cloned()
 }

@@ -197,3 +197,35 @@ pub fn WriteConsoleW(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr,
     }
     Ok(BOOL(true))
 }
+
+/// A console's modes as Windows 7 opens them: input processed, line by line, echoed, with the
+/// mouse, insert and quick-edit modes (ENABLE_EXTENDED_FLAGS, auto position); output
+/// processed, wrapping at the end of a line.
+const INPUT_MODE: u32 = 0x1F7;
+const OUTPUT_MODE: u32 = 0x3;
+
+/// UINT GetConsoleCP(void): the console's input code page (the OEM one).
+pub fn GetConsoleCP(_k: &mut Kx) -> KResult<u32> {
+    Ok(crate::kernel32::text::OEM_CODE_PAGE)
+}
+
+/// UINT GetConsoleOutputCP(void)
+pub fn GetConsoleOutputCP(_k: &mut Kx) -> KResult<u32> {
+    Ok(crate::kernel32::text::OEM_CODE_PAGE)
+}
+
+/// BOOL GetConsoleMode(HANDLE hConsoleHandle, LPDWORD lpMode): the input or output mode of a
+/// console handle; another handle is no console (ERROR_INVALID_HANDLE, what a C runtime asks
+/// to tell a console from a file).
+pub fn GetConsoleMode(k: &mut Kx, h: HANDLE, mode: Ptr) -> KResult<BOOL> {
+    let value = match stream_of(k, h.0) {
+        Some(StdStream::Input) => INPUT_MODE,
+        Some(StdStream::Output | StdStream::Error) => OUTPUT_MODE,
+        None => {
+            set_last_error(k, ERROR_INVALID_HANDLE)?;
+            return Ok(BOOL(false));
+        }
+    };
+    k.mem_mut().write_u32(mode.0, value)?;
+    Ok(BOOL(true))
+}

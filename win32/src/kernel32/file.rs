@@ -17,8 +17,8 @@ use portcullis_hle::kernel::{KResult, Kx};
 use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
 
 use crate::error::{
-    ERROR_ALREADY_EXISTS, ERROR_FILE_EXISTS, ERROR_INVALID_HANDLE, ERROR_INVALID_NAME, ERROR_INVALID_PARAMETER,
-    ERROR_IO_PENDING, ERROR_NOACCESS,
+    ERROR_ALREADY_EXISTS, ERROR_FILE_EXISTS, ERROR_INVALID_FUNCTION, ERROR_INVALID_HANDLE, ERROR_INVALID_NAME,
+    ERROR_INVALID_PARAMETER, ERROR_IO_PENDING, ERROR_NOACCESS, ERROR_SUCCESS,
 };
 use crate::kernel32::console::{stream_of, write_console};
 use crate::kernel32::overlapped;
@@ -392,4 +392,102 @@ pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
         _ => {}
     }
     Ok(BOOL(true))
+}
+
+/// GetFileType's answers.
+const FILE_TYPE_UNKNOWN: u32 = 0;
+const FILE_TYPE_DISK: u32 = 1;
+const FILE_TYPE_CHAR: u32 = 2;
+const FILE_TYPE_PIPE: u32 = 3;
+
+/// DWORD GetFileType(HANDLE hFile): FILE_TYPE_CHAR for a console handle; for a file or device
+/// handle, by the type of the device it is open on, as kernel32 tells them
+/// (FileFsDeviceInformation): disks and file systems (the C: volume) FILE_TYPE_DISK, named
+/// pipes FILE_TYPE_PIPE, character devices (keyboard, mouse, null, parallel and serial ports,
+/// printer, screen, sound, modem) FILE_TYPE_CHAR, other devices FILE_TYPE_UNKNOWN with
+/// NO_ERROR. A handle that is no file: FILE_TYPE_UNKNOWN with ERROR_INVALID_HANDLE.
+pub fn GetFileType(k: &mut Kx, h: HANDLE) -> KResult<u32> {
+    if stream_of(k, h.0).is_some() {
+        set_last_error(k, ERROR_SUCCESS)?;
+        return Ok(FILE_TYPE_CHAR);
+    }
+    let Some((file, _)) = file_of(k, h.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(FILE_TYPE_UNKNOWN);
+    };
+    set_last_error(k, ERROR_SUCCESS)?;
+    Ok(match request::device_type(k, file).unwrap_or(0) {
+        // CD-ROM (and its file system), controller, datalink, DFS, disk (and its file
+        // system), virtual disk.
+        0x02..=0x08 | 0x24 => FILE_TYPE_DISK,
+        // Keyboard, mouse, modem, null, parallel port, printer, serial port, screen, sound.
+        0x0B | 0x0F | 0x2B | 0x15 | 0x16 | 0x18 | 0x1B | 0x1C | 0x1D => FILE_TYPE_CHAR,
+        0x11 => FILE_TYPE_PIPE,
+        _ => FILE_TYPE_UNKNOWN,
+    })
+}
+
+/// UINT SetHandleCount(UINT uNumber): no effect on Windows NT (a process's handles are not
+/// limited so); returns uNumber.
+pub fn SetHandleCount(_k: &mut Kx, number: u32) -> KResult<u32> {
+    Ok(number)
+}
+
+const FILE_BEGIN: u32 = 0;
+const FILE_CURRENT: u32 = 1;
+const FILE_END: u32 = 2;
+const INVALID_SET_FILE_POINTER: u32 = 0xFFFF_FFFF;
+const ERROR_NEGATIVE_SEEK: u32 = 131;
+
+/// DWORD SetFilePointer(HANDLE hFile, LONG lDistanceToMove, PLONG lpDistanceToMoveHigh, DWORD
+/// dwMoveMethod): moves the handle's position (what synchronous ReadFile and WriteFile go on
+/// from) from the start, the current position or the end; the distance is 64 bits with
+/// lpDistanceToMoveHigh (its high half, which receives the new position's), else the 32-bit
+/// one sign-extended. Returns the new position's low half, with NO_ERROR as the last error
+/// (the low half may read as INVALID_SET_FILE_POINTER). Fails (INVALID_SET_FILE_POINTER) with
+/// ERROR_NEGATIVE_SEEK before the start, ERROR_INVALID_PARAMETER for an unknown method or a
+/// position past 4 GB without lpDistanceToMoveHigh, ERROR_INVALID_FUNCTION for FILE_END on a
+/// device (no size), ERROR_INVALID_HANDLE for a handle that is no file.
+pub fn SetFilePointer(k: &mut Kx, h: HANDLE, distance: i32, high: Ptr, method: u32) -> KResult<u32> {
+    let (file, position) = match crate::current(k).and_then(|p| p.handles.get(&h.0)) {
+        Some(Object::File { file, position, .. }) => (*file, *position),
+        _ => {
+            set_last_error(k, ERROR_INVALID_HANDLE)?;
+            return Ok(INVALID_SET_FILE_POINTER);
+        }
+    };
+    let distance = match high.0 {
+        0 => distance as i64,
+        at => ((k.mem().read_u32(at)? as u64) << 32 | distance as u32 as u64) as i64,
+    };
+    let base = match method {
+        FILE_BEGIN => 0,
+        FILE_CURRENT => position,
+        FILE_END => match request::file_size(k, file) {
+            Some(size) => size,
+            None => {
+                set_last_error(k, ERROR_INVALID_FUNCTION)?;
+                return Ok(INVALID_SET_FILE_POINTER);
+            }
+        },
+        _ => {
+            set_last_error(k, ERROR_INVALID_PARAMETER)?;
+            return Ok(INVALID_SET_FILE_POINTER);
+        }
+    };
+    let Some(new) = (base as i64).checked_add(distance).filter(|n| *n >= 0) else {
+        set_last_error(k, ERROR_NEGATIVE_SEEK)?;
+        return Ok(INVALID_SET_FILE_POINTER);
+    };
+    let new = new as u64;
+    if high.0 == 0 && new > u32::MAX as u64 {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(INVALID_SET_FILE_POINTER);
+    }
+    if high.0 != 0 {
+        k.mem_mut().write_u32(high.0, (new >> 32) as u32)?;
+    }
+    set_position(k, h.0, new);
+    set_last_error(k, ERROR_SUCCESS)?;
+    Ok(new as u32)
 }

@@ -413,6 +413,39 @@ pub fn GlobalFree(k: &mut Kx, mem: Ptr) -> KResult<Ptr> {
     local_free(k, mem)
 }
 
+/// HeapCompatibilityInformation and HeapEnableTerminationOnCorruption.
+const HEAP_COMPATIBILITY_INFORMATION: u32 = 0;
+const HEAP_ENABLE_TERMINATION_ON_CORRUPTION: u32 = 1;
+/// The low-fragmentation heap, the one compatibility mode a program may ask for.
+const HEAP_LFH: u32 = 2;
+
+/// BOOL HeapSetInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+/// PVOID HeapInformation, SIZE_T HeapInformationLength): a heap of the process may be made a
+/// low-fragmentation heap (a ULONG 2; how blocks are carved here does not change), and the
+/// process may ask to be ended on heap corruption (HeapHandle ignored, no information): a
+/// corrupted heap ends it either way, since the bookkeeping is the host's. Anything else
+/// fails with ERROR_INVALID_PARAMETER (an unknown heap: ERROR_INVALID_HANDLE).
+pub fn HeapSetInformation(k: &mut Kx, heap: HANDLE, class: u32, info: Ptr, len: SizeT) -> KResult<BOOL> {
+    match class {
+        HEAP_ENABLE_TERMINATION_ON_CORRUPTION if info.0 == 0 && len.0 == 0 => Ok(BOOL(true)),
+        HEAP_COMPATIBILITY_INFORMATION if len.0 >= 4 && info.0 != 0 => {
+            if heaps(k)?.get_mut(heap.0).is_none() {
+                set_last_error(k, ERROR_INVALID_HANDLE)?;
+                return Ok(BOOL(false));
+            }
+            if k.mem().read_u32(info.0)? != HEAP_LFH {
+                set_last_error(k, ERROR_INVALID_PARAMETER)?;
+                return Ok(BOOL(false));
+            }
+            Ok(BOOL(true))
+        }
+        _ => {
+            set_last_error(k, ERROR_INVALID_PARAMETER)?;
+            Ok(BOOL(false))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

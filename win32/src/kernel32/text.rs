@@ -1,4 +1,5 @@
-//! Text: MultiByteToWideChar, WideCharToMultiByte, lstrlenA/W, lstrcpyA/W.
+//! Text: MultiByteToWideChar, WideCharToMultiByte, lstrlenA/W, lstrcpyA/W, and the code
+//! pages: GetACP, GetOEMCP, IsValidCodePage, GetCPInfo.
 //!
 //! Code pages are the kernel's (`hle::rtl::nls`): CP_ACP and CP_THREAD_ACP are Windows-1252
 //! (an English system; 1252 may be named too), CP_OEMCP is 437, CP_UTF8 is UTF-8 (invalid
@@ -252,6 +253,42 @@ pub fn lstrcpyW(k: &mut Kx, to: Ptr, from: PCWSTR) -> KResult<Ptr> {
     let Ok(units) = read_wstr(k.mem(), from.0, MAX_STRING) else { return Ok(Ptr(0)) };
     let bytes: Vec<u8> = units.iter().chain([&0]).flat_map(|u| u.to_le_bytes()).collect();
     Ok(if k.mem_mut().write(to.0, &bytes).is_ok() { to } else { Ptr(0) })
+}
+
+/// The system's ANSI and OEM code pages (an English system).
+pub const ANSI_CODE_PAGE: u32 = 1252;
+pub const OEM_CODE_PAGE: u32 = 437;
+
+/// UINT GetACP(void)
+pub fn GetACP(_k: &mut Kx) -> KResult<u32> {
+    Ok(ANSI_CODE_PAGE)
+}
+
+/// UINT GetOEMCP(void)
+pub fn GetOEMCP(_k: &mut Kx) -> KResult<u32> {
+    Ok(OEM_CODE_PAGE)
+}
+
+/// BOOL IsValidCodePage(UINT CodePage): the code pages installed here (1252, 437, UTF-8); the
+/// CP_ACP-style aliases are no code page's identifier.
+pub fn IsValidCodePage(_k: &mut Kx, code_page: u32) -> KResult<crate::table::BOOL> {
+    Ok(crate::table::BOOL(matches!(code_page, ANSI_CODE_PAGE | OEM_CODE_PAGE | CP_UTF8)))
+}
+
+/// BOOL GetCPInfo(UINT CodePage, LPCPINFO lpCPInfo): CPINFO (MaxCharSize, DefaultChar[2],
+/// LeadByte[12]): one byte per character and `?` for the single-byte pages, up to four for
+/// UTF-8, no lead-byte ranges. Another code page: ERROR_INVALID_PARAMETER.
+pub fn GetCPInfo(k: &mut Kx, code_page: u32, info: Ptr) -> KResult<crate::table::BOOL> {
+    let Some(page) = page_of(code_page) else {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(crate::table::BOOL(false));
+    };
+    let max: u32 = if page == Page::Utf8 { 4 } else { 1 };
+    let mut cpinfo = [0u8; 20];
+    cpinfo[..4].copy_from_slice(&max.to_le_bytes());
+    cpinfo[4] = b'?';
+    k.mem_mut().write(info.0, &cpinfo)?;
+    Ok(crate::table::BOOL(true))
 }
 
 #[cfg(test)]

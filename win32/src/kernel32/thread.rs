@@ -6,6 +6,7 @@ use portcullis_hle::kernel::{KResult, Kx};
 use portcullis_hle::types::{Ptr, HANDLE};
 
 use crate::process::last_error_at;
+use crate::table::BOOL;
 
 /// The current process, for functions only a running program calls.
 pub(crate) fn me(k: &mut Kx) -> KResult<&mut crate::Process> {
@@ -27,6 +28,22 @@ pub fn ExitProcess(k: &mut Kx, code: u32) -> KResult<()> {
     }
     p.exited = Some(crate::Exited { pid: p.pid, code, exception: None });
     Ok(())
+}
+
+/// BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode): the current process (its pseudo
+/// handle) ends at once with that status; unlike ExitProcess its libraries are not told
+/// (no DLL_PROCESS_DETACH), as Windows ends a terminated process. A program holds no other
+/// process's handle here: anything else is ERROR_INVALID_HANDLE.
+pub fn TerminateProcess(k: &mut Kx, process: HANDLE, code: u32) -> KResult<BOOL> {
+    if process != HANDLE(k.arch().mask(u64::MAX)) {
+        set_last_error(k, crate::error::ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    }
+    let p = me(k)?;
+    p.detaching = false;
+    p.terminated = true;
+    p.exited = Some(crate::Exited { pid: p.pid, code, exception: None });
+    Ok(BOOL(true))
 }
 
 /// HANDLE GetCurrentProcess(void): the pseudo handle (HANDLE)-1.
