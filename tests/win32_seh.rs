@@ -6,7 +6,9 @@
 //! declines, and steps over ud2 from a filter that continues execution; RaiseException's
 //! exceptions are caught with their arguments, continued (RaiseException returns), and when
 //! noncontinuable, continuing one is STATUS_NONCONTINUABLE_EXCEPTION; a filter asks
-//! UnhandledExceptionFilter, which asks the top-level filter; its last division by zero is
+//! UnhandledExceptionFilter, which asks the top-level filter; msvcrt's _XcptFilter leaves an
+//! exception with no signal handler to that filter and calls a SIGILL handler the program
+//! set, then continues; its last division by zero is
 //! unhandled: the top-level filter sees it and the process ends with its code.
 
 use std::process::Command;
@@ -40,12 +42,14 @@ fn a_programs_handlers_take_its_exceptions_and_the_top_level_filter_the_last() {
             "7: RaiseException returned after the filter continued\n",
             "8: continuing a noncontinuable exception is STATUS_NONCONTINUABLE_EXCEPTION\n",
             "top-level filter: 3758096393\n9: UnhandledExceptionFilter asked the top-level filter\n",
+            "top-level filter: 3221225477\n10: _XcptFilter with no signal handler: the top-level filter decided\n",
+            "SIGILL handler: 4\n11: continued after the SIGILL handler\n",
             "all exceptions as Windows dispatches them\n",
             "top-level filter: 3221225620\n",
         ] {
             assert!(console.contains(line), "{arch}: {line:?} in\n{console}");
         }
-        assert!(!console.contains("10:"), "{arch}: nothing runs after an unhandled exception:\n{console}");
+        assert!(!console.contains("12:"), "{arch}: nothing runs after an unhandled exception:\n{console}");
         assert_eq!(v["program"]["exit_code"], 0xC000_0094u32, "{arch}: STATUS_INTEGER_DIVIDE_BY_ZERO");
         // The faulting division is what the report names.
         let reason = v["program"]["exception"][1].as_str().unwrap_or_default();
@@ -70,6 +74,8 @@ fn a_programs_handlers_take_its_exceptions_and_the_top_level_filter_the_last() {
                 ("STATUS_NONCONTINUABLE_EXCEPTION", "handled"),
                 ("?", "handled"),
                 ("?", "handled"),
+                ("STATUS_ACCESS_VIOLATION", "handled"),
+                ("STATUS_ILLEGAL_INSTRUCTION", "continued"),
                 ("STATUS_INTEGER_DIVIDE_BY_ZERO", "unhandled"),
             ],
             "{arch}"

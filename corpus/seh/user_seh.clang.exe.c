@@ -16,10 +16,18 @@
  *      everything would be asked again about each new one, without end, as on Windows);
  *   9. a filter asking UnhandledExceptionFilter, which asks the top-level filter
  *      (SetUnhandledExceptionFilter's);
- *  10. a division by zero nobody handles: the top-level filter sees it and the process ends
+ *  10. msvcrt's _XcptFilter (an MSVC program's outermost filter) with no signal handler:
+ *      UnhandledExceptionFilter, so the top-level filter, decides;
+ *  11. _XcptFilter with a SIGILL handler set: the handler runs (reset to SIG_DFL first) and
+ *      execution continues;
+ *  12. a division by zero nobody handles: the top-level filter sees it and the process ends
  *      with STATUS_INTEGER_DIVIDE_BY_ZERO.
  */
 #include "program.h"
+
+typedef void(__cdecl *SignalHandler)(int);
+__declspec(dllimport) SignalHandler __cdecl signal(int, SignalHandler);
+#define SIGILL 4
 
 static volatile int zero, quotient;
 static char order[8];
@@ -79,6 +87,13 @@ static int ContinueFilter(EXCEPTION_POINTERS *e)
 {
     return e->ExceptionRecord->ExceptionCode == 0xE0000002 ? EXCEPTION_CONTINUE_EXECUTION
                                                             : EXCEPTION_CONTINUE_SEARCH;
+}
+
+static void __cdecl OnSigill(int sig)
+{
+    Print("SIGILL handler: ");
+    PrintNum((unsigned long)sig);
+    Print("\n");
 }
 
 static LONG WINAPI TopLevel(EXCEPTION_POINTERS *e)
@@ -182,9 +197,26 @@ void ProgramStart(void)
         passed++;
     }
 
-    if (passed == 9)
+    __try {
+        Poke((volatile int *)0x10);
+    } __except (_XcptFilter(GetExceptionCode(), GetExceptionInformation())) {
+        Print("10: _XcptFilter with no signal handler: the top-level filter decided\n");
+        passed++;
+    }
+
+    signal(SIGILL, OnSigill);
+    __try {
+        RaiseException(EXCEPTION_ILLEGAL_INSTRUCTION, 0, 0, NULL);
+        Print("11: continued after the SIGILL handler\n");
+        if (signal(SIGILL, (SignalHandler)0) == (SignalHandler)0)
+            passed++;
+    } __except (_XcptFilter(GetExceptionCode(), GetExceptionInformation())) {
+        Print("11: handler\n");
+    }
+
+    if (passed == 11)
         Print("all exceptions as Windows dispatches them\n");
     Divide(1);
-    Print("10: went on after an unhandled exception\n");
+    Print("12: went on after an unhandled exception\n");
     ExitProcess(0);
 }

@@ -4,7 +4,7 @@
 //! program importing anything else is refused at load, naming it.
 //!
 //! Besides functions, msvcrt exports variables (`_iob`, `__initenv`, `__mb_cur_max`,
-//! `_acmdln`, `_commode`, `_fmode`): an importer's IAT holds their address. They live in a
+//! `_acmdln`, `_commode`, `_fmode`, `_adjust_fdiv`): an importer's IAT holds their address. They live in a
 //! page of the process's own ([`Crt::data`], [`DATA`]), set up when the program is loaded.
 
 pub mod file;
@@ -43,6 +43,8 @@ pub(crate) mod at {
     pub const FMODE: u64 = 0x110;
     pub const ACMDLN: u64 = 0x118;
     pub const ERRNO: u64 = 0x120;
+    /// `_adjust_fdiv`: 0, no Pentium FDIV flaw to work around.
+    pub const ADJUST_FDIV: u64 = 0x128;
     /// `struct lconv` of the "C" locale.
     pub const LCONV: u64 = 0x130;
     /// "C", "." and "" for the locale.
@@ -69,6 +71,7 @@ pub(crate) const DATA: &[(&str, u64)] = &[
     ("_commode", at::COMMODE),
     ("_fmode", at::FMODE),
     ("_acmdln", at::ACMDLN),
+    ("_adjust_fdiv", at::ADJUST_FDIV),
 ];
 
 /// The offset of variable `name` of `dll`, if it is one.
@@ -131,6 +134,7 @@ pub static MSVCRT: &[Win32Fn] = win32_exports! {
     cdecl fn _lock(locknum: i32) -> () = startup::_lock;
     cdecl fn _unlock(locknum: i32) -> () = startup::_unlock;
     cdecl fn signal(sig: i32, func: Ptr) -> Ptr = startup::signal;
+    cdecl fn _XcptFilter(xcptnum: u32, pxcptinfoptrs: Ptr) -> i32 = startup::_XcptFilter;
     cdecl fn setlocale(category: i32, locale: PCSTR) -> Ptr = startup::setlocale;
     cdecl fn localeconv() -> Ptr = startup::localeconv;
     // Language handlers compiled code names (exceptions run them directly: crate::exception).

@@ -6,9 +6,9 @@
 //! The initialisers and exit functions are the program's own code, called in user mode as
 //! the loader calls DllMain ([`crate::callback`]): the function's slot returns into the
 //! first, and the last returns to the function's caller (or ends the process for exit).
-//! signal() records a handler; abort calls SIGABRT's. No other signal is raised: user-mode
-//! exceptions are not dispatched (they end the process), and there is no console to press
-//! Ctrl+C at.
+//! signal() records a handler; abort calls SIGABRT's; _XcptFilter, the filter of an MSVC
+//! program's outermost __except, calls the handler of the signal an exception stands for.
+//! There is no console to press Ctrl+C at.
 #![allow(non_snake_case)]
 
 use portcullis_emu::{Prot, RegionKind};
@@ -288,6 +288,53 @@ pub fn signal(k: &mut Kx, sig: i32, func: Ptr) -> KResult<Ptr> {
     }
     let previous = std::mem::replace(&mut crt(k)?.signals[sig as usize], func.0);
     Ok(Ptr(if previous == SIG_DFL { 0 } else { previous }))
+}
+
+/// The signal each exception stands for in msvcrt's table, and for SIGFPE its `_fpecode`.
+fn signal_of(code: u32) -> Option<(i32, u64)> {
+    const SIGILL: i32 = 4;
+    const SIGFPE: i32 = 8;
+    const SIGSEGV: i32 = 11;
+    Some(match code {
+        0xC000_0005 => (SIGSEGV, 0),
+        0xC000_001D | 0xC000_0096 => (SIGILL, 0),
+        0xC000_008D => (SIGFPE, 0x82), // denormal operand: _FPE_DENORMAL
+        0xC000_008E => (SIGFPE, 0x83), // divide by zero: _FPE_ZERODIVIDE
+        0xC000_008F => (SIGFPE, 0x86), // inexact result: _FPE_INEXACT
+        0xC000_0090 => (SIGFPE, 0x81), // invalid operation: _FPE_INVALID
+        0xC000_0091 => (SIGFPE, 0x84), // overflow: _FPE_OVERFLOW
+        0xC000_0092 => (SIGFPE, 0x8A), // stack check: _FPE_STACKOVERFLOW
+        0xC000_0093 => (SIGFPE, 0x85), // underflow: _FPE_UNDERFLOW
+        _ => return None,
+    })
+}
+
+/// int _XcptFilter(unsigned long xcptnum, PEXCEPTION_POINTERS pxcptinfoptrs): the filter of
+/// the __except around an MSVC program's main. An exception that stands for a signal whose
+/// handler the program set with signal() has it called (reset to SIG_DFL first, as msvcrt
+/// does; SIGFPE's with its `_fpecode` too) and execution continues; SIG_IGN continues at
+/// once; anything else is UnhandledExceptionFilter's to decide (the top-level filter, else
+/// EXCEPTION_EXECUTE_HANDLER: the program's handler ends it).
+pub fn _XcptFilter(k: &mut Kx, code: u32, pointers: Ptr) -> KResult<i32> {
+    const EXCEPTION_CONTINUE_EXECUTION: i32 = -1;
+    let action = signal_of(code).map(|(sig, fpe)| (sig, fpe, crt(k).map(|c| c.signals[sig as usize])));
+    let (sig, fpe, handler) = match action {
+        Some((sig, fpe, handler)) => (sig, fpe, handler?),
+        None => return crate::kernel32::exception::UnhandledExceptionFilter(k, pointers),
+    };
+    match handler {
+        SIG_DFL => crate::kernel32::exception::UnhandledExceptionFilter(k, pointers),
+        SIG_IGN => Ok(EXCEPTION_CONTINUE_EXECUTION),
+        handler => {
+            crt(k)?.signals[sig as usize] = SIG_DFL;
+            // The handler runs when this function returns (crate::callback), then its caller
+            // gets EXCEPTION_CONTINUE_EXECUTION.
+            let call = InitCall { target: handler, base: sig as u64, reason: fpe, reserved: 0, entry: false };
+            let then = Then::Return { sp: 0, caller: 0, pop: 0, value: 0, unload: Vec::new(), loaded: Vec::new() };
+            callback::request(k, vec![call], then);
+            Ok(EXCEPTION_CONTINUE_EXECUTION)
+        }
+    }
 }
 
 /// char *setlocale(int category, const char *locale): only the "C" locale is installed:
