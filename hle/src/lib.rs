@@ -50,6 +50,7 @@ pub mod se;
 pub mod seh;
 pub mod status_names;
 pub mod storport;
+pub mod tdi;
 pub mod types;
 pub mod usbd;
 pub mod wdf;

@@ -25,6 +25,7 @@ pub mod ntoskrnl;
 pub mod signatures;
 pub mod storport;
 pub mod table;
+pub mod tdi;
 pub mod usbd;
 pub mod wdfldr;
 pub mod wmilib;
@@ -154,6 +155,7 @@ impl Dll {
             Dll::Cng => ksecdd::CNG,
             Dll::Storport => storport::STORPORT,
             Dll::Scsiport => storport::SCSIPORT,
+            Dll::Tdi => tdi::TABLE,
             _ => &[],
         }
     }
