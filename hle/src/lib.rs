@@ -43,6 +43,7 @@ pub mod ndis;
 pub mod ob;
 pub mod pnp;
 pub mod po;
+pub mod portcls;
 pub mod ps;
 pub mod rtl;
 pub mod scsiport;

@@ -22,6 +22,7 @@ pub mod internal;
 pub mod ksecdd;
 pub mod ndis;
 pub mod ntoskrnl;
+pub mod portcls;
 pub mod signatures;
 pub mod storport;
 pub mod table;
@@ -156,6 +157,7 @@ impl Dll {
             Dll::Storport => storport::STORPORT,
             Dll::Scsiport => storport::SCSIPORT,
             Dll::Tdi => tdi::TABLE,
+            Dll::Portcls => portcls::TABLE,
             _ => &[],
         }
     }
