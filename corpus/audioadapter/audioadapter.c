@@ -7,7 +7,7 @@
  * port calls the miniport's Init and GetDescription through the vtables below), registers
  * both as subdevices, connects the wave filter's pin 1 to the topology filter's pin 0,
  * registers the adapter's IAdapterPowerManagement and has the wave port notify the service
- * group. Every step is reported with DbgPrint; the scenario removes the device at the end.
+ * group (and, once the member is removed, again). Every step is reported with DbgPrint; the scenario removes the device at the end.
  *
  * The COM interfaces are declared here as the vtables portcls.h describes (its C++
  * declarations do not compile as C): methods are stdcall on x86, `this` first.
@@ -49,14 +49,17 @@ NTSTATUS NTAPI PcRegisterAdapterPowerManagement(Unknown *, PVOID);
 /* Slots of the interfaces portcls gives (IUnknown's three first). */
 enum { QI = 0, ADDREF = 1, RELEASE = 2 };
 enum { PORT_INIT = 3, PORT_WAVE_NOTIFY = 6 };
-enum { GROUP_ADD_MEMBER = 4 };
-enum { RL_NUMBER_OF_ENTRIES = 3, RL_NUMBER_OF_ENTRIES_OF_TYPE = 4, RL_FIND_TRANSLATED = 5 };
+enum { GROUP_ADD_MEMBER = 4, GROUP_REMOVE_MEMBER = 5 };
+enum { RL_NUMBER_OF_ENTRIES = 3, RL_NUMBER_OF_ENTRIES_OF_TYPE = 4, RL_FIND_TRANSLATED = 5, RL_FIND_UNTRANSLATED = 6 };
+enum { RL_TRANSLATED_LIST = 9, RL_UNTRANSLATED_LIST = 10 };
 typedef NTSTATUS(NTAPI *PortInitFn)(Unknown *, PDEVICE_OBJECT, PIRP, Unknown *, Unknown *, Unknown *);
 typedef void(NTAPI *NotifyFn)(Unknown *, Unknown *);
 typedef NTSTATUS(NTAPI *AddMemberFn)(Unknown *, Unknown *);
 typedef ULONG(NTAPI *CountFn)(Unknown *);
 typedef ULONG(NTAPI *CountOfTypeFn)(Unknown *, UCHAR);
 typedef PCM_PARTIAL_RESOURCE_DESCRIPTOR(NTAPI *FindFn)(Unknown *, UCHAR, ULONG);
+typedef PCM_RESOURCE_LIST(NTAPI *ListFn)(Unknown *);
+typedef void(NTAPI *RemoveMemberFn)(Unknown *, Unknown *);
 
 /* PCFILTER_DESCRIPTOR, as far as a port reads it here. */
 typedef struct {
@@ -192,6 +195,14 @@ static NTSTATUS NTAPI StartDevice(PDEVICE_OBJECT DeviceObject, PIRP Irp, Unknown
              port ? port->u.Port.Start.LowPart : 0, port ? port->u.Port.Length : 0,
              METHOD(Resources, RL_FIND_TRANSLATED, FindFn)(Resources, CmResourceTypePort, 1) == NULL);
 
+    {
+        PCM_RESOURCE_LIST raw = METHOD(Resources, RL_UNTRANSLATED_LIST, ListFn)(Resources);
+        PCM_RESOURCE_LIST translated = METHOD(Resources, RL_TRANSLATED_LIST, ListFn)(Resources);
+        PCM_PARTIAL_RESOURCE_DESCRIPTOR irq = METHOD(Resources, RL_FIND_UNTRANSLATED, FindFn)(Resources, CmResourceTypeInterrupt, 0);
+        DbgPrint("audioadapter: lists: %lu and %lu full descriptor(s), untranslated interrupt %lu\n",
+                 raw ? raw->Count : 0, translated ? translated->Count : 0, irq ? irq->u.Interrupt.Level : 0);
+    }
+
     st = PcNewServiceGroup(&group, NULL);
     if (!NT_SUCCESS(st))
         return st;
@@ -228,6 +239,9 @@ static NTSTATUS NTAPI StartDevice(PDEVICE_OBJECT DeviceObject, PIRP Irp, Unknown
     st = PcRegisterAdapterPowerManagement(&g_adapter, DeviceObject);
     DbgPrint("audioadapter: power management: %lx, again: %lx\n", st, PcRegisterAdapterPowerManagement(&g_adapter, DeviceObject));
 
+    METHOD(wave, PORT_WAVE_NOTIFY, NotifyFn)(wave, group);
+    /* A member removed is not asked again. */
+    METHOD(group, GROUP_REMOVE_MEMBER, RemoveMemberFn)(group, &g_sink);
     METHOD(wave, PORT_WAVE_NOTIFY, NotifyFn)(wave, group);
     DbgPrint("audioadapter: %lu miniport Init(s), %lu description(s), %lu service(s)\n", g_inits, g_descriptions, g_services);
 

@@ -360,9 +360,15 @@ fn partials(k: &Kx, list: u64) -> KResult<(u64, u32)> {
     Ok((list + 20, count.min(4096)))
 }
 
-/// CM_PARTIAL_RESOURCE_DESCRIPTOR: 16 bytes on x86 and on x64 (its union is 12 bytes, packed
-/// to 4).
-const PARTIAL_SIZE: u64 = 16;
+/// sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR): 16 bytes on x86, 20 on x64 (the union, packed to
+/// 4, is as large as its interrupt member with a 64-bit affinity).
+fn partial_size(k: &Kx) -> u64 {
+    if k.arch().ptr_size() == 8 {
+        20
+    } else {
+        16
+    }
+}
 
 /// ULONG IResourceList::NumberOfEntries(THIS)
 pub fn PcpResourceListNumberOfEntries(k: &mut Kx, this: Ptr) -> KResult<u32> {
@@ -376,7 +382,7 @@ pub fn PcpResourceListNumberOfEntriesOfType(k: &mut Kx, this: Ptr, kind: u8) -> 
     let (first, count) = partials(k, o.lists.1)?;
     let mut n = 0;
     for i in 0..u64::from(count) {
-        if k.mem().read_u8(first + i * PARTIAL_SIZE)? == kind {
+        if k.mem().read_u8(first + i * partial_size(k))? == kind {
             n += 1;
         }
     }
@@ -387,7 +393,7 @@ fn find(k: &Kx, list: u64, kind: u8, index: u32) -> KResult<Ptr> {
     let (first, count) = partials(k, list)?;
     let mut seen = 0;
     for i in 0..u64::from(count) {
-        let at = first + i * PARTIAL_SIZE;
+        let at = first + i * partial_size(k);
         if k.mem().read_u8(at)? == kind {
             if seen == index {
                 return Ok(Ptr(at));

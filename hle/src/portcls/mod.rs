@@ -225,6 +225,10 @@ fn pass_down(k: &mut Kx, next: u64, irp_addr: u64, loc: u64) -> KResult<NtStatus
 fn start(k: &mut Kx, fdo: u64, adapter: &Adapter, irp_addr: Ptr, loc: u64, at: u64) -> KResult<NtStatus> {
     let arch = k.arch();
     let loc_size = SL::STRUCT.size(arch);
+    if k.mem().get(irp_addr.0, IRP::CurrentLocation)? <= 1 {
+        // No location below: passing it down is the bugcheck IoCallDriver raises.
+        return irp::call_driver(k, adapter.next, irp_addr.0);
+    }
     let below = loc - loc_size;
     let mut bytes = vec![0u8; loc_size as usize];
     k.mem().read(loc, &mut bytes)?;
