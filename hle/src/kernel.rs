@@ -252,6 +252,7 @@ pub struct Kernel {
     pub wfp: crate::wfp::WfpState,
     /// The HID class driver: registered minidrivers and their FDOs.
     pub hidclass: crate::hidclass::HidClass,
+    pub portcls: crate::portcls::PortCls,
     pub storport: crate::storport::Ports,
     /// x86 system service descriptor tables (ke/service_table.rs).
     pub service_tables: crate::ke::service_table::ServiceTables,
@@ -314,6 +315,7 @@ impl Kernel {
             ndis: Default::default(),
             wfp: Default::default(),
             hidclass: Default::default(),
+            portcls: Default::default(),
             storport: Default::default(),
             service_tables: Default::default(),
             cng: Default::default(),

@@ -184,6 +184,28 @@ fn probe_and_lock_raises_an_access_violation_for_what_cannot_be_touched() {
 }
 
 #[test]
+fn read_only_system_pages_lock_for_modify_access_and_a_second_mapping_writes_them() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let code = fx.k.mem_mut().alloc(RegionKind::System, "read-only code", 0x1000, Prot::RX).unwrap();
+        fx.k.mem_mut().write_unchecked(code + 0x10, &[0x90; 12]).unwrap();
+        let mdl = fx.call(NT, "IoAllocateMdl", &[code + 0x10, 12, 0, 0, 0]).unwrap();
+        // IoModifyAccess from kernel mode: locked, not raised.
+        fx.call(NT, "MmProbeAndLockPages", &[mdl, 0, 2]).unwrap();
+        assert_eq!(fx.k.mem().get(mdl, MDL::MdlFlags).unwrap() & 0x2, 0x2, "{arch:?}: locked");
+        let view = fx.call(NT, "MmMapLockedPagesSpecifyCache", &[mdl, 0, 1, 0, 0, 16]).unwrap();
+        assert_ne!(view, 0);
+        assert_eq!(fx.call(NT, "MmProtectMdlSystemAddress", &[mdl, 0x40]).unwrap(), 0);
+        fx.k.mem_mut().write(view, &[0xCC; 12]).unwrap();
+        assert_eq!(fx.read(code + 0x10, 12), vec![0xCC; 12], "the same page");
+        fx.call(NT, "MmUnmapLockedPages", &[view, mdl]).unwrap();
+        fx.call(NT, "MmUnlockPages", &[mdl]).unwrap();
+        fx.call(NT, "IoFreeMdl", &[mdl]).unwrap();
+        // User-space read-only pages still refuse writing (the first test's case 0).
+    }
+}
+
+#[test]
 fn pages_for_an_mdl_are_its_own_until_freed() {
     for arch in both() {
         let mut fx = Fx::new(arch);

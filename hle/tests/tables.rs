@@ -142,7 +142,7 @@ fn the_libraries_drivers_import_are_known_and_unknown_ones_are_missing() {
     assert_eq!(Dll::from_import("amdpcore.sys"), None);
     // An import from a library the kernel does not know is a missing import, named.
     let k = boot(Arch::X64);
-    assert!(k.ext().resolve(Dll::Tdi, "TdiMapUserRequest").is_none());
+    assert!(k.ext().resolve(Dll::Tdi, "TdiCopyBufferToMdl").is_none());
     assert!(k.ext().resolve(Dll::Fltmgr, "FltRegisterFilter").is_some());
 }
 

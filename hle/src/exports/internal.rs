@@ -63,6 +63,33 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn xHalMirrorVerify() -> () = crate::hal::dispatch_table::unimplemented;
     stdcall fn xHalGetCachedAcpiTable() -> () = crate::hal::dispatch_table::unimplemented;
     stdcall fn xHalSetPciErrorHandlerCallback() -> () = crate::hal::dispatch_table::unimplemented;
+    // portcls.sys's dispatch routine, the start's completion routine and the methods of the
+    // COM objects it hands out (portcls/com.rs).
+    stdcall fn PcpDispatchIrp(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::portcls::PcDispatchIrp;
+    stdcall fn PcpStartCompletion(DeviceObject: Ptr, Irp: Ptr, Context: Ptr) -> NtStatus = crate::portcls::PcpStartCompletion;
+    stdcall fn PcpQueryInterface(This: Ptr, Iid: Ptr, Object: Ptr) -> NtStatus = crate::portcls::com::PcpQueryInterface;
+    stdcall fn PcpAddRef(This: Ptr) -> u32 = crate::portcls::com::PcpAddRef;
+    stdcall fn PcpRelease(This: Ptr) -> u32 = crate::portcls::com::PcpRelease;
+    stdcall fn PcpPortInit(This: Ptr, DeviceObject: Ptr, Irp: Ptr, UnknownMiniport: Ptr, UnknownAdapter: Ptr, ResourceList: Ptr) -> NtStatus = crate::portcls::com::PcpPortInit;
+    stdcall fn PcpPortGetDeviceProperty() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpPortNewRegistryKey() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpPortNotify(This: Ptr, ServiceGroup: Ptr) -> () = crate::portcls::com::PcpPortNotify;
+    stdcall fn PcpPortNewMasterDmaChannel() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpPortNewSlaveDmaChannel() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpServiceGroupRequestService(This: Ptr) -> () = crate::portcls::com::PcpServiceGroupRequestService;
+    stdcall fn PcpServiceGroupAddMember(This: Ptr, ServiceSink: Ptr) -> NtStatus = crate::portcls::com::PcpServiceGroupAddMember;
+    stdcall fn PcpServiceGroupRemoveMember(This: Ptr, ServiceSink: Ptr) -> () = crate::portcls::com::PcpServiceGroupRemoveMember;
+    stdcall fn PcpServiceGroupSupportDelayedService() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpServiceGroupRequestDelayedService() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpServiceGroupCancelDelayedService() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpResourceListNumberOfEntries(This: Ptr) -> u32 = crate::portcls::com::PcpResourceListNumberOfEntries;
+    stdcall fn PcpResourceListNumberOfEntriesOfType(This: Ptr, Type: u8) -> u32 = crate::portcls::com::PcpResourceListNumberOfEntriesOfType;
+    stdcall fn PcpResourceListFindTranslatedEntry(This: Ptr, Type: u8, Index: u32) -> Ptr = crate::portcls::com::PcpResourceListFindTranslatedEntry;
+    stdcall fn PcpResourceListFindUntranslatedEntry(This: Ptr, Type: u8, Index: u32) -> Ptr = crate::portcls::com::PcpResourceListFindUntranslatedEntry;
+    stdcall fn PcpResourceListAddEntry() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpResourceListAddEntryFromParent() -> () = crate::portcls::com::unimplemented;
+    stdcall fn PcpResourceListTranslatedList(This: Ptr) -> Ptr = crate::portcls::com::PcpResourceListTranslatedList;
+    stdcall fn PcpResourceListUntranslatedList(This: Ptr) -> Ptr = crate::portcls::com::PcpResourceListUntranslatedList;
     #[x86] cdecl fn KiServiceNotImplemented() -> () = crate::ke::service_table::KiServiceNotImplemented;
     #[x86] cdecl fn RtlpLocalUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::RtlpLocalUnwindHandler;
 };

@@ -22,9 +22,11 @@ pub mod internal;
 pub mod ksecdd;
 pub mod ndis;
 pub mod ntoskrnl;
+pub mod portcls;
 pub mod signatures;
 pub mod storport;
 pub mod table;
+pub mod tdi;
 pub mod usbd;
 pub mod wdfldr;
 pub mod wmilib;
@@ -154,6 +156,8 @@ impl Dll {
             Dll::Cng => ksecdd::CNG,
             Dll::Storport => storport::STORPORT,
             Dll::Scsiport => storport::SCSIPORT,
+            Dll::Tdi => tdi::TABLE,
+            Dll::Portcls => portcls::TABLE,
             _ => &[],
         }
     }

@@ -287,6 +287,12 @@ const IO_MODIFY_ACCESS: u32 = 2;
 /// modify) — from user mode, that the buffer is in user space too — fills in the page frames
 /// and marks the pages locked. A page that cannot be accessed raises STATUS_ACCESS_VIOLATION
 /// in the caller, through the exception dispatch: drivers call this inside `__try`.
+///
+/// Write access is checked for user-space pages only: Windows locks a system-space page for
+/// IoWriteAccess/IoModifyAccess whatever its protection (only that it is present), as
+/// ReactOS's ARM3 does too, which is how drivers lock their own or the kernel's read-only code
+/// before writing it through a second mapping (MmMapLockedPagesSpecifyCache then
+/// MmProtectMdlSystemAddress).
 pub fn MmProbeAndLockPages(k: &mut Kx, mdl: Ptr, access_mode: u8, operation: u32) -> KResult<()> {
     let (start, offset, count, _) = describe(k, mdl.0)?;
     let pages = span_pages(start + offset, count);
@@ -303,7 +309,7 @@ pub fn MmProbeAndLockPages(k: &mut Kx, mdl: Ptr, access_mode: u8, operation: u32
     for i in 0..pages {
         let page = start.wrapping_add(i * PAGE_SIZE);
         let ok = match k.mem().prot_at(page) {
-            Some(p) => !write || p.write,
+            Some(p) => !write || p.write || !crate::seh::trap::is_user(arch, page),
             None => false,
         };
         if !ok {
