@@ -831,7 +831,7 @@ impl<X: Extension> Machine<X> {
             .map(|r| (r.base, r.base + r.size))
             .collect();
         for (begin, end) in code {
-            g.uc.invalidate_code(begin, end);
+            g.mem.invalidate_fetchable(begin, end);
         }
     }
 
