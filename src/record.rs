@@ -417,6 +417,9 @@ impl From<&ExceptionEvent> for ExceptionReport {
             ExceptionOutcome::Continued { at } => ("continued", Some(hex(*at)), None),
             ExceptionOutcome::Unhandled => ("unhandled", None, None),
             ExceptionOutcome::Fatal => ("fatal", None, None),
+            ExceptionOutcome::DeliveredThroughIdt { handler, handler_location, .. } => {
+                ("delivered_through_idt", Some(hex(*handler)), Some(handler_location.clone()))
+            }
         };
         let detail = e.detail.as_deref();
         ExceptionReport {
