@@ -28,7 +28,7 @@ pub enum IdtRoute {
     /// The gate is the machine's own: the layer above handles it as its kernel does.
     Machine,
     /// The frame is pushed: resume at `context` (the guest's handler).
-    Delivered(IdtDelivery),
+    Delivered(Box<IdtDelivery>),
     /// Delivery failed even as a double fault: a real processor would shut down.
     TripleFault { reason: String },
 }
@@ -132,7 +132,7 @@ impl<X: Extension> Machine<X> {
                         context.flags &= !(flags::TF | flags::NT | flags::RF);
                         context.flags = (context.flags & !flags::IF)
                             | if self.guest().cpu.interrupts_enabled { flags::IF } else { 0 };
-                        return IdtRoute::Delivered(IdtDelivery { vector, error_code, handler, context });
+                        return IdtRoute::Delivered(Box::new(IdtDelivery { vector, error_code, handler, context }));
                     }
                     Err(why) => why,
                 },
