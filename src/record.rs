@@ -378,9 +378,12 @@ pub struct ExceptionReport {
     pub address: String,
     pub location: String,
     pub params: Vec<String>,
-    /// "handled", "continued", "unhandled", or "fatal" (a trap Windows bugchecks on without
-    /// looking for a handler).
+    /// "handled", "continued", "unhandled", "fatal" (a trap Windows bugchecks on without
+    /// looking for a handler) or "delivered_through_idt" (the driver's own IDT took it).
     pub outcome: &'static str,
+    /// For "delivered_through_idt": the vector the processor delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<u8>,
     /// Where execution went on: the handler's frame, or the continued context.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resumed_at: Option<String>,
@@ -417,6 +420,9 @@ impl From<&ExceptionEvent> for ExceptionReport {
             ExceptionOutcome::Continued { at } => ("continued", Some(hex(*at)), None),
             ExceptionOutcome::Unhandled => ("unhandled", None, None),
             ExceptionOutcome::Fatal => ("fatal", None, None),
+            ExceptionOutcome::DeliveredThroughIdt { handler, handler_location, .. } => {
+                ("delivered_through_idt", Some(hex(*handler)), Some(handler_location.clone()))
+            }
         };
         let detail = e.detail.as_deref();
         ExceptionReport {
@@ -427,6 +433,10 @@ impl From<&ExceptionEvent> for ExceptionReport {
             location: e.location.clone(),
             params: e.params.iter().map(|p| hex(*p)).collect(),
             outcome,
+            vector: match e.outcome {
+                ExceptionOutcome::DeliveredThroughIdt { vector, .. } => Some(vector),
+                _ => None,
+            },
             resumed_at,
             resumed_in,
             instruction: detail.and_then(|d| d.instruction.clone()),

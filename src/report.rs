@@ -673,10 +673,14 @@ impl Report {
             let _ = writeln!(s, "\nexceptions ({})", self.counts.exceptions);
             for e in &self.exceptions {
                 let name = e.code_name.unwrap_or(&e.code);
+                let outcome = match e.vector {
+                    Some(v) => format!("{} (vector {v:#x})", e.outcome),
+                    None => e.outcome.to_string(),
+                };
                 let end = match (&e.resumed_at, &e.resumed_in) {
-                    (Some(at), Some(l)) => format!("{}, resumed at {at} ({l})", e.outcome),
-                    (Some(at), None) => format!("{}, resumed at {at}", e.outcome),
-                    _ => e.outcome.to_string(),
+                    (Some(at), Some(l)) => format!("{outcome}, resumed at {at} ({l})"),
+                    (Some(at), None) => format!("{outcome}, resumed at {at}"),
+                    _ => outcome,
                 };
                 let _ = writeln!(s, "  {name} at {} ({}): {end}", e.address, e.location);
             }

@@ -158,10 +158,13 @@ impl Reg {
 
 /// EFLAGS bits the machine cares about.
 pub mod flags {
+    pub const TF: u64 = 1 << 8;
     pub const IF: u64 = 1 << 9;
     pub const DF: u64 = 1 << 10;
     pub const IOPL_SHIFT: u32 = 12;
     pub const IOPL_MASK: u64 = 3 << IOPL_SHIFT;
     /// Bit 1 is always set in EFLAGS.
     pub const RESERVED1: u64 = 1 << 1;
+    pub const NT: u64 = 1 << 14;
+    pub const RF: u64 = 1 << 16;
 }

@@ -28,6 +28,7 @@ pub mod error;
 pub mod exception;
 pub mod fault;
 pub mod firmware;
+pub mod idt;
 pub mod interrupt;
 pub mod limits;
 mod machine;
@@ -49,6 +50,7 @@ pub use contexts::{Exit, SavedContext};
 pub use error::MachineError;
 pub use exception::{GuestException, PageAccess, Resolution};
 pub use fault::{FaultKind, GuestFault};
+pub use idt::{IdtDelivery, IdtRoute};
 pub use limits::{LimitHit, Limits};
 pub use machine::{
     Extension, Guest, GuestCall, HostCallFn, Machine, MachineConfig, Never, Privilege, Stop, HOST_CALL_SLOT,

@@ -240,6 +240,9 @@ pub struct Guest<X: Extension> {
     pub(crate) tss_view: TssView,
     /// The GDT the processor really uses (a driver's `lgdt` only changes the virtual one).
     pub(crate) gdt: u64,
+    /// The machine's own interrupt handlers (256 slots of 16 bytes) its IDT points at: a gate
+    /// elsewhere is the guest's own handler (`idt.rs`).
+    pub(crate) interrupt_handlers: u64,
     pub(crate) timed_out: Arc<AtomicBool>,
     /// Clock cycles one port access takes (an ISA bus cycle, 1 us).
     pub(crate) io_cycles: u64,
@@ -470,6 +473,7 @@ impl<X: Extension> Machine<X> {
             tss,
             tss_view: TssView::default(),
             gdt,
+            interrupt_handlers: handlers,
             timed_out: Arc::new(AtomicBool::new(false)),
             io_cycles,
             block_sizes: HashMap::new(),
@@ -831,7 +835,7 @@ impl<X: Extension> Machine<X> {
             .map(|r| (r.base, r.base + r.size))
             .collect();
         for (begin, end) in code {
-            g.uc.invalidate_code(begin, end);
+            g.mem.invalidate_fetchable(begin, end);
         }
     }
 

@@ -292,3 +292,85 @@ fn an_unwind_resumes_the_call_that_owns_the_target_frame() {
         assert!(matches!(m.call(at, &[], native(arch)), Err(Stop::Unwind(_))));
     }
 }
+
+/// A pointer-sized word of the stack.
+fn word(m: &Machine, at: u64) -> u64 {
+    match m.arch() {
+        Arch::X64 => m.mem().read_u64(at).unwrap(),
+        Arch::X86 => m.mem().read_u32(at).unwrap() as u64,
+    }
+}
+
+fn page_fault_at(pc: u64) -> GuestException {
+    GuestException {
+        kind: FaultKind::PageFault { address: 0x10 },
+        pc,
+        length: 2,
+        access: Some(PageAccess { write: true, execute: false, present: false }),
+        privileged: false,
+        reason: String::new(),
+    }
+}
+
+/// Writes a present interrupt gate for `vector` to `handler` into the table at `idt`.
+fn gate(m: &mut Machine, idt: u64, vector: u64, handler: u64, attributes: u8) {
+    let size = if m.arch() == Arch::X64 { 16 } else { 8 };
+    let mut g = vec![0u8; size];
+    g[0..2].copy_from_slice(&(handler as u16).to_le_bytes());
+    g[2..4].copy_from_slice(&0x10u16.to_le_bytes());
+    g[5] = attributes;
+    g[6..8].copy_from_slice(&((handler >> 16) as u16).to_le_bytes());
+    if size == 16 {
+        g[8..12].copy_from_slice(&((handler >> 32) as u32).to_le_bytes());
+    }
+    m.mem_mut().write(idt + vector * size as u64, &g).unwrap();
+}
+
+#[test]
+fn an_idt_of_the_guests_own_takes_exceptions_with_the_processors_frame() {
+    for arch in both() {
+        let mut m = machine(arch);
+        let ps = arch.ptr_size();
+        let ctx = m.capture_context();
+        let e = page_fault_at(0x1234);
+        assert_eq!(m.route_through_idt(&e, &ctx), IdtRoute::Machine, "{arch:?}: the machine's own IDT");
+
+        let idt = m.mem_mut().alloc(RegionKind::Pool, "idt", 0x1000, Prot::RW).unwrap();
+        let stack = m.mem_mut().alloc(RegionKind::Stack, "stack", 0x1000, Prot::RW).unwrap();
+        m.guest_mut().cpu.idtr = portcullis_emu::cpu::TableRegister { base: idt, limit: 0xFFF };
+        let mut ctx = ctx.clone();
+        ctx.set_sp(stack + 0x808);
+        // No gate for #PF: #DF's gate is missing too: the processor shuts down.
+        assert!(matches!(m.route_through_idt(&e, &ctx), IdtRoute::TripleFault { .. }), "{arch:?}");
+
+        // #PF's gate present: the frame and the error code (W, not present) are pushed.
+        gate(&mut m, idt, 14, 0x5000, 0x8E);
+        let IdtRoute::Delivered(d) = m.route_through_idt(&e, &ctx) else { panic!("{arch:?}: not delivered") };
+        assert_eq!((d.vector, d.error_code, d.handler, d.context.ip), (14, Some(2), 0x5000, 0x5000));
+        assert_eq!(m.guest().cpu.cr2, 0x10);
+        let top = d.context.sp();
+        assert_eq!(word(&m, top), 2, "error code");
+        assert_eq!(word(&m, top + ps), 0x1234, "the faulting instruction");
+        assert_eq!(word(&m, top + 2 * ps), ctx.segments[0] as u64, "cs");
+        if arch == Arch::X64 {
+            assert_eq!(top, stack + 0x800 - 6 * 8, "a 16-byte aligned frame");
+            assert_eq!(word(&m, top + 4 * ps), stack + 0x808, "the interrupted rsp");
+            assert_eq!(word(&m, top + 5 * ps), ctx.segments[5] as u64, "ss");
+        } else {
+            assert_eq!(top, stack + 0x808 - 4 * 4);
+        }
+
+        // An int through a gate that is not present is #GP with the IDT error code, at the
+        // int instruction; with no #GP gate, #DF (error code 0).
+        let int = GuestException { kind: FaultKind::SoftwareInterrupt { vector: 0x41 }, length: 2, access: None, ..e };
+        gate(&mut m, idt, 0x41, 0x6000, 0x0E);
+        gate(&mut m, idt, 13, 0x7000, 0x8F);
+        let IdtRoute::Delivered(d) = m.route_through_idt(&int, &ctx) else { panic!("{arch:?}") };
+        assert_eq!((d.vector, d.error_code, d.handler), (13, Some(0x41 << 3 | 2), 0x7000));
+        assert_eq!(word(&m, d.context.sp() + ps), 0x1234, "{arch:?}");
+        gate(&mut m, idt, 13, 0x7000, 0x0F);
+        gate(&mut m, idt, 8, 0x8000, 0x8E);
+        let IdtRoute::Delivered(d) = m.route_through_idt(&int, &ctx) else { panic!("{arch:?}") };
+        assert_eq!((d.vector, d.error_code, d.handler), (8, Some(0), 0x8000));
+    }
+}

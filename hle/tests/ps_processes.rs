@@ -9,7 +9,9 @@ use common::guest::*;
 use common::*;
 
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, EPROCESS, KAPC_STATE, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO};
+use portcullis_hle::layout::{
+    FieldAccess, DRIVER_OBJECT, EPROCESS, KAPC_STATE, LDR_DATA_TABLE_ENTRY, OBJECT_ATTRIBUTES, PS_CREATE_NOTIFY_INFO,
+};
 use portcullis_hle::ps::processes;
 
 fn fx_with(arch: Arch, processors: u32) -> Fx {
@@ -217,12 +219,25 @@ fn extended_process_routines_need_an_integrity_checked_image_and_can_refuse() {
         let in_kapi = kapi.base + 0x1000;
         fx.k.mem_mut().write_unchecked(in_kapi, &[0xC3]).unwrap();
         assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[in_kapi, 0]), 0xC000_0022, "{arch:?}");
+        // The loader's entry for the image (DriverObject->DriverSection) is what Windows asks:
+        // LDRP_IMAGE_INTEGRITY_FORCED there (which drivers are known to set themselves) counts.
+        let driver_object = fx.k.ext().drivers()[0].driver_object;
+        let section = fx.k.mem().get(driver_object, DRIVER_OBJECT::DriverSection).unwrap();
+        assert_eq!(section, fx.k.ext().drivers()[0].ldr_entry);
+        let flags = fx.k.mem().get(section, LDR_DATA_TABLE_ENTRY::Flags).unwrap();
+        assert_eq!(flags & 0x20, 0, "{arch:?}: kapi is not linked with /INTEGRITYCHECK");
+        fx.k.mem_mut().set(section, LDR_DATA_TABLE_ENTRY::Flags, flags | 0x20).unwrap();
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[in_kapi, 0]), 0, "{arch:?}");
+        assert_eq!(ok32(&mut fx, "PsSetCreateProcessNotifyRoutineEx", &[in_kapi, 1]), 0, "removed");
+        fx.k.mem_mut().set(section, LDR_DATA_TABLE_ENTRY::Flags, flags).unwrap();
 
         // The routine inside a driver image linked with /INTEGRITYCHECK (obcallbacks): it
         // refuses processes named by their PS_CREATE_NOTIFY_INFO (CreationStatus =
         // STATUS_ACCESS_DENIED).
         let d = portcullis_hle::loader::load(&mut fx.k, "obcallbacks", &corpus_bytes("obcallbacks", arch)).unwrap();
         let image = fx.k.ext().drivers()[d].image.clone();
+        let entry = fx.k.ext().drivers()[d].ldr_entry;
+        assert_eq!(fx.k.mem().get(entry, LDR_DATA_TABLE_ENTRY::Flags).unwrap() & 0x20, 0x20, "set by the loader");
         let seen = fx.alloc(32);
         let status_at = PS_CREATE_NOTIFY_INFO::CreationStatus.at(arch, 0) as u8;
         let mut a = Asm::new(arch);

@@ -528,7 +528,7 @@ impl GuestMemory {
         if region.prot.exec {
             // While still mapped: Unicorn finds translated code through the virtual address,
             // and a lookup of an unmapped one leaves a page fault pending in the CPU.
-            self.uc.invalidate_code(base, base + region.size);
+            self.invalidate_fetchable(base, base + region.size);
         }
         let pages: Vec<u64> = (0..region.size).step_by(PAGE_SIZE as usize).map(|o| base + o).collect();
         if region.alias {
@@ -542,6 +542,34 @@ impl GuestMemory {
             self.release(&pages);
         }
         Ok(region)
+    }
+
+    /// Discards Unicorn's translations of the pages in `[begin, end)` an instruction fetch can
+    /// reach. Unicorn finds them through the virtual address, and looking one up that no fetch
+    /// reaches (unmapped, or no-execute where the page tables enforce it: an image's headers
+    /// on x64) leaves a page fault pending in the CPU (docs/architecture.md, quirk 9).
+    pub(crate) fn invalidate_fetchable(&self, begin: u64, end: u64) {
+        let nx = self.arch == Arch::X64;
+        let fetchable = |page: u64| self.prot_at(page).is_some_and(|p| p.exec || !nx);
+        let mut run: Option<u64> = None;
+        let mut page = begin & !(PAGE_SIZE - 1);
+        while page < end {
+            match (run, fetchable(page)) {
+                (None, true) => run = Some(page.max(begin)),
+                (Some(from), false) => {
+                    self.uc.invalidate_code(from, page);
+                    run = None;
+                }
+                _ => {}
+            }
+            page = match page.checked_add(PAGE_SIZE) {
+                Some(p) => p,
+                None => break,
+            };
+        }
+        if let Some(from) = run {
+            self.uc.invalidate_code(from, end);
+        }
     }
 
     /// Changes the protection of whole pages inside an existing region.

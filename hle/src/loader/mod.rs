@@ -139,7 +139,8 @@ fn load_image(k: &mut Kx, name: &str, bytes: &[u8], install: bool) -> Result<usi
         let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
         crate::fs::seed_file(k, &format!("\\Windows\\System32\\drivers\\{file}"), bytes.to_vec());
     }
-    let objects = ldr_entry(k, name, base, size, entry)
+    let integrity = parsed.dll_characteristics & FORCE_INTEGRITY != 0;
+    let objects = ldr_entry(k, name, base, size, entry, integrity)
         .and_then(|ldr| Ok((ldr, crate::io::driver::create(k, name, base, size, ldr, entry)?)));
     let (ldr, objects) = match objects {
         Ok(v) => v,
@@ -475,7 +476,7 @@ fn missing_stubs(
     Ok(map)
 }
 
-fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result<u64, LoadError> {
+fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64, integrity: bool) -> Result<u64, LoadError> {
     let arch = k.arch();
     let e = crate::ex::pool::kernel_alloc(k, LDR_DATA_TABLE_ENTRY::STRUCT.size(arch), b"Ldr ")?;
     let mem = k.mem_mut();
@@ -490,7 +491,10 @@ fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result
     mem.set(e, LDR_DATA_TABLE_ENTRY::DllBase, base)?;
     mem.set(e, LDR_DATA_TABLE_ENTRY::EntryPoint, entry)?;
     mem.set(e, LDR_DATA_TABLE_ENTRY::SizeOfImage, size)?;
-    mem.set(e, LDR_DATA_TABLE_ENTRY::Flags, 0x0900_4000)?; // LDRP_ENTRY_PROCESSED | LDRP_IMAGE_DLL-ish, as loaded drivers show
+    // LDRP_ENTRY_PROCESSED | LDRP_IMAGE_DLL-ish, as loaded drivers show; the loader adds
+    // LDRP_IMAGE_INTEGRITY_FORCED for an image linked with /INTEGRITYCHECK.
+    let flags = 0x0900_4000 | if integrity { LDRP_IMAGE_INTEGRITY_FORCED } else { 0 };
+    mem.set(e, LDR_DATA_TABLE_ENTRY::Flags, flags)?;
     mem.set(e, LDR_DATA_TABLE_ENTRY::LoadCount, 1)?;
     let file = if name.to_ascii_lowercase().ends_with(".sys") { name.to_string() } else { format!("{name}.sys") };
     crate::io::driver::new_unicode(
@@ -506,11 +510,19 @@ fn ldr_entry(k: &mut Kx, name: &str, base: u64, size: u64, entry: u64) -> Result
 /// IMAGE_DLLCHARACTERISTICS_FORCE_INTEGRITY.
 const FORCE_INTEGRITY: u16 = 0x0080;
 
-/// Whether `routine` lies in a driver image linked with /INTEGRITYCHECK, as the loader read
-/// its headers (what Windows demands of object callbacks and extended process notify
-/// routines; a driver changing its headers afterwards changes nothing).
+/// LDR_DATA_TABLE_ENTRY.Flags: the image was linked with /INTEGRITYCHECK (and its signature
+/// checked).
+const LDRP_IMAGE_INTEGRITY_FORCED: u64 = 0x20;
+
+/// Whether `routine` lies in a driver image whose loader entry says integrity was forced
+/// (what Windows' MmVerifyCallbackFunction demands of object callbacks and extended process
+/// notify routines). The loader sets the flag from the headers it read, so a driver changing
+/// its headers afterwards changes nothing; as on Windows, the flag lives in the entry
+/// (`DriverObject->DriverSection`), which a driver can write.
 pub fn integrity_checked(k: &Kx, routine: u64) -> bool {
-    k.ext().driver_at(routine).is_some_and(|d| k.ext().drivers()[d].image.dll_characteristics & FORCE_INTEGRITY != 0)
+    let Some(d) = k.ext().driver_at(routine) else { return false };
+    let entry = k.ext().drivers()[d].ldr_entry;
+    k.mem().get(entry, LDR_DATA_TABLE_ENTRY::Flags).is_ok_and(|f| f & LDRP_IMAGE_INTEGRITY_FORCED != 0)
 }
 
 pub fn image_region(k: &Kx, driver: usize) -> Option<Region> {

@@ -39,6 +39,9 @@ pub enum ExceptionOutcome {
     Unhandled,
     /// Windows bugchecks on it without looking for a handler.
     Fatal,
+    /// The processor delivered it through a gate of the driver's own IDT (vector `vector`:
+    /// #GP or #DF when the exception's own gate was unusable) to `handler`.
+    DeliveredThroughIdt { vector: u8, handler: u64, handler_location: String },
 }
 
 /// The machine state an exception that ends the run happened in.
@@ -106,6 +109,13 @@ pub(crate) fn dispatched(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext,
 pub(crate) fn fatal(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) {
     let d = detail(k, record, ctx);
     push(k, record, ExceptionOutcome::Fatal, Some(Box::new(d)));
+}
+
+/// Records an exception the driver's own IDT took (no Windows dispatch).
+pub(crate) fn delivered_through_idt(k: &mut Kx, record: &ExceptionRecord, d: &portcullis_emu::IdtDelivery) {
+    let handler_location = describe(k, d.handler);
+    let outcome = ExceptionOutcome::DeliveredThroughIdt { vector: d.vector, handler: d.handler, handler_location };
+    push(k, record, outcome, None);
 }
 
 /// Records an unwind that found no target (its second chance is the bugcheck).

@@ -3,7 +3,7 @@
 //! raises for it without looking for a handler. A kernel routine that touches a bad pointer
 //! the driver gave it takes the same path, from inside the routine.
 
-use portcullis_emu::{Arch, CpuContext, FaultKind, GuestException, MemError, Reg, Resolution, Stop};
+use portcullis_emu::{Arch, CpuContext, FaultKind, GuestException, IdtRoute, MemError, Reg, Resolution, Stop};
 
 use crate::ke::irql;
 use crate::kernel::{into_stop, KError, KernelStop, Kx};
@@ -51,6 +51,20 @@ pub(crate) fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelS
     }
     let mut ctx = k.capture_context();
     ctx.ip = e.pc;
+    // A gate of the driver's own IDT: the processor enters the driver's handler, and Windows
+    // never sees the exception.
+    match k.route_through_idt(e, &ctx) {
+        IdtRoute::Machine => {}
+        IdtRoute::Delivered(d) => {
+            let record = idt_record(k, e);
+            crate::seh::events::delivered_through_idt(k, &record, &d);
+            return Resolution::Resume(Box::new(d.context));
+        }
+        IdtRoute::TripleFault { reason } => {
+            let fault = k.fault(FaultKind::DoubleFault, e.pc, format!("triple fault: {reason}"));
+            return Resolution::Stop(Stop::Fault(Box::new(fault)));
+        }
+    }
     let outer_note = k.ext_mut().seh.machine_note.take();
     if !e.reason.is_empty() {
         k.ext_mut().seh.machine_note = Some((e.pc, e.reason.clone()));
@@ -81,6 +95,17 @@ fn resolve(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Resolution<Kerne
             }
         }
     }
+}
+
+/// How the trace names an exception the driver's IDT took: the code Windows would have
+/// raised for it, with an access violation's parameters.
+fn idt_record(k: &Kx, e: &GuestException) -> ExceptionRecord {
+    let code = user_exception_code(e, k.capture_context().mxcsr);
+    let params = match (&e.kind, e.access) {
+        (FaultKind::PageFault { address }, Some(a)) => vec![access_code(a.write, a.execute, false), *address],
+        _ => Vec::new(),
+    };
+    record(code, e.pc, &params)
 }
 
 /// The exception code Windows raises in a user-mode thread for a machine exception
