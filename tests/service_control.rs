@@ -52,7 +52,14 @@ fn a_program_starts_its_driver_through_the_scm_and_then_reaches_the_port_it_open
         "24: OpenServiceA (deleted) -> failed, error 1060",
         "26: StartServiceA ghost (no image) -> failed, error 3",
         "27: QueryServiceStatus ghost (no such right) -> failed, error 5",
-        "30: CloseHandle (manager) -> failed, error 6",
+        "30: CreateServiceA spare -> ok",
+        "32: ChangeServiceConfigA spare -> ok, error 5\n   tag 1",
+        "33: ChangeServiceConfigA spare (start type 7) -> failed, error 87",
+        "34: ChangeServiceConfigA spare (a taken display name) -> failed, error 1078",
+        "35: QueryServiceStatusEx spare (8 bytes) -> failed, error 122\n   needed 36",
+        "36: QueryServiceStatusEx spare -> ok, error 122\n   state 1, process 0, flags 0",
+        "37: QueryServiceStatusEx spare (level 5) -> failed, error 124",
+        "42: CloseHandle (manager) -> failed, error 6",
     ] {
         assert!(console.contains(line), "{line:?} in\n{console}");
     }
@@ -98,6 +105,12 @@ fn created_services_are_written_to_the_registry_and_deleted_keys_go_with_their_l
         format!(r"set_value {services}\ghost DisplayName=Ghost driver"),
         format!(r#"set_value {services}\ghost DependOnService=["Beep", "Null"]"#),
         format!(r"delete_key {services}\ghost"),
+        // ChangeServiceConfigA: only what changed.
+        format!(r"set_value {services}\spare Start=0x1"),
+        format!(r"set_value {services}\spare ImagePath=\??\C:\drivers\spare2.sys"),
+        format!(r"set_value {services}\spare Group=Extended Base"),
+        format!(r"set_value {services}\spare Tag=0x1"),
+        format!(r"set_value {services}\spare DisplayName=Spare, renamed"),
     ] {
         assert!(changes.contains(&expected), "{expected} in {changes:#?}");
     }

@@ -19,7 +19,12 @@
  * an administrator does not hold, SeTcbPrivilege (TRUE with ERROR_NOT_ALL_ASSIGNED).
  *
  * Then a service whose image is missing ("ghost", C:\nowhere\ghost.sys, depending on Beep and
- * Null: StartServiceA fails with ERROR_PATH_NOT_FOUND), and the handle checks: CloseHandle on the manager's handle
+ * Null: StartServiceA fails with ERROR_PATH_NOT_FOUND); a service reconfigured ("spare":
+ * ChangeServiceConfigA to a system start in a load-order group with a tag, another image and
+ * display name; a start type that does not exist, ERROR_INVALID_PARAMETER; another
+ * service's name as display name, ERROR_DUPLICATE_SERVICE_NAME) and queried with
+ * QueryServiceStatusEx (a short buffer, ERROR_INSUFFICIENT_BUFFER with the size needed; an
+ * unknown level, ERROR_INVALID_LEVEL); and the handle checks: CloseHandle on the manager's handle
  * fails with ERROR_INVALID_HANDLE (it is no kernel handle). Each step prints one line with
  * the call's result and GetLastError (left as it was by a call that succeeds, as Windows
  * leaves it). Exit code 0 when every answer was the expected one,
@@ -109,6 +114,54 @@ static void Privileges(void)
     CHECK("CloseHandle (token)", CloseHandle(token), TRUE, 0);
 }
 
+/* ChangeServiceConfigA and QueryServiceStatusEx on a service of its own. */
+static void Spare(SC_HANDLE scm)
+{
+    SC_HANDLE spare, other;
+    SERVICE_STATUS_PROCESS sp;
+    DWORD tag = 0, needed = 0;
+    BOOL ok;
+
+    spare = CreateServiceA(scm, "spare", "Spare driver", SERVICE_ALL_ACCESS, SERVICE_KERNEL_DRIVER,
+                           SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, "C:\\drivers\\spare.sys", NULL, NULL, NULL,
+                           NULL, NULL);
+    Check("CreateServiceA spare", spare != NULL, GetLastError(), TRUE, 0);
+    other = CreateServiceA(scm, "other", "Other driver", DELETE, SERVICE_KERNEL_DRIVER, SERVICE_DEMAND_START,
+                           SERVICE_ERROR_NORMAL, "C:\\drivers\\other.sys", NULL, NULL, NULL, NULL, NULL);
+    Check("CreateServiceA other", other != NULL, GetLastError(), TRUE, 0);
+    ok = ChangeServiceConfigA(spare, SERVICE_NO_CHANGE, SERVICE_SYSTEM_START, SERVICE_NO_CHANGE,
+                              "C:\\drivers\\spare2.sys", "Extended Base", &tag, NULL, NULL, NULL, "Spare, renamed");
+    Check("ChangeServiceConfigA spare", ok, GetLastError(), TRUE, 0);
+    Print("   tag ");
+    PrintNum(tag);
+    Print("\n");
+    ok = ChangeServiceConfigA(spare, SERVICE_NO_CHANGE, 7, SERVICE_NO_CHANGE, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    Check("ChangeServiceConfigA spare (start type 7)", ok, GetLastError(), FALSE, ERROR_INVALID_PARAMETER);
+    ok = ChangeServiceConfigA(spare, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE, NULL, NULL, NULL, NULL,
+                              NULL, NULL, "other");
+    Check("ChangeServiceConfigA spare (a taken display name)", ok, GetLastError(), FALSE, ERROR_DUPLICATE_SERVICE_NAME);
+    ok = QueryServiceStatusEx(spare, SC_STATUS_PROCESS_INFO, (LPBYTE)&sp, 8, &needed);
+    Check("QueryServiceStatusEx spare (8 bytes)", ok, GetLastError(), FALSE, ERROR_INSUFFICIENT_BUFFER);
+    Print("   needed ");
+    PrintNum(needed);
+    Print("\n");
+    ok = QueryServiceStatusEx(spare, SC_STATUS_PROCESS_INFO, (LPBYTE)&sp, sizeof sp, &needed);
+    Check("QueryServiceStatusEx spare", ok, GetLastError(), TRUE, 0);
+    Print("   state ");
+    PrintNum(sp.dwCurrentState);
+    Print(", process ");
+    PrintNum(sp.dwProcessId);
+    Print(", flags ");
+    PrintNum(sp.dwServiceFlags);
+    Print("\n");
+    ok = QueryServiceStatusEx(spare, (SC_STATUS_TYPE)5, (LPBYTE)&sp, sizeof sp, &needed);
+    Check("QueryServiceStatusEx spare (level 5)", ok, GetLastError(), FALSE, ERROR_INVALID_LEVEL);
+    CHECK("DeleteService spare", DeleteService(spare), TRUE, 0);
+    CHECK("CloseServiceHandle spare", CloseServiceHandle(spare), TRUE, 0);
+    CHECK("DeleteService other", DeleteService(other), TRUE, 0);
+    CHECK("CloseServiceHandle other", CloseServiceHandle(other), TRUE, 0);
+}
+
 /* The command line's words after the program's name, into name and mode. */
 static void Arguments(char *name, int size, char *mode)
 {
@@ -181,6 +234,8 @@ void ProgramStart(void)
     Check("QueryServiceStatus ghost (no such right)", ok, GetLastError(), FALSE, ERROR_ACCESS_DENIED);
     CHECK("DeleteService ghost", DeleteService(ghost), TRUE, 0);
     CHECK("CloseServiceHandle ghost", CloseServiceHandle(ghost), TRUE, 0);
+
+    Spare(scm);
 
     CHECK("CloseHandle (manager)", CloseHandle(scm), FALSE, ERROR_INVALID_HANDLE);
     CHECK("CloseServiceHandle (manager)", CloseServiceHandle(scm), TRUE, 0);

@@ -26,6 +26,9 @@ pub static ADVAPI32: &[Win32Fn] = win32_exports! {
     stdcall fn StartServiceW(hService: Ptr, dwNumServiceArgs: u32, lpServiceArgVectors: Ptr) -> BOOL = service::StartServiceW;
     stdcall fn ControlService(hService: Ptr, dwControl: u32, lpServiceStatus: Ptr) -> BOOL = service::ControlService;
     stdcall fn QueryServiceStatus(hService: Ptr, lpServiceStatus: Ptr) -> BOOL = service::QueryServiceStatus;
+    stdcall fn QueryServiceStatusEx(hService: Ptr, InfoLevel: u32, lpBuffer: Ptr, cbBufSize: u32, pcbBytesNeeded: Ptr) -> BOOL = service::QueryServiceStatusEx;
+    stdcall fn ChangeServiceConfigA(hService: Ptr, dwServiceType: u32, dwStartType: u32, dwErrorControl: u32, lpBinaryPathName: PCSTR, lpLoadOrderGroup: PCSTR, lpdwTagId: Ptr, lpDependencies: Ptr, lpServiceStartName: PCSTR, lpPassword: PCSTR, lpDisplayName: PCSTR) -> BOOL = service::ChangeServiceConfigA;
+    stdcall fn ChangeServiceConfigW(hService: Ptr, dwServiceType: u32, dwStartType: u32, dwErrorControl: u32, lpBinaryPathName: PCWSTR, lpLoadOrderGroup: PCWSTR, lpdwTagId: Ptr, lpDependencies: Ptr, lpServiceStartName: PCWSTR, lpPassword: PCWSTR, lpDisplayName: PCWSTR) -> BOOL = service::ChangeServiceConfigW;
     stdcall fn DeleteService(hService: Ptr) -> BOOL = service::DeleteService;
     stdcall fn CloseServiceHandle(hSCObject: Ptr) -> BOOL = service::CloseServiceHandle;
     // The registry (advapi32/registry.rs).

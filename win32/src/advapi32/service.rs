@@ -1,6 +1,6 @@
 //! The service control manager as a program sees it through advapi32: OpenSCManager,
-//! CreateService, OpenService, StartService, ControlService, QueryServiceStatus,
-//! DeleteService, CloseServiceHandle.
+//! CreateService, OpenService, StartService, ControlService, QueryServiceStatus(Ex),
+//! ChangeServiceConfig, DeleteService, CloseServiceHandle.
 //!
 //! The database is the registry's `CurrentControlSet\Services`, as services.exe keeps it: a
 //! service is a key there with a `Type` value (the sandbox's driver has one from the start:
@@ -579,6 +579,228 @@ pub fn QueryServiceStatus(k: &mut Kx, service: Ptr, out: Ptr) -> KResult<BOOL> {
         return fail(k, RPC_X_NULL_REF_POINTER);
     }
     write_status(k, out.0, &name)?;
+    Ok(BOOL(true))
+}
+
+/// SC_STATUS_PROCESS_INFO, QueryServiceStatusEx's one level, and SERVICE_STATUS_PROCESS's size.
+const SC_STATUS_PROCESS_INFO: u32 = 0;
+const SERVICE_STATUS_PROCESS_SIZE: u32 = 36;
+
+/// BOOL QueryServiceStatusEx(SC_HANDLE hService, SC_STATUS_TYPE InfoLevel, LPBYTE lpBuffer,
+/// DWORD cbBufSize, LPDWORD pcbBytesNeeded): SERVICE_STATUS_PROCESS, the status and then the
+/// process the service runs in (none for a driver: 0) and its flags (0). A smaller buffer is
+/// ERROR_INSUFFICIENT_BUFFER with the size needed; another level ERROR_INVALID_LEVEL.
+pub fn QueryServiceStatusEx(k: &mut Kx, service: Ptr, level: u32, out: Ptr, size: u32, needed: Ptr) -> KResult<BOOL> {
+    let name = match service_handle(k, service, SERVICE_QUERY_STATUS)? {
+        Ok(n) => n,
+        Err(e) => return fail(k, e),
+    };
+    if level != SC_STATUS_PROCESS_INFO {
+        return fail(k, ERROR_INVALID_LEVEL);
+    }
+    if needed.0 == 0 {
+        return fail(k, RPC_X_NULL_REF_POINTER);
+    }
+    k.mem_mut().write_u32(needed.0, SERVICE_STATUS_PROCESS_SIZE)?;
+    if size < SERVICE_STATUS_PROCESS_SIZE {
+        return fail(k, ERROR_INSUFFICIENT_BUFFER);
+    }
+    if out.0 == 0 {
+        return fail(k, RPC_X_NULL_REF_POINTER);
+    }
+    write_status(k, out.0, &name)?;
+    k.mem_mut().write(out.0 + 28, &[0; 8])?;
+    Ok(BOOL(true))
+}
+
+/// A registry value's type and data; a change that removes the value has none.
+type Typed = (u32, Vec<u8>);
+
+/// ChangeServiceConfig's SERVICE_NO_CHANGE.
+const SERVICE_NO_CHANGE: u32 = 0xFFFF_FFFF;
+
+/// BOOL ChangeServiceConfigA(SC_HANDLE hService, DWORD dwServiceType, DWORD dwStartType, DWORD
+/// dwErrorControl, LPCSTR lpBinaryPathName, LPCSTR lpLoadOrderGroup, LPDWORD lpdwTagId,
+/// LPCSTR lpDependencies, LPCSTR lpServiceStartName, LPCSTR lpPassword, LPCSTR lpDisplayName)
+#[allow(clippy::too_many_arguments)]
+pub fn ChangeServiceConfigA(
+    k: &mut Kx,
+    service: Ptr,
+    service_type: u32,
+    start: u32,
+    error_control: u32,
+    binary: PCSTR,
+    group: PCSTR,
+    tag: Ptr,
+    dependencies: Ptr,
+    start_name: PCSTR,
+    _password: PCSTR,
+    display: PCSTR,
+) -> KResult<BOOL> {
+    let change = Change {
+        service_type,
+        start,
+        error_control,
+        binary: text(k, binary.0, false)?,
+        group: text(k, group.0, false)?,
+        dependencies: (dependencies.0 != 0).then(|| string_list(k, dependencies.0, false)).transpose()?,
+        start_name: text(k, start_name.0, false)?,
+        display: text(k, display.0, false)?,
+    };
+    change_config(k, service, change, tag)
+}
+
+/// BOOL ChangeServiceConfigW(...): as ChangeServiceConfigA.
+#[allow(clippy::too_many_arguments)]
+pub fn ChangeServiceConfigW(
+    k: &mut Kx,
+    service: Ptr,
+    service_type: u32,
+    start: u32,
+    error_control: u32,
+    binary: PCWSTR,
+    group: PCWSTR,
+    tag: Ptr,
+    dependencies: Ptr,
+    start_name: PCWSTR,
+    _password: PCWSTR,
+    display: PCWSTR,
+) -> KResult<BOOL> {
+    let change = Change {
+        service_type,
+        start,
+        error_control,
+        binary: text(k, binary.0, true)?,
+        group: text(k, group.0, true)?,
+        dependencies: (dependencies.0 != 0).then(|| string_list(k, dependencies.0, true)).transpose()?,
+        start_name: text(k, start_name.0, true)?,
+        display: text(k, display.0, true)?,
+    };
+    change_config(k, service, change, tag)
+}
+
+/// ChangeServiceConfig's arguments, read: SERVICE_NO_CHANGE and NULL leave a field as it is.
+struct Change {
+    service_type: u32,
+    start: u32,
+    error_control: u32,
+    binary: Option<String>,
+    group: Option<String>,
+    dependencies: Option<Vec<String>>,
+    start_name: Option<String>,
+    display: Option<String>,
+}
+
+/// Changes a service's configuration in its key, checked as CreateService checks a new one
+/// (against what it keeps where nothing changes): an empty group or dependency list removes
+/// it; a tag needs a group and a boot or system start (a new one is handed out).
+fn change_config(k: &mut Kx, service: Ptr, c: Change, tag: Ptr) -> KResult<BOOL> {
+    let name = match service_handle(k, service, SERVICE_CHANGE_CONFIG)? {
+        Ok(n) => n,
+        Err(e) => return fail(k, e),
+    };
+    if crate::state(k).services.marked.contains(&name.to_uppercase()) {
+        return fail(k, ERROR_SERVICE_MARKED_FOR_DELETE);
+    }
+    let or_now =
+        |k: &Kx, new: u32, value: &str| if new == SERVICE_NO_CHANGE { dword(k, &name, value) } else { Some(new) };
+    let service_type = or_now(k, c.service_type, "Type").unwrap_or(0);
+    let start = or_now(k, c.start, "Start").unwrap_or(SERVICE_DISABLED);
+    let error_control = or_now(k, c.error_control, "ErrorControl").unwrap_or(0);
+    let base_type = service_type & !SERVICE_INTERACTIVE_PROCESS;
+    let driver = matches!(base_type, SERVICE_KERNEL_DRIVER | SERVICE_FILE_SYSTEM_DRIVER);
+    let win32 = matches!(base_type, SERVICE_WIN32_OWN_PROCESS | SERVICE_WIN32_SHARE_PROCESS);
+    let path = key_path(&name);
+    let group_now = {
+        let reg = &k.ext().registry;
+        reg.find(&path).and_then(|key| reg.value(key, "Group")).map(|v| utf16_text(&v.data))
+    };
+    let group = match &c.group {
+        Some(g) => Some(g.clone()).filter(|g| !g.is_empty()),
+        None => group_now.filter(|g| !g.is_empty()),
+    };
+    let bad = !(driver || win32)
+        || (driver && service_type & SERVICE_INTERACTIVE_PROCESS != 0)
+        || start > SERVICE_DISABLED
+        || (!driver && start <= SERVICE_SYSTEM_START)
+        || error_control > SERVICE_ERROR_CRITICAL
+        || (tag.0 != 0 && (group.is_none() || start > SERVICE_SYSTEM_START))
+        || c.binary.as_deref() == Some("");
+    if bad {
+        return fail(k, ERROR_INVALID_PARAMETER);
+    }
+    if let Some(display) = c.display.as_deref().filter(|d| !d.is_empty()) {
+        let own = display.eq_ignore_ascii_case(&name)
+            || k.ext()
+                .registry
+                .find(&path)
+                .and_then(|key| k.ext().registry.value(key, "DisplayName"))
+                .is_some_and(|v| utf16_text(&v.data).eq_ignore_ascii_case(display));
+        if !own && display_taken(k, display) {
+            return fail(k, ERROR_DUPLICATE_SERVICE_NAME);
+        }
+    }
+    let tag_value = match &group {
+        Some(g) if tag.0 != 0 => Some(next_tag(k, g)),
+        _ => None,
+    };
+    let mut writes: Vec<(&str, Option<Typed>)> = Vec::new();
+    for (value, new) in [("Type", c.service_type), ("Start", c.start), ("ErrorControl", c.error_control)] {
+        if new != SERVICE_NO_CHANGE {
+            writes.push((value, Some((REG_DWORD, new.to_le_bytes().to_vec()))));
+        }
+    }
+    if let Some(b) = &c.binary {
+        writes.push(("ImagePath", Some((REG_EXPAND_SZ, utf16z(&image_path(b, driver))))));
+    }
+    match c.group.as_deref() {
+        Some("") => writes.push(("Group", None)),
+        Some(g) => writes.push(("Group", Some((REG_SZ, utf16z(g))))),
+        None => {}
+    }
+    if let Some(t) = tag_value {
+        writes.push(("Tag", Some((REG_DWORD, t.to_le_bytes().to_vec()))));
+    }
+    match &c.dependencies {
+        Some(d) if d.is_empty() => writes.push(("DependOnService", None)),
+        Some(d) => {
+            let mut data: Vec<u8> = d.iter().flat_map(|s| utf16z(s)).collect();
+            data.extend_from_slice(&[0, 0]);
+            writes.push(("DependOnService", Some((REG_MULTI_SZ, data))));
+        }
+        None => {}
+    }
+    if let Some(s) = c.start_name.as_deref().filter(|s| !s.is_empty()) {
+        writes.push(("ObjectName", Some((REG_SZ, utf16z(s)))));
+    }
+    match c.display.as_deref() {
+        Some("") => writes.push(("DisplayName", None)),
+        Some(d) => writes.push(("DisplayName", Some((REG_SZ, utf16z(d))))),
+        None => {}
+    }
+    let written = as_scm(k, |k| {
+        for (value, write) in writes {
+            let st = match write {
+                Some((ty, data)) => portcullis_hle::cm::user::set(k, &path, value, ty, data)?,
+                None => match portcullis_hle::cm::user::delete(k, &path, value)? {
+                    // Nothing to remove is no failure.
+                    st if st == status::OBJECT_NAME_NOT_FOUND => status::SUCCESS,
+                    st => st,
+                },
+            };
+            if !st.is_success() {
+                return Ok(st);
+            }
+        }
+        Ok(status::SUCCESS)
+    })?;
+    if !written.is_success() {
+        fail_with_status(k, written.0)?;
+        return Ok(BOOL(false));
+    }
+    if let Some(t) = tag_value {
+        k.mem_mut().write_u32(tag.0, t)?;
+    }
     Ok(BOOL(true))
 }
 
