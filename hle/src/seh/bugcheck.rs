@@ -45,6 +45,15 @@ pub(crate) fn unhandled(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) 
     let arch = k.arch();
     let what = status_names::describe(record.code);
     let reason = format!("{what} at {:#x} was not handled", record.address);
+    // In user-mode code (an unwind that missed its target, an exception raised about one
+    // being dispatched) nothing bugchecks: the process ends with the code.
+    if k.privilege() == portcullis_emu::Privilege::User {
+        return KError::Stop(portcullis_emu::Stop::Host(crate::kernel::KernelStop::UserException {
+            code: record.code,
+            pc: record.address,
+            reason,
+        }));
+    }
     if in_system_thread(k) {
         let (exr, cxr) = records_for_bugcheck(k, record, ctx);
         let params = [status_param(arch, record.code), record.address, exr, cxr];

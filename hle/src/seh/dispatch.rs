@@ -65,6 +65,11 @@ impl Records {
 /// ended unless a handler unwound to its frame (then the `Stop::Unwind` comes back as the
 /// error, on its way to the call whose frames hold the target).
 pub(crate) fn dispatch(k: &mut Kx, record: &ExceptionRecord, ctx: &CpuContext) -> KResult<Outcome> {
+    // In user-mode code (an exception raised about one being dispatched there), the
+    // program's top-level filter has the last word, as for any of its exceptions.
+    if k.privilege() == portcullis_emu::Privilege::User {
+        return crate::seh::user::dispatch_in_program(k, record, ctx);
+    }
     dispatch_then(k, record, ctx, |_, _, _| Ok(Outcome::Unhandled))
 }
 
