@@ -112,6 +112,7 @@ fn tour(arch: &str) {
         "GetFileType(stdout) = 2\nGetFileType(nothing) = 0\n  last error = 6",
         "GetConsoleMode(stdin) = 503\nGetConsoleMode(stdout) = 3\nGetConsoleMode(nothing) = 0",
         "SetHandleCount = 20\nIsDebuggerPresent = 0",
+        "IsProcessorFeaturePresent(PF_XMMI64_INSTRUCTIONS_AVAILABLE) = 1\nIsProcessorFeaturePresent(PF_3DNOW_INSTRUCTIONS_AVAILABLE) = 0\nIsProcessorFeaturePresent(200) = 0",
         "EncodePointer hides the pointer = 1\nDecodePointer gives it back = 1",
         "HeapSetInformation(low-fragmentation heap) = 1\nHeapSetInformation(terminate on corruption) = 1",
         "TerminateProcess(nothing) = 0\n  last error = 6",

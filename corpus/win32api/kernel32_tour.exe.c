@@ -26,7 +26,7 @@
  *   runtime         what a C runtime's start-up asks: GetACP, GetOEMCP, GetConsoleCP,
  *                   GetConsoleOutputCP, IsValidCodePage, GetCPInfo, GetFileType (console, a
  *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer,
- *                   IsDebuggerPresent, OutputDebugStringA, EncodePointer/DecodePointer,
+ *                   IsDebuggerPresent, IsProcessorFeaturePresent, OutputDebugStringA, EncodePointer/DecodePointer,
  *                   HeapSetInformation, TerminateProcess of nothing
  *
  * Modes that end the run on purpose (the first argument):
@@ -506,6 +506,9 @@ static void Runtime(void)
     Expect("GetConsoleMode(nothing)", GetConsoleMode((HANDLE)0x1234, &mode), 0);
     Expect("SetHandleCount", (long)SetHandleCount(20), 20);
     Expect("IsDebuggerPresent", IsDebuggerPresent(), 0);
+    Expect("IsProcessorFeaturePresent(PF_XMMI64_INSTRUCTIONS_AVAILABLE)", IsProcessorFeaturePresent(PF_XMMI64_INSTRUCTIONS_AVAILABLE), 1);
+    Expect("IsProcessorFeaturePresent(PF_3DNOW_INSTRUCTIONS_AVAILABLE)", IsProcessorFeaturePresent(PF_3DNOW_INSTRUCTIONS_AVAILABLE), 0);
+    Expect("IsProcessorFeaturePresent(200)", IsProcessorFeaturePresent(200), 0);
     OutputDebugStringA("kernel32_tour: a word for the debugger\n");
     encoded = EncodePointer((void *)Runtime);
     Expect("EncodePointer hides the pointer", encoded != (void *)Runtime, 1);

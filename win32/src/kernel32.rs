@@ -167,6 +167,7 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn IsValidCodePage(CodePage: u32) -> BOOL = text::IsValidCodePage;
     stdcall fn GetCPInfo(CodePage: u32, lpCPInfo: Ptr) -> BOOL = text::GetCPInfo;
     stdcall fn IsDebuggerPresent() -> BOOL = debug::IsDebuggerPresent;
+    stdcall fn IsProcessorFeaturePresent(ProcessorFeature: u32) -> BOOL = system::IsProcessorFeaturePresent;
     stdcall fn OutputDebugStringA(lpOutputString: PCSTR) -> () = debug::OutputDebugStringA;
     stdcall fn OutputDebugStringW(lpOutputString: PCWSTR) -> () = debug::OutputDebugStringW;
     stdcall fn EncodePointer(Pointer: Ptr) -> Ptr = pointer::EncodePointer;

@@ -225,3 +225,17 @@ pub fn GetComputerNameA(k: &mut Kx, buffer: Ptr, size: Ptr) -> KResult<BOOL> {
 pub fn GetComputerNameW(k: &mut Kx, buffer: Ptr, size: Ptr) -> KResult<BOOL> {
     computer_name(k, buffer, size, true)
 }
+
+/// BOOL IsProcessorFeaturePresent(DWORD ProcessorFeature): KUSER_SHARED_DATA's
+/// ProcessorFeatures[ProcessorFeature], as kernel32 reads it (the kernel fills it from the
+/// processor); FALSE for a feature past the array.
+pub fn IsProcessorFeaturePresent(k: &mut Kx, feature: u32) -> KResult<BOOL> {
+    use portcullis_hle::layout::KUSER_SHARED_DATA;
+    const PROCESSOR_FEATURE_MAX: u32 = 64;
+    if feature >= PROCESSOR_FEATURE_MAX {
+        return Ok(BOOL(false));
+    }
+    let shared = k.ext().system.shared_data;
+    let at = KUSER_SHARED_DATA::ProcessorFeatures.at(k.arch(), shared) + feature as u64;
+    Ok(BOOL(k.mem().read_u8(at)? != 0))
+}
