@@ -105,7 +105,7 @@ fn tour(arch: &str) {
         "left three times: LockCount = -1",
         "InterlockedCompareExchange, not equal = 1\n  value = 1",
         // What a C runtime's start-up asks.
-        "GetACP = 1252\nGetOEMCP = 437\nGetConsoleCP = 437\nGetConsoleOutputCP = 437",
+        "x87 control word at the start = 639\nMXCSR at the start = 8064\nGetACP = 1252\nGetOEMCP = 437\nGetConsoleCP = 437\nGetConsoleOutputCP = 437",
         "IsValidCodePage(CP_ACP) = 0",
         "GetCPInfo(1252) = 1\n  MaxCharSize = 1\n  DefaultChar = 63\nGetCPInfo(CP_UTF8): MaxCharSize = 4",
         "GetCPInfo(42) = 0\n  last error = 87",

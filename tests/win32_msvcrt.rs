@@ -1,7 +1,7 @@
 //! An ordinary C program (mingw-w64's start-up code and msvcrt.dll: `corpus/win32api/
 //! hello_crt`) end to end on x86 and x64: its arguments, printf's formatting, the heap,
 //! strings, stderr, an atexit function, main's value as exit code, and abort with a
-//! SIGABRT handler.
+//! SIGABRT handler; the C runtime's files (files_crt) and floating-point control word (fpu_crt).
 
 use std::process::Command;
 
@@ -82,5 +82,37 @@ fn c_runtime_files_and_console_input_behave_as_msvcrt() {
         // The file the program made is on the volume's record of changes.
         let changes = v["report"]["file_changes"].to_string();
         assert!(changes.contains("crt_notes.txt"), "{arch}: {changes}");
+    }
+}
+
+/// `corpus/crt/fpu_crt`: _controlfp reads the word the start-up code left (mingw-w64's
+/// fninit puts the x87 unit at 64-bit precision on x86), sets rounding toward zero, the
+/// precision (x86) and an exception mask, which the processor's own registers show (fnstcw,
+/// stmxcsr), and puts everything back.
+#[test]
+fn controlfp_changes_the_processors_control_words() {
+    for arch in ["x86", "x64"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+            .arg("run-app")
+            .arg(format!("{DIR}/crt/fpu_crt.{arch}.exe"))
+            .args(["--driver", &format!("{DIR}/crt/crt.{arch}.sys"), "--format", "json"])
+            .output()
+            .expect("run portcullis");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        let console = v["program"]["console"].as_str().unwrap_or_else(|| panic!("{arch}: {v}"));
+        assert_eq!(v["program"]["exit_code"], 0, "{arch}: every answer as msvcrt gives it:\n{console}");
+        let mut lines = vec![
+            "_controlfp(0, 0) = 0x8001f",
+            "_controlfp(_RC_CHOP, _MCW_RC) = 0x300",
+            "MXCSR rounding = 0x6000",
+            "MXCSR ZM = 0",
+            "put back = 0x8001f",
+        ];
+        if arch == "x86" {
+            lines.extend(["x87 rounding = 0xc00", "_controlfp(_PC_24, _MCW_PC) = 0x20000\n  x87 precision = 0"]);
+        }
+        for line in lines {
+            assert!(console.contains(line), "{arch}: {line:?} in\n{console}");
+        }
     }
 }

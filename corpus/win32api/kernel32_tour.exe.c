@@ -23,7 +23,8 @@
  *                   handle, at once and from a timer while the program waits),
  *                   WaitForSingleObject (timeouts on the virtual clock), critical
  *                   sections, Interlocked* (kernel32's exports on x86, intrinsics on x64)
- *   runtime         what a C runtime's start-up asks: GetACP, GetOEMCP, GetConsoleCP,
+ *   runtime         the floating-point state a thread starts with (x87 0x27F, MXCSR
+ *                   0x1F80); what a C runtime's start-up asks: GetACP, GetOEMCP, GetConsoleCP,
  *                   GetConsoleOutputCP, IsValidCodePage, GetCPInfo, GetFileType (console, a
  *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer,
  *                   IsDebuggerPresent, IsProcessorFeaturePresent, OutputDebugStringA, EncodePointer/DecodePointer,
@@ -57,6 +58,9 @@ __declspec(dllimport) LONG WINAPI InterlockedCompareExchange(LONG volatile *, LO
 #endif
 
 static int g_Step, g_Failed;
+/* The floating-point state the thread started with (before anything changes it). */
+static unsigned short g_StartX87;
+static unsigned g_StartMxcsr;
 
 static void PrintInt(long v)
 {
@@ -485,6 +489,8 @@ static void Runtime(void)
     char two[3] = {0};
     void *encoded;
 
+    Expect("x87 control word at the start", g_StartX87, 0x27F);
+    Expect("MXCSR at the start", (long)g_StartMxcsr, 0x1F80);
     Expect("GetACP", (long)GetACP(), 1252);
     Expect("GetOEMCP", (long)GetOEMCP(), 437);
     Expect("GetConsoleCP", (long)GetConsoleCP(), 437);
@@ -552,7 +558,11 @@ static const char *Argument(void)
 
 void ProgramStart(void)
 {
-    const char *mode = Argument();
+    const char *mode;
+
+    __asm__ volatile("fnstcw %0" : "=m"(g_StartX87));
+    __asm__ volatile("stmxcsr %0" : "=m"(g_StartMxcsr));
+    mode = Argument();
 
     if (Same(mode, "wait-self")) {
         Print("waiting for myself\n");

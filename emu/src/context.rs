@@ -124,6 +124,19 @@ impl<X: Extension> Machine<X> {
         c
     }
 
+    /// The floating-point control registers: the x87 control word and MXCSR.
+    pub fn fpu_control(&self) -> (u16, u32) {
+        let uc = self.guest().uc;
+        (uc.reg(UcReg::FPCW) as u16, uc.reg(UcReg::MXCSR) as u32)
+    }
+
+    /// Sets the x87 control word and MXCSR (its reserved high half stays clear).
+    pub fn set_fpu_control(&mut self, x87: u16, mxcsr: u32) {
+        let uc = self.guest().uc;
+        uc.set_reg(UcReg::FPCW, x87 as u64);
+        uc.set_reg(UcReg::MXCSR, mxcsr as u64 & 0xFFFF);
+    }
+
     /// Makes `ctx` the guest's registers (segments excepted, and only the flags a program
     /// may change). `from_code_hook`: the caller is a code hook, where a new instruction
     /// pointer must be written so that the engine leaves the current block at it.

@@ -8,6 +8,7 @@
 //! page of the process's own ([`Crt::data`], [`DATA`]), set up when the program is loaded.
 
 pub mod file;
+pub mod float;
 pub mod heap;
 pub mod startup;
 pub mod stdio;
@@ -135,6 +136,9 @@ pub static MSVCRT: &[Win32Fn] = win32_exports! {
     cdecl fn _unlock(locknum: i32) -> () = startup::_unlock;
     cdecl fn signal(sig: i32, func: Ptr) -> Ptr = startup::signal;
     cdecl fn _XcptFilter(xcptnum: u32, pxcptinfoptrs: Ptr) -> i32 = startup::_XcptFilter;
+    // The floating-point control word (msvcrt/float.rs).
+    cdecl fn _controlfp(new: u32, mask: u32) -> u32 = float::_controlfp;
+    cdecl fn _control87(new: u32, mask: u32) -> u32 = float::_control87;
     cdecl fn setlocale(category: i32, locale: PCSTR) -> Ptr = startup::setlocale;
     cdecl fn localeconv() -> Ptr = startup::localeconv;
     // Language handlers compiled code names (exceptions run them directly: crate::exception).

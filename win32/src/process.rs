@@ -16,6 +16,9 @@ const LIBRARIES_BASE: u64 = 0x7C80_0000;
 const STACK_SIZE: u64 = 0x10_0000;
 /// STATUS_ACCESS_VIOLATION.
 const ACCESS_VIOLATION: u32 = 0xC000_0005;
+/// The x87 control word and MXCSR a Windows thread starts with.
+const INITIAL_X87_CONTROL: u16 = 0x27F;
+const INITIAL_MXCSR: u32 = 0x1F80;
 /// The first process id handed out, and the step (Windows' ids are multiples of 4).
 const FIRST_PID: u64 = 0x3E8;
 
@@ -475,6 +478,9 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
         }
     };
     note(k, &p, None);
+    // A Windows thread's floating-point state: x87 at 53-bit precision, every exception
+    // masked in both units.
+    k.set_fpu_control(INITIAL_X87_CONTROL, INITIAL_MXCSR);
     enter_user(k).map_err(fail)?;
     let outcome = k.run_at(start, false);
     enter_kernel(k).map_err(fail)?;
