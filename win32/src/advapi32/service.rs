@@ -357,6 +357,28 @@ fn image_path(binary: &str, driver: bool) -> String {
     }
 }
 
+/// Whether a service type is a driver's, and whether it is a Win32 service's.
+fn kinds(service_type: u32) -> (bool, bool) {
+    let base = service_type & !SERVICE_INTERACTIVE_PROCESS;
+    (
+        matches!(base, SERVICE_KERNEL_DRIVER | SERVICE_FILE_SYSTEM_DRIVER),
+        matches!(base, SERVICE_WIN32_OWN_PROCESS | SERVICE_WIN32_SHARE_PROCESS),
+    )
+}
+
+/// Whether a configuration is one the SCM accepts: a driver or Win32 type (a driver is not
+/// interactive), a start type that exists (boot and system starts are for drivers), an
+/// error control that exists, and a tag asked for only in a group with a boot or system start.
+fn valid_config(service_type: u32, start: u32, error_control: u32, tag: bool, group: bool) -> bool {
+    let (driver, win32) = kinds(service_type);
+    (driver || win32)
+        && !(driver && service_type & SERVICE_INTERACTIVE_PROCESS != 0)
+        && start <= SERVICE_DISABLED
+        && (driver || start > SERVICE_SYSTEM_START)
+        && error_control <= SERVICE_ERROR_CRITICAL
+        && !(tag && (!group || start > SERVICE_SYSTEM_START))
+}
+
 fn create(k: &mut Kx, scm: Ptr, new: NewService, access: u32, tag: Ptr) -> KResult<Ptr> {
     match sc_object(k, scm) {
         Some(Object::ScManager { access }) if access & SC_MANAGER_CREATE_SERVICE != 0 => {}
@@ -367,17 +389,9 @@ fn create(k: &mut Kx, scm: Ptr, new: NewService, access: u32, tag: Ptr) -> KResu
     let Some(binary) = new.binary.filter(|b| !b.is_empty()) else {
         return no_handle(k, ERROR_INVALID_PARAMETER);
     };
-    let base_type = new.service_type & !SERVICE_INTERACTIVE_PROCESS;
-    let driver = matches!(base_type, SERVICE_KERNEL_DRIVER | SERVICE_FILE_SYSTEM_DRIVER);
-    let win32 = matches!(base_type, SERVICE_WIN32_OWN_PROCESS | SERVICE_WIN32_SHARE_PROCESS);
+    let (driver, win32) = kinds(new.service_type);
     let group = new.group.filter(|g| !g.is_empty());
-    let bad = !(driver || win32)
-        || (driver && new.service_type & SERVICE_INTERACTIVE_PROCESS != 0)
-        || new.start > SERVICE_DISABLED
-        || (!driver && new.start <= SERVICE_SYSTEM_START)
-        || new.error_control > SERVICE_ERROR_CRITICAL
-        || (tag.0 != 0 && (group.is_none() || new.start > SERVICE_SYSTEM_START));
-    if bad {
+    if !valid_config(new.service_type, new.start, new.error_control, tag.0 != 0, group.is_some()) {
         return no_handle(k, ERROR_INVALID_PARAMETER);
     }
     if let Some(existing) = find(k, &name) {
@@ -637,16 +651,8 @@ pub fn ChangeServiceConfigA(
     _password: PCSTR,
     display: PCSTR,
 ) -> KResult<BOOL> {
-    let change = Change {
-        service_type,
-        start,
-        error_control,
-        binary: text(k, binary.0, false)?,
-        group: text(k, group.0, false)?,
-        dependencies: (dependencies.0 != 0).then(|| string_list(k, dependencies.0, false)).transpose()?,
-        start_name: text(k, start_name.0, false)?,
-        display: text(k, display.0, false)?,
-    };
+    let strings = [binary.0, group.0, dependencies.0, start_name.0, display.0];
+    let change = Change::read(k, false, [service_type, start, error_control], strings)?;
     change_config(k, service, change, tag)
 }
 
@@ -666,16 +672,8 @@ pub fn ChangeServiceConfigW(
     _password: PCWSTR,
     display: PCWSTR,
 ) -> KResult<BOOL> {
-    let change = Change {
-        service_type,
-        start,
-        error_control,
-        binary: text(k, binary.0, true)?,
-        group: text(k, group.0, true)?,
-        dependencies: (dependencies.0 != 0).then(|| string_list(k, dependencies.0, true)).transpose()?,
-        start_name: text(k, start_name.0, true)?,
-        display: text(k, display.0, true)?,
-    };
+    let strings = [binary.0, group.0, dependencies.0, start_name.0, display.0];
+    let change = Change::read(k, true, [service_type, start, error_control], strings)?;
     change_config(k, service, change, tag)
 }
 
@@ -689,6 +687,24 @@ struct Change {
     dependencies: Option<Vec<String>>,
     start_name: Option<String>,
     display: Option<String>,
+}
+
+impl Change {
+    /// Reads the type, start and error control, then the binary path, group, dependency list,
+    /// start name and display name at their addresses (ANSI, or UTF-16 when `wide`).
+    fn read(k: &Kx, wide: bool, [service_type, start, error_control]: [u32; 3], at: [u64; 5]) -> KResult<Change> {
+        let [binary, group, dependencies, start_name, display] = at;
+        Ok(Change {
+            service_type,
+            start,
+            error_control,
+            binary: text(k, binary, wide)?,
+            group: text(k, group, wide)?,
+            dependencies: (dependencies != 0).then(|| string_list(k, dependencies, wide)).transpose()?,
+            start_name: text(k, start_name, wide)?,
+            display: text(k, display, wide)?,
+        })
+    }
 }
 
 /// Changes a service's configuration in its key, checked as CreateService checks a new one
@@ -707,9 +723,7 @@ fn change_config(k: &mut Kx, service: Ptr, c: Change, tag: Ptr) -> KResult<BOOL>
     let service_type = or_now(k, c.service_type, "Type").unwrap_or(0);
     let start = or_now(k, c.start, "Start").unwrap_or(SERVICE_DISABLED);
     let error_control = or_now(k, c.error_control, "ErrorControl").unwrap_or(0);
-    let base_type = service_type & !SERVICE_INTERACTIVE_PROCESS;
-    let driver = matches!(base_type, SERVICE_KERNEL_DRIVER | SERVICE_FILE_SYSTEM_DRIVER);
-    let win32 = matches!(base_type, SERVICE_WIN32_OWN_PROCESS | SERVICE_WIN32_SHARE_PROCESS);
+    let (driver, _) = kinds(service_type);
     let path = key_path(&name);
     let group_now = {
         let reg = &k.ext().registry;
@@ -719,14 +733,8 @@ fn change_config(k: &mut Kx, service: Ptr, c: Change, tag: Ptr) -> KResult<BOOL>
         Some(g) => Some(g.clone()).filter(|g| !g.is_empty()),
         None => group_now.filter(|g| !g.is_empty()),
     };
-    let bad = !(driver || win32)
-        || (driver && service_type & SERVICE_INTERACTIVE_PROCESS != 0)
-        || start > SERVICE_DISABLED
-        || (!driver && start <= SERVICE_SYSTEM_START)
-        || error_control > SERVICE_ERROR_CRITICAL
-        || (tag.0 != 0 && (group.is_none() || start > SERVICE_SYSTEM_START))
-        || c.binary.as_deref() == Some("");
-    if bad {
+    let valid = valid_config(service_type, start, error_control, tag.0 != 0, group.is_some());
+    if !valid || c.binary.as_deref() == Some("") {
         return fail(k, ERROR_INVALID_PARAMETER);
     }
     if let Some(display) = c.display.as_deref().filter(|d| !d.is_empty()) {
