@@ -131,22 +131,10 @@ pub fn HidClassAddDevice(k: &mut Kx, driver_object: Ptr, pdo: Ptr) -> KResult<Nt
     let mini = k.ext().hidclass.minidrivers[m].clone();
     let header = device_extension_header(arch);
     let size = (header + mini.extension_size as u64).min(u32::MAX as u64) as u32;
-    let out = crate::ex::pool::kernel_alloc(k, 8, b"HidC")?;
-    let st = crate::io::device::IoCreateDevice(
-        k,
-        driver_object,
-        size,
-        crate::types::PUnicodeString(0),
-        FILE_DEVICE_UNKNOWN,
-        0,
-        crate::types::Boolean(false),
-        Ptr(out),
-    )?;
-    let fdo = k.mem().read_ptr(out)?;
-    crate::ex::pool::free(k, out, None, 0)?;
-    if !st.is_success() {
-        return Ok(st);
-    }
+    let fdo = match crate::io::device::create_for_library(k, driver_object, size, 0, FILE_DEVICE_UNKNOWN, 0)? {
+        Ok(fdo) => fdo,
+        Err(st) => return Ok(st),
+    };
     let ext = k.mem().get(fdo, DEVICE_OBJECT::DeviceExtension)?;
     let next = crate::io::stack::attach(k, fdo, pdo.0)?;
     let ps = arch.ptr_size();

@@ -26,6 +26,33 @@ pub(crate) fn owner_of_driver_object(k: &Kx, driver_object: u64) -> Option<usize
         .or_else(|| k.ext().io.created_drivers.get(&driver_object).copied())
 }
 
+/// IoCreateDevice on behalf of a library of the kernel's own (a port or class driver making
+/// its minidriver's device): the device object, or why none was made. `name` is a
+/// UNICODE_STRING in guest memory, or 0 for an unnamed device.
+pub(crate) fn create_for_library(
+    k: &mut Kx,
+    driver_object: Ptr,
+    extension_size: u32,
+    name: u64,
+    device_type: u32,
+    characteristics: u32,
+) -> KResult<Result<u64, NtStatus>> {
+    let out = crate::ex::pool::kernel_alloc(k, 8, b"IoCd")?;
+    let st = IoCreateDevice(
+        k,
+        driver_object,
+        extension_size,
+        PUnicodeString(name),
+        device_type,
+        characteristics,
+        Boolean(false),
+        Ptr(out),
+    )?;
+    let device = k.mem().read_ptr(out)?;
+    crate::ex::pool::free(k, out, None, 0)?;
+    Ok(if st.is_success() { Ok(device) } else { Err(st) })
+}
+
 /// NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
 /// PUNICODE_STRING DeviceName, DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics,
 /// BOOLEAN Exclusive, PDEVICE_OBJECT *DeviceObject)

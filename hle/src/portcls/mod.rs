@@ -135,22 +135,11 @@ pub fn PcAddAdapterDevice(
         return Ok(status::INVALID_PARAMETER);
     }
     let size = if size == 0 { ours as u32 } else { size };
-    let out = crate::ex::pool::kernel_alloc(k, 8, b"PcDo")?;
-    let st = crate::io::device::IoCreateDevice(
-        k,
-        driver_object,
-        size,
-        crate::types::PUnicodeString(0),
-        FILE_DEVICE_KS,
-        FDO_CHARACTERISTICS,
-        crate::types::Boolean(false),
-        Ptr(out),
-    )?;
-    let fdo = k.mem().read_ptr(out)?;
-    crate::ex::pool::free(k, out, None, 0)?;
-    if !st.is_success() {
-        return Ok(st);
-    }
+    let fdo =
+        match crate::io::device::create_for_library(k, driver_object, size, 0, FILE_DEVICE_KS, FDO_CHARACTERISTICS)? {
+            Ok(fdo) => fdo,
+            Err(st) => return Ok(st),
+        };
     let next = crate::io::stack::attach(k, fdo, pdo.0)?;
     let flags = k.mem().get(fdo, DEVICE_OBJECT::Flags)?;
     let flags =

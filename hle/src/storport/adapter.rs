@@ -21,7 +21,7 @@ use crate::io::{irp, major};
 use crate::kernel::{caller, KResult, Kx};
 use crate::layout::{FieldAccess, DEVICE_OBJECT, IO_STACK_LOCATION, IRP};
 use crate::pnp::minor;
-use crate::types::{status, Boolean, NtStatus, PUnicodeString, Ptr};
+use crate::types::{status, NtStatus, Ptr};
 
 use super::{HwInitData, PortKind};
 
@@ -84,22 +84,18 @@ pub fn PortAddDevice(k: &mut Kx, driver_object: Ptr, pdo: Ptr) -> KResult<NtStat
     };
     let us = pool::kernel_alloc(k, 16, b"PrtN")?;
     crate::io::driver::new_unicode(k, us, &name)?;
-    let out = pool::kernel_alloc(k, 8, b"PrtN")?;
-    let st = crate::io::device::IoCreateDevice(
+    let made = crate::io::device::create_for_library(
         k,
         driver_object,
         0,
-        PUnicodeString(us),
+        us,
         FILE_DEVICE_CONTROLLER,
         FILE_DEVICE_SECURE_OPEN,
-        Boolean(false),
-        Ptr(out),
     )?;
-    let fdo = k.mem().read_ptr(out)?;
-    pool::free(k, out, None, 0)?;
-    if !st.is_success() {
-        return Ok(st);
-    }
+    let fdo = match made {
+        Ok(fdo) => fdo,
+        Err(st) => return Ok(st),
+    };
     let lower = crate::io::stack::attach(k, fdo, pdo.0)?;
     let flags = k.mem().get(fdo, DEVICE_OBJECT::Flags)?;
     let flags = (flags | PORT_FDO_FLAGS) & !crate::io::device_flags::DEVICE_INITIALIZING;
