@@ -42,7 +42,7 @@ pub enum Pending {
 pub struct Child {
     pub parent: u64,
     pub pdo: u64,
-    /// Its IDs as IRP_MN_QUERY_ID answered (device ID, then hardware IDs, then compatible IDs).
+    /// Its IDs as IRP_MN_QUERY_ID answered (device ID, then hardware IDs).
     pub ids: Vec<String>,
     /// Its description (IRP_MN_QUERY_DEVICE_TEXT, US English).
     pub description: Option<String>,
@@ -175,9 +175,16 @@ fn relations(k: &mut Kx, pdo: u64, kind: u32, out: &mut Vec<Sent>) -> KResult<()
         }
         let flags = k.mem().get(o, DEVICE_OBJECT::Flags)?;
         k.mem_mut().set(o, DEVICE_OBJECT::Flags, flags | BUS_ENUMERATED)?;
-        k.ext_mut().pnp.children.push(Child { parent: pdo, pdo: o, ids: Vec::new(), description: None, started: false, removed: false });
+        k.ext_mut().pnp.children.push(Child {
+            parent: pdo,
+            pdo: o,
+            ids: Vec::new(),
+            description: None,
+            started: false,
+            removed: false,
+        });
         let mut ids = Vec::new();
-        for (ty, what) in [(0u64, "DeviceID"), (1, "HardwareIDs"), (2, "CompatibleIDs"), (3, "InstanceID")] {
+        for (ty, what) in [(0u64, "DeviceID"), (1, "HardwareIDs"), (3, "InstanceID")] {
             let s = send(k, o, major::PNP, minor::QUERY_ID, &move |k, loc| {
                 Ok(k.mem_mut().set(loc, IO_STACK_LOCATION::Argument1, ty)?)
             })?;

@@ -427,8 +427,7 @@ pub fn WdfFdoAddStaticChild(k: &mut Kx, _globals: Ptr, fdo: Ptr, child: Ptr) -> 
 pub fn WdfPdoMarkMissing(k: &mut Kx, _globals: Ptr, pdo: Ptr) -> KResult<NtStatus> {
     let (_, ids) = pdo_device(k, "WdfPdoMarkMissing", pdo.0)?;
     let parent = device::device(k, "WdfPdoMarkMissing", ids.parent)?;
-    let Some(i) =
-        parent.static_children.iter().position(|c| c.device == pdo.0 && c.state != ChildState::Missing)
+    let Some(i) = parent.static_children.iter().position(|c| c.device == pdo.0 && c.state != ChildState::Missing)
     else {
         return Ok(status::NO_SUCH_DEVICE);
     };
@@ -653,7 +652,8 @@ pub(crate) fn dispatch_pnp(k: &mut Kx, device_h: u64, dev: &Device, irp_addr: u6
             return Ok(status::SUCCESS);
         }
         minor::EJECT => {
-            let st = if ids.callbacks.eject != 0 { call(k, ids.callbacks.eject, &[device_h])? } else { status::SUCCESS };
+            let st =
+                if ids.callbacks.eject != 0 { call(k, ids.callbacks.eject, &[device_h])? } else { status::SUCCESS };
             Some((st, 0))
         }
         minor::QUERY_REMOVE_DEVICE
