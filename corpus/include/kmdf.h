@@ -120,6 +120,54 @@ typedef struct _WDF_IO_QUEUE_CONFIG {
     ULONG NumberOfPresentedRequests;
     WDFDRIVER Driver;
 } WDF_IO_QUEUE_CONFIG, *PWDF_IO_QUEUE_CONFIG;
+/* wdfdevice.h: the PnP and power callbacks (KMDF 1.15 layout). */
+typedef NTSTATUS NTAPI EVT_WDF_DEVICE_D0_ENTRY(WDFDEVICE Device, ULONG PreviousState);
+typedef NTSTATUS NTAPI EVT_WDF_DEVICE_D0_EXIT(WDFDEVICE Device, ULONG TargetState);
+typedef NTSTATUS NTAPI EVT_WDF_DEVICE_PREPARE_HARDWARE(WDFDEVICE Device, WDFOBJECT Raw, WDFOBJECT Translated);
+typedef NTSTATUS NTAPI EVT_WDF_DEVICE_RELEASE_HARDWARE(WDFDEVICE Device, WDFOBJECT Translated);
+typedef struct _WDF_PNPPOWER_EVENT_CALLBACKS {
+    ULONG Size;
+    EVT_WDF_DEVICE_D0_ENTRY *EvtDeviceD0Entry;
+    PVOID EvtDeviceD0EntryPostInterruptsEnabled;
+    EVT_WDF_DEVICE_D0_EXIT *EvtDeviceD0Exit;
+    PVOID EvtDeviceD0ExitPreInterruptsDisabled;
+    EVT_WDF_DEVICE_PREPARE_HARDWARE *EvtDevicePrepareHardware;
+    EVT_WDF_DEVICE_RELEASE_HARDWARE *EvtDeviceReleaseHardware;
+    PVOID EvtDeviceSelfManagedIoCleanup;
+    PVOID EvtDeviceSelfManagedIoFlush;
+    PVOID EvtDeviceSelfManagedIoInit;
+    PVOID EvtDeviceSelfManagedIoSuspend;
+    PVOID EvtDeviceSelfManagedIoRestart;
+    PVOID EvtDeviceSurpriseRemoval;
+    PVOID EvtDeviceQueryRemove;
+    PVOID EvtDeviceQueryStop;
+    PVOID EvtDeviceUsageNotification;
+    PVOID EvtDeviceRelationsQuery;
+    PVOID EvtDeviceUsageNotificationEx;
+} WDF_PNPPOWER_EVENT_CALLBACKS;
+/* wdfpdo.h, wdffdo.h: a child's callbacks and the static child list's retrieval flags. */
+typedef VOID NTAPI EVT_WDF_DEVICE_REPORTED_MISSING(WDFDEVICE Device);
+typedef struct _WDF_PDO_EVENT_CALLBACKS {
+    ULONG Size;
+    PVOID EvtDeviceResourceRequirementsQuery;
+    PVOID EvtDeviceResourcesQuery;
+    PVOID EvtDeviceEject;
+    PVOID EvtDeviceSetLock;
+    PVOID EvtDeviceEnableWakeAtBus;
+    PVOID EvtDeviceDisableWakeAtBus;
+    EVT_WDF_DEVICE_REPORTED_MISSING *EvtDeviceReportedMissing;
+} WDF_PDO_EVENT_CALLBACKS;
+#define WdfRetrievePresentChildren 1
+#define WdfRetrieveMissingChildren 2
+#define WdfRetrievePendingChildren 4
+/* wdfdevice.h: WDF_DEVICE_PNP_CAPABILITIES (WDF_TRI_STATE each; WdfUseDefault 2). */
+typedef struct _WDF_DEVICE_PNP_CAPABILITIES {
+    ULONG Size;
+    ULONG LockSupported, EjectSupported, Removable, DockDevice, UniqueID, SilentInstall, SurpriseRemovalOK,
+        HardwareDisabled, NoDisplayInUI;
+    ULONG Address, UINumber;
+} WDF_DEVICE_PNP_CAPABILITIES;
+
 /* wdfdpc.h, wdftimer.h, wdfworkitem.h: the deferred-work objects' configurations. */
 typedef VOID NTAPI EVT_WDF_DPC(WDFDPC Dpc);
 typedef struct _WDF_DPC_CONFIG {
@@ -190,6 +238,8 @@ enum {
     WdfControlFinishInitializingTableIndex = 27,
     WdfDeviceWdmGetDeviceObjectTableIndex = 31,
     WdfDeviceGetDriverTableIndex = 39,
+    WdfDeviceInitFreeTableIndex = 54,
+    WdfDeviceInitSetPnpPowerEventCallbacksTableIndex = 55,
     WdfDeviceInitSetIoTypeTableIndex = 61,
     WdfDeviceInitSetExclusiveTableIndex = 62,
     WdfDeviceInitSetDeviceTypeTableIndex = 66,
@@ -199,6 +249,7 @@ enum {
     WdfDeviceCreateTableIndex = 75,
     WdfDeviceCreateSymbolicLinkTableIndex = 80,
     WdfDeviceEnqueueRequestTableIndex = 91,
+    WdfDeviceSetPnpCapabilitiesTableIndex = 83,
     WdfDpcCreateTableIndex = 111,
     WdfDpcEnqueueTableIndex = 112,
     WdfDpcCancelTableIndex = 113,
@@ -206,12 +257,27 @@ enum {
     WdfDpcWdmGetDpcTableIndex = 115,
     WdfDriverCreateTableIndex = 116,
     WdfDriverOpenParametersRegistryKeyTableIndex = 119,
+    WdfFdoAddStaticChildTableIndex = 133,
+    WdfFdoLockStaticChildListForIterationTableIndex = 134,
+    WdfFdoRetrieveNextStaticChildTableIndex = 135,
+    WdfFdoUnlockStaticChildListFromIterationTableIndex = 136,
     WdfIoQueueCreateTableIndex = 152,
     WdfIoQueueGetDeviceTableIndex = 157,
     WdfIoQueueRetrieveNextRequestTableIndex = 158,
     WdfMemoryGetBufferTableIndex = 194,
     WdfObjectGetTypedContextWorkerTableIndex = 202,
     WdfObjectDeleteTableIndex = 208,
+    WdfPdoInitAllocateTableIndex = 210,
+    WdfPdoInitSetEventCallbacksTableIndex = 211,
+    WdfPdoInitAssignDeviceIDTableIndex = 212,
+    WdfPdoInitAssignInstanceIDTableIndex = 213,
+    WdfPdoInitAddHardwareIDTableIndex = 214,
+    WdfPdoInitAddCompatibleIDTableIndex = 215,
+    WdfPdoInitAddDeviceTextTableIndex = 216,
+    WdfPdoInitSetDefaultLocaleTableIndex = 217,
+    WdfPdoInitAssignRawDeviceTableIndex = 218,
+    WdfPdoMarkMissingTableIndex = 219,
+    WdfPdoGetParentTableIndex = 221,
     WdfRegistryCloseTableIndex = 231,
     WdfRegistryQueryValueTableIndex = 235,
     WdfRegistryQueryMemoryTableIndex = 236,

@@ -25,6 +25,8 @@ const POWER_RELATIONS: u32 = 2;
 const SINGLE_BUS_RELATIONS: u32 = 5;
 /// DO_BUS_ENUMERATED_DEVICE.
 const BUS_ENUMERATED: u64 = 0x1000;
+/// DEVICE_CAPABILITIES' RawDeviceOK (bit 8 of the flags after Size and Version).
+const RAW_DEVICE_OK: u32 = 1 << 8;
 /// At most this many entries of a DEVICE_RELATIONS are read.
 const MAX_RELATIONS: u64 = 256;
 
@@ -42,6 +44,10 @@ pub struct Child {
     pub pdo: u64,
     /// Its IDs as IRP_MN_QUERY_ID answered (device ID, then hardware IDs).
     pub ids: Vec<String>,
+    /// Its description (IRP_MN_QUERY_DEVICE_TEXT, US English).
+    pub description: Option<String>,
+    /// Started raw.
+    pub started: bool,
     pub removed: bool,
 }
 
@@ -169,7 +175,14 @@ fn relations(k: &mut Kx, pdo: u64, kind: u32, out: &mut Vec<Sent>) -> KResult<()
         }
         let flags = k.mem().get(o, DEVICE_OBJECT::Flags)?;
         k.mem_mut().set(o, DEVICE_OBJECT::Flags, flags | BUS_ENUMERATED)?;
-        k.ext_mut().pnp.children.push(Child { parent: pdo, pdo: o, ids: Vec::new(), removed: false });
+        k.ext_mut().pnp.children.push(Child {
+            parent: pdo,
+            pdo: o,
+            ids: Vec::new(),
+            description: None,
+            started: false,
+            removed: false,
+        });
         let mut ids = Vec::new();
         for (ty, what) in [(0u64, "DeviceID"), (1, "HardwareIDs"), (3, "InstanceID")] {
             let s = send(k, o, major::PNP, minor::QUERY_ID, &move |k, loc| {
@@ -183,15 +196,58 @@ fn relations(k: &mut Kx, pdo: u64, kind: u32, out: &mut Vec<Sent>) -> KResult<()
             }
             out.push(sent(k, &format!("{} {what}", minor::name(minor::QUERY_ID)), o, s));
         }
+        let description = device_text(k, o, out)?;
         let caps = super::capabilities(k)?;
         let s = send(k, o, major::PNP, minor::QUERY_CAPABILITIES, &move |k, loc| {
             Ok(k.mem_mut().set(loc, IO_STACK_LOCATION::Argument1, caps)?)
         })?;
+        let raw = s.1.is_some_and(|st| st.is_success()) && k.mem().read_u32(caps + 4)? & RAW_DEVICE_OK != 0;
         pool::free(k, caps, None, 0)?;
         out.push(sent(k, minor::name(minor::QUERY_CAPABILITIES), o, s));
         if let Some(c) = k.ext_mut().pnp.children.iter_mut().find(|c| c.pdo == o && !c.removed) {
             c.ids = ids;
+            c.description = description;
         }
+        if raw {
+            start_raw(k, o, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// BusRelations of `pdo`: its children enumerated, new raw ones started.
+pub(crate) fn bus_relations(k: &mut Kx, pdo: u64, out: &mut Vec<Sent>) -> KResult<()> {
+    relations(k, pdo, BUS_RELATIONS, out)
+}
+
+/// IRP_MN_QUERY_DEVICE_TEXT DeviceTextDescription for US English (0x409).
+fn device_text(k: &mut Kx, o: u64, out: &mut Vec<Sent>) -> KResult<Option<String>> {
+    let s = send(k, o, major::PNP, minor::QUERY_DEVICE_TEXT, &|k, loc| {
+        k.mem_mut().set(loc, IO_STACK_LOCATION::Argument1, 0)?;
+        Ok(k.mem_mut().set(loc, IO_STACK_LOCATION::Argument2, 0x409)?)
+    })?;
+    let mut text = None;
+    if s.1.is_some_and(|st| st.is_success()) && s.2 != 0 && k.ext().pool.block(s.2).is_some() {
+        text = multi_string(k, s.2)?.into_iter().next();
+        pool::free(k, s.2, None, 0)?;
+    }
+    out.push(sent(k, minor::name(minor::QUERY_DEVICE_TEXT), o, s));
+    Ok(text)
+}
+
+/// A raw child: IRP_MN_START_DEVICE to its own stack with no resources; a failed start
+/// is followed by IRP_MN_REMOVE_DEVICE, as for any device.
+fn start_raw(k: &mut Kx, o: u64, out: &mut Vec<Sent>) -> KResult<()> {
+    let s = send(k, o, major::PNP, minor::START_DEVICE, &|_, _| Ok(()))?;
+    let ok = s.1.is_some_and(|st| st.is_success());
+    out.push(sent(k, minor::name(minor::START_DEVICE), o, s));
+    if ok {
+        if let Some(c) = k.ext_mut().pnp.children.iter_mut().find(|c| c.pdo == o && !c.removed) {
+            c.started = true;
+        }
+    } else {
+        let r = send(k, o, major::PNP, minor::REMOVE_DEVICE, &|_, _| Ok(()))?;
+        out.push(sent(k, minor::name(minor::REMOVE_DEVICE), o, r));
     }
     Ok(())
 }

@@ -26,6 +26,7 @@ pub mod ldr;
 pub mod memory;
 pub mod names;
 pub mod object;
+pub mod pdo;
 pub mod pnp;
 pub mod queue;
 pub mod registry;

@@ -81,7 +81,7 @@ pub fn FxStartCompletion(k: &mut Kx, _device_object: Ptr, irp_addr: Ptr, context
 }
 
 /// The driver's start callbacks, in the framework's order; a failure undoes what ran.
-fn run_start(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtStatus> {
+pub(crate) fn run_start(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtStatus> {
     let Some(dev) = k.ext().wdf.devices.get(&device_h).cloned() else { return Ok(status::NO_SUCH_DEVICE) };
     let loc = k.mem().get(irp_addr, IRP::CurrentStackLocation)?;
     let raw = k.mem().get(loc, IO_STACK_LOCATION::Argument1)?;
@@ -130,20 +130,28 @@ fn run_start(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtStatus> {
 /// down and the WDFDEVICE (with its device object) is deleted.
 pub(crate) fn remove_device(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtStatus> {
     let Some(dev) = k.ext().wdf.devices.get(&device_h).cloned() else { return Ok(status::NO_SUCH_DEVICE) };
-    if dev.started {
-        let p = dev.pnp;
-        let translated = dev.resources.map_or(0, |r| r.1);
-        call(k, p.self_managed_io_suspend, &[device_h])?;
-        call(k, p.d0_exit_pre_interrupts, &[device_h, D3_FINAL])?;
-        super::interrupt::disconnect_all(k, device_h)?;
-        call(k, p.d0_exit, &[device_h, D3_FINAL])?;
-        call(k, p.release_hardware, &[device_h, translated])?;
-        call(k, p.self_managed_io_cleanup, &[device_h])?;
-        if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h) {
-            d.started = false;
-        }
-    }
+    stop_started(k, device_h)?;
     let st = super::queue::pass_down(k, dev.lower, irp_addr)?;
     object::delete(k, device_h)?;
     Ok(st)
+}
+
+/// A started device leaves D0 and releases its hardware (the removal's callbacks).
+pub(crate) fn stop_started(k: &mut Kx, device_h: u64) -> KResult<()> {
+    let Some(dev) = k.ext().wdf.devices.get(&device_h).cloned() else { return Ok(()) };
+    if !dev.started {
+        return Ok(());
+    }
+    let p = dev.pnp;
+    let translated = dev.resources.map_or(0, |r| r.1);
+    call(k, p.self_managed_io_suspend, &[device_h])?;
+    call(k, p.d0_exit_pre_interrupts, &[device_h, D3_FINAL])?;
+    super::interrupt::disconnect_all(k, device_h)?;
+    call(k, p.d0_exit, &[device_h, D3_FINAL])?;
+    call(k, p.release_hardware, &[device_h, translated])?;
+    call(k, p.self_managed_io_cleanup, &[device_h])?;
+    if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h) {
+        d.started = false;
+    }
+    Ok(())
 }

@@ -471,6 +471,16 @@ pub fn FxDispatch(k: &mut Kx, device_object: Ptr, irp: Ptr) -> KResult<NtStatus>
     let mn = k.mem().get(loc, IO_STACK_LOCATION::MinorFunction)? as u8;
     let routed = dev.dispatch.iter().find(|(m, _)| *m == mj).map(|(_, q)| *q);
     match mj {
+        major::PNP if dev.child.is_some() => super::pdo::dispatch_pnp(k, device_h, &dev, irp.0, mn),
+        major::POWER if dev.child.is_some() => super::pdo::dispatch_power(k, irp.0, mn),
+        major::PNP
+            if dev.lower != 0
+                && !dev.static_children.is_empty()
+                && mn == crate::pnp::minor::QUERY_DEVICE_RELATIONS
+                && k.mem().get(loc, IO_STACK_LOCATION::Argument1)? & 0xffff_ffff == 0 =>
+        {
+            super::pdo::bus_relations(k, device_h, &dev, irp.0)
+        }
         major::PNP if dev.lower != 0 && mn == crate::pnp::minor::START_DEVICE => {
             super::pnp::start_device(k, device_h, dev.lower, irp.0)
         }

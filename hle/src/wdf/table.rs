@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pnp, queue, registry,
+    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pdo, pnp, queue, registry,
     request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
@@ -65,6 +65,8 @@ wdf_functions! {
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
     81 => stdcall fn WdfDeviceQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = device::WdfDeviceQueryProperty;
     82 => stdcall fn WdfDeviceAllocAndQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, PoolType: u32, PropertyMemoryAttributes: Ptr, PropertyMemory: Ptr) -> NtStatus = device::WdfDeviceAllocAndQueryProperty;
+    83 => stdcall fn WdfDeviceSetPnpCapabilities(DriverGlobals: Ptr, Device: Ptr, PnpCapabilities: Ptr) -> () = pdo::WdfDeviceSetPnpCapabilities;
+    84 => stdcall fn WdfDeviceSetPowerCapabilities(DriverGlobals: Ptr, Device: Ptr, PowerCapabilities: Ptr) -> () = pdo::WdfDeviceSetPowerCapabilities;
     85 => stdcall fn WdfDeviceSetBusInformationForChildren(DriverGlobals: Ptr, Device: Ptr, BusInformation: Ptr) -> () = device::WdfDeviceSetBusInformationForChildren;
     91 => stdcall fn WdfDeviceEnqueueRequest(DriverGlobals: Ptr, Device: Ptr, Request: Ptr) -> NtStatus = caller_context::WdfDeviceEnqueueRequest;
     92 => stdcall fn WdfDeviceGetDefaultQueue(DriverGlobals: Ptr, Device: Ptr) -> Ptr = queue::WdfDeviceGetDefaultQueue;
@@ -81,6 +83,10 @@ wdf_functions! {
     120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
     125 => stdcall fn WdfFdoInitOpenRegistryKey(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceInstanceKeyType: u32, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfFdoInitOpenRegistryKey;
     129 => stdcall fn WdfFdoInitSetFilter(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfFdoInitSetFilter;
+    133 => stdcall fn WdfFdoAddStaticChild(DriverGlobals: Ptr, Fdo: Ptr, Child: Ptr) -> NtStatus = pdo::WdfFdoAddStaticChild;
+    134 => stdcall fn WdfFdoLockStaticChildListForIteration(DriverGlobals: Ptr, Fdo: Ptr) -> () = pdo::WdfFdoLockStaticChildListForIteration;
+    135 => stdcall fn WdfFdoRetrieveNextStaticChild(DriverGlobals: Ptr, Fdo: Ptr, PreviousChild: Ptr, Flags: u32) -> Ptr = pdo::WdfFdoRetrieveNextStaticChild;
+    136 => stdcall fn WdfFdoUnlockStaticChildListFromIteration(DriverGlobals: Ptr, Fdo: Ptr) -> () = pdo::WdfFdoUnlockStaticChildListFromIteration;
     137 => stdcall fn WdfFileObjectGetFileName(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetFileName;
     139 => stdcall fn WdfFileObjectGetDevice(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectGetDevice;
     140 => stdcall fn WdfFileObjectWdmGetFileObject(DriverGlobals: Ptr, FileObject: Ptr) -> Ptr = file::WdfFileObjectWdmGetFileObject;
@@ -107,6 +113,17 @@ wdf_functions! {
     206 => stdcall fn WdfObjectDereferenceActual(DriverGlobals: Ptr, Handle: Ptr, Tag: Ptr, Line: i32, File: Ptr) -> () = object::WdfObjectDereferenceActual;
     207 => stdcall fn WdfObjectCreate(DriverGlobals: Ptr, Attributes: Ptr, Object: Ptr) -> NtStatus = object::WdfObjectCreate;
     208 => stdcall fn WdfObjectDelete(DriverGlobals: Ptr, Object: Ptr) -> () = object::WdfObjectDelete;
+    210 => stdcall fn WdfPdoInitAllocate(DriverGlobals: Ptr, ParentDevice: Ptr) -> Ptr = pdo::WdfPdoInitAllocate;
+    211 => stdcall fn WdfPdoInitSetEventCallbacks(DriverGlobals: Ptr, DeviceInit: Ptr, DispatchTable: Ptr) -> () = pdo::WdfPdoInitSetEventCallbacks;
+    212 => stdcall fn WdfPdoInitAssignDeviceID(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceID: PUnicodeString) -> NtStatus = pdo::WdfPdoInitAssignDeviceID;
+    213 => stdcall fn WdfPdoInitAssignInstanceID(DriverGlobals: Ptr, DeviceInit: Ptr, InstanceID: PUnicodeString) -> NtStatus = pdo::WdfPdoInitAssignInstanceID;
+    214 => stdcall fn WdfPdoInitAddHardwareID(DriverGlobals: Ptr, DeviceInit: Ptr, HardwareID: PUnicodeString) -> NtStatus = pdo::WdfPdoInitAddHardwareID;
+    215 => stdcall fn WdfPdoInitAddCompatibleID(DriverGlobals: Ptr, DeviceInit: Ptr, CompatibleID: PUnicodeString) -> NtStatus = pdo::WdfPdoInitAddCompatibleID;
+    216 => stdcall fn WdfPdoInitAddDeviceText(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceDescription: PUnicodeString, DeviceLocation: PUnicodeString, LocaleId: u32) -> NtStatus = pdo::WdfPdoInitAddDeviceText;
+    217 => stdcall fn WdfPdoInitSetDefaultLocale(DriverGlobals: Ptr, DeviceInit: Ptr, LocaleId: u32) -> () = pdo::WdfPdoInitSetDefaultLocale;
+    218 => stdcall fn WdfPdoInitAssignRawDevice(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceClassGuid: Ptr) -> NtStatus = pdo::WdfPdoInitAssignRawDevice;
+    219 => stdcall fn WdfPdoMarkMissing(DriverGlobals: Ptr, Device: Ptr) -> NtStatus = pdo::WdfPdoMarkMissing;
+    221 => stdcall fn WdfPdoGetParent(DriverGlobals: Ptr, Device: Ptr) -> Ptr = pdo::WdfPdoGetParent;
     229 => stdcall fn WdfRegistryOpenKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryOpenKey;
     230 => stdcall fn WdfRegistryCreateKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, CreateOptions: u32, CreateDisposition: Ptr, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryCreateKey;
     231 => stdcall fn WdfRegistryClose(DriverGlobals: Ptr, Key: Ptr) -> () = registry::WdfRegistryClose;
@@ -150,6 +167,8 @@ wdf_functions! {
     380 => stdcall fn WdfWorkItemEnqueue(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemEnqueue;
     381 => stdcall fn WdfWorkItemGetParentObject(DriverGlobals: Ptr, WorkItem: Ptr) -> Ptr = work_item::WdfWorkItemGetParentObject;
     382 => stdcall fn WdfWorkItemFlush(DriverGlobals: Ptr, WorkItem: Ptr) -> () = work_item::WdfWorkItemFlush;
+    391 => stdcall fn WdfPdoInitAssignContainerID(DriverGlobals: Ptr, DeviceInit: Ptr, ContainerID: PUnicodeString) -> NtStatus = pdo::WdfPdoInitAssignContainerID;
+    392 => stdcall fn WdfPdoInitAllowForwardingRequestToParent(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = pdo::WdfPdoInitAllowForwardingRequestToParent;
     393 => stdcall fn WdfRequestMarkCancelableEx(DriverGlobals: Ptr, Request: Ptr, EvtRequestCancel: Ptr) -> NtStatus = request::WdfRequestMarkCancelableEx;
 }
 

@@ -1,0 +1,254 @@
+/*
+ * kmdfbus - a KMDF bus driver with one static child: a PnP driver (EvtDriverDeviceAdd) whose
+ * function device \Device\KmdfBus (link \DosDevices\KmdfBus) creates a raw child PDO with
+ * WdfPdoInitAllocate, its identifiers and texts, its own PnP/power callbacks and PnP
+ * capabilities, and adds it with WdfFdoAddStaticChild. The PnP manager finds the child in the
+ * FDO's BusRelations, queries its IDs, text and capabilities and, the child being raw, starts
+ * it: the child's EvtDevicePrepareHardware and EvtDeviceD0Entry run.
+ *
+ * Child: device ID PORTCULLIS\KmdfChild, hardware IDs PORTCULLIS\KmdfChild&Rev_01 and
+ * PORTCULLIS\KmdfChild, compatible ID PORTCULLIS\Generic, instance ID 01, description
+ * "Portcullis KMDF child" at "Slot 1" (US English, the default locale), raw (a class GUID
+ * of our own), UniqueID and SilentInstall forced on, UINumber 7.
+ *
+ * IOCTLs (CTL_CODE(0x8000, function, METHOD_BUFFERED, FILE_ANY_ACCESS)):
+ *   0x900 STATE     code 0x80002400: ULONG[6] = the child's EvtDevicePrepareHardware runs,
+ *                   EvtDeviceD0Entry runs (and the WDF_POWER_DEVICE_STATE it came from),
+ *                   the present static children (WdfFdoRetrieveNextStaticChild in a locked
+ *                   iteration), the pending ones, and whether WdfPdoGetParent names the FDO.
+ *   0x901 MISSING   code 0x80002404: WdfPdoMarkMissing on the child: its status as a ULONG.
+ *                   The PnP manager then removes the child (EvtDeviceD0Exit,
+ *                   EvtDeviceReleaseHardware, EvtDeviceReportedMissing) and the framework
+ *                   deletes it.
+ *   0x902 EXITS     code 0x80002408: ULONG[3] = the child's EvtDeviceD0Exit,
+ *                   EvtDeviceReleaseHardware and EvtDeviceReportedMissing runs, and the present
+ *                   static children now.
+ */
+#include "corpus.h"
+#include "kmdf.h"
+
+#define IOCTL_STATE CORPUS_IOCTL(0x900, METHOD_BUFFERED)
+#define IOCTL_MISSING CORPUS_IOCTL(0x901, METHOD_BUFFERED)
+#define IOCTL_EXITS CORPUS_IOCTL(0x902, METHOD_BUFFERED)
+
+/* A framework call by name: WDF(WdfPdoGetParent, WDFDEVICE, (G, WDFDEVICE))(g, child). */
+#define WDF(name, ret, params) ((ret(NTAPI *) params)WdfFunctions[name##TableIndex])
+#define G PWDF_DRIVER_GLOBALS
+
+static const GUID ChildClass = {0x5f1c2b3a, 0x1d2e, 0x4f60, {0x91, 0x7a, 0x3b, 0x4c, 0x5d, 0x6e, 0x7f, 0x80}};
+
+static WDFDEVICE Fdo, Child;
+static ULONG Prepared, Entered, EnteredFrom, Exited, Released, Missing;
+
+static NTSTATUS NTAPI ChildPrepareHardware(WDFDEVICE Device, WDFOBJECT Raw, WDFOBJECT Translated)
+{
+    (void)Device, (void)Raw, (void)Translated;
+    Prepared++;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS NTAPI ChildReleaseHardware(WDFDEVICE Device, WDFOBJECT Translated)
+{
+    (void)Device, (void)Translated;
+    Released++;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS NTAPI ChildD0Entry(WDFDEVICE Device, ULONG PreviousState)
+{
+    (void)Device;
+    Entered++;
+    EnteredFrom = PreviousState;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS NTAPI ChildD0Exit(WDFDEVICE Device, ULONG TargetState)
+{
+    (void)Device, (void)TargetState;
+    Exited++;
+    return STATUS_SUCCESS;
+}
+
+static VOID NTAPI ChildReportedMissing(WDFDEVICE Device)
+{
+    (void)Device;
+    Missing++;
+    Child = NULL;
+}
+
+/* The static children in `flags`' states. */
+static ULONG CountChildren(ULONG flags)
+{
+    WDFDEVICE c = NULL;
+    ULONG n = 0;
+    WDF(WdfFdoLockStaticChildListForIteration, VOID, (G, WDFDEVICE))(WdfDriverGlobals, Fdo);
+    while ((c = WDF(WdfFdoRetrieveNextStaticChild, WDFDEVICE, (G, WDFDEVICE, WDFDEVICE, ULONG))(WdfDriverGlobals, Fdo,
+                                                                                              c, flags)) != NULL)
+        n++;
+    WDF(WdfFdoUnlockStaticChildListFromIteration, VOID, (G, WDFDEVICE))(WdfDriverGlobals, Fdo);
+    return n;
+}
+
+static VOID Complete(WDFREQUEST r, NTSTATUS status, ULONG_PTR information)
+{
+    WDF(WdfRequestCompleteWithInformation, VOID, (G, WDFREQUEST, NTSTATUS, ULONG_PTR))(WdfDriverGlobals, r, status,
+                                                                                     information);
+}
+
+static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T OutputBufferLength,
+                                     SIZE_T InputBufferLength, ULONG IoControlCode)
+{
+    ULONG *out;
+    SIZE_T len;
+    ULONG need = IoControlCode == IOCTL_STATE ? 24 : IoControlCode == IOCTL_EXITS ? 16 : 4;
+    NTSTATUS status;
+    (void)Queue, (void)OutputBufferLength, (void)InputBufferLength;
+    status = WDF(WdfRequestRetrieveOutputBuffer, NTSTATUS, (G, WDFREQUEST, SIZE_T, PVOID *, SIZE_T *))(
+        WdfDriverGlobals, Request, need, (PVOID *)&out, &len);
+    if (!NT_SUCCESS(status)) {
+        Complete(Request, status, 0);
+        return;
+    }
+    switch (IoControlCode) {
+    case IOCTL_STATE:
+        out[0] = Prepared;
+        out[1] = Entered;
+        out[2] = EnteredFrom;
+        out[3] = CountChildren(WdfRetrievePresentChildren);
+        out[4] = CountChildren(WdfRetrievePendingChildren);
+        out[5] = Child != NULL && WDF(WdfPdoGetParent, WDFDEVICE, (G, WDFDEVICE))(WdfDriverGlobals, Child) == Fdo;
+        break;
+    case IOCTL_MISSING:
+        out[0] = Child == NULL ? (ULONG)STATUS_NO_SUCH_DEVICE
+                               : (ULONG)WDF(WdfPdoMarkMissing, NTSTATUS, (G, WDFDEVICE))(WdfDriverGlobals, Child);
+        break;
+    case IOCTL_EXITS:
+        out[0] = Exited;
+        out[1] = Released;
+        out[2] = Missing;
+        out[3] = CountChildren(WdfRetrievePresentChildren);
+        break;
+    default:
+        Complete(Request, STATUS_INVALID_DEVICE_REQUEST, 0);
+        return;
+    }
+    Complete(Request, STATUS_SUCCESS, need);
+}
+
+static NTSTATUS AddString(ULONG index, PWDFDEVICE_INIT init, PCWSTR text)
+{
+    UNICODE_STRING s;
+    RtlInitUnicodeString(&s, text);
+    return WDFCALL(index, NTSTATUS(NTAPI *)(G, PWDFDEVICE_INIT, PCUNICODE_STRING))(WdfDriverGlobals, init, &s);
+}
+
+/* The child PDO: identifiers, texts, raw, its callbacks and capabilities; a static child. */
+static NTSTATUS CreateChild(void)
+{
+    WDF_PNPPOWER_EVENT_CALLBACKS pnp;
+    WDF_PDO_EVENT_CALLBACKS pdo;
+    WDF_DEVICE_PNP_CAPABILITIES caps;
+    UNICODE_STRING description, location;
+    NTSTATUS status;
+    WDFDEVICE child;
+    PWDFDEVICE_INIT init = WDF(WdfPdoInitAllocate, PWDFDEVICE_INIT, (G, WDFDEVICE))(WdfDriverGlobals, Fdo);
+    if (init == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    status = AddString(WdfPdoInitAssignDeviceIDTableIndex, init, L"PORTCULLIS\\KmdfChild");
+    if (NT_SUCCESS(status))
+        status = AddString(WdfPdoInitAddHardwareIDTableIndex, init, L"PORTCULLIS\\KmdfChild&Rev_01");
+    if (NT_SUCCESS(status))
+        status = AddString(WdfPdoInitAddHardwareIDTableIndex, init, L"PORTCULLIS\\KmdfChild");
+    if (NT_SUCCESS(status))
+        status = AddString(WdfPdoInitAddCompatibleIDTableIndex, init, L"PORTCULLIS\\Generic");
+    if (NT_SUCCESS(status))
+        status = AddString(WdfPdoInitAssignInstanceIDTableIndex, init, L"01");
+    if (NT_SUCCESS(status)) {
+        RtlInitUnicodeString(&description, L"Portcullis KMDF child");
+        RtlInitUnicodeString(&location, L"Slot 1");
+        status = WDF(WdfPdoInitAddDeviceText, NTSTATUS,
+                     (G, PWDFDEVICE_INIT, PCUNICODE_STRING, PCUNICODE_STRING, ULONG))(WdfDriverGlobals, init,
+                                                                                       &description, &location, 0x409);
+    }
+    if (NT_SUCCESS(status))
+        status = WDF(WdfPdoInitAssignRawDevice, NTSTATUS, (G, PWDFDEVICE_INIT, const GUID *))(WdfDriverGlobals, init,
+                                                                                           &ChildClass);
+    if (!NT_SUCCESS(status)) {
+        WDF(WdfDeviceInitFree, VOID, (G, PWDFDEVICE_INIT))(WdfDriverGlobals, init);
+        return status;
+    }
+    WDF(WdfPdoInitSetDefaultLocale, VOID, (G, PWDFDEVICE_INIT, ULONG))(WdfDriverGlobals, init, 0x409);
+    RtlZeroMemory(&pnp, sizeof(pnp));
+    pnp.Size = sizeof(pnp);
+    pnp.EvtDevicePrepareHardware = ChildPrepareHardware;
+    pnp.EvtDeviceReleaseHardware = ChildReleaseHardware;
+    pnp.EvtDeviceD0Entry = ChildD0Entry;
+    pnp.EvtDeviceD0Exit = ChildD0Exit;
+    WDF(WdfDeviceInitSetPnpPowerEventCallbacks, VOID, (G, PWDFDEVICE_INIT, WDF_PNPPOWER_EVENT_CALLBACKS *))(
+        WdfDriverGlobals, init, &pnp);
+    RtlZeroMemory(&pdo, sizeof(pdo));
+    pdo.Size = sizeof(pdo);
+    pdo.EvtDeviceReportedMissing = ChildReportedMissing;
+    WDF(WdfPdoInitSetEventCallbacks, VOID, (G, PWDFDEVICE_INIT, WDF_PDO_EVENT_CALLBACKS *))(WdfDriverGlobals, init,
+                                                                                         &pdo);
+    status = WDF(WdfDeviceCreate, NTSTATUS, (G, PWDFDEVICE_INIT *, PWDF_OBJECT_ATTRIBUTES, WDFDEVICE *))(
+        WdfDriverGlobals, &init, NULL, &child);
+    if (!NT_SUCCESS(status)) {
+        WDF(WdfDeviceInitFree, VOID, (G, PWDFDEVICE_INIT))(WdfDriverGlobals, init);
+        return status;
+    }
+    caps.Size = sizeof(caps);
+    caps.LockSupported = caps.EjectSupported = caps.Removable = caps.DockDevice = 2;
+    caps.UniqueID = caps.SilentInstall = 1;
+    caps.SurpriseRemovalOK = caps.HardwareDisabled = caps.NoDisplayInUI = 2;
+    caps.Address = (ULONG)-1;
+    caps.UINumber = 7;
+    WDF(WdfDeviceSetPnpCapabilities, VOID, (G, WDFDEVICE, WDF_DEVICE_PNP_CAPABILITIES *))(WdfDriverGlobals, child,
+                                                                                       &caps);
+    status = WDF(WdfFdoAddStaticChild, NTSTATUS, (G, WDFDEVICE, WDFDEVICE))(WdfDriverGlobals, Fdo, child);
+    if (NT_SUCCESS(status))
+        Child = child;
+    return status;
+}
+
+static NTSTATUS NTAPI EvtDriverDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
+{
+    UNICODE_STRING name, link;
+    WDF_IO_QUEUE_CONFIG queue;
+    NTSTATUS status;
+    (void)Driver;
+    RtlInitUnicodeString(&name, L"\\Device\\KmdfBus");
+    status = WDF(WdfDeviceInitAssignName, NTSTATUS, (G, PWDFDEVICE_INIT, PCUNICODE_STRING))(WdfDriverGlobals,
+                                                                                          DeviceInit, &name);
+    if (NT_SUCCESS(status))
+        status = WDF(WdfDeviceCreate, NTSTATUS, (G, PWDFDEVICE_INIT *, PWDF_OBJECT_ATTRIBUTES, WDFDEVICE *))(
+            WdfDriverGlobals, &DeviceInit, NULL, &Fdo);
+    if (!NT_SUCCESS(status))
+        return status;
+    RtlInitUnicodeString(&link, L"\\DosDevices\\KmdfBus");
+    status = WDF(WdfDeviceCreateSymbolicLink, NTSTATUS, (G, WDFDEVICE, PCUNICODE_STRING))(WdfDriverGlobals, Fdo,
+                                                                                        &link);
+    if (!NT_SUCCESS(status))
+        return status;
+    RtlZeroMemory(&queue, sizeof(queue));
+    queue.Size = sizeof(queue);
+    queue.DispatchType = WdfIoQueueDispatchSequential;
+    queue.PowerManaged = 2;
+    queue.DefaultQueue = TRUE;
+    queue.EvtIoDeviceControl = EvtIoDeviceControl;
+    status = WDF(WdfIoQueueCreate, NTSTATUS, (G, WDFDEVICE, WDF_IO_QUEUE_CONFIG *, PWDF_OBJECT_ATTRIBUTES, WDFQUEUE *))(
+        WdfDriverGlobals, Fdo, &queue, NULL, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    return CreateChild();
+}
+
+static NTSTATUS Entry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    WDF_DRIVER_CONFIG config = {sizeof(config), EvtDriverDeviceAdd, NULL, 0, 0};
+    return WDF(WdfDriverCreate, NTSTATUS,
+               (G, PDRIVER_OBJECT, PUNICODE_STRING, PWDF_OBJECT_ATTRIBUTES, WDF_DRIVER_CONFIG *, WDFDRIVER *))(
+        WdfDriverGlobals, DriverObject, RegistryPath, NULL, &config, NULL);
+}
+
+KMDF_DRIVER_ENTRY(Entry)
