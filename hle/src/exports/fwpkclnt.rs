@@ -39,6 +39,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FwpsFreeNetBufferList0(netBufferList: Ptr) -> () = nbl::FwpsFreeNetBufferList0;
     stdcall fn FwpsCopyStreamDataToBuffer0(calloutStreamData: Ptr, buffer: Ptr, bytesToCopy: SizeT, bytesCopied: Ptr) -> () = stream::FwpsCopyStreamDataToBuffer0;
     stdcall fn FwpsAllocateCloneNetBufferList0(originalNetBufferList: Ptr, netBufferListPoolHandle: Ptr, netBufferPoolHandle: Ptr, allocateCloneFlags: u32, netBufferList: Ptr) -> NtStatus = clone::FwpsAllocateCloneNetBufferList0;
+    stdcall fn FwpsStreamInjectAsync0(injectionHandle: Ptr, injectionContext: Ptr, flags: u32, flowId: u64, calloutId: u32, layerId: u16, streamFlags: u32, netBufferList: Ptr, dataLength: SizeT, completionFn: Ptr, completionContext: Ptr) -> NtStatus = injection::FwpsStreamInjectAsync0;
     stdcall fn FwpsReferenceNetBufferList0(netBufferList: Ptr, intendToModify: Boolean) -> () = references::FwpsReferenceNetBufferList0;
     stdcall fn FwpsDereferenceNetBufferList0(netBufferList: Ptr, dispatchLevel: Boolean) -> () = references::FwpsDereferenceNetBufferList0;
     stdcall fn FwpsAcquireClassifyHandle0(classifyContext: Ptr, reserved: u32, classifyHandle: Ptr) -> NtStatus = references::FwpsAcquireClassifyHandle0;
