@@ -340,7 +340,8 @@ pub(crate) fn check_steps(
                             layers.join(", ")
                         ));
                     }
-                    if let Some(v) = p.verdict.as_deref().filter(|v| !["permitted", "blocked", "absorbed"].contains(v)) {
+                    if let Some(v) = p.verdict.as_deref().filter(|v| !["permitted", "blocked", "absorbed"].contains(v))
+                    {
                         return fail(format!("packet verdict `{v}`: \"permitted\", \"blocked\" or \"absorbed\""));
                     }
                     Action::Classify { layer: name, packet: p.bytes.0, verdict: p.verdict }

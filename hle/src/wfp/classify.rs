@@ -92,8 +92,18 @@ const LAYERS: &[Layer] = &[
         inbound: true,
         ip_data: false,
         fields: &[
-            Protocol, LocalAddress, RemoteAddress, LocalAddressType, LocalPort, RemotePort, Empty, Empty, Empty, Flags,
-            Empty, Empty,
+            Protocol,
+            LocalAddress,
+            RemoteAddress,
+            LocalAddressType,
+            LocalPort,
+            RemotePort,
+            Empty,
+            Empty,
+            Empty,
+            Flags,
+            Empty,
+            Empty,
         ],
     },
     Layer {
@@ -102,8 +112,19 @@ const LAYERS: &[Layer] = &[
         inbound: false,
         ip_data: false,
         fields: &[
-            Protocol, LocalAddress, LocalAddressType, RemoteAddress, LocalPort, RemotePort, Empty, Empty, Empty, Empty,
-            Flags, Empty, Empty,
+            Protocol,
+            LocalAddress,
+            LocalAddressType,
+            RemoteAddress,
+            LocalPort,
+            RemotePort,
+            Empty,
+            Empty,
+            Empty,
+            Empty,
+            Flags,
+            Empty,
+            Empty,
         ],
     },
     Layer {
@@ -112,8 +133,24 @@ const LAYERS: &[Layer] = &[
         inbound: true,
         ip_data: false,
         fields: &[
-            Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Protocol, RemoteAddress, RemotePort, Empty, Empty,
-            Empty, Flags, Empty, Empty, Empty, Empty, Empty, Empty,
+            Empty,
+            Empty,
+            LocalAddress,
+            LocalAddressType,
+            LocalPort,
+            Protocol,
+            RemoteAddress,
+            RemotePort,
+            Empty,
+            Empty,
+            Empty,
+            Flags,
+            Empty,
+            Empty,
+            Empty,
+            Empty,
+            Empty,
+            Empty,
         ],
     },
     Layer {
@@ -122,8 +159,23 @@ const LAYERS: &[Layer] = &[
         inbound: false,
         ip_data: false,
         fields: &[
-            Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Protocol, RemoteAddress, RemotePort, Empty, Empty,
-            Empty, Empty, Flags, Empty, Empty, Empty, Empty,
+            Empty,
+            Empty,
+            LocalAddress,
+            LocalAddressType,
+            LocalPort,
+            Protocol,
+            RemoteAddress,
+            RemotePort,
+            Empty,
+            Empty,
+            Empty,
+            Empty,
+            Flags,
+            Empty,
+            Empty,
+            Empty,
+            Empty,
         ],
     },
 ];
@@ -320,7 +372,15 @@ fn free_blocks(k: &mut Kx, b: &Blocks) -> KResult<()> {
 }
 
 /// Calls the callout of filter `id` for the packet; returns (actionType, rights, flags).
-fn call_callout(k: &mut Kx, b: &Blocks, id: u64, f: &Filter, r: &super::Registered, nbl: u64, rights: u32) -> KResult<(u32, u32, u32)> {
+fn call_callout(
+    k: &mut Kx,
+    b: &Blocks,
+    id: u64,
+    f: &Filter,
+    r: &super::Registered,
+    nbl: u64,
+    rights: u32,
+) -> KResult<(u32, u32, u32)> {
     let arch = k.arch();
     let fsize = size(arch, FWPS_FILTER0::SIZE);
     crate::ex::pool::zero(k, b.filter, fsize)?;
@@ -451,7 +511,15 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
         _ => "permitted",
     };
     let c = Classified { layer: layer.name.to_string(), fired, verdict: verdict.to_string() };
-    record(k, WfpChange::Classified { layer: c.layer.clone(), length: bytes.len() as u64, fired: c.fired.clone(), verdict: c.verdict.clone() });
+    record(
+        k,
+        WfpChange::Classified {
+            layer: c.layer.clone(),
+            length: bytes.len() as u64,
+            fired: c.fired.clone(),
+            verdict: c.verdict.clone(),
+        },
+    );
     Ok(Ok(c))
 }
 

@@ -6,8 +6,9 @@
 //!
 //! The engine is in memory: what a driver adds, registers and injects lands in the trace as
 //! [`WfpEvent`]s (layers by name, objects by key), which is what an analyst wants to know of
-//! a network filter. The machine has no network stack, so no traffic is classified and no
-//! flow exists.
+//! a network filter. The machine has no network stack and no flow exists; the packets a
+//! scenario classifies at a layer (classify.rs) reach the callouts of the filters there, and
+//! what a callout keeps past its classifyFn is in references.rs.
 
 pub mod callouts;
 pub mod classify;

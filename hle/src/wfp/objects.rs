@@ -8,7 +8,9 @@
 
 use super::engine::writable;
 use super::events::{action_text, key_text, layer_text, record, WfpChange};
-use super::layout::{FWPM_CALLOUT0, FWPM_DISPLAY_DATA0, FWPM_FILTER0, FWPM_FILTER_CONDITION0, FWPM_SUBLAYER0, FWP_VALUE0};
+use super::layout::{
+    FWPM_CALLOUT0, FWPM_DISPLAY_DATA0, FWPM_FILTER0, FWPM_FILTER_CONDITION0, FWPM_SUBLAYER0, FWP_VALUE0,
+};
 use super::{callout_id, key_or_new, layers, st, wide_name, Callout, Condition, Filter, Guid, SubLayer};
 use crate::etw::read_guid;
 use crate::kernel::{KResult, Kx};
