@@ -1115,6 +1115,33 @@ impl Sandbox {
         r
     }
 
+    /// An IPv4 packet classified at a filtering layer (`OUTBOUND_TRANSPORT_V4`, ...): the
+    /// callouts of the matching filters see it; what fired and the verdict.
+    pub fn classify_packet(
+        &mut self,
+        layer: &str,
+        packet: &[u8],
+    ) -> Result<portcullis_hle::wfp::classify::Classified, RunError> {
+        self.alive()?;
+        let r = portcullis_hle::wfp::classify::classify(&mut self.k, layer, packet).map_err(RunError::from);
+        let mut e = EntryPointRecord {
+            kind: "Classify".into(),
+            target: Some(layer.to_string()),
+            outcome: "returned".into(),
+            ..Default::default()
+        };
+        let r = match r {
+            Ok(Ok(c)) => {
+                e.detail = Some(c.verdict.clone());
+                Ok(c)
+            }
+            Ok(Err(bad)) => Err(RunError::Process(bad.to_string())),
+            Err(e) => Err(e),
+        };
+        self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        r
+    }
+
     /// The messages the filter sent on a connection (FltSendMessage).
     pub fn filter_messages(&self, c: FilterConnection) -> Vec<Vec<u8>> {
         portcullis_hle::flt::port::messages(&self.k, c.0)

@@ -16,6 +16,13 @@
  *
  * IOCTL_WFPC_IDS: ULONG[3] = { callout id, filter id (low part), filter id (high part) }.
  *
+ * The classify function (packets the engine classifies at the outbound IPv4 packet layer for
+ * 10.0.0.2) blocks UDP, clearing the write right, and permits the rest, reading the protocol
+ * from the packet in the layer data while it holds a reference on the list; it acquires and
+ * releases a classify handle. IOCTL_WFPC_STATS: ULONG[7] = { classified, blocked, permitted,
+ * the last remote address (incoming value), the last layer id, the classify handle's status,
+ * whether FWPS_FILTER0 named the filter, callout, action and context }.
+ *
  * Unload takes everything away in reverse order.
  */
 #include "corpus.h"
@@ -23,6 +30,7 @@
 
 #define IOCTL_WFPC_INJECT CORPUS_IOCTL(0x900, METHOD_BUFFERED)
 #define IOCTL_WFPC_IDS CORPUS_IOCTL(0x901, METHOD_BUFFERED)
+#define IOCTL_WFPC_STATS CORPUS_IOCTL(0x902, METHOD_BUFFERED)
 
 /* {6a2b7f10-5c3e-4f0a-9d61-2e8f4c1b7a01} */
 static const GUID CALLOUT_KEY = {0x6a2b7f10, 0x5c3e, 0x4f0a, {0x9d, 0x61, 0x2e, 0x8f, 0x4c, 0x1b, 0x7a, 0x01}};
@@ -43,11 +51,50 @@ static ULONG g_completions;
 static NTSTATUS g_completed_status;
 static int g_completed_state;
 
+/* What the classify function saw: IOCTL_WFPC_STATS. */
+static ULONG g_classified, g_blocked, g_permitted, g_last_remote, g_last_layer, g_handle_status, g_filter_ok;
+
+/* Blocks UDP, permits the rest (the protocol from the packet's header in the layer data). */
 static VOID NTAPI Classify(const void *inFixedValues, const void *inMetaValues, void *layerData,
     const void *classifyContext, const void *filter, ULONG64 flowContext, void *classifyOut)
 {
-    (void)inFixedValues, (void)inMetaValues, (void)layerData, (void)classifyContext, (void)filter, (void)flowContext;
-    *(ULONG *)classifyOut = FWP_ACTION_BLOCK; /* FWPS_CLASSIFY_OUT0.actionType */
+    const FWPS_INCOMING_VALUES0 *values = inFixedValues;
+    const FWPS_FILTER0 *f = filter;
+    FWPS_CLASSIFY_OUT0 *out = classifyOut;
+    NET_BUFFER_LIST *nbl = layerData;
+    const FWP_VALUE0 *remote;
+    UCHAR header[20];
+    const UCHAR *ip;
+    ULONG64 handle;
+    (void)inMetaValues, (void)flowContext;
+
+    g_classified++;
+    g_last_layer = values->layerId;
+    remote = &values->incomingValue[FWPS_FIELD_OUTBOUND_IPPACKET_V4_IP_REMOTE_ADDRESS].value;
+    g_last_remote = remote->type == FWP_UINT32 ? remote->uint32 : 0;
+    g_filter_ok = f->filterId == g_filter_id && f->action.calloutId == g_callout_id
+        && f->action.type == FWP_ACTION_CALLOUT_TERMINATING && f->context == 0x5EED;
+    /* A classify handle is to be had during the classification, once. */
+    g_handle_status = FwpsAcquireClassifyHandle0((void *)classifyContext, 0, &handle);
+    if (NT_SUCCESS(g_handle_status)) {
+        if (FwpsAcquireClassifyHandle0((void *)classifyContext, 0, &handle) == STATUS_SUCCESS)
+            g_handle_status = STATUS_UNSUCCESSFUL;
+        FwpsReleaseClassifyHandle0(handle);
+    }
+    if (!(out->rights & FWPS_RIGHT_ACTION_WRITE))
+        return;
+    /* The list stays the driver's while it holds a reference. */
+    FwpsReferenceNetBufferList0(nbl, FALSE);
+    ip = NdisGetDataBuffer(nbl->FirstNetBuffer, sizeof(header), header, 1, 0);
+    if (ip && ip[9] == 17) {
+        out->actionType = FWP_ACTION_BLOCK;
+        out->rights &= ~FWPS_RIGHT_ACTION_WRITE;
+        g_blocked++;
+    } else {
+        out->actionType = FWP_ACTION_PERMIT;
+        g_permitted++;
+    }
+    FwpsDereferenceNetBufferList0(nbl, FALSE);
 }
 
 static NTSTATUS NTAPI Notify(ULONG notifyType, const GUID *filterKey, void *filter)
@@ -181,6 +228,21 @@ static NTSTATUS NTAPI DispatchIoctl(PDEVICE_OBJECT device, PIRP irp)
         status = STATUS_SUCCESS;
         info = 3 * sizeof(ULONG);
         break;
+    case IOCTL_WFPC_STATS:
+        if (CORPUS_OUT_LEN(sp) < 7 * sizeof(ULONG)) {
+            status = STATUS_BUFFER_TOO_SMALL;
+            break;
+        }
+        out[0] = g_classified;
+        out[1] = g_blocked;
+        out[2] = g_permitted;
+        out[3] = g_last_remote;
+        out[4] = g_last_layer;
+        out[5] = g_handle_status;
+        out[6] = g_filter_ok;
+        status = STATUS_SUCCESS;
+        info = 7 * sizeof(ULONG);
+        break;
     }
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = info;
@@ -248,6 +310,7 @@ static NTSTATUS AddObjects(void)
     filter.weight.type = FWP_EMPTY;
     filter.action.type = FWP_ACTION_CALLOUT_TERMINATING;
     filter.action.calloutKey = CALLOUT_KEY;
+    filter.rawContext = 0x5EED;
     condition.fieldKey = CONDITION_IP_REMOTE_ADDRESS;
     condition.matchType = FWP_MATCH_EQUAL;
     condition.conditionValue.type = FWP_UINT32;

@@ -93,7 +93,41 @@ _Static_assert(sizeof(FWPM_FILTER_CONDITION0) == PICK(0x1c, 0x28), "FWPM_FILTER_
 #define FWPS_INJECTION_TYPE_NETWORK 0x4
 #define AF_INET 2
 
-/* fwpsk.h: the callout's functions get the classify data; this driver only blocks. */
+/* fwpsk.h: the classify data a callout gets. */
+typedef struct FWPS_INCOMING_VALUE0_ { FWP_VALUE0 value; } FWPS_INCOMING_VALUE0;
+typedef struct FWPS_INCOMING_VALUES0_ {
+    USHORT layerId;
+    ULONG valueCount;
+    FWPS_INCOMING_VALUE0 *incomingValue;
+} FWPS_INCOMING_VALUES0;
+typedef struct FWPS_ACTION0_ { ULONG type; ULONG calloutId; } FWPS_ACTION0;
+typedef struct FWPS_FILTER0_ {
+    ULONG64 filterId;
+    FWP_VALUE0 weight;
+    USHORT subLayerWeight;
+    USHORT flags;
+    ULONG numFilterConditions;
+    void *filterCondition;
+    FWPS_ACTION0 action;
+    ULONG64 context;
+    void *providerContext;
+} FWPS_FILTER0;
+typedef struct FWPS_CLASSIFY_OUT0_ {
+    ULONG actionType;
+    ULONG64 outContext;
+    ULONG64 filterId;
+    ULONG rights;
+    ULONG flags;
+    ULONG reserved;
+} FWPS_CLASSIFY_OUT0;
+_Static_assert(sizeof(FWPS_INCOMING_VALUE0) == PICK(8, 16), "FWPS_INCOMING_VALUE0");
+_Static_assert(offsetof(FWPS_FILTER0, action) == PICK(28, 40), "FWPS_FILTER0.action");
+_Static_assert(offsetof(FWPS_FILTER0, context) == PICK(40, 48), "FWPS_FILTER0.context");
+_Static_assert(offsetof(FWPS_CLASSIFY_OUT0, rights) == 24, "FWPS_CLASSIFY_OUT0.rights");
+#define FWP_ACTION_PERMIT 0x1002
+#define FWPS_RIGHT_ACTION_WRITE 0x1
+#define FWPS_FIELD_OUTBOUND_IPPACKET_V4_IP_REMOTE_ADDRESS 2
+
 typedef VOID(NTAPI *FWPS_CALLOUT_CLASSIFY_FN1)(const void *inFixedValues, const void *inMetaValues,
     void *layerData, const void *classifyContext, const void *filter, ULONG64 flowContext, void *classifyOut);
 typedef NTSTATUS(NTAPI *FWPS_CALLOUT_NOTIFY_FN1)(ULONG notifyType, const GUID *filterKey, void *filter);
@@ -173,6 +207,10 @@ NTSTATUS NTAPI FwpsInjectNetworkSendAsync0(HANDLE injectionHandle, HANDLE inject
 NTSTATUS NTAPI FwpsAllocateNetBufferAndNetBufferList0(void *poolHandle, USHORT contextSize, USHORT contextBackFill,
     MDL *mdlChain, ULONG dataOffset, SIZE_T dataLength, NET_BUFFER_LIST **netBufferList);
 VOID NTAPI FwpsFreeNetBufferList0(NET_BUFFER_LIST *netBufferList);
+NTSTATUS NTAPI FwpsAcquireClassifyHandle0(void *classifyContext, ULONG reserved, ULONG64 *classifyHandle);
+VOID NTAPI FwpsReleaseClassifyHandle0(ULONG64 classifyHandle);
+VOID NTAPI FwpsReferenceNetBufferList0(NET_BUFFER_LIST *netBufferList, BOOLEAN intendToModify);
+VOID NTAPI FwpsDereferenceNetBufferList0(NET_BUFFER_LIST *netBufferList, BOOLEAN dispatchLevel);
 
 void *NTAPI NdisAllocateNetBufferListPool(void *NdisHandle, NET_BUFFER_LIST_POOL_PARAMETERS *Parameters);
 VOID NTAPI NdisFreeNetBufferListPool(void *PoolHandle);

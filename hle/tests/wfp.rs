@@ -662,3 +662,90 @@ fn a_clone_describes_the_originals_data_and_counts_as_its_child() {
         assert_eq!(b.name, "BAD_POOL_CALLER", "{arch:?}");
     }
 }
+
+#[test]
+fn stream_data_is_injected_by_a_registered_callout_at_a_stream_layer() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let out = fx.alloc(8);
+        assert_eq!(st(fx.call(W, "FwpsInjectionHandleCreate0", &[2, 1, out]).unwrap()), SUCCESS, "{arch:?}");
+        let stream = fx.read_ptr(out);
+        assert_eq!(st(fx.call(W, "FwpsInjectionHandleCreate0", &[2, 4, out]).unwrap()), SUCCESS);
+        let network = fx.read_ptr(out);
+        let slots = fx.alloc(24);
+        let complete = recorder(&mut fx, slots);
+        // A registered callout (its classify function: any code).
+        let c = block(&mut fx, 0x30);
+        set_guid(&mut fx, c, RC::calloutKey, CALLOUT);
+        set(&mut fx, c, RC::classifyFn, complete);
+        let id_out = fx.alloc(4);
+        assert_eq!(st(fx.call(W, "FwpsCalloutRegister0", &[0, c, id_out]).unwrap()), SUCCESS);
+        let callout = fx.k.mem().read_u32(id_out).unwrap() as u64;
+
+        let params = fx.put(&[0x80, 1, 0x10, 0, 0, 1, 0, 0, b'W', b'f', b'p', b'1', 0, 0, 0, 0]);
+        let pool = fx.call(Dll::Ndis, "NdisAllocateNetBufferListPool", &[0, params]).unwrap();
+        let data = fx.put(b"GET / HTTP/1.0\r\n");
+        let mdl = fx.call(Dll::Ntoskrnl, "IoAllocateMdl", &[data, 16, 0, 0, 0]).unwrap();
+        let nbl_out = fx.alloc(8);
+        let r = fx.call(W, "FwpsAllocateNetBufferAndNetBufferList0", &[pool, 0, 0, mdl, 0, 16, nbl_out]).unwrap();
+        assert_eq!(st(r), SUCCESS);
+        let nbl = fx.read_ptr(nbl_out);
+        let args = |h: u64, callout: u64, layer: u64| match arch {
+            Arch::X86 => vec![h, 0x33, 0, 9, 0, callout, layer, 0, nbl, 16, complete, 0x44],
+            Arch::X64 => vec![h, 0x33, 0, 9, callout, layer, 0, nbl, 16, complete, 0x44],
+        };
+        let call = |fx: &mut Fx, a: Vec<u64>| st(fx.call(W, "FwpsStreamInjectAsync0", &a).unwrap());
+        assert_eq!(call(&mut fx, args(stream, callout, 12)), STATUS_INVALID_PARAMETER, "not a stream layer");
+        assert_eq!(call(&mut fx, args(stream, callout + 1, 20)), STATUS_INVALID_PARAMETER, "no such callout");
+        assert_eq!(call(&mut fx, args(network, callout, 20)), STATUS_INVALID_PARAMETER, "not a stream handle");
+        assert!(wfp_events(&fx).iter().all(|e| !matches!(e, WfpChange::Injected { .. })));
+        assert_eq!(call(&mut fx, args(stream, callout, 20)), SUCCESS, "{arch:?}");
+        let first = match arch {
+            Arch::X86 => fx.k.mem().read_u32(slots).unwrap() as u64,
+            Arch::X64 => fx.k.mem().read_u64(slots).unwrap(),
+        };
+        assert_eq!(first, 0x44, "{arch:?}: completion(context, ...)");
+        let injected: Vec<(&str, u64)> = wfp_events(&fx)
+            .iter()
+            .filter_map(|e| match e {
+                WfpChange::Injected { kind, length, .. } => Some((*kind, *length)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(injected, [("stream", 16)], "{arch:?}");
+        let ctx = fx.alloc(8);
+        assert_eq!(fx.call(W, "FwpsQueryPacketInjectionState0", &[stream, nbl, ctx]).unwrap() & 0xFFFF_FFFF, 1);
+        assert_eq!(fx.read_ptr(ctx), 0x33);
+    }
+}
+
+#[test]
+fn references_keep_count_and_classify_handles_need_a_classification() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let nbl = fx.alloc(0x40);
+        fx.call(W, "FwpsReferenceNetBufferList0", &[nbl, 0]).unwrap();
+        fx.call(W, "FwpsReferenceNetBufferList0", &[nbl, 1]).unwrap();
+        assert_eq!(fx.k.ext().wfp.nbl_references.get(&nbl), Some(&2), "{arch:?}");
+        fx.call(W, "FwpsDereferenceNetBufferList0", &[nbl, 0]).unwrap();
+        assert_eq!(fx.k.ext().wfp.nbl_references.get(&nbl), Some(&1));
+        fx.call(W, "FwpsDereferenceNetBufferList0", &[nbl, 0]).unwrap();
+        assert!(fx.k.ext().wfp.nbl_references.is_empty());
+        // One more dereference than references: left alone.
+        fx.call(W, "FwpsDereferenceNetBufferList0", &[nbl, 0]).unwrap();
+        assert!(fx.k.ext().wfp.nbl_references.is_empty());
+
+        // No classification runs: no classify handle, and releasing a stranger does nothing.
+        let context = fx.alloc(16);
+        let out = fx.alloc(8);
+        let r = fx.call(W, "FwpsAcquireClassifyHandle0", &[context, 0, out]).unwrap();
+        assert_eq!(st(r), STATUS_INVALID_PARAMETER, "{arch:?}");
+        let release: Vec<u64> = match arch {
+            Arch::X86 => vec![context, 0],
+            Arch::X64 => vec![context],
+        };
+        fx.call(W, "FwpsReleaseClassifyHandle0", &release).unwrap();
+        assert!(fx.k.ext().wfp.classify_handles.is_empty());
+        assert!(wfp_events(&fx).is_empty(), "{arch:?}");
+    }
+}

@@ -78,12 +78,16 @@ pub(crate) struct ProcessSpec {
     pub(crate) parent: u64,
 }
 
-/// A packet a scenario puts on the wire: `{ layer = "ethernet", bytes = "ff ff ..." }`.
+/// A packet a scenario puts on the wire: `{ layer = "ethernet", bytes = "ff ff ..." }`, or
+/// classifies at a filtering layer: `{ layer = "OUTBOUND_TRANSPORT_V4", bytes = "45 00 ...",
+/// verdict = "blocked" }` (the verdict expected: "permitted", "blocked" or "absorbed").
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PacketSpec {
     pub(crate) layer: String,
     pub(crate) bytes: Bytes,
+    #[serde(default)]
+    pub(crate) verdict: Option<String>,
 }
 
 /// `wait_idle = true`, or the most virtual time it may let pass: `wait_idle = "10s"`.

@@ -156,6 +156,12 @@ pub(crate) enum Action {
     Packet {
         frame: Vec<u8>,
     },
+    /// An IPv4 packet classified at a filtering layer, and the verdict expected.
+    Classify {
+        layer: String,
+        packet: Vec<u8>,
+        verdict: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -331,19 +331,33 @@ pub(crate) fn check_steps(
             "packet" => {
                 let p = r.packet.clone().expect("present");
                 if p.layer != "ethernet" {
-                    return fail(format!(
-                        "packet layer `{}`: only \"ethernet\" (a frame from the wire to the NDIS stack) is delivered",
-                        p.layer
-                    ));
+                    let layers = portcullis_hle::wfp::classify::supported_layers();
+                    let name = p.layer.trim_start_matches("FWPM_LAYER_").to_ascii_uppercase();
+                    if !layers.contains(&name.as_str()) {
+                        return fail(format!(
+                            "packet layer `{}`: \"ethernet\" (a frame from the wire to the NDIS stack) or a filtering layer: {}",
+                            p.layer,
+                            layers.join(", ")
+                        ));
+                    }
+                    if let Some(v) = p.verdict.as_deref().filter(|v| !["permitted", "blocked", "absorbed"].contains(v))
+                    {
+                        return fail(format!("packet verdict `{v}`: \"permitted\", \"blocked\" or \"absorbed\""));
+                    }
+                    Action::Classify { layer: name, packet: p.bytes.0, verdict: p.verdict }
+                } else {
+                    if p.verdict.is_some() {
+                        return fail("packet verdict: only a packet classified at a filtering layer has one".into());
+                    }
+                    let max = portcullis_hle::ndis::adapter::MAX_TOTAL_SIZE as usize;
+                    if !(14..=max).contains(&p.bytes.0.len()) {
+                        return fail(format!(
+                            "packet of {} bytes: an Ethernet frame is 14 (its header) to {max} bytes",
+                            p.bytes.0.len()
+                        ));
+                    }
+                    Action::Packet { frame: p.bytes.0 }
                 }
-                let max = portcullis_hle::ndis::adapter::MAX_TOTAL_SIZE as usize;
-                if !(14..=max).contains(&p.bytes.0.len()) {
-                    return fail(format!(
-                        "packet of {} bytes: an Ethernet frame is 14 (its header) to {max} bytes",
-                        p.bytes.0.len()
-                    ));
-                }
-                Action::Packet { frame: p.bytes.0 }
             }
             "pnp_start" => Action::PnpStart,
             "pnp_remove" => Action::PnpRemove,
@@ -750,6 +764,11 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             },
             Action::Shutdown => sb.shutdown().map(|_| ()),
             Action::Packet { frame } => sb.receive_frame(frame),
+            Action::Classify { layer, packet, verdict } => sb.classify_packet(layer, packet).map(|got| {
+                if let Some(want) = verdict.as_deref().filter(|w| *w != got.verdict) {
+                    f.fail(sb, n, line, format!("expected the packet {want}; it was {}", got.verdict));
+                }
+            }),
             Action::PnpStart => sb.pnp_start().map(|_| ()),
             Action::PnpRemove => sb.pnp_remove().map(|_| ()),
             Action::Power(state) => sb.power(state).map(|_| ()),

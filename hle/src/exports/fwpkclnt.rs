@@ -3,7 +3,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::wfp::{callouts, clone, engine, flows, injection, nbl, objects, stream, transaction};
+use crate::wfp::{callouts, clone, engine, flows, injection, nbl, objects, references, stream, transaction};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Fwpkclnt,
@@ -39,5 +39,10 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FwpsFreeNetBufferList0(netBufferList: Ptr) -> () = nbl::FwpsFreeNetBufferList0;
     stdcall fn FwpsCopyStreamDataToBuffer0(calloutStreamData: Ptr, buffer: Ptr, bytesToCopy: SizeT, bytesCopied: Ptr) -> () = stream::FwpsCopyStreamDataToBuffer0;
     stdcall fn FwpsAllocateCloneNetBufferList0(originalNetBufferList: Ptr, netBufferListPoolHandle: Ptr, netBufferPoolHandle: Ptr, allocateCloneFlags: u32, netBufferList: Ptr) -> NtStatus = clone::FwpsAllocateCloneNetBufferList0;
+    stdcall fn FwpsStreamInjectAsync0(injectionHandle: Ptr, injectionContext: Ptr, flags: u32, flowId: u64, calloutId: u32, layerId: u16, streamFlags: u32, netBufferList: Ptr, dataLength: SizeT, completionFn: Ptr, completionContext: Ptr) -> NtStatus = injection::FwpsStreamInjectAsync0;
+    stdcall fn FwpsReferenceNetBufferList0(netBufferList: Ptr, intendToModify: Boolean) -> () = references::FwpsReferenceNetBufferList0;
+    stdcall fn FwpsDereferenceNetBufferList0(netBufferList: Ptr, dispatchLevel: Boolean) -> () = references::FwpsDereferenceNetBufferList0;
+    stdcall fn FwpsAcquireClassifyHandle0(classifyContext: Ptr, reserved: u32, classifyHandle: Ptr) -> NtStatus = references::FwpsAcquireClassifyHandle0;
+    stdcall fn FwpsReleaseClassifyHandle0(classifyHandle: u64) -> () = references::FwpsReleaseClassifyHandle0;
     stdcall fn FwpsFreeCloneNetBufferList0(netBufferList: Ptr, freeCloneFlags: u32) -> () = clone::FwpsFreeCloneNetBufferList0;
 };

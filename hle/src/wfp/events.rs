@@ -104,6 +104,21 @@ pub enum WfpChange {
         /// The first 256 bytes, as hex.
         bytes: String,
     },
+    /// A packet classified at a layer: the filters that took part and the verdict.
+    Classified {
+        layer: String,
+        length: u64,
+        fired: Vec<super::classify::Fired>,
+        verdict: String,
+    },
+    ClassifyHandleAcquired {
+        #[serde(serialize_with = "hex")]
+        handle: u64,
+    },
+    ClassifyHandleReleased {
+        #[serde(serialize_with = "hex")]
+        handle: u64,
+    },
 }
 
 impl WfpChange {
@@ -139,6 +154,18 @@ impl WfpChange {
             WfpChange::Injected { kind, handle, length, bytes } => {
                 format!("injected ({kind}) through {handle:#x}: {length} bytes: {bytes}")
             }
+            WfpChange::Classified { layer, length, fired, verdict } => {
+                let f: Vec<String> = fired
+                    .iter()
+                    .map(|f| {
+                        let c = f.callout.as_deref().map(|c| format!(" callout {c}")).unwrap_or_default();
+                        format!("filter {} in {}{c}: {}", f.filter, f.sublayer, f.action)
+                    })
+                    .collect();
+                format!("classified {length} bytes at {layer}: {verdict} [{}]", f.join("; "))
+            }
+            WfpChange::ClassifyHandleAcquired { handle } => format!("classify handle {handle:#x} acquired"),
+            WfpChange::ClassifyHandleReleased { handle } => format!("classify handle {handle:#x} released"),
         }
     }
 }

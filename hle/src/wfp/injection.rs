@@ -1,6 +1,7 @@
 //! Injection: handles (FwpsInjectionHandleCreate0/Destroy0), the injection state of a net
 //! buffer list (FwpsQueryPacketInjectionState0), and packets injected into the stack
-//! (FwpsInjectNetworkSendAsync0, FwpsInjectNetworkReceiveAsync0, FwpsInjectForwardAsync0).
+//! (FwpsInjectNetworkSendAsync0, FwpsInjectNetworkReceiveAsync0, FwpsInjectForwardAsync0),
+//! and stream data injected into a flow at a stream layer (FwpsStreamInjectAsync0).
 //!
 //! The machine has no network stack: an injected packet is recorded in the trace (its bytes,
 //! from the list's first net buffer) and the stack is done with it at once: the list's
@@ -16,11 +17,12 @@ use super::{st, InjectionHandle};
 use crate::events::hex_bytes;
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, NET_BUFFER as NB, NET_BUFFER_LIST as NBL};
-use crate::types::{NtStatus, Ptr};
+use crate::types::{NtStatus, Ptr, SizeT};
 
 /// AF_UNSPEC, AF_INET, AF_INET6.
 const ADDRESS_FAMILIES: [u16; 3] = [0, 2, 23];
 /// FWPS_INJECTION_TYPE_* (stream, transport, network, forward, L2, vSwitch).
+const FWPS_INJECTION_TYPE_STREAM: u32 = 0x1;
 const FWPS_INJECTION_TYPE_NETWORK: u32 = 0x4;
 const FWPS_INJECTION_TYPE_FORWARD: u32 = 0x8;
 const INJECTION_TYPES: u32 = 0x3F;
@@ -184,4 +186,37 @@ pub fn FwpsInjectForwardAsync0(
     let (handle, context, nbl) = (handle.0, context.0, nbl.0);
     let (completion, completion_context) = (completion.0, completion_context.0);
     inject(k, Injection { kind: "forward", needs, handle, context, nbl, completion, completion_context })
+}
+
+/// FWPS_LAYER_STREAM_V4 and FWPS_LAYER_STREAM_V6: where stream data is injected.
+const STREAM_LAYERS: [u16; 2] = [20, 22];
+
+/// NTSTATUS FwpsStreamInjectAsync0(HANDLE injectionHandle, HANDLE injectionContext,
+/// UINT32 flags, UINT64 flowId, UINT32 calloutId, UINT16 layerId, UINT32 streamFlags,
+/// NET_BUFFER_LIST *netBufferList, SIZE_T dataLength, FWPS_INJECT_COMPLETE0 completionFn,
+/// HANDLE completionContext): stream data (a chain of lists) into the flow, through a
+/// stream injection handle, at a stream layer, by a registered callout. The data is
+/// recorded and the flow takes it at once: the completion function runs.
+#[allow(clippy::too_many_arguments)]
+pub fn FwpsStreamInjectAsync0(
+    k: &mut Kx,
+    handle: Ptr,
+    context: Ptr,
+    _flags: u32,
+    _flow: u64,
+    callout: u32,
+    layer: u16,
+    _stream_flags: u32,
+    nbl: Ptr,
+    _length: SizeT,
+    completion: Ptr,
+    completion_context: Ptr,
+) -> KResult<NtStatus> {
+    if !STREAM_LAYERS.contains(&layer) || !k.ext().wfp.registered.contains_key(&callout) {
+        return Ok(st::INVALID_PARAMETER_NT);
+    }
+    let needs = FWPS_INJECTION_TYPE_STREAM;
+    let (handle, context, nbl) = (handle.0, context.0, nbl.0);
+    let (completion, completion_context) = (completion.0, completion_context.0);
+    inject(k, Injection { kind: "stream", needs, handle, context, nbl, completion, completion_context })
 }

@@ -128,6 +128,11 @@ pub fn layer_name(key: &[u8; 16]) -> Option<&'static str> {
     find(LAYERS, key)
 }
 
+/// The key of the layer `name` (without the FWPM_LAYER_ prefix).
+pub fn layer_key(name: &str) -> Option<[u8; 16]> {
+    LAYERS.iter().find(|(n, _)| *n == name).and_then(|(_, g)| parse_guid(g))
+}
+
 /// The name of the built-in sublayer `key` (without the FWPM_SUBLAYER_ prefix).
 pub fn builtin_sublayer(key: &[u8; 16]) -> Option<&'static str> {
     find(SUBLAYERS, key)

@@ -90,3 +90,47 @@ pub mod FWPS_CALLOUT {
         flowDeleteFn = Ptr @ (0x1c, 0x28),
     }
 }
+
+/// FWPS_INCOMING_VALUES0 { UINT16 layerId; UINT32 valueCount; FWPS_INCOMING_VALUE0
+/// *incomingValue; }, the values an array of FWP_VALUE0 (8 bytes on x86, 16 on x64).
+pub mod FWPS_INCOMING_VALUES0 {
+    use super::*;
+    fields! { layerId = U16 @ (0, 0), valueCount = U32 @ (4, 4), incomingValue = Ptr @ (8, 8) }
+    pub const SIZE: (u64, u64) = (12, 16);
+    pub const VALUE_SIZE: (u64, u64) = (8, 16);
+}
+
+/// FWPS_FILTER0 { UINT64 filterId; FWP_VALUE0 weight; UINT16 subLayerWeight; UINT16 flags;
+/// UINT32 numFilterConditions; FWPS_FILTER_CONDITION0 *filterCondition; FWPS_ACTION0 action
+/// { type; calloutId; }; UINT64 context; FWPM_PROVIDER_CONTEXT0 *providerContext; } (the
+/// later versions extend it at the end).
+pub mod FWPS_FILTER0 {
+    use super::*;
+    fields! {
+        filterId = U64 @ (0, 0),
+        weight = Inline @ (8, 8),
+        subLayerWeight = U16 @ (16, 24),
+        flags = U16 @ (18, 26),
+        numFilterConditions = U32 @ (20, 28),
+        filterCondition = Ptr @ (24, 32),
+        actionType = U32 @ (28, 40),
+        calloutId = U32 @ (32, 44),
+        context = U64 @ (40, 48),
+        providerContext = Ptr @ (48, 56),
+    }
+    pub const SIZE: (u64, u64) = (56, 64);
+}
+
+/// FWPS_CLASSIFY_OUT0 { FWP_ACTION_TYPE actionType; UINT64 outContext; UINT64 filterId;
+/// UINT32 rights; UINT32 flags; UINT32 reserved; }: the same on both.
+pub mod FWPS_CLASSIFY_OUT0 {
+    use super::*;
+    fields! {
+        actionType = U32 @ (0, 0),
+        outContext = U64 @ (8, 8),
+        filterId = U64 @ (16, 16),
+        rights = U32 @ (24, 24),
+        flags = U32 @ (28, 28),
+    }
+    pub const SIZE: (u64, u64) = (40, 40);
+}

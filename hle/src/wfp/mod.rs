@@ -6,10 +6,12 @@
 //!
 //! The engine is in memory: what a driver adds, registers and injects lands in the trace as
 //! [`WfpEvent`]s (layers by name, objects by key), which is what an analyst wants to know of
-//! a network filter. The machine has no network stack, so no traffic is classified and no
-//! flow exists.
+//! a network filter. The machine has no network stack and no flow exists; the packets a
+//! scenario classifies at a layer (classify.rs) reach the callouts of the filters there, and
+//! what a callout keeps past its classifyFn is in references.rs.
 
 pub mod callouts;
+pub mod classify;
 pub mod clone;
 pub mod engine;
 pub mod events;
@@ -19,6 +21,7 @@ pub mod layers;
 pub mod layout;
 pub mod nbl;
 pub mod objects;
+pub mod references;
 pub mod stream;
 pub mod transaction;
 
@@ -94,6 +97,21 @@ pub struct Filter {
     /// The callout a callout action names.
     pub callout: Option<Guid>,
     pub session: u64,
+    /// The weight within its sublayer (FWP_UINT64 as given, FWP_UINT8 in the top four
+    /// bits, FWP_EMPTY 0).
+    pub weight: u64,
+    /// FWPM_FILTER0.rawContext, handed to callouts in FWPS_FILTER0.context.
+    pub context: u64,
+    pub conditions: Vec<Condition>,
+}
+
+/// A filter condition: the field, FWP_MATCH_TYPE and the value (the scalar types; another
+/// type keeps `None` and never matches).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    pub field: Guid,
+    pub match_type: u32,
+    pub value: Option<u64>,
 }
 
 /// The engine's objects (what a transaction snapshots).
@@ -140,6 +158,14 @@ pub struct WfpState {
     pub injected: BTreeMap<u64, (u64, u64)>,
     /// Clones (FwpsAllocateCloneNetBufferList0) and their net buffers.
     pub clones: BTreeMap<u64, Vec<u64>>,
+    /// The classify context of the callout running now (FwpsAcquireClassifyHandle0 takes it).
+    pub classifying: Option<u64>,
+    /// Classify handles acquired and not released (each its classify context).
+    pub classify_handles: std::collections::BTreeSet<u64>,
+    /// References on net buffer lists (FwpsReferenceNetBufferList0), by list.
+    pub nbl_references: BTreeMap<u64, u32>,
+    /// The engine's lists whose classification is over, kept for their references.
+    pub nbl_kept: std::collections::BTreeSet<u64>,
 }
 
 /// The run-time identifier of the callout `key`, given out on first use.

@@ -8,8 +8,10 @@
 
 use super::engine::writable;
 use super::events::{action_text, key_text, layer_text, record, WfpChange};
-use super::layout::{FWPM_CALLOUT0, FWPM_DISPLAY_DATA0, FWPM_FILTER0, FWPM_FILTER_CONDITION0, FWPM_SUBLAYER0};
-use super::{callout_id, key_or_new, layers, st, wide_name, Callout, Filter, Guid, SubLayer};
+use super::layout::{
+    FWPM_CALLOUT0, FWPM_DISPLAY_DATA0, FWPM_FILTER0, FWPM_FILTER_CONDITION0, FWPM_SUBLAYER0, FWP_VALUE0,
+};
+use super::{callout_id, key_or_new, layers, st, wide_name, Callout, Condition, Filter, Guid, SubLayer};
 use crate::etw::read_guid;
 use crate::kernel::{KResult, Kx};
 use crate::layout::{Field, FieldAccess};
@@ -135,8 +137,33 @@ pub fn FwpmCalloutDeleteByKey0(k: &mut Kx, engine: Ptr, key: Ptr) -> KResult<NtS
     Ok(NtStatus(0))
 }
 
-/// The field keys of a filter's conditions, or the status the engine refuses them with.
-fn conditions(k: &Kx, at: u64) -> KResult<Result<Vec<Guid>, NtStatus>> {
+/// A FWP_VALUE0's scalar (FWP_UINT8/16/32 inline, FWP_UINT64 through its pointer).
+fn scalar(k: &Kx, at: u64) -> KResult<Option<u64>> {
+    let ty = k.mem().get(at, FWP_VALUE0::type_)? as u32;
+    let raw = k.mem().get(at, FWP_VALUE0::value)?;
+    Ok(match ty {
+        1 => Some(raw & 0xFF),
+        2 => Some(raw & 0xFFFF),
+        3 => Some(raw & 0xFFFF_FFFF),
+        4 if raw != 0 => Some(k.mem().read_u64(raw)?),
+        _ => None,
+    })
+}
+
+/// A filter's weight (FWPM_FILTER0.weight): FWP_UINT64 as it is, FWP_UINT8 (0-15) in the top
+/// four bits as the engine ranks it, FWP_EMPTY (the engine's choice) the lowest.
+fn weight(k: &Kx, at: u64) -> KResult<u64> {
+    let w = FWPM_FILTER0::weight.at(k.arch(), at);
+    let ty = k.mem().get(w, FWP_VALUE0::type_)? as u32;
+    Ok(match (ty, scalar(k, w)?) {
+        (1, Some(v)) => v.min(15) << 60,
+        (4, Some(v)) => v,
+        _ => 0,
+    })
+}
+
+/// A filter's conditions, or the status the engine refuses them with.
+fn conditions(k: &Kx, at: u64) -> KResult<Result<Vec<Condition>, NtStatus>> {
     let count = k.mem().get(at, FWPM_FILTER0::numFilterConditions)?;
     let list = k.mem().get(at, FWPM_FILTER0::filterCondition)?;
     if count == 0 {
@@ -152,11 +179,15 @@ fn conditions(k: &Kx, at: u64) -> KResult<Result<Vec<Guid>, NtStatus>> {
         portcullis_emu::Arch::X86 => FWPM_FILTER_CONDITION0::SIZE.0,
         portcullis_emu::Arch::X64 => FWPM_FILTER_CONDITION0::SIZE.1,
     };
-    let mut keys = Vec::new();
+    let mut out = Vec::new();
     for i in 0..count {
-        keys.push(guid_at(k, list + i * size, FWPM_FILTER_CONDITION0::fieldKey)?);
+        let c = list + i * size;
+        let field = guid_at(k, c, FWPM_FILTER_CONDITION0::fieldKey)?;
+        let match_type = k.mem().get(c, FWPM_FILTER_CONDITION0::matchType)? as u32;
+        let value = scalar(k, FWPM_FILTER_CONDITION0::conditionValue.at(k.arch(), c))?;
+        out.push(Condition { field, match_type, value });
     }
-    Ok(Ok(keys))
+    Ok(Ok(out))
 }
 
 /// NTSTATUS FwpmFilterAdd0(HANDLE engineHandle, const FWPM_FILTER0 *filter,
@@ -212,7 +243,21 @@ pub fn FwpmFilterAdd0(k: &mut Kx, engine: Ptr, filter: Ptr, _sd: Ptr, id_out: Pt
     if !id_out.is_null() {
         k.mem_mut().write_u64(id_out.0, id)?;
     }
-    let f = Filter { key, name: name.clone(), layer, sublayer, action, callout, session: engine.0 };
+    let weight = weight(k, at)?;
+    let context = k.mem().get(at, FWPM_FILTER0::rawContext)?;
+    let conditions: Vec<String> = fields.iter().map(|c| key_text(&c.field)).collect();
+    let f = Filter {
+        key,
+        name: name.clone(),
+        layer,
+        sublayer,
+        action,
+        callout,
+        session: engine.0,
+        weight,
+        context,
+        conditions: fields,
+    };
     k.ext_mut().wfp.store.filters.insert(id, f);
     record(
         k,
@@ -224,7 +269,7 @@ pub fn FwpmFilterAdd0(k: &mut Kx, engine: Ptr, filter: Ptr, _sd: Ptr, id_out: Pt
             sublayer: layers::builtin_sublayer(&sublayer).map(str::to_string).unwrap_or_else(|| key_text(&sublayer)),
             action: action_text(action),
             callout: callout.map(|c| key_text(&c)),
-            conditions: fields.iter().map(key_text).collect(),
+            conditions,
         },
     );
     Ok(NtStatus(0))
