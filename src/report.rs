@@ -82,7 +82,8 @@ pub struct ThreadRow {
     pub tid: String,
     pub ethread: String,
     pub pid: String,
-    /// "host" (the sandbox calls the driver on it), "system" (PsCreateSystemThread), "worker".
+    /// "host" (the sandbox calls the driver on it), "system" (PsCreateSystemThread), "worker",
+    /// "user" (a user program's thread).
     pub kind: &'static str,
     /// Its start routine (system threads).
     pub start: Option<String>,

@@ -50,6 +50,10 @@ pub(crate) enum Then {
     End,
     /// The process exits with this status (ExitProcess: its libraries detach).
     Exit(u32),
+    /// Enter the running thread's start routine (its libraries were told it starts).
+    StartThread,
+    /// The running thread ends with this status (its libraries were told).
+    EndThread(u32),
 }
 
 /// A chain a library function asks for; the dispatcher begins it once the function's value
@@ -91,8 +95,8 @@ pub(crate) fn start(k: &mut Kx, mut p: Pending, top: u64) -> KResult<Option<u64>
 }
 
 fn push(k: &mut Kx, p: Pending) {
-    if let Some(proc_) = crate::current(k) {
-        proc_.pending.push(p);
+    if let Some(t) = crate::threads::running(k) {
+        t.pending.push(p);
     }
 }
 
@@ -100,7 +104,7 @@ fn push(k: &mut Kx, p: Pending) {
 /// False when no chain is in progress (the program jumped here on its own).
 pub(crate) fn on_return(k: &mut Kx) -> KResult<bool> {
     let returned = k.reg(Reg::Ax) as u32;
-    let Some(mut p) = crate::current(k).and_then(|proc_| proc_.pending.pop()) else { return Ok(false) };
+    let Some(mut p) = crate::threads::running(k).and_then(|t| t.pending.pop()) else { return Ok(false) };
     if let Some(c) = p.current.take() {
         if c.entry && c.reason == DLL_PROCESS_ATTACH {
             if returned != 0 {
@@ -148,7 +152,7 @@ fn refused(k: &mut Kx, p: &mut Pending, c: InitCall) -> KResult<()> {
                 }
             }
         }
-        Then::End | Then::Exit(_) => {}
+        Then::End | Then::Exit(_) | Then::StartThread | Then::EndThread(_) => {}
     }
     Ok(())
 }
@@ -194,6 +198,18 @@ fn next(k: &mut Kx, mut p: Pending, sp: u64, pops: u64) -> KResult<()> {
             k.suspend();
         }
         Then::Exit(code) => crate::dispatch::end_process(k, code),
+        Then::StartThread => {
+            let Some(t) = crate::threads::running(k) else { return Ok(()) };
+            let (start, parameter, top) = (t.start, t.parameter, t.stack_top);
+            let exit = crate::threads::thread_exit_slot(k);
+            enter(k, top, pops, start, &[parameter], exit)?;
+        }
+        Then::EndThread(code) => {
+            crate::threads::end_running(k, code)?;
+            if crate::current(k).is_some_and(|p| p.exited.is_none()) {
+                crate::threads::switch_away(k)?;
+            }
+        }
     }
     Ok(())
 }

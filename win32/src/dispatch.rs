@@ -15,6 +15,7 @@ use portcullis_hle::seh::codes::code;
 
 use crate::process::{enter_kernel, enter_user, Exited};
 use crate::table::Win32Fn;
+use crate::threads::After;
 
 /// The host-call handler of every slot of the libraries' image.
 pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
@@ -27,6 +28,26 @@ pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
             let code = k.reg(portcullis_emu::Reg::Ax) as u32;
             end_process(k, code);
             return Ok(());
+        }
+        if index == crate::libraries::count() + 2 {
+            // A thread's start routine returned: BaseThreadStart ends it with its value.
+            let code = k.reg(portcullis_emu::Reg::Ax) as u32;
+            if crate::threads::running(k).is_none_or(|t| t.pending.iter().any(|_| true)) {
+                return Err(Stop::Host(KernelStop::UserException {
+                    code: code::ACCESS_VIOLATION,
+                    pc: at,
+                    reason: "a jump into the threads' return slot from the middle of a loader call".into(),
+                }));
+            }
+            if crate::threads::exit_running(k, code).map_err(stop_of)? {
+                let chain = crate::state(k).request.take();
+                if let Some(chain) = chain {
+                    crate::callback::begin(k, chain, 0, 0).map_err(stop_of)?;
+                }
+            } else if crate::current(k).is_some_and(|p| p.exited.is_none()) {
+                crate::threads::switch_away(k).map_err(stop_of)?;
+            }
+            return resume(k);
         }
         // A TLS callback or DllMain the loader called returned (crate::callback).
         if !crate::callback::on_return(k).map_err(stop_of)? {
@@ -45,6 +66,7 @@ pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
     let raw = match result {
         Ok(raw) => raw,
         Err(e) => {
+            crate::state(k).after = None;
             if let Some(args) = traced {
                 record(k, f, args, None, at);
             }
@@ -58,6 +80,25 @@ pub(crate) fn on_call(k: &mut Kx, slot: u32) -> Result<(), Stop<KernelStop>> {
             });
         }
     };
+    match crate::state(k).after.take() {
+        None => {}
+        Some(After::Hold(on_wake)) => {
+            // The thread waits: its call completes when it goes on, traced then.
+            let call = traced.map(|args| api_call(f, args, None, at));
+            crate::threads::hold(k, call, f.ret_wide, on_wake).map_err(stop_of)?;
+            return resume(k);
+        }
+        Some(After::Gone) => {
+            // The thread ended in the call (ExitThread): another goes on.
+            if let Some(args) = traced {
+                record(k, f, args, None, at);
+            }
+            if crate::current(k).is_some_and(|p| p.exited.is_none()) {
+                crate::threads::switch_away(k).map_err(stop_of)?;
+            }
+            return resume(k);
+        }
+    }
     if f.ret_wide {
         k.set_return_u64(raw);
     } else {
@@ -132,7 +173,11 @@ fn trace_args(k: &Kx, f: &Win32Fn) -> Vec<(&'static str, ArgValue)> {
     f.params.iter().map(|p| p.name).zip(values).collect()
 }
 
+fn api_call(f: &Win32Fn, args: Vec<(&'static str, ArgValue)>, ret: Option<u64>, caller: u64) -> ApiCall {
+    ApiCall { dll: f.dll.into(), name: f.name.into(), args, ret, ret_kind: f.ret, caller, missing: false }
+}
+
 fn record(k: &mut Kx, f: &Win32Fn, args: Vec<(&'static str, ArgValue)>, ret: Option<u64>, caller: u64) {
-    let call = ApiCall { dll: f.dll.into(), name: f.name.into(), args, ret, ret_kind: f.ret, caller, missing: false };
+    let call = api_call(f, args, ret, caller);
     k.guest_mut().trace.push(Event::Ext(KernelEvent::Call(call)));
 }

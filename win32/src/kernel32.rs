@@ -2,8 +2,7 @@
 //! [`crate::table`]). A program importing anything else is refused at load, naming it.
 //!
 //! Not here on purpose: lstrcmp(i) (the locale's linguistic sort, CompareString, is not
-//! built), movable Local/Global memory, and CreateThread (a process has one thread in this
-//! slice: its further threads need the kernel's scheduler to run user-mode flows).
+//! built) and movable Local/Global memory.
 
 pub mod console;
 pub mod debug;
@@ -174,4 +173,13 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn DecodePointer(Pointer: Ptr) -> Ptr = pointer::DecodePointer;
     stdcall fn HeapSetInformation(HeapHandle: HANDLE, HeapInformationClass: u32, HeapInformation: Ptr, HeapInformationLength: SizeT) -> BOOL = heap::HeapSetInformation;
     stdcall fn TerminateProcess(hProcess: HANDLE, uExitCode: u32) -> BOOL = thread::TerminateProcess;
+    // Threads (kernel32/thread.rs, crate::threads) and their waits (kernel32/sync.rs).
+    stdcall fn CreateThread(lpThreadAttributes: Ptr, dwStackSize: SizeT, lpStartAddress: Ptr, lpParameter: Ptr, dwCreationFlags: u32, lpThreadId: Ptr) -> HANDLE = thread::CreateThread;
+    stdcall fn ExitThread(dwExitCode: u32) -> () = thread::ExitThread;
+    stdcall fn GetExitCodeThread(hThread: HANDLE, lpExitCode: Ptr) -> BOOL = thread::GetExitCodeThread;
+    stdcall fn ResumeThread(hThread: HANDLE) -> u32 = thread::ResumeThread;
+    stdcall fn GetThreadId(Thread: HANDLE) -> u32 = thread::GetThreadId;
+    stdcall fn SwitchToThread() -> BOOL = thread::SwitchToThread;
+    stdcall fn WaitForMultipleObjects(nCount: u32, lpHandles: Ptr, bWaitAll: BOOL, dwMilliseconds: u32) -> u32 = sync::WaitForMultipleObjects;
+    stdcall fn DisableThreadLibraryCalls(hLibModule: Ptr) -> BOOL = module::DisableThreadLibraryCalls;
 };

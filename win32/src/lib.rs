@@ -92,8 +92,18 @@
 //! standard input from the run (`run-app --stdin`), and the kernel's own event objects
 //! (a driver given the program's handle sets the same event; waits run the kernel's
 //! scheduler in place, a wait nothing can end is its deadlock) and critical sections in the
-//! RTL_CRITICAL_SECTION layout. Threads other than the process's first are not built
-//! (CreateThread is absent).
+//! RTL_CRITICAL_SECTION layout.
+//!
+//! # Threads
+//!
+//! CreateThread gives a process further threads ([`threads`]), each with its own ETHREAD and
+//! scheduler context in the kernel, TEB, stack and static TLS, its libraries told when it
+//! starts and ends (DLL_THREAD_ATTACH/DETACH). They all run in the process's one run, one
+//! at a time, switched at their library calls when one waits, yields or ends; their waits
+//! are the kernel's (an event a driver sets wakes the thread waiting for it), a critical
+//! section is handed to the thread waiting for it, and when none can go on the process
+//! waits in place while driver threads, DPCs and timers run. The last thread to end ends the
+//! process; ExitProcess or an unhandled exception in any thread ends them all.
 //!
 //! # The service control manager
 //!
@@ -121,6 +131,7 @@ pub mod msvcrt;
 pub mod process;
 mod strings;
 pub mod table;
+pub mod threads;
 
 mod dispatch;
 
@@ -144,6 +155,8 @@ pub struct Win32 {
     pub services: advapi32::service::Services,
     /// Calls into the program the library function running asked for (crate::callback).
     pub(crate) request: Option<callback::Pending>,
+    /// What the library function running asked for its thread (crate::threads).
+    pub(crate) after: Option<threads::After>,
 }
 
 /// The user-mode layer's state, created on first use.

@@ -15,6 +15,8 @@ use portcullis_hle::loader::{LoadError, Parsed};
 /// DllMain's reasons.
 pub const DLL_PROCESS_DETACH: u64 = 0;
 pub const DLL_PROCESS_ATTACH: u64 = 1;
+pub const DLL_THREAD_ATTACH: u64 = 2;
+pub const DLL_THREAD_DETACH: u64 = 3;
 
 /// How deep libraries may import libraries (and forwarders forward), like the loader's own
 /// recursion guard.
@@ -53,6 +55,10 @@ pub struct Module {
     pub attached: bool,
     /// Its TLS callbacks (called before its entry point, with the same reason).
     pub(crate) tls_callbacks: Vec<u64>,
+    /// Its static TLS index, when it has static TLS.
+    pub(crate) tls_index: Option<u32>,
+    /// DisableThreadLibraryCalls: its entry point is not called when threads start and end.
+    pub(crate) no_thread_calls: bool,
 }
 
 /// One call of a module's TLS callback or entry point.
@@ -285,6 +291,8 @@ pub(crate) fn load_library(k: &mut Kx, l: &mut Loading, name: &str, depth: usize
         deps: Vec::new(),
         attached: false,
         tls_callbacks: Vec::new(),
+        tls_index: None,
+        no_thread_calls: false,
     });
     // Mapped before its imports bind, so libraries importing each other find it.
     let deps = bind_imports(k, l, base, &parsed, depth + 1)?;
@@ -482,7 +490,7 @@ fn tls_directory(k: &Kx, m: &Module) -> KResult<Option<TlsDirectory>> {
 /// callbacks. `next` is the process's next free slot.
 pub(crate) fn setup_tls(
     k: &mut Kx,
-    m: &Module,
+    m: &mut Module,
     tls_array: u64,
     next: &mut u32,
     regions: &mut Vec<u64>,
@@ -504,6 +512,7 @@ pub(crate) fn setup_tls(
         if index_at != 0 {
             k.mem_mut().write_u32(index_at, *next)?;
         }
+        m.tls_index = Some(*next);
         *next += 1;
     }
     let mut callbacks = Vec::new();
@@ -517,6 +526,25 @@ pub(crate) fn setup_tls(
         }
     }
     Ok(callbacks)
+}
+
+/// Gives a new thread module `m`'s static TLS: a block initialised from the module's
+/// template, at the module's index of the thread's `tls_array` (each region added to
+/// `regions`).
+pub(crate) fn thread_tls(k: &mut Kx, m: &Module, tls_array: u64, regions: &mut Vec<u64>) -> KResult<()> {
+    let Some(index) = m.tls_index else { return Ok(()) };
+    let Some(TlsDirectory { start, end, zero_fill, .. }) = tls_directory(k, m)? else { return Ok(()) };
+    let template = end.saturating_sub(start).min(1 << 20);
+    let block_size = (template + zero_fill.min(1 << 20)).max(1);
+    let block = k.mem_mut().alloc(RegionKind::User, format!("{} TLS", m.name), block_size, Prot::RW)?;
+    regions.push(block);
+    if template > 0 {
+        let data = k.mem().read_vec(start, template)?;
+        k.mem_mut().write(block, &data)?;
+    }
+    let ps = k.arch().ptr_size();
+    k.mem_mut().write_ptr(tls_array + index as u64 * ps, block)?;
+    Ok(())
 }
 
 /// The calls a module gets for `reason`: its TLS callbacks, then its entry point.

@@ -17,8 +17,8 @@ const STACK_SIZE: u64 = 0x10_0000;
 /// STATUS_ACCESS_VIOLATION.
 const ACCESS_VIOLATION: u32 = 0xC000_0005;
 /// The x87 control word and MXCSR a Windows thread starts with.
-const INITIAL_X87_CONTROL: u16 = 0x27F;
-const INITIAL_MXCSR: u32 = 0x1F80;
+pub(crate) const INITIAL_X87_CONTROL: u16 = 0x27F;
+pub(crate) const INITIAL_MXCSR: u32 = 0x1F80;
 /// The first process id handed out, and the step (Windows' ids are multiples of 4).
 const FIRST_PID: u64 = 0x3E8;
 
@@ -51,6 +51,8 @@ pub enum Object {
     Key { handle: u64, path: String },
     /// An event (the kernel's event object): the kernel handle in the process's table.
     Event { handle: u64 },
+    /// A thread of the process (its ETHREAD): the kernel handle, and the thread's id.
+    Thread { handle: u64, tid: u64 },
 }
 
 /// The console handles of a Windows 7 process (pseudo handles with the low bits set).
@@ -72,15 +74,21 @@ pub struct Exited {
 pub struct Process {
     pub name: String,
     pub pid: u64,
+    /// Its first thread's id (its other threads: [`Process::threads`]).
     pub tid: u64,
     pub eprocess: u64,
+    /// Its first thread's ETHREAD.
     pub ethread: u64,
     pub image_base: u64,
     pub image_size: u64,
     pub entry: u64,
     pub peb: u64,
+    /// Its first thread's TEB and stack.
     pub teb: u64,
     pub stack_top: u64,
+    /// Its threads, the first first ([`crate::threads`]), and the one whose code runs.
+    pub threads: Vec<crate::threads::Thread>,
+    pub(crate) running: usize,
     /// Its command line (ANSI and wide copies in its memory).
     pub command_line: String,
     pub(crate) command_line_a: u64,
@@ -101,10 +109,7 @@ pub struct Process {
     pub(crate) startup: Vec<crate::module::InitCall>,
     /// Modules whose DLL_PROCESS_ATTACH succeeded, in that order (they detach in reverse).
     pub(crate) init_order: Vec<u64>,
-    /// Chains of loader calls in progress ([`crate::callback`]), innermost last.
-    pub(crate) pending: Vec<crate::callback::Pending>,
-    /// The TEB's static TLS array, and its next free slot.
-    pub(crate) tls_array: u64,
+    /// The next free slot of its threads' static TLS arrays.
     pub(crate) tls_next: u32,
     /// It exited and its libraries are being told (DLL_PROCESS_DETACH).
     pub(crate) detaching: bool,
@@ -128,6 +133,9 @@ pub struct Process {
     pub(crate) environment: crate::kernel32::environment::Environment,
     /// Its standard input (kernel32/console.rs).
     pub(crate) stdin: crate::kernel32::console::Input,
+    /// The threads waiting for each critical section another thread holds, in the order
+    /// they came (kernel32/sync.rs).
+    pub(crate) sections: BTreeMap<u64, std::collections::VecDeque<u64>>,
 }
 
 impl Process {
@@ -191,9 +199,11 @@ fn install(k: &mut Kx) -> Result<(), LoadError> {
         return Ok(());
     }
     let arch = k.arch();
-    // One slot per function, then the slot the entry point returns to, then the one the
-    // loader's calls into the program return to (crate::callback).
+    // One slot per function, then the slot the entry point returns to, the one the
+    // loader's calls into the program return to (crate::callback), and the one a thread's
+    // start routine returns to (crate::threads).
     let mut bodies: Vec<Vec<u8>> = crate::libraries::all().map(|f| f.return_code(arch)).collect();
+    bodies.push(vec![0xC3]);
     bodies.push(vec![0xC3]);
     bodies.push(vec![0xC3]);
     let size = (bodies.len() as u64 * portcullis_emu::HOST_CALL_SLOT).div_ceil(PAGE_SIZE) * PAGE_SIZE;
@@ -311,6 +321,8 @@ fn build(
         deps: Vec::new(),
         attached: false,
         tls_callbacks: Vec::new(),
+        tls_index: None,
+        no_thread_calls: false,
     }];
     // The page msvcrt's variables live in (importers bind to their addresses).
     let crt_data = k.mem_mut().alloc(RegionKind::User, format!("{name} C runtime data"), PAGE_SIZE, Prot::RW)?;
@@ -355,7 +367,7 @@ fn build(
         std::iter::once(0).chain(libraries.iter().filter_map(|b| modules.iter().position(|m| m.base == *b))).collect();
     for &i in &order {
         let callbacks =
-            crate::module::setup_tls(k, &modules[i], tls_array, &mut tls_next, regions).map_err(LoadError::from)?;
+            crate::module::setup_tls(k, &mut modules[i], tls_array, &mut tls_next, regions).map_err(LoadError::from)?;
         modules[i].tls_callbacks = callbacks;
     }
     for &i in order.iter().skip(1).chain([&0]) {
@@ -376,21 +388,30 @@ fn build(
     let ethread = portcullis_hle::ps::processes::find(k, pid).map(|p| p.thread).unwrap_or(0);
     let tid = k.mem().get(ethread, ETHREAD::UniqueThread)?;
 
-    let t = teb_layout(arch);
+    write_teb(k, teb, stack_top, stack, pid, tid, peb, tls_array)?;
     let mem = k.mem_mut();
-    mem.write_ptr(teb, arch.mask(u64::MAX))?; // ExceptionList: the end of the chain
-    mem.write_ptr(teb + t.stack_base, stack_top)?;
-    mem.write_ptr(teb + t.stack_limit, stack)?;
-    mem.write_ptr(teb + t.self_, teb)?;
-    mem.write_ptr(teb + t.pid, pid)?;
-    mem.write_ptr(teb + t.tid, tid)?;
-    mem.write_ptr(teb + t.peb, peb)?;
-    mem.write_ptr(teb + t.tls_pointer, tls_array)?;
-    mem.write_ptr(peb + t.peb_image_base, base)?;
+    mem.write_ptr(peb + teb_layout(arch).peb_image_base, base)?;
     // What PsGetProcessPeb and PsGetThreadTeb answer a driver.
     mem.set(eprocess, EPROCESS::Peb, peb)?;
     mem.set(ethread, ETHREAD::Teb, teb)?;
 
+    let cid = k.ext().sched.by_thread(ethread).unwrap_or(0);
+    portcullis_hle::ps::user_thread::mark(k, cid, base + parsed.entry as u64, 0);
+    let first = crate::threads::Thread {
+        tid,
+        ethread,
+        cid,
+        teb,
+        stack_top,
+        stack_limit: stack,
+        tls_array,
+        start: base + parsed.entry as u64,
+        parameter: 0,
+        pending: Vec::new(),
+        run: crate::threads::Run::New,
+        suspended: 0,
+        exit_code: None,
+    };
     let process = Process {
         name: name.to_string(),
         pid,
@@ -403,6 +424,8 @@ fn build(
         peb,
         teb,
         stack_top,
+        threads: vec![first],
+        running: 0,
         command_line: line.to_string(),
         command_line_a: line_a,
         command_line_w: line_w,
@@ -415,8 +438,6 @@ fn build(
         modules,
         startup,
         init_order: Vec::new(),
-        pending: Vec::new(),
-        tls_array,
         tls_next,
         detaching: false,
         terminated: false,
@@ -429,16 +450,44 @@ fn build(
         reservations: Default::default(),
         environment: Default::default(),
         stdin: Default::default(),
+        sections: BTreeMap::new(),
     };
     crate::state(k).processes.push(process);
     Ok(pid)
 }
 
-/// Switches the machine to the current process's user mode: its address space view, TEB,
-/// and I/O permission map.
+/// Writes a thread's TEB: the end of its SEH chain, its stack, ids, PEB and static TLS
+/// array.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_teb(
+    k: &mut Kx,
+    teb: u64,
+    stack_top: u64,
+    stack_limit: u64,
+    pid: u64,
+    tid: u64,
+    peb: u64,
+    tls_array: u64,
+) -> KResult<()> {
+    let arch = k.arch();
+    let t = teb_layout(arch);
+    let mem = k.mem_mut();
+    mem.write_ptr(teb, arch.mask(u64::MAX))?; // ExceptionList: the end of the chain
+    mem.write_ptr(teb + t.stack_base, stack_top)?;
+    mem.write_ptr(teb + t.stack_limit, stack_limit)?;
+    mem.write_ptr(teb + t.self_, teb)?;
+    mem.write_ptr(teb + t.pid, pid)?;
+    mem.write_ptr(teb + t.tid, tid)?;
+    mem.write_ptr(teb + t.peb, peb)?;
+    mem.write_ptr(teb + t.tls_pointer, tls_array)?;
+    Ok(())
+}
+
+/// Switches the machine to the current process's user mode: its address space view, its
+/// running thread's TEB, and its I/O permission map.
 pub(crate) fn enter_user(k: &mut Kx) -> KResult<()> {
     let Some(p) = crate::current(k) else { return Ok(()) };
-    let (teb, eprocess) = (p.teb, p.eprocess);
+    let (teb, eprocess) = (p.threads[p.running].teb, p.eprocess);
     // The TSS is kernel memory: written before the user view is loaded.
     portcullis_hle::ke::iopm::load_for(k, eprocess)?;
     Ok(k.switch_to_user(teb)?)
@@ -459,6 +508,8 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
     };
     let p = crate::state(k).processes[i].clone();
     crate::state(k).current = Some(i);
+    crate::state(k).processes[i].running = 0;
+    crate::state(k).processes[i].threads[0].run = crate::threads::Run::Running;
     let fail = stop_of;
     portcullis_hle::ps::set_current_thread(k, p.ethread, true).map_err(fail)?;
     k.ext_mut().io.requester = Some(p.ethread);
@@ -516,9 +567,14 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
             return Err(stop);
         }
     };
+    // Its other threads end first (NtTerminateProcess), then its libraries are told.
+    crate::state(k).current = Some(i);
+    crate::threads::end_others(k, exited.code).map_err(fail)?;
     if exited.exception.is_none() && !crate::state(k).processes[i].terminated {
         detach(k, i)?;
     }
+    crate::state(k).current = Some(i);
+    crate::threads::end_running_with_process(k, exited.code).map_err(fail)?;
     finish(k, i, exited.clone()).map_err(fail)?;
     note(k, &p, Some(exited.code));
     Ok(exited)
@@ -530,7 +586,8 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
 /// calls; the exit status stays.
 fn detach(k: &mut Kx, i: usize) -> Result<(), Stop<KernelStop>> {
     let p = &mut crate::state(k).processes[i];
-    p.pending.clear();
+    let running = p.running;
+    p.threads[running].pending.clear();
     let mut calls = Vec::new();
     for base in p.init_order.iter().rev() {
         if let Some(m) = p.modules.iter_mut().find(|m| m.base == *base && m.attached) {
@@ -544,7 +601,7 @@ fn detach(k: &mut Kx, i: usize) -> Result<(), Stop<KernelStop>> {
         return Ok(());
     }
     p.detaching = true;
-    let top = p.stack_top;
+    let top = p.threads[running].stack_top;
     crate::state(k).current = Some(i);
     let chain = crate::callback::Pending {
         calls: calls.into(),
@@ -606,7 +663,7 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
         .handles
         .values()
         .filter_map(|o| match o {
-            Object::Event { handle } => Some(*handle),
+            Object::Event { handle } | Object::Thread { handle, .. } => Some(*handle),
             _ => None,
         })
         .collect();

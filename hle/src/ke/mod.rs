@@ -24,5 +24,6 @@ pub mod stall;
 pub mod thread;
 pub mod time;
 pub mod timer;
+pub mod user_wait;
 pub mod wait;
 pub mod wait_graph;

@@ -106,6 +106,9 @@ pub struct Thread {
     /// A thread the host calls the driver on (the System thread running DriverEntry, the
     /// caller's thread, a scenario process's thread): it runs one call at a time.
     pub host: bool,
+    /// A user program's thread: the user-mode layer runs its code, in user mode
+    /// (`ps/user_thread.rs`).
+    pub user: bool,
     pub start: u64,
     pub start_context: u64,
     pub priority: u8,
@@ -288,6 +291,9 @@ enum Goal {
     Finished(Cid),
     /// This context's wait is over.
     Woken(Cid),
+    /// The wait of one of the user threads the user-mode layer holds back is over
+    /// ([`Scheduler::user_waiters`], `ke/user_wait.rs`).
+    UserWoken,
     /// No DPC is queued or running.
     NoDpcs,
     /// No DPC of a processor other than this one is queued and ready to run.
@@ -368,6 +374,9 @@ pub struct Scheduler {
     pub(crate) lock_waiters: BTreeMap<u64, VecDeque<(Cid, u64)>>,
     /// Thread IDs and process IDs in use (one client-ID space, as on Windows).
     pub(crate) ids: std::collections::BTreeSet<u64>,
+    /// User threads whose waits the user-mode layer began and holds back (they do not run
+    /// from the scheduler's loops: `ke/user_wait.rs`), in the order they began to wait.
+    pub(crate) user_waiters: Vec<Cid>,
 }
 
 /// Instructions a flow runs before another processor's flow gets a turn, when two share the
@@ -509,6 +518,7 @@ impl Scheduler {
         match goal {
             Goal::Finished(c) => self.contexts[c].result.is_some(),
             Goal::Woken(c) => self.contexts[c].state == State::Ready,
+            Goal::UserWoken => self.user_waiters.iter().any(|c| self.contexts[*c].state == State::Ready),
             Goal::NoDpcs => self.dpcs_done(),
             // A preempted DPC goes on beside the caller, which need not wait for it.
             Goal::OtherDpcs(mine) => !self.processors.iter().enumerate().any(|(i, p)| {
@@ -667,6 +677,11 @@ pub(crate) fn block_in_place(k: &mut Kx, wait: Wait, resume: Resume) -> KResult<
     c.state = State::Waiting(wait);
     c.resume = resume;
     wait_here(k, cid)
+}
+
+/// Runs the scheduler loop in place until one of the user threads held back is woken.
+pub(crate) fn wait_for_user_waiter(k: &mut Kx) -> KResult<()> {
+    run_until(k, Goal::UserWoken, None)
 }
 
 /// Runs the scheduler loop until the waiting context `cid` is woken.
@@ -989,7 +1004,7 @@ pub(crate) fn flow_stack(k: &Kx, cid: Cid) -> (u64, u64) {
     }
 }
 
-fn trace_switch(k: &mut Kx, from: Cid, to: Cid) {
+pub(crate) fn trace_switch(k: &mut Kx, from: Cid, to: Cid) {
     if !k.ext().options.record_calls {
         return;
     }

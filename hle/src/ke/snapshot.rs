@@ -14,7 +14,8 @@ pub struct ThreadInfo {
     pub tid: u64,
     pub ethread: u64,
     pub pid: u64,
-    /// "host" (the host calls the driver on it), "system" (PsCreateSystemThread), "worker".
+    /// "host" (the host calls the driver on it), "system" (PsCreateSystemThread), "worker",
+    /// "user" (a user program's thread).
     pub kind: &'static str,
     pub start: u64,
     /// "running", "ready", "waiting", "idle", "terminated".
@@ -83,7 +84,9 @@ pub fn take(k: &Kx) -> Snapshot {
                 tid: t.tid,
                 ethread: t.ethread,
                 pid,
-                kind: if t.host {
+                kind: if t.user {
+                    "user"
+                } else if t.host {
                     "host"
                 } else if t.worker.is_some() {
                     "worker"

@@ -18,6 +18,7 @@ pub mod process;
 pub mod processes;
 pub mod session;
 pub mod thread;
+pub mod user_thread;
 
 use portcullis_emu::{Arch, Prot, RegionKind};
 

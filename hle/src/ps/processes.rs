@@ -195,8 +195,9 @@ fn finish(k: &mut Kx, pid: u64, exit_status: u32) -> KResult<()> {
     if let Some(cid) = k.ext().sched.by_thread(thread) {
         k.ext_mut().sched.contexts[cid].state = crate::ke::scheduler::State::Terminated;
         crate::ke::apc::drop_queued(k, cid);
+        // A thread that ended before its process keeps its own exit status.
         if let Some(t) = k.ext_mut().sched.contexts[cid].thread_mut() {
-            t.exit_status = Some(exit_status);
+            t.exit_status.get_or_insert(exit_status);
         }
     }
     Ok(())

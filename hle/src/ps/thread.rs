@@ -22,6 +22,7 @@ fn new_thread(tid: u64, ethread: u64, process: u64) -> Thread {
         process,
         system: false,
         host: false,
+        user: false,
         start: 0,
         start_context: 0,
         priority: SYSTEM_THREAD_PRIORITY,

@@ -82,16 +82,30 @@ fn attach(k: &mut Kx, new: Vec<u64>, value: u64) -> KResult<()> {
     let mut calls = Vec::new();
     for base in &new {
         let p = me(k)?;
-        let Some(m) = p.modules.iter().find(|m| m.base == *base).cloned() else { continue };
-        let (array, mut next, mut regions) = (p.tls_array, p.tls_next, std::mem::take(&mut p.regions));
-        let callbacks = module::setup_tls(k, &m, array, &mut next, &mut regions);
+        let Some(mut m) = p.modules.iter().find(|m| m.base == *base).cloned() else { continue };
+        let array = p.threads[p.running].tls_array;
+        let others: Vec<u64> =
+            p.threads.iter().enumerate().filter(|(i, _)| *i != p.running).map(|(_, t)| t.tls_array).collect();
+        let (mut next, mut regions) = (p.tls_next, std::mem::take(&mut p.regions));
+        let mut callbacks = module::setup_tls(k, &mut m, array, &mut next, &mut regions);
+        // The process's other threads get the library's TLS too (as Windows gives them since
+        // Vista).
+        for other in others {
+            if callbacks.is_err() {
+                break;
+            }
+            if let Err(e) = module::thread_tls(k, &m, other, &mut regions) {
+                callbacks = Err(e);
+            }
+        }
         let p = me(k)?;
         p.regions = regions;
         p.tls_next = next;
         let callbacks = callbacks?;
-        if let Some(m) = p.modules.iter_mut().find(|m| m.base == *base) {
-            m.tls_callbacks = callbacks.clone();
-            calls.extend(module::calls_for(m, &callbacks, DLL_PROCESS_ATTACH, 0));
+        if let Some(mm) = p.modules.iter_mut().find(|x| x.base == *base) {
+            mm.tls_callbacks = callbacks.clone();
+            mm.tls_index = m.tls_index;
+            calls.extend(module::calls_for(mm, &callbacks, DLL_PROCESS_ATTACH, 0));
         }
     }
     if !calls.is_empty() {
@@ -346,4 +360,17 @@ pub fn GetModuleFileNameA(k: &mut Kx, h: Ptr, buffer: Ptr, size: u32) -> KResult
 /// DWORD GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename, DWORD nSize)
 pub fn GetModuleFileNameW(k: &mut Kx, h: Ptr, buffer: Ptr, size: u32) -> KResult<u32> {
     module_file_name(k, h, buffer, size, true)
+}
+
+/// BOOL DisableThreadLibraryCalls(HMODULE hLibModule): the library is no longer told when
+/// threads start and end (neither its DllMain nor its TLS callbacks, as the loader skips a
+/// module flagged LDRP_DONT_CALL_FOR_THREADS). FALSE with ERROR_INVALID_HANDLE for a module
+/// the process does not have.
+pub fn DisableThreadLibraryCalls(k: &mut Kx, module: Ptr) -> KResult<crate::BOOL> {
+    let Some(m) = me(k)?.modules.iter_mut().find(|m| m.base == module.0) else {
+        set_last_error(k, crate::error::ERROR_INVALID_HANDLE)?;
+        return Ok(crate::BOOL(false));
+    };
+    m.no_thread_calls = true;
+    Ok(crate::BOOL(true))
 }

@@ -3,8 +3,8 @@
 //!
 //! The TLS slots are the TEB's 64 TlsSlots (x86 TEB+0xE10, x64 TEB+0x1480), what
 //! TlsGetValue reads on Windows too; the 1024 expansion slots Windows adds past them are not
-//! built, so the 65th TlsAlloc fails (TLS_OUT_OF_INDEXES) where Windows' 1089th would. A
-//! program has one thread, so TlsFree clears the slot in it alone.
+//! built, so the 65th TlsAlloc fails (TLS_OUT_OF_INDEXES) where Windows' 1089th would.
+//! TlsFree clears the slot in every thread of the process, as Windows does.
 #![allow(non_snake_case)]
 
 use portcullis_emu::Arch;
@@ -70,13 +70,18 @@ pub fn GetStartupInfoW(k: &mut Kx, info: Ptr) -> KResult<()> {
     startup_info(k, info, true)
 }
 
-/// Where TEB TlsSlots[`index`] is.
-fn slot(k: &mut Kx, index: u32) -> KResult<u64> {
-    let teb = me(k)?.teb;
-    Ok(match k.arch() {
+/// Where TlsSlots[`index`] of the TEB at `teb` is.
+fn slot_in(arch: Arch, teb: u64, index: u32) -> u64 {
+    match arch {
         Arch::X86 => teb + 0xE10 + 4 * index as u64,
         Arch::X64 => teb + 0x1480 + 8 * index as u64,
-    })
+    }
+}
+
+/// Where the running thread's TlsSlots[`index`] is.
+fn slot(k: &mut Kx, index: u32) -> KResult<u64> {
+    let teb = crate::threads::me(k)?.teb;
+    Ok(slot_in(k.arch(), teb, index))
 }
 
 /// DWORD TlsAlloc(void): the lowest free slot, zeroed; TLS_OUT_OF_INDEXES with
@@ -126,8 +131,11 @@ pub fn TlsFree(k: &mut Kx, index: u32) -> KResult<BOOL> {
         return Ok(BOOL(false));
     }
     me(k)?.tls_slots &= !(1 << index);
-    let at = slot(k, index)?;
-    k.mem_mut().write_ptr(at, 0)?;
+    let tebs: Vec<u64> = me(k)?.threads.iter().filter(|t| t.exit_code.is_none()).map(|t| t.teb).collect();
+    let arch = k.arch();
+    for teb in tebs {
+        k.mem_mut().write_ptr(slot_in(arch, teb, index), 0)?;
+    }
     Ok(BOOL(true))
 }
 

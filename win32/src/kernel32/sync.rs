@@ -14,18 +14,22 @@
 //! handle's two low bits; the tag keeps the value apart from the console, file and registry
 //! handles kernel32 numbers itself).
 //!
-//! WaitForSingleObject waits on the kernel's scheduler, in place: driver threads, DPCs and
-//! timers run meanwhile and may set the event. With a timeout, the virtual clock moves on to
-//! it and the wait returns WAIT_TIMEOUT. A wait with INFINITE that nothing can ever end (the
-//! process's only thread waiting for its own process, an event nobody else may set) is the
-//! kernel's deadlock: the run stops with KernelStop::Deadlock and its wait graph, the
-//! clearest account of it. Waitable here: events, the current process and the current
-//! thread (their pseudo handles); other handles fail with ERROR_INVALID_HANDLE.
+//! WaitForSingleObject and WaitForMultipleObjects wait on the kernel's scheduler
+//! (`crate::threads`): the process's other threads, driver threads, DPCs and timers run
+//! meanwhile and may set the event. With a timeout, the virtual clock moves on to it and the
+//! wait returns WAIT_TIMEOUT. A wait with INFINITE that nothing can ever end (every thread
+//! of the process waiting for something only they could give, an event nobody else may set)
+//! is the kernel's deadlock: the run stops with KernelStop::Deadlock and its wait graph, the
+//! clearest account of it. Waitable here: events, threads, the current process and the
+//! current thread (their pseudo handles); other handles fail with ERROR_INVALID_HANDLE.
 //!
 //! A critical section is the real RTL_CRITICAL_SECTION in the program's memory, with
 //! Windows' (Vista and later) lock word: LockCount -1 when free, -2 held, RecursionCount
-//! the owner's depth, OwningThread its thread id. With one thread per process, entering a
-//! section another thread owns could only wait for ever: Windows gives up after its
+//! the owner's depth, OwningThread its thread id. A thread entering a section another
+//! thread of the process holds waits for it; the holder's last LeaveCriticalSection hands
+//! it to the first waiter (in the order they came, as the sections of Windows XP did). A
+//! section held by no thread of the process (its owner ended holding it, or the structure
+//! was never initialised) could only be waited for for ever: Windows gives up after its
 //! CriticalSectionTimeout and raises STATUS_POSSIBLE_DEADLOCK, which here ends the process
 //! at once. Leaving a section the caller does not own changes nothing.
 #![allow(non_snake_case)]
@@ -34,7 +38,7 @@ use portcullis_emu::Arch;
 use portcullis_hle::kernel::{KError, KResult, KernelStop, Kx};
 use portcullis_hle::types::{Ptr, HANDLE, PCSTR, PCWSTR};
 
-use crate::error::{ERROR_ALREADY_EXISTS, ERROR_INVALID_HANDLE};
+use crate::error::{ERROR_ALREADY_EXISTS, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER};
 use crate::kernel32::thread::{fail_with_status, me, set_last_error};
 use crate::process::Object;
 use crate::strings::string_arg;
@@ -67,6 +71,37 @@ fn event_handle(k: &mut Kx, h: u64) -> Option<u64> {
         Some(Object::Event { handle }) => Some(*handle),
         _ => None,
     }
+}
+
+/// Most handles WaitForMultipleObjects takes (MAXIMUM_WAIT_OBJECTS).
+const MAXIMUM_WAIT_OBJECTS: u32 = 64;
+
+/// The dispatcher object a program's handle names for a wait: the pseudo handles, events,
+/// threads. Err: the call fails with that NTSTATUS (ERROR_INVALID_HANDLE for handles that
+/// are none of these).
+fn waitable(k: &mut Kx, h: u64) -> KResult<Result<u64, u32>> {
+    if h == k.arch().mask(u64::MAX) {
+        return Ok(Ok(me(k)?.eprocess));
+    }
+    if h == k.arch().mask(u64::MAX - 1) {
+        return Ok(Ok(crate::threads::me(k)?.ethread));
+    }
+    let handle = match crate::current(k).and_then(|p| p.handles.get(&h)) {
+        Some(Object::Event { handle }) | Some(Object::Thread { handle, .. }) => *handle,
+        _ => return Ok(Err(STATUS_INVALID_HANDLE)),
+    };
+    Ok(portcullis_hle::ke::wait::user_waitable(k, handle)?.map_err(|st| st.0))
+}
+
+/// STATUS_INVALID_HANDLE.
+const STATUS_INVALID_HANDLE: u32 = 0xC000_0008;
+
+/// Waits for `objects` (any, or `all`) for `ms`: the wait's value, or 0 when the thread is
+/// held (its call completes with the value when it goes on).
+fn wait_for(k: &mut Kx, objects: &[u64], all: bool, ms: u32) -> KResult<u32> {
+    let timeout = (ms != INFINITE).then(|| -(i64::from(ms) * 10_000));
+    let st = crate::threads::wait(k, objects, all, timeout, crate::threads::OnWake::WaitStatus)?;
+    Ok(st.unwrap_or(0) as u32)
 }
 
 /// CreateEventA/W: a new event, or the existing one of that name (ERROR_ALREADY_EXISTS).
@@ -124,29 +159,42 @@ pub fn ResetEvent(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
 /// DWORD WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds): WAIT_OBJECT_0,
 /// WAIT_TIMEOUT, or WAIT_FAILED with the last error.
 pub fn WaitForSingleObject(k: &mut Kx, h: HANDLE, ms: u32) -> KResult<u32> {
-    let object = if h.0 == k.arch().mask(u64::MAX) {
-        Ok(me(k)?.eprocess)
-    } else if h.0 == k.arch().mask(u64::MAX - 1) {
-        Ok(me(k)?.ethread)
-    } else if let Some(handle) = event_handle(k, h.0) {
-        portcullis_hle::ke::wait::user_waitable(k, handle)?
-    } else {
-        set_last_error(k, ERROR_INVALID_HANDLE)?;
-        return Ok(WAIT_FAILED);
-    };
-    let object = match object {
-        Ok(o) => o,
+    match waitable(k, h.0)? {
+        Ok(object) => wait_for(k, &[object], false, ms),
         Err(st) => {
-            fail_with_status(k, st.0)?;
-            return Ok(WAIT_FAILED);
+            fail_with_status(k, st)?;
+            Ok(WAIT_FAILED)
         }
-    };
-    let timeout = (ms != INFINITE).then(|| -(i64::from(ms) * 10_000));
-    let st = portcullis_hle::ke::wait::wait_in_place_for(k, object, timeout)?;
-    Ok(match st as u32 {
-        0x102 => WAIT_TIMEOUT,
-        s => s,
-    })
+    }
+}
+
+/// DWORD WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll, DWORD
+/// dwMilliseconds): WAIT_OBJECT_0 + the index of the object that ended the wait (the first
+/// signaled one, or with bWaitAll all of them at once: WAIT_OBJECT_0), WAIT_TIMEOUT, or
+/// WAIT_FAILED with the last error (no handles or more than 64, a handle twice with
+/// bWaitAll: ERROR_INVALID_PARAMETER).
+pub fn WaitForMultipleObjects(k: &mut Kx, count: u32, handles: Ptr, all: BOOL, ms: u32) -> KResult<u32> {
+    if count == 0 || count > MAXIMUM_WAIT_OBJECTS {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(WAIT_FAILED);
+    }
+    let ps = k.arch().ptr_size();
+    let mut objects = Vec::with_capacity(count as usize);
+    for i in 0..count as u64 {
+        let h = k.mem().read_ptr(handles.0 + i * ps)?;
+        match waitable(k, h)? {
+            Ok(o) => objects.push(o),
+            Err(st) => {
+                fail_with_status(k, st)?;
+                return Ok(WAIT_FAILED);
+            }
+        }
+    }
+    if all.0 && objects.iter().enumerate().any(|(i, o)| objects[..i].contains(o)) {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(WAIT_FAILED);
+    }
+    wait_for(k, &objects, all.0, ms)
 }
 
 /// RTL_CRITICAL_SECTION field offsets: (LockCount, RecursionCount, OwningThread,
@@ -185,7 +233,7 @@ pub fn InitializeCriticalSectionAndSpinCount(k: &mut Kx, cs: Ptr, spin: u32) -> 
 /// Takes the section if free or the caller's; whether it did.
 fn try_enter(k: &mut Kx, cs: Ptr) -> KResult<bool> {
     let (lock, recursion, owner, ..) = cs_layout(k.arch());
-    let tid = me(k)?.tid;
+    let tid = crate::threads::me(k)?.tid;
     let mem = k.mem_mut();
     let lock_count = mem.read_u32(cs.0 + lock)? as i32;
     if lock_count & 1 != 0 {
@@ -208,11 +256,25 @@ pub fn EnterCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
     if try_enter(k, cs)? {
         return Ok(());
     }
+    let owner_at = cs.0 + cs_layout(k.arch()).2;
+    let owner = k.mem().read_ptr(owner_at)?;
+    let holder_lives =
+        crate::threads::index_of(k, owner).is_some_and(|i| me(k).is_ok_and(|p| p.threads[i].exit_code.is_none()));
+    if holder_lives {
+        // Its holder hands it over when it leaves it (LeaveCriticalSection).
+        let tid = crate::threads::me(k)?.tid;
+        me(k)?.sections.entry(cs.0).or_default().push_back(tid);
+        crate::threads::wait_for_lock(k, cs.0)?;
+        return Ok(());
+    }
     let pc = portcullis_hle::kernel::caller(k);
     Err(KError::Stop(portcullis_emu::Stop::Host(KernelStop::UserException {
         code: POSSIBLE_DEADLOCK,
         pc,
-        reason: format!("EnterCriticalSection({:#x}) waits for a section another thread owns, for ever", cs.0),
+        reason: format!(
+            "EnterCriticalSection({:#x}) waits for a section no thread of the process holds, for ever",
+            cs.0
+        ),
     })))
 }
 
@@ -224,7 +286,7 @@ pub fn TryEnterCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<BOOL> {
 /// VOID LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
 pub fn LeaveCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
     let (lock, recursion, owner, ..) = cs_layout(k.arch());
-    let tid = me(k)?.tid;
+    let tid = crate::threads::me(k)?.tid;
     let mem = k.mem_mut();
     let depth = mem.read_u32(cs.0 + recursion)?;
     if mem.read_ptr(cs.0 + owner)? != tid || depth == 0 {
@@ -232,6 +294,16 @@ pub fn LeaveCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
     }
     mem.write_u32(cs.0 + recursion, depth - 1)?;
     if depth == 1 {
+        let next = me(k)?.sections.get_mut(&cs.0).and_then(|q| q.pop_front());
+        if let Some(next) = next {
+            // The first waiter owns it now, once.
+            let mem = k.mem_mut();
+            mem.write_ptr(cs.0 + owner, next)?;
+            mem.write_u32(cs.0 + recursion, 1)?;
+            crate::threads::hand_over(k, next);
+            return Ok(());
+        }
+        let mem = k.mem_mut();
         mem.write_ptr(cs.0 + owner, 0)?;
         let lock_count = mem.read_u32(cs.0 + lock)?;
         mem.write_u32(cs.0 + lock, lock_count.wrapping_add(1))?;
@@ -242,6 +314,7 @@ pub fn LeaveCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
 /// VOID DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSection): the structure is
 /// cleared.
 pub fn DeleteCriticalSection(k: &mut Kx, cs: Ptr) -> KResult<()> {
+    me(k)?.sections.remove(&cs.0);
     let size = cs_layout(k.arch()).5;
     Ok(k.mem_mut().write(cs.0, &vec![0u8; size as usize])?)
 }

@@ -1,11 +1,19 @@
 //! Processes, threads, the last error, time: ExitProcess, GetCurrentProcess(Id),
-//! GetCurrentThreadId, GetCommandLineA/W, GetLastError, SetLastError, Sleep, GetTickCount.
+//! GetCurrentThreadId, GetCommandLineA/W, GetLastError, SetLastError, Sleep, GetTickCount;
+//! CreateThread, ExitThread, GetExitCodeThread, ResumeThread, SwitchToThread, GetThreadId
+//! (how threads run and wait: `crate::threads`).
+//!
+//! A thread handle is a kernel handle to the thread's ETHREAD in the process's table (a
+//! driver the program passes it to finds the same thread), tagged as event handles are; it
+//! is waitable, and signaled once the thread ends.
 #![allow(non_snake_case)]
 
 use portcullis_hle::kernel::{KResult, Kx};
-use portcullis_hle::types::{Ptr, HANDLE};
+use portcullis_hle::ob::handles::Mode;
+use portcullis_hle::types::{Ptr, SizeT, HANDLE};
 
-use crate::process::last_error_at;
+use crate::error::{ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER, ERROR_NOT_ENOUGH_MEMORY};
+use crate::process::{last_error_at, Object};
 use crate::table::BOOL;
 
 /// The current process, for functions only a running program calls.
@@ -58,7 +66,7 @@ pub fn GetCurrentProcessId(k: &mut Kx) -> KResult<u32> {
 
 /// DWORD GetCurrentThreadId(void)
 pub fn GetCurrentThreadId(k: &mut Kx) -> KResult<u32> {
-    Ok(me(k)?.tid as u32)
+    Ok(crate::threads::me(k)?.tid as u32)
 }
 
 /// LPSTR GetCommandLineA(void): the process's command line, in its memory.
@@ -73,7 +81,7 @@ pub fn GetCommandLineW(k: &mut Kx) -> KResult<Ptr> {
 
 /// DWORD GetLastError(void): the thread's TEB.LastErrorValue.
 pub fn GetLastError(k: &mut Kx) -> KResult<u32> {
-    let teb = me(k)?.teb;
+    let teb = crate::threads::me(k)?.teb;
     let at = last_error_at(k.arch(), teb);
     Ok(k.mem().read_u32(at)?)
 }
@@ -85,7 +93,7 @@ pub fn SetLastError(k: &mut Kx, code: u32) -> KResult<()> {
 
 /// Sets the current thread's last error (what failing functions do before returning).
 pub(crate) fn set_last_error(k: &mut Kx, code: u32) -> KResult<()> {
-    let teb = me(k)?.teb;
+    let teb = crate::threads::me(k)?.teb;
     let at = last_error_at(k.arch(), teb);
     Ok(k.mem_mut().write_u32(at, code)?)
 }
@@ -95,10 +103,126 @@ pub(crate) fn fail_with_status(k: &mut Kx, status: u32) -> KResult<()> {
     set_last_error(k, crate::error::nt_status_to_dos_error(status))
 }
 
-/// VOID Sleep(DWORD dwMilliseconds): the thread waits that long on the virtual clock (other
-/// threads, DPCs and timers run meanwhile). INFINITE never ends: the run's limits end it.
+/// VOID Sleep(DWORD dwMilliseconds): the thread waits that long on the virtual clock (the
+/// process's other threads, driver threads, DPCs and timers run meanwhile). Sleep(0) lets
+/// another thread of the process that can go on run first. INFINITE never ends: the run's
+/// limits end it, or the deadlock stop when nothing else can run.
 pub fn Sleep(k: &mut Kx, ms: u32) -> KResult<()> {
-    portcullis_hle::ke::wait::delay_in_place(k, ms as u64 * 10_000)
+    if ms == 0 {
+        crate::threads::yield_now(k, 0);
+        return Ok(());
+    }
+    let timeout = (ms != crate::kernel32::sync::INFINITE).then(|| -(i64::from(ms) * 10_000));
+    crate::threads::wait(k, &[], false, timeout, crate::threads::OnWake::Nothing)?;
+    Ok(())
+}
+
+/// BOOL SwitchToThread(void): whether another thread of the process that could go on ran
+/// first.
+pub fn SwitchToThread(k: &mut Kx) -> KResult<BOOL> {
+    Ok(BOOL(crate::threads::yield_now(k, 1)))
+}
+
+/// THREAD_ALL_ACCESS: what CreateThread's handle grants.
+const THREAD_ALL_ACCESS: u32 = 0x1F_FFFF;
+/// CreateThread's flags: start suspended; the stack size is a reservation.
+const CREATE_SUSPENDED: u32 = 0x4;
+const STACK_SIZE_PARAM_IS_A_RESERVATION: u32 = 0x1_0000;
+/// The tag bit of the program's kernel-object handles (as kernel32/sync.rs's).
+const TAG: u64 = 2;
+/// STILL_ACTIVE: the exit code of a thread that has not ended.
+const STILL_ACTIVE: u32 = 259;
+
+/// The thread a program's handle names (the pseudo handle (HANDLE)-2: the running one), by
+/// index in the process.
+pub(crate) fn thread_of(k: &mut Kx, h: u64) -> Option<usize> {
+    if h == k.arch().mask(u64::MAX - 1) {
+        return crate::current(k).map(|p| p.running);
+    }
+    let tid = match crate::current(k)?.handles.get(&h) {
+        Some(Object::Thread { tid, .. }) => *tid,
+        _ => return None,
+    };
+    crate::threads::index_of(k, tid)
+}
+
+/// HANDLE CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
+/// LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter, DWORD dwCreationFlags,
+/// LPDWORD lpThreadId): a thread of the process that runs `start(parameter)` when the
+/// running thread next waits or yields (or, CREATE_SUSPENDED, once ResumeThread lets it).
+pub fn CreateThread(
+    k: &mut Kx,
+    _security: Ptr,
+    stack_size: SizeT,
+    start: Ptr,
+    parameter: Ptr,
+    flags: u32,
+    thread_id: Ptr,
+) -> KResult<HANDLE> {
+    if flags & !(CREATE_SUSPENDED | STACK_SIZE_PARAM_IS_A_RESERVATION) != 0 || start.0 == 0 {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(HANDLE(0));
+    }
+    // The id goes out first: a pointer the program cannot have written is its fault.
+    if thread_id.0 != 0 {
+        k.mem_mut().write_u32(thread_id.0, 0)?;
+    }
+    let Some(tid) = crate::threads::create(k, start.0, parameter.0, stack_size.0, flags & CREATE_SUSPENDED != 0)?
+    else {
+        set_last_error(k, ERROR_NOT_ENOUGH_MEMORY)?;
+        return Ok(HANDLE(0));
+    };
+    let ethread = crate::threads::index_of(k, tid).and_then(|i| crate::current(k).map(|p| p.threads[i].ethread));
+    let (handle, _) =
+        portcullis_hle::ob::handles::open_checked(k, ethread.unwrap_or(0), THREAD_ALL_ACCESS, 0, Mode::User)?;
+    let h = handle | TAG;
+    me(k)?.handles.insert(h, Object::Thread { handle, tid });
+    if thread_id.0 != 0 {
+        k.mem_mut().write_u32(thread_id.0, tid as u32)?;
+    }
+    Ok(HANDLE(h))
+}
+
+/// VOID ExitThread(DWORD dwExitCode): the thread ends (its libraries told first); the last
+/// thread ends the process with that code.
+pub fn ExitThread(k: &mut Kx, code: u32) -> KResult<()> {
+    if !crate::threads::exit_running(k, code)? && crate::current(k).is_some_and(|p| p.exited.is_none()) {
+        crate::state(k).after = Some(crate::threads::After::Gone);
+    }
+    Ok(())
+}
+
+/// BOOL GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode): STILL_ACTIVE until it ends.
+pub fn GetExitCodeThread(k: &mut Kx, thread: HANDLE, code: Ptr) -> KResult<BOOL> {
+    let Some(i) = thread_of(k, thread.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    let exit = me(k)?.threads[i].exit_code.unwrap_or(STILL_ACTIVE);
+    k.mem_mut().write_u32(code.0, exit)?;
+    Ok(BOOL(true))
+}
+
+/// DWORD ResumeThread(HANDLE hThread): the thread's suspend count before (a thread at 0
+/// that was created suspended may start).
+pub fn ResumeThread(k: &mut Kx, thread: HANDLE) -> KResult<u32> {
+    let Some(i) = thread_of(k, thread.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(u32::MAX);
+    };
+    let t = &mut me(k)?.threads[i];
+    let before = t.suspended;
+    t.suspended = before.saturating_sub(1);
+    Ok(before)
+}
+
+/// DWORD GetThreadId(HANDLE Thread)
+pub fn GetThreadId(k: &mut Kx, thread: HANDLE) -> KResult<u32> {
+    let Some(i) = thread_of(k, thread.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(0);
+    };
+    Ok(me(k)?.threads[i].tid as u32)
 }
 
 /// DWORD GetTickCount(void): milliseconds since boot on the virtual clock (wrapping).
