@@ -32,8 +32,8 @@
  *
  * Modes that end the run on purpose (the first argument):
  *   wait-self       WaitForSingleObject(GetCurrentProcess(), INFINITE): a deadlock
- *   cs-foreign      EnterCriticalSection on a section another thread owns:
- *                   STATUS_POSSIBLE_DEADLOCK
+ *   cs-foreign      EnterCriticalSection on a section a thread the process does not have
+ *                   owns: STATUS_POSSIBLE_DEADLOCK
  *   heap-exception  HeapAlloc beyond a HEAP_GENERATE_EXCEPTIONS heap's maximum:
  *                   STATUS_NO_MEMORY
  *   terminate       TerminateProcess(GetCurrentProcess(), 7): exit code 7
