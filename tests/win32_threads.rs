@@ -1,7 +1,8 @@
 //! A program's own threads end to end: `corpus/threadwait/thread_tour` creates threads
 //! (suspended too), waits for them, an event, sleeps, a critical section and several objects
 //! at once, keeps each thread's last error and TLS slot apart, yields, and has a worker send
-//! the threadwait driver an IOCTL its system thread answers, on x86 and x64. The program
+//! the threadwait driver an IOCTL its system thread answers, and has the driver start a
+//! thread in it (RtlCreateUserThread), on x86 and x64. The program
 //! compares each answer with Windows' and exits with 0 when all agree; the test reads the
 //! printed values and the report's threads. Four modes end the process or the run on
 //! purpose: a worker's ExitProcess, a worker's access violation, a deadlock between the
@@ -56,14 +57,17 @@ fn tour(arch: &str) {
         "the worker saw its own = 1\nthe main thread's last error = 42\nthe main thread's TLS slot = 119",
         "SwitchToThread with a thread ready = 1\n  it ran meanwhile = 1",
         "a worker's KICK answered by the driver's thread = 0\n  the driver's count = 1",
+        "RtlCreateUserThread's status = 0",
+        "waiting through the driver's handle = 0\n  it ran with the parameter = 33\n  the handle closes = 1",
         "all answers as Windows gives them",
     ] {
         assert!(console.contains(line), "{arch}: {line:?} in\n{console}");
     }
-    // Its threads: the first and the 15 it made, each a user thread that ended, with its
-    // own code; the driver's system thread saw the KICK.
+    // Its threads: the first, the 15 it made and the one the driver made, each a user
+    // thread that ended, with its own code; the driver's system thread saw the KICK.
     let threads = program_threads(&v);
-    assert_eq!(threads.len(), 16, "{arch}: {threads:?}");
+    assert_eq!(threads.len(), 17, "{arch}: {threads:?}");
+    assert_eq!(threads[16]["exit_status"], "0x0000000c", "{arch}: the driver's thread returned 12");
     assert!(threads.iter().all(|t| t["kind"] == "user" && t["state"] == "terminated"), "{arch}: {threads:?}");
     assert!(threads.iter().any(|t| t["exit_status"] == "0x0000000b"), "{arch}: ExitThread(11)");
     let debug = v["report"]["debug_output"].to_string();

@@ -19,7 +19,9 @@
  *   per thread       the last error and a TLS slot are each thread's own
  *   yield            SwitchToThread lets a ready thread run first
  *   a driver         a worker sends the threadwait driver's KICK (its system thread answers)
- *                    while the main thread waits for the worker
+ *                    while the main thread waits for the worker; the driver starts a thread
+ *                    in the program with RtlCreateUserThread (USER_THREAD), which the
+ *                    program waits for through the handle the driver gave it
  *
  * Modes that end the run on purpose (the first argument):
  *   exit-from-worker a worker calls ExitProcess(5) while the main thread waits: exit code 5
@@ -33,6 +35,7 @@
 #include "program.h"
 
 #define IOCTL_KICK CTL_CODE(0x8000, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_USER_THREAD CTL_CODE(0x8000, 0x803, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 static int g_Step, g_Failed;
 
@@ -165,6 +168,14 @@ static DWORD WINAPI Kick(LPVOID p)
         count = 200;
     CloseHandle(dev);
     return count;
+}
+
+static volatile LONG g_Injected;
+
+static DWORD WINAPI Injected(LPVOID p)
+{
+    g_Injected = (LONG)(ULONG_PTR)p;
+    return 12;
 }
 
 static DWORD WINAPI EndProcess(LPVOID p)
@@ -360,6 +371,29 @@ static void Driver(void)
     CloseHandle(h);
 }
 
+static void DriverThread(void)
+{
+    struct {
+        PVOID Start;
+        PVOID Parameter;
+    } in = {(PVOID)Injected, (PVOID)33};
+    struct {
+        ULONG Status;
+        ULONG Tid;
+        ULONGLONG Handle;
+    } out = {1, 0, 0};
+    DWORD n = 0;
+    HANDLE dev = CreateFileA("\\\\.\\ThreadWait", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    Expect("DeviceIoControl(USER_THREAD)", DeviceIoControl(dev, IOCTL_USER_THREAD, &in, sizeof in, &out, sizeof out, &n, NULL), 1);
+    Expect("  RtlCreateUserThread's status", out.Status, 0);
+    Expect("  a thread id", out.Tid != 0 && out.Tid != GetCurrentThreadId(), 1);
+    Expect("  it has not run yet", g_Injected, 0);
+    Expect("waiting through the driver's handle", WaitForSingleObject((HANDLE)(ULONG_PTR)out.Handle, INFINITE), WAIT_OBJECT_0);
+    Expect("  it ran with the parameter", g_Injected, 33);
+    Expect("  the handle closes", CloseHandle((HANDLE)(ULONG_PTR)out.Handle), 1);
+    CloseHandle(dev);
+}
+
 void ProgramStart(void)
 {
     const char *mode = Argument();
@@ -391,6 +425,7 @@ void ProgramStart(void)
     PerThread();
     Yielding();
     Driver();
+    DriverThread();
     Print(g_Failed ? "some answers differ\n" : "all answers as Windows gives them\n");
     ExitProcess(g_Failed);
 }

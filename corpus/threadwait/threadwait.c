@@ -26,6 +26,14 @@
  *     with a 10 ms timeout on g_Go, which nobody sets (STATUS_TIMEOUT), then ZwClose.
  *     out (4 bytes): the number of those steps that behaved as described (5).
  *
+ *   0x803 USER_THREAD METHOD_BUFFERED     code 0x8000200C
+ *     in (two pointer-sized values): a start address and a parameter in the calling
+ *     process. RtlCreateUserThread(NtCurrentProcess(), ...) starts a thread there.
+ *     out (4 + 4 + 8 bytes): the status, the new thread's id, its handle (in the caller's
+ *     handle table, as ZwCreateThread gives it). Completes with STATUS_SUCCESS whatever
+ *     RtlCreateUserThread answered (the status is in the output); STATUS_BUFFER_TOO_SMALL
+ *     for short buffers.
+ *
  *   any other code: STATUS_INVALID_DEVICE_REQUEST.
  *
  * DriverUnload sets g_Stop and g_Go, waits on the thread object (referenced through its
@@ -41,10 +49,25 @@ NTSYSAPI NTSTATUS NTAPI ZwCreateEvent(PHANDLE EventHandle, ACCESS_MASK DesiredAc
 NTSYSAPI NTSTATUS NTAPI ZwSetEvent(HANDLE EventHandle, PLONG PreviousState);
 NTSYSAPI NTSTATUS NTAPI ZwWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
 NTKERNELAPI BOOLEAN NTAPI PsIsSystemThread(PETHREAD Thread);
+NTSYSAPI NTSTATUS NTAPI RtlCreateUserThread(HANDLE Process, PVOID ThreadSecurityDescriptor, BOOLEAN CreateSuspended,
+                                            ULONG ZeroBits, SIZE_T MaximumStackSize, SIZE_T CommittedStackSize,
+                                            PVOID StartAddress, PVOID Parameter, PHANDLE Thread, PCLIENT_ID ClientId);
 
 #define IOCTL_KICK CORPUS_IOCTL(0x800, METHOD_BUFFERED)
 #define IOCTL_POLL CORPUS_IOCTL(0x801, METHOD_BUFFERED)
 #define IOCTL_HANDLES CORPUS_IOCTL(0x802, METHOD_BUFFERED)
+#define IOCTL_USER_THREAD CORPUS_IOCTL(0x803, METHOD_BUFFERED)
+
+/* IOCTL_USER_THREAD's input and output. */
+typedef struct {
+    PVOID Start;
+    PVOID Parameter;
+} USER_THREAD_IN;
+typedef struct {
+    ULONG Status;
+    ULONG Tid;
+    ULONGLONG Handle;
+} USER_THREAD_OUT;
 
 static PDEVICE_OBJECT g_Device;
 static KEVENT g_Go, g_Done;
@@ -120,6 +143,21 @@ static NTSTATUS NTAPI ThreadWaitIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
         status = Handles(out);
         return CorpusComplete(Irp, status, sizeof(ULONG));
+    case IOCTL_USER_THREAD: {
+        USER_THREAD_IN in;
+        USER_THREAD_OUT *o = (USER_THREAD_OUT *)Irp->AssociatedIrp.SystemBuffer;
+        HANDLE h = NULL;
+        CLIENT_ID cid = {0};
+        if (sp->Parameters.DeviceIoControl.InputBufferLength < sizeof in || CORPUS_OUT_LEN(sp) < sizeof *o)
+            return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+        in = *(USER_THREAD_IN *)Irp->AssociatedIrp.SystemBuffer;
+        status = RtlCreateUserThread(NtCurrentProcess(), NULL, FALSE, 0, 0, 0, in.Start, in.Parameter, &h, &cid);
+        DbgPrint("threadwait: RtlCreateUserThread at %p: %08lx, thread %p\n", in.Start, status, cid.UniqueThread);
+        o->Status = (ULONG)status;
+        o->Tid = (ULONG)(ULONG_PTR)cid.UniqueThread;
+        o->Handle = (ULONGLONG)(ULONG_PTR)h;
+        return CorpusComplete(Irp, STATUS_SUCCESS, sizeof *o);
+    }
     default:
         return CorpusComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
     }

@@ -214,6 +214,7 @@ fn install(k: &mut Kx) -> Result<(), LoadError> {
     s.base = LIBRARIES_BASE;
     s.first_slot = first;
     crate::exception::install(k);
+    portcullis_hle::ps::user_thread::set_starter(k, crate::threads::start_for_driver);
     Ok(())
 }
 

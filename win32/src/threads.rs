@@ -192,6 +192,23 @@ pub(crate) fn create(k: &mut Kx, start: u64, parameter: u64, stack_size: u64, su
     Ok(Some(t.tid))
 }
 
+/// The kernel's [`user_thread::Starter`]: a driver's RtlCreateUserThread in the process
+/// `eprocess`, which must be the program running now (the only one whose code runs).
+pub(crate) fn start_for_driver(
+    k: &mut Kx,
+    eprocess: u64,
+    start: u64,
+    parameter: u64,
+    suspended: bool,
+) -> KResult<Option<UserThread>> {
+    if !crate::current(k).is_some_and(|p| p.eprocess == eprocess && p.exited.is_none()) {
+        return Ok(None);
+    }
+    let Some(tid) = create(k, start, parameter, 0, suspended)? else { return Ok(None) };
+    let i = index_of(k, tid);
+    Ok(i.and_then(|i| crate::current(k).map(|p| p.threads[i].kernel())))
+}
+
 /// Whether thread `i` could go on now.
 fn can_go_on(k: &Kx, t: &Thread) -> bool {
     if t.suspended > 0 {
@@ -224,7 +241,8 @@ pub(crate) fn wait(
     timeout: Option<i64>,
     on_wake: OnWake,
 ) -> KResult<Option<u64>> {
-    if let Some(st) = user_wait::begin(k, objects, all, timeout)? {
+    let cid = me(k)?.cid;
+    if let Some(st) = user_wait::begin(k, cid, objects, all, timeout)? {
         return Ok(Some(st));
     }
     settle(k, on_wake)
@@ -233,7 +251,8 @@ pub(crate) fn wait(
 /// A lock of the running thread's (a critical section another thread holds), handed over
 /// by [`hand_over`]: as [`wait`].
 pub(crate) fn wait_for_lock(k: &mut Kx, lock: u64) -> KResult<Option<u64>> {
-    user_wait::begin_lock(k, lock, "critical section");
+    let cid = me(k)?.cid;
+    user_wait::begin_lock(k, cid, lock, "critical section");
     settle(k, OnWake::Nothing)
 }
 

@@ -940,6 +940,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn KeInsertQueueApc(Apc: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr, Increment: u32) -> Boolean = ke::apc::KeInsertQueueApc;
 
     // Processes and threads (ps/).
+    stdcall fn RtlCreateUserThread(Process: HANDLE, ThreadSecurityDescriptor: Ptr, CreateSuspended: Boolean, ZeroBits: u32, MaximumStackSize: SizeT, CommittedStackSize: SizeT, StartAddress: Ptr, Parameter: Ptr, Thread: Ptr, ClientId: Ptr) -> NtStatus = ps::user_thread::RtlCreateUserThread;
     stdcall fn PsCreateSystemThread(ThreadHandle: Ptr, DesiredAccess: u32, ObjectAttributes: Ptr, ProcessHandle: HANDLE, ClientId: Ptr, StartRoutine: Ptr, StartContext: Ptr) -> NtStatus = ps::thread::PsCreateSystemThread;
     stdcall fn PsTerminateSystemThread(ExitStatus: NtStatus) -> NtStatus = ps::thread::PsTerminateSystemThread;
     stdcall fn PsGetCurrentThread() -> Ptr = ps::lookup::PsGetCurrentThread;

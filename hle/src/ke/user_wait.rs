@@ -14,13 +14,12 @@ use crate::ke::dispatcher::{self, TIMEOUT};
 use crate::ke::scheduler::{self, reason, Block, Cid, State, Wait};
 use crate::kernel::{KResult, Kx};
 
-/// Begins a wait of the current thread (a user thread, UserMode) for `objects` (any one, or
+/// Begins a wait of user thread `cid` (UserMode; the thread whose call is running) for `objects` (any one, or
 /// `all`; none: only time passes) with KeWait's `timeout` (negative relative, 100 ns units;
 /// None forever). Satisfied at once: its status (STATUS_WAIT_0 + i, STATUS_TIMEOUT for a
 /// zero timeout). Otherwise None: the thread waits, held back until the layer takes its
 /// result ([`take_result`]).
-pub fn begin(k: &mut Kx, objects: &[u64], all: bool, timeout: Option<i64>) -> KResult<Option<u64>> {
-    let cid = k.ext().sched.current;
+pub fn begin(k: &mut Kx, cid: Cid, objects: &[u64], all: bool, timeout: Option<i64>) -> KResult<Option<u64>> {
     if !objects.is_empty() {
         if let Some(st) = dispatcher::try_satisfy(k, cid, objects, all)? {
             return Ok(Some(st));
@@ -52,11 +51,10 @@ pub fn begin(k: &mut Kx, objects: &[u64], all: bool, timeout: Option<i64>) -> KR
     Ok(None)
 }
 
-/// Begins a wait of the current thread for a lock of the user-mode layer's (a critical
+/// Begins a wait of user thread `cid` for a lock of the user-mode layer's (a critical
 /// section another thread holds), which its holder hands over ([`hand_over`]): the thread
 /// waits, held back, with no deadline.
-pub fn begin_lock(k: &mut Kx, lock: u64, what: &'static str) {
-    let cid = k.ext().sched.current;
+pub fn begin_lock(k: &mut Kx, cid: Cid, lock: u64, what: &'static str) {
     let s = &mut k.ext_mut().sched;
     let seq = s.next_seq();
     let wait = Wait {

@@ -55,6 +55,8 @@ pub struct System {
     pub notify: notify::Notify,
     /// The UNICODE_STRING of the service-pack name (CmCSDVersionString) PsGetVersion hands out.
     pub(crate) csd_version: u64,
+    /// How the user-mode layer starts a thread RtlCreateUserThread asks for (user_thread.rs).
+    pub(crate) user_thread_starter: Option<user_thread::Starter>,
 }
 
 impl System {

@@ -367,13 +367,23 @@ fn set_position(k: &mut Kx, h: u64, to: u64) {
 }
 
 /// BOOL CloseHandle(HANDLE hObject): a device or file handle sends IRP_MJ_CLEANUP and
-/// IRP_MJ_CLOSE; console handles just go; the current-process pseudo handle stays valid.
+/// IRP_MJ_CLOSE; console handles just go; the current-process pseudo handle stays valid; a
+/// handle a driver opened in the process's table closes there.
 pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
     if h == HANDLE(k.arch().mask(u64::MAX)) {
         return Ok(BOOL(true));
     }
     // A service control manager handle is no kernel handle (CloseServiceHandle closes it).
     let kernel_handle = |o: &Object| !matches!(o, Object::ScManager { .. } | Object::Service { .. });
+    let known = crate::current(k).is_some_and(|p| p.handles.contains_key(&h.0));
+    if !known {
+        // A handle kernel32 did not make: one a driver opened in the process's table.
+        let closed = portcullis_hle::ob::handles::close(k, h.0, portcullis_hle::ob::handles::Mode::User)?.is_ok();
+        if !closed {
+            set_last_error(k, ERROR_INVALID_HANDLE)?;
+        }
+        return Ok(BOOL(closed));
+    }
     let open = crate::current(k).is_some_and(|p| p.handles.get(&h.0).is_some_and(kernel_handle));
     let Some(object) = open.then(|| crate::current(k).and_then(|p| p.handles.remove(&h.0))).flatten() else {
         set_last_error(k, ERROR_INVALID_HANDLE)?;

@@ -21,7 +21,8 @@
 //! of the process waiting for something only they could give, an event nobody else may set)
 //! is the kernel's deadlock: the run stops with KernelStop::Deadlock and its wait graph, the
 //! clearest account of it. Waitable here: events, threads, the current process and the
-//! current thread (their pseudo handles); other handles fail with ERROR_INVALID_HANDLE.
+//! current thread (their pseudo handles), and a waitable object's handle a driver opened in
+//! the process's table; other handles fail with ERROR_INVALID_HANDLE.
 //!
 //! A critical section is the real RTL_CRITICAL_SECTION in the program's memory, with
 //! Windows' (Vista and later) lock word: LockCount -1 when free, -2 held, RecursionCount
@@ -88,7 +89,10 @@ fn waitable(k: &mut Kx, h: u64) -> KResult<Result<u64, u32>> {
     }
     let handle = match crate::current(k).and_then(|p| p.handles.get(&h)) {
         Some(Object::Event { handle }) | Some(Object::Thread { handle, .. }) => *handle,
-        _ => return Ok(Err(STATUS_INVALID_HANDLE)),
+        Some(_) => return Ok(Err(STATUS_INVALID_HANDLE)),
+        // A handle kernel32 did not make: one a driver opened in the process's table (the
+        // thread handle RtlCreateUserThread gives, say), if it is one.
+        None => h,
     };
     Ok(portcullis_hle::ke::wait::user_waitable(k, handle)?.map_err(|st| st.0))
 }
