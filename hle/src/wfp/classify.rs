@@ -498,18 +498,17 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
     }
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)).then(a.3.cmp(&b.3)));
 
-    let b = make_blocks(k, layer, &p)?;
     // The layer data: a net buffer list of the packet, or the request at a redirect layer.
     let nbl = match layer.data {
         Data::IpPacket => crate::ndis::receive::make(k, bytes)?,
         Data::Transport => crate::ndis::receive::make(k, &bytes[p.header..])?,
-        Data::ConnectRequest | Data::BindRequest => {
-            let local = (p.source, p.source_port);
-            let remote = (p.destination, p.destination_port);
-            super::redirect::begin(k, b.context, layer.data == Data::BindRequest, local, remote)?;
-            0
-        }
+        Data::ConnectRequest | Data::BindRequest => 0,
     };
+    let b = make_blocks(k, layer, &p)?;
+    if nbl == 0 {
+        let (local, remote) = ((p.source, p.source_port), (p.destination, p.destination_port));
+        super::redirect::begin(k, b.context, layer.data == Data::BindRequest, local, remote)?;
+    }
     let mut fired = Vec::new();
     // The decision so far: (action, hard, absorbed).
     let mut decision: Option<(u32, bool, bool)> = None;
