@@ -221,4 +221,51 @@ NTSTATUS NTAPI NdisRetreatNetBufferDataStart(NET_BUFFER *NetBuffer, ULONG DataOf
 VOID NTAPI NdisAdvanceNetBufferDataStart(NET_BUFFER *NetBuffer, ULONG DataOffsetDelta, BOOLEAN FreeMdl,
     void *FreeMdlHandler);
 
+/* fwpsk.h: the redirect layers' layer data (Windows 7; the last three members from Windows 8).
+ * ws2def.h's SOCKADDR_STORAGE: 128 bytes, 8-aligned. */
+typedef struct WFP_SOCKADDR_IN_ { USHORT sin_family; USHORT sin_port; ULONG sin_addr; CHAR sin_zero[8]; } WFP_SOCKADDR_IN;
+typedef struct WFP_SOCKADDR_STORAGE_ {
+    USHORT ss_family;
+    CHAR ss_pad1[6];
+    LONGLONG ss_align;
+    CHAR ss_pad2[112];
+} WFP_SOCKADDR_STORAGE;
+typedef struct FWPS_CONNECT_REQUEST0_ {
+    WFP_SOCKADDR_STORAGE localAddressAndPort;
+    WFP_SOCKADDR_STORAGE remoteAddressAndPort;
+    ULONG64 portReservationToken;
+    ULONG localRedirectTargetPID;
+    struct FWPS_CONNECT_REQUEST0_ *previousVersion;
+    ULONG64 modifierFilterId;
+    HANDLE localRedirectHandle;
+    void *localRedirectContext;
+    SIZE_T localRedirectContextSize;
+} FWPS_CONNECT_REQUEST0;
+typedef struct FWPS_BIND_REQUEST0_ {
+    WFP_SOCKADDR_STORAGE localAddressAndPort;
+    ULONG64 portReservationToken;
+    struct FWPS_BIND_REQUEST0_ *previousVersion;
+    ULONG64 modifierFilterId;
+} FWPS_BIND_REQUEST0;
+_Static_assert(sizeof(WFP_SOCKADDR_STORAGE) == 128, "SOCKADDR_STORAGE");
+_Static_assert(offsetof(FWPS_CONNECT_REQUEST0, remoteAddressAndPort) == 128, "FWPS_CONNECT_REQUEST0.remote");
+_Static_assert(offsetof(FWPS_CONNECT_REQUEST0, localRedirectTargetPID) == 264, "FWPS_CONNECT_REQUEST0.pid");
+_Static_assert(offsetof(FWPS_CONNECT_REQUEST0, previousVersion) == PICK(268, 272), "FWPS_CONNECT_REQUEST0.previousVersion");
+_Static_assert(offsetof(FWPS_CONNECT_REQUEST0, modifierFilterId) == PICK(272, 280), "FWPS_CONNECT_REQUEST0.modifierFilterId");
+_Static_assert(offsetof(FWPS_CONNECT_REQUEST0, localRedirectContextSize) == PICK(288, 304), "FWPS_CONNECT_REQUEST0.size");
+_Static_assert(sizeof(FWPS_CONNECT_REQUEST0) == PICK(296, 312), "FWPS_CONNECT_REQUEST0");
+_Static_assert(offsetof(FWPS_BIND_REQUEST0, previousVersion) == 136, "FWPS_BIND_REQUEST0.previousVersion");
+_Static_assert(offsetof(FWPS_BIND_REQUEST0, modifierFilterId) == 144, "FWPS_BIND_REQUEST0.modifierFilterId");
+_Static_assert(sizeof(FWPS_BIND_REQUEST0) == 152, "FWPS_BIND_REQUEST0");
+
+#define FWP_UINT8 1
+#define FWP_UINT16 2
+#define FWP_ACTION_CONTINUE 0x2006
+#define FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_IP_PROTOCOL 5
+#define FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_IP_REMOTE_ADDRESS 6
+#define FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_IP_REMOTE_PORT 8
+NTSTATUS NTAPI FwpsAcquireWritableLayerDataPointer0(ULONG64 classifyHandle, ULONG64 filterId, ULONG flags,
+    void **writableLayerData, FWPS_CLASSIFY_OUT0 *classifyOut);
+VOID NTAPI FwpsApplyModifiedLayerData0(ULONG64 classifyHandle, void *modifiedLayerData, ULONG flags);
+
 #endif

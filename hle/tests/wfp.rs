@@ -749,3 +749,40 @@ fn references_keep_count_and_classify_handles_need_a_classification() {
         assert!(wfp_events(&fx).is_empty(), "{arch:?}");
     }
 }
+
+#[test]
+fn writable_layer_data_needs_a_running_redirect_classification() {
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        // A classifyOut as the engine hands it: continue, with the write right.
+        let out = block(&mut fx, 40);
+        fx.k.mem_mut().write_u32(out, 0x2006).unwrap();
+        fx.k.mem_mut().write_u32(out + 24, 1).unwrap();
+        let data = fx.alloc(8);
+        // UINT64 arguments take two stack slots on x86.
+        let wide = |v: u64| -> Vec<u64> {
+            match arch {
+                Arch::X86 => vec![v & 0xFFFF_FFFF, v >> 32],
+                Arch::X64 => vec![v],
+            }
+        };
+        let mut args = wide(0x1234);
+        args.extend(wide(65536));
+        args.extend([0, data, out]);
+        let r = fx.call(W, "FwpsAcquireWritableLayerDataPointer0", &args).unwrap();
+        assert_eq!(st(r), STATUS_INVALID_PARAMETER, "{arch:?}: no classification runs");
+        assert_eq!(fx.read_ptr(data), 0);
+        assert_eq!((fx.k.mem().read_u32(out).unwrap(), fx.k.mem().read_u32(out + 24).unwrap()), (0x2006, 1));
+        // NULL out pointers are refused too.
+        let mut args = wide(0x1234);
+        args.extend(wide(65536));
+        args.extend([0, 0, 0]);
+        assert_eq!(st(fx.call(W, "FwpsAcquireWritableLayerDataPointer0", &args).unwrap()), STATUS_INVALID_PARAMETER);
+        // Applying what was never handed out changes nothing.
+        let mut args = wide(0x1234);
+        args.extend([data, 0]);
+        fx.call(W, "FwpsApplyModifiedLayerData0", &args).unwrap();
+        assert!(fx.k.ext().wfp.request.is_none(), "{arch:?}");
+        assert!(wfp_events(&fx).is_empty(), "{arch:?}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::exports::{Dll, ExportDef};
 use crate::types::*;
-use crate::wfp::{callouts, clone, engine, flows, injection, nbl, objects, references, stream, transaction};
+use crate::wfp::{callouts, clone, engine, flows, injection, nbl, objects, redirect, references, stream, transaction};
 
 pub static TABLE: &[ExportDef] = crate::exports! {
     dll: Dll::Fwpkclnt,
@@ -44,5 +44,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FwpsDereferenceNetBufferList0(netBufferList: Ptr, dispatchLevel: Boolean) -> () = references::FwpsDereferenceNetBufferList0;
     stdcall fn FwpsAcquireClassifyHandle0(classifyContext: Ptr, reserved: u32, classifyHandle: Ptr) -> NtStatus = references::FwpsAcquireClassifyHandle0;
     stdcall fn FwpsReleaseClassifyHandle0(classifyHandle: u64) -> () = references::FwpsReleaseClassifyHandle0;
+    stdcall fn FwpsAcquireWritableLayerDataPointer0(classifyHandle: u64, filterId: u64, flags: u32, writableLayerData: Ptr, classifyOut: Ptr) -> NtStatus = redirect::FwpsAcquireWritableLayerDataPointer0;
+    stdcall fn FwpsApplyModifiedLayerData0(classifyHandle: u64, modifiedLayerData: Ptr, flags: u32) -> () = redirect::FwpsApplyModifiedLayerData0;
     stdcall fn FwpsFreeCloneNetBufferList0(netBufferList: Ptr, freeCloneFlags: u32) -> () = clone::FwpsFreeCloneNetBufferList0;
 };

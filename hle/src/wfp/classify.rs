@@ -52,6 +52,8 @@ enum Value {
     Protocol,
     LocalPort,
     RemotePort,
+    /// FWP_UINT8 NL_ADDRESS_TYPE of the remote address: unicast (0).
+    DestinationAddressType,
     /// FWP_UINT32 FWP_CONDITION_FLAG_*: none.
     Flags,
     /// A field the machine has no value for.
@@ -60,14 +62,26 @@ enum Value {
 
 use Value::*;
 
+/// What a layer's callouts get as layer data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Data {
+    /// A NET_BUFFER_LIST from the IP header.
+    IpPacket,
+    /// A NET_BUFFER_LIST from the transport header.
+    Transport,
+    /// The connect request's FWPS_CONNECT_REQUEST0 (ALE_CONNECT_REDIRECT).
+    ConnectRequest,
+    /// The bind request's FWPS_BIND_REQUEST0 (ALE_BIND_REDIRECT).
+    BindRequest,
+}
+
 /// A supported layer: its name, run-time identifier (FWPS_BUILTIN_LAYERS), direction, and
 /// fields in the order of its FWPS_FIELDS_* enumeration (the Windows 7 fields).
 struct Layer {
     name: &'static str,
     id: u16,
     inbound: bool,
-    /// Layer data from the IP header (else from the transport header).
-    ip_data: bool,
+    data: Data,
     fields: &'static [Value],
 }
 
@@ -76,21 +90,21 @@ const LAYERS: &[Layer] = &[
         name: "INBOUND_IPPACKET_V4",
         id: 0,
         inbound: true,
-        ip_data: true,
+        data: Data::IpPacket,
         fields: &[LocalAddress, RemoteAddress, LocalAddressType, Empty, Empty, Empty, Flags, Empty, Empty],
     },
     Layer {
         name: "OUTBOUND_IPPACKET_V4",
         id: 4,
         inbound: false,
-        ip_data: true,
+        data: Data::IpPacket,
         fields: &[LocalAddress, LocalAddressType, RemoteAddress, Empty, Empty, Empty, Flags, Empty, Empty],
     },
     Layer {
         name: "INBOUND_TRANSPORT_V4",
         id: 12,
         inbound: true,
-        ip_data: false,
+        data: Data::Transport,
         fields: &[
             Protocol,
             LocalAddress,
@@ -110,7 +124,7 @@ const LAYERS: &[Layer] = &[
         name: "OUTBOUND_TRANSPORT_V4",
         id: 16,
         inbound: false,
-        ip_data: false,
+        data: Data::Transport,
         fields: &[
             Protocol,
             LocalAddress,
@@ -131,7 +145,7 @@ const LAYERS: &[Layer] = &[
         name: "ALE_AUTH_RECV_ACCEPT_V4",
         id: 44,
         inbound: true,
-        ip_data: false,
+        data: Data::Transport,
         fields: &[
             Empty,
             Empty,
@@ -157,7 +171,7 @@ const LAYERS: &[Layer] = &[
         name: "ALE_AUTH_CONNECT_V4",
         id: 48,
         inbound: false,
-        ip_data: false,
+        data: Data::Transport,
         fields: &[
             Empty,
             Empty,
@@ -177,6 +191,34 @@ const LAYERS: &[Layer] = &[
             Empty,
             Empty,
         ],
+    },
+    // The redirect layers' identifiers follow FWPS_LAYER_STREAM_PACKET_V4's neighbours in
+    // FWPS_BUILTIN_LAYERS: ..., ALE_ENDPOINT_CLOSURE_V6 (65), ALE_CONNECT_REDIRECT_V4 (66),
+    // _V6, ALE_BIND_REDIRECT_V4 (68), _V6.
+    Layer {
+        name: "ALE_CONNECT_REDIRECT_V4",
+        id: 66,
+        inbound: false,
+        data: Data::ConnectRequest,
+        fields: &[
+            Empty,
+            Empty,
+            LocalAddress,
+            LocalAddressType,
+            LocalPort,
+            Protocol,
+            RemoteAddress,
+            DestinationAddressType,
+            RemotePort,
+            Flags,
+        ],
+    },
+    Layer {
+        name: "ALE_BIND_REDIRECT_V4",
+        id: 68,
+        inbound: false,
+        data: Data::BindRequest,
+        fields: &[Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Protocol, Flags],
     },
 ];
 
@@ -252,7 +294,7 @@ fn value(p: &Packet, inbound: bool, v: Value) -> (u32, u64) {
     match v {
         LocalAddress => (FWP_UINT32, local.into()),
         RemoteAddress => (FWP_UINT32, remote.into()),
-        LocalAddressType => (FWP_UINT8, 0),
+        LocalAddressType | DestinationAddressType => (FWP_UINT8, 0),
         Protocol => (FWP_UINT8, p.protocol.into()),
         LocalPort => (FWP_UINT16, lport.into()),
         RemotePort => (FWP_UINT16, rport.into()),
@@ -310,6 +352,9 @@ pub struct Classified {
     pub fired: Vec<Fired>,
     /// "permitted", "blocked" or "absorbed".
     pub verdict: String,
+    /// At a redirect layer: the endpoint a callout changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirected: Option<super::redirect::Redirected>,
 }
 
 /// The kernel blocks handed to callouts for one packet.
@@ -371,14 +416,15 @@ fn free_blocks(k: &mut Kx, b: &Blocks) -> KResult<()> {
     Ok(())
 }
 
-/// Calls the callout of filter `id` for the packet; returns (actionType, rights, flags).
+/// Calls the callout of filter `id` for the packet, with `layer_data`; returns (actionType,
+/// rights, flags).
 fn call_callout(
     k: &mut Kx,
     b: &Blocks,
     id: u64,
     f: &Filter,
     r: &super::Registered,
-    nbl: u64,
+    layer_data: u64,
     rights: u32,
 ) -> KResult<(u32, u32, u32)> {
     let arch = k.arch();
@@ -402,7 +448,7 @@ fn call_callout(
     m.set(b.out, FWPS_CLASSIFY_OUT0::rights, rights.into())?;
     // flowContext is a UINT64: two stack slots on x86.
     let flow: &[u64] = if arch == Arch::X86 { &[0, 0] } else { &[0] };
-    let mut args = vec![b.values, b.meta, nbl];
+    let mut args = vec![b.values, b.meta, layer_data];
     if r.version > 0 {
         args.push(b.context);
     }
@@ -452,9 +498,17 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
     }
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)).then(a.3.cmp(&b.3)));
 
-    let data = if layer.ip_data { bytes } else { &bytes[p.header..] };
-    let nbl = crate::ndis::receive::make(k, data)?;
+    // The layer data: a net buffer list of the packet, or the request at a redirect layer.
+    let nbl = match layer.data {
+        Data::IpPacket => crate::ndis::receive::make(k, bytes)?,
+        Data::Transport => crate::ndis::receive::make(k, &bytes[p.header..])?,
+        Data::ConnectRequest | Data::BindRequest => 0,
+    };
     let b = make_blocks(k, layer, &p)?;
+    if nbl == 0 {
+        let (local, remote) = ((p.source, p.source_port), (p.destination, p.destination_port));
+        super::redirect::begin(k, b.context, layer.data == Data::BindRequest, local, remote)?;
+    }
     let mut fired = Vec::new();
     // The decision so far: (action, hard, absorbed).
     let mut decision: Option<(u32, bool, bool)> = None;
@@ -471,7 +525,8 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
                 match registered {
                     Some(r) => {
                         let rights = if may_write { FWPS_RIGHT_ACTION_WRITE } else { 0 };
-                        let (a, rt, fl) = call_callout(k, &b, *id, f, &r, nbl, rights)?;
+                        let data = if nbl != 0 { nbl } else { super::redirect::current(k) };
+                        let (a, rt, fl) = call_callout(k, &b, *id, f, &r, data, rights)?;
                         let a = if f.action == FWP_ACTION_CALLOUT_INSPECTION { FWP_ACTION_CONTINUE } else { a };
                         (a, rt, fl, Some(key_text(&c)))
                     }
@@ -503,14 +558,17 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
             other => other,
         };
     }
+    let redirected = super::redirect::end(k)?;
     free_blocks(k, &b)?;
-    super::references::classify_done(k, nbl)?;
+    if nbl != 0 {
+        super::references::classify_done(k, nbl)?;
+    }
     let verdict = match decision {
         Some((FWP_ACTION_BLOCK, _, true)) => "absorbed",
         Some((FWP_ACTION_BLOCK, _, false)) => "blocked",
         _ => "permitted",
     };
-    let c = Classified { layer: layer.name.to_string(), fired, verdict: verdict.to_string() };
+    let c = Classified { layer: layer.name.to_string(), fired, verdict: verdict.to_string(), redirected };
     record(
         k,
         WfpChange::Classified {
@@ -518,6 +576,7 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
             length: bytes.len() as u64,
             fired: c.fired.clone(),
             verdict: c.verdict.clone(),
+            redirected: c.redirected.clone(),
         },
     );
     Ok(Ok(c))

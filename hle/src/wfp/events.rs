@@ -110,6 +110,9 @@ pub enum WfpChange {
         length: u64,
         fired: Vec<super::classify::Fired>,
         verdict: String,
+        /// At a redirect layer: the endpoint a callout changed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        redirected: Option<super::redirect::Redirected>,
     },
     ClassifyHandleAcquired {
         #[serde(serialize_with = "hex")]
@@ -154,7 +157,7 @@ impl WfpChange {
             WfpChange::Injected { kind, handle, length, bytes } => {
                 format!("injected ({kind}) through {handle:#x}: {length} bytes: {bytes}")
             }
-            WfpChange::Classified { layer, length, fired, verdict } => {
+            WfpChange::Classified { layer, length, fired, verdict, redirected } => {
                 let f: Vec<String> = fired
                     .iter()
                     .map(|f| {
@@ -162,7 +165,11 @@ impl WfpChange {
                         format!("filter {} in {}{c}: {}", f.filter, f.sublayer, f.action)
                     })
                     .collect();
-                format!("classified {length} bytes at {layer}: {verdict} [{}]", f.join("; "))
+                let r = redirected
+                    .as_ref()
+                    .map(|r| format!(", {} endpoint redirected {} -> {} by filter {}", r.endpoint, r.from, r.to, r.filter))
+                    .unwrap_or_default();
+                format!("classified {length} bytes at {layer}: {verdict}{r} [{}]", f.join("; "))
             }
             WfpChange::ClassifyHandleAcquired { handle } => format!("classify handle {handle:#x} acquired"),
             WfpChange::ClassifyHandleReleased { handle } => format!("classify handle {handle:#x} released"),

@@ -134,3 +134,37 @@ pub mod FWPS_CLASSIFY_OUT0 {
     }
     pub const SIZE: (u64, u64) = (40, 40);
 }
+
+/// FWPS_CONNECT_REQUEST0 { SOCKADDR_STORAGE localAddressAndPort; SOCKADDR_STORAGE
+/// remoteAddressAndPort; UINT64 portReservationToken; DWORD localRedirectTargetPID;
+/// FWPS_CONNECT_REQUEST0 *previousVersion; UINT64 modifierFilterId; HANDLE
+/// localRedirectHandle; void *localRedirectContext; SIZE_T localRedirectContextSize; }
+/// (SOCKADDR_STORAGE: 128 bytes, 8-aligned; the last three from Windows 8).
+pub mod FWPS_CONNECT_REQUEST0 {
+    use super::*;
+    fields! {
+        localAddressAndPort = Inline @ (0, 0),
+        remoteAddressAndPort = Inline @ (128, 128),
+        portReservationToken = U64 @ (256, 256),
+        localRedirectTargetPID = U32 @ (264, 264),
+        previousVersion = Ptr @ (268, 272),
+        modifierFilterId = U64 @ (272, 280),
+        localRedirectHandle = Ptr @ (280, 288),
+        localRedirectContext = Ptr @ (284, 296),
+        localRedirectContextSize = Ptr @ (288, 304),
+    }
+    pub const SIZE: (u64, u64) = (296, 312);
+}
+
+/// FWPS_BIND_REQUEST0 { SOCKADDR_STORAGE localAddressAndPort; UINT64 portReservationToken;
+/// FWPS_BIND_REQUEST0 *previousVersion; UINT64 modifierFilterId; }
+pub mod FWPS_BIND_REQUEST0 {
+    use super::*;
+    fields! {
+        localAddressAndPort = Inline @ (0, 0),
+        portReservationToken = U64 @ (128, 128),
+        previousVersion = Ptr @ (136, 136),
+        modifierFilterId = U64 @ (144, 144),
+    }
+    pub const SIZE: (u64, u64) = (152, 152);
+}

@@ -8,7 +8,8 @@
 //! [`WfpEvent`]s (layers by name, objects by key), which is what an analyst wants to know of
 //! a network filter. The machine has no network stack and no flow exists; the packets a
 //! scenario classifies at a layer (classify.rs) reach the callouts of the filters there, and
-//! what a callout keeps past its classifyFn is in references.rs.
+//! what a callout keeps past its classifyFn is in references.rs; at the redirect layers a
+//! callout changes the connect or bind request (redirect.rs).
 
 pub mod callouts;
 pub mod classify;
@@ -21,6 +22,7 @@ pub mod layers;
 pub mod layout;
 pub mod nbl;
 pub mod objects;
+pub mod redirect;
 pub mod references;
 pub mod stream;
 pub mod transaction;
@@ -166,6 +168,8 @@ pub struct WfpState {
     pub nbl_references: BTreeMap<u64, u32>,
     /// The engine's lists whose classification is over, kept for their references.
     pub nbl_kept: std::collections::BTreeSet<u64>,
+    /// The request of a classification running at a redirect layer.
+    pub request: Option<redirect::Request>,
 }
 
 /// The run-time identifier of the callout `key`, given out on first use.
