@@ -27,7 +27,9 @@ fn entry_reads_through_the_window() {
 
 #[test]
 fn write_through_the_window_is_a_named_refusal() {
-    for (arch, entry, mapped) in [("x86", "0xc0204008", "0x81002000"), ("x64", "0xfffff6fc00800010", "0xfffff80100002000")] {
+    for (arch, entry, mapped) in
+        [("x86", "0xc0204008", "0x81002000"), ("x64", "0xfffff6fc00800010", "0xfffff80100002000")]
+    {
         let (text, ok) = run(arch, "write");
         let named = format!("a write through the page-table self-map to the entry at {entry} (mapping {mapped})");
         assert!(text.contains(&named), "{arch}:\n{text}");

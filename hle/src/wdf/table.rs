@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pdo, pnp, query_interface, queue, registry,
-    request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
+    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pdo, pnp, query_interface,
+    queue, registry, request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
