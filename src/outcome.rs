@@ -73,7 +73,7 @@ impl Outcome {
     }
 
     /// The endings a scenario may state with `expect_outcome` (the others are never what a
-    /// driver is expected to do).
+    /// driver is expected to do; `unimplemented` is, where a test pins a named refusal).
     pub fn expectable(self) -> bool {
         matches!(
             self,
@@ -84,6 +84,7 @@ impl Outcome {
                 | Outcome::Limit
                 | Outcome::Halted
                 | Outcome::Reset
+                | Outcome::Unimplemented
         )
     }
 }

@@ -168,6 +168,19 @@ typedef struct _WDF_DEVICE_PNP_CAPABILITIES {
     ULONG Address, UINumber;
 } WDF_DEVICE_PNP_CAPABILITIES;
 
+/* wdfqueryinterface.h: WDF_QUERY_INTERFACE_CONFIG (INTERFACE is wdm.h's). */
+typedef NTSTATUS NTAPI EVT_WDF_DEVICE_PROCESS_QUERY_INTERFACE_REQUEST(WDFDEVICE Device, LPGUID InterfaceType,
+                                                                      PINTERFACE ExposedInterface,
+                                                                      PVOID ExposedInterfaceSpecificData);
+typedef struct _WDF_QUERY_INTERFACE_CONFIG {
+    ULONG Size;
+    PINTERFACE Interface;
+    const GUID *InterfaceType;
+    BOOLEAN SendQueryToParentStack;
+    EVT_WDF_DEVICE_PROCESS_QUERY_INTERFACE_REQUEST *EvtDeviceProcessQueryInterfaceRequest;
+    BOOLEAN ImportInterface;
+} WDF_QUERY_INTERFACE_CONFIG;
+
 /* wdfdpc.h, wdftimer.h, wdfworkitem.h: the deferred-work objects' configurations. */
 typedef VOID NTAPI EVT_WDF_DPC(WDFDPC Dpc);
 typedef struct _WDF_DPC_CONFIG {
@@ -213,6 +226,8 @@ _Static_assert(sizeof(WDF_DPC_CONFIG) == 0x18 && offsetof(WDF_DPC_CONFIG, Automa
 _Static_assert(sizeof(WDF_TIMER_CONFIG) == 0x20 && offsetof(WDF_TIMER_CONFIG, Period) == 0x10 &&
                    offsetof(WDF_TIMER_CONFIG, UseHighResolutionTimer) == 0x1c, "WDF_TIMER_CONFIG");
 _Static_assert(sizeof(WDF_WORKITEM_CONFIG) == 0x18, "WDF_WORKITEM_CONFIG");
+_Static_assert(sizeof(WDF_QUERY_INTERFACE_CONFIG) == 0x30 && offsetof(WDF_QUERY_INTERFACE_CONFIG, ImportInterface) == 0x28,
+               "WDF_QUERY_INTERFACE_CONFIG");
 #else
 _Static_assert(sizeof(WDF_BIND_INFO) == 0x20 && offsetof(WDF_BIND_INFO, FuncCount) == 0x14 &&
                    offsetof(WDF_BIND_INFO, FuncTable) == 0x18, "WDF_BIND_INFO");
@@ -227,6 +242,8 @@ _Static_assert(sizeof(WDF_DPC_CONFIG) == 0xc && offsetof(WDF_DPC_CONFIG, Automat
 _Static_assert(sizeof(WDF_TIMER_CONFIG) == 0x18 && offsetof(WDF_TIMER_CONFIG, Period) == 0x8 &&
                    offsetof(WDF_TIMER_CONFIG, UseHighResolutionTimer) == 0x14, "WDF_TIMER_CONFIG");
 _Static_assert(sizeof(WDF_WORKITEM_CONFIG) == 0xc, "WDF_WORKITEM_CONFIG");
+_Static_assert(sizeof(WDF_QUERY_INTERFACE_CONFIG) == 0x18 && offsetof(WDF_QUERY_INTERFACE_CONFIG, ImportInterface) == 0x14,
+               "WDF_QUERY_INTERFACE_CONFIG");
 #endif
 
 /* WDFFUNCENUM indices used (wdffuncenum.h). */
@@ -257,6 +274,7 @@ enum {
     WdfDpcWdmGetDpcTableIndex = 115,
     WdfDriverCreateTableIndex = 116,
     WdfDriverOpenParametersRegistryKeyTableIndex = 119,
+    WdfFdoQueryForInterfaceTableIndex = 131,
     WdfFdoAddStaticChildTableIndex = 133,
     WdfFdoLockStaticChildListForIterationTableIndex = 134,
     WdfFdoRetrieveNextStaticChildTableIndex = 135,
@@ -278,6 +296,7 @@ enum {
     WdfPdoInitAssignRawDeviceTableIndex = 218,
     WdfPdoMarkMissingTableIndex = 219,
     WdfPdoGetParentTableIndex = 221,
+    WdfDeviceAddQueryInterfaceTableIndex = 228,
     WdfRegistryCloseTableIndex = 231,
     WdfRegistryQueryValueTableIndex = 235,
     WdfRegistryQueryMemoryTableIndex = 236,

@@ -23,6 +23,25 @@
  *   0x902 EXITS     code 0x80002408: ULONG[3] = the child's EvtDeviceD0Exit,
  *                   EvtDeviceReleaseHardware and EvtDeviceReportedMissing runs, and the present
  *                   static children now.
+ *   0x903 QUERY     code 0x8000240C: ULONG[18], the driver-defined interfaces. The child offers
+ *                   (WdfDeviceAddQueryInterface) an adder interface (A: Add(a, b), its
+ *                   InterfaceReference/Dereference counting), an import interface (B: the
+ *                   requester's Context read and the interface filled by
+ *                   EvtDeviceProcessQueryInterfaceRequest) and a pass-through one (C: sent on
+ *                   to the parent's stack, where the FDO offers C). The driver, as a child's
+ *                   driver would, sends IRP_MN_QUERY_INTERFACE to the child's PDO:
+ *                   [0] A's status, [1] Add(2, 3) through it, [2] A's references then,
+ *                   [3] after InterfaceDereference, [4] A asked with too small a Size,
+ *                   [5] an unknown GUID, [6] B's status, [7] the Context the callback saw,
+ *                   [8] B's references, [9] C's status at the child, [10] the FDO's C
+ *                   references then, [11] whether C's Context is the FDO's,
+ *                   [12] WdfFdoQueryForInterface(C) at the FDO's stack, [13] the FDO's C
+ *                   references then, [14] WdfFdoQueryForInterface(A) (the child's, not on the
+ *                   FDO's stack), [15] WdfDeviceAddQueryInterface's refusals: 1 for a config
+ *                   of the wrong size (STATUS_INFO_LENGTH_MISMATCH) | 2 for a pass-through
+ *                   interface at the FDO (STATUS_INVALID_PARAMETER), [16] D's status (an
+ *                   interface offered without InterfaceReference/Dereference), [17] whether
+ *                   the requester got both routines (the framework's no-op ones).
  */
 #include "corpus.h"
 #include "kmdf.h"
@@ -30,6 +49,7 @@
 #define IOCTL_STATE CORPUS_IOCTL(0x900, METHOD_BUFFERED)
 #define IOCTL_MISSING CORPUS_IOCTL(0x901, METHOD_BUFFERED)
 #define IOCTL_EXITS CORPUS_IOCTL(0x902, METHOD_BUFFERED)
+#define IOCTL_QUERY CORPUS_IOCTL(0x903, METHOD_BUFFERED)
 
 /* A framework call by name: WDF(WdfPdoGetParent, WDFDEVICE, (G, WDFDEVICE))(g, child). */
 #define WDF(name, ret, params) ((ret(NTAPI *) params)WdfFunctions[name##TableIndex])
@@ -89,6 +109,178 @@ static ULONG CountChildren(ULONG flags)
     return n;
 }
 
+/* The driver-defined interfaces: A (an adder), B (imported), C (the FDO's, passed through). */
+static const GUID InterfaceA = {0x7a1e0001, 0x3c2d, 0x4b5e, {0x8f, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6}};
+static const GUID InterfaceB = {0x7a1e0002, 0x3c2d, 0x4b5e, {0x8f, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6}};
+static const GUID InterfaceC = {0x7a1e0003, 0x3c2d, 0x4b5e, {0x8f, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6}};
+static const GUID InterfaceD = {0x7a1e0004, 0x3c2d, 0x4b5e, {0x8f, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6}};
+static const GUID InterfaceUnknown = {0x7a1e00ff, 0x3c2d, 0x4b5e, {0x8f, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6}};
+
+typedef struct _ADDER_INTERFACE {
+    INTERFACE Header;
+    ULONG(NTAPI *Add)(PVOID Context, ULONG a, ULONG b);
+} ADDER_INTERFACE;
+
+/* Each interface's reference count is its Context. */
+static LONG RefsA, RefsB, RefsC;
+static ULONG_PTR ImportedContext;
+static ULONG AddRefusals;
+
+static VOID NTAPI Reference(PVOID Context)
+{
+    InterlockedIncrement((LONG *)Context);
+}
+
+static VOID NTAPI Dereference(PVOID Context)
+{
+    InterlockedDecrement((LONG *)Context);
+}
+
+static ULONG NTAPI Add(PVOID Context, ULONG a, ULONG b)
+{
+    (void)Context;
+    return a + b;
+}
+
+static VOID Adder(ADDER_INTERFACE *i, LONG *refs)
+{
+    RtlZeroMemory(i, sizeof(*i));
+    i->Header.Size = sizeof(*i);
+    i->Header.Version = 1;
+    i->Header.Context = refs;
+    i->Header.InterfaceReference = Reference;
+    i->Header.InterfaceDereference = Dereference;
+    i->Add = Add;
+}
+
+/* B is imported: the requester's Context is read, then the interface is filled in. */
+static NTSTATUS NTAPI ProcessImport(WDFDEVICE Device, LPGUID InterfaceType, PINTERFACE Exposed, PVOID Data)
+{
+    (void)Device, (void)InterfaceType, (void)Data;
+    ImportedContext = (ULONG_PTR)Exposed->Context;
+    Adder((ADDER_INTERFACE *)Exposed, &RefsB);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS AddInterface(WDFDEVICE device, const GUID *type, PINTERFACE i, BOOLEAN toParent,
+                             EVT_WDF_DEVICE_PROCESS_QUERY_INTERFACE_REQUEST *process, BOOLEAN import, ULONG size)
+{
+    WDF_QUERY_INTERFACE_CONFIG c;
+    RtlZeroMemory(&c, sizeof(c));
+    c.Size = size;
+    c.Interface = i;
+    c.InterfaceType = type;
+    c.SendQueryToParentStack = toParent;
+    c.EvtDeviceProcessQueryInterfaceRequest = process;
+    c.ImportInterface = import;
+    return WDF(WdfDeviceAddQueryInterface, NTSTATUS, (G, WDFDEVICE, WDF_QUERY_INTERFACE_CONFIG *))(WdfDriverGlobals,
+                                                                                                device, &c);
+}
+
+/* The child's interfaces (the framework copies A: the local goes out of scope). */
+static NTSTATUS ChildInterfaces(WDFDEVICE child)
+{
+    ADDER_INTERFACE a, b, d;
+    NTSTATUS status;
+    Adder(&a, &RefsA);
+    Adder(&b, &RefsB);
+    Adder(&d, NULL);
+    d.Header.InterfaceReference = d.Header.InterfaceDereference = NULL;
+    status = AddInterface(child, &InterfaceA, &a.Header, FALSE, NULL, FALSE, sizeof(WDF_QUERY_INTERFACE_CONFIG));
+    if (NT_SUCCESS(status))
+        status = AddInterface(child, &InterfaceB, &b.Header, FALSE, ProcessImport, TRUE,
+                              sizeof(WDF_QUERY_INTERFACE_CONFIG));
+    if (NT_SUCCESS(status))
+        status = AddInterface(child, &InterfaceC, NULL, TRUE, NULL, FALSE, sizeof(WDF_QUERY_INTERFACE_CONFIG));
+    if (NT_SUCCESS(status))
+        status = AddInterface(child, &InterfaceD, &d.Header, FALSE, NULL, FALSE, sizeof(WDF_QUERY_INTERFACE_CONFIG));
+    return status;
+}
+
+/* The FDO's interface C, and the configurations the framework refuses. */
+static NTSTATUS FdoInterfaces(void)
+{
+    ADDER_INTERFACE c;
+    Adder(&c, &RefsC);
+    if (AddInterface(Fdo, &InterfaceC, &c.Header, FALSE, NULL, FALSE, sizeof(WDF_QUERY_INTERFACE_CONFIG) - 4) ==
+        STATUS_INFO_LENGTH_MISMATCH)
+        AddRefusals |= 1;
+    if (AddInterface(Fdo, &InterfaceC, NULL, TRUE, NULL, FALSE, sizeof(WDF_QUERY_INTERFACE_CONFIG)) ==
+        STATUS_INVALID_PARAMETER)
+        AddRefusals |= 2;
+    return AddInterface(Fdo, &InterfaceC, &c.Header, FALSE, NULL, FALSE, sizeof(WDF_QUERY_INTERFACE_CONFIG));
+}
+
+/* IRP_MN_QUERY_INTERFACE to `target`, as a driver asks its bus for an interface. */
+static NTSTATUS Query(PDEVICE_OBJECT target, const GUID *type, PINTERFACE i, USHORT size)
+{
+    KEVENT event;
+    IO_STATUS_BLOCK iosb;
+    PIO_STACK_LOCATION s;
+    NTSTATUS status;
+    PIRP irp;
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    irp = IoBuildSynchronousFsdRequest(IRP_MJ_PNP, target, NULL, 0, NULL, &event, &iosb);
+    if (irp == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    irp->IoStatus.Status = STATUS_NOT_SUPPORTED;
+    s = IoGetNextIrpStackLocation(irp);
+    s->MinorFunction = IRP_MN_QUERY_INTERFACE;
+    s->Parameters.QueryInterface.InterfaceType = type;
+    s->Parameters.QueryInterface.Size = size;
+    s->Parameters.QueryInterface.Version = 1;
+    s->Parameters.QueryInterface.Interface = i;
+    s->Parameters.QueryInterface.InterfaceSpecificData = NULL;
+    status = IoCallDriver(target, irp);
+    if (status == STATUS_PENDING) {
+        KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
+        status = iosb.Status;
+    }
+    return status;
+}
+
+static VOID Interfaces(ULONG *out)
+{
+    ADDER_INTERFACE i;
+    PDEVICE_OBJECT child = WDF(WdfDeviceWdmGetDeviceObject, PDEVICE_OBJECT, (G, WDFDEVICE))(WdfDriverGlobals, Child);
+    RtlZeroMemory(&i, sizeof(i));
+    out[0] = (ULONG)Query(child, &InterfaceA, &i.Header, sizeof(i));
+    out[1] = i.Add != NULL ? i.Add(i.Header.Context, 2, 3) : 0;
+    out[2] = (ULONG)RefsA;
+    if (i.Header.InterfaceDereference != NULL)
+        i.Header.InterfaceDereference(i.Header.Context);
+    out[3] = (ULONG)RefsA;
+    out[4] = (ULONG)Query(child, &InterfaceA, &i.Header, sizeof(INTERFACE));
+    out[5] = (ULONG)Query(child, &InterfaceUnknown, &i.Header, sizeof(i));
+    RtlZeroMemory(&i, sizeof(i));
+    i.Header.Context = (PVOID)(ULONG_PTR)0x1234;
+    out[6] = (ULONG)Query(child, &InterfaceB, &i.Header, sizeof(i));
+    out[7] = (ULONG)ImportedContext;
+    out[8] = (ULONG)RefsB;
+    if (i.Header.InterfaceDereference != NULL)
+        i.Header.InterfaceDereference(i.Header.Context);
+    RtlZeroMemory(&i, sizeof(i));
+    out[9] = (ULONG)Query(child, &InterfaceC, &i.Header, sizeof(i));
+    out[10] = (ULONG)RefsC;
+    out[11] = i.Header.Context == &RefsC;
+    if (i.Header.InterfaceDereference != NULL)
+        i.Header.InterfaceDereference(i.Header.Context);
+    RtlZeroMemory(&i, sizeof(i));
+    out[12] = (ULONG)WDF(WdfFdoQueryForInterface, NTSTATUS, (G, WDFDEVICE, const GUID *, PINTERFACE, USHORT, USHORT, PVOID))(
+        WdfDriverGlobals, Fdo, &InterfaceC, &i.Header, sizeof(i), 1, NULL);
+    out[13] = (ULONG)RefsC;
+    if (i.Header.InterfaceDereference != NULL)
+        i.Header.InterfaceDereference(i.Header.Context);
+    out[14] = (ULONG)WDF(WdfFdoQueryForInterface, NTSTATUS, (G, WDFDEVICE, const GUID *, PINTERFACE, USHORT, USHORT, PVOID))(
+        WdfDriverGlobals, Fdo, &InterfaceA, &i.Header, sizeof(i), 1, NULL);
+    out[15] = AddRefusals;
+    RtlZeroMemory(&i, sizeof(i));
+    out[16] = (ULONG)Query(child, &InterfaceD, &i.Header, sizeof(i));
+    out[17] = i.Header.InterfaceReference != NULL && i.Header.InterfaceDereference != NULL;
+    if (i.Header.InterfaceDereference != NULL)
+        i.Header.InterfaceDereference(i.Header.Context);
+}
+
 static VOID Complete(WDFREQUEST r, NTSTATUS status, ULONG_PTR information)
 {
     WDF(WdfRequestCompleteWithInformation, VOID, (G, WDFREQUEST, NTSTATUS, ULONG_PTR))(WdfDriverGlobals, r, status,
@@ -100,7 +292,10 @@ static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T 
 {
     ULONG *out;
     SIZE_T len;
-    ULONG need = IoControlCode == IOCTL_STATE ? 24 : IoControlCode == IOCTL_EXITS ? 16 : 4;
+    ULONG need = IoControlCode == IOCTL_STATE   ? 24
+                : IoControlCode == IOCTL_EXITS ? 16
+                : IoControlCode == IOCTL_QUERY ? 72
+                                               : 4;
     NTSTATUS status;
     (void)Queue, (void)OutputBufferLength, (void)InputBufferLength;
     status = WDF(WdfRequestRetrieveOutputBuffer, NTSTATUS, (G, WDFREQUEST, SIZE_T, PVOID *, SIZE_T *))(
@@ -121,6 +316,13 @@ static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T 
     case IOCTL_MISSING:
         out[0] = Child == NULL ? (ULONG)STATUS_NO_SUCH_DEVICE
                                : (ULONG)WDF(WdfPdoMarkMissing, NTSTATUS, (G, WDFDEVICE))(WdfDriverGlobals, Child);
+        break;
+    case IOCTL_QUERY:
+        if (Child == NULL) {
+            Complete(Request, STATUS_NO_SUCH_DEVICE, 0);
+            return;
+        }
+        Interfaces(out);
         break;
     case IOCTL_EXITS:
         out[0] = Exited;
@@ -205,6 +407,9 @@ static NTSTATUS CreateChild(void)
     caps.UINumber = 7;
     WDF(WdfDeviceSetPnpCapabilities, VOID, (G, WDFDEVICE, WDF_DEVICE_PNP_CAPABILITIES *))(WdfDriverGlobals, child,
                                                                                        &caps);
+    status = ChildInterfaces(child);
+    if (!NT_SUCCESS(status))
+        return status;
     status = WDF(WdfFdoAddStaticChild, NTSTATUS, (G, WDFDEVICE, WDFDEVICE))(WdfDriverGlobals, Fdo, child);
     if (NT_SUCCESS(status))
         Child = child;
@@ -238,6 +443,9 @@ static NTSTATUS NTAPI EvtDriverDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT Devic
     queue.EvtIoDeviceControl = EvtIoDeviceControl;
     status = WDF(WdfIoQueueCreate, NTSTATUS, (G, WDFDEVICE, WDF_IO_QUEUE_CONFIG *, PWDF_OBJECT_ATTRIBUTES, WDFQUEUE *))(
         WdfDriverGlobals, Fdo, &queue, NULL, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = FdoInterfaces();
     if (!NT_SUCCESS(status))
         return status;
     return CreateChild();

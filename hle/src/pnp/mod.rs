@@ -205,7 +205,7 @@ fn create_pdo(k: &mut Kx, driver: usize) -> KResult<u64> {
 
 /// A PnP (or power) IRP from the PnP manager to the top of `pdo`'s stack, sent with
 /// Status STATUS_NOT_SUPPORTED as Windows does; `setup` fills the stack location.
-fn send(
+pub(crate) fn send(
     k: &mut Kx,
     pdo: u64,
     major_code: u8,

@@ -40,6 +40,8 @@ enum Trap {
     Fatal { code: u32, params: [u64; 4], record: ExceptionRecord, reason: String },
     /// Not an exception Windows defines for kernel code: the machine's fault ends the run.
     NotOurs,
+    /// Something Windows allows that the sandbox does not do: the run ends naming it.
+    Refused(String),
 }
 
 /// The machine's hook: an exception in guest code.
@@ -77,6 +79,9 @@ pub(crate) fn on_exception(k: &mut Kx, e: &GuestException) -> Resolution<KernelS
 fn resolve(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Resolution<KernelStop> {
     let r = match classify(k, e, ctx) {
         Trap::NotOurs => return Resolution::Fault,
+        Trap::Refused(what) => {
+            return Resolution::Stop(Stop::Host(KernelStop::Unimplemented { routine: what, caller: e.pc }))
+        }
         Trap::Dispatch(record) => match dispatch::dispatch(k, &record, ctx) {
             Ok(dispatch::Outcome::Continue(c)) => return Resolution::Resume(c),
             r => dispatch::conclude(k, &record, ctx, r),
@@ -184,6 +189,15 @@ fn page_fault(k: &mut Kx, e: &GuestException, address: u64) -> Trap {
     let access = e.access.unwrap_or_default();
     let pc = e.pc;
     let av = record(code::ACCESS_VIOLATION, pc, &[access_code(access.write, access.execute, false), address]);
+    if access.write && access.present && in_page_table_window(k, address) {
+        // Windows' self-map is writable kernel memory; here the host keeps its translation
+        // cache, the user view and each region's frames beside the tables, so an entry edited
+        // behind them would leave them describing mappings that no longer exist.
+        return Trap::Refused(format!(
+            "a write through the page-table self-map to the entry at {address:#x} (mapping {:#x})",
+            mapped_by(k, address)
+        ));
+    }
     let level = irql::current(k).unwrap_or(0);
     if level >= irql::DISPATCH_LEVEL {
         let in_driver = k.ext().driver_at(pc).is_some();
@@ -221,6 +235,22 @@ fn page_fault(k: &mut Kx, e: &GuestException, address: u64) -> Trap {
         params: [address, access_code(access.write, access.execute, true), pc, 0],
         record: av,
         reason: format!("invalid kernel address {address:#x} referenced"),
+    }
+}
+
+fn in_page_table_window(k: &Kx, address: u64) -> bool {
+    let (start, end) = k.mem().page_table_window();
+    (start..end).contains(&address)
+}
+
+/// The address whose mapping the page-table entry at `entry` (in the window) holds: each
+/// level of the self-map shifts by the entries a table holds.
+fn mapped_by(k: &Kx, entry: u64) -> u64 {
+    let base = k.mem().page_table_window().0;
+    match k.arch() {
+        Arch::X86 => ((entry - base) << 10) & 0xFFFF_FFFF,
+        // Sign-extended from bit 47.
+        Arch::X64 => ((((entry - base) << 9) << 16) as i64 >> 16) as u64,
     }
 }
 

@@ -144,6 +144,8 @@ pub struct Device {
     /// WdfDeviceSetPnpCapabilities, WdfDeviceSetPowerCapabilities.
     pub pnp_capabilities: Option<super::pdo::CapabilityOverrides>,
     pub power_capabilities: Option<super::pdo::CapabilityOverrides>,
+    /// WdfDeviceAddQueryInterface: the interfaces it answers IRP_MN_QUERY_INTERFACE with.
+    pub query_interfaces: Vec<super::query_interface::QueryInterface>,
 }
 
 pub(crate) fn init_of(k: &mut Kx, function: &str, init: u64) -> KResult<DeviceInit> {
@@ -662,6 +664,7 @@ pub fn WdfDeviceGetDriver(k: &mut Kx, _globals: Ptr, device_h: Ptr) -> KResult<P
 pub(crate) fn destroy(k: &mut Kx, handle: u64) -> KResult<()> {
     let Some(d) = k.ext_mut().wdf.devices.remove(&handle) else { return Ok(()) };
     k.ext_mut().wdf.by_device_object.remove(&d.wdm);
+    super::query_interface::free_all(k, &d)?;
     for link in &d.links {
         crate::ob::symlink::delete(k, link)?;
     }

@@ -28,6 +28,7 @@ pub mod names;
 pub mod object;
 pub mod pdo;
 pub mod pnp;
+pub mod query_interface;
 pub mod queue;
 pub mod registry;
 pub mod request;

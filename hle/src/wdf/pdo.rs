@@ -562,6 +562,11 @@ fn text_for(ids: &PdoIds, locale: u32) -> Option<&(u32, String, Option<String>)>
 /// completes every PnP IRP; what it does not handle keeps the status it came with.
 pub(crate) fn dispatch_pnp(k: &mut Kx, device_h: u64, dev: &Device, irp_addr: u64, mn: u8) -> KResult<NtStatus> {
     use crate::pnp::minor;
+    if mn == minor::QUERY_INTERFACE {
+        if let Some(st) = super::query_interface::dispatch(k, device_h, dev, irp_addr)? {
+            return Ok(st);
+        }
+    }
     let ids = dev.child.clone().unwrap_or_default();
     let loc = k.mem().get(irp_addr, IRP::CurrentStackLocation)?;
     let arg1 = k.mem().get(loc, IO_STACK_LOCATION::Argument1)?;

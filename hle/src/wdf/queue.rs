@@ -481,6 +481,13 @@ pub fn FxDispatch(k: &mut Kx, device_object: Ptr, irp: Ptr) -> KResult<NtStatus>
         {
             super::pdo::bus_relations(k, device_h, &dev, irp.0)
         }
+        major::PNP if mn == crate::pnp::minor::QUERY_INTERFACE && !dev.query_interfaces.is_empty() => {
+            match super::query_interface::dispatch(k, device_h, &dev, irp.0)? {
+                Some(st) => Ok(st),
+                None if dev.lower != 0 => pass_down(k, dev.lower, irp.0),
+                None => unclaimed(k, &dev, irp.0, status::NOT_SUPPORTED),
+            }
+        }
         major::PNP if dev.lower != 0 && mn == crate::pnp::minor::START_DEVICE => {
             super::pnp::start_device(k, device_h, dev.lower, irp.0)
         }

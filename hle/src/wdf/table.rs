@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pdo, pnp, queue, registry,
-    request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
+    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pdo, pnp, query_interface,
+    queue, registry, request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
@@ -83,6 +83,7 @@ wdf_functions! {
     120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
     125 => stdcall fn WdfFdoInitOpenRegistryKey(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceInstanceKeyType: u32, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfFdoInitOpenRegistryKey;
     129 => stdcall fn WdfFdoInitSetFilter(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfFdoInitSetFilter;
+    131 => stdcall fn WdfFdoQueryForInterface(DriverGlobals: Ptr, Fdo: Ptr, InterfaceType: Ptr, Interface: Ptr, Size: u16, Version: u16, InterfaceSpecificData: Ptr) -> NtStatus = query_interface::WdfFdoQueryForInterface;
     133 => stdcall fn WdfFdoAddStaticChild(DriverGlobals: Ptr, Fdo: Ptr, Child: Ptr) -> NtStatus = pdo::WdfFdoAddStaticChild;
     134 => stdcall fn WdfFdoLockStaticChildListForIteration(DriverGlobals: Ptr, Fdo: Ptr) -> () = pdo::WdfFdoLockStaticChildListForIteration;
     135 => stdcall fn WdfFdoRetrieveNextStaticChild(DriverGlobals: Ptr, Fdo: Ptr, PreviousChild: Ptr, Flags: u32) -> Ptr = pdo::WdfFdoRetrieveNextStaticChild;
@@ -124,6 +125,7 @@ wdf_functions! {
     218 => stdcall fn WdfPdoInitAssignRawDevice(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceClassGuid: Ptr) -> NtStatus = pdo::WdfPdoInitAssignRawDevice;
     219 => stdcall fn WdfPdoMarkMissing(DriverGlobals: Ptr, Device: Ptr) -> NtStatus = pdo::WdfPdoMarkMissing;
     221 => stdcall fn WdfPdoGetParent(DriverGlobals: Ptr, Device: Ptr) -> Ptr = pdo::WdfPdoGetParent;
+    228 => stdcall fn WdfDeviceAddQueryInterface(DriverGlobals: Ptr, Device: Ptr, InterfaceConfig: Ptr) -> NtStatus = query_interface::WdfDeviceAddQueryInterface;
     229 => stdcall fn WdfRegistryOpenKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryOpenKey;
     230 => stdcall fn WdfRegistryCreateKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, CreateOptions: u32, CreateDisposition: Ptr, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryCreateKey;
     231 => stdcall fn WdfRegistryClose(DriverGlobals: Ptr, Key: Ptr) -> () = registry::WdfRegistryClose;
@@ -187,6 +189,7 @@ pub static INTERNAL: &[ExportDef] = crate::exports! {
     stdcall fn FxInterruptThunk(Interrupt: Ptr, ServiceContext: Ptr) -> Boolean = interrupt::FxInterruptThunk;
     stdcall fn FxInterruptDpcThunk(Dpc: Ptr, DeferredContext: Ptr, SystemArgument1: Ptr, SystemArgument2: Ptr) -> () = interrupt::FxInterruptDpcThunk;
     stdcall fn FxRequestCancel(DeviceObject: Ptr, Irp: Ptr) -> () = request::FxRequestCancel;
+    stdcall fn FxInterfaceNoOp(Context: Ptr) -> () = query_interface::FxInterfaceNoOp;
 };
 
 fn function(e: &'static ExportDef) -> &'static FunctionDef {
