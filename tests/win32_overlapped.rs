@@ -4,7 +4,9 @@
 //! reset), a second PEND that completes at once with a warning, and RELEASE, after which
 //! the first request's output, status block and event say it completed; GetOverlappedResult
 //! with and without waiting. The same PEND on a synchronous handle waits for a completion
-//! nothing makes: the run ends as a deadlock, with what the program printed before it.
+//! nothing makes: the run ends as a deadlock, with what the program printed before it; with
+//! a second thread of the program sending RELEASE meanwhile (the inverted call), it returns
+//! the completion.
 
 use std::process::Command;
 
@@ -56,5 +58,20 @@ fn a_pending_request_on_a_synchronous_handle_is_waited_for() {
         // What it printed before the wait is in the report; nothing after.
         let console = v["console_until_stop"].as_str().unwrap_or_else(|| panic!("{arch}: {v}"));
         assert_eq!(console, "PEND on a synchronous handle\n", "{arch}");
+    }
+}
+
+#[test]
+fn a_synchronous_request_completes_when_another_thread_releases_it() {
+    for arch in ["x86", "x64"] {
+        let (code, v) = run_app(arch, &["inverted"]);
+        let console = v["program"]["console"].as_str().unwrap_or_else(|| panic!("{arch}: {v}"));
+        assert_eq!(code, 0, "{arch}: {console}");
+        assert!(
+            console.contains("synchronous DeviceIoControl(PEND) = 1\n  the worker's RELEASE came first = 1"),
+            "{console}"
+        );
+        assert!(console.contains("bytes returned = 4\n  output = 12648430"), "{console}");
+        assert_eq!(v["report"]["outcome"], "ok", "{arch}");
     }
 }

@@ -15,6 +15,10 @@
  *
  * With the argument "sync", PEND goes through a handle opened without FILE_FLAG_OVERLAPPED:
  * the call waits for a completion nothing will make (Windows hangs; the run ends).
+ *
+ * With the argument "inverted", the same synchronous PEND waits while a second thread of
+ * the program sends RELEASE through a handle of its own (the inverted call a driver's user
+ * agent makes): PEND returns TRUE, 4 bytes, 0x00C0FFEE, after the worker's RELEASE.
  */
 #include "program.h"
 
@@ -51,9 +55,38 @@ static const char *Argument(void)
     return s;
 }
 
+static volatile LONG g_Released;
+
+static DWORD WINAPI Release(LPVOID p)
+{
+    HANDLE h = CreateFileA("\\\\.\\Methods", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD got = 0;
+    (void)p;
+    Sleep(10);
+    g_Released = DeviceIoControl(h, IOCTL_RELEASE, NULL, 0, NULL, 0, &got, NULL) ? 1 : -1;
+    CloseHandle(h);
+    return 0;
+}
+
 void ProgramStart(void)
 {
     const char *mode = Argument();
+    if (mode[0] == 'i') {
+        HANDLE h = CreateFileA("\\\\.\\Methods", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+        HANDLE worker = CreateThread(NULL, 0, Release, NULL, 0, NULL);
+        DWORD out = 0, got = 0;
+        SetLastError(0);
+        Expect("synchronous DeviceIoControl(PEND)", DeviceIoControl(h, IOCTL_PEND, NULL, 0, &out, 4, &got, NULL), 1);
+        Expect("  the worker's RELEASE came first", g_Released, 1);
+        Expect("  bytes returned", got, 4);
+        Expect("  output", out, 0xC0FFEE);
+        Expect("  GetLastError", GetLastError(), 0);
+        WaitForSingleObject(worker, INFINITE);
+        CloseHandle(worker);
+        CloseHandle(h);
+        Print(g_Failed ? "some answers differ\n" : "all answers as Windows gives them\n");
+        ExitProcess(g_Failed);
+    }
     if (mode[0] == 's') {
         HANDLE h = CreateFileA("\\\\.\\Methods", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
         DWORD out = 0, got = 0;

@@ -89,7 +89,7 @@ pub(crate) enum Run {
 }
 
 /// What completes a held call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum OnWake {
     /// A kernel wait is in progress: the call returns its status (WAIT_OBJECT_0 + i,
     /// WAIT_ABANDONED_0 + i, WAIT_TIMEOUT are the kernel's own values).
@@ -99,10 +99,13 @@ pub(crate) enum OnWake {
     Nothing,
     /// It yielded: it may go on at once, with this value.
     Value(u64),
+    /// Its synchronous request is pending: once the request's event is set, what is left of
+    /// the call gives its value (kernel32/overlapped.rs).
+    Io(Box<crate::kernel32::overlapped::HeldIo>),
 }
 
 /// What the dispatcher does with the running thread once a library function returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum After {
     /// Hold its call and switch to another thread.
     Hold(OnWake),
@@ -319,11 +322,14 @@ fn go_on(k: &mut Kx, i: usize) -> KResult<()> {
     user_thread::switched(k, from, cid);
     match run {
         Run::Held { cpu, slot, call, wide, on_wake } => {
+            let status = user_wait::take_result(k, cid);
+            make_running(k, i)?;
             let value = match on_wake {
                 OnWake::Value(v) => v,
-                OnWake::WaitStatus | OnWake::Nothing => user_wait::take_result(k, cid).unwrap_or(0),
+                OnWake::WaitStatus | OnWake::Nothing => status.unwrap_or(0),
+                // What is left of the call runs as the thread's own (its last error).
+                OnWake::Io(held) => crate::kernel32::overlapped::finish_held(k, *held)?,
             };
-            make_running(k, i)?;
             k.restore_context(&cpu);
             if wide {
                 k.set_return_u64(value);

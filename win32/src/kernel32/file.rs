@@ -228,16 +228,23 @@ pub fn DeviceIoControl(
     let ov = (overlapped.0 != 0).then_some((overlapped.0, event));
     if r.completion.is_none() {
         let output = (!neither).then_some((out_buffer.0, out_len as u64));
-        match overlapped::pending(k, &r, ov, asynchronous, output)? {
-            Some(c) => r.completion = Some(c),
-            // Left to complete: ERROR_IO_PENDING is set.
-            None => return Ok(BOOL(false)),
+        let tail = overlapped::SyncTail::Control { returned: returned.0, out_len };
+        match overlapped::pending(k, &r, ov, asynchronous, output, tail)? {
+            overlapped::Pending::Completed(c) => r.completion = Some(c),
+            // Left to complete (ERROR_IO_PENDING is set), or the thread is held.
+            overlapped::Pending::Later => return Ok(BOOL(false)),
         }
     } else if let Some((at, event)) = ov {
         overlapped::completed_at_once(k, at, event, &r)?;
     }
-    let ok = succeeded(k, &r)?;
-    k.mem_mut().write_u32(returned.0, r.information().min(out_len as u64) as u32)?;
+    control_tail(k, &r, returned.0, out_len)
+}
+
+/// The end of DeviceIoControl once its request has completed: the count to
+/// lpBytesReturned, the last error from the status.
+pub(crate) fn control_tail(k: &mut Kx, r: &IoResult, returned: u64, out_len: u32) -> KResult<BOOL> {
+    let ok = succeeded(k, r)?;
+    k.mem_mut().write_u32(returned, r.information().min(out_len as u64) as u32)?;
     Ok(BOOL(ok))
 }
 
@@ -330,9 +337,10 @@ fn transfer(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, count: Ptr, overlapped
     let ov = (overlapped.0 != 0).then_some((overlapped.0, event));
     if r.completion.is_none() {
         let output = (!write).then_some((buffer.0, len as u64));
-        match overlapped::pending(k, &r, ov, asynchronous, output)? {
-            Some(c) => r.completion = Some(c),
-            None => return Ok(BOOL(false)),
+        let tail = overlapped::SyncTail::Transfer { handle: h.0, offset, count: count.0, len, write };
+        match overlapped::pending(k, &r, ov, asynchronous, output, tail)? {
+            overlapped::Pending::Completed(c) => r.completion = Some(c),
+            overlapped::Pending::Later => return Ok(BOOL(false)),
         }
     } else {
         if !write {
@@ -342,12 +350,28 @@ fn transfer(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, count: Ptr, overlapped
             overlapped::completed_at_once(k, at, event, &r)?;
         }
     }
+    transfer_tail(k, &r, h.0, offset, count.0, len, write, asynchronous)
+}
+
+/// The end of ReadFile or WriteFile once its request has completed: the count, the handle's
+/// position (a synchronous handle's), the outcome at the end of a file, the last error.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn transfer_tail(
+    k: &mut Kx,
+    r: &IoResult,
+    h: u64,
+    offset: u64,
+    count: u64,
+    len: u32,
+    write: bool,
+    asynchronous: bool,
+) -> KResult<BOOL> {
     let n = r.information().min(len as u64) as u32;
     if !asynchronous {
         // The offset is the program's (an OVERLAPPED's): it may sit at the very end.
-        set_position(k, h.0, offset.saturating_add(n as u64));
+        set_position(k, h, offset.saturating_add(n as u64));
     }
-    k.mem_mut().write_u32(count.0, n)?;
+    k.mem_mut().write_u32(count, n)?;
     if !write && r.status().0 == STATUS_END_OF_FILE {
         if asynchronous {
             set_last_error(k, ERROR_HANDLE_EOF)?;
@@ -356,7 +380,7 @@ fn transfer(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, count: Ptr, overlapped
         // A synchronous read at the end of the file succeeds with nothing read.
         return Ok(BOOL(true));
     }
-    Ok(BOOL(succeeded(k, &r)?))
+    Ok(BOOL(succeeded(k, r)?))
 }
 
 /// Sets a handle's file position.

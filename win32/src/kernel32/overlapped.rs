@@ -8,8 +8,9 @@
 //!   Internal and InternalHigh get the status and the count, and hEvent is set.
 //!   GetOverlappedResult reads them back, waiting first if asked.
 //! - On a synchronous handle, the calling thread waits for the completion (the I/O manager's
-//!   wait on the file object), other flows running meanwhile; a request nothing can complete
-//!   ends the run as a deadlock, where Windows would hang.
+//!   wait on the file object), other flows — the process's other threads too — running
+//!   meanwhile; the call completes once the request has ([`SyncTail`]: what is left of it). A
+//!   request nothing can complete ends the run as a deadlock, where Windows would hang.
 //!
 //! Every outstanding request gets an event of its own (the file object's event on Windows),
 //! which the waits here use whether or not the program gave one.
@@ -91,17 +92,62 @@ pub(crate) fn completed_at_once(k: &mut Kx, overlapped: u64, event: Option<u64>,
     Ok(())
 }
 
+/// What is left of a call whose synchronous request is pending: done by the call itself
+/// when its request completes before any other thread can run, or when its thread goes on
+/// after being held ([`finish_held`]).
+#[derive(Clone, Debug)]
+pub(crate) enum SyncTail {
+    /// DeviceIoControl: the count goes to lpBytesReturned, at most nOutBufferSize.
+    Control { returned: u64, out_len: u32 },
+    /// ReadFile or WriteFile on handle `handle` at `offset`: the count goes to `count`, the
+    /// handle's position moves.
+    Transfer { handle: u64, offset: u64, count: u64, len: u32, write: bool },
+}
+
+/// A call held while its synchronous request is pending.
+#[derive(Clone, Debug)]
+pub(crate) struct HeldIo {
+    outstanding: Outstanding,
+    request: IoResult,
+    tail: SyncTail,
+}
+
+/// The held call's thread goes on: its request has completed; what the call returns.
+pub(crate) fn finish_held(k: &mut Kx, held: HeldIo) -> KResult<u64> {
+    let HeldIo { outstanding, mut request, tail } = held;
+    request.completion = request::take_completion(k, request.id);
+    forget(k, outstanding)?;
+    let ok = match tail {
+        SyncTail::Control { returned, out_len } => crate::kernel32::file::control_tail(k, &request, returned, out_len)?,
+        SyncTail::Transfer { handle, offset, count, len, write } => {
+            crate::kernel32::file::transfer_tail(k, &request, handle, offset, count, len, write, false)?
+        }
+    };
+    Ok(ok.0 as u64)
+}
+
+/// How a pending request turned out for its caller.
+pub(crate) enum Pending {
+    /// It completed while the caller waited.
+    Completed(Completion),
+    /// Left to complete into the OVERLAPPED (ERROR_IO_PENDING is set), or the calling thread
+    /// is held until it completes (the call returns at once; its value is not used).
+    Later,
+}
+
 /// A request that returned pending. With an OVERLAPPED on an overlapped handle, it is left
-/// to complete (ERROR_IO_PENDING, the caller sees None); otherwise the caller waits here for
-/// its completion. `output` is the program's buffer the completion's output goes to (None
-/// when the driver writes the program's memory itself).
+/// to complete (ERROR_IO_PENDING); otherwise the caller waits for its completion, or is held
+/// while the process's other threads run (`tail` then finishes the call). `output` is the
+/// program's buffer the completion's output goes to (None when the driver writes the
+/// program's memory itself).
 pub(crate) fn pending(
     k: &mut Kx,
     r: &IoResult,
     overlapped: Option<(u64, Option<u64>)>,
     asynchronous: bool,
     output: Option<(u64, u64)>,
-) -> KResult<Option<Completion>> {
+    tail: SyncTail,
+) -> KResult<Pending> {
     let (event_handle, event) =
         match portcullis_hle::ke::event::create_for_user(k, None, true, false, EVENT_ALL_ACCESS)? {
             Ok((handle, _)) => match portcullis_hle::ke::wait::user_waitable(k, handle)? {
@@ -121,11 +167,17 @@ pub(crate) fn pending(
             forget(k, old)?;
         }
         set_last_error(k, ERROR_IO_PENDING)?;
-        return Ok(None);
+        return Ok(Pending::Later);
     }
-    portcullis_hle::ke::wait::wait_in_place_for(k, event, None)?;
+    let held = HeldIo { outstanding, request: r.clone(), tail };
+    let on_wake = crate::threads::OnWake::Io(Box::new(held));
+    if crate::threads::wait(k, &[event], false, None, on_wake)?.is_none() {
+        return Ok(Pending::Later);
+    }
+    // The completion is the caller's before the bookkeeping goes.
+    let completion = request::take_completion(k, r.id);
     forget(k, outstanding)?;
-    Ok(request::take_completion(k, r.id))
+    Ok(completion.map_or(Pending::Later, Pending::Completed))
 }
 
 /// The bookkeeping of a request the program no longer waits for: its event's handle closes,
