@@ -6,7 +6,7 @@
 //! with and without waiting. The same PEND on a synchronous handle waits for a completion
 //! nothing makes: the run ends as a deadlock, with what the program printed before it; with
 //! a second thread of the program sending RELEASE meanwhile (the inverted call), it returns
-//! the completion.
+//! the completion, as GetOverlappedResult waiting for an overlapped PEND does.
 
 use std::process::Command;
 
@@ -72,6 +72,12 @@ fn a_synchronous_request_completes_when_another_thread_releases_it() {
             "{console}"
         );
         assert!(console.contains("bytes returned = 4\n  output = 12648430"), "{console}");
+        assert!(
+            console.contains(
+                "GetOverlappedResult(waiting) while a worker releases it = 1\n  the worker's RELEASE came first = 1"
+            ),
+            "{console}"
+        );
         assert_eq!(v["report"]["outcome"], "ok", "{arch}");
     }
 }

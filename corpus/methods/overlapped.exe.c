@@ -18,7 +18,8 @@
  *
  * With the argument "inverted", the same synchronous PEND waits while a second thread of
  * the program sends RELEASE through a handle of its own (the inverted call a driver's user
- * agent makes): PEND returns TRUE, 4 bytes, 0x00C0FFEE, after the worker's RELEASE.
+ * agent makes): PEND returns TRUE, 4 bytes, 0x00C0FFEE, after the worker's RELEASE. Then an
+ * overlapped PEND whose GetOverlappedResult waits while another worker releases it.
  */
 #include "program.h"
 
@@ -84,6 +85,26 @@ void ProgramStart(void)
         WaitForSingleObject(worker, INFINITE);
         CloseHandle(worker);
         CloseHandle(h);
+        {
+            HANDLE ho = CreateFileA("\\\\.\\Methods", GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                                    FILE_FLAG_OVERLAPPED, NULL);
+            OVERLAPPED ov = {0};
+            ov.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL);
+            out = 0;
+            g_Released = 0;
+            Expect("overlapped DeviceIoControl(PEND)", DeviceIoControl(ho, IOCTL_PEND, NULL, 0, &out, 4, &got, &ov), 0);
+            Expect("  GetLastError", GetLastError(), ERROR_IO_PENDING);
+            worker = CreateThread(NULL, 0, Release, NULL, 0, NULL);
+            got = 0;
+            Expect("GetOverlappedResult(waiting) while a worker releases it", GetOverlappedResult(ho, &ov, &got, TRUE), 1);
+            Expect("  the worker's RELEASE came first", g_Released, 1);
+            Expect("  bytes", got, 4);
+            Expect("  output", out, 0xC0FFEE);
+            WaitForSingleObject(worker, INFINITE);
+            CloseHandle(worker);
+            CloseHandle(ov.hEvent);
+            CloseHandle(ho);
+        }
         Print(g_Failed ? "some answers differ\n" : "all answers as Windows gives them\n");
         ExitProcess(g_Failed);
     }

@@ -102,6 +102,9 @@ pub(crate) enum OnWake {
     /// Its synchronous request is pending: once the request's event is set, what is left of
     /// the call gives its value (kernel32/overlapped.rs).
     Io(Box<crate::kernel32::overlapped::HeldIo>),
+    /// GetOverlappedResult waited for an overlapped request: once its event is set, the call
+    /// is made again, and finds it complete.
+    OverlappedResult { handle: u64, overlapped: u64, transferred: u64 },
 }
 
 /// What the dispatcher does with the running thread once a library function returns.
@@ -329,6 +332,16 @@ fn go_on(k: &mut Kx, i: usize) -> KResult<()> {
                 OnWake::WaitStatus | OnWake::Nothing => status.unwrap_or(0),
                 // What is left of the call runs as the thread's own (its last error).
                 OnWake::Io(held) => crate::kernel32::overlapped::finish_held(k, *held)?,
+                OnWake::OverlappedResult { handle, overlapped, transferred } => {
+                    let again = crate::kernel32::overlapped::GetOverlappedResult(
+                        k,
+                        portcullis_hle::types::HANDLE(handle),
+                        portcullis_hle::types::Ptr(overlapped),
+                        portcullis_hle::types::Ptr(transferred),
+                        crate::BOOL(false),
+                    )?;
+                    again.0 as u64
+                }
             };
             k.restore_context(&cpu);
             if wide {

@@ -219,7 +219,16 @@ pub fn GetOverlappedResult(k: &mut Kx, h: HANDLE, overlapped: Ptr, transferred: 
             set_last_error(k, ERROR_IO_INCOMPLETE)?;
             return Ok(BOOL(false));
         }
-        portcullis_hle::ke::wait::wait_in_place_for(k, o.event, None)?;
+        // Other threads of the process run meanwhile; a held call is made again once the
+        // request has completed.
+        let on_wake = crate::threads::OnWake::OverlappedResult {
+            handle: h.0,
+            overlapped: overlapped.0,
+            transferred: transferred.0,
+        };
+        if crate::threads::wait(k, &[o.event], false, None, on_wake)?.is_none() {
+            return Ok(BOOL(false));
+        }
     }
     if let Some(o) = crate::current(k).and_then(|p| p.overlapped.remove(&overlapped.0)) {
         forget(k, o)?;
