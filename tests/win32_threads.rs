@@ -6,7 +6,8 @@
 //! compares each answer with Windows' and exits with 0 when all agree; the test reads the
 //! printed values and the report's threads. Four modes end the process or the run on
 //! purpose: a worker's ExitProcess, a worker's access violation, a deadlock between the
-//! main thread and a worker, and a main thread that ends before its worker.
+//! main thread and a worker, a main thread that ends before its worker, and a lone thread
+//! that suspends itself.
 
 use std::process::Command;
 
@@ -48,6 +49,13 @@ fn tour(arch: &str) {
         "ExitThread's code = 11",
         "a suspended thread does not run (a 20 ms wait times out) = 258",
         "ResumeThread's previous count = 1",
+        "SuspendThread of a waiting worker: previous count = 0\n  again = 1",
+        "its event is set, yet it does not go on (a 20 ms wait times out) = 258\n  nor did it log = 0",
+        "ResumeThread's previous count = 2\n  suspended still (a 20 ms wait times out) = 258",
+        "SuspendThread of a thread that ended = -1\n  its error = 5",
+        "a worker that suspended itself stopped there = 1\n  it does not go on (a 20 ms wait times out) = 258",
+        "SuspendThread returned 0 to it = 30",
+        "SuspendThread at the count's limit (127) = -1\n  its error = 156",
         "order: mste",
         "the 10 ms sleeper woke first = 1",
         "order: wlg",
@@ -63,11 +71,11 @@ fn tour(arch: &str) {
     ] {
         assert!(console.contains(line), "{arch}: {line:?} in\n{console}");
     }
-    // Its threads: the first, the 15 it made and the one the driver made, each a user
+    // Its threads: the first, the 18 it made and the one the driver made, each a user
     // thread that ended, with its own code; the driver's system thread saw the KICK.
     let threads = program_threads(&v);
-    assert_eq!(threads.len(), 17, "{arch}: {threads:?}");
-    assert_eq!(threads[16]["exit_status"], "0x0000000c", "{arch}: the driver's thread returned 12");
+    assert_eq!(threads.len(), 20, "{arch}: {threads:?}");
+    assert_eq!(threads[19]["exit_status"], "0x0000000c", "{arch}: the driver's thread returned 12");
     assert!(threads.iter().all(|t| t["kind"] == "user" && t["state"] == "terminated"), "{arch}: {threads:?}");
     assert!(threads.iter().any(|t| t["exit_status"] == "0x0000000b"), "{arch}: ExitThread(11)");
     let debug = v["report"]["debug_output"].to_string();
@@ -126,6 +134,21 @@ fn threads_waiting_for_each_other_are_the_kernels_deadlock() {
         assert_eq!(threads[0]["wait"]["on"][0]["kind"], "thread", "{arch}");
         assert_eq!(threads[0]["wait"]["on"][0]["flow"], format!("thread {}", threads[1]["tid"].as_str().unwrap()));
         assert_eq!(threads[1]["wait"]["on"][0]["kind"], "notification event", "{arch}");
+    }
+}
+
+#[test]
+fn a_thread_that_suspends_itself_with_none_to_resume_it_is_a_deadlock() {
+    for arch in ["x86", "x64"] {
+        let (code, v) = run_app(arch, &["suspend-self"]);
+        assert_ne!(code, 0);
+        assert_eq!(v["report"]["outcome"], "deadlock", "{arch}: {v}");
+        let threads = program_threads(&v);
+        assert_eq!(threads.len(), 1, "{arch}: {threads:?}");
+        let wait = &threads[0]["wait"];
+        assert_eq!(wait["waits_for"], "ResumeThread (it suspended itself)", "{arch}: {wait}");
+        assert_eq!(wait["reason"], 5, "{arch}: KWAIT_REASON Suspended");
+        assert_eq!(wait["on"][0]["object"], threads[0]["ethread"], "{arch}: its own thread object: {threads:?}");
     }
 }
 

@@ -9,6 +9,11 @@
  *                    returned; ExitThread's code; GetThreadId, the id CreateThread gave;
  *                    GetCurrentThreadId differs per thread
  *   suspended        CREATE_SUSPENDED does not run until ResumeThread (previous count 1)
+ *   suspend/resume   SuspendThread of a worker held in a wait: the event it waits for is
+ *                    set, yet it goes on only once ResumeThread brings its count to 0; a
+ *                    worker that suspends itself stops there until resumed (SuspendThread
+ *                    returns 0 to it then); the count's limit (127: ERROR_SIGNAL_REFUSED);
+ *                    a thread that ended (ERROR_ACCESS_DENIED)
  *   events           a worker sets an auto-reset event the main thread waits for
  *   sleeps           two threads sleeping 30 ms and 10 ms wake in the virtual clock's order
  *   critical section a worker entering a section the main thread holds waits for it and
@@ -31,6 +36,8 @@
  *                    sets: the run's deadlock, both threads in its wait graph
  *   last-thread      the main thread ends with ExitThread(9) first; the worker, last,
  *                    returns 6: the process's exit code is 6
+ *   suspend-self     the only thread suspends itself: nothing could resume it, the run's
+ *                    deadlock names the thread waiting for ResumeThread
  */
 #include "program.h"
 
@@ -208,6 +215,26 @@ static DWORD WINAPI Outlive(LPVOID p)
     return 6;
 }
 
+static HANDLE g_Gate;
+
+static DWORD WINAPI WaitAtGate(LPVOID p)
+{
+    (void)p;
+    WaitForSingleObject(g_Gate, INFINITE);
+    Log('g');
+    return 21;
+}
+
+static DWORD WINAPI SuspendSelf(LPVOID p)
+{
+    DWORD previous;
+    (void)p;
+    Log('a');
+    previous = SuspendThread(GetCurrentThread());
+    Log('b');
+    return previous + 30;
+}
+
 static DWORD Code(HANDLE h)
 {
     DWORD code = 0;
@@ -250,6 +277,54 @@ static void Suspended(void)
     Expect("then it runs", WaitForSingleObject(h, INFINITE), WAIT_OBJECT_0);
     Expect("ResumeThread of a thread not suspended", ResumeThread(h), 0);
     CloseHandle(h);
+}
+
+static void SuspendResume(void)
+{
+    HANDLE h;
+    int i;
+    g_LogLen = 0;
+    g_Gate = CreateEventA(NULL, TRUE, FALSE, NULL);
+    h = CreateThread(NULL, 0, WaitAtGate, NULL, 0, NULL);
+    Sleep(1);
+    Expect("SuspendThread of a waiting worker: previous count", SuspendThread(h), 0);
+    Expect("  again", SuspendThread(h), 1);
+    SetEvent(g_Gate);
+    Expect("its event is set, yet it does not go on (a 20 ms wait times out)", WaitForSingleObject(h, 20), WAIT_TIMEOUT);
+    Expect("  nor did it log", g_LogLen, 0);
+    Expect("ResumeThread's previous count", ResumeThread(h), 2);
+    Expect("  suspended still (a 20 ms wait times out)", WaitForSingleObject(h, 20), WAIT_TIMEOUT);
+    Expect("ResumeThread again", ResumeThread(h), 1);
+    Expect("then it goes on", WaitForSingleObject(h, INFINITE), WAIT_OBJECT_0);
+    Expect("  its code", Code(h), 21);
+    Expect("SuspendThread of a thread that ended", SuspendThread(h), -1);
+    Expect("  its error", GetLastError(), ERROR_ACCESS_DENIED);
+    CloseHandle(h);
+    CloseHandle(g_Gate);
+
+    g_LogLen = 0;
+    h = CreateThread(NULL, 0, SuspendSelf, NULL, 0, NULL);
+    Sleep(1);
+    Expect("a worker that suspended itself stopped there", g_LogLen == 1 && g_Log[0] == 'a', 1);
+    Expect("  it does not go on (a 20 ms wait times out)", WaitForSingleObject(h, 20), WAIT_TIMEOUT);
+    Expect("ResumeThread of it", ResumeThread(h), 1);
+    Expect("then it goes on", WaitForSingleObject(h, INFINITE), WAIT_OBJECT_0);
+    Expect("  SuspendThread returned 0 to it", Code(h), 30);
+    Expect("  it logged after", g_LogLen == 2 && g_Log[1] == 'b', 1);
+    CloseHandle(h);
+
+    h = CreateThread(NULL, 0, ReturnSeven, (LPVOID)'s', CREATE_SUSPENDED, NULL);
+    for (i = 1; i < 127; i++)
+        SuspendThread(h);
+    Expect("SuspendThread at the count's limit (127)", SuspendThread(h), -1);
+    Expect("  its error", GetLastError(), ERROR_SIGNAL_REFUSED);
+    for (i = 0; i < 126; i++)
+        ResumeThread(h);
+    Expect("the last ResumeThread's previous count", ResumeThread(h), 1);
+    Expect("then it runs", WaitForSingleObject(h, INFINITE), WAIT_OBJECT_0);
+    CloseHandle(h);
+    Expect("SuspendThread(NULL)", SuspendThread(NULL), -1);
+    Expect("  its error", GetLastError(), ERROR_INVALID_HANDLE);
 }
 
 static void Events(void)
@@ -411,6 +486,11 @@ void ProgramStart(void)
         WaitForSingleObject(h, INFINITE);
         ExitProcess(1);
     }
+    if (Same(mode, "suspend-self")) {
+        Print("the only thread suspends itself\n");
+        SuspendThread(GetCurrentThread());
+        ExitProcess(1);
+    }
     if (Same(mode, "last-thread")) {
         CreateThread(NULL, 0, Outlive, NULL, 0, NULL);
         Print("the main thread ends first\n");
@@ -418,6 +498,7 @@ void ProgramStart(void)
     }
     StartAndEnd();
     Suspended();
+    SuspendResume();
     Events();
     Sleeps();
     Section();

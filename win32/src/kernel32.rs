@@ -178,6 +178,7 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn ExitThread(dwExitCode: u32) -> () = thread::ExitThread;
     stdcall fn GetExitCodeThread(hThread: HANDLE, lpExitCode: Ptr) -> BOOL = thread::GetExitCodeThread;
     stdcall fn ResumeThread(hThread: HANDLE) -> u32 = thread::ResumeThread;
+    stdcall fn SuspendThread(hThread: HANDLE) -> u32 = thread::SuspendThread;
     stdcall fn GetThreadId(Thread: HANDLE) -> u32 = thread::GetThreadId;
     stdcall fn SwitchToThread() -> BOOL = thread::SwitchToThread;
     stdcall fn WaitForMultipleObjects(nCount: u32, lpHandles: Ptr, bWaitAll: BOOL, dwMilliseconds: u32) -> u32 = sync::WaitForMultipleObjects;

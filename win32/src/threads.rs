@@ -29,6 +29,7 @@
 use std::rc::Rc;
 
 use portcullis_emu::{CallConv, Prot, RegionKind, SavedContext, Stop, PAGE_SIZE};
+use portcullis_hle::ke::scheduler::reason;
 use portcullis_hle::ke::user_wait;
 use portcullis_hle::kernel::{ApiCall, KError, KResult, KernelEvent, Kx};
 use portcullis_hle::ps::user_thread::{self, UserThread};
@@ -99,6 +100,9 @@ pub(crate) enum OnWake {
     Nothing,
     /// It yielded: it may go on at once, with this value.
     Value(u64),
+    /// It suspended itself: a kernel wait for ResumeThread is in progress (it names the
+    /// thread in a deadlock's wait graph); the call returns this value once resumed.
+    Resumed(u64),
     /// Its synchronous request is pending: once the request's event is set, what is left of
     /// the call gives its value (kernel32/overlapped.rs).
     Io(Box<crate::kernel32::overlapped::HeldIo>),
@@ -258,7 +262,7 @@ pub(crate) fn wait(
 /// by [`hand_over`]: as [`wait`].
 pub(crate) fn wait_for_lock(k: &mut Kx, lock: u64) -> KResult<Option<u64>> {
     let cid = me(k)?.cid;
-    user_wait::begin_lock(k, cid, lock, "critical section");
+    user_wait::begin_lock(k, cid, lock, "critical section", reason::EXECUTIVE);
     settle(k, OnWake::Nothing)
 }
 
@@ -295,6 +299,30 @@ pub(crate) fn yield_now(k: &mut Kx, value: u64) -> bool {
     true
 }
 
+/// What a thread that suspended itself waits for, in the kernel's wait graph.
+const RESUME: &str = "ResumeThread (it suspended itself)";
+
+/// Thread `i` was suspended (its count went from 0) or resumed (back to 0): the kernel
+/// knows, so that a wait of its that ends meanwhile does not count as one it could go on
+/// with; the running thread suspending itself is held until it is resumed, returning
+/// `previous` then (when no other thread can go on, that is the run's deadlock).
+pub(crate) fn set_suspended(k: &mut Kx, i: usize, suspended: bool, previous: u32) -> KResult<()> {
+    let Some(p) = crate::current(k) else { return Ok(()) };
+    let running = p.running == i;
+    let t = &p.threads[i];
+    let (cid, ethread) = (t.cid, t.ethread);
+    let waiting = matches!(t.run, Run::Held { on_wake: OnWake::Resumed(_), .. });
+    user_wait::set_suspended(k, cid, suspended);
+    if suspended && running {
+        // Its wait is on itself: the graph shows its own thread object.
+        user_wait::begin_lock(k, cid, ethread, RESUME, reason::SUSPENDED);
+        crate::state(k).after = Some(After::Hold(OnWake::Resumed(previous as u64)));
+    } else if !suspended && waiting {
+        user_wait::hand_over(k, cid);
+    }
+    Ok(())
+}
+
 /// The dispatcher's side of [`After::Hold`]: the running thread's call (at the slot being
 /// handled, traced as `call` once it has a value) is held, and another thread goes on.
 pub(crate) fn hold(k: &mut Kx, call: Option<ApiCall>, wide: bool, on_wake: OnWake) -> KResult<()> {
@@ -328,7 +356,7 @@ fn go_on(k: &mut Kx, i: usize) -> KResult<()> {
             let status = user_wait::take_result(k, cid);
             make_running(k, i)?;
             let value = match on_wake {
-                OnWake::Value(v) => v,
+                OnWake::Value(v) | OnWake::Resumed(v) => v,
                 OnWake::WaitStatus | OnWake::Nothing => status.unwrap_or(0),
                 // What is left of the call runs as the thread's own (its last error).
                 OnWake::Io(held) => crate::kernel32::overlapped::finish_held(k, *held)?,

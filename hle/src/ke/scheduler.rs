@@ -77,6 +77,7 @@ pub const PRIORITIES: usize = 32;
 pub mod reason {
     pub const EXECUTIVE: u32 = 0;
     pub const DELAY_EXECUTION: u32 = 4;
+    pub const SUSPENDED: u32 = 5;
     pub const WR_QUEUE: u32 = 15;
     pub const WR_RESOURCE: u32 = 17;
     pub const WR_PUSH_LOCK: u32 = 28;
@@ -377,6 +378,9 @@ pub struct Scheduler {
     /// User threads whose waits the user-mode layer began and holds back (they do not run
     /// from the scheduler's loops: `ke/user_wait.rs`), in the order they began to wait.
     pub(crate) user_waiters: Vec<Cid>,
+    /// User threads suspended (SuspendThread): a wait of theirs that ends does not count as
+    /// one the user-mode layer can go on with until they are resumed.
+    pub(crate) user_suspended: Vec<Cid>,
 }
 
 /// Instructions a flow runs before another processor's flow gets a turn, when two share the
@@ -518,7 +522,10 @@ impl Scheduler {
         match goal {
             Goal::Finished(c) => self.contexts[c].result.is_some(),
             Goal::Woken(c) => self.contexts[c].state == State::Ready,
-            Goal::UserWoken => self.user_waiters.iter().any(|c| self.contexts[*c].state == State::Ready),
+            Goal::UserWoken => self
+                .user_waiters
+                .iter()
+                .any(|c| self.contexts[*c].state == State::Ready && !self.user_suspended.contains(c)),
             Goal::NoDpcs => self.dpcs_done(),
             // A preempted DPC goes on beside the caller, which need not wait for it.
             Goal::OtherDpcs(mine) => !self.processors.iter().enumerate().any(|(i, p)| {

@@ -53,15 +53,16 @@ pub fn begin(k: &mut Kx, cid: Cid, objects: &[u64], all: bool, timeout: Option<i
 
 /// Begins a wait of user thread `cid` for a lock of the user-mode layer's (a critical
 /// section another thread holds), which its holder hands over ([`hand_over`]): the thread
-/// waits, held back, with no deadline.
-pub fn begin_lock(k: &mut Kx, cid: Cid, lock: u64, what: &'static str) {
+/// waits, held back, with no deadline, for KWAIT_REASON `why` (a suspended thread waits so
+/// too, on its own thread object, for ResumeThread).
+pub fn begin_lock(k: &mut Kx, cid: Cid, lock: u64, what: &'static str, why: u32) {
     let s = &mut k.ext_mut().sched;
     let seq = s.next_seq();
     let wait = Wait {
         block: Block::Lock { lock, what },
         deadline: None,
         timeout_status: TIMEOUT,
-        reason: reason::EXECUTIVE,
+        reason: why,
         alertable: false,
         mode: 1, // UserMode
         seq,
@@ -106,10 +107,21 @@ pub fn run_until_one_woken(k: &mut Kx) -> KResult<()> {
     scheduler::wait_for_user_waiter(k)
 }
 
+/// Marks user thread `cid` suspended (or no longer): while it is, an end of its wait does
+/// not stop [`run_until_one_woken`] (the user-mode layer could not let it go on).
+pub fn set_suspended(k: &mut Kx, cid: Cid, suspended: bool) {
+    let s = &mut k.ext_mut().sched;
+    s.user_suspended.retain(|c| *c != cid);
+    if suspended {
+        s.user_suspended.push(cid);
+    }
+}
+
 /// Abandons the wait of `cid` (its thread is ending with its process): it leaves the wait
 /// lists and is held back no more.
 pub fn abandon(k: &mut Kx, cid: Cid) {
     let s = &mut k.ext_mut().sched;
+    s.user_suspended.retain(|c| *c != cid);
     if !s.user_waiters.contains(&cid) {
         return;
     }

@@ -203,8 +203,8 @@ pub fn GetExitCodeThread(k: &mut Kx, thread: HANDLE, code: Ptr) -> KResult<BOOL>
     Ok(BOOL(true))
 }
 
-/// DWORD ResumeThread(HANDLE hThread): the thread's suspend count before (a thread at 0
-/// that was created suspended may start).
+/// DWORD ResumeThread(HANDLE hThread): the thread's suspend count before; at 0 it goes on
+/// (a thread created suspended starts, one that suspended itself returns from SuspendThread).
 pub fn ResumeThread(k: &mut Kx, thread: HANDLE) -> KResult<u32> {
     let Some(i) = thread_of(k, thread.0) else {
         set_last_error(k, ERROR_INVALID_HANDLE)?;
@@ -213,7 +213,47 @@ pub fn ResumeThread(k: &mut Kx, thread: HANDLE) -> KResult<u32> {
     let t = &mut me(k)?.threads[i];
     let before = t.suspended;
     t.suspended = before.saturating_sub(1);
+    if before == 1 {
+        crate::threads::set_suspended(k, i, false, 0)?;
+    }
     Ok(before)
+}
+
+/// Most a thread's suspend count goes (MAXIMUM_SUSPEND_COUNT).
+const MAXIMUM_SUSPEND_COUNT: u32 = 0x7F;
+/// STATUS_SUSPEND_COUNT_EXCEEDED.
+const SUSPEND_COUNT_EXCEEDED: u32 = 0xC000_004A;
+/// STATUS_THREAD_IS_TERMINATING.
+const THREAD_IS_TERMINATING: u32 = 0xC000_004B;
+
+/// DWORD SuspendThread(HANDLE hThread): the thread's suspend count before; the thread does
+/// not go on until ResumeThread brings it back to 0. A thread suspending itself stops at
+/// once (another thread goes on; with none that could ever resume it, the run's deadlock
+/// names it); another thread stops where it is held (threads switch only at library calls,
+/// so never in the middle of its own code), and a wait of its that ends meanwhile is kept
+/// for when it goes on. (DWORD)-1 with ERROR_SIGNAL_REFUSED (STATUS_SUSPEND_COUNT_EXCEEDED)
+/// past 127, ERROR_ACCESS_DENIED (STATUS_THREAD_IS_TERMINATING) for a thread that ended,
+/// or ERROR_INVALID_HANDLE.
+pub fn SuspendThread(k: &mut Kx, thread: HANDLE) -> KResult<u32> {
+    let Some(i) = thread_of(k, thread.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(u32::MAX);
+    };
+    let t = &mut me(k)?.threads[i];
+    let before = t.suspended;
+    let status = if t.exit_code.is_some() {
+        THREAD_IS_TERMINATING
+    } else if before >= MAXIMUM_SUSPEND_COUNT {
+        SUSPEND_COUNT_EXCEEDED
+    } else {
+        t.suspended += 1;
+        if before == 0 {
+            crate::threads::set_suspended(k, i, true, before)?;
+        }
+        return Ok(before);
+    };
+    fail_with_status(k, status)?;
+    Ok(u32::MAX)
 }
 
 /// DWORD GetThreadId(HANDLE Thread)
