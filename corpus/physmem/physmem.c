@@ -26,6 +26,14 @@
  *     out: the PHYSICAL_MEMORY_RANGE pairs up to and including the zero pair, as many as
  *          fit (16 bytes each). Information: bytes written.
  *
+ *   0x803 PM_RESOURCEMAP code 0x8000200C
+ *     in:  ULONG which: 0 System Resources\Physical Memory .Translated, 1 Reserved
+ *          .Translated, 2 Loader Reserved .Raw (under HKLM\HARDWARE\RESOURCEMAP)
+ *     out: each memory descriptor of the REG_RESOURCE_LIST (its first full descriptor) as
+ *          ULONGLONG start, ULONGLONG length, as many as fit. Information: bytes written.
+ *     A value that is not a REG_RESOURCE_LIST, or a descriptor not of memory:
+ *     STATUS_INVALID_PARAMETER; what ZwOpenKey or ZwQueryValueKey fails with otherwise.
+ *
  * Errors: output or input too small STATUS_BUFFER_TOO_SMALL; a bad length or via
  * STATUS_INVALID_PARAMETER; a view that cannot be made STATUS_INSUFFICIENT_RESOURCES.
  */
@@ -34,6 +42,7 @@
 #define IOCTL_PM_FIND   CORPUS_IOCTL(0x800, METHOD_BUFFERED)
 #define IOCTL_PM_READ   CORPUS_IOCTL(0x801, METHOD_BUFFERED)
 #define IOCTL_PM_RANGES CORPUS_IOCTL(0x802, METHOD_BUFFERED)
+#define IOCTL_PM_RESOURCEMAP CORPUS_IOCTL(0x803, METHOD_BUFFERED)
 
 typedef struct _PM_RESULT {
     ULONG SmbiosEntry;
@@ -66,6 +75,64 @@ typedef struct _VIEW {
 } VIEW;
 
 static HANDLE g_Section;
+
+/* Reads one of the resource map's memory lists into out (start, length pairs). */
+static NTSTATUS ResourceMap(ULONG which, ULONGLONG *out, ULONG outLen, ULONG *written)
+{
+    static const PCWSTR keys[3] = {
+        L"\\Registry\\Machine\\HARDWARE\\RESOURCEMAP\\System Resources\\Physical Memory",
+        L"\\Registry\\Machine\\HARDWARE\\RESOURCEMAP\\System Resources\\Reserved",
+        L"\\Registry\\Machine\\HARDWARE\\RESOURCEMAP\\System Resources\\Loader Reserved",
+    };
+    static const PCWSTR values[3] = { L".Translated", L".Translated", L".Raw" };
+    UNICODE_STRING name, value;
+    OBJECT_ATTRIBUTES oa;
+    HANDLE key;
+    PKEY_VALUE_PARTIAL_INFORMATION info;
+    ULONG size = 4096, got = 0, i, n = 0;
+    PCM_RESOURCE_LIST list;
+    PCM_PARTIAL_RESOURCE_LIST partial = NULL;
+    NTSTATUS status;
+
+    *written = 0;
+    if (which > 2)
+        return STATUS_INVALID_PARAMETER;
+    RtlInitUnicodeString(&name, keys[which]);
+    RtlInitUnicodeString(&value, values[which]);
+    InitializeObjectAttributes(&oa, &name, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    status = ZwOpenKey(&key, KEY_READ, &oa);
+    if (!NT_SUCCESS(status))
+        return status;
+    info = ExAllocatePoolWithTag(PagedPool, size, 'mRmP');
+    if (info == NULL) {
+        ZwClose(key);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    status = ZwQueryValueKey(key, &value, KeyValuePartialInformation, info, size, &got);
+    ZwClose(key);
+    if (NT_SUCCESS(status) && (info->Type != REG_RESOURCE_LIST || info->DataLength < sizeof(CM_RESOURCE_LIST)))
+        status = STATUS_INVALID_PARAMETER;
+    if (NT_SUCCESS(status)) {
+        list = (PCM_RESOURCE_LIST)info->Data;
+        partial = &list->List[0].PartialResourceList;
+        if (list->Count != 1 || FIELD_OFFSET(CM_RESOURCE_LIST, List[0].PartialResourceList.PartialDescriptors) +
+                                        partial->Count * sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR) > info->DataLength)
+            status = STATUS_INVALID_PARAMETER;
+    }
+    for (i = 0; NT_SUCCESS(status) && i < partial->Count && (n + 2) * sizeof(ULONGLONG) <= outLen; i++) {
+        PCM_PARTIAL_RESOURCE_DESCRIPTOR d = &partial->PartialDescriptors[i];
+        if (d->Type != CmResourceTypeMemory || d->ShareDisposition != CmResourceShareDeviceExclusive) {
+            status = STATUS_INVALID_PARAMETER;
+            break;
+        }
+        out[n++] = (ULONGLONG)d->u.Memory.Start.QuadPart;
+        out[n++] = d->u.Memory.Length;
+    }
+    ExFreePoolWithTag(info, 'mRmP');
+    if (NT_SUCCESS(status))
+        *written = n * sizeof(ULONGLONG);
+    return status;
+}
 
 static BOOLEAN MapIo(ULONGLONG pa, SIZE_T size, VIEW *v)
 {
@@ -314,6 +381,14 @@ static NTSTATUS NTAPI PhysMemIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             ((volatile UCHAR *)buffer)[i] = ((volatile UCHAR *)v.Data)[i];
         Unmap(&v, req.Via == 1);
         return CorpusComplete(Irp, STATUS_SUCCESS, req.Length);
+    }
+    case IOCTL_PM_RESOURCEMAP: {
+        ULONG written;
+
+        if (inLen < sizeof(ULONG))
+            return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+        status = ResourceMap(*(PULONG)buffer, (ULONGLONG *)buffer, outLen, &written);
+        return CorpusComplete(Irp, status, written);
     }
     case IOCTL_PM_RANGES: {
         PPHYSICAL_MEMORY_RANGE ranges = MmGetPhysicalMemoryRanges();

@@ -233,6 +233,21 @@ impl PhysicalSpace {
         self.description.ram.clone()
     }
 
+    /// The memory the firmware reports as reserved — the chipset's own ranges above the first
+    /// megabyte (PCI Express ECAM, the APICs, HPET, the chipset registers, the BIOS flash), as
+    /// a PC's E820 or UEFI memory map marks them — as (base, size) pairs in address order. A
+    /// range a scenario put over one of them is the scenario's device, not the firmware's.
+    pub fn firmware_reserved(&self) -> Vec<(u64, u64)> {
+        let mut v: Vec<(u64, u64)> = self
+            .ranges
+            .iter()
+            .filter(|r| r.chipset && r.first >= crate::memory::RAM_BASE)
+            .map(|r| (r.first, r.last - r.first + 1))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// The end of main RAM.
     pub fn ram_end(&self) -> u64 {
         self.ram_end

@@ -17,6 +17,7 @@
 pub mod callbacks;
 pub mod info;
 pub mod key;
+pub mod resourcemap;
 pub mod rtl;
 pub mod seed;
 pub mod user;

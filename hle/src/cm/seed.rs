@@ -1,7 +1,8 @@
 //! What the registry holds at boot: the hives' top keys and the keys drivers commonly read —
 //! the Windows version (`Windows NT\CurrentVersion`), the control set (with
 //! `CurrentControlSet` a link to `ControlSet001`), and `HARDWARE\DESCRIPTION\System` with the
-//! emulated CPU's and BIOS's identity.
+//! emulated CPU's and BIOS's identity, and the physical memory `HARDWARE\RESOURCEMAP` reports
+//! (`resourcemap.rs`).
 
 use portcullis_emu::firmware::{acpi, smbios};
 use portcullis_emu::Arch;
@@ -234,5 +235,6 @@ pub(crate) fn standard(k: &mut Kx) -> KResult<()> {
     let target: Vec<u8> =
         format!("{MACHINE}\\SYSTEM\\ControlSet001").encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
     reg.set(link, "SymbolicLinkValue", REG_LINK, target, time);
+    super::resourcemap::seed(k, time);
     Ok(())
 }
