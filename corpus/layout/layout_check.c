@@ -221,6 +221,7 @@ _Static_assert(offsetof(DEVICE_OBJECT, Vpb) == PICK(0x24, 0x38), "DEVICE_OBJECT.
 _Static_assert(offsetof(DEVICE_OBJECT, DeviceExtension) == PICK(0x28, 0x40), "DEVICE_OBJECT.DeviceExtension");
 _Static_assert(offsetof(DEVICE_OBJECT, DeviceType) == PICK(0x2c, 0x48), "DEVICE_OBJECT.DeviceType");
 _Static_assert(offsetof(DEVICE_OBJECT, StackSize) == PICK(0x30, 0x4c), "DEVICE_OBJECT.StackSize");
+_Static_assert(offsetof(DEVICE_OBJECT, Queue) == PICK(0x34, 0x50), "DEVICE_OBJECT.Queue");
 _Static_assert(offsetof(DEVICE_OBJECT, AlignmentRequirement) == PICK(0x5c, 0x98), "DEVICE_OBJECT.AlignmentRequirement");
 _Static_assert(offsetof(DEVICE_OBJECT, DeviceQueue) == PICK(0x60, 0xa0), "DEVICE_OBJECT.DeviceQueue");
 _Static_assert(offsetof(DEVICE_OBJECT, Dpc) == PICK(0x74, 0xc8), "DEVICE_OBJECT.Dpc");

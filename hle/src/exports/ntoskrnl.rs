@@ -1040,6 +1040,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn RtlAbsoluteToSelfRelativeSD(AbsoluteSecurityDescriptor: Ptr, SelfRelativeSecurityDescriptor: Ptr, BufferLength: Ptr) -> NtStatus = se::sd::RtlAbsoluteToSelfRelativeSD;
     stdcall fn RtlSelfRelativeToAbsoluteSD2(SelfRelativeSecurityDescriptor: Ptr, BufferSize: Ptr) -> NtStatus = se::sd::RtlSelfRelativeToAbsoluteSD2;
     stdcall fn SeCaptureSecurityDescriptor(SecurityDescriptor: Ptr, RequestorMode: u8, PoolType: u32, ForceCapture: Boolean, OutputSecurityDescriptor: Ptr) -> NtStatus = se::sd::SeCaptureSecurityDescriptor;
+    stdcall fn SeConvertStringSecurityDescriptorToSecurityDescriptor(StringSecurityDescriptor: PCWSTR, StringSDRevision: u32, SecurityDescriptor: Ptr, SecurityDescriptorSize: Ptr) -> NtStatus = se::sddl::SeConvertStringSecurityDescriptorToSecurityDescriptor;
     stdcall fn SeReleaseSecurityDescriptor(CapturedSecurityDescriptor: Ptr, RequestorMode: u8, ForceCapture: Boolean) -> () = se::sd::SeReleaseSecurityDescriptor;
     stdcall fn ZwSetSecurityObject(Handle: HANDLE, SecurityInformation: u32, SecurityDescriptor: Ptr) -> NtStatus = se::sd::ZwSetSecurityObject;
     stdcall fn NtSetSecurityObject(Handle: HANDLE, SecurityInformation: u32, SecurityDescriptor: Ptr) -> NtStatus = se::sd::NtSetSecurityObject;

@@ -368,7 +368,7 @@ fn kernel_device(k: &mut Kx, driver_name: &str, device_name: &str, device_type: 
     mem.set(device, DEVICE_OBJECT::Flags, crate::io::device_flags::DEVICE_HAS_NAME)?;
     mem.set(device, DEVICE_OBJECT::DeviceType, device_type)?;
     mem.set(device, DEVICE_OBJECT::StackSize, 1)?;
-    mem.set(device, DEVICE_OBJECT::SectorSize, 512)?;
+    crate::io::device::init_queue_and_sector_size(k, device, device_type as u32)?;
     let ob = &mut k.ext_mut().objects;
     let _ = ob.insert_name(driver_name, NameTarget::Object(driver), Owner::Kernel);
     ob.register(driver, ObjectKind::Driver, Some(driver_name.into()), Owner::Kernel);

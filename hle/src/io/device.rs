@@ -17,6 +17,41 @@ fn devobj_extension_size(arch: portcullis_emu::Arch) -> u64 {
     }
 }
 
+// DEVICE_TYPEs whose defaults IoCreateDevice sets (ntddk.h).
+const FILE_DEVICE_CD_ROM_FILE_SYSTEM: u32 = 0x03;
+const FILE_DEVICE_DISK: u32 = 0x07;
+const FILE_DEVICE_DISK_FILE_SYSTEM: u32 = 0x08;
+const FILE_DEVICE_FILE_SYSTEM: u32 = 0x09;
+const FILE_DEVICE_NETWORK_FILE_SYSTEM: u32 = 0x14;
+const FILE_DEVICE_TAPE_FILE_SYSTEM: u32 = 0x20;
+const FILE_DEVICE_VIRTUAL_DISK: u32 = 0x24;
+
+/// What IoCreateDevice sets by the device type, on a zeroed device object: a file system's
+/// device gets an empty `Queue.ListEntry` (its requests never wait in a device queue), every
+/// other device an initialised, idle `DeviceQueue` (KeInitializeDeviceQueue), which drivers
+/// lock and walk whether or not they have a StartIo routine; disks and disk file systems a
+/// SectorSize of 512, CD-ROM file systems 2048.
+pub(crate) fn init_queue_and_sector_size(k: &mut Kx, dev: u64, device_type: u32) -> KResult<()> {
+    let arch = k.arch();
+    match device_type {
+        FILE_DEVICE_DISK_FILE_SYSTEM
+        | FILE_DEVICE_FILE_SYSTEM
+        | FILE_DEVICE_CD_ROM_FILE_SYSTEM
+        | FILE_DEVICE_NETWORK_FILE_SYSTEM
+        | FILE_DEVICE_TAPE_FILE_SYSTEM => {
+            crate::layout::list::init(k.mem_mut(), DEVICE_OBJECT::Queue.at(arch, dev))?;
+        }
+        _ => crate::io::queue::KeInitializeDeviceQueue(k, Ptr(DEVICE_OBJECT::DeviceQueue.at(arch, dev)))?,
+    }
+    let sector = match device_type {
+        FILE_DEVICE_DISK | FILE_DEVICE_VIRTUAL_DISK | FILE_DEVICE_DISK_FILE_SYSTEM => 512,
+        FILE_DEVICE_CD_ROM_FILE_SYSTEM => 2048,
+        _ => 0,
+    };
+    k.mem_mut().set(dev, DEVICE_OBJECT::SectorSize, sector)?;
+    Ok(())
+}
+
 /// The driver (index in the kernel's list) a driver object belongs to.
 pub(crate) fn owner_of_driver_object(k: &Kx, driver_object: u64) -> Option<usize> {
     k.ext()
@@ -109,11 +144,12 @@ pub fn IoCreateDevice(
     mem.set(dev, DEVICE_OBJECT::DeviceExtension, ext)?;
     mem.set(dev, DEVICE_OBJECT::DeviceType, device_type as u64)?;
     mem.set(dev, DEVICE_OBJECT::StackSize, 1)?;
-    mem.set(dev, DEVICE_OBJECT::SectorSize, 0)?;
     mem.set(dev, DEVICE_OBJECT::DeviceObjectExtension, devobj_ext)?;
     mem.write_u16(devobj_ext, io_type::DEVICE_OBJECT_EXTENSION as u16)?;
     mem.write_u16(devobj_ext + 2, devobj_extension_size(arch) as u16)?;
     mem.write_ptr(devobj_ext + arch.ptr_size(), dev)?;
+    init_queue_and_sector_size(k, dev, device_type)?;
+    let mem = k.mem_mut();
     // Write the out pointer before anything becomes visible: a bad pointer fails cleanly.
     if let Err(e) = mem.write_ptr(out.0, dev) {
         pool::free(k, dev, None, 0)?;

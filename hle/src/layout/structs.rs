@@ -624,6 +624,7 @@ structure!(DEVICE_OBJECT = "DEVICE_OBJECT", size (0xb8, 0x148), checked: true, {
     DeviceExtension = "DeviceExtension": Ptr @ (0x28, 0x40),
     DeviceType = "DeviceType": U32 @ (0x2c, 0x48),
     StackSize = "StackSize": U8 @ (0x30, 0x4c),
+    Queue = "Queue": Inline @ (0x34, 0x50),
     AlignmentRequirement = "AlignmentRequirement": U32 @ (0x5c, 0x98),
     DeviceQueue = "DeviceQueue": Inline @ (0x60, 0xa0),
     Dpc = "Dpc": Inline @ (0x74, 0xc8),

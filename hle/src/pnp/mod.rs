@@ -196,6 +196,7 @@ fn create_pdo(k: &mut Kx, driver: usize) -> KResult<u64> {
     mem.set(dev + dsize, crate::layout::DEVICE_OBJECT::Type, io_type::DEVICE_OBJECT_EXTENSION)?;
     mem.write_ptr(dev + dsize + arch.ptr_size(), dev)?;
     mem.set(bus, DRIVER_OBJECT::DeviceObject, dev)?;
+    crate::io::device::init_queue_and_sector_size(k, dev, 0x22)?;
     let ob = &mut k.ext_mut().objects;
     let _ = ob.insert_name(&name, NameTarget::Object(dev), Owner::Kernel);
     ob.register(dev, ObjectKind::Device, Some(name), Owner::Kernel);

@@ -11,6 +11,7 @@ pub mod acl;
 pub mod audit;
 pub mod impersonation;
 pub mod sd;
+pub mod sddl;
 pub mod sid;
 pub mod token;
 
