@@ -16,9 +16,13 @@ use std::process::Command;
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/seh");
 
 fn run_app(arch: &str) -> (i32, serde_json::Value) {
+    run_program("user_seh", arch)
+}
+
+fn run_program(program: &str, arch: &str) -> (i32, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .arg("run-app")
-        .arg(format!("{DIR}/user_seh.{arch}.exe"))
+        .arg(format!("{DIR}/{program}.{arch}.exe"))
         .args(["--driver", &format!("{DIR}/seh.{arch}.sys"), "--format", "json"])
         .output()
         .expect("run portcullis");
@@ -100,5 +104,38 @@ fn a_programs_handlers_take_its_exceptions_and_the_top_level_filter_the_last() {
         // The denied port never reached the bus.
         let ports = v["port_io"].to_string();
         assert!(ports.contains("denied"), "{arch}: {ports}");
+    }
+}
+
+/// `corpus/seh/user_unwind`: the unwinding routines a static MSVC runtime imports from
+/// kernel32. x86: RtlUnwind to a caller's registration calls the two handlers above it with
+/// STATUS_UNWIND and returns the return value; to a target below the chain it raises
+/// STATUS_INVALID_UNWIND_TARGET, which a __try takes. x64: a stack walk with
+/// RtlCaptureContext / RtlLookupFunctionEntry / RtlVirtualUnwind names the functions walked;
+/// RtlUnwindEx runs the __finally between and resumes the target frame with the return
+/// value. Both: RtlPcToFileHeader and the S-list routines (the program checks each and
+/// prints what failed).
+#[test]
+fn a_programs_runtime_unwinds_through_kernel32() {
+    for arch in ["x86", "x64"] {
+        let (code, v) = run_program("user_unwind", arch);
+        let console = v["program"]["console"].as_str().unwrap_or_else(|| panic!("{arch}: no console: {v}"));
+        assert!(!console.contains("FAILED"), "{arch}:\n{console}");
+        assert!(console.contains("unwinding as a C runtime asks for it\n"), "{arch}:\n{console}");
+        assert_eq!((code, &v["program"]["exit_code"]), (0, &serde_json::json!(0)), "{arch}: {v}");
+        let exceptions = v["report"]["exceptions"].as_array().cloned().unwrap_or_default();
+        let seen: Vec<&str> = exceptions.iter().map(|e| e["code_name"].as_str().unwrap_or("?")).collect();
+        match arch {
+            "x86" => assert_eq!(seen, ["STATUS_INVALID_UNWIND_TARGET"], "{arch}: {exceptions:?}"),
+            _ => assert!(seen.is_empty(), "{arch}: an unwind is no exception: {exceptions:?}"),
+        }
+        let calls = v["report"]["api_calls"].to_string();
+        let wanted: &[&str] = match arch {
+            "x86" => &["RtlUnwind", "RtlPcToFileHeader", "InterlockedPushEntrySList"],
+            _ => &["RtlUnwindEx", "RtlVirtualUnwind", "RtlLookupFunctionEntry", "RtlCaptureContext"],
+        };
+        for name in wanted {
+            assert!(calls.contains(name), "{arch}: {name} in {calls}");
+        }
     }
 }

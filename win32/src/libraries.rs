@@ -51,10 +51,11 @@ pub fn find(dll: &str, name: &str) -> Option<usize> {
     all().position(|f| f.dll.eq_ignore_ascii_case(dll) && f.name == name)
 }
 
-/// [`find`] for a program of `arch`: a function only the 32-bit library exports is no x64
-/// program's (the loader should bind with this one).
+/// [`find`] for a program of `arch`: a function only the other architecture's library
+/// exports is not this program's, and a name with a line per architecture is this one's
+/// (the loader should bind with this one).
 pub fn find_for(dll: &str, name: &str, arch: portcullis_emu::Arch) -> Option<usize> {
-    find(dll, name).filter(|&i| arch == portcullis_emu::Arch::X86 || !all().nth(i).is_some_and(|f| f.x86_only))
+    all().position(|f| f.dll.eq_ignore_ascii_case(dll) && f.name == name && f.only.is_none_or(|a| a == arch))
 }
 
 #[cfg(test)]

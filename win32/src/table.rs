@@ -32,9 +32,11 @@ pub struct Win32Fn {
     pub ret: Option<ArgKind>,
     pub ret_wide: bool,
     pub wrapper: Wrapper,
-    /// Exported by the 32-bit library only (`#[x86]` on its line: x64's kernel32 has no
-    /// InterlockedIncrement, say, which is a compiler intrinsic there).
-    pub x86_only: bool,
+    /// Exported by one architecture's library only: `#[x86]` on its line (x64's kernel32
+    /// has no InterlockedIncrement, say, which is a compiler intrinsic there) or `#[x64]`
+    /// (RtlVirtualUnwind); a name on two lines, one per architecture, has a function for each
+    /// (RtlUnwind).
+    pub only: Option<Arch>,
 }
 
 impl Win32Fn {
@@ -106,17 +108,23 @@ macro_rules! win32_exports {
                         },
                         ret_wide: <$ret as ::portcullis_hle::types::Ret>::WIDE,
                         wrapper,
-                        x86_only: false $(|| $crate::win32_exports!(@only $attr))*,
+                        only: $crate::win32_exports!(@only [$($attr)*]),
                     }
                 },
             )*
         ]
     };
-    (@only x86) => {
-        true
+    (@only []) => {
+        None
     };
-    (@only varargs) => {
-        false
+    (@only [x86 $($rest:ident)*]) => {
+        Some(::portcullis_emu::Arch::X86)
+    };
+    (@only [x64 $($rest:ident)*]) => {
+        Some(::portcullis_emu::Arch::X64)
+    };
+    (@only [$other:ident $($rest:ident)*]) => {
+        $crate::win32_exports!(@only [$($rest)*])
     };
     // A variadic function also gets the call's arguments, to read the variadic slots
     // after its fixed parameters.

@@ -41,6 +41,20 @@ fn builtin_of(k: &mut Kx, h: u64) -> Option<&'static str> {
         .flatten()
 }
 
+/// The module holding address `at`: a module of the process (the program, a DLL it loaded)
+/// by its image's extent, or one of our libraries by the slots of its functions; 0 for none.
+pub(crate) fn module_at(k: &mut Kx, at: u64) -> KResult<u64> {
+    let base = crate::state(k).base;
+    if let Some(off) = at.checked_sub(base) {
+        let index = (off / portcullis_emu::HOST_CALL_SLOT) as usize;
+        if let Some(f) = crate::libraries::function(index) {
+            return Ok(builtin_handle(k, f.dll));
+        }
+    }
+    let p = me(k)?;
+    Ok(p.modules.iter().find(|m| at >= m.base && at - m.base < m.size).map_or(0, |m| m.base))
+}
+
 /// Runs `f` with the process's modules and regions as a [`Loading`] searching `dir`. A
 /// failure leaves the process as it was: what the attempt mapped is unmapped and the
 /// references it took are given back. Returns `f`'s value and the modules it mapped.
