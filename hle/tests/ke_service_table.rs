@@ -78,3 +78,28 @@ fn a_hooked_service_is_reported() {
     assert!(notices[0].detail.contains("service 0x32 (NtClose)"), "{}", notices[0].detail);
     assert!(notices[0].detail.contains("was ntoskrnl.exe!NtClose"), "{}", notices[0].detail);
 }
+
+/// What drivers that hook win32k's services do to find the unexported shadow table: scan the
+/// first bytes of KeAddSystemServiceTable for a pointer to a copy of KeServiceDescriptorTable's
+/// first descriptor that is not KeServiceDescriptorTable itself.
+#[test]
+fn the_shadow_table_is_found_through_ke_add_system_service_table() {
+    let mut fx = Fx::new(Arch::X86);
+    let table = fx.k.ext().resolve(NT, "KeServiceDescriptorTable").unwrap();
+    let routine = fx.k.ext().resolve(NT, "KeAddSystemServiceTable").unwrap();
+    let code = fx.read(routine, 16);
+    assert_eq!(code[..3], [0xC2, 0x14, 0x00], "the routine's instruction is its ret 14h");
+    let descriptor = fx.read(table, 16);
+    let found: Vec<u64> = (0..code.len() - 3)
+        .map(|i| u32::from_le_bytes(code[i..i + 4].try_into().unwrap()) as u64)
+        .filter(|&p| p != table && fx.k.mem().translate(p).is_some() && fx.read(p, 16) == descriptor)
+        .collect();
+    assert_eq!(found.len(), 1, "{code:02x?}");
+    let shadow = found[0];
+    assert_eq!(code[3..5], [0x8D, 0x88], "lea ecx, [eax + shadow]");
+    // It is the table KeAddSystemServiceTable fills: win32k's index 1 goes there alone.
+    let (services, args) = (fx.alloc(8), fx.put(&[4, 8]));
+    assert_eq!(fx.call(NT, "KeAddSystemServiceTable", &[services, 0, 2, args, 1]).unwrap() & 0xFF, 1);
+    assert_eq!((u32_at(&fx, shadow + 16), u32_at(&fx, shadow + 24)), (services, 2));
+    assert_eq!(u32_at(&fx, table + 16), 0);
+}

@@ -10,6 +10,14 @@
 //! each service's argument bytes. For other emulated versions the list of services is not
 //! known: the descriptor is empty (Base NULL, Limit 0).
 //!
+//! Windows's KeAddSystemServiceTable checks and fills descriptor `Index` of both tables, so
+//! its code holds the shadow table's address (`lea ecx, KeServiceDescriptorTableShadow[eax]`).
+//! Drivers that hook win32k's services find the unexported shadow table that way: they scan
+//! the routine's first bytes for a pointer to 16 valid bytes equal to KeServiceDescriptorTable's
+//! first descriptor that is not KeServiceDescriptorTable itself. Here the routine is a
+//! host-call slot whose one instruction is its `ret 14h`; the slot's next bytes, never
+//! executed, are that `lea` ([`reference_shadow`]), so such a scan finds the shadow table.
+//!
 //! Drivers that hook services write the service table (or the descriptor). The kernel looks
 //! at both after each entry point and scenario step ([`watch`]) and reports each change as a
 //! notice: a hook is seen, not prevented.
@@ -95,7 +103,26 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         st.services = base;
         st.base_seen = base;
     }
+    reference_shadow(k, shadow)?;
     k.ext_mut().service_tables = st;
+    Ok(())
+}
+
+/// `lea ecx, [eax + disp32]`: the instruction of Windows's KeAddSystemServiceTable that
+/// addresses the shadow table's descriptor `Index` (eax = Index * 16).
+const LEA_ECX_EAX_DISP32: [u8; 2] = [0x8D, 0x88];
+
+/// Writes the shadow table's address into KeAddSystemServiceTable's code, after the slot's
+/// `ret 14h`, as the operand of the `lea` Windows's routine addresses it with. Before
+/// [`crate::loader::system::finish`] makes `.text` read-only.
+fn reference_shadow(k: &mut Kx, shadow: u64) -> KResult<()> {
+    let Some(routine) = k.ext().resolve(Dll::Ntoskrnl, "KeAddSystemServiceTable") else { return Ok(()) };
+    let ret = crate::exports::for_arch(Arch::X86)
+        .slot(Dll::Ntoskrnl, "KeAddSystemServiceTable")
+        .map_or(3, |s| crate::exports::for_arch(Arch::X86).bodies[s as usize].len() as u64);
+    let mut code = LEA_ECX_EAX_DISP32.to_vec();
+    code.extend_from_slice(&(shadow as u32).to_le_bytes());
+    k.mem_mut().write(routine + ret, &code)?;
     Ok(())
 }
 
