@@ -1,18 +1,20 @@
 //! kernel32.dll: every function the user-mode layer implements, one line each (see
 //! [`crate::table`]). A program importing anything else is refused at load, naming it.
 //!
-//! Not here on purpose: lstrcmp(i) (the locale's linguistic sort, CompareString, is not
-//! built) and movable Local/Global memory.
+//! Not here on purpose: movable Local/Global memory.
 
 pub mod console;
+pub mod ctype;
 pub mod debug;
 pub mod environment;
 pub mod exception;
 pub mod file;
 pub mod heap;
+pub mod locale;
 pub mod module;
 pub mod overlapped;
 pub mod pointer;
+pub mod sort;
 pub mod startup;
 pub mod sync;
 pub mod system;
@@ -138,6 +140,29 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn lstrlenW(lpString: PCWSTR) -> i32 = text::lstrlenW;
     stdcall fn lstrcpyA(lpString1: Ptr, lpString2: PCSTR) -> Ptr = text::lstrcpyA;
     stdcall fn lstrcpyW(lpString1: Ptr, lpString2: PCWSTR) -> Ptr = text::lstrcpyW;
+    // The locale (kernel32/locale.rs), character types and case (kernel32/ctype.rs), the
+    // linguistic comparison (kernel32/sort.rs).
+    stdcall fn GetUserDefaultLCID() -> u32 = locale::GetUserDefaultLCID;
+    stdcall fn GetSystemDefaultLCID() -> u32 = locale::GetUserDefaultLCID;
+    stdcall fn GetThreadLocale() -> u32 = locale::GetUserDefaultLCID;
+    stdcall fn GetUserDefaultLangID() -> u16 = locale::GetUserDefaultLangID;
+    stdcall fn GetSystemDefaultLangID() -> u16 = locale::GetUserDefaultLangID;
+    stdcall fn GetUserDefaultUILanguage() -> u16 = locale::GetUserDefaultLangID;
+    stdcall fn IsValidLocale(Locale: u32, dwFlags: u32) -> BOOL = locale::IsValidLocale;
+    stdcall fn GetLocaleInfoA(Locale: u32, LCType: u32, lpLCData: Ptr, cchData: i32) -> i32 = locale::GetLocaleInfoA;
+    stdcall fn GetLocaleInfoW(Locale: u32, LCType: u32, lpLCData: Ptr, cchData: i32) -> i32 = locale::GetLocaleInfoW;
+    stdcall fn GetStringTypeA(Locale: u32, dwInfoType: u32, lpSrcStr: PCSTR, cchSrc: i32, lpCharType: Ptr) -> BOOL = ctype::GetStringTypeA;
+    stdcall fn GetStringTypeW(dwInfoType: u32, lpSrcStr: PCWSTR, cchSrc: i32, lpCharType: Ptr) -> BOOL = ctype::GetStringTypeW;
+    stdcall fn GetStringTypeExA(Locale: u32, dwInfoType: u32, lpSrcStr: PCSTR, cchSrc: i32, lpCharType: Ptr) -> BOOL = ctype::GetStringTypeExA;
+    stdcall fn GetStringTypeExW(Locale: u32, dwInfoType: u32, lpSrcStr: PCWSTR, cchSrc: i32, lpCharType: Ptr) -> BOOL = ctype::GetStringTypeExW;
+    stdcall fn LCMapStringA(Locale: u32, dwMapFlags: u32, lpSrcStr: PCSTR, cchSrc: i32, lpDestStr: Ptr, cchDest: i32) -> i32 = ctype::LCMapStringA;
+    stdcall fn LCMapStringW(Locale: u32, dwMapFlags: u32, lpSrcStr: PCWSTR, cchSrc: i32, lpDestStr: Ptr, cchDest: i32) -> i32 = ctype::LCMapStringW;
+    stdcall fn CompareStringA(Locale: u32, dwCmpFlags: u32, lpString1: PCSTR, cchCount1: i32, lpString2: PCSTR, cchCount2: i32) -> i32 = sort::CompareStringA;
+    stdcall fn CompareStringW(Locale: u32, dwCmpFlags: u32, lpString1: PCWSTR, cchCount1: i32, lpString2: PCWSTR, cchCount2: i32) -> i32 = sort::CompareStringW;
+    stdcall fn lstrcmpA(lpString1: PCSTR, lpString2: PCSTR) -> i32 = sort::lstrcmpA;
+    stdcall fn lstrcmpW(lpString1: PCWSTR, lpString2: PCWSTR) -> i32 = sort::lstrcmpW;
+    stdcall fn lstrcmpiA(lpString1: PCSTR, lpString2: PCSTR) -> i32 = sort::lstrcmpiA;
+    stdcall fn lstrcmpiW(lpString1: PCWSTR, lpString2: PCWSTR) -> i32 = sort::lstrcmpiW;
     // The environment (kernel32/environment.rs).
     stdcall fn GetEnvironmentVariableA(lpName: PCSTR, lpBuffer: Ptr, nSize: u32) -> u32 = environment::GetEnvironmentVariableA;
     stdcall fn GetEnvironmentVariableW(lpName: PCWSTR, lpBuffer: Ptr, nSize: u32) -> u32 = environment::GetEnvironmentVariableW;

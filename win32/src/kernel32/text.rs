@@ -11,8 +11,7 @@
 //! with ERROR_NOT_SUPPORTED.
 //!
 //! lstrlen and lstrcpy catch a bad pointer as Windows' own exception handlers do (0 and
-//! NULL). lstrcmp and lstrcmpi compare with the locale's linguistic sort (CompareString),
-//! which is not built: they are not exported.
+//! NULL). lstrcmp and lstrcmpi are the locale's linguistic sort (kernel32/sort.rs).
 #![allow(non_snake_case, clippy::too_many_arguments)]
 
 use portcullis_hle::kernel::{KResult, Kx};
