@@ -121,6 +121,15 @@ fn tour(arch: &str) {
         "SetFilePointer(FILE_END, -2) = 8\nSetFilePointer before the start = 1\n  last error = 131",
         "SetFilePointer to 4 GB: low half = 0\n  high half = 1\n  last error = 0",
         "SetFilePointer past 4 GB without the high half = 1\n  last error = 87",
+        "SetFilePointerEx past 4 GB = 1\n  the new position's high half = 1\nSetFilePointerEx(FILE_END, -7) = 1\n  the new position = 3",
+        "SetFilePointerEx before the start = 0\n  last error = 131",
+        "FlushFileBuffers(a file on C:) = 1\nFlushFileBuffers(the console) = 0\n  last error = 6",
+        "SetStdHandle(output, the file) = 1\n  GetStdHandle gives the file = 1\n  and back = 1\nSetStdHandle(-13) = 0\n  last error = 6",
+        "FlushFileBuffers(a file open for reading) = 0\n  last error = 5",
+        "FlushFileBuffers(the device) = 0\n  last error = 1",
+        "GetModuleHandleExW(NULL): the program = 1\nGetModuleHandleExW(FROM_ADDRESS of this function) = 1\nGetModuleHandleExA(kernel32) = 1",
+        "GetModuleHandleExA(a module not loaded) = 0\n  *phModule = 1\n  last error = 126",
+        "GetModuleHandleExW(PIN | UNCHANGED_REFCOUNT) = 0\n  last error = 87",
         "all answers as Windows gives them",
     ] {
         assert!(console.contains(line), "{line:?} in\n{console}");

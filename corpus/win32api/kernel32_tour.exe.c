@@ -26,7 +26,8 @@
  *   runtime         the floating-point state a thread starts with (x87 0x27F, MXCSR
  *                   0x1F80); what a C runtime's start-up asks: GetACP, GetOEMCP, GetConsoleCP,
  *                   GetConsoleOutputCP, IsValidCodePage, GetCPInfo, GetFileType (console, a
- *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer,
+ *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer(Ex),
+ *                   FlushFileBuffers, SetStdHandle, GetModuleHandleExA/W,
  *                   IsDebuggerPresent, IsProcessorFeaturePresent, OutputDebugStringA, EncodePointer/DecodePointer,
  *                   HeapSetInformation, TerminateProcess of nothing
  *
@@ -445,6 +446,9 @@ static void Sync(void)
         Expect("the driver given no handle", DeviceIoControl(device, IOCTL_SIGNAL, &bogus, sizeof bogus, NULL, 0, &ret, NULL), 0);
         Expect("  last error", (long)GetLastError(), ERROR_INVALID_HANDLE);
     }
+    /* IRP_MJ_FLUSH_BUFFERS, which the driver does not handle (the I/O manager's default). */
+    Expect("FlushFileBuffers(the device)", FlushFileBuffers(device), 0);
+    Expect("  last error", (long)GetLastError(), ERROR_INVALID_FUNCTION);
     CloseHandle(device);
     Expect("waiting for the process itself, 10 ms", (long)WaitForSingleObject(GetCurrentProcess(), 10), WAIT_TIMEOUT);
     Expect("CloseHandle(event)", CloseHandle(e), 1);
@@ -542,7 +546,56 @@ static void Runtime(void)
     Expect("  last error", (long)GetLastError(), NO_ERROR);
     Expect("SetFilePointer past 4 GB without the high half", SetFilePointer(file, 0, NULL, FILE_CURRENT) == INVALID_SET_FILE_POINTER, 1);
     Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+    {
+        LARGE_INTEGER to, at;
+        to.QuadPart = 0x100000005LL;
+        Expect("SetFilePointerEx past 4 GB", SetFilePointerEx(file, to, &at, FILE_BEGIN), 1);
+        Expect("  the new position's high half", (long)at.HighPart, 1);
+        to.QuadPart = -7;
+        Expect("SetFilePointerEx(FILE_END, -7)", SetFilePointerEx(file, to, &at, FILE_END), 1);
+        Expect("  the new position", (long)at.LowPart, 3);
+        to.QuadPart = -4;
+        Expect("SetFilePointerEx before the start", SetFilePointerEx(file, to, NULL, FILE_CURRENT), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_NEGATIVE_SEEK);
+    }
+    Expect("FlushFileBuffers(a file on C:)", FlushFileBuffers(file), 1);
+    Expect("FlushFileBuffers(the console)", FlushFileBuffers(GetStdHandle(STD_OUTPUT_HANDLE)), 0);
+    Expect("  last error", (long)GetLastError(), ERROR_INVALID_HANDLE);
+    {
+        /* (What is printed meanwhile goes to the file.) */
+        HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+        BOOL set = SetStdHandle(STD_OUTPUT_HANDLE, file);
+        int same = GetStdHandle(STD_OUTPUT_HANDLE) == file;
+        BOOL back = SetStdHandle(STD_OUTPUT_HANDLE, out);
+        Expect("SetStdHandle(output, the file)", set, 1);
+        Expect("  GetStdHandle gives the file", same, 1);
+        Expect("  and back", back, 1);
+        Expect("SetStdHandle(-13)", SetStdHandle((DWORD)-13, file), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_INVALID_HANDLE);
+    }
     CloseHandle(file);
+    file = CreateFileA("C:\\tour.txt", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    Expect("FlushFileBuffers(a file open for reading)", FlushFileBuffers(file), 0);
+    Expect("  last error", (long)GetLastError(), ERROR_ACCESS_DENIED);
+    CloseHandle(file);
+    {
+        HMODULE m = NULL;
+        Expect("GetModuleHandleExW(NULL): the program",
+               GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, NULL, &m) && m == GetModuleHandleA(NULL), 1);
+        m = NULL;
+        Expect("GetModuleHandleExW(FROM_ADDRESS of this function)",
+               GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                                  (LPCWSTR)(void *)Runtime, &m) && m == GetModuleHandleA(NULL), 1);
+        m = NULL;
+        Expect("GetModuleHandleExA(kernel32)", GetModuleHandleExA(0, "kernel32.dll", &m) && m == GetModuleHandleA("kernel32"), 1);
+        m = (HMODULE)1;
+        Expect("GetModuleHandleExA(a module not loaded)", GetModuleHandleExA(0, "nosuch.dll", &m), 0);
+        Expect("  *phModule", m == NULL, 1);
+        Expect("  last error", (long)GetLastError(), ERROR_MOD_NOT_FOUND);
+        Expect("GetModuleHandleExW(PIN | UNCHANGED_REFCOUNT)",
+               GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, NULL, &m), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+    }
 }
 
 /* The first argument of the command line, if any. */

@@ -136,6 +136,9 @@ pub struct Process {
     /// The threads waiting for each critical section another thread holds, in the order
     /// they came (kernel32/sync.rs).
     pub(crate) sections: BTreeMap<u64, std::collections::VecDeque<u64>>,
+    /// The handles GetStdHandle gives for input, output and error (the process
+    /// parameters' StandardInput/Output/Error, which SetStdHandle changes).
+    pub(crate) std_handles: [u64; 3],
 }
 
 impl Process {
@@ -432,6 +435,7 @@ fn build(
         command_line_w: line_w,
         regions: regions.clone(),
         handles: STD_HANDLES.iter().map(|(h, s)| (*h, Object::Console(*s))).collect(),
+        std_handles: STD_HANDLES.map(|(h, _)| h),
         next_handle: 0x24,
         console: Vec::new(),
         exited: None,

@@ -42,6 +42,7 @@ pub mod major {
     pub const CLOSE: u8 = 0x02;
     pub const READ: u8 = 0x03;
     pub const WRITE: u8 = 0x04;
+    pub const FLUSH_BUFFERS: u8 = 0x09;
     pub const FILE_SYSTEM_CONTROL: u8 = 0x0D;
     pub const DEVICE_CONTROL: u8 = 0x0E;
     pub const INTERNAL_DEVICE_CONTROL: u8 = 0x0F;

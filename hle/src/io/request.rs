@@ -712,6 +712,33 @@ pub fn write(k: &mut Kx, h: FileHandle, data: &[u8], offset: u64) -> KResult<IoR
     transfer(k, h, Some(data), data.len() as u64, offset)
 }
 
+/// FlushFileBuffers: IRP_MJ_FLUSH_BUFFERS to the file's device, for a handle open for
+/// writing (else STATUS_ACCESS_DENIED). A file of the volume, which is memory, has nothing
+/// to write back.
+pub fn flush(k: &mut Kx, h: FileHandle) -> KResult<IoResult> {
+    let Some(f) = open_file(k, h) else { return Ok(bad_handle(k)) };
+    if f.access & (FILE_WRITE_DATA | FILE_APPEND_DATA) == 0 {
+        return Ok(denied(k));
+    }
+    if f.device == k.ext().volume.device {
+        return Ok(done(k, status::SUCCESS, 0, vec![]));
+    }
+    let req = Request {
+        id: new_id(k),
+        major: major::FLUSH_BUFFERS,
+        system_buffer: None,
+        copy_back: false,
+        user_in: None,
+        user_out: None,
+        mdl: None,
+        extra: vec![],
+        raw: false,
+        notify: None,
+    };
+    let (irp_addr, _) = buffered_irp(k, &f, &req, IRP_SYNCHRONOUS_API, None)?;
+    issue(k, f.device, irp_addr, req)
+}
+
 /// CloseHandle: IRP_MJ_CLEANUP, then IRP_MJ_CLOSE; the file object goes away.
 pub fn close(k: &mut Kx, h: FileHandle) -> KResult<(IoResult, IoResult)> {
     let Some(f) = open_file(k, h) else {

@@ -1,4 +1,4 @@
-//! The console: GetStdHandle, WriteConsoleA/W, ReadConsoleA/W. What a program writes to
+//! The console: GetStdHandle and SetStdHandle, WriteConsoleA/W, ReadConsoleA/W. What a program writes to
 //! standard output or error is kept with the process (`Process::console`) for the report
 //! (wide text as UTF-8). Standard input is the bytes the run gave the program (`portcullis
 //! run-app --stdin FILE`; none: empty), read as typed at a console in line mode: a read
@@ -11,7 +11,7 @@ use portcullis_hle::types::{Ptr, HANDLE};
 
 use crate::error::{ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER};
 use crate::kernel32::thread::set_last_error;
-use crate::process::{Object, StdStream, STD_HANDLES};
+use crate::process::{Object, StdStream};
 use crate::table::BOOL;
 
 /// Most bytes one console write takes (longer writes are written in part, as the count
@@ -21,17 +21,32 @@ const MAX_WRITE: u32 = 64 << 10;
 /// HANDLE GetStdHandle(DWORD nStdHandle): STD_INPUT_HANDLE (-10), STD_OUTPUT_HANDLE (-11),
 /// STD_ERROR_HANDLE (-12); anything else is INVALID_HANDLE_VALUE with ERROR_INVALID_HANDLE.
 pub fn GetStdHandle(k: &mut Kx, which: u32) -> KResult<HANDLE> {
-    let stream = match which as i32 {
-        -10 => StdStream::Input,
-        -11 => StdStream::Output,
-        -12 => StdStream::Error,
-        _ => {
-            set_last_error(k, ERROR_INVALID_HANDLE)?;
-            return Ok(HANDLE(k.arch().mask(u64::MAX)));
-        }
+    let Some(i) = std_index(which) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(HANDLE(k.arch().mask(u64::MAX)));
     };
-    let h = STD_HANDLES.iter().find(|(_, s)| *s == stream).map(|(h, _)| *h).expect("every stream");
-    Ok(HANDLE(h))
+    Ok(HANDLE(crate::kernel32::thread::me(k)?.std_handles[i]))
+}
+
+/// Which of the three standard handles `which` (STD_INPUT_HANDLE, ...) names.
+fn std_index(which: u32) -> Option<usize> {
+    match which as i32 {
+        -10 => Some(0),
+        -11 => Some(1),
+        -12 => Some(2),
+        _ => None,
+    }
+}
+
+/// BOOL SetStdHandle(DWORD nStdHandle, HANDLE hHandle): what GetStdHandle gives from now on
+/// (the handle is not checked, as on Windows); another nStdHandle is ERROR_INVALID_HANDLE.
+pub fn SetStdHandle(k: &mut Kx, which: u32, h: HANDLE) -> KResult<BOOL> {
+    let Some(i) = std_index(which) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    crate::kernel32::thread::me(k)?.std_handles[i] = h.0;
+    Ok(BOOL(true))
 }
 
 /// The console stream `h` names in the current process, if it does.

@@ -146,7 +146,7 @@ fn read_user(k: &Kx, at: u64, len: u32) -> Option<Vec<u8>> {
 
 /// Whether a request succeeded for the caller (NT_SUCCESS, and not left pending), setting
 /// the last error otherwise.
-fn succeeded(k: &mut Kx, r: &IoResult) -> KResult<bool> {
+pub(crate) fn succeeded(k: &mut Kx, r: &IoResult) -> KResult<bool> {
     let status = r.status();
     if r.completion.is_none() {
         set_last_error(k, ERROR_IO_PENDING)?;
@@ -524,4 +524,60 @@ pub fn SetFilePointer(k: &mut Kx, h: HANDLE, distance: i32, high: Ptr, method: u
     set_position(k, h.0, new);
     set_last_error(k, ERROR_SUCCESS)?;
     Ok(new as u32)
+}
+
+/// BOOL FlushFileBuffers(HANDLE hFile): IRP_MJ_FLUSH_BUFFERS to a device (its driver
+/// decides; a request it leaves pending is waited for, whatever the handle's mode, as
+/// kernel32 waits on the file); a file of the volume has nothing to write back. A handle
+/// not open for writing is ERROR_ACCESS_DENIED; a console handle ERROR_INVALID_HANDLE.
+pub fn FlushFileBuffers(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
+    let Some((file, _)) = file_of(k, h.0) else {
+        set_last_error(k, ERROR_INVALID_HANDLE)?;
+        return Ok(BOOL(false));
+    };
+    let mut r = request::flush(k, file)?;
+    if r.completion.is_none() {
+        match overlapped::pending(k, &r, None, false, None, overlapped::SyncTail::Flush)? {
+            overlapped::Pending::Completed(c) => r.completion = Some(c),
+            overlapped::Pending::Later => return Ok(BOOL(false)),
+        }
+    }
+    Ok(BOOL(succeeded(k, &r)?))
+}
+
+/// BOOL SetFilePointerEx(HANDLE hFile, LARGE_INTEGER liDistanceToMove, PLARGE_INTEGER
+/// lpNewFilePointer, DWORD dwMoveMethod): SetFilePointer with a 64-bit distance; the new
+/// position goes to lpNewFilePointer when given.
+pub fn SetFilePointerEx(k: &mut Kx, h: HANDLE, distance: i64, new: Ptr, method: u32) -> KResult<BOOL> {
+    let (file, position) = match crate::current(k).and_then(|p| p.handles.get(&h.0)) {
+        Some(Object::File { file, position, .. }) => (*file, *position),
+        _ => {
+            set_last_error(k, ERROR_INVALID_HANDLE)?;
+            return Ok(BOOL(false));
+        }
+    };
+    let base = match method {
+        FILE_BEGIN => 0,
+        FILE_CURRENT => position,
+        FILE_END => match request::file_size(k, file) {
+            Some(size) => size,
+            None => {
+                set_last_error(k, ERROR_INVALID_FUNCTION)?;
+                return Ok(BOOL(false));
+            }
+        },
+        _ => {
+            set_last_error(k, ERROR_INVALID_PARAMETER)?;
+            return Ok(BOOL(false));
+        }
+    };
+    let Some(to) = (base as i64).checked_add(distance).filter(|n| *n >= 0) else {
+        set_last_error(k, ERROR_NEGATIVE_SEEK)?;
+        return Ok(BOOL(false));
+    };
+    if new.0 != 0 {
+        k.mem_mut().write_u64(new.0, to as u64)?;
+    }
+    set_position(k, h.0, to as u64);
+    Ok(BOOL(true))
 }

@@ -388,3 +388,59 @@ pub fn DisableThreadLibraryCalls(k: &mut Kx, module: Ptr) -> KResult<crate::BOOL
     m.no_thread_calls = true;
     Ok(crate::BOOL(true))
 }
+
+const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
+const GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT: u32 = 0x2;
+const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
+
+fn module_handle_ex(k: &mut Kx, flags: u32, name: u64, out: Ptr, wide: bool) -> KResult<crate::BOOL> {
+    let known = GET_MODULE_HANDLE_EX_FLAG_PIN
+        | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT
+        | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS;
+    let pin_and_keep = GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT;
+    if out.is_null() || flags & !known != 0 || flags & pin_and_keep == pin_and_keep {
+        set_last_error(k, ERROR_INVALID_PARAMETER)?;
+        return Ok(crate::BOOL(false));
+    }
+    let h = if flags & GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS != 0 {
+        match module_at(k, name)? {
+            0 => {
+                set_last_error(k, ERROR_MOD_NOT_FOUND)?;
+                0
+            }
+            base => base,
+        }
+    } else {
+        let name = string_arg(k, name, wide, MAX_NAME)?;
+        module_handle(k, name)?.0
+    };
+    k.mem_mut().write_ptr(out.0, h)?;
+    if h == 0 {
+        return Ok(crate::BOOL(false));
+    }
+    // A reference the caller gives back with FreeLibrary, or none that could ever go.
+    if flags & GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT == 0 {
+        if let Some(m) = me(k)?.modules.iter_mut().find(|m| m.base == h) {
+            if flags & GET_MODULE_HANDLE_EX_FLAG_PIN != 0 {
+                m.pinned = true;
+            } else {
+                m.refs = m.refs.saturating_add(1);
+            }
+        }
+    }
+    Ok(crate::BOOL(true))
+}
+
+/// BOOL GetModuleHandleExA(DWORD dwFlags, LPCSTR lpModuleName, HMODULE *phModule): the
+/// module by name (NULL: the program) or, with GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, the
+/// one holding an address; it takes a reference FreeLibrary gives back, unless
+/// GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, and GET_MODULE_HANDLE_EX_FLAG_PIN keeps the
+/// module until the process ends. *phModule is NULL on failure (ERROR_MOD_NOT_FOUND).
+pub fn GetModuleHandleExA(k: &mut Kx, flags: u32, name: Ptr, out: Ptr) -> KResult<crate::BOOL> {
+    module_handle_ex(k, flags, name.0, out, false)
+}
+
+/// BOOL GetModuleHandleExW(DWORD dwFlags, LPCWSTR lpModuleName, HMODULE *phModule)
+pub fn GetModuleHandleExW(k: &mut Kx, flags: u32, name: Ptr, out: Ptr) -> KResult<crate::BOOL> {
+    module_handle_ex(k, flags, name.0, out, true)
+}

@@ -102,6 +102,8 @@ pub(crate) enum SyncTail {
     /// ReadFile or WriteFile on handle `handle` at `offset`: the count goes to `count`, the
     /// handle's position moves.
     Transfer { handle: u64, offset: u64, count: u64, len: u32, write: bool },
+    /// FlushFileBuffers: its outcome is the status.
+    Flush,
 }
 
 /// A call held while its synchronous request is pending.
@@ -122,6 +124,7 @@ pub(crate) fn finish_held(k: &mut Kx, held: HeldIo) -> KResult<u64> {
         SyncTail::Transfer { handle, offset, count, len, write } => {
             crate::kernel32::file::transfer_tail(k, &request, handle, offset, count, len, write, false)?
         }
+        SyncTail::Flush => crate::table::BOOL(crate::kernel32::file::succeeded(k, &request)?),
     };
     Ok(ok.0 as u64)
 }
