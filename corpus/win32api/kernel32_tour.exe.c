@@ -27,7 +27,8 @@
  *                   0x1F80); what a C runtime's start-up asks: GetACP, GetOEMCP, GetConsoleCP,
  *                   GetConsoleOutputCP, IsValidCodePage, GetCPInfo, GetFileType (console, a
  *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer(Ex),
- *                   FlushFileBuffers, SetStdHandle, GetModuleHandleExA/W,
+ *                   FlushFileBuffers, SetStdHandle, GetModuleHandleExA/W, FindFirstFile(Ex)A/W,
+ *                   FindNextFileA/W, FindClose,
  *                   IsDebuggerPresent, IsProcessorFeaturePresent, OutputDebugStringA, EncodePointer/DecodePointer,
  *                   HeapSetInformation, TerminateProcess of nothing
  *
@@ -578,6 +579,52 @@ static void Runtime(void)
     Expect("FlushFileBuffers(a file open for reading)", FlushFileBuffers(file), 0);
     Expect("  last error", (long)GetLastError(), ERROR_ACCESS_DENIED);
     CloseHandle(file);
+    {
+        /* Directory searches: two files of 3 and 5 bytes in the root, then the searches. */
+        static const char *names[] = {"C:\\find_b.txt", "C:\\find_a.txt"};
+        WIN32_FIND_DATAA fa;
+        WIN32_FIND_DATAW fw;
+        HANDLE f;
+        for (int i = 0; i < 2; i++) {
+            f = CreateFileA(names[i], GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+            WriteFile(f, "12345", i ? 5 : 3, &n, NULL);
+            CloseHandle(f);
+        }
+        f = FindFirstFileA("C:\\find_*.txt", &fa);
+        Expect("FindFirstFileA(C:\\find_*.txt)", f != INVALID_HANDLE_VALUE, 1);
+        Show("  first", fa.cFileName);
+        Expect("  its size", (long)fa.nFileSizeLow, 5);
+        Expect("  a file", (fa.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0, 1);
+        Expect("FindNextFileA", FindNextFileA(f, &fa), 1);
+        Show("  next", fa.cFileName);
+        Expect("  its size", (long)fa.nFileSizeLow, 3);
+        Expect("FindNextFileA at the end", FindNextFileA(f, &fa), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_NO_MORE_FILES);
+        Expect("FindClose", FindClose(f), 1);
+        Expect("FindClose again", FindClose(f), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_INVALID_HANDLE);
+        f = FindFirstFileW(L"C:\\Windows\\*.*", &fw);
+        Expect("FindFirstFileW(C:\\Windows\\*.*) begins with .", f != INVALID_HANDLE_VALUE && fw.cFileName[0] == '.' && fw.cFileName[1] == 0, 1);
+        Expect("  then ..", FindNextFileW(f, &fw) && fw.cFileName[0] == '.' && fw.cFileName[1] == '.' && fw.cFileName[2] == 0, 1);
+        Expect("  a directory", (fw.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0, 1);
+        FindClose(f);
+        f = FindFirstFileExW(L"C:\\*", FindExInfoBasic, &fw, FindExSearchLimitToDirectories, NULL, 0);
+        int files = 0, found = 0;
+        do {
+            files += (fw.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0;
+            found += fw.cFileName[0] == 'W' && fw.cFileName[1] == 'i';
+        } while (FindNextFileW(f, &fw));
+        FindClose(f);
+        Expect("FindFirstFileExW(C:\\*, directories only) finds Windows and no file", found == 1 && files == 0, 1);
+        Expect("FindFirstFileA of nothing", FindFirstFileA("C:\\find_z*", &fa) == INVALID_HANDLE_VALUE, 1);
+        Expect("  last error", (long)GetLastError(), ERROR_FILE_NOT_FOUND);
+        Expect("FindFirstFileExA in no directory",
+               FindFirstFileExA("C:\\nodir\\*", FindExInfoStandard, &fa, FindExSearchNameMatch, NULL, 0) == INVALID_HANDLE_VALUE, 1);
+        Expect("  last error", (long)GetLastError(), ERROR_PATH_NOT_FOUND);
+        Expect("FindFirstFileExW with a search filter",
+               FindFirstFileExW(L"C:\\*", FindExInfoStandard, &fw, FindExSearchNameMatch, &fw, 0) == INVALID_HANDLE_VALUE, 1);
+        Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+    }
     {
         HMODULE m = NULL;
         Expect("GetModuleHandleExW(NULL): the program",

@@ -9,6 +9,7 @@ pub mod debug;
 pub mod environment;
 pub mod exception;
 pub mod file;
+pub mod find;
 pub mod heap;
 pub mod locale;
 pub mod module;
@@ -41,6 +42,13 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn ReadFile(hFile: HANDLE, lpBuffer: Ptr, nNumberOfBytesToRead: u32, lpNumberOfBytesRead: Ptr, lpOverlapped: Ptr) -> BOOL = file::ReadFile;
     stdcall fn WriteFile(hFile: HANDLE, lpBuffer: Ptr, nNumberOfBytesToWrite: u32, lpNumberOfBytesWritten: Ptr, lpOverlapped: Ptr) -> BOOL = file::WriteFile;
     stdcall fn CloseHandle(hObject: HANDLE) -> BOOL = file::CloseHandle;
+    stdcall fn FindFirstFileA(lpFileName: PCSTR, lpFindFileData: Ptr) -> HANDLE = find::FindFirstFileA;
+    stdcall fn FindFirstFileW(lpFileName: PCWSTR, lpFindFileData: Ptr) -> HANDLE = find::FindFirstFileW;
+    stdcall fn FindFirstFileExA(lpFileName: PCSTR, fInfoLevelId: u32, lpFindFileData: Ptr, fSearchOp: u32, lpSearchFilter: Ptr, dwAdditionalFlags: u32) -> HANDLE = find::FindFirstFileExA;
+    stdcall fn FindFirstFileExW(lpFileName: PCWSTR, fInfoLevelId: u32, lpFindFileData: Ptr, fSearchOp: u32, lpSearchFilter: Ptr, dwAdditionalFlags: u32) -> HANDLE = find::FindFirstFileExW;
+    stdcall fn FindNextFileA(hFindFile: HANDLE, lpFindFileData: Ptr) -> BOOL = find::FindNextFileA;
+    stdcall fn FindNextFileW(hFindFile: HANDLE, lpFindFileData: Ptr) -> BOOL = find::FindNextFileW;
+    stdcall fn FindClose(hFindFile: HANDLE) -> BOOL = find::FindClose;
     stdcall fn GetOverlappedResult(hFile: HANDLE, lpOverlapped: Ptr, lpNumberOfBytesTransferred: Ptr, bWait: BOOL) -> BOOL = overlapped::GetOverlappedResult;
     // The console (kernel32/console.rs).
     stdcall fn GetStdHandle(nStdHandle: u32) -> HANDLE = console::GetStdHandle;

@@ -53,6 +53,9 @@ pub enum Object {
     Event { handle: u64 },
     /// A thread of the process (its ETHREAD): the kernel handle, and the thread's id.
     Thread { handle: u64, tid: u64 },
+    /// A directory search (FindFirstFile's handle; not a kernel handle: FindClose closes
+    /// it): the entries it found, and the next one FindNextFile gives.
+    Find { entries: Vec<crate::kernel32::find::Found>, next: usize },
 }
 
 /// The console handles of a Windows 7 process (pseudo handles with the low bits set).

@@ -398,7 +398,9 @@ pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
         return Ok(BOOL(true));
     }
     // A service control manager handle is no kernel handle (CloseServiceHandle closes it).
-    let kernel_handle = |o: &Object| !matches!(o, Object::ScManager { .. } | Object::Service { .. });
+    // Nor is a search handle (FindClose closes it).
+    let kernel_handle =
+        |o: &Object| !matches!(o, Object::ScManager { .. } | Object::Service { .. } | Object::Find { .. });
     let known = crate::current(k).is_some_and(|p| p.handles.contains_key(&h.0));
     if !known {
         // A handle kernel32 did not make: one a driver opened in the process's table.
