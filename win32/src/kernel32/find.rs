@@ -7,7 +7,7 @@
 //! taken when the search begins: a file made meanwhile does not appear. No 8.3 names exist
 //! on the volume, so cAlternateFileName is empty. Paths other than the volume's are
 //! ERROR_PATH_NOT_FOUND.
-#![allow(non_snake_case)]
+#![allow(non_snake_case, clippy::too_many_arguments)]
 
 use portcullis_hle::fs::{volume_path, Node};
 use portcullis_hle::kernel::{KResult, Kx};
@@ -184,7 +184,6 @@ fn first_ex(
 /// lpFindFileData, FINDEX_SEARCH_OPS fSearchOp, LPVOID lpSearchFilter, DWORD
 /// dwAdditionalFlags): FindFirstFile, with FindExSearchLimitToDirectories keeping
 /// directories only; a search filter or an unknown level or flag is ERROR_INVALID_PARAMETER.
-#[allow(clippy::too_many_arguments)]
 pub fn FindFirstFileExA(
     k: &mut Kx,
     name: PCSTR,
@@ -200,7 +199,6 @@ pub fn FindFirstFileExA(
 /// HANDLE FindFirstFileExW(LPCWSTR lpFileName, FINDEX_INFO_LEVELS fInfoLevelId, LPVOID
 /// lpFindFileData, FINDEX_SEARCH_OPS fSearchOp, LPVOID lpSearchFilter, DWORD
 /// dwAdditionalFlags)
-#[allow(clippy::too_many_arguments)]
 pub fn FindFirstFileExW(
     k: &mut Kx,
     name: PCWSTR,
