@@ -28,7 +28,8 @@
  *                   GetConsoleOutputCP, IsValidCodePage, GetCPInfo, GetFileType (console, a
  *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer(Ex),
  *                   FlushFileBuffers, SetStdHandle, GetModuleHandleExA/W, FindFirstFile(Ex)A/W,
- *                   FindNextFileA/W, FindClose,
+ *                   FindNextFileA/W, FindClose, GetTimeZoneInformation, HeapValidate,
+ *                   InitializeCriticalSectionEx, SetConsoleCtrlHandler,
  *                   IsDebuggerPresent, IsProcessorFeaturePresent, OutputDebugStringA, EncodePointer/DecodePointer,
  *                   HeapSetInformation, TerminateProcess of nothing
  *
@@ -624,6 +625,29 @@ static void Runtime(void)
         Expect("FindFirstFileExW with a search filter",
                FindFirstFileExW(L"C:\\*", FindExInfoStandard, &fw, FindExSearchNameMatch, &fw, 0) == INVALID_HANDLE_VALUE, 1);
         Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+    }
+    {
+        TIME_ZONE_INFORMATION tz;
+        CRITICAL_SECTION cs;
+        void *block = HeapAlloc(GetProcessHeap(), 0, 24);
+        Expect("GetTimeZoneInformation", (long)GetTimeZoneInformation(&tz), TIME_ZONE_ID_UNKNOWN);
+        Expect("  bias", tz.Bias, 0);
+        Expect("  Coordinated Universal Time", tz.StandardName[0] == 'C' && tz.DaylightName[0] == 'C', 1);
+        Expect("HeapValidate(the heap)", HeapValidate(GetProcessHeap(), 0, NULL), 1);
+        Expect("HeapValidate(a block)", HeapValidate(GetProcessHeap(), 0, block), 1);
+        HeapFree(GetProcessHeap(), 0, block);
+        Expect("HeapValidate(a freed block)", HeapValidate(GetProcessHeap(), 0, block), 0);
+        Expect("InitializeCriticalSectionEx", InitializeCriticalSectionEx(&cs, 4000, CRITICAL_SECTION_NO_DEBUG_INFO), 1);
+        EnterCriticalSection(&cs);
+        LeaveCriticalSection(&cs);
+        DeleteCriticalSection(&cs);
+        Expect("InitializeCriticalSectionEx(bad flags)", InitializeCriticalSectionEx(&cs, 0, 1), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+        Expect("SetConsoleCtrlHandler(add)", SetConsoleCtrlHandler((PHANDLER_ROUTINE)(void *)Runtime, TRUE), 1);
+        Expect("SetConsoleCtrlHandler(remove)", SetConsoleCtrlHandler((PHANDLER_ROUTINE)(void *)Runtime, FALSE), 1);
+        Expect("SetConsoleCtrlHandler(remove again)", SetConsoleCtrlHandler((PHANDLER_ROUTINE)(void *)Runtime, FALSE), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);
+        Expect("SetConsoleCtrlHandler(NULL: ignore CTRL+C)", SetConsoleCtrlHandler(NULL, TRUE), 1);
     }
     {
         HMODULE m = NULL;

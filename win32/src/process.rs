@@ -142,6 +142,10 @@ pub struct Process {
     /// The handles GetStdHandle gives for input, output and error (the process
     /// parameters' StandardInput/Output/Error, which SetStdHandle changes).
     pub(crate) std_handles: [u64; 3],
+    /// SetConsoleCtrlHandler's handlers (the last added is asked first) and whether CTRL+C
+    /// is ignored.
+    pub(crate) ctrl_handlers: Vec<u64>,
+    pub(crate) ignore_ctrl_c: bool,
 }
 
 impl Process {
@@ -439,6 +443,8 @@ fn build(
         regions: regions.clone(),
         handles: STD_HANDLES.iter().map(|(h, s)| (*h, Object::Console(*s))).collect(),
         std_handles: STD_HANDLES.map(|(h, _)| h),
+        ctrl_handlers: Vec::new(),
+        ignore_ctrl_c: false,
         next_handle: 0x24,
         console: Vec::new(),
         exited: None,

@@ -244,3 +244,29 @@ pub fn GetConsoleMode(k: &mut Kx, h: HANDLE, mode: Ptr) -> KResult<BOOL> {
     k.mem_mut().write_u32(mode.0, value)?;
     Ok(BOOL(true))
 }
+
+/// BOOL SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine, BOOL Add): adds the handler
+/// to the process's list or removes it (one not there: ERROR_INVALID_PARAMETER); NULL sets
+/// or clears the process's ignoring of CTRL+C. (No console control event happens in a
+/// run: nobody types at the console; the list is the program's state as Windows keeps it.)
+pub fn SetConsoleCtrlHandler(k: &mut Kx, handler: Ptr, add: BOOL) -> KResult<BOOL> {
+    let p = crate::kernel32::thread::me(k)?;
+    if handler.is_null() {
+        p.ignore_ctrl_c = add.0;
+        return Ok(BOOL(true));
+    }
+    if add.0 {
+        p.ctrl_handlers.push(handler.0);
+        return Ok(BOOL(true));
+    }
+    match p.ctrl_handlers.iter().rposition(|h| *h == handler.0) {
+        Some(i) => {
+            p.ctrl_handlers.remove(i);
+            Ok(BOOL(true))
+        }
+        None => {
+            set_last_error(k, ERROR_INVALID_PARAMETER)?;
+            Ok(BOOL(false))
+        }
+    }
+}

@@ -355,3 +355,18 @@ pub fn InterlockedExchangeAdd(k: &mut Kx, addend: Ptr, value: i32) -> KResult<i3
 pub fn InterlockedCompareExchange(k: &mut Kx, destination: Ptr, exchange: i32, comperand: i32) -> KResult<i32> {
     interlocked(k, destination, |v| if v == comperand { exchange } else { v })
 }
+
+/// The RTL_CRITICAL_SECTION_FLAG_* bits InitializeCriticalSectionEx takes (the top byte;
+/// CRITICAL_SECTION_NO_DEBUG_INFO among them).
+const CRITICAL_SECTION_FLAGS: u32 = 0xFF00_0000;
+
+/// BOOL InitializeCriticalSectionEx(LPCRITICAL_SECTION, DWORD dwSpinCount, DWORD Flags):
+/// InitializeCriticalSectionAndSpinCount; a flag outside RTL_CRITICAL_SECTION_ALL_FLAG_BITS
+/// is ERROR_INVALID_PARAMETER. (No debug information is kept either way.)
+pub fn InitializeCriticalSectionEx(k: &mut Kx, cs: Ptr, spin: u32, flags: u32) -> KResult<BOOL> {
+    if flags & !CRITICAL_SECTION_FLAGS != 0 {
+        crate::kernel32::thread::set_last_error(k, crate::error::ERROR_INVALID_PARAMETER)?;
+        return Ok(BOOL(false));
+    }
+    InitializeCriticalSectionAndSpinCount(k, cs, spin)
+}

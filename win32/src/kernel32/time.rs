@@ -72,3 +72,26 @@ pub fn GetLocalTime(k: &mut Kx, out: Ptr) -> KResult<()> {
     let bytes = systemtime_bytes(local);
     Ok(k.mem_mut().write(out.0, &bytes)?)
 }
+
+/// GetTimeZoneInformation's answer when the zone has no daylight saving time.
+const TIME_ZONE_ID_UNKNOWN: u32 = 0;
+
+/// DWORD GetTimeZoneInformation(LPTIME_ZONE_INFORMATION): the run's time zone (its bias:
+/// UTC = local + bias, in minutes), which has no daylight saving time
+/// (TIME_ZONE_ID_UNKNOWN, the transition dates zero). A zero bias is Windows' "Coordinated
+/// Universal Time" zone; another bias has no zone name.
+pub fn GetTimeZoneInformation(k: &mut Kx, out: Ptr) -> KResult<u32> {
+    let bias = k.ext().options.time_zone_bias;
+    let name: Vec<u16> = if bias == 0 { "Coordinated Universal Time".encode_utf16().collect() } else { Vec::new() };
+    // Bias, StandardName[32], StandardDate, StandardBias, DaylightName[32], DaylightDate,
+    // DaylightBias: 172 bytes.
+    let mut tzi = vec![0u8; 172];
+    tzi[..4].copy_from_slice(&bias.to_le_bytes());
+    for start in [4usize, 88] {
+        for (i, u) in name.iter().take(31).enumerate() {
+            tzi[start + 2 * i..start + 2 * i + 2].copy_from_slice(&u.to_le_bytes());
+        }
+    }
+    k.mem_mut().write(out.0, &tzi)?;
+    Ok(TIME_ZONE_ID_UNKNOWN)
+}
