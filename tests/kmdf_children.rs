@@ -66,3 +66,41 @@ fn driver_defined_interfaces_are_answered() {
         assert_eq!(calls(&text, "FxInterfaceNoOp"), Some(2), "{arch}:\n{text}");
     }
 }
+
+fn run_enum(arch: &str) -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/kmdfenum");
+    let out = Command::new(BIN)
+        .args(["run", &format!("{dir}/kmdfenum.{arch}.sys"), "--scenario", &format!("{dir}/kmdfenum.toml")])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Dynamic enumeration (corpus/kmdfenum): the default child list's scan at the FDO's start
+/// reports two children, whose PDOs EvtChildListCreateDevice makes as the FDO answers
+/// BusRelations; later additions, ejects (WdfPdoRequestEject, WdfChildListRequestChildEject),
+/// updates as missing, a rescan and a second list (WdfChildListCreate) change what the next
+/// BusRelations reports, and the PnP manager adds and removes the children accordingly.
+#[test]
+fn dynamic_children_are_created_ejected_and_reported_missing() {
+    for arch in ["x86", "x64"] {
+        let text = run_enum(arch);
+        // Serials 1 and 2 at the start, 3 plugged in, 5 from the rescan, 7 on the second list.
+        for pdo in ["00000043", "00000044", "00000045", "00000046", "00000047"] {
+            let started = format!("IRP_MN_START_DEVICE \\Device\\{pdo} STATUS_SUCCESS");
+            assert!(text.contains(&started), "{arch}: {pdo} not started:\n{text}");
+        }
+        // Serials 3 and 5 ejected: the PnP manager's eject sequence reaches EvtDeviceEject.
+        for pdo in ["00000045", "00000046"] {
+            let eject = format!("IRP_MN_EJECT \\Device\\{pdo} STATUS_SUCCESS");
+            assert!(text.contains(&eject), "{arch}: {pdo} not ejected:\n{text}");
+        }
+        // The start, five changes, each followed by the FDO's relations.
+        let relations = text.lines().filter(|l| l.contains("IRP_MN_QUERY_DEVICE_RELATIONS \\Device\\00000042")).count();
+        assert_eq!(relations, 7, "{arch}:\n{text}");
+        assert_eq!(calls(&text, "WdfChildListRetrieveNextDevice"), Some(7), "{arch}:\n{text}");
+        assert!(text.contains("steps: 13 of 13 steps passed"), "{arch}:\n{text}");
+        assert!(text.contains("leaks: none"), "{arch}:\n{text}");
+        assert!(text.contains("outcome: ok"), "{arch}:\n{text}");
+    }
+}

@@ -160,6 +160,51 @@ typedef struct _WDF_PDO_EVENT_CALLBACKS {
 #define WdfRetrievePresentChildren 1
 #define WdfRetrieveMissingChildren 2
 #define WdfRetrievePendingChildren 4
+/* wdfchildlist.h: dynamic enumeration. A driver's descriptions begin with these headers. */
+typedef struct WDFCHILDLIST__ *WDFCHILDLIST;
+typedef struct _WDF_CHILD_IDENTIFICATION_DESCRIPTION_HEADER {
+    ULONG IdentificationDescriptionSize;
+} WDF_CHILD_IDENTIFICATION_DESCRIPTION_HEADER, *PWDF_CHILD_IDENTIFICATION_DESCRIPTION_HEADER;
+typedef struct _WDF_CHILD_ADDRESS_DESCRIPTION_HEADER {
+    ULONG AddressDescriptionSize;
+} WDF_CHILD_ADDRESS_DESCRIPTION_HEADER, *PWDF_CHILD_ADDRESS_DESCRIPTION_HEADER;
+typedef NTSTATUS NTAPI EVT_WDF_CHILD_LIST_CREATE_DEVICE(WDFCHILDLIST ChildList,
+                                                        PWDF_CHILD_IDENTIFICATION_DESCRIPTION_HEADER Id,
+                                                        PWDFDEVICE_INIT ChildInit);
+typedef VOID NTAPI EVT_WDF_CHILD_LIST_SCAN_FOR_CHILDREN(WDFCHILDLIST ChildList);
+typedef VOID NTAPI EVT_WDF_CHILD_LIST_IDENTIFICATION_DESCRIPTION_CLEANUP(WDFCHILDLIST ChildList,
+                                                                         PWDF_CHILD_IDENTIFICATION_DESCRIPTION_HEADER Id);
+typedef struct _WDF_CHILD_LIST_CONFIG {
+    ULONG Size;
+    ULONG IdentificationDescriptionSize;
+    ULONG AddressDescriptionSize;
+    EVT_WDF_CHILD_LIST_CREATE_DEVICE *EvtChildListCreateDevice;
+    EVT_WDF_CHILD_LIST_SCAN_FOR_CHILDREN *EvtChildListScanForChildren;
+    PVOID EvtChildListIdentificationDescriptionCopy;
+    PVOID EvtChildListIdentificationDescriptionDuplicate;
+    EVT_WDF_CHILD_LIST_IDENTIFICATION_DESCRIPTION_CLEANUP *EvtChildListIdentificationDescriptionCleanup;
+    PVOID EvtChildListIdentificationDescriptionCompare;
+    PVOID EvtChildListAddressDescriptionCopy;
+    PVOID EvtChildListAddressDescriptionDuplicate;
+    PVOID EvtChildListAddressDescriptionCleanup;
+    PVOID EvtChildListDeviceReenumerated;
+} WDF_CHILD_LIST_CONFIG;
+typedef struct _WDF_CHILD_LIST_ITERATOR {
+    ULONG Size;
+    ULONG Flags;
+    PVOID Reserved[4];
+} WDF_CHILD_LIST_ITERATOR;
+/* WDF_CHILD_LIST_RETRIEVE_DEVICE_STATUS */
+#define WdfChildListRetrieveDeviceSuccess 1
+#define WdfChildListRetrieveDeviceNotYetCreated 2
+#define WdfChildListRetrieveDeviceNoSuchDevice 3
+typedef struct _WDF_CHILD_RETRIEVE_INFO {
+    ULONG Size;
+    PWDF_CHILD_IDENTIFICATION_DESCRIPTION_HEADER IdentificationDescription;
+    PWDF_CHILD_ADDRESS_DESCRIPTION_HEADER AddressDescription;
+    ULONG Status;
+    PVOID EvtChildListIdentificationDescriptionCompare;
+} WDF_CHILD_RETRIEVE_INFO;
 /* wdfdevice.h: WDF_DEVICE_PNP_CAPABILITIES (WDF_TRI_STATE each; WdfUseDefault 2). */
 typedef struct _WDF_DEVICE_PNP_CAPABILITIES {
     ULONG Size;
@@ -228,6 +273,10 @@ _Static_assert(sizeof(WDF_TIMER_CONFIG) == 0x20 && offsetof(WDF_TIMER_CONFIG, Pe
 _Static_assert(sizeof(WDF_WORKITEM_CONFIG) == 0x18, "WDF_WORKITEM_CONFIG");
 _Static_assert(sizeof(WDF_QUERY_INTERFACE_CONFIG) == 0x30 && offsetof(WDF_QUERY_INTERFACE_CONFIG, ImportInterface) == 0x28,
                "WDF_QUERY_INTERFACE_CONFIG");
+_Static_assert(sizeof(WDF_CHILD_LIST_CONFIG) == 0x60 && offsetof(WDF_CHILD_LIST_CONFIG, EvtChildListCreateDevice) == 0x10,
+               "WDF_CHILD_LIST_CONFIG");
+_Static_assert(sizeof(WDF_CHILD_LIST_ITERATOR) == 0x28 && sizeof(WDF_CHILD_RETRIEVE_INFO) == 0x28 &&
+                   offsetof(WDF_CHILD_RETRIEVE_INFO, Status) == 0x18, "WDF_CHILD_RETRIEVE_INFO");
 #else
 _Static_assert(sizeof(WDF_BIND_INFO) == 0x20 && offsetof(WDF_BIND_INFO, FuncCount) == 0x14 &&
                    offsetof(WDF_BIND_INFO, FuncTable) == 0x18, "WDF_BIND_INFO");
@@ -244,10 +293,29 @@ _Static_assert(sizeof(WDF_TIMER_CONFIG) == 0x18 && offsetof(WDF_TIMER_CONFIG, Pe
 _Static_assert(sizeof(WDF_WORKITEM_CONFIG) == 0xc, "WDF_WORKITEM_CONFIG");
 _Static_assert(sizeof(WDF_QUERY_INTERFACE_CONFIG) == 0x18 && offsetof(WDF_QUERY_INTERFACE_CONFIG, ImportInterface) == 0x14,
                "WDF_QUERY_INTERFACE_CONFIG");
+_Static_assert(sizeof(WDF_CHILD_LIST_CONFIG) == 0x34 && offsetof(WDF_CHILD_LIST_CONFIG, EvtChildListCreateDevice) == 0xc,
+               "WDF_CHILD_LIST_CONFIG");
+_Static_assert(sizeof(WDF_CHILD_LIST_ITERATOR) == 0x18 && sizeof(WDF_CHILD_RETRIEVE_INFO) == 0x14 &&
+                   offsetof(WDF_CHILD_RETRIEVE_INFO, Status) == 0xc, "WDF_CHILD_RETRIEVE_INFO");
 #endif
 
 /* WDFFUNCENUM indices used (wdffuncenum.h). */
 enum {
+    WdfChildListCreateTableIndex = 0,
+    WdfChildListGetDeviceTableIndex = 1,
+    WdfChildListRetrievePdoTableIndex = 2,
+    WdfChildListBeginScanTableIndex = 4,
+    WdfChildListEndScanTableIndex = 5,
+    WdfChildListBeginIterationTableIndex = 6,
+    WdfChildListRetrieveNextDeviceTableIndex = 7,
+    WdfChildListEndIterationTableIndex = 8,
+    WdfChildListAddOrUpdateChildDescriptionAsPresentTableIndex = 9,
+    WdfChildListUpdateChildDescriptionAsMissingTableIndex = 10,
+    WdfChildListUpdateAllChildDescriptionsAsPresentTableIndex = 11,
+    WdfChildListRequestChildEjectTableIndex = 12,
+    WdfFdoInitSetDefaultChildListConfigTableIndex = 130,
+    WdfFdoGetDefaultChildListTableIndex = 132,
+    WdfPdoRequestEjectTableIndex = 220,
     WdfCollectionCreateTableIndex = 13,
     WdfCollectionGetCountTableIndex = 14,
     WdfCollectionGetItemTableIndex = 18,

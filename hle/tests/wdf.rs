@@ -209,8 +209,10 @@ fn binding_refuses_other_major_versions_and_newer_tables() {
 fn an_unimplemented_table_entry_ends_the_run_naming_the_function() {
     for arch in both() {
         let mut b = bind(arch, 444);
-        match b.wdf("WdfChildListCreate", &[0, 0, 0, 0]) {
-            Err(Stop::Host(KernelStop::Unimplemented { routine, .. })) => assert_eq!(routine, "wdf!WdfChildListCreate"),
+        match b.wdf("WdfDmaEnablerCreate", &[0, 0, 0, 0]) {
+            Err(Stop::Host(KernelStop::Unimplemented { routine, .. })) => {
+                assert_eq!(routine, "wdf!WdfDmaEnablerCreate")
+            }
             other => panic!("expected a named unimplemented stop on {arch:?}, got {other:?}"),
         }
     }

@@ -54,6 +54,8 @@ pub struct DeviceInit {
     pub in_caller_context: u64,
     /// A child PDO's DeviceInit (WdfPdoInitAllocate): its parent and identifiers.
     pub child: Option<super::pdo::PdoIds>,
+    /// WdfFdoInitSetDefaultChildListConfig: the default child list's config and attributes.
+    pub default_child_list: Option<(super::child_list::Config, object::Attributes)>,
 }
 
 /// What WDF_POWER_POLICY_EVENT_CALLBACKS named: arming for wake and its triggers, which
@@ -141,6 +143,9 @@ pub struct Device {
     /// An FDO's static child list (WdfFdoAddStaticChild), and how deep its iteration lock is.
     pub static_children: Vec<super::pdo::StaticChild>,
     pub static_iterations: u32,
+    /// An FDO's WDFCHILDLISTs (dynamic enumeration), and its default one (0: none).
+    pub child_lists: Vec<u64>,
+    pub default_child_list: u64,
     /// WdfDeviceSetPnpCapabilities, WdfDeviceSetPowerCapabilities.
     pub pnp_capabilities: Option<super::pdo::CapabilityOverrides>,
     pub power_capabilities: Option<super::pdo::CapabilityOverrides>,
@@ -191,12 +196,13 @@ pub(crate) fn new_init(k: &mut Kx, binding: usize, control: bool, pdo: u64) -> K
         file: FileConfig { class: file_class::CANNOT_USE_FS_CONTEXTS, ..Default::default() },
         in_caller_context: 0,
         child: None,
+        default_child_list: None,
     };
     k.ext_mut().wdf.device_inits.insert(h, init);
     Ok(h)
 }
 
-fn free_init(k: &mut Kx, init: u64) {
+pub(crate) fn free_init(k: &mut Kx, init: u64) {
     if k.ext_mut().wdf.device_inits.remove(&init).is_some() {
         crate::ob::body::free(k, init);
     }
@@ -582,6 +588,9 @@ pub fn WdfDeviceCreate(k: &mut Kx, _globals: Ptr, init_ptr: Ptr, attributes: Ptr
     };
     k.ext_mut().wdf.devices.insert(h, dev);
     k.ext_mut().wdf.by_device_object.insert(wdm, h);
+    if let (Some(c), false, None) = (&init.default_child_list, init.control, &init.child) {
+        super::child_list::create_default(k, b, h, c)?;
+    }
     free_init(k, init_h);
     k.mem_mut().write_ptr(init_ptr.0, 0)?;
     k.mem_mut().write_ptr(out.0, h)?;

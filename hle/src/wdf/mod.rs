@@ -15,6 +15,7 @@
 //! WDFREQUESTs. Misuse the framework's verifier catches is `WDF_VIOLATION` ([`violation`]).
 
 pub mod caller_context;
+pub mod child_list;
 pub mod collection;
 pub mod device;
 pub mod dpc;
@@ -107,6 +108,8 @@ pub struct Framework {
     pub memories: BTreeMap<u64, memory::Memory>,
     /// WDFCMRESLISTs: the descriptors each holds.
     pub resource_lists: BTreeMap<u64, resources::ResourceList>,
+    /// WDFCHILDLISTs by handle.
+    pub child_lists: BTreeMap<u64, child_list::ChildList>,
     /// Start IRPs the framework sent down, with their outcome once its callbacks ran.
     pub starting: BTreeMap<u64, Option<crate::types::NtStatus>>,
 }

@@ -38,6 +38,7 @@ pub enum ObjectKind {
     SpinLock,
     WaitLock,
     Interrupt,
+    ChildList,
 }
 
 impl ObjectKind {
@@ -60,6 +61,7 @@ impl ObjectKind {
             ObjectKind::SpinLock => "WDFSPINLOCK",
             ObjectKind::WaitLock => "WDFWAITLOCK",
             ObjectKind::Interrupt => "WDFINTERRUPT",
+            ObjectKind::ChildList => "WDFCHILDLIST",
         }
     }
 }
@@ -268,6 +270,7 @@ fn run_down(k: &mut Kx, handle: u64, kind: ObjectKind) -> KResult<()> {
         ObjectKind::SpinLock => super::spin_lock::destroy(k, handle),
         ObjectKind::WaitLock => super::wait_lock::destroy(k, handle)?,
         ObjectKind::Interrupt => super::interrupt::destroy(k, handle)?,
+        ObjectKind::ChildList => super::child_list::destroy(k, handle)?,
         _ => {}
     }
     Ok(())

@@ -62,6 +62,10 @@ pub struct PdoIds {
     pub raw: bool,
     pub forward_to_parent: bool,
     pub callbacks: PdoCallbacks,
+    /// A dynamic child (EvtChildListCreateDevice): its WDFCHILDLIST and the framework's
+    /// copy of its identification description (0 for a static child).
+    pub child_list: u64,
+    pub description: u64,
 }
 
 /// What WDF_PDO_EVENT_CALLBACKS named. The resource queries, lock and wake-at-bus callbacks
@@ -399,7 +403,7 @@ pub fn WdfPdoGetParent(k: &mut Kx, _globals: Ptr, pdo: Ptr) -> KResult<Ptr> {
 
 /// The parent's PDO gets its relations queried again, once the parent has started (before,
 /// its start queries them anyway).
-fn invalidate(k: &mut Kx, parent: &Device) -> KResult<()> {
+pub(crate) fn invalidate(k: &mut Kx, parent: &Device) -> KResult<()> {
     if parent.started {
         crate::pnp::relations::IoInvalidateDeviceRelations(k, Ptr(parent.pdo), BUS_RELATIONS as u32)?;
     }
@@ -511,6 +515,7 @@ pub(crate) fn bus_relations(k: &mut Kx, device_h: u64, dev: &Device, irp_addr: u
         }
         pool::free(k, information, None, 0)?;
     }
+    objects.extend(super::child_list::relations(k, dev)?);
     let mut children = dev.static_children.clone();
     for c in children.iter_mut().filter(|c| c.state != ChildState::Missing) {
         let Some(wdm) = k.ext().wdf.devices.get(&c.device).map(|d| d.wdm) else { continue };
@@ -642,7 +647,7 @@ pub(crate) fn dispatch_pnp(k: &mut Kx, device_h: u64, dev: &Device, irp_addr: u6
             let parent = k.ext().wdf.devices.get(&ids.parent);
             let missing = parent.is_none_or(|p| {
                 p.static_children.iter().any(|c| c.device == device_h && c.state == ChildState::Missing)
-            });
+            }) || super::child_list::reported_missing(k, device_h);
             irp::set_status(k, irp_addr, status::SUCCESS, 0)?;
             irp::complete(k, Ptr(irp_addr), 0)?;
             if missing {
@@ -652,6 +657,7 @@ pub(crate) fn dispatch_pnp(k: &mut Kx, device_h: u64, dev: &Device, irp_addr: u6
                 if let Some(p) = k.ext_mut().wdf.devices.get_mut(&ids.parent) {
                     p.static_children.retain(|c| c.device != device_h);
                 }
+                super::child_list::forget_pdo(k, device_h)?;
                 object::delete(k, device_h)?;
             }
             return Ok(status::SUCCESS);
@@ -659,6 +665,10 @@ pub(crate) fn dispatch_pnp(k: &mut Kx, device_h: u64, dev: &Device, irp_addr: u6
         minor::EJECT => {
             let st =
                 if ids.callbacks.eject != 0 { call(k, ids.callbacks.eject, &[device_h])? } else { status::SUCCESS };
+            if st.is_success() {
+                // Ejected: the child is missing, so the next enumeration does not report it.
+                ejected(k, device_h, &ids)?;
+            }
             Some((st, 0))
         }
         minor::QUERY_REMOVE_DEVICE
@@ -683,6 +693,23 @@ fn call(k: &mut Kx, routine: u64, args: &[u64]) -> KResult<NtStatus> {
     let conv = portcullis_emu::CallConv::Stdcall.for_arch(k.arch());
     let r = crate::ke::scheduler::call(k, routine, args, conv).map_err(crate::kernel::KError::Stop)?;
     Ok(NtStatus(r as u32))
+}
+
+/// After a successful IRP_MN_EJECT: a static child is marked missing (as WdfPdoMarkMissing
+/// does), a dynamic one's description is no longer present.
+fn ejected(k: &mut Kx, device_h: u64, ids: &PdoIds) -> KResult<()> {
+    if ids.child_list != 0 {
+        return super::child_list::ejected(k, device_h);
+    }
+    let Some(parent) = k.ext().wdf.devices.get(&ids.parent).cloned() else { return Ok(()) };
+    let Some(i) = parent.static_children.iter().position(|c| c.device == device_h && c.state != ChildState::Missing)
+    else {
+        return Ok(());
+    };
+    if let Some(d) = k.ext_mut().wdf.devices.get_mut(&ids.parent) {
+        d.static_children[i].state = ChildState::Missing;
+    }
+    invalidate(k, &parent)
 }
 
 /// IRP_MN_QUERY_STOP_DEVICE and IRP_MN_CANCEL_STOP_DEVICE.

@@ -120,6 +120,8 @@ pub(crate) fn run_start(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtS
     if !st.is_success() {
         return Ok(st);
     }
+    // In D0: a bus driver's lists are scanned (EvtChildListScanForChildren).
+    super::child_list::scan_at_d0(k, &dev)?;
     if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h) {
         d.started = true;
     }

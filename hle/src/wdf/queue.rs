@@ -475,7 +475,7 @@ pub fn FxDispatch(k: &mut Kx, device_object: Ptr, irp: Ptr) -> KResult<NtStatus>
         major::POWER if dev.child.is_some() => super::pdo::dispatch_power(k, irp.0, mn),
         major::PNP
             if dev.lower != 0
-                && !dev.static_children.is_empty()
+                && (!dev.static_children.is_empty() || !dev.child_lists.is_empty())
                 && mn == crate::pnp::minor::QUERY_DEVICE_RELATIONS
                 && k.mem().get(loc, IO_STACK_LOCATION::Argument1)? & 0xffff_ffff == 0 =>
         {

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use portcullis_emu::{Arch, CallConv, Stop};
 
 use super::{
-    caller_context, collection, device, dpc, driver, file, interrupt, memory, names, object, pdo, pnp, query_interface,
-    queue, registry, request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
+    caller_context, child_list, collection, device, dpc, driver, file, interrupt, memory, names, object, pdo, pnp,
+    query_interface, queue, registry, request, resources, spin_lock, string, timer, verifier, wait_lock, work_item,
 };
 use crate::exports::{CallArgs, Dll, ExportDef, FunctionDef, Param};
 use crate::kernel::{KError, KResult, KernelStop, Kx};
@@ -33,6 +33,18 @@ macro_rules! wdf_functions {
 }
 
 wdf_functions! {
+    0 => stdcall fn WdfChildListCreate(DriverGlobals: Ptr, Device: Ptr, Config: Ptr, ChildListAttributes: Ptr, ChildList: Ptr) -> NtStatus = child_list::WdfChildListCreate;
+    1 => stdcall fn WdfChildListGetDevice(DriverGlobals: Ptr, ChildList: Ptr) -> Ptr = child_list::WdfChildListGetDevice;
+    2 => stdcall fn WdfChildListRetrievePdo(DriverGlobals: Ptr, ChildList: Ptr, RetrieveInfo: Ptr) -> Ptr = child_list::WdfChildListRetrievePdo;
+    4 => stdcall fn WdfChildListBeginScan(DriverGlobals: Ptr, ChildList: Ptr) -> () = child_list::WdfChildListBeginScan;
+    5 => stdcall fn WdfChildListEndScan(DriverGlobals: Ptr, ChildList: Ptr) -> () = child_list::WdfChildListEndScan;
+    6 => stdcall fn WdfChildListBeginIteration(DriverGlobals: Ptr, ChildList: Ptr, Iterator: Ptr) -> () = child_list::WdfChildListBeginIteration;
+    7 => stdcall fn WdfChildListRetrieveNextDevice(DriverGlobals: Ptr, ChildList: Ptr, Iterator: Ptr, Device: Ptr, Info: Ptr) -> NtStatus = child_list::WdfChildListRetrieveNextDevice;
+    8 => stdcall fn WdfChildListEndIteration(DriverGlobals: Ptr, ChildList: Ptr, Iterator: Ptr) -> () = child_list::WdfChildListEndIteration;
+    9 => stdcall fn WdfChildListAddOrUpdateChildDescriptionAsPresent(DriverGlobals: Ptr, ChildList: Ptr, IdentificationDescription: Ptr, AddressDescription: Ptr) -> NtStatus = child_list::WdfChildListAddOrUpdateChildDescriptionAsPresent;
+    10 => stdcall fn WdfChildListUpdateChildDescriptionAsMissing(DriverGlobals: Ptr, ChildList: Ptr, IdentificationDescription: Ptr) -> NtStatus = child_list::WdfChildListUpdateChildDescriptionAsMissing;
+    11 => stdcall fn WdfChildListUpdateAllChildDescriptionsAsPresent(DriverGlobals: Ptr, ChildList: Ptr) -> () = child_list::WdfChildListUpdateAllChildDescriptionsAsPresent;
+    12 => stdcall fn WdfChildListRequestChildEject(DriverGlobals: Ptr, ChildList: Ptr, IdentificationDescription: Ptr) -> Boolean = child_list::WdfChildListRequestChildEject;
     13 => stdcall fn WdfCollectionCreate(DriverGlobals: Ptr, CollectionAttributes: Ptr, Collection: Ptr) -> NtStatus = collection::WdfCollectionCreate;
     14 => stdcall fn WdfCollectionGetCount(DriverGlobals: Ptr, Collection: Ptr) -> u32 = collection::WdfCollectionGetCount;
     15 => stdcall fn WdfCollectionAdd(DriverGlobals: Ptr, Collection: Ptr, Object: Ptr) -> NtStatus = collection::WdfCollectionAdd;
@@ -83,7 +95,9 @@ wdf_functions! {
     120 => stdcall fn WdfWdmDriverGetWdfDriverHandle(DriverGlobals: Ptr, DriverObject: Ptr) -> Ptr = driver::WdfWdmDriverGetWdfDriverHandle;
     125 => stdcall fn WdfFdoInitOpenRegistryKey(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceInstanceKeyType: u32, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfFdoInitOpenRegistryKey;
     129 => stdcall fn WdfFdoInitSetFilter(DriverGlobals: Ptr, DeviceInit: Ptr) -> () = device::WdfFdoInitSetFilter;
+    130 => stdcall fn WdfFdoInitSetDefaultChildListConfig(DriverGlobals: Ptr, DeviceInit: Ptr, Config: Ptr, DefaultChildListAttributes: Ptr) -> () = child_list::WdfFdoInitSetDefaultChildListConfig;
     131 => stdcall fn WdfFdoQueryForInterface(DriverGlobals: Ptr, Fdo: Ptr, InterfaceType: Ptr, Interface: Ptr, Size: u16, Version: u16, InterfaceSpecificData: Ptr) -> NtStatus = query_interface::WdfFdoQueryForInterface;
+    132 => stdcall fn WdfFdoGetDefaultChildList(DriverGlobals: Ptr, Fdo: Ptr) -> Ptr = child_list::WdfFdoGetDefaultChildList;
     133 => stdcall fn WdfFdoAddStaticChild(DriverGlobals: Ptr, Fdo: Ptr, Child: Ptr) -> NtStatus = pdo::WdfFdoAddStaticChild;
     134 => stdcall fn WdfFdoLockStaticChildListForIteration(DriverGlobals: Ptr, Fdo: Ptr) -> () = pdo::WdfFdoLockStaticChildListForIteration;
     135 => stdcall fn WdfFdoRetrieveNextStaticChild(DriverGlobals: Ptr, Fdo: Ptr, PreviousChild: Ptr, Flags: u32) -> Ptr = pdo::WdfFdoRetrieveNextStaticChild;
@@ -124,6 +138,7 @@ wdf_functions! {
     217 => stdcall fn WdfPdoInitSetDefaultLocale(DriverGlobals: Ptr, DeviceInit: Ptr, LocaleId: u32) -> () = pdo::WdfPdoInitSetDefaultLocale;
     218 => stdcall fn WdfPdoInitAssignRawDevice(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceClassGuid: Ptr) -> NtStatus = pdo::WdfPdoInitAssignRawDevice;
     219 => stdcall fn WdfPdoMarkMissing(DriverGlobals: Ptr, Device: Ptr) -> NtStatus = pdo::WdfPdoMarkMissing;
+    220 => stdcall fn WdfPdoRequestEject(DriverGlobals: Ptr, Device: Ptr) -> () = child_list::WdfPdoRequestEject;
     221 => stdcall fn WdfPdoGetParent(DriverGlobals: Ptr, Device: Ptr) -> Ptr = pdo::WdfPdoGetParent;
     228 => stdcall fn WdfDeviceAddQueryInterface(DriverGlobals: Ptr, Device: Ptr, InterfaceConfig: Ptr) -> NtStatus = query_interface::WdfDeviceAddQueryInterface;
     229 => stdcall fn WdfRegistryOpenKey(DriverGlobals: Ptr, ParentKey: Ptr, KeyName: PUnicodeString, DesiredAccess: u32, KeyAttributes: Ptr, Key: Ptr) -> NtStatus = registry::WdfRegistryOpenKey;
