@@ -446,6 +446,14 @@ pub fn HeapSetInformation(k: &mut Kx, heap: HANDLE, class: u32, info: Ptr, len: 
     }
 }
 
+/// BOOL HeapValidate(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem): whether `lpMem` is a block
+/// in use in the heap (NULL: the whole heap, whose bookkeeping is the host's and never
+/// damaged). A handle that is no heap is FALSE.
+pub fn HeapValidate(k: &mut Kx, heap: HANDLE, _flags: u32, mem: Ptr) -> KResult<BOOL> {
+    let Some(h) = heaps(k)?.get_mut(heap.0) else { return Ok(BOOL(false)) };
+    Ok(BOOL(mem.is_null() || h.size_of(mem.0).is_some()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,12 +489,4 @@ mod tests {
         assert!(h.resize_in_place(a, 20));
         assert_eq!(h.take(64), Some(a + 32), "the shrunk tail is free again");
     }
-}
-
-/// BOOL HeapValidate(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem): whether `lpMem` is a block
-/// in use in the heap (NULL: the whole heap, whose bookkeeping is the host's and never
-/// damaged). A handle that is no heap is FALSE.
-pub fn HeapValidate(k: &mut Kx, heap: HANDLE, _flags: u32, mem: Ptr) -> KResult<BOOL> {
-    let Some(h) = heaps(k)?.get_mut(heap.0) else { return Ok(BOOL(false)) };
-    Ok(BOOL(mem.is_null() || h.size_of(mem.0).is_some()))
 }
