@@ -23,6 +23,18 @@
  * the last remote address (incoming value), the last layer id, the classify handle's status,
  * whether FWPS_FILTER0 named the filter, callout, action and context }.
  *
+ * Two more callouts follow a TCP connection (no conditions): at ALE_FLOW_ESTABLISHED_V4 one
+ * associates a context (pool) with the new flow for the stream layer, through the flow
+ * handle of its metadata; at STREAM_V4 the other gets that context as its flowContext and
+ * the FWPS_STREAM_CALLOUT_IO_PACKET0 of the stream data: under 5 bytes it asks for more
+ * (countBytesRequired), data holding "BAD" drops the connection, else it permits the
+ * first 4 bytes only (countBytesEnforced) and the rest comes round again. The flowDeleteFn
+ * frees the context. IOCTL_WFPC_FLOWS: ULONG[8] = { contexts associated, stream
+ * classifications, bytes permitted, flow deletions, whether every stream classification
+ * had the flow's context and send flags, last stream data (first 4 bytes, as a ULONG),
+ * FwpsFlowRemoveContext0 of a flow the engine does not know, unregistering the stream
+ * callout while a flow holds its context (STATUS_DEVICE_BUSY) }.
+ *
  * Unload takes everything away in reverse order.
  */
 #include "corpus.h"
@@ -31,11 +43,18 @@
 #define IOCTL_WFPC_INJECT CORPUS_IOCTL(0x900, METHOD_BUFFERED)
 #define IOCTL_WFPC_IDS CORPUS_IOCTL(0x901, METHOD_BUFFERED)
 #define IOCTL_WFPC_STATS CORPUS_IOCTL(0x902, METHOD_BUFFERED)
+#define IOCTL_WFPC_FLOWS CORPUS_IOCTL(0x903, METHOD_BUFFERED)
 
 /* {6a2b7f10-5c3e-4f0a-9d61-2e8f4c1b7a01} */
 static const GUID CALLOUT_KEY = {0x6a2b7f10, 0x5c3e, 0x4f0a, {0x9d, 0x61, 0x2e, 0x8f, 0x4c, 0x1b, 0x7a, 0x01}};
 /* {6a2b7f10-5c3e-4f0a-9d61-2e8f4c1b7a02} */
 static const GUID SUBLAYER_KEY = {0x6a2b7f10, 0x5c3e, 0x4f0a, {0x9d, 0x61, 0x2e, 0x8f, 0x4c, 0x1b, 0x7a, 0x02}};
+/* {6a2b7f10-5c3e-4f0a-9d61-2e8f4c1b7a03}, {...7a04}: the flow and stream callouts */
+static const GUID FLOW_KEY = {0x6a2b7f10, 0x5c3e, 0x4f0a, {0x9d, 0x61, 0x2e, 0x8f, 0x4c, 0x1b, 0x7a, 0x03}};
+static const GUID STREAM_KEY = {0x6a2b7f10, 0x5c3e, 0x4f0a, {0x9d, 0x61, 0x2e, 0x8f, 0x4c, 0x1b, 0x7a, 0x04}};
+/* FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4, FWPM_LAYER_STREAM_V4 */
+static const GUID LAYER_FLOW_ESTABLISHED_V4 = {0xaf80470a, 0x5596, 0x4c13, {0x99, 0x92, 0x53, 0x9e, 0x6f, 0xe5, 0x79, 0x67}};
+static const GUID LAYER_STREAM_V4 = {0x3b89653c, 0xc170, 0x49e4, {0xb1, 0xcd, 0xe0, 0xee, 0xee, 0xe1, 0x9a, 0x3e}};
 /* FWPM_LAYER_OUTBOUND_IPPACKET_V4 */
 static const GUID LAYER_OUTBOUND_IPPACKET_V4 = {0x1e5c9fae, 0x8a84, 0x4135, {0xa3, 0x31, 0x95, 0x0b, 0x54, 0x22, 0x9e, 0xcd}};
 /* FWPM_CONDITION_IP_REMOTE_ADDRESS */
@@ -53,6 +72,97 @@ static int g_completed_state;
 
 /* What the classify function saw: IOCTL_WFPC_STATS. */
 static ULONG g_classified, g_blocked, g_permitted, g_last_remote, g_last_layer, g_handle_status, g_filter_ok;
+
+/* The flow and stream callouts: IOCTL_WFPC_FLOWS. */
+static ULONG g_flow_id, g_stream_id;
+static ULONG64 g_flow_filter, g_stream_filter;
+static ULONG g_associated, g_streamed, g_stream_permitted, g_deleted, g_stream_ok = 1, g_last_data;
+static ULONG g_remove_unknown, g_unregister_busy;
+
+typedef struct FLOW_CONTEXT { ULONG magic; ULONG64 flow; } FLOW_CONTEXT;
+
+static VOID NTAPI FlowClassify(const void *inFixedValues, const void *inMetaValues, void *layerData,
+    const void *classifyContext, const void *filter, ULONG64 flowContext, void *classifyOut)
+{
+    const FWPS_INCOMING_VALUES0 *values = inFixedValues;
+    const FWPS_INCOMING_METADATA_VALUES0 *meta = inMetaValues;
+    FWPS_CLASSIFY_OUT0 *out = classifyOut;
+    FLOW_CONTEXT *ctx;
+    (void)layerData, (void)classifyContext, (void)filter, (void)flowContext;
+
+    out->actionType = FWP_ACTION_PERMIT;
+    if (values->layerId != FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4 || !(meta->currentMetadataValues & FWPS_METADATA_FIELD_FLOW_HANDLE))
+        return;
+    ctx = ExAllocatePoolWithTag(NonPagedPool, sizeof(*ctx), 'xtCF');
+    if (!ctx)
+        return;
+    ctx->magic = 0xF10F;
+    ctx->flow = meta->flowHandle;
+    if (FwpsFlowAssociateContext0(meta->flowHandle, FWPS_LAYER_STREAM_V4, g_stream_id, (ULONG64)(ULONG_PTR)ctx) != STATUS_SUCCESS) {
+        ExFreePoolWithTag(ctx, 'xtCF');
+        return;
+    }
+    /* A second context for the same flow, layer and callout is refused. */
+    if (FwpsFlowAssociateContext0(meta->flowHandle, FWPS_LAYER_STREAM_V4, g_stream_id, 1) == STATUS_OBJECT_NAME_EXISTS)
+        g_associated++;
+}
+
+static int HasBad(const UCHAR *data, SIZE_T n)
+{
+    SIZE_T i;
+    for (i = 0; i + 3 <= n; i++)
+        if (data[i] == 'B' && data[i + 1] == 'A' && data[i + 2] == 'D')
+            return 1;
+    return 0;
+}
+
+static VOID NTAPI StreamClassify(const void *inFixedValues, const void *inMetaValues, void *layerData,
+    const void *classifyContext, const void *filter, ULONG64 flowContext, void *classifyOut)
+{
+    const FWPS_INCOMING_VALUES0 *values = inFixedValues;
+    const FWPS_INCOMING_METADATA_VALUES0 *meta = inMetaValues;
+    FWPS_STREAM_CALLOUT_IO_PACKET0 *io = layerData;
+    FWPS_CLASSIFY_OUT0 *out = classifyOut;
+    FLOW_CONTEXT *ctx = (FLOW_CONTEXT *)(ULONG_PTR)flowContext;
+    UCHAR data[16] = {0};
+    SIZE_T copied = 0, length;
+    (void)classifyContext, (void)filter;
+
+    /* While the flow holds its context the stream callout cannot go. */
+    if (++g_streamed == 1 && FwpsCalloutUnregisterById0(g_stream_id) == STATUS_DEVICE_BUSY)
+        g_unregister_busy = 1;
+    if (values->layerId != FWPS_LAYER_STREAM_V4 || !ctx || ctx->magic != 0xF10F || ctx->flow != meta->flowHandle
+        || !(io->streamData->flags & FWPS_STREAM_FLAG_SEND))
+        g_stream_ok = 0;
+    length = io->streamData->dataLength;
+    FwpsCopyStreamDataToBuffer0(io->streamData, data, sizeof(data), &copied);
+    if (copied != (length < sizeof(data) ? length : sizeof(data)))
+        g_stream_ok = 0;
+    RtlCopyMemory(&g_last_data, data, sizeof(g_last_data));
+    if (length < 5) {
+        io->streamAction = FWPS_STREAM_ACTION_NEED_MORE_DATA;
+        io->countBytesRequired = (ULONG)(5 - length);
+        out->actionType = FWP_ACTION_NONE;
+    } else if (HasBad(data, copied)) {
+        io->streamAction = FWPS_STREAM_ACTION_DROP_CONNECTION;
+        out->actionType = FWP_ACTION_NONE;
+    } else {
+        io->streamAction = FWPS_STREAM_ACTION_NONE;
+        io->countBytesEnforced = 4;
+        out->actionType = FWP_ACTION_PERMIT;
+        g_stream_permitted += 4;
+    }
+}
+
+static VOID NTAPI FlowDelete(USHORT layerId, ULONG calloutId, ULONG64 flowContext)
+{
+    FLOW_CONTEXT *ctx = (FLOW_CONTEXT *)(ULONG_PTR)flowContext;
+    if (layerId == FWPS_LAYER_STREAM_V4 && calloutId == g_stream_id && ctx && ctx->magic == 0xF10F) {
+        g_deleted++;
+        ctx->magic = 0;
+        ExFreePoolWithTag(ctx, 'xtCF');
+    }
+}
 
 /* Blocks UDP, permits the rest (the protocol from the packet's header in the layer data). */
 static VOID NTAPI Classify(const void *inFixedValues, const void *inMetaValues, void *layerData,
@@ -228,6 +338,22 @@ static NTSTATUS NTAPI DispatchIoctl(PDEVICE_OBJECT device, PIRP irp)
         status = STATUS_SUCCESS;
         info = 3 * sizeof(ULONG);
         break;
+    case IOCTL_WFPC_FLOWS:
+        if (CORPUS_OUT_LEN(sp) < 8 * sizeof(ULONG)) {
+            status = STATUS_BUFFER_TOO_SMALL;
+            break;
+        }
+        out[0] = g_associated;
+        out[1] = g_streamed;
+        out[2] = g_stream_permitted;
+        out[3] = g_deleted;
+        out[4] = g_stream_ok;
+        out[5] = g_last_data;
+        out[6] = g_remove_unknown;
+        out[7] = g_unregister_busy;
+        status = STATUS_SUCCESS;
+        info = 8 * sizeof(ULONG);
+        break;
     case IOCTL_WFPC_STATS:
         if (CORPUS_OUT_LEN(sp) < 7 * sizeof(ULONG)) {
             status = STATUS_BUFFER_TOO_SMALL;
@@ -255,6 +381,12 @@ static VOID NTAPI DriverUnload(PDRIVER_OBJECT driver)
     UNICODE_STRING link;
     (void)driver;
     FwpsCalloutUnregisterById0(g_callout_id);
+    FwpsCalloutUnregisterById0(g_flow_id);
+    FwpsCalloutUnregisterById0(g_stream_id);
+    FwpmFilterDeleteById0(g_engine, g_stream_filter);
+    FwpmFilterDeleteById0(g_engine, g_flow_filter);
+    FwpmCalloutDeleteByKey0(g_engine, &STREAM_KEY);
+    FwpmCalloutDeleteByKey0(g_engine, &FLOW_KEY);
     FwpmFilterDeleteById0(g_engine, g_filter_id);
     FwpmCalloutDeleteByKey0(g_engine, &CALLOUT_KEY);
     FwpmSubLayerDeleteByKey0(g_engine, &SUBLAYER_KEY);
@@ -320,6 +452,35 @@ static NTSTATUS AddObjects(void)
     status = FwpmFilterAdd0(g_engine, &filter, NULL, &g_filter_id);
     if (!NT_SUCCESS(status))
         return status;
+
+    /* The flow and stream callouts, each called by a filter without conditions. */
+    callout.calloutKey = FLOW_KEY;
+    callout.displayData.name = L"wfpcallout flows";
+    callout.applicableLayer = LAYER_FLOW_ESTABLISHED_V4;
+    status = FwpmCalloutAdd0(g_engine, &callout, NULL, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    callout.calloutKey = STREAM_KEY;
+    callout.displayData.name = L"wfpcallout stream";
+    callout.applicableLayer = LAYER_STREAM_V4;
+    status = FwpmCalloutAdd0(g_engine, &callout, NULL, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    RtlZeroMemory(&filter, sizeof(filter));
+    filter.displayData.name = L"wfpcallout: connections";
+    filter.layerKey = LAYER_FLOW_ESTABLISHED_V4;
+    filter.subLayerKey = SUBLAYER_KEY;
+    filter.action.type = FWP_ACTION_CALLOUT_TERMINATING;
+    filter.action.calloutKey = FLOW_KEY;
+    status = FwpmFilterAdd0(g_engine, &filter, NULL, &g_flow_filter);
+    if (!NT_SUCCESS(status))
+        return status;
+    filter.displayData.name = L"wfpcallout: stream data";
+    filter.layerKey = LAYER_STREAM_V4;
+    filter.action.calloutKey = STREAM_KEY;
+    status = FwpmFilterAdd0(g_engine, &filter, NULL, &g_stream_filter);
+    if (!NT_SUCCESS(status))
+        return status;
     return FwpmTransactionCommit0(g_engine);
 }
 
@@ -350,6 +511,19 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry)
     status = FwpsCalloutRegister1(g_device, &callout, &g_callout_id);
     if (!NT_SUCCESS(status))
         goto fail_link;
+    callout.calloutKey = FLOW_KEY;
+    callout.classifyFn = FlowClassify;
+    status = FwpsCalloutRegister1(g_device, &callout, &g_flow_id);
+    if (!NT_SUCCESS(status))
+        goto fail_engine;
+    callout.calloutKey = STREAM_KEY;
+    callout.classifyFn = StreamClassify;
+    callout.flowDeleteFn = FlowDelete;
+    status = FwpsCalloutRegister1(g_device, &callout, &g_stream_id);
+    if (!NT_SUCCESS(status))
+        goto fail_engine;
+    /* No such flow. */
+    g_remove_unknown = FwpsFlowRemoveContext0(0x1234, FWPS_LAYER_STREAM_V4, g_stream_id);
     status = AddObjects();
     if (!NT_SUCCESS(status))
         goto fail_engine;
@@ -373,6 +547,8 @@ fail_injection:
 fail_engine:
     if (g_engine)
         FwpmEngineClose0(g_engine); /* dynamic: what it added goes with it */
+    FwpsCalloutUnregisterById0(g_stream_id);
+    FwpsCalloutUnregisterById0(g_flow_id);
     FwpsCalloutUnregisterById0(g_callout_id);
 fail_link:
     IoDeleteSymbolicLink(&link);

@@ -268,4 +268,53 @@ NTSTATUS NTAPI FwpsAcquireWritableLayerDataPointer0(ULONG64 classifyHandle, ULON
     void **writableLayerData, FWPS_CLASSIFY_OUT0 *classifyOut);
 VOID NTAPI FwpsApplyModifiedLayerData0(ULONG64 classifyHandle, void *modifiedLayerData, ULONG flags);
 
+/* fwpsk.h (Windows 7): flows and the stream layer. */
+typedef struct FWPS_INCOMING_METADATA_VALUES0_ {
+    ULONG currentMetadataValues;
+    ULONG flags;
+    ULONG64 reserved;
+    ULONG discardModule;
+    ULONG discardReason;
+    ULONG64 discardFilterId;
+    ULONG64 flowHandle;
+} FWPS_INCOMING_METADATA_VALUES0;
+_Static_assert(offsetof(FWPS_INCOMING_METADATA_VALUES0, flowHandle) == 32, "FWPS_INCOMING_METADATA_VALUES0.flowHandle");
+#define FWPS_METADATA_FIELD_FLOW_HANDLE 0x2
+typedef struct FWPS_STREAM_DATA_OFFSET0_ {
+    NET_BUFFER_LIST *netBufferList;
+    NET_BUFFER *netBuffer;
+    PMDL mdl;
+    ULONG mdlOffset;
+    ULONG netBufferOffset;
+    SIZE_T streamDataOffset;
+} FWPS_STREAM_DATA_OFFSET0;
+typedef struct FWPS_STREAM_DATA0_ {
+    ULONG flags;
+    FWPS_STREAM_DATA_OFFSET0 dataOffset;
+    SIZE_T dataLength;
+    NET_BUFFER_LIST *netBufferListChain;
+} FWPS_STREAM_DATA0;
+typedef struct FWPS_STREAM_CALLOUT_IO_PACKET0_ {
+    FWPS_STREAM_DATA0 *streamData;
+    SIZE_T missedBytes;
+    ULONG countBytesRequired;
+    SIZE_T countBytesEnforced;
+    int streamAction; /* FWPS_STREAM_ACTION_TYPE */
+} FWPS_STREAM_CALLOUT_IO_PACKET0;
+_Static_assert(offsetof(FWPS_STREAM_DATA0, dataLength) == PICK(28, 48), "FWPS_STREAM_DATA0.dataLength");
+_Static_assert(sizeof(FWPS_STREAM_DATA0) == PICK(36, 64), "FWPS_STREAM_DATA0");
+_Static_assert(offsetof(FWPS_STREAM_CALLOUT_IO_PACKET0, countBytesEnforced) == PICK(12, 24), "IO_PACKET0.enforced");
+_Static_assert(offsetof(FWPS_STREAM_CALLOUT_IO_PACKET0, streamAction) == PICK(16, 32), "IO_PACKET0.streamAction");
+#define FWPS_STREAM_ACTION_NONE 0
+#define FWPS_STREAM_ACTION_NEED_MORE_DATA 1
+#define FWPS_STREAM_ACTION_DROP_CONNECTION 2
+#define FWPS_STREAM_FLAG_SEND 0x00010000
+#define FWPS_LAYER_STREAM_V4 20
+#define FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4 52
+#define FWP_ACTION_NONE 0x7
+NTSTATUS NTAPI FwpsFlowAssociateContext0(ULONG64 flowId, USHORT layerId, ULONG calloutId, ULONG64 flowContext);
+NTSTATUS NTAPI FwpsFlowRemoveContext0(ULONG64 flowId, USHORT layerId, ULONG calloutId);
+VOID NTAPI FwpsCopyStreamDataToBuffer0(const FWPS_STREAM_DATA0 *calloutStreamData, void *buffer, SIZE_T bytesToCopy,
+    SIZE_T *bytesCopied);
+
 #endif

@@ -343,7 +343,8 @@ fn callouts_are_registered_by_key_and_share_their_identifier() {
         set_guid(&mut fx, none, RC::calloutKey, FILTER);
         assert_eq!(st(fx.call(W, "FwpsCalloutRegister1", &[0, none, 0]).unwrap()), STATUS_INVALID_PARAMETER);
 
-        // Flow contexts: the callout must be registered; no flow exists.
+        // Flow contexts: the callout must be registered, with a flowDeleteFn (this one has
+        // none: STATUS_INVALID_PARAMETER); flow 7 does not exist.
         let flow = |fx: &mut Fx, name: &str, callout: u64| -> u64 {
             let args = match (fx.arch, name) {
                 (Arch::X86, "FwpsFlowAssociateContext0") => vec![7, 0, 1, callout, 9, 0],
@@ -353,7 +354,7 @@ fn callouts_are_registered_by_key_and_share_their_identifier() {
             };
             st(fx.call(W, name, &args).unwrap())
         };
-        assert_eq!(flow(&mut fx, "FwpsFlowAssociateContext0", id), NOT_FOUND, "{arch:?}");
+        assert_eq!(flow(&mut fx, "FwpsFlowAssociateContext0", id), STATUS_INVALID_PARAMETER, "{arch:?}");
         assert_eq!(flow(&mut fx, "FwpsFlowRemoveContext0", id), NOT_FOUND);
         assert_eq!(flow(&mut fx, "FwpsFlowAssociateContext0", id + 50), CALLOUT_NOT_FOUND);
 

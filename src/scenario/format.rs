@@ -80,7 +80,8 @@ pub(crate) struct ProcessSpec {
 
 /// A packet a scenario puts on the wire: `{ layer = "ethernet", bytes = "ff ff ..." }`, or
 /// classifies at a filtering layer: `{ layer = "OUTBOUND_TRANSPORT_V4", bytes = "45 00 ...",
-/// verdict = "blocked" }` (the verdict expected: "permitted", "blocked" or "absorbed").
+/// verdict = "blocked" }` (the verdict expected, one of `classify::VERDICTS`: "permitted",
+/// "blocked", "absorbed"; at a stream layer "dropped", "held", "deferred").
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PacketSpec {

@@ -340,9 +340,9 @@ pub(crate) fn check_steps(
                             layers.join(", ")
                         ));
                     }
-                    if let Some(v) = p.verdict.as_deref().filter(|v| !["permitted", "blocked", "absorbed"].contains(v))
-                    {
-                        return fail(format!("packet verdict `{v}`: \"permitted\", \"blocked\" or \"absorbed\""));
+                    let verdicts = portcullis_hle::wfp::classify::VERDICTS;
+                    if let Some(v) = p.verdict.as_deref().filter(|v| !verdicts.contains(v)) {
+                        return fail(format!("packet verdict `{v}`: one of {}", verdicts.join(", ")));
                     }
                     Action::Classify { layer: name, packet: p.bytes.0, verdict: p.verdict }
                 } else {

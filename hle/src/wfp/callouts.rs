@@ -64,6 +64,12 @@ pub fn FwpsCalloutRegister1(k: &mut Kx, device: Ptr, callout: Ptr, id: Ptr) -> K
 }
 
 fn unregister(k: &mut Kx, id: u32) -> KResult<NtStatus> {
+    if !k.ext().wfp.registered.contains_key(&id) {
+        return Ok(st::CALLOUT_NOT_FOUND);
+    }
+    if super::flows::holds_contexts(k, id) {
+        return Ok(STATUS_DEVICE_BUSY);
+    }
     let Some(r) = k.ext_mut().wfp.registered.remove(&id) else {
         return Ok(st::CALLOUT_NOT_FOUND);
     };
@@ -71,8 +77,12 @@ fn unregister(k: &mut Kx, id: u32) -> KResult<NtStatus> {
     Ok(NtStatus(0))
 }
 
-/// NTSTATUS FwpsCalloutUnregisterById0(const UINT32 calloutId): no flow exists to hold a
-/// context of the callout's (STATUS_DEVICE_BUSY on Windows), so it always goes.
+/// A flow still holds a context of the callout's.
+const STATUS_DEVICE_BUSY: NtStatus = NtStatus(0x8000_0011);
+
+/// NTSTATUS FwpsCalloutUnregisterById0(const UINT32 calloutId): while a flow holds a context
+/// of the callout's it stays registered (STATUS_DEVICE_BUSY: the driver removes its contexts
+/// with FwpsFlowRemoveContext0 and calls again).
 pub fn FwpsCalloutUnregisterById0(k: &mut Kx, id: u32) -> KResult<NtStatus> {
     unregister(k, id)
 }

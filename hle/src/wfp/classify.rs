@@ -2,12 +2,26 @@
 //! of that layer as the base filtering engine arbitrates them, and the callouts those filters
 //! name see it through their classifyFn.
 //!
-//! The packet is an IPv4 datagram. Its header (and the TCP/UDP ports, or the ICMP type and
-//! code, after it) gives the layer's incoming values, in the order of the layer's
-//! FWPS_FIELDS_* enumeration; fields the machine has no value for (interfaces, application
-//! and user identifiers) are FWP_EMPTY. No metadata value is marked present. The layer data
-//! is a NET_BUFFER_LIST of the adapter's holding the packet, from its IP header at the IP
-//! packet layers, from its transport header at the others.
+//! The packet is an IPv4 or IPv6 datagram, as the layer's family wants (IPv6: the fixed
+//! header and the hop-by-hop, routing, fragment and destination options headers after it).
+//! Its header (and the TCP/UDP ports, or the ICMP type and code, after it) gives the layer's
+//! incoming values, in the order of the layer's FWPS_FIELDS_* enumeration (IPv4 addresses
+//! FWP_UINT32, IPv6 ones FWP_BYTE_ARRAY16_TYPE); fields the machine has no value for
+//! (interfaces, application and user identifiers) are FWP_EMPTY. The layer data is a
+//! NET_BUFFER_LIST of the adapter's holding the packet, from its IP header at the IP packet
+//! layers, from its transport header at the others.
+//!
+//! A packet at ALE_FLOW_ESTABLISHED is a connection's first (its source the local end): the
+//! flow is made before the callouts run (the flow handle in their metadata,
+//! FWPS_METADATA_FIELD_FLOW_HANDLE) and ends at once if the connection is blocked there. A
+//! TCP segment at a stream layer belongs to the flow of its endpoints (from the local end:
+//! sent, else received); its payload, after any data held for the flow, is the stream data
+//! of an FWPS_STREAM_CALLOUT_IO_PACKET0 handed to the callouts with their flow context. The
+//! stream layer takes the first decision of its callouts in arbitration order for the bytes
+//! it covers (countBytesEnforced; none or all: the whole) and presents the rest again; a
+//! callout may ask for more data (held until countBytesRequired more arrive), defer it, drop
+//! the connection (the flow ends) or allow it (no longer called for the flow). A reset ends
+//! the flow without a classification; a FIN each way ends it after one.
 //!
 //! Arbitration (MSDN "Filter Arbitration"): sublayers from the highest weight down, each
 //! evaluating its matching filters from the highest weight down until one returns permit or
@@ -22,6 +36,7 @@ use portcullis_emu::{Arch, CallConv};
 use serde::Serialize;
 
 use super::events::{action_text, key_text, record, WfpChange};
+use super::flows::{Endpoint, Flow, StreamReport};
 use super::layout::{FWPS_CLASSIFY_OUT0, FWPS_FILTER0, FWPS_INCOMING_VALUES0};
 use super::{layers, Condition, Filter, Guid};
 use crate::etw::parse_guid;
@@ -41,6 +56,29 @@ const FWP_UINT8: u32 = 1;
 const FWP_UINT16: u32 = 2;
 const FWP_UINT32: u32 = 3;
 const FWP_UINT64: u32 = 4;
+const FWP_BYTE_ARRAY16_TYPE: u32 = 11;
+/// FWPS_INCOMING_METADATA_VALUES0: currentMetadataValues at 0, flowHandle at 32 (both
+/// architectures); FWPS_METADATA_FIELD_FLOW_HANDLE.
+const META_FLOW_HANDLE_AT: u64 = 32;
+const FWPS_METADATA_FIELD_FLOW_HANDLE: u32 = 0x2;
+/// FWPS_STREAM_ACTION_TYPE.
+const STREAM_NONE: u32 = 0;
+const STREAM_NEED_MORE_DATA: u32 = 1;
+const STREAM_DROP_CONNECTION: u32 = 2;
+const STREAM_DEFER: u32 = 3;
+const STREAM_ALLOW_CONNECTION: u32 = 4;
+/// FWPS_STREAM_FLAG_*.
+const STREAM_FLAG_RECEIVE: u32 = 0x1;
+const STREAM_FLAG_RECEIVE_DISCONNECT: u32 = 0x4;
+const STREAM_FLAG_RECEIVE_PUSH: u32 = 0x10;
+const STREAM_FLAG_SEND: u32 = 0x1_0000;
+const STREAM_FLAG_SEND_DISCONNECT: u32 = 0x8_0000;
+/// TCP header flags.
+const TCP_FIN: u8 = 0x01;
+const TCP_RST: u8 = 0x04;
+const TCP_PSH: u8 = 0x08;
+/// The most rounds a stream segment goes through the callouts (each enforces some bytes).
+const MAX_STREAM_ROUNDS: usize = 64;
 
 /// One incoming value of a layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +92,8 @@ enum Value {
     RemotePort,
     /// FWP_UINT8 NL_ADDRESS_TYPE of the remote address: unicast (0).
     DestinationAddressType,
+    /// FWP_UINT32 FWP_DIRECTION: outbound 0, inbound 1.
+    Direction,
     /// FWP_UINT32 FWP_CONDITION_FLAG_*: none.
     Flags,
     /// A field the machine has no value for.
@@ -73,134 +113,155 @@ enum Data {
     ConnectRequest,
     /// The bind request's FWPS_BIND_REQUEST0 (ALE_BIND_REDIRECT).
     BindRequest,
+    /// A NET_BUFFER_LIST from the transport header; the connection becomes a flow.
+    FlowEstablished,
+    /// An FWPS_STREAM_CALLOUT_IO_PACKET0 of the flow's stream data.
+    Stream,
 }
 
-/// A supported layer: its name, run-time identifier (FWPS_BUILTIN_LAYERS), direction, and
-/// fields in the order of its FWPS_FIELDS_* enumeration (the Windows 7 fields).
+/// A supported layer: its name, run-time identifier (FWPS_BUILTIN_LAYERS), family,
+/// direction (none: the flow's), and fields in the order of its FWPS_FIELDS_* enumeration.
 struct Layer {
     name: &'static str,
     id: u16,
-    inbound: bool,
+    v6: bool,
+    inbound: Option<bool>,
     data: Data,
     fields: &'static [Value],
 }
 
+const IPPACKET_IN: &[Value] =
+    &[LocalAddress, RemoteAddress, LocalAddressType, Empty, Empty, Empty, Flags, Empty, Empty];
+const IPPACKET_OUT: &[Value] =
+    &[LocalAddress, LocalAddressType, RemoteAddress, Empty, Empty, Empty, Flags, Empty, Empty];
+const TRANSPORT_IN: &[Value] = &[
+    Protocol,
+    LocalAddress,
+    RemoteAddress,
+    LocalAddressType,
+    LocalPort,
+    RemotePort,
+    Empty,
+    Empty,
+    Empty,
+    Flags,
+    Empty,
+    Empty,
+];
+const TRANSPORT_OUT: &[Value] = &[
+    Protocol,
+    LocalAddress,
+    LocalAddressType,
+    RemoteAddress,
+    LocalPort,
+    RemotePort,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Flags,
+    Empty,
+    Empty,
+];
+const RECV_ACCEPT: &[Value] = &[
+    Empty,
+    Empty,
+    LocalAddress,
+    LocalAddressType,
+    LocalPort,
+    Protocol,
+    RemoteAddress,
+    RemotePort,
+    Empty,
+    Empty,
+    Empty,
+    Flags,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+];
+const CONNECT: &[Value] = &[
+    Empty,
+    Empty,
+    LocalAddress,
+    LocalAddressType,
+    LocalPort,
+    Protocol,
+    RemoteAddress,
+    RemotePort,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Flags,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+];
+/// FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4/V6 (Windows 7).
+const FLOW_ESTABLISHED: &[Value] = &[
+    Empty,
+    Empty,
+    LocalAddress,
+    LocalAddressType,
+    LocalPort,
+    Protocol,
+    RemoteAddress,
+    RemotePort,
+    Empty,
+    Empty,
+    DestinationAddressType,
+    Empty,
+    Direction,
+    Empty,
+    Empty,
+    Flags,
+];
+/// FWPS_FIELDS_STREAM_V4/V6 (Windows 7).
+const STREAM: &[Value] = &[LocalAddress, LocalAddressType, RemoteAddress, LocalPort, RemotePort, Direction, Flags];
+
+const fn layer(
+    name: &'static str,
+    id: u16,
+    v6: bool,
+    inbound: Option<bool>,
+    data: Data,
+    fields: &'static [Value],
+) -> Layer {
+    Layer { name, id, v6, inbound, data, fields }
+}
+
 const LAYERS: &[Layer] = &[
-    Layer {
-        name: "INBOUND_IPPACKET_V4",
-        id: 0,
-        inbound: true,
-        data: Data::IpPacket,
-        fields: &[LocalAddress, RemoteAddress, LocalAddressType, Empty, Empty, Empty, Flags, Empty, Empty],
-    },
-    Layer {
-        name: "OUTBOUND_IPPACKET_V4",
-        id: 4,
-        inbound: false,
-        data: Data::IpPacket,
-        fields: &[LocalAddress, LocalAddressType, RemoteAddress, Empty, Empty, Empty, Flags, Empty, Empty],
-    },
-    Layer {
-        name: "INBOUND_TRANSPORT_V4",
-        id: 12,
-        inbound: true,
-        data: Data::Transport,
-        fields: &[
-            Protocol,
-            LocalAddress,
-            RemoteAddress,
-            LocalAddressType,
-            LocalPort,
-            RemotePort,
-            Empty,
-            Empty,
-            Empty,
-            Flags,
-            Empty,
-            Empty,
-        ],
-    },
-    Layer {
-        name: "OUTBOUND_TRANSPORT_V4",
-        id: 16,
-        inbound: false,
-        data: Data::Transport,
-        fields: &[
-            Protocol,
-            LocalAddress,
-            LocalAddressType,
-            RemoteAddress,
-            LocalPort,
-            RemotePort,
-            Empty,
-            Empty,
-            Empty,
-            Empty,
-            Flags,
-            Empty,
-            Empty,
-        ],
-    },
-    Layer {
-        name: "ALE_AUTH_RECV_ACCEPT_V4",
-        id: 44,
-        inbound: true,
-        data: Data::Transport,
-        fields: &[
-            Empty,
-            Empty,
-            LocalAddress,
-            LocalAddressType,
-            LocalPort,
-            Protocol,
-            RemoteAddress,
-            RemotePort,
-            Empty,
-            Empty,
-            Empty,
-            Flags,
-            Empty,
-            Empty,
-            Empty,
-            Empty,
-            Empty,
-            Empty,
-        ],
-    },
-    Layer {
-        name: "ALE_AUTH_CONNECT_V4",
-        id: 48,
-        inbound: false,
-        data: Data::Transport,
-        fields: &[
-            Empty,
-            Empty,
-            LocalAddress,
-            LocalAddressType,
-            LocalPort,
-            Protocol,
-            RemoteAddress,
-            RemotePort,
-            Empty,
-            Empty,
-            Empty,
-            Empty,
-            Flags,
-            Empty,
-            Empty,
-            Empty,
-            Empty,
-        ],
-    },
+    layer("INBOUND_IPPACKET_V4", 0, false, Some(true), Data::IpPacket, IPPACKET_IN),
+    layer("INBOUND_IPPACKET_V6", 2, true, Some(true), Data::IpPacket, IPPACKET_IN),
+    layer("OUTBOUND_IPPACKET_V4", 4, false, Some(false), Data::IpPacket, IPPACKET_OUT),
+    layer("OUTBOUND_IPPACKET_V6", 6, true, Some(false), Data::IpPacket, IPPACKET_OUT),
+    layer("INBOUND_TRANSPORT_V4", 12, false, Some(true), Data::Transport, TRANSPORT_IN),
+    layer("INBOUND_TRANSPORT_V6", 14, true, Some(true), Data::Transport, TRANSPORT_IN),
+    layer("OUTBOUND_TRANSPORT_V4", 16, false, Some(false), Data::Transport, TRANSPORT_OUT),
+    layer("OUTBOUND_TRANSPORT_V6", 18, true, Some(false), Data::Transport, TRANSPORT_OUT),
+    layer("STREAM_V4", 20, false, None, Data::Stream, STREAM),
+    layer("STREAM_V6", 22, true, None, Data::Stream, STREAM),
+    layer("ALE_AUTH_RECV_ACCEPT_V4", 44, false, Some(true), Data::Transport, RECV_ACCEPT),
+    layer("ALE_AUTH_RECV_ACCEPT_V6", 46, true, Some(true), Data::Transport, RECV_ACCEPT),
+    layer("ALE_AUTH_CONNECT_V4", 48, false, Some(false), Data::Transport, CONNECT),
+    layer("ALE_AUTH_CONNECT_V6", 50, true, Some(false), Data::Transport, CONNECT),
+    layer("ALE_FLOW_ESTABLISHED_V4", 52, false, Some(false), Data::FlowEstablished, FLOW_ESTABLISHED),
+    layer("ALE_FLOW_ESTABLISHED_V6", 54, true, Some(false), Data::FlowEstablished, FLOW_ESTABLISHED),
     // The redirect layers' identifiers follow FWPS_LAYER_STREAM_PACKET_V4's neighbours in
     // FWPS_BUILTIN_LAYERS: ..., ALE_ENDPOINT_CLOSURE_V6 (65), ALE_CONNECT_REDIRECT_V4 (66),
     // _V6, ALE_BIND_REDIRECT_V4 (68), _V6.
-    Layer {
-        name: "ALE_CONNECT_REDIRECT_V4",
-        id: 66,
-        inbound: false,
-        data: Data::ConnectRequest,
-        fields: &[
+    layer(
+        "ALE_CONNECT_REDIRECT_V4",
+        66,
+        false,
+        Some(false),
+        Data::ConnectRequest,
+        &[
             Empty,
             Empty,
             LocalAddress,
@@ -212,14 +273,15 @@ const LAYERS: &[Layer] = &[
             RemotePort,
             Flags,
         ],
-    },
-    Layer {
-        name: "ALE_BIND_REDIRECT_V4",
-        id: 68,
-        inbound: false,
-        data: Data::BindRequest,
-        fields: &[Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Protocol, Flags],
-    },
+    ),
+    layer(
+        "ALE_BIND_REDIRECT_V4",
+        68,
+        false,
+        Some(false),
+        Data::BindRequest,
+        &[Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Protocol, Flags],
+    ),
 ];
 
 /// The layers a scenario can classify at, by name (without FWPM_LAYER_).
@@ -234,18 +296,31 @@ const CONDITIONS: &[(&str, Value)] = &[
     ("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7", Protocol),
     ("0c1ba1af-5765-453f-af22-a8f791ac775b", LocalPort),
     ("c35a604d-d22b-4e1a-91b4-68f674ee674b", RemotePort),
+    ("8784c146-ca97-44d6-9fd1-19fb1840cbf7", Direction),
 ];
 
 /// What a packet says of itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Packet {
-    source: u32,
-    destination: u32,
+    v6: bool,
+    /// The addresses (IPv4: the first four bytes).
+    source: [u8; 16],
+    destination: [u8; 16],
     protocol: u8,
-    /// The header's length, and the transport ports (ICMP: type and code).
+    /// The IP headers' length (IPv6: with the extension headers), and the transport ports
+    /// (ICMP: type and code).
     header: usize,
     source_port: u16,
     destination_port: u16,
+    /// TCP: the flags and where the payload starts.
+    tcp_flags: u8,
+    payload: usize,
+}
+
+impl Packet {
+    fn v4(&self, a: &[u8; 16]) -> u32 {
+        u32::from_be_bytes([a[0], a[1], a[2], a[3]])
+    }
 }
 
 /// Why a packet cannot be classified.
@@ -253,6 +328,9 @@ struct Packet {
 pub enum ClassifyError {
     UnknownLayer(String),
     NotIpv4(String),
+    NotIpv6(String),
+    /// A stream layer's segment of no established flow, or not TCP.
+    NoFlow(String),
 }
 
 impl std::fmt::Display for ClassifyError {
@@ -262,11 +340,27 @@ impl std::fmt::Display for ClassifyError {
                 write!(f, "layer `{l}`: packets are classified at {}", supported_layers().join(", "))
             }
             ClassifyError::NotIpv4(why) => write!(f, "not an IPv4 packet: {why}"),
+            ClassifyError::NotIpv6(why) => write!(f, "not an IPv6 packet: {why}"),
+            ClassifyError::NoFlow(why) => write!(f, "no flow for this segment: {why}"),
         }
     }
 }
 
-fn parse(b: &[u8]) -> Result<Packet, ClassifyError> {
+/// The ports (ICMP: type and code), TCP flags and payload offset of the transport header at
+/// `t` (the packet from the transport header on), and where the payload starts in it.
+fn transport(protocol: u8, t: &[u8]) -> (u16, u16, u8, usize) {
+    match protocol {
+        6 if t.len() >= 20 => {
+            let off = (usize::from(t[12] >> 4) * 4).clamp(20, t.len());
+            (u16::from_be_bytes([t[0], t[1]]), u16::from_be_bytes([t[2], t[3]]), t[13], off)
+        }
+        6 | 17 if t.len() >= 4 => (u16::from_be_bytes([t[0], t[1]]), u16::from_be_bytes([t[2], t[3]]), 0, t.len()),
+        1 | 58 if t.len() >= 2 => (u16::from(t[0]), u16::from(t[1]), 0, t.len()),
+        _ => (0, 0, 0, t.len()),
+    }
+}
+
+fn parse_v4(b: &[u8]) -> Result<Packet, ClassifyError> {
     let bad = |why: &str| Err(ClassifyError::NotIpv4(why.to_string()));
     if b.len() < 20 || b[0] >> 4 != 4 {
         return bad("an IPv4 header is 20 bytes or more, version 4");
@@ -275,60 +369,141 @@ fn parse(b: &[u8]) -> Result<Packet, ClassifyError> {
     if header < 20 || header > b.len() {
         return bad("the header length is out of the packet");
     }
-    let u32_at = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let (mut source, mut destination) = ([0u8; 16], [0u8; 16]);
+    source[..4].copy_from_slice(&b[12..16]);
+    destination[..4].copy_from_slice(&b[16..20]);
     let protocol = b[9];
-    let t = &b[header..];
-    let (source_port, destination_port) = match protocol {
-        6 | 17 if t.len() >= 4 => (u16::from_be_bytes([t[0], t[1]]), u16::from_be_bytes([t[2], t[3]])),
-        1 if t.len() >= 2 => (u16::from(t[0]), u16::from(t[1])),
-        _ => (0, 0),
-    };
-    Ok(Packet { source: u32_at(12), destination: u32_at(16), protocol, header, source_port, destination_port })
+    let (source_port, destination_port, tcp_flags, off) = transport(protocol, &b[header..]);
+    Ok(Packet {
+        v6: false,
+        source,
+        destination,
+        protocol,
+        header,
+        source_port,
+        destination_port,
+        tcp_flags,
+        payload: header + off,
+    })
 }
 
-/// A value of the packet at a layer: (FWP_DATA_TYPE, value).
-fn value(p: &Packet, inbound: bool, v: Value) -> (u32, u64) {
-    let (local, remote) = if inbound { (p.destination, p.source) } else { (p.source, p.destination) };
-    let (lport, rport) =
-        if inbound { (p.destination_port, p.source_port) } else { (p.source_port, p.destination_port) };
-    match v {
-        LocalAddress => (FWP_UINT32, local.into()),
-        RemoteAddress => (FWP_UINT32, remote.into()),
-        LocalAddressType | DestinationAddressType => (FWP_UINT8, 0),
-        Protocol => (FWP_UINT8, p.protocol.into()),
-        LocalPort => (FWP_UINT16, lport.into()),
-        RemotePort => (FWP_UINT16, rport.into()),
-        Flags => (FWP_UINT32, 0),
-        Empty => (FWP_EMPTY, 0),
+/// An IPv6 packet: the fixed header, then the extension headers the stack walks to the
+/// transport (hop-by-hop options 0, routing 43, fragment 44, destination options 60).
+fn parse_v6(b: &[u8]) -> Result<Packet, ClassifyError> {
+    let bad = |why: &str| Err(ClassifyError::NotIpv6(why.to_string()));
+    if b.len() < 40 || b[0] >> 4 != 6 {
+        return bad("an IPv6 header is 40 bytes, version 6");
+    }
+    let (mut source, mut destination) = ([0u8; 16], [0u8; 16]);
+    source.copy_from_slice(&b[8..24]);
+    destination.copy_from_slice(&b[24..40]);
+    let (mut next, mut at) = (b[6], 40usize);
+    for _ in 0..8 {
+        let len = match next {
+            0 | 43 | 60 if at + 2 <= b.len() => (usize::from(b[at + 1]) + 1) * 8,
+            44 => 8,
+            0 | 43 | 60 => return bad("an extension header is cut short"),
+            _ => break,
+        };
+        if at + len > b.len() {
+            return bad("an extension header is cut short");
+        }
+        next = b[at];
+        at += len;
+    }
+    let (source_port, destination_port, tcp_flags, off) = transport(next, &b[at..]);
+    Ok(Packet {
+        v6: true,
+        source,
+        destination,
+        protocol: next,
+        header: at,
+        source_port,
+        destination_port,
+        tcp_flags,
+        payload: at + off,
+    })
+}
+
+fn parse(b: &[u8], v6: bool) -> Result<Packet, ClassifyError> {
+    if v6 {
+        parse_v6(b)
+    } else {
+        parse_v4(b)
     }
 }
 
-/// Whether `c` holds for the value `v` (FWP_MATCH_TYPE on scalars).
-fn holds(c: &Condition, v: u64) -> bool {
-    let Some(x) = c.value else { return false };
-    match c.match_type {
-        0 => v == x,
-        1 => v > x,
-        2 => v < x,
-        3 => v >= x,
-        4 => v <= x,
-        6 => v & x == x,
-        7 => v & x != 0,
-        8 => v & x == 0,
-        10 => v != x,
-        _ => false,
+/// A value as the layer hands it: a scalar (FWP_DATA_TYPE, value) or an IPv6 address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Val {
+    Scalar(u32, u64),
+    Address([u8; 16]),
+}
+
+/// A value of the packet at a layer, going `inbound` or not.
+fn value(p: &Packet, inbound: bool, v: Value) -> Val {
+    let (local, remote) = if inbound { (p.destination, p.source) } else { (p.source, p.destination) };
+    let (lport, rport) =
+        if inbound { (p.destination_port, p.source_port) } else { (p.source_port, p.destination_port) };
+    let address = |a: [u8; 16]| if p.v6 { Val::Address(a) } else { Val::Scalar(FWP_UINT32, p.v4(&a).into()) };
+    match v {
+        LocalAddress => address(local),
+        RemoteAddress => address(remote),
+        LocalAddressType | DestinationAddressType => Val::Scalar(FWP_UINT8, 0),
+        Protocol => Val::Scalar(FWP_UINT8, p.protocol.into()),
+        LocalPort => Val::Scalar(FWP_UINT16, lport.into()),
+        RemotePort => Val::Scalar(FWP_UINT16, rport.into()),
+        Direction => Val::Scalar(FWP_UINT32, inbound.into()),
+        Flags => Val::Scalar(FWP_UINT32, 0),
+        Empty => Val::Scalar(FWP_EMPTY, 0),
+    }
+}
+
+/// Whether `c` holds for the value `v` (FWP_MATCH_TYPE on scalars; an IPv6 address equal,
+/// or not, within the condition's prefix).
+fn holds(c: &Condition, v: Val) -> bool {
+    match v {
+        Val::Address(a) => {
+            let Some((x, prefix)) = c.address else { return false };
+            let bits = usize::from(prefix);
+            let same = (0..16).all(|i| {
+                let keep = bits.saturating_sub(i * 8).min(8);
+                let mask = if keep == 0 { 0 } else { 0xFFu8 << (8 - keep) };
+                a[i] & mask == x[i] & mask
+            });
+            match c.match_type {
+                0 => same,
+                10 => !same,
+                _ => false,
+            }
+        }
+        Val::Scalar(_, v) => {
+            let Some(x) = c.value else { return false };
+            match c.match_type {
+                0 => v == x,
+                1 => v > x,
+                2 => v < x,
+                3 => v >= x,
+                4 => v <= x,
+                6 => v & x == x,
+                7 => v & x != 0,
+                8 => v & x == 0,
+                10 => v != x,
+                _ => false,
+            }
+        }
     }
 }
 
 /// Whether the filter's conditions hold: those on one field any of them, every field.
 /// A condition on a field the layer does not have here never holds.
-fn matches(f: &Filter, layer: &Layer, p: &Packet) -> bool {
+fn matches(f: &Filter, layer: &Layer, inbound: bool, p: &Packet) -> bool {
     let mut fields: Vec<Guid> = f.conditions.iter().map(|c| c.field).collect();
     fields.dedup();
     fields.iter().all(|field| {
         let which = CONDITIONS.iter().find(|(g, _)| parse_guid(g).as_ref() == Some(field)).map(|(_, v)| *v);
         let Some(which) = which.filter(|w| layer.fields.contains(w)) else { return false };
-        let (_, v) = value(p, layer.inbound, which);
+        let v = value(p, inbound, which);
         f.conditions.iter().filter(|c| c.field == *field).any(|c| holds(c, v))
     })
 }
@@ -341,8 +516,20 @@ pub struct Fired {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callout: Option<String>,
     /// "permit", "block", "continue", "absorb" (a block absorbing the packet) or
-    /// "block (callout not registered)".
+    /// "block (callout not registered)"; at a stream layer also "need more data", "defer",
+    /// "drop connection", "allow connection" and "permit (connection allowed)".
     pub action: String,
+    /// At a stream layer: the stream data presented, and the bytes the decision covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub presented: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforced: Option<u64>,
+}
+
+impl Fired {
+    fn new(filter: u64, sublayer: String, callout: Option<String>, action: String) -> Fired {
+        Fired { filter, sublayer, callout, action, presented: None, enforced: None }
+    }
 }
 
 /// The engine's decision on a packet.
@@ -350,12 +537,22 @@ pub struct Fired {
 pub struct Classified {
     pub layer: String,
     pub fired: Vec<Fired>,
-    /// "permitted", "blocked" or "absorbed".
+    /// "permitted", "blocked" or "absorbed"; at a stream layer also "dropped" (the
+    /// connection), "held" (for a callout that needs more data) or "deferred".
     pub verdict: String,
     /// At a redirect layer: the endpoint a callout changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirected: Option<super::redirect::Redirected>,
+    /// At ALE_FLOW_ESTABLISHED: the flow made (none if the connection was blocked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<u64>,
+    /// At a stream layer: what became of the stream data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamReport>,
 }
+
+/// The verdicts a classification can end with.
+pub const VERDICTS: &[&str] = &["permitted", "blocked", "absorbed", "dropped", "held", "deferred"];
 
 /// The kernel blocks handed to callouts for one packet.
 struct Blocks {
@@ -375,26 +572,43 @@ fn size(arch: Arch, s: (u64, u64)) -> u64 {
     }
 }
 
-fn make_blocks(k: &mut Kx, layer: &Layer, p: &Packet) -> KResult<Blocks> {
+fn make_blocks(k: &mut Kx, layer: &Layer, inbound: bool, p: &Packet, flow: Option<u64>) -> KResult<Blocks> {
     let arch = k.arch();
     let n = layer.fields.len() as u64;
     let vsize = size(arch, FWPS_INCOMING_VALUES0::VALUE_SIZE);
     let vals_size = size(arch, FWPS_INCOMING_VALUES0::SIZE);
-    let values = crate::ex::pool::kernel_alloc(k, vals_size + n * vsize, b"FwpC")?;
-    crate::ex::pool::zero(k, values, vals_size + n * vsize)?;
+    // The values, then (IPv6) room for the addresses they point to.
+    let total = vals_size + n * vsize + if layer.v6 { n * 16 } else { 0 };
+    let values = crate::ex::pool::kernel_alloc(k, total, b"FwpC")?;
+    crate::ex::pool::zero(k, values, total)?;
     let array = values + vals_size;
+    let addresses = array + n * vsize;
     let m = k.mem_mut();
     m.set(values, FWPS_INCOMING_VALUES0::layerId, layer.id.into())?;
     m.set(values, FWPS_INCOMING_VALUES0::valueCount, n)?;
     m.set(values, FWPS_INCOMING_VALUES0::incomingValue, array)?;
+    let inline = if arch == Arch::X86 { 4 } else { 8 };
     for (i, v) in layer.fields.iter().enumerate() {
-        let (ty, x) = value(p, layer.inbound, *v);
         let at = array + i as u64 * vsize;
-        m.write_u32(at, ty)?;
-        m.write_u32(at + if arch == Arch::X86 { 4 } else { 8 }, x as u32)?;
+        match value(p, inbound, *v) {
+            Val::Scalar(ty, x) => {
+                m.write_u32(at, ty)?;
+                m.write_u32(at + inline, x as u32)?;
+            }
+            Val::Address(a) => {
+                let to = addresses + i as u64 * 16;
+                m.write(to, &a)?;
+                m.write_u32(at, FWP_BYTE_ARRAY16_TYPE)?;
+                m.write_ptr(at + inline, to)?;
+            }
+        }
     }
     let meta = crate::ex::pool::kernel_alloc(k, META_SIZE, b"FwpC")?;
     crate::ex::pool::zero(k, meta, META_SIZE)?;
+    if let Some(id) = flow {
+        k.mem_mut().write_u32(meta, FWPS_METADATA_FIELD_FLOW_HANDLE)?;
+        k.mem_mut().write_u64(meta + META_FLOW_HANDLE_AT, id)?;
+    }
     let fsize = size(arch, FWPS_FILTER0::SIZE);
     let filter = crate::ex::pool::kernel_alloc(k, fsize, b"FwpC")?;
     let osize = size(arch, FWPS_CLASSIFY_OUT0::SIZE);
@@ -416,8 +630,9 @@ fn free_blocks(k: &mut Kx, b: &Blocks) -> KResult<()> {
     Ok(())
 }
 
-/// Calls the callout of filter `id` for the packet, with `layer_data`; returns (actionType,
-/// rights, flags).
+/// Calls the callout of filter `id` for the packet, with `layer_data` and `flow_context`;
+/// returns (actionType, rights, flags).
+#[allow(clippy::too_many_arguments)]
 fn call_callout(
     k: &mut Kx,
     b: &Blocks,
@@ -426,6 +641,7 @@ fn call_callout(
     r: &super::Registered,
     layer_data: u64,
     rights: u32,
+    flow_context: u64,
 ) -> KResult<(u32, u32, u32)> {
     let arch = k.arch();
     let fsize = size(arch, FWPS_FILTER0::SIZE);
@@ -447,13 +663,16 @@ fn call_callout(
     m.set(b.out, FWPS_CLASSIFY_OUT0::filterId, id)?;
     m.set(b.out, FWPS_CLASSIFY_OUT0::rights, rights.into())?;
     // flowContext is a UINT64: two stack slots on x86.
-    let flow: &[u64] = if arch == Arch::X86 { &[0, 0] } else { &[0] };
     let mut args = vec![b.values, b.meta, layer_data];
     if r.version > 0 {
         args.push(b.context);
     }
     args.push(b.filter);
-    args.extend_from_slice(flow);
+    if arch == Arch::X86 {
+        args.extend([flow_context & 0xFFFF_FFFF, flow_context >> 32]);
+    } else {
+        args.push(flow_context);
+    }
     args.push(b.out);
     k.ext_mut().wfp.classifying = Some(b.context);
     let conv = CallConv::Stdcall.for_arch(arch);
@@ -476,66 +695,115 @@ fn sublayer_of(k: &Kx, key: &Guid) -> (u16, String) {
     }
 }
 
-/// Classifies `bytes` (an IPv4 packet) at `layer_name` (FWPM_LAYER_ name, with or without
-/// the prefix, any case): the callouts run, and the decision is recorded and returned.
-pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Classified, ClassifyError>> {
-    let wanted = layer_name.trim_start_matches("FWPM_LAYER_").to_ascii_uppercase();
-    let Some(layer) = LAYERS.iter().find(|l| l.name == wanted) else {
-        return Ok(Err(ClassifyError::UnknownLayer(layer_name.to_string())));
-    };
-    let p = match parse(bytes) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
+/// The matching filters of a layer, in arbitration order: (sublayer, filter id, filter).
+fn ordered(k: &Kx, layer: &Layer, inbound: bool, p: &Packet) -> Vec<(Guid, u64, Filter)> {
     let key = layers::layer_key(layer.name).expect("a known layer");
-    // The filters of the layer that match, by sublayer (highest weight first), then weight.
     let mut order: Vec<(u16, Guid, u64, u64, Filter)> = Vec::new();
     for (id, f) in &k.ext().wfp.store.filters {
-        if f.layer == key && matches(f, layer, &p) {
+        if f.layer == key && matches(f, layer, inbound, p) {
             let (sw, _) = sublayer_of(k, &f.sublayer);
             order.push((sw, f.sublayer, f.weight, *id, f.clone()));
         }
     }
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)).then(a.3.cmp(&b.3)));
+    order.into_iter().map(|(_, s, _, id, f)| (s, id, f)).collect()
+}
+
+/// The registered callout a filter names, and its run-time identifier.
+fn registered(k: &Kx, callout: &Guid) -> Option<(super::Registered, u32)> {
+    let w = &k.ext().wfp;
+    w.registered.iter().find(|(_, r)| r.key == *callout).map(|(id, r)| (r.clone(), *id))
+}
+
+/// Classifies `bytes` (an IPv4 or IPv6 packet, as the layer's family wants) at `layer_name`
+/// (FWPM_LAYER_ name, with or without the prefix, any case): the callouts run, and the
+/// decision is recorded and returned.
+pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Classified, ClassifyError>> {
+    let wanted = layer_name.trim_start_matches("FWPM_LAYER_").to_ascii_uppercase();
+    let Some(layer) = LAYERS.iter().find(|l| l.name == wanted) else {
+        return Ok(Err(ClassifyError::UnknownLayer(layer_name.to_string())));
+    };
+    let p = match parse(bytes, layer.v6) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let c = if layer.data == Data::Stream {
+        match stream(k, layer, bytes, &p)? {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        }
+    } else {
+        packet(k, layer, bytes, &p)?
+    };
+    super::flows::run_put_off(k)?;
+    record(
+        k,
+        WfpChange::Classified {
+            layer: c.layer.clone(),
+            length: bytes.len() as u64,
+            fired: c.fired.clone(),
+            verdict: c.verdict.clone(),
+            redirected: c.redirected.clone(),
+            flow: c.flow,
+            stream: c.stream.clone(),
+        },
+    );
+    Ok(Ok(c))
+}
+
+/// A packet at a layer other than a stream layer.
+fn packet(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Classified> {
+    let inbound = layer.inbound.unwrap_or(false);
+    let order = ordered(k, layer, inbound, p);
 
     // The layer data: a net buffer list of the packet, or the request at a redirect layer.
     let nbl = match layer.data {
         Data::IpPacket => crate::ndis::receive::make(k, bytes)?,
-        Data::Transport => crate::ndis::receive::make(k, &bytes[p.header..])?,
+        Data::Transport | Data::FlowEstablished | Data::Stream => crate::ndis::receive::make(k, &bytes[p.header..])?,
         Data::ConnectRequest | Data::BindRequest => 0,
     };
-    let b = make_blocks(k, layer, &p)?;
+    let flow = if layer.data == Data::FlowEstablished {
+        let f = Flow {
+            v6: p.v6,
+            protocol: p.protocol,
+            local: (p.source, p.source_port),
+            remote: (p.destination, p.destination_port),
+            ..Flow::default()
+        };
+        Some(super::flows::establish(k, f)?)
+    } else {
+        None
+    };
+    let b = make_blocks(k, layer, inbound, p, flow)?;
     if nbl == 0 {
-        let (local, remote) = ((p.source, p.source_port), (p.destination, p.destination_port));
+        let v4 = |a: &[u8; 16]| p.v4(a);
+        let (local, remote) = ((v4(&p.source), p.source_port), (v4(&p.destination), p.destination_port));
         super::redirect::begin(k, b.context, layer.data == Data::BindRequest, local, remote)?;
     }
     let mut fired = Vec::new();
     // The decision so far: (action, hard, absorbed).
     let mut decision: Option<(u32, bool, bool)> = None;
     let mut done_sublayer: Option<Guid> = None;
-    for (_, sublayer, _, id, f) in &order {
+    for (sublayer, id, f) in &order {
         if done_sublayer == Some(*sublayer) {
             continue;
         }
         let may_write = !matches!(decision, Some((_, true, _)));
         let (action, rights, flags, label) = match f.callout {
             None => (f.action, FWPS_RIGHT_ACTION_WRITE, 0, None),
-            Some(c) => {
-                let registered = k.ext().wfp.registered.values().find(|r| r.key == c).cloned();
-                match registered {
-                    Some(r) => {
-                        let rights = if may_write { FWPS_RIGHT_ACTION_WRITE } else { 0 };
-                        let data = if nbl != 0 { nbl } else { super::redirect::current(k) };
-                        let (a, rt, fl) = call_callout(k, &b, *id, f, &r, data, rights)?;
-                        let a = if f.action == FWP_ACTION_CALLOUT_INSPECTION { FWP_ACTION_CONTINUE } else { a };
-                        (a, rt, fl, Some(key_text(&c)))
-                    }
-                    None if f.action == FWP_ACTION_CALLOUT_TERMINATING => {
-                        (FWP_ACTION_BLOCK, FWPS_RIGHT_ACTION_WRITE, u32::MAX, Some(key_text(&c)))
-                    }
-                    None => (FWP_ACTION_CONTINUE, FWPS_RIGHT_ACTION_WRITE, 0, Some(key_text(&c))),
+            Some(c) => match registered(k, &c) {
+                Some((r, _)) => {
+                    let rights = if may_write { FWPS_RIGHT_ACTION_WRITE } else { 0 };
+                    let data = if nbl != 0 { nbl } else { super::redirect::current(k) };
+                    let (a, rt, fl) = call_callout(k, &b, *id, f, &r, data, rights, 0)?;
+                    let a = if f.action == FWP_ACTION_CALLOUT_INSPECTION { FWP_ACTION_CONTINUE } else { a };
+                    (a, rt, fl, Some(key_text(&c)))
                 }
-            }
+                None if f.action == FWP_ACTION_CALLOUT_TERMINATING => {
+                    (FWP_ACTION_BLOCK, FWPS_RIGHT_ACTION_WRITE, u32::MAX, Some(key_text(&c)))
+                }
+                None => (FWP_ACTION_CONTINUE, FWPS_RIGHT_ACTION_WRITE, 0, Some(key_text(&c))),
+            },
         };
         let terminating = action == FWP_ACTION_BLOCK || action == FWP_ACTION_PERMIT;
         let absorb = action == FWP_ACTION_BLOCK && flags != u32::MAX && flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB != 0;
@@ -545,7 +813,7 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
             (FWP_ACTION_CONTINUE, _) => "continue".to_string(),
             _ => action_text(action),
         };
-        fired.push(Fired { filter: *id, sublayer: sublayer_of(k, sublayer).1, callout: label, action: text });
+        fired.push(Fired::new(*id, sublayer_of(k, sublayer).1, label, text));
         if !terminating {
             continue;
         }
@@ -568,18 +836,315 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
         Some((FWP_ACTION_BLOCK, _, false)) => "blocked",
         _ => "permitted",
     };
-    let c = Classified { layer: layer.name.to_string(), fired, verdict: verdict.to_string(), redirected };
-    record(
-        k,
-        WfpChange::Classified {
-            layer: c.layer.clone(),
-            length: bytes.len() as u64,
-            fired: c.fired.clone(),
-            verdict: c.verdict.clone(),
-            redirected: c.redirected.clone(),
+    // A connection blocked as it is established is no flow.
+    let flow = match flow {
+        Some(id) if verdict != "permitted" => {
+            super::flows::run_put_off(k)?;
+            super::flows::end(k, id)?;
+            None
+        }
+        other => other,
+    };
+    Ok(Classified {
+        layer: layer.name.to_string(),
+        fired,
+        verdict: verdict.to_string(),
+        redirected,
+        flow,
+        stream: None,
+    })
+}
+
+/// FWPS_STREAM_DATA0 (flags, dataOffset { netBufferList, netBuffer, mdl, mdlOffset,
+/// netBufferOffset, streamDataOffset }, dataLength, netBufferListChain) and
+/// FWPS_STREAM_CALLOUT_IO_PACKET0 (streamData, missedBytes, countBytesRequired,
+/// countBytesEnforced, streamAction): offsets and sizes.
+struct StreamLayout {
+    data_size: u64,
+    nbl: u64,
+    nb: u64,
+    mdl: u64,
+    length: u64,
+    chain: u64,
+    io_size: u64,
+    required: u64,
+    enforced: u64,
+    action: u64,
+}
+
+fn stream_layout(arch: Arch) -> StreamLayout {
+    match arch {
+        Arch::X86 => StreamLayout {
+            data_size: 36,
+            nbl: 4,
+            nb: 8,
+            mdl: 12,
+            length: 28,
+            chain: 32,
+            io_size: 20,
+            required: 8,
+            enforced: 12,
+            action: 16,
         },
-    );
-    Ok(Ok(c))
+        Arch::X64 => StreamLayout {
+            data_size: 64,
+            nbl: 8,
+            nb: 16,
+            mdl: 24,
+            length: 48,
+            chain: 56,
+            io_size: 40,
+            required: 16,
+            enforced: 24,
+            action: 32,
+        },
+    }
+}
+
+/// The stream data `data` as a callout gets it: the list holding it, the FWPS_STREAM_DATA0
+/// and the FWPS_STREAM_CALLOUT_IO_PACKET0 (streamAction none, nothing required or enforced).
+fn stream_blocks(k: &mut Kx, data: &[u8], flags: u32) -> KResult<(u64, u64, u64)> {
+    let arch = k.arch();
+    let l = stream_layout(arch);
+    let nbl = crate::ndis::receive::make(k, data)?;
+    let nb = k.mem().get(nbl, crate::layout::NET_BUFFER_LIST::FirstNetBuffer)?;
+    let mdl = k.mem().get(nb, crate::layout::NET_BUFFER::CurrentMdl)?;
+    let sd = crate::ex::pool::kernel_alloc(k, l.data_size + l.io_size, b"FwpS")?;
+    crate::ex::pool::zero(k, sd, l.data_size + l.io_size)?;
+    let io = sd + l.data_size;
+    let m = k.mem_mut();
+    m.write_u32(sd, flags)?;
+    m.write_ptr(sd + l.nbl, nbl)?;
+    m.write_ptr(sd + l.nb, nb)?;
+    m.write_ptr(sd + l.mdl, mdl)?;
+    m.write_ptr(sd + l.length, data.len() as u64)?;
+    m.write_ptr(sd + l.chain, nbl)?;
+    m.write_ptr(io, sd)?;
+    Ok((nbl, sd, io))
+}
+
+/// What a stream callout said: (actionType, streamAction, countBytesRequired,
+/// countBytesEnforced).
+fn stream_answer(k: &Kx, b: &Blocks, io: u64) -> KResult<(u32, u32, u64, u64)> {
+    let l = stream_layout(k.arch());
+    let m = k.mem();
+    Ok((
+        m.get(b.out, FWPS_CLASSIFY_OUT0::actionType)? as u32,
+        m.read_u32(io + l.action)?,
+        m.read_u32(io + l.required)?.into(),
+        m.read_ptr(io + l.enforced)?,
+    ))
+}
+
+/// A TCP segment of a flow at a stream layer.
+fn stream(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Result<Classified, ClassifyError>> {
+    if p.protocol != 6 {
+        return Ok(Err(ClassifyError::NoFlow("the stream layers classify TCP".into())));
+    }
+    let (src, dst): (Endpoint, Endpoint) = ((p.source, p.source_port), (p.destination, p.destination_port));
+    let found = k.ext().wfp.flows.iter().find_map(|(id, f)| {
+        if f.v6 != p.v6 || f.protocol != 6 {
+            None
+        } else if f.local == src && f.remote == dst {
+            Some((*id, false))
+        } else if f.local == dst && f.remote == src {
+            Some((*id, true))
+        } else {
+            None
+        }
+    });
+    let Some((flow_id, inbound)) = found else {
+        return Ok(Err(ClassifyError::NoFlow("classify the connection at ALE_FLOW_ESTABLISHED first".into())));
+    };
+    let dir = usize::from(inbound);
+    let name = layer.name.to_string();
+    let direction = if inbound { "inbound" } else { "outbound" };
+    let payload = &bytes[p.payload.min(bytes.len())..];
+    let mut report =
+        StreamReport { flow: flow_id, direction, length: 0, permitted: 0, blocked: 0, held: 0, ended: false };
+    // A reset ends the flow without a classification.
+    if p.tcp_flags & TCP_RST != 0 {
+        super::flows::end(k, flow_id)?;
+        report.ended = true;
+        return Ok(Ok(Classified {
+            layer: name,
+            fired: Vec::new(),
+            verdict: "permitted".into(),
+            redirected: None,
+            flow: None,
+            stream: Some(report),
+        }));
+    }
+    let fin = p.tcp_flags & TCP_FIN != 0;
+    let (mut data, required, deferred) = {
+        let f = k.ext_mut().wfp.flows.get_mut(&flow_id).expect("found");
+        let mut held = std::mem::take(&mut f.held[dir]);
+        held.extend_from_slice(payload);
+        if fin {
+            f.closed[dir] = true;
+        }
+        (held, f.required[dir], f.deferred[dir])
+    };
+    report.length = data.len() as u64;
+    // Data for a callout waiting for more, or deferred, stays held.
+    if deferred || (!fin && (data.len() as u64) < required) || (data.is_empty() && !fin) {
+        let verdict = if deferred {
+            "deferred"
+        } else if data.is_empty() {
+            "permitted"
+        } else {
+            "held"
+        };
+        report.held = data.len() as u64;
+        k.ext_mut().wfp.flows.get_mut(&flow_id).expect("found").held[dir] = data;
+        return Ok(Ok(Classified {
+            layer: name,
+            fired: Vec::new(),
+            verdict: verdict.into(),
+            redirected: None,
+            flow: None,
+            stream: Some(report),
+        }));
+    }
+    k.ext_mut().wfp.flows.get_mut(&flow_id).expect("found").required[dir] = 0;
+    let mut flags = if inbound { STREAM_FLAG_RECEIVE } else { STREAM_FLAG_SEND };
+    if fin {
+        flags |= if inbound { STREAM_FLAG_RECEIVE_DISCONNECT } else { STREAM_FLAG_SEND_DISCONNECT };
+    }
+    if inbound && p.tcp_flags & TCP_PSH != 0 {
+        flags |= STREAM_FLAG_RECEIVE_PUSH;
+    }
+    let order = ordered(k, layer, inbound, p);
+    let b = make_blocks(k, layer, inbound, p, Some(flow_id))?;
+    let mut fired = Vec::new();
+    let mut outcome = "permitted";
+    let mut dropped = false;
+    for _ in 0..MAX_STREAM_ROUNDS {
+        // The first decision among the filters: an FWP_ACTION_* over its bytes of `data`, or
+        // a stream action (in the high half) with its bytes (for need-more-data: the more
+        // it waits for).
+        let mut decided: Option<(u32, u64)> = None;
+        for (sublayer, id, f) in &order {
+            let sub = sublayer_of(k, sublayer).1;
+            let Some(c) = f.callout else {
+                fired.push(Fired::new(*id, sub, None, action_text(f.action)));
+                decided = Some((f.action, data.len() as u64));
+                break;
+            };
+            let Some((r, callout_id)) = registered(k, &c) else {
+                if f.action == FWP_ACTION_CALLOUT_TERMINATING {
+                    fired.push(Fired::new(*id, sub, Some(key_text(&c)), "block (callout not registered)".into()));
+                    decided = Some((FWP_ACTION_BLOCK, data.len() as u64));
+                    break;
+                }
+                continue;
+            };
+            let allowed = k.ext().wfp.flows.get(&flow_id).is_some_and(|fl| fl.allowed.contains(&callout_id));
+            if allowed {
+                let mut e = Fired::new(*id, sub, Some(key_text(&c)), "permit (connection allowed)".into());
+                e.enforced = Some(data.len() as u64);
+                fired.push(e);
+                decided = Some((FWP_ACTION_PERMIT, data.len() as u64));
+                break;
+            }
+            let context = k
+                .ext()
+                .wfp
+                .flows
+                .get(&flow_id)
+                .and_then(|fl| fl.contexts.get(&(layer.id, callout_id)).copied())
+                .unwrap_or(0);
+            let (nbl, sd, io) = stream_blocks(k, &data, flags)?;
+            call_callout(k, &b, *id, f, &r, io, FWPS_RIGHT_ACTION_WRITE, context)?;
+            let (action, stream_action, more, enforced) = stream_answer(k, &b, io)?;
+            crate::ex::pool::free(k, sd, None, 0)?;
+            super::references::classify_done(k, nbl)?;
+            let len = data.len() as u64;
+            let covered = if enforced == 0 || enforced > len { len } else { enforced };
+            let action = if f.action == FWP_ACTION_CALLOUT_INSPECTION { FWP_ACTION_CONTINUE } else { action };
+            let (text, decision) = match stream_action {
+                STREAM_NEED_MORE_DATA => ("need more data".to_string(), Some((STREAM_NEED_MORE_DATA << 16, more))),
+                STREAM_DROP_CONNECTION => ("drop connection".to_string(), Some((STREAM_DROP_CONNECTION << 16, len))),
+                STREAM_DEFER => ("defer".to_string(), Some((STREAM_DEFER << 16, len))),
+                STREAM_ALLOW_CONNECTION => {
+                    if let Some(fl) = k.ext_mut().wfp.flows.get_mut(&flow_id) {
+                        fl.allowed.insert(callout_id);
+                    }
+                    ("allow connection".to_string(), Some((FWP_ACTION_PERMIT, len)))
+                }
+                STREAM_NONE if action == FWP_ACTION_BLOCK || action == FWP_ACTION_PERMIT => {
+                    (action_text(action), Some((action, covered)))
+                }
+                STREAM_NONE => ("continue".to_string(), None),
+                other => (format!("stream action {other}"), Some((FWP_ACTION_BLOCK, len))),
+            };
+            let mut e = Fired::new(*id, sub, Some(key_text(&c)), text);
+            e.presented = Some(len);
+            e.enforced =
+                decision.map(|(_, n)| n).filter(|_| [STREAM_NONE, STREAM_ALLOW_CONNECTION].contains(&stream_action));
+            fired.push(e);
+            if decision.is_some() {
+                decided = decision;
+                break;
+            }
+        }
+        let len = data.len() as u64;
+        let Some((action, n)) = decided else {
+            // Nothing decided: the data goes on.
+            report.permitted += len;
+            break;
+        };
+        match action >> 16 {
+            STREAM_NEED_MORE_DATA => {
+                report.held = len;
+                outcome = "held";
+                let f = k.ext_mut().wfp.flows.get_mut(&flow_id).expect("the flow");
+                f.required[dir] = len + n;
+                f.held[dir] = std::mem::take(&mut data);
+                break;
+            }
+            STREAM_DROP_CONNECTION => {
+                report.blocked += len;
+                outcome = "dropped";
+                dropped = true;
+                break;
+            }
+            STREAM_DEFER => {
+                report.held = len;
+                outcome = "deferred";
+                let f = k.ext_mut().wfp.flows.get_mut(&flow_id).expect("the flow");
+                f.deferred[dir] = true;
+                f.held[dir] = std::mem::take(&mut data);
+                break;
+            }
+            _ => {}
+        }
+        if action == FWP_ACTION_BLOCK {
+            report.blocked += n;
+            outcome = "blocked";
+        } else {
+            report.permitted += n;
+        }
+        data.drain(..n as usize);
+        if data.is_empty() {
+            break;
+        }
+    }
+    free_blocks(k, &b)?;
+    super::flows::run_put_off(k)?;
+    let closed = k.ext().wfp.flows.get(&flow_id).is_some_and(|f| f.closed == [true, true]);
+    if dropped || closed {
+        super::flows::end(k, flow_id)?;
+        report.ended = true;
+    }
+    Ok(Ok(Classified {
+        layer: name,
+        fired,
+        verdict: outcome.into(),
+        redirected: None,
+        flow: None,
+        stream: Some(report),
+    }))
 }
 
 #[cfg(test)]
@@ -590,24 +1155,39 @@ mod tests {
     fn parses_udp_ports_and_refuses_what_is_not_ipv4() {
         let mut b = vec![0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
         b.extend([0x12, 0x34, 0x00, 0x35, 0, 8, 0, 0]);
-        let p = parse(&b).unwrap();
-        assert_eq!((p.source, p.destination, p.protocol), (0x0A00_0001, 0x0A00_0002, 17));
+        let p = parse(&b, false).unwrap();
+        assert_eq!((p.v4(&p.source), p.v4(&p.destination), p.protocol), (0x0A00_0001, 0x0A00_0002, 17));
         assert_eq!((p.source_port, p.destination_port, p.header), (0x1234, 53, 20));
-        assert_eq!(value(&p, true, RemoteAddress), (FWP_UINT32, 0x0A00_0001));
-        assert_eq!(value(&p, false, RemotePort), (FWP_UINT16, 53));
-        assert!(parse(&b[..19]).is_err());
+        assert_eq!(value(&p, true, RemoteAddress), Val::Scalar(FWP_UINT32, 0x0A00_0001));
+        assert_eq!(value(&p, false, RemotePort), Val::Scalar(FWP_UINT16, 53));
+        assert!(parse(&b[..19], false).is_err());
         b[0] = 0x65;
-        assert!(parse(&b).is_err());
+        assert!(parse(&b, false).is_err());
     }
 
     #[test]
-    fn conditions_or_within_a_field_and_across_fields() {
-        let p = Packet { source: 1, destination: 2, protocol: 6, header: 20, source_port: 80, destination_port: 90 };
-        let g = |s: &str| parse_guid(s).unwrap();
-        let remote = g(CONDITIONS[1].0);
-        let proto = g(CONDITIONS[2].0);
-        let c = |field, match_type, value| Condition { field, match_type, value: Some(value) };
-        let mut f = Filter {
+    fn parses_ipv6_through_extension_headers_and_tcp_payload() {
+        // Hop-by-hop options (8 bytes), then TCP 1234 -> 80 with 3 bytes of payload.
+        let mut b = vec![0x60, 0, 0, 0, 0, 39, 0, 64];
+        b.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 11]).chain(&[1]));
+        b.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 11]).chain(&[2]));
+        b.extend([6, 0, 1, 4, 0, 0, 0, 0]);
+        let mut tcp = vec![0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0];
+        tcp.extend(b"GET");
+        b.extend(&tcp);
+        let p = parse(&b, true).unwrap();
+        assert_eq!((p.protocol, p.header, p.source_port, p.destination_port), (6, 48, 1234, 80));
+        assert_eq!((p.tcp_flags, &b[p.payload..]), (0x18, &b"GET"[..]));
+        assert_eq!(p.destination[15], 2);
+        let Val::Address(a) = value(&p, false, RemoteAddress) else { panic!("an address") };
+        assert_eq!(a, p.destination);
+        // Cut inside the extension header; an IPv4 packet at an IPv6 layer.
+        assert!(parse(&b[..44], true).is_err());
+        assert!(parse(&b, false).is_err());
+    }
+
+    fn filter(conditions: Vec<Condition>) -> Filter {
+        Filter {
             key: [0; 16],
             name: String::new(),
             layer: [0; 16],
@@ -617,16 +1197,47 @@ mod tests {
             session: 0,
             weight: 0,
             context: 0,
-            conditions: vec![c(remote, 0, 7), c(remote, 0, 2), c(proto, 0, 6)],
-        };
-        let out = &LAYERS[3];
-        assert!(matches(&f, out, &p));
+            conditions,
+        }
+    }
+
+    #[test]
+    fn conditions_or_within_a_field_and_across_fields() {
+        let mut p = parse_v4(&[0x45, 0, 0, 28, 0, 1, 0, 0, 64, 6, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 80, 0, 90]).unwrap();
+        p.source_port = 80;
+        let g = |s: &str| parse_guid(s).unwrap();
+        let remote = g(CONDITIONS[1].0);
+        let proto = g(CONDITIONS[2].0);
+        let c = |field, match_type, value| Condition { field, match_type, value: Some(value), address: None };
+        let mut f = filter(vec![c(remote, 0, 7), c(remote, 0, 2), c(proto, 0, 6)]);
+        let out = LAYERS.iter().find(|l| l.name == "OUTBOUND_TRANSPORT_V4").unwrap();
+        let ip = LAYERS.iter().find(|l| l.name == "OUTBOUND_IPPACKET_V4").unwrap();
+        assert!(matches(&f, out, false, &p));
         f.conditions[2].value = Some(17);
-        assert!(!matches(&f, out, &p));
+        assert!(!matches(&f, out, false, &p));
         // The IP packet layers have no protocol field.
         f.conditions.truncate(2);
-        assert!(matches(&f, &LAYERS[1], &p));
+        assert!(matches(&f, ip, false, &p));
         f.conditions.push(c(proto, 10, 17));
-        assert!(!matches(&f, &LAYERS[1], &p));
+        assert!(!matches(&f, ip, false, &p));
+    }
+
+    #[test]
+    fn ipv6_address_conditions_match_within_their_prefix() {
+        let mut p = parse_v4(&[0x45, 0, 0, 20, 0, 1, 0, 0, 64, 6, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2]).unwrap();
+        p.v6 = true;
+        p.destination = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42];
+        let remote = parse_guid(CONDITIONS[1].0).unwrap();
+        let mut net = p.destination;
+        net[15] = 0;
+        let c = |address, match_type| Condition { field: remote, match_type, value: None, address: Some(address) };
+        let ip = LAYERS.iter().find(|l| l.name == "OUTBOUND_IPPACKET_V6").unwrap();
+        assert!(matches(&filter(vec![c((net, 64), 0)]), ip, false, &p));
+        assert!(!matches(&filter(vec![c((net, 128), 0)]), ip, false, &p));
+        assert!(matches(&filter(vec![c((net, 128), 10)]), ip, false, &p));
+        assert!(matches(&filter(vec![c((p.destination, 128), 0)]), ip, false, &p));
+        // A scalar condition never matches an IPv6 address.
+        let s = Condition { field: remote, match_type: 0, value: Some(0x42), address: None };
+        assert!(!matches(&filter(vec![s]), ip, false, &p));
     }
 }

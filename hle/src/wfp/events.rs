@@ -113,6 +113,35 @@ pub enum WfpChange {
         /// At a redirect layer: the endpoint a callout changed.
         #[serde(skip_serializing_if = "Option::is_none")]
         redirected: Option<super::redirect::Redirected>,
+        /// At ALE_FLOW_ESTABLISHED: the flow made.
+        #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::events::hex_opt")]
+        flow: Option<u64>,
+        /// At a stream layer: what became of the stream data.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stream: Option<super::flows::StreamReport>,
+    },
+    FlowContextAssociated {
+        #[serde(serialize_with = "hex")]
+        flow: u64,
+        layer: u16,
+        callout: u32,
+        #[serde(serialize_with = "hex")]
+        context: u64,
+    },
+    /// A context removed from a flow (by the callout or as the flow ended); `called`: the
+    /// callout's flowDeleteFn ran.
+    FlowContextDeleted {
+        #[serde(serialize_with = "hex")]
+        flow: u64,
+        layer: u16,
+        callout: u32,
+        #[serde(serialize_with = "hex")]
+        context: u64,
+        called: bool,
+    },
+    FlowEnded {
+        #[serde(serialize_with = "hex")]
+        flow: u64,
     },
     ClassifyHandleAcquired {
         #[serde(serialize_with = "hex")]
@@ -157,7 +186,7 @@ impl WfpChange {
             WfpChange::Injected { kind, handle, length, bytes } => {
                 format!("injected ({kind}) through {handle:#x}: {length} bytes: {bytes}")
             }
-            WfpChange::Classified { layer, length, fired, verdict, redirected } => {
+            WfpChange::Classified { layer, length, fired, verdict, redirected, flow, stream } => {
                 let f: Vec<String> = fired
                     .iter()
                     .map(|f| {
@@ -169,8 +198,32 @@ impl WfpChange {
                     .as_ref()
                     .map(|r| format!(", {} endpoint redirected {} -> {} by filter {}", r.endpoint, r.from, r.to, r.filter))
                     .unwrap_or_default();
-                format!("classified {length} bytes at {layer}: {verdict}{r} [{}]", f.join("; "))
+                let fl = flow.map(|f| format!(", flow {f:#x} established")).unwrap_or_default();
+                let s = stream
+                    .as_ref()
+                    .map(|s| {
+                        format!(
+                            ", flow {:#x} {} stream data {}: {} permitted, {} blocked, {} held{}",
+                            s.flow,
+                            s.direction,
+                            s.length,
+                            s.permitted,
+                            s.blocked,
+                            s.held,
+                            if s.ended { ", flow ended" } else { "" }
+                        )
+                    })
+                    .unwrap_or_default();
+                format!("classified {length} bytes at {layer}: {verdict}{r}{fl}{s} [{}]", f.join("; "))
             }
+            WfpChange::FlowContextAssociated { flow, layer, callout, context } => {
+                format!("flow {flow:#x}: callout {callout} associated context {context:#x} at layer {layer}")
+            }
+            WfpChange::FlowContextDeleted { flow, layer, callout, context, called } => format!(
+                "flow {flow:#x}: context {context:#x} of callout {callout} at layer {layer} removed{}",
+                if *called { ", flowDeleteFn called" } else { "" }
+            ),
+            WfpChange::FlowEnded { flow } => format!("flow {flow:#x} ended"),
             WfpChange::ClassifyHandleAcquired { handle } => format!("classify handle {handle:#x} acquired"),
             WfpChange::ClassifyHandleReleased { handle } => format!("classify handle {handle:#x} released"),
         }

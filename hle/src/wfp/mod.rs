@@ -6,8 +6,9 @@
 //!
 //! The engine is in memory: what a driver adds, registers and injects lands in the trace as
 //! [`WfpEvent`]s (layers by name, objects by key), which is what an analyst wants to know of
-//! a network filter. The machine has no network stack and no flow exists; the packets a
-//! scenario classifies at a layer (classify.rs) reach the callouts of the filters there, and
+//! a network filter. The machine has no network stack; the packets a scenario classifies at
+//! a layer (classify.rs) reach the callouts of the filters there, a connection classified at
+//! ALE_FLOW_ESTABLISHED is a flow whose TCP payload the stream layer classifies, and
 //! what a callout keeps past its classifyFn is in references.rs; at the redirect layers a
 //! callout changes the connect or bind request (redirect.rs).
 
@@ -107,13 +108,15 @@ pub struct Filter {
     pub conditions: Vec<Condition>,
 }
 
-/// A filter condition: the field, FWP_MATCH_TYPE and the value (the scalar types; another
-/// type keeps `None` and never matches).
+/// A filter condition: the field, FWP_MATCH_TYPE and the value (the scalar types; an IPv6
+/// address, FWP_BYTE_ARRAY16_TYPE or FWP_V6_ADDR_MASK, in `address` with its prefix length;
+/// another type keeps both `None` and never matches).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Condition {
     pub field: Guid,
     pub match_type: u32,
     pub value: Option<u64>,
+    pub address: Option<([u8; 16], u8)>,
 }
 
 /// The engine's objects (what a transaction snapshots).
@@ -170,6 +173,12 @@ pub struct WfpState {
     pub nbl_kept: std::collections::BTreeSet<u64>,
     /// The request of a classification running at a redirect layer.
     pub request: Option<redirect::Request>,
+    /// Data flows, by flow handle, and how many were made.
+    pub flows: BTreeMap<u64, flows::Flow>,
+    pub flows_made: u64,
+    /// flowDeleteFn calls FwpsFlowRemoveContext0 put off until the classification running
+    /// is over: (flow, layer, callout, context).
+    pub put_off_deletes: Vec<(u64, u16, u32, u64)>,
 }
 
 /// The run-time identifier of the callout `key`, given out on first use.

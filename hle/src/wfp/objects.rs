@@ -150,6 +150,21 @@ fn scalar(k: &Kx, at: u64) -> KResult<Option<u64>> {
     })
 }
 
+/// A FWP_VALUE0's IPv6 address and prefix length: FWP_BYTE_ARRAY16_TYPE (the 16 bytes
+/// through its pointer, the whole address) or FWP_V6_ADDR_MASK (FWP_V6_ADDR_AND_MASK
+/// { UINT8 addr[16]; UINT8 prefixLength; } through its pointer, at most 128 bits).
+fn address(k: &Kx, at: u64) -> KResult<Option<([u8; 16], u8)>> {
+    let ty = k.mem().get(at, FWP_VALUE0::type_)? as u32;
+    let raw = k.mem().get(at, FWP_VALUE0::value)?;
+    if raw == 0 || !(ty == 11 || ty == 0x102) {
+        return Ok(None);
+    }
+    let mut a = [0u8; 16];
+    k.mem().read(raw, &mut a)?;
+    let prefix = if ty == 11 { 128 } else { k.mem().read_u8(raw + 16)?.min(128) };
+    Ok(Some((a, prefix)))
+}
+
 /// A filter's weight (FWPM_FILTER0.weight): FWP_UINT64 as it is, FWP_UINT8 (0-15) in the top
 /// four bits as the engine ranks it, FWP_EMPTY (the engine's choice) the lowest.
 fn weight(k: &Kx, at: u64) -> KResult<u64> {
@@ -184,8 +199,10 @@ fn conditions(k: &Kx, at: u64) -> KResult<Result<Vec<Condition>, NtStatus>> {
         let c = list + i * size;
         let field = guid_at(k, c, FWPM_FILTER_CONDITION0::fieldKey)?;
         let match_type = k.mem().get(c, FWPM_FILTER_CONDITION0::matchType)? as u32;
-        let value = scalar(k, FWPM_FILTER_CONDITION0::conditionValue.at(k.arch(), c))?;
-        out.push(Condition { field, match_type, value });
+        let at = FWPM_FILTER_CONDITION0::conditionValue.at(k.arch(), c);
+        let value = scalar(k, at)?;
+        let address = address(k, at)?;
+        out.push(Condition { field, match_type, value, address });
     }
     Ok(Ok(out))
 }
