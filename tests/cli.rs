@@ -427,6 +427,8 @@ fn a_run_with_no_limits_given_ends_at_the_default_budget() {
         (Some(10_000_000), Some(60_000))
     );
     assert_eq!(r["limits"]["hit"][0]["kind"], "instructions");
+    // Where the budget ran out: a block of the driver's code.
+    assert!(r["limits"]["hit"][0]["pc"].as_u64().is_some_and(|pc| pc != 0), "{}", r["limits"]);
     // 0 and none disable a limit; the other one still ends the run.
     for off in ["0", "none"] {
         let o = run(&["run", &corpus("spin", "x86"), "--max-insns", off, "--timeout", "200ms", "--format", "json"]);

@@ -36,16 +36,26 @@ impl Default for Limits {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LimitHit {
-    Instructions { limit: u64 },
-    Time { limit_ms: u64 },
-    Memory { limit: u64 },
-    CallDepth { limit: u32 },
+    /// The instruction budget, spent in the block at `pc` (where a loop that never ends is).
+    Instructions {
+        limit: u64,
+        pc: u64,
+    },
+    Time {
+        limit_ms: u64,
+    },
+    Memory {
+        limit: u64,
+    },
+    CallDepth {
+        limit: u32,
+    },
 }
 
 impl std::fmt::Display for LimitHit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LimitHit::Instructions { limit } => write!(f, "instruction budget of {limit} exhausted"),
+            LimitHit::Instructions { limit, pc } => write!(f, "instruction budget of {limit} exhausted at {pc:#x}"),
             LimitHit::Time { limit_ms } => write!(f, "time budget of {limit_ms} ms exhausted"),
             LimitHit::Memory { limit } => write!(f, "guest memory limit of {limit} bytes reached"),
             LimitHit::CallDepth { limit } => write!(f, "calls nested deeper than {limit} levels"),

@@ -911,7 +911,7 @@ impl<X: Extension> Machine<X> {
         }
         if let Some(limit) = g.limits.max_instructions {
             if g.usage.instructions > limit {
-                return Err(Stop::Limit(LimitHit::Instructions { limit }));
+                return Err(Stop::Limit(LimitHit::Instructions { limit, pc: self.reg(Reg::Ip) }));
             }
         }
         if let Some(limit) = g.limits.time {
@@ -1260,7 +1260,7 @@ impl<X: Extension> Machine<X> {
         g.usage.instructions += n;
         if let Some(limit) = g.limits.max_instructions {
             if g.usage.instructions > limit {
-                self.request_stop(Stop::Limit(LimitHit::Instructions { limit }));
+                self.request_stop(Stop::Limit(LimitHit::Instructions { limit, pc: addr }));
             }
         }
     }

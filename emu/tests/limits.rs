@@ -16,8 +16,10 @@ fn the_instruction_budget_stops_an_endless_loop() {
         let mut cfg = MachineConfig::new(arch);
         cfg.limits.max_instructions = Some(10_000);
         let mut m = machine_with(cfg);
-        match run(&mut m, spin) {
-            Err(Stop::Limit(LimitHit::Instructions { limit: 10_000 })) => {}
+        let at = load(&mut m, spin);
+        match m.call(at, &[], native(m.arch())) {
+            // The loop is the code's first (and only) block: the report says where it spun.
+            Err(Stop::Limit(LimitHit::Instructions { limit: 10_000, pc })) => assert_eq!(pc, at),
             other => panic!("{other:?}"),
         }
         // Stopped within one block of the budget.

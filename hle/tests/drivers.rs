@@ -206,7 +206,7 @@ fn a_driver_that_never_returns_meets_its_budget() {
         let mut k = Kernel::boot(cfg, KernelOptions::default()).unwrap();
         let d = loader::load(&mut k, "spin", &corpus_bytes("spin", arch)).unwrap();
         match driver::call_entry(&mut k, d) {
-            Err(Stop::Limit(LimitHit::Instructions { limit: 200_000 })) => {}
+            Err(Stop::Limit(LimitHit::Instructions { limit: 200_000, .. })) => {}
             other => panic!("{other:?}"),
         }
         assert_eq!(debug_lines(&k), vec!["spin: entering a loop that never ends\n"]);
