@@ -29,7 +29,8 @@
  *                   file, nothing), GetConsoleMode, SetHandleCount, SetFilePointer(Ex),
  *                   FlushFileBuffers, SetStdHandle, GetModuleHandleExA/W, FindFirstFile(Ex)A/W,
  *                   FindNextFileA/W, FindClose, GetTimeZoneInformation, HeapValidate,
- *                   InitializeCriticalSectionEx, SetConsoleCtrlHandler,
+ *                   InitializeCriticalSectionEx, SetConsoleCtrlHandler, CreateDirectoryA/W,
+ *                   GetFileAttributesA/W, RemoveDirectoryA/W, DeleteFileA/W,
  *                   IsDebuggerPresent, IsProcessorFeaturePresent, OutputDebugStringA, EncodePointer/DecodePointer,
  *                   HeapSetInformation, TerminateProcess of nothing
  *
@@ -622,6 +623,26 @@ static void Runtime(void)
         Expect("FindFirstFileExA in no directory",
                FindFirstFileExA("C:\\nodir\\*", FindExInfoStandard, &fa, FindExSearchNameMatch, NULL, 0) == INVALID_HANDLE_VALUE, 1);
         Expect("  last error", (long)GetLastError(), ERROR_PATH_NOT_FOUND);
+        Expect("CreateDirectoryA(C:\\tourdir)", CreateDirectoryA("C:\\tourdir", NULL), 1);
+        Expect("CreateDirectoryA again", CreateDirectoryA("C:\\tourdir", NULL), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_ALREADY_EXISTS);
+        Expect("CreateDirectoryW in no directory", CreateDirectoryW(L"C:\\nodir\\x", NULL), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_PATH_NOT_FOUND);
+        f = CreateFileA("C:\\tourdir\\f.txt", GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+        CloseHandle(f);
+        Expect("GetFileAttributesA(the directory)", (long)GetFileAttributesA("C:\\tourdir") & FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_DIRECTORY);
+        Expect("GetFileAttributesW(a file)", (long)(GetFileAttributesW(L"C:\\tourdir\\f.txt") & FILE_ATTRIBUTE_DIRECTORY), 0);
+        Expect("GetFileAttributesA(nothing)", GetFileAttributesA("C:\\tourdir\\none") == INVALID_FILE_ATTRIBUTES, 1);
+        Expect("  last error", (long)GetLastError(), ERROR_FILE_NOT_FOUND);
+        Expect("RemoveDirectoryA(not empty)", RemoveDirectoryA("C:\\tourdir"), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_DIR_NOT_EMPTY);
+        Expect("DeleteFileA(the directory)", DeleteFileA("C:\\tourdir"), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_ACCESS_DENIED);
+        Expect("DeleteFileW(the file)", DeleteFileW(L"C:\\tourdir\\f.txt"), 1);
+        Expect("DeleteFileA again", DeleteFileA("C:\\tourdir\\f.txt"), 0);
+        Expect("  last error", (long)GetLastError(), ERROR_FILE_NOT_FOUND);
+        Expect("RemoveDirectoryW(now empty)", RemoveDirectoryW(L"C:\\tourdir"), 1);
+        Expect("  gone", GetFileAttributesA("C:\\tourdir") == INVALID_FILE_ATTRIBUTES, 1);
         Expect("FindFirstFileExW with a search filter",
                FindFirstFileExW(L"C:\\*", FindExInfoStandard, &fw, FindExSearchNameMatch, &fw, 0) == INVALID_HANDLE_VALUE, 1);
         Expect("  last error", (long)GetLastError(), ERROR_INVALID_PARAMETER);

@@ -697,21 +697,85 @@ fn open_by_name(k: &mut Kx, attributes: Ptr, access: u32, options: u32) -> KResu
 /// handle closes (at once when no one has it open).
 pub fn ZwDeleteFile(k: &mut Kx, attributes: Ptr) -> KResult<NtStatus> {
     match open_by_name(k, attributes, DELETE, FILE_DELETE_ON_CLOSE)? {
+        Ok(fo) => delete_opened(k, fo),
+        Err(st) => Ok(st),
+    }
+}
+
+/// Deletes the file object `fo` was opened for (with FILE_DELETE_ON_CLOSE) as it closes; a
+/// directory that is not empty stays (STATUS_DIRECTORY_NOT_EMPTY).
+fn delete_opened(k: &mut Kx, fo: u64) -> KResult<NtStatus> {
+    let vol = &k.ext().volume;
+    let node = vol.opens.get(&fo).map(|o| o.node).expect("just opened");
+    if vol.node(node).directory && !vol.children(node).is_empty() {
+        k.ext_mut().volume.opens.get_mut(&fo).expect("just opened").delete_on_close = false;
+        k.ext_mut().objects.unregister(fo);
+        closed_quietly(k, fo)?;
+        return Ok(status::DIRECTORY_NOT_EMPTY);
+    }
+    k.ext_mut().objects.unregister(fo);
+    closed_quietly(k, fo)?;
+    Ok(status::SUCCESS)
+}
+
+/// Opens the volume path `path` for `access` with `options` and `disposition`, sharing
+/// everything, without a handle.
+fn open_path(k: &mut Kx, path: &str, access: u32, options: u32, disposition: u32) -> KResult<Result<u64, NtStatus>> {
+    let c = Create {
+        access,
+        attributes: 0,
+        share: FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+        disposition,
+        options,
+        allocation: 0,
+    };
+    let at = caller(k);
+    Ok(on_volume(k, path, c, at)?.map(|(fo, _)| fo))
+}
+
+/// What the user-mode layer's DeleteFile (`directory` false) and RemoveDirectory (true) do
+/// on the volume path `path`: opened for DELETE as a file (a directory is
+/// STATUS_FILE_IS_A_DIRECTORY) or as a directory (a file is STATUS_NOT_A_DIRECTORY), deleted
+/// as it closes.
+pub fn delete_path(k: &mut Kx, path: &str, directory: bool) -> KResult<NtStatus> {
+    let kind = if directory { FILE_DIRECTORY_FILE } else { FILE_NON_DIRECTORY_FILE };
+    match open_path(k, path, DELETE, FILE_DELETE_ON_CLOSE | kind, FILE_OPEN)? {
+        Ok(fo) => delete_opened(k, fo),
+        Err(st) => Ok(st),
+    }
+}
+
+/// The user-mode layer's CreateDirectory on the volume path `path`: a new directory
+/// (STATUS_OBJECT_NAME_COLLISION when the name is taken).
+pub fn create_directory(k: &mut Kx, path: &str) -> KResult<NtStatus> {
+    match open_path(k, path, SYNCHRONIZE | 0x1, FILE_DIRECTORY_FILE, FILE_CREATE)? {
         Ok(fo) => {
-            let vol = &k.ext().volume;
-            let node = vol.opens.get(&fo).map(|o| o.node).expect("just opened");
-            if vol.node(node).directory && !vol.children(node).is_empty() {
-                k.ext_mut().volume.opens.get_mut(&fo).expect("just opened").delete_on_close = false;
-                k.ext_mut().objects.unregister(fo);
-                closed_quietly(k, fo)?;
-                return Ok(status::DIRECTORY_NOT_EMPTY);
-            }
             k.ext_mut().objects.unregister(fo);
             closed_quietly(k, fo)?;
             Ok(status::SUCCESS)
         }
         Err(st) => Ok(st),
     }
+}
+
+/// The FILE_ATTRIBUTE_* of the file or directory at the volume path `path` (the user-mode
+/// layer's GetFileAttributes), opened for FILE_READ_ATTRIBUTES as Windows does.
+pub fn attributes_of(k: &mut Kx, path: &str) -> KResult<Result<u32, NtStatus>> {
+    let fo = match open_path(k, path, FILE_READ_ATTRIBUTES, 0, FILE_OPEN)? {
+        Ok(fo) => fo,
+        Err(st) => return Ok(Err(st)),
+    };
+    let vol = &k.ext().volume;
+    let n = vol.node(vol.opens.get(&fo).map(|o| o.node).expect("just opened"));
+    let attributes = match (n.attributes, n.directory) {
+        (0, true) => super::FILE_ATTRIBUTE_DIRECTORY,
+        (0, false) => super::FILE_ATTRIBUTE_NORMAL,
+        (a, true) => a | super::FILE_ATTRIBUTE_DIRECTORY,
+        (a, false) => a,
+    };
+    k.ext_mut().objects.unregister(fo);
+    closed_quietly(k, fo)?;
+    Ok(Ok(attributes))
 }
 
 /// NTSTATUS ZwQueryFullAttributesFile(POBJECT_ATTRIBUTES ObjectAttributes,
