@@ -36,7 +36,7 @@ fn static_child_is_enumerated_started_and_removed() {
         // After WdfPdoMarkMissing: the relations again, then the child's removal.
         let relations = text.lines().filter(|l| l.contains("IRP_MN_QUERY_DEVICE_RELATIONS \\Device\\00000042")).count();
         assert_eq!(relations, 2, "{arch}:\n{text}");
-        assert!(text.contains("steps: 7 of 7 steps passed"), "{arch}:\n{text}");
+        assert!(text.contains("steps: 8 of 8 steps passed"), "{arch}:\n{text}");
         assert!(text.contains("leaks: none"), "{arch}:\n{text}");
         assert!(text.contains("outcome: ok"), "{arch}:\n{text}");
     }
@@ -58,12 +58,42 @@ fn driver_defined_interfaces_are_answered() {
         // The QUERY step's expectations (corpus/kmdfbus/kmdfbus.toml) hold: each
         // interface answered, referenced and dereferenced as the scenario says.
         assert!(text.lines().any(|l| l.contains("0x8000240c") && l.contains("STATUS_SUCCESS")), "{arch}:\n{text}");
-        assert!(text.contains("steps: 7 of 7 steps passed"), "{arch}:\n{text}");
+        assert!(text.contains("steps: 8 of 8 steps passed"), "{arch}:\n{text}");
         // Four on the child, the FDO's, and the two the framework refused.
         assert_eq!(calls(&text, "WdfDeviceAddQueryInterface"), Some(7), "{arch}:\n{text}");
         assert_eq!(calls(&text, "WdfFdoQueryForInterface"), Some(2), "{arch}:\n{text}");
         // D's InterfaceReference (by the framework) and InterfaceDereference (by the driver).
         assert_eq!(calls(&text, "FxInterfaceNoOp"), Some(2), "{arch}:\n{text}");
+    }
+}
+
+/// The child's DeviceInit security, container ID and power capabilities, and the FDO's device
+/// interfaces (corpus/kmdfbus's EXTRA step, asserted by the scenario): the driver asks the
+/// child's PDO for its container ID (WdfPdoInitAssignContainerID) and capabilities
+/// (WdfDeviceSetPowerCapabilities) as a requester would; an interface registered in
+/// EvtDriverDeviceAdd is enabled at the start, one registered after it stays disabled
+/// (IoGetDeviceInterfaces counts both); a spare DeviceInit with a malformed SDDL string fails
+/// WdfDeviceCreate and is freed (WdfDeviceInitFree) without consuming a PDO name.
+#[test]
+fn child_security_container_power_and_device_interfaces() {
+    for arch in ["x86", "x64"] {
+        let text = run(arch);
+        assert!(text.lines().any(|l| l.contains("0x80002410") && l.contains("STATUS_SUCCESS")), "{arch}:\n{text}");
+        assert!(text.contains("steps: 8 of 8 steps passed"), "{arch}:\n{text}");
+        // The spare's failed create took no name: the child is still the next of the series.
+        assert!(text.contains("IRP_MN_START_DEVICE \\Device\\00000043 STATUS_SUCCESS"), "{arch}:\n{text}");
+        for (name, n) in [
+            ("WdfDeviceInitAssignSDDLString", 2),
+            ("WdfDeviceInitFree", 1),
+            ("WdfDeviceCreate", 3),
+            ("WdfPdoInitAssignContainerID", 1),
+            ("WdfPdoInitAllowForwardingRequestToParent", 1),
+            ("WdfDeviceSetPowerCapabilities", 1),
+            ("WdfDeviceCreateDeviceInterface", 2),
+        ] {
+            assert_eq!(calls(&text, name), Some(n), "{arch}: {name}:\n{text}");
+        }
+        assert!(text.contains("leaks: none"), "{arch}:\n{text}");
     }
 }
 

@@ -256,8 +256,56 @@ typedef struct _WDF_WORKITEM_CONFIG {
 #define WdfIoQueueDispatchManual 3
 #define WdfDeviceIoBuffered 2
 
+/* wdfrequest.h: WDF_REQUEST_PARAMETERS (WDF_REQUEST_TYPE values are the IRP_MJ_ codes). */
+typedef struct _WDF_REQUEST_PARAMETERS {
+    USHORT Size;
+    UCHAR MinorFunction;
+    ULONG Type;
+    union {
+        struct {
+            PVOID SecurityContext;
+            ULONG Options;
+            USHORT POINTER_ALIGNMENT FileAttributes;
+            USHORT ShareAccess;
+            ULONG POINTER_ALIGNMENT EaLength;
+        } Create;
+        struct {
+            SIZE_T Length;
+            ULONG POINTER_ALIGNMENT Key;
+            LONGLONG DeviceOffset;
+        } Read, Write;
+        struct {
+            SIZE_T OutputBufferLength;
+            SIZE_T POINTER_ALIGNMENT InputBufferLength;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID Type3InputBuffer;
+        } DeviceIoControl;
+        struct {
+            PVOID Arg1;
+            PVOID Arg2;
+            ULONG POINTER_ALIGNMENT IoControlCode;
+            PVOID Arg4;
+        } Others;
+    } Parameters;
+} WDF_REQUEST_PARAMETERS;
+#define WdfRequestTypeWrite 4
+
+/* wdfdevice.h: WDF_DEVICE_POWER_CAPABILITIES (WDF_TRI_STATE, DEVICE_POWER_STATE[7]). */
+typedef struct _WDF_DEVICE_POWER_CAPABILITIES {
+    ULONG Size;
+    ULONG DeviceD1, DeviceD2, WakeFromD0, WakeFromD1, WakeFromD2, WakeFromD3;
+    ULONG DeviceState[7];
+    ULONG DeviceWake, SystemWake;
+    ULONG D1Latency, D2Latency, D3Latency;
+    ULONG IdealDxStateForSx;
+} WDF_DEVICE_POWER_CAPABILITIES;
+
 /* The layouts the emulator reads (hle/src/wdf/layout.rs). */
 #ifdef _WIN64
+_Static_assert(sizeof(WDF_REQUEST_PARAMETERS) == 0x28 && offsetof(WDF_REQUEST_PARAMETERS, Parameters) == 8 &&
+                   offsetof(WDF_REQUEST_PARAMETERS, Parameters.Write.DeviceOffset) == 0x18 &&
+                   offsetof(WDF_REQUEST_PARAMETERS, Parameters.DeviceIoControl.IoControlCode) == 0x18,
+               "WDF_REQUEST_PARAMETERS");
 _Static_assert(sizeof(WDF_BIND_INFO) == 0x30 && offsetof(WDF_BIND_INFO, FuncCount) == 0x1c &&
                    offsetof(WDF_BIND_INFO, FuncTable) == 0x20, "WDF_BIND_INFO");
 _Static_assert(offsetof(WDF_DRIVER_GLOBALS, DisplaceDriverUnload) == 0x30, "WDF_DRIVER_GLOBALS");
@@ -278,6 +326,10 @@ _Static_assert(sizeof(WDF_CHILD_LIST_CONFIG) == 0x60 && offsetof(WDF_CHILD_LIST_
 _Static_assert(sizeof(WDF_CHILD_LIST_ITERATOR) == 0x28 && sizeof(WDF_CHILD_RETRIEVE_INFO) == 0x28 &&
                    offsetof(WDF_CHILD_RETRIEVE_INFO, Status) == 0x18, "WDF_CHILD_RETRIEVE_INFO");
 #else
+_Static_assert(sizeof(WDF_REQUEST_PARAMETERS) == 0x18 && offsetof(WDF_REQUEST_PARAMETERS, Parameters) == 8 &&
+                   offsetof(WDF_REQUEST_PARAMETERS, Parameters.Write.DeviceOffset) == 0x10 &&
+                   offsetof(WDF_REQUEST_PARAMETERS, Parameters.DeviceIoControl.IoControlCode) == 0x10,
+               "WDF_REQUEST_PARAMETERS");
 _Static_assert(sizeof(WDF_BIND_INFO) == 0x20 && offsetof(WDF_BIND_INFO, FuncCount) == 0x14 &&
                    offsetof(WDF_BIND_INFO, FuncTable) == 0x18, "WDF_BIND_INFO");
 _Static_assert(offsetof(WDF_DRIVER_GLOBALS, DisplaceDriverUnload) == 0x2c, "WDF_DRIVER_GLOBALS");
@@ -333,6 +385,19 @@ enum {
     WdfDeviceInitSetIoInCallerContextCallbackTableIndex = 74,
     WdfDeviceCreateTableIndex = 75,
     WdfDeviceCreateSymbolicLinkTableIndex = 80,
+    WdfDeviceCreateDeviceInterfaceTableIndex = 77,
+    WdfDeviceSetPowerCapabilitiesTableIndex = 84,
+    WdfDeviceConfigureRequestDispatchingTableIndex = 93,
+    WdfDeviceInitAssignSDDLStringTableIndex = 68,
+    WdfPdoInitAssignContainerIDTableIndex = 391,
+    WdfPdoInitAllowForwardingRequestToParentTableIndex = 392,
+    WdfMemoryCopyToBufferTableIndex = 196,
+    WdfMemoryCopyFromBufferTableIndex = 197,
+    WdfRequestGetParametersTableIndex = 266,
+    WdfRequestRetrieveInputMemoryTableIndex = 267,
+    WdfRequestRetrieveOutputMemoryTableIndex = 268,
+    WdfRequestCompleteWithPriorityBoostTableIndex = 264,
+    WdfRequestSetInformationTableIndex = 275,
     WdfDeviceEnqueueRequestTableIndex = 91,
     WdfDeviceSetPnpCapabilitiesTableIndex = 83,
     WdfDpcCreateTableIndex = 111,

@@ -42,6 +42,21 @@
  *                   interface at the FDO (STATUS_INVALID_PARAMETER), [16] D's status (an
  *                   interface offered without InterfaceReference/Dereference), [17] whether
  *                   the requester got both routines (the framework's no-op ones).
+ *   0x904 EXTRA     code 0x80002410: ULONG[12]. The driver sends the child's PDO
+ *                   IRP_MN_QUERY_ID (BusQueryContainerID) and IRP_MN_QUERY_CAPABILITIES:
+ *                   [0] the container ID's status, [1] whether it is the one
+ *                   WdfPdoInitAssignContainerID gave, [2] the capabilities' status,
+ *                   [3] DeviceD1, [4] DeviceState[PowerSystemSleeping1], [5] DeviceWake,
+ *                   [6] SystemWake, [7] D1Latency (WdfDeviceSetPowerCapabilities);
+ *                   [8] WdfDeviceCreateDeviceInterface on the started FDO (reference "late"),
+ *                   [9] the interfaces of the class enabled (IoGetDeviceInterfaces: the one
+ *                   registered in EvtDriverDeviceAdd, enabled at the start; the late one stays
+ *                   disabled), [10] those registered, [11] WdfDeviceCreate of a spare child
+ *                   DeviceInit given a malformed SDDL string (STATUS_INVALID_PARAMETER; the
+ *                   driver then frees it with WdfDeviceInitFree).
+ *
+ * The child also gets WdfDeviceInitAssignSDDLString (SDDL_DEVOBJ_SYS_ALL_ADM_ALL, as a raw
+ * PDO should) and WdfPdoInitAllowForwardingRequestToParent.
  */
 #include "corpus.h"
 #include "kmdf.h"
@@ -50,6 +65,7 @@
 #define IOCTL_MISSING CORPUS_IOCTL(0x901, METHOD_BUFFERED)
 #define IOCTL_EXITS CORPUS_IOCTL(0x902, METHOD_BUFFERED)
 #define IOCTL_QUERY CORPUS_IOCTL(0x903, METHOD_BUFFERED)
+#define IOCTL_EXTRA CORPUS_IOCTL(0x904, METHOD_BUFFERED)
 
 /* A framework call by name: WDF(WdfPdoGetParent, WDFDEVICE, (G, WDFDEVICE))(g, child). */
 #define WDF(name, ret, params) ((ret(NTAPI *) params)WdfFunctions[name##TableIndex])
@@ -57,7 +73,11 @@
 
 static const GUID ChildClass = {0x5f1c2b3a, 0x1d2e, 0x4f60, {0x91, 0x7a, 0x3b, 0x4c, 0x5d, 0x6e, 0x7f, 0x80}};
 
+static const GUID BusInterfaceClass = {0x6a4d1e90, 0x27b3, 0x4c15, {0x9e, 0x62, 0x0f, 0x3a, 0x71, 0xd8, 0x45, 0xbc}};
+#define CONTAINER_ID L"{8c1e5b2a-4f3d-4e6a-9b7c-2d1f0e3a4b5c}"
+
 static WDFDEVICE Fdo, Child;
+static ULONG SpareStatus;
 static ULONG Prepared, Entered, EnteredFrom, Exited, Released, Missing;
 
 static NTSTATUS NTAPI ChildPrepareHardware(WDFDEVICE Device, WDFOBJECT Raw, WDFOBJECT Translated)
@@ -281,6 +301,81 @@ static VOID Interfaces(ULONG *out)
         i.Header.InterfaceDereference(i.Header.Context);
 }
 
+/* A PnP IRP of `minor` with Argument1 `arg` to `target`: its status, and its Information. */
+static NTSTATUS Pnp(PDEVICE_OBJECT target, UCHAR minor, PVOID arg, ULONG_PTR *information)
+{
+    KEVENT event;
+    IO_STATUS_BLOCK iosb;
+    PIO_STACK_LOCATION s;
+    NTSTATUS status;
+    PIRP irp;
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    irp = IoBuildSynchronousFsdRequest(IRP_MJ_PNP, target, NULL, 0, NULL, &event, &iosb);
+    if (irp == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    irp->IoStatus.Status = STATUS_NOT_SUPPORTED;
+    s = IoGetNextIrpStackLocation(irp);
+    s->MinorFunction = minor;
+    s->Parameters.Others.Argument1 = arg;
+    status = IoCallDriver(target, irp);
+    if (status == STATUS_PENDING) {
+        KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
+        status = iosb.Status;
+    }
+    *information = iosb.Information;
+    return status;
+}
+
+/* The strings of a multi-string. */
+static ULONG CountStrings(PCWSTR s)
+{
+    ULONG n = 0;
+    while (s != NULL && *s != 0) {
+        n++;
+        s += wcslen(s) + 1;
+    }
+    return n;
+}
+
+static ULONG Interfaces_(ULONG flags)
+{
+    PWSTR list = NULL;
+    ULONG n;
+    if (!NT_SUCCESS(IoGetDeviceInterfaces(&BusInterfaceClass, NULL, flags, &list)))
+        return 0xFFFFFFFF;
+    n = CountStrings(list);
+    ExFreePool(list);
+    return n;
+}
+
+static VOID Extra(ULONG *out)
+{
+    PDEVICE_OBJECT child = WDF(WdfDeviceWdmGetDeviceObject, PDEVICE_OBJECT, (G, WDFDEVICE))(WdfDriverGlobals, Child);
+    DEVICE_CAPABILITIES caps;
+    UNICODE_STRING late;
+    ULONG_PTR info = 0;
+    out[0] = (ULONG)Pnp(child, IRP_MN_QUERY_ID, (PVOID)(ULONG_PTR)5 /* BusQueryContainerID */, &info);
+    out[1] = info != 0 && wcscmp((PCWSTR)info, CONTAINER_ID) == 0;
+    if (info != 0)
+        ExFreePool((PVOID)info);
+    RtlZeroMemory(&caps, sizeof(caps));
+    caps.Size = sizeof(caps);
+    caps.Version = 1;
+    caps.Address = caps.UINumber = (ULONG)-1;
+    out[2] = (ULONG)Pnp(child, IRP_MN_QUERY_CAPABILITIES, &caps, &info);
+    out[3] = caps.DeviceD1;
+    out[4] = caps.DeviceState[PowerSystemSleeping1];
+    out[5] = caps.DeviceWake;
+    out[6] = caps.SystemWake;
+    out[7] = caps.D1Latency;
+    RtlInitUnicodeString(&late, L"late");
+    out[8] = (ULONG)WDF(WdfDeviceCreateDeviceInterface, NTSTATUS, (G, WDFDEVICE, const GUID *, PCUNICODE_STRING))(
+        WdfDriverGlobals, Fdo, &BusInterfaceClass, &late);
+    out[9] = Interfaces_(0);
+    out[10] = Interfaces_(DEVICE_INTERFACE_INCLUDE_NONACTIVE);
+    out[11] = SpareStatus;
+}
+
 static VOID Complete(WDFREQUEST r, NTSTATUS status, ULONG_PTR information)
 {
     WDF(WdfRequestCompleteWithInformation, VOID, (G, WDFREQUEST, NTSTATUS, ULONG_PTR))(WdfDriverGlobals, r, status,
@@ -295,6 +390,7 @@ static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T 
     ULONG need = IoControlCode == IOCTL_STATE   ? 24
                 : IoControlCode == IOCTL_EXITS ? 16
                 : IoControlCode == IOCTL_QUERY ? 72
+                : IoControlCode == IOCTL_EXTRA ? 48
                                                : 4;
     NTSTATUS status;
     (void)Queue, (void)OutputBufferLength, (void)InputBufferLength;
@@ -324,6 +420,13 @@ static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T 
         }
         Interfaces(out);
         break;
+    case IOCTL_EXTRA:
+        if (Child == NULL) {
+            Complete(Request, STATUS_NO_SUCH_DEVICE, 0);
+            return;
+        }
+        Extra(out);
+        break;
     case IOCTL_EXITS:
         out[0] = Exited;
         out[1] = Released;
@@ -344,9 +447,26 @@ static NTSTATUS AddString(ULONG index, PWDFDEVICE_INIT init, PCWSTR text)
     return WDFCALL(index, NTSTATUS(NTAPI *)(G, PWDFDEVICE_INIT, PCUNICODE_STRING))(WdfDriverGlobals, init, &s);
 }
 
+/* A spare child DeviceInit with a malformed SDDL string: WdfDeviceCreate refuses it and the
+   driver frees it. */
+static VOID SpareChild(void)
+{
+    WDFDEVICE device;
+    PWDFDEVICE_INIT init = WDF(WdfPdoInitAllocate, PWDFDEVICE_INIT, (G, WDFDEVICE))(WdfDriverGlobals, Fdo);
+    if (init == NULL)
+        return;
+    if (NT_SUCCESS(AddString(WdfPdoInitAssignDeviceIDTableIndex, init, L"PORTCULLIS\\Spare")) &&
+        NT_SUCCESS(AddString(WdfDeviceInitAssignSDDLStringTableIndex, init, L"D:P(A;;GA;;;SY)(A;;GA")))
+        SpareStatus = (ULONG)WDF(WdfDeviceCreate, NTSTATUS, (G, PWDFDEVICE_INIT *, PWDF_OBJECT_ATTRIBUTES, WDFDEVICE *))(
+            WdfDriverGlobals, &init, NULL, &device);
+    WDF(WdfDeviceInitFree, VOID, (G, PWDFDEVICE_INIT))(WdfDriverGlobals, init);
+}
+
 /* The child PDO: identifiers, texts, raw, its callbacks and capabilities; a static child. */
 static NTSTATUS CreateChild(void)
 {
+    WDF_DEVICE_POWER_CAPABILITIES power;
+    ULONG i;
     WDF_PNPPOWER_EVENT_CALLBACKS pnp;
     WDF_PDO_EVENT_CALLBACKS pdo;
     WDF_DEVICE_PNP_CAPABILITIES caps;
@@ -375,11 +495,16 @@ static NTSTATUS CreateChild(void)
     if (NT_SUCCESS(status))
         status = WDF(WdfPdoInitAssignRawDevice, NTSTATUS, (G, PWDFDEVICE_INIT, const GUID *))(WdfDriverGlobals, init,
                                                                                            &ChildClass);
+    if (NT_SUCCESS(status))
+        status = AddString(WdfDeviceInitAssignSDDLStringTableIndex, init, L"D:P(A;;GA;;;SY)(A;;GA;;;BA)");
+    if (NT_SUCCESS(status))
+        status = AddString(WdfPdoInitAssignContainerIDTableIndex, init, CONTAINER_ID);
     if (!NT_SUCCESS(status)) {
         WDF(WdfDeviceInitFree, VOID, (G, PWDFDEVICE_INIT))(WdfDriverGlobals, init);
         return status;
     }
     WDF(WdfPdoInitSetDefaultLocale, VOID, (G, PWDFDEVICE_INIT, ULONG))(WdfDriverGlobals, init, 0x409);
+    WDF(WdfPdoInitAllowForwardingRequestToParent, VOID, (G, PWDFDEVICE_INIT))(WdfDriverGlobals, init);
     RtlZeroMemory(&pnp, sizeof(pnp));
     pnp.Size = sizeof(pnp);
     pnp.EvtDevicePrepareHardware = ChildPrepareHardware;
@@ -407,6 +532,21 @@ static NTSTATUS CreateChild(void)
     caps.UINumber = 7;
     WDF(WdfDeviceSetPnpCapabilities, VOID, (G, WDFDEVICE, WDF_DEVICE_PNP_CAPABILITIES *))(WdfDriverGlobals, child,
                                                                                        &caps);
+    /* D1 supported, S1 maps to D1, wakes from D2 and S3, D1 latency 50 (x 100 us); the rest
+       defaults (WdfUseDefault, PowerDeviceMaximum 5, PowerSystemMaximum 7, (ULONG)-1). */
+    RtlZeroMemory(&power, sizeof(power));
+    power.Size = sizeof(power);
+    power.DeviceD1 = 1;
+    power.DeviceD2 = power.WakeFromD0 = power.WakeFromD1 = power.WakeFromD2 = power.WakeFromD3 = 2;
+    for (i = 0; i < 7; i++)
+        power.DeviceState[i] = 5;
+    power.DeviceState[PowerSystemSleeping1] = PowerDeviceD1;
+    power.DeviceWake = PowerDeviceD2;
+    power.SystemWake = PowerSystemSleeping3;
+    power.D1Latency = 50;
+    power.D2Latency = power.D3Latency = (ULONG)-1;
+    WDF(WdfDeviceSetPowerCapabilities, VOID, (G, WDFDEVICE, WDF_DEVICE_POWER_CAPABILITIES *))(WdfDriverGlobals, child,
+                                                                                           &power);
     status = ChildInterfaces(child);
     if (!NT_SUCCESS(status))
         return status;
@@ -448,6 +588,11 @@ static NTSTATUS NTAPI EvtDriverDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT Devic
     status = FdoInterfaces();
     if (!NT_SUCCESS(status))
         return status;
+    status = WDF(WdfDeviceCreateDeviceInterface, NTSTATUS, (G, WDFDEVICE, const GUID *, PCUNICODE_STRING))(
+        WdfDriverGlobals, Fdo, &BusInterfaceClass, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    SpareChild();
     return CreateChild();
 }
 

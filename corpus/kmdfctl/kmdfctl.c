@@ -23,7 +23,28 @@
  *                   with STATUS_SUCCESS, or STATUS_NOT_FOUND when nothing was parked.
  *   0x904 SEEN      code 0x80002410: served in EvtIoInCallerContext without any queue: the
  *                   number of requests the callback has seen, this one included, as a ULONG.
+ *   0x905 MEMORY    code 0x80002414: the request's buffers as WDFMEMORY objects
+ *                   (WdfRequestRetrieveInputMemory/OutputMemory): ULONG[6] written into the
+ *                   output memory with WdfMemoryCopyFromBuffer = the input memory's size
+ *                   (WdfMemoryGetBuffer), the sum of its bytes (read with
+ *                   WdfMemoryCopyToBuffer), WdfMemoryCopyToBuffer of one byte more than it holds
+ *                   (STATUS_BUFFER_TOO_SMALL), WdfMemoryCopyFromBuffer at an offset past the
+ *                   output (STATUS_INVALID_BUFFER_SIZE), whether a second
+ *                   WdfRequestRetrieveInputMemory gives the same handle, and whether the output
+ *                   memory's buffer is WdfRequestRetrieveOutputBuffer's. Information 24.
+ *   0x906 PARAMS    code 0x80002418: ULONG[14] = WdfRequestGetParameters of this request (Type,
+ *                   MinorFunction, OutputBufferLength, InputBufferLength, IoControlCode), the
+ *                   Type a call with a wrong Size left alone (0x55), WdfDeviceCreateDeviceInterface's
+ *                   status on the control device, WdfDeviceConfigureRequestDispatching's
+ *                   statuses (the write queue, the same type again, IRP_MJ_CLOSE), and the last
+ *                   write's Type, Length and DeviceOffset (WdfRequestGetParameters) and its first
+ *                   four bytes (WdfRequestRetrieveInputMemory, WdfMemoryCopyToBuffer). Completed
+ *                   with WdfRequestSetInformation(56) and WdfRequestCompleteWithPriorityBoost.
  *   other codes:    STATUS_INVALID_DEVICE_REQUEST.
+ *
+ * Writes go to a parallel queue of their own (WdfDeviceConfigureRequestDispatching,
+ * WdfRequestTypeWrite): EvtIoWrite keeps the write's parameters and first bytes and
+ * completes it with WdfRequestSetInformation(length) and WdfRequestCompleteWithPriorityBoost.
  *
  * Every IOCTL passes EvtIoInCallerContext first, which counts it and (but SEEN) gives it back
  * to the framework with WdfDeviceEnqueueRequest; it reaches the default queue from there.
@@ -36,6 +57,16 @@
 #define IOCTL_PARK CORPUS_IOCTL(0x902, METHOD_BUFFERED)
 #define IOCTL_RELEASE CORPUS_IOCTL(0x903, METHOD_BUFFERED)
 #define IOCTL_SEEN CORPUS_IOCTL(0x904, METHOD_BUFFERED)
+#define IOCTL_MEMORY CORPUS_IOCTL(0x905, METHOD_BUFFERED)
+#define IOCTL_PARAMS CORPUS_IOCTL(0x906, METHOD_BUFFERED)
+
+/* A framework call by name: WDF(WdfRequestGetParameters, VOID, (G, WDFREQUEST, ...))(g, ...). */
+#define WDF(name, ret, params) ((ret(NTAPI *) params)WdfFunctions[name##TableIndex])
+#define G PWDF_DRIVER_GLOBALS
+
+static const GUID CtlInterfaceClass = {0x2b9e61c4, 0x5d7a, 0x4e3f, {0xa1, 0x0c, 0x6d, 0x2e, 0x8f, 0x41, 0x93, 0x57}};
+/* What DriverEntry saw, and the last write (EvtIoWrite). */
+static ULONG InterfaceStatus, DispatchStatus[3], WriteType, WriteLength, WriteOffset, WriteHead;
 
 typedef struct {
     ULONG Count;
@@ -55,6 +86,112 @@ static VOID Complete(WDFREQUEST r, NTSTATUS status, ULONG_PTR information)
     WDFCALL(WdfRequestCompleteWithInformationTableIndex,
             VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFREQUEST, NTSTATUS, ULONG_PTR))(WdfDriverGlobals, r, status,
                                                                               information);
+}
+
+static VOID CompleteBoosted(WDFREQUEST r, NTSTATUS status, ULONG_PTR information)
+{
+    WDF(WdfRequestSetInformation, VOID, (G, WDFREQUEST, ULONG_PTR))(WdfDriverGlobals, r, information);
+    WDF(WdfRequestCompleteWithPriorityBoost, VOID, (G, WDFREQUEST, NTSTATUS, CCHAR))(WdfDriverGlobals, r, status,
+                                                                                  IO_NO_INCREMENT);
+}
+
+static VOID GetParameters(WDFREQUEST r, WDF_REQUEST_PARAMETERS *p)
+{
+    RtlZeroMemory(p, sizeof(*p));
+    p->Size = sizeof(*p);
+    WDF(WdfRequestGetParameters, VOID, (G, WDFREQUEST, WDF_REQUEST_PARAMETERS *))(WdfDriverGlobals, r, p);
+}
+
+static VOID NTAPI EvtIoWrite(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T Length)
+{
+    WDF_REQUEST_PARAMETERS p;
+    WDFMEMORY memory;
+    NTSTATUS status;
+    (void)Queue;
+    GetParameters(Request, &p);
+    WriteType = p.Type;
+    WriteLength = (ULONG)p.Parameters.Write.Length;
+    WriteOffset = (ULONG)p.Parameters.Write.DeviceOffset;
+    status = WDF(WdfRequestRetrieveInputMemory, NTSTATUS, (G, WDFREQUEST, WDFMEMORY *))(WdfDriverGlobals, Request,
+                                                                                       &memory);
+    if (NT_SUCCESS(status))
+        status = WDF(WdfMemoryCopyToBuffer, NTSTATUS, (G, WDFMEMORY, SIZE_T, PVOID, SIZE_T))(
+            WdfDriverGlobals, memory, 0, &WriteHead, Length < 4 ? Length : 4);
+    CompleteBoosted(Request, status, NT_SUCCESS(status) ? Length : 0);
+}
+
+/* MEMORY: the request's buffers as memory objects. */
+static VOID Memory(WDFREQUEST Request)
+{
+    WDFMEMORY in, in2, out;
+    ULONG result[6];
+    UCHAR bytes[64];
+    PVOID out_buffer;
+    SIZE_T in_size, out_size, i;
+    NTSTATUS status;
+    status = WDF(WdfRequestRetrieveInputMemory, NTSTATUS, (G, WDFREQUEST, WDFMEMORY *))(WdfDriverGlobals, Request, &in);
+    if (NT_SUCCESS(status))
+        status = WDF(WdfRequestRetrieveOutputMemory, NTSTATUS, (G, WDFREQUEST, WDFMEMORY *))(WdfDriverGlobals, Request,
+                                                                                           &out);
+    if (!NT_SUCCESS(status)) {
+        Complete(Request, status, 0);
+        return;
+    }
+    WDF(WdfMemoryGetBuffer, PVOID, (G, WDFMEMORY, SIZE_T *))(WdfDriverGlobals, in, &in_size);
+    result[0] = (ULONG)in_size;
+    result[1] = 0;
+    if (in_size <= sizeof(bytes) &&
+        NT_SUCCESS(WDF(WdfMemoryCopyToBuffer, NTSTATUS, (G, WDFMEMORY, SIZE_T, PVOID, SIZE_T))(WdfDriverGlobals, in, 0,
+                                                                                            bytes, in_size)))
+        for (i = 0; i < in_size; i++)
+            result[1] += bytes[i];
+    result[2] = (ULONG)WDF(WdfMemoryCopyToBuffer, NTSTATUS, (G, WDFMEMORY, SIZE_T, PVOID, SIZE_T))(
+        WdfDriverGlobals, in, 0, bytes, in_size + 1);
+    WDF(WdfMemoryGetBuffer, PVOID, (G, WDFMEMORY, SIZE_T *))(WdfDriverGlobals, out, &out_size);
+    result[3] = (ULONG)WDF(WdfMemoryCopyFromBuffer, NTSTATUS, (G, WDFMEMORY, SIZE_T, PVOID, SIZE_T))(
+        WdfDriverGlobals, out, out_size, bytes, 1);
+    WDF(WdfRequestRetrieveInputMemory, NTSTATUS, (G, WDFREQUEST, WDFMEMORY *))(WdfDriverGlobals, Request, &in2);
+    result[4] = in2 == in;
+    status = RetrieveBuffer(WdfRequestRetrieveOutputBufferTableIndex, Request, 1, &out_buffer, &out_size);
+    result[5] = NT_SUCCESS(status) &&
+                out_buffer == WDF(WdfMemoryGetBuffer, PVOID, (G, WDFMEMORY, SIZE_T *))(WdfDriverGlobals, out, NULL);
+    status = WDF(WdfMemoryCopyFromBuffer, NTSTATUS, (G, WDFMEMORY, SIZE_T, PVOID, SIZE_T))(WdfDriverGlobals, out, 0,
+                                                                                       result, sizeof(result));
+    Complete(Request, status, NT_SUCCESS(status) ? sizeof(result) : 0);
+}
+
+/* PARAMS: this request's parameters, and what DriverEntry and the last write saw. */
+static VOID Params(WDFREQUEST Request)
+{
+    WDF_REQUEST_PARAMETERS p;
+    ULONG *out;
+    SIZE_T len;
+    NTSTATUS status = RetrieveBuffer(WdfRequestRetrieveOutputBufferTableIndex, Request, 14 * sizeof(ULONG),
+                                     (PVOID *)&out, &len);
+    if (!NT_SUCCESS(status)) {
+        Complete(Request, status, 0);
+        return;
+    }
+    GetParameters(Request, &p);
+    out[0] = p.Type;
+    out[1] = p.MinorFunction;
+    out[2] = (ULONG)p.Parameters.DeviceIoControl.OutputBufferLength;
+    out[3] = (ULONG)p.Parameters.DeviceIoControl.InputBufferLength;
+    out[4] = p.Parameters.DeviceIoControl.IoControlCode;
+    RtlZeroMemory(&p, sizeof(p));
+    p.Size = sizeof(p) - 1;
+    p.Type = 0x55;
+    WDF(WdfRequestGetParameters, VOID, (G, WDFREQUEST, WDF_REQUEST_PARAMETERS *))(WdfDriverGlobals, Request, &p);
+    out[5] = p.Type;
+    out[6] = InterfaceStatus;
+    out[7] = DispatchStatus[0];
+    out[8] = DispatchStatus[1];
+    out[9] = DispatchStatus[2];
+    out[10] = WriteType;
+    out[11] = WriteLength;
+    out[12] = WriteOffset;
+    out[13] = WriteHead;
+    CompleteBoosted(Request, STATUS_SUCCESS, 14 * sizeof(ULONG));
 }
 
 static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T OutputBufferLength,
@@ -122,6 +259,12 @@ static VOID NTAPI EvtIoDeviceControl(WDFQUEUE Queue, WDFREQUEST Request, SIZE_T 
         Complete(Request, STATUS_SUCCESS, 0);
         return;
     }
+    case IOCTL_MEMORY:
+        Memory(Request);
+        return;
+    case IOCTL_PARAMS:
+        Params(Request);
+        return;
     default:
         WDFCALL(WdfRequestCompleteTableIndex, VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFREQUEST, NTSTATUS))(
             WdfDriverGlobals, Request, STATUS_INVALID_DEVICE_REQUEST);
@@ -174,6 +317,7 @@ static NTSTATUS NTAPI KmdfCtlEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING 
     WDF_IO_QUEUE_CONFIG queue;
     WDFDRIVER driver;
     WDFDEVICE device;
+    WDFQUEUE writes;
     PWDFDEVICE_INIT init;
     DEVICE_CONTEXT *ctx;
     NTSTATUS status;
@@ -247,6 +391,26 @@ static NTSTATUS NTAPI KmdfCtlEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING 
                                        WDFQUEUE *))(WdfDriverGlobals, device, &queue, NULL, &ctx->Parked);
     if (!NT_SUCCESS(status))
         return status;
+    RtlZeroMemory(&queue, sizeof(queue));
+    queue.Size = sizeof(queue);
+    queue.DispatchType = WdfIoQueueDispatchParallel;
+    queue.PowerManaged = 2;
+    queue.EvtIoWrite = EvtIoWrite;
+    status = WDFCALL(WdfIoQueueCreateTableIndex,
+                     NTSTATUS(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE, PWDF_IO_QUEUE_CONFIG, PWDF_OBJECT_ATTRIBUTES,
+                                       WDFQUEUE *))(WdfDriverGlobals, device, &queue, NULL, &writes);
+    if (!NT_SUCCESS(status))
+        return status;
+    DispatchStatus[0] = (ULONG)WDF(WdfDeviceConfigureRequestDispatching, NTSTATUS, (G, WDFDEVICE, WDFQUEUE, ULONG))(
+        WdfDriverGlobals, device, writes, WdfRequestTypeWrite);
+    DispatchStatus[1] = (ULONG)WDF(WdfDeviceConfigureRequestDispatching, NTSTATUS, (G, WDFDEVICE, WDFQUEUE, ULONG))(
+        WdfDriverGlobals, device, writes, WdfRequestTypeWrite);
+    DispatchStatus[2] = (ULONG)WDF(WdfDeviceConfigureRequestDispatching, NTSTATUS, (G, WDFDEVICE, WDFQUEUE, ULONG))(
+        WdfDriverGlobals, device, writes, IRP_MJ_CLOSE);
+    if (!NT_SUCCESS(DispatchStatus[0]))
+        return DispatchStatus[0];
+    InterfaceStatus = (ULONG)WDF(WdfDeviceCreateDeviceInterface, NTSTATUS, (G, WDFDEVICE, const GUID *, PCUNICODE_STRING))(
+        WdfDriverGlobals, device, &CtlInterfaceClass, NULL);
 
     WDFCALL(WdfControlFinishInitializingTableIndex, VOID(NTAPI *)(PWDF_DRIVER_GLOBALS, WDFDEVICE))(WdfDriverGlobals,
                                                                                                device);

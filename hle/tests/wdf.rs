@@ -667,6 +667,10 @@ fn power_policy_callbacks_are_kept_with_the_device() {
         b.ok("WdfDeviceInitSetPowerPolicyEventCallbacks", &[init, callbacks]);
         let (pinit, out) = (b.fx.alloc(8), b.fx.alloc(8));
         b.fx.k.mem_mut().write_ptr(pinit, init).unwrap();
+        // A security descriptor needs a named device object: STATUS_INVALID_SECURITY_DESCR.
+        assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0xC000_0079, "{arch:?}");
+        let name = b.fx.ustr("\\Device\\KmdfPolicy");
+        assert_eq!(b.ok("WdfDeviceInitAssignName", &[init, name]), 0);
         assert_eq!(b.ok("WdfDeviceCreate", &[pinit, 0, out]), 0);
         let device = b.fx.read_ptr(out);
         let policy = b.fx.k.ext().wdf.devices[&device].power_policy;

@@ -36,7 +36,7 @@ pub enum SddlError {
 }
 
 impl SddlError {
-    fn status(self) -> NtStatus {
+    pub(crate) fn status(self) -> NtStatus {
         match self {
             SddlError::Syntax => status::INVALID_PARAMETER,
             SddlError::NoneMapped => NtStatus(0xC000_0073), // STATUS_NONE_MAPPED

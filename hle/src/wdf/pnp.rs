@@ -125,6 +125,7 @@ pub(crate) fn run_start(k: &mut Kx, device_h: u64, irp_addr: u64) -> KResult<NtS
     if let Some(d) = k.ext_mut().wdf.devices.get_mut(&device_h) {
         d.started = true;
     }
+    super::device::set_interfaces(k, device_h, true)?;
     Ok(status::SUCCESS)
 }
 
@@ -144,6 +145,7 @@ pub(crate) fn stop_started(k: &mut Kx, device_h: u64) -> KResult<()> {
     if !dev.started {
         return Ok(());
     }
+    super::device::set_interfaces(k, device_h, false)?;
     let p = dev.pnp;
     let translated = dev.resources.map_or(0, |r| r.1);
     call(k, p.self_managed_io_suspend, &[device_h])?;

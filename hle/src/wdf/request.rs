@@ -72,6 +72,8 @@ pub(crate) fn retire(k: &mut Kx, handle: u64, st: NtStatus) {
         }
     }
     fw.completed.push_back(handle);
+    super::memory::request_done(k, handle);
+    let fw = &mut k.ext_mut().wdf;
     if fw.completed.len() > TOMBSTONES {
         if let Some(old) = fw.completed.pop_front() {
             fw.requests.remove(&old);
@@ -342,4 +344,97 @@ pub fn WdfRequestRetrieveOutputBuffer(
     length: Ptr,
 ) -> KResult<NtStatus> {
     retrieve(k, "WdfRequestRetrieveOutputBuffer", request, minimum, out, length, true)
+}
+
+fn retrieve_memory(k: &mut Kx, function: &str, request: Ptr, out: Ptr, output: bool) -> KResult<NtStatus> {
+    let r = live(k, function, request.0)?;
+    if out.0 == 0 {
+        return Err(violation::null_parameter(k, function, "Memory"));
+    }
+    let (at, len) = match buffer(k, &r, output)? {
+        Ok(b) => b,
+        Err(st) => return Ok(st),
+    };
+    if len == 0 || at == 0 {
+        return Ok(status::BUFFER_TOO_SMALL);
+    }
+    let h = super::memory::of_request(k, request.0, output, at, len)?;
+    k.mem_mut().write_ptr(out.0, h)?;
+    Ok(status::SUCCESS)
+}
+
+/// NTSTATUS WdfRequestRetrieveInputMemory(WDFREQUEST Request, WDFMEMORY *Memory): the input
+/// buffer WdfRequestRetrieveInputBuffer finds, as a WDFMEMORY the request owns (valid until
+/// it completes; the same handle each time); STATUS_BUFFER_TOO_SMALL for an empty one.
+pub fn WdfRequestRetrieveInputMemory(k: &mut Kx, _globals: Ptr, request: Ptr, out: Ptr) -> KResult<NtStatus> {
+    retrieve_memory(k, "WdfRequestRetrieveInputMemory", request, out, false)
+}
+
+/// NTSTATUS WdfRequestRetrieveOutputMemory(WDFREQUEST Request, WDFMEMORY *Memory): the
+/// output buffer, as WdfRequestRetrieveInputMemory presents the input one.
+pub fn WdfRequestRetrieveOutputMemory(k: &mut Kx, _globals: Ptr, request: Ptr, out: Ptr) -> KResult<NtStatus> {
+    retrieve_memory(k, "WdfRequestRetrieveOutputMemory", request, out, true)
+}
+
+/// VOID WdfRequestGetParameters(WDFREQUEST Request, PWDF_REQUEST_PARAMETERS Parameters): the
+/// request's type (its major function), minor function and the parameters of its stack
+/// location, the ULONG lengths widened to size_t. WDF_REQUEST_PARAMETERS is USHORT Size,
+/// UCHAR MinorFunction, WDF_REQUEST_TYPE Type at 4, the union at 8 (0x18 bytes on x86, 0x28
+/// on x64); a Size other than that is left unfilled, as the framework does.
+pub fn WdfRequestGetParameters(k: &mut Kx, _globals: Ptr, request: Ptr, params: Ptr) -> KResult<()> {
+    let r = live(k, "WdfRequestGetParameters", request.0)?;
+    if params.0 == 0 {
+        return Err(violation::null_parameter(k, "WdfRequestGetParameters", "Parameters"));
+    }
+    let wide = k.arch().ptr_size() == 8;
+    let (size, p) = if wide { (0x28u64, 8u64) } else { (0x18, 4) };
+    if k.mem().read_u16(params.0)? as u64 != size {
+        return Ok(());
+    }
+    let loc = k.mem().get(r.irp, IRP::CurrentStackLocation)?;
+    let m = k.mem();
+    let major = m.get(loc, IO_STACK_LOCATION::MajorFunction)?;
+    let minor = m.get(loc, IO_STACK_LOCATION::MinorFunction)?;
+    // The union, copied as the stack location holds it (Others' four arguments).
+    let mut union = vec![0u8; (size - 8) as usize];
+    m.read(loc + p, &mut union[..4 * p as usize])?;
+    let get = |f| m.get(loc, f);
+    // Fields as (offset in the union, value, width): x64 aligns each to 8, x86 packs by 4.
+    let at = |i: u64| if wide { 8 * i } else { 4 * i };
+    let fields: Vec<(u64, u64, u64)> = match major as u8 {
+        major::CREATE => vec![
+            (0, get(IO_STACK_LOCATION::CreateSecurityContext)?, p),
+            (at(1), get(IO_STACK_LOCATION::CreateOptions)?, 4),
+            (at(2), get(IO_STACK_LOCATION::CreateFileAttributes)?, 2),
+            (at(2) + 2, get(IO_STACK_LOCATION::CreateShareAccess)?, 2),
+            (at(3), m.read_u32(loc + p + at(3))? as u64, 4),
+        ],
+        major::READ | major::WRITE => {
+            let (len, offset) = if major as u8 == major::READ {
+                (IO_STACK_LOCATION::ReadLength, IO_STACK_LOCATION::ReadByteOffset)
+            } else {
+                (IO_STACK_LOCATION::WriteLength, IO_STACK_LOCATION::WriteByteOffset)
+            };
+            vec![(0, get(len)?, p), (at(1), get(IO_STACK_LOCATION::ReadKey)?, 4), (at(2), get(offset)?, 8)]
+        }
+        major::DEVICE_CONTROL | major::INTERNAL_DEVICE_CONTROL => vec![
+            (0, get(IO_STACK_LOCATION::OutputBufferLength)?, p),
+            (at(1), get(IO_STACK_LOCATION::InputBufferLength)?, p),
+            (at(2), get(IO_STACK_LOCATION::IoControlCode)?, 4),
+            (at(3), get(IO_STACK_LOCATION::Type3InputBuffer)?, p),
+        ],
+        _ => Vec::new(),
+    };
+    if !fields.is_empty() {
+        union.iter_mut().for_each(|b| *b = 0);
+    }
+    for (off, value, width) in fields {
+        let off = off as usize;
+        union[off..off + width as usize].copy_from_slice(&value.to_le_bytes()[..width as usize]);
+    }
+    let mem = k.mem_mut();
+    mem.write(params.0 + 2, &[minor as u8])?;
+    mem.write_u32(params.0 + 4, major as u32)?;
+    mem.write(params.0 + 8, &union)?;
+    Ok(())
 }

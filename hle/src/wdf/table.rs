@@ -74,6 +74,7 @@ wdf_functions! {
     71 => stdcall fn WdfDeviceInitSetFileObjectConfig(DriverGlobals: Ptr, DeviceInit: Ptr, FileObjectConfig: Ptr, FileObjectAttributes: Ptr) -> () = device::WdfDeviceInitSetFileObjectConfig;
     74 => stdcall fn WdfDeviceInitSetIoInCallerContextCallback(DriverGlobals: Ptr, DeviceInit: Ptr, EvtIoInCallerContext: Ptr) -> () = caller_context::WdfDeviceInitSetIoInCallerContextCallback;
     75 => stdcall fn WdfDeviceCreate(DriverGlobals: Ptr, DeviceInit: Ptr, DeviceAttributes: Ptr, Device: Ptr) -> NtStatus = device::WdfDeviceCreate;
+    77 => stdcall fn WdfDeviceCreateDeviceInterface(DriverGlobals: Ptr, Device: Ptr, InterfaceClassGUID: Ptr, ReferenceString: PUnicodeString) -> NtStatus = device::WdfDeviceCreateDeviceInterface;
     80 => stdcall fn WdfDeviceCreateSymbolicLink(DriverGlobals: Ptr, Device: Ptr, SymbolicLinkName: PUnicodeString) -> NtStatus = device::WdfDeviceCreateSymbolicLink;
     81 => stdcall fn WdfDeviceQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, BufferLength: u32, PropertyBuffer: Ptr, ResultLength: Ptr) -> NtStatus = device::WdfDeviceQueryProperty;
     82 => stdcall fn WdfDeviceAllocAndQueryProperty(DriverGlobals: Ptr, Device: Ptr, DeviceProperty: u32, PoolType: u32, PropertyMemoryAttributes: Ptr, PropertyMemory: Ptr) -> NtStatus = device::WdfDeviceAllocAndQueryProperty;
@@ -121,6 +122,8 @@ wdf_functions! {
     165 => stdcall fn WdfIoQueuePurge(DriverGlobals: Ptr, Queue: Ptr, PurgeComplete: Ptr, Context: Ptr) -> () = queue::WdfIoQueuePurge;
     192 => stdcall fn WdfMemoryCreate(DriverGlobals: Ptr, Attributes: Ptr, PoolType: u32, Tag: PoolTag, BufferSize: SizeT, Memory: Ptr, Buffer: Ptr) -> NtStatus = memory::WdfMemoryCreate;
     194 => stdcall fn WdfMemoryGetBuffer(DriverGlobals: Ptr, Memory: Ptr, BufferSize: Ptr) -> Ptr = memory::WdfMemoryGetBuffer;
+    196 => stdcall fn WdfMemoryCopyToBuffer(DriverGlobals: Ptr, SourceMemory: Ptr, SourceOffset: SizeT, Buffer: Ptr, NumBytesToCopyTo: SizeT) -> NtStatus = memory::WdfMemoryCopyToBuffer;
+    197 => stdcall fn WdfMemoryCopyFromBuffer(DriverGlobals: Ptr, DestinationMemory: Ptr, DestinationOffset: SizeT, Buffer: Ptr, NumBytesToCopyFrom: SizeT) -> NtStatus = memory::WdfMemoryCopyFromBuffer;
     202 => fastcall fn WdfObjectGetTypedContextWorker(DriverGlobals: Ptr, Handle: Ptr, TypeInfo: Ptr) -> Ptr = object::WdfObjectGetTypedContextWorker;
     203 => stdcall fn WdfObjectAllocateContext(DriverGlobals: Ptr, Handle: Ptr, ContextAttributes: Ptr, Context: Ptr) -> NtStatus = object::WdfObjectAllocateContext;
     204 => fastcall fn WdfObjectContextGetObject(DriverGlobals: Ptr, ContextPointer: Ptr) -> Ptr = object::WdfObjectContextGetObject;
@@ -156,6 +159,9 @@ wdf_functions! {
     263 => stdcall fn WdfRequestComplete(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus) -> () = request::WdfRequestComplete;
     264 => stdcall fn WdfRequestCompleteWithPriorityBoost(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, PriorityBoost: u8) -> () = request::WdfRequestCompleteWithPriorityBoost;
     265 => stdcall fn WdfRequestCompleteWithInformation(DriverGlobals: Ptr, Request: Ptr, Status: NtStatus, Information: SizeT) -> () = request::WdfRequestCompleteWithInformation;
+    266 => stdcall fn WdfRequestGetParameters(DriverGlobals: Ptr, Request: Ptr, Parameters: Ptr) -> () = request::WdfRequestGetParameters;
+    267 => stdcall fn WdfRequestRetrieveInputMemory(DriverGlobals: Ptr, Request: Ptr, Memory: Ptr) -> NtStatus = request::WdfRequestRetrieveInputMemory;
+    268 => stdcall fn WdfRequestRetrieveOutputMemory(DriverGlobals: Ptr, Request: Ptr, Memory: Ptr) -> NtStatus = request::WdfRequestRetrieveOutputMemory;
     269 => stdcall fn WdfRequestRetrieveInputBuffer(DriverGlobals: Ptr, Request: Ptr, MinimumRequiredLength: SizeT, Buffer: Ptr, Length: Ptr) -> NtStatus = request::WdfRequestRetrieveInputBuffer;
     270 => stdcall fn WdfRequestRetrieveOutputBuffer(DriverGlobals: Ptr, Request: Ptr, MinimumRequiredSize: SizeT, Buffer: Ptr, Length: Ptr) -> NtStatus = request::WdfRequestRetrieveOutputBuffer;
     275 => stdcall fn WdfRequestSetInformation(DriverGlobals: Ptr, Request: Ptr, Information: SizeT) -> () = request::WdfRequestSetInformation;
