@@ -8,6 +8,8 @@
  * both as subdevices, connects the wave filter's pin 1 to the topology filter's pin 0,
  * registers the adapter's IAdapterPowerManagement and has the wave port notify the service
  * group (and, once the member is removed, again). Every step is reported with DbgPrint; the scenario removes the device at the end.
+ * DriverEntry then puts a PnP routine of its own in the driver object, which notes each PnP
+ * request and passes it to portcls with PcDispatchIrp (the start and the removal go through it).
  *
  * The COM interfaces are declared here as the vtables portcls.h describes (its C++
  * declarations do not compile as C): methods are stdcall on x86, `this` first.
@@ -45,6 +47,7 @@ NTSTATUS NTAPI PcNewServiceGroup(Unknown **, Unknown *);
 NTSTATUS NTAPI PcRegisterSubdevice(PDEVICE_OBJECT, PWCHAR, Unknown *);
 NTSTATUS NTAPI PcRegisterPhysicalConnection(PDEVICE_OBJECT, Unknown *, ULONG, Unknown *, ULONG);
 NTSTATUS NTAPI PcRegisterAdapterPowerManagement(Unknown *, PVOID);
+NTSTATUS NTAPI PcDispatchIrp(PDEVICE_OBJECT, PIRP);
 
 /* Slots of the interfaces portcls gives (IUnknown's three first). */
 enum { QI = 0, ADDREF = 1, RELEASE = 2 };
@@ -259,7 +262,21 @@ static NTSTATUS NTAPI AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     return PcAddAdapterDevice(DriverObject, Pdo, StartDevice, 2, 0);
 }
 
+/* The adapter's own IRP_MJ_PNP routine, put in place of portcls's: it notes each request
+ * and hands it to portcls (PcDispatchIrp), which starts and removes the device as before. */
+static NTSTATUS NTAPI DispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    UCHAR minor = IoGetCurrentIrpStackLocation(Irp)->MinorFunction;
+    NTSTATUS st = PcDispatchIrp(DeviceObject, Irp);
+    DbgPrint("audioadapter: PnP minor %02x through PcDispatchIrp: %lx\n", minor, st);
+    return st;
+}
+
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
-    return PcInitializeAdapterDriver(DriverObject, RegistryPath, AddDevice);
+    NTSTATUS st = PcInitializeAdapterDriver(DriverObject, RegistryPath, AddDevice);
+    if (NT_SUCCESS(st)) {
+        DriverObject->MajorFunction[IRP_MJ_PNP] = DispatchPnp;
+    }
+    return st;
 }

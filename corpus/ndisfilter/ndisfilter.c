@@ -15,9 +15,16 @@
  * others are passed up (NdisFIndicateReceiveNetBufferLists) and, when NDIS gives them back
  * (FilterReturnNetBufferLists), returned down.
  *
- * IOCTL_NDISF_STATS: ULONG[9] = { attaches, restarts, the queried address matches the
+ * The receive counts are kept under an NDIS spin lock (NdisAllocateSpinLock): the receive
+ * handler runs at DISPATCH_LEVEL (raising there itself when NDIS indicates at PASSIVE_LEVEL,
+ * NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL clear) and takes it with NdisDprAcquireSpinLock and
+ * NdisDprReleaseSpinLock, which hold and free the lock without changing the IRQL; the stats
+ * request reads them under NdisAcquireSpinLock, which raises to DISPATCH_LEVEL until
+ * NdisReleaseSpinLock restores the IRQL it came from.
+ *
+ * IOCTL_NDISF_STATS: ULONG[11] = { attaches, restarts, the queried address matches the
  * attach parameters' (1), frame size, packet filter set status, sends completed, status of
- * the last send, frames passed up, frames dropped }.
+ * the last send, frames passed up, frames dropped, lock checks made, lock checks failed }.
  *
  * Unload deregisters the filter (NDIS pauses and detaches the module) and frees the pool.
  */
@@ -33,7 +40,16 @@ static NDIS_HANDLE g_driver_handle;
 static NDIS_HANDLE g_filter_handle;
 static NDIS_HANDLE g_pool;
 static UCHAR g_attach_mac[6];
-static ULONG g_stats[9];
+static ULONG g_stats[11];
+static NDIS_SPIN_LOCK g_lock;
+
+/* A lock check: g_stats[9] counts them, g_stats[10] those that failed. */
+static void LockCheck(BOOLEAN ok)
+{
+    g_stats[9]++;
+    if (!ok)
+        g_stats[10]++;
+}
 static ULONG g_detached;
 
 /* The module's context: what NdisFSetAttributes registers. */
@@ -152,20 +168,36 @@ static BOOLEAN Drop(PNET_BUFFER_LIST nbl)
     return header && ((header[12] << 8) | header[13]) == DROPPED_ETHERTYPE;
 }
 
+/* Counts a received frame under the lock, at DISPATCH_LEVEL (raised to it here when NDIS
+ * indicated at PASSIVE_LEVEL: NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL clear). */
+static void Count(ULONG which, ULONG flags)
+{
+    KIRQL old = PASSIVE_LEVEL;
+    BOOLEAN raise = !(flags & 1);
+    if (raise)
+        KeRaiseIrql(DISPATCH_LEVEL, &old);
+    NdisDprAcquireSpinLock(&g_lock);
+    LockCheck(g_lock.SpinLock != 0 && KeGetCurrentIrql() == DISPATCH_LEVEL);
+    g_stats[which]++;
+    NdisDprReleaseSpinLock(&g_lock);
+    LockCheck(g_lock.SpinLock == 0 && KeGetCurrentIrql() == DISPATCH_LEVEL);
+    if (raise)
+        KeLowerIrql(old);
+}
+
 static VOID NTAPI FilterReceive(NDIS_HANDLE context, PNET_BUFFER_LIST lists, NDIS_PORT_NUMBER port, ULONG count,
     ULONG flags)
 {
     (void)context, (void)count;
     while (lists) {
         PNET_BUFFER_LIST next = lists->Next;
+        BOOLEAN drop = Drop(lists);
         lists->Next = NULL;
-        if (Drop(lists)) {
-            g_stats[8]++;
+        Count(drop ? 8 : 7, flags);
+        if (drop)
             NdisFReturnNetBufferLists(g_filter_handle, lists, flags & 1);
-        } else {
-            g_stats[7]++;
+        else
             NdisFIndicateReceiveNetBufferLists(g_filter_handle, lists, port, 1, flags);
-        }
         lists = next;
     }
 }
@@ -193,7 +225,11 @@ static NTSTATUS NTAPI DispatchIoctl(PDEVICE_OBJECT device, PIRP irp)
     case IOCTL_NDISF_STATS:
         if (CORPUS_OUT_LEN(sp) < sizeof(g_stats))
             return CorpusComplete(irp, STATUS_BUFFER_TOO_SMALL, 0);
+        NdisAcquireSpinLock(&g_lock);
+        LockCheck(g_lock.SpinLock != 0 && KeGetCurrentIrql() == DISPATCH_LEVEL);
         RtlCopyMemory(buffer, g_stats, sizeof(g_stats));
+        NdisReleaseSpinLock(&g_lock);
+        LockCheck(g_lock.SpinLock == 0 && KeGetCurrentIrql() == PASSIVE_LEVEL);
         return CorpusComplete(irp, STATUS_SUCCESS, sizeof(g_stats));
     }
     return CorpusComplete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
@@ -207,6 +243,7 @@ static VOID NTAPI DriverUnload(PDRIVER_OBJECT driver)
     if (g_detached != 1)
         DbgPrint("ndisfilter: the module was not detached\n");
     NdisFreeNetBufferListPool(g_pool);
+    NdisFreeSpinLock(&g_lock);
     IoDeleteSymbolicLink(&link);
     IoDeleteDevice(g_device);
 }
@@ -229,6 +266,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
     driver->MajorFunction[IRP_MJ_CREATE] = CorpusDispatchSuccess;
     driver->MajorFunction[IRP_MJ_CLOSE] = CorpusDispatchSuccess;
     driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = DispatchIoctl;
+    NdisAllocateSpinLock(&g_lock);
 
     RtlZeroMemory(&chars, sizeof(chars));
     chars.Header.Type = NDIS_OBJECT_TYPE_FILTER_DRIVER_CHARACTERISTICS;

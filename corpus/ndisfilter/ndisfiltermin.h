@@ -15,6 +15,10 @@
 #define MEMORY_ALIGNED __attribute__((aligned(2 * sizeof(void *))))
 
 typedef int NDIS_STATUS;
+typedef struct _NDIS_SPIN_LOCK {
+    KSPIN_LOCK SpinLock;
+    KIRQL OldIrql;
+} NDIS_SPIN_LOCK, *PNDIS_SPIN_LOCK;
 typedef void *NDIS_HANDLE;
 typedef ULONG NDIS_PORT_NUMBER;
 #define NDIS_STATUS_SUCCESS 0
@@ -192,5 +196,12 @@ PNET_BUFFER_LIST NTAPI NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHan
 VOID NTAPI NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList);
 void *NTAPI NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, void *Storage, ULONG AlignMultiple,
     ULONG AlignOffset);
+
+VOID NTAPI NdisAllocateSpinLock(PNDIS_SPIN_LOCK);
+VOID NTAPI NdisFreeSpinLock(PNDIS_SPIN_LOCK);
+VOID NTAPI NdisAcquireSpinLock(PNDIS_SPIN_LOCK);
+VOID NTAPI NdisReleaseSpinLock(PNDIS_SPIN_LOCK);
+VOID NTAPI NdisDprAcquireSpinLock(PNDIS_SPIN_LOCK);
+VOID NTAPI NdisDprReleaseSpinLock(PNDIS_SPIN_LOCK);
 
 #endif

@@ -496,10 +496,15 @@ fn a_filters_own_io_goes_only_below_its_instance() {
     for arch in both() {
         let (mut fx, driver, mut code) = driver(arch);
         assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"0123456789".to_vec()));
-        let counter = fx.alloc(8);
+        let counter = fx.alloc(12);
         let pre_create = code.counts(&mut fx, counter, 3); // returns 0: SUCCESS_WITH_CALLBACK
         let pre_read = code.counts(&mut fx, counter + 4, 3);
-        let reg = Reg { more: vec![(3, pre_read, 0), (4, pre_read, 0)], ..simple(pre_create) };
+        let (closes, pre_cleanup) = (fx.alloc(8), code.counts(&mut fx, counter + 8, 3));
+        let pre_close = code.counts(&mut fx, closes, 3);
+        let reg = Reg {
+            more: vec![(3, pre_read, 0), (4, pre_read, 0), (0x12, pre_cleanup, 0), (2, pre_close, 0)],
+            ..simple(pre_create)
+        };
         let filter = register(&mut fx, driver, &reg);
         assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
         let (st, h) = open_rw(&mut fx, "\\??\\C:\\Dir\\File.txt");
@@ -559,6 +564,8 @@ fn a_filters_own_io_goes_only_below_its_instance() {
         fx.call(F, "FltFreeCallbackData", &[cbd]).unwrap();
         assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
         assert_eq!(fx.read(counter + 4, 4), [0, 0, 0, 0]);
+        let cleanups_closes = |fx: &Fx| (fx.read(counter + 8, 4), fx.read(closes, 4));
+        assert_eq!(cleanups_closes(&fx), (vec![1, 0, 0, 0], vec![1, 0, 0, 0]), "{arch:?}: the program's close");
         // FltCreateFile with an instance: the filter's pre-create does not see it.
         let name = fx.ustr("\\??\\C:\\Dir\\File.txt");
         let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(arch));
@@ -577,10 +584,13 @@ fn a_filters_own_io_goes_only_below_its_instance() {
         fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(foout)]).unwrap();
         assert_eq!(refs(&fx), Some(before - 1), "{arch:?}: FltCreateFileEx referenced it");
         assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
+        // Its cleanup and close went below the instance too.
+        assert_eq!(cleanups_closes(&fx), (vec![1, 0, 0, 0], vec![1, 0, 0, 0]), "{arch:?}: targeted file object");
         let args = [filter, 0, hout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, 0, 0, 0];
         assert_eq!(fx.call(F, "FltCreateFile", &args).unwrap(), 0);
         assert_eq!(fx.read(counter, 4), 2u32.to_le_bytes(), "{arch:?}: no instance: every filter sees it");
         assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
+        assert_eq!(cleanups_closes(&fx), (vec![2, 0, 0, 0], vec![2, 0, 0, 0]), "{arch:?}: and its close");
         assert!(fx.k.ext().volume.open_files().is_empty());
         fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
     }
@@ -899,5 +909,42 @@ fn a_name_control_grows_keeping_its_name() {
         assert_eq!((len, max), (8, 200));
         assert_eq!(fx.read(again, 8), fx.read(first, 8), "{arch:?}");
         assert!(fx.k.ext().pool.block(grown).is_none(), "{arch:?}: the replaced buffer was freed");
+    }
+}
+
+#[test]
+fn the_requestor_of_a_programs_file_operation_is_the_programs_thread() {
+    use portcullis_hle::io::request;
+    for arch in both() {
+        let (mut fx, driver, mut code) = driver(arch);
+        assert!(portcullis_hle::fs::seed_file(&mut fx.k, "C:\\Dir\\File.txt", b"0123".to_vec()));
+        // A pre-create and pre-write callback keeping Data->Thread.
+        let slot = fx.alloc(8);
+        let keeps = if arch == Arch::X64 {
+            let mut b = vec![0x48, 0x8B, 0x41, 0x08, 0x49, 0xB8]; // mov rax, [rcx+8]; mov r8, imm64
+            b.extend(slot.to_le_bytes());
+            b.extend([0x49, 0x89, 0x00, 0x31, 0xC0, 0xC3]); // mov [r8], rax; xor eax, eax; ret
+            b
+        } else {
+            let mut b = vec![0x8B, 0x4C, 0x24, 0x04, 0x8B, 0x41, 0x04, 0xA3]; // mov ecx, [esp+4]; mov eax, [ecx+4]; mov [imm32], eax
+            b.extend((slot as u32).to_le_bytes());
+            b.extend([0x31, 0xC0, 0xC2, 0x0C, 0x00]); // xor eax, eax; ret 12
+            b
+        };
+        let keeps = code.put(&mut fx, &keeps);
+        let reg = Reg { more: vec![(4, keeps, 0)], ..simple(keeps) };
+        let filter = register(&mut fx, driver, &reg);
+        assert_eq!(fx.call(F, "FltStartFiltering", &[filter]).unwrap(), 0);
+        let program = fx.k.ext().system.user_thread;
+        let (opened, _) = request::open_with(&mut fx.k, "C:\\Dir\\File.txt", 0xC000_0000).unwrap();
+        let h = opened.expect("opened");
+        assert_eq!(fx.read_ptr(slot), program, "{arch:?}: the open's requestor");
+        fx.k.mem_mut().write_ptr(slot, 0).unwrap();
+        request::write(&mut fx.k, h, b"ab", 0).unwrap();
+        assert_eq!(fx.read_ptr(slot), program, "{arch:?}: the write's requestor");
+        let process = fx.call(NT, "PsGetThreadProcess", &[program]).unwrap();
+        assert_ne!(process, fx.call(NT, "PsGetCurrentProcess", &[]).unwrap(), "{arch:?}: not the system's");
+        request::close(&mut fx.k, h).unwrap();
+        fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
     }
 }

@@ -140,6 +140,9 @@ pub struct FltState {
     pub ports: port::Ports,
     /// Callback data filters allocated (FltAllocateCallbackData).
     pub callback_data: std::collections::BTreeSet<u64>,
+    /// File objects a filter opened below its instance (FltCreateFile*), and that instance:
+    /// their cleanup and close go only below it.
+    pub targeted: BTreeMap<u64, u64>,
     /// File objects whose open a post-create callback cancelled (FltCancelFileOpen).
     pub cancelled: std::collections::BTreeSet<u64>,
     /// Each minifilter driver's own DriverUnload, from before the Filter Manager put its

@@ -324,6 +324,7 @@ pub fn filtered(
 /// leaves the cache, and with the last open of its file the stream contexts go too.
 pub fn forget_file(k: &mut Kx, fo: u64) -> KResult<()> {
     k.ext_mut().flt.cached_names.remove(&fo);
+    k.ext_mut().flt.targeted.remove(&fo);
     let node = crate::fs::open_of(k, fo).map(|o| o.node);
     let mut gone: Vec<super::Attachment> = k
         .ext()

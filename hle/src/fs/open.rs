@@ -147,7 +147,14 @@ pub(crate) fn filtered(
         st = status::UNSUCCESSFUL;
     }
     match opened {
-        Ok(_) if st.is_success() => Ok(Ok((fo, info))),
+        Ok(_) if st.is_success() => {
+            // Opened for a filter below its instance: the file object's cleanup and close
+            // go only below it too.
+            if let Some(instance) = below {
+                k.ext_mut().flt.targeted.insert(fo, instance);
+            }
+            Ok(Ok((fo, info)))
+        }
         Ok(_) => {
             // A post-create callback failed the open (FltCancelFileOpen's effect).
             crate::flt::ops::forget_file(k, fo)?;
@@ -319,7 +326,7 @@ pub(crate) fn closed(k: &mut Kx, fo: u64) -> KResult<()> {
         file_object: fo,
         user: false,
         params: crate::flt::ops::Params::None,
-        below: None,
+        below: k.ext().flt.targeted.get(&fo).copied(),
     };
     crate::flt::ops::filtered(k, op, |_, _| Ok((status::SUCCESS, 0)))?;
     crate::flt::ops::forget_file(k, fo)?;
@@ -327,7 +334,8 @@ pub(crate) fn closed(k: &mut Kx, fo: u64) -> KResult<()> {
 }
 
 /// The last handle to a file object on the volume closed: the minifilters see
-/// IRP_MJ_CLEANUP (once).
+/// IRP_MJ_CLEANUP (once); for a file a filter opened below its instance (FltCreateFile), only
+/// the instances below it, as fltmgr.sys targets every request on that file object.
 pub(crate) fn cleanup(k: &mut Kx, fo: u64) -> KResult<()> {
     match k.ext_mut().volume.opens.get_mut(&fo) {
         Some(o) if !o.cleaned => o.cleaned = true,
@@ -338,7 +346,7 @@ pub(crate) fn cleanup(k: &mut Kx, fo: u64) -> KResult<()> {
         file_object: fo,
         user: false,
         params: crate::flt::ops::Params::None,
-        below: None,
+        below: k.ext().flt.targeted.get(&fo).copied(),
     };
     crate::flt::ops::filtered(k, op, |_, _| Ok((status::SUCCESS, 0)))?;
     Ok(())

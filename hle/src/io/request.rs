@@ -169,15 +169,31 @@ pub(crate) const IRP_READ_OPERATION: u64 = 0x100;
 pub(crate) const IRP_WRITE_OPERATION: u64 = 0x200;
 pub(crate) const IRP_CLOSE_OPERATION: u64 = 0x400;
 
+/// The thread a request runs in (the requesting program's, or the user program's) and the
+/// thread and mode to return to after it.
+fn requester_threads(k: &Kx) -> (u64, (u64, bool)) {
+    match k.ext().io.requester {
+        Some(t) => (t, (t, true)),
+        None => (k.ext().system.user_thread, (k.ext().system.system_thread, false)),
+    }
+}
+
+/// Runs the volume's part of a request in the requesting program's thread, as the system
+/// service would (the minifilters' callbacks see it as the requestor), then returns.
+fn as_requester<T>(k: &mut Kx, work: impl FnOnce(&mut Kx) -> KResult<T>) -> KResult<T> {
+    let (thread, after) = requester_threads(k);
+    crate::ps::set_current_thread(k, thread, true)?;
+    let r = work(k);
+    crate::ps::set_current_thread(k, after.0, after.1)?;
+    r
+}
+
 /// Sends a prepared IRP to the top of `device`'s stack and collects what the caller sees.
 fn issue(k: &mut Kx, device: u64, irp: u64, req: Request) -> KResult<IoResult> {
     let device = crate::io::stack::top(k, device)?;
     let id = req.id;
     k.ext_mut().io.requests.insert(irp, req);
-    let (thread, after) = match k.ext().io.requester {
-        Some(t) => (t, (t, true)),
-        None => (k.ext().system.user_thread, (k.ext().system.system_thread, false)),
-    };
+    let (thread, after) = requester_threads(k);
     crate::ps::set_current_thread(k, thread, true)?;
     crate::ps::sync_time(k)?;
     let returned = irp::call_driver(k, device, irp);
@@ -441,7 +457,7 @@ fn volume_open(
         allocation: 0,
     };
     let rest = if rest.is_empty() { "\\" } else { rest };
-    match crate::fs::open::filtered(k, rest, c, 0, true, None)? {
+    match as_requester(k, |k| crate::fs::open::filtered(k, rest, c, 0, true, None))? {
         Ok((fo, information)) => {
             let r = done(k, status::SUCCESS, information, vec![]);
             let device = k.ext().volume.device;
@@ -660,7 +676,7 @@ fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u
         return Ok(denied(k));
     }
     if f.device == k.ext().volume.device {
-        return volume_transfer(k, &f, write, len, offset);
+        return as_requester(k, |k| volume_transfer(k, &f, write, len, offset));
     }
     let dflags = k.mem().get(f.device, DEVICE_OBJECT::Flags)?;
     let user = if len > 0 { Some((user_buffer(k, write.unwrap_or(&[]), len)?, len)) } else { None };
@@ -750,10 +766,10 @@ pub fn close(k: &mut Kx, h: FileHandle) -> KResult<(IoResult, IoResult)> {
         // CloseHandle of a file on the volume: the minifilters see IRP_MJ_CLEANUP and
         // IRP_MJ_CLOSE, and the file object goes.
         k.ext_mut().io.files.remove(&h.0);
-        crate::fs::open::cleanup(k, f.file_object)?;
+        as_requester(k, |k| crate::fs::open::cleanup(k, f.file_object))?;
         let cleanup = done(k, status::SUCCESS, 0, vec![]);
         k.ext_mut().objects.unregister(f.file_object);
-        crate::fs::open::closed(k, f.file_object)?;
+        as_requester(k, |k| crate::fs::open::closed(k, f.file_object))?;
         let close = done(k, status::SUCCESS, 0, vec![]);
         return Ok((cleanup, close));
     }
