@@ -117,7 +117,7 @@ impl Bound {
 
     /// A named control device: (WDFDEVICE, DEVICE_OBJECT).
     fn control_device(&mut self, driver: u64, name: &str) -> (u64, u64) {
-        let sddl = self.fx.ustr("D:P(A;;GA;;;SY)");
+        let sddl = self.fx.ustr("D:P(A;;GA;;;SY)(A;;GA;;;BA)");
         let init = self.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
         assert_ne!(init, 0);
         let n = self.fx.ustr(name);
@@ -1333,7 +1333,7 @@ fn an_interrupt_connects_in_d0_and_its_isr_queues_its_dpc() {
 fn caller_context_device(b: &mut Bound, name: &str) -> (u64, u64) {
     let arch = b.fx.arch;
     let driver = b.driver();
-    let sddl = b.fx.ustr("D:P(A;;GA;;;SY)");
+    let sddl = b.fx.ustr("D:P(A;;GA;;;SY)(A;;GA;;;BA)");
     let init = b.ok("WdfControlDeviceInitAllocate", &[driver, sddl]);
     let n = b.fx.ustr(&format!("\\Device\\{name}"));
     b.ok("WdfDeviceInitAssignName", &[init, n]);

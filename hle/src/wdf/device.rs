@@ -57,7 +57,8 @@ pub struct DeviceInit {
     /// A child PDO's DeviceInit (WdfPdoInitAllocate): its parent and identifiers.
     pub child: Option<super::pdo::PdoIds>,
     /// The device object's security (WdfDeviceInitAssignSDDLString, or a control device's
-    /// WdfControlDeviceInitAllocate), applied as IoCreateDeviceSecure does.
+    /// WdfControlDeviceInitAllocate), applied as IoCreateDeviceSecure does: the device
+    /// object's security descriptor, which opens are checked against.
     pub sddl: Option<String>,
     /// WdfFdoInitSetDefaultChildListConfig: the default child list's config and attributes.
     pub default_child_list: Option<(super::child_list::Config, object::Attributes)>,
@@ -563,6 +564,11 @@ pub fn WdfDeviceCreate(k: &mut Kx, _globals: Ptr, init_ptr: Ptr, attributes: Ptr
     }
     if !st.is_success() {
         return Ok(st);
+    }
+    if let Some(Ok(sd)) = init.sddl.as_deref().map(crate::se::sddl::parse) {
+        // The device object's security, as IoCreateDeviceSecure gives it: opens are checked
+        // against it.
+        k.ext_mut().security.objects.insert(wdm, sd);
     }
     let flags = k.mem().get(wdm, DEVICE_OBJECT::Flags)?;
     let io_flag = match init.io_type {
