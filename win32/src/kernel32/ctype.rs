@@ -211,6 +211,17 @@ fn map_units(lcid: u32, flags: u32, units: &[u16], wide: bool) -> Result<Vec<u16
     Ok(out)
 }
 
+/// [`map_units`], setting the last error when it fails.
+fn mapped(k: &mut Kx, lcid: u32, flags: u32, units: &[u16], wide: bool) -> KResult<Option<Vec<u16>>> {
+    match map_units(lcid, flags, units, wide) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) => {
+            set_last_error(k, e)?;
+            Ok(None)
+        }
+    }
+}
+
 /// Writes a mapping's result as LCMapString does: cchDest 0 asks for the size; too small a
 /// buffer is ERROR_INSUFFICIENT_BUFFER.
 fn put(k: &mut Kx, bytes: &[u8], count: usize, out: Ptr, capacity: i32) -> KResult<i32> {
@@ -250,13 +261,7 @@ pub fn LCMapStringW(
         return Ok(0);
     }
     let units = wide_arg(k, source.0, count)?;
-    let mapped = match map_units(lcid, flags, &units, true) {
-        Ok(m) => m,
-        Err(e) => {
-            set_last_error(k, e)?;
-            return Ok(0);
-        }
-    };
+    let Some(mapped) = mapped(k, lcid, flags, &units, true)? else { return Ok(0) };
     let bytes: Vec<u8> = mapped.iter().flat_map(|u| u.to_le_bytes()).collect();
     put(k, &bytes, mapped.len(), out, capacity)
 }
@@ -277,13 +282,7 @@ pub fn LCMapStringA(
         return Ok(0);
     }
     let units = ansi_arg(k, source.0, count)?;
-    let mapped = match map_units(lcid, flags, &units, false) {
-        Ok(m) => m,
-        Err(e) => {
-            set_last_error(k, e)?;
-            return Ok(0);
-        }
-    };
+    let Some(mapped) = mapped(k, lcid, flags, &units, false)? else { return Ok(0) };
     let page = page_of(CP_ACP).expect("the ANSI code page converts");
     // A mapped character the code page lacks keeps the original byte.
     let original = from_wide(page, &units, b'?', false).map(|r| r.0).unwrap_or_default();

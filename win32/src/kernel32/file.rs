@@ -485,47 +485,46 @@ const ERROR_NEGATIVE_SEEK: u32 = 131;
 /// position past 4 GB without lpDistanceToMoveHigh, ERROR_INVALID_FUNCTION for FILE_END on a
 /// device (no size), ERROR_INVALID_HANDLE for a handle that is no file.
 pub fn SetFilePointer(k: &mut Kx, h: HANDLE, distance: i32, high: Ptr, method: u32) -> KResult<u32> {
-    let (file, position) = match crate::current(k).and_then(|p| p.handles.get(&h.0)) {
-        Some(Object::File { file, position, .. }) => (*file, *position),
-        _ => {
-            set_last_error(k, ERROR_INVALID_HANDLE)?;
-            return Ok(INVALID_SET_FILE_POINTER);
-        }
-    };
     let distance = match high.0 {
         0 => distance as i64,
         at => ((k.mem().read_u32(at)? as u64) << 32 | distance as u32 as u64) as i64,
     };
-    let base = match method {
-        FILE_BEGIN => 0,
-        FILE_CURRENT => position,
-        FILE_END => match request::file_size(k, file) {
-            Some(size) => size,
-            None => {
-                set_last_error(k, ERROR_INVALID_FUNCTION)?;
-                return Ok(INVALID_SET_FILE_POINTER);
-            }
-        },
-        _ => {
-            set_last_error(k, ERROR_INVALID_PARAMETER)?;
+    let new = match seek_target(k, h.0, distance, method)? {
+        Ok(new) if high.0 == 0 && new > u32::MAX as u64 => Err(ERROR_INVALID_PARAMETER),
+        other => other,
+    };
+    let new = match new {
+        Ok(new) => new,
+        Err(error) => {
+            set_last_error(k, error)?;
             return Ok(INVALID_SET_FILE_POINTER);
         }
     };
-    let Some(new) = (base as i64).checked_add(distance).filter(|n| *n >= 0) else {
-        set_last_error(k, ERROR_NEGATIVE_SEEK)?;
-        return Ok(INVALID_SET_FILE_POINTER);
-    };
-    let new = new as u64;
-    if high.0 == 0 && new > u32::MAX as u64 {
-        set_last_error(k, ERROR_INVALID_PARAMETER)?;
-        return Ok(INVALID_SET_FILE_POINTER);
-    }
     if high.0 != 0 {
         k.mem_mut().write_u32(high.0, (new >> 32) as u32)?;
     }
     set_position(k, h.0, new);
     set_last_error(k, ERROR_SUCCESS)?;
     Ok(new as u32)
+}
+
+/// Where a move of a file handle's position by `distance` from `method`'s origin lands, or
+/// the error SetFilePointer(Ex) fails with (the position is not moved yet).
+fn seek_target(k: &mut Kx, h: u64, distance: i64, method: u32) -> KResult<Result<u64, u32>> {
+    let (file, position) = match crate::current(k).and_then(|p| p.handles.get(&h)) {
+        Some(Object::File { file, position, .. }) => (*file, *position),
+        _ => return Ok(Err(ERROR_INVALID_HANDLE)),
+    };
+    let base = match method {
+        FILE_BEGIN => 0,
+        FILE_CURRENT => position,
+        FILE_END => match request::file_size(k, file) {
+            Some(size) => size,
+            None => return Ok(Err(ERROR_INVALID_FUNCTION)),
+        },
+        _ => return Ok(Err(ERROR_INVALID_PARAMETER)),
+    };
+    Ok((base as i64).checked_add(distance).filter(|n| *n >= 0).map(|n| n as u64).ok_or(ERROR_NEGATIVE_SEEK))
 }
 
 /// BOOL FlushFileBuffers(HANDLE hFile): IRP_MJ_FLUSH_BUFFERS to a device (its driver
@@ -551,35 +550,16 @@ pub fn FlushFileBuffers(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
 /// lpNewFilePointer, DWORD dwMoveMethod): SetFilePointer with a 64-bit distance; the new
 /// position goes to lpNewFilePointer when given.
 pub fn SetFilePointerEx(k: &mut Kx, h: HANDLE, distance: i64, new: Ptr, method: u32) -> KResult<BOOL> {
-    let (file, position) = match crate::current(k).and_then(|p| p.handles.get(&h.0)) {
-        Some(Object::File { file, position, .. }) => (*file, *position),
-        _ => {
-            set_last_error(k, ERROR_INVALID_HANDLE)?;
+    let to = match seek_target(k, h.0, distance, method)? {
+        Ok(to) => to,
+        Err(error) => {
+            set_last_error(k, error)?;
             return Ok(BOOL(false));
         }
-    };
-    let base = match method {
-        FILE_BEGIN => 0,
-        FILE_CURRENT => position,
-        FILE_END => match request::file_size(k, file) {
-            Some(size) => size,
-            None => {
-                set_last_error(k, ERROR_INVALID_FUNCTION)?;
-                return Ok(BOOL(false));
-            }
-        },
-        _ => {
-            set_last_error(k, ERROR_INVALID_PARAMETER)?;
-            return Ok(BOOL(false));
-        }
-    };
-    let Some(to) = (base as i64).checked_add(distance).filter(|n| *n >= 0) else {
-        set_last_error(k, ERROR_NEGATIVE_SEEK)?;
-        return Ok(BOOL(false));
     };
     if new.0 != 0 {
-        k.mem_mut().write_u64(new.0, to as u64)?;
+        k.mem_mut().write_u64(new.0, to)?;
     }
-    set_position(k, h.0, to as u64);
+    set_position(k, h.0, to);
     Ok(BOOL(true))
 }
