@@ -222,7 +222,8 @@ fn limits_exit_three_and_the_trace_survives() {
     let seqs: Vec<u64> = lines.iter().filter_map(|l| l["seq"].as_u64()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "events are in order");
 
-    let o = run(&["run", &corpus("spin", "x86"), "--timeout", "200ms", "--format", "json"]);
+    // Without an instruction budget, which a fast machine could spend within the 200 ms.
+    let o = run(&["run", &corpus("spin", "x86"), "--timeout", "200ms", "--max-insns", "0", "--format", "json"]);
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(json(&o)["limits"]["hit"][0]["kind"], "time");
 }
