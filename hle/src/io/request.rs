@@ -79,6 +79,24 @@ pub(crate) struct Request {
     pub(crate) notify: Option<Notify>,
 }
 
+impl Request {
+    /// A request `id` of `major` with no buffers yet.
+    pub(crate) fn new(id: RequestId, major: u8) -> Request {
+        Request {
+            id,
+            major,
+            system_buffer: None,
+            copy_back: false,
+            user_in: None,
+            user_out: None,
+            mdl: None,
+            extra: vec![],
+            raw: false,
+            notify: None,
+        }
+    }
+}
+
 /// What the I/O manager does for a caller when its pending request completes, as Windows does
 /// for NtDeviceIoControlFile's IoStatusBlock and Event: the output reaches the caller's
 /// buffer, the status block is written, the events are set.
@@ -399,18 +417,7 @@ pub fn create_with(
     mem.set(loc, IO_STACK_LOCATION::CreateShareAccess, 3)?;
     mem.set(loc, IO_STACK_LOCATION::CreateFileAttributes, 0x80)?;
     let id = new_id(k);
-    let req = Request {
-        id,
-        major: major::CREATE,
-        system_buffer: None,
-        copy_back: false,
-        user_in: None,
-        user_out: None,
-        mdl: None,
-        extra: vec![sc],
-        raw: false,
-        notify: None,
-    };
+    let req = Request { extra: vec![sc], ..Request::new(id, major::CREATE) };
     let r = issue(k, object, irp_addr, req)?;
     let st = r.status();
     if st.is_success() && st != status::PENDING {
@@ -564,16 +571,9 @@ pub fn device_control(
         None
     };
     let mut req = Request {
-        id: new_id(k),
-        major: if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL },
-        system_buffer: None,
-        copy_back: false,
         user_in,
         user_out,
-        mdl: None,
-        extra: vec![],
-        raw: false,
-        notify: None,
+        ..Request::new(new_id(k), if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL })
     };
     let m = code & 3;
     let mut flags = IRP_SYNCHRONOUS_API;
@@ -621,16 +621,10 @@ pub fn device_control_raw(
         return Ok(denied(k));
     }
     let req = Request {
-        id: new_id(k),
-        major: if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL },
-        system_buffer: None,
-        copy_back: false,
         user_in: Some(input),
         user_out: Some(output),
-        mdl: None,
-        extra: vec![],
         raw: true,
-        notify: None,
+        ..Request::new(new_id(k), if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL })
     };
     control_irp(k, &f, code, req, IRP_SYNCHRONOUS_API)
 }
@@ -680,18 +674,7 @@ fn transfer(k: &mut Kx, h: FileHandle, write: Option<&[u8]>, len: u64, offset: u
     }
     let dflags = k.mem().get(f.device, DEVICE_OBJECT::Flags)?;
     let user = if len > 0 { Some((user_buffer(k, write.unwrap_or(&[]), len)?, len)) } else { None };
-    let mut req = Request {
-        id: new_id(k),
-        major: if write.is_some() { major::WRITE } else { major::READ },
-        system_buffer: None,
-        copy_back: false,
-        user_in: None,
-        user_out: None,
-        mdl: None,
-        extra: vec![],
-        raw: false,
-        notify: None,
-    };
+    let mut req = Request::new(new_id(k), if write.is_some() { major::WRITE } else { major::READ });
     if write.is_some() {
         req.user_in = user;
     } else {
@@ -739,18 +722,7 @@ pub fn flush(k: &mut Kx, h: FileHandle) -> KResult<IoResult> {
     if f.device == k.ext().volume.device {
         return Ok(done(k, status::SUCCESS, 0, vec![]));
     }
-    let req = Request {
-        id: new_id(k),
-        major: major::FLUSH_BUFFERS,
-        system_buffer: None,
-        copy_back: false,
-        user_in: None,
-        user_out: None,
-        mdl: None,
-        extra: vec![],
-        raw: false,
-        notify: None,
-    };
+    let req = Request::new(new_id(k), major::FLUSH_BUFFERS);
     let (irp_addr, _) = buffered_irp(k, &f, &req, IRP_SYNCHRONOUS_API, None)?;
     issue(k, f.device, irp_addr, req)
 }
@@ -778,18 +750,7 @@ pub fn close(k: &mut Kx, h: FileHandle) -> KResult<(IoResult, IoResult)> {
         [(major::CLEANUP, IRP_SYNCHRONOUS_API), (major::CLOSE, IRP_SYNCHRONOUS_API | IRP_CLOSE_OPERATION)]
     {
         let (irp_addr, _) = new_irp(k, f.device, f.file_object, major, flags)?;
-        let req = Request {
-            id: new_id(k),
-            major,
-            system_buffer: None,
-            copy_back: false,
-            user_in: None,
-            user_out: None,
-            mdl: None,
-            extra: vec![],
-            raw: false,
-            notify: None,
-        };
+        let req = Request::new(new_id(k), major);
         results.push(issue(k, f.device, irp_addr, req)?);
     }
     k.ext_mut().io.files.remove(&h.0);

@@ -220,18 +220,7 @@ pub(crate) fn send(
     irp::set_status(k, irp_addr, status::NOT_SUPPORTED, 0)?;
     setup(k, loc)?;
     let id = crate::io::request::new_id(k);
-    let req = crate::io::request::Request {
-        id,
-        major: major_code,
-        system_buffer: None,
-        copy_back: false,
-        user_in: None,
-        user_out: None,
-        mdl: None,
-        extra: vec![],
-        raw: false,
-        notify: None,
-    };
+    let req = crate::io::request::Request::new(id, major_code);
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, top, irp_addr)?;
     let completion = k.ext_mut().io.completions.remove(&id);
