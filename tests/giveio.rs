@@ -207,11 +207,11 @@ fn a_map_that_grants_0x378_but_not_0x379_lets_one_through_and_faults_on_the_othe
     let mut sb = sandbox(&trace);
     assert!(sb.driver_entry().unwrap().is_success());
     let byte = sb.run_program("lpt_probe.exe", &program("lpt_probe"), &["byte".to_string()]).unwrap();
-    assert_eq!(byte.exit_code, 0xC000_0096);
+    assert_eq!(byte.exit_code, 0xC000_0096, "{:?}", byte.exception);
     assert_eq!(String::from_utf8_lossy(&byte.console), "lpt_probe: out 0x378, byte\nlpt_probe: in 0x379\n");
     // A word at 0x378 covers 0x379 too: denied as a whole, nothing reaches the port.
     let word = sb.run_program("lpt_probe.exe", &program("lpt_probe"), &["word".to_string()]).unwrap();
-    assert_eq!(word.exit_code, 0xC000_0096);
+    assert_eq!(word.exit_code, 0xC000_0096, "{:?}", word.exception);
     let lines = trace_lines(&trace, &mut sb);
     let user: Vec<_> = ports(&lines).into_iter().filter(|p| p.3.is_some()).collect();
     let seen: Vec<_> = user.iter().map(|p| (p.0.as_str(), p.1, p.3, p.4.as_str())).collect();

@@ -55,5 +55,5 @@ pub use limits::{LimitHit, Limits};
 pub use machine::{
     Extension, Guest, GuestCall, HostCallFn, Machine, MachineConfig, Never, Privilege, Stop, HOST_CALL_SLOT,
 };
-pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, MAX_CPUS, PAGE_SIZE};
+pub use memory::{GuestMemory, MemError, MemoryUsage, Prot, Region, RegionKind, SpaceId, MAX_CPUS, PAGE_SIZE};
 pub use trace::{Event, MmioEvent, PortEvent, Privileged, PrivilegedEvent, Trace};

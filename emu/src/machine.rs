@@ -234,6 +234,9 @@ pub struct Guest<X: Extension> {
     pub(crate) sentinel: u64,
     /// Return address of nested calls (made from inside a hook): Unicorn's stop address.
     pub(crate) nested_sentinel: u64,
+    /// Top of the kernel stack kernel code called from a user-mode host call starts on
+    /// ([`Machine::set_user_call_stack`]).
+    pub(crate) user_call_stack: Option<u64>,
     pub(crate) stack_top: u64,
     pub(crate) tss: u64,
     /// Where the TSS's bytes lie in RAM, for the port permission check.
@@ -469,6 +472,7 @@ impl<X: Extension> Machine<X> {
             selectors: sel,
             sentinel,
             nested_sentinel,
+            user_call_stack: None,
             stack_top,
             tss,
             tss_view: TssView::default(),
@@ -640,6 +644,29 @@ impl<X: Extension> Machine<X> {
             let pc = g.sentinel;
             let fault = self.fault(FaultKind::GeneralProtection, pc, "return to the host from the wrong call".into());
             self.request_stop(Stop::Fault(Box::new(fault)));
+        }
+    }
+
+    /// Kernel code called from a host call that user-mode code made starts on the kernel
+    /// stack at `top` (None: on the caller's stack). The caller's stack is in its process's
+    /// user half, which the kernel may unload meanwhile (an attach to another process, the
+    /// System thread), as Windows runs system calls on the thread's kernel stack.
+    pub fn set_user_call_stack(&mut self, top: Option<u64>) {
+        self.guest_mut().user_call_stack = top;
+    }
+
+    /// Where a nested call starts: just below the caller's stack pointer `sp`, or, for
+    /// kernel code whose caller's stack is in the user half, the kernel stack of calls from
+    /// user mode.
+    fn nested_call_stack(&self, sp: u64) -> u64 {
+        let g = self.guest();
+        let user_half_end = match g.arch {
+            Arch::X86 => 0x8000_0000,
+            Arch::X64 => 0x0000_8000_0000_0000,
+        };
+        match g.user_call_stack {
+            Some(top) if g.privilege == Privilege::Kernel && sp < user_half_end => top,
+            _ => sp,
         }
     }
 
@@ -871,7 +898,7 @@ impl<X: Extension> Machine<X> {
         let g = self.guest();
         let nested = g.depth > 0;
         let saved_sp = self.reg(Reg::Sp);
-        let top = if nested { saved_sp } else { g.stack_top };
+        let top = if nested { self.nested_call_stack(saved_sp) } else { g.stack_top };
         let sentinel = if nested { g.nested_sentinel } else { g.sentinel };
         let caller_pc = if nested { g.hook_pc } else { 0 };
         self.prepare_call(args, conv, top, sentinel).map_err(|e| Stop::Machine(e.into()))?;

@@ -161,3 +161,47 @@ fn user_memory_mapped_after_the_view_was_written_is_reachable() {
         assert_eq!(run_user_native(&mut m, &code).unwrap() as u32, 0x1234_5678, "{arch:?}");
     }
 }
+
+#[test]
+fn each_address_space_has_its_own_user_half_at_the_same_addresses() {
+    for arch in [Arch::X86, Arch::X64] {
+        let mut m = machine(arch);
+        let kernel = m.mem_mut().alloc(RegionKind::Pool, "shared pool", 0x1000, Prot::RW).unwrap();
+        let at = 0x40_0000;
+        m.mem_mut().map_fixed(RegionKind::User, "image a", at, 0x2000, Prot::RW).unwrap();
+        m.mem_mut().write_u32(at, 0xAAAA).unwrap();
+        let first = m.mem().space();
+        let second = m.mem_mut().new_space(0);
+        m.mem_mut().switch_space(second).unwrap();
+        // An empty user half: the address is free, the kernel half is the same.
+        assert_eq!(m.mem().read_u32(at), Err(MemError::Unmapped { addr: at }));
+        assert!(m.mem().region_at(at).is_none());
+        m.mem_mut().write_u32(kernel, 7).unwrap();
+        m.mem_mut().map_fixed(RegionKind::User, "image b", at, 0x1000, Prot::RW).unwrap();
+        m.mem_mut().write_u32(at, 0xBBBB).unwrap();
+        let pool_b = m.mem_mut().alloc(RegionKind::User, "heap b", 0x1000, Prot::RW).unwrap();
+        // User code running in it reads its own page.
+        let mut code = vec![0xA1];
+        code.extend_from_slice(&(at as u32).to_le_bytes());
+        code.push(0xC3);
+        if arch == Arch::X86 {
+            assert_eq!(run_user(&mut m, &code).unwrap(), 0xBBBB);
+        }
+        m.mem_mut().switch_space(first).unwrap();
+        assert_eq!(m.mem().read_u32(at).unwrap(), 0xAAAA);
+        assert_eq!(m.mem().read_u32(kernel).unwrap(), 7);
+        assert_eq!(m.mem().region_at(at).map(|r| r.name.as_str()), Some("image a"));
+        assert!(m.mem().region_at(pool_b).is_none());
+        if arch == Arch::X86 {
+            assert_eq!(run_user(&mut m, &code).unwrap(), 0xAAAA);
+        }
+        // Ending the second gives its pages and tables back; the loaded one cannot end.
+        let used = m.mem().usage().used;
+        m.mem_mut().drop_space(second).unwrap();
+        assert!(m.mem().usage().used < used);
+        assert!(!m.mem().space_exists(second));
+        assert_eq!(m.mem_mut().drop_space(first), Err(MemError::NoSpace { id: first }));
+        assert_eq!(m.mem_mut().switch_space(second), Err(MemError::NoSpace { id: second }));
+        assert_eq!(m.mem().read_u32(at).unwrap(), 0xAAAA);
+    }
+}

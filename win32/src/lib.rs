@@ -147,6 +147,8 @@ pub struct Win32 {
     pub(crate) first_slot: u32,
     /// Where the libraries' slots are mapped (0 until installed).
     pub(crate) base: u64,
+    /// The frames behind them, which every process's user half maps.
+    pub(crate) library_frames: Vec<u64>,
     /// Every process started, in order.
     pub processes: Vec<Process>,
     /// The process whose code runs (an index into `processes`).

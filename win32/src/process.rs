@@ -14,6 +14,12 @@ use serde::Serialize;
 const LIBRARIES_BASE: u64 = 0x7C80_0000;
 /// The user stack each process's thread gets.
 const STACK_SIZE: u64 = 0x10_0000;
+/// Where a process's own allocations (stacks, heaps, VirtualAlloc) begin: above the
+/// preferred base DLLs are linked at by default (0x10000000), which stays free for them.
+const FIRST_ALLOCATION: u64 = 0x2000_0000;
+/// The kernel stack calls from user mode run on (Windows gives each thread 12-24 KiB; the
+/// host's own calls get more).
+const KERNEL_STACK: u64 = 0x4_0000;
 /// STATUS_ACCESS_VIOLATION.
 const ACCESS_VIOLATION: u32 = 0xC000_0005;
 /// The x87 control word and MXCSR a Windows thread starts with.
@@ -146,6 +152,10 @@ pub struct Process {
     /// is ignored.
     pub(crate) ctrl_handlers: Vec<u64>,
     pub(crate) ignore_ctrl_c: bool,
+    /// Its address space: a user half of its own (`hle::mm::space`).
+    pub space: portcullis_emu::SpaceId,
+    /// The process that created it (CreateProcess), if a program did.
+    pub parent: Option<u64>,
 }
 
 impl Process {
@@ -220,7 +230,16 @@ fn install(k: &mut Kx) -> Result<(), LoadError> {
     k.mem_mut().map_fixed(RegionKind::User, "user-mode libraries", LIBRARIES_BASE, size, Prot::RX)?;
     let first = k.host_call_slots();
     k.add_host_calls_at(LIBRARIES_BASE, &bodies, crate::dispatch::on_call)?;
+    // Every process's user half shows these very frames at the same address.
+    let frames: Vec<u64> =
+        (0..size / PAGE_SIZE).filter_map(|i| k.mem().translate(LIBRARIES_BASE + i * PAGE_SIZE)).collect();
+    // Kernel code called from a program's library call runs on a kernel stack, out of
+    // every process's user half.
+    let kstack =
+        k.mem_mut().alloc(RegionKind::Stack, "kernel stack of calls from user mode", KERNEL_STACK, Prot::RW)?;
+    k.set_user_call_stack(Some(kstack + KERNEL_STACK - 0x100));
     let s = crate::state(k);
+    s.library_frames = frames;
     s.base = LIBRARIES_BASE;
     s.first_slot = first;
     crate::exception::install(k);
@@ -253,6 +272,19 @@ pub fn command_line(name: &str, args: &[String]) -> String {
 /// Returns its process id. Nothing runs yet: its libraries attach when it starts.
 pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64, LoadError> {
     let line = command_line(name, args);
+    load_image(k, name, &crate::module::program_path(name), bytes, &line, None)
+}
+
+/// [`load`] for the image `bytes` of the file `path` on the C: volume, with the command line
+/// `line` as given, as a child of process `parent` (CreateProcess) or of the sandbox's.
+pub(crate) fn load_image(
+    k: &mut Kx,
+    name: &str,
+    path: &str,
+    bytes: &[u8],
+    line: &str,
+    parent: Option<u64>,
+) -> Result<u64, LoadError> {
     if line.chars().count() > MAX_COMMAND_LINE {
         return Err(LoadError::Unsupported(format!("a command line of more than {MAX_COMMAND_LINE} characters")));
     }
@@ -263,7 +295,7 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     }
     // What our own libraries lack, and the imports of libraries nowhere to be found, are
     // named all at once.
-    let dir = crate::module::dir_of(&crate::module::program_path(name));
+    let dir = crate::module::dir_of(path);
     let missing: Vec<String> = parsed
         .imports
         .iter()
@@ -285,6 +317,36 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
     if base < 0x1_0000 || base.checked_add(size).is_none_or(|end| end > crate::module::user_top(arch)) {
         return Err(LoadError::Unsupported(format!("image base {base:#x} is not in user space")));
     }
+    // A user half of its own, which shows the libraries' slots; the one loaded now stays
+    // loaded for whoever is running.
+    let home = k.mem().space();
+    let space = k.mem_mut().new_space(FIRST_ALLOCATION);
+    k.mem_mut().switch_space(space)?;
+    let made = fill_space(k, name, path, bytes, &parsed, line, space, parent);
+    k.mem_mut().switch_space(home)?;
+    if made.is_err() {
+        // Nothing of a refused program stays mapped.
+        portcullis_hle::mm::space::end(k, space)?;
+    }
+    made
+}
+
+/// The new process's user half (loaded): the libraries' slots, the image at its base, then
+/// the rest ([`build`]).
+#[allow(clippy::too_many_arguments)]
+fn fill_space(
+    k: &mut Kx,
+    name: &str,
+    path: &str,
+    bytes: &[u8],
+    parsed: &portcullis_hle::loader::Parsed,
+    line: &str,
+    space: portcullis_emu::SpaceId,
+    parent: Option<u64>,
+) -> Result<u64, LoadError> {
+    let frames = crate::state(k).library_frames.clone();
+    k.mem_mut().map_frames_at(RegionKind::User, "user-mode libraries", LIBRARIES_BASE, &frames, Prot::RX)?;
+    let (base, size) = (parsed.image_base, parsed.size_of_image as u64);
     k.mem_mut().map_fixed(RegionKind::User, name, base, size, Prot::RWX).map_err(|e| match e {
         portcullis_emu::MemError::Overlap { .. } => LoadError::Unsupported(format!(
             "the image's base {base:#x} is taken (relocating programs is not built yet)"
@@ -292,33 +354,35 @@ pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64
         e => LoadError::Memory(e),
     })?;
     let mut regions = vec![base];
-    let made = build(k, name, bytes, &parsed, &line, &mut regions);
-    if made.is_err() {
-        // Nothing of a refused program stays mapped.
-        for r in regions {
-            let _ = crate::module::unmap_region(k, r);
-        }
+    let pid = build(k, name, path, bytes, parsed, line, &mut regions, parent)?;
+    portcullis_hle::mm::space::assign(k, pid, space);
+    if let Some(p) = crate::state(k).processes.last_mut() {
+        p.space = space;
+        p.parent = parent;
     }
-    made
+    Ok(pid)
 }
 
 /// The rest of [`load`], once the image is mapped at its base: its contents and imports
 /// (with the DLLs they need), stack, PEB, TEB and command line (each region added to
 /// `regions`), then the kernel's process.
+#[allow(clippy::too_many_arguments)]
 fn build(
     k: &mut Kx,
     name: &str,
+    path: &str,
     bytes: &[u8],
     parsed: &portcullis_hle::loader::Parsed,
     line: &str,
     regions: &mut Vec<u64>,
+    parent: Option<u64>,
 ) -> Result<u64, LoadError> {
     use crate::module::{Failed, Loading, Module};
     let arch = k.arch();
     let size = parsed.size_of_image as u64;
     let base = parsed.image_base;
     crate::module::write_image(k, base, bytes, parsed)?;
-    let path = crate::module::program_path(name);
+    let path = path.to_string();
     let mut modules = vec![Module {
         name: name.to_string(),
         path: path.clone(),
@@ -390,7 +454,7 @@ fn build(
         .map(|n| FIRST_PID + 4 * n)
         .find(|p| portcullis_hle::ps::processes::check_new(k, name, *p, 0).is_ok())
         .expect("some id is free");
-    let parent = portcullis_hle::ps::USER_PID;
+    let parent = parent.unwrap_or(portcullis_hle::ps::USER_PID);
     let eprocess = match portcullis_hle::ps::processes::create(k, name, pid, parent)? {
         Ok(e) => e,
         Err(e) => return Err(LoadError::Kernel(e)),
@@ -445,6 +509,8 @@ fn build(
         std_handles: STD_HANDLES.map(|(h, _)| h),
         ctrl_handlers: Vec::new(),
         ignore_ctrl_c: false,
+        space: 0,
+        parent: None,
         next_handle: 0x24,
         console: Vec::new(),
         exited: None,
@@ -513,32 +579,99 @@ pub(crate) fn enter_kernel(k: &mut Kx) -> KResult<()> {
     Ok(k.switch_to_kernel(cpu)?)
 }
 
-/// Runs process `pid` from its entry point until it ends, then ends it in the kernel
-/// (handles closed, notify routines). A stop of the whole run (a bugcheck in a driver the
-/// program called, a limit) is returned as such.
+/// Runs process `pid` from its entry point until it ends, and every process it starts
+/// (CreateProcess) until they end too, then ends each in the kernel (handles closed, notify
+/// routines). Their threads share one processor, switched at their library calls
+/// ([`crate::threads`]). A stop of the whole run (a bugcheck in a driver a program called, a
+/// limit) is returned as such. Returns how process `pid` ended (the others': their
+/// [`Process::exited`]).
 pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
     let Some(i) = crate::state(k).processes.iter().position(|p| p.pid == pid && p.exited.is_none()) else {
         return Err(Stop::Machine(portcullis_emu::MachineError::Other(format!("no process {pid:#x} to run"))));
     };
-    let p = crate::state(k).processes[i].clone();
+    let fail = stop_of;
     crate::state(k).current = Some(i);
     crate::state(k).processes[i].running = 0;
     crate::state(k).processes[i].threads[0].run = crate::threads::Run::Running;
-    let fail = stop_of;
-    portcullis_hle::ps::set_current_thread(k, p.ethread, true).map_err(fail)?;
-    k.ext_mut().io.requester = Some(p.ethread);
+    let ethread = crate::state(k).processes[i].ethread;
+    portcullis_hle::ps::set_current_thread(k, ethread, true).map_err(fail)?;
+    k.ext_mut().io.requester = Some(ethread);
+    let mut next = (begin(k, i).map_err(fail)?, false);
+    loop {
+        enter_user(k).map_err(fail)?;
+        let outcome = k.run_at(next.0, next.1);
+        enter_kernel(k).map_err(fail)?;
+        // The process whose code ran last is the one that ended.
+        let Some(j) = crate::state(k).current else {
+            return Err(Stop::Machine(portcullis_emu::MachineError::Other(
+                "a program's run ended with no process".into(),
+            )));
+        };
+        let ended = crate::state(k).processes[j].pid;
+        let exited = match outcome {
+            Ok(Exit::Suspended { .. }) => match crate::state(k).processes[j].exited.clone() {
+                Some(e) => e,
+                None => {
+                    return Err(Stop::Machine(portcullis_emu::MachineError::Other(
+                        "the program stopped without ending".into(),
+                    )))
+                }
+            },
+            // The program jumped to the host's return address: kernel memory to it.
+            Ok(Exit::Returned(_)) => Exited {
+                pid: ended,
+                code: ACCESS_VIOLATION,
+                exception: Some((k.reg(portcullis_emu::Reg::Ip), "a jump to the host's return address".into())),
+            },
+            Ok(other) => {
+                return Err(Stop::Machine(portcullis_emu::MachineError::Other(format!(
+                    "the program's run ended unexpectedly: {other:?}"
+                ))))
+            }
+            Err(Stop::Host(KernelStop::UserException { code, pc, reason })) => {
+                Exited { pid: ended, code, exception: Some((pc, reason)) }
+            }
+            // What the machine itself refuses in user code (a jump into a host-call slot, to
+            // the nested calls' return address) is the program's access violation.
+            Err(Stop::Fault(f)) if f.cpl == 3 => {
+                Exited { pid: ended, code: ACCESS_VIOLATION, exception: Some((f.pc, f.reason)) }
+            }
+            Err(stop) => {
+                crate::state(k).current = None;
+                k.ext_mut().io.requester = None;
+                return Err(stop);
+            }
+        };
+        end(k, j, exited)?;
+        // Another process's thread goes on (waiting in place until one can); none left
+        // alive ends the run.
+        match crate::threads::resume_any(k).map_err(fail)? {
+            Some(at) => next = at,
+            None => break,
+        }
+    }
+    crate::state(k).processes[i]
+        .exited
+        .clone()
+        .ok_or_else(|| Stop::Machine(portcullis_emu::MachineError::Other(format!("process {pid:#x} did not end"))))
+}
+
+/// Process `i` (current, its first thread running) starts: its libraries attach, then its
+/// entry point runs (crate::callback chains them), returning to the slot that ends it.
+/// Where its code begins.
+pub(crate) fn begin(k: &mut Kx, i: usize) -> KResult<u64> {
+    let p = crate::state(k).processes[i].clone();
     let exit_slot = slot_address(k, crate::libraries::count());
-    // Its libraries attach first (crate::callback chains them into the entry point).
     let chain = crate::callback::Pending {
         calls: p.startup.iter().copied().collect(),
         current: None,
         failed: false,
         then: crate::callback::Then::Start,
     };
-    let start = match crate::callback::start(k, chain, p.stack_top).map_err(fail)? {
+    let start = match crate::callback::start(k, chain, p.stack_top)? {
         Some(first) => first,
         None => {
-            k.prepare_call(&[], CallConv::Stdcall, p.stack_top, exit_slot).map_err(|e| Stop::Machine(e.into()))?;
+            k.prepare_call(&[], CallConv::Stdcall, p.stack_top, exit_slot)?;
             p.entry
         }
     };
@@ -546,42 +679,14 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
     // A Windows thread's floating-point state: x87 at 53-bit precision, every exception
     // masked in both units.
     k.set_fpu_control(INITIAL_X87_CONTROL, INITIAL_MXCSR);
-    enter_user(k).map_err(fail)?;
-    let outcome = k.run_at(start, false);
-    enter_kernel(k).map_err(fail)?;
-    let exited = match outcome {
-        Ok(Exit::Suspended { .. }) => match crate::state(k).processes[i].exited.clone() {
-            Some(e) => e,
-            None => {
-                return Err(Stop::Machine(portcullis_emu::MachineError::Other(
-                    "the program stopped without ending".into(),
-                )))
-            }
-        },
-        // The program jumped to the host's return address: kernel memory to it.
-        Ok(Exit::Returned(_)) => Exited {
-            pid,
-            code: ACCESS_VIOLATION,
-            exception: Some((k.reg(portcullis_emu::Reg::Ip), "a jump to the host's return address".into())),
-        },
-        Ok(other) => {
-            return Err(Stop::Machine(portcullis_emu::MachineError::Other(format!(
-                "the program's run ended unexpectedly: {other:?}"
-            ))))
-        }
-        Err(Stop::Host(KernelStop::UserException { code, pc, reason })) => {
-            Exited { pid, code, exception: Some((pc, reason)) }
-        }
-        // What the machine itself refuses in user code (a jump into a host-call slot, to the
-        // nested calls' return address) is the program's access violation.
-        Err(Stop::Fault(f)) if f.cpl == 3 => Exited { pid, code: ACCESS_VIOLATION, exception: Some((f.pc, f.reason)) },
-        Err(stop) => {
-            crate::state(k).current = None;
-            k.ext_mut().io.requester = None;
-            return Err(stop);
-        }
-    };
-    // Its other threads end first (NtTerminateProcess), then its libraries are told.
+    Ok(start)
+}
+
+/// Ends process `i`, current, which exited: its other threads end first
+/// (NtTerminateProcess), then its libraries are told, then the kernel ends it.
+fn end(k: &mut Kx, i: usize, exited: Exited) -> Result<(), Stop<KernelStop>> {
+    let fail = stop_of;
+    let p = crate::state(k).processes[i].clone();
     crate::state(k).current = Some(i);
     crate::threads::end_others(k, exited.code).map_err(fail)?;
     if exited.exception.is_none() && !crate::state(k).processes[i].terminated {
@@ -591,7 +696,7 @@ pub fn run(k: &mut Kx, pid: u64) -> Result<Exited, Stop<KernelStop>> {
     crate::threads::end_running_with_process(k, exited.code).map_err(fail)?;
     finish(k, i, exited.clone()).map_err(fail)?;
     note(k, &p, Some(exited.code));
-    Ok(exited)
+    Ok(())
 }
 
 /// The libraries of process `i`, which exited (not by an exception: then Windows tells
@@ -715,6 +820,11 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
     k.ext_mut().iopm.by_process.remove(&eprocess);
     let system = k.ext().system.system_thread;
     portcullis_hle::ps::set_current_thread(k, system, false)?;
+    // Its user half goes with it (what drivers mapped into it too).
+    let space = crate::state(k).processes[i].space;
+    if space != 0 && k.mem().space() != space {
+        portcullis_hle::mm::space::end(k, space)?;
+    }
     for name in services {
         crate::advapi32::service::delete_if_done(k, &name)?;
     }

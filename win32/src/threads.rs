@@ -232,13 +232,36 @@ fn can_go_on(k: &Kx, t: &Thread) -> bool {
     }
 }
 
-/// The next thread that could go on, in turn from the one after the running thread (the
-/// running one itself last, when `me_too`).
-fn next_ready(k: &mut Kx, me_too: bool) -> Option<usize> {
-    let p = crate::state_ref(k)?.processes.get(crate::state_ref(k)?.current?)?;
-    let n = p.threads.len();
-    let first = p.running;
-    (1..=n).map(|d| (first + d) % n).filter(|&i| me_too || i != first).find(|&i| can_go_on(k, &p.threads[i]))
+/// The next thread that could go on: of the current process first, in turn from the one
+/// after its running thread (the running one itself last, when `me_too`); then of the other
+/// processes alive, in the order they were made from the one after the current, each from
+/// its running thread on. (process, thread) indexes.
+fn next_ready(k: &mut Kx, me_too: bool) -> Option<(usize, usize)> {
+    let s = crate::state_ref(k)?;
+    let here = s.current;
+    if let Some(p) = here.and_then(|i| s.processes.get(i)) {
+        let n = p.threads.len();
+        let first = p.running;
+        let own = (1..=n).map(|d| (first + d) % n).filter(|&i| me_too || i != first);
+        if let Some(t) = own.into_iter().find(|&i| can_go_on(k, &p.threads[i])) {
+            return Some((here.unwrap_or(0), t));
+        }
+    }
+    let count = s.processes.len();
+    let after = here.map_or(0, |i| i + 1);
+    (0..count).map(|d| (after + d) % count).filter(|&i| Some(i) != here).find_map(|i| {
+        let p = &s.processes[i];
+        if p.exited.is_some() {
+            return None;
+        }
+        let n = p.threads.len();
+        (0..n).map(|d| (p.running + d) % n).find(|&t| can_go_on(k, &p.threads[t])).map(|t| (i, t))
+    })
+}
+
+/// Whether some process is alive (has not ended).
+fn any_alive(k: &Kx) -> bool {
+    crate::state_ref(k).is_some_and(|s| s.processes.iter().any(|p| p.exited.is_none()))
 }
 
 /// A wait of the running thread for `objects` (any, or `all`; none: only time), with
@@ -332,29 +355,55 @@ pub(crate) fn hold(k: &mut Kx, call: Option<ApiCall>, wide: bool, on_wake: OnWak
     switch_away(k)
 }
 
-/// The running thread stopped for good or is held: the next thread that can go on does;
-/// when none can, this waits in place until one can.
+/// The running thread stopped for good or is held: the next thread that can go on does
+/// (of another process, when none of its own can); when none can, this waits in place until
+/// one can.
 pub(crate) fn switch_away(k: &mut Kx) -> KResult<()> {
     loop {
-        if let Some(i) = next_ready(k, true) {
-            return go_on(k, i);
+        if let Some((p, t)) = next_ready(k, true) {
+            let (pc, resume) = go_on(k, p, t)?;
+            k.jump(pc, resume);
+            return Ok(());
         }
         user_wait::run_until_one_woken(k)?;
     }
 }
 
-/// Puts thread `i` into the engine: a held call completes with its value, a new thread
-/// starts.
-fn go_on(k: &mut Kx, i: usize) -> KResult<()> {
-    let Some(p) = crate::current(k) else { return Ok(()) };
-    let from = p.threads[p.running].cid;
-    let run = std::mem::replace(&mut p.threads[i].run, Run::Running);
-    let cid = p.threads[i].cid;
+/// From the host, once a process has ended: where the next thread that can go on, of any
+/// process alive, resumes (`run_at`'s pc and whether it completes a held call), waiting in
+/// place until one can. None when no process is left.
+pub(crate) fn resume_any(k: &mut Kx) -> KResult<Option<(u64, bool)>> {
+    loop {
+        if !any_alive(k) {
+            return Ok(None);
+        }
+        if let Some((p, t)) = next_ready(k, true) {
+            return go_on(k, p, t).map(Some);
+        }
+        user_wait::run_until_one_woken(k)?;
+    }
+}
+
+/// Makes process `p` the current one, its user half loaded (through its thread, made
+/// current by [`make_running`]).
+fn switch_process(k: &mut Kx, p: usize) {
+    crate::state(k).current = Some(p);
+}
+
+/// Readies thread `t` of process `p` to go on: a held call completes with its value, a new
+/// thread starts, a process not started yet begins. Where its code goes on, and whether
+/// that completes a held call (for `jump` in a run, `run_at` from the host).
+fn go_on(k: &mut Kx, p: usize, t: usize) -> KResult<(u64, bool)> {
+    let from = k.ext().sched.current;
+    switch_process(k, p);
+    let Some(proc_) = crate::current(k) else { return Err(cannot_go_on(t)) };
+    let run = std::mem::replace(&mut proc_.threads[t].run, Run::Running);
+    let cid = proc_.threads[t].cid;
     user_thread::switched(k, from, cid);
     match run {
         Run::Held { cpu, slot, call, wide, on_wake } => {
             let status = user_wait::take_result(k, cid);
-            make_running(k, i)?;
+            make_running(k, t)?;
             let value = match on_wake {
                 OnWake::Value(v) | OnWake::Resumed(v) => v,
                 OnWake::WaitStatus | OnWake::Nothing => status.unwrap_or(0),
@@ -383,28 +432,34 @@ fn go_on(k: &mut Kx, i: usize) -> KResult<()> {
                 }
                 k.guest_mut().trace.push(portcullis_emu::Event::Ext(KernelEvent::Call(call)));
             }
-            k.jump(slot, true);
-            Ok(())
+            Ok((slot, true))
+        }
+        // A process's first thread, new: the process starts.
+        Run::New if t == 0 => {
+            make_running(k, t)?;
+            Ok((crate::process::begin(k, p)?, false))
         }
         Run::New => {
-            make_running(k, i)?;
-            start(k, i)
+            make_running(k, t)?;
+            Ok((start(k, t)?, false))
         }
         other => {
-            if let Some(p) = crate::current(k) {
-                p.threads[i].run = other;
+            if let Some(proc_) = crate::current(k) {
+                proc_.threads[t].run = other;
             }
-            Err(KError::Stop(Stop::Machine(portcullis_emu::MachineError::Other(format!(
-                "thread {i} of the process cannot go on"
-            )))))
+            Err(cannot_go_on(t))
         }
     }
 }
 
+fn cannot_go_on(t: usize) -> KError {
+    KError::Stop(Stop::Machine(portcullis_emu::MachineError::Other(format!("thread {t} of the process cannot go on"))))
+}
+
 /// Starts new thread `i` (now running): its libraries' DLL_THREAD_ATTACH calls, then its
-/// start routine, returning to the slot that ends it.
-fn start(k: &mut Kx, i: usize) -> KResult<()> {
-    let Some(p) = crate::current(k) else { return Ok(()) };
+/// start routine, returning to the slot that ends it. Where its code begins.
+fn start(k: &mut Kx, i: usize) -> KResult<u64> {
+    let Some(p) = crate::current(k) else { return Err(cannot_go_on(i)) };
     let t = &p.threads[i];
     let (top, start, parameter) = (t.stack_top, t.start, t.parameter);
     let calls = thread_calls(p, DLL_THREAD_ATTACH);
@@ -415,16 +470,14 @@ fn start(k: &mut Kx, i: usize) -> KResult<()> {
         failed: false,
         then: crate::callback::Then::StartThread,
     };
-    let pc = match crate::callback::start(k, chain, top)? {
+    Ok(match crate::callback::start(k, chain, top)? {
         Some(first) => first,
         None => {
             let exit = thread_exit_slot(k);
             k.prepare_call(&[parameter], CallConv::Stdcall.for_arch(k.arch()), top, exit)?;
             start
         }
-    };
-    k.jump(pc, false);
-    Ok(())
+    })
 }
 
 /// The slot a thread's start routine returns to.

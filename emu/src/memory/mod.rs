@@ -7,6 +7,7 @@
 mod layout;
 mod paging;
 pub(crate) mod ram;
+mod spaces;
 mod tlb;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use paging::{page_round_up, Leaf};
 pub(crate) use paging::{PageTables, Paging};
 use ram::Ram;
 pub use ram::RAM_BASE;
+pub use spaces::SpaceId;
 use tlb::Tlb;
 
 use crate::arch::Arch;
@@ -92,6 +94,9 @@ pub enum MemError {
     /// the guest's behalf except through the mediated MMIO path.
     #[error("address {addr:#x} is device memory")]
     Device { addr: u64 },
+    /// An address space that does not exist (or, to end, is the one loaded).
+    #[error("address space {id} cannot be used here")]
+    NoSpace { id: u32 },
 }
 
 /// The guest's RAM, its kernel address space and the regions in it.
@@ -114,6 +119,8 @@ pub struct GuestMemory {
     user_tables: Vec<u64>,
     /// The pages the user view was last written to exempt.
     user_exempt: Vec<u64>,
+    /// The address spaces whose user halves are not loaded (spaces.rs).
+    spaces: spaces::Spaces,
 }
 
 impl GuestMemory {
@@ -154,6 +161,7 @@ impl GuestMemory {
             user_root: None,
             user_tables: Vec::new(),
             user_exempt: Vec::new(),
+            spaces: spaces::Spaces::default(),
         })
     }
 
@@ -340,11 +348,8 @@ impl GuestMemory {
         }
         let size = frames.len() as u64 * PAGE_SIZE;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
-        let end = base
-            .checked_add(size + PAGE_SIZE)
-            .filter(|e| *e <= arena.limit)
-            .ok_or(MemError::ArenaFull { kind, size })?;
+        let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        let (base, end) = self.place(kind, cursor, size, PAGE_SIZE, arena.limit)?;
         for &f in frames {
             if !self.ram.ensure_backed(f)? {
                 let ram_end = self.ram.end();
@@ -394,13 +399,12 @@ impl GuestMemory {
         if frames.is_empty() || !fits || self.overlaps(base, size) {
             return Err(MemError::Overlap { addr: base });
         }
-        // Place it through the cursor; later allocations go on past whichever ends higher
-        // (the arena is allocated upwards only).
+        // Placed through the cursor, which then goes back: later allocations step over it,
+        // as over any region in their way.
         let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
         self.advance(kind, base);
         let placed = self.map_frames(kind, name, frames, prot);
-        let end = if placed.is_ok() { (base + size + PAGE_SIZE).min(arena.limit) } else { cursor };
-        self.advance(kind, cursor.max(end));
+        self.advance(kind, cursor);
         placed
     }
 
@@ -418,11 +422,8 @@ impl GuestMemory {
     ) -> Result<(u64, u64), MemError> {
         let size = page_round_up(size).filter(|s| *s > 0).ok_or(MemError::BadSize { size })?;
         let arena = self.layout.arena(kind).ok_or(MemError::ArenaFull { kind, size })?;
-        let base = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
-        let end = base
-            .checked_add(size + PAGE_SIZE)
-            .filter(|e| *e <= arena.limit)
-            .ok_or(MemError::ArenaFull { kind, size })?;
+        let cursor = self.cursors.iter().find(|(k, _)| *k == kind).map(|c| c.1).expect("every arena has a cursor");
+        let (base, end) = self.place(kind, cursor, size, PAGE_SIZE, arena.limit)?;
         let pa = self.ram.alloc_contiguous(size / PAGE_SIZE, range, boundary)?;
         for off in (0..size).step_by(PAGE_SIZE as usize) {
             if let Err(e) = self.tables.map(&mut self.ram, base + off, pa + off, prot) {

@@ -332,6 +332,61 @@ impl PageTables {
         Ok(())
     }
 
+    /// How many entries the root's user half has (the lower half of its entries: below
+    /// 0x80000000 on x86, below 0x0000_8000_0000_0000 on x64).
+    fn user_half_entries(&self) -> u64 {
+        4096 / self.entry_size() / 2
+    }
+
+    /// The root's present user-half entries, by index: what an address space's user half
+    /// is, once the tables under them are its own (memory/spaces.rs).
+    pub(crate) fn take_user_half(&self, ram: &mut Ram) -> Vec<(u64, u64)> {
+        let mut taken = Vec::new();
+        for i in 0..self.user_half_entries() {
+            let slot = self.root + i * self.entry_size();
+            let e = self.read_entry(ram, slot);
+            if e & P != 0 {
+                taken.push((i, e));
+                self.edit_entry(ram, slot, 0);
+            }
+        }
+        taken
+    }
+
+    /// Puts back entries [`take_user_half`](PageTables::take_user_half) took (the user half
+    /// is empty before).
+    pub(crate) fn put_user_half(&self, ram: &mut Ram, entries: &[(u64, u64)]) {
+        for &(i, e) in entries {
+            self.edit_entry(ram, self.root + i * self.entry_size(), e);
+        }
+    }
+
+    /// The frames of the tables under `entries` (user-half root entries): what an address
+    /// space's user half holds beside its pages, freed with it.
+    pub(crate) fn tables_under(&self, ram: &Ram, entries: &[(u64, u64)]) -> Vec<u64> {
+        let levels = self.indices(0).1;
+        let mut frames = Vec::new();
+        let mut level: Vec<u64> = entries.iter().map(|(_, e)| self.addr(*e)).collect();
+        // The tables at each depth below the root; the last level's entries map pages.
+        for depth in 1..levels {
+            frames.extend(&level);
+            if depth + 1 >= levels {
+                break;
+            }
+            let mut next = Vec::new();
+            for &t in &level {
+                for j in 0..4096 / self.entry_size() {
+                    let e = self.read_entry(ram, t + j * self.entry_size());
+                    if e & P != 0 {
+                        next.push(self.addr(e));
+                    }
+                }
+            }
+            level = next;
+        }
+        frames
+    }
+
     /// Changes the protection of an existing mapping; false if `va` is not mapped.
     pub(crate) fn protect(&self, ram: &mut Ram, va: u64, prot: Prot) -> bool {
         if self.in_window(va) {

@@ -300,6 +300,7 @@ pub fn send(k: &mut Kx, client: u64, input: &[u8], output_len: u64) -> KResult<(
     };
     let inb = if input.is_empty() { 0 } else { crate::io::request::user_buffer(k, input, input.len() as u64)? };
     let outb = if output_len == 0 { 0 } else { crate::io::request::user_buffer(k, &[], output_len)? };
+    let space = k.mem().space();
     let returned = crate::ex::pool::kernel_alloc(k, 4, b"FMrl")?;
     let conv = CallConv::Stdcall.for_arch(k.arch());
     let args = [c.cookie, inb, input.len() as u64, outb, output_len, returned];
@@ -311,10 +312,10 @@ pub fn send(k: &mut Kx, client: u64, input: &[u8], output_len: u64) -> KResult<(
     }
     crate::ex::pool::free(k, returned, None, 0)?;
     if inb != 0 {
-        crate::io::request::release_user_buffer(k, inb, input.len() as u64);
+        crate::io::request::release_user_buffer(k, space, inb, input.len() as u64);
     }
     if outb != 0 {
-        crate::io::request::release_user_buffer(k, outb, output_len);
+        crate::io::request::release_user_buffer(k, space, outb, output_len);
     }
     Ok((super::status(r), out))
 }

@@ -130,8 +130,8 @@ pub struct IoManager {
     /// Pool blocks to release once the current host-level operation ends (a driver may
     /// still read an IRP right after completing it, as many do).
     pub(crate) deferred_frees: Vec<u64>,
-    /// User-memory buffers free for reuse: (base, size).
-    pub(crate) user_buffers: Vec<(u64, u64)>,
+    /// User-memory buffers free for reuse: (address space, base, size).
+    pub(crate) user_buffers: Vec<(portcullis_emu::SpaceId, u64, u64)>,
     /// The routine unset MajorFunction entries point at.
     pub(crate) invalid_request: u64,
     /// The CONFIGURATION_INFORMATION IoGetConfigurationInformation hands out, once made.

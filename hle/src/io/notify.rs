@@ -77,18 +77,7 @@ pub(crate) fn send_tracked(
     major_code: u8,
 ) -> KResult<(NtStatus, Option<NtStatus>)> {
     let id = new_id(k);
-    let req = Request {
-        id,
-        major: major_code,
-        system_buffer: None,
-        copy_back: false,
-        user_in: None,
-        user_out: None,
-        mdl: None,
-        extra: vec![],
-        raw: false,
-        notify: None,
-    };
+    let req = Request::new(id, major_code);
     k.ext_mut().io.requests.insert(irp_addr, req);
     let returned = irp::call_driver(k, device, irp_addr)?;
     let completion = k.ext_mut().io.completions.remove(&id).map(|c| c.status);

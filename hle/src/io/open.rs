@@ -33,18 +33,7 @@ fn send_to(k: &mut Kx, device: u64, irp_addr: u64, req: Request) -> KResult<(NtS
 }
 
 fn plain_request(k: &mut Kx, major_code: u8, extra: Vec<u64>) -> Request {
-    Request {
-        id: new_id(k),
-        major: major_code,
-        system_buffer: None,
-        copy_back: false,
-        user_in: None,
-        user_out: None,
-        mdl: None,
-        extra,
-        raw: false,
-        notify: None,
-    }
+    Request { extra, ..Request::new(new_id(k), major_code) }
 }
 
 /// Opens `rest` on `device` (IRP_MJ_CREATE); returns (file object, IoStatus.Information).

@@ -69,6 +69,8 @@ pub(crate) struct Request {
     pub(crate) copy_back: bool,
     pub(crate) user_in: Option<(u64, u64)>,
     pub(crate) user_out: Option<(u64, u64)>,
+    /// The address space the caller's buffers are in.
+    pub(crate) space: portcullis_emu::SpaceId,
     pub(crate) mdl: Option<u64>,
     pub(crate) extra: Vec<u64>,
     /// The caller's buffers are raw addresses it gave (METHOD_NEITHER): nothing is read back
@@ -89,6 +91,7 @@ impl Request {
             copy_back: false,
             user_in: None,
             user_out: None,
+            space: 0,
             mdl: None,
             extra: vec![],
             raw: false,
@@ -110,6 +113,9 @@ pub struct Notify {
     /// Event objects (of the object manager) set when the request completes; each is
     /// referenced while the request is outstanding.
     pub events: Vec<u64>,
+    /// The caller's process (its EPROCESS), whose address space the buffer and status
+    /// block are in (0: whichever is loaded when the request completes).
+    pub process: u64,
 }
 
 /// The caller's output buffer: its size, and what it holds before the call.
@@ -133,11 +139,14 @@ impl OutBuffer {
 /// but it still lands in guest memory).
 pub const MAX_BUFFER: u64 = 64 << 20;
 
+/// A buffer of the caller's, in the user half of the address space loaded (one of the
+/// same size given back before, in the same space, is used again).
 pub(crate) fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
     let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
-    let reuse = k.ext().io.user_buffers.iter().position(|(_, s)| *s == size);
+    let space = k.mem().space();
+    let reuse = k.ext().io.user_buffers.iter().position(|(sp, _, s)| *s == size && *sp == space);
     let base = match reuse {
-        Some(i) => k.ext_mut().io.user_buffers.swap_remove(i).0,
+        Some(i) => k.ext_mut().io.user_buffers.swap_remove(i).1,
         None => k.mem_mut().alloc(RegionKind::User, "user buffer", size, Prot::RW)?,
     };
     let mut bytes = data.to_vec();
@@ -146,9 +155,10 @@ pub(crate) fn user_buffer(k: &mut Kx, data: &[u8], len: u64) -> KResult<u64> {
     Ok(base)
 }
 
-pub(crate) fn release_user_buffer(k: &mut Kx, base: u64, len: u64) {
+/// Gives back a buffer [`user_buffer`] made in address space `space`.
+pub(crate) fn release_user_buffer(k: &mut Kx, space: portcullis_emu::SpaceId, base: u64, len: u64) {
     let size = len.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
-    k.ext_mut().io.user_buffers.push((base, size));
+    k.ext_mut().io.user_buffers.push((space, base, size));
 }
 
 pub(crate) fn new_id(k: &mut Kx) -> RequestId {
@@ -269,7 +279,7 @@ pub(crate) fn finish(k: &mut Kx, irp_addr: u64) -> KResult<()> {
     io.deferred_frees.push(irp_addr);
     if !req.raw {
         for (b, l) in req.user_in.into_iter().chain(req.user_out) {
-            release_user_buffer(k, b, l);
+            release_user_buffer(k, req.space, b, l);
         }
     }
     if let Some(n) = &req.notify {
@@ -283,16 +293,25 @@ pub(crate) fn finish(k: &mut Kx, irp_addr: u64) -> KResult<()> {
 /// block that is gone is the caller's loss (Windows' completion APC would fault in the
 /// caller's context); the events are set regardless.
 fn apply_notify(k: &mut Kx, n: &Notify, st: NtStatus, info: u64, output: &[u8]) -> KResult<()> {
-    if let Some((at, len)) = n.output {
-        let count = (output.len() as u64).min(len) as usize;
-        if count > 0 {
-            let _ = k.mem_mut().write(at, &output[..count]);
+    // Written in the caller's address space, as the completion APC runs in its thread.
+    let write = |k: &mut Kx| {
+        if let Some((at, len)) = n.output {
+            let count = (output.len() as u64).min(len) as usize;
+            if count > 0 {
+                let _ = k.mem_mut().write(at, &output[..count]);
+            }
         }
-    }
-    if let Some(iosb) = n.status_block {
-        let ps = k.arch().ptr_size();
-        let _ = k.mem_mut().write_u32(iosb, st.0);
-        let _ = k.mem_mut().write_ptr(iosb + ps, info);
+        if let Some(iosb) = n.status_block {
+            let ps = k.arch().ptr_size();
+            let _ = k.mem_mut().write_u32(iosb, st.0);
+            let _ = k.mem_mut().write_ptr(iosb + ps, info);
+        }
+        Ok(())
+    };
+    if n.process == 0 {
+        write(k)?;
+    } else {
+        crate::mm::space::in_process(k, n.process, write)?;
     }
     for &event in &n.events {
         crate::ke::event::KeSetEvent(k, Ptr(event), 0, crate::types::Boolean(false))?;
@@ -492,6 +511,7 @@ fn volume_transfer(k: &mut Kx, f: &file::OpenFile, write: Option<&[u8]>, len: u6
     }
     let length = len.min(u32::MAX as u64);
     let buffer = user_buffer(k, write.unwrap_or(&[]), length)?;
+    let space = k.mem().space();
     let fo = f.file_object;
     let major_code = if write.is_some() { major::WRITE } else { major::READ };
     let op = crate::fs::rw::transfer_op(major_code, fo, length as u32, offset, buffer, true);
@@ -504,7 +524,7 @@ fn volume_transfer(k: &mut Kx, f: &file::OpenFile, write: Option<&[u8]>, len: u6
     })?;
     let mut output = vec![0u8; if write.is_none() && st.is_success() { n.min(length) as usize } else { 0 }];
     k.mem().read(buffer, &mut output)?;
-    release_user_buffer(k, buffer, length);
+    release_user_buffer(k, space, buffer, length);
     Ok(done(k, st, n, output))
 }
 
@@ -573,6 +593,7 @@ pub fn device_control(
     let mut req = Request {
         user_in,
         user_out,
+        space: k.mem().space(),
         ..Request::new(new_id(k), if internal { major::INTERNAL_DEVICE_CONTROL } else { major::DEVICE_CONTROL })
     };
     let m = code & 3;

@@ -1,8 +1,9 @@
 //! Attaching a thread to another process's address space: KeStackAttachProcess /
 //! KeUnstackDetachProcess (nestable, the caller keeps the state) and KeAttachProcess /
 //! KeDetachProcess (one level). While attached, the "current process" (PsGetCurrentProcess,
-//! IoGetCurrentProcess, handle lookups) is the attached one; the thread still belongs to its
-//! own (PsGetCurrentProcessId).
+//! IoGetCurrentProcess, handle lookups) is the attached one, and so is the user half of the
+//! address space (`mm::space`: a program's memory is reached by attaching to it); the
+//! thread still belongs to its own (PsGetCurrentProcessId).
 #![allow(non_snake_case)]
 
 use crate::kernel::{bugcheck_stop, caller, Bugcheck, KError, KResult, Kx};
@@ -18,9 +19,11 @@ fn attached_process(k: &Kx, thread: u64) -> KResult<u64> {
     Ok(k.mem().get(thread, ETHREAD::ApcStateProcess)?)
 }
 
+/// Makes `process` the one `thread` is in, and (the thread being the current one) loads its
+/// address space.
 fn set_attached(k: &mut Kx, thread: u64, process: u64) -> KResult<()> {
     k.mem_mut().set(thread, ETHREAD::ApcStateProcess, process)?;
-    Ok(())
+    crate::mm::space::follow(k)
 }
 
 fn bugcheck(k: &mut Kx, code: u32, name: &'static str, params: [u64; 4], reason: String) -> KError {

@@ -979,6 +979,8 @@ fn become_current(k: &mut Kx, cid: Cid) -> KResult<()> {
     if let Some(t) = thread {
         use crate::layout::{FieldAccess, KPRCB};
         k.mem_mut().set(kprcb, KPRCB::CurrentThread, t)?;
+        // KiSwapProcess: the incoming thread's process's user half.
+        crate::mm::space::follow(k)?;
     }
     crate::ke::irql::set(k, irql)
 }

@@ -1,11 +1,12 @@
 //! MmCopyVirtualMemory: a copy between two processes' address spaces.
 //!
-//! There is one address space here (views "in a process" live in user space for every
-//! process: see section.rs), so the copy reads and writes the addresses as they are, page
-//! by page. A process that has ended is STATUS_PROCESS_IS_TERMINATING. For a UserMode caller
-//! both ranges must lie in user space (the probe's STATUS_ACCESS_VIOLATION). A page that
-//! cannot be read or written ends the copy: STATUS_PARTIAL_COPY, with the bytes copied so
-//! far in *NumberOfBytesCopied, as the memory manager reports a fault during the move.
+//! Each user program has a user half of its own (`mm::space`): the source range is read in
+//! the source process's space, then written in the target's, a page at a time each, as the
+//! memory manager attaches to one and then the other. A process that has ended is
+//! STATUS_PROCESS_IS_TERMINATING. For a UserMode caller both ranges must lie in user space
+//! (the probe's STATUS_ACCESS_VIOLATION). A page that cannot be read or written ends the
+//! copy: STATUS_PARTIAL_COPY, with the bytes copied so far in *NumberOfBytesCopied, as the
+//! memory manager reports a fault during the move.
 #![allow(non_snake_case)]
 
 use portcullis_emu::PAGE_SIZE;
@@ -57,18 +58,34 @@ pub fn MmCopyVirtualMemory(
             return Ok(status::ACCESS_VIOLATION);
         }
     }
-    let mut done = 0u64;
-    let mut chunk = vec![0u8; PAGE_SIZE as usize];
-    while done < len {
-        k.check_budget().map_err(crate::kernel::KError::Stop)?;
-        // A piece within one page of each side.
-        let (src, dst) = (from.0.wrapping_add(done), to.0.wrapping_add(done));
-        let n = (PAGE_SIZE - src % PAGE_SIZE).min(PAGE_SIZE - dst % PAGE_SIZE).min(len - done) as usize;
-        if k.mem().read(src, &mut chunk[..n]).is_err() || k.mem_mut().write(dst, &chunk[..n]).is_err() {
-            break;
+    // Read what the source has (up to the first page it cannot read), then write it.
+    let mut data = Vec::new();
+    crate::mm::space::in_process(k, from_process.0, |k| {
+        while (data.len() as u64) < len {
+            k.check_budget().map_err(crate::kernel::KError::Stop)?;
+            let src = from.0.wrapping_add(data.len() as u64);
+            let n = (PAGE_SIZE - src % PAGE_SIZE).min(len - data.len() as u64) as usize;
+            let start = data.len();
+            data.resize(start + n, 0);
+            if k.mem().read(src, &mut data[start..]).is_err() {
+                data.truncate(start);
+                break;
+            }
         }
-        done += n as u64;
-    }
+        Ok(())
+    })?;
+    let done = crate::mm::space::in_process(k, to_process.0, |k| {
+        let mut done = 0u64;
+        while done < data.len() as u64 {
+            let dst = to.0.wrapping_add(done);
+            let n = (PAGE_SIZE - dst % PAGE_SIZE).min(data.len() as u64 - done) as usize;
+            if k.mem_mut().write(dst, &data[done as usize..done as usize + n]).is_err() {
+                break;
+            }
+            done += n as u64;
+        }
+        Ok(done)
+    })?;
     k.mem_mut().write_ptr(copied.0, done)?;
     Ok(if done == len { status::SUCCESS } else { STATUS_PARTIAL_COPY })
 }

@@ -15,6 +15,7 @@ pub mod iospace;
 pub mod mdl;
 pub mod physical;
 pub mod section;
+pub mod space;
 pub mod system;
 
 use std::collections::BTreeMap;

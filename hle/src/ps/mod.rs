@@ -257,7 +257,7 @@ pub fn set_current_thread(k: &mut Kx, thread: u64, user_mode: bool) -> KResult<(
     let prcb = s.processors.get(processor).map(|p| p.kprcb).unwrap_or(k.ext().system.kprcb);
     k.mem_mut().set(prcb, KPRCB::CurrentThread, thread)?;
     k.mem_mut().set(thread, ETHREAD::PreviousMode, user_mode as u64)?;
-    Ok(())
+    crate::mm::space::follow(k)
 }
 
 /// The current thread, as the current processor's KPRCB.CurrentThread names it.

@@ -22,6 +22,9 @@ pub struct ProcessEntry {
     pub thread: u64,
     /// Its exit status, once it ended.
     pub exited: Option<u32>,
+    /// Its address space (`mm::space`): 0, the System's, unless it has a user half of its
+    /// own (a user program's).
+    pub space: portcullis_emu::SpaceId,
 }
 
 /// The process list, in creation order.
@@ -58,6 +61,7 @@ pub(crate) fn boot(k: &mut Kx, system: u64, system_thread: u64, user: u64, user_
         eprocess: system,
         thread: system_thread,
         exited: None,
+        space: 0,
     });
     ps.push(ProcessEntry {
         pid: super::USER_PID,
@@ -66,6 +70,7 @@ pub(crate) fn boot(k: &mut Kx, system: u64, system_thread: u64, user: u64, user_
         eprocess: user,
         thread: user_thread,
         exited: None,
+        space: 0,
     });
     let ids = &mut k.ext_mut().sched.ids;
     for id in [0, super::SYSTEM_PID, super::USER_PID] {
@@ -114,6 +119,7 @@ pub fn create(k: &mut Kx, name: &str, pid: u64, parent: u64) -> KResult<Result<u
         eprocess,
         thread,
         exited: None,
+        space: 0,
     });
     Ok(Ok(eprocess))
 }

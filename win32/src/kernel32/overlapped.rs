@@ -161,7 +161,8 @@ pub(crate) fn pending(
         };
     let mut events = vec![event];
     events.extend(overlapped.and_then(|(_, e)| e));
-    let notify = Notify { output, status_block: overlapped.map(|(o, _)| o), events };
+    let process = crate::current(k).map(|p| p.eprocess).unwrap_or(0);
+    let notify = Notify { output, status_block: overlapped.map(|(o, _)| o), events, process };
     request::notify_on_completion(k, r.id, notify)?;
     let outstanding = Outstanding { id: r.id, event_handle, event };
     if let (true, Some((at, _))) = (asynchronous, overlapped) {
