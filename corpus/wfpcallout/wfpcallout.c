@@ -35,6 +35,16 @@
  * FwpsFlowRemoveContext0 of a flow the engine does not know, unregistering the stream
  * callout while a flow holds its context (STATUS_DEVICE_BUSY) }.
  *
+ * Received stream data holding "WAIT" the stream callout defers (FWPS_STREAM_ACTION_DEFER),
+ * as a driver waiting for a verdict from user mode does, until IOCTL_WFPC_CONTINUE gives the
+ * verdict and resumes the flow's inbound stream (FwpsStreamContinue0): the engine presents
+ * the deferred data, and what arrived meanwhile, again, and the callout permits it all.
+ * Output: ULONG[8] = { FwpsStreamContinue0 naming the IPv6 stream layer for the IPv4 flow
+ * (STATUS_INVALID_PARAMETER), the resumption, a second one with nothing deferred
+ * (STATUS_FWP_NOT_FOUND), inbound classifications (with the flow's context and receive
+ * flags), deferrals, inbound bytes permitted, the last inbound data (first 4 bytes),
+ * FwpsStreamContinue0 from within the classifyFn (STATUS_INVALID_DEVICE_STATE) }.
+ *
  * Unload takes everything away in reverse order.
  */
 #include "corpus.h"
@@ -44,6 +54,7 @@
 #define IOCTL_WFPC_IDS CORPUS_IOCTL(0x901, METHOD_BUFFERED)
 #define IOCTL_WFPC_STATS CORPUS_IOCTL(0x902, METHOD_BUFFERED)
 #define IOCTL_WFPC_FLOWS CORPUS_IOCTL(0x903, METHOD_BUFFERED)
+#define IOCTL_WFPC_CONTINUE CORPUS_IOCTL(0x904, METHOD_BUFFERED)
 
 /* {6a2b7f10-5c3e-4f0a-9d61-2e8f4c1b7a01} */
 static const GUID CALLOUT_KEY = {0x6a2b7f10, 0x5c3e, 0x4f0a, {0x9d, 0x61, 0x2e, 0x8f, 0x4c, 0x1b, 0x7a, 0x01}};
@@ -78,6 +89,11 @@ static ULONG g_flow_id, g_stream_id;
 static ULONG64 g_flow_filter, g_stream_filter;
 static ULONG g_associated, g_streamed, g_stream_permitted, g_deleted, g_stream_ok = 1, g_last_data;
 static ULONG g_remove_unknown, g_unregister_busy;
+
+/* Received data deferred until a verdict: IOCTL_WFPC_CONTINUE. */
+static ULONG64 g_deferred_flow;
+static ULONG g_deferred_flags, g_verdict, g_received, g_deferrals, g_received_permitted, g_last_received;
+static ULONG g_continue_inside;
 
 typedef struct FLOW_CONTEXT { ULONG magic; ULONG64 flow; } FLOW_CONTEXT;
 
@@ -116,6 +132,43 @@ static int HasBad(const UCHAR *data, SIZE_T n)
     return 0;
 }
 
+static int HasWait(const UCHAR *data, SIZE_T n)
+{
+    SIZE_T i;
+    for (i = 0; i + 4 <= n; i++)
+        if (data[i] == 'W' && data[i + 1] == 'A' && data[i + 2] == 'I' && data[i + 3] == 'T')
+            return 1;
+    return 0;
+}
+
+/* Received data: "WAIT" is deferred until IOCTL_WFPC_CONTINUE gives the verdict, the rest
+ * (and, after the verdict, everything) permitted whole. */
+static VOID Receive(const FWPS_INCOMING_METADATA_VALUES0 *meta, FWPS_STREAM_CALLOUT_IO_PACKET0 *io,
+    FWPS_CLASSIFY_OUT0 *out, const FLOW_CONTEXT *ctx)
+{
+    UCHAR data[16] = {0};
+    SIZE_T copied = 0;
+
+    if (ctx && ctx->magic == 0xF10F && ctx->flow == meta->flowHandle)
+        g_received++;
+    FwpsCopyStreamDataToBuffer0(io->streamData, data, sizeof(data), &copied);
+    RtlCopyMemory(&g_last_received, data, sizeof(g_last_received));
+    if (!g_verdict && HasWait(data, copied)) {
+        g_deferrals++;
+        g_deferred_flow = meta->flowHandle;
+        g_deferred_flags = io->streamData->flags;
+        /* Not from here: the engine refuses it within a classifyFn. */
+        g_continue_inside = FwpsStreamContinue0(meta->flowHandle, g_stream_id, FWPS_LAYER_STREAM_V4, g_deferred_flags);
+        io->streamAction = FWPS_STREAM_ACTION_DEFER;
+        out->actionType = FWP_ACTION_NONE;
+        return;
+    }
+    io->streamAction = FWPS_STREAM_ACTION_NONE;
+    io->countBytesEnforced = 0;
+    out->actionType = FWP_ACTION_PERMIT;
+    g_received_permitted += (ULONG)io->streamData->dataLength;
+}
+
 static VOID NTAPI StreamClassify(const void *inFixedValues, const void *inMetaValues, void *layerData,
     const void *classifyContext, const void *filter, ULONG64 flowContext, void *classifyOut)
 {
@@ -128,6 +181,10 @@ static VOID NTAPI StreamClassify(const void *inFixedValues, const void *inMetaVa
     SIZE_T copied = 0, length;
     (void)classifyContext, (void)filter;
 
+    if (io->streamData->flags & FWPS_STREAM_FLAG_RECEIVE) {
+        Receive(meta, io, out, ctx);
+        return;
+    }
     /* While the flow holds its context the stream callout cannot go. */
     if (++g_streamed == 1 && FwpsCalloutUnregisterById0(g_stream_id) == STATUS_DEVICE_BUSY)
         g_unregister_busy = 1;
@@ -351,6 +408,23 @@ static NTSTATUS NTAPI DispatchIoctl(PDEVICE_OBJECT device, PIRP irp)
         out[5] = g_last_data;
         out[6] = g_remove_unknown;
         out[7] = g_unregister_busy;
+        status = STATUS_SUCCESS;
+        info = 8 * sizeof(ULONG);
+        break;
+    case IOCTL_WFPC_CONTINUE:
+        if (CORPUS_OUT_LEN(sp) < 8 * sizeof(ULONG)) {
+            status = STATUS_BUFFER_TOO_SMALL;
+            break;
+        }
+        out[0] = FwpsStreamContinue0(g_deferred_flow, g_stream_id, FWPS_LAYER_STREAM_V6, g_deferred_flags);
+        g_verdict = 1;
+        out[1] = FwpsStreamContinue0(g_deferred_flow, g_stream_id, FWPS_LAYER_STREAM_V4, g_deferred_flags);
+        out[2] = FwpsStreamContinue0(g_deferred_flow, g_stream_id, FWPS_LAYER_STREAM_V4, g_deferred_flags);
+        out[3] = g_received;
+        out[4] = g_deferrals;
+        out[5] = g_received_permitted;
+        out[6] = g_last_received;
+        out[7] = g_continue_inside;
         status = STATUS_SUCCESS;
         info = 8 * sizeof(ULONG);
         break;

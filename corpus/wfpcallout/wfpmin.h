@@ -308,12 +308,16 @@ _Static_assert(offsetof(FWPS_STREAM_CALLOUT_IO_PACKET0, streamAction) == PICK(16
 #define FWPS_STREAM_ACTION_NONE 0
 #define FWPS_STREAM_ACTION_NEED_MORE_DATA 1
 #define FWPS_STREAM_ACTION_DROP_CONNECTION 2
+#define FWPS_STREAM_ACTION_DEFER 3
+#define FWPS_STREAM_FLAG_RECEIVE 0x00000001
 #define FWPS_STREAM_FLAG_SEND 0x00010000
 #define FWPS_LAYER_STREAM_V4 20
+#define FWPS_LAYER_STREAM_V6 22
 #define FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4 52
 #define FWP_ACTION_NONE 0x7
 NTSTATUS NTAPI FwpsFlowAssociateContext0(ULONG64 flowId, USHORT layerId, ULONG calloutId, ULONG64 flowContext);
 NTSTATUS NTAPI FwpsFlowRemoveContext0(ULONG64 flowId, USHORT layerId, ULONG calloutId);
+NTSTATUS NTAPI FwpsStreamContinue0(ULONG64 flowId, ULONG calloutId, USHORT layerId, ULONG streamFlags);
 VOID NTAPI FwpsCopyStreamDataToBuffer0(const FWPS_STREAM_DATA0 *calloutStreamData, void *buffer, SIZE_T bytesToCopy,
     SIZE_T *bytesCopied);
 

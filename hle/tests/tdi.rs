@@ -180,3 +180,53 @@ fn sends_and_receives_take_their_length_from_the_data_buffer() {
         assert_eq!(functions(&fx, sp).1, u64::from(minor::ASSOCIATE_ADDRESS));
     }
 }
+
+/// The TCP/IP transport's devices, made when first named: IoGetDeviceObjectPointer opens a
+/// control channel on \Device\Tcp (FsContext2 TDI_CONTROL_CHANNEL_FILE) of \Driver\Tcpip,
+/// FILE_DEVICE_NETWORK; \Device\Udp is the driver's other device; a device control through a
+/// handle on it is STATUS_INVALID_DEVICE_REQUEST (no stack behind it); other names under
+/// \Device are not made.
+#[test]
+fn the_transport_devices_open_as_control_channels() {
+    use portcullis_hle::layout::{DEVICE_OBJECT, DRIVER_OBJECT, FILE_OBJECT, OBJECT_ATTRIBUTES};
+    const NT: Dll = Dll::Ntoskrnl;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let (file, device) = (fx.alloc(8), fx.alloc(8));
+        let tcp = fx.ustr("\\Device\\Tcp");
+        assert_eq!(fx.call(NT, "IoGetDeviceObjectPointer", &[tcp, 0x1F_01FF, file, device]).unwrap(), 0, "{arch:?}");
+        let (fo, dev) = (fx.read_ptr(file), fx.read_ptr(device));
+        let m = fx.k.mem();
+        assert_eq!(m.get(fo, FILE_OBJECT::FsContext2).unwrap(), 3, "{arch:?}");
+        assert_eq!(m.get(fo, FILE_OBJECT::DeviceObject).unwrap(), dev);
+        assert_eq!(m.get(dev, DEVICE_OBJECT::DeviceType).unwrap(), 0x12);
+        let driver = m.get(dev, DEVICE_OBJECT::DriverObject).unwrap();
+        fx.call(NT, "ObfDereferenceObject", &[fo]).unwrap();
+
+        let udp = fx.ustr("\\Device\\Udp");
+        assert_eq!(fx.call(NT, "IoGetDeviceObjectPointer", &[udp, 0x1F_01FF, file, device]).unwrap(), 0, "{arch:?}");
+        let udp_device = fx.read_ptr(device);
+        assert_ne!(udp_device, dev);
+        assert_eq!(fx.k.mem().get(udp_device, DEVICE_OBJECT::DriverObject).unwrap(), driver);
+        assert_eq!(fx.k.mem().get(driver, DRIVER_OBJECT::DeviceObject).unwrap(), udp_device, "the last made first");
+        fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(file)]).unwrap();
+
+        // A handle on \Device\Tcp: a device control is refused by the transport.
+        let name = fx.ustr("\\Device\\Tcp");
+        let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(arch));
+        let mem = fx.k.mem_mut();
+        mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(arch)).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
+        mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+        let (handle, iosb) = (fx.alloc(8), fx.alloc(16));
+        let st = fx.call(NT, "ZwCreateFile", &[handle, 0xC000_0000, oa, iosb, 0, 0x80, 3, 1, 0x20, 0, 0]).unwrap();
+        assert_eq!(st, 0, "{arch:?}");
+        let h = fx.read_ptr(handle);
+        let args = [h, 0, 0, 0, iosb, tdi::IOCTL_TDI_QUERY_INFORMATION.into(), 0, 0, 0, 0];
+        assert_eq!(fx.call(NT, "ZwDeviceIoControlFile", &args).unwrap(), 0xC000_0010, "{arch:?}");
+        assert_eq!(fx.call(NT, "ZwClose", &[h]).unwrap(), 0);
+
+        let raw = fx.ustr("\\Device\\RawIp");
+        assert_eq!(fx.call(NT, "IoGetDeviceObjectPointer", &[raw, 0x1F_01FF, file, device]).unwrap(), 0xC000_0034);
+    }
+}

@@ -38,6 +38,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn FwpsAllocateNetBufferAndNetBufferList0(poolHandle: Ptr, contextSize: u16, contextBackFill: u16, mdlChain: Ptr, dataOffset: u32, dataLength: SizeT, netBufferList: Ptr) -> NtStatus = nbl::FwpsAllocateNetBufferAndNetBufferList0;
     stdcall fn FwpsFreeNetBufferList0(netBufferList: Ptr) -> () = nbl::FwpsFreeNetBufferList0;
     stdcall fn FwpsCopyStreamDataToBuffer0(calloutStreamData: Ptr, buffer: Ptr, bytesToCopy: SizeT, bytesCopied: Ptr) -> () = stream::FwpsCopyStreamDataToBuffer0;
+    stdcall fn FwpsStreamContinue0(flowId: u64, calloutId: u32, layerId: u16, streamFlags: u32) -> NtStatus = stream::FwpsStreamContinue0;
     stdcall fn FwpsAllocateCloneNetBufferList0(originalNetBufferList: Ptr, netBufferListPoolHandle: Ptr, netBufferPoolHandle: Ptr, allocateCloneFlags: u32, netBufferList: Ptr) -> NtStatus = clone::FwpsAllocateCloneNetBufferList0;
     stdcall fn FwpsStreamInjectAsync0(injectionHandle: Ptr, injectionContext: Ptr, flags: u32, flowId: u64, calloutId: u32, layerId: u16, streamFlags: u32, netBufferList: Ptr, dataLength: SizeT, completionFn: Ptr, completionContext: Ptr) -> NtStatus = injection::FwpsStreamInjectAsync0;
     stdcall fn FwpsReferenceNetBufferList0(netBufferList: Ptr, intendToModify: Boolean) -> () = references::FwpsReferenceNetBufferList0;

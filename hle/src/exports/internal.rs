@@ -92,6 +92,8 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn PcpResourceListUntranslatedList(This: Ptr) -> Ptr = crate::portcls::com::PcpResourceListUntranslatedList;
     #[x86] cdecl fn KiServiceNotImplemented() -> () = crate::ke::service_table::KiServiceNotImplemented;
     #[x86] cdecl fn RtlpLocalUnwindHandler(ExceptionRecord: Ptr, EstablisherFrame: Ptr, ContextRecord: Ptr, DispatcherContext: Ptr) -> u32 = seh::except_handler::RtlpLocalUnwindHandler;
+    // The TCP/IP transport's dispatch routine (tdi/transport.rs).
+    stdcall fn TcpipDispatch(DeviceObject: Ptr, Irp: Ptr) -> NtStatus = crate::tdi::transport::TcpipDispatch;
 };
 
 /// The address of the internal routine `name`.

@@ -348,6 +348,13 @@ pub(crate) fn disk_device(k: &mut Kx) -> KResult<u64> {
 /// A driver object of the kernel's own (`driver_name`, every major function the invalid
 /// request routine) with one named device of `device_type`: the file system and the disk.
 fn kernel_device(k: &mut Kx, driver_name: &str, device_name: &str, device_type: u64) -> KResult<u64> {
+    let driver = kernel_driver(k, driver_name)?;
+    kernel_device_of(k, driver, device_name, device_type)
+}
+
+/// A driver object of the kernel's own, named `driver_name`, every major function the invalid
+/// request routine.
+pub(crate) fn kernel_driver(k: &mut Kx, driver_name: &str) -> KResult<u64> {
     let arch = k.arch();
     let driver = crate::ob::body::alloc(k, DRIVER_OBJECT::STRUCT.size(arch))?;
     let invalid = k.ext().io.invalid_request;
@@ -359,19 +366,28 @@ fn kernel_device(k: &mut Kx, driver_name: &str, device_name: &str, device_type: 
         mem.write_ptr(table + i * arch.ptr_size(), invalid)?;
     }
     crate::io::driver::write_name(k, DRIVER_OBJECT::DriverName.at(arch, driver), driver_name)?;
+    let ob = &mut k.ext_mut().objects;
+    let _ = ob.insert_name(driver_name, NameTarget::Object(driver), Owner::Kernel);
+    ob.register(driver, ObjectKind::Driver, Some(driver_name.into()), Owner::Kernel);
+    Ok(driver)
+}
+
+/// A named device of `device_type` of the kernel's driver `driver` (first in its list).
+pub(crate) fn kernel_device_of(k: &mut Kx, driver: u64, device_name: &str, device_type: u64) -> KResult<u64> {
+    let arch = k.arch();
     let device = crate::ob::body::alloc(k, DEVICE_OBJECT::STRUCT.size(arch))?;
     let mem = k.mem_mut();
+    let next = mem.get(driver, DRIVER_OBJECT::DeviceObject)?;
     mem.set(device, DEVICE_OBJECT::Type, crate::io::io_type::DEVICE)?;
     mem.set(device, DEVICE_OBJECT::Size, DEVICE_OBJECT::STRUCT.size(arch))?;
     mem.set(device, DEVICE_OBJECT::DriverObject, driver)?;
+    mem.set(device, DEVICE_OBJECT::NextDevice, next)?;
     mem.set(driver, DRIVER_OBJECT::DeviceObject, device)?;
     mem.set(device, DEVICE_OBJECT::Flags, crate::io::device_flags::DEVICE_HAS_NAME)?;
     mem.set(device, DEVICE_OBJECT::DeviceType, device_type)?;
     mem.set(device, DEVICE_OBJECT::StackSize, 1)?;
     crate::io::device::init_queue_and_sector_size(k, device, device_type as u32)?;
     let ob = &mut k.ext_mut().objects;
-    let _ = ob.insert_name(driver_name, NameTarget::Object(driver), Owner::Kernel);
-    ob.register(driver, ObjectKind::Driver, Some(driver_name.into()), Owner::Kernel);
     let _ = ob.insert_name(device_name, NameTarget::Object(device), Owner::Kernel);
     ob.register(device, ObjectKind::Device, Some(device_name.into()), Owner::Kernel);
     Ok(device)

@@ -448,6 +448,7 @@ pub(crate) fn create_below(
     };
     let c = Create { access: map_access(c.access), ..c };
     let at = caller(k);
+    crate::tdi::transport::materialize(k, attrs.name.as_deref().unwrap_or_default())?;
     let opened = match target(k, &attrs) {
         Err(st) => Err(st),
         Ok(Target::Volume(path)) => filtered(k, &path, c, at, mode == Mode::User, below)?,
@@ -644,6 +645,7 @@ pub fn IoCreateFileSpecifyDeviceObjectHint(
         Err(st) => return Ok(st),
     };
     let at = caller(k);
+    crate::tdi::transport::materialize(k, attrs.name.as_deref().unwrap_or_default())?;
     let opened = match target(k, &attrs) {
         Err(st) => Err(st),
         Ok(Target::Volume(path)) => {

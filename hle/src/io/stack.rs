@@ -121,6 +121,7 @@ pub fn IoAttachDeviceToDeviceStackSafe(k: &mut Kx, source: Ptr, target: Ptr, out
 /// PDEVICE_OBJECT *AttachedDevice): attaches to the stack of the device that name opens.
 pub fn IoAttachDevice(k: &mut Kx, source: Ptr, name: PUnicodeString, out: Ptr) -> KResult<NtStatus> {
     let path = read_unicode_string(k, name.0)?;
+    crate::tdi::transport::materialize(k, &path)?;
     let target = match k.ext().objects.lookup_path(&path, true) {
         Ok((o, rest)) if rest.is_empty() && is_device(k, o) => o,
         Ok(_) => return Ok(status::OBJECT_TYPE_MISMATCH),
@@ -195,6 +196,7 @@ pub fn IoGetDeviceObjectPointer(
     device_out: Ptr,
 ) -> KResult<NtStatus> {
     let path = read_unicode_string(k, name.0)?;
+    crate::tdi::transport::materialize(k, &path)?;
     let (object, rest) = match k.ext().objects.lookup_path(&path, true) {
         Ok(v) => v,
         Err(st) => return Ok(st),

@@ -13,6 +13,8 @@
 //! buffer of the wrong size leaves the request unmapped, STATUS_INVALID_PARAMETER.
 #![allow(non_snake_case)]
 
+pub mod transport;
+
 use crate::io::major;
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, IO_STACK_LOCATION as SL, IRP};

@@ -19,8 +19,9 @@
 //! of an FWPS_STREAM_CALLOUT_IO_PACKET0 handed to the callouts with their flow context. The
 //! stream layer takes the first decision of its callouts in arbitration order for the bytes
 //! it covers (countBytesEnforced; none or all: the whole) and presents the rest again; a
-//! callout may ask for more data (held until countBytesRequired more arrive), defer it, drop
-//! the connection (the flow ends) or allow it (no longer called for the flow). A reset ends
+//! callout may ask for more data (held until countBytesRequired more arrive), defer it (held,
+//! with what follows, until the callout resumes it: FwpsStreamContinue0 classifies it again),
+//! drop the connection (the flow ends) or allow it (no longer called for the flow). A reset ends
 //! the flow without a classification; a FIN each way ends it after one.
 //!
 //! Arbitration (MSDN "Filter Arbitration"): sublayers from the highest weight down, each
@@ -976,14 +977,14 @@ fn stream(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Result
         }));
     }
     let fin = p.tcp_flags & TCP_FIN != 0;
-    let (mut data, required, deferred) = {
+    let (data, required, deferred) = {
         let f = k.ext_mut().wfp.flows.get_mut(&flow_id).expect("found");
         let mut held = std::mem::take(&mut f.held[dir]);
         held.extend_from_slice(payload);
         if fin {
             f.closed[dir] = true;
         }
-        (held, f.required[dir], f.deferred[dir])
+        (held, f.required[dir], f.deferred[dir].is_some())
     };
     report.length = data.len() as u64;
     // Data for a callout waiting for more, or deferred, stays held.
@@ -1014,11 +1015,122 @@ fn stream(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Result
     if inbound && p.tcp_flags & TCP_PSH != 0 {
         flags |= STREAM_FLAG_RECEIVE_PUSH;
     }
+    let (fired, outcome) = stream_rounds(k, layer, flow_id, inbound, p, data, flags, &mut report)?;
+    Ok(Ok(Classified {
+        layer: name,
+        fired,
+        verdict: outcome.into(),
+        redirected: None,
+        flow: None,
+        stream: Some(report),
+    }))
+}
+
+/// Why deferred stream data cannot be resumed (FwpsStreamContinue0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ResumeError {
+    /// The layer is not STREAM_V4/V6, of the flow's family, or the flags name no direction.
+    InvalidParameter,
+    /// No such flow.
+    NoFlow,
+    /// The flow's stream that way is not deferred by this callout.
+    NotDeferred,
+}
+
+/// Resumes the stream data of `flow` that callout `callout` deferred at the stream layer
+/// `layer_id`, the way `flags` name (FWPS_STREAM_FLAG_SEND: outbound, else
+/// FWPS_STREAM_FLAG_RECEIVE: inbound): the data held since, deferred data first, goes
+/// through the layer's callouts again (with the side's disconnect flag if it closed
+/// meanwhile), and the classification is recorded.
+pub(crate) fn resume(
+    k: &mut Kx,
+    flow_id: u64,
+    callout: u32,
+    layer_id: u16,
+    flags: u32,
+) -> KResult<Result<(), ResumeError>> {
+    let Some(layer) = LAYERS.iter().find(|l| l.data == Data::Stream && l.id == layer_id) else {
+        return Ok(Err(ResumeError::InvalidParameter));
+    };
+    let inbound = match (flags & STREAM_FLAG_SEND != 0, flags & STREAM_FLAG_RECEIVE != 0) {
+        (true, false) => false,
+        (false, true) => true,
+        _ => return Ok(Err(ResumeError::InvalidParameter)),
+    };
+    let dir = usize::from(inbound);
+    let Some(f) = k.ext_mut().wfp.flows.get_mut(&flow_id) else { return Ok(Err(ResumeError::NoFlow)) };
+    if f.v6 != layer.v6 {
+        return Ok(Err(ResumeError::InvalidParameter));
+    }
+    if f.deferred[dir] != Some(callout) {
+        return Ok(Err(ResumeError::NotDeferred));
+    }
+    f.deferred[dir] = None;
+    f.required[dir] = 0;
+    let data = std::mem::take(&mut f.held[dir]);
+    let mut flags = flags;
+    if f.closed[dir] {
+        flags |= if inbound { STREAM_FLAG_RECEIVE_DISCONNECT } else { STREAM_FLAG_SEND_DISCONNECT };
+    }
+    // The segment as it goes that way: from the remote end inbound, from the local end out.
+    let (from, to) = if inbound { (f.remote, f.local) } else { (f.local, f.remote) };
+    let p = Packet {
+        v6: f.v6,
+        source: from.0,
+        destination: to.0,
+        protocol: 6,
+        header: 0,
+        source_port: from.1,
+        destination_port: to.1,
+        tcp_flags: 0,
+        payload: 0,
+    };
+    let direction = if inbound { "inbound" } else { "outbound" };
+    let length = data.len() as u64;
+    let mut report = StreamReport { flow: flow_id, direction, length, permitted: 0, blocked: 0, held: 0, ended: false };
+    let (fired, outcome) = if data.is_empty() {
+        (Vec::new(), "permitted")
+    } else {
+        stream_rounds(k, layer, flow_id, inbound, &p, data, flags, &mut report)?
+    };
+    record(
+        k,
+        WfpChange::Classified {
+            layer: layer.name.to_string(),
+            length,
+            fired,
+            verdict: outcome.to_string(),
+            redirected: None,
+            flow: None,
+            stream: Some(report),
+        },
+    );
+    Ok(Ok(()))
+}
+
+/// The stream data `data` of the flow going `inbound` or not, with `flags`, through the
+/// callouts of the stream layer, round after round until every byte is decided, held or
+/// deferred; the flow ends if a callout dropped it or both sides are closed. Returns the
+/// filters that fired and the outcome.
+#[allow(clippy::too_many_arguments)]
+fn stream_rounds(
+    k: &mut Kx,
+    layer: &Layer,
+    flow_id: u64,
+    inbound: bool,
+    p: &Packet,
+    mut data: Vec<u8>,
+    flags: u32,
+    report: &mut StreamReport,
+) -> KResult<(Vec<Fired>, &'static str)> {
+    let dir = usize::from(inbound);
     let order = ordered(k, layer, inbound, p);
     let b = make_blocks(k, layer, inbound, p, Some(flow_id))?;
     let mut fired = Vec::new();
     let mut outcome = "permitted";
     let mut dropped = false;
+    // The callout that deferred the data (FwpsStreamContinue0 names it to resume).
+    let mut deferrer = 0;
     for _ in 0..MAX_STREAM_ROUNDS {
         // The first decision among the filters: an FWP_ACTION_* over its bytes of `data`, or
         // a stream action (in the high half) with its bytes (for need-more-data: the more
@@ -1065,7 +1177,10 @@ fn stream(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Result
             let (text, decision) = match stream_action {
                 STREAM_NEED_MORE_DATA => ("need more data".to_string(), Some((STREAM_NEED_MORE_DATA << 16, more))),
                 STREAM_DROP_CONNECTION => ("drop connection".to_string(), Some((STREAM_DROP_CONNECTION << 16, len))),
-                STREAM_DEFER => ("defer".to_string(), Some((STREAM_DEFER << 16, len))),
+                STREAM_DEFER => {
+                    deferrer = callout_id;
+                    ("defer".to_string(), Some((STREAM_DEFER << 16, len)))
+                }
                 STREAM_ALLOW_CONNECTION => {
                     if let Some(fl) = k.ext_mut().wfp.flows.get_mut(&flow_id) {
                         fl.allowed.insert(callout_id);
@@ -1113,7 +1228,7 @@ fn stream(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Result
                 report.held = len;
                 outcome = "deferred";
                 let f = k.ext_mut().wfp.flows.get_mut(&flow_id).expect("the flow");
-                f.deferred[dir] = true;
+                f.deferred[dir] = Some(deferrer);
                 f.held[dir] = std::mem::take(&mut data);
                 break;
             }
@@ -1137,14 +1252,7 @@ fn stream(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Result
         super::flows::end(k, flow_id)?;
         report.ended = true;
     }
-    Ok(Ok(Classified {
-        layer: name,
-        fired,
-        verdict: outcome.into(),
-        redirected: None,
-        flow: None,
-        stream: Some(report),
-    }))
+    Ok((fired, outcome))
 }
 
 #[cfg(test)]

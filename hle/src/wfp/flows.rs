@@ -41,9 +41,9 @@ pub struct Flow {
     /// more (FWPS_STREAM_ACTION_NEED_MORE_DATA), and how much it waits for in all.
     pub held: [Vec<u8>; 2],
     pub required: [u64; 2],
-    /// Per direction: a callout deferred the data (FWPS_STREAM_ACTION_DEFER); nothing
-    /// resumes it here (FwpsStreamContinue0 is not exported), so later data is held too.
-    pub deferred: [bool; 2],
+    /// Per direction: the callout that deferred the data (FWPS_STREAM_ACTION_DEFER); the
+    /// data held, and what arrives after it, waits for FwpsStreamContinue0 from it.
+    pub deferred: [Option<u32>; 2],
     /// Per direction: the side closed (a FIN went through the stream layer).
     pub closed: [bool; 2],
 }

@@ -1,11 +1,12 @@
 //! Stream data as stream-layer callouts see it: `FwpsCopyStreamDataToBuffer0` copies bytes of
 //! an FWPS_STREAM_DATA0 (a chain of net buffer lists) into a flat buffer. It reads only what
-//! the structure describes, so it works on any stream data a driver holds.
+//! the structure describes, so it works on any stream data a driver holds. `FwpsStreamContinue0`
+//! resumes stream data a callout deferred.
 #![allow(non_snake_case)]
 
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, MDL, NET_BUFFER as NB, NET_BUFFER_LIST as NBL};
-use crate::types::{Ptr, SizeT};
+use crate::types::{NtStatus, Ptr, SizeT};
 
 /// FWPS_STREAM_DATA0 { UINT32 flags; FWPS_STREAM_DATA_OFFSET0 dataOffset { NET_BUFFER_LIST
 /// *netBufferList; NET_BUFFER *netBuffer; MDL *mdl; UINT32 mdlOffset; UINT32 netBufferOffset;
@@ -78,4 +79,31 @@ pub fn FwpsCopyStreamDataToBuffer0(k: &mut Kx, data: Ptr, buffer: Ptr, wanted: S
     k.mem_mut().write(buffer.0, &out)?;
     k.mem_mut().write_ptr(copied.0, out.len() as u64)?;
     Ok(())
+}
+
+/// STATUS_INVALID_DEVICE_STATE: what the engine here answers a resumption from within a
+/// classifyFn, which Windows does not allow.
+const INVALID_DEVICE_STATE: NtStatus = NtStatus(0xC000_0184);
+
+/// NTSTATUS FwpsStreamContinue0(UINT64 flowId, UINT32 calloutId, UINT16 layerId, UINT32
+/// streamFlags): resumes the stream data the callout deferred (FWPS_STREAM_ACTION_DEFER) on
+/// the flow at FWPS_LAYER_STREAM_V4/V6, in the direction the flags name (those the data had
+/// when it was deferred): it is classified again with what arrived since, at once.
+/// STATUS_FWP_CALLOUT_NOT_FOUND for a callout not registered, STATUS_FWP_NOT_FOUND for a
+/// flow the engine does not know or a stream that callout did not defer,
+/// STATUS_INVALID_PARAMETER for another layer or flags naming no one direction, and
+/// STATUS_INVALID_DEVICE_STATE from within a classifyFn.
+pub fn FwpsStreamContinue0(k: &mut Kx, flow: u64, callout: u32, layer: u16, flags: u32) -> KResult<NtStatus> {
+    use super::classify::ResumeError;
+    if k.ext().wfp.classifying.is_some() {
+        return Ok(INVALID_DEVICE_STATE);
+    }
+    if !k.ext().wfp.registered.contains_key(&callout) {
+        return Ok(super::st::CALLOUT_NOT_FOUND);
+    }
+    Ok(match super::classify::resume(k, flow, callout, layer, flags)? {
+        Ok(()) => NtStatus(0),
+        Err(ResumeError::InvalidParameter) => super::st::INVALID_PARAMETER_NT,
+        Err(ResumeError::NoFlow | ResumeError::NotDeferred) => super::st::NOT_FOUND,
+    })
 }
