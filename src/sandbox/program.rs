@@ -74,6 +74,30 @@ impl Sandbox {
         Some((p.pid, p.console.clone()))
     }
 
+    /// The processes the program started (CreateProcess: those made after the first `made`),
+    /// each an entry point of the report with how it ended.
+    fn record_children(&mut self, made: usize) {
+        let children: Vec<_> = portcullis_win32::state_ref(&self.k)
+            .map(|s| s.processes.iter().skip(made).cloned().collect())
+            .unwrap_or_default();
+        for p in children {
+            let mut e = EntryPointRecord {
+                kind: "process".into(),
+                target: Some(format!("{} (pid {}, started by pid {})", p.name, p.pid, p.parent.unwrap_or(0))),
+                outcome: "returned".into(),
+                ..Default::default()
+            };
+            if let Some(x) = &p.exited {
+                set_status(&mut e, NtStatus(x.code));
+                if let Some((pc, reason)) = &x.exception {
+                    e.outcome = "exception".into();
+                    e.detail = Some(format!("at {pc:#x}: {reason}"));
+                }
+            }
+            self.record(e, &Ok(()));
+        }
+    }
+
     /// Loads the program `name` (its file's bytes) as a new user process with the command
     /// line `name args...` and runs it until
     /// it ends. A program that faults ends with the exception code; the run goes on. A stop
@@ -98,6 +122,7 @@ impl Sandbox {
             .map_err(|e| RunError::Machine(format!("cannot load {name}: {e}")))?;
         portcullis_win32::kernel32::console::give_input(&mut self.k, pid, stdin);
         let logged = portcullis_win32::state_ref(&self.k).map_or(0, |s| s.services.log.len());
+        let made = portcullis_win32::state_ref(&self.k).map_or(0, |s| s.processes.len());
         let r = portcullis_win32::run(&mut self.k, pid).map_err(RunError::from);
         self.record_service_events(logged);
         let mut e = EntryPointRecord {
@@ -114,6 +139,7 @@ impl Sandbox {
             }
         }
         self.record(e, &r.as_ref().map(|_| ()).map_err(Clone::clone));
+        self.record_children(made);
         let exited = r?;
         let p = portcullis_win32::state_ref(&self.k)
             .and_then(|s| s.processes.iter().find(|p| p.pid == pid))

@@ -4,6 +4,7 @@
 //! Not here on purpose: movable Local/Global memory.
 
 pub mod console;
+pub mod create_process;
 pub mod ctype;
 pub mod debug;
 pub mod environment;
@@ -237,6 +238,8 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn DecodePointer(Pointer: Ptr) -> Ptr = pointer::DecodePointer;
     stdcall fn HeapSetInformation(HeapHandle: HANDLE, HeapInformationClass: u32, HeapInformation: Ptr, HeapInformationLength: SizeT) -> BOOL = heap::HeapSetInformation;
     stdcall fn TerminateProcess(hProcess: HANDLE, uExitCode: u32) -> BOOL = thread::TerminateProcess;
+    stdcall fn CreateProcessA(lpApplicationName: PCSTR, lpCommandLine: Ptr, lpProcessAttributes: Ptr, lpThreadAttributes: Ptr, bInheritHandles: BOOL, dwCreationFlags: u32, lpEnvironment: Ptr, lpCurrentDirectory: PCSTR, lpStartupInfo: Ptr, lpProcessInformation: Ptr) -> BOOL = create_process::CreateProcessA;
+    stdcall fn CreateProcessW(lpApplicationName: PCWSTR, lpCommandLine: Ptr, lpProcessAttributes: Ptr, lpThreadAttributes: Ptr, bInheritHandles: BOOL, dwCreationFlags: u32, lpEnvironment: Ptr, lpCurrentDirectory: PCWSTR, lpStartupInfo: Ptr, lpProcessInformation: Ptr) -> BOOL = create_process::CreateProcessW;
     // Threads (kernel32/thread.rs, crate::threads) and their waits (kernel32/sync.rs).
     stdcall fn CreateThread(lpThreadAttributes: Ptr, dwStackSize: SizeT, lpStartAddress: Ptr, lpParameter: Ptr, dwCreationFlags: u32, lpThreadId: Ptr) -> HANDLE = thread::CreateThread;
     stdcall fn ExitThread(dwExitCode: u32) -> () = thread::ExitThread;

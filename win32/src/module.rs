@@ -176,7 +176,13 @@ pub(crate) fn find_loaded(modules: &[Module], name: &str) -> Option<usize> {
 /// The file a library name leads to: a path as given, or the first of the program's
 /// directory, `C:\Windows\System32` and `C:\Windows` holding it.
 fn search(k: &Kx, name: &str, dir: &str) -> Option<(String, Vec<u8>)> {
-    let name = with_extension(name);
+    find_file(k, &with_extension(name), dir)
+}
+
+/// The file `name` (its extension given) leads to, and its bytes: a path as given, or the
+/// first of `dir`, `C:\Windows\System32` and `C:\Windows` holding it.
+pub(crate) fn find_file(k: &Kx, name: &str, dir: &str) -> Option<(String, Vec<u8>)> {
+    let name = name.to_string();
     let candidates: Vec<String> = if name.contains(['\\', ':', '/']) {
         vec![name]
     } else {

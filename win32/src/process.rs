@@ -59,6 +59,9 @@ pub enum Object {
     Event { handle: u64 },
     /// A thread of the process (its ETHREAD): the kernel handle, and the thread's id.
     Thread { handle: u64, tid: u64 },
+    /// Another process (CreateProcess's hProcess, its EPROCESS): the kernel handle, and the
+    /// process's id.
+    Process { handle: u64, pid: u64 },
     /// A directory search (FindFirstFile's handle; not a kernel handle: FindClose closes
     /// it): the entries it found, and the next one FindNextFile gives.
     Find { entries: Vec<crate::kernel32::find::Found>, next: usize },
@@ -699,6 +702,16 @@ fn end(k: &mut Kx, i: usize, exited: Exited) -> Result<(), Stop<KernelStop>> {
     Ok(())
 }
 
+/// Process `i`, just made, was refused by a driver's notify routine with `status` (the
+/// kernel ended it): it never runs, and its address space goes.
+pub(crate) fn refused(k: &mut Kx, i: usize, status: u32) -> KResult<()> {
+    let p = &mut crate::state(k).processes[i];
+    p.exited = Some(Exited { pid: p.pid, code: status, exception: None });
+    p.regions.clear();
+    let space = p.space;
+    portcullis_hle::mm::space::end(k, space)
+}
+
 /// The libraries of process `i`, which exited (not by an exception: then Windows tells
 /// them nothing), get DLL_PROCESS_DETACH with lpReserved nonzero, in the reverse of the
 /// order they attached, then the program's TLS callbacks. An exception in one ends the
@@ -782,7 +795,7 @@ fn finish(k: &mut Kx, i: usize, exited: Exited) -> KResult<()> {
         .handles
         .values()
         .filter_map(|o| match o {
-            Object::Event { handle } | Object::Thread { handle, .. } => Some(*handle),
+            Object::Event { handle } | Object::Thread { handle, .. } | Object::Process { handle, .. } => Some(*handle),
             _ => None,
         })
         .collect();

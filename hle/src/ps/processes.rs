@@ -161,6 +161,17 @@ pub fn start(k: &mut Kx, name: &str, pid: u64, parent: u64) -> KResult<Result<St
     Ok(Ok(Started { eprocess, denied }))
 }
 
+/// Tells the image, process and thread notify routines that process `pid`, made with
+/// [`create`], starts (on its parent's thread). A routine that refuses it
+/// (PS_CREATE_NOTIFY_INFO.CreationStatus) ends it: that status is returned.
+pub fn announce(k: &mut Kx, pid: u64) -> KResult<Option<NtStatus>> {
+    let denied = super::notify::process_started(k, pid)?;
+    if let Some(st) = denied {
+        finish(k, pid, st.0)?;
+    }
+    Ok(denied)
+}
+
 /// Ends a process: thread and process notify routines run on its thread, then its objects
 /// become signaled and it leaves the active list. Called from the host.
 pub fn exit(k: &mut Kx, pid: u64, exit_status: u32) -> KResult<Result<(), String>> {

@@ -422,7 +422,7 @@ pub fn CloseHandle(k: &mut Kx, h: HANDLE) -> KResult<BOOL> {
         Object::Key { handle, .. } => {
             portcullis_hle::cm::user::close_key(k, handle)?;
         }
-        Object::Event { handle } | Object::Thread { handle, .. } => {
+        Object::Event { handle } | Object::Thread { handle, .. } | Object::Process { handle, .. } => {
             let _ = portcullis_hle::ob::handles::close(k, handle, portcullis_hle::ob::handles::Mode::User)?;
         }
         _ => {}

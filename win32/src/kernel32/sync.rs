@@ -88,7 +88,9 @@ fn waitable(k: &mut Kx, h: u64) -> KResult<Result<u64, u32>> {
         return Ok(Ok(crate::threads::me(k)?.ethread));
     }
     let handle = match crate::current(k).and_then(|p| p.handles.get(&h)) {
-        Some(Object::Event { handle }) | Some(Object::Thread { handle, .. }) => *handle,
+        Some(Object::Event { handle }) | Some(Object::Thread { handle, .. }) | Some(Object::Process { handle, .. }) => {
+            *handle
+        }
         Some(_) => return Ok(Err(STATUS_INVALID_HANDLE)),
         // A handle kernel32 did not make: one a driver opened in the process's table (the
         // thread handle RtlCreateUserThread gives, say), if it is one.

@@ -192,14 +192,16 @@ pub fn GetCurrentThread(k: &mut Kx) -> KResult<HANDLE> {
     Ok(HANDLE(k.arch().mask(u64::MAX - 1)))
 }
 
-/// BOOL GetExitCodeProcess(HANDLE hProcess, LPDWORD lpExitCode): the running process is
-/// STILL_ACTIVE.
+/// BOOL GetExitCodeProcess(HANDLE hProcess, LPDWORD lpExitCode): STILL_ACTIVE for a process
+/// that runs (the caller, through its pseudo handle, or one it created), else its exit
+/// status.
 pub fn GetExitCodeProcess(k: &mut Kx, process: HANDLE, code: Ptr) -> KResult<BOOL> {
-    if !is_current_process(k, process) {
+    let Some(i) = crate::kernel32::create_process::process_of(k, process.0) else {
         set_last_error(k, ERROR_INVALID_HANDLE)?;
         return Ok(BOOL(false));
-    }
-    k.mem_mut().write_u32(code.0, STILL_ACTIVE)?;
+    };
+    let status = crate::state(k).processes[i].exited.as_ref().map_or(STILL_ACTIVE, |e| e.code);
+    k.mem_mut().write_u32(code.0, status)?;
     Ok(BOOL(true))
 }
 

@@ -1,0 +1,194 @@
+/*
+ * process_tour - a program that starts copies of itself (kernel32's CreateProcess): each
+ * copy is a process of its own, with its own user half of the address space (the same
+ * image at the same address, its own globals), running beside its creator. Each answer is
+ * printed as "what = value" and compared with what Windows answers (exit code 0 when all
+ * agree, else the number of the first that did not).
+ *
+ *   start and end    CreateProcessA runs the child when the creator waits; WaitForSingleObject
+ *                    on hProcess ends when it does; GetExitCodeProcess gives STILL_ACTIVE,
+ *                    then its exit code; PROCESS_INFORMATION's ids are the child's
+ *   address spaces   the parent's global, set after the child started, is not the child's:
+ *                    the child reports the value its own image holds
+ *   side by side     parent and child hand a named event back and forth (ping, pong)
+ *   faults           a child that writes through NULL ends with STATUS_ACCESS_VIOLATION;
+ *                    the parent goes on
+ *   refusals         no such file: ERROR_FILE_NOT_FOUND; no command line at all:
+ *                    ERROR_INVALID_PARAMETER
+ *
+ * Child modes (the first argument): "child N" exits with N + its global's value (0),
+ * "pong" answers the parent's ping, "crash" writes through NULL.
+ */
+#include "program.h"
+
+static int g_Step, g_Failed;
+static volatile LONG g_Global;
+
+static void Expect(const char *what, long got, long want)
+{
+    g_Step++;
+    Print(what);
+    Print(" = ");
+    PrintNum((unsigned long)got);
+    if (got != want) {
+        Print("   (expected ");
+        PrintNum((unsigned long)want);
+        Print(")");
+        if (!g_Failed)
+            g_Failed = g_Step;
+    }
+    Print("\n");
+}
+
+static int Starts(const char *s, const char *prefix)
+{
+    while (*prefix && *s == *prefix)
+        s++, prefix++;
+    return *prefix == 0;
+}
+
+/* The first argument of the command line (after the program's name), or "". */
+static const char *Argument(void)
+{
+    const char *s = GetCommandLineA();
+    int quoted = 0;
+    while (*s && (quoted || *s != ' ')) {
+        if (*s == '"')
+            quoted = !quoted;
+        s++;
+    }
+    while (*s == ' ')
+        s++;
+    return s;
+}
+
+#ifdef _WIN64
+#define SELF "process_tour.x64.exe"
+#else
+#define SELF "process_tour.x86.exe"
+#endif
+
+/* Zeroes `n` bytes at `p` (no C runtime: no memset). */
+static void Zero(void *p, int n)
+{
+    volatile char *c = p;
+    while (n-- > 0)
+        *c++ = 0;
+}
+
+/* Starts this program with `args`; fills `pi`. */
+static BOOL Start(const char *args, PROCESS_INFORMATION *pi)
+{
+    char line[128];
+    const char *prefix = SELF " ";
+    int n = 0;
+    STARTUPINFOA si;
+    while (*prefix)
+        line[n++] = *prefix++;
+    while (*args && n < 126)
+        line[n++] = *args++;
+    line[n] = 0;
+    Zero(&si, sizeof si);
+    si.cb = sizeof si;
+    return CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &si, pi);
+}
+
+static int Child(const char *mode)
+{
+    if (Starts(mode, "child ")) {
+        /* The parent set its own g_Global to 40 before this ran: this one is still 0. */
+        Print("child: my global is ");
+        PrintNum((unsigned long)g_Global);
+        Print("\n");
+        return mode[6] - '0' + g_Global;
+    }
+    if (Starts(mode, "pong")) {
+        HANDLE ping = CreateEventA(NULL, FALSE, FALSE, "ProcessTourPing");
+        HANDLE pong = CreateEventA(NULL, FALSE, FALSE, "ProcessTourPong");
+        int i;
+        for (i = 0; i < 3; i++) {
+            if (WaitForSingleObject(ping, INFINITE) != WAIT_OBJECT_0)
+                return 100;
+            SetEvent(pong);
+        }
+        CloseHandle(ping);
+        CloseHandle(pong);
+        return 3;
+    }
+    if (Starts(mode, "crash")) {
+        *(volatile int *)0 = 1;
+        return 0;
+    }
+    return 99;
+}
+
+void ProgramStart(void)
+{
+    const char *mode = Argument();
+    PROCESS_INFORMATION pi;
+    DWORD code = 0;
+    HANDLE ping, pong;
+    int i, answered = 0;
+
+    if (*mode)
+        ExitProcess(Child(mode));
+
+    /* start and end, address spaces */
+    Expect("CreateProcessA child", Start("child 7", &pi), TRUE);
+    Expect("a process id of its own", pi.dwProcessId != GetCurrentProcessId(), 1);
+    Expect("GetExitCodeProcess before it ran", GetExitCodeProcess(pi.hProcess, &code) && code == STILL_ACTIVE, 1);
+    g_Global = 40;
+    Expect("WaitForSingleObject(hProcess)", WaitForSingleObject(pi.hProcess, INFINITE), WAIT_OBJECT_0);
+    Expect("GetExitCodeProcess", GetExitCodeProcess(pi.hProcess, &code), TRUE);
+    Expect("its exit code (7 + its own global)", code, 7);
+    Expect("WaitForSingleObject(hThread)", WaitForSingleObject(pi.hThread, 0), WAIT_OBJECT_0);
+    Expect("my global", g_Global, 40);
+    Expect("CloseHandle(hThread)", CloseHandle(pi.hThread), TRUE);
+    Expect("CloseHandle(hProcess)", CloseHandle(pi.hProcess), TRUE);
+
+    /* side by side */
+    ping = CreateEventA(NULL, FALSE, FALSE, "ProcessTourPing");
+    pong = CreateEventA(NULL, FALSE, FALSE, "ProcessTourPong");
+    Expect("CreateProcessA pong", Start("pong", &pi), TRUE);
+    for (i = 0; i < 3; i++) {
+        SetEvent(ping);
+        if (WaitForSingleObject(pong, 1000) == WAIT_OBJECT_0)
+            answered++;
+    }
+    Expect("pongs", answered, 3);
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    GetExitCodeProcess(pi.hProcess, &code);
+    Expect("pong's exit code", code, 3);
+    CloseHandle(pi.hProcess);
+    CloseHandle(pi.hThread);
+    CloseHandle(ping);
+    CloseHandle(pong);
+
+    /* faults */
+    Expect("CreateProcessA crash", Start("crash", &pi), TRUE);
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    GetExitCodeProcess(pi.hProcess, &code);
+    Expect("crash's exit code", code, 0xC0000005);
+    CloseHandle(pi.hProcess);
+    CloseHandle(pi.hThread);
+
+    /* refusals */
+    {
+        STARTUPINFOA si;
+        Zero(&si, sizeof si);
+        si.cb = sizeof si;
+        Expect("CreateProcessA nowhere.exe", CreateProcessA("nowhere.exe", NULL, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi), FALSE);
+        Expect("  GetLastError", GetLastError(), ERROR_FILE_NOT_FOUND);
+        Expect("CreateProcessA (nothing)", CreateProcessA(NULL, NULL, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi), FALSE);
+        Expect("  GetLastError", GetLastError(), ERROR_INVALID_PARAMETER);
+    }
+
+    if (g_Failed) {
+        Print("first difference at step ");
+        PrintNum(g_Failed);
+        Print("\n");
+    } else {
+        Print("all answers as Windows gives them\n");
+    }
+    ExitProcess(g_Failed);
+}

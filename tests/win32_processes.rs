@@ -1,0 +1,75 @@
+//! Several processes at once, end to end: `corpus/win32api/process_tour` starts copies of
+//! itself with CreateProcess on x86 and x64. Each copy runs beside its creator in a user
+//! half of its own (the same image at the same address, its own globals: the child reports
+//! 0 where the parent has written 40), the two hand a named event back and forth, the
+//! parent waits on the process handles and reads the exit codes, and a child that writes
+//! through NULL ends alone with STATUS_ACCESS_VIOLATION. The report has an entry point for
+//! every process, the children's naming their creator.
+
+use std::process::Command;
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/win32api");
+
+fn run_app(arch: &str) -> (i32, serde_json::Value) {
+    let exe = format!("{DIR}/process_tour.{arch}.exe");
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("run-app")
+        .arg(&exe)
+        // The program finds its children's image beside it.
+        .args(["--dll", &exe, "--driver", &format!("{DIR}/win32api.{arch}.sys"), "--format", "json"])
+        .output()
+        .expect("run portcullis");
+    let text = String::from_utf8_lossy(&out.stdout);
+    (out.status.code().unwrap_or(-1), serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")))
+}
+
+fn tour(arch: &str) {
+    let (code, v) = run_app(arch);
+    let console = v["program"]["console"].as_str().unwrap();
+    assert_eq!(code, 0, "{console}");
+    for line in [
+        "its exit code (7 + its own global) = 7",
+        "my global = 40",
+        "pongs = 3",
+        "crash's exit code = 3221225477",
+        "  GetLastError = 2",
+        "  GetLastError = 87",
+        "all answers as Windows gives them",
+    ] {
+        assert!(console.contains(line), "{line:?} in\n{console}");
+    }
+    let entries: Vec<(String, String)> = v["report"]["entry_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "process")
+        .map(|e| {
+            (e["target"].as_str().unwrap_or_default().to_string(), e["status"].as_str().unwrap_or_default().to_string())
+        })
+        .collect();
+    let name = format!("process_tour.{arch}.exe");
+    assert_eq!(
+        entries,
+        [
+            (format!("{name} (pid 1000)"), "0x00000000".to_string()),
+            (format!("{name} (pid 1004, started by pid 1000)"), "0x00000007".to_string()),
+            (format!("{name} (pid 1008, started by pid 1000)"), "0x00000003".to_string()),
+            (format!("{name} (pid 1012, started by pid 1000)"), "0xC0000005".to_string()),
+        ]
+    );
+    // Every process's thread ended with its process.
+    let threads = v["report"]["scheduler"]["threads"].as_array().unwrap();
+    let user: Vec<_> =
+        threads.iter().filter(|t| t["kind"] == "user").map(|t| t["state"].as_str().unwrap_or_default()).collect();
+    assert_eq!(user, ["terminated"; 4], "{threads:?}");
+}
+
+#[test]
+fn a_program_starts_copies_of_itself_that_run_beside_it_in_their_own_address_spaces_x86() {
+    tour("x86");
+}
+
+#[test]
+fn a_program_starts_copies_of_itself_that_run_beside_it_in_their_own_address_spaces_x64() {
+    tour("x64");
+}
