@@ -56,10 +56,12 @@
 //! kernel memory takes a page fault (STATUS_ACCESS_VIOLATION). Host calls from user code
 //! switch to the kernel's tables, kernel privilege and the processor's KPCR
 //! (`Machine::switch_to_kernel`) before any Rust or driver code runs, and back
-//! (`Machine::switch_to_user`) before returning. The program's memory lives in the user half
-//! of the kernel's one set of tables, so the I/O manager and drivers reach its buffers as on
-//! Windows (METHOD_NEITHER pointers included). One process runs at a time in this slice; giving
-//! each its own user half (switching the user-half entries at a process switch) is the next.
+//! (`Machine::switch_to_user`) before returning. Each process has a user half of its own
+//! (`hle::mm::space`: the kernel loads the current thread's process's), so the I/O manager
+//! and drivers reach its buffers in its context as on Windows (METHOD_NEITHER pointers
+//! included), and two programs at one image base run side by side. CreateProcess starts one
+//! beside its creator ([`kernel32::create_process`]); the processes' threads share one
+//! processor ([`threads`]).
 //!
 //! # The I/O permission map
 //!
@@ -72,8 +74,8 @@
 //! to the process running); a denied one never reaches the bus and ends the process with
 //! STATUS_PRIVILEGED_INSTRUCTION. Programs run on x86 and x64 alike; x64 drivers that write
 //! the TSS directly (there is no Ke386* on x64) give the same effect. A program that probes a
-//! port inside `__try` catches the privileged instruction (`corpus/seh/user_seh`). Several
-//! processes at once are a later slice.
+//! port inside `__try` catches the privileged instruction (`corpus/seh/user_seh`). A process
+//! never inherits its creator's map.
 //!
 //! A request a driver leaves pending is waited for on a synchronous handle (other flows run
 //! meanwhile), and on a handle opened with FILE_FLAG_OVERLAPPED left to complete into the

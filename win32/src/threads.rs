@@ -1,6 +1,8 @@
 //! A program's threads: the first, which the host runs, and those CreateThread makes.
 //!
-//! All of a process's threads run in the one run the host started for it, one at a time,
+//! All of a process's threads — and those of the processes it starts (CreateProcess), each
+//! switch between processes loading the other's address space — run in the one run the
+//! host started for it, one at a time,
 //! switched here at their library calls — never in the middle of their own code, as on one
 //! processor without preemption. A thread goes on until it waits for something that is not
 //! there yet (WaitForSingleObject, Sleep, a critical section another thread holds), yields
@@ -14,7 +16,8 @@
 //! scheduler context, so an auto-reset event wakes one waiter in the order they came, a
 //! timeout fires on the virtual clock, a driver that sets the event wakes the thread, and
 //! the wait graph names the threads of a deadlock. When none of the process's threads can
-//! go on, the one whose call is running waits in place for any of their waits to end:
+//! go on, another process's thread that can does; when none at all can, the one whose call
+//! is running waits in place for any of their waits to end:
 //! driver threads, DPCs and timers run meanwhile; when nothing could ever end one, the run
 //! stops with the kernel's deadlock. Threads are chosen in turn, from the one after the
 //! thread that stopped: the same program gives the same interleaving, and the same trace.
