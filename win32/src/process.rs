@@ -325,7 +325,8 @@ pub(crate) fn load_image(
     let home = k.mem().space();
     let space = k.mem_mut().new_space(FIRST_ALLOCATION);
     k.mem_mut().switch_space(space)?;
-    let made = fill_space(k, name, path, bytes, &parsed, line, space, parent);
+    let im = Image { name, path, bytes, parsed: &parsed, line, parent };
+    let made = fill_space(k, &im, space);
     k.mem_mut().switch_space(home)?;
     if made.is_err() {
         // Nothing of a refused program stays mapped.
@@ -334,19 +335,21 @@ pub(crate) fn load_image(
     made
 }
 
+/// A program being made into a process: its file's name, path and bytes, the parsed image,
+/// its command line and its creator.
+struct Image<'a> {
+    name: &'a str,
+    path: &'a str,
+    bytes: &'a [u8],
+    parsed: &'a portcullis_hle::loader::Parsed,
+    line: &'a str,
+    parent: Option<u64>,
+}
+
 /// The new process's user half (loaded): the libraries' slots, the image at its base, then
 /// the rest ([`build`]).
-#[allow(clippy::too_many_arguments)]
-fn fill_space(
-    k: &mut Kx,
-    name: &str,
-    path: &str,
-    bytes: &[u8],
-    parsed: &portcullis_hle::loader::Parsed,
-    line: &str,
-    space: portcullis_emu::SpaceId,
-    parent: Option<u64>,
-) -> Result<u64, LoadError> {
+fn fill_space(k: &mut Kx, im: &Image, space: portcullis_emu::SpaceId) -> Result<u64, LoadError> {
+    let (name, parsed) = (im.name, im.parsed);
     let frames = crate::state(k).library_frames.clone();
     k.mem_mut().map_frames_at(RegionKind::User, "user-mode libraries", LIBRARIES_BASE, &frames, Prot::RX)?;
     let (base, size) = (parsed.image_base, parsed.size_of_image as u64);
@@ -357,11 +360,11 @@ fn fill_space(
         e => LoadError::Memory(e),
     })?;
     let mut regions = vec![base];
-    let pid = build(k, name, path, bytes, parsed, line, &mut regions, parent)?;
+    let pid = build(k, im, &mut regions)?;
     portcullis_hle::mm::space::assign(k, pid, space);
     if let Some(p) = crate::state(k).processes.last_mut() {
         p.space = space;
-        p.parent = parent;
+        p.parent = im.parent;
     }
     Ok(pid)
 }
@@ -369,17 +372,8 @@ fn fill_space(
 /// The rest of [`load`], once the image is mapped at its base: its contents and imports
 /// (with the DLLs they need), stack, PEB, TEB and command line (each region added to
 /// `regions`), then the kernel's process.
-#[allow(clippy::too_many_arguments)]
-fn build(
-    k: &mut Kx,
-    name: &str,
-    path: &str,
-    bytes: &[u8],
-    parsed: &portcullis_hle::loader::Parsed,
-    line: &str,
-    regions: &mut Vec<u64>,
-    parent: Option<u64>,
-) -> Result<u64, LoadError> {
+fn build(k: &mut Kx, im: &Image, regions: &mut Vec<u64>) -> Result<u64, LoadError> {
+    let Image { name, path, bytes, parsed, line, parent } = *im;
     use crate::module::{Failed, Loading, Module};
     let arch = k.arch();
     let size = parsed.size_of_image as u64;
