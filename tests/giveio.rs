@@ -296,3 +296,29 @@ fn on_x64_a_driver_that_writes_the_tss_itself_opens_the_ports_to_the_program() {
         .iter()
         .any(|l| l["type"] == "debug" && l["text"].as_str().unwrap_or("").contains("limit 2068, IoMapBase 68")));
 }
+
+/// Two processes at once: the one that opened giveio keeps its map while the program it
+/// started (CreateProcess) meets map 0 on the same port, faults alone, and is waited for.
+#[test]
+fn a_process_started_while_the_map_is_open_never_inherits_it() {
+    let trace = Shared::default();
+    let mut sb = sandbox(&trace);
+    assert!(sb.driver_entry().unwrap().is_success());
+    assert!(sb.add_program_file("map_sibling.exe", "port_probe.x86.exe", program("port_probe")));
+    let run = sb.run_program("map_sibling.exe", &program("map_sibling"), &[]).unwrap();
+    let console = String::from_utf8_lossy(&run.console).into_owned();
+    assert_eq!(run.exit_code, 0, "{console}");
+    assert!(console.contains("port_probe's exit code = 3221225622"), "{console}");
+    let lines = trace_lines(&trace, &mut sb);
+    let user: Vec<_> = ports(&lines).into_iter().filter(|p| p.3.is_some()).collect();
+    let seen: Vec<_> = user.iter().map(|p| (p.0.as_str(), p.1, p.2, p.3, p.4.as_str())).collect();
+    let child = run.pid + 4;
+    assert_eq!(
+        seen,
+        [
+            ("out", 0x80, 0x11, Some(run.pid), "emulated"),
+            ("out", 0x80, 0x55, Some(child), "denied"),
+            ("out", 0x80, 0x22, Some(run.pid), "emulated"),
+        ]
+    );
+}

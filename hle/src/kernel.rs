@@ -149,13 +149,16 @@ pub enum KernelEvent {
     UserProcess(UserProcessEvent),
 }
 
-/// A user process starts running (`exit_status` absent) or ends.
+/// A user process starts running (`exit_status` absent), runs again after another process
+/// ran (`resumed`), or ends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UserProcessEvent {
     pub pid: u64,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_status: Option<u32>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
 }
 
 /// What to do with imports the kernel does not implement.

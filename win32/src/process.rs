@@ -747,9 +747,18 @@ fn detach(k: &mut Kx, i: usize) -> Result<(), Stop<KernelStop>> {
     }
 }
 
+/// Traces that process `i` runs again after another did (what the trace's port accesses in
+/// user mode are attributed by).
+pub(crate) fn note_resumed(k: &mut Kx, i: usize) {
+    let p = &crate::state(k).processes[i];
+    let e =
+        portcullis_hle::kernel::UserProcessEvent { pid: p.pid, name: p.name.clone(), exit_status: None, resumed: true };
+    k.guest_mut().trace.push(portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::UserProcess(e)));
+}
+
 /// Traces that the process starts running, or ended with `exit_status`.
 fn note(k: &mut Kx, p: &Process, exit_status: Option<u32>) {
-    let e = portcullis_hle::kernel::UserProcessEvent { pid: p.pid, name: p.name.clone(), exit_status };
+    let e = portcullis_hle::kernel::UserProcessEvent { pid: p.pid, name: p.name.clone(), exit_status, resumed: false };
     k.guest_mut().trace.push(portcullis_emu::Event::Ext(portcullis_hle::kernel::KernelEvent::UserProcess(e)));
 }
 

@@ -390,7 +390,12 @@ pub(crate) fn resume_any(k: &mut Kx) -> KResult<Option<(u64, bool)>> {
 /// Makes process `p` the current one, its user half loaded (through its thread, made
 /// current by [`make_running`]).
 fn switch_process(k: &mut Kx, p: usize) {
-    crate::state(k).current = Some(p);
+    let before = crate::state(k).current.replace(p);
+    // A process that started before runs again (one starting is traced as it begins).
+    let started = !matches!(crate::state(k).processes[p].threads[0].run, Run::New);
+    if before != Some(p) && started {
+        crate::process::note_resumed(k, p);
+    }
 }
 
 /// Readies thread `t` of process `p` to go on: a held call completes with its value, a new
