@@ -22,6 +22,15 @@
  *     in (4 bytes): a PID. PsLookupProcessByProcessId: completes with its status; on
  *     success out (16 bytes) is the image name, and the reference is dropped.
  *
+ *   0x802 PEEK       METHOD_BUFFERED     code 0x80002008
+ *     in (16 bytes): a PID, 4 bytes of padding, a user address of that process. The
+ *     driver attaches to the process (KeStackAttachProcess), reads 4 bytes at the address
+ *     into its stack, detaches: out (4 bytes) is what that process's memory holds there.
+ *
+ *   0x803 COPY       METHOD_BUFFERED     code 0x8000200C
+ *     in: as PEEK. MmCopyVirtualMemory from that process's address into the driver's
+ *     stack (the System process's side): out (4 bytes), or the copy's status.
+ *
  * DriverUnload removes the three routines.
  */
 #include "corpus.h"
@@ -37,9 +46,14 @@ typedef struct _KAPC_STATE_ {
 } KAPC_STATE_;
 NTKERNELAPI VOID NTAPI KeStackAttachProcess(PEPROCESS Process, KAPC_STATE_ *ApcState);
 NTKERNELAPI VOID NTAPI KeUnstackDetachProcess(KAPC_STATE_ *ApcState);
+NTKERNELAPI NTSTATUS NTAPI MmCopyVirtualMemory(PEPROCESS FromProcess, PVOID FromAddress, PEPROCESS ToProcess,
+                                               PVOID ToAddress, SIZE_T BufferSize, KPROCESSOR_MODE PreviousMode,
+                                               PSIZE_T NumberOfBytesCopied);
 
 #define IOCTL_COUNTS CORPUS_IOCTL(0x800, METHOD_BUFFERED)
 #define IOCTL_LOOKUP CORPUS_IOCTL(0x801, METHOD_BUFFERED)
+#define IOCTL_PEEK CORPUS_IOCTL(0x802, METHOD_BUFFERED)
+#define IOCTL_COPY CORPUS_IOCTL(0x803, METHOD_BUFFERED)
 
 static PDEVICE_OBJECT g_Device;
 static volatile ULONG g_Counts[6];
@@ -103,6 +117,31 @@ static NTSTATUS NTAPI ProcWatchIoctl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         ((PUCHAR)buf)[15] = 0;
         ObDereferenceObject(process);
         return CorpusComplete(Irp, STATUS_SUCCESS, 16);
+    case IOCTL_PEEK:
+    case IOCTL_COPY: {
+        KAPC_STATE_ apc;
+        ULONG value = 0;
+        SIZE_T copied = 0;
+        PULONG at;
+        if (CORPUS_IN_LEN(sp) < 16 || CORPUS_OUT_LEN(sp) < 4)
+            return CorpusComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+        at = (PULONG)(ULONG_PTR) * (ULONG64 *)((PUCHAR)buf + 8);
+        status = PsLookupProcessByProcessId((HANDLE)(ULONG_PTR) * (PULONG)buf, &process);
+        if (!NT_SUCCESS(status))
+            return CorpusComplete(Irp, status, 0);
+        if (CORPUS_CODE(sp) == IOCTL_PEEK) {
+            KeStackAttachProcess(process, &apc);
+            value = *at;
+            KeUnstackDetachProcess(&apc);
+        } else {
+            status = MmCopyVirtualMemory(process, at, PsGetCurrentProcess(), &value, 4, KernelMode, &copied);
+        }
+        ObDereferenceObject(process);
+        if (!NT_SUCCESS(status))
+            return CorpusComplete(Irp, status, 0);
+        *(PULONG)buf = value;
+        return CorpusComplete(Irp, STATUS_SUCCESS, 4);
+    }
     default:
         return CorpusComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
     }

@@ -275,7 +275,18 @@ pub fn command_line(name: &str, args: &[String]) -> String {
 /// Returns its process id. Nothing runs yet: its libraries attach when it starts.
 pub fn load(k: &mut Kx, name: &str, bytes: &[u8], args: &[String]) -> Result<u64, LoadError> {
     let line = command_line(name, args);
-    load_image(k, name, &crate::module::program_path(name), bytes, &line, None)
+    let pid = load_image(k, name, &crate::module::program_path(name), bytes, &line, None)?;
+    // Drivers' process notify routines see it start (as the shell's CreateProcess would
+    // make them), and may refuse it.
+    if let Some(st) = portcullis_hle::ps::processes::announce(k, pid)? {
+        let i = crate::state(k).processes.len() - 1;
+        refused(k, i, st.0)?;
+        return Err(LoadError::Unsupported(format!(
+            "a driver's process notify routine refused it ({})",
+            portcullis_hle::status_names::describe(st.0)
+        )));
+    }
+    Ok(pid)
 }
 
 /// [`load`] for the image `bytes` of the file `path` on the C: volume, with the command line
