@@ -32,6 +32,8 @@ fn tour(arch: &str) {
         "my global = 40",
         "pongs = 3",
         "crash's exit code = 3221225477",
+        "its exit code = 42",
+        "TerminateProcess again = 0",
         "  GetLastError = 2",
         "  GetLastError = 87",
         "all answers as Windows gives them",
@@ -55,13 +57,14 @@ fn tour(arch: &str) {
             (format!("{name} (pid 1004, started by pid 1000)"), "0x00000007".to_string()),
             (format!("{name} (pid 1008, started by pid 1000)"), "0x00000003".to_string()),
             (format!("{name} (pid 1012, started by pid 1000)"), "0xC0000005".to_string()),
+            (format!("{name} (pid 1016, started by pid 1000)"), "0x0000002A".to_string()),
         ]
     );
     // Every process's thread ended with its process.
     let threads = v["report"]["scheduler"]["threads"].as_array().unwrap();
     let user: Vec<_> =
         threads.iter().filter(|t| t["kind"] == "user").map(|t| t["state"].as_str().unwrap_or_default()).collect();
-    assert_eq!(user, ["terminated"; 4], "{threads:?}");
+    assert_eq!(user, ["terminated"; 5], "{threads:?}");
 }
 
 #[test]

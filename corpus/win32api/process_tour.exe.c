@@ -13,11 +13,16 @@
  *   side by side     parent and child hand a named event back and forth (ping, pong)
  *   faults           a child that writes through NULL ends with STATUS_ACCESS_VIOLATION;
  *                    the parent goes on
+ *   termination      OpenProcess by id, GetProcessId, TerminateProcess of a child held in a
+ *                    wait: its exit code is the one given, a second TerminateProcess is
+ *                    ERROR_ACCESS_DENIED; OpenProcess of System is ERROR_ACCESS_DENIED, of
+ *                    no process ERROR_INVALID_PARAMETER
  *   refusals         no such file: ERROR_FILE_NOT_FOUND; no command line at all:
  *                    ERROR_INVALID_PARAMETER
  *
  * Child modes (the first argument): "child N" exits with N + its global's value (0),
- * "pong" answers the parent's ping, "crash" writes through NULL.
+ * "pong" answers the parent's ping, "crash" writes through NULL, "wait" waits for an event
+ * nobody sets.
  */
 #include "program.h"
 
@@ -115,6 +120,10 @@ static int Child(const char *mode)
         CloseHandle(pong);
         return 3;
     }
+    if (Starts(mode, "wait")) {
+        WaitForSingleObject(CreateEventA(NULL, TRUE, FALSE, "ProcessTourNever"), INFINITE);
+        return 98;
+    }
     if (Starts(mode, "crash")) {
         *(volatile int *)0 = 1;
         return 0;
@@ -171,6 +180,30 @@ void ProgramStart(void)
     Expect("crash's exit code", code, 0xC0000005);
     CloseHandle(pi.hProcess);
     CloseHandle(pi.hThread);
+
+    /* termination */
+    {
+        HANDLE h;
+        Expect("CreateProcessA wait", Start("wait", &pi), TRUE);
+        Sleep(10); /* it runs until it waits */
+        h = OpenProcess(PROCESS_TERMINATE | PROCESS_QUERY_INFORMATION | SYNCHRONIZE, FALSE, pi.dwProcessId);
+        Expect("OpenProcess", h != NULL, 1);
+        Expect("GetProcessId", GetProcessId(h), pi.dwProcessId);
+        Expect("GetExitCodeProcess (waiting)", GetExitCodeProcess(h, &code) && code == STILL_ACTIVE, 1);
+        Expect("TerminateProcess", TerminateProcess(h, 42), TRUE);
+        Expect("WaitForSingleObject(hProcess)", WaitForSingleObject(pi.hProcess, INFINITE), WAIT_OBJECT_0);
+        GetExitCodeProcess(pi.hProcess, &code);
+        Expect("its exit code", code, 42);
+        Expect("TerminateProcess again", TerminateProcess(h, 43), FALSE);
+        Expect("  GetLastError", GetLastError(), ERROR_ACCESS_DENIED);
+        CloseHandle(h);
+        CloseHandle(pi.hProcess);
+        CloseHandle(pi.hThread);
+        Expect("OpenProcess(System)", OpenProcess(PROCESS_QUERY_INFORMATION, FALSE, 4) == NULL, 1);
+        Expect("  GetLastError", GetLastError(), ERROR_ACCESS_DENIED);
+        Expect("OpenProcess(no such id)", OpenProcess(PROCESS_QUERY_INFORMATION, FALSE, 0x7770) == NULL, 1);
+        Expect("  GetLastError", GetLastError(), ERROR_INVALID_PARAMETER);
+    }
 
     /* refusals */
     {

@@ -240,6 +240,8 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn TerminateProcess(hProcess: HANDLE, uExitCode: u32) -> BOOL = thread::TerminateProcess;
     stdcall fn CreateProcessA(lpApplicationName: PCSTR, lpCommandLine: Ptr, lpProcessAttributes: Ptr, lpThreadAttributes: Ptr, bInheritHandles: BOOL, dwCreationFlags: u32, lpEnvironment: Ptr, lpCurrentDirectory: PCSTR, lpStartupInfo: Ptr, lpProcessInformation: Ptr) -> BOOL = create_process::CreateProcessA;
     stdcall fn CreateProcessW(lpApplicationName: PCWSTR, lpCommandLine: Ptr, lpProcessAttributes: Ptr, lpThreadAttributes: Ptr, bInheritHandles: BOOL, dwCreationFlags: u32, lpEnvironment: Ptr, lpCurrentDirectory: PCWSTR, lpStartupInfo: Ptr, lpProcessInformation: Ptr) -> BOOL = create_process::CreateProcessW;
+    stdcall fn OpenProcess(dwDesiredAccess: u32, bInheritHandle: BOOL, dwProcessId: u32) -> HANDLE = create_process::OpenProcess;
+    stdcall fn GetProcessId(Process: HANDLE) -> u32 = create_process::GetProcessId;
     // Threads (kernel32/thread.rs, crate::threads) and their waits (kernel32/sync.rs).
     stdcall fn CreateThread(lpThreadAttributes: Ptr, dwStackSize: SizeT, lpStartAddress: Ptr, lpParameter: Ptr, dwCreationFlags: u32, lpThreadId: Ptr) -> HANDLE = thread::CreateThread;
     stdcall fn ExitThread(dwExitCode: u32) -> () = thread::ExitThread;

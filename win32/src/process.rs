@@ -707,6 +707,30 @@ fn end(k: &mut Kx, i: usize, exited: Exited) -> Result<(), Stop<KernelStop>> {
     Ok(())
 }
 
+/// Ends process `i`, which is not the one running, with `code` (another's TerminateProcess):
+/// its threads end where they are, its libraries are not told, and its handles are closed
+/// and the kernel ends it in its own context (its first thread's); then the caller's thread
+/// is current again.
+pub(crate) fn terminate(k: &mut Kx, i: usize, code: u32) -> KResult<()> {
+    let caller = crate::state(k).current;
+    let caller_thread = portcullis_hle::ps::current_thread(k)?;
+    let p = &mut crate::state(k).processes[i];
+    p.terminated = true;
+    let exited = Exited { pid: p.pid, code, exception: None };
+    p.exited = Some(exited.clone());
+    let (snapshot, ethread) = (p.clone(), p.ethread);
+    crate::state(k).current = Some(i);
+    crate::threads::end_others(k, code)?;
+    crate::threads::end_running_with_process(k, code)?;
+    portcullis_hle::ps::set_current_thread(k, ethread, true)?;
+    finish(k, i, exited)?;
+    note(k, &snapshot, Some(code));
+    crate::state(k).current = caller;
+    portcullis_hle::ps::set_current_thread(k, caller_thread, true)?;
+    k.ext_mut().io.requester = Some(caller_thread);
+    Ok(())
+}
+
 /// Process `i`, just made, was refused by a driver's notify routine with `status` (the
 /// kernel ended it): it never runs, and its address space goes.
 pub(crate) fn refused(k: &mut Kx, i: usize, status: u32) -> KResult<()> {

@@ -1,5 +1,6 @@
 //! CreateProcessA/W: a program starts another program, which runs beside it in an address
-//! space of its own (crate::process, crate::threads), and the handles that name it.
+//! space of its own (crate::process, crate::threads), and the handles that name it
+//! (OpenProcess, GetProcessId; TerminateProcess is kernel32/thread.rs's).
 //!
 //! The image is found as Windows finds it: lpApplicationName as given (no search, no
 //! extension added), or else the command line's first token (quoted, or up to the first
@@ -19,11 +20,13 @@ use portcullis_hle::ob::handles::Mode;
 use portcullis_hle::types::{Ptr, PCSTR, PCWSTR};
 
 use crate::error::{
-    ERROR_BAD_EXE_FORMAT, ERROR_FILE_NOT_FOUND, ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, ERROR_PROC_NOT_FOUND,
+    ERROR_ACCESS_DENIED, ERROR_BAD_EXE_FORMAT, ERROR_FILE_NOT_FOUND, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
+    ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_SUPPORTED, ERROR_PROC_NOT_FOUND,
 };
 use crate::kernel32::thread::{me, set_last_error};
 use crate::process::Object;
 use crate::BOOL;
+use portcullis_hle::types::HANDLE;
 
 /// The creation flags a process may be made with here: console and window choices, process
 /// groups, error modes, jobs and priority classes, which change nothing a program sees here.
@@ -128,7 +131,8 @@ fn create(k: &mut Kx, a: Args, startup: Ptr, information: Ptr, wide: bool) -> KR
     let pid = match crate::process::load_image(k, &name, &path, &bytes, &line, Some(parent)) {
         Ok(pid) => pid,
         Err(portcullis_hle::loader::LoadError::MissingImports(_)) => return fail(k, ERROR_PROC_NOT_FOUND),
-        Err(portcullis_hle::loader::LoadError::Memory(e)) => return Err(e.into()),
+        // The guest's memory cap (a program starting copies of itself without end).
+        Err(portcullis_hle::loader::LoadError::Memory(_)) => return fail(k, ERROR_NOT_ENOUGH_MEMORY),
         Err(_) => return fail(k, ERROR_BAD_EXE_FORMAT),
     };
     let child = crate::state(k).processes.len() - 1;
@@ -158,6 +162,36 @@ fn create(k: &mut Kx, a: Args, startup: Ptr, information: Ptr, wide: bool) -> KR
     mem.write_u32(information.0 + 2 * ps, pid as u32)?;
     mem.write_u32(information.0 + 2 * ps + 4, tid as u32)?;
     Ok(BOOL(true))
+}
+
+/// HANDLE OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwProcessId): a
+/// handle of a program's process that has not ended (the caller's own too), with the
+/// access asked for. A process of the system's (System, the sandbox's own): ERROR_ACCESS_DENIED;
+/// no process of that id: ERROR_INVALID_PARAMETER, as Windows.
+pub fn OpenProcess(k: &mut Kx, access: u32, _inherit: BOOL, pid: u32) -> KResult<HANDLE> {
+    let pid = u64::from(pid);
+    let found = crate::state(k).processes.iter().find(|p| p.pid == pid && p.exited.is_none()).map(|p| p.eprocess);
+    let Some(eprocess) = found else {
+        let system = portcullis_hle::ps::processes::find(k, pid).is_some_and(|p| p.exited.is_none());
+        set_last_error(k, if system { ERROR_ACCESS_DENIED } else { ERROR_INVALID_PARAMETER })?;
+        return Ok(HANDLE(0));
+    };
+    let (handle, _) = portcullis_hle::ob::handles::open_checked(k, eprocess, access, 0, Mode::User)?;
+    let h = handle | TAG;
+    me(k)?.handles.insert(h, Object::Process { handle, pid });
+    Ok(HANDLE(h))
+}
+
+/// DWORD GetProcessId(HANDLE Process): the id of the process a handle names (the pseudo
+/// handle: the caller's); 0 and ERROR_INVALID_HANDLE for anything else.
+pub fn GetProcessId(k: &mut Kx, process: HANDLE) -> KResult<u32> {
+    match process_of(k, process.0) {
+        Some(i) => Ok(crate::state(k).processes[i].pid as u32),
+        None => {
+            set_last_error(k, ERROR_INVALID_HANDLE)?;
+            Ok(0)
+        }
+    }
 }
 
 /// The command line's first token: up to the closing quote of a quoted one, else up to the

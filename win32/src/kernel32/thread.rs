@@ -38,14 +38,23 @@ pub fn ExitProcess(k: &mut Kx, code: u32) -> KResult<()> {
     Ok(())
 }
 
-/// BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode): the current process (its pseudo
-/// handle) ends at once with that status; unlike ExitProcess its libraries are not told
-/// (no DLL_PROCESS_DETACH), as Windows ends a terminated process. A program holds no other
-/// process's handle here: anything else is ERROR_INVALID_HANDLE.
+/// BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode): the process ends at once with that
+/// status; unlike ExitProcess its libraries are not told (no DLL_PROCESS_DETACH), as Windows
+/// ends a terminated process. The current process (its pseudo handle) ends when the call
+/// returns; another the program holds a handle of (CreateProcess, OpenProcess) ends now, its
+/// threads where they are. A process that has ended already: ERROR_ACCESS_DENIED, as Windows.
 pub fn TerminateProcess(k: &mut Kx, process: HANDLE, code: u32) -> KResult<BOOL> {
-    if process != HANDLE(k.arch().mask(u64::MAX)) {
+    let Some(i) = crate::kernel32::create_process::process_of(k, process.0) else {
         set_last_error(k, crate::error::ERROR_INVALID_HANDLE)?;
         return Ok(BOOL(false));
+    };
+    if crate::state(k).processes[i].exited.is_some() {
+        set_last_error(k, crate::error::ERROR_ACCESS_DENIED)?;
+        return Ok(BOOL(false));
+    }
+    if Some(i) != crate::state(k).current {
+        crate::process::terminate(k, i, code)?;
+        return Ok(BOOL(true));
     }
     let p = me(k)?;
     p.detaching = false;
