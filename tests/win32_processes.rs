@@ -32,6 +32,8 @@ fn tour(arch: &str) {
         "my global = 40",
         "pongs = 3",
         "crash's exit code = 3221225477",
+        "  the child's global now = 77",
+        "  mine = 40",
         "its exit code = 42",
         "TerminateProcess again = 0",
         "  GetLastError = 2",

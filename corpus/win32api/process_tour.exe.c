@@ -13,6 +13,10 @@
  *   side by side     parent and child hand a named event back and forth (ping, pong)
  *   faults           a child that writes through NULL ends with STATUS_ACCESS_VIOLATION;
  *                    the parent goes on
+ *   memory           ReadProcessMemory/WriteProcessMemory reach the child's global at the
+ *                    address of the parent's own (which stays as it was); a handle without
+ *                    PROCESS_VM_READ is ERROR_ACCESS_DENIED; an address the child does not
+ *                    have is ERROR_PARTIAL_COPY with nothing read
  *   termination      OpenProcess by id, GetProcessId, TerminateProcess of a child held in a
  *                    wait: its exit code is the one given, a second TerminateProcess is
  *                    ERROR_ACCESS_DENIED; OpenProcess of System is ERROR_ACCESS_DENIED, of
@@ -190,6 +194,21 @@ void ProgramStart(void)
         Expect("OpenProcess", h != NULL, 1);
         Expect("GetProcessId", GetProcessId(h), pi.dwProcessId);
         Expect("GetExitCodeProcess (waiting)", GetExitCodeProcess(h, &code) && code == STILL_ACTIVE, 1);
+        {
+            LONG v = 5, w = 77;
+            SIZE_T n = 9;
+            Expect("ReadProcessMemory (no PROCESS_VM_READ)", ReadProcessMemory(h, (LPCVOID)&g_Global, &v, 4, &n), FALSE);
+            Expect("  GetLastError", GetLastError(), ERROR_ACCESS_DENIED);
+            Expect("ReadProcessMemory", ReadProcessMemory(pi.hProcess, (LPCVOID)&g_Global, &v, 4, &n), TRUE);
+            Expect("  the child's global", (ULONG)v, 0);
+            Expect("WriteProcessMemory", WriteProcessMemory(pi.hProcess, (LPVOID)&g_Global, &w, 4, &n), TRUE);
+            ReadProcessMemory(pi.hProcess, (LPCVOID)&g_Global, &v, 4, &n);
+            Expect("  the child's global now", (ULONG)v, 77);
+            Expect("  mine", g_Global, 40);
+            Expect("ReadProcessMemory (nothing there)", ReadProcessMemory(pi.hProcess, (LPCVOID)0x1000, &v, 4, &n), FALSE);
+            Expect("  GetLastError", GetLastError(), ERROR_PARTIAL_COPY);
+            Expect("  bytes read", (ULONG)n, 0);
+        }
         Expect("TerminateProcess", TerminateProcess(h, 42), TRUE);
         Expect("WaitForSingleObject(hProcess)", WaitForSingleObject(pi.hProcess, INFINITE), WAIT_OBJECT_0);
         GetExitCodeProcess(pi.hProcess, &code);

@@ -242,6 +242,8 @@ pub static KERNEL32: &[Win32Fn] = win32_exports! {
     stdcall fn CreateProcessW(lpApplicationName: PCWSTR, lpCommandLine: Ptr, lpProcessAttributes: Ptr, lpThreadAttributes: Ptr, bInheritHandles: BOOL, dwCreationFlags: u32, lpEnvironment: Ptr, lpCurrentDirectory: PCWSTR, lpStartupInfo: Ptr, lpProcessInformation: Ptr) -> BOOL = create_process::CreateProcessW;
     stdcall fn OpenProcess(dwDesiredAccess: u32, bInheritHandle: BOOL, dwProcessId: u32) -> HANDLE = create_process::OpenProcess;
     stdcall fn GetProcessId(Process: HANDLE) -> u32 = create_process::GetProcessId;
+    stdcall fn ReadProcessMemory(hProcess: HANDLE, lpBaseAddress: Ptr, lpBuffer: Ptr, nSize: SizeT, lpNumberOfBytesRead: Ptr) -> BOOL = create_process::ReadProcessMemory;
+    stdcall fn WriteProcessMemory(hProcess: HANDLE, lpBaseAddress: Ptr, lpBuffer: Ptr, nSize: SizeT, lpNumberOfBytesWritten: Ptr) -> BOOL = create_process::WriteProcessMemory;
     // Threads (kernel32/thread.rs, crate::threads) and their waits (kernel32/sync.rs).
     stdcall fn CreateThread(lpThreadAttributes: Ptr, dwStackSize: SizeT, lpStartAddress: Ptr, lpParameter: Ptr, dwCreationFlags: u32, lpThreadId: Ptr) -> HANDLE = thread::CreateThread;
     stdcall fn ExitThread(dwExitCode: u32) -> () = thread::ExitThread;

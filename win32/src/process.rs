@@ -59,9 +59,9 @@ pub enum Object {
     Event { handle: u64 },
     /// A thread of the process (its ETHREAD): the kernel handle, and the thread's id.
     Thread { handle: u64, tid: u64 },
-    /// Another process (CreateProcess's hProcess, its EPROCESS): the kernel handle, and the
-    /// process's id.
-    Process { handle: u64, pid: u64 },
+    /// Another process (CreateProcess's hProcess, its EPROCESS): the kernel handle, the
+    /// process's id, and the rights the handle grants.
+    Process { handle: u64, pid: u64, access: u32 },
     /// A directory search (FindFirstFile's handle; not a kernel handle: FindClose closes
     /// it): the entries it found, and the next one FindNextFile gives.
     Find { entries: Vec<crate::kernel32::find::Found>, next: usize },

@@ -1,6 +1,7 @@
 //! CreateProcessA/W: a program starts another program, which runs beside it in an address
 //! space of its own (crate::process, crate::threads), and the handles that name it
-//! (OpenProcess, GetProcessId; TerminateProcess is kernel32/thread.rs's).
+//! (OpenProcess, GetProcessId; TerminateProcess is kernel32/thread.rs's), through which one
+//! reads and writes the other's memory (ReadProcessMemory, WriteProcessMemory).
 //!
 //! The image is found as Windows finds it: lpApplicationName as given (no search, no
 //! extension added), or else the command line's first token (quoted, or up to the first
@@ -15,18 +16,18 @@
 //! the console handles are the pseudo handles every process has).
 #![allow(non_snake_case)]
 
+use portcullis_emu::PAGE_SIZE;
 use portcullis_hle::kernel::{KResult, Kx};
 use portcullis_hle::ob::handles::Mode;
-use portcullis_hle::types::{Ptr, PCSTR, PCWSTR};
+use portcullis_hle::types::{Ptr, SizeT, HANDLE, PCSTR, PCWSTR};
 
 use crate::error::{
     ERROR_ACCESS_DENIED, ERROR_BAD_EXE_FORMAT, ERROR_FILE_NOT_FOUND, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
-    ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_SUPPORTED, ERROR_PROC_NOT_FOUND,
+    ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_SUPPORTED, ERROR_PARTIAL_COPY, ERROR_PROC_NOT_FOUND,
 };
 use crate::kernel32::thread::{me, set_last_error};
 use crate::process::Object;
 use crate::BOOL;
-use portcullis_hle::types::HANDLE;
 
 /// The creation flags a process may be made with here: console and window choices, process
 /// groups, error modes, jobs and priority classes, which change nothing a program sees here.
@@ -152,7 +153,7 @@ fn create(k: &mut Kx, a: Args, startup: Ptr, information: Ptr, wide: bool) -> KR
     let hp = process_handle | TAG;
     let ht = thread_handle | TAG;
     let me_ = me(k)?;
-    me_.handles.insert(hp, Object::Process { handle: process_handle, pid });
+    me_.handles.insert(hp, Object::Process { handle: process_handle, pid, access: PROCESS_ALL_ACCESS });
     me_.handles.insert(ht, Object::Thread { handle: thread_handle, tid });
     // PROCESS_INFORMATION: hProcess, hThread, dwProcessId, dwThreadId.
     let ps = k.arch().ptr_size();
@@ -178,7 +179,7 @@ pub fn OpenProcess(k: &mut Kx, access: u32, _inherit: BOOL, pid: u32) -> KResult
     };
     let (handle, _) = portcullis_hle::ob::handles::open_checked(k, eprocess, access, 0, Mode::User)?;
     let h = handle | TAG;
-    me(k)?.handles.insert(h, Object::Process { handle, pid });
+    me(k)?.handles.insert(h, Object::Process { handle, pid, access });
     Ok(HANDLE(h))
 }
 
@@ -217,14 +218,105 @@ fn with_exe(name: &str) -> String {
 /// The process a handle of the current program names (CreateProcess's hProcess): its
 /// index among the processes, or the current one for the pseudo handle (HANDLE)-1.
 pub(crate) fn process_of(k: &mut Kx, h: u64) -> Option<usize> {
+    process_and_access(k, h).map(|(i, _)| i)
+}
+
+/// [`process_of`], with the rights the handle grants (the pseudo handle: all).
+fn process_and_access(k: &mut Kx, h: u64) -> Option<(usize, u32)> {
     if h == k.arch().mask(u64::MAX) {
-        return crate::state(k).current;
+        return crate::state(k).current.map(|i| (i, PROCESS_ALL_ACCESS));
     }
-    let pid = match crate::current(k)?.handles.get(&h) {
-        Some(Object::Process { pid, .. }) => *pid,
+    let (pid, access) = match crate::current(k)?.handles.get(&h) {
+        Some(Object::Process { pid, access, .. }) => (*pid, *access),
         _ => return None,
     };
-    crate::state(k).processes.iter().position(|p| p.pid == pid)
+    crate::state(k).processes.iter().position(|p| p.pid == pid).map(|i| (i, access))
+}
+
+/// PROCESS_VM_OPERATION, PROCESS_VM_READ, PROCESS_VM_WRITE.
+const PROCESS_VM_OPERATION: u32 = 0x8;
+const PROCESS_VM_READ: u32 = 0x10;
+const PROCESS_VM_WRITE: u32 = 0x20;
+
+/// BOOL ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress, LPVOID lpBuffer, SIZE_T
+/// nSize, SIZE_T *lpNumberOfBytesRead): nSize bytes at lpBaseAddress in that process's
+/// address space into the caller's buffer. A range that ends in memory the process does not
+/// have copies what comes before: FALSE, ERROR_PARTIAL_COPY, the count in
+/// *lpNumberOfBytesRead (optional). A handle without PROCESS_VM_READ: ERROR_ACCESS_DENIED.
+pub fn ReadProcessMemory(k: &mut Kx, process: HANDLE, base: Ptr, buffer: Ptr, size: SizeT, done: Ptr) -> KResult<BOOL> {
+    transfer(k, process, base.0, buffer.0, size.0, done, false)
+}
+
+/// BOOL WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPCVOID lpBuffer, SIZE_T
+/// nSize, SIZE_T *lpNumberOfBytesWritten): the caller's bytes into that process's address
+/// space — read-only pages too, as kernel32 makes them writable for the copy; what the
+/// process does not have ends it (ERROR_PARTIAL_COPY). Needs PROCESS_VM_WRITE and
+/// PROCESS_VM_OPERATION.
+pub fn WriteProcessMemory(
+    k: &mut Kx,
+    process: HANDLE,
+    base: Ptr,
+    buffer: Ptr,
+    size: SizeT,
+    done: Ptr,
+) -> KResult<BOOL> {
+    transfer(k, process, base.0, buffer.0, size.0, done, true)
+}
+
+/// The copy of [`ReadProcessMemory`] (`write` false) and [`WriteProcessMemory`], a page at
+/// a time on each side, stopping at the first page one side lacks.
+fn transfer(k: &mut Kx, process: HANDLE, remote: u64, local: u64, size: u64, done: Ptr, write: bool) -> KResult<BOOL> {
+    let Some((i, access)) = process_and_access(k, process.0) else { return fail(k, ERROR_INVALID_HANDLE) };
+    let needed = if write { PROCESS_VM_WRITE | PROCESS_VM_OPERATION } else { PROCESS_VM_READ };
+    let target = &crate::state(k).processes[i];
+    if access & needed != needed || target.exited.is_some() {
+        return fail(k, ERROR_ACCESS_DENIED);
+    }
+    let eprocess = target.eprocess;
+    let (from, to) = if write { (0, eprocess) } else { (eprocess, 0) };
+    let (src, dst) = if write { (local, remote) } else { (remote, local) };
+    let mut data = Vec::new();
+    let mut read = |k: &mut Kx| {
+        while (data.len() as u64) < size {
+            k.check_budget().map_err(portcullis_hle::kernel::KError::Stop)?;
+            let at = src.wrapping_add(data.len() as u64);
+            let n = (PAGE_SIZE - at % PAGE_SIZE).min(size - data.len() as u64) as usize;
+            let start = data.len();
+            data.resize(start + n, 0);
+            if k.mem().read(at, &mut data[start..]).is_err() {
+                data.truncate(start);
+                break;
+            }
+        }
+        Ok(())
+    };
+    if from == 0 {
+        read(k)?;
+    } else {
+        portcullis_hle::mm::space::in_process(k, from, read)?;
+    }
+    let put = |k: &mut Kx| {
+        let mut n = 0u64;
+        while n < data.len() as u64 {
+            let at = dst.wrapping_add(n);
+            let m = (PAGE_SIZE - at % PAGE_SIZE).min(data.len() as u64 - n) as usize;
+            let chunk = &data[n as usize..n as usize + m];
+            let wrote = if write { k.mem_mut().write_unchecked(at, chunk) } else { k.mem_mut().write(at, chunk) };
+            if wrote.is_err() {
+                break;
+            }
+            n += m as u64;
+        }
+        Ok(n)
+    };
+    let n = if to == 0 { put(k)? } else { portcullis_hle::mm::space::in_process(k, to, put)? };
+    if !done.is_null() {
+        k.mem_mut().write_ptr(done.0, n)?;
+    }
+    if n < size {
+        return fail(k, ERROR_PARTIAL_COPY);
+    }
+    Ok(BOOL(true))
 }
 
 #[cfg(test)]
