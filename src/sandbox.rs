@@ -1115,15 +1115,27 @@ impl Sandbox {
         r
     }
 
-    /// An IPv4 packet classified at a filtering layer (`OUTBOUND_TRANSPORT_V4`, ...): the
+    /// An IP packet classified at a filtering layer (`OUTBOUND_TRANSPORT_V4`, ...): the
     /// callouts of the matching filters see it; what fired and the verdict.
     pub fn classify_packet(
         &mut self,
         layer: &str,
         packet: &[u8],
     ) -> Result<portcullis_hle::wfp::classify::Classified, RunError> {
+        self.classify_packet_toward(layer, packet, None)
+    }
+
+    /// A packet classified at a filtering layer going the way `inbound` says (Some(true):
+    /// received), which DATAGRAM_DATA needs and the one-way layers check.
+    pub fn classify_packet_toward(
+        &mut self,
+        layer: &str,
+        packet: &[u8],
+        inbound: Option<bool>,
+    ) -> Result<portcullis_hle::wfp::classify::Classified, RunError> {
         self.alive()?;
-        let r = portcullis_hle::wfp::classify::classify(&mut self.k, layer, packet).map_err(RunError::from);
+        let r =
+            portcullis_hle::wfp::classify::classify_toward(&mut self.k, layer, packet, inbound).map_err(RunError::from);
         let mut e = EntryPointRecord {
             kind: "Classify".into(),
             target: Some(layer.to_string()),

@@ -4,7 +4,7 @@
 //! (FwpsAcquireWritableLayerDataPointer0), points it at 10.0.0.9:8080 and applies it
 //! (FwpsApplyModifiedLayerData0), and the classification ends redirected. A bind to local
 //! port 5000 at ALE_BIND_REDIRECT_V4 is moved to port 6000. Connects no filter matches keep
-//! their destination; the IPv6 redirect layers are refused (IPv4 packets only).
+//! their destination; an IPv4 packet at an IPv6 redirect layer is refused.
 
 use portcullis::sandbox::Sandbox;
 

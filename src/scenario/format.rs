@@ -81,7 +81,9 @@ pub(crate) struct ProcessSpec {
 /// A packet a scenario puts on the wire: `{ layer = "ethernet", bytes = "ff ff ..." }`, or
 /// classifies at a filtering layer: `{ layer = "OUTBOUND_TRANSPORT_V4", bytes = "45 00 ...",
 /// verdict = "blocked" }` (the verdict expected, one of `classify::VERDICTS`: "permitted",
-/// "blocked", "absorbed"; at a stream layer "dropped", "held", "deferred").
+/// "blocked", "absorbed"; at a stream layer "dropped", "held", "deferred"). At
+/// DATAGRAM_DATA, which sees datagrams both ways, `direction = "inbound"` or `"outbound"`
+/// says which way this one goes.
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PacketSpec {
@@ -89,6 +91,8 @@ pub(crate) struct PacketSpec {
     pub(crate) bytes: Bytes,
     #[serde(default)]
     pub(crate) verdict: Option<String>,
+    #[serde(default)]
+    pub(crate) direction: Option<String>,
 }
 
 /// `wait_idle = true`, or the most virtual time it may let pass: `wait_idle = "10s"`.

@@ -156,10 +156,12 @@ pub(crate) enum Action {
     Packet {
         frame: Vec<u8>,
     },
-    /// An IPv4 packet classified at a filtering layer, and the verdict expected.
+    /// An IP packet classified at a filtering layer (going the way `inbound` says where the
+    /// layer takes both), and the verdict expected.
     Classify {
         layer: String,
         packet: Vec<u8>,
+        inbound: Option<bool>,
         verdict: Option<String>,
     },
 }

@@ -344,10 +344,27 @@ pub(crate) fn check_steps(
                     if let Some(v) = p.verdict.as_deref().filter(|v| !verdicts.contains(v)) {
                         return fail(format!("packet verdict `{v}`: one of {}", verdicts.join(", ")));
                     }
-                    Action::Classify { layer: name, packet: p.bytes.0, verdict: p.verdict }
+                    let inbound = match p.direction.as_deref() {
+                        None => None,
+                        Some("inbound") => Some(true),
+                        Some("outbound") => Some(false),
+                        Some(d) => return fail(format!("packet direction `{d}`: \"inbound\" or \"outbound\"")),
+                    };
+                    let two_way = portcullis_hle::wfp::classify::two_way(&name);
+                    if two_way != inbound.is_some() {
+                        return fail(if two_way {
+                            format!("packet at {name}: the layer sees datagrams both ways; say `direction`")
+                        } else {
+                            format!("packet direction: {name} takes one direction (only DATAGRAM_DATA needs one)")
+                        });
+                    }
+                    Action::Classify { layer: name, packet: p.bytes.0, inbound, verdict: p.verdict }
                 } else {
-                    if p.verdict.is_some() {
-                        return fail("packet verdict: only a packet classified at a filtering layer has one".into());
+                    if p.verdict.is_some() || p.direction.is_some() {
+                        return fail(
+                            "packet verdict and direction: only a packet classified at a filtering layer has them"
+                                .into(),
+                        );
                     }
                     let max = portcullis_hle::ndis::adapter::MAX_TOTAL_SIZE as usize;
                     if !(14..=max).contains(&p.bytes.0.len()) {
@@ -764,11 +781,13 @@ pub(crate) fn run(s: &Scenario, sb: &mut Sandbox) -> ScenarioOutcome {
             },
             Action::Shutdown => sb.shutdown().map(|_| ()),
             Action::Packet { frame } => sb.receive_frame(frame),
-            Action::Classify { layer, packet, verdict } => sb.classify_packet(layer, packet).map(|got| {
-                if let Some(want) = verdict.as_deref().filter(|w| *w != got.verdict) {
-                    f.fail(sb, n, line, format!("expected the packet {want}; it was {}", got.verdict));
-                }
-            }),
+            Action::Classify { layer, packet, inbound, verdict } => {
+                sb.classify_packet_toward(layer, packet, *inbound).map(|got| {
+                    if let Some(want) = verdict.as_deref().filter(|w| *w != got.verdict) {
+                        f.fail(sb, n, line, format!("expected the packet {want}; it was {}", got.verdict));
+                    }
+                })
+            }
             Action::PnpStart => sb.pnp_start().map(|_| ()),
             Action::PnpRemove => sb.pnp_remove().map(|_| ()),
             Action::Power(state) => sb.power(state).map(|_| ()),

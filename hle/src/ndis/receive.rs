@@ -18,6 +18,14 @@ pub struct Received {
 
 /// A list holding `frame`, which the adapter owns.
 pub(crate) fn make(k: &mut Kx, frame: &[u8]) -> KResult<u64> {
+    make_at(k, frame, 0)
+}
+
+/// A list of one net buffer holding all of `frame` (its MDL maps every byte), its data
+/// starting `offset` bytes in: what came before is there to retreat into, as the headers a
+/// layer has passed are in front of the data the filtering engine hands a callout.
+pub(crate) fn make_at(k: &mut Kx, frame: &[u8], offset: usize) -> KResult<u64> {
+    let offset = offset.min(frame.len());
     let arch = k.arch();
     let (list_size, nb_size) = (NBL::STRUCT.size(arch), NB::STRUCT.size(arch));
     let len = frame.len().max(1) as u64;
@@ -29,7 +37,7 @@ pub(crate) fn make(k: &mut Kx, frame: &[u8]) -> KResult<u64> {
     pool::zero(k, nbl, list_size + nb_size)?;
     let nb = nbl + list_size;
     k.mem_mut().set(nbl, NBL::FirstNetBuffer, nb)?;
-    super::nb_pool::initialize(k, nb, 0, mdl, 0, frame.len() as u64)?;
+    super::nb_pool::initialize(k, nb, 0, mdl, offset as u32, (frame.len() - offset) as u64)?;
     k.ext_mut().ndis.received.insert(nbl, Received { mdl, data });
     Ok(nbl)
 }

@@ -9,7 +9,14 @@
 //! FWP_UINT32, IPv6 ones FWP_BYTE_ARRAY16_TYPE); fields the machine has no value for
 //! (interfaces, application and user identifiers) are FWP_EMPTY. The layer data is a
 //! NET_BUFFER_LIST of the adapter's holding the packet, from its IP header at the IP packet
-//! layers, from its transport header at the others.
+//! and IPFORWARD layers, from its transport header at the transport and ALE layers. At
+//! DATAGRAM_DATA (UDP and other non-TCP datagrams, either way: the caller says which) it
+//! holds the whole packet, its data starting at the datagram's data coming in (after a UDP
+//! header; other protocols at their header) and at the transport header going out; at
+//! INBOUND_ICMP_ERROR (an ICMP error about a packet this machine sent: its protocol, remote
+//! address and ports are the embedded values) at the IP header of the packet the error
+//! carries; at OUTBOUND_ICMP_ERROR at the ICMP header (type and code where the ports are).
+//! ALE_AUTH_LISTEN (a TCP packet from the listening endpoint) has no layer data.
 //!
 //! A packet at ALE_FLOW_ESTABLISHED is a connection's first (its source the local end): the
 //! flow is made before the callouts run (the flow handle in their metadata,
@@ -97,6 +104,18 @@ enum Value {
     Direction,
     /// FWP_UINT32 FWP_CONDITION_FLAG_*: none.
     Flags,
+    /// The packet's own source and destination (IPFORWARD: neither end is local).
+    SourceAddress,
+    DestinationAddress,
+    /// FWP_UINT16 ICMP type and code of the packet (an ICMP error).
+    IcmpType,
+    IcmpCode,
+    /// Of the packet an ICMP error carries (the one this machine sent): its protocol, its
+    /// destination (the remote end) and its source and destination ports.
+    EmbeddedProtocol,
+    EmbeddedRemoteAddress,
+    EmbeddedLocalPort,
+    EmbeddedRemotePort,
     /// A field the machine has no value for.
     Empty,
 }
@@ -118,6 +137,18 @@ enum Data {
     FlowEstablished,
     /// An FWPS_STREAM_CALLOUT_IO_PACKET0 of the flow's stream data.
     Stream,
+    /// A NET_BUFFER_LIST of a datagram going either way (DATAGRAM_DATA): inbound from its
+    /// data, outbound from its transport header.
+    Datagram,
+    /// A NET_BUFFER_LIST of a received ICMP error from the IP header of the packet it
+    /// carries (INBOUND_ICMP_ERROR).
+    IcmpErrorIn,
+    /// A NET_BUFFER_LIST of a sent ICMP error from its ICMP header (OUTBOUND_ICMP_ERROR).
+    IcmpErrorOut,
+    /// None: a listen request has no packet (ALE_AUTH_LISTEN).
+    Listen,
+    /// A NET_BUFFER_LIST of a packet in transit from its IP header (IPFORWARD).
+    Forward,
 }
 
 /// A supported layer: its name, run-time identifier (FWPS_BUILTIN_LAYERS), family,
@@ -224,6 +255,110 @@ const FLOW_ESTABLISHED: &[Value] = &[
 ];
 /// FWPS_FIELDS_STREAM_V4/V6 (Windows 7).
 const STREAM: &[Value] = &[LocalAddress, LocalAddressType, RemoteAddress, LocalPort, RemotePort, Direction, Flags];
+/// FWPS_FIELDS_ALE_CONNECT_REDIRECT_V4/V6.
+const CONNECT_REDIRECT: &[Value] = &[
+    Empty,
+    Empty,
+    LocalAddress,
+    LocalAddressType,
+    LocalPort,
+    Protocol,
+    RemoteAddress,
+    DestinationAddressType,
+    RemotePort,
+    Flags,
+];
+/// FWPS_FIELDS_ALE_BIND_REDIRECT_V4/V6.
+const BIND_REDIRECT: &[Value] = &[Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Protocol, Flags];
+/// FWPS_FIELDS_DATAGRAM_DATA_V4/V6 (Windows 7): protocol, local and remote address, local
+/// address type, local and remote port, local interface, interface and sub-interface
+/// index, direction, flags, interface and tunnel type.
+const DATAGRAM: &[Value] = &[
+    Protocol,
+    LocalAddress,
+    RemoteAddress,
+    LocalAddressType,
+    LocalPort,
+    RemotePort,
+    Empty,
+    Empty,
+    Empty,
+    Direction,
+    Flags,
+    Empty,
+    Empty,
+];
+/// FWPS_FIELDS_INBOUND_ICMP_ERROR_V4/V6 (Windows 7): embedded protocol, local and remote
+/// address, embedded remote address, embedded local address type, embedded local and
+/// remote port, local interface, ICMP type and code, interface and sub-interface index,
+/// interface and tunnel type, the arrival interface's LUID, index, type and tunnel type,
+/// flags, arrival interface profile, quarantine epoch.
+const ICMP_ERROR_IN: &[Value] = &[
+    EmbeddedProtocol,
+    LocalAddress,
+    RemoteAddress,
+    EmbeddedRemoteAddress,
+    LocalAddressType,
+    EmbeddedLocalPort,
+    EmbeddedRemotePort,
+    Empty,
+    IcmpType,
+    IcmpCode,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Flags,
+    Empty,
+    Empty,
+];
+/// FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V4/V6 (Windows 7): local and remote address, local
+/// address type, local interface, ICMP type and code, interface and sub-interface index,
+/// interface and tunnel type, flags, next-hop profile, quarantine epoch.
+const ICMP_ERROR_OUT: &[Value] = &[
+    LocalAddress,
+    RemoteAddress,
+    LocalAddressType,
+    Empty,
+    IcmpType,
+    IcmpCode,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Flags,
+    Empty,
+    Empty,
+];
+/// FWPS_FIELDS_ALE_AUTH_LISTEN_V4/V6 (Windows 7): application and user, local address,
+/// its type, local port, local interface, flags, interface and tunnel type, interface
+/// profile, socket property.
+const LISTEN: &[Value] =
+    &[Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Empty, Flags, Empty, Empty, Empty, Empty];
+/// FWPS_FIELDS_IPFORWARD_V4/V6 (Windows 7): source and destination address, destination
+/// address type, local and forward interface, source and destination (sub-)interface
+/// indexes, flags, physical arrival interface, its profile, physical next-hop interface,
+/// its profile.
+const IPFORWARD: &[Value] = &[
+    SourceAddress,
+    DestinationAddress,
+    DestinationAddressType,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+    Flags,
+    Empty,
+    Empty,
+    Empty,
+    Empty,
+];
 
 const fn layer(
     name: &'static str,
@@ -236,17 +371,30 @@ const fn layer(
     Layer { name, id, v6, inbound, data, fields }
 }
 
+/// Direction: Some(true) inbound, Some(false) outbound, None at the two-way layers (a
+/// stream layer: the flow's; DATAGRAM_DATA: the caller's). IPFORWARD's packets are in
+/// transit (outbound here: its values are the packet's own source and destination).
 const LAYERS: &[Layer] = &[
     layer("INBOUND_IPPACKET_V4", 0, false, Some(true), Data::IpPacket, IPPACKET_IN),
     layer("INBOUND_IPPACKET_V6", 2, true, Some(true), Data::IpPacket, IPPACKET_IN),
     layer("OUTBOUND_IPPACKET_V4", 4, false, Some(false), Data::IpPacket, IPPACKET_OUT),
     layer("OUTBOUND_IPPACKET_V6", 6, true, Some(false), Data::IpPacket, IPPACKET_OUT),
+    layer("IPFORWARD_V4", 8, false, Some(false), Data::Forward, IPFORWARD),
+    layer("IPFORWARD_V6", 10, true, Some(false), Data::Forward, IPFORWARD),
     layer("INBOUND_TRANSPORT_V4", 12, false, Some(true), Data::Transport, TRANSPORT_IN),
     layer("INBOUND_TRANSPORT_V6", 14, true, Some(true), Data::Transport, TRANSPORT_IN),
     layer("OUTBOUND_TRANSPORT_V4", 16, false, Some(false), Data::Transport, TRANSPORT_OUT),
     layer("OUTBOUND_TRANSPORT_V6", 18, true, Some(false), Data::Transport, TRANSPORT_OUT),
     layer("STREAM_V4", 20, false, None, Data::Stream, STREAM),
     layer("STREAM_V6", 22, true, None, Data::Stream, STREAM),
+    layer("DATAGRAM_DATA_V4", 24, false, None, Data::Datagram, DATAGRAM),
+    layer("DATAGRAM_DATA_V6", 26, true, None, Data::Datagram, DATAGRAM),
+    layer("INBOUND_ICMP_ERROR_V4", 28, false, Some(true), Data::IcmpErrorIn, ICMP_ERROR_IN),
+    layer("INBOUND_ICMP_ERROR_V6", 30, true, Some(true), Data::IcmpErrorIn, ICMP_ERROR_IN),
+    layer("OUTBOUND_ICMP_ERROR_V4", 32, false, Some(false), Data::IcmpErrorOut, ICMP_ERROR_OUT),
+    layer("OUTBOUND_ICMP_ERROR_V6", 34, true, Some(false), Data::IcmpErrorOut, ICMP_ERROR_OUT),
+    layer("ALE_AUTH_LISTEN_V4", 40, false, Some(false), Data::Listen, LISTEN),
+    layer("ALE_AUTH_LISTEN_V6", 42, true, Some(false), Data::Listen, LISTEN),
     layer("ALE_AUTH_RECV_ACCEPT_V4", 44, false, Some(true), Data::Transport, RECV_ACCEPT),
     layer("ALE_AUTH_RECV_ACCEPT_V6", 46, true, Some(true), Data::Transport, RECV_ACCEPT),
     layer("ALE_AUTH_CONNECT_V4", 48, false, Some(false), Data::Transport, CONNECT),
@@ -255,34 +403,11 @@ const LAYERS: &[Layer] = &[
     layer("ALE_FLOW_ESTABLISHED_V6", 54, true, Some(false), Data::FlowEstablished, FLOW_ESTABLISHED),
     // The redirect layers' identifiers follow FWPS_LAYER_STREAM_PACKET_V4's neighbours in
     // FWPS_BUILTIN_LAYERS: ..., ALE_ENDPOINT_CLOSURE_V6 (65), ALE_CONNECT_REDIRECT_V4 (66),
-    // _V6, ALE_BIND_REDIRECT_V4 (68), _V6.
-    layer(
-        "ALE_CONNECT_REDIRECT_V4",
-        66,
-        false,
-        Some(false),
-        Data::ConnectRequest,
-        &[
-            Empty,
-            Empty,
-            LocalAddress,
-            LocalAddressType,
-            LocalPort,
-            Protocol,
-            RemoteAddress,
-            DestinationAddressType,
-            RemotePort,
-            Flags,
-        ],
-    ),
-    layer(
-        "ALE_BIND_REDIRECT_V4",
-        68,
-        false,
-        Some(false),
-        Data::BindRequest,
-        &[Empty, Empty, LocalAddress, LocalAddressType, LocalPort, Protocol, Flags],
-    ),
+    // _V6 (67), ALE_BIND_REDIRECT_V4 (68), _V6 (69).
+    layer("ALE_CONNECT_REDIRECT_V4", 66, false, Some(false), Data::ConnectRequest, CONNECT_REDIRECT),
+    layer("ALE_CONNECT_REDIRECT_V6", 67, true, Some(false), Data::ConnectRequest, CONNECT_REDIRECT),
+    layer("ALE_BIND_REDIRECT_V4", 68, false, Some(false), Data::BindRequest, BIND_REDIRECT),
+    layer("ALE_BIND_REDIRECT_V6", 69, true, Some(false), Data::BindRequest, BIND_REDIRECT),
 ];
 
 /// The layers a scenario can classify at, by name (without FWPM_LAYER_).
@@ -298,6 +423,16 @@ const CONDITIONS: &[(&str, Value)] = &[
     ("0c1ba1af-5765-453f-af22-a8f791ac775b", LocalPort),
     ("c35a604d-d22b-4e1a-91b4-68f674ee674b", RemotePort),
     ("8784c146-ca97-44d6-9fd1-19fb1840cbf7", Direction),
+    // FWPM_CONDITION_IP_SOURCE_ADDRESS, _IP_DESTINATION_ADDRESS (IPFORWARD).
+    ("ae96897e-2e94-4bc9-b313-b27ee80e574d", SourceAddress),
+    ("2d79133b-b390-45c6-8699-acaceaafed33", DestinationAddress),
+    // FWPM_CONDITION_ICMP_TYPE and _ICMP_CODE are IP_LOCAL_PORT and IP_REMOTE_PORT.
+    ("0c1ba1af-5765-453f-af22-a8f791ac775b", IcmpType),
+    ("c35a604d-d22b-4e1a-91b4-68f674ee674b", IcmpCode),
+    ("07784107-a29e-4c7b-9ec7-29c44afafdbc", EmbeddedProtocol),
+    ("77ee4b39-3273-4671-b63b-ab6feb66eeb6", EmbeddedRemoteAddress),
+    ("bfca394d-acdb-484e-b8e6-2aff79757345", EmbeddedLocalPort),
+    ("cae4d6a1-2968-40ed-a4ce-547160dda88d", EmbeddedRemotePort),
 ];
 
 /// What a packet says of itself.
@@ -316,6 +451,17 @@ struct Packet {
     /// TCP: the flags and where the payload starts.
     tcp_flags: u8,
     payload: usize,
+    /// The packet an ICMP error carries (INBOUND_ICMP_ERROR).
+    inner: Option<Inner>,
+}
+
+/// What an ICMP error says of the packet it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Inner {
+    protocol: u8,
+    destination: [u8; 16],
+    source_port: u16,
+    destination_port: u16,
 }
 
 impl Packet {
@@ -332,6 +478,11 @@ pub enum ClassifyError {
     NotIpv6(String),
     /// A stream layer's segment of no established flow, or not TCP.
     NoFlow(String),
+    /// A packet the layer does not see (TCP at DATAGRAM_DATA, no ICMP error at an
+    /// ICMP_ERROR layer, ...).
+    Unfit(String),
+    /// A direction the layer does not take, or none where it takes either.
+    Direction(String),
 }
 
 impl std::fmt::Display for ClassifyError {
@@ -343,6 +494,8 @@ impl std::fmt::Display for ClassifyError {
             ClassifyError::NotIpv4(why) => write!(f, "not an IPv4 packet: {why}"),
             ClassifyError::NotIpv6(why) => write!(f, "not an IPv6 packet: {why}"),
             ClassifyError::NoFlow(why) => write!(f, "no flow for this segment: {why}"),
+            ClassifyError::Unfit(why) => write!(f, "not a packet this layer sees: {why}"),
+            ClassifyError::Direction(why) => write!(f, "direction: {why}"),
         }
     }
 }
@@ -355,6 +508,7 @@ fn transport(protocol: u8, t: &[u8]) -> (u16, u16, u8, usize) {
             let off = (usize::from(t[12] >> 4) * 4).clamp(20, t.len());
             (u16::from_be_bytes([t[0], t[1]]), u16::from_be_bytes([t[2], t[3]]), t[13], off)
         }
+        17 if t.len() >= 8 => (u16::from_be_bytes([t[0], t[1]]), u16::from_be_bytes([t[2], t[3]]), 0, 8),
         6 | 17 if t.len() >= 4 => (u16::from_be_bytes([t[0], t[1]]), u16::from_be_bytes([t[2], t[3]]), 0, t.len()),
         1 | 58 if t.len() >= 2 => (u16::from(t[0]), u16::from(t[1]), 0, t.len()),
         _ => (0, 0, 0, t.len()),
@@ -385,6 +539,7 @@ fn parse_v4(b: &[u8]) -> Result<Packet, ClassifyError> {
         destination_port,
         tcp_flags,
         payload: header + off,
+        inner: None,
     })
 }
 
@@ -423,6 +578,7 @@ fn parse_v6(b: &[u8]) -> Result<Packet, ClassifyError> {
         destination_port,
         tcp_flags,
         payload: at + off,
+        inner: None,
     })
 }
 
@@ -456,6 +612,15 @@ fn value(p: &Packet, inbound: bool, v: Value) -> Val {
         RemotePort => Val::Scalar(FWP_UINT16, rport.into()),
         Direction => Val::Scalar(FWP_UINT32, inbound.into()),
         Flags => Val::Scalar(FWP_UINT32, 0),
+        SourceAddress => address(p.source),
+        DestinationAddress => address(p.destination),
+        // An ICMP packet's type and code are where a transport header's ports are.
+        IcmpType => Val::Scalar(FWP_UINT16, p.source_port.into()),
+        IcmpCode => Val::Scalar(FWP_UINT16, p.destination_port.into()),
+        EmbeddedProtocol => Val::Scalar(FWP_UINT8, p.inner.map_or(0, |i| i.protocol).into()),
+        EmbeddedRemoteAddress => address(p.inner.map_or([0; 16], |i| i.destination)),
+        EmbeddedLocalPort => Val::Scalar(FWP_UINT16, p.inner.map_or(0, |i| i.source_port).into()),
+        EmbeddedRemotePort => Val::Scalar(FWP_UINT16, p.inner.map_or(0, |i| i.destination_port).into()),
         Empty => Val::Scalar(FWP_EMPTY, 0),
     }
 }
@@ -502,8 +667,12 @@ fn matches(f: &Filter, layer: &Layer, inbound: bool, p: &Packet) -> bool {
     let mut fields: Vec<Guid> = f.conditions.iter().map(|c| c.field).collect();
     fields.dedup();
     fields.iter().all(|field| {
-        let which = CONDITIONS.iter().find(|(g, _)| parse_guid(g).as_ref() == Some(field)).map(|(_, v)| *v);
-        let Some(which) = which.filter(|w| layer.fields.contains(w)) else { return false };
+        let which = CONDITIONS
+            .iter()
+            .filter(|(g, _)| parse_guid(g).as_ref() == Some(field))
+            .map(|(_, v)| *v)
+            .find(|w| layer.fields.contains(w));
+        let Some(which) = which else { return false };
         let v = value(p, inbound, which);
         f.conditions.iter().filter(|c| c.field == *field).any(|c| holds(c, v))
     })
@@ -720,12 +889,96 @@ fn registered(k: &Kx, callout: &Guid) -> Option<(super::Registered, u32)> {
 /// (FWPM_LAYER_ name, with or without the prefix, any case): the callouts run, and the
 /// decision is recorded and returned.
 pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Classified, ClassifyError>> {
+    classify_toward(k, layer_name, bytes, None)
+}
+
+/// Whether a layer takes packets both ways, the caller saying which (DATAGRAM_DATA).
+pub fn two_way(layer_name: &str) -> bool {
+    let wanted = layer_name.trim_start_matches("FWPM_LAYER_").to_ascii_uppercase();
+    LAYERS.iter().any(|l| l.name == wanted && l.data == Data::Datagram)
+}
+
+/// The direction a packet goes at `layer`: the layer's own, or at DATAGRAM_DATA the one
+/// asked for (`inbound`), which it needs.
+fn direction(layer: &Layer, inbound: Option<bool>) -> Result<bool, ClassifyError> {
+    let text = |i: bool| if i { "inbound" } else { "outbound" };
+    match (layer.data, layer.inbound, inbound) {
+        (Data::Datagram, _, Some(i)) => Ok(i),
+        (Data::Datagram, _, None) => {
+            Err(ClassifyError::Direction(format!("{} sees datagrams both ways: say which", layer.name)))
+        }
+        (Data::Stream, _, Some(_)) => {
+            Err(ClassifyError::Direction(format!("at {} the flow of the segment gives it", layer.name)))
+        }
+        (Data::Forward, _, Some(_)) => {
+            Err(ClassifyError::Direction(format!("{} sees packets in transit: neither way", layer.name)))
+        }
+        (_, Some(own), Some(i)) if own != i => {
+            Err(ClassifyError::Direction(format!("{} sees {} packets only", layer.name, text(own))))
+        }
+        (_, own, _) => Ok(own.unwrap_or(false)),
+    }
+}
+
+/// Whether an ICMP header of type `t` (ICMPv4, or ICMPv6 when `v6`) is an error message
+/// carrying the packet it is about: destination unreachable, source quench, redirect, time
+/// exceeded and parameter problem (ICMPv6: destination unreachable, packet too big, time
+/// exceeded and parameter problem).
+fn icmp_error(v6: bool, t: u16) -> bool {
+    if v6 {
+        (1..=4).contains(&t)
+    } else {
+        matches!(t, 3 | 4 | 5 | 11 | 12)
+    }
+}
+
+/// Checks that `p` is a packet the layer sees, and reads what an ICMP error carries.
+fn fit(layer: &Layer, bytes: &[u8], p: &mut Packet) -> Result<(), ClassifyError> {
+    let icmp = if layer.v6 { 58 } else { 1 };
+    let unfit = |why: String| Err(ClassifyError::Unfit(why));
+    match layer.data {
+        Data::Datagram if p.protocol == 6 => unfit("TCP data goes through the stream layers".into()),
+        Data::Listen if p.protocol != 6 => unfit("a listen is TCP's".into()),
+        Data::IcmpErrorIn | Data::IcmpErrorOut if p.protocol != icmp || bytes.len() < p.header + 8 => {
+            unfit(format!("an ICMP error is an ICMP{} message, its header 8 bytes", if layer.v6 { "v6" } else { "" }))
+        }
+        Data::IcmpErrorIn | Data::IcmpErrorOut if !icmp_error(layer.v6, p.source_port) => {
+            unfit(format!("ICMP type {} is not an error message", p.source_port))
+        }
+        Data::IcmpErrorIn => match parse(&bytes[p.header + 8..], layer.v6) {
+            Ok(q) => {
+                p.inner = Some(Inner {
+                    protocol: q.protocol,
+                    destination: q.destination,
+                    source_port: q.source_port,
+                    destination_port: q.destination_port,
+                });
+                Ok(())
+            }
+            Err(e) => unfit(format!("the packet the ICMP error carries: {e}")),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Classifies `bytes` at `layer_name` going the way `inbound` says (Some(true): received),
+/// which only DATAGRAM_DATA needs and the one-way layers check.
+pub fn classify_toward(
+    k: &mut Kx,
+    layer_name: &str,
+    bytes: &[u8],
+    inbound: Option<bool>,
+) -> KResult<Result<Classified, ClassifyError>> {
     let wanted = layer_name.trim_start_matches("FWPM_LAYER_").to_ascii_uppercase();
     let Some(layer) = LAYERS.iter().find(|l| l.name == wanted) else {
         return Ok(Err(ClassifyError::UnknownLayer(layer_name.to_string())));
     };
-    let p = match parse(bytes, layer.v6) {
+    let mut p = match parse(bytes, layer.v6) {
         Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let inbound = match direction(layer, inbound).and_then(|i| fit(layer, bytes, &mut p).map(|_| i)) {
+        Ok(i) => i,
         Err(e) => return Ok(Err(e)),
     };
     let c = if layer.data == Data::Stream {
@@ -734,7 +987,7 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
             Err(e) => return Ok(Err(e)),
         }
     } else {
-        packet(k, layer, bytes, &p)?
+        packet(k, layer, inbound, bytes, &p)?
     };
     super::flows::run_put_off(k)?;
     record(
@@ -753,16 +1006,21 @@ pub fn classify(k: &mut Kx, layer_name: &str, bytes: &[u8]) -> KResult<Result<Cl
 }
 
 /// A packet at a layer other than a stream layer.
-fn packet(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Classified> {
-    let inbound = layer.inbound.unwrap_or(false);
+fn packet(k: &mut Kx, layer: &Layer, inbound: bool, bytes: &[u8], p: &Packet) -> KResult<Classified> {
     let order = ordered(k, layer, inbound, p);
 
-    // The layer data: a net buffer list of the packet, or the request at a redirect layer.
+    // The layer data: a net buffer list of the packet, from where the layer is at ("Data
+    // offset positions"), or the request at a redirect layer, or nothing (a listen).
+    use crate::ndis::receive::{make, make_at};
     let nbl = match layer.data {
-        Data::IpPacket => crate::ndis::receive::make(k, bytes)?,
-        Data::Transport | Data::FlowEstablished | Data::Stream => crate::ndis::receive::make(k, &bytes[p.header..])?,
-        Data::ConnectRequest | Data::BindRequest => 0,
+        Data::IpPacket | Data::Forward => make(k, bytes)?,
+        Data::Transport | Data::FlowEstablished | Data::Stream => make(k, &bytes[p.header..])?,
+        Data::Datagram if inbound => make_at(k, bytes, p.payload)?,
+        Data::Datagram | Data::IcmpErrorOut => make_at(k, bytes, p.header)?,
+        Data::IcmpErrorIn => make_at(k, bytes, p.header + 8)?,
+        Data::ConnectRequest | Data::BindRequest | Data::Listen => 0,
     };
+    let request = matches!(layer.data, Data::ConnectRequest | Data::BindRequest);
     let flow = if layer.data == Data::FlowEstablished {
         let f = Flow {
             v6: p.v6,
@@ -776,10 +1034,9 @@ fn packet(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Classi
         None
     };
     let b = make_blocks(k, layer, inbound, p, flow)?;
-    if nbl == 0 {
-        let v4 = |a: &[u8; 16]| p.v4(a);
-        let (local, remote) = ((v4(&p.source), p.source_port), (v4(&p.destination), p.destination_port));
-        super::redirect::begin(k, b.context, layer.data == Data::BindRequest, local, remote)?;
+    if request {
+        let (local, remote) = ((p.source, p.source_port), (p.destination, p.destination_port));
+        super::redirect::begin(k, b.context, layer.data == Data::BindRequest, p.v6, local, remote)?;
     }
     let mut fired = Vec::new();
     // The decision so far: (action, hard, absorbed).
@@ -795,7 +1052,7 @@ fn packet(k: &mut Kx, layer: &Layer, bytes: &[u8], p: &Packet) -> KResult<Classi
             Some(c) => match registered(k, &c) {
                 Some((r, _)) => {
                     let rights = if may_write { FWPS_RIGHT_ACTION_WRITE } else { 0 };
-                    let data = if nbl != 0 { nbl } else { super::redirect::current(k) };
+                    let data = if request { super::redirect::current(k) } else { nbl };
                     let (a, rt, fl) = call_callout(k, &b, *id, f, &r, data, rights, 0)?;
                     let a = if f.action == FWP_ACTION_CALLOUT_INSPECTION { FWP_ACTION_CONTINUE } else { a };
                     (a, rt, fl, Some(key_text(&c)))
@@ -1084,6 +1341,7 @@ pub(crate) fn resume(
         destination_port: to.1,
         tcp_flags: 0,
         payload: 0,
+        inner: None,
     };
     let direction = if inbound { "inbound" } else { "outbound" };
     let length = data.len() as u64;

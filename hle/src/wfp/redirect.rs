@@ -7,7 +7,8 @@
 //! (FwpsApplyModifiedLayerData0). The applied copy is the request the callouts after it see
 //! (previousVersion: the request before; modifierFilterId: the filter whose callout made
 //! it) and what the connection or bind ends up with; the change is in the `classified`
-//! trace event. Only IPv4 endpoints are read. Pending a classification is not supported
+//! trace event. The endpoints are SOCKADDR_IN at the _V4 layers and SOCKADDR_IN6 (no flow
+//! information, scope 0) at the _V6 ones. Pending a classification is not supported
 //! here, so both calls belong inside the classifyFn; outside one the copy is refused.
 #![allow(non_snake_case)]
 
@@ -21,6 +22,7 @@ use crate::layout::{Field, FieldAccess};
 use crate::types::{NtStatus, Ptr};
 
 const AF_INET: u16 = 2;
+const AF_INET6: u16 = 23;
 const FWP_ACTION_BLOCK: u64 = 0x1001;
 const FWPS_RIGHT_ACTION_WRITE: u64 = 0x1;
 
@@ -85,39 +87,54 @@ fn modifier(bind: bool) -> Field {
     }
 }
 
-/// Writes a SOCKADDR_IN (family, port and address in network order).
-fn write_sockaddr(k: &mut Kx, at: u64, (address, port): (u32, u16)) -> KResult<()> {
+/// An endpoint: the address (IPv4: its first four bytes) and the port.
+pub(crate) type Endpoint = ([u8; 16], u16);
+
+/// Writes a SOCKADDR_IN (family, port and address in network order) or, `v6`, a
+/// SOCKADDR_IN6 (family, port, flow information 0, address, scope 0).
+fn write_sockaddr(k: &mut Kx, at: u64, v6: bool, (address, port): Endpoint) -> KResult<()> {
     let m = k.mem_mut();
-    m.write_u16(at, AF_INET)?;
+    m.write_u16(at, if v6 { AF_INET6 } else { AF_INET })?;
     m.write(at + 2, &port.to_be_bytes())?;
-    m.write(at + 4, &address.to_be_bytes())?;
+    if v6 {
+        m.write_u32(at + 4, 0)?;
+        m.write(at + 8, &address)?;
+        m.write_u32(at + 24, 0)?;
+    } else {
+        m.write(at + 4, &address[..4])?;
+    }
     Ok(())
 }
 
-/// `a.b.c.d:port` of the SOCKADDR at `at`, or its address family when it is not IPv4.
+/// `a.b.c.d:port` or `[v6 address]:port` of the SOCKADDR at `at`, or its address family
+/// when it is neither.
 fn sockaddr_text(k: &Kx, at: u64) -> KResult<String> {
-    let b = k.mem().read_vec(at, 8)?;
+    let b = k.mem().read_vec(at, 24)?;
     let family = u16::from_le_bytes([b[0], b[1]]);
-    if family != AF_INET {
-        return Ok(format!("(address family {family})"));
-    }
     let port = u16::from_be_bytes([b[2], b[3]]);
-    Ok(format!("{}.{}.{}.{}:{port}", b[4], b[5], b[6], b[7]))
+    Ok(match family {
+        AF_INET => format!("{}.{}.{}.{}:{port}", b[4], b[5], b[6], b[7]),
+        AF_INET6 => {
+            let a: [u8; 16] = b[8..24].try_into().expect("16 bytes");
+            format!("[{}]:{port}", std::net::Ipv6Addr::from(a))
+        }
+        _ => format!("(address family {family})"),
+    })
 }
 
 /// Starts a request for the classification of `context`: the original version, from the
 /// packet's local and remote (address, port). Returns it (the callouts' layer data).
-pub(crate) fn begin(k: &mut Kx, context: u64, bind: bool, local: (u32, u16), remote: (u32, u16)) -> KResult<u64> {
+pub(crate) fn begin(k: &mut Kx, context: u64, bind: bool, v6: bool, local: Endpoint, remote: Endpoint) -> KResult<u64> {
     end(k)?;
     let arch = k.arch();
     let n = size(arch, bind);
     let at = crate::ex::pool::kernel_alloc(k, n, b"FwpR")?;
     crate::ex::pool::zero(k, at, n)?;
     if bind {
-        write_sockaddr(k, BIND::localAddressAndPort.at(arch, at), local)?;
+        write_sockaddr(k, BIND::localAddressAndPort.at(arch, at), v6, local)?;
     } else {
-        write_sockaddr(k, CONNECT::localAddressAndPort.at(arch, at), local)?;
-        write_sockaddr(k, CONNECT::remoteAddressAndPort.at(arch, at), remote)?;
+        write_sockaddr(k, CONNECT::localAddressAndPort.at(arch, at), v6, local)?;
+        write_sockaddr(k, CONNECT::remoteAddressAndPort.at(arch, at), v6, remote)?;
     }
     k.ext_mut().wfp.request =
         Some(Request { context, bind, current: at, writable: None, versions: vec![at], modified_by: None });
