@@ -32,6 +32,8 @@ fn tour(arch: &str) {
         "my global = 40",
         "pongs = 3",
         "crash's exit code = 3221225477",
+        "WaitForSingleObject (it does not run) = 258",
+        "its exit code (5 + the 3 written) = 8",
         "  the child's global now = 77",
         "  mine = 40",
         "its exit code = 42",
@@ -59,14 +61,15 @@ fn tour(arch: &str) {
             (format!("{name} (pid 1004, started by pid 1000)"), "0x00000007".to_string()),
             (format!("{name} (pid 1008, started by pid 1000)"), "0x00000003".to_string()),
             (format!("{name} (pid 1012, started by pid 1000)"), "0xC0000005".to_string()),
-            (format!("{name} (pid 1016, started by pid 1000)"), "0x0000002A".to_string()),
+            (format!("{name} (pid 1016, started by pid 1000)"), "0x00000008".to_string()),
+            (format!("{name} (pid 1020, started by pid 1000)"), "0x0000002A".to_string()),
         ]
     );
     // Every process's thread ended with its process.
     let threads = v["report"]["scheduler"]["threads"].as_array().unwrap();
     let user: Vec<_> =
         threads.iter().filter(|t| t["kind"] == "user").map(|t| t["state"].as_str().unwrap_or_default()).collect();
-    assert_eq!(user, ["terminated"; 5], "{threads:?}");
+    assert_eq!(user, ["terminated"; 6], "{threads:?}");
 }
 
 #[test]

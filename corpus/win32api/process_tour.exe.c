@@ -13,6 +13,8 @@
  *   side by side     parent and child hand a named event back and forth (ping, pong)
  *   faults           a child that writes through NULL ends with STATUS_ACCESS_VIOLATION;
  *                    the parent goes on
+ *   suspended        CREATE_SUSPENDED: the child does not run until ResumeThread; what
+ *                    WriteProcessMemory put in it meanwhile is what it finds
  *   memory           ReadProcessMemory/WriteProcessMemory reach the child's global at the
  *                    address of the parent's own (which stays as it was); a handle without
  *                    PROCESS_VM_READ is ERROR_ACCESS_DENIED; an address the child does not
@@ -184,6 +186,27 @@ void ProgramStart(void)
     Expect("crash's exit code", code, 0xC0000005);
     CloseHandle(pi.hProcess);
     CloseHandle(pi.hThread);
+
+    /* suspended: written before it starts, as a loader injecting into it would */
+    {
+        STARTUPINFOA si;
+        char line[] = SELF " child 5";
+        LONG three = 3;
+        SIZE_T n = 0;
+        Zero(&si, sizeof si);
+        si.cb = sizeof si;
+        Expect("CreateProcessA (CREATE_SUSPENDED)",
+               CreateProcessA(NULL, line, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, &pi), TRUE);
+        Expect("WaitForSingleObject (it does not run)", WaitForSingleObject(pi.hProcess, 50), WAIT_TIMEOUT);
+        Expect("WriteProcessMemory", WriteProcessMemory(pi.hProcess, (LPVOID)&g_Global, &three, 4, &n), TRUE);
+        Expect("ResumeThread", ResumeThread(pi.hThread), 1);
+        Expect("WaitForSingleObject", WaitForSingleObject(pi.hProcess, INFINITE), WAIT_OBJECT_0);
+        GetExitCodeProcess(pi.hProcess, &code);
+        Expect("its exit code (5 + the 3 written)", code, 8);
+        Expect("GetExitCodeThread", GetExitCodeThread(pi.hThread, &code) && code == 8, 1);
+        CloseHandle(pi.hProcess);
+        CloseHandle(pi.hThread);
+    }
 
     /* termination */
     {

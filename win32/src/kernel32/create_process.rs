@@ -10,9 +10,9 @@
 //! lpApplicationName) as its command line, a copy of the creator's environment, an empty
 //! standard input and a console output of its own; drivers' process notify routines see it
 //! start (on the creator's thread) and may refuse it. It starts running when its creator
-//! next waits or yields. Not built, refused with ERROR_NOT_SUPPORTED: CREATE_SUSPENDED and
-//! the debugging flags, an environment block of the caller's, another current directory,
-//! STARTF_USESTDHANDLES. Handles are not inherited (bInheritHandles is read, not acted on:
+//! next waits or yields (with CREATE_SUSPENDED, once ResumeThread brings its first thread's
+//! count to 0). Not built, refused with ERROR_NOT_SUPPORTED: the debugging flags, an
+//! environment block of the caller's, another current directory, STARTF_USESTDHANDLES. Handles are not inherited (bInheritHandles is read, not acted on:
 //! the console handles are the pseudo handles every process has).
 #![allow(non_snake_case)]
 
@@ -31,7 +31,8 @@ use crate::BOOL;
 
 /// The creation flags a process may be made with here: console and window choices, process
 /// groups, error modes, jobs and priority classes, which change nothing a program sees here.
-const ACCEPTED_FLAGS: u32 = 0x0000_0008 // DETACHED_PROCESS
+const ACCEPTED_FLAGS: u32 = CREATE_SUSPENDED
+    | 0x0000_0008 // DETACHED_PROCESS
     | 0x0000_0010 // CREATE_NEW_CONSOLE
     | 0x0000_0200 // CREATE_NEW_PROCESS_GROUP
     | 0x0000_0400 // CREATE_UNICODE_ENVIRONMENT
@@ -39,6 +40,8 @@ const ACCEPTED_FLAGS: u32 = 0x0000_0008 // DETACHED_PROCESS
     | 0x0100_0000 // CREATE_BREAKAWAY_FROM_JOB
     | 0x0400_0000 // CREATE_DEFAULT_ERROR_MODE
     | 0x0800_0000; // CREATE_NO_WINDOW
+/// The process's first thread does not start until ResumeThread.
+const CREATE_SUSPENDED: u32 = 0x4;
 /// STARTUPINFO.dwFlags: STARTF_USESTDHANDLES.
 const STARTF_USESTDHANDLES: u32 = 0x100;
 /// PROCESS_ALL_ACCESS and THREAD_ALL_ACCESS (Windows 7).
@@ -138,6 +141,9 @@ fn create(k: &mut Kx, a: Args, startup: Ptr, information: Ptr, wide: bool) -> KR
     };
     let child = crate::state(k).processes.len() - 1;
     crate::state(k).processes[child].environment = environment;
+    if a.flags & CREATE_SUSPENDED != 0 {
+        crate::state(k).processes[child].threads[0].suspended = 1;
+    }
     // Drivers' notify routines see it start, and may refuse it.
     if let Some(st) = portcullis_hle::ps::processes::announce(k, pid)? {
         crate::process::refused(k, child, st.0)?;

@@ -155,6 +155,20 @@ pub(crate) fn thread_of(k: &mut Kx, h: u64) -> Option<usize> {
     crate::threads::index_of(k, tid)
 }
 
+/// The thread of another process a program's handle names (CreateProcess's hThread): its
+/// (process, thread) indexes.
+fn foreign_thread(k: &mut Kx, h: u64) -> Option<(usize, usize)> {
+    let tid = match crate::current(k)?.handles.get(&h) {
+        Some(Object::Thread { tid, .. }) => *tid,
+        _ => return None,
+    };
+    let s = crate::state(k);
+    s.processes
+        .iter()
+        .enumerate()
+        .find_map(|(p, proc_)| proc_.threads.iter().position(|t| t.tid == tid).map(|t| (p, t)))
+}
+
 /// HANDLE CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
 /// LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter, DWORD dwCreationFlags,
 /// LPDWORD lpThreadId): a thread of the process that runs `start(parameter)` when the
@@ -203,11 +217,20 @@ pub fn ExitThread(k: &mut Kx, code: u32) -> KResult<()> {
 
 /// BOOL GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode): STILL_ACTIVE until it ends.
 pub fn GetExitCodeThread(k: &mut Kx, thread: HANDLE, code: Ptr) -> KResult<BOOL> {
-    let Some(i) = thread_of(k, thread.0) else {
-        set_last_error(k, ERROR_INVALID_HANDLE)?;
-        return Ok(BOOL(false));
+    let exit = match thread_of(k, thread.0) {
+        Some(i) => me(k)?.threads[i].exit_code.unwrap_or(STILL_ACTIVE),
+        None => match foreign_thread(k, thread.0) {
+            // Another process's (CreateProcess's hThread): its first thread ends with it.
+            Some((p, t)) => {
+                let p = &crate::state(k).processes[p];
+                p.threads[t].exit_code.or(p.exited.as_ref().map(|e| e.code)).unwrap_or(STILL_ACTIVE)
+            }
+            None => {
+                set_last_error(k, ERROR_INVALID_HANDLE)?;
+                return Ok(BOOL(false));
+            }
+        },
     };
-    let exit = me(k)?.threads[i].exit_code.unwrap_or(STILL_ACTIVE);
     k.mem_mut().write_u32(code.0, exit)?;
     Ok(BOOL(true))
 }
@@ -216,6 +239,17 @@ pub fn GetExitCodeThread(k: &mut Kx, thread: HANDLE, code: Ptr) -> KResult<BOOL>
 /// (a thread created suspended starts, one that suspended itself returns from SuspendThread).
 pub fn ResumeThread(k: &mut Kx, thread: HANDLE) -> KResult<u32> {
     let Some(i) = thread_of(k, thread.0) else {
+        // Another process's thread: one CreateProcess made suspended, which has not started.
+        if let Some((p, t)) = foreign_thread(k, thread.0) {
+            let t = &mut crate::state(k).processes[p].threads[t];
+            if matches!(t.run, crate::threads::Run::New) {
+                let before = t.suspended;
+                t.suspended = before.saturating_sub(1);
+                return Ok(before);
+            }
+            set_last_error(k, crate::error::ERROR_NOT_SUPPORTED)?;
+            return Ok(u32::MAX);
+        }
         set_last_error(k, ERROR_INVALID_HANDLE)?;
         return Ok(u32::MAX);
     };
