@@ -70,7 +70,8 @@ impl Sandbox {
     /// What the program run last wrote to its console, also when it did not run to its end
     /// (the run stopped while it ran): its pid and the bytes.
     pub fn last_program_console(&self) -> Option<(u64, Vec<u8>)> {
-        let p = portcullis_win32::state_ref(&self.k)?.processes.last()?;
+        // The last program the host started (those it started write to its console).
+        let p = portcullis_win32::state_ref(&self.k)?.processes.iter().rev().find(|p| !p.shares_console())?;
         Some((p.pid, p.console.clone()))
     }
 

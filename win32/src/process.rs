@@ -109,8 +109,13 @@ pub struct Process {
     pub(crate) regions: Vec<u64>,
     pub handles: BTreeMap<u64, Object>,
     pub(crate) next_handle: u64,
-    /// What it wrote to its console (standard output and error).
+    /// What was written to its console (standard output and error): its own writes, and
+    /// those of the processes it started that share its console.
     pub console: Vec<u8>,
+    /// The process whose console it writes to (CreateProcess without CREATE_NEW_CONSOLE or
+    /// DETACHED_PROCESS: its creator's, as Windows attaches a console child to its
+    /// parent's console), by process id; None: its own.
+    pub(crate) console_owner: Option<u64>,
     /// Set once it ended.
     pub exited: Option<Exited>,
     /// Its image's path on the C: volume (its libraries are searched beside it).
@@ -162,6 +167,11 @@ pub struct Process {
 }
 
 impl Process {
+    /// Whether what it writes goes to another process's console (its creator's).
+    pub fn shares_console(&self) -> bool {
+        self.console_owner.is_some()
+    }
+
     /// A new handle for `object`.
     pub(crate) fn insert(&mut self, object: Object) -> u64 {
         let h = self.next_handle;
@@ -519,6 +529,7 @@ fn build(k: &mut Kx, im: &Image, regions: &mut Vec<u64>) -> Result<u64, LoadErro
         ignore_ctrl_c: false,
         space: 0,
         parent: None,
+        console_owner: None,
         next_handle: 0x24,
         console: Vec::new(),
         exited: None,

@@ -62,10 +62,23 @@ pub(crate) fn write_console(k: &mut Kx, buffer: Ptr, len: u32) -> KResult<u32> {
     let n = len.min(MAX_WRITE);
     let mut bytes = vec![0u8; n as usize];
     k.mem().read(buffer.0, &mut bytes)?;
-    if let Some(p) = crate::current(k) {
-        p.console.extend_from_slice(&bytes);
-    }
+    append(k, &bytes);
     Ok(n)
+}
+
+/// Appends `bytes` to the console the running process writes to: its own, or the one it
+/// shares with its creator (the creator's creator's, and so on).
+pub(crate) fn append(k: &mut Kx, bytes: &[u8]) {
+    let s = crate::state(k);
+    let Some(mut i) = s.current else { return };
+    // A chain of owners is at most as long as the list of processes.
+    for _ in 0..s.processes.len() {
+        match s.processes[i].console_owner.and_then(|pid| s.processes.iter().position(|p| p.pid == pid)) {
+            Some(owner) => i = owner,
+            None => break,
+        }
+    }
+    s.processes[i].console.extend_from_slice(bytes);
 }
 
 /// BOOL WriteConsoleA(HANDLE hConsoleOutput, const VOID *lpBuffer, DWORD
@@ -204,9 +217,7 @@ pub fn WriteConsoleW(k: &mut Kx, h: HANDLE, buffer: Ptr, len: u32, written: Ptr,
     let raw = k.mem().read_vec(buffer.0, n as u64 * 2)?;
     let units: Vec<u16> = raw.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
     let (text, _) = portcullis_hle::rtl::nls::encode_utf8(&units);
-    if let Some(p) = crate::current(k) {
-        p.console.extend_from_slice(&text);
-    }
+    append(k, &text);
     if written.0 != 0 {
         k.mem_mut().write_u32(written.0, n)?;
     }

@@ -8,7 +8,8 @@
 //! blank) with `.exe` added when it has no extension, searched in the creator's directory,
 //! then System32 and the Windows directory. The new process gets lpCommandLine (or
 //! lpApplicationName) as its command line, a copy of the creator's environment, an empty
-//! standard input and a console output of its own; drivers' process notify routines see it
+//! standard input, and its creator's console (a console of its own with CREATE_NEW_CONSOLE
+//! or DETACHED_PROCESS: what it writes is then in its own record); drivers' process notify routines see it
 //! start (on the creator's thread) and may refuse it. It starts running when its creator
 //! next waits or yields (with CREATE_SUSPENDED, once ResumeThread brings its first thread's
 //! count to 0). Not built, refused with ERROR_NOT_SUPPORTED: the debugging flags, an
@@ -32,8 +33,8 @@ use crate::BOOL;
 /// The creation flags a process may be made with here: console and window choices, process
 /// groups, error modes, jobs and priority classes, which change nothing a program sees here.
 const ACCEPTED_FLAGS: u32 = CREATE_SUSPENDED
-    | 0x0000_0008 // DETACHED_PROCESS
-    | 0x0000_0010 // CREATE_NEW_CONSOLE
+    | DETACHED_PROCESS
+    | CREATE_NEW_CONSOLE
     | 0x0000_0200 // CREATE_NEW_PROCESS_GROUP
     | 0x0000_0400 // CREATE_UNICODE_ENVIRONMENT
     | 0x0000_0020 | 0x0000_0040 | 0x0000_0080 | 0x0000_4000 | 0x0000_8000 // priority classes
@@ -42,6 +43,9 @@ const ACCEPTED_FLAGS: u32 = CREATE_SUSPENDED
     | 0x0800_0000; // CREATE_NO_WINDOW
 /// The process's first thread does not start until ResumeThread.
 const CREATE_SUSPENDED: u32 = 0x4;
+/// The process gets no console, or a console of its own, instead of its creator's.
+const DETACHED_PROCESS: u32 = 0x8;
+const CREATE_NEW_CONSOLE: u32 = 0x10;
 /// STARTUPINFO.dwFlags: STARTF_USESTDHANDLES.
 const STARTF_USESTDHANDLES: u32 = 0x100;
 /// PROCESS_ALL_ACCESS and THREAD_ALL_ACCESS (Windows 7).
@@ -143,6 +147,10 @@ fn create(k: &mut Kx, a: Args, startup: Ptr, information: Ptr, wide: bool) -> KR
     crate::state(k).processes[child].environment = environment;
     if a.flags & CREATE_SUSPENDED != 0 {
         crate::state(k).processes[child].threads[0].suspended = 1;
+    }
+    // A console program shares its creator's console unless asked for a new one or none.
+    if a.flags & (CREATE_NEW_CONSOLE | DETACHED_PROCESS) == 0 {
+        crate::state(k).processes[child].console_owner = Some(parent);
     }
     // Drivers' notify routines see it start, and may refuse it.
     if let Some(st) = portcullis_hle::ps::processes::announce(k, pid)? {

@@ -243,7 +243,8 @@ pub fn _exit(k: &mut Kx, status: i32) -> KResult<()> {
 
 /// Writes `text` to the console (standard error).
 fn to_console(k: &mut Kx, text: &str) -> KResult<()> {
-    me(k)?.console.extend_from_slice(text.as_bytes());
+    me(k)?;
+    crate::kernel32::console::append(k, text.as_bytes());
     Ok(())
 }
 

@@ -35,7 +35,8 @@ pub(crate) fn standard(k: &mut Kx, stream: Ptr) -> KResult<Option<u64>> {
 fn put(k: &mut Kx, to: Ptr, bytes: &[u8]) -> KResult<Option<usize>> {
     match standard(k, to)? {
         Some(1 | 2) => {
-            me(k)?.console.extend_from_slice(bytes);
+            me(k)?;
+            crate::kernel32::console::append(k, bytes);
             Ok(Some(bytes.len()))
         }
         None if me(k)?.crt.files.contains_key(&to.0) => super::file::write_file(k, to, bytes),
