@@ -83,3 +83,28 @@ fn a_program_starts_copies_of_itself_that_run_beside_it_in_their_own_address_spa
 fn a_program_starts_copies_of_itself_that_run_beside_it_in_their_own_address_spaces_x64() {
     tour("x64");
 }
+
+/// A hostile program that starts copies of itself without end: every copy does the same,
+/// the machine's memory cap refuses the newest (ERROR_NOT_ENOUGH_MEMORY ends it, freeing
+/// room for the next), and the run ends at its instruction budget with a complete report:
+/// the limit named, memory at the cap and never past it.
+#[test]
+fn a_program_starting_copies_of_itself_without_end_meets_the_limits() {
+    let exe = format!("{DIR}/process_tour.x64.exe");
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["run-app", &exe, "bomb", "--dll", &exe, "--driver", &format!("{DIR}/win32api.x64.sys")])
+        .args(["--max-insns", "1000000", "--format", "json"])
+        .output()
+        .expect("run portcullis");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(out.status.code(), Some(3), "the limit's exit code: {}", v["error"]);
+    let limits = &v["report"]["limits"];
+    assert_eq!(limits["hit"][0]["kind"], "instructions", "{limits}");
+    let memory = &limits["memory"];
+    assert!(memory["peak"].as_u64() <= memory["limit"].as_u64(), "{memory}");
+    let entries = v["report"]["entry_points"].as_array().unwrap();
+    assert!(entries.len() > 100, "{} processes", entries.len());
+    let refused = entries.iter().filter(|e| e["status"] == "0x00000008").count();
+    assert!(refused > 0, "copies refused at the memory cap end with ERROR_NOT_ENOUGH_MEMORY");
+}

@@ -28,7 +28,8 @@
  *
  * Child modes (the first argument): "child N" exits with N + its global's value (0),
  * "pong" answers the parent's ping, "crash" writes through NULL, "wait" waits for an event
- * nobody sets.
+ * nobody sets, "bomb" starts copies of itself without end (a hostile program: the run
+ * ends when the machine's memory cap refuses one).
  */
 #include "program.h"
 
@@ -125,6 +126,18 @@ static int Child(const char *mode)
         CloseHandle(ping);
         CloseHandle(pong);
         return 3;
+    }
+    if (Starts(mode, "bomb")) {
+        /* Copies of itself without end, each doing the same: until the machine's memory cap
+           refuses one (ERROR_NOT_ENOUGH_MEMORY), which is then every copy's exit code. */
+        PROCESS_INFORMATION pi;
+        for (;;) {
+            if (!Start("bomb", &pi))
+                return (int)GetLastError();
+            CloseHandle(pi.hProcess);
+            CloseHandle(pi.hThread);
+            Sleep(0);
+        }
     }
     if (Starts(mode, "wait")) {
         WaitForSingleObject(CreateEventA(NULL, TRUE, FALSE, "ProcessTourNever"), INFINITE);
