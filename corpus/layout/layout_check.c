@@ -290,6 +290,7 @@ _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.SecurityContext) ==
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.Options) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Create.Options");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.FileAttributes) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Create.FileAttributes");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.ShareAccess) == PICK(0xe, 0x1a), "IO_STACK_LOCATION.Parameters.Create.ShareAccess");
+_Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Create.EaLength) == PICK(0x10, 0x20), "IO_STACK_LOCATION.Parameters.Create.EaLength");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Read.Length) == PICK(0x4, 0x8), "IO_STACK_LOCATION.Parameters.Read.Length");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Read.Key) == PICK(0x8, 0x10), "IO_STACK_LOCATION.Parameters.Read.Key");
 _Static_assert(offsetof(IO_STACK_LOCATION, Parameters.Read.ByteOffset) == PICK(0xc, 0x18), "IO_STACK_LOCATION.Parameters.Read.ByteOffset");

@@ -283,4 +283,7 @@ pub mod status {
     pub const INVALID_IMAGE_FORMAT: NtStatus = NtStatus(0xC000_007B);
     pub const KEY_DELETED: NtStatus = NtStatus(0xC000_017C);
     pub const CANNOT_DELETE: NtStatus = NtStatus(0xC000_0121);
+    pub const INVALID_EA_NAME: NtStatus = NtStatus(0x8000_0013);
+    pub const EA_LIST_INCONSISTENT: NtStatus = NtStatus(0x8000_0014);
+    pub const EAS_NOT_SUPPORTED: NtStatus = NtStatus(0xC000_004F);
 }

@@ -9,7 +9,7 @@ use common::*;
 
 use portcullis_emu::{Prot, RegionKind};
 use portcullis_hle::exports::Dll;
-use portcullis_hle::layout::{FieldAccess, DRIVER_OBJECT, MDL, OBJECT_ATTRIBUTES, UNICODE_STRING};
+use portcullis_hle::layout::{FieldAccess, DRIVER_OBJECT, IO_STATUS_BLOCK, MDL, OBJECT_ATTRIBUTES, UNICODE_STRING};
 
 const F: Dll = Dll::Fltmgr;
 const NT: Dll = Dll::Ntoskrnl;
@@ -591,6 +591,18 @@ fn a_filters_own_io_goes_only_below_its_instance() {
         assert_eq!(fx.read(counter, 4), 2u32.to_le_bytes(), "{arch:?}: no instance: every filter sees it");
         assert_eq!(fx.call(F, "FltClose", &[fx.read_ptr(hout)]).unwrap(), 0);
         assert_eq!(cleanups_closes(&fx), (vec![2, 0, 0, 0], vec![2, 0, 0, 0]), "{arch:?}: and its close");
+        // Extended attributes: checked first (a malformed list: its bad entry's offset), then
+        // refused by the volume, which keeps none; no filter sees either create.
+        let mut list = vec![12, 0, 0, 0, 0, 1, 1, 0, b'A', 0, 7, 0, 0, 0, 0, 0, 0, 1, 0, 0, b'B', 0];
+        let ea = fx.put(&list);
+        let args = [filter, 0, hout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, ea, list.len() as u64, 0];
+        assert_eq!(fx.call(F, "FltCreateFile", &args).unwrap(), 0xC000_004F, "{arch:?}: STATUS_EAS_NOT_SUPPORTED");
+        list[21] = b'x'; // the second name's NUL
+        let ea = fx.put(&list);
+        let args = [filter, 0, hout, 0x8000_0000, oa, iosb, 0, 0x80, 7, 1, 0x20, ea, list.len() as u64, 0];
+        assert_eq!(fx.call(F, "FltCreateFile", &args).unwrap(), 0x8000_0014, "{arch:?}: STATUS_EA_LIST_INCONSISTENT");
+        assert_eq!(fx.k.mem().get(iosb, IO_STATUS_BLOCK::Information).unwrap(), 12, "{arch:?}: the second entry");
+        assert_eq!(fx.read(counter, 4), 2u32.to_le_bytes(), "{arch:?}: no filter saw them");
         assert!(fx.k.ext().volume.open_files().is_empty());
         fx.call(F, "FltUnregisterFilter", &[filter]).unwrap();
     }

@@ -188,7 +188,7 @@ fn sends_and_receives_take_their_length_from_the_data_buffer() {
 /// \Device are not made.
 #[test]
 fn the_transport_devices_open_as_control_channels() {
-    use portcullis_hle::layout::{DEVICE_OBJECT, DRIVER_OBJECT, FILE_OBJECT, OBJECT_ATTRIBUTES};
+    use portcullis_hle::layout::{DEVICE_OBJECT, DRIVER_OBJECT, FILE_OBJECT};
     const NT: Dll = Dll::Ntoskrnl;
     for arch in both() {
         let mut fx = Fx::new(arch);
@@ -212,12 +212,7 @@ fn the_transport_devices_open_as_control_channels() {
         fx.call(NT, "ObfDereferenceObject", &[fx.read_ptr(file)]).unwrap();
 
         // A handle on \Device\Tcp: a device control is refused by the transport.
-        let name = fx.ustr("\\Device\\Tcp");
-        let oa = fx.alloc(OBJECT_ATTRIBUTES::STRUCT.size(arch));
-        let mem = fx.k.mem_mut();
-        mem.set(oa, OBJECT_ATTRIBUTES::Length, OBJECT_ATTRIBUTES::STRUCT.size(arch)).unwrap();
-        mem.set(oa, OBJECT_ATTRIBUTES::ObjectName, name).unwrap();
-        mem.set(oa, OBJECT_ATTRIBUTES::Attributes, 0x240).unwrap();
+        let oa = fx.object_attributes("\\Device\\Tcp");
         let (handle, iosb) = (fx.alloc(8), fx.alloc(16));
         let st = fx.call(NT, "ZwCreateFile", &[handle, 0xC000_0000, oa, iosb, 0, 0x80, 3, 1, 0x20, 0, 0]).unwrap();
         assert_eq!(st, 0, "{arch:?}");
@@ -228,5 +223,52 @@ fn the_transport_devices_open_as_control_channels() {
 
         let raw = fx.ustr("\\Device\\RawIp");
         assert_eq!(fx.call(NT, "IoGetDeviceObjectPointer", &[raw, 0x1F_01FF, file, device]).unwrap(), 0xC000_0034);
+    }
+}
+
+/// A FILE_FULL_EA_INFORMATION list of one entry.
+fn ea(name: &str, value: &[u8]) -> Vec<u8> {
+    let mut e = vec![0, 0, 0, 0, 0, name.len() as u8];
+    e.extend((value.len() as u16).to_le_bytes());
+    e.extend(name.as_bytes());
+    e.push(0);
+    e.extend(value);
+    e
+}
+
+/// The transport tells its opens apart by the create's extended attributes (the I/O
+/// manager's checked copy, freed once the create completes): an address or a connection
+/// open is STATUS_NOT_SUPPORTED, an EA it does not know STATUS_INVALID_EA_NAME; a malformed
+/// list never reaches it (STATUS_EA_LIST_INCONSISTENT, the bad entry's offset in
+/// IoStatus.Information).
+#[test]
+fn transport_opens_are_told_apart_by_their_extended_attributes() {
+    use portcullis_hle::layout::IO_STATUS_BLOCK;
+    const NT: Dll = Dll::Ntoskrnl;
+    for arch in both() {
+        let mut fx = Fx::new(arch);
+        let oa = fx.object_attributes("\\Device\\Udp");
+        let (handle, iosb) = (fx.alloc(8), fx.alloc(16));
+        let create = |fx: &mut Fx, list: &[u8]| {
+            let buffer = fx.put(list);
+            let args = [handle, 0xC000_0000, oa, iosb, 0, 0x80, 3, 1, 0x20, buffer, list.len() as u64];
+            let st = fx.call(NT, "NtCreateFile", &args).unwrap();
+            let info = fx.k.mem().get(iosb, IO_STATUS_BLOCK::Information).unwrap();
+            (st, info)
+        };
+        let live = fx.k.ext().pool.live();
+        assert_eq!(create(&mut fx, &ea("TransportAddress", &[0; 20])).0, 0xC000_00BB, "{arch:?}");
+        assert_eq!(fx.k.ext().pool.live(), live, "{arch:?}: the copy went with the create");
+        assert_eq!(create(&mut fx, &ea("ConnectionContext", &[0; 8])).0, 0xC000_00BB);
+        assert_eq!(create(&mut fx, &ea("Transport", &[])).0, 0x8000_0013, "{arch:?}: STATUS_INVALID_EA_NAME");
+        // Two entries, the second one's header cut short: its offset is the answer.
+        let mut list = ea("ConnectionContext", &[0; 2]);
+        let next = list.len().next_multiple_of(4);
+        list[..4].copy_from_slice(&(next as u32).to_le_bytes());
+        list.resize(next + 6, 0);
+        assert_eq!(create(&mut fx, &list), (0x8000_0014, next as u64), "{arch:?}");
+        let control = create(&mut fx, &[]);
+        assert_eq!(control.0, 0, "{arch:?}: no EAs is a control channel");
+        assert_eq!(fx.call(NT, "ZwClose", &[fx.read_ptr(handle)]).unwrap(), 0);
     }
 }

@@ -595,6 +595,7 @@ pub static TABLE: &[ExportDef] = crate::exports! {
     stdcall fn IoGetTopLevelIrp() -> Ptr = io::top_level::IoGetTopLevelIrp;
     stdcall fn IoSetTopLevelIrp(Irp: Ptr) -> () = io::top_level::IoSetTopLevelIrp;
     stdcall fn IoCheckShareAccess(DesiredAccess: u32, DesiredShareAccess: u32, FileObject: Ptr, ShareAccess: Ptr, Update: Boolean) -> NtStatus = io::misc::IoCheckShareAccess;
+    stdcall fn IoCheckEaBufferValidity(EaBuffer: Ptr, EaLength: u32, ErrorOffset: Ptr) -> NtStatus = io::ea::IoCheckEaBufferValidity;
     stdcall fn IoSetShareAccess(DesiredAccess: u32, DesiredShareAccess: u32, FileObject: Ptr, ShareAccess: Ptr) -> () = io::misc::IoSetShareAccess;
     stdcall fn IoRemoveShareAccess(FileObject: Ptr, ShareAccess: Ptr) -> () = io::misc::IoRemoveShareAccess;
     stdcall fn IoUpdateShareAccess(FileObject: Ptr, ShareAccess: Ptr) -> () = io::misc::IoUpdateShareAccess;

@@ -9,6 +9,7 @@
 use super::layout::{size, FLT_CALLBACK_DATA as CBD, FLT_IO_PARAMETER_BLOCK as IOPB, FLT_PARAMETERS as P};
 use super::ops::{FileOp, Params};
 use crate::fs::open::{Create, FILE_APPEND_DATA, FILE_READ_DATA, FILE_WRITE_DATA};
+use crate::io::ea::EaArgs;
 use crate::io::major;
 use crate::kernel::{KResult, Kx};
 use crate::layout::{FieldAccess, FILE_OBJECT, IO_STATUS_BLOCK};
@@ -40,13 +41,14 @@ fn create(
     share: u32,
     disposition: u32,
     options: u32,
+    ea: EaArgs,
 ) -> KResult<NtStatus> {
     if super::filter(k, filter).is_none() || (instance != 0 && super::instance(k, instance).is_none()) {
         return Ok(status::INVALID_PARAMETER);
     }
     let allocation = if allocation.0 == 0 { 0 } else { k.mem().read_u64(allocation.0)? };
     let c = Create { access, attributes: file_attributes, share, disposition, options, allocation };
-    let (st, fo) = crate::fs::open::create_below(k, handle, attributes, iosb, c, Mode::Kernel, below(instance))?;
+    let (st, fo) = crate::fs::open::create_below(k, handle, attributes, iosb, c, Mode::Kernel, below(instance), ea)?;
     if file_object.0 != 0 {
         if st.is_success() {
             crate::ob::handles::reference(k, fo);
@@ -61,7 +63,9 @@ fn create(
 /// NTSTATUS FltCreateFile(PFLT_FILTER Filter, PFLT_INSTANCE Instance, PHANDLE FileHandle,
 /// ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK
 /// IoStatusBlock, PLARGE_INTEGER AllocationSize, ULONG FileAttributes, ULONG ShareAccess,
-/// ULONG CreateDisposition, ULONG CreateOptions, PVOID EaBuffer, ULONG EaLength, ULONG Flags)
+/// ULONG CreateDisposition, ULONG CreateOptions, PVOID EaBuffer, ULONG EaLength, ULONG Flags).
+/// An EaBuffer is checked as the I/O manager does (STATUS_EA_LIST_INCONSISTENT) and, the
+/// volume keeping no extended attributes, refused: STATUS_EAS_NOT_SUPPORTED.
 #[allow(clippy::too_many_arguments)]
 pub fn FltCreateFile(
     k: &mut Kx,
@@ -76,12 +80,28 @@ pub fn FltCreateFile(
     share: u32,
     disposition: u32,
     options: u32,
-    _ea: Ptr,
-    _ea_length: u32,
+    ea: Ptr,
+    ea_length: u32,
     _flags: u32,
 ) -> KResult<NtStatus> {
     let (f, i) = (filter.0, instance.0);
-    create(k, f, i, handle, Ptr(0), access, attributes, iosb, allocation, file_attributes, share, disposition, options)
+    let ea = EaArgs { buffer: ea, length: ea_length };
+    create(
+        k,
+        f,
+        i,
+        handle,
+        Ptr(0),
+        access,
+        attributes,
+        iosb,
+        allocation,
+        file_attributes,
+        share,
+        disposition,
+        options,
+        ea,
+    )
 }
 
 /// FltCreateFileEx: FltCreateFile that also returns the file object (referenced).
@@ -100,8 +120,8 @@ pub fn FltCreateFileEx(
     share: u32,
     disposition: u32,
     options: u32,
-    _ea: Ptr,
-    _ea_length: u32,
+    ea: Ptr,
+    ea_length: u32,
     _flags: u32,
 ) -> KResult<NtStatus> {
     let (f, i) = (filter.0, instance.0);
@@ -119,6 +139,7 @@ pub fn FltCreateFileEx(
         share,
         disposition,
         options,
+        EaArgs { buffer: ea, length: ea_length },
     )
 }
 

@@ -3,6 +3,7 @@
 #![allow(non_snake_case)]
 
 use super::{valid_name, FileChange, Open, FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY};
+use crate::io::ea::EaArgs;
 use crate::kernel::{caller, KResult, Kx};
 use crate::layout::{FieldAccess, IO_STATUS_BLOCK};
 use crate::ob::handles::{self, Mode};
@@ -427,12 +428,17 @@ pub(crate) fn create_file(
     iosb: Ptr,
     c: Create,
     mode: Mode,
+    ea: EaArgs,
 ) -> KResult<NtStatus> {
-    create_below(k, handle, attributes, iosb, c, mode, None).map(|(st, _)| st)
+    create_below(k, handle, attributes, iosb, c, mode, None, ea).map(|(st, _)| st)
 }
 
 /// [`create_file`] for I/O a minifilter starts: only the instances below `below` see it.
-/// Also returns the file object opened.
+/// Also returns the file object opened. The extended attributes `ea` are captured and
+/// checked first ([`crate::io::ea::capture`]); a device's driver gets them with its
+/// IRP_MJ_CREATE; the in-memory volume keeps no extended attributes: a create that brings
+/// some is STATUS_EAS_NOT_SUPPORTED, as on a file system without them (FAT32).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn create_below(
     k: &mut Kx,
     handle: Ptr,
@@ -441,18 +447,33 @@ pub(crate) fn create_below(
     c: Create,
     mode: Mode,
     below: Option<u64>,
+    ea: EaArgs,
 ) -> KResult<(NtStatus, u64)> {
     let attrs = match read_attributes(k, attributes.0, mode)? {
         Ok(a) => a,
         Err(st) => return Ok((st, 0)),
     };
+    let ea = match crate::io::ea::capture(k, ea)? {
+        Ok(ea) => ea,
+        Err((st, offset)) => {
+            io_status(k, iosb, st, offset)?;
+            return Ok((st, 0));
+        }
+    };
     let c = Create { access: map_access(c.access), ..c };
     let at = caller(k);
     crate::tdi::transport::materialize(k, attrs.name.as_deref().unwrap_or_default())?;
     let opened = match target(k, &attrs) {
-        Err(st) => Err(st),
+        Err(st) => {
+            crate::io::ea::release(k, ea)?;
+            Err(st)
+        }
+        Ok(Target::Volume(_)) if ea.is_some() => {
+            crate::io::ea::release(k, ea)?;
+            Err(status::EAS_NOT_SUPPORTED)
+        }
         Ok(Target::Volume(path)) => filtered(k, &path, c, at, mode == Mode::User, below)?,
-        Ok(Target::Device(device, rest)) => crate::io::open::kernel_open(k, device, &rest, c, mode)?,
+        Ok(Target::Device(device, rest)) => crate::io::open::kernel_open(k, device, &rest, c, mode, ea)?,
     };
     let (fo, information) = match opened {
         Ok(v) => v,
@@ -486,8 +507,8 @@ pub fn ZwCreateFile(
     share: u32,
     disposition: u32,
     options: u32,
-    _ea: Ptr,
-    _ea_length: u32,
+    ea: Ptr,
+    ea_length: u32,
 ) -> KResult<NtStatus> {
     let c = Create {
         access,
@@ -497,7 +518,7 @@ pub fn ZwCreateFile(
         options,
         allocation: allocation(k, allocation_size)?,
     };
-    create_file(k, handle, attributes, iosb, c, Mode::Kernel)
+    create_file(k, handle, attributes, iosb, c, Mode::Kernel, EaArgs { buffer: ea, length: ea_length })
 }
 
 /// NtCreateFile: ZwCreateFile for a caller of the current thread's previous mode.
@@ -512,8 +533,8 @@ pub fn NtCreateFile(
     share: u32,
     disposition: u32,
     options: u32,
-    _ea: Ptr,
-    _ea_length: u32,
+    ea: Ptr,
+    ea_length: u32,
 ) -> KResult<NtStatus> {
     let mode = crate::ps::mode::previous_mode(k)?;
     let c = Create {
@@ -524,7 +545,7 @@ pub fn NtCreateFile(
         options,
         allocation: allocation(k, allocation_size)?,
     };
-    create_file(k, handle, attributes, iosb, c, mode)
+    create_file(k, handle, attributes, iosb, c, mode, EaArgs { buffer: ea, length: ea_length })
 }
 
 /// NTSTATUS ZwOpenFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
@@ -540,7 +561,7 @@ pub fn ZwOpenFile(
     options: u32,
 ) -> KResult<NtStatus> {
     let c = Create { access, attributes: 0, share, disposition: FILE_OPEN, options, allocation: 0 };
-    create_file(k, handle, attributes, iosb, c, Mode::Kernel)
+    create_file(k, handle, attributes, iosb, c, Mode::Kernel, EaArgs::default())
 }
 
 /// NTSTATUS IoCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
@@ -644,15 +665,29 @@ pub fn IoCreateFileSpecifyDeviceObjectHint(
         Ok(a) => a,
         Err(st) => return Ok(st),
     };
+    let ea = match crate::io::ea::capture(k, EaArgs { buffer: ea, length: ea_length })? {
+        Ok(ea) => ea,
+        Err((st, offset)) => {
+            io_status(k, iosb, st, offset)?;
+            return Ok(st);
+        }
+    };
     let at = caller(k);
     crate::tdi::transport::materialize(k, attrs.name.as_deref().unwrap_or_default())?;
     let opened = match target(k, &attrs) {
-        Err(st) => Err(st),
+        Err(st) => {
+            crate::io::ea::release(k, ea)?;
+            Err(st)
+        }
         Ok(Target::Volume(path)) => {
             let volume = k.ext().volume.device;
-            if hint.0 == volume {
+            let in_stack = hint.0 == volume || crate::io::stack::in_stack(k, volume, hint.0)?;
+            crate::io::ea::release(k, ea)?;
+            if in_stack && ea.is_some() {
+                Err(status::EAS_NOT_SUPPORTED)
+            } else if hint.0 == volume {
                 on_volume(k, &path, c, at)?
-            } else if crate::io::stack::in_stack(k, volume, hint.0)? {
+            } else if in_stack {
                 filtered(k, &path, c, at, false, None)?
             } else {
                 Err(status::INVALID_DEVICE_OBJECT_PARAMETER)
@@ -660,8 +695,9 @@ pub fn IoCreateFileSpecifyDeviceObjectHint(
         }
         Ok(Target::Device(device, rest)) => {
             if crate::io::stack::in_stack(k, device, hint.0)? {
-                crate::io::open::kernel_open_at(k, device, hint.0, &rest, c, Mode::Kernel)?
+                crate::io::open::kernel_open_at(k, device, hint.0, &rest, c, Mode::Kernel, ea)?
             } else {
+                crate::io::ea::release(k, ea)?;
                 Err(status::INVALID_DEVICE_OBJECT_PARAMETER)
             }
         }

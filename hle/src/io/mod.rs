@@ -7,6 +7,7 @@ pub mod device;
 pub mod device_control;
 pub mod device_description;
 pub mod driver;
+pub mod ea;
 pub mod file;
 pub mod hard_error;
 pub mod interrupt;

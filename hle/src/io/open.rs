@@ -7,6 +7,7 @@
 
 use crate::ex::pool;
 use crate::fs::open::Create;
+use crate::io::ea::Captured;
 use crate::io::request::{
     new_id, new_irp, new_irp_at, Request, IRP_CLOSE_OPERATION, IRP_CREATE_OPERATION, IRP_SYNCHRONOUS_API,
 };
@@ -43,13 +44,17 @@ pub(crate) fn kernel_open(
     rest: &str,
     c: Create,
     mode: Mode,
+    ea: Option<Captured>,
 ) -> KResult<Result<(u64, u64), NtStatus>> {
     let top = crate::io::stack::top(k, device)?;
-    kernel_open_at(k, device, top, rest, c, mode)
+    kernel_open_at(k, device, top, rest, c, mode, ea)
 }
 
 /// [`kernel_open`] with the create sent to `to`, a device of `device`'s stack (the file
-/// object is still `device`'s, as IoCreateFileSpecifyDeviceObjectHint makes it).
+/// object is still `device`'s, as IoCreateFileSpecifyDeviceObjectHint makes it). The
+/// captured extended attributes `ea` are the request's SystemBuffer, with
+/// Parameters.Create.EaLength, and go when it completes.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn kernel_open_at(
     k: &mut Kx,
     device: u64,
@@ -57,13 +62,19 @@ pub(crate) fn kernel_open_at(
     rest: &str,
     c: Create,
     mode: Mode,
+    ea: Option<Captured>,
 ) -> KResult<Result<(u64, u64), NtStatus>> {
     let flags = k.mem().get(device, DEVICE_OBJECT::Flags)?;
-    if flags & device_flags::DEVICE_INITIALIZING != 0 {
-        return Ok(Err(status::NO_SUCH_DEVICE));
-    }
-    if flags & device_flags::EXCLUSIVE != 0 && k.mem().get(device, DEVICE_OBJECT::ReferenceCount)? != 0 {
-        return Ok(Err(status::ACCESS_DENIED));
+    let refused = if flags & device_flags::DEVICE_INITIALIZING != 0 {
+        Some(status::NO_SUCH_DEVICE)
+    } else if flags & device_flags::EXCLUSIVE != 0 && k.mem().get(device, DEVICE_OBJECT::ReferenceCount)? != 0 {
+        Some(status::ACCESS_DENIED)
+    } else {
+        None
+    };
+    if let Some(st) = refused {
+        crate::io::ea::release(k, ea)?;
+        return Ok(Err(st));
     }
     let fo_flags = if c.options & 0x30 != 0 { 0x2 } else { 0 }; // FO_SYNCHRONOUS_IO
     let fo = crate::io::file::create_transient(k, device, rest, fo_flags, c.access, c.share)?;
@@ -79,7 +90,11 @@ pub(crate) fn kernel_open_at(
     mem.set(loc, IO_STACK_LOCATION::CreateOptions, ((c.disposition as u64) << 24) | (c.options as u64 & 0xFF_FFFF))?;
     mem.set(loc, IO_STACK_LOCATION::CreateShareAccess, c.share as u64)?;
     mem.set(loc, IO_STACK_LOCATION::CreateFileAttributes, c.attributes as u64)?;
-    let req = plain_request(k, major::CREATE, vec![sc]);
+    if let Some(ea) = ea {
+        mem.set(irp_addr, IRP::SystemBuffer, ea.buffer)?;
+        mem.set(loc, IO_STACK_LOCATION::CreateEaLength, u64::from(ea.length))?;
+    }
+    let req = Request { system_buffer: ea.map(|ea| ea.buffer), ..plain_request(k, major::CREATE, vec![sc]) };
     let (_, completion) = send_to(k, to, irp_addr, req)?;
     crate::io::release_deferred(k)?;
     match completion {

@@ -216,7 +216,7 @@ pub fn IoGetDeviceObjectPointer(
     let opened = if object == k.ext().volume.device {
         crate::fs::open::on_volume(k, if rest.is_empty() { "\\" } else { &rest }, c, at)?
     } else {
-        crate::io::open::kernel_open(k, object, &rest, c, Mode::Kernel)?
+        crate::io::open::kernel_open(k, object, &rest, c, Mode::Kernel, None)?
     };
     let fo = match opened {
         Ok((fo, _)) => fo,

@@ -696,6 +696,7 @@ structure!(IO_STACK_LOCATION = "IO_STACK_LOCATION", size (0x24, 0x48), checked: 
     CreateOptions = "Parameters.Create.Options": U32 @ (0x8, 0x10),
     CreateFileAttributes = "Parameters.Create.FileAttributes": U16 @ (0xc, 0x18),
     CreateShareAccess = "Parameters.Create.ShareAccess": U16 @ (0xe, 0x1a),
+    CreateEaLength = "Parameters.Create.EaLength": U32 @ (0x10, 0x20),
     ReadLength = "Parameters.Read.Length": U32 @ (0x4, 0x8),
     ReadKey = "Parameters.Read.Key": U32 @ (0x8, 0x10),
     ReadByteOffset = "Parameters.Read.ByteOffset": U64 @ (0xc, 0x18),

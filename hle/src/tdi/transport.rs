@@ -4,13 +4,14 @@
 //! difference. A TDI filter finds them, opens them and attaches its own devices on top, as
 //! on Windows.
 //!
-//! The machine has no TCP/IP stack behind them. What the transport answers: an open without
-//! extended attributes is a control channel (STATUS_SUCCESS, FsContext2
-//! TDI_CONTROL_CHANNEL_FILE), cleanup and close succeed; an open naming a transport address
-//! or a connection context (extended attributes) is STATUS_NOT_SUPPORTED (no address can be
-//! bound nor connection made here), and every other request STATUS_INVALID_DEVICE_REQUEST.
-//! (ZwCreateFile here does not yet hand its EaBuffer to the create request, so a kernel open
-//! by name is always a control channel.)
+//! The machine has no TCP/IP stack behind them. What the transport answers, from the
+//! extended attributes the create brings (the I/O manager's checked copy in
+//! Irp->AssociatedIrp.SystemBuffer, Parameters.Create.EaLength long): none is a control
+//! channel (STATUS_SUCCESS, FsContext2 TDI_CONTROL_CHANNEL_FILE); an entry named
+//! "TransportAddress" (TdiTransportAddress: open an address object) or "ConnectionContext"
+//! (TdiConnectionContext: open a connection endpoint) is STATUS_NOT_SUPPORTED (no address can
+//! be bound nor connection made here); a list naming neither is STATUS_INVALID_EA_NAME.
+//! Cleanup and close succeed, every other request is STATUS_INVALID_DEVICE_REQUEST.
 #![allow(non_snake_case)]
 
 use crate::io::{irp, major};
@@ -25,6 +26,9 @@ const DEVICES: &[&str] = &["\\Device\\Tcp", "\\Device\\Udp"];
 const FILE_DEVICE_NETWORK: u64 = 0x12;
 /// tdikrnl.h: FsContext2 of a control channel's file object.
 const TDI_CONTROL_CHANNEL_FILE: u64 = 3;
+/// tdi.h: the extended-attribute names of an address and a connection open.
+const TDI_TRANSPORT_ADDRESS: &[u8] = b"TransportAddress";
+const TDI_CONNECTION_CONTEXT: &[u8] = b"ConnectionContext";
 
 /// Makes the transport's devices if `path` names one of them and they are not made yet.
 pub(crate) fn materialize(k: &mut Kx, path: &str) -> KResult<()> {
@@ -53,7 +57,16 @@ pub fn TcpipDispatch(k: &mut Kx, _device: Ptr, irp_addr: Ptr) -> KResult<NtStatu
     let at = crate::kernel::caller(k);
     let loc = k.mem().get(irp_addr.0, IRP::CurrentStackLocation)?;
     let st = match k.mem().get(loc, SL::MajorFunction)? as u8 {
-        major::CREATE if k.mem().get(irp_addr.0, IRP::SystemBuffer)? != 0 => status::NOT_SUPPORTED,
+        major::CREATE if k.mem().get(irp_addr.0, IRP::SystemBuffer)? != 0 => {
+            let buffer = k.mem().get(irp_addr.0, IRP::SystemBuffer)?;
+            let length = k.mem().get(loc, SL::CreateEaLength)? as u32;
+            let names = crate::io::ea::names_at(k, buffer, length)?;
+            if names.iter().any(|n| n == TDI_TRANSPORT_ADDRESS || n == TDI_CONNECTION_CONTEXT) {
+                status::NOT_SUPPORTED
+            } else {
+                status::INVALID_EA_NAME
+            }
+        }
         major::CREATE => {
             let fo = k.mem().get(loc, SL::FileObject)?;
             if fo != 0 {

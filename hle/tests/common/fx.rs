@@ -102,6 +102,19 @@ impl Fx {
         self.ustring(units * 2, units * 2 + 2, buf)
     }
 
+    /// An OBJECT_ATTRIBUTES naming `s`, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE.
+    pub fn object_attributes(&mut self, s: &str) -> u64 {
+        use portcullis_hle::layout::{FieldAccess, OBJECT_ATTRIBUTES as OA};
+        let size = OA::STRUCT.size(self.k.arch());
+        let name = self.ustr(s);
+        let oa = self.alloc(size);
+        let mem = self.k.mem_mut();
+        mem.set(oa, OA::Length, size).unwrap();
+        mem.set(oa, OA::ObjectName, name).unwrap();
+        mem.set(oa, OA::Attributes, 0x240).unwrap();
+        oa
+    }
+
     /// (Length, MaximumLength, Buffer) of the counted string at `at`.
     pub fn counted(&self, at: u64) -> (u64, u64, u64) {
         let mem = self.k.mem();
