@@ -51,6 +51,7 @@ mod tests {
     #[test]
     fn refuses_fifos_directories_and_oversized_files() {
         let dir = std::env::temp_dir().join(format!("portcullis-host-file-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let fifo = dir.join("fifo");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();

@@ -31,6 +31,8 @@ fn stderr(o: &Output) -> String {
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("portcullis-cli-{}-{name}", std::process::id()));
+    // Pids repeat across runs on one machine: never inherit an earlier run's files.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

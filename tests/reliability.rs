@@ -21,6 +21,8 @@ fn run(args: &[&str]) -> Output {
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("portcullis-reliability-{}-{name}", std::process::id()));
+    // Pids repeat across runs on one machine: never inherit an earlier run's files.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
