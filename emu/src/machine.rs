@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use hashbrown::HashMap;
-use unicorn_engine::unicorn_const::{uc_error, Arch as UcArch, ControlType, HookType, Mode};
+use unicorn_engine::unicorn_const::{uc_error, Arch as UcArch, ControlType, HookType, Mode, Prot as UcProt};
 use unicorn_engine::{RegisterX86 as UcReg, Unicorn, X86Insn};
 
 use crate::abi::{CallConv, SlotLocation};
@@ -369,8 +369,10 @@ impl<X: Extension> Machine<X> {
         // own stop address ("until") would do too, but Unicorn discards and retranslates the
         // block at the stop address after every run, a quarter of an IOCTL's cost. Nested
         // calls, made from inside a hook, cannot stop that way (the stop request would also
-        // end the run they are nested in), so they return to `nested_sentinel`, the stop
-        // address, on a page of its own so its discarded block is the only one there.
+        // end the run they are nested in), so they return to `nested_sentinel`, on a page of
+        // its own that the engine may not execute: reaching it ends the innermost run with
+        // a fetch error, translating nothing (`install_hooks`). Every run's stop address is
+        // the byte after it, where no block ever starts.
         // Both sit mid-page: a stop address at the very start of a page makes Unicorn 2.1.5
         // fault on the previous page when it is reached at CPL3. Both hold `hlt`, which
         // faults at CPL3 should either ever execute.
@@ -500,7 +502,7 @@ impl<X: Extension> Machine<X> {
     fn enter_user_mode(&mut self) -> Result<(), MachineError> {
         let g = self.guest();
         let (arch, sel, sentinel, top, uc) = (g.arch, g.selectors, g.sentinel, g.stack_top, g.uc);
-        let until = g.nested_sentinel;
+        let until = g.stop_address();
         let trampoline = (sentinel & !0xFFF) + 0x10;
         let ps = arch.ptr_size();
         let eflags = flags::IF | flags::RESERVED1;
@@ -538,6 +540,22 @@ impl<X: Extension> Machine<X> {
         // over that one address spares the reset: ~5% of a user program's IOCTL.
         let nested = self.guest().nested_sentinel;
         self.uc.add_mem_hook(HookType::MEM_FETCH_PROT, nested, nested, |_, _, _, _, _| false).map_err(hook_err)?;
+        // The nested runs' return page may not be executed at all (in the engine's own
+        // map of physical memory): reaching `nested_sentinel` ends the innermost run with a
+        // fetch error and translates nothing, where a stop address there is a block Unicorn
+        // discards and translates again after every run (~8% of a program's IOCTL).
+        let frame = self
+            .guest()
+            .mem
+            .translate(nested)
+            .ok_or_else(|| MachineError::Other("the return page is not mapped".into()))?;
+        self.uc
+            .mem_protect(frame & !(PAGE_SIZE - 1), PAGE_SIZE, UcProt(UcProt::READ.0 | UcProt::WRITE.0))
+            .map_err(|error| MachineError::Unicorn { what: "protect the return page", error })?;
+        // Splitting the engine's RAM region translates addresses on the way and may leave
+        // an exception in flight (quirk 2 in docs/architecture.md): clear it.
+        let g = self.guest();
+        g.exceptions.reset(g.uc);
         self.uc.add_intr_hook(|uc, intno| privileged::on_interrupt(Machine::from_uc(uc), intno)).map_err(hook_err)?;
         self.uc.add_insn_invalid_hook(|uc| privileged::on_invalid(Machine::from_uc(uc))).map_err(hook_err)?;
         self.uc
@@ -1019,7 +1037,7 @@ impl<X: Extension> Machine<X> {
         let call = self.live_call();
         let g = self.guest_mut();
         let nested = g.depth > 0;
-        let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.nested_sentinel);
+        let (sentinel, until) = (if nested { g.nested_sentinel } else { g.sentinel }, g.stop_address());
         g.depth += 1;
         g.stopping = false;
         g.calls.push(call);
@@ -1036,6 +1054,7 @@ impl<X: Extension> Machine<X> {
             let result = self.uc.emu_start(start, until, 0, count as usize);
             self.guest_mut().resume_at = None;
             let pc = self.reg(Reg::Ip);
+            let result = self.guest().returned_from_nested(result, pc);
             let outcome = self.outcome(result, pc, sentinel, count > 0);
             let g = self.guest_mut();
             g.stopping = false;
@@ -1114,6 +1133,12 @@ impl<X: Extension> Machine<X> {
             let limit = g.limits.time.unwrap_or_default();
             g.usage.time = g.usage.time.max(limit);
             return Err(Stop::Limit(LimitHit::Time { limit_ms: limit.as_millis() as u64 }));
+        }
+        if pc != g.nested_sentinel && pc & !(PAGE_SIZE - 1) == g.nested_sentinel & !(PAGE_SIZE - 1) {
+            // A jump into the return page elsewhere than its return address (the engine
+            // refuses to run it, or stops at its stop address there).
+            let fault = self.fault(FaultKind::GeneralProtection, pc, "execution on the return-to-host page".into());
+            return Err(Stop::Fault(Box::new(fault)));
         }
         if let Err(error) = result {
             return Err(Stop::Machine(MachineError::Unicorn { what: "run guest code", error }));
@@ -1342,6 +1367,22 @@ impl<X: Extension> Machine<X> {
 }
 
 impl<X: Extension> Guest<X> {
+    /// The address every run names as Unicorn's stop address: one no run ever reaches (the
+    /// byte after `nested_sentinel`, on the return page the engine may not execute), so
+    /// that the block Unicorn discards after each run is never a real one.
+    fn stop_address(&self) -> u64 {
+        self.nested_sentinel + 1
+    }
+
+    /// A run that reached `nested_sentinel` ended with the engine's fetch error on the
+    /// return page: that is a return, like any other stop there.
+    fn returned_from_nested(&self, result: Result<(), uc_error>, pc: u64) -> Result<(), uc_error> {
+        match result {
+            Err(uc_error::FETCH_PROT) if pc == self.nested_sentinel => Ok(()),
+            other => other,
+        }
+    }
+
     /// The CPU's check for a CPL3 access: IOPL from EFLAGS, the bitmap from the TSS, where
     /// its IoMapBase (offset 0x66) says, as far as the TSS limit reaches (an IoMapBase past
     /// the limit denies every port: how Windows gives a process "map 0"). The TSS's bytes

@@ -476,6 +476,63 @@ fn returning_to_the_host_from_the_wrong_call_is_a_fault() {
     }
 }
 
+/// A host call that calls its guest argument, nested.
+fn call_nested(m: &mut Machine, _slot: u32) -> Result<(), Stop<Never>> {
+    let conv = native(m.arch());
+    let cb = m.arg(conv, 0).unwrap();
+    let r = m.call(cb, &[], conv)?;
+    m.set_return(r);
+    Ok(())
+}
+
+#[test]
+fn running_the_return_page_past_its_return_address_is_a_fault() {
+    for (arch, past) in [(Arch::X86, 1), (Arch::X64, 1), (Arch::X86, 2), (Arch::X64, 2)] {
+        let mut m = machine(arch);
+        let conv = native(arch);
+        let stub = m.add_host_calls("nest", &[conv.return_code(1)], call_nested).unwrap();
+        // The nested callback jumps one or two bytes past its own return address.
+        let cb = load(&mut m, |a| match arch {
+            Arch::X64 => {
+                a.mov(rax, qword_ptr(rsp)).unwrap();
+                a.add(rax, past).unwrap();
+                a.jmp(rax).unwrap();
+            }
+            Arch::X86 => {
+                a.mov(eax, dword_ptr(esp)).unwrap();
+                a.add(eax, past).unwrap();
+                a.jmp(eax).unwrap();
+            }
+        });
+        let f = load(&mut m, |a| match arch {
+            Arch::X64 => {
+                a.sub(rsp, 0x28).unwrap();
+                a.mov(rcx, cb).unwrap();
+                a.mov(rax, stub).unwrap();
+                a.call(rax).unwrap();
+                a.add(rsp, 0x28).unwrap();
+                a.ret().unwrap();
+            }
+            Arch::X86 => {
+                a.push(cb as u32).unwrap();
+                a.mov(eax, stub as u32).unwrap();
+                a.call(eax).unwrap();
+                a.ret().unwrap();
+            }
+        });
+        let fault = expect_fault(m.call(f, &[], conv));
+        assert_eq!(fault.kind, FaultKind::GeneralProtection, "{arch:?}");
+        assert!(fault.reason.contains("return-to-host page"), "{arch:?}: {}", fault.reason);
+        assert_eq!(m.mem().read_partial(fault.pc - past as u64, 1), [0xF4], "{arch:?}: past the return address");
+        // The machine is usable afterwards, nested calls included.
+        let g = load(&mut m, |a| {
+            a.mov(eax, 7).unwrap();
+            a.ret().unwrap();
+        });
+        assert_eq!(m.call(g, &[], conv).unwrap(), 7, "{arch:?}");
+    }
+}
+
 #[test]
 fn code_larger_than_the_translation_buffer_still_runs() {
     // 120k distinct instructions translate to several MiB of host code, far more than the
