@@ -6,6 +6,12 @@
 //! and code; the data from the ICMP header), ALE_AUTH_LISTEN (no layer data) and IPFORWARD
 //! (source and destination). Packets a layer does not see, and directions it does not take,
 //! are refused.
+//!
+//! Coming in, the layer data starts past the headers the stack has passed (INBOUND_IPPACKET:
+//! at the transport header; INBOUND_TRANSPORT and DATAGRAM_DATA: at the data, ICMP at its
+//! header) and the incoming metadata gives their sizes (ipHeaderSize, transportHeaderSize,
+//! with their FWPS_METADATA_FIELD_* bits where the layer has them): the callout retreats the
+//! net buffer over them without a new MDL, finds the IP header, and advances back.
 
 use portcullis::sandbox::Sandbox;
 
@@ -14,6 +20,10 @@ fn driver(arch: &str) -> String {
 }
 
 const IOCTL_WFPL_STATS: u32 = 0x8000_2400;
+const IOCTL_WFPL_HEADERS: u32 = 0x8000_2404;
+/// FWPS_METADATA_FIELD_IP_HEADER_SIZE, _TRANSPORT_HEADER_SIZE.
+const IP: u32 = 0x4;
+const TRANSPORT: u32 = 0x400;
 
 fn v6(last: u8) -> [u8; 16] {
     let mut a = [0u8; 16];
@@ -67,10 +77,22 @@ fn icmp(kind: u8, code: u8, carried: &[u8]) -> Vec<u8> {
 /// The statistics of layer `i` (wfplayers' order): classifications, two incoming values,
 /// the layer data's first byte, the data offset.
 fn stats(sb: &mut Sandbox, h: portcullis::sandbox::Handle, i: usize) -> [u32; 5] {
-    let out = sb.ioctl(h, IOCTL_WFPL_STATS, &[], 220).unwrap().completion.unwrap().output;
+    let out = sb.ioctl(h, IOCTL_WFPL_STATS, &[], 280).unwrap().completion.unwrap().output;
     let all: Vec<u32> = out.chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
     all[i * 5..i * 5 + 5].try_into().unwrap()
 }
+
+/// What the callout of layer `i` saw of the headers: the header-size bits of the metadata,
+/// ipHeaderSize, transportHeaderSize, the retreat's status (u32::MAX: none), the IP version
+/// and protocol behind the data, whether the retreat kept the MDL chain and the advance
+/// restored the data start.
+fn headers(sb: &mut Sandbox, h: portcullis::sandbox::Handle, i: usize) -> [u32; 7] {
+    let out = sb.ioctl(h, IOCTL_WFPL_HEADERS, &[], 392).unwrap().completion.unwrap().output;
+    let all: Vec<u32> = out.chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+    all[i * 7..i * 7 + 7].try_into().unwrap()
+}
+
+const NONE: u32 = u32::MAX;
 
 const HOST: [u8; 4] = [10, 0, 0, 1];
 const DNS: [u8; 4] = [10, 0, 0, 53];
@@ -151,6 +173,47 @@ fn callouts_see_the_other_layers_with_their_values_and_data() {
         let transit6 = ip6(17, v6(5), v6(0x63), &udp(1024, 53, &[]));
         assert_eq!(sb.classify_packet("IPFORWARD_V6", &transit6).unwrap().verdict, "blocked", "{arch}");
         assert_eq!(stats(&mut sb, h, 10), [1, 5, 0x63, 0x60, 0], "{arch}");
+
+        // The header sizes at the layers above: datagrams (the last came in) and ICMP
+        // errors coming in have both, the errors going out the ICMP header's, the others none.
+        assert_eq!(headers(&mut sb, h, 2), [IP | TRANSPORT, 40, 8, 0, 6, 17, 1], "{arch}");
+        assert_eq!(headers(&mut sb, h, 3), [IP | TRANSPORT, 20, 8, 0, 4, 1, 1], "{arch}: the outer header");
+        assert_eq!(headers(&mut sb, h, 4), [IP | TRANSPORT, 40, 8, 0, 6, 58, 1], "{arch}");
+        assert_eq!(headers(&mut sb, h, 5), [TRANSPORT, 0, 8, NONE, 0, 0, 0], "{arch}");
+        assert_eq!(headers(&mut sb, h, 0), [0, 0, 0, NONE, 0, 0, 0], "{arch}: a connect request");
+        assert_eq!(headers(&mut sb, h, 7), [0, 0, 0, NONE, 0, 0, 0], "{arch}: a listen");
+        assert_eq!(headers(&mut sb, h, 9), [0, 0, 0, NONE, 0, 0, 0], "{arch}: in transit");
+        let out = ip4(17, HOST, DNS, &udp(5353, 53, &[0xab, 0xcd]));
+        sb.classify_packet_toward("DATAGRAM_DATA_V4", &out, Some(false)).unwrap();
+        assert_eq!(headers(&mut sb, h, 1), [IP | TRANSPORT, 20, 8, NONE, 0, 0, 0], "{arch}: not retreated going out");
+
+        // Inbound IP packets: the data from the transport header; only the IP header's size.
+        // An IPv4 header with options (24 bytes), an IPv6 one with a hop-by-hop header (48).
+        let mut with_options = ip4(17, DNS, HOST, &udp(53, 5353, &[0xab, 0xcd]));
+        with_options[0] = 0x46;
+        with_options.splice(20..20, [1, 1, 1, 0]);
+        with_options[3] += 4;
+        assert_eq!(sb.classify_packet("INBOUND_IPPACKET_V4", &with_options).unwrap().verdict, "permitted");
+        assert_eq!(stats(&mut sb, h, 11), [1, 0x0A00_0035, 0x0A00_0001, 0x00, 24], "{arch}");
+        assert_eq!(headers(&mut sb, h, 11), [IP, 24, 0, 0, 4, 17, 1], "{arch}");
+        let mut hop = vec![6, 0, 1, 4, 0, 0, 0, 0];
+        hop.extend(tcp(80, 49232));
+        let in6 = ip6(0, v6(0x22), v6(1), &hop);
+        assert_eq!(sb.classify_packet("INBOUND_IPPACKET_V6", &in6).unwrap().verdict, "permitted");
+        assert_eq!(stats(&mut sb, h, 12), [1, 0x22, 1, 0x00, 48], "{arch}");
+        assert_eq!(headers(&mut sb, h, 12), [IP, 48, 0, 0, 6, 0, 1], "{arch}: the fixed header's next header");
+        assert!(sb.classify_packet("INBOUND_IPPACKET_V6", &with_options).is_err(), "{arch}");
+        assert!(sb.classify_packet_toward("INBOUND_IPPACKET_V4", &with_options, Some(false)).is_err(), "{arch}");
+
+        // The inbound transport layer: UDP from its data, ICMP from its header.
+        let answer = ip4(17, DNS, HOST, &udp(53, 5353, &[0xab, 0xcd]));
+        sb.classify_packet("INBOUND_TRANSPORT_V4", &answer).unwrap();
+        assert_eq!(stats(&mut sb, h, 13), [1, 17, 53, 0xab, 28], "{arch}");
+        assert_eq!(headers(&mut sb, h, 13), [IP | TRANSPORT, 20, 8, 0, 4, 17, 1], "{arch}");
+        let echo = ip4(1, DNS, HOST, &icmp(8, 0, &[0, 1, 0, 1]));
+        sb.classify_packet("INBOUND_TRANSPORT_V4", &echo).unwrap();
+        assert_eq!(stats(&mut sb, h, 13), [2, 1, 8, 8, 20], "{arch}: type 8 where the remote port is");
+        assert_eq!(headers(&mut sb, h, 13), [IP | TRANSPORT, 20, 8, 0, 4, 1, 1], "{arch}");
 
         sb.close(h).unwrap();
         assert!(sb.unload().unwrap().is_empty(), "{arch}: every layer data block is freed");

@@ -54,6 +54,13 @@ fn the_callouts_redirect_a_connect_and_move_a_bind() {
         assert!(other.redirected.is_none() && other.fired.is_empty(), "{arch}");
 
         assert!(sb.classify_packet("ALE_CONNECT_REDIRECT_V6", &packet(6, 1, 80)).is_err());
+        // The same connect over IPv6: the driver's filters are at the IPv4 layers, so no
+        // callout runs (the callout's count below stays 1) and the destination stays.
+        let mut v6 = vec![0x60, 0, 0, 0, 0, 20, 6, 64, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        v6.extend([0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x22]);
+        v6.extend(&packet(6, 49232, 80)[20..]);
+        let web6 = sb.classify_packet("ALE_CONNECT_REDIRECT_V6", &v6).unwrap();
+        assert_eq!((web6.verdict.as_str(), web6.fired.len(), web6.redirected.is_none()), ("permitted", 0, true));
 
         let stats = sb.ioctl(h, IOCTL_WFPR_STATS, &[], 40).unwrap().completion.unwrap().output;
         // classified, redirected, remote address, remote port, layer id, request as the

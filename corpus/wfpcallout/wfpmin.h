@@ -277,9 +277,16 @@ typedef struct FWPS_INCOMING_METADATA_VALUES0_ {
     ULONG discardReason;
     ULONG64 discardFilterId;
     ULONG64 flowHandle;
+    ULONG ipHeaderSize;
+    ULONG transportHeaderSize;
 } FWPS_INCOMING_METADATA_VALUES0;
 _Static_assert(offsetof(FWPS_INCOMING_METADATA_VALUES0, flowHandle) == 32, "FWPS_INCOMING_METADATA_VALUES0.flowHandle");
+_Static_assert(offsetof(FWPS_INCOMING_METADATA_VALUES0, ipHeaderSize) == 40, "FWPS_INCOMING_METADATA_VALUES0.ipHeaderSize");
+_Static_assert(offsetof(FWPS_INCOMING_METADATA_VALUES0, transportHeaderSize) == 44,
+    "FWPS_INCOMING_METADATA_VALUES0.transportHeaderSize");
 #define FWPS_METADATA_FIELD_FLOW_HANDLE 0x2
+#define FWPS_METADATA_FIELD_IP_HEADER_SIZE 0x4
+#define FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE 0x400
 typedef struct FWPS_STREAM_DATA_OFFSET0_ {
     NET_BUFFER_LIST *netBufferList;
     NET_BUFFER *netBuffer;

@@ -1,8 +1,8 @@
 /*
- * wfplayers: one WFP callout on each of eleven filtering layers the stack classifies at
- * besides the transport, stream and ALE connect/accept layers: ALE_CONNECT_REDIRECT_V6,
+ * wfplayers: one WFP callout on each of fourteen filtering layers: ALE_CONNECT_REDIRECT_V6,
  * DATAGRAM_DATA_V4/V6, INBOUND_ICMP_ERROR_V4/V6, OUTBOUND_ICMP_ERROR_V4/V6,
- * ALE_AUTH_LISTEN_V4/V6 and IPFORWARD_V4/V6. DriverEntry registers the callouts
+ * ALE_AUTH_LISTEN_V4/V6, IPFORWARD_V4/V6, INBOUND_IPPACKET_V4/V6 and INBOUND_TRANSPORT_V4
+ * (the last three with no condition). DriverEntry registers the callouts
  * (FwpsCalloutRegister1) and, in one transaction of a dynamic session, adds them with a
  * filter each (some with a condition on a field only that layer has).
  *
@@ -14,10 +14,25 @@
  *   - DATAGRAM_DATA: blocks datagrams coming in (the direction field), permits those going out;
  *   - ICMP errors: permit;
  *   - ALE_AUTH_LISTEN (a filter on local port 23): block the listen (no layer data);
- *   - IPFORWARD: blocks the packet in transit.
+ *   - IPFORWARD: blocks the packet in transit;
+ *   - INBOUND_IPPACKET, INBOUND_TRANSPORT: permit.
  *
- * IOCTL_WFPL_STATS: ULONG[5 * 11]: per layer, in the order above: { classifications, first
+ * IOCTL_WFPL_STATS: ULONG[5 * 14]: per layer, in the order above: { classifications, first
  * value, second value, first byte of the layer data (0xFFFFFFFF: none), data offset }.
+ *
+ * The headers a packet coming in has passed: where the layer's data starts past them (the
+ * inbound IP packet layer: at the transport header; the inbound transport layer and
+ * datagram data coming in: at the data, for ICMP at its header; an ICMP error coming in: at
+ * the IP header of the packet it carries), the callout retreats the net buffer over them by
+ * the sizes the incoming metadata gives (ipHeaderSize, and transportHeaderSize where the
+ * metadata has it and the data is past that header: FWPS_METADATA_FIELD_IP_HEADER_SIZE,
+ * _TRANSPORT_HEADER_SIZE), reads the IP header's version
+ * and protocol (IPv6: the next header after the fixed header), and advances back, as callouts
+ * that look at or clone the whole packet do. The headers are there: the retreat needs no new
+ * MDL. IOCTL_WFPL_HEADERS: ULONG[7 * 14]: per layer { the two metadata bits present,
+ * ipHeaderSize, transportHeaderSize, the retreat's status (0xFFFFFFFF: none), the IP version
+ * and protocol seen, whether the retreat kept the MDL chain and the advance gave back the
+ * data offset and the first byte }.
  *
  * Unload takes everything away.
  */
@@ -25,9 +40,10 @@
 #include "../wfpcallout/wfpmin.h"
 
 #define IOCTL_WFPL_STATS CORPUS_IOCTL(0x900, METHOD_BUFFERED)
+#define IOCTL_WFPL_HEADERS CORPUS_IOCTL(0x901, METHOD_BUFFERED)
 #define FWP_BYTE_ARRAY16_TYPE 11
 #define AF_INET6_ 23
-#define NLAYERS 11
+#define NLAYERS 14
 
 /* A layer: its FWPM_LAYER_ key, run-time identifier and the two fields the callout reads. */
 struct Layer {
@@ -59,6 +75,12 @@ static const struct Layer LAYERS[NLAYERS] = {
     {{0xa82acc24, 0x4ee1, 0x4ee1, {0xb4, 0x65, 0xfd, 0x1d, 0x25, 0xcb, 0x10, 0xa4}}, 8, 0, 1},
     /* IPFORWARD_V6 */
     {{0x7b964818, 0x19c7, 0x493a, {0xb7, 0x1f, 0x83, 0x2c, 0x36, 0x84, 0xd2, 0x8c}}, 10, 0, 1},
+    /* INBOUND_IPPACKET_V4: IP_REMOTE_ADDRESS, IP_LOCAL_ADDRESS */
+    {{0xc86fd1bf, 0x21cd, 0x497e, {0xa0, 0xbb, 0x17, 0x42, 0x5c, 0x88, 0x5c, 0x58}}, 0, 1, 0},
+    /* INBOUND_IPPACKET_V6 */
+    {{0xf52032cb, 0x991c, 0x46e7, {0x97, 0x1d, 0x26, 0x01, 0x45, 0x9a, 0x91, 0xca}}, 2, 1, 0},
+    /* INBOUND_TRANSPORT_V4: IP_PROTOCOL, IP_REMOTE_PORT */
+    {{0x5926dfc8, 0xe3cf, 0x4426, {0xa2, 0x83, 0xdc, 0x39, 0x3f, 0x5d, 0x0f, 0x9d}}, 12, 0, 5},
 };
 
 /* {6a0c1f52-2d4e-4b7a-9c13-5e8f0a7b3c00} + layer index: the callouts; ...f0: the sublayer. */
@@ -76,6 +98,7 @@ static PDEVICE_OBJECT g_device;
 static HANDLE g_engine;
 static ULONG g_callout_ids[NLAYERS];
 static ULONG g_stats[NLAYERS][5];
+static ULONG g_headers[NLAYERS][7];
 
 typedef struct WFP_SOCKADDR_IN6_ {
     USHORT sin6_family;
@@ -122,6 +145,65 @@ static ULONG Redirect(const void *classifyContext, const FWPS_FILTER0 *f, FWPS_C
     return done;
 }
 
+/* Whether a packet at this layer came in (DATAGRAM_DATA: its direction field says). */
+static int Inbound(const FWPS_INCOMING_VALUES0 *values)
+{
+    switch (values->layerId) {
+    case 0:
+    case 2:
+    case 12:
+    case 28:
+    case 30:
+        return 1;
+    case 24:
+    case 26:
+        return values->incomingValue[9].value.uint32 == 1;
+    default:
+        return 0;
+    }
+}
+
+/* The header sizes of the metadata; coming in, a look at the IP header behind the data. */
+static VOID Headers(ULONG *h, const FWPS_INCOMING_VALUES0 *values, const FWPS_INCOMING_METADATA_VALUES0 *meta,
+    NET_BUFFER_LIST *nbl)
+{
+    const ULONG bits = FWPS_METADATA_FIELD_IP_HEADER_SIZE | FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE;
+    UCHAR storage[16], *at, first;
+    NET_BUFFER *nb;
+    PMDL chain;
+    ULONG back, offset, kept;
+
+    h[0] = meta->currentMetadataValues & bits;
+    h[1] = (h[0] & FWPS_METADATA_FIELD_IP_HEADER_SIZE) ? meta->ipHeaderSize : 0;
+    h[2] = (h[0] & FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE) ? meta->transportHeaderSize : 0;
+    h[3] = 0xFFFFFFFF;
+    h[4] = h[5] = h[6] = 0;
+    if (!nbl || !Inbound(values) || !(h[0] & FWPS_METADATA_FIELD_IP_HEADER_SIZE))
+        return;
+    nb = nbl->FirstNetBuffer;
+    back = h[1] + h[2];
+    /* Where ICMP comes in at the transport and datagram layers, the data is at its header. */
+    if ((values->layerId == 12 || values->layerId == 24 || values->layerId == 26)
+        && (values->incomingValue[0].value.uint8 == 1 || values->incomingValue[0].value.uint8 == 58))
+        back = h[1];
+    chain = nb->MdlChain;
+    offset = nb->DataOffset;
+    at = NdisGetDataBuffer(nb, 1, storage, 1, 0);
+    first = at ? *at : 0;
+    h[3] = (ULONG)NdisRetreatNetBufferDataStart(nb, back, 0, NULL);
+    if (h[3] != 0)
+        return;
+    kept = nb->MdlChain == chain && nb->DataOffset == offset - back;
+    at = NdisGetDataBuffer(nb, 10, storage, 1, 0);
+    if (at) {
+        h[4] = at[0] >> 4;
+        h[5] = h[4] == 6 ? at[6] : at[9];
+    }
+    NdisAdvanceNetBufferDataStart(nb, back, FALSE, NULL);
+    at = NdisGetDataBuffer(nb, 1, storage, 1, 0);
+    h[6] = kept && nb->DataOffset == offset && at && *at == first;
+}
+
 static VOID NTAPI Classify(const void *inFixedValues, const void *inMetaValues, void *layerData,
     const void *classifyContext, const void *filter, ULONG64 flowContext, void *classifyOut)
 {
@@ -129,7 +211,7 @@ static VOID NTAPI Classify(const void *inFixedValues, const void *inMetaValues, 
     const FWPS_FILTER0 *f = filter;
     FWPS_CLASSIFY_OUT0 *out = classifyOut;
     ULONG i, *s, direction;
-    (void)inMetaValues, (void)flowContext;
+    (void)flowContext;
 
     for (i = 0; i < NLAYERS && LAYERS[i].id != values->layerId; i++)
         ;
@@ -141,6 +223,7 @@ static VOID NTAPI Classify(const void *inFixedValues, const void *inMetaValues, 
     s[2] = Value(&values->incomingValue[LAYERS[i].second].value);
     s[3] = 0xFFFFFFFF;
     s[4] = 0;
+    Headers(g_headers[i], values, inMetaValues, i == 0 ? NULL : layerData);
     if (i == 0) {
         /* The connect request: its remote endpoint's family, then the redirect. */
         const FWPS_CONNECT_REQUEST0 *request = layerData;
@@ -195,13 +278,15 @@ static NTSTATUS NTAPI DispatchIoctl(PDEVICE_OBJECT device, PIRP irp)
     ULONG_PTR info = 0;
     (void)device;
 
-    if (CORPUS_CODE(sp) == IOCTL_WFPL_STATS) {
-        if (CORPUS_OUT_LEN(sp) < sizeof(g_stats)) {
+    if (CORPUS_CODE(sp) == IOCTL_WFPL_STATS || CORPUS_CODE(sp) == IOCTL_WFPL_HEADERS) {
+        const void *from = CORPUS_CODE(sp) == IOCTL_WFPL_STATS ? (const void *)g_stats : (const void *)g_headers;
+        ULONG size = CORPUS_CODE(sp) == IOCTL_WFPL_STATS ? sizeof(g_stats) : sizeof(g_headers);
+        if (CORPUS_OUT_LEN(sp) < size) {
             status = STATUS_BUFFER_TOO_SMALL;
         } else {
-            RtlCopyMemory(irp->AssociatedIrp.SystemBuffer, g_stats, sizeof(g_stats));
+            RtlCopyMemory(irp->AssociatedIrp.SystemBuffer, from, size);
             status = STATUS_SUCCESS;
-            info = sizeof(g_stats);
+            info = size;
         }
     }
     irp->IoStatus.Status = status;

@@ -8,15 +8,21 @@
 //! incoming values, in the order of the layer's FWPS_FIELDS_* enumeration (IPv4 addresses
 //! FWP_UINT32, IPv6 ones FWP_BYTE_ARRAY16_TYPE); fields the machine has no value for
 //! (interfaces, application and user identifiers) are FWP_EMPTY. The layer data is a
-//! NET_BUFFER_LIST of the adapter's holding the packet, from its IP header at the IP packet
-//! and IPFORWARD layers, from its transport header at the transport and ALE layers. At
-//! DATAGRAM_DATA (UDP and other non-TCP datagrams, either way: the caller says which) it
-//! holds the whole packet, its data starting at the datagram's data coming in (after a UDP
-//! header; other protocols at their header) and at the transport header going out; at
-//! INBOUND_ICMP_ERROR (an ICMP error about a packet this machine sent: its protocol, remote
-//! address and ports are the embedded values) at the IP header of the packet the error
-//! carries; at OUTBOUND_ICMP_ERROR at the ICMP header (type and code where the ports are).
-//! ALE_AUTH_LISTEN (a TCP packet from the listening endpoint) has no layer data.
+//! NET_BUFFER_LIST of the adapter's holding the packet, its data starting where MSDN's "Data
+//! offset positions" puts it for the layer: at the IP header at OUTBOUND_IPPACKET and
+//! IPFORWARD; at the transport header at INBOUND_IPPACKET, OUTBOUND_TRANSPORT, ALE_AUTH_CONNECT
+//! and ALE_FLOW_ESTABLISHED (outbound); at the data (after a TCP or UDP header; ICMP and other
+//! protocols at their header) at INBOUND_TRANSPORT, ALE_AUTH_RECV_ACCEPT and DATAGRAM_DATA
+//! coming in (DATAGRAM_DATA: UDP and other non-TCP datagrams, either way, the caller says
+//! which), at the transport header going out; at INBOUND_ICMP_ERROR (an ICMP error about a
+//! packet this machine sent: its protocol, remote address and ports are the embedded values)
+//! at the IP header of the packet the error carries; at OUTBOUND_ICMP_ERROR at the ICMP
+//! header (type and code where the ports are). Where the data starts past headers that came
+//! in, the list still holds them (its MDL maps the whole packet), and the incoming metadata
+//! gives their sizes (ipHeaderSize, transportHeaderSize, as "Metadata fields at each
+//! filtering layer" lists them) for a callout to retreat over them, as on Windows, without
+//! an allocation. ALE_AUTH_LISTEN (a TCP packet from the listening endpoint) has no layer
+//! data.
 //!
 //! A packet at ALE_FLOW_ESTABLISHED is a connection's first (its source the local end): the
 //! flow is made before the callouts run (the flow handle in their metadata,
@@ -69,6 +75,16 @@ const FWP_BYTE_ARRAY16_TYPE: u32 = 11;
 /// architectures); FWPS_METADATA_FIELD_FLOW_HANDLE.
 const META_FLOW_HANDLE_AT: u64 = 32;
 const FWPS_METADATA_FIELD_FLOW_HANDLE: u32 = 0x2;
+/// FWPS_INCOMING_METADATA_VALUES0: ipHeaderSize at 40, transportHeaderSize at 44 (after
+/// currentMetadataValues, flags, reserved, the 16-byte FWPS_DISCARD_METADATA0 and flowHandle:
+/// the same on both architectures); FWPS_METADATA_FIELD_IP_HEADER_SIZE and
+/// _TRANSPORT_HEADER_SIZE.
+const META_IP_HEADER_SIZE_AT: u64 = 40;
+const META_TRANSPORT_HEADER_SIZE_AT: u64 = 44;
+const FWPS_METADATA_FIELD_IP_HEADER_SIZE: u32 = 0x4;
+const FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE: u32 = 0x400;
+/// An ICMP (ICMPv6) header: type, code, checksum and four bytes the type gives meaning.
+const ICMP_HEADER: usize = 8;
 /// FWPS_STREAM_ACTION_TYPE.
 const STREAM_NONE: u32 = 0;
 const STREAM_NEED_MORE_DATA: u32 = 1;
@@ -125,9 +141,10 @@ use Value::*;
 /// What a layer's callouts get as layer data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Data {
-    /// A NET_BUFFER_LIST from the IP header.
+    /// A NET_BUFFER_LIST of an IP packet: going out from its IP header, coming in from its
+    /// transport header.
     IpPacket,
-    /// A NET_BUFFER_LIST from the transport header.
+    /// A NET_BUFFER_LIST going out from the transport header, coming in from the data.
     Transport,
     /// The connect request's FWPS_CONNECT_REQUEST0 (ALE_CONNECT_REDIRECT).
     ConnectRequest,
@@ -788,6 +805,61 @@ fn make_blocks(k: &mut Kx, layer: &Layer, inbound: bool, p: &Packet, flow: Optio
     Ok(Blocks { values, meta, filter, out, context })
 }
 
+/// The size of the packet's transport header: TCP's (its data offset), UDP's, an ICMP
+/// header's (of the layer's family), none for another protocol.
+fn transport_header_size(p: &Packet) -> usize {
+    let icmp = if p.v6 { 58 } else { 1 };
+    match p.protocol {
+        6 | 17 => p.payload - p.header,
+        x if x == icmp => ICMP_HEADER.min(p.payload - p.header),
+        _ => 0,
+    }
+}
+
+/// Where an inbound packet's data starts at the transport, datagram-data and receive-accept
+/// layers ("Data offset positions": the beginning of the data, past the IP and transport
+/// headers; for ICMP, and a protocol the stack has no header for, its header).
+fn data_start(p: &Packet) -> usize {
+    match p.protocol {
+        6 | 17 => p.payload,
+        _ => p.header,
+    }
+}
+
+/// Fills in the header sizes the layer hands its callouts in the incoming metadata
+/// ("Metadata fields at each filtering layer"), with their FWPS_METADATA_FIELD_* bits:
+/// ipHeaderSize (the IP header with IPv6's extension headers) at INBOUND_IPPACKET,
+/// OUTBOUND_IPPACKET, INBOUND_TRANSPORT, ALE_AUTH_RECV_ACCEPT, DATAGRAM_DATA and
+/// INBOUND_ICMP_ERROR (the outer header); transportHeaderSize at those but INBOUND_IPPACKET,
+/// and at OUTBOUND_TRANSPORT, ALE_AUTH_CONNECT and OUTBOUND_ICMP_ERROR (the ICMP header).
+/// A callout retreats the net buffer by them to see the headers the layer's data offset is
+/// past (the bytes are there: the list holds the whole packet).
+fn header_sizes(k: &mut Kx, meta: u64, layer: &Layer, inbound: bool, p: &Packet) -> KResult<()> {
+    let (ip, transport) = match layer.data {
+        Data::IpPacket => (true, !inbound),
+        Data::Transport => (inbound, true),
+        Data::Datagram | Data::IcmpErrorIn => (true, true),
+        Data::IcmpErrorOut => (false, true),
+        _ => (false, false),
+    };
+    let transport_size = match layer.data {
+        Data::IcmpErrorIn | Data::IcmpErrorOut => ICMP_HEADER,
+        _ => transport_header_size(p),
+    };
+    let m = k.mem_mut();
+    let mut present = m.read_u32(meta)?;
+    if ip {
+        present |= FWPS_METADATA_FIELD_IP_HEADER_SIZE;
+        m.write_u32(meta + META_IP_HEADER_SIZE_AT, p.header as u32)?;
+    }
+    if transport {
+        present |= FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE;
+        m.write_u32(meta + META_TRANSPORT_HEADER_SIZE_AT, transport_size as u32)?;
+    }
+    m.write_u32(meta, present)?;
+    Ok(())
+}
+
 /// Frees the blocks; the classify context stays while a classify handle holds it
 /// (FwpsReleaseClassifyHandle0 frees it).
 fn free_blocks(k: &mut Kx, b: &Blocks) -> KResult<()> {
@@ -1013,11 +1085,12 @@ fn packet(k: &mut Kx, layer: &Layer, inbound: bool, bytes: &[u8], p: &Packet) ->
     // offset positions"), or the request at a redirect layer, or nothing (a listen).
     use crate::ndis::receive::{make, make_at};
     let nbl = match layer.data {
+        Data::IpPacket if inbound => make_at(k, bytes, p.header)?,
         Data::IpPacket | Data::Forward => make(k, bytes)?,
+        Data::Transport | Data::Datagram if inbound => make_at(k, bytes, data_start(p))?,
         Data::Transport | Data::FlowEstablished | Data::Stream => make(k, &bytes[p.header..])?,
-        Data::Datagram if inbound => make_at(k, bytes, p.payload)?,
         Data::Datagram | Data::IcmpErrorOut => make_at(k, bytes, p.header)?,
-        Data::IcmpErrorIn => make_at(k, bytes, p.header + 8)?,
+        Data::IcmpErrorIn => make_at(k, bytes, p.header + ICMP_HEADER)?,
         Data::ConnectRequest | Data::BindRequest | Data::Listen => 0,
     };
     let request = matches!(layer.data, Data::ConnectRequest | Data::BindRequest);
@@ -1034,6 +1107,7 @@ fn packet(k: &mut Kx, layer: &Layer, inbound: bool, bytes: &[u8], p: &Packet) ->
         None
     };
     let b = make_blocks(k, layer, inbound, p, flow)?;
+    header_sizes(k, b.meta, layer, inbound, p)?;
     if request {
         let (local, remote) = ((p.source, p.source_port), (p.destination, p.destination_port));
         super::redirect::begin(k, b.context, layer.data == Data::BindRequest, p.v6, local, remote)?;
@@ -1550,6 +1624,32 @@ mod tests {
         // Cut inside the extension header; an IPv4 packet at an IPv6 layer.
         assert!(parse(&b[..44], true).is_err());
         assert!(parse(&b, false).is_err());
+    }
+
+    #[test]
+    fn header_sizes_and_where_inbound_data_starts() {
+        // TCP with 4 bytes of options (data offset 6) and 2 bytes of payload.
+        let mut b = vec![0x45, 0, 0, 46, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1];
+        b.extend([0, 80, 0x04, 0xd2, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x18, 0xff, 0xff, 0, 0, 0, 0, 1, 1, 1, 0]);
+        b.extend(b"hi");
+        let p = parse(&b, false).unwrap();
+        assert_eq!((p.header, transport_header_size(&p), data_start(&p)), (20, 24, 44));
+        // ICMP: its header's 8 bytes, the data from the header; another protocol: none.
+        let mut icmp = b[..20].to_vec();
+        icmp[9] = 1;
+        icmp.extend([8, 0, 0, 0, 0, 1, 0, 1, 0xaa]);
+        let p = parse(&icmp, false).unwrap();
+        assert_eq!((transport_header_size(&p), data_start(&p)), (8, 20));
+        icmp[9] = 47;
+        let p = parse(&icmp, false).unwrap();
+        assert_eq!((transport_header_size(&p), data_start(&p)), (0, 20));
+        // A cut ICMP header is as long as what there is.
+        let p = parse(&icmp[..24], false).map(|mut p| {
+            p.protocol = 1;
+            p.payload = 24;
+            p
+        });
+        assert_eq!(transport_header_size(&p.unwrap()), 4);
     }
 
     fn filter(conditions: Vec<Condition>) -> Filter {
