@@ -6,7 +6,8 @@
 //! STATUS_PROCESS_IS_TERMINATING. For a UserMode caller both ranges must lie in user space
 //! (the probe's STATUS_ACCESS_VIOLATION). A page that cannot be read or written ends the
 //! copy: STATUS_PARTIAL_COPY, with the bytes copied so far in *NumberOfBytesCopied, as the
-//! memory manager reports a fault during the move.
+//! memory manager reports a fault during the move. The host holds at most [`CHUNK`] bytes of
+//! it at a time, whatever length the guest asks for.
 #![allow(non_snake_case)]
 
 use portcullis_emu::PAGE_SIZE;
@@ -58,34 +59,75 @@ pub fn MmCopyVirtualMemory(
             return Ok(status::ACCESS_VIOLATION);
         }
     }
-    // Read what the source has (up to the first page it cannot read), then write it.
-    let mut data = Vec::new();
-    crate::mm::space::in_process(k, from_process.0, |k| {
-        while (data.len() as u64) < len {
-            k.check_budget().map_err(crate::kernel::KError::Stop)?;
-            let src = from.0.wrapping_add(data.len() as u64);
-            let n = (PAGE_SIZE - src % PAGE_SIZE).min(len - data.len() as u64) as usize;
-            let start = data.len();
-            data.resize(start + n, 0);
-            if k.mem().read(src, &mut data[start..]).is_err() {
-                data.truncate(start);
-                break;
-            }
-        }
-        Ok(())
-    })?;
-    let done = crate::mm::space::in_process(k, to_process.0, |k| {
-        let mut done = 0u64;
-        while done < data.len() as u64 {
-            let dst = to.0.wrapping_add(done);
-            let n = (PAGE_SIZE - dst % PAGE_SIZE).min(data.len() as u64 - done) as usize;
-            if k.mem_mut().write(dst, &data[done as usize..done as usize + n]).is_err() {
-                break;
-            }
-            done += n as u64;
-        }
-        Ok(done)
-    })?;
+    let done = copy_across(k, Some(from_process.0), from.0, Some(to_process.0), to.0, len, false)?;
     k.mem_mut().write_ptr(copied.0, done)?;
     Ok(if done == len { status::SUCCESS } else { STATUS_PARTIAL_COPY })
+}
+
+/// How much of a copy between address spaces the host holds at once.
+pub const CHUNK: u64 = 1 << 20;
+
+/// Copies `len` bytes from `src` in `from`'s address space to `dst` in `to`'s (a process
+/// object; None: the space loaded now), [`CHUNK`] bytes at a time: read in the source's
+/// space up to the first page it cannot read, then written in the target's up to the first
+/// page it cannot write (`force`: read-only pages too, as a debugger's write). Returns the
+/// bytes copied; fewer than `len` when a page on either side stopped it.
+pub fn copy_across(
+    k: &mut Kx,
+    from: Option<u64>,
+    src: u64,
+    to: Option<u64>,
+    dst: u64,
+    len: u64,
+    force: bool,
+) -> KResult<u64> {
+    let mut data = Vec::new();
+    let mut done = 0u64;
+    while done < len {
+        let want = (len - done).min(CHUNK);
+        data.clear();
+        let at = src.wrapping_add(done);
+        within(k, from, |k| {
+            while (data.len() as u64) < want {
+                k.check_budget().map_err(crate::kernel::KError::Stop)?;
+                let a = at.wrapping_add(data.len() as u64);
+                let n = (PAGE_SIZE - a % PAGE_SIZE).min(want - data.len() as u64) as usize;
+                let start = data.len();
+                data.resize(start + n, 0);
+                if k.mem().read(a, &mut data[start..]).is_err() {
+                    data.truncate(start);
+                    break;
+                }
+            }
+            Ok(())
+        })?;
+        let at = dst.wrapping_add(done);
+        let wrote = within(k, to, |k| {
+            let mut n = 0u64;
+            while n < data.len() as u64 {
+                let a = at.wrapping_add(n);
+                let m = (PAGE_SIZE - a % PAGE_SIZE).min(data.len() as u64 - n) as usize;
+                let bytes = &data[n as usize..n as usize + m];
+                let r = if force { k.mem_mut().write_unchecked(a, bytes) } else { k.mem_mut().write(a, bytes) };
+                if r.is_err() {
+                    break;
+                }
+                n += m as u64;
+            }
+            Ok(n)
+        })?;
+        done += wrote;
+        if wrote < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Runs `f` in `process`'s address space, or in the one loaded now.
+fn within<T>(k: &mut Kx, process: Option<u64>, f: impl FnOnce(&mut Kx) -> KResult<T>) -> KResult<T> {
+    match process {
+        Some(p) => crate::mm::space::in_process(k, p, f),
+        None => f(k),
+    }
 }

@@ -17,7 +17,6 @@
 //! the console handles are the pseudo handles every process has).
 #![allow(non_snake_case)]
 
-use portcullis_emu::PAGE_SIZE;
 use portcullis_hle::kernel::{KResult, Kx};
 use portcullis_hle::ob::handles::Mode;
 use portcullis_hle::types::{Ptr, SizeT, HANDLE, PCSTR, PCWSTR};
@@ -278,7 +277,7 @@ pub fn WriteProcessMemory(
 }
 
 /// The copy of [`ReadProcessMemory`] (`write` false) and [`WriteProcessMemory`], a page at
-/// a time on each side, stopping at the first page one side lacks.
+/// a time on each side (a megabyte held at once), stopping at the first page one side lacks.
 fn transfer(k: &mut Kx, process: HANDLE, remote: u64, local: u64, size: u64, done: Ptr, write: bool) -> KResult<BOOL> {
     let Some((i, access)) = process_and_access(k, process.0) else { return fail(k, ERROR_INVALID_HANDLE) };
     let needed = if write { PROCESS_VM_WRITE | PROCESS_VM_OPERATION } else { PROCESS_VM_READ };
@@ -287,43 +286,9 @@ fn transfer(k: &mut Kx, process: HANDLE, remote: u64, local: u64, size: u64, don
         return fail(k, ERROR_ACCESS_DENIED);
     }
     let eprocess = target.eprocess;
-    let (from, to) = if write { (0, eprocess) } else { (eprocess, 0) };
+    let (from, to) = if write { (None, Some(eprocess)) } else { (Some(eprocess), None) };
     let (src, dst) = if write { (local, remote) } else { (remote, local) };
-    let mut data = Vec::new();
-    let mut read = |k: &mut Kx| {
-        while (data.len() as u64) < size {
-            k.check_budget().map_err(portcullis_hle::kernel::KError::Stop)?;
-            let at = src.wrapping_add(data.len() as u64);
-            let n = (PAGE_SIZE - at % PAGE_SIZE).min(size - data.len() as u64) as usize;
-            let start = data.len();
-            data.resize(start + n, 0);
-            if k.mem().read(at, &mut data[start..]).is_err() {
-                data.truncate(start);
-                break;
-            }
-        }
-        Ok(())
-    };
-    if from == 0 {
-        read(k)?;
-    } else {
-        portcullis_hle::mm::space::in_process(k, from, read)?;
-    }
-    let put = |k: &mut Kx| {
-        let mut n = 0u64;
-        while n < data.len() as u64 {
-            let at = dst.wrapping_add(n);
-            let m = (PAGE_SIZE - at % PAGE_SIZE).min(data.len() as u64 - n) as usize;
-            let chunk = &data[n as usize..n as usize + m];
-            let wrote = if write { k.mem_mut().write_unchecked(at, chunk) } else { k.mem_mut().write(at, chunk) };
-            if wrote.is_err() {
-                break;
-            }
-            n += m as u64;
-        }
-        Ok(n)
-    };
-    let n = if to == 0 { put(k)? } else { portcullis_hle::mm::space::in_process(k, to, put)? };
+    let n = portcullis_hle::mm::copy_virtual::copy_across(k, from, src, to, dst, size, write)?;
     if !done.is_null() {
         k.mem_mut().write_ptr(done.0, n)?;
     }
