@@ -8,6 +8,7 @@ use portcullis_emu::pci::Bdf;
 use portcullis_emu::physical::{Answered, MapEntry, PhysicalSpace};
 use portcullis_emu::ports::Outcome;
 use portcullis_emu::MmioEvent;
+use portcullis_hle::mm::MappingKind;
 use serde::Serialize;
 
 use crate::record::{hex, REPORT_CAP};
@@ -261,7 +262,11 @@ pub fn render(r: &crate::report::Report, s: &mut String) {
         for m in &r.physical_mappings {
             let kind =
                 serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            let state = if m.mapped { "still mapped" } else { "unmapped" };
+            let state = match m.kind {
+                MappingKind::PageTableEntry => "entry written",
+                _ if m.mapped => "still mapped",
+                _ => "unmapped",
+            };
             let _ = writeln!(
                 s,
                 "  {:#018x} -> physical {:#x}, {:#x} bytes, {kind}, {}, from {:#x}, {state}",

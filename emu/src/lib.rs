@@ -39,6 +39,7 @@ pub mod plain;
 pub mod platform;
 pub mod ports;
 mod privileged;
+pub mod store;
 pub mod trace;
 mod uc;
 mod user;

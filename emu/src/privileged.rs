@@ -475,7 +475,7 @@ pub(crate) fn gpr(name: &str) -> Option<UcReg> {
     })
 }
 
-fn get_gpr<X: Extension>(m: &Machine<X>, name: &str) -> u64 {
+pub(crate) fn get_gpr<X: Extension>(m: &Machine<X>, name: &str) -> u64 {
     gpr(name).map(|r| m.guest().uc.reg(r)).unwrap_or(0)
 }
 
@@ -493,7 +493,7 @@ fn set_gpr<X: Extension>(m: &mut Machine<X>, name: &str, value: u64) {
     g.uc.set_reg(r, value);
 }
 
-fn effective_address<X: Extension>(m: &Machine<X>, mem: &MemOperand, next_pc: u64) -> u64 {
+pub(crate) fn effective_address<X: Extension>(m: &Machine<X>, mem: &MemOperand, next_pc: u64) -> u64 {
     let reg = |name: &Option<String>| match name.as_deref() {
         None => 0,
         Some("rip") | Some("eip") => next_pc,

@@ -86,6 +86,8 @@ pub enum MemError {
     Overlap { addr: u64 },
     #[error("no region starts at {addr:#x}")]
     NotARegion { addr: u64 },
+    #[error("the page at {addr:#x} is not a view of frames another region owns")]
+    NotAView { addr: u64 },
     #[error("a {size:#x}-byte region is not a valid size")]
     BadSize { size: u64 },
     #[error("host mapping failed: {0}")]
@@ -406,6 +408,54 @@ impl GuestMemory {
         let placed = self.map_frames(kind, name, frames, prot);
         self.advance(kind, cursor);
         placed
+    }
+
+    /// Applies a leaf page-table entry a driver wrote through the self-map for page `va`:
+    /// only a page of a view (a region of frames another owns, or none: MmMapLockedPages,
+    /// MmMapIoSpace) may be pointed elsewhere, as drivers that read physical memory by
+    /// editing a PTE do; the frames of other regions are theirs to give back, so editing
+    /// their entries is refused (`NotAView`). A not-present entry leaves the page unmapped;
+    /// a present one maps the frame it names with the protection it says (a denied frame is
+    /// left not-present, as `map_frames` leaves it). Returns the frame mapped, if any.
+    pub fn repoint_view_page(&mut self, va: u64, entry: u64) -> Result<Option<u64>, MemError> {
+        let page = va & !(PAGE_SIZE - 1);
+        let region = self.region_at(page).filter(|r| r.alias).ok_or(MemError::NotAView { addr: page })?;
+        let fetchable = region.prot.exec;
+        let meaning = self.tables.leaf_meaning(entry);
+        if let Some((frame, _)) = meaning {
+            if !self.phys.exists(frame) {
+                return Err(MemError::Unmapped { addr: frame });
+            }
+        }
+        if fetchable {
+            // While still mapped (quirk 9 in docs/architecture.md).
+            self.invalidate_fetchable(page, page + PAGE_SIZE);
+        }
+        self.tlb.clear();
+        self.phys.forget_views(page, PAGE_SIZE);
+        self.tables.unmap(&mut self.ram, page);
+        let mapped = match meaning {
+            None => None,
+            Some((frame, prot)) => {
+                if !self.ram.ensure_backed(frame)? {
+                    let ram_end = self.ram.end();
+                    let limit = self.phys.limit();
+                    let low = self.phys.low_ram().as_mut_ptr();
+                    self.phys.engine.map(self.uc, low, ram_end, limit)?;
+                    if !self.phys.is_ram(frame) && !self.phys.is_denied(frame) {
+                        self.phys.engine.devices_mapped = true;
+                    }
+                }
+                if self.phys.is_denied(frame) {
+                    self.phys.note_denied_view(page, frame);
+                } else {
+                    self.tables.map(&mut self.ram, page, frame, prot)?;
+                }
+                Some(frame)
+            }
+        };
+        self.uc.flush_tlb();
+        Ok(mapped)
     }
 
     /// Allocates `size` bytes of physically contiguous, zeroed RAM within `[lowest, highest]`

@@ -178,6 +178,17 @@ impl PageTables {
         self.view_stale.get()
     }
 
+    /// What a leaf entry a driver wrote says: None when not present, else the frame and the
+    /// protection (the user/supervisor bit aside: driver code runs at CPL3, so every page a
+    /// driver reaches is a user page here).
+    pub(crate) fn leaf_meaning(&self, entry: u64) -> Option<(u64, Prot)> {
+        if entry & P == 0 {
+            return None;
+        }
+        let exec = self.mode == Paging::TwoLevel || entry & NX == 0;
+        Some((self.addr(entry), Prot { write: entry & W != 0, exec }))
+    }
+
     fn addr(&self, entry: u64) -> u64 {
         match self.mode {
             Paging::TwoLevel => entry & ADDR_MASK_32,

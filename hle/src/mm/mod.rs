@@ -14,6 +14,7 @@ pub mod file_section;
 pub mod iospace;
 pub mod mdl;
 pub mod physical;
+pub mod pte;
 pub mod section;
 pub mod space;
 pub mod system;
@@ -52,6 +53,10 @@ pub enum MappingKind {
     SectionView,
     /// MmMapLockedPages* of an MDL.
     LockedPages,
+    /// A page-table entry the driver wrote through the self-map, pointing a page of one of
+    /// its views at another frame. Not a view of its own: the view the page belongs to is
+    /// reported, and unmapped, as before (`mapped` stays false).
+    PageTableEntry,
 }
 
 /// One view of physical memory a driver made.
@@ -129,18 +134,40 @@ pub(crate) fn owner_of_call(k: &Kx) -> Owner {
 
 /// Records a new view at `va` (its page is the key).
 pub(crate) fn record(k: &mut Kx, kind: MappingKind, va: u64, pa: u64, size: u64, cache: u32) {
+    let (owner, at) = (owner_of_call(k), caller(k));
+    record_from(k, kind, owner, at, va, pa, size, cache);
+}
+
+/// Records a new view at `va` made by `owner`'s code at `at`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_from(
+    k: &mut Kx,
+    kind: MappingKind,
+    owner: Owner,
+    at: u64,
+    va: u64,
+    pa: u64,
+    size: u64,
+    cache: u32,
+) {
     let m = Mapping {
         kind,
-        owner: owner_of_call(k),
-        caller: caller(k),
+        owner,
+        caller: at,
         virtual_address: va,
         physical_address: pa,
         size,
         cache: cache_type_name(cache),
-        mapped: true,
+        mapped: kind != MappingKind::PageTableEntry,
     };
     let mm = &mut k.ext_mut().mm;
     mm.mapping_count += 1;
+    if kind == MappingKind::PageTableEntry {
+        if mm.mappings.len() < MAPPINGS_CAP {
+            mm.mappings.push(m);
+        }
+        return;
+    }
     let page = va & !0xFFF;
     if mm.mappings.len() < MAPPINGS_CAP {
         mm.mappings.push(m);

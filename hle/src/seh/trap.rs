@@ -42,6 +42,8 @@ enum Trap {
     NotOurs,
     /// Something Windows allows that the sandbox does not do: the run ends naming it.
     Refused(String),
+    /// The kernel completed the faulting instruction: go on with this context.
+    Completed(CpuContext),
 }
 
 /// The machine's hook: an exception in guest code.
@@ -82,6 +84,7 @@ fn resolve(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Resolution<Kerne
         Trap::Refused(what) => {
             return Resolution::Stop(Stop::Host(KernelStop::Unimplemented { routine: what, caller: e.pc }))
         }
+        Trap::Completed(next) => return Resolution::Resume(Box::new(next)),
         Trap::Dispatch(record) => match dispatch::dispatch(k, &record, ctx) {
             Ok(dispatch::Outcome::Continue(c)) => return Resolution::Resume(c),
             r => dispatch::conclude(k, &record, ctx, r),
@@ -158,7 +161,7 @@ fn classify(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Trap {
         // A protection fault (a non-canonical address, a bad selector): an access violation
         // whose address is unknown.
         FaultKind::GeneralProtection => Trap::Dispatch(record(code::ACCESS_VIOLATION, pc, &[0, arch.mask(u64::MAX)])),
-        FaultKind::PageFault { address } => page_fault(k, e, address),
+        FaultKind::PageFault { address } => page_fault(k, e, address, ctx),
         FaultKind::FloatingPoint { vector: 19 } => Trap::Dispatch(record(simd_status(ctx.mxcsr), pc, &[])),
         FaultKind::BoundRange => unexpected(5, "#BR"),
         FaultKind::DeviceNotAvailable => unexpected(7, "#NM"),
@@ -184,19 +187,18 @@ fn classify(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Trap {
 
 /// A page fault: at raised IRQL or on a kernel-space address Windows bugchecks at once; on a
 /// user-space address it raises an access violation the driver may catch.
-fn page_fault(k: &mut Kx, e: &GuestException, address: u64) -> Trap {
+fn page_fault(k: &mut Kx, e: &GuestException, address: u64, ctx: &CpuContext) -> Trap {
     let arch = k.arch();
     let access = e.access.unwrap_or_default();
     let pc = e.pc;
     let av = record(code::ACCESS_VIOLATION, pc, &[access_code(access.write, access.execute, false), address]);
     if access.write && access.present && in_page_table_window(k, address) {
-        // Windows' self-map is writable kernel memory; here the host keeps its translation
-        // cache, the user view and each region's frames beside the tables, so an entry edited
-        // behind them would leave them describing mappings that no longer exist.
-        return Trap::Refused(format!(
-            "a write through the page-table self-map to the entry at {address:#x} (mapping {:#x})",
-            mapped_by(k, address)
-        ));
+        // Windows' self-map is writable kernel memory; here the host keeps the tables, and
+        // completes the write itself (mm/pte.rs).
+        return match crate::mm::pte::written(k, e, address, ctx) {
+            Ok(next) => Trap::Completed(next),
+            Err(what) => Trap::Refused(what),
+        };
     }
     let level = irql::current(k).unwrap_or(0);
     if level >= irql::DISPATCH_LEVEL {
@@ -241,17 +243,6 @@ fn page_fault(k: &mut Kx, e: &GuestException, address: u64) -> Trap {
 fn in_page_table_window(k: &Kx, address: u64) -> bool {
     let (start, end) = k.mem().page_table_window();
     (start..end).contains(&address)
-}
-
-/// The address whose mapping the page-table entry at `entry` (in the window) holds: each
-/// level of the self-map shifts by the entries a table holds.
-fn mapped_by(k: &Kx, entry: u64) -> u64 {
-    let base = k.mem().page_table_window().0;
-    match k.arch() {
-        Arch::X86 => ((entry - base) << 10) & 0xFFFF_FFFF,
-        // Sign-extended from bit 47.
-        Arch::X64 => ((((entry - base) << 9) << 16) as i64 >> 16) as u64,
-    }
 }
 
 /// The page-table entry that maps `va`, read where the page-table window shows it (0 if that
