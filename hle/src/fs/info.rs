@@ -349,7 +349,7 @@ pub(crate) fn set_information(
             let n = vol.node(node);
             if access & DELETE == 0 {
                 status::ACCESS_DENIED
-            } else if delete && n.attributes & FILE_ATTRIBUTE_READONLY != 0 {
+            } else if delete && (n.attributes & FILE_ATTRIBUTE_READONLY != 0 || n.image_in_use) {
                 status::CANNOT_DELETE
             } else if delete && n.directory && !vol.children(node).is_empty() {
                 status::DIRECTORY_NOT_EMPTY

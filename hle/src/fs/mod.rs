@@ -53,6 +53,10 @@ pub struct Node {
     /// A deletion waits for the last handle.
     pub delete_pending: bool,
     pub deleted: bool,
+    /// The file is a running image (the kernel's own modules): Mm holds an image section of
+    /// it, so the file system refuses to write it (STATUS_SHARING_VIOLATION) or delete it
+    /// (STATUS_CANNOT_DELETE), as NTFS does when MmFlushImageSection fails.
+    pub image_in_use: bool,
     /// The opens sharing it: (access, share access) per file object.
     pub opens: BTreeMap<u64, (u32, u32)>,
 }
@@ -171,6 +175,7 @@ impl Volume {
             changed: time,
             delete_pending: false,
             deleted: false,
+            image_in_use: false,
             opens: BTreeMap::new(),
         });
         self.nodes[parent].children.insert(name.to_uppercase(), id);
@@ -272,6 +277,7 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
         changed: time,
         delete_pending: false,
         deleted: false,
+        image_in_use: false,
         opens: BTreeMap::new(),
     });
     for d in ["\\Windows\\System32\\drivers\\etc", "\\Windows\\Temp", "\\Program Files", "\\Users\\Public"] {
@@ -288,24 +294,37 @@ pub(crate) fn boot(k: &mut Kx) -> KResult<()> {
 /// Puts a file on the volume from outside the guest (a scenario's `[files]`, a loaded
 /// driver's image), creating its directories. False for a path not on the volume.
 pub fn seed_file(k: &mut Kx, path: &str, data: Vec<u8>) -> bool {
+    seed(k, path, data).is_some()
+}
+
+/// Puts the file of a running image on the volume (the kernel's own modules): readable,
+/// and neither writable nor deletable while the image is loaded ([`Node::image_in_use`]).
+pub(crate) fn seed_running_image(k: &mut Kx, path: &str, data: Vec<u8>) -> bool {
+    match seed(k, path, data) {
+        Some(id) => {
+            k.ext_mut().volume.nodes[id].image_in_use = true;
+            true
+        }
+        None => false,
+    }
+}
+
+fn seed(k: &mut Kx, path: &str, data: Vec<u8>) -> Option<usize> {
     let time = crate::ke::time::system_time(k);
-    let Some(path) = volume_path(path) else { return false };
-    let (dir, name) = match path.rfind('\\') {
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => return false,
-    };
+    let path = volume_path(path)?;
+    let (dir, name) = path.rfind('\\').map(|i| (&path[..i], &path[i + 1..]))?;
     if !valid_name(name) {
-        return false;
+        return None;
     }
     let vol = &mut k.ext_mut().volume;
-    let Some(parent) = vol.ensure_dirs(dir, time) else { return false };
+    let parent = vol.ensure_dirs(dir, time)?;
     let id = match vol.child(parent, name) {
         Some(id) if !vol.nodes[id].directory => id,
-        Some(_) => return false,
+        Some(_) => return None,
         None => vol.add(parent, name, false, FILE_ATTRIBUTE_ARCHIVE, time),
     };
     vol.nodes[id].data = data;
-    true
+    Some(id)
 }
 
 /// Records a change to a file in the trace, and remembers the file for extraction.

@@ -230,6 +230,16 @@ fn on_volume_into(
                     return Ok(Err(status::ACCESS_DENIED));
                 }
             }
+            if n.image_in_use {
+                // NTFS asks MmFlushImageSection before a write or a delete-on-close open; a
+                // loaded image's section cannot be flushed.
+                if c.options & FILE_DELETE_ON_CLOSE != 0 {
+                    return Ok(Err(status::CANNOT_DELETE));
+                }
+                if c.access & (FILE_WRITE_DATA | FILE_APPEND_DATA) != 0 || overwrite {
+                    return Ok(Err(SHARING_VIOLATION));
+                }
+            }
             if !share_ok(n.opens.values().copied(), c.access, c.share) {
                 return Ok(Err(SHARING_VIOLATION));
             }

@@ -10,6 +10,11 @@
 //! ordinals counted from 1 in name order. The images sit at fixed addresses between the stub
 //! and driver-image arenas. `PsLoadedModuleList` heads the loaded-module list: ntoskrnl,
 //! hal, then each driver in load order.
+//!
+//! Each image's file is on the volume where the module list says it is
+//! (`\SystemRoot\system32\ntoskrnl.exe`, `\SystemRoot\system32\drivers\fltmgr.sys`): the
+//! image in file layout as it was at boot, readable and mappable (SEC_IMAGE or data), and, as
+//! the file of a loaded image, neither writable nor deletable.
 
 use portcullis_emu::{Arch, Prot, RegionKind, HOST_CALL_SLOT, PAGE_SIZE};
 
@@ -301,7 +306,22 @@ pub(crate) fn finish(k: &mut Kx) -> KResult<()> {
         mem.protect(img.data, DATA_SIZE, Prot::RW)?;
         mem.protect(img.edata, img.edata_size, Prot::R)?;
     }
+    for img in &images {
+        let bytes = file_bytes(k, img)?;
+        crate::fs::seed_running_image(k, &img.path(), bytes);
+    }
     Ok(())
+}
+
+/// The module's file as it lies on the volume: the image in file layout. Each section's
+/// PointerToRawData is its VirtualAddress and its SizeOfRawData its VirtualSize (whole pages,
+/// multiples of FileAlignment), and the headers fill SizeOfHeaders, so the file is the image's
+/// bytes as mapped at boot: the same headers, export directory, `.text` and `.data` a driver
+/// finds in memory (no relocations: the file's ImageBase is the base the image is at).
+fn file_bytes(k: &Kx, img: &SystemImage) -> KResult<Vec<u8>> {
+    let mut bytes = vec![0u8; img.size as usize];
+    k.mem().read(img.base, &mut bytes)?;
+    Ok(bytes)
 }
 
 /// Appends a module's entry to the loaded-module list (InLoadOrderLinks).

@@ -5,7 +5,9 @@
 //!
 //! There is one address space: a view "in a process" (the caller's, or the System process's)
 //! is placed in user space, where Windows puts such views, and is visible to the driver in
-//! any context. File-backed sections need a file system, which the kernel does not model.
+//! any context. Sections of files on the volume (data and SEC_IMAGE) are made in
+//! mm/file_section.rs; their views are copies of the file's bytes (or of its image layout)
+//! placed the same way.
 #![allow(non_snake_case)]
 
 use portcullis_emu::{Prot, RegionKind, PAGE_SIZE};
@@ -27,8 +29,7 @@ const STATUS_CONFLICTING_ADDRESSES: NtStatus = NtStatus(0xC000_0018);
 const STATUS_INVALID_PAGE_PROTECTION: NtStatus = NtStatus(0xC000_0045);
 const STATUS_SECTION_PROTECTION: NtStatus = NtStatus(0xC000_004E);
 const STATUS_MAPPED_ALIGNMENT: NtStatus = NtStatus(0xC000_0220);
-const STATUS_NOT_SUPPORTED: NtStatus = NtStatus(0xC000_00BB);
-const STATUS_SECTION_TOO_BIG: NtStatus = NtStatus(0xC000_0040);
+use super::file_section::{self, STATUS_IMAGE_NOT_AT_BASE, STATUS_SECTION_TOO_BIG};
 
 /// Views start on multiples of the allocation granularity.
 const GRANULARITY: u64 = 0x1_0000;
@@ -46,6 +47,11 @@ pub(crate) enum Backing {
     Physical,
     /// Pages of its own (frames of a kernel region).
     Pages(Vec<u64>),
+    /// A file on the volume (its node), as data: a view shows the file's bytes as they are
+    /// when it is mapped.
+    File(usize),
+    /// A PE file as an image, laid out when the section was made.
+    Image(std::sync::Arc<file_section::ImageLayout>),
 }
 
 #[derive(Clone, Debug)]
@@ -111,7 +117,7 @@ pub fn ZwOpenSection(k: &mut Kx, handle: Ptr, access: u32, attributes: Ptr) -> K
 
 /// Whether `protect` (PAGE_*) is a protection a section or view may have, and whether it
 /// lets the view be written.
-fn protection(protect: u32) -> Option<bool> {
+pub(crate) fn protection(protect: u32) -> Option<bool> {
     let modifiers = 0x100 | 0x200 | 0x400; // guard, no-cache, write-combine
     match protect & !modifiers {
         0x02 | 0x10 | 0x20 => Some(false),
@@ -125,8 +131,9 @@ fn protection(protect: u32) -> Option<bool> {
 /// ULONG AllocationAttributes, HANDLE FileHandle)
 ///
 /// A pagefile-backed section of `MaximumSize` zeroed bytes (SEC_COMMIT or SEC_RESERVE), named
-/// if the attributes name it. File-backed sections are not supported (no file system is
-/// modelled): STATUS_NOT_SUPPORTED.
+/// if the attributes name it; with a file handle, a section of that file on the volume: its
+/// data (SEC_COMMIT; MaximumSize 0 for the whole file) or, with SEC_IMAGE, the PE file laid
+/// out as an image (see mm/file_section.rs).
 #[allow(clippy::too_many_arguments)]
 pub fn ZwCreateSection(
     k: &mut Kx,
@@ -153,7 +160,8 @@ pub fn ZwCreateSection(
 /// SectionPageProtection, ULONG AllocationAttributes, HANDLE FileHandle, PFILE_OBJECT
 /// FileObject)
 ///
-/// ZwCreateSection's section, handed out as a referenced object instead of a handle.
+/// ZwCreateSection's section, handed out as a referenced object instead of a handle; the file
+/// may be given as a file object instead of a handle.
 #[allow(clippy::too_many_arguments)]
 pub fn MmCreateSection(
     k: &mut Kx,
@@ -176,8 +184,8 @@ pub fn MmCreateSection(
 }
 
 /// A pagefile-backed section of `MaximumSize` zeroed bytes (SEC_COMMIT or SEC_RESERVE),
-/// named if the attributes name it. File-backed sections are not supported (no file system
-/// is modelled): STATUS_NOT_SUPPORTED.
+/// or a section of the file the handle (else the file object) is open on, named if the
+/// attributes name it.
 fn create_section(
     k: &mut Kx,
     attributes: Ptr,
@@ -187,16 +195,23 @@ fn create_section(
     file: u64,
     file_object: u64,
 ) -> KResult<Result<u64, NtStatus>> {
-    if file != 0 {
-        if handles::lookup(k, file, Mode::Kernel)?.is_none() {
-            return Ok(Err(status::INVALID_HANDLE));
-        }
-        return Ok(Err(STATUS_NOT_SUPPORTED));
-    }
-    if file_object != 0 {
-        return Ok(Err(STATUS_NOT_SUPPORTED));
-    }
     let size = if maximum_size.is_null() { 0 } else { k.mem().read_u64(maximum_size.0)? };
+    if file != 0 || file_object != 0 {
+        let fo = if file != 0 {
+            match handles::lookup(k, file, Mode::Kernel)? {
+                Some((o, _, _)) => o,
+                None => return Ok(Err(status::INVALID_HANDLE)),
+            }
+        } else {
+            file_object
+        };
+        let section = match file_section::create(k, fo, size, protect, allocation)? {
+            Ok(s) => s,
+            Err(st) => return Ok(Err(st)),
+        };
+        let (name, _) = object_name(k, attributes)?;
+        return create(k, name.as_deref().filter(|n| !n.is_empty()), section);
+    }
     if size == 0 {
         return Ok(Err(status::INVALID_PARAMETER_4));
     }
@@ -249,6 +264,7 @@ fn frames(section: &Section, offset: u64, pages: u64) -> Vec<u64> {
     match &section.backing {
         Backing::Physical => (0..pages).map(|i| offset + i * PAGE_SIZE).collect(),
         Backing::Pages(f) => f.iter().skip((offset / PAGE_SIZE) as usize).take(pages as usize).copied().collect(),
+        Backing::File(_) | Backing::Image(_) => Vec::new(),
     }
 }
 
@@ -257,8 +273,89 @@ fn frames(section: &Section, offset: u64, pages: u64) -> Vec<u64> {
 fn extent(k: &Kx, section: &Section) -> u64 {
     match section.backing {
         Backing::Physical => k.mem().physical().limit(),
-        Backing::Pages(_) => section.size,
+        Backing::Pages(_) | Backing::File(_) | Backing::Image(_) => section.size,
     }
+}
+
+/// Maps `bytes` (a view of a file's section: a copy of its bytes) at `requested` (0:
+/// anywhere in `kind`'s arena) with `prot`; Err(status) when it cannot be placed.
+fn place_copy(
+    k: &mut Kx,
+    kind: RegionKind,
+    requested: u64,
+    bytes: &[u8],
+    prot: Prot,
+) -> KResult<Result<u64, NtStatus>> {
+    let name = "section view";
+    let size = (bytes.len() as u64).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    let va = if requested == 0 {
+        match k.mem_mut().alloc(kind, name, size, prot) {
+            Ok(va) => va,
+            Err(_) => return Ok(Err(status::NO_MEMORY)),
+        }
+    } else {
+        let inside = k
+            .mem()
+            .arena_span(kind)
+            .is_some_and(|(lo, hi)| requested >= lo && requested.checked_add(size).is_some_and(|e| e <= hi));
+        if !inside || k.mem_mut().map_fixed(kind, name, requested, size, prot).is_err() {
+            return Ok(Err(STATUS_CONFLICTING_ADDRESSES));
+        }
+        requested
+    };
+    k.mem_mut().write_unchecked(va, bytes)?;
+    Ok(Ok(va))
+}
+
+/// Maps a view of an image section: the whole image (the offset and size asked are ignored,
+/// as Windows ignores them for images), each part with its section's protection, at
+/// `requested`, else at the image's ImageBase when that is free user space, else anywhere.
+/// STATUS_IMAGE_NOT_AT_BASE (a success) when the view is not at ImageBase; relocations are
+/// not applied (Windows leaves them to whoever maps the image, the loader).
+#[allow(clippy::too_many_arguments)]
+fn map_image_view(
+    k: &mut Kx,
+    object: u64,
+    layout: &file_section::ImageLayout,
+    kind: RegionKind,
+    requested: u64,
+    base_address: Ptr,
+    section_offset: Ptr,
+    view_size: Ptr,
+) -> KResult<NtStatus> {
+    let bytes = &layout.bytes;
+    let size = bytes.len() as u64;
+    let mut placed = None;
+    if requested == 0
+        && kind == RegionKind::User
+        && layout.image_base.is_multiple_of(GRANULARITY)
+        && layout.image_base != 0
+    {
+        if let Ok(va) = place_copy(k, kind, layout.image_base, bytes, Prot::RW)? {
+            placed = Some(va);
+        }
+    }
+    let va = match placed {
+        Some(va) => va,
+        None => match place_copy(k, kind, requested, bytes, Prot::RW)? {
+            Ok(va) => va,
+            Err(st) => return Ok(st),
+        },
+    };
+    for (offset, len, prot) in &layout.protections {
+        if *len > 0 {
+            k.mem_mut().protect(va + offset, *len, *prot)?;
+        }
+    }
+    k.mem_mut().write_ptr(base_address.0, va)?;
+    k.mem_mut().write_ptr(view_size.0, size)?;
+    if !section_offset.is_null() {
+        k.mem_mut().write_u64(section_offset.0, 0)?;
+    }
+    let frame = k.mem().translate(va).unwrap_or(0);
+    record(k, MappingKind::SectionView, va, frame, size, 1);
+    k.ext_mut().mm.views.insert(va, (object, size));
+    Ok(if va == layout.image_base { status::SUCCESS } else { STATUS_IMAGE_NOT_AT_BASE })
 }
 
 /// The cache type a view's protection asks for.
@@ -343,12 +440,28 @@ fn map_view(
     protect: u32,
 ) -> KResult<NtStatus> {
     let Some(write) = protection(protect) else { return Ok(STATUS_INVALID_PAGE_PROTECTION) };
-    if write && !s.writable {
-        return Ok(STATUS_SECTION_PROTECTION);
-    }
     let requested = k.mem().read_ptr(base_address.0)?;
     if requested % GRANULARITY != 0 {
         return Ok(STATUS_MAPPED_ALIGNMENT);
+    }
+    if let Backing::Image(layout) = &s.backing {
+        let layout = layout.clone();
+        return map_image_view(
+            k,
+            object,
+            &layout,
+            RegionKind::User,
+            requested,
+            base_address,
+            section_offset,
+            view_size,
+        );
+    }
+    // A file's data section is read-only or copy-on-write: a view may copy on write
+    // (PAGE_WRITECOPY), not write to the file (PAGE_READWRITE).
+    let shared_write = matches!(protect & 0xFF, 0x04 | 0x40);
+    if write && (!s.writable || matches!(s.backing, Backing::File(_)) && shared_write) {
+        return Ok(STATUS_SECTION_PROTECTION);
     }
     let offset = if section_offset.is_null() { 0 } else { k.mem().read_u64(section_offset.0)? };
     let rounded = offset & !(GRANULARITY - 1);
@@ -356,15 +469,25 @@ fn map_view(
     let end = extent(k, s);
     let size = if asked == 0 {
         let to = if matches!(s.backing, Backing::Physical) { k.mem().physical().ram_end() } else { end };
-        to.saturating_sub(rounded)
+        // The rest of the section, in whole pages (a view's last page is whole).
+        to.saturating_sub(rounded).div_ceil(PAGE_SIZE) * PAGE_SIZE
     } else {
         (asked + (offset - rounded)).div_ceil(PAGE_SIZE) * PAGE_SIZE
     };
-    if size == 0 || rounded >= end || size > end - rounded || size > MOST_BYTES {
+    let end_page = end.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    if size == 0 || rounded >= end || size > end_page - rounded || size > MOST_BYTES {
         return Ok(STATUS_INVALID_VIEW_SIZE);
     }
-    let frames = frames(s, rounded, size / PAGE_SIZE);
     let prot = if write { Prot::RW } else { Prot::R };
+    if let Backing::File(node) = s.backing {
+        let bytes = file_section::file_bytes(k, node, rounded, size);
+        let va = match place_copy(k, RegionKind::User, requested, &bytes, prot)? {
+            Ok(va) => va,
+            Err(st) => return Ok(st),
+        };
+        return finish_view(k, object, va, size, base_address, view_size, section_offset, rounded, protect);
+    }
+    let frames = frames(s, rounded, size / PAGE_SIZE);
     let name = "section view";
     let mapped = if requested == 0 {
         k.mem_mut().map_frames(RegionKind::User, name, &frames, prot)
@@ -376,12 +499,29 @@ fn map_view(
         Err(_) if requested != 0 => return Ok(STATUS_CONFLICTING_ADDRESSES),
         Err(_) => return Ok(status::NO_MEMORY),
     };
+    finish_view(k, object, va, size, base_address, view_size, section_offset, rounded, protect)
+}
+
+/// Hands a mapped view back to the caller and remembers it.
+#[allow(clippy::too_many_arguments)]
+fn finish_view(
+    k: &mut Kx,
+    object: u64,
+    va: u64,
+    size: u64,
+    base_address: Ptr,
+    view_size: Ptr,
+    section_offset: Ptr,
+    rounded: u64,
+    protect: u32,
+) -> KResult<NtStatus> {
     k.mem_mut().write_ptr(base_address.0, va)?;
     k.mem_mut().write_ptr(view_size.0, size)?;
     if !section_offset.is_null() {
         k.mem_mut().write_u64(section_offset.0, rounded)?;
     }
-    record(k, MappingKind::SectionView, va, frames[0], size, cache_of(protect));
+    let frame = k.mem().translate(va).unwrap_or(0);
+    record(k, MappingKind::SectionView, va, frame, size, cache_of(protect));
     k.ext_mut().mm.views.insert(va, (object, size));
     Ok(status::SUCCESS)
 }
@@ -415,14 +555,28 @@ pub fn ZwUnmapViewOfSection(k: &mut Kx, process: HANDLE, base: Ptr) -> KResult<N
 /// Maps the first `*ViewSize` bytes of a section (all of it for 0) into system space.
 pub fn MmMapViewInSystemSpace(k: &mut Kx, section: Ptr, mapped_base: Ptr, view_size: Ptr) -> KResult<NtStatus> {
     let Some(s) = k.ext().mm.sections.get(&section.0).cloned() else { return Ok(status::OBJECT_TYPE_MISMATCH) };
+    if let Backing::Image(layout) = &s.backing {
+        let kind = RegionKind::IoSpace;
+        let st = map_image_view(k, section.0, layout, kind, 0, mapped_base, Ptr::NULL, view_size)?;
+        // A system-space view has no ImageBase to miss.
+        return Ok(if st == STATUS_IMAGE_NOT_AT_BASE { status::SUCCESS } else { st });
+    }
     let asked = k.mem().read_ptr(view_size.0)?;
     let end = extent(k, &s);
-    let size = if asked == 0 { s.size } else { asked.div_ceil(PAGE_SIZE) * PAGE_SIZE };
-    if size == 0 || size > end || size > MOST_BYTES {
+    let size = if asked == 0 { s.size } else { asked }.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    if size == 0 || size > end.div_ceil(PAGE_SIZE) * PAGE_SIZE || size > MOST_BYTES {
         return Ok(STATUS_INVALID_VIEW_SIZE);
     }
-    let frames = frames(&s, 0, size / PAGE_SIZE);
     let prot = if s.writable { Prot::RW } else { Prot::R };
+    if let Backing::File(node) = s.backing {
+        let bytes = file_section::file_bytes(k, node, 0, size);
+        let va = match place_copy(k, RegionKind::IoSpace, 0, &bytes, prot)? {
+            Ok(va) => va,
+            Err(st) => return Ok(st),
+        };
+        return finish_view(k, section.0, va, size, mapped_base, view_size, Ptr::NULL, 0, 0);
+    }
+    let frames = frames(&s, 0, size / PAGE_SIZE);
     let Ok(va) = k.mem_mut().map_frames(RegionKind::IoSpace, "system view", &frames, prot) else {
         return Ok(status::NO_MEMORY);
     };
