@@ -74,7 +74,7 @@ impl<X: Extension> Machine<X> {
             if value >> (size * 8 - 1) & 1 == 1 {
                 f |= SF;
             }
-            if (value as u8).count_ones() % 2 == 0 {
+            if (value as u8).count_ones().is_multiple_of(2) {
                 f |= PF;
             }
             f

@@ -8,7 +8,6 @@ use common::fx::*;
 use common::guest::{ok, ok32};
 use common::*;
 
-const NOT_SUPPORTED: u32 = 0xC000_00BB;
 
 /// MmMapViewOfSection into `process`: (status, base, size).
 fn map(fx: &mut Fx, section: u64, process: u64, size: u64, protect: u64) -> (u32, u64, u64) {
@@ -49,10 +48,11 @@ fn section_objects_map_by_object() {
         assert_eq!(fx.k.ext().objects.get(section).map(|o| (o.references, o.handles)), before, "{arch:?}");
         ok(&mut fx, "ObfDereferenceObject", &[section]);
 
-        // File-backed: not supported; a process that is not one: the dereference's bugcheck.
+        // A file object that is not one of a file: STATUS_INVALID_FILE_FOR_SECTION; a
+        // process that is not one: the dereference's bugcheck.
         let file_object = fx.alloc(0x100);
         let args = [out, 0xF001F, 0, max, 4, 0x0800_0000, 0, file_object];
-        assert_eq!(ok32(&mut fx, "MmCreateSection", &args), NOT_SUPPORTED, "{arch:?}");
+        assert_eq!(ok32(&mut fx, "MmCreateSection", &args), 0xC000_0020, "{arch:?}");
         assert_eq!(ok32(&mut fx, "MmCreateSection", &[out, 0xF001F, 0, max, 4, 0x0800_0000, 0, 0]), 0);
         let section = fx.read_ptr(out);
         let not_process = fx.alloc(0x40);

@@ -197,6 +197,15 @@ pub(crate) fn find_file(k: &Kx, name: &str, dir: &str) -> Option<(String, Vec<u8
     })
 }
 
+/// Whether a PE file's optional header says IMAGE_SUBSYSTEM_NATIVE (1): a kernel-mode image.
+/// (Subsystem sits 68 bytes into the optional header in PE32 and PE32+ alike.)
+fn native_subsystem(bytes: &[u8]) -> bool {
+    let at = |o: usize, n: usize| bytes.get(o..o + n);
+    let Some(lfanew) = at(0x3C, 4).map(|b| u32::from_le_bytes(b.try_into().unwrap()) as usize) else { return false };
+    let subsystem = lfanew.checked_add(4 + 20 + 68).and_then(|o| at(o, 2));
+    subsystem.is_some_and(|b| u16::from_le_bytes([b[0], b[1]]) == 1)
+}
+
 /// Whether library `name` is one of ours or a file the search finds from `dir`.
 pub(crate) fn available(k: &Kx, name: &str, dir: &str) -> bool {
     builtin(name).is_some() || search(k, name, dir).is_some()
@@ -252,6 +261,13 @@ pub(crate) fn load_library(k: &mut Kx, l: &mut Loading, name: &str, depth: usize
         return Err(Failed::Load(LoadFailure::NotFound(with_extension(name))));
     };
     let bad = |e: LoadError| Failed::Load(LoadFailure::Bad(format!("{}: {e}", file_name(&path))));
+    if native_subsystem(&bytes) {
+        // The kernel's own files (ntoskrnl.exe, hal.dll, drivers) are on the volume too.
+        return Err(Failed::Load(LoadFailure::Bad(format!(
+            "{}: a kernel-mode image (native subsystem), which a program cannot load",
+            file_name(&path)
+        ))));
+    }
     let parsed = portcullis_hle::loader::parse(&bytes).map_err(bad)?;
     let arch = k.arch();
     if parsed.arch != arch {

@@ -47,7 +47,9 @@ pub(crate) fn written(k: &mut Kx, e: &GuestException, address: u64, ctx: &CpuCon
     let shift = (store.address - entry_at) * 8;
     let mask = if store.size == 8 { u64::MAX } else { ((1u64 << (store.size * 8)) - 1) << shift };
     let entry = (u64::from_le_bytes(bytes) & !mask) | ((store.value << shift) & mask);
-    let frame = k.mem_mut().repoint_view_page(va, entry).map_err(|e| refused(format!("mapping {va:#x}: {e}")))?;
+    let frame = k.mem_mut().repoint_view_page(va, entry).map_err(|e| {
+        format!("a write through the page-table self-map to the entry at {address:#x} (mapping {va:#x}): {e}")
+    })?;
     if let Some(pa) = frame {
         let owner = k.ext().driver_at(e.pc).map(Owner::Driver).unwrap_or(Owner::Kernel);
         // PCD (bit 4) makes the page uncached; PWT alone, write-through, is cached here.

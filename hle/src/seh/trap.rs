@@ -43,7 +43,7 @@ enum Trap {
     /// Something Windows allows that the sandbox does not do: the run ends naming it.
     Refused(String),
     /// The kernel completed the faulting instruction: go on with this context.
-    Completed(CpuContext),
+    Completed(Box<CpuContext>),
 }
 
 /// The machine's hook: an exception in guest code.
@@ -84,7 +84,7 @@ fn resolve(k: &mut Kx, e: &GuestException, ctx: &CpuContext) -> Resolution<Kerne
         Trap::Refused(what) => {
             return Resolution::Stop(Stop::Host(KernelStop::Unimplemented { routine: what, caller: e.pc }))
         }
-        Trap::Completed(next) => return Resolution::Resume(Box::new(next)),
+        Trap::Completed(next) => return Resolution::Resume(next),
         Trap::Dispatch(record) => match dispatch::dispatch(k, &record, ctx) {
             Ok(dispatch::Outcome::Continue(c)) => return Resolution::Resume(c),
             r => dispatch::conclude(k, &record, ctx, r),
@@ -196,7 +196,7 @@ fn page_fault(k: &mut Kx, e: &GuestException, address: u64, ctx: &CpuContext) ->
         // Windows' self-map is writable kernel memory; here the host keeps the tables, and
         // completes the write itself (mm/pte.rs).
         return match crate::mm::pte::written(k, e, address, ctx) {
-            Ok(next) => Trap::Completed(next),
+            Ok(next) => Trap::Completed(Box::new(next)),
             Err(what) => Trap::Refused(what),
         };
     }
